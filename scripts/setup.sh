@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One-time setup on a fresh Debian/Ubuntu machine with Python >= 3.11:
+# system libraries, a project virtualenv in .venv, repsight and its test tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  # ffmpeg gives ffprobe for checking outputs; libgl1/libglib2.0-0 are what OpenCV's
+  # and MediaPipe's wheels link against on a bare image.
+  need=()
+  for pkg in ffmpeg libgl1 libglib2.0-0; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+fi
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -c "import repsight.pose as p; [p.model_path(m) for m in ('lite', 'full')]"
+echo "repsight installed in .venv ($(.venv/bin/repsight --version))"

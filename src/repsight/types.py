@@ -1,0 +1,159 @@
+"""Frozen dataclasses that flow between pipeline stages, validated on construction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .landmarks import NUM_LANDMARKS
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video, after honouring rotation."""
+
+    path: str
+    width: int  # as displayed, after rotation
+    height: int
+    fps: float  # nominal (average) frame rate; per-frame times live in timestamps
+    frame_count: int  # from the container; may be an estimate for some formats
+    duration_s: float
+    rotation: int  # degrees clockwise applied to decoded frames to show them upright
+    codec: str = ""
+    variable_frame_rate: bool = False
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f"bad frame size {self.width}x{self.height}")
+        if not np.isfinite(self.fps) or self.fps <= 0:
+            raise ValueError(f"bad fps {self.fps!r}")
+        if self.rotation not in (0, 90, 180, 270):
+            raise ValueError(f"rotation must be 0/90/180/270, got {self.rotation}")
+
+
+@dataclass(frozen=True, eq=False)
+class PoseSequence:
+    """Per-frame pose landmarks of one clip; NaN rows where no person was found.
+
+    image: float32[T,33,5] normalised image coords (x, y in 0..1 of width/height, z,
+    visibility, presence); world: float32[T,33,3] metres, hip-centred;
+    timestamps_s: float64[T] strictly increasing presentation times.
+    """
+
+    image: np.ndarray
+    world: np.ndarray
+    timestamps_s: np.ndarray
+    fps: float
+    width: int
+    height: int
+    source: str = ""
+    content_hash: str = ""
+    model: str = ""
+    rotation: int = 0
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        t = len(self.timestamps_s)
+        if self.image.shape != (t, NUM_LANDMARKS, 5):
+            raise ValueError(f"image landmarks must be ({t},33,5), got {self.image.shape}")
+        if self.world.shape != (t, NUM_LANDMARKS, 3):
+            raise ValueError(f"world landmarks must be ({t},33,3), got {self.world.shape}")
+        if t > 1 and not np.all(np.diff(self.timestamps_s) > 0):
+            raise ValueError("timestamps_s must be strictly increasing")
+        if not np.isfinite(self.fps) or self.fps <= 0:
+            raise ValueError(f"bad fps {self.fps!r}")
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f"bad frame size {self.width}x{self.height}")
+
+    @property
+    def n_frames(self) -> int:
+        """Number of frames."""
+        return len(self.timestamps_s)
+
+    @property
+    def detected(self) -> np.ndarray:
+        """bool[T]: a person was found on that frame."""
+        return ~np.isnan(self.image[:, 0, 0])
+
+    @property
+    def detection_rate(self) -> float:
+        """Share of frames with a person found (0 for an empty sequence)."""
+        return float(self.detected.mean()) if self.n_frames else 0.0
+
+    @property
+    def duration_s(self) -> float:
+        """Time from the first frame to one frame past the last."""
+        if self.n_frames == 0:
+            return 0.0
+        return float(self.timestamps_s[-1] - self.timestamps_s[0] + 1.0 / self.fps)
+
+    def pixels(self, landmark: int) -> np.ndarray:
+        """float64[T,2] pixel coordinates of one landmark (NaN where missing)."""
+        xy = self.image[:, landmark, :2].astype(np.float64)
+        return xy * np.array([self.width, self.height], dtype=np.float64)
+
+    def slice(self, start: int, stop: int) -> "PoseSequence":
+        """Frames [start, stop) as a new sequence (shares metadata)."""
+        return PoseSequence(
+            image=self.image[start:stop], world=self.world[start:stop],
+            timestamps_s=self.timestamps_s[start:stop], fps=self.fps, width=self.width,
+            height=self.height, source=self.source, content_hash=self.content_hash,
+            model=self.model, rotation=self.rotation, meta=dict(self.meta),
+        )
+
+    @property
+    def name(self) -> str:
+        """Short name of the source clip."""
+        return Path(self.source).name if self.source else "<memory>"
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One repetition as frame indices into its PoseSequence (inclusive, start <= ... <= end).
+
+    Phases are in the order they happen: eccentric-first lifts (squat, bench, push-up)
+    run eccentric -> bottom pause -> concentric -> top pause; concentric-first lifts
+    (deadlift, curl, pull-up, press from the rack) run concentric -> top pause ->
+    eccentric -> bottom pause. A pause is the gap between the two moving phases it
+    separates (zero frames when there is none); the trailing pause runs to `end`.
+    `turnaround` is the frame where the moving point reverses between the two phases.
+    """
+
+    index: int  # 1-based within the set
+    start: int
+    end: int
+    turnaround: int
+    eccentric: tuple[int, int]
+    concentric: tuple[int, int]
+    eccentric_first: bool
+    rom: float = float("nan")  # range of motion of the driving signal, in its own units
+    rom_share: float = 1.0  # rom / the set's typical rom
+    partial: bool = False
+    completed: bool = True  # False: started but not brought back to lockout
+
+    def __post_init__(self) -> None:
+        if self.index < 1:
+            raise ValueError(f"rep index is 1-based, got {self.index}")
+        if not self.start <= self.end:
+            raise ValueError(f"rep {self.index}: start {self.start} after end {self.end}")
+        for name, (a, b) in (("eccentric", self.eccentric), ("concentric", self.concentric)):
+            if not (self.start <= a <= b <= self.end):
+                raise ValueError(f"rep {self.index}: {name} {a}..{b} outside {self.start}..{self.end}")
+        if not self.start <= self.turnaround <= self.end:
+            raise ValueError(f"rep {self.index}: turnaround {self.turnaround} outside the rep")
+
+    @property
+    def bottom_pause(self) -> tuple[int, int]:
+        """Frames between lowering and lifting (the stretched position)."""
+        if self.eccentric_first:
+            return self.eccentric[1], self.concentric[0]
+        return self.eccentric[1], self.end
+
+    @property
+    def top_pause(self) -> tuple[int, int]:
+        """Frames between lifting and lowering (lockout / contracted position)."""
+        if self.eccentric_first:
+            return self.concentric[1], self.end
+        return self.concentric[1], self.eccentric[0]

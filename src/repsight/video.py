@@ -1,0 +1,272 @@
+"""The only module that opens or writes video files (PyAV, i.e. FFmpeg underneath)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import av
+import numpy as np
+
+from .errors import (
+    CorruptVideoError,
+    EmptyVideoError,
+    NotAVideoError,
+    OutputError,
+    VideoNotFoundError,
+)
+from .types import VideoInfo
+
+# Container signatures that mean "this was meant to be a video", so a failure to open
+# it is corruption or truncation rather than a wrong file type.
+_VIDEO_MAGIC = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"\x1aE\xdf\xa3",
+                b"AVI ")
+_STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe",
+                        "gif", "tiff_pipe", "jpegls_pipe"}
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg",
+                    ".wmv", ".flv", ".3gp", ".ts", ".mts")
+# Frames larger than this (long side, px) are scaled down before pose estimation: the
+# pose model works on 256 px crops, and 4K frames only cost decode time and memory.
+DEFAULT_MAX_LONG_SIDE = 1280
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame, upright, RGB uint8 [H,W,3], with its container time."""
+
+    index: int
+    time_s: float
+    rgb: np.ndarray
+
+
+def _check_path(path: str | os.PathLike) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise VideoNotFoundError(f"video not found: {p}")
+    if p.is_dir():
+        raise VideoNotFoundError(f"expected a video file but got a folder: {p}")
+    if not os.access(p, os.R_OK):
+        raise VideoNotFoundError(f"video is not readable (permission denied): {p}")
+    if p.stat().st_size == 0:
+        raise NotAVideoError(f"not a video: {p} is empty (0 bytes)")
+    return p
+
+
+def _open(p: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(str(p), mode="r")
+    except av.error.EOFError:
+        raise EmptyVideoError(f"video has no frames: {p}") from None
+    except av.error.FFmpegError as exc:
+        with open(p, "rb") as fh:
+            head = fh.read(16)
+        if any(m in head for m in _VIDEO_MAGIC):
+            raise CorruptVideoError(
+                f"corrupt or truncated video: {p} ({_short(exc)})") from None
+        raise NotAVideoError(f"not a video: {p} ({_short(exc)})") from None
+    if container.format.name in _STILL_IMAGE_FORMATS:
+        container.close()
+        raise NotAVideoError(f"not a video: {p} is a still image ({container.format.name})")
+    if not container.streams.video:
+        kinds = sorted({s.type for s in container.streams})
+        container.close()
+        if not kinds:
+            raise EmptyVideoError(f"video has no frames: {p} (the container holds no streams)")
+        raise NotAVideoError(f"not a video: {p} has no video stream ({', '.join(kinds)})")
+    return container
+
+
+def _short(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return " ".join(str(text).split())[:160]
+
+
+def _rotation_of(frame: av.VideoFrame) -> int:
+    # PyAV reports the display matrix angle counter-clockwise; we store the clockwise
+    # turn that makes the picture upright, as players do.
+    angle = int(round(getattr(frame, "rotation", 0) or 0))
+    return (-angle) % 360
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Read a video's size, rate, frame count, duration and rotation without decoding it all."""
+    p = _check_path(path)
+    container = _open(p)
+    try:
+        stream = container.streams.video[0]
+        times: list[float] = []
+        first_frame = None
+        try:
+            for packet in container.demux(stream):
+                if packet.pts is not None and packet.size:
+                    times.append(float(packet.pts * packet.time_base))
+            container.seek(0)
+            for frame in container.decode(stream):
+                first_frame = frame
+                break
+        except av.error.FFmpegError as exc:
+            if not times:
+                raise CorruptVideoError(
+                    f"corrupt or truncated video: {p} ({_short(exc)})") from None
+        if first_frame is None and not times:
+            raise EmptyVideoError(f"video has no frames: {p}")
+        if first_frame is None:
+            raise CorruptVideoError(
+                f"corrupt or truncated video: {p} (no frame could be decoded)")
+        rotation = _rotation_of(first_frame)
+        times.sort()
+        diffs = np.diff(times) if len(times) > 1 else np.array([])
+        rate = stream.average_rate or stream.guessed_rate
+        if rate:
+            fps = float(rate)
+        elif len(diffs) and np.median(diffs) > 0:
+            fps = 1.0 / float(np.median(diffs))
+        else:
+            fps = 30.0
+        vfr = bool(len(diffs) > 2 and np.median(diffs) > 0
+                   and (np.percentile(diffs, 95) - np.percentile(diffs, 5))
+                   > 0.25 * np.median(diffs))
+        if times:
+            duration = times[-1] - times[0] + (float(np.median(diffs)) if len(diffs) else 1 / fps)
+        else:
+            duration = 0.0
+        w, h = first_frame.width, first_frame.height
+        if rotation in (90, 270):
+            w, h = h, w
+        return VideoInfo(path=str(p), width=w, height=h, fps=fps,
+                         frame_count=len(times) or (stream.frames or 0),
+                         duration_s=float(duration), rotation=rotation,
+                         codec=stream.codec_context.name, variable_frame_rate=vfr)
+    finally:
+        container.close()
+
+
+def scaled_size(width: int, height: int, max_long_side: int | None) -> tuple[int, int]:
+    """Frame size after fitting the long side into max_long_side (even numbers)."""
+    if not max_long_side or max(width, height) <= max_long_side:
+        return width, height
+    s = max_long_side / max(width, height)
+    return max(2, int(round(width * s / 2)) * 2), max(2, int(round(height * s / 2)) * 2)
+
+
+class VideoReader:
+    """Iterate upright RGB frames with container timestamps; collects warnings as it goes.
+
+    Frames whose timestamp does not increase are skipped (damaged streams), and a decode
+    error after the first frame ends iteration with a warning instead of an exception,
+    so a truncated clip still yields what it holds.
+    """
+
+    def __init__(self, path: str | os.PathLike, *,
+                 max_long_side: int | None = DEFAULT_MAX_LONG_SIDE) -> None:
+        self.info = probe(path)
+        self.path = Path(path)
+        self.max_long_side = max_long_side
+        self.warnings: list[str] = []
+        self.frames_read = 0
+        self.size = scaled_size(self.info.width, self.info.height, max_long_side)
+
+    def __iter__(self) -> Iterator[Frame]:
+        container = _open(self.path)
+        try:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            rot = self.info.rotation
+            # Reformat to the pre-rotation size so rotation lands on the output size.
+            out_w, out_h = self.size if rot in (0, 180) else self.size[::-1]
+            last_t = -np.inf
+            index = 0
+            skipped = 0
+            try:
+                for frame in container.decode(stream):
+                    t = float(frame.time) if frame.time is not None else index / self.info.fps
+                    if t <= last_t:
+                        skipped += 1
+                        continue
+                    last_t = t
+                    rgb = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
+                    if rot:
+                        rgb = np.ascontiguousarray(np.rot90(rgb, k=-(rot // 90)))
+                    yield Frame(index, t, rgb)
+                    index += 1
+            except av.error.FFmpegError as exc:
+                if index == 0:
+                    raise CorruptVideoError(
+                        f"corrupt or truncated video: {self.path} ({_short(exc)})") from None
+                self.warnings.append(
+                    f"video stopped decoding after {index} frames ({_short(exc)}); "
+                    "the file may be truncated or damaged")
+            self.frames_read = index
+            if skipped:
+                self.warnings.append(f"skipped {skipped} frames with non-increasing timestamps")
+            expected = self.info.frame_count
+            if index and expected and index < 0.95 * expected - 1:
+                self.warnings.append(
+                    f"decoded {index} of {expected} frames the container lists; "
+                    "the file may be truncated")
+            if index == 0:
+                raise EmptyVideoError(f"video has no decodable frames: {self.path}")
+        finally:
+            container.close()
+
+
+def file_hash(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
+    """SHA-256 of the file's bytes (hex), used to key the pose cache."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+class VideoWriter:
+    """H.264 yuv420p MP4 writer (plays in browsers and phones), fed RGB frames."""
+
+    def __init__(self, path: str | os.PathLike, *, width: int, height: int, fps: float,
+                 crf: int = 23, preset: str = "veryfast") -> None:
+        self.path = Path(path)
+        try:
+            self._container = av.open(str(self.path), mode="w",
+                                      options={"movflags": "+faststart"})
+        except (av.error.FFmpegError, OSError) as exc:
+            raise OutputError(f"cannot write video {self.path}: {_short(exc)}") from None
+        rate = Fraction(fps).limit_denominator(1001)
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.width = width - width % 2
+        self._stream.height = height - height % 2
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": str(crf), "preset": preset}
+        self._stream.codec_context.time_base = Fraction(1, 90000)
+        self._t0: float | None = None
+        self._last_pts = -1
+
+    def write(self, rgb: np.ndarray, time_s: float | None = None) -> None:
+        """Encode one RGB frame; time_s keeps the source's (possibly variable) timing."""
+        h, w = self._stream.height, self._stream.width
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:h, :w]), format="rgb24")
+        if time_s is not None:
+            if self._t0 is None:
+                self._t0 = time_s
+            pts = int(round((time_s - self._t0) * 90000))
+            pts = max(pts, self._last_pts + 1)
+            frame.pts = pts
+            frame.time_base = Fraction(1, 90000)
+            self._last_pts = pts
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        """Flush the encoder and finish the file."""
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

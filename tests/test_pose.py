@@ -1,0 +1,78 @@
+"""Pose extraction: bundled models load offline and find a real person; cache round-trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repsight import cache as cache_mod
+from repsight.cache import extract_cached, load_pose, save_pose
+from repsight.errors import ModelNotFoundError
+from repsight.landmarks import LM
+from repsight.pose import PoseEstimator, extract_pose, model_path
+from repsight.video import VideoReader
+
+from helpers import shared_video
+
+
+@pytest.mark.parametrize("model", ["lite", "full"])
+def test_bundled_model_finds_person_in_real_frame(model: str) -> None:
+    clip = shared_video("squat_bodyweight_side_plain.mp4")
+    frame = next(iter(VideoReader(clip)))
+    with PoseEstimator(model) as est:
+        img, world = est.detect(frame.rgb, frame.time_s)
+    assert not np.isnan(img).any()
+    # A standing person in side view: hips above knees above ankles in the image.
+    assert img[LM.LEFT_HIP, 1] < img[LM.LEFT_KNEE, 1] < img[LM.LEFT_ANKLE, 1]
+    assert img[:, 3].mean() > 0.5  # visibility
+    # World landmarks are metres: a thigh is 0.3-0.6 m long.
+    thigh = np.linalg.norm(world[LM.LEFT_HIP] - world[LM.LEFT_KNEE])
+    assert 0.25 < thigh < 0.7
+
+
+def test_unknown_and_missing_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ModelNotFoundError, match="unknown pose model"):
+        model_path("huge")
+    monkeypatch.setenv("REPSIGHT_MODELS_DIR", str(tmp_path))
+    with pytest.raises(ModelNotFoundError, match="build_models.py"):
+        model_path("full")
+
+
+def test_empty_scene_gives_nan_rows_not_a_crash(small_video: Path) -> None:
+    seq = extract_pose(small_video, model="lite")
+    assert seq.n_frames == 30
+    assert seq.detection_rate == 0.0
+    assert np.isnan(seq.image).all()
+    assert "no person" in " ".join(seq.meta["warnings"])
+
+
+def test_cache_round_trip_and_reuse(small_video: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    first = extract_cached(small_video, model="lite", cache_dir=tmp_path / "c")
+    path = tmp_path / "p.npz"
+    save_pose(first, path)
+    again = load_pose(path)
+    np.testing.assert_array_equal(again.timestamps_s, first.timestamps_s)
+    assert again.content_hash == first.content_hash and again.model == "lite"
+
+    def boom(*a, **k):
+        raise AssertionError("pose model re-run despite a cached extraction")
+
+    monkeypatch.setattr(cache_mod, "extract_pose", boom)
+    cached = extract_cached(small_video, model="lite", cache_dir=tmp_path / "c")
+    assert cached.n_frames == first.n_frames
+    # A different model is a different cache entry, so it must run the model.
+    with pytest.raises(AssertionError, match="re-run"):
+        extract_cached(small_video, model="full", cache_dir=tmp_path / "c")
+
+
+@pytest.mark.slow
+def test_extract_real_clip_finds_person_on_most_frames(tmp_path: Path) -> None:
+    clip = shared_video("squat_bodyweight_side_plain.mp4")
+    seq = extract_cached(clip, model="full", cache_dir=tmp_path)
+    assert seq.n_frames == 322
+    assert seq.detection_rate >= 0.9
+    assert np.all(np.diff(seq.timestamps_s) > 0)
+    np.testing.assert_allclose(seq.timestamps_s[:3], [0, 1 / 30, 2 / 30], atol=1e-6)

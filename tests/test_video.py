@@ -1,0 +1,143 @@
+"""Video reading: timestamps, rotation, and a named error for each kind of bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repsight.errors import (
+    CorruptVideoError,
+    EmptyVideoError,
+    NotAVideoError,
+    VideoNotFoundError,
+)
+from repsight.video import VideoReader, probe, scaled_size
+
+from helpers import run_ffmpeg, shared_video, write_test_video
+
+
+def test_probe_and_read_small_clip(small_video: Path) -> None:
+    info = probe(small_video)
+    assert (info.width, info.height) == (160, 96)
+    assert info.fps == pytest.approx(30.0)
+    assert info.frame_count == 30
+    assert info.rotation == 0
+    frames = list(VideoReader(small_video))
+    assert len(frames) == 30
+    assert frames[0].rgb.shape == (96, 160, 3)
+    t = np.array([f.time_s for f in frames])
+    np.testing.assert_allclose(t, np.arange(30) / 30.0, atol=1e-3)
+
+
+def test_variable_frame_rate_keeps_container_times(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    times = np.cumsum(rng.choice([1 / 30, 1 / 60, 1 / 20], size=40)) - 1 / 30
+    clip = write_test_video(tmp_path / "vfr.mp4", n=40, fps=30.0, times=list(times))
+    frames = list(VideoReader(clip))
+    got = np.array([f.time_s for f in frames])
+    assert np.all(np.diff(got) > 0)
+    np.testing.assert_allclose(got, times - times[0], atol=2e-3)
+    assert probe(clip).variable_frame_rate
+
+
+def test_rotated_phone_clip_comes_out_upright(tmp_path: Path) -> None:
+    src = write_test_video(tmp_path / "land.mp4", size=(160, 96))
+    rotated = tmp_path / "rot.mp4"
+    run_ffmpeg("-i", str(src), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated))
+    info = probe(rotated)
+    assert (info.width, info.height) == (96, 160)
+    first = next(iter(VideoReader(rotated)))
+    assert first.rgb.shape == (160, 96, 3)
+    # ffmpeg's own auto-rotation is what players show: our frame must match it.
+    shown = tmp_path / "shown.png"
+    run_ffmpeg("-i", str(rotated), "-frames:v", "1", str(shown))
+    import cv2
+
+    expected = cv2.cvtColor(cv2.imread(str(shown)), cv2.COLOR_BGR2RGB)
+    assert expected.shape == first.rgb.shape
+    assert np.abs(expected.astype(int) - first.rgb.astype(int)).mean() < 2.0
+    # and the picture really turned: the red corner marker is no longer bottom-left
+    red = (first.rgb[..., 0] > 200) & (first.rgb[..., 1] < 60) & (first.rgb[..., 2] < 60)
+    ys, xs = np.nonzero(red)
+    assert not (ys.mean() > 140 and xs.mean() < 20)
+
+
+def test_portrait_shared_clip_is_upright() -> None:
+    clip = shared_video("squat_bodyweight_side_home.mp4")
+    info = probe(clip)
+    assert info.height > info.width
+
+
+def test_scaled_size_fits_long_side() -> None:
+    assert scaled_size(3840, 2160, 1280) == (1280, 720)
+    assert scaled_size(640, 360, 1280) == (640, 360)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(VideoNotFoundError, match="not found"):
+        probe(tmp_path / "nope.mp4")
+
+
+def test_zero_byte_file(tmp_path: Path) -> None:
+    p = tmp_path / "empty.mp4"
+    p.write_bytes(b"")
+    with pytest.raises(NotAVideoError, match="0 bytes"):
+        probe(p)
+
+
+def test_text_file_renamed_mp4(tmp_path: Path) -> None:
+    p = tmp_path / "notes.mp4"
+    p.write_text("these are my training notes, not a video\n" * 20)
+    with pytest.raises(NotAVideoError, match="not a video"):
+        probe(p)
+
+
+def test_truncated_clip_is_corrupt(tmp_path: Path) -> None:
+    src = write_test_video(tmp_path / "ok.mp4", n=60)
+    data = src.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    # Without faststart the index (moov) sits at the end: cutting it off leaves a file
+    # that announces itself as MP4 but cannot be opened.
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CorruptVideoError, match="corrupt or truncated"):
+        probe(cut)
+
+
+def test_truncated_faststart_clip_warns_and_keeps_frames(tmp_path: Path) -> None:
+    src = write_test_video(tmp_path / "ok.mp4", n=90)
+    fast = tmp_path / "fast.mp4"
+    run_ffmpeg("-i", str(src), "-c", "copy", "-movflags", "+faststart", str(fast))
+    data = fast.read_bytes()
+    cut = tmp_path / "cut_fast.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    reader = VideoReader(cut)
+    frames = list(reader)
+    assert 0 < len(frames) < 90
+    assert any("truncated" in w for w in reader.warnings)
+
+
+def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:
+    p = tmp_path / "voice.mp4"
+    run_ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=1", str(p))
+    with pytest.raises(NotAVideoError, match="no video stream"):
+        probe(p)
+
+
+def test_still_image_is_not_a_video(tmp_path: Path) -> None:
+    import cv2
+
+    p = tmp_path / "photo.png"
+    cv2.imwrite(str(p), np.zeros((32, 32, 3), np.uint8))
+    with pytest.raises(NotAVideoError, match="still image"):
+        probe(p)
+
+
+@pytest.mark.parametrize("ext", ["mp4", "mkv"])
+def test_zero_frame_video(tmp_path: Path, ext: str) -> None:
+    p = tmp_path / f"noframes.{ext}"
+    run_ffmpeg("-f", "lavfi", "-i", "color=c=black:s=64x64:r=30", "-frames:v", "0",
+               "-c:v", "libx264", str(p))
+    with pytest.raises(EmptyVideoError, match="no frames"):
+        probe(p)
