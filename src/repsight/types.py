@@ -157,3 +157,53 @@ class Rep:
         if self.eccentric_first:
             return self.concentric[1], self.end
         return self.concentric[1], self.eccentric[0]
+
+
+@dataclass(frozen=True)
+class RepTempo:
+    """Phase durations of one rep in seconds, in tempo order (eccentric, bottom, concentric, top)."""
+
+    eccentric_s: float
+    bottom_pause_s: float
+    concentric_s: float
+    top_pause_s: float
+
+    @property
+    def time_under_tension_s(self) -> float:
+        """Eccentric + bottom pause + concentric (the top pause is rest at lockout)."""
+        return self.eccentric_s + self.bottom_pause_s + self.concentric_s
+
+    def notation(self) -> str:
+        """Conventional tempo string eccentric-bottom-concentric-top, seconds rounded."""
+        parts = (self.eccentric_s, self.bottom_pause_s, self.concentric_s, self.top_pause_s)
+        return "-".join(f"{p:.0f}" if p >= 0.95 or p < 0.05 else f"{p:.1f}" for p in parts)
+
+
+@dataclass(frozen=True)
+class RepMetrics:
+    """How fast and how clean one rep was. NaN / None where not measurable."""
+
+    index: int
+    mean_velocity_mps: float = float("nan")  # mean concentric velocity of the tracked point
+    peak_velocity_mps: float = float("nan")
+    mean_propulsive_velocity_mps: float = float("nan")
+    rom_m: float = float("nan")
+    velocity_loss_pct: float = float("nan")  # vs the best of the baseline reps
+    rir_estimate: float | None = None  # reps in reserve estimated from velocity loss
+    angles_bottom_deg: dict = field(default_factory=dict)  # angle name -> degrees at turnaround
+    angles_top_deg: dict = field(default_factory=dict)
+    drift_deg: dict = field(default_factory=dict)  # angle name -> max sustained drift vs baseline
+    curve_distance_deg: dict = field(default_factory=dict)  # RMS distance of time-normalised curves
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A failure call on one rep, with a one-line reason a coach would understand."""
+
+    kind: str  # tempo | technical | concentric | eccentric
+    rep_index: int
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("tempo", "technical", "concentric", "eccentric", "isometric"):
+            raise ValueError(f"unknown verdict kind {self.kind!r}")

@@ -1,0 +1,125 @@
+"""One frozen AnalysisConfig, built once: CLI options > config file > goal/profile defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+from .profiles import AUTO, get_profile
+
+# Velocity-loss thresholds per training goal (%), following the velocity-based-training
+# literature's usual bands (power ~10-20 %, strength ~20-30 %, hypertrophy ~40 %).
+GOAL_VELOCITY_LOSS_PCT: dict[str, float] = {"power": 20.0, "strength": 30.0, "hypertrophy": 40.0}
+GOALS = tuple(GOAL_VELOCITY_LOSS_PCT)
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Every tunable of the analysis, with its unit and valid range in the comment."""
+
+    exercise: str = AUTO  # a profile name or alias, or "auto"
+    goal: str = "strength"  # power | strength | hypertrophy
+    # --- signal conditioning
+    smoothing_cutoff_hz: float = 4.0  # zero-phase low-pass cut-off, 1..15 Hz
+    max_gap_s: float = 0.25  # dropouts up to this long are interpolated, 0..1 s
+    min_visibility: float = 0.5  # landmark visibility gate, 0..1
+    # --- segmentation
+    min_rep_duration_s: float = 0.6  # shorter cycles are jitter, 0.2..5 s
+    max_rep_duration_s: float = 15.0  # longer excursions are not reps (a rest), 2..60 s
+    min_rom_share: float = 0.5  # below this share of typical ROM: not a rep, 0..1
+    partial_rom_share: float = 0.8  # below this share of typical ROM: a partial rep, 0..1
+    pause_velocity_share: float = 0.1  # |v| below this share of peak counts as a pause, 0..0.5
+    # --- velocity and scale
+    lifter_height_m: float | None = None  # known height for the pixel->metre scale, 1.0..2.5
+    baseline_reps: int = 2  # best of the first N reps is the velocity and form baseline, 1..5
+    # --- verdicts
+    concentric_time_limit_s: float | None = None  # tempo failure when slower; None: 1.2 s in power mode
+    velocity_loss_pct: float | None = None  # tempo failure past this loss; None: goal default
+    drift_tolerance_deg: float | None = None  # technical failure past this drift; None: profile default
+    drift_min_frames: int = 3  # drift must last this many frames (not a one-frame blip), 1..30
+    eccentric_speedup: float = 2.0  # eccentric failure: eccentric this much faster than the set's, 1.2..5
+    # --- pose
+    model: str = "full"  # lite | full | heavy
+    extra: Mapping[str, Any] = field(default_factory=dict)  # free-form, recorded in outputs
+
+    def __post_init__(self) -> None:
+        if self.goal not in GOALS:
+            raise ConfigError(f"unknown goal {self.goal!r}; choose one of {', '.join(GOALS)}")
+        if self.exercise != AUTO:
+            get_profile(self.exercise)
+        _check_range("smoothing_cutoff_hz", self.smoothing_cutoff_hz, 0.5, 30)
+        _check_range("max_gap_s", self.max_gap_s, 0, 2)
+        _check_range("min_visibility", self.min_visibility, 0, 1)
+        _check_range("min_rep_duration_s", self.min_rep_duration_s, 0.1, 10)
+        _check_range("max_rep_duration_s", self.max_rep_duration_s, 1, 120)
+        _check_range("min_rom_share", self.min_rom_share, 0, 1)
+        _check_range("partial_rom_share", self.partial_rom_share, 0, 1)
+        _check_range("pause_velocity_share", self.pause_velocity_share, 0, 0.9)
+        _check_range("baseline_reps", self.baseline_reps, 1, 10)
+        _check_range("eccentric_speedup", self.eccentric_speedup, 1, 20)
+        if self.lifter_height_m is not None:
+            _check_range("lifter_height_m", self.lifter_height_m, 0.8, 2.6)
+        if self.concentric_time_limit_s is not None:
+            _check_range("concentric_time_limit_s", self.concentric_time_limit_s, 0.1, 30)
+        if self.velocity_loss_pct is not None:
+            _check_range("velocity_loss_pct", self.velocity_loss_pct, 1, 100)
+        if self.drift_tolerance_deg is not None:
+            _check_range("drift_tolerance_deg", self.drift_tolerance_deg, 0.5, 90)
+
+    @property
+    def effective_velocity_loss_pct(self) -> float:
+        """Velocity-loss threshold in force: explicit, else the goal's default."""
+        if self.velocity_loss_pct is not None:
+            return self.velocity_loss_pct
+        return GOAL_VELOCITY_LOSS_PCT[self.goal]
+
+    @property
+    def effective_concentric_limit_s(self) -> float | None:
+        """Concentric time limit in force: explicit, else 1.2 s for power work, else none."""
+        if self.concentric_time_limit_s is not None:
+            return self.concentric_time_limit_s
+        return 1.2 if self.goal == "power" else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON outputs."""
+        d = dataclasses.asdict(self)
+        d["extra"] = dict(self.extra)
+        return d
+
+
+def _check_range(name: str, value: float, lo: float, hi: float) -> None:
+    if not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value!r}")
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a TOML config file: top-level keys or an [analysis] table of AnalysisConfig fields."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    data = data.get("analysis", data)
+    known = {f.name for f in dataclasses.fields(AnalysisConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+    return dict(data)
+
+
+def build_config(file: str | Path | None = None, **overrides: Any) -> AnalysisConfig:
+    """AnalysisConfig from defaults, then the config file, then non-None overrides (CLI)."""
+    values: dict[str, Any] = {}
+    if file is not None:
+        values.update(load_config_file(file))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return AnalysisConfig(**values)
+    except TypeError as exc:
+        raise ConfigError(f"bad configuration: {exc}") from None

@@ -1,0 +1,111 @@
+"""Exercise profiles as data: what drives segmentation, what is measured, default thresholds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """A 1-D signal derived from the pose that moves once per rep.
+
+    kind "height": vertical position of the mean of `points` (landmark base names such as
+    "HIP", resolved to the visible side or both sides), positive upwards, in body-size
+    units. kind "angle": the joint angle `points[0]` (a key of landmarks.JOINT_TRIPLETS)
+    in degrees.
+    """
+
+    kind: str
+    points: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("height", "angle"):
+            raise ValueError(f"signal kind must be 'height' or 'angle', got {self.kind!r}")
+        if not self.points:
+            raise ValueError("a signal needs at least one point")
+
+
+@dataclass(frozen=True)
+class ExerciseProfile:
+    """Everything repsight needs to know about one exercise.
+
+    concentric_increases: whether the driving signal rises during the concentric (true
+    for every height signal here; false for an elbow angle in a curl, which closes).
+    eccentric_first: the rep starts by lowering (squat, bench, push-up) rather than by
+    lifting (deadlift, curl, pull-up, press from the rack).
+    """
+
+    name: str
+    family: str
+    driver: SignalSpec
+    concentric_increases: bool
+    eccentric_first: bool
+    velocity_point: tuple[str, ...]  # landmark base names whose mean is the "bar"
+    form_angles: tuple[str, ...]  # angle names compared against the first reps
+    aliases: tuple[str, ...] = ()
+    # Drift tolerance per angle (degrees) before technical failure; missing -> default.
+    drift_tolerance_deg: dict[str, float] = field(default_factory=dict)
+    min_rom: float = 0.15  # in body-size units (height) or degrees/100 (angle), see segmentation
+    description: str = ""
+
+
+H = SignalSpec
+_HIP = ("HIP",)
+_WRIST = ("WRIST",)
+_SHOULDER = ("SHOULDER",)
+
+PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
+    ExerciseProfile("squat", "squat", H("height", _HIP), True, True, _HIP,
+                    ("knee", "hip", "trunk", "knee_valgus"), aliases=("back_squat", "air_squat", "goblet_squat"),
+                    description="back, goblet or air squat; hips drive the rep"),
+    ExerciseProfile("front_squat", "squat", H("height", _HIP), True, True, _HIP,
+                    ("knee", "hip", "trunk", "knee_valgus")),
+    ExerciseProfile("lunge", "squat", H("height", _HIP), True, True, _HIP,
+                    ("knee", "hip", "trunk")),
+    ExerciseProfile("deadlift", "hinge", H("height", _HIP), True, False, _HIP,
+                    ("hip", "knee", "trunk")),
+    ExerciseProfile("romanian_deadlift", "hinge", H("height", _SHOULDER), True, True, _SHOULDER,
+                    ("hip", "knee", "trunk"), aliases=("rdl",)),
+    ExerciseProfile("bench_press", "press", H("height", _WRIST), True, True, _WRIST,
+                    ("elbow", "shoulder"), aliases=("bench", "floor_press")),
+    ExerciseProfile("overhead_press", "press", H("height", _WRIST), True, False, _WRIST,
+                    ("elbow", "trunk"), aliases=("press", "ohp", "shoulder_press")),
+    ExerciseProfile("push_press", "press", H("height", _WRIST), True, False, _WRIST,
+                    ("elbow", "knee", "trunk")),
+    ExerciseProfile("biceps_curl", "curl", H("angle", ("elbow",)), False, False, _WRIST,
+                    ("elbow", "shoulder", "trunk"), aliases=("curl",)),
+    ExerciseProfile("raise", "raise", H("height", _WRIST), True, False, _WRIST,
+                    ("shoulder", "elbow", "trunk"), aliases=("lateral_raise", "front_raise")),
+    ExerciseProfile("row", "pull", H("height", _WRIST), True, False, _WRIST,
+                    ("elbow", "trunk")),
+    ExerciseProfile("pushup", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
+                    ("elbow", "hip", "trunk"), aliases=("push_up", "push-up")),
+    ExerciseProfile("pullup", "pull", H("height", _SHOULDER), True, False, _SHOULDER,
+                    ("elbow", "shoulder"), aliases=("pull_up", "pull-up", "chinup")),
+    ExerciseProfile("dip", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
+                    ("elbow", "shoulder", "trunk")),
+)}
+
+AUTO = "auto"
+DEFAULT_DRIFT_TOLERANCE_DEG = 10.0
+
+
+def exercise_names() -> list[str]:
+    """Profile names and aliases accepted by --exercise (plus 'auto')."""
+    names = [AUTO, *PROFILES]
+    for p in PROFILES.values():
+        names.extend(p.aliases)
+    return names
+
+
+def get_profile(name: str) -> ExerciseProfile:
+    """Look up a profile by name or alias (case and dashes ignored)."""
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in PROFILES:
+        return PROFILES[key]
+    for p in PROFILES.values():
+        if key in p.aliases:
+            return p
+    raise ConfigError(f"unknown exercise {name!r}; choose one of: {', '.join(sorted(PROFILES))}, auto")
