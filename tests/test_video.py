@@ -31,6 +31,14 @@ def test_probe_and_read_small_clip(small_video: Path) -> None:
     np.testing.assert_allclose(t, np.arange(30) / 30.0, atol=1e-3)
 
 
+def test_frames_are_tightly_packed_for_odd_widths(tmp_path: Path) -> None:
+    # 150 px RGB rows are 450 bytes, which FFmpeg pads; mp.Image needs packed rows.
+    clip = write_test_video(tmp_path / "odd.mp4", size=(150, 96), n=3)
+    for frame in VideoReader(clip):
+        assert frame.rgb.shape == (96, 150, 3)
+        assert frame.rgb.flags["C_CONTIGUOUS"]
+
+
 def test_variable_frame_rate_keeps_container_times(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
     times = np.cumsum(rng.choice([1 / 30, 1 / 60, 1 / 20], size=40)) - 1 / 30

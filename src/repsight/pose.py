@@ -20,7 +20,7 @@ from .video import DEFAULT_MAX_LONG_SIDE, Frame, VideoReader, file_hash
 MODEL_NAMES = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"
 # Bumped when extraction changes in a way that invalidates cached results.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 
 ProgressFn = Callable[[int, int], None]
 
@@ -101,7 +101,8 @@ class PoseEstimator:
         # ~4 ms apart, so rounding alone could collide.
         ts = max(int(round(time_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ts
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        # mp.Image reads the buffer as tightly packed rows; a strided view is garbage to it.
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         if self._seen_person:
             result = self._landmarker.detect_for_video(image, ts)
         else:

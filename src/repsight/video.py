@@ -190,7 +190,10 @@ class VideoReader:
                     last_t = t
                     rgb = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
                     if rot:
-                        rgb = np.ascontiguousarray(np.rot90(rgb, k=-(rot // 90)))
+                        rgb = np.rot90(rgb, k=-(rot // 90))
+                    # FFmpeg pads rows to aligned strides (e.g. 408 px wide -> 1248 bytes
+                    # a row); consumers such as mp.Image need tightly packed rows.
+                    rgb = np.ascontiguousarray(rgb)
                     yield Frame(index, t, rgb)
                     index += 1
             except av.error.FFmpegError as exc:
