@@ -1,0 +1,7 @@
+"""``python -m repsight.render``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,160 @@
+"""Ground truth of a rendered set, computed from the plan and the skeleton (numpy only).
+
+Everything here is exact by construction: the body in the video is posed with the same
+segment rotations, so the keypoints are the rendered body's joint centres (anny bone
+heads; nose, ears and heels are points on the mesh that ride on the head and feet).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .camera import Camera
+from .motion import SetPlan, pose, tracked_height
+from .skeleton import TRUTH_KEYPOINTS, RestSkeleton
+from .spec import ECCENTRIC_FIRST, TRACKED_POINT, RenderSpec
+
+SCHEMA_VERSION = "1.0"
+VELOCITY_RATE_HZ = 1000.0  # the fine time grid for true velocities
+
+ANGLE_TRIPLETS = {
+    "knee": ("HIP", "KNEE", "ANKLE"),
+    "hip": ("SHOULDER", "HIP", "KNEE"),
+    "elbow": ("SHOULDER", "ELBOW", "WRIST"),
+    "shoulder": ("HIP", "SHOULDER", "ELBOW"),
+    "ankle": ("KNEE", "ANKLE", "FOOT_INDEX"),
+}
+
+
+def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle at b (degrees) of points [...,d]; 180 = straight."""
+    u = a - b
+    v = c - b
+    cos = np.sum(u * v, -1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def angles(kp: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """True 3D joint angles [T] per side, plus torso lean from vertical."""
+    out: dict[str, np.ndarray] = {}
+    for name, (a, b, c) in ANGLE_TRIPLETS.items():
+        for side, s in (("LEFT", "L"), ("RIGHT", "R")):
+            out[f"{name}_{s}"] = joint_angle(kp[f"{side}_{a}"], kp[f"{side}_{b}"], kp[f"{side}_{c}"])
+    hip = 0.5 * (kp["LEFT_HIP"] + kp["RIGHT_HIP"])
+    sh = 0.5 * (kp["LEFT_SHOULDER"] + kp["RIGHT_SHOULDER"])
+    d = sh - hip
+    out["torso_lean"] = np.degrees(np.arctan2(np.linalg.norm(d[:, :2], axis=-1), d[:, 2]))
+    return out
+
+
+def rep_velocity(plan: SetPlan, rest: RestSkeleton, rep) -> dict:
+    """Concentric mean / peak vertical velocity of the tracked point (m/s)."""
+    spec = plan.spec
+    con = rep.phase("concentric")
+    n = max(int(np.ceil(con.duration * VELOCITY_RATE_HZ)), 2) + 1
+    t = np.linspace(con.start, con.end, n)
+    P = pose(spec.exercise, rest, plan.q(t), spec.fault.kind, plan.fault_magnitude(t))
+    z = tracked_height(spec.exercise, P.keypoints)
+    v = np.gradient(z, t)
+    disp = float(z[-1] - z[0])
+    return {
+        "point": TRACKED_POINT[spec.exercise],
+        "axis": "vertical (+ up)",
+        "concentric_displacement_m": disp,
+        "concentric_mean_mps": abs(disp) / con.duration,
+        "concentric_peak_mps": float(np.max(np.abs(v))),
+    }
+
+
+def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
+                *, video_file: str = "", include_frames: bool = True) -> dict:
+    spec = plan.spec
+    fps = float(plan.fps)
+    t = plan.frame_times()
+    q = plan.q(t)
+    mag = plan.fault_magnitude(t)
+    P = pose(spec.exercise, rest, q, spec.fault.kind, mag)
+    kp = P.keypoints
+    ang = angles(kp)
+    names = list(TRUTH_KEYPOINTS)
+    rep_of = plan.rep_index(t)
+
+    reps = []
+    v1 = None
+    best = 0.0
+    for r in plan.reps:
+        vel = rep_velocity(plan, rest, r)
+        if v1 is None:
+            v1 = vel["concentric_mean_mps"]
+        best = max(best, vel["concentric_mean_mps"])
+        entry: dict = {
+            "rep": r.rep,
+            "completed": r.completed,
+            "start": r.start,
+            "end": r.end,
+            "start_frame": int(np.ceil(r.start * fps - 1e-9)),
+            "end_frame": int(np.floor(r.end * fps + 1e-9)),
+            "phases": [{"name": p.name, "start": p.start, "end": p.end,
+                        "duration_s": p.duration} for p in r.phases],
+            "fault_magnitude": r.fault_magnitude,
+            "turnaround_q": r.turnaround_q,
+            "velocity": vel,
+            "velocity_loss_vs_first_pct": 100.0 * (1.0 - vel["concentric_mean_mps"] / v1),
+            "velocity_loss_vs_best_pct": 100.0 * (1.0 - vel["concentric_mean_mps"] / best),
+        }
+        for name in ("eccentric", "concentric", "pause_bottom", "pause_top"):
+            p = r.phase(name)
+            entry[f"{name}_start"] = p.start if p else None
+            entry[f"{name}_end"] = p.end if p else None
+            entry[f"{name}_s"] = p.duration if p else 0.0
+        reps.append(entry)
+
+    fault = spec.fault
+    truth: dict = {
+        "schema_version": SCHEMA_VERSION,
+        "generator": "repsight.render",
+        "video": video_file,
+        "exercise": spec.exercise,
+        "view": spec.camera.view,
+        "rep_starts_with": "eccentric" if ECCENTRIC_FIRST[spec.exercise] else "concentric",
+        "fps": fps,
+        "fps_fraction": [plan.fps.numerator, plan.fps.denominator],
+        "n_frames": plan.n_frames,
+        "duration_s": plan.n_frames / fps,
+        "size": [spec.width, spec.height],
+        "frame_time_rule": "t = frame / fps (the presentation time of the frame)",
+        "camera": camera.to_dict(),
+        "camera_pose": camera.pose.tolist(),
+        "yfov_deg": camera.yfov_deg,
+        "n_reps": len(plan.reps),
+        "n_completed_reps": sum(r.completed for r in plan.reps),
+        "reps": reps,
+        "failed_reps": [r.rep for r in plan.reps if not r.completed],
+        "fault": {
+            "kind": fault.kind,
+            "onset_rep": fault.onset_rep if fault.kind != "none" else None,
+            "units": "fraction of range removed" if fault.kind == "short_rom" else "degrees",
+            "per_rep_magnitude": [r.fault_magnitude for r in plan.reps],
+        },
+        "tracked_point": TRACKED_POINT[spec.exercise],
+        "spec": spec.to_dict(),
+    }
+    if include_frames:
+        pts3 = np.stack([kp[n] for n in names], axis=1)  # [T,K,3]
+        pts2 = camera.project(pts3)
+        frames = []
+        for i in range(plan.n_frames):
+            frames.append({
+                "frame": i,
+                "t": float(t[i]),
+                "rep": int(rep_of[i]),
+                "progress": float(q[i]),
+                "fault_magnitude_now": float(mag[i]),
+                "angles": {k: round(float(v[i]), 3) for k, v in ang.items()},
+                "joints3d": {n: [round(float(x), 5) for x in pts3[i, j]] for j, n in enumerate(names)},
+                "joints2d": {n: [round(float(x), 2) for x in pts2[i, j]] for j, n in enumerate(names)},
+            })
+        truth["frames"] = frames
+        truth["joints3d_frame"] = "world metres, see camera.convention"
+        truth["joints2d_units"] = "pixels of the output video, x right, y down"
+    return truth
