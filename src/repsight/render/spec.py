@@ -32,7 +32,7 @@ FAULTS_FOR = {
     "deadlift": ("trunk_lean", "short_rom"),
     "press": ("trunk_lean", "elbow_drift", "short_rom"),
     "curl": ("trunk_lean", "elbow_drift", "short_rom"),
-    "pushup": ("short_rom", "trunk_lean"),
+    "pushup": ("short_rom",),
 }
 
 SUPPORTED_FPS_NOTE = "any positive frame rate, e.g. 24, 25, 29.97 (30000/1001), 30, 60"

@@ -1,0 +1,99 @@
+"""The rendered body and video agree with the truth (needs the [synth] extra + OSMesa).
+
+Skips cleanly without torch / anny / pyrender or without Mesa's OSMesa library. The first
+run builds anny's cache (about 800 MB, about a minute) under $ANNY_CACHE_DIR.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="repsight.render needs the [synth] extra (torch)")
+pytest.importorskip("anny", reason="repsight.render needs the [synth] extra (anny)")
+# pyrender must not be imported here: PyOpenGL picks its platform (OSMesa) on first import,
+# which the renderer arranges itself.
+if importlib.util.find_spec("pyrender") is None:
+    pytest.skip("repsight.render needs the [synth] extra (pyrender)", allow_module_level=True)
+av = pytest.importorskip("av")
+
+from repsight.render.body import ANNY_TO_WORLD, BONE_KEYPOINTS, make_body  # noqa: E402
+from repsight.render.motion import pose  # noqa: E402
+from repsight.render.spec import (BodySpec, CameraSpec, ClothingSpec, RenderSpec,  # noqa: E402
+                                  TempoSpec)
+
+
+@pytest.fixture(scope="module")
+def body():
+    return make_body(BodySpec(), ClothingSpec())
+
+
+@pytest.mark.parametrize("exercise", ["squat", "deadlift", "curl", "press", "pushup"])
+def test_anny_joints_are_the_truth_keypoints(body, exercise):
+    """Posing anny with the segment rotations puts its bone heads on the FK keypoints."""
+    import torch
+
+    q = np.array([0.0, 0.35, 0.7, 1.0])
+    kind = {"squat": "knee_cave", "curl": "elbow_drift", "press": "trunk_lean"}.get(exercise, "none")
+    P = pose(exercise, body.rest, q, kind, np.full(4, 12.0))
+    body.posed_vertices(P.rotations, P.root)  # vertices: exercised for shape errors
+    A = ANNY_TO_WORLD
+    T = len(q)
+    G = {s: np.einsum("ij,tjk,kl->til", A.T, P.rotations[s], A) for s in P.rotations}
+    D = np.zeros((T, len(body.bone_seg), 4, 4))
+    for j, seg in enumerate(body.bone_seg):
+        D[:, j, :3, :3] = G[seg] @ body.rest_rot[j]
+    D[:, :, 3, 3] = 1.0
+    D[:, 0, :3, 3] = (P.root - body.shift) @ A
+    with torch.no_grad():
+        out = body.model(pose_parameters=torch.from_numpy(D),
+                         phenotype_kwargs={k: torch.full((T,), v, dtype=torch.float64)
+                                           for k, v in body.phenotype.items()})
+    heads = out["bone_poses"][:, :, :3, 3].numpy() @ A.T + body.shift
+    labels = list(body.model.bone_labels)
+    for kp, bone in BONE_KEYPOINTS.items():
+        got = heads[:, labels.index(bone)]
+        assert np.allclose(got, P.keypoints[kp], atol=1e-6), (exercise, kp)
+
+
+def test_feet_rest_on_the_floor(body):
+    v = body.posed_vertices(*(lambda P: (P.rotations, P.root))(
+        pose("squat", body.rest, np.array([0.0, 1.0]), "none", np.zeros(2))))
+    assert v[:, :, 2].min(axis=1) == pytest.approx([0.0, 0.0], abs=0.02)
+
+
+@pytest.mark.skipif(ctypes.util.find_library("OSMesa") is None,
+                    reason="offscreen rendering needs Mesa's OSMesa (apt-get install libosmesa6)")
+def test_render_small_clip_matches_truth(tmp_path):
+    from repsight.render.renderer import render
+
+    magenta = (255, 0, 255)
+    spec = RenderSpec(exercise="squat", reps=1, width=160, height=120, supersample=1, fps=12.0,
+                      tempo=TempoSpec(0.6, 0.0, 0.5, 0.2), lead_in_s=0.2, lead_out_s=0.2,
+                      camera=CameraSpec(view="front"),
+                      clothing=ClothingSpec(shirt=magenta), seed=5)
+    truth = render(spec, tmp_path / "c.mp4")
+    assert json.loads((tmp_path / "c.json").read_text())["n_frames"] == truth["n_frames"]
+    with av.open(str(tmp_path / "c.mp4")) as c:
+        st = c.streams.video[0]
+        assert st.codec_context.name == "h264" and st.codec_context.pix_fmt == "yuv420p"
+        frames = [f for f in c.decode(video=0)]
+        times = [float(f.pts * st.time_base) for f in frames]
+    assert len(frames) == truth["n_frames"]
+    assert times == pytest.approx([f["t"] for f in truth["frames"]], abs=1e-6)
+    # the shirt (magenta) lies between the projected shoulders and hips, on every frame
+    for f, tf in zip(frames[::3], truth["frames"][::3]):
+        img = f.to_ndarray(format="rgb24").astype(int)
+        mask = (img[..., 0] > 150) & (img[..., 1] < 90) & (img[..., 2] > 150)
+        assert mask.sum() > 30
+        ys, xs = np.nonzero(mask)
+        j = tf["joints2d"]
+        top = min(j["LEFT_SHOULDER"][1], j["RIGHT_SHOULDER"][1]) - 6
+        bottom = max(j["LEFT_HIP"][1], j["RIGHT_HIP"][1]) + 6
+        left = min(j["RIGHT_SHOULDER"][0], j["RIGHT_HIP"][0]) - 6
+        right = max(j["LEFT_SHOULDER"][0], j["LEFT_HIP"][0]) + 6
+        assert top <= ys.mean() <= bottom and left <= xs.mean() <= right
