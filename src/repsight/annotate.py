@@ -1,0 +1,443 @@
+"""Overlay drawing on video frames, fed by a finished SetAnalysis and its PoseSequence.
+
+The work splits in three layers so that only the last one touches files:
+`build_plan` turns an analysis into an `OverlayPlan` (pure), `frame_state` says what is
+true at one frame (pure), `draw_frame` paints one RGB frame (pure apart from mutating the
+array it is given), and `render_video` streams frames from the source through them into
+an H.264 MP4, one frame in memory at a time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import cv2
+import numpy as np
+
+from .errors import OutputError
+from .landmarks import JOINT_TRIPLETS, LM, PRESENCE, SKELETON_EDGES, VISIBILITY
+from .types import PoseSequence, Rep
+
+ProgressFn = Callable[[int, int], None]
+
+# Colours are RGB because frames are RGB (VideoReader/VideoWriter speak rgb24).
+WHITE = (255, 255, 255)
+BLACK = (0, 0, 0)
+GREEN = (60, 220, 90)
+YELLOW = (255, 210, 40)
+ORANGE = (255, 140, 30)
+RED = (235, 40, 40)
+CYAN = (40, 210, 255)
+GREY = (150, 150, 150)
+PHASE_COLOURS = {"eccentric": ORANGE, "bottom pause": YELLOW, "concentric": GREEN,
+                 "top pause": CYAN}
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+# Landmarks drawn with less visibility than this are likely guessed by the model.
+MIN_DRAW_VISIBILITY = 0.5
+# How much of the tracked point's recent path is drawn behind it.
+TRAIL_S = 1.0
+
+
+@dataclass(frozen=True)
+class RepRow:
+    """One line of the per-rep table, shown from the frame the rep ends."""
+
+    index: int
+    end_frame: int
+    tempo: str  # eccentric-bottom-concentric-top in seconds, "" when unknown
+    concentric_s: float
+    mean_velocity: float  # mean concentric velocity (m/s, or the analysis's unit)
+    velocity_loss_pct: float
+    note: str = ""  # "partial", "incomplete", a failure kind
+
+
+@dataclass(frozen=True)
+class FailureBanner:
+    """A failure verdict, announced from the start of the rep it was declared on."""
+
+    rep_index: int
+    start_frame: int
+    end_frame: int
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True, eq=False)
+class OverlayPlan:
+    """Everything the overlay needs, precomputed once per clip (frame indices throughout).
+
+    velocity: float64[T] live velocity of the tracked point, NaN where not measured, or
+    None when the analysis carries no per-frame velocity.
+    """
+
+    exercise: str
+    reps: tuple[Rep, ...]
+    rows: tuple[RepRow, ...]
+    banners: tuple[FailureBanner, ...]
+    point_landmarks: tuple[int, ...]  # the segmentation signal's point = mean of these
+    point_is_joint: bool = False  # an angle signal: highlight the better-seen side only
+    velocity: np.ndarray | None = None
+    velocity_unit: str = "m/s"
+
+
+@dataclass(frozen=True)
+class FrameState:
+    """What the overlay says at one frame."""
+
+    frame: int
+    reps_done: int
+    rep: Rep | None
+    phase: str  # eccentric | bottom pause | concentric | top pause | "" between reps
+    velocity: float
+    rows: tuple[RepRow, ...]
+    banners: tuple[FailureBanner, ...]
+
+
+def signal_landmarks(kind: str, points: tuple[str, ...]) -> tuple[tuple[int, ...], bool]:
+    """Landmarks whose mean is a profile's driving point, and whether it is a joint (angle)."""
+    if kind == "angle":
+        middle = JOINT_TRIPLETS[points[0]][1]
+        return (int(LM[middle.format(side="LEFT")]), int(LM[middle.format(side="RIGHT")])), True
+    out: list[int] = []
+    for base in points:
+        for side in ("LEFT", "RIGHT"):
+            name = f"{side}_{base}"
+            if name in LM.__members__:
+                out.append(int(LM[name]))
+        if base in LM.__members__:  # a centre landmark such as NOSE
+            out.append(int(LM[base]))
+    return tuple(out), False
+
+
+def phase_at(rep: Rep, i: int) -> str:
+    """Name of the phase of `rep` that frame i falls in ('' outside the rep)."""
+    if not rep.start <= i <= rep.end:
+        return ""
+    # A boundary frame belongs to the moving phase that starts or ends on it.
+    if rep.concentric[0] <= i <= rep.concentric[1] and rep.concentric[1] > rep.concentric[0]:
+        return "concentric"
+    if rep.eccentric[0] <= i <= rep.eccentric[1] and rep.eccentric[1] > rep.eccentric[0]:
+        return "eccentric"
+    bottom = rep.bottom_pause
+    if bottom[0] <= i <= bottom[1]:
+        return "bottom pause"
+    return "top pause"
+
+
+def frame_state(plan: OverlayPlan, i: int) -> FrameState:
+    """What is true at frame i: reps finished, the current rep and phase, table, banners."""
+    current = next((r for r in plan.reps if r.start <= i <= r.end), None)
+    done = sum(1 for r in plan.reps if r.end < i or (r.end == i and r.completed))
+    v = float("nan")
+    if plan.velocity is not None and 0 <= i < len(plan.velocity):
+        v = float(plan.velocity[i])
+    rows = tuple(r for r in plan.rows if r.end_frame <= i)
+    banners = tuple(b for b in plan.banners if b.start_frame <= i)
+    return FrameState(i, done, current, phase_at(current, i) if current else "", v, rows, banners)
+
+
+# ---------------------------------------------------------------- drawing primitives
+
+
+def ascii_text(text: str) -> str:
+    """Text Hershey fonts can draw: degrees spelled out, other non-ASCII folded or dropped."""
+    for a, b in (("°", " deg"), ("—", "-"), ("–", "-"), ("≥", ">="), ("≤", "<="),
+                 ("×", "x"), ("→", "->"), ("±", "+/-"), ("%", "%")):
+        text = text.replace(a, b)
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def _shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int,
+           colour: tuple[int, int, int] = BLACK, alpha: float = 0.55) -> None:
+    """Blend a filled rectangle into img in place (only the rectangle is touched)."""
+    h, w = img.shape[:2]
+    x0, x1 = max(0, x0), min(w, x1)
+    y0, y1 = max(0, y0), min(h, y1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = img[y0:y1, x0:x1]
+    roi[:] = (roi.astype(np.float32) * (1 - alpha)
+              + np.asarray(colour, np.float32) * alpha).astype(np.uint8)
+
+
+def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float,
+          colour: tuple[int, int, int] = WHITE, thickness: int = 1) -> None:
+    """Text with a dark outline so it reads on any background."""
+    text = ascii_text(text)
+    t = max(1, thickness)
+    # A drop shadow with the same thickness: a thicker outline would advance each glyph
+    # further than the text on top and drift out of line.
+    d = max(1, t // 2 + 1)
+    cv2.putText(img, text, (org[0] + d, org[1] + d), FONT, scale, BLACK, t, cv2.LINE_AA)
+    cv2.putText(img, text, org, FONT, scale, colour, t, cv2.LINE_AA)
+
+
+def _text_width(text: str, scale: float, thickness: int) -> int:
+    return cv2.getTextSize(ascii_text(text), FONT, scale, max(1, thickness))[0][0]
+
+
+def wrap(text: str, scale: float, thickness: int, max_width: int) -> list[str]:
+    """Greedy word wrap of text into lines no wider than max_width pixels."""
+    lines: list[str] = []
+    line = ""
+    for word in ascii_text(text).split():
+        trial = f"{line} {word}".strip()
+        if line and _text_width(trial, scale, thickness) > max_width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _fmt(x: float, spec: str = ".2f") -> str:
+    return "-" if x is None or not math.isfinite(x) else format(x, spec)
+
+
+class _Layout:
+    """Sizes derived from the frame so text reads the same on 426 px and 2048 px clips."""
+
+    def __init__(self, w: int, h: int) -> None:
+        self.w, self.h = w, h
+        # 1.0 at 600 px on the short side; clamp so tiny clips stay legible.
+        self.s = max(0.6, min(w, h) / 600.0)
+        self.scale = 0.7 * self.s
+        self.big = 1.1 * self.s
+        self.thick = max(1, int(round(1.5 * self.s)))
+        self.line = int(round(26 * self.s))
+        self.pad = int(round(10 * self.s))
+
+
+def draw_skeleton(img: np.ndarray, seq: PoseSequence, i: int, plan: OverlayPlan | None = None,
+                  *, layout: _Layout | None = None) -> bool:
+    """Draw frame i's skeleton and the tracked point; False when no pose was found there."""
+    if not 0 <= i < seq.n_frames or not seq.detected[i]:
+        return False
+    h, w = img.shape[:2]
+    lay = layout or _Layout(w, h)
+    lm = seq.image[i]
+    xy = lm[:, :2].astype(np.float64) * (w, h)
+    vis = np.nan_to_num(np.minimum(lm[:, VISIBILITY], lm[:, PRESENCE]), nan=0.0)
+    thick = max(2, int(round(3 * lay.s)))
+    for a, b in SKELETON_EDGES:
+        if vis[a] < MIN_DRAW_VISIBILITY or vis[b] < MIN_DRAW_VISIBILITY:
+            continue
+        pa, pb = tuple(np.round(xy[a]).astype(int)), tuple(np.round(xy[b]).astype(int))
+        cv2.line(img, pa, pb, WHITE, thick + 2, cv2.LINE_AA)
+        cv2.line(img, pa, pb, GREEN if a % 2 else CYAN, thick, cv2.LINE_AA)
+    joints = {int(x) for e in SKELETON_EDGES for x in e}
+    for j in joints:
+        if vis[j] >= MIN_DRAW_VISIBILITY:
+            cv2.circle(img, tuple(np.round(xy[j]).astype(int)), thick + 1, WHITE, -1, cv2.LINE_AA)
+    if plan is not None and plan.point_landmarks:
+        # The tracked point's recent path first, then the point on top of it.
+        n_trail = max(2, int(round(TRAIL_S * seq.fps)))
+        pts = [point_xy(seq, k, plan, (w, h)) for k in range(max(0, i - n_trail), i + 1)]
+        pts = [p for p in pts if p is not None]
+        for p, q in zip(pts, pts[1:]):
+            cv2.line(img, tuple(np.round(p).astype(int)), tuple(np.round(q).astype(int)),
+                     YELLOW, max(1, thick - 1), cv2.LINE_AA)
+        p = point_xy(seq, i, plan, (w, h))
+        if p is not None:
+            c = tuple(np.round(p).astype(int))
+            r = max(6, int(round(11 * lay.s)))
+            cv2.circle(img, c, r + 3, BLACK, -1, cv2.LINE_AA)
+            cv2.circle(img, c, r, YELLOW, -1, cv2.LINE_AA)
+            cv2.circle(img, c, r + 3, WHITE, max(1, thick // 2), cv2.LINE_AA)
+    return True
+
+
+def point_xy(seq: PoseSequence, i: int, plan: OverlayPlan, size: tuple[int, int]
+             ) -> np.ndarray | None:
+    """Pixel position (in a frame of `size` w,h) of the signal's point on frame i, or None."""
+    if not 0 <= i < seq.n_frames or not seq.detected[i]:
+        return None
+    idx = list(plan.point_landmarks)
+    lm = seq.image[i, idx]
+    vis = np.nan_to_num(lm[:, VISIBILITY], nan=0.0)
+    if plan.point_is_joint:
+        # An angle is measured on one side; show the side the model sees best.
+        chosen = lm[[int(np.argmax(vis))], :2]
+    else:
+        seen = vis >= MIN_DRAW_VISIBILITY
+        chosen = lm[seen, :2] if seen.any() else lm[:, :2]
+    xy = np.nanmean(chosen.astype(np.float64), axis=0)
+    if not np.all(np.isfinite(xy)):
+        return None
+    return xy * size
+
+
+def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected: bool = True,
+             layout: _Layout | None = None) -> None:
+    """Counter, phase, live velocity, the per-rep table and any failure banner."""
+    h, w = img.shape[:2]
+    lay = layout or _Layout(w, h)
+    s, line, pad = lay.scale, lay.line, lay.pad
+
+    # Top-left status box: counter large, then phase and live velocity.
+    counter = f"REPS {state.reps_done}"
+    box_w = max(_text_width(counter, lay.big, lay.thick + 1),
+                _text_width("concentric  v 0.00 m/s", s, lay.thick)) + 2 * pad
+    box_h = int(line * 1.6) + 2 * line + pad
+    _shade(img, 0, 0, box_w, box_h)
+    _text(img, counter, (pad, int(line * 1.3)), lay.big, WHITE, lay.thick + 1)
+    y = int(line * 1.3) + line
+    if state.rep is not None:
+        phase = state.phase or "-"
+        _text(img, f"rep {state.rep.index}: {phase}", (pad, y), s,
+              PHASE_COLOURS.get(state.phase, WHITE), lay.thick)
+    else:
+        _text(img, plan.exercise or "", (pad, y), s, GREY, lay.thick)
+    y += line
+    if state.phase == "concentric" and math.isfinite(state.velocity):
+        _text(img, f"v {abs(state.velocity):.2f} {plan.velocity_unit}", (pad, y), s, GREEN,
+              lay.thick)
+    elif not detected:
+        _text(img, "no pose", (pad, y), s, GREY, lay.thick)
+
+    # Per-rep table, top-right, growing as reps finish; the newest rows win when it is long.
+    if state.rows:
+        header = ("rep", "tempo", "v", "loss")
+        cells = [(str(r.index), r.tempo or "-", _fmt(r.mean_velocity),
+                  "-" if not math.isfinite(r.velocity_loss_pct) else f"{r.velocity_loss_pct:.0f}%")
+                 for r in state.rows]
+        notes = [r.note for r in state.rows]
+        max_rows = max(1, (h // 2 - 2 * line) // line)
+        cells, notes = cells[-max_rows:], notes[-max_rows:]
+        widths = [max(_text_width(c[k], s, lay.thick) for c in [header, *cells]) + pad
+                  for k in range(4)]
+        tw = sum(widths) + pad
+        x0 = w - tw
+        _shade(img, x0, 0, w, line * (len(cells) + 1) + pad)
+        x = x0 + pad // 2
+        for k, name in enumerate(header):
+            _text(img, name, (x, line - pad // 3), s, GREY, lay.thick)
+            x += widths[k]
+        for n, (c, note) in enumerate(zip(cells, notes), start=2):
+            x = x0 + pad // 2
+            colour = RED if note in ("tempo", "technical", "concentric", "eccentric",
+                                     "isometric") else YELLOW if note else WHITE
+            for k, val in enumerate(c):
+                _text(img, val, (x, line * n - pad // 3), s, colour, lay.thick)
+                x += widths[k]
+
+    # Failure banner: loud while the failing rep runs, a reminder strip afterwards.
+    if state.banners:
+        live = [b for b in state.banners if b.start_frame <= state.frame <= b.end_frame]
+        first = state.banners[0]
+        if live:
+            b = live[-1]
+            title = f"FAILURE at rep {b.rep_index}: {b.kind}"
+            lines = wrap(b.reason, s, lay.thick, w - 2 * pad)[:3]
+            bh = int(line * 1.5) + line * len(lines) + pad
+            y0 = h - bh
+            _shade(img, 0, y0, w, h, RED, 0.72)
+            _text(img, title, (pad, y0 + int(line * 1.2)), lay.big * 0.9, WHITE, lay.thick + 1)
+            for k, text in enumerate(lines):
+                _text(img, text, (pad, y0 + int(line * 1.2) + line * (k + 1)), s, WHITE,
+                      lay.thick)
+        else:
+            text = f"failure declared at rep {first.rep_index} ({first.kind})"
+            _shade(img, 0, h - line - pad, w, h, RED, 0.6)
+            _text(img, text, (pad, h - pad), s, WHITE, lay.thick)
+
+
+def draw_frame(rgb: np.ndarray, i: int, seq: PoseSequence, plan: OverlayPlan) -> np.ndarray:
+    """Annotate one upright RGB frame (in place) with frame i's pose and the overlay."""
+    h, w = rgb.shape[:2]
+    lay = _Layout(w, h)
+    detected = draw_skeleton(rgb, seq, i, plan, layout=lay)
+    draw_hud(rgb, plan, frame_state(plan, i), detected=detected, layout=lay)
+    return rgb
+
+
+# ---------------------------------------------------------------- plan from results
+
+
+def make_plan(*, exercise: str, reps: tuple[Rep, ...], signal_kind: str = "height",
+              signal_points: tuple[str, ...] = (), tempos: tuple[Any, ...] = (),
+              metrics: tuple[Any, ...] = (), verdicts: tuple[Any, ...] = (),
+              velocity: np.ndarray | None = None, velocity_unit: str = "m/s",
+              fps: float = 30.0) -> OverlayPlan:
+    """OverlayPlan from the pieces of an analysis (tempos/metrics aligned with reps by index)."""
+    tempo_of = {r.index: t for r, t in zip(reps, tempos)}
+    metric_of = {getattr(m, "index", k + 1): m for k, m in enumerate(metrics)}
+    kinds_of: dict[int, list[str]] = {}
+    for v in verdicts:
+        kinds_of.setdefault(v.rep_index, []).append(v.kind)
+    rows = []
+    for r in reps:
+        t = tempo_of.get(r.index)
+        m = metric_of.get(r.index)
+        conc = (t.concentric_s if t is not None
+                else (r.concentric[1] - r.concentric[0]) / fps)
+        note = ",".join(kinds_of.get(r.index, [])) or ("partial" if r.partial else "") \
+            or ("" if r.completed else "incomplete")
+        rows.append(RepRow(
+            index=r.index, end_frame=r.end, tempo=t.notation() if t is not None else "",
+            concentric_s=float(conc),
+            mean_velocity=float(getattr(m, "mean_velocity_mps", float("nan"))),
+            velocity_loss_pct=float(getattr(m, "velocity_loss_pct", float("nan"))),
+            note=note))
+    start_of = {r.index: r for r in reps}
+    banners = []
+    for v in verdicts:
+        rep = start_of.get(v.rep_index)
+        if rep is None:
+            continue
+        banners.append(FailureBanner(v.rep_index, rep.start, rep.end, v.kind, v.reason))
+    banners.sort(key=lambda b: (b.start_frame, b.rep_index))
+    points, is_joint = (signal_landmarks(signal_kind, signal_points) if signal_points
+                        else ((), False))
+    return OverlayPlan(exercise=exercise, reps=tuple(reps), rows=tuple(rows),
+                       banners=tuple(banners), point_landmarks=points, point_is_joint=is_joint,
+                       velocity=velocity, velocity_unit=velocity_unit)
+
+
+# ---------------------------------------------------------------- the I/O edge
+
+
+def _tmp_video_path(dst: Path) -> Path:
+    """A fresh temp path beside dst that still ends in .mp4 (the muxer picks the format by it)."""
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.stem}.", suffix=".part.mp4")
+    os.close(fd)
+    return Path(tmp)
+
+
+def render_plan(src: str | os.PathLike, plan: OverlayPlan, seq: PoseSequence,
+                dst: str | os.PathLike, *, max_size: int | None = None,
+                progress: ProgressFn | None = None) -> Path:
+    """Stream src's frames through the overlay into an H.264 MP4 at dst (atomic replace)."""
+    from .video import VideoReader, VideoWriter
+
+    dst = Path(dst)
+    reader = VideoReader(src, max_long_side=max_size)
+    w, h = reader.size
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _tmp_video_path(dst)
+    except OSError as exc:
+        raise OutputError(f"cannot write video {dst}: {exc.strerror or exc}") from None
+    total = max(reader.info.frame_count, seq.n_frames)
+    try:
+        with VideoWriter(tmp, width=w, height=h, fps=reader.info.fps) as writer:
+            for frame in reader:
+                draw_frame(frame.rgb, frame.index, seq, plan)
+                writer.write(frame.rgb, frame.time_s)
+                if progress is not None:
+                    progress(frame.index + 1, total)
+        os.replace(tmp, dst)
+    except OSError as exc:
+        raise OutputError(f"cannot write video {dst}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return dst

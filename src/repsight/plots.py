@@ -1,0 +1,127 @@
+"""One PNG per set: velocity per rep (with the failure threshold), phase durations, drift.
+
+`set_plot_data` pulls per-rep numbers out of a SetAnalysis (pure); `make_figure` draws
+them; `plot_set` writes the PNG atomically. matplotlib's Agg backend is chosen inside
+`make_figure`, never at import, so importing repsight does not change a notebook's or
+an application's backend.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .export import atomic_path
+
+PHASES = ("eccentric", "bottom pause", "concentric", "top pause")
+PHASE_COLOURS = ("#f28e2b", "#edc948", "#59a14f", "#76b7b2")
+FAILURE_COLOUR = "#e15759"
+
+
+@dataclass(frozen=True, eq=False)
+class SetPlotData:
+    """Per-rep series for the plot; arrays are aligned with `reps` (NaN = not measured)."""
+
+    title: str
+    reps: np.ndarray  # int[R] 1-based rep numbers
+    velocity_mps: np.ndarray  # float[R] mean concentric velocity
+    velocity_threshold_mps: float | None  # velocity below which tempo failure is called
+    phases_s: np.ndarray  # float[R,4] eccentric, bottom pause, concentric, top pause
+    drift_deg: dict[str, np.ndarray] = field(default_factory=dict)  # angle -> float[R]
+    drift_tolerance_deg: float | None = None
+    failures: dict[int, str] = field(default_factory=dict)  # rep -> verdict kinds
+    velocity_unit: str = "m/s"
+
+
+def make_figure(data: SetPlotData):
+    """A matplotlib Figure with the three panels (Agg backend, nothing shown on screen)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8.0, 9.0), dpi=110, layout="constrained")
+    ax_v, ax_p, ax_d = fig.subplots(3, 1, sharex=True)
+    fig.suptitle(data.title)
+    x = data.reps.astype(float)
+    has_reps = len(x) > 0
+
+    # Velocity per rep, failures in red, the threshold as a dashed line.
+    colours = [FAILURE_COLOUR if int(r) in data.failures else "#4e79a7" for r in data.reps]
+    v = data.velocity_mps
+    if has_reps and np.isfinite(v).any():
+        ax_v.bar(x, np.nan_to_num(v, nan=0.0), color=colours, width=0.6)
+        for xi, vi in zip(x, v):
+            if not math.isfinite(vi):
+                ax_v.text(xi, 0, "n/a", ha="center", va="bottom", fontsize=8, color="grey")
+    else:
+        ax_v.text(0.5, 0.5, "no velocity measured", transform=ax_v.transAxes, ha="center",
+                  va="center", color="grey")
+    if data.velocity_threshold_mps is not None and math.isfinite(data.velocity_threshold_mps):
+        ax_v.axhline(data.velocity_threshold_mps, color=FAILURE_COLOUR, linestyle="--",
+                     linewidth=1.2,
+                     label=f"failure threshold {data.velocity_threshold_mps:.2f} {data.velocity_unit}")
+        ax_v.legend(loc="upper right", fontsize=8)
+    # Headroom above the tallest bar for the legend and the failure labels.
+    tops = [t for t in (np.nanmax(v) if np.isfinite(v).any() else np.nan,
+                        data.velocity_threshold_mps or np.nan) if math.isfinite(t)]
+    if tops:
+        ax_v.set_ylim(0, 1.3 * max(tops))
+    ax_v.set_ylabel(f"mean concentric\nvelocity ({data.velocity_unit})")
+
+    # Phase durations stacked per rep, in the order they happen in the tempo notation.
+    if has_reps and np.isfinite(data.phases_s).any():
+        bottom = np.zeros(len(x))
+        for k, (name, colour) in enumerate(zip(PHASES, PHASE_COLOURS)):
+            h = np.nan_to_num(data.phases_s[:, k], nan=0.0)
+            ax_p.bar(x, h, bottom=bottom, color=colour, width=0.6, label=name)
+            bottom += h
+        ax_p.set_ylim(0, 1.3 * max(float(bottom.max()), 1e-3))
+        ax_p.legend(loc="upper right", fontsize=8, ncols=4)
+    else:
+        ax_p.text(0.5, 0.5, "no phase timings", transform=ax_p.transAxes, ha="center",
+                  va="center", color="grey")
+    ax_p.set_ylabel("phase duration (s)")
+
+    # Drift of each form angle against the baseline reps.
+    drawn = False
+    for name, series in data.drift_deg.items():
+        if has_reps and np.isfinite(series).any():
+            ax_d.plot(x, series, marker="o", label=name)
+            drawn = True
+    if drawn:
+        if data.drift_tolerance_deg is not None:
+            ax_d.axhline(data.drift_tolerance_deg, color=FAILURE_COLOUR, linestyle="--",
+                         linewidth=1.2, label=f"tolerance {data.drift_tolerance_deg:.0f} deg")
+        ax_d.legend(loc="upper left", fontsize=8)
+    else:
+        ax_d.text(0.5, 0.5, "no angle drift measured", transform=ax_d.transAxes,
+                  ha="center", va="center", color="grey")
+    ax_d.set_ylabel("drift vs first reps (deg)")
+    ax_d.set_xlabel("rep")
+    if has_reps:
+        ax_d.set_xticks(x)
+        for r, kind in data.failures.items():
+            for ax in (ax_v, ax_p, ax_d):
+                ax.axvspan(r - 0.45, r + 0.45, color=FAILURE_COLOUR, alpha=0.08, zorder=0)
+            k = int(np.flatnonzero(data.reps == r)[0]) if (data.reps == r).any() else -1
+            top = float(v[k]) if k >= 0 and math.isfinite(v[k]) else 0.0
+            ax_v.annotate(kind, (r, top), xytext=(0, 3), textcoords="offset points",
+                          ha="center", va="bottom", fontsize=9, color=FAILURE_COLOUR,
+                          fontweight="bold")
+    else:
+        ax_d.set_xticks([])
+    return fig
+
+
+def save_figure(fig: Any, path: str | os.PathLike) -> Path:
+    """Write a Figure as PNG atomically."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    return path

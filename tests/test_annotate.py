@@ -1,0 +1,190 @@
+"""Overlay drawing: per-frame state, pixels where the skeleton and HUD should be, video I/O."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import run_ffmpeg, write_test_video
+from repsight.annotate import (
+    ascii_text,
+    draw_frame,
+    frame_state,
+    make_plan,
+    phase_at,
+    point_xy,
+    render_plan,
+    signal_landmarks,
+    wrap,
+)
+from repsight.landmarks import LM
+from repsight.types import PoseSequence, Rep, RepTempo, Verdict
+from repsight.video import VideoReader, probe
+
+YELLOW = np.array((255, 210, 40))
+
+
+def figure_seq(n: int, size: tuple[int, int], *, missing: tuple[int, ...] = ()) -> PoseSequence:
+    """A standing stick figure whose hips bob down and up; no pose on `missing` frames."""
+    w, h = size
+    image = np.full((n, 33, 5), np.nan, np.float32)
+    base = {
+        LM.NOSE: (0.5, 0.15), LM.LEFT_EAR: (0.48, 0.14), LM.RIGHT_EAR: (0.52, 0.14),
+        LM.LEFT_SHOULDER: (0.45, 0.25), LM.RIGHT_SHOULDER: (0.55, 0.25),
+        LM.LEFT_ELBOW: (0.42, 0.38), LM.RIGHT_ELBOW: (0.58, 0.38),
+        LM.LEFT_WRIST: (0.41, 0.5), LM.RIGHT_WRIST: (0.59, 0.5),
+        LM.LEFT_HIP: (0.46, 0.55), LM.RIGHT_HIP: (0.54, 0.55),
+        LM.LEFT_KNEE: (0.46, 0.72), LM.RIGHT_KNEE: (0.54, 0.72),
+        LM.LEFT_ANKLE: (0.46, 0.9), LM.RIGHT_ANKLE: (0.54, 0.9),
+        LM.LEFT_HEEL: (0.45, 0.92), LM.RIGHT_HEEL: (0.55, 0.92),
+        LM.LEFT_FOOT_INDEX: (0.43, 0.93), LM.RIGHT_FOOT_INDEX: (0.57, 0.93),
+    }
+    for t in range(n):
+        if t in missing:
+            continue
+        image[t, :, 2:] = (0.0, 0.99, 0.99)
+        image[t, :, :2] = (0.5, 0.5)
+        dip = 0.08 * np.sin(np.pi * t / max(n - 1, 1))
+        for lm, (x, y) in base.items():
+            moves = lm in (LM.LEFT_HIP, LM.RIGHT_HIP)
+            image[t, lm, :2] = (x, y + (dip if moves else 0.0))
+    world = np.where(np.isnan(image[..., :3]), np.nan, 0.0).astype(np.float32)
+    return PoseSequence(image=image, world=world, timestamps_s=np.arange(n) / 30.0, fps=30.0,
+                        width=w, height=h, source="figure")
+
+
+def two_rep_plan(with_failure: bool = True):
+    reps = (Rep(1, 2, 11, 6, (2, 6), (7, 10), True),
+            Rep(2, 12, 21, 16, (12, 16), (17, 20), True))
+    tempos = (RepTempo(0.13, 0.0, 0.1, 0.03), RepTempo(0.13, 0.0, 0.1, 0.03))
+    verdicts = (Verdict("technical", 2, "trunk leaned 14° more than in rep 1"),) \
+        if with_failure else ()
+    return make_plan(exercise="squat", reps=reps, signal_kind="height", signal_points=("HIP",),
+                     tempos=tempos, verdicts=verdicts, fps=30.0)
+
+
+def test_phase_at_follows_rep_boundaries() -> None:
+    rep = Rep(1, 10, 40, 22, (10, 20), (24, 35), True)
+    assert phase_at(rep, 9) == ""
+    assert phase_at(rep, 12) == "eccentric"
+    assert phase_at(rep, 22) == "bottom pause"
+    assert phase_at(rep, 30) == "concentric"
+    assert phase_at(rep, 38) == "top pause"
+    # Concentric-first lifts pause at the top between lifting and lowering.
+    curl = Rep(1, 0, 30, 12, (16, 26), (2, 12), False)
+    assert phase_at(curl, 14) == "top pause"
+    assert phase_at(curl, 28) == "bottom pause"
+
+
+def test_frame_state_counts_reps_and_fills_the_table_as_they_finish() -> None:
+    plan = two_rep_plan()
+    s0, s5, s11, s14, s22 = (frame_state(plan, i) for i in (0, 5, 11, 14, 22))
+    assert (s0.reps_done, s0.rep, s0.rows) == (0, None, ())
+    assert s5.rep.index == 1 and s5.phase == "eccentric" and s5.rows == ()
+    assert s11.reps_done == 1 and [r.index for r in s11.rows] == [1]
+    assert s14.rep.index == 2 and s14.banners and s14.banners[0].kind == "technical"
+    assert s22.reps_done == 2 and [r.index for r in s22.rows] == [1, 2]
+    assert s22.rows[1].note == "technical"
+    # Before rep 2 starts, no banner: the failure is announced on its own rep.
+    assert frame_state(plan, 11).banners == ()
+
+
+def test_signal_point_for_height_and_angle_profiles() -> None:
+    pts, joint = signal_landmarks("height", ("HIP",))
+    assert set(pts) == {LM.LEFT_HIP, LM.RIGHT_HIP} and not joint
+    pts, joint = signal_landmarks("angle", ("elbow",))
+    assert set(pts) == {LM.LEFT_ELBOW, LM.RIGHT_ELBOW} and joint
+
+
+def test_draw_frame_puts_the_skeleton_and_tracked_point_where_the_pose_is() -> None:
+    size = (320, 240)
+    seq = figure_seq(24, size)
+    plan = two_rep_plan()
+    frame = np.zeros((240, 320, 3), np.uint8)
+    draw_frame(frame, 6, seq, plan)
+    hip = point_xy(seq, 6, plan, size)
+    assert hip is not None
+    x, y = np.round(hip).astype(int)
+    # The tracked point is a filled yellow disc centred on the mean of the hips.
+    assert np.abs(frame[y, x].astype(int) - YELLOW).max() < 30
+    # A thigh (hip -> knee) is drawn: the pixel midway along it is lit.
+    knee = seq.image[6, LM.LEFT_KNEE, :2] * size
+    lhip = seq.image[6, LM.LEFT_HIP, :2] * size
+    mx, my = np.round((knee + lhip) / 2).astype(int)
+    assert frame[my, mx].max() > 100
+    # Far from the figure and the HUD the frame is untouched.
+    assert frame[200, 60].max() == 0
+
+
+def test_frame_without_pose_keeps_picture_but_shows_counter() -> None:
+    size = (320, 240)
+    seq = figure_seq(24, size, missing=(14,))
+    plan = two_rep_plan()
+    frame = np.zeros((240, 320, 3), np.uint8)
+    draw_frame(frame, 14, seq, plan)
+    lhip = np.round(np.array((0.46, 0.6)) * size).astype(int)
+    assert frame[lhip[1] - 3:lhip[1] + 3, lhip[0] - 3:lhip[0] + 3].max() == 0
+    assert frame[5:30, 5:60].max() > 100  # the rep counter box is drawn
+
+
+def test_failure_banner_is_drawn_at_the_bottom_on_the_failing_rep_only() -> None:
+    size = (320, 240)
+    seq = figure_seq(24, size)
+    plan = two_rep_plan()
+    before = draw_frame(np.zeros((240, 320, 3), np.uint8), 8, seq, plan)
+    during = draw_frame(np.zeros((240, 320, 3), np.uint8), 15, seq, plan)
+    strip = (slice(228, 240), slice(0, 100))  # below-left of the figure
+    assert before[strip].max() == 0
+    red = during[strip].reshape(-1, 3).mean(axis=0)
+    assert red[0] > 2 * red[1] and red[0] > 100
+    clean = two_rep_plan(with_failure=False)
+    assert draw_frame(np.zeros((240, 320, 3), np.uint8), 15, seq, clean)[strip].max() == 0
+
+
+def test_text_helpers_fold_unicode_and_wrap() -> None:
+    assert ascii_text("14° — ok") == "14 deg - ok"
+    lines = wrap("one two three four five six seven eight nine ten", 0.5, 1, 120)
+    assert len(lines) > 1 and " ".join(lines) == "one two three four five six seven eight nine ten"
+
+
+def test_render_keeps_size_frame_count_and_timestamps(tmp_path: Path) -> None:
+    times = [i / 30.0 + (0.01 if i % 3 == 0 else 0.0) for i in range(24)]
+    src = write_test_video(tmp_path / "src.mp4", n=24, size=(320, 240), times=times)
+    seq = figure_seq(24, (320, 240))
+    out = render_plan(src, two_rep_plan(), seq, tmp_path / "out" / "ann.mp4")
+    info = probe(out)
+    assert (info.width, info.height, info.frame_count) == (320, 240, 24)
+    assert info.codec == "h264"
+    got = [f.time_s for f in VideoReader(out)]
+    np.testing.assert_allclose(np.array(got) - got[0], np.array(times) - times[0], atol=1e-3)
+    assert [p.name for p in out.parent.iterdir()] == ["ann.mp4"]  # no temp file left
+
+
+def test_render_max_size_scales_down(tmp_path: Path) -> None:
+    src = write_test_video(tmp_path / "src.mp4", n=6, size=(320, 240))
+    out = render_plan(src, two_rep_plan(), figure_seq(6, (320, 240)), tmp_path / "a.mp4",
+                      max_size=160)
+    info = probe(out)
+    assert (info.width, info.height, info.frame_count) == (160, 120, 6)
+
+
+def test_render_of_rotated_phone_clip_is_upright(tmp_path: Path) -> None:
+    src = write_test_video(tmp_path / "src.mp4", n=6, size=(320, 240))
+    rotated = tmp_path / "rot.mp4"
+    run_ffmpeg("-i", str(src), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated))
+    out = render_plan(rotated, two_rep_plan(), figure_seq(6, (240, 320)), tmp_path / "a.mp4")
+    info = probe(out)
+    # Written upright with no rotation flag, so every player shows the same picture.
+    assert (info.width, info.height, info.rotation) == (240, 320, 0)
+
+
+def test_render_into_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
+    from repsight.errors import OutputError
+
+    src = write_test_video(tmp_path / "src.mp4", n=4, size=(160, 96))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match="cannot write"):
+        render_plan(src, two_rep_plan(), figure_seq(4, (160, 96)), blocker / "a.mp4")
