@@ -1,0 +1,489 @@
+"""Per-rep concentric velocity, range of motion, velocity loss, RIR estimate and form drift.
+
+Everything here is a pure function of a PoseSequence, its Reps (frame indices) and a
+Scale; seconds come only from the sequence's float timestamps.
+
+Reps-in-reserve model (an estimate, shown as one): within a set, velocity loss grows
+close to linearly with the share of the possible repetitions already done; Rodríguez-Rosell,
+Yáñez-García, Sánchez-Medina, Mora-Custodio & González-Badillo, "Relationship between
+velocity loss and repetitions in reserve in the bench press and back squat exercises",
+J Strength Cond Res 34(9), 2020 (and González-Badillo et al., Int J Sports Med 38, 2017,
+for the bench press). With rep 1 at 0 % loss and failure at VL_fail, rep n at loss VL_n
+gives N = 1 + (n - 1) * VL_fail / VL_n possible reps and RIR = N - n. VL_fail depends on
+the lift (the loss at failure is larger in the bench press than in the squat in those
+studies); repsight uses the round values in VELOCITY_LOSS_AT_FAILURE_PCT. Individual
+variation is large (a few reps), so RIR is None while the loss is below 5 %.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+from scipy.signal import butter, filtfilt
+
+from .landmarks import JOINT_TRIPLETS, LM, VISIBILITY
+from .profiles import DEFAULT_DRIFT_TOLERANCE_DEG, ExerciseProfile
+from .scale import Scale
+from .types import PoseSequence, Rep, RepMetrics
+
+G = 9.81  # m/s^2
+# Velocity loss (%) at muscular failure by exercise family, rounded from the studies in the
+# module docstring (squat-like lifts lose less velocity before failing than presses).
+VELOCITY_LOSS_AT_FAILURE_PCT: dict[str, float] = {
+    "squat": 50.0, "hinge": 50.0, "press": 65.0, "pushup": 60.0, "pull": 60.0,
+    "curl": 60.0, "raise": 60.0,
+}
+# Mean propulsive velocity only means something where a load is accelerated against
+# gravity by the whole body (Sánchez-Medina et al. 2010); not for curls and raises.
+PROPULSIVE_FAMILIES = ("squat", "hinge", "press", "pushup", "pull")
+CURVE_SAMPLES = 50  # samples per moving phase in time-normalised curves
+MIN_RIR_LOSS_PCT = 5.0
+
+# Which angles a camera view can measure. Sagittal-plane angles (flexion of knee, hip,
+# trunk lean) need a side view; knee valgus and left/right asymmetry need a front (or
+# rear) view. Elbow and shoulder move in the frontal plane in presses and pull-ups, so a
+# front view sees them there; in curls and raises they move in the sagittal plane.
+SAGITTAL = ("knee", "hip", "trunk", "ankle")
+FRONTAL_ONLY = ("knee_valgus", "asymmetry")
+FRONTAL_ARM_FAMILIES = ("press", "pull")
+
+
+@dataclass(frozen=True)
+class FormSignals:
+    """Per-frame joint angles (degrees, smoothed) of one set, with the view they came from."""
+
+    view: str  # side | front | oblique | unknown
+    side: str  # LEFT | RIGHT | BOTH: which limbs the angles use
+    angles: dict  # angle name -> float[T] degrees (only measurable angles)
+    not_measurable: dict  # angle name -> reason
+
+
+@dataclass(frozen=True)
+class SetMetrics:
+    """Metrics of every rep of a set, plus what they rest on."""
+
+    reps: tuple[RepMetrics, ...]
+    scale: Scale
+    view: str
+    side: str
+    baseline_reps: tuple[int, ...]  # rep indices forming the velocity and form baseline
+    baseline_velocity_mps: float
+    not_measurable: dict = field(default_factory=dict)  # angle -> reason
+    curves: dict = field(default_factory=dict)  # angle -> float[n_reps, 2*CURVE_SAMPLES]
+    drift_frames: dict = field(default_factory=dict)  # (rep index, angle) -> frames past tolerance
+    warnings: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- signals
+
+def smooth(y: np.ndarray, fs: float, *, cutoff_hz: float = 4.0, max_gap: int | None = None) -> np.ndarray:
+    """Zero-phase 2nd-order Butterworth low-pass, gaps bridged linearly first.
+
+    fs: sampling rate in Hz (> 0, float). cutoff_hz: 0.5..fs/2. max_gap: longest NaN run
+    (frames) to bridge; longer gaps stay NaN (None bridges all).
+    """
+    y = np.asarray(y, dtype=np.float64).copy()
+    ok = np.isfinite(y)
+    if ok.sum() < 2:
+        return y
+    idx = np.arange(len(y))
+    filled = np.interp(idx, idx[ok], y[ok])
+    keep = np.ones(len(y), dtype=bool)
+    if max_gap is not None:
+        # Mark NaN runs longer than max_gap: interpolating across them would invent motion.
+        run_start = None
+        for i, good in enumerate(np.append(ok, True)):
+            if not good and run_start is None:
+                run_start = i
+            elif good and run_start is not None:
+                if i - run_start > max_gap:
+                    keep[run_start:i] = False
+                run_start = None
+    wn = min(cutoff_hz / (fs / 2.0), 0.99)
+    b, a = butter(2, wn)
+    # filtfilt needs more samples than 3 * filter order; short runs are left unfiltered.
+    out = filtfilt(b, a, filled) if len(filled) > 9 else filled
+    out[~keep] = np.nan
+    return out
+
+
+def _side_visibility(seq: PoseSequence, names: Sequence[str], side: str) -> float:
+    """Median visibility of the given landmark base names on one side, over detected frames."""
+    cols = [LM[f"{side}_{n}"] for n in names]
+    vis = seq.image[:, cols, VISIBILITY]
+    vis = vis[np.isfinite(vis).all(axis=1)]
+    return float(np.median(vis)) if len(vis) else 0.0
+
+
+def tracked_point_px(seq: PoseSequence, names: Sequence[str], *, min_visibility: float = 0.5) -> np.ndarray:
+    """float[T,2] pixel track of the mean of the named landmarks on the visible side(s).
+
+    Sides are chosen once per set (not per frame) so the track never jumps between limbs.
+    """
+    if not names:
+        raise ValueError("no landmark names for the tracked point")
+    sides = []
+    single = [n for n in names if n in LM.__members__]
+    paired = [n for n in names if n not in LM.__members__]
+    vis = {s: _side_visibility(seq, paired, s) if paired else 1.0 for s in ("LEFT", "RIGHT")}
+    if paired:
+        sides = [s for s in ("LEFT", "RIGHT") if vis[s] >= min_visibility]
+        if not sides:
+            sides = [max(vis, key=vis.get)]
+    pts = [seq.pixels(LM[f"{s}_{n}"]) for s in sides for n in paired]
+    pts += [seq.pixels(LM[n]) for n in single]
+    return np.mean(np.stack(pts), axis=0)
+
+
+def height_m(seq: PoseSequence, names: Sequence[str], scale: Scale, *, cutoff_hz: float = 4.0,
+             min_visibility: float = 0.5, max_gap_s: float = 0.25) -> np.ndarray:
+    """float[T] smoothed height of the tracked point in metres, up positive (NaN: unknown)."""
+    track = tracked_point_px(seq, names, min_visibility=min_visibility)
+    y = -track[:, 1] * scale.m_per_px  # image y grows downwards
+    return smooth(y, seq.fps, cutoff_hz=cutoff_hz, max_gap=int(round(max_gap_s * seq.fps)))
+
+
+# --------------------------------------------------------------------------- view and angles
+
+def detect_view(seq: PoseSequence, *, min_visibility: float = 0.3) -> str:
+    """'side', 'front' (front or rear), 'oblique' or 'unknown' from shoulder width vs trunk length.
+
+    Facing the camera, shoulder width is ~0.9 of the shoulder-hip distance (Drillis &
+    Contini: 0.259 H vs 0.288 H); side-on it shrinks towards 0. Uses the median over frames.
+    """
+    ls, rs = seq.pixels(LM.LEFT_SHOULDER), seq.pixels(LM.RIGHT_SHOULDER)
+    lh, rh = seq.pixels(LM.LEFT_HIP), seq.pixels(LM.RIGHT_HIP)
+    width = np.linalg.norm(ls - rs, axis=1)
+    trunk = np.linalg.norm((ls + rs) / 2 - (lh + rh) / 2, axis=1)
+    ratio = width / np.where(trunk > 1e-6, trunk, np.nan)
+    ratio = ratio[np.isfinite(ratio)]
+    if ratio.size < 5:
+        return "unknown"
+    r = float(np.median(ratio))
+    if r < 0.4:
+        return "side"
+    if r > 0.7:
+        return "front"
+    return "oblique"
+
+
+def _angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """float[T] angle ABC in degrees from pixel tracks (NaN where any point is missing)."""
+    u, v = a - b, c - b
+    nu, nv = np.linalg.norm(u, axis=1), np.linalg.norm(v, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(u * v, axis=1) / (nu * nv)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def _joint_angle(seq: PoseSequence, name: str, side: str) -> np.ndarray:
+    """2D joint angle from landmarks.JOINT_TRIPLETS on one side."""
+    a, b, c = (seq.pixels(LM[t.format(side=side)]) for t in JOINT_TRIPLETS[name])
+    return _angle_at(a, b, c)
+
+
+def _trunk_inclination(seq: PoseSequence, side: str) -> np.ndarray:
+    """Angle of the hip->shoulder line from vertical, degrees (0 upright, 90 horizontal)."""
+    sides = ("LEFT", "RIGHT") if side == "BOTH" else (side,)
+    sh = np.mean([seq.pixels(LM[f"{s}_SHOULDER"]) for s in sides], axis=0)
+    hp = np.mean([seq.pixels(LM[f"{s}_HIP"]) for s in sides], axis=0)
+    d = sh - hp
+    return np.degrees(np.arctan2(np.abs(d[:, 0]), -d[:, 1]))
+
+
+def _knee_valgus(seq: PoseSequence) -> np.ndarray:
+    """Mean of both legs' frontal-plane knee deviation, degrees, knee towards midline positive.
+
+    Per leg: 180 - the hip-knee-ankle angle in the image, signed by whether the knee lies
+    medial (inside) or lateral of the hip-ankle line: a frontal plane projection angle.
+    """
+    mid_x = (seq.pixels(LM.LEFT_HIP)[:, 0] + seq.pixels(LM.RIGHT_HIP)[:, 0]) / 2
+    out = []
+    for s in ("LEFT", "RIGHT"):
+        h, k, a = (seq.pixels(LM[f"{s}_{n}"]) for n in ("HIP", "KNEE", "ANKLE"))
+        ha = a - h
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.sum((k - h) * ha, axis=1) / np.sum(ha * ha, axis=1)
+        on_line_x = h[:, 0] + t * ha[:, 0]
+        medial = np.sign(mid_x - h[:, 0])
+        dev_sign = np.sign((k[:, 0] - on_line_x) * medial)
+        out.append(dev_sign * (180.0 - _angle_at(h, k, a)))
+    return np.mean(out, axis=0)
+
+
+def _asymmetry(seq: PoseSequence, family: str) -> np.ndarray:
+    """Tilt of the shoulder line (upper-body lifts) or hip line (legs) from horizontal, degrees.
+
+    Positive when the lifter's left side is lower in the image: an uneven press or pull,
+    or a hip shift in a squat.
+    """
+    base = "HIP" if family in ("squat", "hinge") else "SHOULDER"
+    left, right = seq.pixels(LM[f"LEFT_{base}"]), seq.pixels(LM[f"RIGHT_{base}"])
+    return np.degrees(np.arctan2(left[:, 1] - right[:, 1], np.abs(left[:, 0] - right[:, 0])))
+
+
+def not_measurable_reason(angle: str, view: str, family: str) -> str | None:
+    """Why this view cannot measure this angle, or None when it can."""
+    if view == "unknown":
+        return "view could not be determined (too few frames with a person)"
+    if angle in FRONTAL_ONLY:
+        if view != "front":
+            return f"{angle.replace('_', ' ')} needs a front or rear view (this is {view})"
+        return None
+    if view == "front":
+        if angle in SAGITTAL:
+            what = "trunk lean" if angle == "trunk" else f"{angle} flexion"
+            return f"{what} moves towards the camera in a front view"
+        if angle in ("elbow", "shoulder") and family not in FRONTAL_ARM_FAMILIES:
+            return f"{angle} moves in the sagittal plane in a {family}; a front view foreshortens it"
+    return None
+
+
+def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | None = None,
+                 cutoff_hz: float = 4.0, min_visibility: float = 0.5) -> FormSignals:
+    """Smoothed per-frame angles the view can measure; the rest listed with a reason.
+
+    Side view: the more visible side's limbs. Front view: both sides averaged.
+    cutoff_hz: smoothing cut-off, 0.5..15 Hz. min_visibility: 0..1 (for side choice).
+    """
+    view = view or detect_view(seq)
+    names = list(profile.form_angles)
+    if view == "front" and "asymmetry" not in names:
+        names.append("asymmetry")  # a front view adds left/right asymmetry for free
+    limbs = ("SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE")
+    vis = {s: _side_visibility(seq, limbs, s) for s in ("LEFT", "RIGHT")}
+    side = "BOTH" if view == "front" else max(vis, key=vis.get)
+    angles: dict[str, np.ndarray] = {}
+    missing: dict[str, str] = {}
+    for name in names:
+        reason = not_measurable_reason(name, view, profile.family)
+        if reason:
+            missing[name] = reason
+            continue
+        if name == "trunk":
+            raw = _trunk_inclination(seq, side)
+        elif name == "knee_valgus":
+            raw = _knee_valgus(seq)
+        elif name == "asymmetry":
+            raw = _asymmetry(seq, profile.family)
+        elif name in JOINT_TRIPLETS:
+            sides = ("LEFT", "RIGHT") if side == "BOTH" else (side,)
+            raw = np.mean([_joint_angle(seq, name, s) for s in sides], axis=0)
+        else:
+            missing[name] = f"no definition for angle {name!r}"
+            continue
+        angles[name] = smooth(raw, seq.fps, cutoff_hz=cutoff_hz)
+    return FormSignals(view=view, side=side, angles=angles, not_measurable=missing)
+
+
+# --------------------------------------------------------------------------- velocity
+
+def _concentric_span(rep: Rep) -> tuple[int, int]:
+    """Frames of the concentric, guaranteed at least two frames apart when the rep allows."""
+    a, b = rep.concentric
+    if b <= a:
+        b = min(a + 1, rep.end)
+    return a, b
+
+
+def concentric_velocity(h: np.ndarray, t: np.ndarray, rep: Rep, *, propulsive: bool = True
+                        ) -> tuple[float, float, float, float]:
+    """(mean, peak, mean propulsive velocity in m/s, ROM in m) of one rep's concentric.
+
+    h: float[T] height of the tracked point in metres (up positive); t: float[T] seconds.
+    Mean velocity is displacement over duration (the mean of v over the phase); the
+    propulsive phase ends where the point first decelerates harder than gravity after
+    peak velocity (Sánchez-Medina et al. 2010).
+    """
+    a, b = _concentric_span(rep)
+    seg_h, seg_t = h[a:b + 1], t[a:b + 1]
+    if len(seg_h) < 2 or not np.all(np.isfinite(seg_h)):
+        return (float("nan"),) * 4
+    v = np.gradient(h, t)[a:b + 1]
+    duration = seg_t[-1] - seg_t[0]
+    mean_v = (seg_h[-1] - seg_h[0]) / duration
+    peak_v = float(np.nanmax(v))
+    rom = float(np.nanmax(seg_h) - np.nanmin(seg_h))
+    mpv = float("nan")
+    if propulsive:
+        acc = np.gradient(np.gradient(h, t), t)[a:b + 1]
+        after_peak = int(np.nanargmax(v))
+        braking = np.nonzero(acc[after_peak:] < -G)[0]
+        stop = after_peak + int(braking[0]) if braking.size else len(seg_h) - 1
+        stop = max(stop, 1)
+        mpv = float((seg_h[stop] - seg_h[0]) / (seg_t[stop] - seg_t[0]))
+    return float(mean_v), peak_v, mpv, rom
+
+
+def rir_estimate(rep_number: int, velocity_loss_pct: float, *, loss_at_failure_pct: float = 50.0
+                 ) -> float | None:
+    """Reps in reserve estimated from velocity loss (linear model, see module docstring).
+
+    rep_number: 1-based position in the set; velocity_loss_pct: loss vs the baseline;
+    loss_at_failure_pct: 20..90. None while the loss is below 5 % (too little signal).
+    """
+    if not np.isfinite(velocity_loss_pct) or velocity_loss_pct < MIN_RIR_LOSS_PCT or rep_number < 2:
+        return None
+    if velocity_loss_pct >= loss_at_failure_pct:
+        return 0.0
+    possible = 1.0 + (rep_number - 1) * loss_at_failure_pct / velocity_loss_pct
+    return float(max(possible - rep_number, 0.0))
+
+
+# --------------------------------------------------------------------------- form per rep
+
+def _moving_phases(rep: Rep) -> list[tuple[int, int]]:
+    """The rep's two moving phases in the order they happen."""
+    return [rep.eccentric, rep.concentric] if rep.eccentric_first else [rep.concentric, rep.eccentric]
+
+
+def rep_curve(signal: np.ndarray, rep: Rep, *, samples: int = CURVE_SAMPLES) -> np.ndarray:
+    """float[2*samples] time-normalised curve: each moving phase resampled to `samples` points.
+
+    Normalising phase by phase (not the whole rep) keeps a longer pause or a slower
+    concentric from misaligning the curves that are compared.
+    """
+    parts = []
+    for a, b in _moving_phases(rep):
+        seg = signal[a:b + 1]
+        if len(seg) < 2:
+            parts.append(np.full(samples, seg[0] if len(seg) else np.nan))
+            continue
+        parts.append(np.interp(np.linspace(0, len(seg) - 1, samples), np.arange(len(seg)), seg))
+    return np.concatenate(parts)
+
+
+def sustained_drift(diff: np.ndarray, window: int) -> float:
+    """Largest signed deviation held for `window` consecutive samples (window >= 1).
+
+    A one-frame blip cannot win: within every window the smallest deviation counts.
+    """
+    diff = np.asarray(diff, dtype=np.float64)
+    if not np.any(np.isfinite(diff)):
+        return float("nan")
+    window = max(1, min(window, len(diff)))
+    d = np.where(np.isfinite(diff), diff, 0.0)
+    win = np.lib.stride_tricks.sliding_window_view(d, window)
+    up = float(win.min(axis=1).max())
+    down = float(win.max(axis=1).min())
+    return up if abs(up) >= abs(down) else down
+
+
+def _drift(rep_curve_: np.ndarray, base_curve: np.ndarray, rep: Rep, min_frames: int,
+           samples: int) -> float:
+    """Sustained drift over both moving phases; the window is min_frames of the rep's own frames."""
+    out = []
+    for i, (a, b) in enumerate(_moving_phases(rep)):
+        frames = max(b - a + 1, 1)
+        window = int(np.ceil(min_frames * samples / frames))
+        seg = slice(i * samples, (i + 1) * samples)
+        out.append(sustained_drift(rep_curve_[seg] - base_curve[seg], window))
+    out = [x for x in out if np.isfinite(x)]
+    return max(out, key=abs) if out else float("nan")
+
+
+def frames_past(rep_curve_: np.ndarray, base_curve: np.ndarray, rep: Rep, tolerance: float,
+                samples: int = CURVE_SAMPLES) -> int:
+    """Rep frames (approximately) whose deviation from the baseline exceeds the tolerance."""
+    n = 0
+    for i, (a, b) in enumerate(_moving_phases(rep)):
+        seg = slice(i * samples, (i + 1) * samples)
+        over = np.abs(rep_curve_[seg] - base_curve[seg]) > tolerance
+        n += int(round(over.mean() * (b - a + 1)))
+    return n
+
+
+def drift_tolerance(profile: ExerciseProfile, angle: str, override: float | None = None) -> float:
+    """Degrees of drift allowed before technical failure: override > profile > default."""
+    if override is not None:
+        return float(override)
+    return float(profile.drift_tolerance_deg.get(angle, DEFAULT_DRIFT_TOLERANCE_DEG))
+
+
+# --------------------------------------------------------------------------- the set
+
+def _key_frames(rep: Rep) -> tuple[int, int]:
+    """(bottom / stretched position, top / lockout) frames of a rep."""
+    bottom = rep.turnaround if rep.eccentric_first else rep.concentric[0]
+    return bottom, rep.concentric[1]
+
+
+def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExerciseProfile,
+                    scale: Scale, *, baseline_reps: int = 2, drift_min_frames: int = 3,
+                    drift_tolerance_deg: float | None = None, cutoff_hz: float = 4.0,
+                    min_visibility: float = 0.5, max_gap_s: float = 0.25,
+                    view: str | None = None) -> SetMetrics:
+    """Velocity, ROM, velocity loss, RIR and form drift for every rep of one set.
+
+    baseline_reps: best of the first N completed reps is the velocity baseline and their
+    mean curve the form baseline, 1..10. drift_min_frames: frames a drift must last, 1..30.
+    drift_tolerance_deg: overrides the profile's per-angle tolerance (0.5..90 degrees) when
+    counting frames past tolerance. cutoff_hz: smoothing cut-off, 0.5..15 Hz.
+    """
+    t = seq.timestamps_s
+    warnings: list[str] = []
+    h = (height_m(seq, profile.velocity_point, scale, cutoff_hz=cutoff_hz,
+                  min_visibility=min_visibility, max_gap_s=max_gap_s)
+         if scale.valid else np.full(seq.n_frames, np.nan))
+    if not scale.valid:
+        warnings.append(f"no pixel-to-metre scale ({scale.note}): velocities not reported")
+    form = form_signals(seq, profile, view=view, cutoff_hz=cutoff_hz, min_visibility=min_visibility)
+    propulsive = profile.family in PROPULSIVE_FAMILIES
+    vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(profile.family, 60.0)
+
+    vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in reps]
+    good = [i for i, r in enumerate(reps) if r.completed and not r.partial]
+    base_idx = good[:baseline_reps]
+    base_v = max((vel[i][0] for i in base_idx if np.isfinite(vel[i][0])), default=float("nan"))
+    if len(base_idx) < baseline_reps:
+        warnings.append(f"only {len(base_idx)} clean rep(s) for a baseline of {baseline_reps}")
+
+    curves = {name: np.array([rep_curve(sig, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
+              for name, sig in form.angles.items()}
+    base_curves = {name: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
+                   for name, c in curves.items()}
+    base_keys = {}
+    for name, sig in form.angles.items():
+        vals = [(sig[_key_frames(reps[i])[0]], sig[_key_frames(reps[i])[1]]) for i in base_idx]
+        base_keys[name] = np.nanmean(vals, axis=0) if vals else (np.nan, np.nan)
+
+    out: list[RepMetrics] = []
+    drift_frames: dict = {}
+    for k, rep in enumerate(reps):
+        mv, pv, mpv, rom = vel[k]
+        loss = 100.0 * (base_v - mv) / base_v if np.isfinite(base_v) and base_v > 0 else float("nan")
+        bottom, top = _key_frames(rep)
+        at_bottom: dict = {n: None for n in form.not_measurable}
+        at_top: dict = {n: None for n in form.not_measurable}
+        drift: dict = {n: None for n in form.not_measurable}
+        dist: dict = {n: None for n in form.not_measurable}
+        for name, sig in form.angles.items():
+            at_bottom[name] = _round(sig[bottom])
+            at_top[name] = _round(sig[top])
+            d = _drift(curves[name][k], base_curves[name], rep, drift_min_frames, CURVE_SAMPLES)
+            drift[name] = _round(d)
+            diff = curves[name][k] - base_curves[name]
+            dist[name] = _round(float(np.sqrt(np.nanmean(diff ** 2)))) if np.any(np.isfinite(diff)) else None
+            tol = drift_tolerance(profile, name, drift_tolerance_deg)
+            drift_frames[(rep.index, name)] = frames_past(curves[name][k], base_curves[name], rep, tol)
+        out.append(RepMetrics(
+            index=rep.index, mean_velocity_mps=mv, peak_velocity_mps=pv,
+            mean_propulsive_velocity_mps=mpv, rom_m=rom, velocity_loss_pct=loss,
+            rir_estimate=rir_estimate(k + 1, loss, loss_at_failure_pct=vl_fail),
+            angles_bottom_deg=at_bottom, angles_top_deg=at_top, drift_deg=drift,
+            curve_distance_deg=dist,
+        ))
+    return SetMetrics(
+        reps=tuple(out), scale=scale, view=form.view, side=form.side,
+        baseline_reps=tuple(reps[i].index for i in base_idx), baseline_velocity_mps=base_v,
+        not_measurable=dict(form.not_measurable), curves=curves, drift_frames=drift_frames,
+        warnings=tuple(warnings),
+    )
+
+
+def _round(x: float) -> float | None:
+    """Degrees rounded to 0.1 for reports; None when not finite."""
+    x = float(x)
+    return round(x, 1) if np.isfinite(x) else None

@@ -1,0 +1,188 @@
+"""Pixels -> metres: from the lifter's height, or from MediaPipe's metric limb lengths.
+
+MediaPipe's world landmarks are hip-centred, so they carry limb lengths in metres but no
+global motion; displacement and velocity must come from image coordinates scaled here.
+Both methods measure body segments in the image (pixels) and divide by the same segments'
+length in metres, because a segment's 2D length is unchanged by bending the joints next to
+it (a squatting thigh is as long as a standing one in a side view); only foreshortening
+(a segment turned towards the camera) shortens it, which the high percentile over frames
+and the median across segments guard against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .landmarks import LM, VISIBILITY
+from .types import PoseSequence
+
+# Segment lengths as a share of stature, from Drillis & Contini (1966) as tabulated in
+# Winter, "Biomechanics and Motor Control of Human Movement" (4th ed., 2009, fig. 4.1):
+# shoulder 0.818 H, hip (greater trochanter) 0.530 H, knee 0.285 H, ankle 0.039 H,
+# upper arm 0.186 H, forearm 0.146 H. MediaPipe's landmark centres are not the table's
+# joint centres, so these carry a few per cent of bias; see HEIGHT_RATIO_UNCERTAINTY.
+SEGMENT_SHARE_OF_HEIGHT: dict[str, float] = {
+    "trunk": 0.818 - 0.530,  # shoulder to hip
+    "thigh": 0.530 - 0.285,  # hip to knee
+    "shank": 0.285 - 0.039,  # knee to ankle
+    "upper_arm": 0.186,
+    "forearm": 0.146,
+}
+# Trunk and leg segments are long (less relative pixel noise) and MediaPipe's metric arms
+# read ~15 % short on rendered bodies of known size, so arms only stand in when fewer than
+# two trunk/leg segments are usable (e.g. a close-up curl).
+PRIMARY_SEGMENTS = ("trunk", "thigh", "shank")
+SEGMENTS: dict[str, tuple[str, str]] = {
+    "trunk": ("SHOULDER", "HIP"),
+    "thigh": ("HIP", "KNEE"),
+    "shank": ("KNEE", "ANKLE"),
+    "upper_arm": ("SHOULDER", "ELBOW"),
+    "forearm": ("ELBOW", "WRIST"),
+}
+# People differ from the table's average proportions by roughly this much (1 sigma).
+HEIGHT_RATIO_UNCERTAINTY = 0.04
+# MediaPipe's metric limbs come from a body model fitted to the image, and shrink or
+# grow towards an average adult; on five rendered bodies of known size the estimate was
+# within 4 % of the truth (trunk and legs), so 8 % (1 sigma) is a cautious allowance.
+WORLD_LIMB_UNCERTAINTY = 0.08
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Pixels per metre at the lifter, how it was found and how sure it is.
+
+    method: "height" (from the given stature), "limbs" (MediaPipe world limb lengths),
+    or "none" (no usable segments: velocities are NaN). rel_uncertainty is a 1-sigma
+    relative error combining the spread across segments with the method's own bias.
+    """
+
+    px_per_m: float
+    method: str
+    rel_uncertainty: float
+    segments: dict = field(default_factory=dict)  # segment name -> px/m it alone gives
+    n_frames: int = 0  # frames that contributed
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.method not in ("height", "limbs", "none"):
+            raise ValueError(f"unknown scale method {self.method!r}")
+        if self.method != "none" and not (np.isfinite(self.px_per_m) and self.px_per_m > 0):
+            raise ValueError(f"bad scale {self.px_per_m!r} px/m")
+
+    @property
+    def valid(self) -> bool:
+        """A usable scale was found."""
+        return self.method != "none"
+
+    @property
+    def m_per_px(self) -> float:
+        """Metres per pixel (NaN without a scale)."""
+        return 1.0 / self.px_per_m if self.valid else float("nan")
+
+    def describe(self) -> str:
+        """One line for reports, e.g. 'limbs: 412 px/m +/- 8 %'."""
+        if not self.valid:
+            return f"none ({self.note})" if self.note else "none"
+        return f"{self.method}: {self.px_per_m:.0f} px/m +/- {100 * self.rel_uncertainty:.0f} %"
+
+
+def _segment_lengths_px(seq: PoseSequence, a: str, b: str, side: str,
+                        min_visibility: float) -> np.ndarray:
+    """float[T] image length of one segment in pixels; NaN where an end is not visible."""
+    ia, ib = LM[f"{side}_{a}"], LM[f"{side}_{b}"]
+    d = seq.pixels(ia) - seq.pixels(ib)
+    length = np.hypot(d[:, 0], d[:, 1])
+    vis = np.minimum(seq.image[:, ia, VISIBILITY], seq.image[:, ib, VISIBILITY])
+    length[~(vis >= min_visibility)] = np.nan
+    return length
+
+
+def _robust_length(values: np.ndarray, percentile: float, min_frames: int) -> float:
+    """High percentile of the finite values (foreshortening only shortens), NaN if too few."""
+    v = values[np.isfinite(values)]
+    if v.size < min_frames:
+        return float("nan")
+    return float(np.percentile(v, percentile))
+
+
+def _combine(per_segment: dict[str, float], method: str, bias: float, n_frames: int,
+             note: str) -> Scale:
+    """Median across segments; uncertainty = robust spread across them (+) the method's bias."""
+    usable = {k: v for k, v in per_segment.items() if np.isfinite(v) and v > 0}
+    primary = {k: v for k, v in usable.items() if k.split("_", 1)[1] in PRIMARY_SEGMENTS}
+    if len(primary) >= 2:
+        usable = primary
+    vals = np.array(list(usable.values()))
+    if vals.size == 0:
+        return Scale(float("nan"), "none", float("nan"), {}, 0, note or "no visible segments")
+    med = float(np.median(vals))
+    if vals.size >= 3:
+        # 1.4826 * MAD estimates sigma; divided by sqrt(n) for the median's own error.
+        spread = 1.4826 * float(np.median(np.abs(vals - med))) / med / np.sqrt(vals.size)
+    else:
+        spread = bias  # two segments or fewer cannot tell us their own spread
+    return Scale(med, method, float(np.hypot(spread, bias)),
+                 {k: round(v, 2) for k, v in usable.items()},
+                 n_frames, note)
+
+
+def scale_from_height(seq: PoseSequence, height_m: float, *, min_visibility: float = 0.5,
+                      percentile: float = 90.0, min_frames: int = 5) -> Scale:
+    """Pixels per metre from the lifter's stature and image segment lengths.
+
+    height_m: stature in metres, 0.8..2.6. min_visibility: landmark visibility gate, 0..1.
+    percentile: per-segment percentile of image length over frames, 50..100 (high, because
+    foreshortening only shortens). min_frames: frames a segment needs to count, >= 1.
+    """
+    if not 0.8 <= height_m <= 2.6:
+        raise ValueError(f"height_m must be 0.8..2.6 m, got {height_m!r}")
+    per_segment: dict[str, float] = {}
+    used = np.zeros(seq.n_frames, dtype=bool)
+    for name, (a, b) in SEGMENTS.items():
+        metres = SEGMENT_SHARE_OF_HEIGHT[name] * height_m
+        for side in ("LEFT", "RIGHT"):
+            px = _segment_lengths_px(seq, a, b, side, min_visibility)
+            used |= np.isfinite(px)
+            per_segment[f"{side.lower()}_{name}"] = _robust_length(px, percentile, min_frames) / metres
+    return _combine(per_segment, "height", HEIGHT_RATIO_UNCERTAINTY, int(used.sum()),
+                    f"stature {height_m:.2f} m, segment shares from Drillis & Contini")
+
+
+def scale_from_world(seq: PoseSequence, *, min_visibility: float = 0.5,
+                     min_in_plane: float = 0.85, percentile: float = 75.0,
+                     min_frames: int = 5) -> Scale:
+    """Pixels per metre from MediaPipe's metric limb lengths against the same limbs in pixels.
+
+    Per frame and segment, px/m = image length / world length projected on the image plane
+    (world x, y; MediaPipe's world axes follow the camera's), kept only where the segment
+    lies nearly parallel to the image (in-plane share of its world length >= min_in_plane,
+    0..1), so depth errors matter little. percentile: over frames, 50..100; min_frames >= 1.
+    """
+    per_segment: dict[str, float] = {}
+    used = np.zeros(seq.n_frames, dtype=bool)
+    for name, (a, b) in SEGMENTS.items():
+        for side in ("LEFT", "RIGHT"):
+            px = _segment_lengths_px(seq, a, b, side, min_visibility)
+            dw = (seq.world[:, LM[f"{side}_{a}"]] - seq.world[:, LM[f"{side}_{b}"]]).astype(np.float64)
+            full = np.linalg.norm(dw, axis=1)
+            in_plane = np.hypot(dw[:, 0], dw[:, 1])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = px / in_plane
+                ok = (in_plane / full >= min_in_plane) & (full > 0.05)
+            ratio[~ok] = np.nan
+            used |= np.isfinite(ratio)
+            per_segment[f"{side.lower()}_{name}"] = _robust_length(ratio, percentile, min_frames)
+    return _combine(per_segment, "limbs", WORLD_LIMB_UNCERTAINTY, int(used.sum()),
+                    "MediaPipe world limb lengths vs image limbs")
+
+
+def estimate_scale(seq: PoseSequence, height_m: float | None = None, *,
+                   min_visibility: float = 0.5) -> Scale:
+    """The scale to use: from the height when given, else from world limb lengths."""
+    if height_m is not None:
+        s = scale_from_height(seq, height_m, min_visibility=min_visibility)
+        if s.valid:
+            return s
+    return scale_from_world(seq, min_visibility=min_visibility)

@@ -1,0 +1,172 @@
+"""Failure verdicts per rep (tempo, technical, concentric, eccentric) and the set summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .config import AnalysisConfig
+from .metrics import SetMetrics, drift_tolerance
+from .profiles import ExerciseProfile
+from .types import Rep, RepTempo, Verdict
+
+# When one rep fails in several ways, the summary names the most decisive first: a rep
+# that was not completed is failure outright; form breaking down comes before slowing.
+KIND_PRIORITY = ("concentric", "technical", "tempo", "eccentric", "isometric")
+ANGLE_WORDS = {
+    "knee": "knee angle", "hip": "hip angle", "elbow": "elbow angle", "shoulder": "shoulder angle",
+    "trunk": "trunk lean", "ankle": "ankle angle", "knee_valgus": "knee cave (valgus)",
+    "asymmetry": "left/right tilt",
+}
+
+
+@dataclass(frozen=True)
+class SetSummary:
+    """The set in one line: first failure rep, its kind, reps before it, and caveats."""
+
+    n_reps: int
+    first_failure_rep: int | None
+    kind: str | None
+    reason: str
+    reps_before: int  # reps completed before the first failure (all reps if none)
+    warnings: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        """The summary line for the CLI table."""
+        if self.first_failure_rep is None:
+            return f"no failure detected in {self.n_reps} rep(s)"
+        return (f"first failure: rep {self.first_failure_rep} ({self.kind}), "
+                f"{self.reps_before} good rep(s) before it; {self.reason}")
+
+
+def phase_seconds(rep: Rep, timestamps_s: np.ndarray) -> tuple[float, float]:
+    """(eccentric, concentric) durations in seconds from the rep's frames and float timestamps."""
+    t = timestamps_s
+    return float(t[rep.eccentric[1]] - t[rep.eccentric[0]]), float(t[rep.concentric[1]] - t[rep.concentric[0]])
+
+
+def tempo_verdicts(reps: Sequence[Rep], metrics: SetMetrics, concentric_s: Sequence[float],
+                   cfg: AnalysisConfig) -> list[Verdict]:
+    """Concentric slower than the limit, or velocity loss past the goal's threshold."""
+    limit = cfg.effective_concentric_limit_s
+    loss_limit = cfg.effective_velocity_loss_pct
+    baseline = set(metrics.baseline_reps)
+    out = []
+    for rep, m, con in zip(reps, metrics.reps, concentric_s):
+        if not rep.completed:
+            continue  # an unfinished rep is a concentric failure, not a slow one
+        reasons = []
+        if limit is not None and np.isfinite(con) and con > limit:
+            reasons.append(f"concentric took {con:.2f} s (limit {limit:.1f} s, {cfg.goal} goal)")
+        loss = m.velocity_loss_pct
+        if rep.index not in baseline and np.isfinite(loss) and loss > loss_limit:
+            reasons.append(f"velocity loss {loss:.0f} % ({m.mean_velocity_mps:.2f} vs "
+                           f"{metrics.baseline_velocity_mps:.2f} m/s; limit {loss_limit:.0f} %, "
+                           f"{cfg.goal} goal)")
+        if reasons:
+            out.append(Verdict("tempo", rep.index, f"rep {rep.index}: " + "; ".join(reasons)))
+    return out
+
+
+def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile,
+                       cfg: AnalysisConfig) -> list[Verdict]:
+    """Sustained angle drift past tolerance, or a range of motion cut short of the usual."""
+    out = []
+    base_rom = np.nanmedian([m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps] or [np.nan])
+    for rep, m in zip(reps, metrics.reps):
+        if not rep.completed:
+            continue
+        reasons = []
+        worst = []
+        for name, d in m.drift_deg.items():
+            if d is None:
+                continue
+            tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg)
+            held = metrics.drift_frames.get((rep.index, name), 0)
+            if abs(d) > tol and held >= cfg.drift_min_frames:
+                worst.append((abs(d) - tol, name, d, tol))
+        for _, name, d, tol in sorted(worst, reverse=True):
+            reasons.append(f"{ANGLE_WORDS.get(name, name)} drifted {d:+.0f} deg from the first reps "
+                           f"(tolerance {tol:.0f} deg)")
+        short = rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m)
+                                and m.rom_m < cfg.partial_rom_share * base_rom)
+        if short and rep.index not in metrics.baseline_reps:
+            if np.isfinite(m.rom_m) and np.isfinite(base_rom):
+                reasons.append(f"range of motion {m.rom_m:.2f} m, {m.rom_m / base_rom:.0%} of the first reps'")
+            else:
+                reasons.append(f"partial range of motion ({rep.rom_share:.0%} of the set's usual)")
+        if reasons:
+            out.append(Verdict("technical", rep.index, f"rep {rep.index}: " + "; ".join(reasons)))
+    return out
+
+
+def concentric_verdicts(reps: Sequence[Rep]) -> list[Verdict]:
+    """Reps started but not brought to lockout (segmentation marks them not completed)."""
+    return [Verdict("concentric", r.index,
+                    f"rep {r.index}: lift started but stalled at {r.rom_share:.0%} of the usual range "
+                    f"and was lowered without lockout")
+            for r in reps if not r.completed]
+
+
+def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], cfg: AnalysisConfig,
+                       *, min_reference_reps: int = 3) -> list[Verdict]:
+    """Lowering much faster than the set's own typical (median) eccentric.
+
+    min_reference_reps: completed reps needed for a meaningful median, >= 2.
+    """
+    done = [e for r, e in zip(reps, eccentric_s) if r.completed and np.isfinite(e) and e > 0]
+    if len(done) < min_reference_reps:
+        return []
+    typical = float(np.median(done))
+    out = []
+    for r, e in zip(reps, eccentric_s):
+        if np.isfinite(e) and e > 0 and e * cfg.eccentric_speedup < typical:
+            out.append(Verdict("eccentric", r.index,
+                               f"rep {r.index}: lowered in {e:.2f} s, {typical / e:.1f}x faster than "
+                               f"the set's usual {typical:.2f} s (control lost)"))
+    return out
+
+
+def judge(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile, cfg: AnalysisConfig,
+          timestamps_s: np.ndarray, tempos: Sequence[RepTempo] | None = None) -> list[Verdict]:
+    """Every verdict of the set, ordered by rep then by kind priority."""
+    if tempos is not None and len(tempos) == len(reps):
+        ecc = [tp.eccentric_s for tp in tempos]
+        con = [tp.concentric_s for tp in tempos]
+    else:
+        ecc, con = zip(*(phase_seconds(r, timestamps_s) for r in reps)) if reps else ((), ())
+    verdicts = (concentric_verdicts(reps) + technical_verdicts(reps, metrics, profile, cfg)
+                + tempo_verdicts(reps, metrics, con, cfg) + eccentric_verdicts(reps, ecc, cfg))
+    return sorted(verdicts, key=lambda v: (v.rep_index, KIND_PRIORITY.index(v.kind)))
+
+
+def quality_warnings(metrics: SetMetrics, *, detection_rate: float = 1.0, n_reps: int = 0,
+                     baseline_reps: int = 2) -> list[str]:
+    """Reasons a verdict may be unreliable: the view, landmark quality, scale, too few reps."""
+    out = list(metrics.warnings)
+    if metrics.view == "oblique":
+        out.append("oblique camera view: joint angles are projected and drift is approximate")
+    elif metrics.view == "unknown":
+        out.append("camera view unknown: form verdicts skipped")
+    for name, why in metrics.not_measurable.items():
+        out.append(f"{ANGLE_WORDS.get(name, name)} not measurable: {why}")
+    if detection_rate < 0.9:
+        out.append(f"person found on only {detection_rate:.0%} of frames")
+    if metrics.scale.valid and metrics.scale.rel_uncertainty > 0.1:
+        out.append(f"pixel-to-metre scale uncertain (+/- {100 * metrics.scale.rel_uncertainty:.0f} %): "
+                   "absolute velocities are rough, velocity loss is unaffected")
+    if n_reps <= baseline_reps:
+        out.append(f"{n_reps} rep(s): too few to compare against a {baseline_reps}-rep baseline")
+    return out
+
+
+def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequence[str] = ()) -> SetSummary:
+    """First failure rep, its kind and reason, reps before it, and the caveats."""
+    if not verdicts:
+        return SetSummary(len(reps), None, None, "", len(reps), tuple(warnings))
+    first = min(verdicts, key=lambda v: (v.rep_index, KIND_PRIORITY.index(v.kind)))
+    before = sum(1 for r in reps if r.index < first.rep_index)
+    reason = first.reason.split(": ", 1)[-1]
+    return SetSummary(len(reps), first.rep_index, first.kind, reason, before, tuple(warnings))

@@ -1,0 +1,133 @@
+"""Failure verdicts land on the right rep; a clean set gets none."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from lifter_synth import make_squat_set
+from repsight.config import AnalysisConfig
+from repsight.metrics import compute_metrics
+from repsight.profiles import get_profile
+from repsight.scale import estimate_scale
+from repsight.types import RepTempo
+from repsight.verdicts import judge, quality_warnings, summarise
+
+SQUAT = get_profile("squat")
+
+
+def _judge(truth, cfg=None, **kw):
+    cfg = cfg or AnalysisConfig(**kw)
+    m = compute_metrics(truth.seq, truth.reps, SQUAT, estimate_scale(truth.seq, truth.height_m),
+                        baseline_reps=cfg.baseline_reps, drift_min_frames=cfg.drift_min_frames,
+                        drift_tolerance_deg=cfg.drift_tolerance_deg)
+    v = judge(truth.reps, m, SQUAT, cfg, truth.seq.timestamps_s)
+    return v, summarise(truth.reps, v, quality_warnings(m, n_reps=len(truth.reps))), m
+
+
+@pytest.mark.parametrize("view", ["side", "front"])
+@pytest.mark.parametrize("goal", ["power", "strength", "hypertrophy"])
+@pytest.mark.parametrize("seed", range(3))
+def test_clean_set_has_no_verdict(view, goal, seed):
+    rng = np.random.default_rng(seed)
+    truth = make_squat_set(view=view, n_reps=8, concentric_s=0.7 + rng.uniform(-0.04, 0.04, 8),
+                           eccentric_s=1.0 + rng.uniform(-0.1, 0.1, 8),
+                           trunk_lean_deg=rng.uniform(-2, 2, 8), seed=seed)
+    verdicts, summary, _ = _judge(truth, goal=goal)
+    assert verdicts == []
+    assert summary.first_failure_rep is None and summary.reps_before == 8
+    assert "no failure" in summary.line()
+
+
+def test_tempo_failure_on_slow_concentric_in_power_mode():
+    con = [0.7, 0.7, 0.75, 0.8, 0.9, 1.0, 1.4, 1.6]
+    truth = make_squat_set(concentric_s=con, seed=1)
+    verdicts, summary, _ = _judge(truth, goal="power", velocity_loss_pct=60)
+    assert [v.rep_index for v in verdicts] == [7, 8]
+    assert summary.first_failure_rep == 7 and summary.kind == "tempo" and summary.reps_before == 6
+    took = float(re.search(r"rep 7: concentric took ([0-9.]+) s", verdicts[0].reason).group(1))
+    assert took == pytest.approx(1.4, abs=2 / 30)  # frame-rounded phase boundaries
+    assert "(limit 1.2 s, power goal)" in verdicts[0].reason
+
+
+def test_no_time_limit_outside_power_mode_unless_set():
+    truth = make_squat_set(concentric_s=[0.7] * 6 + [1.4, 1.5], seed=1)
+    assert _judge(truth, goal="hypertrophy", velocity_loss_pct=90)[0] == []
+    v = _judge(truth, goal="hypertrophy", velocity_loss_pct=90, concentric_time_limit_s=1.3)[0]
+    assert [x.rep_index for x in v] == [7, 8]
+
+
+@pytest.mark.parametrize("goal,first", [("power", 5), ("strength", 6), ("hypertrophy", 8)])
+def test_velocity_loss_threshold_by_goal(goal, first):
+    # Loss per rep (%): 0 0 5 12 24 34 38 45 -> power 20 %, strength 30 %, hypertrophy 40 %.
+    loss = np.array([0, 0, 5, 12, 24, 34, 38, 45]) / 100
+    truth = make_squat_set(concentric_s=0.6 / (1 - loss), seed=2)
+    verdicts, summary, _ = _judge(truth, goal=goal, concentric_time_limit_s=5.0)
+    assert summary.first_failure_rep == first and summary.kind == "tempo"
+    assert "velocity loss" in summary.reason and f"{goal} goal" in summary.reason
+
+
+def test_technical_failure_when_trunk_lean_grows():
+    truth = make_squat_set(trunk_lean_deg=[0, 0, 0, 0, 0, 14, 18, 22], seed=3)
+    verdicts, summary, _ = _judge(truth, goal="hypertrophy")
+    assert summary.first_failure_rep == 6 and summary.kind == "technical"
+    assert "trunk lean drifted +1" in summary.reason
+
+
+def test_tolerance_override_and_profile_default():
+    truth = make_squat_set(trunk_lean_deg=[0, 0, 0, 0, 0, 7, 8, 9], seed=3)
+    assert _judge(truth, goal="hypertrophy")[0] == []  # within the default 10 deg
+    v = _judge(truth, goal="hypertrophy", drift_tolerance_deg=5.0)[0]
+    assert v and v[0].rep_index == 6 and v[0].kind == "technical"
+
+
+def test_knee_cave_in_front_view():
+    truth = make_squat_set(view="front", knee_cave_deg=[0, 0, 0, 0, 6, 9, 12, 15], seed=4)
+    verdicts, summary, _ = _judge(truth, goal="hypertrophy")
+    assert summary.first_failure_rep == 5 and "knee cave" in summary.reason
+
+
+def test_shortened_rom_is_technical():
+    truth = make_squat_set(rom_share=[1, 1, 1, 1, 1, 0.6, 0.55, 0.5], seed=5)
+    verdicts, summary, _ = _judge(truth, goal="hypertrophy")
+    assert summary.first_failure_rep == 6 and "range of motion" in summary.reason
+
+
+def test_concentric_failure_on_a_stalled_rep():
+    truth = make_squat_set(n_reps=7, failed_rep=7, concentric_s=[0.7] * 6 + [1.0], seed=6)
+    verdicts, summary, _ = _judge(truth, goal="hypertrophy")
+    assert summary.first_failure_rep == 7 and summary.kind == "concentric"
+    assert "not" in summary.reason or "without lockout" in summary.reason
+    assert summary.reps_before == 6
+
+
+def test_eccentric_failure_when_lowering_speeds_up():
+    truth = make_squat_set(eccentric_s=[1.2] * 6 + [0.4, 0.35], seed=7)
+    verdicts, summary, _ = _judge(truth, goal="hypertrophy")
+    assert summary.first_failure_rep == 7 and summary.kind == "eccentric"
+    assert "faster than the set's usual" in summary.reason
+
+
+def test_given_tempos_are_used():
+    truth = make_squat_set(n_reps=4, seed=8)
+    m = compute_metrics(truth.seq, truth.reps, SQUAT, estimate_scale(truth.seq))
+    tempos = [RepTempo(1.0, 0.1, c, 0.5) for c in (0.7, 0.7, 0.7, 2.0)]
+    v = judge(truth.reps, m, SQUAT, AnalysisConfig(goal="power", velocity_loss_pct=90),
+              truth.seq.timestamps_s, tempos)
+    assert [x.rep_index for x in v] == [4] and "2.00 s" in v[0].reason
+
+
+def test_summary_prefers_the_most_decisive_kind_on_one_rep():
+    truth = make_squat_set(concentric_s=[0.7] * 6 + [1.6, 1.8], trunk_lean_deg=[0] * 6 + [16, 18], seed=9)
+    verdicts, summary, _ = _judge(truth, goal="power", velocity_loss_pct=90)
+    assert {v.kind for v in verdicts if v.rep_index == 7} == {"technical", "tempo"}
+    assert summary.kind == "technical"
+
+
+def test_warnings_name_what_the_view_cannot_judge():
+    _, summary, _ = _judge(make_squat_set(view="side", seed=0), goal="strength")
+    assert any("knee cave" in w and "front" in w for w in summary.warnings)
+    _, summary, _ = _judge(make_squat_set(view="front", seed=0), goal="strength")
+    assert any("trunk lean not measurable" in w for w in summary.warnings)
