@@ -90,7 +90,7 @@ class Body:
         D[:, 0, :3, 3] = (root - self.shift) @ A  # A^T (root - shift), row-vector form
         with torch.no_grad():
             out = self.model(pose_parameters=torch.from_numpy(D),
-                             phenotype_kwargs={k: torch.full((T,), v, dtype=torch.float64)
+                             phenotype_kwargs={k: torch.tensor([v], dtype=torch.float64)
                                                for k, v in self.phenotype.items()})
         v = out["vertices"].numpy()
         return v @ A.T + self.shift

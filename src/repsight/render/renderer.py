@@ -138,6 +138,11 @@ def render(spec: RenderSpec, out_path: str | Path, truth_path: str | Path | None
             b1 = min(b0 + batch, plan.n_frames)
             rot = {s: r[b0:b1] for s, r in P.rotations.items()}
             verts = body.posed_vertices(rot, P.root[b0:b1])
+            if b0 and b0 % (2 * batch) == 0:
+                # PyOpenGL keeps per-context data that grows by a few MB a frame under
+                # OSMesa; a fresh context every 32 frames keeps memory flat.
+                renderer.delete()
+                renderer = pyrender.OffscreenRenderer(W, H)
             for i in range(b1 - b0):
                 tm = trimesh.Trimesh(verts[i], body.faces, vertex_colors=body.colors, process=False)
                 mesh = pyrender.Mesh.from_trimesh(tm, smooth=True)
