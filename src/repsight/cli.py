@@ -31,6 +31,19 @@ def _friendly_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def check_output_file(path: Path) -> None:
+    """Fail fast, before any slow work, when an output file cannot be written there."""
+    from .errors import OutputError
+
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"cannot write {path}: {parent} is a file, not a folder")
+            break
+
+
 def _progress_bar(label: str, quiet: bool):
     """A rich progress bar on stderr, or nothing when quiet or not a terminal-friendly run."""
     from rich.console import Console
@@ -42,7 +55,7 @@ def _progress_bar(label: str, quiet: bool):
 
 model_option = click.option("--model", type=click.Choice(MODEL_NAMES), default=DEFAULT_MODEL,
                             show_default=True, help="pose model variant")
-cache_option = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+cache_option = click.option("--cache-dir", type=click.Path(path_type=Path),
                             default=None, help="pose cache folder [default: ~/.cache/repsight/poses]")
 no_cache_option = click.option("--no-cache", is_flag=True, help="ignore and do not write the pose cache")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress bar")
@@ -87,7 +100,7 @@ def info(video: Path) -> None:
 
 @main.command()
 @click.argument("video", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="where to write the poses [default: VIDEO with .poses.npz]")
 @model_option
 @cache_option
@@ -99,9 +112,10 @@ def extract(video: Path, output: Path | None, model: str, cache_dir: Path | None
     """Run the pose model over VIDEO and save the PoseSequence (.npz)."""
     from .cache import save_pose
 
+    out = output or video.with_suffix(".poses.npz")
+    check_output_file(out)
     seq = extract_with_progress(video, model=model, cache_dir=cache_dir, no_cache=no_cache,
                                 quiet=quiet)
-    out = output or video.with_suffix(".poses.npz")
     save_pose(seq, out)
     click.echo(f"{seq.n_frames} frames, person found on {seq.detection_rate:.1%}, "
                f"{seq.fps:.3f} fps, model {seq.model} -> {out}")

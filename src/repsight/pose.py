@@ -167,41 +167,96 @@ def prefetch(frames: Iterable[Frame], depth: int = 8) -> Iterator[Frame]:
         thread.join(timeout=5)
 
 
+class _LandmarkBuffer:
+    """Growable float32 arrays for per-frame landmarks: no per-frame objects, no final copy."""
+
+    def __init__(self, capacity: int) -> None:
+        self.n = 0
+        self.image = np.empty((max(capacity, 16), NUM_LANDMARKS, 5), dtype=np.float32)
+        self.world = np.empty((max(capacity, 16), NUM_LANDMARKS, 3), dtype=np.float32)
+        self.times = np.empty(max(capacity, 16), dtype=np.float64)
+
+    def append(self, img: np.ndarray, world: np.ndarray, time_s: float) -> None:
+        if self.n == len(self.times):
+            grow = len(self.times) // 2 + 16
+            self.image = np.concatenate([self.image, np.empty_like(self.image[:grow])])
+            self.world = np.concatenate([self.world, np.empty_like(self.world[:grow])])
+            self.times = np.concatenate([self.times, np.empty_like(self.times[:grow])])
+        self.image[self.n] = img
+        self.world[self.n] = world
+        self.times[self.n] = time_s
+        self.n += 1
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # Views when the estimate was right (the usual case), copies only when shrinking a lot.
+        n = self.n
+        if n < 0.9 * len(self.times):
+            return self.image[:n].copy(), self.world[:n].copy(), self.times[:n].copy()
+        return self.image[:n], self.world[:n], self.times[:n]
+
+
+def _gap_warning(detected: np.ndarray, times: np.ndarray, *, min_gap_s: float = 0.5) -> str | None:
+    """A note on the longest stretch without a person between two stretches with one."""
+    idx = np.flatnonzero(detected)
+    if len(idx) < 2:
+        return None
+    jumps = np.flatnonzero(np.diff(idx) > 1)
+    if not len(jumps):
+        return None
+    # Gap k runs from frame idx[j]+1 to idx[j+1]-1; measure it between the detections.
+    starts, ends = idx[jumps], idx[jumps + 1]
+    lengths = times[ends] - times[starts]
+    long = lengths >= min_gap_s
+    if not long.any():
+        return None
+    k = int(np.argmax(lengths))
+    more = int(long.sum()) - 1
+    return (f"the person left the frame or was lost for {lengths[k]:.1f} s "
+            f"({times[starts[k]]:.1f}-{times[ends[k]]:.1f} s)"
+            + (f" and {more} more time{'s' if more > 1 else ''}" if more > 0 else ""))
+
+
 def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
                  progress: ProgressFn | None = None,
                  max_long_side: int | None = DEFAULT_MAX_LONG_SIDE,
                  content_hash: str | None = None) -> PoseSequence:
-    """Run the pose model over every frame of a video and return its PoseSequence."""
+    """Run the pose model over every frame of a video and return its PoseSequence.
+
+    Decoding runs in a background thread (see prefetch) so that it overlaps inference;
+    memory stays flat in video length: frames are dropped once the model has seen them
+    and only the landmark arrays (about 1 kB a frame) grow.
+    """
     reader = VideoReader(video, max_long_side=max_long_side)
     info = reader.info
     total = info.frame_count
-    images: list[np.ndarray] = []
-    worlds: list[np.ndarray] = []
-    times: list[float] = []
+    # Sized from the container's count (capped: a damaged header may announce anything).
+    buf = _LandmarkBuffer(min(max(total, reader.frames_announced) + 2, 1 << 15))
     with PoseEstimator(model) as estimator:
         for frame in prefetch(reader):
             img, world = estimator.detect(frame.rgb, frame.time_s)
-            images.append(img)
-            worlds.append(world)
-            times.append(frame.time_s)
+            buf.append(img, world, frame.time_s)
             if progress is not None:
-                progress(len(times), max(total, len(times)))
-    if not times:
+                progress(buf.n, max(total, buf.n))
+    if buf.n == 0:
         raise RepsightError(f"no frames decoded from {video}")
-    seq_times = np.asarray(times, dtype=np.float64)
+    image, world, seq_times = buf.arrays()
     warnings = list(reader.warnings)
-    found = float(np.mean([not np.isnan(i[0, 0]) for i in images]))
+    detected = ~np.isnan(image[:, 0, 0])
+    found = float(detected.mean())
     if found == 0.0:
         warnings.append("no person was found in any frame")
     elif found < 0.5:
         warnings.append(f"a person was found on only {found:.0%} of frames")
+    gap = _gap_warning(detected, seq_times) if found > 0 else None
+    if gap:
+        warnings.append(gap)
     if info.variable_frame_rate:
         warnings.append("variable frame rate: per-frame container timestamps are used")
     if info.fps > 100:
         warnings.append(f"high frame rate ({info.fps:.0f} fps): timings use container "
                         "timestamps; slow-motion clips re-timed by the phone will read slow")
     return PoseSequence(
-        image=np.stack(images), world=np.stack(worlds), timestamps_s=seq_times,
+        image=image, world=world, timestamps_s=seq_times,
         fps=float(info.fps), width=reader.size[0], height=reader.size[1], source=str(video),
         content_hash=content_hash or file_hash(video), model=model, rotation=info.rotation,
         meta={"warnings": warnings, "frame_count_container": info.frame_count,

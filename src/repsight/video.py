@@ -26,7 +26,9 @@ from .types import VideoInfo
 _VIDEO_MAGIC = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"\x1aE\xdf\xa3",
                 b"AVI ")
 _STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe",
-                        "gif", "tiff_pipe", "jpegls_pipe"}
+                        "tiff_pipe", "jpegls_pipe"}
+# Formats that hold either a still or an animation: a still only when it has one frame.
+_MAYBE_STILL_FORMATS = {"gif", "apng"}
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg",
                     ".wmv", ".flv", ".3gp", ".ts", ".mts")
 # Frames larger than this (long side, px) are scaled down before pose estimation: the
@@ -62,9 +64,7 @@ def _open(p: Path) -> av.container.InputContainer:
     except av.error.EOFError:
         raise EmptyVideoError(f"video has no frames: {p}") from None
     except av.error.FFmpegError as exc:
-        with open(p, "rb") as fh:
-            head = fh.read(16)
-        if any(m in head for m in _VIDEO_MAGIC):
+        if _has_video_magic(p):
             raise CorruptVideoError(
                 f"corrupt or truncated video: {p} ({_short(exc)})") from None
         raise NotAVideoError(f"not a video: {p} ({_short(exc)})") from None
@@ -76,8 +76,19 @@ def _open(p: Path) -> av.container.InputContainer:
         container.close()
         if not kinds:
             raise EmptyVideoError(f"video has no frames: {p} (the container holds no streams)")
+        if "audio" not in kinds and _has_video_magic(p):
+            # A video container whose index is cut short lists only opaque data streams.
+            raise CorruptVideoError(
+                f"corrupt or truncated video: {p} (no readable video stream; "
+                f"found {', '.join(kinds)})")
         raise NotAVideoError(f"not a video: {p} has no video stream ({', '.join(kinds)})")
     return container
+
+
+def _has_video_magic(p: Path) -> bool:
+    with open(p, "rb") as fh:
+        head = fh.read(16)
+    return any(m in head for m in _VIDEO_MAGIC)
 
 
 def _short(exc: Exception) -> str:
@@ -94,6 +105,15 @@ def _rotation_of(frame: av.VideoFrame) -> int:
 
 def probe(path: str | os.PathLike) -> VideoInfo:
     """Read a video's size, rate, frame count, duration and rotation without decoding it all."""
+    return _probe(path)[0]
+
+
+def _probe(path: str | os.PathLike) -> tuple[VideoInfo, int]:
+    """probe(), plus the frame count the container's index announces (0 if it gives none).
+
+    frame_count in VideoInfo counts the frames actually present; an index that announces
+    more means the file was cut short after its index was written (faststart files).
+    """
     p = _check_path(path)
     container = _open(p)
     try:
@@ -117,6 +137,9 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         if first_frame is None:
             raise CorruptVideoError(
                 f"corrupt or truncated video: {p} (no frame could be decoded)")
+        if container.format.name in _MAYBE_STILL_FORMATS and len(times) < 2:
+            raise NotAVideoError(
+                f"not a video: {p} is a still image ({container.format.name}, one frame)")
         rotation = _rotation_of(first_frame)
         times.sort()
         diffs = np.diff(times) if len(times) > 1 else np.array([])
@@ -137,10 +160,11 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         w, h = first_frame.width, first_frame.height
         if rotation in (90, 270):
             w, h = h, w
-        return VideoInfo(path=str(p), width=w, height=h, fps=fps,
+        info = VideoInfo(path=str(p), width=w, height=h, fps=fps,
                          frame_count=len(times) or (stream.frames or 0),
                          duration_s=float(duration), rotation=rotation,
                          codec=stream.codec_context.name, variable_frame_rate=vfr)
+        return info, int(stream.frames or 0)
     finally:
         container.close()
 
@@ -156,19 +180,51 @@ def scaled_size(width: int, height: int, max_long_side: int | None) -> tuple[int
 class VideoReader:
     """Iterate upright RGB frames with container timestamps; collects warnings as it goes.
 
-    Frames whose timestamp does not increase are skipped (damaged streams), and a decode
-    error after the first frame ends iteration with a warning instead of an exception,
-    so a truncated clip still yields what it holds.
+    Frames whose timestamp does not increase are skipped (damaged streams); a damaged
+    packet is skipped and counted while decoding goes on; a read error after the first
+    frame ends iteration with a warning instead of an exception, so a truncated clip
+    still yields what it holds.
     """
+
+    # Give up on a stream whose first packets all fail to decode.
+    MAX_BAD_PACKETS_BEFORE_FIRST_FRAME = 50
 
     def __init__(self, path: str | os.PathLike, *,
                  max_long_side: int | None = DEFAULT_MAX_LONG_SIDE) -> None:
-        self.info = probe(path)
+        self.info, self.frames_announced = _probe(path)
         self.path = Path(path)
         self.max_long_side = max_long_side
         self.warnings: list[str] = []
         self.frames_read = 0
         self.size = scaled_size(self.info.width, self.info.height, max_long_side)
+
+    def _decoded(self, container: av.container.InputContainer,
+                 stream: av.VideoStream) -> Iterator[av.VideoFrame]:
+        """Decoded frames, packet by packet; damaged packets are skipped and counted."""
+        self._bad_packets = 0
+        produced = 0
+        try:
+            for packet in container.demux(stream):
+                try:
+                    frames = packet.decode()  # the final empty packet flushes the decoder
+                except av.error.FFmpegError:
+                    self._bad_packets += 1
+                    if not produced and \
+                            self._bad_packets >= self.MAX_BAD_PACKETS_BEFORE_FIRST_FRAME:
+                        raise CorruptVideoError(
+                            f"corrupt or truncated video: {self.path} (the first "
+                            f"{self._bad_packets} packets cannot be decoded)") from None
+                    continue
+                for frame in frames:
+                    produced += 1
+                    yield frame
+        except av.error.FFmpegError as exc:
+            if not produced:
+                raise CorruptVideoError(
+                    f"corrupt or truncated video: {self.path} ({_short(exc)})") from None
+            self.warnings.append(
+                f"video stopped decoding after {produced} frames ({_short(exc)}); "
+                "the file may be truncated or damaged")
 
     def __iter__(self) -> Iterator[Frame]:
         container = _open(self.path)
@@ -178,41 +234,39 @@ class VideoReader:
             rot = self.info.rotation
             # Reformat to the pre-rotation size so rotation lands on the output size.
             out_w, out_h = self.size if rot in (0, 180) else self.size[::-1]
+            fps = self.info.fps
             last_t = -np.inf
             index = 0
             skipped = 0
-            try:
-                for frame in container.decode(stream):
-                    t = float(frame.time) if frame.time is not None else index / self.info.fps
-                    if t <= last_t:
-                        skipped += 1
-                        continue
-                    last_t = t
-                    rgb = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
-                    if rot:
-                        rgb = np.rot90(rgb, k=-(rot // 90))
-                    # FFmpeg pads rows to aligned strides (e.g. 408 px wide -> 1248 bytes
-                    # a row); consumers such as mp.Image need tightly packed rows.
-                    rgb = np.ascontiguousarray(rgb)
-                    yield Frame(index, t, rgb)
-                    index += 1
-            except av.error.FFmpegError as exc:
-                if index == 0:
-                    raise CorruptVideoError(
-                        f"corrupt or truncated video: {self.path} ({_short(exc)})") from None
-                self.warnings.append(
-                    f"video stopped decoding after {index} frames ({_short(exc)}); "
-                    "the file may be truncated or damaged")
+            for frame in self._decoded(container, stream):
+                t = float(frame.time) if frame.time is not None else index / fps
+                if t <= last_t:
+                    skipped += 1
+                    continue
+                last_t = t
+                rgb = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
+                if rot:
+                    rgb = np.rot90(rgb, k=-(rot // 90))
+                # FFmpeg pads rows to aligned strides (e.g. 408 px wide -> 1248 bytes
+                # a row); consumers such as mp.Image need tightly packed rows. This
+                # copies only when the rows are padded or rotated.
+                rgb = np.ascontiguousarray(rgb)
+                yield Frame(index, t, rgb)
+                index += 1
             self.frames_read = index
-            if skipped:
-                self.warnings.append(f"skipped {skipped} frames with non-increasing timestamps")
-            expected = self.info.frame_count
-            if index and expected and index < 0.95 * expected - 1:
-                self.warnings.append(
-                    f"decoded {index} of {expected} frames the container lists; "
-                    "the file may be truncated")
             if index == 0:
                 raise EmptyVideoError(f"video has no decodable frames: {self.path}")
+            if self._bad_packets:
+                self.warnings.append(
+                    f"skipped {self._bad_packets} damaged packets; the frames around them "
+                    "may be missing or smeared")
+            if skipped:
+                self.warnings.append(f"skipped {skipped} frames with non-increasing timestamps")
+            expected = max(self.info.frame_count, self.frames_announced)
+            if expected and index + self._bad_packets < 0.95 * expected - 1:
+                self.warnings.append(
+                    f"decoded {index} of {expected} frames the container announces; "
+                    "the file may be truncated")
         finally:
             container.close()
 
