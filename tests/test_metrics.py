@@ -87,11 +87,12 @@ def test_angles_the_view_cannot_measure_are_none():
 
 
 def test_knee_cave_seen_in_front_view():
-    truth = make_squat_set(view="front", n_reps=6, knee_cave_deg=[0, 0, 0, 8, 10, 12], seed=4)
+    cave = [0, 0, 0, 8, 10, 12]
+    truth = make_squat_set(view="front", n_reps=6, knee_cave_deg=cave, seed=4)
     m = _metrics(truth)
     drift = [r.drift_deg["knee_valgus"] for r in m.reps]
-    assert all(abs(d) < 5 for d in drift[:3])
-    assert all(d > 10 for d in drift[3:])  # projected angle grows faster than the 3D cave
+    # The proxy is an angle at the hip over the full thigh length, so it reads the cave itself.
+    assert np.max(np.abs(np.array(drift) - cave)) < 2.5
 
 
 def test_key_moment_angles_squat_depth():

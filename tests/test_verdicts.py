@@ -84,7 +84,7 @@ def test_tolerance_override_and_profile_default():
 
 
 def test_knee_cave_in_front_view():
-    truth = make_squat_set(view="front", knee_cave_deg=[0, 0, 0, 0, 6, 9, 12, 15], seed=4)
+    truth = make_squat_set(view="front", knee_cave_deg=[0, 0, 0, 0, 13, 15, 17, 19], seed=4)
     verdicts, summary, _ = _judge(truth, goal="hypertrophy")
     assert summary.first_failure_rep == 5 and "knee cave" in summary.reason
 

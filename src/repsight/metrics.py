@@ -17,6 +17,7 @@ variation is large (a few reps), so RIR is None while the loss is below 5 %.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -39,6 +40,11 @@ VELOCITY_LOSS_AT_FAILURE_PCT: dict[str, float] = {
 # gravity by the whole body (Sánchez-Medina et al. 2010); not for curls and raises.
 PROPULSIVE_FAMILIES = ("squat", "hinge", "press", "pushup", "pull")
 CURVE_SAMPLES = 50  # samples per moving phase in time-normalised curves
+# Drift is compared between 10 % and 90 % of each moving phase's travel: at the very ends
+# the tracked point barely moves while joints still open or close (the last bit of elbow
+# extension into a dead hang), so a hair of progress there is tens of degrees of angle.
+# Lockout and bottom postures are reported separately (angles at key moments).
+PROGRESS_RANGE = (0.1, 0.9)
 MIN_RIR_LOSS_PCT = 5.0
 
 # Which angles a camera view can measure. Sagittal-plane angles (flexion of knee, hip,
@@ -73,6 +79,10 @@ class SetMetrics:
     not_measurable: dict = field(default_factory=dict)  # angle -> reason
     curves: dict = field(default_factory=dict)  # angle -> float[n_reps, 2*CURVE_SAMPLES]
     drift_frames: dict = field(default_factory=dict)  # (rep index, angle) -> frames past tolerance
+    # angle -> how far the baseline reps stray from their own mean (degrees); technical
+    # failure needs drift past tolerance + this.
+    baseline_spread_deg: dict = field(default_factory=dict)
+    setup_reps: tuple[int, ...] = ()  # a first "rep" that was set-up (unrack, jump to the bar)
     warnings: tuple[str, ...] = ()
 
 
@@ -106,6 +116,25 @@ def smooth(y: np.ndarray, fs: float, *, cutoff_hz: float = 4.0, max_gap: int | N
     # filtfilt needs more samples than 3 * filter order; short runs are left unfiltered.
     out = filtfilt(b, a, filled) if len(filled) > 9 else filled
     out[~keep] = np.nan
+    return out
+
+
+def despike(y: np.ndarray, fps: float, *, window_s: float = 0.1) -> np.ndarray:
+    """Running median over ~window_s seconds (0.05..0.5; at least 3 frames), NaN-aware.
+
+    MediaPipe now and then throws a joint for one or two frames (an elbow "closing" to 20
+    degrees as the hands pass the face); a low-pass filter only spreads such a spike into
+    a bump that reads as drift, a median removes it.
+    """
+    k = max(3, int(round(window_s * fps)) | 1)
+    y = np.asarray(y, dtype=np.float64)
+    pad = k // 2
+    padded = np.pad(y, pad, mode="edge")
+    win = np.lib.stride_tricks.sliding_window_view(padded, k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN windows stay NaN
+        out = np.nanmedian(win, axis=1)
+    out[~np.isfinite(y)] = np.nan
     return out
 
 
@@ -147,11 +176,13 @@ def height_m(seq: PoseSequence, names: Sequence[str], scale: Scale, *, cutoff_hz
 
 # --------------------------------------------------------------------------- view and angles
 
-def detect_view(seq: PoseSequence, *, min_visibility: float = 0.3) -> str:
+def detect_view(seq: PoseSequence) -> str:
     """'side', 'front' (front or rear), 'oblique' or 'unknown' from shoulder width vs trunk length.
 
-    Facing the camera, shoulder width is ~0.9 of the shoulder-hip distance (Drillis &
-    Contini: 0.259 H vs 0.288 H); side-on it shrinks towards 0. Uses the median over frames.
+    Side-on, the two shoulders overlap in the image; facing the camera, MediaPipe's shoulder
+    landmarks sit 0.5-0.9 trunk lengths apart (narrower with the arms overhead, as in a
+    pull-up). Thresholds set on the team's 27 clips: side clips 0.02-0.20, 45-degree clips
+    0.27-0.38, front and rear clips 0.52-0.91 (median over frames).
     """
     ls, rs = seq.pixels(LM.LEFT_SHOULDER), seq.pixels(LM.RIGHT_SHOULDER)
     lh, rh = seq.pixels(LM.LEFT_HIP), seq.pixels(LM.RIGHT_HIP)
@@ -162,9 +193,9 @@ def detect_view(seq: PoseSequence, *, min_visibility: float = 0.3) -> str:
     if ratio.size < 5:
         return "unknown"
     r = float(np.median(ratio))
-    if r < 0.4:
+    if r < 0.24:
         return "side"
-    if r > 0.7:
+    if r >= 0.45:
         return "front"
     return "oblique"
 
@@ -194,10 +225,13 @@ def _trunk_inclination(seq: PoseSequence, side: str) -> np.ndarray:
 
 
 def _knee_valgus(seq: PoseSequence) -> np.ndarray:
-    """Mean of both legs' frontal-plane knee deviation, degrees, knee towards midline positive.
+    """Knee cave proxy, degrees, knee towards the midline positive; mean of both legs.
 
-    Per leg: 180 - the hip-knee-ankle angle in the image, signed by whether the knee lies
-    medial (inside) or lateral of the hip-ankle line: a frontal plane projection angle.
+    Per leg: the knee's sideways distance from the hip-ankle line, as an angle at the hip
+    over the thigh's full image length (its 95th percentile over the set). The classic
+    frontal plane projection angle (180 - hip-knee-ankle angle in the image) was tried
+    first and exaggerated a 4 degree cave to 20 degrees at squat depth, because the thigh
+    foreshortens as the knees come towards the camera; this measure does not.
     """
     mid_x = (seq.pixels(LM.LEFT_HIP)[:, 0] + seq.pixels(LM.RIGHT_HIP)[:, 0]) / 2
     out = []
@@ -205,11 +239,13 @@ def _knee_valgus(seq: PoseSequence) -> np.ndarray:
         h, k, a = (seq.pixels(LM[f"{s}_{n}"]) for n in ("HIP", "KNEE", "ANKLE"))
         ha = a - h
         with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.sum((k - h) * ha, axis=1) / np.sum(ha * ha, axis=1)
-        on_line_x = h[:, 0] + t * ha[:, 0]
+            frac = (k[:, 1] - h[:, 1]) / ha[:, 1]  # where along the hip-ankle line the knee is
+        line_x = h[:, 0] + frac * ha[:, 0]
         medial = np.sign(mid_x - h[:, 0])
-        dev_sign = np.sign((k[:, 0] - on_line_x) * medial)
-        out.append(dev_sign * (180.0 - _angle_at(h, k, a)))
+        thigh = np.linalg.norm(k - h, axis=1)
+        full = np.nanpercentile(thigh, 95) if np.any(np.isfinite(thigh)) else np.nan
+        dev = (k[:, 0] - line_x) * medial
+        out.append(np.degrees(np.arcsin(np.clip(dev / full, -1.0, 1.0))))
     return np.mean(out, axis=0)
 
 
@@ -274,7 +310,7 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
         else:
             missing[name] = f"no definition for angle {name!r}"
             continue
-        angles[name] = smooth(raw, seq.fps, cutoff_hz=cutoff_hz)
+        angles[name] = smooth(despike(raw, seq.fps), seq.fps, cutoff_hz=cutoff_hz)
     return FormSignals(view=view, side=side, angles=angles, not_measurable=missing)
 
 
@@ -355,6 +391,32 @@ def rep_curve(signal: np.ndarray, rep: Rep, *, samples: int = CURVE_SAMPLES) -> 
     return np.concatenate(parts)
 
 
+def progress_curve(signal: np.ndarray, position: np.ndarray, rep: Rep, *,
+                   samples: int = CURVE_SAMPLES) -> np.ndarray:
+    """float[2*samples] the signal against movement progress (0..1) within each moving phase.
+
+    position: float[T] height of the tracked point (any unit). Comparing angles at the
+    same point of the lift, not the same share of time, keeps a rep that is merely slower
+    at the start or end from reading as a form change; joints that drive the lift (elbow
+    in a pull-up) sweep 100+ degrees in half a second, so a few frames of timing shift
+    would otherwise read as 10-20 degrees of drift.
+    """
+    parts = []
+    grid = np.linspace(PROGRESS_RANGE[0], PROGRESS_RANGE[1], samples)
+    for a, b in _moving_phases(rep):
+        seg, pos = signal[a:b + 1], position[a:b + 1]
+        ok = np.isfinite(seg) & np.isfinite(pos)
+        if ok.sum() < 2 or abs(pos[ok][-1] - pos[ok][0]) <= 0:
+            parts.append(rep_curve(signal, rep, samples=samples)[len(parts) * samples:(len(parts) + 1) * samples])
+            continue
+        seg, pos = seg[ok], pos[ok]
+        prog = (pos - pos[0]) / (pos[-1] - pos[0])
+        # Noise makes progress wobble near the ends; the running maximum keeps it monotonic.
+        prog = np.clip(np.maximum.accumulate(prog), 0.0, 1.0) + np.arange(len(prog)) * 1e-9
+        parts.append(np.interp(grid, prog, seg))
+    return np.concatenate(parts)
+
+
 def sustained_drift(diff: np.ndarray, window: int) -> float:
     """Largest signed deviation held for `window` consecutive samples (window >= 1).
 
@@ -414,13 +476,15 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
                     scale: Scale, *, baseline_reps: int = 2, drift_min_frames: int = 3,
                     drift_tolerance_deg: float | None = None, cutoff_hz: float = 4.0,
                     min_visibility: float = 0.5, max_gap_s: float = 0.25,
-                    view: str | None = None) -> SetMetrics:
+                    rom_outlier_share: float = 0.35, view: str | None = None) -> SetMetrics:
     """Velocity, ROM, velocity loss, RIR and form drift for every rep of one set.
 
     baseline_reps: best of the first N completed reps is the velocity baseline and their
     mean curve the form baseline, 1..10. drift_min_frames: frames a drift must last, 1..30.
     drift_tolerance_deg: overrides the profile's per-angle tolerance (0.5..90 degrees) when
     counting frames past tolerance. cutoff_hz: smoothing cut-off, 0.5..15 Hz.
+    rom_outlier_share: a first rep whose ROM differs from the set's median by more than
+    this share (0.1..1) is set-up, not a rep, and stays out of the baseline.
     """
     t = seq.timestamps_s
     warnings: list[str] = []
@@ -435,6 +499,18 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
 
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in reps]
     good = [i for i, r in enumerate(reps) if r.completed and not r.partial]
+    setup: list[int] = []
+    roms = np.array([vel[i][3] for i in good])
+    if np.isfinite(roms).sum() >= 3:
+        # A first "rep" that is really the set-up (jumping to the bar, unracking) moves
+        # far more or less than the set's reps; it would poison the baseline.
+        med = np.nanmedian(roms)
+        odd = [i for i, rom in zip(good, roms) if np.isfinite(rom) and abs(rom - med) > rom_outlier_share * med]
+        if odd and odd[0] == good[0]:
+            setup.append(reps[good[0]].index)
+            warnings.append(f"rep {reps[good[0]].index} moved {vel[good[0]][3]:.2f} m against the set's "
+                            f"typical {med:.2f} m: treated as set-up, not judged")
+            good = good[1:]
     base_idx = good[:baseline_reps]
     base_v = max((vel[i][0] for i in base_idx if np.isfinite(vel[i][0])), default=float("nan"))
     if len(base_idx) < baseline_reps:
@@ -444,10 +520,22 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
               for name, sig in form.angles.items()}
     base_curves = {name: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
                    for name, c in curves.items()}
-    base_keys = {}
-    for name, sig in form.angles.items():
-        vals = [(sig[_key_frames(reps[i])[0]], sig[_key_frames(reps[i])[1]]) for i in base_idx]
-        base_keys[name] = np.nanmean(vals, axis=0) if vals else (np.nan, np.nan)
+    # Drift is judged at matched movement progress (see progress_curve); the position may
+    # be in pixels, so it works without a metric scale too.
+    pos = -tracked_point_px(seq, profile.velocity_point, min_visibility=min_visibility)[:, 1]
+    pos = smooth(pos, seq.fps, cutoff_hz=cutoff_hz, max_gap=int(round(max_gap_s * seq.fps)))
+    pcurves = {name: np.array([progress_curve(sig, pos, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
+               for name, sig in form.angles.items()}
+    base_p = {name: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
+              for name, c in pcurves.items()}
+    # The first reps never match each other exactly (technique varies, MediaPipe jitters
+    # more on some joints and views); drift within that spread is the lifter's normal.
+    spread = {}
+    for name in form.angles:
+        own = [abs(_drift(pcurves[name][i], base_p[name], reps[i], drift_min_frames, CURVE_SAMPLES))
+               for i in base_idx]
+        own = [x for x in own if np.isfinite(x)]
+        spread[name] = round(float(max(own)), 1) if len(own) >= 2 else 0.0
 
     out: list[RepMetrics] = []
     drift_frames: dict = {}
@@ -462,12 +550,13 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
         for name, sig in form.angles.items():
             at_bottom[name] = _round(sig[bottom])
             at_top[name] = _round(sig[top])
-            d = _drift(curves[name][k], base_curves[name], rep, drift_min_frames, CURVE_SAMPLES)
+            d = _drift(pcurves[name][k], base_p[name], rep, drift_min_frames, CURVE_SAMPLES)
             drift[name] = _round(d)
             diff = curves[name][k] - base_curves[name]
             dist[name] = _round(float(np.sqrt(np.nanmean(diff ** 2)))) if np.any(np.isfinite(diff)) else None
             tol = drift_tolerance(profile, name, drift_tolerance_deg)
-            drift_frames[(rep.index, name)] = frames_past(curves[name][k], base_curves[name], rep, tol)
+            drift_frames[(rep.index, name)] = frames_past(pcurves[name][k], base_p[name], rep,
+                                                          tol + spread[name])
         out.append(RepMetrics(
             index=rep.index, mean_velocity_mps=mv, peak_velocity_mps=pv,
             mean_propulsive_velocity_mps=mpv, rom_m=rom, velocity_loss_pct=loss,
@@ -479,6 +568,7 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
         reps=tuple(out), scale=scale, view=form.view, side=form.side,
         baseline_reps=tuple(reps[i].index for i in base_idx), baseline_velocity_mps=base_v,
         not_measurable=dict(form.not_measurable), curves=curves, drift_frames=drift_frames,
+        baseline_spread_deg=spread, setup_reps=tuple(setup),
         warnings=tuple(warnings),
     )
 

@@ -84,12 +84,14 @@ def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: Exerci
             if d is None:
                 continue
             tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg)
+            spread = metrics.baseline_spread_deg.get(name, 0.0)
             held = metrics.drift_frames.get((rep.index, name), 0)
-            if abs(d) > tol and held >= cfg.drift_min_frames:
-                worst.append((abs(d) - tol, name, d, tol))
-        for _, name, d, tol in sorted(worst, reverse=True):
+            if abs(d) > tol + spread and held >= cfg.drift_min_frames:
+                worst.append((abs(d) - tol - spread, name, d, tol, spread))
+        for _, name, d, tol, spread in sorted(worst, reverse=True):
+            extra = f" + {spread:.0f} deg the first reps already varied" if spread >= 1 else ""
             reasons.append(f"{ANGLE_WORDS.get(name, name)} drifted {d:+.0f} deg from the first reps "
-                           f"(tolerance {tol:.0f} deg)")
+                           f"(tolerance {tol:.0f} deg{extra})")
         short = rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m)
                                 and m.rom_m < cfg.partial_rom_share * base_rom)
         if short and rep.index not in metrics.baseline_reps:
@@ -139,7 +141,9 @@ def judge(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile, cf
         ecc, con = zip(*(phase_seconds(r, timestamps_s) for r in reps)) if reps else ((), ())
     verdicts = (concentric_verdicts(reps) + technical_verdicts(reps, metrics, profile, cfg)
                 + tempo_verdicts(reps, metrics, con, cfg) + eccentric_verdicts(reps, ecc, cfg))
-    return sorted(verdicts, key=lambda v: (v.rep_index, KIND_PRIORITY.index(v.kind)))
+    skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
+    return sorted((v for v in verdicts if v.rep_index not in skip),
+                  key=lambda v: (v.rep_index, KIND_PRIORITY.index(v.kind)))
 
 
 def quality_warnings(metrics: SetMetrics, *, detection_rate: float = 1.0, n_reps: int = 0,
@@ -162,11 +166,17 @@ def quality_warnings(metrics: SetMetrics, *, detection_rate: float = 1.0, n_reps
     return out
 
 
-def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequence[str] = ()) -> SetSummary:
-    """First failure rep, its kind and reason, reps before it, and the caveats."""
+def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequence[str] = (),
+              *, setup_reps: Sequence[int] = ()) -> SetSummary:
+    """First failure rep, its kind and reason, reps before it (set-up excluded), and caveats."""
+    reps = [r for r in reps if r.index not in set(setup_reps)]
     if not verdicts:
         return SetSummary(len(reps), None, None, "", len(reps), tuple(warnings))
     first = min(verdicts, key=lambda v: (v.rep_index, KIND_PRIORITY.index(v.kind)))
     before = sum(1 for r in reps if r.index < first.rep_index)
-    reason = first.reason.split(": ", 1)[-1]
+    same = sorted((v for v in verdicts if v.rep_index == first.rep_index),
+                  key=lambda v: KIND_PRIORITY.index(v.kind))
+    # Every kind of failure on that rep, the most decisive first.
+    reason = "; ".join(f"{v.kind}: {v.reason.split(': ', 1)[-1]}" if len(same) > 1 else
+                       v.reason.split(": ", 1)[-1] for v in same)
     return SetSummary(len(reps), first.rep_index, first.kind, reason, before, tuple(warnings))
