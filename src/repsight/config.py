@@ -33,6 +33,9 @@ class AnalysisConfig:
     min_rom_share: float = 0.5  # below this share of typical ROM: not a rep, 0..1
     partial_rom_share: float = 0.8  # below this share of typical ROM: a partial rep, 0..1
     pause_velocity_share: float = 0.1  # |v| below this share of peak counts as a pause, 0..0.5
+    max_pause_s: float = 2.0  # a still gap up to this long is the rep's trailing pause, 0..30 s
+    min_rom: float | None = None  # smallest rep excursion (profile units); None: profile default
+    side: str = "auto"  # auto | left | right | both: body side the driving signal is read from
     # --- velocity and scale
     lifter_height_m: float | None = None  # known height for the pixel->metre scale, 1.0..2.5
     baseline_reps: int = 2  # best of the first N reps is the velocity and form baseline, 1..5
@@ -59,6 +62,11 @@ class AnalysisConfig:
         _check_range("min_rom_share", self.min_rom_share, 0, 1)
         _check_range("partial_rom_share", self.partial_rom_share, 0, 1)
         _check_range("pause_velocity_share", self.pause_velocity_share, 0, 0.9)
+        _check_range("max_pause_s", self.max_pause_s, 0, 30)
+        if self.min_rom is not None:
+            _check_range("min_rom", self.min_rom, 1e-3, 100)
+        if self.side not in ("auto", "left", "right", "both"):
+            raise ConfigError(f"side must be auto, left, right or both, got {self.side!r}")
         _check_range("baseline_reps", self.baseline_reps, 1, 10)
         _check_range("eccentric_speedup", self.eccentric_speedup, 1, 20)
         if self.lifter_height_m is not None:

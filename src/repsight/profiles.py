@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .errors import ConfigError
 
 
@@ -109,3 +111,68 @@ def get_profile(name: str) -> ExerciseProfile:
         if key in p.aliases:
             return p
     raise ConfigError(f"unknown exercise {name!r}; choose one of: {', '.join(sorted(PROFILES))}, auto")
+
+
+def profile_min_rom(profile: ExerciseProfile, kind: str, override: float | None = None) -> float:
+    """Smallest rep excursion in the driving signal's own units (body lengths or degrees)."""
+    value = profile.min_rom if override is None else override
+    # Angle profiles store min_rom in hundreds of degrees so one number reads alike.
+    return value * 100.0 if kind == "angle" else value
+
+
+def _robust_range(x: np.ndarray) -> float:
+    """5th-95th percentile spread of the finite values (0 when there are none)."""
+    x = x[np.isfinite(x)]
+    return float(np.percentile(x, 95) - np.percentile(x, 5)) if x.size else 0.0
+
+
+def detect_exercise(seq, cfg) -> tuple[str, str]:
+    """Pick a profile from how the body moves; returns (profile name, reason).
+
+    Body-relative movement features (in torso lengths or degrees, robust 5-95 % ranges)
+    decide the family: legs bending (hip-to-ankle height), arms moving (wrist relative to
+    the shoulder, elbow angle), the whole body moving (shoulder height with straight
+    legs), and the torso's orientation (horizontal for push-ups and bench).
+    """
+    from .kinematics import BOTH, body_scale_px, joint_angle, point_height, trunk_inclination
+
+    vis = cfg.min_visibility
+    scale = body_scale_px(seq)
+    if not np.isfinite(scale) or seq.detection_rate == 0:
+        return "squat", "no person found; fell back to squat"
+
+    def h(names):
+        return point_height(seq, names, BOTH, min_visibility=vis, scale_px=scale)
+
+    incl = trunk_inclination(seq, min_visibility=vis)
+    incl_med = float(np.nanmedian(incl)) if np.isfinite(incl).any() else 0.0
+    incl_max = float(np.nanpercentile(incl, 95)) if np.isfinite(incl).any() else 0.0
+    legs = _robust_range(h(("HIP",)) - h(("ANKLE",)))
+    arms = _robust_range(h(("WRIST",)) - h(("SHOULDER",)))
+    wrist_over = h(("WRIST",)) - h(("SHOULDER",))
+    wrist_top = float(np.nanpercentile(wrist_over, 95)) if np.isfinite(wrist_over).any() else 0.0
+    body = _robust_range(h(("SHOULDER",)))
+    elbow = _robust_range(joint_angle(seq, "elbow", BOTH, min_visibility=vis))
+    facts = (f"legs {legs:.2f}, arms {arms:.2f}, shoulders {body:.2f} torso lengths; "
+             f"elbow {elbow:.0f} deg; trunk {incl_med:.0f} deg from vertical")
+    if incl_med > 55.0:
+        if body > 0.5 * arms:
+            name = "pushup"
+        else:
+            name = "bench_press" if incl_med > 75.0 else "row"
+    elif legs > 0.3 and legs >= 0.5 * arms:
+        name = "deadlift" if incl_max > 50.0 else "squat"
+    elif body > 0.4 and legs < 0.3:
+        if wrist_top > 0.3:
+            name = "pullup"  # hands above the head, the body rises between them
+        elif _robust_range(incl) > 30.0:
+            name = "romanian_deadlift"  # straight legs, the trunk hinges
+        else:
+            name = "dip"
+    elif wrist_top > 0.4:
+        name = "overhead_press"
+    elif elbow < 40.0:
+        name = "raise"
+    else:
+        name = "biceps_curl"
+    return name, f"auto: {name} from body movement ({facts})"

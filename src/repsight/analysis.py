@@ -1,0 +1,145 @@
+"""One set, end to end: PoseSequence -> driving signal -> reps -> tempo (-> metrics, verdicts).
+
+`analyse_pose` is pure (arrays in, a frozen SetAnalysis out, milliseconds);
+`analyse_video` adds the cached pose extraction in front of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .config import AnalysisConfig
+from .errors import AnalysisError
+from .kinematics import BOTH, Signal, signal_from_spec
+from .profiles import AUTO, ExerciseProfile, detect_exercise, get_profile, profile_min_rom
+from .segmentation import segment_reps
+from .tempo import SetRhythm, set_rhythm, set_tempo
+from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
+
+
+@dataclass(frozen=True, eq=False)
+class SetAnalysis:
+    """Everything repsight found in one set, with what it was computed from.
+
+    Frame indices in `reps` index `timestamps_s`; `signal` is the per-frame driving signal
+    (smoothed, in `signal_unit`) read on `side`, from the mean of `signal_landmarks`
+    (a height) or their joint angle (an angle), so an overlay can draw exactly what was
+    segmented. `metrics` and `verdicts` stay empty until the velocity and verdict stages
+    fill them.
+    """
+
+    source: str
+    exercise: str
+    exercise_auto: bool
+    exercise_reason: str
+    config: AnalysisConfig
+    fps: float
+    n_frames: int
+    timestamps_s: np.ndarray
+    reps: tuple[Rep, ...]
+    tempo: tuple[RepTempo, ...]
+    rhythm: SetRhythm
+    metrics: tuple[RepMetrics, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+    warnings: tuple[str, ...] = ()
+    signal: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    signal_name: str = ""
+    signal_kind: str = "height"
+    signal_unit: str = ""
+    signal_points: tuple[str, ...] = ()
+    signal_landmarks: tuple[int, ...] = ()
+    side: str = BOTH
+    eccentric_first: bool = True
+    concentric_increases: bool = True
+    detection_rate: float = float("nan")
+
+    @property
+    def rep_count(self) -> int:
+        """Reps counted: complete, non-partial ones."""
+        return sum(1 for r in self.reps if r.completed and not r.partial)
+
+    @property
+    def duration_s(self) -> float:
+        """Duration of the analysed clip in seconds."""
+        if self.n_frames == 0:
+            return 0.0
+        return float(self.timestamps_s[-1] - self.timestamps_s[0] + 1.0 / self.fps)
+
+
+def driving_signal(seq: PoseSequence, profile: ExerciseProfile, cfg: AnalysisConfig) -> Signal:
+    """The profile's driving signal from the pose, conditioned as the config says."""
+    side = "auto" if cfg.side == "auto" else cfg.side.upper()
+    return signal_from_spec(seq, profile.driver, side=side, min_visibility=cfg.min_visibility,
+                            cutoff_hz=cfg.smoothing_cutoff_hz, max_gap_s=cfg.max_gap_s)
+
+
+def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisConfig) -> tuple[Rep, ...]:
+    """segment_reps with the profile's orientation and the config's thresholds."""
+    return segment_reps(
+        sig.values, fps, concentric_increases=profile.concentric_increases,
+        eccentric_first=profile.eccentric_first, min_rom=profile_min_rom(profile, sig.kind, cfg.min_rom),
+        min_rep_duration_s=cfg.min_rep_duration_s, max_rep_duration_s=cfg.max_rep_duration_s,
+        min_rom_share=cfg.min_rom_share, partial_rom_share=cfg.partial_rom_share,
+        pause_velocity_share=cfg.pause_velocity_share, max_pause_s=cfg.max_pause_s)
+
+
+def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAnalysis:
+    """Analyse one set from its poses (pure: no I/O, same input -> same output)."""
+    cfg = cfg or AnalysisConfig()
+    warnings: list[str] = [str(w) for w in seq.meta.get("warnings", [])]
+    if seq.n_frames == 0:
+        raise AnalysisError(f"{seq.name}: the pose sequence has no frames")
+    if cfg.exercise == AUTO:
+        name, reason = detect_exercise(seq, cfg)
+        profile = get_profile(name)
+        auto = True
+    else:
+        profile = get_profile(cfg.exercise)
+        reason, auto = "chosen by the user", False
+    if seq.detection_rate == 0:
+        warnings.append("no person found: nothing to analyse")
+    sig = driving_signal(seq, profile, cfg)
+    reps = find_reps(sig, seq.fps, profile, cfg)
+    tempo = set_tempo(reps, seq.timestamps_s)
+    rhythm = set_rhythm(reps, tempo, seq.timestamps_s)
+    seen = float(np.isfinite(sig.values).mean())
+    if seq.detection_rate > 0 and seen < 0.5:
+        warnings.append(f"the {sig.name} was readable on only {seen:.0%} of frames "
+                        "(person out of frame or landmarks hidden)")
+    if seq.detection_rate > 0 and not reps:
+        warnings.append(f"no reps found in the {sig.name}")
+    partial = [r.index for r in reps if r.partial]
+    if partial:
+        warnings.append(f"partial rep(s) {', '.join(map(str, partial))}: below "
+                        f"{cfg.partial_rom_share:.0%} of the set's typical range of motion")
+    unfinished = [r.index for r in reps if not r.completed]
+    if unfinished:
+        warnings.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "
+                        "start position before the clip or the tracking ended")
+    return SetAnalysis(
+        source=seq.source, exercise=profile.name, exercise_auto=auto, exercise_reason=reason,
+        config=cfg, fps=float(seq.fps), n_frames=seq.n_frames,
+        timestamps_s=np.asarray(seq.timestamps_s, dtype=np.float64), reps=reps, tempo=tempo,
+        rhythm=rhythm, warnings=tuple(dict.fromkeys(warnings)), signal=sig.values,
+        signal_name=sig.name, signal_kind=sig.kind, signal_unit=sig.unit,
+        signal_points=profile.driver.points, signal_landmarks=sig.landmarks, side=sig.side,
+        eccentric_first=profile.eccentric_first,
+        concentric_increases=profile.concentric_increases,
+        detection_rate=float(seq.detection_rate))
+
+
+def analyse_video(path: str | os.PathLike, cfg: AnalysisConfig | None = None, *,
+                  cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
+                  progress: Callable[[int, int], None] | None = None) -> SetAnalysis:
+    """Poses of a video (from the cache when it holds them) -> analyse_pose."""
+    from .cache import extract_cached
+
+    cfg = cfg or AnalysisConfig()
+    seq = extract_cached(path, model=cfg.model, cache_dir=cache_dir, use_cache=use_cache,
+                         progress=progress)
+    return analyse_pose(seq, cfg)

@@ -1,0 +1,268 @@
+"""Signals from a PoseSequence: joint angles, heights, trunk inclination, side choice, scale.
+
+All functions are pure: they read arrays out of a PoseSequence and return new arrays.
+Image coordinates are converted to pixels first so that angles and lengths are not
+distorted by the frame's aspect ratio; heights are positive upwards.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .landmarks import JOINT_TRIPLETS, LM, VISIBILITY, side_landmark
+from .profiles import SignalSpec
+from .smoothing import nan_free_runs, smooth
+from .types import PoseSequence
+
+SIDES = ("LEFT", "RIGHT")
+BOTH = "BOTH"
+
+# Left/right landmark pairs that the swap guard exchanges together.
+_PAIRS: tuple[tuple[LM, LM], ...] = tuple(
+    (LM[f"LEFT_{n}"], LM[f"RIGHT_{n}"]) for n in (
+        "EYE_INNER", "EYE", "EYE_OUTER", "EAR", "SHOULDER", "ELBOW", "WRIST", "PINKY",
+        "INDEX", "THUMB", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX"))
+_PAIRS = _PAIRS + ((LM.MOUTH_LEFT, LM.MOUTH_RIGHT),)
+# The limb landmarks whose motion decides whether a frame's labels were swapped.
+_TRACKED = tuple(p for p in _PAIRS if p[0].name.split("_", 1)[1] in (
+    "SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE"))
+
+
+@dataclass(frozen=True, eq=False)
+class Signal:
+    """A 1-D per-frame signal and how it was made (what the annotator draws).
+
+    values: smoothed, NaN where the pose is missing or not visible enough; raw: before
+    smoothing and gap filling. unit: "body" (heights in body-size units: torso lengths) or
+    "deg". landmarks: the landmark indices whose mean is the tracked point (heights) or
+    the joint triplet (angles) on the chosen side(s).
+    """
+
+    name: str
+    kind: str
+    unit: str
+    side: str
+    values: np.ndarray
+    raw: np.ndarray
+    landmarks: tuple[int, ...]
+    scale_px: float = float("nan")  # pixels per body-size unit (heights only)
+
+    def __post_init__(self) -> None:
+        if self.values.shape != self.raw.shape or self.values.ndim != 1:
+            raise ValueError(f"signal {self.name}: values {self.values.shape} vs raw {self.raw.shape}")
+        if self.side not in (*SIDES, BOTH):
+            raise ValueError(f"signal {self.name}: bad side {self.side!r}")
+
+
+def pixels(image: np.ndarray, width: int, height: int, lm: int) -> np.ndarray:
+    """float64[T,2] pixel coordinates of one landmark from an image-landmark array."""
+    return image[:, lm, :2].astype(np.float64) * np.array([width, height], dtype=np.float64)
+
+
+def unswap_sides(image: np.ndarray, *, min_ratio: float = 0.5) -> np.ndarray:
+    """Copy of image landmarks [T,33,5] with frames whose left/right labels flipped restored.
+
+    Each frame is compared with the last good frame: when exchanging left and right makes
+    the limbs move much less (cost below `min_ratio` (0..1) of keeping them), the labels
+    were swapped by the pose model and are swapped back, so a side stays the same limb.
+    """
+    if not 0 < min_ratio <= 1:
+        raise ValueError(f"min_ratio must be in (0, 1], got {min_ratio}")
+    out = np.array(image, copy=True)
+    left = [a for a, _ in _TRACKED]
+    right = [b for _, b in _TRACKED]
+    prev: np.ndarray | None = None
+    for t in range(len(out)):
+        cur = out[t, :, :2].astype(np.float64)
+        if np.isnan(cur).any():
+            continue
+        if prev is not None:
+            keep = (np.linalg.norm(cur[left] - prev[left], axis=1).sum()
+                    + np.linalg.norm(cur[right] - prev[right], axis=1).sum())
+            swap = (np.linalg.norm(cur[left] - prev[right], axis=1).sum()
+                    + np.linalg.norm(cur[right] - prev[left], axis=1).sum())
+            if swap < min_ratio * keep:
+                for a, b in _PAIRS:
+                    out[t, [a, b]] = out[t, [b, a]]
+                cur = out[t, :, :2].astype(np.float64)
+        prev = cur
+    return out
+
+
+def side_visibility(seq: PoseSequence, names: tuple[str, ...]) -> dict[str, float]:
+    """Mean visibility (0..1) of the landmarks `names` (e.g. "HIP", "KNEE") on each side."""
+    det = seq.detected
+    scores = {}
+    for side in SIDES:
+        idx = [LM[f"{side}_{n}"] for n in names]
+        vis = seq.image[det][:, idx, VISIBILITY]
+        scores[side] = float(np.nanmean(vis)) if vis.size else 0.0
+    return scores
+
+
+def choose_side(seq: PoseSequence, names: tuple[str, ...], *, margin: float = 0.1) -> str:
+    """The near side in a side view ("LEFT"/"RIGHT"), or "BOTH" when neither is clearly better.
+
+    margin: how much higher (0..1) one side's mean visibility must be to be chosen alone.
+    """
+    scores = side_visibility(seq, names)
+    if scores["LEFT"] - scores["RIGHT"] > margin:
+        return "LEFT"
+    if scores["RIGHT"] - scores["LEFT"] > margin:
+        return "RIGHT"
+    return BOTH
+
+
+def _names_of(spec_points: tuple[str, ...]) -> tuple[str, ...]:
+    """Landmark base names behind a signal's points (angles expand to their triplet)."""
+    names: list[str] = []
+    for p in spec_points:
+        if p in JOINT_TRIPLETS:
+            names.extend(t.split("_", 1)[1] for t in JOINT_TRIPLETS[p])
+        else:
+            names.append(p)
+    return tuple(dict.fromkeys(names))
+
+
+def _point_xy(seq: PoseSequence, image: np.ndarray, names: tuple[str, ...], side: str,
+              min_visibility: float) -> np.ndarray:
+    """float64[T,2] pixel mean of the named landmarks on `side` ("BOTH": per-frame mean of
+    the sides visible enough); NaN where no side passes the visibility gate."""
+    sides = SIDES if side == BOTH else (side,)
+    per_side = []
+    for s in sides:
+        idx = [LM[f"{s}_{n}"] for n in names]
+        xy = np.stack([pixels(image, seq.width, seq.height, i) for i in idx]).mean(axis=0)
+        vis = image[:, idx, VISIBILITY].astype(np.float64).min(axis=1)
+        xy[~(vis >= min_visibility)] = np.nan
+        per_side.append(xy)
+    stack = np.stack(per_side)  # [S,T,2]
+    with warnings.catch_warnings():
+        # An all-NaN frame is simply "not seen"; numpy's empty-slice warning adds nothing.
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        return np.nanmean(stack, axis=0)
+
+
+def body_scale_px(seq: PoseSequence, image: np.ndarray | None = None) -> float:
+    """Torso length in pixels (shoulder midpoint to hip midpoint), robust over the clip.
+
+    The 90th percentile is used because foreshortening (bending, lying towards the
+    camera) only ever shortens the torso in the image. NaN when no torso is ever seen.
+    """
+    image = seq.image if image is None else image
+    sh = (pixels(image, seq.width, seq.height, LM.LEFT_SHOULDER)
+          + pixels(image, seq.width, seq.height, LM.RIGHT_SHOULDER)) / 2
+    hp = (pixels(image, seq.width, seq.height, LM.LEFT_HIP)
+          + pixels(image, seq.width, seq.height, LM.RIGHT_HIP)) / 2
+    length = np.linalg.norm(sh - hp, axis=1)
+    length = length[np.isfinite(length) & (length > 0)]
+    return float(np.percentile(length, 90)) if length.size else float("nan")
+
+
+def angle_between(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Continuous angle at b (degrees) of the 2-D point tracks a-b-c, [T,2] each.
+
+    The signed angle is unwrapped along time (so a limb straightening past 180 degrees
+    reads 185, not 175) and its sign is chosen so the clip's median is positive, which
+    makes it independent of the direction the person faces.
+    """
+    ba = a - b
+    bc = c - b
+    cross = ba[:, 0] * bc[:, 1] - ba[:, 1] * bc[:, 0]
+    dot = (ba * bc).sum(axis=1)
+    ang = np.degrees(np.arctan2(cross, dot))
+    return _continuous(ang)
+
+
+def _continuous(ang: np.ndarray) -> np.ndarray:
+    """Unwrap degrees per NaN-free run, join runs on the nearest branch, median positive."""
+    out = np.array(ang, dtype=np.float64, copy=True)
+    last = None
+    for a, b in nan_free_runs(out):
+        out[a:b] = np.degrees(np.unwrap(np.radians(out[a:b])))
+        if last is not None:
+            out[a:b] -= 360.0 * np.round((out[a] - last) / 360.0)
+        last = out[b - 1]
+    valid = np.isfinite(out)
+    if valid.any():
+        med = np.median(out[valid])
+        out -= 360.0 * np.round(med / 360.0)
+        if np.median(out[valid]) < 0:
+            out = -out
+    return out
+
+
+def joint_angle(seq: PoseSequence, name: str, side: str, *, image: np.ndarray | None = None,
+                min_visibility: float = 0.0) -> np.ndarray:
+    """float64[T] continuous angle (degrees) of joint `name` (a JOINT_TRIPLETS key).
+
+    side: "LEFT", "RIGHT" or "BOTH" (each landmark is the mean of the visible sides).
+    min_visibility: 0..1; frames where a landmark falls below it are NaN.
+    """
+    if name not in JOINT_TRIPLETS:
+        raise ValueError(f"unknown joint {name!r}; known: {', '.join(JOINT_TRIPLETS)}")
+    image = seq.image if image is None else image
+    pts = [_point_xy(seq, image, (t.split("_", 1)[1],), side, min_visibility)
+           for t in JOINT_TRIPLETS[name]]
+    return angle_between(*pts)
+
+
+def trunk_inclination(seq: PoseSequence, *, image: np.ndarray | None = None,
+                      min_visibility: float = 0.0) -> np.ndarray:
+    """float64[T] angle (degrees, 0..180) of the hip->shoulder line from image vertical."""
+    image = seq.image if image is None else image
+    sh = _point_xy(seq, image, ("SHOULDER",), BOTH, min_visibility)
+    hp = _point_xy(seq, image, ("HIP",), BOTH, min_visibility)
+    d = sh - hp
+    # Image y points down; upright is (0, -1).
+    return np.degrees(np.arctan2(np.abs(d[:, 0]), -d[:, 1]))
+
+
+def point_height(seq: PoseSequence, names: tuple[str, ...], side: str, *,
+                 image: np.ndarray | None = None, min_visibility: float = 0.0,
+                 scale_px: float | None = None) -> np.ndarray:
+    """float64[T] height (positive up) of the mean of landmarks `names` in body-size units."""
+    image = seq.image if image is None else image
+    scale = body_scale_px(seq, image) if scale_px is None else scale_px
+    xy = _point_xy(seq, image, names, side, min_visibility)
+    return -xy[:, 1] / scale
+
+
+def signal_from_spec(seq: PoseSequence, spec: SignalSpec, *, side: str = "auto",
+                     min_visibility: float = 0.5, cutoff_hz: float = 4.0,
+                     max_gap_s: float = 0.25, guard_swaps: bool = True) -> Signal:
+    """The driving signal described by `spec`, conditioned (gaps filled, low-passed).
+
+    side: "auto" (near side by visibility, else both), "LEFT", "RIGHT" or "BOTH".
+    min_visibility: landmark visibility gate, 0..1. cutoff_hz: low-pass cut-off, 0.5..15 Hz.
+    max_gap_s: longest dropout to interpolate, 0..2 s. guard_swaps: undo left/right label
+    flips before reading one side.
+    """
+    image = unswap_sides(seq.image) if guard_swaps and seq.n_frames else seq.image
+    names = _names_of(spec.points)
+    if side == "auto":
+        side = choose_side(seq, names)
+    if spec.kind == "height":
+        scale = body_scale_px(seq, image)
+        raw = point_height(seq, spec.points, side, image=image, min_visibility=min_visibility,
+                           scale_px=scale)
+        unit = "body"
+        landmarks = tuple(int(LM[f"{s}_{n}"]) for s in (SIDES if side == BOTH else (side,))
+                          for n in spec.points)
+        name = "+".join(p.lower() for p in spec.points) + " height"
+    else:
+        scale = float("nan")
+        raw = joint_angle(seq, spec.points[0], side, image=image, min_visibility=min_visibility)
+        unit = "deg"
+        first = side if side != BOTH else "LEFT"
+        landmarks = tuple(int(side_landmark(t, first)) for t in JOINT_TRIPLETS[spec.points[0]])
+        name = f"{spec.points[0]} angle"
+    if seq.n_frames == 0:
+        values = raw.copy()
+    else:
+        values = smooth(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    return Signal(name=name, kind=spec.kind, unit=unit, side=side, values=values, raw=raw,
+                  landmarks=landmarks, scale_px=scale)

@@ -1,0 +1,77 @@
+"""Signal conditioning: fill short dropouts, zero-phase low-pass filter per NaN-free run."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal as sps
+
+
+def nan_free_runs(x: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) index pairs of the maximal runs of rows without NaN (axis 0)."""
+    x = np.asarray(x, dtype=np.float64)
+    ok = ~np.isnan(x.reshape(len(x), -1)).any(axis=1)
+    return _true_runs(ok)
+
+
+def _true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) pairs of the runs of True in a boolean vector."""
+    if mask.size == 0:
+        return []
+    padded = np.concatenate(([False], mask.astype(bool), [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def fill_gaps(x: np.ndarray, *, max_gap: int) -> np.ndarray:
+    """Linearly interpolate interior NaN gaps of at most `max_gap` frames (axis 0).
+
+    max_gap: longest gap to bridge, in frames (>= 0). Longer gaps and gaps touching either
+    end stay NaN: inventing motion across a real dropout would invent reps.
+    """
+    if max_gap < 0:
+        raise ValueError(f"max_gap must be >= 0, got {max_gap}")
+    x = np.array(x, dtype=np.float64, copy=True)
+    flat = x.reshape(len(x), -1)
+    missing = np.isnan(flat).any(axis=1)
+    for a, b in _true_runs(missing):
+        if a == 0 or b == len(x) or b - a > max_gap:
+            continue
+        w = (np.arange(a, b) - (a - 1)) / (b - (a - 1))
+        flat[a:b] = flat[a - 1] + w[:, None] * (flat[b] - flat[a - 1])
+    return x
+
+
+def lowpass(x: np.ndarray, fps: float, *, cutoff_hz: float, order: int = 2) -> np.ndarray:
+    """Zero-phase Butterworth low-pass along axis 0, applied to each NaN-free run separately.
+
+    cutoff_hz: -3 dB frequency in Hz, > 0; at or above 0.95 x Nyquist nothing is filtered.
+    order: Butterworth order per pass, 1..8 (forward-backward doubles the effective order).
+    Runs too short for the filter's edge padding are filtered with a shorter pad; runs of
+    fewer than 3 frames are left as they are.
+    """
+    if not np.isfinite(fps) or fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps!r}")
+    if cutoff_hz <= 0:
+        raise ValueError(f"cutoff_hz must be positive, got {cutoff_hz!r}")
+    if not 1 <= order <= 8:
+        raise ValueError(f"order must be 1..8, got {order}")
+    x = np.array(x, dtype=np.float64, copy=True)
+    nyquist = fps / 2.0
+    if cutoff_hz >= 0.95 * nyquist:
+        return x
+    sos = sps.butter(order, cutoff_hz / nyquist, btype="low", output="sos")
+    # Default sosfiltfilt padding; shorter runs get what fits.
+    default_pad = 3 * (2 * len(sos) + 1)
+    for a, b in nan_free_runs(x):
+        n = b - a
+        if n < 3:
+            continue
+        pad = min(default_pad, n - 1)
+        x[a:b] = sps.sosfiltfilt(sos, x[a:b], axis=0, padtype="odd", padlen=pad)
+    return x
+
+
+def smooth(x: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float) -> np.ndarray:
+    """fill_gaps for dropouts up to `max_gap_s` seconds (0..2), then lowpass at `cutoff_hz`."""
+    filled = fill_gaps(x, max_gap=int(round(max_gap_s * fps)))
+    return lowpass(filled, fps, cutoff_hz=cutoff_hz)

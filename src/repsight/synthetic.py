@@ -1,0 +1,504 @@
+"""Seeded synthetic pose sequences with ground truth, for every exercise profile.
+
+A side-view stick figure (metres, x forward, y up) is posed by one progress value q per
+frame: q = 0 is the rest position between reps (standing for a squat, the floor for a
+deadlift, arms down for a curl) and q = 1 the turnaround. Each rep ramps q 0 -> 1 -> 0 with
+half-cosine ramps (zero velocity at both ends, like a real lift) and flat pauses, so the
+phase boundaries are known to the frame. The figure is projected to pixels by a static
+side camera, then noise, dropouts and empty frames are added as asked.
+
+Extending it: `RepPlan` holds per-rep timing; `faults` maps a fault name to per-rep
+degrees (see FAULTS); `SyntheticTruth.positions_m` holds the clean joint tracks in metres,
+so true velocities in m/s follow from `SyntheticTruth.point_velocity_mps`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from .landmarks import LM, NUM_LANDMARKS
+from .profiles import ExerciseProfile, get_profile
+from .types import PoseSequence
+
+JOINTS = ("ANKLE", "KNEE", "HIP", "SHOULDER", "ELBOW", "WRIST", "HEEL", "FOOT_INDEX",
+          "INDEX", "PINKY", "THUMB", "NOSE", "EAR", "EYE")
+
+# Injectable form faults: name -> what it does, applied in proportion to q on that rep.
+FAULTS = {
+    "trunk_lean_deg": "extra forward trunk lean at the turnaround (squat, hinge, press, curl)",
+    "elbow_drift_deg": "upper arm swings forward at the turnaround (curl, raise)",
+}
+
+
+@dataclass(frozen=True)
+class RepPlan:
+    """Timing of one planned rep (seconds) and its depth as a share of a full rep (0..1]."""
+
+    eccentric_s: float = 1.2
+    bottom_pause_s: float = 0.2
+    concentric_s: float = 0.8
+    top_pause_s: float = 0.5
+    rom_share: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.eccentric_s <= 0 or self.concentric_s <= 0:
+            raise ValueError("moving phases must last > 0 s")
+        if self.bottom_pause_s < 0 or self.top_pause_s < 0:
+            raise ValueError("pauses must be >= 0 s")
+        if not 0 < self.rom_share <= 1:
+            raise ValueError(f"rom_share must be in (0, 1], got {self.rom_share}")
+
+
+def plan_set(n_reps: int, *, eccentric_s: float = 1.2, bottom_pause_s: float = 0.2,
+             concentric_s: float = 0.8, top_pause_s: float = 0.5, fatigue: float = 0.0,
+             partial: Mapping[int, float] | None = None) -> tuple[RepPlan, ...]:
+    """n_reps plans; the concentric slows by (1 + fatigue) per rep (fatigue 0..1).
+
+    partial: 1-based rep index -> rom_share (0..1] for reps cut short.
+    """
+    if n_reps < 0:
+        raise ValueError(f"n_reps must be >= 0, got {n_reps}")
+    partial = dict(partial or {})
+    return tuple(
+        RepPlan(eccentric_s, bottom_pause_s, concentric_s * (1.0 + fatigue) ** k, top_pause_s,
+                partial.get(k + 1, 1.0))
+        for k in range(n_reps))
+
+
+@dataclass(frozen=True)
+class RepTruth:
+    """Known frames of one rep, with the same conventions as `types.Rep`."""
+
+    index: int
+    start: int
+    end: int
+    turnaround: int
+    eccentric: tuple[int, int]
+    concentric: tuple[int, int]
+    rom_share: float
+    plan: RepPlan
+
+
+@dataclass(frozen=True, eq=False)
+class SyntheticTruth:
+    """Ground truth of a synthetic sequence.
+
+    progress: float64[T] share of the full driving-signal excursion per frame (0 rest,
+    1 turnaround). positions_m: clean
+    near-side joint tracks, name -> float64[T,2] metres (x forward, y up).
+    """
+
+    profile: str
+    family: str
+    eccentric_first: bool
+    fps: float
+    reps: tuple[RepTruth, ...]
+    progress: np.ndarray
+    positions_m: dict[str, np.ndarray]
+    px_per_m: float
+    body_height_m: float
+    faults: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    first_frame: int = 0  # first frame with a person (after empty frames)
+
+    @property
+    def n_reps(self) -> int:
+        """Number of planned reps (partial ones included)."""
+        return len(self.reps)
+
+    def point_m(self, names: Sequence[str]) -> np.ndarray:
+        """float64[T,2] mean track (metres) of the named joints, e.g. ("HIP",)."""
+        return np.mean([self.positions_m[n] for n in names], axis=0)
+
+    def point_velocity_mps(self, names: Sequence[str]) -> np.ndarray:
+        """float64[T] vertical velocity (m/s, up positive) of the named joints' mean."""
+        y = self.point_m(names)[:, 1]
+        return np.gradient(y) * self.fps
+
+
+# ---------------------------------------------------------------------------- geometry
+
+@dataclass(frozen=True)
+class _Body:
+    """Segment lengths in metres for a person of height h."""
+
+    h: float
+
+    @property
+    def shank(self) -> float:
+        return 0.246 * self.h
+
+    @property
+    def thigh(self) -> float:
+        return 0.245 * self.h
+
+    @property
+    def torso(self) -> float:
+        return 0.29 * self.h
+
+    @property
+    def upper_arm(self) -> float:
+        return 0.186 * self.h
+
+    @property
+    def forearm(self) -> float:
+        return 0.146 * self.h
+
+    @property
+    def ankle_y(self) -> float:
+        return 0.039 * self.h
+
+
+def _unit(deg: float) -> np.ndarray:
+    """Unit vector at `deg` from vertical, positive towards +x (forward)."""
+    r = np.radians(deg)
+    return np.array([np.sin(r), np.cos(r)])
+
+
+def _ik_elbow(s: np.ndarray, w: np.ndarray, lu: float, lf: float, bend: float) -> np.ndarray:
+    """Elbow of a two-link arm from shoulder s to wrist w; bend (+1/-1) picks the side."""
+    d = w - s
+    dist = float(np.linalg.norm(d))
+    dist = min(max(dist, abs(lu - lf) + 1e-6), lu + lf - 1e-6)
+    u = d / (np.linalg.norm(d) or 1.0)
+    a = (lu ** 2 - lf ** 2 + dist ** 2) / (2 * dist)
+    hgt = np.sqrt(max(lu ** 2 - a ** 2, 0.0))
+    normal = np.array([-u[1], u[0]]) * bend
+    return s + a * u + hgt * normal
+
+
+def _legs_torso(b: _Body, shank: float, thigh: float, torso: float,
+                ankle: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Feet, knee, hip, shoulder and head from absolute segment angles (degrees)."""
+    ankle = np.array([0.0, b.ankle_y]) if ankle is None else ankle
+    knee = ankle + b.shank * _unit(shank)
+    hip = knee + b.thigh * _unit(thigh)
+    sh = hip + b.torso * _unit(torso)
+    head = sh + 0.13 * b.h * _unit(torso + 10)
+    return {"ANKLE": ankle, "KNEE": knee, "HIP": hip, "SHOULDER": sh,
+            "HEEL": ankle + np.array([-0.03 * b.h, -0.03 * b.h]),
+            "FOOT_INDEX": ankle + np.array([0.08 * b.h, -0.035 * b.h]),
+            "NOSE": head + 0.06 * b.h * _unit(torso + 90), "EAR": head,
+            "EYE": head + 0.04 * b.h * _unit(torso + 90)}
+
+
+def _arm_angles(p: dict, b: _Body, upper: float, fore: float) -> dict[str, np.ndarray]:
+    """Add elbow and wrist from absolute arm angles (180 = hanging)."""
+    p["ELBOW"] = p["SHOULDER"] + b.upper_arm * _unit(upper)
+    p["WRIST"] = p["ELBOW"] + b.forearm * _unit(fore)
+    return p
+
+
+def _arm_to(p: dict, b: _Body, wrist: np.ndarray, bend: float) -> dict[str, np.ndarray]:
+    """Add elbow (by inverse kinematics) and wrist for a wrist target."""
+    p["WRIST"] = wrist
+    p["ELBOW"] = _ik_elbow(p["SHOULDER"], wrist, b.upper_arm, b.forearm, bend)
+    return p
+
+
+def _lerp(a: float, c: float, q: float) -> float:
+    return a + (c - a) * q
+
+
+def _pose_squat(b, q, f):
+    p = _legs_torso(b, _lerp(0, 35, q), _lerp(0, -85, q), _lerp(5, 40, q) + f["trunk_lean_deg"] * q)
+    return _arm_angles(p, b, 150, 20)
+
+
+def _pose_lunge(b, q, f):
+    p = _legs_torso(b, _lerp(0, 10, q), _lerp(0, -70, q), _lerp(3, 10, q) + f["trunk_lean_deg"] * q)
+    return _arm_angles(p, b, 180, 180)
+
+
+def _pose_deadlift(b, q, f):
+    p = _legs_torso(b, _lerp(25, 0, q), _lerp(-50, 0, q), _lerp(70, 5, q) + f["trunk_lean_deg"] * q)
+    return _arm_angles(p, b, 180, 180)
+
+
+def _pose_rdl(b, q, f):
+    p = _legs_torso(b, _lerp(0, 10, q), _lerp(0, -12, q), _lerp(5, 80, q) + f["trunk_lean_deg"] * q)
+    return _arm_angles(p, b, 180, 180)
+
+
+def _pose_press(b, q, f):
+    p = _legs_torso(b, 0, 0, 3 - f["trunk_lean_deg"] * q)
+    s = p["SHOULDER"]
+    reach = b.upper_arm + b.forearm
+    w = s + np.array([_lerp(0.06, 0.01, q), _lerp(0.02, 0.96 * reach, q)])
+    return _arm_to(p, b, w, bend=+1.0)
+
+
+def _pose_bench(b, q, f):
+    y = 0.45
+    hip = np.array([0.0, y])
+    sh = hip + np.array([-b.torso, 0.0])
+    knee = hip + np.array([b.thigh * 0.95, 0.05])
+    ankle = np.array([knee[0] + 0.05, b.ankle_y])
+    p = {"HIP": hip, "SHOULDER": sh, "KNEE": knee, "ANKLE": ankle,
+         "HEEL": ankle + np.array([-0.05, -0.03]), "FOOT_INDEX": ankle + np.array([0.1, -0.04]),
+         "EAR": sh + np.array([-0.2, 0.05]), "NOSE": sh + np.array([-0.2, 0.12]),
+         "EYE": sh + np.array([-0.2, 0.1])}
+    reach = b.upper_arm + b.forearm
+    w = sh + np.array([_lerp(0.0, 0.06, q), _lerp(0.96 * reach, 0.12, q)])
+    return _arm_to(p, b, w, bend=-1.0)
+
+
+def _pose_curl(b, q, f):
+    p = _legs_torso(b, 0, 0, 3 + f["trunk_lean_deg"] * q)
+    upper = 180 - f["elbow_drift_deg"] * q
+    return _arm_angles(p, b, upper, _lerp(180, 35, q))
+
+
+def _pose_raise(b, q, f):
+    p = _legs_torso(b, 0, 0, 3 + f["trunk_lean_deg"] * q)
+    a = _lerp(178, 90, q) - f["elbow_drift_deg"] * q
+    return _arm_angles(p, b, a, a - 5)
+
+
+def _pose_row(b, q, f):
+    p = _legs_torso(b, 15, -30, 60 + f["trunk_lean_deg"] * q)
+    s = p["SHOULDER"]
+    reach = b.upper_arm + b.forearm
+    w = s + np.array([_lerp(0.0, -0.12, q), _lerp(-0.96 * reach, -0.2, q)])
+    return _arm_to(p, b, w, bend=-1.0)
+
+
+def _pose_pullup(b, q, f):
+    p = _legs_torso(b, -20, 5, 0)
+    reach = b.upper_arm + b.forearm
+    bar = np.array([0.05, 2.4 * b.h / 1.75])
+    target = bar - np.array([0.05, _lerp(0.96 * reach, 0.12, q)])
+    shift = target - p["SHOULDER"]
+    p = {k: v + shift for k, v in p.items()}
+    return _arm_to(p, b, bar, bend=-1.0)
+
+
+def _pose_dip(b, q, f):
+    p = _legs_torso(b, -60, 10, 5)
+    reach = b.upper_arm + b.forearm
+    bars = np.array([0.0, 1.2 * b.h / 1.75])
+    target = bars + np.array([_lerp(-0.02, 0.06, q), _lerp(0.96 * reach, 0.3, q)])
+    shift = target - p["SHOULDER"]
+    p = {k: v + shift for k, v in p.items()}
+    return _arm_to(p, b, bars, bend=+1.0)
+
+
+def _pose_pushup(b, q, f):
+    reach = b.upper_arm + b.forearm
+    line = b.shank + b.thigh + b.torso
+    ankle = np.array([0.0, 0.08])
+    top = np.degrees(np.arcsin((0.93 * reach) / line))
+    low = np.degrees(np.arcsin(0.16 / line))
+    phi = _lerp(top, low, q)
+    tilt = 90 - phi  # segment angle from vertical, leaning towards +x
+    p = _legs_torso(b, tilt, tilt, tilt, ankle=ankle)
+    s_top = ankle + line * _unit(90 - top)
+    wrist = np.array([s_top[0], 0.03])
+    return _arm_to(p, b, wrist, bend=-1.0)
+
+
+_POSERS: dict[str, Callable] = {
+    "squat": _pose_squat, "front_squat": _pose_squat, "lunge": _pose_lunge,
+    "deadlift": _pose_deadlift, "romanian_deadlift": _pose_rdl,
+    "bench_press": _pose_bench, "overhead_press": _pose_press, "push_press": _pose_press,
+    "biceps_curl": _pose_curl, "raise": _pose_raise, "row": _pose_row,
+    "pushup": _pose_pushup, "pullup": _pose_pullup, "dip": _pose_dip,
+}
+
+
+def _hands(p: dict, b: _Body) -> dict:
+    """Finger landmarks a hand's length beyond the wrist along the forearm."""
+    d = p["WRIST"] - p["ELBOW"]
+    d = d / (np.linalg.norm(d) or 1.0)
+    for name, k in (("INDEX", 0.05), ("PINKY", 0.045), ("THUMB", 0.035)):
+        p[name] = p["WRIST"] + k * b.h * d
+    return p
+
+
+# ---------------------------------------------------------------------------- timing
+
+def _schedule(plans: Sequence[RepPlan], fps: float, lead_in_s: float, rests: Mapping[int, float],
+              eccentric_first: bool, start_frame: int
+              ) -> tuple[list[tuple[int, int, int, int, float]], int]:
+    """Per rep (first move a1..b1, second move a2..b2, rom) in frames, and the next free frame.
+
+    Boundaries come from rounding cumulative seconds, so durations sum exactly.
+    """
+    t = start_frame / fps + lead_in_s
+    out = []
+    for k, p in enumerate(plans):
+        first, mid, second, trail = ((p.eccentric_s, p.bottom_pause_s, p.concentric_s, p.top_pause_s)
+                                     if eccentric_first else
+                                     (p.concentric_s, p.top_pause_s, p.eccentric_s, p.bottom_pause_s))
+        a1 = int(round(t * fps)); t += first
+        b1 = int(round(t * fps)); t += mid
+        a2 = int(round(t * fps)); t += second
+        b2 = int(round(t * fps)); t += trail + rests.get(k + 1, 0.0)
+        out.append((a1, b1, a2, b2, p.rom_share))
+    return out, int(round(t * fps))
+
+
+def _ramp(n: int) -> np.ndarray:
+    """Half-cosine ramp 0 -> 1 over n frames (n + 1 samples)."""
+    return (1 - np.cos(np.pi * np.arange(n + 1) / max(n, 1))) / 2
+
+
+def _driver_value(prof: ExerciseProfile, p: dict) -> float:
+    """The profile's driving signal on one clean pose (height in metres or angle in degrees)."""
+    if prof.driver.kind == "height":
+        return float(np.mean([p[n][1] for n in prof.driver.points]))
+    from .landmarks import JOINT_TRIPLETS
+
+    a, b, c = (p[t.split("_", 1)[1]] for t in JOINT_TRIPLETS[prof.driver.points[0]])
+    u, v = a - b, c - b
+    return float(np.degrees(np.arccos(np.clip(u @ v / (np.linalg.norm(u) * np.linalg.norm(v)), -1, 1))))
+
+
+def _driver_linear(prof: ExerciseProfile, poser: Callable, body: _Body, p: np.ndarray) -> np.ndarray:
+    """Pose progress q that moves the *driving signal* by the planned share p (0..1).
+
+    Joint geometry is not linear (a straight knee first bends with almost no change in
+    hip height), so the planned half-cosine ramps are applied to the driving signal itself
+    and mapped back through the pose: the truth boundaries are where the tracked point
+    really starts and stops moving.
+    """
+    grid = np.linspace(0, 1, 401)
+    zero = {name: 0.0 for name in FAULTS}
+    v = np.array([_driver_value(prof, poser(body, g, zero)) for g in grid])
+    share = (v - v[0]) / (v[-1] - v[0]) if v[-1] != v[0] else grid
+    if not np.all(np.diff(share) > 0):
+        return p  # not monotone: keep the pose progress as planned
+    return np.interp(p, share, grid)
+
+
+# ---------------------------------------------------------------------------- public API
+
+def synthesize(profile: str | ExerciseProfile, reps: int | Sequence[RepPlan] = 5, *,
+               fps: float = 30.0, seed: int = 0, lead_in_s: float = 1.0, lead_out_s: float = 1.0,
+               empty_s: float = 0.0, rests: Mapping[int, float] | None = None,
+               noise_px: float = 0.0, dropouts: int = 0, dropout_s: float = 0.15,
+               setup_wobble: float = 0.0, faults: Mapping[str, Sequence[float]] | None = None,
+               body_height_m: float = 1.75, size: tuple[int, int] = (640, 480),
+               max_pause_s: float = 2.0) -> tuple[PoseSequence, SyntheticTruth]:
+    """A seeded side-view PoseSequence of one set and its ground truth.
+
+    reps: a count (default timing) or explicit RepPlans (see plan_set).
+    fps: float frame rate, 5..240. lead_in_s / lead_out_s: still time at rest before the
+    first and after the last rep, >= 0 s. empty_s: leading frames with no person (a title
+    card), >= 0 s. rests: 1-based rep -> extra rest (s) after it (mini-sets).
+    noise_px: std of Gaussian landmark noise in pixels, >= 0. dropouts: number of random
+    no-person windows of `dropout_s` seconds each, inside the set. setup_wobble: amplitude
+    of a slow sway during the lead-in as a share of full ROM (0..0.3), e.g. unracking.
+    faults: name in FAULTS -> per-rep degrees. body_height_m: 1.0..2.5. size: (w, h) px.
+    max_pause_s: a gap to the next rep up to this long counts as the rep's trailing pause
+    (same convention as AnalysisConfig.max_pause_s).
+    """
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    if prof.name not in _POSERS:
+        raise ValueError(f"no synthetic poser for profile {prof.name!r}")
+    if not 5 <= fps <= 240:
+        raise ValueError(f"fps must be 5..240, got {fps}")
+    if min(lead_in_s, lead_out_s, empty_s, dropout_s, noise_px, setup_wobble) < 0:
+        raise ValueError("durations, noise and wobble must be >= 0")
+    plans = plan_set(reps) if isinstance(reps, int) else tuple(reps)
+    rests = dict(rests or {})
+    fault_map = {k: tuple(float(x) for x in v) for k, v in (faults or {}).items()}
+    unknown = set(fault_map) - set(FAULTS)
+    if unknown:
+        raise ValueError(f"unknown fault(s) {sorted(unknown)}; known: {sorted(FAULTS)}")
+    rng = np.random.default_rng(seed)
+    body = _Body(body_height_m)
+
+    n_empty = int(round(empty_s * fps))
+    sched, free = _schedule(plans, fps, lead_in_s, rests, prof.eccentric_first, n_empty)
+    last_move = sched[-1][3] if sched else n_empty + int(round(lead_in_s * fps))
+    n = max(free, last_move + 1) + int(round(lead_out_s * fps)) + 1
+
+    q = np.zeros(n)
+    rep_of = np.zeros(n, dtype=int)  # which rep's faults apply (0: none)
+    for k, (a1, b1, a2, b2, rom) in enumerate(sched):
+        q[a1:b1 + 1] = rom * _ramp(b1 - a1)
+        q[b1:a2 + 1] = rom
+        q[a2:b2 + 1] = rom * (1 - _ramp(b2 - a2))
+        rep_of[a1:b2 + 1] = k + 1
+    if setup_wobble > 0 and sched:
+        first = sched[0][0]
+        lo = n_empty
+        tt = np.arange(lo, first) / fps
+        # Slow sway that dies out before the first rep starts (a smooth window).
+        win = np.sin(np.pi * np.clip((tt - tt[0]) / max(tt[-1] - tt[0], 1e-9), 0, 1)) if tt.size else tt
+        q[lo:first] = setup_wobble * np.abs(np.sin(2 * np.pi * 0.7 * tt)) * win ** 2
+
+    poser = _POSERS[prof.name]
+    planned = q.copy()
+    q = _driver_linear(prof, poser, body, q)
+    frames = []
+    for i in range(n):
+        f = {name: 0.0 for name in FAULTS}
+        if rep_of[i]:
+            for name, per_rep in fault_map.items():
+                if rep_of[i] - 1 < len(per_rep):
+                    f[name] = per_rep[rep_of[i] - 1]
+        frames.append(_hands(poser(body, q[i], f), body))
+    positions = {j: np.array([fr[j] for fr in frames]) for j in JOINTS}
+
+    # Camera: fit the fault-free range of motion into 80 % of the frame (y up -> rows
+    # down), so injecting a fault never moves the camera.
+    w, h = size
+    zero = {name: 0.0 for name in FAULTS}
+    span = [_hands(poser(body, g, zero), body) for g in np.linspace(0, 1, 21)]
+    allpts = np.array([fr[j] for fr in span for j in JOINTS])
+    lo_xy, hi_xy = allpts.min(axis=0), allpts.max(axis=0)
+    ppm = 0.8 * min(w / max(hi_xy[0] - lo_xy[0], 1e-6), h / max(hi_xy[1] - lo_xy[1], 1e-6))
+    centre = (lo_xy + hi_xy) / 2
+
+    image = np.full((n, NUM_LANDMARKS, 5), np.nan, dtype=np.float64)
+    world = np.full((n, NUM_LANDMARKS, 3), np.nan, dtype=np.float64)
+    hip = positions["HIP"]
+    for j in JOINTS:
+        for side, depth, vis, dx in (("LEFT", -0.1, 0.95, 0.0), ("RIGHT", 0.1, 0.35, 0.01)):
+            lm = LM.NOSE if j == "NOSE" else LM[f"{side}_{j}"]
+            xy = positions[j] + np.array([dx, 0.0])
+            u = (w / 2 + (xy[:, 0] - centre[0]) * ppm) / w
+            v = (h / 2 - (xy[:, 1] - centre[1]) * ppm) / h
+            image[:, lm] = np.stack([u, v, np.full(n, depth), np.full(n, vis), np.full(n, 0.99)], axis=1)
+            world[:, lm] = np.stack([xy[:, 0] - hip[:, 0], -(xy[:, 1] - hip[:, 1]), np.full(n, depth)], axis=1)
+    for lm, src in ((LM.MOUTH_LEFT, LM.NOSE), (LM.MOUTH_RIGHT, LM.NOSE),
+                    (LM.LEFT_EYE_INNER, LM.LEFT_EYE), (LM.LEFT_EYE_OUTER, LM.LEFT_EYE),
+                    (LM.RIGHT_EYE_INNER, LM.RIGHT_EYE), (LM.RIGHT_EYE_OUTER, LM.RIGHT_EYE)):
+        image[:, lm] = image[:, src]
+        world[:, lm] = world[:, src]
+    if noise_px > 0:
+        image[:, :, 0] += rng.normal(0, noise_px / w, (n, NUM_LANDMARKS))
+        image[:, :, 1] += rng.normal(0, noise_px / h, (n, NUM_LANDMARKS))
+    if n_empty:
+        image[:n_empty] = np.nan
+        world[:n_empty] = np.nan
+    if dropouts and sched:
+        lo, hi = sched[0][0], sched[-1][3]
+        width = max(1, int(round(dropout_s * fps)))
+        for start in rng.integers(lo, max(hi - width, lo + 1), size=dropouts):
+            image[start:start + width] = np.nan
+            world[start:start + width] = np.nan
+
+    truth_reps = []
+    for k, (a1, b1, a2, b2, rom) in enumerate(sched):
+        end = b2
+        if k + 1 < len(sched) and (sched[k + 1][0] - b2) / fps <= max_pause_s:
+            end = sched[k + 1][0]
+        first, second = (a1, b1), (a2, b2)
+        ecc, con = (first, second) if prof.eccentric_first else (second, first)
+        truth_reps.append(RepTruth(k + 1, a1, end, (b1 + a2) // 2, ecc, con, rom, plans[k]))
+    times = np.arange(n) / fps
+    seq = PoseSequence(image=image.astype(np.float32), world=world.astype(np.float32),
+                       timestamps_s=times, fps=float(fps), width=w, height=h,
+                       source=f"synthetic:{prof.name}:seed{seed}", model="synthetic",
+                       meta={"synthetic": True, "seed": seed})
+    truth = SyntheticTruth(profile=prof.name, family=prof.family,
+                           eccentric_first=prof.eccentric_first, fps=float(fps),
+                           reps=tuple(truth_reps), progress=planned, positions_m=positions,
+                           px_per_m=float(ppm), body_height_m=body_height_m,
+                           faults=fault_map, first_frame=n_empty)
+    return seq, truth

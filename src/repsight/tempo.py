@@ -1,0 +1,73 @@
+"""Tempo per rep and rhythm of the set, in seconds from the sequence's float timestamps.
+
+Tempo notation (RepTempo.notation) is the coaching convention eccentric - pause in the
+stretched (bottom) position - concentric - pause at lockout (top), in seconds, whichever
+phase the lift starts with: a 3-1-1-0 squat lowers for 3 s, holds 1 s at the bottom,
+stands up in 1 s and goes straight into the next rep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .types import Rep, RepTempo
+
+
+def _span(t: np.ndarray, ab: tuple[int, int]) -> float:
+    """Seconds between two frame indices."""
+    return float(t[ab[1]] - t[ab[0]])
+
+
+def rep_tempo(rep: Rep, timestamps_s: np.ndarray) -> RepTempo:
+    """Phase durations of one rep in seconds (frame indices -> container timestamps)."""
+    t = np.asarray(timestamps_s, dtype=np.float64)
+    if rep.end >= len(t):
+        raise ValueError(f"rep {rep.index} ends at frame {rep.end}, beyond {len(t)} timestamps")
+    return RepTempo(eccentric_s=_span(t, rep.eccentric), bottom_pause_s=_span(t, rep.bottom_pause),
+                    concentric_s=_span(t, rep.concentric), top_pause_s=_span(t, rep.top_pause))
+
+
+def set_tempo(reps: tuple[Rep, ...], timestamps_s: np.ndarray) -> tuple[RepTempo, ...]:
+    """RepTempo of every rep, in order."""
+    return tuple(rep_tempo(r, timestamps_s) for r in reps)
+
+
+@dataclass(frozen=True)
+class SetRhythm:
+    """Rep-to-rep rhythm of a set (seconds; NaN when there are too few reps).
+
+    interval_s: start-to-start time of consecutive reps. interval_cv: their coefficient of
+    variation (0 = metronome-steady). concentric_trend_s_per_rep: least-squares slope of
+    the concentric duration over reps (positive = slowing down, the usual sign of fatigue).
+    concentric_slowdown_pct: last rep's concentric vs the fastest of the first two.
+    """
+
+    interval_s: tuple[float, ...]
+    mean_interval_s: float
+    interval_cv: float
+    mean_time_under_tension_s: float
+    concentric_trend_s_per_rep: float
+    concentric_slowdown_pct: float
+
+
+def set_rhythm(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
+               timestamps_s: np.ndarray) -> SetRhythm:
+    """Rhythm of the set from its reps and their tempos."""
+    t = np.asarray(timestamps_s, dtype=np.float64)
+    starts = np.array([t[r.start] for r in reps])
+    intervals = tuple(float(x) for x in np.diff(starts)) if len(reps) > 1 else ()
+    nan = float("nan")
+    mean_iv = float(np.mean(intervals)) if intervals else nan
+    cv = float(np.std(intervals) / mean_iv) if intervals and mean_iv > 0 else nan
+    tut = float(np.mean([x.time_under_tension_s for x in tempos])) if tempos else nan
+    con = np.array([x.concentric_s for x in tempos])
+    trend = float(np.polyfit(np.arange(len(con)), con, 1)[0]) if len(con) >= 3 else nan
+    if len(con) >= 3 and con[:2].min() > 0:
+        slow = float(100.0 * (con[-1] / con[:2].min() - 1.0))
+    else:
+        slow = nan
+    return SetRhythm(interval_s=intervals, mean_interval_s=mean_iv, interval_cv=cv,
+                     mean_time_under_tension_s=tut, concentric_trend_s_per_rep=trend,
+                     concentric_slowdown_pct=slow)
