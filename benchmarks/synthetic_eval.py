@@ -238,12 +238,14 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
         true_end = tr["concentric_end"] if truth["rep_starts_with"] == "eccentric" else tr["eccentric_end"]
         if true_end is not None:
             tally.boundary_ms.append(1000 * abs(t[move_end] - true_end))
-    tempos = _get(result, "tempos", "tempo")
+    tempos = _get(result, "tempo", "tempos")
     if tempos is None:
-        tally.missing.add("phase durations (SetAnalysis.tempos)")
+        tally.missing.add("phase durations (SetAnalysis.tempo)")
     else:
-        for (r, tr), tp in zip(matched, tempos):
-            if tr["completed"]:
+        by_index = dict(zip((r.index for r in reps), tempos))
+        for r, tr in matched:
+            tp = by_index.get(r.index)
+            if tp is not None and tr["completed"]:
                 tally.phase_ms.append(1000 * abs(tp.eccentric_s - tr["eccentric_s"]))
                 tally.phase_ms.append(1000 * abs(tp.concentric_s - tr["concentric_s"]))
     metrics = _get(result, "metrics", "rep_metrics")
@@ -251,7 +253,13 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
     if metrics is None:
         tally.missing.add("velocity (SetAnalysis.metrics)")
     else:
-        for (r, tr), m in zip(matched, metrics):
+        if hasattr(metrics, "reps"):  # a SetMetrics
+            metrics = metrics.reps
+        by_index = {m.index: m for m in metrics}
+        for r, tr in matched:
+            m = by_index.get(r.index)
+            if m is None:
+                continue
             if math.isfinite(m.mean_velocity_mps):
                 d = m.mean_velocity_mps - tr["velocity"]["concentric_mean_mps"]
                 tally.vel_err.append(abs(d))
