@@ -206,3 +206,19 @@ def test_min_rotation_and_pitch():
     kp = forward_kinematics(REST, {}, np.array([REST.points["HIP_ROOT"]]))
     for k, p in REST.points.items():
         assert kp[k][0] == pytest.approx(p)
+
+
+def test_cli_builds_the_issue_spec(tmp_path):
+    from repsight.render.cli import build_parser, spec_from_args
+
+    a = build_parser().parse_args(["--exercise", "squat", "--view", "side", "--reps", "5",
+                                   "--fault", "trunk_lean", "--fault-onset", "4", "-o", "o.mp4"])
+    spec = spec_from_args(a)
+    assert (spec.exercise, spec.camera.view, spec.reps) == ("squat", "side", 5)
+    assert (spec.fault.kind, spec.fault.onset_rep) == ("trunk_lean", 4)
+    assert [spec.fault.magnitude(k) for k in range(1, 6)] == [0, 0, 0, 8.0, 14.0]
+    # a spec file, with command-line options on top
+    f = tmp_path / "s.json"
+    f.write_text(json.dumps({"exercise": "curl", "fps": 29.97, "tempo": {"fatigue": 0.1}}))
+    spec = spec_from_args(build_parser().parse_args(["--spec", str(f), "--reps", "3", "-o", "x.mp4"]))
+    assert (spec.exercise, spec.fps, spec.reps, spec.tempo.fatigue) == ("curl", 29.97, 3, 0.1)
