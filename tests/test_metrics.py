@@ -44,13 +44,16 @@ def test_velocity_loss_follows_truth():
     con = np.array([0.6, 0.62, 0.66, 0.72, 0.8, 0.9, 1.0])
     truth = make_squat_set(n_reps=7, concentric_s=con, seed=5)
     m = _metrics(truth)
-    true_loss = 100 * (1 - con.min() / con)
+    true_v = truth.mean_velocity_mps
+    true_loss = 100 * (1 - true_v / true_v[:2].mean())  # baseline: mean of the first two reps
     got = np.array([r.velocity_loss_pct for r in m.reps])
     assert np.max(np.abs(got - true_loss)) < 4.0
     assert m.baseline_reps == (1, 2)
     # The estimate shrinks as the set slows down.
     rir = [r.rir_estimate for r in m.reps]
     assert rir[0] is None and rir[-1] is not None and rir[-1] < 3
+    best = compute_metrics(truth.seq, truth.reps, SQUAT, m.scale, baseline="best")
+    assert best.baseline_velocity_mps == pytest.approx(max(r.mean_velocity_mps for r in m.reps[:2]))
 
 
 def test_rir_model():
@@ -60,6 +63,7 @@ def test_rir_model():
     # Rep 5 at half the loss at failure: 4 reps took half the way -> 9 possible, 4 left.
     assert rir_estimate(5, 25.0, loss_at_failure_pct=50.0) == pytest.approx(4.0)
     assert rir_estimate(5, 40.0) < rir_estimate(5, 20.0)
+    assert rir_estimate(12, 6.0) == 10.0  # capped: the model says nothing about 80 reps left
 
 
 def test_trunk_lean_drift_from_known_rep():

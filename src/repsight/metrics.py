@@ -46,6 +46,9 @@ CURVE_SAMPLES = 50  # samples per moving phase in time-normalised curves
 # Lockout and bottom postures are reported separately (angles at key moments).
 PROGRESS_RANGE = (0.1, 0.9)
 MIN_RIR_LOSS_PCT = 5.0
+# Sets in the source studies ran to at most ~30 reps; beyond 10 left the linear model
+# extrapolates from a few per cent of loss and the number means only "many".
+MAX_RIR = 10.0
 
 # Which angles a camera view can measure. Sagittal-plane angles (flexion of knee, hip,
 # trunk lean) need a side view; knee valgus and left/right asymmetry need a front (or
@@ -358,14 +361,15 @@ def rir_estimate(rep_number: int, velocity_loss_pct: float, *, loss_at_failure_p
     """Reps in reserve estimated from velocity loss (linear model, see module docstring).
 
     rep_number: 1-based position in the set; velocity_loss_pct: loss vs the baseline;
-    loss_at_failure_pct: 20..90. None while the loss is below 5 % (too little signal).
+    loss_at_failure_pct: 20..90. None while the loss is below 5 % (too little signal);
+    capped at MAX_RIR (10), which reads "10 or more".
     """
     if not np.isfinite(velocity_loss_pct) or velocity_loss_pct < MIN_RIR_LOSS_PCT or rep_number < 2:
         return None
     if velocity_loss_pct >= loss_at_failure_pct:
         return 0.0
     possible = 1.0 + (rep_number - 1) * loss_at_failure_pct / velocity_loss_pct
-    return float(max(possible - rep_number, 0.0))
+    return float(min(max(possible - rep_number, 0.0), MAX_RIR))
 
 
 # --------------------------------------------------------------------------- form per rep
@@ -476,7 +480,8 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
                     scale: Scale, *, baseline_reps: int = 2, drift_min_frames: int = 3,
                     drift_tolerance_deg: float | None = None, cutoff_hz: float = 4.0,
                     min_visibility: float = 0.5, max_gap_s: float = 0.25,
-                    rom_outlier_share: float = 0.35, view: str | None = None) -> SetMetrics:
+                    rom_outlier_share: float = 0.35, baseline: str = "mean",
+                    view: str | None = None) -> SetMetrics:
     """Velocity, ROM, velocity loss, RIR and form drift for every rep of one set.
 
     baseline_reps: best of the first N completed reps is the velocity baseline and their
@@ -485,7 +490,10 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
     counting frames past tolerance. cutoff_hz: smoothing cut-off, 0.5..15 Hz.
     rom_outlier_share: a first rep whose ROM differs from the set's median by more than
     this share (0.1..1) is set-up, not a rep, and stays out of the baseline.
+    baseline: "mean" (default) or "best" of the baseline reps' mean velocities.
     """
+    if baseline not in ("mean", "best"):
+        raise ValueError(f"baseline must be 'mean' or 'best', got {baseline!r}")
     t = seq.timestamps_s
     warnings: list[str] = []
     h = (height_m(seq, profile.velocity_point, scale, cutoff_hz=cutoff_hz,
@@ -512,7 +520,14 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
                             f"typical {med:.2f} m: treated as set-up, not judged")
             good = good[1:]
     base_idx = good[:baseline_reps]
-    base_v = max((vel[i][0] for i in base_idx if np.isfinite(vel[i][0])), default=float("nan"))
+    base_vals = [vel[i][0] for i in base_idx if np.isfinite(vel[i][0])]
+    if baseline == "best":
+        base_v = max(base_vals, default=float("nan"))
+    else:
+        # The literature's "fastest rep" assumes a linear encoder (~0.02 m/s error); from
+        # video one rep reads +/- 0.05-0.07 m/s, and the maximum of noisy values is biased
+        # high, which inflates every later loss. The mean of the baseline reps is not.
+        base_v = float(np.mean(base_vals)) if base_vals else float("nan")
     if len(base_idx) < baseline_reps:
         warnings.append(f"only {len(base_idx)} clean rep(s) for a baseline of {baseline_reps}")
 

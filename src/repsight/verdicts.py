@@ -47,22 +47,38 @@ def phase_seconds(rep: Rep, timestamps_s: np.ndarray) -> tuple[float, float]:
     return float(t[rep.eccentric[1]] - t[rep.eccentric[0]]), float(t[rep.concentric[1]] - t[rep.concentric[0]])
 
 
+def confirmed(flags: Sequence[bool]) -> list[bool]:
+    """Flags that persist: set on a rep whose neighbour is also set, or on the last rep.
+
+    One rep of a video measurement can be off (a velocity reading +/- 10 %, an angle
+    thrown by an occluded joint); failure that sets in shows on the reps that follow,
+    so a lone flag in mid-set is treated as noise. The last rep has no successor to
+    confirm it and stands alone.
+    """
+    n = len(flags)
+    return [bool(f) and (k == n - 1 or bool(flags[k + 1]) or (k > 0 and bool(flags[k - 1])))
+            for k, f in enumerate(flags)]
+
+
 def tempo_verdicts(reps: Sequence[Rep], metrics: SetMetrics, concentric_s: Sequence[float],
                    cfg: AnalysisConfig) -> list[Verdict]:
-    """Concentric slower than the limit, or velocity loss past the goal's threshold."""
+    """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting)."""
     limit = cfg.effective_concentric_limit_s
     loss_limit = cfg.effective_velocity_loss_pct
     baseline = set(metrics.baseline_reps)
+    lossy = [rep.completed and rep.index not in baseline and np.isfinite(m.velocity_loss_pct)
+             and m.velocity_loss_pct > loss_limit for rep, m in zip(reps, metrics.reps)]
+    lossy = confirmed(lossy)
     out = []
-    for rep, m, con in zip(reps, metrics.reps, concentric_s):
+    for k, (rep, m, con) in enumerate(zip(reps, metrics.reps, concentric_s)):
         if not rep.completed:
             continue  # an unfinished rep is a concentric failure, not a slow one
         reasons = []
+        # The time limit is absolute: one slow concentric already misses a power target.
         if limit is not None and np.isfinite(con) and con > limit:
             reasons.append(f"concentric took {con:.2f} s (limit {limit:.1f} s, {cfg.goal} goal)")
-        loss = m.velocity_loss_pct
-        if rep.index not in baseline and np.isfinite(loss) and loss > loss_limit:
-            reasons.append(f"velocity loss {loss:.0f} % ({m.mean_velocity_mps:.2f} vs "
+        if lossy[k]:
+            reasons.append(f"velocity loss {m.velocity_loss_pct:.0f} % ({m.mean_velocity_mps:.2f} vs "
                            f"{metrics.baseline_velocity_mps:.2f} m/s; limit {loss_limit:.0f} %, "
                            f"{cfg.goal} goal)")
         if reasons:
@@ -72,29 +88,40 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: SetMetrics, concentric_s: Seque
 
 def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile,
                        cfg: AnalysisConfig) -> list[Verdict]:
-    """Sustained angle drift past tolerance, or a range of motion cut short of the usual."""
-    out = []
+    """Sustained angle drift past tolerance, or range of motion cut short, persisting over reps."""
     base_rom = np.nanmedian([m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps] or [np.nan])
-    for rep, m in zip(reps, metrics.reps):
-        if not rep.completed:
-            continue
-        reasons = []
-        worst = []
-        for name, d in m.drift_deg.items():
-            if d is None:
-                continue
-            tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg)
-            spread = metrics.baseline_spread_deg.get(name, 0.0)
+    names = sorted({n for m in metrics.reps for n, d in m.drift_deg.items() if d is not None})
+    past: dict[str, list[bool]] = {}
+    for name in names:
+        tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg)
+        spread = metrics.baseline_spread_deg.get(name, 0.0)
+        flags = []
+        for rep, m in zip(reps, metrics.reps):
+            d = m.drift_deg.get(name)
             held = metrics.drift_frames.get((rep.index, name), 0)
-            if abs(d) > tol + spread and held >= cfg.drift_min_frames:
+            flags.append(rep.completed and d is not None and abs(d) > tol + spread
+                         and held >= cfg.drift_min_frames)
+        past[name] = confirmed(flags)
+    short = confirmed([
+        rep.completed and rep.index not in metrics.baseline_reps
+        and (rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m)
+                             and m.rom_m < cfg.partial_rom_share * base_rom))
+        for rep, m in zip(reps, metrics.reps)])
+    out = []
+    for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
+        worst = []
+        for name in names:
+            if past[name][k]:
+                tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg)
+                spread = metrics.baseline_spread_deg.get(name, 0.0)
+                d = m.drift_deg[name]
                 worst.append((abs(d) - tol - spread, name, d, tol, spread))
+        reasons = []
         for _, name, d, tol, spread in sorted(worst, reverse=True):
             extra = f" + {spread:.0f} deg the first reps already varied" if spread >= 1 else ""
             reasons.append(f"{ANGLE_WORDS.get(name, name)} drifted {d:+.0f} deg from the first reps "
                            f"(tolerance {tol:.0f} deg{extra})")
-        short = rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m)
-                                and m.rom_m < cfg.partial_rom_share * base_rom)
-        if short and rep.index not in metrics.baseline_reps:
+        if short[k]:
             if np.isfinite(m.rom_m) and np.isfinite(base_rom):
                 reasons.append(f"range of motion {m.rom_m:.2f} m, {m.rom_m / base_rom:.0%} of the first reps'")
             else:
