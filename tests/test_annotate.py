@@ -14,9 +14,9 @@ from repsight.annotate import (
     frame_state,
     make_plan,
     phase_at,
+    point_track,
     point_xy,
     render_plan,
-    signal_landmarks,
     wrap,
 )
 from repsight.landmarks import LM
@@ -55,14 +55,15 @@ def figure_seq(n: int, size: tuple[int, int], *, missing: tuple[int, ...] = ()) 
                         width=w, height=h, source="figure")
 
 
-def two_rep_plan(with_failure: bool = True):
+def two_rep_plan(with_failure: bool = True, seq: PoseSequence | None = None):
     reps = (Rep(1, 2, 11, 6, (2, 6), (7, 10), True),
             Rep(2, 12, 21, 16, (12, 16), (17, 20), True))
     tempos = (RepTempo(0.13, 0.0, 0.1, 0.03), RepTempo(0.13, 0.0, 0.1, 0.03))
     verdicts = (Verdict("technical", 2, "trunk leaned 14° more than in rep 1"),) \
         if with_failure else ()
-    return make_plan(exercise="squat", reps=reps, signal_kind="height", signal_points=("HIP",),
-                     tempos=tempos, verdicts=verdicts, fps=30.0)
+    track = point_track(seq, (LM.LEFT_HIP, LM.RIGHT_HIP)) if seq is not None else None
+    return make_plan(exercise="squat", reps=reps, track=track, tempos=tempos,
+                     verdicts=verdicts, fps=30.0)
 
 
 def test_phase_at_follows_rep_boundaries() -> None:
@@ -91,20 +92,30 @@ def test_frame_state_counts_reps_and_fills_the_table_as_they_finish() -> None:
     assert frame_state(plan, 11).banners == ()
 
 
-def test_signal_point_for_height_and_angle_profiles() -> None:
-    pts, joint = signal_landmarks("height", ("HIP",))
-    assert set(pts) == {LM.LEFT_HIP, LM.RIGHT_HIP} and not joint
-    pts, joint = signal_landmarks("angle", ("elbow",))
-    assert set(pts) == {LM.LEFT_ELBOW, LM.RIGHT_ELBOW} and joint
+def test_signal_point_track_follows_the_measured_landmarks() -> None:
+    seq = figure_seq(10, (320, 240))
+    hips = point_track(seq, (LM.LEFT_HIP, LM.RIGHT_HIP))
+    np.testing.assert_allclose(hips[:, 0], 0.5, atol=1e-6)
+    np.testing.assert_allclose(hips[:, 1], seq.image[:, LM.LEFT_HIP, 1], atol=1e-6)
+    # An angle signal is drawn at its middle joint (the elbow of shoulder-elbow-wrist).
+    elbow = point_track(seq, (LM.LEFT_SHOULDER, LM.LEFT_ELBOW, LM.LEFT_WRIST), "angle")
+    np.testing.assert_allclose(elbow[0], (0.42, 0.38), atol=1e-6)
+    # A side the model barely sees drops out instead of dragging the point half-way.
+    image = seq.image.copy()
+    image[:, LM.RIGHT_HIP, 3] = 0.1
+    occluded = PoseSequence(image=image, world=seq.world, timestamps_s=seq.timestamps_s,
+                            fps=30.0, width=320, height=240)
+    left = point_track(occluded, (LM.LEFT_HIP, LM.RIGHT_HIP))
+    np.testing.assert_allclose(left[:, 0], 0.46, atol=1e-6)
 
 
 def test_draw_frame_puts_the_skeleton_and_tracked_point_where_the_pose_is() -> None:
     size = (320, 240)
     seq = figure_seq(24, size)
-    plan = two_rep_plan()
+    plan = two_rep_plan(seq=seq)
     frame = np.zeros((240, 320, 3), np.uint8)
     draw_frame(frame, 6, seq, plan)
-    hip = point_xy(seq, 6, plan, size)
+    hip = point_xy(plan, 6, size)
     assert hip is not None
     x, y = np.round(hip).astype(int)
     # The tracked point is a filled yellow disc centred on the mean of the hips.
@@ -140,7 +151,24 @@ def test_failure_banner_is_drawn_at_the_bottom_on_the_failing_rep_only() -> None
     red = during[strip].reshape(-1, 3).mean(axis=0)
     assert red[0] > 2 * red[1] and red[0] > 100
     clean = two_rep_plan(with_failure=False)
-    assert draw_frame(np.zeros((240, 320, 3), np.uint8), 15, seq, clean)[strip].max() == 0
+    calm = draw_frame(np.zeros((240, 320, 3), np.uint8), 15, seq, clean)[strip]
+    assert calm[..., 0].max() <= calm[..., 1].max()  # no red anywhere in the strip
+
+
+def test_rep_banner_shows_after_a_rep_ends_then_goes() -> None:
+    size = (320, 240)
+    seq = figure_seq(80, size, missing=tuple(range(80)))  # no skeleton in the way
+    plan = two_rep_plan(with_failure=False)
+    centre = (slice(200, 240), slice(110, 210))
+
+    def greenness(i: int) -> float:
+        px = draw_frame(np.zeros((240, 320, 3), np.uint8), i, seq, plan)[centre]
+        px = px.reshape(-1, 3).astype(float)
+        return float(((px[:, 1] > 100) & (px[:, 0] < 60)).mean())
+
+    assert greenness(8) == 0.0  # rep 1 not finished yet
+    assert greenness(13) > 0.05  # just after rep 1 ends (frame 11)
+    assert greenness(79) == 0.0  # long after the last rep
 
 
 def test_text_helpers_fold_unicode_and_wrap() -> None:
@@ -188,3 +216,37 @@ def test_render_into_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(OutputError, match="cannot write"):
         render_plan(src, two_rep_plan(), figure_seq(4, (160, 96)), blocker / "a.mp4")
+
+
+def test_cli_annotate_writes_h264_with_source_frames(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+    from result_helpers import good_clip
+
+    cache = tmp_path / "cache"
+    clip = good_clip(tmp_path / "squat.mp4", cache, "squat", 3, size=(240, 320))
+    out = tmp_path / "squat_annotated.mp4"
+    result = CliRunner().invoke(main, ["annotate", str(clip), "-o", str(out), "--exercise",
+                                       "squat", "--cache-dir", str(cache), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "squat: 3 rep(s)" in result.output
+    src, got = probe(clip), probe(out)
+    assert (got.codec, got.width, got.height) == ("h264", 240, 320)
+    assert got.frame_count == src.frame_count
+
+
+def test_cli_annotate_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    for args, needle in (([str(empty), "-o", str(tmp_path / "a.mp4")], "0 bytes"),
+                         ([str(empty), "-o", str(tmp_path / "a.avi")], ".mp4"),
+                         ([str(empty), "-o", str(tmp_path / "a.mp4"), "--exercise", "yoga"],
+                          "unknown exercise")):
+        result = CliRunner().invoke(main, ["annotate", *args, "-q"])
+        assert result.exit_code != 0, result.output
+        assert needle in result.output and "Traceback" not in result.output

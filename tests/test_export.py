@@ -67,3 +67,66 @@ def test_csv_cells_blank_for_missing_values() -> None:
     text = csv_text(["a", "b", "c", "d"], [{"a": 1.234567, "b": float("nan"), "c": None,
                                             "d": ("x", "y")}])
     assert text.splitlines() == ["a,b,c,d", "1.2346,,,x; y"]
+
+
+def _analysis(reps: int = 4, **synth):
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import synthesize
+
+    seq, truth = synthesize("squat", reps, seed=3, **synth)
+    return analyse_pose(seq, AnalysisConfig(exercise="squat")), truth
+
+
+def test_json_round_trips_the_analysis_with_a_schema_version(tmp_path: Path) -> None:
+    from repsight.export import SCHEMA_VERSION, write_json
+
+    analysis, _ = _analysis()
+    path = write_json(analysis, tmp_path / "set.json")
+    data = json.loads(path.read_text())
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["exercise"] == "squat" and data["config"]["exercise"] == "squat"
+    assert len(data["reps"]) == len(analysis.reps) == 4
+    first = analysis.reps[0]
+    assert data["reps"][0]["start"] == first.start and data["reps"][0]["end"] == first.end
+    assert data["tempo"][0]["concentric_s"] == pytest.approx(analysis.tempo[0].concentric_s)
+    assert len(data["timestamps_s"]) == analysis.n_frames
+    assert data["summary"]["reps"] == analysis.rep_count
+    # Every key the schema document promises is there.
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "output_schema.md").read_text()
+    for key in ("schema_version", "summary", "reps", "tempo", "metrics", "verdicts", "warnings"):
+        assert key in data and f"`{key}`" in doc
+
+
+def test_csv_has_one_row_a_rep_with_times_in_seconds(tmp_path: Path) -> None:
+    import csv as _csv
+
+    from repsight.export import write_csv
+
+    analysis, _ = _analysis(fps=25.0)
+    path = write_csv(analysis, tmp_path / "set.csv")
+    with open(path, newline="") as fh:
+        rows = list(_csv.DictReader(fh))
+    assert [int(r["rep"]) for r in rows] == [r.index for r in analysis.reps]
+    t = analysis.timestamps_s
+    for row, rep, tempo in zip(rows, analysis.reps, analysis.tempo):
+        assert float(row["start_s"]) == pytest.approx(t[rep.start] - t[0], abs=1e-4)
+        assert float(row["concentric_s"]) == pytest.approx(tempo.concentric_s, abs=1e-4)
+        assert row["tempo"] == tempo.notation()
+
+
+def test_summary_first_failure_and_velocity_loss() -> None:
+    import dataclasses
+
+    from repsight.export import set_summary
+    from repsight.types import RepMetrics, Verdict
+
+    analysis, _ = _analysis()
+    metrics = tuple(RepMetrics(index=r.index, mean_velocity_mps=v, velocity_loss_pct=l)
+                    for r, v, l in zip(analysis.reps, (0.6, 0.5, 0.45, 0.3), (0, 16.7, 25, 50)))
+    verdicts = (Verdict("tempo", 4, "slow"), Verdict("technical", 3, "lean"),
+                Verdict("concentric", 4, "stuck"))
+    s = set_summary(dataclasses.replace(analysis, metrics=metrics, verdicts=verdicts))
+    assert (s["first_failure_rep"], s["first_failure_kind"]) == (3, "technical")
+    assert s["mean_velocity_mps"] == pytest.approx(np.mean([0.6, 0.5, 0.45, 0.3]))
+    assert s["velocity_loss_pct"] == 50  # the last counted rep's loss

@@ -13,6 +13,7 @@ import math
 import os
 import tempfile
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -21,7 +22,7 @@ import cv2
 import numpy as np
 
 from .errors import OutputError
-from .landmarks import JOINT_TRIPLETS, LM, PRESENCE, SKELETON_EDGES, VISIBILITY
+from .landmarks import LM, PRESENCE, SKELETON_EDGES, VISIBILITY
 from .types import PoseSequence, Rep
 
 ProgressFn = Callable[[int, int], None]
@@ -42,6 +43,9 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 MIN_DRAW_VISIBILITY = 0.5
 # How much of the tracked point's recent path is drawn behind it.
 TRAIL_S = 1.0
+# How long a rep's summary banner and a failure banner stay up after the rep ends.
+REP_BANNER_S = 1.5
+VERDICT_KINDS = ("tempo", "technical", "concentric", "eccentric", "isometric")
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,10 @@ class OverlayPlan:
     reps: tuple[Rep, ...]
     rows: tuple[RepRow, ...]
     banners: tuple[FailureBanner, ...]
-    point_landmarks: tuple[int, ...]  # the segmentation signal's point = mean of these
-    point_is_joint: bool = False  # an angle signal: highlight the better-seen side only
+    point_track: np.ndarray | None = None  # float[T,2] the signal's point, 0..1 coords, NaN unseen
     velocity: np.ndarray | None = None
     velocity_unit: str = "m/s"
+    rep_banner_frames: int = 45  # frames a rep's banner stays up after it ends
 
 
 @dataclass(frozen=True)
@@ -99,20 +103,35 @@ class FrameState:
     banners: tuple[FailureBanner, ...]
 
 
-def signal_landmarks(kind: str, points: tuple[str, ...]) -> tuple[tuple[int, ...], bool]:
-    """Landmarks whose mean is a profile's driving point, and whether it is a joint (angle)."""
-    if kind == "angle":
-        middle = JOINT_TRIPLETS[points[0]][1]
-        return (int(LM[middle.format(side="LEFT")]), int(LM[middle.format(side="RIGHT")])), True
-    out: list[int] = []
-    for base in points:
-        for side in ("LEFT", "RIGHT"):
-            name = f"{side}_{base}"
-            if name in LM.__members__:
-                out.append(int(LM[name]))
-        if base in LM.__members__:  # a centre landmark such as NOSE
-            out.append(int(LM[base]))
-    return tuple(out), False
+def point_track(seq: PoseSequence, landmarks: tuple[int, ...], kind: str = "height", *,
+                min_visibility: float = MIN_DRAW_VISIBILITY) -> np.ndarray:
+    """float[T,2] normalised position of a signal's point: the mean of `landmarks` for a
+    height, the middle joint of the triplet for an angle; NaN where not seen well enough.
+
+    Left/right label flips are undone first (as the signal itself does) so the point
+    stays on the limb that was measured.
+    """
+    from .kinematics import unswap_sides
+
+    t = seq.n_frames
+    if not landmarks or t == 0:
+        return np.full((t, 2), np.nan)
+    image = unswap_sides(seq.image)
+    idx = [landmarks[1]] if kind == "angle" and len(landmarks) == 3 else list(landmarks)
+    # Per side, the point counts only when all its landmarks are seen; sides seen are
+    # averaged (as the signal does for "both"), so the point never jumps half-way.
+    groups: dict[str, list[int]] = {}
+    for j in idx:
+        groups.setdefault(LM(j).name.split("_", 1)[0], []).append(j)
+    per_side = []
+    for members in groups.values():
+        xy = image[:, members, :2].astype(np.float64).mean(axis=1)
+        vis = np.nan_to_num(image[:, members, VISIBILITY].astype(np.float64), nan=0.0)
+        xy[vis.min(axis=1) < min_visibility] = np.nan
+        per_side.append(xy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames stay NaN, quietly
+        return np.nanmean(np.stack(per_side), axis=0)
 
 
 def phase_at(rep: Rep, i: int) -> str:
@@ -237,15 +256,15 @@ def draw_skeleton(img: np.ndarray, seq: PoseSequence, i: int, plan: OverlayPlan 
     for j in joints:
         if vis[j] >= MIN_DRAW_VISIBILITY:
             cv2.circle(img, tuple(np.round(xy[j]).astype(int)), thick + 1, WHITE, -1, cv2.LINE_AA)
-    if plan is not None and plan.point_landmarks:
+    if plan is not None and plan.point_track is not None:
         # The tracked point's recent path first, then the point on top of it.
         n_trail = max(2, int(round(TRAIL_S * seq.fps)))
-        pts = [point_xy(seq, k, plan, (w, h)) for k in range(max(0, i - n_trail), i + 1)]
+        pts = [point_xy(plan, k, (w, h)) for k in range(max(0, i - n_trail), i + 1)]
         pts = [p for p in pts if p is not None]
         for p, q in zip(pts, pts[1:]):
             cv2.line(img, tuple(np.round(p).astype(int)), tuple(np.round(q).astype(int)),
                      YELLOW, max(1, thick - 1), cv2.LINE_AA)
-        p = point_xy(seq, i, plan, (w, h))
+        p = point_xy(plan, i, (w, h))
         if p is not None:
             c = tuple(np.round(p).astype(int))
             r = max(6, int(round(11 * lay.s)))
@@ -255,24 +274,12 @@ def draw_skeleton(img: np.ndarray, seq: PoseSequence, i: int, plan: OverlayPlan 
     return True
 
 
-def point_xy(seq: PoseSequence, i: int, plan: OverlayPlan, size: tuple[int, int]
-             ) -> np.ndarray | None:
+def point_xy(plan: OverlayPlan, i: int, size: tuple[int, int]) -> np.ndarray | None:
     """Pixel position (in a frame of `size` w,h) of the signal's point on frame i, or None."""
-    if not 0 <= i < seq.n_frames or not seq.detected[i]:
+    track = plan.point_track
+    if track is None or not 0 <= i < len(track) or not np.all(np.isfinite(track[i])):
         return None
-    idx = list(plan.point_landmarks)
-    lm = seq.image[i, idx]
-    vis = np.nan_to_num(lm[:, VISIBILITY], nan=0.0)
-    if plan.point_is_joint:
-        # An angle is measured on one side; show the side the model sees best.
-        chosen = lm[[int(np.argmax(vis))], :2]
-    else:
-        seen = vis >= MIN_DRAW_VISIBILITY
-        chosen = lm[seen, :2] if seen.any() else lm[:, :2]
-    xy = np.nanmean(chosen.astype(np.float64), axis=0)
-    if not np.all(np.isfinite(xy)):
-        return None
-    return xy * size
+    return track[i] * size
 
 
 def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected: bool = True,
@@ -323,13 +330,14 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
             x += widths[k]
         for n, (c, note) in enumerate(zip(cells, notes), start=2):
             x = x0 + pad // 2
-            colour = RED if note in ("tempo", "technical", "concentric", "eccentric",
-                                     "isometric") else YELLOW if note else WHITE
+            colour = RED if _is_failure(note) else YELLOW if note else WHITE
             for k, val in enumerate(c):
                 _text(img, val, (x, line * n - pad // 3), s, colour, lay.thick)
                 x += widths[k]
 
-    # Failure banner: loud while the failing rep runs, a reminder strip afterwards.
+    # Failure banner: loud from the failing rep's start until shortly after it ends, then
+    # a reminder strip for the rest of the video.
+    bottom = h
     if state.banners:
         live = [b for b in state.banners if b.start_frame <= state.frame <= b.end_frame]
         first = state.banners[0]
@@ -338,16 +346,45 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
             title = f"FAILURE at rep {b.rep_index}: {b.kind}"
             lines = wrap(b.reason, s, lay.thick, w - 2 * pad)[:3]
             bh = int(line * 1.5) + line * len(lines) + pad
-            y0 = h - bh
-            _shade(img, 0, y0, w, h, RED, 0.72)
-            _text(img, title, (pad, y0 + int(line * 1.2)), lay.big * 0.9, WHITE, lay.thick + 1)
+            bottom = h - bh
+            _shade(img, 0, bottom, w, h, RED, 0.72)
+            _text(img, title, (pad, bottom + int(line * 1.2)), lay.big * 0.9, WHITE,
+                  lay.thick + 1)
             for k, text in enumerate(lines):
-                _text(img, text, (pad, y0 + int(line * 1.2) + line * (k + 1)), s, WHITE,
+                _text(img, text, (pad, bottom + int(line * 1.2) + line * (k + 1)), s, WHITE,
                       lay.thick)
         else:
             text = f"failure declared at rep {first.rep_index} ({first.kind})"
-            _shade(img, 0, h - line - pad, w, h, RED, 0.6)
+            bottom = h - line - pad
+            _shade(img, 0, bottom, w, h, RED, 0.6)
             _text(img, text, (pad, h - pad), s, WHITE, lay.thick)
+
+    # Rep banner: for a moment after each rep ends, what that rep was, above any failure.
+    done = [r for r in state.rows if 0 <= state.frame - r.end_frame <= plan.rep_banner_frames]
+    if done:
+        r = done[-1]
+        parts = [f"REP {r.index}"]
+        if r.tempo:
+            parts.append(f"tempo {r.tempo}")
+        if math.isfinite(r.mean_velocity):
+            parts.append(f"{r.mean_velocity:.2f} {plan.velocity_unit}")
+        elif math.isfinite(r.concentric_s):
+            parts.append(f"up {r.concentric_s:.1f} s")
+        if r.note:
+            parts.append(r.note)
+        text = "  ".join(parts)
+        scale = lay.scale * 1.2
+        tw = _text_width(text, scale, lay.thick + 1)
+        x0 = max(0, (w - tw) // 2 - pad)
+        y1 = bottom - pad
+        y0 = y1 - int(line * 1.5)
+        colour = RED if _is_failure(r.note) else (30, 130, 60)
+        _shade(img, x0, y0, min(w, x0 + tw + 2 * pad), y1, colour, 0.8)
+        _text(img, text, (x0 + pad, y1 - int(line * 0.45)), scale, WHITE, lay.thick + 1)
+
+
+def _is_failure(note: str) -> bool:
+    return any(k in VERDICT_KINDS for k in note.split(","))
 
 
 def draw_frame(rgb: np.ndarray, i: int, seq: PoseSequence, plan: OverlayPlan) -> np.ndarray:
@@ -362,8 +399,8 @@ def draw_frame(rgb: np.ndarray, i: int, seq: PoseSequence, plan: OverlayPlan) ->
 # ---------------------------------------------------------------- plan from results
 
 
-def make_plan(*, exercise: str, reps: tuple[Rep, ...], signal_kind: str = "height",
-              signal_points: tuple[str, ...] = (), tempos: tuple[Any, ...] = (),
+def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None = None,
+              tempos: tuple[Any, ...] = (),
               metrics: tuple[Any, ...] = (), verdicts: tuple[Any, ...] = (),
               velocity: np.ndarray | None = None, velocity_unit: str = "m/s",
               fps: float = 30.0) -> OverlayPlan:
@@ -393,13 +430,57 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], signal_kind: str = "heigh
         rep = start_of.get(v.rep_index)
         if rep is None:
             continue
-        banners.append(FailureBanner(v.rep_index, rep.start, rep.end, v.kind, v.reason))
+        hold = int(round(REP_BANNER_S * fps))
+        banners.append(FailureBanner(v.rep_index, rep.start, rep.end + hold, v.kind, v.reason))
     banners.sort(key=lambda b: (b.start_frame, b.rep_index))
-    points, is_joint = (signal_landmarks(signal_kind, signal_points) if signal_points
-                        else ((), False))
     return OverlayPlan(exercise=exercise, reps=tuple(reps), rows=tuple(rows),
-                       banners=tuple(banners), point_landmarks=points, point_is_joint=is_joint,
-                       velocity=velocity, velocity_unit=velocity_unit)
+                       banners=tuple(banners), point_track=track, velocity=velocity,
+                       velocity_unit=velocity_unit,
+                       rep_banner_frames=int(round(REP_BANNER_S * fps)))
+
+
+def live_velocity(analysis: Any, seq: PoseSequence) -> tuple[np.ndarray | None, str]:
+    """Per-frame velocity of the tracked point during each concentric, and its unit.
+
+    m/s from the analysis's pixel-to-metre scale when it has one; otherwise None (the
+    overlay then shows each rep's mean velocity from the table once the rep is done).
+    """
+    scale = getattr(analysis, "scale", None)
+    if scale is None:
+        scale = getattr(getattr(analysis, "set_metrics", None), "scale", None)
+    if scale is None or not getattr(scale, "valid", False) or not analysis.reps:
+        return None, "m/s"
+    from .metrics import height_m
+    from .profiles import get_profile
+
+    cfg = analysis.config
+    h = height_m(seq, get_profile(analysis.exercise).velocity_point, scale,
+                 cutoff_hz=cfg.smoothing_cutoff_hz, min_visibility=cfg.min_visibility,
+                 max_gap_s=cfg.max_gap_s)
+    if seq.n_frames < 2:
+        return None, "m/s"
+    v = np.gradient(h, seq.timestamps_s)
+    live = np.full(seq.n_frames, np.nan)
+    for r in analysis.reps:
+        a, b = r.concentric
+        live[a:b + 1] = v[a:b + 1]
+    return live, "m/s"
+
+
+def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
+    """OverlayPlan of a finished SetAnalysis over its PoseSequence."""
+    if analysis.n_frames != seq.n_frames:
+        from .errors import AnalysisError
+
+        raise AnalysisError(f"analysis covers {analysis.n_frames} frames but the poses have "
+                            f"{seq.n_frames}: they are not from the same clip")
+    track = point_track(seq, tuple(analysis.signal_landmarks), analysis.signal_kind,
+                        min_visibility=analysis.config.min_visibility)
+    velocity, unit = live_velocity(analysis, seq)
+    return make_plan(exercise=analysis.exercise, reps=tuple(analysis.reps), track=track,
+                     tempos=tuple(analysis.tempo), metrics=tuple(analysis.metrics),
+                     verdicts=tuple(analysis.verdicts), velocity=velocity,
+                     velocity_unit=unit, fps=analysis.fps)
 
 
 # ---------------------------------------------------------------- the I/O edge
@@ -412,6 +493,16 @@ def _tmp_video_path(dst: Path) -> Path:
     return Path(tmp)
 
 
+VIDEO_OUTPUT_SUFFIXES = (".mp4", ".m4v", ".mov")
+
+
+def check_video_output(dst: str | os.PathLike) -> None:
+    """Refuse an output name that would hide what it is: annotated videos are MP4 files."""
+    suffix = Path(dst).suffix.lower()
+    if suffix not in VIDEO_OUTPUT_SUFFIXES:
+        raise OutputError(f"annotated video must be named .mp4 (H.264 MP4), got {Path(dst).name!r}")
+
+
 def render_plan(src: str | os.PathLike, plan: OverlayPlan, seq: PoseSequence,
                 dst: str | os.PathLike, *, max_size: int | None = None,
                 progress: ProgressFn | None = None) -> Path:
@@ -419,6 +510,7 @@ def render_plan(src: str | os.PathLike, plan: OverlayPlan, seq: PoseSequence,
     from .video import VideoReader, VideoWriter
 
     dst = Path(dst)
+    check_video_output(dst)
     reader = VideoReader(src, max_long_side=max_size)
     w, h = reader.size
     try:
@@ -441,3 +533,12 @@ def render_plan(src: str | os.PathLike, plan: OverlayPlan, seq: PoseSequence,
         if tmp.exists():
             tmp.unlink()
     return dst
+
+
+def render_video(src: str | os.PathLike, analysis: Any, seq: PoseSequence,
+                 dst: str | os.PathLike, *, max_size: int | None = None,
+                 progress: ProgressFn | None = None) -> Path:
+    """Annotated H.264 MP4 of src from its finished analysis and poses (source size unless
+    max_size, source frame times, upright); frames stream through, memory stays flat."""
+    return render_plan(src, build_plan(analysis, seq), seq, dst, max_size=max_size,
+                       progress=progress)

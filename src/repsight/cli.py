@@ -123,5 +123,122 @@ def extract(video: Path, output: Path | None, model: str, cache_dir: Path | None
         click.echo(f"warning: {w}", err=True)
 
 
+def _exercise_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Validate --exercise against the profiles (names, aliases or auto), case-insensitively."""
+    if value is None:
+        return None
+    from .profiles import AUTO, get_profile
+
+    if value.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return get_profile(value).name
+    except RepsightError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="results folder")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="parallel worker processes [default: one per core]")
+@click.option("--force", is_flag=True, help="replace existing results made differently")
+@click.option("--annotate", "annotate_", is_flag=True, help="also write an annotated MP4 per clip")
+@click.option("--max-size", type=click.IntRange(64, 8192), default=None,
+              help="long side of annotated videos in px [default: the source's]")
+@click.option("--exercise", default=None, callback=_exercise_callback,
+              help="exercise of every clip [default: named in the file name, else auto]")
+@click.option("--no-plot", is_flag=True, help="skip the per-clip PNG")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="TOML file of analysis settings")
+@model_option
+@cache_option
+@no_cache_option
+@quiet_option
+@click.pass_context
+@_friendly_errors
+def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, force: bool,
+          annotate_: bool, max_size: int | None, exercise: str | None, no_plot: bool,
+          config_file: Path | None, model: str, cache_dir: Path | None, no_cache: bool,
+          quiet: bool) -> None:
+    """Analyse every video under FOLDER into RESULTS (-o): per-clip files and summary.csv.
+
+    Resumable: clips whose results are complete and current are skipped. A clip that
+    cannot be analysed gets an error row and the batch goes on; the exit code is 1 when
+    any clip failed.
+    """
+    from .batch import BatchOptions, run_batch
+    from .config import build_config
+
+    cfg = build_config(config_file, model=model)
+    options = BatchOptions(exercise=exercise, annotate=annotate_, max_size=max_size,
+                           force=force, cache_dir=str(cache_dir) if cache_dir else None,
+                           use_cache=not no_cache, plot=not no_plot)
+    with _progress_bar("clips", quiet) as bar:
+        task = bar.add_task("clips", total=None)
+
+        def on_result(result, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            if result.status == "error":
+                bar.console.print(f"[red]error[/red] {result.clip}: {result.error}",
+                                  markup=True, highlight=False)
+
+        report = run_batch(folder, out, cfg, options, workers=workers, on_result=on_result)
+    counts = {s: sum(r.status == s for r in report.results) for s in ("ok", "reused", "error")}
+    click.echo(f"{len(report.results)} clips: {counts['ok']} analysed, {counts['reused']} "
+               f"already done, {counts['error']} failed -> {report.summary_path}")
+    if not report.ok:
+        ctx.exit(1)
+
+
+@main.command()
+@click.argument("video", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="annotated video to write (.mp4, H.264)")
+@click.option("--exercise", default=None, callback=_exercise_callback,
+              help="exercise profile or alias [default: auto]")
+@click.option("--max-size", type=click.IntRange(64, 8192), default=None,
+              help="long side of the output in px [default: the source's size]")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="TOML file of analysis settings")
+@model_option
+@cache_option
+@no_cache_option
+@quiet_option
+@_friendly_errors
+def annotate(video: Path, output: Path, exercise: str | None, max_size: int | None,
+             config_file: Path | None, model: str, cache_dir: Path | None, no_cache: bool,
+             quiet: bool) -> None:
+    """Write VIDEO with the skeleton, rep counter, phase, velocity, rep table and failure banner."""
+    from .analysis import analyse_pose
+    from .annotate import check_video_output, render_video
+    from .config import build_config
+
+    check_output_file(output)
+    check_video_output(output)
+    cfg = build_config(config_file, exercise=exercise, model=model)
+    seq = extract_with_progress(video, model=model, cache_dir=cache_dir, no_cache=no_cache,
+                                quiet=quiet)
+    analysis = analyse_pose(seq, cfg)
+    with _progress_bar(f"annotate {video.name}", quiet) as bar:
+        task = bar.add_task("annotate", total=None)
+        render_video(video, analysis, seq, output, max_size=max_size,
+                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+    _echo_annotated(analysis, output)
+
+
+def _echo_annotated(analysis, output: Path) -> None:
+    """One line on what the annotated video shows, then the analysis warnings."""
+    from .export import set_summary
+
+    s = set_summary(analysis)
+    failure = (f"first failure at rep {s['first_failure_rep']} ({s['first_failure_kind']})"
+               if s["first_failure_rep"] else "no failure detected")
+    click.echo(f"{analysis.exercise}: {s['reps']} rep(s), {failure} -> {output}")
+    for w in analysis.warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -14,6 +14,7 @@ import io
 import json
 import math
 import os
+import re
 import tempfile
 from enum import Enum
 from pathlib import Path
@@ -98,12 +99,19 @@ def jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, Mapping):
-        return {str(k): jsonable(v) for k, v in obj.items()}
+        return {_key(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):
         return [jsonable(v) for v in obj]
     if hasattr(obj, "to_dict"):
         return jsonable(obj.to_dict())
     return str(obj)
+
+
+def _key(k: Any) -> str:
+    # Tuple keys such as (rep, angle) read better as "3/knee" than as a Python repr.
+    if isinstance(k, tuple):
+        return "/".join(str(x) for x in k)
+    return str(k)
 
 
 def _is_pose_sequence(obj: Any) -> bool:
@@ -130,13 +138,23 @@ def analysis_to_dict(analysis: Any) -> dict[str, Any]:
     body = jsonable(analysis)
     if not isinstance(body, dict):
         body = {"analysis": body}
-    return {"schema_version": SCHEMA_VERSION, "repsight_version": __version__, **body}
+    return {"schema_version": SCHEMA_VERSION, "repsight_version": __version__,
+            "summary": jsonable(set_summary(analysis)), **body}
+
+
+# An array of numbers (and nulls) only: no quotes, brackets or braces inside.
+_NUMBER_ARRAY = re.compile(r"\[\s*([-+0-9.eE,\snul]*?)\s*\]")
 
 
 def to_json(analysis: Any) -> str:
-    """JSON text of a SetAnalysis (indented, stable key order, no NaN)."""
-    return json.dumps(analysis_to_dict(analysis), indent=2, allow_nan=False,
-                      ensure_ascii=False) + "\n"
+    """JSON text of a SetAnalysis (indented, no NaN; number arrays kept on one line each,
+    so per-frame series do not turn the file into thousands of lines)."""
+    text = json.dumps(analysis_to_dict(analysis), indent=2, allow_nan=False,
+                      ensure_ascii=False)
+    text = _NUMBER_ARRAY.sub(
+        lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",") if x.strip()) + "]",
+        text)
+    return text + "\n"
 
 
 def write_json(analysis: Any, path: str | os.PathLike) -> Path:
@@ -168,3 +186,122 @@ def _cell(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return "; ".join(str(x) for x in v)
     return v
+
+
+# ---------------------------------------------------------------- set and rep tables
+
+
+def _counted(rep: Any) -> bool:
+    return bool(rep.completed and not rep.partial)
+
+
+def set_summary(analysis: Any) -> dict[str, Any]:
+    """The set in one row: exercise, reps, first failure, mean velocity, velocity loss.
+
+    mean_velocity_mps averages the mean concentric velocity of counted reps (complete,
+    not partial); velocity_loss_pct is the loss of the last counted rep against the
+    baseline (best of the first reps), the usual "velocity loss in the set".
+    """
+    reps = tuple(analysis.reps)
+    metrics = {m.index: m for m in getattr(analysis, "metrics", ())}
+    counted = [r for r in reps if _counted(r)]
+    velocities = [metrics[r.index].mean_velocity_mps for r in counted if r.index in metrics]
+    finite = [v for v in velocities if v is not None and math.isfinite(v)]
+    loss = float("nan")
+    for r in reversed(counted):
+        m = metrics.get(r.index)
+        if m is not None and m.velocity_loss_pct is not None and math.isfinite(m.velocity_loss_pct):
+            loss = float(m.velocity_loss_pct)
+            break
+    verdicts = sorted(getattr(analysis, "verdicts", ()), key=_verdict_order)
+    first = verdicts[0] if verdicts else None
+    return {
+        "exercise": analysis.exercise,
+        "exercise_auto": bool(getattr(analysis, "exercise_auto", False)),
+        "reps": len(counted),
+        "reps_detected": len(reps),
+        "first_failure_rep": first.rep_index if first else None,
+        "first_failure_kind": first.kind if first else None,
+        "first_failure_reason": first.reason if first else None,
+        "mean_velocity_mps": float(np.mean(finite)) if finite else float("nan"),
+        "velocity_loss_pct": loss,
+        "duration_s": float(getattr(analysis, "duration_s", float("nan"))),
+        "warnings": list(getattr(analysis, "warnings", ())),
+    }
+
+
+def _verdict_order(v: Any) -> tuple[int, int]:
+    # The earliest rep first; on one rep, the most decisive kind (as the verdict stage ranks).
+    try:
+        from .verdicts import KIND_PRIORITY
+
+        rank = KIND_PRIORITY.index(v.kind)
+    except (ImportError, ValueError):
+        rank = 99
+    return v.rep_index, rank
+
+
+REP_FIELDS_HEAD = ("rep", "counted", "partial", "completed", "start_s", "turnaround_s", "end_s",
+                   "eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s", "tempo",
+                   "time_under_tension_s", "rom", "rom_unit", "rom_share",
+                   "mean_velocity_mps", "peak_velocity_mps", "mean_propulsive_velocity_mps",
+                   "rom_m", "velocity_loss_pct", "rir_estimate")
+REP_FIELDS_TAIL = ("failure", "failure_reason")
+
+
+def rep_rows(analysis: Any) -> tuple[list[str], list[dict[str, Any]]]:
+    """(column names, one dict a rep) for the per-rep CSV; drift columns per form angle."""
+    t = np.asarray(analysis.timestamps_s, dtype=np.float64)
+    t0 = float(t[0]) if len(t) else 0.0
+    tempo = dict(zip((r.index for r in analysis.reps), analysis.tempo))
+    metrics = {m.index: m for m in getattr(analysis, "metrics", ())}
+    by_rep: dict[int, list[Any]] = {}
+    for v in sorted(getattr(analysis, "verdicts", ()), key=_verdict_order):
+        by_rep.setdefault(v.rep_index, []).append(v)
+    angles: list[str] = []
+    for m in metrics.values():
+        for name in (*m.drift_deg, *m.angles_bottom_deg):
+            if name not in angles:
+                angles.append(name)
+    angle_cols = [c for a in angles for c in (f"drift_{a}_deg", f"{a}_bottom_deg", f"{a}_top_deg")]
+    rows = []
+    for r in analysis.reps:
+        tp = tempo.get(r.index)
+        m = metrics.get(r.index)
+        vs = by_rep.get(r.index, [])
+        row: dict[str, Any] = {
+            "rep": r.index, "counted": _counted(r), "partial": r.partial,
+            "completed": r.completed, "start_s": t[r.start] - t0,
+            "turnaround_s": t[r.turnaround] - t0, "end_s": t[r.end] - t0,
+            "rom": r.rom, "rom_unit": getattr(analysis, "signal_unit", ""),
+            "rom_share": r.rom_share,
+            "failure": "; ".join(v.kind for v in vs),
+            "failure_reason": "; ".join(v.reason for v in vs),
+        }
+        if tp is not None:
+            row.update(eccentric_s=tp.eccentric_s, bottom_pause_s=tp.bottom_pause_s,
+                       concentric_s=tp.concentric_s, top_pause_s=tp.top_pause_s,
+                       tempo=tp.notation(), time_under_tension_s=tp.time_under_tension_s)
+        if m is not None:
+            row.update(mean_velocity_mps=m.mean_velocity_mps,
+                       peak_velocity_mps=m.peak_velocity_mps,
+                       mean_propulsive_velocity_mps=m.mean_propulsive_velocity_mps,
+                       rom_m=m.rom_m, velocity_loss_pct=m.velocity_loss_pct,
+                       rir_estimate=m.rir_estimate)
+            for a in angles:
+                row[f"drift_{a}_deg"] = m.drift_deg.get(a)
+                row[f"{a}_bottom_deg"] = m.angles_bottom_deg.get(a)
+                row[f"{a}_top_deg"] = m.angles_top_deg.get(a)
+        rows.append(row)
+    return [*REP_FIELDS_HEAD, *angle_cols, *REP_FIELDS_TAIL], rows
+
+
+def to_csv(analysis: Any) -> str:
+    """Per-rep CSV text of a SetAnalysis (one row a rep; blank cells = not measured)."""
+    fields, rows = rep_rows(analysis)
+    return csv_text(fields, rows)
+
+
+def write_csv(analysis: Any, path: str | os.PathLike) -> Path:
+    """Write the per-rep CSV atomically."""
+    return atomic_write(path, to_csv(analysis))

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import RepsightError
 from .export import atomic_path
 
 PHASES = ("eccentric", "bottom pause", "concentric", "top pause")
@@ -125,3 +126,70 @@ def save_figure(fig: Any, path: str | os.PathLike) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
     return path
+
+
+def _baseline_velocity(analysis: Any) -> float:
+    """The analysis's velocity baseline (m/s): its own field when it has one, else read
+    back from any rep's velocity and loss (loss = 1 - v / baseline), which holds however
+    the metrics stage chose the baseline."""
+    for holder in (analysis, getattr(analysis, "set_metrics", None)):
+        v = getattr(holder, "baseline_velocity_mps", None)
+        if v is not None:
+            return float(v)
+    for m in getattr(analysis, "metrics", ()):
+        v, loss = _num(m.mean_velocity_mps), _num(m.velocity_loss_pct)
+        if math.isfinite(v) and math.isfinite(loss) and loss < 100:
+            return v / (1 - loss / 100.0)
+    return float("nan")
+
+
+def set_plot_data(analysis: Any) -> SetPlotData:
+    """Per-rep series of a SetAnalysis for make_figure."""
+    from .metrics import drift_tolerance
+    from .profiles import get_profile
+
+    reps = tuple(analysis.reps)
+    n = len(reps)
+    idx = np.array([r.index for r in reps], dtype=int)
+    metrics = {m.index: m for m in getattr(analysis, "metrics", ())}
+    tempo = dict(zip(idx.tolist(), analysis.tempo))
+    vel = np.array([_num(getattr(metrics.get(i), "mean_velocity_mps", None)) for i in idx])
+    phases = np.full((n, 4), np.nan)
+    for k, i in enumerate(idx):
+        t = tempo.get(int(i))
+        if t is not None:
+            phases[k] = (t.eccentric_s, t.bottom_pause_s, t.concentric_s, t.top_pause_s)
+    angles: list[str] = []
+    for m in metrics.values():
+        angles.extend(a for a in m.drift_deg if a not in angles)
+    drift = {a: np.array([_num(getattr(metrics.get(i), "drift_deg", {}).get(a)) for i in idx])
+             for a in angles}
+    cfg = analysis.config
+    base = _baseline_velocity(analysis)
+    threshold = (base * (1 - cfg.effective_velocity_loss_pct / 100.0)
+                 if math.isfinite(base) else None)
+    tolerance = None
+    if angles:
+        try:
+            profile = get_profile(analysis.exercise)
+            tols = {drift_tolerance(profile, a, cfg.drift_tolerance_deg) for a in angles}
+            tolerance = tols.pop() if len(tols) == 1 else min(tols)
+        except RepsightError:  # an unknown exercise name: no reference line
+            tolerance = None
+    failures: dict[int, str] = {}
+    for v in getattr(analysis, "verdicts", ()):
+        failures[v.rep_index] = "+".join(filter(None, (failures.get(v.rep_index), v.kind)))
+    title = f"{Path(analysis.source).name or 'set'} - {analysis.exercise}, {len(idx)} rep(s)"
+    return SetPlotData(title=title, reps=idx, velocity_mps=vel, velocity_threshold_mps=threshold,
+                       phases_s=phases, drift_deg=drift, drift_tolerance_deg=tolerance,
+                       failures=failures)
+
+
+def _num(x: Any) -> float:
+    return float(x) if x is not None and math.isfinite(float(x)) else float("nan")
+
+
+def plot_set(analysis: Any, path: str | os.PathLike) -> Path:
+    """Write the set's PNG (velocity, phase durations, drift per rep) atomically."""
+    fig = make_figure(set_plot_data(analysis))
+    return save_figure(fig, path)

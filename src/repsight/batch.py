@@ -1,0 +1,537 @@
+"""Analyse every video under a folder: per-clip results, a summary.csv, resumable, never aborts.
+
+Shape of the work
+-----------------
+`discover` lists the clips, `plan_jobs` gives each its own results folder, and
+`run_clip(clip, config, out_dir, options)` does one clip from video to result files with
+no shared state: it reads the clip (and the pose cache), writes only inside `out_dir`,
+and returns a picklable `ClipResult`. `run_batch` fans those calls out over a
+`concurrent.futures.Executor` and collects the results into `summary.csv`.
+
+Swapping the executor
+---------------------
+`run_batch(..., executor=...)` takes any object with the `concurrent.futures.Executor`
+`submit` method whose futures work with `concurrent.futures.wait`:
+
+* local processes (default): `ProcessPoolExecutor`, one worker per core;
+* Dask: `distributed.Client(address).get_executor()`;
+* Ray: wrap `ray.remote(run_clip).remote(*args).future()` in a small class with a
+  `submit(fn, *args)` method (an `ObjectRef.future()` is a concurrent.futures.Future).
+
+On a cluster, point `--cache-dir`/`REPSIGHT_CACHE_DIR` and the results folder at storage
+every worker sees, or each worker re-extracts poses into its own cache.
+
+Resume and safety
+-----------------
+Each clip folder holds `manifest.json`. It is written first as `complete: false`, then
+the results (each by temp file + rename), then rewritten as `complete: true` with the
+clip's content hash, the analysis key (config + repsight + extractor versions) and the
+size of every output. A later run skips a clip whose manifest is complete, current and
+whose outputs are all present; it re-runs one left incomplete by a kill; it refuses to
+replace results made with another configuration, version or input unless `force`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import dataclasses
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .config import AnalysisConfig
+from .errors import OutputError, RepsightError
+from .export import atomic_write, csv_text
+from .profiles import AUTO, PROFILES
+from .video import VIDEO_EXTENSIONS
+
+MANIFEST = "manifest.json"
+SUMMARY = "summary.csv"
+MANIFEST_FORMAT = 1
+SUMMARY_FIELDS = ("clip", "exercise", "reps", "first_failure_rep", "first_failure_kind",
+                  "mean_velocity_mps", "velocity_loss_pct", "warnings", "status", "error",
+                  "results")
+STATUSES = ("ok", "reused", "error", "pending")
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What to produce for each clip, and how (everything but the analysis config)."""
+
+    exercise: str | None = None  # a profile/alias, "auto", or None: from the file name, else auto
+    annotate: bool = False  # also render the annotated MP4
+    max_size: int | None = None  # long side of the annotated video; None keeps the source
+    force: bool = False  # replace existing results even when made differently
+    cache_dir: str | None = None  # pose cache folder; None: the default cache
+    use_cache: bool = True
+    plot: bool = True
+
+
+@dataclass(frozen=True)
+class ClipJob:
+    """One clip to analyse and the folder its results go to."""
+
+    clip: Path
+    name: str  # path relative to the batch folder, as shown in summary.csv
+    out_dir: Path
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """One row of summary.csv, plus the files written for the clip."""
+
+    clip: str
+    status: str  # ok | reused | error | pending
+    exercise: str = ""
+    reps: int | None = None
+    first_failure_rep: int | None = None
+    first_failure_kind: str = ""
+    mean_velocity_mps: float = float("nan")
+    velocity_loss_pct: float = float("nan")
+    warnings: tuple[str, ...] = ()
+    error: str = ""
+    results: str = ""  # the clip's results folder, relative to the batch's
+    outputs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown clip status {self.status!r}")
+
+    def row(self) -> dict[str, Any]:
+        """The summary.csv row."""
+        d = {k: getattr(self, k) for k in SUMMARY_FIELDS}
+        d["warnings"] = "; ".join(self.warnings)
+        return d
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN -> None)."""
+        d = dataclasses.asdict(self)
+        for k in ("mean_velocity_mps", "velocity_loss_pct"):
+            if not math.isfinite(d[k]):
+                d[k] = None
+        d["warnings"] = list(self.warnings)
+        d["outputs"] = list(self.outputs)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ClipResult":
+        """Inverse of to_dict (ignores unknown keys from newer manifests)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        for k in ("mean_velocity_mps", "velocity_loss_pct"):
+            kw[k] = float("nan") if kw.get(k) is None else float(kw[k])
+        kw["warnings"] = tuple(kw.get("warnings") or ())
+        kw["outputs"] = tuple(kw.get("outputs") or ())
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """Every clip's result in discovery order, and where the summary went."""
+
+    results: tuple[ClipResult, ...]
+    summary_path: Path
+    out_dir: Path
+
+    @property
+    def failed(self) -> tuple[ClipResult, ...]:
+        """Clips that ended in an error row."""
+        return tuple(r for r in self.results if r.status == "error")
+
+    @property
+    def ok(self) -> bool:
+        """True when no clip failed."""
+        return not self.failed
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def discover(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
+             ) -> list[Path]:
+    """Video files under folder (recursive, sorted; hidden files and `exclude` trees skipped)."""
+    root = Path(folder)
+    if not root.exists():
+        raise RepsightError(f"folder not found: {root}")
+    if not root.is_dir():
+        raise RepsightError(f"expected a folder of videos but got a file: {root}")
+    skip = {Path(e).resolve() for e in exclude}
+    found: list[Path] = []
+    # os.walk without followlinks: a symlink loop in a coach's folder cannot hang us.
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and (here / d).resolve() not in skip)
+        for name in sorted(filenames):
+            if name.startswith(".") or Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
+                continue
+            found.append(here / name)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in re.split(r"[^a-z0-9]+", text.lower()) if t]
+
+
+def _exercise_names() -> list[tuple[tuple[str, ...], str]]:
+    """(token sequence, profile name) for every profile name and alias, longest first."""
+    pairs = []
+    for p in PROFILES.values():
+        for n in (p.name, *p.aliases):
+            pairs.append((tuple(_tokens(n)), p.name))
+    return sorted(pairs, key=lambda x: -len(x[0]))
+
+
+def exercise_from_name(path: str | os.PathLike) -> str | None:
+    """Profile named in a clip's file name (then its folder names), longest match wins.
+
+    'floor_press_dumbbell_front.mp4' -> bench_press (alias floor_press), 'squat_01.mp4'
+    -> squat, 'deadlifts/clip3.mp4' -> None (plurals are not guessed).
+    """
+    p = Path(path)
+    names = _exercise_names()
+    for part in (p.stem, *[q.name for q in p.parents if q.name]):
+        toks = _tokens(part)
+        for seq, profile in names:
+            n = len(seq)
+            if any(tuple(toks[i:i + n]) == seq for i in range(len(toks) - n + 1)):
+                return profile
+    return None
+
+
+def exercise_for(clip: Path, root: Path, explicit: str | None) -> str:
+    """--exercise when given, else a profile named in the path below root, else auto."""
+    if explicit:
+        return explicit
+    try:
+        rel = clip.relative_to(root)
+    except ValueError:
+        rel = Path(clip.name)
+    return exercise_from_name(rel) or AUTO
+
+
+def plan_jobs(clips: Sequence[Path], root: Path, out: Path) -> list[ClipJob]:
+    """One results folder per clip, mirroring the input tree; name clashes get the extension."""
+    root = Path(root)
+    jobs: list[ClipJob] = []
+    used: set[Path] = set()
+    for clip in clips:
+        try:
+            rel = clip.relative_to(root)
+        except ValueError:
+            rel = Path(clip.name)
+        target = rel.parent / rel.stem
+        if target in used:  # squat.mp4 and squat.mov in one folder
+            target = rel.parent / f"{rel.stem}_{rel.suffix.lstrip('.').lower()}"
+        used.add(target)
+        jobs.append(ClipJob(clip=clip, name=rel.as_posix(), out_dir=out / target))
+    return jobs
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def analysis_key(config: AnalysisConfig) -> str:
+    """Hash of everything that changes the analysis of a clip: config and code versions."""
+    from . import __version__
+    from .pose import EXTRACTOR_VERSION
+    from .export import SCHEMA_VERSION
+
+    payload = {"config": config.to_dict(), "repsight": __version__,
+               "extractor": EXTRACTOR_VERSION, "schema": SCHEMA_VERSION}
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    """The clip folder's manifest, or None when absent or unreadable (treated as absent)."""
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT else None
+
+
+def _write_manifest(out_dir: Path, data: dict[str, Any]) -> None:
+    atomic_write(out_dir / MANIFEST, json.dumps({"format": MANIFEST_FORMAT, **data},
+                                                indent=2, allow_nan=False) + "\n")
+
+
+def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOptions
+                    ) -> tuple[str, str]:
+    """('run'|'skip'|'refuse', why) for a clip folder, before any work is done."""
+    if options.force:
+        return "run", "forced"
+    if not out_dir.exists() or not any(out_dir.iterdir()):
+        return "run", "new"
+    m = read_manifest(out_dir)
+    if m is None:
+        return "refuse", (f"{out_dir} already holds files repsight did not record; "
+                          "use --force to replace them")
+    if not m.get("complete"):
+        return "run", "an earlier run stopped before finishing this clip"
+    if m.get("content_hash") != content_hash or m.get("analysis_key") != key:
+        what = "a different video" if m.get("content_hash") != content_hash else \
+            "a different configuration or repsight version"
+        return "refuse", (f"existing results in {out_dir} were made from {what}; "
+                          "use --force to replace them")
+    outputs = m.get("outputs") or {}
+    for name, meta in outputs.items():
+        f = out_dir / name
+        if not f.is_file() or f.stat().st_size != meta.get("size"):
+            return "run", f"{name} is missing or damaged"
+    if options.annotate:
+        video = m.get("video") or {}
+        if not video:
+            return "run", "annotated video requested"
+        if video.get("max_size") != options.max_size:
+            return "refuse", (f"the annotated video in {out_dir} was made at another size; "
+                              "use --force to replace it")
+    if options.plot and not any(n.endswith(".png") for n in outputs):
+        return "run", "plot requested"
+    return "skip", "complete and current"
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- one clip
+
+
+def clip_config(config: AnalysisConfig, clip: Path, root: Path, options: BatchOptions
+                ) -> AnalysisConfig:
+    """The batch config with this clip's exercise: --exercise, the config's, the name, or auto."""
+    explicit = options.exercise or (config.exercise if config.exercise != AUTO else None)
+    return dataclasses.replace(config, exercise=exercise_for(clip, root, explicit))
+
+
+def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.PathLike,
+             options: BatchOptions = BatchOptions(), *, name: str | None = None,
+             results_rel: str = "") -> ClipResult:
+    """Analyse one clip into out_dir; never raises for a bad clip (the error is the result).
+
+    The config must already carry the clip's exercise (see clip_config). Everything the
+    job reads comes in its arguments and everything it writes stays in out_dir, so it
+    can run in any process or on any machine.
+    """
+    from .video import file_hash
+
+    clip = Path(clip)
+    out_dir = Path(out_dir)
+    label = name or clip.name
+    base = {"clip": label, "exercise": config.exercise, "results": results_rel}
+    try:
+        digest = file_hash(clip)
+    except OSError as exc:
+        return ClipResult(status="error", error=f"cannot read {clip}: {exc.strerror or exc}",
+                          **base)
+    key = analysis_key(config)
+    decision, why = resume_decision(out_dir, digest, key, options)
+    if decision == "skip":
+        m = read_manifest(out_dir) or {}
+        row = m.get("result") or {}
+        try:
+            prior = ClipResult.from_dict({**row, "clip": label, "results": results_rel})
+        except (TypeError, ValueError):
+            decision, why = "run", "manifest row unreadable"
+        else:
+            return dataclasses.replace(prior, status="reused")
+    if decision == "refuse":
+        return ClipResult(status="error", error=why, **base)
+    previous = read_manifest(out_dir) if out_dir.exists() else None
+    try:
+        _write_manifest(out_dir, {"complete": False, "clip": label, "content_hash": digest,
+                                  "analysis_key": key})
+        result, outputs, video_meta = _analyse_and_write(clip, config, out_dir, options,
+                                                         label, results_rel)
+        if options.force and previous:
+            # Results from the earlier run that this run did not regenerate are stale now.
+            for old in (previous.get("outputs") or {}):
+                if old not in outputs:
+                    with contextlib.suppress(OSError):
+                        (out_dir / old).unlink()
+        sizes = {n: {"size": (out_dir / n).stat().st_size,
+                     "sha256": _file_sha256(out_dir / n)} for n in outputs}
+        result = dataclasses.replace(result, outputs=tuple(outputs))
+        _write_manifest(out_dir, {"complete": True, "clip": label, "content_hash": digest,
+                                  "analysis_key": key, "config": config.to_dict(),
+                                  "outputs": sizes, "video": video_meta,
+                                  "result": result.to_dict()})
+        return result
+    except RepsightError as exc:
+        return ClipResult(status="error", error=str(exc), **base)
+    except OSError as exc:
+        return ClipResult(status="error", error=f"{exc.strerror or exc}: {exc.filename or ''}",
+                          **base)
+    except Exception as exc:  # noqa: BLE001 - a bug on one clip must not sink the batch
+        return ClipResult(status="error",
+                          error=f"internal error ({type(exc).__name__}: {exc}); please report",
+                          **base)
+
+
+def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
+                       options: BatchOptions, label: str, results_rel: str
+                       ) -> tuple[ClipResult, list[str], dict[str, Any]]:
+    """Poses (cached) -> analysis -> JSON, CSV, plot, optional video; returns what was written."""
+    from .analysis import analyse_pose
+    from .cache import extract_cached
+    from .export import write_csv, write_json
+
+    seq = extract_cached(clip, model=config.model, cache_dir=options.cache_dir,
+                         use_cache=options.use_cache)
+    analysis = analyse_pose(seq, config)
+    stem = clip.stem
+    outputs: list[str] = []
+    write_json(analysis, out_dir / f"{stem}.json")
+    outputs.append(f"{stem}.json")
+    write_csv(analysis, out_dir / f"{stem}.csv")
+    outputs.append(f"{stem}.csv")
+    if options.plot:
+        from .plots import plot_set
+
+        plot_set(analysis, out_dir / f"{stem}.png")
+        outputs.append(f"{stem}.png")
+    video_meta: dict[str, Any] = {}
+    if options.annotate:
+        from .annotate import render_video
+
+        render_video(clip, analysis, seq, out_dir / f"{stem}.annotated.mp4",
+                     max_size=options.max_size)
+        outputs.append(f"{stem}.annotated.mp4")
+        video_meta = {"max_size": options.max_size}
+    return summarise(analysis, label, results_rel), outputs, video_meta
+
+
+def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:
+    """The summary.csv row of one finished analysis."""
+    from .export import set_summary
+
+    s = set_summary(analysis)
+    return ClipResult(clip=clip, status="ok", exercise=s["exercise"], reps=s["reps"],
+                      first_failure_rep=s["first_failure_rep"],
+                      first_failure_kind=s["first_failure_kind"] or "",
+                      mean_velocity_mps=s["mean_velocity_mps"],
+                      velocity_loss_pct=s["velocity_loss_pct"],
+                      warnings=tuple(s["warnings"]), results=results_rel)
+
+
+# ---------------------------------------------------------------- the batch
+
+
+def write_summary(results: Sequence[ClipResult], path: Path) -> Path:
+    """summary.csv, one row a clip, written atomically."""
+    return atomic_write(path, csv_text(SUMMARY_FIELDS, [r.row() for r in results]))
+
+
+def default_workers() -> int:
+    """One worker per core the process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: AnalysisConfig,
+              options: BatchOptions = BatchOptions(), *, workers: int | None = None,
+              executor: cf.Executor | None = None,
+              on_result: Callable[[ClipResult, int, int], None] | None = None) -> BatchReport:
+    """Analyse every clip under folder into out/; summary.csv is kept current as clips finish.
+
+    executor: any concurrent.futures-style executor (see the module docstring); by default
+    a process pool of `workers` (one per core). on_result(result, done, total) is called
+    in this process as each clip finishes.
+    """
+    root = Path(folder)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"results path is a file, not a folder: {out}")
+    clips = discover(root, exclude=[out])
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create results folder {out}: {exc.strerror or exc}") from None
+    jobs = plan_jobs(clips, root, out)
+    summary_path = out / SUMMARY
+    results: dict[int, ClipResult] = {
+        k: ClipResult(clip=j.name, status="pending",
+                      results=j.out_dir.relative_to(out).as_posix())
+        for k, j in enumerate(jobs)}
+    total = len(jobs)
+    write_summary([results[k] for k in range(total)], summary_path)
+
+    def record(k: int, result: ClipResult) -> None:
+        results[k] = result
+        write_summary([results[i] for i in range(total)], summary_path)
+        if on_result is not None:
+            on_result(result, sum(r.status != "pending" for r in results.values()), total)
+
+    args = [(j.clip, clip_config(config, j.clip, root, options), j.out_dir, options,
+             j.name, j.out_dir.relative_to(out).as_posix()) for j in jobs]
+    if total:
+        own = executor is None
+        pool = executor or _process_pool(min(workers or default_workers(), total))
+        try:
+            _run_all(pool, args, record)
+        finally:
+            if own:
+                pool.shutdown(wait=True, cancel_futures=True)
+    return BatchReport(results=tuple(results[k] for k in range(total)),
+                       summary_path=summary_path, out_dir=out)
+
+
+def _process_pool(n: int) -> cf.Executor:
+    # spawn, not fork: the parent may hold threads (the progress bar, MediaPipe's graph
+    # in a library caller), and forking a threaded process can deadlock the child.
+    return cf.ProcessPoolExecutor(max_workers=max(1, n),
+                                  mp_context=multiprocessing.get_context("spawn"))
+
+
+def _call(args: tuple) -> ClipResult:
+    """run_clip with positional job arguments (a top-level function, so it pickles)."""
+    clip, cfg, out_dir, options, name, rel = args
+    return run_clip(clip, cfg, out_dir, options, name=name, results_rel=rel)
+
+
+def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipResult], None]
+             ) -> None:
+    """Submit every job; a worker that dies (crash, OOM kill) costs only its own clip."""
+    futures = {pool.submit(_call, a): k for k, a in enumerate(args)}
+    retry: list[int] = []
+    for fut in cf.as_completed(futures):
+        k = futures[fut]
+        try:
+            record(k, fut.result())
+        except cf.BrokenExecutor:
+            retry.append(k)
+        except Exception as exc:  # noqa: BLE001 - the executor's failure becomes this clip's row
+            record(k, _crash_result(args[k], exc))
+    # A broken pool fails every unfinished future; re-run those one clip per fresh process
+    # so the clip that crashes is identified and the others still finish.
+    for k in sorted(retry):
+        solo = _process_pool(1)
+        try:
+            record(k, solo.submit(_call, args[k]).result())
+        except Exception as exc:  # noqa: BLE001
+            record(k, _crash_result(args[k], exc))
+        finally:
+            solo.shutdown(wait=True, cancel_futures=True)
+
+
+def _crash_result(a: tuple, exc: BaseException) -> ClipResult:
+    clip, cfg, _out, _opt, name, rel = a
+    why = "the worker process died" if isinstance(exc, cf.BrokenExecutor) \
+        else f"{type(exc).__name__}: {exc}"
+    return ClipResult(clip=name, status="error", exercise=cfg.exercise, results=rel,
+                      error=f"analysis crashed ({why})")

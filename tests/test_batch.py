@@ -1,0 +1,253 @@
+"""Batch over a folder: discovery, error rows for bad clips, resume, --force, atomic results.
+
+Good clips are small generated videos whose poses are put in a private pose cache from
+synthetic sets (known reps), so no test here runs the pose model.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import write_test_video
+from repsight.batch import (
+    MANIFEST,
+    BatchOptions,
+    discover,
+    exercise_from_name,
+    plan_jobs,
+    read_manifest,
+    run_batch,
+)
+from repsight.cli import main
+from repsight.config import AnalysisConfig
+from result_helpers import good_clip
+
+
+def bad_clips(folder: Path) -> dict[str, str]:
+    """A zero-byte .mp4, a text file renamed .mp4 and a truncated clip -> expected error words."""
+    (folder / "empty.mp4").write_bytes(b"")
+    (folder / "notes.mp4").write_text("my training log, not a video\n" * 40)
+    src = write_test_video(folder / ".full_for_cut.mp4", n=60)
+    data = src.read_bytes()
+    (folder / "cut.mp4").write_bytes(data[: len(data) // 2])
+    src.unlink()
+    return {"empty.mp4": "0 bytes", "notes.mp4": "not a video", "cut.mp4": "corrupt or truncated"}
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, cache: Path) -> Path:
+    root = tmp_path / "clips"
+    good_clip(root / "squat_monday.mp4", cache, "squat", 3, seed=1)
+    good_clip(root / "week2" / "pushup_set.mp4", cache, "pushup", 4, seed=2)
+    return root
+
+
+def opts(cache: Path, **kw) -> BatchOptions:
+    return BatchOptions(cache_dir=str(cache), **kw)
+
+
+def read_summary(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "summary.csv", newline="") as fh:
+        return {row["clip"]: row for row in csv.DictReader(fh)}
+
+
+def threads() -> cf.Executor:
+    # The executor is swappable; threads keep these tests free of process start-up.
+    return cf.ThreadPoolExecutor(max_workers=2)
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def test_discover_is_recursive_sorted_and_skips_non_videos(tmp_path: Path) -> None:
+    for rel in ("b.mp4", "a/c.MOV", "a/d.txt", ".hidden.mp4", ".git/e.mp4", "res/f.mp4"):
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x")
+    found = [p.relative_to(tmp_path).as_posix()
+             for p in discover(tmp_path, exclude=[tmp_path / "res"])]
+    assert found == ["a/c.MOV", "b.mp4"]
+
+
+def test_discover_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    from repsight.errors import RepsightError
+
+    with pytest.raises(RepsightError, match="folder not found"):
+        discover(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("squat_goblet_side_gym.mp4", "squat"),
+    ("floor_press_dumbbell_front.mp4", "bench_press"),  # the longer alias wins over "press"
+    ("press_overhead_dumbbell_side.mp4", "overhead_press"),
+    ("Front-Raise 01.mov", "raise"),
+    ("curl/clip3.mp4", "biceps_curl"),  # a folder named after the exercise
+    ("monday_set1.mp4", None),
+    ("squats.mp4", None),  # plurals are not guessed
+])
+def test_exercise_from_name(name: str, expected: str | None) -> None:
+    assert exercise_from_name(name) == expected
+
+
+def test_results_folders_do_not_clash(tmp_path: Path) -> None:
+    clips = [tmp_path / "a" / "squat.mov", tmp_path / "a" / "squat.mp4", tmp_path / "b.mp4"]
+    jobs = plan_jobs(clips, tmp_path, tmp_path / "out")
+    dirs = [j.out_dir.relative_to(tmp_path / "out").as_posix() for j in jobs]
+    assert dirs == ["a/squat", "a/squat_mp4", "b"]
+
+
+# ---------------------------------------------------------------- the batch
+
+
+def test_bad_clips_get_error_rows_and_good_ones_all_their_results(
+        folder: Path, cache: Path, tmp_path: Path) -> None:
+    expected_errors = bad_clips(folder)
+    out = tmp_path / "results"
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    rows = read_summary(out)
+    assert len(rows) == 5 and not report.ok
+    for name, words in expected_errors.items():
+        assert rows[name]["status"] == "error"
+        assert words in rows[name]["error"], rows[name]["error"]
+    squat = rows["squat_monday.mp4"]
+    push = rows["week2/pushup_set.mp4"]
+    assert (squat["status"], squat["exercise"], squat["reps"]) == ("ok", "squat", "3")
+    assert (push["status"], push["exercise"], push["reps"]) == ("ok", "pushup", "4")
+    clip_dir = out / "week2" / "pushup_set"
+    names = sorted(p.name for p in clip_dir.iterdir())
+    assert names == [MANIFEST, "pushup_set.csv", "pushup_set.json", "pushup_set.png"]
+    data = json.loads((clip_dir / "pushup_set.json").read_text())
+    assert data["schema_version"] and data["exercise"] == "pushup" and len(data["reps"]) == 4
+    with open(clip_dir / "pushup_set.csv", newline="") as fh:
+        assert [r["rep"] for r in csv.DictReader(fh)] == ["1", "2", "3", "4"]
+    assert (clip_dir / "pushup_set.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Nothing half-written anywhere: no temp files left behind.
+    assert not [p for p in out.rglob("*") if ".part" in p.name]
+
+
+def test_second_run_reuses_finished_clips_without_rewriting(folder: Path, cache: Path,
+                                                            tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    files = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
+             and p.name != "summary.csv"}
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert [r.status for r in report.results] == ["reused", "reused"]
+    assert report.results[0].reps == 3  # the summary row comes back from the manifest
+    assert {p: p.stat().st_mtime_ns for p in files} == files
+
+
+def test_clip_left_unfinished_by_a_kill_is_redone(folder: Path, cache: Path,
+                                                  tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    clip_dir = out / "squat_monday"
+    # What a kill between the first manifest and the last leaves: results not vouched for.
+    m = read_manifest(clip_dir)
+    (clip_dir / MANIFEST).write_text(json.dumps({**m, "complete": False}))
+    (clip_dir / "squat_monday.png").unlink()
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    status = {r.clip: r.status for r in report.results}
+    assert status == {"squat_monday.mp4": "ok", "week2/pushup_set.mp4": "reused"}
+    assert read_manifest(clip_dir)["complete"] and (clip_dir / "squat_monday.png").is_file()
+
+
+def test_results_from_another_config_are_kept_unless_forced(folder: Path, cache: Path,
+                                                             tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    before = (out / "squat_monday" / "squat_monday.json").read_text()
+    power = AnalysisConfig(goal="power")
+    report = run_batch(folder, out, power, opts(cache), executor=threads())
+    assert all(r.status == "error" and "--force" in r.error for r in report.results)
+    assert (out / "squat_monday" / "squat_monday.json").read_text() == before
+    forced = run_batch(folder, out, power, opts(cache, force=True), executor=threads())
+    assert [r.status for r in forced.results] == ["ok", "ok"]
+    after = json.loads((out / "squat_monday" / "squat_monday.json").read_text())
+    assert after["config"]["goal"] == "power"
+
+
+def test_foreign_files_in_a_results_folder_are_not_overwritten(folder: Path, cache: Path,
+                                                               tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    mine = out / "squat_monday" / "squat_monday.json"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("the coach's own notes")
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    row = {r.clip: r for r in report.results}["squat_monday.mp4"]
+    assert row.status == "error" and "did not record" in row.error
+    assert mine.read_text() == "the coach's own notes"
+
+
+def test_annotate_later_adds_the_video_without_redoing_refusal(folder: Path, cache: Path,
+                                                               tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache, annotate=True),
+                       executor=threads())
+    assert [r.status for r in report.results] == ["ok", "ok"]
+    video = out / "squat_monday" / "squat_monday.annotated.mp4"
+    from repsight.video import probe
+
+    info = probe(video)
+    assert (info.codec, info.width, info.height) == ("h264", 160, 120)
+    assert info.frame_count == probe(folder / "squat_monday.mp4").frame_count
+    again = run_batch(folder, out, AnalysisConfig(), opts(cache, annotate=True),
+                      executor=threads())
+    assert [r.status for r in again.results] == ["reused", "reused"]
+
+
+def test_exercise_option_overrides_the_file_name(folder: Path, cache: Path,
+                                                 tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache, exercise="squat"),
+                       executor=threads())
+    assert [r.exercise for r in report.results] == ["squat", "squat"]
+
+
+def test_a_crashing_job_costs_only_its_own_row(folder: Path, cache: Path, tmp_path: Path) -> None:
+    class Flaky(cf.ThreadPoolExecutor):
+        """Fails the job of one clip as a dead worker would."""
+
+        def submit(self, fn, *args, **kwargs):
+            if "pushup" in str(args[0][0]):
+                fut: cf.Future = cf.Future()
+                fut.set_exception(MemoryError("worker ran out of memory"))
+                return fut
+            return super().submit(fn, *args, **kwargs)
+
+    out = tmp_path / "results"
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=Flaky(1))
+    status = {r.clip: (r.status, r.error) for r in report.results}
+    assert status["squat_monday.mp4"][0] == "ok"
+    assert status["week2/pushup_set.mp4"][0] == "error"
+    assert "MemoryError" in status["week2/pushup_set.mp4"][1]
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_cli_batch_with_process_pool_exit_codes(folder: Path, cache: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    args = ["batch", str(folder), "-o", str(out), "--cache-dir", str(cache), "-q",
+            "--workers", "2"]
+    ok = CliRunner().invoke(main, args)
+    assert ok.exit_code == 0, ok.output
+    assert "2 clips: 2 analysed" in ok.output
+    (folder / "broken.mp4").write_bytes(b"")
+    bad = CliRunner().invoke(main, args)
+    assert bad.exit_code == 1, bad.output
+    assert "1 failed" in bad.output and "Traceback" not in bad.output
+    assert "2 already done" in bad.output
+    assert len(read_summary(out)) == 3
