@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -281,10 +283,18 @@ def file_hash(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
 
 
 class VideoWriter:
-    """H.264 yuv420p MP4 writer (plays in browsers and phones), fed RGB frames."""
+    """H.264 yuv420p MP4 writer (plays in browsers and phones), fed RGB frames.
+
+    Colour conversion and encoding run in a background thread (threaded=True, the
+    default), so they overlap whatever the caller does between frames (decoding,
+    drawing); write() copies the frame first, so the caller may reuse its array at once.
+    At most `queue_depth` frames wait in memory. An encoding or disk error is raised by
+    the next write() or by close().
+    """
 
     def __init__(self, path: str | os.PathLike, *, width: int, height: int, fps: float,
-                 crf: int = 23, preset: str = "veryfast") -> None:
+                 crf: int = 23, preset: str = "veryfast", threaded: bool = True,
+                 queue_depth: int = 8) -> None:
         self.path = Path(path)
         try:
             self._container = av.open(str(self.path), mode="w",
@@ -300,9 +310,43 @@ class VideoWriter:
         self._stream.codec_context.time_base = Fraction(1, 90000)
         self._t0: float | None = None
         self._last_pts = -1
+        self._closed = False
+        self._error: BaseException | None = None
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._queue = queue.Queue(maxsize=max(1, queue_depth))
+            self._thread = threading.Thread(target=self._encode_loop,
+                                            name="repsight-encode", daemon=True)
+            self._thread.start()
+
+    def _encode(self, frame: av.VideoFrame | None) -> None:
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def _encode_loop(self) -> None:
+        assert self._queue is not None
+        while True:
+            frame = self._queue.get()
+            if frame is _END:
+                return
+            if self._error is not None:
+                continue  # keep draining so that write() never blocks on a dead worker
+            try:
+                self._encode(frame)
+            except BaseException as exc:  # handed to the caller by write()/close()
+                self._error = exc
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            exc, self._error = self._error, None
+            raise exc
 
     def write(self, rgb: np.ndarray, time_s: float | None = None) -> None:
         """Encode one RGB frame; time_s keeps the source's (possibly variable) timing."""
+        if self._closed:
+            raise OutputError(f"cannot write video {self.path}: the writer is closed")
+        self._raise_pending()
         h, w = self._stream.height, self._stream.width
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:h, :w]), format="rgb24")
         if time_s is not None:
@@ -313,17 +357,30 @@ class VideoWriter:
             frame.pts = pts
             frame.time_base = Fraction(1, 90000)
             self._last_pts = pts
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
+        if self._queue is None:
+            self._encode(frame)
+        else:
+            self._queue.put(frame)
 
     def close(self) -> None:
-        """Flush the encoder and finish the file."""
-        for packet in self._stream.encode():
-            self._container.mux(packet)
-        self._container.close()
+        """Flush the encoder and finish the file (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._thread is not None:
+                self._queue.put(_END)
+                self._thread.join()
+            self._raise_pending()
+            self._encode(None)
+        finally:
+            self._container.close()
 
     def __enter__(self) -> "VideoWriter":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_END = object()  # tells the encoding thread to stop
