@@ -20,6 +20,7 @@ from .profiles import AUTO, ExerciseProfile, detect_exercise, get_profile, profi
 from .segmentation import segment_reps
 from .tempo import SetRhythm, set_rhythm, set_tempo
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
+from .verdicts import Assessment, SetSummary, assess_set
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +58,15 @@ class SetAnalysis:
     eccentric_first: bool = True
     concentric_increases: bool = True
     detection_rate: float = float("nan")
+    # Velocity and verdict stage (issue 5): the set summary (first failure, caveats) and
+    # everything behind the metrics (scale, view, baseline, per-rep angle curves).
+    verdict_summary: SetSummary | None = None
+    assessment: Assessment | None = None
+
+    @property
+    def scale(self):
+        """The pixel-to-metre Scale behind the velocities (None before the metrics stage)."""
+        return self.assessment.scale if self.assessment is not None else None
 
     @property
     def rep_count(self) -> int:
@@ -75,7 +85,8 @@ def driving_signal(seq: PoseSequence, profile: ExerciseProfile, cfg: AnalysisCon
     """The profile's driving signal from the pose, conditioned as the config says."""
     side = "auto" if cfg.side == "auto" else cfg.side.upper()
     return signal_from_spec(seq, profile.driver, side=side, min_visibility=cfg.min_visibility,
-                            cutoff_hz=cfg.smoothing_cutoff_hz, max_gap_s=cfg.max_gap_s)
+                            cutoff_hz=cfg.smoothing_cutoff_hz, max_gap_s=cfg.max_gap_s,
+                            min_body_size=cfg.min_body_size)
 
 
 def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisConfig) -> tuple[Rep, ...]:
@@ -85,7 +96,8 @@ def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisCo
         eccentric_first=profile.eccentric_first, min_rom=profile_min_rom(profile, sig.kind, cfg.min_rom),
         min_rep_duration_s=cfg.min_rep_duration_s, max_rep_duration_s=cfg.max_rep_duration_s,
         min_rom_share=cfg.min_rom_share, partial_rom_share=cfg.partial_rom_share,
-        pause_velocity_share=cfg.pause_velocity_share, max_pause_s=cfg.max_pause_s)
+        pause_velocity_share=cfg.pause_velocity_share, max_pause_s=cfg.max_pause_s,
+        diff_noise=sig.diff_noise)
 
 
 def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAnalysis:
@@ -121,7 +133,10 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     if unfinished:
         warnings.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "
                         "start position before the clip or the tracking ended")
+    assessment = assess_set(seq, reps, profile, cfg, tempo)
     return SetAnalysis(
+        metrics=assessment.metrics.reps, verdicts=assessment.verdicts,
+        verdict_summary=assessment.summary, assessment=assessment,
         source=seq.source, exercise=profile.name, exercise_auto=auto, exercise_reason=reason,
         config=cfg, fps=float(seq.fps), n_frames=seq.n_frames,
         timestamps_s=np.asarray(seq.timestamps_s, dtype=np.float64), reps=reps, tempo=tempo,

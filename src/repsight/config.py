@@ -27,11 +27,12 @@ class AnalysisConfig:
     smoothing_cutoff_hz: float = 4.0  # zero-phase low-pass cut-off, 1..15 Hz
     max_gap_s: float = 0.25  # dropouts up to this long are interpolated, 0..1 s
     min_visibility: float = 0.5  # landmark visibility gate, 0..1
+    min_body_size: float = 0.6  # frames where the person looks smaller than this share of usual are ignored, 0..1
     # --- segmentation
     min_rep_duration_s: float = 0.6  # shorter cycles are jitter, 0.2..5 s
     max_rep_duration_s: float = 15.0  # longer excursions are not reps (a rest), 2..60 s
     min_rom_share: float = 0.5  # below this share of typical ROM: not a rep, 0..1
-    partial_rom_share: float = 0.8  # below this share of typical ROM: a partial rep, 0..1
+    partial_rom_share: float = 0.7  # below this share of typical ROM: a partial rep, 0..1
     pause_velocity_share: float = 0.1  # |v| below this share of peak counts as a pause, 0..0.5
     max_pause_s: float = 2.0  # a still gap up to this long is the rep's trailing pause, 0..30 s
     min_rom: float | None = None  # smallest rep excursion (profile units); None: profile default
@@ -57,6 +58,7 @@ class AnalysisConfig:
         _check_range("smoothing_cutoff_hz", self.smoothing_cutoff_hz, 0.5, 30)
         _check_range("max_gap_s", self.max_gap_s, 0, 2)
         _check_range("min_visibility", self.min_visibility, 0, 1)
+        _check_range("min_body_size", self.min_body_size, 0, 1)
         _check_range("min_rep_duration_s", self.min_rep_duration_s, 0.1, 10)
         _check_range("max_rep_duration_s", self.max_rep_duration_s, 1, 120)
         _check_range("min_rom_share", self.min_rom_share, 0, 1)

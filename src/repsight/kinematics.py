@@ -14,7 +14,7 @@ import numpy as np
 
 from .landmarks import JOINT_TRIPLETS, LM, VISIBILITY, side_landmark
 from .profiles import SignalSpec
-from .smoothing import nan_free_runs, smooth
+from .smoothing import diff_noise_gain, nan_free_runs, noise_std, smooth
 from .types import PoseSequence
 
 SIDES = ("LEFT", "RIGHT")
@@ -49,6 +49,7 @@ class Signal:
     raw: np.ndarray
     landmarks: tuple[int, ...]
     scale_px: float = float("nan")  # pixels per body-size unit (heights only)
+    diff_noise: float = 0.0  # std of frame-to-frame changes of `values` due to landmark noise
 
     def __post_init__(self) -> None:
         if self.values.shape != self.raw.shape or self.values.ndim != 1:
@@ -132,14 +133,21 @@ def _point_xy(seq: PoseSequence, image: np.ndarray, names: tuple[str, ...], side
     """float64[T,2] pixel mean of the named landmarks on `side` ("BOTH": per-frame mean of
     the sides visible enough); NaN where no side passes the visibility gate."""
     sides = SIDES if side == BOTH else (side,)
-    per_side = []
+    per_side, per_vis = [], []
     for s in sides:
         idx = [LM[f"{s}_{n}"] for n in names]
-        xy = np.stack([pixels(image, seq.width, seq.height, i) for i in idx]).mean(axis=0)
-        vis = image[:, idx, VISIBILITY].astype(np.float64).min(axis=1)
-        xy[~(vis >= min_visibility)] = np.nan
-        per_side.append(xy)
-    stack = np.stack(per_side)  # [S,T,2]
+        per_side.append(np.stack([pixels(image, seq.width, seq.height, i) for i in idx]).mean(axis=0))
+        per_vis.append(image[:, idx, VISIBILITY].astype(np.float64).min(axis=1))
+    stack, vis = np.stack(per_side), np.stack(per_vis)  # [S,T,2], [S,T]
+    # Points far outside the picture are the model's guesses for a body part out of frame.
+    inside = np.all((stack > -0.05 * np.array([seq.width, seq.height]))
+                    & (stack < 1.05 * np.array([seq.width, seq.height])), axis=2)
+    good = (vis >= min_visibility) & inside
+    # Where no side passes the gate but the person is there, a side-view far limb or a
+    # low-confidence frame is still a better guess than a hole that splits a rep in two:
+    # fall back to every in-frame side, and only blank what is out of the picture.
+    use = np.where(good.any(axis=0), good, inside)
+    stack = np.where(use[:, :, None], stack, np.nan)
     with warnings.catch_warnings():
         # An all-NaN frame is simply "not seen"; numpy's empty-slice warning adds nothing.
         warnings.simplefilter("ignore", category=RuntimeWarning)
@@ -160,6 +168,40 @@ def body_scale_px(seq: PoseSequence, image: np.ndarray | None = None) -> float:
     length = np.linalg.norm(sh - hp, axis=1)
     length = length[np.isfinite(length) & (length > 0)]
     return float(np.percentile(length, 90)) if length.size else float("nan")
+
+
+# Segments whose image length tracks the person's size; together at least one of them is
+# seen near full length in any pose (a bent torso is short from the front, the shins are not).
+_SIZE_SEGMENTS: tuple[tuple[LM, LM], ...] = (
+    (LM.LEFT_SHOULDER, LM.LEFT_HIP), (LM.RIGHT_SHOULDER, LM.RIGHT_HIP),
+    (LM.LEFT_HIP, LM.LEFT_KNEE), (LM.RIGHT_HIP, LM.RIGHT_KNEE),
+    (LM.LEFT_KNEE, LM.LEFT_ANKLE), (LM.RIGHT_KNEE, LM.RIGHT_ANKLE),
+    (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER), (LM.LEFT_HIP, LM.RIGHT_HIP),
+    (LM.LEFT_SHOULDER, LM.LEFT_ELBOW), (LM.RIGHT_SHOULDER, LM.RIGHT_ELBOW),
+)
+
+
+def body_size_ratio(seq: PoseSequence, image: np.ndarray | None = None) -> np.ndarray:
+    """float64[T]: how big the tracked person looks on each frame vs the clip (1 = usual).
+
+    Per frame, the largest ratio of a body segment's image length to that segment's 90th
+    percentile over the clip. Foreshortening shortens some segments but never all at once,
+    so a value far below 1 means the tracker is on someone else (a camera cut, a person
+    in the background) or on a half-detected body while the lifter gets into place.
+    """
+    image = seq.image if image is None else image
+    ratios = []
+    for a, b in _SIZE_SEGMENTS:
+        length = np.linalg.norm(pixels(image, seq.width, seq.height, a)
+                                - pixels(image, seq.width, seq.height, b), axis=1)
+        ok = np.isfinite(length) & (length > 0)
+        ref = np.percentile(length[ok], 90) if ok.any() else np.nan
+        ratios.append(length / ref if ref > 0 else np.full(len(length), np.nan))
+    stack = np.array(ratios)
+    out = np.full(stack.shape[1], np.nan)
+    seen = np.isfinite(stack).any(axis=0)
+    out[seen] = np.nanmax(stack[:, seen], axis=0)
+    return out
 
 
 def angle_between(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -233,13 +275,15 @@ def point_height(seq: PoseSequence, names: tuple[str, ...], side: str, *,
 
 def signal_from_spec(seq: PoseSequence, spec: SignalSpec, *, side: str = "auto",
                      min_visibility: float = 0.5, cutoff_hz: float = 4.0,
-                     max_gap_s: float = 0.25, guard_swaps: bool = True) -> Signal:
+                     max_gap_s: float = 0.25, guard_swaps: bool = True,
+                     min_body_size: float = 0.6) -> Signal:
     """The driving signal described by `spec`, conditioned (gaps filled, low-passed).
 
     side: "auto" (near side by visibility, else both), "LEFT", "RIGHT" or "BOTH".
     min_visibility: landmark visibility gate, 0..1. cutoff_hz: low-pass cut-off, 0.5..15 Hz.
     max_gap_s: longest dropout to interpolate, 0..2 s. guard_swaps: undo left/right label
-    flips before reading one side.
+    flips before reading one side. min_body_size: 0..1, frames where the person looks
+    smaller than this share of their usual size (body_size_ratio) are not the lifter.
     """
     image = unswap_sides(seq.image) if guard_swaps and seq.n_frames else seq.image
     names = _names_of(spec.points)
@@ -260,9 +304,12 @@ def signal_from_spec(seq: PoseSequence, spec: SignalSpec, *, side: str = "auto",
         first = side if side != BOTH else "LEFT"
         landmarks = tuple(int(side_landmark(t, first)) for t in JOINT_TRIPLETS[spec.points[0]])
         name = f"{spec.points[0]} angle"
+    if seq.n_frames and min_body_size > 0:
+        raw = np.where(body_size_ratio(seq, image) >= min_body_size, raw, np.nan)
     if seq.n_frames == 0:
-        values = raw.copy()
+        values, dnoise = raw.copy(), 0.0
     else:
         values = smooth(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+        dnoise = noise_std(raw) * diff_noise_gain(seq.fps, cutoff_hz=cutoff_hz)
     return Signal(name=name, kind=spec.kind, unit=unit, side=side, values=values, raw=raw,
-                  landmarks=landmarks, scale_px=scale)
+                  landmarks=landmarks, scale_px=scale, diff_noise=dnoise)

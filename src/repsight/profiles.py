@@ -66,7 +66,7 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     ("knee", "hip", "trunk", "knee_valgus")),
     ExerciseProfile("lunge", "squat", H("height", _HIP), True, True, _HIP,
                     ("knee", "hip", "trunk")),
-    ExerciseProfile("deadlift", "hinge", H("height", _HIP), True, False, _HIP,
+    ExerciseProfile("deadlift", "hinge", H("height", _SHOULDER), True, False, _HIP,
                     ("hip", "knee", "trunk")),
     ExerciseProfile("romanian_deadlift", "hinge", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("hip", "knee", "trunk"), aliases=("rdl",)),

@@ -37,38 +37,57 @@ class _Phase:
     peak_speed: float
 
 
-def _noise_floor(d: np.ndarray) -> float:
-    """Robust std of frame-to-frame changes while still (the quietest half of the frames)."""
-    a = np.abs(d[np.isfinite(d)])
-    if a.size == 0:
-        return 0.0
-    quiet = a[a <= np.median(a)]
-    return float(1.4826 * np.median(quiet)) if quiet.size else 0.0
+def _rise(y: np.ndarray, share: float, floor: float) -> tuple[int, int, float] | None:
+    """(start, end, peak speed) of the rise that ends at the last frame of y (None if flat).
 
-
-def _moving_phase(d: np.ndarray, lo: int, hi: int, sign: float, share: float,
-                  floor: float) -> _Phase | None:
-    """The moving phase of direction `sign` inside differences d[lo:hi] (None if none)."""
-    if hi <= lo:
+    The core of the rise is taken by position (from the last frame within 10 % of the
+    travel above the low point to the first frame within 10 % of the top), so a stall
+    half-way (a sticking point) stays inside the phase. The core is then extended
+    outwards frame by frame while the point still moves faster than `floor` and is still
+    slowing down towards rest (or moves faster than `share` of the peak speed), so a
+    smooth start is timed from where it begins, not from where it gets fast.
+    """
+    k = len(y) - 1  # the stretch ends at the peak by construction
+    if k == 0:
         return None
-    seg = sign * d[lo:hi]
-    k = int(np.argmax(seg))
-    peak = float(seg[k])
+    low = float(np.min(y[:k + 1]))
+    rom = float(y[k]) - low
+    if not rom > 0:
+        return None
+    a = int(np.flatnonzero(y[:k + 1] <= low + 0.1 * rom)[-1])
+    b = a + int(np.flatnonzero(y[a:k + 1] >= y[k] - 0.1 * rom)[0])
+    d = np.diff(y)
+    peak = float(np.max(d[a:max(b, a + 1)]))
     if not peak > 0:
         return None
-    hi_thr = max(share * peak, floor)
-    low_thr = max(min(0.02 * peak, hi_thr), floor)
-    i = k
-    while i - 1 >= 0 and seg[i - 1] > hi_thr:
+    stop = max(floor, 0.02 * peak)
+    fast = max(share * peak, stop)
+    i = a
+    while i - 1 >= 0 and d[i - 1] > stop and (d[i - 1] <= d[i] or d[i - 1] > fast):
         i -= 1
-    while i - 1 >= 0 and low_thr < seg[i - 1] <= seg[i]:
-        i -= 1
-    j = k
-    while j + 1 < len(seg) and seg[j + 1] > hi_thr:
+    j = b
+    while j < len(d) and d[j] > stop and (d[j] <= d[j - 1] or d[j] > fast):
         j += 1
-    while j + 1 < len(seg) and low_thr < seg[j + 1] <= seg[j]:
-        j += 1
-    return _Phase(lo + i, lo + j + 1, peak)
+    return i, j, peak
+
+
+def _moving_phase(x: np.ndarray, lo: int, hi: int, rising: bool, share: float,
+                  floor: float) -> _Phase | None:
+    """The phase rising to x[hi] from lo (rising) or falling from x[lo] to hi (not rising)."""
+    if hi <= lo:
+        return None
+    if rising:
+        found = _rise(x[lo:hi + 1], share, floor)
+        if found is None:
+            return None
+        a, b, peak = found
+        return _Phase(lo + a, lo + b, peak)
+    # A fall forwards in time is a rise backwards in time.
+    found = _rise(x[lo:hi + 1][::-1], share, floor)
+    if found is None:
+        return None
+    a, b, peak = found
+    return _Phase(hi - b, hi - a, peak)
 
 
 @dataclass(frozen=True)
@@ -76,16 +95,17 @@ class _Candidate:
     peak: int
     first: _Phase
     second: _Phase
-    rom: float  # distance covered by the concentric phase
-    returned: bool  # came back near where it started
+    rom: float  # the larger of the two phases' travel
+    returned: bool  # reached lockout (the concentric finished)
     run_end: int
+    start_level: float  # r where the rep starts (its rest position)
 
 
 def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
                  eccentric_first: bool, min_rom: float, min_rep_duration_s: float = 0.6,
                  max_rep_duration_s: float = 15.0, min_rom_share: float = 0.5,
                  partial_rom_share: float = 0.8, pause_velocity_share: float = 0.1,
-                 max_pause_s: float = 2.0) -> tuple[Rep, ...]:
+                 max_pause_s: float = 2.0, diff_noise: float = 0.0) -> tuple[Rep, ...]:
     """Reps in a conditioned driving signal (float64[T], NaN where unknown).
 
     min_rom: smallest excursion that can be a rep, in the signal's units (> 0).
@@ -96,6 +116,8 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     pause_velocity_share: 0..0.9 of a phase's peak speed under which the point is paused.
     max_pause_s: >= 0, a still gap up to this long before the next rep is this rep's
     trailing pause; longer is rest between reps and is not part of either.
+    diff_noise: >= 0, std of frame-to-frame changes caused by landmark noise (see
+    kinematics.Signal.diff_noise); speeds within 3 of it are not movement.
     """
     if not np.isfinite(fps) or fps <= 0:
         raise ValueError(f"fps must be positive, got {fps!r}")
@@ -105,7 +127,8 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     cands: list[_Candidate] = []
     for a, b in nan_free_runs(r):
         cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom,
-                                        share=pause_velocity_share, eccentric_first=eccentric_first))
+                                        share=pause_velocity_share, eccentric_first=eccentric_first,
+                                        floor=3.0 * diff_noise))
     min_len = min_rep_duration_s * fps
     max_len = max_rep_duration_s * fps
     cands = [c for c in cands if min_len <= c.second.end - c.first.start <= max_len]
@@ -113,6 +136,13 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         return ()
     typical = _typical_rom([c.rom for c in cands])
     kept = [c for c in cands if c.rom >= min_rom_share * typical and c.rom >= min_rom]
+    if not kept:
+        return ()
+    # Every rep of a set starts from the same rest position (standing, arms locked out,
+    # hanging); an excursion that starts far from it is getting into position (picking
+    # up the dumbbells, stepping under the bar), not a rep.
+    rest = float(np.median([c.start_level for c in kept]))
+    kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
     if not kept:
         return ()
     typical = _typical_rom([c.rom for c in kept])
@@ -147,43 +177,47 @@ def _typical_rom(roms: list[float]) -> float:
 
 
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
-                       eccentric_first: bool) -> list[_Candidate]:
+                       eccentric_first: bool, floor: float) -> list[_Candidate]:
     """Peaks of r in one NaN-free run [a, b) with their two moving phases."""
     x = r[a:b]
-    if len(x) < 3:
+    n = len(x)
+    if n < 3:
         return []
-    peaks, _ = sps.find_peaks(x, prominence=min_rom)
-    if peaks.size == 0:
-        return []
-    d = np.diff(x)
-    floor = 3.0 * _noise_floor(d)
+    # A rep cut off by the end of the clip (or of the tracking) has no fall after its
+    # peak; the run's lowest value appended at the end lets it still show as a peak.
+    peaks, _ = sps.find_peaks(np.append(x, x.min()), prominence=min_rom)
+    peaks = peaks[peaks < n]
     out = []
     # Each peak owns the stretch between the deepest points towards its neighbours.
     bounds = [0]
     for p, q in zip(peaks[:-1], peaks[1:]):
         bounds.append(p + int(np.argmin(x[p:q + 1])))
-    bounds.append(len(x) - 1)
+    bounds.append(n - 1)
     for k, p in enumerate(peaks):
         lo, hi = bounds[k], bounds[k + 1]
-        first = _moving_phase(d, lo, p, +1.0, share, floor)
-        second = _moving_phase(d, p, hi, -1.0, share, floor)
-        if first is None or second is None:
+        first = _moving_phase(x, lo, p, True, share, floor)
+        if first is None:
             continue
+        second = _moving_phase(x, p, hi, False, share, floor) if hi > p else None
+        at_end = hi >= n - 1  # no later peak in this run: the way back may be cut off
+        if second is None:
+            if not at_end:
+                continue
+            second = _Phase(n - 1, n - 1, 0.0)  # the run ended before the way back began
         top = x[first.end:second.start + 1].max() if second.start >= first.end else x[p]
         start_level, end_level = x[first.start], x[second.end]
         rom_first, rom_second = top - start_level, top - end_level
-        rom = rom_second if eccentric_first else rom_first
         returned = abs(end_level - start_level) <= 0.5 * max(rom_first, rom_second)
-        touches_end = second.end >= len(x) - 2
-        if not returned and not touches_end:
+        if not returned and (not at_end or start_level > end_level):
             continue  # a one-way shift (walking in, standing up, re-gripping), not a rep
-        if min(rom_first, rom_second) < 0.5 * min_rom and not touches_end:
+        if returned and min(rom_first, rom_second) < 0.5 * min_rom:
             continue
-        if not returned and start_level > end_level:
-            continue  # the clip starts mid-rep: no rest before it
+        # Lockout is the end of the concentric: the second phase of an eccentric-first
+        # rep, the first phase of a concentric-first one.
+        completed = returned if eccentric_first else True
         out.append(_Candidate(peak=a + int(p),
                               first=_Phase(a + first.start, a + first.end, first.peak_speed),
                               second=_Phase(a + second.start, a + second.end, second.peak_speed),
-                              rom=float(max(rom_first, rom_second) if not returned else rom),
-                              returned=returned, run_end=b - 1))
+                              rom=float(max(rom_first, rom_second)), returned=completed,
+                              run_end=b - 1, start_level=float(start_level)))
     return out

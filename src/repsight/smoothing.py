@@ -75,3 +75,26 @@ def smooth(x: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float) -> 
     """fill_gaps for dropouts up to `max_gap_s` seconds (0..2), then lowpass at `cutoff_hz`."""
     filled = fill_gaps(x, max_gap=int(round(max_gap_s * fps)))
     return lowpass(filled, fps, cutoff_hz=cutoff_hz)
+
+
+def noise_std(x: np.ndarray) -> float:
+    """Robust std of white measurement noise in a 1-D signal, from its second differences.
+
+    Second differences cancel slow motion (at video rates a lift's acceleration moves a
+    point far less per frame than the landmark jitter does); for white noise of std s they
+    have std s * sqrt(6). Median absolute deviation keeps jumps from inflating it.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    d2 = np.concatenate([np.diff(x[a:b], n=2) for a, b in nan_free_runs(x) if b - a >= 3] or [np.zeros(0)])
+    if d2.size == 0:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
+
+
+def diff_noise_gain(fps: float, *, cutoff_hz: float, order: int = 2) -> float:
+    """Std of frame-to-frame differences of `lowpass`-ed unit white noise (gain per unit std)."""
+    n = 401
+    impulse = np.zeros(n)
+    impulse[n // 2] = 1.0
+    h = lowpass(impulse, fps, cutoff_hz=cutoff_hz, order=order)
+    return float(np.sqrt(np.sum(np.diff(h) ** 2)))
