@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from repsight.render.spec import (FAULTS_FOR, CameraSpec, DegradeSpec, FaultSpec,  # noqa: E402
                                   RenderSpec, TempoSpec)
 
-SEED_RANGES = {"dev": range(1000, 1045), "final": range(2000, 2045)}
+SEED_RANGES = {"dev": range(1000, 1040), "final": range(2000, 2040)}
 EXERCISES = ("squat", "deadlift", "press", "curl", "pushup")
 VIEWS_FOR = {"squat": ("side", "front", "oblique"), "deadlift": ("side", "oblique"),
              "press": ("side", "front", "oblique"), "curl": ("side", "oblique", "front"),
@@ -56,7 +56,7 @@ def suite_spec(seed: int, index: int) -> tuple[str, RenderSpec]:
     rng = np.random.default_rng(seed)
     ex = EXERCISES[index % len(EXERCISES)]
     view = VIEWS_FOR[ex][int(rng.integers(len(VIEWS_FOR[ex])))]
-    reps = int(rng.integers(3, 6))
+    reps = int(rng.integers(3, 5))
     kind = ("clean", "fault", "fatigue")[(index // len(EXERCISES)) % 3]
     ecc = float(rng.uniform(0.7, 1.6))
     con = float(rng.uniform(0.5, 1.0))
@@ -84,7 +84,7 @@ def suite_spec(seed: int, index: int) -> tuple[str, RenderSpec]:
     spec = RenderSpec(exercise=ex, reps=reps, camera=CameraSpec(view=view,
                       height_m=round(float(rng.uniform(0.7, 1.3)), 2)),
                       width=320, height=240, supersample=1, fps=fps, tempo=tempo,
-                      fault=fault, failed_last_rep=failed, lead_in_s=0.5, lead_out_s=0.5,
+                      fault=fault, failed_last_rep=failed, lead_in_s=0.4, lead_out_s=0.4,
                       degrade=degrade, seed=seed)
     name = f"{seed}_{ex}_{view}_{kind}"
     return name, spec

@@ -155,14 +155,16 @@ def render(spec: RenderSpec, out_path: str | Path, truth_path: str | Path | None
     container, stream = _encoder(out_path, spec, plan.fps)
     node = shadow_node = None
     batch = 16
+    fresh_every = batch * max(2, int(400e6 / (12 * W * H)) // batch)  # ~400 MB of growth
     try:
         for b0 in range(0, plan.n_frames, batch):
             b1 = min(b0 + batch, plan.n_frames)
             rot = {s: r[b0:b1] for s, r in P.rotations.items()}
             verts = body.posed_vertices(rot, P.root[b0:b1])
-            if b0 and b0 % (2 * batch) == 0:
-                # PyOpenGL keeps per-context data that grows by a few MB a frame under
-                # OSMesa; a fresh context every 32 frames keeps memory flat.
+            if b0 and b0 % fresh_every == 0:
+                # Under OSMesa, memory grows by about 12 bytes a pixel per frame rendered
+                # in one context (seen with PyOpenGL 3.1.10 + pyrender 0.1.45); a fresh
+                # context caps it. New contexts recompile shaders, so not too often.
                 renderer.delete()
                 renderer = pyrender.OffscreenRenderer(W, H)
             for i in range(b1 - b0):
