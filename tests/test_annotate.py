@@ -90,6 +90,8 @@ def test_frame_state_counts_reps_and_fills_the_table_as_they_finish() -> None:
     assert s22.rows[1].note == "technical"
     # Before rep 2 starts, no banner: the failure is announced on its own rep.
     assert frame_state(plan, 11).banners == ()
+    # Rep 1's summary banner gives way before rep 2 turns around (frame 16).
+    assert plan.rows[0].banner_until == 15
 
 
 def test_signal_point_track_follows_the_measured_landmarks() -> None:

@@ -157,10 +157,13 @@ def test_clip_left_unfinished_by_a_kill_is_redone(folder: Path, cache: Path,
     m = read_manifest(clip_dir)
     (clip_dir / MANIFEST).write_text(json.dumps({**m, "complete": False}))
     (clip_dir / "squat_monday.png").unlink()
+    leftover = clip_dir / ".squat_monday.annotated.x1y2.part.mp4"  # a kill's temp file
+    leftover.write_bytes(b"\x00" * 100)
     report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
     status = {r.clip: r.status for r in report.results}
     assert status == {"squat_monday.mp4": "ok", "week2/pushup_set.mp4": "reused"}
     assert read_manifest(clip_dir)["complete"] and (clip_dir / "squat_monday.png").is_file()
+    assert not leftover.exists()
 
 
 def test_results_from_another_config_are_kept_unless_forced(folder: Path, cache: Path,

@@ -59,6 +59,7 @@ class RepRow:
     mean_velocity: float  # mean concentric velocity (m/s, or the analysis's unit)
     velocity_loss_pct: float
     note: str = ""  # "partial", "incomplete", a failure kind
+    banner_until: int = -1  # last frame of this rep's summary banner
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,6 @@ class OverlayPlan:
     point_track: np.ndarray | None = None  # float[T,2] the signal's point, 0..1 coords, NaN unseen
     velocity: np.ndarray | None = None
     velocity_unit: str = "m/s"
-    rep_banner_frames: int = 45  # frames a rep's banner stays up after it ends
 
 
 @dataclass(frozen=True)
@@ -360,7 +360,7 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
             _text(img, text, (pad, h - pad), s, WHITE, lay.thick)
 
     # Rep banner: for a moment after each rep ends, what that rep was, above any failure.
-    done = [r for r in state.rows if 0 <= state.frame - r.end_frame <= plan.rep_banner_frames]
+    done = [r for r in state.rows if r.end_frame <= state.frame <= r.banner_until]
     if done:
         r = done[-1]
         parts = [f"REP {r.index}"]
@@ -411,7 +411,13 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
     for v in verdicts:
         kinds_of.setdefault(v.rep_index, []).append(v.kind)
     rows = []
-    for r in reps:
+    hold = int(round(REP_BANNER_S * fps))
+    for k, r in enumerate(reps):
+        # The banner gives way once the next rep reaches its turnaround, so it never
+        # names rep n while rep n+1 is the one being watched.
+        until = r.end + hold
+        if k + 1 < len(reps):
+            until = min(until, reps[k + 1].turnaround - 1)
         t = tempo_of.get(r.index)
         m = metric_of.get(r.index)
         conc = (t.concentric_s if t is not None
@@ -423,20 +429,18 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
             concentric_s=float(conc),
             mean_velocity=float(getattr(m, "mean_velocity_mps", float("nan"))),
             velocity_loss_pct=float(getattr(m, "velocity_loss_pct", float("nan"))),
-            note=note))
+            note=note, banner_until=until))
     start_of = {r.index: r for r in reps}
     banners = []
     for v in verdicts:
         rep = start_of.get(v.rep_index)
         if rep is None:
             continue
-        hold = int(round(REP_BANNER_S * fps))
         banners.append(FailureBanner(v.rep_index, rep.start, rep.end + hold, v.kind, v.reason))
     banners.sort(key=lambda b: (b.start_frame, b.rep_index))
     return OverlayPlan(exercise=exercise, reps=tuple(reps), rows=tuple(rows),
                        banners=tuple(banners), point_track=track, velocity=velocity,
-                       velocity_unit=velocity_unit,
-                       rep_banner_frames=int(round(REP_BANNER_S * fps)))
+                       velocity_unit=velocity_unit)
 
 
 def live_velocity(analysis: Any, seq: PoseSequence) -> tuple[np.ndarray | None, str]:

@@ -351,6 +351,7 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
     if decision == "refuse":
         return ClipResult(status="error", error=why, **base)
     previous = read_manifest(out_dir) if out_dir.exists() else None
+    _remove_temp_files(out_dir)
     try:
         _write_manifest(out_dir, {"complete": False, "clip": label, "content_hash": digest,
                                   "analysis_key": key})
@@ -379,6 +380,15 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
         return ClipResult(status="error",
                           error=f"internal error ({type(exc).__name__}: {exc}); please report",
                           **base)
+
+
+def _remove_temp_files(out_dir: Path) -> None:
+    """Delete temp files a killed run left in a clip folder (named .<stem>.*.part.<ext>)."""
+    if not out_dir.is_dir():
+        return
+    for f in out_dir.glob(".*.part*"):
+        with contextlib.suppress(OSError):
+            f.unlink()
 
 
 def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
