@@ -20,7 +20,13 @@ def test_analysis_of_a_synthetic_squat_set() -> None:
     assert isinstance(an, SetAnalysis)
     assert an.exercise == "squat" and not an.exercise_auto
     assert an.rep_count == 5 and len(an.tempo) == 5
-    assert an.metrics == () and an.verdicts == ()
+    # Velocity and verdict stage: a clean set gets metrics for every rep and no verdict.
+    assert len(an.metrics) == 5 and an.verdicts == () and an.verdict_summary.first_failure_rep is None
+    true_h = truth.point_m(("HIP",))[:, 1]
+    for r, m in zip(an.reps, an.metrics):
+        a, b = r.concentric
+        true_v = (true_h[b] - true_h[a]) / (seq.timestamps_s[b] - seq.timestamps_s[a])
+        assert m.mean_velocity_mps == pytest.approx(true_v, abs=0.05)
     assert an.signal.shape == (seq.n_frames,) and an.side == "LEFT"
     for t in an.tempo:
         assert t.eccentric_s == pytest.approx(3.0, abs=0.07)

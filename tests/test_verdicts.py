@@ -156,3 +156,54 @@ def test_baseline_spread_widens_the_tolerance():
     verdicts, _, m = _judge(truth, goal="hypertrophy")
     assert m.baseline_spread_deg["trunk"] > 3
     assert not any(v.kind == "technical" for v in verdicts)
+
+
+def test_trailing_stall_found_when_segmentation_drops_the_failed_rep():
+    truth = make_squat_set(n_reps=6, failed_rep=6, seed=14)
+    cfg = AnalysisConfig(goal="hypertrophy")
+    reps = truth.reps[:5]  # what a segmenter that only keeps closed reps returns
+    m = compute_metrics(truth.seq, reps, SQUAT, estimate_scale(truth.seq))
+    summary = summarise(reps, judge(reps, m, SQUAT, cfg, truth.seq.timestamps_s))
+    assert summary.first_failure_rep == 6 and summary.kind == "concentric"
+    assert "never came back to lockout" in summary.reason and summary.reps_before == 5
+
+
+def test_trailing_stall_concentric_first():
+    from repsight.types import Rep
+    from repsight.verdicts import trailing_stall
+
+    one = np.concatenate([np.linspace(0, 1, 10), np.ones(3), np.linspace(1, 0, 10), np.zeros(5)])
+    track = np.concatenate([np.zeros(5), one, one, one])
+    reps, start = [], 5
+    for i in range(3):
+        reps.append(Rep(index=i + 1, start=start, end=start + 27, turnaround=start + 11,
+                        eccentric=(start + 12, start + 22), concentric=(start, start + 9),
+                        eccentric_first=False))
+        start += 28
+    failed = np.concatenate([track, np.linspace(0, 0.5, 8), np.full(4, 0.5), np.linspace(0.5, 0, 8), np.zeros(5)])
+    v = trailing_stall(reps, failed, eccentric_first=False)
+    assert v is not None and v.rep_index == 4 and "50% of the way" in v.reason
+    assert trailing_stall(reps, np.concatenate([track, np.zeros(20)]), eccentric_first=False) is None
+
+
+def test_setup_movement_before_the_first_rep_is_not_judged():
+    # Rep 1's concentric includes settling into position: far slower than the reps after it.
+    truth = make_squat_set(concentric_s=[1.6] + [0.6] * 7, seed=15)
+    verdicts, summary, m = _judge(truth, goal="power")
+    assert m.setup_reps == (1,) and m.baseline_reps == (2, 3)
+    assert all(v.rep_index != 1 for v in verdicts)
+    assert any("set-up" in w for w in summary.warnings)
+
+
+def test_rep_table_and_summary_block_from_the_pipeline():
+    from repsight.analysis import analyse_pose
+    from repsight.table import rep_table, summary_block
+
+    truth = make_squat_set(concentric_s=[0.6, 0.6, 0.62, 0.65, 0.9, 1.0, 1.1, 1.2], seed=16)
+    an = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", goal="power"))
+    table = rep_table(an)
+    assert len(table.splitlines()) == 2 + len(an.reps) and "v m/s" in table
+    assert "tempo" in table.splitlines()[2 + 4]  # rep 5: 33 % loss, confirmed by rep 6
+    block = summary_block(an)
+    assert block.startswith("set: first failure: rep 5 (tempo)")
+    assert "RIR is an estimate" in block and "scale limbs" in block

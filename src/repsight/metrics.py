@@ -44,7 +44,9 @@ CURVE_SAMPLES = 50  # samples per moving phase in time-normalised curves
 # the tracked point barely moves while joints still open or close (the last bit of elbow
 # extension into a dead hang), so a hair of progress there is tens of degrees of angle.
 # Lockout and bottom postures are reported separately (angles at key moments).
-PROGRESS_RANGE = (0.1, 0.9)
+PROGRESS_RANGE = (0.05, 0.95)
+FORM_CUTOFF_HZ = 8.0  # low-pass for angles and progress (see compute_metrics)
+MIN_DRIFT_SPAN = 0.15  # share of a phase's travel a drift must span (see _drift)
 MIN_RIR_LOSS_PCT = 5.0
 # Sets in the source studies ran to at most ~30 reps; beyond 10 left the linear model
 # extrapolates from a few per cent of loss and the number means only "many".
@@ -86,6 +88,7 @@ class SetMetrics:
     # failure needs drift past tolerance + this.
     baseline_spread_deg: dict = field(default_factory=dict)
     setup_reps: tuple[int, ...] = ()  # a first "rep" that was set-up (unrack, jump to the bar)
+    track: np.ndarray = field(default_factory=lambda: np.zeros(0))  # tracked point height, px, up
     warnings: tuple[str, ...] = ()
 
 
@@ -443,7 +446,9 @@ def _drift(rep_curve_: np.ndarray, base_curve: np.ndarray, rep: Rep, min_frames:
     out = []
     for i, (a, b) in enumerate(_moving_phases(rep)):
         frames = max(b - a + 1, 1)
-        window = int(np.ceil(min_frames * samples / frames))
+        # At least min_frames of the rep's own frames and MIN_DRIFT_SPAN of its travel:
+        # a slow rep has more frames, so more chances for noise to hold 3 frames running.
+        window = max(int(np.ceil(min_frames * samples / frames)), int(np.ceil(MIN_DRIFT_SPAN * samples)))
         seg = slice(i * samples, (i + 1) * samples)
         out.append(sustained_drift(rep_curve_[seg] - base_curve[seg], window))
     out = [x for x in out if np.isfinite(x)]
@@ -480,7 +485,8 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
                     scale: Scale, *, baseline_reps: int = 2, drift_min_frames: int = 3,
                     drift_tolerance_deg: float | None = None, cutoff_hz: float = 4.0,
                     min_visibility: float = 0.5, max_gap_s: float = 0.25,
-                    rom_outlier_share: float = 0.35, baseline: str = "mean",
+                    rom_outlier_share: float = 0.35, slow_first_share: float = 0.7,
+                    baseline: str = "best",
                     view: str | None = None) -> SetMetrics:
     """Velocity, ROM, velocity loss, RIR and form drift for every rep of one set.
 
@@ -489,44 +495,62 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
     drift_tolerance_deg: overrides the profile's per-angle tolerance (0.5..90 degrees) when
     counting frames past tolerance. cutoff_hz: smoothing cut-off, 0.5..15 Hz.
     rom_outlier_share: a first rep whose ROM differs from the set's median by more than
-    this share (0.1..1) is set-up, not a rep, and stays out of the baseline.
-    baseline: "mean" (default) or "best" of the baseline reps' mean velocities.
+    this share (0.1..1) is set-up, not a rep, and stays out of the baseline; so is a first
+    rep slower than slow_first_share (0.3..1) x the median of the next three.
+    baseline: "best" (default, the fastest of the baseline reps, as in the velocity-loss
+    literature) or "mean" of the baseline reps' mean velocities.
     """
     if baseline not in ("mean", "best"):
         raise ValueError(f"baseline must be 'mean' or 'best', got {baseline!r}")
     t = seq.timestamps_s
     warnings: list[str] = []
+    # Angles are paired with the tracked point's progress; a low cut-off bends fast reps
+    # more than slow ones, which read as drift when a set slows down (6-8 degrees of knee
+    # "drift" at 4 Hz on synthetic squats going from 0.8 s to 1.5 s concentrics). The
+    # despiking median takes care of the single-frame outliers a higher cut-off lets in.
+    form_cutoff = max(cutoff_hz, FORM_CUTOFF_HZ)
     h = (height_m(seq, profile.velocity_point, scale, cutoff_hz=cutoff_hz,
                   min_visibility=min_visibility, max_gap_s=max_gap_s)
          if scale.valid else np.full(seq.n_frames, np.nan))
     if not scale.valid:
         warnings.append(f"no pixel-to-metre scale ({scale.note}): velocities not reported")
-    form = form_signals(seq, profile, view=view, cutoff_hz=cutoff_hz, min_visibility=min_visibility)
+    form = form_signals(seq, profile, view=view, cutoff_hz=form_cutoff, min_visibility=min_visibility)
     propulsive = profile.family in PROPULSIVE_FAMILIES
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(profile.family, 60.0)
 
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in reps]
     good = [i for i, r in enumerate(reps) if r.completed and not r.partial]
     setup: list[int] = []
-    roms = np.array([vel[i][3] for i in good])
-    if np.isfinite(roms).sum() >= 3:
-        # A first "rep" that is really the set-up (jumping to the bar, unracking) moves
-        # far more or less than the set's reps; it would poison the baseline.
-        med = np.nanmedian(roms)
-        odd = [i for i, rom in zip(good, roms) if np.isfinite(rom) and abs(rom - med) > rom_outlier_share * med]
-        if odd and odd[0] == good[0]:
-            setup.append(reps[good[0]].index)
-            warnings.append(f"rep {reps[good[0]].index} moved {vel[good[0]][3]:.2f} m against the set's "
-                            f"typical {med:.2f} m: treated as set-up, not judged")
+    if len(good) >= 4:
+        # A first "rep" that is really set-up (jumping to the bar and settling, unracking)
+        # moves much more or less than the set's reps, or is far slower than the reps right
+        # after it (a fresh lifter's first rep is not 30 % slower); it would poison the
+        # baseline, so it is neither baseline nor judged.
+        first = good[0]
+        roms = [vel[i][3] for i in good if np.isfinite(vel[i][3])]
+        med_rom = float(np.median(roms)) if roms else float("nan")
+        nxt = [vel[i][0] for i in good[1:4] if np.isfinite(vel[i][0])]
+        next_v = float(np.median(nxt)) if nxt else float("nan")
+        why = ""
+        second_rom = vel[good[1]][3]
+        # Unlike the set AND unlike the rep right after it: a one-off, not a set whose
+        # later reps all changed (those are judged, e.g. as a shortened range of motion).
+        if (np.isfinite(vel[first][3]) and abs(vel[first][3] - med_rom) > rom_outlier_share * med_rom
+                and abs(vel[first][3] - second_rom) > rom_outlier_share * second_rom):
+            why = f"moved {vel[first][3]:.2f} m against the set's typical {med_rom:.2f} m"
+        elif np.isfinite(vel[first][0]) and vel[first][0] < slow_first_share * next_v:
+            why = f"rose at {vel[first][0]:.2f} m/s against {next_v:.2f} m/s for the next reps"
+        if why:
+            setup.append(reps[first].index)
+            warnings.append(f"rep {reps[first].index} {why}: treated as set-up, not judged")
             good = good[1:]
     base_idx = good[:baseline_reps]
     base_vals = [vel[i][0] for i in base_idx if np.isfinite(vel[i][0])]
     if baseline == "best":
         base_v = max(base_vals, default=float("nan"))
     else:
-        # The literature's "fastest rep" assumes a linear encoder (~0.02 m/s error); from
-        # video one rep reads +/- 0.05-0.07 m/s, and the maximum of noisy values is biased
-        # high, which inflates every later loss. The mean of the baseline reps is not.
+        # From video one rep reads +/- 0.05-0.07 m/s and the maximum of noisy values is
+        # biased high; the mean is not, at the cost of departing from the literature.
         base_v = float(np.mean(base_vals)) if base_vals else float("nan")
     if len(base_idx) < baseline_reps:
         warnings.append(f"only {len(base_idx)} clean rep(s) for a baseline of {baseline_reps}")
@@ -538,7 +562,7 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
     # Drift is judged at matched movement progress (see progress_curve); the position may
     # be in pixels, so it works without a metric scale too.
     pos = -tracked_point_px(seq, profile.velocity_point, min_visibility=min_visibility)[:, 1]
-    pos = smooth(pos, seq.fps, cutoff_hz=cutoff_hz, max_gap=int(round(max_gap_s * seq.fps)))
+    pos = smooth(pos, seq.fps, cutoff_hz=form_cutoff, max_gap=int(round(max_gap_s * seq.fps)))
     pcurves = {name: np.array([progress_curve(sig, pos, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
                for name, sig in form.angles.items()}
     base_p = {name: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
@@ -583,7 +607,7 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
         reps=tuple(out), scale=scale, view=form.view, side=form.side,
         baseline_reps=tuple(reps[i].index for i in base_idx), baseline_velocity_mps=base_v,
         not_measurable=dict(form.not_measurable), curves=curves, drift_frames=drift_frames,
-        baseline_spread_deg=spread, setup_reps=tuple(setup),
+        baseline_spread_deg=spread, setup_reps=tuple(setup), track=pos,
         warnings=tuple(warnings),
     )
 

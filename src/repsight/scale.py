@@ -116,7 +116,8 @@ def _combine(per_segment: dict[str, float], method: str, bias: float, n_frames: 
         usable = primary
     vals = np.array(list(usable.values()))
     if vals.size == 0:
-        return Scale(float("nan"), "none", float("nan"), {}, 0, note or "no visible segments")
+        return Scale(float("nan"), "none", float("nan"), {}, 0,
+                     "no trunk, leg or arm segment visible on enough frames")
     med = float(np.median(vals))
     if vals.size >= 3:
         # 1.4826 * MAD estimates sigma; divided by sqrt(n) for the median's own error.

@@ -89,7 +89,8 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: SetMetrics, concentric_s: Seque
 def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile,
                        cfg: AnalysisConfig) -> list[Verdict]:
     """Sustained angle drift past tolerance, or range of motion cut short, persisting over reps."""
-    base_rom = np.nanmedian([m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps] or [np.nan])
+    base_roms = [m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps and np.isfinite(m.rom_m)]
+    base_rom = float(np.median(base_roms)) if base_roms else float("nan")
     names = sorted({n for m in metrics.reps for n, d in m.drift_deg.items() if d is not None})
     past: dict[str, list[bool]] = {}
     for name in names:
@@ -131,12 +132,76 @@ def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: Exerci
     return out
 
 
-def concentric_verdicts(reps: Sequence[Rep]) -> list[Verdict]:
-    """Reps started but not brought to lockout (segmentation marks them not completed)."""
-    return [Verdict("concentric", r.index,
-                    f"rep {r.index}: lift started but stalled at {r.rom_share:.0%} of the usual range "
-                    f"and was lowered without lockout")
-            for r in reps if not r.completed]
+def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
+                        lockout_share: float = 0.8) -> list[Verdict]:
+    """Reps started but stalled short of lockout (segmentation marks them not completed).
+
+    A rep can also be "not completed" because the clip ends right after lockout; with the
+    tracked point's height (track, float[T], up positive) the stall is checked: the lift
+    must have reached less than lockout_share (0..1) of the set's typical range.
+    """
+    done = [r for r in reps if r.completed]
+    out = []
+    for r in reps:
+        if r.completed:
+            continue
+        reached = r.rom_share
+        if track is not None and len(track) and len(done) >= 1:
+            rom = float(np.nanmedian([track[d.concentric[1]] - track[d.concentric[0]] for d in done]))
+            low = track[r.turnaround] if r.eccentric_first else track[r.concentric[0]]
+            high = np.nanmax(track[r.concentric[0]:r.end + 1])
+            if np.isfinite(rom) and rom > 0 and np.isfinite(high - low):
+                reached = float((high - low) / rom)
+        if reached >= lockout_share:
+            continue  # it got to lockout; the clip or the tracking simply ended
+        out.append(Verdict("concentric", r.index,
+                           f"rep {r.index}: lift started but stalled at {max(reached, 0):.0%} of the usual "
+                           f"range and was lowered without lockout"))
+    return out
+
+
+def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: bool,
+                   start_share: float = 0.5, lockout_share: float = 0.8) -> Verdict | None:
+    """A last rep that segmentation could not close: started, never brought to lockout.
+
+    track: float[T] height of the tracked point (any unit, up positive). After the last
+    rep, an eccentric-first lift (squat, bench) that sinks by >= start_share (0..1) of
+    the typical range and is not back within (1 - lockout_share) of the top by the end of
+    the clip failed its concentric; a concentric-first lift (pull-up, curl) that rises by
+    >= (1 - lockout_share) of the range but short of lockout_share (0..1), then comes back
+    down, did too. Fallback for reps the segmentation leaves out or marks incomplete.
+    """
+    done = [r for r in reps if r.completed]
+    if len(done) < 2 or not len(track):
+        return None
+    last_end = max(r.end for r in reps)
+    tail = track[last_end + 1:]
+    tail = tail[np.isfinite(tail)]
+    if tail.size < 3:
+        return None
+    tops = np.array([track[r.concentric[1]] for r in done])
+    bottoms = np.array([track[r.concentric[0]] for r in done])
+    top, bottom = float(np.nanmedian(tops)), float(np.nanmedian(bottoms))
+    rom = top - bottom
+    if not np.isfinite(rom) or rom <= 0:
+        return None
+    n = max(r.index for r in reps) + 1
+    if eccentric_first:
+        low = int(np.argmin(tail))
+        sunk = (top - tail[low]) / rom
+        back = (tail[-1] - bottom) / rom
+        best = (np.max(tail[low:]) - tail[low]) / rom
+        if sunk >= start_share and back < lockout_share:
+            return Verdict("concentric", n, f"rep {n}: went down but never came back to lockout "
+                           f"(best recovery {min(best, 1.0):.0%} of the way up before the clip ends)")
+        return None
+    high = int(np.argmax(tail))
+    reached = (tail[high] - bottom) / rom
+    lowered = (tail[high] - tail[-1]) / rom
+    if 1 - lockout_share <= reached < lockout_share and lowered >= 1 - lockout_share:
+        return Verdict("concentric", n, f"rep {n}: pulled {reached:.0%} of the way to lockout, "
+                       "then lowered without finishing")
+    return None
 
 
 def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], cfg: AnalysisConfig,
@@ -166,8 +231,13 @@ def judge(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile, cf
         con = [tp.concentric_s for tp in tempos]
     else:
         ecc, con = zip(*(phase_seconds(r, timestamps_s) for r in reps)) if reps else ((), ())
-    verdicts = (concentric_verdicts(reps) + technical_verdicts(reps, metrics, profile, cfg)
+    stalls = concentric_verdicts(reps, metrics.track, lockout_share=cfg.partial_rom_share)
+    verdicts = (stalls + technical_verdicts(reps, metrics, profile, cfg)
                 + tempo_verdicts(reps, metrics, con, cfg) + eccentric_verdicts(reps, ecc, cfg))
+    if not stalls:
+        stalled = trailing_stall(reps, metrics.track, eccentric_first=profile.eccentric_first)
+        if stalled is not None:
+            verdicts.append(stalled)
     skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
     return sorted((v for v in verdicts if v.rep_index not in skip),
                   key=lambda v: (v.rep_index, KIND_PRIORITY.index(v.kind)))
@@ -176,6 +246,9 @@ def judge(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile, cf
 def quality_warnings(metrics: SetMetrics, *, detection_rate: float = 1.0, n_reps: int = 0,
                      baseline_reps: int = 2) -> list[str]:
     """Reasons a verdict may be unreliable: the view, landmark quality, scale, too few reps."""
+    if n_reps == 0:
+        # Nothing to judge: only say why the pose may have been too poor to find reps.
+        return [f"person found on only {detection_rate:.0%} of frames"] if detection_rate < 0.9 else []
     out = list(metrics.warnings)
     if metrics.view == "oblique":
         out.append("oblique camera view: joint angles are projected and drift is approximate")
@@ -207,3 +280,36 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
     reason = "; ".join(f"{v.kind}: {v.reason.split(': ', 1)[-1]}" if len(same) > 1 else
                        v.reason.split(": ", 1)[-1] for v in same)
     return SetSummary(len(reps), first.rep_index, first.kind, reason, before, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the velocity and verdict stages add to a set: metrics, verdicts, summary, scale."""
+
+    metrics: SetMetrics
+    verdicts: tuple[Verdict, ...]
+    summary: SetSummary
+
+    @property
+    def scale(self):
+        """The pixel-to-metre scale the velocities rest on."""
+        return self.metrics.scale
+
+
+def assess_set(seq, reps: Sequence[Rep], profile: ExerciseProfile, cfg: AnalysisConfig,
+               tempos: Sequence[RepTempo] | None = None) -> Assessment:
+    """Scale, per-rep metrics, verdicts and the summary of one segmented set (pure)."""
+    from .metrics import compute_metrics
+    from .scale import estimate_scale
+
+    scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
+    metrics = compute_metrics(
+        seq, reps, profile, scale, baseline_reps=cfg.baseline_reps,
+        drift_min_frames=cfg.drift_min_frames, drift_tolerance_deg=cfg.drift_tolerance_deg,
+        cutoff_hz=cfg.smoothing_cutoff_hz, min_visibility=cfg.min_visibility,
+        max_gap_s=cfg.max_gap_s)
+    verdicts = tuple(judge(reps, metrics, profile, cfg, seq.timestamps_s, tempos))
+    warnings = quality_warnings(metrics, detection_rate=seq.detection_rate, n_reps=len(reps),
+                                baseline_reps=cfg.baseline_reps)
+    summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps)
+    return Assessment(metrics, verdicts, summary)
