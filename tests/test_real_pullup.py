@@ -25,3 +25,20 @@ def test_pullup_clip_slows_and_fails_tempo_late():
     assert all(x.rep_index >= len(an.reps) - 5 for x in an.verdicts)
     assert an.verdict_summary.first_failure_rep >= len(an.reps) - 5
     assert an.scale.method == "limbs" and an.assessment.metrics.view == "front"
+
+
+@pytest.mark.slow
+def test_analyze_command_prints_velocity_verdicts_and_summary():
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+
+    if "analyze" not in main.commands:
+        pytest.skip("the analyze command is not there yet")
+    clip = shared_video("pullup_front_long.mp4")
+    res = CliRunner().invoke(main, ["analyze", str(clip), "--exercise", "pullup", "--goal", "power",
+                                    "--height", "1.80", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "velocity and form (power goal)" in res.output and "v m/s" in res.output
+    assert "set: first failure: rep" in res.output and "scale height:" in res.output
+    assert "RIR is an estimate" in res.output

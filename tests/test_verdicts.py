@@ -207,3 +207,17 @@ def test_rep_table_and_summary_block_from_the_pipeline():
     block = summary_block(an)
     assert block.startswith("set: first failure: rep 5 (tempo)")
     assert "RIR is an estimate" in block and "scale limbs" in block
+
+
+def test_thresholds_from_a_toml_file_and_cli_overrides(tmp_path):
+    from repsight.config import build_config
+
+    toml = tmp_path / "set.toml"
+    toml.write_text('[analysis]\ngoal = "hypertrophy"\nvelocity_loss_pct = 15\nlifter_height_m = 1.7\n')
+    loss = np.array([0, 0, 5, 10, 18, 22, 26, 30]) / 100
+    truth = make_squat_set(concentric_s=0.6 / (1 - loss), seed=17)
+    from_file = build_config(toml, exercise="squat")
+    assert from_file.effective_velocity_loss_pct == 15 and from_file.lifter_height_m == 1.7
+    assert _judge(truth, cfg=from_file)[1].first_failure_rep == 5
+    overridden = build_config(toml, exercise="squat", velocity_loss_pct=25.0)  # CLI beats file
+    assert _judge(truth, cfg=overridden)[1].first_failure_rep == 7

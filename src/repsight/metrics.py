@@ -40,13 +40,14 @@ VELOCITY_LOSS_AT_FAILURE_PCT: dict[str, float] = {
 # gravity by the whole body (Sánchez-Medina et al. 2010); not for curls and raises.
 PROPULSIVE_FAMILIES = ("squat", "hinge", "press", "pushup", "pull")
 CURVE_SAMPLES = 50  # samples per moving phase in time-normalised curves
-# Drift is compared between 10 % and 90 % of each moving phase's travel: at the very ends
-# the tracked point barely moves while joints still open or close (the last bit of elbow
-# extension into a dead hang), so a hair of progress there is tens of degrees of angle.
-# Lockout and bottom postures are reported separately (angles at key moments).
-PROGRESS_RANGE = (0.05, 0.95)
+# Drift is compared over each moving phase's travel except the last 5 % next to the rest
+# position: there the tracked point barely moves while joints still open or close (the
+# last bit of elbow extension into a dead hang), so a hair of progress is tens of degrees.
+# The turnaround end stays in: faults peak there (lean at the bottom of a squat, lean-back
+# at a press lockout).
+REST_MARGIN = 0.05
 FORM_CUTOFF_HZ = 8.0  # low-pass for angles and progress (see compute_metrics)
-MIN_DRIFT_SPAN = 0.15  # share of a phase's travel a drift must span (see _drift)
+MIN_DRIFT_SPAN = 0.1  # share of a phase's travel a drift must span (see _drift)
 MIN_RIR_LOSS_PCT = 5.0
 # Sets in the source studies ran to at most ~30 reps; beyond 10 left the linear model
 # extrapolates from a few per cent of loss and the number means only "many".
@@ -221,13 +222,35 @@ def _joint_angle(seq: PoseSequence, name: str, side: str) -> np.ndarray:
     return _angle_at(a, b, c)
 
 
+def facing_sign(seq: PoseSequence, side: str) -> float:
+    """+1 if the lifter faces image right in a side view, -1 if left (0: cannot tell).
+
+    From the feet (toes ahead of heels) and the head (nose ahead of the ears), median
+    over frames; needed so that leaning back is not read as leaning forward.
+    """
+    sides = ("LEFT", "RIGHT") if side == "BOTH" else (side,)
+    votes = []
+    for s in sides:
+        votes.append(seq.pixels(LM[f"{s}_FOOT_INDEX"])[:, 0] - seq.pixels(LM[f"{s}_HEEL"])[:, 0])
+        votes.append(seq.pixels(LM.NOSE)[:, 0] - seq.pixels(LM[f"{s}_EAR"])[:, 0])
+    v = np.sign(np.concatenate(votes))
+    v = v[np.isfinite(v)]
+    return float(np.sign(np.sum(v))) if v.size else 0.0
+
+
 def _trunk_inclination(seq: PoseSequence, side: str) -> np.ndarray:
-    """Angle of the hip->shoulder line from vertical, degrees (0 upright, 90 horizontal)."""
+    """Angle of the hip->shoulder line from vertical, degrees; forward lean positive.
+
+    Side view: signed by the facing direction (leaning back reads negative), so a press
+    lean-back is not folded onto forward lean. Otherwise unsigned (0 upright, 90 flat).
+    """
     sides = ("LEFT", "RIGHT") if side == "BOTH" else (side,)
     sh = np.mean([seq.pixels(LM[f"{s}_SHOULDER"]) for s in sides], axis=0)
     hp = np.mean([seq.pixels(LM[f"{s}_HIP"]) for s in sides], axis=0)
     d = sh - hp
-    return np.degrees(np.arctan2(np.abs(d[:, 0]), -d[:, 1]))
+    facing = facing_sign(seq, side) if side != "BOTH" else 0.0
+    dx = d[:, 0] * facing if facing else np.abs(d[:, 0])
+    return np.degrees(np.arctan2(dx, -d[:, 1]))
 
 
 def _knee_valgus(seq: PoseSequence) -> np.ndarray:
@@ -409,8 +432,9 @@ def progress_curve(signal: np.ndarray, position: np.ndarray, rep: Rep, *,
     would otherwise read as 10-20 degrees of drift.
     """
     parts = []
-    grid = np.linspace(PROGRESS_RANGE[0], PROGRESS_RANGE[1], samples)
-    for a, b in _moving_phases(rep):
+    # The first phase runs rest -> turnaround, the second turnaround -> rest.
+    grids = (np.linspace(REST_MARGIN, 1.0, samples), np.linspace(0.0, 1.0 - REST_MARGIN, samples))
+    for grid, (a, b) in zip(grids, _moving_phases(rep)):
         seg, pos = signal[a:b + 1], position[a:b + 1]
         ok = np.isfinite(seg) & np.isfinite(pos)
         if ok.sum() < 2 or abs(pos[ok][-1] - pos[ok][0]) <= 0:

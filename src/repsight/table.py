@@ -72,7 +72,8 @@ def summary_block(analysis: Any) -> str:
     a = analysis.assessment
     if a is not None:
         m = a.metrics
-        out.append(f"scale {a.scale.describe()}; view {m.view} ({m.side.lower()} side); "
+        sides = "both sides" if m.side == "BOTH" else f"{m.side.lower()} side"
+        out.append(f"scale {a.scale.describe()}; view {m.view} ({sides}); "
                    f"velocity baseline {_num(m.baseline_velocity_mps, '.2f')} m/s "
                    f"(reps {', '.join(map(str, m.baseline_reps)) or '-'})")
     out.append("* RIR is an estimate from velocity loss (Rodriguez-Rosell et al. 2020); "
