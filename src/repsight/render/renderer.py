@@ -6,6 +6,7 @@ module costs nothing and sets no environment variables.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import time
@@ -28,6 +29,24 @@ def _import_pyrender():
         # pyrender 0.1.45's shadow-map code still uses np.infty, removed in numpy 2.0;
         # restore the alias (same object as np.inf) rather than patching site-packages.
         np.infty = np.inf
+    import OpenGL.contextdata as contextdata
+
+    if not getattr(contextdata.getContext, "_repsight_stable", False):
+        # PyOpenGL 3.1.10 under OSMesa returns a new pointer object for the current
+        # context on every call, and both PyOpenGL's per-context storage and pyrender's
+        # shader cache use it as a dict key: every frame recompiled the shaders and grew
+        # memory by megabytes. Key on the context's address instead.
+        original = contextdata.getContext
+
+        def stable_get_context(context=None):
+            ctx = original(context)
+            try:
+                return ctypes.cast(ctx, ctypes.c_void_p).value
+            except (TypeError, ctypes.ArgumentError):
+                return ctx
+
+        stable_get_context._repsight_stable = True
+        contextdata.getContext = stable_get_context
     import pyrender
 
     return pyrender
@@ -155,18 +174,11 @@ def render(spec: RenderSpec, out_path: str | Path, truth_path: str | Path | None
     container, stream = _encoder(out_path, spec, plan.fps)
     node = shadow_node = None
     batch = 16
-    fresh_every = batch * max(2, int(400e6 / (12 * W * H)) // batch)  # ~400 MB of growth
     try:
         for b0 in range(0, plan.n_frames, batch):
             b1 = min(b0 + batch, plan.n_frames)
             rot = {s: r[b0:b1] for s, r in P.rotations.items()}
             verts = body.posed_vertices(rot, P.root[b0:b1])
-            if b0 and b0 % fresh_every == 0:
-                # Under OSMesa, memory grows by about 12 bytes a pixel per frame rendered
-                # in one context (seen with PyOpenGL 3.1.10 + pyrender 0.1.45); a fresh
-                # context caps it. New contexts recompile shaders, so not too often.
-                renderer.delete()
-                renderer = pyrender.OffscreenRenderer(W, H)
             for i in range(b1 - b0):
                 tm = trimesh.Trimesh(verts[i], body.faces, vertex_colors=body.colors, process=False)
                 mesh = pyrender.Mesh.from_trimesh(tm, smooth=True)
