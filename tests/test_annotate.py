@@ -252,3 +252,14 @@ def test_cli_annotate_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, ["annotate", *args, "-q"])
         assert result.exit_code != 0, result.output
         assert needle in result.output and "Traceback" not in result.output
+
+
+def test_several_verdicts_on_one_rep_share_one_banner() -> None:
+    reps = (Rep(1, 0, 9, 4, (0, 4), (5, 8), True), Rep(2, 10, 19, 14, (10, 14), (15, 18), True))
+    verdicts = (Verdict("tempo", 2, "rep 2: velocity loss 47 %"),
+                Verdict("technical", 2, "rep 2: trunk lean drifted +12 deg"))
+    plan = make_plan(exercise="deadlift", reps=reps, verdicts=verdicts, fps=30.0)
+    assert len(plan.banners) == 1
+    b = plan.banners[0]
+    assert b.kind == "technical + tempo"  # the more decisive kind first
+    assert b.reason == "trunk lean drifted +12 deg | velocity loss 47 %"

@@ -126,7 +126,26 @@ def test_summary_first_failure_and_velocity_loss() -> None:
                     for r, v, l in zip(analysis.reps, (0.6, 0.5, 0.45, 0.3), (0, 16.7, 25, 50)))
     verdicts = (Verdict("tempo", 4, "slow"), Verdict("technical", 3, "lean"),
                 Verdict("concentric", 4, "stuck"))
-    s = set_summary(dataclasses.replace(analysis, metrics=metrics, verdicts=verdicts))
+    # Without the verdict stage's own summary the first failure is the earliest rep,
+    # the most decisive kind on it.
+    s = set_summary(dataclasses.replace(analysis, metrics=metrics, verdicts=verdicts,
+                                        verdict_summary=None))
     assert (s["first_failure_rep"], s["first_failure_kind"]) == (3, "technical")
     assert s["mean_velocity_mps"] == pytest.approx(np.mean([0.6, 0.5, 0.45, 0.3]))
     assert s["velocity_loss_pct"] == 50  # the last counted rep's loss
+
+
+def test_atomic_write_gives_ordinary_file_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        from repsight import export
+
+        export._umask.cache_clear()
+        path = atomic_write(tmp_path / "r.csv", "a\n")
+    finally:
+        os.umask(old)
+        export._umask.cache_clear()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's private 0600

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import cv2
 import numpy as np
 
 from .errors import OutputError
+from .export import atomic_path
 from .landmarks import LM, PRESENCE, SKELETON_EDGES, VISIBILITY
 from .types import PoseSequence, Rep
 
@@ -43,9 +43,11 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 MIN_DRAW_VISIBILITY = 0.5
 # How much of the tracked point's recent path is drawn behind it.
 TRAIL_S = 1.0
+MAX_BANNER_LINES = 4
 # How long a rep's summary banner and a failure banner stay up after the rep ends.
 REP_BANNER_S = 1.5
-VERDICT_KINDS = ("tempo", "technical", "concentric", "eccentric", "isometric")
+# Verdict kinds, most decisive first (as the verdict stage ranks them).
+VERDICT_KINDS = ("concentric", "technical", "tempo", "eccentric", "isometric")
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ def ascii_text(text: str) -> str:
 
 
 def _shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int,
-           colour: tuple[int, int, int] = BLACK, alpha: float = 0.55) -> None:
+           colour: tuple[int, int, int] = BLACK, alpha: float = 0.65) -> None:
     """Blend a filled rectangle into img in place (only the rectangle is touched)."""
     h, w = img.shape[:2]
     x0, x1 = max(0, x0), min(w, x1)
@@ -317,7 +319,8 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
                   "-" if not math.isfinite(r.velocity_loss_pct) else f"{r.velocity_loss_pct:.0f}%")
                  for r in state.rows]
         notes = [r.note for r in state.rows]
-        max_rows = max(1, (h // 2 - 2 * line) // line)
+        # At most about a third of the frame, so the table never covers the lifter.
+        max_rows = max(3, int(h * 0.33) // line - 1)
         cells, notes = cells[-max_rows:], notes[-max_rows:]
         widths = [max(_text_width(c[k], s, lay.thick) for c in [header, *cells]) + pad
                   for k in range(4)]
@@ -344,7 +347,10 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
         if live:
             b = live[-1]
             title = f"FAILURE at rep {b.rep_index}: {b.kind}"
-            lines = wrap(b.reason, s, lay.thick, w - 2 * pad)[:3]
+            lines = wrap(b.reason, s, lay.thick, w - 2 * pad)
+            if len(lines) > MAX_BANNER_LINES:
+                lines = lines[:MAX_BANNER_LINES]
+                lines[-1] = lines[-1].rstrip(" .,;") + " ..."
             bh = int(line * 1.5) + line * len(lines) + pad
             bottom = h - bh
             _shade(img, 0, bottom, w, h, RED, 0.72)
@@ -399,6 +405,12 @@ def draw_frame(rgb: np.ndarray, i: int, seq: PoseSequence, plan: OverlayPlan) ->
 # ---------------------------------------------------------------- plan from results
 
 
+def _strip_rep_prefix(reason: str, index: int) -> str:
+    """'rep 4: velocity loss 47 %' -> 'velocity loss 47 %' (the banner title names the rep)."""
+    prefix = f"rep {index}: "
+    return reason[len(prefix):] if reason.startswith(prefix) else reason
+
+
 def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None = None,
               tempos: tuple[Any, ...] = (),
               metrics: tuple[Any, ...] = (), verdicts: tuple[Any, ...] = (),
@@ -431,12 +443,18 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
             velocity_loss_pct=float(getattr(m, "velocity_loss_pct", float("nan"))),
             note=note, banner_until=until))
     start_of = {r.index: r for r in reps}
-    banners = []
+    # One banner per failing rep, naming every kind called on it, most decisive first.
+    by_rep: dict[int, list[Any]] = {}
     for v in verdicts:
-        rep = start_of.get(v.rep_index)
-        if rep is None:
-            continue
-        banners.append(FailureBanner(v.rep_index, rep.start, rep.end + hold, v.kind, v.reason))
+        if v.rep_index in start_of:
+            by_rep.setdefault(v.rep_index, []).append(v)
+    banners = []
+    for index, vs in by_rep.items():
+        vs.sort(key=lambda v: VERDICT_KINDS.index(v.kind) if v.kind in VERDICT_KINDS else 99)
+        rep = start_of[index]
+        banners.append(FailureBanner(
+            index, rep.start, rep.end + hold, " + ".join(v.kind for v in vs),
+            " | ".join(_strip_rep_prefix(v.reason, index) for v in vs)))
     banners.sort(key=lambda b: (b.start_frame, b.rep_index))
     return OverlayPlan(exercise=exercise, reps=tuple(reps), rows=tuple(rows),
                        banners=tuple(banners), point_track=track, velocity=velocity,
@@ -490,13 +508,6 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
 # ---------------------------------------------------------------- the I/O edge
 
 
-def _tmp_video_path(dst: Path) -> Path:
-    """A fresh temp path beside dst that still ends in .mp4 (the muxer picks the format by it)."""
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.stem}.", suffix=".part.mp4")
-    os.close(fd)
-    return Path(tmp)
-
-
 VIDEO_OUTPUT_SUFFIXES = (".mp4", ".m4v", ".mov")
 
 
@@ -517,25 +528,16 @@ def render_plan(src: str | os.PathLike, plan: OverlayPlan, seq: PoseSequence,
     check_video_output(dst)
     reader = VideoReader(src, max_long_side=max_size)
     w, h = reader.size
-    try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _tmp_video_path(dst)
-    except OSError as exc:
-        raise OutputError(f"cannot write video {dst}: {exc.strerror or exc}") from None
     total = max(reader.info.frame_count, seq.n_frames)
-    try:
+    # The muxer picks MP4 from the temp name's suffix; the rename makes the file appear
+    # whole or not at all.
+    with atomic_path(dst) as tmp:
         with VideoWriter(tmp, width=w, height=h, fps=reader.info.fps) as writer:
             for frame in reader:
                 draw_frame(frame.rgb, frame.index, seq, plan)
                 writer.write(frame.rgb, frame.time_s)
                 if progress is not None:
                     progress(frame.index + 1, total)
-        os.replace(tmp, dst)
-    except OSError as exc:
-        raise OutputError(f"cannot write video {dst}: {exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return dst
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import functools
 import io
 import json
 import math
@@ -46,6 +47,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.",
                                         suffix=f".part{path.suffix}")
         os.close(fd)
+        # mkstemp creates 0600; results are meant to be shared like any file the user makes.
+        os.chmod(tmp_name, 0o666 & ~_umask())
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     tmp = Path(tmp_name)
@@ -60,6 +63,19 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+@functools.lru_cache(maxsize=1)
+def _umask() -> int:
+    """The process umask, read without changing it (os.umask would race other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
@@ -215,14 +231,20 @@ def set_summary(analysis: Any) -> dict[str, Any]:
             break
     verdicts = sorted(getattr(analysis, "verdicts", ()), key=_verdict_order)
     first = verdicts[0] if verdicts else None
+    first_rep, first_kind, first_reason = ((first.rep_index, first.kind, first.reason)
+                                           if first else (None, None, None))
+    official = getattr(analysis, "verdict_summary", None)
+    if official is not None:  # the verdict stage's own choice of the first failure
+        first_rep, first_kind = official.first_failure_rep, official.kind
+        first_reason = official.reason or None
     return {
         "exercise": analysis.exercise,
         "exercise_auto": bool(getattr(analysis, "exercise_auto", False)),
         "reps": len(counted),
         "reps_detected": len(reps),
-        "first_failure_rep": first.rep_index if first else None,
-        "first_failure_kind": first.kind if first else None,
-        "first_failure_reason": first.reason if first else None,
+        "first_failure_rep": first_rep,
+        "first_failure_kind": first_kind,
+        "first_failure_reason": first_reason,
         "mean_velocity_mps": float(np.mean(finite)) if finite else float("nan"),
         "velocity_loss_pct": loss,
         "duration_s": float(getattr(analysis, "duration_s", float("nan"))),
