@@ -62,3 +62,40 @@ def test_auto_picks_the_right_signal(name: str) -> None:
     an = analyse_pose(seq, AnalysisConfig())
     assert an.exercise_auto and an.exercise_reason
     assert an.rep_count == 5, (an.exercise, an.exercise_reason)
+
+
+# Hand-checked (benchmarks/labels): rep count and, where the source labels them, starts.
+REAL_CLIPS = [
+    ("pullup_side_short.mp4", "pullup", 4, [0.40, 3.53, 6.97, 9.73]),
+    ("squat_bodyweight_side_plain.mp4", "squat", 3, None),
+    ("curl_dumbbell_side_captions.mp4", "curl", 2, None),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip,exercise,count,starts", REAL_CLIPS)
+def test_real_short_clips(clip: str, exercise: str, count: int, starts) -> None:
+    from helpers import shared_video
+    from repsight.analysis import analyse_video
+
+    an = analyse_video(shared_video(clip), AnalysisConfig(exercise=exercise))
+    assert an.rep_count == count
+    if starts:
+        found = an.timestamps_s[[r.start for r in an.reps]]
+        np.testing.assert_allclose(found, starts, atol=0.3)
+
+
+@pytest.mark.slow
+def test_analyze_command_table() -> None:
+    from click.testing import CliRunner
+
+    from helpers import shared_video
+    from repsight.cli import main
+
+    clip = shared_video("squat_bodyweight_side_home.mp4")
+    res = CliRunner().invoke(main, ["analyze", str(clip), "--exercise", "squat", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "1 rep(s) (+1 incomplete)" in res.output
+    assert "incomplete" in res.output and "tempo" in res.output
+    bad = CliRunner().invoke(main, ["analyze", str(clip), "--exercise", "squat", "--cutoff-hz", "99", "-q"])
+    assert bad.exit_code == 1 and "smoothing_cutoff_hz" in bad.output

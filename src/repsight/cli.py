@@ -240,5 +240,129 @@ def _echo_annotated(analysis, output: Path) -> None:
         click.echo(f"warning: {w}", err=True)
 
 
+@main.command()
+@click.argument("video", type=click.Path(path_type=Path))
+@click.option("--exercise", default=None, callback=_exercise_callback,
+              help="exercise profile or alias, or auto [default: auto]")
+@click.option("--goal", type=click.Choice(["power", "strength", "hypertrophy"]), default=None,
+              help="training goal (sets the velocity-loss threshold) [default: strength]")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="TOML file of analysis settings")
+@click.option("--side", type=click.Choice(["auto", "left", "right", "both"]), default=None,
+              help="body side the driving signal is read from [default: auto]")
+@click.option("--cutoff-hz", "smoothing_cutoff_hz", type=float, default=None,
+              help="low-pass cut-off of the pose signals, Hz [default: 4]")
+@click.option("--min-visibility", type=float, default=None,
+              help="landmark visibility gate, 0..1 [default: 0.5]")
+@click.option("--min-rep-duration", "min_rep_duration_s", type=float, default=None,
+              help="shorter movements are jitter, s [default: 0.6]")
+@click.option("--max-pause", "max_pause_s", type=float, default=None,
+              help="a still gap up to this long is part of the rep, s [default: 2]")
+@click.option("--partial-share", "partial_rom_share", type=float, default=None,
+              help="reps below this share of the set's typical ROM are partial [default: 0.7]")
+@click.option("--height", "lifter_height_m", type=float, default=None,
+              help="lifter's height in metres, for the pixel-to-metre scale [default: from limb lengths]")
+@click.option("--velocity-loss", "velocity_loss_pct", type=float, default=None,
+              help="tempo failure past this velocity loss, %% [default: power 20, strength 30, hypertrophy 40]")
+@click.option("--concentric-limit", "concentric_time_limit_s", type=float, default=None,
+              help="tempo failure when a concentric takes longer, s [default: 1.2 in power mode, else none]")
+@click.option("--drift-tolerance", "drift_tolerance_deg", type=float, default=None,
+              help="technical failure past this joint-angle drift, degrees [default: per profile, 10]")
+@click.option("--baseline-reps", type=int, default=None,
+              help="the first N clean reps are the velocity and form baseline [default: 2]")
+@click.option("--eccentric-speedup", type=float, default=None,
+              help="eccentric failure when lowering this many times faster than the set's usual [default: 2]")
+@model_option
+@cache_option
+@no_cache_option
+@quiet_option
+@_friendly_errors
+def analyze(video: Path, exercise: str | None, goal: str | None, config_file: Path | None,
+            side: str | None, smoothing_cutoff_hz: float | None, min_visibility: float | None,
+            min_rep_duration_s: float | None, max_pause_s: float | None,
+            partial_rom_share: float | None, lifter_height_m: float | None,
+            velocity_loss_pct: float | None, concentric_time_limit_s: float | None,
+            drift_tolerance_deg: float | None, baseline_reps: int | None,
+            eccentric_speedup: float | None, model: str, cache_dir: Path | None,
+            no_cache: bool, quiet: bool) -> None:
+    """Find the reps in VIDEO and print their phases, tempo and range of motion."""
+    from .analysis import analyse_pose
+    from .config import build_config
+
+    cfg = build_config(config_file, exercise=exercise, goal=goal, side=side, model=model,
+                       smoothing_cutoff_hz=smoothing_cutoff_hz, min_visibility=min_visibility,
+                       min_rep_duration_s=min_rep_duration_s, max_pause_s=max_pause_s,
+                       partial_rom_share=partial_rom_share, lifter_height_m=lifter_height_m,
+                       velocity_loss_pct=velocity_loss_pct,
+                       concentric_time_limit_s=concentric_time_limit_s,
+                       drift_tolerance_deg=drift_tolerance_deg, baseline_reps=baseline_reps,
+                       eccentric_speedup=eccentric_speedup)
+    seq = extract_with_progress(video, model=model, cache_dir=cache_dir, no_cache=no_cache,
+                                quiet=quiet)
+    analysis = analyse_pose(seq, cfg)
+    _print_rep_table(analysis)
+    _print_velocity_and_verdicts(analysis)
+
+
+def _print_velocity_and_verdicts(analysis) -> None:
+    """Per-rep velocity, loss, RIR estimate, drift and verdicts, then the set summary line."""
+    from .table import rep_table, summary_block
+
+    if analysis.verdict_summary is None or not analysis.reps:
+        return
+    click.echo("")
+    click.echo(f"velocity and form ({analysis.config.goal} goal):")
+    click.echo(rep_table(analysis))
+    click.echo(summary_block(analysis))
+
+
+def _print_rep_table(analysis) -> None:
+    """Per-rep table (phases in seconds, tempo, ROM share, flags), the count and warnings."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=120)  # a pipe gets the whole table, not 80 columns
+    t = analysis.timestamps_s
+    table = Table(title=f"{video_name(analysis.source)}: {analysis.exercise}", title_justify="left")
+    for col in ("rep", "start s", "eccentric", "bottom", "concentric", "top", "tempo", "ROM", "flags"):
+        table.add_column(col, justify="left" if col in ("tempo", "flags") else "right")
+    kinds: dict[int, list[str]] = {}
+    for v in analysis.verdicts:
+        kinds.setdefault(v.rep_index, []).append(v.kind)
+    for rep, tempo in zip(analysis.reps, analysis.tempo):
+        flags = []
+        if rep.partial:
+            flags.append("partial")
+        if not rep.completed:
+            flags.append("incomplete")
+        flags.extend(f"{k} failure" for k in kinds.get(rep.index, []))
+        table.add_row(str(rep.index), f"{t[rep.start] - t[0]:.2f}", f"{tempo.eccentric_s:.2f}",
+                      f"{tempo.bottom_pause_s:.2f}", f"{tempo.concentric_s:.2f}",
+                      f"{tempo.top_pause_s:.2f}", tempo.notation(), f"{rep.rom_share:.0%}",
+                      ", ".join(flags))
+    console.print(table)
+    extra = [f"{n} {w}" for n, w in ((sum(r.partial for r in analysis.reps), "partial"),
+                                     (sum(not r.completed for r in analysis.reps), "incomplete")) if n]
+    how = analysis.exercise_reason
+    console.print(f"{analysis.rep_count} rep(s){' (+' + ', '.join(extra) + ')' if extra else ''}; "
+                  f"exercise {analysis.exercise} ({how}); signal: {analysis.signal_name}, "
+                  f"side {analysis.side.lower()}")
+    console.print("tempo = eccentric-bottom pause-concentric-top pause, seconds")
+    rhythm = analysis.rhythm
+    if rhythm.interval_s:
+        console.print(f"rhythm: a rep every {rhythm.mean_interval_s:.2f} s "
+                      f"(variation {rhythm.interval_cv:.0%}), mean time under tension "
+                      f"{rhythm.mean_time_under_tension_s:.2f} s")
+    for w in analysis.warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
+def video_name(source: str) -> str:
+    """File name of a clip for display."""
+    return Path(source).name if source else "<memory>"
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

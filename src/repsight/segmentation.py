@@ -68,7 +68,58 @@ def _rise(y: np.ndarray, share: float, floor: float) -> tuple[int, int, float] |
     j = b
     while j < len(d) and d[j] > stop and (d[j] <= d[j - 1] or d[j] > fast):
         j += 1
+    i, j = _extrapolate_ends(y, i, j, stop / peak)
     return i, j, peak
+
+
+# Where a half-cosine ramp (zero speed at both ends) crosses 20 % and 80 % of its travel,
+# as shares of its duration: acos(1 - 2 * 0.2) / pi and its mirror.
+_U20 = float(np.arccos(0.6) / np.pi)
+_U80 = 1.0 - _U20
+
+
+def _extrapolate_ends(y: np.ndarray, i: int, j: int, stop_share: float) -> tuple[int, int]:
+    """Move a phase's ends out to where its steady middle says the motion began and ended.
+
+    Under landmark noise the speed threshold only fires once the point is well under way,
+    so both ends come out late. The 20 % and 80 % crossings of the travel are robust to
+    noise; a smooth ramp through them (a half-cosine, which starts and stops at zero
+    speed like a lift) gives the onset and arrival. Ends only ever move outwards, and by
+    no more than a ramp's own lag at the detection threshold, so a sharp start is not
+    pushed earlier than the threshold allows.
+    """
+    n = j - i
+    if n < 4:
+        return i, j
+    lo_level = float(np.median(y[max(0, i - 5):i + 1]))
+    hi_level = float(np.median(y[j:min(len(y), j + 6)]))
+    travel = hi_level - lo_level
+    if not travel > 0:
+        return i, j
+    seg = y[i:j + 1]
+    t20 = _crossing(seg, lo_level + 0.2 * travel)
+    t80 = _crossing(seg, lo_level + 0.8 * travel)
+    if t20 is None or t80 is None or t80 <= t20:
+        return i, j
+    duration = (t80 - t20) / (_U80 - _U20)
+    onset = i + t20 - _U20 * duration
+    arrival = onset + duration
+    lag = int(np.ceil(duration * np.arcsin(min(1.0, stop_share)) / np.pi)) + 1
+    new_i = max(int(round(onset)), i - lag, 0)
+    new_j = min(int(round(arrival)), j + lag, len(y) - 1)
+    return min(i, new_i), max(j, new_j)
+
+
+def _crossing(seg: np.ndarray, level: float) -> float | None:
+    """First fractional index where seg rises through level (linear between frames)."""
+    above = np.flatnonzero(seg >= level)
+    if above.size == 0:
+        return None
+    k = int(above[0])
+    if k == 0:
+        return 0.0
+    a, b = seg[k - 1], seg[k]
+    return k - 1 + float((level - a) / (b - a)) if b != a else float(k)
 
 
 def _moving_phase(x: np.ndarray, lo: int, hi: int, rising: bool, share: float,
@@ -176,6 +227,22 @@ def _typical_rom(roms: list[float]) -> float:
     return float(np.median(arr[arr >= 0.7 * ref]))
 
 
+def _merge_close_peaks(x: np.ndarray, peaks: np.ndarray, min_rom: float) -> list[int]:
+    """Peaks with no valley of at least min_rom between them are one turnaround (ripple
+    on a pause), represented by the higher of them."""
+    merged: list[int] = []
+    for p in (int(q) for q in peaks):
+        if merged:
+            prev = merged[-1]
+            dip = min(x[prev], x[p]) - float(np.min(x[prev:p + 1]))
+            if dip < min_rom:
+                if x[p] > x[prev]:
+                    merged[-1] = p
+                continue
+        merged.append(p)
+    return merged
+
+
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
                        eccentric_first: bool, floor: float) -> list[_Candidate]:
     """Peaks of r in one NaN-free run [a, b) with their two moving phases."""
@@ -186,7 +253,7 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
     # A rep cut off by the end of the clip (or of the tracking) has no fall after its
     # peak; the run's lowest value appended at the end lets it still show as a peak.
     peaks, _ = sps.find_peaks(np.append(x, x.min()), prominence=min_rom)
-    peaks = peaks[peaks < n]
+    peaks = _merge_close_peaks(x, peaks[peaks < n], min_rom)
     out = []
     # Each peak owns the stretch between the deepest points towards its neighbours.
     bounds = [0]

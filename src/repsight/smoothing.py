@@ -9,6 +9,8 @@ from scipy import signal as sps
 def nan_free_runs(x: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) index pairs of the maximal runs of rows without NaN (axis 0)."""
     x = np.asarray(x, dtype=np.float64)
+    if len(x) == 0:
+        return []
     ok = ~np.isnan(x.reshape(len(x), -1)).any(axis=1)
     return _true_runs(ok)
 

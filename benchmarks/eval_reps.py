@@ -1,0 +1,146 @@
+"""Rep-count and boundary evaluation of the segmenter on the team's real clips.
+
+    python benchmarks/eval_reps.py                       # every clip with a label file
+    python benchmarks/eval_reps.py --json out.json       # also write the rows as JSON
+    python benchmarks/eval_reps.py --only squat          # clips whose name contains "squat"
+
+Labels live in benchmarks/labels/<clip>.json (hand-checked; each says how). Each names the
+exercise profile to use (one profile's defaults for every clip of that exercise: nothing
+is tuned per clip), the count of reps whose concentric reached lockout inside the clip
+(partials excluded), and optionally event times in seconds: `start_s` (rep starts),
+`end_s` (the lifter back at rest after the rep) or `turnaround_s` (bottom of a press).
+Boundary error matches each labelled time to the nearest detected one (within 1 s).
+
+Poses come from the pose cache (`repsight extract` or any earlier analysis fills it);
+clips not in the cache are run through the pose model (about 20 ms a frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = ROOT / "benchmarks" / "labels"
+VIDEOS = ROOT.parent / "shared" / "videos"
+MATCH_WINDOW_S = 1.0
+
+
+@dataclass
+class Row:
+    clip: str
+    exercise: str
+    labelled: int
+    detected: int
+    partial: int = 0
+    incomplete: int = 0
+    events: int = 0
+    matched: int = 0
+    mean_err_ms: float = float("nan")
+    max_err_ms: float = float("nan")
+    note: str = ""
+    errors_ms: list[float] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        d = self.detected - self.labelled
+        return "exact" if d == 0 else ("+-1" if abs(d) == 1 else "FAIL")
+
+
+def detected_events(analysis, kind: str) -> np.ndarray:
+    """Times (s) of one event type for every detected rep."""
+    t = analysis.timestamps_s
+    reps = analysis.reps
+    if kind == "start_s":
+        return np.array([t[r.start] for r in reps])
+    if kind == "end_s":
+        # The lifter is back at rest when the second moving phase ends.
+        return np.array([t[max(r.eccentric[1], r.concentric[1])] for r in reps])
+    if kind == "turnaround_s":
+        return np.array([t[r.turnaround] for r in reps])
+    raise ValueError(kind)
+
+
+def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
+    """Analyse one labelled clip and compare."""
+    from repsight.analysis import analyse_pose
+    from repsight.cache import extract_cached
+    from repsight.config import build_config
+
+    label = json.loads(label_path.read_text(encoding="utf-8"))
+    video = videos / label["clip"]
+    row = Row(clip=label["clip"], exercise=label["exercise"], labelled=int(label["reps"]), detected=-1)
+    if not video.is_file():
+        row.note = "video missing"
+        return row
+    cfg = build_config(exercise=label["exercise"])
+    seq = extract_cached(video, model=cfg.model, cache_dir=cache_dir)
+    an = analyse_pose(seq, cfg)
+    row.detected = an.rep_count
+    row.partial = sum(1 for r in an.reps if r.partial)
+    row.incomplete = sum(1 for r in an.reps if not r.completed)
+    for kind in ("start_s", "end_s", "turnaround_s"):
+        if kind not in label:
+            continue
+        truth = np.asarray(label[kind], dtype=float)
+        found = detected_events(an, kind)
+        row.events += len(truth)
+        for x in truth:
+            if found.size == 0:
+                continue
+            err = float(np.min(np.abs(found - x)))
+            if err <= MATCH_WINDOW_S:
+                row.matched += 1
+                row.errors_ms.append(1000.0 * err)
+    if row.errors_ms:
+        row.mean_err_ms = float(np.mean(row.errors_ms))
+        row.max_err_ms = float(np.max(row.errors_ms))
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--videos", type=Path, default=VIDEOS)
+    ap.add_argument("--labels", type=Path, default=LABELS)
+    ap.add_argument("--cache-dir", type=Path, default=None)
+    ap.add_argument("--only", default="", help="evaluate clips whose name contains this")
+    ap.add_argument("--json", type=Path, default=None, help="write the rows here")
+    args = ap.parse_args(argv)
+    if not args.videos.is_dir():
+        print(f"no clips at {args.videos} (the team's shared data); nothing to evaluate")
+        return 0
+    rows = [evaluate(p, args.videos, args.cache_dir)
+            for p in sorted(args.labels.glob("*.json")) if args.only in p.stem]
+    head = f"{'clip':38s} {'exercise':15s} {'label':>5s} {'found':>5s} {'part':>4s} {'inc':>3s}  {'count':6s} {'events':>7s} {'mean ms':>8s} {'max ms':>7s}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        ev = f"{r.matched}/{r.events}" if r.events else ""
+        mean = f"{r.mean_err_ms:8.0f}" if r.errors_ms else " " * 8
+        mx = f"{r.max_err_ms:7.0f}" if r.errors_ms else " " * 7
+        found = f"{r.detected:5d}" if r.detected >= 0 else "    -"
+        print(f"{r.clip[:-4]:38s} {r.exercise:15s} {r.labelled:5d} {found} {r.partial:4d} {r.incomplete:3d}  "
+              f"{r.verdict if r.detected >= 0 else 'skip':6s} {ev:>7s} {mean} {mx} {r.note}")
+    done = [r for r in rows if r.detected >= 0]
+    exact = sum(r.verdict == "exact" for r in done)
+    within = sum(r.verdict != "FAIL" for r in done)
+    errs = [e for r in done for e in r.errors_ms]
+    n_ev = sum(r.events for r in done)
+    print("-" * len(head))
+    print(f"clips {len(done)}: count exact {exact}/{len(done)}, within one {within}/{len(done)}; "
+          f"reps labelled {sum(r.labelled for r in done)}, counted {sum(r.detected for r in done)}")
+    if errs:
+        print(f"boundaries: {len(errs)}/{n_ev} labelled events matched within {MATCH_WINDOW_S:.0f} s, "
+              f"mean error {np.mean(errs):.0f} ms, median {np.median(errs):.0f} ms, max {np.max(errs):.0f} ms")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2, allow_nan=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

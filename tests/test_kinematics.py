@@ -1,0 +1,109 @@
+"""Angles, side choice, swap guarding, body-size normalisation and signals."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from repsight.kinematics import (BOTH, angle_between, body_scale_px, body_size_ratio,
+                                 choose_side, joint_angle, signal_from_spec, trunk_inclination,
+                                 unswap_sides)
+from repsight.landmarks import LM, VISIBILITY
+from repsight.profiles import SignalSpec
+from repsight.synthetic import synthesize
+
+
+def _track(points: list[tuple[float, float]]) -> np.ndarray:
+    return np.array(points, dtype=float)
+
+
+def test_angle_is_continuous_past_straight_and_independent_of_facing() -> None:
+    # an elbow opening from 150 to 200 degrees (hyperextension) in the image plane
+    deg = np.linspace(150, 200, 11)
+    b = np.zeros((11, 2))
+    a = np.tile([[-1.0, 0.0]], (11, 1))
+    c = np.stack([np.cos(np.radians(180 - deg)), np.sin(np.radians(180 - deg))], axis=1)
+    ang = angle_between(a, b, c)
+    np.testing.assert_allclose(ang, deg, atol=1e-6)
+    # the mirror image (person facing the other way) reads the same
+    mirror = np.array([-1.0, 1.0])
+    np.testing.assert_allclose(angle_between(a * mirror, b, c * mirror), deg, atol=1e-6)
+    # a NaN gap does not break continuity either
+    c2 = c.copy()
+    c2[5] = np.nan
+    out = angle_between(a, b, c2)
+    assert np.isnan(out[5]) and out[10] == pytest.approx(200.0)
+
+
+def test_joint_angle_on_a_curl_and_trunk_inclination_on_a_hinge() -> None:
+    seq, truth = synthesize("biceps_curl", 2)
+    elbow = joint_angle(seq, "elbow", "LEFT")
+    r = truth.reps[0]
+    assert elbow[r.start] == pytest.approx(180, abs=3)
+    assert elbow[r.turnaround] == pytest.approx(35, abs=3)
+    seq, truth = synthesize("romanian_deadlift", 1)
+    incl = trunk_inclination(seq)
+    assert incl[truth.reps[0].start] < 10 and incl[truth.reps[0].turnaround] > 70
+    with pytest.raises(ValueError, match="unknown joint"):
+        joint_angle(seq, "neck", "LEFT")
+
+
+def test_choose_side_by_visibility() -> None:
+    seq, _ = synthesize("squat", 1)  # the generator's near side is LEFT
+    assert choose_side(seq, ("HIP", "KNEE")) == "LEFT"
+    image = seq.image.copy()
+    image[:, :, VISIBILITY] = 0.9
+    assert choose_side(replace(seq, image=image), ("HIP",)) == BOTH
+
+
+def test_unswap_sides_restores_flipped_frames() -> None:
+    seq, _ = synthesize("biceps_curl", 1)
+    image = seq.image.copy()
+    # move the right side 10 % of the frame away so the sides are tellable apart
+    right = [lm for lm in LM if lm.name.startswith("RIGHT_")]
+    image[:, right, 0] += 0.1
+    flipped = image.copy()
+    for lm in LM:
+        if lm.name.startswith("LEFT_"):
+            other = LM[lm.name.replace("LEFT_", "RIGHT_")]
+            flipped[20:23, [lm, other]] = flipped[20:23, [other, lm]]
+    fixed = unswap_sides(flipped)
+    np.testing.assert_allclose(fixed, image)
+
+
+def test_heights_are_in_body_units_whatever_the_camera_distance() -> None:
+    near, _ = synthesize("squat", 2)
+    image = near.image.copy()
+    image[:, :, :2] = 0.5 + 0.5 * (image[:, :, :2] - 0.5)  # twice as far away
+    far = replace(near, image=image)
+    assert body_scale_px(far) == pytest.approx(body_scale_px(near) / 2, rel=1e-3)
+    spec = SignalSpec("height", ("HIP",))
+    a = signal_from_spec(near, spec)
+    b = signal_from_spec(far, spec)
+    rom_a = np.nanmax(a.values) - np.nanmin(a.values)
+    rom_b = np.nanmax(b.values) - np.nanmin(b.values)
+    assert rom_a == pytest.approx(rom_b, rel=1e-3)
+    assert 0.6 < rom_a < 2.0  # a squat moves the hips about a torso length
+    assert a.unit == "body" and a.side == "LEFT" and a.landmarks == (int(LM.LEFT_HIP),)
+
+
+def test_body_size_gate_blanks_someone_else() -> None:
+    seq, _ = synthesize("squat", 2, noise_px=0.5)
+    image = seq.image.copy()
+    image[40:50, :, :2] = 0.5 + 0.3 * (image[40:50, :, :2] - 0.5)  # a much smaller person
+    other = replace(seq, image=image)
+    ratio = body_size_ratio(other)
+    assert (ratio[40:50] < 0.6).all() and (ratio[:40] > 0.9).all()
+    sig = signal_from_spec(other, SignalSpec("height", ("HIP",)), max_gap_s=0.0)
+    assert np.isnan(sig.raw[40:50]).all() and np.isfinite(sig.raw[:40]).all()
+
+
+def test_signal_noise_estimate_tracks_landmark_noise() -> None:
+    spec = SignalSpec("height", ("SHOULDER",))
+    clean, _ = synthesize("pushup", 3)
+    noisy, _ = synthesize("pushup", 3, noise_px=3.0, seed=1)
+    quiet = signal_from_spec(clean, spec).diff_noise
+    loud = signal_from_spec(noisy, spec).diff_noise
+    assert loud > 1e-3 and loud > 10 * quiet

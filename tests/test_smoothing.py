@@ -1,0 +1,80 @@
+"""Gap filling and zero-phase filtering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from repsight.smoothing import (diff_noise_gain, fill_gaps, lowpass, nan_free_runs, noise_std,
+                                smooth)
+
+
+def test_nan_free_runs() -> None:
+    x = np.array([np.nan, 1, 2, np.nan, np.nan, 3, 4, 5, np.nan])
+    assert nan_free_runs(x) == [(1, 3), (5, 8)]
+    assert nan_free_runs(np.zeros(0)) == []
+    xy = np.ones((4, 2))
+    xy[2, 1] = np.nan  # a row with any NaN breaks the run
+    assert nan_free_runs(xy) == [(0, 2), (3, 4)]
+
+
+def test_fill_gaps_bridges_short_interior_gaps_only() -> None:
+    x = np.array([np.nan, 0.0, np.nan, 2.0, np.nan, np.nan, np.nan, np.nan, 7.0, np.nan])
+    y = fill_gaps(x, max_gap=2)
+    assert y[2] == pytest.approx(1.0)
+    assert np.isnan(y[4:8]).all()  # 4 frames > max_gap
+    assert np.isnan(y[0]) and np.isnan(y[-1])  # never extrapolated at the ends
+    assert np.isnan(x[2])  # input untouched
+    xy = np.array([[0.0, 10.0], [np.nan, np.nan], [2.0, 30.0]])
+    np.testing.assert_allclose(fill_gaps(xy, max_gap=1)[1], [1.0, 20.0])
+    with pytest.raises(ValueError):
+        fill_gaps(x, max_gap=-1)
+
+
+def test_lowpass_is_zero_phase_and_removes_noise() -> None:
+    fps = 30.0
+    t = np.arange(0, 10, 1 / fps)
+    slow = np.sin(2 * np.pi * 0.5 * t)
+    rng = np.random.default_rng(0)
+    noisy = slow + rng.normal(0, 0.2, t.size)
+    out = lowpass(noisy, fps, cutoff_hz=3.0)
+    inner = slice(30, -30)
+    # no lag: a slow movement passes through unshifted (a one-way filter would trail it)
+    np.testing.assert_allclose(lowpass(slow, fps, cutoff_hz=3.0)[inner], slow[inner], atol=0.01)
+    assert np.std(out[inner] - slow[inner]) < 0.5 * np.std(noisy[inner] - slow[inner])  # 3 of 15 Hz pass
+    # at or above Nyquist nothing is filtered
+    np.testing.assert_array_equal(lowpass(noisy, fps, cutoff_hz=15.0), noisy)
+    with pytest.raises(ValueError):
+        lowpass(noisy, 0.0, cutoff_hz=3.0)
+    with pytest.raises(ValueError):
+        lowpass(noisy, fps, cutoff_hz=0.0)
+
+
+def test_lowpass_filters_each_run_and_keeps_nans() -> None:
+    fps = 30.0
+    x = np.concatenate([np.full(40, 1.0), [np.nan] * 5, np.full(40, 5.0), [np.nan], [3.0, 3.0]])
+    out = lowpass(x, fps, cutoff_hz=2.0)
+    assert np.isnan(out[40:45]).all() and np.isnan(out[85])
+    # no leakage across the gap: each constant run stays constant
+    np.testing.assert_allclose(out[:40], 1.0, atol=1e-9)
+    np.testing.assert_allclose(out[45:85], 5.0, atol=1e-9)
+    np.testing.assert_array_equal(out[86:], [3.0, 3.0])  # too short to filter
+
+
+def test_noise_estimate_and_gain() -> None:
+    rng = np.random.default_rng(1)
+    t = np.arange(0, 20, 1 / 30)
+    x = 3 * np.sin(2 * np.pi * 0.3 * t) + rng.normal(0, 0.05, t.size)
+    assert noise_std(x) == pytest.approx(0.05, rel=0.15)
+    assert noise_std(np.full(10, 2.0)) == 0.0
+    # the gain is what white noise actually shows after filtering and differencing
+    white = rng.normal(0, 1.0, 20000)
+    measured = np.std(np.diff(lowpass(white, 30.0, cutoff_hz=4.0)))
+    assert diff_noise_gain(30.0, cutoff_hz=4.0) == pytest.approx(measured, rel=0.05)
+
+
+def test_smooth_combines_both() -> None:
+    x = np.array([0.0, 1.0, np.nan, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    out = smooth(x, 30.0, cutoff_hz=5.0, max_gap_s=0.1)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out, np.arange(10.0), atol=0.05)  # a ramp passes through
