@@ -103,10 +103,13 @@ def load_model():
     """The anny model (world-orientation pose parameters, float64, CPU); cached."""
     global _MODEL
     if _MODEL is None:
-        os.environ.setdefault("ANNY_CACHE_DIR", str(default_cache_dir()))
-        default_cache_dir().mkdir(parents=True, exist_ok=True)
+        cache = default_cache_dir()
+        cache.mkdir(parents=True, exist_ok=True)
         import anny
+        import anny.paths
         import torch
+
+        anny.paths.set_anny_cache_path(cache)
 
         model = anny.Anny(pose_parameterization="world-orient")
         _MODEL = model.to(torch.float64)
