@@ -9,7 +9,9 @@ side camera, then noise, dropouts and empty frames are added as asked.
 
 Extending it: `RepPlan` holds per-rep timing; `faults` maps a fault name to per-rep
 degrees (see FAULTS); `SyntheticTruth.positions_m` holds the clean joint tracks in metres,
-so true velocities in m/s follow from `SyntheticTruth.point_velocity_mps`.
+so true velocities in m/s follow from `SyntheticTruth.point_velocity_mps`. Front views,
+knee cave, stalled reps and eccentric speed-ups for the verdict stage live in
+`repsight.synthetic_lifter` (squats with metric truth).
 """
 
 from __future__ import annotations

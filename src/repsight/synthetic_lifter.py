@@ -1,10 +1,11 @@
-"""Seeded synthetic squat sets with metric truth: known m/s, scale, form faults, failed reps.
+"""Seeded synthetic squat sets with metric truth, seen from the side or the front.
 
-A stick-figure lifter moves in metres; image landmarks are its orthographic projection at a
-known px/m (so velocity truth is exact), world landmarks are the same body hip-centred in
-MediaPipe's axes (x right, y down), so the limb-length scale has a consistent answer.
-Private fixture for the metrics/verdict tests and the verdict sweep until it moves into
-repsight.synthetic.
+Complements repsight.synthetic (side views of every profile) with what the velocity and
+verdict stage needs on top: a front view, knee cave, a stalled (failed) rep, per-rep
+eccentric speed-ups, body proportions that differ from the anthropometric table, and
+world landmarks consistent with the image. A stick-figure lifter moves in metres; image
+landmarks are its orthographic projection at a known px/m (so velocity truth is exact);
+world landmarks are the same body hip-centred in MediaPipe's axes (x right, y down).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from repsight.landmarks import LM, NUM_LANDMARKS
-from repsight.scale import SEGMENT_SHARE_OF_HEIGHT
-from repsight.types import PoseSequence, Rep
+from .landmarks import LM, NUM_LANDMARKS
+from .scale import SEGMENT_SHARE_OF_HEIGHT
+from .types import PoseSequence, Rep
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,17 @@ class SquatTruth:
     concentric_s: np.ndarray
     eccentric_s: np.ndarray
     faults: dict = field(default_factory=dict)
+    hip_height_m: np.ndarray = field(default_factory=lambda: np.zeros(0))  # clean, per frame
+
+    def frame_velocity_mps(self) -> np.ndarray:
+        """Per-rep mean concentric velocity over the truth reps' own frames (no noise).
+
+        Differs from mean_velocity_mps (exact times) by the frame quantisation of the phase
+        boundaries: up to about one frame of the concentric's duration.
+        """
+        t = self.seq.timestamps_s
+        return np.array([(self.hip_height_m[b] - self.hip_height_m[a]) / (t[b] - t[a])
+                         for a, b in (r.concentric for r in self.reps)])
 
 
 def _per_rep(value, n: int) -> np.ndarray:
@@ -195,4 +207,5 @@ def make_squat_set(*, n_reps: int = 8, view: str = "side", fps: float = 30.0,
     return SquatTruth(seq=seq, reps=tuple(reps), px_per_m=px_per_m, height_m=height_m,
                       mean_velocity_mps=np.array(mv), peak_velocity_mps=np.array(pv),
                       rom_m=np.array(rom), concentric_s=np.array(cs), eccentric_s=np.array(es),
-                      faults={"trunk_lean_deg": lean, "knee_cave_deg": cave, "rom_share": share})
+                      faults={"trunk_lean_deg": lean, "knee_cave_deg": cave, "rom_share": share},
+                      hip_height_m=hip_y)
