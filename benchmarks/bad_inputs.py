@@ -412,13 +412,35 @@ def build_corpus(d: Path, *, quick_only: bool = False) -> tuple[list[Case], list
 
 # --------------------------------------------------------------------------- running
 
+# Commands that read a video; analyze and annotate are judged like extract (they fail on
+# the same inputs, and succeed, perhaps with warnings, on the rest).
+COMMANDS = ("info", "extract", "analyze", "annotate")
+
+
+def expectation(case: Case, command: str) -> tuple[str | None, str | None]:
+    """(want, needle) for a command: want is "ok", "error" or None (not run)."""
+    if command in ("info", "extract"):
+        return case.expect.get(command), case.needle.get(command)
+    want = case.expect.get("extract")
+    if command == "analyze" and case.output is not None:
+        return None, None  # an output-path case: analyze writes no file
+    # Error messages come from the same video layer; warnings may be worded differently.
+    return want, case.needle.get("extract") if want == "error" else None
+
+
 def cli_args(case: Case, command: str, out_dir: Path, model: str) -> list[str]:
+    cache = case.extra or ["--no-cache"]
+    stem = f"{abs(hash(case.name)) % 10**8}"
     if command == "extract":
-        out = case.output or out_dir / (f"{abs(hash(case.name)) % 10**8}.npz")
-        cache = case.extra or ["--no-cache"]
+        out = case.output or out_dir / f"{stem}.npz"
         return ["extract", str(case.path), "-o", str(out), "-q", "--model", model, *cache]
+    if command == "annotate":
+        out = out_dir / f"{stem}.mp4"
+        if case.output is not None:
+            out = case.output if case.output.is_dir() else case.output.with_suffix(".mp4")
+        return ["annotate", str(case.path), "-o", str(out), "-q", "--model", model, *cache]
     if command == "analyze":
-        return ["analyze", str(case.path), "-q", "--model", model, "--no-cache"]
+        return ["analyze", str(case.path), "-q", "--model", model, *cache]
     return [command, str(case.path)]
 
 
@@ -428,14 +450,13 @@ def judge(case: Case, command: str, code: int, text: str) -> str:
         return "BAD: traceback"
     if code not in (0, 1):
         return f"BAD: exit {code}"
-    want = case.expect.get(command)
+    want, needle = expectation(case, command)
     if code == 1 and text.strip().count("\n") != 0:
         return "BAD: error is not one line"
     if want == "ok" and code != 0:
         return "unexpected error"
     if want == "error" and code != 1:
         return "unexpected success"
-    needle = case.needle.get(command)
     if needle and needle.lower() not in text.lower():
         return f"missing {needle!r}"
     return "ok"
@@ -460,7 +481,7 @@ def summary_of(code: int, stdout: str, stderr: str) -> str:
 def available_commands() -> list[str]:
     from repsight.cli import main as cli_main
 
-    return [c for c in ("info", "extract", "analyze") if c in cli_main.commands]
+    return [c for c in COMMANDS if c in cli_main.commands]
 
 
 def run_corpus(cases: list[Case], out_dir: Path, *, model: str = "lite"):
@@ -468,12 +489,7 @@ def run_corpus(cases: list[Case], out_dir: Path, *, model: str = "lite"):
     rows = []
     for case in cases:
         for command in commands:
-            if command == "analyze":
-                expect = case.expect.get("extract")
-                if expect is None:
-                    continue
-                case.expect.setdefault("analyze", expect)
-            elif command not in case.expect:
+            if expectation(case, command)[0] is None:
                 continue
             args = cli_args(case, command, out_dir, model)
             t0 = time.perf_counter()

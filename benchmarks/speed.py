@@ -40,8 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_VIDEOS = ROOT.parent / "shared" / "videos"
 DEFAULT_CLIP = SHARED_VIDEOS / "squat_bodyweight_side_plain.mp4"
 # Batch clips: similar lengths so that two workers can share the work evenly.
-BATCH_CLIPS = ("squat_bodyweight_side_plain.mp4", "pullup_side_short.mp4",
-               "deadlift_front.mp4", "curl_dumbbell_side.mp4")
+# Four clips of 322-365 frames: two workers can split them almost evenly (<= 1.99x).
+BATCH_CLIPS = ("curl_dumbbell_side.mp4", "pullup_side_short.mp4",
+               "squat_air_45deg_white.mp4", "squat_bodyweight_side_plain.mp4")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -175,27 +176,28 @@ def stage_model(p: dict) -> dict:
     from repsight.video import VideoReader
 
     frames = list(VideoReader(p["clip"]))
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     with PoseEstimator(p["model"]) as est:
         t1 = time.perf_counter()
         for f in frames:
             est.detect(f.rgb, f.time_s)
         t2 = time.perf_counter()
     return {"seconds": t2 - t0, "load_s": t1 - t0, "detect_s": t2 - t1,
-            "frames": len(frames)}
+            "cpu_s": time.process_time() - c0, "frames": len(frames)}
 
 
 def stage_extract(p: dict) -> dict:
     from repsight.cache import save_pose
     from repsight.pose import extract_pose
 
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     seq = extract_pose(p["clip"], model=p["model"])
     seconds = time.perf_counter() - t0
+    cpu_s = time.process_time() - c0
     if p.get("save"):
         save_pose(seq, p["save"])
-    return {"seconds": seconds, "frames": seq.n_frames, "video_s": seq.duration_s,
-            "detection_rate": seq.detection_rate}
+    return {"seconds": seconds, "cpu_s": cpu_s, "frames": seq.n_frames,
+            "video_s": seq.duration_s, "detection_rate": seq.detection_rate}
 
 
 def stage_decode(p: dict) -> dict:
@@ -206,25 +208,52 @@ def stage_decode(p: dict) -> dict:
     return {"seconds": time.perf_counter() - t0, "frames": n}
 
 
-def _config(exercise: str):
+def _config(exercise: str, model: str = "full"):
     from repsight.config import build_config
 
-    return build_config(exercise=exercise)
+    return build_config(exercise=exercise, model=model)
+
+
+def _tiled(seq, minutes: float):
+    """The sequence repeated end to end until it lasts `minutes` (for scaling checks)."""
+    import numpy as np
+
+    from repsight.types import PoseSequence
+
+    k = max(1, int(np.ceil(minutes * 60.0 / seq.duration_s)))
+    span = seq.duration_s
+    times = np.concatenate([seq.timestamps_s + i * span for i in range(k)])
+    return PoseSequence(image=np.concatenate([seq.image] * k),
+                        world=np.concatenate([seq.world] * k), timestamps_s=times,
+                        fps=seq.fps, width=seq.width, height=seq.height, source=seq.source,
+                        content_hash=seq.content_hash, model=seq.model,
+                        rotation=seq.rotation, meta=seq.meta)
 
 
 def stage_analyse(p: dict) -> dict:
     from repsight.analysis import analyse_pose
     from repsight.cache import load_pose
 
-    seq = load_pose(p["poses"])
     cfg = _config(p["exercise"])
-    analyse_pose(seq, cfg)  # warm imports and caches
-    runs = []
+    t0 = time.perf_counter()
+    seq = load_pose(p["poses"])
+    analysis = analyse_pose(seq, cfg)
+    first = time.perf_counter() - t0  # cold: first load + analysis in a fresh process
+    runs, loads = [], []
     for _ in range(p.get("inner", 5)):
         t0 = time.perf_counter()
-        analyse_pose(seq, cfg)
-        runs.append(time.perf_counter() - t0)
-    return {"seconds": median(runs), "frames": seq.n_frames, "video_s": seq.duration_s}
+        seq = load_pose(p["poses"])
+        t1 = time.perf_counter()
+        analysis = analyse_pose(seq, cfg)
+        runs.append(time.perf_counter() - t1)
+        loads.append(t1 - t0)
+    long = _tiled(seq, p.get("long_minutes", 10.0))
+    t0 = time.perf_counter()
+    analyse_pose(long, cfg)
+    long_s = time.perf_counter() - t0
+    return {"seconds": median(runs), "load_s": median(loads), "cold_s": first,
+            "frames": seq.n_frames, "video_s": seq.duration_s, "reps": len(analysis.reps),
+            "long_s": long_s, "long_video_s": long.duration_s}
 
 
 def stage_render(p: dict) -> dict:
@@ -232,15 +261,39 @@ def stage_render(p: dict) -> dict:
     from repsight.annotate import render_video
     from repsight.cache import load_pose
 
+    if p.get("preset"):  # try another x264 preset than the library's default
+        import repsight.video as video_mod
+
+        class Writer(video_mod.VideoWriter):
+            def __init__(self, *a, **k):
+                k["preset"] = p["preset"]
+                super().__init__(*a, **k)
+
+        video_mod.VideoWriter = Writer
     seq = load_pose(p["poses"])
     analysis = analyse_pose(seq, _config(p["exercise"]))
+    c0, t0 = time.process_time(), time.perf_counter()
+    render_video(p["clip"], analysis, seq, p["out"])
+    return {"seconds": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
+            "frames": seq.n_frames, "size_mb": Path(p["out"]).stat().st_size / 1e6}
+
+
+def stage_batch(p: dict) -> dict:
+    from repsight.batch import BatchOptions, run_batch
+
+    cfg = _config(p["exercise"], p["model"])
+    options = BatchOptions(exercise=p["exercise"], use_cache=False,
+                           cache_dir=p["cache_dir"], annotate=p.get("annotate", False))
     t0 = time.perf_counter()
-    render_video(p["clip"], analysis, p["out"])
-    return {"seconds": time.perf_counter() - t0, "frames": seq.n_frames}
+    report = run_batch(p["folder"], p["out"], cfg, options, workers=p["workers"])
+    seconds = time.perf_counter() - t0
+    statuses = [r.status for r in getattr(report, "results", [])]
+    return {"seconds": seconds, "statuses": statuses,
+            "children_peak_rss_mb": children_peak_rss_mb()}
 
 
 STAGES = {"model": stage_model, "extract": stage_extract, "decode": stage_decode,
-          "analyse": stage_analyse, "render": stage_render}
+          "analyse": stage_analyse, "render": stage_render, "batch": stage_batch}
 
 
 def run_stage(name: str, **params) -> dict:
@@ -281,21 +334,32 @@ def module_missing(name: str) -> str | None:
 
 def speed_section(args, tmp: Path) -> list[str]:
     clip = Path(args.clip)
-    lines = [f"clip {clip.name}, model {args.model}, {args.repeats} repeats (medians); "
-             f"{load_note()} at start"]
-    model_runs, extract_runs = [], []
+    lines = [f"clip {clip.name}, model {args.model}, {args.repeats} repeats (medians; "
+             f"runs interleaved b, a, d); {load_note()} at start"]
+    exercise = args.exercise
     poses = tmp / "poses.npz"
+    missing_c = module_missing("repsight.analysis")
+    missing_d = module_missing("repsight.annotate") or missing_c
+    model_runs, extract_runs, render_runs = [], [], []
     for r in range(args.repeats):
-        model_runs.append(run_stage("model", clip=str(clip), model=args.model))
         extract_runs.append(run_stage("extract", clip=str(clip), model=args.model,
                                       save=str(poses) if r == 0 else None))
-        print(f"  repeat {r + 1}: model {fmt(model_runs[-1].get('seconds'))} s, "
-              f"extract {fmt(extract_runs[-1].get('seconds'))} s", file=sys.stderr)
-    rows = []
+        model_runs.append(run_stage("model", clip=str(clip), model=args.model))
+        if not missing_d and poses.is_file():
+            render_runs.append(run_stage("render", clip=str(clip), poses=str(poses),
+                                         exercise=exercise, out=str(tmp / f"annotated{r}.mp4"),
+                                         preset=args.render_preset))
+        print(f"  repeat {r + 1}: extract {fmt(extract_runs[-1].get('seconds'))} s, "
+              f"model {fmt(model_runs[-1].get('seconds'))} s, render "
+              f"{fmt(render_runs[-1].get('seconds')) if render_runs else '-'} s; {load_note()}",
+              file=sys.stderr)
 
     def ok(runs):
         good = [x for x in runs if "error" not in x]
         return good, [x["error"] for x in runs if "error" in x]
+
+    def med(runs, key):
+        return median([x[key] for x in runs])
 
     good_a, err_a = ok(model_runs)
     good_b, err_b = ok(extract_runs)
@@ -305,50 +369,52 @@ def speed_section(args, tmp: Path) -> list[str]:
         return lines
     frames = good_b[0]["frames"]
     video_s = good_b[0]["video_s"]
-    t_a = median([x["seconds"] for x in good_a])
-    t_a_detect = median([x["detect_s"] for x in good_a])
-    t_a_load = median([x["load_s"] for x in good_a])
-    t_b = median([x["seconds"] for x in good_b])
-    rows.append(("(a) pose model alone (load+detect)", t_a, frames / t_a,
-                 median([x["peak_rss_mb"] for x in good_a]),
-                 f"load {t_a_load:.2f} s + detect {t_a_detect:.2f} s; frames pre-decoded"))
-    rows.append(("(b) extract_pose, no cache", t_b, frames / t_b,
-                 median([x["peak_rss_mb"] for x in good_b]),
-                 f"ratio (b)/(a) = {t_b / t_a:.3f} (target <= 1.10); "
-                 f"vs detect only {t_b / t_a_detect:.3f}"))
+    t_a, t_b = med(good_a, "seconds"), med(good_b, "seconds")
+    cpu_a, cpu_b = med(good_a, "cpu_s"), med(good_b, "cpu_s")
+    t_a_detect = med(good_a, "detect_s")
+    rows = [("(a) pose model alone (load+detect)", t_a, cpu_a, frames / t_a,
+             med(good_a, "peak_rss_mb"),
+             f"load {med(good_a, 'load_s'):.2f} s + detect {t_a_detect:.2f} s; "
+             "frames decoded beforehand (RSS holds them all)"),
+            ("(b) extract_pose, no cache", t_b, cpu_b, frames / t_b, med(good_b, "peak_rss_mb"),
+             f"ratio (b)/(a) = {t_b / t_a:.3f} (target <= 1.10); CPU ratio "
+             f"{cpu_b / cpu_a:.3f}; (b) vs detect only {t_b / t_a_detect:.3f}")]
 
-    exercise = args.exercise
-    missing = module_missing("repsight.analysis")
-    if missing:
-        rows.append(("(c) analyse_pose from cache", None, None, None, missing))
+    if missing_c:
+        rows.append(("(c) analyse_pose from cache", None, None, None, None, missing_c))
     else:
         c = run_stage("analyse", poses=str(poses), exercise=exercise)
         if "error" in c:
-            rows.append(("(c) analyse_pose from cache", None, None, None, c["error"]))
+            rows.append(("(c) analyse_pose from cache", None, None, None, None, c["error"]))
         else:
             per_min = c["seconds"] / (video_s / 60.0)
-            rows.append(("(c) analyse_pose from cache", c["seconds"], frames / c["seconds"],
-                         c["peak_rss_mb"],
-                         f"{per_min:.3f} s per minute of video (target < 0.5)"))
+            long_per_min = c["long_s"] / (c["long_video_s"] / 60.0)
+            rows.append(("(c) analyse_pose from cache", c["seconds"], None,
+                         frames / c["seconds"], c["peak_rss_mb"],
+                         f"{per_min:.3f} s per minute of video (target < 0.5); "
+                         f"{c['reps']} reps; .npz load {c['load_s']:.3f} s; first call in a "
+                         f"fresh process {c['cold_s']:.2f} s; tiled to "
+                         f"{c['long_video_s'] / 60:.1f} min: {c['long_s']:.2f} s = "
+                         f"{long_per_min:.3f} s/min"))
 
-    missing = module_missing("repsight.annotate") or module_missing("repsight.analysis")
-    if missing:
-        rows.append(("(d) annotated export", None, None, None, missing))
+    if missing_d:
+        rows.append(("(d) annotated export", None, None, None, None, missing_d))
     else:
-        d_runs = [run_stage("render", clip=str(clip), poses=str(poses), exercise=exercise,
-                            out=str(tmp / f"annotated{i}.mp4"))
-                  for i in range(args.repeats)]
-        good_d, err_d = ok(d_runs)
+        good_d, err_d = ok(render_runs)
         if not good_d:
-            rows.append(("(d) annotated export", None, None, None, err_d[0]))
+            rows.append(("(d) annotated export", None, None, None, None,
+                         err_d[0] if err_d else "not run"))
         else:
-            t_d = median([x["seconds"] for x in good_d])
-            rows.append(("(d) annotated export", t_d, frames / t_d,
-                         median([x["peak_rss_mb"] for x in good_d]),
-                         f"adds {t_d / t_b:.0%} to extraction (target <= 35%)"))
-    lines.append(table(["stage", "seconds", "frames/s", "peak RSS MB", "note"], [
-        (name, fmt(t), fmt(fps, ".1f"), fmt(rss, ".0f"), note)
-        for name, t, fps, rss, note in rows]))
+            t_d, cpu_d = med(good_d, "seconds"), med(good_d, "cpu_s")
+            label = "(d) annotated export" + (f" ({args.render_preset})" if args.render_preset else "")
+            rows.append((label, t_d, cpu_d, frames / t_d,
+                         med(good_d, "peak_rss_mb"),
+                         f"adds {t_d / t_b:.0%} to extraction (target <= 35%); CPU "
+                         f"{cpu_d / cpu_b:.0%} of extraction's; "
+                         f"{med(good_d, 'size_mb'):.1f} MB file"))
+    lines.append(table(["stage", "wall s", "CPU s", "frames/s", "peak RSS MB", "note"], [
+        (name, fmt(t), fmt(cpu), fmt(fps, ".1f"), fmt(rss, ".0f"), note)
+        for name, t, cpu, fps, rss, note in rows]))
     lines.append(f"video: {frames} frames, {video_s:.2f} s; {load_note()} at end")
     return lines
 
@@ -368,31 +434,38 @@ def batch_section(args, tmp: Path) -> list[str]:
         if not link.exists():
             link.symlink_to(c)
     ncpu = os.cpu_count() or 1
-    results = {}
-    for workers in sorted({1, ncpu}):
-        runs = []
-        for r in range(args.batch_repeats):
-            out = tmp / f"batch_out_{workers}_{r}"
-            env = dict(os.environ, REPSIGHT_CACHE_DIR=str(tmp / f"cache_{workers}_{r}"))
-            cmd = [sys.executable, "-m", "repsight", "batch", str(folder), "-o", str(out),
-                   "--workers", str(workers), "--model", args.model, "-q"]
-            t0 = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-            seconds = time.perf_counter() - t0
-            if proc.returncode != 0:
-                tail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:]
-                return [f"(e) batch: `{' '.join(cmd[1:])}` exit {proc.returncode}: "
-                        f"{tail[0][:200] if tail else ''}"]
-            runs.append(seconds)
-        results[workers] = median(runs)
-    one = results[1]
-    lines = [f"(e) batch over {len(clips)} clips ({', '.join(c.name for c in clips)}), "
-             f"{args.batch_repeats} repeat(s), median wall time incl. start-up:"]
-    rows = [(f"{w} worker(s)", fmt(t), fmt(one / t, ".2f")) for w, t in results.items()]
-    lines.append(table(["workers", "seconds", "speed-up"], rows))
-    lines.append(f"target: speed-up with 2 workers >= 1.8; peak RSS of any child "
-                 f"{children_peak_rss_mb():.0f} MB; {load_note()}")
-    return lines
+    results: dict[int, list[dict]] = {}
+    for r in range(args.batch_repeats):
+        for workers in sorted({1, ncpu}):
+            res = run_stage("batch", folder=str(folder), out=str(tmp / f"bout_{workers}_{r}"),
+                            cache_dir=str(tmp / f"bcache_{workers}_{r}"), workers=workers,
+                            model=args.model, exercise="auto")
+            if "error" in res:
+                return [f"(e) batch: {res['error']}"]
+            results.setdefault(workers, []).append(res)
+            print(f"  batch repeat {r + 1}, {workers} worker(s): {res['seconds']:.1f} s",
+                  file=sys.stderr)
+    one = median([x["seconds"] for x in results[1]])
+    frames = sum(_frame_count(c) for c in clips)
+    rows = []
+    for w, runs in results.items():
+        t = median([x["seconds"] for x in runs])
+        statuses = sorted(set(s for x in runs for s in x["statuses"]))
+        rows.append((f"{w}", fmt(t), fmt(frames / t, ".1f"), fmt(one / t, ".2f"),
+                     fmt(max(x["children_peak_rss_mb"] for x in runs), ".0f"),
+                     fmt(max(x["peak_rss_mb"] for x in runs), ".0f"), ",".join(statuses)))
+    return [f"(e) batch.run_batch over {len(clips)} clips ({frames} frames: "
+            f"{', '.join(c.name for c in clips)}), exercise auto, no pose cache, "
+            f"{args.batch_repeats} repeat(s); target speed-up with 2 workers >= 1.8; "
+            f"{load_note()}",
+            table(["workers", "seconds", "frames/s", "speed-up", "worker peak RSS MB",
+                   "parent peak RSS MB", "clip statuses"], rows)]
+
+
+def _frame_count(clip: Path) -> int:
+    from repsight.video import probe
+
+    return probe(clip).frame_count
 
 
 def memory_section(args, tmp: Path) -> list[str]:
@@ -437,6 +510,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="full", choices=["lite", "full", "heavy"])
     ap.add_argument("--exercise", default="squat", help="exercise for analysis/render")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--render-preset", default=None,
+                    help="x264 preset for (d) [default: the VideoWriter default]")
     ap.add_argument("--batch-clips", type=int, default=4)
     ap.add_argument("--batch-repeats", type=int, default=1)
     ap.add_argument("--memory-minutes", default="0.5,1,2",
