@@ -263,7 +263,7 @@ def _echo_annotated(analysis, output: Path) -> None:
 @click.option("--height", "lifter_height_m", type=float, default=None,
               help="lifter's height in metres, for the pixel-to-metre scale [default: from limb lengths]")
 @click.option("--velocity-loss", "velocity_loss_pct", type=float, default=None,
-              help="tempo failure past this velocity loss, %% [default: power 20, strength 30, hypertrophy 40]")
+              help="tempo failure past this velocity loss, % [default: power 20, strength 30, hypertrophy 40]")
 @click.option("--concentric-limit", "concentric_time_limit_s", type=float, default=None,
               help="tempo failure when a concentric takes longer, s [default: 1.2 in power mode, else none]")
 @click.option("--drift-tolerance", "drift_tolerance_deg", type=float, default=None,
