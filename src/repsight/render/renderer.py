@@ -89,6 +89,20 @@ def _wall_meshes(pyrender, trimesh, cam: Camera, centre: np.ndarray, behind: flo
     return meshes
 
 
+def _body_mesh(pyrender, v: np.ndarray, faces: np.ndarray, rgba: np.ndarray, material):
+    """The posed body as one pyrender primitive, with area-weighted vertex normals
+    (computed here: trimesh's angle-weighted normals took a quarter of the frame time)."""
+    fn = np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]])
+    vn = np.zeros_like(v)
+    for k in range(3):
+        for c in range(3):
+            vn[:, c] += np.bincount(faces[:, k], weights=fn[:, c], minlength=len(v))
+    vn /= np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-12)
+    prim = pyrender.Primitive(positions=v.astype(np.float32), normals=vn.astype(np.float32),
+                              color_0=rgba, indices=faces, material=material)
+    return pyrender.Mesh([prim])
+
+
 def _blob_shadow(pyrender, trimesh, verts: np.ndarray, n: int = 32):
     """A soft dark ellipse on the floor under the body (dark centre fading to the floor)."""
     lo = np.percentile(verts[:, :2], 2, axis=0)
@@ -173,6 +187,11 @@ def render(spec: RenderSpec, out_path: str | Path, truth_path: str | Path | None
     rng = np.random.default_rng(spec.seed + 1_000_003)
     container, stream = _encoder(out_path, spec, plan.fps)
     node = shadow_node = None
+    body_rgba = np.concatenate([body.colors, np.full((len(body.colors), 1), 255, np.uint8)], 1)
+    body_rgba = body_rgba.astype(np.float32) / 255.0
+    body_material = pyrender.MetallicRoughnessMaterial(
+        alphaMode="OPAQUE", baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.2,
+        roughnessFactor=0.8)
     batch = 16
     try:
         for b0 in range(0, plan.n_frames, batch):
@@ -180,8 +199,7 @@ def render(spec: RenderSpec, out_path: str | Path, truth_path: str | Path | None
             rot = {s: r[b0:b1] for s, r in P.rotations.items()}
             verts = body.posed_vertices(rot, P.root[b0:b1])
             for i in range(b1 - b0):
-                tm = trimesh.Trimesh(verts[i], body.faces, vertex_colors=body.colors, process=False)
-                mesh = pyrender.Mesh.from_trimesh(tm, smooth=True)
+                mesh = _body_mesh(pyrender, verts[i], body.faces, body_rgba, body_material)
                 if node is not None:
                     scene.remove_node(node)
                     scene.remove_node(shadow_node)
