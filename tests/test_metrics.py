@@ -144,3 +144,13 @@ def test_no_scale_gives_nan_velocity_but_form_still_works():
     assert np.isnan(m.reps[0].mean_velocity_mps)
     assert m.reps[-1].drift_deg["trunk"] > 10
     assert any("scale" in w for w in m.warnings)
+
+
+def test_driving_joints_get_a_tolerance_in_proportion_to_their_sweep():
+    from repsight.metrics import drift_tolerance
+
+    assert drift_tolerance(SQUAT, "knee", None, sweep_deg=120.0) == pytest.approx(18.0)
+    assert drift_tolerance(SQUAT, "trunk", None, sweep_deg=30.0) == 10.0  # the default wins
+    assert drift_tolerance(SQUAT, "knee", 5.0, sweep_deg=120.0) == 5.0  # an explicit setting wins
+    m = _metrics(make_squat_set(seed=3))
+    assert m.angle_sweep_deg["knee"] > 60 > m.angle_sweep_deg["trunk"]

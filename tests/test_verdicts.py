@@ -221,3 +221,11 @@ def test_thresholds_from_a_toml_file_and_cli_overrides(tmp_path):
     assert _judge(truth, cfg=from_file)[1].first_failure_rep == 5
     overridden = build_config(toml, exercise="squat", velocity_loss_pct=25.0)  # CLI beats file
     assert _judge(truth, cfg=overridden)[1].first_failure_rep == 7
+
+
+def test_noisy_angles_are_flagged_as_a_caveat():
+    # The first two reps disagree by 40 deg of trunk lean: the angle is not trustworthy here.
+    truth = make_squat_set(trunk_lean_deg=[-20, 20, 0, 0, 0, 0, 0, 0], seed=18)
+    _, summary, m = _judge(truth, goal="strength")
+    assert m.baseline_spread_deg["trunk"] > 15
+    assert any("noisy" in w and "trunk lean" in w for w in summary.warnings)

@@ -48,6 +48,7 @@ CURVE_SAMPLES = 50  # samples per moving phase in time-normalised curves
 REST_MARGIN = 0.05
 FORM_CUTOFF_HZ = 8.0  # low-pass for angles and progress (see compute_metrics)
 MIN_DRIFT_SPAN = 0.1  # share of a phase's travel a drift must span (see _drift)
+SWEEP_TOLERANCE_SHARE = 0.15  # driving joints: tolerance >= this share of their sweep
 MIN_RIR_LOSS_PCT = 5.0
 # Sets in the source studies ran to at most ~30 reps; beyond 10 left the linear model
 # extrapolates from a few per cent of loss and the number means only "many".
@@ -89,6 +90,7 @@ class SetMetrics:
     # failure needs drift past tolerance + this.
     baseline_spread_deg: dict = field(default_factory=dict)
     setup_reps: tuple[int, ...] = ()  # a first "rep" that was set-up (unrack, jump to the bar)
+    angle_sweep_deg: dict = field(default_factory=dict)  # angle -> travel within a baseline rep
     track: np.ndarray = field(default_factory=lambda: np.zeros(0))  # tracked point height, px, up
     warnings: tuple[str, ...] = ()
 
@@ -490,11 +492,19 @@ def frames_past(rep_curve_: np.ndarray, base_curve: np.ndarray, rep: Rep, tolera
     return n
 
 
-def drift_tolerance(profile: ExerciseProfile, angle: str, override: float | None = None) -> float:
-    """Degrees of drift allowed before technical failure: override > profile > default."""
+def drift_tolerance(profile: ExerciseProfile, angle: str, override: float | None = None,
+                    sweep_deg: float = 0.0) -> float:
+    """Degrees of drift allowed before technical failure: override > profile > default.
+
+    sweep_deg: how far the angle travels in a rep (0..180). A joint that drives the lift
+    (elbow in a pull-up, knee in a squat) sweeps 90-150 degrees, and a few per cent of
+    mismatch in where two reps are compared is several degrees of it; without an explicit
+    override its tolerance is at least SWEEP_TOLERANCE_SHARE of its sweep.
+    """
     if override is not None:
         return float(override)
-    return float(profile.drift_tolerance_deg.get(angle, DEFAULT_DRIFT_TOLERANCE_DEG))
+    base = float(profile.drift_tolerance_deg.get(angle, DEFAULT_DRIFT_TOLERANCE_DEG))
+    return max(base, SWEEP_TOLERANCE_SHARE * float(sweep_deg)) if np.isfinite(sweep_deg) else base
 
 
 # --------------------------------------------------------------------------- the set
@@ -599,6 +609,12 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
                for i in base_idx]
         own = [x for x in own if np.isfinite(x)]
         spread[name] = round(float(max(own)), 1) if len(own) >= 2 else 0.0
+    # How far each angle travels within a baseline rep (median), for drift_tolerance.
+    sweep = {}
+    for name, sig in form.angles.items():
+        ranges = [np.nanmax(sig[reps[i].start:reps[i].end + 1]) - np.nanmin(sig[reps[i].start:reps[i].end + 1])
+                  for i in base_idx if np.any(np.isfinite(sig[reps[i].start:reps[i].end + 1]))]
+        sweep[name] = round(float(np.median(ranges)), 1) if ranges else 0.0
 
     out: list[RepMetrics] = []
     drift_frames: dict = {}
@@ -617,7 +633,7 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
             drift[name] = _round(d)
             diff = curves[name][k] - base_curves[name]
             dist[name] = _round(float(np.sqrt(np.nanmean(diff ** 2)))) if np.any(np.isfinite(diff)) else None
-            tol = drift_tolerance(profile, name, drift_tolerance_deg)
+            tol = drift_tolerance(profile, name, drift_tolerance_deg, sweep[name])
             drift_frames[(rep.index, name)] = frames_past(pcurves[name][k], base_p[name], rep,
                                                           tol + spread[name])
         out.append(RepMetrics(
@@ -631,7 +647,7 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
         reps=tuple(out), scale=scale, view=form.view, side=form.side,
         baseline_reps=tuple(reps[i].index for i in base_idx), baseline_velocity_mps=base_v,
         not_measurable=dict(form.not_measurable), curves=curves, drift_frames=drift_frames,
-        baseline_spread_deg=spread, setup_reps=tuple(setup), track=pos,
+        baseline_spread_deg=spread, setup_reps=tuple(setup), track=pos, angle_sweep_deg=sweep,
         warnings=tuple(warnings),
     )
 

@@ -15,6 +15,9 @@ from .types import Rep, RepTempo, Verdict
 # When one rep fails in several ways, the summary names the most decisive first: a rep
 # that was not completed is failure outright; form breaking down comes before slowing.
 KIND_PRIORITY = ("concentric", "technical", "tempo", "eccentric", "isometric")
+# Baseline reps that differ by more than this (degrees) in an angle mean the angle itself is
+# hard to measure on this clip (occlusion, a small or cluttered figure).
+NOISY_SPREAD_DEG = 15.0
 ANGLE_WORDS = {
     "knee": "knee angle", "hip": "hip angle", "elbow": "elbow angle", "shoulder": "shoulder angle",
     "trunk": "trunk lean", "ankle": "ankle angle", "knee_valgus": "knee cave (valgus)",
@@ -94,7 +97,8 @@ def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: Exerci
     names = sorted({n for m in metrics.reps for n, d in m.drift_deg.items() if d is not None})
     past: dict[str, list[bool]] = {}
     for name in names:
-        tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg)
+        tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg,
+                              metrics.angle_sweep_deg.get(name, 0.0))
         spread = metrics.baseline_spread_deg.get(name, 0.0)
         flags = []
         for rep, m in zip(reps, metrics.reps):
@@ -113,7 +117,8 @@ def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: Exerci
         worst = []
         for name in names:
             if past[name][k]:
-                tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg)
+                tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg,
+                              metrics.angle_sweep_deg.get(name, 0.0))
                 spread = metrics.baseline_spread_deg.get(name, 0.0)
                 d = m.drift_deg[name]
                 worst.append((abs(d) - tol - spread, name, d, tol, spread))
@@ -154,9 +159,13 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                 reached = float((high - low) / rom)
         if reached >= lockout_share:
             continue  # it got to lockout; the clip or the tracking simply ended
+        seen = np.flatnonzero(np.isfinite(track)) if track is not None and len(track) else []
+        if len(seen) and r.end >= seen[-1] - 2:
+            why = "did not get back to lockout before the clip (or the tracking) ended"
+        else:
+            why = "was lowered without lockout"
         out.append(Verdict("concentric", r.index,
-                           f"rep {r.index}: lift started but stalled at {max(reached, 0):.0%} of the usual "
-                           f"range and was lowered without lockout"))
+                           f"rep {r.index}: stalled at {max(reached, 0):.0%} of the usual range and {why}"))
     return out
 
 
@@ -256,6 +265,11 @@ def quality_warnings(metrics: SetMetrics, *, detection_rate: float = 1.0, n_reps
         out.append("camera view unknown: form verdicts skipped")
     for name, why in metrics.not_measurable.items():
         out.append(f"{ANGLE_WORDS.get(name, name)} not measurable: {why}")
+    noisy = {k: v for k, v in metrics.baseline_spread_deg.items() if v > NOISY_SPREAD_DEG}
+    if noisy:
+        worst = max(noisy, key=noisy.get)
+        out.append(f"joint angles are noisy here: the first reps' {ANGLE_WORDS.get(worst, worst)} "
+                   f"already differ by {noisy[worst]:.0f} deg; technical verdicts are less reliable")
     if detection_rate < 0.9:
         out.append(f"person found on only {detection_rate:.0%} of frames")
     if metrics.scale.valid and metrics.scale.rel_uncertainty > 0.1:
