@@ -11,6 +11,9 @@ is tuned per clip), the count of reps whose concentric reached lockout inside th
 `end_s` (the lifter back at rest after the rep) or `turnaround_s` (bottom of a press).
 Boundary error matches each labelled time to the nearest detected one (within 1 s).
 
+Then, when ../shared/synthetic is there, the rendered clips with exact truth: rep count
+and the error of each of the four phase boundaries.
+
 Poses come from the pose cache (`repsight extract` or any earlier analysis fills it);
 clips not in the cache are run through the pose model (about 20 ms a frame).
 """
@@ -28,6 +31,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "benchmarks" / "labels"
 VIDEOS = ROOT.parent / "shared" / "videos"
+RENDERED = ROOT.parent / "shared" / "synthetic"
+# Exercise names in the rendered clips' truth files -> profiles.
+RENDERED_EXERCISE = {"curl": "biceps_curl", "biceps_curl": "biceps_curl", "press": "overhead_press",
+                     "overhead_press": "overhead_press", "push_up": "pushup", "pushup": "pushup",
+                     "squat": "squat"}
 MATCH_WINDOW_S = 1.0
 
 
@@ -44,6 +52,8 @@ class Row:
     mean_err_ms: float = float("nan")
     max_err_ms: float = float("nan")
     note: str = ""
+    auto_exercise: str = ""
+    auto_count: int = -1
     errors_ms: list[float] = field(default_factory=list)
 
     @property
@@ -84,6 +94,8 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
     row.detected = an.rep_count
     row.partial = sum(1 for r in an.reps if r.partial)
     row.incomplete = sum(1 for r in an.reps if not r.completed)
+    auto = analyse_pose(seq, build_config(exercise="auto"))
+    row.auto_exercise, row.auto_count = auto.exercise, auto.rep_count
     for kind in ("start_s", "end_s", "turnaround_s"):
         if kind not in label:
             continue
@@ -103,6 +115,48 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
     return row
 
 
+def evaluate_rendered(folder: Path, cache_dir: Path | None) -> None:
+    """Rendered clips with exact truth: count and the four phase boundaries, in ms."""
+    from repsight.analysis import analyse_pose
+    from repsight.cache import extract_cached
+    from repsight.config import build_config
+
+    truths = sorted(folder.glob("*.json"))
+    if not truths:
+        return
+    print()
+    print("rendered clips (exact truth): error in ms of detected - true, mean |err| (mean signed)")
+    head = f"{'clip':22s} {'exercise':15s} {'reps':>5s}  {'start':>12s} {'1st end':>12s} {'2nd start':>12s} {'end':>12s}"
+    print(head)
+    print("-" * len(head))
+    all_err = []
+    for path in truths:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+        video = path.with_suffix(".mp4")
+        if not video.is_file():
+            continue
+        ex = RENDERED_EXERCISE.get(truth["exercise"], truth["exercise"])
+        cfg = build_config(exercise=ex)
+        an = analyse_pose(extract_cached(video, model=cfg.model, cache_dir=cache_dir), cfg)
+        t = an.timestamps_s
+        errs = []
+        for r, tr in zip(an.reps, truth["reps"]):
+            first, second = ((r.eccentric, r.concentric) if r.eccentric_first
+                             else (r.concentric, r.eccentric))
+            errs.append([t[first[0]] - tr["start"], t[first[1]] - tr["ecc_end"],
+                         t[second[0]] - tr["bottom_end"], t[second[1]] - tr["end"]])
+        e = 1000.0 * np.array(errs) if errs else np.zeros((0, 4))
+        all_err.append(e)
+        cells = " ".join(f"{np.abs(e[:, k]).mean():5.0f} ({e[:, k].mean():+4.0f})" if len(e) else " " * 12
+                         for k in range(4))
+        print(f"{path.stem:22s} {ex:15s} {an.rep_count:2d}/{len(truth['reps']):<2d}  {cells}")
+    if all_err:
+        e = np.concatenate(all_err)
+        print("-" * len(head))
+        print(f"boundaries: {e.size} matched, mean |error| {np.abs(e).mean():.0f} ms, "
+              f"median {np.median(np.abs(e)):.0f} ms, max {np.abs(e).max():.0f} ms")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--videos", type=Path, default=VIDEOS)
@@ -110,13 +164,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache-dir", type=Path, default=None)
     ap.add_argument("--only", default="", help="evaluate clips whose name contains this")
     ap.add_argument("--json", type=Path, default=None, help="write the rows here")
+    ap.add_argument("--rendered", type=Path, default=RENDERED,
+                    help="folder of rendered clips with .json truth (skipped when absent)")
     args = ap.parse_args(argv)
     if not args.videos.is_dir():
         print(f"no clips at {args.videos} (the team's shared data); nothing to evaluate")
         return 0
     rows = [evaluate(p, args.videos, args.cache_dir)
             for p in sorted(args.labels.glob("*.json")) if args.only in p.stem]
-    head = f"{'clip':38s} {'exercise':15s} {'label':>5s} {'found':>5s} {'part':>4s} {'inc':>3s}  {'count':6s} {'events':>7s} {'mean ms':>8s} {'max ms':>7s}"
+    head = f"{'clip':38s} {'exercise':15s} {'label':>5s} {'found':>5s} {'part':>4s} {'inc':>3s}  {'count':6s} {'events':>7s} {'mean ms':>8s} {'max ms':>7s}  auto"
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -125,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         mx = f"{r.max_err_ms:7.0f}" if r.errors_ms else " " * 7
         found = f"{r.detected:5d}" if r.detected >= 0 else "    -"
         print(f"{r.clip[:-4]:38s} {r.exercise:15s} {r.labelled:5d} {found} {r.partial:4d} {r.incomplete:3d}  "
-              f"{r.verdict if r.detected >= 0 else 'skip':6s} {ev:>7s} {mean} {mx} {r.note}")
+              f"{r.verdict if r.detected >= 0 else 'skip':6s} {ev:>7s} {mean} {mx}  "
+              f"{r.auto_exercise}:{r.auto_count}{' ' + r.note if r.note else ''}")
     done = [r for r in rows if r.detected >= 0]
     exact = sum(r.verdict == "exact" for r in done)
     within = sum(r.verdict != "FAIL" for r in done)
@@ -134,11 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(head))
     print(f"clips {len(done)}: count exact {exact}/{len(done)}, within one {within}/{len(done)}; "
           f"reps labelled {sum(r.labelled for r in done)}, counted {sum(r.detected for r in done)}")
+    same = [r for r in done if r.auto_exercise == r.exercise]
+    print(f"auto: picked the labelled exercise on {len(same)}/{len(done)} clips; count exact on "
+          f"{sum(r.auto_count == r.labelled for r in done)}/{len(done)}")
     if errs:
         print(f"boundaries: {len(errs)}/{n_ev} labelled events matched within {MATCH_WINDOW_S:.0f} s, "
               f"mean error {np.mean(errs):.0f} ms, median {np.median(errs):.0f} ms, max {np.max(errs):.0f} ms")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2, allow_nan=True) + "\n")
+    if args.rendered.is_dir() and not args.only:
+        evaluate_rendered(args.rendered, args.cache_dir)
     return 0
 
 

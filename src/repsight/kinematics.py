@@ -205,35 +205,31 @@ def body_size_ratio(seq: PoseSequence, image: np.ndarray | None = None) -> np.nd
 
 
 def angle_between(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Continuous angle at b (degrees) of the 2-D point tracks a-b-c, [T,2] each.
+    """Continuous angle at b (degrees, 0..360) of the 2-D point tracks a-b-c, [T,2] each.
 
-    The signed angle is unwrapped along time (so a limb straightening past 180 degrees
-    reads 185, not 175) and its sign is chosen so the clip's median is positive, which
-    makes it independent of the direction the person faces.
+    The signed angle is read on one side of the joint for the whole clip, so a limb
+    straightening past 180 degrees reads 185, not 175, and there is no jump at 180
+    (where straight limbs live). The side is the one that puts the clip's median at or
+    below 180, which makes the angle independent of the direction the person faces.
+    The only discontinuity left is at 0/360, a limb folded flat onto itself.
     """
     ba = a - b
     bc = c - b
     cross = ba[:, 0] * bc[:, 1] - ba[:, 1] * bc[:, 0]
     dot = (ba * bc).sum(axis=1)
-    ang = np.degrees(np.arctan2(cross, dot))
-    return _continuous(ang)
+    return _continuous(np.degrees(np.arctan2(cross, dot)))
 
 
 def _continuous(ang: np.ndarray) -> np.ndarray:
-    """Unwrap degrees per NaN-free run, join runs on the nearest branch, median positive."""
-    out = np.array(ang, dtype=np.float64, copy=True)
-    last = None
-    for a, b in nan_free_runs(out):
-        out[a:b] = np.degrees(np.unwrap(np.radians(out[a:b])))
-        if last is not None:
-            out[a:b] -= 360.0 * np.round((out[a] - last) / 360.0)
-        last = out[b - 1]
+    """Signed degrees -> 0..360 on the side of the joint whose clip median is <= 180.
+
+    Unwrapping along time instead would let a few frames where a limb points at the
+    camera (direction undefined in the image) add whole turns that never come back.
+    """
+    out = np.mod(np.asarray(ang, dtype=np.float64), 360.0)
     valid = np.isfinite(out)
-    if valid.any():
-        med = np.median(out[valid])
-        out -= 360.0 * np.round(med / 360.0)
-        if np.median(out[valid]) < 0:
-            out = -out
+    if valid.any() and np.median(out[valid]) > 180.0:
+        out = np.mod(-np.asarray(ang, dtype=np.float64), 360.0)
     return out
 
 
@@ -241,12 +237,21 @@ def joint_angle(seq: PoseSequence, name: str, side: str, *, image: np.ndarray | 
                 min_visibility: float = 0.0) -> np.ndarray:
     """float64[T] continuous angle (degrees) of joint `name` (a JOINT_TRIPLETS key).
 
-    side: "LEFT", "RIGHT" or "BOTH" (each landmark is the mean of the visible sides).
-    min_visibility: 0..1; frames where a landmark falls below it are NaN.
+    side: "LEFT", "RIGHT" or "BOTH" (the mean of the two sides' angles where both are
+    seen, else the one seen: averaging the landmarks themselves would put a front view's
+    "elbow" on the body's midline).
+    min_visibility: 0..1; frames where a landmark falls below it are NaN (with "BOTH", a
+    side whose landmarks all fail the gate falls back as in the heights).
     """
     if name not in JOINT_TRIPLETS:
         raise ValueError(f"unknown joint {name!r}; known: {', '.join(JOINT_TRIPLETS)}")
     image = seq.image if image is None else image
+    if side == BOTH:
+        per_side = np.stack([joint_angle(seq, name, s, image=image, min_visibility=min_visibility)
+                             for s in SIDES])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN frame -> NaN
+            return np.nanmean(per_side, axis=0)
     pts = [_point_xy(seq, image, (t.split("_", 1)[1],), side, min_visibility)
            for t in JOINT_TRIPLETS[name]]
     return angle_between(*pts)

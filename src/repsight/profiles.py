@@ -150,18 +150,30 @@ def detect_exercise(seq, cfg) -> tuple[str, str]:
     legs = _robust_range(h(("HIP",)) - h(("ANKLE",)))
     arms = _robust_range(h(("WRIST",)) - h(("SHOULDER",)))
     wrist_over = h(("WRIST",)) - h(("SHOULDER",))
-    wrist_top = float(np.nanpercentile(wrist_over, 95)) if np.isfinite(wrist_over).any() else 0.0
+    seen = np.isfinite(wrist_over).any()
+    wrist_top = float(np.nanpercentile(wrist_over, 95)) if seen else 0.0
+    wrist_mid = float(np.nanmedian(wrist_over)) if seen else 0.0
     body = _robust_range(h(("SHOULDER",)))
     elbow = _robust_range(joint_angle(seq, "elbow", BOTH, min_visibility=vis))
-    facts = (f"legs {legs:.2f}, arms {arms:.2f}, shoulders {body:.2f} torso lengths; "
+    facts = (f"legs {legs:.2f}, arms {arms:.2f}, shoulders {body:.2f}, hands over shoulders "
+             f"{wrist_mid:.2f} torso lengths; "
              f"elbow {elbow:.0f} deg; trunk {incl_med:.0f} deg from vertical")
     if incl_med > 55.0:
         if body > 0.5 * arms:
             name = "pushup"
         else:
             name = "bench_press" if incl_med > 75.0 else "row"
+    elif wrist_mid > 0.5 and body > 0.4:
+        name = "pullup"  # hands above the head all along, the body rises between them
     elif legs > 0.3 and legs >= 0.5 * arms:
-        name = "deadlift" if incl_max > 50.0 else "squat"
+        # A hinge tips the trunk far forward (side view); from the front, the giveaway is
+        # the hands hanging straight down and moving with the body (a bar or dumbbells) and
+        # the hinge shows as the torso foreshortening to half its length or less.
+        torso = np.linalg.norm(
+            (seq.pixels(11) + seq.pixels(12)) / 2 - (seq.pixels(23) + seq.pixels(24)) / 2, axis=1) / scale
+        folds = bool(np.isfinite(torso).any()) and float(np.nanpercentile(torso, 5)) < 0.5
+        hanging = wrist_mid < -0.85 and arms < 0.3 and folds
+        name = "deadlift" if incl_max > 50.0 or hanging else "squat"
     elif body > 0.4 and legs < 0.3:
         if wrist_top > 0.3:
             name = "pullup"  # hands above the head, the body rises between them
@@ -175,4 +187,4 @@ def detect_exercise(seq, cfg) -> tuple[str, str]:
         name = "raise"
     else:
         name = "biceps_curl"
-    return name, f"auto: {name} from body movement ({facts})"
+    return name, f"picked {name} from how the body moves ({facts})"
