@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-from scipy.signal import butter, filtfilt
 
 from .landmarks import JOINT_TRIPLETS, LM, VISIBILITY
 from .profiles import DEFAULT_DRIFT_TOLERANCE_DEG, ExerciseProfile
 from .scale import Scale
+from .smoothing import fill_gaps, lowpass
 from .types import PoseSequence, Rep, RepMetrics
 
 G = 9.81  # m/s^2
@@ -98,34 +98,14 @@ class SetMetrics:
 # --------------------------------------------------------------------------- signals
 
 def smooth(y: np.ndarray, fs: float, *, cutoff_hz: float = 4.0, max_gap: int | None = None) -> np.ndarray:
-    """Zero-phase 2nd-order Butterworth low-pass, gaps bridged linearly first.
+    """The team's smoothing (smoothing.fill_gaps + lowpass) with the gap limit in frames.
 
-    fs: sampling rate in Hz (> 0, float). cutoff_hz: 0.5..fs/2. max_gap: longest NaN run
-    (frames) to bridge; longer gaps stay NaN (None bridges all).
+    fs: sampling rate in Hz (> 0, float). cutoff_hz: 0.5..fs/2. max_gap: longest interior
+    NaN run (frames) to bridge; longer gaps stay NaN (None bridges every interior gap).
     """
-    y = np.asarray(y, dtype=np.float64).copy()
-    ok = np.isfinite(y)
-    if ok.sum() < 2:
-        return y
-    idx = np.arange(len(y))
-    filled = np.interp(idx, idx[ok], y[ok])
-    keep = np.ones(len(y), dtype=bool)
-    if max_gap is not None:
-        # Mark NaN runs longer than max_gap: interpolating across them would invent motion.
-        run_start = None
-        for i, good in enumerate(np.append(ok, True)):
-            if not good and run_start is None:
-                run_start = i
-            elif good and run_start is not None:
-                if i - run_start > max_gap:
-                    keep[run_start:i] = False
-                run_start = None
-    wn = min(cutoff_hz / (fs / 2.0), 0.99)
-    b, a = butter(2, wn)
-    # filtfilt needs more samples than 3 * filter order; short runs are left unfiltered.
-    out = filtfilt(b, a, filled) if len(filled) > 9 else filled
-    out[~keep] = np.nan
-    return out
+    y = np.asarray(y, dtype=np.float64)
+    filled = fill_gaps(y, max_gap=len(y) if max_gap is None else max_gap)
+    return lowpass(filled, fs, cutoff_hz=cutoff_hz)
 
 
 def despike(y: np.ndarray, fps: float, *, window_s: float = 0.1) -> np.ndarray:
