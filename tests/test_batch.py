@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers import write_test_video
+from helpers import run_ffmpeg, write_test_video
 from repsight.batch import (
     MANIFEST,
     BatchOptions,
@@ -29,15 +29,24 @@ from repsight.config import AnalysisConfig
 from result_helpers import good_clip
 
 
-def bad_clips(folder: Path) -> dict[str, str]:
-    """A zero-byte .mp4, a text file renamed .mp4 and a truncated clip -> expected error words."""
+def bad_clips(folder: Path, tmp: Path) -> dict[str, str]:
+    """A zero-byte .mp4, a text file renamed .mp4 and two truncated clips -> expected words.
+
+    cut.mp4 lost its index (moov at the end): nothing can be decoded. cut_fast.mp4 has its
+    index first (faststart, as phones write): its first part decodes, and the batch keeps
+    those partial results but still reports the clip as an error.
+    """
     (folder / "empty.mp4").write_bytes(b"")
     (folder / "notes.mp4").write_text("my training log, not a video\n" * 40)
-    src = write_test_video(folder / ".full_for_cut.mp4", n=60)
+    src = write_test_video(tmp / "full_for_cut.mp4", n=60)
     data = src.read_bytes()
     (folder / "cut.mp4").write_bytes(data[: len(data) // 2])
-    src.unlink()
-    return {"empty.mp4": "0 bytes", "notes.mp4": "not a video", "cut.mp4": "corrupt or truncated"}
+    fast = tmp / "fast.mp4"
+    run_ffmpeg("-i", str(src), "-c", "copy", "-movflags", "+faststart", str(fast))
+    data = fast.read_bytes()
+    (folder / "cut_fast.mp4").write_bytes(data[: int(len(data) * 0.6)])
+    return {"empty.mp4": "0 bytes", "notes.mp4": "not a video", "cut.mp4": "corrupt or truncated",
+            "cut_fast.mp4": "truncated"}
 
 
 @pytest.fixture
@@ -112,11 +121,11 @@ def test_results_folders_do_not_clash(tmp_path: Path) -> None:
 
 def test_bad_clips_get_error_rows_and_good_ones_all_their_results(
         folder: Path, cache: Path, tmp_path: Path) -> None:
-    expected_errors = bad_clips(folder)
+    expected_errors = bad_clips(folder, tmp_path)
     out = tmp_path / "results"
     report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
     rows = read_summary(out)
-    assert len(rows) == 5 and not report.ok
+    assert len(rows) == 6 and not report.ok
     for name, words in expected_errors.items():
         assert rows[name]["status"] == "error"
         assert words in rows[name]["error"], rows[name]["error"]
@@ -132,8 +141,17 @@ def test_bad_clips_get_error_rows_and_good_ones_all_their_results(
     with open(clip_dir / "pushup_set.csv", newline="") as fh:
         assert [r["rep"] for r in csv.DictReader(fh)] == ["1", "2", "3", "4"]
     assert (clip_dir / "pushup_set.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The readable part of the faststart clip was analysed and kept.
+    assert "partial results written" in rows["cut_fast.mp4"]["error"]
+    assert (out / "cut_fast" / "cut_fast.json").is_file()
     # Nothing half-written anywhere: no temp files left behind.
     assert not [p for p in out.rglob("*") if ".part" in p.name]
+    # A second run reuses the good clips and still reports every bad one.
+    again = {r.clip: r.status for r in run_batch(folder, out, AnalysisConfig(), opts(cache),
+                                                 executor=threads()).results}
+    assert again == {"cut.mp4": "error", "cut_fast.mp4": "error", "empty.mp4": "error",
+                     "notes.mp4": "error", "squat_monday.mp4": "reused",
+                     "week2/pushup_set.mp4": "reused"}
 
 
 def test_second_run_reuses_finished_clips_without_rewriting(folder: Path, cache: Path,

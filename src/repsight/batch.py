@@ -347,7 +347,8 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
         except (TypeError, ValueError):
             decision, why = "run", "manifest row unreadable"
         else:
-            return dataclasses.replace(prior, status="reused")
+            # A clip whose input was damaged stays an error row: re-running cannot mend it.
+            return prior if prior.status == "error" else dataclasses.replace(prior, status="reused")
     if decision == "refuse":
         return ClipResult(status="error", error=why, **base)
     previous = read_manifest(out_dir) if out_dir.exists() else None
@@ -421,7 +422,26 @@ def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
                      max_size=options.max_size)
         outputs.append(f"{stem}.annotated.mp4")
         video_meta = {"max_size": options.max_size}
-    return summarise(analysis, label, results_rel), outputs, video_meta
+    result = summarise(analysis, label, results_rel)
+    damage = input_damage(seq)
+    if damage:
+        # Results from half a video look like a short set: say so loudly (an error row
+        # and a failing exit code) while keeping what could be analysed.
+        result = dataclasses.replace(result, status="error",
+                                     error=f"{damage}; partial results written")
+    return result, outputs, video_meta
+
+
+def input_damage(seq: Any) -> str | None:
+    """Why a decoded clip is incomplete (truncated or damaged), or None when it is whole."""
+    notes = [str(w) for w in seq.meta.get("warnings", [])
+             if "truncated" in str(w) or "damaged" in str(w)]
+    if notes:
+        return notes[0]
+    listed = int(seq.meta.get("frame_count_container") or 0)
+    if listed and seq.n_frames < 0.95 * listed - 1:
+        return f"decoded {seq.n_frames} of {listed} frames the container lists (truncated?)"
+    return None
 
 
 def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:

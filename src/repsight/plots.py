@@ -1,9 +1,9 @@
 """One PNG per set: velocity per rep (with the failure threshold), phase durations, drift.
 
 `set_plot_data` pulls per-rep numbers out of a SetAnalysis (pure); `make_figure` draws
-them; `plot_set` writes the PNG atomically. matplotlib's Agg backend is chosen inside
-`make_figure`, never at import, so importing repsight does not change a notebook's or
-an application's backend.
+them; `plot_set` writes the PNG atomically. `make_figure` puts its figure on an Agg canvas
+itself and never calls pyplot or `matplotlib.use`, so repsight does not change a
+notebook's or an application's backend, at import or later.
 """
 
 from __future__ import annotations
@@ -41,12 +41,13 @@ class SetPlotData:
 
 def make_figure(data: SetPlotData):
     """A matplotlib Figure with the three panels (Agg backend, nothing shown on screen)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # A bare Figure on an Agg canvas: no pyplot, no global backend switch, so this is safe
+    # beside a notebook's own backend and in threads (MediaPipe imports pyplot itself).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8.0, 9.0), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
     ax_v, ax_p, ax_d = fig.subplots(3, 1, sharex=True)
     fig.suptitle(data.title)
     x = data.reps.astype(float)
