@@ -149,3 +149,39 @@ def test_atomic_write_gives_ordinary_file_permissions(tmp_path: Path) -> None:
         os.umask(old)
         export._umask.cache_clear()
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's private 0600
+
+
+def test_cli_analyze_writes_every_requested_output(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+    from repsight.video import probe
+    from result_helpers import good_clip
+
+    cache = tmp_path / "cache"
+    clip = good_clip(tmp_path / "set.mp4", cache, "squat", 3)
+    out = tmp_path / "out"
+    args = ["analyze", str(clip), "--exercise", "squat", "--cache-dir", str(cache), "-q",
+            "--json", str(out / "a.json"), "--csv", str(out / "a.csv"),
+            "--plot", str(out / "a.png"), "--annotate", str(out / "a.mp4"), "--max-size", "80"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "a.json").read_text())["summary"]["reps"] == 3
+    assert len((out / "a.csv").read_text().splitlines()) == 4
+    assert (out / "a.png").read_bytes()[:4] == b"\x89PNG"
+    info = probe(out / "a.mp4")
+    assert (info.codec, max(info.width, info.height)) == ("h264", 80)
+
+
+def test_cli_analyze_bad_output_path_fails_before_the_work(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    missing_video = tmp_path / "never_read.mp4"  # would fail later with "not found"
+    result = CliRunner().invoke(main, ["analyze", str(missing_video), "-q",
+                                       "--json", str(blocker / "a.json")])
+    assert result.exit_code == 1
+    assert "is a file, not a folder" in result.output and "Traceback" not in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -137,6 +138,80 @@ def _exercise_callback(ctx: click.Context, param: click.Parameter, value: str | 
         raise click.BadParameter(str(exc)) from None
 
 
+@dataclass(frozen=True)
+class OutputRequest:
+    """Result files asked for on the command line (None: not wanted)."""
+
+    json: Path | None = None
+    csv: Path | None = None
+    plot: Path | None = None
+    annotate: Path | None = None
+    max_size: int | None = None
+
+    def check(self) -> None:
+        """Fail before the slow work when an output cannot be written where asked."""
+        from .annotate import check_video_output
+
+        for path in (self.json, self.csv, self.plot, self.annotate):
+            if path is not None:
+                check_output_file(path)
+        if self.annotate is not None:
+            check_video_output(self.annotate)
+
+    def write(self, video: Path, analysis, seq, *, quiet: bool) -> list[Path]:
+        """Write every requested file (each atomically); returns their paths."""
+        from .export import write_csv, write_json
+
+        written = []
+        if self.json is not None:
+            written.append(write_json(analysis, self.json))
+        if self.csv is not None:
+            written.append(write_csv(analysis, self.csv))
+        if self.plot is not None:
+            from .plots import plot_set
+
+            written.append(plot_set(analysis, self.plot))
+        if self.annotate is not None:
+            from .annotate import render_video
+
+            with _progress_bar(f"annotate {video.name}", quiet) as bar:
+                task = bar.add_task("annotate", total=None)
+                written.append(render_video(
+                    video, analysis, seq, self.annotate, max_size=self.max_size,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total)))
+        return written
+
+
+def output_options(fn: Callable) -> Callable:
+    """Add --json/--csv/--plot/--annotate/--max-size to a command, packed into `outputs`.
+
+    Put it below _friendly_errors so a bad output path is one clear line.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, json_out, csv_out, plot_out, annotate_out, max_size, **kwargs):
+        outputs = OutputRequest(json=json_out, csv=csv_out, plot=plot_out,
+                                annotate=annotate_out, max_size=max_size)
+        outputs.check()
+        return fn(*args, outputs=outputs, **kwargs)
+
+    file_type = click.Path(dir_okay=False, path_type=Path)
+    for option in reversed((
+        click.option("--json", "json_out", type=file_type, default=None,
+                     help="write the full analysis as JSON (docs/output_schema.md)"),
+        click.option("--csv", "csv_out", type=file_type, default=None,
+                     help="write one row a rep as CSV"),
+        click.option("--plot", "plot_out", type=file_type, default=None,
+                     help="write the set's plot (velocity, phases, drift per rep) as PNG"),
+        click.option("--annotate", "annotate_out", type=file_type, default=None,
+                     help="write the annotated video (.mp4, H.264)"),
+        click.option("--max-size", type=click.IntRange(64, 8192), default=None,
+                     help="long side of the annotated video in px [default: the source's]"),
+    )):
+        wrapper = option(wrapper)
+    return wrapper
+
+
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out", required=True,
@@ -181,8 +256,10 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
         def on_result(result, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
             if result.status == "error":
-                bar.console.print(f"[red]error[/red] {result.clip}: {result.error}",
-                                  markup=True, highlight=False)
+                from rich.markup import escape
+
+                bar.console.print(f"[red]error[/red] {escape(result.clip)}: {escape(result.error)}",
+                                  markup=True, highlight=False, soft_wrap=True)
 
         report = run_batch(folder, out, cfg, options, workers=workers, on_result=on_result)
     counts = {s: sum(r.status == s for r in report.results) for s in ("ok", "reused", "error")}
@@ -277,6 +354,7 @@ def _echo_annotated(analysis, output: Path) -> None:
 @no_cache_option
 @quiet_option
 @_friendly_errors
+@output_options
 def analyze(video: Path, exercise: str | None, goal: str | None, config_file: Path | None,
             side: str | None, smoothing_cutoff_hz: float | None, min_visibility: float | None,
             min_rep_duration_s: float | None, max_pause_s: float | None,
@@ -284,7 +362,7 @@ def analyze(video: Path, exercise: str | None, goal: str | None, config_file: Pa
             velocity_loss_pct: float | None, concentric_time_limit_s: float | None,
             drift_tolerance_deg: float | None, baseline_reps: int | None,
             eccentric_speedup: float | None, model: str, cache_dir: Path | None,
-            no_cache: bool, quiet: bool) -> None:
+            no_cache: bool, quiet: bool, outputs: OutputRequest) -> None:
     """Find the reps in VIDEO and print their phases, tempo and range of motion."""
     from .analysis import analyse_pose
     from .config import build_config
@@ -302,6 +380,8 @@ def analyze(video: Path, exercise: str | None, goal: str | None, config_file: Pa
     analysis = analyse_pose(seq, cfg)
     _print_rep_table(analysis)
     _print_velocity_and_verdicts(analysis)
+    for path in outputs.write(video, analysis, seq, quiet=quiet):
+        click.echo(f"wrote {path}")
 
 
 def _print_velocity_and_verdicts(analysis) -> None:

@@ -98,8 +98,12 @@ def make_figure(data: SetPlotData):
             drawn = True
     if drawn:
         if data.drift_tolerance_deg is not None:
-            ax_d.axhline(data.drift_tolerance_deg, color=FAILURE_COLOUR, linestyle="--",
-                         linewidth=1.2, label=f"tolerance {data.drift_tolerance_deg:.0f} deg")
+            # Drift is signed (a knee can open or close); the verdict stage may widen this
+            # base tolerance by how much the first reps already varied.
+            tol = data.drift_tolerance_deg
+            ax_d.axhspan(-tol, tol, color="#bab0ac", alpha=0.25,
+                         label=f"base tolerance +/-{tol:.0f} deg")
+        ax_d.axhline(0.0, color="grey", linewidth=0.8)
         ax_d.legend(loc="upper left", fontsize=8)
     else:
         ax_d.text(0.5, 0.5, "no angle drift measured", transform=ax_d.transAxes,
