@@ -171,3 +171,11 @@ def test_segment_reps_on_plain_arrays_and_bad_arguments() -> None:
         segment_reps(angle, fps, concentric_increases=True, eccentric_first=True, min_rom=0)
     assert segment_reps(np.full(100, np.nan), fps, concentric_increases=True,
                         eccentric_first=True, min_rom=0.1) == ()
+
+
+@pytest.mark.parametrize("name", ["squat", "deadlift", "biceps_curl", "overhead_press"])
+def test_walking_into_the_frame_makes_no_ghost_rep(name: str) -> None:
+    seq, truth = synthesize(name, 3, lead_in_s=4.0, walk_in_s=3.0, noise_px=1.5, seed=3)
+    reps = reps_of(seq, name)
+    assert len(reps) == 3
+    assert abs(reps[0].start - truth.reps[0].start) <= NOISY_TOL

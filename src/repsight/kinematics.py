@@ -100,7 +100,8 @@ def side_visibility(seq: PoseSequence, names: tuple[str, ...]) -> dict[str, floa
     for side in SIDES:
         idx = [LM[f"{side}_{n}"] for n in names]
         vis = seq.image[det][:, idx, VISIBILITY]
-        scores[side] = float(np.nanmean(vis)) if vis.size else 0.0
+        vis = vis[np.isfinite(vis)]
+        scores[side] = float(np.mean(vis)) if vis.size else 0.0
     return scores
 
 

@@ -381,7 +381,8 @@ def synthesize(profile: str | ExerciseProfile, reps: int | Sequence[RepPlan] = 5
                fps: float = 30.0, seed: int = 0, lead_in_s: float = 1.0, lead_out_s: float = 1.0,
                empty_s: float = 0.0, rests: Mapping[int, float] | None = None,
                noise_px: float = 0.0, dropouts: int = 0, dropout_s: float = 0.15,
-               setup_wobble: float = 0.0, faults: Mapping[str, Sequence[float]] | None = None,
+               setup_wobble: float = 0.0, walk_in_s: float = 0.0,
+               faults: Mapping[str, Sequence[float]] | None = None,
                body_height_m: float = 1.75, size: tuple[int, int] = (640, 480),
                max_pause_s: float = 2.0) -> tuple[PoseSequence, SyntheticTruth]:
     """A seeded side-view PoseSequence of one set and its ground truth.
@@ -393,6 +394,8 @@ def synthesize(profile: str | ExerciseProfile, reps: int | Sequence[RepPlan] = 5
     noise_px: std of Gaussian landmark noise in pixels, >= 0. dropouts: number of random
     no-person windows of `dropout_s` seconds each, inside the set. setup_wobble: amplitude
     of a slow sway during the lead-in as a share of full ROM (0..0.3), e.g. unracking.
+    walk_in_s: the first seconds of the lead-in (<= lead_in_s) are spent walking into the
+    frame from the left, hips bobbing with each step.
     faults: name in FAULTS -> per-rep degrees. body_height_m: 1.0..2.5. size: (w, h) px.
     max_pause_s: a gap to the next rep up to this long counts as the rep's trailing pause
     (same convention as AnalysisConfig.max_pause_s).
@@ -402,8 +405,10 @@ def synthesize(profile: str | ExerciseProfile, reps: int | Sequence[RepPlan] = 5
         raise ValueError(f"no synthetic poser for profile {prof.name!r}")
     if not 5 <= fps <= 240:
         raise ValueError(f"fps must be 5..240, got {fps}")
-    if min(lead_in_s, lead_out_s, empty_s, dropout_s, noise_px, setup_wobble) < 0:
+    if min(lead_in_s, lead_out_s, empty_s, dropout_s, noise_px, setup_wobble, walk_in_s) < 0:
         raise ValueError("durations, noise and wobble must be >= 0")
+    if walk_in_s > lead_in_s:
+        raise ValueError(f"walk_in_s ({walk_in_s}) must fit in lead_in_s ({lead_in_s})")
     plans = plan_set(reps) if isinstance(reps, int) else tuple(reps)
     rests = dict(rests or {})
     fault_map = {k: tuple(float(x) for x in v) for k, v in (faults or {}).items()}
@@ -445,6 +450,16 @@ def synthesize(profile: str | ExerciseProfile, reps: int | Sequence[RepPlan] = 5
                     f[name] = per_rep[rep_of[i] - 1]
         frames.append(_hands(poser(body, q[i], f), body))
     positions = {j: np.array([fr[j] for fr in frames]) for j in JOINTS}
+    if walk_in_s > 0:
+        # Walk in from 2.5 m to the left at a steady pace, easing into place; the whole
+        # body bobs 3 cm twice a step cycle (about 1.8 Hz), as in a real gait.
+        k = np.arange(n_empty, n_empty + int(round(walk_in_s * fps)))
+        u = (k - n_empty) / max(len(k), 1)
+        dx = -2.5 * (1 - u) ** 2
+        dy = 0.03 * np.abs(np.sin(2 * np.pi * 1.8 * (k - n_empty) / fps)) * (1 - u)
+        for j in JOINTS:
+            positions[j][k, 0] += dx
+            positions[j][k, 1] += dy
 
     # Camera: fit the fault-free range of motion into 80 % of the frame (y up -> rows
     # down), so injecting a fault never moves the camera.
