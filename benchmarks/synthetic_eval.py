@@ -224,6 +224,9 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
     reps = list(_get(result, "reps") or [])
     n_true = truth["n_reps"]
     row["reps"] = len(reps)
+    row["exercise"] = truth["exercise"]
+    row["count_exact"] = len(reps) == n_true
+    b0, v0 = len(tally.boundary_ms), len(tally.vel_err)
     tally.count_exact.append(len(reps) == n_true)
     tally.count_abs_err.append(abs(len(reps) - n_true))
     # match analyser reps to true reps by the nearest start time
@@ -266,6 +269,8 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
                 tally.vel_signed.append(d)
             if math.isfinite(m.velocity_loss_pct):
                 tally.loss_err.append(abs(m.velocity_loss_pct - true_loss[tr["rep"] - 1]))
+    row["boundary_ms"] = tally.boundary_ms[b0:]
+    row["vel_err"] = tally.vel_err[v0:]
     verdicts = _get(result, "verdicts")
     if verdicts is None:
         tally.missing.add("verdicts (SetAnalysis.verdicts)")
@@ -302,7 +307,8 @@ def _fmt(vals, kind="mean", unit="", digits=0):
     return f"{np.median(a):.{digits}f} / {np.mean(a):.{digits}f}{unit} (n={len(a)})"
 
 
-def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: int) -> str:
+def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: int,
+                rows: dict | None = None) -> str:
     lines = [f"synthetic_eval: {n_clips} clips, seeds '{which}' "
              f"({SEED_RANGES[which].start}..{SEED_RANGES[which].stop - 1})", ""]
     lines.append("| measure | value (median / mean, or rate) |")
@@ -336,6 +342,18 @@ def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: 
         ]
         for m in sorted(tally.missing):
             lines.append(f"| {m} | n/a (not in the analyser's output) |")
+    if rows and not analyser_reason:
+        lines += ["", "| exercise | clips | rep count exact | boundary error ms (median) | "
+                  "velocity abs error m/s (median) |", "|---|---|---|---|---|"]
+        for ex in EXERCISES:
+            rs = [r for r in rows.values() if r.get("exercise") == ex]
+            if not rs:
+                continue
+            b = [x for r in rs for x in r.get("boundary_ms", [])]
+            v = [x for r in rs for x in r.get("vel_err", [])]
+            lines.append(f"| {ex} | {len(rs)} | {sum(r['count_exact'] for r in rs)}/{len(rs)} | "
+                         f"{np.median(b) if b else float('nan'):.0f} | "
+                         f"{np.median(v) if v else float('nan'):.3f} |")
     text = "\n".join(lines)
     print(text)
     return text
@@ -375,7 +393,7 @@ def main(argv=None) -> int:
         rows[name] = score_clip(truth, seq, result, cfg, tally)
         rows[name]["truth_reps"] = truth["n_reps"]
         n += 1
-    print_table(a.seeds, tally, reason, n)
+    print_table(a.seeds, tally, reason, n, rows)
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=1))
     return 0
