@@ -133,8 +133,11 @@ def draw_profile_case(seed: int) -> dict:
     args = dict(reps=plans, fps=float(rng.choice([25.0, 29.97, 30.0, 60.0])), seed=seed,
                 noise_px=float(rng.uniform(0.3, 1.2)), body_height_m=float(rng.uniform(1.55, 1.95)),
                 faults={"trunk_lean_deg": tuple(lean)}, size=(960, 720))
+    # A short concentric on a lift that starts with it (press, curl, pull-up, deadlift) and
+    # returns to the start is a failed concentric; on a squat-like lift, a shallow rep.
+    short_kind = "technical" if get_profile(lift).eccentric_first else "concentric"
     expected = None if scenario == "clean" else (
-        {"velocity_loss": "tempo", "trunk_lean": "technical", "short_rom": "technical"}[scenario], k)
+        {"velocity_loss": "tempo", "trunk_lean": "technical", "short_rom": short_kind}[scenario], k)
     return {"seed": seed, "scenario": f"{lift}:{scenario}", "lift": lift, "args": args,
             "cfg": cfg, "expected": expected, "generator": "profiles"}
 

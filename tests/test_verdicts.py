@@ -229,3 +229,26 @@ def test_noisy_angles_are_flagged_as_a_caveat():
     _, summary, m = _judge(truth, goal="strength")
     assert m.baseline_spread_deg["trunk"] > 15
     assert any("noisy" in w and "trunk lean" in w for w in summary.warnings)
+
+
+@pytest.mark.parametrize("short_rep,kind", [(6, "concentric"), (3, None)])
+def test_short_press_is_a_failed_concentric_only_when_no_full_rep_follows(short_rep, kind):
+    from repsight.synthetic import RepPlan, synthesize
+    from repsight.types import Rep
+
+    plans = tuple(RepPlan(rom_share=0.5 if i + 1 == short_rep else 1.0) for i in range(6))
+    seq, truth = synthesize("overhead_press", plans, noise_px=0.5, seed=19)
+    reps = tuple(Rep(index=r.index, start=r.start, end=r.end, turnaround=r.turnaround,
+                     eccentric=r.eccentric, concentric=r.concentric, eccentric_first=False,
+                     rom_share=r.rom_share, partial=r.rom_share < 0.7) for r in truth.reps)
+    press = get_profile("overhead_press")
+    cfg = AnalysisConfig(goal="hypertrophy", concentric_time_limit_s=10.0)
+    m = compute_metrics(seq, reps, press, estimate_scale(seq))
+    verdicts = judge(reps, m, press, cfg, seq.timestamps_s)
+    got = {v.kind for v in verdicts if v.rep_index == short_rep}
+    if kind is None:  # a lone short rep mid-set: not failure (the lifter went on)
+        assert verdicts == []
+    else:
+        summary = summarise(reps, verdicts)
+        assert kind in got and summary.first_failure_rep == short_rep and summary.kind == kind
+        assert "of the way to lockout" in summary.reason

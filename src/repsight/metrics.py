@@ -166,13 +166,24 @@ def height_m(seq: PoseSequence, names: Sequence[str], scale: Scale, *, cutoff_hz
 # --------------------------------------------------------------------------- view and angles
 
 def detect_view(seq: PoseSequence) -> str:
-    """'side', 'front' (front or rear), 'oblique' or 'unknown' from shoulder width vs trunk length.
+    """'side', 'front' (front or rear), 'oblique' or 'unknown': the body's yaw to the camera.
 
-    Side-on, the two shoulders overlap in the image; facing the camera, MediaPipe's shoulder
-    landmarks sit 0.5-0.9 trunk lengths apart (narrower with the arms overhead, as in a
-    pull-up). Thresholds set on the team's 27 clips: side clips 0.02-0.20, 45-degree clips
-    0.27-0.38, front and rear clips 0.52-0.91 (median over frames).
+    MediaPipe's world landmarks follow the camera's axes, so the hip and shoulder lines'
+    angle in the horizontal (x, z) plane is the body's yaw: 0 facing the camera (or away),
+    90 side-on. Median over frames of the mean of both lines; front < 25 deg <= oblique <
+    60 deg <= side. On the team's clips: front and rear 2-13, the rendered 45-degree curl
+    35, the real "45-degree" clips 46-65 (most are nearer side-on), side 66-88. Without
+    world landmarks, the image ratio of shoulder width to trunk length stands in.
     """
+    yaws = []
+    for a, b in ((LM.LEFT_HIP, LM.RIGHT_HIP), (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)):
+        d = seq.world[:, a].astype(np.float64) - seq.world[:, b]
+        yaws.append(np.degrees(np.arctan2(np.abs(d[:, 2]), np.abs(d[:, 0]))))
+    yaw = np.mean(yaws, axis=0)
+    yaw = yaw[np.isfinite(yaw)]
+    if yaw.size >= 5:
+        y = float(np.median(yaw))
+        return "front" if y < 25 else ("oblique" if y < 60 else "side")
     ls, rs = seq.pixels(LM.LEFT_SHOULDER), seq.pixels(LM.RIGHT_SHOULDER)
     lh, rh = seq.pixels(LM.LEFT_HIP), seq.pixels(LM.RIGHT_HIP)
     width = np.linalg.norm(ls - rs, axis=1)
@@ -182,11 +193,7 @@ def detect_view(seq: PoseSequence) -> str:
     if ratio.size < 5:
         return "unknown"
     r = float(np.median(ratio))
-    if r < 0.24:
-        return "side"
-    if r >= 0.45:
-        return "front"
-    return "oblique"
+    return "side" if r < 0.24 else ("front" if r >= 0.45 else "oblique")
 
 
 def _angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -335,20 +342,24 @@ def _concentric_span(rep: Rep) -> tuple[int, int]:
     return a, b
 
 
-def concentric_velocity(h: np.ndarray, t: np.ndarray, rep: Rep, *, propulsive: bool = True
+def concentric_velocity(h: np.ndarray, t: np.ndarray, rep: Rep, *, propulsive: bool = True,
                         ) -> tuple[float, float, float, float]:
     """(mean, peak, mean propulsive velocity in m/s, ROM in m) of one rep's concentric.
 
     h: float[T] height of the tracked point in metres (up positive); t: float[T] seconds.
-    Mean velocity is displacement over duration (the mean of v over the phase); the
+    Mean velocity is displacement over duration (the mean of v over the phase) on the
+    segmentation's concentric frames, so it inherits how segmentation places them; the
     propulsive phase ends where the point first decelerates harder than gravity after
     peak velocity (Sánchez-Medina et al. 2010).
     """
+    if len(h) < 2:
+        return (float("nan"),) * 4
+    v_all = np.gradient(h, t)
     a, b = _concentric_span(rep)
     seg_h, seg_t = h[a:b + 1], t[a:b + 1]
     if len(seg_h) < 2 or not np.all(np.isfinite(seg_h)):
         return (float("nan"),) * 4
-    v = np.gradient(h, t)[a:b + 1]
+    v = v_all[a:b + 1]
     duration = seg_t[-1] - seg_t[0]
     mean_v = (seg_h[-1] - seg_h[0]) / duration
     peak_v = float(np.nanmax(v))
@@ -532,6 +543,9 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
     propulsive = profile.family in PROPULSIVE_FAMILIES
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(profile.family, 60.0)
 
+    # The tracked point at the form cut-off (pixels, up): phase edges and movement progress.
+    pos = -tracked_point_px(seq, profile.velocity_point, min_visibility=min_visibility)[:, 1]
+    pos = smooth(pos, seq.fps, cutoff_hz=form_cutoff, max_gap=int(round(max_gap_s * seq.fps)))
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in reps]
     good = [i for i, r in enumerate(reps) if r.completed and not r.partial]
     setup: list[int] = []
@@ -573,10 +587,8 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
               for name, sig in form.angles.items()}
     base_curves = {name: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
                    for name, c in curves.items()}
-    # Drift is judged at matched movement progress (see progress_curve); the position may
-    # be in pixels, so it works without a metric scale too.
-    pos = -tracked_point_px(seq, profile.velocity_point, min_visibility=min_visibility)[:, 1]
-    pos = smooth(pos, seq.fps, cutoff_hz=form_cutoff, max_gap=int(round(max_gap_s * seq.fps)))
+    # Drift is judged at matched movement progress (see progress_curve) of `pos`, in
+    # pixels, so it works without a metric scale too.
     pcurves = {name: np.array([progress_curve(sig, pos, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
                for name, sig in form.angles.items()}
     base_p = {name: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)

@@ -90,7 +90,7 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: SetMetrics, concentric_s: Seque
 
 
 def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile,
-                       cfg: AnalysisConfig) -> list[Verdict]:
+                       cfg: AnalysisConfig, *, failed: frozenset = frozenset()) -> list[Verdict]:
     """Sustained angle drift past tolerance, or range of motion cut short, persisting over reps."""
     base_roms = [m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps and np.isfinite(m.rom_m)]
     base_rom = float(np.median(base_roms)) if base_roms else float("nan")
@@ -107,8 +107,9 @@ def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: Exerci
             flags.append(rep.completed and d is not None and abs(d) > tol + spread
                          and held >= cfg.drift_min_frames)
         past[name] = confirmed(flags)
+    # failed: reps already called a concentric failure, whose short range is that failure.
     short = confirmed([
-        rep.completed and rep.index not in metrics.baseline_reps
+        rep.completed and rep.index not in failed and rep.index not in metrics.baseline_reps
         and (rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m)
                              and m.rom_m < cfg.partial_rom_share * base_rom))
         for rep, m in zip(reps, metrics.reps)])
@@ -147,12 +148,33 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
     """
     done = [r for r in reps if r.completed]
     out = []
-    for r in reps:
+    rom = float("nan")
+    if track is not None and len(track) and done:
+        rom = float(np.nanmedian([track[d.concentric[1]] - track[d.concentric[0]] for d in done
+                                  if not d.partial] or [np.nan]))
+    rises = {}
+    if np.isfinite(rom) and rom > 0:
+        for r in reps:
+            if r.completed and not r.eccentric_first:
+                a, b = r.concentric
+                rises[r.index] = float(np.nanmax(track[a:b + 1]) - track[a]) / rom
+    for k, r in enumerate(reps):
+        if r.index in rises:
+            # A lift that starts with the concentric (press, curl, pull-up, deadlift) and
+            # comes back down after rising only part of the way, with no full rep after
+            # it, failed its concentric. A short rep followed by full ones is a short range
+            # of motion (technical), not failure: the lifter could still finish reps.
+            later = [rises.get(x.index, 1.0) for x in reps[k + 1:]]
+            rise = rises[r.index]
+            if np.isfinite(rise) and rise < lockout_share and all(x < lockout_share for x in later):
+                out.append(Verdict("concentric", r.index,
+                                   f"rep {r.index}: lifted {max(rise, 0):.0%} of the way to lockout, "
+                                   f"then lowered without finishing"))
+            continue
         if r.completed:
             continue
         reached = r.rom_share
-        if track is not None and len(track) and len(done) >= 1:
-            rom = float(np.nanmedian([track[d.concentric[1]] - track[d.concentric[0]] for d in done]))
+        if np.isfinite(rom) and rom > 0:
             low = track[r.turnaround] if r.eccentric_first else track[r.concentric[0]]
             high = np.nanmax(track[r.concentric[0]:r.end + 1])
             if np.isfinite(rom) and rom > 0 and np.isfinite(high - low):
@@ -241,7 +263,8 @@ def judge(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile, cf
     else:
         ecc, con = zip(*(phase_seconds(r, timestamps_s) for r in reps)) if reps else ((), ())
     stalls = concentric_verdicts(reps, metrics.track, lockout_share=cfg.partial_rom_share)
-    verdicts = (stalls + technical_verdicts(reps, metrics, profile, cfg)
+    failed = frozenset(v.rep_index for v in stalls)
+    verdicts = (stalls + technical_verdicts(reps, metrics, profile, cfg, failed=failed)
                 + tempo_verdicts(reps, metrics, con, cfg) + eccentric_verdicts(reps, ecc, cfg))
     if not stalls:
         stalled = trailing_stall(reps, metrics.track, eccentric_first=profile.eccentric_first)
