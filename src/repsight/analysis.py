@@ -30,8 +30,8 @@ class SetAnalysis:
     Frame indices in `reps` index `timestamps_s`; `signal` is the per-frame driving signal
     (smoothed, in `signal_unit`) read on `side`, from the mean of `signal_landmarks`
     (a height) or their joint angle (an angle), so an overlay can draw exactly what was
-    segmented. `metrics` and `verdicts` stay empty until the velocity and verdict stages
-    fill them.
+    segmented. `metrics` and `verdicts` come from the velocity and verdict stage
+    (`verdicts.assess_set`), aligned with `reps` by rep index.
     """
 
     source: str

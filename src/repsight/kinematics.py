@@ -14,7 +14,7 @@ import numpy as np
 
 from .landmarks import JOINT_TRIPLETS, LM, VISIBILITY, side_landmark
 from .profiles import SignalSpec
-from .smoothing import diff_noise_gain, nan_free_runs, noise_std, smooth
+from .smoothing import diff_noise_gain, noise_std, smooth
 from .types import PoseSequence
 
 SIDES = ("LEFT", "RIGHT")
