@@ -185,3 +185,18 @@ def test_cli_analyze_bad_output_path_fails_before_the_work(tmp_path: Path) -> No
                                        "--json", str(blocker / "a.json")])
     assert result.exit_code == 1
     assert "is a file, not a folder" in result.output and "Traceback" not in result.output
+
+
+def test_summary_carries_the_verdict_stages_caveats() -> None:
+    import dataclasses
+
+    from repsight.export import set_summary
+    from repsight.verdicts import SetSummary
+
+    analysis, _ = _analysis()
+    caveat = "joint angles are noisy here"
+    official = SetSummary(n_reps=4, first_failure_rep=None, kind=None, reason="",
+                          reps_before=4, warnings=(caveat,))
+    s = set_summary(dataclasses.replace(analysis, warnings=("a partial rep", caveat),
+                                        verdict_summary=official))
+    assert s["warnings"] == ["a partial rep", caveat]

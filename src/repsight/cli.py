@@ -313,7 +313,7 @@ def _echo_annotated(analysis, output: Path) -> None:
     failure = (f"first failure at rep {s['first_failure_rep']} ({s['first_failure_kind']})"
                if s["first_failure_rep"] else "no failure detected")
     click.echo(f"{analysis.exercise}: {s['reps']} rep(s), {failure} -> {output}")
-    for w in analysis.warnings:
+    for w in s["warnings"]:
         click.echo(f"warning: {w}", err=True)
 
 

@@ -248,7 +248,9 @@ def set_summary(analysis: Any) -> dict[str, Any]:
         "mean_velocity_mps": float(np.mean(finite)) if finite else float("nan"),
         "velocity_loss_pct": loss,
         "duration_s": float(getattr(analysis, "duration_s", float("nan"))),
-        "warnings": list(getattr(analysis, "warnings", ())),
+        # The analysis's caveats, then the verdict stage's (e.g. noisy angles), once each.
+        "warnings": list(dict.fromkeys([*getattr(analysis, "warnings", ()),
+                                        *getattr(official, "warnings", ())])),
     }
 
 
