@@ -139,19 +139,22 @@ def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: Exerci
 
 
 def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
-                        lockout_share: float = 0.8) -> list[Verdict]:
+                        lockout_share: float = 0.8, baseline: Sequence[int] = ()) -> list[Verdict]:
     """Reps started but stalled short of lockout (segmentation marks them not completed).
 
     A rep can also be "not completed" because the clip ends right after lockout; with the
     tracked point's height (track, float[T], up positive) the stall is checked: the lift
-    must have reached less than lockout_share (0..1) of the set's typical range.
+    must have reached less than lockout_share (0..1) of the usual range: the baseline reps'
+    (rep indices in `baseline`), else the set's typical one. (When most of a set is short,
+    the set's typical range is the short one; the first reps show what lockout was.)
     """
     done = [r for r in reps if r.completed]
     out = []
     rom = float("nan")
     if track is not None and len(track) and done:
-        rom = float(np.nanmedian([track[d.concentric[1]] - track[d.concentric[0]] for d in done
-                                  if not d.partial] or [np.nan]))
+        ref = [d for d in done if d.index in set(baseline)] or [d for d in done if not d.partial]
+        rom = float(np.nanmedian([track[d.concentric[1]] - track[d.concentric[0]] for d in ref]
+                                 or [np.nan]))
     rises = {}
     if np.isfinite(rom) and rom > 0:
         for r in reps:
@@ -262,7 +265,8 @@ def judge(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile, cf
         con = [tp.concentric_s for tp in tempos]
     else:
         ecc, con = zip(*(phase_seconds(r, timestamps_s) for r in reps)) if reps else ((), ())
-    stalls = concentric_verdicts(reps, metrics.track, lockout_share=cfg.partial_rom_share)
+    stalls = concentric_verdicts(reps, metrics.track, lockout_share=cfg.partial_rom_share,
+                                 baseline=metrics.baseline_reps)
     failed = frozenset(v.rep_index for v in stalls)
     verdicts = (stalls + technical_verdicts(reps, metrics, profile, cfg, failed=failed)
                 + tempo_verdicts(reps, metrics, con, cfg) + eccentric_verdicts(reps, ecc, cfg))
