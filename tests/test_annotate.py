@@ -263,3 +263,42 @@ def test_several_verdicts_on_one_rep_share_one_banner() -> None:
     b = plan.banners[0]
     assert b.kind == "technical + tempo"  # the more decisive kind first
     assert b.reason == "trunk lean drifted +12 deg | velocity loss 47 %"
+
+
+def test_plan_from_analysis_has_live_velocity_only_in_concentrics() -> None:
+    from repsight.analysis import analyse_pose
+    from repsight.annotate import build_plan
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 3, seed=5)
+    analysis = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    plan = build_plan(analysis, seq)
+    assert len(plan.rows) == len(analysis.reps) == 3
+    v = plan.velocity
+    assert v is not None and plan.velocity_unit == "m/s"
+    inside = np.zeros(seq.n_frames, bool)
+    for rep, m in zip(analysis.reps, analysis.metrics):
+        a, b = rep.concentric
+        inside[a:b + 1] = True
+        # The live readout averages to the rep's mean concentric velocity.
+        assert np.nanmean(v[a:b + 1]) == pytest.approx(m.mean_velocity_mps, rel=0.15)
+    assert np.isnan(v[~inside]).all()
+    # The highlighted point is the hip the signal was read from.
+    hip = seq.image[:, list(analysis.signal_landmarks), :2].mean(axis=1)
+    ok = np.isfinite(plan.point_track).all(axis=1)
+    np.testing.assert_allclose(plan.point_track[ok], hip[ok], atol=1e-6)
+
+
+def test_poses_from_another_clip_are_refused() -> None:
+    from repsight.analysis import analyse_pose
+    from repsight.annotate import build_plan
+    from repsight.config import AnalysisConfig
+    from repsight.errors import AnalysisError
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 2, seed=1)
+    other, _ = synthesize("squat", 3, seed=1)
+    analysis = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    with pytest.raises(AnalysisError, match="not from the same clip"):
+        build_plan(analysis, other)
