@@ -272,3 +272,14 @@ def test_cli_batch_with_process_pool_exit_codes(folder: Path, cache: Path, tmp_p
     assert "1 failed" in bad.output and "Traceback" not in bad.output
     assert "2 already done" in bad.output
     assert len(read_summary(out)) == 3
+
+
+def test_results_inside_the_input_folder_are_not_taken_for_clips(folder: Path, cache: Path) -> None:
+    out = folder / "results"
+    first = run_batch(folder, out, AnalysisConfig(), opts(cache, annotate=True),
+                      executor=threads())
+    second = run_batch(folder, out, AnalysisConfig(), opts(cache, annotate=True),
+                       executor=threads())
+    assert [r.clip for r in first.results] == [r.clip for r in second.results] == [
+        "squat_monday.mp4", "week2/pushup_set.mp4"]
+    assert [r.status for r in second.results] == ["reused", "reused"]

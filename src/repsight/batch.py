@@ -42,7 +42,7 @@ import math
 import multiprocessing
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -299,14 +299,6 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
     return "skip", "complete and current"
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 # ---------------------------------------------------------------- one clip
 
 
@@ -365,7 +357,7 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
                     with contextlib.suppress(OSError):
                         (out_dir / old).unlink()
         sizes = {n: {"size": (out_dir / n).stat().st_size,
-                     "sha256": _file_sha256(out_dir / n)} for n in outputs}
+                     "sha256": file_hash(out_dir / n)} for n in outputs}
         result = dataclasses.replace(result, outputs=tuple(outputs))
         _write_manifest(out_dir, {"complete": True, "clip": label, "content_hash": digest,
                                   "analysis_key": key, "config": config.to_dict(),
