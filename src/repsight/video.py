@@ -294,10 +294,14 @@ class VideoWriter:
     drawing); write() copies the frame first, so the caller may reuse its array at once.
     At most `queue_depth` frames wait in memory. An encoding or disk error is raised by
     the next write() or by close().
+
+    preset "superfast" (x264) costs about 2/3 of the CPU of "veryfast" for files about
+    1.8x larger (960x544: ~1.6 Mbit/s at crf 23): encoding was the largest share of an
+    annotated export (benchmarks/speed.py, stage d).
     """
 
     def __init__(self, path: str | os.PathLike, *, width: int, height: int, fps: float,
-                 crf: int = 23, preset: str = "veryfast", threaded: bool = True,
+                 crf: int = 23, preset: str = "superfast", threaded: bool = True,
                  queue_depth: int = 8) -> None:
         self.path = Path(path)
         try:
