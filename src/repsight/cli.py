@@ -378,46 +378,49 @@ def analyze(video: Path, exercise: str | None, goal: str | None, config_file: Pa
     seq = extract_with_progress(video, model=model, cache_dir=cache_dir, no_cache=no_cache,
                                 quiet=quiet)
     analysis = analyse_pose(seq, cfg)
-    _print_rep_table(analysis)
-    _print_velocity_and_verdicts(analysis)
+    console = _console()
+    _print_rep_table(analysis, console)
+    _print_velocity_and_verdicts(analysis, console)
     for path in outputs.write(video, analysis, seq, quiet=quiet):
         click.echo(f"wrote {path}")
 
 
-def _print_velocity_and_verdicts(analysis) -> None:
+def _console():
+    """A rich console for result tables; a pipe gets the whole table, not 80 columns."""
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=120)
+    return console
+
+
+def _print_velocity_and_verdicts(analysis, console) -> None:
     """Per-rep velocity, loss, RIR estimate, drift and verdicts, then the set summary line."""
     from .table import rep_table, summary_block
 
     if analysis.verdict_summary is None or not analysis.reps:
         return
-    click.echo("")
-    click.echo(f"velocity and form ({analysis.config.goal} goal):")
-    click.echo(rep_table(analysis))
-    click.echo(summary_block(analysis))
+    console.print()
+    console.print(rep_table(analysis))
+    console.print(summary_block(analysis), markup=False, soft_wrap=True)
 
 
-def _print_rep_table(analysis) -> None:
+def _print_rep_table(analysis, console) -> None:
     """Per-rep table (phases in seconds, tempo, ROM share, flags), the count and warnings."""
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=120)  # a pipe gets the whole table, not 80 columns
     t = analysis.timestamps_s
     table = Table(title=f"{video_name(analysis.source)}: {analysis.exercise}", title_justify="left")
-    for col in ("rep", "start s", "eccentric", "bottom", "concentric", "top", "tempo", "ROM", "flags"):
+    for col in ("rep", "start s", "eccentric", "bottom", "concentric", "top", "tempo", "ROM",
+                "flags"):
         table.add_column(col, justify="left" if col in ("tempo", "flags") else "right")
-    kinds: dict[int, list[str]] = {}
-    for v in analysis.verdicts:
-        kinds.setdefault(v.rep_index, []).append(v.kind)
     for rep, tempo in zip(analysis.reps, analysis.tempo):
         flags = []
         if rep.partial:
             flags.append("partial")
         if not rep.completed:
             flags.append("incomplete")
-        flags.extend(f"{k} failure" for k in kinds.get(rep.index, []))
         table.add_row(str(rep.index), f"{t[rep.start] - t[0]:.2f}", f"{tempo.eccentric_s:.2f}",
                       f"{tempo.bottom_pause_s:.2f}", f"{tempo.concentric_s:.2f}",
                       f"{tempo.top_pause_s:.2f}", tempo.notation(), f"{rep.rom_share:.0%}",

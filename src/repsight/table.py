@@ -1,9 +1,11 @@
-"""Plain-text per-rep table and set summary for the analyze command (velocity, drift, verdicts)."""
+"""Per-rep velocity/form table and set summary for the analyze command (velocity, drift, verdicts)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+from rich.table import Table
 
 from .metrics import MAX_RIR
 
@@ -31,34 +33,32 @@ def _drift(drift: dict) -> str:
     return f"{name} {v:+.0f}"
 
 
-def rep_table(analysis: Any) -> str:
-    """One line per rep: tempo, concentric velocity, loss, RIR estimate, worst drift, verdicts."""
+def rep_table(analysis: Any) -> Table:
+    """One row per rep: concentric velocity, peak, ROM, loss, RIR estimate, worst drift, verdicts."""
     metrics = {m.index: m for m in analysis.metrics}
-    tempo = dict(zip((r.index for r in analysis.reps), analysis.tempo))
     kinds: dict[int, list[str]] = {}
     for v in analysis.verdicts:
         kinds.setdefault(v.rep_index, []).append(v.kind)
     setup = set(analysis.assessment.metrics.setup_reps) if analysis.assessment else set()
-    head = (f"{'rep':>3}  {'tempo':<13} {'conc s':>6} {'v m/s':>6} {'peak':>5} {'ROM m':>5} "
-            f"{'loss %':>6} {'RIR*':>4}  {'drift deg':<14} verdict")
-    lines = [head, "-" * len(head)]
+    table = Table(title=f"velocity and form ({analysis.config.goal} goal)", title_justify="left")
+    for col in ("rep", "v m/s", "peak", "ROM m", "loss %", "RIR*", "drift deg", "verdict"):
+        table.add_column(col, justify="left" if col in ("drift deg", "verdict") else "right")
     for r in analysis.reps:
-        m, t = metrics.get(r.index), tempo.get(r.index)
-        flags = ", ".join(kinds.get(r.index, []))
+        m = metrics.get(r.index)
+        flags = ", ".join(f"{k} failure" for k in kinds.get(r.index, []))
         if r.index in setup:
             flags = "set-up (not judged)"
-        elif r.partial:
-            flags = ", ".join(filter(None, ["partial", flags]))
-        lines.append(
-            f"{r.index:>3}  {t.notation() if t else '-':<13} {_num(t.concentric_s if t else None, '.2f'):>6} "
-            f"{_num(m.mean_velocity_mps if m else None, '.2f'):>6} {_num(m.peak_velocity_mps if m else None, '.2f'):>5} "
-            f"{_num(m.rom_m if m else None, '.2f'):>5} {_num(m.velocity_loss_pct if m else None, '.0f'):>6} "
-            f"{_rir(m.rir_estimate if m else None):>4}  {_drift(m.drift_deg) if m else '-':<14} {flags}")
-    # Verdicts for a rep the segmentation left out (a stalled last rep) still get a line.
+        table.add_row(
+            str(r.index), _num(m.mean_velocity_mps if m else None, ".2f"),
+            _num(m.peak_velocity_mps if m else None, ".2f"), _num(m.rom_m if m else None, ".2f"),
+            _num(m.velocity_loss_pct if m else None, ".0f"),
+            _rir(m.rir_estimate if m else None), _drift(m.drift_deg) if m else "-", flags)
+    # Verdicts for a rep the segmentation left out (a stalled last rep) still get a row.
     known = {r.index for r in analysis.reps}
     for idx in sorted(set(kinds) - known):
-        lines.append(f"{idx:>3}  {'(stalled, not a full rep)':<62} {', '.join(kinds[idx])}")
-    return "\n".join(lines)
+        table.add_row(str(idx), "-", "-", "-", "-", "-", "(stalled, not a full rep)",
+                      ", ".join(f"{k} failure" for k in kinds[idx]))
+    return table
 
 
 def summary_block(analysis: Any) -> str:
