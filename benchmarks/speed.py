@@ -287,8 +287,9 @@ def stage_batch(p: dict) -> dict:
     t0 = time.perf_counter()
     report = run_batch(p["folder"], p["out"], cfg, options, workers=p["workers"])
     seconds = time.perf_counter() - t0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     statuses = [r.status for r in getattr(report, "results", [])]
-    return {"seconds": seconds, "statuses": statuses,
+    return {"seconds": seconds, "statuses": statuses, "cpu_s": ru.ru_utime + ru.ru_stime,
             "children_peak_rss_mb": children_peak_rss_mb()}
 
 
@@ -451,14 +452,16 @@ def batch_section(args, tmp: Path) -> list[str]:
     for w, runs in results.items():
         t = median([x["seconds"] for x in runs])
         statuses = sorted(set(s for x in runs for s in x["statuses"]))
-        rows.append((f"{w}", fmt(t), fmt(frames / t, ".1f"), fmt(one / t, ".2f"),
+        rows.append((f"{w}", fmt(t), fmt(median([x["cpu_s"] for x in runs]), ".1f"),
+                     fmt(frames / t, ".1f"), fmt(one / t, ".2f"),
                      fmt(max(x["children_peak_rss_mb"] for x in runs), ".0f"),
                      fmt(max(x["peak_rss_mb"] for x in runs), ".0f"), ",".join(statuses)))
     return [f"(e) batch.run_batch over {len(clips)} clips ({frames} frames: "
             f"{', '.join(c.name for c in clips)}), exercise auto, no pose cache, "
             f"{args.batch_repeats} repeat(s); target speed-up with 2 workers >= 1.8; "
             f"{load_note()}",
-            table(["workers", "seconds", "frames/s", "speed-up", "worker peak RSS MB",
+            table(["workers", "wall s", "workers' CPU s", "frames/s", "speed-up",
+                   "worker peak RSS MB",
                    "parent peak RSS MB", "clip statuses"], rows)]
 
 
