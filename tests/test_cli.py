@@ -37,3 +37,26 @@ def test_bad_inputs_give_one_line_errors(tmp_path: Path) -> None:
         assert needle in result.output
         assert "Traceback" not in result.output
         assert result.output.strip().count("\n") == 0
+
+
+def test_bad_config_files_give_one_line_errors(small_video: Path, tmp_path: Path) -> None:
+    cases = {"exercise = 3\n": "exercise must be a text value",
+             "analysis = 3\n": "must be a table of settings",
+             'model = "huge"\n': "model must be lite, full or heavy"}
+    for text, needle in cases.items():
+        cfg = tmp_path / "settings.toml"
+        cfg.write_text(text)
+        result = CliRunner().invoke(main, ["analyze", str(small_video), "-q", "--config", str(cfg)])
+        assert result.exit_code == 1, result.output
+        assert needle in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_model_from_config_file_is_used(small_video: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text('[analysis]\nmodel = "lite"\n')
+    cache = tmp_path / "c"
+    result = CliRunner().invoke(main, ["analyze", str(small_video), "-q", "--config", str(cfg),
+                                       "--cache-dir", str(cache)])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in cache.iterdir()][0].split("_")[1] == "lite"

@@ -54,8 +54,8 @@ def _progress_bar(label: str, quiet: bool):
                     console=Console(stderr=True), disable=quiet, transient=True)
 
 
-model_option = click.option("--model", type=click.Choice(MODEL_NAMES), default=DEFAULT_MODEL,
-                            show_default=True, help="pose model variant")
+model_option = click.option("--model", type=click.Choice(MODEL_NAMES), default=None,
+                            help=f"pose model variant [default: {DEFAULT_MODEL}, or the config file's]")
 cache_option = click.option("--cache-dir", type=click.Path(path_type=Path),
                             default=None, help="pose cache folder [default: ~/.cache/repsight/poses]")
 no_cache_option = click.option("--no-cache", is_flag=True, help="ignore and do not write the pose cache")
@@ -115,8 +115,8 @@ def extract(video: Path, output: Path | None, model: str, cache_dir: Path | None
 
     out = output or video.with_suffix(".poses.npz")
     check_output_file(out)
-    seq = extract_with_progress(video, model=model, cache_dir=cache_dir, no_cache=no_cache,
-                                quiet=quiet)
+    seq = extract_with_progress(video, model=model or DEFAULT_MODEL, cache_dir=cache_dir,
+                                no_cache=no_cache, quiet=quiet)
     save_pose(seq, out)
     click.echo(f"{seq.n_frames} frames, person found on {seq.detection_rate:.1%}, "
                f"{seq.fps:.3f} fps, model {seq.model} -> {out}")
@@ -295,7 +295,7 @@ def annotate(video: Path, output: Path, exercise: str | None, max_size: int | No
     check_output_file(output)
     check_video_output(output)
     cfg = build_config(config_file, exercise=exercise, model=model)
-    seq = extract_with_progress(video, model=model, cache_dir=cache_dir, no_cache=no_cache,
+    seq = extract_with_progress(video, model=cfg.model, cache_dir=cache_dir, no_cache=no_cache,
                                 quiet=quiet)
     analysis = analyse_pose(seq, cfg)
     with _progress_bar(f"annotate {video.name}", quiet) as bar:
@@ -375,7 +375,7 @@ def analyze(video: Path, exercise: str | None, goal: str | None, config_file: Pa
                        concentric_time_limit_s=concentric_time_limit_s,
                        drift_tolerance_deg=drift_tolerance_deg, baseline_reps=baseline_reps,
                        eccentric_speedup=eccentric_speedup)
-    seq = extract_with_progress(video, model=model, cache_dir=cache_dir, no_cache=no_cache,
+    seq = extract_with_progress(video, model=cfg.model, cache_dir=cache_dir, no_cache=no_cache,
                                 quiet=quiet)
     analysis = analyse_pose(seq, cfg)
     console = _console()

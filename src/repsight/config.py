@@ -51,6 +51,11 @@ class AnalysisConfig:
     extra: Mapping[str, Any] = field(default_factory=dict)  # free-form, recorded in outputs
 
     def __post_init__(self) -> None:
+        for name in ("exercise", "goal", "side", "model"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"{name} must be a text value, got {getattr(self, name)!r}")
+        if self.model not in ("lite", "full", "heavy"):
+            raise ConfigError(f"model must be lite, full or heavy, got {self.model!r}")
         if self.goal not in GOALS:
             raise ConfigError(f"unknown goal {self.goal!r}; choose one of {', '.join(GOALS)}")
         if self.exercise != AUTO:
@@ -116,6 +121,8 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"invalid TOML in {path}: {exc}") from None
     data = data.get("analysis", data)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: [analysis] must be a table of settings, got {data!r}")
     known = {f.name for f in dataclasses.fields(AnalysisConfig)}
     unknown = sorted(set(data) - known)
     if unknown:
