@@ -154,3 +154,22 @@ def test_driving_joints_get_a_tolerance_in_proportion_to_their_sweep():
     assert drift_tolerance(SQUAT, "knee", 5.0, sweep_deg=120.0) == 5.0  # an explicit setting wins
     m = _metrics(make_squat_set(seed=3))
     assert m.angle_sweep_deg["knee"] > 60 > m.angle_sweep_deg["trunk"]
+
+
+def test_form_angles_follow_forced_side_and_leave_long_gaps_unfilled():
+    import dataclasses
+
+    from repsight.metrics import form_signals
+
+    truth = make_squat_set(concentric_s=0.8, seed=21)
+    seq = truth.seq
+    image = seq.image.copy()
+    gap = slice(40, 40 + int(round(1.0 * seq.fps)))  # a 1 s dropout, longer than 0.25 s
+    image[gap] = np.nan
+    holed = dataclasses.replace(seq, image=image)
+    profile = get_profile("squat")
+    form = form_signals(holed, profile, side="RIGHT", max_gap_s=0.25)
+    assert form.side == "RIGHT"
+    assert np.isnan(form.angles["knee"][gap]).all()
+    bridged = form_signals(holed, profile, max_gap_s=None)
+    assert np.isfinite(bridged.angles["knee"][gap]).all()

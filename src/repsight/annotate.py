@@ -468,8 +468,6 @@ def live_velocity(analysis: Any, seq: PoseSequence) -> tuple[np.ndarray | None, 
     overlay then shows each rep's mean velocity from the table once the rep is done).
     """
     scale = getattr(analysis, "scale", None)
-    if scale is None:
-        scale = getattr(getattr(analysis, "set_metrics", None), "scale", None)
     if scale is None or not getattr(scale, "valid", False) or not analysis.reps:
         return None, "m/s"
     from .metrics import height_m

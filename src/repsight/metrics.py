@@ -296,11 +296,14 @@ def not_measurable_reason(angle: str, view: str, family: str) -> str | None:
 
 
 def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | None = None,
-                 cutoff_hz: float = 4.0, min_visibility: float = 0.5) -> FormSignals:
+                 cutoff_hz: float = 4.0, min_visibility: float = 0.5,
+                 side: str | None = None, max_gap_s: float | None = None) -> FormSignals:
     """Smoothed per-frame angles the view can measure; the rest listed with a reason.
 
     Side view: the more visible side's limbs. Front view: both sides averaged.
     cutoff_hz: smoothing cut-off, 0.5..15 Hz. min_visibility: 0..1 (for side choice).
+    side: "LEFT", "RIGHT" or "BOTH" to force the side (the user's --side), None to choose.
+    max_gap_s: longest dropout bridged, 0..2 s; longer gaps stay NaN (None bridges all).
     """
     view = view or detect_view(seq)
     names = list(profile.form_angles)
@@ -308,7 +311,9 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
         names.append("asymmetry")  # a front view adds left/right asymmetry for free
     limbs = ("SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE")
     vis = {s: _side_visibility(seq, limbs, s) for s in ("LEFT", "RIGHT")}
-    side = "BOTH" if view == "front" else max(vis, key=vis.get)
+    if side is None:
+        side = "BOTH" if view == "front" else max(vis, key=vis.get)
+    max_gap = None if max_gap_s is None else int(round(max_gap_s * seq.fps))
     angles: dict[str, np.ndarray] = {}
     missing: dict[str, str] = {}
     for name in names:
@@ -328,7 +333,8 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
         else:
             missing[name] = f"no definition for angle {name!r}"
             continue
-        angles[name] = smooth(despike(raw, seq.fps), seq.fps, cutoff_hz=cutoff_hz)
+        angles[name] = smooth(despike(raw, seq.fps), seq.fps, cutoff_hz=cutoff_hz,
+                              max_gap=max_gap)
     return FormSignals(view=view, side=side, angles=angles, not_measurable=missing)
 
 
@@ -512,7 +518,7 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
                     min_visibility: float = 0.5, max_gap_s: float = 0.25,
                     rom_outlier_share: float = 0.35, slow_first_share: float = 0.7,
                     baseline: str = "best",
-                    view: str | None = None) -> SetMetrics:
+                    view: str | None = None, side: str | None = None) -> SetMetrics:
     """Velocity, ROM, velocity loss, RIR and form drift for every rep of one set.
 
     baseline_reps: best of the first N completed reps is the velocity baseline and their
@@ -539,7 +545,8 @@ def compute_metrics(seq: PoseSequence, reps: Sequence[Rep], profile: ExercisePro
          if scale.valid else np.full(seq.n_frames, np.nan))
     if not scale.valid:
         warnings.append(f"no pixel-to-metre scale ({scale.note}): velocities not reported")
-    form = form_signals(seq, profile, view=view, cutoff_hz=form_cutoff, min_visibility=min_visibility)
+    form = form_signals(seq, profile, view=view, cutoff_hz=form_cutoff,
+                        min_visibility=min_visibility, side=side, max_gap_s=max_gap_s)
     propulsive = profile.family in PROPULSIVE_FAMILIES
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(profile.family, 60.0)
 

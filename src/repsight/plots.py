@@ -137,8 +137,7 @@ def _baseline_velocity(analysis: Any) -> float:
     """The analysis's velocity baseline (m/s): its own field when it has one, else read
     back from any rep's velocity and loss (loss = 1 - v / baseline), which holds however
     the metrics stage chose the baseline."""
-    holders = (analysis, getattr(analysis, "set_metrics", None),
-               getattr(getattr(analysis, "assessment", None), "metrics", None))
+    holders = (analysis, getattr(getattr(analysis, "assessment", None), "metrics", None))
     for holder in holders:
         v = getattr(holder, "baseline_velocity_mps", None)
         if v is not None:

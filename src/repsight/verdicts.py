@@ -348,7 +348,7 @@ def assess_set(seq, reps: Sequence[Rep], profile: ExerciseProfile, cfg: Analysis
         seq, reps, profile, scale, baseline_reps=cfg.baseline_reps,
         drift_min_frames=cfg.drift_min_frames, drift_tolerance_deg=cfg.drift_tolerance_deg,
         cutoff_hz=cfg.smoothing_cutoff_hz, min_visibility=cfg.min_visibility,
-        max_gap_s=cfg.max_gap_s)
+        max_gap_s=cfg.max_gap_s, side=None if cfg.side == "auto" else cfg.side.upper())
     verdicts = tuple(judge(reps, metrics, profile, cfg, seq.timestamps_s, tempos))
     warnings = quality_warnings(metrics, detection_rate=seq.detection_rate, n_reps=len(reps),
                                 baseline_reps=cfg.baseline_reps)
