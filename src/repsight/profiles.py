@@ -94,14 +94,6 @@ AUTO = "auto"
 DEFAULT_DRIFT_TOLERANCE_DEG = 10.0
 
 
-def exercise_names() -> list[str]:
-    """Profile names and aliases accepted by --exercise (plus 'auto')."""
-    names = [AUTO, *PROFILES]
-    for p in PROFILES.values():
-        names.extend(p.aliases)
-    return names
-
-
 def get_profile(name: str) -> ExerciseProfile:
     """Look up a profile by name or alias (case and dashes ignored)."""
     key = name.strip().lower().replace("-", "_").replace(" ", "_")
