@@ -10,6 +10,7 @@ import numpy as np
 from .config import AnalysisConfig
 from .metrics import SetMetrics, drift_tolerance
 from .profiles import ExerciseProfile
+from .tempo import set_tempo
 from .types import Rep, RepTempo, Verdict
 
 # When one rep fails in several ways, the summary names the most decisive first: a rep
@@ -42,12 +43,6 @@ class SetSummary:
             return f"no failure detected in {self.n_reps} rep(s)"
         return (f"first failure: rep {self.first_failure_rep} ({self.kind}), "
                 f"{self.reps_before} good rep(s) before it; {self.reason}")
-
-
-def phase_seconds(rep: Rep, timestamps_s: np.ndarray) -> tuple[float, float]:
-    """(eccentric, concentric) durations in seconds from the rep's frames and float timestamps."""
-    t = timestamps_s
-    return float(t[rep.eccentric[1]] - t[rep.eccentric[0]]), float(t[rep.concentric[1]] - t[rep.concentric[0]])
 
 
 def confirmed(flags: Sequence[bool]) -> list[bool]:
@@ -260,11 +255,10 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], cfg: A
 def judge(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile, cfg: AnalysisConfig,
           timestamps_s: np.ndarray, tempos: Sequence[RepTempo] | None = None) -> list[Verdict]:
     """Every verdict of the set, ordered by rep then by kind priority."""
-    if tempos is not None and len(tempos) == len(reps):
-        ecc = [tp.eccentric_s for tp in tempos]
-        con = [tp.concentric_s for tp in tempos]
-    else:
-        ecc, con = zip(*(phase_seconds(r, timestamps_s) for r in reps)) if reps else ((), ())
+    if tempos is None or len(tempos) != len(reps):
+        tempos = set_tempo(tuple(reps), timestamps_s)
+    ecc = [tp.eccentric_s for tp in tempos]
+    con = [tp.concentric_s for tp in tempos]
     stalls = concentric_verdicts(reps, metrics.track, lockout_share=cfg.partial_rom_share,
                                  baseline=metrics.baseline_reps)
     failed = frozenset(v.rep_index for v in stalls)
