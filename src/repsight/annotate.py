@@ -23,6 +23,7 @@ import numpy as np
 from .errors import OutputError
 from .export import atomic_path
 from .landmarks import LM, PRESENCE, SKELETON_EDGES, VISIBILITY
+from .table import format_number
 from .types import PoseSequence, Rep
 
 ProgressFn = Callable[[int, int], None]
@@ -219,10 +220,6 @@ def wrap(text: str, scale: float, thickness: int, max_width: int) -> list[str]:
     return lines
 
 
-def _fmt(x: float, spec: str = ".2f") -> str:
-    return "-" if x is None or not math.isfinite(x) else format(x, spec)
-
-
 class _Layout:
     """Sizes derived from the frame so text reads the same on 426 px and 2048 px clips."""
 
@@ -315,7 +312,7 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
     # Per-rep table, top-right, growing as reps finish; the newest rows win when it is long.
     if state.rows:
         header = ("rep", "tempo", "v", "loss")
-        cells = [(str(r.index), r.tempo or "-", _fmt(r.mean_velocity),
+        cells = [(str(r.index), r.tempo or "-", format_number(r.mean_velocity, ".2f"),
                   "-" if not math.isfinite(r.velocity_loss_pct) else f"{r.velocity_loss_pct:.0f}%")
                  for r in state.rows]
         notes = [r.note for r in state.rows]

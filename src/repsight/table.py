@@ -10,9 +10,9 @@ from rich.table import Table
 from .metrics import MAX_RIR
 
 
-def _num(x: Any, fmt: str, missing: str = "-") -> str:
+def format_number(x: Any, fmt: str, missing: str = "-") -> str:
     """Format a number, or `missing` for None / NaN."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+    if x is None or not math.isfinite(float(x)):
         return missing
     return format(x, fmt)
 
@@ -49,9 +49,10 @@ def rep_table(analysis: Any) -> Table:
         if r.index in setup:
             flags = "set-up (not judged)"
         table.add_row(
-            str(r.index), _num(m.mean_velocity_mps if m else None, ".2f"),
-            _num(m.peak_velocity_mps if m else None, ".2f"), _num(m.rom_m if m else None, ".2f"),
-            _num(m.velocity_loss_pct if m else None, ".0f"),
+            str(r.index), format_number(m.mean_velocity_mps if m else None, ".2f"),
+            format_number(m.peak_velocity_mps if m else None, ".2f"),
+            format_number(m.rom_m if m else None, ".2f"),
+            format_number(m.velocity_loss_pct if m else None, ".0f"),
             _rir(m.rir_estimate if m else None), _drift(m.drift_deg) if m else "-", flags)
     # Verdicts for a rep the segmentation left out (a stalled last rep) still get a row.
     known = {r.index for r in analysis.reps}
@@ -74,7 +75,7 @@ def summary_block(analysis: Any) -> str:
         m = a.metrics
         sides = "both sides" if m.side == "BOTH" else f"{m.side.lower()} side"
         out.append(f"scale {a.scale.describe()}; view {m.view} ({sides}); "
-                   f"velocity baseline {_num(m.baseline_velocity_mps, '.2f')} m/s "
+                   f"velocity baseline {format_number(m.baseline_velocity_mps, '.2f')} m/s "
                    f"(reps {', '.join(map(str, m.baseline_reps)) or '-'})")
     out.append("* RIR is an estimate from velocity loss (Rodriguez-Rosell et al. 2020); "
                "expect +/- a few reps")
