@@ -16,7 +16,8 @@ import numpy as np
 from .config import AnalysisConfig
 from .errors import AnalysisError
 from .kinematics import BOTH, Signal, signal_from_spec
-from .profiles import AUTO, ExerciseProfile, detect_exercise, get_profile, profile_min_rom
+from .exercise_detection import detect_exercise
+from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
 from .segmentation import segment_reps
 from .tempo import SetRhythm, set_rhythm, set_tempo
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
