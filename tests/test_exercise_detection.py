@@ -1,0 +1,140 @@
+"""detect_exercise (--exercise auto) on synthetic sets with known exercise and on real clips."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from helpers import shared_video
+from repsight.config import AnalysisConfig
+from repsight.exercise_detection import detect_exercise
+from repsight.synthetic import plan_set, synthesize
+
+CFG = AnalysisConfig()
+
+# Profiles whose synthetic side-view figure is drawn convincingly enough that the right
+# answer is unambiguous (checked: each is picked for seeds 0-3 and the variants below).
+DISTINCT = ["squat", "deadlift", "romanian_deadlift", "bench_press", "overhead_press",
+            "biceps_curl", "raise", "row", "pushup", "pullup", "dip"]
+
+
+@pytest.mark.parametrize("name", DISTINCT)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_synthetic_profile_is_recognised(name, seed):
+    seq, truth = synthesize(name, 5, seed=seed, noise_px=1.0)
+    picked, reason = detect_exercise(seq, CFG)
+    assert picked == truth.profile == name, reason
+    assert reason.startswith(f"picked {name} from how the body moves") and "torso lengths" in reason
+
+
+@pytest.mark.parametrize("name", DISTINCT)
+@pytest.mark.parametrize("variant", [
+    dict(fps=30000 / 1001, noise_px=2.0),  # NTSC rate, noisier landmarks
+    dict(empty_s=1.0, dropouts=2),  # title card and two tracking dropouts
+    dict(reps=plan_set(4, fatigue=0.2)),  # slowing concentric
+    dict(fps=60.0, noise_px=3.0, seed=5),
+    dict(body_height_m=1.5, size=(480, 640)),  # smaller lifter, portrait frame
+], ids=["ntsc-noise", "empty-dropouts", "fatigue", "60fps-noise3", "short-portrait"])
+def test_detection_survives_timing_noise_and_gaps(name, variant):
+    kw = dict(variant)
+    reps = kw.pop("reps", 5)
+    seq, _ = synthesize(name, reps, **kw)
+    picked, reason = detect_exercise(seq, CFG)
+    assert picked == name, reason
+
+
+@pytest.mark.parametrize("name,family_pick", [("front_squat", "squat"), ("push_press", "overhead_press"),
+                                              ("lunge", "squat")])
+def test_lookalikes_map_to_the_profile_that_segments_them(name, family_pick):
+    """The stick figure draws a front squat like a squat, a push press like a press and a
+    lunge as a knee-dominant leg movement; the detector has no branch for these, and the
+    nearest profile (same driving signal and direction) is the right fallback."""
+    seq, _ = synthesize(name, 5, seed=0, noise_px=1.0)
+    picked, reason = detect_exercise(seq, CFG)
+    assert picked == family_pick, reason
+
+
+def test_no_person_falls_back_to_squat_and_says_so():
+    seq, _ = synthesize("biceps_curl", 3, seed=0)
+    blank = dataclasses.replace(seq, image=np.full_like(seq.image, np.nan),
+                                world=np.full_like(seq.world, np.nan))
+    assert detect_exercise(blank, CFG) == ("squat", "no person found; fell back to squat")
+    empty = seq.slice(0, 0)
+    assert detect_exercise(empty, CFG) == ("squat", "no person found; fell back to squat")
+
+
+def test_detection_does_not_modify_the_sequence():
+    seq, _ = synthesize("pullup", 3, seed=2, noise_px=1.0)
+    before = seq.image.copy()
+    detect_exercise(seq, CFG)
+    np.testing.assert_array_equal(seq.image, before)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a 1-2 rep deadlift with >=1 s still at the floor before and after is picked as pushup: "
+    "the median trunk inclination passes 55 deg (60-70 deg) and the pushup branch only checks "
+    "shoulders vs arms; it does not check that the hands stay planted (here the wrists hang "
+    "and move with the shoulders, arms range 0.00 torso lengths)"))
+@pytest.mark.parametrize("reps", [1, 2])
+def test_short_deadlift_set_with_floor_rest_is_not_a_pushup(reps):
+    seq, _ = synthesize("deadlift", reps, seed=0, lead_in_s=1.0, lead_out_s=1.0)
+    picked, reason = detect_exercise(seq, CFG)
+    assert picked == "deadlift", reason
+
+
+# --------------------------------------------------------------------------- real clips
+# Exercise from benchmarks/labels/<clip>.json (checked by eye). Pose extraction is cached
+# in ~/.cache/repsight/poses; the first run of a clip runs the pose model (slow).
+
+REAL = [
+    ("curl_barbell_45deg_cropped.mp4", "biceps_curl"),
+    ("curl_dumbbell_side.mp4", "biceps_curl"),
+    ("curl_dumbbell_side_captions.mp4", "biceps_curl"),
+    ("deadlift_front.mp4", "deadlift"),
+    ("deadlift_side_overlay.mp4", "deadlift"),
+    ("front_raise_side.mp4", "raise"),
+    ("press_overhead_dumbbell_side.mp4", "overhead_press"),
+    ("pullup_front_long.mp4", "pullup"),
+    ("pullup_side_short.mp4", "pullup"),
+    ("pushup_45deg_lowres.mp4", "pushup"),
+    ("pushup_ghd_side.mp4", "pushup"),
+    ("squat_bodyweight_side_home.mp4", "squat"),
+    ("squat_bodyweight_side_plain.mp4", "squat"),
+]
+
+# Measured misses (what the detector reports today), kept as strict xfails so that a fix
+# shows up as XPASS and the case can join REAL.
+REAL_MISSES = [
+    ("bench_barbell_feet_view.mp4", "bench_press",
+     "camera at the feet: the lying torso is foreshortened and reads upright in 2D (trunk 7 deg "
+     "from vertical), so the press is taken for an overhead press; needs the 3D torso orientation"),
+    ("floor_press_dumbbell_front.mp4", "bench_press",
+     "lying on the floor seen from the front reads upright in 2D (trunk 8 deg) and hip-to-ankle "
+     "jitter of 0.56 torso lengths takes the squat branch"),
+    ("pullup_rear.mp4", "pullup",
+     "rear view: hands over shoulders 0.33 torso lengths (median, < 0.5) and legs 0.36 (>= 0.3) "
+     "miss both pull-up branches; overhead hands then give overhead_press"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip,expected", REAL)
+def test_real_clip_exercise(clip, expected):
+    from repsight.cache import extract_cached
+
+    seq = extract_cached(shared_video(clip))
+    picked, reason = detect_exercise(seq, CFG)
+    assert picked == expected, reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip,expected", [
+    pytest.param(c, e, marks=pytest.mark.xfail(strict=True, reason=r)) for c, e, r in REAL_MISSES])
+def test_real_clip_exercise_known_misses(clip, expected):
+    from repsight.cache import extract_cached
+
+    seq = extract_cached(shared_video(clip))
+    picked, reason = detect_exercise(seq, CFG)
+    assert picked == expected, reason
