@@ -388,34 +388,17 @@ def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
                        options: BatchOptions, label: str, results_rel: str
                        ) -> tuple[ClipResult, list[str], dict[str, Any]]:
     """Poses (cached) -> analysis -> JSON, CSV, plot, optional video; returns what was written."""
-    from .analysis import analyse_pose
-    from .cache import extract_cached
-    from .export import write_csv, write_json
+    from .outputs import OutputRequest, analyse_and_write
 
-    seq = extract_cached(clip, model=config.model, cache_dir=options.cache_dir,
-                         use_cache=options.use_cache)
-    analysis = analyse_pose(seq, config)
-    stem = clip.stem
-    outputs: list[str] = []
-    write_json(analysis, out_dir / f"{stem}.json")
-    outputs.append(f"{stem}.json")
-    write_csv(analysis, out_dir / f"{stem}.csv")
-    outputs.append(f"{stem}.csv")
-    if options.plot:
-        from .plots import plot_set
-
-        plot_set(analysis, out_dir / f"{stem}.png")
-        outputs.append(f"{stem}.png")
-    video_meta: dict[str, Any] = {}
-    if options.annotate:
-        from .annotate import render_video
-
-        render_video(clip, analysis, seq, out_dir / f"{stem}.annotated.mp4",
-                     max_size=options.max_size)
-        outputs.append(f"{stem}.annotated.mp4")
-        video_meta = {"max_size": options.max_size}
-    result = summarise(analysis, label, results_rel)
-    damage = input_damage(seq)
+    request = OutputRequest.in_folder(out_dir, clip.stem, plot=options.plot,
+                                      annotate=options.annotate, max_size=options.max_size)
+    done = analyse_and_write(clip, config, request, cache_dir=options.cache_dir,
+                             use_cache=options.use_cache)
+    # The manifest names outputs relative to the clip folder.
+    outputs = [p.relative_to(out_dir).as_posix() for p in done.written]
+    video_meta: dict[str, Any] = {"max_size": options.max_size} if options.annotate else {}
+    result = summarise(done.analysis, label, results_rel)
+    damage = input_damage(done.seq)
     if damage:
         # Results from half a video look like a short set: say so loudly (an error row
         # and a failing exit code) while keeping what could be analysed.
