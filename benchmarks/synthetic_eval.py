@@ -35,24 +35,164 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from repsight.render.spec import (FAULTS_FOR, CameraSpec, DegradeSpec, FaultSpec,  # noqa: E402
+from repsight.render.spec import (CameraSpec, DegradeSpec, FaultSpec,  # noqa: E402
                                   RenderSpec, TempoSpec)
 
-SEED_RANGES = {"dev": range(1000, 1040), "final": range(2000, 2040)}
+SEED_RANGES = {"dev": range(1000, 1070), "final": range(2000, 2070)}
+# Indices below this are the first suite (issue 8): their specs must never change, or
+# every cached clip is rendered again (tests/test_synthetic_eval_scoring.py pins them).
+V1_CLIPS = 40
 EXERCISES = ("squat", "deadlift", "press", "curl", "pushup")
 VIEWS_FOR = {"squat": ("side", "front", "oblique"), "deadlift": ("side", "oblique"),
              "press": ("side", "front", "oblique"), "curl": ("side", "oblique", "front"),
              "pushup": ("side", "oblique")}
 ANALYSER_EXERCISE = {"squat": "squat", "deadlift": "deadlift", "press": "overhead_press",
                      "curl": "biceps_curl", "pushup": "pushup"}
-TECHNICAL_FAULTS = ("trunk_lean", "knee_cave", "elbow_drift")
+TECHNICAL_FAULTS = ("trunk_lean", "knee_cave", "elbow_drift", "hip_sag")
+# The faults the first suite drew from (FAULTS_FOR as it was then; hip_sag came later).
+V1_FAULTS_FOR = {"squat": ("trunk_lean", "knee_cave", "short_rom"),
+                 "deadlift": ("trunk_lean", "short_rom"),
+                 "press": ("trunk_lean", "elbow_drift", "short_rom"),
+                 "curl": ("trunk_lean", "elbow_drift", "short_rom"),
+                 "pushup": ("short_rom",)}
+
+# The second part of each range (issue 12): one clip per row, in this order, from index
+# V1_CLIPS on. kind: subtle / gross fault onsets (growing), stricter (a fault from rep 1
+# that shrinks to nothing), fatigue_only (concentric slowing that stays under the
+# strength goal's 30 % velocity-loss threshold, no failed rep), cut (the clip ends
+# inside the last rep: "concentric" or "eccentric"), clean.
+V2_CLIPS = (
+    ("subtle", "squat", "front", "trunk_lean"),
+    ("clean", "press", "oblique", None),
+    ("gross", "deadlift", "oblique", "trunk_lean"),
+    ("stricter", "curl", "side", "trunk_lean"),
+    ("subtle", "pushup", "side", "hip_sag"),
+    ("fatigue_only", "squat", "side", None),
+    ("gross", "press", "front", "trunk_lean"),
+    ("subtle", "curl", "oblique", "elbow_drift"),
+    ("cut", "curl", "oblique", "eccentric"),
+    ("subtle", "squat", "front", "knee_cave"),
+    ("gross", "curl", "side", "elbow_drift"),
+    ("subtle", "deadlift", "side", "trunk_lean"),
+    ("stricter", "press", "front", "trunk_lean"),
+    ("subtle", "press", "side", "trunk_lean"),
+    ("gross", "pushup", "oblique", "hip_sag"),
+    ("fatigue_only", "deadlift", "oblique", None),
+    ("subtle", "curl", "side", "trunk_lean"),
+    ("gross", "squat", "oblique", "knee_cave"),
+    ("subtle", "press", "oblique", "elbow_drift"),
+    ("stricter", "curl", "oblique", "elbow_drift"),
+    ("gross", "squat", "side", "trunk_lean"),
+    ("cut", "squat", "side", "concentric"),
+    ("subtle", "squat", "oblique", "trunk_lean"),
+    ("gross", "press", "side", "elbow_drift"),
+    ("fatigue_only", "pushup", "side", None),
+    ("subtle", "press", "oblique", "trunk_lean"),
+    ("gross", "curl", "front", "trunk_lean"),
+    ("stricter", "squat", "oblique", "trunk_lean"),
+    ("subtle", "curl", "oblique", "trunk_lean"),
+    ("clean", "pushup", "oblique", None),
+)
+GROSS_MAX = 35.0  # degrees: a gross fault grows to at most this
+FATIGUE_ONLY_MAX_LOSS = 0.22  # fatigue_only sets: slowest vs fastest concentric, at most
+FATIGUE_ONLY_JITTER = 0.02  # less timing noise there, so the slowing is the fatigue
 
 
 # ------------------------------------------------------------------------------------
 # The suite
 # ------------------------------------------------------------------------------------
+def suite_kind(index: int) -> str:
+    """The scenario kind of the clip at ``index`` in its range."""
+    if index < V1_CLIPS:
+        return ("clean", "fault", "fatigue")[(index // len(EXERCISES)) % 3]
+    return V2_CLIPS[index - V1_CLIPS][0]
+
+
 def suite_spec(seed: int, index: int) -> tuple[str, RenderSpec]:
-    """The clip of one seed: exercise cycles with the index, the rest is drawn."""
+    """The clip of one seed and its index in the range."""
+    if index < V1_CLIPS:
+        return _suite_spec_v1(seed, index)
+    return _suite_spec_v2(seed, index)
+
+
+def _base_tempo(rng) -> TempoSpec:
+    return TempoSpec(eccentric_s=round(float(rng.uniform(0.7, 1.6)), 2),
+                     concentric_s=round(float(rng.uniform(0.5, 1.0)), 2),
+                     bottom_pause_s=round(float(rng.choice([0.0, 0.1, 0.3, 0.6])), 2),
+                     top_pause_s=round(float(rng.uniform(0.3, 0.8)), 2), jitter=0.05)
+
+
+def concentric_spread(spec: RenderSpec) -> float:
+    """1 - fastest / slowest concentric duration over the set (jitter and fatigue in):
+    the largest true velocity loss any baseline can give when the range is unchanged."""
+    from repsight.render.motion import plan_set
+
+    con = [r.phase("concentric").duration for r in plan_set(spec).reps]
+    return 1.0 - min(con) / max(con)
+
+
+def _suite_spec_v2(seed: int, index: int) -> tuple[str, RenderSpec]:
+    """Issue 12's scenarios: the row of V2_CLIPS fixes kind, exercise, view and fault;
+    the seed draws reps, tempo, onset, magnitudes, frame rate and image quality."""
+    kind, ex, view, extra = V2_CLIPS[index - V1_CLIPS]
+    rng = np.random.default_rng(seed)
+    tempo = _base_tempo(rng)
+    reps = int(rng.integers(4, 7)) if kind != "clean" else int(rng.integers(3, 6))
+    fault = FaultSpec()
+    cut_phase, cut_fraction = "", 0.5
+    if kind == "subtle":
+        onset = int(rng.integers(2, reps))  # 2..reps-1: at least two faulty reps
+        fault = FaultSpec(extra, onset, round(float(rng.uniform(8.0, 10.0)), 1),
+                          round(float(rng.uniform(2.0, 4.0)), 1))
+    elif kind == "gross":
+        onset = int(rng.integers(2, reps))
+        start = round(float(rng.uniform(16.0, 22.0)), 1)
+        growth = min(float(rng.uniform(4.0, 7.0)), (GROSS_MAX - start) / max(reps - onset, 1))
+        fault = FaultSpec(extra, onset, start, round(growth, 1))
+    elif kind == "stricter":
+        first = float(rng.uniform(10.0, 14.0))
+        # from `first` at rep 1 down to 0 at the second-last rep, then 0
+        per = [max(0.0, first * (1.0 - (k - 1) / (reps - 2))) for k in range(1, reps + 1)]
+        fault = FaultSpec(extra, 1, per_rep=tuple(round(v, 1) for v in per))
+    elif kind == "cut":
+        cut_phase = extra
+        # an eccentric cut ends soon after the turnaround (a curl stopped at the top);
+        # a concentric cut ends part-way up
+        lo, hi = (0.05, 0.35) if extra == "eccentric" else (0.3, 0.7)
+        cut_fraction = round(float(rng.uniform(lo, hi)), 2)
+    fatigue = round(float(rng.uniform(0.035, 0.055)), 3) if kind == "fatigue_only" else 0.0
+    jitter = FATIGUE_ONLY_JITTER if kind == "fatigue_only" else 0.05
+    fps = float(rng.choice([24.0, 25.0, 29.97, 30.0]))
+    degrade = DegradeSpec()
+    if rng.random() < 0.3:
+        degrade = DegradeSpec(noise_sigma=round(float(rng.uniform(2, 8)), 2),
+                              blur_sigma=round(float(rng.uniform(0.0, 1.0)), 2), crf=28)
+    height_m = round(float(rng.uniform(0.7, 1.3)), 2)
+
+    def build(fat: float) -> RenderSpec:
+        return RenderSpec(exercise=ex, reps=reps, camera=CameraSpec(view=view, height_m=height_m),
+                          width=320, height=240, supersample=1, fps=fps,
+                          tempo=TempoSpec(eccentric_s=tempo.eccentric_s,
+                                          concentric_s=tempo.concentric_s,
+                                          bottom_pause_s=tempo.bottom_pause_s,
+                                          top_pause_s=tempo.top_pause_s, jitter=jitter,
+                                          fatigue=fat),
+                          fault=fault, lead_in_s=0.4, lead_out_s=0.4, degrade=degrade,
+                          seed=seed, cut_phase=cut_phase, cut_fraction=cut_fraction)
+
+    spec = build(fatigue)
+    # fatigue_only: keep the true velocity loss under FATIGUE_ONLY_MAX_LOSS whatever the
+    # jitter drew (deterministic: the jitter does not depend on the fatigue rate)
+    while kind == "fatigue_only" and fatigue > 0 and concentric_spread(spec) > FATIGUE_ONLY_MAX_LOSS:
+        fatigue = round(fatigue - 0.005, 3)
+        spec = build(max(fatigue, 0.0))
+    label = f"{kind}_{extra}" if kind in ("subtle", "gross", "stricter", "cut") else kind
+    return f"{seed}_{ex}_{view}_{label}", spec
+
+
+def _suite_spec_v1(seed: int, index: int) -> tuple[str, RenderSpec]:
+    """The first suite (issue 8): exercise cycles with the index, the rest is drawn.
+    Frozen: changing anything here re-renders the cached clips."""
     rng = np.random.default_rng(seed)
     ex = EXERCISES[index % len(EXERCISES)]
     view = VIEWS_FOR[ex][int(rng.integers(len(VIEWS_FOR[ex])))]
@@ -67,7 +207,7 @@ def suite_spec(seed: int, index: int) -> tuple[str, RenderSpec]:
     fault = FaultSpec()
     failed = False
     if kind == "fault":
-        fk = FAULTS_FOR[ex][int(rng.integers(len(FAULTS_FOR[ex])))]
+        fk = V1_FAULTS_FOR[ex][int(rng.integers(len(V1_FAULTS_FOR[ex])))]
         onset = int(rng.integers(2, reps + 1))
         fault = (FaultSpec(fk, onset, 0.3, 0.1) if fk == "short_rom"
                  else FaultSpec(fk, onset, 14.0, 6.0))
@@ -359,18 +499,42 @@ def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: 
     return text
 
 
+def select(which: str, from_index: int = 0, limit: int | None = None,
+           kinds: tuple[str, ...] | None = None) -> list[tuple[str, RenderSpec]]:
+    """The clips of a range from index ``from_index`` on (at most ``limit`` of them),
+    optionally only the scenario kinds in ``kinds``."""
+    out = []
+    for i, seed in enumerate(SEED_RANGES[which]):
+        if i < from_index or (kinds and suite_kind(i) not in kinds):
+            continue
+        out.append(suite_spec(seed, i))
+    return out[:limit]
+
+
+ALL_KINDS = tuple(dict.fromkeys(("clean", "fault", "fatigue") + tuple(k for k, *_ in V2_CLIPS)))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", choices=tuple(SEED_RANGES), default="dev")
     ap.add_argument("--cache", help="cache folder (default ~/.cache/repsight/synth)")
-    ap.add_argument("--jobs", type=int, default=2, help="rendering processes")
-    ap.add_argument("--limit", type=int, help="only the first N clips")
+    ap.add_argument("--jobs", type=int, default=2,
+                    help="processes for rendering and for analysis (default 2)")
+    ap.add_argument("--limit", type=int, help="only the first N clips (after the filters)")
+    ap.add_argument("--from-index", type=int, default=0,
+                    help=f"skip the clips before this index in the range (e.g. {V1_CLIPS}: "
+                         "only the issue-12 scenarios)")
+    ap.add_argument("--kinds", help="comma-separated scenario kinds to keep, from "
+                                    + ", ".join(ALL_KINDS))
     ap.add_argument("--render-only", action="store_true")
     ap.add_argument("--no-render", action="store_true", help="score only clips already cached")
     ap.add_argument("--json", help="write per-clip rows here")
     a = ap.parse_args(argv)
 
-    clips = suite(a.seeds)[: a.limit]
+    kinds = tuple(k.strip() for k in a.kinds.split(",")) if a.kinds else None
+    if kinds and set(kinds) - set(ALL_KINDS):
+        ap.error(f"unknown kinds {sorted(set(kinds) - set(ALL_KINDS))}; choose from {ALL_KINDS}")
+    clips = select(a.seeds, a.from_index, a.limit, kinds)
     folder = cache_dir(a.seeds, a.cache)
     if not a.no_render:
         render_missing(clips, folder, a.jobs)

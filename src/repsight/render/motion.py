@@ -68,6 +68,7 @@ class RepPlan:
     phases: tuple[Phase, ...]
     fault_magnitude: float
     turnaround_q: float  # q reached at the turnaround (depth / reach)
+    cut: bool = False  # the clip ends inside this rep (its phases stop at the cut)
 
     @property
     def start(self) -> float:
@@ -120,7 +121,8 @@ class SetPlan:
         t = np.asarray(t, dtype=np.float64)
         out = np.zeros(t.shape, dtype=np.int64)
         for r in self.reps:
-            out[(t >= r.start) & (t < r.phases[-1].end)] = r.rep
+            end = r.phases[-1].end
+            out[(t >= r.start) & ((t < end) | (r.cut & (t <= end)))] = r.rep
         return out
 
     def fault_magnitude(self, t: np.ndarray) -> np.ndarray:
@@ -194,10 +196,22 @@ def plan_set(spec: RenderSpec) -> SetPlan:
                     move("pause_bottom", p_bot, 0.0, 0.0)
         reps.append(RepPlan(k, not failed, tuple(ph), mag, reach))
 
-    q_end = pieces[-1].q1
-    if spec.lead_out_s > 0:
-        pieces.append(Piece(t, t + spec.lead_out_s, q_end, q_end, 0, "lead_out"))
-        t += spec.lead_out_s
+    if spec.cut_phase:
+        # The camera stops inside the last rep: the trajectory is planned in full (so
+        # the easing is the same as an uncut rep), the phases stop at the cut, and the
+        # clip has no lead-out.
+        last = reps[-1]
+        cut_ph = last.phase(spec.cut_phase)
+        t = cut_ph.start + spec.cut_fraction * cut_ph.duration
+        kept = tuple(Phase(p.name, p.start, min(p.end, t)) for p in last.phases if p.start < t)
+        reps[-1] = RepPlan(last.rep, False, kept, last.fault_magnitude, last.turnaround_q,
+                           cut=True)
+        pieces = [p for p in pieces if p.t0 < t]
+    else:
+        q_end = pieces[-1].q1
+        if spec.lead_out_s > 0:
+            pieces.append(Piece(t, t + spec.lead_out_s, q_end, q_end, 0, "lead_out"))
+            t += spec.lead_out_s
     fps = exact_fps(spec.fps)
     n_frames = int(np.floor(t * float(fps) + 1e-9)) + 1
     return SetPlan(spec, tuple(pieces), tuple(reps), t, fps, n_frames)
@@ -271,6 +285,7 @@ def pose(exercise: str, rest: RestSkeleton, q: np.ndarray, fault_kind: str,
     lean = f if fault_kind == "trunk_lean" else np.zeros(T)
     cave = f if fault_kind == "knee_cave" else np.zeros(T)
     drift = f if fault_kind == "elbow_drift" else np.zeros(T)
+    sag = f if fault_kind == "hip_sag" else np.zeros(T)
     G0 = _neutral_arms(rest)
     I = np.broadcast_to(np.eye(3), (T, 3, 3))
     R: dict[str, np.ndarray] = {}
@@ -323,7 +338,7 @@ def pose(exercise: str, rest: RestSkeleton, q: np.ndarray, fault_kind: str,
                 fa = np.broadcast_to(_unit(UP + np.array([0.03, 0.0, 0.0])), (T, 3)).copy()
                 R.update(_arm_chain(G0, s, ua, fa))
     elif exercise == "pushup":
-        return _pushup(rest, q, R, G0, T)
+        return _pushup(rest, q, R, G0, T, sag)
     else:
         raise ValueError(f"unknown exercise {exercise!r}")
 
@@ -359,21 +374,33 @@ def _place(rest: RestSkeleton, R: dict[str, np.ndarray], T: int, anchor: str) ->
     return Pose(segment_rotations_complete(R, T), root, forward_kinematics(rest, R, root))
 
 
+# A sagging push-up bends the body line at the hips by the fault magnitude: the legs
+# (pivoting about the toes) flatten by this share of it and the trunk steepens by the
+# rest, which keeps the shoulders near the height of a straight plank.
+SAG_LEG_SHARE = 0.35
+
+
 def _pushup(rest: RestSkeleton, q: np.ndarray, R: dict[str, np.ndarray],
-            G0: dict[str, np.ndarray], T: int) -> Pose:
-    """Plank pivoting about the toes; hands fixed on the floor, arms by two-bone IK."""
+            G0: dict[str, np.ndarray], T: int, sag: np.ndarray | None = None) -> Pose:
+    """Plank pivoting about the toes; hands fixed on the floor, arms by two-bone IK.
+
+    sag [T]: hip sag in degrees (the hips drop below the shoulder-ankle line and the
+    shoulder-hip-knee angle opens on the floor side by that much)."""
     l_up = rest.length("LEFT_SHOULDER", "LEFT_ELBOW")
     l_fo = rest.length("LEFT_ELBOW", "LEFT_WRIST")
     wrist_z = 0.045
 
-    def body(theta: np.ndarray) -> dict[str, np.ndarray]:
+    def body(theta: np.ndarray, sag: np.ndarray | float = 0.0) -> dict[str, np.ndarray]:
         n = theta.shape[0]
-        Rb = pitch(90.0 - theta)  # theta = body line above horizontal (degrees)
-        rot = {"trunk": Rb, "head": pitch(90.0 - theta - 25.0)}
+        # theta = body line above horizontal (degrees); a sag flattens the legs and
+        # steepens the trunk
+        Rl = pitch(90.0 - theta + SAG_LEG_SHARE * sag)
+        Rt = pitch(90.0 - theta - (1.0 - SAG_LEG_SHARE) * sag)
+        rot = {"trunk": Rt, "head": pitch(90.0 - theta - (1.0 - SAG_LEG_SHARE) * sag - 25.0)}
         for s in "LR":
-            rot[f"thigh_{s}"] = Rb
-            rot[f"shank_{s}"] = Rb
-            rot[f"foot_{s}"] = Rb
+            rot[f"thigh_{s}"] = Rl
+            rot[f"shank_{s}"] = Rl
+            rot[f"foot_{s}"] = Rl
         kp0 = forward_kinematics(rest, rot, np.zeros((n, 3)))
         toe = 0.5 * (kp0["LEFT_FOOT_INDEX"] + kp0["RIGHT_FOOT_INDEX"])
         root = np.array([0.0, 0.0, 0.025])[None] - toe  # toes on the floor at x = 0
@@ -387,7 +414,7 @@ def _pushup(rest: RestSkeleton, q: np.ndarray, R: dict[str, np.ndarray],
     bottom = grid[np.argmin(np.abs(sh_z - (wrist_z + 0.16)))]
     _, _, kp_top = body(np.array([top]))
     theta = top + (bottom - top) * q
-    rot, root, kp = body(theta)
+    rot, root, kp = body(theta, 0.0 if sag is None else sag)
     R.update(rot)
     for s, side, lat in (("L", "LEFT", 1.0), ("R", "RIGHT", -1.0)):
         sh = kp[f"{side}_SHOULDER"]

@@ -14,7 +14,9 @@ from typing import Any
 
 EXERCISES = ("squat", "pushup", "press", "curl", "deadlift")
 VIEWS = ("side", "front", "oblique")
-FAULTS = ("none", "trunk_lean", "knee_cave", "elbow_drift", "short_rom")
+FAULTS = ("none", "trunk_lean", "knee_cave", "elbow_drift", "short_rom", "hip_sag")
+# Where a clip may end in the middle of its last rep (RenderSpec.cut_phase).
+CUT_PHASES = ("eccentric", "concentric")
 
 # Exercises whose rep starts with the eccentric (lowering) phase; the others start with
 # the concentric.  The overhead press starts at the rack and presses up first.
@@ -32,7 +34,7 @@ FAULTS_FOR = {
     "deadlift": ("trunk_lean", "short_rom"),
     "press": ("trunk_lean", "elbow_drift", "short_rom"),
     "curl": ("trunk_lean", "elbow_drift", "short_rom"),
-    "pushup": ("short_rom",),
+    "pushup": ("short_rom", "hip_sag"),
 }
 
 SUPPORTED_FPS_NOTE = "any positive frame rate, e.g. 24, 25, 29.97 (30000/1001), 30, 60"
@@ -144,25 +146,47 @@ class FaultSpec:
     """An injected form fault starting at rep onset_rep (1-based) and growing.
 
     magnitude of rep k (k >= onset) = start + growth * (k - onset); units are degrees
-    for trunk_lean / knee_cave / elbow_drift and a fraction of the range of motion
-    removed for short_rom (0.3 = 30 % shallower).
+    for trunk_lean / knee_cave / elbow_drift / hip_sag and a fraction of the range of
+    motion removed for short_rom (0.3 = 30 % shallower).
+
+    per_rep: explicit magnitudes of reps 1..n (one per rep, any shape: a fault that
+    shrinks over the set, e.g. (12, 8, 4, 0)); when given, onset_rep / start / growth
+    are ignored. Left out of ``RenderSpec.to_dict()`` when empty, so specs written
+    before it existed serialise exactly as they did.
     """
 
     kind: str = "none"
     onset_rep: int = 0
     start: float = 8.0
     growth: float = 6.0
+    per_rep: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         _check(self.kind in FAULTS, f"fault.kind must be one of {FAULTS}, got {self.kind!r}")
-        if self.kind != "none":
+        object.__setattr__(self, "per_rep", tuple(float(v) for v in self.per_rep))
+        _check(all(v >= 0.0 for v in self.per_rep),
+               f"fault.per_rep must be >= 0, got {self.per_rep}")
+        if self.kind != "none" and not self.per_rep:
             _check(self.onset_rep >= 1, f"fault.onset_rep must be >= 1, got {self.onset_rep}")
 
     def magnitude(self, rep: int) -> float:
         """Fault magnitude of 1-based rep ``rep`` (0 before the onset)."""
-        if self.kind == "none" or rep < self.onset_rep:
+        if self.kind == "none":
+            return 0.0
+        if self.per_rep:
+            return self.per_rep[rep - 1] if 1 <= rep <= len(self.per_rep) else 0.0
+        if rep < self.onset_rep:
             return 0.0
         return float(self.start + self.growth * (rep - self.onset_rep))
+
+    @property
+    def first_rep(self) -> int | None:
+        """First rep with a non-zero magnitude (None without a fault)."""
+        if self.kind == "none":
+            return None
+        if self.per_rep:
+            return next((k for k, v in enumerate(self.per_rep, 1) if v > 0), None)
+        return self.onset_rep
 
 
 @dataclass(frozen=True)
@@ -201,6 +225,11 @@ class RenderSpec:
     lead_out_s: float = 0.6
     degrade: DegradeSpec = field(default_factory=DegradeSpec)
     seed: int = 0
+    # The clip ends inside the last rep: cut_fraction of the way through its cut_phase
+    # ("eccentric" or "concentric"; "" = the set is filmed to the end, with lead-out).
+    # Both are left out of to_dict() when cut_phase is "" (older specs are unchanged).
+    cut_phase: str = ""
+    cut_fraction: float = 0.5
 
     def __post_init__(self) -> None:
         _check(self.exercise in EXERCISES,
@@ -219,8 +248,18 @@ class RenderSpec:
             _check(self.fault.kind in FAULTS_FOR[self.exercise],
                    f"fault {self.fault.kind!r} is not modelled for {self.exercise!r}; "
                    f"choose from {FAULTS_FOR[self.exercise]}")
-            _check(self.fault.onset_rep <= self.reps,
-                   f"fault.onset_rep {self.fault.onset_rep} > reps {self.reps}")
+            if self.fault.per_rep:
+                _check(len(self.fault.per_rep) == self.reps,
+                       f"fault.per_rep: need {self.reps} values, got {len(self.fault.per_rep)}")
+            else:
+                _check(self.fault.onset_rep <= self.reps,
+                       f"fault.onset_rep {self.fault.onset_rep} > reps {self.reps}")
+        _check(self.cut_phase in ("",) + CUT_PHASES,
+               f"cut_phase must be '' or one of {CUT_PHASES}, got {self.cut_phase!r}")
+        _check(0.05 <= self.cut_fraction <= 0.95,
+               f"cut_fraction must be 0.05..0.95, got {self.cut_fraction}")
+        _check(not (self.cut_phase and self.failed_last_rep),
+               "a clip cut inside its last rep cannot also fail that rep")
         for name in ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s"):
             vals = _per_rep(getattr(self.tempo, name), self.reps, f"tempo.{name}")
             low = 0.0 if "pause" in name else 0.15
@@ -228,8 +267,18 @@ class RenderSpec:
 
     # ---- serialisation -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able dict (tuples become lists)."""
-        return json.loads(json.dumps(asdict(self)))
+        """Plain JSON-able dict (tuples become lists).
+
+        Fields added after the first rendered suites (fault.per_rep, cut_phase,
+        cut_fraction) are left out while at their defaults, so a spec that does not use
+        them gives the same dict, and cached clips keep matching their spec.
+        """
+        d = json.loads(json.dumps(asdict(self)))
+        if not d["fault"]["per_rep"]:
+            del d["fault"]["per_rep"]
+        if not d["cut_phase"]:
+            del d["cut_phase"], d["cut_fraction"]
+        return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RenderSpec":

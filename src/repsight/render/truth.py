@@ -14,7 +14,7 @@ from .motion import SetPlan, pose, tracked_height
 from .skeleton import TRUTH_KEYPOINTS, RestSkeleton
 from .spec import ECCENTRIC_FIRST, TRACKED_POINT, RenderSpec
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.0"  # later additions (cut, technical_failure, trend) are additive keys
 VELOCITY_RATE_HZ = 1000.0  # the fine time grid for true velocities
 
 ANGLE_TRIPLETS = {
@@ -47,9 +47,64 @@ def angles(kp: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
-def rep_velocity(plan: SetPlan, rest: RestSkeleton, rep) -> dict:
-    """Concentric mean / peak vertical velocity of the tracked point (m/s)."""
+# Faults a coach calls technical failure when they grow over the set (form deviating
+# from the first rep). A shortened range is left to the scorer's judgement (neither a
+# call nor its absence is wrong): it is as much a fatigue sign as a form fault.
+TECHNICAL_FAULTS = ("trunk_lean", "knee_cave", "elbow_drift", "hip_sag")
+
+
+def technical_failure(kind: str, magnitudes, cut_rep: int | None = None) -> list:
+    """Per rep (1-based order): True where a coach would call technical failure, False
+    where a call would be wrong, None where either is acceptable.
+
+    A rep is technical failure when its fault magnitude is > 0 and larger than the
+    first rep's (the fault grew beyond how the set started): a fault that shrinks over
+    the set (stricter form) gives none, and so does one that is constant from rep 1
+    (that is a fault from rep 1, not a drift). A shortened range (short_rom) and a rep
+    the clip cuts off that would otherwise count are None.
+    """
+    m = [float(x) for x in magnitudes]
+    out: list = []
+    for k, x in enumerate(m, 1):
+        if kind == "short_rom":
+            v = None if x > 0 else False
+        elif kind in TECHNICAL_FAULTS:
+            v = bool(x > 0 and x > m[0] + 1e-9)
+        else:
+            v = False
+        if v and cut_rep == k:
+            v = None
+        out.append(v)
+    return out
+
+
+def fault_trend(kind: str, magnitudes) -> str:
+    """'none', 'growing', 'shrinking', 'constant' or 'mixed' over the set's reps."""
+    m = np.asarray([float(x) for x in magnitudes])
+    if kind == "none" or not np.any(m > 0):
+        return "none"
+    d = np.diff(m)
+    if np.all(d >= 0) and np.any(d > 0):
+        return "growing"
+    if np.all(d <= 0) and np.any(d < 0):
+        return "shrinking"
+    if np.all(d == 0):
+        return "constant"
+    return "mixed"
+
+
+def concentric_complete(plan: SetPlan, rep) -> bool:
+    """Whether the rep's concentric was filmed to its planned end (not cut off)."""
+    return rep.phase("concentric") is not None and not (
+        rep.cut and plan.spec.cut_phase == "concentric")
+
+
+def rep_velocity(plan: SetPlan, rest: RestSkeleton, rep) -> dict | None:
+    """Concentric mean / peak vertical velocity of the tracked point (m/s); None when
+    the clip cuts the rep before its concentric ends."""
     spec = plan.spec
+    if not concentric_complete(plan, rep):
+        return None
     con = rep.phase("concentric")
     n = max(int(np.ceil(con.duration * VELOCITY_RATE_HZ)), 2) + 1
     t = np.linspace(con.start, con.end, n)
@@ -82,14 +137,19 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
     reps = []
     v1 = None
     best = 0.0
+    fault = spec.fault
+    cut_rep = next((r.rep for r in plan.reps if r.cut), None)
+    tech = technical_failure(fault.kind, [r.fault_magnitude for r in plan.reps], cut_rep)
     for r in plan.reps:
         vel = rep_velocity(plan, rest, r)
-        if v1 is None:
-            v1 = vel["concentric_mean_mps"]
-        best = max(best, vel["concentric_mean_mps"])
+        if vel is not None:
+            if v1 is None:
+                v1 = vel["concentric_mean_mps"]
+            best = max(best, vel["concentric_mean_mps"])
         entry: dict = {
             "rep": r.rep,
             "completed": r.completed,
+            "cut": r.cut,
             "start": r.start,
             "end": r.end,
             "start_frame": int(np.ceil(r.start * fps - 1e-9)),
@@ -97,10 +157,13 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
             "phases": [{"name": p.name, "start": p.start, "end": p.end,
                         "duration_s": p.duration} for p in r.phases],
             "fault_magnitude": r.fault_magnitude,
+            "technical_failure": tech[r.rep - 1],
             "turnaround_q": r.turnaround_q,
             "velocity": vel,
-            "velocity_loss_vs_first_pct": 100.0 * (1.0 - vel["concentric_mean_mps"] / v1),
-            "velocity_loss_vs_best_pct": 100.0 * (1.0 - vel["concentric_mean_mps"] / best),
+            "velocity_loss_vs_first_pct": (None if vel is None else
+                                           100.0 * (1.0 - vel["concentric_mean_mps"] / v1)),
+            "velocity_loss_vs_best_pct": (None if vel is None else
+                                          100.0 * (1.0 - vel["concentric_mean_mps"] / best)),
         }
         for name in ("eccentric", "concentric", "pause_bottom", "pause_top"):
             p = r.phase(name)
@@ -109,7 +172,7 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
             entry[f"{name}_s"] = p.duration if p else 0.0
         reps.append(entry)
 
-    fault = spec.fault
+    last = plan.reps[-1]
     truth: dict = {
         "schema_version": SCHEMA_VERSION,
         "generator": "repsight.render",
@@ -129,12 +192,28 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
         "n_reps": len(plan.reps),
         "n_completed_reps": sum(r.completed for r in plan.reps),
         "reps": reps,
-        "failed_reps": [r.rep for r in plan.reps if not r.completed],
+        "failed_reps": [r.rep for r in plan.reps if not r.completed and not r.cut],
+        # the clip ends inside its last rep (None: filmed to the end of the set)
+        "cut": ({"rep": last.rep, "phase": spec.cut_phase, "fraction": spec.cut_fraction,
+                 "time": last.phases[-1].end,
+                 "concentric_complete": concentric_complete(plan, last)}
+                if last.cut else None),
         "fault": {
             "kind": fault.kind,
-            "onset_rep": fault.onset_rep if fault.kind != "none" else None,
+            "onset_rep": (fault.onset_rep if not fault.per_rep else fault.first_rep)
+                         if fault.kind != "none" else None,
             "units": "fraction of range removed" if fault.kind == "short_rom" else "degrees",
             "per_rep_magnitude": [r.fault_magnitude for r in plan.reps],
+        },
+        # which reps a coach would call technical failure (see technical_failure())
+        "technical": {
+            "reps": [k for k, v in enumerate(tech, 1) if v],
+            "neutral_reps": [k for k, v in enumerate(tech, 1) if v is None],
+            "fault_trend": fault_trend(fault.kind, [r.fault_magnitude for r in plan.reps]),
+            "rule": "fault magnitude > 0 and above rep 1's (a growing drift); shrinking or "
+                    "constant-from-rep-1 faults give none; short_rom reps and a cut rep "
+                    "are neutral (technical_failure null: a call there is neither right "
+                    "nor wrong)",
         },
         "tracked_point": TRACKED_POINT[spec.exercise],
         "spec": spec.to_dict(),
