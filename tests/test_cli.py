@@ -60,3 +60,136 @@ def test_model_from_config_file_is_used(small_video: Path, tmp_path: Path) -> No
                                        "--cache-dir", str(cache)])
     assert result.exit_code == 0, result.output
     assert [p.name for p in cache.iterdir()][0].split("_")[1] == "lite"
+
+
+# ---------------------------------------------------------------- shared analysis options
+
+ANALYSIS_COMMANDS = ("analyze", "annotate", "batch")
+
+
+def _analysis_fields() -> list[str]:
+    """Every AnalysisConfig field a command line can set (all but the free-form `extra`)."""
+    import dataclasses
+
+    from repsight.config import AnalysisConfig
+
+    return [f.name for f in dataclasses.fields(AnalysisConfig) if f.name != "extra"]
+
+
+def _option_flags(command: str) -> dict[str, str]:
+    """Parameter name -> its long flag, for every option of a command."""
+    import click
+
+    cmd = main.commands[command]
+    return {p.name: max(p.opts, key=len) for p in cmd.params if isinstance(p, click.Option)}
+
+
+def test_analyze_annotate_and_batch_list_the_same_analysis_options() -> None:
+    # The expected set comes from AnalysisConfig itself, not from the CLI's own tables.
+    fields = [*_analysis_fields(), "config_file"]
+    assert {"goal", "lifter_height_m", "side", "velocity_loss_pct", "drift_tolerance_deg",
+            "model"} <= set(fields)
+    flags = {c: _option_flags(c) for c in ANALYSIS_COMMANDS}
+    for command in ANALYSIS_COMMANDS:
+        missing = [f for f in fields if f not in flags[command]]
+        assert not missing, f"{command} lacks options for {missing}"
+        # The same flag for a field in every command.
+        assert {f: flags[command][f] for f in fields} == {f: flags["analyze"][f] for f in fields}
+        help_text = CliRunner().invoke(main, [command, "--help"], terminal_width=200).output
+        listed = {f: flags[command][f] in help_text.split() for f in fields}
+        assert all(listed.values()), f"{command} --help misses {[f for f, v in listed.items() if not v]}"
+    assert flags["batch"]["lifter_height_m"] == "--height"
+    assert flags["batch"]["config_file"] == "--config"
+
+
+def test_analysis_option_help_states_the_range_the_config_enforces() -> None:
+    import pytest
+
+    from repsight.cli_options import SPECS
+    from repsight.config import build_config
+    from repsight.errors import ConfigError
+
+    assert set(SPECS) == set(_analysis_fields()), "every option needs a written help text"
+    checked = 0
+    for name, spec in SPECS.items():
+        if spec.valid is None:
+            continue
+        lo, hi = spec.valid
+        assert f"{lo:g}..{hi:g}" in spec.help_text(None)
+        cast = int if name == "baseline_reps" else float
+        build_config(**{name: cast(lo)})
+        build_config(**{name: cast(hi)})
+        step = 1 if cast is int else max(1e-3, abs(hi) * 1e-3)
+        with pytest.raises(ConfigError, match=name):
+            build_config(**{name: cast(hi + step)})
+        with pytest.raises(ConfigError, match=name):
+            build_config(**{name: cast(lo - step)})
+        checked += 1
+    assert checked >= 15
+
+
+def test_options_override_the_config_file_which_overrides_defaults(tmp_path: Path) -> None:
+    from repsight.cli_options import AnalysisOptions
+
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text('[analysis]\ngoal = "hypertrophy"\nlifter_height_m = 1.70\ndrift_min_frames = 5\n')
+    built = AnalysisOptions(cfg, {"goal": "power", "lifter_height_m": None, "side": "left"}).config()
+    assert (built.goal, built.lifter_height_m, built.side, built.drift_min_frames) == (
+        "power", 1.70, "left", 5)
+    assert built.smoothing_cutoff_hz == 4.0  # untouched: the dataclass default
+
+
+def test_bad_option_value_is_one_line_from_every_command(small_video: Path, tmp_path: Path) -> None:
+    cases = {"analyze": [str(small_video)],
+             "annotate": [str(small_video), "-o", str(tmp_path / "a.mp4")],
+             "batch": [str(small_video.parent), "-o", str(tmp_path / "out")]}
+    for command, args in cases.items():
+        result = CliRunner().invoke(main, [command, *args, "-q", "--height", "3.5"])
+        assert result.exit_code == 1, (command, result.output)
+        assert "lifter_height_m must be between 0.8 and 2.6, got 3.5" in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()  # refused before the batch started
+
+
+# ---------------------------------------------------------------- batch --goal on a real clip
+
+SAMPLE_CLIP = Path(__file__).resolve().parents[1] / "sample_videos" / "squat_side_trunk_lean.mp4"
+
+
+def _batch_row(folder: Path, out: Path, cache: Path, *extra: str) -> dict[str, str]:
+    import csv
+
+    result = CliRunner().invoke(main, ["batch", str(folder), "-o", str(out), "--cache-dir",
+                                       str(cache), "-q", "--workers", "1", "--no-plot", *extra])
+    assert result.exit_code == 0, result.output
+    with open(out / "summary.csv", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    return row
+
+
+def test_batch_goal_power_changes_the_verdicts(tmp_path: Path) -> None:
+    """Rendered squat, concentric 8 % slower each rep: by rep 4 it is past power's limits
+    (1.2 s concentric, 20 % velocity loss) but within strength's 30 %."""
+    import json
+    import shutil
+
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    shutil.copy(SAMPLE_CLIP, folder / SAMPLE_CLIP.name)  # the name says squat
+    cache = tmp_path / "cache"  # the first run extracts; the second reuses the poses
+    strength = _batch_row(folder, tmp_path / "strength", cache)
+    power = _batch_row(folder, tmp_path / "power", cache, "--goal", "power", "--height", "1.80")
+    assert strength["exercise"] == power["exercise"] == "squat"
+    assert strength["reps"] == power["reps"] == "5"
+
+    def verdicts(out: Path) -> set[tuple[str, int]]:
+        data = json.loads((out / SAMPLE_CLIP.stem / f"{SAMPLE_CLIP.stem}.json").read_text())
+        return {(v["kind"], v["rep_index"]) for v in data["verdicts"]}
+
+    assert ("tempo", 4) in verdicts(tmp_path / "power")
+    assert ("tempo", 4) not in verdicts(tmp_path / "strength")
+    assert (power["first_failure_rep"], power["first_failure_kind"]) == ("4", "tempo")
+    assert int(strength["first_failure_rep"]) > 4
+    saved = json.loads((tmp_path / "power" / SAMPLE_CLIP.stem / f"{SAMPLE_CLIP.stem}.json"
+                        ).read_text())["config"]
+    assert (saved["goal"], saved["lifter_height_m"]) == ("power", 1.80)

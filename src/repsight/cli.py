@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import functools
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import click
 
 from . import __version__
+from .cli_options import (
+    AnalysisOptions,
+    analysis_options,
+    cache_option,
+    max_size_option,
+    model_option,
+    no_cache_option,
+    output_options,
+    quiet_option,
+)
 from .errors import RepsightError
-from .pose import DEFAULT_MODEL, MODEL_NAMES
+from .outputs import ClipOutputs, OutputRequest, check_output_file
+from .pose import DEFAULT_MODEL
 
 
 def _friendly_errors(fn: Callable) -> Callable:
@@ -32,34 +42,41 @@ def _friendly_errors(fn: Callable) -> Callable:
     return wrapper
 
 
-def check_output_file(path: Path) -> None:
-    """Fail fast, before any slow work, when an output file cannot be written there."""
-    from .errors import OutputError
-
-    if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise OutputError(f"cannot write {path}: {parent} is a file, not a folder")
-            break
-
-
-def _progress_bar(label: str, quiet: bool):
-    """A rich progress bar on stderr, or nothing when quiet or not a terminal-friendly run."""
+def _progress_bar(label: str | None, quiet: bool):
+    """A rich progress bar on stderr (hidden when quiet); label None: each task names itself."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+    text = TextColumn(label if label is not None else "{task.description}")
+    return Progress(text, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=Console(stderr=True), disable=quiet, transient=True)
 
 
-model_option = click.option("--model", type=click.Choice(MODEL_NAMES), default=None,
-                            help=f"pose model variant [default: {DEFAULT_MODEL}, or the config file's]")
-cache_option = click.option("--cache-dir", type=click.Path(path_type=Path),
-                            default=None, help="pose cache folder [default: ~/.cache/repsight/poses]")
-no_cache_option = click.option("--no-cache", is_flag=True, help="ignore and do not write the pose cache")
-quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+def _stage_progress(bar, description: str) -> Callable[[int, int], None]:
+    """A progress callback that adds its row to bar on its first call (a stage that never
+    runs, such as annotation when no video was asked for, shows no row)."""
+    task = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            task = bar.add_task(description, total=None)
+        bar.update(task, completed=done, total=total)
+
+    return progress
+
+
+def analyse_with_progress(video: Path, analysis: AnalysisOptions, outputs: OutputRequest, *,
+                          cache_dir: Path | None, no_cache: bool, quiet: bool) -> ClipOutputs:
+    """Build the config, then outputs.analyse_and_write with progress rows for poses and video."""
+    from .outputs import analyse_and_write
+
+    cfg = analysis.config()
+    with _progress_bar(None, quiet) as bar:
+        return analyse_and_write(
+            video, cfg, outputs, cache_dir=cache_dir, use_cache=not no_cache,
+            pose_progress=_stage_progress(bar, f"pose ({cfg.model}) {video.name}"),
+            video_progress=_stage_progress(bar, f"annotate {video.name}"))
 
 
 def extract_with_progress(video: Path, *, model: str, cache_dir: Path | None, no_cache: bool,
@@ -124,94 +141,6 @@ def extract(video: Path, output: Path | None, model: str, cache_dir: Path | None
         click.echo(f"warning: {w}", err=True)
 
 
-def _exercise_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Validate --exercise against the profiles (names, aliases or auto), case-insensitively."""
-    if value is None:
-        return None
-    from .profiles import AUTO, get_profile
-
-    if value.strip().lower() == AUTO:
-        return AUTO
-    try:
-        return get_profile(value).name
-    except RepsightError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-@dataclass(frozen=True)
-class OutputRequest:
-    """Result files asked for on the command line (None: not wanted)."""
-
-    json: Path | None = None
-    csv: Path | None = None
-    plot: Path | None = None
-    annotate: Path | None = None
-    max_size: int | None = None
-
-    def check(self) -> None:
-        """Fail before the slow work when an output cannot be written where asked."""
-        from .annotate import check_video_output
-
-        for path in (self.json, self.csv, self.plot, self.annotate):
-            if path is not None:
-                check_output_file(path)
-        if self.annotate is not None:
-            check_video_output(self.annotate)
-
-    def write(self, video: Path, analysis, seq, *, quiet: bool) -> list[Path]:
-        """Write every requested file (each atomically); returns their paths."""
-        from .export import write_csv, write_json
-
-        written = []
-        if self.json is not None:
-            written.append(write_json(analysis, self.json))
-        if self.csv is not None:
-            written.append(write_csv(analysis, self.csv))
-        if self.plot is not None:
-            from .plots import plot_set
-
-            written.append(plot_set(analysis, self.plot))
-        if self.annotate is not None:
-            from .annotate import render_video
-
-            with _progress_bar(f"annotate {video.name}", quiet) as bar:
-                task = bar.add_task("annotate", total=None)
-                written.append(render_video(
-                    video, analysis, seq, self.annotate, max_size=self.max_size,
-                    progress=lambda done, total: bar.update(task, completed=done, total=total)))
-        return written
-
-
-def output_options(fn: Callable) -> Callable:
-    """Add --json/--csv/--plot/--annotate/--max-size to a command, packed into `outputs`.
-
-    Put it below _friendly_errors so a bad output path is one clear line.
-    """
-
-    @functools.wraps(fn)
-    def wrapper(*args, json_out, csv_out, plot_out, annotate_out, max_size, **kwargs):
-        outputs = OutputRequest(json=json_out, csv=csv_out, plot=plot_out,
-                                annotate=annotate_out, max_size=max_size)
-        outputs.check()
-        return fn(*args, outputs=outputs, **kwargs)
-
-    file_type = click.Path(dir_okay=False, path_type=Path)
-    for option in reversed((
-        click.option("--json", "json_out", type=file_type, default=None,
-                     help="write the full analysis as JSON (docs/output_schema.md)"),
-        click.option("--csv", "csv_out", type=file_type, default=None,
-                     help="write one row a rep as CSV"),
-        click.option("--plot", "plot_out", type=file_type, default=None,
-                     help="write the set's plot (velocity, phases, drift per rep) as PNG"),
-        click.option("--annotate", "annotate_out", type=file_type, default=None,
-                     help="write the annotated video (.mp4, H.264)"),
-        click.option("--max-size", type=click.IntRange(64, 8192), default=None,
-                     help="long side of the annotated video in px [default: the source's]"),
-    )):
-        wrapper = option(wrapper)
-    return wrapper
-
-
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out", required=True,
@@ -220,23 +149,17 @@ def output_options(fn: Callable) -> Callable:
               help="parallel worker processes [default: one per core]")
 @click.option("--force", is_flag=True, help="replace existing results made differently")
 @click.option("--annotate", "annotate_", is_flag=True, help="also write an annotated MP4 per clip")
-@click.option("--max-size", type=click.IntRange(64, 8192), default=None,
-              help="long side of annotated videos in px [default: the source's]")
-@click.option("--exercise", default=None, callback=_exercise_callback,
-              help="exercise of every clip [default: named in the file name, else auto]")
+@max_size_option
 @click.option("--no-plot", is_flag=True, help="skip the per-clip PNG")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="TOML file of analysis settings")
-@model_option
 @cache_option
 @no_cache_option
 @quiet_option
 @click.pass_context
 @_friendly_errors
+@analysis_options
 def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, force: bool,
-          annotate_: bool, max_size: int | None, exercise: str | None, no_plot: bool,
-          config_file: Path | None, model: str, cache_dir: Path | None, no_cache: bool,
-          quiet: bool) -> None:
+          annotate_: bool, max_size: int | None, no_plot: bool, cache_dir: Path | None,
+          no_cache: bool, quiet: bool, analysis: AnalysisOptions) -> None:
     """Analyse every video under FOLDER into RESULTS (-o): per-clip files and summary.csv.
 
     Resumable: clips whose results are complete and current are skipped. A clip that
@@ -244,10 +167,11 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
     any clip failed.
     """
     from .batch import BatchOptions, run_batch
-    from .config import build_config
 
-    cfg = build_config(config_file, model=model)
-    options = BatchOptions(exercise=exercise, annotate=annotate_, max_size=max_size,
+    cfg = analysis.config()
+    # --exercise stays apart from the config: given, it wins for every clip (even "auto");
+    # absent, each clip's exercise comes from its file name (batch.clip_config).
+    options = BatchOptions(exercise=analysis.exercise, annotate=annotate_, max_size=max_size,
                            force=force, cache_dir=str(cache_dir) if cache_dir else None,
                            use_cache=not no_cache, plot=not no_plot)
     with _progress_bar("clips", quiet) as bar:
@@ -273,36 +197,18 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
 @click.argument("video", type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="annotated video to write (.mp4, H.264)")
-@click.option("--exercise", default=None, callback=_exercise_callback,
-              help="exercise profile or alias [default: auto]")
-@click.option("--max-size", type=click.IntRange(64, 8192), default=None,
-              help="long side of the output in px [default: the source's size]")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="TOML file of analysis settings")
-@model_option
+@max_size_option
 @cache_option
 @no_cache_option
 @quiet_option
 @_friendly_errors
-def annotate(video: Path, output: Path, exercise: str | None, max_size: int | None,
-             config_file: Path | None, model: str, cache_dir: Path | None, no_cache: bool,
-             quiet: bool) -> None:
+@analysis_options
+def annotate(video: Path, output: Path, max_size: int | None, cache_dir: Path | None,
+             no_cache: bool, quiet: bool, analysis: AnalysisOptions) -> None:
     """Write VIDEO with the skeleton, rep counter, phase, velocity, rep table and failure banner."""
-    from .analysis import analyse_pose
-    from .annotate import check_video_output, render_video
-    from .config import build_config
-
-    check_output_file(output)
-    check_video_output(output)
-    cfg = build_config(config_file, exercise=exercise, model=model)
-    seq = extract_with_progress(video, model=cfg.model, cache_dir=cache_dir, no_cache=no_cache,
-                                quiet=quiet)
-    analysis = analyse_pose(seq, cfg)
-    with _progress_bar(f"annotate {video.name}", quiet) as bar:
-        task = bar.add_task("annotate", total=None)
-        render_video(video, analysis, seq, output, max_size=max_size,
-                     progress=lambda done, total: bar.update(task, completed=done, total=total))
-    _echo_annotated(analysis, output)
+    done = analyse_with_progress(video, analysis, OutputRequest(annotate=output, max_size=max_size),
+                                 cache_dir=cache_dir, no_cache=no_cache, quiet=quiet)
+    _echo_annotated(done.analysis, output)
 
 
 def _echo_annotated(analysis, output: Path) -> None:
@@ -319,69 +225,21 @@ def _echo_annotated(analysis, output: Path) -> None:
 
 @main.command()
 @click.argument("video", type=click.Path(path_type=Path))
-@click.option("--exercise", default=None, callback=_exercise_callback,
-              help="exercise profile or alias, or auto [default: auto]")
-@click.option("--goal", type=click.Choice(["power", "strength", "hypertrophy"]), default=None,
-              help="training goal (sets the velocity-loss threshold) [default: strength]")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="TOML file of analysis settings")
-@click.option("--side", type=click.Choice(["auto", "left", "right", "both"]), default=None,
-              help="body side the driving signal is read from [default: auto]")
-@click.option("--cutoff-hz", "smoothing_cutoff_hz", type=float, default=None,
-              help="low-pass cut-off of the pose signals, Hz [default: 4]")
-@click.option("--min-visibility", type=float, default=None,
-              help="landmark visibility gate, 0..1 [default: 0.5]")
-@click.option("--min-rep-duration", "min_rep_duration_s", type=float, default=None,
-              help="shorter movements are jitter, s [default: 0.6]")
-@click.option("--max-pause", "max_pause_s", type=float, default=None,
-              help="a still gap up to this long is part of the rep, s [default: 2]")
-@click.option("--partial-share", "partial_rom_share", type=float, default=None,
-              help="reps below this share of the set's typical ROM are partial [default: 0.7]")
-@click.option("--height", "lifter_height_m", type=float, default=None,
-              help="lifter's height in metres, for the pixel-to-metre scale [default: from limb lengths]")
-@click.option("--velocity-loss", "velocity_loss_pct", type=float, default=None,
-              help="tempo failure past this velocity loss, % [default: power 20, strength 30, hypertrophy 40]")
-@click.option("--concentric-limit", "concentric_time_limit_s", type=float, default=None,
-              help="tempo failure when a concentric takes longer, s [default: 1.2 in power mode, else none]")
-@click.option("--drift-tolerance", "drift_tolerance_deg", type=float, default=None,
-              help="technical failure past this joint-angle drift, degrees [default: per profile, 10]")
-@click.option("--baseline-reps", type=int, default=None,
-              help="the first N clean reps are the velocity and form baseline [default: 2]")
-@click.option("--eccentric-speedup", type=float, default=None,
-              help="eccentric failure when lowering this many times faster than the set's usual [default: 2]")
-@model_option
 @cache_option
 @no_cache_option
 @quiet_option
 @_friendly_errors
+@analysis_options
 @output_options
-def analyze(video: Path, exercise: str | None, goal: str | None, config_file: Path | None,
-            side: str | None, smoothing_cutoff_hz: float | None, min_visibility: float | None,
-            min_rep_duration_s: float | None, max_pause_s: float | None,
-            partial_rom_share: float | None, lifter_height_m: float | None,
-            velocity_loss_pct: float | None, concentric_time_limit_s: float | None,
-            drift_tolerance_deg: float | None, baseline_reps: int | None,
-            eccentric_speedup: float | None, model: str, cache_dir: Path | None,
-            no_cache: bool, quiet: bool, outputs: OutputRequest) -> None:
-    """Find the reps in VIDEO and print their phases, tempo and range of motion."""
-    from .analysis import analyse_pose
-    from .config import build_config
-
-    cfg = build_config(config_file, exercise=exercise, goal=goal, side=side, model=model,
-                       smoothing_cutoff_hz=smoothing_cutoff_hz, min_visibility=min_visibility,
-                       min_rep_duration_s=min_rep_duration_s, max_pause_s=max_pause_s,
-                       partial_rom_share=partial_rom_share, lifter_height_m=lifter_height_m,
-                       velocity_loss_pct=velocity_loss_pct,
-                       concentric_time_limit_s=concentric_time_limit_s,
-                       drift_tolerance_deg=drift_tolerance_deg, baseline_reps=baseline_reps,
-                       eccentric_speedup=eccentric_speedup)
-    seq = extract_with_progress(video, model=cfg.model, cache_dir=cache_dir, no_cache=no_cache,
-                                quiet=quiet)
-    analysis = analyse_pose(seq, cfg)
+def analyze(video: Path, cache_dir: Path | None, no_cache: bool, quiet: bool,
+            analysis: AnalysisOptions, outputs: OutputRequest) -> None:
+    """Find the reps in VIDEO and print their phases, tempo, velocity, drift and verdicts."""
+    done = analyse_with_progress(video, analysis, outputs, cache_dir=cache_dir,
+                                 no_cache=no_cache, quiet=quiet)
     console = _console()
-    _print_rep_table(analysis, console)
-    _print_velocity_and_verdicts(analysis, console)
-    for path in outputs.write(video, analysis, seq, quiet=quiet):
+    _print_rep_table(done.analysis, console)
+    _print_velocity_and_verdicts(done.analysis, console)
+    for path in done.written:
         click.echo(f"wrote {path}")
 
 

@@ -1,0 +1,266 @@
+"""Click options shared by the commands, the analysis ones built from AnalysisConfig's fields.
+
+`analysis_options` gives a command one option per AnalysisConfig field (plus --config)
+and hands it a single `AnalysisOptions`; `AnalysisOptions.config()` is the one place
+parsed options become an AnalysisConfig (CLI > config file > defaults, through
+`config.build_config`). Validation stays in AnalysisConfig, so a bad value gets the same
+one-line error from the command line as from a config file; the ranges in the help texts
+are those it enforces (tests/test_cli.py checks them against it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import click
+
+from .config import GOAL_VELOCITY_LOSS_PCT, GOALS, AnalysisConfig, build_config
+from .errors import RepsightError
+from .pose import DEFAULT_MODEL, MODEL_NAMES
+
+# AnalysisConfig fields with no command-line option: free-form notes live in the config file.
+CONFIG_FILE_ONLY = frozenset({"extra"})
+SIDES = ("auto", "left", "right", "both")
+
+
+def _exercise_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Validate --exercise against the profiles (names, aliases or auto), case-insensitively."""
+    if value is None:
+        return None
+    from .profiles import AUTO, get_profile
+
+    if value.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return get_profile(value).name
+    except RepsightError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """How one AnalysisConfig field appears on the command line."""
+
+    flag: str  # e.g. "--height"
+    help: str  # what it does; unit, range and default are appended
+    unit: str = ""  # "s", "Hz", "m", "%", "deg", "frames", or "" for a share or count
+    valid: tuple[float, float] | None = None  # the range AnalysisConfig accepts
+    default: str | None = None  # default text when the field's own default says too little
+    choices: tuple[str, ...] | None = None
+    callback: Callable[..., Any] | None = None
+    click_type: click.ParamType | None = None  # else from choices or the field's type
+
+    def help_text(self, field_default: Any) -> str:
+        """The help line: what it does, the valid range with unit, the default."""
+        text = self.help
+        if self.valid is not None:
+            lo, hi = self.valid
+            text += f"; {lo:g}..{hi:g}{' ' + self.unit if self.unit else ''}"
+        elif self.unit:
+            text += f", {self.unit}"
+        shown = self.default if self.default is not None else _default_text(field_default)
+        return f"{text} [default: {shown}]"
+
+
+def _default_text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# The concentric limit power work gets when none is set (AnalysisConfig owns the number).
+POWER_CONCENTRIC_LIMIT_S = AnalysisConfig(goal="power").effective_concentric_limit_s
+
+
+def _goal_help() -> str:
+    power = POWER_CONCENTRIC_LIMIT_S
+    bands = ", ".join(f"{g} {p:g} %" for g, p in GOAL_VELOCITY_LOSS_PCT.items())
+    return (f"training goal: sets the velocity-loss limit ({bands}) and, for power, a "
+            f"{power:g} s concentric time limit")
+
+
+# One entry per AnalysisConfig field that has an option. Flags keep the names the
+# commands have used since issue 4 (--height, --cutoff-hz, --partial-share).
+SPECS: dict[str, OptionSpec] = {
+    "exercise": OptionSpec(
+        "--exercise", "exercise profile or alias (squat, curl, ohp, ...), or auto",
+        default="auto; batch: a profile named in the clip's file or folder name, else auto",
+        callback=_exercise_callback),
+    "goal": OptionSpec("--goal", _goal_help(), choices=GOALS),
+    "lifter_height_m": OptionSpec(
+        "--height", "lifter's height, for the pixel-to-metre scale", "m", (0.8, 2.6),
+        default="from limb lengths"),
+    "side": OptionSpec("--side", "body side the driving signal is read from", choices=SIDES),
+    "concentric_time_limit_s": OptionSpec(
+        "--concentric-limit", "tempo failure when a concentric takes longer", "s", (0.1, 30),
+        default=f"{POWER_CONCENTRIC_LIMIT_S:g} with --goal power, else none"),
+    "velocity_loss_pct": OptionSpec(
+        "--velocity-loss", "tempo failure past this velocity loss", "%", (1, 100),
+        default="from --goal"),
+    "drift_tolerance_deg": OptionSpec(
+        "--drift-tolerance", "technical failure past this joint-angle drift from the baseline",
+        "deg", (0.5, 90), default="per profile, about 10"),
+    # AnalysisConfig does not range-check this one, so click refuses < 1 itself.
+    "drift_min_frames": OptionSpec(
+        "--drift-min-frames", "a drift must last this many frames to count (not a blip)",
+        "frames", click_type=click.IntRange(min=1)),
+    "eccentric_speedup": OptionSpec(
+        "--eccentric-speedup", "eccentric failure when lowering this many times faster than "
+        "the set's usual", "times", (1, 20)),
+    "baseline_reps": OptionSpec(
+        "--baseline-reps", "the best of the first N reps is the velocity and form baseline",
+        "reps", (1, 10)),
+    "min_rep_duration_s": OptionSpec(
+        "--min-rep-duration", "shorter movements are jitter, not reps", "s", (0.1, 10)),
+    "max_rep_duration_s": OptionSpec(
+        "--max-rep-duration", "longer excursions are not reps (a rest)", "s", (1, 120)),
+    "min_rom_share": OptionSpec(
+        "--min-rom-share", "below this share of the set's typical ROM a movement is not a rep",
+        "", (0, 1)),
+    "partial_rom_share": OptionSpec(
+        "--partial-share", "reps below this share of the set's typical ROM are partial",
+        "", (0, 1)),
+    "min_rom": OptionSpec(
+        "--min-rom", "smallest excursion that can be a rep: share of body height, or "
+        "degrees/100 for angle-driven lifts", "", (1e-3, 100), default="per profile"),
+    "pause_velocity_share": OptionSpec(
+        "--pause-velocity-share", "speed below this share of the rep's peak counts as a pause",
+        "", (0, 0.9)),
+    "max_pause_s": OptionSpec(
+        "--max-pause", "a still gap up to this long is part of the rep", "s", (0, 30)),
+    "smoothing_cutoff_hz": OptionSpec(
+        "--cutoff-hz", "low-pass cut-off of the pose signals", "Hz", (0.5, 30)),
+    "max_gap_s": OptionSpec(
+        "--max-gap", "landmark dropouts up to this long are interpolated", "s", (0, 2)),
+    "min_visibility": OptionSpec("--min-visibility", "landmark visibility gate", "", (0, 1)),
+    "min_body_size": OptionSpec(
+        "--min-body-size", "frames where the person looks smaller than this share of usual "
+        "are ignored", "", (0, 1)),
+    "model": OptionSpec("--model", "pose model variant", choices=MODEL_NAMES,
+                        default=f"{DEFAULT_MODEL}, or the config file's"),
+}
+CONFIG_FLAG = "--config"
+
+
+def option_fields() -> tuple[dataclasses.Field, ...]:
+    """The AnalysisConfig fields that get a command-line option, in SPECS order (help order)."""
+    fields = [f for f in dataclasses.fields(AnalysisConfig) if f.name not in CONFIG_FILE_ONLY]
+    rank = {name: k for k, name in enumerate(SPECS)}
+    # Fields SPECS does not list yet go last, in declaration order (sorted is stable).
+    return tuple(sorted(fields, key=lambda f: rank.get(f.name, len(rank))))
+
+
+def _base_type(annotation: Any) -> type:
+    """float for `float | None`, int for `int`, and so on."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else str
+    return annotation
+
+
+def _click_type(spec: OptionSpec, annotation: Any) -> click.ParamType:
+    if spec.click_type is not None:
+        return spec.click_type
+    if spec.choices is not None:
+        return click.Choice(spec.choices)
+    return {float: click.FLOAT, int: click.INT}.get(_base_type(annotation), click.STRING)
+
+
+def spec_for(name: str) -> OptionSpec:
+    """The option spec of an AnalysisConfig field (a plain --field-name one when unlisted)."""
+    # A field added to AnalysisConfig without a spec still gets an option; the help test
+    # fails until it has a proper help text.
+    return SPECS.get(name) or OptionSpec("--" + name.replace("_", "-"), f"AnalysisConfig.{name}")
+
+
+def field_option(name: str) -> Callable[[Callable], Callable]:
+    """One click option for an AnalysisConfig field; its parameter name is the field's name."""
+    f = {f.name: f for f in option_fields()}[name]
+    spec = spec_for(name)
+    annotation = typing.get_type_hints(AnalysisConfig)[name]
+    default = f.default if f.default is not dataclasses.MISSING else None
+    # default=None: an option not given must not override the config file.
+    return click.option(spec.flag, name, type=_click_type(spec, annotation), default=None,
+                        callback=spec.callback, help=spec.help_text(default))
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """The analysis options of one command line: a config file and the values given."""
+
+    config_file: Path | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)  # field name -> value; None: not given
+
+    @property
+    def exercise(self) -> str | None:
+        """--exercise as given (None when absent); batch keeps it apart from the file name."""
+        return self.values.get("exercise")
+
+    def config(self) -> AnalysisConfig:
+        """The one AnalysisConfig: these values > the config file > goal/profile defaults."""
+        return build_config(self.config_file, **self.values)
+
+
+def analysis_options(fn: Callable) -> Callable:
+    """Add every analysis option (one per AnalysisConfig field, and --config) to a command.
+
+    The command receives them packed as `analysis: AnalysisOptions`. Put it below
+    `_friendly_errors` so a bad value is one clear line.
+    """
+    names = [f.name for f in option_fields()]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, config_file: Path | None, **kwargs: Any) -> Any:
+        values = {n: kwargs.pop(n) for n in names}
+        return fn(*args, analysis=AnalysisOptions(config_file, values), **kwargs)
+
+    options = [click.option(CONFIG_FLAG, "config_file",
+                            type=click.Path(dir_okay=False, path_type=Path), default=None,
+                            help="TOML file of analysis settings (AnalysisConfig field names); "
+                                 "options given here override it")]
+    options += [field_option(n) for n in names]
+    # click lists options in the order they are applied from the bottom up.
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+max_size_option = click.option("--max-size", type=click.IntRange(64, 8192), default=None,
+                               help="long side of the annotated video in px [default: the source's]")
+model_option = field_option("model")
+cache_option = click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
+                            help="pose cache folder [default: ~/.cache/repsight/poses]")
+no_cache_option = click.option("--no-cache", is_flag=True,
+                               help="ignore and do not write the pose cache")
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+
+
+def output_options(fn: Callable) -> Callable:
+    """Add --json/--csv/--plot/--annotate/--max-size, packed into `outputs: OutputRequest`."""
+    from .outputs import OutputRequest
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, json_out: Path | None, csv_out: Path | None, plot_out: Path | None,
+                annotate_out: Path | None, max_size: int | None, **kwargs: Any) -> Any:
+        outputs = OutputRequest(json=json_out, csv=csv_out, plot=plot_out,
+                                annotate=annotate_out, max_size=max_size)
+        return fn(*args, outputs=outputs, **kwargs)
+
+    file_type = click.Path(dir_okay=False, path_type=Path)
+    for option in reversed((
+        click.option("--json", "json_out", type=file_type, default=None,
+                     help="write the full analysis as JSON (docs/output_schema.md)"),
+        click.option("--csv", "csv_out", type=file_type, default=None,
+                     help="write one row a rep as CSV"),
+        click.option("--plot", "plot_out", type=file_type, default=None,
+                     help="write the set's plot (velocity, phases, drift per rep) as PNG"),
+        click.option("--annotate", "annotate_out", type=file_type, default=None,
+                     help="write the annotated video (.mp4, H.264)"),
+        max_size_option,
+    )):
+        wrapper = option(wrapper)
+    return wrapper
