@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from helpers import SHARED
-from repsight.synthetic_lifter import make_squat_set
+from repsight.synthetic import make_squat_set
 from repsight.scale import Scale, estimate_scale, scale_from_height, scale_from_world
 
 

@@ -1,6 +1,6 @@
 """Seeded synthetic squat sets with metric truth, seen from the side or the front.
 
-Complements repsight.synthetic (side views of every profile) with what the velocity and
+Complements `synthetic.stick` (side views of every profile) with what the velocity and
 verdict stage needs on top: a front view, knee cave, a stalled (failed) rep, per-rep
 eccentric speed-ups, body proportions that differ from the anthropometric table, and
 world landmarks consistent with the image. A stick-figure lifter moves in metres; image
@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .landmarks import LM, NUM_LANDMARKS
-from .scale import SEGMENT_SHARE_OF_HEIGHT
-from .types import PoseSequence, Rep
+from ..landmarks import LM, NUM_LANDMARKS
+from ..scale import SEGMENT_SHARE_OF_HEIGHT
+from ..types import PoseSequence, Rep
+from .planning import PerRep, ease, per_rep, plan_set, schedule
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,12 @@ class SquatTruth:
                          for a, b in (r.concentric for r in self.reps)])
 
 
-def _per_rep(value, n: int) -> np.ndarray:
-    """Scalar or sequence -> float[n]."""
-    arr = np.asarray(value, dtype=np.float64)
-    return np.full(n, float(arr)) if arr.ndim == 0 else arr.astype(np.float64)
-
-
 def make_squat_set(*, n_reps: int = 8, view: str = "side", fps: float = 30.0,
                    px_per_m: float = 250.0, height_m: float = 1.78, depth_m: float = 0.40,
-                   eccentric_s=1.0, concentric_s=0.7, bottom_pause_s: float = 0.1,
-                   top_pause_s: float = 0.6, trunk_lean_deg=0.0, knee_cave_deg=0.0,
-                   rom_share=1.0, failed_rep: int | None = None, noise_px: float = 0.8,
+                   eccentric_s: PerRep = 1.0, concentric_s: PerRep = 0.7,
+                   bottom_pause_s: float = 0.1, top_pause_s: float = 0.6,
+                   trunk_lean_deg: PerRep = 0.0, knee_cave_deg: PerRep = 0.0,
+                   rom_share: PerRep = 1.0, failed_rep: int | None = None, noise_px: float = 0.8,
                    proportions_jitter: float = 0.0, lead_s: float = 1.0, tail_s: float = 1.0,
                    size: tuple[int, int] = (1280, 720), seed: int = 0) -> SquatTruth:
     """A squat set; per-rep arguments accept a scalar or a sequence of n_reps values.
@@ -67,8 +63,11 @@ def make_squat_set(*, n_reps: int = 8, view: str = "side", fps: float = 30.0,
     proportions_jitter: relative random change of segment lengths from the table's shares.
     """
     rng = np.random.default_rng(seed)
-    ecc, con = _per_rep(eccentric_s, n_reps), _per_rep(concentric_s, n_reps)
-    lean, cave, share = (_per_rep(x, n_reps) for x in (trunk_lean_deg, knee_cave_deg, rom_share))
+    plans = plan_set(n_reps, eccentric_s=eccentric_s, bottom_pause_s=bottom_pause_s,
+                     concentric_s=concentric_s, top_pause_s=top_pause_s, rom_share=rom_share)
+    share = np.array([p.rom_share for p in plans])
+    lean, cave = (per_rep(x, n_reps, name) for x, name in
+                  ((trunk_lean_deg, "trunk_lean_deg"), (knee_cave_deg, "knee_cave_deg")))
     jit = 1 + proportions_jitter * rng.uniform(-1, 1, 3)
     shank = SEGMENT_SHARE_OF_HEIGHT["shank"] * height_m * jit[0]
     thigh = SEGMENT_SHARE_OF_HEIGHT["thigh"] * height_m * jit[1]
@@ -79,40 +78,38 @@ def make_squat_set(*, n_reps: int = 8, view: str = "side", fps: float = 30.0,
 
     # --- timeline of depth progress p (0 standing, 1 bottom) sampled at the frame times
     n_rep_run = failed_rep if failed_rep is not None else n_reps
-    dt = 1.0 / fps
-    segs: list[tuple[float, float, float]] = [(lead_s, 0.0, 0.0)]  # (duration, p_from, p_to)
+    timings = schedule(plans[:n_rep_run], start_s=lead_s, eccentric_first=True)
+    moves: list[tuple[float, float, float, float]] = []  # (start, duration, p_from, p_to)
     marks = []  # per rep: times of start, ecc end, bottom end, con end, end
-    t_now = lead_s
-    for i in range(n_rep_run):
-        s = share[i]
-        m = [t_now]
-        segs.append((ecc[i], 0.0, s)); t_now += ecc[i]; m.append(t_now)
-        segs.append((bottom_pause_s, s, s)); t_now += bottom_pause_s; m.append(t_now)
-        if failed_rep is not None and i == failed_rep - 1:
+    total = lead_s
+    for i, tm in enumerate(timings):
+        s, last = share[i], i == n_rep_run - 1
+        moves += [(tm.start, tm.plan.eccentric_s, 0.0, s),
+                  (tm.first_end, tm.plan.bottom_pause_s, s, s)]
+        if failed_rep is not None and last:
             stall = s * 0.6  # rises 40 % of the way, then sinks back
-            segs.append((con[i], s, stall)); t_now += con[i]; m.append(t_now)
-            segs.append((0.5, stall, stall)); t_now += 0.5
-            segs.append((0.8, stall, s)); t_now += 0.8
-            m.append(t_now)
-            segs.append((tail_s, s, s)); t_now += tail_s
+            sink_start = tm.second_end + 0.5
+            sink_end = sink_start + 0.8
+            moves += [(tm.second_start, tm.plan.concentric_s, s, stall),
+                      (tm.second_end, 0.5, stall, stall), (sink_start, 0.8, stall, s),
+                      (sink_end, tail_s, s, s)]
+            marks.append([tm.start, tm.first_end, tm.second_start, tm.second_end, sink_end])
+            total = sink_end + tail_s
         else:
-            segs.append((con[i], s, 0.0)); t_now += con[i]; m.append(t_now)
-            pause = top_pause_s if i < n_rep_run - 1 else tail_s
-            segs.append((pause, 0.0, 0.0)); t_now += pause
-            m.append(t_now if i < n_rep_run - 1 else t_now - tail_s + top_pause_s / 2)
-        marks.append(m)
-    total = t_now
+            # The last rep's standing pause runs into the tail; it ends halfway through
+            # what would have been its top pause.
+            moves += [(tm.second_start, tm.plan.concentric_s, s, 0.0),
+                      (tm.second_end, tail_s if last else tm.plan.top_pause_s, 0.0, 0.0)]
+            end = tm.second_end + top_pause_s / 2 if last else tm.next_start
+            marks.append([tm.start, tm.first_end, tm.second_start, tm.second_end, end])
+            total = tm.second_end + tail_s
     n = int(np.floor(total * fps))
-    times = np.arange(n) * dt
+    times = np.arange(n) * (1.0 / fps)
     p = np.zeros(n)
     rep_of = np.full(n, -1)
-    start = 0.0
-    for dur, p0, p1 in segs:
+    for start, dur, p0, p1 in moves:
         sel = (times >= start) & (times < start + dur)
-        s = (times[sel] - start) / dur if dur > 0 else np.zeros(sel.sum())
-        # Half-cosine easing: zero velocity at both ends, peak pi/2 x the mean.
-        p[sel] = p0 + (p1 - p0) * (1 - np.cos(np.pi * s)) / 2
-        start += dur
+        p[sel] = p0 + (p1 - p0) * ease((times[sel] - start) / dur if dur > 0 else np.zeros(sel.sum()))
     for i, m in enumerate(marks):
         rep_of[(times >= m[0]) & (times < m[-1])] = i
 
@@ -202,8 +199,9 @@ def make_squat_set(*, n_reps: int = 8, view: str = "side", fps: float = 30.0,
                         rom=depth_m * share[i], rom_share=0.4 if failed else share[i] / max(share.max(), 1e-9),
                         partial=bool(share[i] < 0.8 * share.max()), completed=not failed))
         d = depth_m * share[i] * (0.4 if failed else 1.0)
-        mv.append(d / con[i]); pv.append(d * np.pi / (2 * con[i])); rom.append(d)
-        cs.append(con[i]); es.append(ecc[i])
+        con = plans[i].concentric_s
+        mv.append(d / con); pv.append(d * np.pi / (2 * con)); rom.append(d)
+        cs.append(con); es.append(plans[i].eccentric_s)
     return SquatTruth(seq=seq, reps=tuple(reps), px_per_m=px_per_m, height_m=height_m,
                       mean_velocity_mps=np.array(mv), peak_velocity_mps=np.array(pv),
                       rom_m=np.array(rom), concentric_s=np.array(cs), eccentric_s=np.array(es),
