@@ -84,14 +84,9 @@ def extract_with_progress(video: Path, *, model: str, cache_dir: Path | None, no
     """Pose extraction (cached) with a progress bar; shared by the commands that need poses."""
     from .cache import extract_cached
 
-    with _progress_bar(f"pose ({model}) {video.name}", quiet) as bar:
-        task = bar.add_task("pose", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with _progress_bar(None, quiet) as bar:
         return extract_cached(video, model=model, cache_dir=cache_dir, use_cache=not no_cache,
-                              progress=progress)
+                              progress=_stage_progress(bar, f"pose ({model}) {video.name}"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
