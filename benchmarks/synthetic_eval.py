@@ -311,23 +311,50 @@ def analyse(seq, exercise: str):
 # ------------------------------------------------------------------------------------
 # Scoring
 # ------------------------------------------------------------------------------------
+# Verdict kinds that are not failure calls (an analyser may add informational ones, e.g.
+# "stopped with technique and tempo intact"); everything else counts as a verdict in the
+# "no verdict" rates.
+NOT_A_FAILURE = ("intact", "no_failure", "info")
+# Sets that must get no verdict at all, by category (see no_verdict_category).
+NO_VERDICT_CATEGORIES = ("clean", "fatigue_no_tempo_failure", "stricter", "cut")
+# The three the issue's "done when" combines (a cut clip is reported on its own).
+NO_VERDICT_COMBINED = ("clean", "fatigue_no_tempo_failure", "stricter")
+
+
 @dataclass
 class Tally:
     count_exact: list = field(default_factory=list)
     count_abs_err: list = field(default_factory=list)
     boundary_ms: list = field(default_factory=list)
     phase_ms: list = field(default_factory=list)
+    ecc_ms: list = field(default_factory=list)
+    con_ms: list = field(default_factory=list)
     vel_err: list = field(default_factory=list)
     vel_signed: list = field(default_factory=list)
     loss_err: list = field(default_factory=list)
     tempo_exact: list = field(default_factory=list)
+    tempo_within1: list = field(default_factory=list)
     tech_tp: int = 0
     tech_fp: int = 0
     tech_fn: int = 0
     tech_exact: list = field(default_factory=list)
     clean_false: list = field(default_factory=list)
+    no_verdict: dict = field(default_factory=dict)  # category -> [verdict count per clip]
     detection: list = field(default_factory=list)
     missing: set = field(default_factory=set)
+
+    def merge(self, other: "Tally") -> None:
+        for f in self.__dataclass_fields__:
+            a, b = getattr(self, f), getattr(other, f)
+            if isinstance(a, list):
+                a.extend(b)
+            elif isinstance(a, set):
+                a |= b
+            elif isinstance(a, dict):
+                for k, v in b.items():
+                    a.setdefault(k, []).extend(v)
+            else:
+                setattr(self, f, a + b)
 
 
 def _get(obj, *names):
@@ -337,49 +364,143 @@ def _get(obj, *names):
     return None
 
 
-def truth_velocity_loss(truth: dict, baseline_reps: int) -> list[float]:
-    """Loss of each rep's mean concentric velocity vs the best of the first N reps (%)."""
-    v = [r["velocity"]["concentric_mean_mps"] for r in truth["reps"]]
-    best = max(v[:baseline_reps])
-    return [100.0 * (1.0 - x / best) for x in v]
+def cut_rep(truth: dict) -> int | None:
+    """The rep the clip ends inside (None: filmed to the end; older truth files have no
+    "cut" key and are never cut)."""
+    c = truth.get("cut")
+    return c["rep"] if c else None
+
+
+def failed_reps(truth: dict) -> list[int]:
+    """Reps the lifter failed (a cut rep is not a failed one)."""
+    cut = cut_rep(truth)
+    return [r["rep"] for r in truth["reps"] if not r["completed"] and r["rep"] != cut]
+
+
+def truth_velocity_loss(truth: dict, baseline_reps: int) -> list[float | None]:
+    """Loss of each rep's mean concentric velocity vs the best of the first N reps (%);
+    None for a rep whose concentric the clip cuts off."""
+    v = [r["velocity"]["concentric_mean_mps"] if r.get("velocity") else None
+         for r in truth["reps"]]
+    base = [x for x in v[:baseline_reps] if x is not None]
+    best = max(base) if base else max(x for x in v if x is not None)
+    return [None if x is None else 100.0 * (1.0 - x / best) for x in v]
 
 
 def truth_tempo_failure(truth: dict, cfg) -> int | None:
     """First rep whose true velocity loss passes the analyser's threshold (same rule, true
-    inputs), or the first rep that was not completed; None if neither."""
+    inputs), or the first failed rep; None if neither. A cut rep is neither."""
     loss = truth_velocity_loss(truth, cfg.baseline_reps)
     thr = cfg.effective_velocity_loss_pct
+    failed = set(failed_reps(truth))
     for r, l in zip(truth["reps"], loss):
-        if l >= thr or not r["completed"]:
+        if (l is not None and l >= thr) or r["rep"] in failed:
             return r["rep"]
     return None
 
 
+def truth_technical(truth: dict) -> list[bool | None]:
+    """Per rep: True = a coach calls technical failure, False = a call is wrong, None =
+    neutral (shortened range, or a cut rep). Read from the truth file when it has it,
+    else derived from the injected magnitudes by the same rule (older truth files)."""
+    if all("technical_failure" in r for r in truth["reps"]):
+        return [r["technical_failure"] for r in truth["reps"]]
+    from repsight.render.truth import technical_failure
+
+    f = truth["fault"]
+    return technical_failure(f["kind"], f["per_rep_magnitude"], cut_rep(truth))
+
+
+def technical_counts(status: list[bool | None], called: set[int]) -> tuple[int, int, int]:
+    """(tp, fp, fn) over reps: calls on neutral reps (None) count neither way; a call on
+    a rep number the truth does not have (e.g. an extra rep) is a false positive."""
+    true = {k for k, s in enumerate(status, 1) if s}
+    neutral = {k for k, s in enumerate(status, 1) if s is None}
+    calls = set(called) - neutral
+    return len(calls & true), len(calls - true), len(true - calls)
+
+
+def first_rep_scores(true_first: int | None, called: list[int]) -> tuple[bool, bool] | None:
+    """(exact, within one) of the first called rep against the true first rep; None when
+    neither side has one (the clip does not count)."""
+    if true_first is None and not called:
+        return None
+    if true_first is None or not called:
+        return False, False
+    first = min(called)
+    return first == true_first, abs(first - true_first) <= 1
+
+
+def rep_count_ok(n_found: int, truth: dict) -> tuple[bool, int]:
+    """(exact, abs error). A rep the clip cuts off may be counted or not: both n-1 and
+    n are exact, and the error is the distance to the nearer of the two."""
+    n = truth["n_reps"]
+    ok = {n - 1, n} if cut_rep(truth) else {n}
+    err = min(abs(n_found - k) for k in ok)
+    return err == 0, err
+
+
+def no_verdict_category(truth: dict, true_tempo: int | None) -> str | None:
+    """Which "must get no verdict" category a set belongs to, or None.
+
+    clean: no fault, no fatigue, nothing failed, filmed to the end.
+    fatigue_no_tempo_failure: concentric slowing that stays under the threshold, no fault,
+    no failed rep. stricter: a fault that shrinks over the set (no technical reps), no
+    tempo failure. cut: a clip ending mid-rep with no fault and no tempo failure.
+    """
+    if failed_reps(truth) or true_tempo is not None:
+        return None
+    status = truth_technical(truth)
+    if any(status):
+        return None
+    kind = truth["fault"]["kind"]
+    mags = truth["fault"]["per_rep_magnitude"]
+    fatigue = truth.get("spec", {}).get("tempo", {}).get("fatigue", 0.0)
+    if kind == "none":
+        if cut_rep(truth):
+            return "cut"
+        return "fatigue_no_tempo_failure" if fatigue > 0 else "clean"
+    if kind != "short_rom" and len(mags) > 1 and mags[-1] < mags[0]:
+        return "stricter" if not cut_rep(truth) and fatigue == 0 else None
+    return None
+
+
+def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """(precision, recall, F1); nan where undefined."""
+    p = tp / (tp + fp) if tp + fp else float("nan")
+    r = tp / (tp + fn) if tp + fn else float("nan")
+    f = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan")  # = 2PR / (P + R)
+    return p, r, f
+
+
+def match_reps(true_reps: list[dict], starts_s: list[float]) -> list[dict]:
+    """The true rep each analyser rep matches: the one with the nearest start."""
+    return [min(true_reps, key=lambda tr: abs(tr["start"] - s)) for s in starts_s]
+
+
 def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
-    row = {"detection": float(seq.detection_rate)}
+    row = {"detection": float(seq.detection_rate), "fault": truth["fault"]["kind"],
+           "view": truth["view"]}
     tally.detection.append(row["detection"])
     if result is None:
         return row
     t = seq.timestamps_s
     reps = list(_get(result, "reps") or [])
     n_true = truth["n_reps"]
+    cut = cut_rep(truth)
     row["reps"] = len(reps)
     row["exercise"] = truth["exercise"]
-    row["count_exact"] = len(reps) == n_true
+    ok, err = rep_count_ok(len(reps), truth)
+    row["count_exact"] = ok
     b0, v0 = len(tally.boundary_ms), len(tally.vel_err)
-    tally.count_exact.append(len(reps) == n_true)
-    tally.count_abs_err.append(abs(len(reps) - n_true))
-    # match analyser reps to true reps by the nearest start time
-    matched = []
-    for r in reps:
-        s = t[r.start]
-        best = min(truth["reps"], key=lambda tr: abs(tr["start"] - s))
-        matched.append((r, best))
+    tally.count_exact.append(ok)
+    tally.count_abs_err.append(err)
+    matched = list(zip(reps, match_reps(truth["reps"], [t[r.start] for r in reps])))
     for r, tr in matched:
         tally.boundary_ms.append(1000 * abs(t[r.start] - tr["start"]))
         move_end = r.concentric[1] if r.eccentric_first else r.eccentric[1]
         true_end = tr["concentric_end"] if truth["rep_starts_with"] == "eccentric" else tr["eccentric_end"]
-        if true_end is not None:
+        if true_end is not None and tr["rep"] != cut:  # a cut rep has no true end
             tally.boundary_ms.append(1000 * abs(t[move_end] - true_end))
     tempos = _get(result, "tempo", "tempos")
     if tempos is None:
@@ -389,8 +510,11 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
         for r, tr in matched:
             tp = by_index.get(r.index)
             if tp is not None and tr["completed"]:
-                tally.phase_ms.append(1000 * abs(tp.eccentric_s - tr["eccentric_s"]))
-                tally.phase_ms.append(1000 * abs(tp.concentric_s - tr["concentric_s"]))
+                e = 1000 * abs(tp.eccentric_s - tr["eccentric_s"])
+                c = 1000 * abs(tp.concentric_s - tr["concentric_s"])
+                tally.phase_ms += [e, c]
+                tally.ecc_ms.append(e)
+                tally.con_ms.append(c)
     metrics = _get(result, "metrics", "rep_metrics")
     true_loss = truth_velocity_loss(truth, cfg.baseline_reps)
     if metrics is None:
@@ -401,13 +525,13 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
         by_index = {m.index: m for m in metrics}
         for r, tr in matched:
             m = by_index.get(r.index)
-            if m is None:
+            if m is None or not tr.get("velocity"):
                 continue
             if math.isfinite(m.mean_velocity_mps):
                 d = m.mean_velocity_mps - tr["velocity"]["concentric_mean_mps"]
                 tally.vel_err.append(abs(d))
                 tally.vel_signed.append(d)
-            if math.isfinite(m.velocity_loss_pct):
+            if math.isfinite(m.velocity_loss_pct) and true_loss[tr["rep"] - 1] is not None:
                 tally.loss_err.append(abs(m.velocity_loss_pct - true_loss[tr["rep"] - 1]))
     row["boundary_ms"] = tally.boundary_ms[b0:]
     row["vel_err"] = tally.vel_err[v0:]
@@ -420,21 +544,34 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
     v_tempo = sorted(to_true.get(v.rep_index, -1) for v in verdicts if v.kind in ("tempo", "concentric"))
     v_tech = sorted({to_true.get(v.rep_index, -1) for v in verdicts if v.kind == "technical"})
     true_tempo = truth_tempo_failure(truth, cfg)
-    if true_tempo is not None or v_tempo:
-        tally.tempo_exact.append(bool(v_tempo) and v_tempo[0] == true_tempo)
-    f = truth["fault"]
-    faulty = set()
-    if f["kind"] in TECHNICAL_FAULTS:
-        faulty = {i + 1 for i, m in enumerate(f["per_rep_magnitude"]) if m > 0}
-    tally.tech_tp += len(set(v_tech) & faulty)
-    tally.tech_fp += len(set(v_tech) - faulty)
-    tally.tech_fn += len(faulty - set(v_tech))
-    if faulty:
-        tally.tech_exact.append(bool(v_tech) and v_tech[0] == min(faulty))
-    clean = (f["kind"] == "none" and not truth["failed_reps"] and true_tempo is None)
-    if clean:
-        tally.clean_false.append(len(verdicts))
-    row["verdicts"] = [(v.kind, v.rep_index) for v in verdicts]
+    sc = first_rep_scores(true_tempo, v_tempo)
+    if sc is not None:
+        tally.tempo_exact.append(sc[0])
+        tally.tempo_within1.append(sc[1])
+        row["tempo_exact"], row["tempo_within1"] = sc
+    status = truth_technical(truth)
+    tp, fp, fn = technical_counts(status, set(v_tech))
+    tally.tech_tp += tp
+    tally.tech_fp += fp
+    tally.tech_fn += fn
+    row["tech"] = (tp, fp, fn)
+    true_tech = [k for k, s in enumerate(status, 1) if s]
+    if true_tech:
+        neutral = {k for k, s in enumerate(status, 1) if s is None}
+        calls = [k for k in v_tech if k not in neutral]
+        ex = bool(calls) and min(calls) == min(true_tech)
+        tally.tech_exact.append(ex)
+        row["tech_exact"] = ex
+    n_failure_verdicts = sum(1 for v in verdicts if v.kind not in NOT_A_FAILURE)
+    cat = no_verdict_category(truth, true_tempo)
+    if cat is not None:
+        tally.no_verdict.setdefault(cat, []).append(n_failure_verdicts)
+        row["no_verdict_category"] = cat
+    if cat in ("clean", "fatigue_no_tempo_failure"):
+        tally.clean_false.append(n_failure_verdicts)  # the issue-8 row: no fault, no failure
+    row["verdicts"] = [(v.kind, v.rep_index, to_true.get(v.rep_index)) for v in verdicts]
+    row["true_tempo_failure"] = true_tempo
+    row["true_technical_reps"] = true_tech
     return row
 
 
@@ -447,10 +584,53 @@ def _fmt(vals, kind="mean", unit="", digits=0):
     return f"{np.median(a):.{digits}f} / {np.mean(a):.{digits}f}{unit} (n={len(a)})"
 
 
+def _no_verdict_rate(counts: list[int]) -> str:
+    if not counts:
+        return "n/a (no such clips)"
+    ok = sum(1 for c in counts if c == 0)
+    return f"{100 * ok / len(counts):.0f} % ({ok}/{len(counts)}; {sum(counts)} verdicts)"
+
+
+def _rate(xs: list) -> str:
+    xs = [x for x in xs if x is not None]
+    return f"{sum(map(bool, xs))}/{len(xs)}" if xs else "-"
+
+
+def breakdown(rows: dict, key) -> list[str]:
+    """Markdown rows: per group (key(row)), where the misses come from."""
+    groups: dict = {}
+    for name, r in rows.items():
+        if "exercise" not in r:
+            continue
+        groups.setdefault(key(name, r), []).append(r)
+    out = []
+    for g in sorted(groups):
+        rs = groups[g]
+        tp, fp, fn = (sum(r.get("tech", (0, 0, 0))[i] for r in rs) for i in range(3))
+        nv = [r for r in rs if "no_verdict_category" in r]
+        nv_ok = sum(1 for r in nv if not [v for v in r.get("verdicts", []) if v[0] not in NOT_A_FAILURE])
+        out.append(f"| {g} | {len(rs)} | {_rate([r['count_exact'] for r in rs])} | "
+                   f"{tp} / {fp} / {fn} | {_rate([r.get('tech_exact') for r in rs])} | "
+                   f"{_rate([r.get('tempo_exact') for r in rs])} | "
+                   f"{_rate([r.get('tempo_within1') for r in rs])} | "
+                   f"{f'{nv_ok}/{len(nv)}' if nv else '-'} |")
+    return out
+
+
+TARGETS = (  # issue 12 "done when", final seeds
+    ("technical failure F1", ">= 0.85"), ("technical first rep exact", ">= 80 %"),
+    ("tempo-failure first rep exact", ">= 80 %"), ("tempo-failure first rep within one", ">= 95 %"),
+    ("no verdict on clean / fatigue-only / stricter sets", ">= 95 %"),
+    ("concentric duration error median", "<= 60 ms"), ("velocity |bias|", "<= 0.02 m/s"),
+    ("velocity mean abs error", "<= 0.04 m/s"),
+)
+
+
 def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: int,
-                rows: dict | None = None) -> str:
-    lines = [f"synthetic_eval: {n_clips} clips, seeds '{which}' "
-             f"({SEED_RANGES[which].start}..{SEED_RANGES[which].stop - 1})", ""]
+                rows: dict | None = None, kinds: dict | None = None) -> str:
+    rng = SEED_RANGES[which]
+    lines = [f"synthetic_eval: {n_clips} clips, seeds '{which}' ({rng.start}..{rng.stop - 1})"
+             + ("" if which != "final" else " -- report only, never tune on these"), ""]
     lines.append("| measure | value (median / mean, or rate) |")
     lines.append("|---|---|")
     lines.append(f"| MediaPipe detection rate (frames with a person) | "
@@ -459,26 +639,39 @@ def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: 
         na = f"n/a ({analyser_reason})"
         for m in ("rep count exact", "boundary error", "phase-duration error",
                   "concentric velocity error", "velocity-loss error", "tempo-failure rep exact",
-                  "technical failure precision / recall / rep exact",
-                  "false verdicts on clean sets"):
+                  "technical failure precision / recall / F1 / rep exact",
+                  "no verdict on clean / fatigue-only / stricter / cut sets"):
             lines.append(f"| {m} | {na} |")
     else:
-        p = tally.tech_tp / (tally.tech_tp + tally.tech_fp) if tally.tech_tp + tally.tech_fp else float("nan")
-        r = tally.tech_tp / (tally.tech_tp + tally.tech_fn) if tally.tech_tp + tally.tech_fn else float("nan")
+        p, r, f = f1(tally.tech_tp, tally.tech_fp, tally.tech_fn)
+        bias = np.mean(tally.vel_signed) if tally.vel_signed else float("nan")
+        mae = np.mean(tally.vel_err) if tally.vel_err else float("nan")
+        nv = tally.no_verdict
+        combined = [c for k in NO_VERDICT_COMBINED for c in nv.get(k, [])]
         lines += [
-            f"| rep count exact | {_fmt(tally.count_exact, 'rate')}; mean abs error "
-            f"{np.mean(tally.count_abs_err):.2f} |" if tally.count_exact else "| rep count exact | n/a |",
+            f"| rep count exact (a cut last rep may be counted or not) | {_fmt(tally.count_exact, 'rate')}; "
+            f"mean abs error {np.mean(tally.count_abs_err):.2f} |" if tally.count_exact else "| rep count exact | n/a |",
             f"| boundary error (ms: rep start, end of movement) | {_fmt(tally.boundary_ms)} |",
             f"| phase-duration error (ms: eccentric, concentric) | {_fmt(tally.phase_ms)} |",
+            f"| concentric duration error (ms) | {_fmt(tally.con_ms)} |",
+            f"| eccentric duration error (ms) | {_fmt(tally.ecc_ms)} |",
             f"| concentric mean velocity abs error (m/s) | {_fmt(tally.vel_err, digits=3)}; bias "
-            f"{np.mean(tally.vel_signed) if tally.vel_signed else float('nan'):+.3f} |",
+            f"{bias:+.3f} |",
+            f"| velocity bias / mean abs error (m/s) | {bias:+.3f} / {mae:.3f} |",
             f"| velocity-loss abs error (percentage points) | {_fmt(tally.loss_err, digits=1)} |",
             f"| tempo-failure rep exact (first tempo/concentric verdict) | {_fmt(tally.tempo_exact, 'rate')} |",
+            f"| tempo-failure first rep within one | {_fmt(tally.tempo_within1, 'rate')} |",
             f"| technical failure precision / recall (reps) | {p:.2f} / {r:.2f} "
             f"(tp {tally.tech_tp}, fp {tally.tech_fp}, fn {tally.tech_fn}) |",
+            f"| technical failure F1 | {f:.2f} |",
             f"| technical failure first rep exact | {_fmt(tally.tech_exact, 'rate')} |",
             f"| false verdicts on clean sets | {sum(1 for c in tally.clean_false if c)} of "
             f"{len(tally.clean_false)} clean clips had a verdict ({sum(tally.clean_false)} verdicts) |",
+            f"| no verdict: clean sets | {_no_verdict_rate(nv.get('clean', []))} |",
+            f"| no verdict: fatigue-only, no tempo failure | {_no_verdict_rate(nv.get('fatigue_no_tempo_failure', []))} |",
+            f"| no verdict: stricter form (shrinking fault) | {_no_verdict_rate(nv.get('stricter', []))} |",
+            f"| no verdict: the three combined | {_no_verdict_rate(combined)} |",
+            f"| no verdict: clip cut mid-rep (clean form) | {_no_verdict_rate(nv.get('cut', []))} |",
         ]
         for m in sorted(tally.missing):
             lines.append(f"| {m} | n/a (not in the analyser's output) |")
@@ -494,9 +687,33 @@ def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: 
             lines.append(f"| {ex} | {len(rs)} | {sum(r['count_exact'] for r in rs)}/{len(rs)} | "
                          f"{np.median(b) if b else float('nan'):.0f} | "
                          f"{np.median(v) if v else float('nan'):.3f} |")
+        head = ("| clips | rep count exact | technical tp / fp / fn | technical first rep exact | "
+                "tempo first rep exact | tempo within one | no verdict where none is due |")
+        sep = "|---|---|---|---|---|---|---|---|"
+        lines += ["", "Where the misses come from, by scenario kind:", "",
+                  "| kind " + head, sep]
+        lines += breakdown(rows, lambda n, r: (kinds or {}).get(n, "?"))
+        faulty = {n: r for n, r in rows.items() if r.get("fault", "none") != "none"}
+        if faulty:
+            lines += ["", "By fault and view (clips with an injected fault):", "",
+                      "| fault / view " + head, sep]
+            lines += breakdown(faulty, lambda n, r: f"{r['fault']} / {r['view']}")
     text = "\n".join(lines)
     print(text)
     return text
+
+
+def _score_one(name: str, exercise: str, folder: str) -> tuple[str, dict, Tally, str | None]:
+    """Pose (cached), analyse and score one rendered clip: (name, row, tally, reason the
+    analyser could not run or None). Runs in a worker process with --jobs > 1."""
+    folder = Path(folder)
+    tally = Tally()
+    truth = json.loads((folder / f"{name}.json").read_text())
+    seq = load_pose(folder / f"{name}.mp4")
+    result, cfg = analyse(seq, exercise)
+    row = score_clip(truth, seq, result, cfg, tally)
+    row["truth_reps"] = truth["n_reps"]
+    return name, row, tally, (cfg if result is None else None)
 
 
 def select(which: str, from_index: int = 0, limit: int | None = None,
@@ -543,21 +760,23 @@ def main(argv=None) -> int:
     tally = Tally()
     rows = {}
     reason = None
-    n = 0
+    todo = []
     for name, spec in clips:
-        mp4, js = folder / f"{name}.mp4", folder / f"{name}.json"
-        if not (mp4.exists() and js.exists()):
+        if not ((folder / f"{name}.mp4").exists() and (folder / f"{name}.json").exists()):
             print(f"  {name}: not rendered, skipped", file=sys.stderr)
             continue
-        truth = json.loads(js.read_text())
-        seq = load_pose(mp4)
-        result, cfg = analyse(seq, spec.exercise)
-        if result is None:
-            reason = cfg
-        rows[name] = score_clip(truth, seq, result, cfg, tally)
-        rows[name]["truth_reps"] = truth["n_reps"]
-        n += 1
-    print_table(a.seeds, tally, reason, n, rows)
+        todo.append((name, spec.exercise, str(folder)))
+    if a.jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=a.jobs) as pool:
+            done = [f.result() for f in [pool.submit(_score_one, *job) for job in todo]]
+    else:
+        done = [_score_one(*job) for job in todo]
+    for name, row, part, why in done:  # in suite order, whatever finished first
+        rows[name] = row
+        tally.merge(part)
+        reason = why or reason
+    kinds_of = {suite_spec(sd, i)[0]: suite_kind(i) for i, sd in enumerate(SEED_RANGES[a.seeds])}
+    print_table(a.seeds, tally, reason, len(done), rows, kinds_of)
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=1))
     return 0
