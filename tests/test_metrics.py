@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from repsight.synthetic_lifter import make_squat_set
+from repsight.synthetic import make_squat_set
 from repsight.metrics import (compute_metrics, detect_view, rep_curve, rir_estimate, smooth,
                               sustained_drift)
 from repsight.profiles import get_profile

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from repsight.synthetic_lifter import make_squat_set
+from repsight.synthetic import make_squat_set
 from repsight.config import AnalysisConfig
 from repsight.metrics import compute_metrics
 from repsight.profiles import get_profile
