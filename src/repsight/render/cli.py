@@ -7,7 +7,7 @@ import json
 import sys
 from dataclasses import replace
 
-from .spec import EXERCISES, FAULTS, VIEWS, RenderSpec
+from .spec import CUT_PHASES, EXERCISES, FAULTS, VIEWS, RenderSpec
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-onset", type=int, help="1-based rep where the fault starts")
     p.add_argument("--fault-start", type=float, help="magnitude at the onset rep")
     p.add_argument("--fault-growth", type=float, help="extra magnitude per later rep")
+    p.add_argument("--fault-per-rep", help="explicit magnitude of every rep, comma-separated "
+                   "(e.g. 12,8,4,0: a fault that shrinks); overrides onset/start/growth")
     p.add_argument("--fail-last", action="store_true", help="the last rep fails")
+    p.add_argument("--cut-phase", choices=CUT_PHASES,
+                   help="end the clip inside the last rep's eccentric or concentric")
+    p.add_argument("--cut-fraction", type=float, help="how far into that phase (0.05..0.95)")
     p.add_argument("--noise", type=float, help="pixel noise sigma (0..255)")
     p.add_argument("--blur", type=float, help="Gaussian blur sigma (pixels)")
     p.add_argument("--crf", type=int, help="H.264 CRF (quality; higher = worse)")
@@ -60,6 +65,10 @@ def spec_from_args(a: argparse.Namespace) -> RenderSpec:
         top["seed"] = a.seed
     if a.fail_last:
         top["failed_last_rep"] = True
+    if a.cut_phase:
+        top["cut_phase"] = a.cut_phase
+    if a.cut_fraction is not None:
+        top["cut_fraction"] = a.cut_fraction
     if a.view:
         top["camera"] = replace(spec.camera, view=a.view)
     tempo = {k: v for k, v in (("eccentric_s", a.eccentric), ("concentric_s", a.concentric),
@@ -70,6 +79,8 @@ def spec_from_args(a: argparse.Namespace) -> RenderSpec:
     fault = {k: v for k, v in (("kind", a.fault), ("onset_rep", a.fault_onset),
                                ("start", a.fault_start), ("growth", a.fault_growth))
              if v is not None}
+    if a.fault_per_rep:
+        fault["per_rep"] = tuple(float(x) for x in a.fault_per_rep.split(","))
     if fault:
         if fault.get("kind", spec.fault.kind) != "none" and "onset_rep" not in fault \
                 and spec.fault.onset_rep < 1:
