@@ -1,11 +1,14 @@
-"""Score repsight against rendered lifters with exact truth (issue 8).
+"""Score repsight against rendered lifters with exact truth (issues 8 and 12).
 
     python benchmarks/synthetic_eval.py                 # dev seeds, render what is missing
     python benchmarks/synthetic_eval.py --seeds final   # the held-out seed range
     python benchmarks/synthetic_eval.py --render-only   # build the cache, no analysis
+    python benchmarks/synthetic_eval.py --from-index 40 --kinds subtle,gross --jobs 2
 
-A seeded suite of clips (exercises x views x tempos x faults x clean sets) is rendered
-once into a cache folder (default ~/.cache/repsight/synth/<seeds>/, or
+A seeded suite of 70 clips per range is rendered: indices 0-39 the issue-8 suite (clean,
+fault, fatigue; frozen), 40-69 the issue-12 scenarios of V2_CLIPS (subtle and gross fault
+onsets in every view, stricter form, fatigue-only, clips cut mid-rep, clean). Clips are
+rendered once into a cache folder (default ~/.cache/repsight/synth/<seeds>/, or
 $REPSIGHT_SYNTH_CACHE), posed with MediaPipe once (cached .npz next to each clip), then
 analysed; the table compares each number with the truth file written at render time.
 
