@@ -23,11 +23,9 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from repsight.config import GOAL_VELOCITY_LOSS_PCT, AnalysisConfig
-from repsight.metrics import compute_metrics
+from repsight.analysis import assess_set
 from repsight.profiles import DEFAULT_DRIFT_TOLERANCE_DEG, get_profile
-from repsight.scale import estimate_scale
 from repsight.synthetic import make_squat_set
-from repsight.verdicts import judge, quality_warnings, summarise
 
 SCENARIOS = ("clean", "velocity_loss", "time_limit", "trunk_lean", "knee_cave", "short_rom",
              "stalled", "eccentric")
@@ -161,10 +159,8 @@ def run_profile_case(case: dict, mode: str) -> dict:
 
         analysis = analyse_pose(seq, cfg)
         reps, tempos = analysis.reps, analysis.tempo
-    m = compute_metrics(seq, reps, profile, estimate_scale(seq), baseline_reps=cfg.baseline_reps,
-                        drift_min_frames=cfg.drift_min_frames, cutoff_hz=cfg.smoothing_cutoff_hz)
-    verdicts = judge(reps, m, profile, cfg, seq.timestamps_s, tempos)
-    summary = summarise(reps, verdicts, (), setup_reps=m.setup_reps)
+    assessment = assess_set(seq, tuple(reps), profile, cfg, tempos)
+    m, summary = assessment.metrics, assessment.summary
     got = None if summary.first_failure_rep is None else (summary.kind, summary.first_failure_rep)
     vel_err = float("nan")
     if mode == "truth":
@@ -189,14 +185,8 @@ def run_case(case: dict, mode: str) -> dict:
 
         analysis = analyse_pose(truth.seq, cfg)
         reps, tempos = analysis.reps, analysis.tempo
-    m = compute_metrics(truth.seq, reps, profile, estimate_scale(truth.seq, cfg.lifter_height_m),
-                        baseline_reps=cfg.baseline_reps, drift_min_frames=cfg.drift_min_frames,
-                        drift_tolerance_deg=cfg.drift_tolerance_deg,
-                        cutoff_hz=cfg.smoothing_cutoff_hz, min_visibility=cfg.min_visibility,
-                        max_gap_s=cfg.max_gap_s)
-    verdicts = judge(reps, m, profile, cfg, truth.seq.timestamps_s, tempos)
-    summary = summarise(reps, verdicts, quality_warnings(m, n_reps=len(reps)),
-                        setup_reps=m.setup_reps)
+    assessment = assess_set(truth.seq, tuple(reps), profile, cfg, tempos)
+    m, summary = assessment.metrics, assessment.summary
     got = None if summary.first_failure_rep is None else (summary.kind, summary.first_failure_rep)
     vel_err = frame_err = float("nan")
     if mode == "truth":

@@ -73,6 +73,26 @@ def test_unswap_sides_restores_flipped_frames() -> None:
     np.testing.assert_allclose(fixed, image)
 
 
+def test_unswap_sides_restores_a_whole_flipped_rep_in_a_front_view() -> None:
+    # Seen from the front the model can flip left/right for a whole rep with no jump
+    # between frames (seen on a real pull-up clip); the frame-to-frame guard cannot see
+    # that, the set's usual left/right order can.
+    seq, _ = synthesize("squat", 2)
+    image = seq.image.copy()
+    right = [lm for lm in LM if lm.name.startswith("RIGHT_")]
+    image[:, right, 0] += 0.15  # shoulders and hips well apart: a broad, front-like view
+    flipped = image.copy()
+    block = slice(0, len(image) // 3)  # the clip starts flipped: no jump to catch
+    for lm in LM:
+        if lm.name.startswith("LEFT_"):
+            other = LM[lm.name.replace("LEFT_", "RIGHT_")]
+            flipped[block, [lm, other]] = flipped[block, [other, lm]]
+    np.testing.assert_allclose(unswap_sides(flipped), image)
+    # and the elbow angle read on one side no longer mirrors during the flipped frames
+    fixed = joint_angle(seq, "elbow", "LEFT", image=unswap_sides(flipped))
+    np.testing.assert_allclose(fixed, joint_angle(seq, "elbow", "LEFT", image=image), atol=1e-6)
+
+
 def test_heights_are_in_body_units_whatever_the_camera_distance() -> None:
     near, _ = synthesize("squat", 2)
     image = near.image.copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -9,22 +10,22 @@ import pytest
 
 from repsight.synthetic import make_squat_set
 from repsight.config import AnalysisConfig
-from repsight.metrics import compute_metrics
+from repsight.analysis import assess_set
 from repsight.profiles import get_profile
-from repsight.scale import estimate_scale
 from repsight.types import RepTempo
-from repsight.verdicts import judge, quality_warnings, summarise
+from repsight.verdicts import summarise
 
 SQUAT = get_profile("squat")
 
 
 def _judge(truth, cfg=None, **kw):
+    """Verdicts, summary and metrics of the truth's reps through the product's wiring
+    (analysis.assess_set: scale -> velocity -> drift -> verdicts -> summary)."""
     cfg = cfg or AnalysisConfig(**kw)
-    m = compute_metrics(truth.seq, truth.reps, SQUAT, estimate_scale(truth.seq, truth.height_m),
-                        baseline_reps=cfg.baseline_reps, drift_min_frames=cfg.drift_min_frames,
-                        drift_tolerance_deg=cfg.drift_tolerance_deg)
-    v = judge(truth.reps, m, SQUAT, cfg, truth.seq.timestamps_s)
-    return v, summarise(truth.reps, v, quality_warnings(m, n_reps=len(truth.reps))), m
+    if cfg.lifter_height_m is None:
+        cfg = dataclasses.replace(cfg, lifter_height_m=truth.height_m)
+    a = assess_set(truth.seq, truth.reps, SQUAT, cfg)
+    return list(a.verdicts), a.summary, a.metrics
 
 
 @pytest.mark.parametrize("view", ["side", "front"])
@@ -112,10 +113,9 @@ def test_eccentric_failure_when_lowering_speeds_up():
 
 def test_given_tempos_are_used():
     truth = make_squat_set(n_reps=4, seed=8)
-    m = compute_metrics(truth.seq, truth.reps, SQUAT, estimate_scale(truth.seq))
-    tempos = [RepTempo(1.0, 0.1, c, 0.5) for c in (0.7, 0.7, 0.7, 2.0)]
-    v = judge(truth.reps, m, SQUAT, AnalysisConfig(goal="power", velocity_loss_pct=90),
-              truth.seq.timestamps_s, tempos)
+    tempos = tuple(RepTempo(1.0, 0.1, c, 0.5) for c in (0.7, 0.7, 0.7, 2.0))
+    cfg = AnalysisConfig(goal="power", velocity_loss_pct=90)
+    v = assess_set(truth.seq, truth.reps, SQUAT, cfg, tempos).verdicts
     assert [x.rep_index for x in v] == [4] and "2.00 s" in v[0].reason
 
 
@@ -154,7 +154,7 @@ def test_baseline_spread_widens_the_tolerance():
     # The first two reps already differ by 8 deg of lean: 12 deg later is within normal.
     truth = make_squat_set(trunk_lean_deg=[-4, 4, 0, 0, 12, 12, 12, 12], seed=13)
     verdicts, _, m = _judge(truth, goal="hypertrophy")
-    assert m.baseline_spread_deg["trunk"] > 3
+    assert m.drift.spread_deg["trunk"] > 3
     assert not any(v.kind == "technical" for v in verdicts)
 
 
@@ -162,8 +162,7 @@ def test_trailing_stall_found_when_segmentation_drops_the_failed_rep():
     truth = make_squat_set(n_reps=6, failed_rep=6, seed=14)
     cfg = AnalysisConfig(goal="hypertrophy")
     reps = truth.reps[:5]  # what a segmenter that only keeps closed reps returns
-    m = compute_metrics(truth.seq, reps, SQUAT, estimate_scale(truth.seq))
-    summary = summarise(reps, judge(reps, m, SQUAT, cfg, truth.seq.timestamps_s))
+    summary = assess_set(truth.seq, reps, SQUAT, cfg).summary
     assert summary.first_failure_rep == 6 and summary.kind == "concentric"
     assert "never came back to lockout" in summary.reason and summary.reps_before == 5
 
@@ -230,7 +229,7 @@ def test_noisy_angles_are_flagged_as_a_caveat():
     # The first two reps disagree by 40 deg of trunk lean: the angle is not trustworthy here.
     truth = make_squat_set(trunk_lean_deg=[-20, 20, 0, 0, 0, 0, 0, 0], seed=18)
     _, summary, m = _judge(truth, goal="strength")
-    assert m.baseline_spread_deg["trunk"] > 15
+    assert m.drift.spread_deg["trunk"] > 15
     assert any("noisy" in w and "trunk lean" in w for w in summary.warnings)
 
 
@@ -246,8 +245,7 @@ def test_short_press_is_a_failed_concentric_only_when_no_full_rep_follows(short_
                      rom_share=r.rom_share, partial=r.rom_share < 0.7) for r in truth.reps)
     press = get_profile("overhead_press")
     cfg = AnalysisConfig(goal="hypertrophy", concentric_time_limit_s=10.0)
-    m = compute_metrics(seq, reps, press, estimate_scale(seq))
-    verdicts = judge(reps, m, press, cfg, seq.timestamps_s)
+    verdicts = list(assess_set(seq, reps, press, cfg).verdicts)
     got = {v.kind for v in verdicts if v.rep_index == short_rep}
     if kind is None:  # a lone short rep mid-set: not failure (the lifter went on)
         assert verdicts == []

@@ -1,7 +1,9 @@
-"""One set, end to end: PoseSequence -> driving signal -> reps -> tempo (-> metrics, verdicts).
+"""One set, end to end: the one orchestrator of the pipeline.
 
-`analyse_pose` is pure (arrays in, a frozen SetAnalysis out, milliseconds);
-`analyse_video` adds the cached pose extraction in front of it.
+pose -> signals (kinematics, form) -> reps (segmentation) -> tempo -> velocity -> drift
+-> verdicts. `analyse_pose` is pure (arrays in, a frozen SetAnalysis out, milliseconds);
+`analyse_video` adds the cached pose extraction in front of it. Every stage is called
+from here and nowhere else, so the order of the pipeline reads top to bottom.
 """
 
 from __future__ import annotations
@@ -15,13 +17,133 @@ import numpy as np
 
 from .config import AnalysisConfig
 from .errors import AnalysisError
-from .kinematics import BOTH, Signal, signal_from_spec
+from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
+from .form import form_signals
+from .kinematics import BOTH, Signal, choose_side, signal_from_spec, tracked_point_px, unswap_sides
 from .exercise_detection import detect_exercise
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
+from .scale import Scale, estimate_scale
 from .segmentation import segment_reps
+from .smoothing import smooth
 from .tempo import SetRhythm, set_rhythm, set_tempo
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
-from .verdicts import Assessment, SetSummary, assess_set
+from .velocity import SetVelocity, set_velocity
+from .verdicts import SetSummary, VerdictThresholds, judge, quality_warnings, summarise
+
+
+@dataclass(frozen=True, eq=False)
+class SetMetrics:
+    """The velocity and drift stages' results for one set, and the per-rep table built from them.
+
+    track: float[T] tracked point height in pixels (up), at the form cut-off: what phase
+    edges, movement progress and the concentric-failure check read.
+    """
+
+    reps: tuple[RepMetrics, ...]
+    scale: Scale
+    velocity: SetVelocity
+    drift: SetDrift
+    track: np.ndarray
+
+    @property
+    def view(self) -> str:
+        """Camera view the form angles were read in."""
+        return self.drift.view
+
+    @property
+    def side(self) -> str:
+        """Limbs the form angles use."""
+        return self.drift.side
+
+    @property
+    def baseline_reps(self) -> tuple[int, ...]:
+        """Rep indices of the velocity and form baseline."""
+        return self.velocity.baseline_reps
+
+    @property
+    def baseline_velocity_mps(self) -> float:
+        """Mean concentric velocity that velocity loss is measured from."""
+        return self.velocity.baseline_mps
+
+    @property
+    def setup_reps(self) -> tuple[int, ...]:
+        """A first "rep" that was set-up (unrack, jump to the bar), not judged."""
+        return self.velocity.setup_reps
+
+    @property
+    def not_measurable(self) -> dict:
+        """Angle -> why this view cannot measure it."""
+        return self.drift.not_measurable
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Caveats of the velocity stage."""
+        return self.velocity.warnings
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the velocity, drift and verdict stages add to a set."""
+
+    metrics: SetMetrics
+    verdicts: tuple[Verdict, ...]
+    summary: SetSummary
+
+    @property
+    def scale(self) -> Scale:
+        """The pixel-to-metre scale the velocities rest on."""
+        return self.metrics.scale
+
+
+def _rep_table(reps: tuple[Rep, ...], vel: SetVelocity, drift: SetDrift) -> tuple[RepMetrics, ...]:
+    """One RepMetrics a rep from the velocity and drift stages (no new numbers)."""
+    return tuple(RepMetrics(
+        index=r.index, mean_velocity_mps=v.mean_mps, peak_velocity_mps=v.peak_mps,
+        mean_propulsive_velocity_mps=v.mean_propulsive_mps, rom_m=v.rom_m,
+        velocity_loss_pct=loss, rir_estimate=rir, angles_bottom_deg=bottom,
+        angles_top_deg=top, drift_deg=d, curve_distance_deg=dist)
+        for r, v, loss, rir, bottom, top, d, dist in zip(
+            reps, vel.reps, vel.loss_pct, vel.rir, drift.angles_bottom_deg,
+            drift.angles_top_deg, drift.drift_deg, drift.curve_distance_deg))
+
+
+def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfile,
+               cfg: AnalysisConfig, tempos: tuple[RepTempo, ...] | None = None, *,
+               image: np.ndarray | None = None, side: str | None = None) -> Assessment:
+    """Scale -> velocity -> drift -> verdicts -> summary for one segmented set (pure).
+
+    image: landmarks with left/right flips undone (computed when None); side: the set's
+    side for the tracked point (chosen from its landmarks' visibility when None).
+    """
+    reps = tuple(reps)
+    if image is None:
+        image = unswap_sides(seq.image) if seq.n_frames else seq.image
+    user_side = None if cfg.side == "auto" else cfg.side.upper()
+    if side is None:
+        side = user_side or choose_side(seq, profile.velocity_point)
+    if tempos is None or len(tempos) != len(reps):
+        tempos = set_tempo(reps, seq.timestamps_s)
+    scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
+    vel = set_velocity(seq, reps, point=profile.velocity_point, side=side, scale=scale,
+                       family=profile.family, image=image, baseline_reps=cfg.baseline_reps,
+                       cutoff_hz=cfg.smoothing_cutoff_hz, max_gap_s=cfg.max_gap_s)
+    form_cutoff = max(cfg.smoothing_cutoff_hz, FORM_CUTOFF_HZ)
+    form = form_signals(seq, profile, cutoff_hz=form_cutoff, side=user_side,
+                        max_gap_s=cfg.max_gap_s, image=image)
+    # The tracked point at the form cut-off (pixels, up): phase edges and movement progress.
+    track = -tracked_point_px(seq, profile.velocity_point, side, image=image)[:, 1]
+    track = smooth(track, seq.fps, cutoff_hz=form_cutoff, max_gap_s=cfg.max_gap_s)
+    position = {r.index: k for k, r in enumerate(reps)}
+    drift = set_drift(form, reps, track, [position[i] for i in vel.baseline_reps], profile,
+                      min_frames=cfg.drift_min_frames, tolerance_override=cfg.drift_tolerance_deg)
+    metrics = SetMetrics(reps=_rep_table(reps, vel, drift), scale=scale, velocity=vel,
+                         drift=drift, track=track)
+    verdicts = tuple(judge(reps, metrics, profile.eccentric_first, VerdictThresholds.from_config(cfg),
+                           tempos))
+    warnings = quality_warnings(metrics, detection_rate=seq.detection_rate, n_reps=len(reps),
+                                baseline_reps=cfg.baseline_reps)
+    summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps)
+    return Assessment(metrics, verdicts, summary)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,12 +204,13 @@ class SetAnalysis:
         return float(self.timestamps_s[-1] - self.timestamps_s[0] + 1.0 / self.fps)
 
 
-def driving_signal(seq: PoseSequence, profile: ExerciseProfile, cfg: AnalysisConfig) -> Signal:
+def driving_signal(seq: PoseSequence, profile: ExerciseProfile, cfg: AnalysisConfig, *,
+                   image: np.ndarray | None = None) -> Signal:
     """The profile's driving signal from the pose, conditioned as the config says."""
     side = "auto" if cfg.side == "auto" else cfg.side.upper()
     return signal_from_spec(seq, profile.driver, side=side, min_visibility=cfg.min_visibility,
                             cutoff_hz=cfg.smoothing_cutoff_hz, max_gap_s=cfg.max_gap_s,
-                            min_body_size=cfg.min_body_size)
+                            min_body_size=cfg.min_body_size, image=image)
 
 
 def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisConfig) -> tuple[Rep, ...]:
@@ -116,7 +239,8 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
         reason, auto = "chosen by the user", False
     if seq.detection_rate == 0:
         warnings.append("no person found: nothing to analyse")
-    sig = driving_signal(seq, profile, cfg)
+    image = unswap_sides(seq.image)
+    sig = driving_signal(seq, profile, cfg, image=image)
     reps = find_reps(sig, seq.fps, profile, cfg)
     tempo = set_tempo(reps, seq.timestamps_s)
     rhythm = set_rhythm(reps, tempo, seq.timestamps_s)
@@ -134,7 +258,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     if unfinished:
         warnings.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "
                         "start position before the clip or the tracking ended")
-    assessment = assess_set(seq, reps, profile, cfg, tempo)
+    assessment = assess_set(seq, reps, profile, cfg, tempo, image=image)
     return SetAnalysis(
         metrics=assessment.metrics.reps, verdicts=assessment.verdicts,
         verdict_summary=assessment.summary, assessment=assessment,

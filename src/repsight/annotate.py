@@ -24,7 +24,7 @@ from .errors import OutputError
 from .export import atomic_path
 from .landmarks import LM, PRESENCE, SKELETON_EDGES, VISIBILITY
 from .table import format_number
-from .types import PoseSequence, Rep
+from .types import VERDICT_KINDS, PoseSequence, Rep
 
 ProgressFn = Callable[[int, int], None]
 
@@ -47,8 +47,6 @@ TRAIL_S = 1.0
 MAX_BANNER_LINES = 4
 # How long a rep's summary banner and a failure banner stay up after the rep ends.
 REP_BANNER_S = 1.5
-# Verdict kinds, most decisive first (as the verdict stage ranks them).
-VERDICT_KINDS = ("concentric", "technical", "tempo", "eccentric", "isometric")
 
 
 @dataclass(frozen=True)
@@ -458,26 +456,20 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
                        velocity_unit=velocity_unit)
 
 
-def live_velocity(analysis: Any, seq: PoseSequence) -> tuple[np.ndarray | None, str]:
+def live_velocity(analysis: Any, seq: PoseSequence | None = None) -> tuple[np.ndarray | None, str]:
     """Per-frame velocity of the tracked point during each concentric, and its unit.
 
-    m/s from the analysis's pixel-to-metre scale when it has one; otherwise None (the
-    overlay then shows each rep's mean velocity from the table once the rep is done).
+    Read from the analysis (the velocity stage's per-frame m/s, NaN without a scale);
+    None when there is no scale (the overlay then shows each rep's mean velocity from the
+    table once the rep is done).
     """
+    assessment = getattr(analysis, "assessment", None)
     scale = getattr(analysis, "scale", None)
-    if scale is None or not getattr(scale, "valid", False) or not analysis.reps:
+    if (assessment is None or scale is None or not getattr(scale, "valid", False)
+            or not analysis.reps or analysis.n_frames < 2):
         return None, "m/s"
-    from .metrics import height_m
-    from .profiles import get_profile
-
-    cfg = analysis.config
-    h = height_m(seq, get_profile(analysis.exercise).velocity_point, scale,
-                 cutoff_hz=cfg.smoothing_cutoff_hz, min_visibility=cfg.min_visibility,
-                 max_gap_s=cfg.max_gap_s)
-    if seq.n_frames < 2:
-        return None, "m/s"
-    v = np.gradient(h, seq.timestamps_s)
-    live = np.full(seq.n_frames, np.nan)
+    v = np.asarray(assessment.metrics.velocity.per_frame_mps, dtype=np.float64)
+    live = np.full(analysis.n_frames, np.nan)
     for r in analysis.reps:
         a, b = r.concentric
         live[a:b + 1] = v[a:b + 1]

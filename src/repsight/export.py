@@ -256,12 +256,9 @@ def set_summary(analysis: Any) -> dict[str, Any]:
 
 def _verdict_order(v: Any) -> tuple[int, int]:
     # The earliest rep first; on one rep, the most decisive kind (as the verdict stage ranks).
-    try:
-        from .verdicts import KIND_PRIORITY
+    from .types import VERDICT_KINDS
 
-        rank = KIND_PRIORITY.index(v.kind)
-    except (ImportError, ValueError):
-        rank = 99
+    rank = VERDICT_KINDS.index(v.kind) if v.kind in VERDICT_KINDS else 99
     return v.rep_index, rank
 
 

@@ -7,6 +7,7 @@ distorted by the frame's aspect ratio; heights are positive upwards.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -63,31 +64,58 @@ def pixels(image: np.ndarray, width: int, height: int, lm: int) -> np.ndarray:
     return image[:, lm, :2].astype(np.float64) * np.array([width, height], dtype=np.float64)
 
 
-def unswap_sides(image: np.ndarray, *, min_ratio: float = 0.5) -> np.ndarray:
+def _lateral_spread(xy: np.ndarray) -> np.ndarray:
+    """float[T]: signed left-minus-right image x of shoulders and hips, in torso lengths."""
+    sh_l, sh_r = xy[:, LM.LEFT_SHOULDER], xy[:, LM.RIGHT_SHOULDER]
+    hp_l, hp_r = xy[:, LM.LEFT_HIP], xy[:, LM.RIGHT_HIP]
+    torso = np.linalg.norm((sh_l + sh_r) / 2 - (hp_l + hp_r) / 2, axis=1)
+    dx = ((sh_l[:, 0] - sh_r[:, 0]) + (hp_l[:, 0] - hp_r[:, 0])) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return dx / np.where(torso > 0, torso, np.nan)
+
+
+def unswap_sides(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0.3) -> np.ndarray:
     """Copy of image landmarks [T,33,5] with frames whose left/right labels flipped restored.
 
-    Each frame is compared with the last good frame: when exchanging left and right makes
-    the limbs move much less (cost below `min_ratio` (0..1) of keeping them), the labels
-    were swapped by the pose model and are swapped back, so a side stays the same limb.
+    Two cases. Where the body is seen broad (shoulders and hips more than `wide` torso
+    lengths apart in x: front, rear and most oblique views), the model's labels can flip
+    for whole reps without any jump between frames, so those frames are put back on the
+    set's usual left/right order (the majority over the clip). Where the body is seen
+    narrow (side views, left and right limbs overlapping), each frame is compared with
+    the last good one: when exchanging left and right makes the limbs move much less
+    (cost below `min_ratio` (0..1) of keeping them), the labels were swapped and are
+    swapped back, so a side stays the same limb.
     """
     if not 0 < min_ratio <= 1:
         raise ValueError(f"min_ratio must be in (0, 1], got {min_ratio}")
     out = np.array(image, copy=True)
+    if not len(out):
+        return out
     left = [a for a, _ in _TRACKED]
     right = [b for _, b in _TRACKED]
+
+    def swap(t: int) -> None:
+        for a, b in _PAIRS:
+            out[t, [a, b]] = out[t, [b, a]]
+
+    spread = _lateral_spread(out[:, :, :2].astype(np.float64))
+    broad = np.isfinite(spread) & (np.abs(spread) > wide)
+    if broad.any():
+        usual = np.sign(np.median(spread[broad]))
+        for t in np.flatnonzero(broad & (np.sign(spread) == -usual)):
+            swap(int(t))
     prev: np.ndarray | None = None
     for t in range(len(out)):
         cur = out[t, :, :2].astype(np.float64)
         if np.isnan(cur).any():
             continue
-        if prev is not None:
+        if prev is not None and not broad[t]:
             keep = (np.linalg.norm(cur[left] - prev[left], axis=1).sum()
                     + np.linalg.norm(cur[right] - prev[right], axis=1).sum())
-            swap = (np.linalg.norm(cur[left] - prev[right], axis=1).sum()
+            cost = (np.linalg.norm(cur[left] - prev[right], axis=1).sum()
                     + np.linalg.norm(cur[right] - prev[left], axis=1).sum())
-            if swap < min_ratio * keep:
-                for a, b in _PAIRS:
-                    out[t, [a, b]] = out[t, [b, a]]
+            if cost < min_ratio * keep:
+                swap(t)
                 cur = out[t, :, :2].astype(np.float64)
         prev = cur
     return out
@@ -222,15 +250,27 @@ def angle_between(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 def _continuous(ang: np.ndarray) -> np.ndarray:
-    """Signed degrees -> 0..360 on the side of the joint whose clip median is <= 180.
+    """Signed degrees -> continuous degrees on the side of the joint whose clip median is <= 180.
 
     Unwrapping along time instead would let a few frames where a limb points at the
-    camera (direction undefined in the image) add whole turns that never come back.
+    camera (direction undefined in the image) add whole turns that never come back. The
+    0/360 seam is then moved into the widest empty arc of the clip's angles, so a limb
+    whose 2-D projection folds just past itself (a fully bent elbow seen from the front)
+    reads -5, not 355: values stay in 0..360 unless the clip's own angles cross the seam.
     """
-    out = np.mod(np.asarray(ang, dtype=np.float64), 360.0)
+    ang = np.asarray(ang, dtype=np.float64)
+    out = np.mod(ang, 360.0)
     valid = np.isfinite(out)
-    if valid.any() and np.median(out[valid]) > 180.0:
-        out = np.mod(-np.asarray(ang, dtype=np.float64), 360.0)
+    if not valid.any():
+        return out
+    if np.median(out[valid]) > 180.0:
+        out = np.mod(-ang, 360.0)
+    vals = np.sort(out[valid])
+    gaps = np.diff(np.concatenate([vals, [vals[0] + 360.0]]))
+    widest = int(np.argmax(gaps))
+    if widest < len(vals) - 1:  # the widest empty arc is not the one around 0/360
+        cut = vals[widest] + gaps[widest] / 2.0
+        out = np.where(out > cut, out - 360.0, out)
     return out
 
 
@@ -258,15 +298,51 @@ def joint_angle(seq: PoseSequence, name: str, side: str, *, image: np.ndarray | 
     return angle_between(*pts)
 
 
-def trunk_inclination(seq: PoseSequence, *, image: np.ndarray | None = None,
-                      min_visibility: float = 0.0) -> np.ndarray:
-    """float64[T] angle (degrees, 0..180) of the hip->shoulder line from image vertical."""
+def facing_sign(seq: PoseSequence, side: str, *, image: np.ndarray | None = None) -> float:
+    """+1 if the lifter faces image right in a side view, -1 if left (0: cannot tell).
+
+    From the feet (toes ahead of heels) and the head (nose ahead of the ears), median
+    over frames; needed so that leaning back is not read as leaning forward.
+    """
     image = seq.image if image is None else image
-    sh = _point_xy(seq, image, ("SHOULDER",), BOTH, min_visibility)
-    hp = _point_xy(seq, image, ("HIP",), BOTH, min_visibility)
+    votes = []
+    for s in (SIDES if side == BOTH else (side,)):
+        px = functools.partial(pixels, image, seq.width, seq.height)
+        votes.append(px(LM[f"{s}_FOOT_INDEX"])[:, 0] - px(LM[f"{s}_HEEL"])[:, 0])
+        votes.append(px(LM.NOSE)[:, 0] - px(LM[f"{s}_EAR"])[:, 0])
+    v = np.sign(np.concatenate(votes))
+    v = v[np.isfinite(v)]
+    return float(np.sign(np.sum(v))) if v.size else 0.0
+
+
+def trunk_inclination(seq: PoseSequence, *, side: str = BOTH, signed: bool = False,
+                      image: np.ndarray | None = None, min_visibility: float = 0.0) -> np.ndarray:
+    """float64[T] angle (degrees) of the hip->shoulder line from image vertical.
+
+    Unsigned (0 upright .. 180) unless `signed` and a single side is given: then forward
+    lean is positive and leaning back negative, by the direction the lifter faces, so a
+    press lean-back is not folded onto forward lean.
+    """
+    image = seq.image if image is None else image
+    sh = _point_xy(seq, image, ("SHOULDER",), side, min_visibility)
+    hp = _point_xy(seq, image, ("HIP",), side, min_visibility)
     d = sh - hp
+    facing = facing_sign(seq, side, image=image) if signed and side != BOTH else 0.0
+    dx = d[:, 0] * facing if facing else np.abs(d[:, 0])
     # Image y points down; upright is (0, -1).
-    return np.degrees(np.arctan2(np.abs(d[:, 0]), -d[:, 1]))
+    return np.degrees(np.arctan2(dx, -d[:, 1]))
+
+
+def tracked_point_px(seq: PoseSequence, names: tuple[str, ...], side: str, *,
+                     image: np.ndarray | None = None, min_visibility: float = 0.0) -> np.ndarray:
+    """float64[T,2] pixel track of the mean of landmarks `names` (the "bar") on `side`.
+
+    The side is fixed for the set (choose_side), so the track never jumps between limbs;
+    min_visibility 0 keeps every in-frame landmark, which is what velocity needs (a hole
+    in a concentric loses the rep's velocity, a slightly uncertain landmark does not).
+    """
+    image = seq.image if image is None else image
+    return _point_xy(seq, image, names, side, min_visibility)
 
 
 def point_height(seq: PoseSequence, names: tuple[str, ...], side: str, *,
@@ -282,16 +358,19 @@ def point_height(seq: PoseSequence, names: tuple[str, ...], side: str, *,
 def signal_from_spec(seq: PoseSequence, spec: SignalSpec, *, side: str = "auto",
                      min_visibility: float = 0.5, cutoff_hz: float = 4.0,
                      max_gap_s: float = 0.25, guard_swaps: bool = True,
+                     image: np.ndarray | None = None,
                      min_body_size: float = 0.6) -> Signal:
     """The driving signal described by `spec`, conditioned (gaps filled, low-passed).
 
     side: "auto" (near side by visibility, else both), "LEFT", "RIGHT" or "BOTH".
     min_visibility: landmark visibility gate, 0..1. cutoff_hz: low-pass cut-off, 0.5..15 Hz.
     max_gap_s: longest dropout to interpolate, 0..2 s. guard_swaps: undo left/right label
-    flips before reading one side. min_body_size: 0..1, frames where the person looks
+    flips before reading one side (image: landmarks already unswapped, to share that
+    work between the signals of one set). min_body_size: 0..1, frames where the person looks
     smaller than this share of their usual size (body_size_ratio) are not the lifter.
     """
-    image = unswap_sides(seq.image) if guard_swaps and seq.n_frames else seq.image
+    if image is None:
+        image = unswap_sides(seq.image) if guard_swaps and seq.n_frames else seq.image
     names = _names_of(spec.points)
     if side == "auto":
         side = choose_side(seq, names)

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from .errors import RepsightError
 from .export import atomic_path
 
 PHASES = ("eccentric", "bottom pause", "concentric", "top pause")
@@ -34,7 +33,8 @@ class SetPlotData:
     velocity_threshold_mps: float | None  # velocity below which tempo failure is called
     phases_s: np.ndarray  # float[R,4] eccentric, bottom pause, concentric, top pause
     drift_deg: dict[str, np.ndarray] = field(default_factory=dict)  # angle -> float[R]
-    drift_tolerance_deg: float | None = None
+    # angle -> the threshold its technical verdicts were called past (tolerance + spread)
+    drift_threshold_deg: dict[str, float] = field(default_factory=dict)
     failures: dict[int, str] = field(default_factory=dict)  # rep -> verdict kinds
     velocity_unit: str = "m/s"
 
@@ -94,15 +94,16 @@ def make_figure(data: SetPlotData):
     drawn = False
     for name, series in data.drift_deg.items():
         if has_reps and np.isfinite(series).any():
-            ax_d.plot(x, series, marker="o", label=name)
+            line, = ax_d.plot(x, series, marker="o", label=name)
             drawn = True
+            thr = data.drift_threshold_deg.get(name)
+            if thr is not None and math.isfinite(thr):
+                # Drift is signed (a knee can open or close): the threshold both ways, in
+                # the angle's own colour, exactly as the verdicts applied it.
+                for sign in (-1, 1):
+                    ax_d.axhline(sign * thr, color=line.get_color(), linestyle="--",
+                                 linewidth=0.8, alpha=0.7)
     if drawn:
-        if data.drift_tolerance_deg is not None:
-            # Drift is signed (a knee can open or close); the verdict stage may widen this
-            # base tolerance by how much the first reps already varied.
-            tol = data.drift_tolerance_deg
-            ax_d.axhspan(-tol, tol, color="#bab0ac", alpha=0.25,
-                         label=f"base tolerance +/-{tol:.0f} deg")
         ax_d.axhline(0.0, color="grey", linewidth=0.8)
         ax_d.legend(loc="upper left", fontsize=8)
     else:
@@ -151,9 +152,6 @@ def _baseline_velocity(analysis: Any) -> float:
 
 def set_plot_data(analysis: Any) -> SetPlotData:
     """Per-rep series of a SetAnalysis for make_figure."""
-    from .metrics import drift_tolerance
-    from .profiles import get_profile
-
     reps = tuple(analysis.reps)
     n = len(reps)
     idx = np.array([r.index for r in reps], dtype=int)
@@ -174,20 +172,17 @@ def set_plot_data(analysis: Any) -> SetPlotData:
     base = _baseline_velocity(analysis)
     threshold = (base * (1 - cfg.effective_velocity_loss_pct / 100.0)
                  if math.isfinite(base) else None)
-    tolerance = None
-    if angles:
-        try:
-            profile = get_profile(analysis.exercise)
-            tols = {drift_tolerance(profile, a, cfg.drift_tolerance_deg) for a in angles}
-            tolerance = tols.pop() if len(tols) == 1 else min(tols)
-        except RepsightError:  # an unknown exercise name: no reference line
-            tolerance = None
+    # The lines drawn are the thresholds the verdicts applied (the drift stage's tolerance
+    # plus the baseline's own spread), read from the result, never recomputed.
+    drift_stage = getattr(getattr(getattr(analysis, "assessment", None), "metrics", None), "drift", None)
+    thresholds = {a: float(drift_stage.threshold_deg[a]) for a in angles
+                  if drift_stage is not None and a in drift_stage.threshold_deg}
     failures: dict[int, str] = {}
     for v in getattr(analysis, "verdicts", ()):
         failures[v.rep_index] = "+".join(filter(None, (failures.get(v.rep_index), v.kind)))
     title = f"{Path(analysis.source).name or 'set'} - {analysis.exercise}, {len(idx)} rep(s)"
     return SetPlotData(title=title, reps=idx, velocity_mps=vel, velocity_threshold_mps=threshold,
-                       phases_s=phases, drift_deg=drift, drift_tolerance_deg=tolerance,
+                       phases_s=phases, drift_deg=drift, drift_threshold_deg=thresholds,
                        failures=failures)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import signal as sps
 
@@ -73,10 +75,31 @@ def lowpass(x: np.ndarray, fps: float, *, cutoff_hz: float, order: int = 2) -> n
     return x
 
 
-def smooth(x: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float) -> np.ndarray:
-    """fill_gaps for dropouts up to `max_gap_s` seconds (0..2), then lowpass at `cutoff_hz`."""
-    filled = fill_gaps(x, max_gap=int(round(max_gap_s * fps)))
-    return lowpass(filled, fps, cutoff_hz=cutoff_hz)
+def smooth(x: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float | None) -> np.ndarray:
+    """fill_gaps for dropouts up to `max_gap_s` seconds (0..2; None bridges every interior
+    gap), then lowpass at `cutoff_hz`. The one smoothing entry point of the signal layer."""
+    x = np.asarray(x, dtype=np.float64)
+    max_gap = len(x) if max_gap_s is None else int(round(max_gap_s * fps))
+    return lowpass(fill_gaps(x, max_gap=max_gap), fps, cutoff_hz=cutoff_hz)
+
+
+def despike(y: np.ndarray, fps: float, *, window_s: float = 0.1) -> np.ndarray:
+    """Running median over ~window_s seconds (0.05..0.5; at least 3 frames), NaN-aware.
+
+    MediaPipe now and then throws a joint for one or two frames (an elbow "closing" to 20
+    degrees as the hands pass the face); a low-pass filter only spreads such a spike into
+    a bump that reads as drift, a median removes it.
+    """
+    k = max(3, int(round(window_s * fps)) | 1)
+    y = np.asarray(y, dtype=np.float64)
+    pad = k // 2
+    padded = np.pad(y, pad, mode="edge")
+    win = np.lib.stride_tricks.sliding_window_view(padded, k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN windows stay NaN
+        out = np.nanmedian(win, axis=1)
+    out[~np.isfinite(y)] = np.nan
+    return out
 
 
 def noise_std(x: np.ndarray) -> float:

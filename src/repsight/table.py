@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from .metrics import MAX_RIR
+from .velocity import MAX_RIR
 
 
 def format_number(x: Any, fmt: str, missing: str = "-") -> str:

@@ -196,6 +196,11 @@ class RepMetrics:
     curve_distance_deg: dict = field(default_factory=dict)  # RMS distance of time-normalised curves
 
 
+# Verdict kinds, the most decisive first: when one rep fails in several ways, a rep that
+# was not completed is failure outright, and form breaking down comes before slowing.
+VERDICT_KINDS = ("concentric", "technical", "tempo", "eccentric", "isometric")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A failure call on one rep, with a one-line reason a coach would understand."""
@@ -205,5 +210,5 @@ class Verdict:
     reason: str
 
     def __post_init__(self) -> None:
-        if self.kind not in ("tempo", "technical", "concentric", "eccentric", "isometric"):
+        if self.kind not in VERDICT_KINDS:
             raise ValueError(f"unknown verdict kind {self.kind!r}")

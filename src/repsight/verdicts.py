@@ -1,21 +1,24 @@
-"""Failure verdicts per rep (tempo, technical, concentric, eccentric) and the set summary."""
+"""Failure verdicts per rep (tempo, technical, concentric, eccentric) and the set summary.
+
+Verdict functions only judge: they read the velocity and drift stages' results (with the
+tolerances those stages applied) and a small VerdictThresholds; they compute no signal.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .config import AnalysisConfig
-from .metrics import SetMetrics, drift_tolerance
-from .profiles import ExerciseProfile
-from .tempo import set_tempo
-from .types import Rep, RepTempo, Verdict
+from .types import VERDICT_KINDS, Rep, RepTempo, Verdict
 
-# When one rep fails in several ways, the summary names the most decisive first: a rep
-# that was not completed is failure outright; form breaking down comes before slowing.
-KIND_PRIORITY = ("concentric", "technical", "tempo", "eccentric", "isometric")
+if TYPE_CHECKING:
+    from .config import AnalysisConfig
+
+# When one rep fails in several ways, the summary names the most decisive first (the order
+# lives with Verdict in types.py).
+KIND_PRIORITY = VERDICT_KINDS
 # Baseline reps that differ by more than this (degrees) in an angle mean the angle itself is
 # hard to measure on this clip (occlusion, a small or cluttered figure).
 NOISY_SPREAD_DEG = 15.0
@@ -24,6 +27,33 @@ ANGLE_WORDS = {
     "trunk": "trunk lean", "ankle": "ankle angle", "knee_valgus": "knee cave (valgus)",
     "asymmetry": "left/right tilt",
 }
+
+
+@dataclass(frozen=True)
+class VerdictThresholds:
+    """The numbers verdicts are called with, and the goal named in their reasons.
+
+    concentric_limit_s: tempo failure when a concentric is slower (None: no limit).
+    velocity_loss_pct: tempo failure past this loss. drift_min_frames: frames a drift must
+    last. partial_rom_share: a rep below this share of the first reps' range is short.
+    eccentric_speedup: eccentric failure when lowering this much faster than usual.
+    """
+
+    goal: str = "strength"
+    concentric_limit_s: float | None = None
+    velocity_loss_pct: float = 30.0
+    drift_min_frames: int = 3
+    partial_rom_share: float = 0.7
+    eccentric_speedup: float = 2.0
+
+    @classmethod
+    def from_config(cls, cfg: "AnalysisConfig") -> "VerdictThresholds":
+        """The thresholds in force under a configuration (goal defaults applied)."""
+        return cls(goal=cfg.goal, concentric_limit_s=cfg.effective_concentric_limit_s,
+                   velocity_loss_pct=cfg.effective_velocity_loss_pct,
+                   drift_min_frames=cfg.drift_min_frames,
+                   partial_rom_share=cfg.partial_rom_share,
+                   eccentric_speedup=cfg.eccentric_speedup)
 
 
 @dataclass(frozen=True)
@@ -58,11 +88,11 @@ def confirmed(flags: Sequence[bool]) -> list[bool]:
             for k, f in enumerate(flags)]
 
 
-def tempo_verdicts(reps: Sequence[Rep], metrics: SetMetrics, concentric_s: Sequence[float],
-                   cfg: AnalysisConfig) -> list[Verdict]:
+def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[float],
+                   th: VerdictThresholds) -> list[Verdict]:
     """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting)."""
-    limit = cfg.effective_concentric_limit_s
-    loss_limit = cfg.effective_velocity_loss_pct
+    limit = th.concentric_limit_s
+    loss_limit = th.velocity_loss_pct
     baseline = set(metrics.baseline_reps)
     lossy = [rep.completed and rep.index not in baseline and np.isfinite(m.velocity_loss_pct)
              and m.velocity_loss_pct > loss_limit for rep, m in zip(reps, metrics.reps)]
@@ -74,48 +104,45 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: SetMetrics, concentric_s: Seque
         reasons = []
         # The time limit is absolute: one slow concentric already misses a power target.
         if limit is not None and np.isfinite(con) and con > limit:
-            reasons.append(f"concentric took {con:.2f} s (limit {limit:.1f} s, {cfg.goal} goal)")
+            reasons.append(f"concentric took {con:.2f} s (limit {limit:.1f} s, {th.goal} goal)")
         if lossy[k]:
             reasons.append(f"velocity loss {m.velocity_loss_pct:.0f} % ({m.mean_velocity_mps:.2f} vs "
                            f"{metrics.baseline_velocity_mps:.2f} m/s; limit {loss_limit:.0f} %, "
-                           f"{cfg.goal} goal)")
+                           f"{th.goal} goal)")
         if reasons:
             out.append(Verdict("tempo", rep.index, f"rep {rep.index}: " + "; ".join(reasons)))
     return out
 
 
-def technical_verdicts(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile,
-                       cfg: AnalysisConfig, *, failed: frozenset = frozenset()) -> list[Verdict]:
-    """Sustained angle drift past tolerance, or range of motion cut short, persisting over reps."""
+def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds, *,
+                       failed: frozenset = frozenset()) -> list[Verdict]:
+    """Sustained angle drift past the drift stage's threshold, or range of motion cut short,
+    persisting over reps."""
     base_roms = [m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps and np.isfinite(m.rom_m)]
     base_rom = float(np.median(base_roms)) if base_roms else float("nan")
+    drift = metrics.drift
     names = sorted({n for m in metrics.reps for n, d in m.drift_deg.items() if d is not None})
     past: dict[str, list[bool]] = {}
     for name in names:
-        tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg,
-                              metrics.angle_sweep_deg.get(name, 0.0))
-        spread = metrics.baseline_spread_deg.get(name, 0.0)
         flags = []
-        for rep, m in zip(reps, metrics.reps):
+        for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
             d = m.drift_deg.get(name)
-            held = metrics.drift_frames.get((rep.index, name), 0)
-            flags.append(rep.completed and d is not None and abs(d) > tol + spread
-                         and held >= cfg.drift_min_frames)
+            held = drift.frames_past[k].get(name, 0)
+            flags.append(rep.completed and d is not None and abs(d) > drift.threshold_deg[name]
+                         and held >= th.drift_min_frames)
         past[name] = confirmed(flags)
     # failed: reps already called a concentric failure, whose short range is that failure.
     short = confirmed([
         rep.completed and rep.index not in failed and rep.index not in metrics.baseline_reps
         and (rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m)
-                             and m.rom_m < cfg.partial_rom_share * base_rom))
+                             and m.rom_m < th.partial_rom_share * base_rom))
         for rep, m in zip(reps, metrics.reps)])
     out = []
     for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
         worst = []
         for name in names:
             if past[name][k]:
-                tol = drift_tolerance(profile, name, cfg.drift_tolerance_deg,
-                              metrics.angle_sweep_deg.get(name, 0.0))
-                spread = metrics.baseline_spread_deg.get(name, 0.0)
+                tol, spread = drift.tolerance_deg[name], drift.spread_deg[name]
                 d = m.drift_deg[name]
                 worst.append((abs(d) - tol - spread, name, d, tol, spread))
         reasons = []
@@ -233,11 +260,12 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     return None
 
 
-def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], cfg: AnalysisConfig,
+def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedup: float = 2.0,
                        *, min_reference_reps: int = 3) -> list[Verdict]:
     """Lowering much faster than the set's own typical (median) eccentric.
 
-    min_reference_reps: completed reps needed for a meaningful median, >= 2.
+    speedup: how much faster (1.2..5) counts as control lost. min_reference_reps:
+    completed reps needed for a meaningful median, >= 2.
     """
     done = [e for r, e in zip(reps, eccentric_s) if r.completed and np.isfinite(e) and e > 0]
     if len(done) < min_reference_reps:
@@ -245,27 +273,29 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], cfg: A
     typical = float(np.median(done))
     out = []
     for r, e in zip(reps, eccentric_s):
-        if np.isfinite(e) and e > 0 and e * cfg.eccentric_speedup < typical:
+        if np.isfinite(e) and e > 0 and e * speedup < typical:
             out.append(Verdict("eccentric", r.index,
                                f"rep {r.index}: lowered in {e:.2f} s, {typical / e:.1f}x faster than "
                                f"the set's usual {typical:.2f} s (control lost)"))
     return out
 
 
-def judge(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile, cfg: AnalysisConfig,
-          timestamps_s: np.ndarray, tempos: Sequence[RepTempo] | None = None) -> list[Verdict]:
-    """Every verdict of the set, ordered by rep then by kind priority."""
-    if tempos is None or len(tempos) != len(reps):
-        tempos = set_tempo(tuple(reps), timestamps_s)
+def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictThresholds,
+          tempos: Sequence[RepTempo]) -> list[Verdict]:
+    """Every verdict of the set, ordered by rep then by kind priority.
+
+    metrics: the set's SetMetrics (analysis.py): per-rep table, drift, track, baseline.
+    """
     ecc = [tp.eccentric_s for tp in tempos]
     con = [tp.concentric_s for tp in tempos]
-    stalls = concentric_verdicts(reps, metrics.track, lockout_share=cfg.partial_rom_share,
+    stalls = concentric_verdicts(reps, metrics.track, lockout_share=th.partial_rom_share,
                                  baseline=metrics.baseline_reps)
     failed = frozenset(v.rep_index for v in stalls)
-    verdicts = (stalls + technical_verdicts(reps, metrics, profile, cfg, failed=failed)
-                + tempo_verdicts(reps, metrics, con, cfg) + eccentric_verdicts(reps, ecc, cfg))
+    verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
+                + tempo_verdicts(reps, metrics, con, th)
+                + eccentric_verdicts(reps, ecc, th.eccentric_speedup))
     if not stalls:
-        stalled = trailing_stall(reps, metrics.track, eccentric_first=profile.eccentric_first)
+        stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first)
         if stalled is not None:
             verdicts.append(stalled)
     skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
@@ -273,7 +303,7 @@ def judge(reps: Sequence[Rep], metrics: SetMetrics, profile: ExerciseProfile, cf
                   key=lambda v: (v.rep_index, KIND_PRIORITY.index(v.kind)))
 
 
-def quality_warnings(metrics: SetMetrics, *, detection_rate: float = 1.0, n_reps: int = 0,
+def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int = 0,
                      baseline_reps: int = 2) -> list[str]:
     """Reasons a verdict may be unreliable: the view, landmark quality, scale, too few reps."""
     if n_reps == 0:
@@ -286,7 +316,7 @@ def quality_warnings(metrics: SetMetrics, *, detection_rate: float = 1.0, n_reps
         out.append("camera view unknown: form verdicts skipped")
     for name, why in metrics.not_measurable.items():
         out.append(f"{ANGLE_WORDS.get(name, name)} not measurable: {why}")
-    noisy = {k: v for k, v in metrics.baseline_spread_deg.items() if v > NOISY_SPREAD_DEG}
+    noisy = {k: v for k, v in metrics.drift.spread_deg.items() if v > NOISY_SPREAD_DEG}
     if noisy:
         worst = max(noisy, key=noisy.get)
         out.append(f"joint angles are noisy here: the first reps' {ANGLE_WORDS.get(worst, worst)} "
@@ -315,36 +345,3 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
     reason = "; ".join(f"{v.kind}: {v.reason.split(': ', 1)[-1]}" if len(same) > 1 else
                        v.reason.split(": ", 1)[-1] for v in same)
     return SetSummary(len(reps), first.rep_index, first.kind, reason, before, tuple(warnings))
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """What the velocity and verdict stages add to a set: metrics, verdicts, summary, scale."""
-
-    metrics: SetMetrics
-    verdicts: tuple[Verdict, ...]
-    summary: SetSummary
-
-    @property
-    def scale(self):
-        """The pixel-to-metre scale the velocities rest on."""
-        return self.metrics.scale
-
-
-def assess_set(seq, reps: Sequence[Rep], profile: ExerciseProfile, cfg: AnalysisConfig,
-               tempos: Sequence[RepTempo] | None = None) -> Assessment:
-    """Scale, per-rep metrics, verdicts and the summary of one segmented set (pure)."""
-    from .metrics import compute_metrics
-    from .scale import estimate_scale
-
-    scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
-    metrics = compute_metrics(
-        seq, reps, profile, scale, baseline_reps=cfg.baseline_reps,
-        drift_min_frames=cfg.drift_min_frames, drift_tolerance_deg=cfg.drift_tolerance_deg,
-        cutoff_hz=cfg.smoothing_cutoff_hz, min_visibility=cfg.min_visibility,
-        max_gap_s=cfg.max_gap_s, side=None if cfg.side == "auto" else cfg.side.upper())
-    verdicts = tuple(judge(reps, metrics, profile, cfg, seq.timestamps_s, tempos))
-    warnings = quality_warnings(metrics, detection_rate=seq.detection_rate, n_reps=len(reps),
-                                baseline_reps=cfg.baseline_reps)
-    summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps)
-    return Assessment(metrics, verdicts, summary)

@@ -1,4 +1,5 @@
-"""Concentric velocity, ROM, velocity loss, RIR and form drift against synthetic truth."""
+"""Concentric velocity, ROM, velocity loss, RIR (velocity.py) and form drift (drift.py,
+form.py) against synthetic truth, through the product's assessment wiring."""
 
 from __future__ import annotations
 
@@ -6,16 +7,21 @@ import numpy as np
 import pytest
 
 from repsight.synthetic import make_squat_set
-from repsight.metrics import (compute_metrics, detect_view, rep_curve, rir_estimate, smooth,
-                              sustained_drift)
+from repsight.analysis import assess_set
+from repsight.config import AnalysisConfig
+from repsight.drift import drift_tolerance, rep_curve, sustained_drift
+from repsight.form import detect_view, form_signals
+from repsight.smoothing import smooth
+from repsight.velocity import rir_estimate
 from repsight.profiles import get_profile
-from repsight.scale import estimate_scale
 
 SQUAT = get_profile("squat")
 
 
-def _metrics(truth, **kw):
-    return compute_metrics(truth.seq, truth.reps, SQUAT, estimate_scale(truth.seq, truth.height_m), **kw)
+def _metrics(truth, height=True, **kw):
+    """The set's metrics as analyse_pose computes them, for the truth's own reps."""
+    cfg = AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m if height else None, **kw)
+    return assess_set(truth.seq, truth.reps, SQUAT, cfg).metrics
 
 
 @pytest.mark.parametrize("fps", [24.0, 29.97, 60.0])
@@ -34,7 +40,7 @@ def test_velocity_within_5_cm_per_s_on_clean_data(fps, view):
 
 def test_velocity_with_auto_scale_and_noise():
     truth = make_squat_set(px_per_m=180.0, noise_px=1.5, concentric_s=0.8, seed=11)
-    m = compute_metrics(truth.seq, truth.reps, SQUAT, estimate_scale(truth.seq))
+    m = _metrics(truth, height=False)
     mean = np.array([r.mean_velocity_mps for r in m.reps])
     assert np.max(np.abs(mean - truth.mean_velocity_mps)) < 0.05
     assert m.scale.method == "limbs"
@@ -52,8 +58,7 @@ def test_velocity_loss_follows_truth():
     # The estimate shrinks as the set slows down.
     rir = [r.rir_estimate for r in m.reps]
     assert rir[0] is None and rir[-1] is not None and rir[-1] < 3
-    best = compute_metrics(truth.seq, truth.reps, SQUAT, m.scale, baseline="best")
-    assert best.baseline_velocity_mps == pytest.approx(max(r.mean_velocity_mps for r in m.reps[:2]))
+    assert m.baseline_velocity_mps == pytest.approx(max(r.mean_velocity_mps for r in m.reps[:2]))
 
 
 def test_rir_model():
@@ -132,34 +137,36 @@ def test_smooth_bridges_short_gaps_only():
     y = np.sin(np.linspace(0, 6, 200))
     y[50:53] = np.nan
     y[100:150] = np.nan
-    s = smooth(y, 30.0, cutoff_hz=4.0, max_gap=5)
+    s = smooth(y, 30.0, cutoff_hz=4.0, max_gap_s=5 / 30.0)
     assert np.all(np.isfinite(s[50:53])) and np.all(np.isnan(s[100:150]))
 
 
 def test_no_scale_gives_nan_velocity_but_form_still_works():
     truth = make_squat_set(seed=0, trunk_lean_deg=[0, 0, 0, 0, 0, 0, 15, 15])
-    from repsight.scale import Scale
+    import dataclasses
 
-    m = compute_metrics(truth.seq, truth.reps, SQUAT, Scale(float("nan"), "none", float("nan")))
+    # No scale: a sequence with no world landmarks and no height gives none.
+    seq = dataclasses.replace(truth.seq, world=np.full_like(truth.seq.world, np.nan))
+    m = assess_set(seq, truth.reps, SQUAT, AnalysisConfig(exercise="squat")).metrics
+    assert not m.scale.valid
     assert np.isnan(m.reps[0].mean_velocity_mps)
     assert m.reps[-1].drift_deg["trunk"] > 10
     assert any("scale" in w for w in m.warnings)
 
 
 def test_driving_joints_get_a_tolerance_in_proportion_to_their_sweep():
-    from repsight.metrics import drift_tolerance
-
     assert drift_tolerance(SQUAT, "knee", None, sweep_deg=120.0) == pytest.approx(18.0)
     assert drift_tolerance(SQUAT, "trunk", None, sweep_deg=30.0) == 10.0  # the default wins
     assert drift_tolerance(SQUAT, "knee", 5.0, sweep_deg=120.0) == 5.0  # an explicit setting wins
     m = _metrics(make_squat_set(seed=3))
-    assert m.angle_sweep_deg["knee"] > 60 > m.angle_sweep_deg["trunk"]
+    assert m.drift.sweep_deg["knee"] > 60 > m.drift.sweep_deg["trunk"]
+    # What the verdicts compare with is the tolerance plus the baseline's own spread.
+    for a, thr in m.drift.threshold_deg.items():
+        assert thr == pytest.approx(m.drift.tolerance_deg[a] + m.drift.spread_deg[a])
 
 
 def test_form_angles_follow_forced_side_and_leave_long_gaps_unfilled():
     import dataclasses
-
-    from repsight.metrics import form_signals
 
     truth = make_squat_set(concentric_s=0.8, seed=21)
     seq = truth.seq

@@ -1,0 +1,237 @@
+"""Form drift: each rep's angle curves against the baseline reps', and the tolerance applied.
+
+Pure functions over the per-frame angles of `form.form_signals`, the set's Reps and the
+tracked point's position. The tolerance each angle is judged with (profile value or the
+user's override, widened for joints that sweep far and by the baseline's own spread) is
+computed here once and stored in SetDrift, so verdicts, plots and reports read the same
+number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .form import FormSignals
+from .profiles import DEFAULT_DRIFT_TOLERANCE_DEG, ExerciseProfile
+from .types import Rep
+
+CURVE_SAMPLES = 50  # samples per moving phase in time-normalised curves
+# Drift is compared over each moving phase's travel except the last 5 % next to the rest
+# position: there the tracked point barely moves while joints still open or close (the
+# last bit of elbow extension into a dead hang), so a hair of progress is tens of degrees.
+# The turnaround end stays in: faults peak there (lean at the bottom of a squat, lean-back
+# at a press lockout).
+REST_MARGIN = 0.05
+# Angles and movement progress are read at this low-pass cut-off at least: paired with the
+# tracked point's progress, a low cut-off bends fast reps more than slow ones, which reads
+# as drift when a set slows down (6-8 degrees of knee "drift" at 4 Hz on synthetic squats
+# going from 0.8 s to 1.5 s concentrics). The despiking median takes care of the
+# single-frame outliers a higher cut-off lets in.
+FORM_CUTOFF_HZ = 8.0
+MIN_DRIFT_SPAN = 0.1  # share of a phase's travel a drift must span (see phase_drift)
+SWEEP_TOLERANCE_SHARE = 0.15  # driving joints: tolerance >= this share of their sweep
+
+
+@dataclass(frozen=True, eq=False)
+class SetDrift:
+    """Per-rep form drift of a set against its baseline reps, and what it was judged with.
+
+    drift_deg[k][angle]: largest sustained signed deviation of rep k (position in the
+    set) from the baseline curve; frames_past[k][angle]: rep frames beyond threshold.
+    tolerance_deg: the profile's (or the user's) tolerance after widening by the sweep;
+    spread_deg: how far the baseline reps stray from their own mean; threshold_deg:
+    tolerance + spread, the number technical failure is called past.
+    """
+
+    view: str
+    side: str
+    angles: tuple[str, ...]
+    drift_deg: tuple[dict, ...]
+    curve_distance_deg: tuple[dict, ...]
+    angles_bottom_deg: tuple[dict, ...]
+    angles_top_deg: tuple[dict, ...]
+    frames_past: tuple[dict, ...]
+    tolerance_deg: dict = field(default_factory=dict)
+    spread_deg: dict = field(default_factory=dict)
+    sweep_deg: dict = field(default_factory=dict)
+    threshold_deg: dict = field(default_factory=dict)
+    not_measurable: dict = field(default_factory=dict)
+    curves: dict = field(default_factory=dict)  # angle -> float[n_reps, 2*CURVE_SAMPLES]
+
+
+def moving_phases(rep: Rep) -> list[tuple[int, int]]:
+    """The rep's two moving phases in the order they happen."""
+    return [rep.eccentric, rep.concentric] if rep.eccentric_first else [rep.concentric, rep.eccentric]
+
+
+def rep_curve(signal: np.ndarray, rep: Rep, *, samples: int = CURVE_SAMPLES) -> np.ndarray:
+    """float[2*samples] time-normalised curve: each moving phase resampled to `samples` points.
+
+    Normalising phase by phase (not the whole rep) keeps a longer pause or a slower
+    concentric from misaligning the curves that are compared.
+    """
+    parts = []
+    for a, b in moving_phases(rep):
+        seg = signal[a:b + 1]
+        if len(seg) < 2:
+            parts.append(np.full(samples, seg[0] if len(seg) else np.nan))
+            continue
+        parts.append(np.interp(np.linspace(0, len(seg) - 1, samples), np.arange(len(seg)), seg))
+    return np.concatenate(parts)
+
+
+def progress_curve(signal: np.ndarray, position: np.ndarray, rep: Rep, *,
+                   samples: int = CURVE_SAMPLES) -> np.ndarray:
+    """float[2*samples] the signal against movement progress (0..1) within each moving phase.
+
+    position: float[T] height of the tracked point (any unit). Comparing angles at the
+    same point of the lift, not the same share of time, keeps a rep that is merely slower
+    at the start or end from reading as a form change; joints that drive the lift (elbow
+    in a pull-up) sweep 100+ degrees in half a second, so a few frames of timing shift
+    would otherwise read as 10-20 degrees of drift.
+    """
+    parts = []
+    # The first phase runs rest -> turnaround, the second turnaround -> rest.
+    grids = (np.linspace(REST_MARGIN, 1.0, samples), np.linspace(0.0, 1.0 - REST_MARGIN, samples))
+    for k, (grid, (a, b)) in enumerate(zip(grids, moving_phases(rep))):
+        seg, pos = signal[a:b + 1], position[a:b + 1]
+        ok = np.isfinite(seg) & np.isfinite(pos)
+        if ok.sum() < 2 or abs(pos[ok][-1] - pos[ok][0]) <= 0:
+            parts.append(rep_curve(signal, rep, samples=samples)[k * samples:(k + 1) * samples])
+            continue
+        seg, pos = seg[ok], pos[ok]
+        prog = (pos - pos[0]) / (pos[-1] - pos[0])
+        # Noise makes progress wobble near the ends; the running maximum keeps it monotonic.
+        prog = np.clip(np.maximum.accumulate(prog), 0.0, 1.0) + np.arange(len(prog)) * 1e-9
+        parts.append(np.interp(grid, prog, seg))
+    return np.concatenate(parts)
+
+
+def sustained_drift(diff: np.ndarray, window: int) -> float:
+    """Largest signed deviation held for `window` consecutive samples (window >= 1).
+
+    A one-frame blip cannot win: within every window the smallest deviation counts.
+    """
+    diff = np.asarray(diff, dtype=np.float64)
+    if not np.any(np.isfinite(diff)):
+        return float("nan")
+    window = max(1, min(window, len(diff)))
+    d = np.where(np.isfinite(diff), diff, 0.0)
+    win = np.lib.stride_tricks.sliding_window_view(d, window)
+    up = float(win.min(axis=1).max())
+    down = float(win.max(axis=1).min())
+    return up if abs(up) >= abs(down) else down
+
+
+def phase_drift(curve: np.ndarray, base_curve: np.ndarray, rep: Rep, min_frames: int,
+                samples: int = CURVE_SAMPLES) -> float:
+    """Sustained drift over both moving phases; the window is min_frames of the rep's own frames."""
+    out = []
+    for i, (a, b) in enumerate(moving_phases(rep)):
+        frames = max(b - a + 1, 1)
+        # At least min_frames of the rep's own frames and MIN_DRIFT_SPAN of its travel:
+        # a slow rep has more frames, so more chances for noise to hold 3 frames running.
+        window = max(int(np.ceil(min_frames * samples / frames)), int(np.ceil(MIN_DRIFT_SPAN * samples)))
+        seg = slice(i * samples, (i + 1) * samples)
+        out.append(sustained_drift(curve[seg] - base_curve[seg], window))
+    out = [x for x in out if np.isfinite(x)]
+    return max(out, key=abs) if out else float("nan")
+
+
+def frames_past(curve: np.ndarray, base_curve: np.ndarray, rep: Rep, tolerance: float,
+                samples: int = CURVE_SAMPLES) -> int:
+    """Rep frames (approximately) whose deviation from the baseline exceeds the tolerance."""
+    n = 0
+    for i, (a, b) in enumerate(moving_phases(rep)):
+        seg = slice(i * samples, (i + 1) * samples)
+        over = np.abs(curve[seg] - base_curve[seg]) > tolerance
+        n += int(round(over.mean() * (b - a + 1)))
+    return n
+
+
+def drift_tolerance(profile: ExerciseProfile, angle: str, override: float | None = None,
+                    sweep_deg: float = 0.0) -> float:
+    """Degrees of drift allowed before technical failure: override > profile > default.
+
+    sweep_deg: how far the angle travels in a rep (0..180). A joint that drives the lift
+    (elbow in a pull-up, knee in a squat) sweeps 90-150 degrees, and a few per cent of
+    mismatch in where two reps are compared is several degrees of it; without an explicit
+    override its tolerance is at least SWEEP_TOLERANCE_SHARE of its sweep.
+    """
+    if override is not None:
+        return float(override)
+    base = float(profile.drift_tolerance_deg.get(angle, DEFAULT_DRIFT_TOLERANCE_DEG))
+    return max(base, SWEEP_TOLERANCE_SHARE * float(sweep_deg)) if np.isfinite(sweep_deg) else base
+
+
+def key_frames(rep: Rep) -> tuple[int, int]:
+    """(bottom / stretched position, top / lockout) frames of a rep."""
+    bottom = rep.turnaround if rep.eccentric_first else rep.concentric[0]
+    return bottom, rep.concentric[1]
+
+
+def _round(x: float) -> float | None:
+    """Degrees rounded to 0.1 for reports; None when not finite."""
+    x = float(x)
+    return round(x, 1) if np.isfinite(x) else None
+
+
+def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
+              baseline: Sequence[int], profile: ExerciseProfile, *, min_frames: int = 3,
+              tolerance_override: float | None = None) -> SetDrift:
+    """Drift of every rep's angles from the baseline reps' mean curves, with the tolerances.
+
+    position: float[T] tracked point height (any unit, up), for movement progress.
+    baseline: positions in `reps` of the baseline reps. min_frames: frames a drift must
+    last, 1..30. tolerance_override: the user's tolerance for every angle, 0.5..90 deg.
+    """
+    base_idx = list(baseline)
+    n = len(reps)
+    empty = np.zeros((0, 2 * CURVE_SAMPLES))
+    curves = {a: np.array([rep_curve(sig, r) for r in reps]) if reps else empty
+              for a, sig in form.angles.items()}
+    base_t = {a: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
+              for a, c in curves.items()}
+    # Drift is judged at matched movement progress of the tracked point, in pixels, so it
+    # works without a metric scale too.
+    pcurves = {a: np.array([progress_curve(sig, position, r) for r in reps]) if reps else empty
+               for a, sig in form.angles.items()}
+    base_p = {a: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
+              for a, c in pcurves.items()}
+    spread, sweep, tol, threshold = {}, {}, {}, {}
+    for a, sig in form.angles.items():
+        # The first reps never match each other exactly (technique varies, MediaPipe
+        # jitters more on some joints and views); drift within that spread is normal.
+        own = [abs(phase_drift(pcurves[a][i], base_p[a], reps[i], min_frames)) for i in base_idx]
+        own = [x for x in own if np.isfinite(x)]
+        spread[a] = round(float(max(own)), 1) if len(own) >= 2 else 0.0
+        ranges = [np.nanmax(sig[reps[i].start:reps[i].end + 1]) - np.nanmin(sig[reps[i].start:reps[i].end + 1])
+                  for i in base_idx if np.any(np.isfinite(sig[reps[i].start:reps[i].end + 1]))]
+        sweep[a] = round(float(np.median(ranges)), 1) if ranges else 0.0
+        tol[a] = drift_tolerance(profile, a, tolerance_override, sweep[a])
+        threshold[a] = tol[a] + spread[a]
+    missing = {a: None for a in form.not_measurable}
+    drift, dist, bottom_deg, top_deg, past = [], [], [], [], []
+    for k, rep in enumerate(reps):
+        bottom, top = key_frames(rep)
+        d, c, b, t, p = dict(missing), dict(missing), dict(missing), dict(missing), {}
+        for a, sig in form.angles.items():
+            b[a], t[a] = _round(sig[bottom]), _round(sig[top])
+            d[a] = _round(phase_drift(pcurves[a][k], base_p[a], rep, min_frames))
+            diff = curves[a][k] - base_t[a]
+            c[a] = _round(float(np.sqrt(np.nanmean(diff ** 2)))) if np.any(np.isfinite(diff)) else None
+            p[a] = frames_past(pcurves[a][k], base_p[a], rep, threshold[a])
+        drift.append(d)
+        dist.append(c)
+        bottom_deg.append(b)
+        top_deg.append(t)
+        past.append(p)
+    return SetDrift(view=form.view, side=form.side, angles=tuple(form.angles),
+                    drift_deg=tuple(drift), curve_distance_deg=tuple(dist),
+                    angles_bottom_deg=tuple(bottom_deg), angles_top_deg=tuple(top_deg),
+                    frames_past=tuple(past), tolerance_deg=tol, spread_deg=spread,
+                    sweep_deg=sweep, threshold_deg=threshold,
+                    not_measurable=dict(form.not_measurable), curves=curves)

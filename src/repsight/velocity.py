@@ -1,0 +1,213 @@
+"""Concentric velocity, range of motion, velocity loss and reps in reserve, per rep.
+
+Everything here is a pure function of arrays: the tracked point's height in metres (from
+`kinematics.tracked_point_px` and a Scale), the set's Reps (frame indices) and float
+timestamps.
+
+Reps-in-reserve model (an estimate, shown as one): within a set, velocity loss grows
+close to linearly with the share of the possible repetitions already done; Rodríguez-Rosell,
+Yáñez-García, Sánchez-Medina, Mora-Custodio & González-Badillo, "Relationship between
+velocity loss and repetitions in reserve in the bench press and back squat exercises",
+J Strength Cond Res 34(9), 2020 (and González-Badillo et al., Int J Sports Med 38, 2017,
+for the bench press). With rep 1 at 0 % loss and failure at VL_fail, rep n at loss VL_n
+gives N = 1 + (n - 1) * VL_fail / VL_n possible reps and RIR = N - n. VL_fail depends on
+the lift (the loss at failure is larger in the bench press than in the squat in those
+studies); repsight uses the round values in VELOCITY_LOSS_AT_FAILURE_PCT. Individual
+variation is large (a few reps), so RIR is None while the loss is below 5 %.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .kinematics import tracked_point_px
+from .scale import Scale
+from .smoothing import smooth
+from .types import PoseSequence, Rep
+
+G = 9.81  # m/s^2
+# Velocity loss (%) at muscular failure by exercise family, rounded from the studies in the
+# module docstring (squat-like lifts lose less velocity before failing than presses).
+VELOCITY_LOSS_AT_FAILURE_PCT: dict[str, float] = {
+    "squat": 50.0, "hinge": 50.0, "press": 65.0, "pushup": 60.0, "pull": 60.0,
+    "curl": 60.0, "raise": 60.0,
+}
+# Mean propulsive velocity only means something where a load is accelerated against
+# gravity by the whole body (Sánchez-Medina et al. 2010); not for curls and raises.
+PROPULSIVE_FAMILIES = ("squat", "hinge", "press", "pushup", "pull")
+MIN_RIR_LOSS_PCT = 5.0
+# Sets in the source studies ran to at most ~30 reps; beyond 10 left the linear model
+# extrapolates from a few per cent of loss and the number means only "many".
+MAX_RIR = 10.0
+
+
+@dataclass(frozen=True)
+class RepVelocity:
+    """One rep's concentric: mean, peak and mean propulsive velocity (m/s), ROM (m)."""
+
+    mean_mps: float
+    peak_mps: float
+    mean_propulsive_mps: float
+    rom_m: float
+
+
+@dataclass(frozen=True, eq=False)
+class SetVelocity:
+    """Velocities of every rep of a set and the baseline that velocity loss is measured from.
+
+    per_frame_mps: float[T] vertical velocity of the tracked point (NaN without a scale),
+    which the annotated video shows during each concentric.
+    """
+
+    reps: tuple[RepVelocity, ...]
+    loss_pct: tuple[float, ...]
+    rir: tuple[float | None, ...]
+    baseline_reps: tuple[int, ...]  # rep indices (1-based)
+    baseline_mps: float
+    setup_reps: tuple[int, ...]
+    per_frame_mps: np.ndarray
+    warnings: tuple[str, ...] = ()
+
+
+def height_m(track_px: np.ndarray, scale: Scale, fps: float, *, cutoff_hz: float = 4.0,
+             max_gap_s: float = 0.25) -> np.ndarray:
+    """float[T] smoothed height in metres (up positive) of a float[T,2] pixel track."""
+    y = -np.asarray(track_px, dtype=np.float64)[:, 1] * scale.m_per_px  # image y grows down
+    return smooth(y, fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+
+
+def _concentric_span(rep: Rep) -> tuple[int, int]:
+    """Frames of the concentric, guaranteed at least two frames apart when the rep allows."""
+    a, b = rep.concentric
+    if b <= a:
+        b = min(a + 1, rep.end)
+    return a, b
+
+
+def concentric_velocity(h: np.ndarray, t: np.ndarray, rep: Rep, *, propulsive: bool = True,
+                        ) -> RepVelocity:
+    """Mean, peak and mean propulsive velocity and ROM of one rep's concentric.
+
+    h: float[T] height of the tracked point in metres (up positive); t: float[T] seconds.
+    Mean velocity is displacement over duration (the mean of v over the phase) on the
+    segmentation's concentric frames, so it inherits how segmentation places them; the
+    propulsive phase ends where the point first decelerates harder than gravity after
+    peak velocity (Sánchez-Medina et al. 2010).
+    """
+    nan = RepVelocity(*(float("nan"),) * 4)
+    if len(h) < 2:
+        return nan
+    v_all = np.gradient(h, t)
+    a, b = _concentric_span(rep)
+    seg_h, seg_t = h[a:b + 1], t[a:b + 1]
+    if len(seg_h) < 2 or not np.all(np.isfinite(seg_h)):
+        return nan
+    v = v_all[a:b + 1]
+    mean_v = (seg_h[-1] - seg_h[0]) / (seg_t[-1] - seg_t[0])
+    peak_v = float(np.nanmax(v))
+    rom = float(np.nanmax(seg_h) - np.nanmin(seg_h))
+    mpv = float("nan")
+    if propulsive:
+        acc = np.gradient(v_all, t)[a:b + 1]
+        after_peak = int(np.nanargmax(v))
+        braking = np.nonzero(acc[after_peak:] < -G)[0]
+        stop = after_peak + int(braking[0]) if braking.size else len(seg_h) - 1
+        stop = max(stop, 1)
+        mpv = float((seg_h[stop] - seg_h[0]) / (seg_t[stop] - seg_t[0]))
+    return RepVelocity(float(mean_v), peak_v, mpv, rom)
+
+
+def rir_estimate(rep_number: int, velocity_loss_pct: float, *, loss_at_failure_pct: float = 50.0
+                 ) -> float | None:
+    """Reps in reserve estimated from velocity loss (linear model, see module docstring).
+
+    rep_number: 1-based position in the set; velocity_loss_pct: loss vs the baseline;
+    loss_at_failure_pct: 20..90. None while the loss is below 5 % (too little signal);
+    capped at MAX_RIR (10), which reads "10 or more".
+    """
+    if not np.isfinite(velocity_loss_pct) or velocity_loss_pct < MIN_RIR_LOSS_PCT or rep_number < 2:
+        return None
+    if velocity_loss_pct >= loss_at_failure_pct:
+        return 0.0
+    possible = 1.0 + (rep_number - 1) * loss_at_failure_pct / velocity_loss_pct
+    return float(min(max(possible - rep_number, 0.0), MAX_RIR))
+
+
+def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[int], *,
+              rom_outlier_share: float = 0.35, slow_first_share: float = 0.7) -> str:
+    """Why the first good rep (position good[0]) is set-up rather than a rep, or "".
+
+    A first "rep" that is really set-up (jumping to the bar and settling, unracking)
+    moves much more or less than the set's reps (rom_outlier_share, 0.1..1) and than the
+    rep right after it, or is far slower than the next three (below slow_first_share,
+    0.3..1, of their median): a fresh lifter's first rep is not 30 % slower. It would
+    poison the baseline, so it is neither baseline nor judged. Needs 4 good reps.
+    """
+    if len(good) < 4:
+        return ""
+    first = good[0]
+    roms = [vel[i].rom_m for i in good if np.isfinite(vel[i].rom_m)]
+    med_rom = float(np.median(roms)) if roms else float("nan")
+    nxt = [vel[i].mean_mps for i in good[1:4] if np.isfinite(vel[i].mean_mps)]
+    next_v = float(np.median(nxt)) if nxt else float("nan")
+    first_rom, second_rom = vel[first].rom_m, vel[good[1]].rom_m
+    # Unlike the set AND unlike the rep right after it: a one-off, not a set whose
+    # later reps all changed (those are judged, e.g. as a shortened range of motion).
+    if (np.isfinite(first_rom) and abs(first_rom - med_rom) > rom_outlier_share * med_rom
+            and abs(first_rom - second_rom) > rom_outlier_share * second_rom):
+        return f"moved {first_rom:.2f} m against the set's typical {med_rom:.2f} m"
+    if np.isfinite(vel[first].mean_mps) and vel[first].mean_mps < slow_first_share * next_v:
+        return f"rose at {vel[first].mean_mps:.2f} m/s against {next_v:.2f} m/s for the next reps"
+    return ""
+
+
+def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, point: tuple[str, ...], side: str,
+                 scale: Scale, family: str, image: np.ndarray | None = None,
+                 baseline_reps: int = 2, baseline: str = "best", cutoff_hz: float = 4.0,
+                 max_gap_s: float = 0.25) -> SetVelocity:
+    """Velocity, ROM, velocity loss and RIR of every rep, against the set's baseline.
+
+    point/side: the tracked landmarks and the set's side (kinematics). baseline_reps: the
+    best (baseline "best", as in the velocity-loss literature) or the mean ("mean") of
+    the first N clean reps' mean velocities is the baseline, 1..10.
+    """
+    if baseline not in ("mean", "best"):
+        raise ValueError(f"baseline must be 'mean' or 'best', got {baseline!r}")
+    warnings: list[str] = []
+    t = seq.timestamps_s
+    if scale.valid:
+        h = height_m(tracked_point_px(seq, point, side, image=image), scale, seq.fps,
+                     cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    else:
+        h = np.full(seq.n_frames, np.nan)
+        warnings.append(f"no pixel-to-metre scale ({scale.note}): velocities not reported")
+    per_frame = np.gradient(h, t) if seq.n_frames >= 2 else np.full(seq.n_frames, np.nan)
+    propulsive = family in PROPULSIVE_FAMILIES
+    vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in reps]
+    good = [i for i, r in enumerate(reps) if r.completed and not r.partial]
+    setup: list[int] = []
+    why = setup_rep(reps, vel, good)
+    if why:
+        setup.append(reps[good[0]].index)
+        warnings.append(f"rep {reps[good[0]].index} {why}: treated as set-up, not judged")
+        good = good[1:]
+    base_idx = good[:baseline_reps]
+    base_vals = [vel[i].mean_mps for i in base_idx if np.isfinite(vel[i].mean_mps)]
+    if baseline == "best":
+        base_v = max(base_vals, default=float("nan"))
+    else:
+        # From video one rep reads +/- 0.05-0.07 m/s and the maximum of noisy values is
+        # biased high; the mean is not, at the cost of departing from the literature.
+        base_v = float(np.mean(base_vals)) if base_vals else float("nan")
+    if len(base_idx) < baseline_reps:
+        warnings.append(f"only {len(base_idx)} clean rep(s) for a baseline of {baseline_reps}")
+    vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
+    loss = tuple(100.0 * (base_v - v.mean_mps) / base_v if np.isfinite(base_v) and base_v > 0
+                 else float("nan") for v in vel)
+    rir = tuple(rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail) for k, l in enumerate(loss))
+    return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
+                       baseline_reps=tuple(reps[i].index for i in base_idx), baseline_mps=base_v,
+                       setup_reps=tuple(setup), per_frame_mps=per_frame, warnings=tuple(warnings))
