@@ -225,11 +225,6 @@ VERDICT_XFAIL = {
         "extra tempo verdict on rep 5: measured velocity loss 31 % (0.44 vs 0.64 m/s) passes the "
         "strength limit of 30 %, but the true hip-centre loss is 26.5 % (0.469 vs 0.638 m/s); the "
         "measured rep-5 velocity reads 5 % low"),
-    "press_front_failed_last": (
-        "extra technical verdict on the failed rep 4: its elbow angle at the stall (about half-way "
-        "up) is compared with full lockouts and reads as -45 deg of drift; the truth has no form "
-        "fault, and the angle drift path of technical_verdicts does not skip reps already called "
-        "a concentric failure (only the short-range path does)"),
 }
 
 

@@ -128,8 +128,10 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
         for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
             d = m.drift_deg.get(name)
             held = drift.frames_past[k].get(name, 0)
-            flags.append(rep.completed and d is not None and abs(d) > drift.threshold_deg[name]
-                         and held >= th.drift_min_frames)
+            # A rep already called a concentric failure stalled part-way: its angles are
+            # those of a half-finished lift, not a form change.
+            flags.append(rep.completed and rep.index not in failed and d is not None
+                         and abs(d) > drift.threshold_deg[name] and held >= th.drift_min_frames)
         past[name] = confirmed(flags)
     # failed: reps already called a concentric failure, whose short range is that failure.
     short = confirmed([

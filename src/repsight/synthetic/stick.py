@@ -22,6 +22,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..kinematics import angle_between
 from ..landmarks import JOINT_TRIPLETS, LM, NUM_LANDMARKS
 from ..profiles import ExerciseProfile, get_profile
 from ..types import PoseSequence
@@ -100,9 +101,9 @@ def _driver_value(prof: ExerciseProfile, p: Joints) -> float:
     """The profile's driving signal on one clean pose (height in metres or angle in degrees)."""
     if prof.driver.kind == "height":
         return float(np.mean([p[n][1] for n in prof.driver.points]))
-    a, b, c = (p[t.split("_", 1)[1]] for t in JOINT_TRIPLETS[prof.driver.points[0]])
-    u, v = a - b, c - b
-    return float(np.degrees(np.arccos(np.clip(u @ v / (np.linalg.norm(u) * np.linalg.norm(v)), -1, 1))))
+    a, b, c = (np.asarray(p[t.split("_", 1)[1]], dtype=np.float64)[None, :2]
+               for t in JOINT_TRIPLETS[prof.driver.points[0]])
+    return float(angle_between(a, b, c)[0])  # the product's one joint angle, on one pose
 
 
 def _driver_linear(prof: ExerciseProfile, poser: Poser, body: Body, p: np.ndarray) -> np.ndarray:

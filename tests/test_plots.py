@@ -1,0 +1,58 @@
+"""The set plot draws what the analysis decided: series and thresholds read from the result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from repsight.analysis import analyse_pose
+from repsight.config import AnalysisConfig
+from repsight.plots import make_figure, plot_set, set_plot_data
+from repsight.synthetic import make_squat_set
+
+
+@pytest.fixture(scope="module")
+def leaning_set():
+    """A side-view squat set whose trunk lean grows from rep 6 (a technical failure)."""
+    truth = make_squat_set(n_reps=8, trunk_lean_deg=[0] * 5 + [14, 16, 18], seed=3)
+    return analyse_pose(truth.seq, AnalysisConfig(exercise="squat", goal="hypertrophy",
+                                                  lifter_height_m=truth.height_m))
+
+
+def test_plotted_threshold_is_the_one_the_verdicts_applied(leaning_set):
+    an = leaning_set
+    drift = an.assessment.metrics.drift
+    data = set_plot_data(an)
+    assert data.drift_threshold_deg  # something to draw
+    for angle, thr in data.drift_threshold_deg.items():
+        assert thr == pytest.approx(drift.threshold_deg[angle])
+        assert thr == pytest.approx(drift.tolerance_deg[angle] + drift.spread_deg[angle])
+    # The technical verdict's numbers are the same ones.
+    tech = [v for v in an.verdicts if v.kind == "technical"]
+    assert tech and "trunk lean" in tech[0].reason
+    tol = drift.tolerance_deg["trunk"]
+    assert f"tolerance {tol:.0f} deg" in tech[0].reason
+
+
+def test_figure_draws_each_threshold_both_ways(leaning_set):
+    data = set_plot_data(leaning_set)
+    fig = make_figure(data)
+    drift_ax = fig.axes[2]
+    levels = {round(float(line.get_ydata()[0]), 6) for line in drift_ax.lines
+              if len(set(np.atleast_1d(line.get_ydata()))) == 1}
+    for thr in data.drift_threshold_deg.values():
+        assert round(thr, 6) in levels and round(-thr, 6) in levels
+
+
+def test_series_follow_the_result(leaning_set, tmp_path):
+    an = leaning_set
+    data = set_plot_data(an)
+    assert list(data.reps) == [r.index for r in an.reps]
+    np.testing.assert_allclose(data.velocity_mps, [m.mean_velocity_mps for m in an.metrics])
+    np.testing.assert_allclose(data.phases_s[:, 2], [t.concentric_s for t in an.tempo])
+    failing = {v.rep_index for v in an.verdicts}
+    assert set(data.failures) == failing
+    base = an.assessment.metrics.baseline_velocity_mps
+    assert data.velocity_threshold_mps == pytest.approx(base * (1 - an.config.effective_velocity_loss_pct / 100))
+    out = plot_set(an, tmp_path / "set.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
