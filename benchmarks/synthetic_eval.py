@@ -293,8 +293,11 @@ def load_pose(mp4: Path):
                             fps=float(d["fps"]), width=int(d["size"][0]),
                             height=int(d["size"][1]), source=str(mp4))
     seq = extract_pose(mp4)
-    np.savez_compressed(npz, image=seq.image, world=seq.world, t=seq.timestamps_s,
+    # write then rename: two runs scoring the same cache never read a half-written file
+    tmp = npz.with_name(f"{npz.stem}.{os.getpid()}.tmp.npz")
+    np.savez_compressed(tmp, image=seq.image, world=seq.world, t=seq.timestamps_s,
                         fps=seq.fps, size=np.array([seq.width, seq.height]))
+    os.replace(tmp, npz)
     return seq
 
 
