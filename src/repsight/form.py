@@ -109,6 +109,110 @@ def asymmetry(seq: PoseSequence, family: str, *, image: np.ndarray | None = None
     return np.degrees(np.arctan2(left[:, 1] - right[:, 1], np.abs(left[:, 0] - right[:, 0])))
 
 
+# --------------------------------------------------------------------------- 3-D measures
+# MediaPipe's world landmarks are metric, hip-centred and follow the camera's axes (x right,
+# y down, z away from the camera). They carry what a 2-D view is blind to: trunk lean
+# towards the camera in a front view, knee cave or elbows travelling forward in a side
+# view. They are noisier than image landmarks (depth is inferred), so these measures are
+# used where the image cannot measure the angle; benchmarks/angle_precision.py measures
+# how precise each is, per view, against rendered truth.
+_UP = np.array([0.0, -1.0, 0.0])
+
+
+def _world(seq: PoseSequence, world: np.ndarray | None, lm: LM) -> np.ndarray:
+    return (seq.world if world is None else world)[:, lm].astype(np.float64)
+
+
+def body_axes(seq: PoseSequence, world: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(forward, left) unit vectors per frame [T,3] in world coordinates, horizontal.
+
+    left: from the right hip and shoulder towards the left ones; forward: left x up, the
+    direction the lifter faces. NaN where the landmarks are missing.
+    """
+    w = functools.partial(_world, seq, world)
+    lat = (w(LM.LEFT_HIP) - w(LM.RIGHT_HIP)) + (w(LM.LEFT_SHOULDER) - w(LM.RIGHT_SHOULDER))
+    lat[:, 1] = 0.0  # horizontal: leaning must not tilt the reference
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lat = lat / np.linalg.norm(lat, axis=1, keepdims=True)
+    fwd = np.cross(lat, _UP)
+    return fwd, lat
+
+
+def world_trunk_lean(seq: PoseSequence, *, world: np.ndarray | None = None) -> np.ndarray:
+    """float[T] trunk lean from vertical in the lifter's own sagittal plane, degrees.
+
+    Forward lean positive, leaning back negative, whichever way the camera looks: the
+    hip-mid -> shoulder-mid vector's forward and upward parts in the body's axes.
+    """
+    w = functools.partial(_world, seq, world)
+    d = (w(LM.LEFT_SHOULDER) + w(LM.RIGHT_SHOULDER)) / 2 - (w(LM.LEFT_HIP) + w(LM.RIGHT_HIP)) / 2
+    fwd, _ = body_axes(seq, world)
+    return np.degrees(np.arctan2(np.sum(d * fwd, axis=1), d @ _UP))
+
+
+def world_knee_cave(seq: PoseSequence, *, world: np.ndarray | None = None) -> np.ndarray:
+    """float[T] knees towards the midline from the hip-ankle line, degrees (mean of both legs).
+
+    Per leg, the knee's offset from the hip-ankle line along the body's left-right axis,
+    as an angle at the hip over the thigh's length; towards the midline positive.
+    """
+    w = functools.partial(_world, seq, world)
+    _, lat = body_axes(seq, world)
+    out = []
+    for s, medial in (("LEFT", -1.0), ("RIGHT", 1.0)):
+        h, k, a = (w(LM[f"{s}_{n}"]) for n in ("HIP", "KNEE", "ANKLE"))
+        ha = a - h
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.sum((k - h) * ha, axis=1) / np.sum(ha * ha, axis=1)
+        line = h + frac[:, None] * ha
+        off = np.sum((k - line) * lat, axis=1) * medial
+        thigh = np.linalg.norm(k - h, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append(np.degrees(np.arcsin(np.clip(off / thigh, -1.0, 1.0))))
+    return np.mean(out, axis=0)
+
+
+def world_elbow_forward(seq: PoseSequence, side: str = BOTH, *,
+                        world: np.ndarray | None = None) -> np.ndarray:
+    """float[T] upper arm's angle forward of the trunk line, in the sagittal plane, degrees.
+
+    0: elbow straight below the shoulder along the trunk; positive: elbow ahead of it (a
+    curl's elbows travelling forward, a front raise); negative: behind.
+    """
+    w = functools.partial(_world, seq, world)
+    fwd, _ = body_axes(seq, world)
+    hip = (w(LM.LEFT_HIP) + w(LM.RIGHT_HIP)) / 2
+    sh_mid = (w(LM.LEFT_SHOULDER) + w(LM.RIGHT_SHOULDER)) / 2
+    down = hip - sh_mid
+    with np.errstate(invalid="ignore", divide="ignore"):
+        down = down / np.linalg.norm(down, axis=1, keepdims=True)
+    per_side = []
+    for s in (SIDES if side == BOTH else (side,)):
+        arm = w(LM[f"{s}_ELBOW"]) - w(LM[f"{s}_SHOULDER"])
+        per_side.append(np.degrees(np.arctan2(np.sum(arm * fwd, axis=1), np.sum(arm * down, axis=1))))
+    return np.mean(per_side, axis=0)
+
+
+def hip_sag(seq: PoseSequence, *, image: np.ndarray | None = None, side: str = BOTH) -> np.ndarray:
+    """float[T] hips below the shoulder-ankle line of a plank, degrees at the shoulder.
+
+    Positive: hips sagging towards the floor (image down); negative: piking up. For
+    push-ups and planks seen from the side, where the body line is a straight line.
+    """
+    px = functools.partial(pixels, seq.image if image is None else image, seq.width, seq.height)
+    per_side = []
+    for s in (SIDES if side == BOTH else (side,)):
+        sh, hp, an = px(LM[f"{s}_SHOULDER"]), px(LM[f"{s}_HIP"]), px(LM[f"{s}_ANKLE"])
+        line = an - sh
+        rel = hp - sh
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cross = (line[:, 0] * rel[:, 1] - line[:, 1] * rel[:, 0]) / np.linalg.norm(line, axis=1)
+        # Which side of the line is "down" depends on which way the body points.
+        down = np.sign(line[:, 0])
+        per_side.append(np.degrees(np.arctan2(cross * down, np.linalg.norm(rel, axis=1))))
+    return np.mean(per_side, axis=0)
+
+
 def not_measurable_reason(angle: str, view: str, family: str) -> str | None:
     """Why this view cannot measure this angle, or None when it can."""
     if view == "unknown":

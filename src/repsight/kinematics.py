@@ -74,8 +74,8 @@ def _lateral_spread(xy: np.ndarray) -> np.ndarray:
         return dx / np.where(torso > 0, torso, np.nan)
 
 
-def unswap_sides(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0.3) -> np.ndarray:
-    """Copy of image landmarks [T,33,5] with frames whose left/right labels flipped restored.
+def swapped_frames(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0.3) -> np.ndarray:
+    """bool[T]: frames of image landmarks [T,33,5] whose left/right labels the model flipped.
 
     Two cases. Where the body is seen broad (shoulders and hips more than `wide` torso
     lengths apart in x: front, rear and most oblique views), the model's labels can flip
@@ -89,12 +89,14 @@ def unswap_sides(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0.3
     if not 0 < min_ratio <= 1:
         raise ValueError(f"min_ratio must be in (0, 1], got {min_ratio}")
     out = np.array(image, copy=True)
+    flipped = np.zeros(len(out), dtype=bool)
     if not len(out):
-        return out
+        return flipped
     left = [a for a, _ in _TRACKED]
     right = [b for _, b in _TRACKED]
 
     def swap(t: int) -> None:
+        flipped[t] = not flipped[t]
         for a, b in _PAIRS:
             out[t, [a, b]] = out[t, [b, a]]
 
@@ -118,7 +120,22 @@ def unswap_sides(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0.3
                 swap(t)
                 cur = out[t, :, :2].astype(np.float64)
         prev = cur
+    return flipped
+
+
+def apply_swaps(landmarks: np.ndarray, flipped: np.ndarray) -> np.ndarray:
+    """Copy of per-frame landmarks [T,33,k] (image or world) with left/right exchanged on
+    the frames `flipped` (bool[T], from swapped_frames)."""
+    out = np.array(landmarks, copy=True)
+    for a, b in _PAIRS:
+        out[flipped, a], out[flipped, b] = landmarks[flipped, b], landmarks[flipped, a]
     return out
+
+
+def unswap_sides(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0.3) -> np.ndarray:
+    """Copy of image landmarks [T,33,5] with frames whose left/right labels flipped restored
+    (swapped_frames explains how they are found)."""
+    return apply_swaps(image, swapped_frames(image, min_ratio=min_ratio, wide=wide))
 
 
 def side_visibility(seq: PoseSequence, names: tuple[str, ...]) -> dict[str, float]:
