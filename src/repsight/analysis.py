@@ -19,7 +19,8 @@ from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
 from .form import form_signals
-from .kinematics import BOTH, Signal, choose_side, signal_from_spec, tracked_point_px, unswap_sides
+from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spec, swapped_frames,
+                         tracked_point_px)
 from .exercise_detection import detect_exercise
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
@@ -109,18 +110,20 @@ def _rep_table(reps: tuple[Rep, ...], vel: SetVelocity, drift: SetDrift) -> tupl
 
 def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfile,
                cfg: AnalysisConfig, tempos: tuple[RepTempo, ...] | None = None, *,
-               image: np.ndarray | None = None, side: str | None = None) -> Assessment:
+               flipped: np.ndarray | None = None, side: str | None = None) -> Assessment:
     """Scale -> velocity -> drift -> verdicts -> summary for one segmented set (pure).
 
-    image: landmarks with left/right flips undone (computed when None); side: the set's
-    side for the tracked point (chosen from its landmarks' visibility when None).
+    flipped: bool[T] frames whose left/right labels the model swapped
+    (kinematics.swapped_frames; found when None); side: the set's side for the tracked
+    point (chosen from its landmarks' visibility when None).
     """
     reps = tuple(reps)
-    if image is None:
-        image = unswap_sides(seq.image) if seq.n_frames else seq.image
+    if flipped is None:
+        flipped = swapped_frames(seq.image)
+    image, world = apply_swaps(seq.image, flipped), apply_swaps(seq.world, flipped)
     user_side = None if cfg.side == "auto" else cfg.side.upper()
     if side is None:
-        side = user_side or choose_side(seq, profile.velocity_point)
+        side = user_side or metric_side(seq, profile.velocity_point, min_visibility=cfg.min_visibility)
     if tempos is None or len(tempos) != len(reps):
         tempos = set_tempo(reps, seq.timestamps_s)
     scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
@@ -129,7 +132,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                        cutoff_hz=cfg.smoothing_cutoff_hz, max_gap_s=cfg.max_gap_s)
     form_cutoff = max(cfg.smoothing_cutoff_hz, FORM_CUTOFF_HZ)
     form = form_signals(seq, profile, cutoff_hz=form_cutoff, side=user_side,
-                        max_gap_s=cfg.max_gap_s, image=image)
+                        max_gap_s=cfg.max_gap_s, image=image, world=world)
     # The tracked point at the form cut-off (pixels, up): phase edges and movement progress.
     track = -tracked_point_px(seq, profile.velocity_point, side, image=image)[:, 1]
     track = smooth(track, seq.fps, cutoff_hz=form_cutoff, max_gap_s=cfg.max_gap_s)
@@ -239,8 +242,8 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
         reason, auto = "chosen by the user", False
     if seq.detection_rate == 0:
         warnings.append("no person found: nothing to analyse")
-    image = unswap_sides(seq.image)
-    sig = driving_signal(seq, profile, cfg, image=image)
+    flipped = swapped_frames(seq.image)
+    sig = driving_signal(seq, profile, cfg, image=apply_swaps(seq.image, flipped))
     reps = find_reps(sig, seq.fps, profile, cfg)
     tempo = set_tempo(reps, seq.timestamps_s)
     rhythm = set_rhythm(reps, tempo, seq.timestamps_s)
@@ -258,7 +261,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     if unfinished:
         warnings.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "
                         "start position before the clip or the tracking ended")
-    assessment = assess_set(seq, reps, profile, cfg, tempo, image=image)
+    assessment = assess_set(seq, reps, profile, cfg, tempo, flipped=flipped)
     return SetAnalysis(
         metrics=assessment.metrics.reps, verdicts=assessment.verdicts,
         verdict_summary=assessment.summary, assessment=assessment,

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from .form import FormSignals
-from .profiles import DEFAULT_DRIFT_TOLERANCE_DEG, ExerciseProfile
+from .profiles import DEFAULT_DRIFT_TOLERANCE_DEG, ExerciseProfile, Fault
 from .types import Rep
 
 CURVE_SAMPLES = 50  # samples per moving phase in time-normalised curves
@@ -33,6 +33,48 @@ REST_MARGIN = 0.05
 FORM_CUTOFF_HZ = 8.0
 MIN_DRIFT_SPAN = 0.1  # share of a phase's travel a drift must span (see phase_drift)
 SWEEP_TOLERANCE_SHARE = 0.15  # driving joints: tolerance >= this share of their sweep
+# Smallest change of a fault measure (degrees) that is called a fault, by where it is read:
+# above what a coach would let pass and above the reading's rep-to-rep noise in that view
+# (benchmarks/angle_precision.py; world landmarks infer depth and are noisier). The
+# baseline reps' own spread is added on top, per set.
+FAULT_FLOOR_DEG: dict[tuple[str, str], float] = {
+    ("trunk_lean", "image"): 6.0, ("trunk_lean", "world"): 10.0,
+    ("knee_cave", "image"): 4.0, ("knee_cave", "world"): 5.0,
+    ("elbow_forward", "image"): 6.0, ("elbow_forward", "world"): 8.0,
+    ("hip_sag", "image"): 4.0,
+}
+# At 45 degrees the image sees a movement in the lifter's sagittal or frontal plane
+# foreshortened by about cos(45) = 0.71, so an image-measured floor shrinks with it (the
+# floors are meant in the lifter's own degrees).
+OBLIQUE_IMAGE_GAIN = 0.71
+
+
+def fault_floor(measure: str, source: str, view: str) -> float:
+    """Smallest drift (degrees, as measured) called a fault for this measure, source and view."""
+    floor = FAULT_FLOOR_DEG[(measure, source)]
+    return floor * OBLIQUE_IMAGE_GAIN if source == "image" and view == "oblique" else floor
+
+
+@dataclass(frozen=True, eq=False)
+class FaultDrift:
+    """One fault measure over a set: per-rep drift towards the fault and towards stricter form.
+
+    toward_deg[k]: largest deviation from the baseline curve held in the fault's direction
+    (degrees; <= 0 when the rep never moved that way); stricter_deg[k]: the same the other
+    way. threshold_deg = floor_deg + spread_deg is what a fault must pass.
+    """
+
+    measure: str
+    direction: int
+    words: str
+    source: str  # "image" or "world" landmarks
+    floor_deg: float
+    spread_deg: float
+    threshold_deg: float
+    toward_deg: tuple[float, ...]
+    stricter_deg: tuple[float, ...]
+    frames_past: tuple[int, ...]
+    at_turnaround_deg: tuple[float | None, ...]  # the measure itself at each rep's key point
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +102,7 @@ class SetDrift:
     threshold_deg: dict = field(default_factory=dict)
     not_measurable: dict = field(default_factory=dict)
     curves: dict = field(default_factory=dict)  # angle -> float[n_reps, 2*CURVE_SAMPLES]
+    faults: dict = field(default_factory=dict)  # fault measure -> FaultDrift
 
 
 def moving_phases(rep: Rep) -> list[tuple[int, int]]:
@@ -126,28 +169,54 @@ def sustained_drift(diff: np.ndarray, window: int) -> float:
     return up if abs(up) >= abs(down) else down
 
 
+def held(values: np.ndarray, window: int) -> float:
+    """Largest value held for `window` consecutive samples (NaN counts as 0; window >= 1)."""
+    v = np.asarray(values, dtype=np.float64)
+    if not np.any(np.isfinite(v)):
+        return float("nan")
+    window = max(1, min(window, len(v)))
+    win = np.lib.stride_tricks.sliding_window_view(np.where(np.isfinite(v), v, 0.0), window)
+    return float(win.min(axis=1).max())
+
+
+def _window(rep_phase: tuple[int, int], min_frames: int, samples: int) -> int:
+    """Curve samples a drift must hold: min_frames of the phase's frames, MIN_DRIFT_SPAN of its travel."""
+    frames = max(rep_phase[1] - rep_phase[0] + 1, 1)
+    # A slow rep has more frames, so more chances for noise to hold 3 frames running.
+    return max(int(np.ceil(min_frames * samples / frames)), int(np.ceil(MIN_DRIFT_SPAN * samples)))
+
+
+def directed_drift(curve: np.ndarray, base_curve: np.ndarray, rep: Rep, direction: int,
+                   min_frames: int, samples: int = CURVE_SAMPLES) -> float:
+    """Largest deviation from the baseline held in `direction` (+1/-1) over both moving phases."""
+    out = []
+    for i, phase in enumerate(moving_phases(rep)):
+        seg = slice(i * samples, (i + 1) * samples)
+        out.append(held(direction * (curve[seg] - base_curve[seg]), _window(phase, min_frames, samples)))
+    out = [x for x in out if np.isfinite(x)]
+    return max(out) if out else float("nan")
+
+
 def phase_drift(curve: np.ndarray, base_curve: np.ndarray, rep: Rep, min_frames: int,
                 samples: int = CURVE_SAMPLES) -> float:
     """Sustained drift over both moving phases; the window is min_frames of the rep's own frames."""
     out = []
-    for i, (a, b) in enumerate(moving_phases(rep)):
-        frames = max(b - a + 1, 1)
-        # At least min_frames of the rep's own frames and MIN_DRIFT_SPAN of its travel:
-        # a slow rep has more frames, so more chances for noise to hold 3 frames running.
-        window = max(int(np.ceil(min_frames * samples / frames)), int(np.ceil(MIN_DRIFT_SPAN * samples)))
+    for i, phase in enumerate(moving_phases(rep)):
         seg = slice(i * samples, (i + 1) * samples)
-        out.append(sustained_drift(curve[seg] - base_curve[seg], window))
+        out.append(sustained_drift(curve[seg] - base_curve[seg], _window(phase, min_frames, samples)))
     out = [x for x in out if np.isfinite(x)]
     return max(out, key=abs) if out else float("nan")
 
 
 def frames_past(curve: np.ndarray, base_curve: np.ndarray, rep: Rep, tolerance: float,
-                samples: int = CURVE_SAMPLES) -> int:
-    """Rep frames (approximately) whose deviation from the baseline exceeds the tolerance."""
+                samples: int = CURVE_SAMPLES, direction: int = 0) -> int:
+    """Rep frames (approximately) whose deviation from the baseline exceeds the tolerance
+    (either way, or only in `direction` +1/-1)."""
     n = 0
     for i, (a, b) in enumerate(moving_phases(rep)):
         seg = slice(i * samples, (i + 1) * samples)
-        over = np.abs(curve[seg] - base_curve[seg]) > tolerance
+        diff = curve[seg] - base_curve[seg]
+        over = (direction * diff if direction else np.abs(diff)) > tolerance
         n += int(round(over.mean() * (b - a + 1)))
     return n
 
@@ -177,6 +246,46 @@ def _round(x: float) -> float | None:
     """Degrees rounded to 0.1 for reports; None when not finite."""
     x = float(x)
     return round(x, 1) if np.isfinite(x) else None
+
+
+def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Rep],
+                position: np.ndarray, baseline: Sequence[int], *, min_frames: int = 3,
+                floor_override: float | None = None, view: str = "side") -> FaultDrift:
+    """Drift of one fault measure towards the fault and towards stricter form, per rep.
+
+    The baseline is the mean progress curve of the baseline reps (positions in `reps`);
+    the threshold is the measure's floor (FAULT_FLOOR_DEG, or the user's override) plus
+    how far the baseline reps stray from their own mean.
+    """
+    curves = np.array([progress_curve(signal, position, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
+    floor = float(floor_override) if floor_override is not None else fault_floor(fault.measure, source, view)
+    # The baseline starts with the first baseline rep; a later baseline rep joins it
+    # unless it and the rep after it both move towards the fault past the floor: a fault
+    # that starts on rep 2 must not become part of the norm it is judged against, while a
+    # one-off wobble of rep 2 is the lifter's normal spread.
+    base_idx = list(baseline[:1])
+
+    def past_floor(i: int) -> bool:
+        return directed_drift(curves[i], curves[base_idx[0]], reps[i], fault.direction, min_frames) > floor
+
+    for i in list(baseline)[1:]:
+        if not (past_floor(i) and (i + 1 >= len(reps) or past_floor(i + 1))):
+            base_idx.append(i)
+    base = np.nanmean(curves[base_idx], axis=0) if base_idx else np.full(2 * CURVE_SAMPLES, np.nan)
+    own = [abs(phase_drift(curves[i], base, reps[i], min_frames)) for i in base_idx]
+    own = [x for x in own if np.isfinite(x)]
+    spread = round(float(max(own)), 1) if len(own) >= 2 else 0.0
+    threshold = floor + spread
+    toward = tuple(directed_drift(curves[k], base, r, fault.direction, min_frames) for k, r in enumerate(reps))
+    stricter = tuple(directed_drift(curves[k], base, r, -fault.direction, min_frames) for k, r in enumerate(reps))
+    past = tuple(frames_past(curves[k], base, r, threshold, direction=fault.direction)
+                 for k, r in enumerate(reps))
+    at_turn = tuple(_round(signal[r.turnaround]) for r in reps)
+    return FaultDrift(measure=fault.measure, direction=fault.direction, words=fault.words,
+                      source=source, floor_deg=floor, spread_deg=spread, threshold_deg=threshold,
+                      toward_deg=tuple(_round(x) for x in toward),
+                      stricter_deg=tuple(_round(x) for x in stricter), frames_past=past,
+                      at_turnaround_deg=at_turn)
 
 
 def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
@@ -229,9 +338,14 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
         bottom_deg.append(b)
         top_deg.append(t)
         past.append(p)
-    return SetDrift(view=form.view, side=form.side, angles=tuple(form.angles),
+    faults = {f.measure: fault_drift(form.faults[f.measure], f, form.fault_source[f.measure], reps,
+                                     position, base_idx, min_frames=min_frames,
+                                     floor_override=tolerance_override, view=form.view)
+              for f in profile.faults if f.measure in form.faults}
+    return SetDrift(view=form.view, side=form.side, angles=tuple(form.angles), faults=faults,
                     drift_deg=tuple(drift), curve_distance_deg=tuple(dist),
                     angles_bottom_deg=tuple(bottom_deg), angles_top_deg=tuple(top_deg),
                     frames_past=tuple(past), tolerance_deg=tol, spread_deg=spread,
                     sweep_deg=sweep, threshold_deg=threshold,
-                    not_measurable=dict(form.not_measurable), curves=curves)
+                    not_measurable={**form.not_measurable, **form.faults_not_measurable},
+                    curves=curves)

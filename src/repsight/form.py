@@ -8,12 +8,13 @@ set needs, from which side, and adds the two frontal-plane measures.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from .kinematics import BOTH, SIDES, choose_side, joint_angle, pixels, trunk_inclination
+from .kinematics import BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels, trunk_inclination
 from .landmarks import JOINT_TRIPLETS, LM
 from .profiles import ExerciseProfile
 from .smoothing import despike, smooth
@@ -38,6 +39,11 @@ class FormSignals:
     side: str  # LEFT | RIGHT | BOTH: which limbs the angles use
     angles: dict  # angle name -> float[T] degrees (only measurable angles)
     not_measurable: dict  # angle name -> reason
+    # The profile's fault measures (FAULT_MEASURES) -> float[T] degrees, where they come
+    # from ("image" or "world" landmarks), and why a view cannot measure one.
+    faults: dict = dataclasses.field(default_factory=dict)
+    fault_source: dict = dataclasses.field(default_factory=dict)
+    faults_not_measurable: dict = dataclasses.field(default_factory=dict)
 
 
 def detect_view(seq: PoseSequence) -> str:
@@ -174,18 +180,15 @@ def world_knee_cave(seq: PoseSequence, *, world: np.ndarray | None = None) -> np
 
 def world_elbow_forward(seq: PoseSequence, side: str = BOTH, *,
                         world: np.ndarray | None = None) -> np.ndarray:
-    """float[T] upper arm's angle forward of the trunk line, in the sagittal plane, degrees.
+    """float[T] upper arm's angle ahead of straight down, in the sagittal plane, degrees.
 
-    0: elbow straight below the shoulder along the trunk; positive: elbow ahead of it (a
-    curl's elbows travelling forward, a front raise); negative: behind.
+    0: elbow straight below the shoulder; positive: elbow ahead (a curl's elbows
+    travelling forward, a front raise); negative: behind. From the vertical, not the
+    trunk, so trunk swing does not read as elbow travel (see elbow_forward).
     """
     w = functools.partial(_world, seq, world)
     fwd, _ = body_axes(seq, world)
-    hip = (w(LM.LEFT_HIP) + w(LM.RIGHT_HIP)) / 2
-    sh_mid = (w(LM.LEFT_SHOULDER) + w(LM.RIGHT_SHOULDER)) / 2
-    down = hip - sh_mid
-    with np.errstate(invalid="ignore", divide="ignore"):
-        down = down / np.linalg.norm(down, axis=1, keepdims=True)
+    down = np.broadcast_to(-_UP, fwd.shape)
     per_side = []
     for s in (SIDES if side == BOTH else (side,)):
         arm = w(LM[f"{s}_ELBOW"]) - w(LM[f"{s}_SHOULDER"])
@@ -230,6 +233,60 @@ def not_measurable_reason(angle: str, view: str, family: str) -> str | None:
     return None
 
 
+def elbow_forward(seq: PoseSequence, side: str, *, image: np.ndarray | None = None) -> np.ndarray:
+    """float[T] upper arm's angle ahead of straight down, in the image, degrees.
+
+    The signed angle from image-down to the shoulder->elbow direction, positive in the
+    direction the lifter faces (kinematics.facing_sign); NaN when facing is unknown.
+    Measured from the vertical, not from the trunk: a curl whose trunk swing shrinks
+    would otherwise read as elbows travelling forward.
+    """
+    image = seq.image if image is None else image
+    px = functools.partial(pixels, image, seq.width, seq.height)
+    facing = facing_sign(seq, side, image=image)
+    per_side = []
+    for s in (SIDES if side == BOTH else (side,)):
+        arm = px(LM[f"{s}_ELBOW"]) - px(LM[f"{s}_SHOULDER"])
+        # Image y points down: straight down is (0, 1); forward is +x times facing.
+        per_side.append(np.degrees(np.arctan2(arm[:, 0] * facing, arm[:, 1])))
+    out = np.mean(per_side, axis=0)
+    return out if facing else np.full(len(out), np.nan)
+
+
+# The form measures faults are judged on, and where each is read from in each view: image
+# landmarks where the view sees the movement in its own plane, world landmarks (3-D) where
+# it does not. None: neither can (hips sagging seen head-on).
+FAULT_MEASURES = ("trunk_lean", "knee_cave", "elbow_forward", "hip_sag")
+FAULT_SOURCE: dict[str, dict[str, str | None]] = {
+    "trunk_lean": {"side": "image", "front": "world", "oblique": "image"},
+    "knee_cave": {"side": "world", "front": "image", "oblique": "image"},
+    "elbow_forward": {"side": "image", "front": "world", "oblique": "image"},
+    "hip_sag": {"side": "image", "front": None, "oblique": "image"},
+}
+
+
+def fault_signal(seq: PoseSequence, measure: str, source: str, side: str, *,
+                 image: np.ndarray, world: np.ndarray) -> np.ndarray:
+    """float[T] raw degrees of one fault measure from image or world landmarks."""
+    if source == "world":
+        if measure == "trunk_lean":
+            return world_trunk_lean(seq, world=world)
+        if measure == "knee_cave":
+            return world_knee_cave(seq, world=world)
+        if measure == "elbow_forward":
+            return world_elbow_forward(seq, world=world)
+    else:
+        if measure == "trunk_lean":
+            return trunk_inclination(seq, side=side, signed=True, image=image)
+        if measure == "knee_cave":
+            return knee_valgus(seq, image=image)
+        if measure == "elbow_forward":
+            return elbow_forward(seq, side, image=image)
+        if measure == "hip_sag":
+            return hip_sag(seq, image=image, side=side)
+    raise ValueError(f"no {source} reading of {measure!r}")
+
+
 def form_side(seq: PoseSequence, view: str, side: str | None = None) -> str:
     """The limbs the form angles use: the user's side, both in a front view, else the near side.
 
@@ -243,17 +300,19 @@ def form_side(seq: PoseSequence, view: str, side: str | None = None) -> str:
 
 def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | None = None,
                  cutoff_hz: float = 4.0, side: str | None = None,
-                 max_gap_s: float | None = None, image: np.ndarray | None = None) -> FormSignals:
+                 max_gap_s: float | None = None, image: np.ndarray | None = None,
+                 world: np.ndarray | None = None) -> FormSignals:
     """Smoothed per-frame angles the view can measure; the rest listed with a reason.
 
     Side view: the more visible side's limbs. Front view: both sides averaged.
     cutoff_hz: smoothing cut-off, 0.5..15 Hz. side: "LEFT", "RIGHT" or "BOTH" to force
     the side (the user's --side), None to choose. max_gap_s: longest dropout bridged,
-    0..2 s; longer gaps stay NaN (None bridges all). image: landmarks with left/right
-    flips already undone (kinematics.unswap_sides); the raw ones when None.
+    0..2 s; longer gaps stay NaN (None bridges all). image, world: landmarks with
+    left/right flips already undone (kinematics.apply_swaps); the raw ones when None.
     """
     view = view or detect_view(seq)
     image = seq.image if image is None else image
+    world = seq.world if world is None else world
     names = list(profile.form_angles)
     if view == "front" and "asymmetry" not in names:
         names.append("asymmetry")  # a front view adds left/right asymmetry for free
@@ -278,4 +337,21 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
             continue
         angles[name] = smooth(despike(raw, seq.fps), seq.fps, cutoff_hz=cutoff_hz,
                               max_gap_s=max_gap_s)
-    return FormSignals(view=view, side=side, angles=angles, not_measurable=missing)
+    faults: dict[str, np.ndarray] = {}
+    source: dict[str, str] = {}
+    fault_missing: dict[str, str] = {}
+    for fault in profile.faults:
+        where = FAULT_SOURCE[fault.measure].get(view)
+        if where is None:
+            fault_missing[fault.measure] = (f"{fault.words} cannot be seen in a {view} view"
+                                            if view != "unknown" else "view could not be determined")
+            continue
+        raw = fault_signal(seq, fault.measure, where, side, image=image, world=world)
+        if not np.isfinite(raw).any():
+            fault_missing[fault.measure] = f"{fault.words}: landmarks not seen"
+            continue
+        faults[fault.measure] = smooth(despike(raw, seq.fps), seq.fps, cutoff_hz=cutoff_hz,
+                                       max_gap_s=max_gap_s)
+        source[fault.measure] = where
+    return FormSignals(view=view, side=side, angles=angles, not_measurable=missing,
+                       faults=faults, fault_source=source, faults_not_measurable=fault_missing)

@@ -163,6 +163,21 @@ def choose_side(seq: PoseSequence, names: tuple[str, ...], *, margin: float = 0.
     return BOTH
 
 
+def metric_side(seq: PoseSequence, names: tuple[str, ...], *, min_visibility: float = 0.5) -> str:
+    """The side(s) a metric displacement is read from: "BOTH" when both are seen well enough.
+
+    The pixel-to-metre scale holds at the body's mid-plane; seen from the side, the near
+    limb is closer to the camera and its pixels cover fewer metres (the far one more), so
+    the mean of the two sides is the unbiased track. One side only when the other is
+    mostly hidden (mean visibility below min_visibility, 0..1).
+    """
+    scores = side_visibility(seq, names)
+    good = [s for s in SIDES if scores[s] >= min_visibility]
+    if len(good) == 2:
+        return BOTH
+    return good[0] if good else max(scores, key=scores.get)
+
+
 def _names_of(spec_points: tuple[str, ...]) -> tuple[str, ...]:
     """Landmark base names behind a signal's points (angles expand to their triplet)."""
     names: list[str] = []

@@ -27,6 +27,37 @@ class SignalSpec:
             raise ValueError("a signal needs at least one point")
 
 
+# What each form measure's direction means (form.py defines the measures; positive is
+# forward lean, knees towards the midline, elbows ahead of the trunk, hips towards the floor).
+FAULT_WORDS: dict[tuple[str, int], str] = {
+    ("trunk_lean", 1): "trunk leaning further forward", ("trunk_lean", -1): "leaning back",
+    ("knee_cave", 1): "knees caving in", ("elbow_forward", 1): "elbows travelling forward",
+    ("hip_sag", 1): "hips sagging", ("hip_sag", -1): "hips piking up",
+}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A way a lift's form breaks down: a form measure and the direction that is the fault.
+
+    measure: trunk_lean | knee_cave | elbow_forward | hip_sag (form.FAULT_MEASURES);
+    direction: +1 when the measure growing is the fault, -1 when shrinking is. Drift the
+    other way is stricter form: reported, never called failure.
+    """
+
+    measure: str
+    direction: int
+
+    def __post_init__(self) -> None:
+        if (self.measure, self.direction) not in FAULT_WORDS:
+            raise ValueError(f"no fault {self.measure!r} in direction {self.direction!r}")
+
+    @property
+    def words(self) -> str:
+        """What the fault looks like, for verdict reasons."""
+        return FAULT_WORDS[(self.measure, self.direction)]
+
+
 @dataclass(frozen=True)
 class ExerciseProfile:
     """Everything repsight needs to know about one exercise.
@@ -49,9 +80,15 @@ class ExerciseProfile:
     drift_tolerance_deg: dict[str, float] = field(default_factory=dict)
     min_rom: float = 0.15  # in body-size units (height) or degrees/100 (angle), see segmentation
     description: str = ""
+    # The directional faults technical failure is judged on (the form angles above are
+    # reported as drift; only these, and a shortened range, are called).
+    faults: tuple[Fault, ...] = ()
 
 
 H = SignalSpec
+_LEAN_FORWARD = Fault("trunk_lean", 1)
+_LEAN_BACK = Fault("trunk_lean", -1)
+_KNEE_CAVE = Fault("knee_cave", 1)
 _HIP = ("HIP",)
 _WRIST = ("WRIST",)
 _SHOULDER = ("SHOULDER",)
@@ -59,29 +96,34 @@ _SHOULDER = ("SHOULDER",)
 PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
     ExerciseProfile("squat", "squat", H("height", _HIP), True, True, _HIP,
                     ("knee", "hip", "trunk", "knee_valgus"), aliases=("back_squat", "air_squat", "goblet_squat"),
-                    description="back, goblet or air squat; hips drive the rep"),
+                    description="back, goblet or air squat; hips drive the rep",
+                    faults=(_LEAN_FORWARD, _KNEE_CAVE)),
     ExerciseProfile("front_squat", "squat", H("height", _HIP), True, True, _HIP,
-                    ("knee", "hip", "trunk", "knee_valgus")),
+                    ("knee", "hip", "trunk", "knee_valgus"), faults=(_LEAN_FORWARD, _KNEE_CAVE)),
     ExerciseProfile("lunge", "squat", H("height", _HIP), True, True, _HIP,
-                    ("knee", "hip", "trunk")),
+                    ("knee", "hip", "trunk"), faults=(_LEAN_FORWARD,)),
     ExerciseProfile("deadlift", "hinge", H("height", _SHOULDER), True, False, _HIP,
-                    ("hip", "knee", "trunk")),
+                    ("hip", "knee", "trunk"), faults=(_LEAN_FORWARD,)),
     ExerciseProfile("romanian_deadlift", "hinge", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("hip", "knee", "trunk"), aliases=("rdl",)),
     ExerciseProfile("bench_press", "press", H("height", _WRIST), True, True, _WRIST,
                     ("elbow", "shoulder"), aliases=("bench", "floor_press")),
     ExerciseProfile("overhead_press", "press", H("height", _WRIST), True, False, _WRIST,
-                    ("elbow", "trunk"), aliases=("press", "ohp", "shoulder_press")),
+                    ("elbow", "trunk"), aliases=("press", "ohp", "shoulder_press"),
+                    faults=(_LEAN_BACK,)),
     ExerciseProfile("push_press", "press", H("height", _WRIST), True, False, _WRIST,
-                    ("elbow", "knee", "trunk")),
+                    ("elbow", "knee", "trunk"), faults=(_LEAN_BACK,)),
     ExerciseProfile("biceps_curl", "curl", H("angle", ("elbow",)), False, False, _WRIST,
-                    ("elbow", "shoulder", "trunk"), aliases=("curl",)),
+                    ("elbow", "shoulder", "trunk"), aliases=("curl",),
+                    faults=(_LEAN_BACK, Fault("elbow_forward", 1))),
     ExerciseProfile("raise", "raise", H("height", _WRIST), True, False, _WRIST,
-                    ("shoulder", "elbow", "trunk"), aliases=("lateral_raise", "front_raise")),
+                    ("shoulder", "elbow", "trunk"), aliases=("lateral_raise", "front_raise"),
+                    faults=(_LEAN_BACK,)),
     ExerciseProfile("row", "pull", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "trunk")),
     ExerciseProfile("pushup", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
-                    ("elbow", "hip", "trunk"), aliases=("push_up", "push-up")),
+                    ("elbow", "hip", "trunk"), aliases=("push_up", "push-up"),
+                    faults=(Fault("hip_sag", 1),)),
     ExerciseProfile("pullup", "pull", H("height", _SHOULDER), True, False, _SHOULDER,
                     ("elbow", "shoulder"), aliases=("pull_up", "pull-up", "chinup")),
     ExerciseProfile("dip", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,

@@ -25,7 +25,8 @@ NOISY_SPREAD_DEG = 15.0
 ANGLE_WORDS = {
     "knee": "knee angle", "hip": "hip angle", "elbow": "elbow angle", "shoulder": "shoulder angle",
     "trunk": "trunk lean", "ankle": "ankle angle", "knee_valgus": "knee cave (valgus)",
-    "asymmetry": "left/right tilt",
+    "asymmetry": "left/right tilt", "trunk_lean": "trunk lean", "knee_cave": "knee cave",
+    "elbow_forward": "elbow position", "hip_sag": "hip line",
 }
 
 
@@ -116,42 +117,39 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
 
 def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds, *,
                        failed: frozenset = frozenset()) -> list[Verdict]:
-    """Sustained angle drift past the drift stage's threshold, or range of motion cut short,
-    persisting over reps."""
+    """Form drifting in a fault's direction past its threshold, or range of motion cut short,
+    persisting over reps.
+
+    Only the profile's directional faults are judged (drift.SetDrift.faults): drift the
+    other way is stricter form, and the other angles' drift is reported, never called.
+    failed: reps already called a concentric failure; they stalled part-way, so their
+    angles are those of a half-finished lift and their short range is that failure.
+    """
     base_roms = [m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps and np.isfinite(m.rom_m)]
     base_rom = float(np.median(base_roms)) if base_roms else float("nan")
-    drift = metrics.drift
-    names = sorted({n for m in metrics.reps for n, d in m.drift_deg.items() if d is not None})
+    faults = metrics.drift.faults
+    judged = [rep.completed and rep.index not in failed for rep in reps]
     past: dict[str, list[bool]] = {}
-    for name in names:
-        flags = []
-        for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
-            d = m.drift_deg.get(name)
-            held = drift.frames_past[k].get(name, 0)
-            # A rep already called a concentric failure stalled part-way: its angles are
-            # those of a half-finished lift, not a form change.
-            flags.append(rep.completed and rep.index not in failed and d is not None
-                         and abs(d) > drift.threshold_deg[name] and held >= th.drift_min_frames)
-        past[name] = confirmed(flags)
-    # failed: reps already called a concentric failure, whose short range is that failure.
+    for name, f in faults.items():
+        past[name] = confirmed([
+            ok and f.toward_deg[k] is not None and f.toward_deg[k] > f.threshold_deg
+            and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(judged)])
     short = confirmed([
-        rep.completed and rep.index not in failed and rep.index not in metrics.baseline_reps
+        ok and rep.index not in metrics.baseline_reps
         and (rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m)
                              and m.rom_m < th.partial_rom_share * base_rom))
-        for rep, m in zip(reps, metrics.reps)])
+        for ok, rep, m in zip(judged, reps, metrics.reps)])
     out = []
     for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
-        worst = []
-        for name in names:
-            if past[name][k]:
-                tol, spread = drift.tolerance_deg[name], drift.spread_deg[name]
-                d = m.drift_deg[name]
-                worst.append((abs(d) - tol - spread, name, d, tol, spread))
+        worst = sorted(((f.toward_deg[k] - f.threshold_deg, f) for name, f in faults.items() if past[name][k]),
+                       key=lambda x: x[0], reverse=True)
         reasons = []
-        for _, name, d, tol, spread in sorted(worst, reverse=True):
-            extra = f" + {spread:.0f} deg the first reps already varied" if spread >= 1 else ""
-            reasons.append(f"{ANGLE_WORDS.get(name, name)} drifted {d:+.0f} deg from the first reps "
-                           f"(tolerance {tol:.0f} deg{extra})")
+        for _, f in worst:
+            extra = (f": {f.floor_deg:.0f} deg + {f.spread_deg:.0f} deg the first reps already varied"
+                     if f.spread_deg >= 1 else "")
+            seen = " (3-D estimate)" if f.source == "world" else ""
+            reasons.append(f"{f.words}: {f.toward_deg[k]:.0f} deg past the first reps{seen} "
+                           f"(threshold {f.threshold_deg:.0f} deg{extra})")
         if short[k]:
             if np.isfinite(m.rom_m) and np.isfinite(base_rom):
                 reasons.append(f"range of motion {m.rom_m:.2f} m, {m.rom_m / base_rom:.0%} of the first reps'")
