@@ -273,3 +273,32 @@ def test_short_press_is_a_failed_concentric_only_when_no_full_rep_follows(short_
         summary = summarise(reps, verdicts)
         assert kind in got and summary.first_failure_rep == short_rep and summary.kind == kind
         assert "of the way to lockout" in summary.reason
+
+
+def test_sustained_flags_need_the_fault_to_stay():
+    from repsight.verdicts import sustained
+
+    # starts on rep 3 and stays: called from rep 3
+    assert sustained([False, False, True, True, True]) == [False, False, True, True, True]
+    # a wobble on reps 2-3 that goes away is not failure
+    assert sustained([False, True, True, False, False]) == [False] * 5
+    # one gap is allowed while the last rep still shows it
+    assert sustained([False, True, False, True, True]) == [False, True, False, True, True]
+    # the last rep alone stands (nothing after it to confirm or deny)
+    assert sustained([False, False, False, True]) == [False, False, False, True]
+    # reps not judged (stalled, unfinished) are neither set nor a gap
+    assert sustained([False, True, False, True], judged=[True, True, False, True]) == [False, True, False, True]
+
+
+def test_clip_cut_mid_rep_is_not_a_failure():
+    # The clip ends while the lifter is still rising out of the last squat.
+    import dataclasses as dc
+
+    truth = make_squat_set(n_reps=5, seed=15)
+    last = truth.reps[-1]
+    cut_at = (last.concentric[0] + last.concentric[1]) // 2
+    seq = truth.seq.slice(0, cut_at + 1)
+    reps = truth.reps[:-1] + (dc.replace(last, end=cut_at, concentric=(last.concentric[0], cut_at),
+                                         completed=False),)
+    a = assess_set(seq, reps, SQUAT, AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m))
+    assert not [v for v in a.verdicts if v.rep_index == 5]

@@ -22,6 +22,8 @@ KIND_PRIORITY = VERDICT_KINDS
 # Baseline reps that differ by more than this (degrees) in an angle mean the angle itself is
 # hard to measure on this clip (occlusion, a small or cluttered figure).
 NOISY_SPREAD_DEG = 15.0
+# Frames at the end of a clip read to tell a rep cut mid-lift (still moving) from a stall.
+CUT_FRAMES = 5
 ANGLE_WORDS = {
     "knee": "knee angle", "hip": "hip angle", "elbow": "elbow angle", "shoulder": "shoulder angle",
     "trunk": "trunk lean", "ankle": "ankle angle", "knee_valgus": "knee cave (valgus)",
@@ -89,6 +91,27 @@ def confirmed(flags: Sequence[bool]) -> list[bool]:
             for k, f in enumerate(flags)]
 
 
+def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None) -> list[bool]:
+    """Flags of a failure that lasts: set on rep k only if every later judged rep is set too,
+    one gap allowed when the last judged rep is set.
+
+    Technical failure means the lifter can no longer do the rep in good form, so form that
+    breaks on reps 2-3 and comes back on reps 4-5 (a wobble, or a slower rep read as a
+    change) is not it; a fault that starts on rep k and stays is called on rep k.
+    judged: reps that count (unfinished or stalled reps are skipped, neither set nor gap).
+    """
+    judged = [True] * len(flags) if judged is None else list(judged)
+    idx = [k for k, j in enumerate(judged) if j]
+    out = [False] * len(flags)
+    for pos, k in enumerate(idx):
+        if not flags[k]:
+            continue
+        later = [bool(flags[i]) for i in idx[pos + 1:]]
+        misses = later.count(False)
+        out[k] = misses == 0 or (misses == 1 and later[-1])
+    return out
+
+
 def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[float],
                    th: VerdictThresholds) -> list[Verdict]:
     """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting)."""
@@ -131,9 +154,10 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     judged = [rep.completed and rep.index not in failed for rep in reps]
     past: dict[str, list[bool]] = {}
     for name, f in faults.items():
-        past[name] = confirmed([
+        past[name] = sustained([
             ok and f.toward_deg[k] is not None and f.toward_deg[k] > f.threshold_deg
-            and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(judged)])
+            and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(judged)],
+            judged)
     short = confirmed([
         ok and rep.index not in metrics.baseline_reps
         and (rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m)
@@ -208,6 +232,9 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             continue  # it got to lockout; the clip or the tracking simply ended
         seen = np.flatnonzero(np.isfinite(track)) if track is not None and len(track) else []
         if len(seen) and r.end >= seen[-1] - 2:
+            last = seen[-1]
+            if np.isfinite(rom) and rom > 0 and track[last] - track[max(last - CUT_FRAMES, 0)] > 0.03 * rom:
+                continue  # still rising when the clip ends: cut mid-rep, not a stall
             why = "did not get back to lockout before the clip (or the tracking) ended"
         else:
             why = "was lowered without lockout"
@@ -261,11 +288,12 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
 
 
 def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedup: float = 2.0,
-                       *, min_reference_reps: int = 3) -> list[Verdict]:
+                       *, min_reference_reps: int = 3, n_frames: int = 0) -> list[Verdict]:
     """Lowering much faster than the set's own typical (median) eccentric.
 
     speedup: how much faster (1.2..5) counts as control lost. min_reference_reps:
-    completed reps needed for a meaningful median, >= 2.
+    completed reps needed for a meaningful median, >= 2. n_frames: the clip's length; a
+    lowering that runs into its last frames was cut, not lost.
     """
     done = [e for r, e in zip(reps, eccentric_s) if r.completed and np.isfinite(e) and e > 0]
     if len(done) < min_reference_reps:
@@ -273,6 +301,8 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedu
     typical = float(np.median(done))
     out = []
     for r, e in zip(reps, eccentric_s):
+        if n_frames and r.eccentric[1] >= n_frames - 1 - CUT_FRAMES // 2:
+            continue  # the clip ends during this lowering: its speed is not known
         if np.isfinite(e) and e > 0 and e * speedup < typical:
             out.append(Verdict("eccentric", r.index,
                                f"rep {r.index}: lowered in {e:.2f} s, {typical / e:.1f}x faster than "
@@ -293,7 +323,7 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
     failed = frozenset(v.rep_index for v in stalls)
     verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
                 + tempo_verdicts(reps, metrics, con, th)
-                + eccentric_verdicts(reps, ecc, th.eccentric_speedup))
+                + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track)))
     if not stalls:
         stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first)
         if stalled is not None:
