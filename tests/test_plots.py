@@ -21,27 +21,31 @@ def leaning_set():
 
 def test_plotted_threshold_is_the_one_the_verdicts_applied(leaning_set):
     an = leaning_set
-    drift = an.assessment.metrics.drift
+    lean = an.assessment.metrics.drift.faults["trunk_lean"]
     data = set_plot_data(an)
-    assert data.drift_threshold_deg  # something to draw
-    for angle, thr in data.drift_threshold_deg.items():
-        assert thr == pytest.approx(drift.threshold_deg[angle])
-        assert thr == pytest.approx(drift.tolerance_deg[angle] + drift.spread_deg[angle])
-    # The technical verdict's numbers are the same ones.
+    faults = an.assessment.metrics.drift.faults
+    assert set(data.drift_threshold_deg) == {f.words for f in faults.values()}
+    for f in faults.values():
+        assert data.drift_threshold_deg[f.words] == pytest.approx(f.threshold_deg)
+    thr = data.drift_threshold_deg[lean.words]
+    assert thr == pytest.approx(lean.threshold_deg)
+    assert thr == pytest.approx(lean.floor_deg + lean.spread_deg)
+    # The technical verdict's numbers are the same ones, on the reps the plot shows past it.
     tech = [v for v in an.verdicts if v.kind == "technical"]
-    assert tech and "trunk lean" in tech[0].reason
-    tol = drift.tolerance_deg["trunk"]
-    assert f"tolerance {tol:.0f} deg" in tech[0].reason
+    assert tech and lean.words in tech[0].reason
+    assert f"threshold {lean.threshold_deg:.0f} deg" in tech[0].reason
+    series = data.drift_deg[lean.words]
+    assert {v.rep_index for v in tech} == {int(r) for r, x in zip(data.reps, series) if x > thr}
 
 
-def test_figure_draws_each_threshold_both_ways(leaning_set):
+def test_figure_draws_each_threshold(leaning_set):
     data = set_plot_data(leaning_set)
     fig = make_figure(data)
     drift_ax = fig.axes[2]
     levels = {round(float(line.get_ydata()[0]), 6) for line in drift_ax.lines
               if len(set(np.atleast_1d(line.get_ydata()))) == 1}
     for thr in data.drift_threshold_deg.values():
-        assert round(thr, 6) in levels and round(-thr, 6) in levels
+        assert round(thr, 6) in levels
 
 
 def test_series_follow_the_result(leaning_set, tmp_path):

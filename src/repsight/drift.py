@@ -9,6 +9,7 @@ number.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -32,15 +33,18 @@ REST_MARGIN = 0.05
 # single-frame outliers a higher cut-off lets in.
 FORM_CUTOFF_HZ = 8.0
 MIN_DRIFT_SPAN = 0.1  # share of a phase's travel a drift must span (see phase_drift)
+PROGRESS_SLACK = 0.05  # share of a phase two reps may be out of step before it reads as drift
 SWEEP_TOLERANCE_SHARE = 0.15  # driving joints: tolerance >= this share of their sweep
 # Smallest change of a fault measure (degrees) that is called a fault, by where it is read:
 # above what a coach would let pass and above the reading's rep-to-rep noise in that view
 # (benchmarks/angle_precision.py; world landmarks infer depth and are noisier). The
-# baseline reps' own spread is added on top, per set.
+# baseline reps' own spread is added on top, per set. Elbow travel is read where the arm
+# is folded and the forearm hides the elbow (the top of a curl), and lifters' elbows vary
+# there by several degrees from rep to rep without a coach calling it: 10 degrees.
 FAULT_FLOOR_DEG: dict[tuple[str, str], float] = {
     ("trunk_lean", "image"): 6.0, ("trunk_lean", "world"): 10.0,
     ("knee_cave", "image"): 4.0, ("knee_cave", "world"): 5.0,
-    ("elbow_forward", "image"): 6.0, ("elbow_forward", "world"): 8.0,
+    ("elbow_forward", "image"): 10.0, ("elbow_forward", "world"): 10.0,
     ("hip_sag", "image"): 4.0,
 }
 # At 45 degrees the image sees a movement in the lifter's sagittal or frontal plane
@@ -186,13 +190,55 @@ def _window(rep_phase: tuple[int, int], min_frames: int, samples: int) -> int:
     return max(int(np.ceil(min_frames * samples / frames)), int(np.ceil(MIN_DRIFT_SPAN * samples)))
 
 
+def envelope(values: np.ndarray, half_width: int, direction: int) -> np.ndarray:
+    """Running max (direction +1) or min (-1) over +/- half_width samples, NaN-aware."""
+    v = np.asarray(values, dtype=np.float64)
+    if half_width <= 0:
+        return v
+    padded = np.pad(direction * v, half_width, mode="edge")
+    win = np.lib.stride_tricks.sliding_window_view(padded, 2 * half_width + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN windows stay NaN
+        return direction * np.nanmax(win, axis=1)
+
+
+def zone_mask(zone: str, eccentric_first: bool, samples: int = CURVE_SAMPLES) -> np.ndarray:
+    """bool[2*samples]: the curve samples (see progress_curve) in a fault's zone of the rep.
+
+    Each moving phase runs rest -> turnaround or turnaround -> rest; the half nearer the
+    turnaround is the bottom of an eccentric-first lift and the top of a concentric-first one.
+    """
+    half = samples // 2
+    near_turn = np.zeros(2 * samples, dtype=bool)
+    near_turn[half:samples] = True
+    near_turn[samples:samples + half] = True
+    if zone == "all":
+        return np.ones(2 * samples, dtype=bool)
+    turn_is_bottom = eccentric_first
+    return near_turn if (zone == "bottom") == turn_is_bottom else ~near_turn
+
+
 def directed_drift(curve: np.ndarray, base_curve: np.ndarray, rep: Rep, direction: int,
-                   min_frames: int, samples: int = CURVE_SAMPLES) -> float:
-    """Largest deviation from the baseline held in `direction` (+1/-1) over both moving phases."""
+                   min_frames: int, samples: int = CURVE_SAMPLES, shift: float = PROGRESS_SLACK,
+                   zone: np.ndarray | None = None) -> float:
+    """Largest deviation beyond the baseline held in `direction` (+1/-1) over both phases.
+
+    The baseline is widened to its extreme within +/- shift (share of a phase) of movement
+    progress: a rep whose angles merely run a little ahead of or behind the baseline's is
+    not a form change, while an offset that a small shift cannot explain is.
+    """
     out = []
+    half = int(round(shift * samples))
+    dev = np.full(2 * samples, np.nan)
+    for i in range(2):
+        seg = slice(i * samples, (i + 1) * samples)
+        dev[seg] = direction * (curve[seg] - envelope(base_curve[seg], half, direction))
+    if zone is not None:
+        dev[~zone] = np.nan  # outside the fault's zone: no deviation counts
     for i, phase in enumerate(moving_phases(rep)):
         seg = slice(i * samples, (i + 1) * samples)
-        out.append(held(direction * (curve[seg] - base_curve[seg]), _window(phase, min_frames, samples)))
+        if np.isfinite(dev[seg]).any():
+            out.append(held(dev[seg], _window(phase, min_frames, samples)))
     out = [x for x in out if np.isfinite(x)]
     return max(out) if out else float("nan")
 
@@ -209,14 +255,17 @@ def phase_drift(curve: np.ndarray, base_curve: np.ndarray, rep: Rep, min_frames:
 
 
 def frames_past(curve: np.ndarray, base_curve: np.ndarray, rep: Rep, tolerance: float,
-                samples: int = CURVE_SAMPLES, direction: int = 0) -> int:
+                samples: int = CURVE_SAMPLES, direction: int = 0,
+                zone: np.ndarray | None = None) -> int:
     """Rep frames (approximately) whose deviation from the baseline exceeds the tolerance
-    (either way, or only in `direction` +1/-1)."""
+    (either way, or only in `direction` +1/-1; only within `zone` when given)."""
     n = 0
     for i, (a, b) in enumerate(moving_phases(rep)):
         seg = slice(i * samples, (i + 1) * samples)
         diff = curve[seg] - base_curve[seg]
         over = (direction * diff if direction else np.abs(diff)) > tolerance
+        if zone is not None:
+            over &= zone[seg]
         n += int(round(over.mean() * (b - a + 1)))
     return n
 
@@ -264,21 +313,25 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     # that starts on rep 2 must not become part of the norm it is judged against, while a
     # one-off wobble of rep 2 is the lifter's normal spread.
     base_idx = list(baseline[:1])
+    zone = zone_mask(fault.zone, reps[0].eccentric_first) if reps else None
+
+    def drift_of(k: int, ref: np.ndarray, direction: int) -> float:
+        return directed_drift(curves[k], ref, reps[k], direction, min_frames, zone=zone)
 
     def past_floor(i: int) -> bool:
-        return directed_drift(curves[i], curves[base_idx[0]], reps[i], fault.direction, min_frames) > floor
+        return drift_of(i, curves[base_idx[0]], fault.direction) > floor
 
     for i in list(baseline)[1:]:
         if not (past_floor(i) and (i + 1 >= len(reps) or past_floor(i + 1))):
             base_idx.append(i)
     base = np.nanmean(curves[base_idx], axis=0) if base_idx else np.full(2 * CURVE_SAMPLES, np.nan)
-    own = [abs(phase_drift(curves[i], base, reps[i], min_frames)) for i in base_idx]
+    own = [max(abs(drift_of(i, base, 1)), abs(drift_of(i, base, -1))) for i in base_idx]
     own = [x for x in own if np.isfinite(x)]
     spread = round(float(max(own)), 1) if len(own) >= 2 else 0.0
     threshold = floor + spread
-    toward = tuple(directed_drift(curves[k], base, r, fault.direction, min_frames) for k, r in enumerate(reps))
-    stricter = tuple(directed_drift(curves[k], base, r, -fault.direction, min_frames) for k, r in enumerate(reps))
-    past = tuple(frames_past(curves[k], base, r, threshold, direction=fault.direction)
+    toward = tuple(drift_of(k, base, fault.direction) for k in range(len(reps)))
+    stricter = tuple(drift_of(k, base, -fault.direction) for k in range(len(reps)))
+    past = tuple(frames_past(curves[k], base, r, threshold, direction=fault.direction, zone=zone)
                  for k, r in enumerate(reps))
     at_turn = tuple(_round(signal[r.turnaround]) for r in reps)
     return FaultDrift(measure=fault.measure, direction=fault.direction, words=fault.words,

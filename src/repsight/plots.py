@@ -32,8 +32,10 @@ class SetPlotData:
     velocity_mps: np.ndarray  # float[R] mean concentric velocity
     velocity_threshold_mps: float | None  # velocity below which tempo failure is called
     phases_s: np.ndarray  # float[R,4] eccentric, bottom pause, concentric, top pause
-    drift_deg: dict[str, np.ndarray] = field(default_factory=dict)  # angle -> float[R]
-    # angle -> the threshold its technical verdicts were called past (tolerance + spread)
+    # fault words -> float[R] drift towards the fault (negative: stricter than the first
+    # reps); when no fault is measured, angle name -> float[R] signed angle drift instead
+    drift_deg: dict[str, np.ndarray] = field(default_factory=dict)
+    # series name -> the threshold its technical verdicts were called past (floor + spread)
     drift_threshold_deg: dict[str, float] = field(default_factory=dict)
     failures: dict[int, str] = field(default_factory=dict)  # rep -> verdict kinds
     velocity_unit: str = "m/s"
@@ -98,18 +100,17 @@ def make_figure(data: SetPlotData):
             drawn = True
             thr = data.drift_threshold_deg.get(name)
             if thr is not None and math.isfinite(thr):
-                # Drift is signed (a knee can open or close): the threshold both ways, in
-                # the angle's own colour, exactly as the verdicts applied it.
-                for sign in (-1, 1):
-                    ax_d.axhline(sign * thr, color=line.get_color(), linestyle="--",
-                                 linewidth=0.8, alpha=0.7)
+                # The threshold in the fault's direction, in the series' own colour,
+                # exactly as the verdicts applied it; below zero is stricter form.
+                ax_d.axhline(thr, color=line.get_color(), linestyle="--", linewidth=0.8, alpha=0.7)
     if drawn:
         ax_d.axhline(0.0, color="grey", linewidth=0.8)
         ax_d.legend(loc="upper left", fontsize=8)
     else:
         ax_d.text(0.5, 0.5, "no angle drift measured", transform=ax_d.transAxes,
                   ha="center", va="center", color="grey")
-    ax_d.set_ylabel("drift vs first reps (deg)")
+    ax_d.set_ylabel("towards the fault vs first reps (deg)" if data.drift_threshold_deg
+                    else "drift vs first reps (deg)")
     ax_d.set_xlabel("rep")
     if has_reps:
         ax_d.set_xticks(x)
@@ -163,20 +164,26 @@ def set_plot_data(analysis: Any) -> SetPlotData:
         t = tempo.get(int(i))
         if t is not None:
             phases[k] = (t.eccentric_s, t.bottom_pause_s, t.concentric_s, t.top_pause_s)
-    angles: list[str] = []
-    for m in metrics.values():
-        angles.extend(a for a in m.drift_deg if a not in angles)
-    drift = {a: np.array([_num(getattr(metrics.get(i), "drift_deg", {}).get(a)) for i in idx])
-             for a in angles}
+    # What the technical verdicts judged: each fault's drift towards it, and its threshold,
+    # read from the result, never recomputed. Without fault measures, the angles' drift.
+    drift_stage = getattr(getattr(getattr(analysis, "assessment", None), "metrics", None), "drift", None)
+    faults = dict(getattr(drift_stage, "faults", {}) or {})
+    position = {r.index: k for k, r in enumerate(reps)}
+    drift: dict[str, np.ndarray] = {}
+    thresholds: dict[str, float] = {}
+    for f in faults.values():
+        drift[f.words] = np.array([_num(f.toward_deg[position[int(i)]]) for i in idx])
+        thresholds[f.words] = float(f.threshold_deg)
+    if not faults:
+        angles: list[str] = []
+        for m in metrics.values():
+            angles.extend(a for a in m.drift_deg if a not in angles)
+        drift = {a: np.array([_num(getattr(metrics.get(i), "drift_deg", {}).get(a)) for i in idx])
+                 for a in angles}
     cfg = analysis.config
     base = _baseline_velocity(analysis)
     threshold = (base * (1 - cfg.effective_velocity_loss_pct / 100.0)
                  if math.isfinite(base) else None)
-    # The lines drawn are the thresholds the verdicts applied (the drift stage's tolerance
-    # plus the baseline's own spread), read from the result, never recomputed.
-    drift_stage = getattr(getattr(getattr(analysis, "assessment", None), "metrics", None), "drift", None)
-    thresholds = {a: float(drift_stage.threshold_deg[a]) for a in angles
-                  if drift_stage is not None and a in drift_stage.threshold_deg}
     failures: dict[int, str] = {}
     for v in getattr(analysis, "verdicts", ()):
         failures[v.rep_index] = "+".join(filter(None, (failures.get(v.rep_index), v.kind)))

@@ -47,10 +47,16 @@ class Fault:
 
     measure: str
     direction: int
+    # Where in the rep the fault is judged: "bottom" (the stretched position: a squat's
+    # hole, a deadlift's floor), "top" (lockout, the top of a curl) or "all". Standing up
+    # between squats less tall, for instance, changes the lean at the top, not the fault.
+    zone: str = "all"
 
     def __post_init__(self) -> None:
         if (self.measure, self.direction) not in FAULT_WORDS:
             raise ValueError(f"no fault {self.measure!r} in direction {self.direction!r}")
+        if self.zone not in ("bottom", "top", "all"):
+            raise ValueError(f"fault zone must be bottom, top or all, got {self.zone!r}")
 
     @property
     def words(self) -> str:
@@ -86,9 +92,9 @@ class ExerciseProfile:
 
 
 H = SignalSpec
-_LEAN_FORWARD = Fault("trunk_lean", 1)
+_LEAN_FORWARD = Fault("trunk_lean", 1, "bottom")
 _LEAN_BACK = Fault("trunk_lean", -1)
-_KNEE_CAVE = Fault("knee_cave", 1)
+_KNEE_CAVE = Fault("knee_cave", 1, "bottom")
 _HIP = ("HIP",)
 _WRIST = ("WRIST",)
 _SHOULDER = ("SHOULDER",)
@@ -115,7 +121,7 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     ("elbow", "knee", "trunk"), faults=(_LEAN_BACK,)),
     ExerciseProfile("biceps_curl", "curl", H("angle", ("elbow",)), False, False, _WRIST,
                     ("elbow", "shoulder", "trunk"), aliases=("curl",),
-                    faults=(_LEAN_BACK, Fault("elbow_forward", 1))),
+                    faults=(_LEAN_BACK, Fault("elbow_forward", 1, "top"))),
     ExerciseProfile("raise", "raise", H("height", _WRIST), True, False, _WRIST,
                     ("shoulder", "elbow", "trunk"), aliases=("lateral_raise", "front_raise"),
                     faults=(_LEAN_BACK,)),

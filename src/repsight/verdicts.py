@@ -22,6 +22,9 @@ KIND_PRIORITY = VERDICT_KINDS
 # Baseline reps that differ by more than this (degrees) in an angle mean the angle itself is
 # hard to measure on this clip (occlusion, a small or cluttered figure).
 NOISY_SPREAD_DEG = 15.0
+# A flag on the last rep alone must pass its threshold by this factor: nothing after it
+# can confirm it (for a short range: be below the partial share divided by it).
+CLEAR_SHARE = 1.5
 # Frames at the end of a clip read to tell a rep cut mid-lift (still moving) from a stall.
 CUT_FRAMES = 5
 ANGLE_WORDS = {
@@ -78,20 +81,23 @@ class SetSummary:
                 f"{self.reps_before} good rep(s) before it; {self.reason}")
 
 
-def confirmed(flags: Sequence[bool]) -> list[bool]:
+def confirmed(flags: Sequence[bool], clear: Sequence[bool] | None = None) -> list[bool]:
     """Flags that persist: set on a rep whose neighbour is also set, or on the last rep.
 
     One rep of a video measurement can be off (a velocity reading +/- 10 %, an angle
     thrown by an occluded joint); failure that sets in shows on the reps that follow,
     so a lone flag in mid-set is treated as noise. The last rep has no successor to
-    confirm it and stands alone.
+    confirm it and stands alone when it is `clear` (all flags count as clear if None).
     """
     n = len(flags)
-    return [bool(f) and (k == n - 1 or bool(flags[k + 1]) or (k > 0 and bool(flags[k - 1])))
+    clear = flags if clear is None else clear
+    return [bool(f) and ((k == n - 1 and bool(clear[k])) or (k + 1 < n and bool(flags[k + 1]))
+                         or (k > 0 and bool(flags[k - 1])))
             for k, f in enumerate(flags)]
 
 
-def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None) -> list[bool]:
+def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None,
+              clear: Sequence[bool] | None = None) -> list[bool]:
     """Flags of a failure that lasts: set on rep k only if every later judged rep is set too,
     one gap allowed when the last judged rep is set.
 
@@ -99,14 +105,21 @@ def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None) -> li
     breaks on reps 2-3 and comes back on reps 4-5 (a wobble, or a slower rep read as a
     change) is not it; a fault that starts on rep k and stays is called on rep k.
     judged: reps that count (unfinished or stalled reps are skipped, neither set nor gap).
+    clear: flags past a clear margin; the last rep alone, with nothing after it to confirm
+    it, needs one (all flags count as clear if None).
     """
     judged = [True] * len(flags) if judged is None else list(judged)
+    clear = flags if clear is None else clear
     idx = [k for k, j in enumerate(judged) if j]
     out = [False] * len(flags)
     for pos, k in enumerate(idx):
         if not flags[k]:
             continue
         later = [bool(flags[i]) for i in idx[pos + 1:]]
+        if not later:
+            earlier = pos > 0 and bool(flags[idx[pos - 1]])
+            out[k] = earlier or bool(clear[k])
+            continue
         misses = later.count(False)
         out[k] = misses == 0 or (misses == 1 and later[-1])
     return out
@@ -154,15 +167,24 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     judged = [rep.completed and rep.index not in failed for rep in reps]
     past: dict[str, list[bool]] = {}
     for name, f in faults.items():
-        past[name] = sustained([
-            ok and f.toward_deg[k] is not None and f.toward_deg[k] > f.threshold_deg
-            and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(judged)],
-            judged)
-    short = confirmed([
-        ok and rep.index not in metrics.baseline_reps
-        and (rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m)
-                             and m.rom_m < th.partial_rom_share * base_rom))
-        for ok, rep, m in zip(judged, reps, metrics.reps)])
+        if f.spread_deg > NOISY_SPREAD_DEG:
+            # The first reps already disagree by more than a fault: this measure cannot be
+            # read here (quality_warnings says so), so it decides nothing.
+            past[name] = [False] * len(reps)
+            continue
+        flags = [ok and f.toward_deg[k] is not None and f.toward_deg[k] > f.threshold_deg
+                 and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(judged)]
+        clear = [x and f.toward_deg[k] > CLEAR_SHARE * f.threshold_deg for k, x in enumerate(flags)]
+        past[name] = sustained(flags, judged, clear=clear)
+    def shorter(rep: Rep, m: Any, share: float) -> bool:
+        return rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m) and m.rom_m < share * base_rom)
+
+    short_flags = [ok and rep.index not in metrics.baseline_reps and shorter(rep, m, th.partial_rom_share)
+                   for ok, rep, m in zip(judged, reps, metrics.reps)]
+    # A last rep alone has nothing after it to confirm it: only a clearly short one counts.
+    clear_short = [x and shorter(rep, m, th.partial_rom_share / CLEAR_SHARE)
+                   for x, rep, m in zip(short_flags, reps, metrics.reps)]
+    short = confirmed(short_flags, clear=clear_short)
     out = []
     for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
         worst = sorted(((f.toward_deg[k] - f.threshold_deg, f) for name, f in faults.items() if past[name][k]),
