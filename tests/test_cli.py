@@ -169,7 +169,8 @@ def _batch_row(folder: Path, out: Path, cache: Path, *extra: str) -> dict[str, s
 
 def test_batch_goal_power_changes_the_verdicts(tmp_path: Path) -> None:
     """Rendered squat, concentric 8 % slower each rep: by rep 4 it is past power's limits
-    (1.2 s concentric, 20 % velocity loss) but within strength's 30 %."""
+    (1.2 s concentric, 20 % velocity loss) but within strength's 30 %; its trunk lean
+    fault starts on rep 4 too."""
     import json
     import shutil
 
@@ -188,8 +189,11 @@ def test_batch_goal_power_changes_the_verdicts(tmp_path: Path) -> None:
 
     assert ("tempo", 4) in verdicts(tmp_path / "power")
     assert ("tempo", 4) not in verdicts(tmp_path / "strength")
-    assert (power["first_failure_rep"], power["first_failure_kind"]) == ("4", "tempo")
-    assert int(strength["first_failure_rep"]) > 4
+    # Rep 4 is also where the trunk lean starts (the clip's truth), so both goals report a
+    # technical failure first there; the goal changes what else rep 4 failed.
+    assert power["first_failure_rep"] == strength["first_failure_rep"] == "4"
+    assert {k for k, r in verdicts(tmp_path / "power") if r == 4} == {"technical", "tempo"}
+    assert {k for k, r in verdicts(tmp_path / "strength") if r == 4} == {"technical"}
     saved = json.loads((tmp_path / "power" / SAMPLE_CLIP.stem / f"{SAMPLE_CLIP.stem}.json"
                         ).read_text())["config"]
     assert (saved["goal"], saved["lifter_height_m"]) == ("power", 1.80)

@@ -157,6 +157,17 @@ def progress_curve(signal: np.ndarray, position: np.ndarray, rep: Rep, *,
     return np.concatenate(parts)
 
 
+def turnaround_pause_value(signal: np.ndarray, rep: Rep, min_frames: int = 3) -> float:
+    """Median of the signal over the pause between the rep's two moving phases (NaN if
+    the pause is shorter than min_frames)."""
+    first, second = moving_phases(rep)
+    a, b = first[1], second[0]
+    if b - a + 1 < min_frames:
+        return float("nan")
+    seg = np.asarray(signal[a:b + 1], dtype=np.float64)
+    return float(np.nanmedian(seg)) if np.isfinite(seg).any() else float("nan")
+
+
 def sustained_drift(diff: np.ndarray, window: int) -> float:
     """Largest signed deviation held for `window` consecutive samples (window >= 1).
 
@@ -318,8 +329,12 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     def drift_of(k: int, ref: np.ndarray, direction: int) -> float:
         return directed_drift(curves[k], ref, reps[k], direction, min_frames, zone=zone)
 
+    held_value = [turnaround_pause_value(signal, r) for r in reps]
+
     def past_floor(i: int) -> bool:
-        return drift_of(i, curves[base_idx[0]], fault.direction) > floor
+        at_pause = fault.direction * (held_value[i] - held_value[base_idx[0]])
+        return float(np.nanmax([drift_of(i, curves[base_idx[0]], fault.direction),
+                                at_pause if np.isfinite(at_pause) else -np.inf])) > floor
 
     for i in list(baseline)[1:]:
         if not (past_floor(i) and (i + 1 >= len(reps) or past_floor(i + 1))):
@@ -329,8 +344,19 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     own = [x for x in own if np.isfinite(x)]
     spread = round(float(max(own)), 1) if len(own) >= 2 else 0.0
     threshold = floor + spread
-    toward = tuple(drift_of(k, base, fault.direction) for k in range(len(reps)))
-    stricter = tuple(drift_of(k, base, -fault.direction) for k in range(len(reps)))
+    # A fault can peak while the lift is still at the turnaround (a press leaning back at
+    # lockout, hips sagging in a paused push-up): the pause's median joins the curves.
+    turn_in_zone = zone is None or bool(zone[CURVE_SAMPLES - 1])
+    base_held = [held_value[i] for i in base_idx if np.isfinite(held_value[i])]
+    base_pause = float(np.mean(base_held)) if base_held and turn_in_zone else float("nan")
+
+    def with_pause(k: int, direction: int) -> float:
+        curve = drift_of(k, base, direction)
+        extra = direction * fault.direction * (held_value[k] - base_pause)
+        return float(np.nanmax([curve, extra])) if np.isfinite(extra) else curve
+
+    toward = tuple(with_pause(k, 1) for k in range(len(reps)))
+    stricter = tuple(with_pause(k, -1) for k in range(len(reps)))
     past = tuple(frames_past(curves[k], base, r, threshold, direction=fault.direction, zone=zone)
                  for k, r in enumerate(reps))
     at_turn = tuple(_round(signal[r.turnaround]) for r in reps)

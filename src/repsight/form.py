@@ -256,12 +256,22 @@ def elbow_forward(seq: PoseSequence, side: str, *, image: np.ndarray | None = No
 # The form measures faults are judged on, and where each is read from in each view: image
 # landmarks where the view sees the movement in its own plane, world landmarks (3-D) where
 # it does not. None: neither can (hips sagging seen head-on).
+# Chosen from benchmarks/angle_precision.py (docs/velocity_and_verdicts.md, "Angle
+# precision per view"): the reading with gain near 1 and the smallest rep-to-rep error.
 FAULT_MEASURES = ("trunk_lean", "knee_cave", "elbow_forward", "hip_sag")
 FAULT_SOURCE: dict[str, dict[str, str | None]] = {
     "trunk_lean": {"side": "image", "front": "world", "oblique": "image"},
-    "knee_cave": {"side": "world", "front": "image", "oblique": "image"},
-    "elbow_forward": {"side": "image", "front": "world", "oblique": "image"},
+    "knee_cave": {"side": None, "front": "image", "oblique": "image"},
+    "elbow_forward": {"side": "image", "front": None, "oblique": "image"},
     "hip_sag": {"side": "image", "front": None, "oblique": "image"},
+}
+# Why a view cannot judge a fault (measured on rendered truth), where neither image nor
+# world landmarks read it; keyed by (measure, direction, view), direction 0 for both.
+NOT_SEEN: dict[tuple[str, int, str], str] = {
+    ("trunk_lean", -1, "front"): "leaning back seen head-on: 3-D landmarks show under a third of it",
+    ("knee_cave", 0, "side"): "knee cave seen from the side: 3-D landmarks do not show it",
+    ("elbow_forward", 0, "front"): "elbow travel seen head-on: neither 2-D nor 3-D landmarks show it reliably",
+    ("hip_sag", 0, "front"): "hip sag seen head-on",
 }
 
 
@@ -342,8 +352,9 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
     fault_missing: dict[str, str] = {}
     for fault in profile.faults:
         where = FAULT_SOURCE[fault.measure].get(view)
-        if where is None:
-            fault_missing[fault.measure] = (f"{fault.words} cannot be seen in a {view} view"
+        blind = NOT_SEEN.get((fault.measure, fault.direction, view)) or NOT_SEEN.get((fault.measure, 0, view))
+        if where is None or blind:
+            fault_missing[fault.measure] = (blind or f"{fault.words} cannot be seen in a {view} view"
                                             if view != "unknown" else "view could not be determined")
             continue
         raw = fault_signal(seq, fault.measure, where, side, image=image, world=world)

@@ -95,6 +95,9 @@ H = SignalSpec
 _LEAN_FORWARD = Fault("trunk_lean", 1, "bottom")
 _LEAN_BACK = Fault("trunk_lean", -1)
 _KNEE_CAVE = Fault("knee_cave", 1, "bottom")
+# A deadlift's lean goes wrong anywhere in the pull: hips rising first off the floor, the
+# chest dropping mid-pull, or a lockout never finished.
+_HINGE_LEAN = Fault("trunk_lean", 1)
 _HIP = ("HIP",)
 _WRIST = ("WRIST",)
 _SHOULDER = ("SHOULDER",)
@@ -109,7 +112,7 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
     ExerciseProfile("lunge", "squat", H("height", _HIP), True, True, _HIP,
                     ("knee", "hip", "trunk"), faults=(_LEAN_FORWARD,)),
     ExerciseProfile("deadlift", "hinge", H("height", _SHOULDER), True, False, _HIP,
-                    ("hip", "knee", "trunk"), faults=(_LEAN_FORWARD,)),
+                    ("hip", "knee", "trunk"), faults=(_HINGE_LEAN,)),
     ExerciseProfile("romanian_deadlift", "hinge", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("hip", "knee", "trunk"), aliases=("rdl",)),
     ExerciseProfile("bench_press", "press", H("height", _WRIST), True, True, _WRIST,

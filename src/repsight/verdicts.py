@@ -130,10 +130,16 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
     """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting)."""
     limit = th.concentric_limit_s
     loss_limit = th.velocity_loss_pct
-    baseline = set(metrics.baseline_reps)
-    lossy = [rep.completed and rep.index not in baseline and np.isfinite(m.velocity_loss_pct)
-             and m.velocity_loss_pct > loss_limit for rep, m in zip(reps, metrics.reps)]
-    lossy = confirmed(lossy)
+    # The loss of every completed rep counts, the second baseline rep's too: it is measured
+    # against the best of the baseline reps, so a rep 2 already far slower than rep 1 is
+    # past the goal's limit like any other. Persistence is judged over completed reps only,
+    # so a lossy rep followed by a stalled one is not left alone in mid-set.
+    done = [k for k, rep in enumerate(reps) if rep.completed]
+    flags = confirmed([np.isfinite(metrics.reps[k].velocity_loss_pct)
+                       and metrics.reps[k].velocity_loss_pct > loss_limit for k in done])
+    lossy = [False] * len(reps)
+    for k, f in zip(done, flags):
+        lossy[k] = f
     out = []
     for k, (rep, m, con) in enumerate(zip(reps, metrics.reps, concentric_s)):
         if not rep.completed:

@@ -19,7 +19,7 @@ Joints = dict[str, np.ndarray]  # joint name -> float64[2] metres (x forward, y 
 
 # Injectable form faults: name -> what it does, applied in proportion to q on that rep.
 FAULTS = {
-    "trunk_lean_deg": "extra forward trunk lean at the turnaround (squat, hinge, press, curl)",
+    "trunk_lean_deg": "extra trunk lean at the turnaround: forward (squat, hinge), back (press, curl)",
     "elbow_drift_deg": "upper arm swings forward at the turnaround (curl, raise)",
 }
 
@@ -150,7 +150,8 @@ def _pose_bench(b: Body, q: float, f: Mapping[str, float]) -> Joints:
 
 
 def _pose_curl(b: Body, q: float, f: Mapping[str, float]) -> Joints:
-    p = _legs_torso(b, 0, 0, 3 + f["trunk_lean_deg"] * q)
+    # A curl's trunk fault is the swing back (the cheat), as in a press.
+    p = _legs_torso(b, 0, 0, 3 - f["trunk_lean_deg"] * q)
     upper = 180 - f["elbow_drift_deg"] * q
     return _arm_angles(p, b, upper, _lerp(180, 35, q))
 
