@@ -302,3 +302,56 @@ def test_clip_cut_mid_rep_is_not_a_failure():
                                          completed=False),)
     a = assess_set(seq, reps, SQUAT, AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m))
     assert not [v for v in a.verdicts if v.rep_index == 5]
+
+
+def test_a_sinking_hold_is_isometric_failure():
+    from repsight.types import Rep
+    from repsight.verdicts import isometric_verdicts
+
+    fps = 30.0
+    # Four pull-up-like reps (concentric first) with a 1 s hold at the top; the last hold sinks.
+    one = lambda sink: np.concatenate([np.linspace(0, 1, 15), np.linspace(1, 1 - sink, 30),
+                                       np.linspace(1 - sink, 0, 15), np.zeros(10)])
+    track = np.concatenate([one(0.0), one(0.02), one(0.01), one(0.3)])
+    reps = []
+    for i in range(4):
+        s = 70 * i
+        reps.append(Rep(index=i + 1, start=s, end=s + 69, turnaround=s + 14, concentric=(s, s + 14),
+                        eccentric=(s + 44, s + 59), eccentric_first=False))
+    v = isometric_verdicts(reps, track, (1, 2), fps=fps)
+    assert [(x.kind, x.rep_index) for x in v] == [("isometric", 4)]
+    assert v[0].evidence["value"] == pytest.approx(0.3, abs=0.02)
+    assert v[0].evidence["frames"] == [210 + 14, 210 + 44]
+    # Touch-and-go turnarounds are not holds.
+    assert isometric_verdicts(reps, track, (1, 2), fps=fps, min_hold_s=2.0) == []
+
+
+def test_set_ending_absolute_and_tolerance():
+    from repsight.types import Verdict
+    from repsight.verdicts import set_ending
+
+    seq = [Verdict("concentric", 6, "x"), Verdict("isometric", 7, "x"), Verdict("eccentric", 7, "x")]
+    assert set_ending(seq, 7) == "absolute"
+    assert set_ending(seq[:2], 7) == ""
+    assert set_ending([], 6) == "tolerance"
+    assert set_ending([], 2) == ""  # nothing beyond the baseline to judge
+
+
+def test_clean_set_says_it_stopped_with_form_and_tempo_intact():
+    truth = make_squat_set(n_reps=6, concentric_s=0.7, seed=21)
+    _, summary, _ = _judge(truth, goal="strength")
+    assert summary.first_failure_rep is None and summary.ending == "tolerance"
+    assert "tolerance failure or reps left" in summary.line()
+
+
+def test_verdicts_carry_their_evidence():
+    truth = make_squat_set(trunk_lean_deg=[0, 0, 0, 0, 0, 14, 18, 22],
+                           concentric_s=[0.7] * 6 + [1.6, 1.8], seed=9)
+    verdicts, _, m = _judge(truth, goal="power", velocity_loss_pct=90)
+    tech = next(v for v in verdicts if v.kind == "technical")
+    lean = m.drift.faults["trunk_lean"]
+    ev = tech.evidence["trunk_lean"]
+    assert ev["value"] > ev["threshold"] == pytest.approx(lean.threshold_deg, abs=0.05)
+    assert tech.evidence["frames"] == [truth.reps[5].start, truth.reps[5].end]
+    tempo = next(v for v in verdicts if v.kind == "tempo")
+    assert tempo.evidence["concentric"]["value"] > tempo.evidence["concentric"]["threshold"] == 1.2

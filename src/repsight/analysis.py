@@ -142,10 +142,13 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     metrics = SetMetrics(reps=_rep_table(reps, vel, drift), scale=scale, velocity=vel,
                          drift=drift, track=track)
     verdicts = tuple(judge(reps, metrics, profile.eccentric_first, VerdictThresholds.from_config(cfg),
-                           tempos))
+                           tempos, fps=seq.fps))
     warnings = quality_warnings(metrics, detection_rate=seq.detection_rate, n_reps=len(reps),
                                 baseline_reps=cfg.baseline_reps)
-    summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps)
+    counted = [m for r, m in zip(reps, metrics.reps) if r.completed and not r.partial]
+    summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
+                        rir_estimate=counted[-1].rir_estimate if counted else None,
+                        baseline_reps=cfg.baseline_reps)
     return Assessment(metrics, verdicts, summary)
 
 

@@ -203,11 +203,17 @@ VERDICT_KINDS = ("concentric", "technical", "tempo", "eccentric", "isometric")
 
 @dataclass(frozen=True)
 class Verdict:
-    """A failure call on one rep, with a one-line reason a coach would understand."""
+    """A failure call on one rep, with a one-line reason a coach would understand.
 
-    kind: str  # tempo | technical | concentric | eccentric
+    evidence: the numbers behind it, for reports and the JSON: "frames" [first, last] of
+    what was judged, and per kind the measured "value", its "baseline" and the
+    "threshold" it passed, with their "unit" (and what was measured, where useful).
+    """
+
+    kind: str  # concentric | technical | tempo | eccentric | isometric
     rep_index: int
     reason: str
+    evidence: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.kind not in VERDICT_KINDS:

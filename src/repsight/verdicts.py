@@ -22,6 +22,10 @@ KIND_PRIORITY = VERDICT_KINDS
 # Baseline reps that differ by more than this (degrees) in an angle mean the angle itself is
 # hard to measure on this clip (occlusion, a small or cluttered figure).
 NOISY_SPREAD_DEG = 15.0
+# A hold (the pause at a rep's turnaround) at least this long is judged for sinking, and
+# sinks when it loses more than this share of the range beyond the baseline's holds.
+HOLD_MIN_S = 0.5
+SINK_SHARE = 0.1
 # A flag on the last rep alone must pass its threshold by this factor: nothing after it
 # can confirm it (for a short range: be below the partial share divided by it).
 CLEAR_SHARE = 1.5
@@ -72,13 +76,25 @@ class SetSummary:
     reason: str
     reps_before: int  # reps completed before the first failure (all reps if none)
     warnings: tuple[str, ...] = ()
+    # How the set ended, in the coaches' terms: "absolute" (concentric, then isometric,
+    # then eccentric failure), "tolerance" (stopped with form and tempo intact), or "".
+    ending: str = ""
+    rir_estimate: float | None = None  # of the last counted rep, from velocity loss
 
     def line(self) -> str:
         """The summary line for the CLI table."""
         if self.first_failure_rep is None:
-            return f"no failure detected in {self.n_reps} rep(s)"
-        return (f"first failure: rep {self.first_failure_rep} ({self.kind}), "
-                f"{self.reps_before} good rep(s) before it; {self.reason}")
+            out = f"no failure detected in {self.n_reps} rep(s)"
+            if self.ending == "tolerance":
+                rir = ("" if self.rir_estimate is None
+                       else f"; about {self.rir_estimate:.0f} rep(s) in reserve by velocity loss (an estimate)")
+                out += f"; stopped with technique and tempo intact: tolerance failure or reps left{rir}"
+            return out
+        out = (f"first failure: rep {self.first_failure_rep} ({self.kind}), "
+               f"{self.reps_before} good rep(s) before it; {self.reason}")
+        if self.ending == "absolute":
+            out += "; absolute failure: concentric, then isometric, then eccentric failure"
+        return out
 
 
 def confirmed(flags: Sequence[bool], clear: Sequence[bool] | None = None) -> list[bool]:
@@ -145,15 +161,21 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
         if not rep.completed:
             continue  # an unfinished rep is a concentric failure, not a slow one
         reasons = []
+        evidence: dict = {"frames": list(rep.concentric), "goal": th.goal}
         # The time limit is absolute: one slow concentric already misses a power target.
         if limit is not None and np.isfinite(con) and con > limit:
             reasons.append(f"concentric took {con:.2f} s (limit {limit:.1f} s, {th.goal} goal)")
+            evidence["concentric"] = {"value": round(con, 3), "threshold": limit, "unit": "s"}
         if lossy[k]:
             reasons.append(f"velocity loss {m.velocity_loss_pct:.0f} % ({m.mean_velocity_mps:.2f} vs "
                            f"{metrics.baseline_velocity_mps:.2f} m/s; limit {loss_limit:.0f} %, "
                            f"{th.goal} goal)")
+            evidence["velocity_loss"] = {
+                "value": round(m.velocity_loss_pct, 1), "threshold": loss_limit, "unit": "%",
+                "velocity_mps": round(m.mean_velocity_mps, 3),
+                "baseline": round(metrics.baseline_velocity_mps, 3)}
         if reasons:
-            out.append(Verdict("tempo", rep.index, f"rep {rep.index}: " + "; ".join(reasons)))
+            out.append(Verdict("tempo", rep.index, f"rep {rep.index}: " + "; ".join(reasons), evidence))
     return out
 
 
@@ -196,19 +218,31 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
         worst = sorted(((f.toward_deg[k] - f.threshold_deg, f) for name, f in faults.items() if past[name][k]),
                        key=lambda x: x[0], reverse=True)
         reasons = []
+        evidence: dict = {"frames": [rep.start, rep.end]}
         for _, f in worst:
             extra = (f": {f.floor_deg:.0f} deg + {f.spread_deg:.0f} deg the first reps already varied"
                      if f.spread_deg >= 1 else "")
             seen = " (3-D estimate)" if f.source == "world" else ""
             reasons.append(f"{f.words}: {f.toward_deg[k]:.0f} deg past the first reps{seen} "
                            f"(threshold {f.threshold_deg:.0f} deg{extra})")
+            evidence[f.measure] = {
+                "value": f.toward_deg[k], "baseline": 0.0, "threshold": round(f.threshold_deg, 1),
+                "unit": "deg beyond the first reps, towards the fault", "fault": f.words,
+                "direction": f.direction, "source": f.source, "floor": round(f.floor_deg, 1),
+                "spread": f.spread_deg, "at_turnaround": f.at_turnaround_deg[k]}
         if short[k]:
             if np.isfinite(m.rom_m) and np.isfinite(base_rom):
                 reasons.append(f"range of motion {m.rom_m:.2f} m, {m.rom_m / base_rom:.0%} of the first reps'")
+                evidence["range_of_motion"] = {"value": round(m.rom_m, 3), "baseline": round(base_rom, 3),
+                                               "threshold": round(th.partial_rom_share * base_rom, 3),
+                                               "unit": "m"}
             else:
                 reasons.append(f"partial range of motion ({rep.rom_share:.0%} of the set's usual)")
+                evidence["range_of_motion"] = {"value": round(rep.rom_share, 3), "baseline": 1.0,
+                                               "threshold": th.partial_rom_share,
+                                               "unit": "share of the set's usual"}
         if reasons:
-            out.append(Verdict("technical", rep.index, f"rep {rep.index}: " + "; ".join(reasons)))
+            out.append(Verdict("technical", rep.index, f"rep {rep.index}: " + "; ".join(reasons), evidence))
     return out
 
 
@@ -246,7 +280,10 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             if np.isfinite(rise) and rise < lockout_share and all(x < lockout_share for x in later):
                 out.append(Verdict("concentric", r.index,
                                    f"rep {r.index}: lifted {max(rise, 0):.0%} of the way to lockout, "
-                                   f"then lowered without finishing"))
+                                   f"then lowered without finishing",
+                                   {"frames": list(r.concentric), "value": round(rise, 3),
+                                    "baseline": 1.0, "threshold": lockout_share,
+                                    "unit": "share of the first reps' range"}))
             continue
         if r.completed:
             continue
@@ -267,7 +304,10 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
         else:
             why = "was lowered without lockout"
         out.append(Verdict("concentric", r.index,
-                           f"rep {r.index}: stalled at {max(reached, 0):.0%} of the usual range and {why}"))
+                           f"rep {r.index}: stalled at {max(reached, 0):.0%} of the usual range and {why}",
+                           {"frames": [r.concentric[0], r.end], "value": round(float(reached), 3),
+                            "baseline": 1.0, "threshold": lockout_share,
+                            "unit": "share of the first reps' range"}))
     return out
 
 
@@ -334,12 +374,61 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedu
         if np.isfinite(e) and e > 0 and e * speedup < typical:
             out.append(Verdict("eccentric", r.index,
                                f"rep {r.index}: lowered in {e:.2f} s, {typical / e:.1f}x faster than "
-                               f"the set's usual {typical:.2f} s (control lost)"))
+                               f"the set's usual {typical:.2f} s (control lost)",
+                               {"frames": list(r.eccentric), "value": round(e, 3),
+                                "baseline": round(typical, 3), "threshold": round(typical / speedup, 3),
+                                "unit": "s"}))
+    return out
+
+
+def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequence[int], *,
+                       fps: float, min_hold_s: float = HOLD_MIN_S,
+                       sink_share: float = SINK_SHARE) -> list[Verdict]:
+    """A hold between a rep's two moving phases that sinks: isometric failure.
+
+    The pause at the turnaround (a paused squat's bottom, a pull-up's chin-over-bar hold, a
+    press's lockout) is meant to be still; when the tracked point (track, float[T] height,
+    up positive) ends it lower than it began by more than sink_share (0..1) of the first
+    reps' range, beyond what the baseline reps' own holds sank, the position was lost.
+    Holds shorter than min_hold_s are not judged (a touch-and-go turnaround).
+    """
+    done = [r for r in reps if r.completed]
+    if not done or track is None or not len(track):
+        return []
+    ref = [r for r in done if r.index in set(baseline)] or done
+    rom = float(np.nanmedian([np.nanmax(track[r.start:r.end + 1]) - np.nanmin(track[r.start:r.end + 1])
+                              for r in ref]))
+    if not np.isfinite(rom) or rom <= 0:
+        return []
+
+    def hold(r: Rep) -> tuple[int, int]:
+        return r.bottom_pause if r.eccentric_first else r.top_pause
+
+    def sink(r: Rep) -> float:
+        a, b = hold(r)
+        seg = track[a:b + 1]
+        if (b - a) / fps < min_hold_s or not np.isfinite(seg).all():
+            return float("nan")
+        return float(seg[0] - seg[-1]) / rom
+
+    base_sinks = [x for x in (sink(r) for r in ref) if np.isfinite(x)]
+    allowed = sink_share + max(max(base_sinks, default=0.0), 0.0)
+    out = []
+    for r in reps:
+        s = sink(r)
+        if np.isfinite(s) and s > allowed and r.index not in set(baseline):
+            a, b = hold(r)
+            out.append(Verdict("isometric", r.index,
+                               f"rep {r.index}: the hold sank {s:.0%} of the range in "
+                               f"{(b - a) / fps:.1f} s (allowed {allowed:.0%})",
+                               {"frames": [a, b], "value": round(s, 3),
+                                "baseline": round(max(base_sinks, default=0.0), 3),
+                                "threshold": round(allowed, 3), "unit": "share of the first reps' range"}))
     return out
 
 
 def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictThresholds,
-          tempos: Sequence[RepTempo]) -> list[Verdict]:
+          tempos: Sequence[RepTempo], *, fps: float = 30.0) -> list[Verdict]:
     """Every verdict of the set, ordered by rep then by kind priority.
 
     metrics: the set's SetMetrics (analysis.py): per-rep table, drift, track, baseline.
@@ -351,7 +440,8 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
     failed = frozenset(v.rep_index for v in stalls)
     verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
                 + tempo_verdicts(reps, metrics, con, th)
-                + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track)))
+                + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track))
+                + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps))
     if not stalls:
         stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first)
         if stalled is not None:
@@ -389,12 +479,29 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
     return out
 
 
-def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequence[str] = (),
-              *, setup_reps: Sequence[int] = ()) -> SetSummary:
-    """First failure rep, its kind and reason, reps before it (set-up excluded), and caveats."""
-    reps = [r for r in reps if r.index not in set(setup_reps)]
+def set_ending(verdicts: Sequence[Verdict], n_reps: int, baseline_reps: int = 2) -> str:
+    """"absolute" when concentric, isometric and eccentric failure follow in that order,
+    "tolerance" when a set longer than its baseline ends with no failure at all, else ""."""
     if not verdicts:
-        return SetSummary(len(reps), None, None, "", len(reps), tuple(warnings))
+        return "tolerance" if n_reps > baseline_reps else ""
+    first = {k: min((v.rep_index for v in verdicts if v.kind == k), default=None)
+             for k in ("concentric", "isometric", "eccentric")}
+    if all(x is not None for x in first.values()) and \
+            first["concentric"] <= first["isometric"] <= first["eccentric"]:
+        return "absolute"
+    return ""
+
+
+def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequence[str] = (),
+              *, setup_reps: Sequence[int] = (), rir_estimate: float | None = None,
+              baseline_reps: int = 2) -> SetSummary:
+    """First failure rep, its kind and reason, reps before it (set-up excluded), how the
+    set ended (absolute / tolerance failure), and caveats."""
+    reps = [r for r in reps if r.index not in set(setup_reps)]
+    ending = set_ending(verdicts, sum(1 for r in reps if r.completed), baseline_reps)
+    if not verdicts:
+        return SetSummary(len(reps), None, None, "", len(reps), tuple(warnings), ending=ending,
+                          rir_estimate=rir_estimate)
     first = min(verdicts, key=lambda v: (v.rep_index, KIND_PRIORITY.index(v.kind)))
     before = sum(1 for r in reps if r.index < first.rep_index)
     same = sorted((v for v in verdicts if v.rep_index == first.rep_index),
@@ -402,4 +509,5 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
     # Every kind of failure on that rep, the most decisive first.
     reason = "; ".join(f"{v.kind}: {v.reason.split(': ', 1)[-1]}" if len(same) > 1 else
                        v.reason.split(": ", 1)[-1] for v in same)
-    return SetSummary(len(reps), first.rep_index, first.kind, reason, before, tuple(warnings))
+    return SetSummary(len(reps), first.rep_index, first.kind, reason, before, tuple(warnings),
+                      ending=ending, rir_estimate=rir_estimate)
