@@ -355,3 +355,19 @@ def test_verdicts_carry_their_evidence():
     assert tech.evidence["frames"] == [truth.reps[5].start, truth.reps[5].end]
     tempo = next(v for v in verdicts if v.kind == "tempo")
     assert tempo.evidence["concentric"]["value"] > tempo.evidence["concentric"]["threshold"] == 1.2
+
+
+def test_a_set_that_cheats_from_rep_1_is_flagged_not_trusted():
+    from repsight.analysis import analyse_pose
+    from repsight.synthetic import RepPlan, synthesize
+
+    plans = tuple(RepPlan() for _ in range(5))
+    swing, _ = synthesize("biceps_curl", plans, faults={"trunk_lean_deg": (25.0,) * 5}, seed=3)
+    an = analyse_pose(swing, AnalysisConfig(exercise="biceps_curl"))
+    lean = an.assessment.metrics.drift.faults["trunk_lean"]
+    assert lean.breaks_standard and lean.baseline_extreme_deg < -15
+    assert any(w.startswith("form fault from rep 1: leaning back") for w in an.verdict_summary.warnings)
+    strict, _ = synthesize("biceps_curl", plans, faults={"trunk_lean_deg": (5.0,) * 5}, seed=3)
+    an = analyse_pose(strict, AnalysisConfig(exercise="biceps_curl"))
+    assert not an.assessment.metrics.drift.faults["trunk_lean"].breaks_standard
+    assert not any("form fault from rep 1" in w for w in an.verdict_summary.warnings)

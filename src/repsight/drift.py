@@ -79,6 +79,11 @@ class FaultDrift:
     stricter_deg: tuple[float, ...]
     frames_past: tuple[int, ...]
     at_turnaround_deg: tuple[float | None, ...]  # the measure itself at each rep's key point
+    # The baseline reps' most extreme value in the fault's direction (degrees, signed as
+    # the measure), and the profile's standard when that value breaks it, else None.
+    baseline_extreme_deg: float | None = None
+    standard_deg: float | None = None
+    breaks_standard: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,6 +160,12 @@ def progress_curve(signal: np.ndarray, position: np.ndarray, rep: Rep, *,
         prog = np.clip(np.maximum.accumulate(prog), 0.0, 1.0) + np.arange(len(prog)) * 1e-9
         parts.append(np.interp(grid, prog, seg))
     return np.concatenate(parts)
+
+
+def _pause_frames(rep: Rep) -> tuple[int, int]:
+    """[start, stop) frames of the pause between the rep's two moving phases."""
+    first, second = moving_phases(rep)
+    return first[1], second[0] + 1
 
 
 def turnaround_pause_value(signal: np.ndarray, rep: Rep, min_frames: int = 3) -> float:
@@ -360,7 +371,22 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     past = tuple(frames_past(curves[k], base, r, threshold, direction=fault.direction, zone=zone)
                  for k, r in enumerate(reps))
     at_turn = tuple(_round(signal[r.turnaround]) for r in reps)
+    # Rep 1 is a baseline, not a proof of good form: the first reps' own extreme is held
+    # against the profile's standard where the view measures the angle itself (image
+    # landmarks from the side; other views carry offsets of 7-20 degrees).
+    ext = []
+    for i in base_idx:
+        vals = np.concatenate([signal[a:b + 1] for a, b in moving_phases(reps[i])]
+                              + [signal[slice(*_pause_frames(reps[i]))]])
+        vals = fault.direction * vals[np.isfinite(vals)]
+        if vals.size:
+            ext.append(float(np.percentile(vals, 95)))
+    extreme = fault.direction * float(np.mean(ext)) if ext else float("nan")
+    breaks = bool(fault.standard_deg is not None and view == "side" and source == "image"
+                  and np.isfinite(extreme) and fault.direction * extreme > fault.standard_deg)
     return FaultDrift(measure=fault.measure, direction=fault.direction, words=fault.words,
+                      baseline_extreme_deg=_round(extreme), standard_deg=fault.standard_deg,
+                      breaks_standard=breaks,
                       source=source, floor_deg=floor, spread_deg=spread, threshold_deg=threshold,
                       toward_deg=tuple(_round(x) for x in toward),
                       stricter_deg=tuple(_round(x) for x in stricter), frames_past=past,

@@ -51,6 +51,10 @@ class Fault:
     # hole, a deadlift's floor), "top" (lockout, the top of a curl) or "all". Standing up
     # between squats less tall, for instance, changes the lean at the top, not the fault.
     zone: str = "all"
+    # A coaching standard on the measure itself (degrees from vertical, or from the body
+    # line), judged on the first reps from the side: past it, those reps are faulty
+    # already and are reported as "form fault from rep 1" rather than trusted as good form.
+    standard_deg: float | None = None
 
     def __post_init__(self) -> None:
         if (self.measure, self.direction) not in FAULT_WORDS:
@@ -93,7 +97,10 @@ class ExerciseProfile:
 
 H = SignalSpec
 _LEAN_FORWARD = Fault("trunk_lean", 1, "bottom")
-_LEAN_BACK = Fault("trunk_lean", -1)
+# Leaning back past 15 degrees in a curl (the body swing that lifts the weight) or 20 in a
+# standing press (the press turned into an incline press) breaks the lift's standard.
+_LEAN_BACK = Fault("trunk_lean", -1, standard_deg=20.0)
+_SWING_BACK = Fault("trunk_lean", -1, standard_deg=15.0)
 _KNEE_CAVE = Fault("knee_cave", 1, "bottom")
 # A deadlift's lean goes wrong anywhere in the pull: hips rising first off the floor, the
 # chest dropping mid-pull, or a lockout never finished.
@@ -124,7 +131,7 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     ("elbow", "knee", "trunk"), faults=(_LEAN_BACK,)),
     ExerciseProfile("biceps_curl", "curl", H("angle", ("elbow",)), False, False, _WRIST,
                     ("elbow", "shoulder", "trunk"), aliases=("curl",),
-                    faults=(_LEAN_BACK, Fault("elbow_forward", 1, "top"))),
+                    faults=(_SWING_BACK, Fault("elbow_forward", 1, "top"))),
     ExerciseProfile("raise", "raise", H("height", _WRIST), True, False, _WRIST,
                     ("shoulder", "elbow", "trunk"), aliases=("lateral_raise", "front_raise"),
                     faults=(_LEAN_BACK,)),
@@ -132,7 +139,7 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     ("elbow", "trunk")),
     ExerciseProfile("pushup", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("elbow", "hip", "trunk"), aliases=("push_up", "push-up"),
-                    faults=(Fault("hip_sag", 1),)),
+                    faults=(Fault("hip_sag", 1, standard_deg=15.0),)),
     ExerciseProfile("pullup", "pull", H("height", _SHOULDER), True, False, _SHOULDER,
                     ("elbow", "shoulder"), aliases=("pull_up", "pull-up", "chinup")),
     ExerciseProfile("dip", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,

@@ -469,6 +469,11 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
         worst = max(noisy, key=noisy.get)
         out.append(f"joint angles are noisy here: the first reps' {ANGLE_WORDS.get(worst, worst)} "
                    f"already differ by {noisy[worst]:.0f} deg; technical verdicts are less reliable")
+    for f in metrics.drift.faults.values():
+        if f.breaks_standard:
+            out.append(f"form fault from rep 1: {f.words}, {abs(f.baseline_extreme_deg):.0f} deg in the "
+                       f"first reps (standard: within {f.standard_deg:.0f} deg); later reps are "
+                       "judged against that, so only a further change is called")
     if detection_rate < 0.9:
         out.append(f"person found on only {detection_rate:.0%} of frames")
     if metrics.scale.valid and metrics.scale.rel_uncertainty > 0.1:
