@@ -44,6 +44,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "synthetic"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from synthetic_eval import load_pose  # noqa: E402  (one pose cache format for both benchmarks)
 VIEWS = ("side", "front", "oblique")
 
 # --------------------------------------------------------------------------- the clip set
@@ -122,25 +124,6 @@ def render_missing(clips, folder: Path) -> None:
         render(spec, folder / f"{name}.mp4", folder / f"{name}.json", include_frames=True)
         print(f"  [{k}/{len(todo)}] {name} {time.time() - t1:.0f} s", flush=True)
     print(f"rendered in {time.time() - t0:.0f} s", flush=True)
-
-
-def load_pose(mp4: Path, npz: Path):
-    """PoseSequence of a clip, cached as npz (same format as synthetic_eval.load_pose)."""
-    from repsight.types import PoseSequence
-
-    if npz.exists():
-        d = np.load(npz, allow_pickle=False)
-        return PoseSequence(image=d["image"], world=d["world"], timestamps_s=d["t"],
-                            fps=float(d["fps"]), width=int(d["size"][0]),
-                            height=int(d["size"][1]), source=str(mp4))
-    from repsight.pose import extract_pose
-
-    seq = extract_pose(mp4)
-    tmp = npz.with_name(f"{npz.stem}.{os.getpid()}.tmp.npz")
-    np.savez_compressed(tmp, image=seq.image, world=seq.world, t=seq.timestamps_s,
-                        fps=seq.fps, size=np.array([seq.width, seq.height]))
-    os.replace(tmp, npz)
-    return seq
 
 
 # --------------------------------------------------------------------------- truth

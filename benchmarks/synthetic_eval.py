@@ -281,12 +281,12 @@ def render_missing(clips, folder: Path, jobs: int) -> None:
 # ------------------------------------------------------------------------------------
 # Running repsight
 # ------------------------------------------------------------------------------------
-def load_pose(mp4: Path):
-    """PoseSequence of a clip, cached as <clip>.pose.npz."""
+def load_pose(mp4: Path, npz: Path | None = None):
+    """PoseSequence of a clip, cached as npz (default <clip>.pose.npz)."""
     from repsight.pose import extract_pose
     from repsight.types import PoseSequence
 
-    npz = mp4.with_suffix(".pose.npz")
+    npz = mp4.with_suffix(".pose.npz") if npz is None else npz
     if npz.exists():
         d = np.load(npz, allow_pickle=False)
         return PoseSequence(image=d["image"], world=d["world"], timestamps_s=d["t"],
