@@ -8,18 +8,23 @@ moving phase that rises to it, the pause around it, the moving phase that falls 
 Moving phases are found on the frame-to-frame difference d[t] = r[t+1] - r[t]: the run
 of frames around the phase's fastest frame where d keeps above `pause_velocity_share` of
 that peak speed, extended outwards while the speed is still falling towards rest (so a
-smooth start is timed where it begins, not where it gets fast). A phase spanning frames
-a..b means the point is at rest on frame a and arrives on frame b.
+smooth start is timed where it begins, not where it gets fast). The concentric's ends
+are then placed at movement onset and arrival from its speed flanks, whose shape (how
+the speed leaves and returns to rest) is read per end and shared by the set's reps, and
+seen through the same low-pass as the signal (see _flank_ends, segment_reps).
+A phase spanning frames a..b means the point is at rest on frame a and arrives on frame b.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from scipy import signal as sps
+from scipy.special import betainc
 
-from .smoothing import nan_free_runs
+from .smoothing import lowpass, nan_free_runs
 from .types import Rep
 
 
@@ -35,17 +40,41 @@ class _Phase:
     start: int
     end: int
     peak_speed: float
+    # the flank exponents read at its onset and arrival (see _flank_ends), NaN if none
+    p_start: float = float("nan")
+    p_end: float = float("nan")
 
 
-def _rise(y: np.ndarray, share: float, floor: float) -> tuple[int, int, float] | None:
-    """(start, end, peak speed) of the rise that ends at the last frame of y (None if flat).
+@dataclass(frozen=True)
+class _Onsets:
+    """How a phase's ends are placed at movement onset and arrival (see _flank_ends)."""
+
+    cutoff_per_fps: float | None  # the low-pass the signal went through, Hz per fps
+    p_start: float | None = None  # the onset's flank exponent, None: read it on the rep
+    p_end: float | None = None  # the arrival's
+
+    def backwards(self) -> "_Onsets":
+        """The same for the phase run backwards in time (its arrival is the onset)."""
+        return replace(self, p_start=self.p_end, p_end=self.p_start)
+
+
+Flank = "_Onsets | None"
+
+
+def _rise(y: np.ndarray, share: float, floor: float, flank: Flank = None
+          ) -> tuple[int, int, float, float, float] | None:
+    """(start, end, peak speed, onset exponent, arrival exponent) of the rise that ends at
+    the last frame of y (None if flat).
 
     The core of the rise is taken by position (from the last frame within 10 % of the
     travel above the low point to the first frame within 10 % of the top), so a stall
     half-way (a sticking point) stays inside the phase. The core is then extended
     outwards frame by frame while the point still moves faster than `floor` and is still
     slowing down towards rest (or moves faster than `share` of the peak speed), so a
-    smooth start is timed from where it begins, not from where it gets fast.
+    smooth start is timed from where it begins, not from where it gets fast. flank: None
+    places the ends by the half-cosine extrapolation (_extrapolate_ends); otherwise at
+    movement onset and arrival from the speed flanks (_flank_ends), with the flank exponent
+    of each end given (a float) or read from this rise (None).
     """
     k = len(y) - 1  # the stretch ends at the peak by construction
     if k == 0:
@@ -68,8 +97,13 @@ def _rise(y: np.ndarray, share: float, floor: float) -> tuple[int, int, float] |
     j = b
     while j < len(d) and d[j] > stop and (d[j] <= d[j - 1] or d[j] > fast):
         j += 1
-    i, j = _extrapolate_ends(y, i, j, stop / peak)
-    return i, j, peak
+    ci, cj = _extrapolate_ends(y, i, j, stop / peak)
+    ps = pe = float("nan")
+    if flank is not None:
+        (fi, ps), (fj, pe) = _flank_ends(d, i, j, peak, stop, flank)
+        ci = ci if fi is None else fi
+        cj = cj if fj is None else fj
+    return ci, cj, peak, ps, pe
 
 
 # Where a half-cosine ramp (zero speed at both ends) crosses 20 % and 80 % of its travel,
@@ -122,23 +156,177 @@ def _crossing(seg: np.ndarray, level: float) -> float | None:
     return k - 1 + float((level - a) / (b - a)) if b != a else float(k)
 
 
+# Speed levels (shares of the phase's peak speed) at which each flank is read: the low
+# one, the high one and their geometric mean. A phase whose noise floor reaches the low
+# level keeps the half-cosine extrapolation (_extrapolate_ends).
+FLANK_LOW_SHARE = 0.05
+FLANK_HIGH_SHARE = 0.45
+
+
+def _flank_crossings(d: np.ndarray, start: int, stop: int, step: int,
+                     levels: np.ndarray) -> np.ndarray | None:
+    """Fractional times at which the speed d, walking from frame `start` towards `stop`
+    (exclusive) in direction step, first climbs through each of the increasing levels
+    (None if one is never reached). d[k] = y[k+1] - y[k] is the speed at time k + 0.5."""
+    out = []
+    k = start
+    for level in levels:
+        while k != stop and d[k] < level:
+            k += step
+        if k == stop:
+            return None
+        near = k - step  # d[near] < level <= d[k], unless the walk began above the level
+        if k == start or d[near] >= level:
+            t = float(k)
+        else:
+            t = near + step * float((level - d[near]) / (d[k] - d[near]))
+        out.append(t + 0.5)
+    return np.array(out)
+
+
+# The flank exponents p (see _flank_table) a fit can return: 1 follows a half-cosine
+# (speed grows linearly from rest), 2 is minimum jerk, 3.5 a slower, softer start (a
+# tracked point whose height changes little near lockout, seen through the tracker).
+FLANK_P_GRID = tuple(float(p) for p in np.arange(1.0, 3.5 + 1e-9, 0.125))
+# Flank durations (whole movement, frames) the table covers.
+_FLANK_DURATIONS = np.geomspace(3.0, 400.0, 160)
+
+
+@lru_cache(maxsize=8)
+def _flank_table(shares: tuple[float, ...], cutoff_per_fps: float | None) -> np.ndarray:
+    """Where a movement crosses each speed share of its peak, in frames after its onset:
+    float64[len(FLANK_P_GRID), len(_FLANK_DURATIONS), len(shares)].
+
+    The movement model: speed / peak = (4 u (1 - u))^p for u = (t - onset) / duration in
+    0..1, so the position is the regularised incomplete beta function I_u(p + 1, p + 1).
+    p = 2 is a minimum-jerk movement (Flash & Hogan 1985: zero speed and acceleration at
+    both ends, its speed growing like the square of the time since onset); p ~ 1.1
+    follows a half-cosine ramp (speed sin(pi u), growing linearly) to within 0.2 % of its
+    duration. Each model movement is sampled at whole frames and, with cutoff_per_fps,
+    passed through the same zero-phase low-pass as the driving signal (cut-off in Hz per
+    frame rate): the filter rounds a flank's foot and starts it before the movement does,
+    which read without the filter would look like a softer start.
+    """
+    table = np.full((len(FLANK_P_GRID), len(_FLANK_DURATIONS), len(shares)), np.nan)
+    for n, dur in enumerate(_FLANK_DURATIONS):
+        pad = 40 + int(dur) // 4
+        t = np.arange(int(np.ceil(dur)) + 2 * pad, dtype=np.float64)
+        u = np.clip((t - pad) / dur, 0.0, 1.0)
+        pgrid = np.asarray(FLANK_P_GRID)
+        y = betainc(pgrid[None, :] + 1.0, pgrid[None, :] + 1.0, u[:, None])  # [T, P]
+        if cutoff_per_fps is not None:
+            y = lowpass(y, 1.0, cutoff_hz=cutoff_per_fps)
+        d_all = np.diff(y, axis=0)
+        for m in range(len(pgrid)):
+            d = d_all[:, m]
+            peak = float(d.max())
+            k = int(np.argmax(d))
+            cross = _flank_crossings(d, 0, k + 1, 1, np.asarray(shares) * peak)
+            if cross is not None:
+                table[m, n] = cross - pad
+    # Crossing times change smoothly with the duration: read them between the simulated
+    # durations too (linear in log duration, 8 steps per interval).
+    fine = np.linspace(0, len(_FLANK_DURATIONS) - 1, 8 * (len(_FLANK_DURATIONS) - 1) + 1)
+    whole = np.arange(len(_FLANK_DURATIONS))
+    return np.stack([np.stack([np.interp(fine, whole, table[m, :, q])
+                               for q in range(len(shares))], axis=-1)
+                     for m in range(len(FLANK_P_GRID))])
+
+
+def _fit_flank(times: np.ndarray, shares: tuple[float, ...], cutoff_per_fps: float | None,
+               p: float | None = None) -> tuple[float, float, float] | None:
+    """(onset, frames from the onset to the first crossing, exponent p) of a speed flank
+    that crosses the increasing speed `shares` of its peak at `times` (frames, growing
+    away from the onset); None if the crossings are not in order.
+
+    The model movement (_flank_table) whose crossings, shifted by one onset, best match
+    the three measured ones (least squares) gives the onset: the spacing of the crossings
+    says how soft the start is (p) and how long the movement, their place where it began.
+    With p given (the set's, see segment_reps) only the duration is fitted.
+    """
+    if not (times[1] > times[0] and times[2] > times[1]):
+        return None
+    table = _flank_table(shares, cutoff_per_fps)
+    rows = np.arange(len(FLANK_P_GRID))
+    if p is not None:
+        rows = rows[[int(np.argmin(np.abs(np.asarray(FLANK_P_GRID) - p)))]]
+    offs = times[None, None, :] - table[rows]
+    onset = offs.mean(axis=2)
+    resid = np.sum((offs - onset[..., None]) ** 2, axis=2)
+    if not np.any(np.isfinite(resid)):
+        return None
+    m, n = np.unravel_index(int(np.nanargmin(resid)), resid.shape)
+    return float(onset[m, n]), float(table[rows[m], n, 0]), FLANK_P_GRID[rows[m]]
+
+
+def _flank_ends(d: np.ndarray, i: int, j: int, peak: float, stop: float, flank: _Onsets
+                ) -> tuple[tuple[int | None, float], tuple[int | None, float]]:
+    """(onset, exponent) and (arrival, exponent) of the phase i..j from each end's own
+    speed flank (None and NaN for an end whose flank cannot be read); flank: the exponent
+    of each end if known (from the whole set, see segment_reps), else None to read it
+    here, and the low-pass the signal went through.
+
+    A speed threshold fires once the point is under way and stops firing before it
+    arrives, by an amount that depends on how the speed leaves and returns to rest: a
+    half-cosine's speed grows linearly (the lag at 2 % of peak is 0.6 % of the phase), a
+    minimum-jerk movement's like the square of the time (4 %), and a tracked point's two
+    ends differ (the wrist in a press is fast off the bottom, slow into lockout). Each
+    flank is read where it crosses three speed levels, from the phase's ends inwards (a
+    sticking point in the middle does not matter), and a flank of the shape those
+    crossings show (_fit_flank) gives where the speed was zero. Ends only move outwards,
+    and by no more than the fitted flank's own lag to the lowest level plus a frame.
+    """
+    none = (None, float("nan"))
+    if j - i < 4 or not peak > 0:
+        return none, none
+    lo = FLANK_LOW_SHARE * peak
+    hi = FLANK_HIGH_SHARE * peak
+    if not stop < lo:
+        return none, none  # the low flank is lost in landmark noise
+    levels = np.array([lo, np.sqrt(lo * hi), hi])
+    shares = (FLANK_LOW_SHARE, float(np.sqrt(FLANK_LOW_SHARE * FLANK_HIGH_SHARE)),
+              FLANK_HIGH_SHARE)
+    new_i = new_j = None
+    p_i = p_j = float("nan")
+    # Each walk starts a frame outside the phase, so a flank already above the low level
+    # on the phase's first frame is still read between two frames.
+    t = _flank_crossings(d, max(i - 1, 0), j, 1, levels)
+    if t is not None:
+        fit = _fit_flank(t - i, shares, flank.cutoff_per_fps, flank.p_start)
+        if fit is not None:
+            onset, lag, p_i = fit
+            new_i = max(int(round(i + onset)), i - int(np.ceil(lag)) - 1, 0)
+    t = _flank_crossings(d, min(j, len(d) - 1), i - 1, -1, levels)
+    if t is not None:
+        # distances back from frame j (the arrival end), growing towards the peak
+        fit = _fit_flank(j - t, shares, flank.cutoff_per_fps, flank.p_end)
+        if fit is not None:
+            onset, lag, p_j = fit
+            new_j = min(int(round(j - onset)), j + int(np.ceil(lag)) + 1, len(d))
+    return ((None if new_i is None else min(i, new_i), p_i),
+            (None if new_j is None else max(j, new_j), p_j))
+
+
 def _moving_phase(x: np.ndarray, lo: int, hi: int, rising: bool, share: float,
-                  floor: float) -> _Phase | None:
-    """The phase rising to x[hi] from lo (rising) or falling from x[lo] to hi (not rising)."""
+                  floor: float, flank: Flank = None) -> _Phase | None:
+    """The phase rising to x[hi] from lo (rising) or falling from x[lo] to hi (not rising);
+    flank: None, or ends at movement onset and arrival with these exponents (the
+    concentric, see _rise and _flank_ends), in forward time."""
     if hi <= lo:
         return None
     if rising:
-        found = _rise(x[lo:hi + 1], share, floor)
+        found = _rise(x[lo:hi + 1], share, floor, flank)
         if found is None:
             return None
-        a, b, peak = found
-        return _Phase(lo + a, lo + b, peak)
+        a, b, peak, ps, pe = found
+        return _Phase(lo + a, lo + b, peak, ps, pe)
     # A fall forwards in time is a rise backwards in time.
-    found = _rise(x[lo:hi + 1][::-1], share, floor)
+    # A fall's onset is the backwards rise's arrival.
+    found = _rise(x[lo:hi + 1][::-1], share, floor, None if flank is None else flank.backwards())
     if found is None:
         return None
-    a, b, peak = found
-    return _Phase(hi - b, hi - a, peak)
+    a, b, peak, ps, pe = found
+    return _Phase(hi - b, hi - a, peak, pe, ps)
 
 
 @dataclass(frozen=True)
@@ -156,7 +344,8 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
                  eccentric_first: bool, min_rom: float, min_rep_duration_s: float = 0.6,
                  max_rep_duration_s: float = 15.0, min_rom_share: float = 0.5,
                  partial_rom_share: float = 0.8, pause_velocity_share: float = 0.1,
-                 max_pause_s: float = 2.0, diff_noise: float = 0.0) -> tuple[Rep, ...]:
+                 max_pause_s: float = 2.0, diff_noise: float = 0.0,
+                 smoothing_cutoff_hz: float | None = 4.0) -> tuple[Rep, ...]:
     """Reps in a conditioned driving signal (float64[T], NaN where unknown).
 
     min_rom: smallest excursion that can be a rep, in the signal's units (> 0).
@@ -169,34 +358,52 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     trailing pause; longer is rest between reps and is not part of either.
     diff_noise: >= 0, std of frame-to-frame changes caused by landmark noise (see
     kinematics.Signal.diff_noise); speeds within 3 of it are not movement.
+    smoothing_cutoff_hz: the zero-phase low-pass (smoothing.lowpass) the signal went
+    through, Hz (the analysis default, config.smoothing_cutoff_hz), or None if it was not
+    smoothed: the concentric's onset and arrival are fitted through the same filter.
     """
     if not np.isfinite(fps) or fps <= 0:
         raise ValueError(f"fps must be positive, got {fps!r}")
     if not min_rom > 0:
         raise ValueError(f"min_rom must be > 0, got {min_rom!r}")
     r = excursion(values, concentric_increases=concentric_increases, eccentric_first=eccentric_first)
-    cands: list[_Candidate] = []
-    for a, b in nan_free_runs(r):
-        cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom,
-                                        share=pause_velocity_share, eccentric_first=eccentric_first,
-                                        floor=3.0 * diff_noise))
-    min_len = min_rep_duration_s * fps
-    max_len = max_rep_duration_s * fps
-    cands = [c for c in cands if min_len <= c.second.end - c.first.start <= max_len]
-    if not cands:
-        return ()
-    typical = _typical_rom([c.rom for c in cands])
-    kept = [c for c in cands if c.rom >= min_rom_share * typical and c.rom >= min_rom]
+
+    def reps_found(flank: _Onsets) -> tuple[list[_Candidate], float]:
+        cands: list[_Candidate] = []
+        for a, b in nan_free_runs(r):
+            cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom,
+                                            share=pause_velocity_share,
+                                            eccentric_first=eccentric_first,
+                                            floor=3.0 * diff_noise, flank=flank))
+        min_len = min_rep_duration_s * fps
+        max_len = max_rep_duration_s * fps
+        cands = [c for c in cands if min_len <= c.second.end - c.first.start <= max_len]
+        if not cands:
+            return [], float("nan")
+        typical = _typical_rom([c.rom for c in cands])
+        kept = [c for c in cands if c.rom >= min_rom_share * typical and c.rom >= min_rom]
+        if not kept:
+            return [], float("nan")
+        # Every rep of a set starts from the same rest position (standing, arms locked
+        # out, hanging); an excursion that starts far from it is getting into position
+        # (picking up the dumbbells, stepping under the bar), not a rep.
+        rest = float(np.median([c.start_level for c in kept]))
+        kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
+        if not kept:
+            return [], float("nan")
+        return kept, _typical_rom([c.rom for c in kept])
+
+    cutoff = smoothing_cutoff_hz / fps if smoothing_cutoff_hz else None
+    kept, typical = reps_found(_Onsets(cutoff))
+    # The reps of a set are lifted alike, so each end's flank exponent is the median of
+    # the set's own (one rep's three crossings are at the mercy of landmark noise); the
+    # concentrics are then timed again with it.
+    con = [c.second if eccentric_first else c.first for c in kept]
+    pooled = tuple(_set_exponent([getattr(ph, k) for ph in con]) for k in ("p_start", "p_end"))
+    if kept and pooled != (None, None):
+        kept, typical = reps_found(_Onsets(cutoff, *pooled))
     if not kept:
         return ()
-    # Every rep of a set starts from the same rest position (standing, arms locked out,
-    # hanging); an excursion that starts far from it is getting into position (picking
-    # up the dumbbells, stepping under the bar), not a rep.
-    rest = float(np.median([c.start_level for c in kept]))
-    kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
-    if not kept:
-        return ()
-    typical = _typical_rom([c.rom for c in kept])
     reps: list[Rep] = []
     max_pause = max_pause_s * fps
     for n, c in enumerate(kept):
@@ -214,6 +421,13 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
                         rom_share=share, partial=share < partial_rom_share,
                         completed=c.returned))
     return tuple(reps)
+
+
+def _set_exponent(values: list[float]) -> float | None:
+    """The set's flank exponent: the median of its reps' (None if no rep had one)."""
+    arr = np.asarray(values, dtype=np.float64)
+    arr = arr[np.isfinite(arr)]
+    return float(np.median(arr)) if arr.size else None
 
 
 def _typical_rom(roms: list[float]) -> float:
@@ -244,8 +458,10 @@ def _merge_close_peaks(x: np.ndarray, peaks: np.ndarray, min_rom: float) -> list
 
 
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
-                       eccentric_first: bool, floor: float) -> list[_Candidate]:
-    """Peaks of r in one NaN-free run [a, b) with their two moving phases."""
+                       eccentric_first: bool, floor: float,
+                       flank: _Onsets) -> list[_Candidate]:
+    """Peaks of r in one NaN-free run [a, b) with their two moving phases; flank: the
+    concentric's onset and arrival exponents (None: read on each rep)."""
     x = r[a:b]
     n = len(x)
     if n < 3:
@@ -262,10 +478,15 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
     bounds.append(n - 1)
     for k, p in enumerate(peaks):
         lo, hi = bounds[k], bounds[k + 1]
-        first = _moving_phase(x, lo, p, True, share, floor)
+        # The concentric's ends are placed at movement onset and arrival (_flank_ends).
+        # The eccentric keeps the threshold ends: on the real clips its start (the first
+        # visible sink of a squat) and end (settling into a pull-up's hang) are slow drifts
+        # that an onset fit placed 0.1-0.4 s away from the hand labels.
+        first = _moving_phase(x, lo, p, True, share, floor, flank=None if eccentric_first else flank)
         if first is None:
             continue
-        second = _moving_phase(x, p, hi, False, share, floor) if hi > p else None
+        second = (_moving_phase(x, p, hi, False, share, floor, flank=flank if eccentric_first else None)
+                  if hi > p else None)
         at_end = hi >= n - 1  # no later peak in this run: the way back may be cut off
         if second is None:
             if not at_end:
@@ -283,8 +504,8 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         # rep, the first phase of a concentric-first one.
         completed = returned if eccentric_first else True
         out.append(_Candidate(peak=a + int(p),
-                              first=_Phase(a + first.start, a + first.end, first.peak_speed),
-                              second=_Phase(a + second.start, a + second.end, second.peak_speed),
+                              first=replace(first, start=a + first.start, end=a + first.end),
+                              second=replace(second, start=a + second.start, end=a + second.end),
                               rom=float(max(rom_first, rom_second)), returned=completed,
                               run_end=b - 1, start_level=float(start_level)))
     return out
