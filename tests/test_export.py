@@ -191,7 +191,7 @@ def test_summary_carries_the_verdict_stages_caveats() -> None:
     import dataclasses
 
     from repsight.export import set_summary
-    from repsight.verdicts import SetSummary
+    from repsight.summary import SetSummary
 
     analysis, _ = _analysis()
     caveat = "joint angles are noisy here"

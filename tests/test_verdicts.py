@@ -13,7 +13,7 @@ from repsight.config import AnalysisConfig
 from repsight.analysis import assess_set
 from repsight.profiles import get_profile
 from repsight.types import RepTempo
-from repsight.verdicts import summarise
+from repsight.summary import summarise
 
 SQUAT = get_profile("squat")
 
@@ -328,7 +328,7 @@ def test_a_sinking_hold_is_isometric_failure():
 
 def test_set_ending_absolute_and_tolerance():
     from repsight.types import Verdict
-    from repsight.verdicts import set_ending
+    from repsight.summary import set_ending
 
     seq = [Verdict("concentric", 6, "x"), Verdict("isometric", 7, "x"), Verdict("eccentric", 7, "x")]
     assert set_ending(seq, 7) == "absolute"

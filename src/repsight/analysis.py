@@ -29,7 +29,8 @@ from .smoothing import smooth
 from .tempo import SetRhythm, set_rhythm, set_tempo
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
 from .velocity import SetVelocity, set_velocity
-from .verdicts import SetSummary, VerdictThresholds, judge, quality_warnings, summarise
+from .summary import SetSummary, quality_warnings, summarise
+from .verdicts import VerdictThresholds, judge
 
 
 @dataclass(frozen=True, eq=False)

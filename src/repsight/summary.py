@@ -1,0 +1,119 @@
+"""The set in one line: first failure, how the set ended, and the caveats a coach should read.
+
+Reads the verdicts and the velocity/drift results; judges nothing itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from .types import VERDICT_KINDS, Rep, Verdict
+
+# Baseline reps that differ by more than this (degrees) in an angle mean the angle itself is
+# hard to measure on this clip (occlusion, a small or cluttered figure).
+NOISY_SPREAD_DEG = 15.0
+ANGLE_WORDS = {
+    "knee": "knee angle", "hip": "hip angle", "elbow": "elbow angle", "shoulder": "shoulder angle",
+    "trunk": "trunk lean", "ankle": "ankle angle", "knee_valgus": "knee cave (valgus)",
+    "asymmetry": "left/right tilt", "trunk_lean": "trunk lean", "knee_cave": "knee cave",
+    "elbow_forward": "elbow position", "hip_sag": "hip line",
+}
+
+
+@dataclass(frozen=True)
+class SetSummary:
+    """The set in one line: first failure rep, its kind, reps before it, and caveats."""
+
+    n_reps: int
+    first_failure_rep: int | None
+    kind: str | None
+    reason: str
+    reps_before: int  # reps completed before the first failure (all reps if none)
+    warnings: tuple[str, ...] = ()
+    # How the set ended, in the coaches' terms: "absolute" (concentric, then isometric,
+    # then eccentric failure), "tolerance" (stopped with form and tempo intact), or "".
+    ending: str = ""
+    rir_estimate: float | None = None  # of the last counted rep, from velocity loss
+
+    def line(self) -> str:
+        """The summary line for the CLI table."""
+        if self.first_failure_rep is None:
+            out = f"no failure detected in {self.n_reps} rep(s)"
+            if self.ending == "tolerance":
+                rir = ("" if self.rir_estimate is None
+                       else f"; about {self.rir_estimate:.0f} rep(s) in reserve by velocity loss (an estimate)")
+                out += f"; stopped with technique and tempo intact: tolerance failure or reps left{rir}"
+            return out
+        out = (f"first failure: rep {self.first_failure_rep} ({self.kind}), "
+               f"{self.reps_before} good rep(s) before it; {self.reason}")
+        if self.ending == "absolute":
+            out += "; absolute failure: concentric, then isometric, then eccentric failure"
+        return out
+
+
+def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int = 0,
+                     baseline_reps: int = 2) -> list[str]:
+    """Reasons a verdict may be unreliable: the view, landmark quality, scale, too few reps."""
+    if n_reps == 0:
+        # Nothing to judge: only say why the pose may have been too poor to find reps.
+        return [f"person found on only {detection_rate:.0%} of frames"] if detection_rate < 0.9 else []
+    out = list(metrics.warnings)
+    if metrics.view == "oblique":
+        out.append("oblique camera view: joint angles are projected and drift is approximate")
+    elif metrics.view == "unknown":
+        out.append("camera view unknown: form verdicts skipped")
+    for name, why in metrics.not_measurable.items():
+        out.append(f"{ANGLE_WORDS.get(name, name)} not measurable: {why}")
+    noisy = {k: v for k, v in metrics.drift.spread_deg.items() if v > NOISY_SPREAD_DEG}
+    if noisy:
+        worst = max(noisy, key=noisy.get)
+        out.append(f"joint angles are noisy here: the first reps' {ANGLE_WORDS.get(worst, worst)} "
+                   f"already differ by {noisy[worst]:.0f} deg; technical verdicts are less reliable")
+    for f in metrics.drift.faults.values():
+        if f.breaks_standard:
+            out.append(f"form fault from rep 1: {f.words}, {abs(f.baseline_extreme_deg):.0f} deg in the "
+                       f"first reps (standard: within {f.standard_deg:.0f} deg); later reps are "
+                       "judged against that, so only a further change is called")
+    if detection_rate < 0.9:
+        out.append(f"person found on only {detection_rate:.0%} of frames")
+    if metrics.scale.valid and metrics.scale.rel_uncertainty > 0.1:
+        out.append(f"pixel-to-metre scale uncertain (+/- {100 * metrics.scale.rel_uncertainty:.0f} %): "
+                   "absolute velocities are rough, velocity loss is unaffected")
+    if n_reps <= baseline_reps:
+        out.append(f"{n_reps} rep(s): too few to compare against a {baseline_reps}-rep baseline")
+    return out
+
+
+def set_ending(verdicts: Sequence[Verdict], n_reps: int, baseline_reps: int = 2) -> str:
+    """"absolute" when concentric, isometric and eccentric failure follow in that order,
+    "tolerance" when a set longer than its baseline ends with no failure at all, else ""."""
+    if not verdicts:
+        return "tolerance" if n_reps > baseline_reps else ""
+    first = {k: min((v.rep_index for v in verdicts if v.kind == k), default=None)
+             for k in ("concentric", "isometric", "eccentric")}
+    if all(x is not None for x in first.values()) and \
+            first["concentric"] <= first["isometric"] <= first["eccentric"]:
+        return "absolute"
+    return ""
+
+
+def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequence[str] = (),
+              *, setup_reps: Sequence[int] = (), rir_estimate: float | None = None,
+              baseline_reps: int = 2) -> SetSummary:
+    """First failure rep, its kind and reason, reps before it (set-up excluded), how the
+    set ended (absolute / tolerance failure), and caveats."""
+    reps = [r for r in reps if r.index not in set(setup_reps)]
+    ending = set_ending(verdicts, sum(1 for r in reps if r.completed), baseline_reps)
+    if not verdicts:
+        return SetSummary(len(reps), None, None, "", len(reps), tuple(warnings), ending=ending,
+                          rir_estimate=rir_estimate)
+    first = min(verdicts, key=lambda v: (v.rep_index, VERDICT_KINDS.index(v.kind)))
+    before = sum(1 for r in reps if r.index < first.rep_index)
+    same = sorted((v for v in verdicts if v.rep_index == first.rep_index),
+                  key=lambda v: VERDICT_KINDS.index(v.kind))
+    # Every kind of failure on that rep, the most decisive first.
+    reason = "; ".join(f"{v.kind}: {v.reason.split(': ', 1)[-1]}" if len(same) > 1 else
+                       v.reason.split(": ", 1)[-1] for v in same)
+    return SetSummary(len(reps), first.rep_index, first.kind, reason, before, tuple(warnings),
+                      ending=ending, rir_estimate=rir_estimate)
