@@ -189,19 +189,7 @@ def test_fatigue_shows_as_slower_concentrics(analysed, name):
 
 # ------------------------------------------------------------------------ verdicts
 
-CURL_REP3 = ("rep 3's +10 deg elbow drift (truth, at the top) reads about 7 deg in this 45-degree "
-             "view, under the 10 deg elbow-travel floor (drift.FAULT_FLOOR_DEG, x0.71 at 45 "
-             "degrees); the floor is there because a real side-view curl set labelled clean "
-             "by eye varies 9-12 deg at the top; caught from rep 4")
-
-
-def _known(name):
-    """The clip as a param, strict-xfailed where a measured miss is explained above."""
-    return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=CURL_REP3)) \
-        if name == "curl_oblique_elbow_drift" else name
-
-
-@pytest.mark.parametrize("name", [_known(n) for n in CLIPS])
+@pytest.mark.parametrize("name", CLIPS)
 def test_first_failure_rep_and_kind(analysed, name):
     """The set summary's first failure is the one the truth implies (none for a clean set)."""
     truth, an = analysed[name]
@@ -222,7 +210,7 @@ def test_no_verdict_before_the_first_failure(analysed, name):
     assert early == [], early
 
 
-@pytest.mark.parametrize("name", [_known(n) for n in CLIPS])
+@pytest.mark.parametrize("name", CLIPS)
 def test_technical_verdict_names_the_faulty_angle(analysed, name):
     """Where the truth injects a fault past tolerance, the technical verdict names its angle."""
     truth, an = analysed[name]
@@ -239,7 +227,6 @@ def test_technical_verdict_names_the_faulty_angle(analysed, name):
 
 # Whole verdict sets (rep, kind) against the truth. Measured mismatches are strict xfails.
 VERDICT_XFAIL = {
-    "curl_oblique_elbow_drift": CURL_REP3,
     "squat_side_trunk_lean": (
         "extra tempo verdict on rep 5: measured velocity loss 31 % (0.44 vs 0.64 m/s) passes the "
         "strength limit of 30 %, but the true hip-centre loss is 26.5 % (0.469 vs 0.638 m/s); the "

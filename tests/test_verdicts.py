@@ -371,3 +371,17 @@ def test_a_set_that_cheats_from_rep_1_is_flagged_not_trusted():
     an = analyse_pose(strict, AnalysisConfig(exercise="biceps_curl"))
     assert not an.assessment.metrics.drift.faults["trunk_lean"].breaks_standard
     assert not any("form fault from rep 1" in w for w in an.verdict_summary.warnings)
+
+
+def test_onset_traces_a_lasting_fault_back_to_where_it_starts():
+    from repsight.verdicts import onset
+
+    judged = [True] * 6
+    # Passes its 10-degree threshold from rep 4; rep 3 already moved 7 deg that way.
+    toward = [0.0, 0.5, 7.0, 12.0, 15.0, 18.0]
+    flags = [False, False, False, True, True, True]
+    assert onset(flags, toward, 10.0, judged) == [False, False, True, True, True, True]
+    # Without a lasting run nothing is created, however close a rep comes.
+    assert onset([False] * 6, toward, 10.0, judged) == [False] * 6
+    # A rep that did not move that way stops the trace.
+    assert onset(flags, [0.0, 0.5, 2.0, 12.0, 15.0, 18.0], 10.0, judged) == flags

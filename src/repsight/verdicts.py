@@ -27,6 +27,9 @@ SINK_SHARE = 0.1
 # A flag on the last rep alone must pass its threshold by this factor: nothing after it
 # can confirm it (for a short range: be below the partial share divided by it).
 CLEAR_SHARE = 1.5
+# A lasting fault is traced back over the reps just before it that already moved past this
+# share of its threshold (see onset).
+ONSET_SHARE = 0.6
 # Frames at the end of a clip read to tell a rep cut mid-lift (still moving) from a stall.
 CUT_FRAMES = 5
 
@@ -102,6 +105,25 @@ def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None,
     return out
 
 
+def onset(flags: Sequence[bool], toward: Sequence[float | None], threshold: float,
+          judged: Sequence[bool], share: float = ONSET_SHARE) -> list[bool]:
+    """A lasting fault traced back to the rep where it starts (hysteresis).
+
+    A fault that grows rep by rep passes its threshold a rep or two after it begins; once
+    a lasting run is established, the reps just before it that already moved towards
+    the fault past `share` (0..1) of the threshold belong to it. Sets without a lasting
+    fault are unchanged, so this never creates a call on its own.
+    """
+    out = list(flags)
+    if not any(out):
+        return out
+    k = out.index(True)
+    while k > 0 and judged[k - 1] and toward[k - 1] is not None and toward[k - 1] > share * threshold:
+        k -= 1
+        out[k] = True
+    return out
+
+
 def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[float],
                    th: VerdictThresholds) -> list[Verdict]:
     """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting)."""
@@ -164,7 +186,8 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
         flags = [ok and f.toward_deg[k] is not None and f.toward_deg[k] > f.threshold_deg
                  and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(judged)]
         clear = [x and f.toward_deg[k] > CLEAR_SHARE * f.threshold_deg for k, x in enumerate(flags)]
-        past[name] = sustained(flags, judged, clear=clear)
+        past[name] = onset(sustained(flags, judged, clear=clear), f.toward_deg, f.threshold_deg,
+                           judged)
     def shorter(rep: Rep, m: Any, share: float) -> bool:
         return rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m) and m.rom_m < share * base_rom)
 
