@@ -33,7 +33,7 @@ def test_plotted_threshold_is_the_one_the_verdicts_applied(leaning_set):
     # The technical verdict's numbers are the same ones, on the reps the plot shows past it.
     tech = [v for v in an.verdicts if v.kind == "technical"]
     assert tech and lean.words in tech[0].reason
-    assert f"threshold {lean.threshold_deg:.0f} deg" in tech[0].reason
+    assert f"threshold {lean.threshold_deg:.1f} deg" in tech[0].reason
     series = data.drift_deg[lean.words]
     assert {v.rep_index for v in tech} == {int(r) for r, x in zip(data.reps, series) if x > thr}
 

@@ -204,11 +204,12 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
         reasons = []
         evidence: dict = {"frames": [rep.start, rep.end]}
         for _, f in worst:
-            extra = (f": {f.floor_deg:.0f} deg + {f.spread_deg:.0f} deg the first reps already varied"
+            extra = (f": {f.floor_deg:.1f} deg + {f.spread_deg:.1f} deg the first reps already varied"
                      if f.spread_deg >= 1 else "")
             seen = " (3-D estimate)" if f.source == "world" else ""
-            reasons.append(f"{f.words}: {f.toward_deg[k]:.0f} deg past the first reps{seen} "
-                           f"(threshold {f.threshold_deg:.0f} deg{extra})")
+            start = (", where the lasting fault begins" if f.toward_deg[k] <= f.threshold_deg else "")
+            reasons.append(f"{f.words}: {f.toward_deg[k]:.1f} deg past the first reps{seen}{start} "
+                           f"(threshold {f.threshold_deg:.1f} deg{extra})")
             evidence[f.measure] = {
                 "value": f.toward_deg[k], "baseline": 0.0, "threshold": round(f.threshold_deg, 1),
                 "unit": "deg beyond the first reps, towards the fault", "fault": f.words,
