@@ -385,3 +385,18 @@ def test_onset_traces_a_lasting_fault_back_to_where_it_starts():
     assert onset([False] * 6, toward, 10.0, judged) == [False] * 6
     # A rep that did not move that way stops the trace.
     assert onset(flags, [0.0, 0.5, 2.0, 12.0, 15.0, 18.0], 10.0, judged) == flags
+
+
+def test_cli_table_shows_the_fault_that_decided_the_verdict():
+    from rich.console import Console
+
+    from repsight.analysis import analyse_pose
+    from repsight.table import rep_table
+
+    truth = make_squat_set(trunk_lean_deg=[0, 0, 0, 0, 0, 14, 18, 22], seed=3)
+    an = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m))
+    console = Console(width=200, record=True)
+    console.print(rep_table(an))
+    text = console.export_text()
+    row6 = next(line for line in text.splitlines() if line.strip("│ ").startswith("6 "))
+    assert "lean fwd +1" in row6 and "technical failure" in row6

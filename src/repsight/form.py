@@ -268,10 +268,13 @@ FAULT_SOURCE: dict[str, dict[str, str | None]] = {
 # Why a view cannot judge a fault (measured on rendered truth), where neither image nor
 # world landmarks read it; keyed by (measure, direction, view), direction 0 for both.
 NOT_SEEN: dict[tuple[str, int, str], str] = {
-    ("trunk_lean", -1, "front"): "leaning back seen head-on: 3-D landmarks show under a third of it",
-    ("knee_cave", 0, "side"): "knee cave seen from the side: 3-D landmarks do not show it",
-    ("elbow_forward", 0, "front"): "elbow travel seen head-on: neither 2-D nor 3-D landmarks show it reliably",
-    ("hip_sag", 0, "front"): "hip sag seen head-on",
+    ("trunk_lean", -1, "front"): ("leaning back seen head-on: 3-D landmarks show under a third of "
+                                  "it; film from the side or at 45 degrees"),
+    ("knee_cave", 0, "side"): ("knee cave seen from the side: 3-D landmarks do not show it; film "
+                               "from the front or at 45 degrees"),
+    ("elbow_forward", 0, "front"): ("elbow travel seen head-on: neither 2-D nor 3-D landmarks show "
+                                    "it reliably; film from the side"),
+    ("hip_sag", 0, "front"): "hip sag seen head-on; film from the side",
 }
 
 

@@ -63,7 +63,11 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
         out.append("oblique camera view: joint angles are projected and drift is approximate")
     elif metrics.view == "unknown":
         out.append("camera view unknown: form verdicts skipped")
+    # A fault measure's reason covers the angle it replaces (knee cave, trunk lean).
+    covered = {"knee_valgus": "knee_cave", "trunk": "trunk_lean"}
     for name, why in metrics.not_measurable.items():
+        if covered.get(name) in metrics.not_measurable:
+            continue
         out.append(f"{ANGLE_WORDS.get(name, name)} not measurable: {why}")
     noisy = {k: v for k, v in metrics.drift.spread_deg.items() if v > NOISY_SPREAD_DEG}
     if noisy:

@@ -24,13 +24,34 @@ def _rir(x: float | None) -> str:
     return f"{MAX_RIR:.0f}+" if x >= MAX_RIR else f"~{x:.0f}"
 
 
+# Short names of the faults for the table's form column.
+FAULT_SHORT = {("trunk_lean", 1): "lean fwd", ("trunk_lean", -1): "lean back",
+               ("knee_cave", 1): "knee cave", ("elbow_forward", 1): "elbows fwd",
+               ("hip_sag", 1): "hip sag", ("hip_sag", -1): "hip pike"}
+
+
 def _drift(drift: dict) -> str:
-    """The largest measurable drift as 'trunk +12', or '-'."""
+    """The largest measurable angle drift as 'trunk +12', or '-'."""
     vals = [(abs(v), k, v) for k, v in drift.items() if v is not None]
     if not vals:
         return "-"
     _, name, v = max(vals)
     return f"{name} {v:+.0f}"
+
+
+def _form(faults: dict, k: int) -> str:
+    """Rep k's largest move against the first reps, towards a fault ('lean fwd +12') or
+    stricter ('lean fwd -5 stricter'), from the drift stage's fault readings; '-' under 1 deg."""
+    best = None
+    for f in faults.values():
+        for sign, value in ((1, f.toward_deg[k]), (-1, f.stricter_deg[k])):
+            if value is not None and value >= 1 and (best is None or value > best[0]):
+                best = (value, sign, f)
+    if best is None:
+        return "-"
+    value, sign, f = best
+    name = FAULT_SHORT.get((f.measure, f.direction), f.measure)
+    return f"{name} {sign * value:+.0f}" + (" stricter" if sign < 0 else "")
 
 
 def rep_table(analysis: Any) -> Table:
@@ -41,9 +62,11 @@ def rep_table(analysis: Any) -> Table:
         kinds.setdefault(v.rep_index, []).append(v.kind)
     setup = set(analysis.assessment.metrics.setup_reps) if analysis.assessment else set()
     table = Table(title=f"velocity and form ({analysis.config.goal} goal)", title_justify="left")
-    for col in ("rep", "v m/s", "peak", "ROM m", "loss %", "RIR*", "drift deg", "verdict"):
-        table.add_column(col, justify="left" if col in ("drift deg", "verdict") else "right")
-    for r in analysis.reps:
+    faults = analysis.assessment.metrics.drift.faults if analysis.assessment else {}
+    form_col = "form vs first reps, deg" if faults else "drift deg"
+    for col in ("rep", "v m/s", "peak", "ROM m", "loss %", "RIR*", form_col, "verdict"):
+        table.add_column(col, justify="left" if col in (form_col, "verdict") else "right")
+    for k, r in enumerate(analysis.reps):
         m = metrics.get(r.index)
         flags = ", ".join(f"{k} failure" for k in kinds.get(r.index, []))
         if r.index in setup:
@@ -53,7 +76,8 @@ def rep_table(analysis: Any) -> Table:
             format_number(m.peak_velocity_mps if m else None, ".2f"),
             format_number(m.rom_m if m else None, ".2f"),
             format_number(m.velocity_loss_pct if m else None, ".0f"),
-            _rir(m.rir_estimate if m else None), _drift(m.drift_deg) if m else "-", flags)
+            _rir(m.rir_estimate if m else None),
+            _form(faults, k) if faults else (_drift(m.drift_deg) if m else "-"), flags)
     # Verdicts for a rep the segmentation left out (a stalled last rep) still get a row.
     known = {r.index for r in analysis.reps}
     for idx in sorted(set(kinds) - known):
