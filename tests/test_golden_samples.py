@@ -228,9 +228,9 @@ def test_technical_verdict_names_the_faulty_angle(analysed, name):
 # Whole verdict sets (rep, kind) against the truth. Measured mismatches are strict xfails.
 VERDICT_XFAIL = {
     "squat_side_trunk_lean": (
-        "extra tempo verdict on rep 5: measured velocity loss 31 % (0.44 vs 0.64 m/s) passes the "
-        "strength limit of 30 %, but the true hip-centre loss is 26.5 % (0.469 vs 0.638 m/s); the "
-        "measured rep-5 velocity reads 5 % low"),
+        "extra tempo verdict on rep 5: measured velocity loss 31 % (0.41 vs 0.59 m/s) passes the "
+        "strength limit of 30 %, but the true hip-centre loss is 26.5 % (0.469 vs 0.638 m/s); "
+        "rep-to-rep velocity error of a few per cent flips a loss this close to the limit"),
 }
 
 
