@@ -74,7 +74,8 @@ class AnalysisConfig:
             _check_range("min_rom", self.min_rom, 1e-3, 100)
         if self.side not in ("auto", "left", "right", "both"):
             raise ConfigError(f"side must be auto, left, right or both, got {self.side!r}")
-        _check_range("baseline_reps", self.baseline_reps, 1, 10)
+        _check_range("baseline_reps", self.baseline_reps, 1, 10, integer=True)
+        _check_range("drift_min_frames", self.drift_min_frames, 1, 30, integer=True)
         _check_range("eccentric_speedup", self.eccentric_speedup, 1, 20)
         if self.lifter_height_m is not None:
             _check_range("lifter_height_m", self.lifter_height_m, 0.8, 2.6)
@@ -106,9 +107,12 @@ class AnalysisConfig:
         return d
 
 
-def _check_range(name: str, value: float, lo: float, hi: float) -> None:
-    if not isinstance(value, (int, float)) or not lo <= value <= hi:
+def _check_range(name: str, value: float, lo: float, hi: float, *, integer: bool = False) -> None:
+    # bool is an int in Python: `baseline_reps = true` in a file must not read as 1.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise ConfigError(f"{name} must be between {lo} and {hi}, got {value!r}")
+    if integer and not isinstance(value, int):
+        raise ConfigError(f"{name} must be a whole number between {lo} and {hi}, got {value!r}")
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:
