@@ -319,14 +319,32 @@ def _round(x: float) -> float | None:
     return round(x, 1) if np.isfinite(x) else None
 
 
+def baseline_extreme(signal: np.ndarray, reps: Sequence[Rep], direction: int) -> float:
+    """The reps' mean 95th-percentile value of the signal in `direction` (+1/-1), signed as
+    the signal; over the moving phases and the turnaround pause. NaN without data."""
+    ext = []
+    for rep in reps:
+        vals = np.concatenate([signal[a:b + 1] for a, b in moving_phases(rep)]
+                              + [signal[slice(*_pause_frames(rep))]])
+        vals = direction * vals[np.isfinite(vals)]
+        if vals.size:
+            ext.append(float(np.percentile(vals, 95)))
+    return direction * float(np.mean(ext)) if ext else float("nan")
+
+
 def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Rep],
                 position: np.ndarray, baseline: Sequence[int], *, min_frames: int = 3,
                 floor_override: float | None = None, view: str = "side") -> FaultDrift:
     """Drift of one fault measure towards the fault and towards stricter form, per rep.
 
-    The baseline is the mean progress curve of the baseline reps (positions in `reps`);
-    the threshold is the measure's floor (FAULT_FLOOR_DEG, or the user's override) plus
-    how far the baseline reps stray from their own mean.
+    signal: float[T] the measure (form.fault_signal, smoothed); position: float[T] the
+    tracked point's height, for movement progress; baseline: positions in `reps` of the
+    baseline reps. The baseline curve is the mean of those baseline reps that do not
+    already carry the fault; each rep's drift is the larger of its progress-curve drift
+    (directed_drift, within the fault's zone) and its turnaround pause against the
+    baseline's. The threshold is the floor (fault_floor, or the user's override, degrees)
+    plus the baseline reps' own spread. The baseline reps' extreme is also held against the
+    profile's standard (side view, image landmarks only).
     """
     curves = np.array([progress_curve(signal, position, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
     floor = float(floor_override) if floor_override is not None else fault_floor(fault.measure, source, view)
@@ -374,14 +392,7 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     # Rep 1 is a baseline, not a proof of good form: the first reps' own extreme is held
     # against the profile's standard where the view measures the angle itself (image
     # landmarks from the side; other views carry offsets of 7-20 degrees).
-    ext = []
-    for i in base_idx:
-        vals = np.concatenate([signal[a:b + 1] for a, b in moving_phases(reps[i])]
-                              + [signal[slice(*_pause_frames(reps[i]))]])
-        vals = fault.direction * vals[np.isfinite(vals)]
-        if vals.size:
-            ext.append(float(np.percentile(vals, 95)))
-    extreme = fault.direction * float(np.mean(ext)) if ext else float("nan")
+    extreme = baseline_extreme(signal, [reps[i] for i in base_idx], fault.direction)
     breaks = bool(fault.standard_deg is not None and view == "side" and source == "image"
                   and np.isfinite(extreme) and fault.direction * extreme > fault.standard_deg)
     return FaultDrift(measure=fault.measure, direction=fault.direction, words=fault.words,
