@@ -76,3 +76,17 @@ def test_extract_real_clip_finds_person_on_most_frames(tmp_path: Path) -> None:
     assert seq.detection_rate >= 0.9
     assert np.all(np.diff(seq.timestamps_s) > 0)
     np.testing.assert_allclose(seq.timestamps_s[:3], [0, 1 / 30, 2 / 30], atol=1e-6)
+
+
+def test_extract_prints_no_native_log_lines(small_video: Path, tmp_path: Path) -> None:
+    # MediaPipe's C++ graph logs "DestroyAccelerator" on fd 2 when torn down; a user must
+    # see repsight's one line, not the library's.
+    import subprocess
+    import sys
+
+    out = tmp_path / "poses.npz"
+    run = subprocess.run([sys.executable, "-m", "repsight", "extract", str(small_video), "-o", str(out),
+                          "--no-cache", "--model", "lite"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert out.exists()
+    assert "INFO:" not in run.stderr and "Accelerator" not in run.stderr, run.stderr

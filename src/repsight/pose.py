@@ -121,7 +121,10 @@ class PoseEstimator:
     def close(self) -> None:
         """Release the native graph."""
         if self._landmarker is not None:
-            self._landmarker.close()
+            # Tearing the graph down logs "DestroyAccelerator" lines on fd 2, which would turn
+            # a one-line result or error into three.
+            with _quiet_native_stderr():
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> "PoseEstimator":
