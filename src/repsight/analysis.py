@@ -128,15 +128,15 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     if tempos is None or len(tempos) != len(reps):
         tempos = set_tempo(reps, seq.timestamps_s)
     scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
-    vel = set_velocity(seq, reps, point=profile.velocity_point, side=side, scale=scale,
-                       family=profile.family, image=image, baseline_reps=cfg.baseline_reps,
-                       cutoff_hz=cfg.smoothing_cutoff_hz, max_gap_s=cfg.max_gap_s)
+    track_px = tracked_point_px(seq, profile.velocity_point, side, image=image)
+    vel = set_velocity(seq, reps, track_px=track_px, scale=scale, family=profile.family,
+                       baseline_reps=cfg.baseline_reps, cutoff_hz=cfg.smoothing_cutoff_hz,
+                       max_gap_s=cfg.max_gap_s)
     form_cutoff = max(cfg.smoothing_cutoff_hz, FORM_CUTOFF_HZ)
     form = form_signals(seq, profile, cutoff_hz=form_cutoff, side=user_side,
                         max_gap_s=cfg.max_gap_s, image=image, world=world)
     # The tracked point at the form cut-off (pixels, up): phase edges and movement progress.
-    track = -tracked_point_px(seq, profile.velocity_point, side, image=image)[:, 1]
-    track = smooth(track, seq.fps, cutoff_hz=form_cutoff, max_gap_s=cfg.max_gap_s)
+    track = smooth(-track_px[:, 1], seq.fps, cutoff_hz=form_cutoff, max_gap_s=cfg.max_gap_s)
     position = {r.index: k for k, r in enumerate(reps)}
     drift = set_drift(form, reps, track, [position[i] for i in vel.baseline_reps], profile,
                       min_frames=cfg.drift_min_frames, tolerance_override=cfg.drift_tolerance_deg)

@@ -185,13 +185,7 @@ def sustained_drift(diff: np.ndarray, window: int) -> float:
     A one-frame blip cannot win: within every window the smallest deviation counts.
     """
     diff = np.asarray(diff, dtype=np.float64)
-    if not np.any(np.isfinite(diff)):
-        return float("nan")
-    window = max(1, min(window, len(diff)))
-    d = np.where(np.isfinite(diff), diff, 0.0)
-    win = np.lib.stride_tricks.sliding_window_view(d, window)
-    up = float(win.min(axis=1).max())
-    down = float(win.max(axis=1).min())
+    up, down = held(diff, window), -held(-diff, window)
     return up if abs(up) >= abs(down) else down
 
 

@@ -337,9 +337,9 @@ def facing_sign(seq: PoseSequence, side: str, *, image: np.ndarray | None = None
     over frames; needed so that leaning back is not read as leaning forward.
     """
     image = seq.image if image is None else image
+    px = functools.partial(pixels, image, seq.width, seq.height)
     votes = []
     for s in (SIDES if side == BOTH else (side,)):
-        px = functools.partial(pixels, image, seq.width, seq.height)
         votes.append(px(LM[f"{s}_FOOT_INDEX"])[:, 0] - px(LM[f"{s}_HEEL"])[:, 0])
         votes.append(px(LM.NOSE)[:, 0] - px(LM[f"{s}_EAR"])[:, 0])
     v = np.sign(np.concatenate(votes))
@@ -369,7 +369,7 @@ def tracked_point_px(seq: PoseSequence, names: tuple[str, ...], side: str, *,
                      image: np.ndarray | None = None, min_visibility: float = 0.0) -> np.ndarray:
     """float64[T,2] pixel track of the mean of landmarks `names` (the "bar") on `side`.
 
-    The side is fixed for the set (choose_side), so the track never jumps between limbs;
+    The side is fixed for the set (metric_side), so the track never jumps between limbs;
     min_visibility 0 keeps every in-frame landmark, which is what velocity needs (a hole
     in a concentric loses the rep's velocity, a slightly uncertain landmark does not).
     """

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from .form import FAULT_ANGLE
 from .types import VERDICT_KINDS, Rep, Verdict
 
 # Baseline reps that differ by more than this (degrees) in an angle mean the angle itself is
@@ -63,10 +64,10 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
         out.append("oblique camera view: joint angles are projected and drift is approximate")
     elif metrics.view == "unknown":
         out.append("camera view unknown: form verdicts skipped")
-    # A fault measure's reason covers the angle it replaces (knee cave, trunk lean).
-    covered = {"knee_valgus": "knee_cave", "trunk": "trunk_lean"}
+    # A fault measure's reason covers the form angle it reads (knee cave, trunk lean).
+    covered = {angle for fault, angle in FAULT_ANGLE.items() if fault in metrics.not_measurable}
     for name, why in metrics.not_measurable.items():
-        if covered.get(name) in metrics.not_measurable:
+        if name in covered:
             continue
         out.append(f"{ANGLE_WORDS.get(name, name)} not measurable: {why}")
     noisy = {k: v for k, v in metrics.drift.spread_deg.items() if v > NOISY_SPREAD_DEG}

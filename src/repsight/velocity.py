@@ -1,8 +1,8 @@
 """Concentric velocity, range of motion, velocity loss and reps in reserve, per rep.
 
 Everything here is a pure function of arrays: the tracked point's height in metres (from
-`kinematics.tracked_point_px` and a Scale), the set's Reps (frame indices) and float
-timestamps.
+its pixel track, `kinematics.tracked_point_px`, and a Scale), the set's Reps (frame
+indices) and float timestamps.
 
 Reps-in-reserve model (an estimate, shown as one): within a set, velocity loss grows
 close to linearly with the share of the possible repetitions already done; Rodríguez-Rosell,
@@ -23,7 +23,6 @@ from typing import Sequence
 
 import numpy as np
 
-from .kinematics import tracked_point_px
 from .scale import Scale
 from .smoothing import smooth
 from .types import PoseSequence, Rep
@@ -164,23 +163,21 @@ def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[in
     return ""
 
 
-def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, point: tuple[str, ...], side: str,
-                 scale: Scale, family: str, image: np.ndarray | None = None,
-                 baseline_reps: int = 2, baseline: str = "best", cutoff_hz: float = 4.0,
-                 max_gap_s: float = 0.25) -> SetVelocity:
+def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray,
+                 scale: Scale, family: str, baseline_reps: int = 2, baseline: str = "best",
+                 cutoff_hz: float = 4.0, max_gap_s: float = 0.25) -> SetVelocity:
     """Velocity, ROM, velocity loss and RIR of every rep, against the set's baseline.
 
-    point/side: the tracked landmarks and the set's side (kinematics). baseline_reps: the
-    best (baseline "best", as in the velocity-loss literature) or the mean ("mean") of
-    the first N clean reps' mean velocities is the baseline, 1..10.
+    track_px: float[T,2] pixel track of the tracked point (kinematics.tracked_point_px).
+    baseline_reps: the best (baseline "best", as in the velocity-loss literature) or the
+    mean ("mean") of the first N clean reps' mean velocities is the baseline, 1..10.
     """
     if baseline not in ("mean", "best"):
         raise ValueError(f"baseline must be 'mean' or 'best', got {baseline!r}")
     warnings: list[str] = []
     t = seq.timestamps_s
     if scale.valid:
-        h = height_m(tracked_point_px(seq, point, side, image=image), scale, seq.fps,
-                     cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+        h = height_m(track_px, scale, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
     else:
         h = np.full(seq.n_frames, np.nan)
         warnings.append(f"no pixel-to-metre scale ({scale.note}): velocities not reported")

@@ -17,9 +17,6 @@ from .types import VERDICT_KINDS, Rep, RepTempo, Verdict
 if TYPE_CHECKING:
     from .config import AnalysisConfig
 
-# When one rep fails in several ways, the summary names the most decisive first (the order
-# lives with Verdict in types.py).
-KIND_PRIORITY = VERDICT_KINDS
 # A hold (the pause at a rep's turnaround) at least this long is judged for sinking, and
 # sinks when it loses more than this share of the range beyond the baseline's holds.
 HOLD_MIN_S = 0.5
@@ -433,4 +430,4 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
             verdicts.append(stalled)
     skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
     return sorted((v for v in verdicts if v.rep_index not in skip),
-                  key=lambda v: (v.rep_index, KIND_PRIORITY.index(v.kind)))
+                  key=lambda v: (v.rep_index, VERDICT_KINDS.index(v.kind)))
