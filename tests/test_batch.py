@@ -103,7 +103,7 @@ def test_discover_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     ("Front-Raise 01.mov", "raise"),
     ("curl/clip3.mp4", "biceps_curl"),  # a folder named after the exercise
     ("monday_set1.mp4", None),
-    ("squats.mp4", None),  # plurals are not guessed
+    ("squats.mp4", "squat"),  # plurals name the exercise too (exercise_detection)
 ])
 def test_exercise_from_name(name: str, expected: str | None) -> None:
     assert exercise_from_name(name) == expected

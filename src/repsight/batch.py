@@ -41,15 +41,15 @@ import json
 import math
 import multiprocessing
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .config import AnalysisConfig
 from .errors import OutputError, RepsightError
+from .exercise_detection import exercise_from_name
 from .export import atomic_write, csv_text
-from .profiles import AUTO, PROFILES
+from .profiles import AUTO
 from .video import VIDEO_EXTENSIONS
 
 MANIFEST = "manifest.json"
@@ -174,36 +174,6 @@ def discover(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] 
                 continue
             found.append(here / name)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
-
-
-def _tokens(text: str) -> list[str]:
-    return [t for t in re.split(r"[^a-z0-9]+", text.lower()) if t]
-
-
-def _exercise_names() -> list[tuple[tuple[str, ...], str]]:
-    """(token sequence, profile name) for every profile name and alias, longest first."""
-    pairs = []
-    for p in PROFILES.values():
-        for n in (p.name, *p.aliases):
-            pairs.append((tuple(_tokens(n)), p.name))
-    return sorted(pairs, key=lambda x: -len(x[0]))
-
-
-def exercise_from_name(path: str | os.PathLike) -> str | None:
-    """Profile named in a clip's file name (then its folder names), longest match wins.
-
-    'floor_press_dumbbell_front.mp4' -> bench_press (alias floor_press), 'squat_01.mp4'
-    -> squat, 'deadlifts/clip3.mp4' -> None (plurals are not guessed).
-    """
-    p = Path(path)
-    names = _exercise_names()
-    for part in (p.stem, *[q.name for q in p.parents if q.name]):
-        toks = _tokens(part)
-        for seq, profile in names:
-            n = len(seq)
-            if any(tuple(toks[i:i + n]) == seq for i in range(len(toks) - n + 1)):
-                return profile
-    return None
 
 
 def exercise_for(clip: Path, root: Path, explicit: str | None) -> str:

@@ -1,18 +1,108 @@
-"""Which exercise a clip shows, read from how the body moves (for --exercise auto)."""
+"""Which exercise a clip shows: from its file name (batch) or from how the body moves (auto)."""
 
 from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
 
 import numpy as np
 
 from .config import AnalysisConfig
 from .kinematics import BOTH, body_scale_px, joint_angle, point_height, trunk_inclination
+from .landmarks import LM
+from .profiles import PROFILES
 from .types import PoseSequence
+
+
+def _singular(token: str) -> str:
+    """'squats' -> 'squat', 'presses' -> 'press', 'benches' -> 'bench'; 'press' stays."""
+    if len(token) > 4 and token.endswith(("sses", "shes", "ches", "xes")):
+        return token[:-2]
+    if len(token) > 2 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-case words of a name, singular (a folder 'squats/' names the squat)."""
+    return [_singular(t) for t in re.split(r"[^a-z0-9]+", text.lower()) if t]
+
+
+def _exercise_names() -> list[tuple[tuple[str, ...], str]]:
+    """(token sequence, profile name) for every profile name and alias, longest first."""
+    pairs = []
+    for p in PROFILES.values():
+        for n in (p.name, *p.aliases):
+            pairs.append((tuple(_tokens(n)), p.name))
+    return sorted(pairs, key=lambda x: -len(x[0]))
+
+
+def exercise_from_name(path: str | os.PathLike) -> str | None:
+    """Profile named in a clip's file name (then its folder names), longest match wins.
+
+    'floor_press_dumbbell_front.mp4' -> bench_press (alias floor_press), 'squat_01.mp4'
+    -> squat; plurals count ('dips_set2.mp4' -> dip, 'squats/clip3.mp4' -> squat).
+    """
+    p = Path(path)
+    names = _exercise_names()
+    for part in (p.stem, *[q.name for q in p.parents if q.name]):
+        toks = _tokens(part)
+        for seq, profile in names:
+            n = len(seq)
+            if any(tuple(toks[i:i + n]) == seq for i in range(len(toks) - n + 1)):
+                return profile
+    return None
 
 
 def _robust_range(x: np.ndarray) -> float:
     """5th-95th percentile spread of the finite values (0 when there are none)."""
     x = x[np.isfinite(x)]
     return float(np.percentile(x, 95) - np.percentile(x, 5)) if x.size else 0.0
+
+
+def _world_trunk_inclination(seq: PoseSequence) -> float:
+    """Median angle (deg) of the hip->shoulder line from vertical in the 3D world landmarks.
+
+    The world landmarks keep the body's 3D shape, so a lifter lying along the camera's
+    line of sight (a bench press filmed from the feet or at 45 degrees) reads lying here
+    while the foreshortened 2D torso reads upright. NaN when never seen.
+    """
+    w = seq.world.astype(np.float64)
+    v = (w[:, LM.LEFT_SHOULDER] + w[:, LM.RIGHT_SHOULDER]) / 2 - (w[:, LM.LEFT_HIP] + w[:, LM.RIGHT_HIP]) / 2
+    norm = np.linalg.norm(v, axis=1)
+    ok = np.isfinite(norm) & (norm > 0)
+    if not ok.any():
+        return float("nan")
+    # World y points down, like the image's.
+    return float(np.degrees(np.median(np.arccos(np.clip(-v[ok, 1] / norm[ok], -1.0, 1.0)))))
+
+
+def _leg_length(seq: PoseSequence, scale: float, min_visibility: float) -> float:
+    """Median 2D thigh + shin length in torso lengths, on frames where a knee is seen.
+
+    A standing or sitting lifter's legs read 1.0-1.6 torso lengths; legs pointing at the
+    camera (lying, seen from the feet) read far shorter, legs in the foreground far longer.
+    The better-seen leg of each frame is read. NaN when no knee is seen on most frames (a
+    cropped clip says nothing about lying).
+    """
+    img = seq.image
+    left = img[:, LM.LEFT_KNEE, 3] >= img[:, LM.RIGHT_KNEE, 3]
+    knee_vis = np.where(left, img[:, LM.LEFT_KNEE, 3], img[:, LM.RIGHT_KNEE, 3])
+    seen = knee_vis >= max(min_visibility, 0.5)
+    if seen.sum() < max(10, 0.3 * seq.n_frames):
+        return float("nan")
+
+    def side(lm_left: LM, lm_right: LM) -> np.ndarray:
+        return np.where(left[:, None], seq.pixels(lm_left), seq.pixels(lm_right))
+
+    hip, knee = side(LM.LEFT_HIP, LM.RIGHT_HIP), side(LM.LEFT_KNEE, LM.RIGHT_KNEE)
+    ankle = side(LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
+    ankle_vis = np.where(left, img[:, LM.LEFT_ANKLE, 3], img[:, LM.RIGHT_ANKLE, 3])
+    thigh = np.linalg.norm(hip - knee, axis=1)
+    # An ankle out of frame is extrapolated; the thigh alone then stands for the shin.
+    shin = np.where(ankle_vis >= 0.5, np.linalg.norm(knee - ankle, axis=1), thigh)
+    return float(np.nanmedian((thigh + shin)[seen]) / scale)
 
 
 def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
@@ -41,15 +131,29 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     wrist_top = float(np.nanpercentile(wrist_over, 95)) if seen else 0.0
     wrist_mid = float(np.nanmedian(wrist_over)) if seen else 0.0
     body = _robust_range(h(("SHOULDER",)))
+    hands = _robust_range(h(("WRIST",)))  # in the image, not relative to the shoulders
     elbow = _robust_range(joint_angle(seq, "elbow", BOTH, min_visibility=vis))
-    facts = (f"legs {legs:.2f}, arms {arms:.2f}, shoulders {body:.2f}, hands over shoulders "
-             f"{wrist_mid:.2f} torso lengths; "
-             f"elbow {elbow:.0f} deg; trunk {incl_med:.0f} deg from vertical")
-    if incl_med > 55.0:
+    world_incl = _world_trunk_inclination(seq)
+    leg_len = _leg_length(seq, scale, vis)
+    facts = (f"legs {legs:.2f}, arms {arms:.2f}, shoulders {body:.2f}, hands {hands:.2f}, "
+             f"hands over shoulders {wrist_mid:.2f}, leg length {leg_len:.2f} torso lengths; "
+             f"elbow {elbow:.0f} deg; trunk {incl_med:.0f} deg from vertical, "
+             f"{world_incl:.0f} deg in 3D")
+    # Lying along the line of sight (from the feet, at 45 degrees, head-on): the 3D torso
+    # lies down, or the legs are foreshortened towards the camera or loom in the foreground.
+    lying = (world_incl > 50.0 or leg_len < 0.7 or leg_len > 2.2)
+    pressing = arms > 0.4 and body < 0.5 * arms and wrist_top > 0.3
+    if incl_med <= 55.0 and lying and pressing:
+        name = "bench_press"  # hands rise from a still, lying torso
+    elif wrist_mid > 0.2 and body > 0.4 and hands < 0.3 and body > 2.0 * hands:
+        name = "pullup"  # hands fixed overhead (on the bar), the body rises between them
+    elif incl_med > 55.0:
         if body > 0.5 * arms:
             name = "pushup"
         else:
-            name = "bench_press" if incl_med > 75.0 else "row"
+            # A bent-over row's hands hang below the shoulders; a bench press pushes them
+            # away from the chest, which reads as above the shoulders in the image.
+            name = "bench_press" if incl_med > 75.0 or wrist_mid > 0.3 else "row"
     elif wrist_mid > 0.5 and body > 0.4:
         name = "pullup"  # hands above the head all along, the body rises between them
     elif legs > 0.3 and legs >= 0.5 * arms:
