@@ -9,6 +9,7 @@ shared clips skip when those are absent.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -68,3 +69,81 @@ def test_extract_of_a_bad_input_writes_no_output(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [text]
+
+
+# ---------------------------------------------------------------- inputs are sacred
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _outputs_onto(video: Path) -> dict[str, list[str]]:
+    """Every way a command line can name an output that is the input video itself."""
+    v = str(video)
+    return {
+        "annotate -o": ["annotate", v, "-o", v],
+        "extract -o": ["extract", v, "-o", v],
+        "analyze --json": ["analyze", v, "--json", v],
+        "analyze --csv": ["analyze", v, "--csv", v],
+        "analyze --plot": ["analyze", v, "--plot", v],
+        "analyze --annotate": ["analyze", v, "--annotate", v],
+    }
+
+
+@pytest.mark.parametrize("how", list(_outputs_onto(Path("x.mp4"))))
+def test_an_output_onto_the_input_is_refused_before_decoding(how: str, tmp_path: Path) -> None:
+    # A text file named .mp4: the refusal must come before decoding ("not a video").
+    video = bad.make_text_as_mp4(tmp_path)
+    before = _digest(video)
+    result = CliRunner().invoke(main, [*_outputs_onto(video)[how], "-q", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    assert "refusing to write" in result.output and "input" in result.output
+    assert result.output.strip().count("\n") == 0
+    assert _digest(video) == before and sorted(tmp_path.iterdir()) == [video]
+
+
+@pytest.mark.parametrize("link", ["hard", "symbolic", "dotted"])
+def test_a_link_or_other_spelling_of_the_input_is_refused(link: str, tmp_path: Path) -> None:
+    video = bad.make_text_as_mp4(tmp_path)
+    before = _digest(video)
+    alias = tmp_path / "alias.mp4"
+    if link == "hard":
+        os.link(video, alias)
+    elif link == "symbolic":
+        alias.symlink_to(video)
+    else:
+        alias = tmp_path / "." / ".." / tmp_path.name / video.name
+    result = CliRunner().invoke(main, ["annotate", str(video), "-o", str(alias), "-q"])
+    assert result.exit_code == 1 and "refusing to write" in result.output, result.output
+    assert _digest(video) == before
+
+
+def test_the_config_file_is_an_input_too(tmp_path: Path) -> None:
+    video = bad.make_text_as_mp4(tmp_path)
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text('goal = "power"\n')
+    result = CliRunner().invoke(main, ["analyze", str(video), "--config", str(cfg),
+                                       "--json", str(cfg), "-q"])
+    assert result.exit_code == 1 and "refusing to write" in result.output, result.output
+    assert cfg.read_text() == 'goal = "power"\n'
+
+
+@pytest.mark.parametrize("target, words", [
+    ("-", "standard output"),
+    ("/dev/stdout", "device or system file"),
+    ("/dev/null", "device or system file"),
+    ("{d}/" + "n" * 245 + ".json", "too long"),
+    ("{d}/same.json", "same file"),
+])
+def test_outputs_that_cannot_be_results_fail_up_front(target: str, words: str,
+                                                      tmp_path: Path) -> None:
+    video = bad.make_text_as_mp4(tmp_path)
+    target = target.format(d=tmp_path)
+    extra = ["--csv", str(tmp_path / "same.json")] if "same" in target else []
+    result = CliRunner().invoke(main, ["analyze", str(video), "--json", target, *extra, "-q"])
+    assert result.exit_code == 1, result.output
+    assert words in result.output and "not a video" not in result.output
+    assert sorted(tmp_path.iterdir()) == [video]

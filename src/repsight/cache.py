@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .errors import CacheError, OutputError
+from .export import atomic_path
 from .pose import DEFAULT_MODEL, EXTRACTOR_VERSION, ProgressFn, extract_pose
 from .types import PoseSequence
 from .video import DEFAULT_MAX_LONG_SIDE, file_hash
@@ -34,16 +34,15 @@ def save_pose(seq: PoseSequence, path: str | os.PathLike) -> Path:
         "source": seq.source, "content_hash": seq.content_hash, "model": seq.model,
         "rotation": seq.rotation, "meta": seq.meta,
     }
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, image=seq.image, world=seq.world,
-                                timestamps_s=seq.timestamps_s,
-                                meta=np.array(json.dumps(meta)))
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write pose file {path}: {exc.strerror or exc}") from None
+    # The same temp-file-and-rename as every other output (export.atomic_path).
+    with atomic_path(path) as tmp:
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(fh, image=seq.image, world=seq.world,
+                                    timestamps_s=seq.timestamps_s,
+                                    meta=np.array(json.dumps(meta)))
+        except OSError as exc:
+            raise OutputError(f"cannot write pose file {path}: {exc.strerror or exc}") from None
     return path
 
 

@@ -21,7 +21,7 @@ from .cli_options import (
     quiet_option,
 )
 from .errors import RepsightError
-from .outputs import ClipOutputs, OutputRequest, check_output_file
+from .outputs import ClipOutputs, OutputRequest, check_output_file, printable
 from .pose import DEFAULT_MODEL
 
 
@@ -33,11 +33,11 @@ def _friendly_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except RepsightError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(printable(exc)) from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted") from None
         except OSError as exc:
-            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".strip()) from None
+            raise click.ClickException(printable(f"{exc.strerror or exc}: {exc.filename or ''}".strip())) from None
 
     return wrapper
 
@@ -75,6 +75,7 @@ def analyse_with_progress(video: Path, analysis: AnalysisOptions, outputs: Outpu
     with _progress_bar(None, quiet) as bar:
         return analyse_and_write(
             video, cfg, outputs, cache_dir=cache_dir, use_cache=not no_cache,
+            inputs=[analysis.config_file] if analysis.config_file else [],
             pose_progress=_stage_progress(bar, f"pose ({cfg.model}) {video.name}"),
             video_progress=_stage_progress(bar, f"annotate {video.name}"))
 
@@ -126,14 +127,14 @@ def extract(video: Path, output: Path | None, model: str, cache_dir: Path | None
     from .cache import save_pose
 
     out = output or video.with_suffix(".poses.npz")
-    check_output_file(out)
+    check_output_file(out, inputs=(video,))
     seq = extract_with_progress(video, model=model or DEFAULT_MODEL, cache_dir=cache_dir,
                                 no_cache=no_cache, quiet=quiet)
     save_pose(seq, out)
     click.echo(f"{seq.n_frames} frames, person found on {seq.detection_rate:.1%}, "
-               f"{seq.fps:.3f} fps, model {seq.model} -> {out}")
+               f"{seq.fps:.3f} fps, model {seq.model} -> {printable(out)}")
     for w in seq.meta.get("warnings", []):
-        click.echo(f"warning: {w}", err=True)
+        click.echo(f"warning: {printable(w)}", err=True)
 
 
 @main.command()
@@ -177,7 +178,8 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
             if result.status == "error":
                 from rich.markup import escape
 
-                bar.console.print(f"[red]error[/red] {escape(result.clip)}: {escape(result.error)}",
+                bar.console.print(f"[red]error[/red] {escape(printable(result.clip))}: "
+                                  f"{escape(printable(result.error))}",
                                   markup=True, highlight=False, soft_wrap=True)
 
         report = run_batch(folder, out, cfg, options, workers=workers, on_result=on_result)
@@ -213,9 +215,9 @@ def _echo_annotated(analysis, output: Path) -> None:
     s = set_summary(analysis)
     failure = (f"first failure at rep {s['first_failure_rep']} ({s['first_failure_kind']})"
                if s["first_failure_rep"] else "no failure detected")
-    click.echo(f"{analysis.exercise}: {s['reps']} rep(s), {failure} -> {output}")
+    click.echo(f"{analysis.exercise}: {s['reps']} rep(s), {failure} -> {printable(output)}")
     for w in s["warnings"]:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(f"warning: {printable(w)}", err=True)
 
 
 @main.command()
@@ -235,7 +237,7 @@ def analyze(video: Path, cache_dir: Path | None, no_cache: bool, quiet: bool,
     _print_rep_table(done.analysis, console)
     _print_velocity_and_verdicts(done.analysis, console)
     for path in done.written:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {printable(path)}")
 
 
 def _console():
@@ -292,12 +294,12 @@ def _print_rep_table(analysis, console) -> None:
                       f"(variation {rhythm.interval_cv:.0%}), mean time under tension "
                       f"{rhythm.mean_time_under_tension_s:.2f} s")
     for w in analysis.warnings:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(f"warning: {printable(w)}", err=True)
 
 
 def video_name(source: str) -> str:
     """File name of a clip for display."""
-    return Path(source).name if source else "<memory>"
+    return printable(Path(source).name) if source else "<memory>"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,14 +4,19 @@
 `analyse_and_write`: check the output paths, poses (cached) -> `analyse_pose` -> the
 requested files. Every file is written atomically (temp file beside it, then one rename;
 see `export.atomic_path`), so a kill never leaves half a result behind.
+
+Inputs are sacred: before anything is decoded, every output path is checked against the
+inputs (the video, the config file): the same real path or the same inode (a hard link)
+is refused, as are devices, pipes, folders and names too long for the temp file.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .config import AnalysisConfig
 from .errors import OutputError
@@ -25,16 +30,82 @@ PLOT_NAME = "{stem}.png"
 VIDEO_NAME = "{stem}.annotated.mp4"
 
 
-def check_output_file(path: str | os.PathLike) -> None:
-    """Fail fast, before any slow work, when an output file cannot be written there."""
+# The temp file atomic_path writes beside a target: ".<stem>.<8 random chars>.part<suffix>".
+TEMP_NAME_EXTRA = len("." + "." + "x" * 8 + ".part")
+SYSTEM_FOLDERS = ("/dev/", "/proc/", "/sys/")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """Text safe to print on a terminal: control characters (escape codes) shown as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """True when a and b name one file: the same real path, or the same inode (hard links)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except (OSError, ValueError):
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def _name_max(folder: Path) -> int:
+    """Longest file name (bytes) the filesystem holding folder allows."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def check_output_file(path: str | os.PathLike, *,
+                      inputs: Sequence[str | os.PathLike] = ()) -> None:
+    """Fail fast, before any slow work, when an output file cannot or must not be written there.
+
+    Refused: an input file (same real path or inode), a folder, a device or pipe
+    (`-`, /dev/stdout), a path under a file, and a name too long for its temp file.
+    """
     path = Path(path)
+    shown = printable(path)
+    if str(path) == "-":
+        raise OutputError("writing results to standard output is not supported; "
+                          "give a file name")
+    for source in inputs:
+        if same_file(path, source):
+            raise OutputError(f"refusing to write {shown}: it is the input {printable(source)}; "
+                              "choose another output name")
     if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
+        raise OutputError(f"cannot write {shown}: it is a folder; give a file name")
+    # /dev/stdout and friends are links into /proc: renaming a temp file over them (as
+    # root) would replace the device entry itself, so system folders are refused outright.
+    for where in {str(path.absolute()), os.path.realpath(path)}:
+        if where.startswith(SYSTEM_FOLDERS):
+            raise OutputError(f"cannot write {shown}: it is a device or system file; "
+                              "give a file name")
+    # lexists: /dev/stdout on a pipe is a link to nothing; renaming over it as root would
+    # replace the device link itself.
+    if os.path.lexists(path) and not path.is_file():
+        raise OutputError(f"cannot write {shown}: it is a device or pipe, not a regular file; "
+                          "give a file name")
+    existing = None
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
-                raise OutputError(f"cannot write {path}: {parent} is a file, not a folder")
+                raise OutputError(f"cannot write {shown}: {printable(parent)} is a file, "
+                                  "not a folder")
+            existing = parent
             break
+    name_max = _name_max(existing or Path("."))
+    longest = len(os.fsencode(path.name)) + TEMP_NAME_EXTRA
+    if longest > name_max:
+        raise OutputError(f"output name too long: {printable(path.name)[:40]}... is "
+                          f"{len(os.fsencode(path.name))} bytes; this folder allows at most "
+                          f"{name_max - TEMP_NAME_EXTRA} (room for the temp file written first)")
+    if existing is not None and path.parent == existing and not os.access(existing, os.W_OK):
+        raise OutputError(f"cannot write {shown}: no permission to write in "
+                          f"{printable(existing)}")
 
 
 @dataclass(frozen=True)
@@ -66,12 +137,18 @@ class OutputRequest:
         """Every requested file, in the order they are written."""
         return tuple(p for p in (self.json, self.csv, self.plot, self.annotate) if p is not None)
 
-    def check(self) -> None:
-        """Raise OutputError when a requested file cannot be written where asked."""
+    def check(self, inputs: Sequence[str | os.PathLike] = ()) -> None:
+        """Raise OutputError when a requested file cannot or must not be written where asked."""
         from .annotate import check_video_output
 
+        seen: dict[str, Path] = {}
         for path in self.paths:
-            check_output_file(path)
+            check_output_file(path, inputs=inputs)
+            real = os.path.realpath(path)
+            if real in seen:
+                raise OutputError(f"{printable(seen[real])} and {printable(path)} are the same "
+                                  "file; give each output its own name")
+            seen[real] = path
         if self.annotate is not None:
             check_video_output(self.annotate)
 
@@ -110,13 +187,18 @@ def write_outputs(request: OutputRequest, video: str | os.PathLike, analysis: An
 def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request: OutputRequest,
                       *, cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
                       pose_progress: ProgressFn | None = None,
-                      video_progress: ProgressFn | None = None) -> ClipOutputs:
-    """Check the outputs, then poses (cached) -> analysis -> the requested files."""
+                      video_progress: ProgressFn | None = None,
+                      inputs: Sequence[str | os.PathLike] = ()) -> ClipOutputs:
+    """Check the outputs, then poses (cached) -> analysis -> the requested files.
+
+    inputs: files besides the video that no output may replace (the config file).
+    """
     from .analysis import analyse_pose
     from .cache import extract_cached
 
-    # Before the pose model runs: a bad output path must not cost minutes of extraction.
-    request.check()
+    # Before the pose model runs: a bad output path must not cost minutes of extraction,
+    # and no output may land on the video (or another input) it reads.
+    request.check(inputs=(video, *inputs))
     seq = extract_cached(video, model=config.model, cache_dir=cache_dir, use_cache=use_cache,
                          progress=pose_progress)
     analysis = analyse_pose(seq, config)
