@@ -90,3 +90,67 @@ def test_extract_prints_no_native_log_lines(small_video: Path, tmp_path: Path) -
     assert run.returncode == 0, run.stderr
     assert out.exists()
     assert "INFO:" not in run.stderr and "Accelerator" not in run.stderr, run.stderr
+
+
+# ------------------------------------------------------------- one clip on every core
+
+def test_plan_chunks_cover_the_clip_with_equal_work() -> None:
+    from repsight.pose import plan_chunks
+
+    assert len(plan_chunks(0.0, 11.0, 4, min_chunk_s=6.0)) == 1  # too short to split
+    assert len(plan_chunks(0.0, 100.0, 1)) == 1
+    chunks = plan_chunks(0.0, 40.0, 3, warmup_s=1.0, min_chunk_s=6.0)
+    assert len(chunks) == 3
+    assert chunks[0].start_s == -np.inf and chunks[-1].stop_s == np.inf
+    for a, b in zip(chunks, chunks[1:]):
+        assert a.stop_s == b.start_s  # contiguous: every frame in exactly one chunk
+        assert b.warmup_from_s == pytest.approx(b.start_s - 1.0)
+    # Work = kept seconds + warm-up seconds, the same for every chunk.
+    kept = [chunks[0].stop_s, chunks[1].stop_s - chunks[1].start_s, 40.0 - chunks[2].start_s]
+    work = [kept[0], kept[1] + 1.0, kept[2] + 1.0]
+    assert max(work) - min(work) < 1e-9
+    with pytest.raises(ValueError, match="workers"):
+        plan_chunks(0.0, 40.0, 0)
+
+
+def test_frames_from_gives_the_frames_of_a_full_read() -> None:
+    clip = shared_video("squat_bodyweight_side_plain.mp4")
+    full = [(f.time_s, f.rgb) for f in VideoReader(clip)]
+    for start in (0.0, 3.0, 7.45):
+        reader = VideoReader(clip)
+        part = [(f.time_s, f.rgb) for f in reader.frames_from(start)]
+        ref = [x for x in full if x[0] >= start]
+        assert [t for t, _ in part] == [t for t, _ in ref]
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(part, ref))
+        assert reader.warnings == []
+    assert list(VideoReader(clip).frames_from(60.0)) == []
+
+
+@pytest.mark.slow
+def test_chunked_extraction_matches_sequential(tmp_path: Path) -> None:
+    from repsight.analysis import analyse_pose
+    from repsight.config import build_config
+
+    clip = shared_video("squat_bodyweight_side_plain.mp4")
+    one = extract_pose(clip, model="full")
+    two = extract_pose(clip, model="full", workers=2, min_chunk_s=3.0)
+    assert two.meta["chunks"] == 2 and "parallel_fallback" not in two.meta
+    np.testing.assert_array_equal(two.timestamps_s, one.timestamps_s)
+    seam = int(np.searchsorted(two.timestamps_s, two.meta["seams_s"][0]))
+    assert 0.3 * two.n_frames < seam < 0.7 * two.n_frames
+    # Before the seam both ran the same frames through a fresh landmarker: bit-identical.
+    np.testing.assert_array_equal(two.image[:seam], one.image[:seam])
+    # After it, the second chunk's tracker started elsewhere: sub-pixel to a few pixels.
+    px = np.linalg.norm((two.image[seam:, :, :2] - one.image[seam:, :, :2])
+                        * [two.width, two.height], axis=-1)
+    assert np.nanmedian(px) < 2.0 and np.nanpercentile(px, 95) < 15.0
+    assert two.detection_rate == pytest.approx(one.detection_rate, abs=0.01)
+    cfg = build_config(exercise="squat")
+    a, b = analyse_pose(one, cfg), analyse_pose(two, cfg)
+    def events(x):
+        return np.array([(r.start, r.eccentric[0], r.eccentric[1], r.turnaround, r.concentric[0],
+                          r.concentric[1], r.end) for r in x.reps])
+
+    assert len(b.reps) == len(a.reps) == 3
+    assert np.abs(events(b) - events(a)).max() <= 1  # phase boundaries within one frame
+    assert [(v.kind, v.rep_index) for v in b.verdicts] == [(v.kind, v.rep_index) for v in a.verdicts]

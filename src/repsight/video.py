@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import av
 import numpy as np
@@ -229,10 +229,29 @@ class VideoReader:
                 "the file may be truncated or damaged")
 
     def __iter__(self) -> Iterator[Frame]:
+        return self._frames(None)
+
+    def frames_from(self, start_s: float) -> Iterator[Frame]:
+        """Frames whose time is >= start_s, decoded from the keyframe before it.
+
+        For reading a clip in time chunks: the frames and times are those a full read
+        gives (indices count from the first frame yielded). A container whose seek lands
+        late is read from its start instead, so no frame is missed. The end-of-file checks
+        belong to full reads; here damage (bad packets, frames out of order or without a
+        timestamp) is only noted in `warnings`.
+        """
+        return self._frames(float(start_s))
+
+    def _frames(self, start_s: float | None, *, seek: bool = True) -> Iterator[Frame]:
         container = _open(self.path)
         try:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            partial = start_s is not None
+            seeked = partial and seek and start_s > 0 and bool(stream.time_base)
+            if seeked:
+                container.seek(int(start_s / stream.time_base), backward=True,
+                               any_frame=False, stream=stream)
             rot = self.info.rotation
             # Reformat to the pre-rotation size so rotation lands on the output size.
             out_w, out_h = self.size if rot in (0, 180) else self.size[::-1]
@@ -240,7 +259,19 @@ class VideoReader:
             last_t = -np.inf
             index = 0
             skipped = 0
+            overshot = False
             for frame in self._decoded(container, stream):
+                if partial:
+                    if frame.time is None:
+                        self.warnings.append("frames without timestamps")
+                        return
+                    if seeked and last_t == -np.inf and index == 0 and skipped == 0 \
+                            and float(frame.time) > start_s + 0.5 / fps:
+                        overshot = True  # read again from the start (below)
+                        break
+                    if float(frame.time) < start_s:
+                        last_t = max(last_t, float(frame.time))
+                        continue
                 t = float(frame.time) if frame.time is not None else index / fps
                 if t <= last_t:
                     skipped += 1
@@ -259,6 +290,14 @@ class VideoReader:
                 rgb = np.ascontiguousarray(rgb)
                 yield Frame(index, t, rgb)
                 index += 1
+            if partial:
+                if overshot:
+                    container.close()
+                    yield from self._frames(start_s, seek=False)
+                elif self._bad_packets or skipped:
+                    self.warnings.append(f"{self._bad_packets} damaged packets, {skipped} "
+                                         "frames out of order")
+                return
             self.frames_read = index
             if index == 0:
                 raise EmptyVideoError(f"video has no decodable frames: {self.path}")
@@ -392,3 +431,96 @@ class VideoWriter:
 
 
 _END = object()  # tells the encoding thread to stop
+
+
+# ---------------------------------------------------------------- shot statistics
+
+# Thumbnail the shot statistics are computed on: enough to see a change of scene, light
+# or framing, small enough that scaling costs a fraction of decoding.
+_THUMB_SIZE = (64, 36)
+_HIST_LEVELS = 4  # per colour channel: a 64-bin joint histogram
+
+
+@dataclass(frozen=True)
+class FrameChanges:
+    """How much each frame differs from the one before it (NaN for the first).
+
+    colour: float32[T] half the L1 distance between the frames' joint colour histograms
+    (0 same colours .. 1 none shared): blind to motion, sees light and scene changes.
+    pixels: float32[T] mean absolute grey-level difference of the thumbnails (0..1):
+    sees framing changes (a zoom, a new camera angle) that keep the colours.
+    """
+
+    times_s: np.ndarray
+    colour: np.ndarray
+    pixels: np.ndarray
+
+
+def _thumb_stats(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(normalised joint colour histogram, grey thumbnail in 0..1) of a small RGB frame."""
+    q = (rgb.astype(np.uint16) * _HIST_LEVELS) >> 8
+    codes = (q[..., 0] * _HIST_LEVELS + q[..., 1]) * _HIST_LEVELS + q[..., 2]
+    hist = np.bincount(codes.ravel(), minlength=_HIST_LEVELS ** 3).astype(np.float32)
+    grey = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32) / 255.0
+    return hist / max(hist.sum(), 1.0), grey
+
+
+def scan_frames(path: str | os.PathLike, *, sample_times_s: np.ndarray | None = None,
+                on_sample: Callable[[float, np.ndarray], None] | None = None,
+                max_long_side: int | None = DEFAULT_MAX_LONG_SIDE) -> FrameChanges:
+    """One cheap decoding pass: per-frame change statistics, and chosen frames handed on.
+
+    Frames are kept by the same rule as VideoReader (timestamps must increase), so the
+    statistics line up with a PoseSequence of the same clip by time. sample_times_s:
+    increasing times; the first frame at or after each is passed, upright RGB at the
+    reader's size, to on_sample(time_s, rgb) (e.g. to count people on it). A decoding
+    error ends the scan early with what was read.
+    """
+    info = probe(path)
+    container = _open(Path(path))
+    samples = list(np.sort(np.asarray(sample_times_s, dtype=np.float64))) \
+        if sample_times_s is not None and on_sample is not None else []
+    size = scaled_size(info.width, info.height, max_long_side)
+    rot = info.rotation
+    out_w, out_h = size if rot in (0, 180) else size[::-1]
+    times: list[float] = []
+    colour: list[float] = []
+    pixels: list[float] = []
+    prev = None
+    last_t = -np.inf
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        index = 0
+        try:
+            for frame in container.decode(stream):
+                t = float(frame.time) if frame.time is not None else index / info.fps
+                index += 1
+                if t <= last_t:
+                    continue
+                last_t = t
+                thumb = frame.reformat(width=_THUMB_SIZE[0], height=_THUMB_SIZE[1],
+                                       format="rgb24").to_ndarray()
+                hist, grey = _thumb_stats(np.ascontiguousarray(thumb))
+                if prev is None:
+                    colour.append(np.nan)
+                    pixels.append(np.nan)
+                else:
+                    colour.append(0.5 * float(np.abs(hist - prev[0]).sum()))
+                    pixels.append(float(np.abs(grey - prev[1]).mean()))
+                prev = (hist, grey)
+                times.append(t)
+                if samples and t >= samples[0]:
+                    while samples and t >= samples[0]:
+                        samples.pop(0)
+                    rgb = frame.reformat(width=out_w, height=out_h).to_ndarray(format="rgb24")
+                    if rot:
+                        rgb = np.rot90(rgb, k=-(rot // 90))
+                    on_sample(t, np.ascontiguousarray(rgb))
+        except av.error.FFmpegError:
+            pass  # a damaged tail: the statistics cover what was decoded
+    finally:
+        container.close()
+    return FrameChanges(times_s=np.asarray(times, dtype=np.float64),
+                        colour=np.asarray(colour, dtype=np.float32),
+                        pixels=np.asarray(pixels, dtype=np.float32))
