@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -154,3 +155,112 @@ def test_chunked_extraction_matches_sequential(tmp_path: Path) -> None:
     assert len(b.reps) == len(a.reps) == 3
     assert np.abs(events(b) - events(a)).max() <= 1  # phase boundaries within one frame
     assert [(v.kind, v.rep_index) for v in b.verdicts] == [(v.kind, v.rep_index) for v in a.verdicts]
+
+
+def _group_members(pgid: int) -> list[str]:
+    """Command lines of the live (not zombie) processes in a process group."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(text[:text.rindex(")") + 1])
+    return found
+
+
+def _wait_gone(pgid: int, timeout: float = 10.0) -> list[str]:
+    import time
+
+    end = time.monotonic() + timeout
+    while (left := _group_members(pgid)) and time.monotonic() < end:
+        time.sleep(0.2)
+    return left
+
+
+@pytest.mark.slow
+def test_cli_extract_with_workers_is_quiet_and_leaves_no_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    clip = shared_video("pullup_side_short.mp4")  # 12.2 s: two chunks
+    out = tmp_path / "poses.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "repsight", "extract", str(clip), "-o", str(out),
+                             "--no-cache", "--model", "lite", "--workers", "2", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert stderr == "", stderr  # no MediaPipe, TFLite or absl line from any worker
+    assert load_pose(out).meta["chunks"] == 2
+    assert _wait_gone(proc.pid) == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_the_chunk_workers(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    clip = shared_video("pushup_side_long.mp4")  # 55 s: far from done after a few seconds
+    proc = subprocess.Popen([sys.executable, "-m", "repsight", "extract", str(clip), "-o",
+                             str(tmp_path / "p.npz"), "--no-cache", "--model", "lite",
+                             "--workers", "2", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    # Wait until both chunk workers run, then Ctrl-C the whole group as a terminal does.
+    end = time.monotonic() + 60
+    while len(_group_members(proc.pid)) < 3 and time.monotonic() < end:
+        time.sleep(0.2)
+    assert len(_group_members(proc.pid)) >= 3, "the chunk workers never started"
+    time.sleep(2.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert stderr.strip() == "Error: interrupted", stderr
+    assert _wait_gone(proc.pid) == []
+    assert not (tmp_path / "p.npz").exists()
+
+
+@pytest.mark.slow
+def test_chunk_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    clip = shared_video("pushup_side_long.mp4")
+    proc = subprocess.Popen([sys.executable, "-m", "repsight", "extract", str(clip), "-o",
+                             str(tmp_path / "p.npz"), "--no-cache", "--model", "lite",
+                             "--workers", "2", "-q"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    end = time.monotonic() + 60
+    while len(_group_members(proc.pid)) < 3 and time.monotonic() < end:
+        time.sleep(0.2)
+    assert len(_group_members(proc.pid)) >= 3, "the chunk workers never started"
+    os.kill(proc.pid, signal.SIGKILL)  # no chance to clean up: the workers must notice
+    proc.wait(timeout=10)
+    assert _wait_gone(proc.pid, timeout=15) == []
+
+
+def test_workers_from_the_config_file(tmp_path: Path) -> None:
+    from repsight.cli_options import resolve_workers
+    from repsight.config import build_config
+    from repsight.errors import ConfigError
+    from repsight.pose import default_workers
+
+    good = tmp_path / "good.toml"
+    good.write_text("workers = 3\ngoal = 'power'\n")
+    assert resolve_workers(None, good) == 3
+    assert resolve_workers(1, good) == 1  # the command line wins
+    assert resolve_workers(None, None) == default_workers()
+    # A run setting, not an analysis one: it never reaches AnalysisConfig or the results.
+    assert build_config(good).goal == "power"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("workers = 0\n")
+    with pytest.raises(ConfigError, match="workers"):
+        resolve_workers(None, bad)

@@ -77,8 +77,14 @@ def cache_path(content_hash: str, model: str, max_long_side: int | None,
 def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
                    cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
                    progress: ProgressFn | None = None,
-                   max_long_side: int | None = DEFAULT_MAX_LONG_SIDE) -> PoseSequence:
-    """extract_pose, reusing an earlier extraction of the same bytes with the same model."""
+                   max_long_side: int | None = DEFAULT_MAX_LONG_SIDE,
+                   workers: int = 1) -> PoseSequence:
+    """extract_pose, reusing an earlier extraction of the same bytes with the same model.
+
+    The key leaves out `workers`: a chunked extraction gives the same reps, phases and
+    verdicts as a sequential one (landmarks differ by about a pixel after each seam; see
+    benchmarks/README.md), so either may serve the other.
+    """
     digest = file_hash(video) if Path(video).is_file() else ""
     directory = Path(cache_dir) if cache_dir else default_cache_dir()
     target = cache_path(digest, model, max_long_side, directory) if digest else None
@@ -90,7 +96,7 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
         except CacheError:
             pass  # a damaged cache entry is simply rebuilt
     seq = extract_pose(video, model=model, progress=progress, max_long_side=max_long_side,
-                       content_hash=digest or None)
+                       content_hash=digest or None, workers=workers)
     if use_cache and target is not None:
         try:
             save_pose(seq, target)

@@ -19,6 +19,8 @@ from .cli_options import (
     no_cache_option,
     output_options,
     quiet_option,
+    resolve_workers,
+    workers_option,
 )
 from .errors import RepsightError
 from .outputs import ClipOutputs, OutputRequest, check_output_file, printable
@@ -67,26 +69,29 @@ def _stage_progress(bar, description: str) -> Callable[[int, int], None]:
 
 
 def analyse_with_progress(video: Path, analysis: AnalysisOptions, outputs: OutputRequest, *,
-                          cache_dir: Path | None, no_cache: bool, quiet: bool) -> ClipOutputs:
+                          cache_dir: Path | None, no_cache: bool, quiet: bool,
+                          workers: int | None = None) -> ClipOutputs:
     """Build the config, then outputs.analyse_and_write with progress rows for poses and video."""
     from .outputs import analyse_and_write
 
     cfg = analysis.config()
+    workers = resolve_workers(workers, analysis.config_file)
     with _progress_bar(None, quiet) as bar:
         return analyse_and_write(
-            video, cfg, outputs, cache_dir=cache_dir, use_cache=not no_cache,
+            video, cfg, outputs, cache_dir=cache_dir, use_cache=not no_cache, workers=workers,
             inputs=[analysis.config_file] if analysis.config_file else [],
             pose_progress=_stage_progress(bar, f"pose ({cfg.model}) {video.name}"),
             video_progress=_stage_progress(bar, f"annotate {video.name}"))
 
 
 def extract_with_progress(video: Path, *, model: str, cache_dir: Path | None, no_cache: bool,
-                          quiet: bool):
+                          quiet: bool, workers: int | None = None):
     """Pose extraction (cached) with a progress bar; shared by the commands that need poses."""
     from .cache import extract_cached
 
     with _progress_bar(None, quiet) as bar:
         return extract_cached(video, model=model, cache_dir=cache_dir, use_cache=not no_cache,
+                              workers=resolve_workers(workers),
                               progress=_stage_progress(bar, f"pose ({model}) {video.name}"))
 
 
@@ -117,19 +122,20 @@ def info(video: Path) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="where to write the poses [default: VIDEO with .poses.npz]")
 @model_option
+@workers_option
 @cache_option
 @no_cache_option
 @quiet_option
 @_friendly_errors
-def extract(video: Path, output: Path | None, model: str, cache_dir: Path | None,
-            no_cache: bool, quiet: bool) -> None:
+def extract(video: Path, output: Path | None, model: str, workers: int | None,
+            cache_dir: Path | None, no_cache: bool, quiet: bool) -> None:
     """Run the pose model over VIDEO and save the PoseSequence (.npz)."""
     from .cache import save_pose
 
     out = output or video.with_suffix(".poses.npz")
     check_output_file(out, inputs=(video,))
     seq = extract_with_progress(video, model=model or DEFAULT_MODEL, cache_dir=cache_dir,
-                                no_cache=no_cache, quiet=quiet)
+                                no_cache=no_cache, quiet=quiet, workers=workers)
     save_pose(seq, out)
     click.echo(f"{seq.n_frames} frames, person found on {seq.detection_rate:.1%}, "
                f"{seq.fps:.3f} fps, model {seq.model} -> {printable(out)}")
@@ -195,16 +201,19 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="annotated video to write (.mp4, H.264)")
 @max_size_option
+@workers_option
 @cache_option
 @no_cache_option
 @quiet_option
 @_friendly_errors
 @analysis_options
-def annotate(video: Path, output: Path, max_size: int | None, cache_dir: Path | None,
-             no_cache: bool, quiet: bool, analysis: AnalysisOptions) -> None:
+def annotate(video: Path, output: Path, max_size: int | None, workers: int | None,
+             cache_dir: Path | None, no_cache: bool, quiet: bool,
+             analysis: AnalysisOptions) -> None:
     """Write VIDEO with the skeleton, rep counter, phase, velocity, rep table and failure banner."""
     done = analyse_with_progress(video, analysis, OutputRequest(annotate=output, max_size=max_size),
-                                 cache_dir=cache_dir, no_cache=no_cache, quiet=quiet)
+                                 cache_dir=cache_dir, no_cache=no_cache, quiet=quiet,
+                                 workers=workers)
     _echo_annotated(done.analysis, output)
 
 
@@ -222,17 +231,18 @@ def _echo_annotated(analysis, output: Path) -> None:
 
 @main.command()
 @click.argument("video", type=click.Path(path_type=Path))
+@workers_option
 @cache_option
 @no_cache_option
 @quiet_option
 @_friendly_errors
 @analysis_options
 @output_options
-def analyze(video: Path, cache_dir: Path | None, no_cache: bool, quiet: bool,
-            analysis: AnalysisOptions, outputs: OutputRequest) -> None:
+def analyze(video: Path, workers: int | None, cache_dir: Path | None, no_cache: bool,
+            quiet: bool, analysis: AnalysisOptions, outputs: OutputRequest) -> None:
     """Find the reps in VIDEO and print their phases, tempo, velocity, drift and verdicts."""
     done = analyse_with_progress(video, analysis, outputs, cache_dir=cache_dir,
-                                 no_cache=no_cache, quiet=quiet)
+                                 no_cache=no_cache, quiet=quiet, workers=workers)
     console = _console()
     _print_rep_table(done.analysis, console)
     _print_velocity_and_verdicts(done.analysis, console)

@@ -22,7 +22,7 @@ import click
 
 from .config import GOAL_VELOCITY_LOSS_PCT, GOALS, AnalysisConfig, build_config
 from .errors import RepsightError
-from .pose import DEFAULT_MODEL, MODEL_NAMES
+from .pose import DEFAULT_MODEL, MIN_CHUNK_S, MODEL_NAMES
 
 # AnalysisConfig fields with no command-line option: free-form notes live in the config file.
 CONFIG_FILE_ONLY = frozenset({"extra"})
@@ -237,6 +237,26 @@ cache_option = click.option("--cache-dir", type=click.Path(path_type=Path), defa
 no_cache_option = click.option("--no-cache", is_flag=True,
                                help="ignore and do not write the pose cache")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+workers_option = click.option(
+    "--workers", type=click.IntRange(1, 256), default=None,
+    help=f"processes for the pose model: a clip of {2 * MIN_CHUNK_S:g} s or more is cut into up "
+         "to this many time chunks run side by side [default: one per core, or the config "
+         "file's workers]")
+
+
+def resolve_workers(given: int | None, config_file: Path | None = None) -> int:
+    """--workers as given, else the config file's `workers`, else one per core."""
+    if given is not None:
+        return given
+    if config_file is not None:
+        from .config import load_run_settings
+
+        run = load_run_settings(config_file)
+        if "workers" in run:
+            return run["workers"]
+    from .pose import default_workers
+
+    return default_workers()
 
 
 def output_options(fn: Callable) -> Callable:

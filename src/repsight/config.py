@@ -16,6 +16,11 @@ from .profiles import AUTO, get_profile
 GOAL_VELOCITY_LOSS_PCT: dict[str, float] = {"power": 20.0, "strength": 30.0, "hypertrophy": 40.0}
 GOALS = tuple(GOAL_VELOCITY_LOSS_PCT)
 
+# Settings of how a run uses the machine, not of the analysis: a config file may hold
+# them beside the analysis settings, but they stay out of AnalysisConfig (and so out of
+# every result's recorded config and the batch's "made differently" check).
+RUN_SETTINGS = ("workers",)
+
 
 @dataclass(frozen=True)
 class AnalysisConfig:
@@ -128,17 +133,26 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: [analysis] must be a table of settings, got {data!r}")
     known = {f.name for f in dataclasses.fields(AnalysisConfig)}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - known - set(RUN_SETTINGS))
     if unknown:
         raise ConfigError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
     return dict(data)
+
+
+def load_run_settings(path: str | Path) -> dict[str, Any]:
+    """The run settings of a config file (e.g. workers = 2), validated; {} when none."""
+    run = {k: v for k, v in load_config_file(path).items() if k in RUN_SETTINGS}
+    if "workers" in run:
+        _check_range("workers", run["workers"], 1, 256, integer=True)
+    return run
 
 
 def build_config(file: str | Path | None = None, **overrides: Any) -> AnalysisConfig:
     """AnalysisConfig from defaults, then the config file, then non-None overrides (CLI)."""
     values: dict[str, Any] = {}
     if file is not None:
-        values.update(load_config_file(file))
+        values.update({k: v for k, v in load_config_file(file).items()
+                       if k not in RUN_SETTINGS})
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return AnalysisConfig(**values)

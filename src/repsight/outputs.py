@@ -188,10 +188,12 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
                       *, cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
                       pose_progress: ProgressFn | None = None,
                       video_progress: ProgressFn | None = None,
-                      inputs: Sequence[str | os.PathLike] = ()) -> ClipOutputs:
+                      inputs: Sequence[str | os.PathLike] = (),
+                      workers: int = 1) -> ClipOutputs:
     """Check the outputs, then poses (cached) -> analysis -> the requested files.
 
     inputs: files besides the video that no output may replace (the config file).
+    workers: processes for the pose model (see pose.extract_pose).
     """
     from .analysis import analyse_pose
     from .cache import extract_cached
@@ -200,7 +202,7 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
     # and no output may land on the video (or another input) it reads.
     request.check(inputs=(video, *inputs))
     seq = extract_cached(video, model=config.model, cache_dir=cache_dir, use_cache=use_cache,
-                         progress=pose_progress)
+                         progress=pose_progress, workers=workers)
     analysis = analyse_pose(seq, config)
     written = write_outputs(request, video, analysis, seq, video_progress=video_progress)
     return ClipOutputs(analysis=analysis, seq=seq, written=written)
