@@ -283,3 +283,90 @@ def test_results_inside_the_input_folder_are_not_taken_for_clips(folder: Path, c
     assert [r.clip for r in first.results] == [r.clip for r in second.results] == [
         "squat_monday.mp4", "week2/pushup_set.mp4"]
     assert [r.status for r in second.results] == ["reused", "reused"]
+
+
+# ---------------------------------------------------------------- a results folder is data
+
+
+def _tamper(clip_dir: Path, **changes) -> None:
+    m = read_manifest(clip_dir)
+    (clip_dir / MANIFEST).write_text(json.dumps({**m, **changes}))
+
+
+def test_force_never_deletes_what_a_manifest_lists_outside_its_folder(
+        folder: Path, cache: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victims = [elsewhere / "thesis.txt", out / "summary.csv", tmp_path / "keep.txt"]
+    for v in victims[::2]:
+        v.write_text("precious")
+    clip_dir = out / "squat_monday"
+    (clip_dir / "link.txt").symlink_to(victims[2])
+    listed = {"../../elsewhere/thesis.txt": {"size": 8}, str(victims[0]): {"size": 8},
+              "../summary.csv": {"size": 1}, "link.txt": {"size": 8}, MANIFEST: {"size": 1},
+              "squat_monday.json": {"size": "big"}}
+    _tamper(clip_dir, outputs=listed)
+    report = run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
+                       executor=threads())
+    row = {r.clip: r for r in report.results}["squat_monday.mp4"]
+    assert row.status == "ok"
+    assert all(v.read_text() == "precious" for v in victims[::2])
+    assert (out / "summary.csv").is_file() and (clip_dir / "link.txt").is_symlink()
+    assert sum("outside the clip's results folder" in n for n in row.notes) == 5
+    assert any("no valid size" in n for n in row.notes)
+
+
+def test_a_clip_folder_linked_outside_the_results_is_left_alone(
+        folder: Path, cache: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out.mkdir()
+    (out / "squat_monday").symlink_to(elsewhere, target_is_directory=True)
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache, force=True),
+                       executor=threads())
+    row = {r.clip: r for r in report.results}["squat_monday.mp4"]
+    assert row.status == "error" and "left untouched" in row.error
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_fifo_or_garbage_manifest_neither_hangs_nor_crashes(
+        folder: Path, cache: Path, tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    fifo_dir = out / "squat_monday"
+    (fifo_dir / MANIFEST).unlink()
+    os.mkfifo(fifo_dir / MANIFEST)
+    _tamper(out / "week2" / "pushup_set", result={"status": "ok", "reps": "many",
+                                                   "warnings": "abc"},
+            outputs=[1, 2], video=[3])
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    rows = {r.clip: r for r in report.results}
+    assert rows["squat_monday.mp4"].status == "error"
+    assert "did not record" in rows["squat_monday.mp4"].error
+    assert "choose another results folder" in rows["squat_monday.mp4"].error
+    assert rows["week2/pushup_set.mp4"].status == "ok"  # re-run, not trusted, not a crash
+    assert rows["week2/pushup_set.mp4"].reps == 4
+
+
+def test_clip_names_that_collide_with_results_get_their_own_folders(
+        cache: Path, tmp_path: Path) -> None:
+    root = tmp_path / "clips"
+    good_clip(root / "squat.mp4", cache, "squat", 3, seed=1)
+    good_clip(root / "squat" / "a.mp4", cache, "squat", 3, seed=1)
+    good_clip(root / "manifest.mp4", cache, "squat", 3, seed=1)
+    out = tmp_path / "results"
+    report = run_batch(root, out, AnalysisConfig(), opts(cache, exercise="squat"),
+                       executor=threads())
+    assert [r.status for r in report.results] == ["ok", "ok", "ok"]
+    assert {r.clip: r.results for r in report.results} == {
+        "manifest.mp4": "manifest", "squat.mp4": "squat_mp4", "squat/a.mp4": "squat/a"}
+    assert read_manifest(out / "manifest")["complete"]
+    assert (out / "manifest" / "manifest_clip.json").is_file()
+    again = run_batch(root, out, AnalysisConfig(), opts(cache, exercise="squat"),
+                      executor=threads())
+    assert [r.status for r in again.results] == ["reused"] * 3

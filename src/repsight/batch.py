@@ -41,6 +41,7 @@ import json
 import math
 import multiprocessing
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -49,12 +50,14 @@ from .config import AnalysisConfig
 from .errors import OutputError, RepsightError
 from .exercise_detection import exercise_from_name
 from .export import atomic_write, csv_text
+from .outputs import printable
 from .profiles import AUTO
 from .video import VIDEO_EXTENSIONS
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
 MANIFEST_FORMAT = 1
+MANIFEST_MAX_BYTES = 4 << 20  # a manifest is a few kB; anything far larger is not ours
 SUMMARY_FIELDS = ("clip", "exercise", "reps", "first_failure_rep", "first_failure_kind",
                   "mean_velocity_mps", "velocity_loss_pct", "warnings", "status", "error",
                   "results")
@@ -99,6 +102,7 @@ class ClipResult:
     error: str = ""
     results: str = ""  # the clip's results folder, relative to the batch's
     outputs: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # about the results folder (entries ignored); printed, not stored
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -118,17 +122,37 @@ class ClipResult:
                 d[k] = None
         d["warnings"] = list(self.warnings)
         d["outputs"] = list(self.outputs)
+        del d["notes"]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ClipResult":
-        """Inverse of to_dict (ignores unknown keys from newer manifests)."""
-        known = {f.name for f in dataclasses.fields(cls)}
+        """Inverse of to_dict (ignores unknown keys from newer manifests).
+
+        A manifest is data from disk: every field's type is checked, and ValueError says
+        which one is wrong (the clip is then simply re-run).
+        """
+        if not isinstance(d, dict):
+            raise ValueError("manifest result is not a table")
+        known = {f.name for f in dataclasses.fields(cls)} - {"notes"}
         kw = {k: v for k, v in d.items() if k in known}
+        for k in ("clip", "status", "exercise", "first_failure_kind", "error", "results"):
+            if not isinstance(kw.get(k, ""), str):
+                raise ValueError(f"manifest field {k} is not text")
+        for k in ("reps", "first_failure_rep"):
+            v = kw.get(k)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+                raise ValueError(f"manifest field {k} is not a count")
         for k in ("mean_velocity_mps", "velocity_loss_pct"):
-            kw[k] = float("nan") if kw.get(k) is None else float(kw[k])
-        kw["warnings"] = tuple(kw.get("warnings") or ())
-        kw["outputs"] = tuple(kw.get("outputs") or ())
+            v = kw.get(k)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise ValueError(f"manifest field {k} is not a number")
+            kw[k] = float("nan") if v is None else float(v)
+        for k in ("warnings", "outputs"):
+            v = kw.get(k) or []
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                raise ValueError(f"manifest field {k} is not a list of text")
+            kw[k] = tuple(v)
         return cls(**kw)
 
 
@@ -188,19 +212,28 @@ def exercise_for(clip: Path, root: Path, explicit: str | None) -> str:
 
 
 def plan_jobs(clips: Sequence[Path], root: Path, out: Path) -> list[ClipJob]:
-    """One results folder per clip, mirroring the input tree; name clashes get the extension."""
+    """One results folder per clip, mirroring the input tree; name clashes get the extension.
+
+    A clip's folder never coincides with a folder that holds other clips' folders
+    (squat.mp4 beside squat/), nor with summary.csv; the second gets `<stem>_<ext>`.
+    """
     root = Path(root)
-    jobs: list[ClipJob] = []
-    used: set[Path] = set()
+    rels = []
     for clip in clips:
         try:
-            rel = clip.relative_to(root)
+            rels.append(clip.relative_to(root))
         except ValueError:
-            rel = Path(clip.name)
-        target = rel.parent / rel.stem
-        if target in used:  # squat.mp4 and squat.mov in one folder
-            target = rel.parent / f"{rel.stem}_{rel.suffix.lstrip('.').lower()}"
-        used.add(target)
+            rels.append(Path(clip.name))
+    # Compared case-folded: on a case-insensitive disk Squat/ and squat/ are one folder.
+    taken = {str(p).casefold() for rel in rels for p in rel.parents if p != Path(".")}
+    taken.add(SUMMARY.casefold())
+    jobs: list[ClipJob] = []
+    for clip, rel in zip(clips, rels):
+        ext = rel.suffix.lstrip(".").lower()
+        candidates = [rel.parent / rel.stem, rel.parent / f"{rel.stem}_{ext}"]
+        candidates += [rel.parent / f"{rel.stem}_{ext}_{n}" for n in range(2, len(rels) + 3)]
+        target = next(c for c in candidates if str(c).casefold() not in taken)
+        taken.add(str(target).casefold())
         jobs.append(ClipJob(clip=clip, name=rel.as_posix(), out_dir=out / target))
     return jobs
 
@@ -221,12 +254,57 @@ def analysis_key(config: AnalysisConfig) -> str:
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
-    """The clip folder's manifest, or None when absent or unreadable (treated as absent)."""
+    """The clip folder's manifest, or None when absent or unreadable (treated as absent).
+
+    A results folder is data, not instructions: only a regular file of bounded size is
+    read (a FIFO or a link to /dev/zero named manifest.json must not hang the batch).
+    """
+    path = Path(out_dir) / MANIFEST
     try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MANIFEST_MAX_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read(MANIFEST_MAX_BYTES + 1).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT else None
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """True when path, with every link resolved, lies within folder (resolved)."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def manifest_outputs(out_dir: Path, manifest: dict[str, Any] | None
+                     ) -> tuple[dict[str, int], list[str]]:
+    """(name -> size) of the outputs a manifest lists that are plain files in out_dir, and
+    a note for each entry ignored (outside the folder, the manifest itself, malformed)."""
+    outputs: dict[str, int] = {}
+    notes: list[str] = []
+    listed = (manifest or {}).get("outputs") or {}
+    if not isinstance(listed, dict):
+        return outputs, [f"ignored the outputs list in {printable(out_dir / MANIFEST)}: "
+                         "not a table of files"]
+    for name, meta in listed.items():
+        size = meta.get("size") if isinstance(meta, dict) else None
+        why = None
+        if not isinstance(name, str) or not name or "\x00" in name:
+            why = "not a file name"
+        elif Path(name).is_absolute() or ".." in Path(name).parts or \
+                Path(name).name == MANIFEST or not inside(out_dir / name, out_dir):
+            why = "outside the clip's results folder"
+        elif isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            why = "no valid size"
+        if why:
+            notes.append(f"ignored manifest entry {printable(repr(name))[:120]} in "
+                         f"{printable(out_dir)}: {why}")
+        else:
+            outputs[name] = size
+    return outputs, notes
 
 
 def _write_manifest(out_dir: Path, data: dict[str, Any]) -> None:
@@ -242,28 +320,32 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
     if not out_dir.exists() or not any(out_dir.iterdir()):
         return "run", "new"
     m = read_manifest(out_dir)
+    shown = printable(out_dir)
     if m is None:
-        return "refuse", (f"{out_dir} already holds files repsight did not record; "
-                          "use --force to replace them")
+        return "refuse", (f"{shown} already holds files repsight did not record; move them "
+                          "away or choose another results folder (-o); --force would "
+                          "overwrite files of the same names")
     if not m.get("complete"):
         return "run", "an earlier run stopped before finishing this clip"
     if m.get("content_hash") != content_hash or m.get("analysis_key") != key:
         what = "a different video" if m.get("content_hash") != content_hash else \
             "a different configuration or repsight version"
-        return "refuse", (f"existing results in {out_dir} were made from {what}; "
-                          "use --force to replace them")
-    outputs = m.get("outputs") or {}
-    for name, meta in outputs.items():
+        return "refuse", (f"existing results in {shown} were made from {what}; to keep "
+                          "them, choose another results folder (-o); to replace them, "
+                          "rerun with --force")
+    outputs, _notes = manifest_outputs(out_dir, m)
+    for name, size in outputs.items():
         f = out_dir / name
-        if not f.is_file() or f.stat().st_size != meta.get("size"):
+        if not f.is_file() or f.stat().st_size != size:
             return "run", f"{name} is missing or damaged"
     if options.annotate:
-        video = m.get("video") or {}
+        video = m.get("video") if isinstance(m.get("video"), dict) else {}
         if not video:
             return "run", "annotated video requested"
         if video.get("max_size") != options.max_size:
-            return "refuse", (f"the annotated video in {out_dir} was made at another size; "
-                              "use --force to replace it")
+            return "refuse", (f"the annotated video in {shown} was made at another size; "
+                              "choose another results folder (-o), or rerun with --force "
+                              "to replace it")
     if options.plot and not any(n.endswith(".png") for n in outputs):
         return "run", "plot requested"
     return "skip", "complete and current"
@@ -281,7 +363,7 @@ def clip_config(config: AnalysisConfig, clip: Path, root: Path, options: BatchOp
 
 def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.PathLike,
              options: BatchOptions = BatchOptions(), *, name: str | None = None,
-             results_rel: str = "") -> ClipResult:
+             results_rel: str = "", results_root: Path | None = None) -> ClipResult:
     """Analyse one clip into out_dir; never raises for a bad clip (the error is the result).
 
     The config must already carry the clip's exercise (see clip_config). Everything the
@@ -294,36 +376,50 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
     out_dir = Path(out_dir)
     label = name or clip.name
     base = {"clip": label, "exercise": config.exercise, "results": results_rel}
+    root = results_root or _results_root(out_dir, results_rel)
+    if not inside(out_dir, root) or (out_dir.exists() and not out_dir.is_dir()):
+        # A clip folder that is a link elsewhere (or a file) in a results folder someone
+        # else prepared: writing there would put files outside the results.
+        return ClipResult(status="error", error=(
+            f"{printable(out_dir)} is not a folder inside {printable(root)} (a link or a "
+            "file); left untouched"), **base)
     try:
+        if not stat.S_ISREG(os.stat(clip).st_mode):
+            return ClipResult(status="error", error=f"{printable(clip)} is not a regular file",
+                              **base)
         digest = file_hash(clip)
     except OSError as exc:
-        return ClipResult(status="error", error=f"cannot read {clip}: {exc.strerror or exc}",
-                          **base)
+        return ClipResult(status="error",
+                          error=f"cannot read {printable(clip)}: {exc.strerror or exc}", **base)
     key = analysis_key(config)
+    previous = read_manifest(out_dir) if out_dir.is_dir() else None
+    kept, notes = manifest_outputs(out_dir, previous)
+    base["notes"] = tuple(notes)
     decision, why = resume_decision(out_dir, digest, key, options)
     if decision == "skip":
-        m = read_manifest(out_dir) or {}
-        row = m.get("result") or {}
+        row = (previous or {}).get("result") or {}
         try:
             prior = ClipResult.from_dict({**row, "clip": label, "results": results_rel})
         except (TypeError, ValueError):
             decision, why = "run", "manifest row unreadable"
         else:
+            prior = dataclasses.replace(prior, notes=tuple(notes))
             # A clip whose input was damaged stays an error row: re-running cannot mend it.
             return prior if prior.status == "error" else dataclasses.replace(prior, status="reused")
     if decision == "refuse":
         return ClipResult(status="error", error=why, **base)
-    previous = read_manifest(out_dir) if out_dir.exists() else None
     _remove_temp_files(out_dir)
     try:
         _write_manifest(out_dir, {"complete": False, "clip": label, "content_hash": digest,
                                   "analysis_key": key})
         result, outputs, video_meta = _analyse_and_write(clip, config, out_dir, options,
                                                          label, results_rel)
-        if options.force and previous:
-            # Results from the earlier run that this run did not regenerate are stale now.
-            for old in (previous.get("outputs") or {}):
-                if old not in outputs:
+        result = dataclasses.replace(result, notes=tuple(notes))
+        if options.force:
+            # Results from the earlier run that this run did not regenerate are stale now;
+            # only entries checked to be files inside this clip folder are removed.
+            for old in kept:
+                if old not in outputs and (out_dir / old).is_file():
                     with contextlib.suppress(OSError):
                         (out_dir / old).unlink()
         sizes = {n: {"size": (out_dir / n).stat().st_size,
@@ -345,22 +441,32 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
                           **base)
 
 
+def _results_root(out_dir: Path, results_rel: str) -> Path:
+    """The batch's results folder, from a clip folder and its path relative to it."""
+    depth = len(Path(results_rel).parts)
+    return out_dir.parents[depth - 1] if depth else out_dir
+
+
 def _remove_temp_files(out_dir: Path) -> None:
     """Delete temp files a killed run left in a clip folder (named .<stem>.*.part.<ext>)."""
     if not out_dir.is_dir():
         return
     for f in out_dir.glob(".*.part*"):
-        with contextlib.suppress(OSError):
-            f.unlink()
+        if f.is_file() or f.is_symlink():
+            with contextlib.suppress(OSError):
+                f.unlink()
 
 
 def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
                        options: BatchOptions, label: str, results_rel: str
                        ) -> tuple[ClipResult, list[str], dict[str, Any]]:
     """Poses (cached) -> analysis -> JSON, CSV, plot, optional video; returns what was written."""
-    from .outputs import OutputRequest, analyse_and_write
+    from .outputs import JSON_NAME, OutputRequest, analyse_and_write
 
-    request = OutputRequest.in_folder(out_dir, clip.stem, plot=options.plot,
+    # A clip called manifest.mp4 must not write its JSON over the folder's manifest.
+    stem = clip.stem if JSON_NAME.format(stem=clip.stem).casefold() != MANIFEST else \
+        f"{clip.stem}_clip"
+    request = OutputRequest.in_folder(out_dir, stem, plot=options.plot,
                                       annotate=options.annotate, max_size=options.max_size)
     done = analyse_and_write(clip, config, request, cache_dir=options.cache_dir,
                              use_cache=options.use_cache)

@@ -181,9 +181,12 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
 
         def on_result(result, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
-            if result.status == "error":
-                from rich.markup import escape
+            from rich.markup import escape
 
+            for note in result.notes:
+                bar.console.print(f"[yellow]warning[/yellow] {escape(printable(note))}",
+                                  markup=True, highlight=False, soft_wrap=True)
+            if result.status == "error":
                 bar.console.print(f"[red]error[/red] {escape(printable(result.clip))}: "
                                   f"{escape(printable(result.error))}",
                                   markup=True, highlight=False, soft_wrap=True)
