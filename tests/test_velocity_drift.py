@@ -12,7 +12,8 @@ from repsight.config import AnalysisConfig
 from repsight.drift import drift_tolerance, rep_curve, sustained_drift
 from repsight.form import detect_view, form_signals
 from repsight.smoothing import smooth
-from repsight.velocity import rir_estimate
+from repsight.velocity import mid_travel_time, rir_estimate, shared_shape_velocities, RepVelocity
+from repsight.types import Rep
 from repsight.profiles import get_profile
 
 SQUAT = get_profile("squat")
@@ -180,3 +181,56 @@ def test_form_angles_follow_forced_side_and_leave_long_gaps_unfilled():
     assert np.isnan(form.angles["knee"][gap]).all()
     bridged = form_signals(holed, profile, max_gap_s=None)
     assert np.isfinite(bridged.angles["knee"][gap]).all()
+
+
+def _min_jerk_set(durations, fps=30.0, rest_s=0.8, travel=0.5):
+    """Height track of concentric-only reps (min-jerk rises and falls) and their Reps."""
+    h, reps, n = [np.zeros(int(rest_s * fps))], [], int(rest_s * fps)
+    for k, d in enumerate(durations, 1):
+        m = int(round(d * fps))
+        u = np.arange(1, m + 1) / m
+        rise = travel * (10 * u**3 - 15 * u**4 + 6 * u**5)
+        a = n - 1  # at rest on the frame before the first rising one
+        reps.append(Rep(index=k, start=a - 5, end=a + 2 * m + int(rest_s * fps), turnaround=a + m,
+                        eccentric=(a + m, a + 2 * m), concentric=(a, a + m), eccentric_first=False,
+                        rom=travel, rom_share=1.0, partial=False, completed=True))
+        h += [rise, np.full(int(rest_s * fps), travel), travel - rise, np.zeros(int(rest_s * fps))]
+        n += 2 * m + 2 * int(rest_s * fps)
+    h = np.concatenate(h)
+    return h, np.arange(len(h)) / fps, reps
+
+
+def test_mid_travel_time_of_a_min_jerk_rise():
+    # A min-jerk rise passes 20 % and 80 % of its travel at 0.327 and 0.673 of its duration.
+    h, t, reps = _min_jerk_set([0.9])
+    a, b = reps[0].concentric
+    assert mid_travel_time(h, t, a, b) == pytest.approx(0.346 * 0.9, abs=0.01)
+    assert np.isnan(mid_travel_time(-h, t, a, b))  # not a rise
+
+
+def test_shared_shape_velocities_read_through_misplaced_ends():
+    # Each rep's segmented ends are off by up to two frames (as landmark noise moves them):
+    # displacement over that duration errs by up to ~20 %; the mid-travel reading does not.
+    durations = [0.6, 0.6, 0.7, 0.8, 0.9]
+    h, t, reps = _min_jerk_set(durations)
+    shifts = [(2, 0), (0, -2), (-1, 2), (1, 1), (0, -2)]
+    moved = [Rep(**{**r.__dict__, "concentric": (r.concentric[0] + s0, r.concentric[1] + s1)})
+             for r, (s0, s1) in zip(reps, shifts)]
+    plain = [RepVelocity((h[b] - h[a]) / (t[b] - t[a]), np.nan, np.nan, 0.5)
+             for a, b in (r.concentric for r in moved)]
+    shaped = shared_shape_velocities(h, t, moved, plain, range(len(moved)))
+    true_v = 0.5 / np.array(durations)
+    plain_err = np.abs([v.mean_mps for v in plain] - true_v) / true_v
+    shaped_err = np.abs([v.mean_mps for v in shaped] - true_v) / true_v
+    assert plain_err.max() > 0.1
+    # c comes from the set's own (misplaced) durations: a factor common to every rep, which
+    # velocity loss (a ratio between reps) does not see
+    ratio = np.array([v.mean_mps for v in shaped]) / true_v
+    assert np.ptp(ratio) < 0.01 and shaped_err.max() < 0.1
+    true_loss = 1 - true_v / true_v[0]
+    plain_loss = 1 - np.array([v.mean_mps for v in plain]) / plain[0].mean_mps
+    shaped_loss = 1 - np.array([v.mean_mps for v in shaped]) / shaped[0].mean_mps
+    assert np.abs(plain_loss - true_loss).max() > 0.1
+    assert np.abs(shaped_loss - true_loss).max() < 0.01
+    # one complete rep alone has no shape to share: the segmented reading stands
+    assert shared_shape_velocities(h, t, moved, plain, [0]) == plain

@@ -18,7 +18,7 @@ variation is large (a few reps), so RIR is None while the loss is below 5 %.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -38,6 +38,9 @@ VELOCITY_LOSS_AT_FAILURE_PCT: dict[str, float] = {
 # gravity by the whole body (Sánchez-Medina et al. 2010); not for curls and raises.
 PROPULSIVE_FAMILIES = ("squat", "hinge", "press", "pushup", "pull")
 MIN_RIR_LOSS_PCT = 5.0
+# A rep's mid-travel time is read between this share of its concentric travel and 1 minus
+# it (see shared_shape_velocities).
+MID_TRAVEL_SHARE = 0.2
 # Sets in the source studies ran to at most ~30 reps; beyond 10 left the linear model
 # extrapolates from a few per cent of loss and the number means only "many".
 MAX_RIR = 10.0
@@ -94,7 +97,8 @@ def concentric_velocity(h: np.ndarray, t: np.ndarray, rep: Rep, *, propulsive: b
     Mean velocity is displacement over duration (the mean of v over the phase) on the
     segmentation's concentric frames, so it inherits how segmentation places them; the
     propulsive phase ends where the point first decelerates harder than gravity after
-    peak velocity (Sánchez-Medina et al. 2010).
+    peak velocity (Sánchez-Medina et al. 2010). set_velocity then reads the set's mean
+    velocities from each rep's mid-travel time (shared_shape_velocities).
     """
     nan = RepVelocity(*(float("nan"),) * 4)
     if len(h) < 2:
@@ -117,6 +121,65 @@ def concentric_velocity(h: np.ndarray, t: np.ndarray, rep: Rep, *, propulsive: b
         stop = max(stop, 1)
         mpv = float((seg_h[stop] - seg_h[0]) / (seg_t[stop] - seg_t[0]))
     return RepVelocity(float(mean_v), peak_v, mpv, rom)
+
+
+def mid_travel_time(h: np.ndarray, t: np.ndarray, a: int, b: int, share: float = MID_TRAVEL_SHARE
+                    ) -> float:
+    """Seconds the point takes from `share` to 1 - `share` of its travel over frames a..b.
+
+    The last crossing of the low level before the first crossing of the high one, linear
+    between frames; NaN when the stretch does not rise or has gaps.
+    """
+    seg = np.asarray(h[a:b + 1], dtype=np.float64)
+    if len(seg) < 3 or not np.all(np.isfinite(seg)) or not seg[-1] - seg[0] > 0:
+        return float("nan")
+    u = (seg - seg[0]) / (seg[-1] - seg[0])
+    tt = np.asarray(t[a:b + 1], dtype=np.float64)
+    k_hi = int(np.flatnonzero(u >= 1.0 - share)[0])
+    low = np.flatnonzero(u[:k_hi] <= share)
+    if k_hi == 0 or low.size == 0:
+        return float("nan")
+    k_lo = int(low[-1])
+
+    def when(k: int, level: float) -> float:
+        # u crosses level between frames k and k + 1
+        du = u[k + 1] - u[k]
+        f = (level - u[k]) / du if du != 0 else 0.0
+        return float(tt[k] + f * (tt[k + 1] - tt[k]))
+
+    return when(k_hi - 1, 1.0 - share) - when(k_lo, share)
+
+
+def shared_shape_velocities(h: np.ndarray, t: np.ndarray, reps: Sequence[Rep],
+                            vel: Sequence[RepVelocity], good: Sequence[int]
+                            ) -> list[RepVelocity]:
+    """Mean concentric velocities with each rep's duration read from its mid-travel time.
+
+    A rep's ends sit where the point leaves and reaches rest, where landmark noise moves
+    them by a frame or more (tens of per cent of a fast concentric); its 20-80 % travel
+    time is read where the point moves fast and is several times steadier. The set's reps
+    share one velocity profile shape, so duration = mid-travel time / c, with c the
+    median ratio of the two over the set's complete reps: the set's mean durations are
+    kept, each rep's own is read from its steady middle. Needs two such reps, else the
+    displacement over the segmented duration stands. Peak and propulsive velocities are
+    untouched.
+    """
+    mids: dict[int, float] = {}
+    ratios = []
+    for i in good:
+        a, b = _concentric_span(reps[i])
+        mid = mid_travel_time(h, t, a, b)
+        if np.isfinite(mid) and mid > 0 and t[b] > t[a]:
+            mids[i] = mid
+            ratios.append(mid / (t[b] - t[a]))
+    if len(ratios) < 2:
+        return list(vel)
+    c = float(np.median(ratios))
+    out = list(vel)
+    for i, mid in mids.items():
+        a, b = _concentric_span(reps[i])
+        out[i] = replace(vel[i], mean_mps=float((h[b] - h[a]) * c / mid))
+    return out
 
 
 def rir_estimate(rep_number: int, velocity_loss_pct: float, *, loss_at_failure_pct: float = 50.0
@@ -185,6 +248,7 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     propulsive = family in PROPULSIVE_FAMILIES
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in reps]
     good = [i for i, r in enumerate(reps) if r.completed and not r.partial]
+    vel = shared_shape_velocities(h, t, reps, vel, good)
     setup: list[int] = []
     why = setup_rep(reps, vel, good)
     if why:
