@@ -147,3 +147,50 @@ def test_outputs_that_cannot_be_results_fail_up_front(target: str, words: str,
     assert result.exit_code == 1, result.output
     assert words in result.output and "not a video" not in result.output
     assert sorted(tmp_path.iterdir()) == [video]
+
+
+# ---------------------------------------------------------------- a damaged pose cache
+
+
+def _damage(path: Path, how: str) -> None:
+    data = bytearray(path.read_bytes())
+    if how == "truncated":
+        path.write_bytes(bytes(data[: len(data) // 2]))
+    elif how == "bit flipped":
+        for k in range(len(data) // 3, len(data) // 3 + 64, 8):  # inside the arrays
+            data[k] ^= 0x10
+        path.write_bytes(bytes(data))
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "text":
+        path.write_text("not a pose file\n")
+    elif how == "wrong shapes":
+        import numpy as np
+
+        from repsight.cache import load_pose
+
+        seq = load_pose(path)
+        np.savez_compressed(path, image=seq.image[:, :10], world=seq.world,
+                            timestamps_s=seq.timestamps_s, meta=np.array("{}"))
+
+
+@pytest.mark.parametrize("how", ["truncated", "bit flipped", "empty", "text", "wrong shapes"])
+def test_a_damaged_cache_entry_is_discarded_rebuilt_and_reported(how: str,
+                                                                 tmp_path: Path) -> None:
+    from helpers import write_test_video
+    from repsight.cache import load_pose
+
+    video = write_test_video(tmp_path / "clip.mp4", n=12)
+    cache = tmp_path / "cache"
+    args = ["extract", str(video), "-o", str(tmp_path / "p.npz"), "-q", "--model", "lite",
+            "--cache-dir", str(cache)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    (entry,) = cache.glob("*.npz")
+    _damage(entry, how)
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0 and again.exception is None, again.output
+    assert "discarded a damaged pose-cache entry" in again.output
+    assert load_pose(entry).n_frames == 12  # rebuilt whole
+    third = CliRunner().invoke(main, args)
+    assert "discarded" not in third.output

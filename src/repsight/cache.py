@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from .errors import CacheError, OutputError
+from .errors import CacheError, OutputError, RepsightError
 from .export import atomic_path
 from .pose import DEFAULT_MODEL, EXTRACTOR_VERSION, ProgressFn, extract_pose
 from .types import PoseSequence
 from .video import DEFAULT_MAX_LONG_SIDE, file_hash
 
-CACHE_FORMAT = 1
+# 2: the meta records a SHA-256 of the arrays, checked on every load. Format 1 files
+# (no digest) are still read, with their shapes checked.
+CACHE_FORMAT = 2
+READABLE_FORMATS = (1, 2)
+# What a damaged .npz can raise while being read: zip and zlib damage, short reads, bad
+# headers, wrong JSON or fields. One list, so no bare except is needed.
+_DECODE_ERRORS = (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError,
+                  zipfile.BadZipFile, zlib.error, json.JSONDecodeError, RepsightError)
+
+
+def arrays_digest(image: np.ndarray, world: np.ndarray, timestamps_s: np.ndarray) -> str:
+    """SHA-256 of the three pose arrays (dtype, shape and bytes), stored in the .npz meta."""
+    h = hashlib.sha256()
+    for a in (image, world, timestamps_s):
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode("ascii"))
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def default_cache_dir() -> Path:
@@ -33,6 +54,7 @@ def save_pose(seq: PoseSequence, path: str | os.PathLike) -> Path:
         "format": CACHE_FORMAT, "fps": seq.fps, "width": seq.width, "height": seq.height,
         "source": seq.source, "content_hash": seq.content_hash, "model": seq.model,
         "rotation": seq.rotation, "meta": seq.meta,
+        "digest": arrays_digest(seq.image, seq.world, seq.timestamps_s),
     }
     # The same temp-file-and-rename as every other output (export.atomic_path).
     with atomic_path(path) as tmp:
@@ -47,24 +69,42 @@ def save_pose(seq: PoseSequence, path: str | os.PathLike) -> Path:
 
 
 def load_pose(path: str | os.PathLike) -> PoseSequence:
-    """Read a PoseSequence written by save_pose."""
+    """Read a PoseSequence written by save_pose; CacheError when it is missing or damaged.
+
+    Checked: the format, the arrays' dtypes and shapes, and (format 2) their SHA-256, so a
+    truncated or bit-flipped file is refused rather than analysed.
+    """
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            if meta.get("format") != CACHE_FORMAT:
-                raise CacheError(f"pose file {path} has format {meta.get('format')}, "
+            if not isinstance(meta, dict) or meta.get("format") not in READABLE_FORMATS:
+                fmt = meta.get("format") if isinstance(meta, dict) else None
+                raise CacheError(f"pose file {path} has format {fmt!r}, "
                                  f"expected {CACHE_FORMAT}")
+            image, world, times = data["image"], data["world"], data["timestamps_s"]
+            for name, a, dtype, tail in (("image", image, np.float32, (33, 5)),
+                                         ("world", world, np.float32, (33, 3)),
+                                         ("timestamps_s", times, np.float64, ())):
+                if a.dtype != dtype or a.shape[1:] != tail or len(a) != len(times):
+                    raise CacheError(f"pose file {path}: {name} has shape {a.shape} "
+                                     f"({a.dtype}), not what save_pose writes")
+            if meta["format"] >= 2 and meta.get("digest") != arrays_digest(image, world, times):
+                raise CacheError(f"pose file {path} is damaged (its checksum does not match)")
             return PoseSequence(
-                image=data["image"], world=data["world"], timestamps_s=data["timestamps_s"],
+                image=image, world=world, timestamps_s=times,
                 fps=float(meta["fps"]), width=int(meta["width"]), height=int(meta["height"]),
-                source=meta["source"], content_hash=meta["content_hash"], model=meta["model"],
-                rotation=int(meta["rotation"]), meta=meta.get("meta", {}),
+                source=str(meta["source"]), content_hash=str(meta["content_hash"]),
+                model=str(meta["model"]), rotation=int(meta["rotation"]),
+                meta=dict(meta.get("meta") or {}),
             )
     except FileNotFoundError:
         raise CacheError(f"pose file not found: {path}") from None
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise CacheError(f"unreadable pose file {path}: {exc}") from None
+    except CacheError:
+        raise
+    except _DECODE_ERRORS as exc:
+        raise CacheError(f"unreadable pose file {path}: "
+                         f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
 
 def cache_path(content_hash: str, model: str, max_long_side: int | None,
@@ -88,13 +128,17 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     digest = file_hash(video) if Path(video).is_file() else ""
     directory = Path(cache_dir) if cache_dir else default_cache_dir()
     target = cache_path(digest, model, max_long_side, directory) if digest else None
+    damaged = None
     if use_cache and target is not None and target.is_file():
         try:
             seq = load_pose(target)
             # The cache is keyed by content; report the path the user gave this time.
             return PoseSequence(**{**seq.__dict__, "source": str(video)})
-        except CacheError:
-            pass  # a damaged cache entry is simply rebuilt
+        except CacheError as exc:
+            # A damaged entry is discarded and rebuilt below, and the user is told.
+            damaged = str(exc)
+            with contextlib.suppress(OSError):
+                target.unlink()
     seq = extract_pose(video, model=model, progress=progress, max_long_side=max_long_side,
                        content_hash=digest or None, workers=workers)
     if use_cache and target is not None:
@@ -103,4 +147,7 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
         except OutputError:
             seq.meta.setdefault("warnings", []).append(
                 f"could not write pose cache in {directory}")
+    if damaged:  # after saving: the rebuilt entry itself is sound
+        seq.meta.setdefault("warnings", []).append(
+            f"discarded a damaged pose-cache entry and rebuilt it ({damaged})")
     return seq
