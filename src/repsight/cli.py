@@ -24,7 +24,7 @@ from .cli_options import (
 )
 from .errors import RepsightError
 from .outputs import ClipOutputs, OutputRequest, check_output_file, printable
-from .pose import DEFAULT_MODEL
+from .config import DEFAULT_MODEL
 
 
 def _friendly_errors(fn: Callable) -> Callable:

@@ -20,9 +20,15 @@ from typing import Any, Callable, Mapping
 
 import click
 
-from .config import GOAL_VELOCITY_LOSS_PCT, GOALS, AnalysisConfig, build_config
+from .config import (
+    DEFAULT_MODEL,
+    GOAL_VELOCITY_LOSS_PCT,
+    GOALS,
+    MODEL_NAMES,
+    AnalysisConfig,
+    build_config,
+)
 from .errors import RepsightError
-from .pose import DEFAULT_MODEL, MIN_CHUNK_S, MODEL_NAMES
 
 # AnalysisConfig fields with no command-line option: free-form notes live in the config file.
 CONFIG_FILE_ONLY = frozenset({"extra"})
@@ -177,11 +183,18 @@ def spec_for(name: str) -> OptionSpec:
     return SPECS.get(name) or OptionSpec("--" + name.replace("_", "-"), f"AnalysisConfig.{name}")
 
 
+@functools.cache
+def _config_hints() -> dict[str, Any]:
+    # Resolving the annotations compiles every one of them: once, not once an option
+    # (that alone was a third of `repsight --help`).
+    return typing.get_type_hints(AnalysisConfig)
+
+
 def field_option(name: str) -> Callable[[Callable], Callable]:
     """One click option for an AnalysisConfig field; its parameter name is the field's name."""
     f = {f.name: f for f in option_fields()}[name]
     spec = spec_for(name)
-    annotation = typing.get_type_hints(AnalysisConfig)[name]
+    annotation = _config_hints()[name]
     default = f.default if f.default is not dataclasses.MISSING else None
     # default=None: an option not given must not override the config file.
     return click.option(spec.flag, name, type=_click_type(spec, annotation), default=None,
@@ -239,9 +252,8 @@ no_cache_option = click.option("--no-cache", is_flag=True,
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 workers_option = click.option(
     "--workers", type=click.IntRange(1, 256), default=None,
-    help=f"processes for the pose model: a clip of {2 * MIN_CHUNK_S:g} s or more is cut into up "
-         "to this many time chunks run side by side [default: one per core, or the config "
-         "file's workers]")
+    help="processes for the pose model: a long clip is cut into up to this many time chunks "
+         "run side by side [default: one per core, or the config file's workers]")
 
 
 def resolve_workers(given: int | None, config_file: Path | None = None) -> int:

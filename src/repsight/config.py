@@ -15,6 +15,9 @@ from .profiles import AUTO, get_profile
 # literature's usual bands (power ~10-20 %, strength ~20-30 %, hypertrophy ~40 %).
 GOAL_VELOCITY_LOSS_PCT: dict[str, float] = {"power": 20.0, "strength": 30.0, "hypertrophy": 40.0}
 GOALS = tuple(GOAL_VELOCITY_LOSS_PCT)
+# Pose model variants (bundles in models/, loaded by pose.py), smallest first.
+MODEL_NAMES = ("lite", "full", "heavy")
+DEFAULT_MODEL = "full"
 
 # Settings of how a run uses the machine, not of the analysis: a config file may hold
 # them beside the analysis settings, but they stay out of AnalysisConfig (and so out of
@@ -52,14 +55,14 @@ class AnalysisConfig:
     drift_min_frames: int = 3  # drift must last this many frames (not a one-frame blip), 1..30
     eccentric_speedup: float = 2.0  # eccentric failure: eccentric this much faster than the set's, 1.2..5
     # --- pose
-    model: str = "full"  # lite | full | heavy
+    model: str = DEFAULT_MODEL  # lite | full | heavy
     extra: Mapping[str, Any] = field(default_factory=dict)  # free-form, recorded in outputs
 
     def __post_init__(self) -> None:
         for name in ("exercise", "goal", "side", "model"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"{name} must be a text value, got {getattr(self, name)!r}")
-        if self.model not in ("lite", "full", "heavy"):
+        if self.model not in MODEL_NAMES:
             raise ConfigError(f"model must be lite, full or heavy, got {self.model!r}")
         if self.goal not in GOALS:
             raise ConfigError(f"unknown goal {self.goal!r}; choose one of {', '.join(GOALS)}")

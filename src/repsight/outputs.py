@@ -139,8 +139,6 @@ class OutputRequest:
 
     def check(self, inputs: Sequence[str | os.PathLike] = ()) -> None:
         """Raise OutputError when a requested file cannot or must not be written where asked."""
-        from .annotate import check_video_output
-
         seen: dict[str, Path] = {}
         for path in self.paths:
             check_output_file(path, inputs=inputs)
@@ -150,6 +148,8 @@ class OutputRequest:
                                   "file; give each output its own name")
             seen[real] = path
         if self.annotate is not None:
+            from .annotate import check_video_output  # OpenCV: only when drawing is asked for
+
             check_video_output(self.annotate)
 
 

@@ -16,13 +16,12 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
+from .config import DEFAULT_MODEL, MODEL_NAMES
 from .errors import ModelNotFoundError, RepsightError
 from .landmarks import NUM_LANDMARKS
 from .types import PoseSequence
 from .video import DEFAULT_MAX_LONG_SIDE, Frame, VideoReader, file_hash
 
-MODEL_NAMES = ("lite", "full", "heavy")
-DEFAULT_MODEL = "full"
 # Bumped when extraction changes in a way that invalidates cached results.
 EXTRACTOR_VERSION = 2
 

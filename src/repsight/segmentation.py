@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
-from scipy import signal as sps
 from scipy.special import betainc
 
+from .dsp import find_peaks
 from .smoothing import lowpass, nan_free_runs
 from .types import Rep
 
@@ -468,7 +468,7 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         return []
     # A rep cut off by the end of the clip (or of the tracking) has no fall after its
     # peak; the run's lowest value appended at the end lets it still show as a peak.
-    peaks, _ = sps.find_peaks(np.append(x, x.min()), prominence=min_rom)
+    peaks = find_peaks(np.append(x, x.min()), prominence=min_rom)
     peaks = _merge_close_peaks(x, peaks[peaks < n], min_rom)
     out = []
     # Each peak owns the stretch between the deepest points towards its neighbours.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import signal as sps
+
+from .dsp import butter_lowpass_sos, sosfiltfilt
 
 
 def nan_free_runs(x: np.ndarray) -> list[tuple[int, int]]:
@@ -63,7 +64,7 @@ def lowpass(x: np.ndarray, fps: float, *, cutoff_hz: float, order: int = 2) -> n
     nyquist = fps / 2.0
     if cutoff_hz >= 0.95 * nyquist:
         return x
-    sos = sps.butter(order, cutoff_hz / nyquist, btype="low", output="sos")
+    sos = butter_lowpass_sos(order, cutoff_hz / nyquist)
     # Default sosfiltfilt padding; shorter runs get what fits.
     default_pad = 3 * (2 * len(sos) + 1)
     for a, b in nan_free_runs(x):
@@ -71,7 +72,7 @@ def lowpass(x: np.ndarray, fps: float, *, cutoff_hz: float, order: int = 2) -> n
         if n < 3:
             continue
         pad = min(default_pad, n - 1)
-        x[a:b] = sps.sosfiltfilt(sos, x[a:b], axis=0, padtype="odd", padlen=pad)
+        x[a:b] = sosfiltfilt(sos, x[a:b], padlen=pad)
     return x
 
 
