@@ -370,3 +370,27 @@ def test_clip_names_that_collide_with_results_get_their_own_folders(
     again = run_batch(root, out, AnalysisConfig(), opts(cache, exercise="squat"),
                       executor=threads())
     assert [r.status for r in again.results] == ["reused"] * 3
+
+
+# ---------------------------------------------------------------- what reaches a spreadsheet
+
+
+def test_clip_names_reach_summary_csv_as_text_not_formulas(cache: Path, tmp_path: Path) -> None:
+    root = tmp_path / "clips"
+    names = ['=HYPERLINK("https:x.example","open").mp4', "+1+2.mp4", "-2+3.mp4", "@SUM(A1).mp4",
+             "\tsquat.mp4"]
+    for k, n in enumerate(names):
+        good_clip(root / n, cache, "squat", 3, seed=k)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache, exercise="squat"), executor=threads())
+    with open(out / "summary.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(r["clip"] for r in rows) == sorted("'" + n for n in names)
+    assert all(r["status"] == "ok" and r["reps"] == "3" for r in rows)
+
+
+def test_csv_cells_are_neutralised_but_numbers_stay_numbers() -> None:
+    from repsight.export import csv_text
+
+    text = csv_text(["a", "b", "c", "d"], [{"a": "=1+2", "b": -0.5, "c": -3, "d": "x=1"}])
+    assert text.splitlines()[1] == "'=1+2,-0.5,-3,x=1"

@@ -199,9 +199,21 @@ def _cell(v: Any) -> Any:
         return "true" if v else "false"
     if isinstance(v, (float, np.floating)):
         return "" if not math.isfinite(float(v)) else round(float(v), 4)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
     if isinstance(v, (list, tuple)):
-        return "; ".join(str(x) for x in v)
-    return v
+        return spreadsheet_safe("; ".join(str(x) for x in v))
+    return spreadsheet_safe(str(v))
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
+# a clip named "=HYPERLINK(...).mp4" must reach summary.csv as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading = + - @ tab or CR gets a ' first (OWASP)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 # ---------------------------------------------------------------- set and rep tables
