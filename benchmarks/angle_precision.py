@@ -260,12 +260,13 @@ def _sag_plane(sh: np.ndarray, hp: np.ndarray, an: np.ndarray, fwd: np.ndarray,
 # --------------------------------------------------------------------------- measurements
 # (measure, source) rows of the table and the exercises each is read on.
 ROWS = (
-    ("trunk_lean", "image"), ("trunk_lean", "world"),
+    ("trunk_lean", "image"), ("trunk_lean", "world"), ("trunk_lean", "foreshortening"),
     ("knee_cave", "image"), ("knee_cave", "world"),
     ("elbow_forward", "image"), ("elbow_forward", "world"),
     ("hip_sag", "image"), ("hip_sag", "world"),
     ("knee", "image"), ("hip", "image"), ("elbow", "image"), ("shoulder", "image"),
 )
+FORESHORTENING_EXERCISES = ("press", "curl")
 MEASURES_FOR = {
     "squat": ("trunk_lean", "knee_cave", "knee", "hip"),
     "deadlift": ("trunk_lean", "knee", "hip"),
@@ -341,6 +342,7 @@ def measured(seq) -> tuple[dict[str, np.ndarray], str, str]:
     raw = {
         ("trunk_lean", "image"): trunk_inclination(seq, side=side, signed=True, image=image),
         ("trunk_lean", "world"): form.world_trunk_lean(seq, world=world),
+        ("trunk_lean", "foreshortening"): form.foreshortened_lean(seq, image=image),
         ("knee_cave", "image"): form.knee_valgus(seq, image=image),
         ("knee_cave", "world"): form.world_knee_cave(seq, world=world),
         ("elbow_forward", "image"): image_elbow_forward(seq, image, side),
@@ -359,6 +361,8 @@ def blind_reason(measure: str, source: str, view: str, family: str) -> str | Non
     """Why a 2-D reading cannot see this measure in this view (None: it can)."""
     if source == "world":
         return None
+    if source == "foreshortening":
+        return None if view == "front" else "read head-on only (other views see the lean itself)"
     if measure == "hip_sag":
         return None if view != "front" else "hip sag moves towards the camera in a front view"
     if measure == "elbow_forward":
@@ -413,6 +417,9 @@ def score_clip(name: str, truth: dict, seq) -> list[dict]:
         if measure not in MEASURES_FOR[ex]:
             continue
         if measure in ("knee", "hip", "elbow", "shoulder") and source != "image":
+            continue
+        # the torso's foreshortening reads a lean back, the cheat of presses and curls
+        if source == "foreshortening" and ex not in FORESHORTENING_EXERCISES:
             continue
         m = meas[(measure, source)][:T]
         t = tm[measure][:T]

@@ -234,3 +234,46 @@ def test_shared_shape_velocities_read_through_misplaced_ends():
     assert np.abs(shaped_loss - true_loss).max() < 0.01
     # one complete rep alone has no shape to share: the segmented reading stands
     assert shared_shape_velocities(h, t, moved, plain, [0]) == plain
+
+
+def _standing_front(lean_deg):
+    """Front-view landmarks (normalised) of a standing lifter whose trunk leans back by
+    lean_deg per frame: the torso shortens in the image by cos(lean), the thighs do not."""
+    from repsight.landmarks import LM
+    from repsight.types import PoseSequence
+
+    lean = np.radians(np.asarray(lean_deg, dtype=np.float64))
+    T = len(lean)
+    image = np.full((T, 33, 5), np.nan)
+    image[:, :, 3:] = 1.0
+    W = H = 1000.0
+    for side, x in (("LEFT", 0.55), ("RIGHT", 0.45)):
+        image[:, getattr(LM, f"{side}_HIP"), :3] = [x, 0.55, 0]
+        image[:, getattr(LM, f"{side}_KNEE"), :3] = [x, 0.75, 0]
+        image[:, getattr(LM, f"{side}_SHOULDER"), :2] = np.stack(
+            [np.full(T, x + (0.05 if side == "LEFT" else -0.05)), 0.55 - 0.25 * np.cos(lean)], 1)
+        image[:, getattr(LM, f"{side}_SHOULDER"), 2] = 0
+    return PoseSequence(image=image, world=np.full((T, 33, 3), np.nan),
+                        timestamps_s=np.arange(T) / 30.0, fps=30.0, width=int(W), height=int(H))
+
+
+def test_foreshortened_lean_reads_a_lean_back_seen_head_on():
+    from repsight.form import foreshortened_lean
+
+    lean = np.concatenate([np.zeros(60), np.linspace(0, 25, 30), np.full(30, 25.0)])
+    got = foreshortened_lean(_standing_front(lean))
+    assert np.allclose(got[:60], 0.0, atol=0.5)  # upright: the clip's most upright frames
+    assert got[-1] == pytest.approx(-25.0, abs=1.0)  # cos(25) of the torso's length
+    assert np.all(np.diff(got[60:90]) <= 1e-9)  # leaning further reads further
+
+
+def test_a_press_seen_head_on_reads_lean_back_from_foreshortening():
+    from repsight.form import form_signals
+
+    seq = _standing_front(np.zeros(90))
+    form = form_signals(seq, get_profile("overhead_press"), view="front")
+    assert form.fault_source.get("trunk_lean") == "foreshortening"
+    assert "trunk_lean" not in form.faults_not_measurable
+    # a squat's forward lean head-on is still read from world landmarks (none here)
+    squat = form_signals(seq, get_profile("squat"), view="front")
+    assert squat.fault_source.get("trunk_lean") != "foreshortening"

@@ -43,6 +43,7 @@ SWEEP_TOLERANCE_SHARE = 0.15  # driving joints: tolerance >= this share of their
 # there by several degrees from rep to rep without a coach calling it: 10 degrees.
 FAULT_FLOOR_DEG: dict[tuple[str, str], float] = {
     ("trunk_lean", "image"): 6.0, ("trunk_lean", "world"): 10.0,
+    ("trunk_lean", "foreshortening"): 10.0,
     ("knee_cave", "image"): 4.0, ("knee_cave", "world"): 5.0,
     ("elbow_forward", "image"): 10.0, ("elbow_forward", "world"): 10.0,
     ("hip_sag", "image"): 4.0,
@@ -71,7 +72,7 @@ class FaultDrift:
     measure: str
     direction: int
     words: str
-    source: str  # "image" or "world" landmarks
+    source: str  # "image" or "world" landmarks, or "foreshortening" (form.foreshortened_lean)
     floor_deg: float
     spread_deg: float
     threshold_deg: float

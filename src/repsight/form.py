@@ -40,7 +40,7 @@ class FormSignals:
     angles: dict  # angle name -> float[T] degrees (only measurable angles)
     not_measurable: dict  # angle name -> reason
     # The profile's fault measures (FAULT_MEASURES) -> float[T] degrees, where they come
-    # from ("image" or "world" landmarks), and why a view cannot measure one.
+    # from ("image" or "world" landmarks, "foreshortening"), and why a view cannot measure one.
     faults: dict = dataclasses.field(default_factory=dict)
     fault_source: dict = dataclasses.field(default_factory=dict)
     faults_not_measurable: dict = dataclasses.field(default_factory=dict)
@@ -156,6 +156,37 @@ def world_trunk_lean(seq: PoseSequence, *, world: np.ndarray | None = None) -> n
     return np.degrees(np.arctan2(np.sum(d * fwd, axis=1), d @ _UP))
 
 
+# The torso's apparent length is compared with its most upright frames: this percentile of
+# the clip's ratio (not the maximum, which one landmark glitch sets).
+UPRIGHT_PERCENTILE = 95.0
+
+
+def foreshortened_lean(seq: PoseSequence, *, image: np.ndarray | None = None) -> np.ndarray:
+    """float[T] trunk lean seen head-on, from the torso's foreshortening, degrees (<= 0).
+
+    Seen from the front, a trunk leaning back shortens in the image (by cos of the lean,
+    and more while the camera is below the shoulders, since they move away from it) while
+    the thighs of a standing lifter keep their length. The torso's length over the
+    thigh's, against the clip's most upright frames (UPRIGHT_PERCENTILE), gives
+    -arccos(ratio): 0 upright, more negative the more the torso is foreshortened. A
+    forward lean shortens it too but less (the shoulders come towards the camera), so the
+    reading is meant for lifts whose cheat is leaning back (presses and curls filmed
+    head-on), read against the set's own first reps.
+    """
+    image = seq.image if image is None else image
+    px = functools.partial(pixels, image, seq.width, seq.height)
+    shoulder = (px(LM.LEFT_SHOULDER) + px(LM.RIGHT_SHOULDER)) / 2
+    hip = (px(LM.LEFT_HIP) + px(LM.RIGHT_HIP)) / 2
+    knee = (px(LM.LEFT_KNEE) + px(LM.RIGHT_KNEE)) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.linalg.norm(shoulder - hip, axis=1) / np.linalg.norm(hip - knee, axis=1)
+    seen = np.isfinite(ratio) & (ratio > 0)
+    if not seen.any():
+        return np.full(seq.n_frames, np.nan)
+    upright = float(np.percentile(ratio[seen], UPRIGHT_PERCENTILE))
+    return -np.degrees(np.arccos(np.clip(ratio / upright, -1.0, 1.0)))
+
+
 def world_knee_cave(seq: PoseSequence, *, world: np.ndarray | None = None) -> np.ndarray:
     """float[T] knees towards the midline from the hip-ankle line, degrees (mean of both legs).
 
@@ -268,11 +299,14 @@ FAULT_SOURCE: dict[str, dict[str, str | None]] = {
     "elbow_forward": {"side": "image", "front": None, "oblique": "image"},
     "hip_sag": {"side": "image", "front": None, "oblique": "image"},
 }
+# Where one direction of a fault is read differently from the table above: leaning back
+# seen head-on, from the torso's foreshortening (3-D landmarks show under a third of it).
+FAULT_SOURCE_BY_DIRECTION: dict[tuple[str, int, str], str] = {
+    ("trunk_lean", -1, "front"): "foreshortening",
+}
 # Why a view cannot judge a fault (measured on rendered truth), where neither image nor
 # world landmarks read it; keyed by (measure, direction, view), direction 0 for both.
 NOT_SEEN: dict[tuple[str, int, str], str] = {
-    ("trunk_lean", -1, "front"): ("leaning back seen head-on: 3-D landmarks show under a third of "
-                                  "it; film from the side or at 45 degrees"),
     ("knee_cave", 0, "side"): ("knee cave seen from the side: 3-D landmarks do not show it; film "
                                "from the front or at 45 degrees"),
     ("elbow_forward", 0, "front"): ("elbow travel seen head-on: neither 2-D nor 3-D landmarks show "
@@ -284,6 +318,8 @@ NOT_SEEN: dict[tuple[str, int, str], str] = {
 def fault_signal(seq: PoseSequence, measure: str, source: str, side: str, *,
                  image: np.ndarray, world: np.ndarray) -> np.ndarray:
     """float[T] raw degrees of one fault measure from image or world landmarks."""
+    if source == "foreshortening" and measure == "trunk_lean":
+        return foreshortened_lean(seq, image=image)
     if source == "world":
         if measure == "trunk_lean":
             return world_trunk_lean(seq, world=world)
@@ -357,7 +393,8 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
     source: dict[str, str] = {}
     fault_missing: dict[str, str] = {}
     for fault in profile.faults:
-        where = FAULT_SOURCE[fault.measure].get(view)
+        where = FAULT_SOURCE_BY_DIRECTION.get((fault.measure, fault.direction, view),
+                                              FAULT_SOURCE[fault.measure].get(view))
         blind = NOT_SEEN.get((fault.measure, fault.direction, view)) or NOT_SEEN.get((fault.measure, 0, view))
         if where is None or blind:
             fault_missing[fault.measure] = (blind or f"{fault.words} cannot be seen in a {view} view"

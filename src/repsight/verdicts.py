@@ -24,6 +24,9 @@ SINK_SHARE = 0.1
 # A flag on the last rep alone must pass its threshold by this factor: nothing after it
 # can confirm it (for a short range: be below the partial share divided by it).
 CLEAR_SHARE = 1.5
+# How a fault reading other than the image's own angle is named in a verdict's reason.
+SOURCE_WORDS = {"world": " (3-D estimate)",
+                "foreshortening": " (estimated head-on from the torso's foreshortening)"}
 # A lasting fault is traced back over the reps just before it that already moved past this
 # share of its threshold (see onset).
 ONSET_SHARE = 0.6
@@ -203,7 +206,7 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
         for _, f in worst:
             extra = (f": {f.floor_deg:.1f} deg + {f.spread_deg:.1f} deg the first reps already varied"
                      if f.spread_deg >= 1 else "")
-            seen = " (3-D estimate)" if f.source == "world" else ""
+            seen = SOURCE_WORDS.get(f.source, "")
             start = (", where the lasting fault begins" if f.toward_deg[k] <= f.threshold_deg else "")
             reasons.append(f"{f.words}: {f.toward_deg[k]:.1f} deg past the first reps{seen}{start} "
                            f"(threshold {f.threshold_deg:.1f} deg{extra})")
