@@ -394,3 +394,60 @@ def test_csv_cells_are_neutralised_but_numbers_stay_numbers() -> None:
 
     text = csv_text(["a", "b", "c", "d"], [{"a": "=1+2", "b": -0.5, "c": -3, "d": "x=1"}])
     assert text.splitlines()[1] == "'=1+2,-0.5,-3,x=1"
+
+
+# ---------------------------------------------------------------- what batch reads
+
+
+def test_special_files_are_skipped_and_listed_not_read(folder: Path, cache: Path,
+                                                       tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(folder / "pipe.mp4")  # opening it for reading would block for ever
+    (folder / "dangling.mov").symlink_to(tmp_path / "gone.mov")
+    out = tmp_path / "results"
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert [r.clip for r in report.results] == ["squat_monday.mp4", "week2/pushup_set.mp4"]
+    assert dict(report.skipped) == {"dangling.mov": "a broken link",
+                                    "pipe.mp4": "not a regular file (a named pipe)"}
+
+
+def test_summary_rows_are_appended_as_clips_finish(folder: Path, cache: Path,
+                                                   tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    seen: list[int] = []
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads(),
+              on_result=lambda r, done, total: seen.append(len(read_summary(out))))
+    assert seen == [1, 2]  # the rows so far, no table of pending rows rewritten each time
+    assert list(read_summary(out)) == ["squat_monday.mp4", "week2/pushup_set.mp4"]
+
+
+@pytest.mark.parametrize("where", ["same", "parent"])
+def test_a_results_folder_that_is_or_holds_the_input_is_refused(where: str, folder: Path,
+                                                               cache: Path) -> None:
+    out = folder if where == "same" else folder.parent
+    before = sorted(p for p in folder.parent.rglob("*"))
+    args = ["batch", str(folder), "-o", str(out), "--cache-dir", str(cache), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+    assert ("is the input folder" if where == "same" else "inside the results") in result.output
+    assert sorted(p for p in folder.parent.rglob("*")) == before
+
+
+def test_other_video_containers_are_read_and_unknown_ones_get_a_hint(tmp_path: Path,
+                                                                     cache: Path) -> None:
+    root = tmp_path / "clips"
+    root.mkdir()
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc=s=160x120:r=25", "-frames:v", "10",
+               str(root / "camcorder.m2ts"))
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc=s=160x120:r=25", "-frames:v", "10",
+               "-c:v", "libtheora", str(root / "web.ogv"))
+    assert [p.name for p in discover(root)] == ["camcorder.m2ts", "web.ogv"]
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "a.xyz").write_bytes(b"\0" * 10)
+    (odd / "b.xyz").write_bytes(b"\0" * 10)
+    result = CliRunner().invoke(main, ["batch", str(odd), "-o", str(tmp_path / "r"), "-q"])
+    assert result.exit_code == 0
+    assert "hint: no videos found (2 .xyz file(s) there)" in result.output
+    assert "repsight analyze FILE" in result.output

@@ -41,7 +41,11 @@ import json
 import math
 import multiprocessing
 import os
+import signal
 import stat
+import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -58,6 +62,10 @@ MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
 MANIFEST_FORMAT = 1
 MANIFEST_MAX_BYTES = 4 << 20  # a manifest is a few kB; anything far larger is not ours
+# Batch globs the containers analyze reads (video.VIDEO_EXTENSIONS) and a few more that
+# FFmpeg decodes and cameras write: AVCHD .m2ts, Ogg .ogv, broadcast .mxf, DVD .vob.
+CLIP_EXTENSIONS = tuple(dict.fromkeys((*VIDEO_EXTENSIONS, ".m2ts", ".m2t", ".ogv", ".mxf",
+                                       ".vob", ".f4v", ".asf", ".3g2", ".y4m")))
 SUMMARY_FIELDS = ("clip", "exercise", "reps", "first_failure_rep", "first_failure_kind",
                   "mean_velocity_mps", "velocity_loss_pct", "warnings", "status", "error",
                   "results")
@@ -163,6 +171,8 @@ class BatchReport:
     results: tuple[ClipResult, ...]
     summary_path: Path
     out_dir: Path
+    skipped: tuple[tuple[str, str], ...] = ()  # (input path, why) passed over by discovery
+    hint: str | None = None  # when no clip was found: what the folder holds instead
 
     @property
     def failed(self) -> tuple[ClipResult, ...]:
@@ -178,26 +188,95 @@ class BatchReport:
 # ---------------------------------------------------------------- discovery
 
 
-def discover(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
-             ) -> list[Path]:
-    """Video files under folder (recursive, sorted; hidden files and `exclude` trees skipped)."""
+@dataclass(frozen=True)
+class Discovery:
+    """What a scan of the input folder found: the clips, and what it passed over and why."""
+
+    clips: tuple[Path, ...]
+    skipped: tuple[tuple[str, str], ...] = ()  # (path relative to the folder, why)
+    other_files: tuple[str, ...] = ()  # files whose extension batch does not read
+
+    def hint(self) -> str | None:
+        """When no clip was found but other files were: what they are and what to do."""
+        if self.clips or not self.other_files:
+            return None
+        exts: dict[str, int] = {}
+        for name in self.other_files:
+            ext = Path(name).suffix.lower() or "(no extension)"
+            exts[ext] = exts.get(ext, 0) + 1
+        top = ", ".join(f"{n} {e}" for e, n in sorted(exts.items(), key=lambda x: -x[1])[:5])
+        return (f"no videos found ({top} file(s) there); batch reads "
+                f"{', '.join(CLIP_EXTENSIONS)}; `repsight analyze FILE` tries any format "
+                "FFmpeg reads")
+
+
+def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()) -> Discovery:
+    """Video files under folder (recursive, sorted), and what was skipped and why.
+
+    Only regular files are clips (a FIFO would hang the reader, a device never ends);
+    hidden files and folders and the `exclude` trees (the results folder) are passed over.
+    """
     root = Path(folder)
     if not root.exists():
-        raise RepsightError(f"folder not found: {root}")
+        raise RepsightError(f"folder not found: {printable(root)}")
     if not root.is_dir():
-        raise RepsightError(f"expected a folder of videos but got a file: {root}")
+        raise RepsightError(f"expected a folder of videos but got a file: {printable(root)}")
     skip = {Path(e).resolve() for e in exclude}
     found: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    other: list[str] = []
+
+    def rel(p: Path) -> str:
+        return p.relative_to(root).as_posix()
+
     # os.walk without followlinks: a symlink loop in a coach's folder cannot hang us.
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and (here / d).resolve() not in skip)
-        for name in sorted(filenames):
-            if name.startswith(".") or Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
+        kept = []
+        for d in sorted(dirnames):
+            if d.startswith("."):
                 continue
-            found.append(here / name)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+            if (here / d).resolve() in skip:
+                skipped.append((rel(here / d), "the results folder: never read as input"))
+            elif (here / d).is_symlink():
+                skipped.append((rel(here / d), "a link to a folder: not followed"))
+            else:
+                kept.append(d)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith("."):
+                continue
+            if Path(name).suffix.lower() not in CLIP_EXTENSIONS:
+                other.append(rel(path))
+                continue
+            try:
+                mode = os.stat(path).st_mode
+            except OSError as exc:
+                skipped.append((rel(path), "a broken link" if path.is_symlink()
+                                else f"unreadable ({exc.strerror or exc})"))
+                continue
+            if not stat.S_ISREG(mode):
+                skipped.append((rel(path), f"not a regular file ({_file_kind(mode)})"))
+                continue
+            found.append(path)
+    return Discovery(clips=tuple(sorted(found, key=rel)), skipped=tuple(skipped),
+                     other_files=tuple(other))
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def discover(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
+             ) -> list[Path]:
+    """Video files under folder (recursive, sorted; hidden files and `exclude` trees skipped)."""
+    return list(scan(folder, exclude=exclude).clips)
 
 
 def exercise_for(clip: Path, root: Path, explicit: str | None) -> str:
@@ -511,9 +590,20 @@ def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:
 # ---------------------------------------------------------------- the batch
 
 
+class BatchInterrupted(RepsightError):
+    """The batch was stopped (Ctrl-C, SIGTERM, SIGHUP); finished clips are kept."""
+
+
 def write_summary(results: Sequence[ClipResult], path: Path) -> Path:
     """summary.csv, one row a clip, written atomically."""
     return atomic_write(path, csv_text(SUMMARY_FIELDS, [r.row() for r in results]))
+
+
+def append_summary_row(result: ClipResult, path: Path) -> None:
+    """Append one row to summary.csv as a clip finishes: constant work a clip, no rewrite."""
+    line = csv_text(SUMMARY_FIELDS, [result.row()]).split("\n", 1)[1]
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line)
 
 
 def default_workers() -> int:
@@ -524,59 +614,175 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def check_folders(root: Path, out: Path) -> None:
+    """Refuse a results folder that is the input folder or holds it (its files are inputs)."""
+    r, o = root.resolve(), out.resolve()
+    if r == o:
+        raise OutputError(f"the results folder is the input folder {printable(root)}; give "
+                          f"the results a folder of their own (e.g. -o {printable(root / 'results')})")
+    if r.is_relative_to(o):
+        raise OutputError(f"the input folder {printable(root)} is inside the results folder "
+                          f"{printable(out)}; choose a results folder outside it")
+
+
 def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: AnalysisConfig,
               options: BatchOptions = BatchOptions(), *, workers: int | None = None,
               executor: cf.Executor | None = None,
               on_result: Callable[[ClipResult, int, int], None] | None = None) -> BatchReport:
-    """Analyse every clip under folder into out/; summary.csv is kept current as clips finish.
+    """Analyse every clip under folder into out/; summary.csv grows a row as each clip ends.
 
     executor: any concurrent.futures-style executor (see the module docstring); by default
     a process pool of `workers` (one per core). on_result(result, done, total) is called
-    in this process as each clip finishes.
+    in this process as each clip finishes. Ctrl-C, SIGTERM or SIGHUP stop the workers at
+    once and raise BatchInterrupted; finished clips and summary.csv stay valid.
     """
     root = Path(folder)
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise OutputError(f"results path is a file, not a folder: {out}")
-    clips = discover(root, exclude=[out])
+        raise OutputError(f"results path is a file, not a folder: {printable(out)}")
+    if root.is_dir():
+        check_folders(root, out)
+    found = scan(root, exclude=[out])
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create results folder {out}: {exc.strerror or exc}") from None
-    jobs = plan_jobs(clips, root, out)
+        raise OutputError(f"cannot create results folder {printable(out)}: "
+                          f"{exc.strerror or exc}") from None
+    jobs = plan_jobs(list(found.clips), root, out)
     summary_path = out / SUMMARY
     results: dict[int, ClipResult] = {
         k: ClipResult(clip=j.name, status="pending",
                       results=j.out_dir.relative_to(out).as_posix())
         for k, j in enumerate(jobs)}
     total = len(jobs)
-    write_summary([results[k] for k in range(total)], summary_path)
+    # The header now, a row as each clip ends (in the order they end), and the whole table
+    # in discovery order once at the end: linear in the number of clips.
+    write_summary([], summary_path)
+    done = 0
 
     def record(k: int, result: ClipResult) -> None:
+        nonlocal done
         results[k] = result
-        write_summary([results[i] for i in range(total)], summary_path)
+        done += 1
+        append_summary_row(result, summary_path)
         if on_result is not None:
-            on_result(result, sum(r.status != "pending" for r in results.values()), total)
+            on_result(result, done, total)
 
     args = [(j.clip, clip_config(config, j.clip, root, options), j.out_dir, options,
              j.name, j.out_dir.relative_to(out).as_posix()) for j in jobs]
-    if total:
-        own = executor is None
-        pool = executor or _process_pool(min(workers or default_workers(), total))
-        try:
-            _run_all(pool, args, record)
-        finally:
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
+    try:
+        if total:
+            _run_pooled(args, record, executor=executor,
+                        workers=min(workers or default_workers(), total))
+    except KeyboardInterrupt:
+        raise BatchInterrupted(
+            f"interrupted: {done} of {total} clips finished and kept in {printable(out)}; "
+            "run the same command again to do the rest") from None
+    finally:
+        write_summary([results[k] for k in range(total)], summary_path)
     return BatchReport(results=tuple(results[k] for k in range(total)),
-                       summary_path=summary_path, out_dir=out)
+                       summary_path=summary_path, out_dir=out, skipped=found.skipped,
+                       hint=found.hint())
+
+
+def _run_pooled(args: list[tuple], record: Callable[[int, ClipResult], None], *,
+                executor: cf.Executor | None, workers: int) -> None:
+    """Run the jobs on executor, or on our own process pool that never outlives this call.
+
+    With our own pool, SIGTERM and SIGHUP are turned into KeyboardInterrupt while it runs,
+    and any interrupt ends the workers at once (they ignore SIGINT themselves and die
+    with this process if it is killed outright; see _worker_init).
+    """
+    if executor is not None:
+        _run_all(executor, args, record, pools=[])
+        return
+    pools: list[cf.Executor] = [_process_pool(workers)]
+    with _signals_as_interrupt():
+        try:
+            _run_all(pools[0], args, record, pools=pools)
+        except BaseException:
+            _stop_pools(pools)
+            raise
+        finally:
+            for pool in pools:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _signals_as_interrupt():
+    """SIGTERM and SIGHUP raise KeyboardInterrupt in the main thread while inside."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {s: signal.signal(s, interrupt) for s in wanted}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _stop_pools(pools: list[cf.Executor]) -> None:
+    """End every worker of our pools now (terminate, then kill) and reap them."""
+    # A second Ctrl-C must not cut the clean-up short and leave workers behind.
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) \
+        if threading.current_thread() is threading.main_thread() else None
+    try:
+        procs = []
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+            # ProcessPoolExecutor keeps its workers in _processes; no public handle exists
+            # before Python 3.14 (terminate_workers).
+            procs += list((getattr(pool, "_processes", None) or {}).values())
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.terminate()
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.join(3)
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join(2)
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
 
 
 def _process_pool(n: int) -> cf.Executor:
     # spawn, not fork: the parent may hold threads (the progress bar, MediaPipe's graph
     # in a library caller), and forking a threaded process can deadlock the child.
     return cf.ProcessPoolExecutor(max_workers=max(1, n),
-                                  mp_context=multiprocessing.get_context("spawn"))
+                                  mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_worker_init, initargs=(os.getpid(),))
+
+
+def _worker_init(parent: int) -> None:
+    """In each worker: leave Ctrl-C to the parent, and die when the parent dies."""
+    # Ctrl-C reaches the whole process group; the parent ends the workers itself, so
+    # they print no KeyboardInterrupt tracebacks of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        # The kernel kills this worker the moment the parent dies, even by SIGKILL.
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    # Elsewhere (and if the parent died before prctl): a watchdog thread.
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="repsight-parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)
+        time.sleep(0.5)
 
 
 def _call(args: tuple) -> ClipResult:
@@ -585,8 +791,8 @@ def _call(args: tuple) -> ClipResult:
     return run_clip(clip, cfg, out_dir, options, name=name, results_rel=rel)
 
 
-def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipResult], None]
-             ) -> None:
+def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipResult], None],
+             *, pools: list[cf.Executor]) -> None:
     """Submit every job; a worker that dies (crash, OOM kill) costs only its own clip."""
     futures = {pool.submit(_call, a): k for k, a in enumerate(args)}
     retry: list[int] = []
@@ -602,6 +808,7 @@ def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipRe
     # so the clip that crashes is identified and the others still finish.
     for k in sorted(retry):
         solo = _process_pool(1)
+        pools.append(solo)
         try:
             record(k, solo.submit(_call, args[k]).result())
         except Exception as exc:  # noqa: BLE001

@@ -192,6 +192,12 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
                                   markup=True, highlight=False, soft_wrap=True)
 
         report = run_batch(folder, out, cfg, options, workers=workers, on_result=on_result)
+    for name, why in report.skipped[:20]:
+        click.echo(f"skipped {printable(name)}: {why}", err=True)
+    if len(report.skipped) > 20:
+        click.echo(f"skipped {len(report.skipped) - 20} more (see above for the kinds)", err=True)
+    if report.hint:
+        click.echo(f"hint: {printable(report.hint)}", err=True)
     counts = {s: sum(r.status == s for r in report.results) for s in ("ok", "reused", "error")}
     click.echo(f"{len(report.results)} clips: {counts['ok']} analysed, {counts['reused']} "
                f"already done, {counts['error']} failed -> {report.summary_path}")
