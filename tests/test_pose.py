@@ -264,3 +264,45 @@ def test_workers_from_the_config_file(tmp_path: Path) -> None:
     bad.write_text("workers = 0\n")
     with pytest.raises(ConfigError, match="workers"):
         resolve_workers(None, bad)
+
+
+def _poses(times: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Landmark arrays of a fake body whose landmarks all sit at (x[t], 0.5), fully visible."""
+    img = np.zeros((len(times), 33, 5), dtype=np.float32)
+    img[..., 0] = x[:, None]
+    img[..., 1] = 0.5
+    img[..., 3:] = 1.0
+    return img, np.zeros((len(times), 33, 3), dtype=np.float32), times
+
+
+def test_a_seam_the_trackers_read_differently_is_carried_over_until_they_agree() -> None:
+    from repsight.pose import SEAM_AGREE_FRAMES, Chunk, _stitch
+
+    t = np.arange(100) / 30.0
+    truth = np.linspace(0.2, 0.8, 100)  # what one tracker over the whole clip reads
+    chunks = (Chunk(0, -np.inf, t[50], -np.inf), Chunk(1, t[50], np.inf, t[40]))
+    kept = {0: _poses(t[:50], truth[:50])}
+    warm = {1: _poses(t[40:50], truth[40:50] + 0.3)}  # chunk 1 locked onto another reading
+    late = truth[50:].copy()
+    late[:20] += 0.3  # ... and keeps it for 20 frames before it finds the body again
+    kept[1] = _poses(t[50:], late)
+    asked = []
+
+    def extend(owner: int, n: int):
+        start = 50 + sum(asked)
+        asked.append(n)
+        assert owner == 0
+        return _poses(t[start:start + n], truth[start:start + n]), False
+
+    parts, notes = _stitch(chunks, kept, warm, extend, (640, 360))
+    x = np.concatenate([p[0] for p in parts])[:, 0, 0]
+    np.testing.assert_array_equal(np.concatenate([p[2] for p in parts]), t)
+    np.testing.assert_allclose(x, truth, atol=1e-6)  # the carried-over frames are chunk 0's
+    assert notes["seam_frames_carried"] == 20 + SEAM_AGREE_FRAMES
+    assert notes["seams_s"] == [pytest.approx(t[50 + 20 + SEAM_AGREE_FRAMES])]
+
+    # Trackers that agree on the warm-up: chunk 1 is used from its first frame, no carrying.
+    warm = {1: _poses(t[40:50], truth[40:50] + 0.001)}
+    kept[1] = _poses(t[50:], truth[50:])
+    parts, notes = _stitch(chunks, kept, warm, extend, (640, 360))
+    assert notes == {"seams_s": [pytest.approx(t[50])], "seam_frames_carried": 0}

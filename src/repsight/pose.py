@@ -325,17 +325,15 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     extra: dict[str, Any] = {}
     arrays = None
     if len(chunks) > 1:
-        arrays, why = _extract_parallel(video, chunks, model=model, max_long_side=max_long_side,
-                                        progress=progress, total=total)
+        arrays, notes = _extract_parallel(video, chunks, model=model,
+                                          max_long_side=max_long_side, progress=progress,
+                                          total=total, frame_size=reader.size)
         expected = max(total, reader.frames_announced)
         if arrays is not None and len(arrays[2]) < 0.95 * expected - 1:
             # A short read: the one-process path says how short, in its warnings.
-            arrays, why = None, f"chunks decoded {len(arrays[2])} of {expected} frames"
-        if arrays is None:
-            extra["parallel_fallback"] = why
-        else:
-            extra["chunks"] = len(chunks)
-            extra["seams_s"] = [c.start_s for c in chunks[1:]]
+            arrays, notes = None, {"parallel_fallback":
+                                   f"chunks decoded {len(arrays[2])} of {expected} frames"}
+        extra.update(notes)
     if arrays is None:
         buf = _run_chunk(reader, plan_chunks(0.0, 1.0, 1)[0], model, progress, total)
         if buf.n == 0:
@@ -369,62 +367,182 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
 
 # ------------------------------------------------------------------ chunks in processes
 
-def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, model: str,
-                      max_long_side: int | None, progress: ProgressFn | None, total: int
-                      ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, str]:
-    """Run each chunk in its own process; (image, world, times) stitched, or None and why.
+# A seam is accepted when the two trackers agree there: on the last SEAM_AGREE_FRAMES
+# warm-up frames the later chunk's landmarks lie within SEAM_TOLERANCE (share of the
+# frame's long side, median over the landmarks both see) of the earlier chunk's. Where
+# they do not (the later tracker found another reading of the pose: a lying press seen
+# head-on, a cropped curl), the earlier chunk's tracker carries on past its end, as a
+# one-process run would, until the two agree for SEAM_AGREE_FRAMES frames in a row.
+SEAM_TOLERANCE = 0.01
+SEAM_AGREE_FRAMES = 5
+_EXTEND_BATCH = 15  # frames a carrying-on worker sends at a time
 
-    Spawned, not forked: MediaPipe's graph and the decode threads are not fork-safe.
-    Every worker is ended before this returns, whatever happens (error, Ctrl-C).
+
+def same_pose(a: np.ndarray, b: np.ndarray, frame_size: tuple[int, int], *,
+              tolerance: float = SEAM_TOLERANCE) -> np.ndarray:
+    """bool[T]: frames on which two landmark arrays (float32[T,33,5]) read the same pose.
+
+    The same: no person in either, or the median distance of the landmarks both see
+    (visibility > 0.5; all of them when they share none) within tolerance x the long
+    side (0..1). A person in one and not the other is not the same.
+    """
+    w, h = frame_size
+    px = np.linalg.norm((a[..., :2].astype(np.float64) - b[..., :2]) * (w, h), axis=-1)
+    found_a, found_b = ~np.isnan(a[:, 0, 0]), ~np.isnan(b[:, 0, 0])
+    seen = (a[..., 3] > 0.5) & (b[..., 3] > 0.5)
+    seen[~seen.any(axis=1)] = True
+    with np.errstate(invalid="ignore"):
+        dist = np.array([np.nanmedian(px[t][seen[t]]) if found_a[t] and found_b[t] else np.nan
+                         for t in range(len(px))])
+    same = dist <= tolerance * max(w, h)
+    return np.where(found_a | found_b, same, True)
+
+
+def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, model: str,
+                      max_long_side: int | None, progress: ProgressFn | None, total: int,
+                      frame_size: tuple[int, int]
+                      ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, dict]:
+    """Run each chunk in its own process and stitch them (see SEAM_TOLERANCE).
+
+    Returns (image, world, times) and notes for the sequence's meta, or None and
+    {"parallel_fallback": why}. Spawned, not forked: MediaPipe's graph and the decode
+    threads are not fork-safe. Every worker is ended before this returns, whatever
+    happens (an error, Ctrl-C).
     """
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
     messages = ctx.Queue()
+    orders = [ctx.Queue() for _ in chunks]
     procs = [ctx.Process(target=_chunk_worker, name=f"repsight-pose-{c.index}",
-                         args=(str(video), c, model, max_long_side, messages, os.getpid()),
+                         args=(str(video), c, model, max_long_side, messages, orders[c.index],
+                               os.getpid(), c.index == len(chunks) - 1),
                          daemon=True)
              for c in chunks]
     done = [0] * len(chunks)
-    results: dict[int, tuple] = {}
+    kept: dict[int, tuple] = {}
+    warm: dict[int, tuple] = {}
+    queues = [messages, *orders]
     try:
         for proc in procs:
             proc.start()
-        while len(results) < len(chunks):
-            try:
-                msg = messages.get(timeout=0.5)
-            except queue.Empty:
-                dead = [p for k, p in enumerate(procs) if k not in results and not p.is_alive()]
-                if dead:
-                    return None, f"pose worker {dead[0].name} exited ({dead[0].exitcode})"
-                continue
-            kind, k, payload = msg
-            if kind == "progress":
-                done[k] = payload
-                if progress is not None:
-                    progress(sum(done), max(total, sum(done)))
-            elif kind == "done":
-                image, world, times, warnings = payload
-                if warnings:
-                    return None, "; ".join(warnings)
-                results[k] = (image, world, times)
-                done[k] = len(times)
-            else:
-                return None, str(payload)
+
+        def receive(wanted: str, k: int | None = None):
+            """The next message of a kind (progress handled on the way); raises on trouble."""
+            strikes = 0
+            while True:
+                try:
+                    msg = messages.get(timeout=0.5)
+                except queue.Empty:
+                    live = [p for i, p in enumerate(procs) if i not in kept or i == k]
+                    dead = [p for p in live if not p.is_alive()]
+                    # Twice: a worker's last message may land just after a timeout.
+                    strikes = strikes + 1 if dead else 0
+                    if strikes >= 2:
+                        raise _ChunkFailed(f"pose worker {dead[0].name} exited "
+                                           f"({dead[0].exitcode})")
+                    continue
+                kind, i, payload = msg
+                if kind == "progress":
+                    done[i] = payload
+                    if progress is not None:
+                        progress(sum(done), max(total, sum(done)))
+                elif kind == "error":
+                    raise _ChunkFailed(str(payload))
+                elif kind == wanted and (k is None or i == k):
+                    return i, payload
+
+        while len(kept) < len(chunks):
+            i, (k_arrays, w_arrays, warnings) = receive("done")
+            if warnings:
+                raise _ChunkFailed("; ".join(warnings))
+            kept[i], warm[i] = k_arrays, w_arrays
+            done[i] = len(k_arrays[2])
+
+        def extend(owner: int, n: int) -> tuple[tuple, bool]:
+            orders[owner].put(("extend", n))
+            return receive("extended", owner)[1]
+
+        parts, notes = _stitch(chunks, kept, warm, extend, frame_size)
+        for order in orders:
+            order.put(("quit", 0))
+    except _ChunkFailed as exc:
+        return None, {"parallel_fallback": str(exc)}
     finally:
         _stop_workers(procs)
-        messages.close()
-        messages.join_thread()
-    parts = [results[k] for k in range(len(chunks))]
+        for q in queues:
+            q.close()
+            q.join_thread()
+    image = np.concatenate([p[0] for p in parts])
+    world = np.concatenate([p[1] for p in parts])
     times = np.concatenate([p[2] for p in parts])
     if len(times) == 0 or not np.all(np.diff(times) > 0):
-        return None, "chunks do not join into increasing timestamps"
-    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-            times), ""
+        return None, {"parallel_fallback": "chunks do not join into increasing timestamps"}
+    return (image, world, times), {"chunks": len(chunks), **notes}
+
+
+class _ChunkFailed(Exception):
+    """A chunk could not be used; the clip runs in one process instead."""
+
+
+def _stitch(chunks: tuple[Chunk, ...], kept: dict, warm: dict,
+            extend: Callable[[int, int], tuple[tuple, bool]],
+            frame_size: tuple[int, int]) -> tuple[list[tuple], dict]:
+    """Join the chunks in order, checking each seam (see SEAM_TOLERANCE).
+
+    extend(owner, n): the next n frames from the owner chunk's worker, which tracks on
+    from where it stopped; returns ((image, world, times), ended).
+    """
+    parts = [kept[0]]
+    owner = 0  # whose tracker the frames at the current end of `parts` come from
+    seams: list[float] = []
+    carried = 0
+    for k in range(1, len(chunks)):
+        w_img, _, w_times = warm[k]
+        n = min(SEAM_AGREE_FRAMES, len(w_times))
+        tail_img = np.concatenate([p[0] for p in parts])[-n:] if n else np.zeros((0, 33, 5))
+        tail_times = np.concatenate([p[2] for p in parts])[-n:] if n else np.zeros(0)
+        if n == 0 or (np.array_equal(tail_times, w_times[-n:])
+                      and same_pose(tail_img, w_img[-n:], frame_size).all()):
+            parts.append(kept[k])
+            seams.append(float(kept[k][2][0]) if len(kept[k][2]) else chunks[k].start_s)
+            owner = k
+            continue
+        # The trackers read the seam differently: the owner carries on until they agree.
+        k_img, k_world, k_times = kept[k]
+        ext_img, ext_world, ext_times = [], [], []
+        run, switch, j = 0, None, 0
+        while j < len(k_times) and switch is None:
+            (e_img, e_world, e_times), ended = extend(owner, min(_EXTEND_BATCH, len(k_times) - j))
+            ok = same_pose(e_img, k_img[j:j + len(e_times)], frame_size)
+            if not np.array_equal(e_times, k_times[j:j + len(e_times)]):
+                raise _ChunkFailed("chunks disagree on frame times")
+            for m in range(len(e_times)):
+                run = run + 1 if ok[m] else 0
+                if run >= SEAM_AGREE_FRAMES and switch is None:
+                    switch = j + m + 1
+            ext_img.append(e_img), ext_world.append(e_world), ext_times.append(e_times)
+            j += len(e_times)
+            if ended:
+                break
+        got = np.concatenate(ext_times) if ext_times else np.zeros(0)
+        cut = switch if switch is not None else len(got)
+        carried += cut
+        parts.append((np.concatenate(ext_img)[:cut], np.concatenate(ext_world)[:cut], got[:cut]))
+        if switch is not None:
+            parts.append((k_img[cut:], k_world[cut:], k_times[cut:]))
+            seams.append(float(k_times[cut]) if cut < len(k_times) else chunks[k].stop_s)
+            owner = k
+        elif cut < len(k_times):
+            raise _ChunkFailed("a carrying-on worker ended early")
+    return parts, {"seams_s": seams, "seam_frames_carried": carried}
 
 
 def _stop_workers(procs: list) -> None:
     """End every worker: those still running (an error or Ctrl-C here) are terminated."""
+    for proc in procs:
+        if proc.pid is not None:
+            proc.join(timeout=0.5)
     for proc in procs:
         if proc.is_alive():
             proc.terminate()
@@ -448,9 +566,21 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="repsight-parent-watch", daemon=True).start()
 
 
+def _tracked(reader: VideoReader, chunk: Chunk, model: str
+             ) -> Iterator[tuple[float, np.ndarray, np.ndarray]]:
+    """(time, image landmarks, world landmarks) of every frame from the chunk's warm-up on."""
+    frames = iter(reader) if math.isinf(chunk.warmup_from_s) \
+        else reader.frames_from(chunk.warmup_from_s)
+    with PoseEstimator(model) as estimator:
+        for frame in prefetch(frames):
+            img, world = estimator.detect(frame.rgb, frame.time_s)
+            yield frame.time_s, img, world
+
+
 def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | None,
-                  messages: Any, parent_pid: int) -> None:
-    """Entry point of a chunk process: extract one chunk, report progress and the result."""
+                  messages: Any, orders: Any, parent_pid: int, last: bool) -> None:
+    """Entry point of a chunk process: extract one chunk, report progress and the result,
+    then (all but the last) track on past the chunk's end while the parent asks for it."""
     # Quiet for good: MediaPipe, TFLite and absl log to fd 2 from native code, and the
     # user's terminal must show repsight's lines only. Errors travel back as messages.
     try:
@@ -464,17 +594,51 @@ def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | Non
     _watch_parent(parent_pid)
     try:
         reader = VideoReader(video, max_long_side=max_long_side)
-        last = [0.0]
-
-        def report(n: int, _total: int) -> None:
+        fps = reader.info.fps
+        span = reader.info.duration_s if last else chunk.stop_s - max(chunk.start_s, 0.0)
+        kept = _LandmarkBuffer(min(int(span * fps) + 16, 1 << 15))
+        warm = _LandmarkBuffer(int((chunk.start_s - chunk.warmup_from_s) * fps) + 16
+                               if chunk.index else 16)
+        tracked = _tracked(reader, chunk, model)
+        pending = None
+        last_report = 0.0
+        for t, img, world in tracked:
+            if t >= chunk.stop_s:
+                pending = (t, img, world)
+                break
+            if t < chunk.start_s:
+                warm.append(img, world, t)
+                continue
+            kept.append(img, world, t)
             now = time.monotonic()
-            if now - last[0] >= 0.2:
-                last[0] = now
-                messages.put(("progress", chunk.index, n))
-
-        buf = _run_chunk(reader, chunk, model, report, 0)
-        image, world, times = buf.arrays()
-        messages.put(("done", chunk.index,
-                      (image.copy(), world.copy(), times.copy(), list(reader.warnings))))
+            if now - last_report >= 0.2:
+                last_report = now
+                messages.put(("progress", chunk.index, kept.n))
+        messages.put(("done", chunk.index, (_copies(kept), _copies(warm),
+                                            list(reader.warnings))))
+        while not last:
+            kind, n = orders.get()
+            if kind == "quit":
+                break
+            batch = _LandmarkBuffer(n)
+            ended = False
+            while batch.n < n:
+                if pending is None:
+                    pending = next(tracked, None)
+                    if pending is None:
+                        ended = True
+                        break
+                t, img, world = pending
+                pending = None
+                batch.append(img, world, t)
+            messages.put(("extended", chunk.index, (_copies(batch), ended)))
+        tracked.close()
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which falls back
         messages.put(("error", chunk.index, f"{type(exc).__name__}: {exc}"))
+
+
+def _copies(buf: _LandmarkBuffer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    image, world, times = buf.arrays()
+    return image.copy(), world.copy(), times.copy()
+
+
