@@ -272,14 +272,15 @@ def resolve_workers(given: int | None, config_file: Path | None = None) -> int:
 
 
 def output_options(fn: Callable) -> Callable:
-    """Add --json/--csv/--plot/--annotate/--max-size, packed into `outputs: OutputRequest`."""
+    """Add --json/--csv/--plot/--annotate/--html/--max-size, packed into `outputs: OutputRequest`."""
     from .outputs import OutputRequest
 
     @functools.wraps(fn)
     def wrapper(*args: Any, json_out: Path | None, csv_out: Path | None, plot_out: Path | None,
-                annotate_out: Path | None, max_size: int | None, **kwargs: Any) -> Any:
+                annotate_out: Path | None, html_out: Path | None, max_size: int | None,
+                **kwargs: Any) -> Any:
         outputs = OutputRequest(json=json_out, csv=csv_out, plot=plot_out,
-                                annotate=annotate_out, max_size=max_size)
+                                annotate=annotate_out, max_size=max_size, html=html_out)
         return fn(*args, outputs=outputs, **kwargs)
 
     file_type = click.Path(dir_okay=False, path_type=Path)
@@ -292,6 +293,10 @@ def output_options(fn: Callable) -> Callable:
                      help="write the set's plot (velocity, phases, drift per rep) as PNG"),
         click.option("--annotate", "annotate_out", type=file_type, default=None,
                      help="write the annotated video (.mp4, H.264)"),
+        click.option("--html", "html_out", type=file_type, default=None,
+                     help="write a self-contained HTML report (video, per-rep table, verdicts "
+                          "with their numbers, charts, first rep beside the failure rep) to "
+                          "open in any browser, offline"),
         max_size_option,
     )):
         wrapper = option(wrapper)

@@ -1,4 +1,4 @@
-"""Result files for one analysed clip (JSON, CSV, plot PNG, annotated MP4), for every caller.
+"""Result files for one analysed clip (JSON, CSV, plot PNG, annotated MP4, HTML report).
 
 `repsight analyze`, `repsight annotate` and each batch job all go through
 `analyse_and_write`: check the output paths, poses (cached) -> `analyse_pose` -> the
@@ -28,6 +28,7 @@ JSON_NAME = "{stem}.json"
 CSV_NAME = "{stem}.csv"
 PLOT_NAME = "{stem}.png"
 VIDEO_NAME = "{stem}.annotated.mp4"
+HTML_NAME = "{stem}.html"
 
 
 # The temp file atomic_path writes beside a target: ".<stem>.<8 random chars>.part<suffix>".
@@ -117,12 +118,13 @@ class OutputRequest:
     plot: Path | None = None
     annotate: Path | None = None
     max_size: int | None = None  # long side of the annotated video in px; None: the source's
+    html: Path | None = None  # self-contained HTML report (report.py); written last
 
     @classmethod
     def in_folder(cls, folder: str | os.PathLike, stem: str, *, json: bool = True,
                   csv: bool = True, plot: bool = True, annotate: bool = False,
-                  max_size: int | None = None) -> "OutputRequest":
-        """The batch layout: <stem>.json, .csv, .png and .annotated.mp4 inside folder."""
+                  max_size: int | None = None, html: bool = False) -> "OutputRequest":
+        """The batch layout: <stem>.json, .csv, .png, .annotated.mp4 and .html inside folder."""
         folder = Path(folder)
 
         def name(pattern: str, wanted: bool) -> Path | None:
@@ -130,12 +132,13 @@ class OutputRequest:
 
         return cls(json=name(JSON_NAME, json), csv=name(CSV_NAME, csv),
                    plot=name(PLOT_NAME, plot), annotate=name(VIDEO_NAME, annotate),
-                   max_size=max_size)
+                   max_size=max_size, html=name(HTML_NAME, html))
 
     @property
     def paths(self) -> tuple[Path, ...]:
         """Every requested file, in the order they are written."""
-        return tuple(p for p in (self.json, self.csv, self.plot, self.annotate) if p is not None)
+        return tuple(p for p in (self.json, self.csv, self.plot, self.annotate, self.html)
+                     if p is not None)
 
     def check(self, inputs: Sequence[str | os.PathLike] = ()) -> None:
         """Raise OutputError when a requested file cannot or must not be written where asked."""
@@ -151,6 +154,10 @@ class OutputRequest:
             from .annotate import check_video_output  # OpenCV: only when drawing is asked for
 
             check_video_output(self.annotate)
+        if self.html is not None:
+            from .report import check_report_output
+
+            check_report_output(self.html)
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,13 @@ def write_outputs(request: OutputRequest, video: str | os.PathLike, analysis: An
 
         written.append(render_video(video, analysis, seq, request.annotate,
                                     max_size=request.max_size, progress=video_progress))
+    if request.html is not None:
+        # Last: the page embeds the annotated video just written instead of rendering another.
+        from .report import write_report
+
+        written.append(write_report(analysis, seq, video, request.html,
+                                    annotated=request.annotate, max_size=request.max_size,
+                                    progress=video_progress))
     return tuple(written)
 
 

@@ -1,0 +1,418 @@
+"""HTML reports a coach opens in a browser: one page per clip, and an index for a batch.
+
+A page is built in two steps. `report_context(doc, media)` turns export's JSON dict of a
+SetAnalysis (`export.analysis_to_dict`) into plain values for the template: it only
+reads and formats results, it measures nothing. The Jinja2 templates shipped in
+`repsight/templates` render those values. `write_report` is the I/O edge: it gathers the
+media (the annotated video, the chart, a still of the first rep and of the failure rep
+at the same phase) and writes the page atomically.
+
+Self-contained and offline: no CDN, font or script from elsewhere; the video, chart and
+stills live inside the page (base64 data URIs, inline SVG). The one exception is an
+annotated video the user asked for as well (`--annotate`) that is larger than
+EMBED_MAX_BYTES: the page then plays it from its path relative to the page (keep the two
+files together), so a page never grows past what a phone opens comfortably. Without
+`--annotate` the page carries its own annotated video, rendered at REPORT_VIDEO_MAX_SIZE.
+
+jinja2 and the drawing code are imported only when a page is written: the CLI starts
+without them.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+from urllib.parse import quote
+
+from .errors import OutputError
+
+ProgressFn = Callable[[int, int], None]
+
+# An annotated video up to this size is embedded in the page; a larger one (only ever a
+# file the user asked for with --annotate) is played from beside the page.
+EMBED_MAX_BYTES = 16 << 20
+# Long side (px) of the video a page renders for itself: sharp on a phone or a laptop
+# window, about 1 MB for 15 s.
+REPORT_VIDEO_MAX_SIZE = 720
+# Long side (px) of the still frames compared side by side.
+STILL_MAX_SIZE = 540
+STILL_JPEG_QUALITY = 85
+REPORT_SUFFIXES = (".html", ".htm")
+INDEX_NAME = "index.html"
+TEMPLATE_DIR = "templates"
+# Short names of the fault measures for the table's form columns (the JSON's words are long).
+FAULT_SHORT = {("trunk_lean", 1): "lean fwd", ("trunk_lean", -1): "lean back",
+               ("knee_cave", 1): "knee cave", ("elbow_forward", 1): "elbows fwd",
+               ("hip_sag", 1): "hip sag", ("hip_sag", -1): "hip pike"}
+
+
+# ---------------------------------------------------------------- media
+
+
+@dataclass(frozen=True)
+class Still:
+    """One frame shown in the side-by-side comparison."""
+
+    rep: int
+    role: str  # "first rep", "first failure", "last rep"
+    frame: int
+    image: str = ""  # data URI of a JPEG; "" when the frame could not be read
+
+
+@dataclass(frozen=True)
+class ReportMedia:
+    """What a page shows besides numbers; every field optional (a page without media works)."""
+
+    video: str = ""  # data URI, or a path relative to the page; "" for none
+    video_embedded: bool = True
+    video_bytes: int = 0
+    chart_svg: str = ""  # an inline <svg> element
+    stills: tuple[Still, ...] = ()
+
+
+def check_report_output(path: str | os.PathLike) -> None:
+    """Refuse a report name that would hide what it is: reports are .html files."""
+    if Path(path).suffix.lower() not in REPORT_SUFFIXES:
+        raise OutputError(f"HTML report must be named .html, got {Path(path).name!r}")
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    """A base64 data URI of data."""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def still_picks(doc: Mapping[str, Any]) -> list[tuple[int, str, int]]:
+    """(rep, role, frame) of the stills to compare: the first judged rep and the first
+    failure (or, with none, the last counted rep), each at its turnaround frame."""
+    reps = {r["index"]: r for r in doc.get("reps", [])}
+    velocity = _get(doc, "assessment", "metrics", "velocity") or {}
+    setup = set(velocity.get("setup_reps") or ())
+    judged = [r for r in doc.get("reps", []) if r["index"] not in setup]
+    if not judged:
+        return []
+    first = judged[0]
+    picks = [(first["index"], "first rep", first["turnaround"])]
+    failure = (doc.get("summary") or {}).get("first_failure_rep")
+    if failure is not None and failure != first["index"]:
+        if failure in reps:
+            picks.append((failure, "first failure", reps[failure]["turnaround"]))
+        else:  # a stalled rep the segmentation left out: the last frame its verdict judged
+            frames = [v["evidence"]["frames"] for v in doc.get("verdicts", [])
+                      if v["rep_index"] == failure and (v.get("evidence") or {}).get("frames")]
+            if frames:
+                picks.append((failure, "first failure", int(frames[0][-1])))
+    elif failure is None:
+        counted = [r for r in judged if r["completed"] and not r["partial"]]
+        if counted and counted[-1]["index"] != first["index"]:
+            picks.append((counted[-1]["index"], "last rep", counted[-1]["turnaround"]))
+    return picks
+
+
+def read_stills(video: str | os.PathLike, analysis: Any, seq: Any,
+                picks: Sequence[tuple[int, str, int]], *,
+                max_size: int = STILL_MAX_SIZE) -> tuple[Still, ...]:
+    """The picked frames of the source video with the skeleton and tracked point drawn."""
+    import cv2
+
+    from .annotate import build_plan, draw_skeleton
+    from .video import VideoReader
+
+    plan = build_plan(analysis, seq)
+    t = seq.timestamps_s
+    out = []
+    for rep, role, frame in picks:
+        image = ""
+        if 0 <= frame < len(t):
+            reader = VideoReader(video, max_long_side=max_size)
+            # Half a frame early: the first frame at or after that time is this one.
+            want = float(t[frame]) - 0.5 / seq.fps
+            for f in reader.frames_from(want):
+                rgb = f.rgb.copy()
+                draw_skeleton(rgb, seq, frame, plan)
+                ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                                        [cv2.IMWRITE_JPEG_QUALITY, STILL_JPEG_QUALITY])
+                if ok:
+                    image = data_uri(jpeg.tobytes(), "image/jpeg")
+                break
+        out.append(Still(rep=rep, role=role, frame=frame, image=image))
+    return tuple(out)
+
+
+def chart_svg(analysis: Any) -> str:
+    """The set's plot (plots.py: velocity, phases, drift per rep) as an inline <svg> element."""
+    import io
+
+    from .plots import make_figure, set_plot_data
+
+    fig = make_figure(set_plot_data(analysis))
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    text = buf.getvalue()
+    # Inline SVG needs the element alone, without the XML declaration and DOCTYPE.
+    return text[text.find("<svg"):]
+
+
+def report_video(video: str | os.PathLike, analysis: Any, seq: Any, page: Path, *,
+                 annotated: str | os.PathLike | None = None, max_size: int | None = None,
+                 progress: ProgressFn | None = None) -> tuple[str, bool, int]:
+    """(src, embedded, bytes) of the page's video: the annotated file the user asked for
+    (embedded up to EMBED_MAX_BYTES, else referenced relative to the page), or one
+    rendered for the page (embedded)."""
+    if annotated is not None and Path(annotated).is_file():
+        size = Path(annotated).stat().st_size
+        if size <= EMBED_MAX_BYTES:
+            return data_uri(Path(annotated).read_bytes(), "video/mp4"), True, size
+        rel = os.path.relpath(Path(annotated).resolve(), page.resolve().parent)
+        return quote(Path(rel).as_posix()), False, size
+    from .annotate import render_video
+
+    with tempfile.TemporaryDirectory(prefix="repsight-report-") as tmp:
+        out = render_video(video, analysis, seq, Path(tmp) / "report.mp4",
+                           max_size=max_size or REPORT_VIDEO_MAX_SIZE, progress=progress)
+        data = out.read_bytes()
+    return data_uri(data, "video/mp4"), True, len(data)
+
+
+def report_media(video: str | os.PathLike, analysis: Any, seq: Any, page: Path,
+                 doc: Mapping[str, Any], *, annotated: str | os.PathLike | None = None,
+                 max_size: int | None = None, progress: ProgressFn | None = None
+                 ) -> ReportMedia:
+    """Everything a clip's page shows besides its numbers (doc: the analysis's JSON dict)."""
+    src, embedded, size = report_video(video, analysis, seq, page, annotated=annotated,
+                                       max_size=max_size, progress=progress)
+    stills = read_stills(video, analysis, seq, still_picks(doc))
+    return ReportMedia(video=src, video_embedded=embedded, video_bytes=size,
+                       chart_svg=chart_svg(analysis), stills=stills)
+
+
+# ---------------------------------------------------------------- the page's values
+
+
+def _get(doc: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(doc, Mapping):
+            return None
+        doc = doc.get(k)
+    return doc
+
+
+def fmt(x: Any, spec: str = ".2f", missing: str = "-") -> str:
+    """A number for display, or `missing` for None / NaN."""
+    if x is None or isinstance(x, bool) or not math.isfinite(float(x)):
+        return missing
+    return format(float(x), spec)
+
+
+def _rir(x: float | None) -> str:
+    from .velocity import MAX_RIR
+
+    if x is None:
+        return "-"
+    return f"{MAX_RIR:.0f}+" if x >= MAX_RIR else f"~{x:.0f}"
+
+
+def _tempo_notation(tempo: Mapping[str, Any] | None) -> str:
+    if not tempo:
+        return "-"
+    from .types import RepTempo
+
+    return RepTempo(tempo["eccentric_s"], tempo["bottom_pause_s"], tempo["concentric_s"],
+                    tempo["top_pause_s"]).notation()
+
+
+def evidence_view(evidence: Mapping[str, Any], times: Sequence[float]) -> dict[str, Any]:
+    """A verdict's evidence for display: the frames judged (with seconds from the first
+    frame) and one line per measure (value, baseline, threshold, unit, the rest)."""
+    t0 = times[0] if len(times) else 0.0
+    frames = evidence.get("frames")
+    span = ""
+    if frames and len(frames) == 2 and all(0 <= int(f) < len(times) for f in frames):
+        a, b = (int(f) for f in frames)
+        span = f"frames {a}-{b} ({times[a] - t0:.2f}-{times[b] - t0:.2f} s)"
+    measures, other = [], []
+    for key, val in evidence.items():
+        if key == "frames":
+            continue
+        if isinstance(val, Mapping):
+            extra = [(k, _plain(v)) for k, v in val.items()
+                     if k not in ("value", "baseline", "threshold", "unit")]
+            measures.append({"name": key, "value": _plain(val.get("value")),
+                             "baseline": _plain(val.get("baseline")),
+                             "threshold": _plain(val.get("threshold")),
+                             "unit": str(val.get("unit") or ""), "extra": extra})
+        else:
+            other.append((key, _plain(val)))
+    return {"span": span, "measures": measures, "other": other}
+
+
+def _plain(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_plain(x) for x in v)
+    return str(v)
+
+
+def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """The table's form columns and their heading: each fault measure's drift towards the
+    fault per rep (negative: stricter), with its threshold; without fault measures, each
+    angle's signed drift against the first reps."""
+    faults = _get(doc, "assessment", "metrics", "drift", "faults") or {}
+    cols = []
+    for f in faults.values():
+        values = []
+        for toward, stricter in zip(f.get("toward_deg") or [], f.get("stricter_deg") or []):
+            toward = toward if toward is not None else float("nan")
+            stricter = stricter if stricter is not None else float("nan")
+            values.append(-stricter if math.isfinite(stricter) and stricter > max(toward, 0)
+                          else toward)
+        cols.append({"name": FAULT_SHORT.get((f["measure"], f["direction"]), f["measure"]),
+                     "title": f"{f['words']} (threshold {fmt(f['threshold_deg'], '.1f')} deg)",
+                     "threshold": f["threshold_deg"], "values": values})
+    if cols:
+        return cols, "form vs first reps, deg (towards the fault; negative: stricter)"
+    metrics = doc.get("metrics") or []
+    angles: list[str] = []
+    for m in metrics:
+        angles += [a for a, v in (m.get("drift_deg") or {}).items() if a not in angles]
+    for a in angles:
+        cols.append({"name": a, "title": f"{a} angle drift against the first reps",
+                     "threshold": None,
+                     "values": [(m.get("drift_deg") or {}).get(a) for m in metrics]})
+    return cols, "angle drift vs first reps, deg"
+
+
+def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -> dict[str, Any]:
+    """The values a clip's page shows, from export's JSON dict (formatting only)."""
+    times = doc.get("timestamps_s") or [0.0]
+    t0 = times[0]
+    summary = doc.get("summary") or {}
+    metrics = {m["index"]: m for m in doc.get("metrics") or []}
+    tempos = dict(zip((r["index"] for r in doc.get("reps", [])), doc.get("tempo") or []))
+    velocity = _get(doc, "assessment", "metrics", "velocity") or {}
+    setup = set(velocity.get("setup_reps") or ())
+    verdicts_of: dict[int, list[dict[str, Any]]] = {}
+    verdicts = []
+    for v in doc.get("verdicts") or []:
+        # The page names the rep beside the reason: "rep 4: " would say it twice.
+        reason = str(v["reason"]).removeprefix(f"rep {v['rep_index']}: ")
+        view = {"kind": v["kind"], "rep": v["rep_index"], "reason": reason,
+                **evidence_view(v.get("evidence") or {}, times)}
+        verdicts.append(view)
+        verdicts_of.setdefault(v["rep_index"], []).append(view)
+    cols, form_heading = form_columns(doc)
+    top = max([m.get("mean_velocity_mps") or 0.0 for m in metrics.values()
+               if m.get("mean_velocity_mps") is not None] or [0.0])
+    rows = []
+    for k, r in enumerate(doc.get("reps", [])):
+        m = metrics.get(r["index"], {})
+        tp = tempos.get(r["index"])
+        v = m.get("mean_velocity_mps")
+        flags = [w for w, on in (("partial", r["partial"]), ("incomplete", not r["completed"]),
+                                 ("set-up, not judged", r["index"] in setup)) if on]
+        rows.append({
+            "index": r["index"], "flags": flags,
+            "start_s": times[r["start"]] - t0, "end_s": times[r["end"]] - t0,
+            "start": fmt(times[r["start"]] - t0), "end": fmt(times[r["end"]] - t0),
+            "tempo": _tempo_notation(tp),
+            "phases": [fmt((tp or {}).get(p)) for p in ("eccentric_s", "bottom_pause_s",
+                                                          "concentric_s", "top_pause_s")],
+            "velocity": fmt(v), "peak": fmt(m.get("peak_velocity_mps")),
+            "bar_pct": round(100 * v / top) if v is not None and top > 0 else 0,
+            "loss": fmt(m.get("velocity_loss_pct"), ".0f"), "rir": _rir(m.get("rir_estimate")),
+            "rom": fmt(m.get("rom_m")),
+            "form": [{"text": fmt(c["values"][k] if k < len(c["values"]) else None, "+.1f"),
+                      "past": (c["threshold"] is not None and k < len(c["values"])
+                               and c["values"][k] is not None
+                               and c["values"][k] > c["threshold"])} for c in cols],
+            "verdicts": verdicts_of.get(r["index"], []),
+        })
+    # Verdicts on a rep the segmentation left out (a stalled last rep) still get a row.
+    known = {r["index"] for r in doc.get("reps", [])}
+    stalled = sorted(set(verdicts_of) - known)
+    first = summary.get("first_failure_rep")
+    summary_view = _get(doc, "verdict_summary") or {}
+    still_rows = {row["index"]: row for row in rows}
+    stills = [{"rep": s.rep, "role": s.role, "image": s.image,
+               "time": fmt(times[s.frame] - t0) if 0 <= s.frame < len(times) else "-",
+               "row": still_rows.get(s.rep)} for s in media.stills]
+    eccentric_first = bool(doc.get("eccentric_first", True))
+    return {
+        "title": Path(str(doc.get("source") or "set")).name or "set",
+        "source": str(doc.get("source") or ""),
+        "exercise": doc.get("exercise", ""),
+        "exercise_reason": doc.get("exercise_reason", ""),
+        "goal": _get(doc, "config", "goal") or "",
+        "reps": summary.get("reps", 0), "reps_detected": summary.get("reps_detected", 0),
+        "first_failure": (f"rep {first} ({summary.get('first_failure_kind')})"
+                          if first is not None else "none detected"),
+        "failed": first is not None,
+        "failure_reason": summary.get("first_failure_reason") or "",
+        "ending": summary_view.get("ending") or "",
+        "rir": _rir(summary_view.get("rir_estimate")),
+        "mean_velocity": fmt(summary.get("mean_velocity_mps")),
+        "velocity_loss": fmt(summary.get("velocity_loss_pct"), ".0f"),
+        "baseline_velocity": fmt(velocity.get("baseline_mps")),
+        "baseline_reps": ", ".join(str(x) for x in velocity.get("baseline_reps") or []) or "-",
+        "duration": fmt(summary.get("duration_s"), ".1f"),
+        "warnings": list(summary.get("warnings") or []),
+        "rows": rows, "stalled": [{"index": i, "verdicts": verdicts_of[i]} for i in stalled],
+        "form_cols": cols, "form_heading": form_heading,
+        "verdicts": verdicts,
+        "stills": stills,
+        "still_phase": "bottom (turnaround)" if eccentric_first else "top (turnaround)",
+        "video": media.video, "video_embedded": media.video_embedded,
+        "video_mb": fmt(media.video_bytes / 1e6, ".1f"),
+        "chart_svg": media.chart_svg,
+        "schema_version": doc.get("schema_version", ""),
+        "repsight_version": doc.get("repsight_version", ""),
+    }
+
+
+# ---------------------------------------------------------------- rendering and writing
+
+
+@functools.lru_cache(maxsize=1)
+def _environment():
+    import jinja2
+
+    # autoescape everywhere: clip names and reasons are data, never markup. StrictUndefined:
+    # a misspelt name in a template is an error in the tests, not a blank on the page.
+    return jinja2.Environment(loader=jinja2.PackageLoader("repsight", TEMPLATE_DIR),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def render_report(context: Mapping[str, Any]) -> str:
+    """The clip page's HTML from report_context's values."""
+    import markupsafe
+
+    ctx = dict(context)
+    # Our own matplotlib output (text escaped by its SVG writer), inserted as markup.
+    ctx["chart_svg"] = markupsafe.Markup(ctx.get("chart_svg") or "")
+    return _environment().get_template("report.html.j2").render(**ctx)
+
+
+def write_report(analysis: Any, seq: Any, video: str | os.PathLike, path: str | os.PathLike,
+                 *, annotated: str | os.PathLike | None = None, max_size: int | None = None,
+                 progress: ProgressFn | None = None) -> Path:
+    """Write the clip's self-contained HTML page atomically; returns its path.
+
+    annotated: an annotated MP4 already written for this clip (reused, not rendered again).
+    """
+    from .export import analysis_to_dict, atomic_write
+
+    path = Path(path)
+    check_report_output(path)
+    doc = analysis_to_dict(analysis)
+    media = report_media(video, analysis, seq, path, doc, annotated=annotated,
+                         max_size=max_size, progress=progress)
+    return atomic_write(path, render_report(report_context(doc, media)))

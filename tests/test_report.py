@@ -1,0 +1,135 @@
+"""HTML report: what the page shows is what the analysis found, offline, escaped, phone-sized."""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from repsight.cli import main
+from repsight.report import (ReportMedia, Still, render_report, report_context, still_picks)
+from result_helpers import good_clip
+
+LEAN = {"trunk_lean_deg": [0, 0, 0, 15, 20]}
+
+
+def rep(index: int, start: int, turnaround: int, end: int, **kw) -> dict:
+    return {"index": index, "start": start, "turnaround": turnaround, "end": end,
+            "partial": False, "completed": True, **kw}
+
+
+def doc_with(reps, *, failure=None, verdicts=(), setup=()) -> dict:
+    n = max(r["end"] for r in reps) + 10
+    return {"source": "clips/ana squat.mp4", "exercise": "squat", "exercise_reason": "given",
+            "config": {"goal": "strength"}, "timestamps_s": [1.0 + i / 25 for i in range(n)],
+            "reps": list(reps), "tempo": [], "metrics": [], "verdicts": list(verdicts),
+            "summary": {"reps": len(reps), "reps_detected": len(reps),
+                        "first_failure_rep": failure, "first_failure_kind": "technical"
+                        if failure else None, "duration_s": n / 25, "warnings": []},
+            "assessment": {"metrics": {"velocity": {"setup_reps": list(setup)}}}}
+
+
+def test_stills_compare_the_first_rep_with_the_first_failure_at_the_turnaround() -> None:
+    reps = [rep(1, 0, 10, 20), rep(2, 20, 30, 40), rep(3, 40, 52, 60)]
+    assert still_picks(doc_with(reps, failure=3)) == [(1, "first rep", 10),
+                                                      (3, "first failure", 52)]
+    # No failure: the last counted rep; a set-up "rep" is not the first rep.
+    assert still_picks(doc_with(reps, setup=[1])) == [(2, "first rep", 30), (3, "last rep", 52)]
+    # A stalled rep the segmentation left out: the last frame its verdict judged.
+    stalled = {"kind": "concentric", "rep_index": 4, "reason": "r", "evidence": {"frames": [60, 75]}}
+    assert still_picks(doc_with(reps, failure=4, verdicts=[stalled]))[-1] == (4, "first failure", 75)
+
+
+def test_verdict_numbers_and_times_come_from_the_results() -> None:
+    verdict = {"kind": "technical", "rep_index": 2, "reason": "rep 2: trunk leaning forward",
+               "evidence": {"frames": [20, 40], "goal": "strength",
+                            "trunk_lean": {"value": 8.7, "baseline": 0.0, "threshold": 6.0,
+                                           "unit": "deg", "at_turnaround": 50.0}}}
+    ctx = report_context(doc_with([rep(1, 0, 10, 20), rep(2, 20, 30, 40)], failure=2,
+                                  verdicts=[verdict]))
+    v = ctx["verdicts"][0]
+    assert v["reason"] == "trunk leaning forward"  # the page names the rep beside it
+    # Seconds from the first frame (which is at 1.0 s here), as a player shows them.
+    assert v["span"] == "frames 20-40 (0.80-1.60 s)"
+    assert v["measures"] == [{"name": "trunk_lean", "value": "8.7", "baseline": "0",
+                              "threshold": "6", "unit": "deg",
+                              "extra": [("at_turnaround", "50")]}]
+    assert v["other"] == [("goal", "strength")]
+    assert [r["start"] for r in ctx["rows"]] == ["0.00", "0.80"]
+    assert [len(r["verdicts"]) for r in ctx["rows"]] == [0, 1]
+
+
+def test_page_escapes_names_and_reasons() -> None:
+    doc = doc_with([rep(1, 0, 10, 20)])
+    doc["source"] = "<script>alert(1)</script>.mp4"
+    doc["summary"]["warnings"] = ["<img src=x onerror=alert(2)>"]
+    html = render_report(report_context(doc, ReportMedia(stills=(Still(1, "first rep", 10),))))
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert "<img src=x" not in html
+
+
+@pytest.fixture(scope="module")
+def squat_report(tmp_path_factory) -> tuple[Path, Path]:
+    """A 5-rep synthetic squat whose trunk lean grows from rep 4, reported by the CLI."""
+    tmp = tmp_path_factory.mktemp("report")
+    cache = tmp / "cache"
+    clip = good_clip(tmp / "squat.mp4", cache, "squat", 5, seed=1, faults=LEAN)
+    page = tmp / "out" / "squat.html"
+    result = CliRunner().invoke(main, ["analyze", str(clip), "--exercise", "squat", "-q",
+                                       "--cache-dir", str(cache), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    return clip, page
+
+
+def test_cli_html_report_is_self_contained(squat_report) -> None:
+    _clip, page = squat_report
+    html = page.read_text(encoding="utf-8")
+    # Offline: nothing is fetched from elsewhere (the SVG namespace is a name, not a fetch).
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html
+    m = re.search(r'<video[^>]* src="data:video/mp4;base64,([^"]+)"', html)
+    assert m, "the annotated video is embedded"
+    assert base64.b64decode(m.group(1))[4:8] == b"ftyp"  # an MP4
+    assert len(re.findall(r'<tr class="rep[ "]', html)) == 5
+    assert html.count('<span class="tag fail">technical</span>') >= 2
+    assert len(re.findall(r'<img src="data:image/jpeg;base64,', html)) == 2
+    assert "rep 4: first failure" in html
+    assert "<svg" in html and 'name="viewport"' in html
+
+
+def test_large_annotated_video_is_played_from_beside_the_page(tmp_path: Path, monkeypatch) -> None:
+    import repsight.report
+
+    cache = tmp_path / "cache"
+    clip = good_clip(tmp_path / "in" / "squat.mp4", cache, "squat", 3, seed=2)
+    monkeypatch.setattr(repsight.report, "EMBED_MAX_BYTES", 1000)
+    result = CliRunner().invoke(main, [
+        "analyze", str(clip), "--exercise", "squat", "-q", "--cache-dir", str(cache),
+        "--annotate", str(tmp_path / "out" / "videos" / "squat annotated.mp4"),
+        "--html", str(tmp_path / "out" / "pages" / "squat.html")])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "pages" / "squat.html").read_text(encoding="utf-8")
+    assert 'src="../videos/squat%20annotated.mp4"' in html
+    assert "data:video/mp4" not in html
+
+
+def test_report_name_and_inputs_are_checked_before_any_work(tmp_path: Path) -> None:
+    clip = good_clip(tmp_path / "squat.mp4", tmp_path / "cache", "squat", 3, seed=3)
+    for out, words in ((tmp_path / "r.txt", "must be named .html"),
+                       (clip, "it is the input")):
+        result = CliRunner().invoke(main, ["analyze", str(clip), "-q", "--cache-dir",
+                                           str(tmp_path / "cache"), "--html", str(out)])
+        assert result.exit_code == 1 and words in result.output
+        assert "Traceback" not in result.output
+
+
+def test_cli_starts_without_the_templating_library() -> None:
+    code = "import sys, repsight.cli; print('jinja2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
