@@ -69,6 +69,25 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class BarSpec:
+    """A barbell lift's bar: where it rides, and whether the bar pass runs by default.
+
+    anchor: "hands" (held: deadlift, bench, press, row, curl) or "shoulders" (on the upper
+    back or the front of the shoulders: squats). auto: the bar pass runs when the bar
+    setting is "auto" (lifts nearly always done with full-size plates; a squat without
+    them stops after a short probe); False: only when asked (bar = "on"), because a
+    dumbbell's round end near the hands would pass for a plate.
+    """
+
+    anchor: str
+    auto: bool = True
+
+    def __post_init__(self) -> None:
+        if self.anchor not in ("hands", "shoulders"):
+            raise ValueError(f"bar anchor must be hands or shoulders, got {self.anchor!r}")
+
+
+@dataclass(frozen=True)
 class ExerciseProfile:
     """Everything repsight needs to know about one exercise.
 
@@ -93,9 +112,13 @@ class ExerciseProfile:
     # The directional faults technical failure is judged on (the form angles above are
     # reported as drift; only these, and a shortened range, are called).
     faults: tuple[Fault, ...] = ()
+    # The bar of a barbell lift (barpath.py follows it); None: no barbell.
+    bar: BarSpec | None = None
 
 
 H = SignalSpec
+_ON_BACK = BarSpec("shoulders")
+_IN_HANDS = BarSpec("hands")
 _LEAN_FORWARD = Fault("trunk_lean", 1, "bottom")
 # Leaning back past 15 degrees in a curl (the body swing that lifts the weight) or 20 in a
 # standing press (the press turned into an incline press) breaks the lift's standard.
@@ -113,30 +136,39 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
     ExerciseProfile("squat", "squat", H("height", _HIP), True, True, _HIP,
                     ("knee", "hip", "trunk", "knee_valgus"), aliases=("back_squat", "air_squat", "goblet_squat"),
                     description="back, goblet or air squat; hips drive the rep",
-                    faults=(_LEAN_FORWARD, _KNEE_CAVE)),
+                    faults=(_LEAN_FORWARD, _KNEE_CAVE),
+                    bar=_ON_BACK),
     ExerciseProfile("front_squat", "squat", H("height", _HIP), True, True, _HIP,
-                    ("knee", "hip", "trunk", "knee_valgus"), faults=(_LEAN_FORWARD, _KNEE_CAVE)),
+                    ("knee", "hip", "trunk", "knee_valgus"), faults=(_LEAN_FORWARD, _KNEE_CAVE),
+                    bar=_ON_BACK),
     ExerciseProfile("lunge", "squat", H("height", _HIP), True, True, _HIP,
                     ("knee", "hip", "trunk"), faults=(_LEAN_FORWARD,)),
     ExerciseProfile("deadlift", "hinge", H("height", _SHOULDER), True, False, _HIP,
-                    ("hip", "knee", "trunk"), faults=(_HINGE_LEAN,)),
+                    ("hip", "knee", "trunk"), faults=(_HINGE_LEAN,),
+                    bar=_IN_HANDS),
     ExerciseProfile("romanian_deadlift", "hinge", H("height", _SHOULDER), True, True, _SHOULDER,
-                    ("hip", "knee", "trunk"), aliases=("rdl",)),
+                    ("hip", "knee", "trunk"), aliases=("rdl",),
+                    bar=_IN_HANDS),
     ExerciseProfile("bench_press", "press", H("height", _WRIST), True, True, _WRIST,
-                    ("elbow", "shoulder"), aliases=("bench", "floor_press")),
+                    ("elbow", "shoulder"), aliases=("bench", "floor_press"),
+                    bar=_IN_HANDS),
     ExerciseProfile("overhead_press", "press", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "trunk"), aliases=("press", "ohp", "shoulder_press"),
-                    faults=(_LEAN_BACK,)),
+                    faults=(_LEAN_BACK,),
+                    bar=_IN_HANDS),
     ExerciseProfile("push_press", "press", H("height", _WRIST), True, False, _WRIST,
-                    ("elbow", "knee", "trunk"), faults=(_LEAN_BACK,)),
+                    ("elbow", "knee", "trunk"), faults=(_LEAN_BACK,),
+                    bar=_IN_HANDS),
     ExerciseProfile("biceps_curl", "curl", H("angle", ("elbow",)), False, False, _WRIST,
                     ("elbow", "shoulder", "trunk"), aliases=("curl",),
-                    faults=(_SWING_BACK, Fault("elbow_forward", 1, "top"))),
+                    faults=(_SWING_BACK, Fault("elbow_forward", 1, "top")),
+                    bar=BarSpec("hands", auto=False)),
     ExerciseProfile("raise", "raise", H("height", _WRIST), True, False, _WRIST,
                     ("shoulder", "elbow", "trunk"), aliases=("lateral_raise", "front_raise"),
                     faults=(_LEAN_BACK,)),
     ExerciseProfile("row", "pull", H("height", _WRIST), True, False, _WRIST,
-                    ("elbow", "trunk")),
+                    ("elbow", "trunk"),
+                    bar=_IN_HANDS),
     ExerciseProfile("pushup", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("elbow", "hip", "trunk"), aliases=("push_up", "push-up"),
                     faults=(Fault("hip_sag", 1, standard_deg=15.0),)),

@@ -1,0 +1,447 @@
+"""The bar of a barbell lift: found near the hands or shoulders, followed through the set.
+
+A full-size plate seen from the side or at an angle is a circle (an ellipse close to one)
+whose centre is the bar's end: `follow_plate` finds it with OpenCV's Hough circle
+transform in a window the pose proposes (around the hands, or the shoulders for a back
+squat), follows it frame to frame in a small window around where it should be, bridges
+frames where the circle is hidden (a hand, an arm, motion blur) with Lucas-Kanade optical
+flow of the plate's own texture for up to `max_bridge_s`, and re-acquires it near the
+pose when it is lost. The pose keeps the track honest: the bar rides with the hands (or
+the shoulders), so frames where the plate centre strays from its usual offset to them are
+dropped, and stretches too short to be a lift are discarded.
+
+`track_bar` is the video pass (its own decode of the clip at a reduced size, because the
+pose pass and its cache know nothing of pixels); everything after it is a pure function
+of the track, the poses and the reps (`bar_metrics.py`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Iterator
+
+import cv2
+import numpy as np
+
+from .kinematics import BOTH, body_scale_px, tracked_point_px
+from .types import PoseSequence
+
+# Where a frame's bar position came from.
+NONE, CIRCLE, FLOW = 0, 1, 2
+SOURCE_NAMES = {NONE: "none", CIRCLE: "plate circle", FLOW: "optical flow"}
+# Landmarks whose mean is where the bar rides, by the profile's BarSpec.anchor.
+ANCHOR_POINTS: dict[str, tuple[str, ...]] = {
+    "hands": ("WRIST", "INDEX"),
+    "shoulders": ("SHOULDER",),
+}
+# Torso (shoulder-mid to hip-mid) as a share of stature (Drillis & Contini, see scale.py),
+# for a plate-size guess when the pose gives no metric scale.
+_TORSO_SHARE = 0.288
+_TYPICAL_STATURE_M = 1.75
+# Consecutive frames a plate must be found on before it is followed.
+CONFIRM_FRAMES = 3
+# While a plate is followed, every this many frames a larger one is looked for near the
+# pose (LARGER times its radius at least).
+RECHECK_EVERY = 3
+LARGER = 1.15
+
+
+@dataclass(frozen=True, eq=False)
+class BarTrack:
+    """Per-frame bar end (plate centre) found by the bar pass, in the poses' pixels.
+
+    xy_px: float64[T,2] plate centre, NaN where not found or dropped; radius_px:
+    float64[T] fitted plate radius (NaN where the position came from flow or nothing);
+    source: int8[T] NONE / CIRCLE / FLOW; anchor: where the bar was looked for (hands,
+    shoulders); seconds: wall time of the pass; work_scale: frames were searched at
+    this share of the poses' size.
+    """
+
+    xy_px: np.ndarray
+    radius_px: np.ndarray
+    source: np.ndarray
+    anchor: str
+    dropped_by_pose: int = 0  # frames found but too far from where the pose says the bar is
+    seconds: float = 0.0
+    frames_read: int = 0
+    work_scale: float = 1.0
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        t = len(self.source)
+        if self.xy_px.shape != (t, 2) or self.radius_px.shape != (t,):
+            raise ValueError(f"bar track arrays disagree: xy {self.xy_px.shape}, "
+                             f"radius {self.radius_px.shape}, source ({t},)")
+
+    @property
+    def n_frames(self) -> int:
+        """Frames covered (those of the pose sequence)."""
+        return len(self.source)
+
+    @property
+    def found(self) -> np.ndarray:
+        """bool[T]: the bar's position is known on that frame."""
+        return np.isfinite(self.xy_px[:, 0])
+
+    @property
+    def coverage(self) -> float:
+        """Share of frames with a bar position (0 for an empty track)."""
+        return float(self.found.mean()) if self.n_frames else 0.0
+
+    @property
+    def plate_radius_px(self) -> float:
+        """Median fitted plate radius (NaN when no circle was fitted)."""
+        r = self.radius_px[np.isfinite(self.radius_px)]
+        return float(np.median(r)) if r.size else float("nan")
+
+    @property
+    def ms_per_frame(self) -> float:
+        """Wall time of the pass per decoded frame, in milliseconds."""
+        return 1000.0 * self.seconds / self.frames_read if self.frames_read else float("nan")
+
+    def counts(self) -> dict[str, int]:
+        """Frames per source name (plate circle, optical flow, none)."""
+        return {name: int((self.source == k).sum()) for k, name in SOURCE_NAMES.items()}
+
+
+def expected_plate_radius_px(seq: PoseSequence, px_per_m: float | None,
+                             plate_diameter_m: float) -> float:
+    """A full-size plate's radius in the poses' pixels: from the body's scale, else its torso."""
+    if px_per_m is not None and np.isfinite(px_per_m) and px_per_m > 0:
+        return 0.5 * plate_diameter_m * px_per_m
+    torso = body_scale_px(seq)
+    if not np.isfinite(torso):
+        return float("nan")
+    return 0.5 * plate_diameter_m * torso / (_TORSO_SHARE * _TYPICAL_STATURE_M)
+
+
+def anchor_px(seq: PoseSequence, anchor: str) -> np.ndarray:
+    """float64[T,2] where the bar rides by the pose (mean of both sides' landmarks)."""
+    if anchor not in ANCHOR_POINTS:
+        raise ValueError(f"bar anchor must be one of {', '.join(ANCHOR_POINTS)}, got {anchor!r}")
+    return tracked_point_px(seq, ANCHOR_POINTS[anchor], BOTH)
+
+
+# ---------------------------------------------------------------- finding circles
+
+
+def find_circles(grey: np.ndarray, centre: tuple[float, float], half: float,
+                 r_min: float, r_max: float) -> np.ndarray:
+    """float[N,3] (x, y, r) circles in a square window of grey, in the frame's pixels.
+
+    Concentric rings (a plate's hub, the sleeve) are merged into the largest of them in
+    [r_min, r_max]: the plate's rim. Empty when the window leaves the frame entirely.
+    """
+    h, w = grey.shape
+    cx, cy = centre
+    x0, y0 = max(0, int(cx - half)), max(0, int(cy - half))
+    x1, y1 = min(w, int(cx + half) + 1), min(h, int(cy + half) + 1)
+    if x1 - x0 < 2 * r_min or y1 - y0 < 2 * r_min:
+        return np.zeros((0, 3))
+    roi = cv2.GaussianBlur(grey[y0:y1, x0:x1], (5, 5), 1.2)
+    # HOUGH_GRADIENT_ALT scores how complete a circle's edge is (param2, 0..1), which
+    # rejects the arcs of a cluttered gym better than the vote count of the classic method.
+    found = cv2.HoughCircles(roi, cv2.HOUGH_GRADIENT_ALT, dp=1.5, minDist=max(2.0, 0.25 * r_min),
+                             param1=200, param2=0.7, minRadius=max(3, int(r_min)),
+                             maxRadius=max(4, int(np.ceil(r_max))))
+    if found is None:
+        return np.zeros((0, 3))
+    c = found.reshape(-1, 3).astype(np.float64)
+    c[:, 0] += x0
+    c[:, 1] += y0
+    # Merge rings sharing a centre: keep the largest of each group.
+    c = c[np.argsort(-c[:, 2])]
+    keep: list[np.ndarray] = []
+    for circle in c:
+        if all(np.hypot(*(circle[:2] - k[:2])) > 0.3 * k[2] for k in keep):
+            keep.append(circle)
+    return np.array(keep)
+
+
+def _flow_shift(prev: np.ndarray, cur: np.ndarray, centre: np.ndarray, radius: float
+                ) -> np.ndarray | None:
+    """Median Lucas-Kanade shift of the plate's texture between two frames, or None."""
+    mask = np.zeros_like(prev)
+    cv2.circle(mask, (int(round(centre[0])), int(round(centre[1]))), max(3, int(radius)), 255, -1)
+    pts = cv2.goodFeaturesToTrack(prev, maxCorners=40, qualityLevel=0.01,
+                                  minDistance=max(2, int(radius / 8)), mask=mask)
+    if pts is None or len(pts) < 5:
+        return None
+    win = (15, 15)
+    nxt, ok, _ = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, winSize=win, maxLevel=2)
+    back, ok2, _ = cv2.calcOpticalFlowPyrLK(cur, prev, nxt, None, winSize=win, maxLevel=2)
+    # Forward-backward check: a point that does not come back to itself was lost.
+    good = (ok[:, 0] == 1) & (ok2[:, 0] == 1) & (np.linalg.norm((back - pts)[:, 0], axis=1) < 1.0)
+    if good.sum() < 5:
+        return None
+    return np.median((nxt - pts)[good, 0], axis=0).astype(np.float64)
+
+
+# ---------------------------------------------------------------- following the plate
+
+
+@dataclass
+class _State:
+    centre: np.ndarray | None = None
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    radius: float = float("nan")
+    radii: list = field(default_factory=list)
+    bridged: int = 0
+
+
+def follow_plate(frames: Iterable[np.ndarray], anchors: np.ndarray, plate_radius_px: float, *,
+                 fps: float, max_bridge_s: float = 0.5, search_radii: float = 3.0,
+                 radius_range: tuple[float, float] = (0.5, 1.7),
+                 probe_frames: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plate centre, radius and source on every frame of `frames` (grey uint8 images).
+
+    anchors: float[T,2] where the pose says the bar rides, in the frames' pixels (NaN
+    where no pose). plate_radius_px: expected radius in the frames' pixels. A plate is
+    acquired within search_radii (1..6) expected radii of the anchor, with a radius in
+    radius_range (shares of the expected one; the near plate is closer to the camera than
+    the lifter, so larger); then followed with the radius it was found at (+/- 25 %),
+    bridged by optical flow for up to max_bridge_s (0..2 s). Returns (xy float[T,2],
+    radius float[T], source int8[T]) before the pose gate (see gate_by_pose).
+    probe_frames: stop reading frames when no plate was found in this many frames with a
+    pose (None: read them all).
+    """
+    n = len(anchors)
+    xy = np.full((n, 2), np.nan)
+    rad = np.full(n, np.nan)
+    src = np.zeros(n, dtype=np.int8)
+    max_bridge = int(round(max_bridge_s * fps))
+    r0 = float(plate_radius_px)
+    st = _State()
+    prev = None
+    posed = 0
+    ever = False
+    pending: list[list[tuple[int, np.ndarray]]] = []
+    for i, grey in enumerate(frames):
+        if i >= n:
+            break
+        a = anchors[i]
+        posed += bool(np.all(np.isfinite(a)))
+        if probe_frames is not None and not ever and posed > probe_frames:
+            break
+        got = None
+        if st.centre is not None:
+            predicted = st.centre + st.velocity
+            r = st.radius
+            circles = find_circles(grey, tuple(predicted), 1.2 * r + np.hypot(*st.velocity),
+                                   0.75 * r, 1.25 * r)
+            if len(circles):
+                d = np.hypot(*(circles[:, :2] - predicted).T)
+                k = int(np.argmin(d))
+                if d[k] < 0.5 * r:
+                    got = circles[k]
+            shift = None
+            if got is None and prev is not None and st.bridged < max_bridge:
+                shift = _flow_shift(prev, grey, st.centre, 0.9 * r)
+            if shift is not None:
+                st.velocity = 0.5 * st.velocity + 0.5 * shift
+                st.centre = st.centre + shift
+                st.bridged += 1
+                xy[i], src[i] = st.centre, FLOW
+            elif got is None:
+                st = _State()  # lost: look again near the pose
+                pending.clear()
+        if (st.centre is not None and i % RECHECK_EVERY == 0 and np.all(np.isfinite(a))
+                and st.radius * LARGER < radius_range[1] * r0):
+            # A larger plate near the pose than the one followed: the near plate, where
+            # the far one (or a round thing on the lifter) was taken first.
+            bigger = find_circles(grey, tuple(a), search_radii * r0, LARGER * st.radius,
+                                  radius_range[1] * r0)
+            confirmed = _confirm(pending, bigger, i, max_step=RECHECK_EVERY)
+            if confirmed is not None:
+                pending.clear()
+                st = _State(radii=[float(c[2]) for _, c in confirmed])
+                got = confirmed[-1][1]
+        if got is None and st.centre is None and np.all(np.isfinite(a)):
+            circles = find_circles(grey, tuple(a), search_radii * r0,
+                                   radius_range[0] * r0, radius_range[1] * r0)
+            d = np.hypot(*(circles[:, :2] - a).T) if len(circles) else np.zeros(0)
+            confirmed = _confirm(pending, circles[d <= search_radii * r0], i)
+            if confirmed is not None:
+                # Back-fill the frames that confirmed it, then follow it from here.
+                for k, c in confirmed:
+                    xy[k], rad[k], src[k] = c[:2], c[2], CIRCLE
+                    st.radii.append(float(c[2]))
+                pending.clear()
+                got = confirmed[-1][1]
+        elif st.centre is None:
+            pending.clear()
+        if got is not None:
+            centre = got[:2].copy()
+            if st.centre is not None:
+                st.velocity = 0.5 * st.velocity + 0.5 * (centre - st.centre)
+            st.centre = centre
+            st.radii.append(float(got[2]))
+            st.radius = float(np.median(st.radii[-15:]))
+            st.bridged = 0
+            xy[i], rad[i], src[i] = centre, got[2], CIRCLE
+            ever = True
+        prev = grey
+    return xy, rad, src
+
+
+def _confirm(pending: list[list[tuple[int, np.ndarray]]], circles: np.ndarray, frame: int,
+             need: int = CONFIRM_FRAMES, max_step: int = 1
+             ) -> list[tuple[int, np.ndarray]] | None:
+    """Grow the runs of candidate plates with this frame's circles; a run of `need` wins.
+
+    A plate is acquired only when it is found on `need` consecutive looks (max_step
+    frames apart at most), moving less than a third of its radius a frame and keeping its
+    size within 20 %: the arc of a shoulder or a mirror frame seldom holds still that well. Among runs completed on the
+    same frame the largest circle wins (the near plate, not the far one).
+    """
+    grown: list[list[tuple[int, np.ndarray]]] = []
+    used = np.zeros(len(circles), dtype=bool)
+    for run in pending:
+        k, last = run[-1]
+        if frame - k > max_step or not len(circles):
+            continue
+        d = np.hypot(*(circles[:, :2] - last[:2]).T)
+        size = np.abs(circles[:, 2] / last[2] - 1.0)
+        # A bar moves up to ~2 m/s: a third of a plate's radius a frame at 30 fps.
+        fits = np.flatnonzero((d < last[2] * min(1.0, (frame - k) / 3)) & (size < 0.2) & ~used)
+        if fits.size:
+            j = int(fits[np.argmin(d[fits])])
+            used[j] = True
+            grown.append([*run, (frame, circles[j])])
+    grown.extend([(frame, c)] for c, u in zip(circles, used) if not u)
+    pending[:] = grown
+    done = [run for run in grown if len(run) >= need]
+    if not done:
+        return None
+    return max(done, key=lambda run: run[-1][1][2])
+
+
+def gate_by_pose(xy: np.ndarray, anchors: np.ndarray, plate_radius_px: float, fps: float, *,
+                 max_offset_radii: float = 1.0, min_run_s: float = 0.3
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Keep only what rides with the pose: (xy with strays set to NaN, bool[T] dropped).
+
+    The bar keeps a steady offset to the hands (or shoulders) through a lift: frames whose
+    offset differs from the track's median offset by more than max_offset_radii plate
+    radii (0.5..5) are dropped, and runs of found frames shorter than min_run_s (0..2 s)
+    are too short to be a lift followed (a round thing passing by).
+    """
+    xy = np.array(xy, dtype=np.float64)
+    found = np.isfinite(xy[:, 0])
+    offset = xy - anchors
+    ok = found & np.isfinite(offset[:, 0])
+    dropped = np.zeros(len(xy), dtype=bool)
+    if ok.sum() >= 3:
+        med = np.median(offset[ok], axis=0)
+        stray = ok & (np.hypot(*(offset - med).T) > max_offset_radii * plate_radius_px)
+        dropped |= stray
+    # Frames without a pose cannot be checked; they keep the plate if it is tracked.
+    xy[dropped] = np.nan
+    found = np.isfinite(xy[:, 0])
+    min_run = max(1, int(round(min_run_s * fps)))
+    k = 0
+    while k < len(found):
+        if not found[k]:
+            k += 1
+            continue
+        j = k
+        while j < len(found) and found[j]:
+            j += 1
+        if j - k < min_run:
+            xy[k:j] = np.nan
+            dropped[k:j] = True
+        k = j
+    return xy, dropped
+
+
+# ---------------------------------------------------------------- the video pass
+
+
+def _aligned_frames(video: str | os.PathLike, seq: PoseSequence, work_long_side: int,
+                    indices: list[int],
+                    progress: Callable[[int, int], None] | None = None) -> Iterator[np.ndarray]:
+    """Grey frames, one per pose frame in order (appending each one's index to indices).
+
+    Decoded frames are matched to the poses by time; a pose frame the decoder did not give
+    again (a damaged stream) gets the frame before it.
+    """
+    from .video import VideoReader
+
+    reader = VideoReader(video, max_long_side=work_long_side)
+    t = np.asarray(seq.timestamps_s, dtype=np.float64)
+    half = 0.5 / seq.fps
+    last = -1
+    for frame in reader:
+        k = int(np.searchsorted(t, frame.time_s - half))
+        if k >= len(t):
+            break
+        if abs(t[k] - frame.time_s) > half:
+            continue  # a frame the pose pass did not keep
+        grey = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY)
+        if progress is not None and k % 16 == 0:
+            progress(k, len(t))
+        while last < k:
+            last += 1
+            indices.append(last)
+            yield grey
+
+
+def track_bar(video: str | os.PathLike, seq: PoseSequence, anchor: str, *,
+              px_per_m: float | None = None, plate_diameter_m: float = 0.45,
+              probe_s: float = 3.0, work_radius_px: float = 40.0,
+              max_bridge_s: float = 0.5,
+              progress: Callable[[int, int], None] | None = None) -> BarTrack:
+    """Find and follow the bar's near plate through a clip, aligned with its poses.
+
+    anchor: "hands" or "shoulders" (profiles.BarSpec). px_per_m: the body's scale, which
+    predicts the plate's size (else a typical torso does). probe_s: when no plate is found
+    in this many seconds of frames with a person (0.5..60), the pass stops early (a lift
+    without full-size plates, or a front view) and says so. work_radius_px: frames are
+    decoded at the size where the expected plate radius is this many pixels (20..120),
+    which bounds the cost per frame.
+    """
+    from .video import scaled_size
+
+    started = time.perf_counter()
+    n = seq.n_frames
+    empty = BarTrack(np.full((n, 2), np.nan), np.full(n, np.nan), np.zeros(n, dtype=np.int8),
+                     anchor)
+    anchors = anchor_px(seq, anchor)
+    r_full = expected_plate_radius_px(seq, px_per_m, plate_diameter_m)
+    if not np.isfinite(r_full) or not np.isfinite(anchors).any():
+        return replace(empty, seconds=time.perf_counter() - started,
+                       notes=("no pose to say where the bar is",))
+    from .form import detect_view
+
+    if detect_view(seq) == "front":
+        # Seen from the front (or from the feet) the plates are edge-on: no circle to
+        # find, and every round thing left near the hands (an elbow, a shoulder) is wrong.
+        return replace(empty, seconds=time.perf_counter() - started, notes=(
+            "front view: the plates are seen edge-on; the bar is followed only from the "
+            "side or at an angle",))
+    long_side = max(seq.width, seq.height)
+    work_long = int(np.clip(round(long_side * work_radius_px / r_full), 160, long_side))
+    # The reader fits the decoded size itself (even numbers): convert with its ratios.
+    ww, wh = scaled_size(seq.width, seq.height, work_long)
+    fx, fy = ww / seq.width, wh / seq.height
+    indices: list[int] = []
+    frames = _aligned_frames(video, seq, work_long, indices, progress)
+    xy_w, rad_w, src = follow_plate(frames, anchors * np.array([fx, fy]), r_full * fx,
+                                    fps=seq.fps, max_bridge_s=max_bridge_s,
+                                    probe_frames=max(1, int(round(probe_s * seq.fps))))
+    frames.close()
+    m = len(indices)
+    xy = xy_w / np.array([fx, fy])
+    rad = rad_w / fx
+    seconds = time.perf_counter() - started
+    if not (src == CIRCLE).any():
+        return replace(empty, seconds=seconds, frames_read=m, work_scale=fx, notes=(
+            f"no full-size plate found near the {anchor} in the first {probe_s:g} s with a "
+            "person (a lift without plates, plates seen edge-on from the front, or hidden)",))
+    gated, dropped = gate_by_pose(xy, anchors, float(np.nanmedian(rad)), seq.fps)
+    source = np.where(np.isfinite(gated[:, 0]), src, NONE).astype(np.int8)
+    rad = np.where(source == CIRCLE, rad, np.nan)
+    return BarTrack(gated, rad, source, anchor, dropped_by_pose=int(dropped.sum()),
+                    seconds=time.perf_counter() - started, frames_read=m, work_scale=fx)
