@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from urllib.parse import unquote
+
 import pytest
 from click.testing import CliRunner
 
@@ -133,3 +135,34 @@ def test_cli_starts_without_the_templating_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False"
+
+
+def test_batch_html_writes_a_page_per_clip_and_an_index_linking_them(tmp_path: Path) -> None:
+    import concurrent.futures as cf
+    import html as html_lib
+
+    from repsight.batch import BatchOptions, read_manifest, run_batch
+    from repsight.config import AnalysisConfig
+
+    cache = tmp_path / "cache"
+    root = tmp_path / "clips"
+    good_clip(root / "ana" / "squat_monday.mp4", cache, "squat", 5, seed=1, faults=LEAN)
+    good_clip(root / "ben" / "pushup set.mp4", cache, "pushup", 3, seed=2)
+    (root / "ben" / "broken.mp4").write_text("not a video")
+    out = tmp_path / "results"
+    options = BatchOptions(cache_dir=str(cache), html=True, plot=False)
+    for round_ in ("ok", "reused"):
+        with cf.ThreadPoolExecutor(max_workers=2) as pool:
+            report = run_batch(root, out, AnalysisConfig(), options, executor=pool)
+        assert sorted(r.status for r in report.results) == ["error", round_, round_]
+        index = (out / "index.html").read_text(encoding="utf-8")
+        links = [html_lib.unescape(h) for h in re.findall(r'<a href="([^"]+)"', index)]
+        pages = sorted(out / unquote(h) for h in links)
+        assert pages == sorted([out / "ana" / "squat_monday" / "squat_monday.html",
+                                out / "ben" / "pushup set" / "pushup set.html"])
+        assert all(p.is_file() for p in pages)
+        assert index.count('<tr class="clip') == 3
+        # The athlete is read from the folder; the failing clip's row says why.
+        assert ">ana<" in index and ">ben<" in index
+        assert index.count('class="clip failed"') == 1 and ">error</span>" in index
+    assert "squat_monday.html" in read_manifest(out / "ana" / "squat_monday")["outputs"]

@@ -83,6 +83,7 @@ class BatchOptions:
     cache_dir: str | None = None  # pose cache folder; None: the default cache
     use_cache: bool = True
     plot: bool = True
+    html: bool = False  # also a self-contained HTML report per clip, and index.html (report.py)
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,9 @@ def plan_jobs(clips: Sequence[Path], root: Path, out: Path) -> list[ClipJob]:
             rels.append(Path(clip.name))
     # Compared case-folded: on a case-insensitive disk Squat/ and squat/ are one folder.
     taken = {str(p).casefold() for rel in rels for p in rel.parents if p != Path(".")}
-    taken.add(SUMMARY.casefold())
+    from .report import INDEX_NAME
+
+    taken.update(name.casefold() for name in (SUMMARY, INDEX_NAME))
     jobs: list[ClipJob] = []
     for clip, rel in zip(clips, rels):
         ext = rel.suffix.lstrip(".").lower()
@@ -427,6 +430,8 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
                               "to replace it")
     if options.plot and not any(n.endswith(".png") for n in outputs):
         return "run", "plot requested"
+    if options.html and not any(n.endswith(".html") for n in outputs):
+        return "run", "report requested"
     return "skip", "complete and current"
 
 
@@ -546,7 +551,8 @@ def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
     stem = clip.stem if JSON_NAME.format(stem=clip.stem).casefold() != MANIFEST else \
         f"{clip.stem}_clip"
     request = OutputRequest.in_folder(out_dir, stem, plot=options.plot,
-                                      annotate=options.annotate, max_size=options.max_size)
+                                      annotate=options.annotate, max_size=options.max_size,
+                                      html=options.html)
     done = analyse_and_write(clip, config, request, cache_dir=options.cache_dir,
                              use_cache=options.use_cache)
     # The manifest names outputs relative to the clip folder.
@@ -680,6 +686,10 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
             "run the same command again to do the rest") from None
     finally:
         write_summary([results[k] for k in range(total)], summary_path)
+    if options.html:
+        from .report import write_index
+
+        write_index([results[k] for k in range(total)], out)
     return BatchReport(results=tuple(results[k] for k in range(total)),
                        summary_path=summary_path, out_dir=out, skipped=found.skipped,
                        hint=found.hint())

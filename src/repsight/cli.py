@@ -153,6 +153,8 @@ def extract(video: Path, output: Path | None, model: str, workers: int | None,
 @click.option("--annotate", "annotate_", is_flag=True, help="also write an annotated MP4 per clip")
 @max_size_option
 @click.option("--no-plot", is_flag=True, help="skip the per-clip PNG")
+@click.option("--html", "html", is_flag=True,
+              help="also a self-contained HTML report per clip and RESULTS/index.html")
 @cache_option
 @no_cache_option
 @quiet_option
@@ -160,8 +162,9 @@ def extract(video: Path, output: Path | None, model: str, workers: int | None,
 @_friendly_errors
 @analysis_options
 def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, force: bool,
-          annotate_: bool, max_size: int | None, no_plot: bool, cache_dir: Path | None,
-          no_cache: bool, quiet: bool, analysis: AnalysisOptions) -> None:
+          annotate_: bool, max_size: int | None, no_plot: bool, html: bool,
+          cache_dir: Path | None, no_cache: bool, quiet: bool,
+          analysis: AnalysisOptions) -> None:
     """Analyse every video under FOLDER into RESULTS (-o): per-clip files and summary.csv.
 
     Resumable: clips whose results are complete and current are skipped. A clip that
@@ -175,7 +178,7 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
     # absent, each clip's exercise comes from its file name (batch.clip_config).
     options = BatchOptions(exercise=analysis.exercise, annotate=annotate_, max_size=max_size,
                            force=force, cache_dir=str(cache_dir) if cache_dir else None,
-                           use_cache=not no_cache, plot=not no_plot)
+                           use_cache=not no_cache, plot=not no_plot, html=html)
     with _progress_bar("clips", quiet) as bar:
         task = bar.add_task("clips", total=None)
 
@@ -201,6 +204,10 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
     counts = {s: sum(r.status == s for r in report.results) for s in ("ok", "reused", "error")}
     click.echo(f"{len(report.results)} clips: {counts['ok']} analysed, {counts['reused']} "
                f"already done, {counts['error']} failed -> {report.summary_path}")
+    if html:
+        from .report import INDEX_NAME
+
+        click.echo(f"reports: {printable(report.out_dir / INDEX_NAME)}")
     if not report.ok:
         ctx.exit(1)
 

@@ -416,3 +416,49 @@ def write_report(analysis: Any, seq: Any, video: str | os.PathLike, path: str | 
     media = report_media(video, analysis, seq, path, doc, annotated=annotated,
                          max_size=max_size, progress=progress)
     return atomic_write(path, render_report(report_context(doc, media)))
+
+
+# ---------------------------------------------------------------- the batch index
+
+
+def index_context(results: Sequence[Any], *, title: str = "repsight results") -> dict[str, Any]:
+    """The index page's values: one row a clip (batch ClipResult rows), linking to its page."""
+    rows = []
+    for r in results:
+        page = next((o for o in r.outputs if o.endswith(REPORT_SUFFIXES)), None)
+        href = quote(f"{r.results}/{page}" if r.results else page) if page else ""
+        clip = Path(r.clip)
+        # The athlete: a manifest's when batch has one, else the folder the clip sits in
+        # (athletes/ana/2026-11-30_squat.mp4 -> ana).
+        athlete = getattr(r, "athlete", "") or (clip.parent.name if clip.parent.name else "")
+        first = (f"{r.first_failure_rep} {r.first_failure_kind}".strip()
+                 if r.first_failure_rep is not None else "")
+        velocity = r.mean_velocity_mps
+        loss = r.velocity_loss_pct
+        rows.append({
+            "clip": r.clip, "href": href, "athlete": athlete, "exercise": r.exercise,
+            "reps": "" if r.reps is None else r.reps,
+            "first_failure": first or ("none" if r.status in ("ok", "reused") else ""),
+            "first_failure_sort": r.first_failure_rep if r.first_failure_rep is not None else 999,
+            "velocity": fmt(velocity), "velocity_sort": fmt(velocity, ".4f", "-1"),
+            "loss": fmt(loss, ".0f"), "loss_sort": fmt(loss, ".4f", "-1"),
+            "status": r.status, "error": r.error,
+            "warnings": list(r.warnings),
+        })
+    return {"title": title, "rows": rows,
+            "n_clips": len(rows), "n_failed": sum(r.status == "error" for r in results),
+            "n_failure": sum(r.first_failure_rep is not None for r in results)}
+
+
+def render_index(context: Mapping[str, Any]) -> str:
+    """The batch index page's HTML from index_context's values."""
+    return _environment().get_template("index.html.j2").render(**context)
+
+
+def write_index(results: Sequence[Any], out: str | os.PathLike) -> Path:
+    """Write out/index.html (one sortable row a clip, linking to each clip's page)."""
+    from .export import atomic_write
+
+    out = Path(out)
+    return atomic_write(out / INDEX_NAME,
+                        render_index(index_context(results, title=f"repsight: {out.name}")))
