@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
 from .velocity import SetVelocity, set_velocity
 from .summary import SetSummary, quality_warnings, summarise
 from .verdicts import VerdictThresholds, judge
+
+if TYPE_CHECKING:
+    from .bar_metrics import BarPath
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,12 +114,15 @@ def _rep_table(reps: tuple[Rep, ...], vel: SetVelocity, drift: SetDrift) -> tupl
 
 def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfile,
                cfg: AnalysisConfig, tempos: tuple[RepTempo, ...] | None = None, *,
-               flipped: np.ndarray | None = None, side: str | None = None) -> Assessment:
+               flipped: np.ndarray | None = None, side: str | None = None,
+               track_px: np.ndarray | None = None, scale: Scale | None = None) -> Assessment:
     """Scale -> velocity -> drift -> verdicts -> summary for one segmented set (pure).
 
     flipped: bool[T] frames whose left/right labels the model swapped
     (kinematics.swapped_frames; found when None); side: the set's side for the tracked
     point (chosen from its landmarks' visibility when None).
+    track_px, scale: the velocity point's float[T,2] pixel track and its Scale, when
+    another point than the profile's landmarks is of record (the bar: analyse_bar).
     """
     reps = tuple(reps)
     if flipped is None:
@@ -127,8 +133,10 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         side = user_side or metric_side(seq, profile.velocity_point, min_visibility=cfg.min_visibility)
     if tempos is None or len(tempos) != len(reps):
         tempos = set_tempo(reps, seq.timestamps_s)
-    scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
-    track_px = tracked_point_px(seq, profile.velocity_point, side, image=image)
+    if scale is None:
+        scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
+    if track_px is None:
+        track_px = tracked_point_px(seq, profile.velocity_point, side, image=image)
     vel = set_velocity(seq, reps, track_px=track_px, scale=scale, family=profile.family,
                        baseline_reps=cfg.baseline_reps, cutoff_hz=cfg.smoothing_cutoff_hz,
                        max_gap_s=cfg.max_gap_s)
@@ -192,6 +200,9 @@ class SetAnalysis:
     # everything behind the metrics (scale, view, baseline, per-rep angle curves).
     verdict_summary: SetSummary | None = None
     assessment: Assessment | None = None
+    # Bar path (issue 16): the barbell followed through the set, its per-rep figures and
+    # whether its velocities are the set's (then metrics and verdicts rest on them).
+    bar: "BarPath | None" = None
 
     @property
     def scale(self):
@@ -280,6 +291,42 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
         detection_rate=float(seq.detection_rate))
 
 
+def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalysis, *,
+                progress: Callable[[int, int], None] | None = None) -> SetAnalysis:
+    """The bar pass (barpath.track_bar: its own decode of the video) and its figures as `bar`.
+
+    When the bar was followed well (bar_metrics: most concentrics covered, a plate scale),
+    its velocities become the set's (velocity loss, verdicts), the body point's kept in
+    `bar.reps`; otherwise the analysis is unchanged and `bar` says why. Runs only for a
+    barbell profile the config's bar_path asks for, on a clip analysed as one set.
+    """
+    from .bar_metrics import bar_path
+    from .barpath import bar_wanted, track_bar
+
+    cfg = analysis.config
+    profile = get_profile(analysis.exercise)
+    body = analysis.assessment
+    if body is None or not bar_wanted(profile, cfg.bar_path):
+        return analysis
+    track = track_bar(video, seq, profile.bar.anchor,
+                      px_per_m=body.scale.px_per_m if body.scale.valid else None,
+                      plate_diameter_m=cfg.plate_diameter_m, progress=progress)
+    driver = analysis.signal if profile.concentric_increases else -analysis.signal
+    bar = bar_path(track, seq, analysis.reps, body.metrics.velocity.reps, body.scale, driver,
+                   family=profile.family, baseline_reps=body.metrics.baseline_reps,
+                   plate_diameter_m=cfg.plate_diameter_m, cutoff_hz=cfg.smoothing_cutoff_hz,
+                   max_gap_s=cfg.max_gap_s)
+    if bar.of_record and getattr(analysis, "span", None) is not None:
+        bar = dataclasses.replace(bar, of_record=False,
+                                  reason="a clip with camera cuts keeps the body point's velocity")
+    if not bar.of_record:
+        return dataclasses.replace(analysis, bar=bar)
+    a = assess_set(seq, analysis.reps, profile, cfg, analysis.tempo,
+                   track_px=track.xy_px, scale=bar.scale)
+    return dataclasses.replace(analysis, metrics=a.metrics.reps, verdicts=a.verdicts,
+                               verdict_summary=a.summary, assessment=a, bar=bar)
+
+
 def analyse_video(path: str | os.PathLike, cfg: AnalysisConfig | None = None, *,
                   cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
                   progress: Callable[[int, int], None] | None = None) -> SetAnalysis:
@@ -289,4 +336,4 @@ def analyse_video(path: str | os.PathLike, cfg: AnalysisConfig | None = None, *,
     cfg = cfg or AnalysisConfig()
     seq = extract_cached(path, model=cfg.model, cache_dir=cache_dir, use_cache=use_cache,
                          progress=progress)
-    return analyse_pose(seq, cfg)
+    return analyse_bar(path, seq, analyse_pose(seq, cfg))

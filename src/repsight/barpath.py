@@ -106,6 +106,15 @@ class BarTrack:
         return {name: int((self.source == k).sum()) for k, name in SOURCE_NAMES.items()}
 
 
+def bar_wanted(profile, setting: str) -> bool:
+    """Whether to run the bar pass: "on" for any barbell profile, "auto" for those whose
+    BarSpec says so, "off" never."""
+    bar = getattr(profile, "bar", None)
+    if bar is None or setting == "off":
+        return False
+    return setting == "on" or bar.auto
+
+
 def expected_plate_radius_px(seq: PoseSequence, px_per_m: float | None,
                              plate_diameter_m: float) -> float:
     """A full-size plate's radius in the poses' pixels: from the body's scale, else its torso."""

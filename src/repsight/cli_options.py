@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping
 import click
 
 from .config import (
+    BAR_PATH_SETTINGS,
     DEFAULT_MODEL,
     GOAL_VELOCITY_LOSS_PCT,
     GOALS,
@@ -146,6 +147,13 @@ SPECS: dict[str, OptionSpec] = {
     "min_body_size": OptionSpec(
         "--min-body-size", "frames where the person looks smaller than this share of usual "
         "are ignored", "", (0, 1)),
+    "bar_path": OptionSpec(
+        "--bar", "follow the barbell's plate through the set (an extra video pass): auto does "
+        "for barbell lifts usually loaded with plates (squat, deadlift, bench, press, row)",
+        choices=BAR_PATH_SETTINGS),
+    "plate_diameter_m": OptionSpec(
+        "--plate-diameter", "diameter of the largest plates on the bar, for the plate scale",
+        "m", (0.2, 0.6)),
     "model": OptionSpec("--model", "pose model variant", choices=MODEL_NAMES,
                         default=f"{DEFAULT_MODEL}, or the config file's"),
 }

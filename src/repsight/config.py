@@ -19,6 +19,9 @@ GOALS = tuple(GOAL_VELOCITY_LOSS_PCT)
 MODEL_NAMES = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"
 
+# The bar pass (barpath.py): auto runs it for lifts whose profile says so (BarSpec.auto).
+BAR_PATH_SETTINGS = ("auto", "on", "off")
+
 # Settings of how a run uses the machine, not of the analysis: a config file may hold
 # them beside the analysis settings, but they stay out of AnalysisConfig (and so out of
 # every result's recorded config and the batch's "made differently" check).
@@ -54,16 +57,22 @@ class AnalysisConfig:
     drift_tolerance_deg: float | None = None  # technical failure past this drift; None: profile default
     drift_min_frames: int = 3  # drift must last this many frames (not a one-frame blip), 1..30
     eccentric_speedup: float = 2.0  # eccentric failure: eccentric this much faster than the set's, 1.2..5
+    # --- bar (barbell lifts, barpath.py)
+    bar_path: str = "auto"  # auto | on | off: follow the bar (auto: lifts nearly always loaded with plates)
+    plate_diameter_m: float = 0.45  # a full-size plate's diameter, for the plate scale, 0.2..0.6 m
     # --- pose
     model: str = DEFAULT_MODEL  # lite | full | heavy
     extra: Mapping[str, Any] = field(default_factory=dict)  # free-form, recorded in outputs
 
     def __post_init__(self) -> None:
-        for name in ("exercise", "goal", "side", "model"):
+        for name in ("exercise", "goal", "side", "model", "bar_path"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"{name} must be a text value, got {getattr(self, name)!r}")
         if self.model not in MODEL_NAMES:
             raise ConfigError(f"model must be lite, full or heavy, got {self.model!r}")
+        if self.bar_path not in BAR_PATH_SETTINGS:
+            raise ConfigError(f"bar_path must be auto, on or off, got {self.bar_path!r}")
+        _check_range("plate_diameter_m", self.plate_diameter_m, 0.2, 0.6)
         if self.goal not in GOALS:
             raise ConfigError(f"unknown goal {self.goal!r}; choose one of {', '.join(GOALS)}")
         if self.exercise != AUTO:

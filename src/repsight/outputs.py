@@ -209,7 +209,7 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
     inputs: files besides the video that no output may replace (the config file).
     workers: processes for the pose model (see pose.extract_pose).
     """
-    from .analysis import analyse_pose
+    from .analysis import analyse_bar, analyse_pose
     from .cache import extract_cached
 
     # Before the pose model runs: a bad output path must not cost minutes of extraction,
@@ -217,6 +217,7 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
     request.check(inputs=(video, *inputs))
     seq = extract_cached(video, model=config.model, cache_dir=cache_dir, use_cache=use_cache,
                          progress=pose_progress, workers=workers)
-    analysis = analyse_pose(seq, config)
+    # The bar pass (barbell lifts only) decodes the video once more: ~4-15 ms a frame.
+    analysis = analyse_bar(video, seq, analyse_pose(seq, config))
     written = write_outputs(request, video, analysis, seq, video_progress=video_progress)
     return ClipOutputs(analysis=analysis, seq=seq, written=written)

@@ -47,6 +47,10 @@ HEIGHT_RATIO_UNCERTAINTY = 0.04
 # grow towards an average adult; on five rendered bodies of known size the estimate was
 # within 4 % of the truth (trunk and legs), so 8 % (1 sigma) is a cautious allowance.
 WORLD_LIMB_UNCERTAINTY = 0.08
+# Full-size plates are 450 mm across (bumper and competition plates; old iron ones 440-450),
+# and a rim seen at an angle is an ellipse whose fitted circle lies between its axes:
+# 3 % for the plate, 4 % for the fit (1 sigma), before the spread over frames.
+PLATE_UNCERTAINTY = 0.05
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,8 @@ class Scale:
     """Pixels per metre at the lifter, how it was found and how sure it is.
 
     method: "height" (from the given stature), "limbs" (MediaPipe world limb lengths),
-    or "none" (no usable segments: velocities are NaN). rel_uncertainty is a 1-sigma
+    "plate" (a barbell plate of known diameter, at the bar's depth: barpath.py), or
+    "none" (no usable segments: velocities are NaN). rel_uncertainty is a 1-sigma
     relative error combining the spread across segments with the method's own bias.
     """
 
@@ -66,7 +71,7 @@ class Scale:
     note: str = ""
 
     def __post_init__(self) -> None:
-        if self.method not in ("height", "limbs", "none"):
+        if self.method not in ("height", "limbs", "plate", "none"):
             raise ValueError(f"unknown scale method {self.method!r}")
         if self.method != "none" and not (np.isfinite(self.px_per_m) and self.px_per_m > 0):
             raise ValueError(f"bad scale {self.px_per_m!r} px/m")
@@ -187,3 +192,27 @@ def estimate_scale(seq: PoseSequence, height_m: float | None = None, *,
         if s.valid:
             return s
     return scale_from_world(seq, min_visibility=min_visibility)
+
+
+def scale_from_plate(radii_px: np.ndarray, diameter_m: float, *, min_frames: int = 10,
+                     frames_per_sample: int = 10) -> Scale:
+    """Pixels per metre at the bar from fitted plate radii (px) and the plate's diameter.
+
+    The plate is at the bar's end, nearer the camera (side view) than the lifter's middle,
+    so this scale belongs to the plate's own motion, not to the body's. diameter_m:
+    0.2..0.6 m; min_frames: fitted frames needed (>= 1); frames_per_sample: neighbouring
+    frames share their error, so the spread's sample count is frames / this (>= 1).
+    """
+    if not 0.2 <= diameter_m <= 0.6:
+        raise ValueError(f"plate diameter must be 0.2..0.6 m, got {diameter_m!r}")
+    r = np.asarray(radii_px, dtype=np.float64)
+    r = r[np.isfinite(r) & (r > 0)]
+    if r.size < min_frames:
+        return Scale(float("nan"), "none", float("nan"), {}, int(r.size),
+                     f"a plate was fitted on {r.size} frames, fewer than {min_frames}")
+    med = float(np.median(r))
+    n_eff = max(1.0, r.size / frames_per_sample)
+    spread = 1.4826 * float(np.median(np.abs(r - med))) / med / np.sqrt(n_eff)
+    return Scale(2.0 * med / diameter_m, "plate", float(np.hypot(spread, PLATE_UNCERTAINTY)),
+                 {"plate_radius_px": round(med, 2)}, int(r.size),
+                 f"plate {1000 * diameter_m:.0f} mm across, fitted on {r.size} frames")

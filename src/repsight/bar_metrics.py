@@ -1,0 +1,201 @@
+"""What the bar did in each rep: displacement, concentric velocity, path drift; and whether
+its velocity can stand as the set's velocity of record.
+
+Pure functions of a BarTrack (barpath.py), the poses, the reps and the body's velocities.
+The bar's velocities are computed by the same functions as the body point's
+(velocity.concentric_velocity, shared_shape_velocities), on the bar's height in metres
+from the plate's own scale when a plate was fitted (the plate sits at the bar's depth),
+else from the body's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .barpath import BarTrack
+from .kinematics import BOTH, tracked_point_px
+from .scale import Scale, scale_from_plate
+from .smoothing import smooth
+from .types import PoseSequence, Rep
+from .velocity import PROPULSIVE_FAMILIES, RepVelocity, concentric_velocity, shared_shape_velocities
+
+# The bar is the velocity of record when, on most counted reps (MIN_GOOD_REP_SHARE), it
+# was followed through the concentric (MIN_CONCENTRIC_COVERAGE of its frames) and moved
+# like the lift the pose saw: its height over the rep correlates with the signal the
+# reps were segmented on by at least MIN_DRIVER_CORRELATION (a track on something else,
+# or one lost halfway, does not). Not the body point's range: a deadlift's hips travel a
+# fraction of the bar's, which is why the bar is measured at all.
+MIN_CONCENTRIC_COVERAGE = 0.9
+MIN_GOOD_REP_SHARE = 0.8
+MIN_DRIVER_CORRELATION = 0.8
+# The path is compared between these shares of each concentric's rise (its ends are slow
+# and noisy), on this many points.
+PATH_SHARES = np.linspace(0.1, 0.9, 17)
+
+
+@dataclass(frozen=True)
+class BarRep:
+    """One rep of the bar. Metres and m/s; NaN where the bar was not followed enough.
+
+    vertical_m / horizontal_m: the bar's travel over the whole rep (max - min); drift_m:
+    the largest horizontal departure of the concentric path from the baseline reps' path
+    at the same share of the rise, signed, positive towards the lifter's toes.
+    """
+
+    index: int
+    coverage: float  # share of the concentric's frames with the bar
+    vertical_m: float
+    horizontal_m: float
+    mean_mps: float
+    peak_mps: float
+    drift_m: float
+    body_mean_mps: float
+    good: bool  # followed through the concentric and moving like the lift
+
+
+@dataclass(frozen=True, eq=False)
+class BarPath:
+    """The bar of one set: its track, scale, reps, and its standing against the body point.
+
+    x_m, y_m: float[T] smoothed horizontal (image right) and vertical (up) position in
+    metres (NaN where not followed); agreement_mps: median |bar - body| mean concentric
+    velocity over the good reps; ratio: median bar / body. of_record: the bar's
+    velocities are the set's (velocity loss and verdicts use them); reason says why or
+    why not.
+    """
+
+    track: BarTrack
+    scale: Scale
+    reps: tuple[BarRep, ...]
+    x_m: np.ndarray
+    y_m: np.ndarray
+    agreement_mps: float
+    ratio: float
+    of_record: bool
+    reason: str
+    forward: int  # +1: the lifter faces image right, -1: left, 0: unknown
+
+    @property
+    def coverage(self) -> float:
+        """Share of the clip's frames with the bar."""
+        return self.track.coverage
+
+    def describe(self) -> str:
+        """One line for reports."""
+        if not self.track.found.any():
+            return "bar not found: " + (self.track.notes[0] if self.track.notes else "no plate")
+        role = "velocity of record" if self.of_record else "shown beside the body point"
+        return (f"bar followed on {self.coverage:.0%} of frames ({self.scale.describe()}); "
+                f"{role}: {self.reason}")
+
+
+def forward_sign(seq: PoseSequence) -> int:
+    """+1 when the toes point to image right (heel to toe), -1 to the left, 0 unknown."""
+    toe = tracked_point_px(seq, ("FOOT_INDEX",), BOTH)[:, 0]
+    heel = tracked_point_px(seq, ("HEEL",), BOTH)[:, 0]
+    d = toe - heel
+    d = d[np.isfinite(d)]
+    if d.size < 5 or abs(float(np.median(d))) < 2.0:
+        return 0
+    return 1 if np.median(d) > 0 else -1
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r over the frames where both are finite (NaN with fewer than 5 or no spread)."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 5 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
+        return float("nan")
+    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+
+def _path_curve(x: np.ndarray, h: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """x (relative to the start) at PATH_SHARES of the rise over frames a..b, or None."""
+    hs, xs = h[a:b + 1], x[a:b + 1]
+    if len(hs) < 4 or not (np.all(np.isfinite(hs)) and np.all(np.isfinite(xs))):
+        return None
+    rise = hs[-1] - hs[0]
+    if not rise > 0:
+        return None
+    u = np.maximum.accumulate((hs - hs[0]) / rise)  # monotone for interpolation
+    keep = np.concatenate([[True], np.diff(u) > 0])
+    return np.interp(PATH_SHARES, u[keep], xs[keep] - xs[0])
+
+
+def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
+             body: tuple[RepVelocity, ...], body_scale: Scale, driver: np.ndarray, *,
+             family: str,
+             baseline_reps: tuple[int, ...] = (), plate_diameter_m: float = 0.45,
+             cutoff_hz: float = 4.0, max_gap_s: float = 0.25) -> BarPath:
+    """Per-rep bar figures and the velocity-of-record decision (pure).
+
+    body: the body point's RepVelocity per rep (aligned with reps); body_scale: the
+    body's Scale, used when no plate was fitted; driver: float[T] the signal the reps
+    were segmented on, oriented to rise in the concentric; baseline_reps: rep indices (1-based)
+    whose path is the reference for drift (the first good reps when empty).
+    """
+    t = np.asarray(seq.timestamps_s, dtype=np.float64)
+    plate = scale_from_plate(track.radius_px, plate_diameter_m)
+    scale = plate if plate.valid else body_scale
+    n = seq.n_frames
+    if scale.valid and track.found.any() and n >= 2:
+        k = scale.m_per_px
+        y = smooth(-track.xy_px[:, 1] * k, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+        x = smooth(track.xy_px[:, 0] * k, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    else:
+        y = x = np.full(n, np.nan)
+    propulsive = family in PROPULSIVE_FAMILIES
+    vel = [concentric_velocity(y, t, r, propulsive=propulsive) for r in reps]
+    counted = [i for i, r in enumerate(reps) if r.completed and not r.partial]
+    vel = shared_shape_velocities(y, t, reps, vel, counted)
+    found = track.found
+    fwd = forward_sign(seq)
+    rows = []
+    for i, r in enumerate(reps):
+        a, b = r.concentric
+        cov = float(found[a:b + 1].mean()) if b >= a else 0.0
+        span_y, span_x = y[r.start:r.end + 1], x[r.start:r.end + 1]
+        vert = float(np.nanmax(span_y) - np.nanmin(span_y)) if np.isfinite(span_y).any() else float("nan")
+        horiz = float(np.nanmax(span_x) - np.nanmin(span_x)) if np.isfinite(span_x).any() else float("nan")
+        corr = _correlation(y[r.start:r.end + 1], driver[r.start:r.end + 1])
+        good = (i in counted and cov >= MIN_CONCENTRIC_COVERAGE and np.isfinite(vel[i].mean_mps)
+                and corr >= MIN_DRIVER_CORRELATION)
+        mean = vel[i].mean_mps if cov >= MIN_CONCENTRIC_COVERAGE else float("nan")
+        peak = vel[i].peak_mps if cov >= MIN_CONCENTRIC_COVERAGE else float("nan")
+        rows.append([r.index, cov, vert, horiz, mean, peak, float("nan"),
+                     body[i].mean_mps if i < len(body) else float("nan"), bool(good)])
+    # Drift: each good rep's concentric path against the baseline reps' mean path.
+    curves = {i: _path_curve(x, y, *reps[i].concentric) for i in range(len(reps)) if rows[i][8]}
+    base_idx = [i for i, r in enumerate(reps) if r.index in baseline_reps and curves.get(i) is not None]
+    if not base_idx:
+        base_idx = [i for i in counted if curves.get(i) is not None][:2]
+    if base_idx:
+        ref = np.mean([curves[i] for i in base_idx], axis=0)
+        for i, c in curves.items():
+            if c is not None:
+                d = (c - ref) * (fwd or 1)
+                rows[i][6] = float(d[np.argmax(np.abs(d))])
+    bar_reps = tuple(BarRep(*row) for row in rows)
+    good = [br for br in bar_reps if br.good]
+    pairs = [(br.mean_mps, br.body_mean_mps) for br in good
+             if np.isfinite(br.body_mean_mps) and br.body_mean_mps > 0]
+    agreement = float(np.median([abs(a - b) for a, b in pairs])) if pairs else float("nan")
+    ratio = float(np.median([a / b for a, b in pairs])) if pairs else float("nan")
+    n_counted = len(counted)
+    if not found.any():
+        of_record, reason = False, (track.notes[0] if track.notes else "bar not found")
+    elif not plate.valid:
+        of_record, reason = False, f"no plate scale ({plate.note})"
+    elif n_counted == 0:
+        of_record, reason = False, "no counted reps"
+    elif len(good) < MIN_GOOD_REP_SHARE * n_counted:
+        of_record, reason = False, (f"bar followed through {len(good)} of {n_counted} counted "
+                                    f"concentrics (needs {MIN_GOOD_REP_SHARE:.0%}, each "
+                                    f"{MIN_CONCENTRIC_COVERAGE:.0%} covered and moving like the lift)")
+    else:
+        of_record, reason = True, (f"bar followed through {len(good)} of {n_counted} counted "
+                                   "concentrics with a plate scale")
+    return BarPath(track=track, scale=scale, reps=bar_reps, x_m=x, y_m=y,
+                   agreement_mps=agreement, ratio=ratio, of_record=of_record, reason=reason,
+                   forward=fwd)

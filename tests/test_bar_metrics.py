@@ -1,0 +1,97 @@
+"""Per-rep bar figures, the plate scale and the velocity-of-record decision on a synthetic set."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from repsight.analysis import analyse_pose
+from repsight.bar_metrics import bar_path
+from repsight.barpath import CIRCLE, NONE, BarTrack
+from repsight.config import AnalysisConfig
+from repsight.kinematics import BOTH, tracked_point_px
+from repsight.scale import scale_from_plate
+from repsight.synthetic import make_squat_set
+
+PX_PER_M = 250.0
+NEAR = 1.2  # the near plate is closer to the camera than the lifter: 20 % larger in the image
+
+
+@pytest.fixture(scope="module")
+def squat():
+    truth = make_squat_set(n_reps=5, px_per_m=PX_PER_M, seed=4)
+    analysis = analyse_pose(truth.seq, AnalysisConfig(exercise="squat"))
+    return truth, analysis
+
+
+def _track(truth, *, bulge_rep: int | None = None, bulge_m: float = 0.0, lose_from: int | None = None):
+    """A plate riding with the hips, seen 20 % larger (nearer the camera)."""
+    hip = tracked_point_px(truth.seq, ("HIP",), BOTH)
+    xy = (hip - hip[0]) * NEAR + np.array([640.0, 300.0])
+    if bulge_rep is not None:
+        r = truth.reps[bulge_rep - 1]
+        a, b = r.concentric
+        xy[a:b + 1, 0] += bulge_m * PX_PER_M * NEAR * np.sin(np.linspace(0, np.pi, b - a + 1))
+    n = len(xy)
+    radius = np.full(n, 0.225 * PX_PER_M * NEAR) + np.random.default_rng(1).normal(0, 0.5, n)
+    source = np.full(n, CIRCLE, dtype=np.int8)
+    if lose_from is not None:
+        start = truth.reps[lose_from - 1].start
+        xy[start:], radius[start:], source[start:] = np.nan, np.nan, NONE
+    return BarTrack(xy, radius, source, "shoulders")
+
+
+def _bar(truth, analysis, track):
+    body = analysis.assessment
+    return bar_path(track, truth.seq, analysis.reps, body.metrics.velocity.reps, body.scale,
+                    analysis.signal, family="squat", baseline_reps=body.metrics.baseline_reps)
+
+
+def test_plate_scale_from_radii():
+    s = scale_from_plate(np.full(50, 45.0), 0.45)
+    assert s.method == "plate" and s.px_per_m == pytest.approx(200.0)
+    assert 0.04 < s.rel_uncertainty < 0.07
+    assert not scale_from_plate(np.full(5, 45.0), 0.45).valid
+    with pytest.raises(ValueError):
+        scale_from_plate(np.full(50, 45.0), 0.9)
+
+
+def test_bar_velocity_of_record_matches_truth(squat):
+    truth, analysis = squat
+    bar = _bar(truth, analysis, _track(truth))
+    assert bar.scale.method == "plate"
+    assert bar.scale.px_per_m == pytest.approx(PX_PER_M * NEAR, rel=0.01)
+    assert bar.of_record, bar.reason
+    means = np.array([r.mean_mps for r in bar.reps])
+    assert len(means) == len(truth.mean_velocity_mps)
+    assert np.median(np.abs(means - truth.mean_velocity_mps)) < 0.03
+    assert np.all(np.abs(np.array([r.vertical_m for r in bar.reps]) - truth.rom_m) < 0.03)
+    assert bar.agreement_mps < 0.03  # same motion as the hips here
+    assert all(abs(r.drift_m) < 0.01 for r in bar.reps)
+
+
+def test_drift_of_one_rep_is_found_and_signed_forward(squat):
+    truth, analysis = squat
+    bar = _bar(truth, analysis, _track(truth, bulge_rep=4, bulge_m=0.06))
+    drift = [r.drift_m for r in bar.reps]
+    assert abs(drift[3]) == pytest.approx(0.06, abs=0.015)
+    assert np.sign(drift[3]) == (bar.forward or 1)
+    assert all(abs(d) < 0.01 for k, d in enumerate(drift) if k != 3)
+
+
+def test_a_track_lost_halfway_is_not_of_record(squat):
+    truth, analysis = squat
+    bar = _bar(truth, analysis, _track(truth, lose_from=3))
+    assert not bar.of_record
+    assert "2 of 5" in bar.reason
+    assert np.isnan(bar.reps[4].mean_mps)
+
+
+def test_a_track_on_something_still_is_not_of_record(squat):
+    truth, analysis = squat
+    track = _track(truth)
+    still = dataclasses.replace(track, xy_px=np.tile(track.xy_px[:1], (track.n_frames, 1))
+                                + np.random.default_rng(0).normal(0, 1, track.xy_px.shape))
+    assert not _bar(truth, analysis, still).of_record
