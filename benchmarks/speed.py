@@ -13,9 +13,19 @@ Stages, each timed in a fresh subprocess (so its peak RSS is its own), medians o
 and a memory check: peak RSS of extraction on a generated 1080p clip at several lengths
 (made by re-muxing one encoded segment, never holding the frames), plus decode-only.
 
+Two side-by-side sections time whole processes (wall clock, interleaved repeats):
+
+  scale   one clip of >= 30 s: `repsight extract --workers 1` and `--workers <cores>`, the
+          pose model alone, and the loop most open-source rep counters use
+          (cv2.VideoCapture + mp.solutions.pose.Pose(model_complexity=1), mediapipe 0.10.14,
+          run from a throw-away venv this script makes under ~/.cache/repsight/, never the
+          project's)
+  cli     `repsight --help`, `repsight info` and `repsight analyze` on cached poses
+
     .venv/bin/python benchmarks/speed.py                  # default shared clip, full model
     .venv/bin/python benchmarks/speed.py --clip my.mp4 --repeats 5
     .venv/bin/python benchmarks/speed.py --only memory --memory-minutes 0.5,2,10
+    .venv/bin/python benchmarks/speed.py --only scale --only cli --repeats 3
 
 Stages whose module does not exist yet are skipped with a note.
 """
@@ -499,6 +509,168 @@ def memory_section(args, tmp: Path) -> list[str]:
                    "extract peak RSS MB", "extract fps"], rows)]
 
 
+# ------------------------------------------------------- side by side: whole processes
+
+USUAL_MEDIAPIPE = "0.10.14"
+USUAL_VENV = Path.home() / ".cache" / "repsight" / f"usual-loop-mp{USUAL_MEDIAPIPE}"
+USUAL_LOOP = """
+import sys, cv2, mediapipe as mp
+cap = cv2.VideoCapture(sys.argv[1])
+n = 0
+with mp.solutions.pose.Pose(model_complexity=1) as pose:
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        pose.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        n += 1
+print(n)
+"""
+
+
+def usual_venv(path: Path) -> Path | None:
+    """Python of a throw-away venv with mediapipe 0.10.14 (made on first use); None if it fails."""
+    python = path / "bin" / "python"
+    check = [str(python), "-c", "import mediapipe, cv2; mediapipe.solutions.pose.Pose"]
+    if python.is_file() and subprocess.run(check, capture_output=True).returncode == 0:
+        return python
+    print(f"  making {path} (mediapipe {USUAL_MEDIAPIPE}; once)", file=sys.stderr)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(path)], check=True,
+                       capture_output=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q",
+                        f"mediapipe=={USUAL_MEDIAPIPE}"], check=True, capture_output=True)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        print(f"  could not make the venv: {exc}", file=sys.stderr)
+        return None
+    return python if subprocess.run(check, capture_output=True).returncode == 0 else None
+
+
+def long_clip(min_s: float = 30.0) -> Path | None:
+    """The shortest shared clip lasting at least min_s seconds."""
+    from repsight.video import probe
+
+    found = []
+    for clip in sorted(SHARED_VIDEOS.glob("*.mp4")):
+        try:
+            d = probe(clip).duration_s
+        except Exception:  # noqa: BLE001 - an unreadable clip is simply not a candidate
+            continue
+        if d >= min_s:
+            found.append((d, clip))
+    return min(found)[1] if found else None
+
+
+def timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+    """Wall seconds of a whole process; its CPU seconds (user + sys, with its children)
+    are in proc.cpu_s, which moves much less than wall time with other load."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc.cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, proc
+
+
+def scale_section(args, tmp: Path) -> list[str]:
+    clip = Path(args.scale_clip) if args.scale_clip else long_clip()
+    if clip is None:
+        return ["scale: no clip of >= 30 s in ../shared/videos (give --scale-clip)"]
+    from repsight.video import probe
+
+    info = probe(clip)
+    ncpu = os.cpu_count() or 1
+    repsight = [str(Path(sys.executable).with_name("repsight"))]
+    variants: dict[str, list[str]] = {}
+    for w in sorted({1, ncpu}):
+        variants[f"repsight extract --workers {w}"] = repsight + [
+            "extract", str(clip), "-o", str(tmp / f"scale{w}.npz"), "--no-cache", "-q",
+            "--workers", str(w), "--model", args.model]
+    variants["pose model alone (frames decoded first)"] = [
+        sys.executable, str(Path(__file__).resolve()), "--stage", "model",
+        "--params", json.dumps({"clip": str(clip), "model": args.model})]
+    usual = usual_venv(Path(args.usual_venv))
+    if usual is not None:
+        script = tmp / "usual_loop.py"
+        script.write_text(USUAL_LOOP)
+        variants[f"usual loop (cv2 + mp.solutions.pose, mediapipe {USUAL_MEDIAPIPE})"] = [
+            str(usual), str(script), str(clip)]
+    runs: dict[str, list[float]] = {k: [] for k in variants}
+    notes: dict[str, str] = {}
+    names = list(variants)
+    for r in range(args.repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:  # rotate the order
+            seconds, proc = timed(variants[name])
+            if proc.returncode != 0:
+                notes[name] = f"exit {proc.returncode}: " + \
+                    (proc.stderr.strip().splitlines() or ["?"])[-1][:120]
+                continue
+            runs[name].append(seconds)
+            if name.startswith("repsight"):
+                notes[name] = f"stderr lines: {len(proc.stderr.splitlines())}"
+                if r == 0:
+                    from repsight.cache import load_pose
+
+                    meta = load_pose(tmp / f"scale{name.split()[-1]}.npz").meta
+                    notes[name] += (f"; chunks {meta.get('chunks', 1)}, frames carried over "
+                                    f"{meta.get('seam_frames_carried', 0)}")
+            elif name.startswith("usual"):
+                notes[name] = f"{proc.stdout.strip()} frames; stderr lines: " \
+                              f"{len(proc.stderr.splitlines())}"
+            print(f"  repeat {r + 1}: {name}: {seconds:.2f} s; {load_note()}", file=sys.stderr)
+    one = median(runs[names[0]])
+    usual_t = median(next((v for k, v in runs.items() if k.startswith("usual")), []))
+    rows = []
+    for name in names:
+        t = median(runs[name])
+        rows.append((name, fmt(t), fmt(min(runs[name]) if runs[name] else None),
+                     fmt(info.frame_count / t, ".1f") if t == t else "-",
+                     fmt(t / one, ".2f"), fmt(t / usual_t, ".2f"), notes.get(name, "")))
+    return [f"scale: {clip.name} ({info.frame_count} frames, {info.duration_s:.1f} s, "
+            f"{info.width}x{info.height}), model {args.model}, {args.repeats} interleaved "
+            f"repeats of each whole process (median wall); targets: all workers <= 0.60x "
+            f"of --workers 1 and <= 0.55x of the usual loop; {load_note()}",
+            table(["run", "wall s (median)", "wall s (min)", "frames/s", "vs --workers 1",
+                   "vs usual loop", "note"], rows)]
+
+
+def cli_section(args, tmp: Path) -> list[str]:
+    clip = Path(args.clip)
+    repsight = str(Path(sys.executable).with_name("repsight"))
+    cache = tmp / "cli_cache"
+    prep = subprocess.run([repsight, "extract", str(clip), "-o", str(tmp / "cli.npz"),
+                           "--cache-dir", str(cache), "-q", "--model", args.model],
+                          capture_output=True, text=True)
+    if prep.returncode != 0:
+        return [f"cli: could not fill the pose cache: {prep.stderr.strip()[-200:]}"]
+    commands = {
+        "repsight --help": [repsight, "--help"],
+        "repsight info CLIP": [repsight, "info", str(clip)],
+        "repsight analyze CLIP (poses cached)": [repsight, "analyze", str(clip), "-q",
+                                                 "--cache-dir", str(cache), "--model",
+                                                 args.model],
+    }
+    targets = {"repsight --help": 0.3, "repsight info CLIP": 0.3}
+    rows = []
+    for name, cmd in commands.items():
+        times, cpu = [], []
+        for _ in range(args.cli_repeats):
+            seconds, proc = timed(cmd)
+            if proc.returncode != 0:
+                times = []
+                break
+            times.append(seconds)
+            cpu.append(proc.cpu_s)
+        target = targets.get(name, 0.6)
+        rows.append((name, fmt(median(times)), fmt(min(times) if times else None),
+                     fmt(median(cpu)), f"<= {target}",
+                     "ok" if times and median(times) <= target else "over"))
+    return [f"cli: {clip.name}, {args.cli_repeats} runs each (whole process); {load_note()}",
+            table(["command", "wall s (median)", "wall s (min)", "CPU s (median)",
+                   "target wall s", ""], rows)]
+
+
 def table(header: list[str], rows: list[tuple]) -> str:
     cells = [list(map(str, header))] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
@@ -522,15 +694,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory-extract-max", type=float, default=10.0,
                     help="run extraction only on clips up to this many minutes")
     ap.add_argument("--memory-model", default="lite", choices=["lite", "full", "heavy"])
-    ap.add_argument("--only", choices=["speed", "batch", "memory"], action="append",
-                    help="run only these sections (repeatable)")
+    ap.add_argument("--only", choices=["speed", "batch", "memory", "scale", "cli"],
+                    action="append", help="run only these sections (repeatable)")
+    ap.add_argument("--scale-clip", default=None,
+                    help="clip for the scale section [default: the shortest shared clip >= 30 s]")
+    ap.add_argument("--usual-venv", default=str(USUAL_VENV),
+                    help="throw-away venv for the usual loop (made when missing)")
+    ap.add_argument("--cli-repeats", type=int, default=10)
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     ap.add_argument("--params", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.stage:
         return stage_main(args.stage, args.params)
 
-    sections = args.only or ["speed", "batch", "memory"]
+    sections = args.only or ["speed", "batch", "memory", "scale", "cli"]
     with tempfile.TemporaryDirectory(prefix="repsight_speed_") as tmp_name:
         tmp = Path(tmp_name)
         if args.clip is None:
@@ -544,7 +721,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"machine: {os.cpu_count()} cores, {cpu_model()}, Python "
               f"{platform.python_version()}")
         for name, fn in (("speed", speed_section), ("batch", batch_section),
-                         ("memory", memory_section)):
+                         ("memory", memory_section), ("scale", scale_section),
+                         ("cli", cli_section)):
             if name in sections:
                 print()
                 print("\n".join(fn(args, tmp)), flush=True)
