@@ -451,3 +451,83 @@ def test_other_video_containers_are_read_and_unknown_ones_get_a_hint(tmp_path: P
     assert result.exit_code == 0
     assert "hint: no videos found (2 .xyz file(s) there)" in result.output
     assert "repsight analyze FILE" in result.output
+
+
+# ---------------------------------------------------------------- stopping a batch
+
+
+def _group(pgid: int) -> list[int]:
+    """Live processes (not zombies) in a process group, from /proc."""
+    pids = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat_file.read_text()
+        except OSError:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            pids.append(int(stat_file.parent.name))
+    return pids
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("how", ["SIGINT to the group", "SIGTERM", "SIGKILL"])
+def test_a_stopped_batch_leaves_no_process_behind(how: str, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from helpers import write_test_video
+
+    root = tmp_path / "clips"
+    root.mkdir()
+    for k in range(4):
+        write_test_video(root / f"clip{k}.mp4", n=240)
+    out = tmp_path / "results"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "repsight", "batch", str(root), "-o", str(out), "-q",
+         "--workers", "2", "--model", "lite", "--no-cache"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        # As from a terminal: a test runner started in the background may ignore SIGINT,
+        # and children inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 90
+        # Wait until the workers are at work: a clip folder's first manifest exists.
+        while not list(out.glob("*/manifest.json")) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        assert len(_group(proc.pid)) >= 3  # the batch, its workers (and resource tracker)
+        if how == "SIGINT to the group":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, getattr(signal, how))
+        _stdout, stderr = proc.communicate(timeout=15)  # a hang guard, not a timing
+        left = _group(proc.pid)
+        for _ in range(50):  # orphans get a moment to notice
+            if not left:
+                break
+            time.sleep(0.1)
+            left = _group(proc.pid)
+        assert left == [], f"left running: {left}"
+        if how != "SIGKILL":
+            assert "Traceback" not in stderr
+            assert stderr.strip().count("\n") == 0 and "interrupted" in stderr, stderr
+            assert proc.returncode == 1
+        for clip_dir in out.iterdir():  # what finished is whole
+            m = read_manifest(clip_dir) if clip_dir.is_dir() else None
+            if m and m.get("complete"):
+                assert all((clip_dir / n).stat().st_size == v["size"]
+                           for n, v in m["outputs"].items())
+    finally:
+        with contextlib_suppress():
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def contextlib_suppress():
+    import contextlib
+
+    return contextlib.suppress(ProcessLookupError, PermissionError)

@@ -737,6 +737,24 @@ def _signals_as_interrupt():
             signal.signal(s, handler)
 
 
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore SIGINT while inside (main thread only).
+
+    Worker processes started meanwhile inherit the ignored disposition through exec, and
+    Python keeps it: a Ctrl-C that comes while a worker is still importing cannot print
+    its traceback (the worker's initializer is too late for that).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def _stop_pools(pools: list[cf.Executor]) -> None:
     """End every worker of our pools now (terminate, then kill) and reap them."""
     # A second Ctrl-C must not cut the clean-up short and leave workers behind.
@@ -745,10 +763,10 @@ def _stop_pools(pools: list[cf.Executor]) -> None:
     try:
         procs = []
         for pool in pools:
-            pool.shutdown(wait=False, cancel_futures=True)
-            # ProcessPoolExecutor keeps its workers in _processes; no public handle exists
-            # before Python 3.14 (terminate_workers).
+            # ProcessPoolExecutor keeps its workers in _processes (no public handle before
+            # Python 3.14's terminate_workers); read it first, shutdown() clears it.
             procs += list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
         for proc in procs:
             with contextlib.suppress(Exception):
                 proc.terminate()
@@ -804,7 +822,8 @@ def _call(args: tuple) -> ClipResult:
 def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipResult], None],
              *, pools: list[cf.Executor]) -> None:
     """Submit every job; a worker that dies (crash, OOM kill) costs only its own clip."""
-    futures = {pool.submit(_call, a): k for k, a in enumerate(args)}
+    with _sigint_ignored():  # workers start during submit: see _sigint_ignored
+        futures = {pool.submit(_call, a): k for k, a in enumerate(args)}
     retry: list[int] = []
     for fut in cf.as_completed(futures):
         k = futures[fut]
@@ -820,7 +839,9 @@ def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipRe
         solo = _process_pool(1)
         pools.append(solo)
         try:
-            record(k, solo.submit(_call, args[k]).result())
+            with _sigint_ignored():
+                fut = solo.submit(_call, args[k])
+            record(k, fut.result())
         except Exception as exc:  # noqa: BLE001
             record(k, _crash_result(args[k], exc))
         finally:
