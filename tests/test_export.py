@@ -200,3 +200,40 @@ def test_summary_carries_the_verdict_stages_caveats() -> None:
     s = set_summary(dataclasses.replace(analysis, warnings=("a partial rep", caveat),
                                         verdict_summary=official))
     assert s["warnings"] == ["a partial rep", caveat]
+
+
+def _documented_fields(doc: str, heading: str) -> set[str]:
+    """Field names in the first column of the table under a `### heading` of the schema doc."""
+    section = doc.split(f"### `{heading}`", 1)[1].split("\n#", 1)[0]
+    names: set[str] = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            first = line.split("|")[1]
+            names.update(n.strip().strip("`") for n in first.split(","))
+    return names
+
+
+def test_every_rep_has_seconds_and_the_schema_doc_lists_exactly_the_rep_fields() -> None:
+    from repsight.export import analysis_to_dict
+
+    analysis, _ = _analysis(faults={"trunk_lean_deg": [0, 0, 0, 20]})
+    data = analysis_to_dict(analysis)
+    t = analysis.timestamps_s
+    assert data["verdicts"], "the lean on rep 4 is called, so its evidence has times"
+    for entry, r in zip(data["reps"], analysis.reps):
+        assert (entry["start_s"], entry["turnaround_s"], entry["end_s"]) == (
+            t[r.start], t[r.turnaround], t[r.end])
+        phases = entry["phases_s"]
+        assert phases["eccentric"] == [t[r.eccentric[0]], t[r.eccentric[1]]]
+        assert phases["concentric"] == [t[r.concentric[0]], t[r.concentric[1]]]
+        # In the order they happen: each phase starts where the one before it ended.
+        order = (["eccentric", "bottom_pause", "concentric", "top_pause"] if r.eccentric_first
+                 else ["concentric", "top_pause", "eccentric", "bottom_pause"])
+        bounds = [x for name in order for x in phases[name]]
+        assert bounds == sorted(bounds) and bounds[0] == entry["start_s"]
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "output_schema.md").read_text()
+    assert set(data["reps"][0]) == _documented_fields(doc, "reps[*]")
+    assert set(data["summary"]) == _documented_fields(doc, "summary")
+    for v in data["verdicts"]:
+        a, b = v["evidence"]["frames"]
+        assert v["evidence"]["frames_s"] == [t[a], t[b]]

@@ -27,7 +27,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -154,8 +154,38 @@ def analysis_to_dict(analysis: Any) -> dict[str, Any]:
     body = jsonable(analysis)
     if not isinstance(body, dict):
         body = {"analysis": body}
+    if "reps" in body:  # schema 1.2: seconds beside every frame index of a rep and a verdict
+        body["reps"] = rep_entries(analysis)
+        for v in body.get("verdicts") or []:
+            frames = (v.get("evidence") or {}).get("frames")
+            if isinstance(frames, list) and len(frames) == 2:
+                v["evidence"]["frames_s"] = [_time_at(analysis, f) for f in frames]
     return {"schema_version": SCHEMA_VERSION, "repsight_version": __version__,
             "summary": jsonable(set_summary(analysis)), **body}
+
+
+def _time_at(analysis: Any, frame: int) -> float | None:
+    """timestamps_s[frame] as a float (None outside the clip)."""
+    t = analysis.timestamps_s
+    return float(t[frame]) if 0 <= int(frame) < len(t) else None
+
+
+def rep_entries(analysis: Any) -> list[dict[str, Any]]:
+    """The reps as JSON objects: their frame indices and, beside them, the same boundaries
+    in seconds (`timestamps_s` of those frames): start_s, turnaround_s, end_s, phases_s."""
+    out = []
+    for r in analysis.reps:
+        entry = jsonable(r)
+        entry.update(
+            start_s=_time_at(analysis, r.start), turnaround_s=_time_at(analysis, r.turnaround),
+            end_s=_time_at(analysis, r.end),
+            phases_s={name: [_time_at(analysis, a), _time_at(analysis, b)]
+                      for name, (a, b) in (("eccentric", r.eccentric),
+                                           ("bottom_pause", r.bottom_pause),
+                                           ("concentric", r.concentric),
+                                           ("top_pause", r.top_pause))})
+        out.append(entry)
+    return out
 
 
 # An array of numbers (and nulls) only: no quotes, brackets or braces inside.
