@@ -45,6 +45,8 @@ MIN_DRAW_VISIBILITY = 0.5
 # How much of the tracked point's recent path is drawn behind it.
 TRAIL_S = 1.0
 MAX_BANNER_LINES = 4
+# The bar path: one colour a rep (cycled), the rep under way drawn thicker.
+BAR_COLOURS = ((255, 90, 200), (90, 200, 255), (255, 230, 60), (120, 255, 120), (255, 150, 60))
 # How long a rep's summary banner and a failure banner stay up after the rep ends.
 REP_BANNER_S = 1.5
 
@@ -89,6 +91,7 @@ class OverlayPlan:
     point_track: np.ndarray | None = None  # float[T,2] the signal's point, 0..1 coords, NaN unseen
     velocity: np.ndarray | None = None
     velocity_unit: str = "m/s"
+    bar_track: np.ndarray | None = None  # float[T,2] the bar's plate centre, 0..1 coords, NaN unseen
 
 
 @dataclass(frozen=True)
@@ -388,11 +391,50 @@ def _is_failure(note: str) -> bool:
     return any(k in VERDICT_KINDS for k in note.split(","))
 
 
+def _polyline(img: np.ndarray, pts: np.ndarray, colour: tuple[int, int, int], thick: int) -> None:
+    """Draw the finite runs of pts (float[N,2] pixels) as open polylines."""
+    ok = np.isfinite(pts[:, 0])
+    k = 0
+    while k < len(pts):
+        if not ok[k]:
+            k += 1
+            continue
+        j = k
+        while j < len(pts) and ok[j]:
+            j += 1
+        if j - k >= 2:
+            cv2.polylines(img, [np.round(pts[k:j]).astype(np.int32)], False, colour, thick,
+                          cv2.LINE_AA)
+        k = j
+
+
+def draw_bar_path(img: np.ndarray, plan: OverlayPlan, i: int, *, layout: "_Layout") -> None:
+    """The bar's path up to frame i: every rep so far in its colour, the current one thicker."""
+    if plan.bar_track is None:
+        return
+    h, w = img.shape[:2]
+    xy = plan.bar_track * np.array([w, h], dtype=np.float64)
+    thick = max(1, layout.thick)
+    for k, r in enumerate(plan.reps):
+        if r.start > i:
+            break
+        colour = BAR_COLOURS[k % len(BAR_COLOURS)]
+        current = r.start <= i <= r.end
+        pts = xy[r.start:min(r.end, i) + 1]
+        _polyline(img, pts, BLACK, (2 * thick if current else thick) + 2)
+        _polyline(img, pts, colour, 2 * thick if current else thick)
+    if np.isfinite(xy[i, 0]):
+        c = tuple(np.round(xy[i]).astype(int))
+        cv2.circle(img, c, 3 * thick + 2, BLACK, -1, cv2.LINE_AA)
+        cv2.circle(img, c, 3 * thick, WHITE, -1, cv2.LINE_AA)
+
+
 def draw_frame(rgb: np.ndarray, i: int, seq: PoseSequence, plan: OverlayPlan) -> np.ndarray:
     """Annotate one upright RGB frame (in place) with frame i's pose and the overlay."""
     h, w = rgb.shape[:2]
     lay = _Layout(w, h)
     detected = draw_skeleton(rgb, seq, i, plan, layout=lay)
+    draw_bar_path(rgb, plan, i, layout=lay)
     draw_hud(rgb, plan, frame_state(plan, i), detected=detected, layout=lay)
     return rgb
 
@@ -410,7 +452,7 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
               tempos: tuple[Any, ...] = (),
               metrics: tuple[Any, ...] = (), verdicts: tuple[Any, ...] = (),
               velocity: np.ndarray | None = None, velocity_unit: str = "m/s",
-              fps: float = 30.0) -> OverlayPlan:
+              fps: float = 30.0, bar_track: np.ndarray | None = None) -> OverlayPlan:
     """OverlayPlan from the pieces of an analysis (tempos/metrics aligned with reps by index)."""
     tempo_of = {r.index: t for r, t in zip(reps, tempos)}
     metric_of = {getattr(m, "index", k + 1): m for k, m in enumerate(metrics)}
@@ -453,7 +495,7 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
     banners.sort(key=lambda b: (b.start_frame, b.rep_index))
     return OverlayPlan(exercise=exercise, reps=tuple(reps), rows=tuple(rows),
                        banners=tuple(banners), point_track=track, velocity=velocity,
-                       velocity_unit=velocity_unit)
+                       velocity_unit=velocity_unit, bar_track=bar_track)
 
 
 def live_velocity(analysis: Any, seq: PoseSequence | None = None) -> tuple[np.ndarray | None, str]:
@@ -486,10 +528,14 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
     track = point_track(seq, tuple(analysis.signal_landmarks), analysis.signal_kind,
                         min_visibility=analysis.config.min_visibility)
     velocity, unit = live_velocity(analysis, seq)
+    bar = getattr(analysis, "bar", None)
+    bar_track = None
+    if bar is not None and bar.track.found.any() and bar.track.n_frames == seq.n_frames:
+        bar_track = bar.track.xy_px / np.array([seq.width, seq.height], dtype=np.float64)
     return make_plan(exercise=analysis.exercise, reps=tuple(analysis.reps), track=track,
                      tempos=tuple(analysis.tempo), metrics=tuple(analysis.metrics),
                      verdicts=tuple(analysis.verdicts), velocity=velocity,
-                     velocity_unit=unit, fps=analysis.fps)
+                     velocity_unit=unit, fps=analysis.fps, bar_track=bar_track)
 
 
 # ---------------------------------------------------------------- the I/O edge
