@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -231,3 +232,80 @@ def test_drift_min_frames_is_validated(value):
 @pytest.mark.parametrize("value", [True, 2.5])
 def test_baseline_reps_is_a_whole_number_not_a_boolean(value):
     config_error(baseline_reps=value)
+
+
+# ---------------------------------------------------------------- files and values from outside
+
+
+def test_a_device_or_huge_file_is_refused_without_reading_it_all(tmp_path):
+    with pytest.raises(ConfigError, match="not a regular file"):
+        build_config("/dev/zero")
+    big = tmp_path / "big.toml"
+    big.write_text("# padding\n" * 200_000)
+    with pytest.raises(ConfigError, match="larger than"):
+        build_config(big)
+
+
+def test_a_fifo_config_does_not_block(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.toml")
+    with pytest.raises(ConfigError, match="not a regular file"):
+        build_config(tmp_path / "pipe.toml")
+
+
+def test_deeply_nested_toml_is_one_config_error(tmp_path):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("extra = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError, match="nested"):
+        build_config(deep)
+    nested = tmp_path / "nested.toml"
+    nested.write_text("[extra]\nx = " + "[" * 20 + "1" + "]" * 20 + "\n")
+    with pytest.raises(ConfigError, match="nested more than"):
+        build_config(nested)
+
+
+@pytest.mark.parametrize("toml, words", [
+    ("[extra]\nwhen = 2024-05-01\n", "write dates as text"),
+    ("[extra]\nload = nan\n", "extra.load must be a finite number"),
+    ("[extra]\nsets = [1, inf]\n", "extra.sets[1] must be a finite number"),
+    ("extra = 3\n", "extra must be a table"),
+])
+def test_extra_values_the_outputs_cannot_record_are_refused(tmp_path, toml, words):
+    f = tmp_path / "c.toml"
+    f.write_text(toml)
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        build_config(f)
+
+
+def test_plain_extra_values_are_kept(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('[extra]\nathlete = "A"\nload_kg = 100.5\nsets = [1, 2]\n[extra.notes]\nok = true\n')
+    assert build_config(f).extra == {"athlete": "A", "load_kg": 100.5, "sets": [1, 2],
+                                     "notes": {"ok": True}}
+
+
+@pytest.mark.parametrize("kw, words", [
+    ({"min_rep_duration_s": 5.0, "max_rep_duration_s": 2.0}, "must be below max_rep_duration_s"),
+    ({"min_rep_duration_s": 3.0, "max_rep_duration_s": 3.0}, "must be below max_rep_duration_s"),
+])
+def test_contradictory_settings_are_refused(kw, words):
+    with pytest.raises(ConfigError, match=words):
+        AnalysisConfig(**kw)
+
+
+def test_bad_extra_fails_every_command_before_any_video_is_read(tmp_path):
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+
+    f = tmp_path / "c.toml"
+    f.write_text("[extra]\nload = nan\n")
+    missing = str(tmp_path / "no_such_video.mp4")
+    for args in (["analyze", missing], ["annotate", missing, "-o", str(tmp_path / "a.mp4")],
+                 ["batch", str(tmp_path), "-o", str(tmp_path / "res")]):
+        result = CliRunner().invoke(main, [*args, "--config", str(f)])
+        assert result.exit_code == 1, result.output
+        assert "extra.load must be a finite number" in result.output
+        assert result.output.count("\n") == 1
+    assert not (tmp_path / "res").exists()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +105,11 @@ class AnalysisConfig:
             _check_range("velocity_loss_pct", self.velocity_loss_pct, 1, 100)
         if self.drift_tolerance_deg is not None:
             _check_range("drift_tolerance_deg", self.drift_tolerance_deg, 0.5, 90)
+        # Relations between fields: each value may be in range and the pair still say nothing.
+        if self.min_rep_duration_s >= self.max_rep_duration_s:
+            raise ConfigError(f"min_rep_duration_s ({self.min_rep_duration_s!r}) must be below "
+                              f"max_rep_duration_s ({self.max_rep_duration_s!r})")
+        _check_extra(self.extra)
 
     @property
     def effective_velocity_loss_pct(self) -> float:
@@ -132,15 +140,62 @@ def _check_range(name: str, value: float, lo: float, hi: float, *, integer: bool
         raise ConfigError(f"{name} must be a whole number between {lo} and {hi}, got {value!r}")
 
 
+# A settings file is a few hundred bytes; the cap keeps --config /dev/zero (or a video
+# given by mistake) from reading until memory runs out.
+CONFIG_MAX_BYTES = 1 << 20
+# `extra` is free-form but recorded in every output: plain JSON-like values, this deep.
+EXTRA_MAX_DEPTH = 8
+
+
+def _check_extra(extra: Any) -> None:
+    """Refuse `extra` values the outputs cannot record (dates, NaN, deep nesting) up front."""
+    if not isinstance(extra, Mapping):
+        raise ConfigError(f"extra must be a table of notes, got {extra!r:.60}")
+
+    def check(value: Any, where: str, depth: int) -> None:
+        if depth > EXTRA_MAX_DEPTH:
+            raise ConfigError(f"{where} is nested more than {EXTRA_MAX_DEPTH} levels deep")
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    raise ConfigError(f"{where} has a key that is not text: {k!r:.60}")
+                check(v, f"{where}.{k}", depth + 1)
+        elif isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                check(v, f"{where}[{i}]", depth + 1)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise ConfigError(f"{where} must be a finite number, got {value!r}")
+        elif value is not None and not isinstance(value, (str, int, bool)):
+            raise ConfigError(f"{where} must be text, a number, true/false, a list or a table, "
+                              f"got {type(value).__name__} {value!r:.60} (write dates as text)")
+
+    check(extra, "extra", 0)
+
+
 def load_config_file(path: str | Path) -> dict[str, Any]:
     """Read a TOML config file: top-level keys or an [analysis] table of AnalysisConfig fields."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"config file {path} is not a regular file")
+        with open(path, "rb") as fh:
+            raw = fh.read(CONFIG_MAX_BYTES + 1)
+        if len(raw) > CONFIG_MAX_BYTES:
+            raise ConfigError(f"config file {path} is larger than {CONFIG_MAX_BYTES // 1024} kB; "
+                              "is it the right file?")
+        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a folder") from None
+    except PermissionError:
+        raise ConfigError(f"cannot read config file {path}: permission denied") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"invalid TOML in {path}: nested too deeply") from None
     data = data.get("analysis", data)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: [analysis] must be a table of settings, got {data!r}")
