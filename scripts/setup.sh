@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   # ffmpeg gives ffprobe for checking outputs; libgl1/libglib2.0-0 are what OpenCV's
-  # and MediaPipe's wheels link against on a bare image.
+  # and MediaPipe's wheels link against on a bare image; chromium opens the HTML reports
+  # headless in tests/test_report_browser.py (skipped without it).
   need=()
-  for pkg in ffmpeg libgl1 libglib2.0-0; do
+  for pkg in ffmpeg libgl1 libglib2.0-0 chromium; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
   done
   if [ ${#need[@]} -gt 0 ]; then

@@ -25,6 +25,7 @@ from .exercise_detection import detect_exercise
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
 from .segmentation import segment_reps
+from .shots import ShotSplit, split_shots
 from .smoothing import smooth
 from .tempo import SetRhythm, set_rhythm, set_tempo
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
@@ -115,12 +116,14 @@ def _rep_table(reps: tuple[Rep, ...], vel: SetVelocity, drift: SetDrift) -> tupl
 def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfile,
                cfg: AnalysisConfig, tempos: tuple[RepTempo, ...] | None = None, *,
                flipped: np.ndarray | None = None, side: str | None = None,
+               detection_rate: float | None = None,
                track_px: np.ndarray | None = None, scale: Scale | None = None) -> Assessment:
     """Scale -> velocity -> drift -> verdicts -> summary for one segmented set (pure).
 
     flipped: bool[T] frames whose left/right labels the model swapped
     (kinematics.swapped_frames; found when None); side: the set's side for the tracked
-    point (chosen from its landmarks' visibility when None).
+    point (chosen from its landmarks' visibility when None); detection_rate: share of the
+    set's frames with a person (the sequence's when None; a shot of a longer clip has its own).
     track_px, scale: the velocity point's float[T,2] pixel track and its Scale, when
     another point than the profile's landmarks is of record (the bar: analyse_bar).
     """
@@ -152,7 +155,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                          drift=drift, track=track)
     verdicts = tuple(judge(reps, metrics, profile.eccentric_first, VerdictThresholds.from_config(cfg),
                            tempos, fps=seq.fps))
-    warnings = quality_warnings(metrics, detection_rate=seq.detection_rate, n_reps=len(reps),
+    rate = seq.detection_rate if detection_rate is None else detection_rate
+    warnings = quality_warnings(metrics, detection_rate=rate, n_reps=len(reps),
                                 baseline_reps=cfg.baseline_reps)
     counted = [m for r, m in zip(reps, metrics.reps) if r.completed and not r.partial]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
@@ -200,6 +204,13 @@ class SetAnalysis:
     # everything behind the metrics (scale, view, baseline, per-rep angle curves).
     verdict_summary: SetSummary | None = None
     assessment: Assessment | None = None
+    # Shots (issue 13): a clip with camera cuts is analysed one set per shot. `span` is the
+    # frames [start, stop) of the clip this set covers (None: all of it; frame indices stay
+    # the clip's); `sets` holds every analysed shot, this one included, on the clip's
+    # result; `shots` how the clip was split.
+    span: tuple[int, int] | None = None
+    sets: tuple["SetAnalysis", ...] = ()
+    shots: ShotSplit | None = None
     # Bar path (issue 16): the barbell followed through the set, its per-rep figures and
     # whether its velocities are the set's (then metrics and verdicts rest on them).
     bar: "BarPath | None" = None
@@ -216,10 +227,11 @@ class SetAnalysis:
 
     @property
     def duration_s(self) -> float:
-        """Duration of the analysed clip in seconds."""
-        if self.n_frames == 0:
+        """Duration of the analysed clip (of the set's shot, when it has a span) in seconds."""
+        start, stop = self.span if self.span is not None else (0, self.n_frames)
+        if stop <= start:
             return 0.0
-        return float(self.timestamps_s[-1] - self.timestamps_s[0] + 1.0 / self.fps)
+        return float(self.timestamps_s[stop - 1] - self.timestamps_s[start] + 1.0 / self.fps)
 
 
 def driving_signal(seq: PoseSequence, profile: ExerciseProfile, cfg: AnalysisConfig, *,
@@ -242,12 +254,63 @@ def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisCo
         diff_noise=sig.diff_noise, smoothing_cutoff_hz=cfg.smoothing_cutoff_hz)
 
 
+def _only(seq: PoseSequence, keep: np.ndarray) -> PoseSequence:
+    """The sequence with every frame outside `keep` (bool[T]) emptied: indices stay the clip's."""
+    image, world = seq.image.copy(), seq.world.copy()
+    image[~keep] = np.nan
+    world[~keep] = np.nan
+    return dataclasses.replace(seq, image=image, world=world)
+
+
 def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAnalysis:
-    """Analyse one set from its poses (pure: no I/O, same input -> same output)."""
+    """Analyse a clip from its poses (pure: no I/O, same input -> same output).
+
+    A clip of one shot and one person is one set. A clip with camera cuts is analysed one
+    set per shot long enough (shots.split_shots): the result is the set with the most
+    reps, with every set in `sets` and the cuts named in its warnings; frames where the
+    tracker sat on another person are left out; a montage gets no verdicts.
+    """
     cfg = cfg or AnalysisConfig()
-    warnings: list[str] = [str(w) for w in seq.meta.get("warnings", [])]
     if seq.n_frames == 0:
         raise AnalysisError(f"{seq.name}: the pose sequence has no frames")
+    split = split_shots(seq)
+    found = split.warnings()
+    if split.single:
+        one = _analyse_set(seq, cfg)
+        if not found:
+            return one
+        return dataclasses.replace(one, warnings=tuple(dict.fromkeys((*found, *one.warnings))),
+                                   shots=split)
+    montage = [w for w in found if w.startswith("montage")]
+    sets = []
+    for shot in split.analysed:
+        keep = np.zeros(seq.n_frames, dtype=bool)
+        keep[shot.start:shot.stop] = True
+        one = _analyse_set(_only(seq, keep & ~split.other_person), cfg, span=(shot.start, shot.stop))
+        if split.montage:
+            summary = dataclasses.replace(one.verdict_summary, first_failure_rep=None, kind=None,
+                                          reason="", ending="", rir_estimate=None,
+                                          warnings=(*one.verdict_summary.warnings, *montage))
+            one = dataclasses.replace(one, verdicts=(), verdict_summary=summary)
+        sets.append(one)
+    if not sets:
+        # No shot long enough: the clip as one set (other people's frames left out), warned.
+        whole = _analyse_set(_only(seq, ~split.other_person), cfg)
+        if split.montage:
+            whole = dataclasses.replace(whole, verdicts=())
+        return dataclasses.replace(whole, warnings=tuple(dict.fromkeys((*found, *whole.warnings))),
+                                   shots=split)
+    sets = [dataclasses.replace(one, shots=split) for one in sets]
+    main = max(sets, key=lambda a: (a.rep_count, a.span[1] - a.span[0]))
+    return dataclasses.replace(main, warnings=tuple(dict.fromkeys((*found, *main.warnings))),
+                               sets=tuple(sets) if len(sets) > 1 else ())
+
+
+def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
+                 span: tuple[int, int] | None = None) -> SetAnalysis:
+    """One set from its poses; span: the frames [start, stop) it covers (all when None)."""
+    warnings: list[str] = [str(w) for w in seq.meta.get("warnings", [])]
+    lo, hi = span if span is not None else (0, seq.n_frames)
     if cfg.exercise == AUTO:
         name, reason = detect_exercise(seq, cfg)
         profile = get_profile(name)
@@ -262,11 +325,12 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     reps = find_reps(sig, seq.fps, profile, cfg)
     tempo = set_tempo(reps, seq.timestamps_s)
     rhythm = set_rhythm(reps, tempo, seq.timestamps_s)
-    seen = float(np.isfinite(sig.values).mean())
-    if seq.detection_rate > 0 and seen < 0.5:
+    seen = float(np.isfinite(sig.values[lo:hi]).mean())
+    detection_rate = float(seq.detected[lo:hi].mean())
+    if detection_rate > 0 and seen < 0.5:
         warnings.append(f"the {sig.name} was readable on only {seen:.0%} of frames "
                         "(person out of frame or landmarks hidden)")
-    if seq.detection_rate > 0 and not reps:
+    if detection_rate > 0 and not reps:
         warnings.append(f"no reps found in the {sig.name}")
     partial = [r.index for r in reps if r.partial]
     if partial:
@@ -276,7 +340,8 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     if unfinished:
         warnings.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "
                         "start position before the clip or the tracking ended")
-    assessment = assess_set(seq, reps, profile, cfg, tempo, flipped=flipped)
+    assessment = assess_set(seq, reps, profile, cfg, tempo, flipped=flipped,
+                            detection_rate=detection_rate)
     return SetAnalysis(
         metrics=assessment.metrics.reps, verdicts=assessment.verdicts,
         verdict_summary=assessment.summary, assessment=assessment,
@@ -288,7 +353,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
         signal_points=profile.driver.points, signal_landmarks=sig.landmarks, side=sig.side,
         eccentric_first=profile.eccentric_first,
         concentric_increases=profile.concentric_increases,
-        detection_rate=float(seq.detection_rate))
+        detection_rate=detection_rate, span=span)
 
 
 def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalysis, *,

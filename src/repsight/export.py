@@ -27,7 +27,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -160,8 +160,42 @@ def analysis_to_dict(analysis: Any) -> dict[str, Any]:
             frames = (v.get("evidence") or {}).get("frames")
             if isinstance(frames, list) and len(frames) == 2:
                 v["evidence"]["frames_s"] = [_time_at(analysis, f) for f in frames]
+    if "sets" in body:  # a clip split at camera cuts (schema 1.3): one compact entry a set
+        body["sets"] = [set_entry(one) for one in getattr(analysis, "sets", ())]
+        body["shots"] = shots_entry(getattr(analysis, "shots", None))
     return {"schema_version": SCHEMA_VERSION, "repsight_version": __version__,
             "summary": jsonable(set_summary(analysis)), **body}
+
+
+def set_entry(analysis: Any) -> dict[str, Any]:
+    """One shot's set for the JSON `sets` list: where it is, its summary, reps and verdicts
+    (per-frame arrays stay on the top level, which is the main set)."""
+    start, stop = analysis.span if analysis.span is not None else (0, analysis.n_frames)
+    t = analysis.timestamps_s
+    return {
+        "span": [int(start), int(stop)],
+        "span_s": [float(t[start]), float(t[stop - 1] + 1.0 / analysis.fps)] if stop > start else [],
+        "summary": jsonable(set_summary(analysis)),
+        **{k: jsonable(getattr(analysis, k)) for k in (
+            "exercise", "exercise_auto", "exercise_reason", "reps", "tempo", "rhythm",
+            "metrics", "verdicts", "warnings", "side", "detection_rate")},
+    }
+
+
+def shots_entry(split: Any) -> Any:
+    """How the clip was split: boundaries (frame, time, kind, evidence), shots, montage."""
+    if split is None:
+        return None
+    other = np.flatnonzero(np.diff(np.concatenate([[0], split.other_person.astype(int), [0]])))
+    return {
+        "boundaries": jsonable(split.boundaries),
+        "shots": [{**jsonable(s), "duration_s": float(s.duration_s)} for s in split.shots],
+        "montage": bool(split.montage),
+        "frame_statistics": bool(split.has_frame_stats),
+        # Frame ranges [start, stop) where the tracker sat on someone other than the lifter.
+        "other_person_frames": [[int(a), int(b)] for a, b in zip(other[::2], other[1::2])],
+        "people": jsonable(split.people),
+    }
 
 
 def _time_at(analysis: Any, frame: int) -> float | None:

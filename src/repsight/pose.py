@@ -36,23 +36,35 @@ CHUNK_WARMUP_S = 1.0
 MIN_CHUNK_S = 6.0
 
 
-def models_dir() -> Path:
-    """Folder holding the .task bundles: $REPSIGHT_MODELS_DIR or the repo's models/."""
+def model_dirs() -> tuple[Path, ...]:
+    """Folders searched for .task bundles, in order: $REPSIGHT_MODELS_DIR alone when set,
+    else the package's own models/ (a wheel carries lite and full there) and the source
+    tree's models/ (a checkout or editable install; the source of truth, heavy included)."""
     env = os.environ.get("REPSIGHT_MODELS_DIR")
     if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "models"
+        return (Path(env),)
+    here = Path(__file__).resolve().parent
+    return (here / "models", here.parents[1] / "models")
+
+
+def models_dir() -> Path:
+    """The first folder of model_dirs() that holds a bundle (else the first one)."""
+    dirs = model_dirs()
+    return next((d for d in dirs if any(d.glob("pose_landmarker_*.task"))), dirs[0])
 
 
 def model_path(model: str) -> Path:
     """Path of the bundle for a model variant; a clear error when it is missing."""
     if model not in MODEL_NAMES:
         raise ModelNotFoundError(f"unknown pose model {model!r}; choose one of {MODEL_NAMES}")
-    path = models_dir() / f"pose_landmarker_{model}.task"
-    if not path.is_file():
-        hint = "python models/build_models.py " + model
-        raise ModelNotFoundError(f"pose model bundle missing: {path} (build it with: {hint})")
-    return path
+    name = f"pose_landmarker_{model}.task"
+    for folder in model_dirs():
+        if (folder / name).is_file():
+            return folder / name
+    hint = "python models/build_models.py " + model
+    where = " or ".join(str(d) for d in model_dirs())
+    raise ModelNotFoundError(f"pose model bundle missing: {name} in {where} "
+                             f"(build it with: {hint})")
 
 
 @contextlib.contextmanager
@@ -323,6 +335,9 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     chunks = plan_chunks(0.0, info.duration_s, workers, warmup_s=warmup_s,
                          min_chunk_s=min_chunk_s)
     extra: dict[str, Any] = {}
+    # The shot and people scan decodes the clip once more, on a spare core while the model
+    # runs; the people are counted after it, here (the model's stderr is this thread's).
+    scene = _in_background(_scan_pass, video, PEOPLE_SAMPLES)
     arrays = None
     if len(chunks) > 1:
         arrays, notes = _extract_parallel(video, chunks, model=model,
@@ -340,6 +355,7 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
             raise RepsightError(f"no frames decoded from {video}")
         arrays = buf.arrays()
     image, world, seq_times = arrays
+    extra["scene"] = _scene_meta(scene())  # shots and people (issue 13)
     warnings = list(reader.warnings)
     detected = ~np.isnan(image[:, 0, 0])
     found = float(detected.mean())
@@ -642,3 +658,159 @@ def _copies(buf: _LandmarkBuffer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return image.copy(), world.copy(), times.copy()
 
 
+# ------------------------------------------------------------------ scene scan (issue 13)
+
+# Frames the people counter looks at, spread evenly over the clip: bounded cost whatever
+# the clip's length (about 3 x 50 ms each, plus loading the model once).
+PEOPLE_SAMPLES = 10
+MAX_PEOPLE = 4
+MIN_BODY_VISIBILITY = 0.6  # mean visibility of shoulders and hips for a body to count
+# The counter uses the smallest bundle present: it only needs where bodies are.
+_COUNTER_MODELS = ("lite", "full", "heavy")
+
+
+class PeopleCounter:
+    """A PoseLandmarker in IMAGE mode finding up to MAX_PEOPLE bodies on single frames."""
+
+    def __init__(self, *, max_people: int = MAX_PEOPLE, min_confidence: float = 0.5) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        model = next((m for m in _COUNTER_MODELS if (models_dir() / f"pose_landmarker_{m}.task").is_file()),
+                     DEFAULT_MODEL)
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path(model))),
+            running_mode=vision.RunningMode.IMAGE, num_poses=max_people,
+            min_pose_detection_confidence=min_confidence,
+            min_pose_presence_confidence=min_confidence,
+            output_segmentation_masks=False)
+        try:
+            with _quiet_native_stderr():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelNotFoundError(f"cannot load pose model {model!r}: {exc}") from None
+
+    def bodies(self, rgb: np.ndarray) -> list[list[float]]:
+        """[x, y, size] a body found: centre of shoulders and hips (0..1 of width/height) and
+        the longest of torso and shoulder width (share of the frame height).
+
+        The whole frame and its two overlapping halves along the long side are searched:
+        the detector sees a 224 px square, in which two people side by side in a wide
+        frame are often too small to be found at all (measured: none on the whole frame,
+        one in each half). A body found twice is kept once.
+        """
+        import mediapipe as mp
+
+        h, w = rgb.shape[:2]
+        long_side = w if w >= h else h
+        tiles = [(0, long_side), (0, int(0.6 * long_side)), (int(0.4 * long_side), long_side)]
+        found: list[list[float]] = []
+        boxes: list[np.ndarray] = []  # [x0, y0, x1, y1] of every body kept, all landmarks
+        for a, b in tiles:
+            tile = rgb[:, a:b] if w >= h else rgb[a:b]
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(tile))
+            result = self._landmarker.detect(image)  # callers silence native logs (scan_scene)
+            th, tw = tile.shape[:2]
+            shift = np.array((a, 0) if w >= h else (0, a), dtype=np.float64)
+            for pose in result.pose_landmarks or ():
+                # A torso the model itself doubts is furniture or a fragment.
+                if np.mean([pose[i].visibility or 0.0 for i in (11, 12, 23, 24)]) < MIN_BODY_VISIBILITY:
+                    continue
+                allpts = np.array([(p.x * tw, p.y * th) for p in pose]) + shift
+                pts = allpts[[11, 12, 23, 24]]
+                centre = pts.mean(axis=0)
+                # A body inside one already found is that body again, or a fragment of it
+                # that a tile's edge cut off (measured: the feet of a push-up read as a
+                # person of their own in the half without the head).
+                if any(box[0] <= centre[0] <= box[2] and box[1] <= centre[1] <= box[3] for box in boxes):
+                    continue
+                torso = np.linalg.norm(pts[:2].mean(axis=0) - pts[2:].mean(axis=0))
+                size = max(torso, np.linalg.norm(pts[0] - pts[1]), 1.0)
+                boxes.append(np.concatenate([allpts.min(axis=0), allpts.max(axis=0)]))
+                found.append([round(float(centre[0] / w), 4), round(float(centre[1] / h), 4),
+                              round(float(size / h), 4)])
+        return found
+
+    def close(self) -> None:
+        """Release the native graph."""
+        if self._landmarker is not None:
+            with _quiet_native_stderr():
+                self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> "PeopleCounter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _in_background(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+    """Start fn(*args, **kwargs) in a daemon thread; the returned call waits for its result
+    (None if it raised: the scan is an extra, never a reason to lose an extraction)."""
+    out: list[Any] = [None]
+
+    def run() -> None:
+        try:
+            out[0] = fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - any failure of the extra pass means "no scan"
+            out[0] = None
+
+    thread = threading.Thread(target=run, name="repsight-scene", daemon=True)
+    thread.start()
+
+    def result() -> Any:
+        thread.join()
+        return out[0]
+
+    return result
+
+
+def _scan_pass(video: str | os.PathLike, samples: int) -> tuple[Any, list]:
+    """The decoding half of scan_scene: change statistics and the sampled frames (no model,
+    no stderr juggling, so it may run in a background thread)."""
+    from .video import probe, scan_frames
+
+    info = probe(video)
+    n = max(0, int(samples))
+    times = info.duration_s * (np.arange(n) + 0.5) / n if n else None
+    frames: list[tuple[float, np.ndarray]] = []
+    # Samples at 640 px: the detector looks at 224 px squares (tiles of the frame) anyway.
+    changes = scan_frames(video, sample_times_s=times,
+                          on_sample=(lambda t, rgb: frames.append((t, rgb))) if n else None,
+                          max_long_side=640)
+    return changes, frames
+
+
+def _scene_meta(scanned: tuple[Any, list] | None) -> dict[str, Any] | None:
+    """JSON-ready meta["scene"]: statistics rounded, people counted on the sampled frames."""
+    if scanned is None:
+        return None
+    changes, frames = scanned
+    people: list[dict[str, Any]] = []
+    if frames:
+        try:
+            with _quiet_native_stderr(), PeopleCounter() as counter:
+                people = [{"t": round(t, 4), "bodies": counter.bodies(rgb)} for t, rgb in frames]
+        except (RepsightError, RuntimeError, ValueError):
+            people = []
+
+    def rounded(a: np.ndarray) -> list:
+        return [None if not np.isfinite(x) else round(float(x), 4) for x in a]
+
+    return {"times_s": [round(float(t), 6) for t in changes.times_s],
+            "colour": rounded(changes.colour), "pixels": rounded(changes.pixels),
+            "people": people}
+
+
+def scan_scene(video: str | os.PathLike, *, samples: int = PEOPLE_SAMPLES) -> dict[str, Any] | None:
+    """Per-frame change statistics (shot cuts) and the bodies on `samples` frames (JSON-ready).
+
+    One extra decoding pass at thumbnail size (video.scan_frames); `shots.py` reads the
+    result from the pose sequence's meta["scene"]. None when the pass fails: shot
+    detection then relies on pose continuity alone.
+    """
+    try:
+        scanned = _scan_pass(video, samples)
+    except (RepsightError, OSError, ValueError):
+        return None
+    return _scene_meta(scanned)

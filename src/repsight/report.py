@@ -237,7 +237,7 @@ def evidence_view(evidence: Mapping[str, Any], times: Sequence[float]) -> dict[s
         span = f"frames {a}-{b} ({times[a] - t0:.2f}-{times[b] - t0:.2f} s)"
     measures, other = [], []
     for key, val in evidence.items():
-        if key == "frames":
+        if key in ("frames", "frames_s"):  # shown as the span above
             continue
         if isinstance(val, Mapping):
             extra = [(k, _plain(v)) for k, v in val.items()

@@ -1,0 +1,168 @@
+"""Real footage as people film it, composed from the team's clips in a temp folder (issue 13).
+
+A camera cut in the middle of a set, a montage of several scenes and two people side by
+side, each a few seconds long, built from ../shared/videos with PyAV and OpenCV. Nothing
+here is ever committed: the clips are made where the caller says (a pytest tmp_path, the
+bad-inputs corpus folder) and thrown away with it.
+
+    python benchmarks/composed_clips.py OUT_DIR     # write the three clips, print their truth
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_VIDEOS = ROOT.parent / "shared" / "videos"
+FPS = 30.0
+
+
+class MissingClip(Exception):
+    """A shared clip the composition needs is not here."""
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A composed clip and what it holds: cut times (s) and the reps in each part."""
+
+    path: Path
+    cuts_s: tuple[float, ...]
+    reps: tuple[int, ...]  # complete reps per shot (labels), or per person side by side
+    note: str
+
+
+def _clip(name: str) -> Path:
+    path = SHARED_VIDEOS / name
+    if not path.is_file():
+        raise MissingClip(f"needs ../shared/videos/{name}")
+    return path
+
+
+def _frames(name: str, start: int, n: int) -> Iterator[np.ndarray]:
+    """n upright RGB frames of a shared clip from frame `start` (at most 640 px long side)."""
+    from repsight.video import VideoReader
+
+    for frame in VideoReader(_clip(name), max_long_side=640):
+        if frame.index >= start + n:
+            return
+        if frame.index >= start:
+            yield frame.rgb
+
+
+def _fit(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """rgb letterboxed into size (w, h) on black, aspect kept."""
+    import cv2
+
+    w, h = size
+    s = min(w / rgb.shape[1], h / rgb.shape[0])
+    small = cv2.resize(rgb, (max(2, int(rgb.shape[1] * s)), max(2, int(rgb.shape[0] * s))),
+                       interpolation=cv2.INTER_AREA)
+    out = np.zeros((h, w, 3), dtype=np.uint8)
+    y, x = (h - small.shape[0]) // 2, (w - small.shape[1]) // 2
+    out[y:y + small.shape[0], x:x + small.shape[1]] = small
+    return out
+
+
+def _zoom(rgb: np.ndarray, factor: float, light: float) -> np.ndarray:
+    """The centre of the frame enlarged by factor (same size), brightness scaled by light."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    ch, cw = int(h / factor), int(w / factor)
+    y, x = (h - ch) // 2, (w - cw) // 2
+    crop = cv2.resize(rgb[y:y + ch, x:x + cw], (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(crop.astype(np.float32) * light, 0, 255).astype(np.uint8)
+
+
+def _write(path: Path, frames: Iterator[np.ndarray]) -> Path:
+    from repsight.video import VideoWriter
+
+    writer = None
+    try:
+        for k, rgb in enumerate(frames):
+            if writer is None:
+                writer = VideoWriter(path, width=rgb.shape[1], height=rgb.shape[0], fps=FPS)
+            writer.write(rgb, k / FPS)
+    finally:
+        if writer is not None:
+            writer.close()
+    return path
+
+
+def camera_cut(folder: Path) -> Composed:
+    """A push-up set whose camera zooms in and darkens between rep 3 and rep 4 (9 s).
+
+    pushup_ghd_side.mp4 (30 fps), its labelled cycle ends at frames 45, 91, 134, 179, 225,
+    267: the cut is at frame 134, three reps either side.
+    """
+    name = "pushup_ghd_side.mp4"
+
+    def frames():
+        for k, rgb in enumerate(_frames(name, 0, 268)):
+            yield rgb if k < 134 else _zoom(rgb, 1.3, 0.75)
+
+    path = _write(folder / "cut_mid_set.mp4", frames())
+    return Composed(path, (134 / FPS,), (3, 3), "zoom x1.3 and 25 % darker from 4.47 s")
+
+
+# Montage shots: (clip, first frame), 3.2 s each, letterboxed into one 640x360 frame.
+MONTAGE = (("squat_bodyweight_side_plain.mp4", 0), ("curl_dumbbell_side.mp4", 30),
+           ("deadlift_front.mp4", 0), ("pullup_side_short.mp4", 0))
+MONTAGE_SHOT_FRAMES = 96
+
+
+def montage(folder: Path) -> Composed:
+    """Four scenes, four people, hard cuts every 3.2 s (12.8 s)."""
+    def frames():
+        for name, start in MONTAGE:
+            for rgb in _frames(name, start, MONTAGE_SHOT_FRAMES):
+                yield _fit(rgb, (640, 360))
+
+    path = _write(folder / "montage.mp4", frames())
+    cuts = tuple(k * MONTAGE_SHOT_FRAMES / FPS for k in range(1, len(MONTAGE)))
+    return Composed(path, cuts, (), "squat, curl, deadlift, pull-up; 3.2 s each")
+
+
+def two_people(folder: Path) -> Composed:
+    """A squatter (left) and a curler (right) side by side, 6 s.
+
+    squat_bodyweight_side_plain.mp4 has rep ends near 2.3, 4.4 and 6.7 s (two complete
+    squats in the first 6 s); curl_dumbbell_side.mp4 curls all along.
+    """
+    def frames():
+        left = _frames("squat_bodyweight_side_plain.mp4", 0, 180)
+        right = _frames("curl_dumbbell_side.mp4", 0, 180)
+        for a, b in zip(left, right):
+            yield np.hstack([_fit(a, (480, 360)), _fit(b, (480, 360))])
+
+    path = _write(folder / "two_people.mp4", frames())
+    return Composed(path, (), (), "squat left, curl right")
+
+
+BUILDERS = {"cut": camera_cut, "montage": montage, "two_people": two_people}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print(__doc__.strip().splitlines()[-1])
+        return 2
+    out = Path(args[0])
+    out.mkdir(parents=True, exist_ok=True)
+    for key, build in BUILDERS.items():
+        try:
+            c = build(out)
+        except MissingClip as exc:
+            print(f"{key}: skipped ({exc})")
+            continue
+        print(f"{key}: {c.path} cuts at {', '.join(f'{t:.2f}' for t in c.cuts_s) or '-'} s; {c.note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,453 @@
+"""Where a clip changes shot (a camera cut, a new scene) or the tracker changes person.
+
+Two kinds of evidence, each blind where the other sees:
+- frame statistics (video.scan_frames, kept in the pose cache as meta["scene"]): a spike
+  in the colour-histogram or thumbnail difference between consecutive frames is a hard
+  cut, even when the same person stays in the same place;
+- pose continuity: the tracked body's centre or size jumping between neighbouring frames
+  by more than a human moves in that time is a cut (with a frame spike) or the tracker
+  taking another person (without one).
+
+Cuts split the clip into shots, each analysed as its own set when long enough; within a
+shot, the frames where the tracker sat on someone else are masked out. Pure functions
+over a PoseSequence: milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .landmarks import LM
+from .types import PoseSequence
+
+# A shot shorter than this is not analysed as a set (two slow reps).
+MIN_SHOT_S = 3.0
+# Cuts this close to either end of the clip are ignored: encoders' start-up frames and a
+# last flash are not shots.
+EDGE_S = 0.5
+# Frame-statistics cut: the thumbnail (grey, 0..1) or colour-histogram (0..1) difference
+# to the previous frame above these, and that many times the surrounding frames' median.
+# Dev clips: moving cameras and people peak at 0.053 / 0.16, real cuts at 0.118 / 0.80.
+CUT_PIXELS = 0.09
+CUT_COLOUR = 0.30
+CUT_SPIKE = 3.0
+# Pose jump: the tracked body's centre moving more than JUMP_TORSOS body sizes (its longest
+# segment; plus JUMP_SPEED sizes a second across a dropout: walking covers about 3), or its size
+# changing by more than JUMP_SIZE times, between the frames either side of a frame.
+JUMP_TORSOS = 0.8
+JUMP_SPEED = 3.0
+JUMP_SIZE = 1.8
+MAX_DROPOUT_S = 0.5
+# Enough shots (or too much of the clip in short ones) makes a montage: no verdicts.
+MONTAGE_SHOTS = 4
+# A second person on at least this share of the sampled frames is worth a warning (a
+# stray false body on one or two samples of ten is not: measured on the dev clips).
+OTHERS_SHARE = 0.3
+OTHERS_MIN = 3  # and on at least this many of them
+# Tracked bodies this close (torso lengths) and this alike in size are the same person.
+SAME_PERSON_TORSOS = 0.8
+SAME_PERSON_SIZE = 1.4
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A frame where the shot or the tracked person changes.
+
+    kind: "cut" (frame statistics spike, with or without a pose jump), "switch" (the
+    tracked body jumps while the picture does not: another person), "jump" (a pose jump
+    on a clip without frame statistics: a cut or a switch, which cannot be told).
+    """
+
+    frame: int
+    time_s: float
+    kind: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Shot:
+    """Frames [start, stop) between two cuts; `analysed` when it is long enough to be a set."""
+
+    start: int
+    stop: int
+    start_s: float
+    stop_s: float
+    analysed: bool
+    reason: str = ""  # why it is not analysed
+
+    @property
+    def duration_s(self) -> float:
+        """Seconds the shot lasts."""
+        return self.stop_s - self.start_s
+
+
+@dataclass(frozen=True)
+class ShotSplit:
+    """A clip's shots, the boundaries between them, and the frames of other people."""
+
+    boundaries: tuple[Boundary, ...]
+    shots: tuple[Shot, ...]
+    other_person: np.ndarray  # bool[T]: the tracker sat on someone other than the lifter
+    montage: bool
+    has_frame_stats: bool
+    people: "PeopleCount | None" = None
+
+    @property
+    def analysed(self) -> tuple[Shot, ...]:
+        """The shots analysed as sets."""
+        return tuple(s for s in self.shots if s.analysed)
+
+    @property
+    def cuts(self) -> tuple[Boundary, ...]:
+        """Boundaries that split the clip (cuts and unexplained jumps)."""
+        return tuple(b for b in self.boundaries if b.kind in ("cut", "jump"))
+
+    @property
+    def switches(self) -> tuple[Boundary, ...]:
+        """Boundaries where the tracker changed person inside a shot."""
+        return tuple(b for b in self.boundaries if b.kind == "switch")
+
+    def warnings(self) -> tuple[str, ...]:
+        """One line per thing the user should know, naming times and counts."""
+        out: list[str] = []
+        n_sets = len(self.analysed)
+        cuts = self.cuts
+        if cuts:
+            kinds = {b.kind for b in cuts}
+            what = "camera cut" if kinds == {"cut"} else "camera cut or tracking switch"
+            times = ", ".join(f"{b.time_s:.1f} s" for b in cuts[:6]) + (", ..." if len(cuts) > 6 else "")
+            out.append(f"{what}{'s' if len(cuts) > 1 else ''} at {times}: analysed as "
+                       f"{n_sets} segment{'s' if n_sets != 1 else ''}")
+            short = [s for s in self.shots if not s.analysed]
+            if short:
+                out.append(f"{len(short)} of {len(self.shots)} shots not analysed ("
+                           + "; ".join(f"{s.start_s:.1f}-{s.stop_s:.1f} s: {s.reason}" for s in short[:4])
+                           + ("; ..." if len(short) > 4 else "") + ")")
+        if self.montage:
+            out.append(f"montage of {len(self.shots)} shots (several scenes or people): counts "
+                       "are per segment and no verdicts are given")
+        for b in self.switches:
+            out.append(f"tracking switched to another person at {b.time_s:.1f} s ({b.evidence}); "
+                       "their frames are left out")
+        if self.people is not None:
+            out.extend(self.people.warnings())
+        return tuple(out)
+
+    @property
+    def single(self) -> bool:
+        """One shot, one person: the clip is analysed as before, as one set."""
+        return len(self.shots) == 1 and not self.other_person.any()
+
+
+@dataclass(frozen=True)
+class PeopleCount:
+    """Bodies found on a few sampled frames (pose.scan_scene), and who the lifter is.
+
+    counts: people on each sampled frame; others_share: share of sampled frames with
+    more than one; tracked_is_lifter: False when another body moved more than the one
+    the pose model tracked (None when it cannot be told: one person, or too few samples).
+    """
+
+    counts: tuple[int, ...]
+    others_share: float
+    tracked_is_lifter: bool | None
+    evidence: str = ""
+
+    def warnings(self) -> tuple[str, ...]:
+        """A line when someone else is in frame, another when the tracked body is not the lifter."""
+        out = []
+        many = sum(c > 1 for c in self.counts)
+        if many >= OTHERS_MIN and self.others_share >= OTHERS_SHARE:
+            out.append(f"another person in frame on {many} of {len(self.counts)} sampled frames "
+                       f"(up to {max(self.counts)} people): the analysis follows one body")
+        if self.tracked_is_lifter is False:
+            out.append(f"the tracked body may not be the lifter: {self.evidence}")
+        return tuple(out)
+
+
+def frame_stats(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray] | None:
+    """(colour, pixels) float64[T] change statistics aligned to the sequence's frames.
+
+    Read from meta["scene"] (times, colour, pixels lists written at extraction); None when
+    the sequence has none (an older cache entry, a synthetic set). Frames are matched by
+    time, so a scan that decoded a frame more or less still lines up.
+    """
+    scene = seq.meta.get("scene") if isinstance(seq.meta, dict) else None
+    if not isinstance(scene, dict) or not scene.get("times_s"):
+        return None
+    try:
+        t = np.asarray(scene["times_s"], dtype=np.float64)
+        colour = np.asarray(scene["colour"], dtype=np.float64)
+        pixels = np.asarray(scene["pixels"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (len(t) == len(colour) == len(pixels)) or len(t) == 0 or seq.n_frames == 0:
+        return None
+    idx = np.clip(np.searchsorted(t, seq.timestamps_s - 0.25 / seq.fps), 0, len(t) - 1)
+    close = np.abs(t[idx] - seq.timestamps_s) <= 0.5 / seq.fps
+    return (np.where(close, colour[idx], np.nan), np.where(close, pixels[idx], np.nan))
+
+
+def _local_median(x: np.ndarray, half: int) -> np.ndarray:
+    """Median of each frame's neighbours within `half` frames (the frame itself left out)."""
+    out = np.full(len(x), np.nan)
+    for i in range(len(x)):
+        window = np.concatenate([x[max(0, i - half):i], x[i + 1:i + 1 + half]])
+        window = window[np.isfinite(window)]
+        if window.size:
+            out[i] = np.median(window)
+    return out
+
+
+def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float) -> np.ndarray:
+    """Frame indices where the picture changes abruptly (a spike over its surroundings)."""
+    half = max(2, int(round(0.5 * fps)))
+    base_c = _local_median(colour, half)
+    base_p = _local_median(pixels, half)
+    with np.errstate(invalid="ignore"):
+        by_pixels = (pixels >= CUT_PIXELS) & (pixels >= CUT_SPIKE * base_p)
+        by_colour = (colour >= CUT_COLOUR) & (colour >= CUT_SPIKE * base_c)
+    found = np.flatnonzero(by_pixels | by_colour)
+    # One cut per burst: the strongest frame of neighbouring candidates.
+    score = np.nan_to_num(np.maximum(pixels / CUT_PIXELS, colour / CUT_COLOUR))
+    keep: list[int] = []
+    for i in found:
+        if keep and i - keep[-1] <= 2:
+            if score[i] > score[keep[-1]]:
+                keep[-1] = int(i)
+            continue
+        keep.append(int(i))
+    return np.asarray(keep, dtype=int)
+
+
+# Segments whose longest image length stands for the body's size on a frame: whichever
+# way the body turns or lies, one of them is seen near its full length.
+_SIZE_PAIRS = ((LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER), (LM.LEFT_HIP, LM.RIGHT_HIP),
+               (LM.LEFT_SHOULDER, LM.LEFT_HIP), (LM.RIGHT_SHOULDER, LM.RIGHT_HIP),
+               (LM.LEFT_HIP, LM.LEFT_KNEE), (LM.RIGHT_HIP, LM.RIGHT_KNEE),
+               (LM.LEFT_SHOULDER, LM.LEFT_ELBOW), (LM.RIGHT_SHOULDER, LM.RIGHT_ELBOW))
+
+
+def _body_track(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
+    """(float64[T,2] body centre in pixels, float64[T] size in pixels) of the tracked person.
+
+    Size: the longest of a few body segments on that frame (NaN without a person).
+    """
+    pts = np.stack([seq.pixels(lm) for lm in (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER,
+                                              LM.LEFT_HIP, LM.RIGHT_HIP)])
+    count = np.isfinite(pts).sum(axis=0)
+    centre = np.where(count > 0, np.nansum(pts, axis=0) / np.maximum(count, 1), np.nan)
+    lengths = np.stack([np.linalg.norm(seq.pixels(a) - seq.pixels(b), axis=1) for a, b in _SIZE_PAIRS])
+    seen = np.isfinite(lengths).any(axis=0)
+    size = np.full(seq.n_frames, np.nan)
+    size[seen] = np.nanmax(lengths[:, seen], axis=0)
+    return centre, size
+
+
+def pose_jumps(seq: PoseSequence, *, window: int = 4) -> list[tuple[int, str]]:
+    """(frame, evidence) where the tracked body jumps more than human motion allows.
+
+    Each detected frame after a short dropout (<= MAX_DROPOUT_S) is compared with the
+    medians of `window` detected frames before and from it, so a one-frame landmark glitch
+    that comes back is not a jump.
+    """
+    if seq.n_frames < 2:
+        return []
+    centre, size = _body_track(seq)
+    ok = np.flatnonzero(np.isfinite(centre).all(axis=1) & np.isfinite(size) & (size > 0))
+    out: list[tuple[int, str, float, int]] = []
+    t = seq.timestamps_s
+    for k in range(window, len(ok) - window + 1):
+        i, j = ok[k], ok[k - 1]
+        gap = t[i] - t[j]
+        if gap > MAX_DROPOUT_S:
+            continue
+        before, after = ok[k - window:k], ok[k:k + window]
+        c0, c1 = np.median(centre[before], axis=0), np.median(centre[after], axis=0)
+        s0, s1 = float(np.median(size[before])), float(np.median(size[after]))
+        moved = float(np.linalg.norm(c1 - c0)) / min(s0, s1)
+        grew = max(s0, s1) / min(s0, s1)
+        allowed = JUMP_TORSOS + JUMP_SPEED * max(gap - 1.0 / seq.fps, 0.0)
+        if moved > allowed or grew > JUMP_SIZE:
+            strength = max(moved / allowed, grew / JUMP_SIZE)
+            evidence = f"the tracked body moved {moved:.1f} body sizes and changed size {grew:.1f}x"
+            # One jump per burst: windows that overlap see the same change.
+            if out and k - out[-1][3] <= window:
+                # The first frame of the new body splits cleanest; a later one only wins
+                # by clearly more (window medians ignore a frame or two of either body).
+                if strength > 1.2 * out[-1][2]:
+                    out[-1] = (int(i), evidence, strength, k)
+                continue
+            out.append((int(i), evidence, strength, k))
+    # The medians place a jump within a frame or two; the body's own largest frame-to-frame
+    # step there is where it happened.
+    step = np.full(seq.n_frames, -1.0)
+    step[ok[1:]] = np.linalg.norm(centre[ok[1:]] - centre[ok[:-1]], axis=1) / size[ok[:-1]]
+    exact = []
+    for i, e, _, _ in out:
+        lo, hi = max(0, i - window), min(seq.n_frames, i + window + 1)
+        exact.append((lo + int(np.argmax(step[lo:hi])), e))
+    return exact
+
+
+def find_boundaries(seq: PoseSequence) -> tuple[tuple[Boundary, ...], bool]:
+    """Cuts, switches and jumps of a clip, in time order; and whether frame statistics were there."""
+    stats = frame_stats(seq)
+    t = seq.timestamps_s
+    lo, hi = (t[0] + EDGE_S, t[-1] - EDGE_S) if seq.n_frames else (0.0, 0.0)
+    found: list[Boundary] = []
+    cut_frames = frame_cuts(*stats, seq.fps) if stats is not None else np.zeros(0, dtype=int)
+    for i in cut_frames:
+        c, p = stats[0][i], stats[1][i]
+        found.append(Boundary(int(i), float(t[i]), "cut",
+                              f"the picture changed (colour {c:.2f}, pixels {p:.2f})"))
+    for i, evidence in pose_jumps(seq):
+        near = [b for b in found if b.kind == "cut" and abs(b.frame - i) <= 3]
+        if near:
+            continue  # the cut explains the jump
+        found.append(Boundary(i, float(t[i]), "jump" if stats is None else "switch", evidence))
+    found = [b for b in found if lo <= b.time_s <= hi]
+    return tuple(sorted(found, key=lambda b: b.frame)), stats is not None
+
+
+def _person(centre: np.ndarray, size: np.ndarray, frames: np.ndarray) -> tuple[np.ndarray, float] | None:
+    ok = frames[np.isfinite(centre[frames]).all(axis=1) & np.isfinite(size[frames])]
+    if ok.size == 0:
+        return None
+    return np.median(centre[ok], axis=0), float(np.median(size[ok]))
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return False
+    (ca, sa), (cb, sb) = a, b
+    return (float(np.linalg.norm(ca - cb)) / min(sa, sb) <= SAME_PERSON_TORSOS
+            and max(sa, sb) / min(sa, sb) <= SAME_PERSON_SIZE)
+
+
+def _other_person_frames(seq: PoseSequence, start: int, stop: int,
+                         switches: list[Boundary]) -> np.ndarray:
+    """bool[T]: frames of [start, stop) where the tracker sat on someone other than the lifter.
+
+    The switches cut the shot into pieces; pieces whose body is in the same place at the
+    same size are one person; the person seen longest is the lifter.
+    """
+    mask = np.zeros(seq.n_frames, dtype=bool)
+    if not switches:
+        return mask
+    centre, size = _body_track(seq)
+    edges = [start] + [b.frame for b in switches] + [stop]
+    pieces = [np.arange(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+    people: list[list[int]] = []  # piece indices per person
+    signatures = [_person(centre, size, p) for p in pieces]
+    for k, sig in enumerate(signatures):
+        for group in people:
+            if _same(signatures[group[0]], sig):
+                group.append(k)
+                break
+        else:
+            people.append([k])
+    seen = [sum(int(np.isfinite(size[pieces[k]]).sum()) for k in g) for g in people]
+    lifter = people[int(np.argmax(seen))]
+    for k, piece in enumerate(pieces):
+        if k not in lifter:
+            mask[piece] = True
+    return mask
+
+
+def count_people(seq: PoseSequence) -> PeopleCount | None:
+    """Who is in frame, from meta["scene"]["people"]; None when the clip was not scanned.
+
+    Bodies on consecutive samples are linked by position (nearest, within a body size);
+    the one whose height in the frame varies most against its size is the lifter (a set
+    moves the body, a spotter or a passer-by mostly stands). The tracked body is the one
+    nearest the pose sequence's centre on each sample.
+    """
+    scene = seq.meta.get("scene") if isinstance(seq.meta, dict) else None
+    samples = scene.get("people") if isinstance(scene, dict) else None
+    if not samples:
+        return None
+    try:
+        frames = [(float(p["t"]), [tuple(map(float, b)) for b in p["bodies"]]) for p in samples]
+    except (KeyError, TypeError, ValueError):
+        return None
+    counts = tuple(len(b) for _, b in frames)
+    share = sum(c > 1 for c in counts) / len(counts)
+    if share < OTHERS_SHARE or sum(c > 1 for c in counts) < OTHERS_MIN:
+        return PeopleCount(counts, share, None)
+    centre, size = _body_track(seq)
+    tracks: list[list[tuple[int, float, float, float]]] = []  # (sample, x, y, size) per person
+    tracked: list[int] = []  # track index of the tracked body on each sample where it is seen
+    for k, (t, bodies) in enumerate(frames):
+        used: set[int] = set()
+        ids = []
+        for x, y, sz in bodies:
+            best, dist = None, SAME_PERSON_TORSOS
+            for n, tr in enumerate(tracks):
+                if n in used:
+                    continue
+                _, x0, y0, s0 = tr[-1]
+                d = float(np.hypot(x - x0, (y - y0) * seq.height / seq.width)) * seq.width / (max(sz, s0) * seq.height)
+                if d < dist:
+                    best, dist = n, d
+            if best is None:
+                tracks.append([])
+                best = len(tracks) - 1
+            tracks[best].append((k, x, y, sz))
+            used.add(best)
+            ids.append(best)
+        i = int(np.clip(np.searchsorted(seq.timestamps_s, t), 0, seq.n_frames - 1))
+        if bodies and np.isfinite(centre[i]).all():
+            cx, cy = centre[i][0] / seq.width, centre[i][1] / seq.height
+            near = int(np.argmin([np.hypot(cx - b[0], cy - b[1]) for b in bodies]))
+            tracked.append(ids[near])
+    movement = [float(np.std([y for _, _, y, _ in tr]) / np.median([s for *_, s in tr]))
+                if len(tr) >= 3 else 0.0 for tr in tracks]
+    if not tracked or max(movement) == 0.0:
+        return PeopleCount(counts, share, None)
+    lifter = int(np.argmax(movement))
+    mine = max(set(tracked), key=tracked.count)
+    if mine == lifter:
+        return PeopleCount(counts, share, True)
+    return PeopleCount(counts, share, False,
+                       f"another body moves more ({movement[lifter]:.2f} vs {movement[mine]:.2f} body "
+                       "sizes of height spread on the sampled frames)")
+
+
+def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
+                min_detection: float = 0.3) -> ShotSplit:
+    """The clip's shots (split at cuts), which are analysed, and other people's frames.
+
+    min_shot_s > 0: shorter shots are listed but not analysed; min_detection 0..1: a shot
+    where the person is found on fewer of its frames is not analysed either.
+    """
+    boundaries, has_stats = find_boundaries(seq)
+    t = seq.timestamps_s
+    n = seq.n_frames
+    cuts = [b for b in boundaries if b.kind in ("cut", "jump")]
+    edges = [0] + [b.frame for b in cuts] + [n]
+    dt = 1.0 / seq.fps
+    shots: list[Shot] = []
+    other = np.zeros(n, dtype=bool)
+    detected = seq.detected
+    for a, b in zip(edges[:-1], edges[1:]):
+        if b <= a:
+            continue
+        start_s, stop_s = float(t[a]), float(t[b - 1] + dt)
+        seen = float(detected[a:b].mean())
+        if stop_s - start_s < min_shot_s:
+            shots.append(Shot(a, b, start_s, stop_s, False, f"shorter than {min_shot_s:.0f} s"))
+            continue
+        if seen < min_detection:
+            shots.append(Shot(a, b, start_s, stop_s, False, f"a person on only {seen:.0%} of its frames"))
+            continue
+        shots.append(Shot(a, b, start_s, stop_s, True))
+        inside = [s for s in boundaries if s.kind == "switch" and a < s.frame < b]
+        other |= _other_person_frames(seq, a, b, inside)
+    short_time = sum(s.duration_s for s in shots if not s.analysed and "shorter" in s.reason)
+    total = float(t[-1] - t[0] + dt) if n else 0.0
+    montage = len(shots) >= MONTAGE_SHOTS or (len(shots) >= 3 and short_time > total / 3)
+    return ShotSplit(tuple(boundaries), tuple(shots), other, montage, has_stats,
+                     people=count_people(seq))

@@ -1,0 +1,222 @@
+"""Shots (issue 13): camera cuts, montages and other people, on spliced synthetic sets and on
+clips composed in a temp folder from ../shared/videos (benchmarks/composed_clips.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repsight.analysis import analyse_pose
+from repsight.config import AnalysisConfig
+from repsight.export import SCHEMA_VERSION, analysis_to_dict, to_json
+from repsight.shots import frame_cuts, split_shots
+from repsight.synthetic import synthesize
+from repsight.types import PoseSequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+CFG = AnalysisConfig(exercise="squat")
+
+
+def moved(seq: PoseSequence, *, dx: float = 0.0, scale: float = 1.0) -> PoseSequence:
+    """The same set filmed from elsewhere: the image shifted by dx (share of width) and
+    zoomed by scale about the frame centre."""
+    img = seq.image.copy()
+    img[..., 0] = 0.5 + (img[..., 0] - 0.5) * scale + dx
+    img[..., 1] = 0.5 + (img[..., 1] - 0.5) * scale
+    return dataclasses.replace(seq, image=img)
+
+
+def splice(*parts: PoseSequence, stats: bool = False, spikes: bool = True) -> PoseSequence:
+    """Parts one after the other on one clock; stats: a meta["scene"] whose colour and pixel
+    differences spike at each splice (spikes) or stay quiet (not spikes)."""
+    fps = parts[0].fps
+    n = sum(p.n_frames for p in parts)
+    t = np.arange(n) / fps
+    seq = PoseSequence(image=np.concatenate([p.image for p in parts]),
+                       world=np.concatenate([p.world for p in parts]), timestamps_s=t, fps=fps,
+                       width=parts[0].width, height=parts[0].height, source="spliced")
+    if stats:
+        rng = np.random.default_rng(0)
+        colour = rng.uniform(0.002, 0.02, n)
+        pixels = rng.uniform(0.001, 0.01, n)
+        colour[0] = pixels[0] = np.nan
+        joins = np.cumsum([p.n_frames for p in parts])[:-1]
+        if spikes:
+            colour[joins], pixels[joins] = 0.5, 0.3
+        seq.meta["scene"] = {"times_s": t.tolist(), "colour": colour.tolist(),
+                             "pixels": pixels.tolist(), "people": []}
+    return seq
+
+
+@pytest.fixture(scope="module")
+def squat_set():
+    seq, truth = synthesize("squat", 3, seed=0, noise_px=1.0)
+    return seq, truth
+
+
+def test_a_clean_set_is_one_shot_and_unchanged(squat_set):
+    seq, truth = squat_set
+    split = split_shots(seq)
+    assert split.single and split.boundaries == () and len(split.shots) == 1
+    an = analyse_pose(seq, CFG)
+    assert an.rep_count == len(truth.reps) and an.sets == () and an.shots is None
+    assert not any("cut" in w for w in an.warnings)
+
+
+def test_a_cut_with_frame_statistics_splits_the_set(squat_set):
+    seq, _ = squat_set
+    clip = splice(seq, moved(seq, dx=0.15, scale=1.4), stats=True)
+    an = analyse_pose(clip, CFG)
+    cut_s = seq.n_frames / seq.fps
+    assert [b.kind for b in an.shots.boundaries] == ["cut"]
+    assert an.shots.boundaries[0].frame == seq.n_frames
+    assert f"camera cut at {cut_s:.1f} s: analysed as 2 segments" in an.warnings
+    assert [s.span for s in an.sets] == [(0, seq.n_frames), (seq.n_frames, clip.n_frames)]
+    assert [s.rep_count for s in an.sets] == [3, 3]
+    # Frame indices stay the clip's: the second set's reps lie after the cut.
+    assert all(r.start >= seq.n_frames for r in an.sets[1].reps)
+    assert an.sets[0].duration_s == pytest.approx(cut_s)
+
+
+def test_a_lighting_cut_without_pose_change_still_splits(squat_set):
+    seq, _ = squat_set
+    clip = splice(seq, seq, stats=True)
+    split = split_shots(clip)
+    assert [b.kind for b in split.boundaries] == ["cut"] and len(split.analysed) == 2
+
+
+def test_a_pose_jump_without_frame_statistics_splits_and_says_it_cannot_tell(squat_set):
+    seq, _ = squat_set
+    an = analyse_pose(splice(seq, moved(seq, dx=-0.2, scale=0.6)), CFG)
+    assert [b.kind for b in an.shots.boundaries] == ["jump"]
+    assert any(w.startswith("camera cut or tracking switch at") for w in an.warnings)
+    assert [s.rep_count for s in an.sets] == [3, 3]
+
+
+def test_a_tracking_switch_inside_a_shot_masks_the_other_person(squat_set):
+    """The tracker leaves the lifter for a bystander 25 % of the frame away for 2 s and
+    comes back; the picture never changes. One set, the bystander's frames left out."""
+    seq, _ = squat_set
+    a, b = 100, 160
+    other = moved(seq, dx=0.25, scale=0.8)
+    clip = splice(seq.slice(0, a), other.slice(a, b), seq.slice(b, seq.n_frames),
+                  stats=True, spikes=False)
+    an = analyse_pose(clip, CFG)
+    split = an.shots
+    assert [x.kind for x in split.boundaries] == ["switch", "switch"]
+    assert len(split.shots) == 1 and an.sets == ()
+    assert np.flatnonzero(split.other_person).tolist() == list(range(a, b))
+    assert sum(w.startswith("tracking switched to another person at") for w in an.warnings) == 2
+
+
+def test_a_montage_gets_its_warnings_and_no_verdicts():
+    parts = []
+    for k, name in enumerate(["squat", "biceps_curl", "pushup", "deadlift"]):
+        seq, _ = synthesize(name, 2, seed=k, lead_in_s=0.5, lead_out_s=0.5,
+                            faults={"trunk_lean_deg": [0, 30]} if name == "squat" else None)
+        parts.append(moved(seq, dx=0.1 * k, scale=1.0 - 0.1 * k))
+    clip = splice(*parts, stats=True)
+    cfg = AnalysisConfig(exercise="squat")
+    assert analyse_pose(parts[0], cfg).verdicts, "alone, the leaning squat is judged"
+    an = analyse_pose(clip, cfg)
+    assert an.shots.montage and len(an.sets) == 4
+    assert any(w.startswith("montage of 4 shots") for w in an.warnings)
+    assert all(s.verdicts == () for s in an.sets)
+    assert all(s.verdict_summary.first_failure_rep is None for s in an.sets)
+    assert json.loads(to_json(an))["verdicts"] == []
+
+
+def test_short_shots_are_listed_not_analysed(squat_set):
+    seq, _ = squat_set
+    clip = splice(seq, moved(seq, scale=1.3).slice(0, 45), moved(seq, dx=0.1), stats=True)
+    split = split_shots(clip)
+    assert [s.analysed for s in split.shots] == [True, False, True]
+    assert "shorter than 3 s" in split.shots[1].reason
+    assert any("1 of 3 shots not analysed" in w for w in split.warnings())
+
+
+def test_frame_cuts_needs_a_spike_not_steady_motion():
+    rng = np.random.default_rng(1)
+    steady = rng.uniform(0.08, 0.12, 300)  # a panning camera: large but steady differences
+    colour = rng.uniform(0.0, 0.05, 300)
+    assert frame_cuts(colour, steady, 30.0).tolist() == []
+    steady[150] = 0.5
+    assert frame_cuts(colour, steady, 30.0).tolist() == [150]
+
+
+def test_json_lists_the_sets_and_the_shots(squat_set):
+    seq, _ = squat_set
+    an = analyse_pose(splice(seq, moved(seq, dx=0.15, scale=1.4), stats=True), CFG)
+    data = json.loads(to_json(an))
+    assert data["schema_version"] == SCHEMA_VERSION == "1.4"
+    assert [s["span"] for s in data["sets"]] == [[0, seq.n_frames], [seq.n_frames, 2 * seq.n_frames]]
+    assert [s["summary"]["reps"] for s in data["sets"]] == [3, 3]
+    assert data["shots"]["boundaries"][0]["kind"] == "cut"
+    assert data["summary"]["reps"] == 3  # the top level stays the main set
+    single = analysis_to_dict(analyse_pose(seq, CFG))
+    assert single["sets"] == [] and single["shots"] is None
+
+
+# --------------------------------------------------------------------- composed real clips
+# Built from ../shared/videos in a temp folder (never committed), poses extracted into a
+# temp cache with the default model: about 10 s a clip.
+
+
+@pytest.fixture(scope="module")
+def composed(tmp_path_factory):
+    from composed_clips import BUILDERS, MissingClip
+
+    from repsight.cache import extract_cached
+
+    folder = tmp_path_factory.mktemp("composed")
+    cache = folder / "cache"
+
+    def build(key):
+        try:
+            clip = BUILDERS[key](folder)
+        except MissingClip as exc:
+            pytest.skip(str(exc))
+        return clip, extract_cached(clip.path, cache_dir=cache)
+
+    return build
+
+
+@pytest.mark.slow
+def test_composed_camera_cut_is_two_sets_of_three(composed):
+    clip, seq = composed("cut")
+    assert seq.meta.get("scene"), "the extraction scans the clip for shots"
+    an = analyse_pose(seq, AnalysisConfig(exercise="pushup"))
+    assert [b.kind for b in an.shots.cuts] == ["cut"]
+    assert abs(an.shots.cuts[0].time_s - clip.cuts_s[0]) < 0.05
+    assert "camera cut at 4.5 s: analysed as 2 segments" in an.warnings
+    assert [s.rep_count for s in an.sets] == list(clip.reps)
+
+
+@pytest.mark.slow
+def test_composed_montage_is_four_segments_without_verdicts(composed):
+    clip, seq = composed("montage")
+    an = analyse_pose(seq, AnalysisConfig())
+    found = [b.time_s for b in an.shots.cuts]
+    assert len(found) == len(clip.cuts_s)
+    assert all(abs(f - t) < 0.05 for f, t in zip(found, clip.cuts_s))
+    assert an.shots.montage and len(an.sets) == 4
+    assert all(s.verdicts == () for s in an.sets)
+    assert any(w.startswith("montage of 4 shots") for w in an.warnings)
+
+
+@pytest.mark.slow
+def test_composed_two_people_warns_and_follows_the_lifter(composed):
+    _, seq = composed("two_people")
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    people = an.shots.people
+    assert sum(c == 2 for c in people.counts) >= 0.8 * len(people.counts)
+    assert any(w.startswith("another person in frame on") for w in an.warnings)
+    # The squatter (whose body moves) is the one tracked, not the curler beside him.
+    assert people.tracked_is_lifter is True
+    assert an.shots.cuts == ()
