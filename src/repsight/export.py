@@ -27,7 +27,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -163,8 +163,32 @@ def analysis_to_dict(analysis: Any) -> dict[str, Any]:
     if "sets" in body:  # a clip split at camera cuts (schema 1.3): one compact entry a set
         body["sets"] = [set_entry(one) for one in getattr(analysis, "sets", ())]
         body["shots"] = shots_entry(getattr(analysis, "shots", None))
+    if "bar" in body:  # schema 1.4: the barbell's path, per rep and per frame
+        body["bar"] = bar_entry(getattr(analysis, "bar", None))
     return {"schema_version": SCHEMA_VERSION, "repsight_version": __version__,
             "summary": jsonable(set_summary(analysis)), **body}
+
+
+def bar_entry(bar: Any) -> Any:
+    """The bar path for the JSON (docs/output_schema.md, `bar`): the pass, the scale, the
+    verdict on the track, the reps, and per-frame positions (pixels of the poses, metres)."""
+    if bar is None:
+        return None
+    track = bar.track
+
+    def rounded(a: np.ndarray, digits: int) -> Any:
+        return jsonable(np.round(np.asarray(a, dtype=np.float64), digits))
+
+    return {
+        "found": bool(track.found.any()), "notes": list(track.notes), "anchor": track.anchor,
+        "coverage": jsonable(track.coverage), "frames_by_source": track.counts(),
+        "dropped_by_pose": int(track.dropped_by_pose), "ms_per_frame": jsonable(track.ms_per_frame),
+        "scale": jsonable(bar.scale), "of_record": bool(bar.of_record), "reason": bar.reason,
+        "agreement_mps": jsonable(bar.agreement_mps), "ratio": jsonable(bar.ratio),
+        "forward": int(bar.forward), "reps": jsonable(bar.reps),
+        "xy_px": rounded(track.xy_px, 1), "source": jsonable(track.source),
+        "x_m": rounded(bar.x_m, 4), "y_m": rounded(bar.y_m, 4),
+    }
 
 
 def set_entry(analysis: Any) -> dict[str, Any]:
