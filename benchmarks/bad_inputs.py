@@ -221,6 +221,18 @@ def make_two_people(d: Path) -> Path:
     return write_frames(d / "two_people.mp4", frames())
 
 
+def make_composed(kind: str, d: Path) -> Path:
+    """A camera cut mid-set, a 4-scene montage or two people side by side (issue 13),
+    built from ../shared/videos by benchmarks/composed_clips.py."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from composed_clips import BUILDERS, MissingClip
+
+    try:
+        return BUILDERS[kind](d).path
+    except MissingClip as exc:
+        raise Skip(str(exc)) from None
+
+
 def make_rotated(d: Path, quick: bool) -> Path:
     """A landscape-encoded clip with rotation metadata, as phones write portrait video."""
     if quick:
@@ -377,6 +389,11 @@ def plans() -> list[Plan]:
         Plan("person leaves and re-enters", make_leave_reenter, OK,
              {"extract": "left the frame"}, quick=False),
         Plan("two people side by side", make_two_people, OK, quick=False),
+        # Real footage as people film it (issue 13): analyze names cuts and other people.
+        Plan("camera cut mid-set (zoom, darker)", lambda d: make_composed("cut", d), OK, quick=False),
+        Plan("montage of 4 scenes", lambda d: make_composed("montage", d), OK, quick=False),
+        Plan("two people side by side, 6 s", lambda d: make_composed("two_people", d), OK,
+             quick=False),
         Plan("rotated portrait with a person", lambda d: make_rotated(d, False), OK,
              {"info": "204x362", "extract": "45 frames, person found on 100"}, quick=False),
         Plan("240 fps slow motion, person", lambda d: make_240fps(d, False), OK,
