@@ -269,7 +269,10 @@ def pose_jumps(seq: PoseSequence, *, window: int = 4) -> list[tuple[int, str]]:
         s0, s1 = float(np.median(size[before])), float(np.median(size[after]))
         moved = float(np.linalg.norm(c1 - c0)) / min(s0, s1)
         grew = max(s0, s1) / min(s0, s1)
-        allowed = JUMP_TORSOS + JUMP_SPEED * max(gap - 1.0 / seq.fps, 0.0)
+        # The two medians sit about `window` frames apart: a fast lift (a squat rising
+        # 0.4 m in a third of a second) moves the body that much between them.
+        span = float(np.median(t[after]) - np.median(t[before]))
+        allowed = JUMP_TORSOS + JUMP_SPEED * max(span - 1.0 / seq.fps, 0.0)
         if moved > allowed or grew > JUMP_SIZE:
             strength = max(moved / allowed, grew / JUMP_SIZE)
             evidence = f"the tracked body moved {moved:.1f} body sizes and changed size {grew:.1f}x"
