@@ -220,3 +220,31 @@ def test_composed_two_people_warns_and_follows_the_lifter(composed):
     # The squatter (whose body moves) is the one tracked, not the curler beside him.
     assert people.tracked_is_lifter is True
     assert an.shots.cuts == ()
+
+
+def _rising(fps: float, rise_s: float, travel: float) -> PoseSequence:
+    """A body (shoulders, hips, knees) that rises `travel` times its torso length in
+    `rise_s` seconds (a smooth min-jerk rise), still before and after."""
+    from repsight.landmarks import LM
+
+    T = int(3 * fps)
+    t = np.arange(T) / fps
+    u = np.clip((t - 1.0) / rise_s, 0.0, 1.0)
+    lift = travel * 0.2 * (10 * u**3 - 15 * u**4 + 6 * u**5)  # torso = 0.2 of the height
+    image = np.full((T, 33, 5), np.nan)
+    image[:, :, 3:] = 1.0
+    for side, x in (("LEFT", 0.52), ("RIGHT", 0.48)):
+        for name, y in (("SHOULDER", 0.4), ("HIP", 0.6), ("KNEE", 0.75)):
+            image[:, getattr(LM, f"{side}_{name}"), 0] = x
+            image[:, getattr(LM, f"{side}_{name}"), 1] = y - lift
+            image[:, getattr(LM, f"{side}_{name}"), 2] = 0.0
+    return PoseSequence(image=image, world=np.full((T, 33, 3), np.nan), timestamps_s=t,
+                        fps=fps, width=1000, height=1000)
+
+
+def test_a_fast_lift_is_not_a_cut_but_a_one_frame_leap_is():
+    # A fast rise of 1.3 torso lengths in a third of a second (a rendered squat at 24 fps
+    # rose 0.9 body sizes between the windows either side of a frame): motion, not a cut.
+    assert split_shots(_rising(24.0, 0.33, 1.3)).single
+    # The same distance in one frame is not something a body does.
+    assert not split_shots(_rising(24.0, 1.0 / 24.0, 1.5)).single
