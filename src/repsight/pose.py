@@ -339,10 +339,15 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     # runs; the people are counted after it, here (the model's stderr is this thread's).
     scene = _in_background(_scan_pass, video, PEOPLE_SAMPLES)
     arrays = None
+    scene_meta: list[Any] = []
     if len(chunks) > 1:
+        # While the chunks run, this process would only wait: the scene pass's people count
+        # (MediaPipe here) happens then, rather than after them.
         arrays, notes = _extract_parallel(video, chunks, model=model,
                                           max_long_side=max_long_side, progress=progress,
-                                          total=total, frame_size=reader.size)
+                                          total=total, frame_size=reader.size,
+                                          meanwhile=lambda: scene_meta.append(
+                                              _scene_meta(scene())))
         expected = max(total, reader.frames_announced)
         if arrays is not None and len(arrays[2]) < 0.95 * expected - 1:
             # A short read: the one-process path says how short, in its warnings.
@@ -355,7 +360,7 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
             raise RepsightError(f"no frames decoded from {video}")
         arrays = buf.arrays()
     image, world, seq_times = arrays
-    extra["scene"] = _scene_meta(scene())  # shots and people (issue 13)
+    extra["scene"] = scene_meta[0] if scene_meta else _scene_meta(scene())  # shots, people
     warnings = list(reader.warnings)
     detected = ~np.isnan(image[:, 0, 0])
     found = float(detected.mean())
@@ -416,9 +421,10 @@ def same_pose(a: np.ndarray, b: np.ndarray, frame_size: tuple[int, int], *,
 
 def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, model: str,
                       max_long_side: int | None, progress: ProgressFn | None, total: int,
-                      frame_size: tuple[int, int]
+                      frame_size: tuple[int, int], meanwhile: Callable[[], Any] | None = None
                       ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, dict]:
-    """Run each chunk in its own process and stitch them (see SEAM_TOLERANCE).
+    """Run each chunk in its own process and stitch them (see SEAM_TOLERANCE);
+    meanwhile() runs here once the workers have started.
 
     Returns (image, world, times) and notes for the sequence's meta, or None and
     {"parallel_fallback": why}. Spawned, not forked: MediaPipe's graph and the decode
@@ -442,6 +448,8 @@ def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, mo
     try:
         for proc in procs:
             proc.start()
+        if meanwhile is not None:
+            meanwhile()
 
         def receive(wanted: str, k: int | None = None):
             """The next message of a kind (progress handled on the way); raises on trouble."""
