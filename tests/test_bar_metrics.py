@@ -95,3 +95,19 @@ def test_a_track_on_something_still_is_not_of_record(squat):
     still = dataclasses.replace(track, xy_px=np.tile(track.xy_px[:1], (track.n_frames, 1))
                                 + np.random.default_rng(0).normal(0, 1, track.xy_px.shape))
     assert not _bar(truth, analysis, still).of_record
+
+
+def test_plot_shows_the_bar_path_and_the_other_velocity(squat):
+    from repsight.plots import make_figure, set_plot_data
+
+    truth, analysis = squat
+    bar = _bar(truth, analysis, _track(truth))
+    data = set_plot_data(dataclasses.replace(analysis, bar=bar))
+    assert len(data.bar_paths) == len(analysis.reps)
+    first = data.bar_paths[0]
+    # each rep goes down and back up by its depth, starting at the origin
+    assert np.nanmin(first[:, 1]) == pytest.approx(-truth.rom_m[0], abs=0.03)
+    assert data.other_velocity_label.startswith("body point")
+    assert np.allclose(data.other_velocity_mps, [r.body_mean_mps for r in bar.reps], equal_nan=True)
+    assert len(make_figure(data).axes) == 4
+    assert len(make_figure(set_plot_data(analysis)).axes) == 3  # no bar: the plot as before

@@ -39,6 +39,13 @@ class SetPlotData:
     drift_threshold_deg: dict[str, float] = field(default_factory=dict)
     failures: dict[int, str] = field(default_factory=dict)  # rep -> verdict kinds
     velocity_unit: str = "m/s"
+    # The bar (barbell lifts): each rep's path, float[N,2] horizontal (towards the toes)
+    # and vertical metres from the first rep's start, NaN where not followed; and the
+    # other velocity of each rep (the body point's when the bar is of record, else the
+    # bar's), drawn as markers beside the bars, with its label.
+    bar_paths: tuple[np.ndarray, ...] = ()
+    other_velocity_mps: np.ndarray | None = None
+    other_velocity_label: str = ""
 
 
 def make_figure(data: SetPlotData):
@@ -48,9 +55,16 @@ def make_figure(data: SetPlotData):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8.0, 9.0), dpi=110, layout="constrained")
+    with_bar = any(np.isfinite(p).any() for p in data.bar_paths)
+    fig = Figure(figsize=(8.0, 13.0 if with_bar else 9.0), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
-    ax_v, ax_p, ax_d = fig.subplots(3, 1, sharex=True)
+    if with_bar:
+        ax_v, ax_p, ax_d, ax_b = fig.subplots(4, 1, height_ratios=(1, 1, 1, 1.6))
+        ax_p.sharex(ax_v)
+        ax_d.sharex(ax_v)
+        _bar_panel(ax_b, data.bar_paths)
+    else:
+        ax_v, ax_p, ax_d = fig.subplots(3, 1, sharex=True)
     fig.suptitle(data.title)
     x = data.reps.astype(float)
     has_reps = len(x) > 0
@@ -66,14 +80,21 @@ def make_figure(data: SetPlotData):
     else:
         ax_v.text(0.5, 0.5, "no velocity measured", transform=ax_v.transAxes, ha="center",
                   va="center", color="grey")
+    other = data.other_velocity_mps
+    if has_reps and other is not None and np.isfinite(other).any():
+        ax_v.plot(x, other, linestyle="none", marker="D", color="black", markersize=5,
+                  label=data.other_velocity_label)
     if data.velocity_threshold_mps is not None and math.isfinite(data.velocity_threshold_mps):
         ax_v.axhline(data.velocity_threshold_mps, color=FAILURE_COLOUR, linestyle="--",
                      linewidth=1.2,
                      label=f"failure threshold {data.velocity_threshold_mps:.2f} {data.velocity_unit}")
+    if ax_v.get_legend_handles_labels()[0]:
         ax_v.legend(loc="upper right", fontsize=8)
     # Headroom above the tallest bar for the legend and the failure labels.
     tops = [t for t in (np.nanmax(v) if np.isfinite(v).any() else np.nan,
-                        data.velocity_threshold_mps or np.nan) if math.isfinite(t)]
+                        data.velocity_threshold_mps or np.nan,
+                        np.nanmax(other) if other is not None and np.isfinite(other).any()
+                        else np.nan) if math.isfinite(t)]
     if tops:
         ax_v.set_ylim(0, 1.3 * max(tops))
     ax_v.set_ylabel(f"mean concentric\nvelocity ({data.velocity_unit})")
@@ -125,6 +146,23 @@ def make_figure(data: SetPlotData):
     else:
         ax_d.set_xticks([])
     return fig
+
+
+# Rep colours of the bar path, as in the annotated video (annotate.BAR_COLOURS).
+BAR_PATH_COLOURS = ("#ff5ac8", "#5ac8ff", "#e6c800", "#4cc24c", "#ff963c")
+
+
+def _bar_panel(ax: Any, paths: tuple[np.ndarray, ...]) -> None:
+    """The bar's path per rep as a coach sees it from the side: equal metres both ways."""
+    for k, p in enumerate(paths):
+        if np.isfinite(p).any():
+            ax.plot(p[:, 0], p[:, 1], color=BAR_PATH_COLOURS[k % len(BAR_PATH_COLOURS)],
+                    linewidth=1.4, label=f"rep {k + 1}")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel("bar horizontal (m, towards the toes)")
+    ax.set_ylabel("bar height (m)")
+    ax.legend(loc="upper right", fontsize=8, ncols=min(5, max(1, len(paths))))
+    ax.grid(alpha=0.3)
 
 
 def save_figure(fig: Any, path: str | os.PathLike) -> Path:
@@ -188,9 +226,35 @@ def set_plot_data(analysis: Any) -> SetPlotData:
     for v in getattr(analysis, "verdicts", ()):
         failures[v.rep_index] = "+".join(filter(None, (failures.get(v.rep_index), v.kind)))
     title = f"{Path(analysis.source).name or 'set'} - {analysis.exercise}, {len(idx)} rep(s)"
+    paths, other, label = _bar_series(analysis, reps)
     return SetPlotData(title=title, reps=idx, velocity_mps=vel, velocity_threshold_mps=threshold,
                        phases_s=phases, drift_deg=drift, drift_threshold_deg=thresholds,
-                       failures=failures)
+                       failures=failures, bar_paths=paths, other_velocity_mps=other,
+                       other_velocity_label=label)
+
+
+def _bar_series(analysis: Any, reps: tuple[Any, ...]) -> tuple[tuple[np.ndarray, ...],
+                                                              np.ndarray | None, str]:
+    """Per-rep bar paths (m, from the first rep's start, towards the toes) and the velocity
+    shown beside the one of record, read from the analysis's bar result."""
+    bar = getattr(analysis, "bar", None)
+    if bar is None or not bar.track.found.any() or not reps:
+        return (), None, ""
+    sign = bar.forward or 1
+    seen = np.flatnonzero(np.isfinite(bar.x_m[reps[0].start:]))
+    if not seen.size:
+        return (), None, ""
+    k0 = reps[0].start + int(seen[0])  # the first frame with the bar, from rep 1 on
+    x0, y0 = bar.x_m[k0], bar.y_m[k0]
+    paths = tuple(np.stack([(bar.x_m[r.start:r.end + 1] - x0) * sign,
+                            bar.y_m[r.start:r.end + 1] - y0], axis=1) for r in reps)
+    if bar.of_record:
+        other = np.array([_num(b.body_mean_mps) for b in bar.reps])
+        label = "body point (not of record)"
+    else:
+        other = np.array([_num(b.mean_mps) for b in bar.reps])
+        label = "bar (not of record)"
+    return paths, other, label
 
 
 def _num(x: Any) -> float:
