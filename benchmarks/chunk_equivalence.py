@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         total += 1
         same += bool(row["verdicts_same"] and "/" not in row["reps"] and "/" not in row["exercise"])
         exact += row["event_max"] == 0
-        worst = max(worst, row["event_max"] if row["event_max"] is not None else 999)
+        if row["event_max"] is not None:  # None: different rep counts, events not paired
+            worst = max(worst, row["event_max"])
         near, far = row["near"], row["far"]
         print(f"| {clip.name} | {row['frames']} | {row['chunks']}{' (' + row['fallback'] + ')' if row['fallback'] else ''} "
               f"| {row['before_max']:.2f} | {pct(near, 50)} / {pct(near, 95)} / "
@@ -170,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     near_all = np.concatenate(near_all) if near_all else np.zeros(0)
     far_all = np.concatenate(far_all) if far_all else np.zeros(0)
     print(f"\n{total} clips: same exercise, rep count and verdicts on {same}; every rep event "
-          f"on the same frame on {exact}, largest difference {worst} frame(s); landmarks near seams median {pct(near_all, 50)} px, "
+          f"on the same frame on {exact}, largest difference {worst} frame(s) where the counts "
+          f"agree; landmarks near seams median {pct(near_all, 50)} px, "
           f"p95 {pct(near_all, 95)} px; further on median {pct(far_all, 50)} px, "
           f"p95 {pct(far_all, 95)} px")
     return 0

@@ -597,6 +597,7 @@ def scale_section(args, tmp: Path) -> list[str]:
         variants[f"usual loop (cv2 + mp.solutions.pose, mediapipe {USUAL_MEDIAPIPE})"] = [
             str(usual), str(script), str(clip)]
     runs: dict[str, list[float]] = {k: [] for k in variants}
+    cpu: dict[str, list[float]] = {k: [] for k in variants}
     notes: dict[str, str] = {}
     names = list(variants)
     for r in range(args.repeats):
@@ -607,14 +608,14 @@ def scale_section(args, tmp: Path) -> list[str]:
                     (proc.stderr.strip().splitlines() or ["?"])[-1][:120]
                 continue
             runs[name].append(seconds)
+            cpu[name].append(proc.cpu_s)
             if name.startswith("repsight"):
-                notes[name] = f"stderr lines: {len(proc.stderr.splitlines())}"
-                if r == 0:
-                    from repsight.cache import load_pose
+                from repsight.cache import load_pose
 
-                    meta = load_pose(tmp / f"scale{name.split()[-1]}.npz").meta
-                    notes[name] += (f"; chunks {meta.get('chunks', 1)}, frames carried over "
-                                    f"{meta.get('seam_frames_carried', 0)}")
+                meta = load_pose(tmp / f"scale{name.split()[-1]}.npz").meta
+                notes[name] = (f"stderr lines: {len(proc.stderr.splitlines())}; chunks "
+                               f"{meta.get('chunks', 1)}, frames carried over "
+                               f"{meta.get('seam_frames_carried', 0)}")
             elif name.startswith("usual"):
                 notes[name] = f"{proc.stdout.strip()} frames; stderr lines: " \
                               f"{len(proc.stderr.splitlines())}"
@@ -625,14 +626,15 @@ def scale_section(args, tmp: Path) -> list[str]:
     for name in names:
         t = median(runs[name])
         rows.append((name, fmt(t), fmt(min(runs[name]) if runs[name] else None),
+                     fmt(median(cpu[name])),
                      fmt(info.frame_count / t, ".1f") if t == t else "-",
                      fmt(t / one, ".2f"), fmt(t / usual_t, ".2f"), notes.get(name, "")))
     return [f"scale: {clip.name} ({info.frame_count} frames, {info.duration_s:.1f} s, "
             f"{info.width}x{info.height}), model {args.model}, {args.repeats} interleaved "
             f"repeats of each whole process (median wall); targets: all workers <= 0.60x "
             f"of --workers 1 and <= 0.55x of the usual loop; {load_note()}",
-            table(["run", "wall s (median)", "wall s (min)", "frames/s", "vs --workers 1",
-                   "vs usual loop", "note"], rows)]
+            table(["run", "wall s (median)", "wall s (min)", "CPU s (median)", "frames/s",
+                   "vs --workers 1", "vs usual loop", "note"], rows)]
 
 
 def cli_section(args, tmp: Path) -> list[str]:

@@ -306,3 +306,29 @@ def test_a_seam_the_trackers_read_differently_is_carried_over_until_they_agree()
     kept[1] = _poses(t[50:], truth[50:])
     parts, notes = _stitch(chunks, kept, warm, extend, (640, 360))
     assert notes == {"seams_s": [pytest.approx(t[50])], "seam_frames_carried": 0}
+
+
+@pytest.mark.slow
+def test_a_truncated_clip_falls_back_to_one_process(tmp_path: Path) -> None:
+    # A faststart copy cut at 70 %: the index announces frames the file no longer holds.
+    # Chunks never guess how a one-process read would handle that: the clip runs in one.
+    import av
+
+    whole = tmp_path / "whole.mp4"
+    with av.open(str(shared_video("pullup_side_short.mp4"))) as src, \
+            av.open(str(whole), "w", options={"movflags": "+faststart"}) as dst:
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                dst.mux(packet)
+    clip = tmp_path / "cut.mp4"
+    data = whole.read_bytes()
+    clip.write_bytes(data[:int(len(data) * 0.7)])
+    one = extract_pose(clip, model="lite")
+    assert any("truncated" in w for w in one.meta["warnings"])
+    two = extract_pose(clip, model="lite", workers=2, min_chunk_s=3.0)
+    assert "parallel_fallback" in two.meta and "chunks" not in two.meta
+    np.testing.assert_array_equal(two.timestamps_s, one.timestamps_s)
+    np.testing.assert_array_equal(two.image, one.image)
+    assert two.meta["warnings"] == one.meta["warnings"]
