@@ -401,3 +401,23 @@ def test_cli_table_shows_the_fault_that_decided_the_verdict():
     text = console.export_text()
     row6 = next(line for line in text.splitlines() if line.strip("│ ").startswith("6 "))
     assert "lean fwd +1" in row6 and "technical failure" in row6
+
+
+def test_cli_table_calls_only_a_real_move_the_other_way_stricter():
+    from rich.console import Console
+
+    from repsight.analysis import analyse_pose
+    from repsight.table import rep_table
+
+    truth = make_squat_set(trunk_lean_deg=[12, 12, 10, 6, 2, 0, 0, 0], seed=6)
+    an = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m))
+    console = Console(width=200, record=True)
+    console.print(rep_table(an))
+    rows = {line.strip("│ ").split()[0]: line for line in console.export_text().splitlines()
+            if line.strip("│ ")[:1].isdigit()}
+    lean = an.assessment.metrics.drift.faults["trunk_lean"]
+    for k in range(8):
+        small = lean.stricter_deg[k] is not None and lean.stricter_deg[k] < lean.floor_deg
+        if small:
+            assert "stricter" not in rows[str(k + 1)]
+    assert "stricter" in rows["8"]  # 12 deg less lean than the first reps

@@ -41,7 +41,9 @@ def _drift(drift: dict) -> str:
 
 def _form(faults: dict, k: int) -> str:
     """Rep k's largest move against the first reps, towards a fault ('lean fwd +12') or
-    stricter ('lean fwd -5 stricter'), from the drift stage's fault readings; '-' under 1 deg."""
+    stricter ('lean fwd -8 stricter'), from the drift stage's fault readings; '-' under 1 deg.
+    A move the other way is named stricter only past the fault's floor: below it, it is the
+    rep-to-rep wobble of the first reps themselves."""
     best = None
     for f in faults.values():
         for sign, value in ((1, f.toward_deg[k]), (-1, f.stricter_deg[k])):
@@ -51,7 +53,7 @@ def _form(faults: dict, k: int) -> str:
         return "-"
     value, sign, f = best
     name = FAULT_SHORT.get((f.measure, f.direction), f.measure)
-    return f"{name} {sign * value:+.0f}" + (" stricter" if sign < 0 else "")
+    return f"{name} {sign * value:+.0f}" + (" stricter" if sign < 0 and value >= f.floor_deg else "")
 
 
 def rep_table(analysis: Any) -> Table:
