@@ -16,6 +16,9 @@ composited there, never copied into the project). Cases that need ../shared or t
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import json
 import os
 import shutil
 import subprocess
@@ -538,25 +541,524 @@ def print_table(rows, skipped: list[str]) -> None:
           + (": " + "; ".join(f"{r[0]} ({r[1]}): {r[4]}" for r in bad) if bad else ""))
 
 
+# ------------------------------------------------------------------ misuse scenarios (issue 17)
+#
+# Each scenario builds its own sandbox (a folder of inputs, perhaps a results folder and
+# files "elsewhere"), runs the CLI in its own session, and checks what must always hold:
+# no traceback, exit 0 or 1 with one line on error, no hang (a timeout), no process
+# left in its process group, inputs byte-identical, and nothing written outside the
+# places the command may write. Its own `check` adds what the scenario is about.
+
+SCENARIO_TIMEOUT_S = 120
+
+
+@dataclass
+class Run:
+    """One CLI run inside a scenario."""
+
+    code: int | None  # None: it hung and was killed
+    stdout: str
+    stderr: str
+    seconds: float
+    orphans: list[int]
+
+    @property
+    def text(self) -> str:
+        return self.stdout + self.stderr
+
+
+def _group_members(pgid: int) -> list[int]:
+    pids = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            pids.append(int(stat_file.parent.name))
+    return pids
+
+
+def run_cli(args: list[str], *, cwd: Path, timeout: float = SCENARIO_TIMEOUT_S,
+            signal_after: tuple[Callable[[], bool], int, bool] | None = None) -> Run:
+    """Run `repsight ARGS` in a new session; signal_after=(ready, signal, to_group)."""
+    import signal as sig
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "repsight", *args], cwd=cwd, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True,
+                            preexec_fn=lambda: sig.signal(sig.SIGINT, sig.SIG_DFL))
+    try:
+        if signal_after is not None:
+            ready, signum, group = signal_after
+            while not ready() and proc.poll() is None and time.perf_counter() - t0 < timeout:
+                time.sleep(0.1)
+            (os.killpg if group else os.kill)(proc.pid, signum)
+        out, err = proc.communicate(timeout=timeout)
+        code = proc.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, sig.SIGKILL)
+        out, err = proc.communicate()
+        code = None
+    seconds = time.perf_counter() - t0
+    orphans = _group_members(proc.pid)
+    for _ in range(30):
+        if not orphans:
+            break
+        time.sleep(0.1)
+        orphans = _group_members(proc.pid)
+    for pid in orphans:
+        with contextlib.suppress(OSError):
+            os.kill(pid, sig.SIGKILL)
+    return Run(code, out, err, seconds, orphans)
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    """Path -> sha256 (or the link target, or 'dir') of everything under folder."""
+    import hashlib
+
+    snap = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_symlink():
+            snap[rel] = "-> " + os.readlink(p)
+        elif p.is_dir():
+            snap[rel] = "dir"
+        elif p.is_file():
+            snap[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+        else:
+            snap[rel] = "special"
+    return snap
+
+
+@dataclass
+class Scenario:
+    """A misuse of the CLI and what must come of it.
+
+    build(d) makes the sandbox in d and returns the runs to make: a list of
+    (cli args, may_write) where may_write lists the folders (relative to d) the command
+    may change; check(d, runs) returns "" when the outcome is right, else why not.
+    """
+
+    name: str
+    kind: str  # the issue's heading: inputs, results, cache, lifecycle, csv, config, batch, video
+    build: Callable[[Path], list[tuple[list[str], list[str]]]]
+    check: Callable[[Path, list[Run]], str]
+    expect: str = "error"  # "ok": exit 0; "error": exit 1 with one line; "any": either
+    quick: bool = True
+    signal_after: Callable[[Path], tuple[Callable[[], bool], int, bool]] | None = None
+
+
+def _judge_run(run: Run, expect: str) -> str:
+    if run.code is None:
+        return f"BAD: hung (killed after {SCENARIO_TIMEOUT_S} s)"
+    if "Traceback" in run.text:
+        return "BAD: traceback"
+    if run.orphans:
+        return f"BAD: {len(run.orphans)} process(es) left behind"
+    if "\x1b" in run.text:
+        return "BAD: raw escape code printed"
+    if run.code not in (0, 1):
+        return f"BAD: exit {run.code}"
+    if run.code == 1 and run.stderr.strip().count("\n") != 0 and expect != "any":
+        return "BAD: error is not one line"
+    if expect == "ok" and run.code != 0:
+        return "unexpected error"
+    if expect == "error" and run.code != 1:
+        return "unexpected success"
+    return "ok"
+
+
+def run_scenario(sc: Scenario, d: Path) -> tuple[str, str, str, float]:
+    """(exit codes, outcome, verdict, seconds) of one scenario built in folder d."""
+    d.mkdir(parents=True, exist_ok=True)
+    try:
+        steps = sc.build(d)
+    except Skip as exc:
+        return "-", f"skipped ({exc})", "ok", 0.0
+    runs: list[Run] = []
+    verdict = "ok"
+    for args, may_write in steps:
+        if args == "CALL":  # edit the results between runs (the crafted part)
+            may_write()
+            continue
+        if args == "DAMAGE":
+            _damage_cache(d, may_write)
+            continue
+        before = _snapshot(d)
+        signal_after = sc.signal_after(d) if sc.signal_after else None
+        run = run_cli(args, cwd=d, signal_after=signal_after)
+        runs.append(run)
+        after = _snapshot(d)
+        touched = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)
+                         and not any(k == w or k.startswith(w + "/") for w in may_write))
+        verdict = _judge_run(run, sc.expect)
+        if verdict == "ok" and touched:
+            verdict = f"BAD: touched {', '.join(touched[:3])}"
+        if verdict != "ok":
+            break
+    if verdict == "ok":
+        verdict = sc.check(d, runs) or "ok"
+    last = runs[-1]
+    lines = (last.stderr.strip() or last.stdout.strip()).splitlines()
+    outcome = (lines[0] if last.code else " / ".join(lines[-2:])) if lines else ""
+    codes = ",".join("hang" if r.code is None else str(r.code) for r in runs)
+    return codes, outcome[:160], verdict, sum(r.seconds for r in runs)
+
+
+def _video(d: Path, name: str = "clip.mp4", n: int = 20) -> Path:
+    (d / "in").mkdir(exist_ok=True)
+    return write_frames(d / "in" / name, moving_square(n))
+
+
+def _has(words: str, *, run: int = -1) -> Callable[[Path, list[Run]], str]:
+    return lambda d, runs: "" if words.lower() in runs[run].text.lower() else f"missing {words!r}"
+
+
+def _all(*checks: Callable[[Path, list[Run]], str]) -> Callable[[Path, list[Run]], str]:
+    return lambda d, runs: next((why for c in checks if (why := c(d, runs))), "")
+
+
+Q = ["-q", "--model", "lite", "--no-cache"]
+
+
+def _onto_input(flag: str) -> Callable[[Path], list]:
+    def build(d: Path) -> list:
+        v = str(_video(d))
+        cmd = {"annotate -o": ["annotate", v, "-o", v], "extract -o": ["extract", v, "-o", v]}
+        args = cmd.get(flag) or ["analyze", v, flag, v]
+        return [(args + Q, [])]
+    return build
+
+
+def _link_to_input(kind: str) -> Callable[[Path], list]:
+    def build(d: Path) -> list:
+        v = _video(d)
+        alias = d / "in" / "alias.mp4"
+        os.link(v, alias) if kind == "hard" else alias.symlink_to(v)
+        return [(["annotate", str(v), "-o", str(alias), *Q], [])]
+    return build
+
+
+def _batch_force_manifest(d: Path) -> list:
+    _video(d, "squat.mp4")
+    (d / "elsewhere").mkdir()
+    (d / "elsewhere" / "thesis.txt").write_text("precious")
+    first = (["batch", "in", "-o", "res", *Q], ["res"])
+
+    def tamper() -> None:
+        m_path = d / "res" / "squat" / "manifest.json"
+        m = json.loads(m_path.read_text())
+        m["outputs"] = {"../../elsewhere/thesis.txt": {"size": 8},
+                        str(d / "elsewhere" / "thesis.txt"): {"size": 8}}
+        m_path.write_text(json.dumps(m))
+
+    return [first, (["batch", "in", "-o", "res", "--force", "--goal", "power", *Q], ["res"])], tamper
+
+
+def _batch_linked_clip_dir(d: Path) -> list:
+    _video(d, "squat.mp4")
+    (d / "elsewhere").mkdir()
+    (d / "res").mkdir()
+    (d / "res" / "squat").symlink_to(d / "elsewhere", target_is_directory=True)
+    return [(["batch", "in", "-o", "res", "--force", *Q], ["res/summary.csv"])]
+
+
+def _batch_fifo_manifest(d: Path) -> list:
+    _video(d, "squat.mp4")
+    (d / "res" / "squat").mkdir(parents=True)
+    os.mkfifo(d / "res" / "squat" / "manifest.json")
+    return [(["batch", "in", "-o", "res", *Q], ["res/summary.csv"])]
+
+
+def _damaged_cache(how: str) -> Callable[[Path], list]:
+    def build(d: Path) -> list:
+        v = str(_video(d))
+        cache = ["-q", "--model", "lite", "--cache-dir", "cache"]
+        return [(["extract", v, "-o", "p1.npz", *cache], ["cache", "p1.npz"]),
+                ("DAMAGE", how),
+                (["extract", v, "-o", "p2.npz", *cache], ["cache", "p2.npz"])]
+    return build
+
+
+def _damage_cache(d: Path, how: str) -> None:
+    (entry,) = (d / "cache").glob("*.npz")
+    data = bytearray(entry.read_bytes())
+    if how == "truncated":
+        entry.write_bytes(bytes(data[: len(data) // 2]))
+    elif how == "bit-flipped":
+        for k in range(len(data) // 3, len(data) // 3 + 64, 8):
+            data[k] ^= 0x10
+        entry.write_bytes(bytes(data))
+    else:
+        entry.write_bytes(b"")
+
+
+def _batch_stop(signum_name: str, group: bool):
+    def build(d: Path) -> list:
+        for k in range(3):
+            (d / "in").mkdir(exist_ok=True)
+            write_frames(d / "in" / f"clip{k}.mp4", moving_square(240))
+        return [(["batch", "in", "-o", "res", "--workers", "2", "-q", "--model", "lite",
+                  "--no-cache"], ["res"])]
+
+    def signal_after(d: Path):
+        import signal as sig
+
+        return (lambda: bool(list((d / "res").glob("*/manifest.json"))),
+                getattr(sig, signum_name), group)
+
+    return build, signal_after
+
+
+def _finished_whole(d: Path, runs: list[Run]) -> str:
+    for m_path in (d / "res").glob("*/manifest.json"):
+        m = json.loads(m_path.read_text())
+        if m.get("complete") and not all((m_path.parent / n).stat().st_size == v["size"]
+                                         for n, v in m["outputs"].items()):
+            return f"BAD: {m_path.parent.name} complete but damaged"
+    return ""
+
+
+def _summary_cells_safe(d: Path, runs: list[Run]) -> str:
+    import csv
+
+    with open(d / "res" / "summary.csv", newline="") as fh:
+        clips = [r["clip"] for r in csv.DictReader(fh)]
+    bad = [c for c in clips if c[:1] in "=+-@\t\r"]
+    return f"BAD: formula cell {bad[0]!r}" if bad else ("" if clips else "no rows")
+
+
+def _batch_names(names: list[str]) -> Callable[[Path], list]:
+    def build(d: Path) -> list:
+        for n in names:
+            _video(d, n)
+        return [(["batch", "in", "-o", "res", *Q], ["res"])]
+    return build
+
+
+def _config(text: str | None, special: str | None = None) -> Callable[[Path], list]:
+    def build(d: Path) -> list:
+        v = str(_video(d))
+        cfg = special or "c.toml"
+        if text is not None:
+            (d / cfg).write_text(text)
+        return [(["analyze", v, "--config", cfg, *Q], []),
+                (["batch", "in", "-o", "res", "--config", cfg, *Q], [])]
+    return build
+
+
+def _fifo_in_batch(d: Path) -> list:
+    _video(d, "squat.mp4")
+    os.mkfifo(d / "in" / "pipe.mp4")
+    return [(["batch", "in", "-o", "res", *Q], ["res"])]
+
+
+def _only_exts(exts: list[str]) -> Callable[[Path], list]:
+    def build(d: Path) -> list:
+        (d / "in").mkdir()
+        for e in exts:
+            if e in (".m2ts", ".ogv"):
+                ffmpeg("-f", "lavfi", "-i", "testsrc=s=160x120:r=25", "-frames:v", "10",
+                       *(["-c:v", "libtheora"] if e == ".ogv" else []), str(d / "in" / f"a{e}"))
+            else:
+                (d / "in" / f"a{e}").write_bytes(b"\0" * 64)
+        return [(["batch", "in", "-o", "res", *Q], ["res"])]
+    return build
+
+
+def _results_is_input(where: str) -> Callable[[Path], list]:
+    def build(d: Path) -> list:
+        _video(d, "squat.mp4")
+        out = "in" if where == "same" else "."
+        return [(["batch", "in", "-o", out, *Q], [])]
+    return build
+
+
+def _video_variant(kind: str) -> Callable[[Path], list]:
+    def build(d: Path) -> list:
+        (d / "in").mkdir()
+        src = write_frames(d / "src.mp4", moving_square(90))
+        out = d / "in" / f"{kind}.mp4"
+        if kind == "second_stream":
+            ffmpeg("-i", str(src), "-i", str(src), "-map", "0:v", "-map", "1:v", "-c", "copy",
+                   str(out))
+        elif kind == "stream_copy_cut":
+            ffmpeg("-ss", "1.1", "-i", str(src), "-t", "1.2", "-c", "copy", str(out))
+        elif kind == "one_pixel":
+            ffmpeg("-f", "lavfi", "-i", "color=c=gray:s=2x2:r=30", "-frames:v", "30",
+                   "-vf", "scale=1:1", "-c:v", "libx264", "-pix_fmt", "yuv444p", str(out))
+        src.unlink()
+        cmd = "annotate" if kind == "one_pixel" else "analyze"
+        extra = ["-o", "out.mp4"] if cmd == "annotate" else []
+        return [([cmd, str(out), *extra, *Q], ["out.mp4"])]
+    return build
+
+
+def _escape_names(d: Path) -> list:
+    _video(d, "evil\x1b[2J\x1b[31mred.mp4")
+    (d / "in" / "notes\x1b]0;pwned\x07.mp4").write_text("not a video")
+    return [(["batch", "in", "-o", "res", *Q], ["res"])]
+
+
+def scenarios() -> list[Scenario]:
+    """Every misuse case of issue 17, grouped by the kind the issue names."""
+    import signal as sig
+
+    out: list[Scenario] = []
+    refused = _has("refusing to write")
+    for flag in ("annotate -o", "extract -o", "--json", "--csv", "--plot", "--annotate"):
+        out.append(Scenario(f"output {flag} is the input", "inputs", _onto_input(flag), refused))
+    for kind in ("hard", "symbolic"):
+        out.append(Scenario(f"output is a {kind} link to the input", "inputs",
+                            _link_to_input(kind), refused))
+
+    def analyze_out(target: str, extra: tuple = ()) -> Callable[[Path], list]:
+        return lambda d: [(["analyze", str(_video(d)), "--json", target, *extra, *Q], [])]
+
+    out += [
+        Scenario("--json -", "inputs", analyze_out("-"), _has("standard output")),
+        Scenario("--json /dev/stdout", "inputs", analyze_out("/dev/stdout"),
+                 _has("device or system file")),
+        Scenario("output name of 245 bytes (temp name too long)", "inputs",
+                 analyze_out("n" * 245 + ".json"), _has("too long")),
+        Scenario("--json and --csv the same file", "inputs",
+                 analyze_out("same.json", ("--csv", "same.json")), _has("same file")),
+        Scenario("batch --force, manifest lists ../../ and absolute paths", "results",
+                 _batch_force_manifest, _all(_has("outside the clip's results folder"),
+                                             lambda d, r: "" if (d / "elsewhere" / "thesis.txt")
+                                             .read_text() == "precious" else "BAD: deleted"),
+                 expect="ok"),
+        Scenario("clip results folder is a link outside", "results", _batch_linked_clip_dir,
+                 _has("left untouched")),
+        Scenario("manifest.json is a FIFO", "results", _batch_fifo_manifest,
+                 _has("did not record")),
+    ]
+    for how in ("truncated", "bit-flipped", "empty"):
+        out.append(Scenario(f"pose cache entry {how}", "cache", _damaged_cache(how),
+                            _has("discarded a damaged pose-cache entry"), expect="ok"))
+    for name, signame, group in (("Ctrl-C (SIGINT to the group)", "SIGINT", True),
+                                 ("SIGTERM to the batch", "SIGTERM", False),
+                                 ("SIGKILL to the batch", "SIGKILL", False)):
+        build, signal_after = _batch_stop(signame, group)
+        out.append(Scenario(f"batch stopped by {name}", "lifecycle", build,
+                            _all(_finished_whole, (lambda d, r: "" if signame == "SIGKILL"
+                                                   else _has("interrupted")(d, r))),
+                            expect="any", quick=False, signal_after=signal_after))
+    out += [
+        Scenario("clip names that are spreadsheet formulas", "csv",
+                 _batch_names(['=HYPERLINK("https:x.example","open").mp4', "+1.mp4",
+                               "@SUM(A1).mp4", "-2.mp4"]), _summary_cells_safe, expect="ok"),
+        Scenario("clip names with terminal escape codes", "csv", _escape_names,
+                 _has("\\x1b"), expect="any"),
+        Scenario("--config /dev/zero", "config", _config(None, "/dev/zero"),
+                 _has("not a regular file")),
+        Scenario("config nested 5000 deep", "config",
+                 _config("extra = " + "[" * 5000 + "]" * 5000 + "\n"), _has("nested")),
+        Scenario("baseline_reps = 2.5", "config", _config("baseline_reps = 2.5\n"),
+                 _has("whole number")),
+        Scenario("extra value nan", "config", _config("[extra]\nload = nan\n"),
+                 _has("finite number")),
+        Scenario("extra value a date", "config", _config("[extra]\nday = 2024-05-01\n"),
+                 _has("dates as text")),
+        Scenario("min rep duration above the max", "config",
+                 _config("min_rep_duration_s = 5\nmax_rep_duration_s = 3\n"),
+                 _has("must be below")),
+        Scenario("a FIFO among the clips", "batch", _fifo_in_batch,
+                 _has("skipped pipe.mp4: not a regular file"), expect="ok"),
+        Scenario("results folder is the input folder", "batch", _results_is_input("same"),
+                 _has("is the input folder")),
+        Scenario("input folder inside the results folder", "batch",
+                 _results_is_input("parent"), _has("inside the results folder")),
+        Scenario("folder of only .m2ts and .ogv", "batch", _only_exts([".m2ts", ".ogv"]),
+                 _has("2 clips"), expect="ok"),
+        Scenario("folder of only unknown types", "batch", _only_exts([".xyz", ".braw"]),
+                 _has("hint: no videos found"), expect="ok"),
+        Scenario("clip names colliding with results (squat.mp4 + squat/, manifest.mp4)",
+                 "batch", _batch_collisions, lambda d, r: "" if (
+                     d / "res" / "manifest" / "manifest_clip.json").is_file() else "missing",
+                 expect="ok"),
+        Scenario("second video stream", "video", _video_variant("second_stream"),
+                 lambda d, r: "", expect="any"),
+        Scenario("clip cut with stream copy", "video", _video_variant("stream_copy_cut"),
+                 lambda d, r: "", expect="any"),
+        Scenario("annotate a 1x1 video", "video", _video_variant("one_pixel"),
+                 lambda d, r: "", expect="any"),
+    ]
+    return out
+
+
+def _batch_collisions(d: Path) -> list:
+    _video(d, "squat.mp4")
+    (d / "in" / "squat").mkdir()
+    write_frames(d / "in" / "squat" / "a.mp4", moving_square(20))
+    _video(d, "manifest.mp4")
+    return [(["batch", "in", "-o", "res", *Q], ["res"]),
+            (["batch", "in", "-o", "res", *Q], ["res"])]
+
+
+def expanded(sc: Scenario) -> Scenario:
+    """The scenario with a (steps, tamper) build turned into run, tamper, run again."""
+    def build(sandbox: Path) -> list:
+        steps = sc.build(sandbox)
+        if isinstance(steps, tuple):
+            (first, second), tamper = steps
+            return [first, ("CALL", tamper), second]
+        return steps
+
+    return dataclasses.replace(sc, build=build)
+
+
+def run_scenarios(d: Path, *, quick_only: bool = False) -> list[tuple]:
+    """Run every scenario in its own folder under d; rows for print_scenarios."""
+    rows = []
+    for k, sc in enumerate(scenarios()):
+        if quick_only and not sc.quick:
+            continue
+        rows.append((sc.kind, sc.name, *run_scenario(expanded(sc), d / f"s{k:02d}")))
+    return rows
+
+
+def print_scenarios(rows: list[tuple]) -> None:
+    print("\n| kind | misuse | exit | outcome | check | s |")
+    print("|---|---|---|---|---|---|")
+    for kind, name, codes, outcome, verdict, seconds in rows:
+        shown = outcome.replace("|", "/").replace("\x1b", "\\x1b")
+        print(f"| {kind} | {name} | {codes} | {shown} | {verdict} | {seconds:.1f} |")
+    bad = [r for r in rows if r[4] != "ok"]
+    print(f"\n{len(rows)} misuse scenarios, {len(rows) - len(bad)} as expected, {len(bad)} not"
+          + (": " + "; ".join(f"{r[1]}: {r[4]}" for r in bad) if bad else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="only the fast cases")
     ap.add_argument("--model", default="lite", choices=["lite", "full", "heavy"])
     ap.add_argument("--keep", type=Path, default=None, help="build the corpus in this folder")
+    ap.add_argument("--scenarios-only", action="store_true",
+                    help="only the misuse scenarios (outputs, results folders, caches, signals)")
+    ap.add_argument("--no-scenarios", action="store_true", help="only the input corpus")
     args = ap.parse_args(argv)
+    rows: list = []
+    misuse: list = []
     with tempfile.TemporaryDirectory(prefix="repsight_bad_") as tmp_name:
         d = args.keep or Path(tmp_name)
-        t0 = time.perf_counter()
-        cases, skipped = build_corpus(d, quick_only=args.quick)
-        print(f"# repsight bad inputs, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-              f"model {args.model}, {len(cases)} inputs built in "
-              f"{time.perf_counter() - t0:.1f} s; commands: {', '.join(available_commands())}")
-        rows = run_corpus(cases, d / "out", model=args.model)
-        print_table(rows, skipped)
-        for case in cases:  # let the temp folder be removed
-            if case.path.is_file() and not os.access(case.path, os.W_OK):
-                case.path.chmod(0o644)
-    return 0 if all(r[4] == "ok" for r in rows) else 1
+        if not args.scenarios_only:
+            t0 = time.perf_counter()
+            cases, skipped = build_corpus(d, quick_only=args.quick)
+            print(f"# repsight bad inputs, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+                  f"model {args.model}, {len(cases)} inputs built in "
+                  f"{time.perf_counter() - t0:.1f} s; commands: {', '.join(available_commands())}")
+            rows = run_corpus(cases, d / "out", model=args.model)
+            print_table(rows, skipped)
+            for case in cases:  # let the temp folder be removed
+                if case.path.is_file() and not os.access(case.path, os.W_OK):
+                    case.path.chmod(0o644)
+        if not args.no_scenarios:
+            misuse = run_scenarios(d / "scenarios", quick_only=args.quick)
+            print_scenarios(misuse)
+    return 0 if all(r[4] == "ok" for r in rows) and all(r[4] == "ok" for r in misuse) else 1
 
 
 if __name__ == "__main__":

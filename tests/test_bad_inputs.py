@@ -194,3 +194,18 @@ def test_a_damaged_cache_entry_is_discarded_rebuilt_and_reported(how: str,
     assert load_pose(entry).n_frames == 12  # rebuilt whole
     third = CliRunner().invoke(main, args)
     assert "discarded" not in third.output
+
+
+# ---------------------------------------------------------------- misuse scenarios
+
+# The benchmark's misuse scenarios that no other test here covers (subprocess runs, a few
+# seconds each); the rest are checked in-process above and in test_batch/test_config.
+SCENARIOS = {s.name: s for s in bad.scenarios()}
+QUICK_SCENARIOS = ["clip names with terminal escape codes", "second video stream",
+                   "clip cut with stream copy", "manifest.json is a FIFO", "--json /dev/stdout"]
+
+
+@pytest.mark.parametrize("name", QUICK_SCENARIOS)
+def test_misuse_scenario(name: str, tmp_path: Path) -> None:
+    codes, outcome, verdict, _seconds = bad.run_scenario(bad.expanded(SCENARIOS[name]), tmp_path)
+    assert verdict == "ok", f"exit {codes}: {outcome}"

@@ -225,7 +225,11 @@ def set_plot_data(analysis: Any) -> SetPlotData:
     failures: dict[int, str] = {}
     for v in getattr(analysis, "verdicts", ()):
         failures[v.rep_index] = "+".join(filter(None, (failures.get(v.rep_index), v.kind)))
-    title = f"{Path(analysis.source).name or 'set'} - {analysis.exercise}, {len(idx)} rep(s)"
+    from .outputs import printable
+
+    # printable: a control character in a clip's name has no glyph (a matplotlib warning).
+    title = (f"{printable(Path(analysis.source).name) or 'set'} - {analysis.exercise}, "
+             f"{len(idx)} rep(s)")
     paths, other, label = _bar_series(analysis, reps)
     return SetPlotData(title=title, reps=idx, velocity_mps=vel, velocity_threshold_mps=threshold,
                        phases_s=phases, drift_deg=drift, drift_threshold_deg=thresholds,
