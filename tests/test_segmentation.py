@@ -265,3 +265,21 @@ def test_concentric_under_noise_is_timed_better_than_by_threshold() -> None:
     errs = np.array([(r.concentric[1] - r.concentric[0]) - (b - a) for r, (a, b) in zip(reps, truth)])
     # the threshold ends alone read this 20-frame concentric 4-5 frames short
     assert np.median(np.abs(errs)) <= 1.5
+
+
+def test_a_range_that_changes_after_a_rest_is_not_read_as_partials() -> None:
+    # Four shallow squats, a rest (picking up a kettlebell), four full ones: each run is
+    # judged against its own full range. Without the rest, the shallow ones are partials.
+    plans = plan_set(8, rom_share=[0.6] * 4 + [1.0] * 4)
+    seq, _ = synthesize("squat", plans, rests={4: 5.0}, noise_px=1.0, seed=4)
+    reps = reps_of(seq, "squat")
+    assert len(reps) == 8 and not any(r.partial for r in reps)
+    seq, _ = synthesize("squat", plans, noise_px=1.0, seed=4)
+    reps = reps_of(seq, "squat")
+    assert [r.partial for r in reps] == [True] * 4 + [False] * 4
+
+
+def test_last_reps_cut_short_without_a_rest_stay_partial() -> None:
+    seq, _ = synthesize("squat", plan_set(8, rom_share=[1.0] * 5 + [0.55] * 3), noise_px=1.0, seed=5)
+    reps = reps_of(seq, "squat")
+    assert [r.partial for r in reps] == [False] * 5 + [True] * 3

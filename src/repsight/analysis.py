@@ -335,7 +335,7 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
     partial = [r.index for r in reps if r.partial]
     if partial:
         warnings.append(f"partial rep(s) {', '.join(map(str, partial))}: below "
-                        f"{cfg.partial_rom_share:.0%} of the set's typical range of motion")
+                        f"{cfg.partial_rom_share:.0%} of the full range of motion of their run of reps")
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         warnings.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "

@@ -352,7 +352,8 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     min_rep_duration_s: 0.1..10, shorter moving cycles are jitter.
     max_rep_duration_s: 1..120, slower excursions are posture changes, not reps.
     min_rom_share: 0..1 of the set's typical ROM below which a cycle is not a rep.
-    partial_rom_share: 0..1 of typical ROM below which a rep is flagged partial.
+    partial_rom_share: 0..1 of the full ROM below which a rep is flagged partial (the full
+    ROM of its run of reps between rests, see _run_typical_roms, else the set's typical).
     pause_velocity_share: 0..0.9 of a phase's peak speed under which the point is paused.
     max_pause_s: >= 0, a still gap up to this long before the next rep is this rep's
     trailing pause; longer is rest between reps and is not part of either.
@@ -406,6 +407,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         return ()
     reps: list[Rep] = []
     max_pause = max_pause_s * fps
+    full = _run_typical_roms(kept, typical, max_pause)
     for n, c in enumerate(kept):
         end = c.second.end
         nxt = kept[n + 1] if n + 1 < len(kept) else None
@@ -414,13 +416,41 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         first = (c.first.start, c.first.end)
         second = (c.second.start, c.second.end)
         ecc, con = (first, second) if eccentric_first else (second, first)
-        share = c.rom / typical if typical > 0 else float("nan")
+        share = c.rom / full[n] if full[n] > 0 else float("nan")
         reps.append(Rep(index=len(reps) + 1, start=c.first.start, end=end,
                         turnaround=(c.first.end + c.second.start) // 2, eccentric=ecc,
                         concentric=con, eccentric_first=eccentric_first, rom=c.rom,
                         rom_share=share, partial=share < partial_rom_share,
                         completed=c.returned))
     return tuple(reps)
+
+
+# A run of reps between rests needs this many reps to set its own full range.
+MIN_RUN_REPS = 3
+
+
+def _run_typical_roms(kept: list[_Candidate], typical: float, max_pause: float) -> list[float]:
+    """The full range each rep is judged against: its run's (reps with no rest longer than
+    max_pause frames between them), or the set's when the run has under MIN_RUN_REPS reps.
+
+    A lifter who rests and picks up a load (bodyweight squats, then goblet squats deeper
+    or shallower) starts a run with a range of its own; its reps are not partials of the
+    other run's. A set whose last reps shorten without a rest is still one run, so those
+    reps are still read as partials of its full ones.
+    """
+    runs: list[list[int]] = []
+    for n, c in enumerate(kept):
+        if runs and c.first.start - kept[n - 1].second.end <= max_pause:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    full = [typical] * len(kept)
+    for run in runs:
+        if len(run) >= MIN_RUN_REPS and len(run) < len(kept):
+            own = _typical_rom([kept[n].rom for n in run])
+            for n in run:
+                full[n] = own
+    return full
 
 
 def _set_exponent(values: list[float]) -> float | None:

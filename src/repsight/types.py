@@ -129,7 +129,7 @@ class Rep:
     concentric: tuple[int, int]
     eccentric_first: bool
     rom: float = float("nan")  # range of motion of the driving signal, in its own units
-    rom_share: float = 1.0  # rom / the set's typical rom
+    rom_share: float = 1.0  # rom / the full rom of its run between rests (else the set's)
     partial: bool = False
     completed: bool = True  # False: started but not brought back to lockout
 
