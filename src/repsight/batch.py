@@ -56,6 +56,7 @@ from .exercise_detection import exercise_from_name
 from .export import atomic_write, csv_text
 from .outputs import printable
 from .profiles import AUTO
+from .sessions import Session, manifest_rows, session_from_path
 from .video import VIDEO_EXTENSIONS
 
 MANIFEST = "manifest.json"
@@ -66,9 +67,12 @@ MANIFEST_MAX_BYTES = 4 << 20  # a manifest is a few kB; anything far larger is n
 # FFmpeg decodes and cameras write: AVCHD .m2ts, Ogg .ogv, broadcast .mxf, DVD .vob.
 CLIP_EXTENSIONS = tuple(dict.fromkeys((*VIDEO_EXTENSIONS, ".m2ts", ".m2t", ".ogv", ".mxf",
                                        ".vob", ".f4v", ".asf", ".3g2", ".y4m")))
-SUMMARY_FIELDS = ("clip", "exercise", "reps", "first_failure_rep", "first_failure_kind",
-                  "mean_velocity_mps", "velocity_loss_pct", "warnings", "status", "error",
-                  "results")
+SUMMARY_FIELDS = ("clip", "athlete", "date", "exercise", "load_kg", "reps", "first_failure_rep",
+                  "first_failure_kind", "mean_velocity_mps", "velocity_loss_pct", "warnings",
+                  "status", "error", "results", "notes")
+# summary.csv's `notes` column is the manifest's (ClipResult.session_notes); ClipResult.notes
+# are remarks about the results folder, printed and never stored.
+_SUMMARY_ATTR = {"notes": "session_notes"}
 STATUSES = ("ok", "reused", "error", "pending")
 
 
@@ -84,6 +88,8 @@ class BatchOptions:
     use_cache: bool = True
     plot: bool = True
     html: bool = False  # also a self-contained HTML report per clip, and index.html (report.py)
+    manifest: str | None = None  # the coach's clip manifest (CSV); None: FOLDER/manifest.csv if any
+    session: Session | None = None  # this clip's session (run_batch sets it per clip)
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,11 @@ class ClipResult:
     results: str = ""  # the clip's results folder, relative to the batch's
     outputs: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # about the results folder (entries ignored); printed, not stored
+    # The clip's session (sessions.Session): from the clip manifest, else its path.
+    athlete: str = ""
+    date: str = ""
+    load_kg: float = float("nan")
+    session_notes: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -119,14 +130,14 @@ class ClipResult:
 
     def row(self) -> dict[str, Any]:
         """The summary.csv row."""
-        d = {k: getattr(self, k) for k in SUMMARY_FIELDS}
+        d = {k: getattr(self, _SUMMARY_ATTR.get(k, k)) for k in SUMMARY_FIELDS}
         d["warnings"] = "; ".join(self.warnings)
         return d
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
         d = dataclasses.asdict(self)
-        for k in ("mean_velocity_mps", "velocity_loss_pct"):
+        for k in ("mean_velocity_mps", "velocity_loss_pct", "load_kg"):
             if not math.isfinite(d[k]):
                 d[k] = None
         d["warnings"] = list(self.warnings)
@@ -145,14 +156,15 @@ class ClipResult:
             raise ValueError("manifest result is not a table")
         known = {f.name for f in dataclasses.fields(cls)} - {"notes"}
         kw = {k: v for k, v in d.items() if k in known}
-        for k in ("clip", "status", "exercise", "first_failure_kind", "error", "results"):
+        for k in ("clip", "status", "exercise", "first_failure_kind", "error", "results",
+                  "athlete", "date", "session_notes"):
             if not isinstance(kw.get(k, ""), str):
                 raise ValueError(f"manifest field {k} is not text")
         for k in ("reps", "first_failure_rep"):
             v = kw.get(k)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
                 raise ValueError(f"manifest field {k} is not a count")
-        for k in ("mean_velocity_mps", "velocity_loss_pct"):
+        for k in ("mean_velocity_mps", "velocity_loss_pct", "load_kg"):
             v = kw.get(k)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
                 raise ValueError(f"manifest field {k} is not a number")
@@ -174,6 +186,7 @@ class BatchReport:
     out_dir: Path
     skipped: tuple[tuple[str, str], ...] = ()  # (input path, why) passed over by discovery
     hint: str | None = None  # when no clip was found: what the folder holds instead
+    warnings: tuple[str, ...] = ()  # about the clip manifest (unknown columns, unlisted clips)
 
     @property
     def failed(self) -> tuple[ClipResult, ...]:
@@ -415,6 +428,9 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
         return "refuse", (f"existing results in {shown} were made from {what}; to keep "
                           "them, choose another results folder (-o); to replace them, "
                           "rerun with --force")
+    if m.get("session") != session_record(options.session):
+        # The coach's manifest changed (athlete, date, load, notes): the JSON carries them.
+        return "run", "the clip's session details changed"
     outputs, _notes = manifest_outputs(out_dir, m)
     for name, size in outputs.items():
         f = out_dir / name
@@ -438,6 +454,20 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
 # ---------------------------------------------------------------- one clip
 
 
+def session_record(session: Session | None) -> dict[str, Any] | None:
+    """The session as the results folder's manifest.json records it (None when unknown)."""
+    return session.to_dict() if session is not None else None
+
+
+def session_fields(session: Session | None) -> dict[str, Any]:
+    """The ClipResult fields (summary.csv columns) of a clip's session."""
+    if session is None:
+        return {}
+    return {"athlete": session.athlete, "date": session.date,
+            "load_kg": float("nan") if session.load_kg is None else session.load_kg,
+            "session_notes": session.notes}
+
+
 def clip_config(config: AnalysisConfig, clip: Path, root: Path, options: BatchOptions
                 ) -> AnalysisConfig:
     """The batch config with this clip's exercise: --exercise, the config's, the name, or auto."""
@@ -459,7 +489,8 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
     clip = Path(clip)
     out_dir = Path(out_dir)
     label = name or clip.name
-    base = {"clip": label, "exercise": config.exercise, "results": results_rel}
+    base = {"clip": label, "exercise": config.exercise, "results": results_rel,
+            **session_fields(options.session)}
     root = results_root or _results_root(out_dir, results_rel)
     if not inside(out_dir, root) or (out_dir.exists() and not out_dir.is_dir()):
         # A clip folder that is a link elsewhere (or a file) in a results folder someone
@@ -487,7 +518,8 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
         except (TypeError, ValueError):
             decision, why = "run", "manifest row unreadable"
         else:
-            prior = dataclasses.replace(prior, notes=tuple(notes))
+            prior = dataclasses.replace(prior, notes=tuple(notes),
+                                        **session_fields(options.session))
             # A clip whose input was damaged stays an error row: re-running cannot mend it.
             return prior if prior.status == "error" else dataclasses.replace(prior, status="reused")
     if decision == "refuse":
@@ -498,7 +530,8 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
                                   "analysis_key": key})
         result, outputs, video_meta = _analyse_and_write(clip, config, out_dir, options,
                                                          label, results_rel)
-        result = dataclasses.replace(result, notes=tuple(notes))
+        result = dataclasses.replace(result, notes=tuple(notes),
+                                     **session_fields(options.session))
         if options.force:
             # Results from the earlier run that this run did not regenerate are stale now;
             # only entries checked to be files inside this clip folder are removed.
@@ -512,6 +545,7 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
         _write_manifest(out_dir, {"complete": True, "clip": label, "content_hash": digest,
                                   "analysis_key": key, "config": config.to_dict(),
                                   "outputs": sizes, "video": video_meta,
+                                  "session": session_record(options.session),
                                   "result": result.to_dict()})
         return result
     except RepsightError as exc:
@@ -554,7 +588,7 @@ def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
                                       annotate=options.annotate, max_size=options.max_size,
                                       html=options.html)
     done = analyse_and_write(clip, config, request, cache_dir=options.cache_dir,
-                             use_cache=options.use_cache)
+                             use_cache=options.use_cache, session=options.session)
     # The manifest names outputs relative to the clip folder.
     outputs = [p.relative_to(out_dir).as_posix() for p in done.written]
     video_meta: dict[str, Any] = {"max_size": options.max_size} if options.annotate else {}
@@ -649,6 +683,9 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     if root.is_dir():
         check_folders(root, out)
     found = scan(root, exclude=[out])
+    # The coach's manifest is checked before any folder is made or video decoded.
+    rows, manifest_warnings = manifest_rows(
+        root, [c.relative_to(root).as_posix() for c in found.clips], options.manifest)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -674,8 +711,15 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
         if on_result is not None:
             on_result(result, done, total)
 
-    args = [(j.clip, clip_config(config, j.clip, root, options), j.out_dir, options,
-             j.name, j.out_dir.relative_to(out).as_posix()) for j in jobs]
+    args = []
+    for j in jobs:
+        # A manifest row's exercise, height and goal override the command's for its clip.
+        row = rows.get(j.name)
+        cfg = clip_config(config, j.clip, root, options)
+        cfg = row.apply(cfg) if row is not None else cfg
+        session = row.session if row is not None else session_from_path(j.name)
+        args.append((j.clip, cfg, j.out_dir, dataclasses.replace(options, session=session),
+                     j.name, j.out_dir.relative_to(out).as_posix()))
     try:
         if total:
             _run_pooled(args, record, executor=executor,
@@ -692,7 +736,7 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
         write_index([results[k] for k in range(total)], out)
     return BatchReport(results=tuple(results[k] for k in range(total)),
                        summary_path=summary_path, out_dir=out, skipped=found.skipped,
-                       hint=found.hint())
+                       hint=found.hint(), warnings=manifest_warnings)
 
 
 def _run_pooled(args: list[tuple], record: Callable[[int, ClipResult], None], *,
@@ -849,8 +893,8 @@ def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipRe
 
 
 def _crash_result(a: tuple, exc: BaseException) -> ClipResult:
-    clip, cfg, _out, _opt, name, rel = a
+    clip, cfg, _out, opt, name, rel = a
     why = "the worker process died" if isinstance(exc, cf.BrokenExecutor) \
         else f"{type(exc).__name__}: {exc}"
     return ClipResult(clip=name, status="error", exercise=cfg.exercise, results=rel,
-                      error=f"analysis crashed ({why})")
+                      error=f"analysis crashed ({why})", **session_fields(opt.session))

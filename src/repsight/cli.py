@@ -155,6 +155,10 @@ def extract(video: Path, output: Path | None, model: str, workers: int | None,
 @click.option("--no-plot", is_flag=True, help="skip the per-clip PNG")
 @click.option("--html", "html", is_flag=True,
               help="also a self-contained HTML report per clip and RESULTS/index.html")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="the coach's clip manifest, CSV with columns clip, athlete, date, exercise, "
+                   "load_kg, height_m, goal, notes; a row's exercise, height and goal override "
+                   "these options for its clip [default: FOLDER/manifest.csv when present]")
 @cache_option
 @no_cache_option
 @quiet_option
@@ -163,7 +167,7 @@ def extract(video: Path, output: Path | None, model: str, workers: int | None,
 @analysis_options
 def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, force: bool,
           annotate_: bool, max_size: int | None, no_plot: bool, html: bool,
-          cache_dir: Path | None, no_cache: bool, quiet: bool,
+          manifest: Path | None, cache_dir: Path | None, no_cache: bool, quiet: bool,
           analysis: AnalysisOptions) -> None:
     """Analyse every video under FOLDER into RESULTS (-o): per-clip files and summary.csv.
 
@@ -178,7 +182,8 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
     # absent, each clip's exercise comes from its file name (batch.clip_config).
     options = BatchOptions(exercise=analysis.exercise, annotate=annotate_, max_size=max_size,
                            force=force, cache_dir=str(cache_dir) if cache_dir else None,
-                           use_cache=not no_cache, plot=not no_plot, html=html)
+                           use_cache=not no_cache, plot=not no_plot, html=html,
+                           manifest=str(manifest) if manifest else None)
     with _progress_bar("clips", quiet) as bar:
         task = bar.add_task("clips", total=None)
 
@@ -195,6 +200,8 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
                                   markup=True, highlight=False, soft_wrap=True)
 
         report = run_batch(folder, out, cfg, options, workers=workers, on_result=on_result)
+    for w in report.warnings:
+        click.echo(f"warning: {printable(w)}", err=True)
     for name, why in report.skipped[:20]:
         click.echo(f"skipped {printable(name)}: {why}", err=True)
     if len(report.skipped) > 20:

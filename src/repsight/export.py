@@ -27,7 +27,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -147,8 +147,12 @@ def pose_summary(seq: Any) -> dict[str, Any]:
     }
 
 
-def analysis_to_dict(analysis: Any) -> dict[str, Any]:
-    """The whole SetAnalysis as plain JSON types, with schema_version and repsight version."""
+def analysis_to_dict(analysis: Any, *, session: Any = None) -> dict[str, Any]:
+    """The whole SetAnalysis as plain JSON types, with schema_version and repsight version.
+
+    session: the clip's sessions.Session (athlete, date, load, notes) when known; schema
+    1.5 writes it as `session` (null when unknown).
+    """
     from . import __version__
 
     body = jsonable(analysis)
@@ -166,7 +170,8 @@ def analysis_to_dict(analysis: Any) -> dict[str, Any]:
     if "bar" in body:  # schema 1.4: the barbell's path, per rep and per frame
         body["bar"] = bar_entry(getattr(analysis, "bar", None))
     return {"schema_version": SCHEMA_VERSION, "repsight_version": __version__,
-            "summary": jsonable(set_summary(analysis)), **body}
+            "summary": jsonable(set_summary(analysis)),
+            "session": session.to_dict() if session is not None else None, **body}
 
 
 def bar_entry(bar: Any) -> Any:
@@ -250,10 +255,10 @@ def rep_entries(analysis: Any) -> list[dict[str, Any]]:
 _NUMBER_ARRAY = re.compile(r"\[\s*([-+0-9.eE,\snul]*?)\s*\]")
 
 
-def to_json(analysis: Any) -> str:
+def to_json(analysis: Any, *, session: Any = None) -> str:
     """JSON text of a SetAnalysis (indented, no NaN; number arrays kept on one line each,
     so per-frame series do not turn the file into thousands of lines)."""
-    text = json.dumps(analysis_to_dict(analysis), indent=2, allow_nan=False,
+    text = json.dumps(analysis_to_dict(analysis, session=session), indent=2, allow_nan=False,
                       ensure_ascii=False)
     text = _NUMBER_ARRAY.sub(
         lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",") if x.strip()) + "]",
@@ -261,9 +266,9 @@ def to_json(analysis: Any) -> str:
     return text + "\n"
 
 
-def write_json(analysis: Any, path: str | os.PathLike) -> Path:
-    """Write the SetAnalysis JSON atomically."""
-    return atomic_write(path, to_json(analysis))
+def write_json(analysis: Any, path: str | os.PathLike, *, session: Any = None) -> Path:
+    """Write the SetAnalysis JSON atomically (with the clip's session block when known)."""
+    return atomic_write(path, to_json(analysis, session=session))
 
 
 # ---------------------------------------------------------------- CSV

@@ -170,13 +170,17 @@ class ClipOutputs:
 
 
 def write_outputs(request: OutputRequest, video: str | os.PathLike, analysis: Any, seq: Any, *,
-                  video_progress: ProgressFn | None = None) -> tuple[Path, ...]:
-    """Write every requested file (each atomically) from a finished analysis; returns their paths."""
+                  video_progress: ProgressFn | None = None,
+                  session: Any = None) -> tuple[Path, ...]:
+    """Write every requested file (each atomically) from a finished analysis; returns their paths.
+
+    session: the clip's sessions.Session (athlete, date, load), recorded in the JSON and page.
+    """
     from .export import write_csv, write_json
 
     written: list[Path] = []
     if request.json is not None:
-        written.append(write_json(analysis, request.json))
+        written.append(write_json(analysis, request.json, session=session))
     if request.csv is not None:
         written.append(write_csv(analysis, request.csv))
     if request.plot is not None:
@@ -194,7 +198,7 @@ def write_outputs(request: OutputRequest, video: str | os.PathLike, analysis: An
 
         written.append(write_report(analysis, seq, video, request.html,
                                     annotated=request.annotate, max_size=request.max_size,
-                                    progress=video_progress))
+                                    progress=video_progress, session=session))
     return tuple(written)
 
 
@@ -203,11 +207,12 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
                       pose_progress: ProgressFn | None = None,
                       video_progress: ProgressFn | None = None,
                       inputs: Sequence[str | os.PathLike] = (),
-                      workers: int = 1) -> ClipOutputs:
+                      workers: int = 1, session: Any = None) -> ClipOutputs:
     """Check the outputs, then poses (cached) -> analysis -> the requested files.
 
     inputs: files besides the video that no output may replace (the config file).
     workers: processes for the pose model (see pose.extract_pose).
+    session: the clip's sessions.Session, when a batch manifest or the path gives one.
     """
     from .analysis import analyse_bar, analyse_pose
     from .cache import extract_cached
@@ -219,5 +224,6 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
                          progress=pose_progress, workers=workers)
     # The bar pass (barbell lifts only) decodes the video once more: ~4-15 ms a frame.
     analysis = analyse_bar(video, seq, analyse_pose(seq, config))
-    written = write_outputs(request, video, analysis, seq, video_progress=video_progress)
+    written = write_outputs(request, video, analysis, seq, video_progress=video_progress,
+                            session=session)
     return ClipOutputs(analysis=analysis, seq=seq, written=written)

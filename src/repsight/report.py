@@ -374,7 +374,19 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "chart_svg": media.chart_svg,
         "schema_version": doc.get("schema_version", ""),
         "repsight_version": doc.get("repsight_version", ""),
+        "session": session_line(doc.get("session")),
     }
+
+
+def session_line(session: Any) -> str:
+    """The clip's session (schema 1.5) in one line: athlete, date, load, notes; "" if none."""
+    if not isinstance(session, Mapping):
+        return ""
+    parts = [str(session.get(k) or "") for k in ("athlete", "date")]
+    if session.get("load_kg") is not None:
+        parts.append(f"{fmt(session['load_kg'], 'g')} kg")
+    parts.append(str(session.get("notes") or ""))
+    return " \u00b7 ".join(p for p in parts if p)
 
 
 # ---------------------------------------------------------------- rendering and writing
@@ -403,7 +415,7 @@ def render_report(context: Mapping[str, Any]) -> str:
 
 def write_report(analysis: Any, seq: Any, video: str | os.PathLike, path: str | os.PathLike,
                  *, annotated: str | os.PathLike | None = None, max_size: int | None = None,
-                 progress: ProgressFn | None = None) -> Path:
+                 progress: ProgressFn | None = None, session: Any = None) -> Path:
     """Write the clip's self-contained HTML page atomically; returns its path.
 
     annotated: an annotated MP4 already written for this clip (reused, not rendered again).
@@ -412,7 +424,7 @@ def write_report(analysis: Any, seq: Any, video: str | os.PathLike, path: str | 
 
     path = Path(path)
     check_report_output(path)
-    doc = analysis_to_dict(analysis)
+    doc = analysis_to_dict(analysis, session=session)
     media = report_media(video, analysis, seq, path, doc, annotated=annotated,
                          max_size=max_size, progress=progress)
     return atomic_write(path, render_report(report_context(doc, media)))
@@ -428,15 +440,18 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
         page = next((o for o in r.outputs if o.endswith(REPORT_SUFFIXES)), None)
         href = quote(f"{r.results}/{page}" if r.results else page) if page else ""
         clip = Path(r.clip)
-        # The athlete: a manifest's when batch has one, else the folder the clip sits in
-        # (athletes/ana/2026-11-30_squat.mp4 -> ana).
+        # The athlete: the clip manifest's when batch has one, else the folder the clip sits
+        # in (athletes/ana/2026-11-30_squat.mp4 -> ana; batch's sessions.session_from_path).
         athlete = getattr(r, "athlete", "") or (clip.parent.name if clip.parent.name else "")
+        load = getattr(r, "load_kg", float("nan"))
         first = (f"{r.first_failure_rep} {r.first_failure_kind}".strip()
                  if r.first_failure_rep is not None else "")
         velocity = r.mean_velocity_mps
         loss = r.velocity_loss_pct
         rows.append({
             "clip": r.clip, "href": href, "athlete": athlete, "exercise": r.exercise,
+            "date": getattr(r, "date", ""), "load": fmt(load, "g", ""),
+            "load_sort": fmt(load, ".4f", "-1"), "notes": getattr(r, "session_notes", ""),
             "reps": "" if r.reps is None else r.reps,
             "first_failure": first or ("none" if r.status in ("ok", "reused") else ""),
             "first_failure_sort": r.first_failure_rep if r.first_failure_rep is not None else 999,

@@ -1,0 +1,332 @@
+"""Who lifted, when and with what load: the session details of a clip, from a coach's manifest.
+
+A coach's folder of clips may hold `manifest.csv` (the *clip manifest*, written by the
+coach, read by `repsight batch`): one row a clip with the columns in MANIFEST_COLUMNS.
+It is not the `manifest.json` inside each clip's results folder, which is repsight's own
+record of what it wrote (batch.py). Per-clip values (exercise, height_m, goal) override
+the command's; athlete, date, load_kg and notes travel with the clip's results as its
+`Session` (the JSON's `session` block, summary.csv, the HTML index, `repsight history`).
+
+Validation happens up front, before any video is decoded: every bad cell is one line
+naming the row and the column (ManifestError); rows naming clips that are not in the
+folder are a warning. Without a manifest row, a clip's session is read from its path
+(`athletes/ana/2026-11-30_squat.mp4`: athlete `ana`, date 2026-11-30).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import math
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable, Mapping
+
+from .errors import ConfigError, RepsightError
+
+CLIP_MANIFEST = "manifest.csv"
+MANIFEST_COLUMNS = ("clip", "athlete", "date", "exercise", "load_kg", "height_m", "goal", "notes")
+MANIFEST_MAX_BYTES = 4 << 20  # a few hundred rows are a few kB
+MAX_TEXT = 500  # characters of an athlete name or a note
+MAX_LOAD_KG = 1000.0  # above any lift's world record: a typo (grams, pounds x 10)
+SESSION_SOURCES = ("manifest", "path")
+_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+
+
+class ManifestError(RepsightError):
+    """A clip manifest (manifest.csv) cannot be read or has a bad cell."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """The session details of one clip: who, when, what load, and the coach's notes."""
+
+    athlete: str = ""
+    date: str = ""  # ISO YYYY-MM-DD, or "" when unknown
+    load_kg: float | None = None  # external load; None when unknown
+    notes: str = ""
+    source: str = "manifest"  # manifest: a manifest.csv row; path: read from folder and file names
+
+    def __post_init__(self) -> None:
+        if self.source not in SESSION_SOURCES:
+            raise ValueError(f"unknown session source {self.source!r}")
+        if self.load_kg is not None and not (math.isfinite(self.load_kg)
+                                             and 0 <= self.load_kg <= MAX_LOAD_KG):
+            raise ValueError(f"load_kg must be 0..{MAX_LOAD_KG:g}, got {self.load_kg!r}")
+        if self.date:
+            dt.date.fromisoformat(self.date)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON `session` block."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "Session | None":
+        """Inverse of to_dict for a JSON read from disk; None when absent or malformed."""
+        if not isinstance(d, Mapping):
+            return None
+        load = d.get("load_kg")
+        try:
+            return cls(athlete=str(d.get("athlete") or ""), date=str(d.get("date") or ""),
+                       load_kg=None if load is None or isinstance(load, bool) else float(load),
+                       notes=str(d.get("notes") or ""),
+                       source=str(d.get("source") or "manifest"))
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One validated manifest row: its clip, the values overriding the command's, the session."""
+
+    clip: str  # as written in the manifest (a path below the folder, or a file name)
+    line: int  # row number in the file (the header is row 1)
+    session: Session
+    exercise: str | None = None  # a profile name, or "auto"
+    height_m: float | None = None
+    goal: str | None = None
+
+    def apply(self, config: Any) -> Any:
+        """config with this row's exercise, height and goal (those given) in place."""
+        changes = {k: v for k, v in (("exercise", self.exercise),
+                                     ("lifter_height_m", self.height_m),
+                                     ("goal", self.goal)) if v is not None}
+        return dataclasses.replace(config, **changes) if changes else config
+
+
+@dataclass(frozen=True)
+class ClipManifest:
+    """A parsed manifest: its rows in file order and warnings (columns it does not know)."""
+
+    name: str
+    rows: tuple[ManifestRow, ...]
+    warnings: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- parsing (pure)
+
+
+def _number(text: str, where: str, what: str) -> float:
+    try:
+        value = float(text)  # "102,5" is refused, not guessed: "1,000" would read as 1.0
+    except ValueError:
+        raise ManifestError(f"{where}: {text!r} is not a number ({what})") from None
+    if not math.isfinite(value):
+        raise ManifestError(f"{where}: {text!r} is not a finite number ({what})")
+    return value
+
+
+def _cell_value(column: str, text: str, where: str) -> Any:
+    """One non-empty cell, checked and converted; ManifestError names row and column."""
+    if column in ("athlete", "notes"):
+        if len(text) > MAX_TEXT:
+            raise ManifestError(f"{where}: longer than {MAX_TEXT} characters")
+        return text
+    if column == "date":
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ManifestError(f"{where}: {text!r} is not a date; write it as YYYY-MM-DD") from None
+    if column == "load_kg":
+        value = _number(text, where, "kilograms, e.g. 102.5")
+        if not 0 <= value <= MAX_LOAD_KG:
+            raise ManifestError(f"{where}: {value:g} kg is outside 0..{MAX_LOAD_KG:g}")
+        return value
+    if column == "height_m":
+        value = _number(text, where, "metres, e.g. 1.78")
+        from .config import AnalysisConfig
+
+        try:  # the range AnalysisConfig enforces, stated once there
+            AnalysisConfig(lifter_height_m=value)
+        except ConfigError as exc:
+            raise ManifestError(f"{where}: {exc}") from None
+        return value
+    if column == "goal":
+        from .config import GOALS
+
+        if text.lower() not in GOALS:
+            raise ManifestError(f"{where}: unknown goal {text!r}; choose one of {', '.join(GOALS)}")
+        return text.lower()
+    if column == "exercise":
+        from .profiles import AUTO, get_profile
+
+        if text.lower() == AUTO:
+            return AUTO
+        try:
+            return get_profile(text).name
+        except RepsightError as exc:
+            raise ManifestError(f"{where}: {exc}") from None
+    return text
+
+
+def parse_manifest(text: str, name: str = CLIP_MANIFEST) -> ClipManifest:
+    """Rows of a manifest's CSV text, every cell checked; ManifestError on the first bad one."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ManifestError(f"{name} row 1: not readable as CSV ({exc})") from None
+    if not header or not any(h.strip() for h in header):
+        raise ManifestError(f"{name} is empty; its first row names the columns: "
+                            f"{', '.join(MANIFEST_COLUMNS)}")
+    columns = [h.strip().lower() for h in header]
+    if "clip" not in columns:
+        raise ManifestError(f"{name} row 1: no 'clip' column; the first row names the "
+                            f"columns: {', '.join(MANIFEST_COLUMNS)}")
+    seen: set[str] = set()
+    for c in columns:
+        if c and c in seen:
+            raise ManifestError(f"{name} row 1: column {c!r} appears twice")
+        seen.add(c)
+    unknown = [c for c in columns if c and c not in MANIFEST_COLUMNS]
+    warnings = [f"{name}: ignored column(s) {', '.join(map(repr, unknown))}; known columns: "
+                f"{', '.join(MANIFEST_COLUMNS)}"] if unknown else []
+    rows: list[ManifestRow] = []
+    clips: dict[str, int] = {}
+    line = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ManifestError(f"{name} row {line + 1}: not readable as CSV ({exc})") from None
+        line += 1
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+            raise ManifestError(f"{name} row {line}: {len(cells)} cells but {len(columns)} "
+                                "columns (a comma inside a note? quote the note)")
+        values: dict[str, Any] = {}
+        for column, raw in zip(columns, cells):
+            cell = raw.strip()
+            if column in MANIFEST_COLUMNS and cell:
+                values[column] = _cell_value(column, cell, f"{name} row {line}, column {column}")
+        clip = values.get("clip")
+        if not clip:
+            raise ManifestError(f"{name} row {line}, column clip: empty; name the video")
+        key = clip.replace("\\", "/").casefold()
+        if key in clips:
+            raise ManifestError(f"{name} row {line}, column clip: {clip!r} is listed again "
+                                f"(first on row {clips[key]})")
+        clips[key] = line
+        session = Session(athlete=values.get("athlete", ""), date=values.get("date", ""),
+                          load_kg=values.get("load_kg"), notes=values.get("notes", ""))
+        rows.append(ManifestRow(clip=clip, line=line, session=session,
+                                exercise=values.get("exercise"), height_m=values.get("height_m"),
+                                goal=values.get("goal")))
+    return ClipManifest(name=name, rows=tuple(rows), warnings=tuple(warnings))
+
+
+def match_clips(manifest: ClipManifest, clip_names: Iterable[str]
+                ) -> tuple[dict[str, ManifestRow], tuple[str, ...]]:
+    """(clip name -> its row, warnings): a row names a clip by its path below the folder
+    or, when that is unique, by its file name; rows naming no clip are one warning."""
+    names = list(clip_names)
+    by_path = {n.casefold(): n for n in names}
+    by_file: dict[str, list[str]] = {}
+    for n in names:
+        by_file.setdefault(PurePosixPath(n).name.casefold(), []).append(n)
+    matched: dict[str, ManifestRow] = {}
+    unknown: list[str] = []
+    for row in manifest.rows:
+        key = row.clip.replace("\\", "/").removeprefix("./").casefold()
+        target = by_path.get(key)
+        if target is None:
+            candidates = by_file.get(key, []) if "/" not in key else []
+            if len(candidates) > 1:
+                raise ManifestError(
+                    f"{manifest.name} row {row.line}, column clip: {row.clip!r} names "
+                    f"{len(candidates)} clips ({', '.join(candidates[:3])}); give the path "
+                    "below the folder")
+            target = candidates[0] if candidates else None
+        if target is None:
+            unknown.append(row.clip)
+            continue
+        if target in matched:
+            raise ManifestError(f"{manifest.name} row {row.line}, column clip: {row.clip!r} is "
+                                f"the clip of row {matched[target].line} too")
+        matched[target] = row
+    warnings = list(manifest.warnings)
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        warnings.append(f"{manifest.name}: {len(unknown)} row(s) name no video in the folder: "
+                        f"{shown}{more}")
+    return matched, tuple(warnings)
+
+
+def session_from_path(name: str) -> Session | None:
+    """The session a clip's path tells (athlete: its folder; date: YYYY-MM-DD in the path);
+    None when it tells neither."""
+    path = PurePosixPath(name)
+    athlete = path.parent.name if len(path.parts) > 1 else ""
+    date = ""
+    for part in reversed(path.parts):
+        m = _DATE_IN_NAME.search(part)
+        if m:
+            try:
+                date = dt.date.fromisoformat(m.group(1)).isoformat()
+            except ValueError:
+                continue
+            break
+    if date and athlete == date:  # athletes/ana/2026-11-30/squat.mp4: the folder is the date
+        athlete = path.parent.parent.name if len(path.parts) > 2 else ""
+    if not athlete and not date:
+        return None
+    return Session(athlete=athlete, date=date, source="path")
+
+
+# ---------------------------------------------------------------- reading (I/O)
+
+
+def find_clip_manifest(folder: str | os.PathLike, given: str | os.PathLike | None = None
+                       ) -> Path | None:
+    """The manifest to read: the one given (which must exist), else FOLDER/manifest.csv if any."""
+    if given is not None:
+        path = Path(given)
+        if not path.exists():
+            raise ManifestError(f"manifest not found: {path}")
+        return path
+    path = Path(folder) / CLIP_MANIFEST
+    return path if path.is_file() else None
+
+
+def read_clip_manifest(path: str | os.PathLike) -> ClipManifest:
+    """Read and check a manifest.csv (a regular file of bounded size, UTF-8)."""
+    path = Path(path)
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise ManifestError(f"manifest {path} is not a regular file")
+        if st.st_size > MANIFEST_MAX_BYTES:
+            raise ManifestError(f"manifest {path} is larger than {MANIFEST_MAX_BYTES >> 20} MB; "
+                                "is it the right file?")
+        with open(path, "rb") as fh:
+            raw = fh.read(MANIFEST_MAX_BYTES + 1)
+    except OSError as exc:
+        raise ManifestError(f"cannot read manifest {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:  # a spreadsheet saved as "CSV" in a Western code page
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ManifestError(f"manifest {path} is not UTF-8 text; save it as CSV UTF-8") from None
+    return parse_manifest(text, path.name)
+
+
+def manifest_rows(folder: str | os.PathLike, clip_names: Iterable[str],
+                  given: str | os.PathLike | None = None
+                  ) -> tuple[dict[str, ManifestRow], tuple[str, ...]]:
+    """(clip name -> manifest row, warnings) for a batch folder: the manifest given, else
+    FOLDER/manifest.csv; ({}, ()) without one. Raises ManifestError on a bad cell."""
+    path = find_clip_manifest(folder, given)
+    if path is None:
+        return {}, ()
+    return match_clips(read_clip_manifest(path), clip_names)
