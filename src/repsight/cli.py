@@ -273,6 +273,74 @@ def analyze(video: Path, workers: int | None, cache_dir: Path | None, no_cache: 
         click.echo(f"wrote {printable(path)}")
 
 
+@main.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--athlete", default=None, help="only this athlete (as in the manifest; any case)")
+@click.option("--exercise", default=None, help="only this exercise profile (squat, bench_press, ...)")
+@click.option("--mvt", type=click.FloatRange(0.01, 2.0), default=None,
+              help="minimum velocity threshold (m/s) at which to read an estimated 1RM off the "
+                   "load-velocity line [default: the athlete's own velocity at failure, once "
+                   "calibrated; else no 1RM]")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="write the history as a self-contained HTML page (tables and charts)")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="write one row a set as CSV")
+@_friendly_errors
+def history(results: tuple[Path, ...], athlete: str | None, exercise: str | None,
+            mvt: float | None, html_out: Path | None, csv_out: Path | None) -> None:
+    """Progress over sessions from one or more batch RESULTS folders (e.g. one a week).
+
+    Per athlete and exercise: each set's date, load, reps, best and mean velocity,
+    velocity loss and first failure; with loads at 3+ distinct values, the athlete's own
+    load-velocity line (r², points); with 3+ sets that ended in concentric failure, their
+    own velocity at failure and reps-in-reserve line.
+    """
+    from .history import group_sets, load_results, write_history
+
+    for out in (html_out, csv_out):
+        if out is not None:
+            check_output_file(out)
+    records, warnings = load_results(results)
+    groups = group_sets(records, athlete=athlete, exercise=exercise, mvt_mps=mvt)
+    for w in warnings:
+        click.echo(f"warning: {printable(w)}", err=True)
+    if not groups:
+        wanted = " ".join(f"{k} {v!r}" for k, v in (("athlete", athlete), ("exercise", exercise)) if v)
+        raise click.ClickException(f"no sets found{' for ' + wanted if wanted else ''} in "
+                                   f"{', '.join(printable(r) for r in results)}")
+    console = _console()
+    for h in groups:
+        _print_history(h, console)
+    for path in write_history(groups, html=html_out, csv=csv_out, warnings=warnings,
+                              sources=[str(r) for r in results]):
+        click.echo(f"wrote {printable(path)}")
+
+
+def _print_history(h, console) -> None:
+    """One athlete and exercise: a row a set, then the profile and calibration lines."""
+    from rich.table import Table
+
+    from .history import calibration_text, profile_text
+
+    def f(x, spec=".2f"):
+        return "-" if x is None else format(x, spec)
+
+    table = Table(title=f"{printable(h.athlete)}: {h.exercise}", title_justify="left")
+    for col in ("session", "load kg", "reps", "best m/s", "mean m/s", "loss %", "first failure",
+                "clip"):
+        table.add_column(col, justify="left" if col in ("session", "first failure", "clip")
+                         else "right")
+    for s in h.sets:
+        failure = f"{s.first_failure_rep} {s.first_failure_kind}" if s.first_failure_rep else "none"
+        table.add_row(printable(s.session), f(s.load_kg, "g"), str(s.reps), f(s.best_velocity_mps),
+                      f(s.mean_velocity_mps), f(s.velocity_loss_pct, ".0f"), failure,
+                      printable(s.clip))
+    console.print(table)
+    console.print(profile_text(h.profile), markup=False, soft_wrap=True)
+    console.print(calibration_text(h.calibration), markup=False, soft_wrap=True)
+    console.print()
+
+
 def _console():
     """A rich console for result tables; a pipe gets the whole table, not 80 columns."""
     from rich.console import Console

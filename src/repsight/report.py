@@ -465,6 +465,11 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
             "n_failure": sum(r.first_failure_rep is not None for r in results)}
 
 
+def render_template(name: str, context: Mapping[str, Any]) -> str:
+    """Any of the package's templates (autoescaped, strict) rendered with context."""
+    return _environment().get_template(name).render(**context)
+
+
 def render_index(context: Mapping[str, Any]) -> str:
     """The batch index page's HTML from index_context's values."""
     return _environment().get_template("index.html.j2").render(**context)

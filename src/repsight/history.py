@@ -1,0 +1,479 @@
+"""Progress over sessions: sets from batch results folders, per athlete and exercise.
+
+`load_results(folders)` is the I/O edge: it reads every clip JSON (docs/output_schema.md)
+under one or more batch results folders (e.g. one a week). Everything after it is pure:
+`set_records(doc, ...)` turns one JSON into its sets, `group_sets` orders them per athlete
+and exercise, `load_velocity_profile` fits the athlete's own load-velocity line and
+`failure_calibration` their velocity at failure and reps-in-reserve line, each refusing
+with a reason when the data cannot support it.
+
+Rules (stated in `repsight history --help` and the README):
+- A set's *best velocity* is the highest mean concentric velocity of its counted reps
+  (complete, full range, not a set-up rep); its *mean velocity* and *velocity loss* are
+  the clip summary's.
+- Load-velocity profile: least-squares line of best velocity against load_kg over every
+  set with a load, fitted only with sets at >= MIN_DISTINCT_LOADS distinct loads and
+  refused when velocity does not fall as the load rises. The fit's r² and number of
+  points are shown; r² < WEAK_FIT_R2 is called weak. An estimated 1RM is the load at
+  which the line reaches a minimum velocity threshold: the one given (--mvt), else the
+  athlete's own velocity at failure (below) once calibrated; never extrapolated from a
+  line that does not fall.
+- Velocity at failure / RIR: only sets that ended in concentric failure (a rep stalled:
+  a `concentric` verdict) with >= MIN_REPS_BEFORE_FAILURE counted reps before it count.
+  With >= MIN_FAILURE_SETS such sets, the velocity at failure is the median velocity of
+  their last completed rep, and reps in reserve is fitted as a line of velocity over the
+  reps before failure (the last completed rep has 0 in reserve). Below that, the
+  population model the per-clip RIR uses stays the only estimate.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from .errors import RepsightError
+from .sessions import Session, session_from_path
+
+MIN_DISTINCT_LOADS = 3
+WEAK_FIT_R2 = 0.8
+MIN_FAILURE_SETS = 3
+MIN_REPS_BEFORE_FAILURE = 2
+RESULT_MAX_BYTES = 256 << 20  # a clip JSON with per-frame arrays is a few MB
+UNKNOWN_ATHLETE = "(unknown athlete)"
+HISTORY_FIELDS = ("athlete", "exercise", "session", "date", "load_kg", "reps",
+                  "best_velocity_mps", "mean_velocity_mps", "velocity_loss_pct",
+                  "first_failure_rep", "first_failure_kind", "concentric_failure_rep", "clip",
+                  "results")
+
+
+@dataclass(frozen=True)
+class SetRecord:
+    """One set as history sees it: who, when, load, and its velocity and failure figures."""
+
+    athlete: str
+    exercise: str
+    session: str  # the date, or the results folder's name when the date is unknown
+    date: str  # YYYY-MM-DD or ""
+    load_kg: float | None
+    reps: int
+    best_velocity_mps: float | None
+    mean_velocity_mps: float | None
+    velocity_loss_pct: float | None
+    first_failure_rep: int | None
+    first_failure_kind: str
+    concentric_failure_rep: int | None  # the rep that stalled, when one did
+    rep_velocities: tuple[float, ...]  # counted reps' mean concentric velocity, in order
+    clip: str  # the clip's folder below its results folder
+    results: str  # the results folder
+
+    def row(self) -> dict[str, Any]:
+        """The history CSV row."""
+        return {k: getattr(self, k) for k in HISTORY_FIELDS}
+
+
+@dataclass(frozen=True)
+class LinearFit:
+    """y = intercept + slope * x over n points, with its r²."""
+
+    slope: float
+    intercept: float
+    r2: float
+    n: int
+
+    def at(self, x: float) -> float:
+        """The line's y at x."""
+        return self.intercept + self.slope * x
+
+    def x_at(self, y: float) -> float:
+        """The x where the line reaches y."""
+        return (y - self.intercept) / self.slope
+
+
+@dataclass(frozen=True)
+class LoadVelocityProfile:
+    """An athlete's load-velocity line for one exercise, or why there is none."""
+
+    points: tuple[tuple[float, float], ...]  # (load kg, best velocity m/s), one a set
+    distinct_loads: int
+    fit: LinearFit | None = None
+    refused: str = ""  # why there is no fit; "" when fitted
+    mvt_mps: float | None = None  # the minimum velocity threshold the 1RM is read at
+    mvt_source: str = ""  # "given" or "velocity at failure"
+    one_rm_kg: float | None = None
+
+    @property
+    def weak(self) -> bool:
+        """True when the fit explains less than WEAK_FIT_R2 of the velocity's variance."""
+        return self.fit is not None and self.fit.r2 < WEAK_FIT_R2
+
+
+@dataclass(frozen=True)
+class FailureCalibration:
+    """An athlete's own velocity at failure and RIR line for one exercise, or why not."""
+
+    sets: int  # sets that ended in concentric failure with enough reps before it
+    velocity_at_failure_mps: float | None = None  # median of those sets' last completed rep
+    velocity_range_mps: tuple[float, float] | None = None
+    rir_fit: LinearFit | None = None  # reps in reserve against velocity (m/s)
+    refused: str = ""
+
+
+@dataclass(frozen=True)
+class AthleteHistory:
+    """One athlete's sets of one exercise over time, with their profile and calibration."""
+
+    athlete: str
+    exercise: str
+    sets: tuple[SetRecord, ...]
+    profile: LoadVelocityProfile
+    calibration: FailureCalibration
+
+
+# ---------------------------------------------------------------- one clip JSON -> sets
+
+
+def _num(x: Any) -> float | None:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+        return None
+    return float(x)
+
+
+def _count(x: Any) -> int | None:
+    return x if isinstance(x, int) and not isinstance(x, bool) else None
+
+
+def _one_set(entry: Mapping[str, Any], session: Session | None, label: str, clip: str,
+             results: str) -> SetRecord:
+    summary = entry.get("summary") if isinstance(entry.get("summary"), Mapping) else {}
+    setup = ((entry.get("assessment") or {}).get("metrics") or {}).get("velocity") or {}
+    setup_reps = set(setup.get("setup_reps") or ()) if isinstance(setup, Mapping) else set()
+    velocity = {m.get("index"): _num(m.get("mean_velocity_mps"))
+                for m in entry.get("metrics") or [] if isinstance(m, Mapping)}
+    counted = [r.get("index") for r in entry.get("reps") or [] if isinstance(r, Mapping)
+               and r.get("completed") and not r.get("partial") and r.get("index") not in setup_reps]
+    rep_v = tuple(v for v in (velocity.get(i) for i in counted) if v is not None)
+    stalled = [v.get("rep_index") for v in entry.get("verdicts") or []
+               if isinstance(v, Mapping) and v.get("kind") == "concentric"]
+    athlete = (session.athlete if session else "") or UNKNOWN_ATHLETE
+    date = session.date if session else ""
+    return SetRecord(
+        athlete=athlete, exercise=str(entry.get("exercise") or summary.get("exercise") or ""),
+        session=date or label, date=date, load_kg=session.load_kg if session else None,
+        reps=_count(summary.get("reps")) or 0,
+        best_velocity_mps=max(rep_v) if rep_v else None,
+        mean_velocity_mps=_num(summary.get("mean_velocity_mps")),
+        velocity_loss_pct=_num(summary.get("velocity_loss_pct")),
+        first_failure_rep=_count(summary.get("first_failure_rep")),
+        first_failure_kind=str(summary.get("first_failure_kind") or ""),
+        concentric_failure_rep=min((s for s in stalled if _count(s) is not None), default=None),
+        rep_velocities=rep_v, clip=clip, results=results)
+
+
+def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str = ""
+                ) -> tuple[SetRecord, ...]:
+    """The sets of one clip JSON (several when a clip was split at camera cuts).
+
+    label: what names the session when the JSON has no date (the results folder's name);
+    clip: the clip's folder below its results folder, which also gives the athlete and
+    date when the JSON has no session block (schema < 1.5).
+    """
+    session = Session.from_dict(doc.get("session")) or session_from_path(clip + ".mp4")
+    sets = [s for s in doc.get("sets") or [] if isinstance(s, Mapping)]
+    entries = sets or [doc]
+    return tuple(_one_set(e, session, label, clip, results) for e in entries)
+
+
+# ---------------------------------------------------------------- reading results folders
+
+
+def _is_clip_json(doc: Any) -> bool:
+    return (isinstance(doc, dict) and isinstance(doc.get("schema_version"), str)
+            and doc["schema_version"].split(".")[0] == "1" and "summary" in doc)
+
+
+def load_results(folders: Sequence[str | os.PathLike]
+                 ) -> tuple[tuple[SetRecord, ...], tuple[str, ...]]:
+    """Every set in the clip JSONs under the batch results folders, and warnings (files
+    that could not be read or are not repsight results)."""
+    records: list[SetRecord] = []
+    warnings: list[str] = []
+    for folder in folders:
+        root = Path(folder)
+        if not root.is_dir():
+            raise RepsightError(f"not a results folder: {root}")
+        found = 0
+        for path in sorted(root.rglob("*.json")):
+            rel = path.relative_to(root)
+            if path.name == "manifest.json" or any(p.startswith(".") for p in rel.parts):
+                continue
+            try:
+                if not path.is_file() or path.stat().st_size > RESULT_MAX_BYTES:
+                    continue
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, RecursionError) as exc:
+                warnings.append(f"skipped {rel} in {root}: not readable JSON ({type(exc).__name__})")
+                continue
+            if not _is_clip_json(doc):
+                warnings.append(f"skipped {rel} in {root}: not a repsight clip result "
+                                "(schema 1.x)")
+                continue
+            found += 1
+            records += set_records(doc, label=root.resolve().name,
+                                   clip=rel.parent.as_posix(), results=str(root))
+        if not found:
+            warnings.append(f"no clip results in {root} (run `repsight batch ... -o {root}`)")
+    return tuple(records), tuple(warnings)
+
+
+# ---------------------------------------------------------------- fits (pure)
+
+
+def linear_fit(xs: Sequence[float], ys: Sequence[float]) -> LinearFit | None:
+    """Least-squares line through (xs, ys); None with < 2 distinct x."""
+    n = len(xs)
+    if n < 2 or len(set(xs)) < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    syy = sum((y - my) ** 2 for y in ys)
+    slope = sxy / sxx
+    intercept = my - slope * mx
+    r2 = (sxy * sxy / (sxx * syy)) if syy > 0 else 1.0
+    return LinearFit(slope=slope, intercept=intercept, r2=r2, n=n)
+
+
+def failure_calibration(sets: Sequence[SetRecord]) -> FailureCalibration:
+    """Velocity at failure and an RIR line from the sets that ended in concentric failure."""
+    usable = [s for s in sets if s.concentric_failure_rep is not None
+              and len(s.rep_velocities) >= MIN_REPS_BEFORE_FAILURE]
+    if len(usable) < MIN_FAILURE_SETS:
+        return FailureCalibration(sets=len(usable), refused=(
+            f"{len(usable)} set(s) ended in concentric failure with {MIN_REPS_BEFORE_FAILURE}+ "
+            f"reps before it; needs {MIN_FAILURE_SETS}"))
+    last = [s.rep_velocities[-1] for s in usable]
+    vs: list[float] = []
+    rir: list[float] = []
+    for s in usable:
+        n = len(s.rep_velocities)
+        for k, v in enumerate(s.rep_velocities):
+            vs.append(v)
+            rir.append(float(n - 1 - k))
+    fit = linear_fit(vs, rir)
+    why = ""
+    if fit is None or fit.slope <= 0:
+        # Reps nearer failure must be slower for velocity to tell reps in reserve.
+        fit, why = None, "RIR line not fitted: velocity does not fall as failure nears"
+    return FailureCalibration(sets=len(usable), velocity_at_failure_mps=statistics.median(last),
+                              velocity_range_mps=(min(last), max(last)), rir_fit=fit,
+                              refused=why)
+
+
+def load_velocity_profile(sets: Sequence[SetRecord], *, mvt_mps: float | None = None,
+                          calibration: FailureCalibration | None = None) -> LoadVelocityProfile:
+    """The athlete's load-velocity line (best velocity against load) and estimated 1RM.
+
+    mvt_mps: minimum velocity threshold for the 1RM (m/s, > 0); None: the calibrated
+    velocity at failure when there is one, else no 1RM.
+    """
+    points = tuple((s.load_kg, s.best_velocity_mps) for s in sets
+                   if s.load_kg is not None and s.best_velocity_mps is not None)
+    loads = sorted({round(x, 1) for x, _ in points})
+    if len(loads) < MIN_DISTINCT_LOADS:
+        shown = ", ".join(f"{x:g}" for x in loads) or "none"
+        return LoadVelocityProfile(points=points, distinct_loads=len(loads), refused=(
+            f"needs sets at {MIN_DISTINCT_LOADS}+ distinct loads with a velocity; has "
+            f"{len(loads)} ({shown} kg)"))
+    fit = linear_fit([x for x, _ in points], [y for _, y in points])
+    if fit is None or fit.slope >= 0:
+        return LoadVelocityProfile(points=points, distinct_loads=len(loads), refused=(
+            "velocity does not fall as the load rises (check the loads and clips)"))
+    source = "given"
+    if mvt_mps is None and calibration is not None and calibration.velocity_at_failure_mps:
+        mvt_mps, source = calibration.velocity_at_failure_mps, "velocity at failure"
+    one_rm = fit.x_at(mvt_mps) if mvt_mps is not None and mvt_mps < fit.intercept else None
+    return LoadVelocityProfile(points=points, distinct_loads=len(loads), fit=fit,
+                               mvt_mps=mvt_mps, mvt_source=source if mvt_mps else "",
+                               one_rm_kg=one_rm)
+
+
+def _set_order(s: SetRecord) -> tuple[str, str, str]:
+    return (s.date or "9999", s.session, s.clip)
+
+
+def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
+               exercise: str | None = None, mvt_mps: float | None = None
+               ) -> tuple[AthleteHistory, ...]:
+    """Sets per athlete and exercise (each in date order), with profile and calibration.
+
+    athlete / exercise: keep only these (case-insensitive); None keeps all.
+    """
+    groups: dict[tuple[str, str], list[SetRecord]] = {}
+    for r in records:
+        if athlete is not None and r.athlete.casefold() != athlete.casefold():
+            continue
+        if exercise is not None and r.exercise.casefold() != exercise.casefold():
+            continue
+        groups.setdefault((r.athlete, r.exercise), []).append(r)
+    out = []
+    for (who, what), sets in sorted(groups.items(), key=lambda kv: (kv[0][0].casefold(), kv[0][1])):
+        ordered = tuple(sorted(sets, key=_set_order))
+        calibration = failure_calibration(ordered)
+        out.append(AthleteHistory(athlete=who, exercise=what, sets=ordered,
+                                  profile=load_velocity_profile(ordered, mvt_mps=mvt_mps,
+                                                                calibration=calibration),
+                                  calibration=calibration))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- words for people
+
+
+def profile_text(p: LoadVelocityProfile) -> str:
+    """The load-velocity profile in one line."""
+    if p.fit is None:
+        return f"load-velocity profile: not fitted: {p.refused}"
+    f = p.fit
+    text = (f"load-velocity profile: v = {f.intercept:.3f} {f.slope:+.5f} x load "
+            f"(m/s, kg), r² {f.r2:.2f}{' (weak)' if p.weak else ''}, {f.n} sets at "
+            f"{p.distinct_loads} loads")
+    if p.one_rm_kg is not None:
+        text += (f"; estimated 1RM {p.one_rm_kg:.0f} kg at {p.mvt_mps:.2f} m/s "
+                 f"({p.mvt_source})")
+    return text
+
+
+def calibration_text(c: FailureCalibration) -> str:
+    """The velocity-at-failure / RIR calibration in one line."""
+    if c.velocity_at_failure_mps is None:
+        return f"own velocity at failure: not calibrated: {c.refused}"
+    lo, hi = c.velocity_range_mps or (float("nan"),) * 2
+    text = (f"own velocity at failure: {c.velocity_at_failure_mps:.2f} m/s (last completed "
+            f"rep of {c.sets} sets to failure, {lo:.2f}-{hi:.2f})")
+    if c.rir_fit is not None:
+        f = c.rir_fit
+        text += (f"; reps in reserve = {f.intercept:.1f} {f.slope:+.1f} x velocity, "
+                 f"r² {f.r2:.2f}, {f.n} reps")
+    elif c.refused:
+        text += f"; {c.refused}"
+    return text
+
+
+# ---------------------------------------------------------------- CSV and HTML
+
+
+def history_csv(histories: Sequence[AthleteHistory]) -> str:
+    """One CSV row a set (HISTORY_FIELDS), spreadsheet-safe."""
+    from .export import csv_text
+
+    return csv_text(HISTORY_FIELDS, [s.row() for h in histories for s in h.sets])
+
+
+CHART_W, CHART_H, CHART_PAD = 360.0, 170.0, 34.0
+
+
+def _scale(values: Sequence[float], lo_px: float, hi_px: float, *, zero: bool = False):
+    lo, hi = min(values), max(values)
+    if zero:
+        lo = min(lo, 0.0)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.5, hi + 0.5
+    pad = 0.08 * (hi - lo)
+    lo, hi = lo - pad if not zero else lo, hi + pad
+    return (lambda v: lo_px + (v - lo) / (hi - lo) * (hi_px - lo_px)), (lo, hi)
+
+
+def trend_chart(sets: Sequence[SetRecord]) -> dict[str, Any] | None:
+    """SVG coordinates of best and mean velocity per set, in date order; None without data."""
+    values = [v for s in sets for v in (s.best_velocity_mps, s.mean_velocity_mps) if v is not None]
+    if not values:
+        return None
+    n = len(sets)
+    x = (lambda k: CHART_PAD + (k + 0.5) * (CHART_W - 1.5 * CHART_PAD) / n)
+    y, (lo, hi) = _scale(values, CHART_H - CHART_PAD, 10.0, zero=True)
+
+    def line(attr: str) -> list[dict[str, Any]]:
+        return [{"x": round(x(k), 1), "y": round(y(getattr(s, attr)), 1),
+                 "label": f"{s.session}: {getattr(s, attr):.2f} m/s"}
+                for k, s in enumerate(sets) if getattr(s, attr) is not None]
+
+    best, mean = line("best_velocity_mps"), line("mean_velocity_mps")
+    return {"w": CHART_W, "h": CHART_H, "pad": CHART_PAD,
+            "best": best, "mean": mean,
+            "best_path": " ".join(f"{p['x']},{p['y']}" for p in best),
+            "mean_path": " ".join(f"{p['x']},{p['y']}" for p in mean),
+            "ticks": [{"y": round(y(v), 1), "text": f"{v:.2f}"} for v in (lo, (lo + hi) / 2, hi)],
+            "xlabels": [{"x": round(x(k), 1), "text": s.session[5:] if s.date else s.session[:8]}
+                        for k, s in enumerate(sets)]}
+
+
+def profile_chart(p: LoadVelocityProfile) -> dict[str, Any] | None:
+    """SVG coordinates of the load-velocity points and, when fitted, the line."""
+    if not p.points:
+        return None
+    loads = [x for x, _ in p.points]
+    vel = [v for _, v in p.points]
+    sx, (x0, x1) = _scale(loads, CHART_PAD, CHART_W - 10.0)
+    sy, (y0, y1) = _scale(vel + ([p.fit.at(x0), p.fit.at(x1)] if p.fit else []),
+                          CHART_H - CHART_PAD, 10.0)
+    chart = {"w": CHART_W, "h": CHART_H, "pad": CHART_PAD,
+             "points": [{"x": round(sx(a), 1), "y": round(sy(b), 1),
+                         "label": f"{a:g} kg: {b:.2f} m/s"} for a, b in p.points],
+             "line": None,
+             "xticks": [{"x": round(sx(v), 1), "text": f"{v:.0f}"} for v in (x0, (x0 + x1) / 2, x1)],
+             "yticks": [{"y": round(sy(v), 1), "text": f"{v:.2f}"} for v in (y0, (y0 + y1) / 2, y1)]}
+    if p.fit is not None:
+        chart["line"] = {"x1": round(sx(x0), 1), "y1": round(sy(p.fit.at(x0)), 1),
+                         "x2": round(sx(x1), 1), "y2": round(sy(p.fit.at(x1)), 1)}
+    return chart
+
+
+def _f(x: float | None, spec: str = ".2f") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def history_context(histories: Sequence[AthleteHistory], *, warnings: Sequence[str] = (),
+                    sources: Sequence[str] = ()) -> dict[str, Any]:
+    """The history page's values: one section per athlete and exercise."""
+    sections = []
+    for h in histories:
+        rows = [{"session": s.session, "load": _f(s.load_kg, "g"), "reps": s.reps,
+                 "best": _f(s.best_velocity_mps), "mean": _f(s.mean_velocity_mps),
+                 "loss": _f(s.velocity_loss_pct, ".0f"),
+                 "failure": (f"{s.first_failure_rep} {s.first_failure_kind}"
+                             if s.first_failure_rep is not None else "none"),
+                 "failed": s.first_failure_rep is not None, "clip": s.clip}
+                for s in h.sets]
+        sections.append({"athlete": h.athlete, "exercise": h.exercise, "rows": rows,
+                         "trend": trend_chart(h.sets), "profile": profile_text(h.profile),
+                         "profile_chart": profile_chart(h.profile),
+                         "fitted": h.profile.fit is not None,
+                         "calibration": calibration_text(h.calibration)})
+    return {"title": "repsight: progress over sessions", "sections": sections,
+            "warnings": list(warnings), "sources": list(sources),
+            "rules": {"loads": MIN_DISTINCT_LOADS, "weak": WEAK_FIT_R2,
+                      "failure_sets": MIN_FAILURE_SETS, "reps_before": MIN_REPS_BEFORE_FAILURE}}
+
+
+def write_history(histories: Sequence[AthleteHistory], *, html: str | os.PathLike | None = None,
+                  csv: str | os.PathLike | None = None, warnings: Sequence[str] = (),
+                  sources: Sequence[str] = ()) -> list[Path]:
+    """Write the history page and/or CSV (each atomically); returns the paths written."""
+    from .export import atomic_write
+
+    written = []
+    if csv is not None:
+        written.append(atomic_write(csv, history_csv(histories)))
+    if html is not None:
+        from .report import check_report_output, render_template
+
+        check_report_output(html)
+        page = render_template("history.html.j2",
+                               history_context(histories, warnings=warnings, sources=sources))
+        written.append(atomic_write(html, page))
+    return written

@@ -1,0 +1,189 @@
+"""repsight history: progress over sessions from batch results folders of synthetic sets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from repsight.analysis import analyse_pose
+from repsight.cli import main
+from repsight.config import AnalysisConfig
+from repsight.export import analysis_to_dict
+from repsight.history import (
+    MIN_DISTINCT_LOADS,
+    group_sets,
+    linear_fit,
+    load_results,
+    set_records,
+)
+from repsight.sessions import Session
+from repsight.synthetic import make_squat_set
+
+
+def squat_doc(concentric_s: float | list[float], *, failed_rep: int | None = None, n_reps: int = 5,
+              session: Session | None = None, seed: int = 0) -> dict:
+    """The clip JSON of a synthetic side-view squat set, as batch writes it."""
+    truth = make_squat_set(n_reps=n_reps, seed=seed, concentric_s=concentric_s,
+                           failed_rep=failed_rep, size=(320, 180), px_per_m=60)
+    analysis = analyse_pose(truth.seq, AnalysisConfig(exercise="squat"))
+    # Through JSON text, as history reads it from disk.
+    return json.loads(json.dumps(analysis_to_dict(analysis, session=session)))
+
+
+def put(results: Path, clip: str, doc: dict) -> None:
+    """A clip folder of a batch results folder: <clip>/<stem>.json and its manifest.json."""
+    folder = results / clip
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{Path(clip).name}.json").write_text(json.dumps(doc))
+    (folder / "manifest.json").write_text('{"format": 1, "complete": true}')
+
+
+@pytest.fixture(scope="module")
+def docs() -> dict[str, dict]:
+    """Ana: three weekly sets at rising loads (slower concentrics); week 3 reaches failure."""
+    ana = {"w1": (1, "2026-11-02", 80.0, 0.55, None), "w2": (2, "2026-11-09", 90.0, 0.70, None),
+           "w3": (3, "2026-11-16", 100.0, 0.90, 5)}
+    out = {k: squat_doc(con, failed_rep=fail, session=Session(athlete="Ana", date=date,
+                                                               load_kg=load), seed=seed)
+           for k, (seed, date, load, con, fail) in ana.items()}
+    out["ben"] = squat_doc(0.6, session=Session(athlete="Ben", date="2026-11-09", load_kg=120.0))
+    return out
+
+
+def test_sets_are_grouped_per_athlete_in_date_order_across_results_folders(
+        docs: dict[str, dict], tmp_path: Path) -> None:
+    # Week 3's folder is given first: the order of the sets comes from their dates.
+    put(tmp_path / "week3", "ana/squat", docs["w3"])
+    put(tmp_path / "week1", "ana/squat", docs["w1"])
+    put(tmp_path / "week1", "ben/squat", docs["ben"])
+    put(tmp_path / "week2", "ana/squat", docs["w2"])
+    records, warnings = load_results([tmp_path / "week3", tmp_path / "week1", tmp_path / "week2"])
+    assert warnings == ()
+    ana, ben = group_sets(records)
+    assert (ana.athlete, ana.exercise, ben.athlete) == ("Ana", "squat", "Ben")
+    assert [s.date for s in ana.sets] == ["2026-11-02", "2026-11-09", "2026-11-16"]
+    assert [s.load_kg for s in ana.sets] == [80.0, 90.0, 100.0]
+    for s, key in zip(ana.sets, ("w1", "w2", "w3")):
+        summary = docs[key]["summary"]
+        assert s.reps == summary["reps"]
+        assert s.mean_velocity_mps == pytest.approx(summary["mean_velocity_mps"])
+        assert s.best_velocity_mps == max(m["mean_velocity_mps"] for m in docs[key]["metrics"])
+    # Slower concentrics at heavier loads: the best rep slows week by week.
+    best = [s.best_velocity_mps for s in ana.sets]
+    assert best[0] > best[1] > best[2]
+    assert ana.sets[2].concentric_failure_rep == 5 and ana.sets[2].reps == 4
+    assert ana.sets[0].concentric_failure_rep is None
+    # Three loads: Ana's own load-velocity line falls, fits well, and says on how much.
+    fit = ana.profile.fit
+    assert fit is not None and fit.n == 3 and ana.profile.distinct_loads == 3
+    assert fit.slope < 0 and fit.r2 > 0.9
+    assert fit.at(90.0) == pytest.approx(best[1], abs=0.05)
+    # One load for Ben: refused, with the reason.
+    assert ben.profile.fit is None
+    assert ben.profile.refused == (f"needs sets at {MIN_DISTINCT_LOADS}+ distinct loads with a "
+                                   "velocity; has 1 (120 kg)")
+    # One set to failure is not enough to calibrate Ana's velocity at failure.
+    assert ana.calibration.velocity_at_failure_mps is None
+    assert ana.calibration.refused.startswith("1 set(s) ended in concentric failure")
+
+
+def test_velocity_at_failure_and_rir_are_calibrated_from_three_sets_to_failure() -> None:
+    sets = []
+    for k, con in enumerate((0.6, 0.65, 0.7)):
+        # Each rep's concentric 12 % slower than the one before, the sixth stalls.
+        doc = squat_doc([con * 1.12 ** r for r in range(6)], failed_rep=6, n_reps=6, seed=k,
+                        session=Session(athlete="Cy", date=f"2026-12-0{k + 1}", load_kg=100.0))
+        sets += set_records(doc, label="w", clip=f"cy/s{k}")
+    (cy,) = group_sets(sets)
+    cal = cy.calibration
+    last = sorted(s.rep_velocities[-1] for s in cy.sets)
+    assert cal.sets == 3 and cal.velocity_at_failure_mps == last[1]  # the median
+    assert cal.velocity_range_mps == (last[0], last[2])
+    # Faster reps have more in reserve; the last completed rep of each set has none.
+    assert cal.rir_fit is not None and cal.rir_fit.slope > 0 and cal.rir_fit.n == 15
+    assert cal.rir_fit.at(cal.velocity_at_failure_mps) == pytest.approx(0, abs=1.0)
+    assert cal.rir_fit.r2 > 0.5
+    # Loads all equal: no load-velocity line, so no 1RM either.
+    assert cy.profile.fit is None and cy.profile.one_rm_kg is None
+
+
+def test_one_rm_is_read_at_the_stated_threshold_only_from_a_falling_line() -> None:
+    from repsight.history import SetRecord, load_velocity_profile
+
+    def rec(load: float, v: float) -> SetRecord:
+        return SetRecord("A", "squat", "d", "", load, 5, v, v, 10.0, None, "", None, (v,), "c", "r")
+
+    lv = load_velocity_profile([rec(60, 0.9), rec(80, 0.7), rec(100, 0.5)], mvt_mps=0.3)
+    assert lv.fit.slope == pytest.approx(-0.01) and lv.fit.r2 == pytest.approx(1.0)
+    assert lv.one_rm_kg == pytest.approx(120.0) and lv.mvt_source == "given"
+    rising = load_velocity_profile([rec(60, 0.5), rec(80, 0.7), rec(100, 0.9)], mvt_mps=0.3)
+    assert rising.fit is None and "does not fall" in rising.refused
+    assert linear_fit([1.0, 1.0], [2.0, 3.0]) is None
+
+
+def test_results_without_a_session_block_take_the_athlete_from_the_path(
+        docs: dict[str, dict], tmp_path: Path) -> None:
+    old = dict(docs["ben"], schema_version="1.4")
+    del old["session"]
+    put(tmp_path / "r", "zoe/2026-10-01_squat", old)
+    (tmp_path / "r" / "notes.json").write_text('{"not": "ours"}')
+    records, warnings = load_results([tmp_path / "r"])
+    (rec,) = records
+    assert (rec.athlete, rec.date, rec.session, rec.load_kg) == ("zoe", "2026-10-01", "2026-10-01", None)
+    assert warnings == (f"skipped notes.json in {tmp_path / 'r'}: not a repsight clip result (schema 1.x)",)
+
+
+def test_history_command_prints_trends_and_writes_csv_and_html(
+        docs: dict[str, dict], tmp_path: Path) -> None:
+    put(tmp_path / "week1", "ana/squat", docs["w1"])
+    put(tmp_path / "week1", "ben/squat", docs["ben"])
+    put(tmp_path / "week2", "ana/squat", docs["w2"])
+    put(tmp_path / "week3", "ana/squat", docs["w3"])
+    weeks = [str(tmp_path / w) for w in ("week1", "week2", "week3")]
+    page, table = tmp_path / "history.html", tmp_path / "history.csv"
+    result = CliRunner().invoke(main, ["history", *weeks, "--html", str(page), "--csv", str(table)],
+                                terminal_width=160)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Ana: squat" in out and "Ben: squat" in out
+    assert out.index("2026-11-02") < out.index("2026-11-09") < out.index("2026-11-16")
+    assert "load-velocity profile: v = " in out and "3 sets at 3 loads" in out
+    assert "not fitted: needs sets at 3+ distinct loads" in out  # Ben
+    rows = list(csv.DictReader(io.StringIO(table.read_text())))
+    assert [(r["athlete"], r["date"], r["load_kg"]) for r in rows] == [
+        ("Ana", "2026-11-02", "80.0"), ("Ana", "2026-11-09", "90.0"), ("Ana", "2026-11-16", "100.0"),
+        ("Ben", "2026-11-09", "120.0")]
+    assert rows[2]["concentric_failure_rep"] == "5"
+    html = page.read_text()
+    assert html.count('<section class="athlete">') == 2 and html.count('<tr class="set') == 4
+    assert "<polyline" in html and 'stroke="#c0392b"' in html  # trend, and Ana's fitted line
+
+    only = CliRunner().invoke(main, ["history", *weeks, "--athlete", "ben"])
+    assert only.exit_code == 0 and "Ana" not in only.output and "Ben: squat" in only.output
+    with_mvt = CliRunner().invoke(main, ["history", *weeks, "--athlete", "ana", "--mvt", "0.2"],
+                                  terminal_width=200)
+    assert "estimated 1RM" in with_mvt.output and "at 0.20 m/s (given)" in with_mvt.output
+
+
+def test_history_bad_inputs_are_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["history", str(tmp_path / "nowhere")])
+    assert result.exit_code == 1 and result.output.startswith("Error: not a results folder")
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["history", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "no sets found" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_rir_line_is_refused_when_velocity_does_not_fall_towards_failure() -> None:
+    from repsight.history import SetRecord, failure_calibration
+
+    flat = [SetRecord("A", "squat", "d", "", 100.0, 4, 0.5, 0.5, 0.0, 5, "concentric", 5,
+                      (0.5, 0.52, 0.5, 0.52), f"c{k}", "r") for k in range(3)]
+    cal = failure_calibration(flat)
+    assert cal.velocity_at_failure_mps == 0.52 and cal.rir_fit is None
+    assert cal.refused == "RIR line not fitted: velocity does not fall as failure nears"
