@@ -19,6 +19,6 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -m pip install -q -e ".[dev,dask]"
 .venv/bin/python -c "import repsight.pose as p; [p.model_path(m) for m in ('lite', 'full')]"
 echo "repsight installed in .venv ($(.venv/bin/repsight --version))"

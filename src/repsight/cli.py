@@ -149,6 +149,10 @@ def extract(video: Path, output: Path | None, model: str, workers: int | None,
               type=click.Path(file_okay=False, path_type=Path), help="results folder")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="parallel worker processes [default: one per core]")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT|local:N",
+              help="run the clips on Dask: a scheduler every worker shares the clip and "
+                   "results folders with, or a local cluster of N processes "
+                   "(pip install 'repsight[dask]') [default: a process pool here]")
 @click.option("--force", is_flag=True, help="replace existing results made differently")
 @click.option("--annotate", "annotate_", is_flag=True, help="also write an annotated MP4 per clip")
 @max_size_option
@@ -165,8 +169,9 @@ def extract(video: Path, output: Path | None, model: str, workers: int | None,
 @click.pass_context
 @_friendly_errors
 @analysis_options
-def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, force: bool,
-          annotate_: bool, max_size: int | None, no_plot: bool, html: bool,
+def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
+          scheduler: str | None, force: bool, annotate_: bool, max_size: int | None,
+          no_plot: bool, html: bool,
           manifest: Path | None, cache_dir: Path | None, no_cache: bool, quiet: bool,
           analysis: AnalysisOptions) -> None:
     """Analyse every video under FOLDER into RESULTS (-o): per-clip files and summary.csv.
@@ -199,7 +204,14 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None, forc
                                   f"{escape(printable(result.error))}",
                                   markup=True, highlight=False, soft_wrap=True)
 
-        report = run_batch(folder, out, cfg, options, workers=workers, on_result=on_result)
+        if scheduler is None:
+            report = run_batch(folder, out, cfg, options, workers=workers, on_result=on_result)
+        else:
+            from .dask_backend import dask_executor
+
+            with dask_executor(scheduler, default_workers=workers) as executor:
+                report = run_batch(folder, out, cfg, options, executor=executor,
+                                   on_result=on_result)
     for w in report.warnings:
         click.echo(f"warning: {printable(w)}", err=True)
     for name, why in report.skipped[:20]:

@@ -1,0 +1,82 @@
+"""A batch on Dask: `repsight batch FOLDER -o RESULTS --scheduler tcp://HOST:8786 | local:N`.
+
+The batch itself does not change (`batch.run_batch` takes any concurrent.futures-style
+executor): this module turns a `--scheduler` value into a Dask client's executor, so
+resume, error rows and atomic writes are those of the process pool. Every worker must
+reach the clips, the results folder and (to share poses) the pose cache at the same
+paths: a shared folder. A clip whose worker dies is run once more on another worker
+(`distributed.scheduler.allowed-failures` = 1), then becomes an error row.
+
+Dask is an optional extra: `pip install 'repsight[dask]'`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from concurrent.futures import Executor
+from typing import Iterator
+
+from .errors import ConfigError, RepsightError
+
+# A clip whose worker died is tried once more, then it is an error row.
+ALLOWED_FAILURES = 1
+_LOCAL = re.compile(r"^local(?::(\d+))?$")
+
+
+def parse_scheduler(text: str) -> tuple[str | None, int | None]:
+    """(address, None) for a scheduler address, (None, n) for local:N; a one-line error else."""
+    text = text.strip()
+    local = _LOCAL.match(text)
+    if local:
+        n = int(local.group(1)) if local.group(1) else None
+        if n is not None and not 1 <= n <= 256:
+            raise ConfigError(f"--scheduler local:N needs 1 <= N <= 256, got {text!r}")
+        return None, n
+    if re.match(r"^(tcp|tls|inproc|ucx)://\S+$", text) or re.match(r"^[\w.-]+:\d+$", text):
+        return (text if "://" in text else "tcp://" + text), None
+    raise ConfigError(f"--scheduler must be tcp://HOST:PORT or local:N, got {text!r}")
+
+
+@contextlib.contextmanager
+def dask_executor(scheduler: str, *, default_workers: int | None = None) -> Iterator[Executor]:
+    """A Dask client's concurrent.futures executor for the scheduler; closed on exit.
+
+    local:N starts a LocalCluster of N single-threaded worker processes (N defaults to
+    default_workers, else one per core) that ends with the block.
+    """
+    address, n = parse_scheduler(scheduler)
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise RepsightError("--scheduler needs Dask: pip install 'repsight[dask]'") from None
+    settings = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                # Dask's INFO lines (worker start, heartbeat) are not the user's business.
+                "logging.distributed": "error",
+                "distributed.admin.tick.limit": "1h"}
+    with dask.config.set(settings):
+        for name in ("distributed", "bokeh", "tornado"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        cluster = None
+        try:
+            if address is None:
+                from .pose import default_workers as cores
+
+                cluster = LocalCluster(n_workers=n or default_workers or cores(),
+                                       threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+                client = Client(cluster)
+            else:
+                client = Client(address, timeout="20s")
+        except OSError as exc:
+            if cluster is not None:
+                cluster.close()
+            raise RepsightError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        try:
+            yield client.get_executor(pure=False)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
