@@ -23,7 +23,6 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import betainc
 
-from .dsp import find_peaks
 from .smoothing import lowpass, nan_free_runs
 from .types import Rep
 
@@ -498,7 +497,9 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         return []
     # A rep cut off by the end of the clip (or of the tracking) has no fall after its
     # peak; the run's lowest value appended at the end lets it still show as a peak.
-    peaks = find_peaks(np.append(x, x.min()), prominence=min_rom)
+    from scipy.signal import find_peaks  # imported when needed: see smoothing.lowpass
+
+    peaks, _ = find_peaks(np.append(x, x.min()), prominence=min_rom)
     peaks = _merge_close_peaks(x, peaks[peaks < n], min_rom)
     out = []
     # Each peak owns the stretch between the deepest points towards its neighbours.

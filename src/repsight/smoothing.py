@@ -6,8 +6,6 @@ import warnings
 
 import numpy as np
 
-from .dsp import butter_lowpass_sos, sosfiltfilt
-
 
 def nan_free_runs(x: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) index pairs of the maximal runs of rows without NaN (axis 0)."""
@@ -64,7 +62,11 @@ def lowpass(x: np.ndarray, fps: float, *, cutoff_hz: float, order: int = 2) -> n
     nyquist = fps / 2.0
     if cutoff_hz >= 0.95 * nyquist:
         return x
-    sos = butter_lowpass_sos(order, cutoff_hz / nyquist)
+    # Imported here: scipy.signal takes about a second to import (it pulls scipy.stats),
+    # which commands that never filter (--help, info, extract) should not pay.
+    from scipy import signal as sps
+
+    sos = sps.butter(order, cutoff_hz / nyquist, btype="low", output="sos")
     # Default sosfiltfilt padding; shorter runs get what fits.
     default_pad = 3 * (2 * len(sos) + 1)
     for a, b in nan_free_runs(x):
@@ -72,7 +74,7 @@ def lowpass(x: np.ndarray, fps: float, *, cutoff_hz: float, order: int = 2) -> n
         if n < 3:
             continue
         pad = min(default_pad, n - 1)
-        x[a:b] = sosfiltfilt(sos, x[a:b], padlen=pad)
+        x[a:b] = sps.sosfiltfilt(sos, x[a:b], axis=0, padtype="odd", padlen=pad)
     return x
 
 
