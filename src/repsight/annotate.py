@@ -23,6 +23,7 @@ import numpy as np
 from .errors import OutputError
 from .export import atomic_path
 from .landmarks import LM, PRESENCE, SKELETON_EDGES, VISIBILITY
+from .smoothing import true_runs
 from .table import format_number
 from .types import VERDICT_KINDS, PoseSequence, Rep
 
@@ -393,19 +394,10 @@ def _is_failure(note: str) -> bool:
 
 def _polyline(img: np.ndarray, pts: np.ndarray, colour: tuple[int, int, int], thick: int) -> None:
     """Draw the finite runs of pts (float[N,2] pixels) as open polylines."""
-    ok = np.isfinite(pts[:, 0])
-    k = 0
-    while k < len(pts):
-        if not ok[k]:
-            k += 1
-            continue
-        j = k
-        while j < len(pts) and ok[j]:
-            j += 1
+    for k, j in true_runs(np.isfinite(pts[:, 0])):
         if j - k >= 2:
             cv2.polylines(img, [np.round(pts[k:j]).astype(np.int32)], False, colour, thick,
                           cv2.LINE_AA)
-        k = j
 
 
 def draw_bar_path(img: np.ndarray, plan: OverlayPlan, i: int, *, layout: "_Layout") -> None:

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from .kinematics import BOTH, body_scale_px, tracked_point_px
+from .smoothing import true_runs
 from .types import PoseSequence
 
 # Where a frame's bar position came from.
@@ -350,18 +351,10 @@ def gate_by_pose(xy: np.ndarray, anchors: np.ndarray, plate_radius_px: float, fp
     xy[dropped] = np.nan
     found = np.isfinite(xy[:, 0])
     min_run = max(1, int(round(min_run_s * fps)))
-    k = 0
-    while k < len(found):
-        if not found[k]:
-            k += 1
-            continue
-        j = k
-        while j < len(found) and found[j]:
-            j += 1
+    for k, j in true_runs(found):
         if j - k < min_run:
             xy[k:j] = np.nan
             dropped[k:j] = True
-        k = j
     return xy, dropped
 
 

@@ -13,10 +13,10 @@ def nan_free_runs(x: np.ndarray) -> list[tuple[int, int]]:
     if len(x) == 0:
         return []
     ok = ~np.isnan(x.reshape(len(x), -1)).any(axis=1)
-    return _true_runs(ok)
+    return true_runs(ok)
 
 
-def _true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) pairs of the runs of True in a boolean vector."""
     if mask.size == 0:
         return []
@@ -36,7 +36,7 @@ def fill_gaps(x: np.ndarray, *, max_gap: int) -> np.ndarray:
     x = np.array(x, dtype=np.float64, copy=True)
     flat = x.reshape(len(x), -1)
     missing = np.isnan(flat).any(axis=1)
-    for a, b in _true_runs(missing):
+    for a, b in true_runs(missing):
         if a == 0 or b == len(x) or b - a > max_gap:
             continue
         w = (np.arange(a, b) - (a - 1)) / (b - (a - 1))
