@@ -33,6 +33,7 @@ Stages whose module does not exist yet are skipped with a note.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -295,7 +296,13 @@ def stage_batch(p: dict) -> dict:
     options = BatchOptions(exercise=p["exercise"], use_cache=False,
                            cache_dir=p["cache_dir"], annotate=p.get("annotate", False))
     t0 = time.perf_counter()
-    report = run_batch(p["folder"], p["out"], cfg, options, workers=p["workers"])
+    if p.get("scheduler"):
+        from repsight.dask_backend import dask_executor
+
+        with dask_executor(p["scheduler"]) as executor:
+            report = run_batch(p["folder"], p["out"], cfg, options, executor=executor)
+    else:
+        report = run_batch(p["folder"], p["out"], cfg, options, workers=p["workers"])
     seconds = time.perf_counter() - t0
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     statuses = [r.status for r in getattr(report, "results", [])]
@@ -445,11 +452,18 @@ def batch_section(args, tmp: Path) -> list[str]:
         if not link.exists():
             link.symlink_to(c)
     ncpu = os.cpu_count() or 1
-    results: dict[int, list[dict]] = {}
+    results: dict[int | str, list[dict]] = {}
+    # Dask's local cluster (starting it is part of the time) beside the process pool.
+    kinds: list[int | str] = sorted({1, ncpu})
+    if importlib.util.find_spec("distributed") is not None:
+        kinds.append(f"dask local:{ncpu}")
     for r in range(args.batch_repeats):
-        for workers in sorted({1, ncpu}):
-            res = run_stage("batch", folder=str(folder), out=str(tmp / f"bout_{workers}_{r}"),
-                            cache_dir=str(tmp / f"bcache_{workers}_{r}"), workers=workers,
+        for workers in kinds:
+            tag = str(workers).replace(" ", "_").replace(":", "")
+            res = run_stage("batch", folder=str(folder), out=str(tmp / f"bout_{tag}_{r}"),
+                            cache_dir=str(tmp / f"bcache_{tag}_{r}"),
+                            workers=workers if isinstance(workers, int) else ncpu,
+                            scheduler=None if isinstance(workers, int) else f"local:{ncpu}",
                             model=args.model, exercise="auto")
             if "error" in res:
                 return [f"(e) batch: {res['error']}"]
