@@ -51,10 +51,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .config import AnalysisConfig
-from .errors import OutputError, RepsightError
+from .errors import OutputError, RepsightError, printable
 from .exercise_detection import exercise_from_name
 from .export import atomic_write, csv_text
-from .outputs import printable
 from .profiles import AUTO
 from .sessions import Session, manifest_rows, session_from_path
 from .video import VIDEO_EXTENSIONS

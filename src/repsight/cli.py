@@ -22,8 +22,8 @@ from .cli_options import (
     resolve_workers,
     workers_option,
 )
-from .errors import RepsightError
-from .outputs import ClipOutputs, OutputRequest, check_output_file, printable
+from .errors import RepsightError, printable
+from .outputs import ClipOutputs, OutputRequest, check_output_file
 from .config import DEFAULT_MODEL
 
 

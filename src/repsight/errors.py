@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+# Control characters (terminal escape codes among them) that a file name may carry.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """Text safe to print on a terminal: control characters (escape codes) shown as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
 
 class RepsightError(Exception):
     """Base class for every error repsight raises on purpose."""

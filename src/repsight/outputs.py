@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .config import AnalysisConfig
-from .errors import OutputError
+from .errors import OutputError, printable
 
 ProgressFn = Callable[[int, int], None]
 
@@ -34,14 +34,6 @@ HTML_NAME = "{stem}.html"
 # The temp file atomic_path writes beside a target: ".<stem>.<8 random chars>.part<suffix>".
 TEMP_NAME_EXTRA = len("." + "." + "x" * 8 + ".part")
 SYSTEM_FOLDERS = ("/dev/", "/proc/", "/sys/")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: object) -> str:
-    """Text safe to print on a terminal: control characters (escape codes) shown as \\xNN."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
-
-
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     """True when a and b name one file: the same real path, or the same inode (hard links)."""
     if os.path.realpath(a) == os.path.realpath(b):

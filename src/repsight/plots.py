@@ -225,7 +225,7 @@ def set_plot_data(analysis: Any) -> SetPlotData:
     failures: dict[int, str] = {}
     for v in getattr(analysis, "verdicts", ()):
         failures[v.rep_index] = "+".join(filter(None, (failures.get(v.rep_index), v.kind)))
-    from .outputs import printable
+    from .errors import printable
 
     # printable: a control character in a clip's name has no glyph (a matplotlib warning).
     title = (f"{printable(Path(analysis.source).name) or 'set'} - {analysis.exercise}, "
