@@ -302,3 +302,16 @@ def test_poses_from_another_clip_are_refused() -> None:
     analysis = analyse_pose(seq, AnalysisConfig(exercise="squat"))
     with pytest.raises(AnalysisError, match="not from the same clip"):
         build_plan(analysis, other)
+
+
+def test_render_of_a_one_pixel_video_is_a_clear_error(tmp_path: Path) -> None:
+    # H.264 rounds a 1x1 frame down to 0x0: refused up front, not a crash in the encoder
+    # (which left the command hanging).
+    from repsight.errors import OutputError
+
+    src = tmp_path / "one.mp4"
+    run_ffmpeg("-f", "lavfi", "-i", "color=c=gray:s=2x2:r=30", "-frames:v", "10",
+               "-vf", "scale=1:1", "-c:v", "libx264", "-pix_fmt", "yuv444p", str(src))
+    with pytest.raises(OutputError, match="1x1 video"):
+        render_plan(src, two_rep_plan(), figure_seq(10, (1, 1)), tmp_path / "a.mp4")
+    assert not (tmp_path / "a.mp4").exists()

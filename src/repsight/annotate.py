@@ -534,6 +534,8 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
 
 
 VIDEO_OUTPUT_SUFFIXES = (".mp4", ".m4v", ".mov")
+# H.264 needs even sides, and the overlay's text needs room: smaller videos are refused.
+MIN_VIDEO_SIDE_PX = 16
 
 
 def check_video_output(dst: str | os.PathLike) -> None:
@@ -553,6 +555,9 @@ def render_plan(src: str | os.PathLike, plan: OverlayPlan, seq: PoseSequence,
     check_video_output(dst)
     reader = VideoReader(src, max_long_side=max_size)
     w, h = reader.size
+    if min(w, h) < MIN_VIDEO_SIDE_PX:
+        raise OutputError(f"cannot draw on a {w}x{h} video: annotated videos need at least "
+                          f"{MIN_VIDEO_SIDE_PX} pixels a side")
     total = max(reader.info.frame_count, seq.n_frames)
     # The muxer picks MP4 from the temp name's suffix; the rename makes the file appear
     # whole or not at all.
