@@ -149,3 +149,13 @@ def test_zero_frame_video(tmp_path: Path, ext: str) -> None:
                "-c:v", "libx264", str(p))
     with pytest.raises(EmptyVideoError, match="no frames"):
         probe(p)
+
+
+def test_probe_counts_the_video_streams(tmp_path):
+    # A file with a second camera angle as another stream: only the first is read, and
+    # extraction says so (pose.extract_pose warns from video_streams).
+    one = write_test_video(tmp_path / "one.mp4", n=6, size=(64, 48))
+    two = tmp_path / "two.mp4"
+    run_ffmpeg("-i", str(one), "-i", str(one), "-map", "0:v", "-map", "1:v", "-c", "copy", str(two))
+    assert probe(one).video_streams == 1
+    assert probe(two).video_streams == 2

@@ -362,6 +362,9 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     image, world, seq_times = arrays
     extra["scene"] = scene_meta[0] if scene_meta else _scene_meta(scene())  # shots, people
     warnings = list(reader.warnings)
+    if reader.info.video_streams > 1:
+        warnings.append(f"the file holds {reader.info.video_streams} video streams; only the "
+                        "first was analysed")
     detected = ~np.isnan(image[:, 0, 0])
     found = float(detected.mean())
     if found == 0.0:

@@ -23,6 +23,7 @@ class VideoInfo:
     rotation: int  # degrees clockwise applied to decoded frames to show them upright
     codec: str = ""
     variable_frame_rate: bool = False
+    video_streams: int = 1  # the first is the one read; a second angle would be ignored
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:

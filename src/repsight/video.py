@@ -165,7 +165,8 @@ def _probe(path: str | os.PathLike) -> tuple[VideoInfo, int]:
         info = VideoInfo(path=str(p), width=w, height=h, fps=fps,
                          frame_count=len(times) or (stream.frames or 0),
                          duration_s=float(duration), rotation=rotation,
-                         codec=stream.codec_context.name, variable_frame_rate=vfr)
+                         codec=stream.codec_context.name, variable_frame_rate=vfr,
+                         video_streams=len(container.streams.video))
         return info, int(stream.frames or 0)
     finally:
         container.close()
