@@ -159,3 +159,15 @@ def test_probe_counts_the_video_streams(tmp_path):
     run_ffmpeg("-i", str(one), "-i", str(one), "-map", "0:v", "-map", "1:v", "-c", "copy", str(two))
     assert probe(one).video_streams == 1
     assert probe(two).video_streams == 2
+
+
+def test_a_clip_cut_with_stream_copy_is_not_called_truncated(tmp_path):
+    # Stream copy starts at the keyframe before the cut; an edit list hides those frames,
+    # which the container still counts. They are not frames the file lost.
+    sample = Path(__file__).resolve().parents[1] / "sample_videos" / "squat_side_trunk_lean.mp4"
+    cut = tmp_path / "cut.mp4"
+    run_ffmpeg("-ss", "1.3", "-i", str(sample), "-t", "2.0", "-c", "copy", str(cut))
+    reader = VideoReader(cut)
+    n = sum(1 for _ in reader)
+    assert n == probe(cut).frame_count
+    assert not any("truncated" in w for w in reader.warnings), reader.warnings

@@ -121,10 +121,16 @@ def _probe(path: str | os.PathLike) -> tuple[VideoInfo, int]:
     try:
         stream = container.streams.video[0]
         times: list[float] = []
+        discarded = 0
         first_frame = None
         try:
             for packet in container.demux(stream):
                 if packet.pts is not None and packet.size:
+                    # Pre-roll that an edit list hides (a clip cut with stream copy starts
+                    # at the keyframe before the cut) is decoded but never shown.
+                    if packet.is_discard:
+                        discarded += 1
+                        continue
                     times.append(float(packet.pts * packet.time_base))
             container.seek(0)
             for frame in container.decode(stream):
@@ -167,7 +173,7 @@ def _probe(path: str | os.PathLike) -> tuple[VideoInfo, int]:
                          duration_s=float(duration), rotation=rotation,
                          codec=stream.codec_context.name, variable_frame_rate=vfr,
                          video_streams=len(container.streams.video))
-        return info, int(stream.frames or 0)
+        return info, max(0, int(stream.frames or 0) - discarded)
     finally:
         container.close()
 
