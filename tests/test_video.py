@@ -171,3 +171,14 @@ def test_a_clip_cut_with_stream_copy_is_not_called_truncated(tmp_path):
     n = sum(1 for _ in reader)
     assert n == probe(cut).frame_count
     assert not any("truncated" in w for w in reader.warnings), reader.warnings
+
+
+def test_a_raw_stream_without_timestamps_is_read_not_called_corrupt(tmp_path):
+    # An elementary H.264 stream has no container timestamps and cannot seek back:
+    # FFmpeg decodes it, and so must the reader (issue 17: "called corrupt").
+    sample = Path(__file__).resolve().parents[1] / "sample_videos" / "squat_side_trunk_lean.mp4"
+    raw = tmp_path / "raw.h264"
+    run_ffmpeg("-i", str(sample), "-frames:v", "40", "-c:v", "libx264", "-an", "-f", "h264", str(raw))
+    info = probe(raw)
+    assert not info.timestamped and info.frame_count == 40
+    assert sum(1 for _ in VideoReader(raw)) == 40

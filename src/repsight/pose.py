@@ -362,6 +362,8 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     image, world, seq_times = arrays
     extra["scene"] = scene_meta[0] if scene_meta else _scene_meta(scene())  # shots, people
     warnings = list(reader.warnings)
+    if not reader.info.timestamped:
+        warnings.append(f"the file carries no timestamps: times assume {reader.info.fps:g} fps")
     if reader.info.video_streams > 1:
         warnings.append(f"the file holds {reader.info.video_streams} video streams; only the "
                         "first was analysed")

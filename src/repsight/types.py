@@ -24,6 +24,7 @@ class VideoInfo:
     codec: str = ""
     variable_frame_rate: bool = False
     video_streams: int = 1  # the first is the one read; a second angle would be ignored
+    timestamped: bool = True  # False: no packet carries a time (a raw H.264 stream)
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:

@@ -122,22 +122,35 @@ def _probe(path: str | os.PathLike) -> tuple[VideoInfo, int]:
         stream = container.streams.video[0]
         times: list[float] = []
         discarded = 0
+        untimed = 0  # packets without a timestamp (a raw H.264 stream has none)
         first_frame = None
         try:
             for packet in container.demux(stream):
-                if packet.pts is not None and packet.size:
-                    # Pre-roll that an edit list hides (a clip cut with stream copy starts
-                    # at the keyframe before the cut) is decoded but never shown.
-                    if packet.is_discard:
-                        discarded += 1
-                        continue
-                    times.append(float(packet.pts * packet.time_base))
-            container.seek(0)
+                if not packet.size:
+                    continue
+                if packet.pts is None:
+                    untimed += 1
+                    continue
+                # Pre-roll that an edit list hides (a clip cut with stream copy starts
+                # at the keyframe before the cut) is decoded but never shown.
+                if packet.is_discard:
+                    discarded += 1
+                    continue
+                times.append(float(packet.pts * packet.time_base))
+            try:
+                container.seek(0)
+            except av.error.FFmpegError:
+                if not untimed:
+                    raise
+                # A stream without an index (raw H.264) cannot seek back: open it again.
+                container.close()
+                container = _open(p)
+                stream = container.streams.video[0]
             for frame in container.decode(stream):
                 first_frame = frame
                 break
         except av.error.FFmpegError as exc:
-            if not times:
+            if not times and not untimed:
                 raise CorruptVideoError(
                     f"corrupt or truncated video: {p} ({_short(exc)})") from None
         if first_frame is None and not times:
@@ -145,7 +158,7 @@ def _probe(path: str | os.PathLike) -> tuple[VideoInfo, int]:
         if first_frame is None:
             raise CorruptVideoError(
                 f"corrupt or truncated video: {p} (no frame could be decoded)")
-        if container.format.name in _MAYBE_STILL_FORMATS and len(times) < 2:
+        if container.format.name in _MAYBE_STILL_FORMATS and len(times) + untimed < 2:
             raise NotAVideoError(
                 f"not a video: {p} is a still image ({container.format.name}, one frame)")
         rotation = _rotation_of(first_frame)
@@ -164,15 +177,16 @@ def _probe(path: str | os.PathLike) -> tuple[VideoInfo, int]:
         if times:
             duration = times[-1] - times[0] + (float(np.median(diffs)) if len(diffs) else 1 / fps)
         else:
-            duration = 0.0
+            duration = untimed / fps
         w, h = first_frame.width, first_frame.height
         if rotation in (90, 270):
             w, h = h, w
         info = VideoInfo(path=str(p), width=w, height=h, fps=fps,
-                         frame_count=len(times) or (stream.frames or 0),
+                         frame_count=len(times) or untimed or (stream.frames or 0),
                          duration_s=float(duration), rotation=rotation,
                          codec=stream.codec_context.name, variable_frame_rate=vfr,
-                         video_streams=len(container.streams.video))
+                         video_streams=len(container.streams.video),
+                         timestamped=bool(times) or not untimed)
         return info, max(0, int(stream.frames or 0) - discarded)
     finally:
         container.close()
