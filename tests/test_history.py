@@ -187,3 +187,25 @@ def test_rir_line_is_refused_when_velocity_does_not_fall_towards_failure() -> No
     cal = failure_calibration(flat)
     assert cal.velocity_at_failure_mps == 0.52 and cal.rir_fit is None
     assert cal.refused == "RIR line not fitted: velocity does not fall as failure nears"
+
+
+def test_history_never_writes_into_the_results_it_reads(docs: dict[str, dict], tmp_path: Path) -> None:
+    put(tmp_path / "week1", "ana/squat", docs["w1"])
+    clip_json = next((tmp_path / "week1").rglob("*.json"))
+    before = clip_json.read_bytes()
+    for args in (["--csv", str(clip_json)], ["--html", str(tmp_path / "week1" / "index.html")],
+                 ["--html", str(tmp_path / "h.x"), "--csv", str(tmp_path / "h.x")]):
+        result = CliRunner().invoke(main, ["history", str(tmp_path / "week1"), *args])
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert clip_json.read_bytes() == before
+    assert not (tmp_path / "week1" / "index.html").exists()
+
+
+def test_a_malformed_clip_result_is_skipped_with_a_warning(docs: dict[str, dict], tmp_path: Path) -> None:
+    put(tmp_path / "week1", "ana/squat", docs["w1"])
+    bad = tmp_path / "week1" / "odd" / "odd.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(json.dumps({"schema_version": "1.5", "summary": {}, "reps": 5}))
+    result = CliRunner().invoke(main, ["history", str(tmp_path / "week1")])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert "skipped odd/odd.json" in result.output and "Ana: squat" in result.output

@@ -309,9 +309,17 @@ def history(results: tuple[Path, ...], athlete: str | None, exercise: str | None
     """
     from .history import group_sets, load_results, write_history
 
-    for out in (html_out, csv_out):
-        if out is not None:
-            check_output_file(out)
+    outs = [out for out in (html_out, csv_out) if out is not None]
+    for out in outs:
+        check_output_file(out)
+        # The results folders are the input: a page or table written into one could
+        # replace a clip's JSON or the batch's own summary.
+        for r in results:
+            if Path(out).resolve().is_relative_to(Path(r).resolve()):
+                raise click.ClickException(f"{printable(out)} is inside the results folder "
+                                           f"{printable(r)} that history reads; write it elsewhere")
+    if len(outs) == 2 and Path(outs[0]).resolve() == Path(outs[1]).resolve():
+        raise click.ClickException("--html and --csv name the same file")
     records, warnings = load_results(results)
     groups = group_sets(records, athlete=athlete, exercise=exercise, mvt_mps=mvt)
     for w in warnings:

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
+
 from .errors import RepsightError
 from .sessions import Session, session_from_path
 
@@ -222,9 +224,15 @@ def load_results(folders: Sequence[str | os.PathLike]
                 warnings.append(f"skipped {rel} in {root}: not a repsight clip result "
                                 "(schema 1.x)")
                 continue
+            try:
+                got = set_records(doc, label=root.resolve().name,
+                                  clip=rel.parent.as_posix(), results=str(root))
+            except (TypeError, AttributeError, ValueError, KeyError):
+                warnings.append(f"skipped {rel} in {root}: not a repsight clip result "
+                                "(fields of the wrong kind)")
+                continue
             found += 1
-            records += set_records(doc, label=root.resolve().name,
-                                   clip=rel.parent.as_posix(), results=str(root))
+            records += got
         if not found:
             warnings.append(f"no clip results in {root} (run `repsight batch ... -o {root}`)")
     return tuple(records), tuple(warnings)
@@ -234,18 +242,16 @@ def load_results(folders: Sequence[str | os.PathLike]
 
 
 def linear_fit(xs: Sequence[float], ys: Sequence[float]) -> LinearFit | None:
-    """Least-squares line through (xs, ys); None with < 2 distinct x."""
+    """Least-squares line through (xs, ys) (scipy.stats.linregress); None with < 2 distinct x."""
     n = len(xs)
     if n < 2 or len(set(xs)) < 2:
         return None
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
-    syy = sum((y - my) ** 2 for y in ys)
-    slope = sxy / sxx
-    intercept = my - slope * mx
-    r2 = (sxy * sxy / (sxx * syy)) if syy > 0 else 1.0
-    return LinearFit(slope=slope, intercept=intercept, r2=r2, n=n)
+    from scipy.stats import linregress
+
+    fit = linregress(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
+    # A flat y has no correlation to speak of (linregress gives r = 0 there): the line fits it.
+    r2 = float(fit.rvalue) ** 2 if np.ptp(np.asarray(ys, dtype=np.float64)) > 0 else 1.0
+    return LinearFit(slope=float(fit.slope), intercept=float(fit.intercept), r2=r2, n=n)
 
 
 def failure_calibration(sets: Sequence[SetRecord]) -> FailureCalibration:
