@@ -531,3 +531,21 @@ def contextlib_suppress():
     import contextlib
 
     return contextlib.suppress(ProcessLookupError, PermissionError)
+
+
+def test_a_rebuilt_cache_entry_is_not_damage_to_the_clip() -> None:
+    # The cache's note quotes the error of the entry it threw away ("damaged", "Truncated
+    # file header"); only the video reader's notes mean the clip itself lost frames.
+    import types
+
+    from repsight.batch import input_damage
+
+    def seq(*warnings: str):
+        return types.SimpleNamespace(meta={"warnings": list(warnings)}, n_frames=10)
+
+    assert input_damage(seq("discarded a damaged pose-cache entry and rebuilt it (unreadable "
+                            "pose file x.npz: BadZipFile: Truncated file header)")) is None
+    assert input_damage(seq("decoded 90 of 120 frames the container announces; the file may "
+                            "be truncated")) is not None
+    assert input_damage(seq("skipped 3 damaged packets; the frames around them may be missing "
+                            "or smeared")) is not None

@@ -601,10 +601,16 @@ def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
     return result, outputs, video_meta
 
 
+# Phrases of the video reader's warnings that mean frames are missing from the file.
+READER_DAMAGE_NOTES = ("may be truncated", "damaged packets")
+
+
 def input_damage(seq: Any) -> str | None:
     """Why a decoded clip is incomplete (truncated or damaged), or None when it is whole."""
+    # The video reader's own notes only (video.VideoReader): a pose-cache entry that was
+    # damaged and rebuilt, whose note quotes its error, says nothing about the clip.
     notes = [str(w) for w in seq.meta.get("warnings", [])
-             if "truncated" in str(w) or "damaged" in str(w)]
+             if any(p in str(w) for p in READER_DAMAGE_NOTES)]
     if notes:
         return notes[0]
     listed = int(seq.meta.get("frame_count_container") or 0)
