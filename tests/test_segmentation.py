@@ -268,10 +268,10 @@ def test_concentric_under_noise_is_timed_better_than_by_threshold() -> None:
 
 
 def test_a_range_that_changes_after_a_rest_is_not_read_as_partials() -> None:
-    # Four shallow squats, a rest (picking up a kettlebell), four full ones: each run is
-    # judged against its own full range. Without the rest, the shallow ones are partials.
+    # Four shallow squats, a 12 s rest (picking up a kettlebell), four full ones: each run
+    # is judged against its own full range. Without the rest, the shallow ones are partials.
     plans = plan_set(8, rom_share=[0.6] * 4 + [1.0] * 4)
-    seq, _ = synthesize("squat", plans, rests={4: 5.0}, noise_px=1.0, seed=4)
+    seq, _ = synthesize("squat", plans, rests={4: 12.0}, noise_px=1.0, seed=4)
     reps = reps_of(seq, "squat")
     assert len(reps) == 8 and not any(r.partial for r in reps)
     seq, _ = synthesize("squat", plans, noise_px=1.0, seed=4)
@@ -281,5 +281,14 @@ def test_a_range_that_changes_after_a_rest_is_not_read_as_partials() -> None:
 
 def test_last_reps_cut_short_without_a_rest_stay_partial() -> None:
     seq, _ = synthesize("squat", plan_set(8, rom_share=[1.0] * 5 + [0.55] * 3), noise_px=1.0, seed=5)
+    reps = reps_of(seq, "squat")
+    assert [r.partial for r in reps] == [False] * 5 + [True] * 3
+
+
+def test_partials_after_a_breather_are_still_partials() -> None:
+    # Five full squats, 2.5 s to reset at the top, three at 60 % depth: a breather is not
+    # a new set, so the shallow reps stay partials of the full ones.
+    seq, _ = synthesize("squat", plan_set(8, rom_share=[1.0] * 5 + [0.6] * 3), rests={5: 2.5},
+                        noise_px=1.0, seed=4)
     reps = reps_of(seq, "squat")
     assert [r.partial for r in reps] == [False] * 5 + [True] * 3

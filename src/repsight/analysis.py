@@ -251,6 +251,7 @@ def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisCo
         min_rep_duration_s=cfg.min_rep_duration_s, max_rep_duration_s=cfg.max_rep_duration_s,
         min_rom_share=cfg.min_rom_share, partial_rom_share=cfg.partial_rom_share,
         pause_velocity_share=cfg.pause_velocity_share, max_pause_s=cfg.max_pause_s,
+        new_range_rest_s=cfg.new_range_rest_s,
         diff_noise=sig.diff_noise, smoothing_cutoff_hz=cfg.smoothing_cutoff_hz)
 
 

@@ -139,6 +139,9 @@ SPECS: dict[str, OptionSpec] = {
         "", (0, 0.9)),
     "max_pause_s": OptionSpec(
         "--max-pause", "a still gap up to this long is part of the rep", "s", (0, 30)),
+    "new_range_rest_s": OptionSpec(
+        "--new-range-rest", "after a rest this long the reps set their own full range "
+        "(partial-rep test)", "s", (2, 600)),
     "smoothing_cutoff_hz": OptionSpec(
         "--cutoff-hz", "low-pass cut-off of the pose signals", "Hz", (0.5, 30)),
     "max_gap_s": OptionSpec(

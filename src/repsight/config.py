@@ -49,6 +49,9 @@ class AnalysisConfig:
     partial_rom_share: float = 0.7  # below this share of typical ROM: a partial rep, 0..1
     pause_velocity_share: float = 0.1  # |v| below this share of peak counts as a pause, 0..0.5
     max_pause_s: float = 2.0  # a still gap up to this long is the rep's trailing pause, 0..30 s
+    # a rest at least this long (picking up a load) lets the reps after it set their own
+    # full range for the partial-rep test, 2..600 s
+    new_range_rest_s: float = 10.0
     min_rom: float | None = None  # smallest rep excursion (profile units); None: profile default
     side: str = "auto"  # auto | left | right | both: body side the driving signal is read from
     # --- velocity and scale
@@ -90,6 +93,7 @@ class AnalysisConfig:
         _check_range("partial_rom_share", self.partial_rom_share, 0, 1)
         _check_range("pause_velocity_share", self.pause_velocity_share, 0, 0.9)
         _check_range("max_pause_s", self.max_pause_s, 0, 30)
+        _check_range("new_range_rest_s", self.new_range_rest_s, 2, 600)
         if self.min_rom is not None:
             _check_range("min_rom", self.min_rom, 1e-3, 100)
         if self.side not in ("auto", "left", "right", "both"):

@@ -343,7 +343,8 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
                  eccentric_first: bool, min_rom: float, min_rep_duration_s: float = 0.6,
                  max_rep_duration_s: float = 15.0, min_rom_share: float = 0.5,
                  partial_rom_share: float = 0.8, pause_velocity_share: float = 0.1,
-                 max_pause_s: float = 2.0, diff_noise: float = 0.0,
+                 max_pause_s: float = 2.0, new_range_rest_s: float = 10.0,
+                 diff_noise: float = 0.0,
                  smoothing_cutoff_hz: float | None = 4.0) -> tuple[Rep, ...]:
     """Reps in a conditioned driving signal (float64[T], NaN where unknown).
 
@@ -356,6 +357,8 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     pause_velocity_share: 0..0.9 of a phase's peak speed under which the point is paused.
     max_pause_s: >= 0, a still gap up to this long before the next rep is this rep's
     trailing pause; longer is rest between reps and is not part of either.
+    new_range_rest_s: > 0, a rest at least this long starts a run of reps that sets its
+    own full range for the partial test (_run_typical_roms).
     diff_noise: >= 0, std of frame-to-frame changes caused by landmark noise (see
     kinematics.Signal.diff_noise); speeds within 3 of it are not movement.
     smoothing_cutoff_hz: the zero-phase low-pass (smoothing.lowpass) the signal went
@@ -406,7 +409,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         return ()
     reps: list[Rep] = []
     max_pause = max_pause_s * fps
-    full = _run_typical_roms(kept, typical, max_pause)
+    full = _run_typical_roms(kept, typical, new_range_rest_s * fps)
     for n, c in enumerate(kept):
         end = c.second.end
         nxt = kept[n + 1] if n + 1 < len(kept) else None
@@ -428,18 +431,18 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
 MIN_RUN_REPS = 3
 
 
-def _run_typical_roms(kept: list[_Candidate], typical: float, max_pause: float) -> list[float]:
-    """The full range each rep is judged against: its run's (reps with no rest longer than
-    max_pause frames between them), or the set's when the run has under MIN_RUN_REPS reps.
+def _run_typical_roms(kept: list[_Candidate], typical: float, rest: float) -> list[float]:
+    """The full range each rep is judged against: its run's (reps with no rest of `rest`
+    frames or more between them), or the set's when the run has under MIN_RUN_REPS reps.
 
-    A lifter who rests and picks up a load (bodyweight squats, then goblet squats deeper
-    or shallower) starts a run with a range of its own; its reps are not partials of the
-    other run's. A set whose last reps shorten without a rest is still one run, so those
-    reps are still read as partials of its full ones.
+    A lifter who rests long enough to pick up a load (bodyweight squats, then goblet squats
+    deeper or shallower) starts a run with a range of its own; its reps are not partials
+    of the other run's. Reps that shorten after a breather shorter than that (a few
+    seconds to reset at the top) are still one run, read as partials of its full ones.
     """
     runs: list[list[int]] = []
     for n, c in enumerate(kept):
-        if runs and c.first.start - kept[n - 1].second.end <= max_pause:
+        if runs and c.first.start - kept[n - 1].second.end < rest:
             runs[-1].append(n)
         else:
             runs.append([n])
