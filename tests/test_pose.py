@@ -251,13 +251,11 @@ def test_workers_from_the_config_file(tmp_path: Path) -> None:
     from repsight.cli_options import resolve_workers
     from repsight.config import build_config
     from repsight.errors import ConfigError
-    from repsight.pose import default_workers
-
     good = tmp_path / "good.toml"
     good.write_text("workers = 3\ngoal = 'power'\n")
     assert resolve_workers(None, good) == 3
     assert resolve_workers(1, good) == 1  # the command line wins
-    assert resolve_workers(None, None) == default_workers()
+    assert resolve_workers(None, None) == 1  # one process unless asked: same results anywhere
     # A run setting, not an analysis one: it never reaches AnalysisConfig or the results.
     assert build_config(good).goal == "power"
     bad = tmp_path / "bad.toml"

@@ -264,11 +264,16 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress bar
 workers_option = click.option(
     "--workers", type=click.IntRange(1, 256), default=None,
     help="processes for the pose model: a long clip is cut into up to this many time chunks "
-         "run side by side [default: one per core, or the config file's workers]")
+         "run side by side; results can differ slightly from one process, so it is opt-in "
+         "[default: 1, or the config file's workers]")
 
 
 def resolve_workers(given: int | None, config_file: Path | None = None) -> int:
-    """--workers as given, else the config file's `workers`, else one per core."""
+    """--workers as given, else the config file's `workers`, else 1.
+
+    One process by default: chunked extraction matches it on 25 of 27 dev clips, not all
+    (benchmarks/README.md), and a clip's verdicts must not depend on the machine's cores.
+    """
     if given is not None:
         return given
     if config_file is not None:
@@ -277,9 +282,7 @@ def resolve_workers(given: int | None, config_file: Path | None = None) -> int:
         run = load_run_settings(config_file)
         if "workers" in run:
             return run["workers"]
-    from .pose import default_workers
-
-    return default_workers()
+    return 1
 
 
 def output_options(fn: Callable) -> Callable:

@@ -22,8 +22,10 @@ from .landmarks import NUM_LANDMARKS
 from .types import PoseSequence
 from .video import DEFAULT_MAX_LONG_SIDE, Frame, VideoReader, file_hash
 
-# Bumped when extraction changes in a way that invalidates cached results.
-EXTRACTOR_VERSION = 2
+# Bumped when extraction changes in a way that invalidates cached results (3: the scene
+# statistics and people count in meta, which shot detection reads; frame counts without
+# edit-list pre-roll).
+EXTRACTOR_VERSION = 3
 
 ProgressFn = Callable[[int, int], None]
 
