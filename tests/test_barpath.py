@@ -115,7 +115,7 @@ def test_pose_gate_drops_what_leaves_the_hands_and_short_runs():
     assert not np.isfinite(kept[53:55, 0]).any()
 
 
-def test_real_deadlift_plate_stays_at_the_hands():
+def test_real_deadlift_plate_stays_at_the_hands(tmp_path):
     """The side-view deadlift clip's first 3 s: the plate is followed and rides with the hands."""
     from helpers import shared_video
 
@@ -123,7 +123,7 @@ def test_real_deadlift_plate_stays_at_the_hands():
     from repsight.cache import extract_cached
 
     video = shared_video("deadlift_side_overlay.mp4")
-    seq = extract_cached(video, model="full").slice(0, 90)
+    seq = extract_cached(video, model="full", cache_dir=tmp_path).slice(0, 90)
     track = track_bar(video, seq, "hands")
     assert track.coverage >= 0.95
     assert (track.source == CIRCLE).mean() >= 0.8

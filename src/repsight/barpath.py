@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from .kinematics import BOTH, body_scale_px, tracked_point_px
+from .scale import SEGMENT_SHARE_OF_HEIGHT
 from .smoothing import true_runs
 from .types import PoseSequence
 
@@ -37,9 +38,9 @@ ANCHOR_POINTS: dict[str, tuple[str, ...]] = {
     "hands": ("WRIST", "INDEX"),
     "shoulders": ("SHOULDER",),
 }
-# Torso (shoulder-mid to hip-mid) as a share of stature (Drillis & Contini, see scale.py),
-# for a plate-size guess when the pose gives no metric scale.
-_TORSO_SHARE = 0.288
+# Torso (shoulder-mid to hip-mid) as a share of stature (scale.py's table), for a
+# plate-size guess when the pose gives no metric scale.
+_TORSO_SHARE = SEGMENT_SHARE_OF_HEIGHT["trunk"]
 _TYPICAL_STATURE_M = 1.75
 # Consecutive frames a plate must be found on before it is followed.
 CONFIRM_FRAMES = 3

@@ -4,8 +4,9 @@ The batch itself does not change (`batch.run_batch` takes any concurrent.futures
 executor): this module turns a `--scheduler` value into a Dask client's executor, so
 resume, error rows and atomic writes are those of the process pool. Every worker must
 reach the clips, the results folder and (to share poses) the pose cache at the same
-paths: a shared folder. A clip whose worker dies is run once more on another worker
-(`distributed.scheduler.allowed-failures` = 1), then becomes an error row.
+paths: a shared folder. With `local:N`, a clip whose worker dies is run once more on
+another worker (`distributed.scheduler.allowed-failures` = 1), then becomes an error row;
+a separate scheduler (`tcp://...`) applies its own setting, which it must be started with.
 
 Dask is an optional extra: `pip install 'repsight[dask]'`.
 """
