@@ -753,7 +753,8 @@ def _run_pooled(args: list[tuple], record: Callable[[int, ClipResult], None], *,
     with this process if it is killed outright; see _worker_init).
     """
     if executor is not None:
-        _run_all(executor, args, record, pools=[])
+        with _signals_as_interrupt():
+            _run_all(executor, args, record, pools=[])
         return
     pools: list[cf.Executor] = [_process_pool(workers)]
     with _signals_as_interrupt():
@@ -787,7 +788,7 @@ def _signals_as_interrupt():
 
 
 @contextlib.contextmanager
-def _sigint_ignored():
+def sigint_ignored():
     """Ignore SIGINT while inside (main thread only).
 
     Worker processes started meanwhile inherit the ignored disposition through exec, and
@@ -871,7 +872,7 @@ def _call(args: tuple) -> ClipResult:
 def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipResult], None],
              *, pools: list[cf.Executor]) -> None:
     """Submit every job; a worker that dies (crash, OOM kill) costs only its own clip."""
-    with _sigint_ignored():  # workers start during submit: see _sigint_ignored
+    with sigint_ignored():  # workers start during submit: see sigint_ignored
         futures = {pool.submit(_call, a): k for k, a in enumerate(args)}
     retry: list[int] = []
     for fut in cf.as_completed(futures):
@@ -888,7 +889,7 @@ def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipRe
         solo = _process_pool(1)
         pools.append(solo)
         try:
-            with _sigint_ignored():
+            with sigint_ignored():
                 fut = solo.submit(_call, args[k])
             record(k, fut.result())
         except Exception as exc:  # noqa: BLE001

@@ -65,9 +65,14 @@ def dask_executor(scheduler: str, *, default_workers: int | None = None) -> Iter
             if address is None:
                 from .pose import default_workers as cores
 
-                cluster = LocalCluster(n_workers=n or default_workers or cores(),
-                                       threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                from .batch import sigint_ignored
+
+                # Its worker processes start with Ctrl-C ignored (the batch ends them), as
+                # the process pool's do: no worker traceback on the user's terminal.
+                with sigint_ignored():
+                    cluster = LocalCluster(n_workers=n or default_workers or cores(),
+                                           threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
                 client = Client(cluster)
             else:
                 client = Client(address, timeout="20s")
