@@ -315,3 +315,21 @@ def test_render_of_a_one_pixel_video_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="1x1 video"):
         render_plan(src, two_rep_plan(), figure_seq(10, (1, 1)), tmp_path / "a.mp4")
     assert not (tmp_path / "a.mp4").exists()
+
+
+def test_cli_annotate_of_a_one_pixel_video_ends_with_one_line(tmp_path: Path) -> None:
+    # Extraction, the people count and the refusal end cleanly: the people counter used to
+    # leave a pose graph unclosed on a 1x1 frame, whose teardown at garbage collection then
+    # hung the command (a timeout here is that hang, not a speed limit).
+    import subprocess
+    import sys
+
+    src = tmp_path / "one.mp4"
+    run_ffmpeg("-f", "lavfi", "-i", "color=c=gray:s=2x2:r=30", "-frames:v", "10",
+               "-vf", "scale=1:1", "-c:v", "libx264", "-pix_fmt", "yuv444p", str(src))
+    done = subprocess.run([sys.executable, "-m", "repsight", "annotate", str(src), "-o",
+                           str(tmp_path / "a.mp4"), "-q", "--model", "lite", "--no-cache"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: cannot draw on a 1x1 video: annotated videos need at least 16 pixels a side"]

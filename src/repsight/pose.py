@@ -716,6 +716,8 @@ class PeopleCounter:
         import mediapipe as mp
 
         h, w = rgb.shape[:2]
+        if min(h, w) < MIN_COUNT_SIDE_PX:
+            return []  # nobody to count, and an empty tile would put the graph in error
         long_side = w if w >= h else h
         tiles = [(0, long_side), (0, int(0.6 * long_side)), (int(0.4 * long_side), long_side)]
         found: list[list[float]] = []
@@ -757,6 +759,10 @@ class PeopleCounter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# Frames smaller than this (a side, px) are not searched for people.
+MIN_COUNT_SIDE_PX = 32
 
 
 def _in_background(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
