@@ -45,7 +45,6 @@ import signal
 import stat
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -57,6 +56,7 @@ from .export import atomic_write, csv_text
 from .profiles import AUTO
 from .sessions import Session, manifest_rows, session_from_path
 from .video import VIDEO_EXTENSIONS
+from .workers import available_cores, watch_parent
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
@@ -651,14 +651,6 @@ def append_summary_row(result: ClipResult, path: Path) -> None:
         fh.write(line)
 
 
-def default_workers() -> int:
-    """One worker per core the process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def check_folders(root: Path, out: Path) -> None:
     """Refuse a results folder that is the input folder or holds it (its files are inputs)."""
     r, o = root.resolve(), out.resolve()
@@ -728,7 +720,7 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     try:
         if total:
             _run_pooled(args, record, executor=executor,
-                        workers=min(workers or default_workers(), total))
+                        workers=min(workers or available_cores(), total))
     except KeyboardInterrupt:
         raise BatchInterrupted(
             f"interrupted: {done} of {total} clips finished and kept in {printable(out)}; "
@@ -852,15 +844,7 @@ def _worker_init(parent: int) -> None:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     # Elsewhere (and if the parent died before prctl): a watchdog thread.
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
-                     name="repsight-parent-watch").start()
-
-
-def _watch_parent(parent: int) -> None:
-    while True:
-        if os.getppid() != parent:
-            os._exit(1)
-        time.sleep(0.5)
+    watch_parent(parent)
 
 
 def _call(args: tuple) -> ClipResult:

@@ -63,7 +63,7 @@ def dask_executor(scheduler: str, *, default_workers: int | None = None) -> Iter
         cluster = None
         try:
             if address is None:
-                from .pose import default_workers as cores
+                from .workers import available_cores as cores
 
                 from .batch import sigint_ignored
 

@@ -21,6 +21,7 @@ from .errors import ModelNotFoundError, RepsightError
 from .landmarks import NUM_LANDMARKS
 from .types import PoseSequence
 from .video import DEFAULT_MAX_LONG_SIDE, Frame, VideoReader, file_hash
+from .workers import watch_parent
 
 # Bumped when extraction changes in a way that invalidates cached results (3: the scene
 # statistics and people count in meta, which shot detection reads; frame counts without
@@ -242,14 +243,6 @@ def _gap_warning(detected: np.ndarray, times: np.ndarray, *, min_gap_s: float = 
     return (f"the person left the frame or was lost for {lengths[k]:.1f} s "
             f"({times[starts[k]]:.1f}-{times[ends[k]]:.1f} s)"
             + (f" and {more} more time{'s' if more > 1 else ''}" if more > 0 else ""))
-
-
-def default_workers() -> int:
-    """One worker per core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -586,17 +579,6 @@ def _stop_workers(procs: list) -> None:
             proc.join(timeout=5)
 
 
-def _watch_parent(parent_pid: int) -> None:
-    """End this worker when the process that started it is gone (killed, not just exited)."""
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent_pid:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="repsight-parent-watch", daemon=True).start()
-
-
 def _tracked(reader: VideoReader, chunk: Chunk, model: str
              ) -> Iterator[tuple[float, np.ndarray, np.ndarray]]:
     """(time, image landmarks, world landmarks) of every frame from the chunk's warm-up on."""
@@ -622,7 +604,7 @@ def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | Non
         pass
     # Ctrl-C reaches the whole process group: the parent alone decides, and ends us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _watch_parent(parent_pid)
+    watch_parent(parent_pid)
     try:
         reader = VideoReader(video, max_long_side=max_long_side)
         fps = reader.info.fps

@@ -1,0 +1,33 @@
+"""Worker processes: how many cores there are, and a worker ending when its parent is gone.
+
+Shared by the chunked pose extraction (pose.py) and the batch's process pool (batch.py).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+
+def available_cores() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def watch_parent(parent_pid: int) -> None:
+    """End this worker when the process that started it is gone (killed, not just exited).
+
+    A daemon thread checks every half second whether the parent changed; where the kernel
+    can kill the worker with its parent (Linux PR_SET_PDEATHSIG) this is the fallback.
+    """
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="repsight-parent-watch", daemon=True).start()
