@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Self
 
 import numpy as np
 
@@ -88,7 +88,28 @@ def _quiet_native_stderr():
         os.close(saved)
 
 
-class PoseEstimator:
+class _NativeGraph:
+    """A MediaPipe landmarker released on close() or at the end of a with block."""
+
+    _landmarker: Any = None
+
+    def close(self) -> None:
+        """Release the native graph."""
+        if self._landmarker is not None:
+            # Tearing the graph down logs "DestroyAccelerator" lines on fd 2, which would turn
+            # a one-line result or error into three.
+            with _quiet_native_stderr():
+                self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class PoseEstimator(_NativeGraph):
     """A PoseLandmarker in VIDEO mode: feed frames in time order, get landmark arrays."""
 
     def __init__(self, model: str = DEFAULT_MODEL, *, min_detection_confidence: float = 0.5,
@@ -143,21 +164,6 @@ class PoseEstimator:
                       for p in result.pose_landmarks[0]]
             world[:] = [(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]]
         return img, world
-
-    def close(self) -> None:
-        """Release the native graph."""
-        if self._landmarker is not None:
-            # Tearing the graph down logs "DestroyAccelerator" lines on fd 2, which would turn
-            # a one-line result or error into three.
-            with _quiet_native_stderr():
-                self._landmarker.close()
-            self._landmarker = None
-
-    def __enter__(self) -> "PoseEstimator":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def prefetch(frames: Iterable[Frame], depth: int = 8) -> Iterator[Frame]:
@@ -666,7 +672,7 @@ MIN_BODY_VISIBILITY = 0.6  # mean visibility of shoulders and hips for a body to
 _COUNTER_MODELS = ("lite", "full", "heavy")
 
 
-class PeopleCounter:
+class PeopleCounter(_NativeGraph):
     """A PoseLandmarker in IMAGE mode finding up to MAX_PEOPLE bodies on single frames."""
 
     def __init__(self, *, max_people: int = MAX_PEOPLE, min_confidence: float = 0.5) -> None:
@@ -728,19 +734,6 @@ class PeopleCounter:
                 found.append([round(float(centre[0] / w), 4), round(float(centre[1] / h), 4),
                               round(float(size / h), 4)])
         return found
-
-    def close(self) -> None:
-        """Release the native graph."""
-        if self._landmarker is not None:
-            with _quiet_native_stderr():
-                self._landmarker.close()
-            self._landmarker = None
-
-    def __enter__(self) -> "PeopleCounter":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 # Frames smaller than this (a side, px) are not searched for people.
