@@ -307,6 +307,7 @@ def history(results: tuple[Path, ...], athlete: str | None, exercise: str | None
     load-velocity line (r², points); with 3+ sets that ended in concentric failure, their
     own velocity at failure and reps-in-reserve line.
     """
+    from .batch import inside
     from .history import group_sets, load_results, write_history
 
     outs = [out for out in (html_out, csv_out) if out is not None]
@@ -315,7 +316,7 @@ def history(results: tuple[Path, ...], athlete: str | None, exercise: str | None
         # The results folders are the input: a page or table written into one could
         # replace a clip's JSON or the batch's own summary.
         for r in results:
-            if Path(out).resolve().is_relative_to(Path(r).resolve()):
+            if inside(out, r):
                 raise click.ClickException(f"{printable(out)} is inside the results folder "
                                            f"{printable(r)} that history reads; write it elsewhere")
     if len(outs) == 2 and Path(outs[0]).resolve() == Path(outs[1]).resolve():
