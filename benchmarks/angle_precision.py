@@ -45,7 +45,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "synthetic"
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from synthetic_eval import load_pose  # noqa: E402  (one pose cache format for both benchmarks)
+from synthetic_eval import load_pose, stale_clips  # noqa: E402  (one cache for both benchmarks)
 VIEWS = ("side", "front", "oblique")
 
 # --------------------------------------------------------------------------- the clip set
@@ -99,17 +99,7 @@ def cache_dir(override: str | None) -> Path:
 def render_missing(clips, folder: Path) -> None:
     """Render (one clip at a time, in this process) every clip whose truth is missing or stale."""
     folder.mkdir(parents=True, exist_ok=True)
-    todo = []
-    for name, spec in clips:
-        js, mp4 = folder / f"{name}.json", folder / f"{name}.mp4"
-        if js.exists() and mp4.exists():
-            try:
-                d = json.loads(js.read_text())
-                if d.get("spec") == spec.to_dict() and d.get("frames"):
-                    continue
-            except ValueError:
-                pass
-        todo.append((name, spec))
+    todo = stale_clips(clips, folder, needs=("frames",))  # per-frame truth is what it reads
     if not todo:
         return
     from repsight.render.renderer import render

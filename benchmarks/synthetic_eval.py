@@ -256,15 +256,26 @@ def _render_one(name: str, spec_dict: dict, folder: str) -> tuple[str, float, st
         return name, time.time() - t0, traceback.format_exc(limit=3)
 
 
-def render_missing(clips, folder: Path, jobs: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+def stale_clips(clips, folder: Path, *, needs: tuple[str, ...] = ()) -> list:
+    """(name, spec) of the clips whose video or truth is missing, unreadable, rendered from
+    another spec, or without the truth keys in `needs`: the ones to render (again)."""
     todo = []
     for name, spec in clips:
-        js = folder / f"{name}.json"
-        if js.exists() and (folder / f"{name}.mp4").exists():
-            if json.loads(js.read_text()).get("spec") == spec.to_dict():
-                continue
+        js, mp4 = folder / f"{name}.json", folder / f"{name}.mp4"
+        if js.exists() and mp4.exists():
+            try:
+                d = json.loads(js.read_text())
+                if d.get("spec") == spec.to_dict() and all(d.get(k) for k in needs):
+                    continue
+            except ValueError:
+                pass
         todo.append((name, spec))
+    return todo
+
+
+def render_missing(clips, folder: Path, jobs: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    todo = stale_clips(clips, folder)
     if not todo:
         return
     print(f"rendering {len(todo)} clips into {folder} with {jobs} processes ...", flush=True)
