@@ -12,8 +12,8 @@ rendered once into a cache folder (default ~/.cache/repsight/synth/<seeds>/, or
 $REPSIGHT_SYNTH_CACHE), posed with MediaPipe once (cached .npz next to each clip), then
 analysed; the table compares each number with the truth file written at render time.
 
-Two seed ranges: "dev" for development and "final" for reported figures; never tune the
-analyser on the final range. Rendering needs the [synth] extra (anny, torch, pyrender,
+Seed ranges: "dev" and "dev2" for development (a change is made on one and checked on the
+other), "final" for reported figures; never tune the analyser on the final range. Rendering needs the [synth] extra (anny, torch, pyrender,
 OSMesa); scoring a cache that is already rendered does not.
 
 Columns the analyser cannot fill yet (missing module or attribute) are printed as
@@ -41,7 +41,10 @@ sys.path.insert(0, str(ROOT / "src"))
 from repsight.render.spec import (CameraSpec, DegradeSpec, FaultSpec,  # noqa: E402
                                   RenderSpec, TempoSpec)
 
-SEED_RANGES = {"dev": range(1000, 1070), "final": range(2000, 2070)}
+# "dev2" is a second development range: a change made on "dev" is checked there before
+# "final" is looked at, so one range's quirks are not mistaken for a general fix.
+SEED_RANGES = {"dev": range(1000, 1070), "final": range(2000, 2070),
+               "dev2": range(3000, 3070)}
 # Indices below this are the first suite (issue 8): their specs must never change, or
 # every cached clip is rendered again (tests/test_synthetic_eval_scoring.py pins them).
 V1_CLIPS = 40
