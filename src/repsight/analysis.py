@@ -358,25 +358,31 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
 
 
 def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalysis, *,
-                progress: Callable[[int, int], None] | None = None) -> SetAnalysis:
+                progress: Callable[[int, int], None] | None = None,
+                cache_dir: str | os.PathLike | None = None,
+                use_cache: bool = False) -> SetAnalysis:
     """The bar pass (barpath.track_bar: its own decode of the video) and its figures as `bar`.
 
     When the bar was followed well (bar_metrics: most concentrics covered, a plate scale),
     its velocities become the set's (velocity loss, verdicts), the body point's kept in
     `bar.reps`; otherwise the analysis is unchanged and `bar` says why. Runs only for a
     barbell profile the config's bar_path asks for, on a clip analysed as one set.
+    use_cache: reuse (and store) the track in the pose cache (cache.track_bar_cached),
+    in cache_dir or the default one; the decode is most of a cached clip's analysis time.
     """
     from .bar_metrics import bar_path
-    from .barpath import bar_wanted, track_bar
+    from .barpath import bar_wanted
+    from .cache import track_bar_cached
 
     cfg = analysis.config
     profile = get_profile(analysis.exercise)
     body = analysis.assessment
     if body is None or not bar_wanted(profile, cfg.bar_path):
         return analysis
-    track = track_bar(video, seq, profile.bar.anchor,
-                      px_per_m=body.scale.px_per_m if body.scale.valid else None,
-                      plate_diameter_m=cfg.plate_diameter_m, progress=progress)
+    track = track_bar_cached(video, seq, profile.bar.anchor,
+                             px_per_m=body.scale.px_per_m if body.scale.valid else None,
+                             plate_diameter_m=cfg.plate_diameter_m, progress=progress,
+                             cache_dir=cache_dir, use_cache=use_cache)
     driver = analysis.signal if profile.concentric_increases else -analysis.signal
     bar = bar_path(track, seq, analysis.reps, body.metrics.velocity.reps, body.scale, driver,
                    family=profile.family, baseline_reps=body.metrics.baseline_reps,
@@ -402,4 +408,5 @@ def analyse_video(path: str | os.PathLike, cfg: AnalysisConfig | None = None, *,
     cfg = cfg or AnalysisConfig()
     seq = extract_cached(path, model=cfg.model, cache_dir=cache_dir, use_cache=use_cache,
                          progress=progress)
-    return analyse_bar(path, seq, analyse_pose(seq, cfg))
+    return analyse_bar(path, seq, analyse_pose(seq, cfg), cache_dir=cache_dir,
+                       use_cache=use_cache)

@@ -30,6 +30,9 @@ from .scale import SEGMENT_SHARE_OF_HEIGHT
 from .smoothing import true_runs
 from .types import PoseSequence
 
+# Bump whenever a change to this module could move a track: cached tracks (cache.py,
+# keyed on it) are then found again instead of reused.
+BAR_TRACKER_VERSION = 1
 # Where a frame's bar position came from.
 NONE, CIRCLE, FLOW = 0, 1, 2
 SOURCE_NAMES = {NONE: "none", CIRCLE: "plate circle", FLOW: "optical flow"}

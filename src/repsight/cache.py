@@ -9,6 +9,7 @@ import os
 import zipfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from .export import atomic_path
 from .pose import DEFAULT_MODEL, EXTRACTOR_VERSION, ProgressFn, extract_pose
 from .types import PoseSequence
 from .video import DEFAULT_MAX_LONG_SIDE, file_hash
+
+if TYPE_CHECKING:
+    from .barpath import BarTrack
 
 # 2: the meta records a SHA-256 of the arrays, checked on every load. Format 1 files
 # (no digest) are still read, with their shapes checked.
@@ -151,3 +155,124 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
         seq.meta.setdefault("warnings", []).append(
             f"discarded a damaged pose-cache entry and rebuilt it ({damaged})")
     return seq
+
+
+# ---------------------------------------------------------------- the bar track
+
+# 1: arrays xy_px, radius_px, source; meta with the key, the scalar fields and a digest.
+BAR_CACHE_FORMAT = 1
+
+
+def bar_cache_key(seq: PoseSequence, anchor: str, **settings) -> dict:
+    """What a bar track depends on: the video's bytes, the poses, the tracker and its settings.
+
+    settings: track_bar's keyword arguments (its defaults fill the rest), so a changed
+    plate diameter, body scale or tracker setting, or a new BAR_TRACKER_VERSION, is
+    another key. The poses count too: the pass looks for the bar where they put the hands.
+    """
+    import inspect
+
+    from .barpath import BAR_TRACKER_VERSION, track_bar
+
+    bound = inspect.signature(track_bar).bind(seq.source, seq, anchor, **settings)
+    bound.apply_defaults()
+    args = {k: v.item() if isinstance(v, np.generic) else v  # numpy scalars as JSON numbers
+            for k, v in bound.arguments.items() if k not in ("video", "seq", "progress")}
+    return {"video": seq.content_hash, "poses": arrays_digest(seq.image, seq.world, seq.timestamps_s),
+            "tracker": BAR_TRACKER_VERSION, **args}
+
+
+def bar_cache_path(key: dict, cache_dir: Path) -> Path:
+    """Where the bar track of this key lives: beside the poses of the same video."""
+    name = hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:20]
+    return cache_dir / f"bar_{key['video'][:24]}_{name}.npz"
+
+
+def save_bar_track(track: BarTrack, key: dict, path: str | os.PathLike) -> Path:
+    """Write a BarTrack and the key it was made for to .npz atomically."""
+    path = Path(path)
+    arrays = {"xy_px": np.asarray(track.xy_px, dtype=np.float64),
+              "radius_px": np.asarray(track.radius_px, dtype=np.float64),
+              "source": np.asarray(track.source, dtype=np.int8)}
+    meta = {"format": BAR_CACHE_FORMAT, "key": key, "anchor": track.anchor,
+            "dropped_by_pose": track.dropped_by_pose, "seconds": track.seconds,
+            "frames_read": track.frames_read, "work_scale": track.work_scale,
+            "notes": list(track.notes), "digest": _bar_digest(arrays)}
+    with atomic_path(path) as tmp:
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(fh, **arrays, meta=np.array(json.dumps(meta)))
+        except OSError as exc:
+            raise OutputError(f"cannot write bar track {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def load_bar_track(path: str | os.PathLike, key: dict) -> BarTrack:
+    """The BarTrack save_bar_track wrote for `key`; CacheError when missing, damaged or another key's."""
+    from .barpath import BarTrack
+
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            if not isinstance(meta, dict) or meta.get("format") != BAR_CACHE_FORMAT:
+                raise CacheError(f"bar track {path} has another format")
+            # JSON round trip: the stored key compares equal only to the same settings.
+            if meta.get("key") != json.loads(json.dumps(key)):
+                raise CacheError(f"bar track {path} was made for other settings")
+            arrays = {name: data[name] for name in ("xy_px", "radius_px", "source")}
+            if meta.get("digest") != _bar_digest(arrays):
+                raise CacheError(f"bar track {path} is damaged (its checksum does not match)")
+            return BarTrack(arrays["xy_px"], arrays["radius_px"], arrays["source"],
+                            str(meta["anchor"]), dropped_by_pose=int(meta["dropped_by_pose"]),
+                            seconds=float(meta["seconds"]), frames_read=int(meta["frames_read"]),
+                            work_scale=float(meta["work_scale"]),
+                            notes=tuple(str(n) for n in meta["notes"]))
+    except FileNotFoundError:
+        raise CacheError(f"bar track not found: {path}") from None
+    except CacheError:
+        raise
+    except _DECODE_ERRORS as exc:
+        raise CacheError(f"unreadable bar track {path}: "
+                         f"{type(exc).__name__}: {str(exc)[:200]}") from None
+
+
+def _bar_digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of a bar track's arrays (dtype, shape and bytes)."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}{a.dtype.str}{a.shape}".encode("ascii"))
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def track_bar_cached(video: str | os.PathLike, seq: PoseSequence, anchor: str, *,
+                     cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
+                     progress: Callable[[int, int], None] | None = None,
+                     **settings) -> BarTrack:
+    """barpath.track_bar, reusing the track an earlier pass made with the same key.
+
+    The key (bar_cache_key) names the video by the poses' content_hash, which
+    extract_cached sets from the file's bytes; poses without one are never cached. A
+    damaged or unreadable entry is tracked again and replaced, silently: the result is
+    the same as a first pass. settings: track_bar's keyword arguments (px_per_m,
+    plate_diameter_m, ...).
+    """
+    from . import barpath
+
+    if not use_cache or not seq.content_hash:
+        return barpath.track_bar(video, seq, anchor, progress=progress, **settings)
+    key = bar_cache_key(seq, anchor, **settings)
+    target = bar_cache_path(key, Path(cache_dir) if cache_dir else default_cache_dir())
+    if target.is_file():
+        try:
+            return load_bar_track(target, key)
+        except CacheError:
+            with contextlib.suppress(OSError):
+                target.unlink()
+    track = barpath.track_bar(video, seq, anchor, progress=progress, **settings)
+    # A cache that cannot be written costs the next run a pass, nothing else.
+    with contextlib.suppress(OutputError):
+        save_bar_track(track, key, target)
+    return track

@@ -214,8 +214,10 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
     request.check(inputs=(video, *inputs))
     seq = extract_cached(video, model=config.model, cache_dir=cache_dir, use_cache=use_cache,
                          progress=pose_progress, workers=workers)
-    # The bar pass (barbell lifts only) decodes the video once more: ~4-15 ms a frame.
-    analysis = analyse_bar(video, seq, analyse_pose(seq, config))
+    # The bar pass (barbell lifts only) decodes the video once more (~4-15 ms a frame)
+    # unless the pose cache holds its track for these poses and settings.
+    analysis = analyse_bar(video, seq, analyse_pose(seq, config), cache_dir=cache_dir,
+                           use_cache=use_cache)
     written = write_outputs(request, video, analysis, seq, video_progress=video_progress,
                             session=session)
     return ClipOutputs(analysis=analysis, seq=seq, written=written)
