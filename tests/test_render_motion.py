@@ -222,3 +222,71 @@ def test_cli_builds_the_issue_spec(tmp_path):
     f.write_text(json.dumps({"exercise": "curl", "fps": 29.97, "tempo": {"fatigue": 0.1}}))
     spec = spec_from_args(build_parser().parse_args(["--spec", str(f), "--reps", "3", "-o", "x.mp4"]))
     assert (spec.exercise, spec.fps, spec.reps, spec.tempo.fatigue) == ("curl", 29.97, 3, 0.1)
+
+
+def test_barbell_is_opt_in_and_leaves_specs_without_it_unchanged():
+    from repsight.render.spec import BarbellSpec
+
+    plain = RenderSpec(exercise="deadlift", reps=2, seed=4)
+    assert "barbell" not in plain.to_dict()  # cached clips keep matching their spec
+    loaded = plain.with_(barbell=BarbellSpec(enabled=True, plate_rgb=(200, 30, 30)))
+    d = loaded.to_dict()
+    assert d["barbell"]["enabled"] and d["barbell"]["plate_rgb"] == [200, 30, 30]
+    assert RenderSpec.from_dict(d) == loaded
+    with pytest.raises(ValueError, match="barbell"):
+        RenderSpec(exercise="pushup", barbell=BarbellSpec(enabled=True))
+    # without a bar, pose() is the barbell-free pose; the truth has no bar block
+    q = np.linspace(0, 1, 7)
+    a = pose("squat", REST, q, "none", np.zeros(7))
+    b = pose("squat", REST, q, "none", np.zeros(7), barbell=False)
+    assert a.bar is None and all(np.array_equal(a.keypoints[k], b.keypoints[k]) for k in a.keypoints)
+    assert "barbell" not in _truth(plain, frames=False)
+
+
+@pytest.mark.parametrize("exercise", ["deadlift", "press", "curl", "squat"])
+def test_rendered_bar_rides_with_the_hands_or_the_upper_back(exercise):
+    """The truth's bar path: level, at the grip of both hands (or fixed on the trunk for
+    the back squat), the near plate at its place along the bar, and projected."""
+    from repsight.render.barbell import hand_grip
+    from repsight.render.spec import BarbellSpec
+
+    spec = RenderSpec(exercise=exercise, reps=2, barbell=BarbellSpec(enabled=True),
+                      fault=FaultSpec("trunk_lean", 2, 10, 0), width=320, height=240)
+    truth = _truth(spec, frames=True)
+    bar = truth["barbell"]
+    n = truth["n_frames"]
+    centre, axis = np.array(bar["centre3d"]), np.array(bar["axis"])
+    near = np.array(bar["near_plate_centre3d"])
+    assert centre.shape == axis.shape == near.shape == (n, 3)
+    assert np.abs(axis[:, 2]).max() < 1e-4  # the bar stays level
+    # the camera of _truth stands on the lifter's left: the left plate is the near one
+    assert bar["near_plate"] == "left"
+    along = np.sum((near - centre) * axis, axis=1)
+    assert along == pytest.approx(spec.barbell.plate_offset_m, abs=1e-4)
+    assert np.linalg.norm(near - centre - along[:, None] * axis, axis=1).max() < 1e-4
+    kp = {k: np.array([f["joints3d"][k] for f in truth["frames"]])
+          for k in truth["frames"][0]["joints3d"]}
+    if exercise == "squat":
+        # on the upper back: at a fixed place behind the shoulders and a little above
+        # them along the trunk, whatever the trunk's lean
+        sh = 0.5 * (kp["LEFT_SHOULDER"] + kp["RIGHT_SHOULDER"])
+        up = sh - 0.5 * (kp["LEFT_HIP"] + kp["RIGHT_HIP"])
+        up /= np.linalg.norm(up, axis=1, keepdims=True)
+        forward = np.cross([0.0, 1.0, 0.0], up)
+        behind, above = np.sum((centre - sh) * forward, 1), np.sum((centre - sh) * up, 1)
+        assert np.ptp(behind) < 2e-3 and np.ptp(above) < 2e-3
+        assert -0.12 < behind.mean() < -0.05 and 0.0 < above.mean() < 0.08
+    else:
+        for side in ("LEFT", "RIGHT"):
+            g = hand_grip(kp, side) - centre
+            off = g - np.sum(g * axis, axis=1)[:, None] * axis
+            assert np.linalg.norm(off, axis=1).max() < 2e-3  # on the bar (rounding only)
+    # vertical travel: the bar goes down and up by the lift's range
+    assert np.ptp(centre[:, 2]) > {"deadlift": 0.45, "press": 0.3, "curl": 0.3, "squat": 0.4}[exercise]
+    cam = Camera(np.array(truth["camera_pose"]), truth["yfov_deg"], 320, 240)
+    assert np.array(bar["near_plate_centre2d"]) == pytest.approx(cam.project(near), abs=0.01)
+    for r in truth["reps"]:
+        v = r["bar_velocity"]
+        assert v["concentric_mean_mps"] == pytest.approx(
+            abs(v["concentric_displacement_m"]) / r["concentric_s"])
+        assert v["vertical_travel_m"] >= abs(v["concentric_displacement_m"]) - 1e-9

@@ -8,8 +8,8 @@ load their heavy dependencies only when a clip is rendered.
         --fault trunk_lean --fault-onset 4 -o squat.mp4
 """
 
-from .spec import (BodySpec, CameraSpec, ClothingSpec, DegradeSpec, FaultSpec, RenderSpec,
-                   TempoSpec)
+from .spec import (BarbellSpec, BodySpec, CameraSpec, ClothingSpec, DegradeSpec, FaultSpec,
+                   RenderSpec, TempoSpec)
 
-__all__ = ["BodySpec", "CameraSpec", "ClothingSpec", "DegradeSpec", "FaultSpec",
+__all__ = ["BarbellSpec", "BodySpec", "CameraSpec", "ClothingSpec", "DegradeSpec", "FaultSpec",
            "RenderSpec", "TempoSpec"]

@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cut-phase", choices=CUT_PHASES,
                    help="end the clip inside the last rep's eccentric or concentric")
     p.add_argument("--cut-fraction", type=float, help="how far into that phase (0.05..0.95)")
+    p.add_argument("--barbell", action="store_true",
+                   help="the lifter uses a barbell with 450 mm plates (squat: on the back; "
+                        "deadlift, press, curl: in the hands)")
     p.add_argument("--noise", type=float, help="pixel noise sigma (0..255)")
     p.add_argument("--blur", type=float, help="Gaussian blur sigma (pixels)")
     p.add_argument("--crf", type=int, help="H.264 CRF (quality; higher = worse)")
@@ -69,6 +72,8 @@ def spec_from_args(a: argparse.Namespace) -> RenderSpec:
         top["cut_phase"] = a.cut_phase
     if a.cut_fraction is not None:
         top["cut_fraction"] = a.cut_fraction
+    if a.barbell:
+        top["barbell"] = replace(spec.barbell, enabled=True)
     if a.view:
         top["camera"] = replace(spec.camera, view=a.view)
     tempo = {k: v for k, v in (("eccentric_s", a.eccentric), ("concentric_s", a.concentric),

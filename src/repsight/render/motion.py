@@ -9,14 +9,15 @@ push-up, toes and hands) planted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
 
+from .barbell import GRIP_SHARE, BarPose, bar_in_hands, bar_on_back
 from .skeleton import (RestSkeleton, forward_kinematics, min_rotation, pitch, rot_axis,
                        segment_rotations_complete)
-from .spec import ECCENTRIC_FIRST, RenderSpec, per_rep_tempo
+from .spec import BARBELL_ANCHOR, ECCENTRIC_FIRST, RenderSpec, per_rep_tempo
 
 FAIL_GRIND = 1.6   # a failed concentric lasts this many times the planned one
 FAIL_HOLD_S = 0.4  # the lifter holds the sticking point this long
@@ -268,16 +269,61 @@ def fault_shape(exercise: str, q: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Pose:
-    """World rotations per segment [T,3,3], root position [T,3] and keypoints [T,3]."""
+    """World rotations per segment [T,3,3], root position [T,3] and keypoints [T,3];
+    bar: where the barbell is (None without one)."""
 
     rotations: dict[str, np.ndarray]
     root: np.ndarray
     keypoints: dict[str, np.ndarray]
+    bar: BarPose | None = None
+
+
+# Barbell grips (half the distance between the hands' grip points, metres): a back squat
+# holds the bar outside the shoulders, an overhead press a little wider than them.
+BACK_SQUAT_GRIP_HALF = 0.40
+PRESS_GRIP_HALF = 0.28
+
+
+def _reach(sh: np.ndarray, target: np.ndarray, l_up: float, l_fo: float,
+           bend: np.ndarray) -> np.ndarray:
+    """Elbow [T,3] of a two-bone arm from shoulder sh towards wrist target [T,3], bent
+    towards bend [T,3] (the target is clipped to the arm's reach)."""
+    d = target - sh
+    dist = np.clip(np.linalg.norm(d, axis=-1), 1e-6, l_up + l_fo - 1e-6)
+    u = _unit(d)
+    a = (l_up ** 2 - l_fo ** 2 + dist ** 2) / (2 * dist)
+    h = np.sqrt(np.clip(l_up ** 2 - a ** 2, 0.0, None))
+    b = _unit(bend - np.sum(bend * u, -1, keepdims=True) * u)
+    return sh + a[:, None] * u + h[:, None] * b
+
+
+def _grip_arms(rest: RestSkeleton, R: dict[str, np.ndarray], G0: dict[str, np.ndarray],
+               grips: dict[str, np.ndarray], bends: dict[str, np.ndarray], T: int) -> None:
+    """Arm rotations that put each hand's grip point (barbell.GRIP_SHARE along the hand,
+    which continues the forearm) on grips[side] [T,3], given the trunk already in R."""
+    kp0 = forward_kinematics(rest, R, np.zeros((T, 3)))
+    for s, side in (("L", "LEFT"), ("R", "RIGHT")):
+        l_up = rest.length(f"{side}_SHOULDER", f"{side}_ELBOW")
+        l_fo = rest.length(f"{side}_ELBOW", f"{side}_WRIST")
+        l_grip = GRIP_SHARE * rest.length(f"{side}_WRIST", f"{side}_INDEX")
+        sh, grip = kp0[f"{side}_SHOULDER"], grips[side]
+        fore = _unit(grip - sh)
+        for _ in range(4):  # the wrist sits l_grip short of the grip along the forearm
+            elbow = _reach(sh, grip - l_grip * fore, l_up, l_fo, bends[side])
+            fore = _unit(grip - l_grip * fore - elbow)
+        R.update(_arm_chain(G0, s, _unit(elbow - sh), fore))
 
 
 def pose(exercise: str, rest: RestSkeleton, q: np.ndarray, fault_kind: str,
-         fault_mag: np.ndarray) -> Pose:
-    """The body pose for progress q [T] and fault magnitude [T] (see FaultSpec units)."""
+         fault_mag: np.ndarray, *, barbell: bool = False) -> Pose:
+    """The body pose for progress q [T] and fault magnitude [T] (see FaultSpec units).
+
+    barbell: the lifter holds (or carries on the back) a barbell, where BARBELL_ANCHOR
+    says; the arms grip it, and Pose.bar says where it is. Without it the pose is exactly
+    the barbell-free one.
+    """
+    if barbell and exercise not in BARBELL_ANCHOR:
+        raise ValueError(f"no barbell is modelled for {exercise!r}")
     q = np.atleast_1d(np.asarray(q, dtype=np.float64))
     T = q.shape[0]
     m = np.broadcast_to(np.asarray(fault_mag, dtype=np.float64), (T,))
@@ -304,6 +350,13 @@ def pose(exercise: str, rest: RestSkeleton, q: np.ndarray, fault_kind: str,
                                   -np.cos(np.radians(25 + 65 * q))], -1))
             fore = _unit(arm + np.array([0.0, 0.0, 0.12]))
             R.update(_arm_chain(G0, s, arm, fore))
+        if barbell:  # hands on the bar across the upper back, elbows down and back
+            kp0 = forward_kinematics(rest, R, np.zeros((T, 3)))
+            bar = bar_on_back(kp0, R["trunk"])
+            _grip_arms(rest, R, G0, {"LEFT": bar.point(BACK_SQUAT_GRIP_HALF),
+                                     "RIGHT": bar.point(-BACK_SQUAT_GRIP_HALF)},
+                       {"LEFT": R["trunk"] @ np.array([-0.8, 0.5, -1.0]),
+                        "RIGHT": R["trunk"] @ np.array([-0.8, -0.5, -1.0])}, T)
     elif exercise == "deadlift":
         b = 1.0 - q  # bent amount: 1 at the floor
         trunk = 4.0 + 52.0 * b + lean
@@ -314,7 +367,10 @@ def pose(exercise: str, rest: RestSkeleton, q: np.ndarray, fault_kind: str,
             R[f"shank_{s}"] = pitch(18.0 * b)
             R[f"foot_{s}"] = I
             lat = 0.08 if s == "L" else -0.08
-            hang = _unit(np.stack([np.zeros(T), np.full(T, lat), -np.ones(T)], -1))
+            # with a bar the arms angle forward as the hips come through, so the bar
+            # passes in front of the thighs instead of through them
+            fwd = np.sin(np.radians(10.0 * q)) if barbell else np.zeros(T)
+            hang = _unit(np.stack([fwd, np.full(T, lat), -np.ones(T)], -1))
             R.update(_arm_chain(G0, s, hang, hang))
     elif exercise in ("curl", "press"):
         R["trunk"] = pitch(2.0 - lean)  # a faulty rep leans back
@@ -327,7 +383,8 @@ def pose(exercise: str, rest: RestSkeleton, q: np.ndarray, fault_kind: str,
             if exercise == "curl":
                 ua_ang = np.radians(-4.0 + drift)  # positive = elbow forward
                 ua = _unit(np.stack([np.sin(ua_ang), np.full(T, 0.1 * lat), -np.cos(ua_ang)], -1))
-                flex = np.radians(8.0 + 127.0 * q) + ua_ang
+                # a bar hangs in front of the thighs: the forearms start further forward
+                flex = np.radians((20.0 + 115.0 * q) if barbell else (8.0 + 127.0 * q)) + ua_ang
                 fa = _unit(np.stack([np.sin(flex), np.full(T, 0.1 * lat), -np.cos(flex)], -1))
                 R.update(_arm_chain(G0, s, ua, fa, fa))
             else:
@@ -337,6 +394,8 @@ def pose(exercise: str, rest: RestSkeleton, q: np.ndarray, fault_kind: str,
                 ua = _unit(np.cos(e)[:, None] * DOWN[None] + np.sin(e)[:, None] * out_dir)
                 fa = np.broadcast_to(_unit(UP + np.array([0.03, 0.0, 0.0])), (T, 3)).copy()
                 R.update(_arm_chain(G0, s, ua, fa))
+        if exercise == "press" and barbell:
+            _press_bar_arms(rest, R, G0, q, drift, T)
     elif exercise == "pushup":
         return _pushup(rest, q, R, G0, T, sag)
     else:
@@ -344,7 +403,31 @@ def pose(exercise: str, rest: RestSkeleton, q: np.ndarray, fault_kind: str,
 
     if np.any(cave != 0):
         _apply_knee_cave(rest, R, cave, T)
-    return _place(rest, R, T, anchor)
+    out = _place(rest, R, T, anchor)
+    if barbell:
+        bar = (bar_on_back(out.keypoints, out.rotations["trunk"])
+               if BARBELL_ANCHOR[exercise] == "shoulders" else bar_in_hands(out.keypoints))
+        out = replace(out, bar=bar)
+    return out
+
+
+def _press_bar_arms(rest: RestSkeleton, R: dict[str, np.ndarray], G0: dict[str, np.ndarray],
+                    q: np.ndarray, drift: np.ndarray, T: int) -> None:
+    """A barbell overhead press: the grips travel from the front of the shoulders, around
+    the face, to straight arms overhead, in the trunk's frame (a lean carries the bar)."""
+    kp0 = forward_kinematics(rest, R, np.zeros((T, 3)))
+    mid = 0.5 * (kp0["LEFT_SHOULDER"] + kp0["RIGHT_SHOULDER"])
+    x = 0.15 + 0.06 * np.sin(np.pi * q) - 0.12 * q ** 2
+    z = 0.12 + 0.38 * q
+    trunk = np.broadcast_to(R["trunk"], (T, 3, 3))
+    plane = np.radians(35.0 + drift)  # elbows forward of the frontal plane
+    grips, bends = {}, {}
+    for side, lat in (("LEFT", 1.0), ("RIGHT", -1.0)):
+        off = np.stack([x, np.full(T, lat * PRESS_GRIP_HALF), z], -1)
+        grips[side] = mid + np.einsum("tij,tj->ti", trunk, off)
+        bend = np.stack([np.sin(plane), lat * np.cos(plane), np.full(T, -0.6)], -1)
+        bends[side] = np.einsum("tij,tj->ti", trunk, bend)
+    _grip_arms(rest, R, G0, grips, bends, T)
 
 
 def _apply_knee_cave(rest: RestSkeleton, R: dict[str, np.ndarray], cave: np.ndarray,

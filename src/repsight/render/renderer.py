@@ -123,6 +123,59 @@ def _blob_shadow(pyrender, trimesh, verts: np.ndarray, n: int = 32):
     return pyrender.Mesh.from_trimesh(tm, smooth=True)
 
 
+def _barbell_mesh(pyrender, trimesh, spec):
+    """The barbell in its own frame (bar along +Y, middle at the origin): shaft, sleeves
+    and one plate a side, each plate with its metal hub and a few light marks on its
+    outer face (the lettering a real plate carries, which also gives it texture)."""
+    b = spec.barbell
+    parts = []
+
+    def cyl(radius, y0, y1, rgb, sections=48):
+        m = trimesh.creation.cylinder(radius=radius, height=y1 - y0, sections=sections)
+        M = np.eye(4)
+        M[:3, :3] = [[1, 0, 0], [0, 0, -1], [0, 1, 0]]  # its Z axis onto +Y
+        M[1, 3] = 0.5 * (y0 + y1)
+        m.apply_transform(M)
+        m.visual.vertex_colors = np.array([*rgb, 255], np.uint8)
+        parts.append(m)
+
+    steel = (170, 172, 178)
+    half, inner = 0.5 * b.bar_length_m, 0.5 * b.inner_gap_m
+    cyl(0.014, -inner, inner, steel, 24)  # the shaft between the collars
+    r, w = 0.5 * b.plate_diameter_m, b.plate_width_m
+    for sgn in (1.0, -1.0):
+        y0, y1 = sorted((sgn * (inner - 0.03), sgn * inner))
+        cyl(0.027, y0, y1, steel, 24)  # inner collar
+        y0, y1 = sorted((sgn * inner, sgn * half))
+        cyl(0.025, y0, y1, steel, 24)  # sleeve
+        y0, y1 = sorted((sgn * inner, sgn * (inner + w)))
+        cyl(r, y0, y1, b.plate_rgb, 96)  # the plate
+        face = sgn * (inner + w)
+        y0, y1 = sorted((face, face + sgn * 0.004))
+        cyl(0.065, y0, y1, b.hub_rgb, 48)  # its hub
+        for k, ang in enumerate(np.radians([20.0, 150.0, 255.0])):
+            mark = trimesh.creation.box(extents=(0.07 if k != 1 else 0.045, 0.004, 0.022))
+            M = np.eye(4)
+            c, s_ = np.cos(ang), np.sin(ang)
+            M[:3, :3] = [[c, 0, -s_], [0, 1, 0], [s_, 0, c]]
+            M[:3, 3] = [0.15 * c, face + sgn * 0.002, 0.15 * s_]
+            mark.apply_transform(M)
+            mark.visual.vertex_colors = np.array([235, 235, 235, 255], np.uint8)
+            parts.append(mark)
+    # pyrender keeps vertex colours only when it picks the material itself
+    return pyrender.Mesh.from_trimesh(trimesh.util.concatenate(parts), smooth=False)
+
+
+def _bar_poses(bar) -> np.ndarray:
+    """4x4 poses [T,4,4] taking the barbell mesh's frame onto the bar on each frame."""
+    from .skeleton import min_rotation
+
+    M = np.tile(np.eye(4), (len(bar.centre), 1, 1))
+    M[:, :3, :3] = min_rotation(np.array([0.0, 1.0, 0.0]), bar.axis)
+    M[:, :3, 3] = bar.centre
+    return M
+
+
 def _encoder(path: Path, spec: RenderSpec, fps: Fraction):
     import av
 
@@ -156,8 +209,15 @@ def render(spec: RenderSpec, out_path: str | Path, truth_path: str | Path | None
     times = plan.frame_times()
     q = plan.q(times)
     mag = plan.fault_magnitude(times)
-    P = pose(spec.exercise, body.rest, q, spec.fault.kind, mag)
+    P = pose(spec.exercise, body.rest, q, spec.fault.kind, mag, barbell=spec.barbell.enabled)
     allpts = np.concatenate([P.keypoints[k] for k in P.keypoints], axis=0)
+    if P.bar is not None:
+        # the camera frames the plates too (their rims, above and below each centre)
+        from .barbell import plate_centres
+
+        r = 0.5 * spec.barbell.plate_diameter_m * np.array([0.0, 0.0, 1.0])
+        rims = [c + sgn * r for c in plate_centres(P.bar, spec.barbell) for sgn in (1, -1)]
+        allpts = np.concatenate([allpts, *rims], axis=0)
     lo, hi = allpts.min(0), allpts.max(0)
     box = np.array([[lo[0] - 0.12, lo[1] - 0.1, 0.0], [hi[0] + 0.12, hi[1] + 0.1, hi[2] + 0.14]])
     cam = place_camera(spec.camera, spec.width, spec.height, box)
@@ -192,6 +252,10 @@ def render(spec: RenderSpec, out_path: str | Path, truth_path: str | Path | None
     body_material = pyrender.MetallicRoughnessMaterial(
         alphaMode="OPAQUE", baseColorFactor=[1.0, 1.0, 1.0, 1.0], metallicFactor=0.2,
         roughnessFactor=0.8)
+    bar_node, bar_poses = None, None
+    if P.bar is not None:
+        bar_node = scene.add(_barbell_mesh(pyrender, trimesh, spec), pose=np.eye(4))
+        bar_poses = _bar_poses(P.bar)
     batch = 16
     try:
         for b0 in range(0, plan.n_frames, batch):
@@ -204,6 +268,8 @@ def render(spec: RenderSpec, out_path: str | Path, truth_path: str | Path | None
                     scene.remove_node(node)
                     scene.remove_node(shadow_node)
                 node = scene.add(mesh)
+                if bar_node is not None:
+                    scene.set_pose(bar_node, bar_poses[b0 + i])
                 shadow_node = scene.add(_blob_shadow(pyrender, trimesh, verts[i]))
                 rgb, _ = renderer.render(scene, flags=flags)
                 img = cv2.resize(rgb, (spec.width, spec.height), interpolation=cv2.INTER_AREA) if ss > 1 else rgb

@@ -37,6 +37,10 @@ FAULTS_FOR = {
     "pushup": ("short_rom", "hip_sag"),
 }
 
+# Exercises that can be rendered with a barbell, and where it rides (issue 16): held in
+# the hands, or on the upper back (a back squat).
+BARBELL_ANCHOR = {"squat": "shoulders", "deadlift": "hands", "press": "hands", "curl": "hands"}
+
 SUPPORTED_FPS_NOTE = "any positive frame rate, e.g. 24, 25, 29.97 (30000/1001), 30, 60"
 
 
@@ -205,6 +209,45 @@ class DegradeSpec:
 
 
 @dataclass(frozen=True)
+class BarbellSpec:
+    """An Olympic barbell with one plate a side (opt-in: ``enabled``).
+
+    bar_length_m: end to end (2.2 m men's bar); inner_gap_m: between the inner collars
+    (1.31 m), where the sleeves start and the plates sit; plate_diameter_m (0.45 m for
+    bumper and competition plates) and plate_width_m; plate_rgb / hub_rgb: sRGB 0..255 of
+    the plate and of its metal hub. Left out of ``RenderSpec.to_dict()`` while disabled,
+    so specs without a barbell serialise exactly as before it existed.
+    """
+
+    enabled: bool = False
+    bar_length_m: float = 2.2
+    inner_gap_m: float = 1.31
+    plate_diameter_m: float = 0.45
+    plate_width_m: float = 0.06
+    plate_rgb: tuple[int, int, int] = (34, 34, 37)
+    hub_rgb: tuple[int, int, int] = (190, 190, 196)
+
+    def __post_init__(self) -> None:
+        _check(1.2 <= self.bar_length_m <= 2.5,
+               f"barbell.bar_length_m must be 1.2..2.5, got {self.bar_length_m}")
+        _check(0.6 <= self.inner_gap_m <= self.bar_length_m - 0.3,
+               f"barbell.inner_gap_m must be 0.6..bar length - 0.3, got {self.inner_gap_m}")
+        _check(0.15 <= self.plate_diameter_m <= 0.6,
+               f"barbell.plate_diameter_m must be 0.15..0.6, got {self.plate_diameter_m}")
+        _check(0.01 <= self.plate_width_m <= 0.12,
+               f"barbell.plate_width_m must be 0.01..0.12, got {self.plate_width_m}")
+        for name in ("plate_rgb", "hub_rgb"):
+            v = getattr(self, name)
+            _check(len(v) == 3 and all(0 <= int(c) <= 255 for c in v),
+                   f"barbell.{name} must be three 0..255 values, got {v!r}")
+
+    @property
+    def plate_offset_m(self) -> float:
+        """Distance from the bar's middle to each plate's centre along the bar."""
+        return 0.5 * self.inner_gap_m + 0.5 * self.plate_width_m
+
+
+@dataclass(frozen=True)
 class RenderSpec:
     """Everything that defines one rendered set."""
 
@@ -230,6 +273,9 @@ class RenderSpec:
     # Both are left out of to_dict() when cut_phase is "" (older specs are unchanged).
     cut_phase: str = ""
     cut_fraction: float = 0.5
+    # A barbell held or carried as the exercise requires (BARBELL_ANCHOR); opt-in, left
+    # out of to_dict() while disabled.
+    barbell: BarbellSpec = field(default_factory=BarbellSpec)
 
     def __post_init__(self) -> None:
         _check(self.exercise in EXERCISES,
@@ -260,6 +306,9 @@ class RenderSpec:
                f"cut_fraction must be 0.05..0.95, got {self.cut_fraction}")
         _check(not (self.cut_phase and self.failed_last_rep),
                "a clip cut inside its last rep cannot also fail that rep")
+        if self.barbell.enabled:
+            _check(self.exercise in BARBELL_ANCHOR,
+                   f"a barbell is modelled for {tuple(BARBELL_ANCHOR)}, not {self.exercise!r}")
         for name in ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s"):
             vals = _per_rep(getattr(self.tempo, name), self.reps, f"tempo.{name}")
             low = 0.0 if "pause" in name else 0.15
@@ -270,7 +319,7 @@ class RenderSpec:
         """Plain JSON-able dict (tuples become lists).
 
         Fields added after the first rendered suites (fault.per_rep, cut_phase,
-        cut_fraction) are left out while at their defaults, so a spec that does not use
+        cut_fraction, barbell) are left out while at their defaults, so a spec that does not use
         them gives the same dict, and cached clips keep matching their spec.
         """
         d = json.loads(json.dumps(asdict(self)))
@@ -278,6 +327,8 @@ class RenderSpec:
             del d["fault"]["per_rep"]
         if not d["cut_phase"]:
             del d["cut_phase"], d["cut_fraction"]
+        if not d["barbell"]["enabled"]:
+            del d["barbell"]
         return d
 
     @classmethod

@@ -7,8 +7,11 @@ heads; nose, ears and heels are points on the mesh that ride on the head and fee
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 
+from .barbell import BarPose, plate_centres
 from .camera import Camera
 from .motion import SetPlan, pose, tracked_height
 from .skeleton import TRUTH_KEYPOINTS, RestSkeleton
@@ -108,7 +111,8 @@ def rep_velocity(plan: SetPlan, rest: RestSkeleton, rep) -> dict | None:
     con = rep.phase("concentric")
     n = max(int(np.ceil(con.duration * VELOCITY_RATE_HZ)), 2) + 1
     t = np.linspace(con.start, con.end, n)
-    P = pose(spec.exercise, rest, plan.q(t), spec.fault.kind, plan.fault_magnitude(t))
+    P = pose(spec.exercise, rest, plan.q(t), spec.fault.kind, plan.fault_magnitude(t),
+             barbell=spec.barbell.enabled)
     z = tracked_height(spec.exercise, P.keypoints)
     v = np.gradient(z, t)
     disp = float(z[-1] - z[0])
@@ -121,6 +125,64 @@ def rep_velocity(plan: SetPlan, rest: RestSkeleton, rep) -> dict | None:
     }
 
 
+def rep_bar_velocity(plan: SetPlan, rest: RestSkeleton, rep) -> dict | None:
+    """Concentric mean / peak vertical velocity of the bar (m/s) on the fine time grid,
+    with its travel over the rep; None without a barbell or when the clip cuts the
+    concentric off."""
+    spec = plan.spec
+    if not spec.barbell.enabled or not concentric_complete(plan, rep):
+        return None
+    con = rep.phase("concentric")
+    n = max(int(np.ceil(con.duration * VELOCITY_RATE_HZ)), 2) + 1
+    t = np.linspace(con.start, con.end, n)
+    bar = pose(spec.exercise, rest, plan.q(t), spec.fault.kind, plan.fault_magnitude(t),
+               barbell=True).bar
+    z = bar.centre[:, 2]
+    v = np.gradient(z, t)
+    t_all = np.linspace(rep.start, rep.end, max(int(np.ceil((rep.end - rep.start)
+                                                           * VELOCITY_RATE_HZ)), 2) + 1)
+    whole = pose(spec.exercise, rest, plan.q(t_all), spec.fault.kind,
+                 plan.fault_magnitude(t_all), barbell=True).bar.centre
+    disp = float(z[-1] - z[0])
+    return {
+        "point": "bar middle (every point of the bar moves alike: it stays level)",
+        "concentric_displacement_m": disp,
+        "concentric_mean_mps": abs(disp) / con.duration,
+        "concentric_peak_mps": float(np.max(np.abs(v))),
+        "vertical_travel_m": float(np.ptp(whole[:, 2])),
+        "forward_travel_m": float(np.ptp(whole[:, 0])),
+    }
+
+
+def bar_truth(plan: SetPlan, bar: BarPose, camera: Camera) -> dict:
+    """The barbell's exact path on every frame (3D) and its near plate's image position."""
+    spec = plan.spec.barbell
+    left, right = plate_centres(bar, spec)
+    near_left = bool(np.mean(camera.depth(left)) <= np.mean(camera.depth(right)))
+    near = left if near_left else right
+    out_dir = bar.axis if near_left else -bar.axis
+    face = near + 0.5 * spec.plate_width_m * out_dir  # the plate's outer face, seen first
+    depth = camera.depth(near)
+
+    def pts(a: np.ndarray, nd: int) -> list:
+        return np.round(a, nd).tolist()
+
+    return {
+        "spec": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(spec).items()},
+        "anchor": ("upper back" if plan.spec.exercise == "squat" else "hands"),
+        "near_plate": "left" if near_left else "right",
+        "centre3d": pts(bar.centre, 5),
+        "axis": pts(bar.axis, 5),
+        "near_plate_centre3d": pts(near, 5),
+        "near_plate_centre2d": pts(camera.project(near), 2),
+        "near_plate_face2d": pts(camera.project(face), 2),
+        # pixels per metre in the plane of the near plate's centre, square to the view
+        "near_plate_px_per_m": pts(camera.fy / depth, 3),
+        "units": "3D: world metres (camera.convention); 2D: output-video pixels, x right, "
+                 "y down; one entry per frame",
+    }
+
+
 def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
                 *, video_file: str = "", include_frames: bool = True) -> dict:
     spec = plan.spec
@@ -128,7 +190,7 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
     t = plan.frame_times()
     q = plan.q(t)
     mag = plan.fault_magnitude(t)
-    P = pose(spec.exercise, rest, q, spec.fault.kind, mag)
+    P = pose(spec.exercise, rest, q, spec.fault.kind, mag, barbell=spec.barbell.enabled)
     kp = P.keypoints
     ang = angles(kp)
     names = list(TRUTH_KEYPOINTS)
@@ -165,6 +227,8 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
             "velocity_loss_vs_best_pct": (None if vel is None else
                                           100.0 * (1.0 - vel["concentric_mean_mps"] / best)),
         }
+        if spec.barbell.enabled:
+            entry["bar_velocity"] = rep_bar_velocity(plan, rest, r)
         for name in ("eccentric", "concentric", "pause_bottom", "pause_top"):
             p = r.phase(name)
             entry[f"{name}_start"] = p.start if p else None
@@ -218,6 +282,8 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
         "tracked_point": TRACKED_POINT[spec.exercise],
         "spec": spec.to_dict(),
     }
+    if spec.barbell.enabled:
+        truth["barbell"] = bar_truth(plan, P.bar, camera)
     if include_frames:
         pts3 = np.stack([kp[n] for n in names], axis=1)  # [T,K,3]
         pts2 = camera.project(pts3)
