@@ -97,3 +97,36 @@ def test_render_small_clip_matches_truth(tmp_path):
         left = min(j["RIGHT_SHOULDER"][0], j["RIGHT_HIP"][0]) - 6
         right = max(j["LEFT_SHOULDER"][0], j["LEFT_HIP"][0]) + 6
         assert top <= ys.mean() <= bottom and left <= xs.mean() <= right
+
+
+@pytest.mark.skipif(ctypes.util.find_library("OSMesa") is None,
+                    reason="offscreen rendering needs Mesa's OSMesa (apt-get install libosmesa6)")
+def test_bar_pass_follows_the_rendered_plate(tmp_path):
+    """A rendered side-view deadlift with a barbell: the bar pass, given the truth's own
+    joints as the pose, sits on the near plate's centre and reads its size."""
+    from repsight.barpath import track_bar
+    from repsight.landmarks import LM
+    from repsight.render.renderer import render
+    from repsight.render.spec import BarbellSpec
+    from repsight.types import PoseSequence
+
+    spec = RenderSpec(exercise="deadlift", reps=1, width=320, height=240, supersample=1,
+                      fps=20.0, tempo=TempoSpec(0.7, 0.1, 0.6, 0.2), lead_in_s=0.3,
+                      lead_out_s=0.3, camera=CameraSpec(view="side"), seed=2,
+                      barbell=BarbellSpec(enabled=True))
+    truth = render(spec, tmp_path / "dl.mp4")
+    n = truth["n_frames"]
+    image = np.full((n, 33, 5), np.nan, np.float32)
+    for i, f in enumerate(truth["frames"]):
+        for name, (x, y) in f["joints2d"].items():
+            image[i, LM[name]] = (x / 320, y / 240, 0.0, 1.0, 1.0)
+    seq = PoseSequence(image=image, world=np.full((n, 33, 3), np.nan, np.float32),
+                       timestamps_s=np.array([f["t"] for f in truth["frames"]]), fps=20.0,
+                       width=320, height=240)
+    track = track_bar(tmp_path / "dl.mp4", seq, "hands")
+    bar = truth["barbell"]
+    face = np.array(bar["near_plate_face2d"])
+    radius = 0.5 * spec.barbell.plate_diameter_m * np.array(bar["near_plate_px_per_m"])
+    on = np.hypot(*(track.xy_px - face).T) <= 0.25 * radius
+    assert on.mean() >= 0.9, (on.mean(), track.notes)
+    assert track.plate_radius_px == pytest.approx(np.median(radius), rel=0.12)
