@@ -292,3 +292,19 @@ def test_partials_after_a_breather_are_still_partials() -> None:
                         noise_px=1.0, seed=4)
     reps = reps_of(seq, "squat")
     assert [r.partial for r in reps] == [False] * 5 + [True] * 3
+
+
+def test_a_brisk_start_is_not_placed_on_the_rest_before_it() -> None:
+    # Squats that drop into the hole: the descent leaves rest at its full speed (a quarter
+    # sine). Extrapolating a smooth ramp back from the speed threshold would place the start
+    # on frames where the hips have not moved yet; the start is the last frame at rest.
+    for ecc_f in (18, 27, 40):
+        y, truth, t = [np.zeros(20)], [], 20
+        for _ in range(4):
+            y += [-np.sin(0.5 * np.pi * np.arange(ecc_f) / ecc_f), -np.ones(6),
+                  -1 + (1 - np.cos(np.pi * np.arange(24) / 24)) / 2, np.zeros(20)]
+            truth.append(t)
+            t += ecc_f + 6 + 24 + 20
+        reps = segment_reps(np.concatenate(y), 30.0, concentric_increases=True,
+                            eccentric_first=True, min_rom=0.3, smoothing_cutoff_hz=None)
+        assert [r.start for r in reps] == truth

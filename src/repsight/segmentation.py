@@ -102,7 +102,28 @@ def _rise(y: np.ndarray, share: float, floor: float, flank: Flank = None
         (fi, ps), (fj, pe) = _flank_ends(d, i, j, peak, stop, flank)
         ci = ci if fi is None else fi
         cj = cj if fj is None else fj
+    else:
+        # The half-cosine moves the onset out to where a smooth start would have begun;
+        # where the signal shows the point still at that height for frames after it (a
+        # squat that drops into the hole, leaving rest at speed), it began on the last of
+        # them. This is a rep's start (eccentric first) or its end (the eccentric's arrival
+        # run backwards); the concentric's flank fit keeps its own ends.
+        ci = _last_still(y, ci, i, REST_BAND_SHARE * stop)
     return ci, cj, peak, ps, pe
+
+
+# How far (a share of the speed threshold, a change per frame) the point may move and
+# still count as at rest at its onset or arrival height (see _last_still).
+REST_BAND_SHARE = 0.1
+
+
+def _last_still(y: np.ndarray, s: int, i: int, band: float) -> int:
+    """The last frame k in s..i with y[s..k] all within band of y[s]: where a movement that
+    the signal shows moving by frame i began, if it was placed at s."""
+    if s >= i:
+        return s
+    moved = np.flatnonzero(np.abs(y[s:i + 1] - y[s]) > band)
+    return s + (int(moved[0]) - 1 if moved.size else i - s)
 
 
 # Where a half-cosine ramp (zero speed at both ends) crosses 20 % and 80 % of its travel,
