@@ -137,6 +137,9 @@ def test_chunked_extraction_matches_sequential(tmp_path: Path) -> None:
     two = extract_pose(clip, model="full", workers=2, min_chunk_s=3.0)
     assert two.meta["chunks"] == 2 and "parallel_fallback" not in two.meta
     np.testing.assert_array_equal(two.timestamps_s, one.timestamps_s)
+    # Each worker scans the frames it decodes for shot statistics and sampled frames:
+    # together they give what one process gives, people counted included.
+    assert two.meta["scene"] == one.meta["scene"] and len(two.meta["scene"]["people"]) == 10
     seam = int(np.searchsorted(two.timestamps_s, two.meta["seams_s"][0]))
     assert 0.3 * two.n_frames < seam < 0.7 * two.n_frames
     # Before the seam both ran the same frames through a fresh landmarker: bit-identical.

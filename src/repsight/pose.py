@@ -20,7 +20,7 @@ from .config import DEFAULT_MODEL, MODEL_NAMES
 from .errors import ModelNotFoundError, RepsightError
 from .landmarks import NUM_LANDMARKS
 from .types import PoseSequence
-from .video import DEFAULT_MAX_LONG_SIDE, Frame, VideoReader, file_hash
+from .video import DEFAULT_MAX_LONG_SIDE, FrameChanges, Frame, SceneScan, VideoReader, file_hash
 from .workers import watch_parent
 
 # Bumped when extraction changes in a way that invalidates cached results (3: the scene
@@ -336,32 +336,38 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     chunks = plan_chunks(0.0, info.duration_s, workers, warmup_s=warmup_s,
                          min_chunk_s=min_chunk_s)
     extra: dict[str, Any] = {}
-    # The shot and people scan decodes the clip once more, on a spare core while the model
-    # runs; the people are counted after it, here (the model's stderr is this thread's).
-    scene = _in_background(_scan_pass, video, PEOPLE_SAMPLES)
+    # The shot statistics and the frames people are counted on come from the decode the
+    # pose model reads (SceneScan), in every process: the clip is decoded once.
+    sample_times = sample_times_s(info.duration_s)
     arrays = None
-    scene_meta: list[Any] = []
     if len(chunks) > 1:
-        # While the chunks run, this process would only wait: the scene pass's people count
-        # (MediaPipe here) happens then, rather than after them.
-        arrays, notes = _extract_parallel(video, chunks, model=model,
-                                          max_long_side=max_long_side, progress=progress,
-                                          total=total, frame_size=reader.size,
-                                          meanwhile=lambda: scene_meta.append(
-                                              _scene_meta(scene())))
-        expected = max(total, reader.frames_announced)
-        if arrays is not None and len(arrays[2]) < 0.95 * expected - 1:
-            # A short read: the one-process path says how short, in its warnings.
-            arrays, notes = None, {"parallel_fallback":
-                                   f"chunks decoded {len(arrays[2])} of {expected} frames"}
-        extra.update(notes)
+        # The people are counted here as the chunks send their sampled frames: this
+        # process would only wait meanwhile.
+        with _PeopleTally() as people:
+            arrays, notes, changes = _extract_parallel(
+                video, chunks, model=model, max_long_side=max_long_side, progress=progress,
+                total=total, frame_size=reader.size, sample_times=sample_times,
+                on_sample=people.add)
+            expected = max(total, reader.frames_announced)
+            if arrays is not None and len(arrays[2]) < 0.95 * expected - 1:
+                # A short read: the one-process path says how short, in its warnings.
+                arrays, notes = None, {"parallel_fallback":
+                                       f"chunks decoded {len(arrays[2])} of {expected} frames"}
+            extra.update(notes)
+            if arrays is not None:
+                extra["scene"] = _scene_meta(changes, people.counted())  # shots, people
     if arrays is None:
+        reader.scan = scan = SceneScan(info, sample_times_s=sample_times)
         buf = _run_chunk(reader, plan_chunks(0.0, 1.0, 1)[0], model, progress, total)
         if buf.n == 0:
             raise RepsightError(f"no frames decoded from {video}")
         arrays = buf.arrays()
+        # Counted after the pose pass, here: the model's stderr is this thread's.
+        with _PeopleTally() as people:
+            for t, rgb in scan.samples:
+                people.add(t, rgb)
+            extra["scene"] = _scene_meta(scan.changes(), people.counted())  # shots, people
     image, world, seq_times = arrays
-    extra["scene"] = scene_meta[0] if scene_meta else _scene_meta(scene())  # shots, people
     warnings = list(reader.warnings)
     if not reader.info.timestamped:
         warnings.append(f"the file carries no timestamps: times assume {reader.info.fps:g} fps")
@@ -427,15 +433,18 @@ def same_pose(a: np.ndarray, b: np.ndarray, frame_size: tuple[int, int], *,
 
 def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, model: str,
                       max_long_side: int | None, progress: ProgressFn | None, total: int,
-                      frame_size: tuple[int, int], meanwhile: Callable[[], Any] | None = None
-                      ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, dict]:
-    """Run each chunk in its own process and stitch them (see SEAM_TOLERANCE);
-    meanwhile() runs here once the workers have started.
+                      frame_size: tuple[int, int], sample_times: np.ndarray | None = None,
+                      on_sample: Callable[[float, np.ndarray], None] | None = None
+                      ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, dict,
+                                 FrameChanges | None]:
+    """Run each chunk in its own process and stitch them (see SEAM_TOLERANCE).
 
-    Returns (image, world, times) and notes for the sequence's meta, or None and
-    {"parallel_fallback": why}. Spawned, not forked: MediaPipe's graph and the decode
-    threads are not fork-safe. Every worker is ended before this returns, whatever
-    happens (an error, Ctrl-C).
+    Returns (image, world, times), notes for the sequence's meta and the clip's shot
+    statistics (each worker's SceneScan of its own frames, joined; None if one failed),
+    or None, {"parallel_fallback": why}, None. The frame after each of sample_times is
+    handed to on_sample(time_s, rgb) here as the workers send it. Spawned, not forked:
+    MediaPipe's graph and the decode threads are not fork-safe. Every worker is ended
+    before this returns, whatever happens (an error, Ctrl-C).
     """
     import multiprocessing
 
@@ -444,18 +453,17 @@ def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, mo
     orders = [ctx.Queue() for _ in chunks]
     procs = [ctx.Process(target=_chunk_worker, name=f"repsight-pose-{c.index}",
                          args=(str(video), c, model, max_long_side, messages, orders[c.index],
-                               os.getpid(), c.index == len(chunks) - 1),
+                               os.getpid(), c.index == len(chunks) - 1, sample_times),
                          daemon=True)
              for c in chunks]
     done = [0] * len(chunks)
     kept: dict[int, tuple] = {}
     warm: dict[int, tuple] = {}
+    scans: dict[int, FrameChanges | None] = {}
     queues = [messages, *orders]
     try:
         for proc in procs:
             proc.start()
-        if meanwhile is not None:
-            meanwhile()
 
         def receive(wanted: str, k: int | None = None):
             """The next message of a kind (progress handled on the way); raises on trouble."""
@@ -479,11 +487,14 @@ def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, mo
                         progress(sum(done), max(total, sum(done)))
                 elif kind == "error":
                     raise _ChunkFailed(str(payload))
+                elif kind == "sample":
+                    if on_sample is not None:
+                        on_sample(*payload)
                 elif kind == wanted and (k is None or i == k):
                     return i, payload
 
         while len(kept) < len(chunks):
-            i, (k_arrays, w_arrays, warnings) = receive("done")
+            i, (k_arrays, w_arrays, warnings, scans[i]) = receive("done")
             if warnings:
                 raise _ChunkFailed("; ".join(warnings))
             kept[i], warm[i] = k_arrays, w_arrays
@@ -497,7 +508,7 @@ def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, mo
         for order in orders:
             order.put(("quit", 0))
     except _ChunkFailed as exc:
-        return None, {"parallel_fallback": str(exc)}
+        return None, {"parallel_fallback": str(exc)}, None
     finally:
         _stop_workers(procs)
         for q in queues:
@@ -507,8 +518,13 @@ def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, mo
     world = np.concatenate([p[1] for p in parts])
     times = np.concatenate([p[2] for p in parts])
     if len(times) == 0 or not np.all(np.diff(times) > 0):
-        return None, {"parallel_fallback": "chunks do not join into increasing timestamps"}
-    return (image, world, times), {"chunks": len(chunks), **notes}
+        return None, {"parallel_fallback": "chunks do not join into increasing timestamps"}, None
+    # Each chunk's statistics cover the frames it keeps, whoever's landmarks were stitched in.
+    parts_scanned = [scans[c.index] for c in chunks]
+    changes = None if any(p is None for p in parts_scanned) else FrameChanges(
+        *(np.concatenate([getattr(p, f) for p in parts_scanned])
+          for f in ("times_s", "colour", "pixels")))
+    return (image, world, times), {"chunks": len(chunks), **notes}, changes
 
 
 class _ChunkFailed(Exception):
@@ -597,9 +613,11 @@ def _tracked(reader: VideoReader, chunk: Chunk, model: str
 
 
 def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | None,
-                  messages: Any, orders: Any, parent_pid: int, last: bool) -> None:
-    """Entry point of a chunk process: extract one chunk, report progress and the result,
-    then (all but the last) track on past the chunk's end while the parent asks for it."""
+                  messages: Any, orders: Any, parent_pid: int, last: bool,
+                  sample_times: np.ndarray | None = None) -> None:
+    """Entry point of a chunk process: extract one chunk, report progress, sampled frames
+    and the result (with the shot statistics of its frames), then (all but the last)
+    track on past the chunk's end while the parent asks for it."""
     # Quiet for good: MediaPipe, TFLite and absl log to fd 2 from native code, and the
     # user's terminal must show repsight's lines only. Errors travel back as messages.
     try:
@@ -613,6 +631,10 @@ def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | Non
     watch_parent(parent_pid)
     try:
         reader = VideoReader(video, max_long_side=max_long_side)
+        # Sent at once: the parent counts people on them while the chunks run.
+        reader.scan = scan = SceneScan(
+            reader.info, sample_times_s=sample_times, keep=(chunk.start_s, chunk.stop_s),
+            on_sample=lambda t, rgb: messages.put(("sample", chunk.index, (t, rgb))))
         fps = reader.info.fps
         span = reader.info.duration_s if last else chunk.stop_s - max(chunk.start_s, 0.0)
         kept = _LandmarkBuffer(min(int(span * fps) + 16, 1 << 15))
@@ -634,7 +656,7 @@ def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | Non
                 last_report = now
                 messages.put(("progress", chunk.index, kept.n))
         messages.put(("done", chunk.index, (_copies(kept), _copies(warm),
-                                            list(reader.warnings))))
+                                            list(reader.warnings), scan.changes())))
         while not last:
             kind, n = orders.get()
             if kind == "quit":
@@ -713,7 +735,7 @@ class PeopleCounter(_NativeGraph):
         for a, b in tiles:
             tile = rgb[:, a:b] if w >= h else rgb[a:b]
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(tile))
-            result = self._landmarker.detect(image)  # callers silence native logs (scan_scene)
+            result = self._landmarker.detect(image)  # callers silence native logs (_PeopleTally)
             th, tw = tile.shape[:2]
             shift = np.array((a, 0) if w >= h else (0, a), dtype=np.float64)
             for pose in result.pose_landmarks or ():
@@ -740,55 +762,55 @@ class PeopleCounter(_NativeGraph):
 MIN_COUNT_SIDE_PX = 32
 
 
-def _in_background(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
-    """Start fn(*args, **kwargs) in a daemon thread; the returned call waits for its result
-    (None if it raised: the scan is an extra, never a reason to lose an extraction)."""
-    out: list[Any] = [None]
-
-    def run() -> None:
-        try:
-            out[0] = fn(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - any failure of the extra pass means "no scan"
-            out[0] = None
-
-    thread = threading.Thread(target=run, name="repsight-scene", daemon=True)
-    thread.start()
-
-    def result() -> Any:
-        thread.join()
-        return out[0]
-
-    return result
-
-
-def _scan_pass(video: str | os.PathLike, samples: int) -> tuple[Any, list]:
-    """The decoding half of scan_scene: change statistics and the sampled frames (no model,
-    no stderr juggling, so it may run in a background thread)."""
-    from .video import probe, scan_frames
-
-    info = probe(video)
+def sample_times_s(duration_s: float, samples: int = PEOPLE_SAMPLES) -> np.ndarray:
+    """Times people are counted at: `samples` spread evenly over the clip (mid-intervals)."""
     n = max(0, int(samples))
-    times = info.duration_s * (np.arange(n) + 0.5) / n if n else None
-    frames: list[tuple[float, np.ndarray]] = []
-    # Samples at 640 px: the detector looks at 224 px squares (tiles of the frame) anyway.
-    changes = scan_frames(video, sample_times_s=times,
-                          on_sample=(lambda t, rgb: frames.append((t, rgb))) if n else None,
-                          max_long_side=640)
-    return changes, frames
+    return duration_s * (np.arange(n) + 0.5) / n if n else np.zeros(0)
 
 
-def _scene_meta(scanned: tuple[Any, list] | None) -> dict[str, Any] | None:
-    """JSON-ready meta["scene"]: statistics rounded, people counted on the sampled frames."""
-    if scanned is None:
-        return None
-    changes, frames = scanned
-    people: list[dict[str, Any]] = []
-    if frames:
+class _PeopleTally:
+    """Bodies counted on sampled frames as they come (the counter loads on the first one).
+
+    Any failure of the counter leaves no count at all (counted() -> []): the count is an
+    extra, never a reason to lose an extraction. Native logs are silenced around it.
+    """
+
+    def __init__(self) -> None:
+        self._people: list[dict[str, Any]] = []
+        self._counter: PeopleCounter | None = None
+        self._failed = False
+
+    def add(self, t: float, rgb: np.ndarray) -> None:
+        """Count the bodies on one sampled frame at time t."""
+        if self._failed:
+            return
         try:
-            with _quiet_native_stderr(), PeopleCounter() as counter:
-                people = [{"t": round(t, 4), "bodies": counter.bodies(rgb)} for t, rgb in frames]
+            with _quiet_native_stderr():
+                if self._counter is None:
+                    self._counter = PeopleCounter()
+                self._people.append({"t": round(t, 4), "bodies": self._counter.bodies(rgb)})
         except (RepsightError, RuntimeError, ValueError):
-            people = []
+            self._failed = True
+
+    def counted(self) -> list[dict[str, Any]]:
+        """The counts in time order (chunks send their samples interleaved)."""
+        return [] if self._failed else sorted(self._people, key=lambda p: p["t"])
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._counter is not None:
+            self._counter.close()
+            self._counter = None
+
+
+def _scene_meta(changes: FrameChanges | None, people: list[dict[str, Any]]
+                ) -> dict[str, Any] | None:
+    """JSON-ready meta["scene"] (shots.py reads it): statistics rounded, people counted;
+    None when the scan failed (shot detection then relies on pose continuity alone)."""
+    if changes is None:
+        return None
 
     def rounded(a: np.ndarray) -> list:
         return [None if not np.isfinite(x) else round(float(x), 4) for x in a]
@@ -796,17 +818,3 @@ def _scene_meta(scanned: tuple[Any, list] | None) -> dict[str, Any] | None:
     return {"times_s": [round(float(t), 6) for t in changes.times_s],
             "colour": rounded(changes.colour), "pixels": rounded(changes.pixels),
             "people": people}
-
-
-def scan_scene(video: str | os.PathLike, *, samples: int = PEOPLE_SAMPLES) -> dict[str, Any] | None:
-    """Per-frame change statistics (shot cuts) and the bodies on `samples` frames (JSON-ready).
-
-    One extra decoding pass at thumbnail size (video.scan_frames); `shots.py` reads the
-    result from the pose sequence's meta["scene"]. None when the pass fails: shot
-    detection then relies on pose continuity alone.
-    """
-    try:
-        scanned = _scan_pass(video, samples)
-    except (RepsightError, OSError, ValueError):
-        return None
-    return _scene_meta(scanned)

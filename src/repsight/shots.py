@@ -1,7 +1,7 @@
 """Where a clip changes shot (a camera cut, a new scene) or the tracker changes person.
 
 Two kinds of evidence, each blind where the other sees:
-- frame statistics (video.scan_frames, kept in the pose cache as meta["scene"]): a spike
+- frame statistics (video.SceneScan, kept in the pose cache as meta["scene"]): a spike
   in the colour-histogram or thumbnail difference between consecutive frames is a hard
   cut, even when the same person stays in the same place;
 - pose continuity: the tracked body's centre or size jumping between neighbouring frames
@@ -143,7 +143,7 @@ class ShotSplit:
 
 @dataclass(frozen=True)
 class PeopleCount:
-    """Bodies found on a few sampled frames (pose.scan_scene), and who the lifter is.
+    """Bodies found on a few sampled frames (pose._PeopleTally), and who the lifter is.
 
     counts: people on each sampled frame; others_share: share of sampled frames with
     more than one; tracked_is_lifter: False when another body moved more than the one

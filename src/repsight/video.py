@@ -220,6 +220,8 @@ class VideoReader:
         self.warnings: list[str] = []
         self.frames_read = 0
         self.size = scaled_size(self.info.width, self.info.height, max_long_side)
+        # Set to a SceneScan to gather shot statistics from this read (no pass of their own).
+        self.scan: SceneScan | None = None
 
     def _decoded(self, container: av.container.InputContainer,
                  stream: av.VideoStream) -> Iterator[av.VideoFrame]:
@@ -292,12 +294,16 @@ class VideoReader:
                         break
                     if float(frame.time) < start_s:
                         last_t = max(last_t, float(frame.time))
+                        if self.scan is not None:  # the frame before the first kept one
+                            self.scan.add(frame, float(frame.time))
                         continue
                 t = float(frame.time) if frame.time is not None else index / fps
                 if t <= last_t:
                     skipped += 1
                     continue
                 last_t = t
+                if self.scan is not None:
+                    self.scan.add(frame, t)
                 if (frame.width, frame.height) != (out_w, out_h):
                     # Scale in the source's own (YUV) format, then convert: about 3x less
                     # CPU than scaling while converting to RGB (1080p -> 720p: 1.5 vs 5 ms).
@@ -486,62 +492,74 @@ def _thumb_stats(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return hist / max(hist.sum(), 1.0), grey
 
 
-def scan_frames(path: str | os.PathLike, *, sample_times_s: np.ndarray | None = None,
-                on_sample: Callable[[float, np.ndarray], None] | None = None,
-                max_long_side: int | None = DEFAULT_MAX_LONG_SIDE) -> FrameChanges:
-    """One cheap decoding pass: per-frame change statistics, and chosen frames handed on.
+class SceneScan:
+    """Shot statistics (FrameChanges) and sampled frames, gathered from a decode already running.
 
-    Frames are kept by the same rule as VideoReader (timestamps must increase), so the
-    statistics line up with a PoseSequence of the same clip by time. sample_times_s:
-    increasing times; the first frame at or after each is passed, upright RGB at the
-    reader's size, to on_sample(time_s, rgb) (e.g. to count people on it). A decoding
-    error ends the scan early with what was read.
+    A VideoReader whose `scan` is set hands it every frame it reads (add), so the
+    statistics cost a thumbnail a frame and no pass of their own. keep: [start, stop)
+    seconds whose frames get a row and may be sampled (a time chunk of the clip); frames
+    before it (a chunk's warm-up) only serve as the previous frame of the first kept one.
+    sample_times_s: increasing times; the first frame at or after each is passed, upright
+    RGB at sample_long_side, to on_sample(time_s, rgb), or kept in `samples`. A frame the
+    scan cannot read ends the scan (`failed`); the decode it rides on goes on.
     """
-    info = probe(path)
-    container = _open(Path(path))
-    samples = list(np.sort(np.asarray(sample_times_s, dtype=np.float64))) \
-        if sample_times_s is not None and on_sample is not None else []
-    size = scaled_size(info.width, info.height, max_long_side)
-    rot = info.rotation
-    out_w, out_h = size if rot in (0, 180) else size[::-1]
-    times: list[float] = []
-    colour: list[float] = []
-    pixels: list[float] = []
-    prev = None
-    last_t = -np.inf
-    try:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        index = 0
+
+    def __init__(self, info: VideoInfo, *, sample_times_s: np.ndarray | None = None,
+                 sample_long_side: int | None = 640,
+                 keep: tuple[float, float] = (-np.inf, np.inf),
+                 on_sample: Callable[[float, np.ndarray], None] | None = None) -> None:
+        self.keep = (float(keep[0]), float(keep[1]))
+        self._sample_at = np.sort(np.asarray(sample_times_s, dtype=np.float64)) \
+            if sample_times_s is not None else np.zeros(0)
+        size = scaled_size(info.width, info.height, sample_long_side)
+        self._rotation = info.rotation
+        # Reformat to the pre-rotation size so rotation lands on the output size.
+        self._sample_size = size if info.rotation in (0, 180) else size[::-1]
+        self.samples: list[tuple[float, np.ndarray]] = []
+        self._on_sample = on_sample or (lambda t, rgb: self.samples.append((t, rgb)))
+        self._times: list[float] = []
+        self._colour: list[float] = []
+        self._pixels: list[float] = []
+        self._prev: tuple[np.ndarray, np.ndarray] | None = None
+        self._last_t = -np.inf
+        self.failed = False
+
+    def add(self, frame: av.VideoFrame, t: float) -> None:
+        """Take one decoded frame (any size, before rotation) at time t; frames must come
+        in the order they are read, and one whose time does not increase is left out."""
+        if self.failed or t <= self._last_t:
+            return
+        prev_t, self._last_t = self._last_t, t
         try:
-            for frame in container.decode(stream):
-                t = float(frame.time) if frame.time is not None else index / info.fps
-                index += 1
-                if t <= last_t:
-                    continue
-                last_t = t
-                thumb = frame.reformat(width=_THUMB_SIZE[0], height=_THUMB_SIZE[1],
-                                       format="rgb24").to_ndarray()
-                hist, grey = _thumb_stats(np.ascontiguousarray(thumb))
-                if prev is None:
-                    colour.append(np.nan)
-                    pixels.append(np.nan)
-                else:
-                    colour.append(0.5 * float(np.abs(hist - prev[0]).sum()))
-                    pixels.append(float(np.abs(grey - prev[1]).mean()))
-                prev = (hist, grey)
-                times.append(t)
-                if samples and t >= samples[0]:
-                    while samples and t >= samples[0]:
-                        samples.pop(0)
-                    rgb = frame.reformat(width=out_w, height=out_h).to_ndarray(format="rgb24")
-                    if rot:
-                        rgb = np.rot90(rgb, k=-(rot // 90))
-                    on_sample(t, np.ascontiguousarray(rgb))
-        except av.error.FFmpegError:
-            pass  # a damaged tail: the statistics cover what was decoded
-    finally:
-        container.close()
-    return FrameChanges(times_s=np.asarray(times, dtype=np.float64),
-                        colour=np.asarray(colour, dtype=np.float32),
-                        pixels=np.asarray(pixels, dtype=np.float32))
+            thumb = frame.reformat(width=_THUMB_SIZE[0], height=_THUMB_SIZE[1],
+                                   format="rgb24").to_ndarray()
+            stats = _thumb_stats(np.ascontiguousarray(thumb))
+            prev, self._prev = self._prev, stats
+            if not self.keep[0] <= t < self.keep[1]:
+                return
+            if prev is None:
+                self._colour.append(np.nan)
+                self._pixels.append(np.nan)
+            else:
+                self._colour.append(0.5 * float(np.abs(stats[0] - prev[0]).sum()))
+                self._pixels.append(float(np.abs(stats[1] - prev[1]).mean()))
+            self._times.append(t)
+            # The first frame at or after a sample time: the time falls after the frame
+            # before this one (-inf at the clip's first frame) and by this one.
+            due = self._sample_at[(self._sample_at > prev_t) & (self._sample_at <= t)]
+            if due.size:
+                w, h = self._sample_size
+                rgb = frame.reformat(width=w, height=h).to_ndarray(format="rgb24")
+                if self._rotation:
+                    rgb = np.rot90(rgb, k=-(self._rotation // 90))
+                self._on_sample(t, np.ascontiguousarray(rgb))
+        except (av.error.FFmpegError, ValueError):
+            self.failed = True
+
+    def changes(self) -> FrameChanges | None:
+        """The statistics of the kept frames read so far; None when the scan failed."""
+        if self.failed:
+            return None
+        return FrameChanges(times_s=np.asarray(self._times, dtype=np.float64),
+                            colour=np.asarray(self._colour, dtype=np.float32),
+                            pixels=np.asarray(self._pixels, dtype=np.float32))
