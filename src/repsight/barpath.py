@@ -22,7 +22,6 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
-import cv2
 import numpy as np
 
 from .kinematics import BOTH, body_scale_px, tracked_point_px
@@ -148,6 +147,10 @@ def find_circles(grey: np.ndarray, centre: tuple[float, float], half: float,
     Concentric rings (a plate's hub, the sleeve) are merged into the largest of them in
     [r_min, r_max]: the plate's rim. Empty when the window leaves the frame entirely.
     """
+    # OpenCV is imported where pixels are read: a cached track (cache.load_bar_track) and
+    # its figures need none of it, and it costs ~60 ms of a cached analysis's start-up.
+    import cv2
+
     h, w = grey.shape
     cx, cy = centre
     x0, y0 = max(0, int(cx - half)), max(0, int(cy - half))
@@ -177,6 +180,8 @@ def find_circles(grey: np.ndarray, centre: tuple[float, float], half: float,
 def _flow_shift(prev: np.ndarray, cur: np.ndarray, centre: np.ndarray, radius: float
                 ) -> np.ndarray | None:
     """Median Lucas-Kanade shift of the plate's texture between two frames, or None."""
+    import cv2  # see find_circles
+
     mask = np.zeros_like(prev)
     cv2.circle(mask, (int(round(centre[0])), int(round(centre[1]))), max(3, int(radius)), 255, -1)
     pts = cv2.goodFeaturesToTrack(prev, maxCorners=40, qualityLevel=0.01,
@@ -373,6 +378,8 @@ def _aligned_frames(video: str | os.PathLike, seq: PoseSequence, work_long_side:
     Decoded frames are matched to the poses by time; a pose frame the decoder did not give
     again (a damaged stream) gets the frame before it.
     """
+    import cv2  # see find_circles
+
     from .video import VideoReader
 
     reader = VideoReader(video, max_long_side=work_long_side)
