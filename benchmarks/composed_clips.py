@@ -1,11 +1,12 @@
 """Real footage as people film it, composed from the team's clips in a temp folder (issue 13).
 
-A camera cut in the middle of a set, a montage of several scenes and two people side by
-side, each a few seconds long, built from ../shared/videos with PyAV and OpenCV. Nothing
-here is ever committed: the clips are made where the caller says (a pytest tmp_path, the
-bad-inputs corpus folder) and thrown away with it.
+A camera cut in the middle of a set, a montage of several scenes, two people side by side
+and a fast set (a real set played at twice its speed), each a few seconds long, built
+from ../shared/videos with PyAV and OpenCV. Nothing here is ever committed: the clips are
+made where the caller says (a pytest tmp_path, the bad-inputs corpus folder) and thrown
+away with it.
 
-    python benchmarks/composed_clips.py OUT_DIR     # write the three clips, print their truth
+    python benchmarks/composed_clips.py OUT_DIR     # write the clips, print their truth
 """
 
 from __future__ import annotations
@@ -79,15 +80,15 @@ def _zoom(rgb: np.ndarray, factor: float, light: float) -> np.ndarray:
     return np.clip(crop.astype(np.float32) * light, 0, 255).astype(np.uint8)
 
 
-def _write(path: Path, frames: Iterator[np.ndarray]) -> Path:
+def _write(path: Path, frames: Iterator[np.ndarray], fps: float = FPS) -> Path:
     from repsight.video import VideoWriter
 
     writer = None
     try:
         for k, rgb in enumerate(frames):
             if writer is None:
-                writer = VideoWriter(path, width=rgb.shape[1], height=rgb.shape[0], fps=FPS)
-            writer.write(rgb, k / FPS)
+                writer = VideoWriter(path, width=rgb.shape[1], height=rgb.shape[0], fps=fps)
+            writer.write(rgb, k / fps)
     finally:
         if writer is not None:
             writer.close()
@@ -144,7 +145,29 @@ def two_people(folder: Path) -> Composed:
     return Composed(path, (), (), "squat left, curl right")
 
 
-BUILDERS = {"cut": camera_cut, "montage": montage, "two_people": two_people}
+def fast_set(folder: Path) -> Composed:
+    """Eight air squats at twice their speed, a rep every 0.85 s (7.2 s).
+
+    Every other frame of squat_air_45deg_white.mp4 (8 labelled reps, one every 1.6-1.8 s)
+    written at the clip's own 23.976 fps, so the lifter moves twice as fast: each squat
+    down and up in about half a second, faster than a set at one rep a second.
+    """
+    from repsight.video import probe
+
+    name = "squat_air_45deg_white.mp4"
+    fps = probe(_clip(name)).fps
+
+    def frames():
+        for k, rgb in enumerate(_frames(name, 0, 10**6)):
+            if k % 2 == 0:
+                yield rgb
+
+    path = _write(folder / "fast_set.mp4", frames(), fps=fps)
+    return Composed(path, (), (8,), "squat_air_45deg_white at 2x: a rep every 0.85 s")
+
+
+BUILDERS = {"cut": camera_cut, "montage": montage, "two_people": two_people,
+            "fast": fast_set}
 
 
 def main(argv: list[str] | None = None) -> int:

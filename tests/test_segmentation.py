@@ -308,3 +308,28 @@ def test_a_brisk_start_is_not_placed_on_the_rest_before_it() -> None:
         reps = segment_reps(np.concatenate(y), 30.0, concentric_increases=True,
                             eccentric_first=True, min_rom=0.3, smoothing_cutoff_hz=None)
         assert [r.start for r in reps] == truth
+
+
+@pytest.mark.slow
+def test_a_real_set_played_at_twice_its_speed_is_counted(tmp_path) -> None:
+    # Eight air squats (a rep every 1.6-1.8 s) with every other frame dropped: a rep every
+    # 0.85 s, each down and up in about half a second (issue 13: fast sets lost reps).
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from composed_clips import MissingClip, fast_set
+
+    from repsight.analysis import analyse_pose
+    from repsight.cache import extract_cached
+
+    try:
+        clip = fast_set(tmp_path)
+    except MissingClip as exc:
+        pytest.skip(str(exc))
+    seq = extract_cached(clip.path, cache_dir=tmp_path / "cache")
+    for exercise in ("squat", "auto"):
+        an = analyse_pose(seq, AnalysisConfig(exercise=exercise))
+        assert (an.exercise, an.rep_count) == ("squat", clip.reps[0])
+        assert not any(r.partial for r in an.reps)
+    assert np.diff([seq.timestamps_s[r.start] for r in an.reps]).max() < 1.0

@@ -43,7 +43,9 @@ class AnalysisConfig:
     min_visibility: float = 0.5  # landmark visibility gate, 0..1
     min_body_size: float = 0.6  # frames where the person looks smaller than this share of usual are ignored, 0..1
     # --- segmentation
-    min_rep_duration_s: float = 0.6  # shorter cycles are jitter, 0.2..5 s
+    # shorter cycles are jitter, 0.1..10 s; a full rep down and up in a fast set (a rep every
+    # 0.5-0.85 s, real push-ups and squats) moves for 0.5 s, so 0.6 lost them all
+    min_rep_duration_s: float = 0.4
     max_rep_duration_s: float = 15.0  # longer excursions are not reps (a rest), 2..60 s
     min_rom_share: float = 0.5  # below this share of typical ROM: not a rep, 0..1
     partial_rom_share: float = 0.7  # below this share of typical ROM: a partial rep, 0..1
