@@ -93,6 +93,22 @@ def test_extract_prints_no_native_log_lines(small_video: Path, tmp_path: Path) -
     assert "INFO:" not in run.stderr and "Accelerator" not in run.stderr, run.stderr
 
 
+def test_verbose_extract_shows_the_native_log_lines(small_video: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from repsight.config import NATIVE_LOGS_ENV
+
+    env = {k: v for k, v in os.environ.items() if k != NATIVE_LOGS_ENV}
+    run = subprocess.run([sys.executable, "-m", "repsight", "extract", str(small_video), "-o",
+                          str(tmp_path / "poses.npz"), "--no-cache", "--model", "lite", "-q", "-v"],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "Accelerator" in run.stderr  # MediaPipe's own lines, which are hidden without -v
+    assert "no person was found" in run.stderr.splitlines()[-1]  # repsight's lines still come
+
+
 # ------------------------------------------------------------- one clip on every core
 
 def test_plan_chunks_cover_the_clip_with_equal_work() -> None:

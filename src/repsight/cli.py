@@ -20,6 +20,7 @@ from .cli_options import (
     output_options,
     quiet_option,
     resolve_workers,
+    verbose_option,
     workers_option,
 )
 from .errors import RepsightError, printable
@@ -126,6 +127,7 @@ def info(video: Path) -> None:
 @cache_option
 @no_cache_option
 @quiet_option
+@verbose_option
 @_friendly_errors
 def extract(video: Path, output: Path | None, model: str, workers: int | None,
             cache_dir: Path | None, no_cache: bool, quiet: bool) -> None:
@@ -166,6 +168,7 @@ def extract(video: Path, output: Path | None, model: str, workers: int | None,
 @cache_option
 @no_cache_option
 @quiet_option
+@verbose_option
 @click.pass_context
 @_friendly_errors
 @analysis_options
@@ -240,6 +243,7 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
 @cache_option
 @no_cache_option
 @quiet_option
+@verbose_option
 @_friendly_errors
 @analysis_options
 def annotate(video: Path, output: Path, max_size: int | None, workers: int | None,
@@ -270,6 +274,7 @@ def _echo_annotated(analysis, output: Path) -> None:
 @cache_option
 @no_cache_option
 @quiet_option
+@verbose_option
 @_friendly_errors
 @analysis_options
 @output_options

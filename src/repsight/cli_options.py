@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import types
 import typing
 from dataclasses import dataclass, field
@@ -108,6 +109,9 @@ SPECS: dict[str, OptionSpec] = {
     "velocity_loss_pct": OptionSpec(
         "--velocity-loss", "tempo failure past this velocity loss", "%", (1, 100),
         default="from --goal"),
+    "lone_loss_margin_pct": OptionSpec(
+        "--lone-loss-margin", "a velocity loss on the last rep alone must pass the limit by "
+        "this many points (nothing after it confirms it)", "%", (0, 30)),
     "drift_tolerance_deg": OptionSpec(
         "--drift-tolerance", "technical failure past this joint-angle drift from the baseline",
         "deg", (0.5, 90), default="per profile, about 10"),
@@ -261,6 +265,19 @@ cache_option = click.option("--cache-dir", type=click.Path(path_type=Path), defa
 no_cache_option = click.option("--no-cache", is_flag=True,
                                help="ignore and do not write the pose cache")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+
+
+def _show_native_logs(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """-v: let the pose model's native log lines through, here and in every worker process."""
+    if value:
+        from .config import NATIVE_LOGS_ENV
+
+        os.environ[NATIVE_LOGS_ENV] = "1"
+
+
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, expose_value=False, callback=_show_native_logs,
+    help="also show the pose model's own log lines (MediaPipe, TFLite), hidden by default")
 workers_option = click.option(
     "--workers", type=click.IntRange(1, 256), default=None,
     help="processes for the pose model: a long clip is cut into up to this many time chunks "

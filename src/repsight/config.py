@@ -21,6 +21,9 @@ GOALS = tuple(GOAL_VELOCITY_LOSS_PCT)
 # Pose model variants (bundles in models/, loaded by pose.py), smallest first.
 MODEL_NAMES = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"
+# "1" lets the pose model's native log lines (MediaPipe, TFLite) reach stderr (-v); an
+# environment variable, so that spawned chunk, batch and Dask workers inherit it.
+NATIVE_LOGS_ENV = "REPSIGHT_NATIVE_LOGS"
 
 # The bar pass (barpath.py): auto runs it for lifts whose profile says so (BarSpec.auto).
 BAR_PATH_SETTINGS = ("auto", "on", "off")
@@ -62,6 +65,9 @@ class AnalysisConfig:
     # --- verdicts
     concentric_time_limit_s: float | None = None  # tempo failure when slower; None: 1.2 s in power mode
     velocity_loss_pct: float | None = None  # tempo failure past this loss; None: goal default
+    # a loss on the set's last rep with no earlier rep past the limit must pass the limit by
+    # this many points (the loss reading's rep-to-rep error; nothing after it confirms it), 0..30
+    lone_loss_margin_pct: float = 4.0
     drift_tolerance_deg: float | None = None  # technical failure past this drift; None: profile default
     drift_min_frames: int = 3  # drift must last this many frames (not a one-frame blip), 1..30
     eccentric_speedup: float = 2.0  # eccentric failure: eccentric this much faster than the set's, 1.2..5
@@ -103,6 +109,7 @@ class AnalysisConfig:
         _check_range("baseline_reps", self.baseline_reps, 1, 10, integer=True)
         _check_range("drift_min_frames", self.drift_min_frames, 1, 30, integer=True)
         _check_range("eccentric_speedup", self.eccentric_speedup, 1, 20)
+        _check_range("lone_loss_margin_pct", self.lone_loss_margin_pct, 0, 30)
         if self.lifter_height_m is not None:
             _check_range("lifter_height_m", self.lifter_height_m, 0.8, 2.6)
         if self.concentric_time_limit_s is not None:

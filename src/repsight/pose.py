@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Self
 
 import numpy as np
 
-from .config import DEFAULT_MODEL, MODEL_NAMES
+from .config import DEFAULT_MODEL, MODEL_NAMES, NATIVE_LOGS_ENV
 from .errors import ModelNotFoundError, RepsightError
 from .landmarks import NUM_LANDMARKS
 from .types import PoseSequence
@@ -70,9 +70,17 @@ def model_path(model: str) -> Path:
                              f"(build it with: {hint})")
 
 
+def native_logs_shown() -> bool:
+    """Whether MediaPipe/TFLite's own log lines reach stderr (hidden unless -v asked for them)."""
+    return os.environ.get(NATIVE_LOGS_ENV) == "1"
+
+
 @contextlib.contextmanager
 def _quiet_native_stderr():
     """Silence the TFLite/glog start-up chatter that the native graph writes to fd 2."""
+    if native_logs_shown():
+        yield
+        return
     try:
         sys.stderr.flush()
         saved = os.dup(2)
@@ -620,12 +628,13 @@ def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | Non
     track on past the chunk's end while the parent asks for it."""
     # Quiet for good: MediaPipe, TFLite and absl log to fd 2 from native code, and the
     # user's terminal must show repsight's lines only. Errors travel back as messages.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-    except OSError:
-        pass
+    if not native_logs_shown():
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except OSError:
+            pass
     # Ctrl-C reaches the whole process group: the parent alone decides, and ends us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(parent_pid)
