@@ -549,3 +549,38 @@ def test_a_rebuilt_cache_entry_is_not_damage_to_the_clip() -> None:
                             "be truncated")) is not None
     assert input_damage(seq("skipped 3 damaged packets; the frames around them may be missing "
                             "or smeared")) is not None
+
+
+# ---------------------------------------------------------------- a clip of several sets
+
+
+def test_a_clip_split_at_a_camera_cut_has_a_summary_row_a_set(tmp_path: Path, cache: Path) -> None:
+    from test_shots import moved, splice
+
+    from helpers import write_test_video
+    from repsight.cache import cache_path, save_pose
+    from repsight.config import DEFAULT_MODEL
+    from repsight.synthetic import synthesize
+    from repsight.video import DEFAULT_MAX_LONG_SIDE, file_hash
+
+    root = tmp_path / "clips"
+    good_clip(root / "squat_plain.mp4", cache, "squat", 3, seed=1)
+    seq, _ = synthesize("squat", 3, seed=0, noise_px=1.0, size=(160, 120))
+    cut = splice(seq, moved(seq, dx=0.15, scale=1.4), stats=True)  # three squats, a cut, three
+    clip = write_test_video(root / "squat_cut.mp4", n=cut.n_frames, size=(160, 120), fps=cut.fps)
+    save_pose(cut, cache_path(file_hash(clip), DEFAULT_MODEL, DEFAULT_MAX_LONG_SIDE, cache))
+    out = tmp_path / "res"
+    for status in ("ok", "reused"):
+        run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+        with open(out / "summary.csv", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        split = [r for r in rows if r["clip"] == "squat_cut.mp4"]
+        assert [(r["set"], r["reps"], r["status"]) for r in split] == [("1", "3", status),
+                                                                      ("2", "3", status)]
+        # The clip's columns are repeated on each set's row; the times say where each set is.
+        assert {r["results"] for r in split} == {"squat_cut"}
+        assert [float(r["set_start_s"]) for r in split] == pytest.approx(
+            [0.0, seq.n_frames / seq.fps], abs=0.01)
+        assert all("camera cut at" in r["warnings"] for r in split)
+        plain = [r for r in rows if r["clip"] == "squat_plain.mp4"]
+        assert [(r["set"], r["reps"]) for r in plain] == [("", "3")]

@@ -68,7 +68,11 @@ CLIP_EXTENSIONS = tuple(dict.fromkeys((*VIDEO_EXTENSIONS, ".m2ts", ".m2t", ".ogv
                                        ".vob", ".f4v", ".asf", ".3g2", ".y4m")))
 SUMMARY_FIELDS = ("clip", "athlete", "date", "exercise", "load_kg", "reps", "first_failure_rep",
                   "first_failure_kind", "mean_velocity_mps", "velocity_loss_pct", "warnings",
-                  "status", "error", "results", "notes")
+                  "status", "error", "results", "notes", "set", "set_start_s", "set_end_s")
+# A clip split at camera cuts (analysis.sets) has a row per set: these columns are the set's,
+# the others the clip's, repeated (see ClipResult.rows).
+SET_FIELDS = ("exercise", "reps", "first_failure_rep", "first_failure_kind", "mean_velocity_mps",
+              "velocity_loss_pct", "warnings")
 # summary.csv's `notes` column is the manifest's (ClipResult.session_notes); ClipResult.notes
 # are remarks about the results folder, printed and never stored.
 _SUMMARY_ATTR = {"notes": "session_notes"}
@@ -101,8 +105,58 @@ class ClipJob:
 
 
 @dataclass(frozen=True)
+class SetRow:
+    """One set of a clip split at camera cuts: where it is and its summary numbers."""
+
+    index: int  # 1-based, in the clip's order
+    start_s: float
+    end_s: float
+    exercise: str = ""
+    reps: int | None = None
+    first_failure_rep: int | None = None
+    first_failure_kind: str = ""
+    mean_velocity_mps: float = float("nan")
+    velocity_loss_pct: float = float("nan")
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN -> None)."""
+        d = dataclasses.asdict(self)
+        for k in ("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct"):
+            if not math.isfinite(d[k]):
+                d[k] = None
+        d["warnings"] = list(self.warnings)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "SetRow":
+        """Inverse of to_dict; ValueError names the field that is wrong."""
+        if not isinstance(d, dict):
+            raise ValueError("manifest set is not a table")
+        kw = {k: v for k, v in d.items() if k in {f.name for f in dataclasses.fields(cls)}}
+        for k in ("index", "reps", "first_failure_rep"):
+            v = kw.get(k)
+            if (v is not None or k == "index") and (isinstance(v, bool) or not isinstance(v, int)
+                                                    or v < 0):
+                raise ValueError(f"manifest set field {k} is not a count")
+        for k in ("exercise", "first_failure_kind"):
+            if not isinstance(kw.get(k, ""), str):
+                raise ValueError(f"manifest set field {k} is not text")
+        for k in ("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct"):
+            v = kw.get(k)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise ValueError(f"manifest set field {k} is not a number")
+            kw[k] = float("nan") if v is None else float(v)
+        w = kw.get("warnings") or []
+        if not isinstance(w, list) or not all(isinstance(x, str) for x in w):
+            raise ValueError("manifest set field warnings is not a list of text")
+        kw["warnings"] = tuple(w)
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
 class ClipResult:
-    """One row of summary.csv, plus the files written for the clip."""
+    """One clip's rows of summary.csv (one, or one a set), plus the files written for it."""
 
     clip: str
     status: str  # ok | reused | error | pending
@@ -122,16 +176,27 @@ class ClipResult:
     date: str = ""
     load_kg: float = float("nan")
     session_notes: str = ""
+    # The clip's sets when it was split at camera cuts (two or more); () for one set.
+    sets: tuple[SetRow, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"unknown clip status {self.status!r}")
 
-    def row(self) -> dict[str, Any]:
-        """The summary.csv row."""
-        d = {k: getattr(self, _SUMMARY_ATTR.get(k, k)) for k in SUMMARY_FIELDS}
+    def rows(self) -> list[dict[str, Any]]:
+        """The clip's summary.csv rows: one, or one a set with the clip's columns repeated
+        and the set's own numbers (the `set` columns are empty for a clip of one set)."""
+        d = {k: getattr(self, _SUMMARY_ATTR.get(k, k), "") for k in SUMMARY_FIELDS}
         d["warnings"] = "; ".join(self.warnings)
-        return d
+        if not self.sets:
+            return [d]
+        out = []
+        for one in self.sets:
+            row = {**d, **{k: getattr(one, k) for k in SET_FIELDS}}
+            row.update(warnings="; ".join(one.warnings), set=one.index,
+                       set_start_s=round(one.start_s, 3), set_end_s=round(one.end_s, 3))
+            out.append(row)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
@@ -141,6 +206,7 @@ class ClipResult:
                 d[k] = None
         d["warnings"] = list(self.warnings)
         d["outputs"] = list(self.outputs)
+        d["sets"] = [one.to_dict() for one in self.sets]
         del d["notes"]
         return d
 
@@ -173,6 +239,10 @@ class ClipResult:
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
                 raise ValueError(f"manifest field {k} is not a list of text")
             kw[k] = tuple(v)
+        sets = kw.get("sets") or []
+        if not isinstance(sets, list):
+            raise ValueError("manifest field sets is not a list")
+        kw["sets"] = tuple(SetRow.from_dict(one) for one in sets)
         return cls(**kw)
 
 
@@ -620,16 +690,32 @@ def input_damage(seq: Any) -> str | None:
 
 
 def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:
-    """The summary.csv row of one finished analysis."""
+    """The summary.csv row(s) of one finished analysis: the clip's, and one a set when it
+    was split at camera cuts."""
     from .export import set_summary
 
     s = set_summary(analysis)
+    shots = getattr(analysis, "shots", None)
+    # How the clip was split (cuts, montage, short shots) concerns every set's row.
+    about_clip = shots.warnings() if shots is not None else ()
+    sets = []
+    for k, one in enumerate(getattr(analysis, "sets", ()) or (), start=1):
+        o = set_summary(one)
+        start, stop = one.span if one.span is not None else (0, one.n_frames)
+        t = one.timestamps_s
+        sets.append(SetRow(
+            index=k, start_s=float(t[start]) if stop > start else float("nan"),
+            end_s=float(t[stop - 1] + 1.0 / one.fps) if stop > start else float("nan"),
+            exercise=o["exercise"], reps=o["reps"], first_failure_rep=o["first_failure_rep"],
+            first_failure_kind=o["first_failure_kind"] or "",
+            mean_velocity_mps=o["mean_velocity_mps"], velocity_loss_pct=o["velocity_loss_pct"],
+            warnings=tuple(dict.fromkeys((*about_clip, *o["warnings"])))))
     return ClipResult(clip=clip, status="ok", exercise=s["exercise"], reps=s["reps"],
                       first_failure_rep=s["first_failure_rep"],
                       first_failure_kind=s["first_failure_kind"] or "",
                       mean_velocity_mps=s["mean_velocity_mps"],
                       velocity_loss_pct=s["velocity_loss_pct"],
-                      warnings=tuple(s["warnings"]), results=results_rel)
+                      warnings=tuple(s["warnings"]), results=results_rel, sets=tuple(sets))
 
 
 # ---------------------------------------------------------------- the batch
@@ -640,13 +726,13 @@ class BatchInterrupted(RepsightError):
 
 
 def write_summary(results: Sequence[ClipResult], path: Path) -> Path:
-    """summary.csv, one row a clip, written atomically."""
-    return atomic_write(path, csv_text(SUMMARY_FIELDS, [r.row() for r in results]))
+    """summary.csv, one row a clip (one a set for a clip split at cuts), written atomically."""
+    return atomic_write(path, csv_text(SUMMARY_FIELDS, [row for r in results for row in r.rows()]))
 
 
 def append_summary_row(result: ClipResult, path: Path) -> None:
-    """Append one row to summary.csv as a clip finishes: constant work a clip, no rewrite."""
-    line = csv_text(SUMMARY_FIELDS, [result.row()]).split("\n", 1)[1]
+    """Append a clip's rows to summary.csv as it finishes: constant work a clip, no rewrite."""
+    line = csv_text(SUMMARY_FIELDS, result.rows()).split("\n", 1)[1]
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(line)
 
