@@ -130,6 +130,22 @@ def test_a_montage_gets_its_warnings_and_no_verdicts():
     assert all(s.verdicts == () for s in an.sets)
     assert all(s.verdict_summary.first_failure_rep is None for s in an.sets)
     assert json.loads(to_json(an))["verdicts"] == []
+    # Nobody looked for a failure, so nothing may read as "no failure detected": the
+    # terminal's set line, the JSON summary and the HTML report say the verdicts are withheld.
+    from repsight.report import render_report, report_context
+    from repsight.table import summary_block
+
+    block = summary_block(an)
+    assert "verdicts withheld: the clip is a montage of 4 shots" in block
+    assert "no failure" not in block
+    doc = json.loads(to_json(an))
+    assert doc["summary"]["verdicts_withheld"].startswith("the clip is a montage")
+    assert all(s["summary"]["verdicts_withheld"] for s in doc["sets"])
+    page = render_report(report_context(doc))
+    assert "Verdicts withheld: the clip is a montage" in page
+    assert "No failure detected" not in page and "No failure called" not in page
+    single = json.loads(to_json(analyse_pose(parts[0], cfg)))
+    assert single["summary"]["verdicts_withheld"] is None
 
 
 def test_short_shots_are_listed_not_analysed(squat_set):
@@ -154,7 +170,7 @@ def test_json_lists_the_sets_and_the_shots(squat_set):
     seq, _ = squat_set
     an = analyse_pose(splice(seq, moved(seq, dx=0.15, scale=1.4), stats=True), CFG)
     data = json.loads(to_json(an))
-    assert data["schema_version"] == SCHEMA_VERSION == "1.5"
+    assert data["schema_version"] == SCHEMA_VERSION == "1.6"
     assert [s["span"] for s in data["sets"]] == [[0, seq.n_frames], [seq.n_frames, 2 * seq.n_frames]]
     assert [s["summary"]["reps"] for s in data["sets"]] == [3, 3]
     assert data["shots"]["boundaries"][0]["kind"] == "cut"

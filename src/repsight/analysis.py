@@ -283,28 +283,37 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
         return dataclasses.replace(one, warnings=tuple(dict.fromkeys((*found, *one.warnings))),
                                    shots=split)
     montage = [w for w in found if w.startswith("montage")]
+    withheld = (f"the clip is a montage of {len(split.shots)} shots (several scenes or people)"
+                if split.montage else "")
     sets = []
     for shot in split.analysed:
         keep = np.zeros(seq.n_frames, dtype=bool)
         keep[shot.start:shot.stop] = True
         one = _analyse_set(_only(seq, keep & ~split.other_person), cfg, span=(shot.start, shot.stop))
         if split.montage:
-            summary = dataclasses.replace(one.verdict_summary, first_failure_rep=None, kind=None,
-                                          reason="", ending="", rir_estimate=None,
-                                          warnings=(*one.verdict_summary.warnings, *montage))
-            one = dataclasses.replace(one, verdicts=(), verdict_summary=summary)
+            one = _withheld(one, withheld, montage)
         sets.append(one)
     if not sets:
         # No shot long enough: the clip as one set (other people's frames left out), warned.
         whole = _analyse_set(_only(seq, ~split.other_person), cfg)
         if split.montage:
-            whole = dataclasses.replace(whole, verdicts=())
+            whole = _withheld(whole, withheld, montage)
         return dataclasses.replace(whole, warnings=tuple(dict.fromkeys((*found, *whole.warnings))),
                                    shots=split)
     sets = [dataclasses.replace(one, shots=split) for one in sets]
     main = max(sets, key=lambda a: (a.rep_count, a.span[1] - a.span[0]))
     return dataclasses.replace(main, warnings=tuple(dict.fromkeys((*found, *main.warnings))),
                                sets=tuple(sets) if len(sets) > 1 else ())
+
+
+def _withheld(one: SetAnalysis, why: str, warnings: list[str]) -> SetAnalysis:
+    """The set with its verdicts dropped and its summary saying why (not "no failure")."""
+    summary = one.verdict_summary
+    if summary is not None:
+        summary = dataclasses.replace(summary, first_failure_rep=None, kind=None, reason="",
+                                      ending="", rir_estimate=None, withheld=why,
+                                      warnings=(*summary.warnings, *warnings))
+    return dataclasses.replace(one, verdicts=(), verdict_summary=summary)
 
 
 def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,

@@ -262,7 +262,9 @@ def _echo_annotated(analysis, output: Path) -> None:
 
     s = set_summary(analysis)
     failure = (f"first failure at rep {s['first_failure_rep']} ({s['first_failure_kind']})"
-               if s["first_failure_rep"] else "no failure detected")
+               if s["first_failure_rep"] else
+               f"verdicts withheld: {s['verdicts_withheld']}" if s["verdicts_withheld"] else
+               "no failure detected")
     click.echo(f"{analysis.exercise}: {s['reps']} rep(s), {failure} -> {printable(output)}")
     for w in s["warnings"]:
         click.echo(f"warning: {printable(w)}", err=True)

@@ -27,7 +27,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -353,6 +353,8 @@ def set_summary(analysis: Any) -> dict[str, Any]:
         "mean_velocity_mps": float(np.mean(finite)) if finite else float("nan"),
         "velocity_loss_pct": loss,
         "duration_s": float(getattr(analysis, "duration_s", float("nan"))),
+        # Why no verdict was looked for (a montage), else None: then no failure is claimed.
+        "verdicts_withheld": (getattr(official, "withheld", "") or None),
         # The analysis's caveats, then the verdict stage's (e.g. noisy angles), once each.
         "warnings": list(dict.fromkeys([*getattr(analysis, "warnings", ()),
                                         *getattr(official, "warnings", ())])),

@@ -36,9 +36,14 @@ class SetSummary:
     # then eccentric failure), "tolerance" (stopped with form and tempo intact), or "".
     ending: str = ""
     rir_estimate: float | None = None  # of the last counted rep, from velocity loss
+    # Why the set is not judged at all (a montage of several scenes or people): no verdict
+    # was looked for, so "no failure" would claim what nobody checked. "" when judged.
+    withheld: str = ""
 
     def line(self) -> str:
         """The summary line for the CLI table."""
+        if self.withheld:
+            return f"verdicts withheld: {self.withheld}; {self.n_reps} rep(s) counted"
         if self.first_failure_rep is None:
             out = f"no failure detected in {self.n_reps} rep(s)"
             if self.ending == "tolerance":
