@@ -160,3 +160,33 @@ def test_annotated_frame_draws_each_reps_bar_path_in_its_colour():
     assert nearest(BAR_COLOURS[0], 130, 150) > 100  # each rep in its own colour
     assert tuple(img[100, 60]) != (0, 0, 0) and tuple(img[100, 140]) != (0, 0, 0)  # on the paths
     assert tuple(img[100, 100]) == (0, 0, 0)  # between them
+
+
+def test_a_plate_seen_at_an_angle_is_found_with_its_full_diameter():
+    """An upright ellipse (a plate seen 45 degrees off its axis, hub and sleeve drawn) is one
+    plate: its centre, and its long axis as the radius, not a circle inscribed in it."""
+    img = np.full((240, 320), 185, np.uint8)
+    centre, axes = (170, 120), (27, 38)
+    cv2.ellipse(img, centre, axes, 0, 0, 360, 40, -1, lineType=cv2.LINE_AA)
+    cv2.ellipse(img, centre, (6, 9), 0, 0, 360, 170, -1, lineType=cv2.LINE_AA)
+    cv2.rectangle(img, (170, 115), (260, 125), 150, -1)  # the sleeve, off to one side
+    circles = find_circles(img, (150.0, 125.0), 90, 20, 60)
+    assert len(circles) >= 1
+    best = circles[np.argmax(circles[:, 2])]
+    assert np.hypot(best[0] - centre[0], best[1] - centre[1]) < 4
+    assert best[2] == pytest.approx(38, rel=0.1)
+
+
+def test_a_coloured_plate_as_grey_as_the_floor_is_found_by_its_colour():
+    """A red bumper plate on a grey floor of the same luminance: invisible in grey, found
+    in the chroma view frame_channels adds."""
+    from repsight.barpath import frame_channels
+
+    rgb = np.zeros((240, 320, 3), np.uint8)
+    rgb[:] = (82, 82, 82)
+    cv2.circle(rgb, (160, 120), 40, (180, 40, 40), -1, lineType=cv2.LINE_AA)
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    assert abs(int(grey[120, 160]) - int(grey[10, 10])) < 10  # the same grey
+    assert len(find_circles(grey, (160.0, 120.0), 90, 25, 60)) == 0
+    found = find_circles(frame_channels(rgb), (160.0, 120.0), 90, 25, 60)
+    assert len(found) == 1 and found[0] == pytest.approx([160, 120, 40], abs=3)

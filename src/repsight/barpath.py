@@ -31,7 +31,7 @@ from .types import PoseSequence
 
 # Bump whenever a change to this module could move a track: cached tracks (cache.py,
 # keyed on it) are then found again instead of reused.
-BAR_TRACKER_VERSION = 1
+BAR_TRACKER_VERSION = 2
 # Where a frame's bar position came from.
 NONE, CIRCLE, FLOW = 0, 1, 2
 SOURCE_NAMES = {NONE: "none", CIRCLE: "plate circle", FLOW: "optical flow"}
@@ -50,6 +50,18 @@ CONFIRM_FRAMES = 3
 # pose (LARGER times its radius at least).
 RECHECK_EVERY = 3
 LARGER = 1.15
+# The plates sit at the bar's ends, about 0.7 m either side of the hands along a level
+# bar: seen at an angle the near plate's centre lies two to three radii beside the hands,
+# so the window it is looked for in is this much wider than it is tall.
+WIDE = 1.5
+# A plate being followed whose rim is only partly seen (its lower half against a dark
+# floor or its own shadow, a hand across it) is taken at this rim completeness
+# (HoughCircles' param2) when it is where, and as large as, the plate followed.
+PARTIAL_RIM = 0.5
+# A plate seen at up to ~50 degrees off its axis is an ellipse whose short axis is this
+# share of its diameter or more: circles down to this share of the smallest radius
+# sought are fitted inside it (find_circles joins them into the plate).
+INSCRIBED = 0.6
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,40 +153,163 @@ def anchor_px(seq: PoseSequence, anchor: str) -> np.ndarray:
 
 
 def find_circles(grey: np.ndarray, centre: tuple[float, float], half: float,
-                 r_min: float, r_max: float) -> np.ndarray:
-    """float[N,3] (x, y, r) circles in a square window of grey, in the frame's pixels.
+                 r_min: float, r_max: float, *, wide: float = 1.0,
+                 completeness: float = 0.7) -> np.ndarray:
+    """float[N,3] (x, y, r) circles in a window of grey, in the frame's pixels.
 
-    Concentric rings (a plate's hub, the sleeve) are merged into the largest of them in
-    [r_min, r_max]: the plate's rim. Empty when the window leaves the frame entirely.
+    grey: uint8 [H,W], or [H,W,C] views of one frame (see frame_channels): the circles
+    of every view are pooled. The window reaches `half` pixels above and below centre
+    and `wide` (1..3) times that to either side. completeness (0.3..1): how whole a rim
+    must be (HoughCircles' param2 of HOUGH_GRADIENT_ALT). The circles of one plate (its
+    hub and collar, or those inscribed in it when it is seen at an angle) become one, with
+    the plate's full radius, kept when in [r_min, r_max]. Empty when the window leaves
+    the frame entirely.
     """
     # OpenCV is imported where pixels are read: a cached track (cache.load_bar_track) and
     # its figures need none of it, and it costs ~60 ms of a cached analysis's start-up.
     import cv2
 
-    h, w = grey.shape
+    h, w = grey.shape[:2]
     cx, cy = centre
-    x0, y0 = max(0, int(cx - half)), max(0, int(cy - half))
-    x1, y1 = min(w, int(cx + half) + 1), min(h, int(cy + half) + 1)
+    x0, y0 = max(0, int(cx - wide * half)), max(0, int(cy - half))
+    x1, y1 = min(w, int(cx + wide * half) + 1), min(h, int(cy + half) + 1)
     if x1 - x0 < 2 * r_min or y1 - y0 < 2 * r_min:
         return np.zeros((0, 3))
-    roi = cv2.GaussianBlur(grey[y0:y1, x0:x1], (5, 5), 1.2)
-    # HOUGH_GRADIENT_ALT scores how complete a circle's edge is (param2, 0..1), which
-    # rejects the arcs of a cluttered gym better than the vote count of the classic method.
-    found = cv2.HoughCircles(roi, cv2.HOUGH_GRADIENT_ALT, dp=1.5, minDist=max(2.0, 0.25 * r_min),
-                             param1=200, param2=0.7, minRadius=max(3, int(r_min)),
-                             maxRadius=max(4, int(np.ceil(r_max))))
-    if found is None:
+    views = grey[..., None] if grey.ndim == 2 else grey
+    pooled = []
+    for k in range(views.shape[2]):
+        roi = cv2.GaussianBlur(np.ascontiguousarray(views[y0:y1, x0:x1, k]), (5, 5), 1.2)
+        # the sizes sought, then those of circles inscribed in a plate seen at an angle (one
+        # pass over both ranges finds fewer of the first)
+        for lo, hi in ((r_min, r_max), (INSCRIBED * r_min, r_min)):
+            # HOUGH_GRADIENT_ALT scores how complete a circle's edge is (param2, 0..1), which
+            # rejects the arcs of a cluttered gym better than the vote count of the classic
+            # method.
+            found = cv2.HoughCircles(roi, cv2.HOUGH_GRADIENT_ALT, dp=1.5,
+                                     minDist=max(2.0, 0.25 * lo), param1=200,
+                                     param2=completeness, minRadius=max(3, int(lo)),
+                                     maxRadius=max(4, int(np.ceil(hi))))
+            if found is not None:
+                pooled.append(found.reshape(-1, 3))
+    if not pooled:
         return np.zeros((0, 3))
-    c = found.reshape(-1, 3).astype(np.float64)
+    c = np.concatenate(pooled).astype(np.float64)
     c[:, 0] += x0
     c[:, 1] += y0
-    # Merge rings sharing a centre: keep the largest of each group.
+    # One plate, many circles: its hub and collar share its centre, and a plate seen at an
+    # angle (an ellipse, narrower than tall: the plates of a level bar stand upright)
+    # gives circles inscribed in it at several heights. Each circle joins the largest one
+    # whose disc holds its centre, or that stands above or below it (within 1.6 of its
+    # radii, half a radius aside); a group whose circles stand at several heights is an
+    # ellipse fitted to the rim's edges (_fit_rim), any other the largest of its circles.
     c = c[np.argsort(-c[:, 2])]
-    keep: list[np.ndarray] = []
+    groups: list[list[np.ndarray]] = []
     for circle in c:
-        if all(np.hypot(*(circle[:2] - k[:2])) > 0.3 * k[2] for k in keep):
-            keep.append(circle)
-    return np.array(keep)
+        for g in groups:
+            dx, dy = np.abs(circle[:2] - g[0][:2])
+            if np.hypot(dx, dy) < g[0][2] or (dx < 0.5 * g[0][2] and dy < 1.6 * g[0][2]):
+                g.append(circle)
+                break
+        else:
+            groups.append([circle])
+    out = []
+    for g in groups:
+        a = np.array(g)
+        centre, radius = a[0, :2], float(a[0, 2])  # the largest, unless an ellipse fits
+        if len(a) > 1 and np.ptp(a[:, 1]) > 0.15 * a[0, 2]:
+            # circles at several heights: an ellipse, not a rim and its hub
+            fit = _fit_rim(views, np.median(a[:, :2], axis=0), radius)
+            if fit is not None:
+                centre, radius = fit[:2], fit[2]
+        if r_min <= radius <= r_max:
+            out.append([*centre, radius])
+    return np.array(out).reshape(-1, 3)
+
+
+def _fit_rim(views: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray | None:
+    """(x, y, semi-major axis) of the ellipse the rim's edge points draw around a plate's
+    rough centre, or None when too few of them agree on one.
+
+    Edge points (Canny on every view) within 0.5..1.9 radii of the centre whose gradient
+    points to or from it (a rim's edge runs across the radius; the sleeve's and an arm's
+    run along it) are fitted by random samples of five: the ellipse most points lie on
+    (within 8 % of its size), upright or nearly round, wins, and is fitted again on them.
+    The long axis is the plate's diameter (a level bar's plates stand upright).
+    """
+    import cv2  # see find_circles
+
+    h, w = views.shape[:2]
+    reach = 2.0 * radius
+    x0, y0 = max(0, int(centre[0] - reach)), max(0, int(centre[1] - reach))
+    x1, y1 = min(w, int(centre[0] + reach) + 1), min(h, int(centre[1] + reach) + 1)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    found = []
+    for k in range(views.shape[2]):
+        roi = cv2.GaussianBlur(np.ascontiguousarray(views[y0:y1, x0:x1, k]), (5, 5), 1.2)
+        ys, xs = np.nonzero(cv2.Canny(roi, 100, 200))
+        gx = cv2.Sobel(roi, cv2.CV_32F, 1, 0)[ys, xs]
+        gy = cv2.Sobel(roi, cv2.CV_32F, 0, 1)[ys, xs]
+        p = np.stack([xs + x0, ys + y0], axis=1).astype(np.float64)
+        u = p - centre
+        d = np.hypot(*u.T)
+        cos = np.abs(u[:, 0] * gx + u[:, 1] * gy) / np.maximum(d * np.hypot(gx, gy), 1e-9)
+        found.append(p[(d > 0.5 * radius) & (d < 1.9 * radius) & (cos > 0.7)])
+    pts = np.concatenate(found)
+    if len(pts) < 20:
+        return None
+    rng = np.random.default_rng(len(pts))  # seeded: the same frame gives the same fit
+
+    def residual(e) -> np.ndarray:
+        (ex, ey), (ax1, ax2), ang = e
+        t = np.radians(ang)
+        u = pts - (ex, ey)
+        rx = (u[:, 0] * np.cos(t) + u[:, 1] * np.sin(t)) / (0.5 * ax1)
+        ry = (-u[:, 0] * np.sin(t) + u[:, 1] * np.cos(t)) / (0.5 * ax2)
+        return np.abs(np.hypot(rx, ry) - 1.0)
+
+    def plausible(e) -> bool:
+        (ex, ey), (ax1, ax2), ang = e
+        if not (np.isfinite(ax1) and np.isfinite(ax2)) or min(ax1, ax2) <= 0:
+            return False
+        major, minor = 0.5 * max(ax1, ax2), 0.5 * min(ax1, ax2)
+        # the long axis stands within 30 degrees of upright unless nearly round
+        tilt = (ang if ax2 >= ax1 else ang + 90.0) % 180.0
+        upright = min(tilt, 180.0 - tilt) <= 30.0 or minor > 0.9 * major
+        return (minor >= 0.55 * major and upright and 0.6 * radius < major < 2.0 * radius
+                and np.hypot(ex - centre[0], ey - centre[1]) < 0.8 * radius)
+
+    best, best_n = None, 0
+    for _ in range(80):
+        e = cv2.fitEllipse(pts[rng.choice(len(pts), 5, replace=False)].astype(np.float32))
+        if not plausible(e):
+            continue
+        n = int((residual(e) < 0.08).sum())
+        if n > best_n:
+            best, best_n = e, n
+    if best is None or best_n < 20:
+        return None
+    inliers = pts[residual(best) < 0.08]
+    e = cv2.fitEllipse(inliers.astype(np.float32))
+    if not plausible(e):
+        e = best
+    # most of the rim must be there: inliers cover a good share of its circumference
+    (ex, ey), (ax1, ax2), _ = e
+    if best_n < 0.4 * np.pi * 0.5 * (ax1 + ax2):
+        return None
+    return np.array([ex, ey, 0.5 * max(ax1, ax2)])
+
+
+def frame_channels(rgb: np.ndarray) -> np.ndarray:
+    """uint8 [H,W,2] views of an RGB frame the plate is looked for in: grey, and chroma
+    (max - min of the channels). A coloured bumper plate (red, blue, green) on a grey
+    floor can be the floor's own grey; its colour still sets it apart. A black plate has
+    no chroma, and grey finds it."""
+    import cv2  # see find_circles
+
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    chroma = rgb.max(axis=2) - rgb.min(axis=2)
+    return np.dstack([grey, chroma])
 
 
 def _flow_shift(prev: np.ndarray, cur: np.ndarray, centre: np.ndarray, radius: float
@@ -214,14 +349,17 @@ def follow_plate(frames: Iterable[np.ndarray], anchors: np.ndarray, plate_radius
                  fps: float, max_bridge_s: float = 0.5, search_radii: float = 3.0,
                  radius_range: tuple[float, float] = (0.5, 1.7),
                  probe_frames: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Plate centre, radius and source on every frame of `frames` (grey uint8 images).
+    """Plate centre, radius and source on every frame of `frames` (grey uint8 images, or
+    [H,W,C] views of each whose first is grey: frame_channels).
 
     anchors: float[T,2] where the pose says the bar rides, in the frames' pixels (NaN
     where no pose). plate_radius_px: expected radius in the frames' pixels. A plate is
-    acquired within search_radii (1..6) expected radii of the anchor, with a radius in
+    acquired within search_radii (1..6) expected radii above or below the anchor and WIDE
+    times that to either side (the plates sit along a level bar), with a radius in
     radius_range (shares of the expected one; the near plate is closer to the camera than
-    the lifter, so larger); then followed with the radius it was found at (+/- 25 %),
-    bridged by optical flow for up to max_bridge_s (0..2 s). Returns (xy float[T,2],
+    the lifter, so larger); then followed with the radius it was found at (+/- 25 %; a
+    rim only partly seen is taken at +/- 10 % right where it should be), bridged by
+    optical flow for up to max_bridge_s (0..2 s). Returns (xy float[T,2],
     radius float[T], source int8[T]) before the pose gate (see gate_by_pose).
     probe_frames: stop reading frames when no plate was found in this many frames with a
     pose (None: read them all).
@@ -255,9 +393,19 @@ def follow_plate(frames: Iterable[np.ndarray], anchors: np.ndarray, plate_radius
                 k = int(np.argmin(d))
                 if d[k] < 0.5 * r:
                     got = circles[k]
+            if got is None:
+                # part of the rim hidden or against something as dark: a less complete
+                # circle will do where the plate should be, at the size it was followed
+                circles = find_circles(grey, tuple(predicted), 1.2 * r + np.hypot(*st.velocity),
+                                       0.9 * r, 1.1 * r, completeness=PARTIAL_RIM)
+                if len(circles):
+                    d = np.hypot(*(circles[:, :2] - predicted).T)
+                    k = int(np.argmin(d))
+                    if d[k] < 0.25 * r:
+                        got = circles[k]
             shift = None
             if got is None and prev is not None and st.bridged < max_bridge:
-                shift = _flow_shift(prev, grey, st.centre, 0.9 * r)
+                shift = _flow_shift(_grey(prev), _grey(grey), st.centre, 0.9 * r)
             if shift is not None:
                 st.velocity = 0.5 * st.velocity + 0.5 * shift
                 st.centre = st.centre + shift
@@ -271,7 +419,7 @@ def follow_plate(frames: Iterable[np.ndarray], anchors: np.ndarray, plate_radius
             # A larger plate near the pose than the one followed: the near plate, where
             # the far one (or a round thing on the lifter) was taken first.
             bigger = find_circles(grey, tuple(a), search_radii * r0, LARGER * st.radius,
-                                  radius_range[1] * r0)
+                                  radius_range[1] * r0, wide=WIDE)
             confirmed = _confirm(pending, bigger, i, max_step=RECHECK_EVERY)
             if confirmed is not None:
                 pending.clear()
@@ -279,8 +427,10 @@ def follow_plate(frames: Iterable[np.ndarray], anchors: np.ndarray, plate_radius
                 got = confirmed[-1][1]
         if got is None and st.centre is None and np.all(np.isfinite(a)):
             circles = find_circles(grey, tuple(a), search_radii * r0,
-                                   radius_range[0] * r0, radius_range[1] * r0)
-            d = np.hypot(*(circles[:, :2] - a).T) if len(circles) else np.zeros(0)
+                                   radius_range[0] * r0, radius_range[1] * r0, wide=WIDE)
+            # inside the window's ellipse: search_radii above and below, WIDE times it aside
+            d = (np.hypot((circles[:, 0] - a[0]) / WIDE, circles[:, 1] - a[1]) if len(circles)
+                 else np.zeros(0))
             confirmed = _confirm(pending, circles[d <= search_radii * r0], i)
             if confirmed is not None:
                 # Back-fill the frames that confirmed it, then follow it from here.
@@ -303,6 +453,11 @@ def follow_plate(frames: Iterable[np.ndarray], anchors: np.ndarray, plate_radius
             ever = True
         prev = grey
     return xy, rad, src
+
+
+def _grey(frame: np.ndarray) -> np.ndarray:
+    """The grey view of a frame (itself when it is one)."""
+    return frame if frame.ndim == 2 else np.ascontiguousarray(frame[..., 0])
 
 
 def _confirm(pending: list[list[tuple[int, np.ndarray]]], circles: np.ndarray, frame: int,
@@ -373,7 +528,8 @@ def gate_by_pose(xy: np.ndarray, anchors: np.ndarray, plate_radius_px: float, fp
 def _aligned_frames(video: str | os.PathLike, seq: PoseSequence, work_long_side: int,
                     indices: list[int],
                     progress: Callable[[int, int], None] | None = None) -> Iterator[np.ndarray]:
-    """Grey frames, one per pose frame in order (appending each one's index to indices).
+    """Frames as frame_channels views, one per pose frame in order (appending each one's
+    index to indices).
 
     Decoded frames are matched to the poses by time; a pose frame the decoder did not give
     again (a damaged stream) gets the frame before it.
@@ -392,13 +548,13 @@ def _aligned_frames(video: str | os.PathLike, seq: PoseSequence, work_long_side:
             break
         if abs(t[k] - frame.time_s) > half:
             continue  # a frame the pose pass did not keep
-        grey = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY)
+        views = frame_channels(frame.rgb)
         if progress is not None and k % 16 == 0:
             progress(k, len(t))
         while last < k:
             last += 1
             indices.append(last)
-            yield grey
+            yield views
 
 
 def track_bar(video: str | os.PathLike, seq: PoseSequence, anchor: str, *,
