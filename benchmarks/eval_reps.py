@@ -3,6 +3,7 @@
     python benchmarks/eval_reps.py                       # every clip with a label file
     python benchmarks/eval_reps.py --json out.json       # also write the rows as JSON
     python benchmarks/eval_reps.py --only squat          # clips whose name contains "squat"
+    python benchmarks/eval_reps.py --events              # also each labelled event's signed error
 
 Labels live in benchmarks/labels/<clip>.json (hand-checked; each says how). Each names the
 exercise profile to use (one profile's defaults for every clip of that exercise: nothing
@@ -55,6 +56,8 @@ class Row:
     auto_exercise: str = ""
     auto_count: int = -1
     errors_ms: list[float] = field(default_factory=list)
+    # (event kind, labelled time s, detected - labelled in ms) for every matched event
+    signed: list[tuple[str, float, float]] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -105,10 +108,12 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
         for x in truth:
             if found.size == 0:
                 continue
-            err = float(np.min(np.abs(found - x)))
+            nearest = float(found[np.argmin(np.abs(found - x))])
+            err = abs(nearest - x)
             if err <= MATCH_WINDOW_S:
                 row.matched += 1
                 row.errors_ms.append(1000.0 * err)
+                row.signed.append((kind, float(x), 1000.0 * (nearest - x)))
     if row.errors_ms:
         row.mean_err_ms = float(np.mean(row.errors_ms))
         row.max_err_ms = float(np.max(row.errors_ms))
@@ -164,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache-dir", type=Path, default=None)
     ap.add_argument("--only", default="", help="evaluate clips whose name contains this")
     ap.add_argument("--json", type=Path, default=None, help="write the rows here")
+    ap.add_argument("--events", action="store_true",
+                    help="print each labelled event's error, detected - labelled (ms)")
     ap.add_argument("--rendered", type=Path, default=RENDERED,
                     help="folder of rendered clips with .json truth (skipped when absent)")
     args = ap.parse_args(argv)
@@ -184,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{r.verdict if r.detected >= 0 else 'skip':6s} {ev:>7s} {mean} {mx}  "
               f"{r.auto_exercise}:{r.auto_count}{' ' + r.note if r.note else ''}")
     done = [r for r in rows if r.detected >= 0]
+    if args.events:
+        print("-" * len(head))
+        print("events: detected - labelled, ms (negative: detected earlier than the label)")
+        for r in done:
+            for kind in dict.fromkeys(k for k, _, _ in r.signed):
+                cells = " ".join(f"{e:+5.0f}" for k, _, e in r.signed if k == kind)
+                print(f"  {r.clip[:-4]:36s} {kind:12s} {cells}")
     exact = sum(r.verdict == "exact" for r in done)
     within = sum(r.verdict != "FAIL" for r in done)
     errs = [e for r in done for e in r.errors_ms]
