@@ -660,6 +660,11 @@ def cli_section(args, tmp: Path) -> list[str]:
                           capture_output=True, text=True)
     if prep.returncode != 0:
         return [f"cli: could not fill the pose cache: {prep.stderr.strip()[-200:]}"]
+    # One analysis first: a barbell clip's bar track is cached beside the poses by it.
+    prep = subprocess.run([repsight, "analyze", str(clip), "-q", "--cache-dir", str(cache),
+                           "--model", args.model], capture_output=True, text=True)
+    if prep.returncode != 0:
+        return [f"cli: could not fill the bar-track cache: {prep.stderr.strip()[-200:]}"]
     commands = {
         "repsight --help": [repsight, "--help"],
         "repsight info CLIP": [repsight, "info", str(clip)],
