@@ -203,6 +203,9 @@ def test_trailing_stall_concentric_first():
     failed = np.concatenate([track, np.linspace(0, 0.5, 8), np.full(4, 0.5), np.linspace(0.5, 0, 8), np.zeros(5)])
     v = trailing_stall(reps, failed, eccentric_first=False)
     assert v is not None and v.rep_index == 4 and "50% of the way" in v.reason
+    # its evidence: the frames after the last segmented rep, and the share it reached
+    assert v.evidence["frames"] == [len(track), len(failed) - 1]
+    assert v.evidence["value"] == pytest.approx(0.5) and v.evidence["threshold"] == 0.8
     assert trailing_stall(reps, np.concatenate([track, np.zeros(20)]), eccentric_first=False) is None
 
 
@@ -421,3 +424,17 @@ def test_cli_table_calls_only_a_real_move_the_other_way_stricter():
         if small:
             assert "stricter" not in rows[str(k + 1)]
     assert "stricter" in rows["8"]  # 12 deg less lean than the first reps
+
+
+@pytest.mark.parametrize("last_loss,called", [(0.32, False), (0.40, True)])
+def test_a_loss_on_the_last_rep_alone_must_clear_the_limit(last_loss, called):
+    # Only the last rep is past the strength limit (30 %): 32 % is within the loss
+    # reading's rep-to-rep error (lone_loss_margin_pct, 4 points), 40 % is not.
+    loss = np.array([0, 0, 4, 8, 12, 16, 20, last_loss * 100]) / 100
+    truth = make_squat_set(concentric_s=0.6 / (1 - loss), seed=4)
+    verdicts, summary, metrics = _judge(truth, goal="strength")
+    assert 30 < metrics.reps[-1].velocity_loss_pct  # the reading is past the limit either way
+    assert (summary.first_failure_rep == 8) is called
+    # With no margin, the same reading is called.
+    verdicts, summary, _ = _judge(truth, goal="strength", lone_loss_margin_pct=0)
+    assert summary.first_failure_rep == 8 and summary.kind == "tempo"

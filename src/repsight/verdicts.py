@@ -39,14 +39,16 @@ class VerdictThresholds:
     """The numbers verdicts are called with, and the goal named in their reasons.
 
     concentric_limit_s: tempo failure when a concentric is slower (None: no limit).
-    velocity_loss_pct: tempo failure past this loss. drift_min_frames: frames a drift must
-    last. partial_rom_share: a rep below this share of the first reps' range is short.
+    velocity_loss_pct: tempo failure past this loss; lone_loss_margin_pct: points a loss on
+    the set's last rep must add to it when no rep before it is past the limit.
+    drift_min_frames: frames a drift must last. partial_rom_share: a rep below this share of the first reps' range is short.
     eccentric_speedup: eccentric failure when lowering this much faster than usual.
     """
 
     goal: str = "strength"
     concentric_limit_s: float | None = None
     velocity_loss_pct: float = 30.0
+    lone_loss_margin_pct: float = 4.0
     drift_min_frames: int = 3
     partial_rom_share: float = 0.7
     eccentric_speedup: float = 2.0
@@ -56,6 +58,7 @@ class VerdictThresholds:
         """The thresholds in force under a configuration (goal defaults applied)."""
         return cls(goal=cfg.goal, concentric_limit_s=cfg.effective_concentric_limit_s,
                    velocity_loss_pct=cfg.effective_velocity_loss_pct,
+                   lone_loss_margin_pct=cfg.lone_loss_margin_pct,
                    drift_min_frames=cfg.drift_min_frames,
                    partial_rom_share=cfg.partial_rom_share,
                    eccentric_speedup=cfg.eccentric_speedup)
@@ -134,8 +137,12 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
     # past the goal's limit like any other. Persistence is judged over completed reps only,
     # so a lossy rep followed by a stalled one is not left alone in mid-set.
     done = [k for k, rep in enumerate(reps) if rep.completed]
-    flags = confirmed([np.isfinite(metrics.reps[k].velocity_loss_pct)
-                       and metrics.reps[k].velocity_loss_pct > loss_limit for k in done])
+    # A loss on the last rep alone has nothing after it to confirm it; it must clear the
+    # limit by the loss reading's own rep-to-rep error (th.lone_loss_margin_pct).
+    losses = [metrics.reps[k].velocity_loss_pct for k in done]
+    flags = confirmed([bool(np.isfinite(x) and x > loss_limit) for x in losses],
+                      clear=[bool(np.isfinite(x) and x > loss_limit + th.lone_loss_margin_pct)
+                             for x in losses])
     lossy = [False] * len(reps)
     for k, f in zip(done, flags):
         lossy[k] = f
@@ -311,8 +318,8 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     if len(done) < 2 or not len(track):
         return None
     last_end = max(r.end for r in reps)
-    tail = track[last_end + 1:]
-    tail = tail[np.isfinite(tail)]
+    frames = last_end + 1 + np.flatnonzero(np.isfinite(track[last_end + 1:]))
+    tail = track[frames]
     if tail.size < 3:
         return None
     tops = np.array([track[r.concentric[1]] for r in done])
@@ -329,15 +336,24 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
         best = (np.max(tail[low:]) - tail[low]) / rom
         if sunk >= start_share and back < lockout_share:
             return Verdict("concentric", n, f"rep {n}: went down but never came back to lockout "
-                           f"(best recovery {min(best, 1.0):.0%} of the way up before the clip ends)")
+                           f"(best recovery {min(best, 1.0):.0%} of the way up before the clip ends)",
+                           _stall_evidence(frames, back, lockout_share))
         return None
     high = int(np.argmax(tail))
     reached = (tail[high] - bottom) / rom
     lowered = (tail[high] - tail[-1]) / rom
     if 1 - lockout_share <= reached < lockout_share and lowered >= 1 - lockout_share:
         return Verdict("concentric", n, f"rep {n}: pulled {reached:.0%} of the way to lockout, "
-                       "then lowered without finishing")
+                       "then lowered without finishing",
+                       _stall_evidence(frames, reached, lockout_share))
     return None
+
+
+def _stall_evidence(frames: np.ndarray, reached: float, lockout_share: float) -> dict:
+    """A trailing stall's evidence: the frames after the last segmented rep and how far
+    towards lockout it got."""
+    return {"frames": [int(frames[0]), int(frames[-1])], "value": round(float(reached), 3),
+            "baseline": 1.0, "threshold": lockout_share, "unit": "share of the first reps' range"}
 
 
 def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedup: float = 2.0,
