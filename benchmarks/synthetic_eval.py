@@ -498,6 +498,20 @@ def match_reps(true_reps: list[dict], starts_s: list[float]) -> list[dict]:
     return [min(true_reps, key=lambda tr: abs(tr["start"] - s)) for s in starts_s]
 
 
+def verdict_true_rep(v, to_true: dict, true_reps: list[dict], t) -> int:
+    """The true rep a verdict is on: through its analyser rep's match, or, for a rep the
+    analyser's list does not hold (a stalled last rep found after segmentation), the true
+    rep whose start is nearest the verdict's first evidence frame; -1 if neither."""
+    if v.rep_index in to_true:
+        return to_true[v.rep_index]
+    frames = (getattr(v, "evidence", None) or {}).get("frames")
+    if not frames or not true_reps:
+        return -1
+    at = float(t[min(int(frames[0]), len(t) - 1)])
+    inside = [tr for tr in true_reps if tr["start"] <= at <= tr.get("end", tr["start"])]
+    return (inside[0] if inside else match_reps(true_reps, [at])[0])["rep"]
+
+
 def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
     row = {"detection": float(seq.detection_rate), "fault": truth["fault"]["kind"],
            "view": truth["view"]}
@@ -561,8 +575,9 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
         return row
     # analyser rep index -> true rep number via the match
     to_true = {r.index: tr["rep"] for r, tr in matched}
-    v_tempo = sorted(to_true.get(v.rep_index, -1) for v in verdicts if v.kind in ("tempo", "concentric"))
-    v_tech = sorted({to_true.get(v.rep_index, -1) for v in verdicts if v.kind == "technical"})
+    true_rep = {id(v): verdict_true_rep(v, to_true, truth["reps"], t) for v in verdicts}
+    v_tempo = sorted(true_rep[id(v)] for v in verdicts if v.kind in ("tempo", "concentric"))
+    v_tech = sorted({true_rep[id(v)] for v in verdicts if v.kind == "technical"})
     true_tempo = truth_tempo_failure(truth, cfg)
     sc = first_rep_scores(true_tempo, v_tempo)
     if sc is not None:
@@ -589,7 +604,7 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
         row["no_verdict_category"] = cat
     if cat in ("clean", "fatigue_no_tempo_failure"):
         tally.clean_false.append(n_failure_verdicts)  # the issue-8 row: no fault, no failure
-    row["verdicts"] = [(v.kind, v.rep_index, to_true.get(v.rep_index)) for v in verdicts]
+    row["verdicts"] = [(v.kind, v.rep_index, true_rep[id(v)]) for v in verdicts]
     row["true_tempo_failure"] = true_tempo
     row["true_technical_reps"] = true_tech
     return row

@@ -349,3 +349,19 @@ def test_tally_merge():
     a.merge(b)
     assert a.tech_tp == 3 and a.con_ms == [10.0, 20.0] and a.no_verdict == {"clean": [0, 1]}
     assert a.missing == {"x"}
+
+
+def test_a_verdict_on_a_rep_the_analyser_list_lacks_is_scored_by_its_frames():
+    # Three true reps, the third failed; the analyser counted two and found the stalled
+    # third afterwards (a concentric verdict with rep_index 3 that no analysed rep has).
+    true_reps = [{"rep": 1, "start": 0.4, "end": 2.9}, {"rep": 2, "start": 3.2, "end": 5.8},
+                 {"rep": 3, "start": 6.0, "end": 8.0}]
+    t = np.arange(0, 9, 1 / 30)
+    to_true = {1: 1, 2: 2}
+    on_third = SimpleNamespace(rep_index=3, evidence={"frames": [int(6.1 * 30), int(7.2 * 30)]})
+    assert se.verdict_true_rep(on_third, to_true, true_reps, t) == 3
+    # a matched rep goes through the match, whatever its frames say
+    matched = SimpleNamespace(rep_index=2, evidence={"frames": [0, 10]})
+    assert se.verdict_true_rep(matched, to_true, true_reps, t) == 2
+    # no match and no frames: scored as no rep at all
+    assert se.verdict_true_rep(SimpleNamespace(rep_index=5, evidence={}), to_true, true_reps, t) == -1
