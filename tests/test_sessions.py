@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from repsight.batch import BatchOptions, run_batch
 from repsight.cli import main
 from repsight.config import AnalysisConfig
+from repsight.export import SCHEMA_VERSION
 from repsight.sessions import (
     ManifestError,
     Session,
@@ -136,7 +137,7 @@ def test_manifest_goals_change_each_athletes_verdicts_and_travel_with_the_result
     assert (ana["first_failure_rep"], ana["first_failure_kind"]) == ("4", "tempo")
     assert ben["first_failure_rep"] == ""
     a_json, b_json = _clip_json(out, "ana/set1.mp4"), _clip_json(out, "ben/set1.mp4")
-    assert a_json["schema_version"] == "1.5"
+    assert a_json["schema_version"] == SCHEMA_VERSION  # 1.5 added `session`
     assert a_json["session"] == {"athlete": "Ana P", "date": "2026-11-30", "load_kg": 100.0,
                                  "notes": "top set", "source": "manifest"}
     assert (a_json["config"]["goal"], a_json["config"]["lifter_height_m"]) == ("power", 1.68)
