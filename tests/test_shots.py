@@ -146,6 +146,16 @@ def test_a_montage_gets_its_warnings_and_no_verdicts():
     assert "No failure detected" not in page and "No failure called" not in page
     single = json.loads(to_json(analyse_pose(parts[0], cfg)))
     assert single["summary"]["verdicts_withheld"] is None
+    # In a batch: a summary.csv row a set, and the index says "withheld", kept on a re-run.
+    from repsight.batch import ClipResult
+    from repsight.batch import summarise as batch_row
+    from repsight.report import index_context
+
+    row = batch_row(an, "montage.mp4")
+    again = ClipResult.from_dict(json.loads(json.dumps(row.to_dict())))
+    for r in (row, again):
+        assert [x["set"] for x in r.rows()] == [1, 2, 3, 4]
+        assert index_context([r])["rows"][0]["first_failure"] == "withheld"
 
 
 def test_short_shots_are_listed_not_analysed(squat_set):

@@ -178,6 +178,8 @@ class ClipResult:
     session_notes: str = ""
     # The clip's sets when it was split at camera cuts (two or more); () for one set.
     sets: tuple[SetRow, ...] = ()
+    # Why no verdict was looked for (a montage; summary.verdicts_withheld), "" when judged.
+    verdicts_withheld: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -222,7 +224,7 @@ class ClipResult:
         known = {f.name for f in dataclasses.fields(cls)} - {"notes"}
         kw = {k: v for k, v in d.items() if k in known}
         for k in ("clip", "status", "exercise", "first_failure_kind", "error", "results",
-                  "athlete", "date", "session_notes"):
+                  "athlete", "date", "session_notes", "verdicts_withheld"):
             if not isinstance(kw.get(k, ""), str):
                 raise ValueError(f"manifest field {k} is not text")
         for k in ("reps", "first_failure_rep"):
@@ -715,7 +717,8 @@ def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:
                       first_failure_kind=s["first_failure_kind"] or "",
                       mean_velocity_mps=s["mean_velocity_mps"],
                       velocity_loss_pct=s["velocity_loss_pct"],
-                      warnings=tuple(s["warnings"]), results=results_rel, sets=tuple(sets))
+                      warnings=tuple(s["warnings"]), results=results_rel, sets=tuple(sets),
+                      verdicts_withheld=s.get("verdicts_withheld") or "")
 
 
 # ---------------------------------------------------------------- the batch

@@ -455,7 +455,9 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
             "date": getattr(r, "date", ""), "load": fmt(load, "g", ""),
             "load_sort": fmt(load, ".4f", "-1"), "notes": getattr(r, "session_notes", ""),
             "reps": "" if r.reps is None else r.reps,
-            "first_failure": first or ("none" if r.status in ("ok", "reused") else ""),
+            # A montage was not judged: "withheld", never "none" (no failure found).
+            "first_failure": first or ("withheld" if getattr(r, "verdicts_withheld", "") else
+                                       "none" if r.status in ("ok", "reused") else ""),
             "first_failure_sort": r.first_failure_rep if r.first_failure_rep is not None else 999,
             "velocity": fmt(velocity), "velocity_sort": fmt(velocity, ".4f", "-1"),
             "loss": fmt(loss, ".0f"), "loss_sort": fmt(loss, ".4f", "-1"),
