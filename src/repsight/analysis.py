@@ -18,7 +18,7 @@ import numpy as np
 from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
-from .form import form_signals
+from .form import detect_view, form_signals
 from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spec, swapped_frames,
                          tracked_point_px)
 from .exercise_detection import detect_exercise
@@ -117,7 +117,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                cfg: AnalysisConfig, tempos: tuple[RepTempo, ...] | None = None, *,
                flipped: np.ndarray | None = None, side: str | None = None,
                detection_rate: float | None = None,
-               track_px: np.ndarray | None = None, scale: Scale | None = None) -> Assessment:
+               track_px: np.ndarray | None = None, scale: Scale | None = None,
+               view: str | None = None) -> Assessment:
     """Scale -> velocity -> drift -> verdicts -> summary for one segmented set (pure).
 
     flipped: bool[T] frames whose left/right labels the model swapped
@@ -126,6 +127,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     set's frames with a person (the sequence's when None; a shot of a longer clip has its own).
     track_px, scale: the velocity point's float[T,2] pixel track and its Scale, when
     another point than the profile's landmarks is of record (the bar: analyse_bar).
+    view: the camera view (form.detect_view's; detected when None).
     """
     reps = tuple(reps)
     if flipped is None:
@@ -144,7 +146,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                        baseline_reps=cfg.baseline_reps, cutoff_hz=cfg.smoothing_cutoff_hz,
                        max_gap_s=cfg.max_gap_s)
     form_cutoff = max(cfg.smoothing_cutoff_hz, FORM_CUTOFF_HZ)
-    form = form_signals(seq, profile, cutoff_hz=form_cutoff, side=user_side,
+    form = form_signals(seq, profile, view=view, cutoff_hz=form_cutoff, side=user_side,
                         max_gap_s=cfg.max_gap_s, image=image, world=world)
     # The tracked point at the form cut-off (pixels, up): phase edges and movement progress.
     track = smooth(-track_px[:, 1], seq.fps, cutoff_hz=form_cutoff, max_gap_s=cfg.max_gap_s)
@@ -235,18 +237,23 @@ class SetAnalysis:
 
 
 def driving_signal(seq: PoseSequence, profile: ExerciseProfile, cfg: AnalysisConfig, *,
-                   image: np.ndarray | None = None) -> Signal:
-    """The profile's driving signal from the pose, conditioned as the config says."""
+                   image: np.ndarray | None = None, view: str | None = None) -> Signal:
+    """The profile's driving signal in this view (ExerciseProfile.driver_for; the profile's
+    own when None) from the pose, conditioned as the config says."""
     side = "auto" if cfg.side == "auto" else cfg.side.upper()
-    return signal_from_spec(seq, profile.driver, side=side, min_visibility=cfg.min_visibility,
+    spec = profile.driver if view is None else profile.driver_for(view)[0]
+    return signal_from_spec(seq, spec, side=side, min_visibility=cfg.min_visibility,
                             cutoff_hz=cfg.smoothing_cutoff_hz, max_gap_s=cfg.max_gap_s,
                             min_body_size=cfg.min_body_size, image=image)
 
 
-def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisConfig) -> tuple[Rep, ...]:
-    """segment_reps with the profile's orientation and the config's thresholds."""
+def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisConfig, *,
+              concentric_increases: bool | None = None) -> tuple[Rep, ...]:
+    """segment_reps with the signal's orientation (the profile's when None) and the
+    config's thresholds."""
+    rises = profile.concentric_increases if concentric_increases is None else concentric_increases
     return segment_reps(
-        sig.values, fps, concentric_increases=profile.concentric_increases,
+        sig.values, fps, concentric_increases=rises,
         eccentric_first=profile.eccentric_first, min_rom=profile_min_rom(profile, sig.kind, cfg.min_rom),
         min_rep_duration_s=cfg.min_rep_duration_s, max_rep_duration_s=cfg.max_rep_duration_s,
         min_rom_share=cfg.min_rom_share, partial_rom_share=cfg.partial_rom_share,
@@ -331,8 +338,12 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
     if seq.detection_rate == 0:
         warnings.append("no person found: nothing to analyse")
     flipped = swapped_frames(seq.image)
-    sig = driving_signal(seq, profile, cfg, image=apply_swaps(seq.image, flipped))
-    reps = find_reps(sig, seq.fps, profile, cfg)
+    view = detect_view(seq)
+    _, rises, why = profile.driver_for(view)
+    if why:
+        warnings.append(why)
+    sig = driving_signal(seq, profile, cfg, image=apply_swaps(seq.image, flipped), view=view)
+    reps = find_reps(sig, seq.fps, profile, cfg, concentric_increases=rises)
     tempo = set_tempo(reps, seq.timestamps_s)
     rhythm = set_rhythm(reps, tempo, seq.timestamps_s)
     seen = float(np.isfinite(sig.values[lo:hi]).mean())
@@ -351,7 +362,7 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
         warnings.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "
                         "start position before the clip or the tracking ended")
     assessment = assess_set(seq, reps, profile, cfg, tempo, flipped=flipped,
-                            detection_rate=detection_rate)
+                            detection_rate=detection_rate, view=view)
     return SetAnalysis(
         metrics=assessment.metrics.reps, verdicts=assessment.verdicts,
         verdict_summary=assessment.summary, assessment=assessment,
@@ -360,9 +371,8 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
         timestamps_s=np.asarray(seq.timestamps_s, dtype=np.float64), reps=reps, tempo=tempo,
         rhythm=rhythm, warnings=tuple(dict.fromkeys(warnings)), signal=sig.values,
         signal_name=sig.name, signal_kind=sig.kind, signal_unit=sig.unit,
-        signal_points=profile.driver.points, signal_landmarks=sig.landmarks, side=sig.side,
-        eccentric_first=profile.eccentric_first,
-        concentric_increases=profile.concentric_increases,
+        signal_points=profile.driver_for(view)[0].points, signal_landmarks=sig.landmarks,
+        side=sig.side, eccentric_first=profile.eccentric_first, concentric_increases=rises,
         detection_rate=detection_rate, span=span)
 
 
@@ -392,7 +402,7 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
                              px_per_m=body.scale.px_per_m if body.scale.valid else None,
                              plate_diameter_m=cfg.plate_diameter_m, progress=progress,
                              cache_dir=cache_dir, use_cache=use_cache)
-    driver = analysis.signal if profile.concentric_increases else -analysis.signal
+    driver = analysis.signal if analysis.concentric_increases else -analysis.signal
     bar = bar_path(track, seq, analysis.reps, body.metrics.velocity.reps, body.scale, driver,
                    family=profile.family, baseline_reps=body.metrics.baseline_reps,
                    plate_diameter_m=cfg.plate_diameter_m, cutoff_hz=cfg.smoothing_cutoff_hz,

@@ -114,6 +114,30 @@ class ExerciseProfile:
     faults: tuple[Fault, ...] = ()
     # The bar of a barbell lift (barpath.py follows it); None: no barbell.
     bar: BarSpec | None = None
+    # Views where `driver` cannot be read and a height signal drives the reps instead,
+    # with why (said in the set's warnings).
+    view_drivers: dict[str, "ViewDriver"] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for view, vd in self.view_drivers.items():
+            if vd.signal.kind != "height":
+                raise ValueError(f"{self.name}: the {view} view's driver must be a height signal")
+
+    def driver_for(self, view: str) -> tuple[SignalSpec, bool, str]:
+        """(driving signal, whether it rises in the concentric, why it replaces the
+        profile's own or "") in this view."""
+        vd = self.view_drivers.get(view)
+        if vd is None:
+            return self.driver, self.concentric_increases, ""
+        return vd.signal, True, vd.reason
+
+
+@dataclass(frozen=True)
+class ViewDriver:
+    """A height signal that drives a profile's reps in one view, and why."""
+
+    signal: SignalSpec
+    reason: str
 
 
 H = SignalSpec
@@ -162,7 +186,16 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
     ExerciseProfile("biceps_curl", "curl", H("angle", ("elbow",)), False, False, _WRIST,
                     ("elbow", "shoulder", "trunk"), aliases=("curl",),
                     faults=(_SWING_BACK, Fault("elbow_forward", 1, "top")),
-                    bar=BarSpec("hands", auto=False)),
+                    bar=BarSpec("hands", auto=False),
+                    # Head-on, the forearm swings towards the camera: its 2-D elbow angle
+                    # stays straight, then flips once the hand passes the elbow, and a
+                    # short curl never flips at all.
+                    view_drivers={"front": ViewDriver(
+                        H("height", _WRIST),
+                        "curl filmed head-on: reps are timed from the wrist's height (the "
+                        "elbow bends towards the camera), which barely moves as each lift "
+                        "starts, so concentric times read about 0.2 s short; film from the "
+                        "side or at 45 degrees for tempo")}),
     ExerciseProfile("raise", "raise", H("height", _WRIST), True, False, _WRIST,
                     ("shoulder", "elbow", "trunk"), aliases=("lateral_raise", "front_raise"),
                     faults=(_LEAN_BACK,)),
