@@ -203,9 +203,12 @@ def test_trailing_stall_concentric_first():
     failed = np.concatenate([track, np.linspace(0, 0.5, 8), np.full(4, 0.5), np.linspace(0.5, 0, 8), np.zeros(5)])
     v = trailing_stall(reps, failed, eccentric_first=False)
     assert v is not None and v.rep_index == 4 and "50% of the way" in v.reason
-    # its evidence: the frames after the last segmented rep, and the share it reached
-    assert v.evidence["frames"] == [len(track), len(failed) - 1]
     assert v.evidence["value"] == pytest.approx(0.5) and v.evidence["threshold"] == 0.8
+    # its evidence frames are the attempt's: from the last frame at rest before it rose
+    # (after a rest of 6 frames here) to the clip's end
+    rested = np.concatenate([track, np.zeros(6), failed[len(track):]])
+    v = trailing_stall(reps, rested, eccentric_first=False)
+    assert v.evidence["frames"] == [len(track) + 6, len(rested) - 1]
     assert trailing_stall(reps, np.concatenate([track, np.zeros(20)]), eccentric_first=False) is None
 
 

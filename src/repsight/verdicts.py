@@ -335,23 +335,29 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
         back = (tail[-1] - bottom) / rom
         best = (np.max(tail[low:]) - tail[low]) / rom
         if sunk >= start_share and back < lockout_share:
+            # the attempt starts where the point last left the top before going down
+            pre = tail[:low + 1]
+            k0 = int(np.flatnonzero(pre >= pre.max() - 0.05 * rom)[-1])
             return Verdict("concentric", n, f"rep {n}: went down but never came back to lockout "
                            f"(best recovery {min(best, 1.0):.0%} of the way up before the clip ends)",
-                           _stall_evidence(frames, back, lockout_share))
+                           _stall_evidence(frames[k0:], back, lockout_share))
         return None
     high = int(np.argmax(tail))
     reached = (tail[high] - bottom) / rom
     lowered = (tail[high] - tail[-1]) / rom
     if 1 - lockout_share <= reached < lockout_share and lowered >= 1 - lockout_share:
+        # the attempt starts where the point last left the bottom before rising
+        pre = tail[:high + 1]
+        k0 = int(np.flatnonzero(pre <= pre.min() + 0.05 * rom)[-1])
         return Verdict("concentric", n, f"rep {n}: pulled {reached:.0%} of the way to lockout, "
                        "then lowered without finishing",
-                       _stall_evidence(frames, reached, lockout_share))
+                       _stall_evidence(frames[k0:], reached, lockout_share))
     return None
 
 
 def _stall_evidence(frames: np.ndarray, reached: float, lockout_share: float) -> dict:
-    """A trailing stall's evidence: the frames after the last segmented rep and how far
-    towards lockout it got."""
+    """A trailing stall's evidence: the attempt's frames (from where it left the rest
+    position to the end of the clip) and how far towards lockout it got."""
     return {"frames": [int(frames[0]), int(frames[-1])], "value": round(float(reached), 3),
             "baseline": 1.0, "threshold": lockout_share, "unit": "share of the first reps' range"}
 
