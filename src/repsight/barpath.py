@@ -216,10 +216,13 @@ def find_circles(grey: np.ndarray, centre: tuple[float, float], half: float,
     for g in groups:
         a = np.array(g)
         centre, radius = a[0, :2], float(a[0, 2])  # the largest, unless an ellipse fits
-        if len(a) > 1 and np.ptp(a[:, 1]) > 0.15 * a[0, 2]:
-            # circles at several heights: an ellipse, not a rim and its hub
-            fit = _fit_rim(views, np.median(a[:, :2], axis=0), radius)
-            if fit is not None:
+        big = a[a[:, 2] >= 0.6 * a[0, 2]]
+        if len(big) > 1 and np.ptp(big[:, 1]) > 0.15 * a[0, 2]:
+            # circles of a size at several heights: an ellipse, not a rim and its hub.
+            # Its long axis is at least the largest circle in it; a fit outside
+            # [r_min, r_max] or too far beyond that circle is some other outline.
+            fit = _fit_rim(views, np.median(big[:, :2], axis=0), radius)
+            if fit is not None and r_min <= fit[2] <= r_max and radius <= fit[2] <= 1.8 * radius:
                 centre, radius = fit[:2], fit[2]
         if r_min <= radius <= r_max:
             out.append([*centre, radius])
