@@ -31,7 +31,7 @@ from .types import PoseSequence
 
 # Bump whenever a change to this module could move a track: cached tracks (cache.py,
 # keyed on it) are then found again instead of reused.
-BAR_TRACKER_VERSION = 2
+BAR_TRACKER_VERSION = 3
 # Where a frame's bar position came from.
 NONE, CIRCLE, FLOW = 0, 1, 2
 SOURCE_NAMES = {NONE: "none", CIRCLE: "plate circle", FLOW: "optical flow"}
@@ -350,7 +350,7 @@ class _State:
 
 def follow_plate(frames: Iterable[np.ndarray], anchors: np.ndarray, plate_radius_px: float, *,
                  fps: float, max_bridge_s: float = 0.5, search_radii: float = 3.0,
-                 radius_range: tuple[float, float] = (0.5, 1.7),
+                 radius_range: tuple[float, float] = (0.65, 1.7),
                  probe_frames: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Plate centre, radius and source on every frame of `frames` (grey uint8 images, or
     [H,W,C] views of each whose first is grey: frame_channels).
@@ -360,7 +360,8 @@ def follow_plate(frames: Iterable[np.ndarray], anchors: np.ndarray, plate_radius
     acquired within search_radii (1..6) expected radii above or below the anchor and WIDE
     times that to either side (the plates sit along a level bar), with a radius in
     radius_range (shares of the expected one; the near plate is closer to the camera than
-    the lifter, so larger); then followed with the radius it was found at (+/- 25 %; a
+    the lifter, so larger; from 0.65, because a head is an upright ellipse about half a
+    plate's size, and circles inscribed in ellipses are now joined into one); then followed with the radius it was found at (+/- 25 %; a
     rim only partly seen is taken at +/- 10 % right where it should be), bridged by
     optical flow for up to max_bridge_s (0..2 s). Returns (xy float[T,2],
     radius float[T], source int8[T]) before the pose gate (see gate_by_pose).
