@@ -94,7 +94,12 @@ def test_a_track_on_something_still_is_not_of_record(squat):
     track = _track(truth)
     still = dataclasses.replace(track, xy_px=np.tile(track.xy_px[:1], (track.n_frames, 1))
                                 + np.random.default_rng(0).normal(0, 1, track.xy_px.shape))
-    assert not _bar(truth, analysis, still).of_record
+    bar = _bar(truth, analysis, still)
+    assert not bar.of_record
+    # nothing it followed moved like the lift, so the overlay and plots leave it out
+    assert bar.track.found.any() and not bar.shown
+    # a track lost halfway still followed two reps: drawn, though not of record
+    assert _bar(truth, analysis, _track(truth, lose_from=3)).shown
 
 
 def test_plot_shows_the_bar_path_and_the_other_velocity(squat):

@@ -522,7 +522,7 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
     velocity, unit = live_velocity(analysis, seq)
     bar = getattr(analysis, "bar", None)
     bar_track = None
-    if bar is not None and bar.track.found.any() and bar.track.n_frames == seq.n_frames:
+    if bar is not None and bar.shown and bar.track.n_frames == seq.n_frames:
         bar_track = bar.track.xy_px / np.array([seq.width, seq.height], dtype=np.float64)
     return make_plan(exercise=analysis.exercise, reps=tuple(analysis.reps), track=track,
                      tempos=tuple(analysis.tempo), metrics=tuple(analysis.metrics),

@@ -78,6 +78,14 @@ class BarPath:
     forward: int  # +1: the lifter faces image right, -1: left, 0: unknown
 
     @property
+    def shown(self) -> bool:
+        """Whether the track is drawn (annotated video, plots): only when it followed at
+        least one rep through its concentric moving like the lift. A bodyweight squat's
+        head, taken for a plate on some frames, stays out of the overlay; the JSON keeps
+        the raw track either way."""
+        return bool(self.track.found.any()) and any(r.good for r in self.reps)
+
+    @property
     def coverage(self) -> float:
         """Share of the clip's frames with the bar."""
         return self.track.coverage

@@ -242,7 +242,7 @@ def _bar_series(analysis: Any, reps: tuple[Any, ...]) -> tuple[tuple[np.ndarray,
     """Per-rep bar paths (m, from the first rep's start, towards the toes) and the velocity
     shown beside the one of record, read from the analysis's bar result."""
     bar = getattr(analysis, "bar", None)
-    if bar is None or not bar.track.found.any() or not reps:
+    if bar is None or not bar.shown or not reps:
         return (), None, ""
     sign = bar.forward or 1
     seen = np.flatnonzero(np.isfinite(bar.x_m[reps[0].start:]))
