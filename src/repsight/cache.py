@@ -9,7 +9,7 @@ import os
 import zipfile
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
@@ -79,35 +79,41 @@ def load_pose(path: str | os.PathLike) -> PoseSequence:
     truncated or bit-flipped file is refused rather than analysed.
     """
     path = Path(path)
+    with _read_errors("pose file", path), np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        if not isinstance(meta, dict) or meta.get("format") not in READABLE_FORMATS:
+            fmt = meta.get("format") if isinstance(meta, dict) else None
+            raise CacheError(f"pose file {path} has format {fmt!r}, "
+                             f"expected {CACHE_FORMAT}")
+        image, world, times = data["image"], data["world"], data["timestamps_s"]
+        for name, a, dtype, tail in (("image", image, np.float32, (33, 5)),
+                                     ("world", world, np.float32, (33, 3)),
+                                     ("timestamps_s", times, np.float64, ())):
+            if a.dtype != dtype or a.shape[1:] != tail or len(a) != len(times):
+                raise CacheError(f"pose file {path}: {name} has shape {a.shape} "
+                                 f"({a.dtype}), not what save_pose writes")
+        if meta["format"] >= 2 and meta.get("digest") != arrays_digest(image, world, times):
+            raise CacheError(f"pose file {path} is damaged (its checksum does not match)")
+        return PoseSequence(
+            image=image, world=world, timestamps_s=times,
+            fps=float(meta["fps"]), width=int(meta["width"]), height=int(meta["height"]),
+            source=str(meta["source"]), content_hash=str(meta["content_hash"]),
+            model=str(meta["model"]), rotation=int(meta["rotation"]),
+            meta=dict(meta.get("meta") or {}),
+        )
+
+
+@contextlib.contextmanager
+def _read_errors(what: str, path: Path) -> Iterator[None]:
+    """Map a missing or undecodable cache file to one CacheError naming `what` and `path`."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            if not isinstance(meta, dict) or meta.get("format") not in READABLE_FORMATS:
-                fmt = meta.get("format") if isinstance(meta, dict) else None
-                raise CacheError(f"pose file {path} has format {fmt!r}, "
-                                 f"expected {CACHE_FORMAT}")
-            image, world, times = data["image"], data["world"], data["timestamps_s"]
-            for name, a, dtype, tail in (("image", image, np.float32, (33, 5)),
-                                         ("world", world, np.float32, (33, 3)),
-                                         ("timestamps_s", times, np.float64, ())):
-                if a.dtype != dtype or a.shape[1:] != tail or len(a) != len(times):
-                    raise CacheError(f"pose file {path}: {name} has shape {a.shape} "
-                                     f"({a.dtype}), not what save_pose writes")
-            if meta["format"] >= 2 and meta.get("digest") != arrays_digest(image, world, times):
-                raise CacheError(f"pose file {path} is damaged (its checksum does not match)")
-            return PoseSequence(
-                image=image, world=world, timestamps_s=times,
-                fps=float(meta["fps"]), width=int(meta["width"]), height=int(meta["height"]),
-                source=str(meta["source"]), content_hash=str(meta["content_hash"]),
-                model=str(meta["model"]), rotation=int(meta["rotation"]),
-                meta=dict(meta.get("meta") or {}),
-            )
+        yield
     except FileNotFoundError:
-        raise CacheError(f"pose file not found: {path}") from None
+        raise CacheError(f"{what} not found: {path}") from None
     except CacheError:
         raise
     except _DECODE_ERRORS as exc:
-        raise CacheError(f"unreadable pose file {path}: "
+        raise CacheError(f"unreadable {what} {path}: "
                          f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
 
@@ -212,29 +218,21 @@ def load_bar_track(path: str | os.PathLike, key: dict) -> BarTrack:
     from .barpath import BarTrack
 
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            if not isinstance(meta, dict) or meta.get("format") != BAR_CACHE_FORMAT:
-                raise CacheError(f"bar track {path} has another format")
-            # JSON round trip: the stored key compares equal only to the same settings.
-            if meta.get("key") != json.loads(json.dumps(key)):
-                raise CacheError(f"bar track {path} was made for other settings")
-            arrays = {name: data[name] for name in ("xy_px", "radius_px", "source")}
-            if meta.get("digest") != _bar_digest(arrays):
-                raise CacheError(f"bar track {path} is damaged (its checksum does not match)")
-            return BarTrack(arrays["xy_px"], arrays["radius_px"], arrays["source"],
-                            str(meta["anchor"]), dropped_by_pose=int(meta["dropped_by_pose"]),
-                            seconds=float(meta["seconds"]), frames_read=int(meta["frames_read"]),
-                            work_scale=float(meta["work_scale"]),
-                            notes=tuple(str(n) for n in meta["notes"]))
-    except FileNotFoundError:
-        raise CacheError(f"bar track not found: {path}") from None
-    except CacheError:
-        raise
-    except _DECODE_ERRORS as exc:
-        raise CacheError(f"unreadable bar track {path}: "
-                         f"{type(exc).__name__}: {str(exc)[:200]}") from None
+    with _read_errors("bar track", path), np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        if not isinstance(meta, dict) or meta.get("format") != BAR_CACHE_FORMAT:
+            raise CacheError(f"bar track {path} has another format")
+        # JSON round trip: the stored key compares equal only to the same settings.
+        if meta.get("key") != json.loads(json.dumps(key)):
+            raise CacheError(f"bar track {path} was made for other settings")
+        arrays = {name: data[name] for name in ("xy_px", "radius_px", "source")}
+        if meta.get("digest") != _bar_digest(arrays):
+            raise CacheError(f"bar track {path} is damaged (its checksum does not match)")
+        return BarTrack(arrays["xy_px"], arrays["radius_px"], arrays["source"],
+                        str(meta["anchor"]), dropped_by_pose=int(meta["dropped_by_pose"]),
+                        seconds=float(meta["seconds"]), frames_read=int(meta["frames_read"]),
+                        work_scale=float(meta["work_scale"]),
+                        notes=tuple(str(n) for n in meta["notes"]))
 
 
 def _bar_digest(arrays: dict[str, np.ndarray]) -> str:
