@@ -121,12 +121,8 @@ class SetRow:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
-        d = dataclasses.asdict(self)
-        for k in ("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct"):
-            if not math.isfinite(d[k]):
-                d[k] = None
-        d["warnings"] = list(self.warnings)
-        return d
+        return _jsonable_row(self, ("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct"),
+                             ("warnings",))
 
     @classmethod
     def from_dict(cls, d: Any) -> "SetRow":
@@ -134,24 +130,48 @@ class SetRow:
         if not isinstance(d, dict):
             raise ValueError("manifest set is not a table")
         kw = {k: v for k, v in d.items() if k in {f.name for f in dataclasses.fields(cls)}}
-        for k in ("index", "reps", "first_failure_rep"):
-            v = kw.get(k)
-            if (v is not None or k == "index") and (isinstance(v, bool) or not isinstance(v, int)
-                                                    or v < 0):
-                raise ValueError(f"manifest set field {k} is not a count")
-        for k in ("exercise", "first_failure_kind"):
-            if not isinstance(kw.get(k, ""), str):
-                raise ValueError(f"manifest set field {k} is not text")
-        for k in ("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct"):
-            v = kw.get(k)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                raise ValueError(f"manifest set field {k} is not a number")
-            kw[k] = float("nan") if v is None else float(v)
-        w = kw.get("warnings") or []
-        if not isinstance(w, list) or not all(isinstance(x, str) for x in w):
-            raise ValueError("manifest set field warnings is not a list of text")
-        kw["warnings"] = tuple(w)
+        _check_manifest_fields(kw, "manifest set field", text=("exercise", "first_failure_kind"),
+                               counts=("index", "reps", "first_failure_rep"), required=("index",),
+                               numbers=("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct"),
+                               lists=("warnings",))
         return cls(**kw)
+
+
+def _jsonable_row(row: Any, numbers: tuple[str, ...], lists: tuple[str, ...]) -> dict[str, Any]:
+    """A manifest row dataclass as a JSON-ready dict: NaN numbers -> None, tuples -> lists."""
+    d = dataclasses.asdict(row)
+    for k in numbers:
+        if not math.isfinite(d[k]):
+            d[k] = None
+    for k in lists:
+        d[k] = list(getattr(row, k))
+    return d
+
+
+def _check_manifest_fields(kw: dict[str, Any], where: str, *, text: tuple[str, ...],
+                           counts: tuple[str, ...], numbers: tuple[str, ...],
+                           lists: tuple[str, ...], required: tuple[str, ...] = ()) -> None:
+    """Check a manifest row's fields read from disk, in place: text, counts (None allowed
+    unless required), numbers (None -> NaN) and lists of text (-> tuples); ValueError
+    names the first wrong field as '<where> <name> ...'."""
+    for k in text:
+        if not isinstance(kw.get(k, ""), str):
+            raise ValueError(f"{where} {k} is not text")
+    for k in counts:
+        v = kw.get(k)
+        if (v is not None or k in required) and (isinstance(v, bool) or not isinstance(v, int)
+                                                 or v < 0):
+            raise ValueError(f"{where} {k} is not a count")
+    for k in numbers:
+        v = kw.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise ValueError(f"{where} {k} is not a number")
+        kw[k] = float("nan") if v is None else float(v)
+    for k in lists:
+        v = kw.get(k) or []
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise ValueError(f"{where} {k} is not a list of text")
+        kw[k] = tuple(v)
 
 
 @dataclass(frozen=True)
@@ -202,12 +222,8 @@ class ClipResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
-        d = dataclasses.asdict(self)
-        for k in ("mean_velocity_mps", "velocity_loss_pct", "load_kg"):
-            if not math.isfinite(d[k]):
-                d[k] = None
-        d["warnings"] = list(self.warnings)
-        d["outputs"] = list(self.outputs)
+        d = _jsonable_row(self, ("mean_velocity_mps", "velocity_loss_pct", "load_kg"),
+                          ("warnings", "outputs"))
         d["sets"] = [one.to_dict() for one in self.sets]
         del d["notes"]
         return d
@@ -223,24 +239,13 @@ class ClipResult:
             raise ValueError("manifest result is not a table")
         known = {f.name for f in dataclasses.fields(cls)} - {"notes"}
         kw = {k: v for k, v in d.items() if k in known}
-        for k in ("clip", "status", "exercise", "first_failure_kind", "error", "results",
-                  "athlete", "date", "session_notes", "verdicts_withheld"):
-            if not isinstance(kw.get(k, ""), str):
-                raise ValueError(f"manifest field {k} is not text")
-        for k in ("reps", "first_failure_rep"):
-            v = kw.get(k)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-                raise ValueError(f"manifest field {k} is not a count")
-        for k in ("mean_velocity_mps", "velocity_loss_pct", "load_kg"):
-            v = kw.get(k)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                raise ValueError(f"manifest field {k} is not a number")
-            kw[k] = float("nan") if v is None else float(v)
-        for k in ("warnings", "outputs"):
-            v = kw.get(k) or []
-            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-                raise ValueError(f"manifest field {k} is not a list of text")
-            kw[k] = tuple(v)
+        _check_manifest_fields(kw, "manifest field",
+                               text=("clip", "status", "exercise", "first_failure_kind", "error",
+                                     "results", "athlete", "date", "session_notes",
+                                     "verdicts_withheld"),
+                               counts=("reps", "first_failure_rep"),
+                               numbers=("mean_velocity_mps", "velocity_loss_pct", "load_kg"),
+                               lists=("warnings", "outputs"))
         sets = kw.get("sets") or []
         if not isinstance(sets, list):
             raise ValueError("manifest field sets is not a list")
