@@ -126,3 +126,19 @@ def test_a_damaged_entry_is_tracked_again_without_a_traceback(deadlift, passes, 
         else:
             assert getattr(again, name) == value, name
     _same(load_bar_track(entry, key), again)  # the rebuilt entry is sound
+
+
+def test_the_view_the_set_was_read_in_shares_the_cache_entry(deadlift, tmp_path: Path) -> None:
+    clip, seq = deadlift
+    from repsight.form import detect_view
+
+    # the analysis hands over the view it detected from these poses: the same key
+    view = detect_view(seq)
+    assert bar_cache_key(seq, "hands", view=view) == bar_cache_key(seq, "hands")
+    first = track_bar_cached(clip, seq, "hands", cache_dir=tmp_path)
+    again = track_bar_cached(clip, seq, "hands", view=view, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("bar_*.npz"))) == 1
+    np.testing.assert_array_equal(again.xy_px, first.xy_px)
+    # a front view given by the caller is taken as read: no plate is looked for
+    front = barpath.track_bar(clip, seq, "hands", view="front")
+    assert not np.isfinite(front.xy_px).any() and "front view" in front.notes[0]

@@ -339,7 +339,7 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
         warnings.append("no person found: nothing to analyse")
     flipped = swapped_frames(seq.image)
     view = detect_view(seq)
-    _, rises, why = profile.driver_for(view)
+    driver, rises, why = profile.driver_for(view)
     if why:
         warnings.append(why)
     sig = driving_signal(seq, profile, cfg, image=apply_swaps(seq.image, flipped), view=view)
@@ -371,7 +371,7 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
         timestamps_s=np.asarray(seq.timestamps_s, dtype=np.float64), reps=reps, tempo=tempo,
         rhythm=rhythm, warnings=tuple(dict.fromkeys(warnings)), signal=sig.values,
         signal_name=sig.name, signal_kind=sig.kind, signal_unit=sig.unit,
-        signal_points=profile.driver_for(view)[0].points, signal_landmarks=sig.landmarks,
+        signal_points=driver.points, signal_landmarks=sig.landmarks,
         side=sig.side, eccentric_first=profile.eccentric_first, concentric_increases=rises,
         detection_rate=detection_rate, span=span)
 
@@ -400,8 +400,8 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
         return analysis
     track = track_bar_cached(video, seq, profile.bar.anchor,
                              px_per_m=body.scale.px_per_m if body.scale.valid else None,
-                             plate_diameter_m=cfg.plate_diameter_m, progress=progress,
-                             cache_dir=cache_dir, use_cache=use_cache)
+                             plate_diameter_m=cfg.plate_diameter_m, view=body.metrics.view,
+                             progress=progress, cache_dir=cache_dir, use_cache=use_cache)
     driver = analysis.signal if analysis.concentric_increases else -analysis.signal
     bar = bar_path(track, seq, analysis.reps, body.metrics.velocity.reps, body.scale, driver,
                    family=profile.family, baseline_reps=body.metrics.baseline_reps,
@@ -413,7 +413,7 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     if not bar.of_record:
         return dataclasses.replace(analysis, bar=bar)
     a = assess_set(seq, analysis.reps, profile, cfg, analysis.tempo,
-                   track_px=track.xy_px, scale=bar.scale)
+                   track_px=track.xy_px, scale=bar.scale, view=body.metrics.view)
     return dataclasses.replace(analysis, metrics=a.metrics.reps, verdicts=a.verdicts,
                                verdict_summary=a.summary, assessment=a, bar=bar)
 

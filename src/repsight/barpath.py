@@ -564,7 +564,7 @@ def _aligned_frames(video: str | os.PathLike, seq: PoseSequence, work_long_side:
 def track_bar(video: str | os.PathLike, seq: PoseSequence, anchor: str, *,
               px_per_m: float | None = None, plate_diameter_m: float = 0.45,
               probe_s: float = 3.0, work_radius_px: float = 40.0,
-              max_bridge_s: float = 0.5,
+              max_bridge_s: float = 0.5, view: str | None = None,
               progress: Callable[[int, int], None] | None = None) -> BarTrack:
     """Find and follow the bar's near plate through a clip, aligned with its poses.
 
@@ -573,7 +573,8 @@ def track_bar(video: str | os.PathLike, seq: PoseSequence, anchor: str, *,
     in this many seconds of frames with a person (0.5..60), the pass stops early (a lift
     without full-size plates, or a front view) and says so. work_radius_px: frames are
     decoded at the size where the expected plate radius is this many pixels (20..120),
-    which bounds the cost per frame.
+    which bounds the cost per frame. view: the camera view the set was read in
+    (form.detect_view's; detected here when None).
     """
     from .video import scaled_size
 
@@ -586,9 +587,11 @@ def track_bar(video: str | os.PathLike, seq: PoseSequence, anchor: str, *,
     if not np.isfinite(r_full) or not np.isfinite(anchors).any():
         return replace(empty, seconds=time.perf_counter() - started,
                        notes=("no pose to say where the bar is",))
-    from .form import detect_view
+    if view is None:
+        from .form import detect_view
 
-    if detect_view(seq) == "front":
+        view = detect_view(seq)
+    if view == "front":
         # Seen from the front (or from the feet) the plates are edge-on: no circle to
         # find, and every round thing left near the hands (an elbow, a shoulder) is wrong.
         return replace(empty, seconds=time.perf_counter() - started, notes=(

@@ -183,7 +183,8 @@ def bar_cache_key(seq: PoseSequence, anchor: str, **settings) -> dict:
     bound = inspect.signature(track_bar).bind(seq.source, seq, anchor, **settings)
     bound.apply_defaults()
     args = {k: v.item() if isinstance(v, np.generic) else v  # numpy scalars as JSON numbers
-            for k, v in bound.arguments.items() if k not in ("video", "seq", "progress")}
+            # the view is read from the poses, which the key holds already
+            for k, v in bound.arguments.items() if k not in ("video", "seq", "progress", "view")}
     return {"video": seq.content_hash, "poses": arrays_digest(seq.image, seq.world, seq.timestamps_s),
             "tracker": BAR_TRACKER_VERSION, **args}
 
