@@ -358,6 +358,11 @@ class Tally:
     tech_fp: int = 0
     tech_fn: int = 0
     tech_exact: list = field(default_factory=list)
+    # the same, with faults a camera barely shows left neutral (see visible_status)
+    seen_tp: int = 0
+    seen_fp: int = 0
+    seen_fn: int = 0
+    seen_exact: list = field(default_factory=list)
     clean_false: list = field(default_factory=list)
     no_verdict: dict = field(default_factory=dict)  # category -> [verdict count per clip]
     detection: list = field(default_factory=list)
@@ -429,6 +434,47 @@ def truth_technical(truth: dict) -> list[bool | None]:
 
     f = truth["fault"]
     return technical_failure(f["kind"], f["per_rep_magnitude"], cut_rep(truth))
+
+
+# A fault whose direction (render.truth.fault_visible_deg) turned less than this from rep
+# 1's is one a coach would not see on video: the golden tests' standard, and issue 12's
+# "subtle" faults start at 8-10 degrees.
+COACH_VISIBLE_DEG = 8.0
+
+
+def truth_visible(truth: dict) -> list[float | None] | None:
+    """Per rep: degrees the fault's direction turned from rep 1's (the truth file's
+    fault_visible_deg, else computed from the spec with the renderer's pose model), or
+    None when the renderer's extra is not installed."""
+    if all("fault_visible_deg" in r for r in truth["reps"]):
+        return [r["fault_visible_deg"] for r in truth["reps"]]
+    try:
+        from repsight.render.body import make_body
+        from repsight.render.motion import plan_set
+        from repsight.render.spec import RenderSpec
+        from repsight.render.truth import fault_visible_deg
+    except ImportError:
+        return None
+    spec = RenderSpec.from_dict(truth["spec"])
+    return fault_visible_deg(plan_set(spec), make_body(spec.body, spec.clothing).rest)
+
+
+def visible_status(status: list[bool | None], visible: list[float | None]) -> list[bool | None]:
+    """truth_technical's status with the failure reps whose fault turned its direction by
+    less than COACH_VISIBLE_DEG made neutral (a call there is neither right nor wrong)."""
+    return [None if s and v is not None and v < COACH_VISIBLE_DEG else s
+            for s, v in zip(status, visible)]
+
+
+def first_technical_exact(status: list[bool | None], called: list[int]) -> bool | None:
+    """Whether the first technical call off the neutral reps is on the first failure rep
+    (None when the truth has no failure rep)."""
+    true_tech = [k for k, s in enumerate(status, 1) if s]
+    if not true_tech:
+        return None
+    neutral = {k for k, s in enumerate(status, 1) if s is None}
+    calls = [k for k in called if k not in neutral]
+    return bool(calls) and min(calls) == min(true_tech)
 
 
 def technical_counts(status: list[bool | None], called: set[int]) -> tuple[int, int, int]:
@@ -591,12 +637,20 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
     tally.tech_fn += fn
     row["tech"] = (tp, fp, fn)
     true_tech = [k for k, s in enumerate(status, 1) if s]
-    if true_tech:
-        neutral = {k for k, s in enumerate(status, 1) if s is None}
-        calls = [k for k in v_tech if k not in neutral]
-        ex = bool(calls) and min(calls) == min(true_tech)
+    ex = first_technical_exact(status, v_tech)
+    if ex is not None:
         tally.tech_exact.append(ex)
         row["tech_exact"] = ex
+    visible = truth_visible(truth) if truth["fault"]["kind"] != "none" else None
+    seen = status if visible is None else visible_status(status, visible)
+    tp, fp, fn = technical_counts(seen, set(v_tech))
+    tally.seen_tp += tp
+    tally.seen_fp += fp
+    tally.seen_fn += fn
+    ex = first_technical_exact(seen, v_tech)
+    if ex is not None:
+        tally.seen_exact.append(ex)
+    row["fault_visible_deg"] = visible
     n_failure_verdicts = sum(1 for v in verdicts if v.kind not in NOT_A_FAILURE)
     cat = no_verdict_category(truth, true_tempo)
     if cat is not None:
@@ -679,6 +733,7 @@ def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: 
             lines.append(f"| {m} | {na} |")
     else:
         p, r, f = f1(tally.tech_tp, tally.tech_fp, tally.tech_fn)
+        sp, sr, sf = f1(tally.seen_tp, tally.seen_fp, tally.seen_fn)
         bias = np.mean(tally.vel_signed) if tally.vel_signed else float("nan")
         mae = np.mean(tally.vel_err) if tally.vel_err else float("nan")
         nv = tally.no_verdict
@@ -700,6 +755,10 @@ def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: 
             f"(tp {tally.tech_tp}, fp {tally.tech_fp}, fn {tally.tech_fn}) |",
             f"| technical failure F1 | {f:.2f} |",
             f"| technical failure first rep exact | {_fmt(tally.tech_exact, 'rate')} |",
+            f"| technical, faults a camera shows (turned >= {COACH_VISIBLE_DEG:.0f} deg from rep 1; "
+            f"smaller ones neutral): P / R / F1 | {sp:.2f} / {sr:.2f} / {sf:.2f} "
+            f"(tp {tally.seen_tp}, fp {tally.seen_fp}, fn {tally.seen_fn}) |",
+            f"| technical, faults a camera shows: first rep exact | {_fmt(tally.seen_exact, 'rate')} |",
             f"| false verdicts on clean sets | {sum(1 for c in tally.clean_false if c)} of "
             f"{len(tally.clean_false)} clean clips had a verdict ({sum(tally.clean_false)} verdicts) |",
             f"| no verdict: clean sets | {_no_verdict_rate(nv.get('clean', []))} |",

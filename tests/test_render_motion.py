@@ -290,3 +290,29 @@ def test_rendered_bar_rides_with_the_hands_or_the_upper_back(exercise):
         assert v["concentric_mean_mps"] == pytest.approx(
             abs(v["concentric_displacement_m"]) / r["concentric_s"])
         assert v["vertical_travel_m"] >= abs(v["concentric_displacement_m"]) - 1e-9
+
+
+def test_visible_fault_is_the_turn_of_the_direction_a_camera_sees() -> None:
+    from repsight.render.truth import fault_visible_deg
+
+    def visible(exercise: str, kind: str) -> tuple[list, list]:
+        spec = RenderSpec(exercise=exercise, reps=4, fault=FaultSpec(kind, 2, 12, 6), seed=3)
+        plan = plan_set(spec)
+        return [r.fault_magnitude for r in plan.reps], fault_visible_deg(plan, REST)
+
+    # a curl's elbow drift swings the upper arm forward in the side view: all of it shows
+    mags, seen = visible("curl", "elbow_drift")
+    assert seen[0] == 0.0 and mags[0] == 0.0
+    assert seen[1:] == pytest.approx(mags[1:], abs=1.0)
+    # a trunk lean is the trunk's own turn
+    mags, seen = visible("squat", "trunk_lean")
+    assert seen[1:] == pytest.approx(mags[1:], abs=1.0)
+    # a press's elbow drift turns the plane of an arm that ends almost vertical: a camera
+    # sees a third of it or less
+    mags, seen = visible("press", "elbow_drift")
+    assert all(0 < s < m / 2.5 for s, m in zip(seen[1:], mags[1:]))
+    # a clean set and a shortened range have no such direction
+    assert fault_visible_deg(plan_set(RenderSpec(exercise="squat", reps=3, seed=3)), REST) == [None] * 3
+    spec = RenderSpec(exercise="squat", reps=3, fault=FaultSpec("short_rom", 2, 0.2, 0.1), seed=3)
+    truth = _truth(spec, frames=False)
+    assert [r["fault_visible_deg"] for r in truth["reps"]] == [None] * 3

@@ -365,3 +365,18 @@ def test_a_verdict_on_a_rep_the_analyser_list_lacks_is_scored_by_its_frames():
     assert se.verdict_true_rep(matched, to_true, true_reps, t) == 2
     # no match and no frames: scored as no rep at all
     assert se.verdict_true_rep(SimpleNamespace(rep_index=5, evidence={}), to_true, true_reps, t) == -1
+
+
+def test_faults_a_camera_barely_shows_are_neutral_in_the_seen_scores() -> None:
+    status = [False, True, True, True]
+    seen = se.visible_status(status, [0.0, 3.5, 8.0, 12.0])
+    assert seen == [False, None, True, True]
+    # no visible measure (None) keeps the truth's status
+    assert se.visible_status(status, [None] * 4) == status
+    # a call from rep 3 on misses rep 2, unless rep 2's fault was too small to see
+    assert se.first_technical_exact(status, [3, 4]) is False
+    assert se.first_technical_exact(seen, [3, 4]) is True
+    # a call on a neutral rep is skipped: the next call is the one scored
+    assert se.first_technical_exact(seen, [2, 3]) is True
+    assert se.first_technical_exact(seen, []) is False
+    assert se.first_technical_exact([False, None], [2]) is None

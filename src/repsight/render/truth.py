@@ -81,6 +81,84 @@ def technical_failure(kind: str, magnitudes, cut_rep: int | None = None) -> list
     return out
 
 
+def _fault_vectors(kind: str, kp: dict[str, np.ndarray]) -> list[np.ndarray] | None:
+    """The directions [T, 2 or 3] a coach reads this fault on, one per side where it has
+    sides, so that the fault shows as the angle between a rep's and rep 1's; None for a
+    kind with no such direction (none, short_rom). World axes: x forward, y to the
+    lifter's left, z up."""
+    sides = ("LEFT", "RIGHT")
+    xz, yz = [0, 2], [1, 2]
+    if kind == "trunk_lean":  # the trunk, shoulders over hips
+        hip = 0.5 * (kp["LEFT_HIP"] + kp["RIGHT_HIP"])
+        return [0.5 * (kp["LEFT_SHOULDER"] + kp["RIGHT_SHOULDER"]) - hip]
+    if kind == "elbow_drift":  # the upper arm seen from the side
+        return [(kp[f"{s}_ELBOW"] - kp[f"{s}_SHOULDER"])[:, xz] for s in sides]
+    if kind == "hip_sag":  # the trunk against the legs' line, seen from the side
+        out = []
+        for s in sides:
+            trunk = (kp[f"{s}_SHOULDER"] - kp[f"{s}_HIP"])[:, xz]
+            legs = (kp[f"{s}_HIP"] - kp[f"{s}_ANKLE"])[:, xz]
+            rel = np.arctan2(trunk[:, 1], trunk[:, 0]) - np.arctan2(legs[:, 1], legs[:, 0])
+            out.append(np.stack([np.cos(rel), np.sin(rel)], -1))
+        return out
+    if kind == "knee_cave":  # the shank seen from the front
+        return [(kp[f"{s}_KNEE"] - kp[f"{s}_ANKLE"])[:, yz] for s in sides]
+    return None
+
+
+def _angle_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Angle (degrees) between rows of u and v."""
+    cos = np.sum(u * v, -1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def fault_visible_deg(plan: SetPlan, rest: RestSkeleton, samples: int = 120) -> list:
+    """Per rep: how far the direction a coach reads the fault on (_fault_vectors) turned
+    from rep 1's at the same progress, in degrees (the largest over the moving phases and
+    the sides); None for a fault kind with no such direction or a rep that shares no
+    moving phase with rep 1.
+
+    The injected magnitude is the fault's parameter in the renderer, which is not always
+    what a camera shows: an overhead press's elbow drift turns the upper arm's plane, and
+    near lockout, with the arm almost vertical, a 26-degree turn moves the arm against
+    the trunk by ~3 degrees."""
+    spec = plan.spec
+    curves: list[dict[str, tuple[np.ndarray, list[np.ndarray]]]] = []
+    for r in plan.reps:
+        per_phase = {}
+        for ph in r.phases:
+            if ph.name.startswith("pause") or ph.duration <= 0:
+                continue
+            t = np.linspace(ph.start, ph.end, samples)
+            q = plan.q(t)
+            kp = pose(spec.exercise, rest, q, spec.fault.kind, plan.fault_magnitude(t),
+                      barbell=spec.barbell.enabled).keypoints
+            found = _fault_vectors(spec.fault.kind, kp)
+            if found is None:
+                return [None] * len(plan.reps)
+            order = np.argsort(q)
+            per_phase[ph.name] = (q[order], [a[order] for a in found])
+        curves.append(per_phase)
+    out: list = []
+    for own in curves:
+        worst = None
+        for name, (q, series) in own.items():
+            if name not in curves[0]:
+                continue
+            q0, base = curves[0][name]
+            lo, hi = max(q.min(), q0.min()), min(q.max(), q0.max())
+            if not hi > lo:
+                continue
+            grid = np.linspace(lo, hi, samples)
+            for a, b in zip(series, base):
+                ua = np.stack([np.interp(grid, q, a[:, k]) for k in range(a.shape[1])], -1)
+                ub = np.stack([np.interp(grid, q0, b[:, k]) for k in range(b.shape[1])], -1)
+                d = float(np.max(_angle_between(ua, ub)))
+                worst = d if worst is None else max(worst, d)
+        out.append(worst)
+    return out
+
+
 def fault_trend(kind: str, magnitudes) -> str:
     """'none', 'growing', 'shrinking', 'constant' or 'mixed' over the set's reps."""
     m = np.asarray([float(x) for x in magnitudes])
@@ -202,6 +280,7 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
     fault = spec.fault
     cut_rep = next((r.rep for r in plan.reps if r.cut), None)
     tech = technical_failure(fault.kind, [r.fault_magnitude for r in plan.reps], cut_rep)
+    visible = fault_visible_deg(plan, rest)
     for r in plan.reps:
         vel = rep_velocity(plan, rest, r)
         if vel is not None:
@@ -220,6 +299,7 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
                         "duration_s": p.duration} for p in r.phases],
             "fault_magnitude": r.fault_magnitude,
             "technical_failure": tech[r.rep - 1],
+            "fault_visible_deg": visible[r.rep - 1],
             "turnaround_q": r.turnaround_q,
             "velocity": vel,
             "velocity_loss_vs_first_pct": (None if vel is None else
@@ -278,6 +358,10 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
                     "constant-from-rep-1 faults give none; short_rom reps and a cut rep "
                     "are neutral (technical_failure null: a call there is neither right "
                     "nor wrong)",
+            "visible": "fault_visible_deg per rep: how far the fault's own angle (trunk "
+                       "lean from vertical; upper arm against the trunk; the body line at "
+                       "the hip; the knee off the hip-ankle line) moved from rep 1's at the "
+                       "same progress, degrees",
         },
         "tracked_point": TRACKED_POINT[spec.exercise],
         "spec": spec.to_dict(),
