@@ -82,3 +82,19 @@ def test_limb_scale_on_rendered_lifter():
     true_px_per_m = float(np.median(f / depth))
     s = scale_from_world(seq)
     assert s.px_per_m == pytest.approx(true_px_per_m, rel=0.08)
+
+
+def test_upright_segments_set_the_scale_when_the_body_lies_across_the_view():
+    from repsight.synthetic import plan_set, synthesize
+
+    # A push-up seen at an angle: the trunk and legs lie across the view and are shortened
+    # in the image (here: image x squeezed to 75 %) while the world landmarks still call
+    # them in-plane, as MediaPipe's do; the arms stand upright and keep their length.
+    seq, truth = synthesize("pushup", plan_set(3), seed=0)
+    image = seq.image.copy()
+    image[:, :, 0] = 0.5 + (image[:, :, 0] - 0.5) * 0.75
+    squeezed = type(seq)(**{**seq.__dict__, "image": image})
+    s = scale_from_world(squeezed)
+    assert s.px_per_m == pytest.approx(truth.px_per_m, rel=0.03)
+    assert "upright" in s.note and set(s.segments) <= {"left_upper_arm", "left_forearm",
+                                                       "right_upper_arm", "right_forearm"}

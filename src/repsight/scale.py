@@ -157,29 +157,45 @@ def scale_from_height(seq: PoseSequence, height_m: float, *, min_visibility: flo
 
 
 def scale_from_world(seq: PoseSequence, *, min_visibility: float = 0.5,
-                     min_in_plane: float = 0.85, percentile: float = 75.0,
-                     min_frames: int = 5) -> Scale:
+                     min_in_plane: float = 0.85, min_upright: float = 0.9,
+                     percentile: float = 75.0, min_frames: int = 5) -> Scale:
     """Pixels per metre from MediaPipe's metric limb lengths against the same limbs in pixels.
 
     Per frame and segment, px/m = image length / world length projected on the image plane
     (world x, y; MediaPipe's world axes follow the camera's), kept only where the segment
     lies nearly parallel to the image (in-plane share of its world length >= min_in_plane,
-    0..1), so depth errors matter little. percentile: over frames, 50..100; min_frames >= 1.
+    0..1), so depth errors matter little. Segments upright in the image (the vertical
+    share of their image length >= min_upright, 0..1) are used when two or more were
+    upright on enough frames: a camera turned about the vertical (an oblique view) does
+    not shorten them, while a segment lying across the view (a push-up's trunk and legs
+    at 45 degrees) is shortened in the image by more than MediaPipe's world depth shows
+    (on rendered oblique push-ups the trunk and legs gave 74-91 % of the true scale, the
+    upright arms 88-117 %). percentile: over frames, 50..100; min_frames >= 1.
     """
     per_segment: dict[str, float] = {}
+    upright: dict[str, float] = {}
     used = np.zeros(seq.n_frames, dtype=bool)
+    used_upright = np.zeros(seq.n_frames, dtype=bool)
     for name, (a, b) in SEGMENTS.items():
         for side in ("LEFT", "RIGHT"):
             px = _segment_lengths_px(seq, a, b, side, min_visibility)
+            d = seq.pixels(LM[f"{side}_{a}"]) - seq.pixels(LM[f"{side}_{b}"])
             dw = (seq.world[:, LM[f"{side}_{a}"]] - seq.world[:, LM[f"{side}_{b}"]]).astype(np.float64)
             full = np.linalg.norm(dw, axis=1)
             in_plane = np.hypot(dw[:, 0], dw[:, 1])
             with np.errstate(invalid="ignore", divide="ignore"):
                 ratio = px / in_plane
                 ok = (in_plane / full >= min_in_plane) & (full > 0.05)
+                up = np.abs(d[:, 1]) / px >= min_upright
             ratio[~ok] = np.nan
             used |= np.isfinite(ratio)
-            per_segment[f"{side.lower()}_{name}"] = _robust_length(ratio, percentile, min_frames)
+            used_upright |= np.isfinite(ratio) & up
+            key = f"{side.lower()}_{name}"
+            per_segment[key] = _robust_length(ratio, percentile, min_frames)
+            upright[key] = _robust_length(np.where(up, ratio, np.nan), percentile, min_frames)
+    if sum(1 for v in upright.values() if np.isfinite(v)) >= 2:
+        return _combine(upright, "limbs", WORLD_LIMB_UNCERTAINTY, int(used_upright.sum()),
+                        "MediaPipe world limb lengths vs image limbs (upright segments)")
     return _combine(per_segment, "limbs", WORLD_LIMB_UNCERTAINTY, int(used.sum()),
                     "MediaPipe world limb lengths vs image limbs")
 
