@@ -363,6 +363,7 @@ class Tally:
     seen_fp: int = 0
     seen_fn: int = 0
     seen_exact: list = field(default_factory=list)
+    seen_unknown: int = 0  # faulty clips whose visibility could not be computed
     clean_false: list = field(default_factory=list)
     no_verdict: dict = field(default_factory=dict)  # category -> [verdict count per clip]
     detection: list = field(default_factory=list)
@@ -642,6 +643,8 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
         tally.tech_exact.append(ex)
         row["tech_exact"] = ex
     visible = truth_visible(truth) if truth["fault"]["kind"] != "none" else None
+    if visible is None and truth["fault"]["kind"] != "none":
+        tally.seen_unknown += 1
     seen = status if visible is None else visible_status(status, visible)
     tp, fp, fn = technical_counts(seen, set(v_tech))
     tally.seen_tp += tp
@@ -758,7 +761,9 @@ def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: 
             f"| technical, faults a camera shows (turned >= {COACH_VISIBLE_DEG:.0f} deg from rep 1; "
             f"smaller ones neutral): P / R / F1 | {sp:.2f} / {sr:.2f} / {sf:.2f} "
             f"(tp {tally.seen_tp}, fp {tally.seen_fp}, fn {tally.seen_fn}) |",
-            f"| technical, faults a camera shows: first rep exact | {_fmt(tally.seen_exact, 'rate')} |",
+            f"| technical, faults a camera shows: first rep exact | {_fmt(tally.seen_exact, 'rate')}"
+            + (f" (visibility unknown on {tally.seen_unknown} faulty clips, scored as the headline:"
+               " install the [synth] extra)" if tally.seen_unknown else "") + " |",
             f"| false verdicts on clean sets | {sum(1 for c in tally.clean_false if c)} of "
             f"{len(tally.clean_false)} clean clips had a verdict ({sum(tally.clean_false)} verdicts) |",
             f"| no verdict: clean sets | {_no_verdict_rate(nv.get('clean', []))} |",

@@ -119,9 +119,9 @@ def fault_visible_deg(plan: SetPlan, rest: RestSkeleton, samples: int = 120) -> 
     moving phase with rep 1.
 
     The injected magnitude is the fault's parameter in the renderer, which is not always
-    what a camera shows: an overhead press's elbow drift turns the upper arm's plane, and
-    near lockout, with the arm almost vertical, a 26-degree turn moves the arm against
-    the trunk by ~3 degrees."""
+    what a camera shows: an overhead press's elbow drift turns the plane of an upper arm
+    that ends almost vertical, so a 26-degree turn shows as an 8-degree turn of the arm
+    seen from the side (and 3.4 degrees of the 3-D shoulder angle)."""
     spec = plan.spec
     curves: list[dict[str, tuple[np.ndarray, list[np.ndarray]]]] = []
     for r in plan.reps:
@@ -358,10 +358,11 @@ def build_truth(plan: SetPlan, rest: RestSkeleton, camera: Camera,
                     "constant-from-rep-1 faults give none; short_rom reps and a cut rep "
                     "are neutral (technical_failure null: a call there is neither right "
                     "nor wrong)",
-            "visible": "fault_visible_deg per rep: how far the fault's own angle (trunk "
-                       "lean from vertical; upper arm against the trunk; the body line at "
-                       "the hip; the knee off the hip-ankle line) moved from rep 1's at the "
-                       "same progress, degrees",
+            "visible": "fault_visible_deg per rep: how far the direction a coach reads "
+                       "the fault on (the trunk; the upper arm seen from the side; the "
+                       "trunk against the legs' line seen from the side; the shank seen "
+                       "from the front) turned from rep 1's at the same progress, degrees "
+                       "(null for other fault kinds)",
         },
         "tracked_point": TRACKED_POINT[spec.exercise],
         "spec": spec.to_dict(),
