@@ -147,7 +147,10 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
         name = "bench_press"  # hands rise from a still, lying torso
     elif wrist_mid > 0.2 and body > 0.4 and hands < 0.3 and body > 2.0 * hands:
         name = "pullup"  # hands fixed overhead (on the bar), the body rises between them
-    elif incl_med > 55.0:
+    elif incl_med > 55.0 and not (hands > 0.5 * body and legs > 0.3):
+        # (A short deadlift set that rests bent over at the floor also leans past 55
+        # degrees; its hands travel with the shoulders and its legs bend, while a
+        # push-up's hands stay planted: that goes on to the legs' branch below.)
         if body > 0.5 * arms:
             name = "pushup"
         else:
