@@ -54,6 +54,8 @@ LARGER = 1.15
 # bar: seen at an angle the near plate's centre lies two to three radii beside the hands,
 # so the window it is looked for in is this much wider than it is tall.
 WIDE = 1.5
+# How whole a rim must be to count as a plate (HoughCircles' param2 of HOUGH_GRADIENT_ALT).
+WHOLE_RIM = 0.7
 # A plate being followed whose rim is only partly seen (its lower half against a dark
 # floor or its own shadow, a hand across it) is taken at this rim completeness
 # (HoughCircles' param2) when it is where, and as large as, the plate followed.
@@ -154,7 +156,7 @@ def anchor_px(seq: PoseSequence, anchor: str) -> np.ndarray:
 
 def find_circles(grey: np.ndarray, centre: tuple[float, float], half: float,
                  r_min: float, r_max: float, *, wide: float = 1.0,
-                 completeness: float = 0.7) -> np.ndarray:
+                 completeness: float = WHOLE_RIM) -> np.ndarray:
     """float[N,3] (x, y, r) circles in a window of grey, in the frame's pixels.
 
     grey: uint8 [H,W], or [H,W,C] views of one frame (see frame_channels): the circles
@@ -390,23 +392,19 @@ def follow_plate(frames: Iterable[np.ndarray], anchors: np.ndarray, plate_radius
         if st.centre is not None:
             predicted = st.centre + st.velocity
             r = st.radius
-            circles = find_circles(grey, tuple(predicted), 1.2 * r + np.hypot(*st.velocity),
-                                   0.75 * r, 1.25 * r)
-            if len(circles):
-                d = np.hypot(*(circles[:, :2] - predicted).T)
-                k = int(np.argmin(d))
-                if d[k] < 0.5 * r:
-                    got = circles[k]
-            if got is None:
-                # part of the rim hidden or against something as dark: a less complete
-                # circle will do where the plate should be, at the size it was followed
+            # (radius range, rim completeness, how far from the prediction) of each try: a
+            # whole rim near where the plate should be; else, with part of the rim hidden or
+            # against something as dark, a less complete one right there, at its size
+            for lo, hi, whole, near in ((0.75, 1.25, WHOLE_RIM, 0.5),
+                                        (0.9, 1.1, PARTIAL_RIM, 0.25)):
                 circles = find_circles(grey, tuple(predicted), 1.2 * r + np.hypot(*st.velocity),
-                                       0.9 * r, 1.1 * r, completeness=PARTIAL_RIM)
+                                       lo * r, hi * r, completeness=whole)
                 if len(circles):
                     d = np.hypot(*(circles[:, :2] - predicted).T)
                     k = int(np.argmin(d))
-                    if d[k] < 0.25 * r:
+                    if d[k] < near * r:
                         got = circles[k]
+                        break
             shift = None
             if got is None and prev is not None and st.bridged < max_bridge:
                 shift = _flow_shift(_grey(prev), _grey(grey), st.centre, 0.9 * r)

@@ -93,15 +93,22 @@ class Scale:
         return f"{self.method}: {self.px_per_m:.0f} px/m +/- {100 * self.rel_uncertainty:.0f} %"
 
 
+def _segment_px(seq: PoseSequence, a: str, b: str, side: str,
+                min_visibility: float) -> np.ndarray:
+    """float[T,2] one segment in the image (a minus b, pixels); NaN where an end is not
+    visible."""
+    ia, ib = LM[f"{side}_{a}"], LM[f"{side}_{b}"]
+    d = seq.pixels(ia) - seq.pixels(ib)
+    vis = np.minimum(seq.image[:, ia, VISIBILITY], seq.image[:, ib, VISIBILITY])
+    d[~(vis >= min_visibility)] = np.nan
+    return d
+
+
 def _segment_lengths_px(seq: PoseSequence, a: str, b: str, side: str,
                         min_visibility: float) -> np.ndarray:
     """float[T] image length of one segment in pixels; NaN where an end is not visible."""
-    ia, ib = LM[f"{side}_{a}"], LM[f"{side}_{b}"]
-    d = seq.pixels(ia) - seq.pixels(ib)
-    length = np.hypot(d[:, 0], d[:, 1])
-    vis = np.minimum(seq.image[:, ia, VISIBILITY], seq.image[:, ib, VISIBILITY])
-    length[~(vis >= min_visibility)] = np.nan
-    return length
+    d = _segment_px(seq, a, b, side, min_visibility)
+    return np.hypot(d[:, 0], d[:, 1])
 
 
 def _robust_length(values: np.ndarray, percentile: float, min_frames: int) -> float:
@@ -178,8 +185,8 @@ def scale_from_world(seq: PoseSequence, *, min_visibility: float = 0.5,
     used_upright = np.zeros(seq.n_frames, dtype=bool)
     for name, (a, b) in SEGMENTS.items():
         for side in ("LEFT", "RIGHT"):
-            px = _segment_lengths_px(seq, a, b, side, min_visibility)
-            d = seq.pixels(LM[f"{side}_{a}"]) - seq.pixels(LM[f"{side}_{b}"])
+            d = _segment_px(seq, a, b, side, min_visibility)
+            px = np.hypot(d[:, 0], d[:, 1])
             dw = (seq.world[:, LM[f"{side}_{a}"]] - seq.world[:, LM[f"{side}_{b}"]]).astype(np.float64)
             full = np.linalg.norm(dw, axis=1)
             in_plane = np.hypot(dw[:, 0], dw[:, 1])

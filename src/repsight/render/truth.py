@@ -31,10 +31,19 @@ ANGLE_TRIPLETS = {
 
 def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Angle at b (degrees) of points [...,d]; 180 = straight."""
-    u = a - b
-    v = c - b
+    return _angle_between(a - b, c - b)
+
+
+def _angle_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Angle (degrees) between rows of u and v."""
     cos = np.sum(u * v, -1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def _trunk(kp: dict[str, np.ndarray]) -> np.ndarray:
+    """The trunk [T,3]: mid-hips to mid-shoulders."""
+    return (0.5 * (kp["LEFT_SHOULDER"] + kp["RIGHT_SHOULDER"])
+            - 0.5 * (kp["LEFT_HIP"] + kp["RIGHT_HIP"]))
 
 
 def angles(kp: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -43,9 +52,7 @@ def angles(kp: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     for name, (a, b, c) in ANGLE_TRIPLETS.items():
         for side, s in (("LEFT", "L"), ("RIGHT", "R")):
             out[f"{name}_{s}"] = joint_angle(kp[f"{side}_{a}"], kp[f"{side}_{b}"], kp[f"{side}_{c}"])
-    hip = 0.5 * (kp["LEFT_HIP"] + kp["RIGHT_HIP"])
-    sh = 0.5 * (kp["LEFT_SHOULDER"] + kp["RIGHT_SHOULDER"])
-    d = sh - hip
+    d = _trunk(kp)
     out["torso_lean"] = np.degrees(np.arctan2(np.linalg.norm(d[:, :2], axis=-1), d[:, 2]))
     return out
 
@@ -89,8 +96,7 @@ def _fault_vectors(kind: str, kp: dict[str, np.ndarray]) -> list[np.ndarray] | N
     sides = ("LEFT", "RIGHT")
     xz, yz = [0, 2], [1, 2]
     if kind == "trunk_lean":  # the trunk, shoulders over hips
-        hip = 0.5 * (kp["LEFT_HIP"] + kp["RIGHT_HIP"])
-        return [0.5 * (kp["LEFT_SHOULDER"] + kp["RIGHT_SHOULDER"]) - hip]
+        return [_trunk(kp)]
     if kind == "elbow_drift":  # the upper arm seen from the side
         return [(kp[f"{s}_ELBOW"] - kp[f"{s}_SHOULDER"])[:, xz] for s in sides]
     if kind == "hip_sag":  # the trunk against the legs' line, seen from the side
@@ -104,12 +110,6 @@ def _fault_vectors(kind: str, kp: dict[str, np.ndarray]) -> list[np.ndarray] | N
     if kind == "knee_cave":  # the shank seen from the front
         return [(kp[f"{s}_KNEE"] - kp[f"{s}_ANKLE"])[:, yz] for s in sides]
     return None
-
-
-def _angle_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Angle (degrees) between rows of u and v."""
-    cos = np.sum(u * v, -1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
 def fault_visible_deg(plan: SetPlan, rest: RestSkeleton, samples: int = 120) -> list:
