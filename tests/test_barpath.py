@@ -190,3 +190,41 @@ def test_a_coloured_plate_as_grey_as_the_floor_is_found_by_its_colour():
     assert len(find_circles(grey, (160.0, 120.0), 90, 25, 60)) == 0
     found = find_circles(frame_channels(rgb), (160.0, 120.0), 90, 25, 60)
     assert len(found) == 1 and found[0] == pytest.approx([160, 120, 40], abs=3)
+
+
+def _held_bar_clip(other_dy: float, other_dx: float, other_radius: int, *, n: int = 60,
+                   appear: int = 20):
+    """Grey frames of a still plate (radius 36) at a lockout, and from frame `appear` on a
+    larger dark disc at (other_dx, other_dy) from it: the head under a pressed bar, or the
+    near plate where the far one was taken first. Returns (frames, plate centre, anchors)."""
+    rng = np.random.default_rng(11)
+    wall = cv2.GaussianBlur(rng.integers(90, 200, (300, 420), dtype=np.uint8), (0, 0), 2.0)
+    plate = np.array([150.0, 90.0])
+    frames = []
+    for i in range(n):
+        img = wall.copy()
+        cv2.circle(img, (int(plate[0]), int(plate[1])), 36, 35, -1, lineType=cv2.LINE_AA)
+        if i >= appear:
+            cv2.circle(img, (int(plate[0] + other_dx), int(plate[1] + other_dy)), other_radius, 40,
+                       -1, lineType=cv2.LINE_AA)
+        frames.append(img)
+    hands = np.tile(plate + np.array([-50.0, 15.0]), (n, 1)) + rng.normal(0, 1.5, (n, 2))
+    return frames, plate, hands
+
+
+def test_a_larger_round_thing_below_the_held_bar_is_not_taken_for_the_near_plate():
+    # A head two radii under the bar, larger than the plate as fitted, appears and holds
+    # still: the plate stays followed (a level bar's plates sit at one height).
+    frames, plate, hands = _held_bar_clip(other_dy=85, other_dx=-10, other_radius=46)
+    xy, _, _ = follow_plate(frames, hands, 40.0, fps=30.0)
+    late = xy[30:]
+    assert np.isfinite(late[:, 0]).all()
+    assert np.hypot(*(late - plate).T).max() < 5.0
+
+
+def test_a_larger_plate_at_the_same_height_replaces_the_far_one():
+    # The near plate (larger) comes into view beside the one followed, at the bar's height.
+    frames, plate, hands = _held_bar_clip(other_dy=4, other_dx=110, other_radius=46)
+    xy, rad, _ = follow_plate(frames, hands, 40.0, fps=30.0)
+    assert np.hypot(*(xy[-1] - (plate + [110, 4]))) < 5.0
+    assert rad[-1] == pytest.approx(46, abs=4)

@@ -31,7 +31,7 @@ from .types import PoseSequence
 
 # Bump whenever a change to this module could move a track: cached tracks (cache.py,
 # keyed on it) are then found again instead of reused.
-BAR_TRACKER_VERSION = 3
+BAR_TRACKER_VERSION = 4
 # Where a frame's bar position came from.
 NONE, CIRCLE, FLOW = 0, 1, 2
 SOURCE_NAMES = {NONE: "none", CIRCLE: "plate circle", FLOW: "optical flow"}
@@ -50,6 +50,10 @@ CONFIRM_FRAMES = 3
 # pose (LARGER times its radius at least).
 RECHECK_EVERY = 3
 LARGER = 1.15
+# ... and it must sit within this many radii of the followed plate's height: the bar is
+# level, and perspective puts the far plate's centre up to about a radius above or below
+# the near one's when the camera is close; the head under a pressed bar is two below.
+LEVEL_RADII = 1.25
 # The plates sit at the bar's ends, about 0.7 m either side of the hands along a level
 # bar: seen at an angle the near plate's centre lies two to three radii beside the hands,
 # so the window it is looked for in is this much wider than it is tall.
@@ -422,6 +426,11 @@ def follow_plate(frames: Iterable[np.ndarray], anchors: np.ndarray, plate_radius
             # the far one (or a round thing on the lifter) was taken first.
             bigger = find_circles(grey, tuple(a), search_radii * r0, LARGER * st.radius,
                                   radius_range[1] * r0, wide=WIDE)
+            # The two plates sit at the ends of a level bar, so the near one is at about
+            # the height of the one followed; a larger round thing well above or below it
+            # (the head under a pressed bar) is not a plate.
+            if len(bigger):
+                bigger = bigger[np.abs(bigger[:, 1] - st.centre[1]) <= LEVEL_RADII * st.radius]
             confirmed = _confirm(pending, bigger, i, max_step=RECHECK_EVERY)
             if confirmed is not None:
                 pending.clear()
