@@ -48,7 +48,9 @@ from repsight.render.spec import (BarbellSpec, BodySpec, CameraSpec,  # noqa: E4
                                   DegradeSpec, RenderSpec, TempoSpec)
 from synthetic_eval import cache_dir, load_pose, match_reps, render_missing  # noqa: E402
 
-SEED_RANGES = {"dev": range(3000, 3002), "final": range(4000, 4002)}
+# "dev2" is a second development range (32 clips), to find a failure on more clips than
+# dev's two seeds show before the final range is looked at.
+SEED_RANGES = {"dev": range(3000, 3002), "final": range(4000, 4002), "dev2": range(3002, 3006)}
 LIFTS = (("deadlift", "side"), ("squat", "oblique"), ("press", "side"), ("curl", "oblique"),
          ("deadlift", "oblique"), ("squat", "side"), ("press", "oblique"), ("curl", "side"))
 ANALYSER_EXERCISE = {"squat": "squat", "deadlift": "deadlift", "press": "overhead_press",

@@ -116,3 +116,49 @@ def test_plot_shows_the_bar_path_and_the_other_velocity(squat):
     assert np.allclose(data.other_velocity_mps, [r.body_mean_mps for r in bar.reps], equal_nan=True)
     assert len(make_figure(data).axes) == 4
     assert len(make_figure(set_plot_data(analysis)).axes) == 3  # no bar: the plot as before
+
+
+def _hidden_at_the_bottom(truth, share: float = 0.45):
+    """The squat's poses with every frame in the lower `share` of the hips' travel emptied:
+    a plate seen from the side hides the lifter there and MediaPipe finds no one."""
+    hip = tracked_point_px(truth.seq, ("HIP",), BOTH)[:, 1]  # image y, down positive
+    top, bottom = np.nanmin(hip), np.nanmax(hip)
+    hidden = hip > bottom - share * (bottom - top)
+    image, world = truth.seq.image.copy(), truth.seq.world.copy()
+    image[hidden] = np.nan
+    world[hidden] = np.nan
+    return dataclasses.replace(truth.seq, image=image, world=world), hidden
+
+
+def _bar_pass(monkeypatch, seq, track):
+    """analyse_bar on `seq` with the bar pass answering `track` (no video to decode)."""
+    from repsight import cache
+    from repsight.analysis import analyse_bar
+
+    monkeypatch.setattr(cache, "track_bar_cached", lambda *a, **k: track)
+    cfg = AnalysisConfig(exercise="squat", bar_path="on")
+    return analyse_bar("squat.mp4", seq, analyse_pose(seq, cfg))
+
+
+def test_reps_the_plate_hid_from_the_pose_are_found_on_the_bar(monkeypatch):
+    truth = make_squat_set(n_reps=4, px_per_m=PX_PER_M, seed=5)
+    seq, hidden = _hidden_at_the_bottom(truth)
+    body = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    # the premise: on the hips alone the reps break off where the pose is lost
+    assert hidden.mean() > 0.1 and not all(r.completed for r in body.reps)
+    a = _bar_pass(monkeypatch, seq, _track(truth))
+    assert a.signal_name == "bar height"
+    assert len(a.reps) == 4 and all(r.completed and not r.partial for r in a.reps)
+    for r, true in zip(a.reps, truth.reps):
+        assert abs(r.turnaround - true.turnaround) <= 6  # frames, at 30 fps
+    assert any("timed from the bar's height" in w for w in a.warnings)
+    assert not any("not brought back" in w for w in a.warnings)
+    assert a.bar.of_record and len(a.metrics) == 4
+    assert all(np.isfinite(m.mean_velocity_mps) for m in a.metrics)
+
+
+def test_the_bar_does_not_take_over_reps_the_pose_found_whole(monkeypatch):
+    truth = make_squat_set(n_reps=4, px_per_m=PX_PER_M, seed=5)
+    a = _bar_pass(monkeypatch, truth.seq, _track(truth))
+    assert a.signal_name == "hip height" and len(a.reps) == 4
+    assert not any("timed from the bar" in w for w in a.warnings)

@@ -35,6 +35,7 @@ from .verdicts import VerdictThresholds, judge
 
 if TYPE_CHECKING:
     from .bar_metrics import BarPath
+    from .barpath import BarTrack
 
 
 @dataclass(frozen=True, eq=False)
@@ -327,7 +328,6 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
                  span: tuple[int, int] | None = None) -> SetAnalysis:
     """One set from its poses; span: the frames [start, stop) it covers (all when None)."""
     warnings: list[str] = [str(w) for w in seq.meta.get("warnings", [])]
-    lo, hi = span if span is not None else (0, seq.n_frames)
     if cfg.exercise == AUTO:
         name, reason = detect_exercise(seq, cfg)
         profile = get_profile(name)
@@ -343,37 +343,59 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
     if why:
         warnings.append(why)
     sig = driving_signal(seq, profile, cfg, image=apply_swaps(seq.image, flipped), view=view)
+    return _set_from_signal(seq, cfg, profile, sig, rises=rises, view=view, flipped=flipped,
+                            span=span, warnings=warnings, exercise_auto=auto,
+                            exercise_reason=reason, signal_points=driver.points)
+
+
+def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExerciseProfile,
+                     sig: Signal, *, rises: bool, view: str, flipped: np.ndarray,
+                     span: tuple[int, int] | None, warnings: list[str], exercise_auto: bool,
+                     exercise_reason: str, signal_points: tuple[str, ...]) -> SetAnalysis:
+    """The set segmented on `sig` (rising in the concentric when `rises`), timed, measured
+    and judged; warnings: what is already known about the clip, before the reps."""
+    lo, hi = span if span is not None else (0, seq.n_frames)
     reps = find_reps(sig, seq.fps, profile, cfg, concentric_increases=rises)
     tempo = set_tempo(reps, seq.timestamps_s)
     rhythm = set_rhythm(reps, tempo, seq.timestamps_s)
-    seen = float(np.isfinite(sig.values[lo:hi]).mean())
     detection_rate = float(seq.detected[lo:hi].mean())
-    if detection_rate > 0 and seen < 0.5:
-        warnings.append(f"the {sig.name} was readable on only {seen:.0%} of frames "
-                        "(person out of frame or landmarks hidden)")
-    if detection_rate > 0 and not reps:
-        warnings.append(f"no reps found in the {sig.name}")
-    partial = [r.index for r in reps if r.partial]
-    if partial:
-        warnings.append(f"partial rep(s) {', '.join(map(str, partial))}: below "
-                        f"{cfg.partial_rom_share:.0%} of the full range of motion of their run of reps")
-    unfinished = [r.index for r in reps if not r.completed]
-    if unfinished:
-        warnings.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "
-                        "start position before the clip or the tracking ended")
+    warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg)]
     assessment = assess_set(seq, reps, profile, cfg, tempo, flipped=flipped,
                             detection_rate=detection_rate, view=view)
     return SetAnalysis(
         metrics=assessment.metrics.reps, verdicts=assessment.verdicts,
         verdict_summary=assessment.summary, assessment=assessment,
-        source=seq.source, exercise=profile.name, exercise_auto=auto, exercise_reason=reason,
+        source=seq.source, exercise=profile.name, exercise_auto=exercise_auto,
+        exercise_reason=exercise_reason,
         config=cfg, fps=float(seq.fps), n_frames=seq.n_frames,
         timestamps_s=np.asarray(seq.timestamps_s, dtype=np.float64), reps=reps, tempo=tempo,
         rhythm=rhythm, warnings=tuple(dict.fromkeys(warnings)), signal=sig.values,
         signal_name=sig.name, signal_kind=sig.kind, signal_unit=sig.unit,
-        signal_points=driver.points, signal_landmarks=sig.landmarks,
+        signal_points=signal_points, signal_landmarks=sig.landmarks,
         side=sig.side, eccentric_first=profile.eccentric_first, concentric_increases=rises,
         detection_rate=detection_rate, span=span)
+
+
+def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detection_rate: float,
+                  cfg: AnalysisConfig) -> list[str]:
+    """What the driving signal and the reps found on it leave in doubt (values: the set's
+    frames only)."""
+    out = []
+    seen = float(np.isfinite(values).mean()) if len(values) else 0.0
+    if detection_rate > 0 and seen < 0.5:
+        out.append(f"the {name} was readable on only {seen:.0%} of frames "
+                   "(person out of frame or landmarks hidden)")
+    if detection_rate > 0 and not reps:
+        out.append(f"no reps found in the {name}")
+    partial = [r.index for r in reps if r.partial]
+    if partial:
+        out.append(f"partial rep(s) {', '.join(map(str, partial))}: below "
+                   f"{cfg.partial_rom_share:.0%} of the full range of motion of their run of reps")
+    unfinished = [r.index for r in reps if not r.completed]
+    if unfinished:
+        out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "
+                   "start position before the clip or the tracking ended")
+    return out
 
 
 def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalysis, *,
@@ -389,7 +411,7 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     use_cache: reuse (and store) the track in the pose cache (cache.track_bar_cached),
     in cache_dir or the default one; the decode is most of a cached clip's analysis time.
     """
-    from .bar_metrics import bar_path
+    from .bar_metrics import bar_drives, bar_path
     from .barpath import bar_wanted
     from .cache import track_bar_cached
 
@@ -402,6 +424,13 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
                              px_per_m=body.scale.px_per_m if body.scale.valid else None,
                              plate_diameter_m=cfg.plate_diameter_m, view=body.metrics.view,
                              progress=progress, cache_dir=cache_dir, use_cache=use_cache)
+    # A clip cut into shots keeps its body-point reps (as it keeps the body's velocity).
+    why = "" if analysis.span is not None else bar_drives(
+        track, analysis.signal, analysis.signal_name, analysis.reps,
+        plate_diameter_m=cfg.plate_diameter_m)
+    if why:
+        analysis = _resegmented_on_bar(seq, analysis, profile, track, why)
+        body = analysis.assessment
     driver = analysis.signal if analysis.concentric_increases else -analysis.signal
     bar = bar_path(track, seq, analysis.reps, body.metrics.velocity.reps, body.scale, driver,
                    family=profile.family, baseline_reps=body.metrics.baseline_reps,
@@ -416,6 +445,26 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
                    track_px=track.xy_px, scale=bar.scale, view=body.metrics.view)
     return dataclasses.replace(analysis, metrics=a.metrics.reps, verdicts=a.verdicts,
                                verdict_summary=a.summary, assessment=a, bar=bar)
+
+
+def _resegmented_on_bar(seq: PoseSequence, analysis: SetAnalysis, profile: ExerciseProfile,
+                        track: BarTrack, why: str) -> SetAnalysis:
+    """The set again with its reps found on the bar's height (every barbell lift raises the
+    bar in its concentric) instead of the body's signal; why: the warning that says so."""
+    from .bar_metrics import bar_height_signal
+
+    cfg = analysis.config
+    sig = bar_height_signal(track, seq, analysis.side, cutoff_hz=cfg.smoothing_cutoff_hz,
+                            max_gap_s=cfg.max_gap_s)
+    lo, hi = analysis.span if analysis.span is not None else (0, seq.n_frames)
+    # The clip's warnings stay; those about the body's reps give way to the bar's own.
+    old = _rep_warnings(analysis.signal_name, analysis.signal[lo:hi], analysis.reps,
+                        analysis.detection_rate, cfg)
+    kept = [w for w in analysis.warnings if w not in old]
+    return _set_from_signal(seq, cfg, profile, sig, rises=True, view=analysis.assessment.metrics.view,
+                            flipped=swapped_frames(seq.image), span=analysis.span,
+                            warnings=[*kept, why], exercise_auto=analysis.exercise_auto,
+                            exercise_reason=analysis.exercise_reason, signal_points=())
 
 
 def analyse_video(path: str | os.PathLike, cfg: AnalysisConfig | None = None, *,

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .barpath import BarTrack
-from .kinematics import BOTH, tracked_point_px
+from .kinematics import BOTH, Signal, body_scale_px, tracked_point_px
 from .scale import Scale, scale_from_plate
-from .smoothing import smooth
+from .smoothing import diff_noise_gain, noise_std, smooth
 from .types import PoseSequence, Rep
 from .velocity import PROPULSIVE_FAMILIES, RepVelocity, concentric_velocity, shared_shape_velocities
 
@@ -30,6 +30,13 @@ from .velocity import PROPULSIVE_FAMILIES, RepVelocity, concentric_velocity, sha
 MIN_CONCENTRIC_COVERAGE = 0.9
 MIN_GOOD_REP_SHARE = 0.8
 MIN_DRIVER_CORRELATION = 0.8
+# The bar's height drives the reps instead of the body's signal when the bar was followed,
+# with a plate scale, on at least BAR_DRIVES_FOUND of the frames and the body's signal was
+# readable on BAR_DRIVES_MARGIN fewer of them, and the reps found on it broke off: seen
+# from the side, the near plate hides a squatter's torso and head at the bottom of each
+# rep, where MediaPipe loses the body and the reps found on the hips' height stop half-way.
+BAR_DRIVES_FOUND = 0.9
+BAR_DRIVES_MARGIN = 0.1
 # The path is compared between these shares of each concentric's rise (its ends are slow
 # and noisy), on this many points.
 PATH_SHARES = np.linspace(0.1, 0.9, 17)
@@ -207,3 +214,33 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
     return BarPath(track=track, scale=scale, reps=bar_reps, x_m=x, y_m=y,
                    agreement_mps=agreement, ratio=ratio, of_record=of_record, reason=reason,
                    forward=fwd)
+
+
+def bar_drives(track: BarTrack, body_signal: np.ndarray, body_signal_name: str,
+               reps: tuple[Rep, ...], *, plate_diameter_m: float = 0.45) -> str:
+    """Why the bar's height should drive the reps instead of the body's signal (float[T],
+    NaN where unreadable) and the reps found on it, or "" when they stand: only when the
+    body's reps broke off (none found, or some never brought back to the start) where its
+    signal was hidden and the bar was not (see BAR_DRIVES_FOUND)."""
+    n = len(body_signal)
+    if n == 0 or track.n_frames != n or (reps and all(r.completed for r in reps)):
+        return ""
+    found = track.coverage
+    seen = float(np.isfinite(body_signal).mean())
+    if (found < BAR_DRIVES_FOUND or seen > found - BAR_DRIVES_MARGIN
+            or not scale_from_plate(track.radius_px, plate_diameter_m).valid):
+        return ""
+    return (f"the {body_signal_name} was readable on only {seen:.0%} of frames and the bar on "
+            f"{found:.0%}: reps are timed from the bar's height")
+
+
+def bar_height_signal(track: BarTrack, seq: PoseSequence, side: str, *, cutoff_hz: float = 4.0,
+                      max_gap_s: float = 0.25) -> Signal:
+    """The bar's height as a driving signal, in the body-size units of the pose's heights
+    (kinematics.point_height), conditioned as they are; side: the set's (for display)."""
+    scale = body_scale_px(seq)
+    raw = -np.asarray(track.xy_px[:, 1], dtype=np.float64) / scale
+    values = smooth(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    dnoise = noise_std(raw) * diff_noise_gain(seq.fps, cutoff_hz=cutoff_hz)
+    return Signal(name="bar height", kind="height", unit="body", side=side, values=values,
+                  raw=raw, landmarks=(), scale_px=scale, diff_noise=dnoise)

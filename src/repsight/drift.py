@@ -413,14 +413,17 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
     empty = np.zeros((0, 2 * CURVE_SAMPLES))
     curves = {a: np.array([rep_curve(sig, r) for r in reps]) if reps else empty
               for a, sig in form.angles.items()}
-    base_t = {a: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
-              for a, c in curves.items()}
     # Drift is judged at matched movement progress of the tracked point, in pixels, so it
     # works without a metric scale too.
     pcurves = {a: np.array([progress_curve(sig, position, r) for r in reps]) if reps else empty
                for a, sig in form.angles.items()}
-    base_p = {a: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
-              for a, c in pcurves.items()}
+    with warnings.catch_warnings():
+        # An angle, or the tracked point, never seen in the baseline reps: a NaN baseline.
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        base_t = {a: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
+                  for a, c in curves.items()}
+        base_p = {a: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
+                  for a, c in pcurves.items()}
     spread, sweep, tol, threshold = {}, {}, {}, {}
     for a, sig in form.angles.items():
         # The first reps never match each other exactly (technique varies, MediaPipe

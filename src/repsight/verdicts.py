@@ -64,6 +64,14 @@ class VerdictThresholds:
                    eccentric_speedup=cfg.eccentric_speedup)
 
 
+def _finite_median(values: Sequence[float] | np.ndarray) -> float:
+    """Median of the finite values; NaN when there are none (the tracked point hidden at
+    every rep's end: a plate in front of the hips)."""
+    a = np.asarray(values, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    return float(np.median(a)) if a.size else float("nan")
+
+
 def confirmed(flags: Sequence[bool], clear: Sequence[bool] | None = None) -> list[bool]:
     """Flags that persist: set on a rep whose neighbour is also set, or on the last rep.
 
@@ -253,8 +261,7 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
     rom = float("nan")
     if track is not None and len(track) and done:
         ref = [d for d in done if d.index in set(baseline)] or [d for d in done if not d.partial]
-        rom = float(np.nanmedian([track[d.concentric[1]] - track[d.concentric[0]] for d in ref]
-                                 or [np.nan]))
+        rom = _finite_median([track[d.concentric[1]] - track[d.concentric[0]] for d in ref])
     rises = {}
     if np.isfinite(rom) and rom > 0:
         for r in reps:
@@ -324,7 +331,7 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
         return None
     tops = np.array([track[r.concentric[1]] for r in done])
     bottoms = np.array([track[r.concentric[0]] for r in done])
-    top, bottom = float(np.nanmedian(tops)), float(np.nanmedian(bottoms))
+    top, bottom = _finite_median(tops), _finite_median(bottoms)
     rom = top - bottom
     if not np.isfinite(rom) or rom <= 0:
         return None
