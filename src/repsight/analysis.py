@@ -424,10 +424,11 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
                              px_per_m=body.scale.px_per_m if body.scale.valid else None,
                              plate_diameter_m=cfg.plate_diameter_m, view=body.metrics.view,
                              progress=progress, cache_dir=cache_dir, use_cache=use_cache)
-    # A clip cut into shots keeps its body-point reps (as it keeps the body's velocity).
+    rising = analysis.signal if analysis.concentric_increases else -analysis.signal
+    # Where the plate hid the body, the reps are found again on the bar; a clip cut into
+    # shots keeps its body-point reps (as it keeps the body's velocity).
     why = "" if analysis.span is not None else bar_drives(
-        track, analysis.signal, analysis.signal_name, analysis.reps,
-        plate_diameter_m=cfg.plate_diameter_m)
+        track, rising, analysis.signal_name, analysis.reps, plate_diameter_m=cfg.plate_diameter_m)
     if why:
         analysis = _resegmented_on_bar(seq, analysis, profile, track, why)
         body = analysis.assessment
