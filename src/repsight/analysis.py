@@ -119,7 +119,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                flipped: np.ndarray | None = None, side: str | None = None,
                detection_rate: float | None = None,
                track_px: np.ndarray | None = None, scale: Scale | None = None,
-               view: str | None = None) -> Assessment:
+               view: str | None = None, form_hidden: str = "") -> Assessment:
     """Scale -> velocity -> drift -> verdicts -> summary for one segmented set (pure).
 
     flipped: bool[T] frames whose left/right labels the model swapped
@@ -128,7 +128,9 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     set's frames with a person (the sequence's when None; a shot of a longer clip has its own).
     track_px, scale: the velocity point's float[T,2] pixel track and its Scale, when
     another point than the profile's landmarks is of record (the bar: analyse_bar).
-    view: the camera view (form.detect_view's; detected when None).
+    view: the camera view (form.detect_view's; detected when None). form_hidden: why the
+    body's landmarks cannot judge form in this set (the plate hid them), or "": then no
+    technical verdict is given and the summary says so, instead of "technique intact".
     """
     reps = tuple(reps)
     if flipped is None:
@@ -161,10 +163,13 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     rate = seq.detection_rate if detection_rate is None else detection_rate
     warnings = quality_warnings(metrics, detection_rate=rate, n_reps=len(reps),
                                 baseline_reps=cfg.baseline_reps)
+    if form_hidden:
+        verdicts = tuple(v for v in verdicts if v.kind != "technical")
+        warnings = [*warnings, f"form not judged: {form_hidden}"]
     counted = [m for r, m in zip(reps, metrics.reps) if r.completed and not r.partial]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=counted[-1].rir_estimate if counted else None,
-                        baseline_reps=cfg.baseline_reps)
+                        baseline_reps=cfg.baseline_reps, form_judged=not form_hidden)
     return Assessment(metrics, verdicts, summary)
 
 
@@ -351,9 +356,11 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
 def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExerciseProfile,
                      sig: Signal, *, rises: bool, view: str, flipped: np.ndarray,
                      span: tuple[int, int] | None, warnings: list[str], exercise_auto: bool,
-                     exercise_reason: str, signal_points: tuple[str, ...]) -> SetAnalysis:
+                     exercise_reason: str, signal_points: tuple[str, ...],
+                     form_hidden: str = "") -> SetAnalysis:
     """The set segmented on `sig` (rising in the concentric when `rises`), timed, measured
-    and judged; warnings: what is already known about the clip, before the reps."""
+    and judged; warnings: what is already known about the clip, before the reps;
+    form_hidden: see assess_set."""
     lo, hi = span if span is not None else (0, seq.n_frames)
     reps = find_reps(sig, seq.fps, profile, cfg, concentric_increases=rises)
     tempo = set_tempo(reps, seq.timestamps_s)
@@ -361,7 +368,7 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     detection_rate = float(seq.detected[lo:hi].mean())
     warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg)]
     assessment = assess_set(seq, reps, profile, cfg, tempo, flipped=flipped,
-                            detection_rate=detection_rate, view=view)
+                            detection_rate=detection_rate, view=view, form_hidden=form_hidden)
     return SetAnalysis(
         metrics=assessment.metrics.reps, verdicts=assessment.verdicts,
         verdict_summary=assessment.summary, assessment=assessment,
@@ -429,6 +436,7 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     # shots keeps its body-point reps (as it keeps the body's velocity).
     why = "" if analysis.span is not None else bar_drives(
         track, rising, analysis.signal_name, analysis.reps, plate_diameter_m=cfg.plate_diameter_m)
+    form_hidden = BAR_HID_FORM if why else ""
     if why:
         analysis = _resegmented_on_bar(seq, analysis, profile, track, why)
         body = analysis.assessment
@@ -440,12 +448,26 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     if bar.of_record and getattr(analysis, "span", None) is not None:
         bar = dataclasses.replace(bar, of_record=False,
                                   reason="a clip with camera cuts keeps the body point's velocity")
+    if why and not bar.of_record:
+        # The body point is what the plate hid: the bar is measured even where it was not
+        # followed through a concentric (gaps up to max_gap_s are bridged; a rep with a
+        # longer one has no velocity rather than the hidden body point's).
+        bar = dataclasses.replace(bar, of_record=True, reason=(
+            f"reps timed from the bar, so it is the point measured; {bar.reason}"))
     if not bar.of_record:
         return dataclasses.replace(analysis, bar=bar)
     a = assess_set(seq, analysis.reps, profile, cfg, analysis.tempo,
-                   track_px=track.xy_px, scale=bar.scale, view=body.metrics.view)
+                   track_px=track.xy_px, scale=bar.scale, view=body.metrics.view,
+                   form_hidden=form_hidden)
     return dataclasses.replace(analysis, metrics=a.metrics.reps, verdicts=a.verdicts,
                                verdict_summary=a.summary, assessment=a, bar=bar)
+
+
+# Where the reps had to be timed from the bar, the plate hid the body (or scrambled the
+# landmarks it covers) on the frames form is judged on: a drift read there is the
+# occlusion, not the lifter (a rendered side-view squat with no fault read 19 degrees of
+# knee cave).
+BAR_HID_FORM = "the plate hid the body where its form would be read (reps timed from the bar)"
 
 
 def _resegmented_on_bar(seq: PoseSequence, analysis: SetAnalysis, profile: ExerciseProfile,
@@ -465,7 +487,8 @@ def _resegmented_on_bar(seq: PoseSequence, analysis: SetAnalysis, profile: Exerc
     return _set_from_signal(seq, cfg, profile, sig, rises=True, view=analysis.assessment.metrics.view,
                             flipped=swapped_frames(seq.image), span=analysis.span,
                             warnings=[*kept, why], exercise_auto=analysis.exercise_auto,
-                            exercise_reason=analysis.exercise_reason, signal_points=())
+                            exercise_reason=analysis.exercise_reason, signal_points=(),
+                            form_hidden=BAR_HID_FORM)
 
 
 def analyse_video(path: str | os.PathLike, cfg: AnalysisConfig | None = None, *,

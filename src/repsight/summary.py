@@ -110,11 +110,15 @@ def set_ending(verdicts: Sequence[Verdict], n_reps: int, baseline_reps: int = 2)
 
 def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequence[str] = (),
               *, setup_reps: Sequence[int] = (), rir_estimate: float | None = None,
-              baseline_reps: int = 2) -> SetSummary:
+              baseline_reps: int = 2, form_judged: bool = True) -> SetSummary:
     """First failure rep, its kind and reason, reps before it (set-up excluded), how the
-    set ended (absolute / tolerance failure), and caveats."""
+    set ended (absolute / tolerance failure), and caveats. form_judged: False when the
+    form could not be read, so a set without failure is not said to end "with technique
+    intact" (tolerance failure)."""
     reps = [r for r in reps if r.index not in set(setup_reps)]
     ending = set_ending(verdicts, sum(1 for r in reps if r.completed), baseline_reps)
+    if ending == "tolerance" and not form_judged:
+        ending = ""
     if not verdicts:
         return SetSummary(len(reps), None, None, "", len(reps), tuple(warnings), ending=ending,
                           rir_estimate=rir_estimate)
