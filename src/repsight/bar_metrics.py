@@ -17,7 +17,7 @@ import numpy as np
 from .barpath import BarTrack
 from .kinematics import BOTH, Signal, body_scale_px, tracked_point_px
 from .scale import Scale, scale_from_plate
-from .smoothing import diff_noise_gain, noise_std, smooth
+from .smoothing import condition, smooth
 from .types import PoseSequence, Rep
 from .velocity import PROPULSIVE_FAMILIES, RepVelocity, concentric_velocity, shared_shape_velocities
 
@@ -251,7 +251,6 @@ def bar_height_signal(track: BarTrack, seq: PoseSequence, side: str, *, cutoff_h
     (kinematics.point_height), conditioned as they are; side: the set's (for display)."""
     scale = body_scale_px(seq)
     raw = -np.asarray(track.xy_px[:, 1], dtype=np.float64) / scale
-    values = smooth(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
-    dnoise = noise_std(raw) * diff_noise_gain(seq.fps, cutoff_hz=cutoff_hz)
+    values, dnoise = condition(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
     return Signal(name="bar height", kind="height", unit="body", side=side, values=values,
                   raw=raw, landmarks=(), scale_px=scale, diff_noise=dnoise)

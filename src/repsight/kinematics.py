@@ -15,7 +15,7 @@ import numpy as np
 
 from .landmarks import JOINT_TRIPLETS, LM, VISIBILITY, side_landmark
 from .profiles import SignalSpec
-from .smoothing import diff_noise_gain, noise_std, smooth
+from .smoothing import condition
 from .types import PoseSequence
 
 SIDES = ("LEFT", "RIGHT")
@@ -423,10 +423,6 @@ def signal_from_spec(seq: PoseSequence, spec: SignalSpec, *, side: str = "auto",
         name = f"{spec.points[0]} angle"
     if seq.n_frames and min_body_size > 0:
         raw = np.where(body_size_ratio(seq, image) >= min_body_size, raw, np.nan)
-    if seq.n_frames == 0:
-        values, dnoise = raw.copy(), 0.0
-    else:
-        values = smooth(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
-        dnoise = noise_std(raw) * diff_noise_gain(seq.fps, cutoff_hz=cutoff_hz)
+    values, dnoise = condition(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
     return Signal(name=name, kind=spec.kind, unit=unit, side=side, values=values, raw=raw,
                   landmarks=landmarks, scale_px=scale, diff_noise=dnoise)

@@ -133,6 +133,17 @@ def noise_std(x: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
 
 
+def condition(raw: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float
+              ) -> tuple[np.ndarray, float]:
+    """(smoothed values, std of their frame-to-frame changes due to noise) of a raw driving
+    signal: how every signal the reps are found on is conditioned (smooth, noise_std)."""
+    raw = np.asarray(raw, dtype=np.float64)
+    if len(raw) == 0:
+        return raw.copy(), 0.0
+    values = smooth(raw, fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    return values, noise_std(raw) * diff_noise_gain(fps, cutoff_hz=cutoff_hz)
+
+
 def diff_noise_gain(fps: float, *, cutoff_hz: float, order: int = 2) -> float:
     """Std of frame-to-frame differences of `lowpass`-ed unit white noise (gain per unit std)."""
     n = 401
