@@ -296,22 +296,25 @@ def render_missing(clips, folder: Path, jobs: int) -> None:
 # Running repsight
 # ------------------------------------------------------------------------------------
 def load_pose(mp4: Path, npz: Path | None = None):
-    """PoseSequence of a clip, cached as npz (default <clip>.pose.npz)."""
+    """PoseSequence of a clip, cached as npz (default <clip>.pose.npz) in the analyser's own
+    pose-file format (repsight.cache), so a cached run sees exactly what a fresh one does.
+
+    The sequence's meta goes with it: the scene statistics and people counts that shot
+    detection reads. A file in the benchmark's first format (arrays only, no meta) is
+    stale and is extracted again; scoring it would differ from a fresh run.
+    """
+    from repsight.cache import load_pose as read_pose, save_pose
+    from repsight.errors import CacheError
     from repsight.pose import extract_pose
-    from repsight.types import PoseSequence
 
     npz = mp4.with_suffix(".pose.npz") if npz is None else npz
     if npz.exists():
-        d = np.load(npz, allow_pickle=False)
-        return PoseSequence(image=d["image"], world=d["world"], timestamps_s=d["t"],
-                            fps=float(d["fps"]), width=int(d["size"][0]),
-                            height=int(d["size"][1]), source=str(mp4))
+        try:
+            return read_pose(npz)
+        except CacheError:
+            pass  # the first format, or damaged: extracted again below
     seq = extract_pose(mp4)
-    # write then rename: two runs scoring the same cache never read a half-written file
-    tmp = npz.with_name(f"{npz.stem}.{os.getpid()}.tmp.npz")
-    np.savez_compressed(tmp, image=seq.image, world=seq.world, t=seq.timestamps_s,
-                        fps=seq.fps, size=np.array([seq.width, seq.height]))
-    os.replace(tmp, npz)
+    save_pose(seq, npz)  # written then renamed: a parallel run never reads half a file
     return seq
 
 

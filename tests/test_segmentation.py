@@ -333,3 +333,44 @@ def test_a_real_set_played_at_twice_its_speed_is_counted(tmp_path) -> None:
         assert (an.exercise, an.rep_count) == ("squat", clip.reps[0])
         assert not any(r.partial for r in an.reps)
     assert np.diff([seq.timestamps_s[r.start] for r in an.reps]).max() < 1.0
+
+
+def _squat_with_a_failed_last_rep(helped_up: bool) -> tuple[np.ndarray, float]:
+    """Hip height (1 standing, 0 at the bottom): three squats, then a fourth that stalls
+    55 % of the way up, holds, sinks back to the bottom and stays there (or, helped_up,
+    is then lifted back to standing)."""
+    fps = 30.0
+    down, up, rest = _hc(np.arange(36) / 36), _hc(np.arange(30) / 30), np.ones(20)
+    parts = [rest]
+    for _ in range(3):
+        parts += [1 - down, up, rest]
+    parts += [1 - down, np.zeros(10), 0.55 * _hc(np.arange(60) / 60), np.full(12, 0.55),
+              0.55 * (1 - _hc(np.arange(24) / 24)), np.zeros(30)]
+    if helped_up:
+        parts += [_hc(np.arange(45) / 45), rest]
+    return np.concatenate(parts), fps
+
+
+@pytest.mark.parametrize("helped_up", [False, True], ids=["stays_down", "helped_up"])
+def test_a_squat_that_stalls_and_sinks_back_is_one_failed_rep(helped_up: bool) -> None:
+    # The sink back starts where the stalled rise stopped, far from standing: it is the
+    # end of the failed rep, not a fifth (partial) rep that would make rep 4 look finished.
+    height, fps = _squat_with_a_failed_last_rep(helped_up)
+    reps = segment_reps(height, fps, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        smoothing_cutoff_hz=None)
+    assert [r.completed for r in reps] == [True, True, True, False]
+    stall = int(np.flatnonzero(np.isclose(height, 0.55))[0])  # first frame of the hold
+    assert abs(reps[3].concentric[1] - stall) <= 3
+
+
+def test_reps_stopping_a_little_short_of_standing_are_completed() -> None:
+    # Constant-tension squats: every rep comes up to 85 % of the first descent's start.
+    fps = 30.0
+    down, up = _hc(np.arange(36) / 36), _hc(np.arange(30) / 30)
+    parts = [np.ones(20), 1 - down]
+    for _ in range(4):
+        parts += [0.85 * up, np.full(8, 0.85), 0.85 * (1 - down)]
+    parts += [up, np.ones(20)]
+    reps = segment_reps(np.concatenate(parts), fps, concentric_increases=True, eccentric_first=True,
+                        min_rom=0.15, smoothing_cutoff_hz=None)
+    assert len(reps) == 5 and all(r.completed for r in reps)

@@ -401,7 +401,7 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "
-                   "start position before the clip or the tracking ended")
+                   "start position (stalled part-way, or the clip or the tracking ended first)")
     return out
 
 

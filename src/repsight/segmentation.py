@@ -358,6 +358,7 @@ class _Candidate:
     returned: bool  # reached lockout (the concentric finished)
     run_end: int
     start_level: float  # r where the rep starts (its rest position)
+    end_level: float = float("nan")  # r where its second phase arrives
 
 
 def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
@@ -413,6 +414,8 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # (picking up the dumbbells, stepping under the bar), not a rep.
         rest = float(np.median([c.start_level for c in kept]))
         kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
+        if eccentric_first:
+            kept = _failed_reps(kept, rest)
         if not kept:
             return [], float("nan")
         return kept, _typical_rom([c.rom for c in kept])
@@ -450,6 +453,37 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
 
 # A run of reps between rests needs this many reps to set its own full range.
 MIN_RUN_REPS = 3
+# An eccentric-first rep stopped short when it arrives further than this share of its
+# range from the set's rest position, on the way back (a failed squat that stalls half-way
+# and sinks back arrives 0.4-0.5 of it away; a rep coming up a little short, under 0.15).
+LOCKOUT_MISS_SHARE = 0.25
+# A failed rep's sink back starts within this share of its range of where the stalled
+# rise stopped (see _failed_reps).
+FAILURE_RETURN_SHARE = 0.25
+
+
+def _failed_reps(kept: list[_Candidate], rest: float) -> list[_Candidate]:
+    """Eccentric-first candidates with the reps that stalled on the way up marked not
+    completed, and the sink back after each taken out.
+
+    A lifter who stalls half-way up a squat and sinks back to the bottom makes a second
+    excursion that starts where the stalled rise stopped: it is the end of the failed
+    rep, not a rep of its own (counted as one, it made the failed rep look completed and
+    put the concentric failure on a rep that never was). rest: the set's rest level in the
+    excursion (see excursion: it rises towards the turnaround).
+    """
+    out: list[_Candidate] = []
+    stalled: _Candidate | None = None
+    for c in kept:
+        if stalled is not None and abs(c.start_level - stalled.end_level) <= FAILURE_RETURN_SHARE * stalled.rom:
+            stalled = None
+            continue
+        stalled = None
+        if c.returned and c.end_level - rest > LOCKOUT_MISS_SHARE * c.rom:
+            c = replace(c, returned=False)
+            stalled = c
+        out.append(c)
+    return out
 
 
 def _run_typical_roms(kept: list[_Candidate], typical: float, rest: float) -> list[float]:
@@ -556,11 +590,12 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         if returned and min(rom_first, rom_second) < 0.5 * min_rom:
             continue
         # Lockout is the end of the concentric: the second phase of an eccentric-first
-        # rep, the first phase of a concentric-first one.
+        # rep, the first phase of a concentric-first one (see also _failed_reps).
         completed = returned if eccentric_first else True
         out.append(_Candidate(peak=a + int(p),
                               first=replace(first, start=a + first.start, end=a + first.end),
                               second=replace(second, start=a + second.start, end=a + second.end),
                               rom=float(max(rom_first, rom_second)), returned=completed,
-                              run_end=b - 1, start_level=float(start_level)))
+                              run_end=b - 1, start_level=float(start_level),
+                              end_level=float(end_level)))
     return out
