@@ -380,3 +380,26 @@ def test_faults_a_camera_barely_shows_are_neutral_in_the_seen_scores() -> None:
     assert se.first_technical_exact(seen, [2, 3]) is True
     assert se.first_technical_exact(seen, []) is False
     assert se.first_technical_exact([False, None], [2]) is None
+
+
+def test_pose_cache_keeps_the_scene_meta_and_refreshes_the_first_format(tmp_path, monkeypatch) -> None:
+    # Shot detection reads the sequence's meta: a cached run must see what a fresh one does.
+    from repsight import pose as pose_mod
+    from repsight.types import PoseSequence
+
+    t = np.arange(5) / 30.0
+    fresh = PoseSequence(image=np.zeros((5, 33, 5), np.float32), world=np.zeros((5, 33, 3), np.float32),
+                         timestamps_s=t, fps=30.0, width=64, height=48, source="x.mp4",
+                         meta={"scene": {"people": [{"t": 0.1, "bodies": [[0.5, 0.5, 0.3]]}]}})
+    calls = []
+    monkeypatch.setattr(pose_mod, "extract_pose", lambda path: calls.append(path) or fresh)
+    mp4 = tmp_path / "clip.mp4"
+    npz = tmp_path / "clip.pose.npz"
+    # The benchmark's first format: arrays only, no meta.
+    np.savez_compressed(npz, image=fresh.image, world=fresh.world, t=t, fps=30.0, size=np.array([64, 48]))
+    first = se.load_pose(mp4)
+    assert calls == [mp4] and first.meta == fresh.meta
+    again = se.load_pose(mp4)
+    assert calls == [mp4]  # read from the cache this time
+    assert again.meta == fresh.meta
+    np.testing.assert_array_equal(again.timestamps_s, t)
