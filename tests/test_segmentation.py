@@ -374,3 +374,22 @@ def test_reps_stopping_a_little_short_of_standing_are_completed() -> None:
     reps = segment_reps(np.concatenate(parts), fps, concentric_increases=True, eccentric_first=True,
                         min_rom=0.15, smoothing_cutoff_hz=None)
     assert len(reps) == 5 and all(r.completed for r in reps)
+
+
+def test_the_last_rep_ends_where_the_lifter_stood_still_not_after_the_walk_out() -> None:
+    # Hip height: three squats, standing still for 0.3 s, then stepping out of the rack,
+    # which lifts the hips by a fifth of the squat's range and makes no rep.
+    fps = 30.0
+    down, up, rest = _hc(np.arange(36) / 36), _hc(np.arange(30) / 30), np.ones(20)
+    parts = [rest]
+    for _ in range(3):
+        parts += [1 - down, up, rest]
+    parts[-1] = np.ones(9)
+    parts += [1 + 0.2 * _hc(np.arange(20) / 20), np.full(15, 1.2)]
+    height = np.concatenate(parts)
+    reps = segment_reps(height, fps, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        smoothing_cutoff_hz=None)
+    assert len(reps) == 3
+    arrival = 20 + 2 * 86 + 36 + 30  # the last rep's true arrival at standing
+    assert abs(reps[2].concentric[1] - arrival) <= 2
+    assert reps[2].end <= arrival + 10

@@ -396,7 +396,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     def reps_found(flank: _Onsets) -> tuple[list[_Candidate], float]:
         cands: list[_Candidate] = []
         for a, b in nan_free_runs(r):
-            cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom,
+            cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom, settle=settle,
                                             share=pause_velocity_share,
                                             eccentric_first=eccentric_first,
                                             floor=3.0 * diff_noise, flank=flank))
@@ -421,6 +421,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         return kept, _typical_rom([c.rom for c in kept])
 
     cutoff = smoothing_cutoff_hz / fps if smoothing_cutoff_hz else None
+    settle = max(2, int(round(SETTLE_S * fps)))
     kept, typical = reps_found(_Onsets(cutoff))
     # The reps of a set are lifted alike, so each end's flank exponent is the median of
     # the set's own (one rep's three crossings are at the mercy of landmark noise); the
@@ -453,6 +454,11 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
 
 # A run of reps between rests needs this many reps to set its own full range.
 MIN_RUN_REPS = 3
+# A rep's way back ends once the point, back within 10 % of its start, has moved less than
+# SETTLE_SHARE of the way back's fastest frame for SETTLE_S (still, not merely creeping
+# into lockout, which the arrival's flank fit reads).
+SETTLE_S = 0.15
+SETTLE_SHARE = 0.03
 # An eccentric-first rep stopped short when it arrives further than this share of its
 # range from the set's rest position, on the way back (a failed squat that stalls half-way
 # and sinks back arrives 0.4-0.5 of it away; a rep coming up a little short, under 0.15).
@@ -544,11 +550,30 @@ def _merge_close_peaks(x: np.ndarray, peaks: np.ndarray, min_rom: float) -> list
     return merged
 
 
+def _settled(x: np.ndarray, p: int, hi: int, level: float, band: float, share: float,
+             hold: int) -> int:
+    """Where the way back from the peak at p (falling towards `level`) comes to rest: `hold`
+    frames after the first still run of `hold` frames once within `band` of level (still:
+    moving less than `share` of the way back's fastest frame); hi if it never does."""
+    back = np.flatnonzero(x[p:hi + 1] <= level + band)
+    if back.size == 0:
+        return hi
+    q = p + int(back[0])
+    fastest = float(np.max(np.abs(np.diff(x[p:q + 1])))) if q > p else 0.0
+    run = 0
+    for k, step in enumerate(np.abs(np.diff(x[q:hi + 1]))):
+        run = run + 1 if step <= share * fastest else 0
+        if run >= hold:
+            return min(hi, q + k + 1)
+    return hi
+
+
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
                        eccentric_first: bool, floor: float,
-                       flank: _Onsets) -> list[_Candidate]:
+                       flank: _Onsets, settle: int = 5) -> list[_Candidate]:
     """Peaks of r in one NaN-free run [a, b) with their two moving phases; flank: the
-    concentric's onset and arrival exponents (None: read on each rep)."""
+    concentric's onset and arrival exponents (None: read on each rep); settle: frames the
+    point must stay still, back at its start, to end the run's last rep (see _settled)."""
     x = r[a:b]
     n = len(x)
     if n < 3:
@@ -574,9 +599,13 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         first = _moving_phase(x, lo, p, True, share, floor, flank=None if eccentric_first else flank)
         if first is None:
             continue
+        at_end = hi >= n - 1  # no later peak in this run: the way back may be cut off
+        # The way back ends where the point came back to its start and stayed there: what
+        # follows (walking out after the last squat, racking, putting the weights down,
+        # standing taller between reps) is not part of the rep.
+        hi = _settled(x, p, hi, x[first.start], 0.1 * (x[p] - x[first.start]), SETTLE_SHARE, settle)
         second = (_moving_phase(x, p, hi, False, share, floor, flank=flank if eccentric_first else None)
                   if hi > p else None)
-        at_end = hi >= n - 1  # no later peak in this run: the way back may be cut off
         if second is None:
             if not at_end:
                 continue
