@@ -36,7 +36,10 @@ Scoring technical calls (score_technical; per rep, every technical verdict on a 
 
 Concentric duration: analyser `tempo[k].concentric_s` minus the labelled `concentric_s`,
 over matched reps where both are known (error in ms: median and mean of |error|, bias =
-mean signed error; also over `high`-confidence labels only).
+mean signed error; also over `high`-confidence labels only, the concentric's own
+confidence where it was labelled frame by frame). Reps labelled frame by frame also have
+`concentric_start_s` / `concentric_end_s`: their onset and arrival errors (analyser minus
+label, median signed) and duration errors are printed on their own line.
 
 "From rep 1": the analyser has no such output as of this script (Verdict has kind,
 rep_index, reason). rep1_call looks for a field (REP1_FIELDS) on the verdicts, the
@@ -217,6 +220,9 @@ class Row:
     tp_not_low: int = 0
     false_calls: list = field(default_factory=list)
     conc: list = field(default_factory=list)  # [rep, analyser s, label s, confidence]
+    # Reps whose concentric was labelled frame by frame: [rep, onset error s, arrival error s,
+    # duration error s, confidence] (analyser minus label).
+    conc_frames: list = field(default_factory=list)
     note: str = ""
 
 
@@ -277,7 +283,14 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row | No
         if lab is None or lab.get("concentric_s") is None or not np.isfinite(tempo.concentric_s):
             continue
         row.conc.append([n, round(float(tempo.concentric_s), 4), float(lab["concentric_s"]),
-                         lab.get("confidence")])
+                         lab.get("concentric_confidence", lab.get("confidence"))])
+        if lab.get("concentric_start_s") is not None and lab.get("concentric_end_s") is not None:
+            t = an.timestamps_s
+            on = float(t[rep.concentric[0]]) - float(lab["concentric_start_s"])
+            arr = float(t[rep.concentric[1]]) - float(lab["concentric_end_s"])
+            row.conc_frames.append([n, round(on, 4), round(arr, 4),
+                                    round(float(tempo.concentric_s) - float(lab["concentric_s"]), 4),
+                                    lab.get("concentric_confidence")])
     return row
 
 
@@ -355,8 +368,21 @@ def totals(rows: list[Row]) -> dict:
         conc_hi_n=len(err_hi),
         conc_hi_median_abs_ms=float(np.median(np.abs(err_hi))) if len(err_hi) else float("nan"),
         conc_hi_bias_ms=float(np.mean(err_hi)) if len(err_hi) else float("nan"),
+        **_frame_level([c for r in done for c in r.conc_frames]),
         reps_labelled=sum(r.labelled for r in done), reps_matched=sum(r.matched for r in done),
     )
+
+
+def _frame_level(rows: list) -> dict:
+    """Onset, arrival and duration errors (ms) over the reps labelled frame by frame."""
+    if not rows:
+        return dict(frames_n=0)
+    a = 1000 * np.array([r[1:4] for r in rows], dtype=np.float64)
+    return dict(frames_n=len(a), frames_onset_median_ms=float(np.median(a[:, 0])),
+                frames_arrival_median_ms=float(np.median(a[:, 1])),
+                frames_duration_median_abs_ms=float(np.median(np.abs(a[:, 2]))),
+                frames_duration_bias_ms=float(np.mean(a[:, 2])),
+                frames_duration_within_100ms=float(np.mean(np.abs(a[:, 2]) <= 100)))
 
 
 def print_totals(t: dict) -> None:
@@ -374,6 +400,11 @@ def print_totals(t: dict) -> None:
               f"{t['conc_median_abs_ms']:.0f} ms, mean |err| {t['conc_mean_abs_ms']:.0f} ms, bias "
               f"{t['conc_bias_ms']:+.0f} ms; high-confidence labels only ({t['conc_hi_n']}): median |err| "
               f"{t['conc_hi_median_abs_ms']:.0f} ms, bias {t['conc_hi_bias_ms']:+.0f} ms")
+    if t.get("frames_n"):
+        print(f"  of them labelled frame by frame ({t['frames_n']} reps): onset {t['frames_onset_median_ms']:+.0f} ms "
+              f"and arrival {t['frames_arrival_median_ms']:+.0f} ms (median, signed); duration median |err| "
+              f"{t['frames_duration_median_abs_ms']:.0f} ms, bias {t['frames_duration_bias_ms']:+.0f} ms, "
+              f"within 100 ms on {t['frames_duration_within_100ms']:.0%}")
 
 
 def main(argv: list[str] | None = None) -> int:
