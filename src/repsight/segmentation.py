@@ -552,9 +552,9 @@ def _merge_close_peaks(x: np.ndarray, peaks: np.ndarray, min_rom: float) -> list
 
 def _settled(x: np.ndarray, p: int, hi: int, level: float, band: float, share: float,
              hold: int) -> int:
-    """Where the way back from the peak at p (falling towards `level`) comes to rest: `hold`
-    frames after the first still run of `hold` frames once within `band` of level (still:
-    moving less than `share` of the way back's fastest frame); hi if it never does."""
+    """Where the way back from the peak at p (falling towards `level`) comes to rest: the
+    last frame of its first `hold` still frames once within `band` of level (still: moving
+    less than `share` of the way back's fastest frame); hi if it never rests there."""
     back = np.flatnonzero(x[p:hi + 1] <= level + band)
     if back.size == 0:
         return hi
@@ -573,7 +573,7 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
                        flank: _Onsets, settle: int = 5) -> list[_Candidate]:
     """Peaks of r in one NaN-free run [a, b) with their two moving phases; flank: the
     concentric's onset and arrival exponents (None: read on each rep); settle: frames the
-    point must stay still, back at its start, to end the run's last rep (see _settled)."""
+    point must stay still, back at its start, to end a rep's way back (see _settled)."""
     x = r[a:b]
     n = len(x)
     if n < 3:
