@@ -358,7 +358,7 @@ class _Candidate:
     returned: bool  # reached lockout (the concentric finished)
     run_end: int
     start_level: float  # r where the rep starts (its rest position)
-    end_level: float = float("nan")  # r where its second phase arrives
+    end_level: float  # r where its second phase arrives
 
 
 def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
@@ -570,7 +570,7 @@ def _settled(x: np.ndarray, p: int, hi: int, level: float, band: float, share: f
 
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
                        eccentric_first: bool, floor: float,
-                       flank: _Onsets, settle: int = 5) -> list[_Candidate]:
+                       flank: _Onsets, settle: int) -> list[_Candidate]:
     """Peaks of r in one NaN-free run [a, b) with their two moving phases; flank: the
     concentric's onset and arrival exponents (None: read on each rep); settle: frames the
     point must stay still, back at its start, to end a rep's way back (see _settled)."""
