@@ -227,23 +227,34 @@ def _flank_table(shares: tuple[float, ...], cutoff_per_fps: float | None) -> np.
     frame rate): the filter rounds a flank's foot and starts it before the movement does,
     which read without the filter would look like a softer start.
     """
-    table = np.full((len(FLANK_P_GRID), len(_FLANK_DURATIONS), len(shares)), np.nan)
+    pgrid = np.asarray(FLANK_P_GRID)
+    cols = np.arange(len(pgrid))
+    table = np.full((len(pgrid), len(_FLANK_DURATIONS), len(shares)), np.nan)
     for n, dur in enumerate(_FLANK_DURATIONS):
         pad = 40 + int(dur) // 4
         t = np.arange(int(np.ceil(dur)) + 2 * pad, dtype=np.float64)
         u = np.clip((t - pad) / dur, 0.0, 1.0)
-        pgrid = np.asarray(FLANK_P_GRID)
-        y = betainc(pgrid[None, :] + 1.0, pgrid[None, :] + 1.0, u[:, None])  # [T, P]
+        # I_0 = 0 and I_1 = 1 exactly: only the movement itself needs the beta function.
+        y = np.repeat((u >= 1.0).astype(np.float64)[:, None], len(pgrid), axis=1)  # [T, P]
+        inside = (u > 0.0) & (u < 1.0)
+        y[inside] = betainc(pgrid[None, :] + 1.0, pgrid[None, :] + 1.0, u[inside, None])
         if cutoff_per_fps is not None:
             y = lowpass(y, 1.0, cutoff_hz=cutoff_per_fps)
-        d_all = np.diff(y, axis=0)
-        for m in range(len(pgrid)):
-            d = d_all[:, m]
-            peak = float(d.max())
-            k = int(np.argmax(d))
-            cross = _flank_crossings(d, 0, k + 1, 1, np.asarray(shares) * peak)
-            if cross is not None:
-                table[m, n] = cross - pad
+        d = np.diff(y, axis=0)
+        # _flank_crossings from the start to the peak, for every exponent at once (the
+        # same first frames and the same interpolation; one walk per column was most of
+        # the table's cost, paid on each analysis process's first clip).
+        k = np.argmax(d, axis=0)
+        peak = d[k, cols]
+        rising = np.arange(len(d))[:, None] <= k[None, :]
+        for q, share in enumerate(shares):
+            level = share * peak
+            first = np.argmax((d >= level[None, :]) & rising, axis=0)
+            near = np.maximum(first - 1, 0)
+            dn, dk = d[near, cols], d[first, cols]
+            step = np.where(first > 0, dk - dn, 1.0)
+            cross = np.where(first > 0, near + (level - dn) / step, first)
+            table[:, n, q] = cross + 0.5 - pad
     # Crossing times change smoothly with the duration: read them between the simulated
     # durations too (linear in log duration, 8 steps per interval).
     fine = np.linspace(0, len(_FLANK_DURATIONS) - 1, 8 * (len(_FLANK_DURATIONS) - 1) + 1)
