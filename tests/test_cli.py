@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -13,6 +15,16 @@ def test_info_on_small_clip(small_video: Path) -> None:
     result = CliRunner().invoke(main, ["info", str(small_video)])
     assert result.exit_code == 0, result.output
     assert "160x96" in result.output
+
+
+def test_info_reads_the_container_without_numpy(small_video: Path) -> None:
+    # `repsight info` should start in a blink: numpy would double its time.
+    code = ("import sys; from click.testing import CliRunner; from repsight.cli import main; "
+            f"r = CliRunner().invoke(main, ['info', {str(small_video)!r}]); "
+            "print(r.exit_code, '160x96' in r.output, 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["0", "True", "False"]
 
 
 def test_extract_writes_npz(small_video: Path, tmp_path: Path) -> None:

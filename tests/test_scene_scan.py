@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from repsight import video as video_mod
+from repsight import container as container_mod
 from repsight.pose import extract_pose, sample_times_s
 from repsight.video import SceneScan, VideoReader, VideoWriter
 
@@ -36,13 +36,13 @@ def test_extraction_decodes_once_and_keeps_the_statistics(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     clip = _cut_clip(tmp_path / "cut.mp4")
     opened: list[str] = []
-    real_open = video_mod._open
+    real_open = container_mod.open_video
 
     def counting_open(p):
         opened.append(str(p))
         return real_open(p)
 
-    monkeypatch.setattr(video_mod, "_open", counting_open)
+    monkeypatch.setattr(container_mod, "open_video", counting_open)
     seq = extract_pose(clip, model="lite")
     # The probe (packets, first frame) and the one read the model and the statistics share.
     assert len(opened) == 2

@@ -182,3 +182,15 @@ def test_a_raw_stream_without_timestamps_is_read_not_called_corrupt(tmp_path):
     info = probe(raw)
     assert not info.timestamped and info.frame_count == 40
     assert sum(1 for _ in VideoReader(raw)) == 40
+
+
+def test_probe_statistics_are_numpys() -> None:
+    from repsight.container import _median, _percentile
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 3, 4, 7, 50):
+        for _ in range(20):
+            s = sorted(rng.uniform(0.01, 0.1, n).tolist())
+            assert _median(s) == np.median(s)
+            for q in (5, 50, 95):
+                assert _percentile(s, q) == np.percentile(s, q)

@@ -55,14 +55,14 @@ from .exercise_detection import exercise_from_name
 from .export import atomic_write, csv_text
 from .profiles import AUTO
 from .sessions import Session, manifest_rows, session_from_path
-from .video import VIDEO_EXTENSIONS
+from .container import VIDEO_EXTENSIONS
 from .workers import available_cores, watch_parent
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
 MANIFEST_FORMAT = 1
 MANIFEST_MAX_BYTES = 4 << 20  # a manifest is a few kB; anything far larger is not ours
-# Batch globs the containers analyze reads (video.VIDEO_EXTENSIONS) and a few more that
+# Batch globs the containers analyze reads (container.VIDEO_EXTENSIONS) and a few more that
 # FFmpeg decodes and cameras write: AVCHD .m2ts, Ogg .ogv, broadcast .mxf, DVD .vob.
 CLIP_EXTENSIONS = tuple(dict.fromkeys((*VIDEO_EXTENSIONS, ".m2ts", ".m2t", ".ogv", ".mxf",
                                        ".vob", ".f4v", ".asf", ".3g2", ".y4m")))

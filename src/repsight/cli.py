@@ -107,7 +107,7 @@ def main() -> None:
 @_friendly_errors
 def info(video: Path) -> None:
     """Show what the container says about VIDEO."""
-    from .video import probe
+    from .container import probe
 
     i = probe(video)
     click.echo(f"file      {i.path}")

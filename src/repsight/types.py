@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .landmarks import NUM_LANDMARKS
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported by the methods that use it: VideoInfo is all `repsight info` needs,
+# and importing numpy would double that command's time. A stage that holds a
+# PoseSequence has numpy loaded already, so those imports cost a dictionary lookup.
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,7 @@ class VideoInfo:
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
             raise ValueError(f"bad frame size {self.width}x{self.height}")
-        if not np.isfinite(self.fps) or self.fps <= 0:
+        if not math.isfinite(self.fps) or self.fps <= 0:
             raise ValueError(f"bad fps {self.fps!r}")
         if self.rotation not in (0, 90, 180, 270):
             raise ValueError(f"rotation must be 0/90/180/270, got {self.rotation}")
@@ -57,6 +64,8 @@ class PoseSequence:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        import numpy as np
+
         t = len(self.timestamps_s)
         if self.image.shape != (t, NUM_LANDMARKS, 5):
             raise ValueError(f"image landmarks must be ({t},33,5), got {self.image.shape}")
@@ -77,6 +86,8 @@ class PoseSequence:
     @property
     def detected(self) -> np.ndarray:
         """bool[T]: a person was found on that frame."""
+        import numpy as np
+
         return ~np.isnan(self.image[:, 0, 0])
 
     @property
@@ -93,6 +104,8 @@ class PoseSequence:
 
     def pixels(self, landmark: int) -> np.ndarray:
         """float64[T,2] pixel coordinates of one landmark (NaN where missing)."""
+        import numpy as np
+
         xy = self.image[:, landmark, :2].astype(np.float64)
         return xy * np.array([self.width, self.height], dtype=np.float64)
 

@@ -14,25 +14,16 @@ from typing import Callable, Iterator
 import av
 import numpy as np
 
-from .errors import (
-    CorruptVideoError,
-    EmptyVideoError,
-    NotAVideoError,
-    OutputError,
-    VideoNotFoundError,
+from . import container as _container
+from .container import (  # noqa: F401  (probe and VIDEO_EXTENSIONS: the reader's public face)
+    VIDEO_EXTENSIONS,
+    probe,
+    probe_and_count,
+    short_error,
 )
+from .errors import CorruptVideoError, EmptyVideoError, OutputError
 from .types import VideoInfo
 
-# Container signatures that mean "this was meant to be a video", so a failure to open
-# it is corruption or truncation rather than a wrong file type.
-_VIDEO_MAGIC = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"\x1aE\xdf\xa3",
-                b"AVI ")
-_STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe",
-                        "tiff_pipe", "jpegls_pipe"}
-# Formats that hold either a still or an animation: a still only when it has one frame.
-_MAYBE_STILL_FORMATS = {"gif", "apng"}
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg",
-                    ".wmv", ".flv", ".3gp", ".ts", ".mts")
 # Frames larger than this (long side, px) are scaled down before pose estimation: the
 # pose model works on 256 px crops, and 4K frames only cost decode time and memory.
 DEFAULT_MAX_LONG_SIDE = 1280
@@ -45,151 +36,6 @@ class Frame:
     index: int
     time_s: float
     rgb: np.ndarray
-
-
-def _check_path(path: str | os.PathLike) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise VideoNotFoundError(f"video not found: {p}")
-    if p.is_dir():
-        raise VideoNotFoundError(f"expected a video file but got a folder: {p}")
-    if not os.access(p, os.R_OK):
-        raise VideoNotFoundError(f"video is not readable (permission denied): {p}")
-    if p.stat().st_size == 0:
-        raise NotAVideoError(f"not a video: {p} is empty (0 bytes)")
-    return p
-
-
-def _open(p: Path) -> av.container.InputContainer:
-    try:
-        container = av.open(str(p), mode="r")
-    except av.error.EOFError:
-        raise EmptyVideoError(f"video has no frames: {p}") from None
-    except av.error.FFmpegError as exc:
-        if _has_video_magic(p):
-            raise CorruptVideoError(
-                f"corrupt or truncated video: {p} ({_short(exc)})") from None
-        raise NotAVideoError(f"not a video: {p} ({_short(exc)})") from None
-    if container.format.name in _STILL_IMAGE_FORMATS:
-        container.close()
-        raise NotAVideoError(f"not a video: {p} is a still image ({container.format.name})")
-    if not container.streams.video:
-        kinds = sorted({s.type for s in container.streams})
-        container.close()
-        if not kinds:
-            raise EmptyVideoError(f"video has no frames: {p} (the container holds no streams)")
-        if "audio" not in kinds and _has_video_magic(p):
-            # A video container whose index is cut short lists only opaque data streams.
-            raise CorruptVideoError(
-                f"corrupt or truncated video: {p} (no readable video stream; "
-                f"found {', '.join(kinds)})")
-        raise NotAVideoError(f"not a video: {p} has no video stream ({', '.join(kinds)})")
-    return container
-
-
-def _has_video_magic(p: Path) -> bool:
-    with open(p, "rb") as fh:
-        head = fh.read(16)
-    return any(m in head for m in _VIDEO_MAGIC)
-
-
-def _short(exc: Exception) -> str:
-    text = getattr(exc, "strerror", None) or str(exc)
-    return " ".join(str(text).split())[:160]
-
-
-def _rotation_of(frame: av.VideoFrame) -> int:
-    # PyAV reports the display matrix angle counter-clockwise; we store the clockwise
-    # turn that makes the picture upright, as players do.
-    angle = int(round(getattr(frame, "rotation", 0) or 0))
-    return (-angle) % 360
-
-
-def probe(path: str | os.PathLike) -> VideoInfo:
-    """Read a video's size, rate, frame count, duration and rotation without decoding it all."""
-    return _probe(path)[0]
-
-
-def _probe(path: str | os.PathLike) -> tuple[VideoInfo, int]:
-    """probe(), plus the frame count the container's index announces (0 if it gives none).
-
-    frame_count in VideoInfo counts the frames actually present; an index that announces
-    more means the file was cut short after its index was written (faststart files).
-    """
-    p = _check_path(path)
-    container = _open(p)
-    try:
-        stream = container.streams.video[0]
-        times: list[float] = []
-        discarded = 0
-        untimed = 0  # packets without a timestamp (a raw H.264 stream has none)
-        first_frame = None
-        try:
-            for packet in container.demux(stream):
-                if not packet.size:
-                    continue
-                if packet.pts is None:
-                    untimed += 1
-                    continue
-                # Pre-roll that an edit list hides (a clip cut with stream copy starts
-                # at the keyframe before the cut) is decoded but never shown.
-                if packet.is_discard:
-                    discarded += 1
-                    continue
-                times.append(float(packet.pts * packet.time_base))
-            try:
-                container.seek(0)
-            except av.error.FFmpegError:
-                if not untimed:
-                    raise
-                # A stream without an index (raw H.264) cannot seek back: open it again.
-                container.close()
-                container = _open(p)
-                stream = container.streams.video[0]
-            for frame in container.decode(stream):
-                first_frame = frame
-                break
-        except av.error.FFmpegError as exc:
-            if not times and not untimed:
-                raise CorruptVideoError(
-                    f"corrupt or truncated video: {p} ({_short(exc)})") from None
-        if first_frame is None and not times:
-            raise EmptyVideoError(f"video has no frames: {p}")
-        if first_frame is None:
-            raise CorruptVideoError(
-                f"corrupt or truncated video: {p} (no frame could be decoded)")
-        if container.format.name in _MAYBE_STILL_FORMATS and len(times) + untimed < 2:
-            raise NotAVideoError(
-                f"not a video: {p} is a still image ({container.format.name}, one frame)")
-        rotation = _rotation_of(first_frame)
-        times.sort()
-        diffs = np.diff(times) if len(times) > 1 else np.array([])
-        rate = stream.average_rate or stream.guessed_rate
-        if rate:
-            fps = float(rate)
-        elif len(diffs) and np.median(diffs) > 0:
-            fps = 1.0 / float(np.median(diffs))
-        else:
-            fps = 30.0
-        vfr = bool(len(diffs) > 2 and np.median(diffs) > 0
-                   and (np.percentile(diffs, 95) - np.percentile(diffs, 5))
-                   > 0.25 * np.median(diffs))
-        if times:
-            duration = times[-1] - times[0] + (float(np.median(diffs)) if len(diffs) else 1 / fps)
-        else:
-            duration = untimed / fps
-        w, h = first_frame.width, first_frame.height
-        if rotation in (90, 270):
-            w, h = h, w
-        info = VideoInfo(path=str(p), width=w, height=h, fps=fps,
-                         frame_count=len(times) or untimed or (stream.frames or 0),
-                         duration_s=float(duration), rotation=rotation,
-                         codec=stream.codec_context.name, variable_frame_rate=vfr,
-                         video_streams=len(container.streams.video),
-                         timestamped=bool(times) or not untimed)
-        return info, max(0, int(stream.frames or 0) - discarded)
-    finally:
-        container.close()
 
 
 def scaled_size(width: int, height: int, max_long_side: int | None) -> tuple[int, int]:
@@ -214,7 +60,7 @@ class VideoReader:
 
     def __init__(self, path: str | os.PathLike, *,
                  max_long_side: int | None = DEFAULT_MAX_LONG_SIDE) -> None:
-        self.info, self.frames_announced = _probe(path)
+        self.info, self.frames_announced = probe_and_count(path)
         self.path = Path(path)
         self.max_long_side = max_long_side
         self.warnings: list[str] = []
@@ -246,9 +92,9 @@ class VideoReader:
         except av.error.FFmpegError as exc:
             if not produced:
                 raise CorruptVideoError(
-                    f"corrupt or truncated video: {self.path} ({_short(exc)})") from None
+                    f"corrupt or truncated video: {self.path} ({short_error(exc)})") from None
             self.warnings.append(
-                f"video stopped decoding after {produced} frames ({_short(exc)}); "
+                f"video stopped decoding after {produced} frames ({short_error(exc)}); "
                 "the file may be truncated or damaged")
 
     def __iter__(self) -> Iterator[Frame]:
@@ -266,7 +112,7 @@ class VideoReader:
         return self._frames(float(start_s))
 
     def _frames(self, start_s: float | None, *, seek: bool = True) -> Iterator[Frame]:
-        container = _open(self.path)
+        container = _container.open_video(self.path)
         try:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
@@ -374,7 +220,7 @@ class VideoWriter:
             self._container = av.open(str(self.path), mode="w",
                                       options={"movflags": "+faststart"})
         except (av.error.FFmpegError, OSError) as exc:
-            raise OutputError(f"cannot write video {self.path}: {_short(exc)}") from None
+            raise OutputError(f"cannot write video {self.path}: {short_error(exc)}") from None
         rate = Fraction(fps).limit_denominator(1001)
         self._stream = self._container.add_stream("libx264", rate=rate)
         self._stream.width = width - width % 2

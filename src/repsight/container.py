@@ -1,0 +1,188 @@
+"""What a video file's container says: checking, opening and probing a video without
+decoding it all. Free of numpy, so that `repsight info` starts quickly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import av
+
+from .errors import CorruptVideoError, EmptyVideoError, NotAVideoError, VideoNotFoundError
+from .types import VideoInfo
+
+# Container signatures that mean "this was meant to be a video", so a failure to open
+# it is corruption or truncation rather than a wrong file type.
+_VIDEO_MAGIC = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"\x1aE\xdf\xa3",
+                b"AVI ")
+_STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe",
+                        "tiff_pipe", "jpegls_pipe"}
+# Formats that hold either a still or an animation: a still only when it has one frame.
+_MAYBE_STILL_FORMATS = {"gif", "apng"}
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg",
+                    ".wmv", ".flv", ".3gp", ".ts", ".mts")
+
+
+def check_path(path: str | os.PathLike) -> Path:
+    """The path as a Path, once it names a readable, non-empty file (else a one-line error)."""
+    p = Path(path)
+    if not p.exists():
+        raise VideoNotFoundError(f"video not found: {p}")
+    if p.is_dir():
+        raise VideoNotFoundError(f"expected a video file but got a folder: {p}")
+    if not os.access(p, os.R_OK):
+        raise VideoNotFoundError(f"video is not readable (permission denied): {p}")
+    if p.stat().st_size == 0:
+        raise NotAVideoError(f"not a video: {p} is empty (0 bytes)")
+    return p
+
+
+def open_video(p: Path) -> av.container.InputContainer:
+    """An open PyAV container with a video stream, or the error that says why not."""
+    try:
+        container = av.open(str(p), mode="r")
+    except av.error.EOFError:
+        raise EmptyVideoError(f"video has no frames: {p}") from None
+    except av.error.FFmpegError as exc:
+        if _has_video_magic(p):
+            raise CorruptVideoError(
+                f"corrupt or truncated video: {p} ({short_error(exc)})") from None
+        raise NotAVideoError(f"not a video: {p} ({short_error(exc)})") from None
+    if container.format.name in _STILL_IMAGE_FORMATS:
+        container.close()
+        raise NotAVideoError(f"not a video: {p} is a still image ({container.format.name})")
+    if not container.streams.video:
+        kinds = sorted({s.type for s in container.streams})
+        container.close()
+        if not kinds:
+            raise EmptyVideoError(f"video has no frames: {p} (the container holds no streams)")
+        if "audio" not in kinds and _has_video_magic(p):
+            # A video container whose index is cut short lists only opaque data streams.
+            raise CorruptVideoError(
+                f"corrupt or truncated video: {p} (no readable video stream; "
+                f"found {', '.join(kinds)})")
+        raise NotAVideoError(f"not a video: {p} has no video stream ({', '.join(kinds)})")
+    return container
+
+
+def _has_video_magic(p: Path) -> bool:
+    with open(p, "rb") as fh:
+        head = fh.read(16)
+    return any(m in head for m in _VIDEO_MAGIC)
+
+
+def short_error(exc: Exception) -> str:
+    """A library error's text on one line, at most 160 characters, for our messages."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return " ".join(str(text).split())[:160]
+
+
+def _rotation_of(frame: av.VideoFrame) -> int:
+    # PyAV reports the display matrix angle counter-clockwise; we store the clockwise
+    # turn that makes the picture upright, as players do.
+    angle = int(round(getattr(frame, "rotation", 0) or 0))
+    return (-angle) % 360
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Read a video's size, rate, frame count, duration and rotation without decoding it all."""
+    return probe_and_count(path)[0]
+
+
+def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
+    """probe(), plus the frame count the container's index announces (0 if it gives none).
+
+    frame_count in VideoInfo counts the frames actually present; an index that announces
+    more means the file was cut short after its index was written (faststart files).
+    """
+    p = check_path(path)
+    container = open_video(p)
+    try:
+        stream = container.streams.video[0]
+        times: list[float] = []
+        discarded = 0
+        untimed = 0  # packets without a timestamp (a raw H.264 stream has none)
+        first_frame = None
+        try:
+            for packet in container.demux(stream):
+                if not packet.size:
+                    continue
+                if packet.pts is None:
+                    untimed += 1
+                    continue
+                # Pre-roll that an edit list hides (a clip cut with stream copy starts
+                # at the keyframe before the cut) is decoded but never shown.
+                if packet.is_discard:
+                    discarded += 1
+                    continue
+                times.append(float(packet.pts * packet.time_base))
+            try:
+                container.seek(0)
+            except av.error.FFmpegError:
+                if not untimed:
+                    raise
+                # A stream without an index (raw H.264) cannot seek back: open it again.
+                container.close()
+                container = open_video(p)
+                stream = container.streams.video[0]
+            for frame in container.decode(stream):
+                first_frame = frame
+                break
+        except av.error.FFmpegError as exc:
+            if not times and not untimed:
+                raise CorruptVideoError(
+                    f"corrupt or truncated video: {p} ({short_error(exc)})") from None
+        if first_frame is None and not times:
+            raise EmptyVideoError(f"video has no frames: {p}")
+        if first_frame is None:
+            raise CorruptVideoError(
+                f"corrupt or truncated video: {p} (no frame could be decoded)")
+        if container.format.name in _MAYBE_STILL_FORMATS and len(times) + untimed < 2:
+            raise NotAVideoError(
+                f"not a video: {p} is a still image ({container.format.name}, one frame)")
+        rotation = _rotation_of(first_frame)
+        times.sort()
+        diffs = sorted(b - a for a, b in zip(times, times[1:]))
+        step = _median(diffs) if diffs else float("nan")
+        rate = stream.average_rate or stream.guessed_rate
+        if rate:
+            fps = float(rate)
+        elif diffs and step > 0:
+            fps = 1.0 / step
+        else:
+            fps = 30.0
+        vfr = bool(len(diffs) > 2 and step > 0
+                   and _percentile(diffs, 95) - _percentile(diffs, 5) > 0.25 * step)
+        if times:
+            duration = times[-1] - times[0] + (step if diffs else 1 / fps)
+        else:
+            duration = untimed / fps
+        w, h = first_frame.width, first_frame.height
+        if rotation in (90, 270):
+            w, h = h, w
+        info = VideoInfo(path=str(p), width=w, height=h, fps=fps,
+                         frame_count=len(times) or untimed or (stream.frames or 0),
+                         duration_s=float(duration), rotation=rotation,
+                         codec=stream.codec_context.name, variable_frame_rate=vfr,
+                         video_streams=len(container.streams.video),
+                         timestamped=bool(times) or not untimed)
+        return info, max(0, int(stream.frames or 0) - discarded)
+    finally:
+        container.close()
+
+
+# numpy's median and linear percentile on a short sorted list, in plain Python: the
+# probe is all `repsight info` runs, and importing numpy would double its time.
+def _median(s: list[float]) -> float:
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def _percentile(s: list[float], q: float) -> float:
+    pos = q / 100.0 * (len(s) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    t = pos - lo
+    a, b = s[lo], s[hi]
+    # the form numpy uses, exact at both ends
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
