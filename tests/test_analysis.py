@@ -38,6 +38,26 @@ def test_analysis_of_a_synthetic_squat_set() -> None:
         an.reps = ()  # type: ignore[misc]
 
 
+def test_a_squat_lost_at_the_bottom_is_one_rep_with_no_timing_and_no_verdict() -> None:
+    # The pose lost for 0.5 s at rep 3's bottom (behind the plates): before, the descent
+    # read as a failed rep ("concentric failure: stalled at 3 % of the range") and the
+    # rise was dropped.
+    seq, truth = synthesize("squat", plan_set(5, eccentric_s=1.5, bottom_pause_s=0.2,
+                                             concentric_s=1.0, top_pause_s=0.5))
+    bottom = truth.reps[2].turnaround
+    image = seq.image.copy()
+    image[bottom - 7:bottom + 8] = np.nan
+    an = analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise="squat"))
+    assert an.rep_count == 5 and all(r.completed for r in an.reps)
+    assert [r.unseen is not None for r in an.reps] == [False, False, True, False, False]
+    assert an.verdicts == ()
+    assert np.isnan(an.tempo[2].concentric_s) and np.isnan(an.metrics[2].mean_velocity_mps)
+    assert all(v is None for v in an.metrics[2].drift_deg.values())
+    assert any("rep 3: the lifter was not tracked" in w for w in an.warnings)
+    assert 3 not in an.assessment.metrics.baseline_reps
+    assert np.isfinite(an.metrics[3].velocity_loss_pct)
+
+
 def test_analysis_is_pure_and_repeatable() -> None:
     seq, _ = synthesize("biceps_curl", 4, noise_px=1.5, seed=2)
     before = seq.image.copy()

@@ -393,3 +393,40 @@ def test_the_last_rep_ends_where_the_lifter_stood_still_not_after_the_walk_out()
     arrival = 20 + 2 * 86 + 36 + 30  # the last rep's true arrival at standing
     assert abs(reps[2].concentric[1] - arrival) <= 2
     assert reps[2].end <= arrival + 10
+
+
+def _squats_lost_at_the_bottom(lost_s: float) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """Hip height of four squats with the pose lost for `lost_s` around rep 3's bottom
+    (a 0.1 s pause there), and the lost frames [a, b)."""
+    fps = 30.0
+    down, up, rest = _hc(np.arange(36) / 36), _hc(np.arange(30) / 30), np.ones(20)
+    parts = [rest]
+    for _ in range(4):
+        parts += [1 - down, np.zeros(3), up, rest]
+    height = np.concatenate(parts)
+    bottom = 20 + 2 * (36 + 3 + 30 + 20) + 36 + 1  # rep 3's pause
+    n = int(round(lost_s * fps))
+    a = bottom - n // 2
+    height[a:a + n] = np.nan
+    return height, fps, (a, a + n)
+
+
+def test_a_rep_whose_bottom_was_not_tracked_is_counted_once_and_not_timed() -> None:
+    # Before: the descent and the rise were two pieces, the first a "failed" rep (a false
+    # concentric failure with a 0-frame concentric) and the second dropped.
+    height, fps, (a, b) = _squats_lost_at_the_bottom(0.4)
+    reps = segment_reps(height, fps, concentric_increases=True, eccentric_first=True,
+                        min_rom=0.15, smoothing_cutoff_hz=None)
+    assert len(reps) == 4 and all(r.completed and not r.partial for r in reps)
+    assert [r.unseen for r in reps] == [None, None, (a, b - 1), None]
+    tempo = set_tempo(reps, np.arange(len(height)) / fps)
+    assert np.isnan(tempo[2].eccentric_s) and np.isnan(tempo[2].concentric_s)
+    assert tempo[2].notation().startswith("?-?-?-")
+    assert all(np.isfinite(t.concentric_s) for k, t in enumerate(tempo) if k != 2)
+    rhythm = set_rhythm(reps, tempo, np.arange(len(height)) / fps)
+    assert np.isfinite(rhythm.mean_time_under_tension_s)
+    assert np.isfinite(rhythm.concentric_trend_s_per_rep)  # from the three timed reps
+    # A dropout longer than max_unseen_s still ends the reps before it.
+    short = segment_reps(height, fps, concentric_increases=True, eccentric_first=True,
+                         min_rom=0.15, smoothing_cutoff_hz=None, max_unseen_s=0.2)
+    assert not short[2].completed and all(r.unseen is None for r in short)

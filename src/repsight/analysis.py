@@ -265,7 +265,8 @@ def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisCo
         min_rom_share=cfg.min_rom_share, partial_rom_share=cfg.partial_rom_share,
         pause_velocity_share=cfg.pause_velocity_share, max_pause_s=cfg.max_pause_s,
         new_range_rest_s=cfg.new_range_rest_s,
-        diff_noise=sig.diff_noise, smoothing_cutoff_hz=cfg.smoothing_cutoff_hz)
+        diff_noise=sig.diff_noise, smoothing_cutoff_hz=cfg.smoothing_cutoff_hz,
+        max_unseen_s=cfg.max_unseen_s)
 
 
 def _only(seq: PoseSequence, keep: np.ndarray) -> PoseSequence:
@@ -366,7 +367,8 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     tempo = set_tempo(reps, seq.timestamps_s)
     rhythm = set_rhythm(reps, tempo, seq.timestamps_s)
     detection_rate = float(seq.detected[lo:hi].mean())
-    warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg)]
+    warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg,
+                                          seq.timestamps_s)]
     assessment = assess_set(seq, reps, profile, cfg, tempo, flipped=flipped,
                             detection_rate=detection_rate, view=view, form_hidden=form_hidden)
     return SetAnalysis(
@@ -384,9 +386,9 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
 
 
 def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detection_rate: float,
-                  cfg: AnalysisConfig) -> list[str]:
+                  cfg: AnalysisConfig, times_s: np.ndarray) -> list[str]:
     """What the driving signal and the reps found on it leave in doubt (values: the set's
-    frames only)."""
+    frames only; times_s: the clip's timestamps)."""
     out = []
     seen = float(np.isfinite(values).mean()) if len(values) else 0.0
     if detection_rate > 0 and seen < 0.5:
@@ -398,6 +400,12 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
     if partial:
         out.append(f"partial rep(s) {', '.join(map(str, partial))}: below "
                    f"{cfg.partial_rom_share:.0%} of the full range of motion of their run of reps")
+    for r in reps:
+        if r.unseen is not None:
+            t = times_s[r.unseen[0]], times_s[r.unseen[1]]
+            out.append(f"rep {r.index}: the lifter was not tracked at {t[0]:.2f}-{t[1]:.2f} s; "
+                       "counted, but the phases there are not timed and its velocity is not "
+                       "measured")
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "
@@ -482,7 +490,7 @@ def _resegmented_on_bar(seq: PoseSequence, analysis: SetAnalysis, profile: Exerc
     lo, hi = analysis.span if analysis.span is not None else (0, seq.n_frames)
     # The clip's warnings stay; those about the body's reps give way to the bar's own.
     old = _rep_warnings(analysis.signal_name, analysis.signal[lo:hi], analysis.reps,
-                        analysis.detection_rate, cfg)
+                        analysis.detection_rate, cfg, seq.timestamps_s)
     kept = [w for w in analysis.warnings if w not in old]
     return _set_from_signal(seq, cfg, profile, sig, rises=True, view=analysis.assessment.metrics.view,
                             flipped=swapped_frames(seq.image), span=analysis.span,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import sys
 from pathlib import Path
 from typing import Callable
@@ -405,13 +406,17 @@ def _print_rep_table(analysis, console) -> None:
             flags.append("partial")
         if not rep.completed:
             flags.append("incomplete")
-        table.add_row(str(rep.index), f"{t[rep.start] - t[0]:.2f}", f"{tempo.eccentric_s:.2f}",
-                      f"{tempo.bottom_pause_s:.2f}", f"{tempo.concentric_s:.2f}",
-                      f"{tempo.top_pause_s:.2f}", tempo.notation(), f"{rep.rom_share:.0%}",
-                      ", ".join(flags))
+        if rep.unseen is not None:
+            flags.append("not tracked")
+        phases = (tempo.eccentric_s, tempo.bottom_pause_s, tempo.concentric_s, tempo.top_pause_s)
+        table.add_row(str(rep.index), f"{t[rep.start] - t[0]:.2f}",
+                      *(f"{p:.2f}" if math.isfinite(p) else "-" for p in phases),
+                      tempo.notation(), f"{rep.rom_share:.0%}", ", ".join(flags))
     console.print(table)
     extra = [f"{n} {w}" for n, w in ((sum(r.partial for r in analysis.reps), "partial"),
-                                     (sum(not r.completed for r in analysis.reps), "incomplete")) if n]
+                                     (sum(not r.completed for r in analysis.reps), "incomplete"),
+                                     (sum(r.unseen is not None for r in analysis.reps),
+                                      "partly not tracked")) if n]
     how = analysis.exercise_reason
     console.print(f"{analysis.rep_count} rep(s){' (+' + ', '.join(extra) + ')' if extra else ''}; "
                   f"exercise {analysis.exercise} ({how}); signal: {analysis.signal_name}, "

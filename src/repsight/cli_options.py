@@ -150,6 +150,9 @@ SPECS: dict[str, OptionSpec] = {
         "--cutoff-hz", "low-pass cut-off of the pose signals", "Hz", (0.5, 30)),
     "max_gap_s": OptionSpec(
         "--max-gap", "landmark dropouts up to this long are interpolated", "s", (0, 2)),
+    "max_unseen_s": OptionSpec(
+        "--max-unseen", "a rep whose pose is lost this long mid-movement is still counted "
+        "(its phases and velocity not measured)", "s", (0, 5)),
     "min_visibility": OptionSpec("--min-visibility", "landmark visibility gate", "", (0, 1)),
     "min_body_size": OptionSpec(
         "--min-body-size", "frames where the person looks smaller than this share of usual "

@@ -43,6 +43,9 @@ class AnalysisConfig:
     # --- signal conditioning
     smoothing_cutoff_hz: float = 4.0  # zero-phase low-pass cut-off, 1..15 Hz
     max_gap_s: float = 0.25  # dropouts up to this long are interpolated, 0..1 s
+    # a rep whose pose is lost this long mid-movement is still counted as one (its phases
+    # and velocity not measured); a longer dropout ends the reps before it, 0..5 s
+    max_unseen_s: float = 1.0
     min_visibility: float = 0.5  # landmark visibility gate, 0..1
     min_body_size: float = 0.6  # frames where the person looks smaller than this share of usual are ignored, 0..1
     # --- segmentation
@@ -93,6 +96,7 @@ class AnalysisConfig:
             get_profile(self.exercise)
         _check_range("smoothing_cutoff_hz", self.smoothing_cutoff_hz, 0.5, 30)
         _check_range("max_gap_s", self.max_gap_s, 0, 2)
+        _check_range("max_unseen_s", self.max_unseen_s, 0, 5)
         _check_range("min_visibility", self.min_visibility, 0, 1)
         _check_range("min_body_size", self.min_body_size, 0, 1)
         _check_range("min_rep_duration_s", self.min_rep_duration_s, 0.1, 10)

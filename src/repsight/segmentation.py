@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import betainc
 
-from .smoothing import lowpass, nan_free_runs
+from .smoothing import fill_gaps, lowpass, nan_free_runs
 from .types import Rep
 
 
@@ -378,7 +378,8 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
                  partial_rom_share: float = 0.8, pause_velocity_share: float = 0.1,
                  max_pause_s: float = 2.0, new_range_rest_s: float = 10.0,
                  diff_noise: float = 0.0,
-                 smoothing_cutoff_hz: float | None = 4.0) -> tuple[Rep, ...]:
+                 smoothing_cutoff_hz: float | None = 4.0,
+                 max_unseen_s: float = 1.0) -> tuple[Rep, ...]:
     """Reps in a conditioned driving signal (float64[T], NaN where unknown).
 
     min_rom: smallest excursion that can be a rep, in the signal's units (> 0).
@@ -397,12 +398,19 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     smoothing_cutoff_hz: the zero-phase low-pass (smoothing.lowpass) the signal went
     through, Hz (the analysis default, config.smoothing_cutoff_hz), or None if it was not
     smoothed: the concentric's onset and arrival are fitted through the same filter.
+    max_unseen_s: >= 0, a gap in the signal up to this long (the pose lost at the bottom of
+    a squat, behind the plates) is bridged to find the reps: the rep around it is counted
+    as one, with the gap's frames in `Rep.unseen`; a longer gap ends the reps before it.
     """
     if not np.isfinite(fps) or fps <= 0:
         raise ValueError(f"fps must be positive, got {fps!r}")
     if not min_rom > 0:
         raise ValueError(f"min_rom must be > 0, got {min_rom!r}")
-    r = excursion(values, concentric_increases=concentric_increases, eccentric_first=eccentric_first)
+    seen = excursion(values, concentric_increases=concentric_increases, eccentric_first=eccentric_first)
+    # Bridged for finding the reps only: the straight line across a gap says a rep went on
+    # through it, not when its phases turned (Rep.unseen, and the stages that time them).
+    r = fill_gaps(seen, max_gap=int(round(max(max_unseen_s, 0.0) * fps)))
+    unseen = np.isnan(seen) & ~np.isnan(r)
 
     def reps_found(flank: _Onsets) -> tuple[list[_Candidate], float]:
         cands: list[_Candidate] = []
@@ -455,11 +463,13 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         second = (c.second.start, c.second.end)
         ecc, con = (first, second) if eccentric_first else (second, first)
         share = c.rom / full[n] if full[n] > 0 else float("nan")
+        lost = np.flatnonzero(unseen[c.first.start:c.second.end + 1]) + c.first.start
         reps.append(Rep(index=len(reps) + 1, start=c.first.start, end=end,
                         turnaround=(c.first.end + c.second.start) // 2, eccentric=ecc,
                         concentric=con, eccentric_first=eccentric_first, rom=c.rom,
                         rom_share=share, partial=share < partial_rom_share,
-                        completed=c.returned))
+                        completed=c.returned,
+                        unseen=(int(lost[0]), int(lost[-1])) if lost.size else None))
     return tuple(reps)
 
 

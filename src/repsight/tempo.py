@@ -21,12 +21,17 @@ def _span(t: np.ndarray, ab: tuple[int, int]) -> float:
 
 
 def rep_tempo(rep: Rep, timestamps_s: np.ndarray) -> RepTempo:
-    """Phase durations of one rep in seconds (frame indices -> container timestamps)."""
+    """Phase durations of one rep in seconds (frame indices -> container timestamps); NaN
+    for a phase that touches the rep's unseen frames (Rep.unseen)."""
     t = np.asarray(timestamps_s, dtype=np.float64)
     if rep.end >= len(t):
         raise ValueError(f"rep {rep.index} ends at frame {rep.end}, beyond {len(t)} timestamps")
-    return RepTempo(eccentric_s=_span(t, rep.eccentric), bottom_pause_s=_span(t, rep.bottom_pause),
-                    concentric_s=_span(t, rep.concentric), top_pause_s=_span(t, rep.top_pause))
+
+    def span(ab: tuple[int, int]) -> float:
+        return _span(t, ab) if rep.sees(ab) else float("nan")
+
+    return RepTempo(eccentric_s=span(rep.eccentric), bottom_pause_s=span(rep.bottom_pause),
+                    concentric_s=span(rep.concentric), top_pause_s=span(rep.top_pause))
 
 
 def set_tempo(reps: tuple[Rep, ...], timestamps_s: np.ndarray) -> tuple[RepTempo, ...]:
@@ -61,11 +66,14 @@ def set_rhythm(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
     nan = float("nan")
     mean_iv = float(np.mean(intervals)) if intervals else nan
     cv = float(np.std(intervals) / mean_iv) if intervals and mean_iv > 0 else nan
-    tut = float(np.mean([x.time_under_tension_s for x in tempos])) if tempos else nan
+    # Reps whose phases were not all seen (Rep.unseen) are left out of the means and trend.
+    tuts = [x.time_under_tension_s for x in tempos if np.isfinite(x.time_under_tension_s)]
+    tut = float(np.mean(tuts)) if tuts else nan
     con = np.array([x.concentric_s for x in tempos])
-    trend = float(np.polyfit(np.arange(len(con)), con, 1)[0]) if len(con) >= 3 else nan
-    if len(con) >= 3 and con[:2].min() > 0:
-        slow = float(100.0 * (con[-1] / con[:2].min() - 1.0))
+    timed = np.flatnonzero(np.isfinite(con))
+    trend = float(np.polyfit(timed, con[timed], 1)[0]) if len(timed) >= 3 else nan
+    if len(timed) >= 3 and con[timed[:2]].min() > 0:
+        slow = float(100.0 * (con[timed[-1]] / con[timed[:2]].min() - 1.0))
     else:
         slow = nan
     return SetRhythm(interval_s=intervals, mean_interval_s=mean_iv, interval_cv=cv,

@@ -147,10 +147,16 @@ class Rep:
     rom_share: float = 1.0  # rom / the full rom of its run between rests (else the set's)
     partial: bool = False
     completed: bool = True  # False: started but not brought back to lockout
+    # (first, last) frames inside the movement where the pose was lost for longer than
+    # smoothing bridges (the bottom of a squat behind the plates): the rep is counted, but
+    # the phases these frames touch are not timed and its velocity is not measured
+    unseen: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.index < 1:
             raise ValueError(f"rep index is 1-based, got {self.index}")
+        if self.unseen is not None and not self.start <= self.unseen[0] <= self.unseen[1] <= self.end:
+            raise ValueError(f"rep {self.index}: unseen {self.unseen} outside {self.start}..{self.end}")
         if not self.start <= self.end:
             raise ValueError(f"rep {self.index}: start {self.start} after end {self.end}")
         for name, (a, b) in (("eccentric", self.eccentric), ("concentric", self.concentric)):
@@ -158,6 +164,11 @@ class Rep:
                 raise ValueError(f"rep {self.index}: {name} {a}..{b} outside {self.start}..{self.end}")
         if not self.start <= self.turnaround <= self.end:
             raise ValueError(f"rep {self.index}: turnaround {self.turnaround} outside the rep")
+
+    def sees(self, frames: tuple[int, int]) -> bool:
+        """False when the frames a..b (inclusive) touch the unseen stretch: what happened there
+        is a straight line drawn across a gap, not a measurement."""
+        return self.unseen is None or frames[1] < self.unseen[0] - 1 or frames[0] > self.unseen[1] + 1
 
     @property
     def bottom_pause(self) -> tuple[int, int]:
@@ -189,9 +200,11 @@ class RepTempo:
         return self.eccentric_s + self.bottom_pause_s + self.concentric_s
 
     def notation(self) -> str:
-        """Conventional tempo string eccentric-bottom-concentric-top, seconds rounded."""
+        """Conventional tempo string eccentric-bottom-concentric-top, seconds rounded ("?"
+        for a phase not seen)."""
         parts = (self.eccentric_s, self.bottom_pause_s, self.concentric_s, self.top_pause_s)
-        return "-".join(f"{p:.0f}" if p >= 0.95 or p < 0.05 else f"{p:.1f}" for p in parts)
+        return "-".join("?" if not math.isfinite(p) else f"{p:.0f}" if p >= 0.95 or p < 0.05
+                        else f"{p:.1f}" for p in parts)
 
 
 @dataclass(frozen=True)

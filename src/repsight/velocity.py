@@ -101,10 +101,10 @@ def concentric_velocity(h: np.ndarray, t: np.ndarray, rep: Rep, *, propulsive: b
     velocities from each rep's mid-travel time (shared_shape_velocities).
     """
     nan = RepVelocity(*(float("nan"),) * 4)
-    if len(h) < 2:
+    a, b = _concentric_span(rep)
+    if len(h) < 2 or not rep.sees((a, b)):
         return nan
     v_all = np.gradient(h, t)
-    a, b = _concentric_span(rep)
     seg_h, seg_t = h[a:b + 1], t[a:b + 1]
     if len(seg_h) < 2 or not np.all(np.isfinite(seg_h)):
         return nan
@@ -168,6 +168,8 @@ def shared_shape_velocities(h: np.ndarray, t: np.ndarray, reps: Sequence[Rep],
     ratios = []
     for i in good:
         a, b = _concentric_span(reps[i])
+        if not reps[i].sees((a, b)):
+            continue
         mid = mid_travel_time(h, t, a, b)
         if np.isfinite(mid) and mid > 0 and t[b] > t[a]:
             mids[i] = mid
@@ -247,7 +249,9 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     per_frame = np.gradient(h, t) if seq.n_frames >= 2 else np.full(seq.n_frames, np.nan)
     propulsive = family in PROPULSIVE_FAMILIES
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in reps]
-    good = [i for i, r in enumerate(reps) if r.completed and not r.partial]
+    # A rep partly not tracked (Rep.unseen) is counted but sets no baseline: its velocity is
+    # not measured and its form curves have holes.
+    good = [i for i, r in enumerate(reps) if r.completed and not r.partial and r.unseen is None]
     vel = shared_shape_velocities(h, t, reps, vel, good)
     setup: list[int] = []
     why = setup_rep(reps, vel, good)

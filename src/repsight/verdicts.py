@@ -190,7 +190,8 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     base_roms = [m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps and np.isfinite(m.rom_m)]
     base_rom = float(np.median(base_roms)) if base_roms else float("nan")
     faults = metrics.drift.faults
-    judged = [rep.completed and rep.index not in failed for rep in reps]
+    # A rep partly not tracked (Rep.unseen) has no form reading (drift.fault_drift).
+    judged = [rep.completed and rep.index not in failed and rep.unseen is None for rep in reps]
     past: dict[str, list[bool]] = {}
     for name, f in faults.items():
         if f.spread_deg > NOISY_SPREAD_DEG:
