@@ -77,6 +77,10 @@ def test_phase_at_follows_rep_boundaries() -> None:
     curl = Rep(1, 0, 30, 12, (16, 26), (2, 12), False)
     assert phase_at(curl, 14) == "top pause"
     assert phase_at(curl, 28) == "bottom pause"
+    # Where the pose was lost, the phase is not guessed.
+    lost = Rep(1, 10, 40, 22, (10, 20), (24, 35), True, unseen=(18, 25))
+    assert [phase_at(lost, i) for i in (12, 18, 22, 25, 30)] == \
+        ["eccentric", "not tracked", "not tracked", "not tracked", "concentric"]
 
 
 def test_frame_state_counts_reps_and_fills_the_table_as_they_finish() -> None:

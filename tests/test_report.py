@@ -166,3 +166,14 @@ def test_batch_html_writes_a_page_per_clip_and_an_index_linking_them(tmp_path: P
         assert ">ana<" in index and ">ben<" in index
         assert index.count('class="clip failed"') == 1 and ">error</span>" in index
     assert "squat_monday.html" in read_manifest(out / "ana" / "squat_monday")["outputs"]
+
+
+def test_a_rep_partly_not_tracked_reads_as_unknown_phases_in_the_report() -> None:
+    # Such a rep's phase durations are null in the JSON (Rep.unseen); the report rebuilt
+    # its tempo string from them and failed on None.
+    from repsight.report import _tempo_notation
+
+    tempo = {"eccentric_s": None, "bottom_pause_s": None, "concentric_s": None, "top_pause_s": 0.28}
+    assert _tempo_notation(tempo) == "?-?-?-0.3"
+    assert _tempo_notation({"eccentric_s": 2.0, "bottom_pause_s": 0.0, "concentric_s": 1.0,
+                            "top_pause_s": 0.5}) == "2-0-1-0.5"

@@ -39,7 +39,7 @@ RED = (235, 40, 40)
 CYAN = (40, 210, 255)
 GREY = (150, 150, 150)
 PHASE_COLOURS = {"eccentric": ORANGE, "bottom pause": YELLOW, "concentric": GREEN,
-                 "top pause": CYAN}
+                 "top pause": CYAN, "not tracked": GREY}
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 # Landmarks drawn with less visibility than this are likely guessed by the model.
 MIN_DRAW_VISIBILITY = 0.5
@@ -102,7 +102,7 @@ class FrameState:
     frame: int
     reps_done: int
     rep: Rep | None
-    phase: str  # eccentric | bottom pause | concentric | top pause | "" between reps
+    phase: str  # eccentric | bottom pause | concentric | top pause | not tracked | "" between reps
     velocity: float
     rows: tuple[RepRow, ...]
     banners: tuple[FailureBanner, ...]
@@ -143,6 +143,8 @@ def phase_at(rep: Rep, i: int) -> str:
     """Name of the phase of `rep` that frame i falls in ('' outside the rep)."""
     if not rep.start <= i <= rep.end:
         return ""
+    if rep.unseen is not None and rep.unseen[0] <= i <= rep.unseen[1]:
+        return "not tracked"  # where the phases turned there is not known
     # A boundary frame belongs to the moving phase that starts or ends on it.
     if rep.concentric[0] <= i <= rep.concentric[1] and rep.concentric[1] > rep.concentric[0]:
         return "concentric"

@@ -222,8 +222,9 @@ def _tempo_notation(tempo: Mapping[str, Any] | None) -> str:
         return "-"
     from .types import RepTempo
 
-    return RepTempo(tempo["eccentric_s"], tempo["bottom_pause_s"], tempo["concentric_s"],
-                    tempo["top_pause_s"]).notation()
+    # A phase not seen (Rep.unseen) is null in the JSON.
+    phases = (tempo[k] for k in ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s"))
+    return RepTempo(*(float("nan") if p is None else p for p in phases)).notation()
 
 
 def evidence_view(evidence: Mapping[str, Any], times: Sequence[float]) -> dict[str, Any]:
@@ -317,6 +318,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         tp = tempos.get(r["index"])
         v = m.get("mean_velocity_mps")
         flags = [w for w, on in (("partial", r["partial"]), ("incomplete", not r["completed"]),
+                                 ("not tracked throughout", r.get("unseen") is not None),
                                  ("set-up, not judged", r["index"] in setup)) if on]
         rows.append({
             "index": r["index"], "flags": flags,
