@@ -130,13 +130,13 @@ def _hidden_at_the_bottom(truth, share: float = 0.45):
     return dataclasses.replace(truth.seq, image=image, world=world), hidden
 
 
-def _bar_pass(monkeypatch, seq, track):
+def _bar_pass(monkeypatch, seq, track, **settings):
     """analyse_bar on `seq` with the bar pass answering `track` (no video to decode)."""
     from repsight import cache
     from repsight.analysis import analyse_bar
 
     monkeypatch.setattr(cache, "track_bar_cached", lambda *a, **k: track)
-    cfg = AnalysisConfig(exercise="squat", bar_path="on")
+    cfg = AnalysisConfig(exercise="squat", bar_path="on", **settings)
     return analyse_bar("squat.mp4", seq, analyse_pose(seq, cfg))
 
 
@@ -144,17 +144,26 @@ def test_reps_the_plate_hid_from_the_pose_are_found_on_the_bar(monkeypatch):
     truth = make_squat_set(n_reps=4, px_per_m=PX_PER_M, seed=5)
     seq, hidden = _hidden_at_the_bottom(truth)
     body = analyse_pose(seq, AnalysisConfig(exercise="squat"))
-    # the premise: on the hips alone the reps break off where the pose is lost
-    assert hidden.mean() > 0.1 and not all(r.completed for r in body.reps)
+    # the premise: on the hips alone the reps are counted across the lost bottoms, but not
+    # timed there (Rep.unseen); with the gaps not bridged they break off there
+    assert hidden.mean() > 0.1 and all(r.unseen is not None for r in body.reps)
+    unbridged = analyse_pose(seq, AnalysisConfig(exercise="squat", max_unseen_s=0))
+    assert not all(r.completed for r in unbridged.reps)
     a = _bar_pass(monkeypatch, seq, _track(truth))
     assert a.signal_name == "bar height"
     assert len(a.reps) == 4 and all(r.completed and not r.partial for r in a.reps)
     for r, true in zip(a.reps, truth.reps):
         assert abs(r.turnaround - true.turnaround) <= 6  # frames, at 30 fps
-    assert any("timed from the bar's height" in w for w in a.warnings)
-    assert not any("not brought back" in w for w in a.warnings)
+    assert any("lost mid-rep (reps 1, 2, 3, 4) where the bar was followed: reps are timed "
+               "from the bar's height" in w for w in a.warnings)
+    assert not any("not brought back" in w or "was lost at" in w for w in a.warnings)
     assert a.bar.of_record and len(a.metrics) == 4
     assert all(np.isfinite(m.mean_velocity_mps) for m in a.metrics)
+    assert all(r.unseen is None for r in a.reps)
+    # With the gaps not bridged the reps break off, and the bar takes over for that.
+    b = _bar_pass(monkeypatch, seq, _track(truth), max_unseen_s=0)
+    assert len(b.reps) == 4 and b.bar.of_record
+    assert any("readable on only" in w and "timed from the bar's height" in w for w in b.warnings)
 
 
 def test_the_bar_does_not_take_over_reps_the_pose_found_whole(monkeypatch):

@@ -238,6 +238,15 @@ def bar_drives(track: BarTrack, body_signal: np.ndarray, body_signal_name: str,
     if broke_off and seen <= found - BAR_DRIVES_MARGIN:
         return (f"the {body_signal_name} was readable on only {seen:.0%} of frames and the bar "
                 f"on {found:.0%}: reps are timed from the bar's height")
+    # Reps counted across a gap in the body's signal (Rep.unseen) that reaches their
+    # concentric have no velocity; where the bar was followed through every such gap, it
+    # times them all. A gap elsewhere (in a lowering) leaves the concentrics measured.
+    lost = [r for r in reps if not r.sees(r.concentric)]
+    if lost and all(track.found[r.unseen[0]:r.unseen[1] + 1].mean() >= MIN_CONCENTRIC_COVERAGE
+                    for r in lost):
+        which = ", ".join(str(r.index) for r in lost)
+        return (f"the {body_signal_name} was lost mid-rep (rep{'s' if len(lost) > 1 else ''} "
+                f"{which}) where the bar was followed: reps are timed from the bar's height")
     r = _correlation(body_signal, -track.xy_px[:, 1])
     if np.isfinite(r) and r < BAR_DRIVES_MIN_CORRELATION:
         return (f"the {body_signal_name} did not move with the bar (r = {r:.2f} over the set; "

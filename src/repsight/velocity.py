@@ -249,10 +249,11 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     per_frame = np.gradient(h, t) if seq.n_frames >= 2 else np.full(seq.n_frames, np.nan)
     propulsive = family in PROPULSIVE_FAMILIES
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in reps]
-    # A rep partly not tracked (Rep.unseen) is counted but sets no baseline: its velocity is
-    # not measured and its form curves have holes.
-    good = [i for i, r in enumerate(reps) if r.completed and not r.partial and r.unseen is None]
-    vel = shared_shape_velocities(h, t, reps, vel, good)
+    counted = [i for i, r in enumerate(reps) if r.completed and not r.partial]
+    vel = shared_shape_velocities(h, t, reps, vel, counted)
+    # A rep partly not tracked (Rep.unseen) sets no baseline: its form curves have holes,
+    # and where the gap reaches its concentric it has no velocity either.
+    good = [i for i in counted if reps[i].unseen is None]
     setup: list[int] = []
     why = setup_rep(reps, vel, good)
     if why:
