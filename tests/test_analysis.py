@@ -119,3 +119,61 @@ def test_analyze_command_table() -> None:
     assert "incomplete" in res.output and "tempo" in res.output
     bad = CliRunner().invoke(main, ["analyze", str(clip), "--exercise", "squat", "--cutoff-hz", "99", "-q"])
     assert bad.exit_code == 1 and "smoothing_cutoff_hz" in bad.output
+
+
+def _lost(exercise: str, rep: int, lost_s: float, **plan):
+    """analyse_pose of a synthetic set with the pose emptied for lost_s around a rep's
+    turnaround (rep: 0-based)."""
+    seq, truth = synthesize(exercise, plan_set(**plan), seed=1)
+    c = truth.reps[rep].turnaround
+    m = int(round(lost_s * seq.fps))
+    image = seq.image.copy()
+    image[c - m // 2:c - m // 2 + m] = np.nan
+    return analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise=exercise))
+
+
+@pytest.mark.parametrize("exercise", ["biceps_curl", "overhead_press"])
+def test_a_lift_lost_at_its_top_is_not_a_concentric_failure(exercise: str) -> None:
+    # The rise seen before the gap is only part of it: before, "lifted 60 % of the way to
+    # lockout, then lowered without finishing" on a full rep.
+    an = _lost(exercise, 4, 0.8, n_reps=5, eccentric_s=1.0, bottom_pause_s=0.3,
+               concentric_s=0.8, top_pause_s=0.0)
+    assert an.rep_count == 5 and an.reps[4].unseen is not None
+    assert an.verdicts == ()
+
+
+def test_a_fast_squat_lost_at_the_bottom_is_not_a_partial_rep() -> None:
+    # The straight line across the gap cuts the bottom off: its range is a lower bound.
+    an = _lost("squat", 2, 0.8, n_reps=5, eccentric_s=0.8, bottom_pause_s=0.0,
+               concentric_s=0.8, top_pause_s=0.5)
+    assert an.rep_count == 5 and not any(r.partial for r in an.reps)
+    assert an.reps[2].unseen is not None and an.verdicts == ()
+    assert not any("partial" in w for w in an.warnings)
+
+
+def test_a_last_rep_lost_does_not_hide_the_velocity_loss_before_it() -> None:
+    seq, truth = synthesize("squat", plan_set(6, fatigue=0.13), seed=1)
+    whole = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert [(v.kind, v.rep_index) for v in whole.verdicts] == [("tempo", 5), ("tempo", 6)]
+    c = truth.reps[5].turnaround
+    image = seq.image.copy()
+    image[c - 7:c + 8] = np.nan
+    an = analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise="squat"))
+    assert an.reps[5].unseen is not None and np.isnan(an.metrics[5].mean_velocity_mps)
+    assert [(v.kind, v.rep_index) for v in an.verdicts] == [("tempo", 5)]
+    assert an.verdict_summary.ending == ""  # the last rep was not seen whole
+
+
+def test_a_gap_only_in_the_lowering_keeps_the_rep_s_velocity() -> None:
+    seq, truth = synthesize("squat", plan_set(4, eccentric_s=2.0, bottom_pause_s=0.5,
+                                             concentric_s=1.0, top_pause_s=0.5), seed=1)
+    r = truth.reps[2]
+    mid = (r.eccentric[0] + r.eccentric[1]) // 2
+    image = seq.image.copy()
+    image[mid - 6:mid + 6] = np.nan
+    an = analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise="squat"))
+    lost = an.reps[2]
+    assert lost.unseen is not None and lost.sees(lost.concentric)
+    assert np.isnan(an.tempo[2].eccentric_s) and np.isfinite(an.tempo[2].concentric_s)
+    assert an.metrics[2].mean_velocity_mps == pytest.approx(an.metrics[1].mean_velocity_mps, rel=0.1)
+    assert any(w.startswith("rep 3:") and "velocity" not in w for w in an.warnings)

@@ -430,3 +430,13 @@ def test_a_rep_whose_bottom_was_not_tracked_is_counted_once_and_not_timed() -> N
     short = segment_reps(height, fps, concentric_increases=True, eccentric_first=True,
                          min_rom=0.15, smoothing_cutoff_hz=None, max_unseen_s=0.2)
     assert not short[2].completed and all(r.unseen is None for r in short)
+
+
+def test_rep_sees_the_frames_off_its_unseen_stretch_only() -> None:
+    from repsight.types import Rep
+
+    rep = Rep(1, 0, 40, 20, (0, 18), (22, 40), True, unseen=(15, 20))
+    assert rep.sees((0, 13)) and not rep.sees((0, 14)) and not rep.sees((21, 40))
+    assert rep.sees((22, 40)) and Rep(1, 0, 40, 20, (0, 18), (22, 40), True).sees((0, 40))
+    with pytest.raises(ValueError, match="unseen"):
+        Rep(1, 0, 40, 20, (0, 18), (22, 40), True, unseen=(35, 45))

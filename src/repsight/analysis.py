@@ -403,9 +403,9 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
     for r in reps:
         if r.unseen is not None:
             t = times_s[r.unseen[0]], times_s[r.unseen[1]]
+            lost = "" if r.sees(r.concentric) else " and its velocity is not measured"
             out.append(f"rep {r.index}: the {name} was lost at {t[0]:.2f}-{t[1]:.2f} s; the rep "
-                       "is counted, but the phases there are not timed and its velocity is not "
-                       "measured")
+                       f"is counted, but the phases there are not timed{lost}")
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "

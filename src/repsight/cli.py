@@ -414,19 +414,20 @@ def _print_rep_table(analysis, console) -> None:
                       tempo.notation(), f"{rep.rom_share:.0%}", ", ".join(flags))
     console.print(table)
     extra = [f"{n} {w}" for n, w in ((sum(r.partial for r in analysis.reps), "partial"),
-                                     (sum(not r.completed for r in analysis.reps), "incomplete"),
-                                     (sum(r.unseen is not None for r in analysis.reps),
-                                      "partly not tracked")) if n]
+                                     (sum(not r.completed for r in analysis.reps), "incomplete")) if n]
+    lost = sum(r.unseen is not None for r in analysis.reps)
     how = analysis.exercise_reason
-    console.print(f"{analysis.rep_count} rep(s){' (+' + ', '.join(extra) + ')' if extra else ''}; "
+    console.print(f"{analysis.rep_count} rep(s){' (+' + ', '.join(extra) + ')' if extra else ''}"
+                  f"{f', {lost} of them partly not tracked' if lost else ''}; "
                   f"exercise {analysis.exercise} ({how}); signal: {analysis.signal_name}, "
                   f"side {analysis.side.lower()}")
     console.print("tempo = eccentric-bottom pause-concentric-top pause, seconds")
     rhythm = analysis.rhythm
     if rhythm.interval_s:
+        tut = rhythm.mean_time_under_tension_s
         console.print(f"rhythm: a rep every {rhythm.mean_interval_s:.2f} s "
                       f"(variation {rhythm.interval_cv:.0%}), mean time under tension "
-                      f"{rhythm.mean_time_under_tension_s:.2f} s")
+                      f"{f'{tut:.2f} s' if math.isfinite(tut) else '-'}")
     for w in analysis.warnings:
         click.echo(f"warning: {printable(w)}", err=True)
 

@@ -151,8 +151,8 @@ SPECS: dict[str, OptionSpec] = {
     "max_gap_s": OptionSpec(
         "--max-gap", "landmark dropouts up to this long are interpolated", "s", (0, 2)),
     "max_unseen_s": OptionSpec(
-        "--max-unseen", "a rep whose pose is lost this long mid-movement is still counted "
-        "(its phases and velocity not measured)", "s", (0, 5)),
+        "--max-unseen", "a rep whose pose is lost up to this long mid-movement is still "
+        "counted (the phases the gap touches are not timed)", "s", (0, 5)),
     "min_visibility": OptionSpec("--min-visibility", "landmark visibility gate", "", (0, 1)),
     "min_body_size": OptionSpec(
         "--min-body-size", "frames where the person looks smaller than this share of usual "

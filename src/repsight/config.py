@@ -43,8 +43,8 @@ class AnalysisConfig:
     # --- signal conditioning
     smoothing_cutoff_hz: float = 4.0  # zero-phase low-pass cut-off, 1..15 Hz
     max_gap_s: float = 0.25  # dropouts up to this long are interpolated, 0..1 s
-    # a rep whose pose is lost this long mid-movement is still counted as one (its phases
-    # and velocity not measured); a longer dropout ends the reps before it, 0..5 s
+    # a rep whose pose is lost up to this long mid-movement is still counted as one (the
+    # phases the gap touches are not timed); a longer dropout ends the reps before it, 0..5 s
     max_unseen_s: float = 1.0
     min_visibility: float = 0.5  # landmark visibility gate, 0..1
     min_body_size: float = 0.6  # frames where the person looks smaller than this share of usual are ignored, 0..1

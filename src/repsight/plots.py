@@ -106,6 +106,10 @@ def make_figure(data: SetPlotData):
             h = np.nan_to_num(data.phases_s[:, k], nan=0.0)
             ax_p.bar(x, h, bottom=bottom, color=colour, width=0.6, label=name)
             bottom += h
+        # A rep partly not tracked has phases with no duration: say so, not a short bar.
+        for xi, row in zip(x, data.phases_s):
+            if not np.isfinite(row).all():
+                ax_p.text(xi, 0, "not\ntracked", ha="center", va="bottom", fontsize=8, color="grey")
         ax_p.set_ylim(0, 1.3 * max(float(bottom.max()), 1e-3))
         ax_p.legend(loc="upper right", fontsize=8, ncols=4)
     else:

@@ -412,6 +412,11 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     r = fill_gaps(seen, max_gap=int(round(max(max_unseen_s, 0.0) * fps)))
     unseen = np.isnan(seen) & ~np.isnan(r)
 
+    def turn_unseen(c: _Candidate) -> bool:
+        # The turnaround fell in a gap: the line across it cuts the rep's far end off, so
+        # its range is only a lower bound (not a partial rep, not too small to be one).
+        return bool(unseen[max(c.first.end - 1, 0):c.second.start + 2].any())
+
     def reps_found(flank: _Onsets) -> tuple[list[_Candidate], float]:
         cands: list[_Candidate] = []
         for a, b in nan_free_runs(r):
@@ -425,7 +430,8 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         if not cands:
             return [], float("nan")
         typical = _typical_rom([c.rom for c in cands])
-        kept = [c for c in cands if c.rom >= min_rom_share * typical and c.rom >= min_rom]
+        kept = [c for c in cands
+                if (c.rom >= min_rom_share * typical or turn_unseen(c)) and c.rom >= min_rom]
         if not kept:
             return [], float("nan")
         # Every rep of a set starts from the same rest position (standing, arms locked
@@ -463,11 +469,13 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         second = (c.second.start, c.second.end)
         ecc, con = (first, second) if eccentric_first else (second, first)
         share = c.rom / full[n] if full[n] > 0 else float("nan")
+        # The movement only: a gap in the trailing pause (still, between two rest levels)
+        # leaves the rep's phases and form readable.
         lost = np.flatnonzero(unseen[c.first.start:c.second.end + 1]) + c.first.start
         reps.append(Rep(index=len(reps) + 1, start=c.first.start, end=end,
                         turnaround=(c.first.end + c.second.start) // 2, eccentric=ecc,
                         concentric=con, eccentric_first=eccentric_first, rom=c.rom,
-                        rom_share=share, partial=share < partial_rom_share,
+                        rom_share=share, partial=share < partial_rom_share and not turn_unseen(c),
                         completed=c.returned,
                         unseen=(int(lost[0]), int(lost[-1])) if lost.size else None))
     return tuple(reps)

@@ -166,8 +166,9 @@ class Rep:
             raise ValueError(f"rep {self.index}: turnaround {self.turnaround} outside the rep")
 
     def sees(self, frames: tuple[int, int]) -> bool:
-        """False when the frames a..b (inclusive) touch the unseen stretch: what happened there
-        is a straight line drawn across a gap, not a measurement."""
+        """False when the frames a..b (inclusive) touch the unseen stretch (overlap it or end
+        on the frame next to it): what happened there is a straight line across a gap, and
+        a phase boundary placed at a gap's edge is where the line met the track."""
         return self.unseen is None or frames[1] < self.unseen[0] - 1 or frames[0] > self.unseen[1] + 1
 
     @property

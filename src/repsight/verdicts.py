@@ -144,7 +144,10 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
     # against the best of the baseline reps, so a rep 2 already far slower than rep 1 is
     # past the goal's limit like any other. Persistence is judged over completed reps only,
     # so a lossy rep followed by a stalled one is not left alone in mid-set.
-    done = [k for k, rep in enumerate(reps) if rep.completed]
+    # A rep with no loss reading (a concentric not tracked: Rep.unseen) neither confirms
+    # nor breaks a run of lossy reps.
+    done = [k for k, rep in enumerate(reps)
+            if rep.completed and np.isfinite(metrics.reps[k].velocity_loss_pct)]
     # A loss on the last rep alone has nothing after it to confirm it; it must clear the
     # limit by the loss reading's own rep-to-rep error (th.lone_loss_margin_pct).
     losses = [metrics.reps[k].velocity_loss_pct for k in done]
@@ -212,7 +215,12 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     # A last rep alone has nothing after it to confirm it: only a clearly short one counts.
     clear_short = [x and shorter(rep, m, th.partial_rom_share / CLEAR_SHARE)
                    for x, rep, m in zip(short_flags, reps, metrics.reps)]
-    short = confirmed(short_flags, clear=clear_short)
+    # A rep partly not tracked is skipped, neither confirming nor breaking a run.
+    seen = [k for k, rep in enumerate(reps) if rep.unseen is None]
+    short = [False] * len(reps)
+    for k, f in zip(seen, confirmed([short_flags[k] for k in seen],
+                                    clear=[clear_short[k] for k in seen])):
+        short[k] = f
     out = []
     for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
         worst = sorted(((f.toward_deg[k] - f.threshold_deg, f) for name, f in faults.items() if past[name][k]),
@@ -257,7 +265,9 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
     (rep indices in `baseline`), else the set's typical one. (When most of a set is short,
     the set's typical range is the short one; the first reps show what lockout was.)
     """
-    done = [r for r in reps if r.completed]
+    # A concentric that touches a tracking gap (Rep.unseen) shows only part of its rise:
+    # it is neither a reference nor judged.
+    done = [r for r in reps if r.completed and r.sees(r.concentric)]
     out = []
     rom = float("nan")
     if track is not None and len(track) and done:
@@ -265,8 +275,8 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
         rom = _finite_median([track[d.concentric[1]] - track[d.concentric[0]] for d in ref])
     rises = {}
     if np.isfinite(rom) and rom > 0:
-        for r in reps:
-            if r.completed and not r.eccentric_first:
+        for r in done:
+            if not r.eccentric_first:
                 a, b = r.concentric
                 rises[r.index] = float(np.nanmax(track[a:b + 1]) - track[a]) / rom
     for k, r in enumerate(reps):
@@ -422,7 +432,8 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     def sink(r: Rep) -> float:
         a, b = hold(r)
         seg = track[a:b + 1]
-        if (b - a) / fps < min_hold_s or not np.isfinite(seg).all():
+        # A hold across a tracking gap (Rep.unseen) was not seen, whatever the track shows.
+        if (b - a) / fps < min_hold_s or not np.isfinite(seg).all() or not r.sees((a, b)):
             return float("nan")
         return float(seg[0] - seg[-1]) / rom
 
