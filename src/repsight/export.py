@@ -369,7 +369,8 @@ def _verdict_order(v: Any) -> tuple[int, int]:
     return v.rep_index, rank
 
 
-REP_FIELDS_HEAD = ("rep", "counted", "partial", "completed", "start_s", "turnaround_s", "end_s",
+REP_FIELDS_HEAD = ("rep", "counted", "partial", "completed", "fully_tracked", "start_s",
+                   "turnaround_s", "end_s",
                    "eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s", "tempo",
                    "time_under_tension_s", "rom", "rom_unit", "rom_share",
                    "mean_velocity_mps", "peak_velocity_mps", "mean_propulsive_velocity_mps",
@@ -399,7 +400,7 @@ def rep_rows(analysis: Any) -> tuple[list[str], list[dict[str, Any]]]:
         vs = by_rep.get(r.index, [])
         row: dict[str, Any] = {
             "rep": r.index, "counted": _counted(r), "partial": r.partial,
-            "completed": r.completed, "start_s": t[r.start] - t0,
+            "completed": r.completed, "fully_tracked": r.unseen is None, "start_s": t[r.start] - t0,
             "turnaround_s": t[r.turnaround] - t0, "end_s": t[r.end] - t0,
             "rom": r.rom, "rom_unit": getattr(analysis, "signal_unit", ""),
             "rom_share": r.rom_share,
