@@ -49,3 +49,12 @@ def ffmpeg_or_skip() -> str:
 
 def run_ffmpeg(*args: str) -> None:
     subprocess.run([ffmpeg_or_skip(), "-v", "error", "-y", *args], check=True)
+
+
+def pose_lost(seq, first: int, stop: int):
+    """seq with no person found on frames first..stop-1 (the tracker losing the lifter)."""
+    import dataclasses
+
+    image = seq.image.copy()
+    image[first:stop] = np.nan
+    return dataclasses.replace(seq, image=image)

@@ -12,6 +12,8 @@ from repsight.config import AnalysisConfig
 from repsight.errors import AnalysisError
 from repsight.synthetic import plan_set, synthesize
 
+from helpers import pose_lost
+
 
 def test_analysis_of_a_synthetic_squat_set() -> None:
     seq, truth = synthesize("squat", plan_set(5, eccentric_s=3.0, bottom_pause_s=1.0,
@@ -45,9 +47,7 @@ def test_a_squat_lost_at_the_bottom_is_one_rep_with_no_timing_and_no_verdict() -
     seq, truth = synthesize("squat", plan_set(5, eccentric_s=1.5, bottom_pause_s=0.2,
                                              concentric_s=1.0, top_pause_s=0.5))
     bottom = truth.reps[2].turnaround
-    image = seq.image.copy()
-    image[bottom - 7:bottom + 8] = np.nan
-    an = analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise="squat"))
+    an = analyse_pose(pose_lost(seq, bottom - 7, bottom + 8), AnalysisConfig(exercise="squat"))
     assert an.rep_count == 5 and all(r.completed for r in an.reps)
     assert [r.unseen is not None for r in an.reps] == [False, False, True, False, False]
     assert an.verdicts == ()
@@ -127,9 +127,7 @@ def _lost(exercise: str, rep: int, lost_s: float, **plan):
     seq, truth = synthesize(exercise, plan_set(**plan), seed=1)
     c = truth.reps[rep].turnaround
     m = int(round(lost_s * seq.fps))
-    image = seq.image.copy()
-    image[c - m // 2:c - m // 2 + m] = np.nan
-    return analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise=exercise))
+    return analyse_pose(pose_lost(seq, c - m // 2, c - m // 2 + m), AnalysisConfig(exercise=exercise))
 
 
 @pytest.mark.parametrize("exercise", ["biceps_curl", "overhead_press"])
@@ -156,9 +154,7 @@ def test_a_last_rep_lost_does_not_hide_the_velocity_loss_before_it() -> None:
     whole = analyse_pose(seq, AnalysisConfig(exercise="squat"))
     assert [(v.kind, v.rep_index) for v in whole.verdicts] == [("tempo", 5), ("tempo", 6)]
     c = truth.reps[5].turnaround
-    image = seq.image.copy()
-    image[c - 7:c + 8] = np.nan
-    an = analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise="squat"))
+    an = analyse_pose(pose_lost(seq, c - 7, c + 8), AnalysisConfig(exercise="squat"))
     assert an.reps[5].unseen is not None and np.isnan(an.metrics[5].mean_velocity_mps)
     assert [(v.kind, v.rep_index) for v in an.verdicts] == [("tempo", 5)]
     assert an.verdict_summary.ending == ""  # the last rep was not seen whole
@@ -169,9 +165,7 @@ def test_a_gap_only_in_the_lowering_keeps_the_rep_s_velocity() -> None:
                                              concentric_s=1.0, top_pause_s=0.5), seed=1)
     r = truth.reps[2]
     mid = (r.eccentric[0] + r.eccentric[1]) // 2
-    image = seq.image.copy()
-    image[mid - 6:mid + 6] = np.nan
-    an = analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise="squat"))
+    an = analyse_pose(pose_lost(seq, mid - 6, mid + 6), AnalysisConfig(exercise="squat"))
     lost = an.reps[2]
     assert lost.unseen is not None and lost.sees(lost.concentric)
     assert np.isnan(an.tempo[2].eccentric_s) and np.isfinite(an.tempo[2].concentric_s)

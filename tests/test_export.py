@@ -119,8 +119,8 @@ def test_csv_has_one_row_a_rep_with_times_in_seconds(tmp_path: Path) -> None:
 def test_csv_says_which_reps_were_not_tracked_throughout(tmp_path: Path) -> None:
     # Their blank phases are not measured, not zero.
     import csv as _csv
-    import dataclasses
 
+    from helpers import pose_lost
     from repsight.analysis import analyse_pose
     from repsight.config import AnalysisConfig
     from repsight.export import write_csv
@@ -129,9 +129,7 @@ def test_csv_says_which_reps_were_not_tracked_throughout(tmp_path: Path) -> None
     seq, truth = synthesize("squat", plan_set(4, eccentric_s=1.5, bottom_pause_s=0.2,
                                              concentric_s=1.0, top_pause_s=0.5))
     c = truth.reps[1].turnaround
-    image = seq.image.copy()
-    image[c - 7:c + 8] = np.nan
-    analysis = analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise="squat"))
+    analysis = analyse_pose(pose_lost(seq, c - 7, c + 8), AnalysisConfig(exercise="squat"))
     with open(write_csv(analysis, tmp_path / "set.csv"), newline="") as fh:
         rows = list(_csv.DictReader(fh))
     assert [r["fully_tracked"] for r in rows] == ["true", "false", "true", "true"]
