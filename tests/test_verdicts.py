@@ -158,6 +158,11 @@ def test_confirmed_needs_a_neighbour_or_the_last_rep():
     assert confirmed([False, True, True, False]) == [False, True, True, False]
     assert confirmed([False, False, False, True]) == [False, False, False, True]
     assert confirmed([]) == []
+    # Reps not judged are skipped: a lossy rep 2, an unread rep 3 and a lossy rep 4 confirm
+    # each other; read as not lossy, rep 3 would leave both alone.
+    assert confirmed([False, True, False, True, False], judged=[True, True, False, True, True]) \
+        == [False, True, False, True, False]
+    assert confirmed([False, True, False, True, False]) == [False] * 5
 
 
 def test_one_odd_rep_mid_set_is_not_failure():

@@ -72,19 +72,26 @@ def _finite_median(values: Sequence[float] | np.ndarray) -> float:
     return float(np.median(a)) if a.size else float("nan")
 
 
-def confirmed(flags: Sequence[bool], clear: Sequence[bool] | None = None) -> list[bool]:
+def confirmed(flags: Sequence[bool], clear: Sequence[bool] | None = None,
+              judged: Sequence[bool] | None = None) -> list[bool]:
     """Flags that persist: set on a rep whose neighbour is also set, or on the last rep.
 
     One rep of a video measurement can be off (a velocity reading +/- 10 %, an angle
     thrown by an occluded joint); failure that sets in shows on the reps that follow,
     so a lone flag in mid-set is treated as noise. The last rep has no successor to
     confirm it and stands alone when it is `clear` (all flags count as clear if None).
+    judged: reps that count (as in sustained: the others are skipped, neither set nor
+    breaking a run); all if None.
     """
-    n = len(flags)
     clear = flags if clear is None else clear
-    return [bool(f) and ((k == n - 1 and bool(clear[k])) or (k + 1 < n and bool(flags[k + 1]))
-                         or (k > 0 and bool(flags[k - 1])))
-            for k, f in enumerate(flags)]
+    idx = [k for k in range(len(flags)) if judged is None or judged[k]]
+    n = len(idx)
+    out = [False] * len(flags)
+    for pos, k in enumerate(idx):
+        out[k] = bool(flags[k]) and ((pos == n - 1 and bool(clear[k]))
+                                     or (pos + 1 < n and bool(flags[idx[pos + 1]]))
+                                     or (pos > 0 and bool(flags[idx[pos - 1]])))
+    return out
 
 
 def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None,
@@ -146,17 +153,13 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
     # so a lossy rep followed by a stalled one is not left alone in mid-set.
     # A rep with no loss reading (a concentric not tracked: Rep.unseen) neither confirms
     # nor breaks a run of lossy reps.
-    done = [k for k, rep in enumerate(reps)
-            if rep.completed and np.isfinite(metrics.reps[k].velocity_loss_pct)]
+    losses = [m.velocity_loss_pct for m in metrics.reps]
     # A loss on the last rep alone has nothing after it to confirm it; it must clear the
     # limit by the loss reading's own rep-to-rep error (th.lone_loss_margin_pct).
-    losses = [metrics.reps[k].velocity_loss_pct for k in done]
-    flags = confirmed([bool(np.isfinite(x) and x > loss_limit) for x in losses],
+    lossy = confirmed([bool(np.isfinite(x) and x > loss_limit) for x in losses],
                       clear=[bool(np.isfinite(x) and x > loss_limit + th.lone_loss_margin_pct)
-                             for x in losses])
-    lossy = [False] * len(reps)
-    for k, f in zip(done, flags):
-        lossy[k] = f
+                             for x in losses],
+                      judged=[rep.completed and bool(np.isfinite(x)) for rep, x in zip(reps, losses)])
     out = []
     for k, (rep, m, con) in enumerate(zip(reps, metrics.reps, concentric_s)):
         if not rep.completed:
@@ -216,11 +219,7 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     clear_short = [x and shorter(rep, m, th.partial_rom_share / CLEAR_SHARE)
                    for x, rep, m in zip(short_flags, reps, metrics.reps)]
     # A rep partly not tracked is skipped, neither confirming nor breaking a run.
-    seen = [k for k, rep in enumerate(reps) if rep.unseen is None]
-    short = [False] * len(reps)
-    for k, f in zip(seen, confirmed([short_flags[k] for k in seen],
-                                    clear=[clear_short[k] for k in seen])):
-        short[k] = f
+    short = confirmed(short_flags, clear=clear_short, judged=[rep.unseen is None for rep in reps])
     out = []
     for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
         worst = sorted(((f.toward_deg[k] - f.threshold_deg, f) for name, f in faults.items() if past[name][k]),
