@@ -171,3 +171,50 @@ def test_a_gap_only_in_the_lowering_keeps_the_rep_s_velocity() -> None:
     assert np.isnan(an.tempo[2].eccentric_s) and np.isfinite(an.tempo[2].concentric_s)
     assert an.metrics[2].mean_velocity_mps == pytest.approx(an.metrics[1].mean_velocity_mps, rel=0.1)
     assert any(w.startswith("rep 3:") and "velocity" not in w for w in an.warnings)
+
+
+def test_a_clip_that_ends_during_a_lowering_is_not_a_concentric_failure() -> None:
+    # A real upload ends while the lifter sinks into the next squat: before, "concentric
+    # failure: stalled at 0 % of the usual range" on a rep that never reached its bottom.
+    seq, truth = synthesize("squat", plan_set(4, eccentric_s=1.5, bottom_pause_s=0.2,
+                                             concentric_s=1.0, top_pause_s=0.5))
+    e0, e1 = truth.reps[3].eccentric
+    an = analyse_pose(seq.slice(0, e0 + (e1 - e0) * 2 // 3), AnalysisConfig(exercise="squat"))
+    assert an.rep_count == 3
+    assert an.verdicts == ()
+    assert an.verdict_summary.ending == ""  # the clip ended; the lifter was not seen to stop
+    # ...but a lifter who reaches the bottom and stays there, still, did fail
+    b = truth.reps[3].eccentric[1]
+    stuck = seq.slice(0, b + 1)
+    frames = stuck.image.copy()
+    frames = np.concatenate([frames, np.repeat(frames[-1:], 45, axis=0)])
+    held = dataclasses.replace(stuck, image=frames,
+                               world=np.concatenate([stuck.world, np.repeat(stuck.world[-1:], 45, axis=0)]),
+                               timestamps_s=np.concatenate([stuck.timestamps_s,
+                                                            stuck.timestamps_s[-1] + np.arange(1, 46) / seq.fps]))
+    an = analyse_pose(held, AnalysisConfig(exercise="squat"))
+    assert [(v.kind, v.rep_index) for v in an.verdicts] == [("concentric", 4)]
+
+
+def test_a_clip_that_begins_inside_a_rep_counts_it_but_does_not_judge_or_baseline_it() -> None:
+    # A deadlift filmed from mid-pull: before, rep 1's half-seen pull was the form
+    # baseline and every later rep got "technical failure".
+    seq, truth = synthesize("deadlift", plan_set(5, eccentric_s=1.2, bottom_pause_s=0.3,
+                                                concentric_s=0.9, top_pause_s=0.4), seed=2)
+    c0, c1 = truth.reps[0].concentric
+    an = analyse_pose(seq.slice(c0 + (c1 - c0) * 2 // 5, seq.n_frames), AnalysisConfig(exercise="deadlift"))
+    assert an.rep_count == 5 and an.verdicts == ()
+    assert [r.cut_start for r in an.reps] == [True, False, False, False, False]
+    assert np.isnan(an.tempo[0].concentric_s) and np.isnan(an.metrics[0].mean_velocity_mps)
+    assert np.isfinite(an.tempo[0].eccentric_s)
+    assert 1 not in an.assessment.metrics.baseline_reps
+    assert any(w.startswith("rep 1: already under way when the clip") for w in an.warnings)
+    # A squat filmed from part-way down: its concentric is seen whole and measured.
+    seq, truth = synthesize("squat", plan_set(4, eccentric_s=1.5, bottom_pause_s=0.2,
+                                             concentric_s=1.0, top_pause_s=0.5), seed=3)
+    e0, e1 = truth.reps[0].eccentric
+    an = analyse_pose(seq.slice(e0 + (e1 - e0) // 4, seq.n_frames), AnalysisConfig(exercise="squat"))
+    assert an.rep_count == 4 and an.reps[0].cut_start and not an.reps[1].cut_start
+    assert np.isnan(an.tempo[0].eccentric_s) and np.isfinite(an.metrics[0].mean_velocity_mps)
+    # ...and a clip that begins at rest marks nothing
+    assert not any(r.cut_start for r in analyse_pose(seq, AnalysisConfig(exercise="squat")).reps)

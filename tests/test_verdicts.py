@@ -111,6 +111,25 @@ def test_concentric_failure_on_a_stalled_rep():
     assert summary.reps_before == 6
 
 
+def test_a_failed_rep_sunk_back_just_before_the_clip_ends_is_still_a_failure():
+    # The clip ends 0.3 s after the failed rep is lowered back: too soon to tell a stall
+    # by stillness, but it rose part of the way and came back down.
+    truth = make_squat_set(n_reps=6, failed_rep=6, tail_s=0.3, seed=8)
+    verdicts, summary, _ = _judge(truth, goal="hypertrophy")
+    assert summary.first_failure_rep == 6 and summary.kind == "concentric"
+
+
+def test_gave_up_reads_a_rise_and_a_sink_back_wherever_the_sink_ends():
+    from repsight.verdicts import _gave_up
+
+    rise = np.linspace(0.0, 0.4, 20)
+    assert _gave_up(np.concatenate([rise, np.full(10, 0.4), np.linspace(0.4, -0.1, 15)]), 1.0, 0.2)
+    assert _gave_up(np.concatenate([rise, np.linspace(0.4, 0.1, 15)]), 1.0, 0.2)
+    assert not _gave_up(np.linspace(0.5, 0.0, 30), 1.0, 0.2)  # still lowering
+    assert not _gave_up(np.concatenate([rise, np.full(10, 0.4)]), 1.0, 0.2)  # rising, then held
+    assert not _gave_up(np.concatenate([np.linspace(0, 0.1, 10), np.linspace(0.1, -0.3, 10)]), 1.0, 0.2)
+
+
 def test_eccentric_failure_when_lowering_speeds_up():
     truth = make_squat_set(eccentric_s=[1.2] * 6 + [0.4, 0.35], seed=7)
     verdicts, summary, _ = _judge(truth, goal="hypertrophy")
@@ -446,3 +465,24 @@ def test_a_loss_on_the_last_rep_alone_must_clear_the_limit(last_loss, called):
     # With no margin, the same reading is called.
     verdicts, summary, _ = _judge(truth, goal="strength", lone_loss_margin_pct=0)
     assert summary.first_failure_rep == 8 and summary.kind == "tempo"
+
+
+def test_reps_before_the_first_baseline_rep_are_not_judged_for_fatigue():
+    # The clip began inside rep 1 (Rep.cut_start), so the baseline is reps 2-3: rep 1's
+    # fast lowering or sinking hold came before them, and is not failure.
+    from repsight.types import Rep
+    from repsight.verdicts import eccentric_verdicts, isometric_verdicts
+
+    reps = [Rep(index=k + 1, start=60 * k, end=60 * k + 59, turnaround=60 * k + 20,
+                concentric=(60 * k, 60 * k + 20), eccentric=(60 * k + 40, 60 * k + 59),
+                eccentric_first=False) for k in range(4)]
+    ecc = [0.3, 1.2, 1.2, 1.2]
+    assert [v.rep_index for v in eccentric_verdicts(reps, ecc)] == [1]
+    assert eccentric_verdicts(reps, ecc, first_judged=2) == []
+    one = lambda sink: np.concatenate([np.linspace(0, 1, 21), np.linspace(1, 1 - sink, 19),
+                                       np.linspace(1 - sink, 0, 20)])
+    track = np.concatenate([one(0.3), one(0.0), one(0.0), one(0.0)])
+    assert isometric_verdicts(reps, track, (2, 3), fps=30.0) == []
+    assert [v.rep_index for v in isometric_verdicts(reps, track, (1, 2), fps=30.0)] == []  # baseline itself
+    track = np.concatenate([one(0.0), one(0.0), one(0.0), one(0.3)])
+    assert [v.rep_index for v in isometric_verdicts(reps, track, (2, 3), fps=30.0)] == [4]

@@ -406,6 +406,13 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
             lost = "" if r.sees(r.concentric) else " and its velocity is not measured"
             out.append(f"rep {r.index}: the {name} was lost at {t[0]:.2f}-{t[1]:.2f} s; the rep "
                        f"is counted, but the phases there are not timed{lost}")
+    for r in reps:
+        if r.cut_start:
+            lost = "" if r.sees(r.concentric) else " and its velocity is not measured"
+            out.append(f"rep {r.index}: already under way when the clip (or the tracking) "
+                       f"begins at {times_s[r.start]:.2f} s; the rep is counted, but its "
+                       f"{'eccentric' if r.eccentric_first else 'concentric'} is not timed{lost}, "
+                       "and it is neither a baseline nor judged for form")
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "

@@ -248,7 +248,7 @@ def bar_drives(track: BarTrack, body_signal: np.ndarray, body_signal_name: str,
     # bottom) and the bar was followed through those gaps, the bar times the set; a few
     # such reps stand, since retiming would leave the whole set's form unjudged
     # (BAR_HID_FORM), and the bar's own figures skip them (bar_path).
-    lost = [r for r in reps if r.completed and not r.sees(r.concentric)]
+    lost = [r for r in reps if r.completed and r.unseen is not None and not r.sees(r.concentric)]
     if (lost and len(lost) >= BAR_DRIVES_LOST_SHARE * len(reps)
             and all(track.found[r.unseen[0]:r.unseen[1] + 1].mean() >= MIN_CONCENTRIC_COVERAGE
                     for r in lost)):

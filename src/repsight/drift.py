@@ -380,12 +380,13 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
         return float(np.nanmax([curve, extra])) if np.isfinite(extra) else curve
 
     # A rep partly not tracked (Rep.unseen) is not read: its curve holds a straight line
-    # across the gap and the smoother's extrapolation at the gap's edges.
+    # across the gap and the smoother's extrapolation at the gap's edges; nor is one the
+    # clip began inside (Rep.cut_start): its curve lacks its first phase's start.
     nan = float("nan")
-    toward = tuple(with_pause(k, 1) if r.unseen is None else nan for k, r in enumerate(reps))
-    stricter = tuple(with_pause(k, -1) if r.unseen is None else nan for k, r in enumerate(reps))
+    toward = tuple(with_pause(k, 1) if r.seen_whole else nan for k, r in enumerate(reps))
+    stricter = tuple(with_pause(k, -1) if r.seen_whole else nan for k, r in enumerate(reps))
     past = tuple(frames_past(curves[k], base, r, threshold, direction=fault.direction, zone=zone)
-                 if r.unseen is None else 0 for k, r in enumerate(reps))
+                 if r.seen_whole else 0 for k, r in enumerate(reps))
     at_turn = tuple(_round(signal[r.turnaround]) for r in reps)
     # Rep 1 is a baseline, not a proof of good form: the first reps' own extreme is held
     # against the profile's standard where the view measures the angle itself (image
@@ -446,7 +447,7 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
         d, c, b, t, p = dict(missing), dict(missing), dict(missing), dict(missing), {}
         for a, sig in form.angles.items():
             b[a], t[a] = _round(sig[bottom]), _round(sig[top])
-            if rep.unseen is not None:  # not read, as in fault_drift
+            if not rep.seen_whole:  # not read, as in fault_drift
                 d[a], c[a], p[a] = None, None, 0
                 continue
             d[a] = _round(phase_drift(pcurves[a][k], base_p[a], rep, min_frames))

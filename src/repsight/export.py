@@ -27,7 +27,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.7"
+SCHEMA_VERSION = "1.8"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -400,7 +400,7 @@ def rep_rows(analysis: Any) -> tuple[list[str], list[dict[str, Any]]]:
         vs = by_rep.get(r.index, [])
         row: dict[str, Any] = {
             "rep": r.index, "counted": _counted(r), "partial": r.partial,
-            "completed": r.completed, "fully_tracked": r.unseen is None, "start_s": t[r.start] - t0,
+            "completed": r.completed, "fully_tracked": r.seen_whole, "start_s": t[r.start] - t0,
             "turnaround_s": t[r.turnaround] - t0, "end_s": t[r.end] - t0,
             "rom": r.rom, "rom_unit": getattr(analysis, "signal_unit", ""),
             "rom_share": r.rom_share,

@@ -319,6 +319,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         v = m.get("mean_velocity_mps")
         flags = [w for w, on in (("partial", r["partial"]), ("incomplete", not r["completed"]),
                                  ("not tracked throughout", r.get("unseen") is not None),
+                                 ("began before the clip", bool(r.get("cut_start"))),
                                  ("set-up, not judged", r["index"] in setup)) if on]
         rows.append({
             "index": r["index"], "flags": flags,

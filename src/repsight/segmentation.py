@@ -368,6 +368,7 @@ class _Candidate:
     rom: float  # the larger of the two phases' travel
     returned: bool  # reached lockout (the concentric finished)
     run_end: int
+    run_start: int
     start_level: float  # r where the rep starts (its rest position)
     end_level: float  # r where its second phase arrives
 
@@ -460,6 +461,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     reps: list[Rep] = []
     max_pause = max_pause_s * fps
     full = _run_typical_roms(kept, typical, new_range_rest_s * fps)
+    rest = float(np.median([c.start_level for c in kept]))
     for n, c in enumerate(kept):
         end = c.second.end
         nxt = kept[n + 1] if n + 1 < len(kept) else None
@@ -472,17 +474,24 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # The movement only: a gap in the trailing pause (still, between two rest levels)
         # leaves the rep's phases and form readable.
         lost = np.flatnonzero(unseen[c.first.start:c.second.end + 1]) + c.first.start
+        # Begun on the signal's first frame (of the clip, or after a gap too long to
+        # bridge) already away from rest: the start of its first phase came before it.
+        cut = c.first.start <= c.run_start and c.start_level - rest > CUT_START_SHARE * typical
         reps.append(Rep(index=len(reps) + 1, start=c.first.start, end=end,
                         turnaround=(c.first.end + c.second.start) // 2, eccentric=ecc,
                         concentric=con, eccentric_first=eccentric_first, rom=c.rom,
                         rom_share=share, partial=share < partial_rom_share and not turn_unseen(c),
                         completed=c.returned,
-                        unseen=(int(lost[0]), int(lost[-1])) if lost.size else None))
+                        unseen=(int(lost[0]), int(lost[-1])) if lost.size else None,
+                        cut_start=bool(cut)))
     return tuple(reps)
 
 
 # A run of reps between rests needs this many reps to set its own full range.
 MIN_RUN_REPS = 3
+# A rep whose first phase starts on its signal's first frame more than this share of the
+# set's range away from rest was already under way when the clip (or the track) began.
+CUT_START_SHARE = 0.1
 # A rep's way back ends once the point, back within 10 % of its start, has moved less than
 # SETTLE_SHARE of the way back's fastest frame for SETTLE_S (still, not merely creeping
 # into lockout, which the arrival's flank fit reads).
@@ -654,6 +663,6 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
                               first=replace(first, start=a + first.start, end=a + first.end),
                               second=replace(second, start=a + second.start, end=a + second.end),
                               rom=float(max(rom_first, rom_second)), returned=completed,
-                              run_end=b - 1, start_level=float(start_level),
+                              run_end=b - 1, run_start=a, start_level=float(start_level),
                               end_level=float(end_level)))
     return out

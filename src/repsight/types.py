@@ -151,6 +151,10 @@ class Rep:
     # smoothing bridges (the bottom of a squat behind the plates): the rep is counted, but
     # the phases these frames touch are not timed and its velocity is not measured
     unseen: tuple[int, int] | None = None
+    # The clip (or the tracking, after a gap it cannot bridge) begins inside this rep: its
+    # first phase was already under way on the first frame, so that phase is not timed,
+    # and the rep sets no baseline and its form is not judged, as with unseen frames
+    cut_start: bool = False
 
     def __post_init__(self) -> None:
         if self.index < 1:
@@ -168,8 +172,16 @@ class Rep:
     def sees(self, frames: tuple[int, int]) -> bool:
         """False when the frames a..b (inclusive) touch the unseen stretch (overlap it or end
         on the frame next to it): what happened there is a straight line across a gap, and
-        a phase boundary placed at a gap's edge is where the line met the track."""
+        a phase boundary placed at a gap's edge is where the line met the track. False too
+        for a stretch from the rep's first frame when the clip began inside it (cut_start)."""
+        if self.cut_start and frames[0] <= self.start + 1:
+            return False
         return self.unseen is None or frames[1] < self.unseen[0] - 1 or frames[0] > self.unseen[1] + 1
+
+    @property
+    def seen_whole(self) -> bool:
+        """Seen from its start to its end: no unseen frames and not begun before the clip."""
+        return self.unseen is None and not self.cut_start
 
     @property
     def bottom_pause(self) -> tuple[int, int]:

@@ -32,6 +32,38 @@ SOURCE_WORDS = {"world": " (3-D estimate)",
 ONSET_SHARE = 0.6
 # Frames at the end of a clip read to tell a rep cut mid-lift (still moving) from a stall.
 CUT_FRAMES = 5
+# A lifter still when the clip ends, short of lockout, failed only after holding there
+# longer than this and than any pause of the set's finished reps: a clip that ends in a
+# pause at the bottom (or while still lowering) shows no attempt to judge.
+MIN_STUCK_S = 1.0
+# How far (a share of the range) the point may move and still count as held there.
+HELD_SHARE = 0.03
+
+
+def _held_frames(track: np.ndarray, last: int, rom: float) -> int:
+    """Frames the point has stayed within HELD_SHARE of the range of where it is at
+    frame `last` (0 while it is still moving there)."""
+    seg = track[:last + 1]
+    away = np.flatnonzero(~(np.abs(seg - seg[-1]) <= HELD_SHARE * rom))
+    return last - int(away[-1]) - 1 if away.size else last
+
+
+def _gave_up(seg: np.ndarray, rom: float, share: float) -> bool:
+    """Whether the point somewhere in seg rose by `share` of the range from its lowest
+    before it and then came back down by as much by the end: an attempt that failed,
+    however the clip ends (the sink back may go lower than the bottom it rose from)."""
+    if seg.size < 2 or not np.isfinite(seg).all():
+        return False
+    rose = seg - np.minimum.accumulate(seg)
+    return bool(np.any((rose >= share * rom) & (seg - seg[-1] >= share * rom)))
+
+
+def _ends_in_a_pause(reps: Sequence[Rep], track: np.ndarray, last: int, rom: float, fps: float) -> bool:
+    """Whether the clip's last seen frame `last` comes before the point has been still
+    for MIN_STUCK_S and for the longest pause of the set's finished reps."""
+    pauses = [max(r.bottom_pause[1] - r.bottom_pause[0], r.top_pause[1] - r.top_pause[0])
+              for r in reps if r.completed]
+    return _held_frames(track, last, rom) <= max(MIN_STUCK_S * fps, max(pauses, default=0))
 
 
 @dataclass(frozen=True)
@@ -153,7 +185,11 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
     # so a lossy rep followed by a stalled one is not left alone in mid-set.
     # A rep with no loss reading (a concentric not tracked: Rep.unseen) neither confirms
     # nor breaks a run of lossy reps.
-    losses = [m.velocity_loss_pct for m in metrics.reps]
+    # A rep before the first baseline rep (the clip began inside rep 1: Rep.cut_start) is
+    # measured against reps lifted after it: a loss there is not fatigue, and not judged.
+    first_base = min(metrics.baseline_reps, default=1)
+    losses = [m.velocity_loss_pct if rep.index >= first_base else float("nan")
+              for rep, m in zip(reps, metrics.reps)]
     # A loss on the last rep alone has nothing after it to confirm it; it must clear the
     # limit by the loss reading's own rep-to-rep error (th.lone_loss_margin_pct).
     lossy = confirmed([bool(np.isfinite(x) and x > loss_limit) for x in losses],
@@ -196,8 +232,8 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     base_roms = [m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps and np.isfinite(m.rom_m)]
     base_rom = float(np.median(base_roms)) if base_roms else float("nan")
     faults = metrics.drift.faults
-    # A rep partly not tracked (Rep.unseen) has no form reading (drift.fault_drift).
-    judged = [rep.completed and rep.index not in failed and rep.unseen is None for rep in reps]
+    # A rep not seen whole (Rep.unseen, Rep.cut_start) has no form reading (drift.fault_drift).
+    judged = [rep.completed and rep.index not in failed and rep.seen_whole for rep in reps]
     past: dict[str, list[bool]] = {}
     for name, f in faults.items():
         if f.spread_deg > NOISY_SPREAD_DEG:
@@ -219,7 +255,7 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     clear_short = [x and shorter(rep, m, th.partial_rom_share / CLEAR_SHARE)
                    for x, rep, m in zip(short_flags, reps, metrics.reps)]
     # A rep partly not tracked is skipped, neither confirming nor breaking a run.
-    short = confirmed(short_flags, clear=clear_short, judged=[rep.unseen is None for rep in reps])
+    short = confirmed(short_flags, clear=clear_short, judged=[rep.seen_whole for rep in reps])
     out = []
     for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
         worst = sorted(((f.toward_deg[k] - f.threshold_deg, f) for name, f in faults.items() if past[name][k]),
@@ -255,14 +291,17 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
 
 
 def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
-                        lockout_share: float = 0.8, baseline: Sequence[int] = ()) -> list[Verdict]:
+                        lockout_share: float = 0.8, baseline: Sequence[int] = (),
+                        fps: float = 30.0) -> list[Verdict]:
     """Reps started but stalled short of lockout (segmentation marks them not completed).
 
     A rep can also be "not completed" because the clip ends right after lockout; with the
     tracked point's height (track, float[T], up positive) the stall is checked: the lift
     must have reached less than lockout_share (0..1) of the usual range: the baseline reps'
     (rep indices in `baseline`), else the set's typical one. (When most of a set is short,
-    the set's typical range is the short one; the first reps show what lockout was.)
+    the set's typical range is the short one; the first reps show what lockout was.) A rep
+    the clip cuts off is judged only if the lifter was held short of lockout for longer
+    than MIN_STUCK_S and any pause of the set (_ends_in_a_pause) before it ended.
     """
     # A concentric that touches a tracking gap (Rep.unseen) shows only part of its rise:
     # it is neither a reference nor judged.
@@ -307,8 +346,9 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
         seen = np.flatnonzero(np.isfinite(track)) if track is not None and len(track) else []
         if len(seen) and r.end >= seen[-1] - 2:
             last = seen[-1]
-            if np.isfinite(rom) and rom > 0 and track[last] - track[max(last - CUT_FRAMES, 0)] > 0.03 * rom:
-                continue  # still rising when the clip ends: cut mid-rep, not a stall
+            if (np.isfinite(rom) and rom > 0 and _ends_in_a_pause(reps, track, last, rom, fps)
+                    and not _gave_up(track[r.turnaround:last + 1], rom, 1 - lockout_share)):
+                continue  # still moving, or paused, when the clip ends: cut mid-rep, not a stall
             why = "did not get back to lockout before the clip (or the tracking) ended"
         else:
             why = "was lowered without lockout"
@@ -321,7 +361,8 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
 
 
 def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: bool,
-                   start_share: float = 0.5, lockout_share: float = 0.8) -> Verdict | None:
+                   start_share: float = 0.5, lockout_share: float = 0.8,
+                   fps: float = 30.0) -> Verdict | None:
     """A last rep that segmentation could not close: started, never brought to lockout.
 
     track: float[T] height of the tracked point (any unit, up positive). After the last
@@ -329,7 +370,9 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     the typical range and is not back within (1 - lockout_share) of the top by the end of
     the clip failed its concentric; a concentric-first lift (pull-up, curl) that rises by
     >= (1 - lockout_share) of the range but short of lockout_share (0..1), then comes back
-    down, did too. Fallback for reps the segmentation leaves out or marks incomplete.
+    down, did too. Fallback for reps the segmentation leaves out or marks incomplete. An
+    eccentric-first lift that is still lowering, or paused, when the clip ends
+    (_ends_in_a_pause) and did not rise and sink back (_gave_up) is not judged.
     """
     done = [r for r in reps if r.completed]
     if len(done) < 2 or not len(track):
@@ -351,7 +394,11 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
         sunk = (top - tail[low]) / rom
         back = (tail[-1] - bottom) / rom
         best = (np.max(tail[low:]) - tail[low]) / rom
-        if sunk >= start_share and back < lockout_share:
+        # Gave up after rising part of the way, or held at the bottom beyond any pause:
+        # a clip that ends while the lifter is still lowering (or paused) shows neither.
+        attempted = (_gave_up(tail, rom, 1 - lockout_share)
+                     or not _ends_in_a_pause(reps, tail, len(tail) - 1, rom, fps))
+        if sunk >= start_share and back < lockout_share and attempted:
             # the attempt starts where the point last left the top before going down
             pre = tail[:low + 1]
             k0 = int(np.flatnonzero(pre >= pre.max() - 0.05 * rom)[-1])
@@ -380,12 +427,15 @@ def _stall_evidence(frames: np.ndarray, reached: float, lockout_share: float) ->
 
 
 def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedup: float = 2.0,
-                       *, min_reference_reps: int = 3, n_frames: int = 0) -> list[Verdict]:
+                       *, min_reference_reps: int = 3, n_frames: int = 0,
+                       first_judged: int = 1) -> list[Verdict]:
     """Lowering much faster than the set's own typical (median) eccentric.
 
     speedup: how much faster (1.2..5) counts as control lost. min_reference_reps:
     completed reps needed for a meaningful median, >= 2. n_frames: the clip's length; a
-    lowering that runs into its last frames was cut, not lost.
+    lowering that runs into its last frames was cut, not lost. first_judged: reps before
+    this one (the set's first baseline rep) are not judged: control lost before the
+    baseline reps is not fatigue (a rep the clip began inside).
     """
     done = [e for r, e in zip(reps, eccentric_s) if r.completed and np.isfinite(e) and e > 0]
     if len(done) < min_reference_reps:
@@ -395,6 +445,8 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedu
     for r, e in zip(reps, eccentric_s):
         if n_frames and r.eccentric[1] >= n_frames - 1 - CUT_FRAMES // 2:
             continue  # the clip ends during this lowering: its speed is not known
+        if r.index < first_judged:
+            continue
         if np.isfinite(e) and e > 0 and e * speedup < typical:
             out.append(Verdict("eccentric", r.index,
                                f"rep {r.index}: lowered in {e:.2f} s, {typical / e:.1f}x faster than "
@@ -441,7 +493,9 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     out = []
     for r in reps:
         s = sink(r)
-        if np.isfinite(s) and s > allowed and r.index not in set(baseline):
+        # Judged after the baseline reps only: a rep before them (the clip began inside
+        # rep 1) is compared with holds that came later.
+        if np.isfinite(s) and s > allowed and r.index not in set(baseline) and r.index > min(baseline, default=0):
             a, b = hold(r)
             out.append(Verdict("isometric", r.index,
                                f"rep {r.index}: the hold sank {s:.0%} of the range in "
@@ -461,14 +515,15 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
     ecc = [tp.eccentric_s for tp in tempos]
     con = [tp.concentric_s for tp in tempos]
     stalls = concentric_verdicts(reps, metrics.track, lockout_share=th.partial_rom_share,
-                                 baseline=metrics.baseline_reps)
+                                 baseline=metrics.baseline_reps, fps=fps)
     failed = frozenset(v.rep_index for v in stalls)
     verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
                 + tempo_verdicts(reps, metrics, con, th)
-                + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track))
+                + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track),
+                                     first_judged=min(metrics.baseline_reps, default=1))
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps))
     if not stalls:
-        stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first)
+        stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first, fps=fps)
         if stalled is not None:
             verdicts.append(stalled)
     skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
