@@ -125,6 +125,35 @@ def test_other_exercises_turned_towards_the_camera_keep_their_name(name, yaw, pi
     assert picked == name, reason
 
 
+def _arms_swung_further(seq, factor: float):
+    """The same set with each arm's swing from hanging straight down (image) multiplied by
+    factor about the shoulder, arms kept straight: a front raise taken above the head."""
+    from repsight.landmarks import LM
+
+    img = seq.image.copy()
+    size = np.array([seq.width, seq.height], dtype=np.float64)
+    for side in ("LEFT", "RIGHT"):
+        sh = img[:, LM[f"{side}_SHOULDER"], :2] * size
+        for part in ("ELBOW", "WRIST", "PINKY", "INDEX", "THUMB"):
+            k = LM[f"{side}_{part}"]
+            v = img[:, k, :2] * size - sh
+            turn = factor * np.arctan2(v[:, 0], v[:, 1])
+            r = np.hypot(v[:, 0], v[:, 1])
+            img[:, k, :2] = (sh + np.stack([r * np.sin(turn), r * np.cos(turn)], -1)) / size
+    return dataclasses.replace(seq, image=img)
+
+
+def test_a_straight_arm_raise_above_the_shoulders_is_a_raise_not_a_press():
+    # Hands ending above the shoulders made a front raise read as an overhead press
+    # (the real front-raise clip at half size did); a press bends the elbows, a raise not.
+    seq, _ = synthesize("raise", 5, seed=0, noise_px=1.0)
+    higher = _arms_swung_further(seq, 1.5)
+    picked, reason = detect_exercise(higher, CFG)
+    assert picked == "raise", reason
+    wrist_over = float(reason.split("hands over shoulders ")[1].split(",")[0])
+    assert wrist_over > -0.2  # the hands do go up past shoulder height for much of the set
+
+
 @pytest.mark.parametrize("name,expected", [
     ("dips_set2.mp4", "dip"),
     ("squats/clip3.mp4", "squat"),

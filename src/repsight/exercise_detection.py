@@ -175,10 +175,13 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
             name = "romanian_deadlift"  # straight legs, the trunk hinges
         else:
             name = "dip"
+    elif elbow < 40.0:
+        # Straight arms swinging up: a raise, however high the hands go (a press bends and
+        # straightens the elbows; hands ending just above the shoulders made a raise read
+        # as a press).
+        name = "raise"
     elif wrist_top > 0.4:
         name = "overhead_press"
-    elif elbow < 40.0:
-        name = "raise"
     else:
         name = "biceps_curl"
     return name, f"picked {name} from how the body moves ({facts})"
