@@ -1,0 +1,132 @@
+"""The labelled real clips as other people would film them: mirrored, at half the frame
+rate and at half the size (issues 12 and 13).
+
+    python benchmarks/variants.py                       # every labelled clip, every variant
+    python benchmarks/variants.py --only curl,squat     # clips whose name contains one of these
+    python benchmarks/variants.py --variants mirror     # one variant (and the original)
+
+Each clip with a `benchmarks/labels/<clip>.json` is re-encoded with ffmpeg (libx264,
+crf 18) into ~/.cache/repsight/variants/ (never into the repo) as
+
+    mirror  the frame flipped left to right (the lifter faces the other way, the other
+            side of the body is nearer the camera)
+    fps15   every other frame dropped (the same timing at 15 fps, as a phone's low-light
+            mode or a re-upload gives)
+    half    half the width and height
+
+and analysed the way a user would: the labelled exercise's profile defaults, and
+`--exercise auto`, poses from the pose cache in that folder (the first run puts every
+variant through the pose model: about 15 minutes on 2 cores). A variant changes nothing
+about the lift, so a count, an exercise or a verdict that changes with it is the
+analyser reading the footage, not the lifter. The table shows, per clip and variant, the
+count against the label, the auto exercise and count, and the verdicts (kind and rep);
+the summary counts the variants whose count is still exact, whose auto exercise is still
+the labelled one, and whose verdicts are the original's. It asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = ROOT / "benchmarks" / "labels"
+VIDEOS = ROOT.parent / "shared" / "videos"
+CACHE = Path.home() / ".cache" / "repsight" / "variants"
+# ffmpeg video filters; None: the clip as it is.
+VARIANTS = {"orig": None, "mirror": "hflip", "fps15": "fps=15",
+            "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2"}
+
+
+def variant_path(clip: str, variant: str, folder: Path) -> Path:
+    """The clip re-encoded as `variant` (made once, kept in folder)."""
+    if VARIANTS[variant] is None:
+        return VIDEOS / clip
+    out = folder / f"{Path(clip).stem}__{variant}.mp4"
+    if not out.exists():
+        tmp = out.with_suffix(".part.mp4")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEOS / clip), "-vf",
+                        VARIANTS[variant], "-an", "-c:v", "libx264", "-crf", "18",
+                        "-pix_fmt", "yuv420p", str(tmp)], check=True)
+        tmp.replace(out)
+    return out
+
+
+def analyse(job: tuple[dict, str, str]) -> dict:
+    """One clip and variant: counts, auto exercise and verdicts."""
+    label, variant, folder = job
+    from repsight.analysis import analyse_pose
+    from repsight.cache import extract_cached
+    from repsight.config import build_config
+
+    path = variant_path(label["clip"], variant, Path(folder))
+    seq = extract_cached(path, model="full", cache_dir=Path(folder) / "poses")
+    an = analyse_pose(seq, build_config(exercise=label["exercise"]))
+    auto = analyse_pose(seq, build_config(exercise="auto"))
+    return {"clip": label["clip"], "variant": variant, "exercise": label["exercise"],
+            "label": int(label["reps"]), "count": an.rep_count, "auto": auto.exercise,
+            "auto_count": auto.rep_count,
+            "verdicts": sorted({(v.kind, v.rep_index) for v in an.verdicts})}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="", help="comma-separated parts of clip names")
+    ap.add_argument("--variants", default="mirror,fps15,half",
+                    help=f"comma-separated, of {', '.join(v for v in VARIANTS if v != 'orig')}")
+    ap.add_argument("--cache", type=Path, default=CACHE)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--json", type=Path, default=None, help="write the rows here")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "src"))
+    wanted = ["orig"] + [v for v in args.variants.split(",") if v and v != "orig"]
+    unknown = [v for v in wanted if v not in VARIANTS]
+    if unknown:
+        ap.error(f"unknown variant(s): {', '.join(unknown)}")
+    if not VIDEOS.is_dir():
+        print(f"variants: no clips at {VIDEOS}")
+        return 0
+    parts = [p for p in args.only.split(",") if p]
+    labels = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(LABELS.glob("*.json"))]
+    labels = [lb for lb in labels if (VIDEOS / lb["clip"]).is_file()
+              and (not parts or any(p in lb["clip"] for p in parts))]
+    args.cache.mkdir(parents=True, exist_ok=True)
+    jobs = [(lb, v, str(args.cache)) for lb in labels for v in wanted]
+    with ProcessPoolExecutor(max(1, args.jobs)) as ex:
+        rows = list(ex.map(analyse, jobs))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    orig = {r["clip"]: r for r in rows if r["variant"] == "orig"}
+    print(f"variants: {len(labels)} labelled clips x {', '.join(wanted)}; labelled exercise's "
+          "profile defaults, and auto")
+    print()
+    print("| clip | variant | count (label) | auto | verdicts (kind rep) | same as the original |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        o = orig[r["clip"]]
+        same = [w for w, ok in (("count", r["count"] == o["count"]),
+                                ("auto", r["auto"] == o["auto"]),
+                                ("verdicts", r["verdicts"] == o["verdicts"])) if not ok]
+        verdicts = ", ".join(f"{k} {i}" for k, i in r["verdicts"]) or "-"
+        print(f"| {r['clip'].removesuffix('.mp4')} | {r['variant']} | {r['count']} ({r['label']}) "
+              f"| {r['auto']} {r['auto_count']} | {verdicts} | "
+              f"{'yes' if not same or r['variant'] == 'orig' else 'no: ' + ', '.join(same)} |")
+    print()
+    print("| variant | count exact | auto = labelled exercise | verdicts as the original | technical calls |")
+    print("|---|---|---|---|---|")
+    for v in wanted:
+        rs = [r for r in rows if r["variant"] == v]
+        n = len(rs)
+        print(f"| {v} | {sum(r['count'] == r['label'] for r in rs)}/{n} "
+              f"| {sum(r['auto'] == r['exercise'] for r in rs)}/{n} "
+              f"| {sum(r['verdicts'] == orig[r['clip']]['verdicts'] for r in rs)}/{n} "
+              f"| {sum(k == 'technical' for r in rs for k, _ in r['verdicts'])} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
