@@ -58,3 +58,13 @@ def pose_lost(seq, first: int, stop: int):
     image = seq.image.copy()
     image[first:stop] = np.nan
     return dataclasses.replace(seq, image=image)
+
+
+def pose_held(seq, frames: int):
+    """seq with its last frame's pose repeated for `frames` more frames (the lifter still)."""
+    import dataclasses
+
+    times = seq.timestamps_s[-1] + np.arange(1, frames + 1) / seq.fps
+    return dataclasses.replace(seq, image=np.concatenate([seq.image, np.repeat(seq.image[-1:], frames, 0)]),
+                               world=np.concatenate([seq.world, np.repeat(seq.world[-1:], frames, 0)]),
+                               timestamps_s=np.concatenate([seq.timestamps_s, times]))

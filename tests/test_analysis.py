@@ -10,9 +10,9 @@ import pytest
 from repsight.analysis import SetAnalysis, analyse_pose
 from repsight.config import AnalysisConfig
 from repsight.errors import AnalysisError
-from repsight.synthetic import plan_set, synthesize
+from repsight.synthetic import make_squat_set, plan_set, synthesize
 
-from helpers import pose_lost
+from helpers import pose_held, pose_lost
 
 
 def test_analysis_of_a_synthetic_squat_set() -> None:
@@ -183,17 +183,19 @@ def test_a_clip_that_ends_during_a_lowering_is_not_a_concentric_failure() -> Non
     assert an.rep_count == 3
     assert an.verdicts == ()
     assert an.verdict_summary.ending == ""  # the clip ended; the lifter was not seen to stop
-    # ...but a lifter who reaches the bottom and stays there, still, did fail
+    # ...nor one that ends 0.5 s into a pause at the bottom (noise there reads as a few
+    # frames of "rise" that end the rep before the clip does)...
     b = truth.reps[3].eccentric[1]
-    stuck = seq.slice(0, b + 1)
-    frames = stuck.image.copy()
-    frames = np.concatenate([frames, np.repeat(frames[-1:], 45, axis=0)])
-    held = dataclasses.replace(stuck, image=frames,
-                               world=np.concatenate([stuck.world, np.repeat(stuck.world[-1:], 45, axis=0)]),
-                               timestamps_s=np.concatenate([stuck.timestamps_s,
-                                                            stuck.timestamps_s[-1] + np.arange(1, 46) / seq.fps]))
-    an = analyse_pose(held, AnalysisConfig(exercise="squat"))
+    an = analyse_pose(pose_held(seq.slice(0, b + 1), 15), AnalysisConfig(exercise="squat"))
+    assert an.verdicts == ()
+    # ...but a lifter who reaches the bottom and stays there, still, for 1.5 s did fail
+    an = analyse_pose(pose_held(seq.slice(0, b + 1), 45), AnalysisConfig(exercise="squat"))
     assert [(v.kind, v.rep_index) for v in an.verdicts] == [("concentric", 4)]
+    # ...and so did one who rose part of the way and sank back, however soon the clip ends
+    truth = make_squat_set(n_reps=6, failed_rep=6, tail_s=0.2, seed=9)
+    for cut in (truth.reps[5].end - 6, truth.reps[5].end):
+        an = analyse_pose(truth.seq.slice(0, cut), AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m))
+        assert ("concentric", 6) in [(v.kind, v.rep_index) for v in an.verdicts]
 
 
 def test_a_clip_that_begins_inside_a_rep_counts_it_but_does_not_judge_or_baseline_it() -> None:
@@ -218,3 +220,21 @@ def test_a_clip_that_begins_inside_a_rep_counts_it_but_does_not_judge_or_baselin
     assert np.isnan(an.tempo[0].eccentric_s) and np.isfinite(an.metrics[0].mean_velocity_mps)
     # ...and a clip that begins at rest marks nothing
     assert not any(r.cut_start for r in analyse_pose(seq, AnalysisConfig(exercise="squat")).reps)
+
+
+@pytest.mark.parametrize("phase,counted", [("concentric", 4), ("eccentric", 5)])
+def test_a_curl_cut_by_the_clip_s_end_is_not_judged(phase: str, counted: int) -> None:
+    # Cut during the last curl's rise: before, "concentric failure: lifted 60 % of the way
+    # to lockout, then lowered without finishing" (it was never lowered); cut during its
+    # lowering, its lockout was seen and it counts.
+    seq, truth = synthesize("biceps_curl", plan_set(5, eccentric_s=1.2, bottom_pause_s=0.3,
+                                                   concentric_s=0.9, top_pause_s=0.4), seed=4)
+    a, b = getattr(truth.reps[4], phase)
+    an = analyse_pose(seq.slice(0, a + (b - a) * 3 // 5 + 1), AnalysisConfig(exercise="biceps_curl"))
+    assert an.rep_count == counted and an.verdicts == ()
+    last = an.reps[-1]
+    assert last.cut_end and not last.partial and last.completed == (phase == "eccentric")
+    assert not any(r.cut_end for r in an.reps[:-1])
+    assert 5 not in an.assessment.metrics.baseline_reps
+    assert np.isfinite(an.metrics[-1].mean_velocity_mps) == (phase == "eccentric")
+    assert an.verdict_summary.ending == ""

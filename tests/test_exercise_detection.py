@@ -150,8 +150,11 @@ def test_a_straight_arm_raise_above_the_shoulders_is_a_raise_not_a_press():
     higher = _arms_swung_further(seq, 1.5)
     picked, reason = detect_exercise(higher, CFG)
     assert picked == "raise", reason
-    wrist_over = float(reason.split("hands over shoulders ")[1].split(",")[0])
-    assert wrist_over > -0.2  # the hands do go up past shoulder height for much of the set
+    # the hands do go up past the shoulders (image y grows downwards) at the top of each rep
+    from repsight.landmarks import LM
+
+    above = higher.image[:, LM.LEFT_WRIST, 1] < higher.image[:, LM.LEFT_SHOULDER, 1] - 0.05
+    assert 0.1 < above.mean() < 0.9
 
 
 @pytest.mark.parametrize("name,expected", [

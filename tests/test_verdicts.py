@@ -225,15 +225,15 @@ def test_trailing_stall_concentric_first():
                         eccentric_first=False))
         start += 28
     failed = np.concatenate([track, np.linspace(0, 0.5, 8), np.full(4, 0.5), np.linspace(0.5, 0, 8), np.zeros(5)])
-    v = trailing_stall(reps, failed, eccentric_first=False)
+    v = trailing_stall(reps, failed, eccentric_first=False, fps=30.0)
     assert v is not None and v.rep_index == 4 and "50% of the way" in v.reason
     assert v.evidence["value"] == pytest.approx(0.5) and v.evidence["threshold"] == 0.8
     # its evidence frames are the attempt's: from the last frame at rest before it rose
     # (after a rest of 6 frames here) to the clip's end
     rested = np.concatenate([track, np.zeros(6), failed[len(track):]])
-    v = trailing_stall(reps, rested, eccentric_first=False)
+    v = trailing_stall(reps, rested, eccentric_first=False, fps=30.0)
     assert v.evidence["frames"] == [len(track) + 6, len(rested) - 1]
-    assert trailing_stall(reps, np.concatenate([track, np.zeros(20)]), eccentric_first=False) is None
+    assert trailing_stall(reps, np.concatenate([track, np.zeros(20)]), eccentric_first=False, fps=30.0) is None
 
 
 def test_setup_movement_before_the_first_rep_is_not_judged():
@@ -313,8 +313,10 @@ def test_sustained_flags_need_the_fault_to_stay():
     assert sustained([False, False, True, True, True]) == [False, False, True, True, True]
     # a wobble on reps 2-3 that goes away is not failure
     assert sustained([False, True, True, False, False]) == [False] * 5
-    # one gap is allowed while the last rep still shows it
+    # one gap is allowed while the last rep still shows it, and another with it
     assert sustained([False, True, False, True, True]) == [False, True, False, True, True]
+    # ...but flag, miss, flag on the last three reps is a reading at its threshold
+    assert sustained([False, False, True, False, True], clear=[False] * 5) == [False] * 5
     # the last rep alone stands (nothing after it to confirm or deny)
     assert sustained([False, False, False, True]) == [False, False, False, True]
     # reps not judged (stalled, unfinished) are neither set nor a gap
@@ -482,7 +484,7 @@ def test_reps_before_the_first_baseline_rep_are_not_judged_for_fatigue():
     one = lambda sink: np.concatenate([np.linspace(0, 1, 21), np.linspace(1, 1 - sink, 19),
                                        np.linspace(1 - sink, 0, 20)])
     track = np.concatenate([one(0.3), one(0.0), one(0.0), one(0.0)])
-    assert isometric_verdicts(reps, track, (2, 3), fps=30.0) == []
-    assert [v.rep_index for v in isometric_verdicts(reps, track, (1, 2), fps=30.0)] == []  # baseline itself
+    assert isometric_verdicts(reps, track, (2, 3), fps=30.0, first_judged=2) == []
+    assert [v.rep_index for v in isometric_verdicts(reps, track, (2, 3), fps=30.0)] == [1]
     track = np.concatenate([one(0.0), one(0.0), one(0.0), one(0.3)])
-    assert [v.rep_index for v in isometric_verdicts(reps, track, (2, 3), fps=30.0)] == [4]
+    assert [v.rep_index for v in isometric_verdicts(reps, track, (2, 3), fps=30.0, first_judged=2)] == [4]

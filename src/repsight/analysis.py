@@ -24,7 +24,7 @@ from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spe
 from .exercise_detection import detect_exercise
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
-from .segmentation import segment_reps
+from .segmentation import CUT_START_SHARE, segment_reps
 from .shots import ShotSplit, split_shots
 from .smoothing import smooth
 from .tempo import SetRhythm, set_rhythm, set_tempo
@@ -169,8 +169,22 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     counted = [m for r, m in zip(reps, metrics.reps) if r.completed and not r.partial]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=counted[-1].rir_estimate if counted else None,
-                        baseline_reps=cfg.baseline_reps, form_judged=not form_hidden)
+                        baseline_reps=cfg.baseline_reps, form_judged=not form_hidden,
+                        ended_at_rest=_ends_at_rest(reps, track))
     return Assessment(metrics, verdicts, summary)
+
+
+def _ends_at_rest(reps: tuple[Rep, ...], track: np.ndarray) -> bool:
+    """Whether the tracked point (float[T], up) is back at the set's rest level on the
+    clip's last seen frame: a clip that ends part-way down another rep did not show the
+    lifter stop."""
+    seen = np.flatnonzero(np.isfinite(track))
+    done = [r for r in reps if r.completed and r.seen_whole]
+    if not seen.size or not done:
+        return True
+    rest = float(np.median([track[r.start] for r in done]))
+    rom = float(np.median([abs(track[r.turnaround] - track[r.start]) for r in done]))
+    return not abs(track[seen[-1]] - rest) > CUT_START_SHARE * rom
 
 
 @dataclass(frozen=True, eq=False)
@@ -413,6 +427,11 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
                        f"begins at {times_s[r.start]:.2f} s; the rep is counted, but its "
                        f"{'eccentric' if r.eccentric_first else 'concentric'} is not timed{lost}, "
                        "and it is neither a baseline nor judged for form")
+        if r.cut_end and r.completed:
+            lost = "" if r.sees(r.concentric) else " and its velocity is not measured"
+            out.append(f"rep {r.index}: the clip (or the tracking) ends inside it at "
+                       f"{times_s[r.end]:.2f} s; its last phase is not timed{lost}, and it is "
+                       "neither a baseline nor judged for form")
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "

@@ -410,6 +410,8 @@ def _print_rep_table(analysis, console) -> None:
             flags.append("not tracked")
         if rep.cut_start:
             flags.append("began before the clip")
+        if rep.cut_end:
+            flags.append("cut by the clip's end")
         phases = (tempo.eccentric_s, tempo.bottom_pause_s, tempo.concentric_s, tempo.top_pause_s)
         table.add_row(str(rep.index), f"{t[rep.start] - t[0]:.2f}",
                       *(f"{p:.2f}" if math.isfinite(p) else "-" for p in phases),

@@ -320,6 +320,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         flags = [w for w, on in (("partial", r["partial"]), ("incomplete", not r["completed"]),
                                  ("not tracked throughout", r.get("unseen") is not None),
                                  ("began before the clip", bool(r.get("cut_start"))),
+                                 ("cut by the clip's end", bool(r.get("cut_end"))),
                                  ("set-up, not judged", r["index"] in setup)) if on]
         rows.append({
             "index": r["index"], "flags": flags,

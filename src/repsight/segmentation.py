@@ -461,7 +461,11 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     reps: list[Rep] = []
     max_pause = max_pause_s * fps
     full = _run_typical_roms(kept, typical, new_range_rest_s * fps)
-    rest = float(np.median([c.start_level for c in kept]))
+    # Rest, for telling a rep cut by the clip's edges: where reps start inside the signal;
+    # failing that (a one-rep clip begun mid-rep), where they arrive back inside it.
+    starts = [c.start_level for c in kept if c.first.start > c.run_start]
+    ends = [c.end_level for c in kept if c.second.end < c.run_end]
+    rest = float(np.median(starts or ends or [c.start_level for c in kept]))
     for n, c in enumerate(kept):
         end = c.second.end
         nxt = kept[n + 1] if n + 1 < len(kept) else None
@@ -477,20 +481,30 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # Begun on the signal's first frame (of the clip, or after a gap too long to
         # bridge) already away from rest: the start of its first phase came before it.
         cut = c.first.start <= c.run_start and c.start_level - rest > CUT_START_SHARE * typical
+        # Its way back runs into the signal's last frame short of rest: the end came after.
+        cut_end = c.second.end >= c.run_end and c.end_level - rest > CUT_START_SHARE * typical
+        # Cut off before lockout (a lift that starts with the concentric, cut during it):
+        # not completed. A rep the clip cut before its lockout is not a partial rep either
+        # (its range was cut short by the clip, not by the lifter); one cut after its
+        # lockout was seen is judged for range like any other.
+        completed = c.returned and not (cut_end and not eccentric_first and c.first.end >= c.run_end - 1)
         reps.append(Rep(index=len(reps) + 1, start=c.first.start, end=end,
                         turnaround=(c.first.end + c.second.start) // 2, eccentric=ecc,
                         concentric=con, eccentric_first=eccentric_first, rom=c.rom,
-                        rom_share=share, partial=share < partial_rom_share and not turn_unseen(c),
-                        completed=c.returned,
+                        rom_share=share,
+                        partial=(share < partial_rom_share and not turn_unseen(c)
+                                 and not (cut_end and not completed)),
+                        completed=completed,
                         unseen=(int(lost[0]), int(lost[-1])) if lost.size else None,
-                        cut_start=bool(cut)))
+                        cut_start=bool(cut), cut_end=bool(cut_end)))
     return tuple(reps)
 
 
 # A run of reps between rests needs this many reps to set its own full range.
 MIN_RUN_REPS = 3
 # A rep whose first phase starts on its signal's first frame more than this share of the
-# set's range away from rest was already under way when the clip (or the track) began.
+# set's range away from rest was already under way when the clip (or the track) began;
+# one whose way back reaches the last frame as far from rest was cut off by its end.
 CUT_START_SHARE = 0.1
 # A rep's way back ends once the point, back within 10 % of its start, has moved less than
 # SETTLE_SHARE of the way back's fastest frame for SETTLE_S (still, not merely creeping

@@ -155,6 +155,10 @@ class Rep:
     # first phase was already under way on the first frame, so that phase is not timed,
     # and the rep sets no baseline and its form is not judged, as with unseen frames
     cut_start: bool = False
+    # The clip (or the tracking) ends inside this rep, away from rest: the phase running
+    # into the last frame is not timed, and the rep sets no baseline and is not judged
+    # for form (a concentric failure needs its own evidence, see verdicts)
+    cut_end: bool = False
 
     def __post_init__(self) -> None:
         if self.index < 1:
@@ -173,15 +177,17 @@ class Rep:
         """False when the frames a..b (inclusive) touch the unseen stretch (overlap it or end
         on the frame next to it): what happened there is a straight line across a gap, and
         a phase boundary placed at a gap's edge is where the line met the track. False too
-        for a stretch from the rep's first frame when the clip began inside it (cut_start)."""
-        if self.cut_start and frames[0] <= self.start + 1:
+        for a stretch from the rep's first frame when the clip began inside it (cut_start),
+        or to its last frame when the clip ended inside it (cut_end)."""
+        if (self.cut_start and frames[0] <= self.start + 1) or (self.cut_end and frames[1] >= self.end - 1):
             return False
         return self.unseen is None or frames[1] < self.unseen[0] - 1 or frames[0] > self.unseen[1] + 1
 
     @property
     def seen_whole(self) -> bool:
-        """Seen from its start to its end: no unseen frames and not begun before the clip."""
-        return self.unseen is None and not self.cut_start
+        """Seen from its start to its end: no unseen frames, not begun before the clip nor
+        ended after it."""
+        return self.unseen is None and not self.cut_start and not self.cut_end
 
     @property
     def bottom_pause(self) -> tuple[int, int]:

@@ -58,11 +58,28 @@ def _gave_up(seg: np.ndarray, rom: float, share: float) -> bool:
     return bool(np.any((rose >= share * rom) & (seg - seg[-1] >= share * rom)))
 
 
+def _attempt_seen(reps: Sequence[Rep], track: np.ndarray, r: Rep, rom: float,
+                  lockout_share: float, fps: float, last: int | None = None) -> bool:
+    """Whether a rep the clip cuts off shows a failed attempt by the clip's last seen frame
+    (`last`, default the rep's own last seen frame): a rise that sank back (_gave_up), or a
+    hold short of lockout past any pause of the set."""
+    if last is None:
+        seen = np.flatnonzero(np.isfinite(track[:r.end + 1]))
+        if not seen.size:
+            return False
+        last = int(seen[-1])
+    start = r.turnaround if r.eccentric_first else r.start
+    return (_gave_up(track[start:last + 1], rom, 1 - lockout_share)
+            or not _ends_in_a_pause(reps, track, last, rom, fps))
+
+
 def _ends_in_a_pause(reps: Sequence[Rep], track: np.ndarray, last: int, rom: float, fps: float) -> bool:
     """Whether the clip's last seen frame `last` comes before the point has been still
-    for MIN_STUCK_S and for the longest pause of the set's finished reps."""
-    pauses = [max(r.bottom_pause[1] - r.bottom_pause[0], r.top_pause[1] - r.top_pause[0])
-              for r in reps if r.completed]
+    for MIN_STUCK_S and for the longest pause of the set's finished reps where a stalled
+    lift is held (the bottom of a lift that starts by lowering, else the top hold):
+    standing between squats is not a pause in the hole."""
+    pauses = [(r.bottom_pause if r.eccentric_first else r.top_pause) for r in reps if r.completed]
+    pauses = [b - a for a, b in pauses]
     return _held_frames(track, last, rom) <= max(MIN_STUCK_S * fps, max(pauses, default=0))
 
 
@@ -129,7 +146,7 @@ def confirmed(flags: Sequence[bool], clear: Sequence[bool] | None = None,
 def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None,
               clear: Sequence[bool] | None = None) -> list[bool]:
     """Flags of a failure that lasts: set on rep k only if every later judged rep is set too,
-    one gap allowed when the last judged rep is set.
+    one gap allowed when at least two later judged reps, the last one among them, are set.
 
     Technical failure means the lifter can no longer do the rep in good form, so form that
     breaks on reps 2-3 and comes back on reps 4-5 (a wobble, or a slower rep read as a
@@ -150,8 +167,11 @@ def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None,
             earlier = pos > 0 and bool(flags[idx[pos - 1]])
             out[k] = earlier or bool(clear[k])
             continue
+        # A reading that hovers at the threshold crosses it on some reps by chance: on a
+        # long set, "flag, miss, flag" on the last three reps is that, not a fault that
+        # stayed (a 30-rep push-up set cut one rep short got 16 technical calls from it).
         misses = later.count(False)
-        out[k] = misses == 0 or (misses == 1 and later[-1])
+        out[k] = misses == 0 or (misses == 1 and later[-1] and len(later) - misses >= 2)
     return out
 
 
@@ -175,8 +195,11 @@ def onset(flags: Sequence[bool], toward: Sequence[float | None], threshold: floa
 
 
 def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[float],
-                   th: VerdictThresholds) -> list[Verdict]:
-    """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting)."""
+                   th: VerdictThresholds, *, first_judged: int = 1) -> list[Verdict]:
+    """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting).
+
+    first_judged: reps before this one (the first baseline rep) are not judged for loss.
+    """
     limit = th.concentric_limit_s
     loss_limit = th.velocity_loss_pct
     # The loss of every completed rep counts, the second baseline rep's too: it is measured
@@ -187,8 +210,7 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
     # nor breaks a run of lossy reps.
     # A rep before the first baseline rep (the clip began inside rep 1: Rep.cut_start) is
     # measured against reps lifted after it: a loss there is not fatigue, and not judged.
-    first_base = min(metrics.baseline_reps, default=1)
-    losses = [m.velocity_loss_pct if rep.index >= first_base else float("nan")
+    losses = [m.velocity_loss_pct if rep.index >= first_judged else float("nan")
               for rep, m in zip(reps, metrics.reps)]
     # A loss on the last rep alone has nothing after it to confirm it; it must clear the
     # limit by the loss reading's own rep-to-rep error (th.lone_loss_margin_pct).
@@ -292,7 +314,7 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
 
 def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                         lockout_share: float = 0.8, baseline: Sequence[int] = (),
-                        fps: float = 30.0) -> list[Verdict]:
+                        fps: float) -> list[Verdict]:
     """Reps started but stalled short of lockout (segmentation marks them not completed).
 
     A rep can also be "not completed" because the clip ends right after lockout; with the
@@ -325,6 +347,8 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             # of motion (technical), not failure: the lifter could still finish reps.
             later = [rises.get(x.index, 1.0) for x in reps[k + 1:]]
             rise = rises[r.index]
+            if r.cut_end and not _attempt_seen(reps, track, r, rom, lockout_share, fps):
+                continue  # the clip ended while it was still moving or paused: no evidence
             if np.isfinite(rise) and rise < lockout_share and all(x < lockout_share for x in later):
                 out.append(Verdict("concentric", r.index,
                                    f"rep {r.index}: lifted {max(rise, 0):.0%} of the way to lockout, "
@@ -344,10 +368,12 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
         if reached >= lockout_share:
             continue  # it got to lockout; the clip or the tracking simply ended
         seen = np.flatnonzero(np.isfinite(track)) if track is not None and len(track) else []
-        if len(seen) and r.end >= seen[-1] - 2:
+        # The clip ends with this rep: on its last frames, or with the point not moved since
+        # the rep's end (landmark noise in a pause reads as a few frames' "rise").
+        if len(seen) and np.isfinite(rom) and rom > 0 and (
+                r.end >= seen[-1] - 2 or _held_frames(track, int(seen[-1]), rom) >= seen[-1] - r.end - 2):
             last = seen[-1]
-            if (np.isfinite(rom) and rom > 0 and _ends_in_a_pause(reps, track, last, rom, fps)
-                    and not _gave_up(track[r.turnaround:last + 1], rom, 1 - lockout_share)):
+            if not _attempt_seen(reps, track, r, rom, lockout_share, fps, last=int(last)):
                 continue  # still moving, or paused, when the clip ends: cut mid-rep, not a stall
             why = "did not get back to lockout before the clip (or the tracking) ended"
         else:
@@ -362,7 +388,7 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
 
 def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: bool,
                    start_share: float = 0.5, lockout_share: float = 0.8,
-                   fps: float = 30.0) -> Verdict | None:
+                   fps: float) -> Verdict | None:
     """A last rep that segmentation could not close: started, never brought to lockout.
 
     track: float[T] height of the tracked point (any unit, up positive). After the last
@@ -459,14 +485,15 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedu
 
 def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequence[int], *,
                        fps: float, min_hold_s: float = HOLD_MIN_S,
-                       sink_share: float = SINK_SHARE) -> list[Verdict]:
+                       sink_share: float = SINK_SHARE, first_judged: int = 1) -> list[Verdict]:
     """A hold between a rep's two moving phases that sinks: isometric failure.
 
     The pause at the turnaround (a paused squat's bottom, a pull-up's chin-over-bar hold, a
     press's lockout) is meant to be still; when the tracked point (track, float[T] height,
     up positive) ends it lower than it began by more than sink_share (0..1) of the first
     reps' range, beyond what the baseline reps' own holds sank, the position was lost.
-    Holds shorter than min_hold_s are not judged (a touch-and-go turnaround).
+    Holds shorter than min_hold_s are not judged (a touch-and-go turnaround), nor are the
+    baseline reps and the reps before the first of them (first_judged).
     """
     done = [r for r in reps if r.completed]
     if not done or track is None or not len(track):
@@ -493,9 +520,9 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     out = []
     for r in reps:
         s = sink(r)
-        # Judged after the baseline reps only: a rep before them (the clip began inside
-        # rep 1) is compared with holds that came later.
-        if np.isfinite(s) and s > allowed and r.index not in set(baseline) and r.index > min(baseline, default=0):
+        # A rep before the baseline reps (the clip began inside rep 1) is compared with
+        # holds that came later: not judged.
+        if np.isfinite(s) and s > allowed and r.index not in set(baseline) and r.index >= first_judged:
             a, b = hold(r)
             out.append(Verdict("isometric", r.index,
                                f"rep {r.index}: the hold sank {s:.0%} of the range in "
@@ -514,14 +541,18 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
     """
     ecc = [tp.eccentric_s for tp in tempos]
     con = [tp.concentric_s for tp in tempos]
+    # Fatigue is judged from the first baseline rep on (a rep the clip began inside is
+    # before it: Rep.cut_start).
+    first_judged = min(metrics.baseline_reps, default=1)
     stalls = concentric_verdicts(reps, metrics.track, lockout_share=th.partial_rom_share,
                                  baseline=metrics.baseline_reps, fps=fps)
     failed = frozenset(v.rep_index for v in stalls)
     verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
-                + tempo_verdicts(reps, metrics, con, th)
+                + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged)
                 + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track),
-                                     first_judged=min(metrics.baseline_reps, default=1))
-                + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps))
+                                     first_judged=first_judged)
+                + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
+                                     first_judged=first_judged))
     if not stalls:
         stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first, fps=fps)
         if stalled is not None:
