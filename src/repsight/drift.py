@@ -381,7 +381,7 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
 
     # A rep partly not tracked (Rep.unseen) is not read: its curve holds a straight line
     # across the gap and the smoother's extrapolation at the gap's edges; nor is one the
-    # clip began inside (Rep.cut_start): its curve lacks its first phase's start.
+    # clip began or ended inside (Rep.cut_start, cut_end): its curve lacks a phase's end.
     nan = float("nan")
     toward = tuple(with_pause(k, 1) if r.seen_whole else nan for k, r in enumerate(reps))
     stricter = tuple(with_pause(k, -1) if r.seen_whole else nan for k, r in enumerate(reps))

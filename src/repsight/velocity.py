@@ -253,7 +253,7 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     vel = shared_shape_velocities(h, t, reps, vel, counted)
     # A rep partly not tracked (Rep.unseen) sets no baseline: its form curves have holes,
     # and where the gap reaches its concentric it has no velocity either. Nor does a rep
-    # the clip began inside (Rep.cut_start): its first phase was seen only in part.
+    # the clip began or ended inside (Rep.cut_start, cut_end): a phase was seen in part.
     good = [i for i in counted if reps[i].seen_whole]
     setup: list[int] = []
     why = setup_rep(reps, vel, good)

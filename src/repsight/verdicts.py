@@ -254,7 +254,7 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     base_roms = [m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps and np.isfinite(m.rom_m)]
     base_rom = float(np.median(base_roms)) if base_roms else float("nan")
     faults = metrics.drift.faults
-    # A rep not seen whole (Rep.unseen, Rep.cut_start) has no form reading (drift.fault_drift).
+    # A rep not seen whole (Rep.unseen, cut_start, cut_end) has no form reading (drift.fault_drift).
     judged = [rep.completed and rep.index not in failed and rep.seen_whole for rep in reps]
     past: dict[str, list[bool]] = {}
     for name, f in faults.items():
@@ -322,8 +322,9 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
     must have reached less than lockout_share (0..1) of the usual range: the baseline reps'
     (rep indices in `baseline`), else the set's typical one. (When most of a set is short,
     the set's typical range is the short one; the first reps show what lockout was.) A rep
-    the clip cuts off is judged only if the lifter was held short of lockout for longer
-    than MIN_STUCK_S and any pause of the set (_ends_in_a_pause) before it ended.
+    the clip cuts off is judged only on evidence of an attempt (_attempt_seen): it rose part
+    of the way and sank back, or the lifter was held short of lockout for longer than
+    MIN_STUCK_S and any pause of the set at that position before the clip ended.
     """
     # A concentric that touches a tracking gap (Rep.unseen) shows only part of its rise:
     # it is neither a reference nor judged.
