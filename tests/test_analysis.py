@@ -220,6 +220,12 @@ def test_a_clip_that_begins_inside_a_rep_counts_it_but_does_not_judge_or_baselin
     assert np.isnan(an.tempo[0].eccentric_s) and np.isfinite(an.metrics[0].mean_velocity_mps)
     # ...and a clip that begins at rest marks nothing
     assert not any(r.cut_start for r in analyse_pose(seq, AnalysisConfig(exercise="squat")).reps)
+    # A single squat filmed from 40 % of the way down: rest is where it comes back up to
+    # (before, the rep's own start was taken for rest and its eccentric was timed).
+    seq, truth = synthesize("squat", plan_set(1, eccentric_s=1.5, top_pause_s=0.5), seed=3, noise_px=1.0)
+    e0, e1 = truth.reps[0].eccentric
+    an = analyse_pose(seq.slice(e0 + (e1 - e0) * 2 // 5, seq.n_frames), AnalysisConfig(exercise="squat"))
+    assert [r.cut_start for r in an.reps] == [True] and np.isnan(an.tempo[0].eccentric_s)
 
 
 @pytest.mark.parametrize("phase,counted", [("concentric", 4), ("eccentric", 5)])
