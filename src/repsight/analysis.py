@@ -24,7 +24,7 @@ from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spe
 from .exercise_detection import detect_exercise
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
-from .segmentation import CUT_START_SHARE, segment_reps
+from .segmentation import CUT_REST_SHARE, segment_reps
 from .shots import ShotSplit, split_shots
 from .smoothing import smooth
 from .tempo import SetRhythm, set_rhythm, set_tempo
@@ -184,7 +184,7 @@ def _ends_at_rest(reps: tuple[Rep, ...], track: np.ndarray) -> bool:
         return True
     rest = float(np.median([track[r.start] for r in done]))
     rom = float(np.median([abs(track[r.turnaround] - track[r.start]) for r in done]))
-    return not abs(track[seen[-1]] - rest) > CUT_START_SHARE * rom
+    return not abs(track[seen[-1]] - rest) > CUT_REST_SHARE * rom
 
 
 @dataclass(frozen=True, eq=False)
@@ -399,6 +399,11 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
         detection_rate=detection_rate, span=span)
 
 
+def _velocity_lost(r: Rep) -> str:
+    """The words a rep's warning adds when its concentric was not seen whole."""
+    return "" if r.sees(r.concentric) else " and its velocity is not measured"
+
+
 def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detection_rate: float,
                   cfg: AnalysisConfig, times_s: np.ndarray) -> list[str]:
     """What the driving signal and the reps found on it leave in doubt (values: the set's
@@ -417,21 +422,18 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
     for r in reps:
         if r.unseen is not None:
             t = times_s[r.unseen[0]], times_s[r.unseen[1]]
-            lost = "" if r.sees(r.concentric) else " and its velocity is not measured"
             out.append(f"rep {r.index}: the {name} was lost at {t[0]:.2f}-{t[1]:.2f} s; the rep "
-                       f"is counted, but the phases there are not timed{lost}")
+                       f"is counted, but the phases there are not timed{_velocity_lost(r)}")
     for r in reps:
         if r.cut_start:
-            lost = "" if r.sees(r.concentric) else " and its velocity is not measured"
             out.append(f"rep {r.index}: already under way when the clip (or the tracking) "
                        f"begins at {times_s[r.start]:.2f} s; the rep is counted, but its "
-                       f"{'eccentric' if r.eccentric_first else 'concentric'} is not timed{lost}, "
-                       "and it is neither a baseline nor judged for form")
+                       f"{'eccentric' if r.eccentric_first else 'concentric'} is not timed"
+                       f"{_velocity_lost(r)}, and it is neither a baseline nor judged for form")
         if r.cut_end and r.completed:
-            lost = "" if r.sees(r.concentric) else " and its velocity is not measured"
             out.append(f"rep {r.index}: the clip (or the tracking) ends inside it at "
-                       f"{times_s[r.end]:.2f} s; its last phase is not timed{lost}, and it is "
-                       "neither a baseline nor judged for form")
+                       f"{times_s[r.end]:.2f} s; its last phase is not timed{_velocity_lost(r)}, "
+                       "and it is neither a baseline nor judged for form")
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "

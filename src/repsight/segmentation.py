@@ -480,9 +480,9 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         lost = np.flatnonzero(unseen[c.first.start:c.second.end + 1]) + c.first.start
         # Begun on the signal's first frame (of the clip, or after a gap too long to
         # bridge) already away from rest: the start of its first phase came before it.
-        cut = c.first.start <= c.run_start and c.start_level - rest > CUT_START_SHARE * typical
+        cut = c.first.start <= c.run_start and c.start_level - rest > CUT_REST_SHARE * typical
         # Its way back runs into the signal's last frame short of rest: the end came after.
-        cut_end = c.second.end >= c.run_end and c.end_level - rest > CUT_START_SHARE * typical
+        cut_end = c.second.end >= c.run_end and c.end_level - rest > CUT_REST_SHARE * typical
         # Cut off before lockout (a lift that starts with the concentric, cut during it):
         # not completed. A rep the clip cut before its lockout is not a partial rep either
         # (its range was cut short by the clip, not by the lifter); one cut after its
@@ -504,8 +504,9 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
 MIN_RUN_REPS = 3
 # A rep whose first phase starts on its signal's first frame more than this share of the
 # set's range away from rest was already under way when the clip (or the track) began;
-# one whose way back reaches the last frame as far from rest was cut off by its end.
-CUT_START_SHARE = 0.1
+# one whose way back reaches the last frame as far from rest was cut off by its end (and
+# a clip whose last frame is that far from rest did not show the lifter stop: analysis).
+CUT_REST_SHARE = 0.1
 # A rep's way back ends once the point, back within 10 % of its start, has moved less than
 # SETTLE_SHARE of the way back's fastest frame for SETTLE_S (still, not merely creeping
 # into lockout, which the arrival's flank fit reads).
