@@ -277,3 +277,25 @@ def test_a_press_seen_head_on_reads_lean_back_from_foreshortening():
     # a squat's forward lean head-on is still read from world landmarks (none here)
     squat = form_signals(seq, get_profile("squat"), view="front")
     assert squat.fault_source.get("trunk_lean") != "foreshortening"
+
+
+@pytest.mark.parametrize("lean_per_rep, toward_big", [(-12.0, True), (12.0, False)])
+def test_a_lean_back_fault_reads_leaning_back_as_the_fault_and_forward_as_stricter(
+        lean_per_rep, toward_big):
+    # Concentric-first reps with no pause at the top, so only the curves decide. A fault
+    # whose direction is -1 (leaning back in a press or curl): a trunk signal falling over
+    # the later reps is the fault, one rising is stricter form, never the fault.
+    from repsight.drift import fault_drift
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 5)
+    signal = np.full(len(h), 3.0)
+    for k, r in enumerate(reps):
+        a, b = r.concentric
+        extra = lean_per_rep * max(0, k - 1) / 3  # 0, 0, 4, 8, 12 deg at the top
+        signal[a:r.eccentric[1] + 1] += extra * h[a:r.eccentric[1] + 1] / 0.5
+    fd = fault_drift(signal, Fault("trunk_lean", -1), "image", reps, h, [0, 1])
+    toward, stricter = np.array(fd.toward_deg), np.array(fd.stricter_deg)
+    big, small = (toward, stricter) if toward_big else (stricter, toward)
+    assert big[-1] > 10 and big[2] > 3
+    assert np.all(small < 1)

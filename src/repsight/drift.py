@@ -374,8 +374,10 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     base_held = [held_value[i] for i in base_idx if np.isfinite(held_value[i])]
     base_pause = float(np.mean(base_held)) if base_held and turn_in_zone else float("nan")
 
+    # direction: +1 towards the fault, -1 towards stricter form (both the curve's and the
+    # pause's reading are signed by the fault's own direction).
     def with_pause(k: int, direction: int) -> float:
-        curve = drift_of(k, base, direction)
+        curve = drift_of(k, base, direction * fault.direction)
         extra = direction * fault.direction * (held_value[k] - base_pause)
         return float(np.nanmax([curve, extra])) if np.isfinite(extra) else curve
 
