@@ -299,3 +299,31 @@ def test_a_lean_back_fault_reads_leaning_back_as_the_fault_and_forward_as_strict
     big, small = (toward, stricter) if toward_big else (stricter, toward)
     assert big[-1] > 10 and big[2] > 3
     assert np.all(small < 1)
+
+
+def test_progress_falls_back_to_the_driving_signal_when_the_tracked_point_runs_back():
+    # Five identical pulls: the trunk angle follows the true progress of each rep. The
+    # tracked point (a misplaced hip landmark) overshoots mid-pull and comes back, by a
+    # different amount each rep, so progress read on it pairs different trunk angles.
+    from repsight.drift import backtrack_share, fault_drift, progress_signal
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 5)
+    trunk = 70.0 * (1.0 - h / 0.5)  # 70 deg bent over at rest, upright at the top
+    track = h.copy()
+    for k, r in enumerate(reps):
+        for a, b in (r.concentric, r.eccentric):
+            u = np.linspace(0.0, 1.0, b - a + 1)
+            track[a:b + 1] += 0.5 * (0.4 + 0.2 * k) * np.sin(np.pi * u) ** 2  # 40-120 % of the travel
+    assert backtrack_share(h, reps) == pytest.approx(0.0, abs=1e-9)
+    assert backtrack_share(track, reps) > 0.25
+    assert progress_signal(h, -h, reps)[1] == "tracked point"
+    chosen, name = progress_signal(track, h, reps)
+    assert name == "driving signal" and chosen is not track
+
+    def worst(position):
+        fd = fault_drift(trunk, Fault("trunk_lean", 1), "image", reps, position, [0, 1])
+        return max(abs(x) for x in fd.toward_deg + fd.stricter_deg if x is not None)
+
+    assert worst(track) > 10  # misread as a lean of over 10 degrees
+    assert worst(chosen) < 1

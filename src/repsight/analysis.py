@@ -119,7 +119,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                flipped: np.ndarray | None = None, side: str | None = None,
                detection_rate: float | None = None,
                track_px: np.ndarray | None = None, scale: Scale | None = None,
-               view: str | None = None, form_hidden: str = "") -> Assessment:
+               view: str | None = None, form_hidden: str = "",
+               driver: np.ndarray | None = None) -> Assessment:
     """Scale -> velocity -> drift -> verdicts -> summary for one segmented set (pure).
 
     flipped: bool[T] frames whose left/right labels the model swapped
@@ -131,6 +132,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     view: the camera view (form.detect_view's; detected when None). form_hidden: why the
     body's landmarks cannot judge form in this set (the plate hid them), or "": then no
     technical verdict is given and the summary says so, instead of "technique intact".
+    driver: float[T] the signal the reps were segmented on: movement progress for form
+    drift when the tracked point runs backwards within the reps (drift.progress_signal).
     """
     reps = tuple(reps)
     if flipped is None:
@@ -155,7 +158,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     track = smooth(-track_px[:, 1], seq.fps, cutoff_hz=form_cutoff, max_gap_s=cfg.max_gap_s)
     position = {r.index: k for k, r in enumerate(reps)}
     drift = set_drift(form, reps, track, [position[i] for i in vel.baseline_reps], profile,
-                      min_frames=cfg.drift_min_frames, tolerance_override=cfg.drift_tolerance_deg)
+                      min_frames=cfg.drift_min_frames, tolerance_override=cfg.drift_tolerance_deg,
+                      driver=driver)
     metrics = SetMetrics(reps=_rep_table(reps, vel, drift), scale=scale, velocity=vel,
                          drift=drift, track=track)
     verdicts = tuple(judge(reps, metrics, profile.eccentric_first, VerdictThresholds.from_config(cfg),
@@ -384,7 +388,8 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg,
                                           seq.timestamps_s)]
     assessment = assess_set(seq, reps, profile, cfg, tempo, flipped=flipped,
-                            detection_rate=detection_rate, view=view, form_hidden=form_hidden)
+                            detection_rate=detection_rate, view=view, form_hidden=form_hidden,
+                            driver=sig.values)
     return SetAnalysis(
         metrics=assessment.metrics.reps, verdicts=assessment.verdicts,
         verdict_summary=assessment.summary, assessment=assessment,
@@ -494,7 +499,7 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
         return dataclasses.replace(analysis, bar=bar)
     a = assess_set(seq, analysis.reps, profile, cfg, analysis.tempo,
                    track_px=track.xy_px, scale=bar.scale, view=body.metrics.view,
-                   form_hidden=form_hidden)
+                   form_hidden=form_hidden, driver=analysis.signal)
     return dataclasses.replace(analysis, metrics=a.metrics.reps, verdicts=a.verdicts,
                                verdict_summary=a.summary, assessment=a, bar=bar)
 

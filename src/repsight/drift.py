@@ -34,6 +34,11 @@ REST_MARGIN = 0.05
 FORM_CUTOFF_HZ = 8.0
 MIN_DRIFT_SPAN = 0.1  # share of a phase's travel a drift must span (see phase_drift)
 PROGRESS_SLACK = 0.05  # share of a phase two reps may be out of step before it reads as drift
+# A tracked point that runs back more than this share of a phase's travel (median over the
+# reps' phases) does not measure movement progress (see progress_signal). Rendered sets
+# stay under 0.13 in every phase; MediaPipe's hip in a side-view deadlift (it rides up the
+# back while the lifter is bent over) ran back 0.79 of its travel.
+PROGRESS_BACKTRACK_SHARE = 0.25
 SWEEP_TOLERANCE_SHARE = 0.15  # driving joints: tolerance >= this share of their sweep
 # Smallest change of a fault measure (degrees) that is called a fault, by where it is read:
 # above what a coach would let pass and above the reading's rep-to-rep noise in that view
@@ -113,6 +118,9 @@ class SetDrift:
     not_measurable: dict = field(default_factory=dict)
     curves: dict = field(default_factory=dict)  # angle -> float[n_reps, 2*CURVE_SAMPLES]
     faults: dict = field(default_factory=dict)  # fault measure -> FaultDrift
+    # What movement progress was read on: "tracked point", or "driving signal" when the
+    # tracked point ran backwards within the reps (progress_signal).
+    progress: str = "tracked point"
 
 
 def moving_phases(rep: Rep) -> list[tuple[int, int]]:
@@ -161,6 +169,40 @@ def progress_curve(signal: np.ndarray, position: np.ndarray, rep: Rep, *,
         prog = np.clip(np.maximum.accumulate(prog), 0.0, 1.0) + np.arange(len(prog)) * 1e-9
         parts.append(np.interp(grid, prog, seg))
     return np.concatenate(parts)
+
+
+def backtrack_share(position: np.ndarray, reps: Sequence[Rep]) -> float:
+    """Median over the reps' moving phases of how far the position runs back against the
+    phase's own direction, as a share of the phase's travel (0 for a monotone movement;
+    NaN without a readable phase). Reps not seen whole are left out."""
+    shares = []
+    for rep in reps:
+        if not rep.seen_whole:
+            continue
+        for a, b in moving_phases(rep):
+            seg = np.asarray(position[a:b + 1], dtype=np.float64)
+            if len(seg) < 3 or not np.isfinite(seg).all() or seg[-1] == seg[0]:
+                continue
+            u = (seg - seg[0]) / (seg[-1] - seg[0])
+            shares.append(float(np.max(np.maximum.accumulate(u) - u)))
+    return float(np.median(shares)) if shares else float("nan")
+
+
+def progress_signal(position: np.ndarray, driver: np.ndarray | None,
+                    reps: Sequence[Rep]) -> tuple[np.ndarray, str]:
+    """The signal movement progress is read on, and its name.
+
+    The tracked point is preferred: it does not move with the faults judged against it
+    (a deadlift's shoulders drop when the trunk leans, its hips do not). When it runs back
+    within the reps' phases (PROGRESS_BACKTRACK_SHARE) a landmark is misplaced, not moving
+    with the lift, and progress comes from the signal the reps were segmented on, which
+    runs from one end of each phase to the other by construction.
+    """
+    if driver is not None and len(driver) == len(position):
+        share = backtrack_share(position, reps)
+        if np.isfinite(share) and share > PROGRESS_BACKTRACK_SHARE:
+            return np.asarray(driver, dtype=np.float64), "driving signal"
+    return position, "tracked point"
 
 
 def _pause_frames(rep: Rep) -> tuple[int, int]:
@@ -407,15 +449,18 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
 
 def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
               baseline: Sequence[int], profile: ExerciseProfile, *, min_frames: int = 3,
-              tolerance_override: float | None = None) -> SetDrift:
+              tolerance_override: float | None = None,
+              driver: np.ndarray | None = None) -> SetDrift:
     """Drift of every rep's angles from the baseline reps' mean curves, with the tolerances.
 
-    position: float[T] tracked point height (any unit, up), for movement progress.
+    position: float[T] tracked point height (any unit, up), for movement progress; driver:
+    float[T] the signal the reps were segmented on, read for progress instead when the
+    tracked point runs backwards within the reps (progress_signal).
     baseline: positions in `reps` of the baseline reps. min_frames: frames a drift must
     last, 1..30. tolerance_override: the user's tolerance for every angle, 0.5..90 deg.
     """
     base_idx = list(baseline)
-    n = len(reps)
+    position, progress = progress_signal(position, driver, reps)
     empty = np.zeros((0, 2 * CURVE_SAMPLES))
     curves = {a: np.array([rep_curve(sig, r) for r in reps]) if reps else empty
               for a, sig in form.angles.items()}
@@ -471,4 +516,4 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
                     frames_past=tuple(past), tolerance_deg=tol, spread_deg=spread,
                     sweep_deg=sweep, threshold_deg=threshold,
                     not_measurable={**form.not_measurable, **form.faults_not_measurable},
-                    curves=curves)
+                    curves=curves, progress=progress)
