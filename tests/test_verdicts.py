@@ -488,3 +488,22 @@ def test_reps_before_the_first_baseline_rep_are_not_judged_for_fatigue():
     assert [v.rep_index for v in isometric_verdicts(reps, track, (2, 3), fps=30.0)] == [1]
     track = np.concatenate([one(0.0), one(0.0), one(0.0), one(0.3)])
     assert [v.rep_index for v in isometric_verdicts(reps, track, (2, 3), fps=30.0, first_judged=2)] == [4]
+
+
+def test_a_reading_past_the_threshold_both_ways_is_not_a_fault():
+    # The same lean fault from rep 6, with its readings also swinging as far the stricter
+    # way (as a jumping landmark does): no technical call, and none traced back through it.
+    from repsight.verdicts import VerdictThresholds, technical_verdicts, two_sided
+
+    truth = make_squat_set(trunk_lean_deg=[0] * 5 + [16, 18, 20], seed=9)
+    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
+    _, _, m = _judge(truth, cfg)
+    th = VerdictThresholds.from_config(cfg)
+    called = [v.rep_index for v in technical_verdicts(truth.reps, m, th)]
+    assert called == [6, 7, 8]
+    lean = m.drift.faults["trunk_lean"]
+    assert not any(two_sided(lean, k) for k in range(8))
+    swings = dataclasses.replace(lean, stricter_deg=lean.stricter_deg[:5] + lean.toward_deg[5:])
+    noisy = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": swings}))
+    assert [two_sided(swings, k) for k in range(8)] == [False] * 5 + [True] * 3
+    assert technical_verdicts(truth.reps, noisy, th) == []

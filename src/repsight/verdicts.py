@@ -241,6 +241,14 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
     return out
 
 
+def two_sided(f: Any, k: int) -> bool:
+    """Whether rep k's reading of a fault (drift.FaultDrift) passes its threshold both
+    towards the fault and towards stricter form."""
+    toward, stricter = f.toward_deg[k], f.stricter_deg[k]
+    return (toward is not None and stricter is not None
+            and min(toward, stricter) > f.threshold_deg)
+
+
 def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds, *,
                        failed: frozenset = frozenset()) -> list[Verdict]:
     """Form drifting in a fault's direction past its threshold, or range of motion cut short,
@@ -263,11 +271,16 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
             # read here (quality_warnings says so), so it decides nothing.
             past[name] = [False] * len(reps)
             continue
+        # A rep whose reading also swings past the threshold the stricter way is the
+        # landmarks jumping, not a fault (a real one moves one way: on rendered faults the
+        # stricter reading stays under a third of the threshold). It is not flagged, and
+        # a lasting fault is not traced back through it.
+        readable = [ok and not two_sided(f, k) for k, ok in enumerate(judged)]
         flags = [ok and f.toward_deg[k] is not None and f.toward_deg[k] > f.threshold_deg
-                 and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(judged)]
+                 and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(readable)]
         clear = [x and f.toward_deg[k] > CLEAR_SHARE * f.threshold_deg for k, x in enumerate(flags)]
         past[name] = onset(sustained(flags, judged, clear=clear), f.toward_deg, f.threshold_deg,
-                           judged)
+                           readable)
     def shorter(rep: Rep, m: Any, share: float) -> bool:
         return rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m) and m.rom_m < share * base_rom)
 
