@@ -39,6 +39,9 @@ PROGRESS_SLACK = 0.05  # share of a phase two reps may be out of step before it 
 # stay under 0.13 in every phase; MediaPipe's hip in a side-view deadlift (it rides up the
 # back while the lifter is bent over) ran back 0.79 of its travel.
 PROGRESS_BACKTRACK_SHARE = 0.25
+# A fault measure whose landmarks are misplaced (form.FormSignals.misplaced) on more than
+# this share of the frames of the reps it would judge is not read in that set.
+MISPLACED_SHARE = 0.05
 SWEEP_TOLERANCE_SHARE = 0.15  # driving joints: tolerance >= this share of their sweep
 # Smallest change of a fault measure (degrees) that is called a fault, by where it is read:
 # above what a coach would let pass and above the reading's rep-to-rep noise in that view
@@ -447,6 +450,23 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
                       at_turnaround_deg=at_turn)
 
 
+def misplaced_measures(form: FormSignals, reps: Sequence[Rep]) -> dict[str, str]:
+    """Fault measures not read in this set because their landmarks were misplaced on more
+    than MISPLACED_SHARE of the frames of the reps seen whole, with why."""
+    out = {}
+    for measure, bad in form.misplaced.items():
+        frames = np.zeros(len(bad), dtype=bool)
+        for rep in reps:
+            if rep.seen_whole:
+                frames[rep.start:rep.end + 1] = True
+        share = float(bad[frames].mean()) if frames.any() else 0.0
+        if share > MISPLACED_SHARE:
+            out[measure] = (f"{measure.replace('_', ' ')} not judged: the hip landmarks jumped "
+                            f"away from where the hips stay on {share:.0%} of the reps' frames "
+                            "(hidden behind the bar's plate or the arms?)")
+    return out
+
+
 def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
               baseline: Sequence[int], profile: ExerciseProfile, *, min_frames: int = 3,
               tolerance_override: float | None = None,
@@ -506,14 +526,16 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
         bottom_deg.append(b)
         top_deg.append(t)
         past.append(p)
+    misplaced = misplaced_measures(form, reps)
     faults = {f.measure: fault_drift(form.faults[f.measure], f, form.fault_source[f.measure], reps,
                                      position, base_idx, min_frames=min_frames,
                                      floor_override=tolerance_override, view=form.view)
-              for f in profile.faults if f.measure in form.faults}
+              for f in profile.faults if f.measure in form.faults and f.measure not in misplaced}
     return SetDrift(view=form.view, side=form.side, angles=tuple(form.angles), faults=faults,
                     drift_deg=tuple(drift), curve_distance_deg=tuple(dist),
                     angles_bottom_deg=tuple(bottom_deg), angles_top_deg=tuple(top_deg),
                     frames_past=tuple(past), tolerance_deg=tol, spread_deg=spread,
                     sweep_deg=sweep, threshold_deg=threshold,
-                    not_measurable={**form.not_measurable, **form.faults_not_measurable},
+                    not_measurable={**form.not_measurable, **form.faults_not_measurable,
+                                    **misplaced},
                     curves=curves, progress=progress)

@@ -117,6 +117,9 @@ class ExerciseProfile:
     # Views where `driver` cannot be read and a height signal drives the reps instead,
     # with why (said in the set's warnings).
     view_drivers: dict[str, "ViewDriver"] = field(default_factory=dict)
+    # The lifter keeps the hips still (a strict press, a curl): a hip landmark far from
+    # where it usually is was misplaced, and the trunk is not read there (form.misplaced_hips).
+    still_hips: bool = False
 
     def __post_init__(self) -> None:
         for view, vd in self.view_drivers.items():
@@ -179,14 +182,14 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
     ExerciseProfile("overhead_press", "press", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "trunk"), aliases=("press", "ohp", "shoulder_press"),
                     faults=(_LEAN_BACK,),
-                    bar=_IN_HANDS),
+                    bar=_IN_HANDS, still_hips=True),
     ExerciseProfile("push_press", "press", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "knee", "trunk"), faults=(_LEAN_BACK,),
                     bar=_IN_HANDS),
     ExerciseProfile("biceps_curl", "curl", H("angle", ("elbow",)), False, False, _WRIST,
                     ("elbow", "shoulder", "trunk"), aliases=("curl",),
                     faults=(_SWING_BACK, Fault("elbow_forward", 1, "top")),
-                    bar=BarSpec("hands", auto=False),
+                    bar=BarSpec("hands", auto=False), still_hips=True,
                     # Head-on, the forearm swings towards the camera: its 2-D elbow angle
                     # stays straight, then flips once the hand passes the elbow, and a
                     # short curl never flips at all.
