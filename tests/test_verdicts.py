@@ -507,3 +507,19 @@ def test_a_reading_past_the_threshold_both_ways_is_not_a_fault():
     noisy = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": swings}))
     assert [two_sided(swings, k) for k in range(8)] == [False] * 5 + [True] * 3
     assert technical_verdicts(truth.reps, noisy, th) == []
+
+
+def test_no_technique_intact_claim_when_none_of_the_profiles_faults_was_read():
+    # A clean front-view set: with the squat's faults (knee cave is read head-on) it ends
+    # "with technique and tempo intact"; with a profile whose only fault the view cannot
+    # read (hips sagging, head-on), no form was judged, so that is not claimed.
+    from repsight.profiles import Fault
+
+    truth = make_squat_set(view="front", n_reps=6, seed=3)
+    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
+    judged = assess_set(truth.seq, truth.reps, SQUAT, cfg)
+    assert judged.verdicts == () and judged.summary.ending == "tolerance"
+    blind = dataclasses.replace(SQUAT, faults=(Fault("hip_sag", 1),))
+    unread = assess_set(truth.seq, truth.reps, blind, cfg)
+    assert unread.metrics.drift.faults == {} and "hip_sag" in unread.metrics.drift.not_measurable
+    assert unread.verdicts == () and unread.summary.ending == ""

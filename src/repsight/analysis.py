@@ -173,7 +173,9 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     counted = [m for r, m in zip(reps, metrics.reps) if r.completed and not r.partial]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=counted[-1].rir_estimate if counted else None,
-                        baseline_reps=cfg.baseline_reps, form_judged=not form_hidden,
+                        baseline_reps=cfg.baseline_reps,
+                        # a profile with faults none of which could be read judged no form
+                        form_judged=not form_hidden and (bool(drift.faults) or not profile.faults),
                         ended_at_rest=_ends_at_rest(reps, track))
     return Assessment(metrics, verdicts, summary)
 

@@ -461,9 +461,8 @@ def misplaced_measures(form: FormSignals, reps: Sequence[Rep]) -> dict[str, str]
                 frames[rep.start:rep.end + 1] = True
         share = float(bad[frames].mean()) if frames.any() else 0.0
         if share > MISPLACED_SHARE:
-            out[measure] = (f"{measure.replace('_', ' ')} not judged: the hip landmarks jumped "
-                            f"away from where the hips stay on {share:.0%} of the reps' frames "
-                            "(hidden behind the bar's plate or the arms?)")
+            out[measure] = (f"the hip landmarks jumped away from where the hips stay on "
+                            f"{share:.0%} of the reps' frames (hidden behind a plate or the arms?)")
     return out
 
 
