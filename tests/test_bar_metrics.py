@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from repsight.analysis import analyse_pose
-from repsight.bar_metrics import bar_path
+from repsight.bar_metrics import bar_concentrics, bar_path
 from repsight.barpath import CIRCLE, NONE, BarTrack
 from repsight.config import AnalysisConfig
 from repsight.kinematics import BOTH, tracked_point_px
@@ -66,10 +66,42 @@ def test_bar_velocity_of_record_matches_truth(squat):
     assert bar.of_record, bar.reason
     means = np.array([r.mean_mps for r in bar.reps])
     assert len(means) == len(truth.mean_velocity_mps)
-    assert np.median(np.abs(means - truth.mean_velocity_mps)) < 0.03
+    # Read over the bar's own rise, which on this noise-free half-cosine ramp starts up to
+    # two frames early (bar_concentrics): 10-12 % low, alike on every rep.
+    assert np.all(np.abs(means / truth.mean_velocity_mps - 1) < 0.15)
+    assert np.ptp(means) < 0.02
     assert np.all(np.abs(np.array([r.vertical_m for r in bar.reps]) - truth.rom_m) < 0.03)
-    assert bar.agreement_mps < 0.03  # same motion as the hips here
+    # same motion as the hips here; the two differ only by the bar's earlier start above
+    assert bar.agreement_mps < 0.08
     assert all(abs(r.drift_m) < 0.01 for r in bar.reps)
+
+
+def test_bar_velocity_is_timed_on_the_bars_own_rise(squat):
+    # The body's concentrics read 6 frames late at the start and 3 early at the end (a
+    # press's wrists leaving the rack after the plate does): the bar's velocity is its
+    # travel over its own rise, not over the body's window.
+    truth, analysis = squat
+    late = tuple(dataclasses.replace(r, concentric=(r.concentric[0] + 6, r.concentric[1] - 3))
+                 for r in analysis.reps)
+    body = analysis.assessment
+    bar = bar_path(_track(truth), truth.seq, late, body.metrics.velocity.reps, body.scale,
+                   analysis.signal, family="squat", baseline_reps=body.metrics.baseline_reps)
+    for br, true in zip(bar.reps, truth.reps):
+        # This stick figure's speed rises linearly from rest (a half-cosine ramp) with no
+        # noise to stop the onset search: the bar's own start reads up to two frames early
+        # (bar_concentrics), its end on the frame.
+        assert -2 <= br.concentric[0] - true.concentric[0] <= 0
+        assert abs(br.concentric[1] - true.concentric[1]) <= 1
+    means = np.array([r.mean_mps for r in bar.reps])
+    assert np.all(np.abs(means / truth.mean_velocity_mps - 1) < 0.15)
+    # read over the body's window the same track is far off (the premise)
+    t = np.asarray(truth.seq.timestamps_s)
+    y = bar.y_m
+    over_body = np.array([(y[b] - y[a]) / (t[b] - t[a]) for a, b in (r.concentric for r in late)])
+    assert np.all(over_body / truth.mean_velocity_mps - 1 > 0.3)
+    # with no rise of its own to be found (a bar that never moves), the body's window stands
+    flat = bar_concentrics(np.zeros(truth.seq.n_frames), truth.seq.fps, late)
+    assert flat == tuple(r.concentric for r in late)
 
 
 def test_drift_of_one_rep_is_found_and_signed_forward(squat):
@@ -171,6 +203,11 @@ def test_the_bar_does_not_take_over_reps_the_pose_found_whole(monkeypatch):
     a = _bar_pass(monkeypatch, truth.seq, _track(truth))
     assert a.signal_name == "hip height" and len(a.reps) == 4
     assert not any("timed from the bar" in w for w in a.warnings)
+    # the velocity of record is the bar's, read over its own rise as in bar.reps
+    assert a.bar.of_record
+    assert [m.mean_velocity_mps for m in a.metrics] == pytest.approx(
+        [r.mean_mps for r in a.bar.reps], abs=1e-9)
+    assert any(r.concentric != rep.concentric for r, rep in zip(a.bar.reps, a.reps))
 
 
 def test_reps_are_found_on_the_bar_when_the_body_signal_does_not_move_with_it(monkeypatch):
@@ -230,7 +267,8 @@ def test_reps_timed_from_the_bar_are_measured_on_the_bar_even_where_it_was_lost(
 
 def test_one_rep_lost_at_the_bottom_keeps_the_body_s_reps_and_their_form(monkeypatch):
     # Retiming the set on the bar for one lost bottom would leave every rep's form unjudged
-    # (the lean on reps 3-4 went uncalled); that rep instead has no bar velocity.
+    # (the lean on reps 3-4 went uncalled). That rep's velocity is read on the bar's own
+    # rise, which the plate did not hide; it does not count towards the bar's standing.
     truth = make_squat_set(n_reps=4, px_per_m=PX_PER_M, seed=5, trunk_lean_deg=[0, 0, 18, 24])
     c = truth.reps[1].turnaround
     image, world = truth.seq.image.copy(), truth.seq.world.copy()
@@ -240,4 +278,6 @@ def test_one_rep_lost_at_the_bottom_keeps_the_body_s_reps_and_their_form(monkeyp
     a = _bar_pass(monkeypatch, seq, _track(truth))
     assert a.signal_name == "hip height" and a.reps[1].unseen is not None
     assert [(v.kind, v.rep_index) for v in a.verdicts] == [("technical", 3), ("technical", 4)]
-    assert np.isnan(a.bar.reps[1].mean_mps) and np.isfinite(a.bar.reps[2].mean_mps)
+    assert np.isfinite(a.bar.reps[1].mean_mps) and not a.bar.reps[1].good
+    assert np.isfinite(a.bar.reps[2].mean_mps) and a.bar.reps[2].good
+    assert np.isfinite(a.metrics[1].mean_velocity_mps)

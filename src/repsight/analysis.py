@@ -120,7 +120,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                detection_rate: float | None = None,
                track_px: np.ndarray | None = None, scale: Scale | None = None,
                view: str | None = None, form_hidden: str = "",
-               driver: np.ndarray | None = None) -> Assessment:
+               driver: np.ndarray | None = None,
+               concentrics: tuple[tuple[int, int], ...] | None = None) -> Assessment:
     """Scale -> velocity -> drift -> verdicts -> summary for one segmented set (pure).
 
     flipped: bool[T] frames whose left/right labels the model swapped
@@ -134,6 +135,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     technical verdict is given and the summary says so, instead of "technique intact".
     driver: float[T] the signal the reps were segmented on: movement progress for form
     drift when the tracked point runs backwards within the reps (drift.progress_signal).
+    concentrics: the frames each rep's velocity is read over when the tracked point's own
+    rise is known (the bar's, bar_metrics.bar_concentrics); tempo keeps the reps' phases.
     """
     reps = tuple(reps)
     if flipped is None:
@@ -150,7 +153,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         track_px = tracked_point_px(seq, profile.velocity_point, side, image=image)
     vel = set_velocity(seq, reps, track_px=track_px, scale=scale, family=profile.family,
                        baseline_reps=cfg.baseline_reps, cutoff_hz=cfg.smoothing_cutoff_hz,
-                       max_gap_s=cfg.max_gap_s)
+                       max_gap_s=cfg.max_gap_s, concentrics=concentrics)
     form_cutoff = max(cfg.smoothing_cutoff_hz, FORM_CUTOFF_HZ)
     form = form_signals(seq, profile, view=view, cutoff_hz=form_cutoff, side=user_side,
                         max_gap_s=cfg.max_gap_s, image=image, world=world)
@@ -501,7 +504,8 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
         return dataclasses.replace(analysis, bar=bar)
     a = assess_set(seq, analysis.reps, profile, cfg, analysis.tempo,
                    track_px=track.xy_px, scale=bar.scale, view=body.metrics.view,
-                   form_hidden=form_hidden, driver=analysis.signal)
+                   form_hidden=form_hidden, driver=analysis.signal,
+                   concentrics=tuple(r.concentric for r in bar.reps))
     return dataclasses.replace(analysis, metrics=a.metrics.reps, verdicts=a.verdicts,
                                verdict_summary=a.summary, assessment=a, bar=bar)
 

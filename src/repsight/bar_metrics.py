@@ -17,9 +17,11 @@ import numpy as np
 from .barpath import BarTrack
 from .kinematics import BOTH, Signal, body_scale_px, tracked_point_px
 from .scale import Scale, scale_from_plate
+from .segmentation import segment_reps
 from .smoothing import condition, smooth
 from .types import PoseSequence, Rep
-from .velocity import PROPULSIVE_FAMILIES, RepVelocity, concentric_velocity, shared_shape_velocities
+from .velocity import (PROPULSIVE_FAMILIES, RepVelocity, concentric_velocity, retimed,
+                       shared_shape_velocities)
 
 # The bar is the velocity of record when, on most counted reps (MIN_GOOD_REP_SHARE), it
 # was followed through the concentric (MIN_CONCENTRIC_COVERAGE of its frames) and moved
@@ -46,6 +48,9 @@ BAR_DRIVES_MIN_CORRELATION = 0.9
 # Or its reps were counted across gaps (Rep.unseen) that reach the concentric on at least
 # this share of them.
 BAR_DRIVES_LOST_SHARE = 0.5
+# The bar's own rises (bar_concentrics) are those the segmenter finds on its height that
+# travel at least this share of the bar's typical rise over the body's concentrics.
+MIN_OWN_RISE_SHARE = 0.5
 # The path is compared between these shares of each concentric's rise (its ends are slow
 # and noisy), on this many points.
 PATH_SHARES = np.linspace(0.1, 0.9, 17)
@@ -55,13 +60,16 @@ PATH_SHARES = np.linspace(0.1, 0.9, 17)
 class BarRep:
     """One rep of the bar. Metres and m/s; NaN where the bar was not followed enough.
 
-    vertical_m / horizontal_m: the bar's travel over the whole rep (max - min); drift_m:
+    concentric: the frames of the bar's own rise, which its velocities are read over
+    (bar_concentrics). vertical_m / horizontal_m: the bar's travel over the whole rep (max -
+    min); drift_m:
     the largest horizontal departure of the concentric path from the baseline reps' path
     at the same share of the rise, signed, positive towards the lifter's toes.
     """
 
     index: int
     coverage: float  # share of the concentric's frames with the bar
+    concentric: tuple[int, int]  # the bar's own rise, frames (bar_concentrics)
     vertical_m: float
     horizontal_m: float
     mean_mps: float
@@ -126,6 +134,46 @@ def forward_sign(seq: PoseSequence) -> int:
     return 1 if np.median(d) > 0 else -1
 
 
+def bar_concentrics(y: np.ndarray, fps: float, reps: tuple[Rep, ...], *, diff_noise: float = 0.0,
+                    cutoff_hz: float | None = 4.0) -> tuple[tuple[int, int], ...]:
+    """Each rep's concentric frames timed on the bar's own height: the rise the segmenter
+    finds on y (float[T] metres, up positive, NaN where not followed) that overlaps the
+    rep's concentric most; the rep's own concentric where no rise does.
+
+    The reps' phases come from the body's signal, whose onset and arrival lag or lead the
+    bar's: a press's wrists read as leaving the rack 0.1-0.3 s after the plate does on
+    rendered lifts, and a squat's hips settle into lockout before the bar on the back
+    does. The bar's velocity is its travel over its own rise, timed by the same onset and
+    arrival fits the body's concentric gets (segmentation.segment_reps).
+    diff_noise: the speed floor's noise term (segment_reps). bar_path leaves it at 0, so
+    only the segmenter's relative floor (2 % of a rise's peak speed) applies. A fitted
+    plate centre jitters by 2-3 % of the peak speed a frame on rendered lifts, and three
+    times that put the floor above the onset fit's lowest level (5 % of the peak): the fit
+    was skipped and the rises came out short (bar velocity 0.051 m/s off at the median on
+    dev2, reading high). The cost: on a noise-free ramp whose speed grows linearly from
+    rest (the unit tests' stick figure) the start reads up to two frames early.
+    cutoff_hz: the low-pass y went through (the fits model it), None if unsmoothed.
+    """
+    body = tuple(r.concentric for r in reps)
+    y = np.asarray(y, dtype=np.float64)
+    rises = [y[b] - y[a] for a, b in body if b > a and np.isfinite(y[[a, b]]).all()]
+    rises = [d for d in rises if d > 0]
+    if not rises or not np.isfinite(fps) or fps <= 0:
+        return body
+    own = segment_reps(y, fps, concentric_increases=True, eccentric_first=reps[0].eccentric_first,
+                       min_rom=MIN_OWN_RISE_SHARE * float(np.median(rises)),
+                       diff_noise=diff_noise, smoothing_cutoff_hz=cutoff_hz)
+    # Only a rise followed on every frame (its velocity reads over all of them).
+    windows = [(c, d) for c, d in (r.concentric for r in own)
+               if d > c and np.isfinite(y[c:d + 1]).all()]
+    out = []
+    for a, b in body:
+        overlap = [(min(b, d) - max(a, c), (c, d)) for c, d in windows]
+        best = max(overlap, default=(0, None), key=lambda x: x[0])
+        out.append(best[1] if best[0] > 0 else (a, b))
+    return tuple(out)
+
+
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Pearson r over the frames where both are finite (NaN with fewer than 5 or no spread)."""
     ok = np.isfinite(a) & np.isfinite(b)
@@ -170,11 +218,13 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
     else:
         y = x = np.full(n, np.nan)
     propulsive = family in PROPULSIVE_FAMILIES
-    vel = [concentric_velocity(y, t, r, propulsive=propulsive) for r in reps]
-    # A concentric the body's signal lost (Rep.unseen) has no timing to read the bar over:
-    # such a rep has no bar velocity and is left out of the velocity-of-record decision.
+    own = bar_concentrics(y, seq.fps, reps, cutoff_hz=cutoff_hz) if reps else ()
+    timed = retimed(reps, own)
+    vel = [concentric_velocity(y, t, r, propulsive=propulsive) for r in timed]
+    # A concentric the body's signal lost (Rep.unseen) is read on the bar's own rise when
+    # it has one, but is left out of the velocity-of-record decision (not counted).
     counted = [i for i, r in enumerate(reps) if r.completed and not r.partial and r.sees(r.concentric)]
-    vel = shared_shape_velocities(y, t, reps, vel, counted)
+    vel = shared_shape_velocities(y, t, timed, vel, counted)
     found = track.found
     fwd = forward_sign(seq)
     rows = []
@@ -189,10 +239,10 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
                 and corr >= MIN_DRIVER_CORRELATION)
         mean = vel[i].mean_mps if cov >= MIN_CONCENTRIC_COVERAGE else float("nan")
         peak = vel[i].peak_mps if cov >= MIN_CONCENTRIC_COVERAGE else float("nan")
-        rows.append([r.index, cov, vert, horiz, mean, peak, float("nan"),
+        rows.append([r.index, cov, own[i], vert, horiz, mean, peak, float("nan"),
                      body[i].mean_mps if i < len(body) else float("nan"), bool(good)])
     # Drift: each good rep's concentric path against the baseline reps' mean path.
-    curves = {i: _path_curve(x, y, *reps[i].concentric) for i in range(len(reps)) if rows[i][8]}
+    curves = {i: _path_curve(x, y, *own[i]) for i in range(len(reps)) if rows[i][9]}
     base_idx = [i for i, r in enumerate(reps) if r.index in baseline_reps and curves.get(i) is not None]
     if not base_idx:
         base_idx = [i for i in counted if curves.get(i) is not None][:2]
@@ -201,7 +251,7 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
         for i, c in curves.items():
             if c is not None:
                 d = (c - ref) * (fwd or 1)
-                rows[i][6] = float(d[np.argmax(np.abs(d))])
+                rows[i][7] = float(d[np.argmax(np.abs(d))])
     bar_reps = tuple(BarRep(*row) for row in rows)
     good = [br for br in bar_reps if br.good]
     pairs = [(br.mean_mps, br.body_mean_mps) for br in good

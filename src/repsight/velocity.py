@@ -123,6 +123,16 @@ def concentric_velocity(h: np.ndarray, t: np.ndarray, rep: Rep, *, propulsive: b
     return RepVelocity(float(mean_v), peak_v, mpv, rom)
 
 
+def retimed(reps: Sequence[Rep], concentrics: Sequence[tuple[int, int]]) -> tuple[Rep, ...]:
+    """The reps with each concentric read over the given frames (another point's own rise:
+    the bar's, bar_metrics.bar_concentrics), each rep widened to hold it. A rep keeps its
+    unseen frames only where its own concentric stands: the other point was followed on
+    every frame of its rise."""
+    return tuple(replace(r, start=min(r.start, c), end=max(r.end, d), concentric=(c, d),
+                         unseen=r.unseen if (c, d) == r.concentric else None)
+                 for r, (c, d) in zip(reps, concentrics))
+
+
 def mid_travel_time(h: np.ndarray, t: np.ndarray, a: int, b: int, share: float = MID_TRAVEL_SHARE
                     ) -> float:
     """Seconds the point takes from `share` to 1 - `share` of its travel over frames a..b.
@@ -230,10 +240,13 @@ def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[in
 
 def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray,
                  scale: Scale, family: str, baseline_reps: int = 2, baseline: str = "best",
-                 cutoff_hz: float = 4.0, max_gap_s: float = 0.25) -> SetVelocity:
+                 cutoff_hz: float = 4.0, max_gap_s: float = 0.25,
+                 concentrics: Sequence[tuple[int, int]] | None = None) -> SetVelocity:
     """Velocity, ROM, velocity loss and RIR of every rep, against the set's baseline.
 
     track_px: float[T,2] pixel track of the tracked point (kinematics.tracked_point_px).
+    concentrics: the frames each rep's velocity is read over when the tracked point's own
+    rise is known (the bar's: retimed); the reps' concentrics when None.
     baseline_reps: the best (baseline "best", as in the velocity-loss literature) or the
     mean ("mean") of the first N clean reps' mean velocities is the baseline, 1..10.
     """
@@ -248,9 +261,10 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
         warnings.append(f"no pixel-to-metre scale ({scale.note}): velocities not reported")
     per_frame = np.gradient(h, t) if seq.n_frames >= 2 else np.full(seq.n_frames, np.nan)
     propulsive = family in PROPULSIVE_FAMILIES
-    vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in reps]
+    timed = tuple(reps) if concentrics is None else retimed(reps, concentrics)
+    vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in timed]
     counted = [i for i, r in enumerate(reps) if r.completed and not r.partial]
-    vel = shared_shape_velocities(h, t, reps, vel, counted)
+    vel = shared_shape_velocities(h, t, timed, vel, counted)
     # A rep partly not tracked (Rep.unseen) sets no baseline: its form curves have holes,
     # and where the gap reaches its concentric it has no velocity either. Nor does a rep
     # the clip began or ended inside (Rep.cut_start, cut_end): a phase was seen in part.
