@@ -12,7 +12,8 @@ from repsight.config import AnalysisConfig
 from repsight.drift import drift_tolerance, rep_curve, sustained_drift
 from repsight.form import detect_view, form_signals
 from repsight.smoothing import smooth
-from repsight.velocity import mid_travel_time, rir_estimate, shared_shape_velocities, RepVelocity
+from repsight.velocity import (RepVelocity, concentric_velocity, mid_travel_time, retimed,
+                               rir_estimate, shared_shape_velocities)
 from repsight.types import Rep
 from repsight.profiles import get_profile
 
@@ -359,3 +360,20 @@ def test_a_still_lifters_hip_landmark_that_jumps_leaves_the_trunk_unjudged():
 
     assert misplaced_measures(form(misplaced_hips(steady)), reps) == {}
     assert "hip landmarks jumped" in misplaced_measures(form(bad), reps)["trunk_lean"]
+
+
+def test_retimed_reads_each_concentric_over_the_given_frames():
+    h, t, reps = _min_jerk_set([0.6, 0.7, 0.8])
+    lost = [Rep(**{**r.__dict__, "concentric": (r.concentric[0] + 4, r.concentric[1] - 3),
+                   "start": r.concentric[0] + 2, "unseen": (r.concentric[0] + 5, r.concentric[0] + 6)})
+            for r in reps]
+    true = [r.concentric for r in reps]
+    timed = retimed(lost, true)
+    for r, (a, b) in zip(timed, true):
+        assert r.concentric == (a, b) and r.start <= a and r.unseen is None
+        assert concentric_velocity(h, t, r).mean_mps == pytest.approx(0.5 / (t[b] - t[a]))
+    # where the window given is the rep's own, its unseen frames still stand
+    same = retimed(lost, [r.concentric for r in lost])
+    assert [r.unseen for r in same] == [r.unseen for r in lost]
+    with pytest.raises(ValueError):
+        retimed(lost, true[:2])

@@ -128,6 +128,8 @@ def retimed(reps: Sequence[Rep], concentrics: Sequence[tuple[int, int]]) -> tupl
     the bar's, bar_metrics.bar_concentrics), each rep widened to hold it. A rep keeps its
     unseen frames only where its own concentric stands: the other point was followed on
     every frame of its rise."""
+    if len(concentrics) != len(reps):
+        raise ValueError(f"{len(concentrics)} concentric windows for {len(reps)} reps")
     return tuple(replace(r, start=min(r.start, c), end=max(r.end, d), concentric=(c, d),
                          unseen=r.unseen if (c, d) == r.concentric else None)
                  for r, (c, d) in zip(reps, concentrics))
