@@ -60,11 +60,11 @@ PATH_SHARES = np.linspace(0.1, 0.9, 17)
 class BarRep:
     """One rep of the bar. Metres and m/s; NaN where the bar was not followed enough.
 
-    concentric: the frames of the bar's own rise, which its velocities are read over
-    (bar_concentrics). vertical_m / horizontal_m: the bar's travel over the whole rep (max -
-    min); drift_m:
-    the largest horizontal departure of the concentric path from the baseline reps' path
-    at the same share of the rise, signed, positive towards the lifter's toes.
+    concentric: the frames of the bar's own rise, which its velocities and drift are read
+    over (bar_concentrics). vertical_m / horizontal_m: the bar's travel over the whole rep
+    (max - min); drift_m: the largest horizontal departure of the concentric path from the
+    baseline reps' path at the same share of the rise, signed, positive towards the
+    lifter's toes.
     """
 
     index: int
