@@ -10,7 +10,7 @@ else from the body's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -134,7 +134,7 @@ def forward_sign(seq: PoseSequence) -> int:
     return 1 if np.median(d) > 0 else -1
 
 
-def bar_concentrics(y: np.ndarray, fps: float, reps: tuple[Rep, ...], *, diff_noise: float = 0.0,
+def bar_concentrics(y: np.ndarray, fps: float, reps: tuple[Rep, ...], *,
                     cutoff_hz: float | None = 4.0) -> tuple[tuple[int, int], ...]:
     """Each rep's concentric frames timed on the bar's own height: the rise the segmenter
     finds on y (float[T] metres, up positive, NaN where not followed) that overlaps the
@@ -145,8 +145,8 @@ def bar_concentrics(y: np.ndarray, fps: float, reps: tuple[Rep, ...], *, diff_no
     rendered lifts, and a squat's hips settle into lockout before the bar on the back
     does. The bar's velocity is its travel over its own rise, timed by the same onset and
     arrival fits the body's concentric gets (segmentation.segment_reps).
-    diff_noise: the speed floor's noise term (segment_reps). bar_path leaves it at 0, so
-    only the segmenter's relative floor (2 % of a rise's peak speed) applies. A fitted
+    The segmenter is given no noise term (segment_reps' diff_noise), so only its relative
+    speed floor (2 % of a rise's peak speed) applies, unlike the body's. A fitted
     plate centre jitters by 2-3 % of the peak speed a frame on rendered lifts, and three
     times that put the floor above the onset fit's lowest level (5 % of the peak): the fit
     was skipped and the rises came out short (bar velocity 0.051 m/s off at the median on
@@ -162,7 +162,7 @@ def bar_concentrics(y: np.ndarray, fps: float, reps: tuple[Rep, ...], *, diff_no
         return body
     own = segment_reps(y, fps, concentric_increases=True, eccentric_first=reps[0].eccentric_first,
                        min_rom=MIN_OWN_RISE_SHARE * float(np.median(rises)),
-                       diff_noise=diff_noise, smoothing_cutoff_hz=cutoff_hz)
+                       smoothing_cutoff_hz=cutoff_hz)
     # Only a rise followed on every frame (its velocity reads over all of them).
     windows = [(c, d) for c, d in (r.concentric for r in own)
                if d > c and np.isfinite(y[c:d + 1]).all()]
@@ -239,10 +239,12 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
                 and corr >= MIN_DRIVER_CORRELATION)
         mean = vel[i].mean_mps if cov >= MIN_CONCENTRIC_COVERAGE else float("nan")
         peak = vel[i].peak_mps if cov >= MIN_CONCENTRIC_COVERAGE else float("nan")
-        rows.append([r.index, cov, own[i], vert, horiz, mean, peak, float("nan"),
-                     body[i].mean_mps if i < len(body) else float("nan"), bool(good)])
+        rows.append(BarRep(index=r.index, coverage=cov, concentric=own[i], vertical_m=vert,
+                           horizontal_m=horiz, mean_mps=mean, peak_mps=peak, drift_m=float("nan"),
+                           body_mean_mps=body[i].mean_mps if i < len(body) else float("nan"),
+                           good=bool(good)))
     # Drift: each good rep's concentric path against the baseline reps' mean path.
-    curves = {i: _path_curve(x, y, *own[i]) for i in range(len(reps)) if rows[i][9]}
+    curves = {i: _path_curve(x, y, *own[i]) for i in range(len(reps)) if rows[i].good}
     base_idx = [i for i, r in enumerate(reps) if r.index in baseline_reps and curves.get(i) is not None]
     if not base_idx:
         base_idx = [i for i in counted if curves.get(i) is not None][:2]
@@ -251,8 +253,8 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
         for i, c in curves.items():
             if c is not None:
                 d = (c - ref) * (fwd or 1)
-                rows[i][7] = float(d[np.argmax(np.abs(d))])
-    bar_reps = tuple(BarRep(*row) for row in rows)
+                rows[i] = replace(rows[i], drift_m=float(d[np.argmax(np.abs(d))]))
+    bar_reps = tuple(rows)
     good = [br for br in bar_reps if br.good]
     pairs = [(br.mean_mps, br.body_mean_mps) for br in good
              if np.isfinite(br.body_mean_mps) and br.body_mean_mps > 0]

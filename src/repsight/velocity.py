@@ -268,7 +268,8 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     counted = [i for i, r in enumerate(reps) if r.completed and not r.partial]
     vel = shared_shape_velocities(h, t, timed, vel, counted)
     # A rep partly not tracked (Rep.unseen) sets no baseline: its form curves have holes,
-    # and where the gap reaches its concentric it has no velocity either. Nor does a rep
+    # and where the gap reaches its concentric it has no velocity either (unless read over
+    # another point's own rise, followed throughout: retimed). Nor does a rep
     # the clip began or ended inside (Rep.cut_start, cut_end): a phase was seen in part.
     good = [i for i in counted if reps[i].seen_whole]
     setup: list[int] = []
