@@ -3,6 +3,8 @@ form.py) against synthetic truth, through the product's assessment wiring."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,7 @@ from repsight.analysis import assess_set
 from repsight.config import AnalysisConfig
 from repsight.drift import drift_tolerance, rep_curve, sustained_drift
 from repsight.form import detect_view, form_signals
+from repsight.landmarks import LM
 from repsight.smoothing import smooth
 from repsight.velocity import (RepVelocity, concentric_velocity, mid_travel_time, retimed,
                                rir_estimate, shared_shape_velocities)
@@ -125,6 +128,29 @@ def test_sustained_drift_ignores_blips():
 def test_detect_view():
     assert detect_view(make_squat_set(view="side", seed=0).seq) == "side"
     assert detect_view(make_squat_set(view="front", seed=0).seq) == "front"
+
+
+def _turn_shoulders(seq, yaw_deg: float):
+    """The set with its shoulder pair's world line turned to yaw_deg (0 facing the camera)."""
+    world = seq.world.copy()
+    ls, rs = world[:, LM.LEFT_SHOULDER].copy(), world[:, LM.RIGHT_SHOULDER].copy()
+    mid, half = (ls + rs) / 2, np.linalg.norm((ls - rs)[:, [0, 2]], axis=1) / 2
+    a = np.radians(yaw_deg)
+    world[:, LM.LEFT_SHOULDER, 0] = mid[:, 0] + half * np.cos(a)
+    world[:, LM.LEFT_SHOULDER, 2] = mid[:, 2] + half * np.sin(a)
+    world[:, LM.RIGHT_SHOULDER, 0] = mid[:, 0] - half * np.cos(a)
+    world[:, LM.RIGHT_SHOULDER, 2] = mid[:, 2] - half * np.sin(a)
+    return dataclasses.replace(seq, world=world)
+
+
+def test_detect_view_reads_legs_when_the_shoulders_are_misplaced():
+    # A plate on the back hides the shoulders from the side; MediaPipe then puts them
+    # square to the camera. The hips, knees and ankles still say side-on.
+    side = make_squat_set(view="side", seed=0).seq
+    assert detect_view(_turn_shoulders(side, 10.0)) == "side"  # hips and shoulders: 49.5, oblique
+    assert detect_view(_turn_shoulders(side, 78.0)) == "side"  # a small twist: both lines
+    front = make_squat_set(view="front", seed=0).seq
+    assert detect_view(_turn_shoulders(front, 40.0)) == "front"
 
 
 def test_rep_curve_is_phase_normalised():

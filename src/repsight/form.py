@@ -49,6 +49,18 @@ class FormSignals:
     misplaced: dict = dataclasses.field(default_factory=dict)
 
 
+# Hip-to-shoulder twist past which the shoulders' yaw is taken as misplaced (detect_view).
+# Real clips read at most 13 deg (pullup_rear, squat_air_45deg_white 12); the rendered
+# side-view back squats 17-40.
+TWIST_DEG = 15.0
+
+
+def _line_yaw(seq: PoseSequence, name: str) -> np.ndarray:
+    """float[T] yaw (deg, 0 facing the camera, 90 side-on) of the left-right line of a joint pair."""
+    d = seq.world[:, LM[f"LEFT_{name}"]].astype(np.float64) - seq.world[:, LM[f"RIGHT_{name}"]]
+    return np.degrees(np.arctan2(np.abs(d[:, 2]), np.abs(d[:, 0])))
+
+
 def detect_view(seq: PoseSequence) -> str:
     """'side', 'front' (front or rear), 'oblique' or 'unknown': the body's yaw to the camera.
 
@@ -58,15 +70,23 @@ def detect_view(seq: PoseSequence) -> str:
     60 deg <= side. On the team's clips: front and rear 2-13, the rendered 45-degree curl
     35, the real "45-degree" clips 46-65 (most are nearer side-on), side 66-88. Without
     world landmarks, the image ratio of shoulder width to trunk length stands in.
+
+    On frames where the shoulder line is turned more than TWIST_DEG from the hip line, the
+    yaw is read from the hip, knee and ankle lines instead: the lifts here do not twist
+    the trunk that far, and it is what a bar on the back does to the shoulders seen from
+    the side (the plate hides them; the rendered side-view back squats read their
+    shoulders at 7-45 deg of yaw, and one was read as a front view).
     """
-    yaws = []
-    for a, b in ((LM.LEFT_HIP, LM.RIGHT_HIP), (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)):
-        d = seq.world[:, a].astype(np.float64) - seq.world[:, b]
-        yaws.append(np.degrees(np.arctan2(np.abs(d[:, 2]), np.abs(d[:, 0]))))
-    yaw = np.mean(yaws, axis=0)
-    yaw = yaw[np.isfinite(yaw)]
-    if yaw.size >= 5:
-        y = float(np.median(yaw))
+    yaw = {n: _line_yaw(seq, n) for n in ("HIP", "SHOULDER", "KNEE", "ANKLE")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames with no landmarks are NaN
+        upper = np.nanmean([yaw["HIP"], yaw["SHOULDER"]], axis=0)
+        lower = np.nanmean([yaw["HIP"], yaw["KNEE"], yaw["ANKLE"]], axis=0)
+    twisted = np.abs(yaw["HIP"] - yaw["SHOULDER"]) > TWIST_DEG
+    per_frame = np.where(twisted, lower, upper)
+    per_frame = per_frame[np.isfinite(per_frame)]
+    if per_frame.size >= 5:
+        y = float(np.median(per_frame))
         return "front" if y < 25 else ("oblique" if y < 60 else "side")
     ls, rs = seq.pixels(LM.LEFT_SHOULDER), seq.pixels(LM.RIGHT_SHOULDER)
     lh, rh = seq.pixels(LM.LEFT_HIP), seq.pixels(LM.RIGHT_HIP)
