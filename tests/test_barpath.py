@@ -115,6 +115,29 @@ def test_pose_gate_drops_what_leaves_the_hands_and_short_runs():
     assert not np.isfinite(kept[53:55, 0]).any()
 
 
+def test_pose_gate_keeps_a_plate_the_hands_lag_behind():
+    # A curl seen from the side: the plate rises 100 px in 12 frames while the wrists
+    # stay down until the top, then catch up; the plate never jumps.
+    n, r = 60, 30.0
+    y = np.concatenate([np.full(20, 200.0), np.linspace(200, 100, 13)[1:], np.full(28, 100.0)])
+    xy = np.stack([np.full(n, 100.0), y], axis=1)
+    hands = xy.copy()
+    hands[20:32, 1] = 200.0  # the pose trails the whole rise
+    kept, dropped = gate_by_pose(xy, hands, r, 30.0)
+    assert np.isfinite(kept[:, 0]).all() and not dropped.any()
+    # The same frames are dropped when the plate jumps in and out of them (something
+    # else round), or when the clip ends before the hands catch up (nothing vouches for
+    # the far end of the run).
+    jumpy = xy.copy()
+    jumpy[20:32, 0] += 3 * r
+    assert dropped_frames(jumpy, hands, r) == set(range(20, 32))
+    assert set(range(24, 30)) <= dropped_frames(xy[:30], hands[:30], r)
+
+
+def dropped_frames(xy, anchors, r):
+    return set(np.flatnonzero(gate_by_pose(xy, anchors, r, 30.0)[1]).tolist())
+
+
 def test_real_deadlift_plate_stays_at_the_hands(tmp_path):
     """The side-view deadlift clip's first 3 s: the plate is followed and rides with the hands."""
     from helpers import shared_video

@@ -31,7 +31,7 @@ from .types import PoseSequence
 
 # Bump whenever a change to this module could move a track: cached tracks (cache.py,
 # keyed on it) are then found again instead of reused.
-BAR_TRACKER_VERSION = 4
+BAR_TRACKER_VERSION = 5
 # Where a frame's bar position came from.
 NONE, CIRCLE, FLOW = 0, 1, 2
 SOURCE_NAMES = {NONE: "none", CIRCLE: "plate circle", FLOW: "optical flow"}
@@ -58,6 +58,9 @@ LEVEL_RADII = 1.25
 # bar: seen at an angle the near plate's centre lies two to three radii beside the hands,
 # so the window it is looked for in is this much wider than it is tall.
 WIDE = 1.5
+# Fastest a bar moves, in plate radii per second: about 2.5 m/s over a 0.225 m radius.
+# A followed position that steps further in one frame jumped to something else.
+MAX_BAR_SPEED_RADII_S = 11.0
 # How whole a rim must be to count as a plate (HoughCircles' param2 of HOUGH_GRADIENT_ALT).
 WHOLE_RIM = 0.7
 # A plate being followed whose rim is only partly seen (its lower half against a dark
@@ -503,15 +506,44 @@ def _confirm(pending: list[list[tuple[int, np.ndarray]]], circles: np.ndarray, f
     return max(done, key=lambda run: run[-1][1][2])
 
 
+def _lagging_pose(xy: np.ndarray, stray: np.ndarray, plate_radius_px: float, fps: float,
+                  max_lag_s: float) -> np.ndarray:
+    """bool[T]: stray frames where the pose lagged the plate, not the plate the pose.
+
+    MediaPipe's wrists trail a curl's forearm while it swings up in front of the plate
+    (on the rendered side-view curls the hands sat 1.0-1.4 plate radii below the plate
+    in mid-lift and back on it at the top), so mid-concentric frames failed the offset
+    test with the plate in plain sight. A stray run is the plate when it is bounded by
+    kept frames, no longer than max_lag_s, followed on every frame, and never steps
+    further in one frame than a bar moves (MAX_BAR_SPEED_RADII_S): something else round
+    enters or leaves with a jump.
+    """
+    out = np.zeros(len(xy), dtype=bool)
+    found = np.isfinite(xy[:, 0])
+    max_step = MAX_BAR_SPEED_RADII_S * plate_radius_px / max(fps, 1e-6)
+    for k, j in true_runs(stray):
+        if k == 0 or j >= len(xy) or j - k > max_lag_s * fps:
+            continue
+        if not (found[k - 1] and found[j] and not stray[k - 1] and not stray[j]):
+            continue
+        path = xy[k - 1:j + 1]
+        if np.isfinite(path).all() and np.hypot(*np.diff(path, axis=0).T).max() <= max_step:
+            out[k:j] = True
+    return out
+
+
+
 def gate_by_pose(xy: np.ndarray, anchors: np.ndarray, plate_radius_px: float, fps: float, *,
-                 max_offset_radii: float = 1.0, min_run_s: float = 0.3
+                 max_offset_radii: float = 1.0, min_run_s: float = 0.3, max_lag_s: float = 1.0
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Keep only what rides with the pose: (xy with strays set to NaN, bool[T] dropped).
 
     The bar keeps a steady offset to the hands (or shoulders) through a lift: frames whose
     offset differs from the track's median offset by more than max_offset_radii plate
     radii (0.5..5) are dropped, and runs of found frames shorter than min_run_s (0..2 s)
-    are too short to be a lift followed (a round thing passing by).
+    are too short to be a lift followed (a round thing passing by). A stray run of up to
+    max_lag_s (0..2 s) between kept frames is kept when the plate moved through it
+    without a jump (see _lagging_pose).
     """
     xy = np.array(xy, dtype=np.float64)
     found = np.isfinite(xy[:, 0])
@@ -521,6 +553,7 @@ def gate_by_pose(xy: np.ndarray, anchors: np.ndarray, plate_radius_px: float, fp
     if ok.sum() >= 3:
         med = np.median(offset[ok], axis=0)
         stray = ok & (np.hypot(*(offset - med).T) > max_offset_radii * plate_radius_px)
+        stray &= ~_lagging_pose(xy, stray, plate_radius_px, fps, max_lag_s)
         dropped |= stray
     # Frames without a pose cannot be checked; they keep the plate if it is tracked.
     xy[dropped] = np.nan
