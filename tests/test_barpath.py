@@ -8,7 +8,7 @@ import pytest
 cv2 = pytest.importorskip("cv2")
 
 from repsight.barpath import (CIRCLE, FLOW, NONE, _flow_shift, find_circles,  # noqa: E402
-                              follow_plate, gate_by_pose)
+                              follow_plate, gate_by_pose, rides_above)
 
 
 def _plate_clip(n: int = 90, *, radius: int = 36, seed: int = 3, hide: range = range(0)):
@@ -251,3 +251,17 @@ def test_a_larger_plate_at_the_same_height_replaces_the_far_one():
     xy, rad, _ = follow_plate(frames, hands, 40.0, fps=30.0)
     assert np.hypot(*(xy[-1] - (plate + [110, 4]))) < 5.0
     assert rad[-1] == pytest.approx(46, abs=4)
+
+
+def test_a_track_above_the_shoulders_is_a_head():
+    # Shoulders at y=200; a plate on the back rides at their height, a head one radius
+    # and more above them.
+    n, r = 40, 30.0
+    shoulders = np.stack([np.full(n, 100.0), np.full(n, 200.0)], axis=1)
+    on_back = shoulders + np.array([0.0, -0.4 * r])
+    head = shoulders + np.array([0.0, -1.25 * r])
+    assert not rides_above(on_back, shoulders, r)
+    assert rides_above(head, shoulders, r)
+    head[:30] = np.nan  # followed on a few frames only: still the median of those
+    assert rides_above(head, shoulders, r)
+    assert not rides_above(np.full((n, 2), np.nan), shoulders, r)

@@ -31,7 +31,7 @@ from .types import PoseSequence
 
 # Bump whenever a change to this module could move a track: cached tracks (cache.py,
 # keyed on it) are then found again instead of reused.
-BAR_TRACKER_VERSION = 5
+BAR_TRACKER_VERSION = 6
 # Where a frame's bar position came from.
 NONE, CIRCLE, FLOW = 0, 1, 2
 SOURCE_NAMES = {NONE: "none", CIRCLE: "plate circle", FLOW: "optical flow"}
@@ -58,6 +58,9 @@ LEVEL_RADII = 1.25
 # bar: seen at an angle the near plate's centre lies two to three radii beside the hands,
 # so the window it is looked for in is this much wider than it is tall.
 WIDE = 1.5
+# A track on the shoulders centred further above them than this many of its radii is a
+# head (see rides_above).
+ABOVE_SHOULDERS_RADII = 0.9
 # Fastest a bar moves, in plate radii per second: about 2.5 m/s over a 0.225 m radius.
 # A followed position that steps further in one frame jumped to something else.
 MAX_BAR_SPEED_RADII_S = 11.0
@@ -506,6 +509,22 @@ def _confirm(pending: list[list[tuple[int, np.ndarray]]], circles: np.ndarray, f
     return max(done, key=lambda run: run[-1][1][2])
 
 
+def rides_above(xy: np.ndarray, anchors: np.ndarray, plate_radius_px: float) -> bool:
+    """Whether a track on the shoulders sits more than ABOVE_SHOULDERS_RADII of its radius
+    above them (median over frames): the head, not a bar on the back.
+
+    A bar on the back or the front of the shoulders rests at the shoulders' height: the
+    rendered squats' plates sit -0.43..+0.28 radii from it, side-on and at 45 degrees,
+    the real back squat at 45 degrees -0.35. A bodyweight squat's head, once taken for a
+    plate and carried by optical flow through two reps, sat 1.25 of its radii above.
+    """
+    dy = (np.asarray(xy, dtype=np.float64)[:, 1] - anchors[:, 1])
+    dy = dy[np.isfinite(dy)]
+    if not dy.size or not np.isfinite(plate_radius_px) or plate_radius_px <= 0:
+        return False
+    return bool(np.median(dy) < -ABOVE_SHOULDERS_RADII * plate_radius_px)
+
+
 def _lagging_pose(xy: np.ndarray, stray: np.ndarray, plate_radius_px: float, fps: float,
                   max_lag_s: float) -> np.ndarray:
     """bool[T]: stray frames where the pose lagged the plate, not the plate the pose.
@@ -657,6 +676,10 @@ def track_bar(video: str | os.PathLike, seq: PoseSequence, anchor: str, *,
             f"no full-size plate found near the {anchor} in the first {probe_s:g} s with a "
             "person (a lift without plates, plates seen edge-on from the front, or hidden)",))
     gated, dropped = gate_by_pose(xy, anchors, float(np.nanmedian(rad)), seq.fps)
+    if anchor == "shoulders" and rides_above(gated, anchors, float(np.nanmedian(rad))):
+        return replace(empty, seconds=time.perf_counter() - started, frames_read=m, work_scale=fx,
+                       notes=("the round thing followed rides above the shoulders: a head, "
+                              "not a plate on the back",))
     source = np.where(np.isfinite(gated[:, 0]), src, NONE).astype(np.int8)
     rad = np.where(source == CIRCLE, rad, np.nan)
     return BarTrack(gated, rad, source, anchor, dropped_by_pose=int(dropped.sum()),
