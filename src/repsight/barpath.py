@@ -597,8 +597,6 @@ def _aligned_frames(video: str | os.PathLike, seq: PoseSequence, work_long_side:
     Decoded frames are matched to the poses by time; a pose frame the decoder did not give
     again (a damaged stream) gets the frame before it.
     """
-    import cv2  # see find_circles
-
     from .video import VideoReader
 
     reader = VideoReader(video, max_long_side=work_long_side)
