@@ -551,7 +551,6 @@ def _lagging_pose(xy: np.ndarray, stray: np.ndarray, plate_radius_px: float, fps
     return out
 
 
-
 def gate_by_pose(xy: np.ndarray, anchors: np.ndarray, plate_radius_px: float, fps: float, *,
                  max_offset_radii: float = 1.0, min_run_s: float = 0.3, max_lag_s: float = 1.0
                  ) -> tuple[np.ndarray, np.ndarray]:
