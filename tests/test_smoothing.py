@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from repsight.smoothing import (diff_noise_gain, fill_gaps, lowpass, nan_free_runs, noise_std,
-                                smooth)
+                                seen_mean, smooth)
 
 
 def test_nan_free_runs() -> None:
@@ -78,3 +80,12 @@ def test_smooth_combines_both() -> None:
     out = smooth(x, 30.0, cutoff_hz=5.0, max_gap_s=0.1)
     assert np.isfinite(out).all()
     np.testing.assert_allclose(out, np.arange(10.0), atol=0.05)  # a ramp passes through
+
+
+def test_seen_mean_skips_nan_and_never_warns() -> None:
+    stack = np.array([[1.0, np.nan, np.nan], [3.0, 5.0, np.nan]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an empty-slice warning would fail the test
+        out = seen_mean(stack, axis=0)
+    assert out[0] == 2.0 and out[1] == 5.0 and np.isnan(out[2])
+    assert seen_mean([[1.0, 2.0], [3.0, 4.0]], axis=1).tolist() == [1.5, 3.5]

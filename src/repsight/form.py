@@ -18,7 +18,7 @@ import numpy as np
 from .kinematics import BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels, trunk_inclination
 from .landmarks import JOINT_TRIPLETS, LM
 from .profiles import ExerciseProfile
-from .smoothing import despike, smooth
+from .smoothing import despike, seen_mean, smooth
 from .types import PoseSequence
 
 # Which angles a camera view can measure. Sagittal-plane angles (flexion of knee, hip,
@@ -78,10 +78,8 @@ def detect_view(seq: PoseSequence) -> str:
     shoulders at 7-45 deg of yaw, and one was read as a front view).
     """
     yaw = {n: _line_yaw(seq, n) for n in ("HIP", "SHOULDER", "KNEE", "ANKLE")}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # frames with no landmarks are NaN
-        upper = np.nanmean([yaw["HIP"], yaw["SHOULDER"]], axis=0)
-        lower = np.nanmean([yaw["HIP"], yaw["KNEE"], yaw["ANKLE"]], axis=0)
+    upper = seen_mean([yaw["HIP"], yaw["SHOULDER"]])  # NaN on frames with no landmarks
+    lower = seen_mean([yaw["HIP"], yaw["KNEE"], yaw["ANKLE"]])
     twisted = np.abs(yaw["HIP"] - yaw["SHOULDER"]) > TWIST_DEG
     per_frame = np.where(twisted, lower, upper)
     per_frame = per_frame[np.isfinite(per_frame)]

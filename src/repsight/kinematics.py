@@ -15,7 +15,7 @@ import numpy as np
 
 from .landmarks import JOINT_TRIPLETS, LM, VISIBILITY, side_landmark
 from .profiles import SignalSpec
-from .smoothing import condition
+from .smoothing import condition, seen_mean
 from .types import PoseSequence
 
 SIDES = ("LEFT", "RIGHT")
@@ -209,10 +209,7 @@ def _point_xy(seq: PoseSequence, image: np.ndarray, names: tuple[str, ...], side
     # fall back to every in-frame side, and only blank what is out of the picture.
     use = np.where(good.any(axis=0), good, inside)
     stack = np.where(use[:, :, None], stack, np.nan)
-    with warnings.catch_warnings():
-        # An all-NaN frame is simply "not seen"; numpy's empty-slice warning adds nothing.
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-        return np.nanmean(stack, axis=0)
+    return seen_mean(stack, axis=0)  # an all-NaN frame is simply "not seen"
 
 
 def body_scale_px(seq: PoseSequence, image: np.ndarray | None = None) -> float:

@@ -8,6 +8,20 @@ from functools import lru_cache
 import numpy as np
 
 
+def seen_mean(values: np.ndarray | list, axis: int = 0) -> np.ndarray:
+    """Mean over `axis` of the finite entries; NaN where there are none.
+
+    np.nanmean's empty-slice warning is avoided, not silenced: warnings.catch_warnings
+    changes process-wide state, and the decode and encode threads could let the warning
+    through to the user's terminal (it reached a batch test's output once).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    seen = np.isfinite(v)
+    n = seen.sum(axis=axis)
+    total = np.where(seen, v, 0.0).sum(axis=axis)
+    return np.divide(total, n, out=np.full(total.shape, np.nan), where=n > 0)
+
+
 def nan_free_runs(x: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) index pairs of the maximal runs of rows without NaN (axis 0)."""
     x = np.asarray(x, dtype=np.float64)
