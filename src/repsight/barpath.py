@@ -672,8 +672,9 @@ def track_bar(video: str | os.PathLike, seq: PoseSequence, anchor: str, *,
         return replace(empty, seconds=seconds, frames_read=m, work_scale=fx, notes=(
             f"no full-size plate found near the {anchor} in the first {probe_s:g} s with a "
             "person (a lift without plates, plates seen edge-on from the front, or hidden)",))
-    gated, dropped = gate_by_pose(xy, anchors, float(np.nanmedian(rad)), seq.fps)
-    if anchor == "shoulders" and rides_above(gated, anchors, float(np.nanmedian(rad))):
+    radius = float(np.nanmedian(rad))
+    gated, dropped = gate_by_pose(xy, anchors, radius, seq.fps)
+    if anchor == "shoulders" and rides_above(gated, anchors, radius):
         return replace(empty, seconds=time.perf_counter() - started, frames_read=m, work_scale=fx,
                        notes=("the round thing followed rides above the shoulders: a head, "
                               "not a plate on the back",))
