@@ -906,7 +906,6 @@ def _escape_names(d: Path) -> list:
 
 def scenarios() -> list[Scenario]:
     """Every misuse case of issue 17, grouped by the kind the issue names."""
-    import signal as sig
 
     out: list[Scenario] = []
     refused = _has("refusing to write")

@@ -570,7 +570,6 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
         return row
     t = seq.timestamps_s
     reps = list(_get(result, "reps") or [])
-    n_true = truth["n_reps"]
     cut = cut_rep(truth)
     row["reps"] = len(reps)
     row["exercise"] = truth["exercise"]

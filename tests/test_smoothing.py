@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from repsight.smoothing import (diff_noise_gain, fill_gaps, lowpass, nan_free_runs, noise_std,
-                                seen_mean, smooth)
+from repsight.smoothing import (despike, diff_noise_gain, fill_gaps, lowpass, nan_free_runs, noise_std,
+                                seen_mean, seen_reduce, smooth)
 
 
 def test_nan_free_runs() -> None:
@@ -89,3 +89,17 @@ def test_seen_mean_skips_nan_and_never_warns() -> None:
         out = seen_mean(stack, axis=0)
     assert out[0] == 2.0 and out[1] == 5.0 and np.isnan(out[2])
     assert seen_mean([[1.0, 2.0], [3.0, 4.0]], axis=1).tolist() == [1.5, 3.5]
+
+
+def test_seen_reduce_and_despike_leave_unseen_windows_nan_without_a_warning() -> None:
+    stack = np.array([[1.0, 7.0, np.nan], [3.0, np.nan, np.nan], [2.0, 9.0, np.nan]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        med = seen_reduce(np.nanmedian, stack, axis=0)
+        top = seen_reduce(np.nanmax, stack, axis=1)
+        one = seen_reduce(np.nanmedian, np.full(4, np.nan))
+        y = despike(np.r_[np.full(6, np.nan), 1.0, 1.0, 40.0, 1.0, 1.0], 30.0, window_s=0.1)
+    assert med[0] == 2.0 and med[1] == 8.0 and np.isnan(med[2])
+    assert top.tolist() == [7.0, 3.0, 9.0]
+    assert np.isnan(one)
+    assert np.isnan(y[:6]).all() and y[8] == 1.0  # the spike is removed, unseen stays NaN

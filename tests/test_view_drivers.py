@@ -10,7 +10,7 @@ import pytest
 from repsight.analysis import analyse_pose
 from repsight.config import build_config
 from repsight.landmarks import LM
-from repsight.profiles import ExerciseProfile, SignalSpec, ViewDriver, get_profile
+from repsight.profiles import SignalSpec, ViewDriver, get_profile
 from repsight.render.camera import Camera, look_at
 from repsight.render.motion import plan_set
 from repsight.render.skeleton import RestSkeleton

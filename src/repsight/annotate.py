@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import unicodedata
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -23,7 +22,7 @@ import numpy as np
 from .errors import OutputError
 from .export import atomic_path
 from .landmarks import LM, PRESENCE, SKELETON_EDGES, VISIBILITY
-from .smoothing import true_runs
+from .smoothing import seen_mean, true_runs
 from .table import format_number
 from .types import VERDICT_KINDS, PoseSequence, Rep
 
@@ -134,9 +133,7 @@ def point_track(seq: PoseSequence, landmarks: tuple[int, ...], kind: str = "heig
         vis = np.nan_to_num(image[:, members, VISIBILITY].astype(np.float64), nan=0.0)
         xy[vis.min(axis=1) < min_visibility] = np.nan
         per_side.append(xy)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames stay NaN, quietly
-        return np.nanmean(np.stack(per_side), axis=0)
+    return seen_mean(np.stack(per_side))  # all-NaN frames stay NaN
 
 
 def phase_at(rep: Rep, i: int) -> str:

@@ -9,7 +9,6 @@ number.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from .form import FormSignals
 from .profiles import DEFAULT_DRIFT_TOLERANCE_DEG, ExerciseProfile, Fault
+from .smoothing import seen_mean, seen_reduce
 from .types import Rep
 
 CURVE_SAMPLES = 50  # samples per moving phase in time-normalised curves
@@ -259,9 +259,7 @@ def envelope(values: np.ndarray, half_width: int, direction: int) -> np.ndarray:
         return v
     padded = np.pad(direction * v, half_width, mode="edge")
     win = np.lib.stride_tricks.sliding_window_view(padded, 2 * half_width + 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN windows stay NaN
-        return direction * np.nanmax(win, axis=1)
+    return direction * seen_reduce(np.nanmax, win, axis=1)  # all-NaN windows stay NaN
 
 
 def zone_mask(zone: str, eccentric_first: bool, samples: int = CURVE_SAMPLES) -> np.ndarray:
@@ -487,13 +485,11 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
     # works without a metric scale too.
     pcurves = {a: np.array([progress_curve(sig, position, r) for r in reps]) if reps else empty
                for a, sig in form.angles.items()}
-    with warnings.catch_warnings():
-        # An angle, or the tracked point, never seen in the baseline reps: a NaN baseline.
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-        base_t = {a: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
-                  for a, c in curves.items()}
-        base_p = {a: np.nanmean(c[base_idx], axis=0) if base_idx else np.full(c.shape[1:], np.nan)
-                  for a, c in pcurves.items()}
+    # An angle, or the tracked point, never seen in the baseline reps: a NaN baseline.
+    base_t = {a: seen_mean(c[base_idx]) if base_idx else np.full(c.shape[1:], np.nan)
+              for a, c in curves.items()}
+    base_p = {a: seen_mean(c[base_idx]) if base_idx else np.full(c.shape[1:], np.nan)
+              for a, c in pcurves.items()}
     spread, sweep, tol, threshold = {}, {}, {}, {}
     for a, sig in form.angles.items():
         # The first reps never match each other exactly (technique varies, MediaPipe

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ import numpy as np
 from .kinematics import BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels, trunk_inclination
 from .landmarks import JOINT_TRIPLETS, LM
 from .profiles import ExerciseProfile
-from .smoothing import despike, seen_mean, smooth
+from .smoothing import despike, seen_mean, seen_reduce, smooth
 from .types import PoseSequence
 
 # Which angles a camera view can measure. Sagittal-plane angles (flexion of knee, hip,
@@ -280,14 +279,13 @@ def misplaced_hips(seq: PoseSequence, *, image: np.ndarray | None = None) -> np.
     HIP_MOVE_SHARE of the trunk's median length from its median over the clip."""
     image = seq.image if image is None else image
     px = functools.partial(pixels, image, seq.width, seq.height)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)  # frames with no person
-        hip = np.nanmean([px(LM[f"{s}_HIP"])[:, 1] for s in SIDES], axis=0)
-        shoulder = np.nanmean([px(LM[f"{s}_SHOULDER"])[:, 1] for s in SIDES], axis=0)
-        trunk = float(np.nanmedian(hip - shoulder))
-        if not np.isfinite(trunk) or trunk <= 0:
-            return np.zeros(seq.n_frames, dtype=bool)
-        return np.abs(hip - np.nanmedian(hip)) > HIP_MOVE_SHARE * trunk
+    hip = seen_mean([px(LM[f"{s}_HIP"])[:, 1] for s in SIDES])  # NaN: frames with no person
+    shoulder = seen_mean([px(LM[f"{s}_SHOULDER"])[:, 1] for s in SIDES])
+    trunk = seen_reduce(np.nanmedian, hip - shoulder)
+    if not np.isfinite(trunk) or trunk <= 0:
+        return np.zeros(seq.n_frames, dtype=bool)
+    with np.errstate(invalid="ignore"):  # NaN hips compare False: not misplaced
+        return np.abs(hip - seen_reduce(np.nanmedian, hip)) > HIP_MOVE_SHARE * trunk
 
 
 def not_measurable_reason(angle: str, view: str, family: str) -> str | None:

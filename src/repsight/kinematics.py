@@ -8,7 +8,6 @@ distorted by the frame's aspect ratio; heights are positive upwards.
 from __future__ import annotations
 
 import functools
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -319,9 +318,7 @@ def joint_angle(seq: PoseSequence, name: str, side: str, *, image: np.ndarray | 
     if side == BOTH:
         per_side = np.stack([joint_angle(seq, name, s, image=image, min_visibility=min_visibility)
                              for s in SIDES])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN frame -> NaN
-            return np.nanmean(per_side, axis=0)
+        return seen_mean(per_side)  # all-NaN frame -> NaN
     pts = [_point_xy(seq, image, (t.split("_", 1)[1],), side, min_visibility)
            for t in JOINT_TRIPLETS[name]]
     return angle_between(*pts)

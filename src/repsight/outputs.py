@@ -13,7 +13,6 @@ is refused, as are devices, pipes, folders and names too long for the temp file.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence

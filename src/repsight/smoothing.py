@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -20,6 +19,22 @@ def seen_mean(values: np.ndarray | list, axis: int = 0) -> np.ndarray:
     n = seen.sum(axis=axis)
     total = np.where(seen, v, 0.0).sum(axis=axis)
     return np.divide(total, n, out=np.full(total.shape, np.nan), where=n > 0)
+
+
+def seen_reduce(reduce, values: np.ndarray | list, axis: int = 0) -> np.ndarray | float:
+    """`reduce` (np.nanmedian, np.nanmax, ...) over `axis`, NaN where nothing is finite.
+
+    Only the slices with a finite entry are handed to numpy, so its all-NaN warning never
+    fires (see seen_mean for why it is not silenced instead).
+    """
+    v = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
+    flat = v.reshape(-1, v.shape[-1])
+    seen = np.isfinite(flat).any(axis=1)
+    out = np.full(len(flat), np.nan)
+    if seen.any():
+        out[seen] = reduce(flat[seen], axis=1)
+    out = out.reshape(v.shape[:-1])
+    return float(out) if out.ndim == 0 else out
 
 
 def nan_free_runs(x: np.ndarray) -> list[tuple[int, int]]:
@@ -126,9 +141,7 @@ def despike(y: np.ndarray, fps: float, *, window_s: float = 0.1) -> np.ndarray:
     pad = k // 2
     padded = np.pad(y, pad, mode="edge")
     win = np.lib.stride_tricks.sliding_window_view(padded, k)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN windows stay NaN
-        out = np.nanmedian(win, axis=1)
+    out = seen_reduce(np.nanmedian, win, axis=1)  # all-NaN windows stay NaN
     out[~np.isfinite(y)] = np.nan
     return out
 

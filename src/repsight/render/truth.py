@@ -15,7 +15,7 @@ from .barbell import BarPose, plate_centres
 from .camera import Camera
 from .motion import SetPlan, pose, tracked_height
 from .skeleton import TRUTH_KEYPOINTS, RestSkeleton
-from .spec import ECCENTRIC_FIRST, TRACKED_POINT, RenderSpec
+from .spec import ECCENTRIC_FIRST, TRACKED_POINT
 
 SCHEMA_VERSION = "1.0"  # later additions (cut, technical_failure, trend) are additive keys
 VELOCITY_RATE_HZ = 1000.0  # the fine time grid for true velocities
