@@ -598,6 +598,12 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
                 tally.phase_ms += [e, c]
                 tally.ecc_ms.append(e)
                 tally.con_ms.append(c)
+                # signed, for the per-clip rows: onset, arrival and duration (ms, read - true)
+                a, b = r.concentric
+                row.setdefault("concentric_signed_ms", []).append(
+                    (tr["rep"], round(1000 * (t[a] - tr["concentric_start"])),
+                     round(1000 * (t[b] - tr["concentric_end"])),
+                     round(1000 * (tp.concentric_s - tr["concentric_s"]))))
     metrics = _get(result, "metrics", "rep_metrics")
     true_loss = truth_velocity_loss(truth, cfg.baseline_reps)
     if metrics is None:
@@ -614,6 +620,7 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
                 d = m.mean_velocity_mps - tr["velocity"]["concentric_mean_mps"]
                 tally.vel_err.append(abs(d))
                 tally.vel_signed.append(d)
+                row.setdefault("vel_signed", []).append((tr["rep"], round(d, 3)))
             if math.isfinite(m.velocity_loss_pct) and true_loss[tr["rep"] - 1] is not None:
                 tally.loss_err.append(abs(m.velocity_loss_pct - true_loss[tr["rep"] - 1]))
     row["boundary_ms"] = tally.boundary_ms[b0:]
@@ -666,6 +673,13 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
     row["verdicts"] = [(v.kind, v.rep_index, true_rep[id(v)]) for v in verdicts]
     row["true_tempo_failure"] = true_tempo
     row["true_technical_reps"] = true_tech
+    drift = getattr(getattr(_get(result, "assessment"), "metrics", None), "drift", None)
+    if drift is not None:  # per-rep readings, for looking into misses (true rep numbers)
+        row["fault_readings"] = {
+            name: {"threshold": f.threshold_deg, "source": f.source,
+                   "toward": {to_true.get(r.index): x for r, x in zip(reps, f.toward_deg)},
+                   "stricter": {to_true.get(r.index): x for r, x in zip(reps, f.stricter_deg)}}
+            for name, f in drift.faults.items()}
     return row
 
 

@@ -265,3 +265,15 @@ def test_a_track_above_the_shoulders_is_a_head():
     head[:30] = np.nan  # followed on a few frames only: still the median of those
     assert rides_above(head, shoulders, r)
     assert not rides_above(np.full((n, 2), np.nan), shoulders, r)
+
+
+def test_the_bar_pass_runs_by_default_for_every_barbell_lift_the_curl_included() -> None:
+    # A side-view barbell curl's plate covers the hands and scrambles the elbow angle the
+    # body pass counts on; without the bar pass rendered sets of 3 were counted as 9.
+    from repsight.barpath import bar_wanted
+    from repsight.profiles import PROFILES, get_profile
+
+    with_bar = [p for p in PROFILES.values() if p.bar is not None]
+    assert get_profile("biceps_curl") in with_bar
+    assert all(bar_wanted(p, "auto") and not bar_wanted(p, "off") for p in with_bar)
+    assert not bar_wanted(get_profile("pushup"), "on")  # no barbell, no pass

@@ -159,7 +159,7 @@ SPECS: dict[str, OptionSpec] = {
         "are ignored", "", (0, 1)),
     "bar_path": OptionSpec(
         "--bar", "follow the barbell's plate through the set (an extra video pass): auto does "
-        "for barbell lifts usually loaded with plates (squat, deadlift, bench, press, row)",
+        "for every barbell lift (squat, deadlift, bench, press, row, curl)",
         choices=BAR_PATH_SETTINGS),
     "plate_diameter_m": OptionSpec(
         "--plate-diameter", "diameter of the largest plates on the bar, for the plate scale",
