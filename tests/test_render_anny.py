@@ -130,3 +130,32 @@ def test_bar_pass_follows_the_rendered_plate(tmp_path):
     on = np.hypot(*(track.xy_px - face).T) <= 0.25 * radius
     assert on.mean() >= 0.9, (on.mean(), track.notes)
     assert track.plate_radius_px == pytest.approx(np.median(radius), rel=0.12)
+
+
+@pytest.mark.skipif(ctypes.util.find_library("OSMesa") is None,
+                    reason="offscreen rendering needs Mesa's OSMesa (apt-get install libosmesa6)")
+def test_a_side_view_barbell_curl_is_read_on_the_bar_by_default(tmp_path):
+    """A plate covers the hands of a barbell curl filmed from the side and scrambles the
+    elbow angle; with the CLI's defaults the set is still counted right and gets no call.
+    (This clip, bar_eval's 3006_curl_side, was counted 9 of 3 with technical calls when
+    the bar pass ran for curls only on request.)"""
+    from repsight.analysis import analyse_video
+    from repsight.config import build_config
+    from repsight.render.renderer import render
+    from repsight.render.spec import BarbellSpec
+
+    spec = RenderSpec(exercise="curl", reps=3, width=480, height=360, supersample=1, fps=25.0,
+                      body=BodySpec(gender=0.75, age=0.5, muscle=0.72, weight=0.5, height=0.43),
+                      clothing=ClothingSpec(skin=(224, 180, 150), shirt=(40, 120, 200),
+                                            shorts=(60, 60, 70), shoes=(235, 235, 235),
+                                            hair=(70, 45, 30)),
+                      camera=CameraSpec(view="side", height_m=1.04, distance_m=3.05),
+                      tempo=TempoSpec(1.01, 0.1, 0.62, 0.67, fatigue=0.13, jitter=0.05),
+                      lead_in_s=0.4, lead_out_s=0.4, seed=3006,
+                      barbell=BarbellSpec(enabled=True, plate_rgb=(40, 130, 60)))
+    render(spec, tmp_path / "curl.mp4")
+    an = analyse_video(tmp_path / "curl.mp4", build_config(exercise="biceps_curl"),
+                       cache_dir=tmp_path / "cache")
+    assert an.rep_count == 3
+    assert an.bar is not None and an.bar.of_record, an.bar and an.bar.reason
+    assert not [v for v in an.verdicts if v.kind in ("technical", "concentric")]
