@@ -406,7 +406,7 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     for i in list(baseline)[1:]:
         if not (past_floor(i) and (i + 1 >= len(reps) or past_floor(i + 1))):
             base_idx.append(i)
-    base = np.nanmean(curves[base_idx], axis=0) if base_idx else np.full(2 * CURVE_SAMPLES, np.nan)
+    base = seen_mean(curves[base_idx])  # NaN where no baseline rep was seen (or none is left)
     own = [max(abs(drift_of(i, base, 1)), abs(drift_of(i, base, -1))) for i in base_idx]
     own = [x for x in own if np.isfinite(x)]
     spread = round(float(max(own)), 1) if len(own) >= 2 else 0.0
@@ -485,11 +485,10 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
     # works without a metric scale too.
     pcurves = {a: np.array([progress_curve(sig, position, r) for r in reps]) if reps else empty
                for a, sig in form.angles.items()}
-    # An angle, or the tracked point, never seen in the baseline reps: a NaN baseline.
-    base_t = {a: seen_mean(c[base_idx]) if base_idx else np.full(c.shape[1:], np.nan)
-              for a, c in curves.items()}
-    base_p = {a: seen_mean(c[base_idx]) if base_idx else np.full(c.shape[1:], np.nan)
-              for a, c in pcurves.items()}
+    # An angle, or the tracked point, never seen in the baseline reps (or no baseline rep):
+    # a NaN baseline.
+    base_t = {a: seen_mean(c[base_idx]) for a, c in curves.items()}
+    base_p = {a: seen_mean(c[base_idx]) for a, c in pcurves.items()}
     spread, sweep, tol, threshold = {}, {}, {}, {}
     for a, sig in form.angles.items():
         # The first reps never match each other exactly (technique varies, MediaPipe

@@ -284,8 +284,8 @@ def misplaced_hips(seq: PoseSequence, *, image: np.ndarray | None = None) -> np.
     trunk = seen_reduce(np.nanmedian, hip - shoulder)
     if not np.isfinite(trunk) or trunk <= 0:
         return np.zeros(seq.n_frames, dtype=bool)
-    with np.errstate(invalid="ignore"):  # NaN hips compare False: not misplaced
-        return np.abs(hip - seen_reduce(np.nanmedian, hip)) > HIP_MOVE_SHARE * trunk
+    # Frames with no hips compare False: not misplaced.
+    return np.abs(hip - seen_reduce(np.nanmedian, hip)) > HIP_MOVE_SHARE * trunk
 
 
 def not_measurable_reason(angle: str, view: str, family: str) -> str | None:
