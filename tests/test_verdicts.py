@@ -523,3 +523,25 @@ def test_no_technique_intact_claim_when_none_of_the_profiles_faults_was_read():
     unread = assess_set(truth.seq, truth.reps, blind, cfg)
     assert unread.metrics.drift.faults == {} and "hip_sag" in unread.metrics.drift.not_measurable
     assert unread.verdicts == () and unread.summary.ending == ""
+
+
+@pytest.mark.parametrize("before_last, called", [
+    (0.3, []),  # a last rep just past the threshold, after a rep that barely moved: noise
+    (0.9, [3, 4]),  # ...after a rep already most of the way there: a growing fault
+])
+def test_a_last_rep_past_the_threshold_stands_when_the_rep_before_was_on_its_way(before_last, called):
+    from repsight.verdicts import CLEAR_SHARE, VerdictThresholds, technical_verdicts
+
+    truth = make_squat_set(n_reps=4, seed=9)
+    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
+    _, _, m = _judge(truth, cfg)
+    th = VerdictThresholds.from_config(cfg)
+    lean = m.drift.faults["trunk_lean"]
+    thr = lean.threshold_deg
+    last = 1.2 * thr
+    assert last < CLEAR_SHARE * thr  # not clear on its own
+    grown = dataclasses.replace(lean, toward_deg=(0.0, 0.0, before_last * thr, last),
+                                stricter_deg=(0.0,) * 4, frames_past=(0, 0, 0, 10))
+    faulty = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": grown}))
+    assert [v.rep_index for v in technical_verdicts(truth.reps, faulty, th)
+            if v.kind == "technical"] == called

@@ -278,7 +278,13 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
         readable = [ok and not two_sided(f, k) for k, ok in enumerate(judged)]
         flags = [ok and f.toward_deg[k] is not None and f.toward_deg[k] > f.threshold_deg
                  and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(readable)]
-        clear = [x and f.toward_deg[k] > CLEAR_SHARE * f.threshold_deg for k, x in enumerate(flags)]
+        # A last rep past its threshold stands alone when clearly past it, or when the rep
+        # before it had already moved most of the way (a fault growing into the end of
+        # the set, as onset traces back).
+        prev = [None] + [f.toward_deg[k - 1] if readable[k - 1] else None for k in range(1, len(flags))]
+        clear = [x and (f.toward_deg[k] > CLEAR_SHARE * f.threshold_deg
+                        or (prev[k] is not None and prev[k] > ONSET_SHARE * f.threshold_deg))
+                 for k, x in enumerate(flags)]
         past[name] = onset(sustained(flags, judged, clear=clear), f.toward_deg, f.threshold_deg,
                            readable)
     def shorter(rep: Rep, m: Any, share: float) -> bool:
