@@ -403,3 +403,23 @@ def test_retimed_reads_each_concentric_over_the_given_frames():
     assert [r.unseen for r in same] == [r.unseen for r in lost]
     with pytest.raises(ValueError):
         retimed(lost, true[:2])
+
+
+def test_a_fault_held_only_in_the_turnaround_pause_counts_its_frames_past():
+    # A press that leans back only while holding lockout on reps 3-5: the pause's median
+    # reads the fault, and the pause's frames past the threshold are what makes it last
+    # (a reading with no frames past it would never be flagged).
+    from repsight.drift import fault_drift
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 5)
+    hold = 24  # the helper's track holds the top for rest_s; its Reps leave that out
+    reps = [dataclasses.replace(r, eccentric=(r.eccentric[0] + hold, r.eccentric[1] + hold))
+            for r in reps]
+    signal = np.full(len(h), 3.0)
+    for r in reps[2:]:
+        signal[r.concentric[1] + 1:r.eccentric[0]] -= 15.0
+    fd = fault_drift(signal, Fault("trunk_lean", -1), "image", reps, h, [0, 1])
+    assert all(x > fd.threshold_deg for x in fd.toward_deg[2:])
+    assert fd.frames_past[:2] == (0, 0)
+    assert all(n >= 3 for n in fd.frames_past[2:])

@@ -430,8 +430,15 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     nan = float("nan")
     toward = tuple(with_pause(k, 1) if r.seen_whole else nan for k, r in enumerate(reps))
     stricter = tuple(with_pause(k, -1) if r.seen_whole else nan for k, r in enumerate(reps))
+    # The pause's frames count too: its median is part of the rep's reading (with_pause).
+    def pause_past(r: Rep) -> int:
+        if not np.isfinite(base_pause):
+            return 0
+        seg = np.asarray(signal[slice(*_pause_frames(r))], dtype=np.float64)
+        return int(np.sum(fault.direction * (seg - base_pause) > threshold))
+
     past = tuple(frames_past(curves[k], base, r, threshold, direction=fault.direction, zone=zone)
-                 if r.seen_whole else 0 for k, r in enumerate(reps))
+                 + pause_past(r) if r.seen_whole else 0 for k, r in enumerate(reps))
     at_turn = tuple(_round(signal[r.turnaround]) for r in reps)
     # Rep 1 is a baseline, not a proof of good form: the first reps' own extreme is held
     # against the profile's standard where the view measures the angle itself (image
