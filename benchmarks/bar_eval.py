@@ -52,8 +52,10 @@ from synthetic_eval import cache_dir, load_pose, match_reps, render_missing  # n
 # dev's two seeds show before the final range is looked at; "dev3" a third (32 clips),
 # rendered after the final range had shown a failure (a side squat read as a front view)
 # that dev and dev2 never did: whether it recurs is judged there, not on the final clip.
+# "dev4" (32 clips) was rendered after the bar pass became the curl's default, to look
+# for its false calls on clips other than the final range's.
 SEED_RANGES = {"dev": range(3000, 3002), "final": range(4000, 4002), "dev2": range(3002, 3006),
-               "dev3": range(3006, 3010)}
+               "dev3": range(3006, 3010), "dev4": range(3010, 3014)}
 LIFTS = (("deadlift", "side"), ("squat", "oblique"), ("press", "side"), ("curl", "oblique"),
          ("deadlift", "oblique"), ("squat", "side"), ("press", "oblique"), ("curl", "side"))
 ANALYSER_EXERCISE = {"squat": "squat", "deadlift": "deadlift", "press": "overhead_press",
