@@ -623,6 +623,15 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
                 tally.vel_err.append(abs(d))
                 tally.vel_signed.append(d)
                 row.setdefault("vel_signed", []).append((tr["rep"], round(d, 3)))
+                # Velocity = displacement / duration: which of the two the error is in
+                # (read / true each; the body's concentric window).
+                a, b = r.concentric
+                true_v = tr["velocity"]
+                if tr["completed"] and t[b] > t[a] and true_v["concentric_displacement_m"]:
+                    row.setdefault("vel_split", []).append(
+                        (tr["rep"], round(m.rom_m / abs(true_v["concentric_displacement_m"]), 3),
+                         round((t[b] - t[a]) / tr["concentric_s"], 3),
+                         round(m.mean_velocity_mps / true_v["concentric_mean_mps"], 3)))
             if math.isfinite(m.velocity_loss_pct) and true_loss[tr["rep"] - 1] is not None:
                 tally.loss_err.append(abs(m.velocity_loss_pct - true_loss[tr["rep"] - 1]))
     row["boundary_ms"] = tally.boundary_ms[b0:]
@@ -804,6 +813,20 @@ def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: 
             lines.append(f"| {ex} | {len(rs)} | {sum(r['count_exact'] for r in rs)}/{len(rs)} | "
                          f"{np.median(b) if b else float('nan'):.0f} | "
                          f"{np.median(v) if v else float('nan'):.3f} |")
+        split = {}
+        for r in rows.values():
+            for _, *ratios in r.get("vel_split", []):
+                split.setdefault((r["exercise"], r["view"]), []).append(ratios)
+        if split:
+            lines += ["", "Velocity read / true, split into its two factors (medians over completed "
+                      "reps; velocity = displacement / concentric duration):", "",
+                      "| exercise / view | reps | displacement | concentric duration | velocity |",
+                      "|---|---|---|---|---|"]
+            for (ex, view), x in sorted(split.items(), key=lambda kv: (EXERCISES.index(kv[0][0])
+                                                                      if kv[0][0] in EXERCISES else 99,
+                                                                      kv[0][1])):
+                med = np.nanmedian(np.array(x, dtype=np.float64), axis=0)
+                lines.append(f"| {ex} / {view} | {len(x)} | {med[0]:.2f} | {med[1]:.2f} | {med[2]:.2f} |")
         head = ("| clips | rep count exact | technical tp / fp / fn | technical first rep exact | "
                 "tempo first rep exact | tempo within one | no verdict where none is due |")
         sep = "|---|---|---|---|---|---|---|---|"
