@@ -234,6 +234,10 @@ def test_trailing_stall_concentric_first():
     v = trailing_stall(reps, rested, eccentric_first=False, fps=30.0)
     assert v.evidence["frames"] == [len(track) + 6, len(rested) - 1]
     assert trailing_stall(reps, np.concatenate([track, np.zeros(20)]), eccentric_first=False, fps=30.0) is None
+    # The same tail after a last rep that the driving signal lost (cut_end: the elbow angle
+    # ended inside it while the wrist was still followed) is not evidence of an attempt.
+    lost = reps[:-1] + [dataclasses.replace(reps[-1], cut_end=True)]
+    assert trailing_stall(lost, failed, eccentric_first=False, fps=30.0) is None
 
 
 def test_setup_movement_before_the_first_rep_is_not_judged():

@@ -418,10 +418,16 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     >= (1 - lockout_share) of the range but short of lockout_share (0..1), then comes back
     down, did too. Fallback for reps the segmentation leaves out or marks incomplete. An
     eccentric-first lift that is still lowering, or paused, when the clip ends
-    (_ends_in_a_pause) and did not rise and sink back (_gave_up) is not judged.
+    (_ends_in_a_pause) and did not rise and sink back (_gave_up) is not judged. Nor is
+    anything after a last rep that the driving signal's end cut off (Rep.cut_end): the
+    signal the reps are found on was lost inside that rep, so what the tracked point does
+    after it was never seen as part of the set (a wrist followed on after the elbow angle
+    was lost read as a curl "pulled 65 % of the way").
     """
     done = [r for r in reps if r.completed]
     if len(done) < 2 or not len(track):
+        return None
+    if max(reps, key=lambda r: r.end).cut_end:
         return None
     last_end = max(r.end for r in reps)
     frames = last_end + 1 + np.flatnonzero(np.isfinite(track[last_end + 1:]))
