@@ -73,6 +73,39 @@ def test_unswap_sides_restores_flipped_frames() -> None:
     np.testing.assert_allclose(fixed, image)
 
 
+def test_a_label_glitch_does_not_flip_the_frames_after_it() -> None:
+    # A 45-degree view: the right side sits to one side of the left on every frame (a
+    # usual order). The model glitches: on frame 20 both sides' landmarks merge, on 21-22
+    # the labels are swapped. Entering the glitch from the merged frame shows no jump;
+    # leaving it, the good frame 23 looks swapped against frame 22, and so would every
+    # frame after it be against the one before (a barbell press at 45 degrees read
+    # "leaning back 11 deg" on reps 2-4 of a clean set).
+    from repsight.kinematics import _lateral_spread, swapped_frames
+
+    seq, _ = synthesize("overhead_press", 2)
+    image = seq.image.copy()
+    right = [lm for lm in LM if lm.name.startswith("RIGHT_")]
+    image[:, right, 0] -= 0.05
+    spread = _lateral_spread(image[:, :, :2].astype(np.float64))
+    assert 0.15 < np.median(spread) < 0.3  # narrow by swapped_frames' measure, but ordered
+    glitch = image.copy()
+    for lm in LM:
+        if lm.name.startswith("LEFT_"):
+            other = LM[lm.name.replace("LEFT_", "RIGHT_")]
+            mid = (glitch[20, lm, :2] + glitch[20, other, :2]) / 2
+            glitch[20, lm, :2] = glitch[20, other, :2] = mid
+            glitch[21:23, [lm, other]] = glitch[21:23, [other, lm]]
+    flipped = swapped_frames(glitch)
+    assert not flipped[23:].any()
+    # a plain swap of the same frames, with no merged frame before it, is still put right
+    full = image.copy()
+    for lm in LM:
+        if lm.name.startswith("LEFT_"):
+            other = LM[lm.name.replace("LEFT_", "RIGHT_")]
+            full[21:23, [lm, other]] = full[21:23, [other, lm]]
+    np.testing.assert_allclose(unswap_sides(full), image)
+
+
 def test_unswap_sides_restores_a_whole_flipped_rep_in_a_front_view() -> None:
     # Seen from the front the model can flip left/right for a whole rep with no jump
     # between frames (seen on a real pull-up clip); the frame-to-frame guard cannot see

@@ -73,6 +73,14 @@ def _lateral_spread(xy: np.ndarray) -> np.ndarray:
         return dx / np.where(torso > 0, torso, np.nan)
 
 
+# A clip whose median lateral spread (left minus right shoulder and hip x, in torso
+# lengths) is at least this far from 0 has a usual left/right order (45-degree views read
+# 0.14-0.3, side views -0.07..+0.1, front views 0.4 and more); a frame at least
+# IN_ORDER_SPREAD into that order is taken as labelled right (see swapped_frames).
+ORDERED_SPREAD = 0.12
+IN_ORDER_SPREAD = 0.1
+
+
 def swapped_frames(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0.3) -> np.ndarray:
     """bool[T]: frames of image landmarks [T,33,5] whose left/right labels the model flipped.
 
@@ -83,7 +91,12 @@ def swapped_frames(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0
     narrow (side views, left and right limbs overlapping), each frame is compared with
     the last good one: when exchanging left and right makes the limbs move much less
     (cost below `min_ratio` (0..1) of keeping them), the labels were swapped and are
-    swapped back, so a side stays the same limb.
+    swapped back, so a side stays the same limb. In a clip with a usual order (a 45-degree
+    view: the near shoulder and hip sit on one side of the far ones on most frames), a
+    frame already in that order is never swapped out of it: after a glitch that swapped
+    some labels but not all (a barbell press, the plates across the shoulders), the
+    comparison with the glitched frame would otherwise call the next good frame swapped,
+    and every frame after it, up to the next glitch.
     """
     if not 0 < min_ratio <= 1:
         raise ValueError(f"min_ratio must be in (0, 1], got {min_ratio}")
@@ -101,6 +114,9 @@ def swapped_frames(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0
 
     spread = _lateral_spread(out[:, :, :2].astype(np.float64))
     broad = np.isfinite(spread) & (np.abs(spread) > wide)
+    order = float(np.nanmedian(spread)) if np.isfinite(spread).any() else 0.0
+    in_order = (np.isfinite(spread) & (abs(order) >= ORDERED_SPREAD)
+                & (np.sign(spread) == np.sign(order)) & (np.abs(spread) >= IN_ORDER_SPREAD))
     if broad.any():
         usual = np.sign(np.median(spread[broad]))
         for t in np.flatnonzero(broad & (np.sign(spread) == -usual)):
@@ -115,7 +131,7 @@ def swapped_frames(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0
                     + np.linalg.norm(cur[right] - prev[right], axis=1).sum())
             cost = (np.linalg.norm(cur[left] - prev[right], axis=1).sum()
                     + np.linalg.norm(cur[right] - prev[left], axis=1).sum())
-            if cost < min_ratio * keep:
+            if cost < min_ratio * keep and not in_order[t]:
                 swap(t)
                 cur = out[t, :, :2].astype(np.float64)
         prev = cur
