@@ -97,6 +97,8 @@ def test_a_label_glitch_does_not_flip_the_frames_after_it() -> None:
             glitch[21:23, [lm, other]] = glitch[21:23, [other, lm]]
     flipped = swapped_frames(glitch)
     assert not flipped[23:].any()
+    # the swapped frames themselves are put back in the clip's order
+    assert flipped[21:23].all() and not flipped[:21].any()
     # a plain swap of the same frames, with no merged frame before it, is still put right
     full = image.copy()
     for lm in LM:

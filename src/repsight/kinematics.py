@@ -93,10 +93,10 @@ def swapped_frames(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0
     (cost below `min_ratio` (0..1) of keeping them), the labels were swapped and are
     swapped back, so a side stays the same limb. In a clip with a usual order (a 45-degree
     view: the near shoulder and hip sit on one side of the far ones on most frames), a
-    frame already in that order is never swapped out of it: after a glitch that swapped
-    some labels but not all (a barbell press, the plates across the shoulders), the
-    comparison with the glitched frame would otherwise call the next good frame swapped,
-    and every frame after it, up to the next glitch.
+    frame clearly out of that order is put back in it, and a frame in it is never swapped
+    out of it: after a glitch that swapped some labels but not all (a barbell press, the
+    plates across the shoulders), the comparison with the glitched frame would otherwise
+    call the next good frame swapped, and every frame after it, up to the next glitch.
     """
     if not 0 < min_ratio <= 1:
         raise ValueError(f"min_ratio must be in (0, 1], got {min_ratio}")
@@ -121,6 +121,12 @@ def swapped_frames(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0
         usual = np.sign(np.median(spread[broad]))
         for t in np.flatnonzero(broad & (np.sign(spread) == -usual)):
             swap(int(t))
+    if abs(order) >= ORDERED_SPREAD:
+        against = (~broad & np.isfinite(spread) & (np.sign(spread) == -np.sign(order))
+                   & (np.abs(spread) >= IN_ORDER_SPREAD))
+        for t in np.flatnonzero(against):
+            swap(int(t))
+        in_order = in_order | against
     prev: np.ndarray | None = None
     for t in range(len(out)):
         cur = out[t, :, :2].astype(np.float64)
