@@ -74,9 +74,10 @@ def _lateral_spread(xy: np.ndarray) -> np.ndarray:
 
 
 # A clip whose median lateral spread (left minus right shoulder and hip x, in torso
-# lengths) is at least this far from 0 has a usual left/right order (45-degree views read
-# 0.14-0.3, side views -0.07..+0.1, front views 0.4 and more); a frame at least
-# IN_ORDER_SPREAD into that order is taken as labelled right (see swapped_frames).
+# lengths) is at least this far from 0 has a usual left/right order (the real clips: 45
+# degrees 0.14-0.19, "side" views filmed a little off square up to 0.26, square side
+# views -0.06..+0.04, front and rear views 0.27-1.5); a frame at least IN_ORDER_SPREAD
+# into that order is taken as labelled right (see swapped_frames).
 ORDERED_SPREAD = 0.12
 IN_ORDER_SPREAD = 0.1
 
