@@ -115,6 +115,32 @@ def test_a_tracking_switch_inside_a_shot_masks_the_other_person(squat_set):
     assert sum(w.startswith("tracking switched to another person at") for w in an.warnings) == 2
 
 
+def test_a_pose_jump_with_nobody_else_in_frame_is_not_called_another_person():
+    """A rendered barbell press from the side: MediaPipe followed misplaced landmarks for
+    rep 1 and snapped onto the lifter at 1.4 s. Both sides of the jump were the lifter
+    (nothing masked) and the people scan saw one body on every sample: the warning must not
+    say another person's frames were left out."""
+    from repsight.shots import Boundary, PeopleCount, Shot, ShotSplit
+
+    jump = Boundary(34, 1.36, "switch", "the tracked body moved 1.9 body sizes and changed size 1.4x")
+    shot = Shot(0, 327, 0.0, 13.1, True)
+    alone = PeopleCount((1,) * 10, 0.0, None)
+    split = ShotSplit((jump,), (shot,), np.zeros(327, dtype=bool), False, True, alone)
+    (w,) = split.warnings()
+    assert w.startswith("the pose jumped at 1.4 s") and "one person in frame" in w
+    assert "no frames left out" in w and "another person" not in w
+    # frames masked after the same jump: then it was someone else, and said so
+    masked = np.zeros(327, dtype=bool)
+    masked[34:120] = True
+    crowd = PeopleCount((2,) * 10, 1.0, True)
+    split = ShotSplit((jump,), (shot,), masked, False, True, crowd)
+    assert split.warnings()[0].startswith("tracking switched to another person at 1.4 s")
+    # a second jump inside the masked stretch is still away from the lifter
+    again = Boundary(80, 3.2, "switch", "the tracked body moved 2.5 body sizes and changed size 1.0x")
+    split = ShotSplit((jump, again), (shot,), masked, False, True, crowd)
+    assert split.warnings()[1].startswith("the pose jumped again at 3.2 s away from the lifter")
+
+
 def test_a_montage_gets_its_warnings_and_no_verdicts():
     parts = []
     for k, name in enumerate(["squat", "biceps_curl", "pushup", "deadlift"]):

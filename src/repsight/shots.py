@@ -128,9 +128,25 @@ class ShotSplit:
         if self.montage:
             out.append(f"montage of {len(self.shots)} shots (several scenes or people): counts "
                        "are per segment and no verdicts are given")
+        alone = self.people is not None and max(self.people.counts, default=0) <= 1
         for b in self.switches:
-            out.append(f"tracking switched to another person at {b.time_s:.1f} s ({b.evidence}); "
-                       "their frames are left out")
+            lo, hi = max(b.frame - 1, 0), min(b.frame, len(self.other_person) - 1)
+            masked = ((bool(self.other_person[lo]), bool(self.other_person[hi]))
+                      if len(self.other_person) else (False, False))
+            if masked[0] != masked[1]:
+                out.append(f"tracking switched to another person at {b.time_s:.1f} s ({b.evidence}); "
+                           "their frames are left out")
+            elif all(masked):
+                out.append(f"the pose jumped again at {b.time_s:.1f} s away from the lifter "
+                           f"({b.evidence}); those frames are left out too")
+            else:
+                # Both sides were taken for the lifter: nothing was masked, and with one
+                # body on every sampled frame there was nobody else to switch to.
+                who = ("one person in frame, so the landmarks on one side of it were "
+                       "misplaced" if alone else "both sides taken for the lifter")
+                out.append(f"the pose jumped at {b.time_s:.1f} s ({b.evidence}; {who}); "
+                           "no frames left out, reps near it may be missed")
+
         if self.people is not None:
             out.extend(self.people.warnings())
         return tuple(out)
