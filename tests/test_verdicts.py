@@ -240,6 +240,30 @@ def test_trailing_stall_concentric_first():
     assert trailing_stall(lost, failed, eccentric_first=False, fps=30.0) is None
 
 
+def test_a_rep_the_tracking_lost_is_not_called_lowered_without_lockout():
+    # Rep 1 rises half-way, then the tracked point is lost for a second (a plate across
+    # the hands); reps 2-4 are whole. How rep 1 ended was not seen: no concentric failure.
+    # Seen sinking back before the loss, the same rep is one.
+    from repsight.types import Rep
+    from repsight.verdicts import concentric_verdicts
+
+    one = np.concatenate([np.linspace(0, 1, 10), np.ones(3), np.linspace(1, 0, 10), np.zeros(5)])
+    start = 40
+    reps = [Rep(index=1, start=5, end=17, turnaround=17, eccentric=(17, 17), concentric=(5, 17),
+                eccentric_first=False, completed=False, cut_end=True)]
+    for i in range(3):
+        reps.append(Rep(index=i + 2, start=start, end=start + 27, turnaround=start + 11,
+                        eccentric=(start + 12, start + 22), concentric=(start, start + 9),
+                        eccentric_first=False))
+        start += 28
+    lost = np.concatenate([np.zeros(5), np.linspace(0, 0.5, 13), np.full(22, np.nan), one, one, one])
+    assert concentric_verdicts(reps, lost, fps=30.0) == []
+    sank = lost.copy()
+    sank[5:18] = np.concatenate([np.linspace(0, 0.5, 7), np.linspace(0.5, 0.05, 6)])
+    (v,) = concentric_verdicts(reps, sank, fps=30.0)
+    assert v.rep_index == 1 and "lowered without lockout" in v.reason
+
+
 def test_setup_movement_before_the_first_rep_is_not_judged():
     # Rep 1's concentric includes settling into position: far slower than the reps after it.
     truth = make_squat_set(concentric_s=[1.6] + [0.6] * 7, seed=15)

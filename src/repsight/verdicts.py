@@ -73,6 +73,16 @@ def _attempt_seen(reps: Sequence[Rep], track: np.ndarray, r: Rep, rom: float,
             or not _ends_in_a_pause(reps, track, last, rom, fps))
 
 
+def _lowering_seen(track: np.ndarray, r: Rep, rom: float, lockout_share: float) -> bool:
+    """Whether a rep whose signal ended inside it (Rep.cut_end, the tracking lost before the
+    clip's end) shows, up to its last seen frame, a rise that sank back (_gave_up)."""
+    seen = np.flatnonzero(np.isfinite(track[:r.end + 1]))
+    start = r.turnaround if r.eccentric_first else r.start
+    if not seen.size or seen[-1] <= start:
+        return False
+    return _gave_up(track[start:int(seen[-1]) + 1], rom, 1 - lockout_share)
+
+
 def _ends_in_a_pause(reps: Sequence[Rep], track: np.ndarray, last: int, rom: float, fps: float) -> bool:
     """Whether the clip's last seen frame `last` comes before the point has been still
     for MIN_STUCK_S and for the longest pause of the set's finished reps where a stalled
@@ -397,6 +407,8 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                 continue  # still moving, or paused, when the clip ends: cut mid-rep, not a stall
             why = "did not get back to lockout before the clip (or the tracking) ended"
         else:
+            if r.cut_end and not _lowering_seen(track, r, rom, lockout_share):
+                continue  # the tracking was lost inside it: how it ended was not seen
             why = "was lowered without lockout"
         out.append(Verdict("concentric", r.index,
                            f"rep {r.index}: stalled at {max(reached, 0):.0%} of the usual range and {why}",
