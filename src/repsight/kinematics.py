@@ -115,19 +115,18 @@ def swapped_frames(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0
 
     spread = _lateral_spread(out[:, :, :2].astype(np.float64))
     broad = np.isfinite(spread) & (np.abs(spread) > wide)
-    order = float(np.nanmedian(spread)) if np.isfinite(spread).any() else 0.0
-    in_order = (np.isfinite(spread) & (abs(order) >= ORDERED_SPREAD)
-                & (np.sign(spread) == np.sign(order)) & (np.abs(spread) >= IN_ORDER_SPREAD))
     if broad.any():
         usual = np.sign(np.median(spread[broad]))
         for t in np.flatnonzero(broad & (np.sign(spread) == -usual)):
             swap(int(t))
+    # Narrow frames clearly to one side, in a clip with a usual order: put on its side and
+    # held there (the frame-to-frame check below leaves them alone).
+    order = float(np.nanmedian(spread)) if np.isfinite(spread).any() else 0.0
+    settled = np.zeros(len(out), dtype=bool)
     if abs(order) >= ORDERED_SPREAD:
-        against = (~broad & np.isfinite(spread) & (np.sign(spread) == -np.sign(order))
-                   & (np.abs(spread) >= IN_ORDER_SPREAD))
-        for t in np.flatnonzero(against):
+        settled = ~broad & np.isfinite(spread) & (np.abs(spread) >= IN_ORDER_SPREAD)
+        for t in np.flatnonzero(settled & (np.sign(spread) == -np.sign(order))):
             swap(int(t))
-        in_order = in_order | against
     prev: np.ndarray | None = None
     for t in range(len(out)):
         cur = out[t, :, :2].astype(np.float64)
@@ -138,7 +137,7 @@ def swapped_frames(image: np.ndarray, *, min_ratio: float = 0.5, wide: float = 0
                     + np.linalg.norm(cur[right] - prev[right], axis=1).sum())
             cost = (np.linalg.norm(cur[left] - prev[right], axis=1).sum()
                     + np.linalg.norm(cur[right] - prev[left], axis=1).sum())
-            if cost < min_ratio * keep and not in_order[t]:
+            if cost < min_ratio * keep and not settled[t]:
                 swap(t)
                 cur = out[t, :, :2].astype(np.float64)
         prev = cur

@@ -130,9 +130,7 @@ class ShotSplit:
                        "are per segment and no verdicts are given")
         alone = self.people is not None and max(self.people.counts, default=0) <= 1
         for b in self.switches:
-            lo, hi = max(b.frame - 1, 0), min(b.frame, len(self.other_person) - 1)
-            masked = ((bool(self.other_person[lo]), bool(self.other_person[hi]))
-                      if len(self.other_person) else (False, False))
+            masked = (bool(self.other_person[max(b.frame - 1, 0)]), bool(self.other_person[b.frame]))
             if masked[0] != masked[1]:
                 out.append(f"tracking switched to another person at {b.time_s:.1f} s ({b.evidence}); "
                            "their frames are left out")
@@ -146,7 +144,6 @@ class ShotSplit:
                        "misplaced" if alone else "both sides taken for the lifter")
                 out.append(f"the pose jumped at {b.time_s:.1f} s ({b.evidence}; {who}); "
                            "no frames left out, reps near it may be missed")
-
         if self.people is not None:
             out.extend(self.people.warnings())
         return tuple(out)

@@ -58,29 +58,28 @@ def _gave_up(seg: np.ndarray, rom: float, share: float) -> bool:
     return bool(np.any((rose >= share * rom) & (seg - seg[-1] >= share * rom)))
 
 
+def _last_seen(track: np.ndarray, r: Rep) -> int | None:
+    """The rep's last frame with the tracked point seen (None if it never is)."""
+    seen = np.flatnonzero(np.isfinite(track[:r.end + 1]))
+    return int(seen[-1]) if seen.size else None
+
+
+def _sank_back(track: np.ndarray, r: Rep, rom: float, lockout_share: float, last: int) -> bool:
+    """Whether the rep, up to frame `last`, shows a rise that sank back (_gave_up)."""
+    start = r.turnaround if r.eccentric_first else r.start
+    return _gave_up(track[start:last + 1], rom, 1 - lockout_share)
+
+
 def _attempt_seen(reps: Sequence[Rep], track: np.ndarray, r: Rep, rom: float,
                   lockout_share: float, fps: float, last: int | None = None) -> bool:
     """Whether a rep the clip cuts off shows a failed attempt by the clip's last seen frame
-    (`last`, default the rep's own last seen frame): a rise that sank back (_gave_up), or a
-    hold short of lockout past any pause of the set."""
+    (`last`, default the rep's own last seen frame): a rise that sank back (_sank_back), or
+    a hold short of lockout past any pause of the set."""
+    last = _last_seen(track, r) if last is None else last
     if last is None:
-        seen = np.flatnonzero(np.isfinite(track[:r.end + 1]))
-        if not seen.size:
-            return False
-        last = int(seen[-1])
-    start = r.turnaround if r.eccentric_first else r.start
-    return (_gave_up(track[start:last + 1], rom, 1 - lockout_share)
-            or not _ends_in_a_pause(reps, track, last, rom, fps))
-
-
-def _lowering_seen(track: np.ndarray, r: Rep, rom: float, lockout_share: float) -> bool:
-    """Whether a rep whose signal ended inside it (Rep.cut_end, the tracking lost before the
-    clip's end) shows, up to its last seen frame, a rise that sank back (_gave_up)."""
-    seen = np.flatnonzero(np.isfinite(track[:r.end + 1]))
-    start = r.turnaround if r.eccentric_first else r.start
-    if not seen.size or seen[-1] <= start:
         return False
-    return _gave_up(track[start:int(seen[-1]) + 1], rom, 1 - lockout_share)
+    return (_sank_back(track, r, rom, lockout_share, last)
+            or not _ends_in_a_pause(reps, track, last, rom, fps))
 
 
 def _ends_in_a_pause(reps: Sequence[Rep], track: np.ndarray, last: int, rom: float, fps: float) -> bool:
@@ -407,8 +406,11 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                 continue  # still moving, or paused, when the clip ends: cut mid-rep, not a stall
             why = "did not get back to lockout before the clip (or the tracking) ended"
         else:
-            if r.cut_end and not _lowering_seen(track, r, rom, lockout_share):
-                continue  # the tracking was lost inside it: how it ended was not seen
+            # The tracking lost inside the rep (Rep.cut_end, before the clip's end): the
+            # lowering must have been seen before the loss.
+            own_last = _last_seen(track, r)
+            if r.cut_end and (own_last is None or not _sank_back(track, r, rom, lockout_share, own_last)):
+                continue
             why = "was lowered without lockout"
         out.append(Verdict("concentric", r.index,
                            f"rep {r.index}: stalled at {max(reached, 0):.0%} of the usual range and {why}",
@@ -439,9 +441,10 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     done = [r for r in reps if r.completed]
     if len(done) < 2 or not len(track):
         return None
-    if max(reps, key=lambda r: r.end).cut_end:
+    last_rep = max(reps, key=lambda r: r.end)
+    if last_rep.cut_end:
         return None
-    last_end = max(r.end for r in reps)
+    last_end = last_rep.end
     frames = last_end + 1 + np.flatnonzero(np.isfinite(track[last_end + 1:]))
     tail = track[frames]
     if tail.size < 3:
