@@ -30,7 +30,7 @@ import sys
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -242,10 +242,13 @@ def suite(which: str) -> list[tuple[str, RenderSpec]]:
     return [suite_spec(s, i) for i, s in enumerate(SEED_RANGES[which])]
 
 
-def cache_dir(which: str, override: str | None) -> Path:
+def cache_dir(which: str, override: str | None, size: tuple[int, int] | None = None) -> Path:
+    """The range's cache folder; another size than the suite's gets its own."""
     base = Path(override or os.environ.get("REPSIGHT_SYNTH_CACHE",
                                            Path.home() / ".cache" / "repsight" / "synth"))
-    return base / which
+    if size is None or tuple(size) == SUITE_SIZE:
+        return base / which
+    return base / f"{which}@{size[0]}x{size[1]}"
 
 
 def _render_one(name: str, spec_dict: dict, folder: str) -> tuple[str, float, str]:
@@ -856,15 +859,35 @@ def _score_one(name: str, exercise: str, folder: str) -> tuple[str, dict, Tally,
     return name, row, tally, (cfg if result is None else None)
 
 
+# The suite renders at 320x240 (render time); --size renders the same specs larger, into
+# their own cache folder, to measure how much of an error is the frame's resolution.
+SUITE_SIZE = (320, 240)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'640x480' -> (640, 480)."""
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 640x480, not {text!r}") from None
+    if w < 64 or h < 64:
+        raise argparse.ArgumentTypeError(f"size {text!r} is too small (at least 64x64)")
+    return w, h
+
+
 def select(which: str, from_index: int = 0, limit: int | None = None,
-           kinds: tuple[str, ...] | None = None) -> list[tuple[str, RenderSpec]]:
+           kinds: tuple[str, ...] | None = None,
+           size: tuple[int, int] = SUITE_SIZE) -> list[tuple[str, RenderSpec]]:
     """The clips of a range from index ``from_index`` on (at most ``limit`` of them),
-    optionally only the scenario kinds in ``kinds``."""
+    optionally only the scenario kinds in ``kinds``, rendered at ``size``."""
     out = []
     for i, seed in enumerate(SEED_RANGES[which]):
         if i < from_index or (kinds and suite_kind(i) not in kinds):
             continue
-        out.append(suite_spec(seed, i))
+        name, spec = suite_spec(seed, i)
+        if size != SUITE_SIZE:
+            spec = replace(spec, width=size[0], height=size[1])
+        out.append((name, spec))
     return out[:limit]
 
 
@@ -886,13 +909,16 @@ def main(argv=None) -> int:
     ap.add_argument("--render-only", action="store_true")
     ap.add_argument("--no-render", action="store_true", help="score only clips already cached")
     ap.add_argument("--json", help="write per-clip rows here")
+    ap.add_argument("--size", type=parse_size, default=SUITE_SIZE,
+                    help="render the same clips at WxH (default 320x240, the suite's) into "
+                         "their own cache folder, <seeds>@WxH")
     a = ap.parse_args(argv)
 
     kinds = tuple(k.strip() for k in a.kinds.split(",")) if a.kinds else None
     if kinds and set(kinds) - set(ALL_KINDS):
         ap.error(f"unknown kinds {sorted(set(kinds) - set(ALL_KINDS))}; choose from {ALL_KINDS}")
-    clips = select(a.seeds, a.from_index, a.limit, kinds)
-    folder = cache_dir(a.seeds, a.cache)
+    clips = select(a.seeds, a.from_index, a.limit, kinds, a.size)
+    folder = cache_dir(a.seeds, a.cache, a.size)
     if not a.no_render:
         render_missing(clips, folder, a.jobs)
     if a.render_only:
@@ -916,6 +942,9 @@ def main(argv=None) -> int:
         tally.merge(part)
         reason = why or reason
     kinds_of = {suite_spec(sd, i)[0]: suite_kind(i) for i, sd in enumerate(SEED_RANGES[a.seeds])}
+    if a.size != SUITE_SIZE:
+        print(f"rendered at {a.size[0]}x{a.size[1]} (the suite's clips are "
+              f"{SUITE_SIZE[0]}x{SUITE_SIZE[1]}), cache {folder}")
     print_table(a.seeds, tally, reason, len(done), rows, kinds_of)
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=1))

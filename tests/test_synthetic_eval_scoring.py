@@ -214,6 +214,25 @@ def test_select_filters():
     assert len(se.select("dev", limit=3)) == 3
 
 
+def test_another_size_renders_the_same_clips_into_their_own_folder(tmp_path):
+    base = se.select("dev", limit=4)
+    big = se.select("dev", limit=4, size=(640, 480))
+    assert [n for n, _ in big] == [n for n, _ in base]
+    for (_, a), (_, b) in zip(base, big):
+        assert (a.width, a.height, b.width, b.height) == (320, 240, 640, 480)
+        da, db = a.to_dict(), b.to_dict()
+        for k in ("width", "height"):
+            da.pop(k), db.pop(k)
+        assert da == db
+    assert se.cache_dir("dev", str(tmp_path)) == tmp_path / "dev"
+    assert se.cache_dir("dev", str(tmp_path), (320, 240)) == tmp_path / "dev"
+    assert se.cache_dir("dev", str(tmp_path), (640, 480)) == tmp_path / "dev@640x480"
+    assert se.parse_size("640X480") == (640, 480)
+    for bad in ("640", "640x", "axb", "32x32"):
+        with pytest.raises(se.argparse.ArgumentTypeError):
+            se.parse_size(bad)
+
+
 # ---- truth of the new scenarios -----------------------------------------------------
 def test_cut_clip_truth():
     spec = RenderSpec(exercise="squat", reps=3, cut_phase="concentric", cut_fraction=0.5)
