@@ -1,0 +1,61 @@
+"""summary.quality_warnings: the caveats a coach reads beside the verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import cv2
+import pytest
+
+from repsight.scale import Scale
+from repsight.summary import SMALL_LIFTER_PX, TYPICAL_STATURE_M, quality_warnings
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+
+
+def _metrics(scale: Scale) -> SimpleNamespace:
+    drift = SimpleNamespace(spread_deg={}, faults={})
+    return SimpleNamespace(warnings=(), view="side", not_measurable={}, drift=drift, scale=scale)
+
+
+def _small(warnings: list[str]) -> list[str]:
+    return [w for w in warnings if w.startswith("lifter small in the frame")]
+
+
+def test_a_small_lifter_is_named_with_its_size() -> None:
+    px_per_m = 90.0  # a 320x240 rendered clip: about 158 px tall
+    got = _small(quality_warnings(_metrics(Scale(px_per_m, "limbs", 0.05)), n_reps=4))
+    assert got == [f"lifter small in the frame (about {px_per_m * TYPICAL_STATURE_M:.0f} px tall): "
+                   f"form and tempo readings are less precise; film closer or at a higher "
+                   f"resolution ({SMALL_LIFTER_PX:.0f} px or more)"]
+    just_big = SMALL_LIFTER_PX / TYPICAL_STATURE_M + 0.1
+    assert _small(quality_warnings(_metrics(Scale(just_big, "limbs", 0.05)), n_reps=4)) == []
+    # No scale, no size: nothing is claimed.
+    assert _small(quality_warnings(_metrics(Scale(float("nan"), "none", 1.0)), n_reps=4)) == []
+
+
+@pytest.mark.slow
+def test_the_same_clip_at_half_size_warns_and_at_full_size_does_not(tmp_path: Path) -> None:
+    from repsight.analysis import analyse_video
+    from repsight.config import AnalysisConfig
+
+    clip = SAMPLES / "pushup_side_clean.mp4"  # 640x480, the lifter about 350 px tall
+    src = cv2.VideoCapture(str(clip))
+    fps = src.get(cv2.CAP_PROP_FPS)
+    half = tmp_path / "half.mp4"
+    out = cv2.VideoWriter(str(half), cv2.VideoWriter_fourcc(*"mp4v"), fps, (320, 240))
+    while True:
+        ok, frame = src.read()
+        if not ok:
+            break
+        out.write(cv2.resize(frame, (320, 240), interpolation=cv2.INTER_AREA))
+    src.release()
+    out.release()
+    cfg = AnalysisConfig(exercise="pushup")
+    full = analyse_video(clip, cfg)  # the default pose cache, shared with the golden tests
+    small = analyse_video(half, cfg, cache_dir=tmp_path / "cache")
+    assert _small(list(full.verdict_summary.warnings)) == []
+    (warning,) = _small(list(small.verdict_summary.warnings))
+    tall = int(warning.split("about ")[1].split(" px")[0])
+    assert 120 <= tall < SMALL_LIFTER_PX
