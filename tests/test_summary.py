@@ -40,7 +40,7 @@ def test_the_same_clip_at_half_size_warns_and_at_full_size_does_not(tmp_path: Pa
     from repsight.analysis import analyse_video
     from repsight.config import AnalysisConfig
 
-    clip = SAMPLES / "pushup_side_clean.mp4"  # 640x480, the lifter about 350 px tall
+    clip = SAMPLES / "pushup_side_clean.mp4"  # 640x480, the lifter about 380 px tall
     src = cv2.VideoCapture(str(clip))
     fps = src.get(cv2.CAP_PROP_FPS)
     half = tmp_path / "half.mp4"
