@@ -262,6 +262,12 @@ def test_a_rep_the_tracking_lost_is_not_called_lowered_without_lockout():
     sank[5:18] = np.concatenate([np.linspace(0, 0.5, 7), np.linspace(0.5, 0.05, 6)])
     (v,) = concentric_verdicts(reps, sank, fps=30.0)
     assert v.rep_index == 1 and "lowered without lockout" in v.reason
+    # Without a track (the function's default), a stall read from the segmenter's range
+    # share is called, and a rep the tracking lost is not: no sink back was seen.
+    short = [dataclasses.replace(reps[0], cut_end=False, rom_share=0.5)]
+    (v,) = concentric_verdicts(short, None, fps=30.0)
+    assert v.rep_index == 1 and "lowered without lockout" in v.reason
+    assert concentric_verdicts([dataclasses.replace(short[0], cut_end=True)], None, fps=30.0) == []
 
 
 def test_setup_movement_before_the_first_rep_is_not_judged():

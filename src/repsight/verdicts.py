@@ -408,9 +408,10 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
         else:
             # The tracking lost inside the rep (Rep.cut_end, before the clip's end): the
             # lowering must have been seen before the loss.
-            own_last = _last_seen(track, r)
-            if r.cut_end and (own_last is None or not _sank_back(track, r, rom, lockout_share, own_last)):
-                continue
+            if r.cut_end:
+                own_last = None if track is None else _last_seen(track, r)
+                if own_last is None or not _sank_back(track, r, rom, lockout_share, own_last):
+                    continue
             why = "was lowered without lockout"
         out.append(Verdict("concentric", r.index,
                            f"rep {r.index}: stalled at {max(reached, 0):.0%} of the usual range and {why}",
