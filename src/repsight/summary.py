@@ -95,10 +95,11 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
                        "judged against that, so only a further change is called")
     if detection_rate < 0.9:
         out.append(f"person found on only {detection_rate:.0%} of frames")
-    if metrics.scale.valid and metrics.scale.px_per_m * TYPICAL_STATURE_M < SMALL_LIFTER_PX:
-        out.append(f"lifter small in the frame (about {metrics.scale.px_per_m * TYPICAL_STATURE_M:.0f} px "
-                   f"tall): form and tempo readings are less precise; film closer or at a higher "
-                   f"resolution ({SMALL_LIFTER_PX:.0f} px or more)")
+    tall_px = metrics.scale.px_per_m * TYPICAL_STATURE_M
+    if metrics.scale.valid and tall_px < SMALL_LIFTER_PX:
+        out.append(f"lifter small in the frame (about {tall_px:.0f} px tall): form and tempo "
+                   f"readings are less precise; film closer or at a higher resolution "
+                   f"({SMALL_LIFTER_PX:.0f} px or more)")
     if metrics.scale.valid and metrics.scale.rel_uncertainty > 0.1:
         out.append(f"pixel-to-metre scale uncertain (+/- {100 * metrics.scale.rel_uncertainty:.0f} %): "
                    "absolute velocities are rough, velocity loss is unaffected")
