@@ -67,7 +67,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_reps import LABELS, MATCH_WINDOW_S, ROOT, VIDEOS, detected_events  # noqa: E402
+from eval_reps import (LABELS, MATCH_WINDOW_S, ROOT, VIDEOS, clip_rep_count, clip_sets,  # noqa: E402
+                       detected_events)
 
 EVENT_KINDS = ("start_s", "end_s", "turnaround_s")
 REP1_FIELDS = ("from_rep1", "from_rep_1", "rep1_faulty", "faulty_from_rep1", "baseline_faulty",
@@ -249,43 +250,55 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row | No
         row.note = "video missing"
         return row
     an = analyse_video(video, build_config(exercise=label["exercise"]), cache_dir=cache_dir)
-    row.counted = an.rep_count
-    # analyser rep index (1-based, Rep.index) -> labelled rep number
+    row.counted = clip_rep_count(an)
+    # A clip a camera cut split into sets: its reps numbered through the clip, in the
+    # order detected_events lists them (set by set), as the labels number them.
+    sets = clip_sets(an)
+    offsets = np.cumsum([0] + [len(one.reps) for one in sets[:-1]]).tolist()
+    flat = [(off + rep.index, rep, tempo) for one, off in zip(sets, offsets)
+            for rep, tempo in zip(one.reps, one.tempo)]
+    # analyser rep number (1-based through the clip) -> labelled rep number
     to_label: dict[int, int] = {}
     kind = next((k for k in EVENT_KINDS if len(label.get(k, [])) == row.labelled), None)
-    if kind is not None and an.reps:
+    if kind is not None and flat:
         m = match_reps(np.asarray(label[kind], float), detected_events(an, kind))
-        to_label = {an.reps[j].index: i + 1 for i, j in m.items()}
+        to_label = {flat[j][0]: i + 1 for i, j in m.items()}
         row.match = kind.replace("_s", "")
     else:
-        counted = [r.index for r in an.reps if r.completed and not r.partial]
+        counted = [g for g, rep, _ in flat if rep.completed and not rep.partial]
         to_label = {k: i + 1 for i, k in enumerate(counted[:row.labelled])}
         row.match = "order" if len(counted) == row.labelled else f"order!={len(counted)}"
     row.matched = len(to_label)
-    r1, r1_reps = rep1_call(an)
-    row.rep1_analyser = r1
+    answers, r1_reps = [], set()
+    for one, off in zip(sets, offsets):
+        answer, reps = rep1_call(one)
+        answers.append(answer)
+        r1_reps |= {off + k for k in reps}
+    row.rep1_analyser = "yes" if "yes" in answers else ("no" if "no" in answers else "n/a")
     calls = []
-    for v in an.verdicts:
-        if v.kind == "technical" or v.rep_index in r1_reps:
-            calls.append(Call(to_label.get(v.rep_index), v.rep_index in r1_reps, v.rep_index))
-            row.tech_calls.append(rep_name(v.rep_index, to_label))
-            row.tech_reasons.append(v.reason)
-        else:
-            row.other.append(f"{v.kind} {rep_name(v.rep_index, to_label)}")
+    for one, off in zip(sets, offsets):
+        for v in one.verdicts:
+            g = off + v.rep_index
+            if v.kind == "technical" or g in r1_reps:
+                calls.append(Call(to_label.get(g), g in r1_reps, g))
+                row.tech_calls.append(rep_name(g, to_label))
+                row.tech_reasons.append(v.reason)
+            else:
+                row.other.append(f"{v.kind} {rep_name(g, to_label)}")
     row.tech_calls = sorted(set(row.tech_calls), key=str)
     s = score_technical(form, calls)
     for name in ("tp", "fp", "neutral", "positives", "found", "fp_not_low", "tp_not_low", "false_calls"):
         setattr(row, name, getattr(s, name))
     labs = {int(r["rep"]): r for r in form["reps"]}
-    for rep, tempo in zip(an.reps, an.tempo):
-        n = to_label.get(rep.index)
+    t = an.timestamps_s
+    for g, rep, tempo in flat:
+        n = to_label.get(g)
         lab = labs.get(n) if n is not None else None
         if lab is None or lab.get("concentric_s") is None or not np.isfinite(tempo.concentric_s):
             continue
         row.conc.append([n, round(float(tempo.concentric_s), 4), float(lab["concentric_s"]),
                          lab.get("concentric_confidence", lab.get("confidence"))])
         if lab.get("concentric_start_s") is not None and lab.get("concentric_end_s") is not None:
-            t = an.timestamps_s
             on = float(t[rep.concentric[0]]) - float(lab["concentric_start_s"])
             arr = float(t[rep.concentric[1]]) - float(lab["concentric_end_s"])
             row.conc_frames.append([n, round(on, 4), round(arr, 4),

@@ -63,14 +63,16 @@ def analyse(job: tuple[dict, str, str]) -> dict:
     from repsight.cache import extract_cached
     from repsight.config import build_config
 
+    from eval_reps import clip_rep_count, clip_verdicts
+
     path = variant_path(label["clip"], variant, Path(folder))
     seq = extract_cached(path, model="full", cache_dir=Path(folder) / "poses")
     an = analyse_pose(seq, build_config(exercise=label["exercise"]))
     auto = analyse_pose(seq, build_config(exercise="auto"))
     return {"clip": label["clip"], "variant": variant, "exercise": label["exercise"],
-            "label": int(label["reps"]), "count": an.rep_count, "auto": auto.exercise,
-            "auto_count": auto.rep_count,
-            "verdicts": sorted({(v.kind, v.rep_index) for v in an.verdicts})}
+            "label": int(label["reps"]), "count": clip_rep_count(an), "auto": auto.exercise,
+            "auto_count": clip_rep_count(auto),
+            "verdicts": sorted(set(clip_verdicts(an)))}
 
 
 def main(argv: list[str] | None = None) -> int:

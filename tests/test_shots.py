@@ -202,6 +202,19 @@ def test_frame_cuts_needs_a_spike_not_steady_motion():
     assert frame_cuts(colour, steady, 30.0).tolist() == [150]
 
 
+def test_frame_cuts_finds_a_lone_frame_change_between_two_takes():
+    """A second take of the same set-up changes little of the picture, on one frame only."""
+    rng = np.random.default_rng(2)
+    pixels = rng.uniform(0.002, 0.008, 300)  # a still camera, someone moving
+    colour = rng.uniform(0.005, 0.02, 300)
+    pixels[150] = 0.064  # under CUT_PIXELS, but 8x and more its neighbours
+    assert frame_cuts(colour, pixels, 30.0).tolist() == [150]
+    pixels[151:154] = 0.05  # a burst over several frames is motion (a light flicker, a pan)
+    assert frame_cuts(colour, pixels, 30.0).tolist() == []
+    camera = rng.uniform(0.03, 0.06, 300)  # a hand-held camera: the same size, not a spike
+    assert frame_cuts(colour, camera, 30.0).tolist() == []
+
+
 def test_json_lists_the_sets_and_the_shots(squat_set):
     seq, _ = squat_set
     an = analyse_pose(splice(seq, moved(seq, dx=0.15, scale=1.4), stats=True), CFG)
@@ -300,3 +313,21 @@ def test_a_fast_lift_is_not_a_cut_but_a_one_frame_leap_is():
     assert split_shots(_rising(24.0, 0.33, 1.3)).single
     # The same distance in one frame is not something a body does.
     assert not split_shots(_rising(24.0, 1.0 / 24.0, 1.5)).single
+
+
+@pytest.mark.slow
+def test_a_second_take_spliced_into_a_real_set_is_its_own_segment():
+    """pushup_side_titlecard: a title card, three push-ups, then a cut at 12.1 s to another
+    take of the same set-up (frame-level labels: the body lower and flatter after it)."""
+    from helpers import shared_video
+
+    from repsight.cache import extract_cached
+
+    seq = extract_cached(shared_video("pushup_side_titlecard.mp4"))
+    cuts = [b for b in split_shots(seq).boundaries if b.kind == "cut"]
+    assert [round(b.time_s, 1) for b in cuts] == [1.9, 12.1]
+    an = analyse_pose(seq, AnalysisConfig(exercise="pushup"))
+    assert [one.rep_count for one in an.sets] == [3, 1]
+    assert any("camera cuts at 1.9 s, 12.1 s" in w for w in an.warnings)
+    # The other take's rep is not compared with the first take's speed.
+    assert not [v for one in an.sets for v in one.verdicts]
