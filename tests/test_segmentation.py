@@ -130,6 +130,21 @@ def test_last_rep_cut_off_by_the_clip_is_incomplete_not_counted() -> None:
     assert len(reps) == 3 and all(r.completed for r in reps)
 
 
+@pytest.mark.parametrize("name", ["pushup", "squat", "biceps_curl"])
+def test_a_clip_ending_while_the_last_rep_still_moves_did_not_see_it_arrive(name: str) -> None:
+    """The clip stops 90 % of the way through the last rep's way back, within the 10 % of
+    the range that counts as back at rest but still moving: counted, and cut (its last
+    phase was not seen to end, so it is not timed). Ended a frame after the arrival, whole."""
+    seq, truth = synthesize(name, plan_set(3, top_pause_s=0.5), lead_out_s=0.0)
+    last = truth.reps[2]
+    a, b = last.concentric if last.concentric[1] > last.eccentric[1] else last.eccentric
+    reps = reps_of(seq.slice(0, a + int(0.9 * (b - a)) + 1), name)
+    assert len(reps) == 3 and all(r.completed for r in reps)
+    assert [r.cut_end for r in reps] == [False, False, True]
+    whole = reps_of(seq.slice(0, b + 2), name)
+    assert [r.cut_end for r in whole] == [False, False, False]
+
+
 def test_float_frame_rate_timing() -> None:
     plans = (RepPlan(2.0, 1.0, 1.0, 0.5),) * 3
     seq, truth = synthesize("bench_press", plans, fps=29.97)

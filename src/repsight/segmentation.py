@@ -481,8 +481,12 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # Begun on the signal's first frame (of the clip, or after a gap too long to
         # bridge) already away from rest: the start of its first phase came before it.
         cut = c.first.start <= c.run_start and c.start_level - rest > CUT_REST_SHARE * typical
-        # Its way back runs into the signal's last frame short of rest: the end came after.
-        cut_end = c.second.end >= c.run_end and c.end_level - rest > CUT_REST_SHARE * typical
+        # Its way back runs into the signal's last frame short of rest, or still moving
+        # there (faster than a pause): the end came after, so it was not seen.
+        tail = np.abs(np.diff(r[max(c.run_end - 2, c.second.start):c.run_end + 1]))
+        still_moving = bool(tail.size) and float(np.mean(tail)) > pause_velocity_share * c.second.peak_speed
+        cut_end = c.second.end >= c.run_end and (c.end_level - rest > CUT_REST_SHARE * typical
+                                                 or still_moving)
         # Cut off before lockout (a lift that starts with the concentric, cut during it):
         # not completed. A rep the clip cut before its lockout is not a partial rep either
         # (its range was cut short by the clip, not by the lifter); one cut after its
