@@ -106,7 +106,7 @@ class VerdictThresholds:
     goal: str = "strength"
     concentric_limit_s: float | None = None
     velocity_loss_pct: float = 30.0
-    lone_loss_margin_pct: float = 4.0
+    lone_loss_margin_pct: float = 2.0
     drift_min_frames: int = 3
     partial_rom_share: float = 0.7
     eccentric_speedup: float = 2.0
