@@ -264,6 +264,22 @@ def test_composed_camera_cut_is_two_sets_of_three(composed):
 
 
 @pytest.mark.slow
+def test_the_cli_prints_every_set_of_a_cut_clip(composed):
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+
+    clip, _ = composed("cut")
+    result = CliRunner().invoke(main, ["analyze", str(clip.path), "--exercise", "pushup", "-q",
+                                       "--cache-dir", str(clip.path.parent / "cache")])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "set 1 of 2: 0.0-4.4 s" in out and "set 2 of 2: 4.5-8.9 s" in out
+    assert out.index("set 1 of 2") < out.index("set 2 of 2")
+    assert out.count("3 rep(s); exercise pushup") == 2
+
+
+@pytest.mark.slow
 def test_composed_montage_is_four_segments_without_verdicts(composed):
     clip, seq = composed("montage")
     an = analyse_pose(seq, AnalysisConfig())

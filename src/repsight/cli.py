@@ -287,8 +287,7 @@ def analyze(video: Path, workers: int | None, cache_dir: Path | None, no_cache: 
     done = analyse_with_progress(video, analysis, outputs, cache_dir=cache_dir,
                                  no_cache=no_cache, quiet=quiet, workers=workers)
     console = _console()
-    _print_rep_table(done.analysis, console)
-    _print_velocity_and_verdicts(done.analysis, console)
+    _print_sets(done.analysis, console)
     for path in done.written:
         click.echo(f"wrote {printable(path)}")
 
@@ -378,6 +377,25 @@ def _console():
     if not console.is_terminal:
         console = Console(highlight=False, width=120)
     return console
+
+
+def _print_sets(analysis, console) -> None:
+    """Every set of the clip in time order: the one set, or one per shot when camera cuts
+    split the clip (the JSON's `sets`), each with its own tables."""
+    sets = analysis.sets or (analysis,)
+    t = analysis.timestamps_s
+    for k, one in enumerate(sets, 1):
+        if one.span == analysis.span:
+            one = analysis  # the main set carries the clip's warnings (the cuts)
+        if len(sets) > 1:
+            a, b = one.span
+            main = ", the main set" if one is analysis else ""
+            console.print(f"set {k} of {len(sets)}: {t[a] - t[0]:.1f}-{t[b - 1] - t[0]:.1f} s"
+                          f"{main}", markup=False)
+        _print_rep_table(one, console)
+        _print_velocity_and_verdicts(one, console)
+        if k < len(sets):
+            console.print()
 
 
 def _print_velocity_and_verdicts(analysis, console) -> None:
