@@ -177,3 +177,21 @@ def test_a_rep_partly_not_tracked_reads_as_unknown_phases_in_the_report() -> Non
     assert _tempo_notation(tempo) == "?-?-?-0.3"
     assert _tempo_notation({"eccentric_s": 2.0, "bottom_pause_s": 0.0, "concentric_s": 1.0,
                             "top_pause_s": 0.5}) == "2-0-1-0.5"
+
+
+def test_a_clip_split_at_camera_cuts_lists_its_sets() -> None:
+    reps = [rep(1, 0, 10, 20), rep(2, 20, 30, 40)]
+    doc = doc_with(reps)
+    assert report_context(doc)["sets"] == []
+    assert 'id="sets"' not in render_report(report_context(doc))
+    doc["span"] = [0, 50]
+    doc["sets"] = [
+        {"span": [0, 50], "span_s": [1.0, 3.0], "summary": {"reps": 2}},
+        {"span": [50, 90], "span_s": [3.0, 4.6],
+         "summary": {"reps": 1, "first_failure_rep": 1, "first_failure_kind": "tempo"}}]
+    ctx = report_context(doc)
+    assert ctx["sets"] == [
+        {"n": 1, "span": "0.0-2.0", "reps": 2, "first_failure": "none detected", "main": True},
+        {"n": 2, "span": "2.0-3.6", "reps": 1, "first_failure": "rep 1 (tempo)", "main": False}]
+    page = render_report(ctx)
+    assert '<tr class="main"><td>1 (this page)</td><td>0.0-2.0</td><td>2</td>' in page

@@ -349,6 +349,17 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
                "time": fmt(times[s.frame] - t0) if 0 <= s.frame < len(times) else "-",
                "row": still_rows.get(s.rep)} for s in media.stills]
     eccentric_first = bool(doc.get("eccentric_first", True))
+    # A clip split at camera cuts: every set in one line; the page's tables are the main one.
+    sets = []
+    for k, one in enumerate(doc.get("sets") or [], 1):
+        a, b = one.get("span_s") or [t0, t0]
+        sm = one.get("summary") or {}
+        fr = sm.get("first_failure_rep")
+        sets.append({"n": k, "span": f"{a - t0:.1f}-{b - t0:.1f}", "reps": sm.get("reps", 0),
+                     "first_failure": (f"rep {fr} ({sm.get('first_failure_kind')})" if fr is not None
+                                       else "withheld" if sm.get("verdicts_withheld")
+                                       else "none detected"),
+                     "main": list(one.get("span") or []) == list(doc.get("span") or [])})
     return {
         "title": Path(str(doc.get("source") or "set")).name or "set",
         "source": str(doc.get("source") or ""),
@@ -370,6 +381,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "baseline_reps": ", ".join(str(x) for x in velocity.get("baseline_reps") or []) or "-",
         "duration": fmt(summary.get("duration_s"), ".1f"),
         "warnings": list(summary.get("warnings") or []),
+        "sets": sets,
         "rows": rows, "stalled": [{"index": i, "verdicts": verdicts_of[i]} for i in stalled],
         "form_cols": cols, "form_heading": form_heading,
         "verdicts": verdicts,
