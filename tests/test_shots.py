@@ -213,6 +213,14 @@ def test_frame_cuts_finds_a_lone_frame_change_between_two_takes():
     assert frame_cuts(colour, pixels, 30.0).tolist() == []
     camera = rng.uniform(0.03, 0.06, 300)  # a hand-held camera: the same size, not a spike
     assert frame_cuts(colour, camera, 30.0).tolist() == []
+    # A 10 fps set stored at 30 fps: two repeats, then three frames' motion on one frame.
+    repeats = np.where(np.arange(300) % 3 == 2, rng.uniform(0.02, 0.06, 300), 0.0001)
+    assert frame_cuts(colour, repeats, 30.0).tolist() == []
+    # ... and a second take spliced in while the lifter holds still (new frames ~0.004):
+    # the change is judged against the new frames around it, not the repeats.
+    repeats[110:200:3] = rng.uniform(0.002, 0.006, 30)
+    repeats[152] = 0.064
+    assert frame_cuts(colour, repeats, 30.0).tolist() == [152]
 
 
 def test_json_lists_the_sets_and_the_shots(squat_set):

@@ -37,12 +37,18 @@ CUT_SPIKE = 3.0
 # of the picture, but on one frame alone: a grey-level change over LONE_CUT_PIXELS that is
 # LONE_CUT_SPIKE times the surrounding frames' median and LONE_CUT_STEP times either
 # neighbour's. Motion, flicker and camera moves rise and fall over several frames. On the
-# dev clips and their mirrored, half-size and 15 fps copies, frames over 0.04 reach 4.2x
-# their surroundings and 2.4x a neighbour; the one same-set-up cut there (a second take
-# spliced in) reads 0.064 at 6-15x and 10-25x.
+# dev clips, their mirrored, half-size and 15 fps copies and copies made at 10 and 15 fps
+# and stored at 30, frames over 0.04 reach 4.2x their surroundings but at most 2.4x a
+# neighbour; the one same-set-up cut there (a second take spliced in) reads 0.064, 4.8-8.8x
+# its surroundings and 10-25x its larger neighbour.
 LONE_CUT_PIXELS = 0.04
-LONE_CUT_SPIKE = 5.0
-LONE_CUT_STEP = 4.0
+LONE_CUT_SPIKE = 3.0
+LONE_CUT_STEP = 5.0
+# A frame that changed less than this from the one before repeats it (a clip made at a
+# lower frame rate, a frozen picture: 0.0002 or less, where a still lifter reads 0.0008 and
+# more). Repeats are not neighbours for the one-frame test: in a 10 fps set stored at
+# 30 fps, every third frame carries three frames' motion between two repeats.
+REPEAT_PIXELS = 0.0005
 # Pose jump: the tracked body's centre moving more than JUMP_TORSOS body sizes (its longest
 # segment; plus JUMP_SPEED sizes a second across a dropout: walking covers about 3), or its size
 # changing by more than JUMP_SIZE times, between the frames either side of a frame.
@@ -232,10 +238,7 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float) -> np.ndarray
     with np.errstate(invalid="ignore"):
         by_pixels = (pixels >= CUT_PIXELS) & (pixels >= CUT_SPIKE * base_p)
         by_colour = (colour >= CUT_COLOUR) & (colour >= CUT_SPIKE * base_c)
-        around = np.fmax(np.r_[np.nan, pixels[:-1]], np.r_[pixels[1:], np.nan])
-        lone = ((pixels >= LONE_CUT_PIXELS) & (pixels >= LONE_CUT_SPIKE * base_p)
-                & (pixels >= LONE_CUT_STEP * around))
-    found = np.flatnonzero(by_pixels | by_colour | lone)
+    found = np.union1d(np.flatnonzero(by_pixels | by_colour), _lone_changes(pixels, half))
     # One cut per burst: the strongest frame of neighbouring candidates.
     score = np.nan_to_num(np.maximum(pixels / CUT_PIXELS, colour / CUT_COLOUR))
     keep: list[int] = []
@@ -246,6 +249,21 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float) -> np.ndarray
             continue
         keep.append(int(i))
     return np.asarray(keep, dtype=int)
+
+
+def _lone_changes(pixels: np.ndarray, half: int) -> np.ndarray:
+    """Frame indices whose picture changed on that frame alone (LONE_CUT_*), among the
+    frames that do not repeat the one before (REPEAT_PIXELS)."""
+    new = np.flatnonzero(pixels >= REPEAT_PIXELS)  # NaN (no previous frame) is left out
+    p = pixels[new]
+    if p.size == 0:
+        return new
+    base = _local_median(p, half)
+    around = np.fmax(np.r_[np.nan, p[:-1]], np.r_[p[1:], np.nan])
+    with np.errstate(invalid="ignore"):
+        lone = ((p >= LONE_CUT_PIXELS) & (p >= LONE_CUT_SPIKE * base)
+                & (p >= LONE_CUT_STEP * around))
+    return new[lone]
 
 
 # Segments whose longest image length stands for the body's size on a frame: whichever
