@@ -337,3 +337,36 @@ def test_cli_annotate_of_a_one_pixel_video_ends_with_one_line(tmp_path: Path) ->
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "Error: cannot draw on a 1x1 video: annotated videos need at least 16 pixels a side"]
+
+
+def test_plan_of_a_clip_cut_into_sets_follows_every_set() -> None:
+    """Camera cuts split the clip: the overlay counts every set's reps through the clip,
+    with each set's own speed and verdicts."""
+    import dataclasses
+
+    from repsight.analysis import analyse_pose
+    from repsight.annotate import build_plan
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import synthesize
+    from test_shots import moved, splice
+
+    seq, _ = synthesize("squat", 3, seed=0, noise_px=1.0)
+    clip = splice(seq, moved(seq, dx=0.15, scale=1.4), stats=True)
+    an = analyse_pose(clip, AnalysisConfig(exercise="squat"))
+    assert [one.rep_count for one in an.sets] == [3, 3]
+    plan = build_plan(an, clip)
+    assert [r.index for r in plan.reps] == [1, 2, 3, 4, 5, 6]
+    assert [row.index for row in plan.rows] == [1, 2, 3, 4, 5, 6]
+    second = an.sets[1]
+    assert [r.start for r in plan.reps[3:]] == [r.start for r in second.reps]
+    assert [row.mean_velocity for row in plan.rows[3:]] == pytest.approx(
+        [m.mean_velocity_mps for m in second.metrics])
+    assert frame_state(plan, clip.n_frames - 1).reps_done == 6
+    # Each set's live velocity, inside its own concentrics.
+    for r in plan.reps:
+        a, b = r.concentric
+        assert np.isfinite(plan.velocity[a:b + 1]).any()
+    # A verdict on the second set's first rep shows on rep 4.
+    failing = dataclasses.replace(second, verdicts=(Verdict("tempo", 1, "rep 1: slow"),))
+    plan = build_plan(dataclasses.replace(an, sets=(an.sets[0], failing)), clip)
+    assert [(b.rep_index, b.kind) for b in plan.banners] == [(4, "tempo")]

@@ -9,6 +9,7 @@ an H.264 MP4, one frame in memory at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import unicodedata
@@ -518,15 +519,28 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
                             f"{seq.n_frames}: they are not from the same clip")
     track = point_track(seq, tuple(analysis.signal_landmarks), analysis.signal_kind,
                         min_visibility=analysis.config.min_visibility)
-    velocity, unit = live_velocity(analysis, seq)
     bar = getattr(analysis, "bar", None)
     bar_track = None
     if bar is not None and bar.shown and bar.track.n_frames == seq.n_frames:
         bar_track = bar.track.xy_px / np.array([seq.width, seq.height], dtype=np.float64)
-    return make_plan(exercise=analysis.exercise, reps=tuple(analysis.reps), track=track,
-                     tempos=tuple(analysis.tempo), metrics=tuple(analysis.metrics),
-                     verdicts=tuple(analysis.verdicts), velocity=velocity,
-                     velocity_unit=unit, fps=analysis.fps, bar_track=bar_track)
+    # A clip that camera cuts split into sets: every set's reps, numbered through the clip
+    # (as the counter a viewer follows), each with its own set's tempo, speed and verdicts.
+    reps, tempos, metrics, verdicts = [], [], [], []
+    velocity, unit = None, "m/s"
+    offset = 0
+    for one in getattr(analysis, "sets", ()) or (analysis,):
+        reps += [dataclasses.replace(r, index=r.index + offset) for r in one.reps]
+        tempos += list(one.tempo)
+        metrics += [dataclasses.replace(m, index=m.index + offset) for m in one.metrics]
+        verdicts += [dataclasses.replace(v, rep_index=v.rep_index + offset) for v in one.verdicts]
+        live, unit = live_velocity(one, seq)
+        if live is not None:
+            velocity = live if velocity is None else np.where(np.isnan(velocity), live, velocity)
+        offset += len(one.reps)
+    return make_plan(exercise=analysis.exercise, reps=tuple(reps), track=track,
+                     tempos=tuple(tempos), metrics=tuple(metrics), verdicts=tuple(verdicts),
+                     velocity=velocity, velocity_unit=unit, fps=analysis.fps,
+                     bar_track=bar_track)
 
 
 # ---------------------------------------------------------------- the I/O edge
