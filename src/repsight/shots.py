@@ -44,10 +44,11 @@ CUT_SPIKE = 3.0
 LONE_CUT_PIXELS = 0.04
 LONE_CUT_SPIKE = 3.0
 LONE_CUT_STEP = 5.0
-# A frame that changed less than this from the one before repeats it (a clip made at a
-# lower frame rate, a frozen picture: 0.0002 or less, where a still lifter reads 0.0008 and
-# more). Repeats are not neighbours for the one-frame test: in a 10 fps set stored at
-# 30 fps, every third frame carries three frames' motion between two repeats.
+# Frames that changed less than this from the one before are not neighbours for the
+# one-frame test: repeats (a clip made at 10 or 15 fps and stored at 30 reads 0.0002 or
+# less on them, and every new frame carries several frames' motion between two repeats)
+# and pictures where little moves (a small figure before a plain background reads under
+# it too). The test then compares a change with the frames that carry the picture's changes.
 REPEAT_PIXELS = 0.0005
 # Pose jump: the tracked body's centre moving more than JUMP_TORSOS body sizes (its longest
 # segment; plus JUMP_SPEED sizes a second across a dropout: walking covers about 3), or its size
@@ -253,7 +254,7 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float) -> np.ndarray
 
 def _lone_changes(pixels: np.ndarray, half: int) -> np.ndarray:
     """Frame indices whose picture changed on that frame alone (LONE_CUT_*), among the
-    frames that do not repeat the one before (REPEAT_PIXELS)."""
+    frames that changed at all (REPEAT_PIXELS)."""
     new = np.flatnonzero(pixels >= REPEAT_PIXELS)  # NaN (no previous frame) is left out
     p = pixels[new]
     if p.size == 0:
