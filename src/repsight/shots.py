@@ -44,6 +44,12 @@ CUT_SPIKE = 3.0
 LONE_CUT_PIXELS = 0.04
 LONE_CUT_SPIKE = 3.0
 LONE_CUT_STEP = 5.0
+# ... and only where the tracked body jumps on that frame (or the next) too: by at least
+# LONE_CUT_BODY body sizes and LONE_CUT_BODY_SPIKE times its step on the frames around.
+# A caption or a graphic popping up changes the picture on one frame but leaves the body
+# where it was. The spliced take above: 0.10-0.12 body sizes, 5-10x the steps around it.
+LONE_CUT_BODY = 0.03
+LONE_CUT_BODY_SPIKE = 3.0
 # Frames that changed less than this from the one before are not neighbours for the
 # one-frame test: repeats (a clip made at 10 or 15 fps and stored at 30 reads 0.0002 or
 # less on them, and every new frame carries several frames' motion between two repeats)
@@ -231,15 +237,23 @@ def _local_median(x: np.ndarray, half: int) -> np.ndarray:
     return out
 
 
-def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float) -> np.ndarray:
-    """Frame indices where the picture changes abruptly (a spike over its surroundings)."""
+def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float,
+               body_step: np.ndarray | None = None) -> np.ndarray:
+    """Frame indices where the picture changes abruptly (a spike over its surroundings).
+
+    body_step: float[T] the tracked body's move onto each frame (body_steps); a change on
+    one frame alone (LONE_CUT_*) needs the body to jump there too. None: no such check.
+    """
     half = max(2, int(round(0.5 * fps)))
     base_c = _local_median(colour, half)
     base_p = _local_median(pixels, half)
     with np.errstate(invalid="ignore"):
         by_pixels = (pixels >= CUT_PIXELS) & (pixels >= CUT_SPIKE * base_p)
         by_colour = (colour >= CUT_COLOUR) & (colour >= CUT_SPIKE * base_c)
-    found = np.union1d(np.flatnonzero(by_pixels | by_colour), _lone_changes(pixels, half))
+    lone = _lone_changes(pixels, half)
+    if body_step is not None:
+        lone = lone[[_body_jumps(body_step, int(i), half) for i in lone]].astype(int)
+    found = np.union1d(np.flatnonzero(by_pixels | by_colour), lone)
     # One cut per burst: the strongest frame of neighbouring candidates.
     score = np.nan_to_num(np.maximum(pixels / CUT_PIXELS, colour / CUT_COLOUR))
     keep: list[int] = []
@@ -265,6 +279,30 @@ def _lone_changes(pixels: np.ndarray, half: int) -> np.ndarray:
         lone = ((p >= LONE_CUT_PIXELS) & (p >= LONE_CUT_SPIKE * base)
                 & (p >= LONE_CUT_STEP * around))
     return new[lone]
+
+
+def _body_jumps(step: np.ndarray, i: int, half: int) -> bool:
+    """Whether the body's move onto frame i or i+1 is a jump (LONE_CUT_BODY*), against
+    the median move of the frames around them."""
+    here = step[i:i + 2]
+    if not np.isfinite(here).any():
+        return False  # no body either side: nothing says the lifter's view was cut
+    jump = float(np.nanmax(here))
+    around = np.concatenate([step[max(0, i - half):i], step[i + 2:i + 2 + half]])
+    around = around[np.isfinite(around)]
+    usual = float(np.median(around)) if around.size else 0.0
+    return jump >= LONE_CUT_BODY and jump >= LONE_CUT_BODY_SPIKE * usual
+
+
+def body_steps(seq: PoseSequence) -> np.ndarray:
+    """float64[T]: how far the tracked body's centre moved onto each frame from the one
+    before, in body sizes (the clip's median size); NaN where either frame has no body."""
+    centre, size = _body_track(seq)
+    out = np.full(seq.n_frames, np.nan)
+    scale = np.nanmedian(size) if np.isfinite(size).any() else np.nan
+    if seq.n_frames > 1 and scale > 0:
+        out[1:] = np.linalg.norm(np.diff(centre, axis=0), axis=1) / scale
+    return out
 
 
 # Segments whose longest image length stands for the body's size on a frame: whichever
@@ -346,7 +384,8 @@ def find_boundaries(seq: PoseSequence) -> tuple[tuple[Boundary, ...], bool]:
     t = seq.timestamps_s
     lo, hi = (t[0] + EDGE_S, t[-1] - EDGE_S) if seq.n_frames else (0.0, 0.0)
     found: list[Boundary] = []
-    cut_frames = frame_cuts(*stats, seq.fps) if stats is not None else np.zeros(0, dtype=int)
+    cut_frames = (frame_cuts(*stats, seq.fps, body_step=body_steps(seq)) if stats is not None
+                  else np.zeros(0, dtype=int))
     for i in cut_frames:
         c, p = stats[0][i], stats[1][i]
         found.append(Boundary(int(i), float(t[i]), "cut",
