@@ -13,6 +13,8 @@ crf 18) into ~/.cache/repsight/variants/ (never into the repo) as
     fps15   every other frame dropped (the same timing at 15 fps, as a phone's low-light
             mode or a re-upload gives)
     half    half the width and height
+    rep10   made at 10 fps and stored at 30 (each new picture shown three times, as a
+            converted or screen-recorded clip gives)
 
 and analysed the way a user would: the labelled exercise's profile defaults, and
 `--exercise auto`, poses from the pose cache in that folder (the first run puts every
@@ -39,7 +41,8 @@ VIDEOS = ROOT.parent / "shared" / "videos"
 CACHE = Path.home() / ".cache" / "repsight" / "variants"
 # ffmpeg video filters; None: the clip as it is.
 VARIANTS = {"orig": None, "mirror": "hflip", "fps15": "fps=15",
-            "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2"}
+            "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2",
+            "rep10": "fps=10,fps=30"}
 
 
 def variant_path(clip: str, variant: str, folder: Path) -> Path:
@@ -78,7 +81,7 @@ def analyse(job: tuple[dict, str, str]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="comma-separated parts of clip names")
-    ap.add_argument("--variants", default="mirror,fps15,half",
+    ap.add_argument("--variants", default="mirror,fps15,half,rep10",
                     help=f"comma-separated, of {', '.join(v for v in VARIANTS if v != 'orig')}")
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--jobs", type=int, default=2)
