@@ -65,20 +65,15 @@ class Row:
         return "exact" if d == 0 else ("+-1" if abs(d) == 1 else "FAIL")
 
 
-def clip_sets(analysis) -> tuple:
-    """Every set of a clip: the shots a camera cut split it into, or the one set."""
-    return analysis.sets or (analysis,)
-
-
 def clip_rep_count(analysis) -> int:
     """Reps counted over the whole clip (the labels count every take of a spliced clip)."""
-    return sum(one.rep_count for one in clip_sets(analysis))
+    return sum(one.rep_count for one in analysis.every_set)
 
 
 def clip_verdicts(analysis) -> list[tuple[str, int]]:
     """(kind, rep number through the clip) of every set's verdicts."""
     out, offset = [], 0
-    for one in clip_sets(analysis):
+    for one in analysis.every_set:
         out += [(v.kind, offset + v.rep_index) for v in one.verdicts]
         offset += len(one.reps)
     return out
@@ -87,7 +82,7 @@ def clip_verdicts(analysis) -> list[tuple[str, int]]:
 def detected_events(analysis, kind: str) -> np.ndarray:
     """Times (s) of one event type for every detected rep, over all of the clip's sets."""
     t = analysis.timestamps_s
-    reps = [r for one in clip_sets(analysis) for r in one.reps]
+    reps = [r for one in analysis.every_set for r in one.reps]
     if kind == "start_s":
         return np.array([t[r.start] for r in reps])
     if kind == "end_s":
@@ -114,8 +109,8 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
     seq = extract_cached(video, model=cfg.model, cache_dir=cache_dir)
     an = analyse_pose(seq, cfg)
     row.detected = clip_rep_count(an)
-    row.partial = sum(1 for one in clip_sets(an) for r in one.reps if r.partial)
-    row.incomplete = sum(1 for one in clip_sets(an) for r in one.reps if not r.completed)
+    row.partial = sum(1 for one in an.every_set for r in one.reps if r.partial)
+    row.incomplete = sum(1 for one in an.every_set for r in one.reps if not r.completed)
     auto = analyse_pose(seq, build_config(exercise="auto"))
     row.auto_exercise, row.auto_count = auto.exercise, clip_rep_count(auto)
     for kind in ("start_s", "end_s", "turnaround_s"):

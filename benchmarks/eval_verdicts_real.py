@@ -67,7 +67,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_reps import (LABELS, MATCH_WINDOW_S, ROOT, VIDEOS, clip_rep_count, clip_sets,  # noqa: E402
+from eval_reps import (LABELS, MATCH_WINDOW_S, ROOT, VIDEOS, clip_rep_count,  # noqa: E402
                        detected_events)
 
 EVENT_KINDS = ("start_s", "end_s", "turnaround_s")
@@ -253,7 +253,7 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row | No
     row.counted = clip_rep_count(an)
     # A clip a camera cut split into sets: its reps numbered through the clip, in the
     # order detected_events lists them (set by set), as the labels number them.
-    sets = clip_sets(an)
+    sets = an.every_set
     offsets = np.cumsum([0] + [len(one.reps) for one in sets[:-1]]).tolist()
     flat = [(off + rep.index, rep, tempo) for one, off in zip(sets, offsets)
             for rep, tempo in zip(one.reps, one.tempo)]

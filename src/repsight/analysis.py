@@ -252,6 +252,11 @@ class SetAnalysis:
         return self.assessment.scale if self.assessment is not None else None
 
     @property
+    def every_set(self) -> tuple["SetAnalysis", ...]:
+        """The clip's sets in time order: one per analysed shot, or this set alone."""
+        return self.sets or (self,)
+
+    @property
     def rep_count(self) -> int:
         """Reps counted: complete, non-partial ones."""
         return sum(1 for r in self.reps if r.completed and not r.partial)

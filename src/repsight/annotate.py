@@ -528,7 +528,7 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
     reps, tempos, metrics, verdicts = [], [], [], []
     velocity, unit = None, "m/s"
     offset = 0
-    for one in getattr(analysis, "sets", ()) or (analysis,):
+    for one in analysis.every_set:
         reps += [dataclasses.replace(r, index=r.index + offset) for r in one.reps]
         tempos += list(one.tempo)
         metrics += [dataclasses.replace(m, index=m.index + offset) for m in one.metrics]

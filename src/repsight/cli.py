@@ -382,7 +382,7 @@ def _console():
 def _print_sets(analysis, console) -> None:
     """Every set of the clip in time order: the one set, or one per shot when camera cuts
     split the clip (the JSON's `sets`), each with its own tables."""
-    sets = analysis.sets or (analysis,)
+    sets = analysis.every_set
     t = analysis.timestamps_s
     for k, one in enumerate(sets, 1):
         if one.span == analysis.span:

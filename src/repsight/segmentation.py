@@ -483,10 +483,9 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         cut = c.first.start <= c.run_start and c.start_level - rest > CUT_REST_SHARE * typical
         # Its way back runs into the signal's last frame short of rest, or still moving
         # there (faster than a pause): the end came after, so it was not seen.
-        tail = np.abs(np.diff(r[max(c.run_end - 2, c.second.start):c.run_end + 1]))
-        still_moving = bool(tail.size) and float(np.mean(tail)) > pause_velocity_share * c.second.peak_speed
-        cut_end = c.second.end >= c.run_end and (c.end_level - rest > CUT_REST_SHARE * typical
-                                                 or still_moving)
+        cut_end = c.second.end >= c.run_end and (
+            c.end_level - rest > CUT_REST_SHARE * typical
+            or _moving_at_end(r, c.second, c.run_end, pause_velocity_share))
         # Cut off before lockout (a lift that starts with the concentric, cut during it):
         # not completed. A rep the clip cut before its lockout is not a partial rep either
         # (its range was cut short by the clip, not by the lifter); one cut after its
@@ -502,6 +501,13 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
                         unseen=(int(lost[0]), int(lost[-1])) if lost.size else None,
                         cut_start=bool(cut), cut_end=bool(cut_end)))
     return tuple(reps)
+
+
+def _moving_at_end(r: np.ndarray, phase: _Phase, last: int, share: float) -> bool:
+    """Whether the phase still moves on frame `last` (its run's last) faster than `share`
+    of its peak speed: the mean step over its last two frames."""
+    tail = np.abs(np.diff(r[max(last - 2, phase.start):last + 1]))
+    return bool(tail.size) and float(np.mean(tail)) > share * phase.peak_speed
 
 
 # A run of reps between rests needs this many reps to set its own full range.
