@@ -72,11 +72,8 @@ def clip_rep_count(analysis) -> int:
 
 def clip_verdicts(analysis) -> list[tuple[str, int]]:
     """(kind, rep number through the clip) of every set's verdicts."""
-    out, offset = [], 0
-    for one in analysis.every_set:
-        out += [(v.kind, offset + v.rep_index) for v in one.verdicts]
-        offset += len(one.reps)
-    return out
+    return [(v.kind, offset + v.rep_index)
+            for one, offset in analysis.numbered_sets for v in one.verdicts]
 
 
 def detected_events(analysis, kind: str) -> np.ndarray:

@@ -253,9 +253,7 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row | No
     row.counted = clip_rep_count(an)
     # A clip a camera cut split into sets: its reps numbered through the clip, in the
     # order detected_events lists them (set by set), as the labels number them.
-    sets = an.every_set
-    offsets = np.cumsum([0] + [len(one.reps) for one in sets[:-1]]).tolist()
-    flat = [(off + rep.index, rep, tempo) for one, off in zip(sets, offsets)
+    flat = [(off + rep.index, rep, tempo) for one, off in an.numbered_sets
             for rep, tempo in zip(one.reps, one.tempo)]
     # analyser rep number (1-based through the clip) -> labelled rep number
     to_label: dict[int, int] = {}
@@ -270,13 +268,13 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row | No
         row.match = "order" if len(counted) == row.labelled else f"order!={len(counted)}"
     row.matched = len(to_label)
     answers, r1_reps = [], set()
-    for one, off in zip(sets, offsets):
+    for one, off in an.numbered_sets:
         answer, reps = rep1_call(one)
         answers.append(answer)
         r1_reps |= {off + k for k in reps}
     row.rep1_analyser = "yes" if "yes" in answers else ("no" if "no" in answers else "n/a")
     calls = []
-    for one, off in zip(sets, offsets):
+    for one, off in an.numbered_sets:
         for v in one.verdicts:
             g = off + v.rep_index
             if v.kind == "technical" or g in r1_reps:

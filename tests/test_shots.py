@@ -67,6 +67,7 @@ def test_a_clean_set_is_one_shot_and_unchanged(squat_set):
     an = analyse_pose(seq, CFG)
     assert an.rep_count == len(truth.reps) and an.sets == () and an.shots is None
     assert not any("cut" in w for w in an.warnings)
+    assert an.numbered_sets == ((an, 0),)
 
 
 def test_a_cut_with_frame_statistics_splits_the_set(squat_set):
@@ -82,6 +83,9 @@ def test_a_cut_with_frame_statistics_splits_the_set(squat_set):
     # Frame indices stay the clip's: the second set's reps lie after the cut.
     assert all(r.start >= seq.n_frames for r in an.sets[1].reps)
     assert an.sets[0].duration_s == pytest.approx(cut_s)
+    # Reps are numbered through the clip: the second set's follow the first's.
+    assert [(one is s, before) for (one, before), s in zip(an.numbered_sets, an.sets)] == [
+        (True, 0), (True, len(an.sets[0].reps))]
 
 
 def test_a_lighting_cut_without_pose_change_still_splits(squat_set):

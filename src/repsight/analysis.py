@@ -257,6 +257,16 @@ class SetAnalysis:
         return self.sets or (self,)
 
     @property
+    def numbered_sets(self) -> tuple[tuple["SetAnalysis", int], ...]:
+        """(set, reps before it) for each of every_set: rep k of a set is rep offset + k
+        of the clip, the numbering a viewer follows through a clip split into sets."""
+        out, before = [], 0
+        for one in self.every_set:
+            out.append((one, before))
+            before += len(one.reps)
+        return tuple(out)
+
+    @property
     def rep_count(self) -> int:
         """Reps counted: complete, non-partial ones."""
         return sum(1 for r in self.reps if r.completed and not r.partial)

@@ -527,8 +527,7 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
     # (as the counter a viewer follows), each with its own set's tempo, speed and verdicts.
     reps, tempos, metrics, verdicts = [], [], [], []
     velocity, unit = None, "m/s"
-    offset = 0
-    for one in analysis.every_set:
+    for one, offset in analysis.numbered_sets:
         reps += [dataclasses.replace(r, index=r.index + offset) for r in one.reps]
         tempos += list(one.tempo)
         metrics += [dataclasses.replace(m, index=m.index + offset) for m in one.metrics]
@@ -536,7 +535,6 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
         live, unit = live_velocity(one, seq)
         if live is not None:
             velocity = live if velocity is None else np.where(np.isnan(velocity), live, velocity)
-        offset += len(one.reps)
     return make_plan(exercise=analysis.exercise, reps=tuple(reps), track=track,
                      tempos=tuple(tempos), metrics=tuple(metrics), verdicts=tuple(verdicts),
                      velocity=velocity, velocity_unit=unit, fps=analysis.fps,
