@@ -23,7 +23,8 @@ about the lift, so a count, an exercise or a verdict that changes with it is the
 analyser reading the footage, not the lifter. The table shows, per clip and variant, the
 count against the label, the auto exercise and count, and the verdicts (kind and rep);
 the summary counts the variants whose count is still exact, whose auto exercise is still
-the labelled one, and whose verdicts are the original's. It asserts nothing.
+the labelled one, whose verdicts are the original's, and whose result names repeated
+frames (the warning a clip made at a lower frame rate gets). It asserts nothing.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def analyse(job: tuple[dict, str, str]) -> dict:
     return {"clip": label["clip"], "variant": variant, "exercise": label["exercise"],
             "label": int(label["reps"]), "count": clip_rep_count(an), "auto": auto.exercise,
             "auto_count": clip_rep_count(auto),
-            "verdicts": sorted(set(clip_verdicts(an)))}
+            "verdicts": sorted(set(clip_verdicts(an))),
+            "repeats_named": any(w.startswith("repeated frames") for w in an.warnings)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,15 +123,17 @@ def main(argv: list[str] | None = None) -> int:
               f"| {r['auto']} {r['auto_count']} | {verdicts} | "
               f"{'yes' if not same or r['variant'] == 'orig' else 'no: ' + ', '.join(same)} |")
     print()
-    print("| variant | count exact | auto = labelled exercise | verdicts as the original | technical calls |")
-    print("|---|---|---|---|---|")
+    print("| variant | count exact | auto = labelled exercise | verdicts as the original "
+          "| technical calls | repeated frames named |")
+    print("|---|---|---|---|---|---|")
     for v in wanted:
         rs = [r for r in rows if r["variant"] == v]
         n = len(rs)
         print(f"| {v} | {sum(r['count'] == r['label'] for r in rs)}/{n} "
               f"| {sum(r['auto'] == r['exercise'] for r in rs)}/{n} "
               f"| {sum(r['verdicts'] == orig[r['clip']]['verdicts'] for r in rs)}/{n} "
-              f"| {sum(k == 'technical' for r in rs for k, _ in r['verdicts'])} |")
+              f"| {sum(k == 'technical' for r in rs for k, _ in r['verdicts'])} "
+              f"| {sum(r['repeats_named'] for r in rs)}/{n} |")
     return 0
 
 

@@ -379,3 +379,68 @@ def test_a_second_take_spliced_into_a_real_set_is_its_own_segment():
     assert any("camera cut at 12.1 s: analysed as 2 segments" in w for w in an.warnings)
     # The other take's rep is not compared with the first take's speed.
     assert not [v for one in an.sets for v in one.verdicts]
+
+
+def _moving_pixels(n: int, seed: int = 1) -> np.ndarray:
+    """Grey-level changes of a clip where something moves on every frame."""
+    p = np.random.default_rng(seed).uniform(0.003, 0.012, n)
+    p[0] = np.nan
+    return p
+
+
+def test_repeated_share_sees_each_picture_held_for_several_frames():
+    from repsight.shots import repeated_share
+
+    smooth = _moving_pixels(300)
+    share, moving = repeated_share(smooth)
+    assert share == 0.0 and moving == 299
+    # Made at 10 fps, stored at 30: two of every three frames repeat (tiny encoder noise).
+    held = smooth.copy()
+    held[np.arange(300) % 3 != 0] = 0.00005
+    held[0] = np.nan
+    share, _ = repeated_share(held)
+    assert share == pytest.approx(2 / 3, abs=0.01)
+    # Made at 25 fps, stored at 30: one repeat in five frames.
+    pulldown = smooth.copy()
+    pulldown[np.arange(300) % 5 == 4] = 0.0
+    assert repeated_share(pulldown)[0] == pytest.approx(0.2, abs=0.01)
+    # A still picture with a change every 30 frames (an encoder's key frames): no repeats.
+    still = np.full(300, 0.00005)
+    still[::30] = 0.004
+    still[0] = np.nan
+    share, moving = repeated_share(still)
+    assert share == 0.0 and moving == 9
+    assert np.isnan(repeated_share(np.full(50, 0.0))[0])
+
+
+def test_a_clip_of_held_pictures_gets_a_warning_and_an_ordinary_one_none(squat_set):
+    seq, truth = squat_set
+    clip = splice(seq, stats=True)
+    assert not any("repeated frames" in w for w in analyse_pose(clip, CFG).warnings)
+    pixels = np.asarray(clip.meta["scene"]["pixels"])
+    pixels[np.arange(len(pixels)) % 3 != 0] = 0.0
+    clip.meta["scene"]["pixels"] = pixels.tolist()
+    an = analyse_pose(clip, CFG)
+    assert (f"repeated frames: the picture changes about {clip.fps / 3:.0f} times a second in a "
+            f"{clip.fps:.0f} fps file, so times are read to about +-{1.5 / clip.fps:.2f} s") in an.warnings
+    assert an.rep_count == len(truth.reps)
+
+
+def test_a_real_clip_made_at_10_fps_and_stored_at_30_is_named(tmp_path):
+    """front_raise_side re-encoded with each picture held for three frames (as a clip made
+    at 10 fps and stored at 30): the warning says so, and the two reps are still counted."""
+    from helpers import run_ffmpeg, shared_video
+
+    from repsight.cache import extract_cached
+
+    src = shared_video("front_raise_side.mp4")
+    held = tmp_path / "held.mp4"
+    run_ffmpeg("-i", str(src), "-vf", "fps=10,fps=30", "-an", "-c:v", "libx264", "-crf", "18",
+               "-pix_fmt", "yuv420p", str(held))
+    an = analyse_pose(extract_cached(held, cache_dir=tmp_path / "cache"),
+                      AnalysisConfig(exercise="raise"))
+    assert ("repeated frames: the picture changes about 10 times a second in a 30 fps file, "
+            "so times are read to about +-0.05 s") in an.warnings
+    assert an.rep_count == 2
+    plain = analyse_pose(extract_cached(src), AnalysisConfig(exercise="raise"))
+    assert not any("repeated frames" in w for w in plain.warnings)

@@ -25,7 +25,7 @@ from .exercise_detection import detect_exercise
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
 from .segmentation import CUT_REST_SHARE, segment_reps
-from .shots import ShotSplit, split_shots
+from .shots import ShotSplit, repeated_frames_warning, split_shots
 from .smoothing import smooth
 from .tempo import SetRhythm, set_rhythm, set_tempo
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
@@ -372,6 +372,9 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
                  span: tuple[int, int] | None = None) -> SetAnalysis:
     """One set from its poses; span: the frames [start, stop) it covers (all when None)."""
     warnings: list[str] = [str(w) for w in seq.meta.get("warnings", [])]
+    repeats = repeated_frames_warning(seq)
+    if repeats:
+        warnings.append(repeats)
     if cfg.exercise == AUTO:
         name, reason = detect_exercise(seq, cfg)
         profile = get_profile(name)

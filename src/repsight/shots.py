@@ -56,6 +56,22 @@ LONE_CUT_BODY_SPIKE = 3.0
 # and pictures where little moves (a small figure before a plain background reads under
 # it too). The test then compares a change with the frames that carry the picture's changes.
 REPEAT_PIXELS = 0.0005
+# Repeated frames: a clip made at a lower frame rate and stored at a higher one shows each
+# picture on several frames. A frame repeats when it changed under REPEAT_SHARE of the
+# largest changes within REPEAT_HALF frames before and after it, both showing motion
+# (REPEAT_MOTION); see repeated_share. Share of repeats among frames with motion, measured:
+# 0.00-0.03 on 18 of the 22 dev clips and their mirrored and half-size copies, on the 15
+# fps copies of all 22 and on all 648 rendered clips; 0.12-0.20 on the other four and
+# their mirrored and half-size copies
+# (three of them made at 25 fps and stored at 30: a repeat every fifth frame); 0.52-0.67
+# on copies of the 22 made at 10 fps and stored at 30.
+REPEAT_SHARE = 0.15
+REPEAT_HALF = 3
+REPEAT_MOTION = 0.002
+# A clip gets a warning when at least this share of its moving frames repeat (it shows
+# under 0.6 of its frame rate in new pictures) over at least REPEAT_MIN_FRAMES moving frames.
+REPEAT_WARN_SHARE = 0.4
+REPEAT_MIN_FRAMES = 30
 # Pose jump: the tracked body's centre moving more than JUMP_TORSOS body sizes (its longest
 # segment; plus JUMP_SPEED sizes a second across a dropout: walking covers about 3), or its size
 # changing by more than JUMP_SIZE times, between the frames either side of a frame.
@@ -224,6 +240,50 @@ def frame_stats(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray] | None:
     idx = np.clip(np.searchsorted(t, seq.timestamps_s - 0.25 / seq.fps), 0, len(t) - 1)
     close = np.abs(t[idx] - seq.timestamps_s) <= 0.5 / seq.fps
     return (np.where(close, colour[idx], np.nan), np.where(close, pixels[idx], np.nan))
+
+
+def repeated_share(pixels: np.ndarray) -> tuple[float, int]:
+    """(share of repeated frames, frames with motion): how many of the frames where the
+    picture moves only repeat the one before (see REPEAT_SHARE); NaN share without motion.
+
+    A repeat lies between changes: the largest change within REPEAT_HALF frames before it
+    and the largest within REPEAT_HALF after it both show motion, and it changed under
+    REPEAT_SHARE of the smaller. A lone change (an encoder's key frame over a still
+    picture) makes no repeats of the frames around it.
+    """
+    p = np.asarray(pixels, dtype=np.float64)
+    n = len(p)
+    if n < 2:
+        return float("nan"), 0
+    pad = np.full(REPEAT_HALF, np.nan)
+    with np.errstate(invalid="ignore"):
+        windows = np.lib.stride_tricks.sliding_window_view(np.r_[pad, p, pad], REPEAT_HALF)
+        before = np.fmax.reduce(windows[:n], axis=1)  # frames i-HALF .. i-1
+        after = np.fmax.reduce(windows[REPEAT_HALF + 1:], axis=1)  # frames i+1 .. i+HALF
+        around = np.fmin(before, after)
+        repeats = np.isfinite(p) & (around >= REPEAT_MOTION) & (p < REPEAT_SHARE * around)
+        changes = np.isfinite(p) & (p >= REPEAT_MOTION)
+    count = int(repeats.sum() + changes.sum())
+    return (float(repeats.sum()) / count if count else float("nan")), count
+
+
+def repeated_frames_warning(seq: PoseSequence) -> str | None:
+    """A warning when the clip repeats its pictures (made at a lower frame rate than it is
+    stored at): its times are read to the pictures' rate, not the file's."""
+    stats = frame_stats(seq)
+    if stats is None:
+        return None
+    share, moving = repeated_share(stats[1])
+    if not (moving >= REPEAT_MIN_FRAMES and share >= REPEAT_WARN_SHARE):
+        return None
+    # The pictures' rate from how many frames each lasts: the usual gap between changes
+    # (a slow stretch whose change falls under the motion level would count as repeats).
+    new = np.flatnonzero(stats[1] >= REPEAT_MOTION)
+    gaps = np.diff(new)
+    gaps = gaps[gaps <= REPEAT_HALF + 1]
+    rate = seq.fps / float(np.median(gaps)) if gaps.size else seq.fps * (1.0 - share)
+    return (f"repeated frames: the picture changes about {rate:.0f} times a second in a "
+            f"{seq.fps:.0f} fps file, so times are read to about +-{0.5 / rate:.2f} s")
 
 
 def _local_median(x: np.ndarray, half: int) -> np.ndarray:
