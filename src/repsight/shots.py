@@ -62,9 +62,8 @@ REPEAT_PIXELS = 0.0005
 # (REPEAT_MOTION); see repeated_share. Share of repeats among frames with motion, measured:
 # 0.00-0.03 on 18 of the 22 dev clips and their mirrored and half-size copies, on the 15
 # fps copies of all 22 and on all 648 rendered clips; 0.12-0.20 on the other four and
-# their mirrored and half-size copies
-# (three of them made at 25 fps and stored at 30: a repeat every fifth frame); 0.52-0.67
-# on copies of the 22 made at 10 fps and stored at 30.
+# their mirrored and half-size copies (three of them made at 25 fps and stored at 30: a
+# repeat every fifth frame); 0.52-0.67 on copies of the 22 made at 10 fps, stored at 30.
 REPEAT_SHARE = 0.15
 REPEAT_HALF = 3
 REPEAT_MOTION = 0.002
@@ -276,8 +275,8 @@ def repeated_frames_warning(seq: PoseSequence) -> str | None:
     share, moving = repeated_share(stats[1])
     if not (moving >= REPEAT_MIN_FRAMES and share >= REPEAT_WARN_SHARE):
         return None
-    # The pictures' rate from how many frames each lasts: the usual gap between changes
-    # (a slow stretch whose change falls under the motion level would count as repeats).
+    # The pictures' rate from how many frames each lasts, the usual gap between changes:
+    # the share would also count a new picture that changed little (a slow stretch).
     new = np.flatnonzero(stats[1] >= REPEAT_MOTION)
     gaps = np.diff(new)
     gaps = gaps[gaps <= REPEAT_HALF + 1]
