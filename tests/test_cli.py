@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -210,3 +211,25 @@ def test_batch_goal_power_changes_the_verdicts(tmp_path: Path) -> None:
     saved = json.loads((tmp_path / "power" / SAMPLE_CLIP.stem / f"{SAMPLE_CLIP.stem}.json"
                         ).read_text())["config"]
     assert (saved["goal"], saved["lifter_height_m"]) == ("power", 1.80)
+
+
+def test_an_interrupt_that_ended_string_compiled_code_still_exits_with_1(tmp_path: Path) -> None:
+    """CPython ends a `python -m` process by SIGINT at exit when a KeyboardInterrupt escaped
+    code compiled from a string (an import building dataclasses when Ctrl-C came), even
+    though the command caught it; the command's exit must stay 1 with its one line."""
+    pkg = tmp_path / "interrupted_cmd"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "__main__.py").write_text(
+        "import click\n"
+        "from repsight.cli import _friendly_errors\n\n"
+        "@click.command()\n"
+        "@_friendly_errors\n"
+        "def cmd():\n"
+        "    exec('raise KeyboardInterrupt')\n\n"
+        "cmd()\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "interrupted_cmd"], capture_output=True,
+                          text=True, timeout=60, env=env, cwd=tmp_path)
+    assert done.returncode == 1, done
+    assert done.stderr.strip() == "Error: interrupted"

@@ -29,6 +29,19 @@ from .outputs import ClipOutputs, OutputRequest, check_output_file
 from .config import DEFAULT_MODEL
 
 
+def _forget_handled_interrupt() -> None:
+    """Clear CPython's note of a Ctrl-C that ended code compiled from a string.
+
+    CPython (3.11 here) notes a KeyboardInterrupt that escapes code compiled from text
+    (exec or eval of a string: dataclasses and namedtuples are built that way while a
+    module is imported) and, under `python -m repsight`, ends the process by SIGINT at exit
+    although the interrupt was caught below and the command exited with 1. A chunked
+    extract imports modules (MediaPipe's, for its people counter) while the workers run:
+    about one Ctrl-C in fifteen ended that way. The next string exec clears the note.
+    """
+    exec("pass")
+
+
 def _friendly_errors(fn: Callable) -> Callable:
     """Turn project errors into one clear line and exit code 1, never a traceback."""
 
@@ -42,6 +55,10 @@ def _friendly_errors(fn: Callable) -> Callable:
             raise click.ClickException("interrupted") from None
         except OSError as exc:
             raise click.ClickException(printable(f"{exc.strerror or exc}: {exc.filename or ''}".strip())) from None
+        finally:
+            # An interrupt handled here (or by batch, which keeps the finished clips) is
+            # the command's exit code 1, whatever code it ended.
+            _forget_handled_interrupt()
 
     return wrapper
 
