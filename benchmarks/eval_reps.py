@@ -9,8 +9,10 @@ Labels live in benchmarks/labels/<clip>.json (hand-checked; each says how). Each
 exercise profile to use (one profile's defaults for every clip of that exercise: nothing
 is tuned per clip), the count of reps whose concentric reached lockout inside the clip
 (partials excluded), and optionally event times in seconds: `start_s` (rep starts),
-`end_s` (the lifter back at rest after the rep) or `turnaround_s` (bottom of a press).
-Boundary error matches each labelled time to the nearest detected one (within 1 s).
+`end_s` (the lifter back at rest after the rep) or `turnaround_s` (bottom of a press),
+each optionally with `<kind>_confidence` per event. Boundary error matches each labelled
+time to the nearest detected one (within 1 s); the figure is also given without the
+events labelled low confidence.
 
 Then, when ../shared/synthetic is there, the rendered clips with exact truth: rep count
 and the error of each of the four phase boundaries.
@@ -56,6 +58,8 @@ class Row:
     auto_exercise: str = ""
     auto_count: int = -1
     errors_ms: list[float] = field(default_factory=list)
+    # whether each matched event's label is marked low confidence (`<kind>_confidence`)
+    low: list[bool] = field(default_factory=list)
     # (event kind, labelled time s, detected - labelled in ms) for every matched event
     signed: list[tuple[str, float, float]] = field(default_factory=list)
 
@@ -116,7 +120,8 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
         truth = np.asarray(label[kind], dtype=float)
         found = detected_events(an, kind)
         row.events += len(truth)
-        for x in truth:
+        confidence = label.get(f"{kind}_confidence") or [None] * len(truth)
+        for x, conf in zip(truth, confidence):
             if found.size == 0:
                 continue
             nearest = float(found[np.argmin(np.abs(found - x))])
@@ -124,6 +129,7 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
             if err <= MATCH_WINDOW_S:
                 row.matched += 1
                 row.errors_ms.append(1000.0 * err)
+                row.low.append(conf == "low")
                 row.signed.append((kind, float(x), 1000.0 * (nearest - x)))
     if row.errors_ms:
         row.mean_err_ms = float(np.mean(row.errors_ms))
@@ -222,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     if errs:
         print(f"boundaries: {len(errs)}/{n_ev} labelled events matched within {MATCH_WINDOW_S:.0f} s, "
               f"mean error {np.mean(errs):.0f} ms, median {np.median(errs):.0f} ms, max {np.max(errs):.0f} ms")
+        sure = [e for r in done for e, low in zip(r.errors_ms, r.low) if not low]
+        if len(sure) < len(errs):
+            print(f"  without the {len(errs) - len(sure)} labels marked low confidence: mean error "
+                  f"{np.mean(sure):.0f} ms, median {np.median(sure):.0f} ms ({len(sure)} events)")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2, allow_nan=True) + "\n")
     if args.rendered.is_dir() and not args.only:
