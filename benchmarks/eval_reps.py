@@ -120,7 +120,9 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
         truth = np.asarray(label[kind], dtype=float)
         found = detected_events(an, kind)
         row.events += len(truth)
-        confidence = label.get(f"{kind}_confidence") or [None] * len(truth)
+        confidence = label.get(f"{kind}_confidence") or []
+        if len(confidence) != len(truth):
+            confidence = [None] * len(truth)  # none given, or not one per event: not used
         for x, conf in zip(truth, confidence):
             if found.size == 0:
                 continue
