@@ -353,13 +353,14 @@ def _body_jumps(step: np.ndarray, i: int, half: int) -> bool:
     return jump >= LONE_CUT_BODY and jump >= LONE_CUT_BODY_SPIKE * usual
 
 
-def body_steps(seq: PoseSequence) -> np.ndarray:
+def body_steps(track: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """float64[T]: how far the tracked body's centre moved onto each frame from the one
-    before, in body sizes (the clip's median size); NaN where either frame has no body."""
-    centre, size = _body_track(seq)
-    out = np.full(seq.n_frames, np.nan)
+    before, in body sizes (the clip's median size); NaN where either frame has no body.
+    track: (centre, size) from _body_track."""
+    centre, size = track
+    out = np.full(len(size), np.nan)
     scale = np.nanmedian(size) if np.isfinite(size).any() else np.nan
-    if seq.n_frames > 1 and scale > 0:
+    if len(size) > 1 and scale > 0:
         out[1:] = np.linalg.norm(np.diff(centre, axis=0), axis=1) / scale
     return out
 
@@ -388,8 +389,10 @@ def _body_track(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
     return centre, size
 
 
-def pose_jumps(seq: PoseSequence, *, window: int = 4) -> list[tuple[int, str]]:
-    """(frame, evidence) where the tracked body jumps more than human motion allows.
+def pose_jumps(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray], *,
+               window: int = 4) -> list[tuple[int, str]]:
+    """(frame, evidence) where the tracked body (track: _body_track's centre and size)
+    jumps more than human motion allows.
 
     Each detected frame after a short dropout (<= MAX_DROPOUT_S) is compared with the
     medians of `window` detected frames before and from it, so a one-frame landmark glitch
@@ -397,7 +400,7 @@ def pose_jumps(seq: PoseSequence, *, window: int = 4) -> list[tuple[int, str]]:
     """
     if seq.n_frames < 2:
         return []
-    centre, size = _body_track(seq)
+    centre, size = track
     ok = np.flatnonzero(np.isfinite(centre).all(axis=1) & np.isfinite(size) & (size > 0))
     out: list[tuple[int, str, float, int]] = []
     t = seq.timestamps_s
@@ -443,13 +446,14 @@ def find_boundaries(seq: PoseSequence) -> tuple[tuple[Boundary, ...], bool]:
     t = seq.timestamps_s
     lo, hi = (t[0] + EDGE_S, t[-1] - EDGE_S) if seq.n_frames else (0.0, 0.0)
     found: list[Boundary] = []
-    cut_frames = (frame_cuts(*stats, seq.fps, body_step=body_steps(seq)) if stats is not None
+    track = _body_track(seq)  # read once: the one-frame cut test and the jumps both use it
+    cut_frames = (frame_cuts(*stats, seq.fps, body_step=body_steps(track)) if stats is not None
                   else np.zeros(0, dtype=int))
     for i in cut_frames:
         c, p = stats[0][i], stats[1][i]
         found.append(Boundary(int(i), float(t[i]), "cut",
                               f"the picture changed (colour {c:.2f}, pixels {p:.2f})"))
-    for i, evidence in pose_jumps(seq):
+    for i, evidence in pose_jumps(seq, track):
         near = [b for b in found if b.kind == "cut" and abs(b.frame - i) <= 3]
         if near:
             continue  # the cut explains the jump
