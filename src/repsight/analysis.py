@@ -328,8 +328,13 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
         raise AnalysisError(f"{seq.name}: the pose sequence has no frames")
     split = split_shots(seq)
     found = split.warnings()
+    # The clip's own caveats (extraction's, repeated frames): read once, given to each set.
+    notes = [str(w) for w in seq.meta.get("warnings", [])]
+    repeats = repeated_frames_warning(seq)
+    if repeats:
+        notes.append(repeats)
     if split.single:
-        one = _analyse_set(seq, cfg)
+        one = _analyse_set(seq, cfg, notes)
         if not found:
             return one
         return dataclasses.replace(one, warnings=tuple(dict.fromkeys((*found, *one.warnings))),
@@ -341,13 +346,14 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     for shot in split.analysed:
         keep = np.zeros(seq.n_frames, dtype=bool)
         keep[shot.start:shot.stop] = True
-        one = _analyse_set(_only(seq, keep & ~split.other_person), cfg, span=(shot.start, shot.stop))
+        one = _analyse_set(_only(seq, keep & ~split.other_person), cfg, notes,
+                           span=(shot.start, shot.stop))
         if split.montage:
             one = _withheld(one, withheld, montage)
         sets.append(one)
     if not sets:
         # No shot long enough: the clip as one set (other people's frames left out), warned.
-        whole = _analyse_set(_only(seq, ~split.other_person), cfg)
+        whole = _analyse_set(_only(seq, ~split.other_person), cfg, notes)
         if split.montage:
             whole = _withheld(whole, withheld, montage)
         return dataclasses.replace(whole, warnings=tuple(dict.fromkeys((*found, *whole.warnings))),
@@ -368,13 +374,11 @@ def _withheld(one: SetAnalysis, why: str, warnings: list[str]) -> SetAnalysis:
     return dataclasses.replace(one, verdicts=(), verdict_summary=summary)
 
 
-def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, *,
+def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
                  span: tuple[int, int] | None = None) -> SetAnalysis:
-    """One set from its poses; span: the frames [start, stop) it covers (all when None)."""
-    warnings: list[str] = [str(w) for w in seq.meta.get("warnings", [])]
-    repeats = repeated_frames_warning(seq)
-    if repeats:
-        warnings.append(repeats)
+    """One set from its poses; notes: the clip's warnings, which every set carries; span:
+    the frames [start, stop) it covers (all when None)."""
+    warnings = list(notes)
     if cfg.exercise == AUTO:
         name, reason = detect_exercise(seq, cfg)
         profile = get_profile(name)
