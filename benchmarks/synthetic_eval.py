@@ -46,7 +46,8 @@ from repsight.render.spec import (CameraSpec, DegradeSpec, FaultSpec,  # noqa: E
 # and "dev4" are fresh ranges rendered later: a rule found on the older ones is judged
 # on clips it was not found on.
 SEED_RANGES = {"dev": range(1000, 1070), "final": range(2000, 2070),
-               "dev2": range(3000, 3070), "dev3": range(5000, 5070), "dev4": range(6000, 6070)}
+               "dev2": range(3000, 3070), "dev3": range(5000, 5070), "dev4": range(6000, 6070),
+               "dev5": range(7000, 7070)}
 # Indices below this are the first suite (issue 8): their specs must never change, or
 # every cached clip is rendered again (tests/test_synthetic_eval_scoring.py pins them).
 V1_CLIPS = 40

@@ -263,9 +263,10 @@ def test_shared_shape_velocities_read_through_misplaced_ends():
     assert shared_shape_velocities(h, t, moved, plain, [0]) == plain
 
 
-def _standing_front(lean_deg):
+def _standing_front(lean_deg, thigh=1.0):
     """Front-view landmarks (normalised) of a standing lifter whose trunk leans back by
-    lean_deg per frame: the torso shortens in the image by cos(lean), the thighs do not."""
+    lean_deg per frame: the torso shortens in the image by cos(lean), the thighs do not
+    (but for the thigh factor per frame: landmark error)."""
     from repsight.landmarks import LM
     from repsight.types import PoseSequence
 
@@ -276,7 +277,9 @@ def _standing_front(lean_deg):
     W = H = 1000.0
     for side, x in (("LEFT", 0.55), ("RIGHT", 0.45)):
         image[:, getattr(LM, f"{side}_HIP"), :3] = [x, 0.55, 0]
-        image[:, getattr(LM, f"{side}_KNEE"), :3] = [x, 0.75, 0]
+        image[:, getattr(LM, f"{side}_KNEE"), 0] = x
+        image[:, getattr(LM, f"{side}_KNEE"), 1] = 0.55 + 0.2 * np.broadcast_to(thigh, (T,))
+        image[:, getattr(LM, f"{side}_KNEE"), 2] = 0
         image[:, getattr(LM, f"{side}_SHOULDER"), :2] = np.stack(
             [np.full(T, x + (0.05 if side == "LEFT" else -0.05)), 0.55 - 0.25 * np.cos(lean)], 1)
         image[:, getattr(LM, f"{side}_SHOULDER"), 2] = 0
@@ -292,6 +295,21 @@ def test_foreshortened_lean_reads_a_lean_back_seen_head_on():
     assert np.allclose(got[:60], 0.0, atol=0.5)  # upright: the clip's most upright frames
     assert got[-1] == pytest.approx(-25.0, abs=1.0)  # cos(25) of the torso's length
     assert np.all(np.diff(got[60:90]) <= 1e-9)  # leaning further reads further
+
+
+def test_foreshortened_lean_is_not_moved_by_a_thigh_landmark_wandering_between_reps():
+    from repsight.form import foreshortened_lean
+
+    # A clean set whose knee landmarks read the thigh 2 % shorter on the first of four
+    # reps (as MediaPipe did at 320x240): against each frame's own thigh that reads as
+    # arccos(0.98) = 11.5 degrees between reps; the thigh's running median does not move.
+    thigh = np.concatenate([np.full(75, 0.98), np.ones(225)])
+    got = foreshortened_lean(_standing_front(np.zeros(300), thigh))
+    assert np.nanmax(np.abs(got)) < 3.0
+    # A real lean on the last rep still reads in full.
+    lean = np.concatenate([np.zeros(225), np.full(75, 20.0)])
+    got = foreshortened_lean(_standing_front(lean, thigh))
+    assert got[-1] == pytest.approx(-20.0, abs=2.0)
 
 
 def test_a_press_seen_head_on_reads_lean_back_from_foreshortening():

@@ -179,6 +179,32 @@ def world_trunk_lean(seq: PoseSequence, *, world: np.ndarray | None = None) -> n
 # The torso's apparent length is compared with its most upright frames: this percentile of
 # the clip's ratio (not the maximum, which one landmark glitch sets).
 UPRIGHT_PERCENTILE = 95.0
+# The thigh the torso is measured against is its running median over this many seconds
+# either side. A standing lifter's thigh keeps its length through a press or a curl, but
+# MediaPipe's hip and knee wander by a pixel from rep to rep: at 320x240 a 33 px thigh read
+# 0.7 px shorter on one rep than on the next three, which the arccos turned into 13
+# degrees of lean on a clean set. Leaning back also pushes the hips forward, shortening
+# the thigh with the torso and hiding part of the lean. A window this long still follows
+# a camera or a lifter that moves over a long clip.
+THIGH_WINDOW_S = 10.0
+
+
+def _running_median(x: np.ndarray, half: int) -> np.ndarray:
+    """Median of x's seen values over [i - half, i + half] (cut at the ends) at each i.
+
+    Read every half/10 frames and interpolated between: the window is long and moves slowly.
+    """
+    n = len(x)
+    centres = np.unique(np.r_[np.arange(0, n, max(1, half // 10)), n - 1])
+    med = np.full(len(centres), np.nan)
+    for k, c in enumerate(centres):
+        win = x[max(0, c - half):c + half + 1]
+        if np.isfinite(win).any():
+            med[k] = np.nanmedian(win)
+    ok = np.isfinite(med)
+    if not ok.any():
+        return np.full(n, np.nan)
+    return np.interp(np.arange(n), centres[ok], med[ok])
 
 
 def foreshortened_lean(seq: PoseSequence, *, image: np.ndarray | None = None) -> np.ndarray:
@@ -187,7 +213,8 @@ def foreshortened_lean(seq: PoseSequence, *, image: np.ndarray | None = None) ->
     Seen from the front, a trunk leaning back shortens in the image (by cos of the lean,
     and more while the camera is below the shoulders, since they move away from it) while
     the thighs of a standing lifter keep their length. The torso's length over the
-    thigh's, against the clip's most upright frames (UPRIGHT_PERCENTILE), gives
+    thigh's (its running median, THIGH_WINDOW_S), against the clip's most upright frames
+    (UPRIGHT_PERCENTILE), gives
     -arccos(ratio): 0 upright, more negative the more the torso is foreshortened. A
     forward lean shortens it too but less (the shoulders come towards the camera), so the
     reading is meant for lifts whose cheat is leaning back (presses and curls filmed
@@ -198,8 +225,10 @@ def foreshortened_lean(seq: PoseSequence, *, image: np.ndarray | None = None) ->
     shoulder = (px(LM.LEFT_SHOULDER) + px(LM.RIGHT_SHOULDER)) / 2
     hip = (px(LM.LEFT_HIP) + px(LM.RIGHT_HIP)) / 2
     knee = (px(LM.LEFT_KNEE) + px(LM.RIGHT_KNEE)) / 2
+    thigh = np.linalg.norm(hip - knee, axis=1)
+    steady = _running_median(thigh, max(1, int(round(THIGH_WINDOW_S * seq.fps))))
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.linalg.norm(shoulder - hip, axis=1) / np.linalg.norm(hip - knee, axis=1)
+        ratio = np.where(np.isfinite(thigh), np.linalg.norm(shoulder - hip, axis=1) / steady, np.nan)
     seen = np.isfinite(ratio) & (ratio > 0)
     if not seen.any():
         return np.full(seq.n_frames, np.nan)
