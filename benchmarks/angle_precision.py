@@ -251,12 +251,14 @@ def _sag_plane(sh: np.ndarray, hp: np.ndarray, an: np.ndarray, fwd: np.ndarray,
 # (measure, source) rows of the table and the exercises each is read on.
 ROWS = (
     ("trunk_lean", "image"), ("trunk_lean", "world"), ("trunk_lean", "foreshortening"),
-    ("knee_cave", "image"), ("knee_cave", "world"),
+    ("trunk_lean", "forward_foreshortening"), ("knee_cave", "image"), ("knee_cave", "world"),
     ("elbow_forward", "image"), ("elbow_forward", "world"),
     ("hip_sag", "image"), ("hip_sag", "world"),
     ("knee", "image"), ("hip", "image"), ("elbow", "image"), ("shoulder", "image"),
 )
-FORESHORTENING_EXERCISES = ("press", "curl")
+# The torso's foreshortening reads a lean back in presses and curls (their cheat), a
+# forward lean in squats (form.FAULT_SOURCE_BY_FAMILY).
+FORESHORTENING_EXERCISES = {"foreshortening": ("press", "curl"), "forward_foreshortening": ("squat",)}
 MEASURES_FOR = {
     "squat": ("trunk_lean", "knee_cave", "knee", "hip"),
     "deadlift": ("trunk_lean", "knee", "hip"),
@@ -333,6 +335,7 @@ def measured(seq) -> tuple[dict[str, np.ndarray], str, str]:
         ("trunk_lean", "image"): trunk_inclination(seq, side=side, signed=True, image=image),
         ("trunk_lean", "world"): form.world_trunk_lean(seq, world=world),
         ("trunk_lean", "foreshortening"): form.foreshortened_lean(seq, image=image),
+        ("trunk_lean", "forward_foreshortening"): form.foreshortened_forward_lean(seq, image=image),
         ("knee_cave", "image"): form.knee_valgus(seq, image=image),
         ("knee_cave", "world"): form.world_knee_cave(seq, world=world),
         ("elbow_forward", "image"): image_elbow_forward(seq, image, side),
@@ -351,7 +354,7 @@ def blind_reason(measure: str, source: str, view: str, family: str) -> str | Non
     """Why a 2-D reading cannot see this measure in this view (None: it can)."""
     if source == "world":
         return None
-    if source == "foreshortening":
+    if source in FORESHORTENING_EXERCISES:
         return None if view == "front" else "read head-on only (other views see the lean itself)"
     if measure == "hip_sag":
         return None if view != "front" else "hip sag moves towards the camera in a front view"
@@ -408,8 +411,7 @@ def score_clip(name: str, truth: dict, seq) -> list[dict]:
             continue
         if measure in ("knee", "hip", "elbow", "shoulder") and source != "image":
             continue
-        # the torso's foreshortening reads a lean back, the cheat of presses and curls
-        if source == "foreshortening" and ex not in FORESHORTENING_EXERCISES:
+        if source in FORESHORTENING_EXERCISES and ex not in FORESHORTENING_EXERCISES[source]:
             continue
         m = meas[(measure, source)][:T]
         t = tm[measure][:T]

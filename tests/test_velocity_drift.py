@@ -319,9 +319,28 @@ def test_a_press_seen_head_on_reads_lean_back_from_foreshortening():
     form = form_signals(seq, get_profile("overhead_press"), view="front")
     assert form.fault_source.get("trunk_lean") == "foreshortening"
     assert "trunk_lean" not in form.faults_not_measurable
-    # a squat's forward lean head-on is still read from world landmarks (none here)
+    # a squat's forward lean head-on is read from the torso's own foreshortening; a
+    # deadlift's (not measured that way) from world landmarks (none here, so not at all)
     squat = form_signals(seq, get_profile("squat"), view="front")
-    assert squat.fault_source.get("trunk_lean") != "foreshortening"
+    assert squat.fault_source.get("trunk_lean") == "forward_foreshortening"
+    deadlift = form_signals(seq, get_profile("deadlift"), view="front")
+    assert deadlift.fault_source.get("trunk_lean") is None
+    assert "trunk_lean" in deadlift.faults_not_measurable
+
+
+def test_foreshortened_forward_lean_reads_a_squats_lean_seen_head_on():
+    from repsight.form import foreshortened_forward_lean
+
+    # Standing for 2 s, then the torso inclined 40 degrees (a squat's bottom), then 50
+    # (a lean fault on top): the torso shows cos of each to a camera in front.
+    lean = np.concatenate([np.zeros(60), np.full(30, 40.0), np.zeros(30), np.full(30, 50.0)])
+    got = foreshortened_forward_lean(_standing_front(lean))
+    assert np.allclose(got[:60], 0.0, atol=0.5)
+    assert np.median(got[60:90]) == pytest.approx(40.0, abs=1.0)
+    assert np.median(got[120:]) == pytest.approx(50.0, abs=1.0)
+    # The thigh does not enter it: a squat's thighs foreshorten far more than the torso.
+    thigh = np.where(lean > 0, 0.3, 1.0)
+    assert np.allclose(foreshortened_forward_lean(_standing_front(lean, thigh)), got)
 
 
 @pytest.mark.parametrize("lean_per_rep, toward_big", [(-12.0, True), (12.0, False)])
