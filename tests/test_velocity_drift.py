@@ -264,9 +264,9 @@ def test_shared_shape_velocities_read_through_misplaced_ends():
 
 
 def _standing_front(lean_deg, thigh=1.0):
-    """Front-view landmarks (normalised) of a standing lifter whose trunk leans back by
-    lean_deg per frame: the torso shortens in the image by cos(lean), the thighs do not
-    (but for the thigh factor per frame: landmark error)."""
+    """Front-view landmarks (normalised) of a standing lifter whose trunk leans (back or
+    forward) by lean_deg per frame: the torso shortens in the image by cos(lean), the
+    thighs do not (but for the thigh factor per frame: landmark error)."""
     from repsight.landmarks import LM
     from repsight.types import PoseSequence
 

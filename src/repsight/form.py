@@ -179,14 +179,15 @@ def world_trunk_lean(seq: PoseSequence, *, world: np.ndarray | None = None) -> n
 # The torso's apparent length is compared with its most upright frames: this percentile of
 # the clip's ratio (not the maximum, which one landmark glitch sets).
 UPRIGHT_PERCENTILE = 95.0
-# The thigh the torso is measured against is its running median over this many seconds
-# either side. A standing lifter's thigh keeps its length through a press or a curl, but
-# MediaPipe's hip and knee wander by a pixel from rep to rep: at 320x240 a 33 px thigh read
-# 0.7 px shorter on one rep than on the next three, which the arccos turned into 13
-# degrees of lean on a clean set. Leaning back also pushes the hips forward, shortening
-# the thigh with the torso and hiding part of the lean. A window this long still follows
-# a camera or a lifter that moves over a long clip.
-THIGH_WINDOW_S = 10.0
+# The lengths the torso is measured against (the thigh, the torso's own upright length)
+# are read over a running window of this many seconds either side, not frame by frame. A
+# standing lifter's thigh keeps its length through a press or a curl, but MediaPipe's hip
+# and knee wander by a pixel from rep to rep: at 320x240 a 33 px thigh read 0.7 px shorter
+# on one rep than on the next three, which the arccos turned into 13 degrees of lean on a
+# clean set. Leaning back also pushes the hips forward, shortening the thigh with the
+# torso and hiding part of the lean. A window this long still follows a camera or a lifter
+# that moves over a long clip.
+REFERENCE_WINDOW_S = 10.0
 
 
 def _running_percentile(x: np.ndarray, half: int, q: float = 50.0) -> np.ndarray:
@@ -212,7 +213,7 @@ def foreshortened_lean(seq: PoseSequence, *, image: np.ndarray | None = None) ->
     Seen from the front, a trunk leaning back shortens in the image (by cos of the lean,
     and more while the camera is below the shoulders, since they move away from it) while
     the thighs of a standing lifter keep their length. The torso's length over the
-    thigh's (its running median, THIGH_WINDOW_S), against the clip's most upright frames
+    thigh's (its running median, REFERENCE_WINDOW_S), against the clip's most upright frames
     (UPRIGHT_PERCENTILE), gives
     -arccos(ratio): 0 upright, more negative the more the torso is foreshortened. A
     forward lean shortens it too but less (the shoulders come towards the camera), so the
@@ -225,7 +226,7 @@ def foreshortened_lean(seq: PoseSequence, *, image: np.ndarray | None = None) ->
     hip = (px(LM.LEFT_HIP) + px(LM.RIGHT_HIP)) / 2
     knee = (px(LM.LEFT_KNEE) + px(LM.RIGHT_KNEE)) / 2
     thigh = np.linalg.norm(hip - knee, axis=1)
-    steady = _running_percentile(thigh, max(1, int(round(THIGH_WINDOW_S * seq.fps))))
+    steady = _running_percentile(thigh, max(1, int(round(REFERENCE_WINDOW_S * seq.fps))))
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(np.isfinite(thigh), np.linalg.norm(shoulder - hip, axis=1) / steady, np.nan)
     seen = np.isfinite(ratio) & (ratio > 0)
@@ -240,9 +241,9 @@ def foreshortened_forward_lean(seq: PoseSequence, *, image: np.ndarray | None = 
 
     A trunk inclined by a from vertical shows cos(a) of its upright length to a camera in
     front, and a squat's forward lean is 40 degrees or more at the bottom, where cos is
-    steep: a fault of 8 degrees there shortens the torso by a sixth. The torso's image
+    steep: 8 degrees more there shortens the torso by 13 %. The torso's image
     length against its upright length (the high percentile of its running window,
-    UPRIGHT_PERCENTILE over THIGH_WINDOW_S either side: the lifter's standing frames, and
+    UPRIGHT_PERCENTILE over REFERENCE_WINDOW_S either side: the lifter's standing frames, and
     a camera that moves over a long clip) gives arccos(ratio). The shoulders coming towards
     the camera as the lifter leans make the torso look larger, so a lean reads short of
     its size (0.7-0.9 of it on rendered squats); it is read against the set's first reps.
@@ -252,7 +253,7 @@ def foreshortened_forward_lean(seq: PoseSequence, *, image: np.ndarray | None = 
     shoulder = (px(LM.LEFT_SHOULDER) + px(LM.RIGHT_SHOULDER)) / 2
     hip = (px(LM.LEFT_HIP) + px(LM.RIGHT_HIP)) / 2
     torso = np.linalg.norm(shoulder - hip, axis=1)
-    upright = _running_percentile(torso, max(1, int(round(THIGH_WINDOW_S * seq.fps))), UPRIGHT_PERCENTILE)
+    upright = _running_percentile(torso, max(1, int(round(REFERENCE_WINDOW_S * seq.fps))), UPRIGHT_PERCENTILE)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = torso / upright
     return np.degrees(np.arccos(np.clip(ratio, -1.0, 1.0)))
