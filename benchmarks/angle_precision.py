@@ -257,7 +257,7 @@ ROWS = (
     ("knee", "image"), ("hip", "image"), ("elbow", "image"), ("shoulder", "image"),
 )
 # The torso's foreshortening reads a lean back in presses and curls (their cheat), a
-# forward lean in squats (form.FAULT_SOURCE_BY_FAMILY).
+# forward lean in squats (form.FAULT_SOURCE_BY_EXERCISE).
 FORESHORTENING_EXERCISES = {"foreshortening": ("press", "curl"), "forward_foreshortening": ("squat",)}
 MEASURES_FOR = {
     "squat": ("trunk_lean", "knee_cave", "knee", "hip"),

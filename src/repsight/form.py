@@ -40,7 +40,8 @@ class FormSignals:
     angles: dict  # angle name -> float[T] degrees (only measurable angles)
     not_measurable: dict  # angle name -> reason
     # The profile's fault measures (FAULT_MEASURES) -> float[T] degrees, where they come
-    # from ("image" or "world" landmarks, "foreshortening"), and why a view cannot measure one.
+    # from ("image" or "world" landmarks, or the torso's "foreshortening" or
+    # "forward_foreshortening" head-on), and why a view cannot measure one.
     faults: dict = dataclasses.field(default_factory=dict)
     fault_source: dict = dataclasses.field(default_factory=dict)
     faults_not_measurable: dict = dataclasses.field(default_factory=dict)
@@ -179,14 +180,14 @@ def world_trunk_lean(seq: PoseSequence, *, world: np.ndarray | None = None) -> n
 # The torso's apparent length is compared with its most upright frames: this percentile of
 # the clip's ratio (not the maximum, which one landmark glitch sets).
 UPRIGHT_PERCENTILE = 95.0
-# The lengths the torso is measured against (the thigh, the torso's own upright length)
-# are read over a running window of this many seconds either side, not frame by frame. A
-# standing lifter's thigh keeps its length through a press or a curl, but MediaPipe's hip
-# and knee wander by a pixel from rep to rep: at 320x240 a 33 px thigh read 0.7 px shorter
-# on one rep than on the next three, which the arccos turned into 13 degrees of lean on a
-# clean set. Leaning back also pushes the hips forward, shortening the thigh with the
-# torso and hiding part of the lean. A window this long still follows a camera or a lifter
-# that moves over a long clip.
+# The lengths the torso is measured against (the thigh for a lean back, the shoulders'
+# width for a squat's lean) are their running medians over this many seconds either side,
+# not each frame's. A standing lifter's thigh keeps its length through a press or a curl,
+# but MediaPipe's hip and knee wander by a pixel from rep to rep: at 320x240 a 33 px thigh
+# read 0.7 px shorter on one rep than on the next three, which the arccos turned into 13
+# degrees of lean on a clean set (a 2 s window let the shoulders' wander through as well).
+# A median this long still follows a camera or a lifter that moves, once the move is
+# more than half of the window behind (a walk-out from the rack).
 REFERENCE_WINDOW_S = 10.0
 
 
@@ -207,56 +208,71 @@ def _running_percentile(x: np.ndarray, half: int, q: float = 50.0) -> np.ndarray
     return np.interp(np.arange(n), centres[ok], out[ok])
 
 
+def _steady(seq: PoseSequence, length: np.ndarray) -> np.ndarray:
+    """float[T] a body length's running median (REFERENCE_WINDOW_S either side)."""
+    return _running_percentile(length, max(1, int(round(REFERENCE_WINDOW_S * seq.fps))))
+
+
+def _torso_px(seq: PoseSequence, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(float[T] the torso's image length, float[T, 2] the hips' midpoint), pixels."""
+    px = functools.partial(pixels, image, seq.width, seq.height)
+    shoulder = (px(LM.LEFT_SHOULDER) + px(LM.RIGHT_SHOULDER)) / 2
+    hip = (px(LM.LEFT_HIP) + px(LM.RIGHT_HIP)) / 2
+    return np.linalg.norm(shoulder - hip, axis=1), hip
+
+
+def _lean_from_ratio(ratio: np.ndarray) -> np.ndarray:
+    """arccos of a torso ratio against the clip's most upright frames, degrees (>= 0)."""
+    seen = np.isfinite(ratio) & (ratio > 0)
+    if not seen.any():
+        return np.full(len(ratio), np.nan)
+    upright = float(np.percentile(ratio[seen], UPRIGHT_PERCENTILE))
+    return np.degrees(np.arccos(np.clip(ratio / upright, -1.0, 1.0)))
+
+
 def foreshortened_lean(seq: PoseSequence, *, image: np.ndarray | None = None) -> np.ndarray:
     """float[T] trunk lean seen head-on, from the torso's foreshortening, degrees (<= 0).
 
     Seen from the front, a trunk leaning back shortens in the image (by cos of the lean,
     and more while the camera is below the shoulders, since they move away from it) while
     the thighs of a standing lifter keep their length. The torso's length over the
-    thigh's (its running median, REFERENCE_WINDOW_S), against the clip's most upright frames
-    (UPRIGHT_PERCENTILE), gives
-    -arccos(ratio): 0 upright, more negative the more the torso is foreshortened. A
-    forward lean shortens it too but less (the shoulders come towards the camera), so the
-    reading is meant for lifts whose cheat is leaning back (presses and curls filmed
-    head-on), read against the set's own first reps.
+    thigh's (its running median, REFERENCE_WINDOW_S), against the clip's most upright
+    frames (UPRIGHT_PERCENTILE), gives -arccos(ratio): 0 upright, more negative the more
+    the torso is foreshortened. A forward lean shortens it too but less (the shoulders
+    come towards the camera), so the reading is meant for lifts whose cheat is leaning
+    back (presses and curls filmed head-on), read against the set's first reps.
     """
     image = seq.image if image is None else image
-    px = functools.partial(pixels, image, seq.width, seq.height)
-    shoulder = (px(LM.LEFT_SHOULDER) + px(LM.RIGHT_SHOULDER)) / 2
-    hip = (px(LM.LEFT_HIP) + px(LM.RIGHT_HIP)) / 2
-    knee = (px(LM.LEFT_KNEE) + px(LM.RIGHT_KNEE)) / 2
+    torso, hip = _torso_px(seq, image)
+    knee = (pixels(image, seq.width, seq.height, LM.LEFT_KNEE)
+            + pixels(image, seq.width, seq.height, LM.RIGHT_KNEE)) / 2
     thigh = np.linalg.norm(hip - knee, axis=1)
-    steady = _running_percentile(thigh, max(1, int(round(REFERENCE_WINDOW_S * seq.fps))))
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(np.isfinite(thigh), np.linalg.norm(shoulder - hip, axis=1) / steady, np.nan)
-    seen = np.isfinite(ratio) & (ratio > 0)
-    if not seen.any():
-        return np.full(seq.n_frames, np.nan)
-    upright = float(np.percentile(ratio[seen], UPRIGHT_PERCENTILE))
-    return -np.degrees(np.arccos(np.clip(ratio / upright, -1.0, 1.0)))
+        ratio = torso / _steady(seq, thigh)
+    return -_lean_from_ratio(ratio)
 
 
 def foreshortened_forward_lean(seq: PoseSequence, *, image: np.ndarray | None = None) -> np.ndarray:
-    """float[T] trunk lean seen head-on in a squat, from the torso's foreshortening, degrees (>= 0).
+    """float[T] a squat's forward trunk lean seen head-on, from the torso's foreshortening,
+    degrees (>= 0).
 
     A trunk inclined by a from vertical shows cos(a) of its upright length to a camera in
     front, and a squat's forward lean is 40 degrees or more at the bottom, where cos is
-    steep: 8 degrees more there shortens the torso by 13 %. The torso's image
-    length against its upright length (the high percentile of its running window,
-    UPRIGHT_PERCENTILE over REFERENCE_WINDOW_S either side: the lifter's standing frames, and
-    a camera that moves over a long clip) gives arccos(ratio). The shoulders coming towards
-    the camera as the lifter leans make the torso look larger, so a lean reads short of
-    its size (0.7-0.9 of it on rendered squats); it is read against the set's first reps.
+    steep: 8 degrees more there shortens the torso by 13 %. The torso's image length over
+    the shoulders' width (its running median, REFERENCE_WINDOW_S: the width does not
+    shorten with a forward lean, and cancels the camera's distance), against the clip's
+    most upright frames (UPRIGHT_PERCENTILE), gives arccos(ratio). The shoulders coming
+    towards the camera as the lifter leans make the torso look larger, so a lean reads
+    short of its size (0.73 of it on rendered squats); it is read against the set's first
+    reps.
     """
     image = seq.image if image is None else image
-    px = functools.partial(pixels, image, seq.width, seq.height)
-    shoulder = (px(LM.LEFT_SHOULDER) + px(LM.RIGHT_SHOULDER)) / 2
-    hip = (px(LM.LEFT_HIP) + px(LM.RIGHT_HIP)) / 2
-    torso = np.linalg.norm(shoulder - hip, axis=1)
-    upright = _running_percentile(torso, max(1, int(round(REFERENCE_WINDOW_S * seq.fps))), UPRIGHT_PERCENTILE)
+    torso, _ = _torso_px(seq, image)
+    width = np.linalg.norm(pixels(image, seq.width, seq.height, LM.LEFT_SHOULDER)
+                           - pixels(image, seq.width, seq.height, LM.RIGHT_SHOULDER), axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = torso / upright
-    return np.degrees(np.arccos(np.clip(ratio, -1.0, 1.0)))
+        ratio = torso / _steady(seq, width)
+    return _lean_from_ratio(ratio)
 
 
 def world_knee_cave(seq: PoseSequence, *, world: np.ndarray | None = None) -> np.ndarray:
@@ -397,12 +413,13 @@ FAULT_SOURCE: dict[str, dict[str, str | None]] = {
 FAULT_SOURCE_BY_DIRECTION: dict[tuple[str, int, str], str] = {
     ("trunk_lean", -1, "front"): "foreshortening",
 }
-# Where one family of lifts reads a fault differently again, keyed by (measure, direction,
-# view, family): a squat's forward lean seen head-on, from the torso's foreshortening
-# (rendered front squats: change between reps 2.3 degrees RMS with gain 0.73, against 7.8
-# for 3-D landmarks, which missed two of six lean sets). A deadlift's torso seen head-on
-# is foreshortened through the whole pull and was not measured, so it keeps the 3-D one.
-FAULT_SOURCE_BY_FAMILY: dict[tuple[str, int, str, str], str] = {
+# Where one exercise reads a fault differently again, keyed by (measure, direction, view,
+# exercise): a squat's forward lean seen head-on, from the torso's foreshortening
+# (rendered squats filmed head-on: change between reps 2.3 degrees RMS with gain 0.73,
+# against 7.8 for 3-D landmarks, which missed two of six lean sets). Only where measured:
+# a deadlift's torso seen head-on is foreshortened through the whole pull, a lunge steps
+# towards the camera on every rep, a front squat stays more upright; they keep the 3-D one.
+FAULT_SOURCE_BY_EXERCISE: dict[tuple[str, int, str, str], str] = {
     ("trunk_lean", 1, "front", "squat"): "forward_foreshortening",
 }
 # Why a view cannot judge a fault (measured on rendered truth), where neither image nor
@@ -418,7 +435,7 @@ NOT_SEEN: dict[tuple[str, int, str], str] = {
 
 def fault_signal(seq: PoseSequence, measure: str, source: str, side: str, *,
                  image: np.ndarray, world: np.ndarray) -> np.ndarray:
-    """float[T] raw degrees of one fault measure from image or world landmarks."""
+    """float[T] raw degrees of one fault measure from image or world landmarks (source)."""
     if source == "foreshortening" and measure == "trunk_lean":
         return foreshortened_lean(seq, image=image)
     if source == "forward_foreshortening" and measure == "trunk_lean":
@@ -496,8 +513,8 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
     source: dict[str, str] = {}
     fault_missing: dict[str, str] = {}
     for fault in profile.faults:
-        where = FAULT_SOURCE_BY_FAMILY.get(
-            (fault.measure, fault.direction, view, profile.family),
+        where = FAULT_SOURCE_BY_EXERCISE.get(
+            (fault.measure, fault.direction, view, profile.name),
             FAULT_SOURCE_BY_DIRECTION.get((fault.measure, fault.direction, view),
                                           FAULT_SOURCE[fault.measure].get(view)))
         blind = NOT_SEEN.get((fault.measure, fault.direction, view)) or NOT_SEEN.get((fault.measure, 0, view))

@@ -25,9 +25,8 @@ SINK_SHARE = 0.1
 # can confirm it (for a short range: be below the partial share divided by it).
 CLEAR_SHARE = 1.5
 # How a fault reading other than the image's own angle is named in a verdict's reason.
-SOURCE_WORDS = {"world": " (3-D estimate)",
-                "foreshortening": " (estimated head-on from the torso's foreshortening)",
-                "forward_foreshortening": " (estimated head-on from the torso's foreshortening)"}
+_HEAD_ON = " (estimated head-on from the torso's foreshortening)"
+SOURCE_WORDS = {"world": " (3-D estimate)", "foreshortening": _HEAD_ON, "forward_foreshortening": _HEAD_ON}
 # A lasting fault is traced back over the reps just before it that already moved past this
 # share of its threshold (see onset).
 ONSET_SHARE = 0.6
