@@ -415,7 +415,7 @@ FAULT_SOURCE_BY_DIRECTION: dict[tuple[str, int, str], str] = {
 }
 # Where one exercise reads a fault differently again, keyed by (measure, direction, view,
 # exercise): a squat's forward lean seen head-on, from the torso's foreshortening
-# (rendered squats filmed head-on: change between reps 2.3 degrees RMS with gain 0.73,
+# (rendered squats filmed head-on: change between reps 2.4 degrees RMS with gain 0.73,
 # against 7.8 for 3-D landmarks, which missed two of six lean sets). Only where measured:
 # a deadlift's torso seen head-on is foreshortened through the whole pull, a lunge steps
 # towards the camera on every rep, a front squat stays more upright; they keep the 3-D one.
