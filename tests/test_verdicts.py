@@ -210,6 +210,10 @@ def test_trailing_stall_found_when_segmentation_drops_the_failed_rep():
     summary = assess_set(truth.seq, reps, SQUAT, cfg).summary
     assert summary.first_failure_rep == 6 and summary.kind == "concentric"
     assert "never came back to lockout" in summary.reason and summary.reps_before == 5
+    # The failed rep rose 40 % of the way before sinking back; the sink ends a little
+    # deeper than the turn (landmark noise), and the recovery is still read as about 40 %.
+    best = int(re.search(r"best recovery (\d+)%", summary.reason).group(1))
+    assert 30 <= best <= 45
 
 
 def test_trailing_stall_concentric_first():

@@ -461,7 +461,11 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
         low = int(np.argmin(tail))
         sunk = (top - tail[low]) / rom
         back = (tail[-1] - bottom) / rom
-        best = (np.max(tail[low:]) - tail[low]) / rom
+        # The recovery is read from the first arrival at the bottom: a failed rep often
+        # sinks back a little deeper than where it turned, and read from that deepest
+        # point a rise of 40 % reads as none.
+        arrived = int(np.flatnonzero(tail <= tail[low] + 0.05 * rom)[0])
+        best = (np.max(tail[arrived:]) - tail[arrived]) / rom
         # Gave up after rising part of the way, or held at the bottom beyond any pause:
         # a clip that ends while the lifter is still lowering (or paused) shows neither.
         attempted = (_gave_up(tail, rom, 1 - lockout_share)
