@@ -517,9 +517,9 @@ def test_reps_before_the_first_baseline_rep_are_not_judged_for_fatigue():
     reps = [Rep(index=k + 1, start=60 * k, end=60 * k + 59, turnaround=60 * k + 20,
                 concentric=(60 * k, 60 * k + 20), eccentric=(60 * k + 40, 60 * k + 59),
                 eccentric_first=False) for k in range(4)]
-    ecc = [0.3, 1.2, 1.2, 1.2]
-    assert [v.rep_index for v in eccentric_verdicts(reps, ecc)] == [1]
-    assert eccentric_verdicts(reps, ecc, first_judged=2) == []
+    ecc = [1.2, 1.2, 1.2, 0.3]
+    assert [v.rep_index for v in eccentric_verdicts(reps, ecc)] == [4]
+    assert eccentric_verdicts(reps, ecc, first_judged=5) == []
     one = lambda sink: np.concatenate([np.linspace(0, 1, 21), np.linspace(1, 1 - sink, 19),
                                        np.linspace(1 - sink, 0, 20)])
     track = np.concatenate([one(0.3), one(0.0), one(0.0), one(0.0)])
@@ -584,3 +584,26 @@ def test_a_last_rep_past_the_threshold_stands_when_the_rep_before_was_on_its_way
     faulty = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": grown}))
     assert [v.rep_index for v in technical_verdicts(truth.reps, faulty, th)
             if v.kind == "technical"] == called
+
+
+def test_eccentric_failure_lasts_to_the_end_of_the_set():
+    # Control lost stays lost: a fast lowering followed by controlled ones (a rep split in
+    # two by a glitching landmark reads so) is not eccentric failure; fast lowerings into
+    # the end of the set are, and a failed rep's slow sink back does not undo them.
+    from repsight.types import Rep
+    from repsight.verdicts import eccentric_verdicts
+
+    def reps(n, failed=()):
+        return [Rep(index=k + 1, start=60 * k, end=60 * k + 59, turnaround=60 * k + 20,
+                    concentric=(60 * k, 60 * k + 20), eccentric=(60 * k + 40, 60 * k + 59),
+                    eccentric_first=False, completed=k + 1 not in failed) for k in range(n)]
+
+    def called(ecc, failed=()):
+        return [v.rep_index for v in eccentric_verdicts(reps(len(ecc), failed), ecc)]
+
+    assert called([1.2, 0.4, 1.2, 1.2, 1.2]) == []
+    assert called([0.4, 1.2, 1.2, 1.2, 1.2]) == []
+    assert called([1.2, 1.2, 1.2, 0.4, 0.4]) == [4, 5]
+    assert called([1.2, 1.2, 1.2, 1.2, 0.4]) == [5]
+    assert called([1.2, 1.2, 1.2, 0.4, 0.4, 1.2], failed=(6,)) == [4, 5]
+    assert called([1.2, 1.2, 1.2, 1.2, 1.2, 0.3], failed=(6,)) == [6]

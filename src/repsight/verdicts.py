@@ -501,25 +501,32 @@ def _stall_evidence(frames: np.ndarray, reached: float, lockout_share: float) ->
 def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedup: float = 2.0,
                        *, min_reference_reps: int = 3, n_frames: int = 0,
                        first_judged: int = 1) -> list[Verdict]:
-    """Lowering much faster than the set's own typical (median) eccentric.
+    """Lowering much faster than the set's own typical (median) eccentric, from a rep on
+    to the end of the set (sustained, as technical failure).
 
     speedup: how much faster (1.2..5) counts as control lost. min_reference_reps:
     completed reps needed for a meaningful median, >= 2. n_frames: the clip's length; a
     lowering that runs into its last frames was cut, not lost. first_judged: reps before
     this one (the set's first baseline rep) are not judged: control lost before the
-    baseline reps is not fatigue (a rep the clip began inside).
+    baseline reps is not fatigue (a rep the clip began inside). A fast lowering followed
+    by controlled ones is not failure: control that was lost stays lost, and a lone fast
+    "eccentric" mid-set is more often a rep split in two by a glitching landmark.
     """
     done = [e for r, e in zip(reps, eccentric_s) if r.completed and np.isfinite(e) and e > 0]
     if len(done) < min_reference_reps:
         return []
     typical = float(np.median(done))
+    # A lowering the clip ends during has no known speed. A failed rep's sink back counts
+    # when it drops (absolute failure ends that way), but a slow one is no sign that
+    # control came back.
+    seen = [r.index >= first_judged and bool(np.isfinite(e) and e > 0)
+            and not (n_frames and r.eccentric[1] >= n_frames - 1 - CUT_FRAMES // 2)
+            for r, e in zip(reps, eccentric_s)]
+    flags = [ok and e * speedup < typical for ok, e in zip(seen, eccentric_s)]
+    judged = [ok and (r.completed or f) for ok, r, f in zip(seen, reps, flags)]
     out = []
-    for r, e in zip(reps, eccentric_s):
-        if n_frames and r.eccentric[1] >= n_frames - 1 - CUT_FRAMES // 2:
-            continue  # the clip ends during this lowering: its speed is not known
-        if r.index < first_judged:
-            continue
-        if np.isfinite(e) and e > 0 and e * speedup < typical:
+    for r, e, lost in zip(reps, eccentric_s, sustained(flags, judged)):
+        if lost:
             out.append(Verdict("eccentric", r.index,
                                f"rep {r.index}: lowered in {e:.2f} s, {typical / e:.1f}x faster than "
                                f"the set's usual {typical:.2f} s (control lost)",
