@@ -607,3 +607,30 @@ def test_eccentric_failure_lasts_to_the_end_of_the_set():
     assert called([1.2, 1.2, 1.2, 1.2, 0.4]) == [5]
     assert called([1.2, 1.2, 1.2, 0.4, 0.4, 1.2], failed=(6,)) == [4, 5]
     assert called([1.2, 1.2, 1.2, 1.2, 1.2, 0.3], failed=(6,)) == [6]
+
+
+def test_a_rep_cut_short_at_the_first_reps_pace_is_not_a_failed_concentric():
+    # Three full curls (rise in 9 frames), then a last one that stops at 60 % of the range
+    # and is lowered. Rising there as fast as the first reps, it was cut short (a range of
+    # motion for the technical verdict); grinding there for 30 frames, it stalled.
+    from repsight.types import Rep
+    from repsight.verdicts import concentric_verdicts
+
+    def rep_track(top: float, rise_frames: int) -> np.ndarray:
+        return np.concatenate([np.linspace(0, top, rise_frames + 1), np.full(3, top),
+                               np.linspace(top, 0, 10), np.zeros(5)])
+
+    def judged(last: np.ndarray) -> list:
+        parts = [np.zeros(5), rep_track(1.0, 9), rep_track(1.0, 9), rep_track(1.0, 9), last]
+        reps, start = [], 5
+        for k, part in enumerate(parts[1:]):
+            top = start + int(np.argmax(part))
+            reps.append(Rep(index=k + 1, start=start, end=start + len(part) - 1, turnaround=top,
+                            eccentric=(top + 1, start + len(part) - 6), concentric=(start, top),
+                            eccentric_first=False))
+            start += len(part)
+        return concentric_verdicts(reps, np.concatenate(parts), baseline=(1, 2), fps=30.0)
+
+    assert judged(rep_track(0.6, 6)) == []
+    (v,) = judged(rep_track(0.6, 30))
+    assert v.rep_index == 4 and "lifted 60% of the way to lockout" in v.reason

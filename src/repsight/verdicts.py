@@ -38,6 +38,13 @@ CUT_FRAMES = 5
 MIN_STUCK_S = 1.0
 # How far (a share of the range) the point may move and still count as held there.
 HELD_SHARE = 0.03
+# A rep that starts with its concentric and stops short failed it only when it stalled:
+# rose at under this share of the first reps' speed (rise over the time to its highest
+# point). One that rose at their pace to a lower top was cut short, which is a range of
+# motion for the technical verdict, not failure. On the rendered dev ranges the failed
+# reps rose at 0.21-0.38 of it, reps cut short (and presses shortened by leaning back)
+# at 0.58-1.03.
+STALL_SPEED_SHARE = 0.5
 
 
 def _held_frames(track: np.ndarray, last: int, rom: float) -> int:
@@ -352,7 +359,10 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
     the set's typical range is the short one; the first reps show what lockout was.) A rep
     the clip cuts off is judged only on evidence of an attempt (_attempt_seen): it rose part
     of the way and sank back, or the lifter was held short of lockout for longer than
-    MIN_STUCK_S and any pause of the set at that position before the clip ended.
+    MIN_STUCK_S and any pause of the set at that position before the clip ended. A lift
+    that starts with the concentric and was lowered from short of lockout, with no full rep
+    after it, failed only if it stalled (rose at under STALL_SPEED_SHARE of the reference
+    reps' speed); otherwise it was cut short, which the technical verdict judges.
     """
     # A concentric that touches a tracking gap (Rep.unseen) shows only part of its rise:
     # it is neither a reference nor judged.
@@ -362,12 +372,12 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
     if track is not None and len(track) and done:
         ref = [d for d in done if d.index in set(baseline)] or [d for d in done if not d.partial]
         rom = _finite_median([track[d.concentric[1]] - track[d.concentric[0]] for d in ref])
-    rises = {}
+    rises, speeds = {}, {}
     if np.isfinite(rom) and rom > 0:
         for r in done:
             if not r.eccentric_first:
-                a, b = r.concentric
-                rises[r.index] = float(np.nanmax(track[a:b + 1]) - track[a]) / rom
+                rises[r.index], speeds[r.index] = _rise(track, r, rom, fps)
+    ref_speed = _finite_median([speeds[d.index] for d in ref if d.index in speeds]) if speeds else float("nan")
     for k, r in enumerate(reps):
         if r.index in rises:
             # A lift that starts with the concentric (press, curl, pull-up, deadlift) and
@@ -378,7 +388,10 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             rise = rises[r.index]
             if r.cut_end and not _attempt_seen(reps, track, r, rom, lockout_share, fps):
                 continue  # the clip ended while it was still moving or paused: no evidence
-            if np.isfinite(rise) and rise < lockout_share and all(x < lockout_share for x in later):
+            # Rising at the first reps' pace to a lower top is a rep cut short, not a stall.
+            stalled = not (np.isfinite(ref_speed) and speeds[r.index] >= STALL_SPEED_SHARE * ref_speed)
+            if (np.isfinite(rise) and rise < lockout_share and all(x < lockout_share for x in later)
+                    and stalled):
                 out.append(Verdict("concentric", r.index,
                                    f"rep {r.index}: lifted {max(rise, 0):.0%} of the way to lockout, "
                                    f"then lowered without finishing",
@@ -419,6 +432,18 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                             "baseline": 1.0, "threshold": lockout_share,
                             "unit": "share of the first reps' range"}))
     return out
+
+
+def _rise(track: np.ndarray, r: Rep, rom: float, fps: float) -> tuple[float, float]:
+    """(rise, speed) of a concentric-first rep: how far the point rose over its concentric
+    (a share of rom) and how fast (that share per second, to its highest point)."""
+    a, b = r.concentric
+    seg = track[a:b + 1]
+    if not np.isfinite(seg).any():
+        return float("nan"), float("nan")
+    top = int(np.nanargmax(seg))
+    rise = float(seg[top] - track[a]) / rom
+    return rise, rise * fps / max(top, 1)
 
 
 def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: bool,
