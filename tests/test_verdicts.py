@@ -620,7 +620,7 @@ def test_a_rep_cut_short_at_the_first_reps_pace_is_not_a_failed_concentric():
         return np.concatenate([np.linspace(0, top, rise_frames + 1), np.full(3, top),
                                np.linspace(top, 0, 10), np.zeros(5)])
 
-    def judged(last: np.ndarray) -> list:
+    def judged(last: np.ndarray, share: float = 0.5) -> list:
         parts = [np.zeros(5), rep_track(1.0, 9), rep_track(1.0, 9), rep_track(1.0, 9), last]
         reps, start = [], 5
         for k, part in enumerate(parts[1:]):
@@ -629,8 +629,13 @@ def test_a_rep_cut_short_at_the_first_reps_pace_is_not_a_failed_concentric():
                             eccentric=(top + 1, start + len(part) - 6), concentric=(start, top),
                             eccentric_first=False))
             start += len(part)
-        return concentric_verdicts(reps, np.concatenate(parts), baseline=(1, 2), fps=30.0)
+        return concentric_verdicts(reps, np.concatenate(parts), baseline=(1, 2), fps=30.0,
+                                   stall_speed_share=share)
 
     assert judged(rep_track(0.6, 6)) == []
     (v,) = judged(rep_track(0.6, 30))
     assert v.rep_index == 4 and "lifted 60% of the way to lockout" in v.reason
+    # The share is the user's (stall_speed_share, --stall-speed-share): at 1 the quick
+    # short rep (0.9 of the first reps' speed) counts as stalled, at 0 nothing does.
+    assert [x.rep_index for x in judged(rep_track(0.6, 6), share=1.0)] == [4]
+    assert judged(rep_track(0.6, 30), share=0.0) == []

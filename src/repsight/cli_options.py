@@ -122,6 +122,10 @@ SPECS: dict[str, OptionSpec] = {
     "eccentric_speedup": OptionSpec(
         "--eccentric-speedup", "eccentric failure when lowering this many times faster than "
         "the set's usual", "times", (1, 20)),
+    "stall_speed_share": OptionSpec(
+        "--stall-speed-share", "a press, curl, pull-up or deadlift rep lowered short of "
+        "lockout failed only if it rose at under this share of the first reps' speed "
+        "(else it was cut short)", "", (0, 1)),
     "baseline_reps": OptionSpec(
         "--baseline-reps", "the best of the first N reps is the velocity and form baseline",
         "reps", (1, 10)),

@@ -74,6 +74,10 @@ class AnalysisConfig:
     drift_tolerance_deg: float | None = None  # technical failure past this drift; None: profile default
     drift_min_frames: int = 3  # drift must last this many frames (not a one-frame blip), 1..30
     eccentric_speedup: float = 2.0  # eccentric failure: eccentric this much faster than the set's, 1.2..5
+    # a press, curl, pull-up or deadlift rep lowered from short of lockout failed its
+    # concentric only if it rose at under this share of the first reps' speed (a stall);
+    # faster, it was cut short (a range of motion), 0..1; see docs/velocity_and_verdicts.md
+    stall_speed_share: float = 0.5
     # --- bar (barbell lifts, barpath.py)
     bar_path: str = "auto"  # auto | on | off: follow the bar (auto: lifts nearly always loaded with plates)
     plate_diameter_m: float = 0.45  # a full-size plate's diameter, for the plate scale, 0.2..0.6 m
@@ -113,6 +117,7 @@ class AnalysisConfig:
         _check_range("baseline_reps", self.baseline_reps, 1, 10, integer=True)
         _check_range("drift_min_frames", self.drift_min_frames, 1, 30, integer=True)
         _check_range("eccentric_speedup", self.eccentric_speedup, 1, 20)
+        _check_range("stall_speed_share", self.stall_speed_share, 0, 1)
         _check_range("lone_loss_margin_pct", self.lone_loss_margin_pct, 0, 30)
         if self.lifter_height_m is not None:
             _check_range("lifter_height_m", self.lifter_height_m, 0.8, 2.6)

@@ -38,13 +38,6 @@ CUT_FRAMES = 5
 MIN_STUCK_S = 1.0
 # How far (a share of the range) the point may move and still count as held there.
 HELD_SHARE = 0.03
-# A rep that starts with its concentric and stops short failed it only when it stalled:
-# rose at under this share of the first reps' speed (rise over the time to its highest
-# point). One that rose at their pace to a lower top was cut short, which is a range of
-# motion for the technical verdict, not failure. On the rendered dev ranges the failed
-# reps rose at 0.21-0.38 of it, reps cut short (and presses shortened by leaning back)
-# at 0.58-1.03.
-STALL_SPEED_SHARE = 0.5
 
 
 def _held_frames(track: np.ndarray, last: int, rom: float) -> int:
@@ -108,6 +101,8 @@ class VerdictThresholds:
     the set's last rep must add to it when no rep before it is past the limit.
     drift_min_frames: frames a drift must last. partial_rom_share: a rep below this share of the first reps' range is short.
     eccentric_speedup: eccentric failure when lowering this much faster than usual.
+    stall_speed_share: a concentric-first rep lowered short of lockout failed only when it
+    rose at under this share of the first reps' speed.
     """
 
     goal: str = "strength"
@@ -117,6 +112,7 @@ class VerdictThresholds:
     drift_min_frames: int = 3
     partial_rom_share: float = 0.7
     eccentric_speedup: float = 2.0
+    stall_speed_share: float = 0.5
 
     @classmethod
     def from_config(cls, cfg: "AnalysisConfig") -> "VerdictThresholds":
@@ -126,7 +122,8 @@ class VerdictThresholds:
                    lone_loss_margin_pct=cfg.lone_loss_margin_pct,
                    drift_min_frames=cfg.drift_min_frames,
                    partial_rom_share=cfg.partial_rom_share,
-                   eccentric_speedup=cfg.eccentric_speedup)
+                   eccentric_speedup=cfg.eccentric_speedup,
+                   stall_speed_share=cfg.stall_speed_share)
 
 
 def _finite_median(values: Sequence[float] | np.ndarray) -> float:
@@ -349,7 +346,7 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
 
 def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                         lockout_share: float = 0.8, baseline: Sequence[int] = (),
-                        fps: float) -> list[Verdict]:
+                        fps: float, stall_speed_share: float = 0.5) -> list[Verdict]:
     """Reps started but stalled short of lockout (segmentation marks them not completed).
 
     A rep can also be "not completed" because the clip ends right after lockout; with the
@@ -361,8 +358,11 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
     of the way and sank back, or the lifter was held short of lockout for longer than
     MIN_STUCK_S and any pause of the set at that position before the clip ended. A lift
     that starts with the concentric and was lowered from short of lockout, with no full rep
-    after it, failed only if it stalled (rose at under STALL_SPEED_SHARE of the reference
-    reps' speed); otherwise it was cut short, which the technical verdict judges.
+    after it, failed only if it stalled (rose at under stall_speed_share, 0..1, of the
+    reference reps' speed: rise over the time to its highest point); otherwise it was cut
+    short, which the technical verdict judges. On the rendered dev ranges the failed reps
+    rose at 0.21-0.38 of it; curls cut short, and presses whose wrists rose less because
+    the lifter leaned back, at 0.58-1.03.
     """
     # A concentric that touches a tracking gap (Rep.unseen) shows only part of its rise:
     # it is neither a reference nor judged.
@@ -389,7 +389,7 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             if r.cut_end and not _attempt_seen(reps, track, r, rom, lockout_share, fps):
                 continue  # the clip ended while it was still moving or paused: no evidence
             # Rising at the first reps' pace to a lower top is a rep cut short, not a stall.
-            stalled = not (np.isfinite(ref_speed) and speeds[r.index] >= STALL_SPEED_SHARE * ref_speed)
+            stalled = not (np.isfinite(ref_speed) and speeds[r.index] >= stall_speed_share * ref_speed)
             if (np.isfinite(rise) and rise < lockout_share and all(x < lockout_share for x in later)
                     and stalled):
                 out.append(Verdict("concentric", r.index,
@@ -623,7 +623,8 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
     # before it: Rep.cut_start).
     first_judged = min(metrics.baseline_reps, default=1)
     stalls = concentric_verdicts(reps, metrics.track, lockout_share=th.partial_rom_share,
-                                 baseline=metrics.baseline_reps, fps=fps)
+                                 baseline=metrics.baseline_reps, fps=fps,
+                                 stall_speed_share=th.stall_speed_share)
     failed = frozenset(v.rep_index for v in stalls)
     verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
                 + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged)
