@@ -545,3 +545,33 @@ def test_a_fault_held_only_in_the_turnaround_pause_counts_its_frames_past():
     assert all(x > fd.threshold_deg for x in fd.toward_deg[2:])
     assert fd.frames_past[:2] == (0, 0)
     assert all(n >= 3 for n in fd.frames_past[2:])
+
+
+@pytest.mark.parametrize("both_ways", [True, False])
+def test_a_baseline_rep_swinging_past_the_floor_both_ways_stays_in_the_baseline(both_ways):
+    # Rep 2 reads 8 degrees of trunk lean over the first half of its rise and, when
+    # `both_ways`, 8 degrees the other way over the second; reps 3-5 lean 8 degrees
+    # throughout. A reading past the floor both ways is the landmarks jumping, not a fault
+    # starting on rep 2: rep 2 stays in the baseline and its spread widens the threshold
+    # (a clean rendered push-up got two false technical calls without this). Past the
+    # floor one way only, it is the fault's start and leaves the baseline.
+    from repsight.drift import fault_drift, fault_floor
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 5)
+    signal = np.full(len(h), 3.0)
+    a, b = reps[1].concentric
+    mid = (a + b) // 2
+    signal[a:mid] += 8.0
+    if both_ways:
+        signal[mid:b + 1] -= 8.0
+    for r in reps[2:]:
+        signal[r.concentric[0]:r.eccentric[1] + 1] += 8.0
+    fd = fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, [0, 1])
+    floor = fault_floor("trunk_lean", "image", "side")
+    assert floor < 8
+    if both_ways:
+        # reps 1-2 each 4 degrees from their mean, either way
+        assert fd.spread_deg == pytest.approx(4.0) and fd.threshold_deg == pytest.approx(floor + 4.0)
+    else:
+        assert fd.spread_deg == 0 and fd.threshold_deg == pytest.approx(floor)

@@ -404,8 +404,13 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
 
     def past_floor(i: int) -> bool:
         at_pause = fault.direction * (held_value[i] - held_value[base_idx[0]])
-        return float(np.nanmax([drift_of(i, curves[base_idx[0]], fault.direction),
-                                at_pause if np.isfinite(at_pause) else -np.inf])) > floor
+        toward = float(np.nanmax([drift_of(i, curves[base_idx[0]], fault.direction),
+                                  at_pause if np.isfinite(at_pause) else -np.inf]))
+        # Past the floor the stricter way as well, the rep is the landmarks jumping (as
+        # verdicts.two_sided reads it), not a fault starting: it stays in the baseline,
+        # whose spread it then widens.
+        stricter = drift_of(i, curves[base_idx[0]], -fault.direction)
+        return toward > floor and not stricter > floor
 
     for i in list(baseline)[1:]:
         if not (past_floor(i) and (i + 1 >= len(reps) or past_floor(i + 1))):
