@@ -522,9 +522,9 @@ def test_reps_before_the_first_baseline_rep_are_not_judged_for_fatigue():
     assert eccentric_verdicts(reps, ecc, first_judged=5) == []
     one = lambda sink: np.concatenate([np.linspace(0, 1, 21), np.linspace(1, 1 - sink, 19),
                                        np.linspace(1 - sink, 0, 20)])
-    track = np.concatenate([one(0.3), one(0.0), one(0.0), one(0.0)])
-    assert isometric_verdicts(reps, track, (2, 3), fps=30.0, first_judged=2) == []
-    assert [v.rep_index for v in isometric_verdicts(reps, track, (2, 3), fps=30.0)] == [1]
+    track = np.concatenate([one(0.3), one(0.0), one(0.0), one(0.3)])
+    assert [v.rep_index for v in isometric_verdicts(reps, track, (2, 3), fps=30.0, first_judged=2)] == [4]
+    assert [v.rep_index for v in isometric_verdicts(reps, track, (2, 3), fps=30.0)] == [1, 4]
     track = np.concatenate([one(0.0), one(0.0), one(0.0), one(0.3)])
     assert [v.rep_index for v in isometric_verdicts(reps, track, (2, 3), fps=30.0, first_judged=2)] == [4]
 
@@ -639,3 +639,24 @@ def test_a_rep_cut_short_at_the_first_reps_pace_is_not_a_failed_concentric():
     # short rep (0.9 of the first reps' speed) counts as stalled, at 0 nothing does.
     assert [x.rep_index for x in judged(rep_track(0.6, 6), share=1.0)] == [4]
     assert judged(rep_track(0.6, 30), share=0.0) == []
+
+
+def test_isometric_failure_lasts_to_the_end_of_the_set():
+    # Six reps with a 1 s hold at the top: one hold that sinks, then steady ones, is a
+    # lapse; sinking holds into the end of the set are the position lost.
+    from repsight.types import Rep
+    from repsight.verdicts import isometric_verdicts
+
+    one = lambda sink: np.concatenate([np.linspace(0, 1, 15), np.linspace(1, 1 - sink, 30),
+                                       np.linspace(1 - sink, 0, 15), np.zeros(10)])
+    reps = [Rep(index=i + 1, start=70 * i, end=70 * i + 69, turnaround=70 * i + 14,
+                concentric=(70 * i, 70 * i + 14), eccentric=(70 * i + 44, 70 * i + 59),
+                eccentric_first=False) for i in range(6)]
+
+    def called(sinks):
+        track = np.concatenate([one(x) for x in sinks])
+        return [v.rep_index for v in isometric_verdicts(reps, track, (1, 2), fps=30.0)]
+
+    assert called([0, 0, 0.3, 0, 0, 0]) == []
+    assert called([0, 0, 0, 0, 0.3, 0.3]) == [5, 6]
+    assert called([0, 0, 0, 0, 0, 0.3]) == [6]

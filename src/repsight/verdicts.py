@@ -571,7 +571,9 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     up positive) ends it lower than it began by more than sink_share (0..1) of the first
     reps' range, beyond what the baseline reps' own holds sank, the position was lost.
     Holds shorter than min_hold_s are not judged (a touch-and-go turnaround), nor are the
-    baseline reps and the reps before the first of them (first_judged).
+    baseline reps and the reps before the first of them (first_judged). As with eccentric
+    failure, the sinking must last to the end of the set (sustained): a hold that sinks
+    once, with steady holds after it, was a lapse, not the position lost.
     """
     done = [r for r in reps if r.completed]
     if not done or track is None or not len(track):
@@ -595,12 +597,17 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
 
     base_sinks = [x for x in (sink(r) for r in ref) if np.isfinite(x)]
     allowed = sink_share + max(max(base_sinks, default=0.0), 0.0)
+    sinks = [sink(r) for r in reps]
+    # A rep before the baseline reps (the clip began inside rep 1) is compared with holds
+    # that came later: not judged; nor is a rep with no hold to read. A failed rep's hold
+    # counts when it sinks (absolute failure passes through it), not when it holds.
+    seen = [bool(np.isfinite(x)) and r.index not in set(baseline) and r.index >= first_judged
+            for r, x in zip(reps, sinks)]
+    flags = [ok and x > allowed for ok, x in zip(seen, sinks)]
+    judged = [ok and (r.completed or f) for ok, r, f in zip(seen, reps, flags)]
     out = []
-    for r in reps:
-        s = sink(r)
-        # A rep before the baseline reps (the clip began inside rep 1) is compared with
-        # holds that came later: not judged.
-        if np.isfinite(s) and s > allowed and r.index not in set(baseline) and r.index >= first_judged:
+    for r, s, lost in zip(reps, sinks, sustained(flags, judged)):
+        if lost:
             a, b = hold(r)
             out.append(Verdict("isometric", r.index,
                                f"rep {r.index}: the hold sank {s:.0%} of the range in "
