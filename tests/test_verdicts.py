@@ -653,10 +653,14 @@ def test_isometric_failure_lasts_to_the_end_of_the_set():
                 concentric=(70 * i, 70 * i + 14), eccentric=(70 * i + 44, 70 * i + 59),
                 eccentric_first=False) for i in range(6)]
 
-    def called(sinks):
+    def called(sinks, failed=()):
         track = np.concatenate([one(x) for x in sinks])
-        return [v.rep_index for v in isometric_verdicts(reps, track, (1, 2), fps=30.0)]
+        judged = [dataclasses.replace(r, completed=r.index not in failed) for r in reps]
+        return [v.rep_index for v in isometric_verdicts(judged, track, (1, 2), fps=30.0)]
 
     assert called([0, 0, 0.3, 0, 0, 0]) == []
     assert called([0, 0, 0, 0, 0.3, 0.3]) == [5, 6]
     assert called([0, 0, 0, 0, 0, 0.3]) == [6]
+    # A failed last rep: its hold counts when it sinks, and is skipped when it holds.
+    assert called([0, 0, 0, 0, 0, 0.3], failed=(6,)) == [6]
+    assert called([0, 0, 0, 0, 0.3, 0], failed=(6,)) == [5]
