@@ -188,6 +188,15 @@ def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None,
     return out
 
 
+def lasting(reps: Sequence[Rep], flags: Sequence[bool], seen: Sequence[bool]) -> list[bool]:
+    """sustained over the reps whose reading was seen, for the kinds of failure a failed
+    rep can end in (eccentric, isometric): a failed rep counts when it is flagged (absolute
+    failure passes through it), and is skipped otherwise, since a stalled rep that was
+    lowered or held under control is no sign that control came back."""
+    judged = [bool(ok) and (r.completed or bool(f)) for ok, r, f in zip(seen, reps, flags)]
+    return sustained(flags, judged)
+
+
 def onset(flags: Sequence[bool], toward: Sequence[float | None], threshold: float,
           judged: Sequence[bool], share: float = ONSET_SHARE) -> list[bool]:
     """A lasting fault traced back to the rep where it starts (hysteresis).
@@ -541,16 +550,13 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedu
     if len(done) < min_reference_reps:
         return []
     typical = float(np.median(done))
-    # A lowering the clip ends during has no known speed. A failed rep's sink back counts
-    # when it drops (absolute failure ends that way), but a slow one is no sign that
-    # control came back.
+    # A lowering the clip ends during has no known speed.
     seen = [r.index >= first_judged and bool(np.isfinite(e) and e > 0)
             and not (n_frames and r.eccentric[1] >= n_frames - 1 - CUT_FRAMES // 2)
             for r, e in zip(reps, eccentric_s)]
     flags = [ok and e * speedup < typical for ok, e in zip(seen, eccentric_s)]
-    judged = [ok and (r.completed or f) for ok, r, f in zip(seen, reps, flags)]
     out = []
-    for r, e, lost in zip(reps, eccentric_s, sustained(flags, judged)):
+    for r, e, lost in zip(reps, eccentric_s, lasting(reps, flags, seen)):
         if lost:
             out.append(Verdict("eccentric", r.index,
                                f"rep {r.index}: lowered in {e:.2f} s, {typical / e:.1f}x faster than "
@@ -599,14 +605,12 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     allowed = sink_share + max(max(base_sinks, default=0.0), 0.0)
     sinks = [sink(r) for r in reps]
     # A rep before the baseline reps (the clip began inside rep 1) is compared with holds
-    # that came later: not judged; nor is a rep with no hold to read. A failed rep's hold
-    # counts when it sinks (absolute failure passes through it), not when it holds.
+    # that came later: not judged; nor is a rep with no hold to read.
     seen = [bool(np.isfinite(x)) and r.index not in set(baseline) and r.index >= first_judged
             for r, x in zip(reps, sinks)]
     flags = [ok and x > allowed for ok, x in zip(seen, sinks)]
-    judged = [ok and (r.completed or f) for ok, r, f in zip(seen, reps, flags)]
     out = []
-    for r, s, lost in zip(reps, sinks, sustained(flags, judged)):
+    for r, s, lost in zip(reps, sinks, lasting(reps, flags, seen)):
         if lost:
             a, b = hold(r)
             out.append(Verdict("isometric", r.index,
