@@ -641,6 +641,40 @@ def test_a_rep_cut_short_at_the_first_reps_pace_is_not_a_failed_concentric():
     assert judged(rep_track(0.6, 30), share=0.0) == []
 
 
+def test_a_stalled_rep_lowered_short_of_lockout_failed_even_past_the_partial_share():
+    # A grind whose last part before lockout is the slow part of the point's path reads
+    # far along its range: a rendered press that truly rose 53 % read 71 % on the wrist.
+    # Stalled (30 frames against the first reps' 9) and lowered at 75 % of the range with
+    # nothing after it, it failed; at the first reps' pace it was only cut short, and a
+    # rep that got past the share (here 90 %) is not judged by this rule.
+    from repsight.types import Rep
+    from repsight.verdicts import concentric_verdicts
+
+    def rep_track(top: float, rise_frames: int) -> np.ndarray:
+        return np.concatenate([np.linspace(0, top, rise_frames + 1), np.full(3, top),
+                               np.linspace(top, 0, 10), np.zeros(5)])
+
+    def called(last: np.ndarray, **kw) -> list:
+        parts = [np.zeros(5), rep_track(1.0, 9), rep_track(1.0, 9), last]
+        reps, start = [], 5
+        for k, part in enumerate(parts[1:]):
+            top = start + int(np.argmax(part))
+            reps.append(Rep(index=k + 1, start=start, end=start + len(part) - 1, turnaround=top,
+                            eccentric=(top + 1, start + len(part) - 6), concentric=(start, top),
+                            eccentric_first=False))
+            start += len(part)
+        return [(v.rep_index, v.evidence["threshold"]) for v in
+                concentric_verdicts(reps, np.concatenate(parts), baseline=(1, 2), fps=30.0,
+                                    lockout_share=0.7, **kw)]
+
+    assert called(rep_track(0.75, 30), stall_lockout_share=0.8) == [(3, 0.8)]
+    assert called(rep_track(0.75, 6), stall_lockout_share=0.8) == []
+    assert called(rep_track(0.9, 30), stall_lockout_share=0.8) == []
+    # Without its own share the rule reads lockout at the partial share, as it used to.
+    assert called(rep_track(0.75, 30)) == []
+    assert called(rep_track(0.6, 30)) == [(3, 0.7)]
+
+
 def test_isometric_failure_lasts_to_the_end_of_the_set():
     # Six reps with a 1 s hold at the top: one hold that sinks, then steady ones, is a
     # lapse; sinking holds into the end of the set are the position lost.

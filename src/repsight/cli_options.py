@@ -126,6 +126,9 @@ SPECS: dict[str, OptionSpec] = {
         "--stall-speed-share", "a press, curl, pull-up or deadlift rep lowered short of "
         "lockout failed only if it rose at under this share of the first reps' speed "
         "(else it was cut short)", "", (0, 1)),
+    "stall_lockout_share": OptionSpec(
+        "--stall-lockout-share", "such a rep that stalled failed its concentric when lowered "
+        "short of this share of the first reps' range", "", (0, 1)),
     "baseline_reps": OptionSpec(
         "--baseline-reps", "the best of the first N reps is the velocity and form baseline",
         "reps", (1, 10)),

@@ -78,6 +78,9 @@ class AnalysisConfig:
     # concentric only if it rose at under this share of the first reps' speed (a stall);
     # faster, it was cut short (a range of motion), 0..1; see docs/velocity_and_verdicts.md
     stall_speed_share: float = 0.5
+    # such a rep that stalled failed when lowered short of this share of the first reps'
+    # range (a rep under partial_rom_share that did not stall is judged as short), 0..1
+    stall_lockout_share: float = 0.8
     # --- bar (barbell lifts, barpath.py)
     bar_path: str = "auto"  # auto | on | off: follow the bar (auto: lifts nearly always loaded with plates)
     plate_diameter_m: float = 0.45  # a full-size plate's diameter, for the plate scale, 0.2..0.6 m
@@ -118,6 +121,7 @@ class AnalysisConfig:
         _check_range("drift_min_frames", self.drift_min_frames, 1, 30, integer=True)
         _check_range("eccentric_speedup", self.eccentric_speedup, 1, 20)
         _check_range("stall_speed_share", self.stall_speed_share, 0, 1)
+        _check_range("stall_lockout_share", self.stall_lockout_share, 0, 1)
         _check_range("lone_loss_margin_pct", self.lone_loss_margin_pct, 0, 30)
         if self.lifter_height_m is not None:
             _check_range("lifter_height_m", self.lifter_height_m, 0.8, 2.6)

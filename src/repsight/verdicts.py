@@ -102,7 +102,8 @@ class VerdictThresholds:
     drift_min_frames: frames a drift must last. partial_rom_share: a rep below this share of the first reps' range is short.
     eccentric_speedup: eccentric failure when lowering this much faster than usual.
     stall_speed_share: a concentric-first rep lowered short of lockout failed only when it
-    rose at under this share of the first reps' speed.
+    rose at under this share of the first reps' speed; stall_lockout_share: short of
+    lockout, for such a rep, is under this share of the first reps' range.
     """
 
     goal: str = "strength"
@@ -113,6 +114,7 @@ class VerdictThresholds:
     partial_rom_share: float = 0.7
     eccentric_speedup: float = 2.0
     stall_speed_share: float = 0.5
+    stall_lockout_share: float = 0.8
 
     @classmethod
     def from_config(cls, cfg: "AnalysisConfig") -> "VerdictThresholds":
@@ -123,7 +125,8 @@ class VerdictThresholds:
                    drift_min_frames=cfg.drift_min_frames,
                    partial_rom_share=cfg.partial_rom_share,
                    eccentric_speedup=cfg.eccentric_speedup,
-                   stall_speed_share=cfg.stall_speed_share)
+                   stall_speed_share=cfg.stall_speed_share,
+                   stall_lockout_share=cfg.stall_lockout_share)
 
 
 def _finite_median(values: Sequence[float] | np.ndarray) -> float:
@@ -355,7 +358,8 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
 
 def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                         lockout_share: float = 0.8, baseline: Sequence[int] = (),
-                        fps: float, stall_speed_share: float = 0.5) -> list[Verdict]:
+                        fps: float, stall_speed_share: float = 0.5,
+                        stall_lockout_share: float | None = None) -> list[Verdict]:
     """Reps started but stalled short of lockout (segmentation marks them not completed).
 
     A rep can also be "not completed" because the clip ends right after lockout; with the
@@ -366,12 +370,13 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
     the clip cuts off is judged only on evidence of an attempt (_attempt_seen): it rose part
     of the way and sank back, or the lifter was held short of lockout for longer than
     MIN_STUCK_S and any pause of the set at that position before the clip ended. A lift
-    that starts with the concentric and was lowered from short of lockout, with no full rep
-    after it, failed only if it stalled (rose at under stall_speed_share, 0..1, of the
-    reference reps' speed: rise over the time to its highest point); otherwise it was cut
-    short, which the technical verdict judges. On the rendered dev ranges the failed reps
-    rose at 0.21-0.38 of it; curls cut short, and presses whose wrists rose less because
-    the lifter leaned back, at 0.58-1.03.
+    that starts with the concentric and was lowered from short of lockout (under
+    stall_lockout_share of the range; lockout_share if None), with no full rep after it,
+    failed only if it stalled (rose at under stall_speed_share, 0..1, of the reference
+    reps' speed: rise over the time to its highest point); otherwise it was cut short,
+    which the technical verdict judges. On the rendered dev ranges the failed reps rose at
+    0.21-0.38 of it; curls cut short, and presses whose wrists rose less because the
+    lifter leaned back, at 0.58-1.03.
     """
     # A concentric that touches a tracking gap (Rep.unseen) shows only part of its rise:
     # it is neither a reference nor judged.
@@ -399,13 +404,17 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                 continue  # the clip ended while it was still moving or paused: no evidence
             # Rising at the first reps' pace to a lower top is a rep cut short, not a stall.
             stalled = not (np.isfinite(ref_speed) and speeds[r.index] >= stall_speed_share * ref_speed)
-            if (np.isfinite(rise) and rise < lockout_share and all(x < lockout_share for x in later)
+            # The stall is the evidence here, so the reach can be judged against lockout
+            # itself: the last part of a press or curl moves the wrist least, and a grind
+            # that got 53 % of the way read 71 % on MediaPipe's wrist (rendered press, side).
+            reach = lockout_share if stall_lockout_share is None else stall_lockout_share
+            if (np.isfinite(rise) and rise < reach and all(x < reach for x in later)
                     and stalled):
                 out.append(Verdict("concentric", r.index,
                                    f"rep {r.index}: lifted {max(rise, 0):.0%} of the way to lockout, "
                                    f"then lowered without finishing",
                                    {"frames": list(r.concentric), "value": round(rise, 3),
-                                    "baseline": 1.0, "threshold": lockout_share,
+                                    "baseline": 1.0, "threshold": reach,
                                     "unit": "share of the first reps' range"}))
             continue
         if r.completed:
@@ -635,7 +644,8 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
     first_judged = min(metrics.baseline_reps, default=1)
     stalls = concentric_verdicts(reps, metrics.track, lockout_share=th.partial_rom_share,
                                  baseline=metrics.baseline_reps, fps=fps,
-                                 stall_speed_share=th.stall_speed_share)
+                                 stall_speed_share=th.stall_speed_share,
+                                 stall_lockout_share=th.stall_lockout_share)
     failed = frozenset(v.rep_index for v in stalls)
     verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
                 + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged)
