@@ -609,27 +609,35 @@ def test_eccentric_failure_lasts_to_the_end_of_the_set():
     assert called([1.2, 1.2, 1.2, 1.2, 1.2, 0.3], failed=(6,)) == [6]
 
 
+def _rise_track(top: float, rise_frames: int) -> np.ndarray:
+    """One concentric-first rep's height: rise to `top`, hold, lower, rest."""
+    return np.concatenate([np.linspace(0, top, rise_frames + 1), np.full(3, top),
+                           np.linspace(top, 0, 10), np.zeros(5)])
+
+
+def _concentric_first_set(parts: list) -> tuple[list, np.ndarray]:
+    """(reps, track) of concentric-first reps laid end to end after 5 still frames."""
+    from repsight.types import Rep
+    reps, start = [], 5
+    for k, part in enumerate(parts):
+        top = start + int(np.argmax(part))
+        reps.append(Rep(index=k + 1, start=start, end=start + len(part) - 1, turnaround=top,
+                        eccentric=(top + 1, start + len(part) - 6), concentric=(start, top),
+                        eccentric_first=False))
+        start += len(part)
+    return reps, np.concatenate([np.zeros(5)] + parts)
+
+
 def test_a_rep_cut_short_at_the_first_reps_pace_is_not_a_failed_concentric():
     # Three full curls (rise in 9 frames), then a last one that stops at 60 % of the range
     # and is lowered. Rising there as fast as the first reps, it was cut short (a range of
     # motion for the technical verdict); grinding there for 30 frames, it stalled.
-    from repsight.types import Rep
     from repsight.verdicts import concentric_verdicts
-
-    def rep_track(top: float, rise_frames: int) -> np.ndarray:
-        return np.concatenate([np.linspace(0, top, rise_frames + 1), np.full(3, top),
-                               np.linspace(top, 0, 10), np.zeros(5)])
+    rep_track = _rise_track
 
     def judged(last: np.ndarray, share: float = 0.5) -> list:
-        parts = [np.zeros(5), rep_track(1.0, 9), rep_track(1.0, 9), rep_track(1.0, 9), last]
-        reps, start = [], 5
-        for k, part in enumerate(parts[1:]):
-            top = start + int(np.argmax(part))
-            reps.append(Rep(index=k + 1, start=start, end=start + len(part) - 1, turnaround=top,
-                            eccentric=(top + 1, start + len(part) - 6), concentric=(start, top),
-                            eccentric_first=False))
-            start += len(part)
-        return concentric_verdicts(reps, np.concatenate(parts), baseline=(1, 2), fps=30.0,
+        reps, track = _concentric_first_set([rep_track(1.0, 9)] * 3 + [last])
+        return concentric_verdicts(reps, track, baseline=(1, 2), fps=30.0,
                                    stall_speed_share=share)
 
     assert judged(rep_track(0.6, 6)) == []
@@ -647,24 +655,13 @@ def test_a_stalled_rep_lowered_short_of_lockout_failed_even_past_the_partial_sha
     # Stalled (30 frames against the first reps' 9) and lowered at 75 % of the range with
     # nothing after it, it failed; at the first reps' pace it was only cut short, and a
     # rep that got past the share (here 90 %) is not judged by this rule.
-    from repsight.types import Rep
     from repsight.verdicts import concentric_verdicts
-
-    def rep_track(top: float, rise_frames: int) -> np.ndarray:
-        return np.concatenate([np.linspace(0, top, rise_frames + 1), np.full(3, top),
-                               np.linspace(top, 0, 10), np.zeros(5)])
+    rep_track = _rise_track
 
     def called(last: np.ndarray, **kw) -> list:
-        parts = [np.zeros(5), rep_track(1.0, 9), rep_track(1.0, 9), last]
-        reps, start = [], 5
-        for k, part in enumerate(parts[1:]):
-            top = start + int(np.argmax(part))
-            reps.append(Rep(index=k + 1, start=start, end=start + len(part) - 1, turnaround=top,
-                            eccentric=(top + 1, start + len(part) - 6), concentric=(start, top),
-                            eccentric_first=False))
-            start += len(part)
+        reps, track = _concentric_first_set([rep_track(1.0, 9)] * 2 + [last])
         return [(v.rep_index, v.evidence["threshold"]) for v in
-                concentric_verdicts(reps, np.concatenate(parts), baseline=(1, 2), fps=30.0,
+                concentric_verdicts(reps, track, baseline=(1, 2), fps=30.0,
                                     lockout_share=0.7, **kw)]
 
     assert called(rep_track(0.75, 30), stall_lockout_share=0.8) == [(3, 0.8)]
