@@ -392,6 +392,10 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             if not r.eccentric_first:
                 rises[r.index], speeds[r.index] = _rise(track, r, rom, fps)
     ref_speed = _finite_median([speeds[d.index] for d in ref if d.index in speeds]) if speeds else float("nan")
+    # For a stalled concentric-first rep the stall is the evidence, so its reach can be
+    # judged against lockout itself: the last part of a press or curl moves the wrist
+    # least, and a grind that got 53 % of the way read 71 % on MediaPipe's wrist.
+    reach = lockout_share if stall_lockout_share is None else stall_lockout_share
     for k, r in enumerate(reps):
         if r.index in rises:
             # A lift that starts with the concentric (press, curl, pull-up, deadlift) and
@@ -404,10 +408,6 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                 continue  # the clip ended while it was still moving or paused: no evidence
             # Rising at the first reps' pace to a lower top is a rep cut short, not a stall.
             stalled = not (np.isfinite(ref_speed) and speeds[r.index] >= stall_speed_share * ref_speed)
-            # The stall is the evidence here, so the reach can be judged against lockout
-            # itself: the last part of a press or curl moves the wrist least, and a grind
-            # that got 53 % of the way read 71 % on MediaPipe's wrist (rendered press, side).
-            reach = lockout_share if stall_lockout_share is None else stall_lockout_share
             if (np.isfinite(rise) and rise < reach and all(x < reach for x in later)
                     and stalled):
                 out.append(Verdict("concentric", r.index,
