@@ -72,11 +72,13 @@ def travel_crossings(t: np.ndarray, z: np.ndarray, shares: tuple[float, ...]) ->
 def true_ends(spec, body=None) -> list[dict]:
     """Per completed rep of a clip spec: the tracked point's 1/3/97/99 % crossings of its
     concentric travel, from the renderer's keypoints (ms from the phase's start or end)."""
-    from repsight.render.body import make_body
     from repsight.render.motion import plan_set, pose
     from repsight.render.truth import concentric_complete, tracked_height
 
-    body = body or make_body(spec.body, spec.clothing)
+    if body is None:
+        from repsight.render.body import make_body  # torch and the body model: [synth] extra
+
+        body = make_body(spec.body, spec.clothing)
     plan = plan_set(spec)
     out = []
     for rep in plan.reps:
