@@ -143,7 +143,12 @@ def main(argv: list[str] | None = None) -> int:
             # (its one-line note of the missing GPU goes to stderr from native code).
             with contextlib.redirect_stdout(io.StringIO()):
                 if key not in bodies:
-                    bodies[key] = make_body(spec.body, spec.clothing)
+                    try:
+                        bodies[key] = make_body(spec.body, spec.clothing)
+                    except ImportError as e:
+                        print(f"visible_motion: the body model needs the [synth] extra "
+                              f"(bash scripts/setup_synth.sh): {e}", file=sys.stderr)
+                        return 2
                 ends = true_ends(spec, bodies[key])
             reads = None if args.no_reads else read_ends(name, spec, folder)
             posed += reads is not None
