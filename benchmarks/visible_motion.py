@@ -51,22 +51,14 @@ SAMPLES = 400  # points per concentric: 2 ms apart for a 0.8 s one
 def travel_crossings(t: np.ndarray, z: np.ndarray, shares: tuple[float, ...]) -> list[float]:
     """Times (linear between samples) at which z, going from z[0] to z[-1], first covers
     each share of that travel; NaN for a share it never reaches."""
+    from repsight.segmentation import _crossing
+
     travel = float(z[-1] - z[0])
     if travel == 0.0:
         return [float("nan")] * len(shares)
     u = (z - z[0]) / travel
-    out = []
-    for s in shares:
-        above = np.flatnonzero(u >= s)
-        if above.size == 0:
-            out.append(float("nan"))
-            continue
-        k = int(above[0])
-        if k == 0 or u[k] == u[k - 1]:
-            out.append(float(t[k]))
-        else:
-            out.append(float(t[k - 1] + (s - u[k - 1]) / (u[k] - u[k - 1]) * (t[k] - t[k - 1])))
-    return out
+    at = [_crossing(u, s) for s in shares]
+    return [float("nan") if k is None else float(np.interp(k, np.arange(len(t)), t)) for k in at]
 
 
 def true_ends(spec, body=None) -> list[dict]:
