@@ -633,20 +633,19 @@ def test_a_rep_cut_short_at_the_first_reps_pace_is_not_a_failed_concentric():
     # and is lowered. Rising there as fast as the first reps, it was cut short (a range of
     # motion for the technical verdict); grinding there for 30 frames, it stalled.
     from repsight.verdicts import concentric_verdicts
-    rep_track = _rise_track
 
     def judged(last: np.ndarray, share: float = 0.5) -> list:
-        reps, track = _concentric_first_set([rep_track(1.0, 9)] * 3 + [last])
+        reps, track = _concentric_first_set([_rise_track(1.0, 9)] * 3 + [last])
         return concentric_verdicts(reps, track, baseline=(1, 2), fps=30.0,
                                    stall_speed_share=share)
 
-    assert judged(rep_track(0.6, 6)) == []
-    (v,) = judged(rep_track(0.6, 30))
+    assert judged(_rise_track(0.6, 6)) == []
+    (v,) = judged(_rise_track(0.6, 30))
     assert v.rep_index == 4 and "lifted 60% of the way to lockout" in v.reason
     # The share is the user's (stall_speed_share, --stall-speed-share): at 1 the quick
     # short rep (0.9 of the first reps' speed) counts as stalled, at 0 nothing does.
-    assert [x.rep_index for x in judged(rep_track(0.6, 6), share=1.0)] == [4]
-    assert judged(rep_track(0.6, 30), share=0.0) == []
+    assert [x.rep_index for x in judged(_rise_track(0.6, 6), share=1.0)] == [4]
+    assert judged(_rise_track(0.6, 30), share=0.0) == []
 
 
 def test_a_stalled_rep_lowered_short_of_lockout_failed_even_past_the_partial_share():
@@ -656,20 +655,19 @@ def test_a_stalled_rep_lowered_short_of_lockout_failed_even_past_the_partial_sha
     # nothing after it, it failed; at the first reps' pace it was only cut short, and a
     # rep that got past the share (here 90 %) is not judged by this rule.
     from repsight.verdicts import concentric_verdicts
-    rep_track = _rise_track
 
     def called(last: np.ndarray, **kw) -> list:
-        reps, track = _concentric_first_set([rep_track(1.0, 9)] * 2 + [last])
+        reps, track = _concentric_first_set([_rise_track(1.0, 9)] * 2 + [last])
         return [(v.rep_index, v.evidence["threshold"]) for v in
                 concentric_verdicts(reps, track, baseline=(1, 2), fps=30.0,
                                     lockout_share=0.7, **kw)]
 
-    assert called(rep_track(0.75, 30), stall_lockout_share=0.8) == [(3, 0.8)]
-    assert called(rep_track(0.75, 6), stall_lockout_share=0.8) == []
-    assert called(rep_track(0.9, 30), stall_lockout_share=0.8) == []
+    assert called(_rise_track(0.75, 30), stall_lockout_share=0.8) == [(3, 0.8)]
+    assert called(_rise_track(0.75, 6), stall_lockout_share=0.8) == []
+    assert called(_rise_track(0.9, 30), stall_lockout_share=0.8) == []
     # Without its own share the rule reads lockout at the partial share, as it used to.
-    assert called(rep_track(0.75, 30)) == []
-    assert called(rep_track(0.6, 30)) == [(3, 0.7)]
+    assert called(_rise_track(0.75, 30)) == []
+    assert called(_rise_track(0.6, 30)) == [(3, 0.7)]
 
 
 def test_isometric_failure_lasts_to_the_end_of_the_set():
