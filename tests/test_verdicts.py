@@ -458,6 +458,20 @@ def test_onset_traces_a_lasting_fault_back_to_where_it_starts():
     assert onset(flags, [0.0, 0.5, 2.0, 12.0, 15.0, 18.0], 10.0, judged) == flags
 
 
+def test_onset_goes_back_two_reps_at_most():
+    from repsight.verdicts import ONSET_MAX_REPS, onset
+
+    # A long set whose reading hovers at 7-8 degrees under a 10-degree threshold from rep 2
+    # and passes it for the last two reps: the lasting run is reps 9-10, and its start is
+    # looked for a rep or two before it, not back to rep 2.
+    toward = [0.0] + [7.5] * 7 + [12.0, 13.0]
+    flags = [False] * 8 + [True, True]
+    got = onset(flags, toward, 10.0, [True] * 10)
+    assert ONSET_MAX_REPS == 2
+    assert got == [False] * 6 + [True] * 4
+    assert onset(flags, toward, 10.0, [True] * 10, max_reps=9) == [False] + [True] * 9
+
+
 def test_cli_table_shows_the_fault_that_decided_the_verdict():
     from rich.console import Console
 

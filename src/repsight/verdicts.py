@@ -28,8 +28,13 @@ CLEAR_SHARE = 1.5
 _HEAD_ON = " (estimated head-on from the torso's foreshortening)"
 SOURCE_WORDS = {"world": " (3-D estimate)", "foreshortening": _HEAD_ON, "forward_foreshortening": _HEAD_ON}
 # A lasting fault is traced back over the reps just before it that already moved past this
-# share of its threshold (see onset).
+# share of its threshold (see onset), at most ONSET_MAX_REPS of them: a fault growing
+# rep by rep passes its threshold a rep or two after it begins (rendered onsets of 8-10
+# degrees: one or two). Further back it is a reading that hovered under the threshold
+# for many reps: on a clean 30-rep push-up set re-encoded at half size, hip sag read
+# 4-9 degrees against 6.4 from rep 4 on, and the trace went back 20 reps.
 ONSET_SHARE = 0.6
+ONSET_MAX_REPS = 2
 # Frames at the end of a clip read to tell a rep cut mid-lift (still moving) from a stall.
 CUT_FRAMES = 5
 # A lifter still when the clip ends, short of lockout, failed only after holding there
@@ -201,19 +206,21 @@ def lasting(reps: Sequence[Rep], flags: Sequence[bool], seen: Sequence[bool]) ->
 
 
 def onset(flags: Sequence[bool], toward: Sequence[float | None], threshold: float,
-          judged: Sequence[bool], share: float = ONSET_SHARE) -> list[bool]:
+          judged: Sequence[bool], share: float = ONSET_SHARE, max_reps: int = ONSET_MAX_REPS
+          ) -> list[bool]:
     """A lasting fault traced back to the rep where it starts (hysteresis).
 
     A fault that grows rep by rep passes its threshold a rep or two after it begins; once
-    a lasting run is established, the reps just before it that already moved towards
-    the fault past `share` (0..1) of the threshold belong to it. Sets without a lasting
-    fault are unchanged, so this never creates a call on its own.
+    a lasting run is established, the reps just before it (at most `max_reps`) that
+    already moved towards the fault past `share` (0..1) of the threshold belong to it.
+    Sets without a lasting fault are unchanged, so this never creates a call on its own.
     """
     out = list(flags)
     if not any(out):
         return out
-    k = out.index(True)
-    while k > 0 and judged[k - 1] and toward[k - 1] is not None and toward[k - 1] > share * threshold:
+    k = first = out.index(True)
+    while (k > 0 and first - k < max_reps and judged[k - 1] and toward[k - 1] is not None
+           and toward[k - 1] > share * threshold):
         k -= 1
         out[k] = True
     return out
