@@ -423,18 +423,11 @@ def truth_velocity_loss(truth: dict, baseline_reps: int) -> list[float | None]:
     return [None if x is None else 100.0 * (1.0 - x / best) for x in v]
 
 
-def tempo_inputs(truth: dict, cfg, metrics, matched) -> dict:
+def tempo_inputs(truth: dict, cfg, read: dict[int, float]) -> dict:
     """What the tempo verdict is decided from, per true rep, for benchmarks/tempo_noise.py:
-    true and read mean concentric velocity (m/s; None where there is none), whether the
-    rep was completed, the failed reps, and the analyser's loss limit, lone-last-rep
-    margin and baseline size."""
-    read = {}
-    if metrics is not None:
-        by_index = {m.index: m for m in (metrics.reps if hasattr(metrics, "reps") else metrics)}
-        for r, tr in matched:
-            m = by_index.get(r.index)
-            if m is not None and r.completed and math.isfinite(m.mean_velocity_mps):
-                read[tr["rep"]] = round(m.mean_velocity_mps, 4)
+    true and read mean concentric velocity (m/s; None where there is none; read: by true
+    rep number, completed reps), whether the rep was completed, the failed reps, and the
+    analyser's loss limit, lone-last-rep margin and baseline size."""
     return {"true_v": [round(r["velocity"]["concentric_mean_mps"], 4) if r.get("velocity") else None
                        for r in truth["reps"]],
             "read_v": [read.get(r["rep"]) for r in truth["reps"]],
@@ -633,6 +626,7 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
                      round(1000 * (tp.concentric_s - tr["concentric_s"]))))
     metrics = _get(result, "metrics", "rep_metrics")
     true_loss = truth_velocity_loss(truth, cfg.baseline_reps)
+    read_v: dict[int, float] = {}  # completed reps' read velocity by true rep (tempo_inputs)
     if metrics is None:
         tally.missing.add("velocity (SetAnalysis.metrics)")
     else:
@@ -641,6 +635,8 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
         by_index = {m.index: m for m in metrics}
         for r, tr in matched:
             m = by_index.get(r.index)
+            if m is not None and r.completed and math.isfinite(m.mean_velocity_mps):
+                read_v[tr["rep"]] = round(m.mean_velocity_mps, 4)
             if m is None or not tr.get("velocity"):
                 continue
             if math.isfinite(m.mean_velocity_mps):
@@ -708,7 +704,7 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
         tally.clean_false.append(n_failure_verdicts)  # the issue-8 row: no fault, no failure
     row["verdicts"] = [(v.kind, v.rep_index, true_rep[id(v)]) for v in verdicts]
     row["true_tempo_failure"] = true_tempo
-    row["tempo_inputs"] = tempo_inputs(truth, cfg, metrics, matched)
+    row["tempo_inputs"] = tempo_inputs(truth, cfg, read_v)
     row["true_technical_reps"] = true_tech
     drift = getattr(getattr(_get(result, "assessment"), "metrics", None), "drift", None)
     if drift is not None:  # per-rep readings, for looking into misses (true rep numbers)

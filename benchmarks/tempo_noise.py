@@ -42,6 +42,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from synthetic_eval import first_rep_scores  # noqa: E402  (scored as the suite scores)
 
 SCALES = (1.0, 0.7, 0.5, 0.3, 0.0)
 DRAWS = 400  # noisy replays of each set
@@ -103,11 +105,12 @@ def expected_scores(rows: dict[str, dict], errors: dict, scale: float, margin: f
         for _ in range(draws):
             v = [None if t is None else t * (1.0 + scale * float(rng.choice(e))) for t in ti["true_v"]]
             first = first_call(v, ti["completed"], ti["failed"], ti["loss_limit"], m, ti["baseline_reps"])
-            if true_first is None and first is None:
+            sc = first_rep_scores(true_first, [] if first is None else [first])
+            if sc is None:
                 continue
             n += 1.0 / draws
-            exact += (first == true_first) / draws
-            within += (first is not None and true_first is not None and abs(first - true_first) <= 1) / draws
+            exact += sc[0] / draws
+            within += sc[1] / draws
     return n, (exact / n if n else float("nan")), (within / n if n else float("nan"))
 
 
