@@ -1,7 +1,8 @@
 """Real footage as people film it, composed from the team's clips in a temp folder (issue 13).
 
-A camera cut in the middle of a set, a montage of several scenes, two people side by side
-and a fast set (a real set played at twice its speed), each a few seconds long, built
+A camera cut in the middle of a set, a montage of several scenes, two people side by side,
+a fast set (a real set played at twice its speed) and a set filmed by a swaying hand,
+each a few seconds long, built
 from ../shared/videos with PyAV and OpenCV. Nothing here is ever committed: the clips are
 made where the caller says (a pytest tmp_path, the bad-inputs corpus folder) and thrown
 away with it.
@@ -166,8 +167,40 @@ def fast_set(folder: Path) -> Composed:
     return Composed(path, (), (8,), "squat_air_45deg_white at 2x: a rep every 0.85 s")
 
 
+def _swayed(rgb: np.ndarray, t: float, crop: float = 0.88) -> np.ndarray:
+    """The frame as a swaying hand-held camera at time t would frame it: a `crop` share of
+    it, its place swinging over the whole margin (up to 6 % of the frame), scaled back up."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    ch, cw = int(h * crop), int(w * crop)
+    sx = 1 + 0.6 * np.sin(2 * np.pi * 0.7 * t) + 0.4 * np.sin(2 * np.pi * 1.9 * t + 1)
+    sy = 1 + 0.6 * np.sin(2 * np.pi * 0.5 * t + 2) + 0.4 * np.sin(2 * np.pi * 1.3 * t)
+    x, y = int(round((w - cw) / 2 * sx)), int(round((h - ch) / 2 * sy))
+    return cv2.resize(rgb[y:y + ch, x:x + cw], (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def hand_held(folder: Path) -> Composed:
+    """Five dumbbell curls filmed by a swaying hand (11.6 s).
+
+    curl_dumbbell_side.mp4 (5 labelled reps, a still camera) with every frame framed as by
+    _swayed: two sways across (0.7 and 1.9 Hz) and two up and down (0.5 and 1.3 Hz).
+    """
+    from repsight.video import probe
+
+    name = "curl_dumbbell_side.mp4"
+    fps = probe(_clip(name)).fps
+
+    def frames():
+        for k, rgb in enumerate(_frames(name, 0, 10**6)):
+            yield _swayed(rgb, k / fps)
+
+    path = _write(folder / "hand_held.mp4", frames(), fps=fps)
+    return Composed(path, (), (5,), "curl_dumbbell_side swaying by up to 6 % of the frame")
+
+
 BUILDERS = {"cut": camera_cut, "montage": montage, "two_people": two_people,
-            "fast": fast_set}
+            "fast": fast_set, "hand_held": hand_held}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,10 @@ crf 18) into ~/.cache/repsight/variants/ (never into the repo) as
     half    half the width and height
     rep10   made at 10 fps and stored at 30 (each new picture shown three times, as a
             converted or screen-recorded clip gives)
+    shake   a hand-held camera: an 88 % crop of the frame whose place swings by up to 6 %
+            of the frame (two sways, 0.7 and 1.9 Hz across, 0.5 and 1.3 Hz up and down),
+            scaled back to the frame's size. Not among the default variants: run it with
+            `--variants shake` (and `--no-steady` to see it without the camera held still)
 
 and analysed the way a user would: the labelled exercise's profile defaults, and
 `--exercise auto`, poses from the pose cache in that folder (the first run puts every
@@ -43,7 +47,12 @@ CACHE = Path.home() / ".cache" / "repsight" / "variants"
 # ffmpeg video filters; None: the clip as it is.
 VARIANTS = {"orig": None, "mirror": "hflip", "fps15": "fps=15",
             "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2",
-            "rep10": "fps=10,fps=30"}
+            "rep10": "fps=10,fps=30",
+            "shake": ("crop=w=trunc(iw*0.44)*2:h=trunc(ih*0.44)*2"
+                      ":x=(iw-ow)/2*(1+0.6*sin(2*PI*0.7*t)+0.4*sin(2*PI*1.9*t+1))"
+                      ":y=(ih-oh)/2*(1+0.6*sin(2*PI*0.5*t+2)+0.4*sin(2*PI*1.3*t)),"
+                      "scale=trunc(iw/0.88/2)*2:trunc(ih/0.88/2)*2")}
+DEFAULT_VARIANTS = "mirror,fps15,half,rep10"
 
 
 def variant_path(clip: str, variant: str, folder: Path) -> Path:
@@ -60,9 +69,9 @@ def variant_path(clip: str, variant: str, folder: Path) -> Path:
     return out
 
 
-def analyse(job: tuple[dict, str, str]) -> dict:
-    """One clip and variant: counts, auto exercise and verdicts."""
-    label, variant, folder = job
+def analyse(job: tuple[dict, str, str, dict]) -> dict:
+    """One clip and variant: counts, auto exercise and verdicts (settings: config overrides)."""
+    label, variant, folder, settings = job
     from repsight.analysis import analyse_pose
     from repsight.cache import extract_cached
     from repsight.config import build_config
@@ -71,19 +80,22 @@ def analyse(job: tuple[dict, str, str]) -> dict:
 
     path = variant_path(label["clip"], variant, Path(folder))
     seq = extract_cached(path, model="full", cache_dir=Path(folder) / "poses")
-    an = analyse_pose(seq, build_config(exercise=label["exercise"]))
-    auto = analyse_pose(seq, build_config(exercise="auto"))
+    an = analyse_pose(seq, build_config(exercise=label["exercise"], **settings))
+    auto = analyse_pose(seq, build_config(exercise="auto", **settings))
     return {"clip": label["clip"], "variant": variant, "exercise": label["exercise"],
             "label": int(label["reps"]), "count": clip_rep_count(an), "auto": auto.exercise,
             "auto_count": clip_rep_count(auto),
             "verdicts": sorted(set(clip_verdicts(an))),
-            "repeats_named": any(w.startswith("repeated frames") for w in an.warnings)}
+            "repeats_named": any(w.startswith("repeated frames") for w in an.warnings),
+            "camera_sway": an.camera_sway, "steadied": an.camera_steadied}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="comma-separated parts of clip names")
-    ap.add_argument("--variants", default="mirror,fps15,half,rep10",
+    ap.add_argument("--no-steady", action="store_true",
+                    help="leave the landmarks as the picture shows them however the camera moved")
+    ap.add_argument("--variants", default=DEFAULT_VARIANTS,
                     help=f"comma-separated, of {', '.join(v for v in VARIANTS if v != 'orig')}")
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--jobs", type=int, default=2)
@@ -102,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     labels = [lb for lb in labels if (VIDEOS / lb["clip"]).is_file()
               and (not parts or any(p in lb["clip"] for p in parts))]
     args.cache.mkdir(parents=True, exist_ok=True)
-    jobs = [(lb, v, str(args.cache)) for lb in labels for v in wanted]
+    settings = {"camera_sway_limit": 1.0} if args.no_steady else {}
+    jobs = [(lb, v, str(args.cache), settings) for lb in labels for v in wanted]
     with ProcessPoolExecutor(max(1, args.jobs)) as ex:
         rows = list(ex.map(analyse, jobs))
     if args.json:
@@ -111,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"variants: {len(labels)} labelled clips x {', '.join(wanted)}; labelled exercise's "
           "profile defaults, and auto")
     print()
-    print("| clip | variant | count (label) | auto | verdicts (kind rep) | same as the original |")
-    print("|---|---|---|---|---|---|")
+    print("| clip | variant | count (label) | auto | verdicts (kind rep) | camera sway | same as the original |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         o = orig[r["clip"]]
         same = [w for w, ok in (("count", r["count"] == o["count"]),
@@ -120,12 +133,12 @@ def main(argv: list[str] | None = None) -> int:
                                 ("verdicts", r["verdicts"] == o["verdicts"])) if not ok]
         verdicts = ", ".join(f"{k} {i}" for k, i in r["verdicts"]) or "-"
         print(f"| {r['clip'].removesuffix('.mp4')} | {r['variant']} | {r['count']} ({r['label']}) "
-              f"| {r['auto']} {r['auto_count']} | {verdicts} | "
+              f"| {r['auto']} {r['auto_count']} | {verdicts} | {_sway(r)} | "
               f"{'yes' if not same or r['variant'] == 'orig' else 'no: ' + ', '.join(same)} |")
     print()
     print("| variant | count exact | auto = labelled exercise | verdicts as the original "
-          "| technical calls | repeated frames named |")
-    print("|---|---|---|---|---|---|")
+          "| technical calls | repeated frames named | read against the background |")
+    print("|---|---|---|---|---|---|---|")
     for v in wanted:
         rs = [r for r in rows if r["variant"] == v]
         n = len(rs)
@@ -133,8 +146,16 @@ def main(argv: list[str] | None = None) -> int:
               f"| {sum(r['auto'] == r['exercise'] for r in rs)}/{n} "
               f"| {sum(r['verdicts'] == orig[r['clip']]['verdicts'] for r in rs)}/{n} "
               f"| {sum(k == 'technical' for r in rs for k, _ in r['verdicts'])} "
-              f"| {sum(r['repeats_named'] for r in rs)}/{n} |")
+              f"| {sum(r['repeats_named'] for r in rs)}/{n} "
+              f"| {sum(r['steadied'] for r in rs)}/{n} |")
     return 0
+
+
+def _sway(row: dict) -> str:
+    """The camera's sway over the reps (share of the frame), * when it was held still."""
+    if row["camera_sway"] is None:
+        return "-"
+    return f"{row['camera_sway']:.3f}{' *' if row['steadied'] else ''}"
 
 
 if __name__ == "__main__":

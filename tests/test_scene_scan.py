@@ -9,7 +9,7 @@ import pytest
 
 from repsight import container as container_mod
 from repsight.pose import extract_pose, sample_times_s
-from repsight.video import SceneScan, VideoReader, VideoWriter
+from repsight.video import FrameChanges, SceneScan, VideoReader, VideoWriter
 
 
 def _cut_clip(path: Path, n: int = 90, cut: int = 50, fps: float = 30.0) -> Path:
@@ -74,7 +74,7 @@ def test_a_chunks_scan_gives_the_rows_of_a_full_read(tmp_path: Path, start_s: fl
             if frame.time_s >= keep[1]:
                 break
         got_rows.append(scan.changes())
-    for name in ("times_s", "colour", "pixels"):
+    for name in FrameChanges.FIELDS:
         np.testing.assert_array_equal(np.concatenate([getattr(r, name) for r in got_rows]),
                                       getattr(ref, name))
     assert [t for t, _ in sorted(got_samples, key=lambda s: s[0])] == [t for t, _ in full.samples]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from .camera import camera_path, steadied, sway
 from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
@@ -245,6 +246,10 @@ class SetAnalysis:
     # Bar path (issue 16): the barbell followed through the set, its per-rep figures and
     # whether its velocities are the set's (then metrics and verdicts rest on them).
     bar: "BarPath | None" = None
+    # Camera (camera.py): the background's sway over the set's reps (RMS, share of the
+    # frame; None when not measured) and whether the landmarks were held still against it.
+    camera_sway: float | None = None
+    camera_steadied: bool = False
 
     @property
     def scale(self):
@@ -377,7 +382,28 @@ def _withheld(one: SetAnalysis, why: str, warnings: list[str]) -> SetAnalysis:
 def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
                  span: tuple[int, int] | None = None) -> SetAnalysis:
     """One set from its poses; notes: the clip's warnings, which every set carries; span:
-    the frames [start, stop) it covers (all when None)."""
+    the frames [start, stop) it covers (all when None).
+
+    When the camera swayed over the set's reps (camera.py: more than
+    cfg.camera_sway_limit), the set is analysed again with the landmarks held still
+    against the background, and says so.
+    """
+    one = _analyse_in_view(seq, cfg, notes, span=span)
+    cam = camera_path(seq)
+    if cam is None or not one.reps:
+        return one
+    moved = sway(cam, seq, one.reps[0].start, one.reps[-1].end + 1)
+    if moved is None or moved <= cfg.camera_sway_limit:
+        return dataclasses.replace(one, camera_sway=moved)
+    note = (f"the camera moved during the set (sway {moved:.1%} of the frame, RMS): "
+            "positions were read against the background")
+    steady = _analyse_in_view(steadied(seq, cam), cfg, [*notes, note], span=span)
+    return dataclasses.replace(steady, camera_sway=moved, camera_steadied=True)
+
+
+def _analyse_in_view(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
+                     span: tuple[int, int] | None = None) -> SetAnalysis:
+    """The set as the landmarks show it: exercise, view, driving signal, reps, verdicts."""
     warnings = list(notes)
     if cfg.exercise == AUTO:
         name, reason = detect_exercise(seq, cfg)
@@ -502,7 +528,7 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     rising = analysis.signal if analysis.concentric_increases else -analysis.signal
     # Where the plate hid the body, the reps are found again on the bar; a clip cut into
     # shots keeps its body-point reps (as it keeps the body's velocity).
-    why = "" if analysis.span is not None else bar_drives(
+    why = "" if analysis.span is not None or analysis.camera_steadied else bar_drives(
         track, rising, analysis.signal_name, analysis.reps, plate_diameter_m=cfg.plate_diameter_m)
     form_hidden = BAR_HID_FORM if why else ""
     if why:
@@ -516,6 +542,11 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     if bar.of_record and getattr(analysis, "span", None) is not None:
         bar = dataclasses.replace(bar, of_record=False,
                                   reason="a clip with camera cuts keeps the body point's velocity")
+    if bar.of_record and analysis.camera_steadied:
+        # The plate is followed in the picture, which swayed with the camera; the body's
+        # landmarks were held still against the background.
+        bar = dataclasses.replace(bar, of_record=False, reason=(
+            "the camera moved: the body point's velocity, read against the background, is kept"))
     if why and not bar.of_record:
         # The body point is what the plate hid: the bar is measured even where it was not
         # followed through a concentric (gaps up to max_gap_s are bridged; a rep with a

@@ -164,6 +164,10 @@ SPECS: dict[str, OptionSpec] = {
     "min_body_size": OptionSpec(
         "--min-body-size", "frames where the person looks smaller than this share of usual "
         "are ignored", "", (0, 1)),
+    "camera_sway_limit": OptionSpec(
+        "--camera-sway-limit", "a camera swaying more than this over the reps (RMS, share "
+        "of the frame) has the landmarks read against the background; 1 turns it off",
+        "", (0, 1)),
     "bar_path": OptionSpec(
         "--bar", "follow the barbell's plate through the set (an extra video pass): auto does "
         "for every barbell lift (squat, deadlift, bench, press, row, curl)",

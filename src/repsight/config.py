@@ -48,6 +48,9 @@ class AnalysisConfig:
     max_unseen_s: float = 1.0
     min_visibility: float = 0.5  # landmark visibility gate, 0..1
     min_body_size: float = 0.6  # frames where the person looks smaller than this share of usual are ignored, 0..1
+    # a camera swaying more than this over the reps (RMS, share of the frame's long side;
+    # camera.py) has the landmarks read against the background, 0..1 (1: never)
+    camera_sway_limit: float = 0.015
     # --- segmentation
     # shorter cycles are jitter, 0.1..10 s; a full rep down and up in a fast set (a rep every
     # 0.5-0.85 s, real push-ups and squats) moves for 0.5 s, so 0.6 lost them all
@@ -106,6 +109,7 @@ class AnalysisConfig:
         _check_range("max_unseen_s", self.max_unseen_s, 0, 5)
         _check_range("min_visibility", self.min_visibility, 0, 1)
         _check_range("min_body_size", self.min_body_size, 0, 1)
+        _check_range("camera_sway_limit", self.camera_sway_limit, 0, 1)
         _check_range("min_rep_duration_s", self.min_rep_duration_s, 0.1, 10)
         _check_range("max_rep_duration_s", self.max_rep_duration_s, 1, 120)
         _check_range("min_rom_share", self.min_rom_share, 0, 1)

@@ -25,8 +25,8 @@ from .workers import watch_parent
 
 # Bumped when extraction changes in a way that invalidates cached results (3: the scene
 # statistics and people count in meta, which shot detection reads; frame counts without
-# edit-list pre-roll).
-EXTRACTOR_VERSION = 3
+# edit-list pre-roll; 4: each frame's background tile shifts, which camera.py reads).
+EXTRACTOR_VERSION = 4
 
 ProgressFn = Callable[[int, int], None]
 
@@ -530,8 +530,8 @@ def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, mo
     # Each chunk's statistics cover the frames it keeps, whoever's landmarks were stitched in.
     parts_scanned = [scans[c.index] for c in chunks]
     changes = None if any(p is None for p in parts_scanned) else FrameChanges(
-        *(np.concatenate([getattr(p, f) for p in parts_scanned])
-          for f in ("times_s", "colour", "pixels")))
+        *(np.concatenate([getattr(p, f) for p in parts_scanned]) for f in FrameChanges.FIELDS),
+        grid=parts_scanned[0].grid, thumb=parts_scanned[0].thumb)
     return (image, world, times), {"chunks": len(chunks), **notes}, changes
 
 
@@ -816,7 +816,7 @@ class _PeopleTally:
 
 def _scene_meta(changes: FrameChanges | None, people: list[dict[str, Any]]
                 ) -> dict[str, Any] | None:
-    """JSON-ready meta["scene"] (shots.py reads it): statistics rounded, people counted;
+    """JSON-ready meta["scene"] (shots.py and camera.py read it): statistics rounded, people counted;
     None when the scan failed (shot detection then relies on pose continuity alone)."""
     if changes is None:
         return None
@@ -824,6 +824,10 @@ def _scene_meta(changes: FrameChanges | None, people: list[dict[str, Any]]
     def rounded(a: np.ndarray) -> list:
         return [None if not np.isfinite(x) else round(float(x), 4) for x in a]
 
+    # Shifts to a hundredth of a thumbnail pixel (under 1e-4 of the frame), peaks to 0.01.
+    tiles = [[None if not np.isfinite(v) else round(float(v), 2) for v in row.ravel()]
+             for row in changes.tiles]
     return {"times_s": [round(float(t), 6) for t in changes.times_s],
             "colour": rounded(changes.colour), "pixels": rounded(changes.pixels),
-            "people": people}
+            "people": people,
+            "camera": {"thumb": list(changes.thumb), "grid": list(changes.grid), "tiles": tiles}}

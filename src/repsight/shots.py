@@ -373,20 +373,24 @@ _SIZE_PAIRS = ((LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER), (LM.LEFT_HIP, LM.RIGHT_HIP
                (LM.LEFT_SHOULDER, LM.LEFT_ELBOW), (LM.RIGHT_SHOULDER, LM.RIGHT_ELBOW))
 
 
-def _body_track(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
-    """(float64[T,2] body centre in pixels, float64[T] size in pixels) of the tracked person.
-
-    Size: the longest of a few body segments on that frame (NaN without a person).
-    """
-    pts = np.stack([seq.pixels(lm) for lm in (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER,
-                                              LM.LEFT_HIP, LM.RIGHT_HIP)])
-    count = np.isfinite(pts).sum(axis=0)
-    centre = np.where(count > 0, np.nansum(pts, axis=0) / np.maximum(count, 1), np.nan)
+def body_size(seq: PoseSequence) -> np.ndarray:
+    """float64[T] the tracked person's size in pixels: the longest of a few body segments
+    on each frame (NaN without a person)."""
     lengths = np.stack([np.linalg.norm(seq.pixels(a) - seq.pixels(b), axis=1) for a, b in _SIZE_PAIRS])
     seen = np.isfinite(lengths).any(axis=0)
     size = np.full(seq.n_frames, np.nan)
     size[seen] = np.nanmax(lengths[:, seen], axis=0)
-    return centre, size
+    return size
+
+
+def _body_track(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
+    """(float64[T,2] body centre in pixels, float64[T] size in pixels: body_size) of the
+    tracked person."""
+    pts = np.stack([seq.pixels(lm) for lm in (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER,
+                                              LM.LEFT_HIP, LM.RIGHT_HIP)])
+    count = np.isfinite(pts).sum(axis=0)
+    centre = np.where(count > 0, np.nansum(pts, axis=0) / np.maximum(count, 1), np.nan)
+    return centre, body_size(seq)
 
 
 def pose_jumps(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray], *,

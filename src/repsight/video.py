@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import av
+import cv2
 import numpy as np
 
 from . import container as _container
@@ -312,6 +313,19 @@ _END = object()  # tells the encoding thread to stop
 # or framing, small enough that scaling costs a fraction of decoding.
 _THUMB_SIZE = (64, 36)
 _HIST_LEVELS = 4  # per colour channel: a 64-bin joint histogram
+# Camera motion (camera.py reads it): an upright grey thumbnail of this size (landscape;
+# a portrait clip's is turned), cut into a grid of tiles (rows, columns; 32 x 24 px). A
+# lattice of points in each tile is followed into the next frame by pyramidal Lucas-Kanade
+# optical flow (OpenCV); the tile's shift is its points' median. Tiles on the background
+# move with the camera; the analysis leaves out those the lifter covers. On a shifted
+# texture the shift is read to 0.01 px; about 1.5 ms a frame.
+MOTION_THUMB = (160, 96)
+MOTION_GRID = (4, 5)
+MOTION_POINTS = 3  # a 3 x 3 lattice of points per tile
+# A tile this flat (grey-level standard deviation, 0..255) has no shift to read: a plain wall.
+MOTION_MIN_STD = 2.0
+# A point agrees with its tile when its flow lies this close (thumbnail px) to the median.
+MOTION_AGREE_PX = 1.0
 
 
 @dataclass(frozen=True)
@@ -322,11 +336,21 @@ class FrameChanges:
     (0 same colours .. 1 none shared): blind to motion, sees light and scene changes.
     pixels: float32[T] mean absolute grey-level difference of the thumbnails (0..1):
     sees framing changes (a zoom, a new camera angle) that keep the colours.
+    tiles: float32[T, rows * cols, 3] per tile of the upright motion thumbnail (row-major
+    over `grid`), its content's shift since the frame before in thumbnail pixels (dx, dy:
+    right and down) and the share of its points that were followed and agree with that
+    shift (0..1); NaN on the first frame and on flat tiles. thumb: the thumbnail's
+    (width, height).
     """
 
     times_s: np.ndarray
     colour: np.ndarray
     pixels: np.ndarray
+    tiles: np.ndarray
+    grid: tuple[int, int] = MOTION_GRID
+    thumb: tuple[int, int] = MOTION_THUMB
+
+    FIELDS = ("times_s", "colour", "pixels", "tiles")
 
 
 def _thumb_stats(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -336,6 +360,46 @@ def _thumb_stats(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     hist = np.bincount(codes.ravel(), minlength=_HIST_LEVELS ** 3).astype(np.float32)
     grey = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32) / 255.0
     return hist / max(hist.sum(), 1.0), grey
+
+
+def motion_layout(width: int, height: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((thumb width, height), (rows, cols)) of the motion thumbnail for an upright frame."""
+    if width >= height:
+        return MOTION_THUMB, MOTION_GRID
+    return MOTION_THUMB[::-1], MOTION_GRID[::-1]
+
+
+def _lattice(shape: tuple[int, int], grid: tuple[int, int]) -> np.ndarray:
+    """float32[N, 1, 2]: MOTION_POINTS^2 points in each tile, tile by tile (row-major)."""
+    rows, cols = grid
+    th, tw = shape[0] // rows, shape[1] // cols
+    at = (np.arange(MOTION_POINTS) + 0.5) / MOTION_POINTS
+    r, c, a, b = np.meshgrid(np.arange(rows), np.arange(cols), at, at, indexing="ij")
+    pts = np.column_stack([(c + b).ravel() * tw, (r + a).ravel() * th]).astype(np.float32)
+    return pts.reshape(-1, 1, 2)
+
+
+def tile_shifts(prev: np.ndarray, grey: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """float32[rows * cols, 3]: each tile's (dx, dy, agreement) from prev to grey (uint8
+    images of one size); NaN rows for tiles too flat to read or whose points were lost."""
+    rows, cols = grid
+    th, tw = grey.shape[0] // rows, grey.shape[1] // cols
+    pts = _lattice(grey.shape, grid)
+    moved, status, _err = cv2.calcOpticalFlowPyrLK(prev, grey, pts, None, winSize=(9, 9),
+                                                   maxLevel=2)
+    n = rows * cols
+    flow = (moved - pts).reshape(n, MOTION_POINTS ** 2, 2)
+    flow[status.reshape(n, MOTION_POINTS ** 2) != 1] = np.nan
+    blocks = prev[:rows * th, :cols * tw].reshape(rows, th, cols, tw).swapaxes(1, 2)
+    flat = blocks.reshape(n, th * tw).std(axis=1) < MOTION_MIN_STD
+    out = np.full((n, 3), np.nan, dtype=np.float32)
+    seen = ~flat & np.isfinite(flow[:, :, 0]).any(axis=1)
+    if seen.any():
+        shift = np.nanmedian(flow[seen], axis=1)
+        with np.errstate(invalid="ignore"):
+            agree = np.linalg.norm(flow[seen] - shift[:, None, :], axis=2) <= MOTION_AGREE_PX
+        out[seen] = np.column_stack([shift, agree.sum(axis=1) / MOTION_POINTS ** 2])
+    return out
 
 
 class SceneScan:
@@ -366,7 +430,12 @@ class SceneScan:
         self._times: list[float] = []
         self._colour: list[float] = []
         self._pixels: list[float] = []
+        self._tiles: list[np.ndarray] = []
         self._prev: tuple[np.ndarray, np.ndarray] | None = None
+        self._prev_grey: np.ndarray | None = None
+        self.thumb, self.grid = motion_layout(info.width, info.height)
+        self._grey_size = self.thumb if info.rotation in (0, 180) else self.thumb[::-1]
+        self._greys = av.video.reformatter.VideoReformatter()
         self._last_t = -np.inf
         self.failed = False
         # One scaler for every thumbnail, on one thread: frame.reformat builds a new
@@ -384,6 +453,13 @@ class SceneScan:
                                           format="rgb24", threads=1).to_ndarray()
             stats = _thumb_stats(np.ascontiguousarray(thumb))
             prev, self._prev = self._prev, stats
+            grey = self._greys.reformat(frame, width=self._grey_size[0],
+                                        height=self._grey_size[1], format="gray",
+                                        threads=1).to_ndarray()
+            if self._rotation:
+                grey = np.rot90(grey, k=-(self._rotation // 90))
+            grey = np.ascontiguousarray(grey)
+            prev_grey, self._prev_grey = self._prev_grey, grey
             if not self.keep[0] <= t < self.keep[1]:
                 return
             if prev is None:
@@ -392,6 +468,11 @@ class SceneScan:
             else:
                 self._colour.append(0.5 * float(np.abs(stats[0] - prev[0]).sum()))
                 self._pixels.append(float(np.abs(stats[1] - prev[1]).mean()))
+            if prev_grey is None:
+                self._tiles.append(np.full((self.grid[0] * self.grid[1], 3), np.nan,
+                                           dtype=np.float32))
+            else:
+                self._tiles.append(tile_shifts(prev_grey, grey, self.grid))
             self._times.append(t)
             # The first frame at or after a sample time: the time falls after the frame
             # before this one (-inf at the clip's first frame) and by this one.
@@ -402,13 +483,16 @@ class SceneScan:
                 if self._rotation:
                     rgb = np.rot90(rgb, k=-(self._rotation // 90))
                 self._on_sample(t, np.ascontiguousarray(rgb))
-        except (av.error.FFmpegError, ValueError):
+        except (av.error.FFmpegError, ValueError, cv2.error):
             self.failed = True
 
     def changes(self) -> FrameChanges | None:
         """The statistics of the kept frames read so far; None when the scan failed."""
         if self.failed:
             return None
+        n = self.grid[0] * self.grid[1]
+        tiles = np.stack(self._tiles) if self._tiles else np.zeros((0, n, 3), np.float32)
         return FrameChanges(times_s=np.asarray(self._times, dtype=np.float64),
                             colour=np.asarray(self._colour, dtype=np.float32),
-                            pixels=np.asarray(self._pixels, dtype=np.float32))
+                            pixels=np.asarray(self._pixels, dtype=np.float32),
+                            tiles=tiles, grid=self.grid, thumb=self.thumb)

@@ -1,0 +1,172 @@
+"""How the camera moved during a clip, read from the background, and positions held still against it.
+
+A hand-held phone sways: every landmark then moves with the picture, and a squat's hip
+height or a press's wrist height carries the camera's motion. Extraction keeps, for each
+frame, the shift of each tile of a small grey thumbnail since the frame before
+(video.SceneScan, meta["scene"]["camera"]). Here the tiles the lifter covers are left
+out, the median of the rest is the camera's step, and the steps add up to its path.
+When the path sways more than a still camera's reading does over a set's reps
+(AnalysisConfig.camera_sway_limit), the analysis reads positions against the background (`steadied`) and says so.
+
+Only the sway is taken out (the path high-passed at STEADY_HIGHPASS_HZ): a slow drift of
+the path is as likely a tile's small bias added up over hundreds of frames as a pan.
+A zoom or a camera that turns is not modelled. Pure functions over a PoseSequence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import butter, sosfiltfilt
+
+from .landmarks import LM, SKELETON_EDGES
+from .shots import body_size
+from .types import PoseSequence
+
+# A tile counts when this share of its points moved together (video.tile_shifts): one
+# surface, not an edge of the lifter or a flicker.
+MIN_AGREE = 0.5
+# The camera's step on a frame is read from at least this many background tiles.
+MIN_TILES = 2
+# Frames without enough background between read ones get the steps interpolated across a
+# gap up to this long (the lifter passing in front of the last textured tiles).
+MAX_BRIDGE_S = 0.5
+# The lifter covers the tiles within this reach of its skeleton (each limb, the torso's
+# outline and diagonals, the head): BODY_REACH of the body's size (its longest segment on
+# the frame, shots.body_size) plus MIN_REACH of the frame's long side for landmark noise.
+BODY_REACH = 0.15
+MIN_REACH = 0.02
+_COVER_EDGES = (*SKELETON_EDGES, (LM.LEFT_SHOULDER, LM.RIGHT_HIP),
+                (LM.RIGHT_SHOULDER, LM.LEFT_HIP))
+_ALONG = np.linspace(0.0, 1.0, 9)
+# Sway: the path band-passed to SWAY_BAND_HZ (a hand's sway and shake; a lifter's reps
+# are slower than the upper edge but the lifter is masked out), RMS over the set's frames,
+# as a share of the frame's long side.
+# Above AnalysisConfig.camera_sway_limit the set is read against the background.
+SWAY_BAND_HZ = (0.3, 3.0)
+STEADY_HIGHPASS_HZ = 0.2
+
+
+@dataclass(frozen=True)
+class CameraPath:
+    """path: float64[T, 2] where the background has moved since frame 0, in normalised image
+    units (x: share of the width, y: of the height); read: bool[T] frames whose step was
+    read from enough background tiles (the others add no step)."""
+
+    path: np.ndarray
+    read: np.ndarray
+
+
+def _tiles(seq: PoseSequence) -> tuple[np.ndarray, tuple[int, int], tuple[int, int]] | None:
+    """(float64[T, n, 3] tile shifts aligned to the sequence's frames, grid, thumb) or None."""
+    scene = seq.meta.get("scene") if isinstance(seq.meta, dict) else None
+    cam = scene.get("camera") if isinstance(scene, dict) else None
+    if not isinstance(cam, dict) or not scene.get("times_s") or seq.n_frames == 0:
+        return None
+    try:
+        times = np.asarray(scene["times_s"], dtype=np.float64)
+        rows, cols = (int(v) for v in cam["grid"])
+        thumb = (int(cam["thumb"][0]), int(cam["thumb"][1]))
+        tiles = np.array([[np.nan if v is None else v for v in row] for row in cam["tiles"]],
+                         dtype=np.float64)
+        tiles = tiles.reshape(len(cam["tiles"]), rows * cols, 3)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    if len(tiles) != len(times) or rows < 1 or cols < 1 or min(thumb) < 1:
+        return None
+    idx = np.clip(np.searchsorted(times, seq.timestamps_s - 0.25 / seq.fps), 0, len(times) - 1)
+    close = np.abs(times[idx] - seq.timestamps_s) <= 0.5 / seq.fps
+    aligned = np.where(close[:, None, None], tiles[idx], np.nan)
+    return aligned, (rows, cols), thumb
+
+
+def _covered(seq: PoseSequence, rows: int, cols: int) -> np.ndarray:
+    """bool[T, rows * cols]: the tiles the lifter's skeleton (grown by its reach) touches."""
+    size = np.array([seq.width, seq.height], dtype=np.float64)
+    a = seq.image[:, [int(e[0]) for e in _COVER_EDGES], :2].astype(np.float64) * size
+    b = seq.image[:, [int(e[1]) for e in _COVER_EDGES], :2].astype(np.float64) * size
+    pts = (a[:, :, None, :] + (b - a)[:, :, None, :] * _ALONG[None, None, :, None])
+    pts = pts.reshape(seq.n_frames, -1, 2)
+    reach = BODY_REACH * body_size(seq) + MIN_REACH * float(size.max())
+    tw, th = size[0] / cols, size[1] / rows
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    near_x = ((pts[:, :, None, 0] > c * tw - reach[:, None, None])
+              & (pts[:, :, None, 0] < (c + 1) * tw + reach[:, None, None]))
+    near_y = ((pts[:, :, None, 1] > r * th - reach[:, None, None])
+              & (pts[:, :, None, 1] < (r + 1) * th + reach[:, None, None]))
+    return (near_x & near_y).any(axis=1)  # NaN points (no person) compare False
+
+
+def camera_path(seq: PoseSequence) -> CameraPath | None:
+    """The background's path over the clip; None when extraction kept no tile shifts (an
+    older pose file, a synthetic sequence)."""
+    got = _tiles(seq)
+    if got is None:
+        return None
+    tiles, (rows, cols), thumb = got
+    covered = _covered(seq, rows, cols)
+    steps = np.zeros((seq.n_frames, 2))
+    read = np.zeros(seq.n_frames, dtype=bool)
+    for t in range(1, seq.n_frames):
+        # Off the lifter on this frame and the one before: the shift is the background's.
+        ok = (np.isfinite(tiles[t, :, 2]) & (tiles[t, :, 2] >= MIN_AGREE)
+              & ~covered[t] & ~covered[t - 1])
+        if ok.sum() >= MIN_TILES:
+            steps[t] = np.median(tiles[t, ok, :2], axis=0) / np.asarray(thumb, dtype=np.float64)
+            read[t] = True
+    _bridge(steps, read, seq.timestamps_s)
+    return CameraPath(path=np.cumsum(steps, axis=0), read=read)
+
+
+def _bridge(steps: np.ndarray, read: np.ndarray, times_s: np.ndarray) -> None:
+    """Fill, in place, the steps of unread frames in gaps up to MAX_BRIDGE_S between read
+    ones with the steps interpolated between them (a sway keeps going while the lifter
+    hides the background); longer gaps stay without steps."""
+    idx = np.flatnonzero(read)
+    if idx.size < 2:
+        return
+    for a, b in zip(idx[:-1], idx[1:]):
+        if b - a > 1 and times_s[b] - times_s[a] <= MAX_BRIDGE_S:
+            w = (times_s[a + 1:b] - times_s[a]) / (times_s[b] - times_s[a])
+            steps[a + 1:b] = steps[a] + w[:, None] * (steps[b] - steps[a])
+
+
+def _filtered(path: np.ndarray, fps: float, band: tuple[float, float] | float,
+              kind: str) -> np.ndarray | None:
+    """The path through a second-order Butterworth (band or high pass); None when the clip
+    is too short or its frame rate too low for the band."""
+    nyquist = fps / 2.0
+    edges = np.atleast_1d(np.asarray(band, dtype=np.float64))
+    if edges[0] >= nyquist * 0.9:
+        return None
+    if kind == "bandpass":
+        edges = np.array([edges[0], min(edges[1], nyquist * 0.9)])
+    sos = butter(2, edges if kind == "bandpass" else edges[0], btype=kind, fs=fps, output="sos")
+    if len(path) <= 3 * (2 * len(sos) + 1):
+        return None
+    return sosfiltfilt(sos, path, axis=0)
+
+
+def sway(cam: CameraPath, seq: PoseSequence, start: int, stop: int) -> float | None:
+    """RMS of the camera's sway (SWAY_BAND_HZ) over frames [start, stop), as a share of the
+    frame's long side; None when the span is too short to tell."""
+    band = _filtered(cam.path, seq.fps, SWAY_BAND_HZ, "bandpass")
+    if band is None or stop - start < 2:
+        return None
+    long_side = max(seq.width, seq.height)
+    scaled = band[start:stop] * np.array([seq.width, seq.height]) / long_side
+    return float(np.sqrt((scaled ** 2).sum(axis=1).mean()))
+
+
+def steadied(seq: PoseSequence, cam: CameraPath) -> PoseSequence:
+    """The sequence with the camera's sway taken out of its image landmarks (x, y); world
+    landmarks (hip-centred) and everything else as they were."""
+    moved = _filtered(cam.path, seq.fps, STEADY_HIGHPASS_HZ, "highpass")
+    if moved is None:
+        return seq
+    image = seq.image.copy()
+    image[:, :, 0] -= moved[:, 0][:, None].astype(image.dtype)
+    image[:, :, 1] -= moved[:, 1][:, None].astype(image.dtype)
+    return dataclasses.replace(seq, image=image)

@@ -1,0 +1,218 @@
+"""The camera's motion read from background tiles, and landmarks held still against it (camera.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repsight.analysis import analyse_pose
+from repsight.camera import camera_path, steadied, sway
+from repsight.config import build_config
+from repsight.pose import extract_pose
+from repsight.synthetic import synthesize
+from repsight.video import MOTION_GRID, MOTION_THUMB, VideoWriter, tile_shifts
+
+ROWS, COLS = MOTION_GRID
+THUMB = np.array(MOTION_THUMB, dtype=np.float64)
+
+
+def _texture(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """A grey, blurred random texture (a cluttered gym wall) of h x w."""
+    import cv2
+
+    noise = np.random.default_rng(seed).random((h, w)).astype(np.float32) * 255
+    return cv2.GaussianBlur(noise, (0, 0), 1.5)
+
+
+@pytest.mark.parametrize("dx, dy", [(3.0, 2.0), (0.5, -0.3), (-1.5, 2.5)])
+def test_tile_shifts_read_a_known_shift_of_the_picture(dx: float, dy: float) -> None:
+    import cv2
+
+    prev = _texture(96, 160)
+    moved = np.float32([[1, 0, dx], [0, 1, dy]])  # content moves right by dx, down by dy
+    grey = cv2.warpAffine(prev, moved, (160, 96), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT)
+    got = tile_shifts(prev.astype(np.uint8), np.clip(grey, 0, 255).astype(np.uint8), MOTION_GRID)
+    assert got.shape == (ROWS * COLS, 3)
+    assert np.median(got[:, 2]) > 0.9 and got[:, 2].min() >= 0.6  # edge points see the border
+    np.testing.assert_allclose(np.median(got[:, :2], axis=0), [dx, dy], atol=0.05)
+
+
+def test_a_flat_tile_has_no_shift() -> None:
+    flat = np.full((96, 160), 120, dtype=np.uint8)
+    assert np.isnan(tile_shifts(flat, flat, MOTION_GRID)).all()
+
+
+def _swaying(seq, path: np.ndarray, *, person_shift: float = 3.0):
+    """seq as a swaying camera would film it: every landmark moved by path (normalised x, y
+    per frame), and meta tiles whose background shows the camera's steps while the tiles
+    the lifter covers show the lifter's own motion (person_shift thumbnail px a frame)."""
+    image = seq.image.copy()
+    image[:, :, 0] += path[:, 0][:, None]
+    image[:, :, 1] += path[:, 1][:, None]
+    steps = np.vstack([[0.0, 0.0], np.diff(path, axis=0)]) * THUMB
+    moved = dataclasses.replace(seq, image=image)
+    tiles = np.zeros((seq.n_frames, ROWS * COLS, 3))
+    tiles[:, :, :2] = steps[:, None, :]
+    tiles[:, :, 2] = 0.9
+    # The tiles the lifter is over (its landmarks' box on the frame) read the lifter.
+    r, c = np.divmod(np.arange(ROWS * COLS), COLS)
+    for t in range(seq.n_frames):
+        xy = image[t, :, :2]
+        if np.isnan(xy).all():
+            continue
+        x0, y0 = np.nanmin(xy, axis=0)
+        x1, y1 = np.nanmax(xy, axis=0)
+        over = (c / COLS < x1) & ((c + 1) / COLS > x0) & (r / ROWS < y1) & ((r + 1) / ROWS > y0)
+        tiles[t, over, :2] = (0.0, person_shift)
+    tiles[0] = np.nan
+    rows = [[None if not np.isfinite(v) else round(float(v), 2) for v in row.ravel()] for row in tiles]
+    meta = {**seq.meta, "scene": {"times_s": seq.timestamps_s.tolist(),
+                                  "colour": [0.0] * seq.n_frames, "pixels": [0.0] * seq.n_frames,
+                                  "people": [], "camera": {"thumb": list(MOTION_THUMB),
+                                                           "grid": list(MOTION_GRID),
+                                                           "tiles": rows}}}
+    return dataclasses.replace(moved, meta=meta)
+
+
+def _sway_path(seq, amplitude: float = 0.04) -> np.ndarray:
+    t = seq.timestamps_s
+    return np.column_stack([amplitude * np.sin(2 * np.pi * 0.9 * t),
+                            amplitude * np.sin(2 * np.pi * 1.3 * t + 1.0)])
+
+
+def _small_squat_set(**kw):
+    seq, _ = synthesize("squat", 5, seed=3, size=(640, 360), lead_in_s=1.0, lead_out_s=1.0,
+                        noise_px=0.5, **kw)
+    # The lifter in the middle third of a wide frame, as filmed from a few metres away.
+    image = seq.image.copy()
+    image[:, :, 0] = 0.5 + (image[:, :, 0] - np.nanmean(image[:, :, 0])) * 0.6
+    return dataclasses.replace(seq, image=image)
+
+
+def test_the_camera_path_is_read_from_the_tiles_the_lifter_does_not_cover() -> None:
+    seq = _small_squat_set()
+    path = _sway_path(seq)
+    shaken = _swaying(seq, path)
+    cam = camera_path(shaken)
+    assert cam is not None and cam.read[1:].mean() > 0.95
+    # The tiles over the lifter read 3 px a frame downwards: left in, they would drift the path.
+    np.testing.assert_allclose(cam.path - cam.path[0], path - path[0], atol=2e-3)
+
+
+def test_no_tiles_no_camera() -> None:
+    seq = _small_squat_set()
+    assert camera_path(seq) is None
+
+
+def test_sway_of_a_still_and_a_swaying_camera() -> None:
+    seq = _small_squat_set()
+    still = _swaying(seq, np.zeros((seq.n_frames, 2)))
+    cam = camera_path(still)
+    assert sway(cam, still, 0, still.n_frames) == pytest.approx(0.0, abs=1e-6)
+    shaken = _swaying(seq, _sway_path(seq, 0.04))
+    moved = sway(camera_path(shaken), shaken, 0, shaken.n_frames)
+    # Two sines of amplitude 0.04 (x in widths, y in heights of a 640 x 360 frame), RMS
+    # in shares of the long side: sqrt(0.04^2 / 2 + (0.04 * 360 / 640)^2 / 2).
+    expected = np.sqrt(0.04 ** 2 / 2 + (0.04 * 360 / 640) ** 2 / 2)
+    assert moved == pytest.approx(expected, rel=0.1)
+
+
+def test_steadied_takes_out_the_sway_and_leaves_a_slow_drift() -> None:
+    seq = _small_squat_set()
+    t = seq.timestamps_s
+    drift = np.column_stack([0.02 * t / t[-1], np.zeros_like(t)])  # one slow pan
+    path = _sway_path(seq) + drift
+    shaken = _swaying(seq, path)
+    out = steadied(shaken, camera_path(shaken))
+    diff = out.image[:, 0, :2] - seq.image[:, 0, :2]  # the nose
+    ok = np.isfinite(diff).all(axis=1)
+    left = diff[ok] - (drift[ok] - drift[ok].mean(axis=0))
+    # The sway is gone to a small share of its size (edges of the filter aside).
+    inner = slice(30, -30)
+    assert np.sqrt((left[inner] - left[inner].mean(axis=0)) ** 2).mean() < 0.004
+    assert np.sqrt(((diff[ok] - diff[ok].mean(axis=0))[inner] ** 2).mean()) < 0.02
+
+
+def test_a_swaying_camera_is_held_still_and_named() -> None:
+    seq = _small_squat_set()
+    cfg = build_config(exercise="squat")
+    clean = analyse_pose(_swaying(seq, np.zeros((seq.n_frames, 2))), cfg)
+    shaken = _swaying(seq, _sway_path(seq, 0.03))
+    held = analyse_pose(shaken, cfg)
+    left = analyse_pose(shaken, build_config(exercise="squat", camera_sway_limit=1.0))
+    assert clean.camera_sway == pytest.approx(0.0, abs=1e-6) and not clean.camera_steadied
+    assert held.camera_steadied and held.camera_sway > cfg.camera_sway_limit
+    assert any(w.startswith("the camera moved during the set") for w in held.warnings)
+    assert not left.camera_steadied
+    assert not any("camera moved" in w for w in left.warnings)
+    assert held.rep_count == clean.rep_count == 5
+
+    def speeds(a):
+        return np.array([m.mean_velocity_mps for m in a.metrics])
+
+    # Held still, each rep's velocity is the still camera's; left as filmed, it is not.
+    np.testing.assert_allclose(speeds(held), speeds(clean), rtol=0.05)
+    assert np.nanmax(np.abs(speeds(left) / speeds(clean) - 1)) > 0.1
+
+
+def _panned_clip(path: Path, n: int = 75, fps: float = 25.0) -> tuple[Path, np.ndarray]:
+    """A textured wall filmed by a camera that sways sideways (whole pixels a frame)."""
+    w, h = 320, 192
+    big = _texture(h + 40, w + 80, seed=4)
+    offsets = np.round(20 * np.sin(2 * np.pi * 1.0 * np.arange(n) / fps)).astype(int)
+    with VideoWriter(path, width=w, height=h, fps=fps) as out:
+        for i in range(n):
+            x = 40 + offsets[i]
+            grey = np.clip(big[20:20 + h, x:x + w], 0, 255).astype(np.uint8)
+            out.write(np.repeat(grey[:, :, None], 3, axis=2), i / fps)
+    return path, offsets
+
+
+def test_extraction_keeps_each_frames_tile_shifts(tmp_path: Path) -> None:
+    clip, offsets = _panned_clip(tmp_path / "pan.mp4")
+    seq = extract_pose(clip, model="lite")
+    cam = seq.meta["scene"]["camera"]
+    assert cam["grid"] == list(MOTION_GRID) and cam["thumb"] == list(MOTION_THUMB)
+    tiles = np.array([[np.nan if v is None else v for v in row] for row in cam["tiles"]])
+    tiles = tiles.reshape(len(tiles), ROWS * COLS, 3)
+    assert len(tiles) == seq.n_frames and np.isnan(tiles[0]).all()
+    # The window moving right by d px shows the wall moving left: -d px at full size.
+    want = -np.diff(offsets) * MOTION_THUMB[0] / 320
+    got = np.nanmedian(tiles[1:, :, 0], axis=1)
+    assert np.median(np.abs(got - want)) < 0.25
+    assert np.abs(np.nanmedian(tiles[1:, :, 1], axis=1)).max() < 0.5
+
+
+# ------------------------------------------------------------- a real set, filmed swaying
+# Built from ../shared/videos in a temp folder (benchmarks/composed_clips.py; never
+# committed), poses extracted with the default model: about 30 s for both clips.
+
+
+@pytest.mark.slow
+def test_a_real_set_filmed_by_a_swaying_hand_is_held_still(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from composed_clips import SHARED_VIDEOS, MissingClip, hand_held
+
+    from repsight.cache import extract_cached
+
+    try:
+        clip = hand_held(tmp_path)
+    except MissingClip as exc:
+        pytest.skip(str(exc))
+    cfg = build_config(exercise="biceps_curl")
+    still = analyse_pose(extract_cached(SHARED_VIDEOS / "curl_dumbbell_side.mp4",
+                                        cache_dir=tmp_path / "cache"), cfg)
+    held = analyse_pose(extract_cached(clip.path, cache_dir=tmp_path / "cache"), cfg)
+    assert still.camera_sway is not None and still.camera_sway < cfg.camera_sway_limit
+    assert not still.camera_steadied
+    assert held.camera_steadied and held.camera_sway > 2 * cfg.camera_sway_limit
+    assert any(w.startswith("the camera moved during the set") for w in held.warnings)
+    # The lift did not change: the same five curls and, like the still clip, no failure.
+    assert held.rep_count == still.rep_count == clip.reps[0]
+    assert [v.kind for v in held.verdicts] == [v.kind for v in still.verdicts] == []
