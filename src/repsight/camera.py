@@ -82,21 +82,26 @@ def _tiles(seq: PoseSequence) -> tuple[np.ndarray, tuple[int, int], tuple[int, i
     return aligned, (rows, cols), thumb
 
 
-def _covered(seq: PoseSequence, rows: int, cols: int) -> np.ndarray:
+def _covered(seq: PoseSequence, rows: int, cols: int, *, block: int = 1024) -> np.ndarray:
     """bool[T, rows * cols]: the tiles the lifter's skeleton (grown by its reach) touches."""
     size = np.array([seq.width, seq.height], dtype=np.float64)
-    a = seq.image[:, [int(e[0]) for e in _COVER_EDGES], :2].astype(np.float64) * size
-    b = seq.image[:, [int(e[1]) for e in _COVER_EDGES], :2].astype(np.float64) * size
-    pts = (a[:, :, None, :] + (b - a)[:, :, None, :] * _ALONG[None, None, :, None])
-    pts = pts.reshape(seq.n_frames, -1, 2)
     reach = BODY_REACH * body_size(seq) + MIN_REACH * float(size.max())
     tw, th = size[0] / cols, size[1] / rows
     r, c = np.divmod(np.arange(rows * cols), cols)
-    near_x = ((pts[:, :, None, 0] > c * tw - reach[:, None, None])
-              & (pts[:, :, None, 0] < (c + 1) * tw + reach[:, None, None]))
-    near_y = ((pts[:, :, None, 1] > r * th - reach[:, None, None])
-              & (pts[:, :, None, 1] < (r + 1) * th + reach[:, None, None]))
-    return (near_x & near_y).any(axis=1)  # NaN points (no person) compare False
+    first = [int(e[0]) for e in _COVER_EDGES]
+    second = [int(e[1]) for e in _COVER_EDGES]
+    out = np.zeros((seq.n_frames, rows * cols), dtype=bool)
+    for lo in range(0, seq.n_frames, block):  # bounded memory on long clips
+        hi = min(lo + block, seq.n_frames)
+        a = seq.image[lo:hi, first, :2].astype(np.float64) * size
+        b = seq.image[lo:hi, second, :2].astype(np.float64) * size
+        pts = (a[:, :, None, :] + (b - a)[:, :, None, :] * _ALONG[None, None, :, None])
+        pts = pts.reshape(hi - lo, -1, 1, 2)
+        d = reach[lo:hi, None, None]
+        near = ((pts[..., 0] > c * tw - d) & (pts[..., 0] < (c + 1) * tw + d)
+                & (pts[..., 1] > r * th - d) & (pts[..., 1] < (r + 1) * th + d))
+        out[lo:hi] = near.any(axis=1)  # NaN points (no person) compare False
+    return out
 
 
 def camera_path(seq: PoseSequence) -> CameraPath | None:
@@ -107,15 +112,16 @@ def camera_path(seq: PoseSequence) -> CameraPath | None:
         return None
     tiles, (rows, cols), thumb = got
     covered = _covered(seq, rows, cols)
+    # Off the lifter on this frame and the one before: the shift is the background's.
+    off = ~covered
+    off[1:] &= ~covered[:-1]
+    ok = np.isfinite(tiles[:, :, 2]) & (tiles[:, :, 2] >= MIN_AGREE) & off
+    read = ok.sum(axis=1) >= MIN_TILES
+    read[0] = False
     steps = np.zeros((seq.n_frames, 2))
-    read = np.zeros(seq.n_frames, dtype=bool)
-    for t in range(1, seq.n_frames):
-        # Off the lifter on this frame and the one before: the shift is the background's.
-        ok = (np.isfinite(tiles[t, :, 2]) & (tiles[t, :, 2] >= MIN_AGREE)
-              & ~covered[t] & ~covered[t - 1])
-        if ok.sum() >= MIN_TILES:
-            steps[t] = np.median(tiles[t, ok, :2], axis=0) / np.asarray(thumb, dtype=np.float64)
-            read[t] = True
+    if read.any():
+        shifts = np.where(ok[read][:, :, None], tiles[read][:, :, :2], np.nan)
+        steps[read] = np.nanmedian(shifts, axis=1) / np.asarray(thumb, dtype=np.float64)
     _bridge(steps, read, seq.timestamps_s)
     return CameraPath(path=np.cumsum(steps, axis=0), read=read)
 
