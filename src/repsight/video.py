@@ -318,7 +318,7 @@ _HIST_LEVELS = 4  # per colour channel: a 64-bin joint histogram
 # lattice of points in each tile is followed into the next frame by pyramidal Lucas-Kanade
 # optical flow (OpenCV); the tile's shift is its points' median. Tiles on the background
 # move with the camera; the analysis leaves out those the lifter covers. On a shifted
-# texture the shift is read to 0.01 px; about 1.5 ms a frame.
+# texture the shift is read to 0.01 px; about 1 ms a frame (benchmarks/README.md).
 MOTION_THUMB = (160, 96)
 MOTION_GRID = (4, 5)
 MOTION_POINTS = 3  # a 3 x 3 lattice of points per tile
