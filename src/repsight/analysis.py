@@ -389,8 +389,10 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     against the background, and says so.
     """
     one = _analyse_in_view(seq, cfg, notes, span=span)
-    cam = camera_path(seq)
-    if cam is None or not one.reps:
+    if not one.reps:
+        return one
+    cam = camera_path(seq, span)
+    if cam is None:
         return one
     moved = sway(cam, seq, one.reps[0].start, one.reps[-1].end + 1)
     if moved is None or moved <= cfg.camera_sway_limit:

@@ -15,6 +15,7 @@ A zoom or a camera that turns is not modelled. Pure functions over a PoseSequenc
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
 from .landmarks import LM, SKELETON_EDGES
-from .shots import body_size
+from .shots import body_size, scene_rows, unpack_tiles
 from .types import PoseSequence
 
 # A tile counts when this share of its points moved together (video.tile_shifts): one
@@ -38,6 +39,11 @@ MAX_BRIDGE_S = 0.5
 # the frame, shots.body_size) plus MIN_REACH of the frame's long side for landmark noise.
 BODY_REACH = 0.15
 MIN_REACH = 0.02
+# What the hands hold (a plate, a dumbbell, a kettlebell) moves with the lift: tiles
+# within HELD_REACH of the body's size of a wrist are the lifter's too (a 45 cm plate's
+# rim is about 0.45 of a thigh-to-torso body size from the hand).
+HELD_REACH = 0.45
+_HANDS = (int(LM.LEFT_WRIST), int(LM.RIGHT_WRIST))
 _COVER_EDGES = (*SKELETON_EDGES, (LM.LEFT_SHOULDER, LM.RIGHT_HIP),
                 (LM.RIGHT_SHOULDER, LM.LEFT_HIP))
 _ALONG = np.linspace(0.0, 1.0, 9)
@@ -69,55 +75,65 @@ def _tiles(seq: PoseSequence) -> tuple[np.ndarray, tuple[int, int], tuple[int, i
         times = np.asarray(scene["times_s"], dtype=np.float64)
         rows, cols = (int(v) for v in cam["grid"])
         thumb = (int(cam["thumb"][0]), int(cam["thumb"][1]))
-        tiles = np.array([[np.nan if v is None else v for v in row] for row in cam["tiles"]],
-                         dtype=np.float64)
-        tiles = tiles.reshape(len(cam["tiles"]), rows * cols, 3)
-    except (KeyError, TypeError, ValueError, IndexError):
+        tiles = unpack_tiles(cam)
+    except (KeyError, TypeError, ValueError, IndexError, binascii.Error):
         return None
-    if len(tiles) != len(times) or rows < 1 or cols < 1 or min(thumb) < 1:
+    if len(tiles) != len(times) or tiles.shape[1] != rows * cols or min(thumb) < 1:
         return None
-    idx = np.clip(np.searchsorted(times, seq.timestamps_s - 0.25 / seq.fps), 0, len(times) - 1)
-    close = np.abs(times[idx] - seq.timestamps_s) <= 0.5 / seq.fps
-    aligned = np.where(close[:, None, None], tiles[idx], np.nan)
-    return aligned, (rows, cols), thumb
+    idx, close = scene_rows(times, seq)
+    return np.where(close[:, None, None], tiles[idx], np.nan), (rows, cols), thumb
 
 
 def _covered(seq: PoseSequence, rows: int, cols: int, *, block: int = 1024) -> np.ndarray:
-    """bool[T, rows * cols]: the tiles the lifter's skeleton (grown by its reach) touches."""
+    """bool[T, rows * cols]: the tiles the lifter's skeleton (grown by its reach) or what
+    its hands hold touches."""
     size = np.array([seq.width, seq.height], dtype=np.float64)
-    reach = BODY_REACH * body_size(seq) + MIN_REACH * float(size.max())
+    body = body_size(seq)
+    noise = MIN_REACH * float(size.max())
     tw, th = size[0] / cols, size[1] / rows
     r, c = np.divmod(np.arange(rows * cols), cols)
     first = [int(e[0]) for e in _COVER_EDGES]
     second = [int(e[1]) for e in _COVER_EDGES]
+
+    def near(pts: np.ndarray, reach: np.ndarray) -> np.ndarray:
+        """bool[t, tiles]: a point (t, P, 1, 2) within reach (t, 1, 1) of each tile."""
+        return ((pts[..., 0] > c * tw - reach) & (pts[..., 0] < (c + 1) * tw + reach)
+                & (pts[..., 1] > r * th - reach) & (pts[..., 1] < (r + 1) * th + reach)
+                ).any(axis=1)  # NaN points (no person) compare False
+
     out = np.zeros((seq.n_frames, rows * cols), dtype=bool)
     for lo in range(0, seq.n_frames, block):  # bounded memory on long clips
         hi = min(lo + block, seq.n_frames)
         a = seq.image[lo:hi, first, :2].astype(np.float64) * size
         b = seq.image[lo:hi, second, :2].astype(np.float64) * size
-        pts = (a[:, :, None, :] + (b - a)[:, :, None, :] * _ALONG[None, None, :, None])
-        pts = pts.reshape(hi - lo, -1, 1, 2)
-        d = reach[lo:hi, None, None]
-        near = ((pts[..., 0] > c * tw - d) & (pts[..., 0] < (c + 1) * tw + d)
-                & (pts[..., 1] > r * th - d) & (pts[..., 1] < (r + 1) * th + d))
-        out[lo:hi] = near.any(axis=1)  # NaN points (no person) compare False
+        limbs = (a[:, :, None, :] + (b - a)[:, :, None, :] * _ALONG[None, None, :, None])
+        hands = seq.image[lo:hi, _HANDS, :2].astype(np.float64) * size
+        out[lo:hi] = (near(limbs.reshape(hi - lo, -1, 1, 2),
+                           (BODY_REACH * body[lo:hi] + noise)[:, None, None])
+                      | near(hands[:, :, None, :], (HELD_REACH * body[lo:hi] + noise)[:, None, None]))
     return out
 
 
-def camera_path(seq: PoseSequence) -> CameraPath | None:
-    """The background's path over the clip; None when extraction kept no tile shifts (an
-    older pose file, a synthetic sequence)."""
+def camera_path(seq: PoseSequence, span: tuple[int, int] | None = None) -> CameraPath | None:
+    """The background's path over the frames [start, stop) of span (all when None; no
+    steps outside it, so a camera cut or another shot does not enter it); None when
+    extraction kept no tile shifts (an older pose file, a synthetic sequence)."""
     got = _tiles(seq)
     if got is None:
         return None
     tiles, (rows, cols), thumb = got
     covered = _covered(seq, rows, cols)
     # Off the lifter on this frame and the one before: the shift is the background's.
+    # (Frames without the lifter found are read too: requiring a person on both frames
+    # broke the path wherever detection flickered, 0.08 -> 0.12 of the sway left on the
+    # swayed dev clips.)
     off = ~covered
     off[1:] &= ~covered[:-1]
     ok = np.isfinite(tiles[:, :, 2]) & (tiles[:, :, 2] >= MIN_AGREE) & off
     read = ok.sum(axis=1) >= MIN_TILES
-    read[0] = False
+    lo, hi = span if span is not None else (0, seq.n_frames)
+    read[:lo + 1] = False
+    read[hi:] = False
     steps = np.zeros((seq.n_frames, 2))
     if read.any():
         shifts = np.where(ok[read][:, :, None], tiles[read][:, :, :2], np.nan)

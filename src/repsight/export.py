@@ -207,7 +207,8 @@ def set_entry(analysis: Any) -> dict[str, Any]:
         "summary": jsonable(set_summary(analysis)),
         **{k: jsonable(getattr(analysis, k)) for k in (
             "exercise", "exercise_auto", "exercise_reason", "reps", "tempo", "rhythm",
-            "metrics", "verdicts", "warnings", "side", "detection_rate")},
+            "metrics", "verdicts", "warnings", "side", "detection_rate", "camera_sway",
+            "camera_steadied")},
     }
 
 

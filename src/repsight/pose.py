@@ -19,6 +19,7 @@ import numpy as np
 from .config import DEFAULT_MODEL, MODEL_NAMES, NATIVE_LOGS_ENV
 from .errors import ModelNotFoundError, RepsightError
 from .landmarks import NUM_LANDMARKS
+from .shots import pack_tiles
 from .types import PoseSequence
 from .video import DEFAULT_MAX_LONG_SIDE, FrameChanges, Frame, SceneScan, VideoReader, file_hash
 from .workers import watch_parent
@@ -824,10 +825,9 @@ def _scene_meta(changes: FrameChanges | None, people: list[dict[str, Any]]
     def rounded(a: np.ndarray) -> list:
         return [None if not np.isfinite(x) else round(float(x), 4) for x in a]
 
-    # Shifts to a hundredth of a thumbnail pixel (under 1e-4 of the frame), peaks to 0.01.
-    tiles = [[None if not np.isfinite(v) else round(float(v), 2) for v in row.ravel()]
-             for row in changes.tiles]
     return {"times_s": [round(float(t), 6) for t in changes.times_s],
             "colour": rounded(changes.colour), "pixels": rounded(changes.pixels),
             "people": people,
-            "camera": {"thumb": list(changes.thumb), "grid": list(changes.grid), "tiles": tiles}}
+            "camera": {"thumb": list(changes.thumb), "grid": list(changes.grid),
+                       **pack_tiles(changes.tiles)}}
+

@@ -15,7 +15,9 @@ over a PoseSequence: milliseconds.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -218,12 +220,39 @@ class PeopleCount:
         return tuple(out)
 
 
+def scene_rows(scene_times_s: np.ndarray, seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
+    """(int[T] row of meta["scene"] for each of the sequence's frames, bool[T] whether that
+    row is the frame's): frames are matched by time, so a scan that decoded a frame more
+    or less still lines up."""
+    t = scene_times_s
+    idx = np.clip(np.searchsorted(t, seq.timestamps_s - 0.25 / seq.fps), 0, len(t) - 1)
+    return idx, np.abs(t[idx] - seq.timestamps_s) <= 0.5 / seq.fps
+
+
+def pack_tiles(tiles: np.ndarray) -> dict[str, Any]:
+    """float[T, n, 3] tile shifts (video.FrameChanges.tiles) as JSON-ready meta: float16
+    bytes in base64 (a shift of up to 8 thumbnail px to 0.008 px; as text, 60 numbers a
+    frame would cost an hour-long clip hundreds of MB while it is read)."""
+    data = np.ascontiguousarray(tiles, dtype="<f2")
+    return {"shape": list(data.shape),
+            "tiles_f16": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def unpack_tiles(camera: dict[str, Any]) -> np.ndarray:
+    """float64[T, n, 3] tile shifts from the meta pack_tiles wrote; ValueError, KeyError
+    or TypeError when the entry is damaged."""
+    shape = tuple(int(v) for v in camera["shape"])
+    if len(shape) != 3 or shape[2] != 3:
+        raise ValueError(f"tile shifts of shape {shape}")
+    raw = base64.b64decode(camera["tiles_f16"], validate=True)
+    return np.frombuffer(raw, dtype="<f2").reshape(shape).astype(np.float64)
+
+
 def frame_stats(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray] | None:
     """(colour, pixels) float64[T] change statistics aligned to the sequence's frames.
 
     Read from meta["scene"] (times, colour, pixels lists written at extraction); None when
-    the sequence has none (an older cache entry, a synthetic set). Frames are matched by
-    time, so a scan that decoded a frame more or less still lines up.
+    the sequence has none (an older cache entry, a synthetic set); see scene_rows.
     """
     scene = seq.meta.get("scene") if isinstance(seq.meta, dict) else None
     if not isinstance(scene, dict) or not scene.get("times_s"):
@@ -236,8 +265,7 @@ def frame_stats(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     if not (len(t) == len(colour) == len(pixels)) or len(t) == 0 or seq.n_frames == 0:
         return None
-    idx = np.clip(np.searchsorted(t, seq.timestamps_s - 0.25 / seq.fps), 0, len(t) - 1)
-    close = np.abs(t[idx] - seq.timestamps_s) <= 0.5 / seq.fps
+    idx, close = scene_rows(t, seq)
     return (np.where(close, colour[idx], np.nan), np.where(close, pixels[idx], np.nan))
 
 

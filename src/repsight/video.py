@@ -319,6 +319,7 @@ _HIST_LEVELS = 4  # per colour channel: a 64-bin joint histogram
 # optical flow (OpenCV); the tile's shift is its points' median. Tiles on the background
 # move with the camera; the analysis leaves out those the lifter covers. On a shifted
 # texture the shift is read to 0.01 px; about 1 ms a frame (benchmarks/README.md).
+# Changing any MOTION_* value changes what pose files hold: bump pose.EXTRACTOR_VERSION.
 MOTION_THUMB = (160, 96)
 MOTION_GRID = (4, 5)
 MOTION_POINTS = 3  # a 3 x 3 lattice of points per tile
@@ -468,11 +469,7 @@ class SceneScan:
             else:
                 self._colour.append(0.5 * float(np.abs(stats[0] - prev[0]).sum()))
                 self._pixels.append(float(np.abs(stats[1] - prev[1]).mean()))
-            if prev_grey is None:
-                self._tiles.append(np.full((self.grid[0] * self.grid[1], 3), np.nan,
-                                           dtype=np.float32))
-            else:
-                self._tiles.append(tile_shifts(prev_grey, grey, self.grid))
+            self._tiles.append(self._shifts(prev_grey, grey))
             self._times.append(t)
             # The first frame at or after a sample time: the time falls after the frame
             # before this one (-inf at the clip's first frame) and by this one.
@@ -483,8 +480,18 @@ class SceneScan:
                 if self._rotation:
                     rgb = np.rot90(rgb, k=-(self._rotation // 90))
                 self._on_sample(t, np.ascontiguousarray(rgb))
-        except (av.error.FFmpegError, ValueError, cv2.error):
+        except (av.error.FFmpegError, ValueError):
             self.failed = True
+
+    def _shifts(self, prev: np.ndarray | None, grey: np.ndarray) -> np.ndarray:
+        """This frame's row of tile shifts; NaN on the first frame, or when optical flow
+        cannot read the pair (the cut statistics go on without it)."""
+        if prev is not None:
+            try:
+                return tile_shifts(prev, grey, self.grid)
+            except cv2.error:
+                pass
+        return np.full((self.grid[0] * self.grid[1], 3), np.nan, dtype=np.float32)
 
     def changes(self) -> FrameChanges | None:
         """The statistics of the kept frames read so far; None when the scan failed."""
