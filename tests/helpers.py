@@ -78,3 +78,39 @@ def pose_held(seq, frames: int):
     return dataclasses.replace(seq, image=np.concatenate([seq.image, np.repeat(seq.image[-1:], frames, 0)]),
                                world=np.concatenate([seq.world, np.repeat(seq.world[-1:], frames, 0)]),
                                timestamps_s=np.concatenate([seq.timestamps_s, times]))
+
+
+def swaying_camera(seq, path: np.ndarray, *, person_shift: float = 3.0):
+    """seq as a swaying camera would film it (camera.py's input): every landmark moved by
+    path (normalised x, y per frame), and meta tiles whose background shows the camera's
+    steps while the tiles the lifter's box covers show the lifter's own motion
+    (person_shift thumbnail px a frame down)."""
+    import dataclasses
+
+    from repsight.shots import pack_tiles
+    from repsight.video import MOTION_GRID, MOTION_THUMB
+
+    rows, cols = MOTION_GRID
+    image = seq.image.copy()
+    image[:, :, 0] += path[:, 0][:, None]
+    image[:, :, 1] += path[:, 1][:, None]
+    steps = np.vstack([[0.0, 0.0], np.diff(path, axis=0)]) * np.array(MOTION_THUMB, dtype=float)
+    tiles = np.zeros((seq.n_frames, rows * cols, 3))
+    tiles[:, :, :2] = steps[:, None, :]
+    tiles[:, :, 2] = 0.9
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    for t in range(seq.n_frames):
+        xy = image[t, :, :2]
+        if np.isnan(xy).all():
+            continue
+        x0, y0 = np.nanmin(xy, axis=0)
+        x1, y1 = np.nanmax(xy, axis=0)
+        over = (c / cols < x1) & ((c + 1) / cols > x0) & (r / rows < y1) & ((r + 1) / rows > y0)
+        tiles[t, over, :2] = (0.0, person_shift)
+    tiles[0] = np.nan
+    meta = {**seq.meta, "scene": {"times_s": seq.timestamps_s.tolist(),
+                                  "colour": [0.0] * seq.n_frames, "pixels": [0.0] * seq.n_frames,
+                                  "people": [], "camera": {"thumb": list(MOTION_THUMB),
+                                                           "grid": list(MOTION_GRID),
+                                                           **pack_tiles(tiles)}}}
+    return dataclasses.replace(seq, image=image, meta=meta)

@@ -299,3 +299,27 @@ def test_the_bars_own_rise_of_minimum_jerk_reps_is_found_on_the_frame():
     own = bar_concentrics(y, 30.0, late)
     for (a, b), r in zip(own, reps):
         assert abs(a - r.concentric[0]) <= 1 and abs(b - r.concentric[1]) <= 1
+
+
+def test_a_swaying_camera_holds_the_plate_still_too(monkeypatch):
+    """A hand-held camera moves the plate in the picture as it moves the body: the bar's
+    velocities are read with the same sway taken out, and `bar.track` stays where the
+    plate is in the picture (the overlay draws it on the swaying frames)."""
+    from helpers import swaying_camera
+
+    truth = make_squat_set(n_reps=4, px_per_m=PX_PER_M, seed=5)
+    still = _bar_pass(monkeypatch, truth.seq, _track(truth))
+    t = np.asarray(truth.seq.timestamps_s)
+    path = np.column_stack([0.03 * np.sin(2 * np.pi * 0.9 * t), 0.03 * np.sin(2 * np.pi * 1.3 * t + 1)])
+    seq = swaying_camera(truth.seq, path)
+    track = _track(truth)
+    filmed = dataclasses.replace(track, xy_px=track.xy_px + path * [seq.width, seq.height])
+    held = _bar_pass(monkeypatch, seq, filmed)
+    left = _bar_pass(monkeypatch, seq, filmed, camera_sway_limit=1.0)
+    assert held.camera_steadied and held.bar.of_record and len(held.reps) == 4
+    np.testing.assert_array_equal(held.bar.track.xy_px, filmed.xy_px)
+    speeds = [m.mean_velocity_mps for m in held.metrics]
+    np.testing.assert_allclose(speeds, [m.mean_velocity_mps for m in still.metrics], rtol=0.05)
+    assert not left.camera_steadied
+    lost = [m.mean_velocity_mps for m in left.metrics]
+    assert len(lost) != len(speeds) or np.nanmax(np.abs(np.array(lost) / speeds - 1)) > 0.1

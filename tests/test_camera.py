@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from repsight.analysis import analyse_pose
-from repsight.camera import camera_path, steadied, sway
+from repsight.camera import camera_path, steadied, sway, sway_offset
 from repsight.config import build_config
 from repsight.pose import extract_pose
-from repsight.shots import pack_tiles, unpack_tiles
+from repsight.shots import unpack_tiles
 from repsight.synthetic import synthesize
 from repsight.video import MOTION_GRID, MOTION_THUMB, VideoWriter, tile_shifts
+
+from helpers import swaying_camera
 
 ROWS, COLS = MOTION_GRID
 THUMB = np.array(MOTION_THUMB, dtype=np.float64)
@@ -88,37 +90,6 @@ def test_a_flat_tile_has_no_shift() -> None:
     assert np.isnan(tile_shifts(flat, flat, MOTION_GRID)).all()
 
 
-def _swaying(seq, path: np.ndarray, *, person_shift: float = 3.0):
-    """seq as a swaying camera would film it: every landmark moved by path (normalised x, y
-    per frame), and meta tiles whose background shows the camera's steps while the tiles
-    the lifter covers show the lifter's own motion (person_shift thumbnail px a frame)."""
-    image = seq.image.copy()
-    image[:, :, 0] += path[:, 0][:, None]
-    image[:, :, 1] += path[:, 1][:, None]
-    steps = np.vstack([[0.0, 0.0], np.diff(path, axis=0)]) * THUMB
-    moved = dataclasses.replace(seq, image=image)
-    tiles = np.zeros((seq.n_frames, ROWS * COLS, 3))
-    tiles[:, :, :2] = steps[:, None, :]
-    tiles[:, :, 2] = 0.9
-    # The tiles the lifter is over (its landmarks' box on the frame) read the lifter.
-    r, c = np.divmod(np.arange(ROWS * COLS), COLS)
-    for t in range(seq.n_frames):
-        xy = image[t, :, :2]
-        if np.isnan(xy).all():
-            continue
-        x0, y0 = np.nanmin(xy, axis=0)
-        x1, y1 = np.nanmax(xy, axis=0)
-        over = (c / COLS < x1) & ((c + 1) / COLS > x0) & (r / ROWS < y1) & ((r + 1) / ROWS > y0)
-        tiles[t, over, :2] = (0.0, person_shift)
-    tiles[0] = np.nan
-    meta = {**seq.meta, "scene": {"times_s": seq.timestamps_s.tolist(),
-                                  "colour": [0.0] * seq.n_frames, "pixels": [0.0] * seq.n_frames,
-                                  "people": [], "camera": {"thumb": list(MOTION_THUMB),
-                                                           "grid": list(MOTION_GRID),
-                                                           **pack_tiles(tiles)}}}
-    return dataclasses.replace(moved, meta=meta)
-
-
 def _sway_path(seq, amplitude: float = 0.04) -> np.ndarray:
     t = seq.timestamps_s
     return np.column_stack([amplitude * np.sin(2 * np.pi * 0.9 * t),
@@ -137,7 +108,7 @@ def _small_squat_set(**kw):
 def test_the_camera_path_is_read_from_the_tiles_the_lifter_does_not_cover() -> None:
     seq = _small_squat_set()
     path = _sway_path(seq)
-    shaken = _swaying(seq, path)
+    shaken = swaying_camera(seq, path)
     cam = camera_path(shaken)
     assert cam is not None and cam.read[1:].mean() > 0.95
     # The tiles over the lifter read 3 px a frame downwards: left in, they would drift the path.
@@ -151,10 +122,10 @@ def test_no_tiles_no_camera() -> None:
 
 def test_sway_of_a_still_and_a_swaying_camera() -> None:
     seq = _small_squat_set()
-    still = _swaying(seq, np.zeros((seq.n_frames, 2)))
+    still = swaying_camera(seq, np.zeros((seq.n_frames, 2)))
     cam = camera_path(still)
     assert sway(cam, still, 0, still.n_frames) == pytest.approx(0.0, abs=1e-6)
-    shaken = _swaying(seq, _sway_path(seq, 0.04))
+    shaken = swaying_camera(seq, _sway_path(seq, 0.04))
     moved = sway(camera_path(shaken), shaken, 0, shaken.n_frames)
     # Two sines of amplitude 0.04 (x in widths, y in heights of a 640 x 360 frame), RMS
     # in shares of the long side: sqrt(0.04^2 / 2 + (0.04 * 360 / 640)^2 / 2).
@@ -167,8 +138,8 @@ def test_steadied_takes_out_the_sway_and_leaves_a_slow_drift() -> None:
     t = seq.timestamps_s
     drift = np.column_stack([0.02 * t / t[-1], np.zeros_like(t)])  # one slow pan
     path = _sway_path(seq) + drift
-    shaken = _swaying(seq, path)
-    out = steadied(shaken, camera_path(shaken))
+    shaken = swaying_camera(seq, path)
+    out = steadied(shaken, sway_offset(camera_path(shaken), shaken.fps))
     diff = out.image[:, 0, :2] - seq.image[:, 0, :2]  # the nose
     ok = np.isfinite(diff).all(axis=1)
     left = diff[ok] - (drift[ok] - drift[ok].mean(axis=0))
@@ -189,8 +160,8 @@ def test_steadied_takes_out_the_sway_and_leaves_a_slow_drift() -> None:
 def test_a_swaying_camera_is_held_still_and_named() -> None:
     seq = _small_squat_set()
     cfg = build_config(exercise="squat")
-    clean = analyse_pose(_swaying(seq, np.zeros((seq.n_frames, 2))), cfg)
-    shaken = _swaying(seq, _sway_path(seq, 0.03))
+    clean = analyse_pose(swaying_camera(seq, np.zeros((seq.n_frames, 2))), cfg)
+    shaken = swaying_camera(seq, _sway_path(seq, 0.03))
     held = analyse_pose(shaken, cfg)
     left = analyse_pose(shaken, build_config(exercise="squat", camera_sway_limit=1.0))
     assert clean.camera_sway == pytest.approx(0.0, abs=1e-6) and not clean.camera_steadied

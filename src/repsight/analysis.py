@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .camera import camera_path, steadied, sway
+from .camera import camera_path, steadied, sway, sway_offset
 from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
@@ -248,8 +248,11 @@ class SetAnalysis:
     bar: "BarPath | None" = None
     # Camera (camera.py): the background's sway over the set's reps (RMS, share of the
     # frame; None when not measured) and whether the landmarks were held still against it.
+    # camera_shift: float32[T, 2] the sway taken out of the image landmarks (normalised x,
+    # y), when it was; the bar pass takes it out of the plate's track too.
     camera_sway: float | None = None
     camera_steadied: bool = False
+    camera_shift: np.ndarray | None = None
 
     @property
     def scale(self):
@@ -395,12 +398,14 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     if cam is None:
         return one
     moved = sway(cam, seq, one.reps[0].start, one.reps[-1].end + 1)
-    if moved is None or moved <= cfg.camera_sway_limit:
+    offset = sway_offset(cam, seq.fps)
+    if moved is None or moved <= cfg.camera_sway_limit or offset is None:
         return dataclasses.replace(one, camera_sway=moved)
     note = (f"the camera moved during the set (sway {moved:.1%} of the frame, RMS): "
             "positions were read against the background")
-    steady = _analyse_in_view(steadied(seq, cam), cfg, [*notes, note], span=span)
-    return dataclasses.replace(steady, camera_sway=moved, camera_steadied=True)
+    steady = _analyse_in_view(steadied(seq, offset), cfg, [*notes, note], span=span)
+    return dataclasses.replace(steady, camera_sway=moved, camera_steadied=True,
+                               camera_shift=offset.astype(np.float32))
 
 
 def _analyse_in_view(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
@@ -527,28 +532,35 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
                              px_per_m=body.scale.px_per_m if body.scale.valid else None,
                              plate_diameter_m=cfg.plate_diameter_m, view=body.metrics.view,
                              progress=progress, cache_dir=cache_dir, use_cache=use_cache)
+    in_picture = track
+    if analysis.camera_shift is not None:
+        # The plate was found in the swaying picture: measured held still like the body's
+        # landmarks (and the body read from those from here on); `bar.track` stays where
+        # the plate is in the picture, for drawing on it.
+        size = np.array([seq.width, seq.height], dtype=np.float64)
+        track = dataclasses.replace(track, xy_px=track.xy_px - analysis.camera_shift * size)
+        seq = steadied(seq, analysis.camera_shift)
     rising = analysis.signal if analysis.concentric_increases else -analysis.signal
     # Where the plate hid the body, the reps are found again on the bar; a clip cut into
     # shots keeps its body-point reps (as it keeps the body's velocity).
-    why = "" if analysis.span is not None or analysis.camera_steadied else bar_drives(
+    why = "" if analysis.span is not None else bar_drives(
         track, rising, analysis.signal_name, analysis.reps, plate_diameter_m=cfg.plate_diameter_m)
     form_hidden = BAR_HID_FORM if why else ""
     if why:
-        analysis = _resegmented_on_bar(seq, analysis, profile, track, why)
+        analysis = dataclasses.replace(
+            _resegmented_on_bar(seq, analysis, profile, track, why),
+            camera_sway=analysis.camera_sway, camera_steadied=analysis.camera_steadied,
+            camera_shift=analysis.camera_shift)
         body = analysis.assessment
     driver = analysis.signal if analysis.concentric_increases else -analysis.signal
     bar = bar_path(track, seq, analysis.reps, body.metrics.velocity.reps, body.scale, driver,
                    family=profile.family, baseline_reps=body.metrics.baseline_reps,
                    plate_diameter_m=cfg.plate_diameter_m, cutoff_hz=cfg.smoothing_cutoff_hz,
                    max_gap_s=cfg.max_gap_s)
+    bar = dataclasses.replace(bar, track=in_picture)
     if bar.of_record and getattr(analysis, "span", None) is not None:
         bar = dataclasses.replace(bar, of_record=False,
                                   reason="a clip with camera cuts keeps the body point's velocity")
-    if bar.of_record and analysis.camera_steadied:
-        # The plate is followed in the picture, which swayed with the camera; the body's
-        # landmarks were held still against the background.
-        bar = dataclasses.replace(bar, of_record=False, reason=(
-            "the camera moved: the body point's velocity, read against the background, is kept"))
     if why and not bar.of_record:
         # The body point is what the plate hid: the bar is measured even where it was not
         # followed through a concentric (gaps up to max_gap_s are bridged; a rep with a

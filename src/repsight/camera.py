@@ -6,7 +6,8 @@ frame, the shift of each tile of a small grey thumbnail since the frame before
 (video.SceneScan, meta["scene"]["camera"]). Here the tiles the lifter covers are left
 out, the median of the rest is the camera's step, and the steps add up to its path.
 When the path sways more than a still camera's reading does over a set's reps
-(AnalysisConfig.camera_sway_limit), the analysis reads positions against the background (`steadied`) and says so.
+(AnalysisConfig.camera_sway_limit), the analysis reads positions against the background (`sway_offset`,
+`steadied`) and says so.
 
 Only the sway is taken out (the path high-passed at STEADY_HIGHPASS_HZ): a slow drift of
 the path is as likely a tile's small bias added up over hundreds of frames as a pan.
@@ -182,13 +183,16 @@ def sway(cam: CameraPath, seq: PoseSequence, start: int, stop: int) -> float | N
     return float(np.sqrt((scaled ** 2).sum(axis=1).mean()))
 
 
-def steadied(seq: PoseSequence, cam: CameraPath) -> PoseSequence:
-    """The sequence with the camera's sway taken out of its image landmarks (x, y); world
-    landmarks (hip-centred) and everything else as they were."""
-    moved = _filtered(cam.path, seq.fps, STEADY_HIGHPASS_HZ, "highpass")
-    if moved is None:
-        return seq
+def sway_offset(cam: CameraPath, fps: float) -> np.ndarray | None:
+    """float64[T, 2] the camera's sway (its path high-passed at STEADY_HIGHPASS_HZ) in
+    normalised image units: what `steadied` takes out; None when the clip is too short."""
+    return _filtered(cam.path, fps, STEADY_HIGHPASS_HZ, "highpass")
+
+
+def steadied(seq: PoseSequence, offset: np.ndarray) -> PoseSequence:
+    """The sequence with offset (sway_offset's) taken out of its image landmarks (x, y);
+    world landmarks (hip-centred) and everything else as they were."""
     image = seq.image.copy()
-    image[:, :, 0] -= moved[:, 0][:, None].astype(image.dtype)
-    image[:, :, 1] -= moved[:, 1][:, None].astype(image.dtype)
+    image[:, :, 0] -= offset[:, 0][:, None].astype(image.dtype)
+    image[:, :, 1] -= offset[:, 1][:, None].astype(image.dtype)
     return dataclasses.replace(seq, image=image)
