@@ -235,3 +235,18 @@ def test_a_real_set_filmed_by_a_swaying_hand_is_held_still(tmp_path: Path) -> No
     # The lift did not change: the same five curls and, like the still clip, no failure.
     assert held.rep_count == still.rep_count == clip.reps[0]
     assert [v.kind for v in held.verdicts] == [v.kind for v in still.verdicts] == []
+
+
+def test_what_the_hands_hold_is_left_out_unless_they_are_planted() -> None:
+    """A loaded lift's plate or dumbbell moves with the reps: the tiles round the hands
+    are the lifter's. A push-up's or pull-up's hands hold nothing that moves."""
+    from repsight.camera import _covered
+    from repsight.profiles import get_profile
+
+    seq = _small_squat_set()
+    holding = _covered(seq, ROWS, COLS, held=True)
+    planted = _covered(seq, ROWS, COLS, held=False)
+    assert (holding | planted == holding).all() and holding.sum() > planted.sum()
+    assert [get_profile(n).hands_planted for n in ("pushup", "pullup", "dip")] == [True] * 3
+    assert not any(get_profile(n).hands_planted
+                   for n in ("squat", "deadlift", "bench_press", "biceps_curl", "row"))

@@ -394,7 +394,7 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     one = _analyse_in_view(seq, cfg, notes, span=span)
     if not one.reps:
         return one
-    cam = camera_path(seq, span)
+    cam = camera_path(seq, span, held=not get_profile(one.exercise).hands_planted)
     if cam is None:
         return one
     moved = sway(cam, seq, one.reps[0].start, one.reps[-1].end + 1)

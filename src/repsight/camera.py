@@ -85,9 +85,10 @@ def _tiles(seq: PoseSequence) -> tuple[np.ndarray, tuple[int, int], tuple[int, i
     return np.where(close[:, None, None], tiles[idx], np.nan), (rows, cols), thumb
 
 
-def _covered(seq: PoseSequence, rows: int, cols: int, *, block: int = 1024) -> np.ndarray:
-    """bool[T, rows * cols]: the tiles the lifter's skeleton (grown by its reach) or what
-    its hands hold touches."""
+def _covered(seq: PoseSequence, rows: int, cols: int, *, held: bool = True,
+             block: int = 1024) -> np.ndarray:
+    """bool[T, rows * cols]: the tiles the lifter's skeleton (grown by its reach) or, when
+    held, what its hands hold touches."""
     size = np.array([seq.width, seq.height], dtype=np.float64)
     body = body_size(seq)
     noise = MIN_REACH * float(size.max())
@@ -111,19 +112,22 @@ def _covered(seq: PoseSequence, rows: int, cols: int, *, block: int = 1024) -> n
         hands = seq.image[lo:hi, _HANDS, :2].astype(np.float64) * size
         out[lo:hi] = (near(limbs.reshape(hi - lo, -1, 1, 2),
                            (BODY_REACH * body[lo:hi] + noise)[:, None, None])
-                      | near(hands[:, :, None, :], (HELD_REACH * body[lo:hi] + noise)[:, None, None]))
+                      | near(hands[:, :, None, :],
+                             ((HELD_REACH if held else BODY_REACH) * body[lo:hi] + noise)[:, None, None]))
     return out
 
 
-def camera_path(seq: PoseSequence, span: tuple[int, int] | None = None) -> CameraPath | None:
+def camera_path(seq: PoseSequence, span: tuple[int, int] | None = None, *,
+                held: bool = True) -> CameraPath | None:
     """The background's path over the frames [start, stop) of span (all when None; no
-    steps outside it, so a camera cut or another shot does not enter it); None when
+    steps outside it, so a camera cut or another shot does not enter it); held: the hands
+    may hold a load that moves with the lift (ExerciseProfile.hands_planted); None when
     extraction kept no tile shifts (an older pose file, a synthetic sequence)."""
     got = _tiles(seq)
     if got is None:
         return None
     tiles, (rows, cols), thumb = got
-    covered = _covered(seq, rows, cols)
+    covered = _covered(seq, rows, cols, held=held)
     # Off the lifter on this frame and the one before: the shift is the background's.
     # (Frames without the lifter found are read too: requiring a person on both frames
     # broke the path wherever detection flickered, 0.08 -> 0.12 of the sway left on the

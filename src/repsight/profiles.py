@@ -119,6 +119,9 @@ class ExerciseProfile:
     # The lifter keeps the hips still (a strict press, a curl): a hip landmark far from
     # where it usually is was misplaced, and the trunk is not read there (form.misplaced_hips).
     still_hips: bool = False
+    # The hands are planted (on the floor, a bar, the dip bars): nothing they hold moves
+    # with the lift, so camera.py reads the background up to the hands.
+    hands_planted: bool = False
 
     def __post_init__(self) -> None:
         for view, vd in self.view_drivers.items():
@@ -211,11 +214,12 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     bar=_IN_HANDS),
     ExerciseProfile("pushup", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("elbow", "hip", "trunk"), aliases=("push_up", "push-up"),
-                    faults=(Fault("hip_sag", 1, standard_deg=15.0),)),
+                    faults=(Fault("hip_sag", 1, standard_deg=15.0),), hands_planted=True),
     ExerciseProfile("pullup", "pull", H("height", _SHOULDER), True, False, _SHOULDER,
-                    ("elbow", "shoulder"), aliases=("pull_up", "pull-up", "chinup")),
+                    ("elbow", "shoulder"), aliases=("pull_up", "pull-up", "chinup"),
+                    hands_planted=True),
     ExerciseProfile("dip", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
-                    ("elbow", "shoulder", "trunk")),
+                    ("elbow", "shoulder", "trunk"), hands_planted=True),
 )}
 
 AUTO = "auto"
