@@ -3,11 +3,11 @@
 A hand-held phone sways: every landmark then moves with the picture, and a squat's hip
 height or a press's wrist height carries the camera's motion. Extraction keeps, for each
 frame, the shift of each tile of a small grey thumbnail since the frame before
-(video.SceneScan, meta["scene"]["camera"]). Here the tiles the lifter covers are left
-out, the median of the rest is the camera's step, and the steps add up to its path.
-When the path sways more than a still camera's reading does over a set's reps
-(AnalysisConfig.camera_sway_limit), the analysis reads positions against the background (`sway_offset`,
-`steadied`) and says so.
+(video.SceneScan, meta["scene"]["camera"]). Here the tiles the lifter and what its hands
+hold cover are left out, the median of the rest is the camera's step, and the steps add
+up to its path. When the path sways more than a still camera's reading does over a set's
+reps (AnalysisConfig.camera_sway_limit), the analysis reads positions against the
+background (`sway_offset`, `steadied`) and says so.
 
 Only the sway is taken out (the path high-passed at STEADY_HIGHPASS_HZ): a slow drift of
 the path is as likely a tile's small bias added up over hundreds of frames as a pan.
