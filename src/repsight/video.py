@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import queue
@@ -45,6 +46,17 @@ def scaled_size(width: int, height: int, max_long_side: int | None) -> tuple[int
         return width, height
     s = max_long_side / max(width, height)
     return max(2, int(round(width * s / 2)) * 2), max(2, int(round(height * s / 2)) * 2)
+
+
+def encoded_size(size: tuple[int, int], rotation: int) -> tuple[int, int]:
+    """The (width, height) to reformat a decoded frame to, before rotation, so that
+    turning it upright (`upright`) gives `size`."""
+    return size if rotation in (0, 180) else (size[1], size[0])
+
+
+def upright(pixels: np.ndarray, rotation: int) -> np.ndarray:
+    """A decoded frame's pixels turned by `rotation` degrees clockwise (a view, no copy)."""
+    return np.rot90(pixels, k=-(rotation // 90)) if rotation else pixels
 
 
 class VideoReader:
@@ -123,8 +135,7 @@ class VideoReader:
                 container.seek(int(start_s / stream.time_base), backward=True,
                                any_frame=False, stream=stream)
             rot = self.info.rotation
-            # Reformat to the pre-rotation size so rotation lands on the output size.
-            out_w, out_h = self.size if rot in (0, 180) else self.size[::-1]
+            out_w, out_h = encoded_size(self.size, rot)
             fps = self.info.fps
             last_t = -np.inf
             index = 0
@@ -155,9 +166,7 @@ class VideoReader:
                     # Scale in the source's own (YUV) format, then convert: about 3x less
                     # CPU than scaling while converting to RGB (1080p -> 720p: 1.5 vs 5 ms).
                     frame = frame.reformat(width=out_w, height=out_h)
-                rgb = frame.to_ndarray(format="rgb24")
-                if rot:
-                    rgb = np.rot90(rgb, k=-(rot // 90))
+                rgb = upright(frame.to_ndarray(format="rgb24"), rot)
                 # FFmpeg pads rows to aligned strides (e.g. 408 px wide -> 1248 bytes
                 # a row); consumers such as mp.Image need tightly packed rows. This
                 # copies only when the rows are padded or rotated.
@@ -370,14 +379,18 @@ def motion_layout(width: int, height: int) -> tuple[tuple[int, int], tuple[int, 
     return MOTION_THUMB[::-1], MOTION_GRID[::-1]
 
 
+@functools.lru_cache(maxsize=8)
 def _lattice(shape: tuple[int, int], grid: tuple[int, int]) -> np.ndarray:
-    """float32[N, 1, 2]: MOTION_POINTS^2 points in each tile, tile by tile (row-major)."""
+    """float32[N, 1, 2]: MOTION_POINTS^2 points in each tile, tile by tile (row-major);
+    made once per frame shape (read-only), not on every frame."""
     rows, cols = grid
     th, tw = shape[0] // rows, shape[1] // cols
     at = (np.arange(MOTION_POINTS) + 0.5) / MOTION_POINTS
     r, c, a, b = np.meshgrid(np.arange(rows), np.arange(cols), at, at, indexing="ij")
     pts = np.column_stack([(c + b).ravel() * tw, (r + a).ravel() * th]).astype(np.float32)
-    return pts.reshape(-1, 1, 2)
+    pts = pts.reshape(-1, 1, 2)
+    pts.flags.writeable = False
+    return pts
 
 
 def tile_shifts(prev: np.ndarray, grey: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -424,8 +437,7 @@ class SceneScan:
             if sample_times_s is not None else np.zeros(0)
         size = scaled_size(info.width, info.height, sample_long_side)
         self._rotation = info.rotation
-        # Reformat to the pre-rotation size so rotation lands on the output size.
-        self._sample_size = size if info.rotation in (0, 180) else size[::-1]
+        self._sample_size = encoded_size(size, info.rotation)
         self.samples: list[tuple[float, np.ndarray]] = []
         self._on_sample = on_sample or (lambda t, rgb: self.samples.append((t, rgb)))
         self._times: list[float] = []
@@ -435,7 +447,7 @@ class SceneScan:
         self._prev: tuple[np.ndarray, np.ndarray] | None = None
         self._prev_grey: np.ndarray | None = None
         self.thumb, self.grid = motion_layout(info.width, info.height)
-        self._grey_size = self.thumb if info.rotation in (0, 180) else self.thumb[::-1]
+        self._grey_size = encoded_size(self.thumb, info.rotation)
         self._greys = av.video.reformatter.VideoReformatter()
         self._last_t = -np.inf
         self.failed = False
@@ -457,9 +469,7 @@ class SceneScan:
             grey = self._greys.reformat(frame, width=self._grey_size[0],
                                         height=self._grey_size[1], format="gray",
                                         threads=1).to_ndarray()
-            if self._rotation:
-                grey = np.rot90(grey, k=-(self._rotation // 90))
-            grey = np.ascontiguousarray(grey)
+            grey = np.ascontiguousarray(upright(grey, self._rotation))
             prev_grey, self._prev_grey = self._prev_grey, grey
             if not self.keep[0] <= t < self.keep[1]:
                 return
@@ -476,9 +486,8 @@ class SceneScan:
             due = self._sample_at[(self._sample_at > prev_t) & (self._sample_at <= t)]
             if due.size:
                 w, h = self._sample_size
-                rgb = frame.reformat(width=w, height=h).to_ndarray(format="rgb24")
-                if self._rotation:
-                    rgb = np.rot90(rgb, k=-(self._rotation // 90))
+                rgb = upright(frame.reformat(width=w, height=h).to_ndarray(format="rgb24"),
+                              self._rotation)
                 self._on_sample(t, np.ascontiguousarray(rgb))
         except (av.error.FFmpegError, ValueError):
             self.failed = True
