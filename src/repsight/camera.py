@@ -16,7 +16,6 @@ A zoom or a camera that turns is not modelled. Pure functions over a PoseSequenc
 
 from __future__ import annotations
 
-import binascii
 import dataclasses
 from dataclasses import dataclass
 
@@ -77,7 +76,7 @@ def _tiles(seq: PoseSequence) -> tuple[np.ndarray, tuple[int, int], tuple[int, i
         rows, cols = (int(v) for v in cam["grid"])
         thumb = (int(cam["thumb"][0]), int(cam["thumb"][1]))
         tiles = unpack_tiles(cam)
-    except (KeyError, TypeError, ValueError, IndexError, binascii.Error):
+    except (KeyError, TypeError, ValueError, IndexError):  # binascii.Error is a ValueError
         return None
     if len(tiles) != len(times) or tiles.shape[1] != rows * cols or min(thumb) < 1:
         return None
@@ -152,10 +151,9 @@ def _bridge(steps: np.ndarray, read: np.ndarray, times_s: np.ndarray) -> None:
     ones with the steps interpolated between them (a sway keeps going while the lifter
     hides the background); longer gaps stay without steps."""
     idx = np.flatnonzero(read)
-    if idx.size < 2:
-        return
-    for a, b in zip(idx[:-1], idx[1:]):
-        if b - a > 1 and times_s[b] - times_s[a] <= MAX_BRIDGE_S:
+    gaps = np.flatnonzero(np.diff(idx) > 1)  # read frames followed by unread ones
+    for a, b in zip(idx[gaps], idx[gaps + 1]):
+        if times_s[b] - times_s[a] <= MAX_BRIDGE_S:
             w = (times_s[a + 1:b] - times_s[a]) / (times_s[b] - times_s[a])
             steps[a + 1:b] = steps[a] + w[:, None] * (steps[b] - steps[a])
 
