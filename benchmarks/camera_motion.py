@@ -125,13 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(groups, indent=1), encoding="utf-8")
     for which, rows in groups.items():
-        if which != "real" and not any(r["steadied"] or r["sway"] and r["sway"] > 0.005 for r in rows):
-            continue  # a rendered range is summed up below; its clips listed only when they sway
+        # Every real clip is listed; a rendered range's clips only when they sway (the
+        # range is summed up below).
+        listed = [r for r in rows if which == "real" or r["steadied"] or (r["sway"] or 0) > 0.005]
+        if not listed:
+            continue
         print(f"{which}: clip, label, sway over the reps, held still (*), count / verdicts "
               "with the defaults, and with the camera as filmed where they differ")
-        for r in rows:
-            if which != "real" and not (r["steadied"] or (r["sway"] or 0) > 0.005):
-                continue
+        for r in listed:
             differ = ""
             if (r["count"], r["verdicts"]) != (r["count_left"], r["verdicts_left"]):
                 differ = f"   as filmed: {r['count_left']} {r['verdicts_left'] or '-'}"

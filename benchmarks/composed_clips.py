@@ -167,17 +167,38 @@ def fast_set(folder: Path) -> Composed:
     return Composed(path, (), (8,), "squat_air_45deg_white at 2x: a rep every 0.85 s")
 
 
-def _swayed(rgb: np.ndarray, t: float, crop: float = 0.88) -> np.ndarray:
-    """The frame as a swaying hand-held camera at time t would frame it: a `crop` share of
-    it, its place swinging over the whole margin (up to 6 % of the frame), scaled back up."""
+# A swaying hand: a SWAY_CROP share of the frame whose place swings over the margin as
+# 1 + the sum of these sines (share of half the margin, Hz, phase), across and up and down.
+# The one definition of the shake: _swayed here, variants.py's ffmpeg filter (sway_filter).
+SWAY_CROP = 0.88
+SWAY_X = ((0.6, 0.7, 0.0), (0.4, 1.9, 1.0))
+SWAY_Y = ((0.6, 0.5, 2.0), (0.4, 1.3, 0.0))
+
+
+def _swing(t: float, waves: tuple[tuple[float, float, float], ...]) -> float:
+    return 1 + sum(a * np.sin(2 * np.pi * f * t + p) for a, f, p in waves)
+
+
+def _swayed(rgb: np.ndarray, t: float) -> np.ndarray:
+    """The frame as a swaying hand-held camera at time t would frame it: a SWAY_CROP share
+    of it, its place swinging over the whole margin (up to 6 % of the frame), scaled back up."""
     import cv2
 
     h, w = rgb.shape[:2]
-    ch, cw = int(h * crop), int(w * crop)
-    sx = 1 + 0.6 * np.sin(2 * np.pi * 0.7 * t) + 0.4 * np.sin(2 * np.pi * 1.9 * t + 1)
-    sy = 1 + 0.6 * np.sin(2 * np.pi * 0.5 * t + 2) + 0.4 * np.sin(2 * np.pi * 1.3 * t)
-    x, y = int(round((w - cw) / 2 * sx)), int(round((h - ch) / 2 * sy))
+    ch, cw = int(h * SWAY_CROP), int(w * SWAY_CROP)
+    x = int(round((w - cw) / 2 * _swing(t, SWAY_X)))
+    y = int(round((h - ch) / 2 * _swing(t, SWAY_Y)))
     return cv2.resize(rgb[y:y + ch, x:x + cw], (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def sway_filter() -> str:
+    """The same shake as an ffmpeg filter (crop whose place moves with t, scaled back)."""
+    def swing(waves):
+        return "+".join(f"{a:g}*sin(2*PI*{f:g}*t{f'+{p:g}' if p else ''})" for a, f, p in waves)
+
+    return (f"crop=w=trunc(iw*{SWAY_CROP / 2:g})*2:h=trunc(ih*{SWAY_CROP / 2:g})*2"
+            f":x=(iw-ow)/2*(1+{swing(SWAY_X)}):y=(ih-oh)/2*(1+{swing(SWAY_Y)}),"
+            f"scale=trunc(iw/{SWAY_CROP:g}/2)*2:trunc(ih/{SWAY_CROP:g}/2)*2")
 
 
 def hand_held(folder: Path) -> Composed:

@@ -40,6 +40,8 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from composed_clips import sway_filter
+
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "benchmarks" / "labels"
 VIDEOS = ROOT.parent / "shared" / "videos"
@@ -48,10 +50,7 @@ CACHE = Path.home() / ".cache" / "repsight" / "variants"
 VARIANTS = {"orig": None, "mirror": "hflip", "fps15": "fps=15",
             "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2",
             "rep10": "fps=10,fps=30",
-            "shake": ("crop=w=trunc(iw*0.44)*2:h=trunc(ih*0.44)*2"
-                      ":x=(iw-ow)/2*(1+0.6*sin(2*PI*0.7*t)+0.4*sin(2*PI*1.9*t+1))"
-                      ":y=(ih-oh)/2*(1+0.6*sin(2*PI*0.5*t+2)+0.4*sin(2*PI*1.3*t)),"
-                      "scale=trunc(iw/0.88/2)*2:trunc(ih/0.88/2)*2")}
+            "shake": sway_filter()}  # composed_clips.py's hand-held clip, as a filter
 DEFAULT_VARIANTS = "mirror,fps15,half,rep10"
 
 
