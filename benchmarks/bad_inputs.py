@@ -225,8 +225,9 @@ def make_two_people(d: Path) -> Path:
 
 
 def make_composed(kind: str, d: Path) -> Path:
-    """A camera cut mid-set, a 4-scene montage, two people side by side or a swaying
-    hand-held camera (issue 13), built from ../shared/videos by benchmarks/composed_clips.py."""
+    """A camera cut mid-set, a 4-scene montage, two people side by side, a swaying
+    hand-held camera or a zooming one (issue 13), built from ../shared/videos by
+    benchmarks/composed_clips.py."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from composed_clips import BUILDERS, MissingClip
 
@@ -398,6 +399,8 @@ def plans() -> list[Plan]:
         Plan("two people side by side, 6 s", lambda d: make_composed("two_people", d), OK,
              quick=False),
         Plan("hand-held camera swaying, 12 s", lambda d: make_composed("hand_held", d), OK,
+             quick=False),
+        Plan("camera zooming in mid-set, 12 s", lambda d: make_composed("zooming", d), OK,
              quick=False),
         Plan("rotated portrait with a person", lambda d: make_rotated(d, False), OK,
              {"info": "204x362", "extract": "45 frames, person found on 100"}, quick=False),

@@ -1,8 +1,8 @@
 """Real footage as people film it, composed from the team's clips in a temp folder (issue 13).
 
 A camera cut in the middle of a set, a montage of several scenes, two people side by side,
-a fast set (a real set played at twice its speed) and a set filmed by a swaying hand,
-each a few seconds long, built
+a fast set (a real set played at twice its speed), a set filmed by a swaying hand and one
+by a camera that zooms in, each a few seconds long, built
 from ../shared/videos with PyAV and OpenCV. Nothing here is ever committed: the clips are
 made where the caller says (a pytest tmp_path, the bad-inputs corpus folder) and thrown
 away with it.
@@ -220,8 +220,49 @@ def hand_held(folder: Path) -> Composed:
     return Composed(path, (), (5,), "curl_dumbbell_side swaying by up to 6 % of the frame")
 
 
+# A zoom during the set: the picture enlarged about its centre from 1 to ZOOM_TO between
+# ZOOM_SPAN (shares of the clip's length), as a phone's pinch or a zoom ring gives.
+ZOOM_TO = 1.3
+ZOOM_SPAN = (0.3, 0.7)
+
+
+def zoom_at(t: float, duration_s: float) -> float:
+    """The zoom factor at time t of a clip duration_s long."""
+    a, b = (duration_s * f for f in ZOOM_SPAN)
+    return 1.0 + (ZOOM_TO - 1.0) * float(np.clip((t - a) / (b - a), 0.0, 1.0))
+
+
+def _zoomed(rgb: np.ndarray, factor: float) -> np.ndarray:
+    """The frame enlarged by factor about its centre (sub-pixel, same size)."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    m = np.array([[factor, 0.0, (1 - factor) * w / 2], [0.0, factor, (1 - factor) * h / 2]])
+    return cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR)
+
+
+def zoomed_copy(source: Path, out: Path) -> Path:
+    """source (any clip) as a camera zooming in during it (zoom_at) would film it."""
+    from repsight.video import VideoReader, probe
+
+    info = probe(source)
+
+    def frames():
+        for frame in VideoReader(source, max_long_side=1280):
+            yield _zoomed(frame.rgb, zoom_at(frame.index / info.fps, info.duration_s))
+
+    return _write(out, frames(), fps=info.fps)
+
+
+def zooming(folder: Path) -> Composed:
+    """Five dumbbell curls filmed by a camera that zooms in 1.3 times during the set
+    (curl_dumbbell_side.mp4, still, 5 labelled reps; 11.6 s)."""
+    path = zoomed_copy(_clip("curl_dumbbell_side.mp4"), folder / "zooming.mp4")
+    return Composed(path, (), (5,), f"curl_dumbbell_side zooming in {ZOOM_TO:g} times mid-set")
+
+
 BUILDERS = {"cut": camera_cut, "montage": montage, "two_people": two_people,
-            "fast": fast_set, "hand_held": hand_held}
+            "fast": fast_set, "hand_held": hand_held, "zooming": zooming}
 
 
 def main(argv: list[str] | None = None) -> int:

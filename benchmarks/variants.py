@@ -19,6 +19,9 @@ crf 18) into ~/.cache/repsight/variants/ (never into the repo) as
             of the frame (two sways, 0.7 and 1.9 Hz across, 0.5 and 1.3 Hz up and down),
             scaled back to the frame's size. Not among the default variants: run it with
             `--variants shake` (and `--no-steady` to see it without the camera held still)
+    zoom    a camera zooming in 1.3 times about the picture's centre over the middle 40 %
+            of the clip (composed_clips.zoomed_copy; made with OpenCV, not ffmpeg). Not
+            among the defaults either: `--variants zoom` (`--no-steady`: not scaled back)
 
 and analysed the way a user would: the labelled exercise's profile defaults, and
 `--exercise auto`, poses from the pose cache in that folder (the first run puts every
@@ -40,7 +43,9 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from composed_clips import sway_filter
+import numpy as np
+
+from composed_clips import sway_filter, zoomed_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "benchmarks" / "labels"
@@ -50,7 +55,8 @@ CACHE = Path.home() / ".cache" / "repsight" / "variants"
 VARIANTS = {"orig": None, "mirror": "hflip", "fps15": "fps=15",
             "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2",
             "rep10": "fps=10,fps=30",
-            "shake": sway_filter()}  # composed_clips.py's hand-held clip, as a filter
+            "shake": sway_filter(),  # composed_clips.py's hand-held clip, as a filter
+            "zoom": zoomed_copy}  # made frame by frame (an ffmpeg crop cannot change size)
 DEFAULT_VARIANTS = "mirror,fps15,half,rep10"
 
 
@@ -61,6 +67,10 @@ def variant_path(clip: str, variant: str, folder: Path) -> Path:
     out = folder / f"{Path(clip).stem}__{variant}.mp4"
     if not out.exists():
         tmp = out.with_suffix(".part.mp4")
+        if callable(VARIANTS[variant]):
+            VARIANTS[variant](VIDEOS / clip, tmp)
+            tmp.replace(out)
+            return out
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEOS / clip), "-vf",
                         VARIANTS[variant], "-an", "-c:v", "libx264", "-crf", "18",
                         "-pix_fmt", "yuv420p", str(tmp)], check=True)
@@ -86,14 +96,17 @@ def analyse(job: tuple[dict, str, str, dict]) -> dict:
             "auto_count": clip_rep_count(auto),
             "verdicts": sorted(set(clip_verdicts(an))),
             "repeats_named": any(w.startswith("repeated frames") for w in an.warnings),
-            "camera_sway": an.camera_sway, "steadied": an.camera_steadied}
+            "camera_sway": an.camera_sway, "steadied": an.camera_steadied,
+            "camera_zoom": an.camera_zoom, "zoomed": an.camera_zoomed,
+            "velocities": [m.mean_velocity_mps for m in an.metrics]}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="comma-separated parts of clip names")
     ap.add_argument("--no-steady", action="store_true",
-                    help="leave the landmarks as the picture shows them however the camera moved")
+                    help="leave the landmarks as the picture shows them however the camera "
+                    "moved or zoomed")
     ap.add_argument("--variants", default=DEFAULT_VARIANTS,
                     help=f"comma-separated, of {', '.join(v for v in VARIANTS if v != 'orig')}")
     ap.add_argument("--cache", type=Path, default=CACHE)
@@ -113,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = [lb for lb in labels if (VIDEOS / lb["clip"]).is_file()
               and (not parts or any(p in lb["clip"] for p in parts))]
     args.cache.mkdir(parents=True, exist_ok=True)
-    settings = {"camera_sway_limit": 1.0} if args.no_steady else {}
+    settings = {"camera_sway_limit": 1.0, "camera_zoom_limit": 10.0} if args.no_steady else {}
     jobs = [(lb, v, str(args.cache), settings) for lb in labels for v in wanted]
     with ProcessPoolExecutor(max(1, args.jobs)) as ex:
         rows = list(ex.map(analyse, jobs))
@@ -123,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"variants: {len(labels)} labelled clips x {', '.join(wanted)}; labelled exercise's "
           "profile defaults, and auto")
     print()
-    print("| clip | variant | count (label) | auto | verdicts (kind rep) | camera sway | same as the original |")
-    print("|---|---|---|---|---|---|---|")
+    print("| clip | variant | count (label) | auto | verdicts (kind rep) | camera sway | zoom "
+          "| velocity vs the original | same as the original |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         o = orig[r["clip"]]
         same = [w for w, ok in (("count", r["count"] == o["count"]),
@@ -132,12 +146,14 @@ def main(argv: list[str] | None = None) -> int:
                                 ("verdicts", r["verdicts"] == o["verdicts"])) if not ok]
         verdicts = ", ".join(f"{k} {i}" for k, i in r["verdicts"]) or "-"
         print(f"| {r['clip'].removesuffix('.mp4')} | {r['variant']} | {r['count']} ({r['label']}) "
-              f"| {r['auto']} {r['auto_count']} | {verdicts} | {_sway(r)} | "
+              f"| {r['auto']} {r['auto_count']} | {verdicts} | {_sway(r)} | {_zoom(r)} "
+              f"| {_off(r, o)} | "
               f"{'yes' if not same or r['variant'] == 'orig' else 'no: ' + ', '.join(same)} |")
     print()
     print("| variant | count exact | auto = labelled exercise | verdicts as the original "
-          "| technical calls | repeated frames named | read against the background |")
-    print("|---|---|---|---|---|---|---|")
+          "| technical calls | repeated frames named | read against the background "
+          "| scaled back | rep velocity off by (median clip) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for v in wanted:
         rs = [r for r in rows if r["variant"] == v]
         n = len(rs)
@@ -146,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
               f"| {sum(r['verdicts'] == orig[r['clip']]['verdicts'] for r in rs)}/{n} "
               f"| {sum(k == 'technical' for r in rs for k, _ in r['verdicts'])} "
               f"| {sum(r['repeats_named'] for r in rs)}/{n} "
-              f"| {sum(r['steadied'] for r in rs)}/{n} |")
+              f"| {sum(r['steadied'] for r in rs)}/{n} | {sum(r['zoomed'] for r in rs)}/{n} "
+              f"| {_median_off(rs, orig)} |")
     return 0
 
 
@@ -155,6 +172,33 @@ def _sway(row: dict) -> str:
     if row["camera_sway"] is None:
         return "-"
     return f"{row['camera_sway']:.3f}{' *' if row['steadied'] else ''}"
+
+
+def _zoom(row: dict) -> str:
+    """How much the lifter's size changed over the reps, * when it was scaled back."""
+    if row["camera_zoom"] is None:
+        return "-"
+    return f"{row['camera_zoom']:.2f}{' *' if row['zoomed'] else ''}"
+
+
+def _velocity_off(row: dict, orig: dict) -> float | None:
+    """The largest |velocity / the original's - 1| over the reps both measured; None when
+    the counts differ (the reps cannot be paired) or no rep has both."""
+    if len(row["velocities"]) != len(orig["velocities"]):
+        return None
+    pairs = [(v, o) for v, o in zip(row["velocities"], orig["velocities"])
+             if v is not None and o is not None and o > 0]
+    return max(abs(v / o - 1.0) for v, o in pairs) if pairs else None
+
+
+def _off(row: dict, orig: dict) -> str:
+    off = _velocity_off(row, orig)
+    return "-" if off is None else f"{off:.0%}"
+
+
+def _median_off(rows: list[dict], orig: dict) -> str:
+    offs = [x for x in (_velocity_off(r, orig[r["clip"]]) for r in rows) if x is not None]
+    return f"{float(np.median(offs)):.0%} ({len(offs)} clips)" if offs else "-"
 
 
 if __name__ == "__main__":

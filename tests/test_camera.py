@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from repsight.analysis import analyse_pose
-from repsight.camera import camera_path, steadied, sway, sway_offset
+from repsight.camera import (camera_path, framing_zoom, held_still, steadied, sway, sway_offset,
+                             zoom_change)
 from repsight.config import build_config
 from repsight.pose import extract_pose
 from repsight.shots import unpack_tiles
@@ -250,3 +251,111 @@ def test_what_the_hands_hold_is_left_out_unless_they_are_planted() -> None:
     assert [get_profile(n).hands_planted for n in ("pushup", "pullup", "dip")] == [True] * 3
     assert not any(get_profile(n).hands_planted
                    for n in ("squat", "deadlift", "bench_press", "biceps_curl", "row"))
+
+
+def _zoomed(seq, zoom: np.ndarray):
+    """seq as a camera zooming by zoom (float[T], about the picture's centre) films it."""
+    image = seq.image.copy()
+    image[:, :, :2] = 0.5 + (image[:, :, :2] - 0.5) * zoom[:, None, None]
+    return dataclasses.replace(seq, image=image)
+
+
+def test_held_still_undoes_a_known_shift_and_zoom() -> None:
+    rng = np.random.default_rng(0)
+    still = rng.uniform(0.1, 0.9, size=(40, 33, 2))
+    zoom = np.linspace(0.8, 1.3, 40)
+    offset = rng.normal(0.0, 0.02, size=(40, 2))
+    filmed = 0.5 + (still - 0.5) * zoom[:, None, None] + offset[:, None, :]
+    np.testing.assert_allclose(held_still(filmed, offset, zoom), still, atol=1e-12)
+    np.testing.assert_allclose(held_still(filmed[:, 0], offset, zoom), still[:, 0], atol=1e-12)
+    assert np.array_equal(held_still(still, None, None), still)
+
+
+def test_the_lifters_size_reads_a_zoom_rep_by_rep() -> None:
+    seq = _small_squat_set()
+    cfg = build_config(exercise="squat")
+    reps = [(r.start, r.end) for r in analyse_pose(seq, cfg).reps]
+    still = framing_zoom(seq, reps)
+    assert zoom_change(still) < 0.02
+    # A pinch between reps 2 and 3: the last three reps 30 % larger.
+    zoom = np.where(np.arange(seq.n_frames) >= reps[2][0], 1.3, 1.0)
+    read = framing_zoom(_zoomed(seq, zoom), reps)
+    assert zoom_change(read) == pytest.approx(0.3, abs=0.03)
+    mids = [(a + b) // 2 for a, b in reps]
+    # Against the set's usual framing (its median rep, here a zoomed one).
+    np.testing.assert_allclose(read[mids], zoom[mids] / 1.3, rtol=0.03)
+    assert framing_zoom(seq, reps[:1]) is None
+
+
+def test_one_reps_odd_size_is_outvoted_in_a_long_set_but_read_in_a_short_one() -> None:
+    seq, _ = synthesize("squat", 7, seed=5, size=(640, 360), lead_in_s=1.0, lead_out_s=1.0,
+                        noise_px=0.5)
+    reps = [(r.start, r.end) for r in analyse_pose(seq, build_config(exercise="squat")).reps]
+    assert len(reps) == 7
+    # The lifter looks 20 % larger on the last rep only (a drop from the bar, a step forward).
+    zoom = np.where(np.arange(seq.n_frames) >= reps[-1][0], 1.2, 1.0)
+    assert zoom_change(framing_zoom(_zoomed(seq, zoom), reps)) < 0.05
+    # Three reps: no neighbours to outvote it, so each rep is read alone.
+    assert zoom_change(framing_zoom(_zoomed(seq, zoom), reps[-3:])) == pytest.approx(0.2, abs=0.03)
+
+
+def test_a_zooming_camera_is_scaled_back_and_named() -> None:
+    seq = _small_squat_set()
+    cfg = build_config(exercise="squat")
+    clean = analyse_pose(seq, cfg)
+    reps = clean.reps
+    zoom = np.where(np.arange(seq.n_frames) >= reps[2].start, 1.35, 1.0)
+    filmed = _zoomed(seq, zoom)
+    held = analyse_pose(filmed, cfg)
+    left = analyse_pose(filmed, build_config(exercise="squat", camera_zoom_limit=10))
+    assert not clean.camera_zoomed and clean.camera_zoom < cfg.camera_zoom_limit
+    assert held.camera_zoomed and held.camera_zoom > cfg.camera_zoom_limit
+    assert held.camera_scale is not None and held.camera_scale.shape == (seq.n_frames,)
+    assert any("larger on the picture" in w for w in held.warnings)
+    assert not left.camera_zoomed and left.camera_scale is None
+    assert not any("larger on the picture" in w for w in left.warnings)
+    assert held.rep_count == clean.rep_count == 5
+
+    def speeds(a):
+        return np.array([m.mean_velocity_mps for m in a.metrics])
+
+    # Scaled back, each rep's velocity is the still framing's; left as filmed, it is not
+    # (the scale is read over the whole set, so no rep keeps its own).
+    np.testing.assert_allclose(speeds(held), speeds(clean), rtol=0.05)
+    assert np.nanmax(np.abs(speeds(left) / speeds(clean) - 1)) > 0.1
+
+
+@pytest.mark.slow
+def test_a_real_set_filmed_while_zooming_in_is_scaled_back(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from composed_clips import SHARED_VIDEOS, ZOOM_TO, MissingClip, zooming
+
+    from repsight.cache import extract_cached
+
+    try:
+        clip = zooming(tmp_path)
+    except MissingClip as exc:
+        pytest.skip(str(exc))
+    cfg = build_config(exercise="biceps_curl")
+    still = analyse_pose(extract_cached(SHARED_VIDEOS / "curl_dumbbell_side.mp4",
+                                        cache_dir=tmp_path / "cache"), cfg)
+    seq = extract_cached(clip.path, cache_dir=tmp_path / "cache")
+    held = analyse_pose(seq, cfg)
+    left = analyse_pose(seq, build_config(exercise="biceps_curl", camera_zoom_limit=10))
+    assert still.camera_zoom is not None and still.camera_zoom < 0.05 and not still.camera_zoomed
+    assert held.camera_zoomed and held.camera_zoom == pytest.approx(ZOOM_TO - 1, abs=0.1)
+    assert any("larger on the picture" in w for w in held.warnings)
+    assert held.rep_count == still.rep_count == clip.reps[0]
+    assert [v.kind for v in held.verdicts] == [v.kind for v in still.verdicts] == []
+
+    def speeds(a):
+        return np.array([np.nan if m.mean_velocity_mps is None else m.mean_velocity_mps
+                         for m in a.metrics], dtype=float)
+
+    # Scaled back, every rep within 12 % of the still camera's: the zoom runs through two
+    # reps and each rep's size is one reading (near its largest), so a rep zoomed as it
+    # goes is scaled by a little too much. As filmed, a rep is 15 % off or more.
+    assert np.nanmax(np.abs(speeds(held) / speeds(still) - 1)) < 0.12
+    assert np.nanmax(np.abs(speeds(left) / speeds(still) - 1)) > 0.15

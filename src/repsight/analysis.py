@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .camera import camera_path, steadied, sway, sway_offset
+from .camera import (camera_path, framing_zoom, held_still, steadied, sway, sway_offset,
+                     zoom_change)
 from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
@@ -253,6 +254,18 @@ class SetAnalysis:
     camera_sway: float | None = None
     camera_steadied: bool = False
     camera_shift: np.ndarray | None = None
+    # The lifter's size on the picture over the reps (camera.framing_zoom): how much it
+    # changed (largest over smallest, minus 1; None when not measured), whether the
+    # landmarks were scaled back to the set's usual framing, and camera_scale: float32[T]
+    # the zoom divided out of them (about the picture's centre) when they were.
+    camera_zoom: float | None = None
+    camera_zoomed: bool = False
+    camera_scale: np.ndarray | None = None
+
+    @property
+    def camera_held(self) -> bool:
+        """Whether the landmarks were corrected for the camera (its sway or a zoom)."""
+        return self.camera_shift is not None or self.camera_scale is not None
 
     @property
     def scale(self):
@@ -388,24 +401,39 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     the frames [start, stop) it covers (all when None).
 
     When the camera swayed over the set's reps (camera.py: more than
-    cfg.camera_sway_limit), the set is analysed again with the landmarks held still
-    against the background, and says so.
+    cfg.camera_sway_limit), or the lifter's size on the picture changed by more than
+    cfg.camera_zoom_limit (a zoom, or the lifter moving nearer or further), the set is
+    analysed again with the landmarks held still against the background and at the set's
+    usual scale, and says so.
     """
     one = _analyse_in_view(seq, cfg, notes, span=span)
     if not one.reps:
         return one
+    moved = offset = None
     cam = camera_path(seq, span, held=not get_profile(one.exercise).hands_planted)
-    if cam is None:
-        return one
-    moved = sway(cam, seq, one.reps[0].start, one.reps[-1].end + 1)
-    offset = sway_offset(cam, seq.fps)
-    if moved is None or moved <= cfg.camera_sway_limit or offset is None:
-        return dataclasses.replace(one, camera_sway=moved)
-    note = (f"the camera moved during the set (sway {moved:.1%} of the frame, RMS): "
-            "positions were read against the background")
-    steady = _analyse_in_view(steadied(seq, offset), cfg, [*notes, note], span=span)
-    return dataclasses.replace(steady, camera_sway=moved, camera_steadied=True,
-                               camera_shift=offset.astype(np.float32))
+    if cam is not None:
+        moved = sway(cam, seq, one.reps[0].start, one.reps[-1].end + 1)
+        offset = sway_offset(cam, seq.fps)
+    zoom = framing_zoom(seq, [(r.start, r.end) for r in one.reps if r.completed and not r.partial])
+    grew = zoom_change(zoom) if zoom is not None else None
+    swayed = moved is not None and moved > cfg.camera_sway_limit and offset is not None
+    zoomed = grew is not None and grew > cfg.camera_zoom_limit
+    if not (swayed or zoomed):
+        return dataclasses.replace(one, camera_sway=moved, camera_zoom=grew)
+    said = []
+    if swayed:
+        said.append(f"the camera moved during the set (sway {moved:.1%} of the frame, RMS): "
+                    "positions were read against the background")
+    if zoomed:
+        said.append(f"the lifter looks {grew:.0%} larger on the picture at one point of the "
+                    "set than at another (the camera zoomed, or the lifter moved nearer or "
+                    "further): positions were read at the set's usual scale")
+    shift = offset.astype(np.float32) if swayed else None
+    scale = zoom.astype(np.float32) if zoomed else None
+    steady = _analyse_in_view(steadied(seq, shift, scale), cfg, [*notes, *said], span=span)
+    return dataclasses.replace(steady, camera_sway=moved, camera_steadied=swayed,
+                               camera_shift=shift, camera_zoom=grew, camera_zoomed=zoomed,
+                               camera_scale=scale)
 
 
 def _analyse_in_view(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
@@ -533,13 +561,14 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
                              plate_diameter_m=cfg.plate_diameter_m, view=body.metrics.view,
                              progress=progress, cache_dir=cache_dir, use_cache=use_cache)
     in_picture = track
-    if analysis.camera_shift is not None:
-        # The plate was found in the swaying picture: measured held still like the body's
-        # landmarks (and the body read from those from here on); `bar.track` stays where
-        # the plate is in the picture, for drawing on it.
+    if analysis.camera_held:
+        # The plate was found in the swaying or zooming picture: measured held still like
+        # the body's landmarks (and the body read from those from here on); `bar.track`
+        # stays where the plate is in the picture, for drawing on it.
         size = np.array([seq.width, seq.height], dtype=np.float64)
-        track = dataclasses.replace(track, xy_px=track.xy_px - analysis.camera_shift * size)
-        seq = steadied(seq, analysis.camera_shift)
+        xy = held_still(track.xy_px / size, analysis.camera_shift, analysis.camera_scale)
+        track = dataclasses.replace(track, xy_px=xy * size)
+        seq = steadied(seq, analysis.camera_shift, analysis.camera_scale)
     rising = analysis.signal if analysis.concentric_increases else -analysis.signal
     # Where the plate hid the body, the reps are found again on the bar; a clip cut into
     # shots keeps its body-point reps (as it keeps the body's velocity).
@@ -550,7 +579,8 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
         analysis = dataclasses.replace(
             _resegmented_on_bar(seq, analysis, profile, track, why),
             camera_sway=analysis.camera_sway, camera_steadied=analysis.camera_steadied,
-            camera_shift=analysis.camera_shift)
+            camera_shift=analysis.camera_shift, camera_zoom=analysis.camera_zoom,
+            camera_zoomed=analysis.camera_zoomed, camera_scale=analysis.camera_scale)
         body = analysis.assessment
     driver = analysis.signal if analysis.concentric_increases else -analysis.signal
     bar = bar_path(track, seq, analysis.reps, body.metrics.velocity.reps, body.scale, driver,

@@ -11,17 +11,26 @@ background (`sway_offset`, `steadied`) and says so.
 
 Only the sway is taken out (the path high-passed at STEADY_HIGHPASS_HZ): a slow drift of
 the path is as likely a tile's small bias added up over hundreds of frames as a pan.
-A zoom or a camera that turns is not modelled. Pure functions over a PoseSequence.
+
+A zoom (a phone's pinch, a zoom ring) or a lifter who moves nearer or further during the
+set makes every length on the picture, and so every speed, grow or shrink. It is read
+from the lifter's own size rep by rep (`framing_zoom`; the background's tiles read it
+too, but added up over a set their small biases made still cameras look zoomed by up to
+a fifth), and above AnalysisConfig.camera_zoom_limit the landmarks are scaled back to
+the set's usual framing (`held_still`). A camera that turns is not modelled. Pure
+functions over a PoseSequence.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
+from .kinematics import segment_lengths
 from .landmarks import LM, SKELETON_EDGES
 from .shots import body_size, scene_rows, unpack_tiles
 from .types import PoseSequence
@@ -53,6 +62,15 @@ _ALONG = np.linspace(0.0, 1.0, 9)
 # Above AnalysisConfig.camera_sway_limit the set is read against the background.
 SWAY_BAND_HZ = (0.3, 3.0)
 STEADY_HIGHPASS_HZ = 0.2
+# The lifter's size on a rep: each body segment's length near its longest on the rep
+# (ZOOM_PERCENTILE of its frames: a squat's thighs at the top, not at depth, so a slow
+# rep's longer time bent does not read as a smaller lifter), against that segment's
+# usual over the set, and the median over the segments (a zoom scales all of them; a
+# pose foreshortens a few). One rep's reading (the jump to a pull-up bar, a drop from
+# it) is outvoted by its neighbours: the median of ZOOM_REPS reps. Only reps that reach
+# lockout are read (a failed rep never stands up to full size).
+ZOOM_PERCENTILE = 90
+ZOOM_REPS = 3
 
 
 @dataclass(frozen=True)
@@ -191,10 +209,57 @@ def sway_offset(cam: CameraPath, fps: float) -> np.ndarray | None:
     return _filtered(cam.path, fps, STEADY_HIGHPASS_HZ, "highpass")
 
 
-def steadied(seq: PoseSequence, offset: np.ndarray) -> PoseSequence:
-    """The sequence with offset (sway_offset's) taken out of its image landmarks (x, y);
-    world landmarks (hip-centred) and everything else as they were."""
+def framing_zoom(seq: PoseSequence, reps: list[tuple[int, int]], *,
+                 image: np.ndarray | None = None) -> np.ndarray | None:
+    """float64[T] how much larger than usual the lifter looks on each frame, read rep by
+    rep (reps: [start, end] frames) and joined between the reps' middles (flat beyond
+    the first and last); 1 where the set keeps its framing. None without two reps."""
+    if len(reps) < 2:
+        return None
+    lengths = segment_lengths(seq, image)
+    with warnings.catch_warnings():  # a segment never seen on a rep: NaN, outvoted below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        each = np.array([np.nanpercentile(lengths[a:b + 1], ZOOM_PERCENTILE, axis=0)
+                         for a, b in reps])
+        each /= np.nanmedian(each, axis=0)
+        per = np.nanmedian(each, axis=1)
+    mid = np.array([(a + b) / 2.0 for a, b in reps])
+    ok = np.isfinite(per)
+    if ok.sum() < 2:
+        return None
+    per, mid = per[ok], mid[ok]
+    # Each rep's window of ZOOM_REPS, shifted inwards at the set's ends, so a first or
+    # last rep is read with two neighbours too; a set too short for windows that differ
+    # (under 2 * ZOOM_REPS - 1 reps) reads each rep alone.
+    width = ZOOM_REPS if len(per) >= 2 * ZOOM_REPS - 1 else 1
+    first = np.clip(np.arange(len(per)) - width // 2, 0, len(per) - width)
+    smooth = np.array([np.median(per[k:k + width]) for k in first])
+    smooth /= np.median(smooth)
+    return np.interp(np.arange(seq.n_frames, dtype=np.float64), mid, smooth)
+
+
+def zoom_change(zoom: np.ndarray) -> float:
+    """How much the framing's scale changed: the largest zoom over the smallest, minus 1."""
+    return float(zoom.max() / zoom.min() - 1.0)
+
+
+def held_still(xy: np.ndarray, offset: np.ndarray | None, zoom: np.ndarray | None = None
+               ) -> np.ndarray:
+    """Normalised image positions xy (float[T, ..., 2]) as a camera held still would have
+    seen them: offset (sway_offset's, float[T, 2]) taken out, then zoom (float[T], e.g.
+    framing_zoom's) undone about the picture's centre, where a camera zooms."""
+    extra = (slice(None),) + (None,) * (xy.ndim - 2)
+    out = xy if offset is None else xy - offset[extra]
+    if zoom is not None:
+        out = 0.5 + (out - 0.5) / zoom[extra + (None,)]
+    return out
+
+
+def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | None = None
+             ) -> PoseSequence:
+    """The sequence with held_still's correction (offset, zoom) applied to its image
+    landmarks (x, y); world landmarks (hip-centred, metric) and everything else as they were."""
     image = seq.image.copy()
-    image[:, :, 0] -= offset[:, 0][:, None].astype(image.dtype)
-    image[:, :, 1] -= offset[:, 1][:, None].astype(image.dtype)
+    image[:, :, :2] = held_still(image[:, :, :2].astype(np.float64), offset, zoom
+                                 ).astype(image.dtype)
     return dataclasses.replace(seq, image=image)

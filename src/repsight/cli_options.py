@@ -168,6 +168,10 @@ SPECS: dict[str, OptionSpec] = {
         "--camera-sway-limit", "a camera swaying more than this over the reps (RMS, share "
         "of the frame) has the landmarks read against the background; 1 turns it off",
         "", (0, 1)),
+    "camera_zoom_limit": OptionSpec(
+        "--camera-zoom-limit", "the lifter looking larger or smaller by more than this share "
+        "over the reps (a zoom, or moving nearer the camera) has positions scaled back to the "
+        "set's usual framing; 10 turns it off", "", (0, 10)),
     "bar_path": OptionSpec(
         "--bar", "follow the barbell's plate through the set (an extra video pass): auto does "
         "for every barbell lift (squat, deadlift, bench, press, row, curl)",

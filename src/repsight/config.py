@@ -51,6 +51,11 @@ class AnalysisConfig:
     # a camera swaying more than this over the reps (RMS, share of the frame's long side;
     # camera.py) has the landmarks read against the background, 0..1 (1: never)
     camera_sway_limit: float = 0.015
+    # the lifter looking larger or smaller by more than this share over the reps (a zoom,
+    # or the lifter moving nearer or further; camera.framing_zoom) has the landmarks
+    # scaled back to the set's usual framing, 0..10 (10: never). Still cameras read up to
+    # 0.08 (a head-on pull-up whose first reps hang tilted away from the camera)
+    camera_zoom_limit: float = 0.12
     # --- segmentation
     # shorter cycles are jitter, 0.1..10 s; a full rep down and up in a fast set (a rep every
     # 0.5-0.85 s, real push-ups and squats) moves for 0.5 s, so 0.6 lost them all
@@ -110,6 +115,7 @@ class AnalysisConfig:
         _check_range("min_visibility", self.min_visibility, 0, 1)
         _check_range("min_body_size", self.min_body_size, 0, 1)
         _check_range("camera_sway_limit", self.camera_sway_limit, 0, 1)
+        _check_range("camera_zoom_limit", self.camera_zoom_limit, 0, 10)
         _check_range("min_rep_duration_s", self.min_rep_duration_s, 0.1, 10)
         _check_range("max_rep_duration_s", self.max_rep_duration_s, 1, 120)
         _check_range("min_rom_share", self.min_rom_share, 0, 1)

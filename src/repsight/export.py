@@ -27,7 +27,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.12"
+SCHEMA_VERSION = "1.13"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -208,7 +208,7 @@ def set_entry(analysis: Any) -> dict[str, Any]:
         **{k: jsonable(getattr(analysis, k)) for k in (
             "exercise", "exercise_auto", "exercise_reason", "reps", "tempo", "rhythm",
             "metrics", "verdicts", "warnings", "side", "detection_rate", "camera_sway",
-            "camera_steadied")},
+            "camera_steadied", "camera_zoom", "camera_zoomed")},
     }
 
 

@@ -260,6 +260,17 @@ _SIZE_SEGMENTS: tuple[tuple[LM, LM], ...] = (
 )
 
 
+def segment_lengths(seq: PoseSequence, image: np.ndarray | None = None) -> np.ndarray:
+    """float64[T, S] the image length in pixels of each body segment whose length tracks
+    the person's size (_SIZE_SEGMENTS: torso sides, thighs, shins, shoulder and hip
+    widths, upper arms); NaN where a landmark is missing."""
+    image = seq.image if image is None else image
+    return np.column_stack([
+        np.linalg.norm(pixels(image, seq.width, seq.height, a)
+                       - pixels(image, seq.width, seq.height, b), axis=1)
+        for a, b in _SIZE_SEGMENTS])
+
+
 def body_size_ratio(seq: PoseSequence, image: np.ndarray | None = None) -> np.ndarray:
     """float64[T]: how big the tracked person looks on each frame vs the clip (1 = usual).
 
@@ -268,11 +279,8 @@ def body_size_ratio(seq: PoseSequence, image: np.ndarray | None = None) -> np.nd
     so a value far below 1 means the tracker is on someone else (a camera cut, a person
     in the background) or on a half-detected body while the lifter gets into place.
     """
-    image = seq.image if image is None else image
     ratios = []
-    for a, b in _SIZE_SEGMENTS:
-        length = np.linalg.norm(pixels(image, seq.width, seq.height, a)
-                                - pixels(image, seq.width, seq.height, b), axis=1)
+    for length in segment_lengths(seq, image).T:
         ok = np.isfinite(length) & (length > 0)
         ref = np.percentile(length[ok], 90) if ok.any() else np.nan
         ratios.append(length / ref if ref > 0 else np.full(len(length), np.nan))
