@@ -246,10 +246,11 @@ def zoomed_copy(source: Path, out: Path) -> Path:
     from repsight.video import VideoReader, probe
 
     info = probe(source)
+    length = info.duration_s if info.duration_s > 0 else info.frame_count / info.fps
 
     def frames():
-        for frame in VideoReader(source, max_long_side=1280):
-            yield _zoomed(frame.rgb, zoom_at(frame.index / info.fps, info.duration_s))
+        for frame in VideoReader(source, max_long_side=None):  # the source's own size
+            yield _zoomed(frame.rgb, zoom_at(frame.index / info.fps, length))
 
     return _write(out, frames(), fps=info.fps)
 

@@ -187,7 +187,7 @@ def _velocity_off(row: dict, orig: dict) -> float | None:
     if len(row["velocities"]) != len(orig["velocities"]):
         return None
     pairs = [(v, o) for v, o in zip(row["velocities"], orig["velocities"])
-             if v is not None and o is not None and o > 0]
+             if v is not None and o is not None and np.isfinite(v) and np.isfinite(o) and o > 0]
     return max(abs(v / o - 1.0) for v, o in pairs) if pairs else None
 
 

@@ -323,3 +323,27 @@ def test_a_swaying_camera_holds_the_plate_still_too(monkeypatch):
     assert not left.camera_steadied
     lost = [m.mean_velocity_mps for m in left.metrics]
     assert len(lost) != len(speeds) or np.nanmax(np.abs(np.array(lost) / speeds - 1)) > 0.1
+
+
+def test_a_zooming_camera_scales_the_plate_back_too(monkeypatch):
+    """A zoom enlarges the plate's path and its rim as it enlarges the body: the bar's
+    velocities (and the plate's own scale) are read at the set's usual framing."""
+    truth = make_squat_set(n_reps=5, px_per_m=PX_PER_M, seed=5)
+    still = _bar_pass(monkeypatch, truth.seq, _track(truth))
+    zoom = np.where(np.arange(truth.seq.n_frames) >= still.reps[2].start, 1.3, 1.0)
+    image = truth.seq.image.copy()
+    image[:, :, :2] = 0.5 + (image[:, :, :2] - 0.5) * zoom[:, None, None]
+    seq = dataclasses.replace(truth.seq, image=image)
+    track = _track(truth)
+    size = np.array([seq.width, seq.height], dtype=np.float64)
+    filmed = dataclasses.replace(track, xy_px=(0.5 + (track.xy_px / size - 0.5) * zoom[:, None]) * size,
+                                 radius_px=track.radius_px * zoom)
+    held = _bar_pass(monkeypatch, seq, filmed)
+    left = _bar_pass(monkeypatch, seq, filmed, camera_zoom_limit=10)
+    assert held.camera_zoomed and held.bar.of_record and len(held.reps) == 5
+    np.testing.assert_array_equal(held.bar.track.xy_px, filmed.xy_px)
+    speeds = np.array([m.mean_velocity_mps for m in held.metrics])
+    np.testing.assert_allclose(speeds, [m.mean_velocity_mps for m in still.metrics], rtol=0.05)
+    assert not left.camera_zoomed
+    lost = np.array([m.mean_velocity_mps for m in left.metrics])
+    assert len(lost) != len(speeds) or np.nanmax(np.abs(lost / speeds - 1)) > 0.1

@@ -567,7 +567,9 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
         # stays where the plate is in the picture, for drawing on it.
         size = np.array([seq.width, seq.height], dtype=np.float64)
         xy = held_still(track.xy_px / size, analysis.camera_shift, analysis.camera_scale)
-        track = dataclasses.replace(track, xy_px=xy * size)
+        radius = (track.radius_px if analysis.camera_scale is None
+                  else track.radius_px / analysis.camera_scale)  # the plate's scale too
+        track = dataclasses.replace(track, xy_px=xy * size, radius_px=radius)
         seq = steadied(seq, analysis.camera_shift, analysis.camera_scale)
     rising = analysis.signal if analysis.concentric_increases else -analysis.signal
     # Where the plate hid the body, the reps are found again on the bar; a clip cut into

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from .kinematics import segment_lengths
+from .kinematics import in_picture, segment_lengths
 from .landmarks import LM, SKELETON_EDGES
 from .shots import body_size, scene_rows, unpack_tiles
 from .types import PoseSequence
@@ -212,8 +212,9 @@ def sway_offset(cam: CameraPath, fps: float) -> np.ndarray | None:
 def framing_zoom(seq: PoseSequence, reps: list[tuple[int, int]], *,
                  image: np.ndarray | None = None) -> np.ndarray | None:
     """float64[T] how much larger than usual the lifter looks on each frame, read rep by
-    rep (reps: [start, end] frames) and joined between the reps' middles (flat beyond
-    the first and last); 1 where the set keeps its framing. None without two reps."""
+    rep (reps: [start, end] frames, in order), held over each rep and joined straight
+    across the frames between reps (flat beyond the first and last); 1 where the set
+    keeps its framing. None without two reps."""
     if len(reps) < 2:
         return None
     lengths = segment_lengths(seq, image)
@@ -223,19 +224,22 @@ def framing_zoom(seq: PoseSequence, reps: list[tuple[int, int]], *,
                          for a, b in reps])
         each /= np.nanmedian(each, axis=0)
         per = np.nanmedian(each, axis=1)
-    mid = np.array([(a + b) / 2.0 for a, b in reps])
+    bounds = np.array(reps, dtype=np.float64)
     ok = np.isfinite(per)
     if ok.sum() < 2:
         return None
-    per, mid = per[ok], mid[ok]
+    per, bounds = per[ok], bounds[ok]
     # Each rep's window of ZOOM_REPS, shifted inwards at the set's ends, so a first or
-    # last rep is read with two neighbours too; a set too short for windows that differ
-    # (under 2 * ZOOM_REPS - 1 reps) reads each rep alone.
+    # last rep is read with two neighbours too. In a set of under 2 * ZOOM_REPS - 1 reps
+    # most windows would be off-centre and carry a zoom across to the rep beside it, so
+    # each rep is read alone.
     width = ZOOM_REPS if len(per) >= 2 * ZOOM_REPS - 1 else 1
     first = np.clip(np.arange(len(per)) - width // 2, 0, len(per) - width)
     smooth = np.array([np.median(per[k:k + width]) for k in first])
     smooth /= np.median(smooth)
-    return np.interp(np.arange(seq.n_frames, dtype=np.float64), mid, smooth)
+    # A quarter frame inside each rep's ends, so reps that share a frame stay in order.
+    xs = np.column_stack([bounds[:, 0] + 0.25, bounds[:, 1] - 0.25]).ravel()
+    return np.interp(np.arange(seq.n_frames, dtype=np.float64), xs, np.repeat(smooth, 2))
 
 
 def zoom_change(zoom: np.ndarray) -> float:
@@ -258,8 +262,15 @@ def held_still(xy: np.ndarray, offset: np.ndarray | None, zoom: np.ndarray | Non
 def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | None = None
              ) -> PoseSequence:
     """The sequence with held_still's correction (offset, zoom) applied to its image
-    landmarks (x, y); world landmarks (hip-centred, metric) and everything else as they were."""
+    landmarks (x, y); world landmarks (hip-centred, metric) and everything else as they were.
+
+    A landmark the picture did not show (outside it: the model's guess for feet cut off
+    by a zoom) is left without a position: moved into the picture's bounds by the
+    correction, it would otherwise pass for a seen one.
+    """
     image = seq.image.copy()
+    shown = in_picture(image[:, :, :2])
     image[:, :, :2] = held_still(image[:, :, :2].astype(np.float64), offset, zoom
                                  ).astype(image.dtype)
+    image[~shown & np.isfinite(image[:, :, 0]), :2] = np.nan
     return dataclasses.replace(seq, image=image)

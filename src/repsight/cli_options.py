@@ -169,9 +169,9 @@ SPECS: dict[str, OptionSpec] = {
         "of the frame) has the landmarks read against the background; 1 turns it off",
         "", (0, 1)),
     "camera_zoom_limit": OptionSpec(
-        "--camera-zoom-limit", "the lifter looking larger or smaller by more than this share "
-        "over the reps (a zoom, or moving nearer the camera) has positions scaled back to the "
-        "set's usual framing; 10 turns it off", "", (0, 10)),
+        "--camera-zoom-limit", "the lifter's largest size on the picture over the smallest, "
+        "minus 1, over the reps above this (a zoom, or moving nearer the camera) has positions "
+        "scaled back to the set's usual framing; 10 turns it off", "", (0, 10)),
     "bar_path": OptionSpec(
         "--bar", "follow the barbell's plate through the set (an extra video pass): auto does "
         "for every barbell lift (squat, deadlift, bench, press, row, curl)",

@@ -51,10 +51,11 @@ class AnalysisConfig:
     # a camera swaying more than this over the reps (RMS, share of the frame's long side;
     # camera.py) has the landmarks read against the background, 0..1 (1: never)
     camera_sway_limit: float = 0.015
-    # the lifter looking larger or smaller by more than this share over the reps (a zoom,
-    # or the lifter moving nearer or further; camera.framing_zoom) has the landmarks
-    # scaled back to the set's usual framing, 0..10 (10: never). Still cameras read up to
-    # 0.08 (a head-on pull-up whose first reps hang tilted away from the camera)
+    # the lifter's largest size on the picture over the smallest, minus 1, over the reps
+    # above this (a zoom, or the lifter moving nearer or further; camera.framing_zoom)
+    # has the landmarks scaled back to the set's usual framing, 0..10 (10: never). Still
+    # cameras read under 0.05 on the dev clips, rendered ones under 0.035;
+    # pullup_front_long, whose camera moves closer during the set, 0.08
     camera_zoom_limit: float = 0.12
     # --- segmentation
     # shorter cycles are jitter, 0.1..10 s; a full rep down and up in a fast set (a rep every

@@ -210,6 +210,17 @@ def _names_of(spec_points: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+# Points further than this share of the frame outside the picture are the pose model's
+# guesses for a body part out of frame.
+OUTSIDE_MARGIN = 0.05
+
+
+def in_picture(xy: np.ndarray) -> np.ndarray:
+    """bool[...]: normalised image positions xy (float[..., 2]) within the picture, give
+    or take OUTSIDE_MARGIN (NaN: False)."""
+    return np.all((xy > -OUTSIDE_MARGIN) & (xy < 1.0 + OUTSIDE_MARGIN), axis=-1)
+
+
 def _point_xy(seq: PoseSequence, image: np.ndarray, names: tuple[str, ...], side: str,
               min_visibility: float) -> np.ndarray:
     """float64[T,2] pixel mean of the named landmarks on `side` ("BOTH": per-frame mean of
@@ -221,9 +232,8 @@ def _point_xy(seq: PoseSequence, image: np.ndarray, names: tuple[str, ...], side
         per_side.append(np.stack([pixels(image, seq.width, seq.height, i) for i in idx]).mean(axis=0))
         per_vis.append(image[:, idx, VISIBILITY].astype(np.float64).min(axis=1))
     stack, vis = np.stack(per_side), np.stack(per_vis)  # [S,T,2], [S,T]
-    # Points far outside the picture are the model's guesses for a body part out of frame.
-    inside = np.all((stack > -0.05 * np.array([seq.width, seq.height]))
-                    & (stack < 1.05 * np.array([seq.width, seq.height])), axis=2)
+    size = np.array([seq.width, seq.height])
+    inside = in_picture(stack / size)
     good = (vis >= min_visibility) & inside
     # Where no side passes the gate but the person is there, a side-view far limb or a
     # low-confidence frame is still a better guess than a hole that splits a rep in two:
