@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -436,6 +436,12 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
                                camera_scale=scale)
 
 
+def _camera_fields(analysis: SetAnalysis) -> dict[str, Any]:
+    """The set's camera readings and corrections (every camera_* field), to carry over."""
+    return {f.name: getattr(analysis, f.name) for f in dataclasses.fields(analysis)
+            if f.name.startswith("camera_")}
+
+
 def _analyse_in_view(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
                      span: tuple[int, int] | None = None) -> SetAnalysis:
     """The set as the landmarks show it: exercise, view, driving signal, reps, verdicts."""
@@ -578,11 +584,8 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
         track, rising, analysis.signal_name, analysis.reps, plate_diameter_m=cfg.plate_diameter_m)
     form_hidden = BAR_HID_FORM if why else ""
     if why:
-        analysis = dataclasses.replace(
-            _resegmented_on_bar(seq, analysis, profile, track, why),
-            camera_sway=analysis.camera_sway, camera_steadied=analysis.camera_steadied,
-            camera_shift=analysis.camera_shift, camera_zoom=analysis.camera_zoom,
-            camera_zoomed=analysis.camera_zoomed, camera_scale=analysis.camera_scale)
+        analysis = dataclasses.replace(_resegmented_on_bar(seq, analysis, profile, track, why),
+                                       **_camera_fields(analysis))
         body = analysis.assessment
     driver = analysis.signal if analysis.concentric_increases else -analysis.signal
     bar = bar_path(track, seq, analysis.reps, body.metrics.velocity.reps, body.scale, driver,
