@@ -172,12 +172,9 @@ def test_a_swaying_camera_is_held_still_and_named() -> None:
     assert not any("camera moved" in w for w in left.warnings)
     assert held.rep_count == clean.rep_count == 5
 
-    def speeds(a):
-        return np.array([m.mean_velocity_mps for m in a.metrics])
-
     # Held still, each rep's velocity is the still camera's; left as filmed, it is not.
-    np.testing.assert_allclose(speeds(held), speeds(clean), rtol=0.05)
-    assert np.nanmax(np.abs(speeds(left) / speeds(clean) - 1)) > 0.1
+    np.testing.assert_allclose(_speeds(held), _speeds(clean), rtol=0.05)
+    assert np.nanmax(np.abs(_speeds(left) / _speeds(clean) - 1)) > 0.1
 
 
 def _panned_clip(path: Path, n: int = 75, fps: float = 25.0) -> tuple[Path, np.ndarray]:
@@ -212,23 +209,36 @@ def test_extraction_keeps_each_frames_tile_shifts(tmp_path: Path) -> None:
 # committed), poses extracted with the default model: about 30 s for both clips.
 
 
-@pytest.mark.slow
-def test_a_real_set_filmed_by_a_swaying_hand_is_held_still(tmp_path: Path) -> None:
+def _composed_curls(tmp_path: Path, build: str):
+    """(clip, config, the still clip's analysis, the composed clip's poses) for a
+    composed_clips builder over curl_dumbbell_side (skipped without ../shared)."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from composed_clips import SHARED_VIDEOS, MissingClip, hand_held
+    import composed_clips
 
     from repsight.cache import extract_cached
 
     try:
-        clip = hand_held(tmp_path)
-    except MissingClip as exc:
+        clip = composed_clips.BUILDERS[build](tmp_path)
+    except composed_clips.MissingClip as exc:
         pytest.skip(str(exc))
     cfg = build_config(exercise="biceps_curl")
-    still = analyse_pose(extract_cached(SHARED_VIDEOS / "curl_dumbbell_side.mp4",
+    still = analyse_pose(extract_cached(composed_clips.SHARED_VIDEOS / "curl_dumbbell_side.mp4",
                                         cache_dir=tmp_path / "cache"), cfg)
-    held = analyse_pose(extract_cached(clip.path, cache_dir=tmp_path / "cache"), cfg)
+    return clip, cfg, still, extract_cached(clip.path, cache_dir=tmp_path / "cache")
+
+
+def _speeds(analysis) -> np.ndarray:
+    """Each rep's mean concentric velocity (NaN where not measured)."""
+    return np.array([np.nan if m.mean_velocity_mps is None else m.mean_velocity_mps
+                     for m in analysis.metrics], dtype=float)
+
+
+@pytest.mark.slow
+def test_a_real_set_filmed_by_a_swaying_hand_is_held_still(tmp_path: Path) -> None:
+    clip, cfg, still, seq = _composed_curls(tmp_path, "hand_held")
+    held = analyse_pose(seq, cfg)
     assert still.camera_sway is not None and still.camera_sway < cfg.camera_sway_limit
     assert not still.camera_steadied
     assert held.camera_steadied and held.camera_sway > 2 * cfg.camera_sway_limit
@@ -317,32 +327,17 @@ def test_a_zooming_camera_is_scaled_back_and_named() -> None:
     assert not any("larger on the picture" in w for w in left.warnings)
     assert held.rep_count == clean.rep_count == 5
 
-    def speeds(a):
-        return np.array([m.mean_velocity_mps for m in a.metrics])
-
     # Scaled back, each rep's velocity is the still framing's; left as filmed, it is not
     # (the scale is read over the whole set, so no rep keeps its own).
-    np.testing.assert_allclose(speeds(held), speeds(clean), rtol=0.05)
-    assert np.nanmax(np.abs(speeds(left) / speeds(clean) - 1)) > 0.1
+    np.testing.assert_allclose(_speeds(held), _speeds(clean), rtol=0.05)
+    assert np.nanmax(np.abs(_speeds(left) / _speeds(clean) - 1)) > 0.1
 
 
 @pytest.mark.slow
 def test_a_real_set_filmed_while_zooming_in_is_scaled_back(tmp_path: Path) -> None:
-    import sys
+    from composed_clips import ZOOM_TO
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from composed_clips import SHARED_VIDEOS, ZOOM_TO, MissingClip, zooming
-
-    from repsight.cache import extract_cached
-
-    try:
-        clip = zooming(tmp_path)
-    except MissingClip as exc:
-        pytest.skip(str(exc))
-    cfg = build_config(exercise="biceps_curl")
-    still = analyse_pose(extract_cached(SHARED_VIDEOS / "curl_dumbbell_side.mp4",
-                                        cache_dir=tmp_path / "cache"), cfg)
-    seq = extract_cached(clip.path, cache_dir=tmp_path / "cache")
+    clip, cfg, still, seq = _composed_curls(tmp_path, "zooming")
     held = analyse_pose(seq, cfg)
     left = analyse_pose(seq, build_config(exercise="biceps_curl", camera_zoom_limit=10))
     assert still.camera_zoom is not None and still.camera_zoom < 0.05 and not still.camera_zoomed
@@ -352,12 +347,8 @@ def test_a_real_set_filmed_while_zooming_in_is_scaled_back(tmp_path: Path) -> No
     assert held.rep_count == still.rep_count == clip.reps[0]
     assert [v.kind for v in held.verdicts] == [v.kind for v in still.verdicts] == []
 
-    def speeds(a):
-        return np.array([np.nan if m.mean_velocity_mps is None else m.mean_velocity_mps
-                         for m in a.metrics], dtype=float)
-
     # Scaled back, every rep within 12 % of the still camera's: the zoom runs through two
     # reps and each rep's size is one reading (near its largest), so a rep zoomed as it
     # goes is scaled by a little too much. As filmed, a rep is 15 % off or more.
-    assert np.nanmax(np.abs(speeds(held) / speeds(still) - 1)) < 0.12
-    assert np.nanmax(np.abs(speeds(left) / speeds(still) - 1)) > 0.15
+    assert np.nanmax(np.abs(_speeds(held) / _speeds(still) - 1)) < 0.12
+    assert np.nanmax(np.abs(_speeds(left) / _speeds(still) - 1)) > 0.15
