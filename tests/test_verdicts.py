@@ -707,3 +707,33 @@ def test_isometric_failure_lasts_to_the_end_of_the_set():
     # A failed last rep: its hold counts when it sinks, and is skipped when it holds.
     assert called([0, 0, 0, 0, 0, 0.3], failed=(6,)) == [6]
     assert called([0, 0, 0, 0, 0.3, 0], failed=(6,)) == [5]
+
+
+def test_no_form_fault_is_read_off_a_limb_the_picture_cuts_off() -> None:
+    """Feet below or beside the frame (the camera moved closer, a zoom): the pose model
+    still guesses the ankles, and a push-up's hip line read off those guesses is not the
+    lifter's. Those reps' hips are not judged; the set gets no technical failure."""
+    from repsight.analysis import analyse_pose
+    from repsight.config import build_config
+    from repsight.landmarks import LM
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("pushup", 6, seed=2, size=(640, 360), noise_px=0.5)
+    cfg = build_config(exercise="pushup")
+    clean = analyse_pose(seq, cfg)
+    assert clean.rep_count == 6 and clean.verdicts == ()
+    image = seq.image.copy()
+    start = clean.reps[3].start
+    for ankle in (LM.LEFT_ANKLE, LM.RIGHT_ANKLE):
+        # Guessed past the frame's edge and well off the body's line from rep 4 on.
+        image[start:, ankle, 0] = np.where(image[start:, ankle, 0] > 0.5, 1.12, -0.12)
+        image[start:, ankle, 1] -= 0.15
+    cut = analyse_pose(dataclasses.replace(seq, image=image), cfg)
+    assert cut.rep_count == 6
+    assert [v for v in cut.verdicts if v.kind == "technical"] == []
+    # The same guesses inside the picture would be read as the hips sagging.
+    inside = image.copy()
+    for ankle in (LM.LEFT_ANKLE, LM.RIGHT_ANKLE):
+        inside[start:, ankle, 0] = np.where(inside[start:, ankle, 0] > 0.5, 0.98, 0.02)
+    seen = analyse_pose(dataclasses.replace(seq, image=inside), cfg)
+    assert [v.rep_index for v in seen.verdicts if v.kind == "technical"][:1] == [4]

@@ -71,6 +71,7 @@ STEADY_HIGHPASS_HZ = 0.2
 # lockout are read (a failed rep never stands up to full size).
 ZOOM_PERCENTILE = 90
 ZOOM_REPS = 3
+MIN_ZOOM_REPS = 3
 
 
 @dataclass(frozen=True)
@@ -214,8 +215,9 @@ def framing_zoom(seq: PoseSequence, reps: list[tuple[int, int]], *,
     """float64[T] how much larger than usual the lifter looks on each frame, read rep by
     rep (reps: [start, end] frames, in order), held over each rep and joined straight
     across the frames between reps (flat beyond the first and last); 1 where the set
-    keeps its framing. None without two reps."""
-    if len(reps) < 2:
+    keeps its framing. None without MIN_ZOOM_REPS reps to read (two readings cannot tell
+    a zoom from one odd rep)."""
+    if len(reps) < MIN_ZOOM_REPS:
         return None
     lengths = segment_lengths(seq, image)
     with warnings.catch_warnings():  # a segment never seen on a rep: NaN, outvoted below
@@ -226,7 +228,7 @@ def framing_zoom(seq: PoseSequence, reps: list[tuple[int, int]], *,
         per = np.nanmedian(each, axis=1)
     bounds = np.array(reps, dtype=np.float64)
     ok = np.isfinite(per)
-    if ok.sum() < 2:
+    if ok.sum() < MIN_ZOOM_REPS:
         return None
     per, bounds = per[ok], bounds[ok]
     # Each rep's window of ZOOM_REPS, shifted inwards at the set's ends, so a first or

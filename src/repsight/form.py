@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kinematics import BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels, trunk_inclination
+from .kinematics import (BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels, shown_only,
+                         trunk_inclination)
 from .landmarks import JOINT_TRIPLETS, LM
 from .profiles import ExerciseProfile
 from .smoothing import despike, seen_mean, seen_reduce, smooth
@@ -448,6 +449,9 @@ def fault_signal(seq: PoseSequence, measure: str, source: str, side: str, *,
         if measure == "elbow_forward":
             return world_elbow_forward(seq, world=world)
     else:
+        # A fault read off a limb the picture cuts off (feet below the frame, a zoom)
+        # would be read off the model's guess for it.
+        image = shown_only(image)
         if measure == "trunk_lean":
             return trunk_inclination(seq, side=side, signed=True, image=image)
         if measure == "knee_cave":

@@ -221,6 +221,15 @@ def in_picture(xy: np.ndarray) -> np.ndarray:
     return np.all((xy > -OUTSIDE_MARGIN) & (xy < 1.0 + OUTSIDE_MARGIN), axis=-1)
 
 
+def shown_only(image: np.ndarray) -> np.ndarray:
+    """A copy of normalised image landmarks (float[T, 33, >=2]) without a position where
+    the picture did not show the landmark (outside it: in_picture), so a measure never
+    reads the model's guess for a body part out of frame."""
+    out = image.copy()
+    out[~in_picture(image[..., :2]), :2] = np.nan
+    return out
+
+
 def _point_xy(seq: PoseSequence, image: np.ndarray, names: tuple[str, ...], side: str,
               min_visibility: float) -> np.ndarray:
     """float64[T,2] pixel mean of the named landmarks on `side` ("BOTH": per-frame mean of
