@@ -326,6 +326,14 @@ def test_a_zooming_camera_is_scaled_back_and_named() -> None:
     assert not left.camera_zoomed and left.camera_scale is None
     assert not any("larger on the picture" in w for w in left.warnings)
     assert held.rep_count == clean.rep_count == 5
+    # In the JSON: the reading, the flag and the zoom per frame (rounded, not float32 noise).
+    from repsight.export import analysis_to_dict
+
+    data = analysis_to_dict(held)
+    assert data["camera_zoomed"] is True and data["camera_zoom"] == pytest.approx(held.camera_zoom)
+    assert len(data["camera_scale"]) == seq.n_frames
+    assert all(round(x, 5) == x for x in data["camera_scale"])
+    assert analysis_to_dict(clean)["camera_scale"] is None
 
     # Scaled back, each rep's velocity is the still framing's; left as filmed, it is not
     # (the scale is read over the whole set, so no rep keeps its own).

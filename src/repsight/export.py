@@ -169,6 +169,9 @@ def analysis_to_dict(analysis: Any, *, session: Any = None) -> dict[str, Any]:
         body["shots"] = shots_entry(getattr(analysis, "shots", None))
     if "bar" in body:  # schema 1.4: the barbell's path, per rep and per frame
         body["bar"] = bar_entry(getattr(analysis, "bar", None))
+    for key in ("camera_shift", "camera_scale"):  # float32 per frame: 5 digits, not 17
+        if body.get(key) is not None:
+            body[key] = jsonable(np.round(np.asarray(getattr(analysis, key), dtype=np.float64), 5))
     return {"schema_version": SCHEMA_VERSION, "repsight_version": __version__,
             "summary": jsonable(set_summary(analysis)),
             "session": session.to_dict() if session is not None else None, **body}
