@@ -69,11 +69,10 @@ def variant_path(clip: str, variant: str, folder: Path) -> Path:
         tmp = out.with_suffix(".part.mp4")
         if callable(VARIANTS[variant]):
             VARIANTS[variant](VIDEOS / clip, tmp)
-            tmp.replace(out)
-            return out
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEOS / clip), "-vf",
-                        VARIANTS[variant], "-an", "-c:v", "libx264", "-crf", "18",
-                        "-pix_fmt", "yuv420p", str(tmp)], check=True)
+        else:
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(VIDEOS / clip), "-vf",
+                            VARIANTS[variant], "-an", "-c:v", "libx264", "-crf", "18",
+                            "-pix_fmt", "yuv420p", str(tmp)], check=True)
         tmp.replace(out)
     return out
 

@@ -80,6 +80,15 @@ def pose_held(seq, frames: int):
                                timestamps_s=np.concatenate([seq.timestamps_s, times]))
 
 
+def zooming_camera(seq, zoom: np.ndarray):
+    """seq as a camera zooming by zoom (float[T], about the picture's centre) films it."""
+    import dataclasses
+
+    image = seq.image.copy()
+    image[:, :, :2] = 0.5 + (image[:, :, :2] - 0.5) * zoom[:, None, None]
+    return dataclasses.replace(seq, image=image)
+
+
 def swaying_camera(seq, path: np.ndarray, *, person_shift: float = 3.0):
     """seq as a swaying camera would film it (camera.py's input): every landmark moved by
     path (normalised x, y per frame), and meta tiles whose background shows the camera's

@@ -330,10 +330,10 @@ def test_a_zooming_camera_scales_the_plate_back_too(monkeypatch):
     velocities (and the plate's own scale) are read at the set's usual framing."""
     truth = make_squat_set(n_reps=5, px_per_m=PX_PER_M, seed=5)
     still = _bar_pass(monkeypatch, truth.seq, _track(truth))
+    from helpers import zooming_camera
+
     zoom = np.where(np.arange(truth.seq.n_frames) >= still.reps[2].start, 1.3, 1.0)
-    image = truth.seq.image.copy()
-    image[:, :, :2] = 0.5 + (image[:, :, :2] - 0.5) * zoom[:, None, None]
-    seq = dataclasses.replace(truth.seq, image=image)
+    seq = zooming_camera(truth.seq, zoom)
     track = _track(truth)
     size = np.array([seq.width, seq.height], dtype=np.float64)
     filmed = dataclasses.replace(track, xy_px=(0.5 + (track.xy_px / size - 0.5) * zoom[:, None]) * size,

@@ -17,7 +17,7 @@ from repsight.shots import unpack_tiles
 from repsight.synthetic import synthesize
 from repsight.video import MOTION_GRID, MOTION_THUMB, VideoWriter, tile_shifts
 
-from helpers import swaying_camera
+from helpers import swaying_camera, zooming_camera
 
 ROWS, COLS = MOTION_GRID
 THUMB = np.array(MOTION_THUMB, dtype=np.float64)
@@ -263,13 +263,6 @@ def test_what_the_hands_hold_is_left_out_unless_they_are_planted() -> None:
                    for n in ("squat", "deadlift", "bench_press", "biceps_curl", "row"))
 
 
-def _zoomed(seq, zoom: np.ndarray):
-    """seq as a camera zooming by zoom (float[T], about the picture's centre) films it."""
-    image = seq.image.copy()
-    image[:, :, :2] = 0.5 + (image[:, :, :2] - 0.5) * zoom[:, None, None]
-    return dataclasses.replace(seq, image=image)
-
-
 def test_held_still_undoes_a_known_shift_and_zoom() -> None:
     rng = np.random.default_rng(0)
     still = rng.uniform(0.1, 0.9, size=(40, 33, 2))
@@ -290,7 +283,7 @@ def test_the_lifters_size_reads_a_zoom_rep_by_rep() -> None:
     assert zoom_change(still) < 0.02
     # A pinch between reps 2 and 3: the last three reps 30 % larger.
     zoom = np.where(np.arange(seq.n_frames) >= reps[2][0], 1.3, 1.0)
-    read = framing_zoom(_zoomed(seq, zoom), reps)
+    read = framing_zoom(zooming_camera(seq, zoom), reps)
     assert zoom_change(read) == pytest.approx(0.3, abs=0.03)
     mids = [(a + b) // 2 for a, b in reps]
     # Against the set's usual framing (its median rep, here a zoomed one).
@@ -305,9 +298,10 @@ def test_one_reps_odd_size_is_outvoted_in_a_long_set_but_read_in_a_short_one() -
     assert len(reps) == 7
     # The lifter looks 20 % larger on the last rep only (a drop from the bar, a step forward).
     zoom = np.where(np.arange(seq.n_frames) >= reps[-1][0], 1.2, 1.0)
-    assert zoom_change(framing_zoom(_zoomed(seq, zoom), reps)) < 0.05
+    assert zoom_change(framing_zoom(zooming_camera(seq, zoom), reps)) < 0.05
     # Three reps: no neighbours to outvote it, so each rep is read alone.
-    assert zoom_change(framing_zoom(_zoomed(seq, zoom), reps[-3:])) == pytest.approx(0.2, abs=0.03)
+    short = framing_zoom(zooming_camera(seq, zoom), reps[-3:])
+    assert zoom_change(short) == pytest.approx(0.2, abs=0.03)
 
 
 def test_a_zooming_camera_is_scaled_back_and_named() -> None:
@@ -316,7 +310,7 @@ def test_a_zooming_camera_is_scaled_back_and_named() -> None:
     clean = analyse_pose(seq, cfg)
     reps = clean.reps
     zoom = np.where(np.arange(seq.n_frames) >= reps[2].start, 1.35, 1.0)
-    filmed = _zoomed(seq, zoom)
+    filmed = zooming_camera(seq, zoom)
     held = analyse_pose(filmed, cfg)
     left = analyse_pose(filmed, build_config(exercise="squat", camera_zoom_limit=10))
     assert not clean.camera_zoomed and clean.camera_zoom < cfg.camera_zoom_limit

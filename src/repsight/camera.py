@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from .kinematics import in_picture, segment_lengths
+from .kinematics import segment_lengths, shown_only
 from .landmarks import LM, SKELETON_EDGES
 from .shots import body_size, scene_rows, unpack_tiles
 from .types import PoseSequence
@@ -270,9 +270,7 @@ def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | No
     by a zoom) is left without a position: moved into the picture's bounds by the
     correction, it would otherwise pass for a seen one.
     """
-    image = seq.image.copy()
-    shown = in_picture(image[:, :, :2])
+    image = shown_only(seq.image)
     image[:, :, :2] = held_still(image[:, :, :2].astype(np.float64), offset, zoom
                                  ).astype(image.dtype)
-    image[~shown & np.isfinite(image[:, :, 0]), :2] = np.nan
     return dataclasses.replace(seq, image=image)
