@@ -263,7 +263,7 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row | No
         to_label = {flat[j][0]: i + 1 for i, j in m.items()}
         row.match = kind.replace("_s", "")
     else:
-        counted = [g for g, rep, _ in flat if rep.completed and not rep.partial]
+        counted = [g for g, rep, _ in flat if rep.counted]
         to_label = {k: i + 1 for i, k in enumerate(counted[:row.labelled])}
         row.match = "order" if len(counted) == row.labelled else f"order!={len(counted)}"
     row.matched = len(to_label)

@@ -75,14 +75,13 @@ def relative_errors(rows: dict[str, dict]) -> dict[tuple[str, str], np.ndarray]:
 def first_call(velocities: list[float | None], completed: list[bool], failed: list[int],
                limit: float, margin: float, baseline_reps: int) -> int | None:
     """First rep (1-based) the tempo rule calls from these velocities, or a failed rep."""
+    from repsight.velocity import baseline_velocity, velocity_loss_pct
     from repsight.verdicts import confirmed
 
-    base = [v for v, done in zip(velocities, completed) if v is not None and done][:baseline_reps]
-    loss = [float("nan")] * len(velocities)
-    if base:
-        best = max(base)
-        loss = [100.0 * (best - v) / best if v is not None and done else float("nan")
-                for v, done in zip(velocities, completed)]
+    best = baseline_velocity([v for v, done in zip(velocities, completed)
+                              if v is not None and done][:baseline_reps])
+    loss = [velocity_loss_pct(v, best) if done else float("nan")
+            for v, done in zip(velocities, completed)]
     ok = [bool(np.isfinite(x)) for x in loss]
     flags = confirmed([o and x > limit for o, x in zip(ok, loss)],
                       clear=[o and x > limit + margin for o, x in zip(ok, loss)], judged=ok)

@@ -16,8 +16,9 @@ from repsight.drift import drift_tolerance, rep_curve, sustained_drift
 from repsight.form import detect_view, form_signals
 from repsight.landmarks import LM
 from repsight.smoothing import smooth
-from repsight.velocity import (RepVelocity, concentric_velocity, mid_travel_time, retimed,
-                               rir_estimate, shared_shape_velocities)
+from repsight.velocity import (RepVelocity, baseline_velocity, concentric_velocity,
+                               mid_travel_time, retimed, rir_estimate, shared_shape_velocities,
+                               velocity_loss_pct)
 from repsight.types import Rep
 from repsight.profiles import get_profile
 
@@ -65,6 +66,25 @@ def test_velocity_loss_follows_truth():
     rir = [r.rir_estimate for r in m.reps]
     assert rir[0] is None and rir[-1] is not None and rir[-1] < 3
     assert m.baseline_velocity_mps == pytest.approx(max(r.mean_velocity_mps for r in m.reps[:2]))
+
+
+def test_baseline_and_loss_by_hand():
+    # Best of the baseline reps as in the literature, or their mean; an unread rep is left out.
+    assert baseline_velocity([0.50, 0.55]) == pytest.approx(0.55)
+    assert baseline_velocity([0.50, float("nan"), 0.60], "mean") == pytest.approx(0.55)
+    assert np.isnan(baseline_velocity([float("nan")]))
+    assert velocity_loss_pct(0.40, 0.50) == pytest.approx(20.0)
+    assert velocity_loss_pct(0.55, 0.50) == pytest.approx(-10.0)  # faster than the baseline
+    assert np.isnan(velocity_loss_pct(0.40, float("nan")))
+    assert np.isnan(velocity_loss_pct(0.40, 0.0))
+
+
+def test_counted_reps_reach_lockout_at_full_range():
+    rep = Rep(index=1, start=0, end=10, turnaround=5, eccentric=(0, 5), concentric=(5, 10),
+              eccentric_first=True)
+    assert rep.counted
+    assert not dataclasses.replace(rep, partial=True).counted
+    assert not dataclasses.replace(rep, completed=False).counted
 
 
 def test_rir_model():

@@ -175,7 +175,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     if form_hidden:
         verdicts = tuple(v for v in verdicts if v.kind != "technical")
         warnings = [*warnings, f"form not judged: {form_hidden}"]
-    counted = [m for r, m in zip(reps, metrics.reps) if r.completed and not r.partial]
+    counted = [m for r, m in zip(reps, metrics.reps) if r.counted]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=counted[-1].rir_estimate if counted else None,
                         baseline_reps=cfg.baseline_reps,
@@ -290,7 +290,7 @@ class SetAnalysis:
     @property
     def rep_count(self) -> int:
         """Reps counted: complete, non-partial ones."""
-        return sum(1 for r in self.reps if r.completed and not r.partial)
+        return sum(1 for r in self.reps if r.counted)
 
     @property
     def duration_s(self) -> float:
@@ -414,7 +414,7 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     if cam is not None:
         moved = sway(cam, seq, one.reps[0].start, one.reps[-1].end + 1)
         offset = sway_offset(cam, seq.fps)
-    zoom = framing_zoom(seq, [(r.start, r.end) for r in one.reps if r.completed and not r.partial])
+    zoom = framing_zoom(seq, [(r.start, r.end) for r in one.reps if r.counted])
     grew = zoom_change(zoom) if zoom is not None else None
     swayed = moved is not None and moved > cfg.camera_sway_limit and offset is not None
     zoomed = grew is not None and grew > cfg.camera_zoom_limit

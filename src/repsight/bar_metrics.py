@@ -223,7 +223,7 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
     vel = [concentric_velocity(y, t, r, propulsive=propulsive) for r in timed]
     # A concentric the body's signal lost (Rep.unseen) is read on the bar's own rise when
     # it has one, but is left out of the velocity-of-record decision (not counted).
-    counted = [i for i, r in enumerate(reps) if r.completed and not r.partial and r.sees(r.concentric)]
+    counted = [i for i, r in enumerate(reps) if r.counted and r.sees(r.concentric)]
     vel = shared_shape_velocities(y, t, timed, vel, counted)
     found = track.found
     fwd = forward_sign(seq)

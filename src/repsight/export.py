@@ -316,10 +316,6 @@ def spreadsheet_safe(text: str) -> str:
 # ---------------------------------------------------------------- set and rep tables
 
 
-def _counted(rep: Any) -> bool:
-    return bool(rep.completed and not rep.partial)
-
-
 def set_summary(analysis: Any) -> dict[str, Any]:
     """The set in one row: exercise, reps, first failure, mean velocity, velocity loss.
 
@@ -329,7 +325,7 @@ def set_summary(analysis: Any) -> dict[str, Any]:
     """
     reps = tuple(analysis.reps)
     metrics = {m.index: m for m in getattr(analysis, "metrics", ())}
-    counted = [r for r in reps if _counted(r)]
+    counted = [r for r in reps if r.counted]
     velocities = [metrics[r.index].mean_velocity_mps for r in counted if r.index in metrics]
     finite = [v for v in velocities if v is not None and math.isfinite(v)]
     loss = float("nan")
@@ -403,7 +399,7 @@ def rep_rows(analysis: Any) -> tuple[list[str], list[dict[str, Any]]]:
         m = metrics.get(r.index)
         vs = by_rep.get(r.index, [])
         row: dict[str, Any] = {
-            "rep": r.index, "counted": _counted(r), "partial": r.partial,
+            "rep": r.index, "counted": r.counted, "partial": r.partial,
             "completed": r.completed, "fully_tracked": r.seen_whole, "start_s": t[r.start] - t0,
             "turnaround_s": t[r.turnaround] - t0, "end_s": t[r.end] - t0,
             "rom": r.rom, "rom_unit": getattr(analysis, "signal_unit", ""),

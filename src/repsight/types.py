@@ -184,6 +184,12 @@ class Rep:
         return self.unseen is None or frames[1] < self.unseen[0] - 1 or frames[0] > self.unseen[1] + 1
 
     @property
+    def counted(self) -> bool:
+        """Counted in the set's rep count: brought to lockout at its full range (the rule
+        every stage that counts, baselines or reads the set's usual framing goes by)."""
+        return self.completed and not self.partial
+
+    @property
     def seen_whole(self) -> bool:
         """Seen from its start to its end: no unseen frames, not begun before the clip nor
         ended after it."""

@@ -240,6 +240,25 @@ def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[in
     return ""
 
 
+def baseline_velocity(values: Sequence[float], baseline: str = "best") -> float:
+    """The velocity loss is measured from: the best ("best", as in the velocity-loss
+    literature) or the mean ("mean") of the baseline reps' mean velocities (NaN: unread,
+    left out); NaN when none was read."""
+    vals = [float(v) for v in values if v is not None and np.isfinite(v)]
+    if not vals:
+        return float("nan")
+    # From video one rep reads +/- 0.05-0.07 m/s and the maximum of noisy values is
+    # biased high; the mean is not, at the cost of departing from the literature.
+    return max(vals) if baseline == "best" else float(np.mean(vals))
+
+
+def velocity_loss_pct(velocity: float, baseline: float) -> float:
+    """How much slower than the baseline a rep was, % (negative: faster); NaN without both."""
+    if not (np.isfinite(baseline) and baseline > 0) or velocity is None:
+        return float("nan")
+    return 100.0 * (baseline - velocity) / baseline
+
+
 def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray,
                  scale: Scale, family: str, baseline_reps: int = 2, baseline: str = "best",
                  cutoff_hz: float = 4.0, max_gap_s: float = 0.25,
@@ -265,7 +284,7 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     propulsive = family in PROPULSIVE_FAMILIES
     timed = tuple(reps) if concentrics is None else retimed(reps, concentrics)
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in timed]
-    counted = [i for i, r in enumerate(reps) if r.completed and not r.partial]
+    counted = [i for i, r in enumerate(reps) if r.counted]
     vel = shared_shape_velocities(h, t, timed, vel, counted)
     # A rep partly not tracked (Rep.unseen) sets no baseline: its form curves have holes,
     # and where the gap reaches its concentric it has no velocity either (unless read over
@@ -279,18 +298,11 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
         warnings.append(f"rep {reps[good[0]].index} {why}: treated as set-up, not judged")
         good = good[1:]
     base_idx = good[:baseline_reps]
-    base_vals = [vel[i].mean_mps for i in base_idx if np.isfinite(vel[i].mean_mps)]
-    if baseline == "best":
-        base_v = max(base_vals, default=float("nan"))
-    else:
-        # From video one rep reads +/- 0.05-0.07 m/s and the maximum of noisy values is
-        # biased high; the mean is not, at the cost of departing from the literature.
-        base_v = float(np.mean(base_vals)) if base_vals else float("nan")
+    base_v = baseline_velocity([vel[i].mean_mps for i in base_idx], baseline)
     if len(base_idx) < baseline_reps:
         warnings.append(f"only {len(base_idx)} clean rep(s) for a baseline of {baseline_reps}")
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
-    loss = tuple(100.0 * (base_v - v.mean_mps) / base_v if np.isfinite(base_v) and base_v > 0
-                 else float("nan") for v in vel)
+    loss = tuple(velocity_loss_pct(v.mean_mps, base_v) for v in vel)
     rir = tuple(rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail) for k, l in enumerate(loss))
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
                        baseline_reps=tuple(reps[i].index for i in base_idx), baseline_mps=base_v,
