@@ -240,8 +240,8 @@ def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[in
     return ""
 
 
-def baseline_velocity(values: Sequence[float], baseline: str = "best") -> float:
-    """The velocity loss is measured from: the best ("best", as in the velocity-loss
+def baseline_velocity(values: Sequence[float | None], baseline: str = "best") -> float:
+    """The velocity a set's loss is measured from: the best ("best", as in the velocity-loss
     literature) or the mean ("mean") of the baseline reps' mean velocities (NaN: unread,
     left out); NaN when none was read."""
     vals = [float(v) for v in values if v is not None and np.isfinite(v)]
@@ -252,7 +252,7 @@ def baseline_velocity(values: Sequence[float], baseline: str = "best") -> float:
     return max(vals) if baseline == "best" else float(np.mean(vals))
 
 
-def velocity_loss_pct(velocity: float, baseline: float) -> float:
+def velocity_loss_pct(velocity: float | None, baseline: float) -> float:
     """How much slower than the baseline a rep was, % (negative: faster); NaN without both."""
     if not (np.isfinite(baseline) and baseline > 0) or velocity is None:
         return float("nan")
