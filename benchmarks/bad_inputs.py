@@ -769,14 +769,21 @@ def _batch_linked_clip_dir(d: Path) -> list:
     (d / "elsewhere").mkdir()
     (d / "res").mkdir()
     (d / "res" / "squat").symlink_to(d / "elsewhere", target_is_directory=True)
-    return [(["batch", "in", "-o", "res", "--force", *Q], ["res/summary.csv"])]
+    return [(["batch", "in", "-o", "res", "--force", *Q], ["res/summary.csv", "res/.repsight-batch.lock"])]
 
 
 def _batch_fifo_manifest(d: Path) -> list:
     _video(d, "squat.mp4")
     (d / "res" / "squat").mkdir(parents=True)
     os.mkfifo(d / "res" / "squat" / "manifest.json")
-    return [(["batch", "in", "-o", "res", *Q], ["res/summary.csv"])]
+    return [(["batch", "in", "-o", "res", *Q], ["res/summary.csv", "res/.repsight-batch.lock"])]
+
+
+def _batch_fifo_lock(d: Path) -> list:
+    _video(d, "squat.mp4")
+    (d / "res").mkdir()
+    os.mkfifo(d / "res" / ".repsight-batch.lock")
+    return [(["batch", "in", "-o", "res", *Q], [])]
 
 
 def _damaged_cache(how: str) -> Callable[[Path], list]:
@@ -940,6 +947,8 @@ def scenarios() -> list[Scenario]:
                  _has("left untouched")),
         Scenario("manifest.json is a FIFO", "results", _batch_fifo_manifest,
                  _has("did not record")),
+        Scenario("the results folder's lock file is a FIFO", "results", _batch_fifo_lock,
+                 _has("not repsight's lock file")),
     ]
     for how in ("truncated", "bit-flipped", "empty"):
         out.append(Scenario(f"pose cache entry {how}", "cache", _damaged_cache(how),

@@ -15,7 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import run_ffmpeg, write_test_video
+from filelock import FileLock
+
 from repsight.batch import (
+    LOCK_NAME,
     MANIFEST,
     BatchOptions,
     discover,
@@ -26,6 +29,7 @@ from repsight.batch import (
 )
 from repsight.cli import main
 from repsight.config import AnalysisConfig
+from repsight.errors import OutputError
 from result_helpers import good_clip
 
 
@@ -584,3 +588,35 @@ def test_a_clip_split_at_a_camera_cut_has_a_summary_row_a_set(tmp_path: Path, ca
         assert all("camera cut at" in r["warnings"] for r in split)
         plain = [r for r in rows if r["clip"] == "squat_plain.mp4"]
         assert [(r["set"], r["reps"]) for r in plain] == [("", "3")]
+
+
+def test_a_second_batch_on_a_results_folder_in_use_stops_at_once(folder: Path, cache: Path,
+                                                                 tmp_path: Path) -> None:
+    # Three overlapping runs on one results folder once failed a clip ("cannot write
+    # ....png: No such file or directory"): one run's clean-up removed another's files.
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.rglob("*") if p.is_file()}
+    args = ["batch", str(folder), "-o", str(out), "--cache-dir", str(cache), "-q", "--force"]
+    with FileLock(out / LOCK_NAME, timeout=0):  # another batch holds the folder
+        busy = CliRunner().invoke(main, args)
+    assert busy.exit_code == 1 and busy.output.count("\n") == 1, busy.output
+    assert "in use by another repsight batch" in busy.output
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in before} == before
+    assert {p for p in out.rglob("*") if p.is_file()} == set(before)
+    # Once that batch is over, the folder is free again (no stale lock).
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0 and "2 clips: 2 analysed" in again.output, again.output
+
+
+def test_a_lock_file_that_is_not_a_plain_file_is_refused_and_left_alone(
+        folder: Path, cache: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    out.mkdir()
+    target = tmp_path / "training_log.txt"
+    target.write_text("week 48\n")
+    (out / LOCK_NAME).symlink_to(target)
+    with pytest.raises(OutputError, match="is a link, not repsight's lock file"):
+        run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert target.read_text() == "week 48\n"
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]

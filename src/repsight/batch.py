@@ -29,6 +29,9 @@ clip's content hash, the analysis key (config + repsight + extractor versions) a
 size of every output. A later run skips a clip whose manifest is complete, current and
 whose outputs are all present; it re-runs one left incomplete by a kill; it refuses to
 replace results made with another configuration, version or input unless `force`.
+One batch at a time writes a results folder: a second one started on it (an overlapping
+scheduled run) stops at once with an error instead of removing the first one's temporary
+files under it (results_lock; the lock file `.repsight-batch.lock` stays in the folder).
 """
 
 from __future__ import annotations
@@ -47,14 +50,16 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from filelock import FileLock, Timeout
 
 from .config import AnalysisConfig
 from .errors import OutputError, RepsightError, printable
 from .exercise_detection import exercise_from_name
 from .export import atomic_write, csv_text
 from .profiles import AUTO
-from .sessions import Session, manifest_rows, session_from_path
+from .sessions import ManifestRow, Session, manifest_rows, session_from_path
 from .container import VIDEO_EXTENSIONS
 from .workers import available_cores, watch_parent
 
@@ -355,7 +360,7 @@ def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
 
 
 def _file_kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+    for test, kind in ((stat.S_ISLNK, "a link"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                        (stat.S_ISDIR, "a folder")):
         if test(mode):
@@ -756,6 +761,39 @@ def check_folders(root: Path, out: Path) -> None:
                           f"{printable(out)}; choose a results folder outside it")
 
 
+# Held by the batch writing a results folder, so two never write one at once.
+LOCK_NAME = ".repsight-batch.lock"
+
+
+@contextlib.contextmanager
+def results_lock(out: Path) -> Iterator[None]:
+    """Hold out/ for this batch; OutputError at once if another batch holds it.
+
+    The operating system's file lock (flock) ends with the process that holds it, so a
+    killed batch leaves no stale lock behind, only the empty lock file. A lock file that is
+    not a plain file (a link, a FIFO) is refused rather than opened: the lock truncates it.
+    """
+    path = out / LOCK_NAME
+    with contextlib.suppress(FileNotFoundError):
+        mode = path.lstat().st_mode
+        if not stat.S_ISREG(mode):
+            raise OutputError(f"{printable(path)} is {_file_kind(mode)}, not repsight's lock "
+                              "file; remove it and run again")
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise OutputError(f"the results folder {printable(out)} is in use by another repsight "
+                          "batch; wait for it to finish, or write to another folder") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write to the results folder {printable(out)}: "
+                          f"{exc.strerror or exc}") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: AnalysisConfig,
               options: BatchOptions = BatchOptions(), *, workers: int | None = None,
               executor: cf.Executor | None = None,
@@ -782,6 +820,17 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     except OSError as exc:
         raise OutputError(f"cannot create results folder {printable(out)}: "
                           f"{exc.strerror or exc}") from None
+    with results_lock(out):
+        return _run_locked(root, out, found, rows, manifest_warnings, config, options,
+                           workers=workers, executor=executor, on_result=on_result)
+
+
+def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, ManifestRow],
+                manifest_warnings: tuple[str, ...],
+                config: AnalysisConfig, options: BatchOptions, *, workers: int | None,
+                executor: cf.Executor | None,
+                on_result: Callable[[ClipResult, int, int], None] | None) -> BatchReport:
+    """run_batch's work once the results folder is made and held."""
     jobs = plan_jobs(list(found.clips), root, out)
     summary_path = out / SUMMARY
     results: dict[int, ClipResult] = {
