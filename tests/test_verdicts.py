@@ -166,8 +166,20 @@ def test_summary_prefers_the_most_decisive_kind_on_one_rep():
 def test_warnings_name_what_the_view_cannot_judge():
     _, summary, _ = _judge(make_squat_set(view="side", seed=0), goal="strength")
     assert any("knee cave" in w and "front" in w for w in summary.warnings)
-    _, summary, _ = _judge(make_squat_set(view="front", seed=0), goal="strength")
-    assert any("trunk lean not measurable" in w for w in summary.warnings)
+    _, summary, metrics = _judge(make_squat_set(view="front", seed=0), goal="strength")
+    assert any("knee angle not measurable" in w for w in summary.warnings)
+    # Head-on the trunk's angle is not read, but a squat's forward lean is judged from the
+    # torso's foreshortening: no warning may say the lean cannot be measured.
+    assert metrics.drift.faults["trunk_lean"].source == "forward_foreshortening"
+    assert not any("trunk lean not measurable" in w for w in summary.warnings)
+    # At 45 degrees knee cave is judged from the image (form.FAULT_SOURCE), though the
+    # knee valgus angle itself is only reported head-on.
+    truth = make_squat_set(view="front", seed=0)
+    a = assess_set(truth.seq, truth.reps, SQUAT, AnalysisConfig(lifter_height_m=truth.height_m),
+                   view="oblique")
+    summary, metrics = a.summary, a.metrics
+    assert "knee_cave" in metrics.drift.faults and "knee_valgus" in metrics.not_measurable
+    assert not any("knee cave" in w and "not measurable" in w for w in summary.warnings)
 
 
 def test_confirmed_needs_a_neighbour_or_the_last_rep():

@@ -77,8 +77,13 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
         out.append("oblique camera view: joint angles are projected and drift is approximate")
     elif metrics.view == "unknown":
         out.append("camera view unknown: form verdicts skipped")
-    # A fault measure's reason covers the form angle it reads (knee cave, trunk lean).
-    covered = {angle for fault, angle in FAULT_ANGLE.items() if fault in metrics.not_measurable}
+    # A fault measure covers the form angle it reads (knee cave, trunk lean): when the
+    # fault cannot be judged its own reason says so, and when it is judged another way
+    # (3-D landmarks, the torso's foreshortening head-on, the image at 45 degrees) the
+    # angle's absence limits nothing the verdicts say. "Trunk lean not measurable" beside
+    # a verdict of the trunk leaning further forward would contradict it.
+    covered = {angle for fault, angle in FAULT_ANGLE.items()
+               if fault in metrics.not_measurable or fault in metrics.drift.faults}
     for name, why in metrics.not_measurable.items():
         if name in covered:
             continue
