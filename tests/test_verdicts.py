@@ -749,3 +749,32 @@ def test_no_form_fault_is_read_off_a_limb_the_picture_cuts_off() -> None:
         inside[start:, ankle, 0] = np.where(inside[start:, ankle, 0] > 0.5, 0.98, 0.02)
     seen = analyse_pose(dataclasses.replace(seq, image=inside), cfg)
     assert [v.rep_index for v in seen.verdicts if v.kind == "technical"][:1] == [4]
+
+
+def test_no_knee_cave_is_read_off_ankles_the_picture_cuts_off() -> None:
+    """A head-on squat whose feet leave the bottom of the frame from rep 4 (the camera
+    tilted up, a zoom): knee cave is read off the hip-ankle line, so guessed ankles wider
+    than the real ones would read as knees caving in. The knee cave fault takes the same
+    landmarks as the knee valgus angle, but only those inside the picture."""
+    from repsight.analysis import analyse_pose
+    from repsight.config import build_config
+    from repsight.landmarks import LM
+
+    truth = make_squat_set(view="front", n_reps=6, seed=3)
+    cfg = build_config(exercise="squat")
+    clean = analyse_pose(truth.seq, cfg)
+    assert clean.rep_count == 6 and [v for v in clean.verdicts if v.kind == "technical"] == []
+    start = clean.reps[3].start
+
+    def moved(y: float) -> list[int]:
+        image = truth.seq.image.copy()
+        for ankle in (LM.LEFT_ANKLE, LM.RIGHT_ANKLE):
+            x = image[start:, ankle, 0]
+            image[start:, ankle, 0] = 0.5 + 2.5 * (x - 0.5)  # guessed far wider apart
+            image[start:, ankle, 1] = y
+        a = analyse_pose(dataclasses.replace(truth.seq, image=image), cfg)
+        assert a.rep_count == 6
+        return [v.rep_index for v in a.verdicts if v.kind == "technical"]
+
+    assert moved(1.07) == []  # just below the frame: not read
+    assert moved(1.03)[:1] == [4]  # the same guesses just inside it read as a cave

@@ -400,8 +400,8 @@ def elbow_forward(seq: PoseSequence, side: str, *, image: np.ndarray | None = No
 # Chosen from benchmarks/angle_precision.py (docs/velocity_and_verdicts.md, "Angle
 # precision per view"): the reading with gain near 1 and the smallest rep-to-rep error.
 FAULT_MEASURES = ("trunk_lean", "knee_cave", "elbow_forward", "hip_sag")
-# Fault measures whose image reading is one of the form angles (the same function on the
-# same landmarks): the angle's signal is used, not computed again.
+# Fault measures whose image reading is one of the form angles (the same function; the
+# fault's reading leaves out landmarks outside the picture, see fault_signal).
 FAULT_ANGLE = {"trunk_lean": "trunk", "knee_cave": "knee_valgus"}
 FAULT_SOURCE: dict[str, dict[str, str | None]] = {
     "trunk_lean": {"side": "image", "front": "world", "oblique": "image"},
@@ -526,12 +526,11 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
             fault_missing[fault.measure] = (blind or f"{fault.words} cannot be seen in a {view} view"
                                             if view != "unknown" else "view could not be determined")
             continue
-        same = FAULT_ANGLE.get(fault.measure) if where == "image" else None
-        if same in angles:
-            signal = angles[same]
-        else:
-            raw = fault_signal(seq, fault.measure, where, side, image=image, world=world)
-            signal = smooth(despike(raw, seq.fps), seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+        # Read again, not taken from the form angle of the same name: a fault is judged
+        # only off landmarks inside the picture (fault_signal), the angles keep the model's
+        # guesses for a limb the picture cuts off.
+        raw = fault_signal(seq, fault.measure, where, side, image=image, world=world)
+        signal = smooth(despike(raw, seq.fps), seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
         if not np.isfinite(signal).any():
             fault_missing[fault.measure] = f"{fault.words}: landmarks not seen"
             continue
