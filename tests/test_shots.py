@@ -116,7 +116,10 @@ def test_a_tracking_switch_inside_a_shot_masks_the_other_person(squat_set):
     assert [x.kind for x in split.boundaries] == ["switch", "switch"]
     assert len(split.shots) == 1 and an.sets == ()
     assert np.flatnonzero(split.other_person).tolist() == list(range(a, b))
-    assert sum(w.startswith("tracking switched to another person at") for w in an.warnings) == 2
+    # No people scan on these synthetic poses: nobody else was seen, so the warning does
+    # not claim it was another person.
+    assert sum(w.startswith("tracking switched bodies at") and "another person, or a misplaced pose" in w
+               for w in an.warnings) == 2
 
 
 def test_a_pose_jump_with_nobody_else_in_frame_is_not_called_another_person():
@@ -143,6 +146,11 @@ def test_a_pose_jump_with_nobody_else_in_frame_is_not_called_another_person():
     again = Boundary(80, 3.2, "switch", "the tracked body moved 2.5 body sizes and changed size 1.0x")
     split = ShotSplit((jump, again), (shot,), masked, False, True, crowd)
     assert split.warnings()[1].startswith("the pose jumped again at 3.2 s away from the lifter")
+    # the same masked jump when the scan saw a second body on only 2 of 10 samples (a stray
+    # detection, as on a dark lying press): not called another person
+    stray = PeopleCount((1, 1, 2, 0, 1, 0, 1, 0, 1, 2), 0.2, None)
+    (w,) = ShotSplit((jump,), (shot,), masked, False, True, stray).warnings()
+    assert w.startswith("tracking switched bodies at 1.4 s") and "another person, or a misplaced pose" in w
 
 
 def test_a_montage_gets_its_warnings_and_no_verdicts():
