@@ -300,7 +300,9 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     base_idx = good[:baseline_reps]
     base_v = baseline_velocity([vel[i].mean_mps for i in base_idx], baseline)
     if len(base_idx) < baseline_reps:
-        warnings.append(f"only {len(base_idx)} clean rep(s) for a baseline of {baseline_reps}")
+        warnings.append(f"only {len(base_idx)} clean rep(s) for a baseline of {baseline_reps}"
+                        if base_idx else f"no clean rep for a baseline of {baseline_reps}: "
+                        "velocity loss is not measured")
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
     loss = tuple(velocity_loss_pct(v.mean_mps, base_v) for v in vel)
     rir = tuple(rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail) for k, l in enumerate(loss))
