@@ -59,3 +59,19 @@ def test_the_same_clip_at_half_size_warns_and_at_full_size_does_not(tmp_path: Pa
     (warning,) = _small(list(small.verdict_summary.warnings))
     tall = int(warning.split("about ")[1].split(" px")[0])
     assert 120 <= tall < SMALL_LIFTER_PX
+
+
+def test_the_set_line_counts_the_reps_the_rep_table_counts() -> None:
+    """Two squats, the second cut off by the clip's end: "no failure detected in 1 rep(s)",
+    as the table's "1 rep(s) (+1 incomplete)", not in 2."""
+    from repsight.summary import summarise
+    from repsight.types import Rep
+
+    done = Rep(index=1, start=0, end=40, turnaround=20, eccentric=(0, 20), concentric=(20, 40),
+               eccentric_first=True)
+    cut = Rep(index=2, start=50, end=70, turnaround=70, eccentric=(50, 70), concentric=(70, 70),
+              eccentric_first=True, completed=False, cut_end=True)
+    assert summarise([done, cut], []).line() == "no failure detected in 1 rep(s)"
+    partial = Rep(index=3, start=80, end=100, turnaround=90, eccentric=(80, 90),
+                  concentric=(90, 100), eccentric_first=True, partial=True)
+    assert summarise([done, partial, done], []).line().startswith("no failure detected in 2 rep(s)")

@@ -33,7 +33,7 @@ ANGLE_WORDS = {
 class SetSummary:
     """The set in one line: first failure rep, its kind, reps before it, and caveats."""
 
-    n_reps: int
+    n_reps: int  # reps counted (Rep.counted: finished at full range), set-up excluded
     first_failure_rep: int | None
     kind: str | None
     reason: str
@@ -143,8 +143,11 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
                                   or not reps[-1].completed or reps[-1].cut_end
                                   or not ended_at_rest):
         ending = ""
+    # The count a lifter reads, as the rep table's header gives it: a rep left unfinished
+    # or cut short is not one more rep done without failure.
+    counted = sum(1 for r in reps if r.counted)
     if not verdicts:
-        return SetSummary(len(reps), None, None, "", len(reps), tuple(warnings), ending=ending,
+        return SetSummary(counted, None, None, "", len(reps), tuple(warnings), ending=ending,
                           rir_estimate=rir_estimate)
     first = min(verdicts, key=lambda v: (v.rep_index, VERDICT_KINDS.index(v.kind)))
     before = sum(1 for r in reps if r.index < first.rep_index)
@@ -153,5 +156,5 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
     # Every kind of failure on that rep, the most decisive first.
     reason = "; ".join(f"{v.kind}: {v.reason.split(': ', 1)[-1]}" if len(same) > 1 else
                        v.reason.split(": ", 1)[-1] for v in same)
-    return SetSummary(len(reps), first.rep_index, first.kind, reason, before, tuple(warnings),
+    return SetSummary(counted, first.rep_index, first.kind, reason, before, tuple(warnings),
                       ending=ending, rir_estimate=rir_estimate)
