@@ -360,9 +360,9 @@ def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
 
 
 def _file_kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISLNK, "a link"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISDIR, "a folder")):
+    for test, kind in ((stat.S_ISLNK, "a link"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder")):
         if test(mode):
             return kind
     return "a special file"
@@ -771,7 +771,8 @@ def results_lock(out: Path) -> Iterator[None]:
 
     The operating system's file lock (flock) ends with the process that holds it, so a
     killed batch leaves no stale lock behind, only the empty lock file. A lock file that is
-    not a plain file (a link, a FIFO) is refused rather than opened: the lock truncates it.
+    not a plain file (a link, a FIFO) is refused rather than opened for writing (filelock 3
+    truncates the file it locks; a link would lead that to another file).
     """
     path = out / LOCK_NAME
     with contextlib.suppress(FileNotFoundError):
