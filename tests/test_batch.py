@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from helpers import run_ffmpeg, write_test_video
 from filelock import FileLock
 
+from helpers import run_ffmpeg, write_test_video
 from repsight.batch import (
     LOCK_NAME,
     MANIFEST,
@@ -620,3 +619,17 @@ def test_a_lock_file_that_is_not_a_plain_file_is_refused_and_left_alone(
         run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
     assert target.read_text() == "week 48\n"
     assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+
+
+def test_a_results_folder_on_a_filesystem_without_locks_runs_unguarded_and_says_so(
+        folder: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    def no_locks(self, *args, **kwargs):
+        raise OSError(errno.ENOSYS, "Function not implemented", str(self.lock_file))
+
+    monkeypatch.setattr(FileLock, "acquire", no_locks)
+    out = tmp_path / "results"
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert [r.status for r in report.results] == ["ok", "ok"]
+    assert any("cannot be locked" in w and "two batches" in w for w in report.warnings)

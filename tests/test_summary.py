@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -74,4 +75,6 @@ def test_the_set_line_counts_the_reps_the_rep_table_counts() -> None:
     assert summarise([done, cut], []).line() == "no failure detected in 1 rep(s)"
     partial = Rep(index=3, start=80, end=100, turnaround=90, eccentric=(80, 90),
                   concentric=(90, 100), eccentric_first=True, partial=True)
-    assert summarise([done, partial, done], []).line().startswith("no failure detected in 2 rep(s)")
+    third = dataclasses.replace(done, index=4, start=110, end=150, turnaround=130,
+                                eccentric=(110, 130), concentric=(130, 150))
+    assert summarise([done, partial, third], []).line().startswith("no failure detected in 2 rep(s)")

@@ -73,6 +73,10 @@ def test_baseline_and_loss_by_hand():
     assert baseline_velocity([0.50, 0.55]) == pytest.approx(0.55)
     assert baseline_velocity([0.50, float("nan"), 0.60], "mean") == pytest.approx(0.55)
     assert np.isnan(baseline_velocity([float("nan")]))
+    assert baseline_velocity([None, 0.5]) == pytest.approx(0.5)
+    assert np.isnan(velocity_loss_pct(None, 0.5))
+    with pytest.raises(ValueError, match="baseline must be"):
+        baseline_velocity([0.5], "median")
     assert velocity_loss_pct(0.40, 0.50) == pytest.approx(20.0)
     assert velocity_loss_pct(0.55, 0.50) == pytest.approx(-10.0)  # faster than the baseline
     assert np.isnan(velocity_loss_pct(0.40, float("nan")))

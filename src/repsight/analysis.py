@@ -171,6 +171,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                            tempos, fps=seq.fps))
     rate = seq.detection_rate if detection_rate is None else detection_rate
     warnings = quality_warnings(metrics, detection_rate=rate, n_reps=len(reps),
+                                counted=sum(1 for r in reps if r.counted),
                                 baseline_reps=cfg.baseline_reps)
     if form_hidden:
         verdicts = tuple(v for v in verdicts if v.kind != "technical")

@@ -39,6 +39,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import math
@@ -267,7 +268,8 @@ class BatchReport:
     out_dir: Path
     skipped: tuple[tuple[str, str], ...] = ()  # (input path, why) passed over by discovery
     hint: str | None = None  # when no clip was found: what the folder holds instead
-    warnings: tuple[str, ...] = ()  # about the clip manifest (unknown columns, unlisted clips)
+    # about the clip manifest (unknown columns, unlisted clips) and the results folder
+    warnings: tuple[str, ...] = ()
 
     @property
     def failed(self) -> tuple[ClipResult, ...]:
@@ -765,14 +767,21 @@ def check_folders(root: Path, out: Path) -> None:
 LOCK_NAME = ".repsight-batch.lock"
 
 
-@contextlib.contextmanager
-def results_lock(out: Path) -> Iterator[None]:
-    """Hold out/ for this batch; OutputError at once if another batch holds it.
+# errno values of a filesystem that has no file locks (some network and FUSE mounts).
+_NO_LOCKS = frozenset({errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP})
 
-    The operating system's file lock (flock) ends with the process that holds it, so a
-    killed batch leaves no stale lock behind, only the empty lock file. A lock file that is
-    not a plain file (a link, a FIFO) is refused rather than opened for writing (filelock 3
-    truncates the file it locks; a link would lead that to another file).
+
+@contextlib.contextmanager
+def results_lock(out: Path) -> Iterator[str]:
+    """Hold out/ for this batch; OutputError at once if another batch holds it. Yields ""
+    when held, or a warning when the filesystem has no file locks and the batch runs
+    unguarded.
+
+    The operating system's file lock ends with the process that holds it, so a killed
+    batch leaves no stale lock behind, only the empty lock file. filelock's own fallback
+    for such filesystems, a marker file, is not used: a batch killed while holding it would
+    lock the folder until someone removed the marker. A lock file that is not a plain file
+    (a link, a FIFO) is refused rather than opened.
     """
     path = out / LOCK_NAME
     with contextlib.suppress(FileNotFoundError):
@@ -780,17 +789,21 @@ def results_lock(out: Path) -> Iterator[None]:
         if not stat.S_ISREG(mode):
             raise OutputError(f"{printable(path)} is {_file_kind(mode)}, not repsight's lock "
                               "file; remove it and run again")
-    lock = FileLock(path, timeout=0)
+    lock = FileLock(path, timeout=0, fallback_to_soft=False)
     try:
         lock.acquire()
     except Timeout:
         raise OutputError(f"the results folder {printable(out)} is in use by another repsight "
                           "batch; wait for it to finish, or write to another folder") from None
     except OSError as exc:
+        if exc.errno in _NO_LOCKS:
+            yield (f"the results folder {printable(out)} cannot be locked (its filesystem has "
+                   "no file locks): do not run two batches on it at once")
+            return
         raise OutputError(f"cannot write to the results folder {printable(out)}: "
                           f"{exc.strerror or exc}") from None
     try:
-        yield
+        yield ""
     finally:
         lock.release()
 
@@ -821,9 +834,12 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     except OSError as exc:
         raise OutputError(f"cannot create results folder {printable(out)}: "
                           f"{exc.strerror or exc}") from None
-    with results_lock(out):
-        return _run_locked(root, out, found, rows, manifest_warnings, config, options,
-                           workers=workers, executor=executor, on_result=on_result)
+    with results_lock(out) as unguarded:
+        report = _run_locked(root, out, found, rows, manifest_warnings, config, options,
+                             workers=workers, executor=executor, on_result=on_result)
+    if unguarded:
+        report = dataclasses.replace(report, warnings=(*report.warnings, unguarded))
+    return report
 
 
 def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, ManifestRow],

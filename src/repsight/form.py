@@ -401,7 +401,8 @@ def elbow_forward(seq: PoseSequence, side: str, *, image: np.ndarray | None = No
 # precision per view"): the reading with gain near 1 and the smallest rep-to-rep error.
 FAULT_MEASURES = ("trunk_lean", "knee_cave", "elbow_forward", "hip_sag")
 # Fault measures whose image reading is one of the form angles (the same function; the
-# fault's reading leaves out landmarks outside the picture, see fault_signal).
+# fault's reading leaves out landmarks outside the picture, see fault_signal): a warning
+# that the angle is not measurable is covered by the fault's (summary.quality_warnings).
 FAULT_ANGLE = {"trunk_lean": "trunk", "knee_cave": "knee_valgus"}
 FAULT_SOURCE: dict[str, dict[str, str | None]] = {
     "trunk_lean": {"side": "image", "front": "world", "oblique": "image"},

@@ -570,7 +570,7 @@ def count_people(seq: PoseSequence) -> PeopleCount | None:
         return None
     counts = tuple(len(b) for _, b in frames)
     share = sum(c > 1 for c in counts) / len(counts)
-    if share < OTHERS_SHARE or sum(c > 1 for c in counts) < OTHERS_MIN:
+    if not PeopleCount(counts, share, None).others_seen:
         return PeopleCount(counts, share, None)
     centre, size = _body_track(seq)
     tracks: list[list[tuple[int, float, float, float]]] = []  # (sample, x, y, size) per person

@@ -37,7 +37,7 @@ class SetSummary:
     first_failure_rep: int | None
     kind: str | None
     reason: str
-    reps_before: int  # reps completed before the first failure (all reps if none)
+    reps_before: int  # reps completed before the first failure (n_reps if none)
     warnings: tuple[str, ...] = ()
     # How the set ended, in the coaches' terms: "absolute" (concentric, then isometric,
     # then eccentric failure), "tolerance" (stopped with form and tempo intact), or "".
@@ -66,9 +66,10 @@ class SetSummary:
 
 
 def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int = 0,
-                     baseline_reps: int = 2) -> list[str]:
+                     baseline_reps: int = 2, counted: int | None = None) -> list[str]:
     """Reasons a verdict may be unreliable: the view, landmark quality, the lifter's size in
-    the frame, scale, too few reps."""
+    the frame, scale, too few reps. n_reps: reps found; counted: of them, reps counted
+    (Rep.counted), n_reps when None."""
     if n_reps == 0:
         # Nothing to judge: only say why the pose may have been too poor to find reps.
         return [f"person found on only {detection_rate:.0%} of frames"] if detection_rate < 0.9 else []
@@ -108,8 +109,9 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
     if metrics.scale.valid and metrics.scale.rel_uncertainty > 0.1:
         out.append(f"pixel-to-metre scale uncertain (+/- {100 * metrics.scale.rel_uncertainty:.0f} %): "
                    "absolute velocities are rough, velocity loss is unaffected")
-    if n_reps <= baseline_reps:
-        out.append(f"{n_reps} rep(s): too few to compare against a {baseline_reps}-rep baseline")
+    few = n_reps if counted is None else counted
+    if few <= baseline_reps:
+        out.append(f"{few} rep(s): too few to compare against a {baseline_reps}-rep baseline")
     return out
 
 
@@ -147,7 +149,7 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
     # or cut short is not one more rep done without failure.
     counted = sum(1 for r in reps if r.counted)
     if not verdicts:
-        return SetSummary(counted, None, None, "", len(reps), tuple(warnings), ending=ending,
+        return SetSummary(counted, None, None, "", counted, tuple(warnings), ending=ending,
                           rir_estimate=rir_estimate)
     first = min(verdicts, key=lambda v: (v.rep_index, VERDICT_KINDS.index(v.kind)))
     before = sum(1 for r in reps if r.index < first.rep_index)

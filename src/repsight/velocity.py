@@ -244,6 +244,8 @@ def baseline_velocity(values: Sequence[float | None], baseline: str = "best") ->
     """The velocity a set's loss is measured from: the best ("best", as in the velocity-loss
     literature) or the mean ("mean") of the baseline reps' mean velocities (NaN: unread,
     left out); NaN when none was read."""
+    if baseline not in ("best", "mean"):
+        raise ValueError(f"baseline must be 'mean' or 'best', got {baseline!r}")
     vals = [float(v) for v in values if v is not None and np.isfinite(v)]
     if not vals:
         return float("nan")
@@ -303,6 +305,8 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
         warnings.append(f"only {len(base_idx)} clean rep(s) for a baseline of {baseline_reps}"
                         if base_idx else f"no clean rep for a baseline of {baseline_reps}: "
                         "velocity loss is not measured")
+    elif not np.isfinite(base_v) and scale.valid:
+        warnings.append("no baseline rep's velocity could be read: velocity loss is not measured")
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
     loss = tuple(velocity_loss_pct(v.mean_mps, base_v) for v in vel)
     rir = tuple(rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail) for k, l in enumerate(loss))
