@@ -91,6 +91,20 @@ def test_counted_reps_reach_lockout_at_full_range():
     assert not dataclasses.replace(rep, completed=False).counted
 
 
+def test_rir_is_never_below_the_reps_the_lifter_went_on_to_finish():
+    # A rep 2 read at 20 % loss (the model's "2 in reserve") followed by 18 more reps:
+    # at least 18 were in reserve, shown as the model's cap, "10 or more".
+    from repsight.velocity import seen_in_reserve
+
+    est = [None, 2.0, 4.0, 10.0, 1.0, 0.0]
+    assert seen_in_reserve(est, [True] * 6) == (None, 4.0, 4.0, 10.0, 1.0, 0.0)
+    assert seen_in_reserve([None, 2.0] + [10.0] * 17 + [3.0], [True] * 20)[1] == 10.0
+    # Only finished reps at full range count as reps done after it; the last rep's own
+    # estimate (the set's summary) is never raised.
+    assert seen_in_reserve([None, 2.0, None, 3.0], [True, True, False, True]) == (None, 2.0, None, 3.0)
+    assert seen_in_reserve([], []) == ()
+
+
 def test_rir_model():
     assert rir_estimate(1, 0.0) is None
     assert rir_estimate(5, 3.0) is None  # too little loss to say anything

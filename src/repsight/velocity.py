@@ -212,6 +212,19 @@ def rir_estimate(rep_number: int, velocity_loss_pct: float, *, loss_at_failure_p
     return float(min(max(possible - rep_number, 0.0), MAX_RIR))
 
 
+def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool]) -> tuple[float | None, ...]:
+    """Each rep's RIR estimate raised to the reps the lifter went on to finish after it.
+
+    The video shows the rest of the set: a rep 2 whose loss reads 20 % (the model's "2 in
+    reserve") followed by 18 more finished reps had at least 18 in reserve. The bound only
+    raises estimates (capped at MAX_RIR, "10 or more"); the last rep's, the one a set's
+    summary gives, is untouched. None (too little loss to say) stays None.
+    """
+    after = np.cumsum(np.asarray(counted, dtype=int)[::-1])[::-1] - np.asarray(counted, dtype=int)
+    return tuple(None if r is None else float(min(max(r, float(a)), MAX_RIR))
+                 for r, a in zip(rir, after))
+
+
 def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[int], *,
               rom_outlier_share: float = 0.35, slow_first_share: float = 0.7) -> str:
     """Why the first good rep (position good[0]) is set-up rather than a rep, or "".
@@ -309,7 +322,8 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
         warnings.append("no baseline rep's velocity could be read: velocity loss is not measured")
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
     loss = tuple(velocity_loss_pct(v.mean_mps, base_v) for v in vel)
-    rir = tuple(rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail) for k, l in enumerate(loss))
+    rir = seen_in_reserve([rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail)
+                           for k, l in enumerate(loss)], [r.counted for r in reps])
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
                        baseline_reps=tuple(reps[i].index for i in base_idx), baseline_mps=base_v,
                        setup_reps=tuple(setup), per_frame_mps=per_frame, warnings=tuple(warnings))
