@@ -210,8 +210,7 @@ def sway_offset(cam: CameraPath, fps: float) -> np.ndarray | None:
     return _filtered(cam.path, fps, STEADY_HIGHPASS_HZ, "highpass")
 
 
-def framing_zoom(seq: PoseSequence, reps: list[tuple[int, int]], *,
-                 image: np.ndarray | None = None) -> np.ndarray | None:
+def framing_zoom(seq: PoseSequence, reps: list[tuple[int, int]]) -> np.ndarray | None:
     """float64[T] how much larger than usual the lifter looks on each frame, read rep by
     rep (reps: [start, end] frames, in order), held over each rep and joined straight
     across the frames between reps (flat beyond the first and last); 1 where the set
@@ -219,7 +218,7 @@ def framing_zoom(seq: PoseSequence, reps: list[tuple[int, int]], *,
     a zoom from one odd rep)."""
     if len(reps) < MIN_ZOOM_REPS:
         return None
-    lengths = segment_lengths(seq, image)
+    lengths = segment_lengths(seq)
     with warnings.catch_warnings():  # a segment never seen on a rep: NaN, outvoted below
         warnings.simplefilter("ignore", RuntimeWarning)
         each = np.array([np.nanpercentile(lengths[a:b + 1], ZOOM_PERCENTILE, axis=0)

@@ -220,7 +220,8 @@ def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool]) -> tup
     raises estimates (capped at MAX_RIR, "10 or more"); the last rep's, the one a set's
     summary gives, is untouched. None (too little loss to say) stays None.
     """
-    after = np.cumsum(np.asarray(counted, dtype=int)[::-1])[::-1] - np.asarray(counted, dtype=int)
+    done = np.asarray(counted, dtype=int)
+    after = np.cumsum(done[::-1])[::-1] - done
     return tuple(None if r is None else float(min(max(r, float(a)), MAX_RIR))
                  for r, a in zip(rir, after))
 
@@ -286,8 +287,6 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     baseline_reps: the best (baseline "best", as in the velocity-loss literature) or the
     mean ("mean") of the first N clean reps' mean velocities is the baseline, 1..10.
     """
-    if baseline not in ("mean", "best"):
-        raise ValueError(f"baseline must be 'mean' or 'best', got {baseline!r}")
     warnings: list[str] = []
     t = seq.timestamps_s
     if scale.valid:
