@@ -124,6 +124,11 @@ def test_one_rm_is_read_at_the_stated_threshold_only_from_a_falling_line() -> No
     rising = load_velocity_profile([rec(60, 0.5), rec(80, 0.7), rec(100, 0.9)], mvt_mps=0.3)
     assert rising.fit is None and "does not fall" in rising.refused
     assert linear_fit([1.0, 1.0], [2.0, 3.0]) is None
+    # No set has a load (no manifest): the reason says where loads come from, not "none kg".
+    unloaded = SetRecord("A", "squat", "d", "", None, 5, 0.8, 0.8, 10.0, None, "", None, (0.8,),
+                         "c", "r")
+    assert load_velocity_profile([unloaded]).refused.endswith(
+        "has none: give load_kg per clip in the batch's manifest.csv")
 
 
 def test_results_without_a_session_block_take_the_athlete_from_the_path(

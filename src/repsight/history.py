@@ -291,10 +291,11 @@ def load_velocity_profile(sets: Sequence[SetRecord], *, mvt_mps: float | None = 
                    if s.load_kg is not None and s.best_velocity_mps is not None)
     loads = sorted({round(x, 1) for x, _ in points})
     if len(loads) < MIN_DISTINCT_LOADS:
-        shown = ", ".join(f"{x:g}" for x in loads) or "none"
+        # No load at all is the common case (no manifest): say where loads come from.
+        shown = (f"{len(loads)} ({', '.join(f'{x:g}' for x in loads)} kg)" if loads else
+                 "none: give load_kg per clip in the batch's manifest.csv")
         return LoadVelocityProfile(points=points, distinct_loads=len(loads), refused=(
-            f"needs sets at {MIN_DISTINCT_LOADS}+ distinct loads with a velocity; has "
-            f"{len(loads)} ({shown} kg)"))
+            f"needs sets at {MIN_DISTINCT_LOADS}+ distinct loads with a velocity; has {shown}"))
     fit = linear_fit([x for x, _ in points], [y for _, y in points])
     if fit is None or fit.slope >= 0:
         return LoadVelocityProfile(points=points, distinct_loads=len(loads), refused=(
