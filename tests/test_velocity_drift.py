@@ -302,6 +302,23 @@ def test_shared_shape_velocities_read_through_misplaced_ends():
     assert shared_shape_velocities(h, t, moved, plain, [0]) == plain
 
 
+def test_propulsive_velocity_keeps_to_the_mean_velocity_time_base():
+    # A concentric whose segmented start sits well before the rise (a slow hang before a
+    # pull-up): the mean is re-read from mid-travel; the propulsive mean, read over the
+    # same segmented frames, must move with it and never fall below it.
+    h, t, reps = _min_jerk_set([0.6, 0.6, 0.7])
+    early = [Rep(**{**r.__dict__, "start": r.start - k,
+                    "concentric": (r.concentric[0] - k, r.concentric[1])})
+             for r, k in zip(reps, (12, 0, 4))]
+    vel = [concentric_velocity(h, t, r) for r in early]
+    assert all(v.mean_propulsive_mps == pytest.approx(v.mean_mps) for v in vel)
+    shaped = shared_shape_velocities(h, t, early, vel, range(len(early)))
+    assert shaped[0].mean_mps > 1.2 * vel[0].mean_mps  # rep 1's 12 still frames no longer count
+    for v in shaped:
+        assert v.mean_propulsive_mps >= v.mean_mps - 1e-9
+        assert v.mean_propulsive_mps == pytest.approx(v.mean_mps, rel=1e-6)  # no braking phase
+
+
 def _standing_front(lean_deg, thigh=1.0, scale=1.0):
     """Front-view landmarks (normalised) of a standing lifter whose trunk leans (back or
     forward) by lean_deg per frame: the torso shortens in the image by cos(lean), the
