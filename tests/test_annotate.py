@@ -98,6 +98,18 @@ def test_frame_state_counts_reps_and_fills_the_table_as_they_finish() -> None:
     assert plan.rows[0].banner_until == 15
 
 
+def test_rep_counter_counts_at_lockout_what_the_result_counts() -> None:
+    # Pull-ups (concentric first): rep 2 reaches the top at frame 40 and the clip ends at
+    # frame 60, during its lowering; rep 3 is a partial. The counter says 2 from frame 40,
+    # as the result does, and never counts the partial.
+    reps = (Rep(1, 0, 30, 10, (10, 25), (0, 10), False),
+            Rep(2, 30, 60, 40, (40, 60), (30, 40), False, cut_end=True),
+            Rep(3, 61, 80, 70, (70, 80), (61, 70), False, partial=True))
+    plan = make_plan(exercise="pullup", reps=reps, fps=30.0)
+    assert [frame_state(plan, i).reps_done for i in (5, 10, 39, 40, 55, 60, 75, 80)] == \
+        [0, 1, 1, 2, 2, 2, 2, 2]
+
+
 def test_signal_point_track_follows_the_measured_landmarks() -> None:
     seq = figure_seq(10, (320, 240))
     hips = point_track(seq, (LM.LEFT_HIP, LM.RIGHT_HIP))

@@ -157,7 +157,10 @@ def phase_at(rep: Rep, i: int) -> str:
 def frame_state(plan: OverlayPlan, i: int) -> FrameState:
     """What is true at frame i: reps finished, the current rep and phase, table, banners."""
     current = next((r for r in plan.reps if r.start <= i <= r.end), None)
-    done = sum(1 for r in plan.reps if r.end < i or (r.end == i and r.completed))
+    # A rep counts from its lockout (the concentric's end), as a lifter counts it, and only
+    # if the result counts it: a pull-up the clip cut during its lowering is one rep done
+    # from the top, not only on the clip's last frame; partial reps are not counted.
+    done = sum(1 for r in plan.reps if r.counted and i >= r.concentric[1])
     v = float("nan")
     if plan.velocity is not None and 0 <= i < len(plan.velocity):
         v = float(plan.velocity[i])
