@@ -233,3 +233,14 @@ def test_an_interrupt_that_ended_string_compiled_code_still_exits_with_1(tmp_pat
                           text=True, timeout=60, env=env, cwd=tmp_path)
     assert done.returncode == 1, done
     assert done.stderr.strip() == "Error: interrupted"
+
+
+def test_analyze_keeps_its_warnings_with_the_report_on_stdout(small_video: Path,
+                                                              tmp_path: Path) -> None:
+    # `repsight analyze clip > report.txt` must keep the caveats: they go to stdout with
+    # the tables, not to stderr (a clip with no one in it has two).
+    result = CliRunner().invoke(main, ["analyze", str(small_video), "-q", "--exercise",
+                                       "squat", "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert "warning: no person found: nothing to analyse" in result.stdout
+    assert result.stderr == ""

@@ -411,6 +411,12 @@ def _print_sets(analysis, console) -> None:
                           f"{main}", markup=False)
         _print_rep_table(one, console)
         _print_velocity_and_verdicts(one, console)
+        # The set's own caveats (clip edges, cuts, tracking) go with the report on stdout,
+        # after the summary's, so `analyze clip > report.txt` keeps every one of them.
+        shown = set(one.verdict_summary.warnings) if one.verdict_summary is not None else set()
+        for w in one.warnings:
+            if w not in shown:
+                console.print(f"warning: {printable(w)}", markup=False, soft_wrap=True)
         if k < len(sets):
             console.print()
 
@@ -467,8 +473,6 @@ def _print_rep_table(analysis, console) -> None:
         console.print(f"rhythm: a rep every {rhythm.mean_interval_s:.2f} s "
                       f"(variation {rhythm.interval_cv:.0%}), mean time under tension "
                       f"{f'{tut:.2f} s' if math.isfinite(tut) else '-'}")
-    for w in analysis.warnings:
-        click.echo(f"warning: {printable(w)}", err=True)
 
 
 def video_name(source: str) -> str:
