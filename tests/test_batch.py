@@ -190,11 +190,18 @@ def test_clip_left_unfinished_by_a_kill_is_redone(folder: Path, cache: Path,
 def test_results_from_another_config_are_kept_unless_forced(folder: Path, cache: Path,
                                                              tmp_path: Path) -> None:
     out = tmp_path / "results"
-    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    first = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
     before = (out / "squat_monday" / "squat_monday.json").read_text()
     power = AnalysisConfig(goal="power")
     report = run_batch(folder, out, power, opts(cache), executor=threads())
-    assert all(r.status == "error" and "--force" in r.error for r in report.results)
+    # Left in place, and still reported: summary.csv keeps their numbers (not blank error
+    # rows beside results that are still on disk), marked as not redone, and how to redo.
+    assert all(r.status == "kept" and "--force" in r.error for r in report.results)
+    assert [r.reps for r in report.results] == [r.reps for r in first.results]
+    assert not report.ok and len(report.kept) == 2
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [(row["status"], row["reps"]) for row in rows] == \
+        [("kept", str(r.reps)) for r in first.results]
     assert (out / "squat_monday" / "squat_monday.json").read_text() == before
     forced = run_batch(folder, out, power, opts(cache, force=True), executor=threads())
     assert [r.status for r in forced.results] == ["ok", "ok"]

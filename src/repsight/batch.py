@@ -82,7 +82,7 @@ SET_FIELDS = ("exercise", "reps", "first_failure_rep", "first_failure_kind", "me
 # summary.csv's `notes` column is the manifest's (ClipResult.session_notes); ClipResult.notes
 # are remarks about the results folder, printed and never stored.
 _SUMMARY_ATTR = {"notes": "session_notes"}
-STATUSES = ("ok", "reused", "error", "pending")
+STATUSES = ("ok", "reused", "kept", "error", "pending")
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ class ClipResult:
     """One clip's rows of summary.csv (one, or one a set), plus the files written for it."""
 
     clip: str
-    status: str  # ok | reused | error | pending
+    status: str  # ok | reused | kept | error | pending
     exercise: str = ""
     reps: int | None = None
     first_failure_rep: int | None = None
@@ -277,9 +277,14 @@ class BatchReport:
         return tuple(r for r in self.results if r.status == "error")
 
     @property
+    def kept(self) -> tuple[ClipResult, ...]:
+        """Clips whose earlier results, made differently, were left in place (not redone)."""
+        return tuple(r for r in self.results if r.status == "kept")
+
+    @property
     def ok(self) -> bool:
-        """True when no clip failed."""
-        return not self.failed
+        """True when every clip was analysed or was already current (none failed or kept)."""
+        return not self.failed and not self.kept
 
 
 # ---------------------------------------------------------------- discovery
@@ -492,7 +497,12 @@ def _write_manifest(out_dir: Path, data: dict[str, Any]) -> None:
 
 def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOptions
                     ) -> tuple[str, str]:
-    """('run'|'skip'|'refuse', why) for a clip folder, before any work is done."""
+    """('run'|'skip'|'keep'|'refuse', why) for a clip folder, before any work is done.
+
+    'keep': the folder holds complete results of this very clip made differently (another
+    configuration, repsight version or annotated-video size); they are left as they are
+    and still reported (status "kept"), since --force alone may replace them.
+    """
     if options.force:
         return "run", "forced"
     if not out_dir.exists() or not any(out_dir.iterdir()):
@@ -508,9 +518,10 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
     if m.get("content_hash") != content_hash or m.get("analysis_key") != key:
         what = "a different video" if m.get("content_hash") != content_hash else \
             "a different configuration or repsight version"
-        return "refuse", (f"existing results in {shown} were made from {what}; to keep "
-                          "them, choose another results folder (-o); to replace them, "
-                          "rerun with --force")
+        return ("refuse" if m.get("content_hash") != content_hash else "keep"), (
+            f"existing results in {shown} were made from {what}; to keep "
+            "them, choose another results folder (-o); to replace them, "
+            "rerun with --force")
     if m.get("session") != session_record(options.session):
         # The coach's manifest changed (athlete, date, load, notes): the JSON carries them.
         return "run", "the clip's session details changed"
@@ -524,9 +535,9 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
         if not video:
             return "run", "annotated video requested"
         if video.get("max_size") != options.max_size:
-            return "refuse", (f"the annotated video in {shown} was made at another size; "
-                              "choose another results folder (-o), or rerun with --force "
-                              "to replace it")
+            return "keep", (f"the annotated video in {shown} was made at another size; "
+                            "choose another results folder (-o), or rerun with --force "
+                            "to replace it")
     if options.plot and not any(n.endswith(".png") for n in outputs):
         return "run", "plot requested"
     if options.html and not any(n.endswith(".html") for n in outputs):
@@ -594,17 +605,26 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
     kept, notes = manifest_outputs(out_dir, previous)
     base["notes"] = tuple(notes)
     decision, why = resume_decision(out_dir, digest, key, options)
-    if decision == "skip":
+    if decision in ("skip", "keep"):
         row = (previous or {}).get("result") or {}
         try:
             prior = ClipResult.from_dict({**row, "clip": label, "results": results_rel})
         except (TypeError, ValueError):
-            decision, why = "run", "manifest row unreadable"
+            if decision == "skip":
+                decision, why = "run", "manifest row unreadable"
+            else:
+                decision = "refuse"
         else:
             prior = dataclasses.replace(prior, notes=tuple(notes),
                                         **session_fields(options.session))
             # A clip whose input was damaged stays an error row: re-running cannot mend it.
-            return prior if prior.status == "error" else dataclasses.replace(prior, status="reused")
+            if prior.status == "error":
+                return prior
+            if decision == "keep":
+                # The results on disk stay in the summary (they were not replaced), marked
+                # as not made with this run's settings, with the way to replace them.
+                return dataclasses.replace(prior, status="kept", error=why)
+            return dataclasses.replace(prior, status="reused")
     if decision == "refuse":
         return ClipResult(status="error", error=why, **base)
     _remove_temp_files(out_dir)

@@ -224,6 +224,10 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
                 bar.console.print(f"[red]error[/red] {escape(printable(result.clip))}: "
                                   f"{escape(printable(result.error))}",
                                   markup=True, highlight=False, soft_wrap=True)
+            elif result.status == "kept":
+                bar.console.print(f"[yellow]not redone[/yellow] {escape(printable(result.clip))}: "
+                                  f"{escape(printable(result.error))}",
+                                  markup=True, highlight=False, soft_wrap=True)
 
         if scheduler is None:
             report = run_batch(folder, out, cfg, options, workers=workers, on_result=on_result)
@@ -241,9 +245,13 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
         click.echo(f"skipped {len(report.skipped) - 20} more (see above for the kinds)", err=True)
     if report.hint:
         click.echo(f"hint: {printable(report.hint)}", err=True)
-    counts = {s: sum(r.status == s for r in report.results) for s in ("ok", "reused", "error")}
-    click.echo(f"{len(report.results)} clips: {counts['ok']} analysed, {counts['reused']} "
-               f"already done, {counts['error']} failed -> {report.summary_path}")
+    counts = {s: sum(r.status == s for r in report.results)
+              for s in ("ok", "reused", "kept", "error")}
+    kept = (f", {counts['kept']} kept from another configuration (--force replaces them)"
+            if counts["kept"] else "")
+    n = len(report.results)
+    click.echo(f"{n} clip{'' if n == 1 else 's'}: {counts['ok']} analysed, {counts['reused']} "
+               f"already done{kept}, {counts['error']} failed -> {report.summary_path}")
     if html:
         from .report import INDEX_NAME
 

@@ -473,7 +473,7 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
             "reps": "" if r.reps is None else r.reps,
             # A montage was not judged: "withheld", never "none" (no failure found).
             "first_failure": first or ("withheld" if getattr(r, "verdicts_withheld", "") else
-                                       "none" if r.status in ("ok", "reused") else ""),
+                                       "none" if r.status in ("ok", "reused", "kept") else ""),
             "first_failure_sort": r.first_failure_rep if r.first_failure_rep is not None else 999,
             "velocity": fmt(velocity), "velocity_sort": fmt(velocity, ".4f", "-1"),
             "loss": fmt(loss, ".0f"), "loss_sort": fmt(loss, ".4f", "-1"),
