@@ -19,6 +19,7 @@ from repsight.history import (
     group_sets,
     linear_fit,
     load_results,
+    profile_text,
     set_records,
 )
 from repsight.sessions import Session
@@ -124,11 +125,30 @@ def test_one_rm_is_read_at_the_stated_threshold_only_from_a_falling_line() -> No
     rising = load_velocity_profile([rec(60, 0.5), rec(80, 0.7), rec(100, 0.9)], mvt_mps=0.3)
     assert rising.fit is None and "does not fall" in rising.refused
     assert linear_fit([1.0, 1.0], [2.0, 3.0]) is None
+    # A weak line (load explains little of the velocity) gives no 1RM, and says why.
+    weak = load_velocity_profile([rec(60, 0.9), rec(60, 0.5), rec(80, 0.8), rec(100, 0.6)],
+                                 mvt_mps=0.3)
+    assert weak.fit is not None and weak.weak and weak.one_rm_kg is None
+    assert profile_text(weak).endswith("no 1RM from a weak line (needs r² >= 0.8)")
     # No set has a load (no manifest): the reason says where loads come from, not "none kg".
     unloaded = SetRecord("A", "squat", "d", "", None, 5, 0.8, 0.8, 10.0, None, "", None, (0.8,),
                          "c", "r")
     assert load_velocity_profile([unloaded]).refused.endswith(
         "has none: give load_kg per clip in the batch's manifest.csv")
+
+
+def test_an_athlete_spelt_in_another_case_is_the_same_athlete() -> None:
+    from repsight.history import SetRecord, group_sets
+
+    def rec(who: str, date: str) -> SetRecord:
+        return SetRecord(who, "squat", date, date, 80.0, 5, 0.6, 0.5, 10.0, None, "", None,
+                         (0.6,), f"{date}.mp4", "r")
+
+    (one,) = group_sets([rec("ben", "2026-11-01"), rec("Ben ", "2026-11-08"),
+                         rec("Ben", "2026-11-15")])
+    assert one.athlete == "Ben" and [s.date for s in one.sets] == \
+        ["2026-11-01", "2026-11-08", "2026-11-15"]
+    assert group_sets([rec("ben", "2026-11-01")], athlete="  BEN")[0].athlete == "ben"
 
 
 def test_results_without_a_session_block_take_the_athlete_from_the_path(

@@ -16,8 +16,9 @@ Rules (stated in `repsight history --help` and the README):
   refused when velocity does not fall as the load rises. The fit's r² and number of
   points are shown; r² < WEAK_FIT_R2 is called weak. An estimated 1RM is the load at
   which the line reaches a minimum velocity threshold: the one given (--mvt), else the
-  athlete's own velocity at failure (below) once calibrated; never extrapolated from a
-  line that does not fall.
+  athlete's own velocity at failure (below) once calibrated; never read off a line that
+  does not fall or a weak one (load then explains too little of the velocity for its
+  extrapolation to mean anything).
 - Velocity at failure / RIR: only sets that ended in concentric failure (a rep stalled:
   a `concentric` verdict) with >= MIN_REPS_BEFORE_FAILURE counted reps before it count.
   With >= MIN_FAILURE_SETS such sets, the velocity at failure is the median velocity of
@@ -303,10 +304,17 @@ def load_velocity_profile(sets: Sequence[SetRecord], *, mvt_mps: float | None = 
     source = "given"
     if mvt_mps is None and calibration is not None and calibration.velocity_at_failure_mps:
         mvt_mps, source = calibration.velocity_at_failure_mps, "velocity at failure"
-    one_rm = fit.x_at(mvt_mps) if mvt_mps is not None and mvt_mps < fit.intercept else None
+    weak = fit.r2 < WEAK_FIT_R2
+    one_rm = (fit.x_at(mvt_mps) if mvt_mps is not None and mvt_mps < fit.intercept
+              and not weak else None)
     return LoadVelocityProfile(points=points, distinct_loads=len(loads), fit=fit,
                                mvt_mps=mvt_mps, mvt_source=source if mvt_mps else "",
                                one_rm_kg=one_rm)
+
+
+def _same_name(name: str) -> str:
+    """An athlete's name as compared: case and surrounding or repeated spaces ignored."""
+    return " ".join(name.split()).casefold()
 
 
 def _set_order(s: SetRecord) -> tuple[str, str, str]:
@@ -322,14 +330,18 @@ def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
     """
     groups: dict[tuple[str, str], list[SetRecord]] = {}
     for r in records:
-        if athlete is not None and r.athlete.casefold() != athlete.casefold():
+        if athlete is not None and _same_name(r.athlete) != _same_name(athlete):
             continue
         if exercise is not None and r.exercise.casefold() != exercise.casefold():
             continue
-        groups.setdefault((r.athlete, r.exercise), []).append(r)
+        # "Ben" one week and "ben " the next are one athlete, as --athlete already assumes.
+        groups.setdefault((_same_name(r.athlete), r.exercise), []).append(r)
     out = []
-    for (who, what), sets in sorted(groups.items(), key=lambda kv: (kv[0][0].casefold(), kv[0][1])):
+    for (_, what), sets in sorted(groups.items()):
         ordered = tuple(sorted(sets, key=_set_order))
+        # Shown as most of the sets spell it (the latest spelling on a tie).
+        spellings = [s.athlete for s in ordered]
+        who = max(reversed(spellings), key=spellings.count)
         calibration = failure_calibration(ordered)
         out.append(AthleteHistory(athlete=who, exercise=what, sets=ordered,
                                   profile=load_velocity_profile(ordered, mvt_mps=mvt_mps,
@@ -352,6 +364,8 @@ def profile_text(p: LoadVelocityProfile) -> str:
     if p.one_rm_kg is not None:
         text += (f"; estimated 1RM {p.one_rm_kg:.0f} kg at {p.mvt_mps:.2f} m/s "
                  f"({p.mvt_source})")
+    elif p.weak and p.mvt_mps is not None:
+        text += f"; no 1RM from a weak line (needs r² >= {WEAK_FIT_R2:g})"
     return text
 
 
