@@ -203,6 +203,8 @@ def test_short_shots_are_listed_not_analysed(squat_set):
     assert [s.analysed for s in split.shots] == [True, False, True]
     assert "shorter than 3 s" in split.shots[1].reason
     assert any("1 of 3 shots not analysed" in w for w in split.warnings())
+    # Not "analysed as 2 segments", which reads as if one cut had been ignored.
+    assert any(w.endswith(": 3 shots, 2 of them analysed") for w in split.warnings())
 
 
 def test_frame_cuts_needs_a_spike_not_steady_motion():

@@ -158,8 +158,13 @@ class ShotSplit:
             kinds = {b.kind for b in cuts}
             what = "camera cut" if kinds == {"cut"} else "camera cut or tracking switch"
             times = ", ".join(f"{b.time_s:.1f} s" for b in cuts[:6]) + (", ..." if len(cuts) > 6 else "")
+            n_shots = len(self.shots)
+            # "analysed as 1 segment" beside a cut read as if the cut were ignored: say how
+            # many shots there are and how many of them were long enough to be a set.
             out.append(f"{what}{'s' if len(cuts) > 1 else ''} at {times}: analysed as "
-                       f"{n_sets} segment{'s' if n_sets != 1 else ''}")
+                       f"{n_sets} segment{'s' if n_sets != 1 else ''}" if n_sets == n_shots else
+                       f"{what}{'s' if len(cuts) > 1 else ''} at {times}: {n_shots} shots, "
+                       f"{n_sets} of them analysed")
             short = [s for s in self.shots if not s.analysed]
             if short:
                 out.append(f"{len(short)} of {len(self.shots)} shots not analysed ("
