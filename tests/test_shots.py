@@ -436,6 +436,20 @@ def test_a_clip_of_held_pictures_gets_a_warning_and_an_ordinary_one_none(squat_s
     assert an.rep_count == len(truth.reps)
 
 
+def test_a_file_below_25_fps_is_warned_of_and_25_or_24_are_not():
+    from repsight.synthetic import synthesize
+
+    for fps, warned in ((15.0, True), (24.0, False), (25.0, False)):
+        seq, truth = synthesize("squat", 3, fps=fps, seed=1, noise_px=0.5)
+        an = analyse_pose(seq, CFG)
+        low = [w for w in an.warnings if w.startswith("low frame rate")]
+        assert bool(low) == warned, (fps, an.warnings)
+        assert an.rep_count == len(truth.reps)
+    assert low == [] and "(15 fps): times are read to about +-0.03 s" in \
+        next(w for w in analyse_pose(synthesize("squat", 3, fps=15.0, seed=1)[0], CFG).warnings
+             if w.startswith("low"))
+
+
 def test_a_real_clip_made_at_10_fps_and_stored_at_30_is_named(tmp_path):
     """front_raise_side re-encoded with each picture held for three frames (as a clip made
     at 10 fps and stored at 30): the warning says so, and the two reps are still counted."""

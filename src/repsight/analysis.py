@@ -27,7 +27,7 @@ from .exercise_detection import detect_exercise
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
 from .segmentation import CUT_REST_SHARE, segment_reps
-from .shots import ShotSplit, repeated_frames_warning, split_shots
+from .shots import ShotSplit, low_frame_rate_warning, repeated_frames_warning, split_shots
 from .smoothing import smooth
 from .tempo import SetRhythm, set_rhythm, set_tempo
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
@@ -352,9 +352,9 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     found = split.warnings()
     # The clip's own caveats (extraction's, repeated frames): read once, given to each set.
     notes = [str(w) for w in seq.meta.get("warnings", [])]
-    repeats = repeated_frames_warning(seq)
-    if repeats:
-        notes.append(repeats)
+    for caveat in (low_frame_rate_warning(seq), repeated_frames_warning(seq)):
+        if caveat:
+            notes.append(caveat)
     if split.single:
         one = _analyse_set(seq, cfg, notes)
         if not found:

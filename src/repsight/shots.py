@@ -312,6 +312,19 @@ def repeated_share(pixels: np.ndarray) -> tuple[float, int]:
     return (float(repeats.sum()) / count if count else float("nan")), count
 
 
+# Below this many frames a second a file is warned of as a low frame rate (24 fps film and
+# 25 fps PAL video are fine; phones' 15 fps "saver" modes and webcams' are not).
+LOW_FPS = 23.5
+
+
+def low_frame_rate_warning(seq: PoseSequence) -> str | None:
+    """A warning when the file itself is below LOW_FPS: every time is read to half a frame."""
+    if not seq.fps < LOW_FPS:
+        return None
+    return (f"low frame rate ({seq.fps:.0f} fps): times are read to about +-{0.5 / seq.fps:.2f} s "
+            "and fast reps less precisely; film at 25 fps or more")
+
+
 def repeated_frames_warning(seq: PoseSequence) -> str | None:
     """A warning when the clip repeats its pictures (made at a lower frame rate than it is
     stored at): its times are read to the pictures' rate, not the file's."""
