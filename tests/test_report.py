@@ -195,3 +195,11 @@ def test_a_clip_split_at_camera_cuts_lists_its_sets() -> None:
         {"n": 2, "span": "2.0-3.6", "reps": 1, "first_failure": "rep 1 (tempo)", "main": False}]
     page = render_report(ctx)
     assert '<tr class="main"><td>1 (this page)</td><td>0.0-2.0</td><td>2</td>' in page
+
+
+def test_a_value_rounding_to_zero_is_never_shown_as_minus_zero() -> None:
+    from repsight.table import format_number
+
+    assert [format_number(x, f) for x, f in ((-0.3, ".0f"), (-0.001, ".2f"), (-0.004, ".0%"),
+                                            (-0.6, ".0f"), (0.0, ".1f"), (float("nan"), ".1f"))] \
+        == ["0", "0.00", "0%", "-1", "0.0", "-"]

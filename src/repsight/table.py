@@ -14,7 +14,11 @@ def format_number(x: Any, fmt: str, missing: str = "-") -> str:
     """Format a number, or `missing` for None / NaN."""
     if x is None or not math.isfinite(float(x)):
         return missing
-    return format(x, fmt)
+    text = format(x, fmt)
+    # A value that rounds to zero is shown as 0, not "-0" (a loss of -0.3 %, -0.001 m/s).
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = text[1:]
+    return text
 
 
 def _rir(x: float | None) -> str:
@@ -36,7 +40,7 @@ def _drift(drift: dict) -> str:
     if not vals:
         return "-"
     _, name, v = max(vals)
-    return f"{name} {v:+.0f}"
+    return f"{name} {v:+.0f}".replace(" -0", " +0") if round(v) == 0 else f"{name} {v:+.0f}"
 
 
 def _form(faults: dict, k: int) -> str:
