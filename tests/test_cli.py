@@ -160,9 +160,13 @@ def test_bad_option_value_is_one_line_from_every_command(small_video: Path, tmp_
     for command, args in cases.items():
         result = CliRunner().invoke(main, [command, *args, "-q", "--height", "3.5"])
         assert result.exit_code == 1, (command, result.output)
-        assert "lifter_height_m must be between 0.8 and 2.6, got 3.5" in result.output
+        assert "--height: lifter_height_m must be between 0.8 and 2.6, got 3.5" in result.output
         assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()  # refused before the batch started
+    # A height typed in centimetres is named as such, with what was meant.
+    result = CliRunner().invoke(main, ["analyze", str(small_video), "-q", "--height", "178"])
+    assert result.exit_code == 1
+    assert "Error: --height: lifter_height_m is in metres: 178 cm is 1.78" in result.output
 
 
 # ---------------------------------------------------------------- batch --goal on a real clip

@@ -248,7 +248,17 @@ class AnalysisOptions:
 
     def config(self) -> AnalysisConfig:
         """The one AnalysisConfig: these values > the config file > goal/profile defaults."""
-        return build_config(self.config_file, **self.values)
+        from .errors import ConfigError
+
+        try:
+            return build_config(self.config_file, **self.values)
+        except ConfigError as exc:
+            # A bad value typed as an option is named by its option (--height), not only
+            # by the config field it fills (lifter_height_m).
+            name = str(exc).split(" ", 1)[0]
+            if name in SPECS and self.values.get(name) is not None:
+                raise ConfigError(f"{SPECS[name].flag}: {exc}") from None
+            raise
 
 
 def analysis_options(fn: Callable) -> Callable:

@@ -135,7 +135,12 @@ class AnalysisConfig:
         _check_range("stall_lockout_share", self.stall_lockout_share, 0, 1)
         _check_range("lone_loss_margin_pct", self.lone_loss_margin_pct, 0, 30)
         if self.lifter_height_m is not None:
-            _check_range("lifter_height_m", self.lifter_height_m, 0.8, 2.6)
+            h = self.lifter_height_m
+            if isinstance(h, (int, float)) and not isinstance(h, bool) and 80 <= h <= 260:
+                # A height typed in centimetres: say what was meant.
+                raise ConfigError(f"lifter_height_m is in metres: {h:g} cm is {h / 100:g}, "
+                                  "between 0.8 and 2.6")
+            _check_range("lifter_height_m", h, 0.8, 2.6)
         if self.concentric_time_limit_s is not None:
             _check_range("concentric_time_limit_s", self.concentric_time_limit_s, 0.1, 30)
         if self.velocity_loss_pct is not None:
