@@ -427,11 +427,11 @@ FAULT_SOURCE_BY_EXERCISE: dict[tuple[str, int, str, str], str] = {
 # Why a view cannot judge a fault (measured on rendered truth), where neither image nor
 # world landmarks read it; keyed by (measure, direction, view), direction 0 for both.
 NOT_SEEN: dict[tuple[str, int, str], str] = {
-    ("knee_cave", 0, "side"): ("knee cave seen from the side: 3-D landmarks do not show it; film "
+    ("knee_cave", 0, "side"): ("seen from the side, 3-D landmarks do not show it; film "
                                "from the front or at 45 degrees"),
-    ("elbow_forward", 0, "front"): ("elbow travel seen head-on: neither 2-D nor 3-D landmarks show "
-                                    "it reliably; film from the side"),
-    ("hip_sag", 0, "front"): "hip sag seen head-on; film from the side",
+    ("elbow_forward", 0, "front"): ("seen head-on, neither 2-D nor 3-D landmarks show it "
+                                    "reliably; film from the side"),
+    ("hip_sag", 0, "front"): "seen head-on; film from the side",
 }
 
 

@@ -92,8 +92,9 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
     noisy = {k: v for k, v in metrics.drift.spread_deg.items() if v > NOISY_SPREAD_DEG}
     if noisy:
         worst = max(noisy, key=noisy.get)
-        out.append(f"joint angles are noisy here: the first reps' {ANGLE_WORDS.get(worst, worst)} "
-                   f"already differ by {noisy[worst]:.0f} deg; technical verdicts are less reliable")
+        out.append(f"joint angles are noisy here: the {ANGLE_WORDS.get(worst, worst)} already "
+                   f"differs by {noisy[worst]:.0f} deg between the first reps; technical verdicts "
+                   "are less reliable")
     for f in metrics.drift.faults.values():
         if f.breaks_standard:
             out.append(f"form fault from rep 1: {f.words}, {abs(f.baseline_extreme_deg):.0f} deg in the "
