@@ -78,3 +78,16 @@ def test_the_set_line_counts_the_reps_the_rep_table_counts() -> None:
     third = dataclasses.replace(done, index=4, start=110, end=150, turnaround=130,
                                 eccentric=(110, 130), concentric=(130, 150))
     assert summarise([done, partial, third], []).line().startswith("no failure detected in 2 rep(s)")
+    # Nothing counted: said so, not "no failure detected in 0 rep(s)" beside
+    # "0 rep(s): too few to compare".
+    assert summarise([cut], []).line() == "no full rep counted: nothing to judge"
+    from repsight.summary import quality_warnings
+    from repsight.synthetic import synthesize
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+
+    seq, _ = synthesize("squat", 1, seed=3)
+    one = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert "1 rep(s): too few to compare against a 2-rep baseline" in one.verdict_summary.warnings
+    assert not any(w.startswith("0 rep(s)") for w in quality_warnings(
+        one.assessment.metrics, n_reps=0, counted=0, baseline_reps=2))

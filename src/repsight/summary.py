@@ -51,6 +51,8 @@ class SetSummary:
         """The summary line for the CLI table."""
         if self.withheld:
             return f"verdicts withheld: {self.withheld}; {self.n_reps} rep(s) counted"
+        if self.first_failure_rep is None and self.n_reps == 0:
+            return "no full rep counted: nothing to judge"
         if self.first_failure_rep is None:
             out = f"no failure detected in {self.n_reps} rep(s)"
             if self.ending == "tolerance":
@@ -111,7 +113,7 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
         out.append(f"pixel-to-metre scale uncertain (+/- {100 * metrics.scale.rel_uncertainty:.0f} %): "
                    "absolute velocities are rough, velocity loss is unaffected")
     few = n_reps if counted is None else counted
-    if few <= baseline_reps:
+    if 0 < few <= baseline_reps:
         out.append(f"{few} rep(s): too few to compare against a {baseline_reps}-rep baseline")
     return out
 
