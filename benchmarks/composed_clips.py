@@ -262,8 +262,21 @@ def zooming(folder: Path) -> Composed:
     return Composed(path, (), (5,), f"curl_dumbbell_side zooming in {ZOOM_TO:g} times mid-set")
 
 
+def sideways(folder: Path) -> Composed:
+    """Three bodyweight squats exported turned a quarter clockwise, with no orientation
+    flag to turn them back (squat_bodyweight_side_plain.mp4, 3 labelled reps; 10.7 s)."""
+    from repsight.video import VideoReader
+
+    source = _clip("squat_bodyweight_side_plain.mp4")
+    frames = (np.ascontiguousarray(np.rot90(f.rgb, k=-1))
+              for f in VideoReader(source, max_long_side=640))
+    path = _write(folder / "sideways.mp4", frames)
+    return Composed(path, (), (3,), "squat_bodyweight_side_plain turned a quarter clockwise")
+
+
 BUILDERS = {"cut": camera_cut, "montage": montage, "two_people": two_people,
-            "fast": fast_set, "hand_held": hand_held, "zooming": zooming}
+            "fast": fast_set, "hand_held": hand_held, "zooming": zooming,
+            "sideways": sideways}
 
 
 def main(argv: list[str] | None = None) -> int:

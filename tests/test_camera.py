@@ -354,3 +354,62 @@ def test_a_real_set_filmed_while_zooming_in_is_scaled_back(tmp_path: Path) -> No
     # goes is scaled by a little too much. As filmed, a rep is 15 % off or more.
     assert np.nanmax(np.abs(_speeds(held) / _speeds(still) - 1)) < 0.12
     assert np.nanmax(np.abs(_speeds(left) / _speeds(still) - 1)) > 0.15
+
+
+def _turned(seq, clockwise: bool = True):
+    """The landmarks of the same clip with its picture turned a quarter (as a sideways export)."""
+    image = seq.image.copy()
+    x, y = seq.image[..., 0], seq.image[..., 1]
+    image[..., 0], image[..., 1] = (1 - y, x) if clockwise else (y, 1 - x)
+    meta = {k: v for k, v in seq.meta.items() if k != "scene"}
+    return dataclasses.replace(seq, image=image, width=seq.height, height=seq.width, meta=meta)
+
+
+@pytest.mark.parametrize("exercise", ["squat", "pushup", "overhead_press"])
+def test_a_picture_turned_on_its_side_is_named_and_nothing_is_called(exercise: str) -> None:
+    from repsight.camera import turned_picture
+    from repsight.profiles import get_profile
+
+    seq, _ = synthesize(exercise, 4, seed=2, noise_px=0.5,
+                        faults={"trunk_lean_deg": [0, 0, 12, 24]} if exercise == "squat" else None)
+    cfg = build_config(exercise=exercise)
+    upright = analyse_pose(seq, cfg)
+    assert turned_picture(seq, get_profile(exercise), upright.reps) is None
+    assert not any("turned on its side" in w for w in upright.warnings)
+    for clockwise in (True, False):
+        turned = analyse_pose(_turned(seq, clockwise), cfg)
+        said = [w for w in turned.warnings if "turned on its side" in w]
+        assert len(said) == 1 and "transpose=1" in said[0], turned.warnings
+        what = "not upright at lockout" if get_profile(exercise).upright else "move across the picture"
+        assert what in said[0]
+        assert turned.verdicts == ()
+        assert turned.verdict_summary.line().startswith(
+            "verdicts withheld: the picture looks turned on its side")
+
+
+@pytest.mark.slow
+def test_a_real_squat_exported_sideways_is_named_and_not_judged(tmp_path: Path) -> None:
+    """squat_bodyweight_side_plain turned a quarter with no flag to turn it back (composed
+    in a temp folder): auto-detection took it for a deadlift with negative velocities and
+    a technical failure; now the analysis says the picture is turned and calls nothing."""
+    import sys
+
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import composed_clips
+
+    try:
+        clip = composed_clips.BUILDERS["sideways"](tmp_path)
+    except composed_clips.MissingClip as exc:
+        pytest.skip(str(exc))
+    for exercise in ("auto", "squat"):
+        run = CliRunner().invoke(main, ["analyze", str(clip.path), "-q", "--exercise", exercise,
+                                        "--cache-dir", str(tmp_path / "cache")])
+        assert run.exit_code == 0, run.output
+        assert "the picture looks turned on its side" in run.stdout
+        assert "-vf transpose=1" in run.stdout
+        assert "verdicts withheld" in run.stdout and "failure" not in run.stdout.replace(
+            "tolerance failure", "")

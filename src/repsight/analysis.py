@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from .camera import (camera_path, framing_zoom, held_still, steadied, sway, sway_offset,
-                     zoom_change)
+                     turned_picture, zoom_change)
 from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
@@ -408,6 +408,13 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     usual scale, and says so.
     """
     one = _analyse_in_view(seq, cfg, notes, span=span)
+    turned = turned_picture(seq, get_profile(one.exercise), one.reps)
+    if turned:
+        # Reps, velocities and form read off a lifter lying across the picture mean
+        # nothing: say why, and call nothing.
+        return _withheld(dataclasses.replace(one, warnings=(*one.warnings, turned)),
+                         "the picture looks turned on its side, or the exercise is not "
+                         f"{one.exercise.replace('_', ' ')}", [])
     if not one.reps:
         return one
     moved = offset = None

@@ -26,14 +26,16 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from .kinematics import segment_lengths, shown_only
+from .kinematics import BOTH, segment_lengths, shown_only, tracked_point_px, trunk_inclination
 from .landmarks import LM, SKELETON_EDGES
 from .shots import body_size, scene_rows, unpack_tiles
-from .types import PoseSequence
+from .profiles import ExerciseProfile
+from .types import PoseSequence, Rep
 
 # A tile counts when this share of its points moved together (video.tile_shifts): one
 # surface, not an edge of the lifter or a flicker.
@@ -258,6 +260,65 @@ def held_still(xy: np.ndarray, offset: np.ndarray | None, zoom: np.ndarray | Non
     if zoom is not None:
         out = 0.5 + (out - 0.5) / zoom[extra + (None,)]
     return out
+
+
+# A picture turned on its side (a clip exported sideways, or filmed so with the phone's
+# orientation lost) shows the lifter lying where they stand, and moving across the
+# picture where they move up and down. A standing lift's lifter (ExerciseProfile.upright)
+# is upright at lockout (a squat's rep ends, a deadlift's or a curl's top): the trunk's
+# median angle from the image's vertical there is at most UPRIGHT_DEG. On the 22 dev
+# clips it is at most 33 deg (a pull-up filmed from the side, leaning back at the top);
+# their standing lifts turned a quarter read 53 deg or more. Without two lockouts to read
+# (no reps found), the most upright UPRIGHT_SHARE of the frames stand in for them (dev
+# clips: 13 deg at most). A lying lift's point (a push-up's shoulders, a bench's wrists)
+# moves up and down: its travel over a rep is at most SIDEWAYS_TRAVEL times wider than
+# tall (dev clips 0.06-0.53; turned copies 2.0-4.0).
+UPRIGHT_DEG = 45.0
+UPRIGHT_SHARE = 0.05
+SIDEWAYS_TRAVEL = 1.5
+_TURN_HINT = ("; if the video plays sideways, turn it upright (for example ffmpeg -i in.mp4 "
+              "-vf transpose=1 out.mp4, or transpose=2 the other way) and analyse it again")
+
+
+def _lockout_lean(seq: PoseSequence, reps: Sequence[Rep]) -> float | None:
+    """The trunk's angle from the image's vertical at lockout (degrees), or None unseen."""
+    lean = trunk_inclination(seq, min_visibility=0.5)
+    at = [k for r in reps for k in ((r.start, r.end) if r.eccentric_first else (r.turnaround,))]
+    seen = [float(lean[k]) for k in at if np.isfinite(lean[k])]
+    if len(seen) >= 2:
+        return float(np.median(seen))
+    lean = lean[np.isfinite(lean)]
+    if len(lean) < seq.fps:  # under a second of trunk seen: nothing to tell
+        return None
+    return float(np.percentile(lean, 100 * UPRIGHT_SHARE))
+
+
+def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[Rep]
+                   ) -> str | None:
+    """Why the picture looks turned on its side for this exercise (or the exercise looks
+    wrong for the picture), or None when it looks the right way up."""
+    name = profile.name.replace("_", " ")
+    if profile.upright:
+        lean = _lockout_lean(seq, reps)
+        if lean is None or lean <= UPRIGHT_DEG:
+            return None
+        return (f"the lifter is not upright at lockout (the trunk {lean:.0f} deg from "
+                f"vertical), as in a {name}: the picture looks turned on its side, or this "
+                f"is not a {name}{_TURN_HINT}")
+    xy = tracked_point_px(seq, profile.velocity_point, BOTH)
+    ratios = []
+    for r in reps:
+        seg = xy[r.start:r.end + 1]
+        seg = seg[np.isfinite(seg).all(axis=1)]
+        if len(seg) >= 3:  # partial reps too: a turned clip's reps often read partial
+            wide, tall = np.ptp(seg, axis=0)
+            ratios.append(wide / max(tall, 1e-9))
+    if not ratios or not float(np.median(ratios)) > SIDEWAYS_TRAVEL:
+        return None
+    point = " and ".join(p.lower() + "s" for p in profile.velocity_point)
+    return (f"the {point} move across the picture, not up and down as in a {name} (each "
+            f"rep's travel {float(np.median(ratios)):.1f}x wider than tall): the picture looks "
+            f"turned on its side, or this is not a {name}{_TURN_HINT}")
 
 
 def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | None = None

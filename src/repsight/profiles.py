@@ -122,6 +122,9 @@ class ExerciseProfile:
     # The hands are planted (on the floor, a bar, the dip bars): nothing they hold moves
     # with the lift, so camera.py reads the background up to the hands.
     hands_planted: bool = False
+    # The lifter stands or hangs upright at lockout (False: lies or stays bent over, as in
+    # a bench press, a push-up or a row): camera.turned_picture checks the picture by it.
+    upright: bool = True
 
     def __post_init__(self) -> None:
         for view, vd in self.view_drivers.items():
@@ -180,7 +183,7 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     bar=_IN_HANDS),
     ExerciseProfile("bench_press", "press", H("height", _WRIST), True, True, _WRIST,
                     ("elbow", "shoulder"), aliases=("bench", "floor_press"),
-                    bar=_IN_HANDS),
+                    bar=_IN_HANDS, upright=False),
     ExerciseProfile("overhead_press", "press", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "trunk"), aliases=("press", "ohp", "shoulder_press"),
                     faults=(_LEAN_BACK,),
@@ -211,10 +214,11 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     faults=(_LEAN_BACK,)),
     ExerciseProfile("row", "pull", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "trunk"),
-                    bar=_IN_HANDS),
+                    bar=_IN_HANDS, upright=False),
     ExerciseProfile("pushup", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("elbow", "hip", "trunk"), aliases=("push_up", "push-up"),
-                    faults=(Fault("hip_sag", 1, standard_deg=15.0),), hands_planted=True),
+                    faults=(Fault("hip_sag", 1, standard_deg=15.0),), hands_planted=True,
+                    upright=False),
     ExerciseProfile("pullup", "pull", H("height", _SHOULDER), True, False, _SHOULDER,
                     ("elbow", "shoulder"), aliases=("pull_up", "pull-up", "chinup"),
                     hands_planted=True),
