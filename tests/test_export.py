@@ -156,6 +156,21 @@ def test_summary_first_failure_and_velocity_loss() -> None:
     assert s["velocity_loss_pct"] == 50  # the last counted rep's loss
 
 
+@pytest.mark.parametrize("reps, measured", [(1, False), (2, False), (4, True)])
+def test_a_set_no_longer_than_its_baseline_has_no_velocity_loss(reps: int, measured: bool) -> None:
+    # Two reps against a two-rep baseline: rep 2 against the better of reps 1-2 is no loss
+    # "in the set" (it read 12 % in summary.csv beside "too few to compare"), nor is a
+    # lone rep's 0.
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.export import set_summary
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", reps, seed=4, noise_px=0.5)
+    s = set_summary(analyse_pose(seq, AnalysisConfig(exercise="squat")))
+    assert s["reps"] == reps and math.isfinite(s["velocity_loss_pct"]) == measured
+
+
 def test_atomic_write_gives_ordinary_file_permissions(tmp_path: Path) -> None:
     import os
     import stat

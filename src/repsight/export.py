@@ -321,7 +321,9 @@ def set_summary(analysis: Any) -> dict[str, Any]:
 
     mean_velocity_mps averages the mean concentric velocity of counted reps (complete,
     not partial); velocity_loss_pct is the loss of the last counted rep against the
-    baseline (best of the first reps), the usual "velocity loss in the set".
+    baseline (best of the first reps), the usual "velocity loss in the set"; NaN when no
+    counted rep came after the baseline reps (a 2-rep set against a 2-rep baseline has
+    nothing to compare, whatever its second rep reads against its first).
     """
     reps = tuple(analysis.reps)
     metrics = {m.index: m for m in getattr(analysis, "metrics", ())}
@@ -329,7 +331,12 @@ def set_summary(analysis: Any) -> dict[str, Any]:
     velocities = [metrics[r.index].mean_velocity_mps for r in counted if r.index in metrics]
     finite = [v for v in velocities if v is not None and math.isfinite(v)]
     loss = float("nan")
+    assessment = getattr(analysis, "assessment", None)
+    base = tuple(assessment.metrics.baseline_reps) if assessment is not None else ()
+    last_base = max(base, default=0)
     for r in reversed(counted):
+        if r.index <= last_base:
+            break
         m = metrics.get(r.index)
         if m is not None and m.velocity_loss_pct is not None and math.isfinite(m.velocity_loss_pct):
             loss = float(m.velocity_loss_pct)
