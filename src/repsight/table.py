@@ -67,6 +67,9 @@ def rep_table(analysis: Any) -> Table:
     for v in analysis.verdicts:
         kinds.setdefault(v.rep_index, []).append(v.kind)
     setup = set(analysis.assessment.metrics.setup_reps) if analysis.assessment else set()
+    # The baseline reps' losses are against each other (rep 1 slower than rep 2 reads a
+    # loss): marked, so a loss past the limit there is not read as a missed verdict.
+    base = set(analysis.assessment.metrics.baseline_reps) if analysis.assessment else set()
     table = Table(title=f"velocity and form ({analysis.config.goal} goal)", title_justify="left")
     faults = analysis.assessment.metrics.drift.faults if analysis.assessment else {}
     form_col = "form vs first reps, deg" if faults else "drift deg"
@@ -77,6 +80,8 @@ def rep_table(analysis: Any) -> Table:
         flags = ", ".join(f"{k} failure" for k in kinds.get(r.index, []))
         if r.index in setup:
             flags = "set-up (not judged)"
+        elif r.index in base and len(base) > 1:
+            flags = ", ".join(filter(None, ("velocity baseline", flags)))
         table.add_row(
             str(r.index), format_number(m.mean_velocity_mps if m else None, ".2f"),
             format_number(m.peak_velocity_mps if m else None, ".2f"),
