@@ -461,6 +461,11 @@ def test_other_video_containers_are_read_and_unknown_ones_get_a_hint(tmp_path: P
     assert result.exit_code == 0
     assert "hint: no videos found (2 .xyz file(s) there)" in result.output
     assert "repsight analyze FILE" in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["batch", str(empty), "-o", str(tmp_path / "e"), "-q"])
+    assert result.exit_code == 0 and "hint: no videos found: the folder holds no files" in \
+        result.output
 
 
 # ---------------------------------------------------------------- stopping a batch

@@ -299,9 +299,13 @@ class Discovery:
     other_files: tuple[str, ...] = ()  # files whose extension batch does not read
 
     def hint(self) -> str | None:
-        """When no clip was found but other files were: what they are and what to do."""
-        if self.clips or not self.other_files:
+        """When no clip was found: what the folder holds instead and what to do."""
+        if self.clips:
             return None
+        if not self.other_files:
+            # Skipped entries (links out of the folder, unreadable files) are listed
+            # on their own; an empty folder would otherwise pass for a finished batch.
+            return None if self.skipped else "no videos found: the folder holds no files"
         exts: dict[str, int] = {}
         for name in self.other_files:
             ext = Path(name).suffix.lower() or "(no extension)"
