@@ -129,7 +129,13 @@ def info(video: Path) -> None:
 
     i = probe(video)
     click.echo(f"file      {i.path}")
-    click.echo(f"size      {i.width}x{i.height} (upright; rotation {i.rotation} deg)")
+    # The smaller turn and its way (ffprobe gives the display matrix's counter-clockwise
+    # angle: its 90 is this 270 clockwise, said here as 90 counter-clockwise).
+    turned = {0: "as stored", 90: "turned 90 deg clockwise from how it is stored",
+              180: "turned 180 deg from how it is stored",
+              270: "turned 90 deg counter-clockwise from how it is stored"}.get(
+                  i.rotation, f"turned {i.rotation} deg clockwise from how it is stored")
+    click.echo(f"size      {i.width}x{i.height} (upright: {turned})")
     click.echo(f"fps       {i.fps:.3f}{' (variable frame rate)' if i.variable_frame_rate else ''}")
     click.echo(f"frames    {i.frame_count}")
     click.echo(f"duration  {i.duration_s:.2f} s")
