@@ -195,6 +195,10 @@ def test_a_clip_split_at_camera_cuts_lists_its_sets() -> None:
         {"n": 2, "span": "2.0-3.6", "reps": 1, "first_failure": "rep 1 (tempo)", "main": False}]
     page = render_report(ctx)
     assert '<tr class="main"><td>1 (this page)</td><td>0.0-2.0</td><td>2</td>' in page
+    # The header's length is the clip's (its shots'), not the main set's alone.
+    doc["summary"] = {**doc.get("summary", {}), "duration_s": 2.0}
+    doc["shots"] = {"shots": [{"duration_s": 2.0}, {"duration_s": 1.6}]}
+    assert report_context(doc)["duration"] == "3.6"
 
 
 def test_a_value_rounding_to_zero_is_never_shown_as_minus_zero() -> None:

@@ -291,6 +291,17 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
     return cols, "angle drift vs first reps, deg"
 
 
+def _clip_duration(doc: Mapping[str, Any], summary: Mapping[str, Any]) -> float | None:
+    """The clip's length: its shots' together when camera cuts split it into sets (the
+    summary's duration is the main set's), else the summary's."""
+    shots = _get(doc, "shots", "shots")
+    if doc.get("sets") and isinstance(shots, list) and shots:
+        lengths = [s.get("duration_s") for s in shots if isinstance(s, Mapping)]
+        if lengths and all(isinstance(x, (int, float)) for x in lengths):
+            return float(sum(lengths))
+    return summary.get("duration_s")
+
+
 def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -> dict[str, Any]:
     """The values a clip's page shows, from export's JSON dict (formatting only)."""
     times = doc.get("timestamps_s") or [0.0]
@@ -379,7 +390,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "velocity_loss": fmt(summary.get("velocity_loss_pct"), ".0f"),
         "baseline_velocity": fmt(velocity.get("baseline_mps")),
         "baseline_reps": ", ".join(str(x) for x in velocity.get("baseline_reps") or []) or "-",
-        "duration": fmt(summary.get("duration_s"), ".1f"),
+        "duration": fmt(_clip_duration(doc, summary), ".1f"),
         "warnings": list(summary.get("warnings") or []),
         "sets": sets,
         "rows": rows, "stalled": [{"index": i, "verdicts": verdicts_of[i]} for i in stalled],
