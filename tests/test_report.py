@@ -207,3 +207,14 @@ def test_a_value_rounding_to_zero_is_never_shown_as_minus_zero() -> None:
     assert [format_number(x, f) for x, f in ((-0.3, ".0f"), (-0.001, ".2f"), (-0.004, ".0%"),
                                             (-0.6, ".0f"), (0.0, ".1f"), (float("nan"), ".1f"))] \
         == ["0", "0.00", "0%", "-1", "0.0", "-"]
+
+
+def test_a_rep_cut_by_lost_tracking_is_not_said_to_be_cut_by_the_clip() -> None:
+    from repsight.table import edge_flags
+
+    # A set on frames 0..99: rep edges at the clip's ends, and inside it (tracking).
+    assert edge_flags(0, 40, True, False, 0, 99) == ["began before the clip"]
+    assert edge_flags(60, 99, False, True, 0, 99) == ["cut by the clip's end"]
+    assert edge_flags(30, 60, True, True, 0, 99) == ["under way when tracking began",
+                                                     "tracking lost before its end"]
+    assert edge_flags(30, 60, False, False, 0, 99) == []

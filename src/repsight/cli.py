@@ -450,6 +450,8 @@ def _print_rep_table(analysis, console) -> None:
     """Per-rep table (phases in seconds, tempo, ROM share, flags), the count and warnings."""
     from rich.table import Table
 
+    from .table import edge_flags
+
     t = analysis.timestamps_s
     table = Table(title=f"{video_name(analysis.source)}: {analysis.exercise}", title_justify="left")
     for col in ("rep", "start s", "eccentric", "bottom", "concentric", "top", "tempo", "ROM",
@@ -463,10 +465,8 @@ def _print_rep_table(analysis, console) -> None:
             flags.append("incomplete")
         if rep.unseen is not None:
             flags.append("not tracked")
-        if rep.cut_start:
-            flags.append("began before the clip")
-        if rep.cut_end:
-            flags.append("cut by the clip's end")
+        lo, hi = analysis.span if analysis.span is not None else (0, analysis.n_frames)
+        flags += edge_flags(rep.start, rep.end, rep.cut_start, rep.cut_end, lo, hi - 1)
         phases = (tempo.eccentric_s, tempo.bottom_pause_s, tempo.concentric_s, tempo.top_pause_s)
         table.add_row(str(rep.index), f"{t[rep.start] - t[0]:.2f}",
                       *(f"{p:.2f}" if math.isfinite(p) else "-" for p in phases),

@@ -328,11 +328,14 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         m = metrics.get(r["index"], {})
         tp = tempos.get(r["index"])
         v = m.get("mean_velocity_mps")
+        from .table import edge_flags
+
+        lo, hi = doc.get("span") or (0, len(times))
         flags = [w for w, on in (("partial", r["partial"]), ("incomplete", not r["completed"]),
-                                 ("not tracked throughout", r.get("unseen") is not None),
-                                 ("began before the clip", bool(r.get("cut_start"))),
-                                 ("cut by the clip's end", bool(r.get("cut_end"))),
-                                 ("set-up, not judged", r["index"] in setup)) if on]
+                                 ("not tracked throughout", r.get("unseen") is not None)) if on]
+        flags += edge_flags(r["start"], r["end"], bool(r.get("cut_start")),
+                            bool(r.get("cut_end")), lo, hi - 1)
+        flags += ["set-up, not judged"] if r["index"] in setup else []
         rows.append({
             "index": r["index"], "flags": flags,
             "start_s": times[r["start"]] - t0, "end_s": times[r["end"]] - t0,

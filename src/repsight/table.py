@@ -21,6 +21,18 @@ def format_number(x: Any, fmt: str, missing: str = "-") -> str:
     return text
 
 
+def edge_flags(start: int, end: int, cut_start: bool, cut_end: bool, first: int, last: int
+               ) -> list[str]:
+    """How a rep cut by an edge is flagged: the clip's own edge (its set's first or last
+    frame, `first`/`last`) or the tracking's, lost or found inside the clip."""
+    out = []
+    if cut_start:
+        out.append("began before the clip" if start <= first else "under way when tracking began")
+    if cut_end:
+        out.append("cut by the clip's end" if end >= last else "tracking lost before its end")
+    return out
+
+
 def _rir(x: float | None) -> str:
     """RIR estimate as '~3', '10+' at the cap, '-' when there is none."""
     if x is None:
