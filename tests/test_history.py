@@ -234,3 +234,13 @@ def test_a_malformed_clip_result_is_skipped_with_a_warning(docs: dict[str, dict]
     result = CliRunner().invoke(main, ["history", str(tmp_path / "week1")])
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
     assert "skipped odd/odd.json" in result.output and "Ana: squat" in result.output
+
+
+def test_clips_that_failed_in_the_batch_are_named_not_silently_left_out(
+        docs: dict[str, dict], tmp_path: Path) -> None:
+    put(tmp_path / "week1", "ana/squat", docs["w1"])
+    (tmp_path / "week1" / "summary.csv").write_text(
+        "clip,status,error\nana/squat.mp4,ok,\nben/broken.mp4,error,corrupt or truncated video\n")
+    _, warnings = load_results([tmp_path / "week1"])
+    assert warnings == (f"1 clip(s) in {tmp_path / 'week1'} failed in the batch and are not "
+                        "shown (ben/broken.mp4; see its summary.csv)",)

@@ -236,7 +236,28 @@ def load_results(folders: Sequence[str | os.PathLike]
             records += got
         if not found:
             warnings.append(f"no clip results in {root} (run `repsight batch ... -o {root}`)")
+        failed = _failed_clips(root)
+        if failed:
+            # A clip that failed has no JSON: without this its session would just be missing.
+            warnings.append(f"{len(failed)} clip(s) in {root} failed in the batch and are not "
+                            f"shown ({', '.join(failed[:3])}{', ...' if len(failed) > 3 else ''}; "
+                            "see its summary.csv)")
     return tuple(records), tuple(warnings)
+
+
+def _failed_clips(root: Path) -> list[str]:
+    """Clips the batch's summary.csv in root lists as errors (none if it is unreadable)."""
+    import csv
+
+    path = root / "summary.csv"
+    try:
+        if not path.is_file() or path.stat().st_size > RESULT_MAX_BYTES:
+            return []
+        with path.open(newline="", encoding="utf-8") as f:
+            return sorted({row.get("clip") or "?" for row in csv.DictReader(f)
+                           if row.get("status") == "error"})
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
 
 
 # ---------------------------------------------------------------- fits (pure)
