@@ -263,7 +263,7 @@ def test_flank_fit_reads_the_shape_of_each_end() -> None:
         d = np.diff(y)
         peak = d.max()
         t = _flank_crossings(d, 0, int(np.argmax(d)) + 1, 1, np.array(shares) * peak)
-        onset, _, p = _fit_flank(t, shares, None)
+        onset, _, p, _ = _fit_flank(t, shares, None)
         assert abs(onset - 10) <= 0.3
         assert abs(p - p_true) <= 0.2
 
@@ -455,3 +455,21 @@ def test_rep_sees_the_frames_off_its_unseen_stretch_only() -> None:
     assert rep.sees((22, 40)) and Rep(1, 0, 40, 20, (0, 18), (22, 40), True).sees((0, 40))
     with pytest.raises(ValueError, match="unseen"):
         Rep(1, 0, 40, 20, (0, 18), (22, 40), True, unseen=(35, 45))
+
+
+
+def test_the_sets_flank_exponent_fits_all_its_reps_together() -> None:
+    """Each rep's three crossings fit three unknowns (onset, duration, exponent) exactly,
+    so one rep's best exponent jumps across the grid with a pixel of noise. The set's is
+    the one whose summed misfit over its reps is least: two reps that fit every exponent
+    about as well (their own best at 1.0, barely) do not outvote a rep that only fits 3.0,
+    as their median would."""
+    from repsight.segmentation import FLANK_P_GRID, _set_exponent
+
+    grid = np.asarray(FLANK_P_GRID)
+    flat = 0.50 + 0.01 * (grid - 1.0)  # best at 1.0 by a hair
+    sharp = 4.0 * (grid - 3.0) ** 2  # only 3.0 fits
+    assert _set_exponent([1.0, 1.0, 3.0], [flat, flat, sharp]) == pytest.approx(3.0)
+    # Reps without a fit (a flank lost in the noise) leave it to the others; none: None.
+    assert _set_exponent([1.0, float("nan")], [sharp, None]) == pytest.approx(3.0)
+    assert _set_exponent([float("nan")], [None]) is None

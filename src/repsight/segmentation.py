@@ -17,7 +17,7 @@ A phase spanning frames a..b means the point is at rest on frame a and arrives o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -42,6 +42,11 @@ class _Phase:
     # the flank exponents read at its onset and arrival (see _flank_ends), NaN if none
     p_start: float = float("nan")
     p_end: float = float("nan")
+    # how well each exponent of FLANK_P_GRID fits the onset's and the arrival's crossings
+    # (least-squares residual, frames squared; None if not read): the set's exponent is
+    # the one that fits all its reps together (_set_exponent)
+    fit_start: np.ndarray | None = field(default=None, compare=False)
+    fit_end: np.ndarray | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,9 @@ Flank = "_Onsets | None"
 
 
 def _rise(y: np.ndarray, share: float, floor: float, flank: Flank = None
-          ) -> tuple[int, int, float, float, float] | None:
-    """(start, end, peak speed, onset exponent, arrival exponent) of the rise that ends at
-    the last frame of y (None if flat).
+          ) -> tuple[int, int, float, float, float, Any, Any] | None:
+    """(start, end, peak speed, onset exponent, arrival exponent, and each end's fit over
+    the exponents, see _Phase) of the rise that ends at the last frame of y (None if flat).
 
     The core of the rise is taken by position (from the last frame within 10 % of the
     travel above the low point to the first frame within 10 % of the top), so a stall
@@ -98,8 +103,9 @@ def _rise(y: np.ndarray, share: float, floor: float, flank: Flank = None
         j += 1
     ci, cj = _extrapolate_ends(y, i, j, stop / peak)
     ps = pe = float("nan")
+    fs = fe = None
     if flank is not None:
-        (fi, ps), (fj, pe) = _flank_ends(d, i, j, peak, stop, flank)
+        (fi, ps, fs), (fj, pe, fe) = _flank_ends(d, i, j, peak, stop, flank)
         ci = ci if fi is None else fi
         cj = cj if fj is None else fj
     else:
@@ -109,7 +115,7 @@ def _rise(y: np.ndarray, share: float, floor: float, flank: Flank = None
         # them. This is a rep's start (eccentric first) or its end (the eccentric's arrival
         # run backwards); the concentric's flank fit keeps its own ends.
         ci = _last_still(y, ci, i, REST_BAND_SHARE * stop)
-    return ci, cj, peak, ps, pe
+    return ci, cj, peak, ps, pe, fs, fe
 
 
 # How far (a share of the speed threshold, a change per frame) the point may move and
@@ -265,7 +271,7 @@ def _flank_table(shares: tuple[float, ...], cutoff_per_fps: float | None) -> np.
 
 
 def _fit_flank(times: np.ndarray, shares: tuple[float, ...], cutoff_per_fps: float | None,
-               p: float | None = None) -> tuple[float, float, float] | None:
+               p: float | None = None) -> tuple[float, float, float, np.ndarray] | None:
     """(onset, frames from the onset to the first crossing, exponent p) of a speed flank
     that crosses the increasing speed `shares` of its peak at `times` (frames, growing
     away from the onset); None if the crossings are not in order.
@@ -287,7 +293,13 @@ def _fit_flank(times: np.ndarray, shares: tuple[float, ...], cutoff_per_fps: flo
     if not np.any(np.isfinite(resid)):
         return None
     m, n = np.unravel_index(int(np.nanargmin(resid)), resid.shape)
-    return float(onset[m, n]), float(table[rows[m], n, 0]), FLANK_P_GRID[rows[m]]
+    # Each exponent's best residual over the durations (rows of the grid fitted): the set
+    # adds its reps' up to choose one exponent for all of them.
+    with np.errstate(all="ignore"):
+        curve = np.full(len(FLANK_P_GRID), np.nan)
+        curve[rows] = np.nanmin(np.where(np.isfinite(resid), resid, np.inf), axis=1)
+        curve[~np.isfinite(curve)] = np.nan
+    return float(onset[m, n]), float(table[rows[m], n, 0]), FLANK_P_GRID[rows[m]], curve
 
 
 def _flank_ends(d: np.ndarray, i: int, j: int, peak: float, stop: float, flank: _Onsets
@@ -307,7 +319,7 @@ def _flank_ends(d: np.ndarray, i: int, j: int, peak: float, stop: float, flank: 
     crossings show (_fit_flank) gives where the speed was zero. Ends only move outwards,
     and by no more than the fitted flank's own lag to the lowest level plus a frame.
     """
-    none = (None, float("nan"))
+    none = (None, float("nan"), None)
     if j - i < 4 or not peak > 0:
         return none, none
     lo = FLANK_LOW_SHARE * peak
@@ -319,23 +331,24 @@ def _flank_ends(d: np.ndarray, i: int, j: int, peak: float, stop: float, flank: 
               FLANK_HIGH_SHARE)
     new_i = new_j = None
     p_i = p_j = float("nan")
+    f_i = f_j = None
     # Each walk starts a frame outside the phase, so a flank already above the low level
     # on the phase's first frame is still read between two frames.
     t = _flank_crossings(d, max(i - 1, 0), j, 1, levels)
     if t is not None:
         fit = _fit_flank(t - i, shares, flank.cutoff_per_fps, flank.p_start)
         if fit is not None:
-            onset, lag, p_i = fit
+            onset, lag, p_i, f_i = fit
             new_i = max(int(round(i + onset)), i - int(np.ceil(lag)) - 1, 0)
     t = _flank_crossings(d, min(j, len(d) - 1), i - 1, -1, levels)
     if t is not None:
         # distances back from frame j (the arrival end), growing towards the peak
         fit = _fit_flank(j - t, shares, flank.cutoff_per_fps, flank.p_end)
         if fit is not None:
-            onset, lag, p_j = fit
+            onset, lag, p_j, f_j = fit
             new_j = min(int(round(j - onset)), j + int(np.ceil(lag)) + 1, len(d))
-    return ((None if new_i is None else min(i, new_i), p_i),
-            (None if new_j is None else max(j, new_j), p_j))
+    return ((None if new_i is None else min(i, new_i), p_i, f_i),
+            (None if new_j is None else max(j, new_j), p_j, f_j))
 
 
 def _moving_phase(x: np.ndarray, lo: int, hi: int, rising: bool, share: float,
@@ -349,15 +362,15 @@ def _moving_phase(x: np.ndarray, lo: int, hi: int, rising: bool, share: float,
         found = _rise(x[lo:hi + 1], share, floor, flank)
         if found is None:
             return None
-        a, b, peak, ps, pe = found
-        return _Phase(lo + a, lo + b, peak, ps, pe)
+        a, b, peak, ps, pe, fs, fe = found
+        return _Phase(lo + a, lo + b, peak, ps, pe, fs, fe)
     # A fall forwards in time is a rise backwards in time.
     # A fall's onset is the backwards rise's arrival.
     found = _rise(x[lo:hi + 1][::-1], share, floor, None if flank is None else flank.backwards())
     if found is None:
         return None
-    a, b, peak, ps, pe = found
-    return _Phase(hi - b, hi - a, peak, pe, ps)
+    a, b, peak, ps, pe, fs, fe = found
+    return _Phase(hi - b, hi - a, peak, pe, ps, fe, fs)
 
 
 @dataclass(frozen=True)
@@ -449,11 +462,13 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     cutoff = smoothing_cutoff_hz / fps if smoothing_cutoff_hz else None
     settle = max(2, int(round(SETTLE_S * fps)))
     kept, typical = reps_found(_Onsets(cutoff))
-    # The reps of a set are lifted alike, so each end's flank exponent is the median of
-    # the set's own (one rep's three crossings are at the mercy of landmark noise); the
-    # concentrics are then timed again with it.
+    # The reps of a set are lifted alike, so each end has one flank exponent for the set,
+    # the one that fits all its reps' crossings together (one rep's three crossings are at
+    # the mercy of landmark noise; _set_exponent); the concentrics are then timed again
+    # with it.
     con = [c.second if eccentric_first else c.first for c in kept]
-    pooled = tuple(_set_exponent([getattr(ph, k) for ph in con]) for k in ("p_start", "p_end"))
+    pooled = tuple(_set_exponent([getattr(ph, k) for ph in con], [getattr(ph, f) for ph in con])
+                   for k, f in (("p_start", "fit_start"), ("p_end", "fit_end")))
     if kept and pooled != (None, None):
         kept, typical = reps_found(_Onsets(cutoff, *pooled))
     if not kept:
@@ -579,8 +594,23 @@ def _run_typical_roms(kept: list[_Candidate], typical: float, rest: float) -> li
     return full
 
 
-def _set_exponent(values: list[float]) -> float | None:
-    """The set's flank exponent: the median of its reps' (None if no rep had one)."""
+def _set_exponent(values: list[float], fits: list[np.ndarray | None]) -> float | None:
+    """The set's flank exponent: the one whose misfit summed over its reps' crossings is
+    least (joint least squares, each rep with its own onset and duration); the median of
+    the reps' own exponents where no fit curve is whole; None if no rep had one.
+
+    One rep's three crossings fit its three unknowns exactly, so its own best exponent
+    swings across the grid with a pixel of noise: a squat clip and the same clip trimmed
+    by 2 s read 1.0 / 2.6 / 1.0 and 3.5 / 3.25 / 1.0, and their medians (1.0 and 3.25)
+    put the same lockouts up to 10 frames apart. Summed, the reps agree (1.0 and 1.125).
+    """
+    curves = [f for f in fits if f is not None and np.isfinite(f).any()]
+    if curves:
+        stacked = np.stack(curves)
+        whole = np.isfinite(stacked).all(axis=0)
+        if whole.any():
+            total = np.where(whole, np.nansum(stacked, axis=0), np.inf)
+            return FLANK_P_GRID[int(np.argmin(total))]
     arr = np.asarray(values, dtype=np.float64)
     arr = arr[np.isfinite(arr)]
     return float(np.median(arr)) if arr.size else None
