@@ -385,6 +385,10 @@ def test_a_picture_turned_on_its_side_is_named_and_nothing_is_called(exercise: s
         assert turned.verdicts == ()
         assert turned.verdict_summary.line().startswith(
             "verdicts withheld: the picture looks turned on its side")
+        if exercise == "squat":  # a barbell profile: the bar pass must not judge it again
+            from repsight.analysis import analyse_bar
+
+            assert analyse_bar("no-such-clip.mp4", _turned(seq, clockwise), turned) is turned
 
 
 @pytest.mark.slow

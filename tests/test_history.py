@@ -240,7 +240,8 @@ def test_clips_that_failed_in_the_batch_are_named_not_silently_left_out(
         docs: dict[str, dict], tmp_path: Path) -> None:
     put(tmp_path / "week1", "ana/squat", docs["w1"])
     (tmp_path / "week1" / "summary.csv").write_text(
-        "clip,status,error\nana/squat.mp4,ok,\nben/broken.mp4,error,corrupt or truncated video\n")
+        "clip,status,error,results\nana/squat.mp4,error,partial results written,ana/squat\n"
+        "ben/broken.mp4,error,corrupt or truncated video,ben/broken\n")
     _, warnings = load_results([tmp_path / "week1"])
     assert warnings == (f"1 clip(s) in {tmp_path / 'week1'} failed in the batch and are not "
                         "shown (ben/broken.mp4; see its summary.csv)",)

@@ -436,7 +436,7 @@ def test_a_clip_of_held_pictures_gets_a_warning_and_an_ordinary_one_none(squat_s
     assert an.rep_count == len(truth.reps)
 
 
-def test_a_file_below_25_fps_is_warned_of_and_25_or_24_are_not():
+def test_a_file_below_24_fps_is_warned_of_and_24_or_25_are_not():
     from repsight.synthetic import synthesize
 
     for fps, warned in ((15.0, True), (24.0, False), (25.0, False)):

@@ -305,7 +305,7 @@ def test_shared_shape_velocities_read_through_misplaced_ends():
 def test_propulsive_velocity_keeps_to_the_mean_velocity_time_base():
     # A concentric whose segmented start sits well before the rise (a slow hang before a
     # pull-up): the mean is re-read from mid-travel; the propulsive mean, read over the
-    # same segmented frames, must move with it and never fall below it.
+    # same segmented frames, must move with it.
     h, t, reps = _min_jerk_set([0.6, 0.6, 0.7])
     early = [Rep(**{**r.__dict__, "start": r.start - k,
                     "concentric": (r.concentric[0] - k, r.concentric[1])})

@@ -413,7 +413,7 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
         # Reps, velocities and form read off a lifter lying across the picture mean
         # nothing: say why, and call nothing.
         return _withheld(dataclasses.replace(one, warnings=(*one.warnings, turned)),
-                         "the picture looks turned on its side, or the exercise is not "
+                         "the picture looks turned on its side, or this is not a "
                          f"{one.exercise.replace('_', ' ')}", [])
     if not one.reps:
         return one
@@ -569,6 +569,10 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     profile = get_profile(analysis.exercise)
     body = analysis.assessment
     if body is None or not bar_wanted(profile, cfg.bar_path):
+        return analysis
+    if analysis.verdict_summary is not None and analysis.verdict_summary.withheld:
+        # Verdicts withheld (a picture turned on its side): the bar's velocities would
+        # judge the set again.
         return analysis
     track = track_bar_cached(video, seq, profile.bar.anchor,
                              px_per_m=body.scale.px_per_m if body.scale.valid else None,

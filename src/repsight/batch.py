@@ -519,13 +519,14 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
                           "overwrite files of the same names")
     if not m.get("complete"):
         return "run", "an earlier run stopped before finishing this clip"
-    if m.get("content_hash") != content_hash or m.get("analysis_key") != key:
-        what = "a different video" if m.get("content_hash") != content_hash else \
-            "a different configuration or repsight version"
-        return ("refuse" if m.get("content_hash") != content_hash else "keep"), (
-            f"existing results in {shown} were made from {what}; to keep "
-            "them, choose another results folder (-o); to replace them, "
-            "rerun with --force")
+    if m.get("content_hash") != content_hash:
+        return "refuse", (f"existing results in {shown} were made from a different video; to "
+                          "keep them, choose another results folder (-o); to replace them, "
+                          "rerun with --force")
+    if m.get("analysis_key") != key:
+        return "keep", (f"not redone: the results in {shown} were made with a different "
+                        "configuration or repsight version; rerun with --force to replace "
+                        "them, or write to another folder (-o)")
     if m.get("session") != session_record(options.session):
         # The coach's manifest changed (athlete, date, load, notes): the JSON carries them.
         return "run", "the clip's session details changed"
@@ -539,9 +540,9 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
         if not video:
             return "run", "annotated video requested"
         if video.get("max_size") != options.max_size:
-            return "keep", (f"the annotated video in {shown} was made at another size; "
-                            "choose another results folder (-o), or rerun with --force "
-                            "to replace it")
+            return "keep", (f"not redone: the annotated video in {shown} was made at "
+                            "another size; rerun with --force to replace it, or write to "
+                            "another folder (-o)")
     if options.plot and not any(n.endswith(".png") for n in outputs):
         return "run", "plot requested"
     if options.html and not any(n.endswith(".html") for n in outputs):

@@ -268,9 +268,9 @@ def held_still(xy: np.ndarray, offset: np.ndarray | None, zoom: np.ndarray | Non
 # is upright at lockout (a squat's rep ends, a deadlift's or a curl's top): the trunk's
 # median angle from the image's vertical there is at most UPRIGHT_DEG. On the 22 dev
 # clips it is at most 33 deg (a pull-up filmed from the side, leaning back at the top);
-# their standing lifts turned a quarter read 53 deg or more. Without two lockouts to read
-# (no reps found), the most upright UPRIGHT_SHARE of the frames stand in for them (dev
-# clips: 13 deg at most). A lying lift's point (a push-up's shoulders, a bench's wrists)
+# their standing lifts turned a quarter read 53 deg or more. Only counted reps reach
+# lockout (a stalled or cut rep does not); with none, the most upright UPRIGHT_SHARE of
+# the frames stand in for them (dev clips: 13 deg at most). A lying lift's point (a push-up's shoulders, a bench's wrists)
 # moves up and down: its travel over a rep is at most SIDEWAYS_TRAVEL times wider than
 # tall (dev clips 0.06-0.53; turned copies 2.0-4.0).
 UPRIGHT_DEG = 45.0
@@ -283,10 +283,13 @@ _TURN_HINT = ("; if the video plays sideways, turn it upright (for example ffmpe
 def _lockout_lean(seq: PoseSequence, reps: Sequence[Rep]) -> float | None:
     """The trunk's angle from the image's vertical at lockout (degrees), or None unseen."""
     lean = trunk_inclination(seq, min_visibility=0.5)
-    at = [k for r in reps for k in ((r.start, r.end) if r.eccentric_first else (r.turnaround,))]
+    at = [k for r in reps if r.counted
+          for k in ((r.start, r.end) if r.eccentric_first else (r.turnaround,))]
     seen = [float(lean[k]) for k in at if np.isfinite(lean[k])]
-    if len(seen) >= 2:
+    if seen:
         return float(np.median(seen))
+    if any(r.counted for r in reps):
+        return None  # lockouts where the trunk was not seen: nothing to tell
     lean = lean[np.isfinite(lean)]
     if len(lean) < seq.fps:  # under a second of trunk seen: nothing to tell
         return None

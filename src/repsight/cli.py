@@ -253,7 +253,7 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
         click.echo(f"hint: {printable(report.hint)}", err=True)
     counts = {s: sum(r.status == s for r in report.results)
               for s in ("ok", "reused", "kept", "error")}
-    kept = (f", {counts['kept']} kept from another configuration (--force replaces them)"
+    kept = (f", {counts['kept']} kept as made before with other settings (--force redoes them)"
             if counts["kept"] else "")
     n = len(report.results)
     click.echo(f"{n} clip{'' if n == 1 else 's'}: {counts['ok']} analysed, {counts['reused']} "

@@ -210,6 +210,7 @@ def load_results(folders: Sequence[str | os.PathLike]
         if not root.is_dir():
             raise RepsightError(f"not a results folder: {root}")
         found = 0
+        loaded: set[str] = set()
         for path in sorted(root.rglob("*.json")):
             rel = path.relative_to(root)
             if path.name == "manifest.json" or any(p.startswith(".") for p in rel.parts):
@@ -233,10 +234,11 @@ def load_results(folders: Sequence[str | os.PathLike]
                                 "(fields of the wrong kind)")
                 continue
             found += 1
+            loaded.add(rel.parent.as_posix())
             records += got
         if not found:
             warnings.append(f"no clip results in {root} (run `repsight batch ... -o {root}`)")
-        failed = _failed_clips(root)
+        failed = _failed_clips(root, loaded)
         if failed:
             # A clip that failed has no JSON: without this its session would just be missing.
             warnings.append(f"{len(failed)} clip(s) in {root} failed in the batch and are not "
@@ -245,8 +247,10 @@ def load_results(folders: Sequence[str | os.PathLike]
     return tuple(records), tuple(warnings)
 
 
-def _failed_clips(root: Path) -> list[str]:
-    """Clips the batch's summary.csv in root lists as errors (none if it is unreadable)."""
+def _failed_clips(root: Path, loaded: set[str]) -> list[str]:
+    """Clips the batch's summary.csv in root lists as errors and whose results folder held
+    no result that was loaded (a damaged clip's partial results are shown; none if the
+    file is unreadable)."""
     import csv
 
     path = root / "summary.csv"
@@ -255,7 +259,8 @@ def _failed_clips(root: Path) -> list[str]:
             return []
         with path.open(newline="", encoding="utf-8") as f:
             return sorted({row.get("clip") or "?" for row in csv.DictReader(f)
-                           if row.get("status") == "error"})
+                           if row.get("status") == "error"
+                           and (row.get("results") or "").strip("/") not in loaded})
     except (OSError, UnicodeDecodeError, csv.Error):
         return []
 
@@ -361,7 +366,7 @@ def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
     for (_, what), sets in sorted(groups.items()):
         ordered = tuple(sorted(sets, key=_set_order))
         # Shown as most of the sets spell it (the latest spelling on a tie).
-        spellings = [s.athlete for s in ordered]
+        spellings = [" ".join(s.athlete.split()) for s in ordered]
         who = max(reversed(spellings), key=spellings.count)
         calibration = failure_calibration(ordered)
         out.append(AthleteHistory(athlete=who, exercise=what, sets=ordered,

@@ -66,7 +66,7 @@ Flank = "_Onsets | None"
 
 
 def _rise(y: np.ndarray, share: float, floor: float, flank: Flank = None
-          ) -> tuple[int, int, float, float, float, Any, Any] | None:
+          ) -> tuple[int, int, float, float, float, np.ndarray | None, np.ndarray | None] | None:
     """(start, end, peak speed, onset exponent, arrival exponent, and each end's fit over
     the exponents, see _Phase) of the rise that ends at the last frame of y (None if flat).
 
@@ -272,7 +272,8 @@ def _flank_table(shares: tuple[float, ...], cutoff_per_fps: float | None) -> np.
 
 def _fit_flank(times: np.ndarray, shares: tuple[float, ...], cutoff_per_fps: float | None,
                p: float | None = None) -> tuple[float, float, float, np.ndarray] | None:
-    """(onset, frames from the onset to the first crossing, exponent p) of a speed flank
+    """(onset, frames from the onset to the first crossing, exponent p, and each
+    exponent's least misfit over the durations, NaN where not fitted) of a speed flank
     that crosses the increasing speed `shares` of its peak at `times` (frames, growing
     away from the onset); None if the crossings are not in order.
 

@@ -164,7 +164,9 @@ class ShotSplit:
             out.append(f"{what}{'s' if len(cuts) > 1 else ''} at {times}: analysed as "
                        f"{n_sets} segment{'s' if n_sets != 1 else ''}" if n_sets == n_shots else
                        f"{what}{'s' if len(cuts) > 1 else ''} at {times}: {n_shots} shots, "
-                       f"{n_sets} of them analysed")
+                       f"{n_sets} of them analysed" if n_sets else
+                       f"{what}{'s' if len(cuts) > 1 else ''} at {times}: {n_shots} shots, "
+                       "none long enough to be a set alone, so analysed as one")
             short = [s for s in self.shots if not s.analysed]
             if short:
                 out.append(f"{len(short)} of {len(self.shots)} shots not analysed ("

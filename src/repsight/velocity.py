@@ -175,8 +175,8 @@ def shared_shape_velocities(h: np.ndarray, t: np.ndarray, reps: Sequence[Rep],
     kept, each rep's own is read from its steady middle. Needs two such reps, else the
     displacement over the segmented duration stands. The mean propulsive velocity, read
     over part of the same segmented concentric, is rescaled alike (it keeps its ratio to
-    the segmented mean, so it is never below the mean velocity); peak velocity is
-    untouched.
+    the segmented mean: equal to the mean velocity where there is no braking phase);
+    peak velocity is untouched.
     """
     mids: dict[int, float] = {}
     ratios = []
