@@ -218,3 +218,12 @@ def test_a_rep_cut_by_lost_tracking_is_not_said_to_be_cut_by_the_clip() -> None:
     assert edge_flags(30, 60, True, True, 0, 99) == ["under way when tracking began",
                                                      "tracking lost before its end"]
     assert edge_flags(30, 60, False, False, 0, 99) == []
+    # A set split off at a camera cut: its edges are the shot's.
+    assert edge_flags(60, 99, False, True, 0, 99, "shot") == ["cut by the shot's end"]
+
+
+def test_the_reports_rows_name_the_velocity_baseline_as_the_table_does() -> None:
+    doc = doc_with([rep(1, 0, 10, 20), rep(2, 20, 30, 40), rep(3, 40, 52, 60)])
+    doc["assessment"]["metrics"]["velocity"]["baseline_reps"] = [1, 2]
+    assert [r["flags"] for r in report_context(doc)["rows"]] == \
+        [["velocity baseline"], ["velocity baseline"], []]

@@ -311,6 +311,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
     tempos = dict(zip((r["index"] for r in doc.get("reps", [])), doc.get("tempo") or []))
     velocity = _get(doc, "assessment", "metrics", "velocity") or {}
     setup = set(velocity.get("setup_reps") or ())
+    base = set(velocity.get("baseline_reps") or ())
     verdicts_of: dict[int, list[dict[str, Any]]] = {}
     verdicts = []
     for v in doc.get("verdicts") or []:
@@ -334,7 +335,10 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         flags = [w for w, on in (("partial", r["partial"]), ("incomplete", not r["completed"]),
                                  ("not tracked throughout", r.get("unseen") is not None)) if on]
         flags += edge_flags(r["start"], r["end"], bool(r.get("cut_start")),
-                            bool(r.get("cut_end")), lo, hi - 1)
+                            bool(r.get("cut_end")), lo, hi - 1,
+                            "shot" if (lo, hi) != (0, len(times)) else "clip")
+        # The baseline's reps are measured against each other (as in the CLI's table).
+        flags += ["velocity baseline"] if r["index"] in base and len(base) > 1 else []
         flags += ["set-up, not judged"] if r["index"] in setup else []
         rows.append({
             "index": r["index"], "flags": flags,

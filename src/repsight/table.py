@@ -21,15 +21,16 @@ def format_number(x: Any, fmt: str, missing: str = "-") -> str:
     return text
 
 
-def edge_flags(start: int, end: int, cut_start: bool, cut_end: bool, first: int, last: int
-               ) -> list[str]:
-    """How a rep cut by an edge is flagged: the clip's own edge (its set's first or last
-    frame, `first`/`last`) or the tracking's, lost or found inside the clip."""
+def edge_flags(start: int, end: int, cut_start: bool, cut_end: bool, first: int, last: int,
+               edge: str = "clip") -> list[str]:
+    """How a rep cut by an edge is flagged: its set's own edge (the first or last frame,
+    `first`/`last`, of the clip or, where camera cuts split it, the shot: `edge`) or the
+    tracking's, lost or found inside it."""
     out = []
     if cut_start:
-        out.append("began before the clip" if start <= first else "under way when tracking began")
+        out.append(f"began before the {edge}" if start <= first else "under way when tracking began")
     if cut_end:
-        out.append("cut by the clip's end" if end >= last else "tracking lost before its end")
+        out.append(f"cut by the {edge}'s end" if end >= last else "tracking lost before its end")
     return out
 
 
