@@ -213,13 +213,13 @@ def test_a_rep_cut_by_lost_tracking_is_not_said_to_be_cut_by_the_clip() -> None:
     from repsight.table import edge_flags
 
     # A set on frames 0..99: rep edges at the clip's ends, and inside it (tracking).
-    assert edge_flags(0, 40, True, False, 0, 99) == ["began before the clip"]
-    assert edge_flags(60, 99, False, True, 0, 99) == ["cut by the clip's end"]
-    assert edge_flags(30, 60, True, True, 0, 99) == ["under way when tracking began",
-                                                     "tracking lost before its end"]
-    assert edge_flags(30, 60, False, False, 0, 99) == []
+    assert edge_flags(0, 40, True, False, None, 100) == ["began before the clip"]
+    assert edge_flags(60, 99, False, True, (0, 100), 100) == ["cut by the clip's end"]
+    assert edge_flags(30, 60, True, True, None, 100) == ["under way when tracking began",
+                                                         "tracking lost before its end"]
+    assert edge_flags(30, 60, False, False, None, 100) == []
     # A set split off at a camera cut: its edges are the shot's.
-    assert edge_flags(60, 99, False, True, 0, 99, "shot") == ["cut by the shot's end"]
+    assert edge_flags(60, 99, False, True, (0, 100), 160) == ["cut by the shot's end"]
 
 
 def test_the_reports_rows_name_the_velocity_baseline_as_the_table_does() -> None:

@@ -465,9 +465,8 @@ def _print_rep_table(analysis, console) -> None:
             flags.append("incomplete")
         if rep.unseen is not None:
             flags.append("not tracked")
-        lo, hi = analysis.span if analysis.span is not None else (0, analysis.n_frames)
-        flags += edge_flags(rep.start, rep.end, rep.cut_start, rep.cut_end, lo, hi - 1,
-                            "shot" if (lo, hi) != (0, analysis.n_frames) else "clip")
+        flags += edge_flags(rep.start, rep.end, rep.cut_start, rep.cut_end, analysis.span,
+                            analysis.n_frames)
         phases = (tempo.eccentric_s, tempo.bottom_pause_s, tempo.concentric_s, tempo.top_pause_s)
         table.add_row(str(rep.index), f"{t[rep.start] - t[0]:.2f}",
                       *(f"{p:.2f}" if math.isfinite(p) else "-" for p in phases),

@@ -33,7 +33,7 @@ import json
 import math
 import os
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -330,17 +330,21 @@ def load_velocity_profile(sets: Sequence[SetRecord], *, mvt_mps: float | None = 
     source = "given"
     if mvt_mps is None and calibration is not None and calibration.velocity_at_failure_mps:
         mvt_mps, source = calibration.velocity_at_failure_mps, "velocity at failure"
-    weak = fit.r2 < WEAK_FIT_R2
-    one_rm = (fit.x_at(mvt_mps) if mvt_mps is not None and mvt_mps < fit.intercept
-              and not weak else None)
-    return LoadVelocityProfile(points=points, distinct_loads=len(loads), fit=fit,
-                               mvt_mps=mvt_mps, mvt_source=source if mvt_mps else "",
-                               one_rm_kg=one_rm)
+    profile = LoadVelocityProfile(points=points, distinct_loads=len(loads), fit=fit,
+                                  mvt_mps=mvt_mps, mvt_source=source if mvt_mps else "")
+    if mvt_mps is None or not mvt_mps < fit.intercept or profile.weak:
+        return profile
+    return replace(profile, one_rm_kg=fit.x_at(mvt_mps))
+
+
+def _tidy_name(name: str) -> str:
+    """An athlete's name as shown: surrounding and repeated spaces dropped."""
+    return " ".join(name.split())
 
 
 def _same_name(name: str) -> str:
     """An athlete's name as compared: case and surrounding or repeated spaces ignored."""
-    return " ".join(name.split()).casefold()
+    return _tidy_name(name).casefold()
 
 
 def _set_order(s: SetRecord) -> tuple[str, str, str]:
@@ -366,7 +370,7 @@ def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
     for (_, what), sets in sorted(groups.items()):
         ordered = tuple(sorted(sets, key=_set_order))
         # Shown as most of the sets spell it (the latest spelling on a tie).
-        spellings = [" ".join(s.athlete.split()) for s in ordered]
+        spellings = [_tidy_name(s.athlete) for s in ordered]
         who = max(reversed(spellings), key=spellings.count)
         calibration = failure_calibration(ordered)
         out.append(AthleteHistory(athlete=who, exercise=what, sets=ordered,

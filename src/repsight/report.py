@@ -312,6 +312,8 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
     velocity = _get(doc, "assessment", "metrics", "velocity") or {}
     setup = set(velocity.get("setup_reps") or ())
     base = set(velocity.get("baseline_reps") or ())
+    from .table import edge_flags  # (rich, numpy: only when a page is made)
+
     verdicts_of: dict[int, list[dict[str, Any]]] = {}
     verdicts = []
     for v in doc.get("verdicts") or []:
@@ -329,14 +331,10 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         m = metrics.get(r["index"], {})
         tp = tempos.get(r["index"])
         v = m.get("mean_velocity_mps")
-        from .table import edge_flags
-
-        lo, hi = doc.get("span") or (0, len(times))
         flags = [w for w, on in (("partial", r["partial"]), ("incomplete", not r["completed"]),
                                  ("not tracked throughout", r.get("unseen") is not None)) if on]
         flags += edge_flags(r["start"], r["end"], bool(r.get("cut_start")),
-                            bool(r.get("cut_end")), lo, hi - 1,
-                            "shot" if (lo, hi) != (0, len(times)) else "clip")
+                            bool(r.get("cut_end")), doc.get("span"), len(times))
         # The baseline's reps are measured against each other (as in the CLI's table).
         flags += ["velocity baseline"] if r["index"] in base and len(base) > 1 else []
         flags += ["set-up, not judged"] if r["index"] in setup else []

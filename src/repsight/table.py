@@ -15,17 +15,21 @@ def format_number(x: Any, fmt: str, missing: str = "-") -> str:
     if x is None or not math.isfinite(float(x)):
         return missing
     text = format(x, fmt)
-    # A value that rounds to zero is shown as 0, not "-0" (a loss of -0.3 %, -0.001 m/s).
+    # A value that rounds to zero is shown as 0, not "-0" (a loss of -0.3 %, -0.001 m/s),
+    # or "+0" where the format signs every value.
     if text.startswith("-") and not any(c in "123456789" for c in text):
-        text = text[1:]
+        text = ("+" if "+" in fmt else "") + text[1:]
     return text
 
 
-def edge_flags(start: int, end: int, cut_start: bool, cut_end: bool, first: int, last: int,
-               edge: str = "clip") -> list[str]:
-    """How a rep cut by an edge is flagged: its set's own edge (the first or last frame,
-    `first`/`last`, of the clip or, where camera cuts split it, the shot: `edge`) or the
-    tracking's, lost or found inside it."""
+def edge_flags(start: int, end: int, cut_start: bool, cut_end: bool,
+               span: tuple[int, int] | list[int] | None, n_frames: int) -> list[str]:
+    """How a rep cut by an edge is flagged: its set's own edge (the first or last frame of
+    `span` [start, stop), of the clip or, where camera cuts split it, of the shot) or the
+    tracking's, lost or found inside it; span None: the whole clip of n_frames."""
+    first, stop = span if span else (0, n_frames)
+    last = stop - 1
+    edge = "clip" if (first, stop) == (0, n_frames) else "shot"
     out = []
     if cut_start:
         out.append(f"began before the {edge}" if start <= first else "under way when tracking began")
@@ -53,7 +57,7 @@ def _drift(drift: dict) -> str:
     if not vals:
         return "-"
     _, name, v = max(vals)
-    return f"{name} {v:+.0f}".replace(" -0", " +0") if round(v) == 0 else f"{name} {v:+.0f}"
+    return f"{name} {format_number(v, '+.0f')}"
 
 
 def _form(faults: dict, k: int) -> str:
