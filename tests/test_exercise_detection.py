@@ -212,3 +212,88 @@ def test_real_clip_exercise(clip, expected):
     seq = extract_cached(shared_video(clip))
     picked, reason = detect_exercise(seq, CFG)
     assert picked == expected, reason
+
+
+# --- an exercise given that does not fit the clip (exercise_misfit, cfg.exercise_check)
+
+def _misfit_warnings(analysis) -> list[str]:
+    return [w for w in analysis.warnings if "(how the body moves): check --exercise" in w]
+
+
+def test_an_exercise_that_fits_is_not_questioned():
+    from repsight.analysis import analyse_pose
+
+    seq, _ = synthesize("squat", 4, seed=1, noise_px=1.0,
+                        faults={"trunk_lean_deg": [0, 0, 14, 24]})
+    one = analyse_pose(seq, dataclasses.replace(CFG, exercise="squat"))
+    assert not _misfit_warnings(one) and one.verdicts  # the fault is still called
+    assert not one.verdict_summary.withheld
+
+
+@pytest.mark.parametrize("given", ["biceps_curl", "pullup", "bench_press"])
+def test_a_squat_given_as_another_lift_is_named_and_not_judged(given):
+    """A squat analysed as a curl, a pull-up or a bench press: its reps are still shown the
+    given lift's way, but the movement is named and no verdict is called on them."""
+    from repsight.analysis import analyse_pose
+
+    seq, _ = synthesize("squat", 4, seed=1, noise_px=1.0)
+    told = dataclasses.replace(CFG, exercise=given)
+    one = analyse_pose(seq, told)
+    said = _misfit_warnings(one)
+    assert len(said) == 1 and one.warnings[0] == said[0], one.warnings
+    assert said[0].startswith(f"the movement looks like a squat, not a {given.replace('_', ' ')}")
+    assert "no verdicts called" in said[0] and "--exercise-check off" in said[0]
+    assert one.exercise == given and one.verdicts == ()
+    assert one.verdict_summary.line().startswith("verdicts withheld: the movement does not look like")
+    # Told the check is not wanted, the lift is judged as given, with no warning.
+    off = analyse_pose(seq, dataclasses.replace(told, exercise_check="off"))
+    assert not _misfit_warnings(off) and not off.verdict_summary.withheld
+
+
+def test_a_lift_read_the_same_way_is_warned_of_but_judged():
+    """A raise given as an overhead press: both follow the wrists up from the hands' low
+    point, so the reps and velocities stand; only the faults judged may be the wrong ones."""
+    from repsight.analysis import analyse_pose
+
+    seq, _ = synthesize("raise", 4, seed=0, noise_px=1.0)
+    one = analyse_pose(seq, dataclasses.replace(CFG, exercise="overhead_press"))
+    said = _misfit_warnings(one)
+    assert len(said) == 1 and "not an overhead press" in said[0], one.warnings
+    assert "both read the reps alike" in said[0]
+    assert not one.verdict_summary.withheld and one.rep_count == 4
+
+
+@pytest.mark.parametrize("name,given", [("deadlift", "squat"), ("squat", "deadlift"),
+                                        ("romanian_deadlift", "deadlift")])
+def test_squats_and_hinges_are_not_questioned(name, given):
+    """The detector does not tell a squat from a deadlift reliably (a deadlift at 45
+    degrees reads as a squat): an exercise given between them is left as it is."""
+    from repsight.analysis import analyse_pose
+
+    seq, _ = synthesize(name, 4, seed=0, noise_px=1.0)
+    one = analyse_pose(seq, dataclasses.replace(CFG, exercise=given))
+    assert not _misfit_warnings(one) and not one.verdict_summary.withheld
+
+
+def test_auto_is_never_questioned():
+    from repsight.analysis import analyse_pose
+
+    seq, _ = synthesize("pullup", 4, seed=0, noise_px=1.0)
+    assert not _misfit_warnings(analyse_pose(seq, CFG))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip,given", [("pullup_side_short.mp4", "biceps_curl"),
+                                        ("pullup_side_short.mp4", "row"),
+                                        ("squat_bodyweight_side_plain.mp4", "biceps_curl")])
+def test_real_clips_given_the_wrong_lift_call_nothing(clip, given):
+    """pullup_side_short analysed as a curl got two technical failures, and as a row one;
+    the real squat as a curl one. Each is now named, and nothing is called."""
+    from repsight.analysis import analyse_pose
+    from repsight.cache import extract_cached
+
+    seq = extract_cached(shared_video(clip))
+    one = analyse_pose(seq, dataclasses.replace(CFG, exercise=given))
+    assert len(_misfit_warnings(one)) == 1 and one.verdicts == ()
+    right = analyse_pose(seq, dataclasses.replace(CFG, exercise=dict(REAL)[clip]))
+    assert not _misfit_warnings(right)

@@ -23,7 +23,7 @@ from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
 from .form import detect_view, form_signals
 from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spec, swapped_frames,
                          tracked_point_px)
-from .exercise_detection import detect_exercise
+from .exercise_detection import detect_exercise, exercise_misfit
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
 from .segmentation import CUT_REST_SHARE, segment_reps
@@ -400,6 +400,30 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
                  span: tuple[int, int] | None = None) -> SetAnalysis:
     """One set from its poses; notes: the clip's warnings, which every set carries; span:
     the frames [start, stop) it covers (all when None).
+
+    An exercise the user gave is checked against how the body moves (cfg.exercise_check,
+    exercise_detection.exercise_misfit): one that does not fit is warned of, and its
+    verdicts are withheld when the lift it looks like reads its reps another way.
+    """
+    one = _set_held_still(seq, cfg, notes, span=span)
+    summary = one.verdict_summary
+    if (cfg.exercise == AUTO or cfg.exercise_check == "off"
+            or (summary is not None and summary.withheld)):
+        return one
+    misfit = exercise_misfit(seq, get_profile(one.exercise), cfg)
+    if misfit is None:
+        return one
+    said, withhold = misfit
+    # First: every other reading of the set follows from the exercise.
+    one = dataclasses.replace(one, warnings=(said, *one.warnings))
+    if not withhold:
+        return one
+    return _withheld(one, f"the movement does not look like a {one.exercise.replace('_', ' ')}", [])
+
+
+def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
+                    span: tuple[int, int] | None = None) -> SetAnalysis:
+    """One set from its poses, read against the background where the camera moved.
 
     When the camera swayed over the set's reps (camera.py: more than
     cfg.camera_sway_limit), or the lifter's size on the picture changed by more than

@@ -24,6 +24,7 @@ import click
 from .config import (
     BAR_PATH_SETTINGS,
     DEFAULT_MODEL,
+    EXERCISE_CHECK_SETTINGS,
     GOAL_VELOCITY_LOSS_PCT,
     GOALS,
     MODEL_NAMES,
@@ -98,6 +99,10 @@ SPECS: dict[str, OptionSpec] = {
         "--exercise", "exercise profile or alias (squat, curl, ohp, ...), or auto",
         default="auto; batch: a profile named in the clip's file or folder name, else auto",
         callback=_exercise_callback),
+    "exercise_check": OptionSpec(
+        "--exercise-check", "check an --exercise given against how the body moves: where the "
+        "clip looks like another lift, say so, and call no verdicts if that lift's reps are "
+        "read differently", choices=EXERCISE_CHECK_SETTINGS),
     "goal": OptionSpec("--goal", _goal_help(), choices=GOALS),
     "lifter_height_m": OptionSpec(
         "--height", "lifter's height, for the pixel-to-metre scale", "m", (0.8, 2.6),

@@ -27,6 +27,7 @@ NATIVE_LOGS_ENV = "REPSIGHT_NATIVE_LOGS"
 
 # The bar pass (barpath.py): auto runs it for lifts whose profile says so (BarSpec.auto).
 BAR_PATH_SETTINGS = ("auto", "on", "off")
+EXERCISE_CHECK_SETTINGS = ("on", "off")
 
 # Settings of how a run uses the machine, not of the analysis: a config file may hold
 # them beside the analysis settings, but they stay out of AnalysisConfig (and so out of
@@ -39,6 +40,10 @@ class AnalysisConfig:
     """Every tunable of the analysis, with its unit and valid range in the comment."""
 
     exercise: str = AUTO  # a profile name or alias, or "auto"
+    # on | off: an exercise given (not auto) is checked against how the body moves;
+    # where it does not fit, the set is warned of, and judged only if its reps are read
+    # the same way (exercise_detection.exercise_misfit)
+    exercise_check: str = "on"
     goal: str = "strength"  # power | strength | hypertrophy
     # --- signal conditioning
     smoothing_cutoff_hz: float = 4.0  # zero-phase low-pass cut-off, 1..15 Hz
@@ -98,13 +103,15 @@ class AnalysisConfig:
     extra: Mapping[str, Any] = field(default_factory=dict)  # free-form, recorded in outputs
 
     def __post_init__(self) -> None:
-        for name in ("exercise", "goal", "side", "model", "bar_path"):
+        for name in ("exercise", "exercise_check", "goal", "side", "model", "bar_path"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"{name} must be a text value, got {getattr(self, name)!r}")
         if self.model not in MODEL_NAMES:
             raise ConfigError(f"model must be lite, full or heavy, got {self.model!r}")
         if self.bar_path not in BAR_PATH_SETTINGS:
             raise ConfigError(f"bar_path must be auto, on or off, got {self.bar_path!r}")
+        if self.exercise_check not in EXERCISE_CHECK_SETTINGS:
+            raise ConfigError(f"exercise_check must be on or off, got {self.exercise_check!r}")
         _check_range("plate_diameter_m", self.plate_diameter_m, 0.2, 0.6)
         if self.goal not in GOALS:
             raise ConfigError(f"unknown goal {self.goal!r}; choose one of {', '.join(GOALS)}")
