@@ -378,6 +378,8 @@ class Tally:
     clean_false: list = field(default_factory=list)
     no_verdict: dict = field(default_factory=dict)  # category -> [verdict count per clip]
     detection: list = field(default_factory=list)
+    # --exercise auto (exercise_detection.detect_exercise) picked the lift's family
+    auto_family: list = field(default_factory=list)
     missing: set = field(default_factory=set)
 
     def merge(self, other: "Tally") -> None:
@@ -587,6 +589,17 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
     row = {"detection": float(seq.detection_rate), "fault": truth["fault"]["kind"],
            "view": truth["view"]}
     tally.detection.append(row["detection"])
+    try:  # what --exercise auto would have analysed the clip as (the scoring uses the true one)
+        from repsight.config import build_config
+        from repsight.exercise_detection import detect_exercise
+        from repsight.profiles import get_profile
+
+        auto = detect_exercise(seq, build_config())[0]
+        row["auto_exercise"] = auto
+        tally.auto_family.append(get_profile(auto).family
+                                 == get_profile(ANALYSER_EXERCISE[truth["exercise"]]).family)
+    except ImportError:
+        pass
     if result is None:
         return row
     t = seq.timestamps_s
@@ -777,6 +790,8 @@ def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: 
     lines.append("|---|---|")
     lines.append(f"| MediaPipe detection rate (frames with a person) | "
                  f"{_fmt(tally.detection, digits=3)} |")
+    if tally.auto_family:
+        lines.append(f"| --exercise auto picks the lift's family | {_fmt(tally.auto_family, 'rate')} |")
     if analyser_reason:
         na = f"n/a ({analyser_reason})"
         for m in ("rep count exact", "boundary error", "phase-duration error",

@@ -214,6 +214,35 @@ def test_real_clip_exercise(clip, expected):
     assert picked == expected, reason
 
 
+
+@pytest.mark.parametrize("yaw,pitch", [(0, 0), (45, 0), (45, 15), (-45, 10), (60, 10)],
+                         ids=["side", "45", "45-high", "45-other-side", "60"])
+def test_a_hinge_tips_the_trunk_far_for_its_knee_bend(yaw, pitch):
+    """_hinge_ratio: a deadlift's trunk lean over its knee flexion at the bottom reads past
+    HINGE_RATIO, a squat's under it, from the side and at 45-60 degrees (rendered
+    deadlifts at 45 degrees read as squats by the lean alone: 11 of 14 in dev9/dev10)."""
+    from repsight.exercise_detection import HINGE_RATIO, _hinge_ratio
+    from repsight.kinematics import body_scale_px, point_height
+
+    def ratio(name):
+        seq, truth = synthesize(name, 4, seed=1, noise_px=1.0)
+        seq = seen_from(seq, truth, yaw, pitch)
+        hips = point_height(seq, ("HIP",), "BOTH", min_visibility=0.5, scale_px=body_scale_px(seq))
+        return _hinge_ratio(seq, hips, 0.5)
+
+    assert ratio("deadlift") > HINGE_RATIO > ratio("squat")
+
+
+@pytest.mark.parametrize("yaw", [0, 45, 90])
+def test_a_curl_bends_the_elbow_in_3d_from_any_view(yaw):
+    """_world_elbow_range: head-on, a curl's 2D elbow angle barely changes, as a raise's
+    does; the 3D elbow tells them apart (a raise keeps the arm straight)."""
+    from repsight.exercise_detection import _world_elbow_range
+
+    curl = seen_from(*synthesize("biceps_curl", 4, seed=0, noise_px=1.0), yaw, 10)
+    lift = seen_from(*synthesize("raise", 4, seed=0, noise_px=1.0), yaw, 10)
+    assert _world_elbow_range(curl, 0.5) > 40.0 > _world_elbow_range(lift, 0.5)
+
 # --- an exercise given that does not fit the clip (exercise_misfit, cfg.exercise_check)
 
 def _misfit_warnings(analysis) -> list[str]:

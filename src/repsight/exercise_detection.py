@@ -12,6 +12,7 @@ from .config import AnalysisConfig
 from .kinematics import BOTH, body_scale_px, joint_angle, point_height, trunk_inclination
 from .landmarks import LM
 from .profiles import PROFILES, ExerciseProfile, get_profile
+from .smoothing import seen_mean
 from .types import PoseSequence
 
 
@@ -78,6 +79,27 @@ def _world_trunk_inclination(seq: PoseSequence) -> float:
     return float(np.degrees(np.median(np.arccos(np.clip(-v[ok, 1] / norm[ok], -1.0, 1.0)))))
 
 
+def _world_elbow_range(seq: PoseSequence, min_visibility: float) -> float:
+    """5-95 % spread (deg) of the elbow's 3D angle in the world landmarks, the two arms'
+    mean where both are seen (0 when never seen).
+
+    Seen head-on, a curl's forearm swings towards the camera and its 2D elbow angle
+    barely changes, as a raise's straight arm does; in 3D the curl bends the elbow
+    60-100 degrees (rendered and real curls from every view), a raise about 10.
+    """
+    w = seq.world.astype(np.float64)
+    sides = []
+    for s, e, h in ((LM.LEFT_SHOULDER, LM.LEFT_ELBOW, LM.LEFT_WRIST),
+                    (LM.RIGHT_SHOULDER, LM.RIGHT_ELBOW, LM.RIGHT_WRIST)):
+        a, b = w[:, s] - w[:, e], w[:, h] - w[:, e]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cos = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+        angle = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        hidden = np.min(seq.image[:, [s, e, h], 3], axis=1) < min_visibility
+        sides.append(np.where(hidden, np.nan, angle))
+    return _robust_range(seen_mean(np.stack(sides)))
+
+
 def _leg_length(seq: PoseSequence, scale: float, min_visibility: float) -> float:
     """Median 2D thigh + shin length in torso lengths, on frames where a knee is seen.
 
@@ -103,6 +125,30 @@ def _leg_length(seq: PoseSequence, scale: float, min_visibility: float) -> float
     # An ankle out of frame is extrapolated; the thigh alone then stands for the shin.
     shin = np.where(ankle_vis >= 0.5, np.linalg.norm(knee - ankle, axis=1), thigh)
     return float(np.nanmedian((thigh + shin)[seen]) / scale)
+
+
+# The trunk's lean from vertical over the knees' bend, at the bottom of the lift (see
+# _hinge_ratio): rendered deadlifts side-on and at 45 degrees read 0.60-0.83 and the real
+# side-on one 0.9; rendered squats 0.26-0.52 (the highest leaning far forward, which
+# already reads as a hinge) and the six real squats 0.23-0.41.
+HINGE_RATIO = 0.55
+
+
+def _hinge_ratio(seq: PoseSequence, hip_height: np.ndarray, min_visibility: float) -> float:
+    """The 2D trunk's angle from vertical over the knee's flexion (180 - knee angle), each
+    the median over the frames where the hips are lowest (their lowest tenth); NaN when
+    either is not seen there. A deadlift folds at the hips with the knees bent little, a
+    squat bends the knees far with the trunk more upright; seen head-on both read near 0.
+    """
+    if not np.isfinite(hip_height).any():
+        return float("nan")
+    low = hip_height <= np.nanpercentile(hip_height, 10)
+    lean = trunk_inclination(seq, min_visibility=min_visibility)[low]
+    knee = joint_angle(seq, "knee", BOTH, min_visibility=min_visibility)[low]
+    if not (np.isfinite(lean).any() and np.isfinite(knee).any()):
+        return float("nan")
+    bend = 180.0 - float(np.nanmedian(knee))
+    return float(np.nanmedian(lean)) / bend if bend > 1.0 else float("nan")
 
 
 def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
@@ -167,7 +213,10 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
             (seq.pixels(11) + seq.pixels(12)) / 2 - (seq.pixels(23) + seq.pixels(24)) / 2, axis=1) / scale
         folds = bool(np.isfinite(torso).any()) and float(np.nanpercentile(torso, 5)) < 0.5
         hanging = wrist_mid < -0.85 and arms < 0.3 and folds
-        name = "deadlift" if incl_max > 50.0 or hanging else "squat"
+        # Filmed at 45 degrees the trunk's lean is foreshortened under 50 degrees, but a
+        # hinge still tips the trunk far for how little the knees bend.
+        hinge = _hinge_ratio(seq, h(("HIP",)), vis)
+        name = "deadlift" if incl_max > 50.0 or hanging or hinge > HINGE_RATIO else "squat"
     elif body > 0.4 and legs < 0.3:
         if wrist_top > 0.3:
             name = "pullup"  # hands above the head, the body rises between them
@@ -175,10 +224,11 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
             name = "romanian_deadlift"  # straight legs, the trunk hinges
         else:
             name = "dip"
-    elif elbow < 40.0:
+    elif elbow < 40.0 and not _world_elbow_range(seq, vis) > 40.0:
         # Straight arms swinging up: a raise, however high the hands go (a press bends and
         # straightens the elbows; hands ending just above the shoulders made a raise read
-        # as a press).
+        # as a press). Head-on, a curl's 2D elbow also stays nearly straight: its 3D
+        # elbow bends.
         name = "raise"
     elif wrist_top > 0.4:
         name = "overhead_press"
