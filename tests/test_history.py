@@ -193,6 +193,10 @@ def test_history_command_prints_trends_and_writes_csv_and_html(
     with_mvt = CliRunner().invoke(main, ["history", *weeks, "--athlete", "ana", "--mvt", "0.2"],
                                   terminal_width=200)
     assert "estimated 1RM" in with_mvt.output and "at 0.20 m/s (given)" in with_mvt.output
+    # A name the results do not hold: the ones they do are named.
+    nobody = CliRunner().invoke(main, ["history", *weeks, "--athlete", "Zed"], terminal_width=200)
+    assert nobody.exit_code == 1 and "no sets found for athlete 'Zed'" in nobody.output
+    assert "there: athletes Ana, Ben; exercises squat" in nobody.output
 
 
 def test_history_bad_inputs_are_one_line(tmp_path: Path) -> None:

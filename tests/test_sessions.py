@@ -133,6 +133,8 @@ def test_manifest_goals_change_each_athletes_verdicts_and_travel_with_the_result
     assert (ana["athlete"], ana["date"], ana["load_kg"], ana["notes"]) == (
         "Ana P", "2026-11-30", "100.0", "top set")
     assert (ben["athlete"], ben["load_kg"]) == ("Ben Q", "140.0")
+    # The goal each clip was judged for is in its row: the limit differs between them.
+    assert (ana["goal"], ben["goal"]) == ("power", "strength")
     # Power's 20 % velocity-loss limit is passed by rep 4; strength's 30 % never is.
     assert (ana["first_failure_rep"], ana["first_failure_kind"]) == ("4", "tempo")
     assert ben["first_failure_rep"] == ""
@@ -158,6 +160,7 @@ def test_manifest_goals_change_each_athletes_verdicts_and_travel_with_the_result
                                                          "ben/set1.mp4": "reused"}
     assert _clip_json(out, "ana/set1.mp4")["session"]["load_kg"] == 102.5
     assert _summary(out)["ben/set1.mp4"]["athlete"] == "Ben Q"
+    assert _summary(out)["ben/set1.mp4"]["goal"] == "strength"  # reused: still its own goal
 
 
 def test_without_a_manifest_the_folder_names_the_athlete(coach_folder: tuple[Path, Path],

@@ -72,7 +72,7 @@ MANIFEST_MAX_BYTES = 4 << 20  # a manifest is a few kB; anything far larger is n
 # FFmpeg decodes and cameras write: AVCHD .m2ts, Ogg .ogv, broadcast .mxf, DVD .vob.
 CLIP_EXTENSIONS = tuple(dict.fromkeys((*VIDEO_EXTENSIONS, ".m2ts", ".m2t", ".ogv", ".mxf",
                                        ".vob", ".f4v", ".asf", ".3g2", ".y4m")))
-SUMMARY_FIELDS = ("clip", "athlete", "date", "exercise", "load_kg", "reps", "first_failure_rep",
+SUMMARY_FIELDS = ("clip", "athlete", "date", "exercise", "goal", "load_kg", "reps", "first_failure_rep",
                   "first_failure_kind", "mean_velocity_mps", "velocity_loss_pct", "warnings",
                   "status", "error", "results", "notes", "set", "set_start_s", "set_end_s")
 # A clip split at camera cuts (analysis.sets) has a row per set: these columns are the set's,
@@ -206,6 +206,9 @@ class ClipResult:
     sets: tuple[SetRow, ...] = ()
     # Why no verdict was looked for (a montage; summary.verdicts_withheld), "" when judged.
     verdicts_withheld: str = ""
+    # The training goal the clip was judged for (config.goal: its velocity-loss limit),
+    # from the command or the clip's manifest row.
+    goal: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -248,7 +251,7 @@ class ClipResult:
         _check_manifest_fields(kw, "manifest field",
                                text=("clip", "status", "exercise", "first_failure_kind", "error",
                                      "results", "athlete", "date", "session_notes",
-                                     "verdicts_withheld"),
+                                     "verdicts_withheld", "goal"),
                                counts=("reps", "first_failure_rep"),
                                numbers=("mean_velocity_mps", "velocity_loss_pct", "load_kg"),
                                lists=("warnings", "outputs"))
@@ -588,8 +591,8 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
     clip = Path(clip)
     out_dir = Path(out_dir)
     label = name or clip.name
-    base = {"clip": label, "exercise": config.exercise, "results": results_rel,
-            **session_fields(options.session)}
+    base = {"clip": label, "exercise": config.exercise, "goal": config.goal,
+            "results": results_rel, **session_fields(options.session)}
     root = results_root or _results_root(out_dir, results_rel)
     if not inside(out_dir, root) or (out_dir.exists() and not out_dir.is_dir()):
         # A clip folder that is a link elsewhere (or a file) in a results folder someone
@@ -629,7 +632,8 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
                 # The results on disk stay in the summary (they were not replaced), marked
                 # as not made with this run's settings, with the way to replace them.
                 return dataclasses.replace(prior, status="kept", error=why)
-            return dataclasses.replace(prior, status="reused")
+            # Made with this run's settings: the goal is this run's (older manifests lack it).
+            return dataclasses.replace(prior, status="reused", goal=prior.goal or config.goal)
     if decision == "refuse":
         return ClipResult(status="error", error=why, **base)
     _remove_temp_files(out_dir)
@@ -755,7 +759,8 @@ def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:
                       mean_velocity_mps=s["mean_velocity_mps"],
                       velocity_loss_pct=s["velocity_loss_pct"],
                       warnings=tuple(s["warnings"]), results=results_rel, sets=tuple(sets),
-                      verdicts_withheld=s.get("verdicts_withheld") or "")
+                      verdicts_withheld=s.get("verdicts_withheld") or "",
+                      goal=getattr(getattr(analysis, "config", None), "goal", "") or "")
 
 
 # ---------------------------------------------------------------- the batch
@@ -1071,5 +1076,5 @@ def _crash_result(a: tuple, exc: BaseException) -> ClipResult:
     clip, cfg, _out, opt, name, rel = a
     why = "the worker process died" if isinstance(exc, cf.BrokenExecutor) \
         else f"{type(exc).__name__}: {exc}"
-    return ClipResult(clip=name, status="error", exercise=cfg.exercise, results=rel,
+    return ClipResult(clip=name, status="error", exercise=cfg.exercise, goal=cfg.goal, results=rel,
                       error=f"analysis crashed ({why})", **session_fields(opt.session))

@@ -365,8 +365,15 @@ def history(results: tuple[Path, ...], athlete: str | None, exercise: str | None
         click.echo(f"warning: {printable(w)}", err=True)
     if not groups:
         wanted = " ".join(f"{k} {v!r}" for k, v in (("athlete", athlete), ("exercise", exercise)) if v)
+        # A name mistyped: say which ones the results hold.
+        held = group_sets(records) if wanted else ()
+        there = ""
+        if held:
+            names = sorted({h.athlete or "(no name)" for h in held}, key=str.casefold)
+            lifts = sorted({h.exercise for h in held})
+            there = f"; there: athletes {', '.join(names)}; exercises {', '.join(lifts)}"
         raise click.ClickException(f"no sets found{' for ' + wanted if wanted else ''} in "
-                                   f"{', '.join(printable(r) for r in results)}")
+                                   f"{', '.join(printable(r) for r in results)}{printable(there)}")
     console = _console()
     for h in groups:
         _print_history(h, console)
