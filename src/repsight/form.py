@@ -524,7 +524,9 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
                                           FAULT_SOURCE[fault.measure].get(view)))
         blind = NOT_SEEN.get((fault.measure, fault.direction, view)) or NOT_SEEN.get((fault.measure, 0, view))
         if where is None or blind:
-            fault_missing[fault.measure] = (blind or f"{fault.words} cannot be seen in a {view} view"
+            # The warning names the measure ("trunk lean not measurable: ..."): the reason
+            # need not name it again.
+            fault_missing[fault.measure] = (blind or f"a {view} view does not show it"
                                             if view != "unknown" else "view could not be determined")
             continue
         # Read again, not taken from the form angle of the same name: a fault is judged
@@ -533,7 +535,7 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
         raw = fault_signal(seq, fault.measure, where, side, image=image, world=world)
         signal = smooth(despike(raw, seq.fps), seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
         if not np.isfinite(signal).any():
-            fault_missing[fault.measure] = f"{fault.words}: landmarks not seen"
+            fault_missing[fault.measure] = "its landmarks are not seen in the picture"
             continue
         faults[fault.measure] = signal
         source[fault.measure] = where
