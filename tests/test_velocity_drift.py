@@ -105,6 +105,34 @@ def test_rir_is_never_below_the_reps_the_lifter_went_on_to_finish():
     assert seen_in_reserve([], []) == ()
 
 
+def test_reps_after_a_rest_were_not_in_reserve_before_it():
+    """A set of 4, a rest, then 3 more: rep 2 had the 2 reps of its own cluster after it,
+    not 5; the cluster after the rest counts its own."""
+    from repsight.velocity import seen_in_reserve
+
+    est = [None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    rested = [False, False, False, True, False, False, False]
+    assert seen_in_reserve(est, [True] * 7, rested) == (None, 2.0, 1.0, 0.0, 2.0, 1.0, 0.0)
+    assert seen_in_reserve(est, [True] * 7) == (None, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0)
+
+
+def test_a_set_lifted_in_clusters_names_its_rests() -> None:
+    """Four squats, a 4 s rest, three more (a cluster set): the rest is named, and the RIR
+    bound of the first cluster's reps stops at it."""
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 7, seed=3, noise_px=0.5, rests={4: 4.0})
+    one = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    said = [w for w in one.warnings if w.startswith("rest(s)")]
+    assert len(said) == 1 and "after rep(s) 4:" in said[0] and "2 clusters" in said[0], one.warnings
+    assert one.reps[3].rested_before(one.reps[4]) and not one.reps[2].rested_before(one.reps[3])
+    # No rest: nothing said.
+    plain, _ = synthesize("squat", 7, seed=3, noise_px=0.5)
+    assert not any(w.startswith("rest(s)") for w in analyse_pose(plain, AnalysisConfig(exercise="squat")).warnings)
+
+
 def test_rir_model():
     assert rir_estimate(1, 0.0) is None
     assert rir_estimate(5, 3.0) is None  # too little loss to say anything

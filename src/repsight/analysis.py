@@ -565,6 +565,18 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
             out.append(f"rep {r.index}: the clip (or the tracking) ends inside it at "
                        f"{times_s[r.end]:.2f} s; its last phase is not timed{_velocity_lost(r)}, "
                        "and it is neither a baseline nor judged for form")
+    rests = [(r.index, times_s[n.start] - times_s[r.end]) for r, n in zip(reps, reps[1:])
+             if r.rested_before(n)]
+    # Longer than a pause (AnalysisConfig.max_pause_s): a rest.
+    rests = [(k, gap) for k, gap in rests if gap > cfg.max_pause_s]
+    if rests:
+        # A rest-pause or cluster set: one set to the lifter, but the reserve of reps ends
+        # at each rest, and the reps after one start rested.
+        longest = max(s for _, s in rests)
+        out.append(f"rest(s) of up to {longest:.1f} s after rep(s) "
+                   f"{', '.join(str(k) for k, _ in rests)}: the set was lifted in "
+                   f"{len(rests) + 1} clusters; velocity loss is against the first reps "
+                   "throughout, and reps in reserve count no rep after a rest")
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "

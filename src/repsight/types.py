@@ -189,6 +189,13 @@ class Rep:
         every stage that counts, baselines or reads the set's usual framing goes by)."""
         return self.completed and not self.partial
 
+    def rested_before(self, following: "Rep | None") -> bool:
+        """Whether the lifter rested between this rep and `following` (the set's next rep;
+        None when none follows): a rep's trailing pause runs to the next rep's start unless
+        the gap was longer than a pause (AnalysisConfig.max_pause_s), or the tracking was
+        lost between them."""
+        return following is not None and following.start > self.end
+
     @property
     def seen_whole(self) -> bool:
         """Seen from its start to its end: no unseen frames, not begun before the clip nor

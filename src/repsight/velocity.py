@@ -220,16 +220,28 @@ def rir_estimate(rep_number: int, velocity_loss_pct: float, *, loss_at_failure_p
     return float(min(max(possible - rep_number, 0.0), MAX_RIR))
 
 
-def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool]) -> tuple[float | None, ...]:
-    """Each rep's RIR estimate raised to the reps the lifter went on to finish after it.
+def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool],
+                    rested_after: Sequence[bool] | None = None) -> tuple[float | None, ...]:
+    """Each rep's RIR estimate raised to the reps the lifter went on to finish after it,
+    before resting.
 
     The video shows the rest of the set: a rep 2 whose loss reads 20 % (the model's "2 in
-    reserve") followed by 18 more finished reps had at least 18 in reserve. The bound only
-    raises estimates (capped at MAX_RIR, "10 or more"); the last rep's, the one a set's
-    summary gives, is untouched. None (too little loss to say) stays None.
+    reserve") followed by 18 more finished reps had at least 18 in reserve. Reps done after
+    a rest (rested_after[i]: the lifter rested between rep i and the next, see
+    Rep.rested_before) were not in reserve at rep i: in a push-up set done as 18, then 4,
+    3 and 2 between rests, the bound at the 18th rep is 0, not 9. The bound only raises
+    estimates (capped at MAX_RIR, "10 or more"); the last rep's, the one a set's summary
+    gives, is untouched. None (too little loss to say) stays None.
     """
     done = np.asarray(counted, dtype=int)
-    after = np.cumsum(done[::-1])[::-1] - done
+    rests = np.zeros(len(done), dtype=bool) if rested_after is None else np.asarray(rested_after, bool)
+    after = np.zeros(len(done))
+    run = 0
+    for i in range(len(done) - 1, -1, -1):
+        if rests[i]:
+            run = 0  # what follows a rest was not in reserve here
+        after[i] = run
+        run += done[i]
     return tuple(None if r is None else float(min(max(r, float(a)), MAX_RIR))
                  for r, a in zip(rir, after))
 
@@ -330,7 +342,8 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
     loss = tuple(velocity_loss_pct(v.mean_mps, base_v) for v in vel)
     rir = seen_in_reserve([rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail)
-                           for k, l in enumerate(loss)], [r.counted for r in reps])
+                           for k, l in enumerate(loss)], [r.counted for r in reps],
+                          [r.rested_before(n) for r, n in zip(reps, (*reps[1:], None))])
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
                        baseline_reps=tuple(reps[i].index for i in base_idx), baseline_mps=base_v,
                        setup_reps=tuple(setup), per_frame_mps=per_frame, warnings=tuple(warnings))
