@@ -53,6 +53,16 @@ def test_tempo_failure_on_slow_concentric_in_power_mode():
     assert "(limit 1.2 s, power goal)" in verdicts[0].reason
 
 
+def test_a_concentric_just_past_the_limit_reads_past_it():
+    """1.2012 s against 1.2 s is a failure: shown as "1.201 s (limit 1.2 s ...)", never as
+    "1.20 s (limit 1.2 s)", which reads as no failure."""
+    from repsight.verdicts import _beyond
+
+    assert _beyond(1.2012, 1.2) == "1.201"
+    assert _beyond(1.43, 1.2) == "1.43"
+    assert _beyond(0.95, 0.9) == "0.95"
+
+
 def test_no_time_limit_outside_power_mode_unless_set():
     truth = make_squat_set(concentric_s=[0.7] * 6 + [1.4, 1.5], seed=1)
     assert _judge(truth, goal="hypertrophy", velocity_loss_pct=90)[0] == []

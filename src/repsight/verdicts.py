@@ -226,6 +226,15 @@ def onset(flags: Sequence[bool], toward: Sequence[float | None], threshold: floa
     return out
 
 
+def _beyond(value: float, limit: float) -> str:
+    """value (past limit) with as many decimals (2-4) as it takes to read past it: 1.2012 s
+    against 1.2 shows as 1.201, never "1.20 s (limit 1.2 s)"."""
+    for digits in (2, 3):
+        if round(value, digits) != round(limit, digits):
+            return f"{value:.{digits}f}"
+    return f"{value:.4f}"
+
+
 def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[float],
                    th: VerdictThresholds, *, first_judged: int = 1) -> list[Verdict]:
     """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting).
@@ -258,7 +267,7 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
         evidence: dict = {"frames": list(rep.concentric), "goal": th.goal}
         # The time limit is absolute: one slow concentric already misses a power target.
         if limit is not None and np.isfinite(con) and con > limit:
-            reasons.append(f"concentric took {con:.2f} s (limit {limit:.1f} s, {th.goal} goal)")
+            reasons.append(f"concentric took {_beyond(con, limit)} s (limit {limit:g} s, {th.goal} goal)")
             evidence["concentric"] = {"value": round(con, 3), "threshold": limit, "unit": "s"}
         if lossy[k]:
             reasons.append(f"velocity loss {m.velocity_loss_pct:.0f} % ({m.mean_velocity_mps:.2f} vs "
