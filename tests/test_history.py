@@ -163,6 +163,21 @@ def test_results_without_a_session_block_take_the_athlete_from_the_path(
     assert warnings == (f"skipped notes.json in {tmp_path / 'r'}: not a repsight clip result (schema 1.x)",)
 
 
+def test_a_results_folder_given_twice_counts_each_set_once(docs: dict[str, dict],
+                                                          tmp_path: Path) -> None:
+    put(tmp_path / "all" / "week1", "ana/squat", docs["w1"])
+    put(tmp_path / "all" / "week2", "ana/squat", docs["w2"])
+    once, none = load_results([tmp_path / "all"])
+    assert len(once) == 2 and none == ()
+    twice, warnings = load_results([tmp_path / "all", tmp_path / "all" / "week1", tmp_path / "all"])
+    assert [(r.date, r.load_kg) for r in twice] == [(r.date, r.load_kg) for r in once]
+    assert warnings == (
+        f"1 clip result(s) in {tmp_path / 'all' / 'week1'} were already read from another folder "
+        "given (the same folder twice, or one inside another): each is counted once",
+        f"2 clip result(s) in {tmp_path / 'all'} were already read from another folder given "
+        "(the same folder twice, or one inside another): each is counted once")
+
+
 def test_history_command_prints_trends_and_writes_csv_and_html(
         docs: dict[str, dict], tmp_path: Path) -> None:
     put(tmp_path / "week1", "ana/squat", docs["w1"])

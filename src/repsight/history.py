@@ -205,16 +205,25 @@ def load_results(folders: Sequence[str | os.PathLike]
     that could not be read or are not repsight results)."""
     records: list[SetRecord] = []
     warnings: list[str] = []
+    # A clip's result read once however often it is reached (a folder given twice, or
+    # given with a folder inside it): each set would otherwise count twice in the trends
+    # and the load-velocity line.
+    read: set[Path] = set()
     for folder in folders:
         root = Path(folder)
         if not root.is_dir():
             raise RepsightError(f"not a results folder: {root}")
-        found = 0
+        found = again = 0
         loaded: set[str] = set()
         for path in sorted(root.rglob("*.json")):
             rel = path.relative_to(root)
             if path.name == "manifest.json" or any(p.startswith(".") for p in rel.parts):
                 continue
+            if path.resolve() in read:
+                again += 1
+                loaded.add(rel.parent.as_posix())  # shown (from the other folder), not failed
+                continue
+            read.add(path.resolve())
             try:
                 if not path.is_file() or path.stat().st_size > RESULT_MAX_BYTES:
                     continue
@@ -236,7 +245,11 @@ def load_results(folders: Sequence[str | os.PathLike]
             found += 1
             loaded.add(rel.parent.as_posix())
             records += got
-        if not found:
+        if again:
+            warnings.append(f"{again} clip result(s) in {root} were already read from another "
+                            "folder given (the same folder twice, or one inside another): "
+                            "each is counted once")
+        if not found and not again:
             warnings.append(f"no clip results in {root} (run `repsight batch ... -o {root}`)")
         failed = _failed_clips(root, loaded)
         if failed:
