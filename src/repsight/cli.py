@@ -205,7 +205,7 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
 
     Resumable: clips whose results are complete and current are skipped. A clip that
     cannot be analysed gets an error row and the batch goes on; the exit code is 1 when
-    any clip failed.
+    any clip failed, or kept results made with other settings (--force redoes them).
     """
     from .batch import BatchOptions, run_batch
 
@@ -231,8 +231,10 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
                                   f"{escape(printable(result.error))}",
                                   markup=True, highlight=False, soft_wrap=True)
             elif result.status == "kept":
+                # The reason itself starts "not redone: ..." (summary.csv's error column).
+                why = result.error.removeprefix("not redone: ")
                 bar.console.print(f"[yellow]not redone[/yellow] {escape(printable(result.clip))}: "
-                                  f"{escape(printable(result.error))}",
+                                  f"{escape(printable(why))}",
                                   markup=True, highlight=False, soft_wrap=True)
 
         if scheduler is None:
@@ -263,6 +265,9 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
 
         click.echo(f"reports: {printable(report.out_dir / INDEX_NAME)}")
     if not report.ok:
+        if counts["kept"] and not counts["error"]:
+            # Exit 1 with "0 failed" needs its reason: the summary mixes two settings.
+            click.echo("exit code 1: results made with other settings were kept", err=True)
         ctx.exit(1)
 
 
