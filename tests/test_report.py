@@ -220,6 +220,9 @@ def test_a_rep_cut_by_lost_tracking_is_not_said_to_be_cut_by_the_clip() -> None:
     assert edge_flags(30, 60, False, False, None, 100) == []
     # A set split off at a camera cut: its edges are the shot's.
     assert edge_flags(60, 99, False, True, (0, 100), 160) == ["cut by the shot's end"]
+    # The pose lost a frame or two before a card: the shot's edge, not the tracking.
+    assert edge_flags(60, 97, False, True, (0, 100), 160) == ["cut by the shot's end"]
+    assert edge_flags(60, 90, False, True, (0, 100), 160) == ["tracking lost before its end"]
 
 
 def test_the_reports_rows_name_the_velocity_baseline_as_the_table_does() -> None:

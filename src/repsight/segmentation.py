@@ -498,10 +498,19 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # bridge) already away from rest: the start of its first phase came before it.
         cut = c.first.start <= c.run_start and c.start_level - rest > CUT_REST_SHARE * typical
         # Its way back runs into the signal's last frame short of rest, or still moving
-        # there (faster than a pause): the end came after, so it was not seen.
-        cut_end = c.second.end >= c.run_end and (
-            c.end_level - rest > CUT_REST_SHARE * typical
-            or _moving_at_end(r, c.second, c.run_end, pause_velocity_share))
+        # there (faster than a pause): the end came after, so it was not seen. A lift that
+        # starts with the concentric and never gets back near rest before the last frame
+        # was held at the top until the clip ended: its lowering was not seen either (a
+        # curl held until an end card has a "way back" of a degree or two of landmark
+        # noise, which stops frames before the picture goes). An eccentric-first rep that
+        # stays short of rest has stalled, which the concentric verdict judges.
+        far = CUT_REST_SHARE * typical
+        cut_end = c.end_level - rest > far and (
+            c.second.end >= c.run_end
+            or (not eccentric_first
+                and float(np.nanmin(r[c.second.end:c.run_end + 1])) - rest > far)) or (
+            c.second.end >= c.run_end and _moving_at_end(r, c.second, c.run_end,
+                                                          pause_velocity_share))
         # Cut off before lockout (a lift that starts with the concentric, cut during it):
         # not completed. A rep the clip cut before its lockout is not a partial rep either
         # (its range was cut short by the clip, not by the lifter); one cut after its

@@ -31,11 +31,19 @@ def edge_flags(start: int, end: int, cut_start: bool, cut_end: bool,
     last = stop - 1
     edge = "clip" if (first, stop) == (0, n_frames) else "shot"
     out = []
+    # A picture fading to or from a card loses the pose a frame or two before its edge.
     if cut_start:
-        out.append(f"began before the {edge}" if start <= first else "under way when tracking began")
+        out.append(f"began before the {edge}" if start <= first + EDGE_FRAMES
+                   else "under way when tracking began")
     if cut_end:
-        out.append(f"cut by the {edge}'s end" if end >= last else "tracking lost before its end")
+        out.append(f"cut by the {edge}'s end" if end >= last - EDGE_FRAMES
+                   else "tracking lost before its end")
     return out
+
+
+# Frames between a cut rep's last tracked frame and its set's edge that still make the
+# edge, not the tracking, what cut it (see edge_flags).
+EDGE_FRAMES = 2
 
 
 def _rir(x: float | None) -> str:
