@@ -243,3 +243,65 @@ def test_tempo_of_synthetic_truth_matches_its_plan():
         assert tempo.concentric_s == pytest.approx(plan.concentric_s, abs=frame)
     # the concentric slows by 20 % a rep: 1.0, 1.2, 1.44 s
     assert [x.concentric_s for x in tempos] == pytest.approx([1.0, 1.2, 1.44], abs=frame)
+
+
+def _set_of(phases: list[tuple[int, int]]) -> tuple[tuple[Rep, ...], tuple[RepTempo, ...]]:
+    """Squat reps with these (eccentric, concentric) frame counts, back to back, at 30 fps."""
+    reps, start = [], 0
+    for k, (ecc, con) in enumerate(phases, 1):
+        r = ecc_first(k, start, ecc=ecc, con=con)
+        reps.append(r)
+        start = r.end
+    reps = tuple(reps)
+    return reps, set_tempo(reps, uniform(start + 1))
+
+
+def test_a_slow_motion_section_is_found_where_every_phase_stretches():
+    """Reps 1-4 at 1.0 / 0.8 s, reps 5-7 filmed at half speed (2.0 / 1.6 s): the step is at
+    rep 5, 2x."""
+    from repsight.tempo import tempo_step
+
+    reps, tempos = _set_of([(30, 24)] * 4 + [(60, 48)] * 3)
+    step = tempo_step(reps, tempos)
+    assert step is not None and step.rep == 5 and step.factor == pytest.approx(2.0, rel=0.05)
+    assert "a slow-motion section" in step.warning() and "from rep 5 on" in step.warning()
+    fast = tempo_step(*_set_of([(30, 24)] * 5 + [(15, 12)] * 2))
+    assert fast is not None and fast.rep == 6 and "a sped-up section" in fast.warning()
+
+
+@pytest.mark.parametrize("phases", [
+    [(30, 24), (30, 27), (31, 32), (30, 40), (31, 52), (32, 66)],  # fatigue: the lift slows
+    [(30, 24)] * 5 + [(60, 48)],  # one slow last rep: not a section
+    [(30, 24)] * 2 + [(45, 36)] * 4,  # 1.5x: within what real sets show
+])
+def test_fatigue_and_one_off_reps_are_not_a_change_of_film_speed(phases):
+    from repsight.tempo import tempo_step
+
+    assert tempo_step(*_set_of(phases)) is None
+
+
+def test_a_slow_motion_section_is_not_judged_for_speed():
+    """A squat set whose last reps are filmed at half speed: the rendered velocity loss
+    there would be a tempo failure; it is named instead, and the set is not said to end
+    with its tempo intact."""
+    import dataclasses
+
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 7, seed=4, noise_px=0.5)
+    cut = seq.n_frames * 4 // 7
+    t = seq.timestamps_s.copy()
+    t[cut:] = t[cut] + 2.0 * (t[cut:] - t[cut])  # from there on, half speed
+    slowed = dataclasses.replace(seq, timestamps_s=t)
+    cfg = AnalysisConfig(exercise="squat", goal="power")
+    plain = analyse_pose(seq, cfg)
+    one = analyse_pose(slowed, cfg)
+    assert not any("both took" in w for w in plain.verdict_summary.warnings)
+    said = [w for w in one.verdict_summary.warnings if "both took" in w]
+    assert len(said) == 1 and "slow-motion section" in said[0], one.verdict_summary.warnings
+    # Read as filmed, reps 5-7 are slower than power's 1.2 s limit: each a tempo failure.
+    assert all(tp.concentric_s > 1.2 for tp in one.tempo[4:]) and not plain.verdicts
+    assert not any(v.kind in ("tempo", "eccentric") for v in one.verdicts)
+    assert "tempo intact" not in one.verdict_summary.line()

@@ -29,7 +29,7 @@ from .scale import Scale, estimate_scale
 from .segmentation import CUT_REST_SHARE, segment_reps
 from .shots import ShotSplit, low_frame_rate_warning, repeated_frames_warning, split_shots
 from .smoothing import smooth
-from .tempo import SetRhythm, set_rhythm, set_tempo
+from .tempo import SetRhythm, set_rhythm, set_tempo, tempo_step
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
 from .velocity import SetVelocity, set_velocity
 from .summary import SetSummary, quality_warnings, summarise
@@ -176,12 +176,20 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     if form_hidden:
         verdicts = tuple(v for v in verdicts if v.kind != "technical")
         warnings = [*warnings, f"form not judged: {form_hidden}"]
+    step = tempo_step(reps, tempos)
+    if step is not None:
+        # Every phase changed pace at once: the film's speed changed, or the lifter's
+        # tempo did; neither is fatigue, so speed is not judged from there on.
+        verdicts = tuple(v for v in verdicts
+                         if not (v.kind in ("tempo", "eccentric") and v.rep_index >= step.rep))
+        warnings = [*warnings, step.warning()]
     counted = [m for r, m in zip(reps, metrics.reps) if r.counted]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=counted[-1].rir_estimate if counted else None,
                         baseline_reps=cfg.baseline_reps,
                         # a profile with faults none of which could be read judged no form
                         form_judged=not form_hidden and (bool(drift.faults) or not profile.faults),
+                        tempo_judged=step is None,
                         ended_at_rest=_ends_at_rest(reps, track))
     return Assessment(metrics, verdicts, summary)
 

@@ -133,18 +133,19 @@ def set_ending(verdicts: Sequence[Verdict], n_reps: int, baseline_reps: int = 2)
 
 def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequence[str] = (),
               *, setup_reps: Sequence[int] = (), rir_estimate: float | None = None,
-              baseline_reps: int = 2, form_judged: bool = True,
+              baseline_reps: int = 2, form_judged: bool = True, tempo_judged: bool = True,
               ended_at_rest: bool = True) -> SetSummary:
     """First failure rep, its kind and reason, reps before it (set-up excluded), how the
-    set ended (absolute / tolerance failure), and caveats. form_judged: False when the
-    form could not be read, so a set without failure is not said to end "with technique
-    intact" (tolerance failure), nor when its last rep was partly not tracked (Rep.unseen),
-    nor when the clip ends inside a rep or away from rest (ended_at_rest False): the lifter
-    was not seen to stop."""
+    set ended (absolute / tolerance failure), and caveats. form_judged / tempo_judged:
+    False when the form could not be read, or the last reps' speed was not judged (a
+    slow-motion section, tempo.tempo_step), so a set without failure is not said to end
+    "with technique and tempo intact" (tolerance failure), nor when its last rep was
+    partly not tracked (Rep.unseen), nor when the clip ends inside a rep or away from rest
+    (ended_at_rest False): the lifter was not seen to stop."""
     reps = [r for r in reps if r.index not in set(setup_reps)]
     done = [r for r in reps if r.completed]
     ending = set_ending(verdicts, len(done), baseline_reps)
-    if ending == "tolerance" and (not form_judged or not done[-1].seen_whole
+    if ending == "tolerance" and (not form_judged or not tempo_judged or not done[-1].seen_whole
                                   or not reps[-1].completed or reps[-1].cut_end
                                   or not ended_at_rest):
         ending = ""

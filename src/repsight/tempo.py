@@ -79,3 +79,49 @@ def set_rhythm(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
     return SetRhythm(interval_s=intervals, mean_interval_s=mean_iv, interval_cv=cv,
                      mean_time_under_tension_s=tut, concentric_trend_s_per_rep=trend,
                      concentric_slowdown_pct=slow)
+
+
+# A slow-motion (or sped-up) section stretches every phase alike, while fatigue slows the
+# lift far more than the lowering. Two reps' lowering and lift against the up to three
+# timed reps before them changed together by at most 1.31x on the 22 dev clips and the
+# 140 rendered dev9/dev10 sets; copies of dev clips with a section slowed 2x read 2.0 and
+# more, with the last reps sped up 2x 0.54-0.64.
+TEMPO_STEP = 1.6
+
+
+@dataclass(frozen=True)
+class TempoStep:
+    """A lasting change of pace of every phase from one rep on (see tempo_step)."""
+
+    rep: int  # the first rep of the changed pace (Rep.index)
+    factor: float  # how many times as long its phases take (< 1: shorter)
+
+    def warning(self) -> str:
+        """What the change means for the set's readings, in words."""
+        if self.factor >= 1:
+            what, how = "a slow-motion section", f"{self.factor:.1f}x as long as"
+        else:
+            what, how = "a sped-up section", f"{1 / self.factor:.1f}x shorter than"
+        return (f"from rep {self.rep} on, the lowering and the lift both took {how} in the "
+                f"reps before (fatigue slows the lift far more than the lowering): {what}, "
+                "or a change of tempo? those reps are not judged for tempo or eccentric "
+                "speed, and their velocities are not comparable with the first reps'")
+
+
+def tempo_step(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
+               step: float = TEMPO_STEP) -> TempoStep | None:
+    """The first counted rep from which the eccentric and the concentric both take at least
+    `step` (> 1) times as long, or at most 1/step as long, as in the up to three timed
+    reps before it, over it and the next rep (the median of each); None when none does."""
+    timed = [(r, tp) for r, tp in zip(reps, tempos)
+             if r.counted and np.isfinite(tp.eccentric_s) and np.isfinite(tp.concentric_s)
+             and tp.eccentric_s > 0 and tp.concentric_s > 0]
+    for k in range(2, len(timed) - 1):
+        before, after = timed[max(0, k - 3):k], timed[k:k + 2]
+        ecc = (np.median([tp.eccentric_s for _, tp in after])
+               / np.median([tp.eccentric_s for _, tp in before]))
+        con = (np.median([tp.concentric_s for _, tp in after])
+               / np.median([tp.concentric_s for _, tp in before]))
+        if min(ecc, con) >= step or max(ecc, con) <= 1.0 / step:
+            return TempoStep(timed[k][0].index, float(np.sqrt(ecc * con)))
+    return None
