@@ -63,6 +63,23 @@ def test_a_concentric_just_past_the_limit_reads_past_it():
     assert _beyond(0.95, 0.9) == "0.95"
 
 
+def test_a_rep_far_past_the_usual_range_is_not_judged():
+    """A last rep whose range reads nearly twice the set's (pullup_front_long's rep 20: the
+    lifter drops off the bar as the camera tilts) is counted, but its slow "concentric" is
+    not a tempo failure, and the set's reps in reserve are not read off it."""
+    from repsight.verdicts import ROM_OUTLIER_SHARE, out_of_range
+
+    con = [0.7, 0.7, 0.75, 0.8, 0.9, 1.0, 1.4, 1.6]
+    truth = make_squat_set(concentric_s=con, seed=1)
+    odd = dataclasses.replace(truth, reps=(*truth.reps[:-1],
+                                           dataclasses.replace(truth.reps[-1], rom_share=1.97)))
+    assert out_of_range(odd.reps[-1]) and not out_of_range(truth.reps[-1])
+    assert not out_of_range(dataclasses.replace(truth.reps[-1], rom_share=ROM_OUTLIER_SHARE))
+    verdicts, summary, metrics = _judge(odd, goal="power", velocity_loss_pct=60)
+    assert [v.rep_index for v in verdicts] == [7]  # rep 8 is not judged
+    assert summary.rir_estimate == metrics.reps[6].rir_estimate
+
+
 def test_no_time_limit_outside_power_mode_unless_set():
     truth = make_squat_set(concentric_s=[0.7] * 6 + [1.4, 1.5], seed=1)
     assert _judge(truth, goal="hypertrophy", velocity_loss_pct=90)[0] == []

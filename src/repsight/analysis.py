@@ -33,7 +33,7 @@ from .tempo import SetRhythm, set_rhythm, set_tempo, tempo_step
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
 from .velocity import SetVelocity, set_velocity
 from .summary import SetSummary, quality_warnings, summarise
-from .verdicts import VerdictThresholds, judge
+from .verdicts import VerdictThresholds, judge, out_of_range
 
 if TYPE_CHECKING:
     from .bar_metrics import BarPath
@@ -183,7 +183,9 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         verdicts = tuple(v for v in verdicts
                          if not (v.kind in ("tempo", "eccentric") and v.rep_index >= step.rep))
         warnings = [*warnings, step.warning()]
-    counted = [m for r, m in zip(reps, metrics.reps) if r.counted]
+    # The set's reps in reserve: its last judged rep's (a rep out of range is not the set's
+    # movement, and its velocity is read over that range).
+    counted = [m for r, m in zip(reps, metrics.reps) if r.counted and not out_of_range(r)]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=counted[-1].rir_estimate if counted else None,
                         baseline_reps=cfg.baseline_reps,
@@ -585,6 +587,11 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
                    f"{', '.join(str(k) for k, _ in rests)}: the set was lifted in "
                    f"{len(rests) + 1} clusters; velocity loss is against the first reps "
                    "throughout, and reps in reserve count no rep after a rest")
+    for r in reps:
+        if out_of_range(r):
+            out.append(f"rep {r.index}: its range reads {r.rom_share:.0%} of its run's full "
+                       "range (the camera moved, or the lifter left the position in it, e.g. "
+                       "dropped off the bar); counted, but not judged")
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "

@@ -647,6 +647,19 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     return out
 
 
+# A rep whose range reads this many times its run's full range is not the set's movement:
+# the camera moved, or the lifter left the position in it (pullup_front_long's last rep,
+# dropped off the bar as the camera tilts, reads 1.97). Other reps of the 22 dev clips read
+# at most 1.33; a rendered set's first rep, full before the fault shortens the rest, 1.47.
+ROM_OUTLIER_SHARE = 1.6
+
+
+def out_of_range(rep: Rep) -> bool:
+    """Whether a rep's range is far past its run's full range (ROM_OUTLIER_SHARE): counted
+    as found, but nothing is judged on it."""
+    return bool(np.isfinite(rep.rom_share) and rep.rom_share > ROM_OUTLIER_SHARE)
+
+
 def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictThresholds,
           tempos: Sequence[RepTempo], *, fps: float = 30.0) -> list[Verdict]:
     """Every verdict of the set, ordered by rep then by kind priority.
@@ -674,5 +687,6 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
         if stalled is not None:
             verdicts.append(stalled)
     skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
+    skip |= {r.index for r in reps if out_of_range(r)}
     return sorted((v for v in verdicts if v.rep_index not in skip),
                   key=lambda v: (v.rep_index, VERDICT_KINDS.index(v.kind)))
