@@ -230,3 +230,19 @@ def test_the_reports_rows_name_the_velocity_baseline_as_the_table_does() -> None
     doc["assessment"]["metrics"]["velocity"]["baseline_reps"] = [1, 2]
     assert [r["flags"] for r in report_context(doc)["rows"]] == \
         [["velocity baseline"], ["velocity baseline"], []]
+
+
+def test_drift_of_a_lift_with_no_judged_fault_is_said_to_be_shown_only() -> None:
+    """A pull-up's angle drift has no threshold: the legend must not promise red cells
+    past a threshold (pullup_rear's shoulder read +99 from a tracking slip, uncoloured)."""
+    from repsight.report import form_columns
+
+    plain = {"metrics": [{"drift_deg": {"shoulder": 1.0}}, {"drift_deg": {"shoulder": 99.0}}]}
+    cols, heading = form_columns(plain)
+    assert [c["threshold"] for c in cols] == [None] and "red" not in heading
+    assert "shown only, no form fault is judged" in heading
+    judged = {"assessment": {"metrics": {"drift": {"faults": {"trunk_lean": {
+        "measure": "trunk_lean", "direction": 1, "words": "trunk leaning further forward",
+        "threshold_deg": 6.0, "toward_deg": [0.0, 8.0], "stricter_deg": [0.0, 0.0]}}}}}}
+    cols, heading = form_columns(judged)
+    assert cols[0]["threshold"] == 6.0 and "red: past its threshold" in heading

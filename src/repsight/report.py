@@ -279,7 +279,8 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
                      "title": f"{f['words']} (threshold {fmt(f['threshold_deg'], '.1f')} deg)",
                      "threshold": f["threshold_deg"], "values": values})
     if cols:
-        return cols, "form vs first reps, deg (towards the fault; negative: stricter)"
+        return cols, ("form vs first reps, deg (towards the fault; negative: stricter); "
+                      "red: past its threshold")
     metrics = doc.get("metrics") or []
     angles: list[str] = []
     for m in metrics:
@@ -288,7 +289,9 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
         cols.append({"name": a, "title": f"{a} angle drift against the first reps",
                      "threshold": None,
                      "values": [(m.get("drift_deg") or {}).get(a) for m in metrics]})
-    return cols, "angle drift vs first reps, deg"
+    # No fault of this lift is judged: the drift is shown, never called, so nothing is red.
+    return cols, ("angle drift vs first reps, deg: shown only, no form fault is judged for "
+                  "this lift (a large value is more often a tracking slip than form)")
 
 
 def _clip_duration(doc: Mapping[str, Any], summary: Mapping[str, Any]) -> float | None:
