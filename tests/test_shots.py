@@ -88,6 +88,29 @@ def test_a_cut_with_frame_statistics_splits_the_set(squat_set):
         (True, 0), (True, len(an.sets[0].reps))]
 
 
+def _blanked(part: PoseSequence) -> PoseSequence:
+    """The part with nobody found on any frame (the picture gone black)."""
+    return dataclasses.replace(part, image=np.full_like(part.image, np.nan),
+                               world=np.full_like(part.world, np.nan))
+
+
+def test_a_moment_of_blank_picture_inside_a_set_is_not_two_cuts(squat_set):
+    """The picture goes black for 0.5 s in the middle of a rep and comes back on the same
+    lifter in the same place: one set, every rep counted (the one across the blank as a
+    tracking gap), no camera cut. Coming back on a lifter elsewhere, it is two cuts."""
+    seq, truth = squat_set
+    k, gap = truth.reps[1].turnaround - 5, int(0.5 * seq.fps)
+    parts = (seq.slice(0, k), _blanked(seq.slice(k, k + gap)), seq.slice(k + gap, seq.n_frames))
+    clip = splice(*parts, stats=True)
+    split = split_shots(clip)
+    assert split.boundaries == () and split.single
+    an = analyse_pose(clip, CFG)
+    assert an.rep_count == len(truth.reps) and not any("cut" in w for w in an.warnings)
+    assert an.reps[1].unseen is not None
+    elsewhere = splice(*parts[:2], moved(parts[2], dx=0.3), stats=True)
+    assert [b.kind for b in split_shots(elsewhere).boundaries] == ["cut", "cut"]
+
+
 def test_a_lighting_cut_without_pose_change_still_splits(squat_set):
     seq, _ = squat_set
     clip = splice(seq, seq, stats=True)

@@ -505,6 +505,33 @@ def pose_jumps(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray], *,
     return exact
 
 
+# A cut into a blank picture and a cut back out of it within this long, with nobody seen
+# between them and the same person in the same place either side, is the picture going
+# blank for a moment (a dropped stretch of frames, a flash), not two camera cuts: the set
+# goes on through it, and a rep across it is bridged as a tracking gap (max_unseen_s).
+MAX_BLANK_S = 1.0
+# How long either side of a blank the person is located over (s).
+BLANK_SIDE_S = 0.5
+
+
+def _blank_interludes(seq: PoseSequence, cuts: list[Boundary],
+                      track: tuple[np.ndarray, np.ndarray]) -> set[int]:
+    """Frames of the cuts that bound a blank moment (see MAX_BLANK_S), in pairs."""
+    centre, size = track
+    side = max(1, int(round(BLANK_SIDE_S * seq.fps)))
+    drop: set[int] = set()
+    for b1, b2 in zip(cuts, cuts[1:]):
+        if b2.time_s - b1.time_s > MAX_BLANK_S or b1.frame in drop:
+            continue
+        if seq.detected[b1.frame:b2.frame].mean() > 0.1:
+            continue  # someone is seen in between: a shot of its own
+        before = _person(centre, size, np.arange(max(0, b1.frame - side), b1.frame))
+        after = _person(centre, size, np.arange(b2.frame, min(seq.n_frames, b2.frame + side)))
+        if _same(before, after):
+            drop |= {b1.frame, b2.frame}
+    return drop
+
+
 def find_boundaries(seq: PoseSequence) -> tuple[tuple[Boundary, ...], bool]:
     """Cuts, switches and jumps of a clip, in time order; and whether frame statistics were there."""
     stats = frame_stats(seq)
@@ -524,6 +551,9 @@ def find_boundaries(seq: PoseSequence) -> tuple[tuple[Boundary, ...], bool]:
             continue  # the cut explains the jump
         found.append(Boundary(i, float(t[i]), "jump" if stats is None else "switch", evidence))
     found = [b for b in found if lo <= b.time_s <= hi]
+    blank = _blank_interludes(seq, sorted((b for b in found if b.kind == "cut"),
+                                          key=lambda b: b.frame), track)
+    found = [b for b in found if not (b.kind == "cut" and b.frame in blank)]
     return tuple(sorted(found, key=lambda b: b.frame)), stats is not None
 
 
