@@ -379,7 +379,11 @@ def test_a_picture_turned_on_its_side_is_named_and_nothing_is_called(exercise: s
     for clockwise in (True, False):
         turned = analyse_pose(_turned(seq, clockwise), cfg)
         said = [w for w in turned.warnings if "turned on its side" in w]
-        assert len(said) == 1 and "transpose=1" in said[0], turned.warnings
+        # Standing: the head shows which way turns it back (turned clockwise, the head
+        # points right: 270 more turns it upright); lying: either way is said.
+        back = ("--rotate 270" if clockwise else "--rotate 90") if get_profile(exercise).upright \
+            else "--rotate 90 (or 270, the other way)"
+        assert len(said) == 1 and said[0].endswith(f"analyse it again with {back}"), turned.warnings
         what = "not upright at lockout" if get_profile(exercise).upright else "move across the picture"
         assert what in said[0]
         assert turned.verdicts == ()
@@ -414,6 +418,12 @@ def test_a_real_squat_exported_sideways_is_named_and_not_judged(tmp_path: Path) 
                                         "--cache-dir", str(tmp_path / "cache")])
         assert run.exit_code == 0, run.output
         assert "the picture looks turned on its side" in run.stdout
-        assert "-vf transpose=1" in run.stdout
+        assert "analyse it again with --rotate 270" in run.stdout
         assert "verdicts withheld" in run.stdout and "failure" not in run.stdout.replace(
             "tolerance failure", "")
+    # As the warning says: turned back on reading, it is the squat it was.
+    run = CliRunner().invoke(main, ["analyze", str(clip.path), "-q", "--rotate", "270",
+                                    "--cache-dir", str(tmp_path / "cache")])
+    assert run.exit_code == 0, run.output
+    assert "turned on its side" not in run.stdout and "verdicts withheld" not in run.stdout
+    assert "3 rep(s); exercise squat" in run.stdout

@@ -311,3 +311,22 @@ def test_bad_extra_fails_every_command_before_any_video_is_read(tmp_path):
         assert "extra.load must be a finite number" in result.output
         assert result.output.count("\n") == 1
     assert not (tmp_path / "res").exists()
+
+
+def test_rotate_takes_quarter_turns_only(tmp_path):
+    """--rotate / rotate = N turns the picture N degrees clockwise before the pose model:
+    quarter turns only, one line naming the setting otherwise."""
+    from repsight.cache import cache_path
+    from repsight.pose import EXTRACTOR_VERSION
+
+    assert build_config(rotate=270).rotate == 270 and AnalysisConfig().rotate == 0
+    for bad in (45, -90, 360, True, "90"):
+        with pytest.raises(ConfigError, match="rotate must be 0, 90, 180 or 270"):
+            build_config(rotate=bad)
+    path = tmp_path / "c.toml"
+    path.write_text("rotate = 90\n")
+    assert build_config(path).rotate == 90
+    # Poses read turned are cached apart; unturned keys are unchanged (caches stay valid).
+    plain = cache_path("ab" * 20, "full", 1280, tmp_path)
+    assert plain.name == f"{'ab' * 12}_full_s1280_v{EXTRACTOR_VERSION}.npz"
+    assert cache_path("ab" * 20, "full", 1280, tmp_path, 90).name == plain.stem + "_r90.npz"

@@ -72,6 +72,26 @@ def test_rotated_phone_clip_comes_out_upright(tmp_path: Path) -> None:
     assert not (ys.mean() > 140 and xs.mean() < 20)
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_picture_turned_on_reading_matches_the_same_turn_by_ffmpeg(tmp_path: Path, turn: int) -> None:
+    """VideoReader(turn=...) (--rotate) turns frames clockwise as ffmpeg's transpose does,
+    on top of the file's own flag; its size and the red bottom-left marker follow."""
+    import cv2
+
+    src = write_test_video(tmp_path / "land.mp4", size=(160, 96))
+    reader = VideoReader(src, turn=turn)
+    first = next(iter(reader))
+    assert reader.info.rotation == turn and first.rgb.shape[:2] == ((160, 96) if turn != 180 else (96, 160))
+    assert (reader.info.width, reader.info.height) == (first.rgb.shape[1], first.rgb.shape[0])
+    shown = tmp_path / "shown.png"
+    vf = {90: "transpose=1", 180: "hflip,vflip", 270: "transpose=2"}[turn]
+    run_ffmpeg("-i", str(src), "-vf", vf, "-frames:v", "1", str(shown))
+    expected = cv2.cvtColor(cv2.imread(str(shown)), cv2.COLOR_BGR2RGB)
+    assert np.abs(expected.astype(int) - first.rgb.astype(int)).mean() < 2.0
+    with pytest.raises(ValueError, match="turn must be 0/90/180/270"):
+        VideoReader(src, turn=45)
+
+
 def test_portrait_shared_clip_is_upright() -> None:
     clip = shared_video("squat_bodyweight_side_home.mp4")
     info = probe(clip)

@@ -711,6 +711,6 @@ def analyse_video(path: str | os.PathLike, cfg: AnalysisConfig | None = None, *,
 
     cfg = cfg or AnalysisConfig()
     seq = extract_cached(path, model=cfg.model, cache_dir=cache_dir, use_cache=use_cache,
-                         progress=progress)
+                         progress=progress, turn=cfg.rotate)
     return analyse_bar(path, seq, analyse_pose(seq, cfg), cache_dir=cache_dir,
                        use_cache=use_cache)

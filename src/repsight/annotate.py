@@ -563,11 +563,11 @@ def render_plan(src: str | os.PathLike, plan: OverlayPlan, seq: PoseSequence,
                 dst: str | os.PathLike, *, max_size: int | None = None,
                 progress: ProgressFn | None = None) -> Path:
     """Stream src's frames through the overlay into an H.264 MP4 at dst (atomic replace)."""
-    from .video import VideoReader, VideoWriter
+    from .video import VideoReader, VideoWriter, picture_turn
 
     dst = Path(dst)
     check_video_output(dst)
-    reader = VideoReader(src, max_long_side=max_size)
+    reader = VideoReader(src, max_long_side=max_size, turn=picture_turn(seq))
     w, h = reader.size
     if min(w, h) < MIN_VIDEO_SIDE_PX:
         raise OutputError(f"cannot draw on a {w}x{h} video: annotated videos need at least "

@@ -118,18 +118,21 @@ def _read_errors(what: str, path: Path) -> Iterator[None]:
 
 
 def cache_path(content_hash: str, model: str, max_long_side: int | None,
-               cache_dir: Path) -> Path:
-    """Where the cached extraction of this content with this model lives."""
+               cache_dir: Path, turn: int = 0) -> Path:
+    """Where the cached extraction of this content with this model (and picture turn)
+    lives."""
     key = f"{content_hash[:24]}_{model}_s{max_long_side or 0}_v{EXTRACTOR_VERSION}"
-    return cache_dir / f"{key}.npz"
+    # Unturned keys stay as they were: every cache made before turning existed is valid.
+    return cache_dir / f"{key}{f'_r{turn}' if turn else ''}.npz"
 
 
 def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
                    cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
                    progress: ProgressFn | None = None,
                    max_long_side: int | None = DEFAULT_MAX_LONG_SIDE,
-                   workers: int = 1) -> PoseSequence:
-    """extract_pose, reusing an earlier extraction of the same bytes with the same model.
+                   workers: int = 1, turn: int = 0) -> PoseSequence:
+    """extract_pose, reusing an earlier extraction of the same bytes with the same model
+    (and the same picture turn, see extract_pose).
 
     The key leaves out `workers`: a chunked extraction gives the same reps, phases and
     verdicts as a sequential one (landmarks differ by about a pixel after each seam; see
@@ -137,7 +140,7 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     """
     digest = file_hash(video) if Path(video).is_file() else ""
     directory = Path(cache_dir) if cache_dir else default_cache_dir()
-    target = cache_path(digest, model, max_long_side, directory) if digest else None
+    target = cache_path(digest, model, max_long_side, directory, turn) if digest else None
     damaged = None
     if use_cache and target is not None and target.is_file():
         try:
@@ -150,7 +153,7 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
             with contextlib.suppress(OSError):
                 target.unlink()
     seq = extract_pose(video, model=model, progress=progress, max_long_side=max_long_side,
-                       content_hash=digest or None, workers=workers)
+                       content_hash=digest or None, workers=workers, turn=turn)
     if use_cache and target is not None:
         try:
             save_pose(seq, target)

@@ -276,8 +276,24 @@ def held_still(xy: np.ndarray, offset: np.ndarray | None, zoom: np.ndarray | Non
 UPRIGHT_DEG = 45.0
 UPRIGHT_SHARE = 0.05
 SIDEWAYS_TRAVEL = 1.5
-_TURN_HINT = ("; if the video plays sideways, turn it upright (for example ffmpeg -i in.mp4 "
-              "-vf transpose=1 out.mp4, or transpose=2 the other way) and analyse it again")
+
+
+def _turn_hint(turn: int | None) -> str:
+    """How to read the clip upright: the --rotate that does it, both when unknown."""
+    how = f"--rotate {turn}" if turn else "--rotate 90 (or 270, the other way)"
+    return f"; if the video plays sideways, analyse it again with {how}"
+
+
+def _upright_turn(seq: PoseSequence) -> int | None:
+    """The clockwise turn that stands a lifter lying across the picture up: 270 when the
+    head (the shoulders' side of the hips) points right, 90 when left; None unseen."""
+    shoulders = (seq.pixels(LM.LEFT_SHOULDER) + seq.pixels(LM.RIGHT_SHOULDER)) / 2
+    hips = (seq.pixels(LM.LEFT_HIP) + seq.pixels(LM.RIGHT_HIP)) / 2
+    dx = (shoulders - hips)[:, 0]
+    dx = dx[np.isfinite(dx)]
+    if not dx.size or np.median(dx) == 0:
+        return None
+    return 270 if np.median(dx) > 0 else 90
 
 
 def _lockout_lean(seq: PoseSequence, reps: Sequence[Rep]) -> float | None:
@@ -307,7 +323,7 @@ def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[R
             return None
         return (f"the lifter is not upright at lockout (the trunk {lean:.0f} deg from "
                 f"vertical), as in a {name}: the picture looks turned on its side, or this "
-                f"is not a {name}{_TURN_HINT}")
+                f"is not a {name}{_turn_hint(_upright_turn(seq))}")
     xy = tracked_point_px(seq, profile.velocity_point, BOTH)
     ratios = []
     for r in reps:
@@ -321,7 +337,7 @@ def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[R
     point = " and ".join(p.lower() + "s" for p in profile.velocity_point)
     return (f"the {point} move across the picture, not up and down as in a {name} (each "
             f"rep's travel {float(np.median(ratios)):.1f}x wider than tall): the picture looks "
-            f"turned on its side, or this is not a {name}{_TURN_HINT}")
+            f"turned on its side, or this is not a {name}{_turn_hint(None)}")
 
 
 def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | None = None

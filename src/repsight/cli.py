@@ -21,12 +21,13 @@ from .cli_options import (
     output_options,
     quiet_option,
     resolve_workers,
+    rotate_option,
     verbose_option,
     workers_option,
 )
 from .errors import RepsightError, printable
 from .outputs import ClipOutputs, OutputRequest, check_output_file
-from .config import DEFAULT_MODEL
+from .config import DEFAULT_MODEL, ROTATIONS
 
 
 def _forget_handled_interrupt() -> None:
@@ -104,13 +105,13 @@ def analyse_with_progress(video: Path, analysis: AnalysisOptions, outputs: Outpu
 
 
 def extract_with_progress(video: Path, *, model: str, cache_dir: Path | None, no_cache: bool,
-                          quiet: bool, workers: int | None = None):
+                          quiet: bool, workers: int | None = None, turn: int = 0):
     """Pose extraction (cached) with a progress bar; shared by the commands that need poses."""
     from .cache import extract_cached
 
     with _progress_bar(None, quiet) as bar:
         return extract_cached(video, model=model, cache_dir=cache_dir, use_cache=not no_cache,
-                              workers=resolve_workers(workers),
+                              workers=resolve_workers(workers), turn=turn,
                               progress=_stage_progress(bar, f"pose ({model}) {video.name}"))
 
 
@@ -147,21 +148,24 @@ def info(video: Path) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="where to write the poses [default: VIDEO with .poses.npz]")
 @model_option
+@rotate_option
 @workers_option
 @cache_option
 @no_cache_option
 @quiet_option
 @verbose_option
 @_friendly_errors
-def extract(video: Path, output: Path | None, model: str, workers: int | None,
-            cache_dir: Path | None, no_cache: bool, quiet: bool) -> None:
+def extract(video: Path, output: Path | None, model: str, rotate: int | None,
+            workers: int | None, cache_dir: Path | None, no_cache: bool, quiet: bool) -> None:
     """Run the pose model over VIDEO and save the PoseSequence (.npz)."""
     from .cache import save_pose
 
     out = output or video.with_suffix(".poses.npz")
     check_output_file(out, inputs=(video,))
+    if rotate not in (None, *ROTATIONS):
+        raise click.BadParameter(f"{rotate} is not 0, 90, 180 or 270", param_hint="--rotate")
     seq = extract_with_progress(video, model=model or DEFAULT_MODEL, cache_dir=cache_dir,
-                                no_cache=no_cache, quiet=quiet, workers=workers)
+                                no_cache=no_cache, quiet=quiet, workers=workers, turn=rotate or 0)
     save_pose(seq, out)
     click.echo(f"{seq.n_frames} frames, person found on {seq.detection_rate:.1%}, "
                f"{seq.fps:.3f} fps, model {seq.model} -> {printable(out)}")

@@ -186,6 +186,10 @@ SPECS: dict[str, OptionSpec] = {
         "m", (0.2, 0.6)),
     "model": OptionSpec("--model", "pose model variant", choices=MODEL_NAMES,
                         default=f"{DEFAULT_MODEL}, or the config file's"),
+    "rotate": OptionSpec(
+        "--rotate", "turn the picture this many degrees clockwise before reading it, for a "
+        "clip that plays sideways (0, 90, 180 or 270; the file's own rotation flag is "
+        "already followed)", "deg", click_type=click.IntRange(0, 270)),
 }
 CONFIG_FLAG = "--config"
 
@@ -293,6 +297,7 @@ def analysis_options(fn: Callable) -> Callable:
 max_size_option = click.option("--max-size", type=click.IntRange(64, 8192), default=None,
                                help="long side of the annotated video in px [default: the source's]")
 model_option = field_option("model")
+rotate_option = field_option("rotate")
 cache_option = click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
                             help="pose cache folder [default: ~/.cache/repsight/poses]")
 no_cache_option = click.option("--no-cache", is_flag=True,

@@ -28,6 +28,7 @@ NATIVE_LOGS_ENV = "REPSIGHT_NATIVE_LOGS"
 # The bar pass (barpath.py): auto runs it for lifts whose profile says so (BarSpec.auto).
 BAR_PATH_SETTINGS = ("auto", "on", "off")
 EXERCISE_CHECK_SETTINGS = ("on", "off")
+ROTATIONS = (0, 90, 180, 270)
 
 # Settings of how a run uses the machine, not of the analysis: a config file may hold
 # them beside the analysis settings, but they stay out of AnalysisConfig (and so out of
@@ -100,6 +101,9 @@ class AnalysisConfig:
     plate_diameter_m: float = 0.45  # a full-size plate's diameter, for the plate scale, 0.2..0.6 m
     # --- pose
     model: str = DEFAULT_MODEL  # lite | full | heavy
+    # turn the picture this many degrees clockwise before the pose model reads it, beyond
+    # the file's own rotation flag (a clip exported sideways), 0 | 90 | 180 | 270
+    rotate: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)  # free-form, recorded in outputs
 
     def __post_init__(self) -> None:
@@ -110,6 +114,8 @@ class AnalysisConfig:
             raise ConfigError(f"model must be lite, full or heavy, got {self.model!r}")
         if self.bar_path not in BAR_PATH_SETTINGS:
             raise ConfigError(f"bar_path must be auto, on or off, got {self.bar_path!r}")
+        if isinstance(self.rotate, bool) or self.rotate not in ROTATIONS:
+            raise ConfigError(f"rotate must be 0, 90, 180 or 270 (degrees clockwise), got {self.rotate!r}")
         if self.exercise_check not in EXERCISE_CHECK_SETTINGS:
             raise ConfigError(f"exercise_check must be on or off, got {self.exercise_check!r}")
         _check_range("plate_diameter_m", self.plate_diameter_m, 0.2, 0.6)

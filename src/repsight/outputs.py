@@ -212,7 +212,7 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
     # and no output may land on the video (or another input) it reads.
     request.check(inputs=(video, *inputs))
     seq = extract_cached(video, model=config.model, cache_dir=cache_dir, use_cache=use_cache,
-                         progress=pose_progress, workers=workers)
+                         progress=pose_progress, workers=workers, turn=config.rotate)
     # The bar pass (barbell lifts only) decodes the video once more (~4-15 ms a frame)
     # unless the pose cache holds its track for these poses and settings.
     analysis = analyse_bar(video, seq, analyse_pose(seq, config), cache_dir=cache_dir,

@@ -323,7 +323,7 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
                  max_long_side: int | None = DEFAULT_MAX_LONG_SIDE,
                  content_hash: str | None = None, workers: int = 1,
                  warmup_s: float = CHUNK_WARMUP_S,
-                 min_chunk_s: float = MIN_CHUNK_S) -> PoseSequence:
+                 min_chunk_s: float = MIN_CHUNK_S, turn: int = 0) -> PoseSequence:
     """Run the pose model over every frame of a video and return its PoseSequence.
 
     Decoding runs in a background thread (see prefetch) so that it overlaps inference;
@@ -336,10 +336,14 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     frames before it. Any damage a chunk meets (bad packets, frames out of order, a dead
     worker) makes the whole clip run in this process instead, so damaged files give the
     same result and warnings as with workers=1.
+
+    turn: degrees (0, 90, 180, 270) the picture is turned clockwise beyond the file's
+    rotation flag before the model sees it (a clip exported sideways); kept in the
+    sequence's meta (video.picture_turn) for every later read of the video.
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise RepsightError(f"workers must be a whole number of at least 1, got {workers!r}")
-    reader = VideoReader(video, max_long_side=max_long_side)
+    reader = VideoReader(video, max_long_side=max_long_side, turn=turn)
     info = reader.info
     total = info.frame_count
     chunks = plan_chunks(0.0, info.duration_s, workers, warmup_s=warmup_s,
@@ -356,7 +360,7 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
             arrays, notes, changes = _extract_parallel(
                 video, chunks, model=model, max_long_side=max_long_side, progress=progress,
                 total=total, frame_size=reader.size, sample_times=sample_times,
-                on_sample=people.add)
+                on_sample=people.add, turn=turn)
             expected = max(total, reader.frames_announced)
             if arrays is not None and len(arrays[2]) < 0.95 * expected - 1:
                 # A short read: the one-process path says how short, in its warnings.
@@ -403,7 +407,8 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
         content_hash=content_hash or file_hash(video), model=model, rotation=info.rotation,
         meta={"warnings": warnings, "frame_count_container": info.frame_count,
               "extractor_version": EXTRACTOR_VERSION, "max_long_side": max_long_side or 0,
-              "source_width": info.width, "source_height": info.height, **extra},
+              "source_width": info.width, "source_height": info.height,
+              **({"turn": turn} if turn else {}), **extra},
     )
 
 
@@ -443,8 +448,8 @@ def same_pose(a: np.ndarray, b: np.ndarray, frame_size: tuple[int, int], *,
 def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, model: str,
                       max_long_side: int | None, progress: ProgressFn | None, total: int,
                       frame_size: tuple[int, int], sample_times: np.ndarray | None = None,
-                      on_sample: Callable[[float, np.ndarray], None] | None = None
-                      ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, dict,
+                      on_sample: Callable[[float, np.ndarray], None] | None = None,
+                      turn: int = 0) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, dict,
                                  FrameChanges | None]:
     """Run each chunk in its own process and stitch them (see SEAM_TOLERANCE).
 
@@ -462,7 +467,7 @@ def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, mo
     orders = [ctx.Queue() for _ in chunks]
     procs = [ctx.Process(target=_chunk_worker, name=f"repsight-pose-{c.index}",
                          args=(str(video), c, model, max_long_side, messages, orders[c.index],
-                               os.getpid(), c.index == len(chunks) - 1, sample_times),
+                               os.getpid(), c.index == len(chunks) - 1, sample_times, turn),
                          daemon=True)
              for c in chunks]
     done = [0] * len(chunks)
@@ -623,7 +628,7 @@ def _tracked(reader: VideoReader, chunk: Chunk, model: str
 
 def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | None,
                   messages: Any, orders: Any, parent_pid: int, last: bool,
-                  sample_times: np.ndarray | None = None) -> None:
+                  sample_times: np.ndarray | None = None, turn: int = 0) -> None:
     """Entry point of a chunk process: extract one chunk, report progress, sampled frames
     and the result (with the shot statistics of its frames), then (all but the last)
     track on past the chunk's end while the parent asks for it."""
@@ -640,7 +645,7 @@ def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | Non
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(parent_pid)
     try:
-        reader = VideoReader(video, max_long_side=max_long_side)
+        reader = VideoReader(video, max_long_side=max_long_side, turn=turn)
         # Sent at once: the parent counts people on them while the chunks run.
         reader.scan = scan = SceneScan(
             reader.info, sample_times_s=sample_times, keep=(chunk.start_s, chunk.stop_s),

@@ -121,7 +121,7 @@ def read_stills(video: str | os.PathLike, analysis: Any, seq: Any,
     import cv2
 
     from .annotate import build_plan, draw_skeleton
-    from .video import VideoReader
+    from .video import VideoReader, picture_turn
 
     plan = build_plan(analysis, seq)
     t = seq.timestamps_s
@@ -129,7 +129,7 @@ def read_stills(video: str | os.PathLike, analysis: Any, seq: Any,
     for rep, role, frame in picks:
         image = ""
         if 0 <= frame < len(t):
-            reader = VideoReader(video, max_long_side=max_size)
+            reader = VideoReader(video, max_long_side=max_size, turn=picture_turn(seq))
             # Half a frame early: the first frame at or after that time is this one.
             want = float(t[frame]) - 0.5 / seq.fps
             for f in reader.frames_from(want):

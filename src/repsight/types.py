@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,16 @@ class VideoInfo:
             raise ValueError(f"bad fps {self.fps!r}")
         if self.rotation not in (0, 90, 180, 270):
             raise ValueError(f"rotation must be 0/90/180/270, got {self.rotation}")
+
+    def turned(self, turn: int) -> "VideoInfo":
+        """The same video with its picture turned `turn` degrees clockwise more (0, 90,
+        180, 270): a clip exported sideways, turned upright on reading (AnalysisConfig.rotate)."""
+        if turn not in (0, 90, 180, 270):
+            raise ValueError(f"turn must be 0/90/180/270, got {turn}")
+        if not turn:
+            return self
+        w, h = (self.height, self.width) if turn in (90, 270) else (self.width, self.height)
+        return dataclasses.replace(self, width=w, height=h, rotation=(self.rotation + turn) % 360)
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,7 +24,7 @@ from .container import (  # noqa: F401  (probe and VIDEO_EXTENSIONS: the reader'
     short_error,
 )
 from .errors import CorruptVideoError, EmptyVideoError, OutputError
-from .types import VideoInfo
+from .types import PoseSequence, VideoInfo
 
 # Frames larger than this (long side, px) are scaled down before pose estimation: the
 # pose model works on 256 px crops, and 4K frames only cost decode time and memory.
@@ -72,8 +72,12 @@ class VideoReader:
     MAX_BAD_PACKETS_BEFORE_FIRST_FRAME = 50
 
     def __init__(self, path: str | os.PathLike, *,
-                 max_long_side: int | None = DEFAULT_MAX_LONG_SIDE) -> None:
-        self.info, self.frames_announced = probe_and_count(path)
+                 max_long_side: int | None = DEFAULT_MAX_LONG_SIDE, turn: int = 0) -> None:
+        """turn: degrees (0, 90, 180, 270) to turn the picture clockwise beyond what the
+        file's rotation flag says (a clip exported sideways; picture_turn gives a pose
+        sequence's)."""
+        info, self.frames_announced = probe_and_count(path)
+        self.info = info.turned(turn)
         self.path = Path(path)
         self.max_long_side = max_long_side
         self.warnings: list[str] = []
@@ -512,3 +516,9 @@ class SceneScan:
                             colour=np.asarray(self._colour, dtype=np.float32),
                             pixels=np.asarray(self._pixels, dtype=np.float32),
                             tiles=tiles, grid=self.grid, thumb=self.thumb)
+
+
+def picture_turn(seq: "PoseSequence") -> int:
+    """The turn (degrees clockwise, beyond the file's rotation flag) the poses were read
+    with: every later read of the video (bar pass, annotation, stills) must match it."""
+    return int(seq.meta.get("turn", 0) or 0)
