@@ -78,6 +78,14 @@ def test_the_set_line_counts_the_reps_the_rep_table_counts() -> None:
     third = dataclasses.replace(done, index=4, start=110, end=150, turnaround=130,
                                 eccentric=(110, 130), concentric=(130, 150))
     assert summarise([done, partial, third], []).line().startswith("no failure detected in 2 rep(s)")
+    # A partial rep before the first failure is not one of the good reps before it.
+    from repsight.types import Verdict
+
+    fourth = dataclasses.replace(third, index=5, start=160, end=200, turnaround=180,
+                                 eccentric=(160, 180), concentric=(180, 200))
+    late = Verdict("tempo", 5, "rep 5: velocity loss 35 %", {})
+    summary = summarise([done, partial, third, fourth], [late])
+    assert summary.reps_before == 2 and "2 good rep(s) before it" in summary.line()
     # Nothing counted: said so, not "no failure detected in 0 rep(s)" beside
     # "0 rep(s): too few to compare".
     assert summarise([cut], []).line() == "no full rep counted: nothing to judge"

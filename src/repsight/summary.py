@@ -37,7 +37,7 @@ class SetSummary:
     first_failure_rep: int | None
     kind: str | None
     reason: str
-    reps_before: int  # reps completed before the first failure (n_reps if none)
+    reps_before: int  # reps counted (full range, finished) before the first failure (n_reps if none)
     warnings: tuple[str, ...] = ()
     # How the set ended, in the coaches' terms: "absolute" (concentric, then isometric,
     # then eccentric failure), "tolerance" (stopped with form and tempo intact), or "".
@@ -156,7 +156,9 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
         return SetSummary(counted, None, None, "", counted, tuple(warnings), ending=ending,
                           rir_estimate=rir_estimate)
     first = min(verdicts, key=lambda v: (v.rep_index, VERDICT_KINDS.index(v.kind)))
-    before = sum(1 for r in reps if r.index < first.rep_index)
+    # Reps done before it, as the rep count counts them: a partial or unfinished rep is
+    # not one of the "good reps before it".
+    before = sum(1 for r in reps if r.index < first.rep_index and r.counted)
     same = sorted((v for v in verdicts if v.rep_index == first.rep_index),
                   key=lambda v: VERDICT_KINDS.index(v.kind))
     # Every kind of failure on that rep, the most decisive first.
