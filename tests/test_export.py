@@ -171,6 +171,25 @@ def test_a_set_no_longer_than_its_baseline_has_no_velocity_loss(reps: int, measu
     assert s["reps"] == reps and math.isfinite(s["velocity_loss_pct"]) == measured
 
 
+def test_the_set_velocity_loss_skips_a_rep_far_past_the_usual_range() -> None:
+    """pullup_front_long's last rep (dropped off the bar as the camera tilts) reads 197 % of
+    the range and 45 % loss; it is not judged, so the set's loss is the last judged rep's
+    (39 %), not a loss past the hypertrophy limit beside "no failure detected"."""
+    import dataclasses
+
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.export import set_summary
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 6, seed=4, noise_px=0.5)
+    one = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    odd = dataclasses.replace(one, reps=(*one.reps[:-1], dataclasses.replace(one.reps[-1], rom_share=1.97)))
+    by_rep = {m.index: m.velocity_loss_pct for m in one.metrics}
+    assert set_summary(one)["velocity_loss_pct"] == pytest.approx(by_rep[6])
+    assert set_summary(odd)["velocity_loss_pct"] == pytest.approx(by_rep[5])
+
+
 def test_atomic_write_gives_ordinary_file_permissions(tmp_path: Path) -> None:
     import os
     import stat
