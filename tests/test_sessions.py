@@ -162,6 +162,18 @@ def test_manifest_goals_change_each_athletes_verdicts_and_travel_with_the_result
     assert _summary(out)["ben/set1.mp4"]["athlete"] == "Ben Q"
     assert _summary(out)["ben/set1.mp4"]["goal"] == "strength"  # reused: still its own goal
 
+    # Other settings and a changed load at once: the results on disk are kept, not redone,
+    # and their row keeps the load they were made with (as their JSON and history do).
+    (root / "manifest.csv").write_text(
+        HEADER + "ana/set1.mp4,Ana P,2026-11-30,squat,110,1.68,power,top set\n"
+                 "ben/set1.mp4,Ben Q,2026-11-30,squat,140,,strength,\n")
+    kept = run_batch(root, out, AnalysisConfig(goal="hypertrophy", lone_loss_margin_pct=3.0),
+                     BatchOptions(cache_dir=str(cache), plot=False, html=True),
+                     executor=_threads())
+    assert {r.status for r in kept.results} == {"kept"}
+    assert _summary(out)["ana/set1.mp4"]["load_kg"] == "102.5"
+    assert _clip_json(out, "ana/set1.mp4")["session"]["load_kg"] == 102.5
+
 
 def test_without_a_manifest_the_folder_names_the_athlete(coach_folder: tuple[Path, Path],
                                                          tmp_path: Path) -> None:
