@@ -281,6 +281,19 @@ def test_several_verdicts_on_one_rep_share_one_banner() -> None:
     assert b.reason == "trunk lean drifted +12 deg | velocity loss 47 %"
 
 
+def test_a_later_reps_banner_names_the_sets_failure_rep() -> None:
+    from repsight.annotate import banner_title
+
+    reps = tuple(Rep(k, 10 * (k - 1), 10 * k - 1, 10 * k - 6, (10 * (k - 1), 10 * k - 6),
+                     (10 * k - 5, 10 * k - 2), True) for k in (1, 2, 3))
+    verdicts = (Verdict("tempo", 2, "rep 2: velocity loss 31 %"),
+                Verdict("tempo", 3, "rep 3: velocity loss 38 %"))
+    plan = make_plan(exercise="squat", reps=reps, verdicts=verdicts, fps=30.0)
+    first, later = plan.banners
+    assert banner_title(first, first) == "FAILURE at rep 2: tempo"
+    assert banner_title(later, first) == "rep 3: tempo too (failure at rep 2)"
+
+
 def test_plan_from_analysis_has_live_velocity_only_in_concentrics() -> None:
     from repsight.analysis import analyse_pose
     from repsight.annotate import build_plan

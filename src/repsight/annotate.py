@@ -286,6 +286,15 @@ def point_xy(plan: OverlayPlan, i: int, size: tuple[int, int]) -> np.ndarray | N
     return track[i] * size
 
 
+def banner_title(banner: FailureBanner, first: FailureBanner) -> str:
+    """The failure banner's title: the set's failure on its own rep; a later rep's verdict
+    names the set's failure rep too, so a video paused on its last frame does not show
+    rep 30 where every table says the failure was at rep 29."""
+    if banner is first:
+        return f"FAILURE at rep {banner.rep_index}: {banner.kind}"
+    return f"rep {banner.rep_index}: {banner.kind} too (failure at rep {first.rep_index})"
+
+
 def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected: bool = True,
              layout: _Layout | None = None) -> None:
     """Counter, phase, live velocity, the per-rep table and any failure banner."""
@@ -348,7 +357,7 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
         first = state.banners[0]
         if live:
             b = live[-1]
-            title = f"FAILURE at rep {b.rep_index}: {b.kind}"
+            title = banner_title(b, first)
             lines = wrap(b.reason, s, lay.thick, w - 2 * pad)
             if len(lines) > MAX_BANNER_LINES:
                 lines = lines[:MAX_BANNER_LINES]
