@@ -178,6 +178,27 @@ def test_a_results_folder_given_twice_counts_each_set_once(docs: dict[str, dict]
         "(the same folder twice, or one inside another): each is counted once")
 
 
+def test_the_same_video_under_another_name_counts_once(docs: dict[str, dict],
+                                                        tmp_path: Path) -> None:
+    """A clip renamed between two batches leaves its old results folder behind, and a copied
+    results folder holds every clip again: the video's hash makes each one set."""
+    put(tmp_path / "w4", "eve/front_raise", dict(docs["w1"], content_hash="c0ffee"))
+    put(tmp_path / "w4", "eve/raise", dict(docs["w1"], content_hash="c0ffee"))
+    put(tmp_path / "w4", "eve/squat", dict(docs["w2"], content_hash="beef"))
+    put(tmp_path / "backup", "eve/squat", dict(docs["w2"], content_hash="beef"))
+    records, warnings = load_results([tmp_path / "w4", tmp_path / "backup"])
+    assert len(records) == 2
+    assert warnings == (
+        f"1 clip result(s) in {tmp_path / 'w4'} are of a video already read under another name, "
+        f"each counted once: eve/raise (the video of eve/front_raise in {tmp_path / 'w4'})",
+        f"1 clip result(s) in {tmp_path / 'backup'} are of a video already read under another "
+        f"name, each counted once: eve/squat (the video of eve/squat in {tmp_path / 'w4'})")
+    # Results written before the hash was kept are read as they are.
+    put(tmp_path / "old", "eve/a", docs["w1"])
+    put(tmp_path / "old", "eve/b", docs["w1"])
+    assert len(load_results([tmp_path / "old"])[0]) == 2
+
+
 def test_history_command_prints_trends_and_writes_csv_and_html(
         docs: dict[str, dict], tmp_path: Path) -> None:
     put(tmp_path / "week1", "ana/squat", docs["w1"])

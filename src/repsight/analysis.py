@@ -272,6 +272,9 @@ class SetAnalysis:
     camera_zoom: float | None = None
     camera_zoomed: bool = False
     camera_scale: np.ndarray | None = None
+    # What the video's bytes hash to (PoseSequence.content_hash): the same set under another
+    # name or in a copied results folder is one set to history.
+    content_hash: str = ""
 
     @property
     def camera_held(self) -> bool:
@@ -529,7 +532,8 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     return SetAnalysis(
         metrics=assessment.metrics.reps, verdicts=assessment.verdicts,
         verdict_summary=assessment.summary, assessment=assessment,
-        source=seq.source, exercise=profile.name, exercise_auto=exercise_auto,
+        source=seq.source, content_hash=seq.content_hash or "", exercise=profile.name,
+        exercise_auto=exercise_auto,
         exercise_reason=exercise_reason,
         config=cfg, fps=float(seq.fps), n_frames=seq.n_frames,
         timestamps_s=np.asarray(seq.timestamps_s, dtype=np.float64), reps=reps, tempo=tempo,

@@ -209,11 +209,13 @@ def load_results(folders: Sequence[str | os.PathLike]
     # given with a folder inside it): each set would otherwise count twice in the trends
     # and the load-velocity line.
     read: set[Path] = set()
+    videos: dict[str, str] = {}  # content hash -> the clip result first read for it
     for folder in folders:
         root = Path(folder)
         if not root.is_dir():
             raise RepsightError(f"not a results folder: {root}")
         found = again = 0
+        same: list[str] = []  # results of a video already read under another name
         loaded: set[str] = set()
         for path in sorted(root.rglob("*.json")):
             rel = path.relative_to(root)
@@ -235,6 +237,12 @@ def load_results(folders: Sequence[str | os.PathLike]
                 warnings.append(f"skipped {rel} in {root}: not a repsight clip result "
                                 "(schema 1.x)")
                 continue
+            digest = doc.get("content_hash")
+            if isinstance(digest, str) and digest:
+                if digest in videos:
+                    same.append(f"{rel.parent.as_posix()} (the video of {videos[digest]})")
+                    loaded.add(rel.parent.as_posix())
+                    continue
             try:
                 got = set_records(doc, label=root.resolve().name,
                                   clip=rel.parent.as_posix(), results=str(root))
@@ -244,12 +252,20 @@ def load_results(folders: Sequence[str | os.PathLike]
                 continue
             found += 1
             loaded.add(rel.parent.as_posix())
+            if isinstance(digest, str) and digest:
+                videos[digest] = f"{rel.parent.as_posix()} in {root}"
             records += got
         if again:
             warnings.append(f"{again} clip result(s) in {root} were already read from another "
                             "folder given (the same folder twice, or one inside another): "
                             "each is counted once")
-        if not found and not again:
+        if same:
+            # A clip renamed between batches leaves its old results folder behind; a results
+            # folder copied for safe keeping holds every clip again.
+            warnings.append(f"{len(same)} clip result(s) in {root} are of a video already read "
+                            f"under another name, each counted once: {', '.join(same[:3])}"
+                            f"{', ...' if len(same) > 3 else ''}")
+        if not found and not again and not same:
             warnings.append(f"no clip results in {root} (run `repsight batch ... -o {root}`)")
         failed = _failed_clips(root, loaded)
         if failed:
