@@ -283,5 +283,9 @@ def test_clips_that_failed_in_the_batch_are_named_not_silently_left_out(
         "clip,status,error,results\nana/squat.mp4,error,partial results written,ana/squat\n"
         "ben/broken.mp4,error,corrupt or truncated video,ben/broken\n")
     _, warnings = load_results([tmp_path / "week1"])
-    assert warnings == (f"1 clip(s) in {tmp_path / 'week1'} failed in the batch and are not "
-                        "shown (ben/broken.mp4; see its summary.csv)",)
+    # The truncated clip's partial results are shown, and said to be partial.
+    assert warnings == (f"1 clip(s) in {tmp_path / 'week1'} hold partial results (the batch "
+                        "marked them errors: truncated or damaged files), shown as they are "
+                        "(ana/squat.mp4)",
+                        f"1 clip(s) in {tmp_path / 'week1'} failed in the batch and are not "
+                        "shown (ben/broken.mp4; see its summary.csv)")

@@ -267,7 +267,12 @@ def load_results(folders: Sequence[str | os.PathLike]
                             f"{', ...' if len(same) > 3 else ''}")
         if not found and not again and not same:
             warnings.append(f"no clip results in {root} (run `repsight batch ... -o {root}`)")
-        failed = _failed_clips(root, loaded)
+        failed, partial = _failed_clips(root, loaded)
+        if partial:
+            # Shown, but a set read from half a video looks like a short, fresh set.
+            warnings.append(f"{len(partial)} clip(s) in {root} hold partial results (the batch "
+                            "marked them errors: truncated or damaged files), shown as they "
+                            f"are ({', '.join(partial[:3])}{', ...' if len(partial) > 3 else ''})")
         if failed:
             # A clip that failed has no JSON: without this its session would just be missing.
             warnings.append(f"{len(failed)} clip(s) in {root} failed in the batch and are not "
@@ -276,10 +281,9 @@ def load_results(folders: Sequence[str | os.PathLike]
     return tuple(records), tuple(warnings)
 
 
-def _failed_clips(root: Path, loaded: set[str]) -> list[str]:
-    """Clips the batch's summary.csv in root lists as errors and whose results folder held
-    no result that was loaded (a damaged clip's partial results are shown; none if the
-    file is unreadable)."""
+def _error_rows(root: Path) -> list[tuple[str, str]]:
+    """(clip, results folder) of the rows the batch's summary.csv in root marks as errors
+    (none if the file is missing or unreadable)."""
     import csv
 
     path = root / "summary.csv"
@@ -287,11 +291,19 @@ def _failed_clips(root: Path, loaded: set[str]) -> list[str]:
         if not path.is_file() or path.stat().st_size > RESULT_MAX_BYTES:
             return []
         with path.open(newline="", encoding="utf-8") as f:
-            return sorted({row.get("clip") or "?" for row in csv.DictReader(f)
-                           if row.get("status") == "error"
-                           and (row.get("results") or "").strip("/") not in loaded})
+            return [(row.get("clip") or "?", (row.get("results") or "").strip("/"))
+                    for row in csv.DictReader(f) if row.get("status") == "error"]
     except (OSError, UnicodeDecodeError, csv.Error):
         return []
+
+
+def _failed_clips(root: Path, loaded: set[str]) -> tuple[list[str], list[str]]:
+    """Clips the batch's summary.csv in root lists as errors: those whose results folder
+    held no result that was loaded, and those whose partial results were (a truncated or
+    damaged clip's)."""
+    rows = _error_rows(root)
+    return (sorted({clip for clip, res in rows if res not in loaded}),
+            sorted({clip for clip, res in rows if res in loaded}))
 
 
 # ---------------------------------------------------------------- fits (pure)
