@@ -130,6 +130,12 @@ def test_one_rm_is_read_at_the_stated_threshold_only_from_a_falling_line() -> No
                                  mvt_mps=0.3)
     assert weak.fit is not None and weak.weak and weak.one_rm_kg is None
     assert profile_text(weak).endswith("no 1RM from a weak line (needs r² >= 0.8)")
+    # A threshold the athlete's line crosses below a load already lifted gives no 1RM.
+    low = load_velocity_profile([rec(60, 0.9), rec(80, 0.7), rec(100, 0.5)], mvt_mps=0.75)
+    assert low.fit is not None and low.one_rm_kg is None
+    assert profile_text(low).endswith("no 1RM: the line gives 75 kg at 0.75 m/s, below the "
+                                      "100 kg already lifted (a threshold too high for this "
+                                      "athlete, or velocities off)")
     # No set has a load (no manifest): the reason says where loads come from, not "none kg".
     unloaded = SetRecord("A", "squat", "d", "", None, 5, 0.8, 0.8, 10.0, None, "", None, (0.8,),
                          "c", "r")

@@ -108,6 +108,7 @@ class LoadVelocityProfile:
     mvt_mps: float | None = None  # the minimum velocity threshold the 1RM is read at
     mvt_source: str = ""  # "given" or "velocity at failure"
     one_rm_kg: float | None = None
+    one_rm_refused: str = ""  # why no 1RM is read off a fitted line ("" when read or not asked)
 
     @property
     def weak(self) -> bool:
@@ -375,7 +376,15 @@ def load_velocity_profile(sets: Sequence[SetRecord], *, mvt_mps: float | None = 
                                   mvt_mps=mvt_mps, mvt_source=source if mvt_mps else "")
     if mvt_mps is None or not mvt_mps < fit.intercept or profile.weak:
         return profile
-    return replace(profile, one_rm_kg=fit.x_at(mvt_mps))
+    one_rm = fit.x_at(mvt_mps)
+    heaviest = max(x for x, _ in points)
+    if one_rm < heaviest:
+        # A maximum below a load already lifted: the threshold does not suit this athlete
+        # (their last reps move faster than it), or the velocities are off.
+        return replace(profile, one_rm_refused=(
+            f"the line gives {one_rm:.0f} kg at {mvt_mps:.2f} m/s, below the {heaviest:g} kg "
+            "already lifted (a threshold too high for this athlete, or velocities off)"))
+    return replace(profile, one_rm_kg=one_rm)
 
 
 def _tidy_name(name: str) -> str:
@@ -437,6 +446,8 @@ def profile_text(p: LoadVelocityProfile) -> str:
                  f"({p.mvt_source})")
     elif p.weak and p.mvt_mps is not None:
         text += f"; no 1RM from a weak line (needs r² >= {WEAK_FIT_R2:g})"
+    elif p.one_rm_refused:
+        text += f"; no 1RM: {p.one_rm_refused}"
     return text
 
 
