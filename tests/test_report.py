@@ -246,3 +246,24 @@ def test_drift_of_a_lift_with_no_judged_fault_is_said_to_be_shown_only() -> None
         "threshold_deg": 6.0, "toward_deg": [0.0, 8.0], "stricter_deg": [0.0, 0.0]}}}}}}
     cols, heading = form_columns(judged)
     assert cols[0]["threshold"] == 6.0 and "red: past its threshold" in heading
+
+
+def test_the_index_has_a_row_a_set_for_a_clip_split_at_a_camera_cut() -> None:
+    """A curl set then pull-ups in one clip: summary.csv has a row a set, and so does the
+    index (it showed one row, the curls, and the pull-ups nowhere)."""
+    from repsight.batch import ClipResult, SetRow
+    from repsight.report import index_context
+
+    sets = (SetRow(1, 0.0, 11.6, "biceps_curl", 5, None, "", 0.48, 6.0),
+            SetRow(2, 11.6, 23.8, "pullup", 4, 4, "tempo", 0.55, 33.0))
+    clip = ClipResult(clip="cara/mixed.mp4", status="ok", exercise="biceps_curl", reps=5,
+                      mean_velocity_mps=0.48, velocity_loss_pct=6.0, sets=sets,
+                      outputs=("mixed.html",), results="cara/mixed")
+    single = ClipResult(clip="ben/squat.mp4", status="ok", exercise="squat", reps=3)
+    ctx = index_context([clip, single])
+    rows = ctx["rows"]
+    assert [(r["clip"], r["exercise"], r["reps"], r["first_failure"]) for r in rows] == [
+        ("cara/mixed.mp4 (set 1, 0.0-11.6 s)", "biceps_curl", 5, "none"),
+        ("cara/mixed.mp4 (set 2, 11.6-23.8 s)", "pullup", 4, "4 tempo"),
+        ("ben/squat.mp4", "squat", 3, "none")]
+    assert rows[0]["href"] == rows[1]["href"] == "cara/mixed/mixed.html" and ctx["n_clips"] == 2

@@ -481,26 +481,32 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
         # in (athletes/ana/2026-11-30_squat.mp4 -> ana; batch's sessions.session_from_path).
         athlete = getattr(r, "athlete", "") or (clip.parent.name if clip.parent.name else "")
         load = getattr(r, "load_kg", float("nan"))
-        first = (f"{r.first_failure_rep} {r.first_failure_kind}".strip()
-                 if r.first_failure_rep is not None else "")
-        velocity = r.mean_velocity_mps
-        loss = r.velocity_loss_pct
-        rows.append({
-            "clip": r.clip, "href": href, "athlete": athlete, "exercise": r.exercise,
-            "date": getattr(r, "date", ""), "load": fmt(load, "g", ""),
-            "load_sort": fmt(load, ".4f", "-1"), "notes": getattr(r, "session_notes", ""),
-            "reps": "" if r.reps is None else r.reps,
-            # A montage was not judged: "withheld", never "none" (no failure found).
-            "first_failure": first or ("withheld" if getattr(r, "verdicts_withheld", "") else
-                                       "none" if r.status in ("ok", "reused", "kept") else ""),
-            "first_failure_sort": r.first_failure_rep if r.first_failure_rep is not None else 999,
-            "velocity": fmt(velocity), "velocity_sort": fmt(velocity, ".4f", "-1"),
-            "loss": fmt(loss, ".0f"), "loss_sort": fmt(loss, ".4f", "-1"),
-            "status": r.status, "error": r.error,
-            "warnings": list(r.warnings),
-        })
+        # A clip split at camera cuts has a row a set, as in summary.csv (its second set may
+        # be another lift): the set's own figures beside the clip's columns.
+        for one in getattr(r, "sets", ()) or (r,):
+            label = (f"{r.clip} (set {one.index}, {one.start_s:.1f}-{one.end_s:.1f} s)"
+                     if one is not r else r.clip)
+            first = (f"{one.first_failure_rep} {one.first_failure_kind}".strip()
+                     if one.first_failure_rep is not None else "")
+            velocity = one.mean_velocity_mps
+            loss = one.velocity_loss_pct
+            rows.append({
+                "clip": label, "href": href, "athlete": athlete, "exercise": one.exercise,
+                "date": getattr(r, "date", ""), "load": fmt(load, "g", ""),
+                "load_sort": fmt(load, ".4f", "-1"), "notes": getattr(r, "session_notes", ""),
+                "reps": "" if one.reps is None else one.reps,
+                # A montage was not judged: "withheld", never "none" (no failure found).
+                "first_failure": first or ("withheld" if getattr(r, "verdicts_withheld", "") else
+                                           "none" if r.status in ("ok", "reused", "kept") else ""),
+                "first_failure_sort": (one.first_failure_rep if one.first_failure_rep is not None
+                                       else 999),
+                "velocity": fmt(velocity), "velocity_sort": fmt(velocity, ".4f", "-1"),
+                "loss": fmt(loss, ".0f"), "loss_sort": fmt(loss, ".4f", "-1"),
+                "status": r.status, "error": r.error,
+                "warnings": list(one.warnings),
+            })
     return {"title": title, "rows": rows,
-            "n_clips": len(rows), "n_failed": sum(r.status == "error" for r in results),
+            "n_clips": len(results), "n_failed": sum(r.status == "error" for r in results),
             "n_failure": sum(r.first_failure_rep is not None for r in results)}
 
 
