@@ -155,6 +155,11 @@ def test_an_athlete_spelt_in_another_case_is_the_same_athlete() -> None:
     assert one.athlete == "Ben" and [s.date for s in one.sets] == \
         ["2026-11-01", "2026-11-08", "2026-11-15"]
     assert group_sets([rec("ben", "2026-11-01")], athlete="  BEN")[0].athlete == "ben"
+    # The CSV names the athlete as the group does, so a spreadsheet filter finds all three.
+    from repsight.history import history_csv
+
+    rows = list(csv.DictReader(io.StringIO(history_csv([one]))))
+    assert [r["athlete"] for r in rows] == ["Ben", "Ben", "Ben"]
 
 
 def test_results_without_a_session_block_take_the_athlete_from_the_path(
@@ -232,6 +237,9 @@ def test_history_command_prints_trends_and_writes_csv_and_html(
 
     only = CliRunner().invoke(main, ["history", *weeks, "--athlete", "ben"])
     assert only.exit_code == 0 and "Ana" not in only.output and "Ben: squat" in only.output
+    # An exercise alias, as the manifest and --exercise take it, finds its profile's sets.
+    alias = CliRunner().invoke(main, ["history", *weeks, "--athlete", "ben", "--exercise", "back_squat"])
+    assert alias.exit_code == 0 and "Ben: squat" in alias.output, alias.output
     with_mvt = CliRunner().invoke(main, ["history", *weeks, "--athlete", "ana", "--mvt", "0.2"],
                                   terminal_width=200)
     assert "estimated 1RM" in with_mvt.output and "at 0.20 m/s (given)" in with_mvt.output

@@ -369,6 +369,14 @@ def history(results: tuple[Path, ...], athlete: str | None, exercise: str | None
     if len(outs) == 2 and Path(outs[0]).resolve() == Path(outs[1]).resolve():
         raise click.ClickException("--html and --csv name the same file")
     records, warnings = load_results(results)
+    if exercise is not None:
+        # An alias as the manifest and --exercise take it (bench, curl, ohp): its profile.
+        from .profiles import get_profile
+
+        try:
+            exercise = get_profile(exercise).name
+        except RepsightError:
+            pass  # not a profile: matched as written, and named if nothing matches
     groups = group_sets(records, athlete=athlete, exercise=exercise, mvt_mps=mvt)
     for w in warnings:
         click.echo(f"warning: {printable(w)}", err=True)

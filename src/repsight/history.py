@@ -474,7 +474,10 @@ def history_csv(histories: Sequence[AthleteHistory]) -> str:
     """One CSV row a set (HISTORY_FIELDS), spreadsheet-safe."""
     from .export import csv_text
 
-    return csv_text(HISTORY_FIELDS, [s.row() for h in histories for s in h.sets])
+    # The athlete as the group shows them ("Ben" for sets filed as "ben" and "BEN"), so a
+    # spreadsheet filter finds one athlete, as the page and the terminal do.
+    return csv_text(HISTORY_FIELDS, [{**s.row(), "athlete": h.athlete}
+                                     for h in histories for s in h.sets])
 
 
 CHART_W, CHART_H, CHART_PAD = 360.0, 170.0, 34.0
