@@ -41,6 +41,18 @@ def test_manifest_rows_are_parsed_and_typed() -> None:
     assert b.apply(AnalysisConfig(goal="hypertrophy")).goal == "hypertrophy"  # nothing given: kept
 
 
+def test_a_sheet_saved_with_semicolons_and_decimal_commas_is_read() -> None:
+    """Spreadsheets where the comma is the decimal mark save CSV with ';' between cells:
+    read, with 142,5 as 142.5 (refused in a comma-separated file, where it is ambiguous)."""
+    semi = HEADER.replace(",", ";")
+    m = parse_manifest(semi + "ana/squat.mp4;Ana;2026-11-30;squat;142,5;1,68;power;\"felt slow; tired\"\n")
+    (a,) = m.rows
+    assert (a.clip, a.session.load_kg, a.height_m, a.goal) == ("ana/squat.mp4", 142.5, 1.68, "power")
+    assert a.session.notes == "felt slow; tired"
+    with pytest.raises(ManifestError, match="'142,5' is not a number"):
+        parse_manifest(HEADER + "a.mp4,,,,\"142,5\",,,\n")
+
+
 @pytest.mark.parametrize("row, message", [
     ("a.mp4,,,,heavy,,,", "manifest.csv row 2, column load_kg: 'heavy' is not a number"),
     ("a.mp4,,,,-5,,,", "manifest.csv row 2, column load_kg: -5 kg is outside"),

@@ -121,8 +121,11 @@ def _number(text: str, where: str, what: str) -> float:
     return value
 
 
-def _cell_value(column: str, text: str, where: str) -> Any:
-    """One non-empty cell, checked and converted; ManifestError names row and column."""
+def _cell_value(column: str, text: str, where: str, decimal_comma: bool = False) -> Any:
+    """One non-empty cell, checked and converted; ManifestError names row and column.
+    decimal_comma: numbers are written 102,5 (a sheet saved with ';' between cells)."""
+    if decimal_comma and column in ("load_kg", "height_m"):
+        text = text.replace(",", ".")
     if column in ("athlete", "notes"):
         if len(text) > MAX_TEXT:
             raise ManifestError(f"{where}: longer than {MAX_TEXT} characters")
@@ -166,7 +169,12 @@ def _cell_value(column: str, text: str, where: str) -> Any:
 
 def parse_manifest(text: str, name: str = CLIP_MANIFEST) -> ClipManifest:
     """Rows of a manifest's CSV text, every cell checked; ManifestError on the first bad one."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    body = text.removeprefix("\ufeff")
+    # A spreadsheet where the comma is the decimal mark saves its CSV with ';' between
+    # cells: its first row shows it (semicolons and no comma), and its numbers read 102,5.
+    first = body.split("\n", 1)[0]
+    sep = ";" if ";" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=sep)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -206,7 +214,8 @@ def parse_manifest(text: str, name: str = CLIP_MANIFEST) -> ClipManifest:
         for column, raw in zip(columns, cells):
             cell = raw.strip()
             if column in MANIFEST_COLUMNS and cell:
-                values[column] = _cell_value(column, cell, f"{name} row {line}, column {column}")
+                values[column] = _cell_value(column, cell, f"{name} row {line}, column {column}",
+                                             decimal_comma=sep == ";")
         clip = values.get("clip")
         if not clip:
             raise ManifestError(f"{name} row {line}, column clip: empty; name the video")
