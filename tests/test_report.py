@@ -259,7 +259,7 @@ def test_the_index_has_a_row_a_set_for_a_clip_split_at_a_camera_cut() -> None:
     clip = ClipResult(clip="cara/mixed.mp4", status="ok", exercise="biceps_curl", reps=5,
                       mean_velocity_mps=0.48, velocity_loss_pct=6.0, sets=sets,
                       outputs=("mixed.html",), results="cara/mixed")
-    single = ClipResult(clip="ben/squat.mp4", status="ok", exercise="squat", reps=3)
+    single = ClipResult(clip="ben/squat.mp4", status="ok", exercise="squat", reps=3, goal="power")
     ctx = index_context([clip, single])
     rows = ctx["rows"]
     assert [(r["clip"], r["exercise"], r["reps"], r["first_failure"]) for r in rows] == [
@@ -267,3 +267,4 @@ def test_the_index_has_a_row_a_set_for_a_clip_split_at_a_camera_cut() -> None:
         ("cara/mixed.mp4 (set 2, 11.6-23.8 s)", "pullup", 4, "4 tempo"),
         ("ben/squat.mp4", "squat", 3, "none")]
     assert rows[0]["href"] == rows[1]["href"] == "cara/mixed/mixed.html" and ctx["n_clips"] == 2
+    assert rows[2]["goal"] == "power"  # the limit each row was judged against

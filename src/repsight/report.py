@@ -492,7 +492,8 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
             loss = one.velocity_loss_pct
             rows.append({
                 "clip": label, "href": href, "athlete": athlete, "exercise": one.exercise,
-                "date": getattr(r, "date", ""), "load": fmt(load, "g", ""),
+                "date": getattr(r, "date", ""), "goal": getattr(r, "goal", ""),
+                "load": fmt(load, "g", ""),
                 "load_sort": fmt(load, ".4f", "-1"), "notes": getattr(r, "session_notes", ""),
                 "reps": "" if one.reps is None else one.reps,
                 # A montage was not judged: "withheld", never "none" (no failure found).
