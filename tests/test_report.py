@@ -73,6 +73,8 @@ def test_page_escapes_names_and_reasons() -> None:
     html = render_report(report_context(doc, ReportMedia(stills=(Still(1, "first rep", 10),))))
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     assert "<img src=x" not in html
+    # A one-rep set's one still is not headed "First rep and first rep".
+    assert "First rep and" not in html and "<h2>Rep 1, at the" in html
 
 
 @pytest.fixture(scope="module")
