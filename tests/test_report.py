@@ -253,6 +253,8 @@ def test_drift_of_a_lift_with_no_judged_fault_is_said_to_be_shown_only() -> None
 def test_the_index_has_a_row_a_set_for_a_clip_split_at_a_camera_cut() -> None:
     """A curl set then pull-ups in one clip: summary.csv has a row a set, and so does the
     index (it showed one row, the curls, and the pull-ups nowhere)."""
+    import dataclasses
+
     from repsight.batch import ClipResult, SetRow
     from repsight.report import index_context
 
@@ -270,3 +272,10 @@ def test_the_index_has_a_row_a_set_for_a_clip_split_at_a_camera_cut() -> None:
         ("ben/squat.mp4", "squat", 3, "none")]
     assert rows[0]["href"] == rows[1]["href"] == "cara/mixed/mixed.html" and ctx["n_clips"] == 2
     assert rows[2]["goal"] == "power"  # the limit each row was judged against
+    # A failure called in the second set is a clip with a failure called.
+    assert ctx["n_failure"] == 1
+    # A set whose verdicts were withheld reads "withheld", not "none", whatever the clip's.
+    odd = dataclasses.replace(clip, sets=(sets[0], dataclasses.replace(
+        sets[1], first_failure_rep=None, first_failure_kind="",
+        verdicts_withheld="the movement does not look like a pullup")))
+    assert [r["first_failure"] for r in index_context([odd])["rows"]] == ["none", "withheld"]

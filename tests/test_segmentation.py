@@ -145,7 +145,7 @@ def test_a_clip_ending_while_the_last_rep_still_moves_did_not_see_it_arrive(name
     assert [r.cut_end for r in whole] == [False, False, False]
 
 
-@pytest.mark.parametrize("hold", [0.15, 0.3, 0.6])
+@pytest.mark.parametrize("hold", [0.15, 0.3, 0.6, 2.5])
 def test_a_clip_ending_during_the_hold_at_the_top_did_not_see_the_lowering(hold: float) -> None:
     """A curl held at the top when the clip ends (an end card): the last rep's concentric
     is complete, so it counts, but its lowering was never seen. Its "way back" is a degree
@@ -153,9 +153,11 @@ def test_a_clip_ending_during_the_hold_at_the_top_did_not_see_the_lowering(hold:
     eccentric (curl_dumbbell_side_captions)."""
     seq, truth = synthesize("biceps_curl", plan_set(3, top_pause_s=2.0), lead_out_s=0.0, noise_px=1.0)
     last = truth.reps[2]
-    reps = reps_of(seq.slice(0, last.concentric[1] + int(round(hold * seq.fps))), "biceps_curl")
+    n = last.concentric[1] + int(round(hold * seq.fps))
+    reps = reps_of(seq.slice(0, n), "biceps_curl")
     assert len(reps) == 3 and all(r.completed for r in reps)
     assert [r.cut_end for r in reps] == [False, False, True]
+    assert reps[2].end == n - 1  # it runs to the clip's last frame, hold and all
 
 
 def test_float_frame_rate_timing() -> None:

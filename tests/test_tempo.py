@@ -305,3 +305,10 @@ def test_a_slow_motion_section_is_not_judged_for_speed():
     assert all(tp.concentric_s > 1.2 for tp in one.tempo[4:]) and not plain.verdicts
     assert not any(v.kind in ("tempo", "eccentric") for v in one.verdicts)
     assert "tempo intact" not in one.verdict_summary.line()
+    # The set's loss and reps in reserve are read before the change of film speed.
+    from repsight.export import set_summary
+
+    before = {m.index: m for m in one.metrics}[4]
+    assert one.assessment.tempo_step.rep == 5
+    assert set_summary(one)["velocity_loss_pct"] == pytest.approx(before.velocity_loss_pct)
+    assert one.verdict_summary.rir_estimate == before.rir_estimate

@@ -67,7 +67,7 @@ def test_a_rep_far_past_the_usual_range_is_not_judged():
     """A last rep whose range reads nearly twice the set's (pullup_front_long's rep 20: the
     lifter drops off the bar as the camera tilts) is counted, but its slow "concentric" is
     not a tempo failure, and the set's reps in reserve are not read off it."""
-    from repsight.verdicts import ROM_OUTLIER_SHARE, out_of_range
+    from repsight.segmentation import ROM_OUTLIER_SHARE, out_of_range
 
     con = [0.7, 0.7, 0.75, 0.8, 0.9, 1.0, 1.4, 1.6]
     truth = make_squat_set(concentric_s=con, seed=1)

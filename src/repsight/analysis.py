@@ -26,14 +26,14 @@ from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spe
 from .exercise_detection import detect_exercise, exercise_misfit
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
-from .segmentation import CUT_REST_SHARE, segment_reps
+from .segmentation import CUT_REST_SHARE, out_of_range, segment_reps
 from .shots import ShotSplit, low_frame_rate_warning, repeated_frames_warning, split_shots
 from .smoothing import smooth
-from .tempo import SetRhythm, set_rhythm, set_tempo, tempo_step
+from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
 from .velocity import SetVelocity, set_velocity
 from .summary import SetSummary, quality_warnings, summarise
-from .verdicts import VerdictThresholds, judge, out_of_range
+from .verdicts import VerdictThresholds, judge, speed_comparable
 
 if TYPE_CHECKING:
     from .bar_metrics import BarPath
@@ -97,6 +97,9 @@ class Assessment:
     metrics: SetMetrics
     verdicts: tuple[Verdict, ...]
     summary: SetSummary
+    # Where every phase changed pace at once (a slow-motion section; tempo.tempo_step):
+    # reps from there on are not judged for speed, nor read for the set's loss or RIR.
+    tempo_step: TempoStep | None = None
 
     @property
     def scale(self) -> Scale:
@@ -183,9 +186,9 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         verdicts = tuple(v for v in verdicts
                          if not (v.kind in ("tempo", "eccentric") and v.rep_index >= step.rep))
         warnings = [*warnings, step.warning()]
-    # The set's reps in reserve: its last judged rep's (a rep out of range is not the set's
-    # movement, and its velocity is read over that range).
-    counted = [m for r, m in zip(reps, metrics.reps) if r.counted and not out_of_range(r)]
+    # The set's reps in reserve: its last rep whose speed compares with the first reps'
+    # (not out of range, not filmed at another speed).
+    counted = [m for r, m in zip(reps, metrics.reps) if r.counted and speed_comparable(r, step)]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=counted[-1].rir_estimate if counted else None,
                         baseline_reps=cfg.baseline_reps,
@@ -193,7 +196,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         form_judged=not form_hidden and (bool(drift.faults) or not profile.faults),
                         tempo_judged=step is None,
                         ended_at_rest=_ends_at_rest(reps, track))
-    return Assessment(metrics, verdicts, summary)
+    return Assessment(metrics, verdicts, summary, step)
 
 
 def _ends_at_rest(reps: tuple[Rep, ...], track: np.ndarray) -> bool:

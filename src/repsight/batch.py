@@ -124,6 +124,7 @@ class SetRow:
     mean_velocity_mps: float = float("nan")
     velocity_loss_pct: float = float("nan")
     warnings: tuple[str, ...] = ()
+    verdicts_withheld: str = ""  # why this set was not judged ("" when it was)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
@@ -136,7 +137,8 @@ class SetRow:
         if not isinstance(d, dict):
             raise ValueError("manifest set is not a table")
         kw = {k: v for k, v in d.items() if k in {f.name for f in dataclasses.fields(cls)}}
-        _check_manifest_fields(kw, "manifest set field", text=("exercise", "first_failure_kind"),
+        _check_manifest_fields(kw, "manifest set field",
+                               text=("exercise", "first_failure_kind", "verdicts_withheld"),
                                counts=("index", "reps", "first_failure_rep"), required=("index",),
                                numbers=("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct"),
                                lists=("warnings",))
@@ -754,7 +756,8 @@ def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:
             exercise=o["exercise"], reps=o["reps"], first_failure_rep=o["first_failure_rep"],
             first_failure_kind=o["first_failure_kind"] or "",
             mean_velocity_mps=o["mean_velocity_mps"], velocity_loss_pct=o["velocity_loss_pct"],
-            warnings=tuple(dict.fromkeys((*about_clip, *o["warnings"])))))
+            warnings=tuple(dict.fromkeys((*about_clip, *o["warnings"]))),
+            verdicts_withheld=o.get("verdicts_withheld") or ""))
     return ClipResult(clip=clip, status="ok", exercise=s["exercise"], reps=s["reps"],
                       first_failure_rep=s["first_failure_rep"],
                       first_failure_kind=s["first_failure_kind"] or "",

@@ -24,7 +24,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from .errors import OutputError
-from .verdicts import out_of_range
+from .verdicts import speed_comparable
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
@@ -323,7 +323,8 @@ def set_summary(analysis: Any) -> dict[str, Any]:
     mean_velocity_mps averages the mean concentric velocity of counted reps (complete,
     not partial); velocity_loss_pct is the loss of the last counted rep against the
     baseline (best of the first reps), the usual "velocity loss in the set" (a rep far
-    past the usual range is skipped: verdicts.out_of_range); NaN when no
+    past the usual range, or filmed at another speed, is skipped:
+    verdicts.speed_comparable); NaN when no
     counted rep came after the baseline reps (a 2-rep set against a 2-rep baseline has
     nothing to compare, whatever its second rep reads against its first).
     """
@@ -339,8 +340,8 @@ def set_summary(analysis: Any) -> dict[str, Any]:
     for r in reversed(counted):
         if r.index <= last_base:
             break
-        if out_of_range(r):
-            continue  # not the set's movement: its loss is read over another range
+        if not speed_comparable(r, getattr(assessment, "tempo_step", None)):
+            continue  # out of range, or filmed at another speed: not the set's loss
         m = metrics.get(r.index)
         if m is not None and m.velocity_loss_pct is not None and math.isfinite(m.velocity_loss_pct):
             loss = float(m.velocity_loss_pct)

@@ -497,7 +497,7 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
                 "load_sort": fmt(load, ".4f", "-1"), "notes": getattr(r, "session_notes", ""),
                 "reps": "" if one.reps is None else one.reps,
                 # A montage was not judged: "withheld", never "none" (no failure found).
-                "first_failure": first or ("withheld" if getattr(r, "verdicts_withheld", "") else
+                "first_failure": first or ("withheld" if getattr(one, "verdicts_withheld", "") else
                                            "none" if r.status in ("ok", "reused", "kept") else ""),
                 "first_failure_sort": (one.first_failure_rep if one.first_failure_rep is not None
                                        else 999),
@@ -508,7 +508,9 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
             })
     return {"title": title, "rows": rows,
             "n_clips": len(results), "n_failed": sum(r.status == "error" for r in results),
-            "n_failure": sum(r.first_failure_rep is not None for r in results)}
+            # Clips with a failure called in any of their sets.
+            "n_failure": sum(any(one.first_failure_rep is not None
+                                 for one in (getattr(r, "sets", ()) or (r,))) for r in results)}
 
 
 def render_template(name: str, context: Mapping[str, Any]) -> str:

@@ -511,6 +511,10 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
                 and float(np.nanmin(r[c.second.end:c.run_end + 1])) - rest > far)) or (
             c.second.end >= c.run_end and _moving_at_end(r, c.second, c.run_end,
                                                           pause_velocity_share))
+        if cut_end:
+            # Not seen to end: the rep runs to the signal's last frame (a hold at the top
+            # that outlasts the noise's "way back" is part of it, not after it).
+            end = max(end, c.run_end)
         # Cut off before lockout (a lift that starts with the concentric, cut during it):
         # not completed. A rep the clip cut before its lockout is not a partial rep either
         # (its range was cut short by the clip, not by the lifter); one cut after its
@@ -533,6 +537,19 @@ def _moving_at_end(r: np.ndarray, phase: _Phase, last: int, share: float) -> boo
     of its peak speed: the mean step over its last two frames."""
     tail = np.abs(np.diff(r[max(last - 2, phase.start):last + 1]))
     return bool(tail.size) and float(np.mean(tail)) > share * phase.peak_speed
+
+
+# A rep whose range reads this many times its run's full range is not the set's movement:
+# the camera moved, or the lifter left the position in it (pullup_front_long's last rep,
+# dropped off the bar as the camera tilts, reads 1.97). Other reps of the 22 dev clips read
+# at most 1.33; a rendered set's first rep, full before the fault shortens the rest, 1.47.
+ROM_OUTLIER_SHARE = 1.6
+
+
+def out_of_range(rep: Rep) -> bool:
+    """Whether a rep's range is far past its run's full range (ROM_OUTLIER_SHARE): counted
+    as found, but nothing is judged on it."""
+    return bool(np.isfinite(rep.rom_share) and rep.rom_share > ROM_OUTLIER_SHARE)
 
 
 # A run of reps between rests needs this many reps to set its own full range.

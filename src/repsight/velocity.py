@@ -24,6 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from .scale import Scale
+from .segmentation import out_of_range
 from .smoothing import smooth
 from .types import PoseSequence, Rep
 
@@ -341,8 +342,10 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
         warnings.append("no baseline rep's velocity could be read: velocity loss is not measured")
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
     loss = tuple(velocity_loss_pct(v.mean_mps, base_v) for v in vel)
+    # A rep far past the usual range (a dismount, the camera moving) is no rep in reserve.
     rir = seen_in_reserve([rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail)
-                           for k, l in enumerate(loss)], [r.counted for r in reps],
+                           for k, l in enumerate(loss)],
+                          [r.counted and not out_of_range(r) for r in reps],
                           [r.rested_before(n) for r, n in zip(reps, (*reps[1:], None))])
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
                        baseline_reps=tuple(reps[i].index for i in base_idx), baseline_mps=base_v,

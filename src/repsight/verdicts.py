@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from .segmentation import out_of_range
 from .summary import NOISY_SPREAD_DEG
 from .types import VERDICT_KINDS, Rep, RepTempo, Verdict
 
@@ -647,17 +648,11 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     return out
 
 
-# A rep whose range reads this many times its run's full range is not the set's movement:
-# the camera moved, or the lifter left the position in it (pullup_front_long's last rep,
-# dropped off the bar as the camera tilts, reads 1.97). Other reps of the 22 dev clips read
-# at most 1.33; a rendered set's first rep, full before the fault shortens the rest, 1.47.
-ROM_OUTLIER_SHARE = 1.6
-
-
-def out_of_range(rep: Rep) -> bool:
-    """Whether a rep's range is far past its run's full range (ROM_OUTLIER_SHARE): counted
-    as found, but nothing is judged on it."""
-    return bool(np.isfinite(rep.rom_share) and rep.rom_share > ROM_OUTLIER_SHARE)
+def speed_comparable(rep: Rep, step: Any = None) -> bool:
+    """Whether a rep's speed reads like the first reps': not out of range (out_of_range),
+    and before any change of film speed (step: tempo.TempoStep or None). The set's velocity
+    loss and reps in reserve are read off such reps only."""
+    return not out_of_range(rep) and (step is None or rep.index < step.rep)
 
 
 def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictThresholds,
