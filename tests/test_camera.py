@@ -376,6 +376,12 @@ def test_a_picture_turned_on_its_side_is_named_and_nothing_is_called(exercise: s
     upright = analyse_pose(seq, cfg)
     assert turned_picture(seq, get_profile(exercise), upright.reps) is None
     assert not any("turned on its side" in w for w in upright.warnings)
+    # Read with a turn already (the wrong one): the hint is the turn that stands it up.
+    wrong = _turned(seq, True)
+    wrong = dataclasses.replace(wrong, meta={**wrong.meta, "turn": 180})
+    if get_profile(exercise).upright:
+        said = [w for w in analyse_pose(wrong, cfg).warnings if "turned on its side" in w]
+        assert "analyse it again with --rotate 90 (in a batch" in said[0]
     for clockwise in (True, False):
         turned = analyse_pose(_turned(seq, clockwise), cfg)
         said = [w for w in turned.warnings if "turned on its side" in w]
@@ -383,7 +389,7 @@ def test_a_picture_turned_on_its_side_is_named_and_nothing_is_called(exercise: s
         # points right: 270 more turns it upright); lying: either way is said.
         back = ("--rotate 270" if clockwise else "--rotate 90") if get_profile(exercise).upright \
             else "--rotate 90 (or 270, the other way)"
-        assert len(said) == 1 and said[0].endswith(f"analyse it again with {back}"), turned.warnings
+        assert len(said) == 1 and f"analyse it again with {back} (in a batch" in said[0], turned.warnings
         what = "not upright at lockout" if get_profile(exercise).upright else "move across the picture"
         assert what in said[0]
         assert turned.verdicts == ()

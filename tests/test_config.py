@@ -320,7 +320,7 @@ def test_rotate_takes_quarter_turns_only(tmp_path):
     from repsight.pose import EXTRACTOR_VERSION
 
     assert build_config(rotate=270).rotate == 270 and AnalysisConfig().rotate == 0
-    for bad in (45, -90, 360, True, "90"):
+    for bad in (45, -90, 360, True, "90", 90.0):
         with pytest.raises(ConfigError, match="rotate must be 0, 90, 180 or 270"):
             build_config(rotate=bad)
     path = tmp_path / "c.toml"

@@ -41,6 +41,16 @@ def test_manifest_rows_are_parsed_and_typed() -> None:
     assert b.apply(AnalysisConfig(goal="hypertrophy")).goal == "hypertrophy"  # nothing given: kept
 
 
+def test_a_manifest_row_turns_its_own_clip() -> None:
+    """rotate in a manifest row turns that clip only (the turned-picture warning says so):
+    --rotate for the batch would turn every clip."""
+    m = parse_manifest("clip,rotate\nside.mp4,270\nup.mp4,\n")
+    side, up = m.rows
+    assert side.apply(AnalysisConfig()).rotate == 270 and up.apply(AnalysisConfig()).rotate == 0
+    with pytest.raises(ManifestError, match="row 2, column rotate: '45' is not a turn"):
+        parse_manifest("clip,rotate\nside.mp4,45\n")
+
+
 def test_a_sheet_saved_with_semicolons_and_decimal_commas_is_read() -> None:
     """Spreadsheets where the comma is the decimal mark save CSV with ';' between cells:
     read, with 142,5 as 142.5 (refused in a comma-separated file, where it is ambiguous)."""

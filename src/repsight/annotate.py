@@ -572,7 +572,8 @@ def render_plan(src: str | os.PathLike, plan: OverlayPlan, seq: PoseSequence,
                 dst: str | os.PathLike, *, max_size: int | None = None,
                 progress: ProgressFn | None = None) -> Path:
     """Stream src's frames through the overlay into an H.264 MP4 at dst (atomic replace)."""
-    from .video import VideoReader, VideoWriter, picture_turn
+    from .types import picture_turn
+    from .video import VideoReader, VideoWriter
 
     dst = Path(dst)
     check_video_output(dst)

@@ -596,7 +596,8 @@ def _aligned_frames(video: str | os.PathLike, seq: PoseSequence, work_long_side:
     Decoded frames are matched to the poses by time; a pose frame the decoder did not give
     again (a damaged stream) gets the frame before it.
     """
-    from .video import VideoReader, picture_turn
+    from .types import picture_turn
+    from .video import VideoReader
 
     reader = VideoReader(video, max_long_side=work_long_side, turn=picture_turn(seq))
     t = np.asarray(seq.timestamps_s, dtype=np.float64)

@@ -35,7 +35,7 @@ from .kinematics import BOTH, segment_lengths, shown_only, tracked_point_px, tru
 from .landmarks import LM, SKELETON_EDGES
 from .shots import body_size, scene_rows, unpack_tiles
 from .profiles import ExerciseProfile
-from .types import PoseSequence, Rep
+from .types import PoseSequence, Rep, picture_turn
 
 # A tile counts when this share of its points moved together (video.tile_shifts): one
 # surface, not an edge of the lifter or a flicker.
@@ -278,10 +278,15 @@ UPRIGHT_SHARE = 0.05
 SIDEWAYS_TRAVEL = 1.5
 
 
-def _turn_hint(turn: int | None) -> str:
-    """How to read the clip upright: the --rotate that does it, both when unknown."""
-    how = f"--rotate {turn}" if turn else "--rotate 90 (or 270, the other way)"
-    return f"; if the video plays sideways, analyse it again with {how}"
+def _turn_hint(turn: int | None, applied: int = 0) -> str:
+    """How to read the clip upright: the --rotate that does it (on top of the turn it was
+    read with), both ways when unknown."""
+    if turn:
+        how = f"--rotate {(applied + turn) % 360}"
+    else:
+        how = f"--rotate {(applied + 90) % 360} (or {(applied + 270) % 360}, the other way)"
+    return (f"; if the video plays sideways, analyse it again with {how} (in a batch, a "
+            "manifest row's rotate column turns that clip only)")
 
 
 def _upright_turn(seq: PoseSequence) -> int | None:
@@ -323,7 +328,7 @@ def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[R
             return None
         return (f"the lifter is not upright at lockout (the trunk {lean:.0f} deg from "
                 f"vertical), as in a {name}: the picture looks turned on its side, or this "
-                f"is not a {name}{_turn_hint(_upright_turn(seq))}")
+                f"is not a {name}{_turn_hint(_upright_turn(seq), picture_turn(seq))}")
     xy = tracked_point_px(seq, profile.velocity_point, BOTH)
     ratios = []
     for r in reps:
@@ -337,7 +342,7 @@ def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[R
     point = " and ".join(p.lower() + "s" for p in profile.velocity_point)
     return (f"the {point} move across the picture, not up and down as in a {name} (each "
             f"rep's travel {float(np.median(ratios)):.1f}x wider than tall): the picture looks "
-            f"turned on its side, or this is not a {name}{_turn_hint(None)}")
+            f"turned on its side, or this is not a {name}{_turn_hint(None, picture_turn(seq))}")
 
 
 def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | None = None

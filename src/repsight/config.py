@@ -114,7 +114,7 @@ class AnalysisConfig:
             raise ConfigError(f"model must be lite, full or heavy, got {self.model!r}")
         if self.bar_path not in BAR_PATH_SETTINGS:
             raise ConfigError(f"bar_path must be auto, on or off, got {self.bar_path!r}")
-        if isinstance(self.rotate, bool) or self.rotate not in ROTATIONS:
+        if type(self.rotate) is not int or self.rotate not in ROTATIONS:
             raise ConfigError(f"rotate must be 0, 90, 180 or 270 (degrees clockwise), got {self.rotate!r}")
         if self.exercise_check not in EXERCISE_CHECK_SETTINGS:
             raise ConfigError(f"exercise_check must be on or off, got {self.exercise_check!r}")

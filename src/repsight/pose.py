@@ -339,7 +339,7 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
 
     turn: degrees (0, 90, 180, 270) the picture is turned clockwise beyond the file's
     rotation flag before the model sees it (a clip exported sideways); kept in the
-    sequence's meta (video.picture_turn) for every later read of the video.
+    sequence's meta (types.picture_turn) for every later read of the video.
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise RepsightError(f"workers must be a whole number of at least 1, got {workers!r}")

@@ -121,7 +121,8 @@ def read_stills(video: str | os.PathLike, analysis: Any, seq: Any,
     import cv2
 
     from .annotate import build_plan, draw_skeleton
-    from .video import VideoReader, picture_turn
+    from .types import picture_turn
+    from .video import VideoReader
 
     plan = build_plan(analysis, seq)
     t = seq.timestamps_s

@@ -30,7 +30,8 @@ from typing import Any, Iterable, Mapping
 from .errors import ConfigError, RepsightError
 
 CLIP_MANIFEST = "manifest.csv"
-MANIFEST_COLUMNS = ("clip", "athlete", "date", "exercise", "load_kg", "height_m", "goal", "notes")
+MANIFEST_COLUMNS = ("clip", "athlete", "date", "exercise", "load_kg", "height_m", "goal", "notes",
+                    "rotate")
 MANIFEST_MAX_BYTES = 4 << 20  # a few hundred rows are a few kB
 MAX_TEXT = 500  # characters of an athlete name or a note
 MAX_LOAD_KG = 1000.0  # above any lift's world record: a typo (grams, pounds x 10)
@@ -90,12 +91,14 @@ class ManifestRow:
     exercise: str | None = None  # a profile name, or "auto"
     height_m: float | None = None
     goal: str | None = None
+    rotate: int | None = None  # the picture's turn for a clip that plays sideways
 
     def apply(self, config: Any) -> Any:
-        """config with this row's exercise, height and goal (those given) in place."""
+        """config with this row's exercise, height, goal and turn (those given) in place."""
         changes = {k: v for k, v in (("exercise", self.exercise),
                                      ("lifter_height_m", self.height_m),
-                                     ("goal", self.goal)) if v is not None}
+                                     ("goal", self.goal), ("rotate", self.rotate))
+                   if v is not None}
         return dataclasses.replace(config, **changes) if changes else config
 
 
@@ -149,6 +152,13 @@ def _cell_value(column: str, text: str, where: str, decimal_comma: bool = False)
         except ConfigError as exc:
             raise ManifestError(f"{where}: {exc}") from None
         return value
+    if column == "rotate":
+        from .config import ROTATIONS
+
+        if text not in tuple(str(r) for r in ROTATIONS):
+            raise ManifestError(f"{where}: {text!r} is not a turn; write 0, 90, 180 or 270 "
+                                "(degrees clockwise)")
+        return int(text)
     if column == "goal":
         from .config import GOALS
 
@@ -228,7 +238,7 @@ def parse_manifest(text: str, name: str = CLIP_MANIFEST) -> ClipManifest:
                           load_kg=values.get("load_kg"), notes=values.get("notes", ""))
         rows.append(ManifestRow(clip=clip, line=line, session=session,
                                 exercise=values.get("exercise"), height_m=values.get("height_m"),
-                                goal=values.get("goal")))
+                                goal=values.get("goal"), rotate=values.get("rotate")))
     return ClipManifest(name=name, rows=tuple(rows), warnings=tuple(warnings))
 
 

@@ -135,6 +135,12 @@ class PoseSequence:
         return Path(self.source).name if self.source else "<memory>"
 
 
+def picture_turn(seq: PoseSequence) -> int:
+    """The turn (degrees clockwise, beyond the file's rotation flag) the poses were read
+    with: every later read of the video (bar pass, annotation, stills) must match it."""
+    return int(seq.meta.get("turn", 0) or 0)
+
+
 @dataclass(frozen=True)
 class Rep:
     """One repetition as frame indices into its PoseSequence (inclusive, start <= ... <= end).

@@ -24,7 +24,7 @@ from .container import (  # noqa: F401  (probe and VIDEO_EXTENSIONS: the reader'
     short_error,
 )
 from .errors import CorruptVideoError, EmptyVideoError, OutputError
-from .types import PoseSequence, VideoInfo
+from .types import VideoInfo
 
 # Frames larger than this (long side, px) are scaled down before pose estimation: the
 # pose model works on 256 px crops, and 4K frames only cost decode time and memory.
@@ -74,7 +74,7 @@ class VideoReader:
     def __init__(self, path: str | os.PathLike, *,
                  max_long_side: int | None = DEFAULT_MAX_LONG_SIDE, turn: int = 0) -> None:
         """turn: degrees (0, 90, 180, 270) to turn the picture clockwise beyond what the
-        file's rotation flag says (a clip exported sideways; picture_turn gives a pose
+        file's rotation flag says (a clip exported sideways; types.picture_turn gives a pose
         sequence's)."""
         info, self.frames_announced = probe_and_count(path)
         self.info = info.turned(turn)
@@ -516,9 +516,3 @@ class SceneScan:
                             colour=np.asarray(self._colour, dtype=np.float32),
                             pixels=np.asarray(self._pixels, dtype=np.float32),
                             tiles=tiles, grid=self.grid, thumb=self.thumb)
-
-
-def picture_turn(seq: "PoseSequence") -> int:
-    """The turn (degrees clockwise, beyond the file's rotation flag) the poses were read
-    with: every later read of the video (bar pass, annotation, stills) must match it."""
-    return int(seq.meta.get("turn", 0) or 0)
