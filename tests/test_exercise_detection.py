@@ -246,7 +246,7 @@ def test_a_curl_bends_the_elbow_in_3d_from_any_view(yaw):
 # --- an exercise given that does not fit the clip (exercise_misfit, cfg.exercise_check)
 
 def _misfit_warnings(analysis) -> list[str]:
-    return [w for w in analysis.warnings if "(how the body moves): check --exercise" in w]
+    return [w for w in analysis.warnings if "(how the body moves): check the exercise given" in w]
 
 
 def test_an_exercise_that_fits_is_not_questioned():
@@ -271,6 +271,7 @@ def test_a_squat_given_as_another_lift_is_named_and_not_judged(given):
     said = _misfit_warnings(one)
     assert len(said) == 1 and one.warnings[0] == said[0], one.warnings
     assert said[0].startswith(f"the movement looks like a squat, not a {given.replace('_', ' ')}")
+    assert one.verdict_summary.withheld == f"the movement does not look like a {given.replace('_', ' ')}"
     assert "no verdicts called" in said[0] and "--exercise-check off" in said[0]
     assert one.exercise == given and one.verdicts == ()
     assert one.verdict_summary.line().startswith("verdicts withheld: the movement does not look like")
@@ -304,20 +305,30 @@ def test_squats_and_hinges_are_not_questioned(name, given):
     assert not _misfit_warnings(one) and not one.verdict_summary.withheld
 
 
-def test_auto_is_never_questioned():
-    from repsight.analysis import analyse_pose
+def test_auto_and_check_off_are_never_questioned(monkeypatch):
+    """With auto nothing was given to check, and --exercise-check off asks for no check:
+    the detector is not even asked (a spy that fails if it is)."""
+    from repsight import analysis
+
+    def spy(*args, **kwargs):
+        raise AssertionError("exercise_misfit called")
 
     seq, _ = synthesize("pullup", 4, seed=0, noise_px=1.0)
-    assert not _misfit_warnings(analyse_pose(seq, CFG))
+    monkeypatch.setattr(analysis, "exercise_misfit", spy)
+    assert analysis.analyse_pose(seq, CFG).rep_count == 4
+    off = dataclasses.replace(CFG, exercise="biceps_curl", exercise_check="off")
+    assert not _misfit_warnings(analysis.analyse_pose(seq, off))
+    with pytest.raises(AssertionError, match="exercise_misfit called"):
+        analysis.analyse_pose(seq, dataclasses.replace(off, exercise_check="on"))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("clip,given", [("pullup_side_short.mp4", "biceps_curl"),
-                                        ("pullup_side_short.mp4", "row"),
+                                        ("pullup_side_short.mp4", "overhead_press"),
                                         ("squat_bodyweight_side_plain.mp4", "biceps_curl")])
 def test_real_clips_given_the_wrong_lift_call_nothing(clip, given):
-    """pullup_side_short analysed as a curl got two technical failures, and as a row one;
-    the real squat as a curl one. Each is now named, and nothing is called."""
+    """pullup_side_short analysed as a curl got two technical failures, and as an overhead
+    press one; the real squat as a curl one. Each is now named, and nothing is called."""
     from repsight.analysis import analyse_pose
     from repsight.cache import extract_cached
 

@@ -298,8 +298,8 @@ def test_clips_that_failed_in_the_batch_are_named_not_silently_left_out(
         "ben/broken.mp4,error,corrupt or truncated video,ben/broken\n")
     _, warnings = load_results([tmp_path / "week1"])
     # The truncated clip's partial results are shown, and said to be partial.
-    assert warnings == (f"1 clip(s) in {tmp_path / 'week1'} hold partial results (the batch "
-                        "marked them errors: truncated or damaged files), shown as they are "
-                        "(ana/squat.mp4)",
+    assert warnings == (f"1 clip(s) in {tmp_path / 'week1'} are marked errors in its "
+                        "summary.csv (a truncated or damaged file, or a refused re-run) but "
+                        "hold results, shown as they are (ana/squat.mp4)",
                         f"1 clip(s) in {tmp_path / 'week1'} failed in the batch and are not "
                         "shown (ben/broken.mp4; see its summary.csv)")

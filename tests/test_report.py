@@ -242,7 +242,7 @@ def test_drift_of_a_lift_with_no_judged_fault_is_said_to_be_shown_only() -> None
     plain = {"metrics": [{"drift_deg": {"shoulder": 1.0}}, {"drift_deg": {"shoulder": 99.0}}]}
     cols, heading = form_columns(plain)
     assert [c["threshold"] for c in cols] == [None] and "red" not in heading
-    assert "shown only, no form fault is judged" in heading
+    assert "shown only, no form fault is judged here" in heading
     judged = {"assessment": {"metrics": {"drift": {"faults": {"trunk_lean": {
         "measure": "trunk_lean", "direction": 1, "words": "trunk leaning further forward",
         "threshold_deg": 6.0, "toward_deg": [0.0, 8.0], "stricter_deg": [0.0, 0.0]}}}}}}

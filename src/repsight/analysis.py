@@ -429,12 +429,10 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     misfit = exercise_misfit(seq, get_profile(one.exercise), cfg)
     if misfit is None:
         return one
-    said, withhold = misfit
+    said, withheld = misfit
     # First: every other reading of the set follows from the exercise.
     one = dataclasses.replace(one, warnings=(said, *one.warnings))
-    if not withhold:
-        return one
-    return _withheld(one, f"the movement does not look like a {one.exercise.replace('_', ' ')}", [])
+    return _withheld(one, withheld, []) if withheld else one
 
 
 def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,

@@ -257,9 +257,10 @@ def _a(words: str) -> str:
 
 
 def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConfig
-                    ) -> tuple[str, bool] | None:
-    """(warning, whether to call no verdicts) when the body moves like another lift than
-    the exercise given (detect_exercise), or None when it fits or nothing is seen.
+                    ) -> tuple[str, str] | None:
+    """(warning, why no verdict is called, "" when the set is judged) when the body moves
+    like another lift than the exercise given (detect_exercise), or None when it fits or
+    nothing is seen.
 
     The given exercise is the user's and stays: the reps are still found and shown. Its
     verdicts are judged on evidence read the given lift's way (a squat's hips read as a
@@ -278,9 +279,11 @@ def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConf
     if alike and seen.family == given.family:
         return None
     look, told = seen.name.replace("_", " "), given.name.replace("_", " ")
+    # The exercise may have come from --exercise, a manifest row or the file's name.
     said = (f"the movement looks like {_a(look)}, not {_a(told)} (how the body moves): "
-            "check --exercise")
+            "check the exercise given")
     if alike:
-        return f"{said}; both read the reps alike, but the form faults judged are {_a(told)}'s", False
+        return f"{said}; both read the reps alike, but the form faults judged are {_a(told)}'s", ""
     return (f"{said}; no verdicts called, as {_a(told)}'s reps are read another way "
-            f"(--exercise-check off if {told} is right)"), True
+            f"(--exercise-check off if {told} is right)",
+            f"the movement does not look like {_a(told)}")

@@ -271,9 +271,10 @@ def load_results(folders: Sequence[str | os.PathLike]
         failed, partial = _failed_clips(root, loaded)
         if partial:
             # Shown, but a set read from half a video looks like a short, fresh set.
-            warnings.append(f"{len(partial)} clip(s) in {root} hold partial results (the batch "
-                            "marked them errors: truncated or damaged files), shown as they "
-                            f"are ({', '.join(partial[:3])}{', ...' if len(partial) > 3 else ''})")
+            warnings.append(f"{len(partial)} clip(s) in {root} are marked errors in its "
+                            "summary.csv (a truncated or damaged file, or a refused re-run) but "
+                            "hold results, shown as they are "
+                            f"({', '.join(partial[:3])}{', ...' if len(partial) > 3 else ''})")
         if failed:
             # A clip that failed has no JSON: without this its session would just be missing.
             warnings.append(f"{len(failed)} clip(s) in {root} failed in the batch and are not "
@@ -380,7 +381,7 @@ def load_velocity_profile(sets: Sequence[SetRecord], *, mvt_mps: float | None = 
     heaviest = max(x for x, _ in points)
     if one_rm < heaviest:
         # A maximum below a load already lifted: the threshold does not suit this athlete
-        # (their last reps move faster than it), or the velocities are off.
+        # (they complete reps slower than it), or the velocities are off.
         return replace(profile, one_rm_refused=(
             f"the line gives {one_rm:.0f} kg at {mvt_mps:.2f} m/s, below the {heaviest:g} kg "
             "already lifted (a threshold too high for this athlete, or velocities off)"))

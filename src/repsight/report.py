@@ -291,8 +291,8 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
                      "threshold": None,
                      "values": [(m.get("drift_deg") or {}).get(a) for m in metrics]})
     # No fault of this lift is judged: the drift is shown, never called, so nothing is red.
-    return cols, ("angle drift vs first reps, deg: shown only, no form fault is judged for "
-                  "this lift (a large value is more often a tracking slip than form)")
+    return cols, ("angle drift vs first reps, deg: shown only, no form fault is judged here "
+                  "(a large value is more often a tracking slip than form)")
 
 
 def _clip_duration(doc: Mapping[str, Any], summary: Mapping[str, Any]) -> float | None:

@@ -505,9 +505,10 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # noise, which stops frames before the picture goes). An eccentric-first rep that
         # stays short of rest has stalled, which the concentric verdict judges.
         far = CUT_REST_SHARE * typical
+        last_in_run = nxt is None or nxt.run_start != c.run_start
         cut_end = c.end_level - rest > far and (
             c.second.end >= c.run_end
-            or (not eccentric_first
+            or (not eccentric_first and last_in_run
                 and float(np.nanmin(r[c.second.end:c.run_end + 1])) - rest > far)) or (
             c.second.end >= c.run_end and _moving_at_end(r, c.second, c.run_end,
                                                           pause_velocity_share))
