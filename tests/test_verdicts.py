@@ -61,6 +61,8 @@ def test_a_concentric_just_past_the_limit_reads_past_it():
     assert _beyond(1.2012, 1.2) == "1.201"
     assert _beyond(1.43, 1.2) == "1.43"
     assert _beyond(0.95, 0.9) == "0.95"
+    # A velocity loss is shown to the whole percent unless that hides it is past the limit.
+    assert _beyond(20.4, 20.0, 0) == "20.4" and _beyond(34.6, 30.0, 0) == "35"
 
 
 def test_a_rep_far_past_the_usual_range_is_not_judged():

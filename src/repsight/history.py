@@ -218,7 +218,11 @@ def load_results(folders: Sequence[str | os.PathLike]
         found = again = 0
         same: list[str] = []  # results of a video already read under another name
         loaded: set[str] = set()
-        for path in sorted(root.rglob("*.json")):
+        # The clips the batch's summary lists first: of two results of one video (a clip
+        # renamed between batches), the one it lists is current, the other left behind.
+        listed = {res for _, res, _ in _summary_rows(root)}
+        for path in sorted(root.rglob("*.json"),
+                           key=lambda p: (p.relative_to(root).parent.as_posix() not in listed, p)):
             rel = path.relative_to(root)
             if path.name == "manifest.json" or any(p.startswith(".") for p in rel.parts):
                 continue
@@ -283,9 +287,9 @@ def load_results(folders: Sequence[str | os.PathLike]
     return tuple(records), tuple(warnings)
 
 
-def _error_rows(root: Path) -> list[tuple[str, str]]:
-    """(clip, results folder) of the rows the batch's summary.csv in root marks as errors
-    (none if the file is missing or unreadable)."""
+def _summary_rows(root: Path) -> list[tuple[str, str, str]]:
+    """(clip, results folder, status) of the rows of the batch's summary.csv in root (none
+    if the file is missing or unreadable)."""
     import csv
 
     path = root / "summary.csv"
@@ -293,10 +297,15 @@ def _error_rows(root: Path) -> list[tuple[str, str]]:
         if not path.is_file() or path.stat().st_size > RESULT_MAX_BYTES:
             return []
         with path.open(newline="", encoding="utf-8") as f:
-            return [(row.get("clip") or "?", (row.get("results") or "").strip("/"))
-                    for row in csv.DictReader(f) if row.get("status") == "error"]
+            return [(row.get("clip") or "?", (row.get("results") or "").strip("/"),
+                     row.get("status") or "") for row in csv.DictReader(f)]
     except (OSError, UnicodeDecodeError, csv.Error):
         return []
+
+
+def _error_rows(root: Path) -> list[tuple[str, str]]:
+    """(clip, results folder) of the rows the batch's summary.csv in root marks as errors."""
+    return [(clip, res) for clip, res, status in _summary_rows(root) if status == "error"]
 
 
 def _failed_clips(root: Path, loaded: set[str]) -> tuple[list[str], list[str]]:

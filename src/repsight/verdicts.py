@@ -227,13 +227,14 @@ def onset(flags: Sequence[bool], toward: Sequence[float | None], threshold: floa
     return out
 
 
-def _beyond(value: float, limit: float) -> str:
-    """value (past limit) with as many decimals (2-4) as it takes to read past it: 1.2012 s
-    against 1.2 shows as 1.201, never "1.20 s (limit 1.2 s)"."""
-    for digits in (2, 3):
-        if round(value, digits) != round(limit, digits):
-            return f"{value:.{digits}f}"
-    return f"{value:.4f}"
+def _beyond(value: float, limit: float, digits: int = 2) -> str:
+    """value (past limit) with as many decimals (digits, up to two more) as it takes to
+    read past it: 1.2012 s against 1.2 shows as 1.201, never "1.20 s (limit 1.2 s)"; a
+    loss of 20.4 % against 20 as 20.4."""
+    for d in (digits, digits + 1):
+        if round(value, d) != round(limit, d):
+            return f"{value:.{d}f}"
+    return f"{value:.{digits + 2}f}"
 
 
 def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[float],
@@ -271,7 +272,8 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
             reasons.append(f"concentric took {_beyond(con, limit)} s (limit {limit:g} s, {th.goal} goal)")
             evidence["concentric"] = {"value": round(con, 3), "threshold": limit, "unit": "s"}
         if lossy[k]:
-            reasons.append(f"velocity loss {m.velocity_loss_pct:.0f} % ({m.mean_velocity_mps:.2f} vs "
+            reasons.append(f"velocity loss {_beyond(m.velocity_loss_pct, loss_limit, 0)} % "
+                           f"({m.mean_velocity_mps:.2f} vs "
                            f"{metrics.baseline_velocity_mps:.2f} m/s; limit {loss_limit:.0f} %, "
                            f"{th.goal} goal)")
             evidence["velocity_loss"] = {
