@@ -262,10 +262,10 @@ def test_a_slow_motion_section_is_found_where_every_phase_stretches():
     from repsight.tempo import tempo_step
 
     reps, tempos = _set_of([(30, 24)] * 4 + [(60, 48)] * 3)
-    step = tempo_step(reps, tempos)
+    step = tempo_step(reps, tempos, 1.6)
     assert step is not None and step.rep == 5 and step.factor == pytest.approx(2.0, rel=0.05)
     assert "a slow-motion section" in step.warning() and "from rep 5 on" in step.warning()
-    fast = tempo_step(*_set_of([(30, 24)] * 5 + [(15, 12)] * 2))
+    fast = tempo_step(*_set_of([(30, 24)] * 5 + [(15, 12)] * 2), 1.6)
     assert fast is not None and fast.rep == 6 and "a sped-up section" in fast.warning()
 
 
@@ -277,7 +277,7 @@ def test_a_slow_motion_section_is_found_where_every_phase_stretches():
 def test_fatigue_and_one_off_reps_are_not_a_change_of_film_speed(phases):
     from repsight.tempo import tempo_step
 
-    assert tempo_step(*_set_of(phases)) is None
+    assert tempo_step(*_set_of(phases), 1.6) is None
 
 
 def test_a_slow_motion_section_is_not_judged_for_speed():
@@ -305,6 +305,9 @@ def test_a_slow_motion_section_is_not_judged_for_speed():
     assert all(tp.concentric_s > 1.2 for tp in one.tempo[4:]) and not plain.verdicts
     assert not any(v.kind in ("tempo", "eccentric") for v in one.verdicts)
     assert "tempo intact" not in one.verdict_summary.line()
+    # The ratio is the config's: past the 2x slowing, nothing is said.
+    loose = analyse_pose(slowed, dataclasses.replace(cfg, tempo_step_ratio=2.5))
+    assert not any("both took" in w for w in loose.verdict_summary.warnings)
     # The set's loss and reps in reserve are read before the change of film speed.
     from repsight.export import set_summary
 

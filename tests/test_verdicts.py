@@ -69,17 +69,21 @@ def test_a_rep_far_past_the_usual_range_is_not_judged():
     """A last rep whose range reads nearly twice the set's (pullup_front_long's rep 20: the
     lifter drops off the bar as the camera tilts) is counted, but its slow "concentric" is
     not a tempo failure, and the set's reps in reserve are not read off it."""
-    from repsight.segmentation import ROM_OUTLIER_SHARE, out_of_range
+    from repsight.segmentation import out_of_range
 
     con = [0.7, 0.7, 0.75, 0.8, 0.9, 1.0, 1.4, 1.6]
     truth = make_squat_set(concentric_s=con, seed=1)
     odd = dataclasses.replace(truth, reps=(*truth.reps[:-1],
                                            dataclasses.replace(truth.reps[-1], rom_share=1.97)))
-    assert out_of_range(odd.reps[-1]) and not out_of_range(truth.reps[-1])
-    assert not out_of_range(dataclasses.replace(truth.reps[-1], rom_share=ROM_OUTLIER_SHARE))
+    share = AnalysisConfig().rom_outlier_share
+    assert out_of_range(odd.reps[-1], share) and not out_of_range(truth.reps[-1], share)
+    assert not out_of_range(dataclasses.replace(truth.reps[-1], rom_share=share), share)
     verdicts, summary, metrics = _judge(odd, goal="power", velocity_loss_pct=60)
     assert [v.rep_index for v in verdicts] == [7]  # rep 8 is not judged
     assert summary.rir_estimate == metrics.reps[6].rir_estimate
+    # The share is the config's: raised past 1.97, rep 8 is judged again.
+    wide, _, _ = _judge(odd, goal="power", velocity_loss_pct=60, rom_outlier_share=2.5)
+    assert [v.rep_index for v in wide] == [7, 8]
 
 
 def test_no_time_limit_outside_power_mode_unless_set():

@@ -158,7 +158,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         track_px = tracked_point_px(seq, profile.velocity_point, side, image=image)
     vel = set_velocity(seq, reps, track_px=track_px, scale=scale, family=profile.family,
                        baseline_reps=cfg.baseline_reps, cutoff_hz=cfg.smoothing_cutoff_hz,
-                       max_gap_s=cfg.max_gap_s, concentrics=concentrics)
+                       max_gap_s=cfg.max_gap_s, concentrics=concentrics,
+                       rom_outlier_share=cfg.rom_outlier_share)
     form_cutoff = max(cfg.smoothing_cutoff_hz, FORM_CUTOFF_HZ)
     form = form_signals(seq, profile, view=view, cutoff_hz=form_cutoff, side=user_side,
                         max_gap_s=cfg.max_gap_s, image=image, world=world)
@@ -179,7 +180,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     if form_hidden:
         verdicts = tuple(v for v in verdicts if v.kind != "technical")
         warnings = [*warnings, f"form not judged: {form_hidden}"]
-    step = tempo_step(reps, tempos)
+    step = tempo_step(reps, tempos, cfg.tempo_step_ratio)
     if step is not None:
         # Every phase changed pace at once: the film's speed changed, or the lifter's
         # tempo did; neither is fatigue, so speed is not judged from there on.
@@ -188,7 +189,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         warnings = [*warnings, step.warning()]
     # The set's reps in reserve: its last rep whose speed compares with the first reps'
     # (not out of range, not filmed at another speed).
-    counted = [m for r, m in zip(reps, metrics.reps) if r.counted and speed_comparable(r, step)]
+    counted = [m for r, m in zip(reps, metrics.reps)
+               if r.counted and speed_comparable(r, step, cfg.rom_outlier_share)]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=counted[-1].rir_estimate if counted else None,
                         baseline_reps=cfg.baseline_reps,
@@ -593,7 +595,7 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
                    f"{len(rests) + 1} clusters; velocity loss is against the first reps "
                    "throughout, and reps in reserve count no rep after a rest")
     for r in reps:
-        if out_of_range(r):
+        if out_of_range(r, cfg.rom_outlier_share):
             out.append(f"rep {r.index}: its range reads {r.rom_share:.0%} of its run's full "
                        "range (the camera moved, or the lifter left the position in it, e.g. "
                        "dropped off the bar); counted, but not judged")

@@ -134,6 +134,13 @@ SPECS: dict[str, OptionSpec] = {
     "stall_lockout_share": OptionSpec(
         "--stall-lockout-share", "such a rep that stalled failed its concentric when lowered "
         "short of this share of the first reps' range", "", (0, 1)),
+    "tempo_step_ratio": OptionSpec(
+        "--tempo-step-ratio", "from one rep on, the lowering and the lift both this many "
+        "times slower (or faster) than before reads as slow motion or a change of tempo: "
+        "those reps are not judged for speed", "times", (1.1, 10)),
+    "rom_outlier_share": OptionSpec(
+        "--rom-outlier-share", "a rep whose range is over this many times its run's full "
+        "range (a dismount, the camera moving) is counted but not judged", "times", (1.1, 10)),
     "baseline_reps": OptionSpec(
         "--baseline-reps", "the best of the first N reps is the velocity and form baseline",
         "reps", (1, 10)),

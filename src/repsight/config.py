@@ -96,6 +96,15 @@ class AnalysisConfig:
     # such a rep that stalled failed when lowered short of this share of the first reps'
     # range (a rep under partial_rom_share that did not stall is judged as short), 0..1
     stall_lockout_share: float = 0.8
+    # from one rep on, the lowering and the lift both taking this many times as long (or
+    # as short) as before, over two reps, is a change of film speed (slow motion) or of
+    # tempo: named, and those reps not judged for speed, 1.1..10. Real and rendered dev
+    # sets read at most 1.31, a section slowed 2x 2.0 (tempo.tempo_step)
+    tempo_step_ratio: float = 1.6
+    # a rep whose range reads over this many times its run's full range is not the set's
+    # movement (a dismount, the camera moving): counted, not judged, 1.1..10. Dev reps
+    # read at most 1.47, a pull-up dropped off the bar 1.97 (segmentation.out_of_range)
+    rom_outlier_share: float = 1.6
     # --- bar (barbell lifts, barpath.py)
     bar_path: str = "auto"  # auto | on | off: follow the bar (auto: lifts nearly always loaded with plates)
     plate_diameter_m: float = 0.45  # a full-size plate's diameter, for the plate scale, 0.2..0.6 m
@@ -146,6 +155,8 @@ class AnalysisConfig:
         _check_range("eccentric_speedup", self.eccentric_speedup, 1, 20)
         _check_range("stall_speed_share", self.stall_speed_share, 0, 1)
         _check_range("stall_lockout_share", self.stall_lockout_share, 0, 1)
+        _check_range("tempo_step_ratio", self.tempo_step_ratio, 1.1, 10)
+        _check_range("rom_outlier_share", self.rom_outlier_share, 1.1, 10)
         _check_range("lone_loss_margin_pct", self.lone_loss_margin_pct, 0, 30)
         if self.lifter_height_m is not None:
             h = self.lifter_height_m

@@ -340,7 +340,8 @@ def set_summary(analysis: Any) -> dict[str, Any]:
     for r in reversed(counted):
         if r.index <= last_base:
             break
-        if not speed_comparable(r, getattr(assessment, "tempo_step", None)):
+        if not speed_comparable(r, getattr(assessment, "tempo_step", None),
+                                analysis.config.rom_outlier_share):
             continue  # out of range, or filmed at another speed: not the set's loss
         m = metrics.get(r.index)
         if m is not None and m.velocity_loss_pct is not None and math.isfinite(m.velocity_loss_pct):

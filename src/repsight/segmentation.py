@@ -540,17 +540,13 @@ def _moving_at_end(r: np.ndarray, phase: _Phase, last: int, share: float) -> boo
     return bool(tail.size) and float(np.mean(tail)) > share * phase.peak_speed
 
 
-# A rep whose range reads this many times its run's full range is not the set's movement:
-# the camera moved, or the lifter left the position in it (pullup_front_long's last rep,
-# dropped off the bar as the camera tilts, reads 1.97). Other reps of the 22 dev clips read
-# at most 1.33; a rendered set's first rep, full before the fault shortens the rest, 1.47.
-ROM_OUTLIER_SHARE = 1.6
-
-
-def out_of_range(rep: Rep) -> bool:
-    """Whether a rep's range is far past its run's full range (ROM_OUTLIER_SHARE): counted
-    as found, but nothing is judged on it."""
-    return bool(np.isfinite(rep.rom_share) and rep.rom_share > ROM_OUTLIER_SHARE)
+def out_of_range(rep: Rep, share: float) -> bool:
+    """Whether a rep's range is over `share` (> 1, AnalysisConfig.rom_outlier_share) times
+    its run's full range: not the set's movement (the camera moved, or the lifter left the
+    position in it: pullup_front_long's last rep, dropped off the bar as the camera tilts,
+    reads 1.97; the other reps of the 22 dev clips at most 1.33, a rendered set's first rep
+    before a shortened range 1.47). Counted as found, but nothing is judged on it."""
+    return bool(np.isfinite(rep.rom_share) and rep.rom_share > share)
 
 
 # A run of reps between rests needs this many reps to set its own full range.

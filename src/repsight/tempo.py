@@ -81,14 +81,6 @@ def set_rhythm(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
                      concentric_slowdown_pct=slow)
 
 
-# A slow-motion (or sped-up) section stretches every phase alike, while fatigue slows the
-# lift far more than the lowering. Two reps' lowering and lift against the up to three
-# timed reps before them changed together by at most 1.31x on the 22 dev clips and the
-# 140 rendered dev9/dev10 sets; copies of dev clips with a section slowed 2x read 2.0 and
-# more, with the last reps sped up 2x 0.54-0.64.
-TEMPO_STEP = 1.6
-
-
 @dataclass(frozen=True)
 class TempoStep:
     """A lasting change of pace of every phase from one rep on (see tempo_step)."""
@@ -109,10 +101,17 @@ class TempoStep:
 
 
 def tempo_step(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
-               step: float = TEMPO_STEP) -> TempoStep | None:
+               step: float) -> TempoStep | None:
     """The first counted rep from which the eccentric and the concentric both take at least
-    `step` (> 1) times as long, or at most 1/step as long, as in the up to three timed
-    reps before it, over it and the next rep (the median of each); None when none does."""
+    `step` (> 1, AnalysisConfig.tempo_step_ratio) times as long, or at most 1/step as long,
+    as in the up to three timed reps before it, over it and the next rep (the median of
+    each); None when none does.
+
+    A slow-motion (or sped-up) section stretches every phase alike, while fatigue slows
+    the lift far more than the lowering: two reps' lowering and lift against the reps
+    before them changed together by at most 1.22x on the 22 dev clips and 1.31x on the
+    140 rendered dev9/dev10 sets; copies of dev clips with a section slowed 2x read 2.0,
+    with the last reps sped up 2x 0.54-0.64."""
     timed = [(r, tp) for r, tp in zip(reps, tempos)
              if r.counted and np.isfinite(tp.eccentric_s) and np.isfinite(tp.concentric_s)
              and tp.eccentric_s > 0 and tp.concentric_s > 0]

@@ -299,7 +299,8 @@ def velocity_loss_pct(velocity: float | None, baseline: float) -> float:
 def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray,
                  scale: Scale, family: str, baseline_reps: int = 2, baseline: str = "best",
                  cutoff_hz: float = 4.0, max_gap_s: float = 0.25,
-                 concentrics: Sequence[tuple[int, int]] | None = None) -> SetVelocity:
+                 concentrics: Sequence[tuple[int, int]] | None = None,
+                 rom_outlier_share: float = 1.6) -> SetVelocity:
     """Velocity, ROM, velocity loss and RIR of every rep, against the set's baseline.
 
     track_px: float[T,2] pixel track of the tracked point (kinematics.tracked_point_px).
@@ -307,6 +308,8 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     rise is known (the bar's: retimed); the reps' concentrics when None.
     baseline_reps: the best (baseline "best", as in the velocity-loss literature) or the
     mean ("mean") of the first N clean reps' mean velocities is the baseline, 1..10.
+    rom_outlier_share: a rep past this many times its run's range (segmentation.out_of_range)
+    is no rep in reserve for the reps before it.
     """
     warnings: list[str] = []
     t = seq.timestamps_s
@@ -345,7 +348,7 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     # A rep far past the usual range (a dismount, the camera moving) is no rep in reserve.
     rir = seen_in_reserve([rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail)
                            for k, l in enumerate(loss)],
-                          [r.counted and not out_of_range(r) for r in reps],
+                          [r.counted and not out_of_range(r, rom_outlier_share) for r in reps],
                           [r.rested_before(n) for r, n in zip(reps, (*reps[1:], None))])
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
                        baseline_reps=tuple(reps[i].index for i in base_idx), baseline_mps=base_v,

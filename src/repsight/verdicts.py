@@ -110,6 +110,7 @@ class VerdictThresholds:
     stall_speed_share: a concentric-first rep lowered short of lockout failed only when it
     rose at under this share of the first reps' speed; stall_lockout_share: short of
     lockout, for such a rep, is under this share of the first reps' range.
+    rom_outlier_share: a rep past this many times its run's range is not judged.
     """
 
     goal: str = "strength"
@@ -121,6 +122,7 @@ class VerdictThresholds:
     eccentric_speedup: float = 2.0
     stall_speed_share: float = 0.5
     stall_lockout_share: float = 0.8
+    rom_outlier_share: float = 1.6
 
     @classmethod
     def from_config(cls, cfg: "AnalysisConfig") -> "VerdictThresholds":
@@ -132,6 +134,7 @@ class VerdictThresholds:
                    partial_rom_share=cfg.partial_rom_share,
                    eccentric_speedup=cfg.eccentric_speedup,
                    stall_speed_share=cfg.stall_speed_share,
+                   rom_outlier_share=cfg.rom_outlier_share,
                    stall_lockout_share=cfg.stall_lockout_share)
 
 
@@ -650,11 +653,12 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     return out
 
 
-def speed_comparable(rep: Rep, step: Any = None) -> bool:
-    """Whether a rep's speed reads like the first reps': not out of range (out_of_range),
-    and before any change of film speed (step: tempo.TempoStep or None). The set's velocity
-    loss and reps in reserve are read off such reps only."""
-    return not out_of_range(rep) and (step is None or rep.index < step.rep)
+def speed_comparable(rep: Rep, step: Any, rom_outlier_share: float) -> bool:
+    """Whether a rep's speed reads like the first reps': not out of range
+    (segmentation.out_of_range at rom_outlier_share), and before any change of film speed
+    (step: tempo.TempoStep or None). The set's velocity loss and reps in reserve are read
+    off such reps only."""
+    return not out_of_range(rep, rom_outlier_share) and (step is None or rep.index < step.rep)
 
 
 def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictThresholds,
@@ -684,6 +688,6 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
         if stalled is not None:
             verdicts.append(stalled)
     skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
-    skip |= {r.index for r in reps if out_of_range(r)}
+    skip |= {r.index for r in reps if out_of_range(r, th.rom_outlier_share)}
     return sorted((v for v in verdicts if v.rep_index not in skip),
                   key=lambda v: (v.rep_index, VERDICT_KINDS.index(v.kind)))
