@@ -448,13 +448,14 @@ def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     usual scale, and says so.
     """
     one = _analyse_in_view(seq, cfg, notes, span=span)
-    turned = turned_picture(seq, get_profile(one.exercise), one.reps)
+    profile = get_profile(one.exercise)
+    turned = turned_picture(seq, profile, one.reps)
     if turned:
         # Reps, velocities and form read off a lifter lying across the picture mean
         # nothing: say why, and call nothing.
         return _withheld(dataclasses.replace(one, warnings=(*one.warnings, turned)),
-                         "the picture looks turned on its side, or this is not a "
-                         f"{one.exercise.replace('_', ' ')}", [])
+                         f"the picture looks turned on its side, or this is not "
+                         f"{profile.a_words}", [])
     if not one.reps:
         return one
     moved = offset = None

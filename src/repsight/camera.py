@@ -321,14 +321,14 @@ def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[R
                    ) -> str | None:
     """Why the picture looks turned on its side for this exercise (or the exercise looks
     wrong for the picture), or None when it looks the right way up."""
-    name = profile.name.replace("_", " ")
+    a_name = profile.a_words
     if profile.upright:
         lean = _lockout_lean(seq, reps)
         if lean is None or lean <= UPRIGHT_DEG:
             return None
         return (f"the lifter is not upright at lockout (the trunk {lean:.0f} deg from "
-                f"vertical), as in a {name}: the picture looks turned on its side, or this "
-                f"is not a {name}{_turn_hint(_upright_turn(seq), picture_turn(seq))}")
+                f"vertical), as in {a_name}: the picture looks turned on its side, or this "
+                f"is not {a_name}{_turn_hint(_upright_turn(seq), picture_turn(seq))}")
     xy = tracked_point_px(seq, profile.velocity_point, BOTH)
     ratios = []
     for r in reps:
@@ -340,9 +340,9 @@ def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[R
     if not ratios or not float(np.median(ratios)) > SIDEWAYS_TRAVEL:
         return None
     point = " and ".join(p.lower() + "s" for p in profile.velocity_point)
-    return (f"the {point} move across the picture, not up and down as in a {name} (each "
+    return (f"the {point} move across the picture, not up and down as in {a_name} (each "
             f"rep's travel {float(np.median(ratios)):.1f}x wider than tall): the picture looks "
-            f"turned on its side, or this is not a {name}{_turn_hint(None, picture_turn(seq))}")
+            f"turned on its side, or this is not {a_name}{_turn_hint(None, picture_turn(seq))}")
 
 
 def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | None = None

@@ -251,11 +251,6 @@ def _read_alike(a: ExerciseProfile, b: ExerciseProfile) -> bool:
             and a.view_drivers == b.view_drivers)
 
 
-def _a(words: str) -> str:
-    """words with their indefinite article ("a squat", "an overhead press")."""
-    return ("an " if words[:1].lower() in "aeiou" else "a ") + words
-
-
 def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConfig
                     ) -> tuple[str, str] | None:
     """(warning, why no verdict is called, "" when the set is judged) when the body moves
@@ -278,12 +273,12 @@ def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConf
     alike = _read_alike(seen, given)
     if alike and seen.family == given.family:
         return None
-    look, told = seen.name.replace("_", " "), given.name.replace("_", " ")
     # The exercise may have come from --exercise, a manifest row or the file's name.
-    said = (f"the movement looks like {_a(look)}, not {_a(told)} (how the body moves): "
-            "check the exercise given")
+    said = (f"the movement looks like {seen.a_words}, not {given.a_words} (how the body "
+            "moves): check the exercise given")
     if alike:
-        return f"{said}; both read the reps alike, but the form faults judged are {_a(told)}'s", ""
-    return (f"{said}; no verdicts called, as {_a(told)}'s reps are read another way "
-            f"(--exercise-check off if {told} is right)",
-            f"the movement does not look like {_a(told)}")
+        return (f"{said}; both read the reps alike, but the form faults judged are "
+                f"{given.a_words}'s", "")
+    return (f"{said}; no verdicts called, as {given.a_words}'s reps are read another way "
+            f"(--exercise-check off if {given.words} is right)",
+            f"the movement does not look like {given.a_words}")

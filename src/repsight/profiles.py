@@ -131,6 +131,16 @@ class ExerciseProfile:
             if vd.signal.kind != "height":
                 raise ValueError(f"{self.name}: the {view} view's driver must be a height signal")
 
+    @property
+    def words(self) -> str:
+        """The exercise's name in words ("overhead press")."""
+        return self.name.replace("_", " ")
+
+    @property
+    def a_words(self) -> str:
+        """The name with its indefinite article ("a squat", "an overhead press")."""
+        return ("an " if self.words[:1] in "aeiou" else "a ") + self.words
+
     def driver_for(self, view: str) -> tuple[SignalSpec, bool, str]:
         """(driving signal, whether it rises in the concentric, why it replaces the
         profile's own or "") in this view."""
