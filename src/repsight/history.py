@@ -220,7 +220,8 @@ def load_results(folders: Sequence[str | os.PathLike]
         loaded: set[str] = set()
         # The clips the batch's summary lists first: of two results of one video (a clip
         # renamed between batches), the one it lists is current, the other left behind.
-        listed = {res for _, res, _ in _summary_rows(root)}
+        rows = _summary_rows(root)
+        listed = {res for _, res, _ in rows}
         for path in sorted(root.rglob("*.json"),
                            key=lambda p: (p.relative_to(root).parent.as_posix() not in listed, p)):
             rel = path.relative_to(root)
@@ -243,7 +244,8 @@ def load_results(folders: Sequence[str | os.PathLike]
                                 "(schema 1.x)")
                 continue
             digest = doc.get("content_hash")
-            if isinstance(digest, str) and digest:
+            digest = digest if isinstance(digest, str) else ""
+            if digest:
                 if digest in videos:
                     same.append(f"{rel.parent.as_posix()} (the video of {videos[digest]})")
                     loaded.add(rel.parent.as_posix())
@@ -257,7 +259,7 @@ def load_results(folders: Sequence[str | os.PathLike]
                 continue
             found += 1
             loaded.add(rel.parent.as_posix())
-            if isinstance(digest, str) and digest:
+            if digest:
                 videos[digest] = f"{rel.parent.as_posix()} in {root}"
             records += got
         if again:
@@ -272,7 +274,7 @@ def load_results(folders: Sequence[str | os.PathLike]
                             f"{', ...' if len(same) > 3 else ''}")
         if not found and not again and not same:
             warnings.append(f"no clip results in {root} (run `repsight batch ... -o {root}`)")
-        failed, partial = _failed_clips(root, loaded)
+        failed, partial = _failed_clips(rows, loaded)
         if partial:
             # Shown, but a set read from half a video looks like a short, fresh set.
             warnings.append(f"{len(partial)} clip(s) in {root} are marked errors in its "
@@ -303,18 +305,14 @@ def _summary_rows(root: Path) -> list[tuple[str, str, str]]:
         return []
 
 
-def _error_rows(root: Path) -> list[tuple[str, str]]:
-    """(clip, results folder) of the rows the batch's summary.csv in root marks as errors."""
-    return [(clip, res) for clip, res, status in _summary_rows(root) if status == "error"]
-
-
-def _failed_clips(root: Path, loaded: set[str]) -> tuple[list[str], list[str]]:
-    """Clips the batch's summary.csv in root lists as errors: those whose results folder
-    held no result that was loaded, and those whose partial results were (a truncated or
-    damaged clip's)."""
-    rows = _error_rows(root)
-    return (sorted({clip for clip, res in rows if res not in loaded}),
-            sorted({clip for clip, res in rows if res in loaded}))
+def _failed_clips(rows: list[tuple[str, str, str]], loaded: set[str]
+                  ) -> tuple[list[str], list[str]]:
+    """Clips a batch's summary rows (_summary_rows) mark as errors: those whose results
+    folder held no result that was loaded, and those whose partial results were (a
+    truncated or damaged clip's)."""
+    errors = [(clip, res) for clip, res, status in rows if status == "error"]
+    return (sorted({clip for clip, res in errors if res not in loaded}),
+            sorted({clip for clip, res in errors if res in loaded}))
 
 
 # ---------------------------------------------------------------- fits (pure)
