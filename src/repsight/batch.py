@@ -626,16 +626,17 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
                 decision = "refuse"
         else:
             prior = dataclasses.replace(prior, notes=tuple(notes))
-            if decision == "keep":
-                # The results on disk stay in the summary (they were not replaced), marked
-                # as not made with this run's settings, with the way to replace them; their
-                # session (athlete, date, load) too, as the clip's JSON and history read it.
-                return (prior if prior.status == "error"
-                        else dataclasses.replace(prior, status="kept", error=why))
-            prior = dataclasses.replace(prior, **session_fields(options.session))
+            # Results kept from another run keep the session (athlete, date, load) they were
+            # made with, as the clip's JSON and history read it; reused ones are current.
+            if decision == "skip":
+                prior = dataclasses.replace(prior, **session_fields(options.session))
             # A clip whose input was damaged stays an error row: re-running cannot mend it.
             if prior.status == "error":
                 return prior
+            if decision == "keep":
+                # The results on disk stay in the summary (they were not replaced), marked
+                # as not made with this run's settings, with the way to replace them.
+                return dataclasses.replace(prior, status="kept", error=why)
             # Made with this run's settings: the goal is this run's (older manifests lack it).
             return dataclasses.replace(prior, status="reused", goal=prior.goal or config.goal)
     if decision == "refuse":
