@@ -300,7 +300,7 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
                  scale: Scale, family: str, baseline_reps: int = 2, baseline: str = "best",
                  cutoff_hz: float = 4.0, max_gap_s: float = 0.25,
                  concentrics: Sequence[tuple[int, int]] | None = None,
-                 rom_outlier_share: float = 1.6) -> SetVelocity:
+                 rom_outlier_share: float) -> SetVelocity:
     """Velocity, ROM, velocity loss and RIR of every rep, against the set's baseline.
 
     track_px: float[T,2] pixel track of the tracked point (kinematics.tracked_point_px).
