@@ -111,6 +111,19 @@ def test_a_moment_of_blank_picture_inside_a_set_is_not_two_cuts(squat_set):
     assert [b.kind for b in split_shots(elsewhere).boundaries] == ["cut", "cut"]
 
 
+def test_a_blank_longer_than_the_bridged_gap_stays_two_cuts(squat_set):
+    """With --max-unseen below the blank's length, segmentation would not bridge the rep
+    across it: the blank is two cuts (sets either side), not a gap nobody handles."""
+    seq, truth = squat_set
+    k, gap = truth.reps[1].turnaround - 5, int(0.5 * seq.fps)
+    clip = splice(seq.slice(0, k), _blanked(seq.slice(k, k + gap)),
+                  seq.slice(k + gap, seq.n_frames), stats=True)
+    assert [b.kind for b in split_shots(clip, max_blank_s=0.3).boundaries] == ["cut", "cut"]
+    an = analyse_pose(clip, dataclasses.replace(CFG, max_unseen_s=0.3))
+    assert [b.kind for b in an.shots.boundaries] == ["cut", "cut"]
+    assert any("cut" in w for w in an.warnings)
+
+
 def test_a_lighting_cut_without_pose_change_still_splits(squat_set):
     seq, _ = squat_set
     clip = splice(seq, seq, stats=True)

@@ -366,7 +366,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     cfg = cfg or AnalysisConfig()
     if seq.n_frames == 0:
         raise AnalysisError(f"{seq.name}: the pose sequence has no frames")
-    split = split_shots(seq)
+    split = split_shots(seq, max_blank_s=cfg.max_unseen_s)
     found = split.warnings()
     # The clip's own caveats (extraction's, repeated frames): read once, given to each set.
     notes = [str(w) for w in seq.meta.get("warnings", [])]

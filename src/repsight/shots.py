@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .config import AnalysisConfig
 from .landmarks import LM
 from .types import PoseSequence
 
@@ -505,23 +506,24 @@ def pose_jumps(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray], *,
     return exact
 
 
-# A cut into a blank picture and a cut back out of it within this long, with nobody seen
-# between them and the same person in the same place either side, is the picture going
-# blank for a moment (a dropped stretch of frames, a flash), not two camera cuts: the set
-# goes on through it, and a rep across it is bridged as a tracking gap (max_unseen_s).
-MAX_BLANK_S = 1.0
+# A cut into a blank picture and a cut back out of it within max_blank_s (the config's
+# max_unseen_s, the longest gap segmentation bridges), with nobody seen between them and
+# the same person in the same place either side, is the picture going blank for a moment
+# (a dropped stretch of frames, a flash), not two camera cuts: the set goes on through
+# it, and a rep across it is bridged as a tracking gap. A longer blank stays two cuts, so
+# it is never left neither a cut nor bridged.
 # How long either side of a blank the person is located over (s).
 BLANK_SIDE_S = 0.5
 
 
 def _blank_interludes(seq: PoseSequence, cuts: list[Boundary],
-                      track: tuple[np.ndarray, np.ndarray]) -> set[int]:
-    """Frames of the cuts that bound a blank moment (see MAX_BLANK_S), in pairs."""
+                      track: tuple[np.ndarray, np.ndarray], max_blank_s: float) -> set[int]:
+    """Frames of the cuts that bound a blank moment up to max_blank_s long, in pairs."""
     centre, size = track
     side = max(1, int(round(BLANK_SIDE_S * seq.fps)))
     drop: set[int] = set()
     for b1, b2 in zip(cuts, cuts[1:]):
-        if b2.time_s - b1.time_s > MAX_BLANK_S or b1.frame in drop:
+        if b2.time_s - b1.time_s > max_blank_s or b1.frame in drop:
             continue
         if seq.detected[b1.frame:b2.frame].mean() > 0.1:
             continue  # someone is seen in between: a shot of its own
@@ -532,8 +534,9 @@ def _blank_interludes(seq: PoseSequence, cuts: list[Boundary],
     return drop
 
 
-def find_boundaries(seq: PoseSequence) -> tuple[tuple[Boundary, ...], bool]:
-    """Cuts, switches and jumps of a clip, in time order; and whether frame statistics were there."""
+def find_boundaries(seq: PoseSequence, max_blank_s: float) -> tuple[tuple[Boundary, ...], bool]:
+    """Cuts, switches and jumps of a clip, in time order; and whether frame statistics were
+    there. max_blank_s: a blank picture up to this long between the same person is no cut."""
     stats = frame_stats(seq)
     t = seq.timestamps_s
     lo, hi = (t[0] + EDGE_S, t[-1] - EDGE_S) if seq.n_frames else (0.0, 0.0)
@@ -552,7 +555,7 @@ def find_boundaries(seq: PoseSequence) -> tuple[tuple[Boundary, ...], bool]:
         found.append(Boundary(i, float(t[i]), "jump" if stats is None else "switch", evidence))
     found = [b for b in found if lo <= b.time_s <= hi]
     blank = _blank_interludes(seq, sorted((b for b in found if b.kind == "cut"),
-                                          key=lambda b: b.frame), track)
+                                          key=lambda b: b.frame), track, max_blank_s)
     found = [b for b in found if not (b.kind == "cut" and b.frame in blank)]
     return tuple(sorted(found, key=lambda b: b.frame)), stats is not None
 
@@ -662,13 +665,16 @@ def count_people(seq: PoseSequence) -> PeopleCount | None:
 
 
 def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
-                min_detection: float = 0.3) -> ShotSplit:
+                min_detection: float = 0.3,
+                max_blank_s: float = AnalysisConfig.max_unseen_s) -> ShotSplit:
     """The clip's shots (split at cuts), which are analysed, and other people's frames.
 
     min_shot_s > 0: shorter shots are listed but not analysed; min_detection 0..1: a shot
-    where the person is found on fewer of its frames is not analysed either.
+    where the person is found on fewer of its frames is not analysed either; max_blank_s:
+    the longest blank picture between the same person that is no cut (the config's
+    max_unseen_s: segmentation bridges it).
     """
-    boundaries, has_stats = find_boundaries(seq)
+    boundaries, has_stats = find_boundaries(seq, max_blank_s)
     t = seq.timestamps_s
     n = seq.n_frames
     cuts = [b for b in boundaries if b.kind in ("cut", "jump")]
