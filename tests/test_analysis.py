@@ -244,3 +244,26 @@ def test_a_curl_cut_by_the_clip_s_end_is_not_judged(phase: str, counted: int) ->
     assert 5 not in an.assessment.metrics.baseline_reps
     assert np.isfinite(an.metrics[-1].mean_velocity_mps) == (phase == "eccentric")
     assert an.verdict_summary.ending == ""
+
+
+@pytest.mark.parametrize("exercise,lean,called", [("deadlift", [0, 0, 0, 0, 18], True),
+                                                  ("deadlift", [0] * 5, False),
+                                                  ("biceps_curl", [0, 0, 0, 0, 16], True),
+                                                  ("biceps_curl", [0] * 5, False)])
+def test_a_last_pull_held_at_lockout_to_the_clip_s_end_is_judged_on_its_pull(
+        exercise: str, lean: list[float], called: bool) -> None:
+    # The clip ends while the lifter holds the last rep's lockout: its lowering is never
+    # seen, but its whole pull is, and the last rep is where form gives out. Before, the
+    # rep was not judged at all (the lean on rep 5 went unseen).
+    seq, truth = synthesize(exercise, plan_set(5, top_pause_s=0.6), seed=5, noise_px=1.0,
+                            faults={"trunk_lean_deg": lean})
+    top = truth.reps[4].concentric[1]
+    an = analyse_pose(seq.slice(0, top + 8), AnalysisConfig(exercise=exercise))
+    last = an.reps[-1]
+    assert an.rep_count == 5 and last.cut_end and last.completed
+    assert last.form_phases == (True, False)
+    assert [(v.kind, v.rep_index) for v in an.verdicts] == ([("technical", 5)] if called else [])
+    lean_drift = an.assessment.metrics.drift.faults["trunk_lean"]
+    assert lean_drift.toward_deg[4] is not None
+    assert any("its form is judged on its concentric only" in w for w in an.warnings)
+    assert 5 not in an.assessment.metrics.baseline_reps

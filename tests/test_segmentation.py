@@ -488,3 +488,21 @@ def test_the_sets_flank_exponent_fits_all_its_reps_together() -> None:
     # Reps without a fit (a flank lost in the noise) leave it to the others; none: None.
     assert _set_exponent([1.0, float("nan")], [sharp, None]) == pytest.approx(3.0)
     assert _set_exponent([float("nan")], [None]) is None
+
+
+def test_form_phases_are_the_phases_seen_from_start_to_end() -> None:
+    from repsight.types import Rep
+
+    pull = Rep(index=1, start=0, end=40, turnaround=18, concentric=(2, 16),
+               eccentric=(20, 38), eccentric_first=False)
+    assert pull.form_phases == (True, True)
+    # held at lockout until the clip ends: the pull is seen, its lowering never ends
+    assert Rep(**{**pull.__dict__, "eccentric": (20, 40), "cut_end": True}).form_phases == (True, False)
+    # the clip began during the pull: only the lowering is seen whole
+    assert Rep(**{**pull.__dict__, "concentric": (0, 16), "cut_start": True}).form_phases == (False, True)
+    assert Rep(**{**pull.__dict__, "unseen": (5, 8)}).form_phases == (False, False)
+    squat = Rep(index=1, start=0, end=40, turnaround=18, eccentric=(2, 16),
+                concentric=(20, 38), eccentric_first=True, cut_end=True)
+    # a squat whose rise runs into the clip's last frames: its descent is seen whole
+    assert squat.form_phases == (True, True)
+    assert Rep(**{**squat.__dict__, "concentric": (20, 40)}).form_phases == (True, False)

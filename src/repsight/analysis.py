@@ -548,6 +548,13 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
         detection_rate=detection_rate, span=span)
 
 
+def _form_read(rep: Rep, phase: str) -> str:
+    """How a rep cut by the clip's edge is judged for form (Rep.form_phases)."""
+    if any(rep.form_phases):
+        return f"; its form is judged on its {phase} only"
+    return " and not judged for form"
+
+
 def _velocity_lost(r: Rep) -> str:
     """The words a rep's warning adds when its concentric was not seen whole."""
     return "" if r.sees(r.concentric) else " and its velocity is not measured"
@@ -574,15 +581,16 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
             out.append(f"rep {r.index}: the {name} was lost at {t[0]:.2f}-{t[1]:.2f} s; the rep "
                        f"is counted, but the phases there are not timed{_velocity_lost(r)}")
     for r in reps:
+        first, second = ("eccentric", "concentric") if r.eccentric_first else ("concentric", "eccentric")
         if r.cut_start:
             out.append(f"rep {r.index}: already under way when the clip (or the tracking) "
                        f"begins at {times_s[r.start]:.2f} s; the rep is counted, but its "
-                       f"{'eccentric' if r.eccentric_first else 'concentric'} is not timed"
-                       f"{_velocity_lost(r)}, and it is neither a baseline nor judged for form")
+                       f"{first} is not timed{_velocity_lost(r)}, and it is no baseline"
+                       f"{_form_read(r, second)}")
         if r.cut_end and r.completed:
             out.append(f"rep {r.index}: the clip (or the tracking) ends inside it at "
-                       f"{times_s[r.end]:.2f} s; its last phase is not timed{_velocity_lost(r)}, "
-                       "and it is neither a baseline nor judged for form")
+                       f"{times_s[r.end]:.2f} s; its {second} is not timed{_velocity_lost(r)}, "
+                       f"and it is no baseline{_form_read(r, first)}")
     rests = [(r.index, times_s[n.start] - times_s[r.end]) for r, n in zip(reps, reps[1:])
              if r.rested_before(n)]
     # Longer than a pause (AnalysisConfig.max_pause_s): a rest.

@@ -282,6 +282,13 @@ def zone_mask(zone: str, eccentric_first: bool, samples: int = CURVE_SAMPLES) ->
     return near_turn if (zone == "bottom") == turn_is_bottom else ~near_turn
 
 
+def phase_mask(rep: Rep, samples: int = CURVE_SAMPLES) -> np.ndarray:
+    """bool[2*samples]: the curve samples (see progress_curve) of the moving phases the rep
+    was seen through (Rep.form_phases)."""
+    first, second = rep.form_phases
+    return np.repeat(np.array([first, second]), samples)
+
+
 def directed_drift(curve: np.ndarray, base_curve: np.ndarray, rep: Rep, direction: int,
                    min_frames: int, samples: int = CURVE_SAMPLES, shift: float = PROGRESS_SLACK,
                    zone: np.ndarray | None = None) -> float:
@@ -396,9 +403,13 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     # one-off wobble of rep 2 is the lifter's normal spread.
     base_idx = list(baseline[:1])
     zone = zone_mask(fault.zone, reps[0].eccentric_first) if reps else None
+    # Each rep is read within the fault's zone, on the moving phases it was seen through
+    # (Rep.form_phases): a last pull held at lockout until the clip ends is judged on its
+    # pull, a rep the clip began inside on its way back.
+    zones = [None if zone is None else zone & phase_mask(r) for r in reps]
 
     def drift_of(k: int, ref: np.ndarray, direction: int) -> float:
-        return directed_drift(curves[k], ref, reps[k], direction, min_frames, zone=zone)
+        return directed_drift(curves[k], ref, reps[k], direction, min_frames, zone=zones[k])
 
     held_value = [turnaround_pause_value(signal, r) for r in reps]
 
@@ -434,11 +445,12 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
         return float(np.nanmax([curve, extra])) if np.isfinite(extra) else curve
 
     # A rep partly not tracked (Rep.unseen) is not read: its curve holds a straight line
-    # across the gap and the smoother's extrapolation at the gap's edges; nor is one the
-    # clip began or ended inside (Rep.cut_start, cut_end): its curve lacks a phase's end.
+    # across the gap and the smoother's extrapolation at the gap's edges; one the clip
+    # began or ended inside (Rep.cut_start, cut_end) is read on its phase seen whole only.
     nan = float("nan")
-    toward = tuple(with_pause(k, 1) if r.seen_whole else nan for k, r in enumerate(reps))
-    stricter = tuple(with_pause(k, -1) if r.seen_whole else nan for k, r in enumerate(reps))
+    read = [any(r.form_phases) for r in reps]
+    toward = tuple(with_pause(k, 1) if ok else nan for k, (r, ok) in enumerate(zip(reps, read)))
+    stricter = tuple(with_pause(k, -1) if ok else nan for k, (r, ok) in enumerate(zip(reps, read)))
     # The pause's frames count too: its median is part of the rep's reading (with_pause).
     def pause_past(r: Rep) -> int:
         if not np.isfinite(base_pause):
@@ -446,8 +458,8 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
         seg = np.asarray(signal[slice(*_pause_frames(r))], dtype=np.float64)
         return int(np.sum(fault.direction * (seg - base_pause) > threshold))
 
-    past = tuple(frames_past(curves[k], base, r, threshold, direction=fault.direction, zone=zone)
-                 + pause_past(r) if r.seen_whole else 0 for k, r in enumerate(reps))
+    past = tuple(frames_past(curves[k], base, r, threshold, direction=fault.direction, zone=zones[k])
+                 + pause_past(r) if ok else 0 for k, (r, ok) in enumerate(zip(reps, read)))
     at_turn = tuple(_round(signal[r.turnaround]) for r in reps)
     # Rep 1 is a baseline, not a proof of good form: the first reps' own extreme is held
     # against the profile's standard where the view measures the angle itself (image

@@ -170,11 +170,12 @@ class Rep:
     unseen: tuple[int, int] | None = None
     # The clip (or the tracking, after a gap it cannot bridge) begins inside this rep: its
     # first phase was already under way on the first frame, so that phase is not timed,
-    # and the rep sets no baseline and its form is not judged, as with unseen frames
+    # and the rep sets no baseline; its form is read on its second phase only (form_phases)
     cut_start: bool = False
     # The clip (or the tracking) ends inside this rep, away from rest: the phase running
-    # into the last frame is not timed, and the rep sets no baseline and is not judged
-    # for form (a concentric failure needs its own evidence, see verdicts)
+    # into the last frame is not timed, the rep sets no baseline, and its form is read on
+    # its first phase only (form_phases; a concentric failure needs its own evidence, see
+    # verdicts)
     cut_end: bool = False
 
     def __post_init__(self) -> None:
@@ -218,6 +219,19 @@ class Rep:
         """Seen from its start to its end: no unseen frames, not begun before the clip nor
         ended after it."""
         return self.unseen is None and not self.cut_start and not self.cut_end
+
+    @property
+    def form_phases(self) -> tuple[bool, bool]:
+        """Whether each moving phase, in the order they happen, was seen from its start to
+        its end, so the rep's form can be read on it: both for a rep seen whole; the first
+        only when the clip ends after it (a pull held at lockout until the end), the second
+        only when the clip began inside the first; neither with unseen frames (a gap's
+        edges carry the smoother's extrapolation)."""
+        if self.unseen is not None:
+            return False, False
+        first, second = ((self.eccentric, self.concentric) if self.eccentric_first
+                         else (self.concentric, self.eccentric))
+        return self.sees(first), self.sees(second)
 
     @property
     def bottom_pause(self) -> tuple[int, int]:

@@ -309,8 +309,9 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     base_roms = [m.rom_m for m in metrics.reps if m.index in metrics.baseline_reps and np.isfinite(m.rom_m)]
     base_rom = float(np.median(base_roms)) if base_roms else float("nan")
     faults = metrics.drift.faults
-    # A rep not seen whole (Rep.unseen, cut_start, cut_end) has no form reading (drift.fault_drift).
-    judged = [rep.completed and rep.index not in failed and rep.seen_whole for rep in reps]
+    # A rep with unseen frames has no form reading; one the clip began or ended inside is
+    # read on the phase it shows whole (Rep.form_phases, drift.fault_drift).
+    judged = [rep.completed and rep.index not in failed and any(rep.form_phases) for rep in reps]
     past: dict[str, list[bool]] = {}
     for name, f in faults.items():
         if f.spread_deg > NOISY_SPREAD_DEG:
@@ -337,7 +338,9 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     def shorter(rep: Rep, m: Any, share: float) -> bool:
         return rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m) and m.rom_m < share * base_rom)
 
-    short_flags = [ok and rep.index not in metrics.baseline_reps and shorter(rep, m, th.partial_rom_share)
+    # A range needs the whole rep: a cut one's is the part the clip shows.
+    short_flags = [ok and rep.seen_whole and rep.index not in metrics.baseline_reps
+                   and shorter(rep, m, th.partial_rom_share)
                    for ok, rep, m in zip(judged, reps, metrics.reps)]
     # A last rep alone has nothing after it to confirm it: only a clearly short one counts.
     clear_short = [x and shorter(rep, m, th.partial_rom_share / CLEAR_SHARE)
