@@ -279,3 +279,13 @@ def test_the_index_has_a_row_a_set_for_a_clip_split_at_a_camera_cut() -> None:
         sets[1], first_failure_rep=None, first_failure_kind="",
         verdicts_withheld="the movement does not look like a pullup")))
     assert [r["first_failure"] for r in index_context([odd])["rows"]] == ["none", "withheld"]
+
+
+def test_a_number_not_measured_is_shown_without_its_unit() -> None:
+    # The header read "velocity loss - %" for a set with no loss to read.
+    doc = doc_with([rep(1, 10, 30, 50)])
+    html = render_report(report_context(doc))
+    assert "- %" not in html and "- m/s" not in html
+    doc["summary"].update(mean_velocity_mps=0.41, velocity_loss_pct=12.0)
+    html = render_report(report_context(doc))
+    assert "0.41 m/s" in html and "12 %" in html

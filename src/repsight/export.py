@@ -324,9 +324,9 @@ def set_summary(analysis: Any) -> dict[str, Any]:
     not partial); velocity_loss_pct is the loss of the last counted rep against the
     baseline (best of the first reps), the usual "velocity loss in the set" (a rep far
     past the usual range, or filmed at another speed, is skipped:
-    verdicts.speed_comparable); NaN when no
-    counted rep came after the baseline reps (a 2-rep set against a 2-rep baseline has
-    nothing to compare, whatever its second rep reads against its first).
+    verdicts.speed_comparable); NaN when no counted rep came after the first baseline
+    rep (a lone rep). A 2-rep set against a 2-rep baseline reads its second rep against
+    the faster of the two, as its rep row, RIR and tempo verdict do.
     """
     reps = tuple(analysis.reps)
     metrics = {m.index: m for m in getattr(analysis, "metrics", ())}
@@ -336,9 +336,9 @@ def set_summary(analysis: Any) -> dict[str, Any]:
     loss = float("nan")
     assessment = getattr(analysis, "assessment", None)
     base = tuple(assessment.metrics.baseline_reps) if assessment is not None else ()
-    last_base = max(base, default=0)
+    first_base = min(base, default=0)
     for r in reversed(counted):
-        if r.index <= last_base:
+        if r.index <= first_base:
             break
         if not speed_comparable(r, getattr(assessment, "tempo_step", None),
                                 analysis.config.rom_outlier_share):

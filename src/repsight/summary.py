@@ -113,8 +113,13 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
         out.append(f"pixel-to-metre scale uncertain (+/- {100 * metrics.scale.rel_uncertainty:.0f} %): "
                    "absolute velocities are rough, velocity loss is unaffected")
     few = n_reps if counted is None else counted
-    if 0 < few <= baseline_reps:
-        out.append(f"{few} rep(s): too few to compare against a {baseline_reps}-rep baseline")
+    if few == 1:
+        out.append("1 rep: no velocity loss to read (it needs a second rep to compare with)")
+    elif 1 < few <= baseline_reps:
+        # Each later rep's loss is still read against the fastest (the table, RIR and a
+        # clear tempo failure use it), but with no rep after the baseline to confirm it.
+        out.append(f"{few} reps, all in the {baseline_reps}-rep velocity baseline: velocity "
+                   "loss is read against the fastest of them, with no later rep to confirm it")
     return out
 
 
