@@ -177,10 +177,26 @@ def test_unknown_override_keyword_is_a_config_error():
 
 def test_bad_value_in_file_is_a_config_error(tmp_path):
     path = write(tmp_path, "[analysis]\nmin_visibility = 2\n")
-    with pytest.raises(ConfigError, match=r"^min_visibility must be between 0 and 1, got 2$"):
+    with pytest.raises(ConfigError, match=r"min_visibility must be between 0 and 1, got 2$") as info:
         build_config(path)
-    # ... and a CLI override fixes it (the file's value never reaches validation alone)
-    assert build_config(path, min_visibility=0.4).min_visibility == 0.4
+    assert str(info.value).startswith(str(path))
+    # ... even where the command line overrides it: a typo in a shared file must not lurk
+    # until the day the option is left off (`exercise = "sqaut"` beside --exercise squat).
+    with pytest.raises(ConfigError, match="min_visibility"):
+        build_config(path, min_visibility=0.4)
+    typo = write(tmp_path, '[analysis]\nexercise = "sqaut"\n')
+    with pytest.raises(ConfigError, match="unknown exercise 'sqaut'"):
+        build_config(typo, exercise="squat")
+    # TOML's spelling of a wrong value, not Python's
+    flag = write(tmp_path, "[analysis]\ndrift_tolerance_deg = true\n")
+    with pytest.raises(ConfigError, match="got true$"):
+        build_config(flag)
+
+
+def test_a_table_beside_analysis_is_named_not_ignored(tmp_path):
+    path = write(tmp_path, '[analysis]\ngoal = "strength"\n[analysys]\ngoal = "power"\n')
+    with pytest.raises(ConfigError, match=r"beside \[analysis\].*: analysys"):
+        build_config(path)
 
 
 def test_unknown_keys_in_file_are_named(tmp_path):

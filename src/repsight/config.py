@@ -118,13 +118,13 @@ class AnalysisConfig:
     def __post_init__(self) -> None:
         for name in ("exercise", "exercise_check", "goal", "side", "model", "bar_path"):
             if not isinstance(getattr(self, name), str):
-                raise ConfigError(f"{name} must be a text value, got {getattr(self, name)!r}")
+                raise ConfigError(f"{name} must be a text value, got {shown(getattr(self, name))}")
         if self.model not in MODEL_NAMES:
             raise ConfigError(f"model must be lite, full or heavy, got {self.model!r}")
         if self.bar_path not in BAR_PATH_SETTINGS:
             raise ConfigError(f"bar_path must be auto, on or off, got {self.bar_path!r}")
         if type(self.rotate) is not int or self.rotate not in ROTATIONS:
-            raise ConfigError(f"rotate must be 0, 90, 180 or 270 (degrees clockwise), got {self.rotate!r}")
+            raise ConfigError(f"rotate must be 0, 90, 180 or 270 (degrees clockwise), got {shown(self.rotate)}")
         if self.exercise_check not in EXERCISE_CHECK_SETTINGS:
             raise ConfigError(f"exercise_check must be on or off, got {self.exercise_check!r}")
         _check_range("plate_diameter_m", self.plate_diameter_m, 0.2, 0.6)
@@ -198,12 +198,20 @@ class AnalysisConfig:
         return d
 
 
+def shown(value: Any) -> str:
+    """A setting's value as the user wrote it in a config file or on the command line
+    (true, not Python's True)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
 def _check_range(name: str, value: float, lo: float, hi: float, *, integer: bool = False) -> None:
     # bool is an int in Python: `baseline_reps = true` in a file must not read as 1.
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value!r}")
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {shown(value)}")
     if integer and not isinstance(value, int):
-        raise ConfigError(f"{name} must be a whole number between {lo} and {hi}, got {value!r}")
+        raise ConfigError(f"{name} must be a whole number between {lo} and {hi}, got {shown(value)}")
 
 
 # A settings file is a few hundred bytes; the cap keeps --config /dev/zero (or a video
@@ -262,7 +270,14 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"invalid TOML in {path}: {exc}") from None
     except RecursionError:
         raise ConfigError(f"invalid TOML in {path}: nested too deeply") from None
-    data = data.get("analysis", data)
+    if "analysis" in data:
+        # Beside an [analysis] table nothing else is read: a misspelt second table
+        # ([analysys]) or a setting above the table would be silently ignored.
+        beside = sorted(k for k in data if k != "analysis")
+        if beside:
+            raise ConfigError(f"unknown section(s) or setting(s) beside [analysis] in {path}: "
+                              f"{', '.join(beside)} (put every setting in [analysis])")
+        data = data["analysis"]
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: [analysis] must be a table of settings, got {data!r}")
     known = {f.name for f in dataclasses.fields(AnalysisConfig)}
@@ -286,6 +301,14 @@ def build_config(file: str | Path | None = None, **overrides: Any) -> AnalysisCo
     if file is not None:
         values.update({k: v for k, v in load_config_file(file).items()
                        if k not in RUN_SETTINGS})
+        # The file's own values are checked even where the command line overrides them:
+        # `exercise = "sqaut"` must not wait for the day --exercise is left off.
+        try:
+            AnalysisConfig(**values)
+        except ConfigError as exc:
+            raise ConfigError(f"{file}: {exc}") from None
+        except TypeError as exc:
+            raise ConfigError(f"{file}: bad configuration: {exc}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return AnalysisConfig(**values)
