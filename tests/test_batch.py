@@ -207,6 +207,10 @@ def test_results_from_another_config_are_kept_unless_forced(folder: Path, cache:
     assert [r.status for r in forced.results] == ["ok", "ok"]
     after = json.loads((out / "squat_monday" / "squat_monday.json").read_text())
     assert after["config"]["goal"] == "power"
+    # --force replaces what was made differently, not what is current: run again, nothing
+    # is redone (a coach's --force once re-analysed, and re-rendered, every clip).
+    again = run_batch(folder, out, power, opts(cache, force=True), executor=threads())
+    assert [r.status for r in again.results] == ["reused", "reused"]
 
 
 def test_foreign_files_in_a_results_folder_are_not_overwritten(folder: Path, cache: Path,
@@ -617,7 +621,7 @@ def test_a_second_batch_on_a_results_folder_in_use_stops_at_once(folder: Path, c
     assert {p for p in out.rglob("*") if p.is_file()} == set(before)
     # Once that batch is over, the folder is free again (no stale lock).
     again = CliRunner().invoke(main, args)
-    assert again.exit_code == 0 and "2 clips: 2 analysed" in again.output, again.output
+    assert again.exit_code == 0 and "2 clips: 0 analysed, 2 already done" in again.output, again.output
 
 
 def test_a_lock_file_that_is_not_a_plain_file_is_refused_and_left_alone(

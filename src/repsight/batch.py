@@ -92,7 +92,7 @@ class BatchOptions:
     exercise: str | None = None  # a profile/alias, "auto", or None: from the file name, else auto
     annotate: bool = False  # also render the annotated MP4
     max_size: int | None = None  # long side of the annotated video; None keeps the source
-    force: bool = False  # replace existing results even when made differently
+    force: bool = False  # replace existing results made differently (current ones are kept)
     cache_dir: str | None = None  # pose cache folder; None: the default cache
     use_cache: bool = True
     plot: bool = True
@@ -510,10 +510,19 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
 
     'keep': the folder holds complete results of this very clip made differently (another
     configuration, repsight version or annotated-video size); they are left as they are
-    and still reported (status "kept"), since --force alone may replace them.
+    and still reported (status "kept"), since --force alone may replace them. With
+    --force, what would be kept or refused is redone; complete and current results are
+    still skipped (they would come out the same).
     """
-    if options.force:
+    decision, why = _resume_decision(out_dir, content_hash, key, options)
+    if options.force and decision in ("keep", "refuse"):
         return "run", "forced"
+    return decision, why
+
+
+def _resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOptions
+                     ) -> tuple[str, str]:
+    """resume_decision without --force."""
     if not out_dir.exists() or not any(out_dir.iterdir()):
         return "run", "new"
     m = read_manifest(out_dir)

@@ -183,7 +183,8 @@ def extract(video: Path, output: Path | None, model: str, rotate: int | None,
               help="run the clips on Dask: a scheduler every worker shares the clip and "
                    "results folders with, or a local cluster of N processes "
                    "(pip install 'repsight[dask]') [default: a process pool here]")
-@click.option("--force", is_flag=True, help="replace existing results made differently")
+@click.option("--force", is_flag=True, help="replace existing results made differently "
+              "(another configuration, version or video); current ones are still skipped")
 @click.option("--annotate", "annotate_", is_flag=True, help="also write an annotated MP4 per clip")
 @max_size_option
 @click.option("--no-plot", is_flag=True, help="skip the per-clip PNG")
