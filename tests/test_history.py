@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import csv
 import io
 import json
@@ -160,6 +161,17 @@ def test_an_athlete_spelt_in_another_case_is_the_same_athlete() -> None:
 
     rows = list(csv.DictReader(io.StringIO(history_csv([one]))))
     assert [r["athlete"] for r in rows] == ["Ben", "Ben", "Ben"]
+    # One spelling across the athlete's exercises too: "Ben · deadlift" was shown beside
+    # "ben · squat" when the deadlifts came from a manifest and the squats from folders.
+    def lift(who: str, date: str) -> SetRecord:
+        return dataclasses.replace(rec(who, date), exercise="deadlift")
+
+    groups = group_sets([rec("ben", "2026-11-01"), rec("ben", "2026-11-08"),
+                         lift("Ben", "2026-11-02"), lift("Ben", "2026-11-09"),
+                         lift("Ben", "2026-11-16")])
+    assert [(h.athlete, h.exercise) for h in groups] == [("Ben", "deadlift"), ("Ben", "squat")]
+    assert group_sets([rec("ben", "2026-11-01"), lift("Ben", "2026-11-02"), lift("Ben", "2026-11-09")],
+                      exercise="squat")[0].athlete == "Ben"
 
 
 def test_results_without_a_session_block_take_the_athlete_from_the_path(

@@ -416,6 +416,13 @@ def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
 
     athlete / exercise: keep only these (case-insensitive); None keeps all.
     """
+    records = list(records)
+    # One spelling an athlete, whatever the exercise (or the filter): the one most of their
+    # sets use, the latest on a tie ("Anna" from a manifest beside "anna" from a folder).
+    spellings: dict[str, list[str]] = {}
+    for r in sorted(records, key=_set_order):
+        spellings.setdefault(_same_name(r.athlete), []).append(_tidy_name(r.athlete))
+    shown = {k: max(reversed(v), key=v.count) for k, v in spellings.items()}
     groups: dict[tuple[str, str], list[SetRecord]] = {}
     for r in records:
         if athlete is not None and _same_name(r.athlete) != _same_name(athlete):
@@ -425,11 +432,9 @@ def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
         # "Ben" one week and "ben " the next are one athlete, as --athlete already assumes.
         groups.setdefault((_same_name(r.athlete), r.exercise), []).append(r)
     out = []
-    for (_, what), sets in sorted(groups.items()):
+    for (name, what), sets in sorted(groups.items()):
         ordered = tuple(sorted(sets, key=_set_order))
-        # Shown as most of the sets spell it (the latest spelling on a tie).
-        spellings = [_tidy_name(s.athlete) for s in ordered]
-        who = max(reversed(spellings), key=spellings.count)
+        who = shown[name]
         calibration = failure_calibration(ordered)
         out.append(AthleteHistory(athlete=who, exercise=what, sets=ordered,
                                   profile=load_velocity_profile(ordered, mvt_mps=mvt_mps,
