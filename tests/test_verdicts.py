@@ -51,6 +51,13 @@ def test_tempo_failure_on_slow_concentric_in_power_mode():
     took = float(re.search(r"rep 7: concentric took ([0-9.]+) s", verdicts[0].reason).group(1))
     assert took == pytest.approx(1.4, abs=2 / 30)  # frame-rounded phase boundaries
     assert "(limit 1.2 s, power goal)" in verdicts[0].reason
+    # A limit the user set is said to be theirs, beside the goal's own: a coach read
+    # "limit 10 %, hypertrophy goal" and looked for a 40 % limit.
+    verdicts, _, _ = _judge(truth, goal="power", velocity_loss_pct=60, concentric_time_limit_s=1.3)
+    assert "(limit 1.3 s, yours; the power goal's is 1.2 s)" in verdicts[0].reason
+    loss = make_squat_set(concentric_s=[0.7, 0.7, 0.75, 0.8, 0.9, 1.0, 1.1, 1.2], seed=1)
+    verdicts, _, _ = _judge(loss, goal="hypertrophy", velocity_loss_pct=20)
+    assert verdicts and "limit 20 %, yours; the hypertrophy goal's is 40 %)" in verdicts[0].reason
 
 
 def test_a_concentric_just_past_the_limit_reads_past_it():

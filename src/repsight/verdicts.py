@@ -6,6 +6,7 @@ tolerances those stages applied) and a small VerdictThresholds; they compute no 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -111,6 +112,8 @@ class VerdictThresholds:
     rose at under this share of the first reps' speed; stall_lockout_share: short of
     lockout, for such a rep, is under this share of the first reps' range.
     rom_outlier_share: a rep past this many times its run's range is not judged.
+    loss_words / time_words: whose limit each is, for the reasons ("strength goal", or
+    "yours; the hypertrophy goal's is 40 %" for a limit the user set); "" names the goal.
     """
 
     goal: str = "strength"
@@ -123,6 +126,8 @@ class VerdictThresholds:
     stall_speed_share: float = 0.5
     stall_lockout_share: float = 0.8
     rom_outlier_share: float = 1.6
+    loss_words: str = ""
+    time_words: str = ""
 
     @classmethod
     def from_config(cls, cfg: "AnalysisConfig") -> "VerdictThresholds":
@@ -135,7 +140,26 @@ class VerdictThresholds:
                    eccentric_speedup=cfg.eccentric_speedup,
                    stall_speed_share=cfg.stall_speed_share,
                    rom_outlier_share=cfg.rom_outlier_share,
-                   stall_lockout_share=cfg.stall_lockout_share)
+                   stall_lockout_share=cfg.stall_lockout_share,
+                   loss_words=_limit_words(cfg.goal, cfg.velocity_loss_pct, dataclasses.replace(
+                       cfg, velocity_loss_pct=None).effective_velocity_loss_pct, "%"),
+                   time_words=_limit_words(cfg.goal, cfg.concentric_time_limit_s, dataclasses.replace(
+                       cfg, concentric_time_limit_s=None).effective_concentric_limit_s, "s"))
+
+    def limit_words(self, which: str) -> str:
+        """Whose the velocity-loss ("loss") or concentric-time ("time") limit is."""
+        words = self.loss_words if which == "loss" else self.time_words
+        return words or f"{self.goal} goal"
+
+
+def _limit_words(goal: str, given: float | None, default: float | None, unit: str) -> str:
+    """A limit's owner for the reasons: the goal's, or the user's beside the goal's own
+    (a coach read "limit 10 %, hypertrophy goal", whose limit is 40 %)."""
+    if given is None or given == default:
+        return f"{goal} goal"
+    if default is None:
+        return f"yours; the {goal} goal sets none"
+    return f"yours; the {goal} goal's is {default:g} {unit}"
 
 
 def _finite_median(values: Sequence[float] | np.ndarray) -> float:
@@ -272,13 +296,14 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
         evidence: dict = {"frames": list(rep.concentric), "goal": th.goal}
         # The time limit is absolute: one slow concentric already misses a power target.
         if limit is not None and np.isfinite(con) and con > limit:
-            reasons.append(f"concentric took {_beyond(con, limit)} s (limit {limit:g} s, {th.goal} goal)")
+            reasons.append(f"concentric took {_beyond(con, limit)} s (limit {limit:g} s, "
+                           f"{th.limit_words('time')})")
             evidence["concentric"] = {"value": round(con, 3), "threshold": limit, "unit": "s"}
         if lossy[k]:
             reasons.append(f"velocity loss {_beyond(m.velocity_loss_pct, loss_limit, 0)} % "
                            f"({m.mean_velocity_mps:.2f} vs "
                            f"{metrics.baseline_velocity_mps:.2f} m/s; limit {loss_limit:.0f} %, "
-                           f"{th.goal} goal)")
+                           f"{th.limit_words('loss')})")
             evidence["velocity_loss"] = {
                 "value": round(m.velocity_loss_pct, 1), "threshold": loss_limit, "unit": "%",
                 "velocity_mps": round(m.mean_velocity_mps, 3),
