@@ -60,3 +60,27 @@ def test_series_follow_the_result(leaning_set, tmp_path):
     assert data.velocity_threshold_mps == pytest.approx(base * (1 - an.config.effective_velocity_loss_pct / 100))
     out = plot_set(an, tmp_path / "set.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_rep_under_the_limit_without_a_verdict_is_amber_not_red_nor_plain(leaning_set):
+    # A coach read bars under the dashed line, left blue, as failures the tool missed.
+    import dataclasses
+
+    from repsight.plots import FAILURE_COLOUR, UNCONFIRMED_COLOUR
+
+    data = set_plot_data(leaning_set)
+    v = np.array(data.velocity_mps, dtype=float)
+    thr = float(np.nanmax(v) * 0.99)  # every rep but the fastest under the line
+    data = dataclasses.replace(data, velocity_threshold_mps=thr)
+    fig = make_figure(data)
+    bars = list(fig.axes[0].containers[0])  # the velocity bars, one a rep
+    colours = [tuple(round(c, 3) for c in b.get_facecolor()[:3]) for b in bars]
+    from matplotlib.colors import to_rgb
+
+    want = [to_rgb(FAILURE_COLOUR) if int(r) in data.failures else
+            to_rgb(UNCONFIRMED_COLOUR) if x < thr else to_rgb("#4e79a7")
+            for r, x in zip(data.reps, v)]
+    assert colours == [tuple(round(c, 3) for c in w) for w in want]
+    assert to_rgb(UNCONFIRMED_COLOUR) in want and to_rgb("#4e79a7") in want
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "under the limit, not called a failure" in labels

@@ -247,7 +247,24 @@ def test_drift_of_a_lift_with_no_judged_fault_is_said_to_be_shown_only() -> None
         "measure": "trunk_lean", "direction": 1, "words": "trunk leaning further forward",
         "threshold_deg": 6.0, "toward_deg": [0.0, 8.0], "stricter_deg": [0.0, 0.0]}}}}}}
     cols, heading = form_columns(judged)
-    assert cols[0]["threshold"] == 6.0 and "red: past its threshold" in heading
+    assert cols[0]["threshold"] == 6.0 and "red: past its threshold on a rep called" in heading
+
+
+def test_a_form_reading_past_its_threshold_is_red_only_on_a_rep_called_failure() -> None:
+    # A knee cave of +3.6 past a 3.4 threshold showed red beside "No failure detected":
+    # without a call (the fault did not last) it is amber, and the legend says why.
+    faults = {"knee_cave": {"measure": "knee_cave", "direction": 1, "words": "knees caving in",
+                            "threshold_deg": 3.4, "toward_deg": [0.0, 0.5, 3.6, 0.2, 5.0, 6.0],
+                            "stricter_deg": [0.0] * 6}}
+    call = {"kind": "technical", "rep_index": 5, "reason": "rep 5: knees caving in",
+            "evidence": {}}
+    doc = doc_with([rep(k, 40 * k, 40 * k + 20, 40 * k + 40) for k in range(1, 7)], failure=5,
+                   verdicts=[call, dict(call, rep_index=6, reason="rep 6: knees caving in")])
+    doc["assessment"]["metrics"]["drift"] = {"faults": faults}
+    rows = report_context(doc)["rows"]
+    assert [r["form"][0]["past"] for r in rows] == ["", "", "once", "", "past", "past"]
+    html = render_report(report_context(doc))
+    assert '<td class="once">+3.6</td>' in html and "amber: past it without a call" in html
 
 
 def test_the_index_has_a_row_a_set_for_a_clip_split_at_a_camera_cut() -> None:

@@ -1,4 +1,4 @@
-"""One PNG per set: velocity per rep (with the failure threshold), phase durations, drift.
+"""One PNG per set: velocity per rep (with the velocity-loss limit), phase durations, drift.
 
 `set_plot_data` pulls per-rep numbers out of a SetAnalysis (pure); `make_figure` draws
 them; `plot_set` writes the PNG atomically. `make_figure` puts its figure on an Agg canvas
@@ -21,6 +21,7 @@ from .export import atomic_path
 PHASES = ("eccentric", "bottom pause", "concentric", "top pause")
 PHASE_COLOURS = ("#f28e2b", "#edc948", "#59a14f", "#76b7b2")
 FAILURE_COLOUR = "#e15759"
+UNCONFIRMED_COLOUR = "#f1b05a"
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,11 +70,19 @@ def make_figure(data: SetPlotData):
     x = data.reps.astype(float)
     has_reps = len(x) > 0
 
-    # Velocity per rep, failures in red, the threshold as a dashed line.
-    colours = [FAILURE_COLOUR if int(r) in data.failures else "#4e79a7" for r in data.reps]
+    # Velocity per rep, failures in red, the threshold as a dashed line; a rep under the
+    # line with no verdict (the loss did not last, a baseline rep, a rep not judged) in amber, so
+    # a bar below the line is never left to read as a missed failure.
     v = data.velocity_mps
+    thr = data.velocity_threshold_mps
+    below = [thr is not None and math.isfinite(thr) and math.isfinite(vi) and vi < thr for vi in v]
+    colours = [FAILURE_COLOUR if int(r) in data.failures else UNCONFIRMED_COLOUR if low
+               else "#4e79a7" for r, low in zip(data.reps, below)]
     if has_reps and np.isfinite(v).any():
         ax_v.bar(x, np.nan_to_num(v, nan=0.0), color=colours, width=0.6)
+        if UNCONFIRMED_COLOUR in colours:
+            ax_v.bar([np.nan], [np.nan], color=UNCONFIRMED_COLOUR,
+                     label="under the limit, not called a failure")
         for xi, vi in zip(x, v):
             if not math.isfinite(vi):
                 ax_v.text(xi, 0, "n/a", ha="center", va="bottom", fontsize=8, color="grey")
@@ -87,7 +96,7 @@ def make_figure(data: SetPlotData):
     if data.velocity_threshold_mps is not None and math.isfinite(data.velocity_threshold_mps):
         ax_v.axhline(data.velocity_threshold_mps, color=FAILURE_COLOUR, linestyle="--",
                      linewidth=1.2,
-                     label=f"failure threshold {data.velocity_threshold_mps:.2f} {data.velocity_unit}")
+                     label=f"velocity-loss limit {data.velocity_threshold_mps:.2f} {data.velocity_unit}")
     if ax_v.get_legend_handles_labels()[0]:
         ax_v.legend(loc="upper right", fontsize=8)
     # Headroom above the tallest bar for the legend and the failure labels.

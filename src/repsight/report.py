@@ -281,7 +281,8 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
                      "threshold": f["threshold_deg"], "values": values})
     if cols:
         return cols, ("form vs first reps, deg (towards the fault; negative: stricter); "
-                      "red: past its threshold")
+                      "red: past its threshold on a rep called technical failure; amber: past "
+                      "it without a call (a fault must last over the reps after it)")
     metrics = doc.get("metrics") or []
     angles: list[str] = []
     for m in metrics:
@@ -293,6 +294,15 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
     # No fault of this lift is judged: the drift is shown, never called, so nothing is red.
     return cols, ("angle drift vs first reps, deg: shown only, no form fault is judged here "
                   "(a large value is more often a tracking slip than form)")
+
+
+def _past(col: Mapping[str, Any], k: int, technical: bool) -> str:
+    """A form cell's mark: "past" (its threshold, on a rep called technical failure),
+    "once" (past it, no call: the fault did not last), or ""."""
+    v = col["values"][k] if k < len(col["values"]) else None
+    if col["threshold"] is None or v is None or not v > col["threshold"]:
+        return ""
+    return "past" if technical else "once"
 
 
 def _clip_duration(doc: Mapping[str, Any], summary: Mapping[str, Any]) -> float | None:
@@ -342,6 +352,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         # The baseline's reps are measured against each other (as in the CLI's table).
         flags += ["velocity baseline"] if r["index"] in base and len(base) > 1 else []
         flags += ["set-up, not judged"] if r["index"] in setup else []
+        technical = any(v["kind"] == "technical" for v in verdicts_of.get(r["index"], []))
         rows.append({
             "index": r["index"], "flags": flags,
             "start_s": times[r["start"]] - t0, "end_s": times[r["end"]] - t0,
@@ -354,9 +365,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
             "loss": fmt(m.get("velocity_loss_pct"), ".0f"), "rir": _rir(m.get("rir_estimate")),
             "rom": fmt(m.get("rom_m")),
             "form": [{"text": fmt(c["values"][k] if k < len(c["values"]) else None, "+.1f"),
-                      "past": (c["threshold"] is not None and k < len(c["values"])
-                               and c["values"][k] is not None
-                               and c["values"][k] > c["threshold"])} for c in cols],
+                      "past": _past(c, k, technical)} for c in cols],
             "verdicts": verdicts_of.get(r["index"], []),
         })
     # Verdicts on a rep the segmentation left out (a stalled last rep) still get a row.
