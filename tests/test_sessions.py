@@ -68,6 +68,7 @@ def test_a_sheet_saved_with_semicolons_and_decimal_commas_is_read() -> None:
     ("a.mp4,,,,-5,,,", "manifest.csv row 2, column load_kg: -5 kg is outside"),
     ("a.mp4,,,,nan,,,", "manifest.csv row 2, column load_kg: 'nan' is not a finite number"),
     ("a.mp4,,30/11/2026,,,,,", "manifest.csv row 2, column date: '30/11/2026' is not a date"),
+    ("a.mp4,,2026-02-30,,,,,", "manifest.csv row 2, column date: '2026-02-30' is no day of the calendar"),
     ("a.mp4,,,,,3.5,,", "manifest.csv row 2, column height_m: lifter_height_m must be between"),
     ("a.mp4,,,,,,speed,", "manifest.csv row 2, column goal: unknown goal 'speed'"),
     ("a.mp4,,,zumba,,,,", "manifest.csv row 2, column exercise:"),
@@ -96,7 +97,9 @@ def test_rows_match_clips_by_path_or_unique_file_name() -> None:
     names = ["ana/mon.mp4", "ana/tue.mp4", "ben/mon.mp4"]
     rows, warnings = match_clips(parse_manifest("clip\nana/MON.mp4\ntue.mp4\nzoe.mp4\n"), names)
     assert {k: r.line for k, r in rows.items()} == {"ana/mon.mp4": 2, "ana/tue.mp4": 3}
-    assert warnings == ("manifest.csv: 1 row(s) name no video in the folder: 'zoe.mp4'",)
+    assert warnings == ("manifest.csv: 1 row(s) name no video in the folder: 'zoe.mp4'",
+                        "manifest.csv: 1 video(s) in the folder have no row (no load; athlete "
+                        "and date from the path): 'ben/mon.mp4'")
     with pytest.raises(ManifestError, match="row 2, column clip: 'mon.mp4' names 2 clips"):
         match_clips(parse_manifest("clip\nmon.mp4\n"), names)
 

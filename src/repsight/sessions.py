@@ -137,6 +137,8 @@ def _cell_value(column: str, text: str, where: str, decimal_comma: bool = False)
         try:
             return dt.date.fromisoformat(text).isoformat()
         except ValueError:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ManifestError(f"{where}: {text!r} is no day of the calendar") from None
             raise ManifestError(f"{where}: {text!r} is not a date; write it as YYYY-MM-DD") from None
     if column == "load_kg":
         value = _number(text, where, "kilograms, e.g. 102.5")
@@ -277,6 +279,14 @@ def match_clips(manifest: ClipManifest, clip_names: Iterable[str]
         more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
         warnings.append(f"{manifest.name}: {len(unknown)} row(s) name no video in the folder: "
                         f"{shown}{more}")
+    # The other way round too: a clip added to the folder but not to the sheet gets no load
+    # (and its athlete and date only from its path), which a coach would not notice.
+    missing = [n for n in names if n not in matched]
+    if manifest.rows and missing:
+        shown = ", ".join(repr(m) for m in missing[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        warnings.append(f"{manifest.name}: {len(missing)} video(s) in the folder have no row "
+                        f"(no load; athlete and date from the path): {shown}{more}")
     return matched, tuple(warnings)
 
 
