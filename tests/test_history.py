@@ -274,6 +274,12 @@ def test_history_bad_inputs_are_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["history", str(tmp_path / "empty")])
     assert result.exit_code == 1 and "no sets found" in result.output
     assert "Traceback" not in result.output
+    assert f"run `repsight batch CLIPS -o {tmp_path / 'empty'}` first" in result.output
+    # A folder of videos given by mistake: not "batch ... -o <the clips folder>".
+    (tmp_path / "clips" / "ana").mkdir(parents=True)
+    (tmp_path / "clips" / "ana" / "squat.mp4").write_bytes(b"")
+    result = CliRunner().invoke(main, ["history", str(tmp_path / "clips")])
+    assert f"it holds videos: run `repsight batch {tmp_path / 'clips'} -o RESULTS`" in result.output
 
 
 def test_rir_line_is_refused_when_velocity_does_not_fall_towards_failure() -> None:

@@ -29,6 +29,7 @@ Rules (stated in `repsight history --help` and the README):
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -273,7 +274,7 @@ def load_results(folders: Sequence[str | os.PathLike]
                             f"under another name, each counted once: {', '.join(same[:3])}"
                             f"{', ...' if len(same) > 3 else ''}")
         if not found and not again and not same:
-            warnings.append(f"no clip results in {root} (run `repsight batch ... -o {root}`)")
+            warnings.append(f"no clip results in {root} ({_no_results_hint(root)})")
         failed, partial = _failed_clips(rows, loaded)
         if partial:
             # Shown, but a set read from half a video looks like a short, fresh set.
@@ -393,6 +394,22 @@ def load_velocity_profile(sets: Sequence[SetRecord], *, mvt_mps: float | None = 
             f"the line gives {one_rm:.0f} kg at {mvt_mps:.2f} m/s, below the {heaviest:g} kg "
             "already lifted (a threshold too high for this athlete, or velocities off)"))
     return replace(profile, one_rm_kg=one_rm)
+
+
+def _no_results_hint(root: Path) -> str:
+    """What to run for a folder with no results: a folder of videos is batched into
+    another one (results written among the clips would mix with them)."""
+    from .container import VIDEO_EXTENSIONS
+
+    try:
+        videos = any(p.suffix.lower() in VIDEO_EXTENSIONS for p in itertools.islice(
+            (q for q in root.rglob("*") if q.is_file()), 2000))
+    except OSError:
+        videos = False
+    if videos:
+        return (f"it holds videos: run `repsight batch {root} -o RESULTS`, then "
+                "`repsight history RESULTS`")
+    return f"run `repsight batch CLIPS -o {root}` first"
 
 
 def _tidy_name(name: str) -> str:
