@@ -445,6 +445,23 @@ def analysis_key(config: AnalysisConfig) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def _what_changed(before: Any, config: AnalysisConfig | None) -> str:
+    """What made earlier results differ, in words: the settings that changed (at most
+    three, "goal strength, now power"), else another repsight version."""
+    if not isinstance(before, dict) or config is None:
+        return "a different configuration or repsight version"
+    now = config.to_dict()
+    changed = [k for k in now if k in before and before[k] != now[k]]
+    if not changed:
+        added = [k for k in now if k not in before]
+        return ("another repsight version (the same settings" +
+                (f"; settings it did not have: {', '.join(added[:3])}" if added else "") + ")")
+    words = [f"{k} {printable(str(before.get(k, 'unset')))}, now {printable(str(now[k]))}"
+             for k in changed[:3]]
+    more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+    return "other settings (" + "; ".join(words) + more + ")"
+
+
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
     """The clip folder's manifest, or None when absent or unreadable (treated as absent).
 
@@ -504,8 +521,8 @@ def _write_manifest(out_dir: Path, data: dict[str, Any]) -> None:
                                                 indent=2, allow_nan=False) + "\n")
 
 
-def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOptions
-                    ) -> tuple[str, str]:
+def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOptions,
+                    config: AnalysisConfig | None = None) -> tuple[str, str]:
     """('run'|'skip'|'keep'|'refuse', why) for a clip folder, before any work is done.
 
     'keep': the folder holds complete results of this very clip made differently (another
@@ -514,14 +531,14 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
     --force, what would be kept or refused is redone; complete and current results are
     still skipped (they would come out the same).
     """
-    decision, why = _resume_decision(out_dir, content_hash, key, options)
+    decision, why = _resume_decision(out_dir, content_hash, key, options, config)
     if options.force and decision in ("keep", "refuse"):
         return "run", "forced"
     return decision, why
 
 
-def _resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOptions
-                     ) -> tuple[str, str]:
+def _resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOptions,
+                     config: AnalysisConfig | None) -> tuple[str, str]:
     """resume_decision without --force."""
     if not out_dir.exists() or not any(out_dir.iterdir()):
         return "run", "new"
@@ -538,9 +555,9 @@ def _resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchO
                           "keep them, choose another results folder (-o); to replace them, "
                           "rerun with --force")
     if m.get("analysis_key") != key:
-        return "keep", (f"not redone: the results in {shown} were made with a different "
-                        "configuration or repsight version; rerun with --force to replace "
-                        "them, or write to another folder (-o)")
+        return "keep", (f"not redone: the results in {shown} were made with "
+                        f"{_what_changed(m.get('config'), config)}; rerun with --force to "
+                        "replace them, or write to another folder (-o)")
     if m.get("session") != session_record(options.session):
         # The coach's manifest changed (athlete, date, load, notes): the JSON carries them.
         return "run", "the clip's session details changed"
@@ -623,7 +640,7 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
     previous = read_manifest(out_dir) if out_dir.is_dir() else None
     kept, notes = manifest_outputs(out_dir, previous)
     base["notes"] = tuple(notes)
-    decision, why = resume_decision(out_dir, digest, key, options)
+    decision, why = resume_decision(out_dir, digest, key, options, config)
     if decision in ("skip", "keep"):
         row = (previous or {}).get("result") or {}
         try:
