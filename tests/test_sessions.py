@@ -111,6 +111,18 @@ def test_session_from_the_path_without_a_manifest() -> None:
         athlete="ana", date="2026-12-07", source="path")
     assert session_from_path("squat_2026-13-40.mp4") is None  # not a date
     assert session_from_path("squat.mp4") is None
+    # A phone's file name, a European date and a load in the name (pounds turned into kg):
+    # a coach's "anna/2026-11-02_squat_80kg.mp4" had its load ignored.
+    assert session_from_path("ben/VID_20261124_153012.mp4") == Session(
+        athlete="ben", date="2026-11-24", source="path")
+    assert session_from_path("Back Squat 24.11.2026 100kg.mp4") == Session(
+        date="2026-11-24", load_kg=100.0, source="path")
+    assert session_from_path("anna/2026-11-02_squat_80kg.mp4").load_kg == 80.0
+    assert session_from_path("ben/bench 225lbs.mov").load_kg == 102.1
+    assert session_from_path("curl 12,5 kg.mp4").load_kg == 12.5
+    assert session_from_path("ana/30.11.2026/set1.mp4") == Session(
+        athlete="ana", date="2026-11-30", source="path")
+    assert session_from_path("IMG_1234.MOV") is None and session_from_path("v1.2.2026.mp4") is None
 
 
 # ---------------------------------------------------------------- batch with a manifest

@@ -36,7 +36,18 @@ MANIFEST_MAX_BYTES = 4 << 20  # a few hundred rows are a few kB
 MAX_TEXT = 500  # characters of an athlete name or a note
 MAX_LOAD_KG = 1000.0  # above any lift's world record: a typo (grams, pounds x 10)
 SESSION_SOURCES = ("manifest", "path")
-_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+# A date in a clip's path, with the groups of its year, month and day: ISO (2026-11-30),
+# a phone camera's file name (VID_20261130_183012.mp4, PXL_20261130_...), or day.month.year
+# as much of Europe writes it (30.11.2026). A match that is no real day is skipped.
+_DATES_IN_NAME = (
+    (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), (1, 2, 3)),
+    (re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)"), (1, 2, 3)),
+    (re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])"), (3, 2, 1)),
+)
+# A load in a clip's file name: 80kg, 102.5 kg, 225lbs (pounds are turned into kg).
+_LOAD_IN_NAME = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?(kgs?|lbs?)(?![a-z])",
+                           re.IGNORECASE)
+KG_PER_LB = 0.45359237
 
 
 class ManifestError(RepsightError):
@@ -290,25 +301,44 @@ def match_clips(manifest: ClipManifest, clip_names: Iterable[str]
     return matched, tuple(warnings)
 
 
+def _date_in(part: str) -> str:
+    """The first real date (see _DATES_IN_NAME) in one part of a path, ISO, or ""."""
+    for pattern, (y, m, d) in _DATES_IN_NAME:
+        for found in pattern.finditer(part):
+            try:
+                return dt.date(int(found.group(y)), int(found.group(m)), int(found.group(d))).isoformat()
+            except ValueError:
+                continue
+    return ""
+
+
+def _load_in(stem: str) -> float | None:
+    """The load a file name states (80kg, 102,5 kg, 225lb), in kg; None when none or odd."""
+    found = _LOAD_IN_NAME.search(stem)
+    if found is None:
+        return None
+    value = float(found.group(1).replace(",", "."))
+    if found.group(2).lower().startswith("lb"):
+        value = round(value * KG_PER_LB, 1)
+    return value if 0 <= value <= MAX_LOAD_KG else None
+
+
 def session_from_path(name: str) -> Session | None:
-    """The session a clip's path tells (athlete: its folder; date: YYYY-MM-DD in the path);
-    None when it tells neither."""
+    """The session a clip's path tells (athlete: its folder; date: a date in the path, see
+    _DATES_IN_NAME; load: "80kg" or "225lb" in the file name); None when it tells none."""
     path = PurePosixPath(name)
     athlete = path.parent.name if len(path.parts) > 1 else ""
     date = ""
     for part in reversed(path.parts):
-        m = _DATE_IN_NAME.search(part)
-        if m:
-            try:
-                date = dt.date.fromisoformat(m.group(1)).isoformat()
-            except ValueError:
-                continue
+        date = _date_in(part)
+        if date:
             break
-    if date and athlete == date:  # athletes/ana/2026-11-30/squat.mp4: the folder is the date
+    if date and _date_in(athlete) == date:  # ana/2026-11-30/squat.mp4: the folder is the date
         athlete = path.parent.parent.name if len(path.parts) > 2 else ""
-    if not athlete and not date:
+    load = _load_in(path.stem)
+    if not athlete and not date and load is None:
         return None
-    return Session(athlete=athlete, date=date, source="path")
+    return Session(athlete=athlete, date=date, load_kg=load, source="path")
 
 
 # ---------------------------------------------------------------- reading (I/O)
