@@ -18,7 +18,7 @@ from .barpath import BarTrack
 from .kinematics import BOTH, Signal, body_scale_px, tracked_point_px
 from .scale import Scale, scale_from_plate
 from .segmentation import segment_reps
-from .smoothing import condition, smooth
+from .smoothing import condition, smooth_timed
 from .types import PoseSequence, Rep
 from .velocity import (PROPULSIVE_FAMILIES, RepVelocity, concentric_velocity, retimed,
                        shared_shape_velocities)
@@ -213,8 +213,9 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
     n = seq.n_frames
     if scale.valid and track.found.any() and n >= 2:
         k = scale.m_per_px
-        y = smooth(-track.xy_px[:, 1] * k, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
-        x = smooth(track.xy_px[:, 0] * k, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+        # Velocities come from real timestamps: smoothed in time, not by frame count.
+        y = smooth_timed(-track.xy_px[:, 1] * k, t, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+        x = smooth_timed(track.xy_px[:, 0] * k, t, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
     else:
         y = x = np.full(n, np.nan)
     propulsive = family in PROPULSIVE_FAMILIES

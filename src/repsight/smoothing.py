@@ -129,6 +129,49 @@ def smooth(x: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float | No
     return lowpass(fill_gaps(x, max_gap=max_gap), fps, cutoff_hz=cutoff_hz)
 
 
+# Frame intervals within this share of the median one are an even frame rate (container
+# timestamps round to a tick); a longer or shorter one is a dropped or doubled frame.
+EVEN_STEP_SHARE = 0.25
+
+
+def smooth_timed(x: np.ndarray, t: np.ndarray, fps: float, *, cutoff_hz: float,
+                 max_gap_s: float | None) -> np.ndarray:
+    """smooth() for samples at timestamps t (s, increasing) that need not be evenly spaced.
+
+    The filter works on samples evenly spaced in time: over a variable-frame-rate clip
+    (frames dropped here and there) it would spread the longer step across a dropped
+    frame onto its neighbours, and velocities read from the result with the real
+    timestamps came out 15-20 % high at their peak. Such a signal is read onto an even
+    grid at the median frame interval, filtered there and read back at t; an evenly
+    spaced one goes through smooth() unchanged (fps: its frame rate).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    dt = np.diff(t)
+    step = float(np.median(dt)) if dt.size else 0.0
+    if dt.size < 2 or not step > 0 or np.all(np.abs(dt - step) <= EVEN_STEP_SHARE * step):
+        return smooth(x, fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    max_gap = len(x) if max_gap_s is None else int(round(max_gap_s * fps))
+    filled = fill_gaps(x, max_gap=max_gap)
+    ok = np.isfinite(filled)
+    if ok.sum() < 2:
+        return filled
+    grid = t[0] + step * np.arange(int(np.floor((t[-1] - t[0]) / step)) + 1)
+    on_grid = np.interp(grid, t[ok], filled[ok])
+    # A grid point between two samples one of which is missing stays missing, so the
+    # filter still treats each seen stretch on its own.
+    left = np.clip(np.searchsorted(t, grid, side="right") - 1, 0, len(t) - 1)
+    right = np.minimum(left + 1, len(t) - 1)
+    on_grid[~ok[left] | (~ok[right] & (grid > t[left]))] = np.nan
+    even = lowpass(on_grid, 1.0 / step, cutoff_hz=cutoff_hz)
+    seen = np.isfinite(even)
+    out = np.full_like(filled, np.nan)
+    if seen.sum() >= 2:
+        out = np.interp(t, grid[seen], even[seen])
+        out[~ok] = np.nan
+    return out
+
+
 def despike(y: np.ndarray, fps: float, *, window_s: float = 0.1) -> np.ndarray:
     """Running median over ~window_s seconds (0.05..0.5; at least 3 frames), NaN-aware.
 
