@@ -352,3 +352,29 @@ def test_a_truncated_clip_falls_back_to_one_process(tmp_path: Path) -> None:
     np.testing.assert_array_equal(two.timestamps_s, one.timestamps_s)
     np.testing.assert_array_equal(two.image, one.image)
     assert two.meta["warnings"] == one.meta["warnings"]
+
+
+def test_a_phone_slow_motion_clip_is_timed_at_the_speed_it_was_lifted(tmp_path: Path) -> None:
+    """Android stores slow motion to play at 30 fps and tags the rate it filmed at
+    (com.android.capture.fps): before, every rep of such a clip read 2-8x slow (a tempo
+    failure on each) with no warning."""
+    from helpers import run_ffmpeg, write_test_video
+    from repsight.container import probe
+
+    plain = write_test_video(tmp_path / "plain.mp4", n=30, fps=30.0)
+    slow = tmp_path / "slowmo.mp4"
+    run_ffmpeg("-i", str(plain), "-c", "copy", "-movflags", "use_metadata_tags",
+               "-metadata", "com.android.capture.fps=120.000000", str(slow))
+    assert probe(plain).capture_fps is None and probe(plain).slow_motion is None
+    info = probe(slow)
+    assert info.capture_fps == 120.0 and info.slow_motion == 4.0
+    a, b = extract_pose(plain, model="lite"), extract_pose(slow, model="lite")
+    np.testing.assert_allclose(b.timestamps_s, a.timestamps_s / 4.0)
+    assert b.fps == pytest.approx(120.0) and b.meta["slow_motion"] == 4.0
+    assert any(w.startswith("slow-motion clip: filmed at 120 fps and stored to play at 30 fps")
+               for w in b.meta["warnings"])
+    # A tag within rounding of the playback rate is a real-time file.
+    same = tmp_path / "realtime.mp4"
+    run_ffmpeg("-i", str(plain), "-c", "copy", "-movflags", "use_metadata_tags",
+               "-metadata", "com.android.capture.fps=30.000000", str(same))
+    assert probe(same).capture_fps == 30.0 and probe(same).slow_motion is None

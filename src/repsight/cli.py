@@ -141,6 +141,9 @@ def info(video: Path) -> None:
     click.echo(f"frames    {i.frame_count}")
     click.echo(f"duration  {i.duration_s:.2f} s")
     click.echo(f"codec     {i.codec}")
+    if i.slow_motion:
+        click.echo(f"slow mo   filmed at {i.capture_fps:.0f} fps, plays {i.slow_motion:.3g}x "
+                   "slower than life (timed at the speed it was lifted)")
 
 
 @main.command()

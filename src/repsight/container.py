@@ -3,8 +3,10 @@ decoding it all. Free of numpy, so that `repsight info` starts quickly."""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -165,10 +167,26 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
                          duration_s=float(duration), rotation=rotation,
                          codec=stream.codec_context.name, variable_frame_rate=vfr,
                          video_streams=len(container.streams.video),
-                         timestamped=bool(times) or not untimed)
+                         timestamped=bool(times) or not untimed,
+                         capture_fps=_capture_fps(container, stream))
         return info, max(0, int(stream.frames or 0) - discarded)
     finally:
         container.close()
+
+
+def _capture_fps(container: Any, stream: Any) -> float | None:
+    """The frame rate the camera filmed at, as the file states it (Android's
+    com.android.capture.fps tag on a slow-motion clip), or None."""
+    for tags in (stream.metadata, container.metadata):
+        for key, value in (tags or {}).items():
+            if key.lower().endswith("capture.fps"):
+                try:
+                    rate = float(value)
+                except (TypeError, ValueError):
+                    continue
+                if math.isfinite(rate) and 1.0 <= rate <= 2000.0:
+                    return rate
+    return None
 
 
 # numpy's median and linear percentile on a short sorted list, in plain Python: the

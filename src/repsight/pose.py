@@ -382,6 +382,17 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
             extra["scene"] = _scene_meta(scan.changes(), people.counted())  # shots, people
     image, world, seq_times = arrays
     warnings = list(reader.warnings)
+    fps = float(info.fps)
+    slowed = info.slow_motion
+    if slowed:
+        # The phone stored the clip to play slower than life and says so: timed at the
+        # speed it was lifted (else every rep read 2-8x too slow, a tempo failure each).
+        seq_times = seq_times / slowed
+        fps *= slowed
+        extra["slow_motion"] = round(slowed, 3)
+        warnings.append(f"slow-motion clip: filmed at {info.capture_fps:.0f} fps and stored to "
+                        f"play at {info.fps:.0f} fps (the file's capture-rate tag); timed at "
+                        f"the speed it was lifted, {slowed:.3g}x faster than it plays")
     if not reader.info.timestamped:
         warnings.append(f"the file carries no timestamps: times assume {reader.info.fps:g} fps")
     if reader.info.video_streams > 1:
@@ -398,12 +409,13 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
         warnings.append(gap)
     if info.variable_frame_rate:
         warnings.append("variable frame rate: per-frame container timestamps are used")
-    if info.fps > 100:
+    if info.fps > 100 and info.capture_fps is None:
+        # A file that states its capture rate says whether it plays in real time.
         warnings.append(f"high frame rate ({info.fps:.0f} fps): timings use container "
                         "timestamps; slow-motion clips re-timed by the phone will read slow")
     return PoseSequence(
         image=image, world=world, timestamps_s=seq_times,
-        fps=float(info.fps), width=reader.size[0], height=reader.size[1], source=str(video),
+        fps=fps, width=reader.size[0], height=reader.size[1], source=str(video),
         content_hash=content_hash or file_hash(video), model=model, rotation=info.rotation,
         meta={"warnings": warnings, "frame_count_container": info.frame_count,
               "extractor_version": EXTRACTOR_VERSION, "max_long_side": max_long_side or 0,

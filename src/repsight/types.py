@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 # PoseSequence has numpy loaded already, so those imports cost a dictionary lookup.
 
 
+# A capture rate this many times the playback rate or more is slow motion (a tag within
+# rounding of the playback rate is a real-time file).
+SLOW_MOTION_MIN_RATIO = 1.2
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     """What the container says about a video, after honouring rotation."""
@@ -33,6 +38,18 @@ class VideoInfo:
     variable_frame_rate: bool = False
     video_streams: int = 1  # the first is the one read; a second angle would be ignored
     timestamped: bool = True  # False: no packet carries a time (a raw H.264 stream)
+    # The rate the camera filmed at, when the file says (a phone's slow motion: filmed at
+    # 120 fps, stored to play at 30); None when it does not
+    capture_fps: float | None = None
+
+    @property
+    def slow_motion(self) -> float | None:
+        """How many times slower than life the file plays (2.0: filmed at 60 fps, played at
+        30), from the capture rate the file states; None for a file that plays in real time
+        or does not say."""
+        if self.capture_fps is None or not self.capture_fps > SLOW_MOTION_MIN_RATIO * self.fps:
+            return None
+        return self.capture_fps / self.fps
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
