@@ -84,3 +84,15 @@ def test_a_rep_under_the_limit_without_a_verdict_is_amber_not_red_nor_plain(lean
     assert to_rgb(UNCONFIRMED_COLOUR) in want and to_rgb("#4e79a7") in want
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert "under the limit, not called a failure" in labels
+
+
+def test_the_plot_is_written_in_the_format_its_name_says(leaning_set, tmp_path):
+    # "--plot out.pdf" wrote PNG bytes a PDF viewer would not open.
+    from repsight.errors import OutputError
+
+    assert plot_set(leaning_set, tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
+    assert b"<svg" in plot_set(leaning_set, tmp_path / "p.svg").read_bytes()[:400]
+    assert plot_set(leaning_set, tmp_path / "p.PNG").read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(OutputError, match=r"plot must be named .png, .pdf or .svg, got 'p.jpg'"):
+        plot_set(leaning_set, tmp_path / "p.jpg")
+    assert not (tmp_path / "p.jpg").exists()

@@ -366,7 +366,7 @@ def output_options(fn: Callable) -> Callable:
         click.option("--csv", "csv_out", type=file_type, default=None,
                      help="write one row a rep as CSV"),
         click.option("--plot", "plot_out", type=file_type, default=None,
-                     help="write the set's plot (velocity, phases, drift per rep) as PNG"),
+                     help="write the set's plot (velocity, phases, drift per rep): .png, .pdf or .svg"),
         click.option("--annotate", "annotate_out", type=file_type, default=None,
                      help="write the annotated video (.mp4, H.264)"),
         click.option("--html", "html_out", type=file_type, default=None,

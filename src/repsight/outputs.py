@@ -141,6 +141,8 @@ class OutputRequest:
                 raise OutputError(f"{printable(seen[real])} and {printable(path)} are the same "
                                   "file; give each output its own name")
             seen[real] = path
+        if self.plot is not None:
+            check_plot_output(self.plot)
         if self.annotate is not None:
             from .annotate import check_video_output  # OpenCV: only when drawing is asked for
 
@@ -149,6 +151,19 @@ class OutputRequest:
             from .report import check_report_output
 
             check_report_output(self.html)
+
+
+# The plot's file formats, by the name's suffix (matplotlib writes each natively).
+PLOT_FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
+
+
+def check_plot_output(path: str | os.PathLike) -> str:
+    """The plot's format from its name; OutputError for a name no format of it has (a
+    plot.jpg once held PNG bytes a viewer refused)."""
+    fmt = PLOT_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise OutputError(f"plot must be named .png, .pdf or .svg, got {printable(Path(path).name)!r}")
+    return fmt
 
 
 @dataclass(frozen=True)

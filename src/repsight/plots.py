@@ -179,10 +179,13 @@ def _bar_panel(ax: Any, paths: tuple[np.ndarray, ...]) -> None:
 
 
 def save_figure(fig: Any, path: str | os.PathLike) -> Path:
-    """Write a Figure as PNG atomically."""
+    """Write a Figure atomically as PNG, PDF or SVG, as its name says (outputs.PLOT_FORMATS)."""
+    from .outputs import check_plot_output
+
     path = Path(path)
+    fmt = check_plot_output(path)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
+        fig.savefig(tmp, format=fmt)
     return path
 
 
