@@ -371,6 +371,12 @@ def test_a_phone_slow_motion_clip_is_timed_at_the_speed_it_was_lifted(tmp_path: 
     a, b = extract_pose(plain, model="lite"), extract_pose(slow, model="lite")
     np.testing.assert_allclose(b.timestamps_s, a.timestamps_s / 4.0)
     assert b.fps == pytest.approx(120.0) and b.meta["slow_motion"] == 4.0
+    # The frame statistics kept with the poses are timed alike (shots and camera motion
+    # match them to the poses by time); a later read of the file scales back.
+    np.testing.assert_allclose(b.meta["scene"]["times_s"],
+                               np.asarray(a.meta["scene"]["times_s"]) / 4.0, atol=1e-5)
+    from repsight.types import slow_motion
+    assert slow_motion(b) == 4.0 and slow_motion(a) == 1.0
     assert any(w.startswith("slow-motion clip: filmed at 120 fps and stored to play at 30 fps")
                for w in b.meta["warnings"])
     # A tag within rounding of the playback rate is a real-time file.

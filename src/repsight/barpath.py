@@ -596,12 +596,13 @@ def _aligned_frames(video: str | os.PathLike, seq: PoseSequence, work_long_side:
     Decoded frames are matched to the poses by time; a pose frame the decoder did not give
     again (a damaged stream) gets the frame before it.
     """
-    from .types import picture_turn
+    from .types import picture_turn, slow_motion
     from .video import VideoReader
 
     reader = VideoReader(video, max_long_side=work_long_side, turn=picture_turn(seq))
-    t = np.asarray(seq.timestamps_s, dtype=np.float64)
-    half = 0.5 / seq.fps
+    # The file's own times (a slow-motion clip's poses are timed as lifted).
+    t = np.asarray(seq.timestamps_s, dtype=np.float64) * slow_motion(seq)
+    half = 0.5 * slow_motion(seq) / seq.fps
     last = -1
     for frame in reader:
         k = int(np.searchsorted(t, frame.time_s - half))

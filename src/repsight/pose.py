@@ -387,9 +387,15 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     if slowed:
         # The phone stored the clip to play slower than life and says so: timed at the
         # speed it was lifted (else every rep read 2-8x too slow, a tempo failure each).
+        # Every time kept with the poses turns alike; a later read of the file matches its
+        # frames through types.slow_motion.
         seq_times = seq_times / slowed
         fps *= slowed
-        extra["slow_motion"] = round(slowed, 3)
+        extra["slow_motion"] = slowed
+        scene = extra.get("scene")
+        if isinstance(scene, dict):
+            scene["times_s"] = [round(t / slowed, 6) for t in scene.get("times_s", [])]
+            scene["people"] = [{**p, "t": round(p["t"] / slowed, 4)} for p in scene.get("people", [])]
         warnings.append(f"slow-motion clip: filmed at {info.capture_fps:.0f} fps and stored to "
                         f"play at {info.fps:.0f} fps (the file's capture-rate tag); timed at "
                         f"the speed it was lifted, {slowed:.3g}x faster than it plays")

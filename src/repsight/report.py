@@ -121,7 +121,7 @@ def read_stills(video: str | os.PathLike, analysis: Any, seq: Any,
     import cv2
 
     from .annotate import build_plan, draw_skeleton
-    from .types import picture_turn
+    from .types import picture_turn, slow_motion
     from .video import VideoReader
 
     plan = build_plan(analysis, seq)
@@ -131,8 +131,9 @@ def read_stills(video: str | os.PathLike, analysis: Any, seq: Any,
         image = ""
         if 0 <= frame < len(t):
             reader = VideoReader(video, max_long_side=max_size, turn=picture_turn(seq))
-            # Half a frame early: the first frame at or after that time is this one.
-            want = float(t[frame]) - 0.5 / seq.fps
+            # Half a frame early: the first frame at or after that time is this one (in
+            # the file's own time: a slow-motion clip's poses are timed as lifted).
+            want = (float(t[frame]) - 0.5 / seq.fps) * slow_motion(seq)
             for f in reader.frames_from(want):
                 rgb = f.rgb.copy()
                 draw_skeleton(rgb, seq, frame, plan)

@@ -158,6 +158,13 @@ def picture_turn(seq: PoseSequence) -> int:
     return int(seq.meta.get("turn", 0) or 0)
 
 
+def slow_motion(seq: PoseSequence) -> float:
+    """How many times slower than life the video file plays (1.0: real time): the poses
+    are timed as lifted (pose.extract_pose), so a later read of the video matches its
+    frames at the sequence's times multiplied by this."""
+    return float(seq.meta.get("slow_motion", 1.0) or 1.0)
+
+
 @dataclass(frozen=True)
 class Rep:
     """One repetition as frame indices into its PoseSequence (inclusive, start <= ... <= end).
