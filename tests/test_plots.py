@@ -96,3 +96,17 @@ def test_the_plot_is_written_in_the_format_its_name_says(leaning_set, tmp_path):
     with pytest.raises(OutputError, match=r"plot must be named .png, .pdf or .svg, got 'p.jpg'"):
         plot_set(leaning_set, tmp_path / "p.jpg")
     assert not (tmp_path / "p.jpg").exists()
+
+
+def test_a_name_the_font_cannot_draw_warns_nobody(leaning_set, tmp_path):
+    # "my set 🏋.mp4" printed matplotlib's "Glyph 127947 missing from font(s)" warning.
+    import dataclasses
+    import warnings
+
+    data = dataclasses.replace(set_plot_data(leaning_set), title="my set \U0001F3CB squat")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        from repsight.plots import save_figure
+
+        save_figure(make_figure(data), tmp_path / "p.png")
+    assert [str(w.message) for w in seen] == []

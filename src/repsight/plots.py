@@ -8,11 +8,13 @@ notebook's or an application's backend, at import or later.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -178,13 +180,23 @@ def _bar_panel(ax: Any, paths: tuple[np.ndarray, ...]) -> None:
     ax.grid(alpha=0.3)
 
 
+@contextlib.contextmanager
+def quiet_glyphs() -> Iterator[None]:
+    """Draw without matplotlib's warning for each character its font lacks: a clip named
+    with an emoji shows a box in the title, and the warning (with a source line) reached
+    the user's terminal."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+        yield
+
+
 def save_figure(fig: Any, path: str | os.PathLike) -> Path:
     """Write a Figure atomically as PNG, PDF or SVG, as its name says (outputs.PLOT_FORMATS)."""
     from .outputs import check_plot_output
 
     path = Path(path)
     fmt = check_plot_output(path)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, quiet_glyphs():
         fig.savefig(tmp, format=fmt)
     return path
 

@@ -150,11 +150,12 @@ def chart_svg(analysis: Any) -> str:
     """The set's plot (plots.py: velocity, phases, drift per rep) as an inline <svg> element."""
     import io
 
-    from .plots import make_figure, set_plot_data
+    from .plots import make_figure, quiet_glyphs, set_plot_data
 
     fig = make_figure(set_plot_data(analysis))
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    with quiet_glyphs():
+        fig.savefig(buf, format="svg")
     text = buf.getvalue()
     # Inline SVG needs the element alone, without the XML declaration and DOCTYPE.
     return text[text.find("<svg"):]
