@@ -27,9 +27,10 @@ def _small(warnings: list[str]) -> list[str]:
 def test_a_small_lifter_is_named_with_its_size() -> None:
     px_per_m = 90.0  # a 320x240 rendered clip: about 158 px tall
     got = _small(quality_warnings(_metrics(Scale(px_per_m, "limbs", 0.05)), n_reps=4))
-    assert got == [f"lifter small in the frame (about {px_per_m * TYPICAL_STATURE_M:.0f} px tall): "
-                   f"form and tempo readings are less precise; film closer or at a higher "
-                   f"resolution ({SMALL_LIFTER_PX:.0f} px or more)"]
+    assert got == [f"lifter small in the frame (about 90 px a metre: "
+                   f"{px_per_m * TYPICAL_STATURE_M:.0f} px for a {TYPICAL_STATURE_M:g} m person "
+                   f"standing): form and tempo readings are less precise; film closer or at a "
+                   f"higher resolution ({SMALL_LIFTER_PX:.0f} px or more)"]
     just_big = SMALL_LIFTER_PX / TYPICAL_STATURE_M + 0.1
     assert _small(quality_warnings(_metrics(Scale(just_big, "limbs", 0.05)), n_reps=4)) == []
     # No scale, no size: nothing is claimed.
@@ -58,7 +59,7 @@ def test_the_same_clip_at_half_size_warns_and_at_full_size_does_not(tmp_path: Pa
     small = analyse_video(half, cfg, cache_dir=tmp_path / "cache")
     assert _small(list(full.verdict_summary.warnings)) == []
     (warning,) = _small(list(small.verdict_summary.warnings))
-    tall = int(warning.split("about ")[1].split(" px")[0])
+    tall = int(warning.split("px a metre: ")[1].split(" px")[0])
     assert 120 <= tall < SMALL_LIFTER_PX
 
 

@@ -106,9 +106,12 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
         out.append(f"person found on only {detection_rate:.0%} of frames")
     tall_px = metrics.scale.px_per_m * TYPICAL_STATURE_M
     if metrics.scale.valid and tall_px < SMALL_LIFTER_PX:
-        out.append(f"lifter small in the frame (about {tall_px:.0f} px tall): form and tempo "
-                   f"readings are less precise; film closer or at a higher resolution "
-                   f"({SMALL_LIFTER_PX:.0f} px or more)")
+        # Said as the scale, not a height seen: a lifter squatting or lying down never
+        # stands that tall in the picture (and "208 px tall" in a 180 px frame puzzled).
+        out.append(f"lifter small in the frame (about {metrics.scale.px_per_m:.0f} px a metre: "
+                   f"{tall_px:.0f} px for a {TYPICAL_STATURE_M:g} m person standing): form "
+                   f"and tempo readings are less precise; film closer or at a higher "
+                   f"resolution ({SMALL_LIFTER_PX:.0f} px or more)")
     if metrics.scale.valid and metrics.scale.rel_uncertainty > 0.1:
         out.append(f"pixel-to-metre scale uncertain (+/- {100 * metrics.scale.rel_uncertainty:.0f} %): "
                    "absolute velocities are rough, velocity loss is unaffected")
