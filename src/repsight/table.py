@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from .velocity import MAX_RIR
+from .velocity import MAX_RIR, MIN_RIR_LOSS_PCT
 
 
 def format_number(x: Any, fmt: str, missing: str = "-") -> str:
@@ -138,7 +138,8 @@ def summary_block(analysis: Any) -> str:
                    f"velocity baseline {format_number(m.baseline_velocity_mps, '.2f')} m/s "
                    f"(reps {', '.join(map(str, m.baseline_reps)) or '-'})")
     out.append("* RIR is an estimate from velocity loss (Rodriguez-Rosell et al. 2020); "
-               "expect +/- a few reps")
+               f"expect +/- a few reps; - : under {MIN_RIR_LOSS_PCT:g} % loss, too little to "
+               f"estimate; {MAX_RIR:g}+ : {MAX_RIR:g} or more")
     for w in s.warnings:
         out.append(f"warning: {w}")
     return "\n".join(out)
