@@ -212,6 +212,14 @@ def fmt(x: Any, spec: str = ".2f", missing: str = "-") -> str:
     return format(float(x), spec)
 
 
+def _rir_note() -> str:
+    """What the RIR column's marks mean (velocity.rir_estimate's limits)."""
+    from .velocity import MAX_RIR, MIN_RIR_LOSS_PCT
+
+    return (f'"-": under {MIN_RIR_LOSS_PCT:g} % loss, too little to estimate; '
+            f'"{MAX_RIR:g}+": {MAX_RIR:g} or more')
+
+
 def _rir(x: float | None) -> str:
     from .velocity import MAX_RIR
 
@@ -409,6 +417,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "mean_velocity": fmt(summary.get("mean_velocity_mps")),
         "velocity_loss": fmt(summary.get("velocity_loss_pct"), ".0f"),
         "baseline_velocity": fmt(velocity.get("baseline_mps")),
+        "rir_note": _rir_note(),
         "baseline_reps": ", ".join(str(x) for x in velocity.get("baseline_reps") or []) or "-",
         "duration": fmt(_clip_duration(doc, summary), ".1f"),
         "warnings": list(summary.get("warnings") or []),
