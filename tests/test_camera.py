@@ -433,3 +433,19 @@ def test_a_real_squat_exported_sideways_is_named_and_not_judged(tmp_path: Path) 
     assert run.exit_code == 0, run.output
     assert "turned on its side" not in run.stdout and "verdicts withheld" not in run.stdout
     assert "3 rep(s); exercise squat" in run.stdout
+
+
+@pytest.mark.parametrize("applied, advice", [(0, "--rotate 180"), (180, "--rotate 0"), (90, "--rotate 270")])
+def test_an_upside_down_picture_is_named_with_the_turn_back(applied: int, advice: str) -> None:
+    # A standing press read upside down (a rotate applied twice) was auto-read as a bench
+    # press and judged, with no warning.
+    seq, _ = synthesize("overhead_press", 4, seed=2, noise_px=0.5)
+    image = seq.image.copy()
+    image[:, :, 1] = 1.0 - image[:, :, 1]
+    flipped = dataclasses.replace(seq, image=image, meta={**seq.meta, "turn": applied} if applied else seq.meta)
+    an = analyse_pose(flipped, build_config(exercise="auto"))
+    (warning,) = [w for w in an.warnings if "upside down" in w]
+    assert warning.startswith("the lifter's head is below the hips") and f"again with {advice} " in warning
+    assert an.verdicts == () and "the picture looks upside down" in an.verdict_summary.line()
+    upright = analyse_pose(seq, build_config(exercise="auto"))
+    assert not any("upside down" in w for w in upright.warnings)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from .camera import (camera_path, framing_zoom, held_still, steadied, sway, sway_offset,
-                     turned_picture, zoom_change)
+                     turned_picture, upside_down_picture, zoom_change)
 from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
@@ -449,6 +449,10 @@ def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     """
     one = _analyse_in_view(seq, cfg, notes, span=span)
     profile = get_profile(one.exercise)
+    flipped = upside_down_picture(seq)
+    if flipped:
+        return _withheld(dataclasses.replace(one, warnings=(*one.warnings, flipped)),
+                         "the picture looks upside down", [])
     turned = turned_picture(seq, profile, one.reps)
     if turned:
         # Reps, velocities and form read off a lifter lying across the picture mean

@@ -283,6 +283,9 @@ def _turn_hint(turn: int | None, applied: int = 0) -> str:
     read with), both ways when unknown."""
     if turn:
         how = f"--rotate {(applied + turn) % 360}"
+        if turn == 180:
+            return (f"; if the video plays upside down, analyse it again with {how} (in a "
+                    "batch, a manifest row's rotate column turns that clip only)")
     else:
         how = f"--rotate {(applied + 90) % 360} (or {(applied + 270) % 360}, the other way)"
     return (f"; if the video plays sideways, analyse it again with {how} (in a batch, a "
@@ -315,6 +318,29 @@ def _lockout_lean(seq: PoseSequence, reps: Sequence[Rep]) -> float | None:
     if len(lean) < seq.fps:  # under a second of trunk seen: nothing to tell
         return None
     return float(np.percentile(lean, 100 * UPRIGHT_SHARE))
+
+
+# A picture upside down (a phone's rotation flag added to a clip already upright, or a
+# --rotate the wrong way) shows the head below the hips. On the 22 dev clips the nose
+# sits at most 0.59 trunk lengths below the hips in the median frame (a decline push-up
+# on a GHD); a standing press read upside down, 1.42.
+UPSIDE_DOWN_DROP = 1.0
+
+
+def upside_down_picture(seq: PoseSequence) -> str | None:
+    """Why the picture looks upside down (the head below the hips by more than
+    UPSIDE_DOWN_DROP trunk lengths in the median frame), with the --rotate that turns it
+    back; None otherwise."""
+    shoulders = (seq.pixels(LM.LEFT_SHOULDER) + seq.pixels(LM.RIGHT_SHOULDER)) / 2
+    hips = (seq.pixels(LM.LEFT_HIP) + seq.pixels(LM.RIGHT_HIP)) / 2
+    trunk = np.linalg.norm(shoulders - hips, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        drop = (seq.pixels(LM.NOSE)[:, 1] - hips[:, 1]) / trunk
+    drop = drop[np.isfinite(drop)]
+    if len(drop) < seq.fps or not float(np.median(drop)) > UPSIDE_DOWN_DROP:
+        return None
+    return (f"the lifter's head is below the hips ({float(np.median(drop)):.1f} trunk lengths, "
+            f"median frame): the picture looks upside down{_turn_hint(180, picture_turn(seq))}")
 
 
 def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[Rep]

@@ -558,9 +558,11 @@ MIN_RUN_REPS = 3
 CUT_REST_SHARE = 0.1
 # A rep's way back ends once the point, back within 10 % of its start, has moved less than
 # SETTLE_SHARE of the way back's fastest frame for SETTLE_S (still, not merely creeping
-# into lockout, which the arrival's flank fit reads).
+# into lockout, which the arrival's flank fit reads), or has stayed within
+# SETTLE_RANGE_SHARE of the way back's travel over those frames (still under jitter).
 SETTLE_S = 0.15
 SETTLE_SHARE = 0.03
+SETTLE_RANGE_SHARE = 0.02
 # An eccentric-first rep stopped short when it arrives further than this share of its
 # range from the set's rest position, on the way back (a failed squat that stalls half-way
 # and sinks back arrives 0.4-0.5 of it away; a rep coming up a little short, under 0.15).
@@ -671,16 +673,23 @@ def _settled(x: np.ndarray, p: int, hi: int, level: float, band: float, share: f
              hold: int) -> int:
     """Where the way back from the peak at p (falling towards `level`) comes to rest: the
     last frame of its first `hold` still frames once within `band` of level (still: moving
-    less than `share` of the way back's fastest frame); hi if it never rests there."""
+    less than `share` of the way back's fastest frame, or staying within SETTLE_RANGE_SHARE
+    of the way back's travel over those frames); hi if it never rests there."""
     back = np.flatnonzero(x[p:hi + 1] <= level + band)
     if back.size == 0:
         return hi
     q = p + int(back[0])
     fastest = float(np.max(np.abs(np.diff(x[p:q + 1])))) if q > p else 0.0
+    # The landmarks of a small or low-resolution lifter jitter by more than 3 % of the
+    # fastest step while standing: a step test alone never saw the last squat of a
+    # 320x180 copy come to rest, and the rep ran on into the lifter walking to the camera.
+    # Staying within a band of the travel over the held frames is rest as well.
+    span = SETTLE_RANGE_SHARE * (x[p] - level)
     run = 0
     for k, step in enumerate(np.abs(np.diff(x[q:hi + 1]))):
         run = run + 1 if step <= share * fastest else 0
-        if run >= hold:
+        held = x[q + k + 1 - hold:q + k + 2] if k + 1 >= hold else None
+        if run >= hold or (held is not None and float(np.ptp(held)) <= span):
             return min(hi, q + k + 1)
     return hi
 
