@@ -506,3 +506,26 @@ def test_form_phases_are_the_phases_seen_from_start_to_end() -> None:
     # a squat whose rise runs into the clip's last frames: its descent is seen whole
     assert squat.form_phases == (True, True)
     assert Rep(**{**squat.__dict__, "concentric": (20, 40)}).form_phases == (True, False)
+
+
+def test_the_last_rep_ends_at_rest_not_in_the_walk_to_the_camera() -> None:
+    """Back at rest after the last squat, the point creeps and jitters for a third of a
+    second, then the lifter walks to the camera (the signal rising again). A 320x180 copy
+    of a real clip ran its last concentric on into the walk (1.77 s, 118 % of the range,
+    a tempo failure); the rep ends where the point came to rest."""
+    from repsight.smoothing import lowpass
+
+    fps = 30.0
+    rng = np.random.default_rng(3)
+    parts = [np.zeros(30)]
+    for k in range(3):
+        down = 0.5 * (1 - np.cos(np.pi * np.arange(30) / 30))
+        up = 1 - 0.5 * (1 - np.cos(np.pi * np.arange(28) / 28))
+        parts += [-down, -up, np.zeros(25 if k < 2 else 0)]
+    parts += [np.linspace(0, 0.04, 10), 0.04 + 0.30 * (1 - np.cos(np.pi * np.arange(30) / 30)) / 2]
+    x = lowpass(np.concatenate(parts) + rng.normal(0, 0.006, 294), fps, cutoff_hz=4.0)
+    reps = segment_reps(x, fps, concentric_increases=True, eccentric_first=True, min_rom=0.3,
+                        diff_noise=float(np.std(np.diff(x[:25]))))
+    last = reps[-1]
+    assert len(reps) == 3 and last.rom_share == pytest.approx(1.0, abs=0.05)
+    assert last.concentric[1] <= 258 and last.end < 270  # rest reached at ~254; the walk 264-293
