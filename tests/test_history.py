@@ -327,3 +327,25 @@ def test_clips_that_failed_in_the_batch_are_named_not_silently_left_out(
                         "hold results, shown as they are (ana/squat.mp4)",
                         f"1 clip(s) in {tmp_path / 'week1'} failed in the batch and are not "
                         "shown (ben/broken.mp4; see its summary.csv)")
+
+
+def test_each_set_carries_its_goal_and_warnings_and_charts_start_at_zero(docs: dict[str, dict]) -> None:
+    """A coach judging a trend needs the goal a set was judged for (a power set's tempo
+    failure is no strength set's) and what made its numbers rough; a load-velocity chart
+    whose line ran below 0 m/s had its axis start at -0.06."""
+    from repsight.history import SetRecord, history_csv, load_velocity_profile, profile_chart, set_records
+
+    doc = dict(docs["ben"], config={**docs["ben"].get("config", {}), "goal": "power"})
+    doc["summary"] = {**doc["summary"], "warnings": ["oblique camera view: drift approximate"]}
+    (rec,) = set_records(doc, label="week1", clip="ben/squat")
+    assert rec.goal == "power" and rec.warnings == ("oblique camera view: drift approximate",)
+    (row,) = csv.DictReader(io.StringIO(history_csv(group_sets([rec]))))
+    assert row["goal"] == "power" and row["warnings"] == "oblique camera view: drift approximate"
+
+    def at(load: float, v: float) -> SetRecord:
+        return SetRecord("A", "squat", "d", "", load, 5, v, v, 10.0, None, "", None, (v,), "c", "r")
+
+    lv = load_velocity_profile([at(60, 0.5), at(100, 0.25), at(140, 0.02)], mvt_mps=0.3)
+    chart = profile_chart(lv)
+    assert float(chart["yticks"][0]["text"]) == 0.0
+    assert chart["line"]["y2"] <= chart["h"] - chart["pad"] + 1e-6

@@ -49,10 +49,10 @@ MIN_FAILURE_SETS = 3
 MIN_REPS_BEFORE_FAILURE = 2
 RESULT_MAX_BYTES = 256 << 20  # a clip JSON with per-frame arrays is a few MB
 UNKNOWN_ATHLETE = "(unknown athlete)"
-HISTORY_FIELDS = ("athlete", "exercise", "session", "date", "load_kg", "reps",
+HISTORY_FIELDS = ("athlete", "exercise", "goal", "session", "date", "load_kg", "reps",
                   "best_velocity_mps", "mean_velocity_mps", "velocity_loss_pct",
                   "first_failure_rep", "first_failure_kind", "concentric_failure_rep", "clip",
-                  "results")
+                  "results", "warnings")
 
 
 @dataclass(frozen=True)
@@ -74,10 +74,15 @@ class SetRecord:
     rep_velocities: tuple[float, ...]  # counted reps' mean concentric velocity, in order
     clip: str  # the clip's folder below its results folder
     results: str  # the results folder
+    # The goal the set was judged for (its velocity-loss limit: a power set's tempo
+    # failure is no strength set's), and the set's warnings (what makes its numbers rough)
+    goal: str = ""
+    warnings: tuple[str, ...] = ()
 
     def row(self) -> dict[str, Any]:
-        """The history CSV row."""
-        return {k: getattr(self, k) for k in HISTORY_FIELDS}
+        """The history CSV row (warnings "; "-separated)."""
+        return {k: "; ".join(self.warnings) if k == "warnings" else getattr(self, k)
+                for k in HISTORY_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,10 @@ def _count(x: Any) -> int | None:
 
 
 def _one_set(entry: Mapping[str, Any], session: Session | None, label: str, clip: str,
-             results: str) -> SetRecord:
+             results: str, goal: str = "") -> SetRecord:
     summary = entry.get("summary") if isinstance(entry.get("summary"), Mapping) else {}
+    warned = summary.get("warnings")
+    warned = tuple(str(w) for w in warned) if isinstance(warned, (list, tuple)) else ()
     setup = ((entry.get("assessment") or {}).get("metrics") or {}).get("velocity") or {}
     setup_reps = set(setup.get("setup_reps") or ()) if isinstance(setup, Mapping) else set()
     velocity = {m.get("index"): _num(m.get("mean_velocity_mps"))
@@ -176,7 +183,7 @@ def _one_set(entry: Mapping[str, Any], session: Session | None, label: str, clip
         first_failure_rep=_count(summary.get("first_failure_rep")),
         first_failure_kind=str(summary.get("first_failure_kind") or ""),
         concentric_failure_rep=min((s for s in stalled if _count(s) is not None), default=None),
-        rep_velocities=rep_v, clip=clip, results=results)
+        rep_velocities=rep_v, clip=clip, results=results, goal=goal, warnings=warned)
 
 
 def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str = ""
@@ -190,7 +197,9 @@ def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str =
     session = Session.from_dict(doc.get("session")) or session_from_path(clip + ".mp4")
     sets = [s for s in doc.get("sets") or [] if isinstance(s, Mapping)]
     entries = sets or [doc]
-    return tuple(_one_set(e, session, label, clip, results) for e in entries)
+    config = doc.get("config") if isinstance(doc.get("config"), Mapping) else {}
+    goal = str(config.get("goal") or "")
+    return tuple(_one_set(e, session, label, clip, results, goal) for e in entries)
 
 
 # ---------------------------------------------------------------- reading results folders
@@ -555,8 +564,13 @@ def profile_chart(p: LoadVelocityProfile) -> dict[str, Any] | None:
     loads = [x for x, _ in p.points]
     vel = [v for _, v in p.points]
     sx, (x0, x1) = _scale(loads, CHART_PAD, CHART_W - 10.0)
-    sy, (y0, y1) = _scale(vel + ([p.fit.at(x0), p.fit.at(x1)] if p.fit else []),
-                          CHART_H - CHART_PAD, 10.0)
+    # Velocity from 0 up (a line's extrapolated end below 0 m/s read as an axis at -0.06);
+    # the line stops where it reaches 0.
+    end = x1
+    if p.fit is not None and p.fit.at(x1) < 0 < p.fit.at(x0) and p.fit.slope < 0:
+        end = -p.fit.intercept / p.fit.slope
+    sy, (y0, y1) = _scale(vel + ([p.fit.at(x0), max(p.fit.at(end), 0.0)] if p.fit else []),
+                          CHART_H - CHART_PAD, 10.0, zero=True)
     chart = {"w": CHART_W, "h": CHART_H, "pad": CHART_PAD,
              "points": [{"x": round(sx(a), 1), "y": round(sy(b), 1),
                          "label": f"{a:g} kg: {b:.2f} m/s"} for a, b in p.points],
@@ -565,7 +579,7 @@ def profile_chart(p: LoadVelocityProfile) -> dict[str, Any] | None:
              "yticks": [{"y": round(sy(v), 1), "text": f"{v:.2f}"} for v in (y0, (y0 + y1) / 2, y1)]}
     if p.fit is not None:
         chart["line"] = {"x1": round(sx(x0), 1), "y1": round(sy(p.fit.at(x0)), 1),
-                         "x2": round(sx(x1), 1), "y2": round(sy(p.fit.at(x1)), 1)}
+                         "x2": round(sx(end), 1), "y2": round(sy(max(p.fit.at(end), 0.0)), 1)}
     return chart
 
 
@@ -583,7 +597,8 @@ def history_context(histories: Sequence[AthleteHistory], *, warnings: Sequence[s
                  "loss": _f(s.velocity_loss_pct, ".0f"),
                  "failure": (f"{s.first_failure_rep} {s.first_failure_kind}"
                              if s.first_failure_rep is not None else "none"),
-                 "failed": s.first_failure_rep is not None, "clip": s.clip}
+                 "failed": s.first_failure_rep is not None, "clip": s.clip,
+                 "goal": s.goal or "-", "warnings": list(s.warnings)}
                 for s in h.sets]
         sections.append({"athlete": h.athlete, "exercise": h.exercise, "rows": rows,
                          "trend": trend_chart(h.sets), "profile": profile_text(h.profile),
