@@ -292,3 +292,29 @@ def test_every_rep_has_seconds_and_the_schema_doc_lists_exactly_the_rep_fields()
     for v in data["verdicts"]:
         a, b = v["evidence"]["frames"]
         assert v["evidence"]["frames_s"] == [t[a], t[b]]
+
+
+def test_a_failed_output_names_the_files_already_written(tmp_path, monkeypatch) -> None:
+    # A disk filling up at the annotated video printed only the error: the JSON and the
+    # plot already written (whole: each is written atomically) went unmentioned.
+    from repsight import annotate
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.errors import OutputError
+    from repsight.outputs import OutputRequest, write_outputs
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 3, seed=4, noise_px=0.5)
+    analysis = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+
+    def full(*args, **kwargs):
+        raise OutputError("cannot write v.mp4: No space left on device")
+
+    monkeypatch.setattr(annotate, "render_video", full)
+    request = OutputRequest(json=tmp_path / "a.json", plot=tmp_path / "a.png",
+                            annotate=tmp_path / "v.mp4")
+    with pytest.raises(OutputError) as err:
+        write_outputs(request, "clip.mp4", analysis, seq)
+    assert str(err.value) == (f"cannot write v.mp4: No space left on device (written before it: "
+                              f"{tmp_path / 'a.json'}, {tmp_path / 'a.png'})")
+    assert (tmp_path / "a.json").is_file() and (tmp_path / "a.png").is_file()

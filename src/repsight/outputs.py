@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .config import AnalysisConfig
-from .errors import OutputError, printable
+from .errors import OutputError, RepsightError, printable
 
 ProgressFn = Callable[[int, int], None]
 
@@ -182,9 +182,24 @@ def write_outputs(request: OutputRequest, video: str | os.PathLike, analysis: An
 
     session: the clip's sessions.Session (athlete, date, load), recorded in the JSON and page.
     """
+    written: list[Path] = []
+    try:
+        _write_each(request, video, analysis, seq, written, video_progress, session)
+    except RepsightError as exc:
+        # A disk filling up at the annotated video: the files already there are whole
+        # (each was written atomically) and the user is told which they are.
+        if written:
+            exc.args = (f"{exc} (written before it: "
+                        f"{', '.join(printable(p) for p in written)})", *exc.args[1:])
+        raise
+    return tuple(written)
+
+
+def _write_each(request: OutputRequest, video: str | os.PathLike, analysis: Any, seq: Any,
+                written: list[Path], video_progress: ProgressFn | None, session: Any) -> None:
+    """write_outputs' files, in order, each appended to `written` once it is whole."""
     from .export import write_csv, write_json
 
-    written: list[Path] = []
     if request.json is not None:
         written.append(write_json(analysis, request.json, session=session))
     if request.csv is not None:
@@ -205,7 +220,6 @@ def write_outputs(request: OutputRequest, video: str | os.PathLike, analysis: An
         written.append(write_report(analysis, seq, video, request.html,
                                     annotated=request.annotate, max_size=request.max_size,
                                     progress=video_progress, session=session))
-    return tuple(written)
 
 
 def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request: OutputRequest,
