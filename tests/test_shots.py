@@ -504,3 +504,40 @@ def test_a_real_clip_made_at_10_fps_and_stored_at_30_is_named(tmp_path):
     assert an.rep_count == 2
     plain = analyse_pose(extract_cached(src), AnalysisConfig(exercise="raise"))
     assert not any("repeated frames" in w for w in plain.warnings)
+
+
+def test_a_fault_must_last_three_pictures_not_three_frames_of_one():
+    """In a clip that holds each picture for three frames, a drift must last three
+    pictures: a lasting fault is still called, and the rule reads the clip's picture rate."""
+    from repsight.shots import picture_repeat
+
+    seq, truth = synthesize("squat", 6, seed=2, noise_px=1.0,
+                            faults={"trunk_lean_deg": [0, 0, 0, 16, 18, 20]})
+    k = np.arange(seq.n_frames)
+    held = dataclasses.replace(seq, image=seq.image[k - k % 3], world=seq.world[k - k % 3])
+    clip = splice(held, stats=True)
+    assert picture_repeat(clip) == 1
+    pixels = np.asarray(clip.meta["scene"]["pixels"])
+    pixels[k % 3 != 0] = 0.0
+    clip.meta["scene"]["pixels"] = pixels.tolist()
+    assert picture_repeat(clip) == 3
+    an = analyse_pose(clip, CFG)
+    assert [v.rep_index for v in an.verdicts if v.kind == "technical"][:1] == [4]
+
+
+def test_a_real_clean_set_made_at_10_fps_gets_no_technical_call(tmp_path):
+    """squat_air_45deg_white (8 clean squats, hand-labelled) re-encoded with each picture
+    held for three frames: a knee-cave reading 0.1 deg past its threshold for one picture
+    was called technical failure on reps 7-8."""
+    from helpers import run_ffmpeg, shared_video
+
+    from repsight.cache import extract_cached
+
+    src = shared_video("squat_air_45deg_white.mp4")
+    held = tmp_path / "held.mp4"
+    run_ffmpeg("-i", str(src), "-vf", "fps=10,fps=30", "-an", "-c:v", "libx264", "-crf", "18",
+               "-pix_fmt", "yuv420p", str(held))
+    an = analyse_pose(extract_cached(held, cache_dir=tmp_path / "cache"),
+                      AnalysisConfig(exercise="squat"))
+    assert any(w.startswith("repeated frames") for w in an.warnings)
+    assert an.rep_count == 8 and not [v for v in an.verdicts if v.kind == "technical"]

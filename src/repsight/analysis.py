@@ -27,7 +27,8 @@ from .exercise_detection import detect_exercise, exercise_misfit
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
 from .segmentation import CUT_REST_SHARE, out_of_range, segment_reps
-from .shots import ShotSplit, low_frame_rate_warning, repeated_frames_warning, split_shots
+from .shots import (ShotSplit, low_frame_rate_warning, picture_repeat, repeated_frames_warning,
+                    split_shots)
 from .smoothing import smooth
 from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
@@ -166,13 +167,17 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     # The tracked point at the form cut-off (pixels, up): phase edges and movement progress.
     track = smooth(-track_px[:, 1], seq.fps, cutoff_hz=form_cutoff, max_gap_s=cfg.max_gap_s)
     position = {r.index: k for k, r in enumerate(reps)}
+    # A drift must last drift_min_frames pictures: in a clip that shows each picture on
+    # three frames (made at 10 fps, stored at 30), three frames are one picture, and a
+    # one-picture wobble of the knees called technical failure on a clean squat set.
+    min_frames = min(30, cfg.drift_min_frames * picture_repeat(seq))
     drift = set_drift(form, reps, track, [position[i] for i in vel.baseline_reps], profile,
-                      min_frames=cfg.drift_min_frames, tolerance_override=cfg.drift_tolerance_deg,
+                      min_frames=min_frames, tolerance_override=cfg.drift_tolerance_deg,
                       driver=driver)
     metrics = SetMetrics(reps=_rep_table(reps, vel, drift), scale=scale, velocity=vel,
                          drift=drift, track=track)
-    verdicts = tuple(judge(reps, metrics, profile.eccentric_first, VerdictThresholds.from_config(cfg),
-                           tempos, fps=seq.fps))
+    thresholds = dataclasses.replace(VerdictThresholds.from_config(cfg), drift_min_frames=min_frames)
+    verdicts = tuple(judge(reps, metrics, profile.eccentric_first, thresholds, tempos, fps=seq.fps))
     rate = seq.detection_rate if detection_rate is None else detection_rate
     warnings = quality_warnings(metrics, detection_rate=rate, n_reps=len(reps),
                                 counted=sum(1 for r in reps if r.counted),

@@ -122,7 +122,8 @@ SPECS: dict[str, OptionSpec] = {
         "deg", (0.5, 90), default="per profile, about 10"),
     # AnalysisConfig does not range-check this one, so click refuses < 1 itself.
     "drift_min_frames": OptionSpec(
-        "--drift-min-frames", "a drift must last this many frames to count (not a blip)",
+        "--drift-min-frames", "a drift must last this many frames to count (not a blip; "
+        "pictures, in a clip that holds each picture for several frames)",
         "frames", click_type=click.IntRange(min=1)),
     "eccentric_speedup": OptionSpec(
         "--eccentric-speedup", "eccentric failure when lowering this many times faster than "

@@ -328,9 +328,9 @@ def low_frame_rate_warning(seq: PoseSequence) -> str | None:
             "and fast reps less precisely; film at 25 fps or more")
 
 
-def repeated_frames_warning(seq: PoseSequence) -> str | None:
-    """A warning when the clip repeats its pictures (made at a lower frame rate than it is
-    stored at): its times are read to the pictures' rate, not the file's."""
+def picture_rate(seq: PoseSequence) -> float | None:
+    """New pictures a second when the clip repeats its pictures (made at a lower frame
+    rate than it is stored at), else None."""
     stats = frame_stats(seq)
     if stats is None:
         return None
@@ -342,7 +342,21 @@ def repeated_frames_warning(seq: PoseSequence) -> str | None:
     new = np.flatnonzero(stats[1] >= REPEAT_MOTION)
     gaps = np.diff(new)
     gaps = gaps[gaps <= REPEAT_HALF + 1]
-    rate = seq.fps / float(np.median(gaps)) if gaps.size else seq.fps * (1.0 - share)
+    return seq.fps / float(np.median(gaps)) if gaps.size else seq.fps * (1.0 - share)
+
+
+def picture_repeat(seq: PoseSequence) -> int:
+    """Frames each picture lasts (1 when the clip shows a new picture on every frame)."""
+    rate = picture_rate(seq)
+    return 1 if rate is None or not rate > 0 else max(1, int(round(seq.fps / rate)))
+
+
+def repeated_frames_warning(seq: PoseSequence) -> str | None:
+    """A warning when the clip repeats its pictures (made at a lower frame rate than it is
+    stored at): its times are read to the pictures' rate, not the file's."""
+    rate = picture_rate(seq)
+    if rate is None:
+        return None
     return (f"repeated frames: the picture changes about {rate:.0f} times a second in a "
             f"{seq.fps:.0f} fps file, so times are read to about +-{0.5 / rate:.2f} s")
 
