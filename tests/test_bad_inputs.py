@@ -136,7 +136,7 @@ def test_the_config_file_is_an_input_too(tmp_path: Path) -> None:
     ("/dev/stdout", "device or system file"),
     ("/dev/null", "device or system file"),
     ("{d}/" + "n" * 245 + ".json", "too long"),
-    ("{d}/same.json", "same file"),
+    ("{d}/same.json", "--json and --csv name the same file"),
 ])
 def test_outputs_that_cannot_be_results_fail_up_front(target: str, words: str,
                                                       tmp_path: Path) -> None:

@@ -128,19 +128,26 @@ class OutputRequest:
     @property
     def paths(self) -> tuple[Path, ...]:
         """Every requested file, in the order they are written."""
-        return tuple(p for p in (self.json, self.csv, self.plot, self.annotate, self.html)
-                     if p is not None)
+        return tuple(p for _, p in self.named_paths)
+
+    @property
+    def named_paths(self) -> tuple[tuple[str, Path], ...]:
+        """(its command-line option, path) of every requested file, in writing order."""
+        return tuple((f"--{name}", p) for name, p in (
+            ("json", self.json), ("csv", self.csv), ("plot", self.plot),
+            ("annotate", self.annotate), ("html", self.html)) if p is not None)
 
     def check(self, inputs: Sequence[str | os.PathLike] = ()) -> None:
         """Raise OutputError when a requested file cannot or must not be written where asked."""
-        seen: dict[str, Path] = {}
-        for path in self.paths:
+        seen: dict[str, tuple[str, Path]] = {}
+        for option, path in self.named_paths:
             check_output_file(path, inputs=inputs)
             real = os.path.realpath(path)
             if real in seen:
-                raise OutputError(f"{printable(seen[real])} and {printable(path)} are the same "
-                                  "file; give each output its own name")
-            seen[real] = path
+                first, _ = seen[real]
+                raise OutputError(f"{first} and {option} name the same file ({printable(path)}); "
+                                  "give each output its own name")
+            seen[real] = (option, path)
         if self.plot is not None:
             check_plot_output(self.plot)
         if self.annotate is not None:
