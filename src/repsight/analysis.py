@@ -454,10 +454,6 @@ def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     """
     one = _analyse_in_view(seq, cfg, notes, span=span)
     profile = get_profile(one.exercise)
-    flipped = upside_down_picture(seq)
-    if flipped:
-        return _withheld(dataclasses.replace(one, warnings=(*one.warnings, flipped)),
-                         "the picture looks upside down", [])
     turned = turned_picture(seq, profile, one.reps)
     if turned:
         # Reps, velocities and form read off a lifter lying across the picture mean
@@ -465,6 +461,12 @@ def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
         return _withheld(dataclasses.replace(one, warnings=(*one.warnings, turned)),
                          f"the picture looks turned on its side, or this is not "
                          f"{profile.a_words}", [])
+    # After the sideways test: a push-up turned on its side also has the head below the
+    # hips, and wants a quarter turn, not a half.
+    flipped = upside_down_picture(seq)
+    if flipped:
+        return _withheld(dataclasses.replace(one, warnings=(*one.warnings, flipped)),
+                         "the picture looks upside down", [])
     if not one.reps:
         return one
     moved = offset = None

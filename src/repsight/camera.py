@@ -321,26 +321,26 @@ def _lockout_lean(seq: PoseSequence, reps: Sequence[Rep]) -> float | None:
 
 
 # A picture upside down (a phone's rotation flag added to a clip already upright, or a
-# --rotate the wrong way) shows the head below the hips. On the 22 dev clips the nose
-# sits at most 0.59 trunk lengths below the hips in the median frame (a decline push-up
-# on a GHD); a standing press read upside down, 1.42.
-UPSIDE_DOWN_DROP = 1.0
+# --rotate the wrong way) shows the shoulders below the hips. On the 22 dev clips the
+# shoulders sit at most 0.39 trunk lengths below the hips in the median frame (a decline
+# push-up on a GHD); a standing press read upside down, 1.00 (the trunk head-down).
+UPSIDE_DOWN_DROP = 0.7
 
 
 def upside_down_picture(seq: PoseSequence) -> str | None:
-    """Why the picture looks upside down (the head below the hips by more than
-    UPSIDE_DOWN_DROP trunk lengths in the median frame), with the --rotate that turns it
-    back; None otherwise."""
+    """Why the picture looks upside down (the shoulders below the hips by more than
+    UPSIDE_DOWN_DROP trunk lengths in the median frame: the trunk within 45 deg of
+    head-down), with the --rotate that turns it back; None otherwise."""
     shoulders = (seq.pixels(LM.LEFT_SHOULDER) + seq.pixels(LM.RIGHT_SHOULDER)) / 2
     hips = (seq.pixels(LM.LEFT_HIP) + seq.pixels(LM.RIGHT_HIP)) / 2
     trunk = np.linalg.norm(shoulders - hips, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        drop = (seq.pixels(LM.NOSE)[:, 1] - hips[:, 1]) / trunk
+        drop = (shoulders[:, 1] - hips[:, 1]) / trunk
     drop = drop[np.isfinite(drop)]
     if len(drop) < seq.fps or not float(np.median(drop)) > UPSIDE_DOWN_DROP:
         return None
-    return (f"the lifter's head is below the hips ({float(np.median(drop)):.1f} trunk lengths, "
-            f"median frame): the picture looks upside down{_turn_hint(180, picture_turn(seq))}")
+    return (f"the lifter's shoulders are below the hips (the trunk head-down, median frame): "
+            f"the picture looks upside down{_turn_hint(180, picture_turn(seq))}")
 
 
 def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[Rep]
@@ -350,7 +350,8 @@ def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[R
     a_name = profile.a_words
     if profile.upright:
         lean = _lockout_lean(seq, reps)
-        if lean is None or lean <= UPRIGHT_DEG:
+        # A trunk head-down is a picture upside down, not on its side (upside_down_picture).
+        if lean is None or lean <= UPRIGHT_DEG or lean >= 180.0 - UPRIGHT_DEG:
             return None
         return (f"the lifter is not upright at lockout (the trunk {lean:.0f} deg from "
                 f"vertical), as in {a_name}: the picture looks turned on its side, or this "
