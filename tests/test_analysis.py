@@ -267,3 +267,14 @@ def test_a_last_pull_held_at_lockout_to_the_clip_s_end_is_judged_on_its_pull(
     assert lean_drift.toward_deg[4] is not None
     assert any("its form is judged on its concentric only" in w for w in an.warnings)
     assert 5 not in an.assessment.metrics.baseline_reps
+
+
+def test_landmark_noise_after_a_lockout_held_to_the_end_is_no_lowering() -> None:
+    # Held 40 frames at the top when the clip ends: the noise's "way back" was timed as a
+    # 0.13 s eccentric and called eccentric failure ("control lost").
+    seq, truth = synthesize("biceps_curl", plan_set(5, top_pause_s=2.0), seed=5, noise_px=1.0)
+    an = analyse_pose(seq.slice(0, truth.reps[4].concentric[1] + 40),
+                      AnalysisConfig(exercise="biceps_curl"))
+    last = an.reps[-1]
+    assert last.cut_end and last.eccentric[1] == last.end and last.form_phases == (True, False)
+    assert np.isnan(an.tempo[-1].eccentric_s) and an.verdicts == ()

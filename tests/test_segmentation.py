@@ -502,10 +502,10 @@ def test_form_phases_are_the_phases_seen_from_start_to_end() -> None:
     assert Rep(**{**pull.__dict__, "concentric": (0, 16), "cut_start": True}).form_phases == (False, True)
     assert Rep(**{**pull.__dict__, "unseen": (5, 8)}).form_phases == (False, False)
     squat = Rep(index=1, start=0, end=40, turnaround=18, eccentric=(2, 16),
-                concentric=(20, 38), eccentric_first=True, cut_end=True)
+                concentric=(20, 40), eccentric_first=True, cut_end=True)
     # a squat whose rise runs into the clip's last frames: its descent is seen whole
-    assert squat.form_phases == (True, True)
-    assert Rep(**{**squat.__dict__, "concentric": (20, 40)}).form_phases == (True, False)
+    assert squat.form_phases == (True, False)
+    assert Rep(**{**squat.__dict__, "cut_start": True}).form_phases == (False, False)
 
 
 def test_the_last_rep_ends_at_rest_not_in_the_walk_to_the_camera() -> None:

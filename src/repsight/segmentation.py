@@ -514,8 +514,12 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
                                                           pause_velocity_share))
         if cut_end:
             # Not seen to end: the rep runs to the signal's last frame (a hold at the top
-            # that outlasts the noise's "way back" is part of it, not after it).
+            # that outlasts the noise's "way back" is part of it, not after it), and so
+            # does its last phase, which is then neither timed nor judged: the noise's
+            # 0.13 s "lowering" of a curl held at the top read as eccentric failure.
             end = max(end, c.run_end)
+            second = (second[0], end)
+            ecc, con = (first, second) if eccentric_first else (second, first)
         # Cut off before lockout (a lift that starts with the concentric, cut during it):
         # not completed. A rep the clip cut before its lockout is not a partial rep either
         # (its range was cut short by the clip, not by the lifter); one cut after its

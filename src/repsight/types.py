@@ -248,14 +248,12 @@ class Rep:
     def form_phases(self) -> tuple[bool, bool]:
         """Whether each moving phase, in the order they happen, was seen from its start to
         its end, so the rep's form can be read on it: both for a rep seen whole; the first
-        only when the clip ends after it (a pull held at lockout until the end), the second
-        only when the clip began inside the first; neither with unseen frames (a gap's
-        edges carry the smoother's extrapolation)."""
+        only when the clip ends inside the rep (cut_end: a pull held at lockout until the
+        end), the second only when the clip began inside it (cut_start); neither with
+        unseen frames (a gap's edges carry the smoother's extrapolation)."""
         if self.unseen is not None:
             return False, False
-        first, second = ((self.eccentric, self.concentric) if self.eccentric_first
-                         else (self.concentric, self.eccentric))
-        return self.sees(first), self.sees(second)
+        return not self.cut_start, not self.cut_end
 
     @property
     def bottom_pause(self) -> tuple[int, int]:
