@@ -395,3 +395,15 @@ def test_plan_of_a_clip_cut_into_sets_follows_every_set() -> None:
     failing = dataclasses.replace(second, verdicts=(Verdict("tempo", 1, "rep 1: slow"),))
     plan = build_plan(dataclasses.replace(an, sets=(an.sets[0], failing)), clip)
     assert [(b.rep_index, b.kind) for b in plan.banners] == [(4, "tempo")]
+
+
+def test_a_slow_motion_clips_banner_stays_up_for_the_files_own_seconds() -> None:
+    # Timed as lifted at 120 fps, a 4x slow-motion file plays 30 frames a second: the rep
+    # banner's REP_BANNER_S is that many seconds of the file, not four times as long.
+    from repsight.annotate import REP_BANNER_S
+
+    rep = (Rep(1, 20, 400, 200, (20, 190), (210, 390), True),)
+    plain = make_plan(exercise="squat", reps=rep, fps=120.0)
+    slowed = make_plan(exercise="squat", reps=rep, fps=120.0, slow_motion=4.0)
+    assert plain.rows[0].banner_until - 400 == round(REP_BANNER_S * 120)
+    assert slowed.rows[0].banner_until - 400 == round(REP_BANNER_S * 30)

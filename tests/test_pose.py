@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -377,6 +378,16 @@ def test_a_phone_slow_motion_clip_is_timed_at_the_speed_it_was_lifted(tmp_path: 
                                np.asarray(a.meta["scene"]["times_s"]) / 4.0, atol=1e-5)
     from repsight.types import slow_motion
     assert slow_motion(b) == 4.0 and slow_motion(a) == 1.0
+    # A pose cache made before slow motion was timed as lifted is retimed when read (the
+    # file's tag, from its header), not served 4x slow.
+    from repsight.video import file_hash
+
+    old = dataclasses.replace(a, meta={k: v for k, v in a.meta.items() if k != "slow_motion"},
+                              image=np.full_like(a.image, 0.25))  # marks the cached entry
+    save_pose(old, cache_mod.cache_path(file_hash(slow), "lite", None, tmp_path / "c"))
+    cached = extract_cached(slow, model="lite", cache_dir=tmp_path / "c", max_long_side=None)
+    np.testing.assert_allclose(cached.timestamps_s, a.timestamps_s / 4.0)
+    assert cached.meta["slow_motion"] == 4.0 and np.all(cached.image == 0.25)
     assert any(w.startswith("slow-motion clip: filmed at 120 fps and stored to play at 30 fps")
                for w in b.meta["warnings"])
     # A tag within rounding of the playback rate is a real-time file.

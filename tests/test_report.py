@@ -306,3 +306,15 @@ def test_a_number_not_measured_is_shown_without_its_unit() -> None:
     doc["summary"].update(mean_velocity_mps=0.41, velocity_loss_pct=12.0)
     html = render_report(report_context(doc))
     assert "0.41 m/s" in html and "12 %" in html
+
+
+def test_a_slow_motion_clips_rows_seek_the_video_at_its_own_times() -> None:
+    # Timed as lifted, a slow-motion clip's rep 2 starts 0.8 s in; the file (and the page's
+    # video) shows it 3.2 s in, where a tap on its row must seek.
+    doc = doc_with([rep(1, 0, 10, 20), rep(2, 20, 30, 40)])
+    assert [r["seek_s"] for r in report_context(doc)["rows"]] == pytest.approx([0.0, 0.8])
+    doc["slow_motion"] = 4.0
+    rows = report_context(doc)["rows"]
+    assert [r["start"] for r in rows] == ["0.00", "0.80"]
+    assert [r["seek_s"] for r in rows] == pytest.approx([0.0, 3.2])
+    assert 'data-t="3.200"' in render_report(report_context(doc))

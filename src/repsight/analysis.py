@@ -31,7 +31,7 @@ from .shots import (ShotSplit, low_frame_rate_warning, picture_repeat, repeated_
                     split_shots)
 from .smoothing import smooth
 from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
-from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict
+from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
 from .velocity import SetVelocity, set_velocity
 from .summary import SetSummary, quality_warnings, summarise
 from .verdicts import VerdictThresholds, judge, speed_comparable
@@ -285,6 +285,9 @@ class SetAnalysis:
     # What the video's bytes hash to (PoseSequence.content_hash): the same set under another
     # name or in a copied results folder is one set to history.
     content_hash: str = ""
+    # How many times slower than life the file plays (types.slow_motion): fps and
+    # timestamps_s are as lifted; a frame's time in the file is its time times this.
+    slow_motion: float = 1.0
 
     @property
     def camera_held(self) -> bool:
@@ -556,7 +559,7 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
         signal_name=sig.name, signal_kind=sig.kind, signal_unit=sig.unit,
         signal_points=signal_points, signal_landmarks=sig.landmarks,
         side=sig.side, eccentric_first=profile.eccentric_first, concentric_increases=rises,
-        detection_rate=detection_rate, span=span)
+        detection_rate=detection_rate, span=span, slow_motion=slow_motion(seq))
 
 
 def _form_read(rep: Rep, phase: str) -> str:

@@ -25,7 +25,7 @@ from .export import atomic_path
 from .landmarks import LM, PRESENCE, SKELETON_EDGES, VISIBILITY
 from .smoothing import seen_mean, true_runs
 from .table import format_number
-from .types import VERDICT_KINDS, PoseSequence, Rep
+from .types import VERDICT_KINDS, PoseSequence, Rep, slow_motion
 
 ProgressFn = Callable[[int, int], None]
 
@@ -262,7 +262,7 @@ def draw_skeleton(img: np.ndarray, seq: PoseSequence, i: int, plan: OverlayPlan 
             cv2.circle(img, tuple(np.round(xy[j]).astype(int)), thick + 1, WHITE, -1, cv2.LINE_AA)
     if plan is not None and plan.point_track is not None:
         # The tracked point's recent path first, then the point on top of it.
-        n_trail = max(2, int(round(TRAIL_S * seq.fps)))
+        n_trail = max(2, int(round(TRAIL_S * seq.fps / slow_motion(seq))))
         pts = [point_xy(plan, k, (w, h)) for k in range(max(0, i - n_trail), i + 1)]
         pts = [p for p in pts if p is not None]
         for p, q in zip(pts, pts[1:]):
@@ -456,15 +456,18 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
               tempos: tuple[Any, ...] = (),
               metrics: tuple[Any, ...] = (), verdicts: tuple[Any, ...] = (),
               velocity: np.ndarray | None = None, velocity_unit: str = "m/s",
-              fps: float = 30.0, bar_track: np.ndarray | None = None) -> OverlayPlan:
-    """OverlayPlan from the pieces of an analysis (tempos/metrics aligned with reps by index)."""
+              fps: float = 30.0, bar_track: np.ndarray | None = None,
+              slow_motion: float = 1.0) -> OverlayPlan:
+    """OverlayPlan from the pieces of an analysis (tempos/metrics aligned with reps by index);
+    fps: frames a second as lifted, slow_motion: how many times slower the file plays (the
+    banners stay on screen for the file's own seconds)."""
     tempo_of = {r.index: t for r, t in zip(reps, tempos)}
     metric_of = {getattr(m, "index", k + 1): m for k, m in enumerate(metrics)}
     kinds_of: dict[int, list[str]] = {}
     for v in verdicts:
         kinds_of.setdefault(v.rep_index, []).append(v.kind)
     rows = []
-    hold = int(round(REP_BANNER_S * fps))
+    hold = int(round(REP_BANNER_S * fps / slow_motion))
     for k, r in enumerate(reps):
         # The banner gives way once the next rep reaches its turnaround, so it never
         # names rep n while rep n+1 is the one being watched.
@@ -550,7 +553,7 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
     return make_plan(exercise=analysis.exercise, reps=tuple(reps), track=track,
                      tempos=tuple(tempos), metrics=tuple(metrics), verdicts=tuple(verdicts),
                      velocity=velocity, velocity_unit=unit, fps=analysis.fps,
-                     bar_track=bar_track)
+                     slow_motion=getattr(analysis, "slow_motion", 1.0), bar_track=bar_track)
 
 
 # ---------------------------------------------------------------- the I/O edge

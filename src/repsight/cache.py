@@ -145,6 +145,13 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     if use_cache and target is not None and target.is_file():
         try:
             seq = load_pose(target)
+            if "slow_motion" not in seq.meta:
+                # Extracted before slow motion was timed as lifted: the file's tag is read
+                # now (its header only), so such a clip is not read 2-8x slow from the cache.
+                from .container import capture_fps_of
+                from .pose import retimed
+
+                seq = retimed(seq, capture_fps_of(video), seq.fps)
             # The cache is keyed by content; report the path the user gave this time.
             return PoseSequence(**{**seq.__dict__, "source": str(video)})
         except CacheError as exc:

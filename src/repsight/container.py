@@ -10,7 +10,8 @@ from typing import Any
 
 import av
 
-from .errors import CorruptVideoError, EmptyVideoError, NotAVideoError, VideoNotFoundError
+from .errors import (CorruptVideoError, EmptyVideoError, NotAVideoError, RepsightError,
+                     VideoNotFoundError)
 from .types import VideoInfo
 
 # Container signatures that mean "this was meant to be a video", so a failure to open
@@ -170,6 +171,19 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
                          timestamped=bool(times) or not untimed,
                          capture_fps=_capture_fps(container, stream))
         return info, max(0, int(stream.frames or 0) - discarded)
+    finally:
+        container.close()
+
+
+def capture_fps_of(path: str | os.PathLike) -> float | None:
+    """The frame rate the camera filmed at, as the file's tags state it, read from its
+    header alone (no packet is read); None when it does not say or cannot be opened."""
+    try:
+        container = open_video(check_path(path))
+    except (RepsightError, OSError):  # a file that cannot be opened states nothing
+        return None
+    try:
+        return _capture_fps(container, container.streams.video[0])
     finally:
         container.close()
 

@@ -28,7 +28,7 @@ from .verdicts import speed_comparable
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.14"
+SCHEMA_VERSION = "1.15"
 
 
 # ---------------------------------------------------------------- atomic writes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import queue
@@ -20,7 +21,7 @@ from .config import DEFAULT_MODEL, MODEL_NAMES, NATIVE_LOGS_ENV
 from .errors import ModelNotFoundError, RepsightError
 from .landmarks import NUM_LANDMARKS
 from .shots import pack_tiles
-from .types import PoseSequence
+from .types import PoseSequence, slow_motion_ratio
 from .video import DEFAULT_MAX_LONG_SIDE, FrameChanges, Frame, SceneScan, VideoReader, file_hash
 from .workers import watch_parent
 
@@ -382,23 +383,8 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
             extra["scene"] = _scene_meta(scan.changes(), people.counted())  # shots, people
     image, world, seq_times = arrays
     warnings = list(reader.warnings)
-    fps = float(info.fps)
-    slowed = info.slow_motion
-    if slowed:
-        # The phone stored the clip to play slower than life and says so: timed at the
-        # speed it was lifted (else every rep read 2-8x too slow, a tempo failure each).
-        # Every time kept with the poses turns alike; a later read of the file matches its
-        # frames through types.slow_motion.
-        seq_times = seq_times / slowed
-        fps *= slowed
-        extra["slow_motion"] = slowed
-        scene = extra.get("scene")
-        if isinstance(scene, dict):
-            scene["times_s"] = [round(t / slowed, 6) for t in scene.get("times_s", [])]
-            scene["people"] = [{**p, "t": round(p["t"] / slowed, 4)} for p in scene.get("people", [])]
-        warnings.append(f"slow-motion clip: filmed at {info.capture_fps:.0f} fps and stored to "
-                        f"play at {info.fps:.0f} fps (the file's capture-rate tag); timed at "
-                        f"the speed it was lifted, {slowed:.3g}x faster than it plays")
+    # Recorded even when 1: a cached sequence without it predates the retiming.
+    extra["slow_motion"] = 1.0
     if not reader.info.timestamped:
         warnings.append(f"the file carries no timestamps: times assume {reader.info.fps:g} fps")
     if reader.info.video_streams > 1:
@@ -419,15 +405,45 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
         # A file that states its capture rate says whether it plays in real time.
         warnings.append(f"high frame rate ({info.fps:.0f} fps): timings use container "
                         "timestamps; slow-motion clips re-timed by the phone will read slow")
-    return PoseSequence(
+    seq = PoseSequence(
         image=image, world=world, timestamps_s=seq_times,
-        fps=fps, width=reader.size[0], height=reader.size[1], source=str(video),
+        fps=float(info.fps), width=reader.size[0], height=reader.size[1], source=str(video),
         content_hash=content_hash or file_hash(video), model=model, rotation=info.rotation,
         meta={"warnings": warnings, "frame_count_container": info.frame_count,
               "extractor_version": EXTRACTOR_VERSION, "max_long_side": max_long_side or 0,
               "source_width": info.width, "source_height": info.height,
               **({"turn": turn} if turn else {}), **extra},
     )
+    return retimed(seq, info.capture_fps, info.fps)
+
+
+def retimed(seq: PoseSequence, capture_fps: float | None, playback_fps: float) -> PoseSequence:
+    """The sequence timed at the speed it was lifted when its file is slow motion (filmed at
+    capture_fps, stored to play at playback_fps, as a phone's slow-motion clip says in its
+    capture-rate tag), with a warning; else as it is.
+
+    Every time kept with the poses turns alike (timestamps, fps, the frame statistics' and
+    people counts' times); meta["slow_motion"] says by how much, and a later read of the
+    file matches its frames through types.slow_motion. Else every rep of such a clip read
+    2-8x too slow, a tempo failure on each.
+    """
+    slowed = slow_motion_ratio(capture_fps, playback_fps)
+    if not slowed:
+        return dataclasses.replace(seq, meta={**seq.meta, "slow_motion": 1.0})
+    meta = dict(seq.meta)
+    scene = meta.get("scene")
+    if isinstance(scene, dict):
+        scene = dict(scene)
+        scene["times_s"] = [round(t / slowed, 6) for t in scene.get("times_s", [])]
+        scene["people"] = [{**p, "t": round(p["t"] / slowed, 4)} for p in scene.get("people", [])]
+        meta["scene"] = scene
+    meta["slow_motion"] = slowed
+    meta["warnings"] = [*meta.get("warnings", []),
+                        f"slow-motion clip: filmed at {capture_fps:.0f} fps and stored to play at "
+                        f"{playback_fps:.0f} fps (the file's capture-rate tag); timed at the speed "
+                        f"it was lifted, {slowed:.3g}x faster than it plays"]
+    return dataclasses.replace(seq, timestamps_s=np.asarray(seq.timestamps_s) / slowed,
+                               fps=float(seq.fps) * slowed, meta=meta)
 
 
 # ------------------------------------------------------------------ chunks in processes

@@ -366,6 +366,9 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         rows.append({
             "index": r["index"], "flags": flags,
             "start_s": times[r["start"]] - t0, "end_s": times[r["end"]] - t0,
+            # where the page's video seeks to: the file's own time (a slow-motion clip's
+            # results are timed as lifted)
+            "seek_s": (times[r["start"]] - t0) * float(doc.get("slow_motion") or 1.0),
             "start": fmt(times[r["start"]] - t0), "end": fmt(times[r["end"]] - t0),
             "tempo": _tempo_notation(tp),
             "phases": [fmt((tp or {}).get(p)) for p in ("eccentric_s", "bottom_pause_s",

@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 SLOW_MOTION_MIN_RATIO = 1.2
 
 
+def slow_motion_ratio(capture_fps: float | None, playback_fps: float) -> float | None:
+    """How many times slower than life a file plays (2.0: filmed at 60 fps, stored to play
+    at 30), from the capture rate it states; None for a file that plays in real time or
+    does not say."""
+    if capture_fps is None or not capture_fps > SLOW_MOTION_MIN_RATIO * playback_fps:
+        return None
+    return capture_fps / playback_fps
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     """What the container says about a video, after honouring rotation."""
@@ -44,12 +53,8 @@ class VideoInfo:
 
     @property
     def slow_motion(self) -> float | None:
-        """How many times slower than life the file plays (2.0: filmed at 60 fps, played at
-        30), from the capture rate the file states; None for a file that plays in real time
-        or does not say."""
-        if self.capture_fps is None or not self.capture_fps > SLOW_MOTION_MIN_RATIO * self.fps:
-            return None
-        return self.capture_fps / self.fps
+        """How many times slower than life the file plays (slow_motion_ratio)."""
+        return slow_motion_ratio(self.capture_fps, self.fps)
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0:
