@@ -198,7 +198,7 @@ def test_results_from_another_config_are_kept_unless_forced(folder: Path, cache:
     # rows beside results that are still on disk), marked as not redone, and how to redo.
     assert all(r.status == "kept" and "--force" in r.error for r in report.results)
     # ... saying what changed, so a coach can tell a goal from an upgrade
-    assert all("made with other settings (goal strength, now power)" in r.error
+    assert all('made with other settings (goal "strength", now "power")' in r.error
                for r in report.results), report.results[0].error
     assert [r.reps for r in report.results] == [r.reps for r in first.results]
     assert not report.ok and len(report.kept) == 2

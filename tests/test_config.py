@@ -143,8 +143,12 @@ def test_nan_is_out_of_range():
 @pytest.mark.parametrize("field,value", [("smoothing_cutoff_hz", "fast"), ("velocity_loss_pct", "20%"),
                                          ("lifter_height_m", [1.8])])
 def test_wrong_type_for_a_number_names_value(field, value):
+    from repsight.config import shown
+
     msg = config_error(**{field: value})
-    assert msg.startswith(field) and repr(value) in msg
+    assert msg.startswith(field) and msg.endswith(f"got {shown(value)}")
+    # As a config file spells the value: "fast" in double quotes, not Python's 'fast'.
+    assert shown("fast") == '"fast"' and shown(None) == "unset" and shown(False) == "false"
 
 
 @pytest.mark.parametrize("field,value", [("goal", 3), ("exercise", 1.5), ("side", 0),

@@ -264,7 +264,7 @@ def test_a_form_reading_past_its_threshold_is_red_only_on_a_rep_called_failure()
     rows = report_context(doc)["rows"]
     assert [r["form"][0]["past"] for r in rows] == ["", "", "once", "", "past", "past"]
     html = render_report(report_context(doc))
-    assert '<td class="once">+3.6</td>' in html and "amber: past it without a call" in html
+    assert '<td class="once">+3.6</td>' in html and "amber: past it with no technical call on that rep" in html
 
 
 def test_the_index_has_a_row_a_set_for_a_clip_split_at_a_camera_cut() -> None:

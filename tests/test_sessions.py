@@ -98,8 +98,8 @@ def test_rows_match_clips_by_path_or_unique_file_name() -> None:
     rows, warnings = match_clips(parse_manifest("clip\nana/MON.mp4\ntue.mp4\nzoe.mp4\n"), names)
     assert {k: r.line for k, r in rows.items()} == {"ana/mon.mp4": 2, "ana/tue.mp4": 3}
     assert warnings == ("manifest.csv: 1 row(s) name no video in the folder: 'zoe.mp4'",
-                        "manifest.csv: 1 video(s) in the folder have no row (no load; athlete "
-                        "and date from the path): 'ben/mon.mp4'")
+                        "manifest.csv: 1 video(s) in the folder have no row (athlete, date and "
+                        "load only as their path gives them): 'ben/mon.mp4'")
     with pytest.raises(ManifestError, match="row 2, column clip: 'mon.mp4' names 2 clips"):
         match_clips(parse_manifest("clip\nmon.mp4\n"), names)
 
@@ -123,6 +123,8 @@ def test_session_from_the_path_without_a_manifest() -> None:
     assert session_from_path("ana/30.11.2026/set1.mp4") == Session(
         athlete="ana", date="2026-11-30", source="path")
     assert session_from_path("IMG_1234.MOV") is None and session_from_path("v1.2.2026.mp4") is None
+    assert session_from_path("ana/squat 30.11.2026.mp4").date == "2026-11-30"
+    assert session_from_path("squat_30.11.2026.mov").date == "2026-11-30"
 
 
 # ---------------------------------------------------------------- batch with a manifest

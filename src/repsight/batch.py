@@ -55,7 +55,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from filelock import FileLock, Timeout
 
-from .config import AnalysisConfig
+from .config import AnalysisConfig, shown
 from .errors import OutputError, RepsightError, printable
 from .exercise_detection import exercise_from_name
 from .export import atomic_write, csv_text
@@ -220,13 +220,13 @@ class ClipResult:
         """The clip's summary.csv rows: one, or one a set with the clip's columns repeated
         and the set's own numbers (the `set` columns are empty for a clip of one set)."""
         d = {k: getattr(self, _SUMMARY_ATTR.get(k, k), "") for k in SUMMARY_FIELDS}
-        d["warnings"] = "; ".join(self.warnings)
+        d["warnings"] = tuple(self.warnings)  # export.csv_text joins a list in one cell
         if not self.sets:
             return [d]
         out = []
         for one in self.sets:
             row = {**d, **{k: getattr(one, k) for k in SET_FIELDS}}
-            row.update(warnings="; ".join(one.warnings), set=one.index,
+            row.update(warnings=tuple(one.warnings), set=one.index,
                        set_start_s=round(one.start_s, 3), set_end_s=round(one.end_s, 3))
             out.append(row)
         return out
@@ -456,7 +456,7 @@ def _what_changed(before: Any, config: AnalysisConfig | None) -> str:
         added = [k for k in now if k not in before]
         return ("another repsight version (the same settings" +
                 (f"; settings it did not have: {', '.join(added[:3])}" if added else "") + ")")
-    words = [f"{k} {printable(str(before.get(k, 'unset')))}, now {printable(str(now[k]))}"
+    words = [f"{k} {printable(shown(before.get(k)))}, now {printable(shown(now[k]))}"
              for k in changed[:3]]
     more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
     return "other settings (" + "; ".join(words) + more + ")"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import stat
@@ -199,10 +200,14 @@ class AnalysisConfig:
 
 
 def shown(value: Any) -> str:
-    """A setting's value as the user wrote it in a config file or on the command line
-    (true, not Python's True)."""
+    """A setting's value as a config file spells it (true, "power"; not Python's True,
+    'power'); "unset" for no value."""
+    if value is None:
+        return "unset"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
     return repr(value)
 
 

@@ -279,6 +279,11 @@ def write_json(analysis: Any, path: str | os.PathLike, *, session: Any = None) -
 # ---------------------------------------------------------------- CSV
 
 
+# A list in one CSV cell (a set's warnings): " | " between items, since the items
+# themselves hold "; " ("its eccentric is not timed; its form is judged ...").
+CELL_LIST_SEPARATOR = " | "
+
+
 def csv_text(fieldnames: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
     """CSV text with a header; NaN and None become empty cells, floats keep 4 decimals."""
     buf = io.StringIO()
@@ -300,7 +305,7 @@ def _cell(v: Any) -> Any:
     if isinstance(v, (int, np.integer)):
         return int(v)
     if isinstance(v, (list, tuple)):
-        return spreadsheet_safe("; ".join(str(x) for x in v))
+        return spreadsheet_safe(CELL_LIST_SEPARATOR.join(str(x) for x in v))
     return spreadsheet_safe(str(v))
 
 

@@ -80,9 +80,8 @@ class SetRecord:
     warnings: tuple[str, ...] = ()
 
     def row(self) -> dict[str, Any]:
-        """The history CSV row (warnings "; "-separated)."""
-        return {k: "; ".join(self.warnings) if k == "warnings" else getattr(self, k)
-                for k in HISTORY_FIELDS}
+        """The history CSV row (export.csv_text joins the warnings in one cell)."""
+        return {k: getattr(self, k) for k in HISTORY_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ notebook's or an application's backend, at import or later.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -180,14 +179,11 @@ def _bar_panel(ax: Any, paths: tuple[np.ndarray, ...]) -> None:
     ax.grid(alpha=0.3)
 
 
-@contextlib.contextmanager
-def quiet_glyphs() -> Iterator[None]:
-    """Draw without matplotlib's warning for each character its font lacks: a clip named
-    with an emoji shows a box in the title, and the warning (with a source line) reached
-    the user's terminal."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
-        yield
+# Matplotlib warns for each character its font lacks: a clip named with an emoji shows a
+# box in the title, and the warning (with a source line) reached the user's terminal. A
+# filter set once, for that message only: warnings.catch_warnings around each drawing
+# would not be thread-safe (a batch draws in threads).
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
 
 
 def save_figure(fig: Any, path: str | os.PathLike) -> Path:
@@ -196,7 +192,7 @@ def save_figure(fig: Any, path: str | os.PathLike) -> Path:
 
     path = Path(path)
     fmt = check_plot_output(path)
-    with atomic_path(path) as tmp, quiet_glyphs():
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt)
     return path
 

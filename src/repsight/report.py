@@ -150,12 +150,11 @@ def chart_svg(analysis: Any) -> str:
     """The set's plot (plots.py: velocity, phases, drift per rep) as an inline <svg> element."""
     import io
 
-    from .plots import make_figure, quiet_glyphs, set_plot_data
+    from .plots import make_figure, set_plot_data
 
     fig = make_figure(set_plot_data(analysis))
     buf = io.StringIO()
-    with quiet_glyphs():
-        fig.savefig(buf, format="svg")
+    fig.savefig(buf, format="svg")
     text = buf.getvalue()
     # Inline SVG needs the element alone, without the XML declaration and DOCTYPE.
     return text[text.find("<svg"):]
@@ -212,20 +211,10 @@ def fmt(x: Any, spec: str = ".2f", missing: str = "-") -> str:
     return format(float(x), spec)
 
 
-def _rir_note() -> str:
-    """What the RIR column's marks mean (velocity.rir_estimate's limits)."""
-    from .velocity import MAX_RIR, MIN_RIR_LOSS_PCT
-
-    return (f'"-": under {MIN_RIR_LOSS_PCT:g} % loss, too little to estimate; '
-            f'"{MAX_RIR:g}+": {MAX_RIR:g} or more')
-
-
 def _rir(x: float | None) -> str:
-    from .velocity import MAX_RIR
+    from .velocity import rir_text
 
-    if x is None:
-        return "-"
-    return f"{MAX_RIR:.0f}+" if x >= MAX_RIR else f"~{x:.0f}"
+    return rir_text(x)
 
 
 def _tempo_notation(tempo: Mapping[str, Any] | None) -> str:
@@ -292,7 +281,8 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
     if cols:
         return cols, ("form vs first reps, deg (towards the fault; negative: stricter); "
                       "red: past its threshold on a rep called technical failure; amber: past "
-                      "it without a call (a fault must last over the reps after it)")
+                      "it with no technical call on that rep (a fault must last, and is not "
+                      "called on baseline reps, nor where verdicts are withheld)")
     metrics = doc.get("metrics") or []
     angles: list[str] = []
     for m in metrics:
@@ -308,7 +298,7 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
 
 def _past(col: Mapping[str, Any], k: int, technical: bool) -> str:
     """A form cell's mark: "past" (its threshold, on a rep called technical failure),
-    "once" (past it, no call: the fault did not last), or ""."""
+    "once" (past it with no technical call on the rep), or ""."""
     v = col["values"][k] if k < len(col["values"]) else None
     if col["threshold"] is None or v is None or not v > col["threshold"]:
         return ""
@@ -337,6 +327,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
     setup = set(velocity.get("setup_reps") or ())
     base = set(velocity.get("baseline_reps") or ())
     from .table import edge_flags  # (rich, numpy: only when a page is made)
+    from .velocity import rir_note
 
     verdicts_of: dict[int, list[dict[str, Any]]] = {}
     verdicts = []
@@ -420,7 +411,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "mean_velocity": fmt(summary.get("mean_velocity_mps")),
         "velocity_loss": fmt(summary.get("velocity_loss_pct"), ".0f"),
         "baseline_velocity": fmt(velocity.get("baseline_mps")),
-        "rir_note": _rir_note(),
+        "rir_note": rir_note(),
         "baseline_reps": ", ".join(str(x) for x in velocity.get("baseline_reps") or []) or "-",
         "duration": fmt(_clip_duration(doc, summary), ".1f"),
         "warnings": list(summary.get("warnings") or []),

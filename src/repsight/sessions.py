@@ -42,7 +42,9 @@ SESSION_SOURCES = ("manifest", "path")
 _DATES_IN_NAME = (
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), (1, 2, 3)),
     (re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)"), (1, 2, 3)),
-    (re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])"), (3, 2, 1)),
+    # (not inside a version number, "v1.2.2026", nor running on into more digits; a
+    # ".mp4" after it is fine)
+    (re.compile(r"(?<![A-Za-z\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d|\.\d)"), (3, 2, 1)),
 )
 # A load in a clip's file name: 80kg, 102.5 kg, 225lbs (pounds are turned into kg).
 _LOAD_IN_NAME = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?(kgs?|lbs?)(?![a-z])",
@@ -297,7 +299,7 @@ def match_clips(manifest: ClipManifest, clip_names: Iterable[str]
         shown = ", ".join(repr(m) for m in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
         warnings.append(f"{manifest.name}: {len(missing)} video(s) in the folder have no row "
-                        f"(no load; athlete and date from the path): {shown}{more}")
+                        f"(athlete, date and load only as their path gives them): {shown}{more}")
     return matched, tuple(warnings)
 
 

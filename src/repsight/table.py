@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from .velocity import MAX_RIR, MIN_RIR_LOSS_PCT
+from .velocity import rir_note, rir_text
 
 
 def format_number(x: Any, fmt: str, missing: str = "-") -> str:
@@ -46,11 +46,6 @@ def edge_flags(start: int, end: int, cut_start: bool, cut_end: bool,
 EDGE_FRAMES = 2
 
 
-def _rir(x: float | None) -> str:
-    """RIR estimate as '~3', '10+' at the cap, '-' when there is none."""
-    if x is None:
-        return "-"
-    return f"{MAX_RIR:.0f}+" if x >= MAX_RIR else f"~{x:.0f}"
 
 
 # Short names of the faults for the table's form column.
@@ -112,7 +107,7 @@ def rep_table(analysis: Any) -> Table:
             format_number(m.peak_velocity_mps if m else None, ".2f"),
             format_number(m.rom_m if m else None, ".2f"),
             format_number(m.velocity_loss_pct if m else None, ".0f"),
-            _rir(m.rir_estimate if m else None),
+            rir_text(m.rir_estimate if m else None),
             _form(faults, k) if faults else (_drift(m.drift_deg) if m else "-"), flags)
     # Verdicts for a rep the segmentation left out (a stalled last rep) still get a row.
     known = {r.index for r in analysis.reps}
@@ -138,8 +133,7 @@ def summary_block(analysis: Any) -> str:
                    f"velocity baseline {format_number(m.baseline_velocity_mps, '.2f')} m/s "
                    f"(reps {', '.join(map(str, m.baseline_reps)) or '-'})")
     out.append("* RIR is an estimate from velocity loss (Rodriguez-Rosell et al. 2020); "
-               f"expect +/- a few reps; - : under {MIN_RIR_LOSS_PCT:g} % loss, too little to "
-               f"estimate; {MAX_RIR:g}+ : {MAX_RIR:g} or more")
+               f"expect +/- a few reps; {rir_note()}")
     for w in s.warnings:
         out.append(f"warning: {w}")
     return "\n".join(out)

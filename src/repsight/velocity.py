@@ -225,6 +225,19 @@ def rir_estimate(rep_number: int, velocity_loss_pct: float, *, loss_at_failure_p
     return float(min(max(possible - rep_number, 0.0), MAX_RIR))
 
 
+def rir_text(rir: float | None) -> str:
+    """An RIR estimate as shown: "~3", "10+" at the cap, "-" when there is none."""
+    if rir is None:
+        return "-"
+    return f"{MAX_RIR:.0f}+" if rir >= MAX_RIR else f"~{rir:.0f}"
+
+
+def rir_note() -> str:
+    """What rir_text's marks mean, for a table's footnote."""
+    return (f'"-": not estimated (under {MIN_RIR_LOSS_PCT:g} % loss, the first rep, or no '
+            f'velocity read); "{MAX_RIR:g}+": {MAX_RIR:g} or more')
+
+
 def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool],
                     rested_after: Sequence[bool] | None = None) -> tuple[float | None, ...]:
     """Each rep's RIR estimate raised to the reps the lifter went on to finish after it,
