@@ -170,7 +170,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     # A drift must last drift_min_frames pictures: in a clip that shows each picture on
     # three frames (made at 10 fps, stored at 30), three frames are one picture, and a
     # one-picture wobble of the knees called technical failure on a clean squat set.
-    min_frames = min(30, cfg.drift_min_frames * picture_repeat(seq))
+    min_frames = cfg.drift_min_frames * picture_repeat(seq)
     drift = set_drift(form, reps, track, [position[i] for i in vel.baseline_reps], profile,
                       min_frames=min_frames, tolerance_override=cfg.drift_tolerance_deg,
                       driver=driver)

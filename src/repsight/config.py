@@ -88,7 +88,9 @@ class AnalysisConfig:
     # this many points (nothing after it confirms it), 0..30; see docs/velocity_and_verdicts.md
     lone_loss_margin_pct: float = 2.0
     drift_tolerance_deg: float | None = None  # technical failure past this drift; None: profile default
-    drift_min_frames: int = 3  # drift must last this many frames (not a one-frame blip), 1..30
+    # drift must last this many frames (not a one-frame blip), 1..30; pictures, in a clip
+    # that holds each picture for several frames (shots.picture_repeat)
+    drift_min_frames: int = 3
     eccentric_speedup: float = 2.0  # eccentric failure: eccentric this much faster than the set's, 1.2..5
     # a press, curl, pull-up or deadlift rep lowered from short of lockout failed its
     # concentric only if it rose at under this share of the first reps' speed (a stall);
