@@ -89,7 +89,10 @@ def test_frame_state_counts_reps_and_fills_the_table_as_they_finish() -> None:
     assert (s0.reps_done, s0.rep, s0.rows) == (0, None, ())
     assert s5.rep.index == 1 and s5.phase == "eccentric" and s5.rows == ()
     assert s11.reps_done == 1 and [r.index for r in s11.rows] == [1]
-    assert s14.rep.index == 2 and s14.banners and s14.banners[0].kind == "technical"
+    # Rep 2's failure is announced once its evidence is in (the concentric's end, frame
+    # 20, for a verdict without frames), not while it is still being lifted.
+    assert s14.rep.index == 2 and s14.banners == ()
+    assert frame_state(plan, 20).banners[0].kind == "technical"
     assert s22.reps_done == 2 and [r.index for r in s22.rows] == [1, 2]
     assert s22.rows[1].note == "technical"
     # Before rep 2 starts, no banner: the failure is announced on its own rep.
@@ -163,9 +166,12 @@ def test_failure_banner_is_drawn_at_the_bottom_on_the_failing_rep_only() -> None
     seq = figure_seq(24, size)
     plan = two_rep_plan()
     before = draw_frame(np.zeros((240, 320, 3), np.uint8), 8, seq, plan)
-    during = draw_frame(np.zeros((240, 320, 3), np.uint8), 15, seq, plan)
+    # Announced once the evidence is in (a verdict without frames: when the concentric
+    # ends, frame 20), not from the rep's first frame while it is still to be lifted.
+    lifting = draw_frame(np.zeros((240, 320, 3), np.uint8), 17, seq, plan)
+    during = draw_frame(np.zeros((240, 320, 3), np.uint8), 21, seq, plan)
     strip = (slice(228, 240), slice(0, 100))  # below-left of the figure
-    assert before[strip].max() == 0
+    assert before[strip].max() == 0 and lifting[strip].max() == 0
     red = during[strip].reshape(-1, 3).mean(axis=0)
     assert red[0] > 2 * red[1] and red[0] > 100
     clean = two_rep_plan(with_failure=False)

@@ -68,7 +68,9 @@ class RepRow:
 
 @dataclass(frozen=True)
 class FailureBanner:
-    """A failure verdict, announced from the start of the rep it was declared on."""
+    """A failure verdict, announced once its evidence is in: from the last frame it was
+    judged on (a tempo failure at the end of the slow concentric, a technical one at the
+    end of the rep), not while the rep is still to be lifted."""
 
     rep_index: int
     start_frame: int
@@ -497,12 +499,24 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
         vs.sort(key=lambda v: VERDICT_KINDS.index(v.kind) if v.kind in VERDICT_KINDS else 99)
         rep = start_of[index]
         banners.append(FailureBanner(
-            index, rep.start, rep.end + hold, " + ".join(v.kind for v in vs),
+            index, min(_announced_at(v, rep) for v in vs), rep.end + hold,
+            " + ".join(v.kind for v in vs),
             " | ".join(_strip_rep_prefix(v.reason, index) for v in vs)))
     banners.sort(key=lambda b: (b.start_frame, b.rep_index))
     return OverlayPlan(exercise=exercise, reps=tuple(reps), rows=tuple(rows),
                        banners=tuple(banners), point_track=track, velocity=velocity,
                        velocity_unit=velocity_unit, bar_track=bar_track)
+
+
+def _announced_at(verdict: Any, rep: Rep) -> int:
+    """The frame a verdict's evidence is complete: the last of the frames it was judged on
+    (Verdict.evidence["frames"]), else the end of the rep's concentric; within the rep."""
+    frames = (getattr(verdict, "evidence", None) or {}).get("frames")
+    try:
+        last = int(frames[1])
+    except (TypeError, ValueError, IndexError):
+        last = rep.concentric[1]
+    return min(max(last, rep.start), rep.end)
 
 
 def live_velocity(analysis: Any, seq: PoseSequence | None = None) -> tuple[np.ndarray | None, str]:
