@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dataclasses
 import numpy as np
 import pytest
 
@@ -413,3 +414,19 @@ def test_a_slow_motion_clips_banner_stays_up_for_the_files_own_seconds() -> None
     slowed = make_plan(exercise="squat", reps=rep, fps=120.0, slow_motion=4.0)
     assert plain.rows[0].banner_until - 400 == round(REP_BANNER_S * 120)
     assert slowed.rows[0].banner_until - 400 == round(REP_BANNER_S * 30)
+
+
+def test_a_rep_counted_but_not_judged_is_not_shown_as_a_good_rep() -> None:
+    # pullup_front_long's rep 20 (the drop off the bar, twice the set's range, counted but
+    # not judged) got the green banner of a good rep.
+    from repsight.analysis import analyse_pose
+    from repsight.annotate import build_plan
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 4, seed=3, noise_px=0.5)
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    big = dataclasses.replace(an, reps=an.reps[:-1] + (dataclasses.replace(an.reps[-1], rom_share=2.0),))
+    rows = build_plan(big, seq).rows
+    assert [r.note for r in rows] == ["", "", "", "not judged"]
+    assert [r.note for r in build_plan(an, seq).rows] == ["", "", "", ""]

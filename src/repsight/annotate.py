@@ -25,6 +25,7 @@ from .export import atomic_path
 from .landmarks import LM, PRESENCE, SKELETON_EDGES, VISIBILITY
 from .smoothing import seen_mean, true_runs
 from .table import format_number
+from .segmentation import out_of_range
 from .types import VERDICT_KINDS, PoseSequence, Rep, slow_motion
 
 ProgressFn = Callable[[int, int], None]
@@ -397,7 +398,9 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
         x0 = max(0, (w - tw) // 2 - pad)
         y1 = bottom - pad
         y0 = y1 - int(line * 1.5)
-        colour = RED if _is_failure(r.note) else (30, 130, 60)
+        # Green for a rep done and judged; grey for one counted but not judged, partial or
+        # unfinished (a pull-up's drop off the bar read as a good rep in green).
+        colour = RED if _is_failure(r.note) else (85, 85, 85) if r.note else (30, 130, 60)
         _shade(img, x0, y0, min(w, x0 + tw + 2 * pad), y1, colour, 0.8)
         _text(img, text, (x0 + pad, y1 - int(line * 0.45)), scale, WHITE, lay.thick + 1)
 
@@ -459,10 +462,11 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
               metrics: tuple[Any, ...] = (), verdicts: tuple[Any, ...] = (),
               velocity: np.ndarray | None = None, velocity_unit: str = "m/s",
               fps: float = 30.0, bar_track: np.ndarray | None = None,
-              slow_motion: float = 1.0) -> OverlayPlan:
+              slow_motion: float = 1.0, not_judged: frozenset[int] = frozenset()) -> OverlayPlan:
     """OverlayPlan from the pieces of an analysis (tempos/metrics aligned with reps by index);
     fps: frames a second as lifted, slow_motion: how many times slower the file plays (the
-    banners stay on screen for the file's own seconds)."""
+    banners stay on screen for the file's own seconds); not_judged: reps counted but not
+    judged (far past the set's range)."""
     tempo_of = {r.index: t for r, t in zip(reps, tempos)}
     metric_of = {getattr(m, "index", k + 1): m for k, m in enumerate(metrics)}
     kinds_of: dict[int, list[str]] = {}
@@ -481,7 +485,8 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
         conc = (t.concentric_s if t is not None
                 else (r.concentric[1] - r.concentric[0]) / fps)
         note = ",".join(kinds_of.get(r.index, [])) or ("partial" if r.partial else "") \
-            or ("" if r.completed else "incomplete")
+            or ("" if r.completed else "incomplete") \
+            or ("not judged" if r.index in not_judged else "")
         rows.append(RepRow(
             index=r.index, end_frame=r.end, tempo=t.notation() if t is not None else "",
             concentric_s=float(conc),
@@ -567,7 +572,9 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
     return make_plan(exercise=analysis.exercise, reps=tuple(reps), track=track,
                      tempos=tuple(tempos), metrics=tuple(metrics), verdicts=tuple(verdicts),
                      velocity=velocity, velocity_unit=unit, fps=analysis.fps,
-                     slow_motion=getattr(analysis, "slow_motion", 1.0), bar_track=bar_track)
+                     slow_motion=getattr(analysis, "slow_motion", 1.0), bar_track=bar_track,
+                     not_judged=frozenset(r.index for r in reps if out_of_range(
+                         r, analysis.config.rom_outlier_share)))
 
 
 # ---------------------------------------------------------------- the I/O edge

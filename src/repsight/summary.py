@@ -121,8 +121,9 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
     elif 1 < few <= baseline_reps:
         # Each later rep's loss is still read against the fastest (the table, RIR and a
         # clear tempo failure use it), but with no rep after the baseline to confirm it.
-        out.append(f"{few} reps, all in the {baseline_reps}-rep velocity baseline: velocity "
-                   "loss is read against the fastest of them, with no later rep to confirm it")
+        out.append(f"{few} reps, no more than the {baseline_reps}-rep velocity baseline: "
+                   "velocity loss is read against the baseline's fastest rep, with no later "
+                   "rep to confirm it")
     return out
 
 
