@@ -113,3 +113,16 @@ def test_a_name_the_font_cannot_draw_warns_nobody(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "p.png").is_file() and done.stderr == ""
+
+
+def test_the_plot_shows_each_reps_fault_reading_as_the_table_and_report_do(leaning_set):
+    # The chart drew only the move towards the fault: a rep read 2.6 deg stricter showed
+    # "hip sag -2.6" in the table and +1.5 on the chart.
+    from repsight.drift import shown_drift
+
+    assert shown_drift(2.0, 5.0) == -5.0 and shown_drift(5.0, 2.0) == 5.0
+    assert shown_drift(None, 3.0) == -3.0 and np.isnan(shown_drift(None, None))
+    data = set_plot_data(leaning_set)
+    for f in leaning_set.assessment.metrics.drift.faults.values():
+        want = [shown_drift(t, s) for t, s in zip(f.toward_deg, f.stricter_deg)]
+        np.testing.assert_allclose(data.drift_deg[f.words], want)

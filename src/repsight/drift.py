@@ -476,6 +476,17 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
                       at_turnaround_deg=at_turn)
 
 
+def shown_drift(toward: float | None, stricter: float | None) -> float:
+    """One signed number for a rep's fault reading, as the table, the report and the plot
+    show it: the move towards the fault (positive), or minus the move towards stricter
+    form when that is the larger; NaN when neither was read."""
+    t = float("nan") if toward is None else float(toward)
+    st = float("nan") if stricter is None else float(stricter)
+    if np.isfinite(st) and st > (max(t, 0.0) if np.isfinite(t) else 0.0):
+        return -st
+    return t
+
+
 def misplaced_measures(form: FormSignals, reps: Sequence[Rep]) -> dict[str, str]:
     """Fault measures not read in this set because their landmarks were misplaced on more
     than MISPLACED_SHARE of the frames of the reps seen whole, with why."""

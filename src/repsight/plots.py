@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .drift import shown_drift
 from .export import atomic_path
 
 PHASES = ("eccentric", "bottom pause", "concentric", "top pause")
@@ -234,7 +235,9 @@ def set_plot_data(analysis: Any) -> SetPlotData:
     drift: dict[str, np.ndarray] = {}
     thresholds: dict[str, float] = {}
     for f in faults.values():
-        drift[f.words] = np.array([_num(f.toward_deg[position[int(i)]]) for i in idx])
+        # The same signed reading as the table and the report (negative: stricter).
+        drift[f.words] = np.array([shown_drift(f.toward_deg[position[int(i)]],
+                                               f.stricter_deg[position[int(i)]]) for i in idx])
         thresholds[f.words] = float(f.threshold_deg)
     if not faults:
         angles: list[str] = []

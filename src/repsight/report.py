@@ -266,15 +266,14 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
     """The table's form columns and their heading: each fault measure's drift towards the
     fault per rep (negative: stricter), with its threshold; without fault measures, each
     angle's signed drift against the first reps."""
+    from .drift import shown_drift
+
     faults = _get(doc, "assessment", "metrics", "drift", "faults") or {}
     cols = []
     for f in faults.values():
         values = []
         for toward, stricter in zip(f.get("toward_deg") or [], f.get("stricter_deg") or []):
-            toward = toward if toward is not None else float("nan")
-            stricter = stricter if stricter is not None else float("nan")
-            values.append(-stricter if math.isfinite(stricter) and stricter > max(toward, 0)
-                          else toward)
+            values.append(shown_drift(toward, stricter))
         cols.append({"name": FAULT_SHORT.get((f["measure"], f["direction"]), f["measure"]),
                      "title": f"{f['words']} (threshold {fmt(f['threshold_deg'], '.1f')} deg)",
                      "threshold": f["threshold_deg"], "values": values})
