@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from repsight.cli import main
-from repsight.report import (ReportMedia, Still, render_report, report_context, still_picks)
+from repsight.report import (ReportMedia, Still, evidence_view, render_report, report_context,
+                             still_picks)
 from result_helpers import good_clip
 
 LEAN = {"trunk_lean_deg": [0, 0, 0, 15, 20]}
@@ -58,10 +59,16 @@ def test_verdict_numbers_and_times_come_from_the_results() -> None:
     assert v["reason"] == "trunk leaning forward"  # the page names the rep beside it
     # Seconds from the first frame (which is at 1.0 s here), as a player shows them.
     assert v["span"] == "frames 20-40 (0.80-1.60 s)"
-    assert v["measures"] == [{"name": "trunk_lean", "value": "8.7", "baseline": "0",
+    assert v["measures"] == [{"name": "trunk lean", "value": "8.7", "baseline": "0",
                               "threshold": "6", "unit": "deg",
-                              "extra": [("at_turnaround", "50")]}]
+                              "extra": [("at turnaround", "50")]}]
     assert v["other"] == [("goal", "strength")]
+    # A velocity loss's baseline is a velocity: not shown under the loss's "%".
+    loss = evidence_view({"velocity_loss": {"value": 21.6, "threshold": 20, "unit": "%",
+                                            "velocity_mps": 0.516, "baseline": 0.658}}, [0.0])
+    assert loss["measures"] == [{"name": "velocity loss", "value": "21.6", "baseline": "0.658 m/s",
+                                 "threshold": "20", "unit": "%",
+                                 "extra": [("velocity (m/s)", "0.516")]}]
     assert [r["start"] for r in ctx["rows"]] == ["0.00", "0.80"]
     assert [len(r["verdicts"]) for r in ctx["rows"]] == [0, 1]
 

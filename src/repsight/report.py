@@ -241,15 +241,27 @@ def evidence_view(evidence: Mapping[str, Any], times: Sequence[float]) -> dict[s
         if key in ("frames", "frames_s"):  # shown as the span above
             continue
         if isinstance(val, Mapping):
-            extra = [(k, _plain(v)) for k, v in val.items()
+            extra = [(_words(k), _plain(v)) for k, v in val.items()
                      if k not in ("value", "baseline", "threshold", "unit")]
-            measures.append({"name": key, "value": _plain(val.get("value")),
-                             "baseline": _plain(val.get("baseline")),
+            baseline = _plain(val.get("baseline"))
+            if "velocity_mps" in val and baseline != "-":
+                # A loss's baseline is the first reps' velocity, not a percentage.
+                baseline += " m/s"
+            measures.append({"name": _words(key), "value": _plain(val.get("value")),
+                             "baseline": baseline,
                              "threshold": _plain(val.get("threshold")),
                              "unit": str(val.get("unit") or ""), "extra": extra})
         else:
-            other.append((key, _plain(val)))
+            other.append((_words(key), _plain(val)))
     return {"span": span, "measures": measures, "other": other}
+
+
+def _words(key: str) -> str:
+    """An evidence key as a coach reads it ("velocity_mps" -> "velocity (m/s)")."""
+    for suffix, unit in (("_mps", "m/s"), ("_deg", "deg"), ("_pct", "%"), ("_s", "s")):
+        if key.endswith(suffix):
+            return f"{key[:-len(suffix)].replace('_', ' ')} ({unit})"
+    return key.replace("_", " ")
 
 
 def _plain(v: Any) -> str:
