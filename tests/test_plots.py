@@ -126,3 +126,12 @@ def test_the_plot_shows_each_reps_fault_reading_as_the_table_and_report_do(leani
     for f in leaning_set.assessment.metrics.drift.faults.values():
         want = [shown_drift(t, s) for t, s in zip(f.toward_deg, f.stricter_deg)]
         np.testing.assert_allclose(data.drift_deg[f.words], want)
+
+
+def test_a_run_of_reps_failing_alike_is_labelled_once(leaning_set):
+    import dataclasses
+
+    data = dataclasses.replace(set_plot_data(leaning_set),
+                               failures={3: "tempo", 4: "tempo", 5: "tempo", 7: "technical", 8: "tempo"})
+    texts = [t.get_text() for t in make_figure(data).axes[0].texts]
+    assert texts == ["tempo", "technical", "tempo"]

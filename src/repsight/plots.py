@@ -150,9 +150,16 @@ def make_figure(data: SetPlotData):
     ax_d.set_xlabel("rep")
     if has_reps:
         ax_d.set_xticks(x)
-        for r, kind in data.failures.items():
+        previous = None
+        for r, kind in sorted(data.failures.items()):
             for ax in (ax_v, ax_p, ax_d):
                 ax.axvspan(r - 0.45, r + 0.45, color=FAILURE_COLOUR, alpha=0.08, zorder=0)
+            # A run of reps failing the same way is named once, on its first rep: a
+            # 30-rep set's 19 "tempo" labels ran into one another.
+            if previous == (r - 1, kind):
+                previous = (r, kind)
+                continue
+            previous = (r, kind)
             k = int(np.flatnonzero(data.reps == r)[0]) if (data.reps == r).any() else -1
             top = float(v[k]) if k >= 0 and math.isfinite(v[k]) else 0.0
             ax_v.annotate(kind, (r, top), xytext=(0, 3), textcoords="offset points",
