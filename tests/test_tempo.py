@@ -153,7 +153,9 @@ def test_set_tempo_keeps_rep_order():
 def test_notation_rounding():
     """Whole seconds from 0.95 s up and below 0.05 s; tenths in between."""
     assert RepTempo(3.0, 1.0, 1.0, 0.0).notation() == "3-1-1-0"
-    assert RepTempo(2.96, 0.04, 0.5, 1.49).notation() == "3-0-0.5-1"
+    assert RepTempo(2.96, 0.04, 0.5, 1.49).notation() == "3-0-0.5-1.5"
+    # A concentric past a 1.2 s limit never reads as "1"
+    assert RepTempo(2.0, 1.0, 1.47, 1.0).notation() == "2-1-1.5-1"
     assert RepTempo(0.94, 0.05, 0.25, 0.949).notation() == "0.9-0.1-0.2-0.9"
 
 

@@ -290,10 +290,13 @@ class RepTempo:
         return self.eccentric_s + self.bottom_pause_s + self.concentric_s
 
     def notation(self) -> str:
-        """Conventional tempo string eccentric-bottom-concentric-top, seconds rounded ("?"
-        for a phase not seen)."""
+        """Conventional tempo string eccentric-bottom-concentric-top in seconds ("?" for a
+        phase not seen): whole seconds where a phase took one (within 0.05 s), else tenths.
+        Rounding 1.47 s to "1" read as no tempo failure beside "concentric took 1.47 s
+        (limit 1.2 s)"; it reads "1.5"."""
         parts = (self.eccentric_s, self.bottom_pause_s, self.concentric_s, self.top_pause_s)
-        return "-".join("?" if not math.isfinite(p) else f"{p:.0f}" if p >= 0.95 or p < 0.05
+        return "-".join("?" if not math.isfinite(p) else "0" if p < 0.05
+                        else f"{round(p):.0f}" if abs(p - round(p)) < 0.05
                         else f"{p:.1f}" for p in parts)
 
 
