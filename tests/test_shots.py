@@ -486,19 +486,27 @@ def test_a_file_below_24_fps_is_warned_of_and_24_or_25_are_not():
              if w.startswith("low"))
 
 
-def test_a_real_clip_made_at_10_fps_and_stored_at_30_is_named(tmp_path):
-    """front_raise_side re-encoded with each picture held for three frames (as a clip made
-    at 10 fps and stored at 30): the warning says so, and the two reps are still counted."""
+def _held_at_10_fps(clip: str, exercise: str, tmp_path):
+    """(the shared clip, the analysis of its copy made at 10 fps and stored at 30: each
+    picture held for three frames)."""
     from helpers import run_ffmpeg, shared_video
 
     from repsight.cache import extract_cached
 
-    src = shared_video("front_raise_side.mp4")
+    src = shared_video(clip)
     held = tmp_path / "held.mp4"
     run_ffmpeg("-i", str(src), "-vf", "fps=10,fps=30", "-an", "-c:v", "libx264", "-crf", "18",
                "-pix_fmt", "yuv420p", str(held))
-    an = analyse_pose(extract_cached(held, cache_dir=tmp_path / "cache"),
-                      AnalysisConfig(exercise="raise"))
+    return src, analyse_pose(extract_cached(held, cache_dir=tmp_path / "cache"),
+                             AnalysisConfig(exercise=exercise))
+
+
+def test_a_real_clip_made_at_10_fps_and_stored_at_30_is_named(tmp_path):
+    """front_raise_side re-encoded with each picture held for three frames (as a clip made
+    at 10 fps and stored at 30): the warning says so, and the two reps are still counted."""
+    from repsight.cache import extract_cached
+
+    src, an = _held_at_10_fps("front_raise_side.mp4", "raise", tmp_path)
     assert ("repeated frames: the picture changes about 10 times a second in a 30 fps file, "
             "so times are read to about +-0.05 s") in an.warnings
     assert an.rep_count == 2
@@ -529,15 +537,6 @@ def test_a_real_clean_set_made_at_10_fps_gets_no_technical_call(tmp_path):
     """squat_air_45deg_white (8 clean squats, hand-labelled) re-encoded with each picture
     held for three frames: a knee-cave reading 0.1 deg past its threshold for one picture
     was called technical failure on reps 7-8."""
-    from helpers import run_ffmpeg, shared_video
-
-    from repsight.cache import extract_cached
-
-    src = shared_video("squat_air_45deg_white.mp4")
-    held = tmp_path / "held.mp4"
-    run_ffmpeg("-i", str(src), "-vf", "fps=10,fps=30", "-an", "-c:v", "libx264", "-crf", "18",
-               "-pix_fmt", "yuv420p", str(held))
-    an = analyse_pose(extract_cached(held, cache_dir=tmp_path / "cache"),
-                      AnalysisConfig(exercise="squat"))
+    _, an = _held_at_10_fps("squat_air_45deg_white.mp4", "squat", tmp_path)
     assert any(w.startswith("repeated frames") for w in an.warnings)
     assert an.rep_count == 8 and not [v for v in an.verdicts if v.kind == "technical"]
