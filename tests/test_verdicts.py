@@ -294,6 +294,12 @@ def test_trailing_stall_concentric_first():
     # ended inside it while the wrist was still followed) is not evidence of an attempt.
     lost = reps[:-1] + [dataclasses.replace(reps[-1], cut_end=True)]
     assert trailing_stall(lost, failed, eccentric_first=False, fps=30.0) is None
+    # Nor is a tail the point was not found on for much of (a clip fading out, the track
+    # bridged across the gap): found throughout, it is judged as before.
+    seen = np.ones(len(failed), dtype=bool)
+    assert trailing_stall(reps, failed, eccentric_first=False, fps=30.0, seen=seen) is not None
+    seen[len(track) + 4:len(track) + 14] = False
+    assert trailing_stall(reps, failed, eccentric_first=False, fps=30.0, seen=seen) is None
 
 
 def test_a_rep_the_tracking_lost_is_not_called_lowered_without_lockout():

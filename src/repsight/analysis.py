@@ -46,7 +46,9 @@ class SetMetrics:
     """The velocity and drift stages' results for one set, and the per-rep table built from them.
 
     track: float[T] tracked point height in pixels (up), at the form cut-off: what phase
-    edges, movement progress and the concentric-failure check read.
+    edges, movement progress and the concentric-failure check read; seen: bool[T] whether
+    the tracked point was found on each frame (the track bridges short gaps), None when
+    not known.
     """
 
     reps: tuple[RepMetrics, ...]
@@ -54,6 +56,7 @@ class SetMetrics:
     velocity: SetVelocity
     drift: SetDrift
     track: np.ndarray
+    seen: np.ndarray | None = None
 
     @property
     def view(self) -> str:
@@ -175,7 +178,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                       min_frames=min_frames, tolerance_override=cfg.drift_tolerance_deg,
                       driver=driver)
     metrics = SetMetrics(reps=_rep_table(reps, vel, drift), scale=scale, velocity=vel,
-                         drift=drift, track=track)
+                         drift=drift, track=track, seen=np.isfinite(track_px[:, 1]))
     thresholds = dataclasses.replace(VerdictThresholds.from_config(cfg), drift_min_frames=min_frames)
     verdicts = tuple(judge(reps, metrics, profile.eccentric_first, thresholds, tempos, fps=seq.fps))
     rate = seq.detection_rate if detection_rate is None else detection_rate

@@ -514,9 +514,15 @@ def _rise(track: np.ndarray, r: Rep, rom: float, fps: float) -> tuple[float, flo
     return rise, rise * fps / max(top, 1)
 
 
+# A trailing attempt is judged only where the tracked point was found on this share of
+# its frames: a clip fading out after its last rep (the pose lost for a few frames, the
+# track bridged across) read as a deadlift "pulled 47 % of the way to lockout".
+TAIL_SEEN_SHARE = 0.8
+
+
 def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: bool,
                    start_share: float = 0.5, lockout_share: float = 0.8,
-                   fps: float) -> Verdict | None:
+                   fps: float, seen: np.ndarray | None = None) -> Verdict | None:
     """A last rep that segmentation could not close: started, never brought to lockout.
 
     track: float[T] height of the tracked point (any unit, up positive). After the last
@@ -530,7 +536,8 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     anything after a last rep that the driving signal's end cut off (Rep.cut_end): the
     signal the reps are found on was lost inside that rep, so what the tracked point does
     after it was never seen as part of the set (a wrist followed on after the elbow angle
-    was lost read as a curl "pulled 65 % of the way").
+    was lost read as a curl "pulled 65 % of the way"). seen: bool[T] where the point was
+    found; an attempt found on under TAIL_SEEN_SHARE of its frames is not judged.
     """
     done = [r for r in reps if r.completed]
     if len(done) < 2 or not len(track):
@@ -567,6 +574,8 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
             # the attempt starts where the point last left the top before going down
             pre = tail[:low + 1]
             k0 = int(np.flatnonzero(pre >= pre.max() - 0.05 * rom)[-1])
+            if not _attempt_found(seen, frames[k0:]):
+                return None
             return Verdict("concentric", n, f"rep {n}: went down but never came back to lockout "
                            f"(best recovery {min(best, 1.0):.0%} of the way up before the clip ends)",
                            _stall_evidence(frames[k0:], back, lockout_share))
@@ -578,10 +587,17 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
         # the attempt starts where the point last left the bottom before rising
         pre = tail[:high + 1]
         k0 = int(np.flatnonzero(pre <= pre.min() + 0.05 * rom)[-1])
+        if not _attempt_found(seen, frames[k0:]):
+            return None
         return Verdict("concentric", n, f"rep {n}: pulled {reached:.0%} of the way to lockout, "
                        "then lowered without finishing",
                        _stall_evidence(frames[k0:], reached, lockout_share))
     return None
+
+
+def _attempt_found(seen: np.ndarray | None, frames: np.ndarray) -> bool:
+    """Whether the tracked point was found on enough of an attempt's frames to judge it."""
+    return seen is None or not len(frames) or float(np.mean(seen[frames])) >= TAIL_SEEN_SHARE
 
 
 def _stall_evidence(frames: np.ndarray, reached: float, lockout_share: float) -> dict:
@@ -712,7 +728,8 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
                                      first_judged=first_judged))
     if not stalls:
-        stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first, fps=fps)
+        stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
+                                 seen=getattr(metrics, "seen", None))
         if stalled is not None:
             verdicts.append(stalled)
     skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
