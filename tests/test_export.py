@@ -66,7 +66,7 @@ def test_pose_sequence_is_summarised_not_dumped() -> None:
 def test_csv_cells_blank_for_missing_values() -> None:
     text = csv_text(["a", "b", "c", "d"], [{"a": 1.234567, "b": float("nan"), "c": None,
                                             "d": ("x", "y")}])
-    assert text.splitlines() == ["a,b,c,d", "1.2346,,,x; y"]
+    assert text.splitlines() == ["a,b,c,d", "1.2346,,,x | y"]
 
 
 def _analysis(reps: int = 4, **synth):
