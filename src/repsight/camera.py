@@ -292,11 +292,18 @@ def _turn_hint(turn: int | None, applied: int = 0) -> str:
             "manifest row's rotate column turns that clip only)")
 
 
+def _trunk_ends(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
+    """(shoulders, hips): float64[T,2] pixel midpoints of each pair, NaN where either
+    landmark is missing (how the picture's orientation is read)."""
+    shoulders = (seq.pixels(LM.LEFT_SHOULDER) + seq.pixels(LM.RIGHT_SHOULDER)) / 2
+    hips = (seq.pixels(LM.LEFT_HIP) + seq.pixels(LM.RIGHT_HIP)) / 2
+    return shoulders, hips
+
+
 def _upright_turn(seq: PoseSequence) -> int | None:
     """The clockwise turn that stands a lifter lying across the picture up: 270 when the
     head (the shoulders' side of the hips) points right, 90 when left; None unseen."""
-    shoulders = (seq.pixels(LM.LEFT_SHOULDER) + seq.pixels(LM.RIGHT_SHOULDER)) / 2
-    hips = (seq.pixels(LM.LEFT_HIP) + seq.pixels(LM.RIGHT_HIP)) / 2
+    shoulders, hips = _trunk_ends(seq)
     dx = (shoulders - hips)[:, 0]
     dx = dx[np.isfinite(dx)]
     if not dx.size or np.median(dx) == 0:
@@ -331,8 +338,7 @@ def upside_down_picture(seq: PoseSequence) -> str | None:
     """Why the picture looks upside down (the shoulders below the hips by more than
     UPSIDE_DOWN_DROP trunk lengths in the median frame: the trunk within 45 deg of
     head-down), with the --rotate that turns it back; None otherwise."""
-    shoulders = (seq.pixels(LM.LEFT_SHOULDER) + seq.pixels(LM.RIGHT_SHOULDER)) / 2
-    hips = (seq.pixels(LM.LEFT_HIP) + seq.pixels(LM.RIGHT_HIP)) / 2
+    shoulders, hips = _trunk_ends(seq)
     trunk = np.linalg.norm(shoulders - hips, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         drop = (shoulders[:, 1] - hips[:, 1]) / trunk
