@@ -383,8 +383,6 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
             extra["scene"] = _scene_meta(scan.changes(), people.counted())  # shots, people
     image, world, seq_times = arrays
     warnings = list(reader.warnings)
-    # Recorded even when 1: a cached sequence without it predates the retiming.
-    extra["slow_motion"] = 1.0
     if not reader.info.timestamped:
         warnings.append(f"the file carries no timestamps: times assume {reader.info.fps:g} fps")
     if reader.info.video_streams > 1:
@@ -423,9 +421,10 @@ def retimed(seq: PoseSequence, capture_fps: float | None, playback_fps: float) -
     capture-rate tag), with a warning; else as it is.
 
     Every time kept with the poses turns alike (timestamps, fps, the frame statistics' and
-    people counts' times); meta["slow_motion"] says by how much, and a later read of the
-    file matches its frames through types.slow_motion. Else every rep of such a clip read
-    2-8x too slow, a tempo failure on each.
+    people counts' times); meta["slow_motion"] says by how much (recorded as 1.0 for real
+    time too: a cached sequence without it predates the retiming, see cache.extract_cached),
+    and a later read of the file matches its frames through types.slow_motion. Else every
+    rep of such a clip read 2-8x too slow, a tempo failure on each.
     """
     slowed = slow_motion_ratio(capture_fps, playback_fps)
     if not slowed:

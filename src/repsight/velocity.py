@@ -25,7 +25,7 @@ import numpy as np
 
 from .scale import Scale
 from .segmentation import out_of_range
-from .smoothing import smooth, smooth_timed
+from .smoothing import smooth_timed
 from .types import PoseSequence, Rep
 
 G = 9.81  # m/s^2
@@ -75,14 +75,11 @@ class SetVelocity:
     warnings: tuple[str, ...] = ()
 
 
-def height_m(track_px: np.ndarray, scale: Scale, fps: float, *, cutoff_hz: float = 4.0,
-             max_gap_s: float = 0.25, timestamps_s: np.ndarray | None = None) -> np.ndarray:
-    """float[T] smoothed height in metres (up positive) of a float[T,2] pixel track;
-    timestamps_s: the frames' times, for a clip whose frames are not evenly spaced
-    (smoothing.smooth_timed); None: evenly spaced at fps."""
+def height_m(track_px: np.ndarray, scale: Scale, fps: float, timestamps_s: np.ndarray, *,
+             cutoff_hz: float = 4.0, max_gap_s: float = 0.25) -> np.ndarray:
+    """float[T] smoothed height in metres (up positive) of a float[T,2] pixel track, at the
+    frames' times (smoothing.smooth_timed: a clip whose frames are not evenly spaced)."""
     y = -np.asarray(track_px, dtype=np.float64)[:, 1] * scale.m_per_px  # image y grows down
-    if timestamps_s is None:
-        return smooth(y, fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
     return smooth_timed(y, timestamps_s, fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
 
 
@@ -331,8 +328,7 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     warnings: list[str] = []
     t = seq.timestamps_s
     if scale.valid:
-        h = height_m(track_px, scale, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s,
-                     timestamps_s=t)
+        h = height_m(track_px, scale, seq.fps, t, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
     else:
         h = np.full(seq.n_frames, np.nan)
         warnings.append(f"no pixel-to-metre scale ({scale.note}): velocities not reported")
