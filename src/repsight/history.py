@@ -29,7 +29,6 @@ Rules (stated in `repsight history --help` and the README):
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import os
@@ -405,14 +404,13 @@ def load_velocity_profile(sets: Sequence[SetRecord], *, mvt_mps: float | None = 
 
 
 def _no_results_hint(root: Path) -> str:
-    """What to run for a folder with no results: a folder of videos is batched into
-    another one (results written among the clips would mix with them)."""
-    from .container import VIDEO_EXTENSIONS
+    """What to run for a folder with no results: a folder of videos (as batch finds them)
+    is batched into another one (results written among the clips would mix with them)."""
+    from .batch import discover
 
     try:
-        videos = any(p.suffix.lower() in VIDEO_EXTENSIONS for p in itertools.islice(
-            (q for q in root.rglob("*") if q.is_file()), 2000))
-    except OSError:
+        videos = bool(discover(root))
+    except (RepsightError, OSError):
         videos = False
     if videos:
         return (f"it holds videos: run `repsight batch {root} -o RESULTS`, then "
