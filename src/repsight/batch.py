@@ -447,7 +447,7 @@ def analysis_key(config: AnalysisConfig) -> str:
 
 def _what_changed(before: Any, config: AnalysisConfig | None) -> str:
     """What made earlier results differ, in words: the settings that changed (at most
-    three, "goal strength, now power"), else another repsight version."""
+    three, `goal "strength", now "power"`), else another repsight version."""
     if not isinstance(before, dict) or config is None:
         return "a different configuration or repsight version"
     now = config.to_dict()

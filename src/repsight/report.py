@@ -211,12 +211,6 @@ def fmt(x: Any, spec: str = ".2f", missing: str = "-") -> str:
     return format(float(x), spec)
 
 
-def _rir(x: float | None) -> str:
-    from .velocity import rir_text
-
-    return rir_text(x)
-
-
 def _tempo_notation(tempo: Mapping[str, Any] | None) -> str:
     if not tempo:
         return "-"
@@ -338,7 +332,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
     setup = set(velocity.get("setup_reps") or ())
     base = set(velocity.get("baseline_reps") or ())
     from .table import edge_flags  # (rich, numpy: only when a page is made)
-    from .velocity import rir_note
+    from .velocity import rir_note, rir_text
 
     verdicts_of: dict[int, list[dict[str, Any]]] = {}
     verdicts = []
@@ -377,7 +371,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
                                                           "concentric_s", "top_pause_s")],
             "velocity": fmt(v), "peak": fmt(m.get("peak_velocity_mps")),
             "bar_pct": round(100 * v / top) if v is not None and top > 0 else 0,
-            "loss": fmt(m.get("velocity_loss_pct"), ".0f"), "rir": _rir(m.get("rir_estimate")),
+            "loss": fmt(m.get("velocity_loss_pct"), ".0f"), "rir": rir_text(m.get("rir_estimate")),
             "rom": fmt(m.get("rom_m")),
             "form": [{"text": fmt(c["values"][k] if k < len(c["values"]) else None, "+.1f"),
                       "past": _past(c, k, technical)} for c in cols],
@@ -418,7 +412,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "failed": first is not None,
         "failure_reason": summary.get("first_failure_reason") or "",
         "ending": summary_view.get("ending") or "",
-        "rir": _rir(summary_view.get("rir_estimate")),
+        "rir": rir_text(summary_view.get("rir_estimate")),
         "mean_velocity": fmt(summary.get("mean_velocity_mps")),
         "velocity_loss": fmt(summary.get("velocity_loss_pct"), ".0f"),
         "baseline_velocity": fmt(velocity.get("baseline_mps")),
