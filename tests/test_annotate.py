@@ -13,11 +13,13 @@ from repsight.annotate import (
     ascii_text,
     draw_frame,
     frame_state,
+    lifter_cover,
     make_plan,
     phase_at,
     point_track,
     point_xy,
     render_plan,
+    table_place,
     wrap,
 )
 from repsight.landmarks import LM
@@ -430,3 +432,53 @@ def test_a_rep_counted_but_not_judged_is_not_shown_as_a_good_rep() -> None:
     rows = build_plan(big, seq).rows
     assert [r.note for r in rows] == ["", "", "", "not judged"]
     assert [r.note for r in build_plan(an, seq).rows] == ["", "", "", ""]
+
+
+def test_lifter_cover_is_the_share_of_frames_the_lifter_is_in_each_cell() -> None:
+    seq = figure_seq(20, (320, 240), missing=(3, 4))  # frames with no pose do not count
+    cover = lifter_cover(seq, grid=20)
+    assert cover is not None and cover.shape == (20, 20)
+    assert cover[10, 10] == 1.0  # the figure's middle (0.5, 0.5) on every frame
+    assert cover[0, 19] == 0.0 and cover[19, 0] == 0.0  # corners far from it
+    # The hips dip 0.08 below their box only mid-set: a cell under the feet is covered
+    # on no frame, one beside the figure's knees on all of them.
+    assert cover[14, 9] == 1.0
+    none = figure_seq(5, (320, 240), missing=tuple(range(5)))
+    assert lifter_cover(none) is None
+
+
+def test_the_table_goes_where_it_covers_the_lifter_least() -> None:
+    sizes = dict(width=0.4, row=0.05, header=0.07, bottom_reserve=0.06)
+    empty = np.zeros((32, 32))
+    assert table_place(empty, max_rows=6, **sizes) == ("top", 6)
+    assert table_place(None, max_rows=6, **sizes) == ("top", 6)
+    # A pull-up in portrait: head and hands fill the top of the picture.
+    top = np.zeros((32, 32))
+    top[:12, :] = 1.0
+    assert table_place(top, max_rows=6, **sizes) == ("bottom", 6)
+    # The top's first rows are clear of the hands: fewer rows there, not over the lifter.
+    low = np.zeros((32, 32))
+    low[8:28, :] = 1.0
+    assert table_place(low, max_rows=6, **sizes) == ("top", 3)
+    # A lifter in the middle: four rows fit clear below them, none above.
+    mid = np.zeros((32, 32))
+    mid[6:21, :] = 1.0
+    assert table_place(mid, max_rows=6, **sizes) == ("bottom", 4)
+    # Covered everywhere: the fewest rows, on the top.
+    full = np.ones((32, 32))
+    assert table_place(full, max_rows=6, **sizes) == ("top", 3)
+
+
+def test_a_lifter_at_the_top_of_a_portrait_frame_keeps_the_table_off_them() -> None:
+    w, h = 180, 320
+    seq = figure_seq(24, (w, h), missing=tuple(range(24)))  # no skeleton drawn
+    plan = two_rep_plan(with_failure=False)
+    cover = np.zeros((32, 32))
+    cover[:14, 10:] = 1.0  # head and hands up by the bar
+    plan = dataclasses.replace(plan, lifter_cover=cover)
+    img = draw_frame(np.zeros((h, w, 3), np.uint8), 13, seq, plan)
+    right = slice(w - 25, w)  # the table's right end (the counter's box fills the left)
+    assert img[: h // 4, right].max() == 0  # nothing drawn over the lifter's head
+    assert img[h // 2: h - 30, right].max() > 100  # the table's text sits lower down
+    plain = draw_frame(np.zeros((h, w, 3), np.uint8), 13, seq, two_rep_plan(with_failure=False))
+    assert plain[: h // 4, right].max() > 100  # where it goes without a lifter in the way

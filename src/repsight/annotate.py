@@ -96,6 +96,10 @@ class OverlayPlan:
     velocity: np.ndarray | None = None
     velocity_unit: str = "m/s"
     bar_track: np.ndarray | None = None  # float[T,2] the bar's plate centre, 0..1 coords, NaN unseen
+    # float[G,G] share of the tracked frames in which the lifter's box covers each cell of
+    # a G x G grid over the picture (rows top to bottom); None: not known. The per-rep
+    # table goes where it covers the lifter least (table_place).
+    lifter_cover: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,86 @@ def point_track(seq: PoseSequence, landmarks: tuple[int, ...], kind: str = "heig
         xy[vis.min(axis=1) < min_visibility] = np.nan
         per_side.append(xy)
     return seen_mean(np.stack(per_side))  # all-NaN frames stay NaN
+
+
+# The lifter-cover grid's cells a side, and the margin around the landmarks' box (share of
+# the picture: the landmarks sit inside the body's outline, and the head's top and the
+# hands' ends lie beyond them).
+COVER_GRID = 32
+COVER_MARGIN = 0.04
+
+
+def lifter_cover(seq: PoseSequence, *, min_visibility: float = MIN_DRAW_VISIBILITY,
+                 grid: int = COVER_GRID) -> np.ndarray | None:
+    """float[grid,grid] share of the frames with a pose in which the box around the seen
+    landmarks (plus COVER_MARGIN) covers each cell; None when no frame has a pose."""
+    image = seq.image
+    if image.shape[0] == 0:
+        return None
+    xy = image[:, :, :2].astype(np.float64)
+    vis = np.nan_to_num(image[:, :, VISIBILITY].astype(np.float64), nan=0.0)
+    seen = (vis >= min_visibility) & np.isfinite(xy).all(axis=2)
+    framed = seen.any(axis=1)
+    if not framed.any():
+        return None
+    x = np.where(seen, xy[:, :, 0], np.nan)[framed]
+    y = np.where(seen, xy[:, :, 1], np.nan)[framed]
+    edges = [np.clip(np.floor((np.nanmin(x, axis=1) - COVER_MARGIN) * grid), 0, grid),
+             np.clip(np.ceil((np.nanmax(x, axis=1) + COVER_MARGIN) * grid), 0, grid),
+             np.clip(np.floor((np.nanmin(y, axis=1) - COVER_MARGIN) * grid), 0, grid),
+             np.clip(np.ceil((np.nanmax(y, axis=1) + COVER_MARGIN) * grid), 0, grid)]
+    # Summed as a difference array: +1 at each box's corner, cumulated over both axes.
+    acc = np.zeros((grid + 1, grid + 1))
+    x0, x1, y0, y1 = (e.astype(int) for e in edges)
+    np.add.at(acc, (y0, x0), 1.0)
+    np.add.at(acc, (y0, x1), -1.0)
+    np.add.at(acc, (y1, x0), -1.0)
+    np.add.at(acc, (y1, x1), 1.0)
+    return acc.cumsum(axis=0).cumsum(axis=1)[:grid, :grid] / float(framed.sum())
+
+
+def _covered(cover: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> float:
+    """Mean lifter cover over the cells whose centres lie in the rectangle (0..1 coords)."""
+    g = cover.shape[0]
+    centres = (np.arange(g) + 0.5) / g
+    cols = (centres >= x0) & (centres <= x1)
+    rows = (centres >= y0) & (centres <= y1)
+    if not cols.any() or not rows.any():
+        return 0.0
+    return float(cover[np.ix_(rows, cols)].mean())
+
+
+# A table place covering the lifter on under this share of its area (mean over its cells
+# of the share of frames the lifter is there) counts as clear of them.
+TABLE_CLEAR_COVER = 0.05
+
+
+def table_place(cover: np.ndarray | None, *, width: float, row: float, header: float,
+                max_rows: int, bottom_reserve: float, min_rows: int = 3) -> tuple[str, int]:
+    """("top" or "bottom", rows) for the right-hand per-rep table: the top corner unless it
+    covers the lifter and the bottom one (above `bottom_reserve`, the failure strip) covers
+    them less; rows shrink down to min_rows while the place still covers them.
+    Sizes are shares of the picture's width (width) and height (row, header)."""
+    if cover is None:
+        return "top", max_rows
+
+    def rect(place: str, n: int) -> tuple[float, float, float, float]:
+        height = header + n * row
+        if place == "top":
+            return 1.0 - width, 0.0, 1.0, height
+        return 1.0 - width, 1.0 - bottom_reserve - height, 1.0, 1.0 - bottom_reserve
+
+    fits = [n for n in range(max_rows, min_rows - 1, -1)
+            if header + n * row <= 1.0 - bottom_reserve] or [min_rows]
+    best: tuple[tuple[float, int], str] | None = None
+    for place in ("top", "bottom"):
+        # The most rows clear of the lifter; else the fewest rows and what they cover.
+        n = next((n for n in fits if _covered(cover, *rect(place, n)) < TABLE_CLEAR_COVER), None)
+        key = (0.0, -n) if n is not None else (_covered(cover, *rect(place, fits[-1])), -fits[-1])
+        if best is None or key < best[0]:  # ties keep the top
+            best = (key, place)
+    assert best is not None
+    return best[1], -best[0][1]
 
 
 def phase_at(rep: Rep, i: int) -> str:
@@ -326,30 +410,49 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
     elif not detected:
         _text(img, "no pose", (pad, y), s, GREY, lay.thick)
 
-    # Per-rep table, top-right, growing as reps finish; the newest rows win when it is long.
+    # Per-rep table on the right, growing as reps finish, where it covers the lifter least
+    # (top unless their head and hands are there: a pull-up filmed in portrait); the
+    # newest rows win when it is long.
+    table_top, table_left = h, w  # a table at the bottom: where the rep banner must stay above
     if state.rows:
         header = ("rep", "tempo", "v", "loss")
-        cells = [(str(r.index), r.tempo or "-", format_number(r.mean_velocity, ".2f"),
-                  "-" if not math.isfinite(r.velocity_loss_pct) else f"{r.velocity_loss_pct:.0f}%")
-                 for r in state.rows]
-        notes = [r.note for r in state.rows]
-        # At most about a third of the frame, so the table never covers the lifter.
-        max_rows = max(3, int(h * 0.33) // line - 1)
-        cells, notes = cells[-max_rows:], notes[-max_rows:]
-        widths = [max(_text_width(c[k], s, lay.thick) for c in [header, *cells]) + pad
-                  for k in range(4)]
+
+        def cells_of(rows: tuple[RepRow, ...]) -> list[tuple[str, str, str, str]]:
+            return [(str(r.index), r.tempo or "-", format_number(r.mean_velocity, ".2f"),
+                     "-" if not math.isfinite(r.velocity_loss_pct) else f"{r.velocity_loss_pct:.0f}%")
+                    for r in rows]
+
+        def widths_of(cells: list[tuple[str, str, str, str]]) -> list[int]:
+            return [max(_text_width(c[k], s, lay.thick) for c in [header, *cells]) + pad
+                    for k in range(4)]
+
+        # At most about a third of the frame; the place is chosen for the whole set's
+        # table, so it does not move as the table grows.
+        full = widths_of(cells_of(plan.rows))
+        place, max_rows = table_place(
+            plan.lifter_cover, width=(sum(full) + pad) / w, row=line / h,
+            header=(line + pad) / h,
+            max_rows=min(len(plan.rows), max(3, int(h * 0.33) // line - 1)),
+            bottom_reserve=(line + pad) / h, min_rows=min(3, len(plan.rows)))
+        cells = cells_of(state.rows)[-max_rows:]
+        notes = [r.note for r in state.rows][-max_rows:]
+        widths = widths_of(cells)
         tw = sum(widths) + pad
         x0 = w - tw
-        _shade(img, x0, 0, w, line * (len(cells) + 1) + pad)
+        th = line * (len(cells) + 1) + pad
+        y0 = 0 if place == "top" else h - (line + pad) - th
+        if place == "bottom":
+            table_top, table_left = y0, x0
+        _shade(img, x0, y0, w, y0 + th)
         x = x0 + pad // 2
         for k, name in enumerate(header):
-            _text(img, name, (x, line - pad // 3), s, GREY, lay.thick)
+            _text(img, name, (x, y0 + line - pad // 3), s, GREY, lay.thick)
             x += widths[k]
         for n, (c, note) in enumerate(zip(cells, notes), start=2):
             x = x0 + pad // 2
             colour = RED if _is_failure(note) else YELLOW if note else WHITE
             for k, val in enumerate(c):
-                _text(img, val, (x, line * n - pad // 3), s, colour, lay.thick)
+                _text(img, val, (x, y0 + line * n - pad // 3), s, colour, lay.thick)
                 x += widths[k]
 
     # Failure banner: loud from the failing rep's start until shortly after it ends, then
@@ -396,7 +499,8 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
         scale = lay.scale * 1.2
         tw = _text_width(text, scale, lay.thick + 1)
         x0 = max(0, (w - tw) // 2 - pad)
-        y1 = bottom - pad
+        # Above a table at the bottom when the two would meet.
+        y1 = (min(bottom, table_top) if x0 + tw + 2 * pad > table_left else bottom) - pad
         y0 = y1 - int(line * 1.5)
         # Green for a rep done and judged; grey for one counted but not judged, partial or
         # unfinished (a pull-up's drop off the bar read as a good rep in green).
@@ -462,11 +566,12 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
               metrics: tuple[Any, ...] = (), verdicts: tuple[Any, ...] = (),
               velocity: np.ndarray | None = None, velocity_unit: str = "m/s",
               fps: float = 30.0, bar_track: np.ndarray | None = None,
-              slow_motion: float = 1.0, not_judged: frozenset[int] = frozenset()) -> OverlayPlan:
+              slow_motion: float = 1.0, not_judged: frozenset[int] = frozenset(),
+              lifter_cover: np.ndarray | None = None) -> OverlayPlan:
     """OverlayPlan from the pieces of an analysis (tempos/metrics aligned with reps by index);
     fps: frames a second as lifted, slow_motion: how many times slower the file plays (the
     banners stay on screen for the file's own seconds); not_judged: reps counted but not
-    judged (far past the set's range)."""
+    judged (far past the set's range); lifter_cover: where the lifter is (lifter_cover)."""
     tempo_of = {r.index: t for r, t in zip(reps, tempos)}
     metric_of = {getattr(m, "index", k + 1): m for k, m in enumerate(metrics)}
     kinds_of: dict[int, list[str]] = {}
@@ -510,7 +615,8 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
     banners.sort(key=lambda b: (b.start_frame, b.rep_index))
     return OverlayPlan(exercise=exercise, reps=tuple(reps), rows=tuple(rows),
                        banners=tuple(banners), point_track=track, velocity=velocity,
-                       velocity_unit=velocity_unit, bar_track=bar_track)
+                       velocity_unit=velocity_unit, bar_track=bar_track,
+                       lifter_cover=lifter_cover)
 
 
 def _announced_at(verdict: Any, rep: Rep) -> int:
@@ -574,7 +680,8 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
                      velocity=velocity, velocity_unit=unit, fps=analysis.fps,
                      slow_motion=getattr(analysis, "slow_motion", 1.0), bar_track=bar_track,
                      not_judged=frozenset(r.index for r in reps if out_of_range(
-                         r, analysis.config.rom_outlier_share)))
+                         r, analysis.config.rom_outlier_share)),
+                     lifter_cover=lifter_cover(seq, min_visibility=analysis.config.min_visibility))
 
 
 # ---------------------------------------------------------------- the I/O edge
