@@ -825,3 +825,27 @@ def test_no_knee_cave_is_read_off_ankles_the_picture_cuts_off() -> None:
 
     assert moved(1.07) == []  # just below the frame: not read
     assert moved(1.03)[:1] == [4]  # the same guesses just inside it read as a cave
+
+
+def test_cli_table_shows_each_reps_fault_reading_as_the_report_and_plot_do():
+    from types import SimpleNamespace
+
+    from repsight.drift import shown_drift
+    from repsight.table import _form
+
+    def fault(measure, toward, stricter, floor=3.0):
+        return SimpleNamespace(measure=measure, direction="forward", toward_deg=toward,
+                               stricter_deg=stricter, floor_deg=floor)
+
+    faults = {"trunk_lean": fault("trunk_lean", [0.4, 6.0, -2.5, None, 1.0],
+                                  [0.2, 1.0, None, 5.0, 8.0]),
+              "knee_cave": fault("knee_cave", [0.1, 2.0, 0.3, None, 0.5],
+                                 [0.0, 0.0, 0.0, None, 0.0])}
+    got = [_form(faults, k) for k in range(5)]
+    assert got[0] == "-"  # under a degree either way
+    assert got[1].endswith("+6")  # the larger of the two faults
+    # Read towards the fault as a negative number and no stricter reading: the report
+    # shows -2.5 (shown_drift), so the table does too, not "-".
+    assert shown_drift(-2.5, None) == -2.5 and got[2].endswith("-2") and "stricter" not in got[2]
+    assert got[3].endswith("-5 stricter")  # past the floor the other way
+    assert got[4].endswith("-8 stricter")

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
+from .drift import shown_drift
 from .velocity import rir_note, rir_text
 
 
@@ -64,20 +65,17 @@ def _drift(drift: dict) -> str:
 
 
 def _form(faults: dict, k: int) -> str:
-    """Rep k's largest move against the first reps, towards a fault ('lean fwd +12') or
-    stricter ('lean fwd -8 stricter'), from the drift stage's fault readings; '-' under 1 deg.
+    """Rep k's largest fault reading as the report and the plot show it (drift.shown_drift:
+    towards a fault 'lean fwd +12', stricter 'lean fwd -8 stricter'); '-' under 1 deg.
     A move the other way is named stricter only past the fault's floor: below it, it is the
     rep-to-rep wobble of the first reps themselves."""
-    best = None
-    for f in faults.values():
-        for sign, value in ((1, f.toward_deg[k]), (-1, f.stricter_deg[k])):
-            if value is not None and value >= 1 and (best is None or value > best[0]):
-                best = (value, sign, f)
-    if best is None:
+    readings = [(shown_drift(f.toward_deg[k], f.stricter_deg[k]), f) for f in faults.values()]
+    readings = [(v, f) for v, f in readings if math.isfinite(v) and abs(v) >= 1]
+    if not readings:
         return "-"
-    value, sign, f = best
+    value, f = max(readings, key=lambda r: abs(r[0]))
     name = FAULT_SHORT.get((f.measure, f.direction), f.measure)
-    return f"{name} {sign * value:+.0f}" + (" stricter" if sign < 0 and value >= f.floor_deg else "")
+    return f"{name} {value:+.0f}" + (" stricter" if value < 0 and -value >= f.floor_deg else "")
 
 
 def rep_table(analysis: Any) -> Table:
