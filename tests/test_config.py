@@ -158,10 +158,10 @@ def test_wrong_type_for_a_text_value(field, value):
 
 
 @pytest.mark.parametrize("kw,words", [
-    ({"goal": "bulk"}, ["unknown goal 'bulk'", "power", "strength", "hypertrophy"]),
+    ({"goal": "bulk"}, ['unknown goal "bulk"', "power", "strength", "hypertrophy"]),
     ({"exercise": "zumba"}, ["unknown exercise 'zumba'", "squat", "auto"]),
-    ({"side": "up"}, ["side must be", "'up'"]),
-    ({"model": "huge"}, ["model must be", "'huge'"]),
+    ({"side": "up"}, ["side must be", '"up"']),
+    ({"model": "huge"}, ["model must be", '"huge"']),
 ])
 def test_unknown_choice_names_value_and_choices(kw, words):
     msg = config_error(**kw)

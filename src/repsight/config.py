@@ -123,16 +123,16 @@ class AnalysisConfig:
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"{name} must be a text value, got {shown(getattr(self, name))}")
         if self.model not in MODEL_NAMES:
-            raise ConfigError(f"model must be lite, full or heavy, got {self.model!r}")
+            raise ConfigError(f"model must be lite, full or heavy, got {shown(self.model)}")
         if self.bar_path not in BAR_PATH_SETTINGS:
-            raise ConfigError(f"bar_path must be auto, on or off, got {self.bar_path!r}")
+            raise ConfigError(f"bar_path must be auto, on or off, got {shown(self.bar_path)}")
         if type(self.rotate) is not int or self.rotate not in ROTATIONS:
             raise ConfigError(f"rotate must be 0, 90, 180 or 270 (degrees clockwise), got {shown(self.rotate)}")
         if self.exercise_check not in EXERCISE_CHECK_SETTINGS:
-            raise ConfigError(f"exercise_check must be on or off, got {self.exercise_check!r}")
+            raise ConfigError(f"exercise_check must be on or off, got {shown(self.exercise_check)}")
         _check_range("plate_diameter_m", self.plate_diameter_m, 0.2, 0.6)
         if self.goal not in GOALS:
-            raise ConfigError(f"unknown goal {self.goal!r}; choose one of {', '.join(GOALS)}")
+            raise ConfigError(f"unknown goal {shown(self.goal)}; choose one of {', '.join(GOALS)}")
         if self.exercise != AUTO:
             get_profile(self.exercise)
         _check_range("smoothing_cutoff_hz", self.smoothing_cutoff_hz, 0.5, 30)
@@ -152,7 +152,7 @@ class AnalysisConfig:
         if self.min_rom is not None:
             _check_range("min_rom", self.min_rom, 1e-3, 100)
         if self.side not in ("auto", "left", "right", "both"):
-            raise ConfigError(f"side must be auto, left, right or both, got {self.side!r}")
+            raise ConfigError(f"side must be auto, left, right or both, got {shown(self.side)}")
         _check_range("baseline_reps", self.baseline_reps, 1, 10, integer=True)
         _check_range("drift_min_frames", self.drift_min_frames, 1, 30, integer=True)
         _check_range("eccentric_speedup", self.eccentric_speedup, 1, 20)
@@ -176,8 +176,8 @@ class AnalysisConfig:
             _check_range("drift_tolerance_deg", self.drift_tolerance_deg, 0.5, 90)
         # Relations between fields: each value may be in range and the pair still say nothing.
         if self.min_rep_duration_s >= self.max_rep_duration_s:
-            raise ConfigError(f"min_rep_duration_s ({self.min_rep_duration_s!r}) must be below "
-                              f"max_rep_duration_s ({self.max_rep_duration_s!r})")
+            raise ConfigError(f"min_rep_duration_s ({shown(self.min_rep_duration_s)}) must be below "
+                              f"max_rep_duration_s ({shown(self.max_rep_duration_s)})")
         _check_extra(self.extra)
 
     @property
@@ -246,7 +246,7 @@ def _check_extra(extra: Any) -> None:
                 check(v, f"{where}[{i}]", depth + 1)
         elif isinstance(value, float):
             if not math.isfinite(value):
-                raise ConfigError(f"{where} must be a finite number, got {value!r}")
+                raise ConfigError(f"{where} must be a finite number, got {shown(value)}")
         elif value is not None and not isinstance(value, (str, int, bool)):
             raise ConfigError(f"{where} must be text, a number, true/false, a list or a table, "
                               f"got {type(value).__name__} {value!r:.60} (write dates as text)")
