@@ -136,24 +136,49 @@ def test_csv_says_which_reps_were_not_tracked_throughout(tmp_path: Path) -> None
     assert rows[1]["concentric_s"] == "" and rows[1]["tempo"].startswith("?-?-?-")
 
 
-def test_summary_first_failure_and_velocity_loss() -> None:
+def test_summary_copies_the_verdict_stages_speed_and_first_failure() -> None:
     import dataclasses
 
     from repsight.export import set_summary
     from repsight.types import RepMetrics, Verdict
 
     analysis, _ = _analysis()
+    s, official = set_summary(analysis), analysis.verdict_summary
+    by_rep = {m.index: m for m in analysis.metrics}
+    # The verdict stage's figures, which are the rep rows': the mean of the counted reps'
+    # velocities, the last rep's loss, and the RIR read off that same rep.
+    assert s["mean_velocity_mps"] == official.mean_velocity_mps == pytest.approx(
+        np.mean([m.mean_velocity_mps for m in analysis.metrics]))
+    assert official.loss_rep == 4 and s["velocity_loss_pct"] == by_rep[4].velocity_loss_pct
+    assert official.rir_estimate == by_rep[4].rir_estimate
     metrics = tuple(RepMetrics(index=r.index, mean_velocity_mps=v, velocity_loss_pct=l)
                     for r, v, l in zip(analysis.reps, (0.6, 0.5, 0.45, 0.3), (0, 16.7, 25, 50)))
     verdicts = (Verdict("tempo", 4, "slow"), Verdict("technical", 3, "lean"),
                 Verdict("concentric", 4, "stuck"))
-    # Without the verdict stage's own summary the first failure is the earliest rep,
-    # the most decisive kind on it.
+    # Without the verdict stage's own summary the first failure is the earliest rep, the
+    # most decisive kind on it; no speed is claimed that no stage computed.
     s = set_summary(dataclasses.replace(analysis, metrics=metrics, verdicts=verdicts,
                                         verdict_summary=None))
     assert (s["first_failure_rep"], s["first_failure_kind"]) == (3, "technical")
-    assert s["mean_velocity_mps"] == pytest.approx(np.mean([0.6, 0.5, 0.45, 0.3]))
-    assert s["velocity_loss_pct"] == 50  # the last counted rep's loss
+    assert math.isnan(s["mean_velocity_mps"]) and math.isnan(s["velocity_loss_pct"])
+
+
+def test_a_set_up_rep_is_counted_but_its_speed_is_not_the_sets() -> None:
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.export import set_summary
+    from repsight.synthetic import plan_set, synthesize
+
+    # Rep 1 includes settling into position: far slower than the reps after it.
+    seq, _ = synthesize("squat", plan_set(6, concentric_s=[1.6] + [0.6] * 5), seed=15)
+    one = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert one.assessment.metrics.setup_reps == (1,)
+    s, official = set_summary(one), one.verdict_summary
+    # One count everywhere: the rep table's header, the summary line and the JSON row.
+    assert s["reps"] == one.rep_count == official.n_reps == 6
+    assert official.line().startswith(f"no failure detected in {one.rep_count} rep(s)")
+    lifted = [m.mean_velocity_mps for m in one.metrics if m.index != 1]
+    assert s["mean_velocity_mps"] == pytest.approx(np.mean(lifted))
 
 
 @pytest.mark.parametrize("reps, measured", [(1, False), (2, True), (4, True)])
@@ -174,20 +199,26 @@ def test_a_lone_rep_has_no_set_velocity_loss(reps: int, measured: bool) -> None:
 def test_the_set_velocity_loss_skips_a_rep_far_past_the_usual_range() -> None:
     """pullup_front_long's last rep (dropped off the bar as the camera tilts) reads 197 % of
     the range and 45 % loss; it is not judged, so the set's loss is the last judged rep's
-    (39 %), not a loss past the hypertrophy limit beside "no failure detected"."""
+    (39 %), not a loss past the hypertrophy limit beside "no failure detected"; its RIR is
+    read off the same rep."""
     import dataclasses
 
-    from repsight.analysis import analyse_pose
+    from repsight.analysis import analyse_pose, assess_set
     from repsight.config import AnalysisConfig
     from repsight.export import set_summary
+    from repsight.profiles import get_profile
     from repsight.synthetic import synthesize
 
     seq, _ = synthesize("squat", 6, seed=4, noise_px=0.5)
-    one = analyse_pose(seq, AnalysisConfig(exercise="squat"))
-    odd = dataclasses.replace(one, reps=(*one.reps[:-1], dataclasses.replace(one.reps[-1], rom_share=1.97)))
-    by_rep = {m.index: m.velocity_loss_pct for m in one.metrics}
-    assert set_summary(one)["velocity_loss_pct"] == pytest.approx(by_rep[6])
-    assert set_summary(odd)["velocity_loss_pct"] == pytest.approx(by_rep[5])
+    cfg = AnalysisConfig(exercise="squat")
+    one = analyse_pose(seq, cfg)
+    by_rep = {m.index: m for m in one.metrics}
+    assert set_summary(one)["velocity_loss_pct"] == pytest.approx(by_rep[6].velocity_loss_pct)
+    odd = (*one.reps[:-1], dataclasses.replace(one.reps[-1], rom_share=1.97))
+    summary = assess_set(seq, odd, get_profile("squat"), cfg, one.tempo).summary
+    assert summary.loss_rep == 5
+    assert summary.velocity_loss_pct == pytest.approx(by_rep[5].velocity_loss_pct)
+    assert summary.rir_estimate == by_rep[5].rir_estimate
 
 
 def test_atomic_write_gives_ordinary_file_permissions(tmp_path: Path) -> None:

@@ -195,12 +195,22 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         verdicts = tuple(v for v in verdicts
                          if not (v.kind in ("tempo", "eccentric") and v.rep_index >= step.rep))
         warnings = [*warnings, step.warning()]
-    # The set's reps in reserve: its last rep whose speed compares with the first reps'
-    # (not out of range, not filmed at another speed).
-    counted = [m for r, m in zip(reps, metrics.reps)
-               if r.counted and speed_comparable(r, step, cfg.rom_outlier_share)]
+    # The set's speed: its counted reps' mean velocity (set-up left out), and its loss and
+    # reps in reserve off one rep, the last after the first baseline rep whose speed was
+    # read and compares with the first reps' (not out of range, not filmed at another speed).
+    setup = set(metrics.setup_reps)
+    lifted = [(r, m) for r, m in zip(reps, metrics.reps) if r.counted and r.index not in setup]
+    speeds = [m.mean_velocity_mps for _, m in lifted
+              if m.mean_velocity_mps is not None and np.isfinite(m.mean_velocity_mps)]
+    first_base = min(metrics.baseline_reps, default=0)
+    last = next((m for r, m in reversed(lifted)
+                 if r.index > first_base and speed_comparable(r, step, cfg.rom_outlier_share)
+                 and m.velocity_loss_pct is not None and np.isfinite(m.velocity_loss_pct)), None)
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
-                        rir_estimate=counted[-1].rir_estimate if counted else None,
+                        rir_estimate=last.rir_estimate if last is not None else None,
+                        mean_velocity_mps=float(np.mean(speeds)) if speeds else float("nan"),
+                        velocity_loss_pct=float(last.velocity_loss_pct) if last is not None else float("nan"),
+                        loss_rep=last.index if last is not None else None,
                         baseline_reps=cfg.baseline_reps,
                         # a profile with faults none of which could be read judged no form
                         form_judged=not form_hidden and (bool(drift.faults) or not profile.faults),

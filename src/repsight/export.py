@@ -24,11 +24,10 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from .errors import OutputError
-from .verdicts import speed_comparable
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.15"
+SCHEMA_VERSION = "1.16"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -325,38 +324,21 @@ def spreadsheet_safe(text: str) -> str:
 def set_summary(analysis: Any) -> dict[str, Any]:
     """The set in one row: exercise, reps, first failure, mean velocity, velocity loss.
 
-    mean_velocity_mps averages the mean concentric velocity of counted reps (complete,
-    not partial); velocity_loss_pct is the loss of the last counted rep against the
-    baseline (best of the first reps), the usual "velocity loss in the set" (a rep far
-    past the usual range, or filmed at another speed, is skipped:
-    verdicts.speed_comparable); NaN when no counted rep came after the first baseline
-    rep (a lone rep). A 2-rep set against a 2-rep baseline reads its second rep against
-    the faster of the two, as its rep row, RIR and tempo verdict do.
+    Every figure is the verdict stage's (summary.SetSummary), copied: reps counted (as the
+    rep table's header), mean_velocity_mps over the counted reps (a set-up rep left out),
+    velocity_loss_pct of the set's last rep read against the baseline (the rep its RIR is
+    read off); NaN when the set has no verdict stage or no such rep.
     """
     reps = tuple(analysis.reps)
-    metrics = {m.index: m for m in getattr(analysis, "metrics", ())}
     counted = [r for r in reps if r.counted]
-    velocities = [metrics[r.index].mean_velocity_mps for r in counted if r.index in metrics]
-    finite = [v for v in velocities if v is not None and math.isfinite(v)]
-    loss = float("nan")
-    assessment = getattr(analysis, "assessment", None)
-    base = tuple(assessment.metrics.baseline_reps) if assessment is not None else ()
-    first_base = min(base, default=0)
-    for r in reversed(counted):
-        if r.index <= first_base:
-            break
-        if not speed_comparable(r, getattr(assessment, "tempo_step", None),
-                                analysis.config.rom_outlier_share):
-            continue  # out of range, or filmed at another speed: not the set's loss
-        m = metrics.get(r.index)
-        if m is not None and m.velocity_loss_pct is not None and math.isfinite(m.velocity_loss_pct):
-            loss = float(m.velocity_loss_pct)
-            break
+    official = getattr(analysis, "verdict_summary", None)
+    nan = float("nan")
+    mean_v = getattr(official, "mean_velocity_mps", nan) if official is not None else nan
+    loss = getattr(official, "velocity_loss_pct", nan) if official is not None else nan
     verdicts = sorted(getattr(analysis, "verdicts", ()), key=_verdict_order)
     first = verdicts[0] if verdicts else None
     first_rep, first_kind, first_reason = ((first.rep_index, first.kind, first.reason)
                                            if first else (None, None, None))
-    official = getattr(analysis, "verdict_summary", None)
     if official is not None:  # the verdict stage's own choice of the first failure
         first_rep, first_kind = official.first_failure_rep, official.kind
         first_reason = official.reason or None
@@ -368,8 +350,8 @@ def set_summary(analysis: Any) -> dict[str, Any]:
         "first_failure_rep": first_rep,
         "first_failure_kind": first_kind,
         "first_failure_reason": first_reason,
-        "mean_velocity_mps": float(np.mean(finite)) if finite else float("nan"),
-        "velocity_loss_pct": loss,
+        "mean_velocity_mps": float(mean_v),
+        "velocity_loss_pct": float(loss),
         "duration_s": float(getattr(analysis, "duration_s", float("nan"))),
         # Why no verdict was looked for (a montage), else None: then no failure is claimed.
         "verdicts_withheld": (getattr(official, "withheld", "") or None),

@@ -33,7 +33,7 @@ ANGLE_WORDS = {
 class SetSummary:
     """The set in one line: first failure rep, its kind, reps before it, and caveats."""
 
-    n_reps: int  # reps counted (Rep.counted: finished at full range), set-up excluded
+    n_reps: int  # reps counted (Rep.counted: finished at full range), as the rep table's header
     first_failure_rep: int | None
     kind: str | None
     reason: str
@@ -42,10 +42,17 @@ class SetSummary:
     # How the set ended, in the coaches' terms: "absolute" (concentric, then isometric,
     # then eccentric failure), "tolerance" (stopped with form and tempo intact), or "".
     ending: str = ""
-    rir_estimate: float | None = None  # of the last counted rep, from velocity loss
+    rir_estimate: float | None = None  # of loss_rep, from its velocity loss
     # Why the set is not judged at all (a montage of several scenes or people): no verdict
     # was looked for, so "no failure" would claim what nobody checked. "" when judged.
     withheld: str = ""
+    # The set's speed, computed here once for every output: the mean concentric velocity of
+    # its counted reps (a set-up "rep" left out: its speed is not a lift's), and its
+    # velocity loss, read off loss_rep: the last counted rep after the first baseline rep
+    # whose speed was read and compares with the first reps' (verdicts.speed_comparable).
+    mean_velocity_mps: float = float("nan")
+    velocity_loss_pct: float = float("nan")
+    loss_rep: int | None = None
 
     def line(self) -> str:
         """The summary line for the CLI table."""
@@ -143,14 +150,21 @@ def set_ending(verdicts: Sequence[Verdict], n_reps: int, baseline_reps: int = 2)
 def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequence[str] = (),
               *, setup_reps: Sequence[int] = (), rir_estimate: float | None = None,
               baseline_reps: int = 2, form_judged: bool = True, tempo_judged: bool = True,
-              ended_at_rest: bool = True) -> SetSummary:
+              ended_at_rest: bool = True, mean_velocity_mps: float = float("nan"),
+              velocity_loss_pct: float = float("nan"), loss_rep: int | None = None) -> SetSummary:
     """First failure rep, its kind and reason, reps before it (set-up excluded), how the
     set ended (absolute / tolerance failure), and caveats. form_judged / tempo_judged:
     False when the form could not be read, or the last reps' speed was not judged (a
     slow-motion section, tempo.tempo_step), so a set without failure is not said to end
     "with technique and tempo intact" (tolerance failure), nor when its last rep was
     partly not tracked (Rep.unseen), nor when the clip ends inside a rep or away from rest
-    (ended_at_rest False): the lifter was not seen to stop."""
+    (ended_at_rest False): the lifter was not seen to stop. The set's speed figures
+    (mean_velocity_mps, velocity_loss_pct of loss_rep, rir_estimate) are carried as given."""
+    # The count a lifter reads, as the rep table's header gives it: a rep left unfinished
+    # or cut short is not one more rep done without failure.
+    counted = sum(1 for r in reps if r.counted)
+    speed = dict(rir_estimate=rir_estimate, mean_velocity_mps=mean_velocity_mps,
+                 velocity_loss_pct=velocity_loss_pct, loss_rep=loss_rep)
     reps = [r for r in reps if r.index not in set(setup_reps)]
     done = [r for r in reps if r.completed]
     ending = set_ending(verdicts, len(done), baseline_reps)
@@ -158,12 +172,9 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
                                   or not reps[-1].completed or reps[-1].cut_end
                                   or not ended_at_rest):
         ending = ""
-    # The count a lifter reads, as the rep table's header gives it: a rep left unfinished
-    # or cut short is not one more rep done without failure.
-    counted = sum(1 for r in reps if r.counted)
     if not verdicts:
-        return SetSummary(counted, None, None, "", counted, tuple(warnings), ending=ending,
-                          rir_estimate=rir_estimate)
+        return SetSummary(counted, None, None, "", sum(1 for r in reps if r.counted),
+                          tuple(warnings), ending=ending, **speed)
     first = min(verdicts, key=lambda v: (v.rep_index, VERDICT_KINDS.index(v.kind)))
     # Reps done before it, as the rep count counts them: a partial or unfinished rep is
     # not one of the "good reps before it".
@@ -174,4 +185,4 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
     reason = "; ".join(f"{v.kind}: {v.reason.split(': ', 1)[-1]}" if len(same) > 1 else
                        v.reason.split(": ", 1)[-1] for v in same)
     return SetSummary(counted, first.rep_index, first.kind, reason, before, tuple(warnings),
-                      ending=ending, rir_estimate=rir_estimate)
+                      ending=ending, **speed)
