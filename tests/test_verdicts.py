@@ -266,6 +266,12 @@ def test_trailing_stall_found_when_segmentation_drops_the_failed_rep():
     # deeper than the turn (landmark noise), and the recovery is still read as about 40 %.
     best = int(re.search(r"best recovery (\d+)%", summary.reason).group(1))
     assert 30 <= best <= 45
+    # The user's lockout share reaches the attempt as it reaches a stalled rep.
+    (v,) = assess_set(truth.seq, reps, SQUAT, cfg).verdicts
+    assert v.evidence["threshold"] == 0.8  # the default
+    strict = AnalysisConfig(goal="hypertrophy", stall_lockout_share=0.9)
+    (v,) = assess_set(truth.seq, reps, SQUAT, strict).verdicts
+    assert v.kind == "concentric" and v.evidence["threshold"] == 0.9
 
 
 def test_trailing_stall_concentric_first():

@@ -133,8 +133,9 @@ SPECS: dict[str, OptionSpec] = {
         "lockout failed only if it rose at under this share of the first reps' speed "
         "(else it was cut short)", "", (0, 1)),
     "stall_lockout_share": OptionSpec(
-        "--stall-lockout-share", "such a rep that stalled failed its concentric when lowered "
-        "short of this share of the first reps' range", "", (0, 1)),
+        "--stall-lockout-share", "such a rep that stalled, or an attempt after the last rep, "
+        "failed its concentric when lowered short of this share of the first reps' range",
+        "", (0, 1)),
     "tempo_step_ratio": OptionSpec(
         "--tempo-step-ratio", "from one rep on, the lowering and the lift both this many "
         "times slower (or faster) than before reads as slow motion or a change of tempo: "

@@ -110,7 +110,8 @@ class VerdictThresholds:
     eccentric_speedup: eccentric failure when lowering this much faster than usual.
     stall_speed_share: a concentric-first rep lowered short of lockout failed only when it
     rose at under this share of the first reps' speed; stall_lockout_share: short of
-    lockout, for such a rep, is under this share of the first reps' range.
+    lockout, for such a rep and for an attempt after the last rep (trailing_stall), is
+    under this share of the first reps' range.
     rom_outlier_share: a rep past this many times its run's range is not judged.
     loss_words / time_words: whose limit each is, for the reasons ("strength goal", or
     "yours; the hypertrophy goal's is 40 %" for a limit the user set); "" names the goal.
@@ -729,6 +730,7 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                                      first_judged=first_judged))
     if not stalls:
         stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
+                                 lockout_share=th.stall_lockout_share,
                                  seen=getattr(metrics, "seen", None))
         if stalled is not None:
             verdicts.append(stalled)
