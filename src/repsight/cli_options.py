@@ -118,8 +118,11 @@ SPECS: dict[str, OptionSpec] = {
         "--lone-loss-margin", "a velocity loss on the last rep alone must pass the limit by "
         "this many points (nothing after it confirms it)", "%", (0, 30)),
     "drift_tolerance_deg": OptionSpec(
-        "--drift-tolerance", "technical failure past this joint-angle drift from the baseline",
-        "deg", (0.5, 90), default="per profile, about 10"),
+        "--drift-tolerance", "technical failure past this many degrees of form moving from "
+        "the first reps towards a fault, plus the first reps' own spread (as measured, in "
+        "every view); also the shown drift's tolerance for the other joint angles",
+        "deg", (0.5, 90), default="per fault and source: knee cave and hip sag 4, trunk lean "
+        "6 (10 from 3-D landmarks), elbow travel 10; x0.71 in the image at 45 degrees"),
     # AnalysisConfig does not range-check this one, so click refuses < 1 itself.
     "drift_min_frames": OptionSpec(
         "--drift-min-frames", "a drift must last this many frames to count (not a blip; "
