@@ -10,6 +10,7 @@ import pytest
 from repsight.analysis import analyse_pose
 from repsight.bar_metrics import bar_concentrics, bar_path
 from repsight.barpath import CIRCLE, NONE, BarTrack
+from repsight.types import Rep
 from repsight.config import AnalysisConfig
 from repsight.kinematics import BOTH, tracked_point_px
 from repsight.scale import scale_from_plate
@@ -347,3 +348,22 @@ def test_a_zooming_camera_scales_the_plate_back_too(monkeypatch):
     assert not left.camera_zoomed
     lost = np.array([m.mean_velocity_mps for m in left.metrics])
     assert len(lost) != len(speeds) or np.nanmax(np.abs(lost / speeds - 1)) > 0.1
+
+
+def test_the_bars_own_rises_are_found_with_the_analysis_segmentation_settings():
+    # Quick reps (each up and down in under half a second) are found on the bar only when
+    # the bar pass is given the user's shorter minimum rep duration; with segment_reps'
+    # own default (0.6 s) it fell back to the body's late concentrics.
+    from repsight.bar_metrics import bar_concentrics
+
+    fps = 30.0
+    one = np.concatenate([np.zeros(6), 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, 7)), np.ones(2),
+                          0.5 + 0.5 * np.cos(np.linspace(0, np.pi, 7))[1:]])
+    y = 0.4 * np.concatenate([np.zeros(10), *[one] * 6, np.zeros(10)])
+    reps = tuple(Rep(index=k + 1, start=18 + 21 * k, end=30 + 21 * k, turnaround=24 + 21 * k,
+                     concentric=(18 + 21 * k, 24 + 21 * k), eccentric=(25 + 21 * k, 30 + 21 * k),
+                     eccentric_first=False) for k in range(6))
+    body = tuple(r.concentric for r in reps)
+    assert bar_concentrics(y, fps, reps, cutoff_hz=None) == body
+    own = bar_concentrics(y, fps, reps, cutoff_hz=None, segment={"min_rep_duration_s": 0.3})
+    assert own == tuple((a - 2, b - 2) for a, b in body)  # the bar's rise starts 2 frames earlier

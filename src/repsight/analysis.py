@@ -352,6 +352,16 @@ def driving_signal(seq: PoseSequence, profile: ExerciseProfile, cfg: AnalysisCon
                             min_body_size=cfg.min_body_size, image=image)
 
 
+def segment_settings(cfg: AnalysisConfig) -> dict[str, float]:
+    """The config's segmentation thresholds, as segment_reps takes them: one set for the
+    body's reps and the bar's own rises (bar_metrics.bar_concentrics)."""
+    return dict(min_rep_duration_s=cfg.min_rep_duration_s, max_rep_duration_s=cfg.max_rep_duration_s,
+                min_rom_share=cfg.min_rom_share, partial_rom_share=cfg.partial_rom_share,
+                pause_velocity_share=cfg.pause_velocity_share, max_pause_s=cfg.max_pause_s,
+                new_range_rest_s=cfg.new_range_rest_s, smoothing_cutoff_hz=cfg.smoothing_cutoff_hz,
+                max_unseen_s=cfg.max_unseen_s)
+
+
 def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisConfig, *,
               concentric_increases: bool | None = None) -> tuple[Rep, ...]:
     """segment_reps with the signal's orientation (the profile's when None) and the
@@ -360,12 +370,7 @@ def find_reps(sig: Signal, fps: float, profile: ExerciseProfile, cfg: AnalysisCo
     return segment_reps(
         sig.values, fps, concentric_increases=rises,
         eccentric_first=profile.eccentric_first, min_rom=profile_min_rom(profile, sig.kind, cfg.min_rom),
-        min_rep_duration_s=cfg.min_rep_duration_s, max_rep_duration_s=cfg.max_rep_duration_s,
-        min_rom_share=cfg.min_rom_share, partial_rom_share=cfg.partial_rom_share,
-        pause_velocity_share=cfg.pause_velocity_share, max_pause_s=cfg.max_pause_s,
-        new_range_rest_s=cfg.new_range_rest_s,
-        diff_noise=sig.diff_noise, smoothing_cutoff_hz=cfg.smoothing_cutoff_hz,
-        max_unseen_s=cfg.max_unseen_s)
+        diff_noise=sig.diff_noise, **segment_settings(cfg))
 
 
 def _only(seq: PoseSequence, keep: np.ndarray) -> PoseSequence:
@@ -697,7 +702,7 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     bar = bar_path(track, seq, analysis.reps, body.metrics.velocity.reps, body.scale, driver,
                    family=profile.family, baseline_reps=body.metrics.baseline_reps,
                    plate_diameter_m=cfg.plate_diameter_m, cutoff_hz=cfg.smoothing_cutoff_hz,
-                   max_gap_s=cfg.max_gap_s)
+                   max_gap_s=cfg.max_gap_s, segment=segment_settings(cfg))
     bar = dataclasses.replace(bar, track=in_picture)
     if bar.of_record and getattr(analysis, "span", None) is not None:
         bar = dataclasses.replace(bar, of_record=False,

@@ -11,6 +11,7 @@ else from the body's.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Mapping
 
 import numpy as np
 
@@ -135,6 +136,7 @@ def forward_sign(seq: PoseSequence) -> int:
 
 
 def bar_concentrics(y: np.ndarray, fps: float, reps: tuple[Rep, ...], *,
+                    segment: Mapping[str, float] | None = None,
                     cutoff_hz: float | None = 4.0) -> tuple[tuple[int, int], ...]:
     """Each rep's concentric frames timed on the bar's own height: the rise the segmenter
     finds on y (float[T] metres, up positive, NaN where not followed) that overlaps the
@@ -153,6 +155,8 @@ def bar_concentrics(y: np.ndarray, fps: float, reps: tuple[Rep, ...], *,
     dev2, reading high). The cost: on a noise-free ramp whose speed grows linearly from
     rest (the unit tests' stick figure) the start reads up to two frames early.
     cutoff_hz: the low-pass y went through (the fits model it), None if unsmoothed.
+    segment: the analysis's segmentation thresholds (analysis.segment_settings), so the bar's
+    rises are found as the body's reps are; segment_reps' defaults when None.
     """
     body = tuple(r.concentric for r in reps)
     y = np.asarray(y, dtype=np.float64)
@@ -160,9 +164,9 @@ def bar_concentrics(y: np.ndarray, fps: float, reps: tuple[Rep, ...], *,
     rises = [d for d in rises if d > 0]
     if not rises or not np.isfinite(fps) or fps <= 0:
         return body
+    settings = {**(segment or {}), "smoothing_cutoff_hz": cutoff_hz}
     own = segment_reps(y, fps, concentric_increases=True, eccentric_first=reps[0].eccentric_first,
-                       min_rom=MIN_OWN_RISE_SHARE * float(np.median(rises)),
-                       smoothing_cutoff_hz=cutoff_hz)
+                       min_rom=MIN_OWN_RISE_SHARE * float(np.median(rises)), **settings)
     # Only a rise followed on every frame (its velocity reads over all of them).
     windows = [(c, d) for c, d in (r.concentric for r in own)
                if d > c and np.isfinite(y[c:d + 1]).all()]
@@ -199,13 +203,15 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
              body: tuple[RepVelocity, ...], body_scale: Scale, driver: np.ndarray, *,
              family: str,
              baseline_reps: tuple[int, ...] = (), plate_diameter_m: float = 0.45,
-             cutoff_hz: float = 4.0, max_gap_s: float = 0.25) -> BarPath:
+             cutoff_hz: float = 4.0, max_gap_s: float = 0.25,
+             segment: Mapping[str, float] | None = None) -> BarPath:
     """Per-rep bar figures and the velocity-of-record decision (pure).
 
     body: the body point's RepVelocity per rep (aligned with reps); body_scale: the
     body's Scale, used when no plate was fitted; driver: float[T] the signal the reps
     were segmented on, oriented to rise in the concentric; baseline_reps: rep indices (1-based)
-    whose path is the reference for drift (the first good reps when empty).
+    whose path is the reference for drift (the first good reps when empty); segment: the
+    segmentation thresholds the bar's own rises are found with (bar_concentrics).
     """
     t = np.asarray(seq.timestamps_s, dtype=np.float64)
     plate = scale_from_plate(track.radius_px, plate_diameter_m)
@@ -219,7 +225,7 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
     else:
         y = x = np.full(n, np.nan)
     propulsive = family in PROPULSIVE_FAMILIES
-    own = bar_concentrics(y, seq.fps, reps, cutoff_hz=cutoff_hz) if reps else ()
+    own = bar_concentrics(y, seq.fps, reps, cutoff_hz=cutoff_hz, segment=segment) if reps else ()
     timed = retimed(reps, own)
     vel = [concentric_velocity(y, t, r, propulsive=propulsive) for r in timed]
     # A concentric the body's signal lost (Rep.unseen) is read on the bar's own rise when
