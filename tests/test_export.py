@@ -349,3 +349,22 @@ def test_a_failed_output_names_the_files_already_written(tmp_path, monkeypatch) 
     assert str(err.value) == (f"cannot write v.mp4: No space left on device (written before it: "
                               f"{tmp_path / 'a.json'}, {tmp_path / 'a.png'})")
     assert (tmp_path / "a.json").is_file() and (tmp_path / "a.png").is_file()
+
+
+def test_the_csv_carries_the_fault_readings_the_verdicts_were_called_on(tmp_path: Path) -> None:
+    import csv as _csv
+
+    from repsight.drift import shown_drift
+    from repsight.export import write_csv
+
+    analysis, _ = _analysis(faults={"trunk_lean_deg": [0, 0, 12, 18]})
+    with open(write_csv(analysis, tmp_path / "set.csv"), newline="") as fh:
+        rows = list(_csv.DictReader(fh))
+    lean = analysis.assessment.metrics.drift.faults["trunk_lean"]
+    for k, row in enumerate(rows):
+        assert float(row["form_trunk_lean_deg"]) == pytest.approx(
+            shown_drift(lean.toward_deg[k], lean.stricter_deg[k]), abs=1e-3)
+        assert float(row["form_trunk_lean_threshold_deg"]) == pytest.approx(lean.threshold_deg, abs=1e-3)
+    called = [row["rep"] for row in rows if "technical" in row["failure"]]
+    # (a lasting fault may be called from the rep it begins on, under the threshold)
+    assert called and max(float(rows[int(k) - 1]["form_trunk_lean_deg"]) for k in called) > lean.threshold_deg

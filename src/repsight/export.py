@@ -23,6 +23,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from .drift import shown_drift
 from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
@@ -393,6 +394,12 @@ def rep_rows(analysis: Any) -> tuple[list[str], list[dict[str, Any]]]:
             if name not in angles:
                 angles.append(name)
     angle_cols = [c for a in angles for c in (f"drift_{a}_deg", f"{a}_bottom_deg", f"{a}_top_deg")]
+    # The fault readings technical failure is judged on (the table's, report's and plot's
+    # form column): towards the fault positive, stricter negative, and each one's threshold.
+    assessment = getattr(analysis, "assessment", None)
+    faults = assessment.metrics.drift.faults if assessment is not None else {}
+    position = {r.index: k for k, r in enumerate(analysis.reps)}
+    fault_cols = [c for name in faults for c in (f"form_{name}_deg", f"form_{name}_threshold_deg")]
     rows = []
     for r in analysis.reps:
         tp = tempo.get(r.index)
@@ -421,8 +428,13 @@ def rep_rows(analysis: Any) -> tuple[list[str], list[dict[str, Any]]]:
                 row[f"drift_{a}_deg"] = m.drift_deg.get(a)
                 row[f"{a}_bottom_deg"] = m.angles_bottom_deg.get(a)
                 row[f"{a}_top_deg"] = m.angles_top_deg.get(a)
+        k = position[r.index]
+        for name, f in faults.items():
+            if k < len(f.toward_deg):
+                row[f"form_{name}_deg"] = shown_drift(f.toward_deg[k], f.stricter_deg[k])
+                row[f"form_{name}_threshold_deg"] = f.threshold_deg
         rows.append(row)
-    return [*REP_FIELDS_HEAD, *angle_cols, *REP_FIELDS_TAIL], rows
+    return [*REP_FIELDS_HEAD, *fault_cols, *angle_cols, *REP_FIELDS_TAIL], rows
 
 
 def to_csv(analysis: Any) -> str:

@@ -34,6 +34,12 @@ FAULT_WORDS: dict[tuple[str, int], str] = {
     ("knee_cave", 1): "knees caving in", ("elbow_forward", 1): "elbows travelling forward",
     ("hip_sag", 1): "hips sagging", ("hip_sag", -1): "hips piking up",
 }
+# The same, short, for table and report column heads.
+FAULT_SHORT: dict[tuple[str, int], str] = {
+    ("trunk_lean", 1): "lean fwd", ("trunk_lean", -1): "lean back",
+    ("knee_cave", 1): "knee cave", ("elbow_forward", 1): "elbows fwd",
+    ("hip_sag", 1): "hip sag", ("hip_sag", -1): "hip pike",
+}
 
 
 @dataclass(frozen=True)

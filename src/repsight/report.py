@@ -31,6 +31,7 @@ from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import quote
 
 from .errors import OutputError
+from .profiles import FAULT_SHORT
 
 ProgressFn = Callable[[int, int], None]
 
@@ -46,11 +47,6 @@ STILL_JPEG_QUALITY = 85
 REPORT_SUFFIXES = (".html", ".htm")
 INDEX_NAME = "index.html"
 TEMPLATE_DIR = "templates"
-# Short names of the fault measures for the table's form columns (the JSON's words are long).
-FAULT_SHORT = {("trunk_lean", 1): "lean fwd", ("trunk_lean", -1): "lean back",
-               ("knee_cave", 1): "knee cave", ("elbow_forward", 1): "elbows fwd",
-               ("hip_sag", 1): "hip sag", ("hip_sag", -1): "hip pike"}
-
 
 # ---------------------------------------------------------------- media
 

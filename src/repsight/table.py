@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from .drift import shown_drift
+from .profiles import FAULT_SHORT
 from .velocity import rir_note, rir_text
 
 
@@ -45,14 +46,6 @@ def edge_flags(start: int, end: int, cut_start: bool, cut_end: bool,
 # Frames between a cut rep's last tracked frame and its set's edge that still make the
 # edge, not the tracking, what cut it (see edge_flags).
 EDGE_FRAMES = 2
-
-
-
-
-# Short names of the faults for the table's form column.
-FAULT_SHORT = {("trunk_lean", 1): "lean fwd", ("trunk_lean", -1): "lean back",
-               ("knee_cave", 1): "knee cave", ("elbow_forward", 1): "elbows fwd",
-               ("hip_sag", 1): "hip sag", ("hip_sag", -1): "hip pike"}
 
 
 def _drift(drift: dict) -> str:
