@@ -645,7 +645,8 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedu
 
 def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequence[int], *,
                        fps: float, min_hold_s: float = HOLD_MIN_S,
-                       sink_share: float = SINK_SHARE, first_judged: int = 1) -> list[Verdict]:
+                       sink_share: float = SINK_SHARE, first_judged: int = 1,
+                       hold_s: Sequence[float] | None = None) -> list[Verdict]:
     """A hold between a rep's two moving phases that sinks: isometric failure.
 
     The pause at the turnaround (a paused squat's bottom, a pull-up's chin-over-bar hold, a
@@ -655,11 +656,16 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     Holds shorter than min_hold_s are not judged (a touch-and-go turnaround), nor are the
     baseline reps and the reps before the first of them (first_judged). As with eccentric
     failure, the sinking must last to the end of the set (sustained): a hold that sinks
-    once, with steady holds after it, was a lapse, not the position lost.
+    once, with steady holds after it, was a lapse, not the position lost. hold_s: each
+    rep's hold in seconds as tempo timed it (from the frames' own times, so a clip whose
+    frame rate varies reads the same hold in the verdict as in its tempo); frames / fps
+    when None.
     """
     done = [r for r in reps if r.completed]
     if not done or track is None or not len(track):
         return []
+    held = {r.index: (float(hold_s[k]) if hold_s is not None and k < len(hold_s) else float("nan"))
+            for k, r in enumerate(reps)}
     ref = [r for r in done if r.index in set(baseline)] or done
     rom = float(np.nanmedian([np.nanmax(track[r.start:r.end + 1]) - np.nanmin(track[r.start:r.end + 1])
                               for r in ref]))
@@ -669,11 +675,15 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     def hold(r: Rep) -> tuple[int, int]:
         return r.bottom_pause if r.eccentric_first else r.top_pause
 
+    def seconds(r: Rep) -> float:
+        a, b = hold(r)
+        return held[r.index] if np.isfinite(held.get(r.index, float("nan"))) else (b - a) / fps
+
     def sink(r: Rep) -> float:
         a, b = hold(r)
         seg = track[a:b + 1]
         # A hold across a tracking gap (Rep.unseen) was not seen, whatever the track shows.
-        if (b - a) / fps < min_hold_s or not np.isfinite(seg).all() or not r.sees((a, b)):
+        if seconds(r) < min_hold_s or not np.isfinite(seg).all() or not r.sees((a, b)):
             return float("nan")
         return float(seg[0] - seg[-1]) / rom
 
@@ -691,7 +701,7 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
             a, b = hold(r)
             out.append(Verdict("isometric", r.index,
                                f"rep {r.index}: the hold sank {s:.0%} of the range in "
-                               f"{(b - a) / fps:.1f} s (allowed {allowed:.0%})",
+                               f"{seconds(r):.1f} s (allowed {allowed:.0%})",
                                {"frames": [a, b], "value": round(s, 3),
                                 "baseline": round(max(base_sinks, default=0.0), 3),
                                 "threshold": round(allowed, 3), "unit": "share of the first reps' range"}))
@@ -727,7 +737,9 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                 + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track),
                                      first_judged=first_judged)
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
-                                     first_judged=first_judged))
+                                     first_judged=first_judged,
+                                     hold_s=[tp.bottom_pause_s if eccentric_first else tp.top_pause_s
+                                             for tp in tempos]))
     if not stalls:
         stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
                                  lockout_share=th.stall_lockout_share,
