@@ -395,3 +395,23 @@ def test_a_phone_slow_motion_clip_is_timed_at_the_speed_it_was_lifted(tmp_path: 
     run_ffmpeg("-i", str(plain), "-c", "copy", "-movflags", "use_metadata_tags",
                "-metadata", "com.android.capture.fps=30.000000", str(same))
     assert probe(same).capture_fps == 30.0 and probe(same).slow_motion is None
+
+
+def test_a_cached_extraction_of_a_picture_turned_otherwise_is_made_again(
+        small_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An entry made when a mirrored display matrix was read as a half turn holds poses of
+    # an upside-down picture: it is extracted again, not served.
+    import dataclasses
+
+    first = extract_cached(small_video, model="lite", cache_dir=tmp_path / "c")
+    (entry,) = (tmp_path / "c").glob("*.npz")
+    save_pose(dataclasses.replace(first, rotation=180), entry)
+    calls = []
+    monkeypatch.setattr(cache_mod, "extract_pose", lambda *a, **k: calls.append(1) or first)
+    again = extract_cached(small_video, model="lite", cache_dir=tmp_path / "c")
+    assert calls == [1] and again.rotation == 0
+    assert not any("damaged" in w for w in again.meta.get("warnings", []))
+    # The entry as the file reads is served.
+    save_pose(first, entry)
+    assert extract_cached(small_video, model="lite", cache_dir=tmp_path / "c").rotation == 0
+    assert calls == [1]

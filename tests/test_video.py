@@ -214,3 +214,69 @@ def test_probe_statistics_are_numpys() -> None:
             assert _median(s) == np.median(s)
             for q in (5, 50, 95):
                 assert _percentile(s, q) == np.percentile(s, q)
+
+
+def _with_display_matrix(src: Path, dst: Path, a: float, b: float, c: float, d: float) -> Path:
+    """src with its video track's display matrix (tkhd) set to [[a, b], [c, d]] (16.16)."""
+    import struct
+
+    data = bytearray(src.read_bytes())
+    box = data.find(b"tkhd") - 4  # the box starts with its size
+    assert box >= 0 and data[box + 8] == 0  # version 0: the matrix sits 48 bytes in
+    fixed = [round(v * 65536) for v in (a, b)] + [0] + [round(v * 65536) for v in (c, d)] + [0, 0, 0, 1 << 30]
+    data[box + 48:box + 84] = struct.pack(">9i", *fixed)
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+@pytest.mark.parametrize("matrix,note", [
+    ((-1, 0, 0, 1), "mirrored"),  # a front camera's selfie flip: not a half turn
+    ((0.7071, 0.7071, -0.7071, 0.7071), "not a quarter turn"),  # 45 degrees
+    ((0, 0, 0, 0), "empty"),
+])
+def test_a_display_matrix_that_is_no_quarter_turn_is_read_as_stored(tmp_path: Path, matrix, note) -> None:
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+
+    src = write_test_video(tmp_path / "land.mp4", size=(160, 96))
+    odd = _with_display_matrix(src, tmp_path / "odd.mp4", *matrix)
+    info = probe(odd)
+    assert (info.rotation, info.width, info.height) == (0, 160, 96)
+    assert note in info.display_note
+    first = next(iter(VideoReader(odd)))
+    assert np.array_equal(first.rgb, next(iter(VideoReader(src))).rgb)
+    result = CliRunner().invoke(main, ["info", str(odd)])
+    assert result.exit_code == 0 and "Traceback" not in result.output and note in result.output
+    # A real quarter turn written the same way is still applied.
+    quarter = _with_display_matrix(src, tmp_path / "q.mp4", 0, 1, -1, 0)
+    assert probe(quarter).rotation in (90, 270) and probe(quarter).display_note == ""
+
+
+def test_a_file_named_like_a_protocol_is_read_as_a_file(tmp_path: Path, monkeypatch) -> None:
+    src = write_test_video(tmp_path / "10:30 squat.mp4")
+    monkeypatch.chdir(tmp_path)
+    assert probe(Path("10:30 squat.mp4")).frame_count == 30
+    assert len(list(VideoReader("10:30 squat.mp4"))) == 30
+    write_test_video(Path("pipe:0.mp4"), n=5)
+    assert probe("pipe:0.mp4").frame_count == 5
+    assert src.exists()
+
+
+def test_an_audio_file_with_cover_art_is_not_a_video(tmp_path: Path) -> None:
+    import cv2
+
+    still = tmp_path / "cover.png"
+    cv2.imwrite(str(still), np.full((64, 64, 3), 120, np.uint8))
+    song = tmp_path / "song.mp4"
+    run_ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-i", str(still), "-map", "0:a", "-map", "1",
+               "-c:a", "aac", "-c:v", "mjpeg", "-disposition:v:0", "attached_pic", str(song))
+    with pytest.raises(NotAVideoError, match="only a cover picture"):
+        probe(song)
+    # Cover art beside a real video: the video is read, and not counted as a second angle.
+    clip = write_test_video(tmp_path / "clip.mp4")
+    both = tmp_path / "both.mp4"
+    run_ffmpeg("-i", str(clip), "-i", str(still), "-map", "0:v", "-map", "1", "-c:v:0", "copy",
+               "-c:v:1", "mjpeg", "-disposition:v:1", "attached_pic", str(both))
+    info = probe(both)
+    assert info.video_streams == 1 and info.frame_count == 30

@@ -126,6 +126,19 @@ def cache_path(content_hash: str, model: str, max_long_side: int | None,
     return cache_dir / f"{key}{f'_r{turn}' if turn else ''}.npz"
 
 
+class _Stale(Exception):
+    """A cache entry that is sound but no longer what extraction makes of the file."""
+
+
+def _stale_turn(video: str | os.PathLike, seq: PoseSequence) -> bool:
+    """Whether the entry's poses were read with another turn of the picture than the file's
+    display matrix now gives (a mirrored matrix was once read as a half turn)."""
+    from .container import display_turn_of
+
+    turn = display_turn_of(video)
+    return turn is not None and (turn + int(seq.meta.get("turn", 0))) % 360 != seq.rotation
+
+
 def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
                    cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
                    progress: ProgressFn | None = None,
@@ -145,6 +158,8 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     if use_cache and target is not None and target.is_file():
         try:
             seq = load_pose(target)
+            if _stale_turn(video, seq):
+                raise _Stale
             if "slow_motion" not in seq.meta:
                 # Extracted before slow motion was timed as lifted: the file's tag is read
                 # now (its header only), so such a clip is not read 2-8x slow from the cache.
@@ -154,6 +169,8 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
                 seq = retimed(seq, capture_fps_of(video), seq.fps)
             # The cache is keyed by content; report the path the user gave this time.
             return PoseSequence(**{**seq.__dict__, "source": str(video)})
+        except _Stale:
+            pass  # extracted again below, and written over the entry
         except CacheError as exc:
             # A damaged entry is discarded and rebuilt below, and the user is told.
             damaged = str(exc)

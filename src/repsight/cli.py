@@ -137,6 +137,8 @@ def info(video: Path) -> None:
               270: "turned 90 deg counter-clockwise from how it is stored"}.get(
                   i.rotation, f"turned {i.rotation} deg clockwise from how it is stored")
     click.echo(f"size      {i.width}x{i.height} (upright: {turned})")
+    if i.display_note:
+        click.echo(f"note      {i.display_note}")
     click.echo(f"fps       {i.fps:.3f}{' (variable frame rate)' if i.variable_frame_rate else ''}")
     click.echo(f"frames    {i.frame_count}")
     click.echo(f"duration  {i.duration_s:.2f} s")

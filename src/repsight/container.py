@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,16 @@ def check_path(path: str | os.PathLike) -> Path:
     return p
 
 
+def ffmpeg_name(p: str | os.PathLike) -> str:
+    """A file name FFmpeg reads as a file: absolute, so that "10:30 squat.mp4" is not taken
+    for a "10:" protocol and "pipe:0" not for standard input."""
+    return os.path.abspath(os.fspath(p))
+
+
 def open_video(p: Path) -> av.container.InputContainer:
     """An open PyAV container with a video stream, or the error that says why not."""
     try:
-        container = av.open(str(p), mode="r")
+        container = av.open(ffmpeg_name(p), mode="r")
     except av.error.EOFError:
         raise EmptyVideoError(f"video has no frames: {p}") from None
     except av.error.FFmpegError as exc:
@@ -65,7 +72,23 @@ def open_video(p: Path) -> av.container.InputContainer:
                 f"corrupt or truncated video: {p} (no readable video stream; "
                 f"found {', '.join(kinds)})")
         raise NotAVideoError(f"not a video: {p} has no video stream ({', '.join(kinds)})")
+    if not moving_streams(container):
+        container.close()
+        raise NotAVideoError(f"not a video: {p} holds only a cover picture (an audio file's "
+                             "artwork), no moving picture")
     return container
+
+
+def moving_streams(container: Any) -> list[Any]:
+    """The container's video streams that move: not a cover picture (attached_pic), which
+    an audio file or a phone export may carry beside or instead of the video."""
+    cover = int(av.stream.Disposition.attached_pic)
+    return [s for s in container.streams.video if not int(s.disposition) & cover]
+
+
+def video_stream(container: Any) -> Any:
+    """The stream repsight reads: the first moving video stream (open_video checked there is one)."""
+    return moving_streams(container)[0]
 
 
 def _has_video_magic(p: Path) -> bool:
@@ -80,11 +103,52 @@ def short_error(exc: Exception) -> str:
     return " ".join(str(text).split())[:160]
 
 
-def _rotation_of(frame: av.VideoFrame) -> int:
-    # PyAV reports the display matrix angle counter-clockwise; we store the clockwise
-    # turn that makes the picture upright, as players do.
-    angle = int(round(getattr(frame, "rotation", 0) or 0))
-    return (-angle) % 360
+# A display matrix's turn within this many degrees of a quarter turn is that quarter turn.
+TURN_SLACK_DEG = 10.0
+
+
+def _display_turn(frame: av.VideoFrame) -> tuple[int, str]:
+    """(the clockwise quarter turn that shows the picture upright, as players do, and a
+    note when the file's display matrix asks for something else: "" when it does not).
+
+    Read from the frame's display matrix (3x3, 16.16 fixed point). A mirrored matrix (a
+    front camera's selfie flip) is a reflection, not a half turn: the turn is read with the
+    mirror taken out, and the picture is analysed as stored (mirrored, upright). A turn
+    that is not a quarter turn, or a matrix that shows nothing (all zeros), is not applied.
+    """
+    matrix = None
+    for sd in getattr(frame, "side_data", None) or ():
+        if getattr(getattr(sd, "type", None), "name", "") == "DISPLAYMATRIX":
+            raw = bytes(sd)
+            if len(raw) >= 36:
+                matrix = struct.unpack("<9i", raw[:36])
+    if matrix is None:
+        # No matrix seen: PyAV's own angle (counter-clockwise), when it is a quarter turn.
+        try:
+            angle = float(getattr(frame, "rotation", 0) or 0)
+        except (TypeError, ValueError):
+            angle = 0.0
+        turn = (-angle) % 360
+        return (int(round(turn / 90.0)) % 4) * 90 if _near_quarter(turn) else 0, ""
+    a, b, c, d = (matrix[k] / 65536.0 for k in (0, 1, 3, 4))
+    det = a * d - b * c
+    if abs(det) < 1e-6:
+        return 0, "the file's display matrix is empty (all zeros); the picture is read as stored"
+    note = ""
+    if det < 0:
+        a, c = -a, -c  # take the horizontal mirror out
+        note = "the file asks for the picture mirrored; it is read as stored (mirroring does not change a lift)"
+    turn = math.degrees(math.atan2(b / math.hypot(b, d), a / math.hypot(a, c))) % 360
+    if not _near_quarter(turn):
+        way = f"{turn:.0f} degrees clockwise" if turn <= 180 else f"{360 - turn:.0f} degrees counter-clockwise"
+        return 0, (f"the file asks for the picture turned {way}, not a quarter turn; it is "
+                   "read as stored (use --rotate if it looks sideways)")
+    return (int(round(turn / 90.0)) % 4) * 90, note
+
+
+def _near_quarter(turn: float) -> bool:
+    off = turn % 90.0
+    return min(off, 90.0 - off) <= TURN_SLACK_DEG
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
@@ -101,7 +165,7 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
     p = check_path(path)
     container = open_video(p)
     try:
-        stream = container.streams.video[0]
+        stream = video_stream(container)
         times: list[float] = []
         discarded = 0
         untimed = 0  # packets without a timestamp (a raw H.264 stream has none)
@@ -127,7 +191,7 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
                 # A stream without an index (raw H.264) cannot seek back: open it again.
                 container.close()
                 container = open_video(p)
-                stream = container.streams.video[0]
+                stream = video_stream(container)
             for frame in container.decode(stream):
                 first_frame = frame
                 break
@@ -143,7 +207,7 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
         if container.format.name in _MAYBE_STILL_FORMATS and len(times) + untimed < 2:
             raise NotAVideoError(
                 f"not a video: {p} is a still image ({container.format.name}, one frame)")
-        rotation = _rotation_of(first_frame)
+        rotation, display_note = _display_turn(first_frame)
         times.sort()
         diffs = sorted(b - a for a, b in zip(times, times[1:]))
         step = _median(diffs) if diffs else float("nan")
@@ -167,9 +231,10 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
                          frame_count=len(times) or untimed or (stream.frames or 0),
                          duration_s=float(duration), rotation=rotation,
                          codec=stream.codec_context.name, variable_frame_rate=vfr,
-                         video_streams=len(container.streams.video),
+                         video_streams=len(moving_streams(container)),
                          timestamped=bool(times) or not untimed,
-                         capture_fps=_capture_fps(container, stream))
+                         capture_fps=_capture_fps(container, stream),
+                         display_note=display_note)
         return info, max(0, int(stream.frames or 0) - discarded)
     finally:
         container.close()
@@ -183,7 +248,24 @@ def capture_fps_of(path: str | os.PathLike) -> float | None:
     except (RepsightError, OSError):  # a file that cannot be opened states nothing
         return None
     try:
-        return _capture_fps(container, container.streams.video[0])
+        return _capture_fps(container, video_stream(container))
+    finally:
+        container.close()
+
+
+def display_turn_of(path: str | os.PathLike) -> int | None:
+    """The clockwise quarter turn the file's first frame asks for (_display_turn), from
+    that frame alone; None when it cannot be read."""
+    try:
+        container = open_video(check_path(path))
+    except (RepsightError, OSError):
+        return None
+    try:
+        for frame in container.decode(video_stream(container)):
+            return _display_turn(frame)[0]
+        return None
+    except av.error.FFmpegError:
+        return None
     finally:
         container.close()
 

@@ -388,6 +388,8 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     if reader.info.video_streams > 1:
         warnings.append(f"the file holds {reader.info.video_streams} video streams; only the "
                         "first was analysed")
+    if reader.info.display_note:
+        warnings.append(reader.info.display_note)
     detected = ~np.isnan(image[:, 0, 0])
     found = float(detected.mean())
     if found == 0.0:

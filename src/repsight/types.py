@@ -50,6 +50,9 @@ class VideoInfo:
     # The rate the camera filmed at, when the file says (a phone's slow motion: filmed at
     # 120 fps, stored to play at 30); None when it does not
     capture_fps: float | None = None
+    # What the file's display matrix asked for that is not applied (a mirror, a turn that
+    # is not a quarter turn, an empty matrix), for a warning; "" when nothing was.
+    display_note: str = ""
 
     @property
     def slow_motion(self) -> float | None:

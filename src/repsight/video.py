@@ -131,7 +131,7 @@ class VideoReader:
     def _frames(self, start_s: float | None, *, seek: bool = True) -> Iterator[Frame]:
         container = _container.open_video(self.path)
         try:
-            stream = container.streams.video[0]
+            stream = _container.video_stream(container)
             stream.thread_type = "AUTO"
             partial = start_s is not None
             seeked = partial and seek and start_s > 0 and bool(stream.time_base)
@@ -231,7 +231,7 @@ class VideoWriter:
                  queue_depth: int = 8) -> None:
         self.path = Path(path)
         try:
-            self._container = av.open(str(self.path), mode="w",
+            self._container = av.open(_container.ffmpeg_name(self.path), mode="w",
                                       options={"movflags": "+faststart"})
         except (av.error.FFmpegError, OSError) as exc:
             raise OutputError(f"cannot write video {self.path}: {short_error(exc)}") from None
