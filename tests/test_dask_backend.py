@@ -23,6 +23,33 @@ def test_parse_scheduler() -> None:
     for bad in ("local:0", "local:x", "8786", "http//x", ""):
         with pytest.raises(ConfigError, match="scheduler"):
             parse_scheduler(bad)
+    # Plausible slips get one line each, not a Dask traceback later.
+    for bad, words in (("tcp://127.0.0.1", "tcp://HOST:PORT"), ("tcp://127.0.0.1:99999", "1-65535"),
+                       ("tls://127.0.0.1:1", "tls:// is not supported"),
+                       ("inproc://x", "inproc:// is not supported"),
+                       ("ucx://127.0.0.1:1", "ucx:// is not supported")):
+        with pytest.raises(ConfigError, match=words):
+            parse_scheduler(bad)
+
+
+def test_a_scheduler_with_no_workers_is_a_one_line_error(monkeypatch) -> None:
+    from repsight import dask_backend
+    from repsight.errors import RepsightError
+
+    class Idle:
+        closed = False
+
+        def scheduler_info(self):
+            return {"workers": {}}
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(dask_backend, "NO_WORKER_WAIT_S", 0.2)
+    idle = Idle()
+    with pytest.raises(RepsightError, match="has no workers: start some with `dask worker"):
+        dask_backend._wait_for_workers(idle, "tcp://gym:8786")
+    assert idle.closed
 
 
 def _summary(out: Path) -> list[dict]:

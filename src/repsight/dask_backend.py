@@ -17,7 +17,7 @@ import contextlib
 import logging
 import re
 from concurrent.futures import Executor
-from typing import Iterator
+from typing import Any, Iterator
 
 from .errors import ConfigError, RepsightError
 
@@ -35,9 +35,36 @@ def parse_scheduler(text: str) -> tuple[str | None, int | None]:
         if n is not None and not 1 <= n <= 256:
             raise ConfigError(f"--scheduler local:N needs 1 <= N <= 256, got {text!r}")
         return None, n
-    if re.match(r"^(tcp|tls|inproc|ucx)://\S+$", text) or re.match(r"^[\w.-]+:\d+$", text):
-        return (text if "://" in text else "tcp://" + text), None
+    address = re.match(r"^(?:tcp://)?([\w.-]+|\[[0-9a-fA-F:]+\]):(\d+)$", text)
+    if address:
+        port = int(address.group(2))
+        if not 1 <= port <= 65535:
+            raise ConfigError(f"--scheduler port must be 1-65535, got {port}")
+        return f"tcp://{address.group(1)}:{port}", None
+    scheme = re.match(r"^(\w+)://", text)
+    if scheme and scheme.group(1).lower() != "tcp":
+        raise ConfigError(f"--scheduler takes a tcp:// address (HOST:PORT) or local:N; "
+                          f"{scheme.group(1)}:// is not supported, got {text!r}")
     raise ConfigError(f"--scheduler must be tcp://HOST:PORT or local:N, got {text!r}")
+
+
+# How long a scheduler may have no worker before the batch gives up on it (workers
+# started with it may still be joining).
+NO_WORKER_WAIT_S = 15.0
+
+
+def _wait_for_workers(client: Any, scheduler: str) -> None:
+    """Return once the scheduler has a worker; a one-line error after NO_WORKER_WAIT_S
+    without one (the batch would wait for ever, printing nothing)."""
+    import time
+
+    deadline = time.monotonic() + NO_WORKER_WAIT_S
+    while not client.scheduler_info().get("workers"):
+        if time.monotonic() > deadline:
+            client.close()
+            raise RepsightError(f"the Dask scheduler {scheduler} has no workers: start some "
+                                f"with `dask worker {scheduler}`")
+        time.sleep(0.5)
 
 
 @contextlib.contextmanager
@@ -76,10 +103,12 @@ def dask_executor(scheduler: str, *, default_workers: int | None = None) -> Iter
                 client = Client(cluster)
             else:
                 client = Client(address, timeout="20s")
-        except OSError as exc:
+                _wait_for_workers(client, scheduler)
+        except (OSError, ValueError, TypeError) as exc:
             if cluster is not None:
                 cluster.close()
-            raise RepsightError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+            raise RepsightError(f"cannot reach the Dask scheduler {scheduler}: "
+                                f"{' '.join(str(exc).split())[:160]}") from None
         try:
             yield client.get_executor(pure=False)
         finally:
