@@ -280,3 +280,26 @@ def test_an_audio_file_with_cover_art_is_not_a_video(tmp_path: Path) -> None:
                "-c:v:1", "mjpeg", "-disposition:v:1", "attached_pic", str(both))
     info = probe(both)
     assert info.video_streams == 1 and info.frame_count == 30
+
+
+def test_intact_files_whose_index_counts_empty_entries_are_not_called_damaged(tmp_path: Path) -> None:
+    # An AVI holding a variable-frame-rate clip lists its dropped frames; a Theora clip of a
+    # still picture sends "repeat the last picture" as empty packets. Nothing is missing,
+    # and a batch must not mark them failed for it.
+    times = [i / 30 for i in range(20)] + [20 / 30 + 0.5 + i / 30 for i in range(20)]
+    vfr = write_test_video(tmp_path / "vfr.mp4", n=40, times=times)
+    avi = tmp_path / "drops.avi"
+    run_ffmpeg("-i", str(vfr), "-c:v", "mpeg4", "-vsync", "vfr", str(avi))
+    ogv = tmp_path / "still.ogv"
+    run_ffmpeg("-f", "lavfi", "-i", "color=c=gray:s=160x96:d=1:r=30", "-c:v", "libtheora", str(ogv))
+    for clip in (avi, ogv):
+        reader = VideoReader(clip)
+        assert len(list(reader)) > 0
+        assert not any("truncated" in w or "damaged" in w for w in reader.warnings), reader.warnings
+    # A file really cut short still says so.
+    cut = tmp_path / "cut.mp4"
+    whole = write_test_video(tmp_path / "whole.mp4", n=90)
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    reader = VideoReader(cut)
+    list(reader)
+    assert any("truncated" in w for w in reader.warnings)

@@ -169,10 +169,14 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
         times: list[float] = []
         discarded = 0
         untimed = 0  # packets without a timestamp (a raw H.264 stream has none)
+        # Empty packets the index counts as frames: an AVI's dropped-frame entries, a
+        # Theora "repeat the last picture" packet. No frame is missing for them.
+        placeholders = 0
         first_frame = None
         try:
             for packet in container.demux(stream):
                 if not packet.size:
+                    placeholders += packet.pts is not None or packet.dts is not None
                     continue
                 if packet.pts is None:
                     untimed += 1
@@ -235,9 +239,22 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
                          timestamped=bool(times) or not untimed,
                          capture_fps=_capture_fps(container, stream),
                          display_note=display_note)
-        return info, max(0, int(stream.frames or 0) - discarded)
+        announced = max(0, int(stream.frames or 0) - discarded - placeholders)
+        if announced > len(times) and _spans_whole_stream(stream, times, step):
+            # The frames present reach the end the stream states: the index counted entries
+            # that hold no picture (an AVI's dropped frames), nothing was cut off.
+            announced = len(times)
+        return info, announced
     finally:
         container.close()
+
+
+def _spans_whole_stream(stream: Any, times: list[float], step: float) -> bool:
+    """Whether the packets' times (sorted) reach the end of the duration the stream states."""
+    if not times or not stream.duration or not stream.time_base or not step > 0:
+        return False
+    end = float(((stream.start_time or 0) + stream.duration) * stream.time_base)
+    return times[-1] >= end - 2.5 * step
 
 
 def capture_fps_of(path: str | os.PathLike) -> float | None:
