@@ -155,6 +155,12 @@ def test_bad_clips_get_error_rows_and_good_ones_all_their_results(
     assert again == {"cut.mp4": "error", "cut_fast.mp4": "error", "empty.mp4": "error",
                      "notes.mp4": "error", "squat_monday.mp4": "reused",
                      "week2/pushup_set.mp4": "reused"}
+    # The cut clip was still being copied: once the whole file is there, it is analysed
+    # (its partial results replaced), with no --force.
+    (folder / "cut_fast.mp4").write_bytes((folder / "squat_monday.mp4").read_bytes())
+    third = {r.clip: r for r in run_batch(folder, out, AnalysisConfig(), opts(cache),
+                                          executor=threads()).results}
+    assert third["cut_fast.mp4"].status == "ok" and third["cut_fast.mp4"].reps == 3
 
 
 def test_second_run_reuses_finished_clips_without_rewriting(folder: Path, cache: Path,

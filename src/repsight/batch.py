@@ -551,6 +551,10 @@ def _resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchO
     if not m.get("complete"):
         return "run", "an earlier run stopped before finishing this clip"
     if m.get("content_hash") != content_hash:
+        if ((m.get("result") or {}).get("status") if isinstance(m.get("result"), dict) else None) == "error":
+            # The clip failed last time (cut short while still being copied, say) and has
+            # been replaced since: its partial results are what the new file replaces.
+            return "run", "the video changed since its failed run"
         return "refuse", (f"existing results in {shown} were made from a different video; to "
                           "keep them, choose another results folder (-o); to replace them, "
                           "rerun with --force")
