@@ -248,3 +248,20 @@ def test_analyze_keeps_its_warnings_with_the_report_on_stdout(small_video: Path,
     assert result.exit_code == 0, result.output
     assert "warning: no person found: nothing to analyse" in result.stdout
     assert result.stderr == ""
+
+
+def test_an_unwritable_home_leaves_no_library_log_lines(tmp_path: Path) -> None:
+    # Matplotlib (imported with MediaPipe) cannot make its cache folder under such a HOME;
+    # it works from a temporary one and used to say so in two lines on stderr.
+    from helpers import write_test_video
+
+    clip = write_test_video(tmp_path / "clip.mp4", n=10)
+    home = tmp_path / "home"
+    home.write_text("a file, not a folder")
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"}
+    env.update(HOME=str(home), REPSIGHT_CACHE_DIR=str(tmp_path / "cache"))
+    done = subprocess.run([sys.executable, "-m", "repsight", "extract", str(clip),
+                           "-o", str(tmp_path / "p.npz"), "--model", "lite"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "matplotlib" not in done.stderr.lower() and "mkdir" not in done.stderr, done.stderr

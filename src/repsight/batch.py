@@ -62,7 +62,7 @@ from .export import atomic_write, csv_text
 from .profiles import AUTO
 from .sessions import ManifestRow, Session, manifest_rows, session_from_path
 from .container import VIDEO_EXTENSIONS
-from .workers import available_cores, watch_parent
+from .workers import available_cores, quiet_library_logs, watch_parent
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
@@ -1071,6 +1071,7 @@ def _worker_init(parent: int) -> None:
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     # Elsewhere (and if the parent died before prctl): a watchdog thread.
     watch_parent(parent)
+    quiet_library_logs()
 
 
 def _call(args: tuple) -> ClipResult:

@@ -119,6 +119,9 @@ def extract_with_progress(video: Path, *, model: str, cache_dir: Path | None, no
 @click.version_option(__version__, prog_name="repsight")
 def main() -> None:
     """repsight: rep-by-rep tempo, velocity, form drift and failure from a training video."""
+    from .workers import quiet_library_logs
+
+    quiet_library_logs()
 
 
 @main.command()

@@ -148,7 +148,6 @@ class PoseEstimator(_NativeGraph):
         except (RuntimeError, ValueError) as exc:
             raise ModelNotFoundError(f"cannot load pose model {model!r}: {exc}") from None
         self._last_ms = 0
-        self._seen_person = False
 
     def detect(self, rgb: np.ndarray, time_s: float) -> tuple[np.ndarray, np.ndarray]:
         """Landmarks of one frame: (float32[33,5] image, float32[33,3] world); NaN if none."""
@@ -160,13 +159,12 @@ class PoseEstimator(_NativeGraph):
         self._last_ms = ts
         # mp.Image reads the buffer as tightly packed rows; a strided view is garbage to it.
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._seen_person:
+        # Quiet on every frame, not only the first: the graph logs a one-off warning on its
+        # first tracked person, and LiteRT now and then one about the input's alignment
+        # ("Reallocating memory and copying data") on any frame (about 20 ms a frame
+        # against a few microseconds for the two descriptor swaps).
+        with _quiet_native_stderr():
             result = self._landmarker.detect_for_video(image, ts)
-        else:
-            # The graph logs a one-off native warning on its first tracked person.
-            with _quiet_native_stderr():
-                result = self._landmarker.detect_for_video(image, ts)
-            self._seen_person = bool(result.pose_landmarks)
         img = np.full((NUM_LANDMARKS, 5), np.nan, dtype=np.float32)
         world = np.full((NUM_LANDMARKS, 3), np.nan, dtype=np.float32)
         if result.pose_landmarks:

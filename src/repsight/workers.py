@@ -5,9 +5,22 @@ Shared by the chunked pose extraction (pose.py) and the batch's process pool (ba
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
+
+# Libraries whose warnings go to Python's logging and reach stderr when nothing else is
+# configured: Matplotlib (imported by MediaPipe) says so when it cannot write its cache
+# folder (an unwritable HOME), then works from a temporary one.
+QUIET_LOGGERS = ("matplotlib",)
+
+
+def quiet_library_logs() -> None:
+    """Keep other libraries' warnings off the command line's stderr (errors still show);
+    called where a command or a worker process starts, not on import."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def available_cores() -> int:
