@@ -88,6 +88,24 @@ def test_a_cut_with_frame_statistics_splits_the_set(squat_set):
         (True, 0), (True, len(an.sets[0].reps))]
 
 
+def test_a_gap_in_the_recording_splits_the_set_and_no_rep_spans_it(squat_set):
+    # The phone paused for 30 s between two sets of the same lifter, same framing: no
+    # picture change, no pose jump, only the frames' times jump.
+    seq, _ = squat_set
+    clip = splice(seq, seq)
+    t = clip.timestamps_s.copy()
+    t[seq.n_frames:] += 30.0
+    clip = dataclasses.replace(clip, timestamps_s=t)
+    an = analyse_pose(clip, CFG)
+    gap_s = seq.n_frames / seq.fps + 30.0
+    assert [b.kind for b in an.shots.boundaries] == ["gap"]
+    assert [s.rep_count for s in an.sets] == [3, 3]
+    assert any(w.startswith(f"gap in the recording at {gap_s:.1f} s (30.0 s missing") and
+               "analysed as 2 segments" in w for w in an.warnings), an.warnings
+    for one in an.sets:
+        assert all(tp.eccentric_s < 5 and tp.concentric_s < 5 for tp in one.tempo)
+
+
 def _blanked(part: PoseSequence) -> PoseSequence:
     """The part with nobody found on any frame (the picture gone black)."""
     return dataclasses.replace(part, image=np.full_like(part.image, np.nan),

@@ -303,3 +303,17 @@ def test_intact_files_whose_index_counts_empty_entries_are_not_called_damaged(tm
     reader = VideoReader(cut)
     list(reader)
     assert any("truncated" in w for w in reader.warnings)
+
+
+def test_a_paused_recording_keeps_its_frame_rate(tmp_path: Path) -> None:
+    # 30 fps with one 10 s pause: the average rate (about 5 fps) is not the clip's pace,
+    # which every frame-based duration and the low-frame-rate warning read.
+    times = [i / 30 for i in range(30)] + [10.0 + 1 + i / 30 for i in range(30)]
+    clip = write_test_video(tmp_path / "paused.mp4", n=60, times=times)
+    info = probe(clip)
+    assert info.fps == pytest.approx(30.0, rel=0.02)
+    assert info.duration_s == pytest.approx(12.0, abs=0.1)
+    # A clip whose pace itself varies keeps its average rate.
+    vfr = write_test_video(tmp_path / "vfr.mp4", n=60,
+                           times=list(np.cumsum([1 / 30 if i % 2 else 1 / 15 for i in range(60)])))
+    assert probe(vfr).fps == pytest.approx(60 / (probe(vfr).duration_s), rel=0.1)

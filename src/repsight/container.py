@@ -216,7 +216,7 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
         diffs = sorted(b - a for a, b in zip(times, times[1:]))
         step = _median(diffs) if diffs else float("nan")
         rate = stream.average_rate or stream.guessed_rate
-        if rate:
+        if rate and not _gapped(diffs, step, float(rate)):
             fps = float(rate)
         elif diffs and step > 0:
             fps = 1.0 / step
@@ -247,6 +247,20 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
         return info, announced
     finally:
         container.close()
+
+
+# A stream whose frames come at one pace except for a few long gaps (recording paused, a
+# stretch cut out) has an average rate far below that pace: its rate is the pace.
+GAP_REGULAR_SHARE = 0.9
+
+
+def _gapped(diffs: list[float], step: float, average_fps: float) -> bool:
+    """Whether the frames keep one pace (step s apart, on GAP_REGULAR_SHARE of them) that
+    the average rate misses by more than a fifth: a few long gaps in a regular stream."""
+    if not diffs or not step > 0:
+        return False
+    regular = sum(1 for d in diffs if abs(d - step) <= 0.25 * step) / len(diffs)
+    return regular >= GAP_REGULAR_SHARE and abs(average_fps * step - 1.0) > 0.2
 
 
 def _spans_whole_stream(stream: Any, times: list[float], step: float) -> bool:

@@ -92,13 +92,21 @@ SAME_PERSON_TORSOS = 0.8
 SAME_PERSON_SIZE = 1.4
 
 
+# Boundary kinds that split a clip into shots (a "switch" stays inside its shot).
+SPLITTING = ("cut", "jump", "gap")
+# What each splitting kind is called in a warning.
+BOUNDARY_WORDS = {"cut": "camera cut", "jump": "camera cut or tracking switch",
+                  "gap": "gap in the recording"}
+
+
 @dataclass(frozen=True)
 class Boundary:
     """A frame where the shot or the tracked person changes.
 
     kind: "cut" (frame statistics spike, with or without a pose jump), "switch" (the
     tracked body jumps while the picture does not: another person), "jump" (a pose jump
-    on a clip without frame statistics: a cut or a switch, which cannot be told).
+    on a clip without frame statistics: a cut or a switch, which cannot be told), "gap"
+    (the frames' times jump: the recording was paused, or a stretch was cut out).
     """
 
     frame: int
@@ -143,7 +151,7 @@ class ShotSplit:
     @property
     def cuts(self) -> tuple[Boundary, ...]:
         """Boundaries that split the clip (cuts and unexplained jumps)."""
-        return tuple(b for b in self.boundaries if b.kind in ("cut", "jump"))
+        return tuple(b for b in self.boundaries if b.kind in SPLITTING)
 
     @property
     def switches(self) -> tuple[Boundary, ...]:
@@ -157,8 +165,11 @@ class ShotSplit:
         cuts = self.cuts
         if cuts:
             kinds = {b.kind for b in cuts}
-            what = "camera cut" if kinds == {"cut"} else "camera cut or tracking switch"
-            times = ", ".join(f"{b.time_s:.1f} s" for b in cuts[:6]) + (", ..." if len(cuts) > 6 else "")
+            what = (BOUNDARY_WORDS[kinds.pop()] if len(kinds) == 1 else
+                    "camera cut or gap in the recording" if "gap" in kinds else
+                    "camera cut or tracking switch")
+            times = ", ".join(f"{b.time_s:.1f} s" + (f" ({b.evidence})" if b.kind == "gap" else "")
+                              for b in cuts[:6]) + (", ..." if len(cuts) > 6 else "")
             n_shots = len(self.shots)
             # "analysed as 1 segment" beside a cut read as if the cut were ignored: say how
             # many shots there are and how many of them were long enough to be a set.
@@ -567,7 +578,12 @@ def find_boundaries(seq: PoseSequence, max_blank_s: float) -> tuple[tuple[Bounda
         if near:
             continue  # the cut explains the jump
         found.append(Boundary(i, float(t[i]), "jump" if stats is None else "switch", evidence))
-    found = [b for b in found if lo <= b.time_s <= hi]
+    # The recording paused (or a stretch cut out): no movement spans the jump in time.
+    for i in np.flatnonzero(np.diff(t) > max_blank_s) if seq.n_frames > 1 else ():
+        found.append(Boundary(int(i) + 1, float(t[i + 1]), "gap",
+                              f"{t[i + 1] - t[i]:.1f} s missing after {t[i]:.1f} s: "
+                              "recording paused or cut"))
+    found = [b for b in found if lo <= b.time_s <= hi or b.kind == "gap"]
     blank = _blank_interludes(seq, sorted((b for b in found if b.kind == "cut"),
                                           key=lambda b: b.frame), track, max_blank_s)
     found = [b for b in found if not (b.kind == "cut" and b.frame in blank)]
@@ -691,7 +707,7 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
     boundaries, has_stats = find_boundaries(seq, max_blank_s)
     t = seq.timestamps_s
     n = seq.n_frames
-    cuts = [b for b in boundaries if b.kind in ("cut", "jump")]
+    cuts = [b for b in boundaries if b.kind in SPLITTING]
     edges = [0] + [b.frame for b in cuts] + [n]
     dt = 1.0 / seq.fps
     shots: list[Shot] = []
