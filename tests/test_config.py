@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 
@@ -350,3 +351,14 @@ def test_rotate_takes_quarter_turns_only(tmp_path):
     plain = cache_path("ab" * 20, "full", 1280, tmp_path)
     assert plain.name == f"{'ab' * 12}_full_s1280_v{EXTRACTOR_VERSION}.npz"
     assert cache_path("ab" * 20, "full", 1280, tmp_path, 90).name == plain.stem + "_r90.npz"
+
+
+def test_a_config_file_as_people_save_and_spell_it(tmp_path: Path) -> None:
+    # A Windows editor's byte-order mark, choices in capitals, a date where text belongs.
+    path = tmp_path / "settings.toml"
+    path.write_bytes('\ufeff[analysis]\ngoal = "POWER"\nside = "Left"\nmodel = "Lite"\n'.encode())
+    cfg = build_config(path)
+    assert (cfg.goal, cfg.side, cfg.model) == ("power", "left", "lite")
+    path.write_text("[analysis]\ngoal = 1979-05-27\n")
+    with pytest.raises(ConfigError, match=r"goal must be a text value, got 1979-05-27$"):
+        build_config(path)

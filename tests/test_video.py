@@ -317,3 +317,10 @@ def test_a_paused_recording_keeps_its_frame_rate(tmp_path: Path) -> None:
     vfr = write_test_video(tmp_path / "vfr.mp4", n=60,
                            times=list(np.cumsum([1 / 30 if i % 2 else 1 / 15 for i in range(60)])))
     assert probe(vfr).fps == pytest.approx(60 / (probe(vfr).duration_s), rel=0.1)
+
+
+def test_a_device_is_not_a_video() -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    with pytest.raises(NotAVideoError, match="not a regular file"):
+        probe("/dev/zero")

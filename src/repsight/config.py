@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import math
 import os
@@ -122,6 +123,9 @@ class AnalysisConfig:
         for name in ("exercise", "exercise_check", "goal", "side", "model", "bar_path"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"{name} must be a text value, got {shown(getattr(self, name))}")
+        # Spelled as a person types them ("POWER", "Left"), as exercise names are taken.
+        for name in ("exercise_check", "goal", "side", "model", "bar_path"):
+            object.__setattr__(self, name, getattr(self, name).strip().lower())
         if self.model not in MODEL_NAMES:
             raise ConfigError(f"model must be lite, full or heavy, got {shown(self.model)}")
         if self.bar_path not in BAR_PATH_SETTINGS:
@@ -210,6 +214,8 @@ def shown(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (datetime.date, datetime.time)):  # TOML dates and times
+        return value.isoformat()
     return repr(value)
 
 
@@ -266,7 +272,8 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
         if len(raw) > CONFIG_MAX_BYTES:
             raise ConfigError(f"config file {path} is larger than {CONFIG_MAX_BYTES // 1024} kB; "
                               "is it the right file?")
-        data = tomllib.loads(raw.decode("utf-8"))
+        # utf-8-sig: a byte-order mark (Windows editors save one) is not a TOML statement.
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except IsADirectoryError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import struct
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,10 @@ def check_path(path: str | os.PathLike) -> Path:
         raise VideoNotFoundError(f"expected a video file but got a folder: {p}")
     if not os.access(p, os.R_OK):
         raise VideoNotFoundError(f"video is not readable (permission denied): {p}")
-    if p.stat().st_size == 0:
+    st = p.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise NotAVideoError(f"not a video: {p} is not a regular file (a device, pipe or socket)")
+    if st.st_size == 0:
         raise NotAVideoError(f"not a video: {p} is empty (0 bytes)")
     return p
 

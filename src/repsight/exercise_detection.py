@@ -181,10 +181,13 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     elbow = _robust_range(joint_angle(seq, "elbow", BOTH, min_visibility=vis))
     world_incl = _world_trunk_inclination(seq)
     leg_len = _leg_length(seq, scale, vis)
-    facts = (f"legs {legs:.2f}, arms {arms:.2f}, shoulders {body:.2f}, hands {hands:.2f}, "
-             f"hands over shoulders {wrist_mid:.2f}, leg length {leg_len:.2f} torso lengths; "
-             f"elbow {elbow:.0f} deg; trunk {incl_med:.0f} deg from vertical, "
-             f"{world_incl:.0f} deg in 3D")
+    def f(v: float, digits: int = 2) -> str:  # a figure not read (too few frames) as "?"
+        return f"{v:.{digits}f}" if np.isfinite(v) else "?"
+
+    facts = (f"legs {f(legs)}, arms {f(arms)}, shoulders {f(body)}, hands {f(hands)}, "
+             f"hands over shoulders {f(wrist_mid)}, leg length {f(leg_len)} torso lengths; "
+             f"elbow {f(elbow, 0)} deg; trunk {f(incl_med, 0)} deg from vertical, "
+             f"{f(world_incl, 0)} deg in 3D")
     # Lying along the line of sight (from the feet, at 45 degrees, head-on): the 3D torso
     # lies down, or the legs are foreshortened towards the camera or loom in the foreground.
     lying = (world_incl > 50.0 or leg_len < 0.7 or leg_len > 2.2)
