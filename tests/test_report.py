@@ -175,6 +175,14 @@ def test_batch_html_writes_a_page_per_clip_and_an_index_linking_them(tmp_path: P
         assert ">ana<" in index and ">ben<" in index
         assert index.count('class="clip failed"') == 1 and ">error</span>" in index
     assert "squat_monday.html" in read_manifest(out / "ana" / "squat_monday")["outputs"]
+    # A folder where the index page goes (a clip folder named index.html): the clips'
+    # results and summary.csv stand, the batch says the page was not written.
+    (out / "index.html").unlink()
+    (out / "index.html").mkdir()
+    with cf.ThreadPoolExecutor(max_workers=2) as pool:
+        report = run_batch(root, out, AnalysisConfig(), options, executor=pool)
+    assert sorted(r.status for r in report.results) == ["error", "reused", "reused"]
+    assert any("index page was not written" in w for w in report.warnings)
 
 
 def test_a_rep_partly_not_tracked_reads_as_unknown_phases_in_the_report() -> None:

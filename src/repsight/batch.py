@@ -956,7 +956,11 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
     if options.html:
         from .report import write_index
 
-        write_index([results[k] for k in range(total)], out)
+        try:
+            write_index([results[k] for k in range(total)], out)
+        except OutputError as exc:
+            # Every clip's results and summary.csv are written: the batch still reports them.
+            manifest_warnings = [*manifest_warnings, f"the index page was not written: {exc}"]
     return BatchReport(results=tuple(results[k] for k in range(total)),
                        summary_path=summary_path, out_dir=out, skipped=found.skipped,
                        hint=found.hint(), warnings=manifest_warnings)
