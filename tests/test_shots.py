@@ -104,6 +104,8 @@ def test_a_gap_in_the_recording_splits_the_set_and_no_rep_spans_it(squat_set):
                "analysed as 2 segments" in w for w in an.warnings), an.warnings
     for one in an.sets:
         assert all(tp.eccentric_s < 5 and tp.concentric_s < 5 for tp in one.tempo)
+    # Frame to frame is no gap, even when no blank at all is bridged.
+    assert split_shots(seq, max_blank_s=0.0).boundaries == ()
 
 
 def _blanked(part: PoseSequence) -> PoseSequence:

@@ -92,6 +92,9 @@ SAME_PERSON_TORSOS = 0.8
 SAME_PERSON_SIZE = 1.4
 
 
+# A jump in the frames' times shorter than both of these is no gap in the recording.
+GAP_MIN_S = 0.5
+GAP_MIN_FRAMES = 10
 # Boundary kinds that split a clip into shots (a "switch" stays inside its shot).
 SPLITTING = ("cut", "jump", "gap")
 # What each splitting kind is called in a warning.
@@ -578,8 +581,12 @@ def find_boundaries(seq: PoseSequence, max_blank_s: float) -> tuple[tuple[Bounda
         if near:
             continue  # the cut explains the jump
         found.append(Boundary(i, float(t[i]), "jump" if stats is None else "switch", evidence))
-    # The recording paused (or a stretch cut out): no movement spans the jump in time.
-    for i in np.flatnonzero(np.diff(t) > max_blank_s) if seq.n_frames > 1 else ():
+    # The recording paused (or a stretch cut out): no movement spans the jump in time. A
+    # jump of a few frames is a variable frame rate's dropped frames, not a gap, whatever
+    # the blank allowed (0 with --max-unseen 0).
+    steps = np.diff(t)
+    gap_s = max(max_blank_s, GAP_MIN_S, GAP_MIN_FRAMES * float(np.median(steps))) if steps.size else 0.0
+    for i in np.flatnonzero(steps > gap_s) if steps.size else ():
         found.append(Boundary(int(i) + 1, float(t[i + 1]), "gap",
                               f"{t[i + 1] - t[i]:.1f} s missing after {t[i]:.1f} s: "
                               "recording paused or cut"))
