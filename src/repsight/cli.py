@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -66,12 +67,28 @@ def _friendly_errors(fn: Callable) -> Callable:
 
 def _progress_bar(label: str | None, quiet: bool):
     """A rich progress bar on stderr (hidden when quiet); label None: each task names itself."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     text = TextColumn(label if label is not None else "{task.description}")
     return Progress(text, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=Console(stderr=True), disable=quiet, transient=True)
+                    console=_terminal_console(quiet), disable=quiet, transient=True)
+
+
+def _terminal_console(quiet: bool = False):
+    """A rich Console on the terminal's stderr as it is now: a copy of fd 2, so the bar
+    still draws while the pose model's native output is sent away (pose._quiet_native_stderr
+    points fd 2 at /dev/null around every frame). sys.stderr itself when it is not fd 2
+    (a test runner's capture) or nothing is drawn."""
+    from rich.console import Console
+
+    try:
+        if quiet or sys.stderr.fileno() != 2:
+            return Console(stderr=True)
+        sys.stderr.flush()
+        stream = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+    except (OSError, ValueError, AttributeError):
+        return Console(stderr=True)
+    return Console(file=stream, stderr=True)
 
 
 def _stage_progress(bar, description: str) -> Callable[[int, int], None]:

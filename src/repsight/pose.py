@@ -77,25 +77,41 @@ def native_logs_shown() -> bool:
     return os.environ.get(NATIVE_LOGS_ENV) == "1"
 
 
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_quiet_saved: int | None = None
+
+
 @contextlib.contextmanager
 def _quiet_native_stderr():
-    """Silence the TFLite/glog start-up chatter that the native graph writes to fd 2."""
+    """Silence what the native graph writes to fd 2 (TFLite/glog start-up chatter, LiteRT
+    notes). fd 2 is the process's: threads extracting at once share one redirection, made
+    by the first to enter and undone by the last to leave."""
+    global _quiet_depth, _quiet_saved
     if native_logs_shown():
         yield
         return
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+            except (OSError, ValueError):  # no real fd 2 (e.g. some notebook kernels)
+                saved = None
+            if saved is not None:
+                with open(os.devnull, "wb") as devnull:
+                    os.dup2(devnull.fileno(), 2)
+            _quiet_saved = saved
+        _quiet_depth += 1
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real fd 2 (e.g. some notebook kernels)
         yield
-        return
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _quiet_saved is not None:
+                os.dup2(_quiet_saved, 2)
+                os.close(_quiet_saved)
+                _quiet_saved = None
 
 
 class _NativeGraph:
