@@ -482,3 +482,17 @@ def test_a_lifter_at_the_top_of_a_portrait_frame_keeps_the_table_off_them() -> N
     assert img[h // 2: h - 30, right].max() > 100  # the table's text sits lower down
     plain = draw_frame(np.zeros((h, w, 3), np.uint8), 13, seq, two_rep_plan(with_failure=False))
     assert plain[: h // 4, right].max() > 100  # where it goes without a lifter in the way
+
+
+def test_a_table_at_the_bottom_stays_above_the_failure_banner() -> None:
+    # The failing rep's row (in red) must be readable while its banner is up.
+    w, h = 360, 640
+    seq = figure_seq(24, (w, h), missing=tuple(range(24)))
+    cover = np.zeros((32, 32))
+    cover[:14, 10:] = 1.0  # head and hands up by the bar: the table goes to the bottom
+    plan = dataclasses.replace(two_rep_plan(with_failure=True), lifter_cover=cover)
+    img = draw_frame(np.zeros((h, w, 3), np.uint8), 21, seq, plan)  # banner live
+    red_text = np.all(img == np.array((235, 40, 40), np.uint8), axis=-1)
+    assert red_text[:, w // 2:].any()
+    banner_rows = np.flatnonzero(img[:, 5, 0] > 100)  # the banner's red band, left edge
+    assert banner_rows.size and np.flatnonzero(red_text.any(axis=1)).max() < banner_rows.min()

@@ -106,6 +106,14 @@ def test_a_gap_in_the_recording_splits_the_set_and_no_rep_spans_it(squat_set):
         assert all(tp.eccentric_s < 5 and tp.concentric_s < 5 for tp in one.tempo)
     # Frame to frame is no gap, even when no blank at all is bridged.
     assert split_shots(seq, max_blank_s=0.0).boundaries == ()
+    # Paused where the picture also changes: one boundary, named once, as the gap.
+    both = splice(seq, seq, stats=True)
+    both = dataclasses.replace(both, timestamps_s=t)
+    assert [b.kind for b in split_shots(both).boundaries] == ["gap"]
+    # A stray first frame before a pause is no shot of its own.
+    lone = clip.timestamps_s.copy()
+    lone[1:] = np.arange(1, clip.n_frames) / clip.fps + 1.5
+    assert split_shots(dataclasses.replace(clip, timestamps_s=lone)).boundaries == ()
 
 
 def _blanked(part: PoseSequence) -> PoseSequence:

@@ -248,9 +248,12 @@ def test_a_display_matrix_that_is_no_quarter_turn_is_read_as_stored(tmp_path: Pa
     assert np.array_equal(first.rgb, next(iter(VideoReader(src))).rgb)
     result = CliRunner().invoke(main, ["info", str(odd)])
     assert result.exit_code == 0 and "Traceback" not in result.output and note in result.output
-    # A real quarter turn written the same way is still applied.
+    # A real quarter turn written the same way is still applied, the way FFmpeg reads it.
     quarter = _with_display_matrix(src, tmp_path / "q.mp4", 0, 1, -1, 0)
-    assert probe(quarter).rotation in (90, 270) and probe(quarter).display_note == ""
+    assert probe(quarter).rotation == 90 and probe(quarter).display_note == ""
+    # Mirrored and turned: the turn is applied, the mirror is not.
+    both = probe(_with_display_matrix(src, tmp_path / "qm.mp4", 0, 1, 1, 0))
+    assert both.rotation == 90 and "mirror is not applied" in both.display_note
 
 
 def test_a_file_named_like_a_protocol_is_read_as_a_file(tmp_path: Path, monkeypatch) -> None:

@@ -413,6 +413,20 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
     # Per-rep table on the right, growing as reps finish, where it covers the lifter least
     # (top unless their head and hands are there: a pull-up filmed in portrait); the
     # newest rows win when it is long.
+    # Where the failure banner sits (the loud one while it is live, else the reminder
+    # strip): a table at the bottom and the rep banner stay above it.
+    banner, bottom = None, h
+    if state.banners:
+        live = [b for b in state.banners if b.start_frame <= state.frame <= b.end_frame]
+        if live:
+            lines = wrap(live[-1].reason, s, lay.thick, w - 2 * pad)
+            if len(lines) > MAX_BANNER_LINES:
+                lines = lines[:MAX_BANNER_LINES]
+                lines[-1] = lines[-1].rstrip(" .,;") + " ..."
+            banner = (live[-1], lines)
+            bottom = h - (int(line * 1.5) + line * len(lines) + pad)
+        else:
+            bottom = h - line - pad
     table_top, table_left = h, w  # a table at the bottom: where the rep banner must stay above
     if state.rows:
         header = ("rep", "tempo", "v", "loss")
@@ -440,7 +454,7 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
         tw = sum(widths) + pad
         x0 = w - tw
         th = line * (len(cells) + 1) + pad
-        y0 = 0 if place == "top" else h - (line + pad) - th
+        y0 = 0 if place == "top" else min(h - (line + pad), bottom) - th
         if place == "bottom":
             table_top, table_left = y0, x0
         _shade(img, x0, y0, w, y0 + th)
@@ -456,31 +470,20 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
                 x += widths[k]
 
     # Failure banner: loud from the failing rep's start until shortly after it ends, then
-    # a reminder strip for the rest of the video.
-    bottom = h
-    if state.banners:
-        live = [b for b in state.banners if b.start_frame <= state.frame <= b.end_frame]
+    # a reminder strip for the rest of the video (laid out before the table, see above).
+    if banner is not None:
+        b, lines = banner
+        _shade(img, 0, bottom, w, h, RED, 0.72)
+        _text(img, banner_title(b, state.banners[0]), (pad, bottom + int(line * 1.2)),
+              lay.big * 0.9, WHITE, lay.thick + 1)
+        for k, text in enumerate(lines):
+            _text(img, text, (pad, bottom + int(line * 1.2) + line * (k + 1)), s, WHITE,
+                  lay.thick)
+    elif state.banners:
         first = state.banners[0]
-        if live:
-            b = live[-1]
-            title = banner_title(b, first)
-            lines = wrap(b.reason, s, lay.thick, w - 2 * pad)
-            if len(lines) > MAX_BANNER_LINES:
-                lines = lines[:MAX_BANNER_LINES]
-                lines[-1] = lines[-1].rstrip(" .,;") + " ..."
-            bh = int(line * 1.5) + line * len(lines) + pad
-            bottom = h - bh
-            _shade(img, 0, bottom, w, h, RED, 0.72)
-            _text(img, title, (pad, bottom + int(line * 1.2)), lay.big * 0.9, WHITE,
-                  lay.thick + 1)
-            for k, text in enumerate(lines):
-                _text(img, text, (pad, bottom + int(line * 1.2) + line * (k + 1)), s, WHITE,
-                      lay.thick)
-        else:
-            text = f"failure declared at rep {first.rep_index} ({first.kind})"
-            bottom = h - line - pad
-            _shade(img, 0, bottom, w, h, RED, 0.6)
-            _text(img, text, (pad, h - pad), s, WHITE, lay.thick)
+        _shade(img, 0, bottom, w, h, RED, 0.6)
+        _text(img, f"failure declared at rep {first.rep_index} ({first.kind})", (pad, h - pad),
+              s, WHITE, lay.thick)
 
     # Rep banner: for a moment after each rep ends, what that rep was, above any failure.
     done = [r for r in state.rows if r.end_frame <= state.frame <= r.banner_until]

@@ -1081,6 +1081,7 @@ def _worker_init(parent: int) -> None:
 def _call(args: tuple) -> ClipResult:
     """run_clip with positional job arguments (a top-level function, so it pickles)."""
     clip, cfg, out_dir, options, name, rel = args
+    quiet_library_logs()  # a Dask worker never ran _worker_init
     return run_clip(clip, cfg, out_dir, options, name=name, results_rel=rel)
 
 

@@ -134,9 +134,10 @@ def _stale_turn(video: str | os.PathLike, seq: PoseSequence) -> bool:
     """Whether the entry's poses were read with another turn of the picture than the file's
     display matrix now gives (a mirrored matrix was once read as a half turn)."""
     from .container import display_turn_of
+    from .types import picture_turn
 
     turn = display_turn_of(video)
-    return turn is not None and (turn + int(seq.meta.get("turn", 0))) % 360 != seq.rotation
+    return turn is not None and (turn + picture_turn(seq)) % 360 != seq.rotation
 
 
 def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,

@@ -125,7 +125,7 @@ def _display_turn(frame: av.VideoFrame) -> tuple[int, str]:
         if getattr(getattr(sd, "type", None), "name", "") == "DISPLAYMATRIX":
             raw = bytes(sd)
             if len(raw) >= 36:
-                matrix = struct.unpack("<9i", raw[:36])
+                matrix = struct.unpack("=9i", raw[:36])  # FFmpeg's side data: native order
     if matrix is None:
         # No matrix seen: PyAV's own angle (counter-clockwise), when it is a quarter turn.
         try:
@@ -141,7 +141,8 @@ def _display_turn(frame: av.VideoFrame) -> tuple[int, str]:
     note = ""
     if det < 0:
         a, c = -a, -c  # take the horizontal mirror out
-        note = "the file asks for the picture mirrored; it is read as stored (mirroring does not change a lift)"
+        note = ("the file asks for the picture mirrored; the mirror is not applied "
+                "(mirroring does not change a lift)")
     turn = math.degrees(math.atan2(b / math.hypot(b, d), a / math.hypot(a, c))) % 360
     if not _near_quarter(turn):
         way = f"{turn:.0f} degrees clockwise" if turn <= 180 else f"{360 - turn:.0f} degrees counter-clockwise"

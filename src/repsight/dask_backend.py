@@ -35,7 +35,7 @@ def parse_scheduler(text: str) -> tuple[str | None, int | None]:
         if n is not None and not 1 <= n <= 256:
             raise ConfigError(f"--scheduler local:N needs 1 <= N <= 256, got {text!r}")
         return None, n
-    address = re.match(r"^(?:tcp://)?([\w.-]+|\[[0-9a-fA-F:]+\]):(\d+)$", text)
+    address = re.match(r"^(?:tcp://)?([\w.-]+|\[[0-9a-fA-F:]+\]):(\d+)$", text, re.IGNORECASE)
     if address:
         port = int(address.group(2))
         if not 1 <= port <= 65535:
@@ -102,9 +102,12 @@ def dask_executor(scheduler: str, *, default_workers: int | None = None) -> Iter
                                            dashboard_address=None, silence_logs=logging.ERROR)
                 client = Client(cluster)
             else:
-                client = Client(address, timeout="20s")
+                try:
+                    client = Client(address, timeout="20s")
+                except ValueError as exc:  # an address Dask cannot parse
+                    raise OSError(str(exc)) from None
                 _wait_for_workers(client, scheduler)
-        except (OSError, ValueError, TypeError) as exc:
+        except OSError as exc:
             if cluster is not None:
                 cluster.close()
             raise RepsightError(f"cannot reach the Dask scheduler {scheduler}: "

@@ -346,7 +346,7 @@ def set_summary(analysis: Any) -> dict[str, Any]:
     return {
         "exercise": analysis.exercise,
         "exercise_auto": bool(getattr(analysis, "exercise_auto", False)),
-        "reps": len(counted),
+        "reps": official.n_reps if official is not None else len(counted),
         "reps_detected": len(reps),
         "first_failure_rep": first_rep,
         "first_failure_kind": first_kind,

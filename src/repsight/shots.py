@@ -102,6 +102,12 @@ BOUNDARY_WORDS = {"cut": "camera cut", "jump": "camera cut or tracking switch",
                   "gap": "gap in the recording"}
 
 
+def _plural(words: str) -> str:
+    """"camera cut or gap in the recording" -> "camera cuts or gaps in the recording"."""
+    plural = {"cut": "cuts", "switch": "switches", "gap": "gaps"}
+    return " ".join(plural.get(w, w) for w in words.split(" "))
+
+
 @dataclass(frozen=True)
 class Boundary:
     """A frame where the shot or the tracked person changes.
@@ -176,11 +182,11 @@ class ShotSplit:
             n_shots = len(self.shots)
             # "analysed as 1 segment" beside a cut read as if the cut were ignored: say how
             # many shots there are and how many of them were long enough to be a set.
-            out.append(f"{what}{'s' if len(cuts) > 1 else ''} at {times}: analysed as "
+            what = _plural(what) if len(cuts) > 1 else what
+            out.append(f"{what} at {times}: analysed as "
                        f"{n_sets} segment{'s' if n_sets != 1 else ''}" if n_sets == n_shots else
-                       f"{what}{'s' if len(cuts) > 1 else ''} at {times}: {n_shots} shots, "
-                       f"{n_sets} of them analysed" if n_sets else
-                       f"{what}{'s' if len(cuts) > 1 else ''} at {times}: {n_shots} shots, "
+                       f"{what} at {times}: {n_shots} shots, {n_sets} of them analysed" if n_sets else
+                       f"{what} at {times}: {n_shots} shots, "
                        "none long enough to be a set alone, so analysed as one")
             short = [s for s in self.shots if not s.analysed]
             if short:
@@ -586,11 +592,14 @@ def find_boundaries(seq: PoseSequence, max_blank_s: float) -> tuple[tuple[Bounda
     # the blank allowed (0 with --max-unseen 0).
     steps = np.diff(t)
     gap_s = max(max_blank_s, GAP_MIN_S, GAP_MIN_FRAMES * float(np.median(steps))) if steps.size else 0.0
-    for i in np.flatnonzero(steps > gap_s) if steps.size else ():
-        found.append(Boundary(int(i) + 1, float(t[i + 1]), "gap",
-                              f"{t[i + 1] - t[i]:.1f} s missing after {t[i]:.1f} s: "
-                              "recording paused or cut"))
-    found = [b for b in found if lo <= b.time_s <= hi or b.kind == "gap"]
+    gaps = [Boundary(int(i) + 1, float(t[i + 1]), "gap",
+                     f"{t[i + 1] - t[i]:.1f} s missing after {t[i]:.1f} s: recording paused or cut")
+            for i in (np.flatnonzero(steps > gap_s) if steps.size else ())
+            # a stray frame or two at either end is no shot of its own
+            if t[i] >= lo and t[i + 1] <= hi]
+    found = [b for b in found if lo <= b.time_s <= hi]
+    # A picture change or pose jump across the gap is the gap itself, named once.
+    found = [b for b in found if not any(abs(b.frame - g.frame) <= 3 for g in gaps)] + gaps
     blank = _blank_interludes(seq, sorted((b for b in found if b.kind == "cut"),
                                           key=lambda b: b.frame), track, max_blank_s)
     found = [b for b in found if not (b.kind == "cut" and b.frame in blank)]

@@ -37,7 +37,7 @@ class SetSummary:
     first_failure_rep: int | None
     kind: str | None
     reason: str
-    reps_before: int  # reps counted (full range, finished) before the first failure (n_reps if none)
+    reps_before: int  # reps counted (full range, finished) before the first failure, a set-up rep left out
     warnings: tuple[str, ...] = ()
     # How the set ended, in the coaches' terms: "absolute" (concentric, then isometric,
     # then eccentric failure), "tolerance" (stopped with form and tempo intact), or "".

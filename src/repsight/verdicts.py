@@ -738,8 +738,8 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                                      first_judged=first_judged)
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
                                      first_judged=first_judged,
-                                     hold_s=[tp.bottom_pause_s if eccentric_first else tp.top_pause_s
-                                             for tp in tempos]))
+                                     hold_s=[tp.bottom_pause_s if r.eccentric_first else tp.top_pause_s
+                                             for r, tp in zip(reps, tempos)]))
     if not stalls:
         stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
                                  lockout_share=th.stall_lockout_share,

@@ -96,7 +96,7 @@ class VideoReader:
                 try:
                     frames = packet.decode()  # the final empty packet flushes the decoder
                 except av.error.FFmpegError:
-                    if not packet.size:
+                    if not packet.size and (packet.pts is not None or packet.dts is not None):
                         continue  # an empty "repeat the last picture" packet, not damage
                     self._bad_packets += 1
                     if not produced and \
