@@ -496,3 +496,21 @@ def test_a_table_at_the_bottom_stays_above_the_failure_banner() -> None:
     assert red_text[:, w // 2:].any()
     banner_rows = np.flatnonzero(img[:, 5, 0] > 100)  # the banner's red band, left edge
     assert banner_rows.size and np.flatnonzero(red_text.any(axis=1)).max() < banner_rows.min()
+
+
+def test_the_point_drawn_with_the_live_velocity_is_the_one_it_was_read_on() -> None:
+    # A curl's reps are found on the elbow angle, its speed read on the wrists: the dot
+    # and trail beside "v 0.5 m/s" follow the wrists, not the elbow.
+    from repsight.analysis import analyse_pose
+    from repsight.annotate import build_plan
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("biceps_curl", 3, seed=1)
+    analysis = analyse_pose(seq, AnalysisConfig(exercise="biceps_curl"))
+    assert analysis.signal_kind == "angle"
+    plan = build_plan(analysis, seq)
+    wrists = point_track(seq, (LM.LEFT_WRIST, LM.RIGHT_WRIST))
+    ok = np.isfinite(plan.point_track).all(axis=1)
+    assert ok.mean() > 0.9
+    np.testing.assert_allclose(plan.point_track[ok], wrists[ok], atol=1e-6)

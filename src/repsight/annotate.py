@@ -92,7 +92,7 @@ class OverlayPlan:
     reps: tuple[Rep, ...]
     rows: tuple[RepRow, ...]
     banners: tuple[FailureBanner, ...]
-    point_track: np.ndarray | None = None  # float[T,2] the signal's point, 0..1 coords, NaN unseen
+    point_track: np.ndarray | None = None  # float[T,2] the tracked (velocity) point, 0..1 coords, NaN unseen
     velocity: np.ndarray | None = None
     velocity_unit: str = "m/s"
     bar_track: np.ndarray | None = None  # float[T,2] the bar's plate centre, 0..1 coords, NaN unseen
@@ -366,7 +366,7 @@ def draw_skeleton(img: np.ndarray, seq: PoseSequence, i: int, plan: OverlayPlan 
 
 
 def point_xy(plan: OverlayPlan, i: int, size: tuple[int, int]) -> np.ndarray | None:
-    """Pixel position (in a frame of `size` w,h) of the signal's point on frame i, or None."""
+    """Pixel position (in a frame of `size` w,h) of the tracked point on frame i, or None."""
     track = plan.point_track
     if track is None or not 0 <= i < len(track) or not np.all(np.isfinite(track[i])):
         return None
@@ -653,6 +653,20 @@ def live_velocity(analysis: Any, seq: PoseSequence | None = None) -> tuple[np.nd
     return live, "m/s"
 
 
+def _tracked_landmarks(analysis: Any) -> tuple[tuple[int, ...], str]:
+    """(landmarks, kind) of the point drawn with the live velocity: the profile's velocity
+    point (a curl's wrists, a deadlift's hips), whose speed the overlay shows; the driving
+    signal's point (a curl's elbow) when the exercise has no profile."""
+    from .errors import ConfigError
+    from .profiles import get_profile
+
+    try:
+        names = get_profile(analysis.exercise).velocity_point
+        return tuple(int(LM[f"{side}_{n}"]) for n in names for side in ("LEFT", "RIGHT")), "height"
+    except (ConfigError, KeyError):  # no such profile or landmark: the signal's own point
+        return tuple(analysis.signal_landmarks), analysis.signal_kind
+
+
 def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
     """OverlayPlan of a finished SetAnalysis over its PoseSequence."""
     if analysis.n_frames != seq.n_frames:
@@ -660,7 +674,7 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
 
         raise AnalysisError(f"analysis covers {analysis.n_frames} frames but the poses have "
                             f"{seq.n_frames}: they are not from the same clip")
-    track = point_track(seq, tuple(analysis.signal_landmarks), analysis.signal_kind,
+    track = point_track(seq, *_tracked_landmarks(analysis),
                         min_visibility=analysis.config.min_visibility)
     bar = getattr(analysis, "bar", None)
     bar_track = None
