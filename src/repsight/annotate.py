@@ -10,6 +10,7 @@ an H.264 MP4, one frame in memory at a time.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import unicodedata
@@ -382,6 +383,36 @@ def banner_title(banner: FailureBanner, first: FailureBanner) -> str:
     return f"rep {banner.rep_index}: {banner.kind} too (failure at rep {first.rep_index})"
 
 
+TABLE_HEADER = ("rep", "tempo", "v", "loss")
+
+
+def _table_cells(rows: tuple[RepRow, ...]) -> list[tuple[str, str, str, str]]:
+    """The per-rep table's cells, a row a rep."""
+    return [(str(r.index), r.tempo or "-", format_number(r.mean_velocity, ".2f"),
+             "-" if not math.isfinite(r.velocity_loss_pct) else f"{r.velocity_loss_pct:.0f}%")
+            for r in rows]
+
+
+def _table_widths(cells: list[tuple[str, str, str, str]], lay: "_Layout") -> list[int]:
+    """Pixel width of each of the table's columns, header included."""
+    return [max(_text_width(c[k], lay.scale, lay.thick) for c in [TABLE_HEADER, *cells]) + lay.pad
+            for k in range(4)]
+
+
+@functools.lru_cache(maxsize=8)
+def _table_layout(plan: OverlayPlan, w: int, h: int) -> tuple[str, int]:
+    """table_place for the whole set's table in a w x h frame: chosen once, so the table
+    does not move as it grows (at most about a third of the frame), and not measured
+    again on every frame of the video."""
+    lay = _Layout(w, h)
+    full = _table_widths(_table_cells(plan.rows), lay)
+    return table_place(
+        plan.lifter_cover, width=(sum(full) + lay.pad) / w, row=lay.line / h,
+        header=(lay.line + lay.pad) / h,
+        max_rows=min(len(plan.rows), max(3, int(h * 0.33) // lay.line - 1)),
+        bottom_reserve=(lay.line + lay.pad) / h, min_rows=min(3, len(plan.rows)))
+
+
 def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected: bool = True,
              layout: _Layout | None = None) -> None:
     """Counter, phase, live velocity, the per-rep table and any failure banner."""
@@ -410,9 +441,6 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
     elif not detected:
         _text(img, "no pose", (pad, y), s, GREY, lay.thick)
 
-    # Per-rep table on the right, growing as reps finish, where it covers the lifter least
-    # (top unless their head and hands are there: a pull-up filmed in portrait); the
-    # newest rows win when it is long.
     # Where the failure banner sits (the loud one while it is live, else the reminder
     # strip): a table at the bottom and the rep banner stay above it.
     banner, bottom = None, h
@@ -427,30 +455,16 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
             bottom = h - (int(line * 1.5) + line * len(lines) + pad)
         else:
             bottom = h - line - pad
+    # Per-rep table on the right, growing as reps finish, where it covers the lifter least
+    # (top unless their head and hands are there: a pull-up filmed in portrait); the
+    # newest rows win when it is long.
     table_top, table_left = h, w  # a table at the bottom: where the rep banner must stay above
     if state.rows:
-        header = ("rep", "tempo", "v", "loss")
-
-        def cells_of(rows: tuple[RepRow, ...]) -> list[tuple[str, str, str, str]]:
-            return [(str(r.index), r.tempo or "-", format_number(r.mean_velocity, ".2f"),
-                     "-" if not math.isfinite(r.velocity_loss_pct) else f"{r.velocity_loss_pct:.0f}%")
-                    for r in rows]
-
-        def widths_of(cells: list[tuple[str, str, str, str]]) -> list[int]:
-            return [max(_text_width(c[k], s, lay.thick) for c in [header, *cells]) + pad
-                    for k in range(4)]
-
-        # At most about a third of the frame; the place is chosen for the whole set's
-        # table, so it does not move as the table grows.
-        full = widths_of(cells_of(plan.rows))
-        place, max_rows = table_place(
-            plan.lifter_cover, width=(sum(full) + pad) / w, row=line / h,
-            header=(line + pad) / h,
-            max_rows=min(len(plan.rows), max(3, int(h * 0.33) // line - 1)),
-            bottom_reserve=(line + pad) / h, min_rows=min(3, len(plan.rows)))
-        cells = cells_of(state.rows)[-max_rows:]
+        header = TABLE_HEADER
+        place, max_rows = _table_layout(plan, w, h)
+        cells = _table_cells(state.rows)[-max_rows:]
         notes = [r.note for r in state.rows][-max_rows:]
-        widths = widths_of(cells)
+        widths = _table_widths(cells, lay)
         tw = sum(widths) + pad
         x0 = w - tw
         th = line * (len(cells) + 1) + pad
