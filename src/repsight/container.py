@@ -132,8 +132,7 @@ def _display_turn(frame: av.VideoFrame) -> tuple[int, str]:
             angle = float(getattr(frame, "rotation", 0) or 0)
         except (TypeError, ValueError):
             angle = 0.0
-        turn = (-angle) % 360
-        return (int(round(turn / 90.0)) % 4) * 90 if _near_quarter(turn) else 0, ""
+        return _quarter((-angle) % 360) or 0, ""
     a, b, c, d = (matrix[k] / 65536.0 for k in (0, 1, 3, 4))
     det = a * d - b * c
     if abs(det) < 1e-6:
@@ -144,16 +143,25 @@ def _display_turn(frame: av.VideoFrame) -> tuple[int, str]:
         note = ("the file asks for the picture mirrored; the mirror is not applied "
                 "(mirroring does not change a lift)")
     turn = math.degrees(math.atan2(b / math.hypot(b, d), a / math.hypot(a, c))) % 360
-    if not _near_quarter(turn):
+    quarter = _quarter(turn)
+    if quarter is None:
         way = f"{turn:.0f} degrees clockwise" if turn <= 180 else f"{360 - turn:.0f} degrees counter-clockwise"
         return 0, (f"the file asks for the picture turned {way}, not a quarter turn; it is "
                    "read as stored (use --rotate if it looks sideways)")
-    return (int(round(turn / 90.0)) % 4) * 90, note
+    return quarter, note
 
 
-def _near_quarter(turn: float) -> bool:
+def _quarter(turn: float) -> int | None:
+    """The quarter turn (0, 90, 180, 270) within TURN_SLACK_DEG of `turn` degrees, or None."""
     off = turn % 90.0
-    return min(off, 90.0 - off) <= TURN_SLACK_DEG
+    return (int(round(turn / 90.0)) % 4) * 90 if min(off, 90.0 - off) <= TURN_SLACK_DEG else None
+
+
+def is_placeholder(packet: Any) -> bool:
+    """An empty packet that stands for a frame (it has a time): an AVI's dropped-frame
+    entry, Theora's "repeat the last picture". Not damage, and no picture is missing; an
+    empty packet without a time is the decoder's end-of-stream flush."""
+    return not packet.size and (packet.pts is not None or packet.dts is not None)
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
@@ -181,7 +189,7 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
         try:
             for packet in container.demux(stream):
                 if not packet.size:
-                    placeholders += packet.pts is not None or packet.dts is not None
+                    placeholders += is_placeholder(packet)
                     continue
                 if packet.pts is None:
                     untimed += 1

@@ -96,8 +96,8 @@ class VideoReader:
                 try:
                     frames = packet.decode()  # the final empty packet flushes the decoder
                 except av.error.FFmpegError:
-                    if not packet.size and (packet.pts is not None or packet.dts is not None):
-                        continue  # an empty "repeat the last picture" packet, not damage
+                    if _container.is_placeholder(packet):
+                        continue  # stands for a repeated picture: not damage
                     self._bad_packets += 1
                     if not produced and \
                             self._bad_packets >= self.MAX_BAD_PACKETS_BEFORE_FIRST_FRAME:
