@@ -551,7 +551,8 @@ def _resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchO
     if not m.get("complete"):
         return "run", "an earlier run stopped before finishing this clip"
     if m.get("content_hash") != content_hash:
-        if ((m.get("result") or {}).get("status") if isinstance(m.get("result"), dict) else None) == "error":
+        last = m.get("result")
+        if isinstance(last, dict) and last.get("status") == "error":
             # The clip failed last time (cut short while still being copied, say) and has
             # been replaced since: its partial results are what the new file replaces.
             return "run", "the video changed since its failed run"
@@ -1075,13 +1076,12 @@ def _worker_init(parent: int) -> None:
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     # Elsewhere (and if the parent died before prctl): a watchdog thread.
     watch_parent(parent)
-    quiet_library_logs()
 
 
 def _call(args: tuple) -> ClipResult:
     """run_clip with positional job arguments (a top-level function, so it pickles)."""
     clip, cfg, out_dir, options, name, rel = args
-    quiet_library_logs()  # a Dask worker never ran _worker_init
+    quiet_library_logs()  # in every worker, the process pool's and Dask's alike
     return run_clip(clip, cfg, out_dir, options, name=name, results_rel=rel)
 
 

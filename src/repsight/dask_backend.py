@@ -20,6 +20,7 @@ from concurrent.futures import Executor
 from typing import Any, Iterator
 
 from .errors import ConfigError, RepsightError
+from .workers import quiet_library_logs
 
 # A clip whose worker died is tried once more, then it is an error row.
 ALLOWED_FAILURES = 1
@@ -85,8 +86,7 @@ def dask_executor(scheduler: str, *, default_workers: int | None = None) -> Iter
                 "logging.distributed": "error",
                 "distributed.admin.tick.limit": "1h"}
     with dask.config.set(settings):
-        for name in ("distributed", "bokeh", "tornado"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+        quiet_library_logs(("distributed", "bokeh", "tornado"))
         cluster = None
         try:
             if address is None:

@@ -16,10 +16,11 @@ import time
 QUIET_LOGGERS = ("matplotlib",)
 
 
-def quiet_library_logs() -> None:
-    """Keep other libraries' warnings off the command line's stderr (errors still show);
-    called where a command or a worker process starts, not on import."""
-    for name in QUIET_LOGGERS:
+def quiet_library_logs(names: tuple[str, ...] = QUIET_LOGGERS) -> None:
+    """Keep other libraries' warnings (those of the `names` loggers) off the command
+    line's stderr, errors still shown; called where a command or a worker starts, not on
+    import."""
+    for name in names:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
