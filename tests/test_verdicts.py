@@ -463,9 +463,10 @@ def test_a_sinking_hold_is_isometric_failure():
     assert "in 1.0 s" in v[0].reason
     # A clip whose frame rate drops to 15 fps during the holds: tempo times them from the
     # frames' own times (2 s), and the verdict says the same, not 30 frames / 30 fps.
-    (slow,) = isometric_verdicts(reps, track, (1, 2), fps=fps, hold_s=[2.0] * 4)
+    slowed = [RepTempo(0.5, 0.0, 0.5, 2.0)] * 4  # each hold (the top pause) timed at 2 s
+    (slow,) = isometric_verdicts(reps, track, (1, 2), fps=fps, tempos=slowed)
     assert "in 2.0 s" in slow.reason
-    assert isometric_verdicts(reps, track, (1, 2), fps=fps, min_hold_s=1.5, hold_s=[2.0] * 4)
+    assert isometric_verdicts(reps, track, (1, 2), fps=fps, min_hold_s=1.5, tempos=slowed)
 
 
 def test_set_ending_absolute_and_tolerance():

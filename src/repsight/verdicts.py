@@ -646,7 +646,7 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedu
 def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequence[int], *,
                        fps: float, min_hold_s: float = HOLD_MIN_S,
                        sink_share: float = SINK_SHARE, first_judged: int = 1,
-                       hold_s: Sequence[float] | None = None) -> list[Verdict]:
+                       tempos: Sequence[RepTempo] | None = None) -> list[Verdict]:
     """A hold between a rep's two moving phases that sinks: isometric failure.
 
     The pause at the turnaround (a paused squat's bottom, a pull-up's chin-over-bar hold, a
@@ -656,16 +656,15 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     Holds shorter than min_hold_s are not judged (a touch-and-go turnaround), nor are the
     baseline reps and the reps before the first of them (first_judged). As with eccentric
     failure, the sinking must last to the end of the set (sustained): a hold that sinks
-    once, with steady holds after it, was a lapse, not the position lost. hold_s: each
-    rep's hold in seconds as tempo timed it (from the frames' own times, so a clip whose
-    frame rate varies reads the same hold in the verdict as in its tempo); frames / fps
-    when None.
+    once, with steady holds after it, was a lapse, not the position lost. tempos: the
+    reps' RepTempo (aligned with reps); a hold lasts what tempo timed for that pause (from
+    the frames' own times, so a clip whose frame rate varies reads the same hold in the
+    verdict as in its tempo); frames / fps without them.
     """
     done = [r for r in reps if r.completed]
     if not done or track is None or not len(track):
         return []
-    held = {r.index: (float(hold_s[k]) if hold_s is not None and k < len(hold_s) else float("nan"))
-            for k, r in enumerate(reps)}
+    tempo_of = dict(zip((r.index for r in reps), tempos)) if tempos is not None else {}
     ref = [r for r in done if r.index in set(baseline)] or done
     rom = float(np.nanmedian([np.nanmax(track[r.start:r.end + 1]) - np.nanmin(track[r.start:r.end + 1])
                               for r in ref]))
@@ -676,8 +675,10 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
         return r.bottom_pause if r.eccentric_first else r.top_pause
 
     def seconds(r: Rep) -> float:
+        tp = tempo_of.get(r.index)
+        timed = float("nan") if tp is None else tp.bottom_pause_s if r.eccentric_first else tp.top_pause_s
         a, b = hold(r)
-        return held[r.index] if np.isfinite(held.get(r.index, float("nan"))) else (b - a) / fps
+        return timed if np.isfinite(timed) else (b - a) / fps
 
     def sink(r: Rep) -> float:
         a, b = hold(r)
@@ -737,9 +738,7 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                 + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track),
                                      first_judged=first_judged)
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
-                                     first_judged=first_judged,
-                                     hold_s=[tp.bottom_pause_s if r.eccentric_first else tp.top_pause_s
-                                             for r, tp in zip(reps, tempos)]))
+                                     first_judged=first_judged, tempos=tempos))
     if not stalls:
         stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
                                  lockout_share=th.stall_lockout_share,
