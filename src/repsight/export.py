@@ -333,9 +333,8 @@ def set_summary(analysis: Any) -> dict[str, Any]:
     reps = tuple(analysis.reps)
     counted = [r for r in reps if r.counted]
     official = getattr(analysis, "verdict_summary", None)
-    nan = float("nan")
-    mean_v = getattr(official, "mean_velocity_mps", nan) if official is not None else nan
-    loss = getattr(official, "velocity_loss_pct", nan) if official is not None else nan
+    mean_v = official.mean_velocity_mps if official is not None else float("nan")
+    loss = official.velocity_loss_pct if official is not None else float("nan")
     verdicts = sorted(getattr(analysis, "verdicts", ()), key=_verdict_order)
     first = verdicts[0] if verdicts else None
     first_rep, first_kind, first_reason = ((first.rep_index, first.kind, first.reason)

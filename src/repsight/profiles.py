@@ -42,6 +42,12 @@ FAULT_SHORT: dict[tuple[str, int], str] = {
 }
 
 
+def fault_short(measure: str, direction: int) -> str:
+    """A fault's short name for a column head ("lean fwd"); the measure's own name for
+    one without."""
+    return FAULT_SHORT.get((measure, direction), measure)
+
+
 @dataclass(frozen=True)
 class Fault:
     """A way a lift's form breaks down: a form measure and the direction that is the fault.

@@ -31,7 +31,7 @@ from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import quote
 
 from .errors import OutputError
-from .profiles import FAULT_SHORT
+from .profiles import fault_short
 
 ProgressFn = Callable[[int, int], None]
 
@@ -276,7 +276,7 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
         values = []
         for toward, stricter in zip(f.get("toward_deg") or [], f.get("stricter_deg") or []):
             values.append(shown_drift(toward, stricter))
-        cols.append({"name": FAULT_SHORT.get((f["measure"], f["direction"]), f["measure"]),
+        cols.append({"name": fault_short(f["measure"], f["direction"]),
                      "title": f"{f['words']} (threshold {fmt(f['threshold_deg'], '.1f')} deg)",
                      "threshold": f["threshold_deg"], "values": values})
     if cols:

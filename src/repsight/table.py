@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from .drift import shown_drift
-from .profiles import FAULT_SHORT
+from .profiles import fault_short
 from .velocity import rir_note, rir_text
 
 
@@ -67,7 +67,7 @@ def _form(faults: dict, k: int) -> str:
     if not readings:
         return "-"
     value, f = max(readings, key=lambda r: abs(r[0]))
-    name = FAULT_SHORT.get((f.measure, f.direction), f.measure)
+    name = fault_short(f.measure, f.direction)
     return f"{name} {value:+.0f}" + (" stricter" if value < 0 and -value >= f.floor_deg else "")
 
 
