@@ -17,8 +17,8 @@ from repsight.form import detect_view, form_signals
 from repsight.landmarks import LM
 from repsight.smoothing import smooth
 from repsight.velocity import (RepVelocity, baseline_velocity, concentric_velocity,
-                               mid_travel_time, retimed, rir_estimate, shared_shape_velocities,
-                               velocity_loss_pct)
+                               mid_travel_time, retimed, rir_estimate, setup_rep,
+                               shared_shape_velocities, velocity_loss_pct)
 from repsight.types import Rep
 from repsight.profiles import get_profile
 
@@ -81,6 +81,28 @@ def test_baseline_and_loss_by_hand():
     assert velocity_loss_pct(0.55, 0.50) == pytest.approx(-10.0)  # faster than the baseline
     assert np.isnan(velocity_loss_pct(0.40, float("nan")))
     assert np.isnan(velocity_loss_pct(0.40, 0.0))
+
+
+@pytest.mark.parametrize("roms, setup", [
+    # A jump to the bar: rep 1 travels twice as far, the reps after it hold their range.
+    ([0.60, 0.30, 0.29, 0.31, 0.30], True),
+    ([0.60, 0.30, 0.32, 0.28], True),
+    # A range cut from rep 2 that keeps shrinking (rendered push-ups, 30 % then 40 and
+    # 50 % of the range removed): the set changing, judged as a shortened range.
+    ([0.26, 0.16, 0.14, 0.12], False),
+    # A first rep far shorter, the reps after it growing further: also the set changing.
+    ([0.10, 0.20, 0.25, 0.30], False),
+])
+def test_a_first_rep_unlike_the_set_is_set_up_only_when_the_reps_after_it_hold_their_range(
+        roms, setup):
+    vel = [RepVelocity(0.5, 1.0, 0.5, r) for r in roms]
+    reps = [Rep(index=i + 1, start=10 * i, end=10 * i + 9, turnaround=10 * i + 5,
+                eccentric=(10 * i, 10 * i + 5), concentric=(10 * i + 5, 10 * i + 9),
+                eccentric_first=True) for i in range(len(roms))]
+    why = setup_rep(reps, vel, list(range(len(roms))))
+    assert bool(why) == setup
+    if setup:
+        assert why.startswith("moved 0.60 m against the set's typical")
 
 
 def test_counted_reps_reach_lockout_at_full_range():

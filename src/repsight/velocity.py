@@ -282,11 +282,25 @@ def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[in
     # Unlike the set AND unlike the rep right after it: a one-off, not a set whose
     # later reps all changed (those are judged, e.g. as a shortened range of motion).
     if (np.isfinite(first_rom) and abs(first_rom - med_rom) > rom_outlier_share * med_rom
-            and abs(first_rom - second_rom) > rom_outlier_share * second_rom):
+            and abs(first_rom - second_rom) > rom_outlier_share * second_rom
+            and not _range_keeps_moving(vel, good, rom_outlier_share)):
         return f"moved {first_rom:.2f} m against the set's typical {med_rom:.2f} m"
     if np.isfinite(vel[first].mean_mps) and vel[first].mean_mps < slow_first_share * next_v:
         return f"rose at {vel[first].mean_mps:.2f} m/s against {next_v:.2f} m/s for the next reps"
     return ""
+
+
+def _range_keeps_moving(vel: Sequence[RepVelocity], good: Sequence[int], share: float) -> bool:
+    """Whether the reps after the first keep changing range the way rep 2 departed from
+    rep 1, by over half of `share` of rep 2's range over the next three reps: a range
+    that shrinks from rep 2 on (the lifter cutting depth) is the set changing, while a
+    set-up movement (a jump to the bar, an unrack) is followed by reps that hold theirs."""
+    roms = [vel[i].rom_m for i in good[:4]]
+    if not all(np.isfinite(roms)):
+        return False
+    step = roms[1] - roms[0]
+    later = roms[-1] - roms[1]
+    return bool(np.sign(later) == np.sign(step) and abs(later) > 0.5 * share * roms[1])
 
 
 def baseline_velocity(values: Sequence[float | None], baseline: str = "best") -> float:
