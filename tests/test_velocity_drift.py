@@ -496,6 +496,33 @@ def test_every_fault_source_has_a_floor_and_words():
         assert src == "image" or src in SOURCE_WORDS
 
 
+def test_a_noise_floor_and_the_baselines_spread_combine_in_quadrature_a_coachs_floor_adds():
+    from repsight.drift import combined_threshold, fault_drift, fault_floor
+    from repsight.profiles import Fault
+
+    # The head-on lean-back floor is three times its reading's noise; the spread is that
+    # noise again: sqrt(12.5^2 + 5^2), not 17.5. A coach's floor takes the spread on top.
+    assert fault_floor("trunk_lean", "foreshortening", "front") == 12.5
+    assert combined_threshold(12.5, 5.0, "foreshortening") == pytest.approx(13.46, abs=0.01)
+    assert combined_threshold(6.0, 5.0, "image") == pytest.approx(11.0)
+    assert combined_threshold(6.0, 0.0, "foreshortening") == pytest.approx(6.0)
+    # Through fault_drift: two baseline reps 6 degrees apart, a lean-back of 19 after them,
+    # past the combined threshold and short of the plain sum.
+    n, reps, lean, start = 30, [], [], 0
+    for k, peak in enumerate([0.0, -6.0, -19.0, -20.0]):
+        reps.append(Rep(index=k + 1, start=start, end=start + n - 1, turnaround=start + 14,
+                        eccentric=(start + 15, start + n - 1), concentric=(start, start + 14),
+                        eccentric_first=False))
+        lean.append(peak * np.sin(np.linspace(0, np.pi, n)))
+        start += n
+    position = np.concatenate([np.sin(np.linspace(0, np.pi, n))] * 4)
+    fd = fault_drift(np.concatenate(lean), Fault("trunk_lean", -1), "foreshortening", reps,
+                     position, [0, 1], view="front")
+    assert fd.spread_deg > 2
+    assert fd.threshold_deg == pytest.approx(np.hypot(12.5, fd.spread_deg))
+    assert fd.toward_deg[1] < fd.threshold_deg < fd.toward_deg[2] < 12.5 + fd.spread_deg
+
+
 @pytest.mark.slow
 def test_a_head_on_squats_lean_reads_near_its_size_on_a_rendered_lifter():
     """../shared/synthetic/squat_front_A leans 5, 10, 15 degrees more on reps 3-5: the

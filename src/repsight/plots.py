@@ -38,7 +38,7 @@ class SetPlotData:
     # fault words -> float[R] drift towards the fault (negative: stricter than the first
     # reps); when no fault is measured, angle name -> float[R] signed angle drift instead
     drift_deg: dict[str, np.ndarray] = field(default_factory=dict)
-    # series name -> the threshold its technical verdicts were called past (floor + spread)
+    # series name -> the threshold its technical verdicts were called past (floor and spread)
     drift_threshold_deg: dict[str, float] = field(default_factory=dict)
     failures: dict[int, str] = field(default_factory=dict)  # rep -> verdict kinds
     velocity_unit: str = "m/s"
