@@ -266,12 +266,10 @@ def _beyond(value: float, limit: float, digits: int = 2) -> str:
 
 
 def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[float],
-                   th: VerdictThresholds, *, first_judged: int = 1,
-                   failed: Sequence[int] = ()) -> list[Verdict]:
+                   th: VerdictThresholds, *, first_judged: int = 1) -> list[Verdict]:
     """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting).
 
     first_judged: reps before this one (the first baseline rep) are not judged for loss.
-    failed: indices of reps (or attempts after the last rep) that failed concentrically.
     """
     limit = th.concentric_limit_s
     loss_limit = th.velocity_loss_pct
@@ -286,12 +284,10 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
     losses = [m.velocity_loss_pct if rep.index >= first_judged else float("nan")
               for rep, m in zip(reps, metrics.reps)]
     # A loss on the last rep alone has nothing after it to confirm it; it must clear the
-    # limit by the loss reading's own rep-to-rep error (th.lone_loss_margin_pct), unless
-    # an attempt after it failed: the set's end confirms it.
+    # limit by the loss reading's own rep-to-rep error (th.lone_loss_margin_pct).
     lossy = confirmed([bool(np.isfinite(x) and x > loss_limit) for x in losses],
-                      clear=[bool(np.isfinite(x) and (x > loss_limit + th.lone_loss_margin_pct
-                                                      or any(f > rep.index for f in failed)))
-                             for rep, x in zip(reps, losses)],
+                      clear=[bool(np.isfinite(x) and x > loss_limit + th.lone_loss_margin_pct)
+                             for x in losses],
                       judged=[rep.completed and bool(np.isfinite(x)) for rep, x in zip(reps, losses)])
     out = []
     for k, (rep, m, con) in enumerate(zip(reps, metrics.reps, concentric_s)):
@@ -737,19 +733,18 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                                  stall_speed_share=th.stall_speed_share,
                                  stall_lockout_share=th.stall_lockout_share)
     failed = frozenset(v.rep_index for v in stalls)
-    # An attempt after the last rep that never reached lockout (not one of the reps).
-    stalled = None if stalls else trailing_stall(
-        reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
-        lockout_share=th.stall_lockout_share, seen=getattr(metrics, "seen", None))
-    attempts = failed | ({stalled.rep_index} if stalled is not None else set())
     verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
-                + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged,
-                                 failed=sorted(attempts))
+                + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged)
                 + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track),
                                      first_judged=first_judged)
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
-                                     first_judged=first_judged, tempos=tempos)
-                + ([stalled] if stalled is not None else []))
+                                     first_judged=first_judged, tempos=tempos))
+    if not stalls:
+        stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
+                                 lockout_share=th.stall_lockout_share,
+                                 seen=getattr(metrics, "seen", None))
+        if stalled is not None:
+            verdicts.append(stalled)
     skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
     skip |= {r.index for r in reps if out_of_range(r, th.rom_outlier_share)}
     return sorted((v for v in verdicts if v.rep_index not in skip),
