@@ -43,7 +43,7 @@ from repsight.render.spec import (CameraSpec, DegradeSpec, FaultSpec,  # noqa: E
 
 # "dev2" is a second development range: a change made on "dev" is checked there before
 # "final" is looked at, so one range's quirks are not mistaken for a general fix. "dev3",
-# "dev4" to "dev12" are fresh ranges rendered later: a rule found on the older ones is
+# "dev4" to "dev13" are fresh ranges rendered later: a rule found on the older ones is
 # judged on clips it was not found on.
 SEED_RANGES = {"dev": range(1000, 1070), "final": range(2000, 2070),
                "dev2": range(3000, 3070), "dev3": range(5000, 5070), "dev4": range(6000, 6070),
@@ -51,7 +51,8 @@ SEED_RANGES = {"dev": range(1000, 1070), "final": range(2000, 2070),
                "dev7": range(9000, 9070), "dev8": range(10000, 10070),
                "dev9": range(11000, 11070), "dev10": range(12000, 12070),
                "dev11": range(13000, 13070),
-               "dev12": range(14000, 14070)}
+               "dev12": range(14000, 14070),
+               "dev13": range(15000, 15070)}
 # Indices below this are the first suite (issue 8): their specs must never change, or
 # every cached clip is rendered again (tests/test_synthetic_eval_scoring.py pins them).
 V1_CLIPS = 40

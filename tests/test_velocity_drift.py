@@ -87,6 +87,8 @@ def test_baseline_and_loss_by_hand():
     # A jump to the bar: rep 1 travels twice as far, the reps after it hold their range.
     ([0.60, 0.30, 0.29, 0.31, 0.30], True),
     ([0.60, 0.30, 0.32, 0.28], True),
+    # One short rep among those after it is not the range changing.
+    ([0.75, 0.45, 0.44, 0.36, 0.45, 0.44, 0.45], True),
     # A range cut from rep 2 that keeps shrinking (rendered push-ups, 30 % then 40 and
     # 50 % of the range removed): the set changing, judged as a shortened range.
     ([0.26, 0.16, 0.14, 0.12], False),
@@ -102,7 +104,7 @@ def test_a_first_rep_unlike_the_set_is_set_up_only_when_the_reps_after_it_hold_t
     why = setup_rep(reps, vel, list(range(len(roms))))
     assert bool(why) == setup
     if setup:
-        assert why.startswith("moved 0.60 m against the set's typical")
+        assert why.startswith(f"moved {roms[0]:.2f} m against the set's typical")
 
 
 def test_counted_reps_reach_lockout_at_full_range():
@@ -521,6 +523,10 @@ def test_a_noise_floor_and_the_baselines_spread_combine_in_quadrature_a_coachs_f
     assert fd.spread_deg > 2
     assert fd.threshold_deg == pytest.approx(np.hypot(12.5, fd.spread_deg))
     assert fd.toward_deg[1] < fd.threshold_deg < fd.toward_deg[2] < 12.5 + fd.spread_deg
+    # The user's own tolerance is a coach's floor: the spread adds to it.
+    mine = fault_drift(np.concatenate(lean), Fault("trunk_lean", -1), "foreshortening", reps,
+                       position, [0, 1], view="front", floor_override=12.5)
+    assert mine.threshold_deg == pytest.approx(12.5 + mine.spread_deg)
 
 
 @pytest.mark.slow

@@ -255,6 +255,16 @@ def test_baseline_spread_widens_the_tolerance():
     assert any(v.kind == "technical" for v in _judge(steady, goal="hypertrophy")[0])
 
 
+def test_a_technical_reason_shows_how_its_threshold_is_made():
+    truth = make_squat_set(trunk_lean_deg=[-3, 3, 0, 0, 18, 18, 18, 18], seed=13)
+    verdicts, _, m = _judge(truth, goal="hypertrophy")
+    lean = m.drift.faults["trunk_lean"]
+    assert lean.spread_deg >= 1 and lean.threshold_deg == pytest.approx(lean.floor_deg + lean.spread_deg)
+    first = next(v for v in verdicts if v.kind == "technical")
+    assert (f"(threshold {lean.threshold_deg:.1f} deg: {lean.floor_deg:.1f} deg + "
+            f"{lean.spread_deg:.1f} deg the first reps already varied)") in first.reason
+
+
 def test_trailing_stall_found_when_segmentation_drops_the_failed_rep():
     truth = make_squat_set(n_reps=6, failed_rep=6, seed=14)
     cfg = AnalysisConfig(goal="hypertrophy")

@@ -122,8 +122,9 @@ SPECS: dict[str, OptionSpec] = {
         "the first reps towards a fault, plus the first reps' own spread (as measured, in "
         "every view); also the shown drift's tolerance for the other joint angles",
         "deg", (0.5, 90), default="per fault and source: knee cave 4 (5 from 3-D landmarks), "
-        "hip sag 4, trunk lean 6 (10 from 3-D landmarks or a press's lean seen head-on), "
-        "elbow travel 10; x0.71 in the image at 45 degrees"),
+        "hip sag 4, trunk lean 6 (10 from 3-D landmarks; 12.5 for a lean back seen "
+        "head-on, combined with the spread in quadrature), elbow travel 10; x0.71 in the "
+        "image at 45 degrees"),
     # AnalysisConfig does not range-check this one, so click refuses < 1 itself.
     "drift_min_frames": OptionSpec(
         "--drift-min-frames", "a drift must last this many frames to count (not a blip; "

@@ -46,7 +46,7 @@ SWEEP_TOLERANCE_SHARE = 0.15  # driving joints: tolerance >= this share of their
 # Smallest change of a fault measure (degrees) that is called a fault, by where it is read:
 # above what a coach would let pass and above the reading's rep-to-rep noise in that view
 # (benchmarks/angle_precision.py; world landmarks infer depth and are noisier). The
-# baseline reps' own spread is added on top, per set. Elbow travel is read where the arm
+# baseline reps' own spread joins it per set (combined_threshold). Elbow travel is read where the arm
 # is folded and the forearm hides the elbow (the top of a curl), and lifters' elbows vary
 # there by several degrees from rep to rep without a coach calling it: 10 degrees. A
 # squat's forward lean seen head-on (the torso's foreshortening) gets the side view's 6:
@@ -74,9 +74,9 @@ def combined_threshold(floor: float, spread: float, source: str = "") -> float:
 
     Most floors are what a coach lets pass, and the lifter's own spread adds to them. A
     floor set from the reading's noise alone (NOISE_FLOOR_SOURCES) and the spread both hold
-    that noise: added in quadrature, so it is not counted twice (a head-on press whose
-    first reps differed by 5 degrees needed 17 of lean before a call, and a gross lean of
-    14-17 degrees went uncalled on rendered dev sets).
+    that noise: added in quadrature, so it is not counted twice (with the plain sum, a
+    rendered head-on press whose first two reps differed by 4.9 degrees needed 17.4 of
+    lean, and its gross lean of 16 and 21 degrees, read 14.2 and 17.2, went uncalled).
     """
     if source in NOISE_FLOOR_SOURCES:
         return float(np.hypot(floor, spread))
@@ -411,7 +411,7 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     already carry the fault; each rep's drift is the larger of its progress-curve drift
     (directed_drift, within the fault's zone) and its turnaround pause against the
     baseline's. The threshold is the floor (fault_floor, or the user's override, degrees)
-    plus the baseline reps' own spread. The baseline reps' extreme is also held against the
+    with the baseline reps' own spread (combined_threshold). The baseline reps' extreme is also held against the
     profile's standard (side view, image landmarks only).
     """
     curves = np.array([progress_curve(signal, position, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
@@ -449,7 +449,8 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     own = [max(abs(drift_of(i, base, 1)), abs(drift_of(i, base, -1))) for i in base_idx]
     own = [x for x in own if np.isfinite(x)]
     spread = round(float(max(own)), 1) if len(own) >= 2 else 0.0
-    threshold = combined_threshold(floor, spread, source)
+    # The user's --drift-tolerance is a coach's floor, whatever the source.
+    threshold = combined_threshold(floor, spread, source if floor_override is None else "")
     # A fault can peak while the lift is still at the turnaround (a press leaning back at
     # lockout, hips sagging in a paused push-up): the pause's median joins the curves.
     turn_in_zone = zone is None or bool(zone[CURVE_SAMPLES - 1])

@@ -291,16 +291,18 @@ def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[in
 
 
 def _range_keeps_moving(vel: Sequence[RepVelocity], good: Sequence[int], share: float) -> bool:
-    """Whether the reps after the first keep changing range the way rep 2 departed from
-    rep 1, by over half of `share` of rep 2's range over the next three reps: a range
+    """Whether the reps after rep 2 keep changing range the way rep 2 departed from rep 1:
+    their median beyond rep 2's range, that way, by over half of `share` of it. A range
     that shrinks from rep 2 on (the lifter cutting depth) is the set changing, while a
-    set-up movement (a jump to the bar, an unrack) is followed by reps that hold theirs."""
-    roms = [vel[i].rom_m for i in good[:4]]
-    if not all(np.isfinite(roms)):
+    set-up movement (a jump to the bar, an unrack) is followed by reps that hold theirs
+    (one short rep among them does not move the median)."""
+    roms = [vel[i].rom_m for i in good]
+    later = [x for x in roms[2:] if np.isfinite(x)]
+    if not (np.isfinite(roms[0]) and np.isfinite(roms[1]) and later):
         return False
     step = roms[1] - roms[0]
-    later = roms[-1] - roms[1]
-    return bool(np.sign(later) == np.sign(step) and abs(later) > 0.5 * share * roms[1])
+    moved = float(np.median(later)) - roms[1]
+    return bool(np.sign(moved) == np.sign(step) and abs(moved) > 0.5 * share * roms[1])
 
 
 def baseline_velocity(values: Sequence[float | None], baseline: str = "best") -> float:

@@ -380,8 +380,12 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
         reasons = []
         evidence: dict = {"frames": [rep.start, rep.end]}
         for _, f in worst:
-            extra = (f": the {f.floor_deg:.1f} deg floor with the {f.spread_deg:.1f} deg the first "
-                     "reps already varied" if f.spread_deg >= 1 else "")
+            summed = abs(f.threshold_deg - (f.floor_deg + f.spread_deg)) < 0.05
+            extra = ("" if f.spread_deg < 1 else
+                     f": {f.floor_deg:.1f} deg + {f.spread_deg:.1f} deg the first reps already varied"
+                     if summed else
+                     f": the {f.floor_deg:.1f} deg noise floor and the {f.spread_deg:.1f} deg the "
+                     "first reps already varied, one noise counted once")
             seen = SOURCE_WORDS.get(f.source, "")
             start = (", where the lasting fault begins" if f.toward_deg[k] <= f.threshold_deg else "")
             reasons.append(f"{f.words}: {f.toward_deg[k]:.1f} deg past the first reps{seen}{start} "
