@@ -46,13 +46,14 @@ SWEEP_TOLERANCE_SHARE = 0.15  # driving joints: tolerance >= this share of their
 # Smallest change of a fault measure (degrees) that is called a fault, by where it is read:
 # above what a coach would let pass and above the reading's rep-to-rep noise in that view
 # (benchmarks/angle_precision.py; world landmarks infer depth and are noisier). The
-# baseline reps' own spread joins it per set (combined_threshold). Elbow travel is read where the arm
-# is folded and the forearm hides the elbow (the top of a curl), and lifters' elbows vary
-# there by several degrees from rep to rep without a coach calling it: 10 degrees. A
-# squat's forward lean seen head-on (the torso's foreshortening) gets the side view's 6:
-# it reads a lean at 0.73 of its size, and reps without one stay under 4. A lean back
-# seen head-on (the torso's foreshortening near upright, where a 2-3 % change of length is
-# 13 degrees) gets three times its rep-to-rep noise (4.2 degrees RMS): 12.5.
+# baseline reps' own spread joins it per set (combined_threshold). Elbow travel is read
+# where the arm is folded and the forearm hides the elbow (the top of a curl), and
+# lifters' elbows vary there by several degrees from rep to rep without a coach calling
+# it: 10 degrees. A squat's forward lean seen head-on (the torso's foreshortening) gets
+# the side view's 6: it reads a lean at 0.73 of its size, and reps without one stay
+# under 4. A lean back seen head-on (the torso's foreshortening near upright, where a
+# 2-3 % change of length is 13 degrees) gets three times its rep-to-rep noise (4.2
+# degrees RMS): 12.5.
 FAULT_FLOOR_DEG: dict[tuple[str, str], float] = {
     ("trunk_lean", "image"): 6.0, ("trunk_lean", "world"): 10.0,
     ("trunk_lean", "foreshortening"): 12.5, ("trunk_lean", "forward_foreshortening"): 6.0,
@@ -411,8 +412,8 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     already carry the fault; each rep's drift is the larger of its progress-curve drift
     (directed_drift, within the fault's zone) and its turnaround pause against the
     baseline's. The threshold is the floor (fault_floor, or the user's override, degrees)
-    with the baseline reps' own spread (combined_threshold). The baseline reps' extreme is also held against the
-    profile's standard (side view, image landmarks only).
+    with the baseline reps' own spread (combined_threshold). The baseline reps' extreme is
+    also held against the profile's standard (side view, image landmarks only).
     """
     curves = np.array([progress_curve(signal, position, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
     floor = float(floor_override) if floor_override is not None else fault_floor(fault.measure, source, view)
