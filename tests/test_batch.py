@@ -92,6 +92,20 @@ def test_discover_is_recursive_sorted_and_skips_non_videos(tmp_path: Path) -> No
     assert found == ["a/c.MOV", "b.mp4"]
 
 
+def test_an_earlier_batchs_results_inside_the_folder_are_not_clips(tmp_path: Path) -> None:
+    # A coach's first run wrote to FOLDER/results; the next, elsewhere, read its annotated
+    # videos as new clips (and an athlete named after the clip).
+    from repsight.batch import scan
+
+    for rel in ("ben/r1.mp4", f"results/{LOCK_NAME}", "results/ben/r1/r1.annotated.mp4"):
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x")
+    found = scan(tmp_path, exclude=[tmp_path / "out2"])
+    assert [p.relative_to(tmp_path).as_posix() for p in found.clips] == ["ben/r1.mp4"]
+    assert ("results", "an earlier batch's results folder: never read as input") in found.skipped
+
+
 def test_discover_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     from repsight.errors import RepsightError
 

@@ -265,3 +265,17 @@ def test_an_unwritable_home_leaves_no_library_log_lines(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "matplotlib" not in done.stderr.lower() and "mkdir" not in done.stderr, done.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    # `repsight history RESULTS | head`: the pipe closes before the output is written; it
+    # printed "Error: Broken pipe:".
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "repsight", "info", str(SAMPLE_CLIP)],
+                              stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert proc.returncode == 1
+    assert proc.stderr == ""

@@ -156,6 +156,10 @@ def test_an_athlete_spelt_in_another_case_is_the_same_athlete() -> None:
     assert one.athlete == "Ben" and [s.date for s in one.sets] == \
         ["2026-11-01", "2026-11-08", "2026-11-15"]
     assert group_sets([rec("ben", "2026-11-01")], athlete="  BEN")[0].athlete == "ben"
+    # A Mac's folder spells "ë" as "e" and a combining mark; typed, it is one character.
+    zoe = group_sets([rec("Zoe\u0308", "2026-12-07"), rec("Zo\u00eb", "2026-12-14")],
+                     athlete="Zo\u00eb")
+    assert len(zoe) == 1 and len(zoe[0].sets) == 2 and zoe[0].athlete == "Zo\u00eb"
     # The CSV names the athlete as the group does, so a spreadsheet filter finds all three.
     from repsight.history import history_csv
 

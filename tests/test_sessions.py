@@ -17,6 +17,7 @@ from repsight.export import SCHEMA_VERSION
 from repsight.sessions import (
     ManifestError,
     Session,
+    clip_athlete,
     match_clips,
     parse_manifest,
     session_from_path,
@@ -123,6 +124,17 @@ def test_session_from_the_path_without_a_manifest() -> None:
     assert session_from_path("ana/30.11.2026/set1.mp4") == Session(
         athlete="ana", date="2026-11-30", source="path")
     assert session_from_path("IMG_1234.MOV") is None and session_from_path("v1.2.2026.mp4") is None
+    # The athlete is the nearest folder that is not a week, session, number or exercise: a
+    # coach's ana/week1 and ben/week1 were one athlete, "week1".
+    for name, athlete in (("ana/week1/squat_100kg.mp4", "ana"), ("ben/Week 2/raise.mp4", "ben"),
+                          ("ana/squat/set1.mp4", "ana"), ("athletes/ana/S3/x.mp4", "ana"),
+                          ("week1/ben/x.mp4", "ben"), ("sam/12/x.mp4", "sam"),
+                          ("week1/x.mp4", ""), ("dean/x.mp4", "dean")):
+        assert clip_athlete(name) == athlete, name
+    assert session_from_path("ana/week1/squat_100kg.mp4") == Session(
+        athlete="ana", load_kg=100.0, source="path")
+    # A Mac spells "ë" as "e" and a combining mark: the same athlete as one typed.
+    assert clip_athlete("Zoe\u0308 Mu\u0308ller/x.mp4") == "Zo\u00eb M\u00fcller"
     assert session_from_path("ana/squat 30.11.2026.mp4").date == "2026-11-30"
     assert session_from_path("squat_30.11.2026.mov").date == "2026-11-30"
 

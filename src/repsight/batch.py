@@ -325,7 +325,8 @@ def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
     """Video files under folder (recursive, sorted), and what was skipped and why.
 
     Only regular files are clips (a FIFO would hang the reader, a device never ends);
-    hidden files and folders and the `exclude` trees (the results folder) are passed over.
+    hidden files and folders, the `exclude` trees (the results folder) and any folder an
+    earlier batch wrote its results to (it holds LOCK_NAME) are passed over.
     """
     root = Path(folder)
     if not root.exists():
@@ -349,6 +350,11 @@ def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
                 continue
             if (here / d).resolve() in skip:
                 skipped.append((rel(here / d), "the results folder: never read as input"))
+            elif (here / d / LOCK_NAME).exists():
+                # An earlier run's results (batch leaves its lock file there): its annotated
+                # videos would be analysed as new clips, and their athlete read off them.
+                skipped.append((rel(here / d), "an earlier batch's results folder: never read "
+                                               "as input"))
             elif (here / d).is_symlink():
                 skipped.append((rel(here / d), "a link to a folder: not followed"))
             else:

@@ -55,6 +55,14 @@ def _friendly_errors(fn: Callable) -> Callable:
             raise click.ClickException(printable(exc)) from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted") from None
+        except BrokenPipeError:
+            # The reader of the output went away (`| head`): nothing is lost and there is
+            # no one to tell. Later writes (the interpreter's flush at exit) go nowhere.
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
+            raise SystemExit(1) from None
         except OSError as exc:
             raise click.ClickException(printable(f"{exc.strerror or exc}: {exc.filename or ''}".strip())) from None
         finally:

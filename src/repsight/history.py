@@ -33,6 +33,7 @@ import json
 import math
 import os
 import statistics
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -419,8 +420,9 @@ def _no_results_hint(root: Path) -> str:
 
 
 def _tidy_name(name: str) -> str:
-    """An athlete's name as shown: surrounding and repeated spaces dropped."""
-    return " ".join(name.split())
+    """An athlete's name as shown: surrounding and repeated spaces dropped, Unicode in one
+    form (a Mac's folder "Zoë" spells the ë as e and a combining mark: one athlete)."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
 
 
 def _same_name(name: str) -> str:

@@ -32,6 +32,7 @@ from urllib.parse import quote
 
 from .errors import OutputError
 from .profiles import fault_short
+from .sessions import clip_athlete
 
 ProgressFn = Callable[[int, int], None]
 
@@ -492,10 +493,9 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
     for r in results:
         page = next((o for o in r.outputs if o.endswith(REPORT_SUFFIXES)), None)
         href = quote(f"{r.results}/{page}" if r.results else page) if page else ""
-        clip = Path(r.clip)
-        # The athlete: the clip manifest's when batch has one, else the folder the clip sits
-        # in (athletes/ana/2026-11-30_squat.mp4 -> ana; batch's sessions.session_from_path).
-        athlete = getattr(r, "athlete", "") or (clip.parent.name if clip.parent.name else "")
+        # The athlete: the clip manifest's when batch has one, else the one its path names
+        # (athletes/ana/week1/squat.mp4 -> ana), as batch reads it.
+        athlete = getattr(r, "athlete", "") or clip_athlete(r.clip)
         load = getattr(r, "load_kg", float("nan"))
         # A clip split at camera cuts has a row a set, as in summary.csv (its second set may
         # be another lift): the set's own figures beside the clip's columns.

@@ -23,6 +23,7 @@ import math
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping
@@ -325,18 +326,50 @@ def _load_in(stem: str) -> float | None:
     return value if 0 <= value <= MAX_LOAD_KG else None
 
 
+# Folders that group one athlete's clips rather than name the athlete: a week, session,
+# day or block number ("week1", "Week 12", "session_3", "W2"), a bare number, or an
+# exercise ("ana/squat/set1.mp4"); a folder holding a date is another (see
+# _groups_clips). A coach's ana/week1/squat.mp4 made "week1" the athlete of every clip
+# filmed that week, whoever lifted.
+_GROUPING_FOLDER = re.compile(
+    r"(?:w|wk|week|s|session|d|day|b|block|cycle|phase|m|month|set|take|part)?[\s_.-]*\d+",
+    re.IGNORECASE)
+
+
+def _groups_clips(folder: str) -> bool:
+    """Whether a folder name groups an athlete's clips (a week, a date, an exercise...)."""
+    from .profiles import get_profile  # the exercise names; imported here, profiles is large
+
+    name = folder.strip()
+    if _date_in(name) or _GROUPING_FOLDER.fullmatch(name):
+        return True
+    try:
+        get_profile(name)
+    except ConfigError:
+        return False
+    return True
+
+
+def clip_athlete(name: str) -> str:
+    """The athlete a clip's path names: the nearest folder above it that is not a week,
+    session, date or exercise folder (see _groups_clips), Unicode-normalised; "" if none."""
+    for folder in reversed(PurePosixPath(name).parts[:-1]):
+        if not _groups_clips(folder):
+            return unicodedata.normalize("NFC", folder)
+    return ""
+
+
 def session_from_path(name: str) -> Session | None:
-    """The session a clip's path tells (athlete: its folder; date: a date in the path, see
-    _DATES_IN_NAME; load: "80kg" or "225lb" in the file name); None when it tells none."""
+    """The session a clip's path tells (athlete: its folder, see clip_athlete; date: a date
+    in the path, see _DATES_IN_NAME; load: "80kg" or "225lb" in the file name); None when
+    it tells none."""
     path = PurePosixPath(name)
-    athlete = path.parent.name if len(path.parts) > 1 else ""
+    athlete = clip_athlete(name)
     date = ""
     for part in reversed(path.parts):
         date = _date_in(part)
         if date:
             break
-    if date and _date_in(athlete) == date:  # ana/2026-11-30/squat.mp4: the folder is the date
-        athlete = path.parent.parent.name if len(path.parts) > 2 else ""
     load = _load_in(path.stem)
     if not athlete and not date and load is None:
         return None
