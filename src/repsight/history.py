@@ -226,6 +226,7 @@ def load_results(folders: Sequence[str | os.PathLike]
             raise RepsightError(f"not a results folder: {root}")
         found = again = 0
         same: list[str] = []  # results of a video already read under another name
+        gone: list[str] = []  # results of a clip the batch's summary no longer lists
         loaded: set[str] = set()
         # The clips the batch's summary lists first: of two results of one video (a clip
         # renamed between batches), the one it lists is current, the other left behind.
@@ -235,6 +236,12 @@ def load_results(folders: Sequence[str | os.PathLike]
                            key=lambda p: (p.relative_to(root).parent.as_posix() not in listed, p)):
             rel = path.relative_to(root)
             if path.name == "manifest.json" or any(p.startswith(".") for p in rel.parts):
+                continue
+            if listed and rel.parent.as_posix() not in listed:
+                # Left by an earlier batch: its clip was deleted or renamed since, and the
+                # last batch's summary.csv no longer has it (a deleted clip's set stayed in
+                # the trends, and in the load-velocity line).
+                gone.append(rel.parent.as_posix())
                 continue
             if path.resolve() in read:
                 again += 1
@@ -281,6 +288,10 @@ def load_results(folders: Sequence[str | os.PathLike]
             warnings.append(f"{len(same)} clip result(s) in {root} are of a video already read "
                             f"under another name, each counted once: {', '.join(same[:3])}"
                             f"{', ...' if len(same) > 3 else ''}")
+        if gone:
+            warnings.append(f"{len(gone)} clip result(s) in {root} are not in its summary.csv "
+                            "(their clips were deleted or renamed before the last batch) and are "
+                            f"not shown: {', '.join(gone[:3])}{', ...' if len(gone) > 3 else ''}")
         if not found and not again and not same:
             warnings.append(f"no clip results in {root} ({_no_results_hint(root)})")
         failed, partial = _failed_clips(rows, loaded)
