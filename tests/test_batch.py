@@ -459,6 +459,33 @@ def test_summary_rows_are_appended_as_clips_finish(folder: Path, cache: Path,
     assert list(read_summary(out)) == ["squat_monday.mp4", "week2/pushup_set.mp4"]
 
 
+def test_an_interrupted_batch_names_its_pending_clips_sessions_and_indexes_the_rest(
+        folder: Path, cache: Path, tmp_path: Path) -> None:
+    from repsight.errors import RepsightError
+
+    good_clip(folder / "zoe" / "week1" / "2026-11-30 squat 80kg.mp4", cache, "squat", 3, seed=3)
+    out = tmp_path / "results"
+
+    def stop(result, done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(RepsightError, match="interrupted: 1 of 3 clips finished"):
+        run_batch(folder, out, AnalysisConfig(), opts(cache, html=True), workers=1,
+                  executor=cf.ThreadPoolExecutor(max_workers=1), on_result=stop)
+    rows = read_summary(out)
+    pending = [r for r in rows.values() if r["status"] == "pending"]
+    assert len(pending) == 2
+    zoe = rows["zoe/week1/2026-11-30 squat 80kg.mp4"]  # the last in the folder's order
+    assert zoe["status"] == "pending"
+    assert (zoe["athlete"], zoe["date"], float(zoe["load_kg"])) == ("zoe", "2026-11-30", 80.0)
+    assert (out / "index.html").is_file()  # the finished clip's page is linked
+    from repsight.history import load_results
+
+    _, warnings = load_results([out])
+    assert any("2 clip(s) in" in w and "were not finished by its last batch" in w
+               for w in warnings), warnings
+
+
 @pytest.mark.parametrize("where", ["same", "parent"])
 def test_a_results_folder_that_is_or_holds_the_input_is_refused(where: str, folder: Path,
                                                                cache: Path) -> None:

@@ -923,10 +923,15 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
     """run_batch's work once the results folder is made and held."""
     jobs = plan_jobs(list(found.clips), root, out)
     summary_path = out / SUMMARY
+    # A clip's session: its manifest row's, else what its path tells.
+    sessions = [rows[j.name].session if j.name in rows else session_from_path(j.name)
+                for j in jobs]
+    # A clip not reached yet (an interrupted batch leaves it so) still names its athlete,
+    # date and load in summary.csv.
     results: dict[int, ClipResult] = {
         k: ClipResult(clip=j.name, status="pending",
-                      results=j.out_dir.relative_to(out).as_posix())
-        for k, j in enumerate(jobs)}
+                      results=j.out_dir.relative_to(out).as_posix(), **session_fields(s))
+        for k, (j, s) in enumerate(zip(jobs, sessions))}
     total = len(jobs)
     # The header now, a row as each clip ends (in the order they end), and the whole table
     # in discovery order once at the end: linear in the number of clips.
@@ -942,12 +947,11 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
             on_result(result, done, total)
 
     args = []
-    for j in jobs:
+    for j, session in zip(jobs, sessions):
         # A manifest row's exercise, height and goal override the command's for its clip.
         row = rows.get(j.name)
         cfg = clip_config(config, j.clip, root, options)
         cfg = row.apply(cfg) if row is not None else cfg
-        session = row.session if row is not None else session_from_path(j.name)
         args.append((j.clip, cfg, j.out_dir, dataclasses.replace(options, session=session),
                      j.name, j.out_dir.relative_to(out).as_posix()))
     try:
@@ -955,6 +959,13 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
             _run_pooled(args, record, executor=executor,
                         workers=min(workers or available_cores(), total))
     except KeyboardInterrupt:
+        if options.html:  # the finished clips' pages are written: the index links them
+            from .report import write_index
+
+            try:
+                write_index([results[k] for k in range(total)], out)
+            except OutputError:
+                pass  # the interruption is the news; the next run writes it
         raise BatchInterrupted(
             f"interrupted: {done} of {total} clips finished and kept in {printable(out)}; "
             "run the same command again to do the rest") from None

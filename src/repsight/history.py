@@ -294,6 +294,12 @@ def load_results(folders: Sequence[str | os.PathLike]
                             f"not shown: {', '.join(gone[:3])}{', ...' if len(gone) > 3 else ''}")
         if not found and not again and not same:
             warnings.append(f"no clip results in {root} ({_no_results_hint(root)})")
+        pending = sorted(clip for clip, _, status in rows if status == "pending")
+        if pending:
+            # An interrupted batch: those clips' results, if any, are an earlier run's.
+            warnings.append(f"{len(pending)} clip(s) in {root} were not finished by its last "
+                            "batch (interrupted; run it again to finish them): "
+                            f"{', '.join(pending[:3])}{', ...' if len(pending) > 3 else ''}")
         failed, partial = _failed_clips(rows, loaded)
         if partial:
             # Shown, but a set read from half a video looks like a short, fresh set.
