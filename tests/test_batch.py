@@ -459,6 +459,24 @@ def test_summary_rows_are_appended_as_clips_finish(folder: Path, cache: Path,
     assert list(read_summary(out)) == ["squat_monday.mp4", "week2/pushup_set.mp4"]
 
 
+def test_a_clip_with_a_very_long_name_gets_its_results(cache: Path, tmp_path: Path) -> None:
+    # 240 bytes of name are legal, but left no room for "<name>.annotated.mp4" and its temp
+    # file: the clip got an error row ("output name too long").
+    name = "\u00fc" * 118 + ".mp4"
+    good_clip(tmp_path / "clips" / "ana" / name, cache, "squat", 3, seed=4)
+    out = tmp_path / "results"
+    report = run_batch(tmp_path / "clips", out, AnalysisConfig(), opts(cache, html=True),
+                       executor=threads())
+    (row,) = read_summary(out).values()
+    assert row["status"] == "ok", row["error"]
+    folder = out / row["results"]
+    assert len(folder.name.encode()) <= 150 and folder.name.startswith("\u00fc" * 10)
+    assert report.ok and {p.suffix for p in folder.iterdir()} >= {".json", ".csv", ".html"}
+    again = run_batch(tmp_path / "clips", out, AnalysisConfig(), opts(cache, html=True),
+                      executor=threads())
+    assert [r.status for r in again.results] == ["reused"]
+
+
 def test_an_interrupted_batch_names_its_pending_clips_sessions_and_indexes_the_rest(
         folder: Path, cache: Path, tmp_path: Path) -> None:
     from repsight.errors import RepsightError

@@ -59,6 +59,7 @@ from .config import AnalysisConfig, shown
 from .errors import OutputError, RepsightError, printable
 from .exercise_detection import exercise_from_name
 from .export import atomic_write, csv_text
+from .outputs import short_stem
 from .profiles import AUTO
 from .sessions import ManifestRow, Session, manifest_rows, session_from_path
 from .container import VIDEO_EXTENSIONS
@@ -428,8 +429,9 @@ def plan_jobs(clips: Sequence[Path], root: Path, out: Path) -> list[ClipJob]:
     jobs: list[ClipJob] = []
     for clip, rel in zip(clips, rels):
         ext = rel.suffix.lstrip(".").lower()
-        candidates = [rel.parent / rel.stem, rel.parent / f"{rel.stem}_{ext}"]
-        candidates += [rel.parent / f"{rel.stem}_{ext}_{n}" for n in range(2, len(rels) + 3)]
+        stem = short_stem(rel.stem)
+        candidates = [rel.parent / stem, rel.parent / f"{stem}_{ext}"]
+        candidates += [rel.parent / f"{stem}_{ext}_{n}" for n in range(2, len(rels) + 3)]
         target = next(c for c in candidates if str(c).casefold() not in taken)
         taken.add(str(target).casefold())
         jobs.append(ClipJob(clip=clip, name=rel.as_posix(), out_dir=out / target))
@@ -736,8 +738,8 @@ def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
     from .outputs import JSON_NAME, OutputRequest, analyse_and_write
 
     # A clip called manifest.mp4 must not write its JSON over the folder's manifest.
-    stem = clip.stem if JSON_NAME.format(stem=clip.stem).casefold() != MANIFEST else \
-        f"{clip.stem}_clip"
+    stem = short_stem(clip.stem)
+    stem = stem if JSON_NAME.format(stem=stem).casefold() != MANIFEST else f"{stem}_clip"
     request = OutputRequest.in_folder(out_dir, stem, plot=options.plot,
                                       annotate=options.annotate, max_size=options.max_size,
                                       html=options.html)

@@ -12,6 +12,7 @@ is refused, as are devices, pipes, folders and names too long for the temp file.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,10 @@ HTML_NAME = "{stem}.html"
 
 # The temp file atomic_path writes beside a target: ".<stem>.<8 random chars>.part<suffix>".
 TEMP_NAME_EXTRA = len("." + "." + "x" * 8 + ".part")
+# A batch names a clip's folder and files by its stem; a longer stem (bytes) is cut, with
+# a hash of the whole to keep it apart: a 240-byte clip name left no room for
+# ".annotated.mp4" and the temp name, and the clip got an error row.
+MAX_STEM_BYTES = 150
 SYSTEM_FOLDERS = ("/dev/", "/proc/", "/sys/")
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     """True when a and b name one file: the same real path, or the same inode (hard links)."""
@@ -98,6 +103,15 @@ def check_output_file(path: str | os.PathLike, *,
     if existing is not None and path.parent == existing and not os.access(existing, os.W_OK):
         raise OutputError(f"cannot write {shown}: no permission to write in "
                           f"{printable(existing)}")
+
+
+def short_stem(stem: str, limit: int = MAX_STEM_BYTES) -> str:
+    """stem, or when over `limit` bytes its start and "~" and 8 hex digits of its hash."""
+    raw = os.fsencode(stem)
+    if len(raw) <= limit:
+        return stem
+    digest = hashlib.sha1(raw).hexdigest()[:8]
+    return raw[:limit - len(digest) - 1].decode("utf-8", errors="ignore") + "~" + digest
 
 
 @dataclass(frozen=True)
