@@ -215,6 +215,25 @@ def test_real_clip_exercise(clip, expected):
 
 
 
+@pytest.mark.slow
+def test_a_squat_leaning_far_forward_with_its_arms_out_is_a_squat():
+    """The bundled rendered air squat leans 20 degrees more from rep 4: its trunk passes 50
+    degrees, which read as a deadlift, and the reps were then timed from the bottom; a
+    deadlift's hands hang at arm's length, this squat's swing up to the shoulders."""
+    from pathlib import Path
+
+    from repsight.cache import extract_cached
+    from repsight.exercise_detection import HINGE_MAX_ARMS
+
+    sample = Path(__file__).resolve().parents[1] / "sample_videos" / "squat_side_trunk_lean.mp4"
+    picked, reason = detect_exercise(extract_cached(sample), CFG)
+    assert picked == "squat", reason
+    arms = float(reason.split("arms ")[1].split(",")[0])
+    assert arms > HINGE_MAX_ARMS
+    deadlift, _ = synthesize("deadlift", 4, seed=1, noise_px=1.0)
+    assert detect_exercise(deadlift, CFG)[0] == "deadlift"
+
+
 @pytest.mark.parametrize("yaw,pitch", [(0, 0), (45, 0), (45, 15), (-45, 10), (60, 10)],
                          ids=["side", "45", "45-high", "45-other-side", "60"])
 def test_a_hinge_tips_the_trunk_far_for_its_knee_bend(yaw, pitch):

@@ -151,6 +151,13 @@ def _hinge_ratio(seq: PoseSequence, hip_height: np.ndarray, min_visibility: floa
     return float(np.nanmedian(lean)) / bend if bend > 1.0 else float("nan")
 
 
+# The most a deadlift's wrists move against its shoulders (torso lengths, 5-95 % range):
+# rendered deadlifts 0.05-0.32 and the real ones 0.14 and 0.29, against 0.68-1.02 for
+# rendered air squats, whose arms swing forward (a squat leaning far forward, 8 of 442
+# rendered clips, read as a deadlift).
+HINGE_MAX_ARMS = 0.5
+
+
 def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     """Pick a profile from how the body moves; returns (profile name, reason).
 
@@ -219,7 +226,12 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
         # Filmed at 45 degrees the trunk's lean is foreshortened under 50 degrees, but a
         # hinge still tips the trunk far for how little the knees bend.
         hinge = _hinge_ratio(seq, h(("HIP",)), vis)
-        name = "deadlift" if incl_max > 50.0 or hanging or hinge > HINGE_RATIO else "squat"
+        # A deadlift's hands hold the bar at arm's length below the shoulders all through
+        # the pull; hands that swing up towards the shoulders (an air squat's arms held
+        # out at the bottom) are a squat, however far the trunk leans.
+        holds = arms < HINGE_MAX_ARMS
+        name = ("deadlift" if holds and (incl_max > 50.0 or hanging or hinge > HINGE_RATIO)
+                else "squat")
     elif body > 0.4 and legs < 0.3:
         if wrist_top > 0.3:
             name = "pullup"  # hands above the head, the body rises between them
