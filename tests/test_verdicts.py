@@ -265,6 +265,21 @@ def test_a_technical_reason_shows_how_its_threshold_is_made():
             f"{lean.spread_deg:.1f} deg the first reps already varied)") in first.reason
 
 
+def test_reps_before_a_failed_rep_had_only_the_reps_finished_after_them_in_reserve():
+    # A mild slow-down (the loss model alone says 3-4 in reserve), then rep 6 fails.
+    loss = np.array([0, 0, 3, 6, 9, 40]) / 100
+    truth = make_squat_set(n_reps=6, concentric_s=0.6 / (1 - loss), failed_rep=6, seed=14)
+    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
+    for reps in (truth.reps, truth.reps[:5]):  # the failed rep segmented, or found after
+        a = assess_set(truth.seq, reps, SQUAT, cfg)
+        assert a.summary.first_failure_rep == 6 and a.summary.kind == "concentric"
+        rir = [m.rir_estimate for m in a.metrics.reps[:5]]
+        assert rir == [4.0, 3.0, 2.0, 1.0, 0.0], rir
+        assert a.summary.rir_estimate == 0.0
+        # The failed rep is a concentric failure, not also a slow one.
+        assert not any(v.kind == "tempo" and v.rep_index == 6 for v in a.verdicts)
+
+
 def test_trailing_stall_found_when_segmentation_drops_the_failed_rep():
     truth = make_squat_set(n_reps=6, failed_rep=6, seed=14)
     cfg = AnalysisConfig(goal="hypertrophy")

@@ -32,7 +32,7 @@ from .shots import (ShotSplit, low_frame_rate_warning, picture_repeat, repeated_
 from .smoothing import smooth
 from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
-from .velocity import SetVelocity, set_velocity
+from .velocity import SetVelocity, reserve_before_failure, set_velocity
 from .summary import SetSummary, quality_warnings, summarise
 from .verdicts import VerdictThresholds, judge, speed_comparable
 
@@ -181,6 +181,12 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                          drift=drift, track=track, seen=np.isfinite(track_px[:, 1]))
     thresholds = dataclasses.replace(VerdictThresholds.from_config(cfg), drift_min_frames=min_frames)
     verdicts = tuple(judge(reps, metrics, profile.eccentric_first, thresholds, tempos, fps=seq.fps))
+    failed = min((v.rep_index for v in verdicts if v.kind == "concentric"), default=None)
+    if failed is not None:
+        # A rep that failed tells the reps before it how many were left: the ones finished.
+        vel = dataclasses.replace(vel, rir=reserve_before_failure(vel.rir, reps, failed,
+                                                                  cfg.rom_outlier_share))
+        metrics = dataclasses.replace(metrics, velocity=vel, reps=_rep_table(reps, vel, drift))
     rate = seq.detection_rate if detection_rate is None else detection_rate
     warnings = quality_warnings(metrics, detection_rate=rate, n_reps=len(reps),
                                 counted=sum(1 for r in reps if r.counted),

@@ -235,6 +235,32 @@ def rir_note() -> str:
             f'velocity read); "{MAX_RIR:g}+": {MAX_RIR:g} or more')
 
 
+def reserve_inputs(reps: Sequence[Rep], rom_outlier_share: float) -> tuple[list[bool], list[bool]]:
+    """(counted, rested_after) per rep, as seen_in_reserve reads them: a rep far past the
+    usual range (a dismount, the camera moving) is no rep in reserve."""
+    counted = [r.counted and not out_of_range(r, rom_outlier_share) for r in reps]
+    return counted, [r.rested_before(n) for r, n in zip(reps, (*reps[1:], None))]
+
+
+def reserve_before_failure(rir: Sequence[float | None], reps: Sequence[Rep], failed: int,
+                           rom_outlier_share: float) -> tuple[float | None, ...]:
+    """Each RIR lowered to the reps the lifter finished after it before rep (or attempt)
+    `failed` (1-based) did not reach lockout, unless a rest came between: rep 3 of a set
+    whose rep 4 failed had none in reserve, whatever its speed said ("~4" was shown above
+    the failed rep). A rep with no estimate (too little loss to say) gets the count too."""
+    counted, rested = reserve_inputs(reps, rom_outlier_share)
+    out = list(rir)
+    run = 0
+    for i in range(len(reps) - 1, -1, -1):
+        if reps[i].index >= failed:
+            continue
+        if rested[i]:
+            break  # what came after a rest bounds nothing before it
+        out[i] = float(run) if out[i] is None else float(min(out[i], run))
+        run += int(counted[i])
+    return tuple(out)
+
+
 def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool],
                     rested_after: Sequence[bool] | None = None) -> tuple[float | None, ...]:
     """Each rep's RIR estimate raised to the reps the lifter went on to finish after it,
@@ -375,11 +401,8 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
         warnings.append("no baseline rep's velocity could be read: velocity loss is not measured")
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
     loss = tuple(velocity_loss_pct(v.mean_mps, base_v) for v in vel)
-    # A rep far past the usual range (a dismount, the camera moving) is no rep in reserve.
     rir = seen_in_reserve([rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail)
-                           for k, l in enumerate(loss)],
-                          [r.counted and not out_of_range(r, rom_outlier_share) for r in reps],
-                          [r.rested_before(n) for r, n in zip(reps, (*reps[1:], None))])
+                           for k, l in enumerate(loss)], *reserve_inputs(reps, rom_outlier_share))
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
                        baseline_reps=tuple(reps[i].index for i in base_idx), baseline_mps=base_v,
                        setup_reps=tuple(setup), per_frame_mps=per_frame, warnings=tuple(warnings))

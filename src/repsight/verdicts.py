@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 import numpy as np
 
@@ -266,10 +266,12 @@ def _beyond(value: float, limit: float, digits: int = 2) -> str:
 
 
 def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[float],
-                   th: VerdictThresholds, *, first_judged: int = 1) -> list[Verdict]:
+                   th: VerdictThresholds, *, first_judged: int = 1,
+                   failed: Collection[int] = ()) -> list[Verdict]:
     """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting).
 
     first_judged: reps before this one (the first baseline rep) are not judged for loss.
+    failed: reps with a concentric failure: not also called slow.
     """
     limit = th.concentric_limit_s
     loss_limit = th.velocity_loss_pct
@@ -291,7 +293,7 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
                       judged=[rep.completed and bool(np.isfinite(x)) for rep, x in zip(reps, losses)])
     out = []
     for k, (rep, m, con) in enumerate(zip(reps, metrics.reps, concentric_s)):
-        if not rep.completed:
+        if not rep.completed or rep.index in failed:
             continue  # an unfinished rep is a concentric failure, not a slow one
         reasons = []
         evidence: dict = {"frames": list(rep.concentric), "goal": th.goal}
@@ -738,7 +740,7 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                                  stall_lockout_share=th.stall_lockout_share)
     failed = frozenset(v.rep_index for v in stalls)
     verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
-                + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged)
+                + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged, failed=failed)
                 + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track),
                                      first_judged=first_judged)
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
