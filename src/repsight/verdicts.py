@@ -389,9 +389,13 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
                      f": the {f.floor_deg:.1f} deg noise floor and the {f.spread_deg:.1f} deg the "
                      "first reps already varied, one noise counted once")
             seen = SOURCE_WORDS.get(f.source, "")
-            start = (", where the lasting fault begins" if f.toward_deg[k] <= f.threshold_deg else "")
+            # A rep traced back to the start of a fault that lasts (onset) reads under the
+            # threshold: said so, or a coach reads "under the threshold, yet called".
+            under = f.toward_deg[k] <= f.threshold_deg
+            start = ", where the fault that lasts begins" if under else ""
             reasons.append(f"{f.words}: {f.toward_deg[k]:.1f} deg past the first reps{seen}{start} "
-                           f"(threshold {f.threshold_deg:.1f} deg{extra})")
+                           f"({'under its threshold, ' if under else 'threshold '}"
+                           f"{f.threshold_deg:.1f} deg{extra})")
             evidence[f.measure] = {
                 "value": f.toward_deg[k], "baseline": 0.0, "threshold": round(f.threshold_deg, 1),
                 "unit": "deg beyond the first reps, towards the fault", "fault": f.words,
