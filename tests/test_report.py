@@ -320,7 +320,11 @@ def test_a_number_not_measured_is_shown_without_its_unit() -> None:
     assert "- %" not in html and "- m/s" not in html
     doc["summary"].update(mean_velocity_mps=0.41, velocity_loss_pct=12.0)
     html = render_report(report_context(doc))
-    assert "0.41 m/s" in html and "12 %" in html
+    assert "0.41 m/s" in html and "12 %" in html and "at rep" not in html
+    # The set's loss is one rep's (its last comparable one): the card names it, so it is
+    # not read against a failed rep's own loss in the callout below.
+    doc.setdefault("verdict_summary", {})["loss_rep"] = 3
+    assert '12 %</b>\n<span class="muted">at rep 3</span>' in render_report(report_context(doc))
 
 
 def test_a_slow_motion_clips_rows_seek_the_video_at_its_own_times() -> None:

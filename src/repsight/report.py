@@ -412,6 +412,8 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "rir": rir_text(summary_view.get("rir_estimate")),
         "mean_velocity": fmt(summary.get("mean_velocity_mps")),
         "velocity_loss": fmt(summary.get("velocity_loss_pct"), ".0f"),
+        # the rep the set's loss and RIR are read on (its last comparable one)
+        "loss_rep": summary_view.get("loss_rep"),
         "baseline_velocity": fmt(velocity.get("baseline_mps")),
         "rir_note": rir_note(),
         "baseline_reps": ", ".join(str(x) for x in velocity.get("baseline_reps") or []) or "-",
