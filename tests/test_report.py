@@ -61,8 +61,14 @@ def test_verdict_numbers_and_times_come_from_the_results() -> None:
     assert v["span"] == "frames 20-40 (0.80-1.60 s)"
     assert v["measures"] == [{"name": "trunk lean", "value": "8.7", "baseline": "0",
                               "threshold": "6", "unit": "deg",
-                              "extra": [("at turnaround", "50")]}]
+                              "extra": [("at the turnaround (deg)", "50")]}]
     assert v["other"] == [("goal", "strength")]
+    # The technical evidence's own keys in words: "direction 1; source image" was jargon.
+    lean = evidence_view({"trunk_lean": {"value": 8.7, "threshold": 7.0, "direction": 1,
+                                         "source": "image", "floor": 6.0, "spread": 1.0}}, [0.0])
+    assert lean["measures"][0]["extra"] == [("read from", "the picture (2-D landmarks)"),
+                                            ("floor (deg)", "6"),
+                                            ("first reps' own spread (deg)", "1")]
     # A velocity loss's baseline is a velocity: not shown under the loss's "%".
     loss = evidence_view({"velocity_loss": {"value": 21.6, "threshold": 20, "unit": "%",
                                             "velocity_mps": 0.516, "baseline": 0.658}}, [0.0])

@@ -218,6 +218,17 @@ def _tempo_notation(tempo: Mapping[str, Any] | None) -> str:
     return RepTempo(*(float("nan") if p is None else p for p in phases)).notation()
 
 
+# A technical verdict's evidence keys (verdicts.technical_verdicts) as a coach reads them;
+# its "direction" (+1/-1 of the signed measure) is in the fault's words already.
+EVIDENCE_WORDS = {"source": "read from", "floor": "floor (deg)",
+                  "spread": "first reps' own spread (deg)",
+                  "at_turnaround": "at the turnaround (deg)"}
+EVIDENCE_HIDDEN = ("direction",)
+READ_FROM = {"image": "the picture (2-D landmarks)", "world": "3-D landmarks (an estimate)",
+             "foreshortening": "the torso's foreshortening, head-on",
+             "forward_foreshortening": "the torso's foreshortening, head-on"}
+
+
 def evidence_view(evidence: Mapping[str, Any], times: Sequence[float]) -> dict[str, Any]:
     """A verdict's evidence for display: the frames judged (with seconds from the first
     frame) and one line per measure (value, baseline, threshold, unit, the rest)."""
@@ -232,8 +243,10 @@ def evidence_view(evidence: Mapping[str, Any], times: Sequence[float]) -> dict[s
         if key in ("frames", "frames_s"):  # shown as the span above
             continue
         if isinstance(val, Mapping):
-            extra = [(_words(k), _plain(v)) for k, v in val.items()
-                     if k not in ("value", "baseline", "threshold", "unit")]
+            extra = [(EVIDENCE_WORDS.get(k, _words(k)),
+                      READ_FROM.get(v, str(v)) if k == "source" else _plain(v))
+                     for k, v in val.items()
+                     if k not in ("value", "baseline", "threshold", "unit", *EVIDENCE_HIDDEN)]
             baseline = _plain(val.get("baseline"))
             if "velocity_mps" in val and baseline != "-":
                 # A loss's baseline is the first reps' velocity, not a percentage.
