@@ -74,8 +74,9 @@ def expected_verdicts(truth, cfg):
 
     concentric: a rep that was started but not completed. technical: the injected fault's
     magnitude at the turnaround is at least COACH_VISIBLE_DEG (or past the drift tolerance
-    the config sets) and larger than rep 1's. tempo: the true mean concentric velocity lost more
-    than the goal's limit against the best of the baseline reps. Eccentric and tempo-by-time
+    the config sets) and larger than rep 1's. tempo: a completed rep whose true mean
+    concentric velocity lost more than the goal's limit against the best of the baseline
+    reps (a failed rep is a concentric failure, not also a slow one). Eccentric and tempo-by-time
     never apply here (every eccentric lasts 1.0 s; no time limit outside power mode).
     """
     reps = truth["reps"]
@@ -90,7 +91,7 @@ def expected_verdicts(truth, cfg):
         visible = mag > cfg.drift_tolerance_deg if cfg.drift_tolerance_deg else mag >= COACH_VISIBLE_DEG
         if visible and mag > reps[0]["fault_magnitude"]:
             kinds.add("technical")
-        if 100 * (1 - vk / best) > cfg.effective_velocity_loss_pct:
+        if r["completed"] and 100 * (1 - vk / best) > cfg.effective_velocity_loss_pct:
             kinds.add("tempo")
         if kinds:
             out[r["rep"]] = kinds
