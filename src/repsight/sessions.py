@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping
 
 from .errors import ConfigError, RepsightError
+from .profiles import get_profile
 
 CLIP_MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("clip", "athlete", "date", "exercise", "load_kg", "height_m", "goal", "notes",
@@ -338,8 +339,6 @@ _GROUPING_FOLDER = re.compile(
 
 def _groups_clips(folder: str) -> bool:
     """Whether a folder name groups an athlete's clips (a week, a date, an exercise...)."""
-    from .profiles import get_profile  # the exercise names; imported here, profiles is large
-
     name = folder.strip()
     if _date_in(name) or _GROUPING_FOLDER.fullmatch(name):
         return True
