@@ -21,7 +21,7 @@ from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
 from .form import detect_view, form_signals
-from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spec, swapped_frames,
+from .kinematics import (BOTH, Signal, against_planted, apply_swaps, metric_side, signal_from_spec, swapped_frames,
                          tracked_point_px)
 from .exercise_detection import detect_exercise, exercise_misfit
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
@@ -158,9 +158,15 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         tempos = set_tempo(reps, seq.timestamps_s)
     if scale is None:
         scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
+    vel_px = track_px
     if track_px is None:
-        track_px = tracked_point_px(seq, profile.velocity_point, side, image=image)
-    vel = set_velocity(seq, reps, track_px=track_px, scale=scale, family=profile.family,
+        track_px = vel_px = tracked_point_px(seq, profile.velocity_point, side, image=image)
+        if profile.speed_against:
+            # Read against what holds still in the world (a pull-up's hands), a hand-held
+            # camera's pan and tilt do not add to or take from a rep's rise.
+            vel_px = against_planted(track_px, tracked_point_px(seq, profile.speed_against,
+                                                                side, image=image))
+    vel = set_velocity(seq, reps, track_px=vel_px, scale=scale, family=profile.family,
                        baseline_reps=cfg.baseline_reps, cutoff_hz=cfg.smoothing_cutoff_hz,
                        max_gap_s=cfg.max_gap_s, concentrics=concentrics,
                        rom_outlier_share=cfg.rom_outlier_share)
