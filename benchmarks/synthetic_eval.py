@@ -641,6 +641,12 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
                     (tr["rep"], round(1000 * (t[a] - tr["concentric_start"])),
                      round(1000 * (t[b] - tr["concentric_end"])),
                      round(1000 * (tp.concentric_s - tr["concentric_s"]))))
+                a, b = r.eccentric
+                if tr.get("eccentric_start") is not None and math.isfinite(tp.eccentric_s):
+                    row.setdefault("eccentric_signed_ms", []).append(
+                        (tr["rep"], round(1000 * (t[a] - tr["eccentric_start"])),
+                         round(1000 * (t[b] - tr["eccentric_end"])),
+                         round(1000 * (tp.eccentric_s - tr["eccentric_s"]))))
     metrics = _get(result, "metrics", "rep_metrics")
     true_loss = truth_velocity_loss(truth, cfg.baseline_reps)
     read_v: dict[int, float] = {}  # completed reps' read velocity by true rep (tempo_inputs)

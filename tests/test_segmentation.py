@@ -530,3 +530,45 @@ def test_the_last_rep_ends_at_rest_not_in_the_walk_to_the_camera() -> None:
     last = reps[-1]
     assert len(reps) == 3 and last.rom_share == pytest.approx(1.0, abs=0.05)
     assert last.concentric[1] <= 258 and last.end < 270  # rest reached at ~254; the walk 264-293
+
+
+def _jump_to_the_bar(hold_f: int) -> tuple[np.ndarray, int]:
+    """A pull-up set begun by jumping to the bar: the body swings from standing (height 0.5)
+    below the hang (-0.25), creeps back up to the hang at 0.12 of the set's range, holds
+    there for hold_f frames, then pulls up four times; the first pull's true onset."""
+    parts = [np.full(15, 0.5), 0.5 - 0.75 * _hc(np.arange(12) / 12), np.full(6, -0.25),
+             -0.25 + 0.37 * _hc(np.arange(15) / 15), np.full(hold_f, 0.12)]
+    onset = sum(len(p) for p in parts)
+    y, _ = _concentric_first_set(_mj, 18, reps=4, pause_f=15)
+    return np.concatenate(parts + [0.12 + 0.88 * y[15:]]), onset
+
+
+@pytest.mark.parametrize("hold_f", [6, 12])
+def test_a_set_begun_by_jumping_to_the_bar_times_rep_1_from_the_hang(hold_f: int) -> None:
+    from repsight.smoothing import lowpass
+
+    y, onset = _jump_to_the_bar(hold_f)
+    y = lowpass(y + np.random.default_rng(3).normal(0, 0.002, y.size), 30.0, cutoff_hz=4.0)
+    reps = segment_reps(y, 30.0, concentric_increases=True, eccentric_first=False,
+                        min_rom=0.3, diff_noise=0.001)
+    assert len(reps) == 4
+    con = [r.concentric[1] - r.concentric[0] for r in reps]
+    # timed from the hang, rep 1 is as long as the others (from the dip it read 1.6x)
+    assert abs(reps[0].concentric[0] - onset) <= 2
+    assert abs(con[0] - np.median(con[1:])) <= 2
+
+
+def test_a_grinding_rep_that_slows_low_in_its_rise_keeps_its_whole_concentric() -> None:
+    # the third rep's rise slows to a fifth of its speed for 12 frames at a quarter of
+    # the way up, without stopping: a grind, all of it concentric
+    fine = np.linspace(0, 1, 4001)
+    v = np.where((fine > 0.2) & (fine < 0.45), 0.2, 1.0) * np.sin(np.pi * fine) ** 2
+    pos = np.concatenate([[0.0], np.cumsum(v[1:])])
+    grind = lambda u: np.interp(u, fine, pos / pos[-1])  # noqa: E731
+    y, truth = _concentric_first_set(_mj, 20, reps=2)
+    g, gt = _concentric_first_set(grind, 40, reps=1)
+    y = np.concatenate([y, g[15:]])
+    reps = segment_reps(y, 30.0, concentric_increases=True, eccentric_first=False, min_rom=0.3)
+    assert len(reps) == 3
+    start = len(y) - len(g) + 15 + gt[0][0] - 15
+    assert abs(reps[2].concentric[0] - start) <= 2
