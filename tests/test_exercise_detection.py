@@ -356,3 +356,14 @@ def test_real_clips_given_the_wrong_lift_call_nothing(clip, given):
     assert len(_misfit_warnings(one)) == 1 and one.verdicts == ()
     right = analyse_pose(seq, dataclasses.replace(CFG, exercise=dict(REAL)[clip]))
     assert not _misfit_warnings(right)
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("squats", "squat"), ("Back Squat", "squat"), ("bench-press", "bench_press"),
+    ("Pull-Ups", "pullup"), ("OHP", "overhead_press"), ("dips", "dip"),
+    ("ana", None), ("squat day", None), ("", None), ("  ", None),
+])
+def test_a_whole_name_that_is_an_exercise(name, expected):
+    from repsight.profiles import exercise_named
+
+    assert exercise_named(name) == expected

@@ -129,7 +129,10 @@ def test_session_from_the_path_without_a_manifest() -> None:
     for name, athlete in (("ana/week1/squat_100kg.mp4", "ana"), ("ben/Week 2/raise.mp4", "ben"),
                           ("ana/squat/set1.mp4", "ana"), ("athletes/ana/S3/x.mp4", "ana"),
                           ("week1/ben/x.mp4", "ben"), ("sam/12/x.mp4", "sam"),
-                          ("week1/x.mp4", ""), ("dean/x.mp4", "dean")):
+                          ("week1/x.mp4", ""), ("dean/x.mp4", "dean"),
+                          # exercise folders read as batch reads them: plurals, words, dashes
+                          ("ana/squats/set1.mp4", "ana"), ("ben/Back Squat/x.mp4", "ben"),
+                          ("cy/Pull-ups/week 3/x.mp4", "cy"), ("dee/dips/x.mp4", "dee")):
         assert clip_athlete(name) == athlete, name
     assert session_from_path("ana/week1/squat_100kg.mp4") == Session(
         athlete="ana", load_kg=100.0, source="path")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import numpy as np
@@ -11,32 +10,9 @@ import numpy as np
 from .config import AnalysisConfig
 from .kinematics import BOTH, body_scale_px, joint_angle, point_height, trunk_inclination
 from .landmarks import LM
-from .profiles import PROFILES, ExerciseProfile, get_profile
+from .profiles import ExerciseProfile, exercise_names, get_profile, name_tokens
 from .smoothing import seen_mean
 from .types import PoseSequence
-
-
-def _singular(token: str) -> str:
-    """'squats' -> 'squat', 'presses' -> 'press', 'benches' -> 'bench'; 'press' stays."""
-    if len(token) > 4 and token.endswith(("sses", "shes", "ches", "xes")):
-        return token[:-2]
-    if len(token) > 2 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
-    return token
-
-
-def _tokens(text: str) -> list[str]:
-    """Lower-case words of a name, singular (a folder 'squats/' names the squat)."""
-    return [_singular(t) for t in re.split(r"[^a-z0-9]+", text.lower()) if t]
-
-
-def _exercise_names() -> list[tuple[tuple[str, ...], str]]:
-    """(token sequence, profile name) for every profile name and alias, longest first."""
-    pairs = []
-    for p in PROFILES.values():
-        for n in (p.name, *p.aliases):
-            pairs.append((tuple(_tokens(n)), p.name))
-    return sorted(pairs, key=lambda x: -len(x[0]))
 
 
 def exercise_from_name(path: str | os.PathLike) -> str | None:
@@ -46,9 +22,9 @@ def exercise_from_name(path: str | os.PathLike) -> str | None:
     -> squat; plurals count ('dips_set2.mp4' -> dip, 'squats/clip3.mp4' -> squat).
     """
     p = Path(path)
-    names = _exercise_names()
+    names = exercise_names()
     for part in (p.stem, *[q.name for q in p.parents if q.name]):
-        toks = _tokens(part)
+        toks = name_tokens(part)
         for seq, profile in names:
             n = len(seq)
             if any(tuple(toks[i:i + n]) == seq for i in range(len(toks) - n + 1)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .errors import ConfigError
@@ -267,6 +268,36 @@ def get_profile(name: str) -> ExerciseProfile:
         if key in p.aliases:
             return p
     raise ConfigError(f"unknown exercise {name!r}; choose one of: {', '.join(sorted(PROFILES))}, auto")
+
+
+def _singular(token: str) -> str:
+    """'squats' -> 'squat', 'presses' -> 'press', 'benches' -> 'bench'; 'press' stays."""
+    if len(token) > 4 and token.endswith(("sses", "shes", "ches", "xes")):
+        return token[:-2]
+    if len(token) > 2 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def name_tokens(text: str) -> list[str]:
+    """Lower-case words of a name, singular (a folder 'squats/' names the squat)."""
+    return [_singular(t) for t in re.split(r"[^a-z0-9]+", text.lower()) if t]
+
+
+def exercise_names() -> list[tuple[tuple[str, ...], str]]:
+    """(token sequence, profile name) for every profile name and alias, longest first."""
+    pairs = []
+    for p in PROFILES.values():
+        for n in (p.name, *p.aliases):
+            pairs.append((tuple(name_tokens(n)), p.name))
+    return sorted(pairs, key=lambda x: -len(x[0]))
+
+
+def exercise_named(text: str) -> str | None:
+    """The profile a whole name is ('squats', 'Back Squat', 'bench-press'), plurals and
+    case aside; None when the name is anything more or else ('ana', 'squat day')."""
+    toks = tuple(name_tokens(text))
+    return next((name for seq, name in exercise_names() if seq == toks), None) if toks else None
 
 
 def profile_min_rom(profile: ExerciseProfile, kind: str, override: float | None = None) -> float:

@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping
 
 from .errors import ConfigError, RepsightError
-from .profiles import get_profile
+from .profiles import exercise_named
 
 CLIP_MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("clip", "athlete", "date", "exercise", "load_kg", "height_m", "goal", "notes",
@@ -340,13 +340,7 @@ _GROUPING_FOLDER = re.compile(
 def _groups_clips(folder: str) -> bool:
     """Whether a folder name groups an athlete's clips (a week, a date, an exercise...)."""
     name = folder.strip()
-    if _date_in(name) or _GROUPING_FOLDER.fullmatch(name):
-        return True
-    try:
-        get_profile(name)
-    except ConfigError:
-        return False
-    return True
+    return bool(_date_in(name) or _GROUPING_FOLDER.fullmatch(name) or exercise_named(name))
 
 
 def clip_athlete(name: str) -> str:
