@@ -66,7 +66,7 @@ Flank = "_Onsets | None"
 
 
 def _rise(y: np.ndarray, share: float, floor: float, flank: Flank = None, *,
-          hold: int = 0
+          hold: "_Hold | None" = None
           ) -> tuple[int, int, float, float, float, np.ndarray | None, np.ndarray | None] | None:
     """(start, end, peak speed, onset exponent, arrival exponent, and each end's fit over
     the exponents, see _Phase) of the rise that ends at the last frame of y (None if flat).
@@ -79,9 +79,8 @@ def _rise(y: np.ndarray, share: float, floor: float, flank: Flank = None, *,
     smooth start is timed from where it begins, not from where it gets fast. flank: None
     places the ends by the half-cosine extrapolation (_extrapolate_ends); otherwise at
     movement onset and arrival from the speed flanks (_flank_ends), with the flank exponent
-    of each end given (a float) or read from this rise (None). hold: > 0, frames the point
-    must stay under `share` of the peak speed, in the lower half of the travel, for the
-    rise to start after them (see _held_before).
+    of each end given (a float) or read from this rise (None). hold: a still hold at the
+    set's rest position, low in the rise, after which it starts (_held_before); None: none.
     """
     k = len(y) - 1  # the stretch ends at the peak by construction
     if k == 0:
@@ -96,8 +95,12 @@ def _rise(y: np.ndarray, share: float, floor: float, flank: Flank = None, *,
     peak = float(np.max(d[a:max(b, a + 1)]))
     if not peak > 0:
         return None
-    if hold > 0:
-        a = max(a, _held_before(y, d, low, rom, share * peak, hold))
+    if hold is not None:
+        held = _held_before(y, d, low, rom, share * peak, hold)
+        if held > a:
+            # What moved before the hold is not this rise: its speed sets no levels.
+            a = held
+            peak = float(np.max(d[a:max(b, a + 1)]))
     stop = max(floor, 0.02 * peak)
     fast = max(share * peak, stop)
     i = a
@@ -175,23 +178,36 @@ def _extrapolate_ends(y: np.ndarray, i: int, j: int, stop_share: float) -> tuple
     return min(i, new_i), max(j, new_j)
 
 
+@dataclass(frozen=True)
+class _Hold:
+    """A pause at the set's rest position that a concentric-first rep's rise starts after
+    (see _held_before): at least `frames` still frames within `band` of `rest` (the
+    signal's units)."""
+
+    frames: int
+    rest: float
+    band: float
+
+
 def _held_before(y: np.ndarray, d: np.ndarray, low: float, rom: float, still: float,
-                 hold: int) -> int:
-    """The last frame of the last run of `hold` or more still frames (moving less than
-    `still` per frame) between the rise's low point and half its travel; 0 if none.
+                 hold: _Hold) -> int:
+    """The last frame of the last run of hold.frames or more still frames (a step under
+    `still`; sinking counts as still) that ends at the set's rest position, between the
+    rise's low point and half its travel; 0 if none.
 
     What moved before such a hold was getting into position, not the lift: a pull-up
     begun by jumping to the bar dips below the hang and creeps back up to it, holds, and
-    only then pulls (read from the dip, rep 1 of a real set took 1.2 s against 0.53 s
-    timed frame by frame). A sticking point is higher up, and keeps moving.
+    only then pulls (read from the dip, rep 1 of a real set took 1.2 s against 0.533 s
+    timed frame by frame). A grind that slows or stops on its way up is further from rest
+    than the band, and stays in the rise.
     """
     k0 = int(np.argmin(y))
     above = np.flatnonzero(y[k0:] >= low + 0.5 * rom)
     mid = k0 + (int(above[0]) if above.size else len(y) - 1 - k0)
     end, run = 0, 0
-    for k in range(k0, mid):
+    for k in range(k0, mid - 1):
         run = run + 1 if d[k] < still else 0
-        if run >= hold:
+        if run >= hold.frames and abs(float(y[k + 1]) - hold.rest) <= hold.band:
             end = k + 1
     return end
 
@@ -379,11 +395,12 @@ def _flank_ends(d: np.ndarray, i: int, j: int, peak: float, stop: float, flank: 
 
 
 def _moving_phase(x: np.ndarray, lo: int, hi: int, rising: bool, share: float,
-                  floor: float, flank: Flank = None, hold: int = 0) -> _Phase | None:
+                  floor: float, flank: Flank = None, hold: _Hold | None = None
+                  ) -> _Phase | None:
     """The phase rising to x[hi] from lo (rising) or falling from x[lo] to hi (not rising);
     flank: None, or ends at movement onset and arrival with these exponents (the
     concentric, see _rise and _flank_ends), in forward time; hold: a rising phase starts
-    after a still hold of this many frames low in its travel (_held_before)."""
+    after a still hold at the set's rest position low in its travel (_held_before)."""
     if hi <= lo:
         return None
     if rising:
@@ -459,7 +476,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # its range is only a lower bound (not a partial rep, not too small to be one).
         return bool(unseen[max(c.first.end - 1, 0):c.second.start + 2].any())
 
-    def reps_found(flank: _Onsets) -> tuple[list[_Candidate], float]:
+    def reps_found(flank: _Onsets, hold: _Hold | None = None) -> tuple[list[_Candidate], float]:
         cands: list[_Candidate] = []
         for a, b in nan_free_runs(r):
             cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom, settle=settle, hold=hold,
@@ -489,9 +506,6 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
 
     cutoff = smoothing_cutoff_hz / fps if smoothing_cutoff_hz else None
     settle = max(2, int(round(SETTLE_S * fps)))
-    # A pause as long as a way back's settling, low in a concentric-first rep's rise, is
-    # rest: the rise starts after it (_held_before).
-    hold = settle
     kept, typical = reps_found(_Onsets(cutoff))
     # The reps of a set are lifted alike, so each end has one flank exponent for the set,
     # the one that fits all its reps' crossings together (one rep's three crossings are at
@@ -500,8 +514,15 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     con = [c.second if eccentric_first else c.first for c in kept]
     pooled = tuple(_set_exponent([getattr(ph, k) for ph in con], [getattr(ph, f) for ph in con])
                    for k, f in (("p_start", "fit_start"), ("p_end", "fit_end")))
-    if kept and pooled != (None, None):
-        kept, typical = reps_found(_Onsets(cutoff, *pooled))
+    # A pause as long as a way back's settling, at the set's rest position (where its reps
+    # start and come back to), low in a concentric-first rep's rise: the rise starts after
+    # it (_held_before).
+    hold = None
+    if kept and not eccentric_first:
+        rest = float(np.median([c.start_level for c in kept] + [c.end_level for c in kept]))
+        hold = _Hold(settle, rest, CUT_REST_SHARE * typical)
+    if kept and (pooled != (None, None) or hold is not None):
+        kept, typical = reps_found(_Onsets(cutoff, *pooled), hold)
     if not kept:
         return ()
     reps: list[Rep] = []
@@ -730,12 +751,13 @@ def _settled(x: np.ndarray, p: int, hi: int, level: float, band: float, share: f
 
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
                        eccentric_first: bool, floor: float,
-                       flank: _Onsets, settle: int, hold: int = 0) -> list[_Candidate]:
+                       flank: _Onsets, settle: int, hold: _Hold | None = None
+                       ) -> list[_Candidate]:
     """Peaks of r in one NaN-free run [a, b) with their two moving phases; flank: the
     concentric's onset and arrival exponents (None: read on each rep); settle: frames the
     point must stay still, back at its start, to end a rep's way back (see _settled);
-    hold: frames of stillness low in a concentric-first rep's rise after which it starts
-    (see _held_before; 0: none)."""
+    hold: the pause at rest after which a concentric-first rep's rise starts (see
+    _held_before; None: none)."""
     x = r[a:b]
     n = len(x)
     if n < 3:
@@ -760,7 +782,7 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         # that an onset fit placed 0.1-0.4 s away from the hand labels.
         first = _moving_phase(x, lo, p, True, share, floor,
                               flank=None if eccentric_first else flank,
-                              hold=0 if eccentric_first else hold)
+                              hold=None if eccentric_first else hold)
         if first is None:
             continue
         at_end = hi >= n - 1  # no later peak in this run: the way back may be cut off
