@@ -453,3 +453,55 @@ def test_an_upside_down_picture_is_named_with_the_turn_back(applied: int, advice
     assert an.verdicts == () and "the picture looks upside down" in an.verdict_summary.line()
     upright = analyse_pose(seq, build_config(exercise="auto"))
     assert not any("upside down" in w for w in upright.warnings)
+
+
+# ------------------------------------------------- a pull-up filmed by a tilting hand
+# The camera tilts slowly (under the sway band, so the set is not held still): read from
+# the shoulders alone, each rep's rise gains or loses what the camera moved meanwhile.
+
+def _pullups(**kw):
+    seq, _ = synthesize("pullup", 5, seed=2, noise_px=0.5, size=(640, 480), **kw)
+    return seq
+
+
+def _tilt(seq, amplitude: float = 0.03) -> np.ndarray:
+    t = seq.timestamps_s
+    return np.column_stack([np.zeros_like(t), amplitude * np.sin(2 * np.pi * 0.12 * t)])
+
+
+def test_moved_with_needs_the_background_to_move_and_the_hands_to_follow() -> None:
+    from repsight.camera import moved_with
+
+    t = np.linspace(0, 10, 300)
+    path = 30 * np.sin(2 * np.pi * 0.12 * t)
+    hands = 100 + path + np.random.default_rng(0).normal(0, 2, t.size)
+    assert moved_with(path, hands, rng=150)
+    assert not moved_with(path, 100 + np.random.default_rng(1).normal(0, 2, t.size), rng=150)
+    assert not moved_with(0.01 * path, 100 + 0.01 * path, rng=150)  # under 5 % of the range
+    assert not moved_with(np.full(3, np.nan), np.zeros(3), rng=150)
+
+
+def test_a_pull_ups_speed_is_read_against_the_background_when_the_camera_tilts() -> None:
+    seq = _pullups()
+    cfg = build_config(exercise="pullup")
+    still = analyse_pose(swaying_camera(seq, np.zeros((seq.n_frames, 2))), cfg)
+    tilted = analyse_pose(swaying_camera(seq, _tilt(seq)), cfg)
+    assert not tilted.camera_steadied and still.rep_count == tilted.rep_count == 5
+    assert any(w.startswith("the camera panned or tilted") for w in tilted.verdict_summary.warnings)
+    assert not any("panned" in w for w in still.verdict_summary.warnings)
+    # Rep against rep (what velocity loss reads) the speeds are the still camera's to 1 %;
+    # a set-wide factor cancels (the tilted signal times the phases a little differently).
+    ratio = _speeds(tilted) / _speeds(still)
+    assert np.max(np.abs(ratio / np.median(ratio) - 1)) < 0.01
+
+
+def test_a_background_that_moves_without_the_hands_is_not_taken_out() -> None:
+    """Tiles that show the lifter's own movement can make a still camera's path wander;
+    the planted hands did not move with it, so the shoulders are read as filmed."""
+    seq = _pullups()
+    cfg = build_config(exercise="pullup")
+    still = analyse_pose(swaying_camera(seq, np.zeros((seq.n_frames, 2))), cfg)
+    wandering = dataclasses.replace(swaying_camera(seq, _tilt(seq)), image=seq.image)
+    read = analyse_pose(wandering, cfg)
+    assert not any("panned" in w for w in read.verdict_summary.warnings)
+    np.testing.assert_allclose(_speeds(read), _speeds(still), rtol=1e-6)

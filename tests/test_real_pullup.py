@@ -18,12 +18,15 @@ def test_pullup_clip_slows_and_fails_tempo_late():
     an = analyse_pose(seq, AnalysisConfig(exercise="pullup", goal="power"))
     assert len(an.reps) >= 18
     v = np.array([m.mean_velocity_mps for m in an.metrics])
-    # Checked by eye: concentrics take ~0.5-0.7 s early, ~1 s at rep 19, ~1.5 s at rep 20.
+    # Read frame by frame (benchmarks/labels): concentrics take 0.53 s on rep 1, 0.57-0.73 s
+    # on reps 2-13, 0.70-0.87 s on reps 14-19. At the travel the labeller measured (constant
+    # over reps 4-13), the loss those times imply stays at or under 16 % over reps 2-8 and
+    # is 36-39 % on reps 17-19; the power goal's 20 % falls between.
     assert np.mean(v[-4:]) < 0.85 * np.median(v[1:8])
     tempo = [x.rep_index for x in an.verdicts if x.kind == "tempo"]
-    assert tempo and min(tempo) >= len(an.reps) - 5
-    assert all(x.rep_index >= len(an.reps) - 5 for x in an.verdicts)
-    assert an.verdict_summary.first_failure_rep >= len(an.reps) - 5
+    assert {17, 18, 19} <= set(tempo)
+    assert all(x.rep_index > 8 for x in an.verdicts)
+    assert an.verdict_summary.first_failure_rep > 8
     assert an.scale.method == "limbs" and an.assessment.metrics.view == "front"
 
 

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from .camera import (camera_path, framing_zoom, held_still, steadied, sway, sway_offset,
-                     turned_picture, upside_down_picture, zoom_change)
+from .camera import (camera_path, framing_zoom, held_still, moved_with, steadied, sway,
+                     sway_offset, turned_picture, unsteadied_path, upside_down_picture,
+                     zoom_change)
 from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
 from .form import detect_view, form_signals
-from .kinematics import (BOTH, Signal, against_planted, apply_swaps, metric_side, signal_from_spec, swapped_frames,
+from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spec, swapped_frames,
                          tracked_point_px)
 from .exercise_detection import detect_exercise, exercise_misfit
 from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
@@ -158,14 +159,11 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         tempos = set_tempo(reps, seq.timestamps_s)
     if scale is None:
         scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
-    vel_px = track_px
+    vel_px, panned = track_px, False
     if track_px is None:
         track_px = vel_px = tracked_point_px(seq, profile.velocity_point, side, image=image)
-        if profile.speed_against:
-            # Read against what holds still in the world (a pull-up's hands), a hand-held
-            # camera's pan and tilt do not add to or take from a rep's rise.
-            vel_px = against_planted(track_px, tracked_point_px(seq, profile.speed_against,
-                                                                side, image=image))
+        if profile.hands_planted and reps:
+            vel_px, panned = _against_background(seq, reps, track_px, side, image)
     vel = set_velocity(seq, reps, track_px=vel_px, scale=scale, family=profile.family,
                        baseline_reps=cfg.baseline_reps, cutoff_hz=cfg.smoothing_cutoff_hz,
                        max_gap_s=cfg.max_gap_s, concentrics=concentrics,
@@ -197,6 +195,10 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     warnings = quality_warnings(metrics, detection_rate=rate, n_reps=len(reps),
                                 counted=sum(1 for r in reps if r.counted),
                                 baseline_reps=cfg.baseline_reps)
+    if panned:
+        warnings = [*warnings, "the camera panned or tilted during the set (the background "
+                    "moved, and the planted hands with it): speeds were read against the "
+                    "background"]
     if form_hidden:
         verdicts = tuple(v for v in verdicts if v.kind != "technical")
         warnings = [*warnings, f"form not judged: {form_hidden}"]
@@ -229,6 +231,27 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         tempo_judged=step is None,
                         ended_at_rest=_ends_at_rest(reps, track))
     return Assessment(metrics, verdicts, summary, step)
+
+
+def _against_background(seq: PoseSequence, reps: tuple[Rep, ...], track_px: np.ndarray,
+                        side: str, image: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(the tracked point's pixel track for speed, whether the camera's movement was taken
+    out of it): a hand-held camera's pan and tilt, seen in the background and witnessed by
+    the planted hands (camera.moved_with), add to or take from each rep's rise; read
+    against the background they cancel. On a real hand-held pull-up set the shoulders'
+    travel read 65-114 px from rep to rep, and 81-104 against the background."""
+    cam = camera_path(seq, None, held=False)
+    if cam is None:
+        return track_px, False
+    path = unsteadied_path(seq, cam)
+    a, b = reps[0].start, reps[-1].end + 1
+    y = track_px[a:b, 1]
+    y = y[np.isfinite(y)]
+    rng = float(np.percentile(y, 95) - np.percentile(y, 5)) if y.size else 0.0
+    hands = tracked_point_px(seq, ("WRIST",), side, image=image)
+    if not moved_with(path[a:b, 1], hands[a:b, 1], rng):
+        return track_px, False
+    return track_px - path, True
 
 
 def _ends_at_rest(reps: tuple[Rep, ...], track: np.ndarray) -> bool:

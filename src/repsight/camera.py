@@ -206,6 +206,41 @@ def sway(cam: CameraPath, seq: PoseSequence, start: int, stop: int) -> float | N
     return float(np.sqrt((scaled ** 2).sum(axis=1).mean()))
 
 
+# The camera moved during a set's reps, for reading its speed against the background
+# (moved_with), when the background's path spans this share of the tracked point's range
+# and a point held still in the world follows the path this closely (correlation). On
+# the team's real clips: a hand-held 20-rep pull-up set, 63 % and 0.94 (the hands on the
+# bar); the still-camera pull-ups 0.0-0.2 px; a push-up set whose background path drifted
+# 27 px (the lifter's own movement in the tiles) with hands that did not follow, 0.06.
+MOVED_SHARE = 0.05
+MOVED_CORRELATION = 0.8
+
+
+def moved_with(path_y: np.ndarray, witness_y: np.ndarray, rng: float) -> bool:
+    """Whether the camera panned or tilted over these frames: the background's vertical
+    path (float[T], pixels) spans at least MOVED_SHARE of `rng` (the tracked point's range,
+    pixels; 5th-95th percentile) and the witness (float[T], pixels: a point that holds still
+    in the world, such as a pull-up's hands) moved with it."""
+    ok = np.isfinite(path_y) & np.isfinite(witness_y)
+    if ok.sum() < 3 or not rng > 0:
+        return False
+    p, w = path_y[ok], witness_y[ok]
+    if np.percentile(p, 95) - np.percentile(p, 5) < MOVED_SHARE * rng or np.std(w) == 0:
+        return False
+    return bool(np.corrcoef(p, w)[0, 1] >= MOVED_CORRELATION)
+
+
+def unsteadied_path(seq: PoseSequence, cam: CameraPath) -> np.ndarray:
+    """float64[T, 2] the camera's movement still in the sequence's image landmarks, pixels:
+    its whole path, less the sway `steadied` took out of a steadied sequence."""
+    path = cam.path
+    if seq.meta.get("camera_steadied"):
+        off = sway_offset(cam, seq.fps)
+        if off is not None:
+            path = path - off
+    return path * np.array([seq.width, seq.height], dtype=np.float64)
+
+
 def sway_offset(cam: CameraPath, fps: float) -> np.ndarray | None:
     """float64[T, 2] the camera's sway (its path high-passed at STEADY_HIGHPASS_HZ) in
     normalised image units: what `steadied` takes out; None when the clip is too short."""
@@ -390,4 +425,5 @@ def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | No
     image = shown_only(seq.image)
     image[:, :, :2] = held_still(image[:, :, :2].astype(np.float64), offset, zoom
                                  ).astype(image.dtype)
-    return dataclasses.replace(seq, image=image)
+    meta = {**seq.meta, "camera_steadied": True} if offset is not None else seq.meta
+    return dataclasses.replace(seq, image=image, meta=meta)

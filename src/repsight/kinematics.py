@@ -420,29 +420,6 @@ def tracked_point_px(seq: PoseSequence, names: tuple[str, ...], side: str, *,
     return _point_xy(seq, image, names, side, min_visibility)
 
 
-def against_planted(track_px: np.ndarray, planted_px: np.ndarray) -> np.ndarray:
-    """float64[T,2] track with the planted point's movement on the picture taken out.
-
-    planted_px: float[T,2] a point that stays put in the world through the set (the hands
-    on a pull-up bar or on the floor in a push-up). What it moves on the picture is the
-    camera's pan and tilt, which the track moved by too: a hand-held pull-up set read
-    from the shoulders alone ranged 65-114 px over reps the shoulders-to-hands distance
-    put at 81-104. Frames where the planted point is not seen take its movement from the
-    frames either side; without any, the track is returned as it is.
-    """
-    track = np.asarray(track_px, dtype=np.float64)
-    planted = np.asarray(planted_px, dtype=np.float64)
-    out = track.copy()
-    frames = np.arange(len(track))
-    for c in range(track.shape[1]):
-        seen = np.isfinite(planted[:, c])
-        if not seen.any():
-            return track.copy()
-        moved = planted[:, c] - np.median(planted[seen, c])
-        out[:, c] -= np.interp(frames, frames[seen], moved[seen])
-    return out
-
-
 def point_height(seq: PoseSequence, names: tuple[str, ...], side: str, *,
                  image: np.ndarray | None = None, min_visibility: float = 0.0,
                  scale_px: float | None = None) -> np.ndarray:

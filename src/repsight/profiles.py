@@ -133,14 +133,9 @@ class ExerciseProfile:
     # where it usually is was misplaced, and the trunk is not read there (form.misplaced_hips).
     still_hips: bool = False
     # The hands are planted (on the floor, a bar, the dip bars): nothing they hold moves
-    # with the lift, so camera.py reads the background up to the hands.
+    # with the lift, so camera.py reads the background up to the hands, and the hands
+    # witness whether the camera moved (camera.moved_with).
     hands_planted: bool = False
-    # Landmarks that stay put in the world through the set, which the velocity point's
-    # rise is read against (kinematics.against_planted), so a hand-held camera's pan and
-    # tilt cancel: the hands on a pull-up bar. Not a push-up's: the model's wrist under a
-    # moving shoulder follows the body a little (rendered side-view push-ups read each
-    # rep's speed half as precisely against it).
-    speed_against: tuple[str, ...] = ()
     # The lifter stands or hangs upright at lockout (False: lies or stays bent over, as in
     # a bench press, a push-up or a row): camera.turned_picture checks the picture by it.
     upright: bool = True
@@ -250,7 +245,7 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     upright=False),
     ExerciseProfile("pullup", "pull", H("height", _SHOULDER), True, False, _SHOULDER,
                     ("elbow", "shoulder"), aliases=("pull_up", "pull-up", "chinup"),
-                    hands_planted=True, speed_against=_WRIST),
+                    hands_planted=True),
     ExerciseProfile("dip", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("elbow", "shoulder", "trunk"), hands_planted=True),
 )}
