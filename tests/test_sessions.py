@@ -40,6 +40,9 @@ def test_manifest_rows_are_parsed_and_typed() -> None:
     cfg = a.apply(AnalysisConfig(goal="strength", lifter_height_m=1.9))
     assert (cfg.exercise, cfg.goal, cfg.lifter_height_m) == ("squat", "power", 1.68)
     assert b.apply(AnalysisConfig(goal="hypertrophy")).goal == "hypertrophy"  # nothing given: kept
+    # an exercise cell as a folder would name it: plural, words, dashes
+    m = parse_manifest(HEADER + "a.mp4,,,Squats,,,,\nb.mp4,,,Chin-Ups,,,,\nc.mp4,,,bench press,,,,\n")
+    assert [r.exercise for r in m.rows] == ["squat", "pullup", "bench_press"]
 
 
 def test_a_manifest_row_turns_its_own_clip() -> None:

@@ -244,7 +244,7 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     faults=(Fault("hip_sag", 1, standard_deg=15.0),), hands_planted=True,
                     upright=False),
     ExerciseProfile("pullup", "pull", H("height", _SHOULDER), True, False, _SHOULDER,
-                    ("elbow", "shoulder"), aliases=("pull_up", "pull-up", "chinup"),
+                    ("elbow", "shoulder"), aliases=("pull_up", "pull-up", "chinup", "chin_up"),
                     hands_planted=True),
     ExerciseProfile("dip", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("elbow", "shoulder", "trunk"), hands_planted=True),

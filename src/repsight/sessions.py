@@ -190,7 +190,11 @@ def _cell_value(column: str, text: str, where: str, decimal_comma: bool = False)
         try:
             return get_profile(text).name
         except RepsightError as exc:
-            raise ManifestError(f"{where}: {exc}") from None
+            # as a folder names it: "Squats", "Pull-Ups" (exercise_named)
+            named = exercise_named(text)
+            if named is None:
+                raise ManifestError(f"{where}: {exc}") from None
+            return named
     return text
 
 
