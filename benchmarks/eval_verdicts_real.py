@@ -224,6 +224,8 @@ class Row:
     # Reps whose concentric was labelled frame by frame: [rep, onset error s, arrival error s,
     # duration error s, confidence] (analyser minus label).
     conc_frames: list = field(default_factory=list)
+    # [labelled rep, analyser velocity loss %, labelled frame-level concentric s]
+    loss: list = field(default_factory=list)
     note: str = ""
 
 
@@ -302,7 +304,26 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row | No
             row.conc_frames.append([n, round(on, 4), round(arr, 4),
                                     round(float(tempo.concentric_s) - float(lab["concentric_s"]), 4),
                                     lab.get("concentric_confidence")])
+    losses = {off + m.index: m.velocity_loss_pct for one, off in an.numbered_sets for m in one.metrics}
+    for g, n in to_label.items():
+        lab = labs.get(n)
+        loss = losses.get(g)
+        if (lab is not None and lab.get("concentric_start_s") is not None and loss is not None
+                and np.isfinite(loss)):
+            row.loss.append([n, round(float(loss), 2), float(lab["concentric_s"])])
     return row
+
+
+def implied_loss(row: Row, baseline_reps: int = 2) -> list[tuple[int, float, float]]:
+    """(rep, analyser loss %, the loss its labelled concentric time implies %) for a clip
+    whose first reps and at least five others are labelled frame by frame: the labels give
+    no travel, so at a constant travel velocity goes as 1 / duration, against the fastest
+    of the first `baseline_reps` (the analyser's baseline rule)."""
+    by = {n: (loss, d) for n, loss, d in row.loss}
+    if not all(k in by for k in range(1, baseline_reps + 1)) or len(by) < baseline_reps + 5:
+        return []
+    best = min(by[k][1] for k in range(1, baseline_reps + 1))
+    return [(n, by[n][0], 100.0 * (1.0 - best / by[n][1])) for n in sorted(by) if n > 1]
 
 
 # ------------------------------------------------------------------------------- printing
@@ -396,6 +417,18 @@ def _frame_level(rows: list) -> dict:
                 frames_duration_within_100ms=float(np.mean(np.abs(a[:, 2]) <= 100)))
 
 
+def print_loss_check(rows: list[Row]) -> None:
+    """Per clip with enough frame-level labels: the analyser's velocity loss against the
+    loss the labelled concentric times imply (implied_loss)."""
+    for r in rows:
+        pairs = implied_loss(r)
+        if pairs:
+            d = np.array([a - b for _, a, b in pairs])
+            print(f"velocity loss vs the loss its labelled concentric times imply (constant travel): "
+                  f"{r.clip}, reps {pairs[0][0]}-{pairs[-1][0]} ({len(pairs)}): mean |diff| "
+                  f"{np.mean(np.abs(d)):.1f} points, bias {np.mean(d):+.1f}")
+
+
 def print_totals(t: dict) -> None:
     print(f"clips {t['clips']}; labelled reps {t['reps_labelled']}, matched to analyser reps {t['reps_matched']}")
     print(f"technical calls: {t['calls']} ({t['true_calls']} true, {t['false_calls']} false, "
@@ -446,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {r.clip[:-4]}: {why}")
     tot = totals(rows)
     print_totals(tot)
+    print_loss_check(rows)
     print(f"({time.perf_counter() - t0:.1f} s)")
     if args.json:
         text = json.dumps({"run": head, "rows": [asdict(r) for r in rows], "totals": tot}, indent=2, default=str) + "\n"
