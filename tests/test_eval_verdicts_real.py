@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
@@ -58,3 +59,18 @@ def test_from_rep1_calls_follow_the_rep1_label():
 def test_match_reps_is_nearest_one_to_one_within_the_window():
     m = ev.match_reps(np.array([1.0, 2.0, 9.0]), np.array([1.1, 1.3, 2.05, 5.0]))
     assert m == {0: 0, 1: 2}  # 9.0 has nothing within 1 s; 1.3 and 5.0 stay unmatched
+
+
+def test_implied_loss_is_read_against_the_faster_of_the_first_reps():
+    row = ev.Row(clip="x.mp4", exercise="pullup", labelled=7)
+    # rep 2 is the faster baseline rep (0.5 s); rep 5 takes 0.8 s: 37.5 % slower at the same travel
+    row.loss = [[1, 0.0, 0.55], [2, -9.0, 0.5], [3, 5.0, 0.5], [4, 12.0, 0.6], [5, 40.0, 0.8],
+                [6, 20.0, 0.625], [7, 30.0, 0.7]]
+    got = {n: (a, b) for n, a, b in ev.implied_loss(row)}
+    assert sorted(got) == [2, 3, 4, 5, 6, 7]
+    assert got[5] == (40.0, 37.5) and got[6][1] == pytest.approx(20.0) and got[2][1] == 0.0
+    # without both baseline reps, or with under five more, nothing is compared
+    row.loss = [r for r in row.loss if r[0] != 1]
+    assert ev.implied_loss(row) == []
+    row.loss = [[1, 0.0, 0.5], [2, 1.0, 0.5], [3, 2.0, 0.6]]
+    assert ev.implied_loss(row) == []
