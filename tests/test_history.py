@@ -358,3 +358,18 @@ def test_each_set_carries_its_goal_and_warnings_and_charts_start_at_zero(docs: d
     chart = profile_chart(lv)
     assert float(chart["yticks"][0]["text"]) == 0.0
     assert chart["line"]["y2"] <= chart["h"] - chart["pad"] + 1e-6
+
+
+def test_a_session_read_off_the_path_is_read_again_by_todays_rule(docs: dict[str, dict],
+                                                                   tmp_path: Path) -> None:
+    """Results written when an "ana/squats/" folder was read as the athlete "squats" join
+    Ana's; a manifest's session is kept as written."""
+    by_path = dict(docs["ben"], session={"athlete": "squats", "date": "2026-10-01",
+                                         "source": "path"})
+    by_manifest = dict(docs["ben"], session={"athlete": "Coach's pick", "date": "2026-10-08",
+                                             "source": "manifest"})
+    put(tmp_path / "r", "ana/squats/2026-10-01_set1", by_path)
+    put(tmp_path / "r", "ana/squats/2026-10-08_set1", by_manifest)
+    records, _ = load_results([tmp_path / "r"])
+    assert sorted((r.athlete, r.date) for r in records) == [("Coach's pick", "2026-10-08"),
+                                                             ("ana", "2026-10-01")]

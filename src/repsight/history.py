@@ -193,7 +193,12 @@ def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str =
     clip: the clip's folder below its results folder, which also gives the athlete and
     date when the JSON has no session block (schema < 1.5).
     """
-    session = Session.from_dict(doc.get("session")) or session_from_path(clip + ".mp4")
+    stored = Session.from_dict(doc.get("session"))
+    # A session the batch read off the path is read off it again, so results written
+    # before a change to how folders name athletes (an "ana/squats/" folder was the
+    # athlete "squats") join the athlete's newer ones.
+    session = (session_from_path(clip + ".mp4") if stored is None or stored.source == "path"
+               else stored) or stored
     sets = [s for s in doc.get("sets") or [] if isinstance(s, Mapping)]
     entries = sets or [doc]
     config = doc.get("config") if isinstance(doc.get("config"), Mapping) else {}
