@@ -373,3 +373,13 @@ def test_a_session_read_off_the_path_is_read_again_by_todays_rule(docs: dict[str
     records, _ = load_results([tmp_path / "r"])
     assert sorted((r.athlete, r.date) for r in records) == [("Coach's pick", "2026-10-08"),
                                                              ("ana", "2026-10-01")]
+
+
+def test_a_path_session_named_for_an_athlete_is_kept_whatever_folder_history_reads(
+        docs: dict[str, dict], tmp_path: Path) -> None:
+    """Only the old exercise-folder athlete is read again: a results sub-folder given to
+    history (no athlete folder above the clip any more) keeps the stored athlete."""
+    kept = dict(docs["ben"], session={"athlete": "ana", "date": "2026-10-01", "source": "path"})
+    put(tmp_path / "r", "squats/2026-10-01_set1", kept)
+    (rec,) = load_results([tmp_path / "r"])[0]
+    assert (rec.athlete, rec.date) == ("ana", "2026-10-01")

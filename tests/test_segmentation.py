@@ -569,10 +569,10 @@ def _grind(at: float, crawl: float, length: float):
 
 
 @pytest.mark.parametrize("at,crawl", [(0.15, 0.05), (0.15, 0.0), (0.35, 0.03)],
-                         ids=["crawl_low", "stall_low", "crawl_past_half_way"])
+                         ids=["crawl_low", "stall_low", "crawl_near_half_way"])
 def test_a_grind_that_crawls_or_stalls_on_its_way_up_keeps_its_whole_concentric(at, crawl) -> None:
-    # the third rep's 60-frame rise crawls (or stops) for a quarter of its time, a
-    # quarter to two thirds of the way up: far from rest, so all of it is the concentric
+    # the third rep's 60-frame rise crawls (or stops) for a quarter of its time, 12 % or
+    # 45 % of the way up: away from rest, so all of it is the concentric
     y, _ = _concentric_first_set(_mj, 20, reps=2)
     g, gt = _concentric_first_set(_grind(at, crawl, 0.25), 60, reps=1)
     y = np.concatenate([y, g[15:]])
@@ -584,3 +584,28 @@ def test_a_grind_that_crawls_or_stalls_on_its_way_up_keeps_its_whole_concentric(
     # (within the flank fit's own few frames: cut at the crawl, it started 15-30 late)
     assert abs(reps[2].concentric[0] - start) <= 5
     assert abs((reps[2].concentric[1] - reps[2].concentric[0]) - 60) <= 9
+
+
+def test_a_grind_in_a_mini_set_filmed_lower_keeps_its_whole_concentric() -> None:
+    # reps 3-4 rest 0.3 of the range lower (a second mini-set, or the camera tilted): rep
+    # 3 crawls a fifth of the way up; measured from the first reps' rest, the crawl sat
+    # at their rest level and started the rise (cut 22 frames late)
+    y1, _ = _concentric_first_set(_mj, 20, reps=2)
+    g, gt = _concentric_first_set(_grind(0.2, 0.03, 0.25), 60, reps=2)
+    y = np.concatenate([y1, g[15:] - 0.3])
+    y = lowpass(y + np.random.default_rng(5).normal(0, 0.002, y.size), 30.0, cutoff_hz=4.0)
+    reps = segment_reps(y, 30.0, concentric_increases=True, eccentric_first=False, min_rom=0.3,
+                        diff_noise=0.001)
+    assert len(reps) == 4
+    start = len(y1) - 15 + gt[0][0]
+    assert abs(reps[2].concentric[0] - start) <= 5
+
+
+def test_a_single_grind_held_at_lockout_to_the_clips_end_keeps_its_whole_concentric() -> None:
+    # no way back, so no rest to hold at: a crawl near half-way is not read as one
+    y = np.concatenate([np.zeros(20), _grind(0.35, 0.03, 0.25)(np.arange(60) / 60), np.ones(40)])
+    y = lowpass(y + np.random.default_rng(5).normal(0, 0.002, y.size), 30.0, cutoff_hz=4.0)
+    reps = segment_reps(y, 30.0, concentric_increases=True, eccentric_first=False, min_rom=0.3,
+                        diff_noise=0.001)
+    assert len(reps) == 1
+    assert abs(reps[0].concentric[0] - 20) <= 5

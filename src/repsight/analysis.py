@@ -159,11 +159,11 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         tempos = set_tempo(reps, seq.timestamps_s)
     if scale is None:
         scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
-    vel_px, panned = track_px, False
+    vel_px, tilted = track_px, False
     if track_px is None:
         track_px = vel_px = tracked_point_px(seq, profile.velocity_point, side, image=image)
         if profile.hands_planted and reps:
-            vel_px, panned = _against_background(seq, reps, track_px, side, image)
+            vel_px, tilted = _against_background(seq, reps, track_px, side, image)
     vel = set_velocity(seq, reps, track_px=vel_px, scale=scale, family=profile.family,
                        baseline_reps=cfg.baseline_reps, cutoff_hz=cfg.smoothing_cutoff_hz,
                        max_gap_s=cfg.max_gap_s, concentrics=concentrics,
@@ -195,9 +195,9 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     warnings = quality_warnings(metrics, detection_rate=rate, n_reps=len(reps),
                                 counted=sum(1 for r in reps if r.counted),
                                 baseline_reps=cfg.baseline_reps)
-    if panned:
-        warnings = [*warnings, "the camera panned or tilted during the set (the background "
-                    "moved, and the planted hands with it): speeds were read against the "
+    if tilted:
+        warnings = [*warnings, "the camera tilted during the set (the background moved up or "
+                    "down, and the planted hands with it): speeds were read against the "
                     "background"]
     if form_hidden:
         verdicts = tuple(v for v in verdicts if v.kind != "technical")
@@ -244,12 +244,16 @@ def _against_background(seq: PoseSequence, reps: tuple[Rep, ...], track_px: np.n
     if cam is None:
         return track_px, False
     path = unsteadied_path(seq, cam)
-    a, b = reps[0].start, reps[-1].end + 1
-    y = track_px[a:b, 1]
+    # Read over the reps only: between mini-sets the hands may leave the bar.
+    inside = np.zeros(seq.n_frames, dtype=bool)
+    for r in reps:
+        inside[r.start:r.end + 1] = True
+    y = track_px[inside, 1]
     y = y[np.isfinite(y)]
     rng = float(np.percentile(y, 95) - np.percentile(y, 5)) if y.size else 0.0
     hands = tracked_point_px(seq, ("WRIST",), side, image=image)
-    if not moved_with(path[a:b, 1], hands[a:b, 1], rng):
+    if not moved_with(path[inside, 1], hands[inside, 1], rng,
+                      min_frames=int(round(seq.fps))):  # a second of both seen
         return track_px, False
     return track_px - path, True
 

@@ -209,20 +209,22 @@ def sway(cam: CameraPath, seq: PoseSequence, start: int, stop: int) -> float | N
 # The camera moved during a set's reps, for reading its speed against the background
 # (moved_with), when the background's path spans this share of the tracked point's range
 # and a point held still in the world follows the path this closely (correlation). On
-# the team's real clips: a hand-held 20-rep pull-up set, 63 % and 0.94 (the hands on the
+# the team's real clips: a hand-held 20-rep pull-up set, 63 % and 0.91-0.92 (the hands on the
 # bar); the still-camera pull-ups 0.0-0.2 px; a push-up set whose background path drifted
-# 27 px (the lifter's own movement in the tiles) with hands that did not follow, 0.06.
+# 27 px (the lifter's own movement in the tiles) with hands that did not follow, -0.01.
 MOVED_SHARE = 0.05
 MOVED_CORRELATION = 0.8
 
 
-def moved_with(path_y: np.ndarray, witness_y: np.ndarray, rng: float) -> bool:
-    """Whether the camera panned or tilted over these frames: the background's vertical
-    path (float[T], pixels) spans at least MOVED_SHARE of `rng` (the tracked point's range,
-    pixels; 5th-95th percentile) and the witness (float[T], pixels: a point that holds still
-    in the world, such as a pull-up's hands) moved with it."""
+def moved_with(path_y: np.ndarray, witness_y: np.ndarray, rng: float, *, min_frames: int = 3
+               ) -> bool:
+    """Whether the camera tilted (moved up or down) over these frames: the background's
+    vertical path (float[T], pixels) spans at least MOVED_SHARE of `rng` (the tracked
+    point's range, pixels; 5th-95th percentile) and the witness (float[T], pixels: a point
+    that holds still in the world, such as a pull-up's hands) moved with it, read on at
+    least min_frames frames where both are known."""
     ok = np.isfinite(path_y) & np.isfinite(witness_y)
-    if ok.sum() < 3 or not rng > 0:
+    if ok.sum() < max(min_frames, 3) or not rng > 0:
         return False
     p, w = path_y[ok], witness_y[ok]
     if np.percentile(p, 95) - np.percentile(p, 5) < MOVED_SHARE * rng or np.std(w) == 0:
@@ -232,12 +234,15 @@ def moved_with(path_y: np.ndarray, witness_y: np.ndarray, rng: float) -> bool:
 
 def unsteadied_path(seq: PoseSequence, cam: CameraPath) -> np.ndarray:
     """float64[T, 2] the camera's movement still in the sequence's image landmarks, pixels:
-    its whole path, less the sway `steadied` took out of a steadied sequence."""
+    its whole path, less what `steadied` took out of a steadied sequence (the sway it
+    subtracted, then the zoom it undid)."""
     path = cam.path
-    if seq.meta.get("camera_steadied"):
-        off = sway_offset(cam, seq.fps)
-        if off is not None:
-            path = path - off
+    held = seq.meta.get("camera_held")
+    if isinstance(held, dict):
+        if held.get("offset") is not None:
+            path = path - np.asarray(held["offset"], dtype=np.float64)
+        if held.get("zoom") is not None:
+            path = path / np.asarray(held["zoom"], dtype=np.float64)[:, None]
     return path * np.array([seq.width, seq.height], dtype=np.float64)
 
 
@@ -425,5 +430,6 @@ def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | No
     image = shown_only(seq.image)
     image[:, :, :2] = held_still(image[:, :, :2].astype(np.float64), offset, zoom
                                  ).astype(image.dtype)
-    meta = {**seq.meta, "camera_steadied": True} if offset is not None else seq.meta
+    # What was taken out, for the camera movement still left in (unsteadied_path).
+    meta = {**seq.meta, "camera_held": {"offset": offset, "zoom": zoom}}
     return dataclasses.replace(seq, image=image, meta=meta)

@@ -180,7 +180,7 @@ def _extrapolate_ends(y: np.ndarray, i: int, j: int, stop_share: float) -> tuple
 
 @dataclass(frozen=True)
 class _Hold:
-    """A pause at the set's rest position that a concentric-first rep's rise starts after
+    """A pause at a rep's rest position that a concentric-first rep's rise starts after
     (see _held_before): at least `frames` still frames within `band` of `rest` (the
     signal's units)."""
 
@@ -193,7 +193,7 @@ def _held_before(y: np.ndarray, d: np.ndarray, low: float, rom: float, still: fl
                  hold: _Hold) -> int:
     """The last frame of the last run of hold.frames or more still frames (a step under
     `still`; sinking counts as still) that ends at the set's rest position, between the
-    rise's low point and half its travel; 0 if none.
+    rise's low point and half its travel; 0 if none (or when hold.rest is not known).
 
     What moved before such a hold was getting into position, not the lift: a pull-up
     begun by jumping to the bar dips below the hang and creeps back up to it, holds, and
@@ -201,6 +201,8 @@ def _held_before(y: np.ndarray, d: np.ndarray, low: float, rom: float, still: fl
     timed frame by frame). A grind that slows or stops on its way up is further from rest
     than the band, and stays in the rise.
     """
+    if not np.isfinite(hold.rest):
+        return 0
     k0 = int(np.argmin(y))
     above = np.flatnonzero(y[k0:] >= low + 0.5 * rom)
     mid = k0 + (int(above[0]) if above.size else len(y) - 1 - k0)
@@ -514,13 +516,12 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     con = [c.second if eccentric_first else c.first for c in kept]
     pooled = tuple(_set_exponent([getattr(ph, k) for ph in con], [getattr(ph, f) for ph in con])
                    for k, f in (("p_start", "fit_start"), ("p_end", "fit_end")))
-    # A pause as long as a way back's settling, at the set's rest position (where its reps
-    # start and come back to), low in a concentric-first rep's rise: the rise starts after
-    # it (_held_before).
+    # A pause as long as a way back's settling, at the rep's rest position (where its way
+    # back arrives), low in a concentric-first rep's rise: the rise starts after it
+    # (_held_before). The band round the rest is a share of the first pass's typical range.
     hold = None
     if kept and not eccentric_first:
-        rest = float(np.median([c.start_level for c in kept] + [c.end_level for c in kept]))
-        hold = _Hold(settle, rest, CUT_REST_SHARE * typical)
+        hold = _Hold(settle, float("nan"), CUT_REST_SHARE * typical)
     if kept and (pooled != (None, None) or hold is not None):
         kept, typical = reps_found(_Onsets(cutoff, *pooled), hold)
     if not kept:
@@ -757,7 +758,7 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
     concentric's onset and arrival exponents (None: read on each rep); settle: frames the
     point must stay still, back at its start, to end a rep's way back (see _settled);
     hold: the pause at rest after which a concentric-first rep's rise starts (see
-    _held_before; None: none)."""
+    _held_before; its rest is each rep's own, where its way back arrives; None: none)."""
     x = r[a:b]
     n = len(x)
     if n < 3:
@@ -780,9 +781,7 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         # The eccentric keeps the threshold ends: on the real clips its start (the first
         # visible sink of a squat) and end (settling into a pull-up's hang) are slow drifts
         # that an onset fit placed 0.1-0.4 s away from the hand labels.
-        first = _moving_phase(x, lo, p, True, share, floor,
-                              flank=None if eccentric_first else flank,
-                              hold=None if eccentric_first else hold)
+        first = _moving_phase(x, lo, p, True, share, floor, flank=None if eccentric_first else flank)
         if first is None:
             continue
         at_end = hi >= n - 1  # no later peak in this run: the way back may be cut off
@@ -796,6 +795,12 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
             if not at_end:
                 continue
             second = _Phase(n - 1, n - 1, 0.0)  # the run ended before the way back began
+        if hold is not None and not eccentric_first and second.end < n - 1:
+            # The rep's rest is where its way back arrives (a mini-set, or a tilting camera,
+            # can put one rep's rest away from the set's): a hold there starts the rise.
+            held = _moving_phase(x, lo, p, True, share, floor, flank=flank,
+                                 hold=replace(hold, rest=float(x[second.end])))
+            first = held if held is not None else first
         top = x[first.end:second.start + 1].max() if second.start >= first.end else x[p]
         start_level, end_level = x[first.start], x[second.end]
         rom_first, rom_second = top - start_level, top - end_level
