@@ -236,10 +236,10 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
 def _against_background(seq: PoseSequence, reps: tuple[Rep, ...], track_px: np.ndarray,
                         side: str, image: np.ndarray) -> tuple[np.ndarray, bool]:
     """(the tracked point's pixel track for speed, whether the camera's movement was taken
-    out of it): a hand-held camera's pan and tilt, seen in the background and witnessed by
-    the planted hands (camera.moved_with), add to or take from each rep's rise; read
-    against the background they cancel. On a real hand-held pull-up set the shoulders'
-    travel read 65-114 px from rep to rep, and 81-104 against the background."""
+    out of it): a hand-held camera's tilt, seen in the background and witnessed by the
+    planted hands (camera.moved_with), adds to or takes from each rep's rise; read against
+    the background it cancels. On a real hand-held pull-up set the shoulders' travel read
+    0.26-0.45 m from rep to rep as filmed, and 0.33-0.40 m against the background."""
     cam = camera_path(seq, None, held=False)
     if cam is None:
         return track_px, False

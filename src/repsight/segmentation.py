@@ -80,7 +80,7 @@ def _rise(y: np.ndarray, share: float, floor: float, flank: Flank = None, *,
     places the ends by the half-cosine extrapolation (_extrapolate_ends); otherwise at
     movement onset and arrival from the speed flanks (_flank_ends), with the flank exponent
     of each end given (a float) or read from this rise (None). hold: a still hold at the
-    set's rest position, low in the rise, after which it starts (_held_before); None: none.
+    rep's rest position, low in the rise, after which it starts (_held_before); None: none.
     """
     k = len(y) - 1  # the stretch ends at the peak by construction
     if k == 0:
@@ -192,7 +192,7 @@ class _Hold:
 def _held_before(y: np.ndarray, d: np.ndarray, low: float, rom: float, still: float,
                  hold: _Hold) -> int:
     """The last frame of the last run of hold.frames or more still frames (a step under
-    `still`; sinking counts as still) that ends at the set's rest position, between the
+    `still`; sinking counts as still) that ends at the rep's rest position, between the
     rise's low point and half its travel; 0 if none (or when hold.rest is not known).
 
     What moved before such a hold was getting into position, not the lift: a pull-up
@@ -402,7 +402,7 @@ def _moving_phase(x: np.ndarray, lo: int, hi: int, rising: bool, share: float,
     """The phase rising to x[hi] from lo (rising) or falling from x[lo] to hi (not rising);
     flank: None, or ends at movement onset and arrival with these exponents (the
     concentric, see _rise and _flank_ends), in forward time; hold: a rising phase starts
-    after a still hold at the set's rest position low in its travel (_held_before)."""
+    after a still hold at the rep's rest position low in its travel (_held_before)."""
     if hi <= lo:
         return None
     if rising:
