@@ -135,7 +135,12 @@ def test_session_from_the_path_without_a_manifest() -> None:
                           ("week1/x.mp4", ""), ("dean/x.mp4", "dean"),
                           # exercise folders read as batch reads them: plurals, words, dashes
                           ("ana/squats/set1.mp4", "ana"), ("ben/Back Squat/x.mp4", "ben"),
-                          ("cy/Pull-ups/week 3/x.mp4", "cy"), ("dee/dips/x.mp4", "dee")):
+                          ("cy/Pull-ups/week 3/x.mp4", "cy"), ("dee/dips/x.mp4", "dee"),
+                          # an exercise with a number or "day" in the folder's name
+                          ("ana/Squat 2/x.mp4", "ana"), ("ana/squats_week1/x.mp4", "ana"),
+                          ("ana/Bench Day 3/x.mp4", "ana"), ("ana/Barbell Rows/x.mp4", "ana"),
+                          # ... but not a name with a number, or one that starts like "day"
+                          ("Sam 2/x.mp4", "Sam 2"), ("Dayna/x.mp4", "Dayna")):
         assert clip_athlete(name) == athlete, name
     assert session_from_path("ana/week1/squat_100kg.mp4") == Session(
         athlete="ana", load_kg=100.0, source="path")

@@ -237,7 +237,7 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     ("shoulder", "elbow", "trunk"), aliases=("lateral_raise", "front_raise"),
                     faults=(_LEAN_BACK,)),
     ExerciseProfile("row", "pull", H("height", _WRIST), True, False, _WRIST,
-                    ("elbow", "trunk"),
+                    ("elbow", "trunk"), aliases=("barbell_row", "bent_over_row", "dumbbell_row"),
                     bar=_IN_HANDS, upright=False),
     ExerciseProfile("pushup", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("elbow", "hip", "trunk"), aliases=("push_up", "push-up"),

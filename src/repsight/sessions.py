@@ -341,10 +341,21 @@ _GROUPING_FOLDER = re.compile(
     re.IGNORECASE)
 
 
+# A week, day or set number (or the word "day") inside a folder's name: what is left
+# after taking them out may name an exercise ("Squat 2", "squats_week1", "Bench Day").
+_GROUPING_PART = re.compile(
+    r"(?<![a-z])(?:(?:w|wk|week|s|session|d|day|b|block|set|take|part)[\s_.-]*\d+|\d+|days?)"
+    r"(?![a-z])", re.IGNORECASE)
+
+
 def _groups_clips(folder: str) -> bool:
-    """Whether a folder name groups an athlete's clips (a week, a date, an exercise...)."""
+    """Whether a folder name groups an athlete's clips (a week, a date, an exercise, an
+    exercise with a number or "day": "Squat 2", "squats_week1", "Bench Day"...)."""
     name = folder.strip()
-    return bool(_date_in(name) or _GROUPING_FOLDER.fullmatch(name) or exercise_named(name))
+    if _date_in(name) or _GROUPING_FOLDER.fullmatch(name) or exercise_named(name):
+        return True
+    rest = _GROUPING_PART.sub(" ", name)
+    return rest != name and exercise_named(rest) is not None
 
 
 def clip_athlete(name: str) -> str:
