@@ -369,10 +369,13 @@ def test_a_session_read_off_the_path_is_read_again_by_todays_rule(docs: dict[str
     by_manifest = dict(docs["ben"], session={"athlete": "Coach's pick", "date": "2026-10-08",
                                              "source": "manifest"})
     put(tmp_path / "r", "ana/squats/2026-10-01_set1", by_path)
+    put(tmp_path / "r", "ana/Squat 2/2026-10-02_set1",
+        dict(docs["ben"], session={"athlete": "Squat 2", "date": "2026-10-02", "source": "path"}))
     put(tmp_path / "r", "ana/squats/2026-10-08_set1", by_manifest)
     records, _ = load_results([tmp_path / "r"])
     assert sorted((r.athlete, r.date) for r in records) == [("Coach's pick", "2026-10-08"),
-                                                             ("ana", "2026-10-01")]
+                                                             ("ana", "2026-10-01"),
+                                                             ("ana", "2026-10-02")]
 
 
 def test_a_path_session_named_for_an_athlete_is_kept_whatever_folder_history_reads(

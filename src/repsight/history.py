@@ -41,8 +41,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from .errors import RepsightError
-from .profiles import exercise_named
-from .sessions import Session, session_from_path
+from .sessions import Session, groups_clips, session_from_path
 
 MIN_DISTINCT_LOADS = 3
 WEAK_FIT_R2 = 0.8
@@ -193,13 +192,15 @@ def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str =
     label: what names the session when the JSON has no date (the results folder's name);
     clip: the clip's folder below its results folder, which also gives the athlete and
     date when the JSON has no session block (schema < 1.5), and the athlete when the one
-    stored was an exercise folder's name (older batches read "ana/squats/" as "squats").
+    stored was a folder that only groups clips (older batches read "ana/squats/" as the
+    athlete "squats").
     """
     stored = Session.from_dict(doc.get("session"))
     session = stored or session_from_path(clip + ".mp4")
-    if stored is not None and stored.source == "path" and exercise_named(stored.athlete):
-        # Written when an exercise folder named the athlete ("ana/squats/" was "squats"):
-        # the path's athlete as folders are read now, the rest as stored.
+    if stored is not None and stored.source == "path" and groups_clips(stored.athlete):
+        # Written when an exercise folder named the athlete ("ana/squats/" was "squats",
+        # "ana/Squat 2/" was "Squat 2"): the path's athlete as folders are read now, the
+        # rest as stored.
         again = session_from_path(clip + ".mp4")
         session = replace(stored, athlete=again.athlete if again else "")
     sets = [s for s in doc.get("sets") or [] if isinstance(s, Mapping)]

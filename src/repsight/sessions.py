@@ -334,7 +334,7 @@ def _load_in(stem: str) -> float | None:
 # Folders that group one athlete's clips rather than name the athlete: a week, session,
 # day or block number ("week1", "Week 12", "session_3", "W2"), a bare number, or an
 # exercise ("ana/squat/set1.mp4"); a folder holding a date is another (see
-# _groups_clips). A coach's ana/week1/squat.mp4 made "week1" the athlete of every clip
+# groups_clips). A coach's ana/week1/squat.mp4 made "week1" the athlete of every clip
 # filmed that week, whoever lifted.
 _GROUPING_FOLDER = re.compile(
     r"(?:w|wk|week|s|session|d|day|b|block|cycle|phase|m|month|set|take|part)?[\s_.-]*\d+",
@@ -348,7 +348,7 @@ _GROUPING_PART = re.compile(
     r"(?![a-z])", re.IGNORECASE)
 
 
-def _groups_clips(folder: str) -> bool:
+def groups_clips(folder: str) -> bool:
     """Whether a folder name groups an athlete's clips (a week, a date, an exercise, an
     exercise with a number or "day": "Squat 2", "squats_week1", "Bench Day"...)."""
     name = folder.strip()
@@ -360,9 +360,9 @@ def _groups_clips(folder: str) -> bool:
 
 def clip_athlete(name: str) -> str:
     """The athlete a clip's path names: the nearest folder above it that is not a week,
-    session, date or exercise folder (see _groups_clips), Unicode-normalised; "" if none."""
+    session, date or exercise folder (see groups_clips), Unicode-normalised; "" if none."""
     for folder in reversed(PurePosixPath(name).parts[:-1]):
-        if not _groups_clips(folder):
+        if not groups_clips(folder):
             return unicodedata.normalize("NFC", folder)
     return ""
 
