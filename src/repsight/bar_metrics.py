@@ -19,7 +19,7 @@ from .barpath import BarTrack
 from .kinematics import BOTH, Signal, body_scale_px, tracked_point_px
 from .scale import Scale, scale_from_plate
 from .segmentation import segment_reps
-from .smoothing import condition, smooth_timed
+from .smoothing import condition, seen_correlation, smooth_timed
 from .types import PoseSequence, Rep
 from .velocity import (PROPULSIVE_FAMILIES, RepVelocity, concentric_velocity, retimed,
                        shared_shape_velocities)
@@ -178,14 +178,6 @@ def bar_concentrics(y: np.ndarray, fps: float, reps: tuple[Rep, ...], *,
     return tuple(out)
 
 
-def _correlation(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson r over the frames where both are finite (NaN with fewer than 5 or no spread)."""
-    ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < 5 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
-        return float("nan")
-    return float(np.corrcoef(a[ok], b[ok])[0, 1])
-
-
 def _path_curve(x: np.ndarray, h: np.ndarray, a: int, b: int) -> np.ndarray | None:
     """x (relative to the start) at PATH_SHARES of the rise over frames a..b, or None."""
     hs, xs = h[a:b + 1], x[a:b + 1]
@@ -241,7 +233,7 @@ def bar_path(track: BarTrack, seq: PoseSequence, reps: tuple[Rep, ...],
         span_y, span_x = y[r.start:r.end + 1], x[r.start:r.end + 1]
         vert = float(np.nanmax(span_y) - np.nanmin(span_y)) if np.isfinite(span_y).any() else float("nan")
         horiz = float(np.nanmax(span_x) - np.nanmin(span_x)) if np.isfinite(span_x).any() else float("nan")
-        corr = _correlation(y[r.start:r.end + 1], driver[r.start:r.end + 1])
+        corr = seen_correlation(y[r.start:r.end + 1], driver[r.start:r.end + 1])
         good = (i in counted and cov >= MIN_CONCENTRIC_COVERAGE and np.isfinite(vel[i].mean_mps)
                 and corr >= MIN_DRIVER_CORRELATION)
         mean = vel[i].mean_mps if cov >= MIN_CONCENTRIC_COVERAGE else float("nan")
@@ -313,7 +305,7 @@ def bar_drives(track: BarTrack, body_signal: np.ndarray, body_signal_name: str,
                     for r in lost)):
         return (f"the {body_signal_name} was lost mid-rep on {len(lost)} of {len(reps)} reps "
                 "where the bar was followed: reps are timed from the bar's height")
-    r = _correlation(body_signal, -track.xy_px[:, 1])
+    r = seen_correlation(body_signal, -track.xy_px[:, 1])
     if np.isfinite(r) and r < BAR_DRIVES_MIN_CORRELATION:
         return (f"the {body_signal_name} did not move with the bar (r = {r:.2f} over the set; "
                 f"the bar followed on {found:.0%} of frames): reps are timed from the bar's height")

@@ -34,6 +34,7 @@ from scipy.signal import butter, sosfiltfilt
 from .kinematics import BOTH, segment_lengths, shown_only, tracked_point_px, trunk_inclination
 from .landmarks import LM, SKELETON_EDGES
 from .shots import body_size, scene_rows, unpack_tiles
+from .smoothing import seen_correlation
 from .profiles import ExerciseProfile
 from .types import PoseSequence, Rep, picture_turn
 
@@ -216,20 +217,20 @@ MOVED_SHARE = 0.05
 MOVED_CORRELATION = 0.8
 
 
-def moved_with(path_y: np.ndarray, witness_y: np.ndarray, rng: float, *, min_frames: int = 3
+def moved_with(path_y: np.ndarray, witness_y: np.ndarray, rng: float, *, min_frames: int = 5
                ) -> bool:
     """Whether the camera tilted (moved up or down) over these frames: the background's
     vertical path (float[T], pixels) spans at least MOVED_SHARE of `rng` (the tracked
     point's range, pixels; 5th-95th percentile) and the witness (float[T], pixels: a point
     that holds still in the world, such as a pull-up's hands) moved with it, read on at
-    least min_frames frames where both are known."""
+    least min_frames frames (and 5) where both are known."""
     ok = np.isfinite(path_y) & np.isfinite(witness_y)
-    if ok.sum() < max(min_frames, 3) or not rng > 0:
+    if not ok.any() or not rng > 0:
         return False
-    p, w = path_y[ok], witness_y[ok]
-    if np.percentile(p, 95) - np.percentile(p, 5) < MOVED_SHARE * rng or np.std(w) == 0:
+    p = path_y[ok]
+    if np.percentile(p, 95) - np.percentile(p, 5) < MOVED_SHARE * rng:
         return False
-    return bool(np.corrcoef(p, w)[0, 1] >= MOVED_CORRELATION)
+    return bool(seen_correlation(path_y, witness_y, min_frames) >= MOVED_CORRELATION)
 
 
 def unsteadied_path(seq: PoseSequence, cam: CameraPath) -> np.ndarray:

@@ -37,6 +37,15 @@ def seen_reduce(reduce, values: np.ndarray | list, axis: int = 0) -> np.ndarray 
     return float(out) if out.ndim == 0 else out
 
 
+def seen_correlation(a: np.ndarray, b: np.ndarray, min_frames: int = 5) -> float:
+    """Pearson r over the frames where both are finite (NaN with fewer than min_frames,
+    at least 5, or no spread in either)."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < max(min_frames, 5) or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
+        return float("nan")
+    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+
 def nan_free_runs(x: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) index pairs of the maximal runs of rows without NaN (axis 0)."""
     x = np.asarray(x, dtype=np.float64)
