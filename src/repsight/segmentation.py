@@ -193,7 +193,7 @@ def _held_before(y: np.ndarray, d: np.ndarray, low: float, rom: float, still: fl
                  hold: _Hold) -> int:
     """The last frame of the last run of hold.frames or more still frames (a step under
     `still`; sinking counts as still) that ends at the rep's rest position, between the
-    rise's low point and half its travel; 0 if none (or when hold.rest is not known).
+    rise's low point and half its travel; 0 if none.
 
     What moved before such a hold was getting into position, not the lift: a pull-up
     begun by jumping to the bar dips below the hang and creeps back up to it, holds, and
@@ -201,8 +201,6 @@ def _held_before(y: np.ndarray, d: np.ndarray, low: float, rom: float, still: fl
     timed frame by frame). A grind that slows or stops on its way up is further from rest
     than the band, and stays in the rise.
     """
-    if not np.isfinite(hold.rest):
-        return 0
     k0 = int(np.argmin(y))
     above = np.flatnonzero(y[k0:] >= low + 0.5 * rom)
     mid = k0 + (int(above[0]) if above.size else len(y) - 1 - k0)
@@ -478,10 +476,12 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # its range is only a lower bound (not a partial rep, not too small to be one).
         return bool(unseen[max(c.first.end - 1, 0):c.second.start + 2].any())
 
-    def reps_found(flank: _Onsets, hold: _Hold | None = None) -> tuple[list[_Candidate], float]:
+    def reps_found(flank: _Onsets, hold_band: float | None = None
+                   ) -> tuple[list[_Candidate], float]:
         cands: list[_Candidate] = []
         for a, b in nan_free_runs(r):
-            cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom, settle=settle, hold=hold,
+            cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom, settle=settle,
+                                            hold_band=hold_band,
                                             share=pause_velocity_share,
                                             eccentric_first=eccentric_first,
                                             floor=3.0 * diff_noise, flank=flank))
@@ -519,11 +519,9 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     # A pause as long as a way back's settling, at the rep's rest position (where its way
     # back arrives), low in a concentric-first rep's rise: the rise starts after it
     # (_held_before). The band round the rest is a share of the first pass's typical range.
-    hold = None
-    if kept and not eccentric_first:
-        hold = _Hold(settle, float("nan"), CUT_REST_SHARE * typical)
-    if kept and (pooled != (None, None) or hold is not None):
-        kept, typical = reps_found(_Onsets(cutoff, *pooled), hold)
+    hold_band = CUT_REST_SHARE * typical if kept and not eccentric_first else None
+    if kept and (pooled != (None, None) or hold_band is not None):
+        kept, typical = reps_found(_Onsets(cutoff, *pooled), hold_band)
     if not kept:
         return ()
     reps: list[Rep] = []
@@ -752,13 +750,13 @@ def _settled(x: np.ndarray, p: int, hi: int, level: float, band: float, share: f
 
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
                        eccentric_first: bool, floor: float,
-                       flank: _Onsets, settle: int, hold: _Hold | None = None
+                       flank: _Onsets, settle: int, hold_band: float | None = None
                        ) -> list[_Candidate]:
     """Peaks of r in one NaN-free run [a, b) with their two moving phases; flank: the
     concentric's onset and arrival exponents (None: read on each rep); settle: frames the
     point must stay still, back at its start, to end a rep's way back (see _settled);
-    hold: the pause at rest after which a concentric-first rep's rise starts (see
-    _held_before; its rest is each rep's own, where its way back arrives; None: none)."""
+    hold_band: how far from a concentric-first rep's rest (where its way back arrives) a
+    pause of `settle` frames starts its rise (see _held_before; None: no such pause)."""
     x = r[a:b]
     n = len(x)
     if n < 3:
@@ -795,11 +793,11 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
             if not at_end:
                 continue
             second = _Phase(n - 1, n - 1, 0.0)  # the run ended before the way back began
-        if hold is not None and not eccentric_first and second.end < n - 1:
+        if hold_band is not None and not eccentric_first and second.end < n - 1:
             # The rep's rest is where its way back arrives (a mini-set, or a tilting camera,
             # can put one rep's rest away from the set's): a hold there starts the rise.
             held = _moving_phase(x, lo, p, True, share, floor, flank=flank,
-                                 hold=replace(hold, rest=float(x[second.end])))
+                                 hold=_Hold(settle, float(x[second.end]), hold_band))
             first = held if held is not None else first
         top = x[first.end:second.start + 1].max() if second.start >= first.end else x[p]
         start_level, end_level = x[first.start], x[second.end]
