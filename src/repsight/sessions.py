@@ -336,16 +336,15 @@ def _load_in(stem: str) -> float | None:
 # exercise ("ana/squat/set1.mp4"); a folder holding a date is another (see
 # groups_clips). A coach's ana/week1/squat.mp4 made "week1" the athlete of every clip
 # filmed that week, whoever lifted.
-_GROUPING_FOLDER = re.compile(
-    r"(?:w|wk|week|s|session|d|day|b|block|cycle|phase|m|month|set|take|part)?[\s_.-]*\d+",
-    re.IGNORECASE)
+# The words a week, session, day, block or set number follows, in both patterns below.
+_NUMBERED = "w|wk|week|s|session|d|day|b|block|set|take|part"
+_GROUPING_FOLDER = re.compile(rf"(?:{_NUMBERED}|cycle|phase|m|month)?[\s_.-]*\d+", re.IGNORECASE)
 
 
 # A week, day or set number (or the word "day") inside a folder's name: what is left
 # after taking them out may name an exercise ("Squat 2", "squats_week1", "Bench Day").
-_GROUPING_PART = re.compile(
-    r"(?<![a-z])(?:(?:w|wk|week|s|session|d|day|b|block|set|take|part)[\s_.-]*\d+|\d+|days?)"
-    r"(?![a-z])", re.IGNORECASE)
+_GROUPING_PART = re.compile(rf"(?<![a-z])(?:(?:{_NUMBERED})[\s_.-]*\d+|\d+|days?)(?![a-z])",
+                            re.IGNORECASE)
 
 
 def groups_clips(folder: str) -> bool:
