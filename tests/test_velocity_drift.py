@@ -713,3 +713,36 @@ def test_a_baseline_rep_swinging_past_the_floor_both_ways_stays_in_the_baseline(
         assert fd.spread_deg == pytest.approx(4.0) and fd.threshold_deg == pytest.approx(floor + 4.0)
     else:
         assert fd.spread_deg == 0 and fd.threshold_deg == pytest.approx(floor)
+
+
+def test_the_oblique_gain_is_the_slope_of_the_projected_angle():
+    from repsight.drift import OBLIQUE_IMAGE_GAIN as k, oblique_gain
+
+    # A segment at true angle a from vertical in the lifter's plane shows at atan(k tan a)
+    # from 45 degrees; the gain, written in that image angle, is its slope.
+    for a in (0.0, 20.0, 40.0, 60.0, 80.0):
+        image = np.degrees(np.arctan(k * np.tan(np.radians(a))))
+        step = np.degrees(np.arctan(k * np.tan(np.radians(a + 0.01)))) - image
+        assert oblique_gain(image) == pytest.approx(step / 0.01, rel=1e-3)
+    assert oblique_gain(0.0) == pytest.approx(k)
+    assert oblique_gain(90.0) == pytest.approx(1 / k, rel=0.01)
+
+
+@pytest.mark.parametrize("inclined", [False, True])
+def test_an_oblique_floor_grows_with_the_trunks_inclination(inclined):
+    from repsight.drift import FAULT_FLOOR_DEG, fault_drift, oblique_gain
+    from repsight.profiles import Fault
+
+    # Reps 2-4 read 5 degrees more forward lean than rep 1 from 45 degrees. Near upright
+    # that is 7 degrees of the lifter's own (past the 6-degree floor); with the trunk at
+    # 45 degrees in the picture (the bottom of a squat) it is under 5, inside the floor.
+    h, _, reps = _min_jerk_set([0.8] * 4)
+    bottom = 45.0 if inclined else 2.0
+    signal = np.full(len(h), bottom)
+    for r in reps[1:]:
+        signal[r.concentric[0]:r.eccentric[1] + 1] += 5.0
+    fd = fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, [0], view="oblique")
+    floor = FAULT_FLOOR_DEG[("trunk_lean", "image")] * oblique_gain(bottom)
+    assert fd.threshold_deg == pytest.approx(floor, abs=0.01)
+    past = [x > fd.threshold_deg for x in fd.toward_deg[1:]]
+    assert past == ([False] * 3 if inclined else [True] * 3)

@@ -64,10 +64,16 @@ FAULT_FLOOR_DEG: dict[tuple[str, str], float] = {
 # Fault readings whose floor is three times their rep-to-rep noise, not a coach's
 # tolerance (see combined_threshold).
 NOISE_FLOOR_SOURCES = ("foreshortening",)
-# At 45 degrees the image sees a movement in the lifter's sagittal or frontal plane
-# foreshortened by about cos(45) = 0.71, so an image-measured floor shrinks with it (the
-# floors are meant in the lifter's own degrees).
+# At 45 degrees the image shortens the horizontal extent of the lifter's sagittal or
+# frontal plane by cos(45) = 0.71 and keeps its vertical one, so a floor meant in the
+# lifter's own degrees reads at oblique_gain of the turning segment's inclination: 0.71
+# for an upright one, up to 1/0.71 for a horizontal one.
 OBLIQUE_IMAGE_GAIN = 0.71
+# Inclination from vertical (degrees, in the image) of the segment a fault measure turns,
+# where it is not read off the measure itself: a push-up's body lies flat; the shank in
+# knee cave and the upper arm in elbow travel hang near vertical. Trunk lean is its own
+# inclination (fault_drift reads it on the first baseline rep).
+SEGMENT_INCLINATION_DEG = {"hip_sag": 90.0, "knee_cave": 0.0, "elbow_forward": 0.0}
 
 
 def combined_threshold(floor: float, spread: float, source: str = "") -> float:
@@ -84,10 +90,29 @@ def combined_threshold(floor: float, spread: float, source: str = "") -> float:
     return float(floor + spread)
 
 
-def fault_floor(measure: str, source: str, view: str) -> float:
-    """Smallest drift (degrees, as measured) called a fault for this measure, source and view."""
+def oblique_gain(inclination_deg: float) -> float:
+    """How many image degrees one degree of turn in the lifter's own plane reads as, at 45
+    degrees, for a segment inclined inclination_deg from vertical in the image.
+
+    The image keeps the plane's vertical extent and shortens its horizontal one by
+    cos(45): a segment at true angle a from vertical shows at atan(k tan a), whose slope is
+    k near vertical and 1/k near horizontal (written here in the image's own angle).
+    """
+    k = OBLIQUE_IMAGE_GAIN
+    t2 = float(np.tan(np.radians(min(abs(inclination_deg), 89.0)))) ** 2
+    return (k * k + t2) / (k * (1.0 + t2))
+
+
+def fault_floor(measure: str, source: str, view: str, inclination_deg: float = 0.0) -> float:
+    """Smallest drift (degrees, as measured) called a fault for this measure, source and view.
+
+    inclination_deg: how far from vertical the turning segment stands in the image where
+    the fault is read (the trunk at the bottom of a squat: about 40), for an oblique view.
+    """
     floor = FAULT_FLOOR_DEG[(measure, source)]
-    return floor * OBLIQUE_IMAGE_GAIN if source == "image" and view == "oblique" else floor
+    if source == "image" and view == "oblique":
+        return floor * oblique_gain(inclination_deg)
+    return floor
 
 
 @dataclass(frozen=True, eq=False)
@@ -416,7 +441,13 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     also held against the profile's standard (side view, image landmarks only).
     """
     curves = np.array([progress_curve(signal, position, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
-    floor = float(floor_override) if floor_override is not None else fault_floor(fault.measure, source, view)
+    if fault.measure in SEGMENT_INCLINATION_DEG:
+        inclination = SEGMENT_INCLINATION_DEG[fault.measure]
+    else:
+        inclination = baseline_extreme(signal, [reps[i] for i in baseline[:1]], fault.direction)
+    inclination = float(inclination) if np.isfinite(inclination) else 0.0
+    floor = (float(floor_override) if floor_override is not None
+             else fault_floor(fault.measure, source, view, inclination))
     # The baseline starts with the first baseline rep; a later baseline rep joins it
     # unless it and the rep after it both move towards the fault past the floor: a fault
     # that starts on rep 2 must not become part of the norm it is judged against, while a
