@@ -887,3 +887,25 @@ def test_cli_table_shows_each_reps_fault_reading_as_the_report_and_plot_do():
     assert shown_drift(-2.5, None) == -2.5 and got[2].endswith("-2") and "stricter" not in got[2]
     assert got[3].endswith("-5 stricter")  # past the floor the other way
     assert got[4].endswith("-8 stricter")
+
+
+@pytest.mark.parametrize("failed_after", [True, False])
+def test_a_loss_just_past_the_limit_before_a_failed_rep_is_confirmed_by_the_failure(failed_after):
+    # Rep 3 reads 31 % (within the lone rep's 2-point margin of 30 %); rep 4 is attempted
+    # and fails. The failure confirms the slowing: tempo failure on rep 3. Without the
+    # failed rep after it, 31 % on the last completed rep stays uncalled.
+    from types import SimpleNamespace
+
+    from repsight.types import Rep
+    from repsight.verdicts import VerdictThresholds, tempo_verdicts
+
+    n = 4 if failed_after else 3
+    reps = [Rep(index=k + 1, start=60 * k, end=60 * k + 59, turnaround=60 * k + 20,
+                concentric=(60 * k, 60 * k + 20), eccentric=(60 * k + 40, 60 * k + 59),
+                eccentric_first=False, completed=k < 3) for k in range(n)]
+    losses = [0.0, 18.0, 31.0, float("nan")][:n]
+    metrics = SimpleNamespace(baseline_velocity_mps=0.6, reps=[
+        SimpleNamespace(velocity_loss_pct=x, mean_velocity_mps=0.6 * (1 - x / 100)) for x in losses])
+    got = tempo_verdicts(reps, metrics, [0.6] * n, VerdictThresholds(),
+                         failed=frozenset({4}) if failed_after else frozenset())
+    assert [v.rep_index for v in got] == ([3] if failed_after else [])

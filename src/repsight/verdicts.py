@@ -286,10 +286,12 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
     losses = [m.velocity_loss_pct if rep.index >= first_judged else float("nan")
               for rep, m in zip(reps, metrics.reps)]
     # A loss on the last rep alone has nothing after it to confirm it; it must clear the
-    # limit by the loss reading's own rep-to-rep error (th.lone_loss_margin_pct).
+    # limit by the loss reading's own rep-to-rep error (th.lone_loss_margin_pct), unless
+    # the next rep was attempted and failed: the slowing ended in failure.
     lossy = confirmed([bool(np.isfinite(x) and x > loss_limit) for x in losses],
-                      clear=[bool(np.isfinite(x) and x > loss_limit + th.lone_loss_margin_pct)
-                             for x in losses],
+                      clear=[bool(np.isfinite(x) and (x > loss_limit + th.lone_loss_margin_pct
+                                                      or rep.index + 1 in failed))
+                             for rep, x in zip(reps, losses)],
                       judged=[rep.completed and bool(np.isfinite(x)) for rep, x in zip(reps, losses)])
     out = []
     for k, (rep, m, con) in enumerate(zip(reps, metrics.reps, concentric_s)):
@@ -742,6 +744,11 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                                  baseline=metrics.baseline_reps, fps=fps,
                                  stall_speed_share=th.stall_speed_share,
                                  stall_lockout_share=th.stall_lockout_share)
+    stalled = None if stalls else trailing_stall(
+        reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
+        lockout_share=th.stall_lockout_share, seen=getattr(metrics, "seen", None))
+    if stalled is not None:
+        stalls = [*stalls, stalled]
     failed = frozenset(v.rep_index for v in stalls)
     verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
                 + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged, failed=failed)
@@ -749,12 +756,6 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                                      first_judged=first_judged)
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
                                      first_judged=first_judged, tempos=tempos))
-    if not stalls:
-        stalled = trailing_stall(reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
-                                 lockout_share=th.stall_lockout_share,
-                                 seen=getattr(metrics, "seen", None))
-        if stalled is not None:
-            verdicts.append(stalled)
     skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
     skip |= {r.index for r in reps if out_of_range(r, th.rom_outlier_share)}
     return sorted((v for v in verdicts if v.rep_index not in skip),
