@@ -716,7 +716,7 @@ def test_a_baseline_rep_swinging_past_the_floor_both_ways_stays_in_the_baseline(
 
 
 def test_the_oblique_gain_is_the_slope_of_the_projected_angle():
-    from repsight.drift import OBLIQUE_IMAGE_GAIN as k, oblique_gain
+    from repsight.drift import OBLIQUE_UPRIGHT_GAIN as k, oblique_gain
 
     # A segment at true angle a from vertical in the lifter's plane shows at atan(k tan a)
     # from 45 degrees; the gain, written in that image angle, is its slope.
@@ -734,8 +734,8 @@ def test_an_oblique_floor_grows_with_the_trunks_inclination(inclined):
     from repsight.profiles import Fault
 
     # Reps 2-4 read 5 degrees more forward lean than rep 1 from 45 degrees. Near upright
-    # that is 7 degrees of the lifter's own (past the 6-degree floor); with the trunk at
-    # 45 degrees in the picture (the bottom of a squat) it is under 5, inside the floor.
+    # that is 9 degrees of the lifter's own (past the 6-degree floor); with the trunk at
+    # 45 degrees in the picture (the bottom of a squat) it is about 4, inside the floor.
     h, _, reps = _min_jerk_set([0.8] * 4)
     bottom = 45.0 if inclined else 2.0
     signal = np.full(len(h), bottom)
@@ -746,3 +746,14 @@ def test_an_oblique_floor_grows_with_the_trunks_inclination(inclined):
     assert fd.threshold_deg == pytest.approx(floor, abs=0.01)
     past = [x > fd.threshold_deg for x in fd.toward_deg[1:]]
     assert past == ([False] * 3 if inclined else [True] * 3)
+
+
+def test_a_measure_with_its_own_measured_gain_at_45_degrees_uses_it():
+    from repsight.drift import FAULT_FLOOR_DEG, OBLIQUE_MEASURED_GAIN, fault_floor
+
+    # The upper arm's travel reads at 0.52 from 45 degrees whatever the inclination given;
+    # from the side the floor is the coach's own.
+    assert fault_floor("elbow_forward", "image", "oblique", 40.0) == pytest.approx(
+        FAULT_FLOOR_DEG[("elbow_forward", "image")] * OBLIQUE_MEASURED_GAIN["elbow_forward"])
+    assert fault_floor("elbow_forward", "image", "side", 40.0) == FAULT_FLOOR_DEG[("elbow_forward", "image")]
+    assert fault_floor("hip_sag", "image", "oblique") == pytest.approx(4.0 * 1.41)
