@@ -748,12 +748,42 @@ def test_an_oblique_floor_grows_with_the_trunks_inclination(inclined):
     assert past == ([False] * 3 if inclined else [True] * 3)
 
 
-def test_a_measure_with_its_own_measured_gain_at_45_degrees_uses_it():
-    from repsight.drift import FAULT_FLOOR_DEG, OBLIQUE_MEASURED_GAIN, fault_floor
+def test_every_image_fault_measure_has_a_45_degree_gain():
+    from repsight.drift import (FAULT_FLOOR_DEG, INCLINED_MEASURES, OBLIQUE_GAIN,
+                                OBLIQUE_PROJECTION_GAIN, fault_floor)
 
-    # The upper arm's travel reads at 0.52 from 45 degrees whatever the inclination given;
+    for measure, source in FAULT_FLOOR_DEG:
+        if source == "image":
+            assert (measure in OBLIQUE_GAIN) != (measure in INCLINED_MEASURES), measure
+    # The upper arm's travel reads at 0.52 from 45 degrees whatever inclination is given;
     # from the side the floor is the coach's own.
-    assert fault_floor("elbow_forward", "image", "oblique", 40.0) == pytest.approx(
-        FAULT_FLOOR_DEG[("elbow_forward", "image")] * OBLIQUE_MEASURED_GAIN["elbow_forward"])
-    assert fault_floor("elbow_forward", "image", "side", 40.0) == FAULT_FLOOR_DEG[("elbow_forward", "image")]
+    assert fault_floor("elbow_forward", "image", "oblique", 40.0) == pytest.approx(10.0 * 0.52)
+    assert fault_floor("elbow_forward", "image", "side", 40.0) == 10.0
     assert fault_floor("hip_sag", "image", "oblique") == pytest.approx(4.0 * 1.41)
+    # A trunk whose inclination could not be read gets the bare projection's gain, not
+    # the upright one (the smallest floor).
+    assert fault_floor("trunk_lean", "image", "oblique", None) == pytest.approx(
+        6.0 * OBLIQUE_PROJECTION_GAIN)
+    assert fault_floor("trunk_lean", "image", "oblique", float("nan")) == pytest.approx(
+        6.0 * OBLIQUE_PROJECTION_GAIN)
+    assert fault_floor("trunk_lean", "world", "oblique", 40.0) == 10.0
+
+
+def test_an_oblique_lean_back_floor_reads_the_trunk_leaning_back():
+    from repsight.drift import fault_drift, oblique_gain
+    from repsight.profiles import Fault
+
+    # A press seen at 45 degrees: the trunk reads 3 degrees back in the first reps (the
+    # lean-back's direction, -1), 8 degrees further back on reps 3-4; the floor is read
+    # at the baseline's inclination in the fault's direction, and the last two reps pass.
+    h, _, reps = _min_jerk_set([0.8] * 4)
+    signal = np.full(len(h), -3.0)
+    for r in reps[2:]:
+        signal[r.concentric[0]:r.eccentric[1] + 1] -= 8.0
+    fd = fault_drift(signal, Fault("trunk_lean", -1), "image", reps, h, [0, 1], view="oblique")
+    assert fd.threshold_deg == pytest.approx(6.0 * oblique_gain(3.0), abs=0.01)
+    assert [x > fd.threshold_deg for x in fd.toward_deg] == [False, False, True, True]
+    # Rep 1 not seen at all: the floor is read on the baseline reps that were.
+    signal[reps[0].start:reps[0].end + 1] = np.nan
+    fd = fault_drift(signal, Fault("trunk_lean", -1), "image", reps, h, [0, 1], view="oblique")
+    assert fd.floor_deg == pytest.approx(6.0 * oblique_gain(3.0), abs=0.01)

@@ -899,13 +899,13 @@ def test_a_loss_just_past_the_limit_before_a_failed_rep_is_confirmed_by_the_fail
     from repsight.types import Rep
     from repsight.verdicts import VerdictThresholds, tempo_verdicts
 
-    n = 4 if failed_after else 3
+    # Rep 4 is unfinished either way; only a concentric failure on it confirms rep 3.
     reps = [Rep(index=k + 1, start=60 * k, end=60 * k + 59, turnaround=60 * k + 20,
                 concentric=(60 * k, 60 * k + 20), eccentric=(60 * k + 40, 60 * k + 59),
-                eccentric_first=False, completed=k < 3) for k in range(n)]
-    losses = [0.0, 18.0, 31.0, float("nan")][:n]
+                eccentric_first=False, completed=k < 3) for k in range(4)]
+    losses = [0.0, 18.0, 31.0, float("nan")]
     metrics = SimpleNamespace(baseline_velocity_mps=0.6, reps=[
         SimpleNamespace(velocity_loss_pct=x, mean_velocity_mps=0.6 * (1 - x / 100)) for x in losses])
-    got = tempo_verdicts(reps, metrics, [0.6] * n, VerdictThresholds(),
+    got = tempo_verdicts(reps, metrics, [0.6] * 4, VerdictThresholds(),
                          failed=frozenset({4}) if failed_after else frozenset())
     assert [v.rep_index for v in got] == ([3] if failed_after else [])

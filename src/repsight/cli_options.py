@@ -116,15 +116,17 @@ SPECS: dict[str, OptionSpec] = {
         default="from --goal"),
     "lone_loss_margin_pct": OptionSpec(
         "--lone-loss-margin", "a velocity loss on the last rep alone must pass the limit by "
-        "this many points (nothing after it confirms it)", "%", (0, 30)),
+        "this many points (nothing after it confirms it; a failed attempt after it does)",
+        "%", (0, 30)),
     "drift_tolerance_deg": OptionSpec(
         "--drift-tolerance", "technical failure past this many degrees of form moving from "
         "the first reps towards a fault, plus the first reps' own spread (as measured, in "
         "every view); also the shown drift's tolerance for the other joint angles",
         "deg", (0.5, 90), default="per fault and source: knee cave 4 (5 from 3-D landmarks), "
         "hip sag 4, trunk lean 6 (10 from 3-D landmarks; 12.5 for a lean back seen "
-        "head-on, combined with the spread in quadrature), elbow travel 10; x0.71 in the "
-        "image at 45 degrees"),
+        "head-on, combined with the spread in quadrature), elbow travel 10; at 45 degrees "
+        "scaled by how the picture reads each (trunk lean 0.57 upright to about 1.2 at a "
+        "squat's bottom, elbow travel 0.52, hip sag 1.41, knee cave 0.71)"),
     # AnalysisConfig does not range-check this one, so click refuses < 1 itself.
     "drift_min_frames": OptionSpec(
         "--drift-min-frames", "a drift must last this many frames to count (not a blip; "

@@ -66,16 +66,23 @@ FAULT_FLOOR_DEG: dict[tuple[str, str], float] = {
 NOISE_FLOOR_SOURCES = ("foreshortening",)
 # At 45 degrees the image shortens the horizontal extent of the lifter's sagittal or
 # frontal plane and keeps its vertical one, so a floor meant in the lifter's own degrees
-# reads at a gain that depends on how the turning segment stands (oblique_gain). The
-# projection alone gives cos(45) = 0.71 for an upright segment; the landmarks, which
-# also have to guess depth, read less: 0.57 for trunk lean in presses and curls, 0.52 for
-# the upper arm's travel, 0.57 for knee cave (benchmarks/angle_precision.py, 45-degree
-# rows). Trunk lean is read on segments from upright (press, curl) to near flat
-# (push-up), so its gain follows the projection from its measured upright value; the
-# other measures turn segments that stand the same way in every lift, and their measured
-# gains are used as they are (hip sag, on a body lying flat: 1.41, the projection's 1/0.71).
+# reads at a gain that depends on how the turning segment stands (oblique_gain): the bare
+# projection gives cos(45) = 0.71 for an upright segment and 1/0.71 for a flat one. The
+# landmarks, which must also guess depth, read upright segments lower still: 0.57 for
+# trunk lean in presses and curls, 0.52 for the upper arm's travel in curls
+# (benchmarks/angle_precision.py, the 45-degree rows per exercise). Trunk lean stands
+# anywhere from upright (press, curl) to 35-55 degrees (the bottom of a squat or
+# deadlift), so its gain follows the projection from the measured upright 0.57 at the
+# baseline's own inclination. The other measures turn a segment that stands the same way
+# in every lift and take one gain: the upper arm its measured 0.52; hip sag, a bend of a
+# body lying flat, 1.41 (measured, and the projection's 1/0.71); knee cave the
+# projection's 0.71 (its measured 0.57 comes from two clips read with a correlation of
+# 0.26, too loose to set a floor by).
 OBLIQUE_UPRIGHT_GAIN = 0.57
-OBLIQUE_MEASURED_GAIN = {"elbow_forward": 0.52, "knee_cave": 0.57, "hip_sag": 1.41}
+OBLIQUE_PROJECTION_GAIN = 0.71
+OBLIQUE_GAIN: dict[str, float] = {"elbow_forward": 0.52, "hip_sag": 1.41, "knee_cave": 0.71}
+# Measures whose 45-degree gain follows their segment's inclination (oblique_gain).
+INCLINED_MEASURES = ("trunk_lean",)
 
 
 def combined_threshold(floor: float, spread: float, source: str = "") -> float:
@@ -93,33 +100,40 @@ def combined_threshold(floor: float, spread: float, source: str = "") -> float:
 
 
 def oblique_gain(inclination_deg: float) -> float:
-    """How many image degrees one degree of turn in the lifter's own plane reads as, at 45
-    degrees, for a segment inclined inclination_deg from vertical in the image.
+    """Image degrees per degree of turn in the lifter's plane, at 45 degrees, of a segment
+    inclined inclination_deg from vertical in the image.
 
     The image keeps the plane's vertical extent and shortens its horizontal one by k: a
     segment at true angle a from vertical shows at atan(k tan a), whose slope is k near
     vertical and 1/k near horizontal (written here in the image's own angle). k is the
     gain measured on upright trunks (OBLIQUE_UPRIGHT_GAIN); with it the slope gives the
-    measured 45-degree trunk-lean gains of squats (1.13 read, 0.96 given) and deadlifts
+    measured 45-degree trunk-lean gains of squats (1.13 read, 0.96 given), deadlifts
     (1.15, 1.27) and push-ups (1.63, 1.72) closer than the bare projection's 0.71 does.
     """
     k = OBLIQUE_UPRIGHT_GAIN
+    # tan^2 is symmetric about 90 degrees and infinite at it; 89 keeps a flat segment finite.
     t2 = float(np.tan(np.radians(min(abs(inclination_deg), 89.0)))) ** 2
     return (k * k + t2) / (k * (1.0 + t2))
 
 
-def fault_floor(measure: str, source: str, view: str, inclination_deg: float = 0.0) -> float:
+def fault_floor(measure: str, source: str, view: str, inclination_deg: float | None = None
+                ) -> float:
     """Smallest drift (degrees, as measured) called a fault for this measure, source and view.
 
-    inclination_deg: how far from vertical the turning segment stands in the image where
+    inclination_deg: how far from vertical the measure's segment stands in the image where
     the fault is read (the trunk at the bottom of a squat: about 40), for an oblique view
-    and a measure without a measured gain of its own (OBLIQUE_MEASURED_GAIN).
+    and an INCLINED_MEASURES measure; None when it could not be read (then the bare
+    projection's gain, between the upright and the inclined ones).
     """
     floor = FAULT_FLOOR_DEG[(measure, source)]
-    if source == "image" and view == "oblique":
-        gain = OBLIQUE_MEASURED_GAIN.get(measure)
-        return floor * (gain if gain is not None else oblique_gain(inclination_deg))
-    return floor
+    if source != "image" or view != "oblique":
+        return floor
+    if measure in INCLINED_MEASURES:
+        gain = (oblique_gain(inclination_deg) if inclination_deg is not None
+                and np.isfinite(inclination_deg) else OBLIQUE_PROJECTION_GAIN)
+    else:
+        gain = OBLIQUE_GAIN[measure]
+    return floor * gain
 
 
 @dataclass(frozen=True, eq=False)
@@ -443,17 +457,23 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     baseline reps. The baseline curve is the mean of those baseline reps that do not
     already carry the fault; each rep's drift is the larger of its progress-curve drift
     (directed_drift, within the fault's zone) and its turnaround pause against the
-    baseline's. The threshold is the floor (fault_floor, or the user's override, degrees)
+    baseline's. The threshold is the floor (fault_floor, scaled at 45 degrees by how the
+    image reads the measure there, or the user's override, degrees)
     with the baseline reps' own spread (combined_threshold). The baseline reps' extreme is
     also held against the profile's standard (side view, image landmarks only).
     """
     curves = np.array([progress_curve(signal, position, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
-    # How far from vertical the measure's segment stands, where its floor depends on it
-    # (fault_floor): trunk lean is its own inclination, read on the first baseline rep.
-    inclination = baseline_extreme(signal, [reps[i] for i in baseline[:1]], fault.direction)
-    inclination = float(inclination) if np.isfinite(inclination) else 0.0
-    floor = (float(floor_override) if floor_override is not None
-             else fault_floor(fault.measure, source, view, inclination))
+    if floor_override is not None:
+        floor = float(floor_override)
+    else:
+        # Trunk lean is its own segment's inclination: the baseline reps' extreme in the
+        # fault's direction (where a squat's lean peaks, at the bottom). A deadlift is
+        # judged over the whole rep and held to the floor of its deepest point, where the
+        # picture magnifies a lean most: a lean that shows only near lockout, where the
+        # trunk stands upright, reads at about half that gain and must be larger to count.
+        inclination = (baseline_extreme(signal, [reps[i] for i in baseline], fault.direction)
+                       if fault.measure in INCLINED_MEASURES and view == "oblique" else None)
+        floor = fault_floor(fault.measure, source, view, inclination)
     # The baseline starts with the first baseline rep; a later baseline rep joins it
     # unless it and the rep after it both move towards the fault past the floor: a fault
     # that starts on rep 2 must not become part of the norm it is judged against, while a

@@ -105,7 +105,8 @@ class VerdictThresholds:
 
     concentric_limit_s: tempo failure when a concentric is slower (None: no limit).
     velocity_loss_pct: tempo failure past this loss; lone_loss_margin_pct: points a loss on
-    the set's last rep must add to it when no rep before it is past the limit.
+    the set's last rep must add to it when no rep before it is past the limit (and no
+    failed attempt follows it).
     drift_min_frames: frames a drift must last. partial_rom_share: a rep below this share of the first reps' range is short.
     eccentric_speedup: eccentric failure when lowering this much faster than usual.
     stall_speed_share: a concentric-first rep lowered short of lockout failed only when it
