@@ -909,3 +909,21 @@ def test_a_loss_just_past_the_limit_before_a_failed_rep_is_confirmed_by_the_fail
     got = tempo_verdicts(reps, metrics, [0.6] * 4, VerdictThresholds(),
                          failed=frozenset({4}) if failed_after else frozenset())
     assert [v.rep_index for v in got] == ([3] if failed_after else [])
+
+
+@pytest.mark.parametrize("segmented", [True, False])
+def test_a_failed_last_attempt_confirms_the_loss_through_the_whole_judgement(segmented):
+    # Rep 6 reads 30-32 % (inside the lone-rep margin), rep 7 is attempted and fails:
+    # tempo failure on rep 6 whether the segmenter kept the failed rep (a concentric
+    # failure) or dropped it (found as a trailing stall). The same six reps with no
+    # attempt after them get no call.
+    loss = np.array([0, 0, 4, 8, 12, 31, 0]) / 100
+    truth = make_squat_set(n_reps=7, failed_rep=7, concentric_s=0.6 / (1 - loss), seed=0)
+    cfg = AnalysisConfig(goal="strength", lifter_height_m=truth.height_m)
+    reps = truth.reps if segmented else truth.reps[:6]
+    a = assess_set(truth.seq, reps, SQUAT, cfg)
+    assert 30 < a.metrics.reps[5].velocity_loss_pct <= 32
+    assert [(v.kind, v.rep_index) for v in a.verdicts] == [("tempo", 6), ("concentric", 7)]
+    alone = make_squat_set(n_reps=6, concentric_s=0.6 / (1 - loss[:6]), seed=0)
+    verdicts, _, metrics = _judge(alone, goal="strength")
+    assert 30 < metrics.reps[5].velocity_loss_pct <= 32 and verdicts == []
