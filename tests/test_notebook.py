@@ -16,7 +16,9 @@ def test_walkthrough_notebook_executes(tmp_path: Path, monkeypatch: pytest.Monke
     # Keep the kernel's caches out of the user's home.
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+    # A kernel starts in seconds, but on two busy cores (the suite beside a benchmark) it
+    # once took over nbclient's default minute.
+    client = nbclient.NotebookClient(nb, timeout=600, startup_timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(NOTEBOOK.parent)}})
     client.execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
