@@ -769,21 +769,54 @@ def test_every_image_fault_measure_has_a_45_degree_gain():
     assert fault_floor("trunk_lean", "world", "oblique", 40.0) == 10.0
 
 
-def test_an_oblique_lean_back_floor_reads_the_trunk_leaning_back():
-    from repsight.drift import fault_drift, oblique_gain
+def test_an_oblique_trunk_floor_follows_the_most_upright_baseline_rep_seen():
+    from repsight.drift import (OBLIQUE_PROJECTION_GAIN, baseline_extreme, fault_drift,
+                                oblique_gain)
     from repsight.profiles import Fault
 
-    # A press seen at 45 degrees: the trunk reads 3 degrees back in the first reps (the
-    # lean-back's direction, -1), 8 degrees further back on reps 3-4; the floor is read
-    # at the baseline's inclination in the fault's direction, and the last two reps pass.
+    # A squat seen at 45 degrees: the trunk reads 26 degrees forward at the bottom of rep
+    # 1; a lean starts on rep 2 (36 at the bottom) and grows. The floor is read on rep 1,
+    # the more upright baseline rep: the fault on rep 2 does not raise its own floor.
     h, _, reps = _min_jerk_set([0.8] * 4)
-    signal = np.full(len(h), -3.0)
-    for r in reps[2:]:
-        signal[r.concentric[0]:r.eccentric[1] + 1] -= 8.0
+    signal = np.full(len(h), 5.0)
+    for r, bottom in zip(reps, (26.0, 36.0, 40.0, 44.0)):
+        a, b = r.concentric[0], r.eccentric[1]
+        signal[a:b + 1] = 5.0 + (bottom - 5.0) * np.sin(np.linspace(0, np.pi, b - a + 1))
+    lean = Fault("trunk_lean", 1)
+    rep1, rep2 = (baseline_extreme(signal, [r], 1) for r in reps[:2])
+    assert 24 < rep1 < 26 and rep2 > 34
+    fd = fault_drift(signal, lean, "image", reps, h, [0, 1], view="oblique")
+    assert fd.floor_deg == pytest.approx(6.0 * oblique_gain(rep1))
+    assert fd.floor_deg < 6.0 * oblique_gain(rep2)
+    assert [x > fd.threshold_deg for x in fd.toward_deg] == [False, True, True, True]
+    # Rep 1 not seen: the floor is read on rep 2; no baseline rep seen: the bare
+    # projection's gain. The user's tolerance is the floor as it is, at 45 degrees too.
+    seen = signal.copy()
+    seen[reps[0].start:reps[0].end + 1] = np.nan
+    fd = fault_drift(seen, lean, "image", reps, h, [0, 1], view="oblique")
+    assert fd.floor_deg == pytest.approx(6.0 * oblique_gain(rep2))
+    seen[reps[1].start:reps[1].end + 1] = np.nan
+    fd = fault_drift(seen, lean, "image", reps, h, [0, 1], view="oblique")
+    assert fd.floor_deg == pytest.approx(6.0 * OBLIQUE_PROJECTION_GAIN)
+    fd = fault_drift(signal, lean, "image", reps, h, [0, 1], view="oblique", floor_override=5.0)
+    assert fd.floor_deg == 5.0
+
+
+def test_an_oblique_lean_back_floor_reads_the_trunk_leaning_back():
+    from repsight.drift import baseline_extreme, fault_drift, oblique_gain
+    from repsight.profiles import Fault
+
+    # A press seen at 45 degrees: the trunk leans back up to 20 degrees at lockout in the
+    # first reps (the lean-back's direction, -1) and 8 degrees further on reps 3-4. The
+    # floor is read at the lean back's own extreme (a gain of 0.71 there, 0.57 upright).
+    h, _, reps = _min_jerk_set([0.8] * 4)
+    signal = np.zeros(len(h))
+    for r, top in zip(reps, (-20.0, -20.0, -28.0, -28.0)):
+        a, b = r.concentric[0], r.eccentric[1]
+        signal[a:b + 1] = top * np.sin(np.linspace(0, np.pi, b - a + 1))
     fd = fault_drift(signal, Fault("trunk_lean", -1), "image", reps, h, [0, 1], view="oblique")
-    assert fd.threshold_deg == pytest.approx(6.0 * oblique_gain(3.0), abs=0.01)
+    extreme = baseline_extreme(signal, reps[:1], -1)
+    assert extreme < -19
+    assert fd.floor_deg == pytest.approx(6.0 * oblique_gain(extreme))
+    assert 6.0 * oblique_gain(extreme) - 6.0 * oblique_gain(0.0) > 0.4
     assert [x > fd.threshold_deg for x in fd.toward_deg] == [False, False, True, True]
-    # Rep 1 not seen at all: the floor is read on the baseline reps that were.
-    signal[reps[0].start:reps[0].end + 1] = np.nan
-    fd = fault_drift(signal, Fault("trunk_lean", -1), "image", reps, h, [0, 1], view="oblique")
-    assert fd.floor_deg == pytest.approx(6.0 * oblique_gain(3.0), abs=0.01)

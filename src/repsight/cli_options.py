@@ -125,8 +125,8 @@ SPECS: dict[str, OptionSpec] = {
         "deg", (0.5, 90), default="per fault and source: knee cave 4 (5 from 3-D landmarks), "
         "hip sag 4, trunk lean 6 (10 from 3-D landmarks; 12.5 for a lean back seen "
         "head-on, combined with the spread in quadrature), elbow travel 10; at 45 degrees "
-        "scaled by how the picture reads each (trunk lean 0.57 upright to about 1.2 at a "
-        "squat's bottom, elbow travel 0.52, hip sag 1.41, knee cave 0.71)"),
+        "scaled by how the picture reads each (trunk lean 0.57 upright to about 1.25 at a "
+        "deadlift's bottom, elbow travel 0.52, hip sag 1.41, knee cave 0.71)"),
     # AnalysisConfig does not range-check this one, so click refuses < 1 itself.
     "drift_min_frames": OptionSpec(
         "--drift-min-frames", "a drift must last this many frames to count (not a blip; "

@@ -86,7 +86,8 @@ class AnalysisConfig:
     concentric_time_limit_s: float | None = None  # tempo failure when slower; None: 1.2 s in power mode
     velocity_loss_pct: float | None = None  # tempo failure past this loss; None: goal default
     # a loss on the set's last rep with no earlier rep past the limit must pass the limit by
-    # this many points (nothing after it confirms it), 0..30; see docs/velocity_and_verdicts.md
+    # this many points (nothing after it confirms it; a failed attempt after it does),
+    # 0..30; see docs/velocity_and_verdicts.md
     lone_loss_margin_pct: float = 2.0
     drift_tolerance_deg: float | None = None  # technical failure past this drift; None: profile default
     # drift must last this many frames (not a one-frame blip), 1..30; pictures, in a clip

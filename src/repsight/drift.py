@@ -71,9 +71,9 @@ NOISE_FLOOR_SOURCES = ("foreshortening",)
 # landmarks, which must also guess depth, read upright segments lower still: 0.57 for
 # trunk lean in presses and curls, 0.52 for the upper arm's travel in curls
 # (benchmarks/angle_precision.py, the 45-degree rows per exercise). Trunk lean stands
-# anywhere from upright (press, curl) to 35-55 degrees (the bottom of a squat or
-# deadlift), so its gain follows the projection from the measured upright 0.57 at the
-# baseline's own inclination. The other measures turn a segment that stands the same way
+# anywhere from upright (press, curl) to 25-50 degrees in the picture (the bottom of a
+# squat or deadlift), so its gain follows the projection from the measured upright 0.57
+# at the baseline's own inclination. The other measures turn a segment that stands the same way
 # in every lift and take one gain: the upper arm its measured 0.52; hip sag, a bend of a
 # body lying flat, 1.41 (measured, and the projection's 1/0.71); knee cave the
 # projection's 0.71 (its measured 0.57 comes from two clips read with a correlation of
@@ -106,9 +106,11 @@ def oblique_gain(inclination_deg: float) -> float:
     The image keeps the plane's vertical extent and shortens its horizontal one by k: a
     segment at true angle a from vertical shows at atan(k tan a), whose slope is k near
     vertical and 1/k near horizontal (written here in the image's own angle). k is the
-    gain measured on upright trunks (OBLIQUE_UPRIGHT_GAIN); with it the slope gives the
-    measured 45-degree trunk-lean gains of squats (1.13 read, 0.96 given), deadlifts
-    (1.15, 1.27) and push-ups (1.63, 1.72) closer than the bare projection's 0.71 does.
+    gain measured on upright trunks (OBLIQUE_UPRIGHT_GAIN), where the bare projection's
+    0.71 reads 0.14 high. At the inclinations rendered sets show at the bottom, it gives a
+    deadlift (about 49 degrees) 1.24 against the 1.15 measured, and a squat (about 26)
+    0.80 against 1.13: a squat's lean at 45 degrees reads larger than the projection says,
+    so its floor is the more sensitive one.
     """
     k = OBLIQUE_UPRIGHT_GAIN
     # tan^2 is symmetric about 90 degrees and infinite at it; 89 keeps a flat segment finite.
@@ -447,6 +449,24 @@ def baseline_extreme(signal: np.ndarray, reps: Sequence[Rep], direction: int) ->
     return direction * float(np.mean(ext)) if ext else float("nan")
 
 
+def _inclination(signal: np.ndarray, fault: Fault, source: str, view: str,
+                 reps: Sequence[Rep], baseline: Sequence[int]) -> float | None:
+    """The trunk's inclination its 45-degree floor is read at (fault_floor), or None.
+
+    Trunk lean is its own segment's inclination: a baseline rep's extreme in the fault's
+    direction (where a squat's lean peaks, at the bottom), of the most upright baseline
+    rep that was seen, so a fault that starts on rep 2 cannot raise its own floor. A
+    deadlift is judged over the whole rep and held to the floor of its deepest point,
+    where the picture magnifies a lean most: a lean that shows only near lockout, where
+    the trunk stands upright, reads at about half that gain and must be larger to count.
+    """
+    if fault.measure not in INCLINED_MEASURES or view != "oblique" or source != "image":
+        return None
+    seen = [x for x in (baseline_extreme(signal, [reps[i]], fault.direction) for i in baseline)
+            if np.isfinite(x)]
+    return min(seen, key=abs) if seen else None
+
+
 def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Rep],
                 position: np.ndarray, baseline: Sequence[int], *, min_frames: int = 3,
                 floor_override: float | None = None, view: str = "side") -> FaultDrift:
@@ -466,14 +486,8 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     if floor_override is not None:
         floor = float(floor_override)
     else:
-        # Trunk lean is its own segment's inclination: the baseline reps' extreme in the
-        # fault's direction (where a squat's lean peaks, at the bottom). A deadlift is
-        # judged over the whole rep and held to the floor of its deepest point, where the
-        # picture magnifies a lean most: a lean that shows only near lockout, where the
-        # trunk stands upright, reads at about half that gain and must be larger to count.
-        inclination = (baseline_extreme(signal, [reps[i] for i in baseline], fault.direction)
-                       if fault.measure in INCLINED_MEASURES and view == "oblique" else None)
-        floor = fault_floor(fault.measure, source, view, inclination)
+        floor = fault_floor(fault.measure, source, view,
+                            _inclination(signal, fault, source, view, reps, baseline))
     # The baseline starts with the first baseline rep; a later baseline rep joins it
     # unless it and the rep after it both move towards the fault past the floor: a fault
     # that starts on rep 2 must not become part of the norm it is judged against, while a
