@@ -73,11 +73,11 @@ NOISE_FLOOR_SOURCES = ("foreshortening",)
 # (benchmarks/angle_precision.py, the 45-degree rows per exercise). Trunk lean stands
 # anywhere from upright (press, curl) to 25-50 degrees in the picture (the bottom of a
 # squat or deadlift), so its gain follows the projection from the measured upright 0.57
-# at the baseline's own inclination. The other measures turn a segment that stands the same way
-# in every lift and take one gain: the upper arm its measured 0.52; hip sag, a bend of a
-# body lying flat, 1.41 (measured, and the projection's 1/0.71); knee cave the
-# projection's 0.71 (its measured 0.57 comes from two clips read with a correlation of
-# 0.26, too loose to set a floor by).
+# at the inclination of the most upright baseline rep (_inclination). The other measures
+# turn a segment that stands the same way in every lift and take one gain: the upper arm
+# its measured 0.52; hip sag, a bend of a body lying flat, 1.41 (measured, and the
+# projection's 1/0.71); knee cave the projection's 0.71 (its measured 0.57 comes from
+# two clips read with a correlation of 0.26, too loose to set a floor by).
 OBLIQUE_UPRIGHT_GAIN = 0.57
 OBLIQUE_PROJECTION_GAIN = 0.71
 OBLIQUE_GAIN: dict[str, float] = {"elbow_forward": 0.52, "hip_sag": 1.41, "knee_cave": 0.71}
@@ -123,7 +123,7 @@ def fault_floor(measure: str, source: str, view: str, inclination_deg: float | N
     """Smallest drift (degrees, as measured) called a fault for this measure, source and view.
 
     inclination_deg: how far from vertical the measure's segment stands in the image where
-    the fault is read (the trunk at the bottom of a squat: about 40), for an oblique view
+    the fault is read (the trunk at the bottom of a squat: 25-30), for an oblique view
     and an INCLINED_MEASURES measure; None when it could not be read (then the bare
     projection's gain, between the upright and the inclined ones).
     """
