@@ -28,6 +28,16 @@ def _judge(truth, cfg=None, **kw):
     return list(a.verdicts), a.summary, a.metrics
 
 
+def _grid_reps(n, failed=()):
+    """n concentric-first Reps of 60 frames each (up 0-20, down 40-59), the `failed` ones
+    (1-based) not completed."""
+    from repsight.types import Rep
+
+    return [Rep(index=k + 1, start=60 * k, end=60 * k + 59, turnaround=60 * k + 20,
+                concentric=(60 * k, 60 * k + 20), eccentric=(60 * k + 40, 60 * k + 59),
+                eccentric_first=False, completed=k + 1 not in failed) for k in range(n)]
+
+
 @pytest.mark.parametrize("view", ["side", "front"])
 @pytest.mark.parametrize("goal", ["power", "strength", "hypertrophy"])
 @pytest.mark.parametrize("seed", range(3))
@@ -622,12 +632,9 @@ def test_a_loss_on_the_last_rep_alone_must_clear_the_limit(last_loss, called):
 def test_reps_before_the_first_baseline_rep_are_not_judged_for_fatigue():
     # The clip began inside rep 1 (Rep.cut_start), so the baseline is reps 2-3: rep 1's
     # fast lowering or sinking hold came before them, and is not failure.
-    from repsight.types import Rep
     from repsight.verdicts import eccentric_verdicts, isometric_verdicts
 
-    reps = [Rep(index=k + 1, start=60 * k, end=60 * k + 59, turnaround=60 * k + 20,
-                concentric=(60 * k, 60 * k + 20), eccentric=(60 * k + 40, 60 * k + 59),
-                eccentric_first=False) for k in range(4)]
+    reps = _grid_reps(4)
     ecc = [1.2, 1.2, 1.2, 0.3]
     assert [v.rep_index for v in eccentric_verdicts(reps, ecc)] == [4]
     assert eccentric_verdicts(reps, ecc, first_judged=5) == []
@@ -701,16 +708,10 @@ def test_eccentric_failure_lasts_to_the_end_of_the_set():
     # Control lost stays lost: a fast lowering followed by controlled ones (a rep split in
     # two by a glitching landmark reads so) is not eccentric failure; fast lowerings into
     # the end of the set are, and a failed rep's slow sink back does not undo them.
-    from repsight.types import Rep
     from repsight.verdicts import eccentric_verdicts
 
-    def reps(n, failed=()):
-        return [Rep(index=k + 1, start=60 * k, end=60 * k + 59, turnaround=60 * k + 20,
-                    concentric=(60 * k, 60 * k + 20), eccentric=(60 * k + 40, 60 * k + 59),
-                    eccentric_first=False, completed=k + 1 not in failed) for k in range(n)]
-
     def called(ecc, failed=()):
-        return [v.rep_index for v in eccentric_verdicts(reps(len(ecc), failed), ecc)]
+        return [v.rep_index for v in eccentric_verdicts(_grid_reps(len(ecc), failed), ecc)]
 
     assert called([1.2, 0.4, 1.2, 1.2, 1.2]) == []
     assert called([0.4, 1.2, 1.2, 1.2, 1.2]) == []
@@ -896,13 +897,10 @@ def test_a_loss_just_past_the_limit_before_a_failed_rep_is_confirmed_by_the_fail
     # failed rep after it, 31 % on the last completed rep stays uncalled.
     from types import SimpleNamespace
 
-    from repsight.types import Rep
     from repsight.verdicts import VerdictThresholds, tempo_verdicts
 
     # Rep 4 is unfinished either way; only a concentric failure on it confirms rep 3.
-    reps = [Rep(index=k + 1, start=60 * k, end=60 * k + 59, turnaround=60 * k + 20,
-                concentric=(60 * k, 60 * k + 20), eccentric=(60 * k + 40, 60 * k + 59),
-                eccentric_first=False, completed=k < 3) for k in range(4)]
+    reps = _grid_reps(4, failed=(4,))
     losses = [0.0, 18.0, 31.0, float("nan")]
     metrics = SimpleNamespace(baseline_velocity_mps=0.6, reps=[
         SimpleNamespace(velocity_loss_pct=x, mean_velocity_mps=0.6 * (1 - x / 100)) for x in losses])
