@@ -80,7 +80,8 @@ NOISE_FLOOR_SOURCES = ("foreshortening",)
 # two clips read with a correlation of 0.26, too loose to set a floor by).
 OBLIQUE_UPRIGHT_GAIN = 0.57
 OBLIQUE_PROJECTION_GAIN = 0.71
-OBLIQUE_GAIN: dict[str, float] = {"elbow_forward": 0.52, "hip_sag": 1.41, "knee_cave": 0.71}
+OBLIQUE_GAIN: dict[str, float] = {"elbow_forward": 0.52, "hip_sag": 1.41,
+                                   "knee_cave": OBLIQUE_PROJECTION_GAIN}
 # Measures whose 45-degree gain follows their segment's inclination (oblique_gain).
 INCLINED_MEASURES = ("trunk_lean",)
 
