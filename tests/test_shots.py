@@ -301,6 +301,20 @@ def test_frame_cuts_finds_a_lone_frame_change_between_two_takes():
     assert frame_cuts(colour, repeats, 30.0).tolist() == [152]
 
 
+def test_a_quick_set_made_at_10_fps_is_not_cut_on_its_new_pictures():
+    """Each new picture of a quick push-up carries three frames' motion (0.06-0.12 of the
+    thumbnail, past CUT_PIXELS); its repeats read 0. A spike is judged against the new
+    pictures around it: a picture change of the usual size is no cut, a real one still is."""
+    rng = np.random.default_rng(4)
+    new = np.arange(300) % 3 == 0
+    pixels = np.where(new, rng.uniform(0.04, 0.12, 300), 0.0)
+    colour = np.where(new, rng.uniform(0.02, 0.09, 300), 0.0)
+    pixels[0] = colour[0] = np.nan
+    assert frame_cuts(colour, pixels, 30.0).tolist() == []
+    pixels[150], colour[150] = 0.5, 0.8
+    assert frame_cuts(colour, pixels, 30.0).tolist() == [150]
+
+
 def test_a_lone_frame_change_is_a_cut_only_where_the_body_jumps_too():
     rng = np.random.default_rng(3)
     pixels = rng.uniform(0.002, 0.008, 300)
@@ -568,3 +582,15 @@ def test_a_real_clean_set_made_at_10_fps_gets_no_technical_call(tmp_path):
     _, an = _held_at_10_fps("squat_air_45deg_white.mp4", "squat", tmp_path)
     assert any(w.startswith("repeated frames") for w in an.warnings)
     assert an.rep_count == 8 and not [v for v in an.verdicts if v.kind == "technical"]
+
+
+def test_a_quick_real_set_made_at_10_fps_is_one_set_with_every_rep(tmp_path):
+    """pushup_ghd_side (six push-ups at a rep every 1.5 s) with each picture held for three
+    frames: each new picture moved past the cut threshold against the repeats around it, and
+    two false camera cuts at 1.4 and 2.7 s left the first two reps in unanalysed shots."""
+    from repsight.cache import extract_cached
+
+    src, an = _held_at_10_fps("pushup_ghd_side.mp4", "pushup", tmp_path)
+    plain = analyse_pose(extract_cached(src), AnalysisConfig(exercise="pushup"))
+    assert not any("camera cut" in w for w in an.warnings)
+    assert len(an.every_set) == 1 and an.rep_count == plain.rep_count == 6

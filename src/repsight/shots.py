@@ -400,8 +400,13 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float,
     one frame alone (LONE_CUT_*) needs the body to jump there too. None: no such check.
     """
     half = max(2, int(round(0.5 * fps)))
-    base_c = _local_median(colour, half)
-    base_p = _local_median(pixels, half)
+    # A spike stands over the frames that carry the picture's changes, not over repeats:
+    # in a clip made at 10 fps and stored at 30, two frames in three read 0, and every new
+    # picture of a quick push-up was three times their median (two false cuts in a set).
+    new = np.flatnonzero(pixels >= REPEAT_PIXELS)  # NaN (no previous frame) is left out
+    base_c, base_p = np.full(len(pixels), np.nan), np.full(len(pixels), np.nan)
+    base_c[new] = _local_median(colour[new], half)
+    base_p[new] = _local_median(pixels[new], half)
     with np.errstate(invalid="ignore"):
         by_pixels = (pixels >= CUT_PIXELS) & (pixels >= CUT_SPIKE * base_p)
         by_colour = (colour >= CUT_COLOUR) & (colour >= CUT_SPIKE * base_c)
