@@ -215,6 +215,26 @@ def test_real_clip_exercise(clip, expected):
 
 
 
+
+@pytest.mark.slow
+def test_a_lying_press_whose_legs_look_long_enough_is_still_a_press():
+    """The floor press filmed from the feet, its legs drawn 1.5 times longer about the hips
+    (0.8 torso lengths, past the foreshortening test's 0.7; a copy made at 10 fps read
+    0.71): legs that seem to fold while the shoulders stay are no squat."""
+    from repsight.cache import extract_cached
+    from repsight.landmarks import LM
+
+    seq = extract_cached(shared_video("floor_press_dumbbell_front.mp4"))
+    img = seq.image.copy()
+    size = np.array([seq.width, seq.height], dtype=np.float64)
+    for side in ("LEFT", "RIGHT"):
+        hip = img[:, LM[f"{side}_HIP"], :2] * size
+        for part in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+            k = LM[f"{side}_{part}"]
+            img[:, k, :2] = (hip + 1.5 * (img[:, k, :2] * size - hip)) / size
+    picked, reason = detect_exercise(dataclasses.replace(seq, image=img), CFG)
+    assert "leg length 0.8" in reason and picked == "bench_press", reason
+
 @pytest.mark.slow
 def test_a_squat_leaning_far_forward_with_its_arms_out_is_a_squat():
     """The bundled rendered air squat leans 20 degrees more from rep 4: its trunk passes 50
