@@ -342,6 +342,27 @@ def test_a_brisk_start_is_not_placed_on_the_rest_before_it() -> None:
         assert [r.start for r in reps] == truth
 
 
+
+def test_a_rep_pulled_straight_from_the_jump_to_the_bar_is_counted() -> None:
+    """A pull-up set: the lifter jumps to the bar (the shoulders rise from standing to the
+    hang), swings there for half a second, never still, and pulls. The first rise starts
+    below the hang the reps come back to; the rep is the pull from the hang, not a one-way
+    move to be dropped (a real set played 1.6 times faster lost its first rep so)."""
+    y, truth = _concentric_first_set(_hc, 24, reps=4)
+    swing = 0.1 * np.sin(np.arange(15) / 15 * 2 * np.pi)  # the hang before the first pull
+    jump = -1.3 + 1.3 * _hc(np.arange(9) / 9)  # shoulders from standing up to the hang
+    y = np.concatenate([np.full(20, -1.3), jump, swing, y[15:]])
+    shift = 20 + 9 + 15 - 15
+    reps = segment_reps(lowpass(y, 30.0, cutoff_hz=4.0), 30.0, concentric_increases=True,
+                        eccentric_first=False, min_rom=0.3)
+    assert len(reps) == 4
+    # The first pull starts on the swing's upswing, up to its last 0.15 s before the
+    # scripted onset: the shoulders were rising from there.
+    assert -5 <= reps[0].concentric[0] - (truth[0][0] + shift) <= 0
+    for r, (a, b) in zip(reps, truth):
+        assert abs(r.concentric[1] - (b + shift)) <= 3
+        assert r is reps[0] or abs(r.concentric[0] - (a + shift)) <= 3
+
 @pytest.mark.slow
 def test_a_real_set_played_at_twice_its_speed_is_counted(tmp_path) -> None:
     # Eight air squats (a rep every 1.6-1.8 s) with every other frame dropped: a rep every

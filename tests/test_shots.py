@@ -315,6 +315,38 @@ def test_a_quick_set_made_at_10_fps_is_not_cut_on_its_new_pictures():
     assert frame_cuts(colour, pixels, 30.0).tolist() == [150]
 
 
+
+def test_a_moderate_change_is_a_cut_only_on_one_picture():
+    """A quick set filmed hand-held and re-timed: one picture carries two frames' motion,
+    the next one, so changes alternate and reach the cut level next to a half-size one.
+    That is motion; a change of the same size over quiet neighbours is a cut."""
+    rng = np.random.default_rng(5)
+    pixels = np.where(np.arange(300) % 2 == 0, rng.uniform(0.03, 0.05, 300),
+                      rng.uniform(0.01, 0.02, 300))
+    colour = rng.uniform(0.01, 0.04, 300)
+    pixels[0] = colour[0] = np.nan
+    pixels[150] = 0.095  # next to 0.03-0.05 either side: 1.9-3.2 times its neighbours
+    pixels[149] = pixels[151] = 0.045
+    assert frame_cuts(colour, pixels, 30.0).tolist() == []
+    pixels[149] = pixels[151] = 0.015  # the same change over quiet neighbours
+    assert frame_cuts(colour, pixels, 30.0).tolist() == [150]
+
+
+def test_a_lone_change_in_a_clip_of_held_pictures_needs_a_body_jump_over_its_moving_steps():
+    """Made at 10 fps and stored at 30: the body's steps onto repeated pictures are nil, and
+    a step of the usual size on a new picture was a "jump" three times their median."""
+    rng = np.random.default_rng(6)
+    new = np.arange(300) % 3 == 0
+    pixels = np.where(new, rng.uniform(0.004, 0.008, 300), 0.0)
+    colour = np.where(new, rng.uniform(0.005, 0.02, 300), 0.0)
+    pixels[0] = colour[0] = np.nan
+    pixels[150] = 0.045  # 5.6 times and more the new pictures either side
+    steps = np.where(new, rng.uniform(0.02, 0.035, 300), 0.0)
+    steps[150] = 0.036  # a step like the others on new pictures
+    assert frame_cuts(colour, pixels, 30.0, body_step=steps).tolist() == []
+    steps[150] = 0.12  # the body jumps: a second take spliced in
+    assert frame_cuts(colour, pixels, 30.0, body_step=steps).tolist() == [150]
+
 def test_a_lone_frame_change_is_a_cut_only_where_the_body_jumps_too():
     rng = np.random.default_rng(3)
     pixels = rng.uniform(0.002, 0.008, 300)

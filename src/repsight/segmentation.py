@@ -615,6 +615,10 @@ CUT_REST_SHARE = 0.1
 # into lockout, which the arrival's flank fit reads), or has stayed within
 # SETTLE_RANGE_SHARE of the way back's travel over those frames (still under jitter).
 SETTLE_S = 0.15
+# A concentric-first rep whose rise began more than half its way back below where that way
+# back arrives (the jump to a pull-up bar) rises from where it last left this band round
+# that rest (a share of the way back's travel), when it was there for SETTLE_S.
+HANG_BAND_SHARE = 0.15
 SETTLE_SHARE = 0.03
 SETTLE_RANGE_SHARE = 0.02
 # An eccentric-first rep stopped short when it arrives further than this share of its
@@ -803,6 +807,28 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         start_level, end_level = x[first.start], x[second.end]
         rom_first, rom_second = top - start_level, top - end_level
         returned = abs(end_level - start_level) <= 0.5 * max(rom_first, rom_second)
+        if not eccentric_first and not at_end and end_level - start_level > 0.5 * rom_second:
+            # The rise began well below the rest its way back arrives at: the lifter got
+            # into position (jumped to the bar) and went on into the rep with no still
+            # hang between (a quick set: 0.8 s of swinging at the bar). When the point was
+            # at that rest for a while before, the rep rises from where it last left it;
+            # otherwise it is a one-way move, dropped below or by the start-level test.
+            band = HANG_BAND_SHARE * rom_second
+            seg = x[first.start:p + 1]
+            near = np.abs(seg - end_level) <= band
+            again = None
+            if near.sum() >= settle:
+                # The rise is looked for from 2 x SETTLE_S before the point last left that
+                # rest: the lowest point of a swing there can lie half a second before the
+                # pull, with the shoulders creeping up all the while.
+                last = first.start + int(np.flatnonzero(near)[-1])
+                again = _moving_phase(x, max(first.start, last - 2 * settle), p, True, share,
+                                      floor, flank=flank)
+            if again is not None:
+                first = again
+                start_level = x[first.start]
+                rom_first = top - start_level
+                returned = abs(end_level - start_level) <= 0.5 * max(rom_first, rom_second)
         if not returned and (not at_end or start_level > end_level):
             continue  # a one-way shift (walking in, standing up, re-gripping), not a rep
         if returned and min(rom_first, rom_second) < 0.5 * min_rom:

@@ -36,6 +36,13 @@ EDGE_S = 0.5
 CUT_PIXELS = 0.09
 CUT_COLOUR = 0.30
 CUT_SPIKE = 3.0
+# Under CLEAR_CUT_PIXELS (and CUT_COLOUR), a change is a cut only on one picture: at least
+# CUT_STEP times the larger change of the new pictures either side. Motion reaches 0.09-0.11
+# where a quick set is filmed hand-held and re-timed (one picture carries two frames' motion,
+# the next one: 2.1 times its neighbour), or each new picture of a clip made at 10 fps
+# carries three frames' motion (a walk-out 1.4 times its neighbour).
+CLEAR_CUT_PIXELS = 0.18
+CUT_STEP = 2.5
 # A cut between two takes of the same set-up (same place, light and framing) changes less
 # of the picture, but on one frame alone: a grey-level change over LONE_CUT_PIXELS that is
 # LONE_CUT_SPIKE times the surrounding frames' median and LONE_CUT_STEP times either
@@ -407,12 +414,19 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float,
     base_c, base_p = np.full(len(pixels), np.nan), np.full(len(pixels), np.nan)
     base_c[new] = _local_median(colour[new], half)
     base_p[new] = _local_median(pixels[new], half)
+    # The larger change of the new pictures either side (for the one-frame test below).
+    step = np.full(len(pixels), np.nan)
+    step[new] = np.fmax(np.r_[np.nan, pixels[new][:-1]], np.r_[pixels[new][1:], np.nan])
     with np.errstate(invalid="ignore"):
-        by_pixels = (pixels >= CUT_PIXELS) & (pixels >= CUT_SPIKE * base_p)
+        clear = (pixels >= CLEAR_CUT_PIXELS) | (colour >= CUT_COLOUR)
+        by_pixels = ((pixels >= CUT_PIXELS) & (pixels >= CUT_SPIKE * base_p)
+                     & (clear | (pixels >= CUT_STEP * step)))
         by_colour = (colour >= CUT_COLOUR) & (colour >= CUT_SPIKE * base_c)
     lone = _lone_changes(pixels, half)
     if body_step is not None:
-        lone = lone[[_body_jumps(body_step, int(i), half) for i in lone]].astype(int)
+        # The body's steps onto repeated pictures are nil: not the usual step to beat.
+        moved = np.where(pixels >= REPEAT_PIXELS, body_step, np.nan)
+        lone = lone[[_body_jumps(moved, int(i), half) for i in lone]].astype(int)
     found = np.union1d(np.flatnonzero(by_pixels | by_colour), lone)
     # One cut per burst: the strongest frame of neighbouring candidates.
     score = np.nan_to_num(np.maximum(pixels / CUT_PIXELS, colour / CUT_COLOUR))
