@@ -235,6 +235,23 @@ def test_a_lying_press_whose_legs_look_long_enough_is_still_a_press():
     picked, reason = detect_exercise(dataclasses.replace(seq, image=img), CFG)
     assert "leg length 0.8" in reason and picked == "bench_press", reason
 
+
+@pytest.mark.slow
+def test_a_lying_press_whose_torso_is_read_upside_down_is_still_a_press(tmp_path):
+    """The floor press filmed from the feet, played 1.6 times faster: the pose model turns
+    the torso round (166 degrees from vertical; the mirrored copy 167), and hands high over
+    shoulders that move read as a pull-up. No lift here turns the torso upside down."""
+    from helpers import run_ffmpeg
+    from repsight.cache import extract_cached
+
+    quick = tmp_path / "floor_press_quick.mp4"
+    run_ffmpeg("-i", str(shared_video("floor_press_dumbbell_front.mp4")), "-vf",
+               "setpts=PTS/1.6,fps=30", "-an", "-c:v", "libx264", "-crf", "18",
+               "-pix_fmt", "yuv420p", str(quick))
+    seq = extract_cached(quick, cache_dir=tmp_path / "cache")
+    picked, reason = detect_exercise(seq, CFG)
+    assert "trunk 16" in reason and picked == "bench_press", reason
+
 @pytest.mark.slow
 def test_a_squat_leaning_far_forward_with_its_arms_out_is_a_squat():
     """The bundled rendered air squat leans 20 degrees more from rep 4: its trunk passes 50

@@ -138,6 +138,8 @@ HINGE_MAX_ARMS = 0.5
 # shoulders stay are legs foreshortened towards the camera, jittering: a lifter lying along
 # the line of sight (the real floor press seen from the feet, 0.15-0.25 on its copies).
 SQUAT_MIN_SHOULDERS = 0.6
+# The 2-D torso's median angle from vertical past which it reads upside down.
+UPSIDE_DOWN_DEG = 150.0
 
 
 def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
@@ -180,8 +182,12 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     # Lying along the line of sight (from the feet, at 45 degrees, head-on): the 3D torso
     # lies down, or the legs are foreshortened towards the camera or loom in the foreground.
     lying = (world_incl > 50.0 or leg_len < 0.7 or leg_len > 2.2)
+    # No lift here turns the torso upside down (a decline push-up reads 110-115 degrees):
+    # one read so is the pose model turning round a body that lies with its feet towards
+    # the camera (the floor press seen from the feet, mirrored or quicker: 166-167).
+    upside_down = incl_med > UPSIDE_DOWN_DEG
     pressing = arms > 0.4 and body < 0.5 * arms and wrist_top > 0.3
-    if incl_med <= 55.0 and lying and pressing:
+    if (incl_med <= 55.0 or upside_down) and (lying or upside_down) and pressing:
         name = "bench_press"  # hands rise from a still, lying torso
     elif wrist_mid > 0.2 and body > 0.4 and hands < 0.3 and body > 2.0 * hands:
         name = "pullup"  # hands fixed overhead (on the bar), the body rises between them
