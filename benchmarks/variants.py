@@ -28,7 +28,7 @@ crf 18) into ~/.cache/repsight/variants/ (never into the repo) as
 
 and analysed the way a user would: the labelled exercise's profile defaults, and
 `--exercise auto`, poses from the pose cache in that folder (the first run puts every
-variant through the pose model: about 15 minutes on 2 cores). A variant changes nothing
+variant through the pose model: about 18 minutes on 2 cores). A variant changes nothing
 about the lift, so a count, an exercise or a verdict that changes with it is the
 analyser reading the footage, not the lifter. The table shows, per clip and variant, the
 count against the label, the auto exercise and count, and the verdicts (kind and rep);
