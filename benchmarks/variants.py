@@ -189,8 +189,8 @@ def _zoom(row: dict) -> str:
 
 def _velocity_off(row: dict, orig: dict) -> float | None:
     """The largest |velocity / the original's - 1| over the reps both measured (a variant
-    played faster: its velocity over the speed-up); None when
-    the counts differ (the reps cannot be paired) or no rep has both."""
+    played faster: its velocity over the speed-up); None when the counts differ (the reps
+    cannot be paired) or no rep has both."""
     if len(row["velocities"]) != len(orig["velocities"]):
         return None
     speed = SPEED.get(row["variant"], 1.0)

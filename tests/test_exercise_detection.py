@@ -214,8 +214,6 @@ def test_real_clip_exercise(clip, expected):
     assert picked == expected, reason
 
 
-
-
 @pytest.mark.slow
 def test_a_lying_press_whose_legs_look_long_enough_is_still_a_press():
     """The floor press filmed from the feet, its legs drawn 1.5 times longer about the hips
@@ -251,6 +249,7 @@ def test_a_lying_press_whose_torso_is_read_upside_down_is_still_a_press(tmp_path
     seq = extract_cached(quick, cache_dir=tmp_path / "cache")
     picked, reason = detect_exercise(seq, CFG)
     assert "trunk 16" in reason and picked == "bench_press", reason
+
 
 @pytest.mark.slow
 def test_a_squat_leaning_far_forward_with_its_arms_out_is_a_squat():

@@ -342,7 +342,6 @@ def test_a_brisk_start_is_not_placed_on_the_rest_before_it() -> None:
         assert [r.start for r in reps] == truth
 
 
-
 def test_a_rep_pulled_straight_from_the_jump_to_the_bar_is_counted() -> None:
     """A pull-up set: the lifter jumps to the bar (the shoulders rise from standing to the
     hang), swings there for half a second, never still, and pulls. The first rise starts
@@ -362,6 +361,20 @@ def test_a_rep_pulled_straight_from_the_jump_to_the_bar_is_counted() -> None:
     for r, (a, b) in zip(reps, truth):
         assert abs(r.concentric[1] - (b + shift)) <= 3
         assert r is reps[0] or abs(r.concentric[0] - (a + shift)) <= 3
+
+
+def test_a_slow_climb_that_passes_the_hang_on_its_way_is_no_rep() -> None:
+    """Stepping up to the bar with bent arms over 2 s (passing the hang's height without
+    staying there), holding, then lowering into a still hang: a one-way move into position,
+    not a rep pulled from the hang (it read as a fifth rep before the rule asked for a stay)."""
+    y, _ = _concentric_first_set(_hc, 24, reps=4)
+    climb = -1.3 + 2.1 * _hc(np.arange(60) / 60)  # from standing to above the hang
+    lower = 0.8 * (1 - _hc(np.arange(36) / 36))  # and down into it
+    pre = np.concatenate([np.full(20, -1.3), climb, np.full(8, 0.8), lower, np.zeros(30)])
+    reps = segment_reps(lowpass(np.concatenate([pre, y[15:]]), 30.0, cutoff_hz=4.0), 30.0,
+                        concentric_increases=True, eccentric_first=False, min_rom=0.3)
+    assert len(reps) == 4 and abs(reps[0].concentric[0] - len(pre)) <= 3
+
 
 @pytest.mark.slow
 def test_a_real_set_played_at_twice_its_speed_is_counted(tmp_path) -> None:

@@ -138,7 +138,9 @@ HINGE_MAX_ARMS = 0.5
 # shoulders stay are legs foreshortened towards the camera, jittering: a lifter lying along
 # the line of sight (the real floor press seen from the feet, 0.15-0.25 on its copies).
 SQUAT_MIN_SHOULDERS = 0.6
-# The 2-D torso's median angle from vertical past which it reads upside down.
+# The 2-D torso's median angle from vertical past which it reads upside down: a decline
+# push-up reads 110-115 degrees (the real one on a glute-ham bench), the floor press seen
+# from the feet 166-167 where the pose model turned its torso round.
 UPSIDE_DOWN_DEG = 150.0
 
 
@@ -187,7 +189,7 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     # the camera (the floor press seen from the feet, mirrored or quicker: 166-167).
     upside_down = incl_med > UPSIDE_DOWN_DEG
     pressing = arms > 0.4 and body < 0.5 * arms and wrist_top > 0.3
-    if (incl_med <= 55.0 or upside_down) and (lying or upside_down) and pressing:
+    if pressing and ((incl_med <= 55.0 and lying) or upside_down):
         name = "bench_press"  # hands rise from a still, lying torso
     elif wrist_mid > 0.2 and body > 0.4 and hands < 0.3 and body > 2.0 * hands:
         name = "pullup"  # hands fixed overhead (on the bar), the body rises between them

@@ -615,12 +615,15 @@ CUT_REST_SHARE = 0.1
 # into lockout, which the arrival's flank fit reads), or has stayed within
 # SETTLE_RANGE_SHARE of the way back's travel over those frames (still under jitter).
 SETTLE_S = 0.15
-# A concentric-first rep whose rise began more than half its way back below where that way
-# back arrives (the jump to a pull-up bar) rises from where it last left this band round
-# that rest (a share of the way back's travel), when it was there for SETTLE_S.
-HANG_BAND_SHARE = 0.15
 SETTLE_SHARE = 0.03
 SETTLE_RANGE_SHARE = 0.02
+# A concentric-first rep whose rise began more than half its way back below where that way
+# back arrives (the jump to a pull-up bar) rises from where it last left a band of this
+# share of the way back's travel round that rest, when it stayed in the band for SETTLE_S
+# running, moving under HANG_SPEED_SHARE of the rise's fastest step (the real quick
+# pull-up's swinging hang: 0.02 of the travel a frame against 0.07 in the pull).
+HANG_BAND_SHARE = 0.15
+HANG_SPEED_SHARE = 0.5
 # An eccentric-first rep stopped short when it arrives further than this share of its
 # range from the set's rest position, on the way back (a failed squat that stalls half-way
 # and sinks back arrives 0.4-0.5 of it away; a rep coming up a little short, under 0.15).
@@ -752,6 +755,21 @@ def _settled(x: np.ndarray, p: int, hi: int, level: float, band: float, share: f
     return hi
 
 
+
+def _stayed_near(seg: np.ndarray, level: float, band: float, hold: int) -> int | None:
+    """The last index of seg within `band` of `level`, when seg stayed there before for
+    `hold` frames running while moving slowly (under HANG_SPEED_SHARE of seg's fastest
+    step); None when it never did (it only passed the level on its way)."""
+    near = np.abs(seg - level) <= band
+    step = np.abs(np.diff(seg, prepend=seg[0]))
+    fastest = float(np.max(step)) if seg.size else 0.0
+    calm = near & (step <= HANG_SPEED_SHARE * fastest)
+    run, stayed = 0, False
+    for ok in calm:
+        run = run + 1 if ok else 0
+        stayed = stayed or run >= hold
+    return int(np.flatnonzero(near)[-1]) if stayed else None
+
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
                        eccentric_first: bool, floor: float,
                        flank: _Onsets, settle: int, hold_band: float | None = None
@@ -810,20 +828,18 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         if not eccentric_first and not at_end and end_level - start_level > 0.5 * rom_second:
             # The rise began well below the rest its way back arrives at: the lifter got
             # into position (jumped to the bar) and went on into the rep with no still
-            # hang between (a quick set: 0.8 s of swinging at the bar). When the point was
-            # at that rest for a while before, the rep rises from where it last left it;
-            # otherwise it is a one-way move, dropped below or by the start-level test.
-            band = HANG_BAND_SHARE * rom_second
+            # hang between (a quick set: 0.8 s of swinging at the bar). When the point
+            # stayed at that rest for a while first (_stayed_near), the rep rises from
+            # where it last left it; otherwise it is a one-way move, dropped below or by
+            # the start-level test (a slow step up that passes the hang on its way).
             seg = x[first.start:p + 1]
-            near = np.abs(seg - end_level) <= band
-            again = None
-            if near.sum() >= settle:
-                # The rise is looked for from 2 x SETTLE_S before the point last left that
-                # rest: the lowest point of a swing there can lie half a second before the
-                # pull, with the shoulders creeping up all the while.
-                last = first.start + int(np.flatnonzero(near)[-1])
-                again = _moving_phase(x, max(first.start, last - 2 * settle), p, True, share,
-                                      floor, flank=flank)
+            left = _stayed_near(seg, end_level, HANG_BAND_SHARE * rom_second, settle)
+            # The rise is looked for from 2 x SETTLE_S before the point last left that
+            # rest: the lowest point of a swing there can lie half a second before the
+            # pull, with the shoulders creeping up all the while.
+            again = (None if left is None else
+                     _moving_phase(x, max(first.start, first.start + left - 2 * settle), p,
+                                   True, share, floor, flank=flank))
             if again is not None:
                 first = again
                 start_level = x[first.start]

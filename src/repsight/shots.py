@@ -403,20 +403,31 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float,
                body_step: np.ndarray | None = None) -> np.ndarray:
     """Frame indices where the picture changes abruptly (a spike over its surroundings).
 
-    body_step: float[T] the tracked body's move onto each frame (body_steps); a change on
-    one frame alone (LONE_CUT_*) needs the body to jump there too. None: no such check.
+    A change is judged against the new pictures around it, not repeats (REPEAT_PIXELS);
+    one under CLEAR_CUT_PIXELS and CUT_COLOUR must stand CUT_STEP times over its
+    neighbours. body_step: float[T] the tracked body's move onto each frame (body_steps); a
+    change on one frame alone (LONE_CUT_*) needs the body to jump there too. None: no such
+    check.
     """
     half = max(2, int(round(0.5 * fps)))
     # A spike stands over the frames that carry the picture's changes, not over repeats:
     # in a clip made at 10 fps and stored at 30, two frames in three read 0, and every new
     # picture of a quick push-up was three times their median (two false cuts in a set).
     new = np.flatnonzero(pixels >= REPEAT_PIXELS)  # NaN (no previous frame) is left out
-    base_c, base_p = np.full(len(pixels), np.nan), np.full(len(pixels), np.nan)
-    base_c[new] = _local_median(colour[new], half)
+    base_p = np.full(len(pixels), np.nan)
     base_p[new] = _local_median(pixels[new], half)
-    # The larger change of the new pictures either side (for the one-frame test below).
+    # A frame whose grey thumbnail did not change has its colour judged over all frames.
+    base_c = _local_median(colour, half)
+    base_c[new] = _local_median(colour[new], half)
+    # What a change must stand over to be on one picture (CUT_STEP): the larger change of
+    # the new pictures either side; for a cut spread over two frames (each the other's
+    # equal), as large together as a clear cut, the larger of the ones two away.
     step = np.full(len(pixels), np.nan)
-    step[new] = np.fmax(np.r_[np.nan, pixels[new][:-1]], np.r_[pixels[new][1:], np.nan])
+    q = np.r_[np.nan, np.nan, pixels[new], np.nan, np.nan]
+    beside, two_away = np.fmax(q[1:-3], q[3:-1]), np.fmax(q[:-4], q[4:])
+    with np.errstate(invalid="ignore"):
+        pair = pixels[new] + beside >= CLEAR_CUT_PIXELS
+    step[new] = np.where(pair, np.fmin(beside, two_away), beside)
     with np.errstate(invalid="ignore"):
         clear = (pixels >= CLEAR_CUT_PIXELS) | (colour >= CUT_COLOUR)
         by_pixels = ((pixels >= CUT_PIXELS) & (pixels >= CUT_SPIKE * base_p)
