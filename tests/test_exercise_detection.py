@@ -252,6 +252,24 @@ def test_a_lying_press_whose_torso_is_read_upside_down_is_still_a_press(tmp_path
 
 
 @pytest.mark.slow
+def test_a_squat_framed_without_its_feet_is_a_squat(tmp_path):
+    """squat_air_45deg_white cropped to the top three quarters of the picture: the ankles
+    are below the frame on all but 3 % of the frames, the model's guess for them follows
+    the body, and the legs read as barely folding (0.19 torso lengths): it was a Romanian
+    deadlift. The hips still drop like a squat's."""
+    from helpers import run_ffmpeg
+    from repsight.cache import extract_cached
+
+    tight = tmp_path / "squat_tight.mp4"
+    run_ffmpeg("-i", str(shared_video("squat_air_45deg_white.mp4")), "-vf",
+               "crop=trunc(iw*0.7/2)*2:trunc(ih*0.75/2)*2:trunc(iw*0.15/2)*2:0", "-an",
+               "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", str(tight))
+    seq = extract_cached(tight, cache_dir=tmp_path / "cache")
+    picked, reason = detect_exercise(seq, CFG)
+    assert "ankles in the picture on 3% of frames" in reason and picked == "squat", reason
+
+
+@pytest.mark.slow
 def test_a_squat_leaning_far_forward_with_its_arms_out_is_a_squat():
     """The bundled rendered air squat leans 20 degrees more from rep 4: its trunk passes 50
     degrees, which read as a deadlift, and the reps were then timed from the bottom; a

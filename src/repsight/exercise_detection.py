@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import AnalysisConfig
-from .kinematics import BOTH, body_scale_px, joint_angle, point_height, trunk_inclination
+from .kinematics import BOTH, body_scale_px, in_picture, joint_angle, point_height, trunk_inclination
 from .landmarks import LM
 from .profiles import ExerciseProfile, exercise_names, get_profile, name_tokens
 from .smoothing import seen_mean
@@ -138,6 +138,13 @@ HINGE_MAX_ARMS = 0.5
 # shoulders stay are legs foreshortened towards the camera, jittering: a lifter lying along
 # the line of sight (the real floor press seen from the feet, 0.15-0.25 on its copies).
 SQUAT_MIN_SHOULDERS = 0.6
+# Framed with the feet below the picture (ankles shown on under FEET_SHOWN_SHARE of the
+# frames), the legs' fold cannot be read; the hips' drop (torso lengths, 5-95 % range)
+# still tells a squat: 0.67-1.0 on the real squats, 0.9-0.95 on two of them cropped to
+# their top three quarters (which read as a Romanian deadlift), against 0.05 for a
+# rendered RDL and 0.51 for a rendered dip. No rendered clip leaves its ankles out.
+FEET_SHOWN_SHARE = 0.5
+SQUAT_MIN_HIP_DROP = 0.6
 # The 2-D torso's median angle from vertical past which it reads upside down: a decline
 # push-up reads 110-115 degrees (the real one on a glute-ham bench), the floor press seen
 # from the feet 166-167 where the pose model turned its torso round.
@@ -174,13 +181,16 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     elbow = _robust_range(joint_angle(seq, "elbow", BOTH, min_visibility=vis))
     world_incl = _world_trunk_inclination(seq)
     leg_len = _leg_length(seq, scale, vis)
+    hips = _robust_range(h(("HIP",)))
+    ankles = seq.image[seq.detected][:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE], :2]
+    feet_shown = float(in_picture(ankles).any(axis=1).mean()) if len(ankles) else 0.0
     def f(v: float, digits: int = 2) -> str:  # a figure not read (too few frames) as "?"
         return f"{v:.{digits}f}" if np.isfinite(v) else "?"
 
     facts = (f"legs {f(legs)}, arms {f(arms)}, shoulders {f(body)}, hands {f(hands)}, "
              f"hands over shoulders {f(wrist_mid)}, leg length {f(leg_len)} torso lengths; "
              f"elbow {f(elbow, 0)} deg; trunk {f(incl_med, 0)} deg from vertical, "
-             f"{f(world_incl, 0)} deg in 3D")
+             f"{f(world_incl, 0)} deg in 3D; ankles in the picture on {feet_shown:.0%} of frames")
     # Lying along the line of sight (from the feet, at 45 degrees, head-on): the 3D torso
     # lies down, or the legs are foreshortened towards the camera or loom in the foreground.
     lying = (world_incl > 50.0 or leg_len < 0.7 or leg_len > 2.2)
@@ -207,7 +217,10 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
         name = "pullup"  # hands above the head all along, the body rises between them
     elif legs > 0.3 and legs >= 0.5 * arms and pressing and body < SQUAT_MIN_SHOULDERS * legs:
         name = "bench_press"  # the hands press from still shoulders; the legs only look bent
-    elif legs > 0.3 and legs >= 0.5 * arms:
+    elif (legs > 0.3 and legs >= 0.5 * arms) or (feet_shown < FEET_SHOWN_SHARE
+                                                  and hips > SQUAT_MIN_HIP_DROP):
+        # (With the feet below the frame the legs' fold is the model's guess; the hips
+        # dropping far tells a squat or a hinge, not a straight-legged RDL or a dip.)
         # A hinge tips the trunk far forward (side view); from the front, the giveaway is
         # the hands hanging straight down and moving with the body (a bar or dumbbells) and
         # the hinge shows as the torso foreshortening to half its length or less.
