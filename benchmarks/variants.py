@@ -18,6 +18,9 @@ crf 18) into ~/.cache/repsight/variants/ (never into the repo) as
     fast    played 1.6 times faster, at 30 fps (a quick set: most sets here then move a
             rep every 1.0-1.4 s, the speed at which issue 13 saw reps lost); its
             velocities are compared with the original's times 1.6
+    tight   framed tighter: the top three quarters of the picture and its middle 70 %
+            (feet and hands of a wide stance often out of frame). Not among the default
+            variants: `--variants tight`
     shake   a hand-held camera: an 88 % crop of the frame whose place swings by up to 6 %
             of the frame (two sways, 0.7 and 1.9 Hz across, 0.5 and 1.3 Hz up and down),
             scaled back to the frame's size. Not among the default variants: run it with
@@ -62,6 +65,7 @@ VARIANTS = {"orig": None, "mirror": "hflip", "fps15": "fps=15",
             "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2",
             "rep10": "fps=10,fps=30",
             "fast": f"setpts=PTS/{FAST},fps=30",
+            "tight": "crop=trunc(iw*0.7/2)*2:trunc(ih*0.75/2)*2:trunc(iw*0.15/2)*2:0",
             "shake": sway_filter(),  # composed_clips.py's hand-held clip, as a filter
             "zoom": zoomed_copy}  # made frame by frame (an ffmpeg crop cannot change size)
 DEFAULT_VARIANTS = "mirror,fps15,half,rep10,fast"

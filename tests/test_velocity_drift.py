@@ -820,3 +820,27 @@ def test_an_oblique_lean_back_floor_reads_the_trunk_leaning_back():
     assert fd.floor_deg == pytest.approx(6.0 * oblique_gain(extreme))
     assert 6.0 * oblique_gain(extreme) - 6.0 * oblique_gain(0.0) > 0.4
     assert [x > fd.threshold_deg for x in fd.toward_deg] == [False, False, True, True]
+
+
+def test_a_fault_is_not_read_off_feet_the_model_says_are_not_in_the_picture():
+    """A push-up framed tight: the feet are beyond the picture's side and the model places
+    its guess for the ankles inside the edge, wandering, with a presence of 0.1. Hip sag is
+    read off the shoulder-ankle line, so the wandering guess read as sag from rep 3 (a real
+    set framed so was called technical failure on 27 of 30 reps); unseen, it is not read."""
+    from repsight.analysis import analyse_pose
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("pushup", 6, seed=0, noise_px=1.0)
+    image = seq.image.copy()
+    t = np.arange(seq.n_frames) / seq.n_frames
+    for side in ("LEFT", "RIGHT"):
+        # the guess drifts up the picture from a third of the way through the set
+        image[:, LM[f"{side}_ANKLE"], 1] -= 0.25 * np.clip((t - 0.3) / 0.7, 0, None)
+    cfg = AnalysisConfig(exercise="pushup")
+    seen = analyse_pose(dataclasses.replace(seq, image=image), cfg)
+    # read as if seen, the guess is a fault
+    assert any("hips sagging" in v.reason for v in seen.verdicts if v.kind == "technical")
+    image[:, LM.LEFT_ANKLE, 4] = image[:, LM.RIGHT_ANKLE, 4] = 0.1
+    guessed = analyse_pose(dataclasses.replace(seq, image=image), cfg)
+    assert not [v for v in guessed.verdicts if v.kind == "technical"]
+    assert "hip_sag" in guessed.assessment.metrics.not_measurable

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kinematics import (BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels, shown_only,
+from .kinematics import (BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels, present_only, shown_only,
                          trunk_inclination)
 from .landmarks import JOINT_TRIPLETS, LM
 from .profiles import ExerciseProfile
@@ -450,9 +450,10 @@ def fault_signal(seq: PoseSequence, measure: str, source: str, side: str, *,
         if measure == "elbow_forward":
             return world_elbow_forward(seq, world=world)
     else:
-        # A fault read off a limb the picture cuts off (feet below the frame, a zoom)
-        # would be read off the model's guess for it.
-        image = shown_only(image)
+        # A fault read off a limb the picture cuts off (feet below the frame, a zoom, or
+        # beyond its side with the guess placed inside it) would be read off the model's
+        # guess for it.
+        image = present_only(shown_only(image))
         if measure == "trunk_lean":
             return trunk_inclination(seq, side=side, signed=True, image=image)
         if measure == "knee_cave":
