@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kinematics import (BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels, present_only, shown_only,
-                         trunk_inclination)
+from .kinematics import (BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels,
+                         present_only, shown_only, trunk_inclination)
 from .landmarks import JOINT_TRIPLETS, LM
 from .profiles import ExerciseProfile
 from .smoothing import despike, seen_mean, seen_reduce, smooth

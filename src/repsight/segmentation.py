@@ -755,7 +755,6 @@ def _settled(x: np.ndarray, p: int, hi: int, level: float, band: float, share: f
     return hi
 
 
-
 def _stayed_near(seg: np.ndarray, level: float, band: float, hold: int) -> int | None:
     """The last index of seg within `band` of `level`, when seg stayed there before for
     `hold` frames running while moving slowly (under HANG_SPEED_SHARE of seg's fastest
@@ -769,6 +768,7 @@ def _stayed_near(seg: np.ndarray, level: float, band: float, hold: int) -> int |
         run = run + 1 if ok else 0
         stayed = stayed or run >= hold
     return int(np.flatnonzero(near)[-1]) if stayed else None
+
 
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
                        eccentric_first: bool, floor: float,

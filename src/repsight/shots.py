@@ -40,7 +40,9 @@ CUT_SPIKE = 3.0
 # CUT_STEP times the larger change of the new pictures either side. Motion reaches 0.09-0.11
 # where a quick set is filmed hand-held and re-timed (one picture carries two frames' motion,
 # the next one: 2.1 times its neighbour), or each new picture of a clip made at 10 fps
-# carries three frames' motion (a walk-out 1.4 times its neighbour).
+# carries three frames' motion (a walk-out 1.4 times its neighbour). A cut spread over two
+# frames (a blended frame between the shots), as large together as a clear one, is judged
+# against the new pictures two away instead.
 CLEAR_CUT_PIXELS = 0.18
 CUT_STEP = 2.5
 # A cut between two takes of the same set-up (same place, light and framing) changes less
