@@ -170,7 +170,8 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     incl = trunk_inclination(seq, min_visibility=vis)
     incl_med = float(np.nanmedian(incl)) if np.isfinite(incl).any() else 0.0
     incl_max = float(np.nanpercentile(incl, 95)) if np.isfinite(incl).any() else 0.0
-    legs = _robust_range(h(("HIP",)) - h(("ANKLE",)))
+    hip_h = h(("HIP",))
+    legs = _robust_range(hip_h - h(("ANKLE",)))
     arms = _robust_range(h(("WRIST",)) - h(("SHOULDER",)))
     wrist_over = h(("WRIST",)) - h(("SHOULDER",))
     seen = np.isfinite(wrist_over).any()
@@ -181,7 +182,7 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     elbow = _robust_range(joint_angle(seq, "elbow", BOTH, min_visibility=vis))
     world_incl = _world_trunk_inclination(seq)
     leg_len = _leg_length(seq, scale, vis)
-    hips = _robust_range(h(("HIP",)))
+    hips = _robust_range(hip_h)
     ankles = seq.image[seq.detected][:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE], :2]
     feet_shown = float(in_picture(ankles).any(axis=1).mean()) if len(ankles) else 0.0
     def f(v: float, digits: int = 2) -> str:  # a figure not read (too few frames) as "?"
@@ -199,6 +200,7 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     # the camera (the floor press seen from the feet, mirrored or quicker: 166-167).
     upside_down = incl_med > UPSIDE_DOWN_DEG
     pressing = arms > 0.4 and body < 0.5 * arms and wrist_top > 0.3
+    legs_fold = legs > 0.3 and legs >= 0.5 * arms
     if pressing and ((incl_med <= 55.0 and lying) or upside_down):
         name = "bench_press"  # hands rise from a still, lying torso
     elif wrist_mid > 0.2 and body > 0.4 and hands < 0.3 and body > 2.0 * hands:
@@ -215,10 +217,9 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
             name = "bench_press" if incl_med > 75.0 or wrist_mid > 0.3 else "row"
     elif wrist_mid > 0.5 and body > 0.4:
         name = "pullup"  # hands above the head all along, the body rises between them
-    elif legs > 0.3 and legs >= 0.5 * arms and pressing and body < SQUAT_MIN_SHOULDERS * legs:
+    elif legs_fold and pressing and body < SQUAT_MIN_SHOULDERS * legs:
         name = "bench_press"  # the hands press from still shoulders; the legs only look bent
-    elif (legs > 0.3 and legs >= 0.5 * arms) or (feet_shown < FEET_SHOWN_SHARE
-                                                  and hips > SQUAT_MIN_HIP_DROP):
+    elif legs_fold or (feet_shown < FEET_SHOWN_SHARE and hips > SQUAT_MIN_HIP_DROP):
         # (With the feet below the frame the legs' fold is the model's guess; the hips
         # dropping far tells a squat or a hinge, not a straight-legged RDL or a dip.)
         # A hinge tips the trunk far forward (side view); from the front, the giveaway is
@@ -230,7 +231,7 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
         hanging = wrist_mid < -0.85 and arms < 0.3 and folds
         # Filmed at 45 degrees the trunk's lean is foreshortened under 50 degrees, but a
         # hinge still tips the trunk far for how little the knees bend.
-        hinge = _hinge_ratio(seq, h(("HIP",)), vis)
+        hinge = _hinge_ratio(seq, hip_h, vis)
         # A deadlift's hands hold the bar at arm's length below the shoulders all through
         # the pull; hands that swing up towards the shoulders (an air squat's arms held
         # out at the bottom) are a squat, however far the trunk leans.

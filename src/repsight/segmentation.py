@@ -761,8 +761,7 @@ def _stayed_near(seg: np.ndarray, level: float, band: float, hold: int) -> int |
     step); None when it never did (it only passed the level on its way)."""
     near = np.abs(seg - level) <= band
     step = np.abs(np.diff(seg, prepend=seg[0]))
-    fastest = float(np.max(step)) if seg.size else 0.0
-    calm = near & (step <= HANG_SPEED_SHARE * fastest)
+    calm = near & (step <= HANG_SPEED_SHARE * float(np.max(step)))
     run, stayed = 0, False
     for ok in calm:
         run = run + 1 if ok else 0
@@ -823,8 +822,7 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
             first = held if held is not None else first
         top = x[first.end:second.start + 1].max() if second.start >= first.end else x[p]
         start_level, end_level = x[first.start], x[second.end]
-        rom_first, rom_second = top - start_level, top - end_level
-        returned = abs(end_level - start_level) <= 0.5 * max(rom_first, rom_second)
+        rom_second = top - end_level
         if not eccentric_first and not at_end and end_level - start_level > 0.5 * rom_second:
             # The rise began well below the rest its way back arrives at: the lifter got
             # into position (jumped to the bar) and went on into the rep with no still
@@ -843,8 +841,8 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
             if again is not None:
                 first = again
                 start_level = x[first.start]
-                rom_first = top - start_level
-                returned = abs(end_level - start_level) <= 0.5 * max(rom_first, rom_second)
+        rom_first = top - start_level
+        returned = abs(end_level - start_level) <= 0.5 * max(rom_first, rom_second)
         if not returned and (not at_end or start_level > end_level):
             continue  # a one-way shift (walking in, standing up, re-gripping), not a rep
         if returned and min(rom_first, rom_second) < 0.5 * min_rom:

@@ -390,10 +390,11 @@ def repeated_frames_warning(seq: PoseSequence) -> str | None:
             f"{seq.fps:.0f} fps file, so times are read to about +-{0.5 / rate:.2f} s")
 
 
-def _local_median(x: np.ndarray, half: int) -> np.ndarray:
-    """Median of each frame's neighbours within `half` frames (the frame itself left out)."""
+def _local_median(x: np.ndarray, half: int, at: np.ndarray | None = None) -> np.ndarray:
+    """Median of each frame's neighbours within `half` frames (the frame itself left out);
+    only at the frame indices `at` when given (NaN elsewhere)."""
     out = np.full(len(x), np.nan)
-    for i in range(len(x)):
+    for i in (range(len(x)) if at is None else at):
         window = np.concatenate([x[max(0, i - half):i], x[i + 1:i + 1 + half]])
         window = window[np.isfinite(window)]
         if window.size:
@@ -415,30 +416,35 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float,
     # A spike stands over the frames that carry the picture's changes, not over repeats:
     # in a clip made at 10 fps and stored at 30, two frames in three read 0, and every new
     # picture of a quick push-up was three times their median (two false cuts in a set).
-    new = np.flatnonzero(pixels >= REPEAT_PIXELS)  # NaN (no previous frame) is left out
+    changed = np.nan_to_num(pixels, nan=0.0) >= REPEAT_PIXELS  # no previous frame: not new
+    new = np.flatnonzero(changed)
+    p_new = pixels[new]
+    base_new = _local_median(p_new, half)
     base_p = np.full(len(pixels), np.nan)
-    base_p[new] = _local_median(pixels[new], half)
+    base_p[new] = base_new
     # A frame whose grey thumbnail did not change has its colour judged over all frames.
-    base_c = _local_median(colour, half)
+    base_c = _local_median(colour, half, at=np.flatnonzero(~changed))
     base_c[new] = _local_median(colour[new], half)
     # What a change must stand over to be on one picture (CUT_STEP): the larger change of
     # the new pictures either side; for a cut spread over two frames (each the other's
     # equal), as large together as a clear cut, the larger of the ones two away.
     step = np.full(len(pixels), np.nan)
-    q = np.r_[np.nan, np.nan, pixels[new], np.nan, np.nan]
+    q = np.r_[np.nan, np.nan, p_new, np.nan, np.nan]
     beside, two_away = np.fmax(q[1:-3], q[3:-1]), np.fmax(q[:-4], q[4:])
     with np.errstate(invalid="ignore"):
-        pair = pixels[new] + beside >= CLEAR_CUT_PIXELS
+        pair = p_new + beside >= CLEAR_CUT_PIXELS
     step[new] = np.where(pair, np.fmin(beside, two_away), beside)
     with np.errstate(invalid="ignore"):
         clear = (pixels >= CLEAR_CUT_PIXELS) | (colour >= CUT_COLOUR)
         by_pixels = ((pixels >= CUT_PIXELS) & (pixels >= CUT_SPIKE * base_p)
                      & (clear | (pixels >= CUT_STEP * step)))
         by_colour = (colour >= CUT_COLOUR) & (colour >= CUT_SPIKE * base_c)
-    lone = _lone_changes(pixels, half)
+        # A change on one picture alone (LONE_CUT_*), among the new pictures.
+        lone = new[(p_new >= LONE_CUT_PIXELS) & (p_new >= LONE_CUT_SPIKE * base_new)
+                   & (p_new >= LONE_CUT_STEP * beside)]
     if body_step is not None:
         # The body's steps onto repeated pictures are nil: not the usual step to beat.
-        moved = np.where(pixels >= REPEAT_PIXELS, body_step, np.nan)
+        moved = np.where(changed, body_step, np.nan)
         lone = lone[[_body_jumps(moved, int(i), half) for i in lone]].astype(int)
     found = np.union1d(np.flatnonzero(by_pixels | by_colour), lone)
     # One cut per burst: the strongest frame of neighbouring candidates.
@@ -451,21 +457,6 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float,
             continue
         keep.append(int(i))
     return np.asarray(keep, dtype=int)
-
-
-def _lone_changes(pixels: np.ndarray, half: int) -> np.ndarray:
-    """Frame indices whose picture changed on that frame alone (LONE_CUT_*), among the
-    frames that changed at all (REPEAT_PIXELS)."""
-    new = np.flatnonzero(pixels >= REPEAT_PIXELS)  # NaN (no previous frame) is left out
-    p = pixels[new]
-    if p.size == 0:
-        return new
-    base = _local_median(p, half)
-    around = np.fmax(np.r_[np.nan, p[:-1]], np.r_[p[1:], np.nan])
-    with np.errstate(invalid="ignore"):
-        lone = ((p >= LONE_CUT_PIXELS) & (p >= LONE_CUT_SPIKE * base)
-                & (p >= LONE_CUT_STEP * around))
-    return new[lone]
 
 
 def _body_jumps(step: np.ndarray, i: int, half: int) -> bool:
