@@ -15,7 +15,9 @@ the pose model again (PoseSequence.slice):
 
 Nothing about the lifting changes: a technical or concentric failure that a cut clip gets
 and the whole clip does not is the edge read as evidence. The table lists each such
-call; the summary counts them over all cuts. (Other verdict kinds are counted too: on a
+call; the summary counts them over all cuts. An `after k` cut holds k whole reps, so its
+count is also checked against the whole clip's count of its first k reps (the other
+cuts' counts depend on how much of the cut rep a viewer would call a rep). (Other verdict kinds are counted too: on a
 shorter set a tempo call can rightly appear, since velocity loss on a set's last rep is
 judged differently.) It asserts nothing.
 """
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"edges: no clips at {VIDEOS}")
         return 0
     rows, n_cuts, whole_calls = [], 0, 0
+    after_cuts, after_ok, after_misses = 0, 0, []
     per_kind: dict[str, int] = {}
     for path in sorted(LABELS.glob("*.json")):
         label = json.loads(path.read_text(encoding="utf-8"))
@@ -81,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
                 per_kind[kind] = per_kind.get(kind, 0) + 1
             if new:
                 rows.append((label["clip"].removesuffix(".mp4"), name, f"{a}:{b}", new))
+            if name.startswith("after "):
+                k = int(name.split()[1])
+                expected = sum(r.counted for r in whole.reps[:k])
+                after_cuts += 1
+                after_ok += an.rep_count == expected
+                if an.rep_count != expected:
+                    after_misses.append(f"{label['clip'].removesuffix('.mp4')} {name}: "
+                                        f"{an.rep_count} of {expected}")
     print(f"edges: {n_cuts} cuts of the labelled clips; technical and concentric calls on the "
           f"whole clips: {whole_calls}")
     print()
@@ -92,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     print("new calls on the cuts: " + (", ".join(f"{k} {n}" for k, n in sorted(per_kind.items()))
                                        or "none")
           + f"; of them technical or concentric: {sum(per_kind.get(k, 0) for k in EDGE_KINDS)}")
+    print(f"counts on the 'after k' cuts: {after_ok}/{after_cuts} as the whole clip counted its "
+          f"first k reps" + (f" (off: {'; '.join(after_misses)})" if after_misses else ""))
     return 0
 
 

@@ -442,6 +442,21 @@ def test_reps_stopping_a_little_short_of_standing_are_completed() -> None:
     assert len(reps) == 5 and all(r.completed for r in reps)
 
 
+def test_a_short_clip_whose_first_rep_starts_higher_counts_its_last_rep() -> None:
+    # Shoulder height of two quick push-ups: the first from a full lockout (1.0), both
+    # coming back up to 0.7, the clip ending on the second rep's lockout. The set's rest,
+    # the median of the two starts, is 0.85: the second rep (0.7 -> 0.15 -> 0.7) arrives
+    # 0.15 under it, 0.27 of its own range, yet right where it started: it came back, it
+    # did not stall.
+    fps = 30.0
+    down, up = _hc(np.arange(20) / 20), _hc(np.arange(20) / 20)
+    height = np.concatenate([np.ones(10), 1 - down, 0.7 * up, 0.7 - 0.55 * down,
+                             0.15 + 0.55 * up, np.full(2, 0.7)])
+    reps = segment_reps(height, fps, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        smoothing_cutoff_hz=None)
+    assert [r.completed for r in reps] == [True, True]
+
+
 def test_the_last_rep_ends_where_the_lifter_stood_still_not_after_the_walk_out() -> None:
     # Hip height: three squats, standing still for 0.3 s, then stepping out of the rack,
     # which lifts the hips by a fifth of the squat's range and makes no rep.

@@ -650,7 +650,11 @@ def _failed_reps(kept: list[_Candidate], rest: float) -> list[_Candidate]:
             stalled = None
             continue
         stalled = None
-        if c.returned and c.end_level - rest > LOCKOUT_MISS_SHARE * c.rom:
+        # Short of the set's rest and of its own start: a rep that began from where it
+        # arrives (the set's first rep can start from a higher lockout than the reps after
+        # it: in a clip of two reps the set's "rest" is half-way between) came back.
+        miss = LOCKOUT_MISS_SHARE * c.rom
+        if c.returned and c.end_level - rest > miss and c.end_level - c.start_level > miss:
             c = replace(c, returned=False)
             stalled = c
         out.append(c)
