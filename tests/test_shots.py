@@ -271,6 +271,29 @@ def test_short_shots_are_listed_not_analysed(squat_set):
     assert any(w.endswith(": 3 shots, 2 of them analysed") for w in split.warnings())
 
 
+def test_a_short_shot_after_a_cut_counts_its_whole_rep(squat_set):
+    # The set filmed on past a zoom: 2.8 s more, holding one whole squat (the source's rep
+    # 2, frames 111-177, with a few still frames either side). Too short to be a set
+    # alone, its rep is still counted, in a set of its own.
+    seq, truth = squat_set
+    tail = moved(seq, scale=1.3).slice(102, 185)
+    clip = splice(seq, tail, stats=True)
+    an = analyse_pose(clip, CFG)
+    assert [s.analysed for s in an.shots.shots] == [True, True]
+    assert [one.rep_count for one in an.every_set] == [len(truth.reps), 1]
+    cut_s = seq.n_frames / seq.fps
+    assert f"camera cut at {cut_s:.1f} s: analysed as 2 segments" in an.warnings
+    # The same shot holding no whole rep (the squat's way up cut off) stays unanalysed.
+    clip = splice(seq, moved(seq, scale=1.3).slice(102, 160), stats=True)
+    an = analyse_pose(clip, CFG)
+    assert [s.analysed for s in an.shots.shots] == [True, False]
+    assert [one.rep_count for one in an.every_set] == [len(truth.reps)]
+    # With no shot long enough to be a set, the clip is still read as one.
+    clip = splice(seq.slice(0, 80), moved(seq, scale=1.3).slice(102, 185), stats=True)
+    an = analyse_pose(clip, CFG)
+    assert not any(s.analysed for s in an.shots.shots) and an.sets == ()
+
+
 def test_frame_cuts_needs_a_spike_not_steady_motion():
     rng = np.random.default_rng(1)
     steady = rng.uniform(0.08, 0.12, 300)  # a panning camera: large but steady differences

@@ -424,7 +424,8 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     """Analyse a clip from its poses (pure: no I/O, same input -> same output).
 
     A clip of one shot and one person is one set. A clip with camera cuts is analysed one
-    set per shot long enough (shots.split_shots): the result is the set with the most
+    set per shot long enough (shots.split_shots), and per shorter shot beside one that
+    holds a whole rep: the result is the set with the most
     reps, with every set in `sets` and the cuts named in its warnings; frames where the
     tracker sat on another person are left out; a montage gets no verdicts.
     """
@@ -448,14 +449,29 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     withheld = (f"the clip is a montage of {len(split.shots)} shots (several scenes or people)"
                 if split.montage else "")
     sets = []
-    for shot in split.analysed:
+    shots = list(split.shots)
+    for n, shot in enumerate(split.shots):
+        # A shot too short to be a set alone (under MIN_SHOT_S) beside one that is: a set
+        # filmed on past a cut (a zoom, a new angle) can leave a rep or two after it, in
+        # 2 s at a quick pace. Its whole reps are counted; with nothing whole it stays
+        # listed, not analysed. (With no shot long enough, the clip is read as one set.)
+        short = not shot.analysed and shot.short and bool(split.analysed)
+        if not (shot.analysed or short):
+            continue
         keep = np.zeros(seq.n_frames, dtype=bool)
         keep[shot.start:shot.stop] = True
         one = _analyse_set(_only(seq, keep & ~split.other_person), cfg, notes,
                            span=(shot.start, shot.stop))
+        if short:
+            if one.rep_count == 0:
+                continue
+            shots[n] = dataclasses.replace(shot, analysed=True, reason="")
         if split.montage:
             one = _withheld(one, withheld, montage)
         sets.append(one)
+    if shots != list(split.shots):
+        split = dataclasses.replace(split, shots=tuple(shots))
+        found = split.warnings()
     if not sets:
         # No shot long enough: the clip as one set (other people's frames left out), warned.
         whole = _analyse_set(_only(seq, ~split.other_person), cfg, notes)

@@ -149,6 +149,11 @@ class Shot:
         """Seconds the shot lasts."""
         return self.stop_s - self.start_s
 
+    @property
+    def short(self) -> bool:
+        """Left out for lasting under the shortest set (split_shots' min_shot_s)."""
+        return self.reason.startswith("shorter than")
+
 
 @dataclass(frozen=True)
 class ShotSplit:
@@ -738,7 +743,8 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
                 max_blank_s: float = AnalysisConfig.max_unseen_s) -> ShotSplit:
     """The clip's shots (split at cuts), which are analysed, and other people's frames.
 
-    min_shot_s > 0: shorter shots are listed but not analysed; min_detection 0..1: a shot
+    min_shot_s > 0: shorter shots are listed as not analysed (analysis.analyse_pose still
+    counts the whole reps of one beside a longer shot); min_detection 0..1: a shot
     where the person is found on fewer of its frames is not analysed either; max_blank_s:
     the longest blank picture between the same person that is no cut (the config's
     max_unseen_s: segmentation bridges it).
@@ -766,7 +772,7 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
         shots.append(Shot(a, b, start_s, stop_s, True))
         inside = [s for s in boundaries if s.kind == "switch" and a < s.frame < b]
         other |= _other_person_frames(seq, a, b, inside)
-    short_time = sum(s.duration_s for s in shots if not s.analysed and "shorter" in s.reason)
+    short_time = sum(s.duration_s for s in shots if s.short)
     total = float(t[-1] - t[0] + dt) if n else 0.0
     montage = len(shots) >= MONTAGE_SHOTS or (len(shots) >= 3 and short_time > total / 3)
     return ShotSplit(tuple(boundaries), tuple(shots), other, montage, has_stats,
