@@ -373,6 +373,33 @@ def test_a_rep_the_tracking_lost_is_not_called_lowered_without_lockout():
     assert concentric_verdicts([dataclasses.replace(short[0], cut_end=True)], None, fps=30.0) == []
 
 
+def test_a_squat_whose_bottom_the_tracking_lost_needs_a_sink_back_to_be_a_stall():
+    # Hip height: three squats, then a fourth "rep" whose bottom falls in a tracking gap
+    # (the lifter walking out of the picture, seen again for two frames, then leaving): no
+    # attempt was seen, so no concentric failure. The same gap before a rise half-way up
+    # that sinks back (then helped up) is one.
+    from repsight.types import Rep
+    from repsight.verdicts import concentric_verdicts
+
+    one = np.concatenate([np.linspace(1, 0, 10), np.zeros(2), np.linspace(0, 1, 10), np.ones(6)])
+    reps = [Rep(index=k + 1, start=28 * k, end=28 * k + 27, turnaround=28 * k + 10,
+                eccentric=(28 * k, 28 * k + 9), concentric=(28 * k + 12, 28 * k + 21),
+                eccentric_first=True) for k in range(3)]
+    s = 84
+    walked = np.concatenate([one, one, one, np.linspace(1, 0.83, 4), np.full(18, np.nan),
+                             [0.82, 0.83], np.linspace(0.85, 0.4, 25)])
+    blip = Rep(index=4, start=s, end=s + 23, turnaround=s + 22, eccentric=(s, s + 21),
+               concentric=(s + 22, s + 23), eccentric_first=True, completed=False,
+               unseen=(s + 4, s + 21), rom_share=0.17)
+    assert concentric_verdicts([*reps, blip], walked, fps=30.0) == []
+    failed = np.concatenate([one, one, one, np.linspace(1, 0.1, 4), np.full(18, np.nan),
+                             np.linspace(0.05, 0.5, 8), np.linspace(0.5, 0.05, 10),
+                             np.linspace(0.05, 1, 15), np.ones(40)])
+    stall = dataclasses.replace(blip, end=s + 39, concentric=(s + 22, s + 29), rom_share=0.45)
+    (v,) = concentric_verdicts([*reps, stall], failed, fps=30.0)
+    assert v.rep_index == 4 and "lowered without lockout" in v.reason
+
+
 def test_setup_movement_before_the_first_rep_is_not_judged():
     # Rep 1's concentric includes settling into position: far slower than the reps after it.
     truth = make_squat_set(concentric_s=[1.6] + [0.6] * 7, seed=15)

@@ -501,9 +501,12 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                 continue  # still moving, or paused, when the clip ends: cut mid-rep, not a stall
             why = "did not get back to lockout before the clip (or the tracking) ended"
         else:
-            # The tracking lost inside the rep (Rep.cut_end, before the clip's end): the
-            # lowering must have been seen before the loss.
-            if r.cut_end:
+            # The tracking lost inside the rep (Rep.cut_end, before the clip's end), or for
+            # part of it (Rep.unseen: a gap bridged to find the reps): the lowering must
+            # have been seen. A lifter walking out of the picture after the last squat,
+            # lost for 0.6 s and seen again for two frames, made a "rep" of 17 % of the
+            # range whose two-frame "concentric" read as stalled at 3 %.
+            if r.cut_end or r.unseen is not None:
                 own_last = None if track is None else _last_seen(track, r)
                 if own_last is None or not _sank_back(track, r, rom, lockout_share, own_last):
                     continue
