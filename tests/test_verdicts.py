@@ -400,6 +400,20 @@ def test_a_squat_whose_bottom_the_tracking_lost_needs_a_sink_back_to_be_a_stall(
     assert v.rep_index == 4 and "lowered without lockout" in v.reason
 
 
+def test_a_set_lifted_slower_than_any_one_rep_max_measures_no_velocity_loss():
+    # Squats 0.2 m deep with 3 s concentrics (about 0.07 m/s, under any lift's one-rep
+    # maximum velocity), slowing to 5 s: a deliberately slow set, not fatigue to read.
+    truth = make_squat_set(n_reps=5, depth_m=0.2, concentric_s=[3.0, 3.0, 4.5, 4.8, 5.0], seed=3)
+    verdicts, summary, m = _judge(truth)
+    assert m.baseline_velocity_mps < 0.1
+    assert all(np.isnan(r.velocity_loss_pct) for r in m.reps)
+    assert not [v for v in verdicts if v.kind == "tempo"]
+    assert any("slower than any lift at its one-rep maximum" in w for w in m.velocity.warnings)
+    # With the floor lowered, the same readings are judged: the slowing is past 30 %.
+    verdicts, _, m = _judge(truth, min_baseline_velocity_mps=0.0)
+    assert [v.rep_index for v in verdicts if v.kind == "tempo"][:1] == [3]
+
+
 def test_setup_movement_before_the_first_rep_is_not_judged():
     # Rep 1's concentric includes settling into position: far slower than the reps after it.
     truth = make_squat_set(concentric_s=[1.6] + [0.6] * 7, seed=15)

@@ -167,7 +167,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     vel = set_velocity(seq, reps, track_px=vel_px, scale=scale, family=profile.family,
                        baseline_reps=cfg.baseline_reps, cutoff_hz=cfg.smoothing_cutoff_hz,
                        max_gap_s=cfg.max_gap_s, concentrics=concentrics,
-                       rom_outlier_share=cfg.rom_outlier_share)
+                       rom_outlier_share=cfg.rom_outlier_share,
+                       min_baseline_mps=cfg.min_baseline_velocity_mps)
     form_cutoff = max(cfg.smoothing_cutoff_hz, FORM_CUTOFF_HZ)
     form = form_signals(seq, profile, view=view, cutoff_hz=form_cutoff, side=user_side,
                         max_gap_s=cfg.max_gap_s, image=image, world=world)

@@ -89,6 +89,11 @@ class AnalysisConfig:
     # this many points (nothing after it confirms it; a failed attempt after it does),
     # 0..30; see docs/velocity_and_verdicts.md
     lone_loss_margin_pct: float = 2.0
+    # velocity loss is not measured when the first reps' best mean concentric velocity
+    # reads under this (m/s, 0..1): slower than any lift at its one-rep maximum, the set was
+    # lifted deliberately slowly or the tracked point is not following the load; see
+    # velocity.MIN_BASELINE_MPS
+    min_baseline_velocity_mps: float = 0.1
     drift_tolerance_deg: float | None = None  # technical failure past this drift; None: profile default
     # drift must last this many frames (not a one-frame blip), 1..30; pictures, in a clip
     # that holds each picture for several frames (shots.picture_repeat)
@@ -166,6 +171,7 @@ class AnalysisConfig:
         _check_range("tempo_step_ratio", self.tempo_step_ratio, 1.1, 10)
         _check_range("rom_outlier_share", self.rom_outlier_share, 1.1, 10)
         _check_range("lone_loss_margin_pct", self.lone_loss_margin_pct, 0, 30)
+        _check_range("min_baseline_velocity_mps", self.min_baseline_velocity_mps, 0, 1)
         if self.lifter_height_m is not None:
             h = self.lifter_height_m
             if isinstance(h, (int, float)) and not isinstance(h, bool) and 80 <= h <= 260:

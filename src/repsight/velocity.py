@@ -42,6 +42,16 @@ MIN_RIR_LOSS_PCT = 5.0
 # A rep's mid-travel time is read between this share of its concentric travel and 1 minus
 # it (see shared_shape_velocities).
 MID_TRAVEL_SHARE = 0.2
+# The slowest a set's first reps can read and still be the load moving (m/s): a lift's
+# mean concentric velocity at its one-rep maximum is about 0.15-0.3 m/s (bench press 0.17,
+# squat about 0.3: Sanchez-Medina et al., Int J Sports Med 38, 2017; deadlift 0.14, Ruf et
+# al., J Strength Cond Res 32, 2018). Fresh reps read slower than that were lifted
+# deliberately slowly (a demonstration, a tempo set: velocity loss assumes each rep lifted
+# as fast as it can be) or the tracked point is not following the load. A real clip's
+# demonstration deadlift reads 0.04-0.06 m/s at the hips, and the rep-to-rep noise of so
+# small a reading made 37 % "loss" on a shaky copy; the 630 rendered dev and final sets
+# read 0.23 and up, the other real dev clips 0.17 and up.
+MIN_BASELINE_MPS = 0.1
 # Sets in the source studies ran to at most ~30 reps; beyond 10 left the linear model
 # extrapolates from a few per cent of loss and the number means only "many".
 MAX_RIR = 10.0
@@ -356,7 +366,8 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
                  scale: Scale, family: str, baseline_reps: int = 2, baseline: str = "best",
                  cutoff_hz: float = 4.0, max_gap_s: float = 0.25,
                  concentrics: Sequence[tuple[int, int]] | None = None,
-                 rom_outlier_share: float) -> SetVelocity:
+                 rom_outlier_share: float,
+                 min_baseline_mps: float = MIN_BASELINE_MPS) -> SetVelocity:
     """Velocity, ROM, velocity loss and RIR of every rep, against the set's baseline.
 
     track_px: float[T,2] pixel track of the tracked point (kinematics.tracked_point_px).
@@ -365,7 +376,8 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     baseline_reps: the best (baseline "best", as in the velocity-loss literature) or the
     mean ("mean") of the first N clean reps' mean velocities is the baseline, 1..10.
     rom_outlier_share: a rep past this many times its run's range (segmentation.out_of_range)
-    is no rep in reserve for the reps before it.
+    is no rep in reserve for the reps before it. min_baseline_mps: a baseline read slower
+    than this (m/s) measures no velocity loss (MIN_BASELINE_MPS).
     """
     warnings: list[str] = []
     t = seq.timestamps_s
@@ -401,6 +413,12 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
         warnings.append("no baseline rep's velocity could be read: velocity loss is not measured")
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
     loss = tuple(velocity_loss_pct(v.mean_mps, base_v) for v in vel)
+    if np.isfinite(base_v) and base_v < min_baseline_mps:
+        warnings.append(f"the first reps read {base_v:.2f} m/s, slower than any lift at its "
+                        f"one-rep maximum (under {min_baseline_mps:g} m/s): lifted deliberately "
+                        "slowly, or the tracked point is not following the load; velocity "
+                        "loss is not measured")
+        loss = tuple(float("nan") for _ in vel)
     rir = seen_in_reserve([rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail)
                            for k, l in enumerate(loss)], *reserve_inputs(reps, rom_outlier_share))
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
