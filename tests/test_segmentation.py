@@ -442,19 +442,37 @@ def test_reps_stopping_a_little_short_of_standing_are_completed() -> None:
     assert len(reps) == 5 and all(r.completed for r in reps)
 
 
-def test_a_short_clip_whose_first_rep_starts_higher_counts_its_last_rep() -> None:
-    # Shoulder height of two quick push-ups: the first from a full lockout (1.0), both
-    # coming back up to 0.7, the clip ending on the second rep's lockout. The set's rest,
-    # the median of the two starts, is 0.85: the second rep (0.7 -> 0.15 -> 0.7) arrives
-    # 0.15 under it, 0.27 of its own range, yet right where it started: it came back, it
-    # did not stall.
+def test_a_short_clip_opening_on_the_way_down_counts_its_last_rep() -> None:
+    # Shoulder height of two quick push-ups in a clip that opens on the first one's way
+    # down from a higher lockout (1.2, already moving), both coming back up to 0.7, the
+    # clip ending on the second rep's lockout. Where the clip began is not the lifter's
+    # rest: read as one, it put the set's "rest" half-way (0.95) and the second rep, back
+    # where it started, 0.25 short of it (over a quarter of its 0.7 range): "stalled".
     fps = 30.0
     down, up = _hc(np.arange(20) / 20), _hc(np.arange(20) / 20)
-    height = np.concatenate([np.ones(10), 1 - down, 0.7 * up, 0.7 - 0.55 * down,
-                             0.15 + 0.55 * up, np.full(2, 0.7)])
+    height = np.concatenate([(1.25 - 1.25 * down)[3:], 0.7 * up, 0.7 - 0.7 * down,
+                             0.7 * up, np.full(2, 0.7)])
     reps = segment_reps(height, fps, concentric_increases=True, eccentric_first=True, min_rom=0.15,
                         smoothing_cutoff_hz=None)
     assert [r.completed for r in reps] == [True, True]
+
+
+def test_a_stall_after_lockouts_that_drift_lower_is_still_a_stall() -> None:
+    # Squats whose lockouts sink with fatigue (1, 1, 1, 0.9, 0.85, 0.8), then a rep from
+    # 0.8 that stalls at 0.62 (0.38 short of the set's rest, 0.18 of its own start) and
+    # sinks back before the lifter is helped up: one failed rep, not a completed one and a
+    # rep out of its sink back.
+    fps = 30.0
+    down, up = _hc(np.arange(36) / 36), _hc(np.arange(30) / 30)
+    parts, top = [np.ones(20)], 1.0
+    for nxt in (1.0, 1.0, 1.0, 0.9, 0.85, 0.8):
+        parts += [top * (1 - down), nxt * up, np.full(20, nxt)]
+        top = nxt
+    parts += [0.8 * (1 - down), np.zeros(10), 0.62 * _hc(np.arange(60) / 60), np.full(12, 0.62),
+              0.62 * (1 - _hc(np.arange(24) / 24)), np.zeros(30), _hc(np.arange(45) / 45), np.ones(20)]
+    reps = segment_reps(np.concatenate(parts), fps, concentric_increases=True, eccentric_first=True,
+                        min_rom=0.15, smoothing_cutoff_hz=None)
+    assert [r.completed for r in reps] == [True] * 6 + [False]
 
 
 def test_the_last_rep_ends_where_the_lifter_stood_still_not_after_the_walk_out() -> None:

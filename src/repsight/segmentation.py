@@ -500,8 +500,14 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # (picking up the dumbbells, stepping under the bar), not a rep.
         rest = float(np.median([c.start_level for c in kept]))
         kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
-        if eccentric_first:
-            kept = _failed_reps(kept, rest)
+        if eccentric_first and kept:
+            # Lockout is judged against where reps start inside the signal: where one that
+            # starts on its first frame starts is where the clip (or the track) began. A
+            # clip opening on the way down from a higher lockout than every later rep's put
+            # the "rest" of a two-rep clip half-way between, and its second rep, back where
+            # it began, read as stalled.
+            seen = [c.start_level for c in kept if c.first.start > c.run_start]
+            kept = _failed_reps(kept, float(np.median(seen)) if seen else rest)
         if not kept:
             return [], float("nan")
         return kept, _typical_rom([c.rom for c in kept])
@@ -650,11 +656,7 @@ def _failed_reps(kept: list[_Candidate], rest: float) -> list[_Candidate]:
             stalled = None
             continue
         stalled = None
-        # Short of the set's rest and of its own start: a rep that began from where it
-        # arrives (the set's first rep can start from a higher lockout than the reps after
-        # it: in a clip of two reps the set's "rest" is half-way between) came back.
-        miss = LOCKOUT_MISS_SHARE * c.rom
-        if c.returned and c.end_level - rest > miss and c.end_level - c.start_level > miss:
+        if c.returned and c.end_level - rest > LOCKOUT_MISS_SHARE * c.rom:
             c = replace(c, returned=False)
             stalled = c
         out.append(c)
