@@ -483,6 +483,12 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             continue
         if r.completed:
             continue
+        if r.unseen is not None and r.unseen[0] - 1 <= r.turnaround <= r.unseen[1] + 1:
+            # Its turnaround fell in a tracking gap (Rep.unseen): how far it rose from there
+            # is not known. A lifter walking out of the picture after the last squat, lost
+            # for 0.6 s and seen again for two frames, made a "rep" of 17 % of the range
+            # that read as stalled at 3 % and lowered without lockout.
+            continue
         reached = r.rom_share
         if np.isfinite(rom) and rom > 0:
             low = track[r.turnaround] if r.eccentric_first else track[r.concentric[0]]
@@ -501,12 +507,9 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                 continue  # still moving, or paused, when the clip ends: cut mid-rep, not a stall
             why = "did not get back to lockout before the clip (or the tracking) ended"
         else:
-            # The tracking lost inside the rep (Rep.cut_end, before the clip's end), or for
-            # part of it (Rep.unseen: a gap bridged to find the reps): the lowering must
-            # have been seen. A lifter walking out of the picture after the last squat,
-            # lost for 0.6 s and seen again for two frames, made a "rep" of 17 % of the
-            # range whose two-frame "concentric" read as stalled at 3 %.
-            if r.cut_end or r.unseen is not None:
+            # The tracking lost inside the rep (Rep.cut_end, before the clip's end): the
+            # lowering must have been seen before the loss.
+            if r.cut_end:
                 own_last = None if track is None else _last_seen(track, r)
                 if own_last is None or not _sank_back(track, r, rom, lockout_share, own_last):
                     continue
