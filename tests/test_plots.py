@@ -135,3 +135,15 @@ def test_a_run_of_reps_failing_alike_is_labelled_once(leaning_set):
                                failures={3: "tempo", 4: "tempo", 5: "tempo", 7: "technical", 8: "tempo"})
     texts = [t.get_text() for t in make_figure(data).axes[0].texts]
     assert texts == ["tempo", "technical", "tempo"]
+
+
+def test_no_velocity_loss_limit_is_drawn_where_no_loss_was_measured():
+    # Squats lifted over 6 s each (about 0.07 m/s): too slow for velocity loss to be read
+    # (velocity.MIN_BASELINE_MPS), so the plot has no limit to draw, and none is shown.
+    truth = make_squat_set(n_reps=4, concentric_s=6.0, seed=2)
+    an = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m))
+    assert an.rep_count == 4 and an.assessment.metrics.velocity.too_slow
+    assert set_plot_data(an).velocity_threshold_mps is None
+    judged = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m,
+                                                    min_baseline_velocity_mps=0.0))
+    assert set_plot_data(judged).velocity_threshold_mps is not None

@@ -423,6 +423,8 @@ def test_a_set_lifted_slower_than_any_one_rep_max_measures_no_velocity_loss():
     assert all(np.isnan(r.velocity_loss_pct) for r in m.reps)
     assert not [v for v in verdicts if v.kind == "tempo"]
     assert any("slower than any lift at its one-rep maximum" in w for w in m.velocity.warnings)
+    # Nor is its tempo said to be intact when the set ends with form kept.
+    assert summary.ending != "tolerance"
     # With the floor lowered, the same readings are judged: the slowing is past 30 %.
     verdicts, _, m = _judge(truth, min_baseline_velocity_mps=0.0)
     assert [v.rep_index for v in verdicts if v.kind == "tempo"][:1] == [3]

@@ -119,9 +119,10 @@ SPECS: dict[str, OptionSpec] = {
         "this many points (nothing after it confirms it; a failed attempt after it does)",
         "%", (0, 30)),
     "min_baseline_velocity_mps": OptionSpec(
-        "--min-baseline-velocity", "velocity loss is not measured when the first reps read "
-        "slower than this (slower than any lift's one-rep maximum: lifted deliberately "
-        "slowly, or the tracked point is not following the load)", "m/s", (0, 1)),
+        "--min-baseline-velocity", "velocity loss is not measured when the first reps' "
+        "tracked point (the hips in a deadlift) reads slower than this (slower than any "
+        "lift's one-rep maximum: lifted deliberately slowly, or the point is not following "
+        "the load)", "m/s", (0, 1)),
     "drift_tolerance_deg": OptionSpec(
         "--drift-tolerance", "technical failure past this many degrees of form moving from "
         "the first reps towards a fault, plus the first reps' own spread (as measured, in "

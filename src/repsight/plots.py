@@ -254,8 +254,11 @@ def set_plot_data(analysis: Any) -> SetPlotData:
                  for a in angles}
     cfg = analysis.config
     base = _baseline_velocity(analysis)
+    # No loss read on any rep (the first reps too slow to judge, velocity.MIN_BASELINE_MPS):
+    # no limit to draw either.
+    judged = any(math.isfinite(_num(m.velocity_loss_pct)) for m in getattr(analysis, "metrics", ()))
     threshold = (base * (1 - cfg.effective_velocity_loss_pct / 100.0)
-                 if math.isfinite(base) else None)
+                 if math.isfinite(base) and judged else None)
     failures: dict[int, str] = {}
     for v in getattr(analysis, "verdicts", ()):
         failures[v.rep_index] = "+".join(filter(None, (failures.get(v.rep_index), v.kind)))

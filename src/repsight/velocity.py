@@ -83,6 +83,8 @@ class SetVelocity:
     setup_reps: tuple[int, ...]
     per_frame_mps: np.ndarray
     warnings: tuple[str, ...] = ()
+    # The first reps read slower than the floor (MIN_BASELINE_MPS): loss_pct is all NaN.
+    too_slow: bool = False
 
 
 def height_m(track_px: np.ndarray, scale: Scale, fps: float, timestamps_s: np.ndarray, *,
@@ -241,8 +243,8 @@ def rir_text(rir: float | None) -> str:
 
 def rir_note() -> str:
     """What rir_text's marks mean, for a table's footnote."""
-    return (f'"-": not estimated (under {MIN_RIR_LOSS_PCT:g} % loss, the first rep, or no '
-            f'velocity read); "{MAX_RIR:g}+": {MAX_RIR:g} or more')
+    return (f'"-": not estimated (under {MIN_RIR_LOSS_PCT:g} % loss, the first rep, no '
+            f'velocity read, or velocity loss not measured); "{MAX_RIR:g}+": {MAX_RIR:g} or more')
 
 
 def reserve_inputs(reps: Sequence[Rep], rom_outlier_share: float) -> tuple[list[bool], list[bool]]:
@@ -419,8 +421,10 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
                         "slowly, or the tracked point is not following the load; velocity "
                         "loss is not measured")
         loss = tuple(float("nan") for _ in vel)
+    too_slow = bool(np.isfinite(base_v) and base_v < min_baseline_mps)
     rir = seen_in_reserve([rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail)
                            for k, l in enumerate(loss)], *reserve_inputs(reps, rom_outlier_share))
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
                        baseline_reps=tuple(reps[i].index for i in base_idx), baseline_mps=base_v,
-                       setup_reps=tuple(setup), per_frame_mps=per_frame, warnings=tuple(warnings))
+                       setup_reps=tuple(setup), per_frame_mps=per_frame, warnings=tuple(warnings),
+                       too_slow=too_slow)
