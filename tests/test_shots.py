@@ -292,6 +292,18 @@ def test_a_short_shot_after_a_cut_counts_its_whole_rep(squat_set):
     clip = splice(seq.slice(0, 80), moved(seq, scale=1.3).slice(102, 185), stats=True)
     an = analyse_pose(clip, CFG)
     assert not any(s.analysed for s in an.shots.shots) and an.sets == ()
+    # Only next to a set: after another short shot (a second of something else) it is not
+    # the set filmed on, and stays listed.
+    clip = splice(seq, moved(seq, dx=0.2).slice(0, 30), tail, stats=True)
+    an = analyse_pose(clip, CFG)
+    assert not an.shots.montage
+    assert [s.analysed for s in an.shots.shots] == [True, False, False]
+    # In a montage too (counts are per segment), which still gets no verdicts.
+    clip = splice(seq, moved(seq, dx=0.1), moved(seq, scale=0.8), tail, stats=True)
+    an = analyse_pose(clip, CFG)
+    assert an.shots.montage and all(s.analysed for s in an.shots.shots)
+    assert [one.rep_count for one in an.every_set][-1] == 1
+    assert not any(one.verdicts for one in an.every_set)
 
 
 def test_frame_cuts_needs_a_spike_not_steady_motion():

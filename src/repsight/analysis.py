@@ -427,8 +427,8 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     """Analyse a clip from its poses (pure: no I/O, same input -> same output).
 
     A clip of one shot and one person is one set. A clip with camera cuts is analysed one
-    set per shot long enough (shots.split_shots), and per shorter shot beside one that
-    holds a whole rep: the result is the set with the most
+    set per shot long enough (shots.split_shots), and per shorter shot next to such a one
+    when the shorter one holds a whole rep: the result is the set with the most
     reps, with every set in `sets` and the cuts named in its warnings; frames where the
     tracker sat on another person are left out; a montage gets no verdicts.
     """
@@ -453,12 +453,13 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
                 if split.montage else "")
     sets = []
     shots = list(split.shots)
+    beside = split.short_beside
     for n, shot in enumerate(split.shots):
-        # A shot too short to be a set alone (under MIN_SHOT_S) beside one that is: a set
+        # A shot too short to be a set alone (under MIN_SHOT_S) next to one that is: a set
         # filmed on past a cut (a zoom, a new angle) can leave a rep or two after it, in
         # 2 s at a quick pace. Its whole reps are counted; with nothing whole it stays
         # listed, not analysed. (With no shot long enough, the clip is read as one set.)
-        short = not shot.analysed and shot.short and bool(split.analysed)
+        short = n in beside
         if not (shot.analysed or short):
             continue
         keep = np.zeros(seq.n_frames, dtype=bool)

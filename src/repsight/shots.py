@@ -135,7 +135,8 @@ class Boundary:
 
 @dataclass(frozen=True)
 class Shot:
-    """Frames [start, stop) between two cuts; `analysed` when it is long enough to be a set."""
+    """Frames [start, stop) between two cuts; `analysed` when it is analysed as a set (long
+    enough to be one, or a short shot beside one that holds a whole rep: ShotSplit.short_beside)."""
 
     start: int
     stop: int
@@ -170,6 +171,16 @@ class ShotSplit:
     def analysed(self) -> tuple[Shot, ...]:
         """The shots analysed as sets."""
         return tuple(s for s in self.shots if s.analysed)
+
+    @property
+    def short_beside(self) -> tuple[int, ...]:
+        """Indices of the shots too short to be a set alone (Shot.short) next to a shot
+        analysed as one: the set filmed on past a cut (a zoom, a new angle) can leave a rep
+        or two there, which analysis.analyse_pose counts (in a montage too, whose counts are
+        per segment: the montage is judged on the shots as cut, and gets no verdicts)."""
+        s = self.shots
+        return tuple(k for k, shot in enumerate(s) if shot.short and (
+            (k > 0 and s[k - 1].analysed) or (k + 1 < len(s) and s[k + 1].analysed)))
 
     @property
     def cuts(self) -> tuple[Boundary, ...]:
@@ -775,5 +786,11 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
     short_time = sum(s.duration_s for s in shots if s.short)
     total = float(t[-1] - t[0] + dt) if n else 0.0
     montage = len(shots) >= MONTAGE_SHOTS or (len(shots) >= 3 and short_time > total / 3)
-    return ShotSplit(tuple(boundaries), tuple(shots), other, montage, has_stats,
-                     people=count_people(seq))
+    split = ShotSplit(tuple(boundaries), tuple(shots), other, montage, has_stats,
+                      people=count_people(seq))
+    # analyse_pose counts the whole reps of these too: their other people's frames as well.
+    for k in split.short_beside:
+        a, b = shots[k].start, shots[k].stop
+        inside = [s for s in boundaries if s.kind == "switch" and a < s.frame < b]
+        other |= _other_person_frames(seq, a, b, inside)
+    return split
