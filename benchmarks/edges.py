@@ -15,11 +15,12 @@ the pose model again (PoseSequence.slice):
 
 Nothing about the lifting changes: a technical or concentric failure that a cut clip gets
 and the whole clip does not is the edge read as evidence. The table lists each such
-call; the summary counts them over all cuts. An `after k` cut holds k whole reps, so its
-count is also checked against the whole clip's count of its first k reps (the other
-cuts' counts depend on how much of the cut rep a viewer would call a rep). (Other verdict kinds are counted too: on a
+call; the summary counts them over all cuts. (Other verdict kinds are counted too: on a
 shorter set a tempo call can rightly appear, since velocity loss on a set's last rep is
-judged differently.) It asserts nothing.
+judged differently.) An `after k` cut holds k whole reps, so its count is also checked
+against the whole clip's count of its first k reps (of its main set, the one with the
+most reps, when a cut splits the clip); the other cuts' counts depend on how much of
+the cut rep a viewer would call a rep. It asserts nothing.
 """
 
 from __future__ import annotations

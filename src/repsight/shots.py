@@ -135,8 +135,9 @@ class Boundary:
 
 @dataclass(frozen=True)
 class Shot:
-    """Frames [start, stop) between two cuts; `analysed` when it is analysed as a set (long
-    enough to be one, or a short shot beside one that holds a whole rep: ShotSplit.short_beside)."""
+    """Frames [start, stop) between two cuts; `analysed` when it is analysed as a set: long
+    enough to be one, or shorter, next to such a shot and holding a whole rep
+    (ShotSplit.short_beside)."""
 
     start: int
     stop: int
@@ -755,7 +756,7 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
     """The clip's shots (split at cuts), which are analysed, and other people's frames.
 
     min_shot_s > 0: shorter shots are listed as not analysed (analysis.analyse_pose still
-    counts the whole reps of one beside a longer shot); min_detection 0..1: a shot
+    counts the whole reps of one next to a longer shot); min_detection 0..1: a shot
     where the person is found on fewer of its frames is not analysed either; max_blank_s:
     the longest blank picture between the same person that is no cut (the config's
     max_unseen_s: segmentation bridges it).

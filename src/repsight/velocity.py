@@ -415,13 +415,13 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
         warnings.append("no baseline rep's velocity could be read: velocity loss is not measured")
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
     loss = tuple(velocity_loss_pct(v.mean_mps, base_v) for v in vel)
-    if np.isfinite(base_v) and base_v < min_baseline_mps:
+    too_slow = bool(np.isfinite(base_v) and base_v < min_baseline_mps)
+    if too_slow:
         warnings.append(f"the first reps read {base_v:.2f} m/s, slower than any lift at its "
                         f"one-rep maximum (under {min_baseline_mps:g} m/s): lifted deliberately "
                         "slowly, or the tracked point is not following the load; velocity "
                         "loss is not measured")
         loss = tuple(float("nan") for _ in vel)
-    too_slow = bool(np.isfinite(base_v) and base_v < min_baseline_mps)
     rir = seen_in_reserve([rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail)
                            for k, l in enumerate(loss)], *reserve_inputs(reps, rom_outlier_share))
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
