@@ -412,6 +412,17 @@ def test_a_rep_whose_bottom_the_tracking_lost_is_no_stall():
     assert reps[3].unseen is not None and not reps[3].completed
     (v,) = concentric_verdicts(reps, failed, fps=30.0)
     assert v.rep_index == 4 and "lowered without lockout" in v.reason
+    # Lost twice, on the way down and on the way up, but seen at the bottom: a failed rep
+    # too (the gaps' span covers the bottom; the track there does not miss it).
+    hc36, hc60 = _half_cosine(36), _half_cosine(60)
+    twice = _squats_then([1 - hc36[:10], np.full(6, np.nan), 1 - hc36[16:], np.zeros(10),
+                          0.55 * hc60[:20], np.full(6, np.nan), 0.55 * hc60[26:], np.full(12, 0.55),
+                          0.55 * (1 - _half_cosine(24)), np.zeros(30), _half_cosine(45), np.ones(20)])
+    reps = segment_reps(twice, 30.0, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        smoothing_cutoff_hz=None)
+    assert reps[3].unseen[0] < reps[3].turnaround < reps[3].unseen[1] and not reps[3].completed
+    (v,) = concentric_verdicts(reps, twice, fps=30.0)
+    assert v.rep_index == 4 and "lowered without lockout" in v.reason
 
 
 def test_a_set_lifted_slower_than_any_one_rep_max_measures_no_velocity_loss():

@@ -229,9 +229,10 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         baseline_reps=cfg.baseline_reps,
                         # a profile with faults none of which could be read judged no form
                         form_judged=not form_hidden and (bool(drift.faults) or not profile.faults),
-                        # no velocity loss read (the first reps too slow to be the load
-                        # lifted as fast as it can be): the tempo is not known to be intact
-                        tempo_judged=step is None and not vel.too_slow,
+                        # no velocity loss read on any rep (no scale, no baseline, the
+                        # first reps too slow to be the load lifted as fast as it can be):
+                        # the tempo is not known to be intact
+                        tempo_judged=step is None and bool(np.isfinite(vel.loss_pct).any()),
                         ended_at_rest=_ends_at_rest(reps, track))
     return Assessment(metrics, verdicts, summary, step)
 

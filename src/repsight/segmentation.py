@@ -500,14 +500,8 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # (picking up the dumbbells, stepping under the bar), not a rep.
         rest = float(np.median([c.start_level for c in kept]))
         kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
-        if eccentric_first and kept:
-            # Lockout is judged against where reps start inside the signal: where one that
-            # starts on its first frame starts is where the clip (or the track) began. A
-            # clip opening on the way down from a higher lockout than every later rep's put
-            # the "rest" of a two-rep clip half-way between, and its second rep, back where
-            # it began, read as stalled.
-            seen = [c.start_level for c in kept if c.first.start > c.run_start]
-            kept = _failed_reps(kept, float(np.median(seen)) if seen else rest)
+        if eccentric_first:
+            kept = _failed_reps(kept, rest)
         if not kept:
             return [], float("nan")
         return kept, _typical_rom([c.rom for c in kept])

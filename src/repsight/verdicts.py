@@ -483,11 +483,11 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             continue
         if r.completed:
             continue
-        if r.unseen is not None and r.unseen[0] - 1 <= r.turnaround <= r.unseen[1] + 1:
-            # Its turnaround fell in a tracking gap (Rep.unseen): how far it rose from there
-            # is not known. A lifter walking out of the picture after the last squat, lost
-            # for 0.6 s and seen again for two frames, made a "rep" of 17 % of the range
-            # that read as stalled at 3 % and lowered without lockout.
+        if _turn_unseen(r, track):
+            # Its turnaround fell in a tracking gap: how far it rose from there is not
+            # known. A lifter walking out of the picture after the last squat, lost for
+            # 0.6 s and seen again for two frames, made a "rep" of 17 % of the range that
+            # read as stalled at 3 % and lowered without lockout.
             continue
         reached = r.rom_share
         if np.isfinite(rom) and rom > 0:
@@ -520,6 +520,18 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                             "baseline": 1.0, "threshold": lockout_share,
                             "unit": "share of the first reps' range"}))
     return out
+
+
+def _turn_unseen(r: Rep, track: np.ndarray | None) -> bool:
+    """Whether the rep's turnaround, or a frame either side of it, was not seen: the
+    tracked point missing there (track, float[T]), or, without a track, inside the span
+    of the rep's tracking gaps (Rep.unseen)."""
+    if r.unseen is None:
+        return False
+    if track is not None and len(track):
+        near = track[max(r.turnaround - 1, 0):r.turnaround + 2]
+        return not np.isfinite(near).all()
+    return r.unseen[0] - 1 <= r.turnaround <= r.unseen[1] + 1
 
 
 def _rise(track: np.ndarray, r: Rep, rom: float, fps: float) -> tuple[float, float]:
