@@ -179,9 +179,7 @@ class ShotSplit:
         analysed as one: the set filmed on past a cut (a zoom, a new angle) can leave a rep
         or two there, which analysis.analyse_pose counts (in a montage too, whose counts are
         per segment: the montage is judged on the shots as cut, and gets no verdicts)."""
-        s = self.shots
-        return tuple(k for k, shot in enumerate(s) if shot.short and (
-            (k > 0 and s[k - 1].analysed) or (k + 1 < len(s) and s[k + 1].analysed)))
+        return _short_beside(self.shots)
 
     @property
     def cuts(self) -> tuple[Boundary, ...]:
@@ -782,16 +780,22 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
             shots.append(Shot(a, b, start_s, stop_s, False, f"a person on only {seen:.0%} of its frames"))
             continue
         shots.append(Shot(a, b, start_s, stop_s, True))
-        inside = [s for s in boundaries if s.kind == "switch" and a < s.frame < b]
-        other |= _other_person_frames(seq, a, b, inside)
+    # Other people's frames in every shot analysis reads: the sets, and the short shots
+    # next to them whose whole reps analyse_pose counts too.
+    beside = set(_short_beside(shots))
+    for k, shot in enumerate(shots):
+        if shot.analysed or k in beside:
+            inside = [s for s in boundaries if s.kind == "switch" and shot.start < s.frame < shot.stop]
+            other |= _other_person_frames(seq, shot.start, shot.stop, inside)
     short_time = sum(s.duration_s for s in shots if s.short)
     total = float(t[-1] - t[0] + dt) if n else 0.0
     montage = len(shots) >= MONTAGE_SHOTS or (len(shots) >= 3 and short_time > total / 3)
-    split = ShotSplit(tuple(boundaries), tuple(shots), other, montage, has_stats,
-                      people=count_people(seq))
-    # analyse_pose counts the whole reps of these too: their other people's frames as well.
-    for k in split.short_beside:
-        a, b = shots[k].start, shots[k].stop
-        inside = [s for s in boundaries if s.kind == "switch" and a < s.frame < b]
-        other |= _other_person_frames(seq, a, b, inside)
-    return split
+    return ShotSplit(tuple(boundaries), tuple(shots), other, montage, has_stats,
+                     people=count_people(seq))
+
+
+def _short_beside(shots: "list[Shot] | tuple[Shot, ...]") -> tuple[int, ...]:
+    """Indices of the shots too short to be a set alone (Shot.short) next to one analysed
+    as a set (see ShotSplit.short_beside)."""
+    return tuple(k for k, shot in enumerate(shots) if shot.short and (
+        (k > 0 and shots[k - 1].analysed) or (k + 1 < len(shots) and shots[k + 1].analysed)))
