@@ -147,3 +147,32 @@ def test_no_velocity_loss_limit_is_drawn_where_no_loss_was_measured():
     judged = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m,
                                                     min_baseline_velocity_mps=0.0))
     assert set_plot_data(judged).velocity_threshold_mps is not None
+
+
+def test_a_set_too_slow_for_velocity_loss_names_no_velocity_baseline():
+    # The first reps set no reference when no loss can be read on them: the table, the
+    # summary and the page say why there is no loss, not "velocity baseline".
+    from rich.console import Console
+
+    from repsight.export import analysis_to_dict
+    from repsight.report import render_report, report_context
+    from repsight.table import rep_table, summary_block
+
+    truth = make_squat_set(n_reps=4, concentric_s=6.0, seed=2)
+    slow = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m))
+    judged = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m,
+                                                    min_baseline_velocity_mps=0.0))
+
+    def shown(an) -> tuple[str, str, str]:
+        console = Console(width=200, record=True)
+        console.print(rep_table(an))
+        return (console.export_text(), summary_block(an),
+                render_report(report_context(analysis_to_dict(an))))
+
+    table, block, page = shown(slow)
+    assert "velocity baseline" not in table and "velocity baseline" not in block
+    assert "too slow to read a velocity loss" in block
+    assert "so no loss was read" in page and "loss against the best" not in page
+    table, block, page = shown(judged)
+    assert "velocity baseline" in table and "velocity baseline" in block
+    assert "loss against the best" in page

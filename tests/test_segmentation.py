@@ -429,6 +429,21 @@ def test_a_squat_that_stalls_and_sinks_back_is_one_failed_rep(helped_up: bool) -
     assert abs(reps[3].concentric[1] - stall) <= 3
 
 
+@pytest.mark.parametrize("helped_up", [False, True], ids=["stays_down", "helped_up"])
+def test_a_clip_of_one_squat_that_stalls_is_one_failed_rep(helped_up: bool) -> None:
+    # With one rep there is no other lockout to go by: the set's rest is where the squat
+    # started, not half-way between that and where the sink back starts (which read the
+    # stall as a completed rep and the sink back as a second one).
+    height, fps = _squat_with_a_failed_last_rep(helped_up)
+    first = 20 + 3 * 86  # drop the three completed squats, keep the standing before
+    one = np.concatenate([height[:20], height[first:]])
+    reps = segment_reps(one, fps, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        smoothing_cutoff_hz=None)
+    assert [r.completed for r in reps] == [False]
+    stall = int(np.flatnonzero(np.isclose(one, 0.55))[0])
+    assert abs(reps[0].concentric[1] - stall) <= 3
+
+
 def test_reps_stopping_a_little_short_of_standing_are_completed() -> None:
     # Constant-tension squats: every rep comes up to 85 % of the first descent's start.
     fps = 30.0

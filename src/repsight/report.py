@@ -340,7 +340,8 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
     tempos = dict(zip((r["index"] for r in doc.get("reps", [])), doc.get("tempo") or []))
     velocity = _get(doc, "assessment", "metrics", "velocity") or {}
     setup = set(velocity.get("setup_reps") or ())
-    base = set(velocity.get("baseline_reps") or ())
+    # A baseline too slow to read a loss on sets no reference (as in the CLI's table).
+    base = set(velocity.get("baseline_reps") or ()) if not velocity.get("too_slow") else set()
     from .table import edge_flags  # (rich, numpy: only when a page is made)
     from .velocity import rir_note, rir_text
 
@@ -428,6 +429,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         # the rep the set's loss and RIR are read on (its last comparable one)
         "loss_rep": summary_view.get("loss_rep"),
         "baseline_velocity": fmt(velocity.get("baseline_mps")),
+        "too_slow": bool(velocity.get("too_slow")),
         "rir_note": rir_note(),
         "baseline_reps": ", ".join(str(x) for x in velocity.get("baseline_reps") or []) or "-",
         "duration": fmt(_clip_duration(doc, summary), ".1f"),

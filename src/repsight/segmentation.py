@@ -498,7 +498,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # Every rep of a set starts from the same rest position (standing, arms locked
         # out, hanging); an excursion that starts far from it is getting into position
         # (picking up the dumbbells, stepping under the bar), not a rep.
-        rest = float(np.median([c.start_level for c in kept]))
+        rest = _rest_level(kept)
         kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
         if eccentric_first:
             kept = _failed_reps(kept, rest)
@@ -631,6 +631,27 @@ LOCKOUT_MISS_SHARE = 0.25
 # A failed rep's sink back starts within this share of its range of where the stalled
 # rise stopped (see _failed_reps).
 FAILURE_RETURN_SHARE = 0.25
+
+
+def _rest_level(kept: list[_Candidate]) -> float:
+    """The set's rest position: the median start of its candidates, leaving out those
+    that start where the one before stopped far short of its own start and do not come
+    back to their own start (a stall's sink back).
+
+    In a clip of one squat that stalls and sinks back, the sink back is the second of two
+    candidates, and a median of the two starts put the rest half-way to the stall: the
+    stalled rise read as a completed rep, and the sink back as a second rep.
+    """
+    def sink_back(c: _Candidate, prev: _Candidate) -> bool:
+        # A rep that comes back to where it started is a rep, whatever came before it: a
+        # lifter's lockouts can wander by a third of the range from rep to rep.
+        return (prev.end_level - prev.start_level > LOCKOUT_MISS_SHARE * prev.rom
+                and abs(c.start_level - prev.end_level) <= FAILURE_RETURN_SHARE * prev.rom
+                and abs(c.end_level - c.start_level) > LOCKOUT_MISS_SHARE * c.rom)
+
+    starts = [kept[0].start_level] + [c.start_level for c, prev in zip(kept[1:], kept)
+                                      if not sink_back(c, prev)]
+    return float(np.median(starts))
 
 
 def _failed_reps(kept: list[_Candidate], rest: float) -> list[_Candidate]:

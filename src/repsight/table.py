@@ -80,7 +80,9 @@ def rep_table(analysis: Any) -> Table:
     setup = set(analysis.assessment.metrics.setup_reps) if analysis.assessment else set()
     # The baseline reps' losses are against each other (rep 1 slower than rep 2 reads a
     # loss): marked, so a loss past the limit there is not read as a missed verdict.
-    base = set(analysis.assessment.metrics.baseline_reps) if analysis.assessment else set()
+    # A baseline too slow to read a loss on (velocity.MIN_BASELINE_MPS) sets no reference.
+    base = (set(analysis.assessment.metrics.baseline_reps)
+            if analysis.assessment and not analysis.assessment.metrics.velocity.too_slow else set())
     table = Table(title=f"velocity and form ({analysis.config.goal} goal)", title_justify="left")
     faults = analysis.assessment.metrics.drift.faults if analysis.assessment else {}
     form_col = "form vs first reps, deg" if faults else "drift deg"
@@ -120,9 +122,11 @@ def summary_block(analysis: Any) -> str:
     if a is not None:
         m = a.metrics
         sides = "both sides" if m.side == "BOTH" else f"{m.side.lower()} side"
-        out.append(f"scale {a.scale.describe()}; view {m.view} ({sides}); "
-                   f"velocity baseline {format_number(m.baseline_velocity_mps, '.2f')} m/s "
-                   f"(reps {', '.join(map(str, m.baseline_reps)) or '-'})")
+        reps = ', '.join(map(str, m.baseline_reps)) or '-'
+        base = (f"first reps {format_number(m.baseline_velocity_mps, '.2f')} m/s (reps {reps}; "
+                "too slow to read a velocity loss)" if m.velocity.too_slow else
+                f"velocity baseline {format_number(m.baseline_velocity_mps, '.2f')} m/s (reps {reps})")
+        out.append(f"scale {a.scale.describe()}; view {m.view} ({sides}); {base}")
     out.append("* RIR is an estimate from velocity loss (Rodriguez-Rosell et al. 2020); "
                f"expect +/- a few reps; {rir_note()}")
     for w in s.warnings:
