@@ -444,6 +444,24 @@ def test_a_clip_of_one_squat_that_stalls_is_one_failed_rep(helped_up: bool) -> N
     assert abs(reps[0].concentric[1] - stall) <= 3
 
 
+@pytest.mark.parametrize("lost, before_top", [(24, 10), (27, 10), (30, 13)])
+def test_touch_and_go_squats_with_a_lockout_lost_are_all_counted_completed(lost, before_top) -> None:
+    # Hip height of four squats with no pause at the top; the pose is lost for 0.8-1 s from
+    # rep 2's rise into rep 3's descent. The line across the gap never reaches standing:
+    # read as a stall, it made rep 2 a failed rep and rep 3 its sink back.
+    fps = 30.0
+    down, up = _hc(np.arange(36) / 36), _hc(np.arange(30) / 30)
+    parts = [np.ones(20)]
+    for _ in range(4):
+        parts += [1 - down, up, np.ones(2)]
+    height = np.concatenate(parts + [np.ones(20)])
+    a = 20 + 2 * 68 - 2 - before_top  # rep 2 stands up on frame 20 + 2 * 68 - 2
+    height[a:a + lost] = np.nan
+    reps = segment_reps(height, fps, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        smoothing_cutoff_hz=None)
+    assert len(reps) == 4 and all(r.completed for r in reps)
+
+
 def test_reps_stopping_a_little_short_of_standing_are_completed() -> None:
     # Constant-tension squats: every rep comes up to 85 % of the first descent's start.
     fps = 30.0

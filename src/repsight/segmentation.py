@@ -17,6 +17,7 @@ A phase spanning frames a..b means the point is at rest on frame a and arrives o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -476,6 +477,11 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # its range is only a lower bound (not a partial rep, not too small to be one).
         return bool(unseen[max(c.first.end - 1, 0):c.second.start + 2].any())
 
+    def arrival_unseen(c: _Candidate) -> bool:
+        # The way back ends on a gap, or on either side of one: where it arrived is not
+        # known (the line across a lockout lost between two touch-and-go reps stays low).
+        return bool(unseen[max(c.second.end - 1, 0):c.second.end + 2].any())
+
     def reps_found(flank: _Onsets, hold_band: float | None = None
                    ) -> tuple[list[_Candidate], float]:
         cands: list[_Candidate] = []
@@ -501,7 +507,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         rest = _rest_level(kept)
         kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
         if eccentric_first:
-            kept = _failed_reps(kept, rest)
+            kept = _failed_reps(kept, rest, arrival_unseen)
         if not kept:
             return [], float("nan")
         return kept, _typical_rom([c.rom for c in kept])
@@ -654,7 +660,9 @@ def _rest_level(kept: list[_Candidate]) -> float:
     return float(np.median(starts))
 
 
-def _failed_reps(kept: list[_Candidate], rest: float) -> list[_Candidate]:
+def _failed_reps(kept: list[_Candidate], rest: float,
+                 arrival_unseen: Callable[[_Candidate], bool] = lambda c: False
+                 ) -> list[_Candidate]:
     """Eccentric-first candidates with the reps that stalled on the way up marked not
     completed, and the sink back after each taken out.
 
@@ -662,7 +670,10 @@ def _failed_reps(kept: list[_Candidate], rest: float) -> list[_Candidate]:
     excursion that starts where the stalled rise stopped: it is the end of the failed
     rep, not a rep of its own (counted as one, it made the failed rep look completed and
     put the concentric failure on a rep that never was). rest: the set's rest level in the
-    excursion (see excursion: it rises towards the turnaround).
+    excursion (see excursion: it rises towards the turnaround). arrival_unseen: whether a
+    candidate's way back ran into a gap in the track, so where it arrived is not known: it
+    is not called stalled (the pose lost from one squat's rise into the next one's descent
+    read as a stall, and the next squat as its sink back).
     """
     out: list[_Candidate] = []
     stalled: _Candidate | None = None
@@ -671,7 +682,7 @@ def _failed_reps(kept: list[_Candidate], rest: float) -> list[_Candidate]:
             stalled = None
             continue
         stalled = None
-        if c.returned and c.end_level - rest > LOCKOUT_MISS_SHARE * c.rom:
+        if c.returned and c.end_level - rest > LOCKOUT_MISS_SHARE * c.rom and not arrival_unseen(c):
             c = replace(c, returned=False)
             stalled = c
         out.append(c)
