@@ -477,10 +477,23 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # its range is only a lower bound (not a partial rep, not too small to be one).
         return bool(unseen[max(c.first.end - 1, 0):c.second.start + 2].any())
 
-    def arrival_unseen(c: _Candidate) -> bool:
-        # The way back ends on a gap, or on either side of one: where it arrived is not
-        # known (the line across a lockout lost between two touch-and-go reps stays low).
-        return bool(unseen[max(c.second.end - 1, 0):c.second.end + 2].any())
+    def arrival_unseen(c: _Candidate, speed: float) -> bool:
+        # The way back ends on a gap, or on either side of one, and was still moving fast
+        # (against `speed`, the set's typical way back) when the gap began: where it
+        # arrived is not known (the line across a lockout lost between two touch-and-go
+        # reps stays low). A stall is slow, and slows further before it is lost.
+        near = np.flatnonzero(unseen[max(c.second.end - 1, 0):c.second.end + 2])
+        if near.size == 0:
+            return False
+        g = max(c.second.end - 1, 0) + int(near[0])
+        while g > c.second.start and unseen[g - 1]:
+            g -= 1
+        # Its speed towards rest over the last SETTLE_S before the gap (one frame's step
+        # is landmark noise as much as movement).
+        k = min(settle, g - 1 - c.second.start)
+        if k < 1:
+            return True
+        return bool((r[g - 1 - k] - r[g - 1]) / k > ARRIVAL_LOST_SPEED_SHARE * speed)
 
     def reps_found(flank: _Onsets, hold_band: float | None = None
                    ) -> tuple[list[_Candidate], float]:
@@ -506,8 +519,9 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # (picking up the dumbbells, stepping under the bar), not a rep.
         rest = _rest_level(kept)
         kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
-        if eccentric_first:
-            kept = _failed_reps(kept, rest, arrival_unseen)
+        if eccentric_first and kept:
+            speed = float(np.median([c.second.peak_speed for c in kept]))
+            kept = _failed_reps(kept, rest, lambda c: arrival_unseen(c, speed))
         if not kept:
             return [], float("nan")
         return kept, _typical_rom([c.rom for c in kept])
@@ -634,6 +648,10 @@ HANG_SPEED_SHARE = 0.5
 # range from the set's rest position, on the way back (a failed squat that stalls half-way
 # and sinks back arrives 0.4-0.5 of it away; a rep coming up a little short, under 0.15).
 LOCKOUT_MISS_SHARE = 0.25
+# A way back that runs into a tracking gap is not known to have stalled when it was still
+# moving at over this share of the set's typical way-back peak speed on the frame before
+# the gap (segment_reps' arrival_unseen): a rise lost at speed, not a stall, which is slow.
+ARRIVAL_LOST_SPEED_SHARE = 0.3
 # A failed rep's sink back starts within this share of its range of where the stalled
 # rise stopped (see _failed_reps).
 FAILURE_RETURN_SHARE = 0.25
@@ -641,19 +659,21 @@ FAILURE_RETURN_SHARE = 0.25
 
 def _rest_level(kept: list[_Candidate]) -> float:
     """The set's rest position: the median start of its candidates, leaving out those
-    that start where the one before stopped far short of its own start and do not come
-    back to their own start (a stall's sink back).
+    that start where the one before stopped far short of its own start and stay down
+    (a stall's sink back to the bottom, the bar left on the pins).
 
     In a clip of one squat that stalls and sinks back, the sink back is the second of two
     candidates, and a median of the two starts put the rest half-way to the stall: the
     stalled rise read as a completed rep, and the sink back as a second rep.
     """
     def sink_back(c: _Candidate, prev: _Candidate) -> bool:
-        # A rep that comes back to where it started is a rep, whatever came before it: a
-        # lifter's lockouts can wander by a third of the range from rep to rep.
+        # Only one that stays down: a rep that comes back up is a rep, whatever came
+        # before it (a lifter's lockouts can wander by a third of the range from rep to
+        # rep, and a rep after a short lockout rises to full height). So a stall that the
+        # spotters then help up still reads as a completed rep and a second one.
         return (prev.end_level - prev.start_level > LOCKOUT_MISS_SHARE * prev.rom
                 and abs(c.start_level - prev.end_level) <= FAILURE_RETURN_SHARE * prev.rom
-                and abs(c.end_level - c.start_level) > LOCKOUT_MISS_SHARE * c.rom)
+                and c.end_level - c.start_level > LOCKOUT_MISS_SHARE * c.rom)
 
     starts = [kept[0].start_level] + [c.start_level for c, prev in zip(kept[1:], kept)
                                       if not sink_back(c, prev)]
