@@ -490,20 +490,25 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             # read as stalled at 3 % and lowered without lockout.
             continue
         reached = r.rom_share
-        if np.isfinite(rom) and rom > 0:
+        rep_rom, usual = rom, "the usual range"
+        if not (np.isfinite(rom) and rom > 0) and r.eccentric_first and track is not None and len(track):
+            # No completed rep to go by (a clip of one squat that stalls): the range is the
+            # rep's own way down from where it started.
+            rep_rom, usual = float(track[r.start] - track[r.turnaround]), "its own way down"
+        if np.isfinite(rep_rom) and rep_rom > 0:
             low = track[r.turnaround] if r.eccentric_first else track[r.concentric[0]]
             high = np.nanmax(track[r.concentric[0]:r.end + 1])
-            if np.isfinite(rom) and rom > 0 and np.isfinite(high - low):
-                reached = float((high - low) / rom)
+            if np.isfinite(high - low):
+                reached = float((high - low) / rep_rom)
         if reached >= lockout_share:
             continue  # it got to lockout; the clip or the tracking simply ended
         seen = np.flatnonzero(np.isfinite(track)) if track is not None and len(track) else []
         # The clip ends with this rep: on its last frames, or with the point not moved since
         # the rep's end (landmark noise in a pause reads as a few frames' "rise").
-        if len(seen) and np.isfinite(rom) and rom > 0 and (
-                r.end >= seen[-1] - 2 or _held_frames(track, int(seen[-1]), rom) >= seen[-1] - r.end - 2):
+        if len(seen) and np.isfinite(rep_rom) and rep_rom > 0 and (
+                r.end >= seen[-1] - 2 or _held_frames(track, int(seen[-1]), rep_rom) >= seen[-1] - r.end - 2):
             last = seen[-1]
-            if not _attempt_seen(reps, track, r, rom, lockout_share, fps, last=int(last)):
+            if not _attempt_seen(reps, track, r, rep_rom, lockout_share, fps, last=int(last)):
                 continue  # still moving, or paused, when the clip ends: cut mid-rep, not a stall
             why = "did not get back to lockout before the clip (or the tracking) ended"
         else:
@@ -511,14 +516,15 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             # lowering must have been seen before the loss.
             if r.cut_end:
                 own_last = None if track is None else _last_seen(track, r)
-                if own_last is None or not _sank_back(track, r, rom, lockout_share, own_last):
+                if own_last is None or not _sank_back(track, r, rep_rom, lockout_share, own_last):
                     continue
             why = "was lowered without lockout"
         out.append(Verdict("concentric", r.index,
-                           f"rep {r.index}: stalled at {max(reached, 0):.0%} of the usual range and {why}",
+                           f"rep {r.index}: stalled at {max(reached, 0):.0%} of {usual} and {why}",
                            {"frames": [r.concentric[0], r.end], "value": round(float(reached), 3),
                             "baseline": 1.0, "threshold": lockout_share,
-                            "unit": "share of the first reps' range"}))
+                            "unit": ("share of the first reps' range" if usual == "the usual range"
+                                     else "share of its own way down")}))
     return out
 
 
