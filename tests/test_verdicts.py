@@ -425,25 +425,27 @@ def test_a_rep_whose_bottom_the_tracking_lost_is_no_stall():
     assert v.rep_index == 4 and "lowered without lockout" in v.reason
 
 
-def test_a_clip_of_one_squat_that_stalls_is_a_concentric_failure_against_its_own_way_down():
-    # No completed rep to take the usual range from: the stall is judged against the
-    # squat's own way down (it reached 55 % of it), and said so.
+def test_a_clip_of_one_squat_stuck_until_it_ends_is_a_concentric_failure_against_its_own_way_down():
+    # No completed rep to take the usual range from: a squat that stalls 55 % of the way
+    # up and is still stuck there a second later when the clip ends is judged against its
+    # own way down, and said so.
     from repsight.segmentation import segment_reps
     from repsight.verdicts import concentric_verdicts
 
     one = np.concatenate([np.ones(20), 1 - _half_cosine(36), np.zeros(10), 0.55 * _half_cosine(60),
-                          np.full(12, 0.55), 0.55 * (1 - _half_cosine(24)), np.zeros(30)])
+                          np.full(40, 0.55)])
     reps = segment_reps(one, 30.0, concentric_increases=True, eccentric_first=True, min_rom=0.15,
                         smoothing_cutoff_hz=None)
     assert [r.completed for r in reps] == [False]
     (v,) = concentric_verdicts(reps, one, fps=30.0)
     assert v.rep_index == 1 and "of its own way down" in v.reason
     assert v.evidence["value"] == pytest.approx(0.55, abs=0.03)
-    # A clip that ends at the bottom of its only squat shows no attempt to rise: no call.
-    bottom = np.concatenate([np.ones(20), 1 - _half_cosine(36), np.zeros(10)])
-    reps = segment_reps(bottom, 30.0, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+    assert v.evidence["unit"] == "share of its own way down"
+    # Still rising when the clip ends: no evidence of a stall, no call.
+    rising = np.concatenate([np.ones(20), 1 - _half_cosine(36), np.zeros(10), 0.55 * _half_cosine(60)[:45]])
+    reps = segment_reps(rising, 30.0, concentric_increases=True, eccentric_first=True, min_rom=0.15,
                         smoothing_cutoff_hz=None)
-    assert concentric_verdicts(reps, bottom, fps=30.0) == []
+    assert concentric_verdicts(reps, rising, fps=30.0) == []
 
 
 def test_a_set_lifted_slower_than_any_one_rep_max_measures_no_velocity_loss():

@@ -517,7 +517,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # Every rep of a set starts from the same rest position (standing, arms locked
         # out, hanging); an excursion that starts far from it is getting into position
         # (picking up the dumbbells, stepping under the bar), not a rep.
-        rest = _rest_level(kept)
+        rest = float(np.median([c.start_level for c in kept]))
         kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
         if eccentric_first and kept:
             speed = float(np.median([c.second.peak_speed for c in kept]))
@@ -655,29 +655,6 @@ ARRIVAL_LOST_SPEED_SHARE = 0.3
 # A failed rep's sink back starts within this share of its range of where the stalled
 # rise stopped (see _failed_reps).
 FAILURE_RETURN_SHARE = 0.25
-
-
-def _rest_level(kept: list[_Candidate]) -> float:
-    """The set's rest position: the median start of its candidates, leaving out those
-    that start where the one before stopped far short of its own start and stay down
-    (a stall's sink back to the bottom, the bar left on the pins).
-
-    In a clip of one squat that stalls and sinks back, the sink back is the second of two
-    candidates, and a median of the two starts put the rest half-way to the stall: the
-    stalled rise read as a completed rep, and the sink back as a second rep.
-    """
-    def sink_back(c: _Candidate, prev: _Candidate) -> bool:
-        # Only one that stays down: a rep that comes back up is a rep, whatever came
-        # before it (a lifter's lockouts can wander by a third of the range from rep to
-        # rep, and a rep after a short lockout rises to full height). So a stall that the
-        # spotters then help up still reads as a completed rep and a second one.
-        return (prev.end_level - prev.start_level > LOCKOUT_MISS_SHARE * prev.rom
-                and abs(c.start_level - prev.end_level) <= FAILURE_RETURN_SHARE * prev.rom
-                and c.end_level - c.start_level > LOCKOUT_MISS_SHARE * c.rom)
-
-    starts = [kept[0].start_level] + [c.start_level for c, prev in zip(kept[1:], kept)
-                                      if not sink_back(c, prev)]
-    return float(np.median(starts))
 
 
 def _failed_reps(kept: list[_Candidate], rest: float,
