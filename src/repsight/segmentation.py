@@ -517,7 +517,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # Every rep of a set starts from the same rest position (standing, arms locked
         # out, hanging); an excursion that starts far from it is getting into position
         # (picking up the dumbbells, stepping under the bar), not a rep.
-        rest = _rest_level(kept, eccentric_first)
+        rest = float(np.median([c.start_level for c in kept]))
         kept = [c for c in kept if abs(c.start_level - rest) <= 0.5 * typical]
         if eccentric_first and kept:
             speed = float(np.median([c.second.peak_speed for c in kept]))
@@ -652,36 +652,9 @@ LOCKOUT_MISS_SHARE = 0.25
 # moving at over this share of the set's typical way-back peak speed on the frame before
 # the gap (segment_reps' arrival_unseen): a rise lost at speed, not a stall, which is slow.
 ARRIVAL_LOST_SPEED_SHARE = 0.3
-# A rep that stopped short and rose at under this share of its way down's peak speed
-# stalled: its sink back does not set the set's rest (see _rest_level). The rendered
-# failed reps rose at 0.21-0.38 of the set's speed (verdicts' stall_speed_share is 0.5).
-GRIND_SPEED_SHARE = 0.5
 # A failed rep's sink back starts within this share of its range of where the stalled
 # rise stopped (see _failed_reps).
 FAILURE_RETURN_SHARE = 0.25
-
-
-def _rest_level(kept: list[_Candidate], eccentric_first: bool) -> float:
-    """The set's rest position: the median start of its candidates, leaving out (in a lift
-    that starts with the eccentric) a stall's sink back: one that starts where the rep
-    before stopped far short of its own start after rising at under GRIND_SPEED_SHARE of
-    the speed it went down at.
-
-    In a clip of one squat that stalls and sinks back, the sink back is the second of two
-    candidates, and the median of the two starts put the rest half-way to the stall: the
-    stall read as a completed rep and the sink back as a second rep. By level alone a sink
-    back and a rep after a short lockout are the same (a zoomed copy of a real squat
-    clip); the grind's speed tells them apart.
-    """
-    starts = [c.start_level for c in kept]
-    if not eccentric_first or not kept:
-        return float(np.median(starts))
-    own = [kept[0].start_level] + [
-        c.start_level for c, prev in zip(kept[1:], kept)
-        if not (prev.end_level - prev.start_level > LOCKOUT_MISS_SHARE * prev.rom
-                and abs(c.start_level - prev.end_level) <= FAILURE_RETURN_SHARE * prev.rom
-                and prev.second.peak_speed < GRIND_SPEED_SHARE * prev.first.peak_speed)]
-    return float(np.median(own))
 
 
 def _failed_reps(kept: list[_Candidate], rest: float,
