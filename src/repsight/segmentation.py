@@ -649,8 +649,9 @@ HANG_SPEED_SHARE = 0.5
 # and sinks back arrives 0.4-0.5 of it away; a rep coming up a little short, under 0.15).
 LOCKOUT_MISS_SHARE = 0.25
 # A way back that runs into a tracking gap is not known to have stalled when it was still
-# moving at over this share of the set's typical way-back peak speed on the frame before
-# the gap (segment_reps' arrival_unseen): a rise lost at speed, not a stall, which is slow.
+# moving towards rest at over this share of the set's typical way-back peak speed over the
+# SETTLE_S before the gap (segment_reps' arrival_unseen): a rise lost at speed, not a
+# stall, which is slow.
 ARRIVAL_LOST_SPEED_SHARE = 0.3
 # A failed rep's sink back starts within this share of its range of where the stalled
 # rise stopped (see _failed_reps).

@@ -492,8 +492,8 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
         reached = r.rom_share
         rep_rom, usual = rom, "the usual range"
         if not (np.isfinite(rom) and rom > 0) and r.eccentric_first and track is not None and len(track):
-            # No completed rep to go by (a clip of one squat that stalls): the range is the
-            # rep's own way down from where it started.
+            # No completed rep to go by (a clip of one squat stuck short of lockout): the
+            # range is the rep's own way down from where it started.
             rep_rom, usual = float(track[r.start] - track[r.turnaround]), "its own way down"
         if np.isfinite(rep_rom) and rep_rom > 0:
             low = track[r.turnaround] if r.eccentric_first else track[r.concentric[0]]
