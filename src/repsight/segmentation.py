@@ -659,8 +659,7 @@ FAILURE_RETURN_SHARE = 0.25
 
 
 def _failed_reps(kept: list[_Candidate], rest: float,
-                 arrival_unseen: Callable[[_Candidate], bool] = lambda c: False
-                 ) -> list[_Candidate]:
+                 arrival_unseen: Callable[[_Candidate], bool]) -> list[_Candidate]:
     """Eccentric-first candidates with the reps that stalled on the way up marked not
     completed, and the sink back after each taken out.
 

@@ -490,11 +490,12 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             # read as stalled at 3 % and lowered without lockout.
             continue
         reached = r.rom_share
-        rep_rom, usual = rom, "the usual range"
+        rep_rom, usual, unit = rom, "the usual range", "share of the first reps' range"
         if not (np.isfinite(rom) and rom > 0) and r.eccentric_first and track is not None and len(track):
             # No completed rep to go by (a clip of one squat stuck short of lockout): the
             # range is the rep's own way down from where it started.
-            rep_rom, usual = float(track[r.start] - track[r.turnaround]), "its own way down"
+            rep_rom = float(track[r.start] - track[r.turnaround])
+            usual, unit = "its own way down", "share of its own way down"
         if np.isfinite(rep_rom) and rep_rom > 0:
             low = track[r.turnaround] if r.eccentric_first else track[r.concentric[0]]
             high = np.nanmax(track[r.concentric[0]:r.end + 1])
@@ -523,8 +524,7 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
                            f"rep {r.index}: stalled at {max(reached, 0):.0%} of {usual} and {why}",
                            {"frames": [r.concentric[0], r.end], "value": round(float(reached), 3),
                             "baseline": 1.0, "threshold": lockout_share,
-                            "unit": ("share of the first reps' range" if usual == "the usual range"
-                                     else "share of its own way down")}))
+                            "unit": unit}))
     return out
 
 
