@@ -7,6 +7,8 @@ seeds is 4) with a median error of at most 1 frame.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -14,9 +16,10 @@ from repsight.analysis import driving_signal, find_reps
 from repsight.config import AnalysisConfig
 from repsight.profiles import PROFILES, get_profile
 from repsight.segmentation import excursion, segment_reps
-from repsight.smoothing import lowpass
+from repsight.smoothing import condition, lowpass
 from repsight.synthetic import RepPlan, plan_set, synthesize
 from repsight.tempo import set_rhythm, set_tempo
+from repsight.verdicts import concentric_verdicts
 
 CLEAN_TOL = 1
 NOISY_TOL = 5
@@ -258,7 +261,7 @@ def _concentric_first_set(shape, con_f: int, reps: int = 4, ecc_f: int = 36, pau
 @pytest.mark.parametrize("con_f", [15, 24, 45])
 @pytest.mark.parametrize("cutoff", [None, 4.0], ids=["raw", "lowpassed"])
 def test_concentric_flank_recovered_to_the_frame(shape, con_f: int, cutoff) -> None:
-    from repsight.smoothing import lowpass
+    from repsight.smoothing import condition, lowpass
 
     y, truth = _concentric_first_set(shape, con_f)
     if cutoff is not None:
@@ -286,7 +289,7 @@ def test_flank_fit_reads_the_shape_of_each_end() -> None:
 
 
 def test_concentric_under_noise_is_timed_better_than_by_threshold() -> None:
-    from repsight.smoothing import lowpass
+    from repsight.smoothing import condition, lowpass
 
     y, truth = _concentric_first_set(_mj, 20, reps=6)
     rng = np.random.default_rng(7)
@@ -427,6 +430,78 @@ def test_a_squat_that_stalls_and_sinks_back_is_one_failed_rep(helped_up: bool) -
     assert [r.completed for r in reps] == [True, True, True, False]
     stall = int(np.flatnonzero(np.isclose(height, 0.55))[0])  # first frame of the hold
     assert abs(reps[3].concentric[1] - stall) <= 3
+
+
+def _squats_then_a_low_stall(n_before: int, stall: float, noise: float = 0.0,
+                             seed: int = 0) -> tuple[np.ndarray, float]:
+    """Hip height (1 standing, 0 at the bottom) and the std of its frame-to-frame noise:
+    n_before squats, then one that stalls `stall` of the way up, holds 0.4 s, sinks back
+    to the bottom and stays there; with noise, Gaussian landmark noise (share of the
+    range) conditioned as the analysis conditions a driving signal (4 Hz)."""
+    down, up = _hc(np.arange(36) / 36), _hc(np.arange(30) / 30)
+    parts = [np.ones(20)]
+    for _ in range(n_before):
+        parts += [1 - down, up, np.ones(15)]
+    parts += [1 - down, np.zeros(10), stall * _hc(np.arange(45) / 45), np.full(12, stall),
+              stall * (1 - _hc(np.arange(30) / 30)), np.zeros(40)]
+    height = np.concatenate(parts)
+    if not noise:
+        return height, 0.0
+    return condition(height + np.random.default_rng(seed).normal(0, noise, len(height)), 30.0,
+                     cutoff_hz=4.0, max_gap_s=0.25)
+
+
+@pytest.mark.parametrize("stall", [0.3, 0.4])
+@pytest.mark.parametrize("noise, seed", [(0.0, 0), (0.01, 1), (0.02, 2)])
+def test_a_squat_that_stalls_below_half_way_is_a_failed_rep(stall, noise, seed) -> None:
+    # A way back that stops more than half the range short of standing used to read as a
+    # one-way shift: the failed last rep was dropped (three reps, the failure only found
+    # by the trailing-stall fallback, and no rep for it in the table).
+    fps = 30.0
+    height, diff_noise = _squats_then_a_low_stall(3, stall, noise, seed)
+    reps = segment_reps(height, fps, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        diff_noise=diff_noise, smoothing_cutoff_hz=4.0 if noise else None)
+    assert [r.completed for r in reps] == [True, True, True, False]
+    hold = int(np.flatnonzero(np.isclose(_squats_then_a_low_stall(3, stall)[0], stall))[0])
+    assert abs(reps[3].concentric[1] - hold) <= 4
+    (v,) = concentric_verdicts(reps, height, fps=fps)
+    assert v.rep_index == 4
+    assert abs(int(re.search(r"stalled at (\d+)%", v.reason).group(1)) - 100 * stall) <= 3
+
+
+def test_one_squat_that_stalls_below_half_way_is_that_rep_not_its_sink_back() -> None:
+    # A clip of one failed attempt: the rep is the squat, timed from its descent, and the
+    # verdict reads its stall, not "stalled at 0 %" on the sink back taken for a rep.
+    fps = 30.0
+    height, _ = _squats_then_a_low_stall(0, 0.4)
+    reps = segment_reps(height, fps, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        smoothing_cutoff_hz=None)
+    assert len(reps) == 1 and not reps[0].completed
+    assert reps[0].start <= 22  # the descent leaves standing at frame 20
+    (v,) = concentric_verdicts(reps, height, fps=fps)
+    assert "stalled at 40%" in v.reason
+
+
+@pytest.mark.parametrize("pulse, frames", [(0.25, 12), (0.3, 30), (0.45, 30)])
+@pytest.mark.parametrize("noise, seed", [(0.0, 0), (0.02, 3)])
+def test_one_and_a_quarter_squats_are_no_failed_reps(pulse, frames, noise, seed) -> None:
+    # Down, a quarter (or nearly half) of the way up, back down, then all the way up: the
+    # pulse turns without holding still and the rep goes on to lockout, so no part of it
+    # is a stall (whether such a rep is counted is another matter: it is not a failure).
+    fps = 30.0
+    down = _hc(np.arange(30) / 30)
+    pulse_up = _hc(np.arange(frames) / frames)
+    parts = [np.ones(20)]
+    for _ in range(3):
+        parts += [1 - down, np.zeros(3), pulse * pulse_up, pulse * (1 - pulse_up),
+                  _hc(np.arange(36) / 36), np.ones(15)]
+    height, diff_noise = np.concatenate(parts), 0.0
+    if noise:
+        height, diff_noise = condition(height + np.random.default_rng(seed).normal(0, noise, len(height)),
+                                       fps, cutoff_hz=4.0, max_gap_s=0.25)
+    reps = segment_reps(height, fps, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        diff_noise=diff_noise, smoothing_cutoff_hz=4.0 if noise else None)
+    assert all(r.completed for r in reps)
 
 
 @pytest.mark.parametrize("top", [0.6, 0.7])
@@ -595,7 +670,7 @@ def test_the_last_rep_ends_at_rest_not_in_the_walk_to_the_camera() -> None:
     second, then the lifter walks to the camera (the signal rising again). A 320x180 copy
     of a real clip ran its last concentric on into the walk (1.77 s, 118 % of the range,
     a tempo failure); the rep ends where the point came to rest."""
-    from repsight.smoothing import lowpass
+    from repsight.smoothing import condition, lowpass
 
     fps = 30.0
     rng = np.random.default_rng(3)
@@ -626,7 +701,7 @@ def _jump_to_the_bar(hold_f: int) -> tuple[np.ndarray, int]:
 
 @pytest.mark.parametrize("hold_f", [6, 12])
 def test_a_set_begun_by_jumping_to_the_bar_times_rep_1_from_the_hang(hold_f: int) -> None:
-    from repsight.smoothing import lowpass
+    from repsight.smoothing import condition, lowpass
 
     y, onset = _jump_to_the_bar(hold_f)
     y = lowpass(y + np.random.default_rng(3).normal(0, 0.002, y.size), 30.0, cutoff_hz=4.0)

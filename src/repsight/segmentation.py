@@ -430,6 +430,9 @@ class _Candidate:
     run_start: int
     start_level: float  # r where the rep starts (its rest position)
     end_level: float  # r where its second phase arrives
+    # An eccentric-first rep whose way back stopped, held still, and sank back to the
+    # bottom more than half its range short of its start (_stalled_low): a failed rep.
+    sank: bool = False
 
 
 def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
@@ -500,6 +503,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         cands: list[_Candidate] = []
         for a, b in nan_free_runs(r):
             cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom, settle=settle,
+                                            stall_hold=stall_hold,
                                             hold_band=hold_band,
                                             share=pause_velocity_share,
                                             eccentric_first=eccentric_first,
@@ -528,6 +532,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
 
     cutoff = smoothing_cutoff_hz / fps if smoothing_cutoff_hz else None
     settle = max(2, int(round(SETTLE_S * fps)))
+    stall_hold = max(2, int(round(STALL_HOLD_S * fps)))
     kept, typical = reps_found(_Onsets(cutoff))
     # The reps of a set are lifted alike, so each end has one flank exponent for the set,
     # the one that fits all its reps' crossings together (one rep's three crossings are at
@@ -656,6 +661,10 @@ ARRIVAL_LOST_SPEED_SHARE = 0.3
 # A failed rep's sink back starts within this share of its range of where the stalled
 # rise stopped (see _failed_reps).
 FAILURE_RETURN_SHARE = 0.25
+# A way back that stops more than half its range short of rest has stalled (not turned
+# on purpose, as a one-and-a-quarter squat's pulse does) when it holds still this long
+# where it stopped (_stalled_low).
+STALL_HOLD_S = 0.25
 
 
 def _failed_reps(kept: list[_Candidate], rest: float,
@@ -679,7 +688,9 @@ def _failed_reps(kept: list[_Candidate], rest: float,
             stalled = None
             continue
         stalled = None
-        if c.returned and c.end_level - rest > LOCKOUT_MISS_SHARE * c.rom and not arrival_unseen(c):
+        if c.sank:
+            stalled = c  # stalled below half-way (_stalled_low): already not completed
+        elif c.returned and c.end_level - rest > LOCKOUT_MISS_SHARE * c.rom and not arrival_unseen(c):
             c = replace(c, returned=False)
             stalled = c
         out.append(c)
@@ -800,13 +811,15 @@ def _stayed_near(seg: np.ndarray, level: float, band: float, hold: int) -> int |
 
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
                        eccentric_first: bool, floor: float,
-                       flank: _Onsets, settle: int, hold_band: float | None = None
-                       ) -> list[_Candidate]:
+                       flank: _Onsets, settle: int, stall_hold: int,
+                       hold_band: float | None = None) -> list[_Candidate]:
     """Peaks of r in one NaN-free run [a, b) with their two moving phases; flank: the
     concentric's onset and arrival exponents (None: read on each rep); settle: frames the
     point must stay still, back at its start, to end a rep's way back (see _settled);
-    hold_band: how far from a concentric-first rep's rest (where its way back arrives) a
-    pause of `settle` frames starts its rise (see _held_before; None: no such pause)."""
+    stall_hold: frames a way back must stay still where it stopped to have stalled there
+    (_stalled_low); hold_band: how far from a concentric-first rep's rest (where its way
+    back arrives) a pause of `settle` frames starts its rise (see _held_before; None: no
+    such pause)."""
     x = r[a:b]
     n = len(x)
     if n < 3:
@@ -872,7 +885,10 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
                 start_level = x[first.start]
         rom_first = top - start_level
         returned = abs(end_level - start_level) <= 0.5 * max(rom_first, rom_second)
-        if not returned and (not at_end or start_level > end_level):
+        sank = (eccentric_first and not returned and not at_end and end_level > start_level
+                and _stalled_low(x, second, x[peaks[k + 1]:bounds[k + 2] + 1], float(x[p]),
+                                 start_level, rom_first, share, floor, stall_hold))
+        if not returned and not sank and (not at_end or start_level > end_level):
             continue  # a one-way shift (walking in, standing up, re-gripping), not a rep
         if returned and min(rom_first, rom_second) < 0.5 * min_rom:
             continue
@@ -884,5 +900,36 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
                               second=replace(second, start=a + second.start, end=a + second.end),
                               rom=float(max(rom_first, rom_second)), returned=completed,
                               run_end=b - 1, run_start=a, start_level=float(start_level),
-                              end_level=float(end_level)))
+                              end_level=float(end_level), sank=bool(sank)))
     return out
+
+
+def _stalled_low(x: np.ndarray, back: _Phase, after: np.ndarray, depth: float, start: float,
+                 rom: float, share: float, floor: float, hold: int) -> bool:
+    """Whether an eccentric-first rep's way back (`back`, in the excursion x, which rises
+    towards the turnaround), stopped more than half its range (rom) short of its start
+    level, stalled there and sank back: it held still (moving under `share` of the way
+    back's peak speed, or under the noise `floor`) for `hold` frames running where it
+    stopped; the next turnaround, after[0], is back within FAILURE_RETURN_SHARE of its
+    range of this one's (depth); and from there (`after`: to the turnaround after it, or
+    the run's end) the point never gets back even half-way to the start.
+
+    Without this, a squat or push-up that fails below half-way read as a one-way shift
+    and was dropped, and its sink back could be taken for the rep. A deliberate pulse (a
+    one-and-a-quarter squat) goes back down and then all the way up: a one-way shift
+    still, as is a failed rep the lifter is then helped up from (trailing_stall in
+    verdicts.py judges a last one).
+    """
+    next_depth = float(after[0])
+    if next_depth < depth - FAILURE_RETURN_SHARE * rom or float(np.min(after)) < start + 0.5 * rom:
+        return False
+    step = np.abs(np.diff(x[back.end:]))
+    calm = step <= max(share * back.peak_speed, floor)
+    run = 0
+    for ok in calm:
+        if not ok:
+            return False  # moving again (sinking back) before it held still long enough
+        run += 1
+        if run >= hold:
+            return True
+    return False
