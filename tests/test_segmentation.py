@@ -261,8 +261,6 @@ def _concentric_first_set(shape, con_f: int, reps: int = 4, ecc_f: int = 36, pau
 @pytest.mark.parametrize("con_f", [15, 24, 45])
 @pytest.mark.parametrize("cutoff", [None, 4.0], ids=["raw", "lowpassed"])
 def test_concentric_flank_recovered_to_the_frame(shape, con_f: int, cutoff) -> None:
-    from repsight.smoothing import condition, lowpass
-
     y, truth = _concentric_first_set(shape, con_f)
     if cutoff is not None:
         y = lowpass(y, 30.0, cutoff_hz=cutoff)
@@ -289,8 +287,6 @@ def test_flank_fit_reads_the_shape_of_each_end() -> None:
 
 
 def test_concentric_under_noise_is_timed_better_than_by_threshold() -> None:
-    from repsight.smoothing import condition, lowpass
-
     y, truth = _concentric_first_set(_mj, 20, reps=6)
     rng = np.random.default_rng(7)
     noisy = lowpass(y + rng.normal(0, 0.004, y.size), 30.0, cutoff_hz=4.0)
@@ -670,8 +666,6 @@ def test_the_last_rep_ends_at_rest_not_in_the_walk_to_the_camera() -> None:
     second, then the lifter walks to the camera (the signal rising again). A 320x180 copy
     of a real clip ran its last concentric on into the walk (1.77 s, 118 % of the range,
     a tempo failure); the rep ends where the point came to rest."""
-    from repsight.smoothing import condition, lowpass
-
     fps = 30.0
     rng = np.random.default_rng(3)
     parts = [np.zeros(30)]
@@ -701,8 +695,6 @@ def _jump_to_the_bar(hold_f: int) -> tuple[np.ndarray, int]:
 
 @pytest.mark.parametrize("hold_f", [6, 12])
 def test_a_set_begun_by_jumping_to_the_bar_times_rep_1_from_the_hang(hold_f: int) -> None:
-    from repsight.smoothing import condition, lowpass
-
     y, onset = _jump_to_the_bar(hold_f)
     y = lowpass(y + np.random.default_rng(3).normal(0, 0.002, y.size), 30.0, cutoff_hz=4.0)
     reps = segment_reps(y, 30.0, concentric_increases=True, eccentric_first=False,
