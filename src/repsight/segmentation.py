@@ -831,6 +831,9 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
     peaks, _ = find_peaks(np.append(x, x.min()), prominence=min_rom)
     peaks = _merge_close_peaks(x, peaks[peaks < n], min_rom)
     out = []
+    # The last peak's excursion when it was a one-way shift: (its peak, first phase, start
+    # level and top), for a turnaround the landmarks split in two (see below).
+    shift: tuple[int, _Phase, float, float] | None = None
     # Each peak owns the stretch between the deepest points towards its neighbours.
     bounds = [0]
     for p, q in zip(peaks[:-1], peaks[1:]):
@@ -888,7 +891,26 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         sank = (eccentric_first and not returned and not at_end and end_level > start_level
                 and _stalled_low(x, second, x[peaks[k + 1]:bounds[k + 2] + 1], float(x[p]),
                                  start_level, rom_first, share, floor, stall_hold))
+        if not returned and not sank and shift is not None and shift[0] == k - 1:
+            # Two one-way shifts back to back, the first from rest and the second back to
+            # it, are one rep that went back down once on its way up (a one-and-a-quarter
+            # squat): its first phase is the first shift's, its way back the second's.
+            # Only where the turnaround is the bottom: at the top of a curl the elbow angle
+            # can jump 15 degrees back where the forearm hides the elbow, and a rep merged
+            # across that jump was judged on it (a rendered clean rep called elbows
+            # travelling forward).
+            _, first_m, start_m, top_m = shift
+            top2 = max(top, top_m)
+            ends = (top2 - start_m, top2 - end_level)
+            if abs(end_level - start_m) <= 0.5 * max(ends) and min(ends) >= 0.5 * min_rom:
+                first, start_level, top = first_m, start_m, top2
+                rom_first, rom_second = ends
+                returned = True
+                p = int(first.end) if top_m >= x[p] else p
+        shift = None
         if not returned and not sank and (not at_end or start_level > end_level):
+            if not at_end and eccentric_first:
+                shift = (k, first, float(start_level), float(top))
             continue  # a one-way shift (walking in, standing up, re-gripping), not a rep
         if returned and min(rom_first, rom_second) < 0.5 * min_rom:
             continue
