@@ -478,6 +478,56 @@ def test_one_squat_that_stalls_below_half_way_is_that_rep_not_its_sink_back() ->
     assert "stalled at 40%" in v.reason
 
 
+def _moves(*parts) -> np.ndarray:
+    """A height trace from (level) holds and (from, to, frames) half-cosine moves."""
+    out = []
+    for part in parts:
+        if isinstance(part, tuple):
+            a, b, n = part
+            out.append(a + (b - a) * _hc(np.arange(n) / n))
+        else:
+            out.append(np.asarray(part, dtype=np.float64))
+    return np.concatenate(out)
+
+
+def _completed(height: np.ndarray) -> list[bool]:
+    reps = segment_reps(height, 30.0, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        smoothing_cutoff_hz=None)
+    return [r.completed for r in reps]
+
+
+def test_pulses_held_in_the_hole_before_standing_up_are_no_failed_reps() -> None:
+    # Each squat: down, two pulses 0.4 of the way up held 0.3 s, then all the way up. The
+    # lifter stands up after the pulses: nothing failed (the stall test looked only to
+    # the next pulse and read every rep as failed, in a reviewer's probe).
+    pulse = [(0, 0.4, 15), np.full(9, 0.4), (0.4, 0, 15)]
+    squat = [(1, 0, 36), *pulse, *pulse, (0, 1, 30), np.ones(15)]
+    assert not any(c is False for c in _completed(_moves(np.ones(20), *squat * 3)))
+    # A held hole and two shifts up mid-set, then standing up and two more reps.
+    rep = [(1, 0, 36), (0, 1, 30), np.ones(15)]
+    shift = [(0, 0.35, 18), np.full(15, 0.35), (0.35, 0, 18), np.zeros(30)]
+    height = _moves(np.ones(20), *rep * 3, (1, 0, 36), np.zeros(30), *shift * 2, (0, 1, 30),
+                    np.ones(15), *rep * 2)
+    assert all(_completed(height))
+
+
+@pytest.mark.parametrize("lifter", ["lies_down_after_push_ups", "sits_on_a_box_after_squats"])
+def test_moving_about_at_the_bottom_after_the_set_is_no_failed_rep(lifter: str) -> None:
+    # After the last rep the lifter lies on the floor (or sits on a box) for 2 s, then
+    # half rises, holds and settles back: a change of position, not a failed rep.
+    if lifter == "lies_down_after_push_ups":
+        height = _moves(np.ones(20), *[(1, 0, 27), (0, 1, 21), np.ones(9)] * 6, (1, -0.1, 18),
+                        np.full(60, -0.1), (-0.1, 0.3, 18), np.full(15, 0.3), (0.3, -0.1, 18),
+                        np.full(90, -0.1))
+        n = 6
+    else:
+        height = _moves(np.ones(20), *[(1, 0, 36), (0, 1, 30), np.ones(15)] * 4, np.ones(30),
+                        (1, 0.1, 30), np.full(60, 0.1), (0.1, 0.45, 24), np.full(15, 0.45),
+                        (0.45, 0.1, 24), np.full(90, 0.1))
+        n = 4
+    assert _completed(height) == [True] * n
+
+
 @pytest.mark.parametrize("pulse, frames", [(0.25, 12), (0.3, 30), (0.45, 30)])
 @pytest.mark.parametrize("noise, seed", [(0.0, 0), (0.02, 3)])
 def test_one_and_a_quarter_squats_are_one_completed_rep_each(pulse, frames, noise, seed) -> None:

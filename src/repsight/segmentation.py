@@ -503,7 +503,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         cands: list[_Candidate] = []
         for a, b in nan_free_runs(r):
             cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom, settle=settle,
-                                            stall_hold=stall_hold,
+                                            stall_hold=stall_hold, stall_pause=stall_pause,
                                             hold_band=hold_band,
                                             share=pause_velocity_share,
                                             eccentric_first=eccentric_first,
@@ -533,6 +533,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     cutoff = smoothing_cutoff_hz / fps if smoothing_cutoff_hz else None
     settle = max(2, int(round(SETTLE_S * fps)))
     stall_hold = max(2, int(round(STALL_HOLD_S * fps)))
+    stall_pause = int(round(STALL_PAUSE_S * fps))
     kept, typical = reps_found(_Onsets(cutoff))
     # The reps of a set are lifted alike, so each end has one flank exponent for the set,
     # the one that fits all its reps' crossings together (one rep's three crossings are at
@@ -665,6 +666,10 @@ FAILURE_RETURN_SHARE = 0.25
 # on purpose, as a one-and-a-quarter squat's pulse does) when it holds still this long
 # where it stopped (_stalled_low).
 STALL_HOLD_S = 0.25
+# ... and when it left the bottom within this long: a lifter who lies on the floor after
+# the last push-up, or sits on a box after the last squat, and then half rises is moving
+# about, not attempting a rep (a failed paused squat held longer in the hole goes unread).
+STALL_PAUSE_S = 1.5
 
 
 def _failed_reps(kept: list[_Candidate], rest: float,
@@ -811,13 +816,14 @@ def _stayed_near(seg: np.ndarray, level: float, band: float, hold: int) -> int |
 
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
                        eccentric_first: bool, floor: float,
-                       flank: _Onsets, settle: int, stall_hold: int,
+                       flank: _Onsets, settle: int, stall_hold: int, stall_pause: int,
                        hold_band: float | None = None) -> list[_Candidate]:
     """Peaks of r in one NaN-free run [a, b) with their two moving phases; flank: the
     concentric's onset and arrival exponents (None: read on each rep); settle: frames the
     point must stay still, back at its start, to end a rep's way back (see _settled);
     stall_hold: frames a way back must stay still where it stopped to have stalled there
-    (_stalled_low); hold_band: how far from a concentric-first rep's rest (where its way
+    (_stalled_low); stall_pause: the longest rest at the turnaround before such a way back
+    (frames); hold_band: how far from a concentric-first rep's rest (where its way
     back arrives) a pause of `settle` frames starts its rise (see _held_before; None: no
     such pause)."""
     x = r[a:b]
@@ -889,7 +895,8 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
         rom_first = top - start_level
         returned = abs(end_level - start_level) <= 0.5 * max(rom_first, rom_second)
         sank = (eccentric_first and not returned and not at_end and end_level > start_level
-                and _stalled_low(x, second, x[peaks[k + 1]:bounds[k + 2] + 1], float(x[p]),
+                and second.start - first.end <= stall_pause
+                and _stalled_low(x, second, x[peaks[k + 1]:], float(x[p]),
                                  start_level, rom_first, share, floor, stall_hold))
         if not returned and not sank and shift is not None and shift[0] == k - 1:
             # Two one-way shifts back to back, the first from rest and the second back to
@@ -909,8 +916,8 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
                 p = int(first.end) if top_m >= x[p] else p
         shift = None
         if not returned and not sank and (not at_end or start_level > end_level):
-            if not at_end and eccentric_first:
-                shift = (k, first, float(start_level), float(top))
+            if not at_end and eccentric_first and end_level > start_level:
+                shift = (k, first, float(start_level), float(top))  # stopped short of its start
             continue  # a one-way shift (walking in, standing up, re-gripping), not a rep
         if returned and min(rom_first, rom_second) < 0.5 * min_rom:
             continue
@@ -931,27 +938,28 @@ def _stalled_low(x: np.ndarray, back: _Phase, after: np.ndarray, depth: float, s
     """Whether an eccentric-first rep's way back (`back`, in the excursion x, which rises
     towards the turnaround), stopped more than half its range (rom) short of its start
     level, stalled there and sank back: it held still (moving under `share` of the way
-    back's peak speed, or under the noise `floor`) for `hold` frames running where it
-    stopped; the next turnaround, after[0], is back within FAILURE_RETURN_SHARE of its
-    range of this one's (depth); and from there (`after`: to the turnaround after it, or
-    the run's end) the point never gets back even half-way to the start.
+    back's peak speed, or under the noise `floor`) for `hold` frames running, from where
+    it stopped or up to `hold` frames later (under noise the way back's end is placed a
+    few frames early); the next turnaround, after[0], is back within FAILURE_RETURN_SHARE
+    of its range of this one's (depth); and from there to the run's end (`after`) the
+    point never gets back even half-way to the start.
 
     Without this, a squat or push-up that fails below half-way read as a one-way shift
-    and was dropped, and its sink back could be taken for the rep. A deliberate pulse (a
-    one-and-a-quarter squat) goes back down and then all the way up: a one-way shift
-    still, as is a failed rep the lifter is then helped up from (trailing_stall in
-    verdicts.py judges a last one).
+    and was dropped, and its sink back could be taken for the rep. A lifter who goes on to
+    stand up (pulses or pauses held in the hole, a one-and-a-quarter squat, a failed rep
+    helped up from) did not fail there; a last one is judged by trailing_stall in
+    verdicts.py.
     """
     next_depth = float(after[0])
     if next_depth < depth - FAILURE_RETURN_SHARE * rom or float(np.min(after)) < start + 0.5 * rom:
         return False
-    step = np.abs(np.diff(x[back.end:]))
+    step = np.abs(np.diff(x[back.end:back.end + 2 * hold + 1]))
     calm = step <= max(share * back.peak_speed, floor)
     run = 0
-    for ok in calm:
-        if not ok:
-            return False  # moving again (sinking back) before it held still long enough
-        run += 1
+    for i, ok in enumerate(calm):
+        run = run + 1 if ok else 0
         if run >= hold:
             return True
+        if not ok and i >= hold:
+            return False  # moving again (sinking back) before it held still long enough
     return False
