@@ -511,6 +511,17 @@ def test_pulses_held_in_the_hole_before_standing_up_are_no_failed_reps() -> None
     assert all(_completed(height))
 
 
+def test_two_moves_seconds_apart_are_not_joined_into_one_rep() -> None:
+    # Down and a little way up (stepping under the bar, then held), and 7 s later down
+    # and all the way up: joined as a one-and-a-quarter rep they made a 9 s "rep" of a
+    # real clip's tight crop; a rep's stay at the bottom is seconds at most.
+    height = _moves(np.ones(20), (1, 0, 30), (0, 0.3, 20), np.full(210, 0.3), (0.3, 0, 20),
+                    (0, 1, 30), np.ones(30))
+    reps = segment_reps(height, 30.0, concentric_increases=True, eccentric_first=True, min_rom=0.15,
+                        smoothing_cutoff_hz=None)
+    assert all(r.end - r.start < 4 * 30 for r in reps)
+
+
 @pytest.mark.parametrize("lifter", ["lies_down_after_push_ups", "sits_on_a_box_after_squats"])
 def test_moving_about_at_the_bottom_after_the_set_is_no_failed_rep(lifter: str) -> None:
     # After the last rep the lifter lies on the floor (or sits on a box) for 2 s, then

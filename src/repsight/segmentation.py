@@ -504,6 +504,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         for a, b in nan_free_runs(r):
             cands.extend(_candidates_in_run(r, a, b, min_rom=min_rom, settle=settle,
                                             stall_hold=stall_hold, stall_pause=stall_pause,
+                                            pulse_frames=pulse_frames,
                                             hold_band=hold_band,
                                             share=pause_velocity_share,
                                             eccentric_first=eccentric_first,
@@ -534,6 +535,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     settle = max(2, int(round(SETTLE_S * fps)))
     stall_hold = max(2, int(round(STALL_HOLD_S * fps)))
     stall_pause = int(round(STALL_PAUSE_S * fps))
+    pulse_frames = int(round(PULSE_MAX_S * fps))
     kept, typical = reps_found(_Onsets(cutoff))
     # The reps of a set are lifted alike, so each end has one flank exponent for the set,
     # the one that fits all its reps' crossings together (one rep's three crossings are at
@@ -670,6 +672,11 @@ STALL_HOLD_S = 0.25
 # the last push-up, or sits on a box after the last squat, and then half rises is moving
 # about, not attempting a rep (a failed paused squat held longer in the hole goes unread).
 STALL_PAUSE_S = 1.5
+# Two one-way shifts back to back are one rep (a one-and-a-quarter squat, or a turnaround
+# the landmarks split in two) when the lift left the bottom for good within this long of
+# first reaching it; further apart they are two moves (walking out, then a squat 7 s
+# later, with the pose lost behind a rack between them).
+PULSE_MAX_S = 3.0
 
 
 def _failed_reps(kept: list[_Candidate], rest: float,
@@ -817,13 +824,14 @@ def _stayed_near(seg: np.ndarray, level: float, band: float, hold: int) -> int |
 def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: float,
                        eccentric_first: bool, floor: float,
                        flank: _Onsets, settle: int, stall_hold: int, stall_pause: int,
-                       hold_band: float | None = None) -> list[_Candidate]:
+                       pulse_frames: int, hold_band: float | None = None) -> list[_Candidate]:
     """Peaks of r in one NaN-free run [a, b) with their two moving phases; flank: the
     concentric's onset and arrival exponents (None: read on each rep); settle: frames the
     point must stay still, back at its start, to end a rep's way back (see _settled);
     stall_hold: frames a way back must stay still where it stopped to have stalled there
     (_stalled_low); stall_pause: the longest rest at the turnaround before such a way back
-    (frames); hold_band: how far from a concentric-first rep's rest (where its way
+    (frames); pulse_frames: the longest stretch from a rep's first arrival at the bottom to
+    its last departure for two one-way shifts to be one rep; hold_band: how far from a concentric-first rep's rest (where its way
     back arrives) a pause of `settle` frames starts its rise (see _held_before; None: no
     such pause)."""
     x = r[a:b]
@@ -909,7 +917,8 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
             _, first_m, start_m, top_m = shift
             top2 = max(top, top_m)
             ends = (top2 - start_m, top2 - end_level)
-            if abs(end_level - start_m) <= 0.5 * max(ends) and min(ends) >= 0.5 * min_rom:
+            if (abs(end_level - start_m) <= 0.5 * max(ends) and min(ends) >= 0.5 * min_rom
+                    and second.start - first_m.end <= pulse_frames):
                 first, start_level, top = first_m, start_m, top2
                 rom_first, rom_second = ends
                 returned = True
