@@ -831,9 +831,9 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
     stall_hold: frames a way back must stay still where it stopped to have stalled there
     (_stalled_low); stall_pause: the longest rest at the turnaround before such a way back
     (frames); pulse_frames: the longest stretch from a rep's first arrival at the bottom to
-    its last departure for two one-way shifts to be one rep; hold_band: how far from a concentric-first rep's rest (where its way
-    back arrives) a pause of `settle` frames starts its rise (see _held_before; None: no
-    such pause)."""
+    its last departure for two one-way shifts to be one rep; hold_band: how far from a
+    concentric-first rep's rest (where its way back arrives) a pause of `settle` frames
+    starts its rise (see _held_before; None: no such pause)."""
     x = r[a:b]
     n = len(x)
     if n < 3:
