@@ -517,11 +517,6 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         typical = _typical_rom([c.rom for c in cands])
         kept = [c for c in cands
                 if (c.rom >= min_rom_share * typical or turn_unseen(c)) and c.rom >= min_rom]
-        if not eccentric_first and kept:
-            last = max(cands, key=lambda c: c.first.start)
-            if (last.first.start > max(c.first.start for c in kept)
-                    and _failed_attempt(last, kept, typical, min_rom, stall_hold)):
-                kept.append(last)
         if not kept:
             return [], float("nan")
         # Every rep of a set starts from the same rest position (standing, arms locked
@@ -682,13 +677,6 @@ STALL_PAUSE_S = 1.5
 # first reaching it; further apart they are two moves (walking out, then a squat 7 s
 # later, with the pose lost behind a rack between them).
 PULSE_MAX_S = 3.0
-# A lift that starts with the concentric and whose last excursion rose at least this share
-# of the set's range, held and came back down is a failed attempt kept among the reps
-# (_failed_attempt): the share the trailing-stall fallback needs (1 - its lockout share).
-FAILED_RISE_SHARE = 0.2
-# ... and that rose at under this share of the reps' pace (verdicts' stall_speed_share
-# default: failed rendered reps rose at 0.21-0.38 of it, reps cut short at 0.58-1.03).
-FAILED_SPEED_SHARE = 0.5
 
 
 def _failed_reps(kept: list[_Candidate], rest: float,
@@ -952,28 +940,6 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
                               run_end=b - 1, run_start=a, start_level=float(start_level),
                               end_level=float(end_level), sank=bool(sank)))
     return out
-
-
-def _failed_attempt(c: _Candidate, kept: list[_Candidate], typical: float, min_rom: float,
-                    hold: int) -> bool:
-    """Whether a concentric-first excursion too small to be a rep of the set (under
-    min_rom_share of its typical range) is a failed last attempt: it rose at least
-    FAILED_RISE_SHARE of that range, slowly (its rise over the time to its top under
-    FAILED_SPEED_SHARE of the reps' median: a grind, as concentric_verdicts reads a
-    stall), held at its top for `hold` frames and came back down to where it started.
-    Without it among the reps, a pull-up or curl failing below half-way was missing from
-    the table and found only by the trailing-stall fallback; a quick small lift after the
-    set (a re-grip, lifting the dumbbells to rack them) is not kept, so it is not judged
-    as a short rep either.
-    """
-    def pace(x: _Candidate) -> float:
-        return x.rom / max(x.first.end - x.first.start, 1)
-
-    rise = c.rom
-    return (rise >= max(FAILED_RISE_SHARE * typical, min_rom)
-            and abs(c.end_level - c.start_level) <= 0.5 * rise
-            and c.second.start - c.first.end >= hold
-            and pace(c) < FAILED_SPEED_SHARE * float(np.median([pace(x) for x in kept])))
 
 
 def _stalled_low(x: np.ndarray, back: _Phase, after: np.ndarray, depth: float, start: float,
