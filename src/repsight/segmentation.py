@@ -902,8 +902,9 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
                 start_level = x[first.start]
         rom_first = top - start_level
         returned = abs(end_level - start_level) <= 0.5 * max(rom_first, rom_second)
-        sank = (eccentric_first and not returned and not at_end and end_level > start_level
-                and second.start - first.end <= stall_pause
+        # Its way back stopped more than half its range short of where it started.
+        stopped_short = eccentric_first and not returned and not at_end and end_level > start_level
+        sank = (stopped_short and second.start - first.end <= stall_pause
                 and _stalled_low(x, second, x[peaks[k + 1]:], float(x[p]),
                                  start_level, rom_first, share, floor, stall_hold))
         if not returned and not sank and shift is not None and shift[0] == k - 1:
@@ -925,8 +926,8 @@ def _candidates_in_run(r: np.ndarray, a: int, b: int, *, min_rom: float, share: 
                 p = int(first.end) if top_m >= x[p] else p
         shift = None
         if not returned and not sank and (not at_end or start_level > end_level):
-            if not at_end and eccentric_first and end_level > start_level:
-                shift = (k, first, float(start_level), float(top))  # stopped short of its start
+            if stopped_short:
+                shift = (k, first, float(start_level), float(top))
             continue  # a one-way shift (walking in, standing up, re-gripping), not a rep
         if returned and min(rom_first, rom_second) < 0.5 * min_rom:
             continue
