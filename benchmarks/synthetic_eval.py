@@ -38,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from composed_clips import ZOOM_TO, zoomed_copy  # noqa: E402
 from repsight.render.spec import (CameraSpec, DegradeSpec, FaultSpec,  # noqa: E402
                                   RenderSpec, TempoSpec)
 
@@ -941,6 +942,30 @@ def select(which: str, from_index: int = 0, limit: int | None = None,
 ALL_KINDS = tuple(dict.fromkeys(("clean", "fault", "fatigue") + tuple(k for k, *_ in V2_CLIPS)))
 
 
+def _zoomed_one(src: str, dst: str) -> None:
+    import shutil
+
+    shutil.copyfile(Path(src).with_suffix(".json"), Path(dst).with_suffix(".json"))
+    zoomed_copy(Path(src), Path(dst))
+
+
+def zoomed_folder(folder: Path, names: list[str], jobs: int) -> Path:
+    """<folder>@zoom with a zoomed copy (and the truth) of each rendered clip in names,
+    made where missing; a copy whose poses were read before is kept with them."""
+    out = folder.parent / f"{folder.name}@zoom"
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [(str(folder / f"{n}.mp4"), str(out / f"{n}.mp4")) for n in names
+            if (folder / f"{n}.mp4").exists() and not (out / f"{n}.mp4").exists()]
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for f in [pool.submit(_zoomed_one, *job) for job in todo]:
+                f.result()
+    else:
+        for job in todo:
+            _zoomed_one(*job)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", choices=tuple(SEED_RANGES), default="dev")
@@ -959,6 +984,10 @@ def main(argv=None) -> int:
     ap.add_argument("--size", type=parse_size, default=SUITE_SIZE,
                     help="render the same clips at WxH (default 320x240, the suite's) into "
                          "their own cache folder, <seeds>@WxH")
+    ap.add_argument("--zoom", action="store_true",
+                    help="score copies of the rendered clips filmed by a camera zooming in "
+                         f"{ZOOM_TO:g} times over the middle 40 %% of each clip "
+                         "(composed_clips.zoomed_copy), made into <folder>@zoom")
     a = ap.parse_args(argv)
 
     kinds = tuple(k.strip() for k in a.kinds.split(",")) if a.kinds else None
@@ -970,6 +999,8 @@ def main(argv=None) -> int:
         render_missing(clips, folder, a.jobs)
     if a.render_only:
         return 0
+    if a.zoom:
+        folder = zoomed_folder(folder, [name for name, _ in clips], a.jobs)
     tally = Tally()
     rows = {}
     reason = None
@@ -992,6 +1023,8 @@ def main(argv=None) -> int:
     if a.size != SUITE_SIZE:
         print(f"rendered at {a.size[0]}x{a.size[1]} (the suite's clips are "
               f"{SUITE_SIZE[0]}x{SUITE_SIZE[1]}), cache {folder}")
+    if a.zoom:
+        print(f"filmed zooming in {ZOOM_TO:g} times over the middle 40 % of each clip, cache {folder}")
     print_table(a.seeds, tally, reason, len(done), rows, kinds_of)
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=1))

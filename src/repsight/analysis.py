@@ -514,7 +514,10 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     if (cfg.exercise == AUTO or cfg.exercise_check == "off"
             or (summary is not None and summary.withheld)):
         return one
-    misfit = exercise_misfit(seq, get_profile(one.exercise), cfg)
+    # Read off the landmarks the set was analysed on: a zoom or a sway left in moves the
+    # shoulders and hips as no lift does, and a standing press then looks like a bench press.
+    read = steadied(seq, one.camera_shift, one.camera_scale) if one.camera_held else seq
+    misfit = exercise_misfit(read, get_profile(one.exercise), cfg)
     if misfit is None:
         return one
     said, withheld = misfit

@@ -424,6 +424,17 @@ FAULT_SOURCE_BY_DIRECTION: dict[tuple[str, int, str], str] = {
 FAULT_SOURCE_BY_EXERCISE: dict[tuple[str, int, str, str], str] = {
     ("trunk_lean", 1, "front", "squat"): "forward_foreshortening",
 }
+# Readings of a body length against another's over the set, and what a set filmed
+# through a zoom reads instead (None: not measurable, THROUGH_ZOOM_WHY). MediaPipe places
+# the joints a few per cent differently as the lifter's size on the picture changes, and
+# a few per cent of the torso's length is 10-20 degrees of lean: a rendered head-on press
+# zoomed 1.3 times read 22 degrees of lean back that was not there. A squat's forward
+# lean is read off the 3-D landmarks (they found 4 of 6 rendered lean sets); a lean back,
+# of which they show under a third, is not read.
+THROUGH_ZOOM: dict[str, str | None] = {"foreshortening": None, "forward_foreshortening": "world"}
+THROUGH_ZOOM_WHY = ("seen head-on through a zoom (the lifter's size on the picture changed), "
+                    "which the torso's foreshortening cannot be read across; film without "
+                    "zooming, or from the side")
 # Why a view cannot judge a fault (measured on rendered truth), where neither image nor
 # world landmarks read it; keyed by (measure, direction, view), direction 0 for both.
 NOT_SEEN: dict[tuple[str, int, str], str] = {
@@ -518,12 +529,18 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
     faults: dict[str, np.ndarray] = {}
     source: dict[str, str] = {}
     fault_missing: dict[str, str] = {}
+    # A set analysed at its usual scale after a zoom (camera.steadied) does not read the
+    # torso's foreshortening: see THROUGH_ZOOM.
+    zoomed = (seq.meta.get("camera_held") or {}).get("zoom") is not None
     for fault in profile.faults:
         where = FAULT_SOURCE_BY_EXERCISE.get(
             (fault.measure, fault.direction, view, profile.name),
             FAULT_SOURCE_BY_DIRECTION.get((fault.measure, fault.direction, view),
                                           FAULT_SOURCE[fault.measure].get(view)))
         blind = NOT_SEEN.get((fault.measure, fault.direction, view)) or NOT_SEEN.get((fault.measure, 0, view))
+        if zoomed and where in THROUGH_ZOOM:
+            where = THROUGH_ZOOM[where]
+            blind = blind or (THROUGH_ZOOM_WHY if where is None else None)
         if where is None or blind:
             # The warning names the measure ("trunk lean not measurable: ..."): the reason
             # need not name it again.
