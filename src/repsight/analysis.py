@@ -514,9 +514,12 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     if (cfg.exercise == AUTO or cfg.exercise_check == "off"
             or (summary is not None and summary.withheld)):
         return one
-    # Read off the landmarks the set was analysed on: a zoom or a sway left in moves the
-    # shoulders and hips as no lift does, and a standing press then looks like a bench press.
-    read = steadied(seq, one.camera_shift, one.camera_scale) if one.camera_held else seq
+    # Through a zoom, read off the landmarks the set was analysed on, scaled back: a zoom
+    # about the picture's centre moves the shoulders and hips apart as no lift does, and
+    # a standing press then looks like a bench press or a squat. A set only held still
+    # against a sway is checked as filmed: a sway misread off a lying lifter's tiles would
+    # otherwise make a push-up look like a squat and withhold its verdicts.
+    read = steadied(seq, one.camera_shift, one.camera_scale) if one.camera_scale is not None else seq
     misfit = exercise_misfit(read, get_profile(one.exercise), cfg)
     if misfit is None:
         return one

@@ -424,17 +424,19 @@ FAULT_SOURCE_BY_DIRECTION: dict[tuple[str, int, str], str] = {
 FAULT_SOURCE_BY_EXERCISE: dict[tuple[str, int, str, str], str] = {
     ("trunk_lean", 1, "front", "squat"): "forward_foreshortening",
 }
-# Readings of a body length against another's over the set, and what a set filmed
-# through a zoom reads instead (None: not measurable, THROUGH_ZOOM_WHY). MediaPipe places
-# the joints a few per cent differently as the lifter's size on the picture changes, and
-# a few per cent of the torso's length is 10-20 degrees of lean: a rendered head-on press
-# zoomed 1.3 times read 22 degrees of lean back that was not there. A squat's forward
-# lean is read off the 3-D landmarks (they found 4 of 6 rendered lean sets); a lean back,
-# of which they show under a third, is not read.
+# Readings of a body length against another's over seconds (the torso against the
+# thigh's or the shoulders' running median), and what a set whose lifter changed size on
+# the picture (a zoom, scaled back by camera.steadied) reads instead (None: not
+# measurable, THROUGH_ZOOM_WHY). The scale-back reads each rep's size once, so a zoom that
+# runs through a rep leaves a few per cent of it inside the rep, and a few per cent of the
+# torso's length is 10-20 degrees of lean: a rendered head-on press zoomed 1.3 times read
+# 31 degrees of lean back on reps 2-3 against 22 on the still clip (scaled back by the
+# true zoom: 23-24). A squat's forward lean is read off the 3-D landmarks (they found 4
+# of 6 rendered lean sets); a lean back, of which they show under a third, is not read.
 THROUGH_ZOOM: dict[str, str | None] = {"foreshortening": None, "forward_foreshortening": "world"}
-THROUGH_ZOOM_WHY = ("seen head-on through a zoom (the lifter's size on the picture changed), "
-                    "which the torso's foreshortening cannot be read across; film without "
-                    "zooming, or from the side")
+THROUGH_ZOOM_WHY = ("seen head-on while the lifter's size on the picture changed (a zoom, or "
+                    "moving nearer or further), which throws off the torso's foreshortening; "
+                    "film without zooming, or from the side")
 # Why a view cannot judge a fault (measured on rendered truth), where neither image nor
 # world landmarks read it; keyed by (measure, direction, view), direction 0 for both.
 NOT_SEEN: dict[tuple[str, int, str], str] = {
