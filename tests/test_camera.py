@@ -383,6 +383,22 @@ def test_a_head_on_press_filmed_through_a_zoom_is_checked_at_its_usual_scale(tmp
                for w in held.verdict_summary.warnings)
 
 
+
+def test_a_set_held_still_against_a_sway_is_checked_as_filmed() -> None:
+    """The exercise given is checked on the corrected landmarks only after a zoom. A sway
+    misread off a lying lifter's background tiles (here helpers.swaying_camera's box
+    around a push-up: 0.16 RMS read against a true 0.022) made the push-up look like a
+    squat on the corrected landmarks, and its verdicts were withheld."""
+    seq, _ = synthesize("pushup", 5, seed=3, size=(640, 360), noise_px=0.5)
+    t = seq.timestamps_s
+    path = np.column_stack([0.03 * np.sin(2 * np.pi * 0.9 * t), 0.03 * np.sin(2 * np.pi * 1.3 * t + 1)])
+    held = analyse_pose(swaying_camera(seq, path), build_config(exercise="pushup"))
+    assert held.camera_shift is not None and held.camera_scale is None
+    assert not any("looks like" in w for w in held.warnings)
+    assert held.verdict_summary is not None and not held.verdict_summary.withheld
+    assert held.rep_count == 5
+
+
 def _turned(seq, clockwise: bool = True):
     """The landmarks of the same clip with its picture turned a quarter (as a sideways export)."""
     image = seq.image.copy()
