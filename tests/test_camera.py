@@ -383,7 +383,6 @@ def test_a_head_on_press_filmed_through_a_zoom_is_checked_at_its_usual_scale(tmp
                for w in held.verdict_summary.warnings)
 
 
-
 def test_a_set_held_still_against_a_sway_is_checked_as_filmed() -> None:
     """The exercise given is checked on the corrected landmarks only after a zoom. A sway
     misread off a lying lifter's background tiles (here helpers.swaying_camera's box
