@@ -233,17 +233,25 @@ def moved_with(path_y: np.ndarray, witness_y: np.ndarray, rng: float, *, min_fra
     return bool(seen_correlation(path_y, witness_y, min_frames) >= MOVED_CORRELATION)
 
 
+def held_correction(seq: PoseSequence) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(offset, zoom) that `steadied` took out of this sequence's image landmarks (each
+    None where it took none out, both for a sequence as filmed)."""
+    held = seq.meta.get("camera_held")
+    if not isinstance(held, dict):
+        return None, None
+    return held.get("offset"), held.get("zoom")
+
+
 def unsteadied_path(seq: PoseSequence, cam: CameraPath) -> np.ndarray:
     """float64[T, 2] the camera's movement still in the sequence's image landmarks, pixels:
     its whole path, less what `steadied` took out of a steadied sequence (the sway it
     subtracted, then the zoom it undid)."""
     path = cam.path
-    held = seq.meta.get("camera_held")
-    if isinstance(held, dict):
-        if held.get("offset") is not None:
-            path = path - np.asarray(held["offset"], dtype=np.float64)
-        if held.get("zoom") is not None:
-            path = path / np.asarray(held["zoom"], dtype=np.float64)[:, None]
+    offset, zoom = held_correction(seq)
+    if offset is not None:
+        path = path - np.asarray(offset, dtype=np.float64)
+    if zoom is not None:
+        path = path / np.asarray(zoom, dtype=np.float64)[:, None]
     return path * np.array([seq.width, seq.height], dtype=np.float64)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .camera import held_correction
 from .kinematics import (BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels,
                          present_only, shown_only, trunk_inclination)
 from .landmarks import JOINT_TRIPLETS, LM
@@ -533,7 +534,7 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
     fault_missing: dict[str, str] = {}
     # A set analysed at its usual scale after a zoom (camera.steadied) does not read the
     # torso's foreshortening: see THROUGH_ZOOM.
-    zoomed = (seq.meta.get("camera_held") or {}).get("zoom") is not None
+    zoomed = held_correction(seq)[1] is not None
     for fault in profile.faults:
         where = FAULT_SOURCE_BY_EXERCISE.get(
             (fault.measure, fault.direction, view, profile.name),
