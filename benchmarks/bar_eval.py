@@ -191,8 +191,14 @@ def table(which: str, rows: list[dict]) -> str:
         return [x for r in rs for x in r.get(key, [])]
 
     vel, path = pool("vel_err"), pool("path_err_m")
+    # A clip with no bar pass (its verdicts withheld, e.g. the lift taken for another) has
+    # nothing to score here; it is named, not dropped silently.
+    unscored = [f"{r['name']} ({r.get('note', 'not scored')}, {r['reps']} reps for {r['true_reps']})"
+                for r in rows if "found" not in r]
     lines = [f"bar_eval: {len(scored)} clips, seeds '{which}' ({rng.start}..{rng.stop - 1})"
-             + (" -- report only, never tune on these" if which == "final" else ""), "",
+             + (" -- report only, never tune on these" if which == "final" else ""),
+             *([f"not scored: {len(unscored)} of {len(rows)}: " + "; ".join(unscored)]
+               if unscored else []), "",
              "| measure | value | target |", "|---|---|---|",
              f"| bar mean concentric velocity abs error, median (m/s) | {_med(vel)} "
              f"(n={len(vel)} reps; bias {np.mean(vel) if vel else math.nan:+.3f}) | "

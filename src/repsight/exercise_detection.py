@@ -201,6 +201,10 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     upside_down = incl_med > UPSIDE_DOWN_DEG
     pressing = arms > 0.4 and body < 0.5 * arms and wrist_top > 0.3
     legs_fold = legs > 0.3 and legs >= 0.5 * arms
+    # Legs that read as folding under still shoulders are not a squat or a hinge (see
+    # SQUAT_MIN_SHOULDERS): pressing hands make it a press lying down; otherwise the hips
+    # and knees were misread, as where a barbell curl's plate covers them from the side.
+    still_shoulders = bool(body < SQUAT_MIN_SHOULDERS * legs)
     if pressing and ((incl_med <= 55.0 and lying) or upside_down):
         name = "bench_press"  # hands rise from a still, lying torso
     elif wrist_mid > 0.2 and body > 0.4 and hands < 0.3 and body > 2.0 * hands:
@@ -217,9 +221,10 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
             name = "bench_press" if incl_med > 75.0 or wrist_mid > 0.3 else "row"
     elif wrist_mid > 0.5 and body > 0.4:
         name = "pullup"  # hands above the head all along, the body rises between them
-    elif legs_fold and pressing and body < SQUAT_MIN_SHOULDERS * legs:
+    elif legs_fold and pressing and still_shoulders:
         name = "bench_press"  # the hands press from still shoulders; the legs only look bent
-    elif legs_fold or (feet_shown < FEET_SHOWN_SHARE and hips > SQUAT_MIN_HIP_DROP):
+    elif ((legs_fold and not still_shoulders)
+          or (feet_shown < FEET_SHOWN_SHARE and hips > SQUAT_MIN_HIP_DROP)):
         # (With the feet below the frame the legs' fold is the model's guess; the hips
         # dropping far tells a squat or a hinge, not a straight-legged RDL or a dip.)
         # A hinge tips the trunk far forward (side view); from the front, the giveaway is
