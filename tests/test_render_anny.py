@@ -136,9 +136,12 @@ def test_bar_pass_follows_the_rendered_plate(tmp_path):
                     reason="offscreen rendering needs Mesa's OSMesa (apt-get install libosmesa6)")
 def test_a_side_view_barbell_curl_is_read_on_the_bar_by_default(tmp_path):
     """A plate covers the hands of a barbell curl filmed from the side and scrambles the
-    elbow angle; with the CLI's defaults the set is still counted right and gets no call.
-    (This clip, bar_eval's 3006_curl_side, was counted 9 of 3 with technical calls when
-    the bar pass ran for curls only on request.)"""
+    elbow angle; the bar pass still counts the set right and it gets no call. (This clip,
+    bar_eval's 3006_curl_side, was counted 9 of 3 with technical calls when the bar pass
+    ran for curls only on request.) With the exercise check on (the CLI's default) the
+    scrambled landmarks can make the set look like a raise, and its verdicts are then
+    withheld and the bar pass skipped (docs/bar_path.md: 4 of 14 side-view curls): either
+    way no call is made."""
     from repsight.analysis import analyse_video
     from repsight.config import build_config
     from repsight.render.renderer import render
@@ -154,8 +157,16 @@ def test_a_side_view_barbell_curl_is_read_on_the_bar_by_default(tmp_path):
                       lead_in_s=0.4, lead_out_s=0.4, seed=3006,
                       barbell=BarbellSpec(enabled=True, plate_rgb=(40, 130, 60)))
     render(spec, tmp_path / "curl.mp4")
-    an = analyse_video(tmp_path / "curl.mp4", build_config(exercise="biceps_curl"),
-                       cache_dir=tmp_path / "cache")
+    cache = tmp_path / "cache"
+    an = analyse_video(tmp_path / "curl.mp4", build_config(exercise="biceps_curl",
+                                                           exercise_check="off"), cache_dir=cache)
     assert an.rep_count == 3
     assert an.bar is not None and an.bar.of_record, an.bar and an.bar.reason
     assert not [v for v in an.verdicts if v.kind in ("technical", "concentric")]
+    default = analyse_video(tmp_path / "curl.mp4", build_config(exercise="biceps_curl"),
+                            cache_dir=cache)
+    if default.verdict_summary.withheld:
+        assert any("looks like" in w for w in default.warnings), default.warnings
+    else:
+        assert default.rep_count == 3 and default.bar.of_record
+    assert not [v for v in default.verdicts if v.kind in ("technical", "concentric")]
