@@ -145,19 +145,29 @@ SQUAT_MIN_SHOULDERS = 0.6
 # rendered RDL and 0.51 for a rendered dip. No rendered clip leaves its ankles out.
 FEET_SHOWN_SHARE = 0.5
 SQUAT_MIN_HIP_DROP = 0.6
+# Shoulders out of the picture on more than a tenth of the frames say nothing about how far
+# they moved (a squat whose head leaves the top of the picture at standing).
+SHOULDERS_SHOWN_SHARE = 0.9
+# An arm lift moves the hands this far against the shoulders (torso lengths, 5-95 % range;
+# the same figure `pressing` asks of a press): 0.57-1.41 on the rendered barbell curls.
+ARM_LIFT_MIN = 0.4
 # The 2-D torso's median angle from vertical past which it reads upside down: a decline
 # push-up reads 110-115 degrees (the real one on a glute-ham bench), the floor press seen
 # from the feet 166-167 where the pose model turned its torso round.
 UPSIDE_DOWN_DEG = 150.0
 
 
-def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
+def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
+                    still_legs_given: bool = False) -> tuple[str, str]:
     """Pick a profile from how the body moves; returns (profile name, reason).
 
     Body-relative movement features (in torso lengths or degrees, robust 5-95 % ranges)
     decide the family: legs bending (hip-to-ankle height), arms moving (wrist relative to
     the shoulder, elbow angle), the whole body moving (shoulder height with straight
     legs), and the torso's orientation (horizontal for push-ups and bench).
+    still_legs_given: checking a lift the user named that does not bend the legs (not a
+    squat or hinge; exercise_misfit): legs that only seem to fold, under still shoulders
+    while the hands move, are then taken as misread rather than as a squat.
     """
     vis = cfg.min_visibility
     scale = body_scale_px(seq)
@@ -202,9 +212,18 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
     pressing = arms > 0.4 and body < 0.5 * arms and wrist_top > 0.3
     legs_fold = legs > 0.3 and legs >= 0.5 * arms
     # Legs that read as folding under still shoulders are not a squat or a hinge (see
-    # SQUAT_MIN_SHOULDERS): pressing hands make it a press lying down; otherwise the hips
-    # and knees were misread, as where a barbell curl's plate covers them from the side.
+    # SQUAT_MIN_SHOULDERS): pressing hands make it a press lying down (below). Otherwise,
+    # when the user named an arm lift, the hips and knees were misread, as where a barbell
+    # curl's plate covers them from the side (its ankles jump too, so the shoulders are read
+    # in the picture, not against the feet), and the named lift is not overruled on them.
+    # Only then: a squat filmed by a camera tilting to follow the lifter's head also stills
+    # the shoulders in the picture, and `auto` keeps naming it a squat. Shoulders out of the
+    # picture on many frames are no evidence of stillness, and an arm lift moves the hands.
     still_shoulders = bool(body < SQUAT_MIN_SHOULDERS * legs)
+    shoulders = seq.image[seq.detected][:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], :2]
+    shoulders_shown = float(in_picture(shoulders).any(axis=1).mean()) if len(shoulders) else 0.0
+    legs_misread = (still_legs_given and still_shoulders and arms > ARM_LIFT_MIN
+                    and shoulders_shown >= SHOULDERS_SHOWN_SHARE)
     if pressing and ((incl_med <= 55.0 and lying) or upside_down):
         name = "bench_press"  # hands rise from a still, lying torso
     elif wrist_mid > 0.2 and body > 0.4 and hands < 0.3 and body > 2.0 * hands:
@@ -223,7 +242,7 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig) -> tuple[str, str]:
         name = "pullup"  # hands above the head all along, the body rises between them
     elif legs_fold and pressing and still_shoulders:
         name = "bench_press"  # the hands press from still shoulders; the legs only look bent
-    elif ((legs_fold and not still_shoulders)
+    elif ((legs_fold and not legs_misread)
           or (feet_shown < FEET_SHOWN_SHARE and hips > SQUAT_MIN_HIP_DROP)):
         # (With the feet below the frame the legs' fold is the model's guess; the hips
         # dropping far tells a squat or a hinge, not a straight-legged RDL or a dip.)
@@ -292,7 +311,7 @@ def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConf
     """
     if seq.detection_rate == 0:
         return None
-    name, _ = detect_exercise(seq, cfg)
+    name, _ = detect_exercise(seq, cfg, still_legs_given=given.family not in LOOKALIKE_FAMILIES)
     seen = get_profile(name)
     if seen.family in LOOKALIKE_FAMILIES and given.family in LOOKALIKE_FAMILIES:
         return None
