@@ -212,13 +212,13 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
     pressing = arms > 0.4 and body < 0.5 * arms and wrist_top > 0.3
     legs_fold = legs > 0.3 and legs >= 0.5 * arms
     # Legs that read as folding under still shoulders are not a squat or a hinge (see
-    # SQUAT_MIN_SHOULDERS): pressing hands make it a press lying down (below). Otherwise,
-    # when the user named an arm lift, the hips and knees were misread, as where a barbell
-    # curl's plate covers them from the side (its ankles jump too, so the shoulders are read
-    # in the picture, not against the feet), and the named lift is not overruled on them.
-    # Only then: a squat filmed by a camera tilting to follow the lifter's head also stills
-    # the shoulders in the picture, and `auto` keeps naming it a squat. Shoulders out of the
-    # picture on many frames are no evidence of stillness, and an arm lift moves the hands.
+    # SQUAT_MIN_SHOULDERS): pressing hands make it a press lying down (below). Where the
+    # user named a lift that keeps the legs still, such legs are taken as misread (a
+    # barbell curl's plate drags the hips, knees and ankles with it from the side, so the
+    # shoulders are read in the picture, not against the feet) and do not overrule the
+    # lift named. Not for `auto`: a camera tilting to follow a squatter's head also stills
+    # the shoulders in the picture. Shoulders out of the picture on many frames are no
+    # evidence of stillness, and the lift named must move the hands against them.
     still_shoulders = bool(body < SQUAT_MIN_SHOULDERS * legs)
     shoulders = seq.image[seq.detected][:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], :2]
     shoulders_shown = float(in_picture(shoulders).any(axis=1).mean()) if len(shoulders) else 0.0
