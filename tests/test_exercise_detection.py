@@ -474,7 +474,7 @@ def test_a_squat_whose_shoulders_leave_the_picture_is_still_questioned_as_a_curl
         for side in ("LEFT", "RIGHT"):
             img[:, LM[f"{side}_ELBOW"], 1] -= 0.6 * depth
             img[:, LM[f"{side}_WRIST"], 1] -= 1.2 * depth
-        shoulder_y = img[:, [11, 12], 1].mean(axis=1)
+        shoulder_y = img[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], 1].mean(axis=1)
         # The picture's top cut where the shoulders are on 70 % of the frames.
         top = float(np.nanpercentile(shoulder_y, 70))
         img[..., 1] = (img[..., 1] - top) / (1 - top)

@@ -149,12 +149,19 @@ SQUAT_MIN_HIP_DROP = 0.6
 # they moved (a squat whose head leaves the top of the picture at standing).
 SHOULDERS_SHOWN_SHARE = 0.9
 # An arm lift moves the hands this far against the shoulders (torso lengths, 5-95 % range;
-# the same figure `pressing` asks of a press): 0.57-1.41 on the rendered barbell curls.
+# a press, and a lift named that keeps the legs still): 0.57-1.41 on the rendered barbell
+# curls.
 ARM_LIFT_MIN = 0.4
 # The 2-D torso's median angle from vertical past which it reads upside down: a decline
 # push-up reads 110-115 degrees (the real one on a glute-ham bench), the floor press seen
 # from the feet 166-167 where the pose model turned its torso round.
 UPSIDE_DOWN_DEG = 150.0
+
+
+def _shown_share(seq: PoseSequence, left: LM, right: LM) -> float:
+    """Share of the frames with a person where either side's landmark is in the picture."""
+    xy = seq.image[seq.detected][:, [left, right], :2]
+    return float(in_picture(xy).any(axis=1).mean()) if len(xy) else 0.0
 
 
 def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
@@ -193,8 +200,7 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
     world_incl = _world_trunk_inclination(seq)
     leg_len = _leg_length(seq, scale, vis)
     hips = _robust_range(hip_h)
-    ankles = seq.image[seq.detected][:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE], :2]
-    feet_shown = float(in_picture(ankles).any(axis=1).mean()) if len(ankles) else 0.0
+    feet_shown = _shown_share(seq, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
     def f(v: float, digits: int = 2) -> str:  # a figure not read (too few frames) as "?"
         return f"{v:.{digits}f}" if np.isfinite(v) else "?"
 
@@ -209,7 +215,7 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
     # one read so is the pose model turning round a body that lies with its feet towards
     # the camera (the floor press seen from the feet, mirrored or quicker: 166-167).
     upside_down = incl_med > UPSIDE_DOWN_DEG
-    pressing = arms > 0.4 and body < 0.5 * arms and wrist_top > 0.3
+    pressing = arms > ARM_LIFT_MIN and body < 0.5 * arms and wrist_top > 0.3
     legs_fold = legs > 0.3 and legs >= 0.5 * arms
     # Legs that read as folding under still shoulders are not a squat or a hinge (see
     # SQUAT_MIN_SHOULDERS): pressing hands make it a press lying down (below). Where the
@@ -220,10 +226,9 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
     # the shoulders in the picture. Shoulders out of the picture on many frames are no
     # evidence of stillness, and the lift named must move the hands against them.
     still_shoulders = bool(body < SQUAT_MIN_SHOULDERS * legs)
-    shoulders = seq.image[seq.detected][:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], :2]
-    shoulders_shown = float(in_picture(shoulders).any(axis=1).mean()) if len(shoulders) else 0.0
     legs_misread = (still_legs_given and still_shoulders and arms > ARM_LIFT_MIN
-                    and shoulders_shown >= SHOULDERS_SHOWN_SHARE)
+                    and _shown_share(seq, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
+                    >= SHOULDERS_SHOWN_SHARE)
     if pressing and ((incl_med <= 55.0 and lying) or upside_down):
         name = "bench_press"  # hands rise from a still, lying torso
     elif wrist_mid > 0.2 and body > 0.4 and hands < 0.3 and body > 2.0 * hands:
