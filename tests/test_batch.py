@@ -155,6 +155,11 @@ def test_bad_clips_get_error_rows_and_good_ones_all_their_results(
     assert names == [MANIFEST, "pushup_set.csv", "pushup_set.json", "pushup_set.png"]
     data = json.loads((clip_dir / "pushup_set.json").read_text())
     assert data["schema_version"] and data["exercise"] == "pushup" and len(data["reps"]) == 4
+    # The set's effort estimates reach the coach's table as the clip's JSON gives them.
+    for key in ("rir_estimate", "rpe_estimate"):
+        given = data["summary"][key]
+        assert given == data["assessment"]["summary"][key]
+        assert push[key] == ("" if given is None else str(round(given, 4))), (key, push[key])
     with open(clip_dir / "pushup_set.csv", newline="") as fh:
         assert [r["rep"] for r in csv.DictReader(fh)] == ["1", "2", "3", "4"]
     assert (clip_dir / "pushup_set.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -164,8 +169,10 @@ def test_bad_clips_get_error_rows_and_good_ones_all_their_results(
     # Nothing half-written anywhere: no temp files left behind.
     assert not [p for p in out.rglob("*") if ".part" in p.name]
     # A second run reuses the good clips and still reports every bad one.
-    again = {r.clip: r.status for r in run_batch(folder, out, AnalysisConfig(), opts(cache),
-                                                 executor=threads()).results}
+    second = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    again = {r.clip: r.status for r in second.results}
+    # A reused clip's row, read back from its manifest, keeps its numbers.
+    assert read_summary(out)["week2/pushup_set.mp4"]["rpe_estimate"] == push["rpe_estimate"]
     assert again == {"cut.mp4": "error", "cut_fast.mp4": "error", "empty.mp4": "error",
                      "notes.mp4": "error", "squat_monday.mp4": "reused",
                      "week2/pushup_set.mp4": "reused"}
@@ -717,3 +724,16 @@ def test_a_results_folder_on_a_filesystem_without_locks_runs_unguarded_and_says_
     report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
     assert [r.status for r in report.results] == ["ok", "ok"]
     assert any("cannot be locked" in w and "two batches" in w for w in report.warnings)
+
+
+def test_a_slowing_sets_rir_and_rpe_reach_the_summary_row(cache: Path, tmp_path: Path) -> None:
+    from repsight.synthetic.planning import plan_set
+    from repsight.velocity import rpe_from_rir
+
+    plans = plan_set(7, concentric_s=[0.7, 0.7, 0.75, 0.8, 0.85, 0.95, 1.05])
+    good_clip(tmp_path / "clips" / "squat_slowing.mp4", cache, "squat", plans, seed=4)
+    out = tmp_path / "results"
+    run_batch(tmp_path / "clips", out, AnalysisConfig(), opts(cache), executor=threads())
+    row = read_summary(out)["squat_slowing.mp4"]
+    rir, rpe = float(row["rir_estimate"]), float(row["rpe_estimate"])
+    assert 1.0 <= rir <= 4.0 and rpe == rpe_from_rir(rir) == 10.0 - round(rir)

@@ -343,3 +343,13 @@ def test_a_slow_motion_clips_rows_seek_the_video_at_its_own_times() -> None:
     assert [r["start"] for r in rows] == ["0.00", "0.80"]
     assert [r["seek_s"] for r in rows] == pytest.approx([0.0, 3.2])
     assert 'data-t="3.200"' in render_report(report_context(doc))
+
+
+def test_the_rpe_card_shows_the_rpe_the_results_give() -> None:
+    doc = doc_with([rep(1, 10, 30, 50), rep(2, 50, 70, 90)])
+    assert '<b id="rpe">-</b>' in render_report(report_context(doc))
+    doc["verdict_summary"] = {"rir_estimate": 2.2, "rpe_estimate": 8.0, "loss_rep": 2}
+    html = render_report(report_context(doc))
+    assert '<b id="rpe">~8</b>' in html and "reps-in-reserve scale" in html
+    doc["verdict_summary"]["rpe_estimate"] = 5.0
+    assert '<b id="rpe">5 or less</b>' in render_report(report_context(doc))

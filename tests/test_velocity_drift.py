@@ -17,7 +17,8 @@ from repsight.form import detect_view, form_signals
 from repsight.landmarks import LM
 from repsight.smoothing import smooth
 from repsight.velocity import (RepVelocity, baseline_velocity, concentric_velocity,
-                               mid_travel_time, retimed, rir_estimate, setup_rep,
+                               mid_travel_time, retimed, rir_estimate, rpe_from_rir, rpe_text,
+                               RPE_FLOOR, setup_rep,
                                shared_shape_velocities, velocity_loss_pct)
 from repsight.types import Rep
 from repsight.profiles import get_profile
@@ -165,6 +166,41 @@ def test_rir_model():
     assert rir_estimate(5, 25.0, loss_at_failure_pct=50.0) == pytest.approx(4.0)
     assert rir_estimate(5, 40.0) < rir_estimate(5, 20.0)
     assert rir_estimate(12, 6.0) == 10.0  # capped: the model says nothing about 80 reps left
+
+
+def test_rpe_reads_the_rir_on_the_reps_in_reserve_scale():
+    """Zourdos et al. 2016: 10 = no rep left, 9 = one, 8 = two, 7 = three; 5-6 = four to
+    six; the RIR rounded as the table shows it, so "~3" is never RPE 6.5."""
+    assert rpe_from_rir(None) is None and rpe_from_rir(float("nan")) is None
+    assert [rpe_from_rir(r) for r in (0.0, 1.0, 2.0, 3.0, 4.0)] == [10.0, 9.0, 8.0, 7.0, 6.0]
+    assert rpe_from_rir(3.4) == 7.0 and rpe_from_rir(2.6) == 7.0 and rpe_from_rir(0.3) == 10.0
+    assert rpe_from_rir(5.0) == 5.5
+    assert rpe_from_rir(6.0) == rpe_from_rir(10.0) == RPE_FLOOR == 5.0
+    assert rpe_text(None) == "-" and rpe_text(8.0) == "~8" and rpe_text(5.5) == "~5.5"
+    assert rpe_text(5.0) == "5 or less"
+    # Never more than 10, whatever the estimate: a negative RIR is no rep left.
+    assert rpe_from_rir(-0.4) == 10.0
+
+
+def test_a_set_summary_carries_the_rpe_of_its_rir():
+    """The RPE in the JSON and the set line is the one its RIR reads as: a 7-rep squat set
+    slowing to about 40 % loss, stopped with technique intact, says both."""
+    from repsight.analysis import analyse_pose
+    from repsight.synthetic import synthesize
+
+    from repsight.synthetic.planning import plan_set
+
+    plans = plan_set(7, concentric_s=[0.7, 0.7, 0.75, 0.8, 0.85, 0.95, 1.05])
+    seq, _ = synthesize("squat", plans, seed=4)
+    a = analyse_pose(seq, AnalysisConfig(exercise="squat", goal="hypertrophy"))
+    s = a.verdict_summary
+    # About 34 % loss at rep 7 of a squat (50 % at failure): 1 + 6 * 50 / 34 = 9.7 reps
+    # possible, so about 3 left, RPE 7.
+    assert s.loss_rep == 7 and 1.0 <= s.rir_estimate <= 4.0, s
+    assert s.rpe_estimate == 10.0 - round(s.rir_estimate) == rpe_from_rir(s.rir_estimate)
+    data = json.loads(json.dumps(dataclasses.asdict(s)))
+    assert data["rpe_estimate"] == s.rpe_estimate
+    assert s.ending == "tolerance" and f"RPE ~{s.rpe_estimate:g}" in s.line(), s.line()
 
 
 def test_trunk_lean_drift_from_known_rep():

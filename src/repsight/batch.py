@@ -75,11 +75,12 @@ CLIP_EXTENSIONS = tuple(dict.fromkeys((*VIDEO_EXTENSIONS, ".m2ts", ".m2t", ".ogv
                                        ".vob", ".f4v", ".asf", ".3g2", ".y4m")))
 SUMMARY_FIELDS = ("clip", "athlete", "date", "exercise", "goal", "load_kg", "reps", "first_failure_rep",
                   "first_failure_kind", "mean_velocity_mps", "velocity_loss_pct", "warnings",
-                  "status", "error", "results", "notes", "set", "set_start_s", "set_end_s")
+                  "status", "error", "results", "notes", "set", "set_start_s", "set_end_s",
+                  "rir_estimate", "rpe_estimate")
 # A clip split at camera cuts (analysis.sets) has a row per set: these columns are the set's,
 # the others the clip's, repeated (see ClipResult.rows).
 SET_FIELDS = ("exercise", "reps", "first_failure_rep", "first_failure_kind", "mean_velocity_mps",
-              "velocity_loss_pct", "warnings")
+              "velocity_loss_pct", "warnings", "rir_estimate", "rpe_estimate")
 # summary.csv's `notes` column is the manifest's (ClipResult.session_notes); ClipResult.notes
 # are remarks about the results folder, printed and never stored.
 _SUMMARY_ATTR = {"notes": "session_notes"}
@@ -126,11 +127,13 @@ class SetRow:
     velocity_loss_pct: float = float("nan")
     warnings: tuple[str, ...] = ()
     verdicts_withheld: str = ""  # why this set was not judged ("" when it was)
+    rir_estimate: float = float("nan")  # the set's, as summary.SetSummary gives it
+    rpe_estimate: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
-        return _jsonable_row(self, ("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct"),
-                             ("warnings",))
+        return _jsonable_row(self, ("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct",
+                                    "rir_estimate", "rpe_estimate"), ("warnings",))
 
     @classmethod
     def from_dict(cls, d: Any) -> "SetRow":
@@ -141,7 +144,8 @@ class SetRow:
         _check_manifest_fields(kw, "manifest set field",
                                text=("exercise", "first_failure_kind", "verdicts_withheld"),
                                counts=("index", "reps", "first_failure_rep"), required=("index",),
-                               numbers=("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct"),
+                               numbers=("start_s", "end_s", "mean_velocity_mps", "velocity_loss_pct",
+                                        "rir_estimate", "rpe_estimate"),
                                lists=("warnings",))
         return cls(**kw)
 
@@ -212,6 +216,9 @@ class ClipResult:
     # The training goal the clip was judged for (config.goal: its velocity-loss limit),
     # from the command or the clip's manifest row.
     goal: str = ""
+    # The set's reps in reserve and RPE (summary.SetSummary: estimates from velocity loss).
+    rir_estimate: float = float("nan")
+    rpe_estimate: float = float("nan")
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -234,8 +241,8 @@ class ClipResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN -> None)."""
-        d = _jsonable_row(self, ("mean_velocity_mps", "velocity_loss_pct", "load_kg"),
-                          ("warnings", "outputs"))
+        d = _jsonable_row(self, ("mean_velocity_mps", "velocity_loss_pct", "load_kg",
+                                 "rir_estimate", "rpe_estimate"), ("warnings", "outputs"))
         d["sets"] = [one.to_dict() for one in self.sets]
         del d["notes"]
         return d
@@ -256,7 +263,8 @@ class ClipResult:
                                      "results", "athlete", "date", "session_notes",
                                      "verdicts_withheld", "goal"),
                                counts=("reps", "first_failure_rep"),
-                               numbers=("mean_velocity_mps", "velocity_loss_pct", "load_kg"),
+                               numbers=("mean_velocity_mps", "velocity_loss_pct", "load_kg",
+                                        "rir_estimate", "rpe_estimate"),
                                lists=("warnings", "outputs"))
         sets = kw.get("sets") or []
         if not isinstance(sets, list):
@@ -797,7 +805,8 @@ def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:
             first_failure_kind=o["first_failure_kind"] or "",
             mean_velocity_mps=o["mean_velocity_mps"], velocity_loss_pct=o["velocity_loss_pct"],
             warnings=tuple(dict.fromkeys((*about_clip, *o["warnings"]))),
-            verdicts_withheld=o.get("verdicts_withheld") or ""))
+            verdicts_withheld=o.get("verdicts_withheld") or "",
+            rir_estimate=o["rir_estimate"], rpe_estimate=o["rpe_estimate"]))
     return ClipResult(clip=clip, status="ok", exercise=s["exercise"], reps=s["reps"],
                       first_failure_rep=s["first_failure_rep"],
                       first_failure_kind=s["first_failure_kind"] or "",
@@ -805,7 +814,8 @@ def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:
                       velocity_loss_pct=s["velocity_loss_pct"],
                       warnings=tuple(s["warnings"]), results=results_rel, sets=tuple(sets),
                       verdicts_withheld=s.get("verdicts_withheld") or "",
-                      goal=getattr(getattr(analysis, "config", None), "goal", "") or "")
+                      goal=getattr(getattr(analysis, "config", None), "goal", "") or "",
+                      rir_estimate=s["rir_estimate"], rpe_estimate=s["rpe_estimate"])
 
 
 # ---------------------------------------------------------------- the batch

@@ -28,7 +28,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.17"
+SCHEMA_VERSION = "1.18"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -352,6 +352,9 @@ def set_summary(analysis: Any) -> dict[str, Any]:
         "first_failure_reason": first_reason,
         "mean_velocity_mps": float(mean_v),
         "velocity_loss_pct": float(loss),
+        # The set's effort, estimated from that loss (summary.SetSummary; NaN without one).
+        "rir_estimate": _estimate(official, "rir_estimate"),
+        "rpe_estimate": _estimate(official, "rpe_estimate"),
         "duration_s": float(getattr(analysis, "duration_s", float("nan"))),
         # Why no verdict was looked for (a montage), else None: then no failure is claimed.
         "verdicts_withheld": (getattr(official, "withheld", "") or None),
@@ -359,6 +362,12 @@ def set_summary(analysis: Any) -> dict[str, Any]:
         "warnings": list(dict.fromkeys([*getattr(analysis, "warnings", ()),
                                         *getattr(official, "warnings", ())])),
     }
+
+
+def _estimate(official: Any, name: str) -> float:
+    """A SetSummary estimate as a number (NaN when there is none or no verdict stage)."""
+    v = getattr(official, name, None) if official is not None else None
+    return float("nan") if v is None else float(v)
 
 
 def _verdict_order(v: Any) -> tuple[int, int]:

@@ -343,7 +343,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
     # A baseline too slow to read a loss on sets no reference (as in the CLI's table).
     base = set(velocity.get("baseline_reps") or ()) if not velocity.get("too_slow") else set()
     from .table import edge_flags  # (rich, numpy: only when a page is made)
-    from .velocity import rir_note, rir_text
+    from .velocity import rir_note, rir_text, rpe_text
 
     verdicts_of: dict[int, list[dict[str, Any]]] = {}
     verdicts = []
@@ -424,6 +424,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "failure_reason": summary.get("first_failure_reason") or "",
         "ending": summary_view.get("ending") or "",
         "rir": rir_text(summary_view.get("rir_estimate")),
+        "rpe": rpe_text(summary_view.get("rpe_estimate")),
         "mean_velocity": fmt(summary.get("mean_velocity_mps")),
         "velocity_loss": fmt(summary.get("velocity_loss_pct"), ".0f"),
         # the rep the set's loss and RIR are read on (its last comparable one)

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 from .form import FAULT_ANGLE
 from .types import VERDICT_KINDS, Rep, Verdict
+from .velocity import rpe_from_rir, rpe_text
 
 # A lifter shorter than this in the frame (pixels, from the scale at the lifter and a
 # typical stature) is read less reliably. The same 70 rendered clips posed at two frame
@@ -43,6 +44,8 @@ class SetSummary:
     # then eccentric failure), "tolerance" (stopped with form and tempo intact), or "".
     ending: str = ""
     rir_estimate: float | None = None  # of loss_rep, from its velocity loss
+    # The set's RPE on the RIR-based scale, from rir_estimate (velocity.rpe_from_rir).
+    rpe_estimate: float | None = None
     # Why the set is not judged at all (a montage of several scenes or people): no verdict
     # was looked for, so "no failure" would claim what nobody checked. "" when judged.
     withheld: str = ""
@@ -64,7 +67,8 @@ class SetSummary:
             out = f"no failure detected in {self.n_reps} rep(s)"
             if self.ending == "tolerance":
                 rir = ("" if self.rir_estimate is None
-                       else f"; about {self.rir_estimate:.0f} rep(s) in reserve by velocity loss (an estimate)")
+                       else f"; about {self.rir_estimate:.0f} rep(s) in reserve by velocity loss, "
+                            f"RPE {rpe_text(self.rpe_estimate)} (estimates)")
                 out += f"; stopped with technique and tempo intact: tolerance failure or reps left{rir}"
             return out
         out = (f"first failure: rep {self.first_failure_rep} ({self.kind}), "
@@ -159,11 +163,13 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
     "with technique and tempo intact" (tolerance failure), nor when its last rep was
     partly not tracked (Rep.unseen), nor when the clip ends inside a rep or away from rest
     (ended_at_rest False): the lifter was not seen to stop. The set's speed figures
-    (mean_velocity_mps, velocity_loss_pct of loss_rep, rir_estimate) are carried as given."""
+    (mean_velocity_mps, velocity_loss_pct of loss_rep, rir_estimate) are carried as given,
+    with the RPE that rir_estimate reads as."""
     # The count a lifter reads, as the rep table's header gives it: a rep left unfinished
     # or cut short is not one more rep done without failure.
     counted = sum(1 for r in reps if r.counted)
-    speed = dict(rir_estimate=rir_estimate, mean_velocity_mps=mean_velocity_mps,
+    speed = dict(rir_estimate=rir_estimate, rpe_estimate=rpe_from_rir(rir_estimate),
+                 mean_velocity_mps=mean_velocity_mps,
                  velocity_loss_pct=velocity_loss_pct, loss_rep=loss_rep)
     reps = [r for r in reps if r.index not in set(setup_reps)]
     done = [r for r in reps if r.completed]

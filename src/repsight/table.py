@@ -9,7 +9,7 @@ from rich.table import Table
 
 from .drift import shown_drift
 from .profiles import fault_short
-from .velocity import rir_note, rir_text
+from .velocity import rir_note, rir_text, rpe_text
 
 
 def format_number(x: Any, fmt: str, missing: str = "-") -> str:
@@ -127,8 +127,12 @@ def summary_block(analysis: Any) -> str:
                 "too slow to read a velocity loss)" if m.velocity.too_slow else
                 f"velocity baseline {format_number(m.baseline_velocity_mps, '.2f')} m/s (reps {reps})")
         out.append(f"scale {a.scale.describe()}; view {m.view} ({sides}); {base}")
+    if s.rpe_estimate is not None and s.ending != "tolerance":  # a tolerance line says it
+        out.append(f"effort: {rir_text(s.rir_estimate)} rep(s) in reserve after rep {s.loss_rep}, "
+                   f"RPE {rpe_text(s.rpe_estimate)}*")
     out.append("* RIR is an estimate from velocity loss (Rodriguez-Rosell et al. 2020); "
-               f"expect +/- a few reps; {rir_note()}")
+               f"expect +/- a few reps; {rir_note()}; RPE is that RIR on the reps-in-reserve "
+               "scale (Zourdos et al. 2016: 10 = no rep left, 9 = one, 8 = two)")
     for w in s.warnings:
         out.append(f"warning: {w}")
     return "\n".join(out)

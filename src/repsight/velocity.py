@@ -55,6 +55,9 @@ MIN_BASELINE_MPS = 0.1
 # Sets in the source studies ran to at most ~30 reps; beyond 10 left the linear model
 # extrapolates from a few per cent of loss and the number means only "many".
 MAX_RIR = 10.0
+# The lowest RPE an RIR estimate is turned into (rpe_from_rir): the RIR-based scale's
+# 5-6 band covers 4-6 reps in reserve; lighter effort is not read from velocity loss.
+RPE_FLOOR = 5.0
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,33 @@ def rir_text(rir: float | None) -> str:
     if rir is None:
         return "-"
     return f"{MAX_RIR:.0f}+" if rir >= MAX_RIR else f"~{rir:.0f}"
+
+
+def rpe_from_rir(rir: float | None) -> float | None:
+    """The set's RPE on the reps-in-reserve-based scale from an RIR estimate; None without one.
+
+    Zourdos et al., "Novel resistance training-specific rating of perceived exertion scale
+    measuring repetitions in reserve", J Strength Cond Res 30(1), 2016: 10 is maximal
+    effort (no rep left), 9 one rep left, 8 two, 7 three, and 5-6 four to six. The RIR is
+    rounded as rir_text shows it, so the two never disagree (RIR ~3 is RPE 7, not 6.6):
+    0-4 in reserve give 10-6, five gives 5.5, six or more the scale's 5-6 band's floor, 5
+    (below it the scale speaks of light effort, which velocity loss cannot tell apart).
+    """
+    if rir is None or not np.isfinite(rir):
+        return None
+    left = int(round(max(float(rir), 0.0)))
+    if left <= 4:
+        return float(10 - left)
+    return RPE_FLOOR + 0.5 if left == 5 else RPE_FLOOR
+
+
+def rpe_text(rpe: float | None) -> str:
+    """An RPE estimate as shown: "~8", "~5.5", "5 or less" at the floor, "-" without one."""
+    if rpe is None:
+        return "-"
+    if rpe <= RPE_FLOOR:
+        return f"{RPE_FLOOR:g} or less"
+    return f"~{rpe:g}"
 
 
 def rir_note() -> str:
