@@ -665,3 +665,16 @@ def test_a_quick_real_set_made_at_10_fps_is_one_set_with_every_rep(tmp_path):
     plain = analyse_pose(extract_cached(src), AnalysisConfig(exercise="pushup"))
     assert not any("camera cut" in w for w in an.warnings)
     assert len(an.every_set) == 1 and an.rep_count == plain.rep_count == 6
+
+
+def test_each_sets_verdicts_carry_their_times_as_the_top_levels_do():
+    faulty, _ = synthesize("squat", 5, seed=2, noise_px=0.5, faults={"trunk_lean_deg": [0, 0, 0, 15, 20]})
+    clean, _ = synthesize("squat", 3, seed=0, noise_px=1.0)
+    an = analyse_pose(splice(clean, moved(faulty, dx=0.15, scale=1.4), stats=True), CFG)
+    data = json.loads(to_json(an))
+    judged = [v for s in data["sets"] for v in s["verdicts"]]
+    assert judged, [s["summary"] for s in data["sets"]]
+    t = data["timestamps_s"]
+    for v in judged:
+        a, b = v["evidence"]["frames"]
+        assert v["evidence"]["frames_s"] == [t[a], t[b]]

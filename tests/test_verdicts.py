@@ -1016,3 +1016,79 @@ def test_a_failed_last_attempt_confirms_the_loss_through_the_whole_judgement(seg
     alone = make_squat_set(n_reps=6, concentric_s=0.6 / (1 - loss[:6]), seed=0)
     verdicts, _, metrics = _judge(alone, goal="strength")
     assert 30 < metrics.reps[5].velocity_loss_pct <= 32 and verdicts == []
+
+
+def test_evidence_never_shows_a_reading_equal_to_the_limit_it_passed():
+    """A lowering of 0.49996 s under a 0.5 s limit, a 1.2004 s concentric over 1.2 s, a
+    30.04 % loss over 30 %: the JSON's value and threshold differ as the message does."""
+    from types import SimpleNamespace
+
+    from repsight.verdicts import VerdictThresholds, eccentric_verdicts, tempo_verdicts
+
+    (v,) = eccentric_verdicts(_grid_reps(5), [1.0, 1.0, 1.0, 0.49996, 0.49996])[:1]
+    assert v.evidence["threshold"] == 0.5 and v.evidence["value"] < 0.5
+    th = VerdictThresholds.from_config(AnalysisConfig(goal="power"))
+    assert th.concentric_limit_s == 1.2
+    loss = th.velocity_loss_pct + 0.04
+    rows = [SimpleNamespace(velocity_loss_pct=x, mean_velocity_mps=0.5) for x in (0.0, 0.0, loss, loss)]
+    metrics = SimpleNamespace(reps=rows, baseline_velocity_mps=0.7)
+    out = tempo_verdicts(_grid_reps(4), metrics, [0.8, 0.8, 1.2004, 0.9], th)
+    third = next(v for v in out if v.rep_index == 3)
+    assert third.evidence["concentric"]["value"] > third.evidence["concentric"]["threshold"]
+    assert third.evidence["velocity_loss"]["value"] > third.evidence["velocity_loss"]["threshold"]
+    assert f"{third.evidence['velocity_loss']['value']:g} %" in third.reason
+
+
+def test_a_failed_squat_attempts_evidence_is_the_recovery_its_message_gives():
+    from repsight.segmentation import segment_reps
+    from repsight.verdicts import trailing_stall
+
+    # After three squats a fourth goes down, rises 45 % of the way and sinks back to stay.
+    failed = _squats_then([1 - _half_cosine(36), np.zeros(10), 0.45 * _half_cosine(40),
+                           0.45 * (1 - _half_cosine(20)), np.zeros(40)])
+    reps = segment_reps(failed[:20 + 3 * 86], 30.0, concentric_increases=True, eccentric_first=True,
+                        min_rom=0.15, smoothing_cutoff_hz=None)
+    v = trailing_stall(reps, failed, eccentric_first=True, fps=30.0)
+    assert v is not None and v.kind == "concentric"
+    best = int(re.search(r"best recovery (\d+)%", v.reason).group(1))
+    assert v.evidence["value"] < v.evidence["threshold"] and round(100 * v.evidence["value"]) == best
+    # Back at lockout after the bottom, then down again to sit for the rest of the clip:
+    # that squat was finished, and "never came back to lockout" would be false.
+    stood = _squats_then([1 - _half_cosine(36), np.zeros(10), _half_cosine(36), np.ones(15),
+                          1 - _half_cosine(36), np.zeros(60)])
+    assert trailing_stall(reps, stood, eccentric_first=True, fps=30.0) is None
+
+
+def test_a_short_rep_flagged_on_the_driving_signal_shows_that_reading():
+    """A rep the segmentation marks partial while its tracked point's range in metres
+    reads full: the evidence is the share that made it short, not metres above their own
+    threshold."""
+    from types import SimpleNamespace
+
+    from repsight.verdicts import VerdictThresholds, technical_verdicts
+
+    th = VerdictThresholds.from_config(AnalysisConfig())
+    reps = [dataclasses.replace(r, rom_share=s, partial=s < th.partial_rom_share)
+            for r, s in zip(_grid_reps(5), (1.0, 1.0, 1.0, 0.5, 0.5))]
+    rows = [SimpleNamespace(index=r.index, rom_m=0.45) for r in reps]
+    metrics = SimpleNamespace(reps=rows, baseline_reps=(1, 2),
+                              drift=SimpleNamespace(faults={}))
+    out = technical_verdicts(reps, metrics, th)
+    assert [v.rep_index for v in out] == [4, 5]
+    ev = out[0].evidence["range_of_motion"]
+    assert ev["unit"] == "share of the set's usual" and ev["value"] == 0.5 < ev["threshold"]
+    assert "50% of the set's usual" in out[0].reason
+
+
+def test_a_stall_read_without_the_tracked_points_range_names_the_share_it_reads():
+    # The tracked point hidden at every finished rep's top (a plate in front of it): no
+    # range on it, so the driving signal's share of the set's usual range is the reading.
+    from repsight.verdicts import concentric_verdicts
+
+    reps = _grid_reps(4, failed=(4,))
+    reps[3] = dataclasses.replace(reps[3], rom_share=0.4)
+    track = np.linspace(0.0, 1.0, 240)
+    track[[r.concentric[1] for r in reps[:3]]] = np.nan
+    (v,) = concentric_verdicts(reps, track, fps=30.0)
+    assert v.rep_index == 4 and v.evidence["value"] == 0.4
+    assert v.evidence["unit"] == "share of the set's usual range" and "of the set's usual range" in v.reason

@@ -161,10 +161,7 @@ def analysis_to_dict(analysis: Any, *, session: Any = None) -> dict[str, Any]:
         body = {"analysis": body}
     if "reps" in body:  # schema 1.2: seconds beside every frame index of a rep and a verdict
         body["reps"] = rep_entries(analysis)
-        for v in body.get("verdicts") or []:
-            frames = (v.get("evidence") or {}).get("frames")
-            if isinstance(frames, list) and len(frames) == 2:
-                v["evidence"]["frames_s"] = [_time_at(analysis, f) for f in frames]
+        _add_frame_times(analysis, body.get("verdicts"))
     if "sets" in body:  # a clip split at camera cuts (schema 1.3): one compact entry a set
         body["sets"] = [set_entry(one) for one in getattr(analysis, "sets", ())]
         body["shots"] = shots_entry(getattr(analysis, "shots", None))
@@ -176,6 +173,14 @@ def analysis_to_dict(analysis: Any, *, session: Any = None) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "repsight_version": __version__,
             "summary": jsonable(set_summary(analysis)),
             "session": session.to_dict() if session is not None else None, **body}
+
+
+def _add_frame_times(analysis: Any, verdicts: Any) -> None:
+    """Seconds beside each JSON verdict's evidence frames (`evidence.frames_s`), in place."""
+    for v in verdicts or []:
+        frames = (v.get("evidence") or {}).get("frames")
+        if isinstance(frames, list) and len(frames) == 2:
+            v["evidence"]["frames_s"] = [_time_at(analysis, f) for f in frames]
 
 
 def bar_entry(bar: Any) -> Any:
@@ -205,14 +210,17 @@ def set_entry(analysis: Any) -> dict[str, Any]:
     (per-frame arrays stay on the top level, which is the main set)."""
     start, stop = analysis.span if analysis.span is not None else (0, analysis.n_frames)
     t = analysis.timestamps_s
+    verdicts = jsonable(getattr(analysis, "verdicts"))
+    _add_frame_times(analysis, verdicts)
     return {
         "span": [int(start), int(stop)],
         "span_s": [float(t[start]), float(t[stop - 1] + 1.0 / analysis.fps)] if stop > start else [],
         "summary": jsonable(set_summary(analysis)),
         **{k: jsonable(getattr(analysis, k)) for k in (
             "exercise", "exercise_auto", "exercise_reason", "reps", "tempo", "rhythm",
-            "metrics", "verdicts", "warnings", "side", "detection_rate", "camera_sway",
+            "metrics", "warnings", "side", "detection_rate", "camera_sway",
             "camera_steadied", "camera_zoom", "camera_zoomed")},
+        "verdicts": verdicts,
     }
 
 

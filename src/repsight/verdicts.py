@@ -256,14 +256,19 @@ def onset(flags: Sequence[bool], toward: Sequence[float | None], threshold: floa
     return out
 
 
+def _apart(value: float, limit: float, digits: int) -> int:
+    """The fewest decimals (digits, up to two more) at which value and limit round apart."""
+    for d in (digits, digits + 1):
+        if round(value, d) != round(limit, d):
+            return d
+    return digits + 2
+
+
 def _beyond(value: float, limit: float, digits: int = 2) -> str:
     """value (past limit) with as many decimals (digits, up to two more) as it takes to
     read past it: 1.2012 s against 1.2 shows as 1.201, never "1.20 s (limit 1.2 s)"; a
     loss of 20.4 % against 20 as 20.4."""
-    for d in (digits, digits + 1):
-        if round(value, d) != round(limit, d):
-            return f"{value:.{d}f}"
-    return f"{value:.{digits + 2}f}"
+    return f"{value:.{_apart(value, limit, digits)}f}"
 
 
 def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[float],
@@ -304,14 +309,16 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
         if limit is not None and np.isfinite(con) and con > limit:
             reasons.append(f"concentric took {_beyond(con, limit)} s (limit {limit:g} s, "
                            f"{th.limit_words('time')})")
-            evidence["concentric"] = {"value": round(con, 3), "threshold": limit, "unit": "s"}
+            evidence["concentric"] = {"value": round(con, _apart(con, limit, 3)), "threshold": limit,
+                                      "unit": "s"}
         if lossy[k]:
             reasons.append(f"velocity loss {_beyond(m.velocity_loss_pct, loss_limit, 0)} % "
                            f"({m.mean_velocity_mps:.2f} vs "
                            f"{metrics.baseline_velocity_mps:.2f} m/s; limit {loss_limit:.0f} %, "
                            f"{th.limit_words('loss')})")
             evidence["velocity_loss"] = {
-                "value": round(m.velocity_loss_pct, 1), "threshold": loss_limit, "unit": "%",
+                "value": round(m.velocity_loss_pct, _apart(m.velocity_loss_pct, loss_limit, 1)),
+                "threshold": loss_limit, "unit": "%",
                 "velocity_mps": round(m.mean_velocity_mps, 3),
                 "baseline": round(metrics.baseline_velocity_mps, 3)}
         if reasons:
@@ -396,16 +403,22 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
             # threshold: said so, or a coach reads "under the threshold, yet called".
             under = f.toward_deg[k] <= f.threshold_deg
             start = ", where the fault that lasts begins" if under else ""
+            # The reading is kept to 0.1 deg; the threshold gets a decimal more where 0.1
+            # would show it equal to a reading past it (6.1 past a 6.06 threshold).
+            d = _apart(f.toward_deg[k], f.threshold_deg, 1)
             reasons.append(f"{f.words}: {f.toward_deg[k]:.1f} deg past the first reps{seen}{start} "
                            f"({'under its threshold, ' if under else 'threshold '}"
-                           f"{f.threshold_deg:.1f} deg{extra})")
+                           f"{f.threshold_deg:.{d}f} deg{extra})")
             evidence[f.measure] = {
-                "value": f.toward_deg[k], "baseline": 0.0, "threshold": round(f.threshold_deg, 1),
+                "value": f.toward_deg[k], "baseline": 0.0, "threshold": round(f.threshold_deg, d),
                 "unit": "deg beyond the first reps, towards the fault", "fault": f.words,
                 "direction": f.direction, "source": f.source, "floor": round(f.floor_deg, 1),
                 "spread": f.spread_deg, "at_turnaround": f.at_turnaround_deg[k]}
         if short[k]:
-            if np.isfinite(m.rom_m) and np.isfinite(base_rom):
+            # The reading that made it short: metres against the first reps', else the
+            # driving signal's share of the set's usual range (Rep.partial).
+            if (np.isfinite(m.rom_m) and np.isfinite(base_rom)
+                    and m.rom_m < th.partial_rom_share * base_rom):
                 reasons.append(f"range of motion {m.rom_m:.2f} m, {m.rom_m / base_rom:.0%} of the first reps'")
                 evidence["range_of_motion"] = {"value": round(m.rom_m, 3), "baseline": round(base_rom, 3),
                                                "threshold": round(th.partial_rom_share * base_rom, 3),
@@ -489,18 +502,21 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             # 0.6 s and seen again for two frames, made a "rep" of 17 % of the range that
             # read as stalled at 3 % and lowered without lockout.
             continue
-        reached = r.rom_share
-        rep_rom, usual, unit = rom, "the usual range", "share of the first reps' range"
+        # Without a range on the tracked point, the driving signal's share of the set's
+        # usual range (Rep.rom_share) is the reading, and named as such.
+        reached, usual, unit = r.rom_share, "the set's usual range", "share of the set's usual range"
+        rep_rom = rom
         if not (np.isfinite(rom) and rom > 0) and r.eccentric_first and track is not None and len(track):
             # No completed rep to go by (a clip of one squat stuck short of lockout): the
             # range is the rep's own way down from where it started.
             rep_rom = float(track[r.start] - track[r.turnaround])
-            usual, unit = "its own way down", "share of its own way down"
         if np.isfinite(rep_rom) and rep_rom > 0:
             low = track[r.turnaround] if r.eccentric_first else track[r.concentric[0]]
             high = np.nanmax(track[r.concentric[0]:r.end + 1])
             if np.isfinite(high - low):
                 reached = float((high - low) / rep_rom)
+                usual, unit = (("the usual range", "share of the first reps' range") if rep_rom == rom
+                               else ("its own way down", "share of its own way down"))
         if reached >= lockout_share:
             continue  # it got to lockout; the clip or the tracking simply ended
         seen = np.flatnonzero(np.isfinite(track)) if track is not None and len(track) else []
@@ -608,15 +624,17 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
         # a clip that ends while the lifter is still lowering (or paused) shows neither.
         attempted = (_gave_up(tail, rom, 1 - lockout_share)
                      or not _ends_in_a_pause(reps, tail, len(tail) - 1, rom, fps))
-        if sunk >= start_share and back < lockout_share and attempted:
+        # Back at lockout at any point after the bottom, it was no failed rep: the lifter
+        # stood up (and what followed is not this attempt).
+        if sunk >= start_share and back < lockout_share and best < lockout_share and attempted:
             # the attempt starts where the point last left the top before going down
             pre = tail[:low + 1]
             k0 = int(np.flatnonzero(pre >= pre.max() - 0.05 * rom)[-1])
             if not _attempt_found(seen, frames[k0:]):
                 return None
             return Verdict("concentric", n, f"rep {n}: went down but never came back to lockout "
-                           f"(best recovery {min(best, 1.0):.0%} of the way up before the clip ends)",
-                           _stall_evidence(frames[k0:], back, lockout_share))
+                           f"(best recovery {best:.0%} of the way up before the clip ends)",
+                           _stall_evidence(frames[k0:], best, lockout_share))
         return None
     high = int(np.argmax(tail))
     reached = (tail[high] - bottom) / rom
@@ -671,11 +689,12 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedu
     out = []
     for r, e, lost in zip(reps, eccentric_s, lasting(reps, flags, seen)):
         if lost:
+            d = _apart(e, typical / speedup, 3)  # never shown equal to the limit it is under
             out.append(Verdict("eccentric", r.index,
                                f"rep {r.index}: lowered in {e:.2f} s, {typical / e:.1f}x faster than "
                                f"the set's usual {typical:.2f} s (control lost)",
-                               {"frames": list(r.eccentric), "value": round(e, 3),
-                                "baseline": round(typical, 3), "threshold": round(typical / speedup, 3),
+                               {"frames": list(r.eccentric), "value": round(e, d),
+                                "baseline": round(typical, 3), "threshold": round(typical / speedup, d),
                                 "unit": "s"}))
     return out
 
