@@ -611,6 +611,29 @@ def test_clean_set_says_it_stopped_with_form_and_tempo_intact():
     _, summary, _ = _judge(truth, goal="strength")
     assert summary.first_failure_rep is None and summary.ending == "tolerance"
     assert "tolerance failure or reps left" in summary.line()
+    # What "intact" rests on: each limit judged, with the closest the set came to it.
+    ev = summary.ending_evidence
+    assert ev["frames"] == [truth.reps[0].start, truth.reps[-1].end]
+    loss = ev["velocity_loss"]
+    assert loss["rep"] == summary.loss_rep and loss["value"] < loss["threshold"] == 30.0
+    lean = ev["trunk_lean"]
+    assert lean["value"] <= lean["threshold"] and 1 <= lean["rep"] <= 6
+    assert "concentric" not in ev  # the strength goal sets no time limit
+    _, power, _ = _judge(truth, goal="power")
+    assert power.ending == "tolerance" and power.ending_evidence["velocity_loss"]["threshold"] == 20.0
+    assert power.ending_evidence["concentric"]["value"] < power.ending_evidence["concentric"]["threshold"] == 1.2
+
+
+def test_an_absolute_failures_evidence_names_its_three_reps():
+    from repsight.types import Verdict
+    from repsight.verdicts import ending_evidence
+
+    seq = [Verdict("concentric", 6, "x", {"frames": [300, 340]}),
+           Verdict("isometric", 7, "x", {"frames": [350, 380]}),
+           Verdict("eccentric", 7, "x", {"frames": [380, 400]})]
+    ev = ending_evidence("absolute", [], None, None, seq, [])
+    assert ev == {"frames": [300, 400], "concentric_rep": 6, "isometric_rep": 7, "eccentric_rep": 7}
+    assert ending_evidence("", [], None, None, seq, []) is None
 
 
 def test_verdicts_carry_their_evidence():

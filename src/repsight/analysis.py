@@ -35,7 +35,7 @@ from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
 from .velocity import SetVelocity, reserve_before_failure, set_velocity
 from .summary import SetSummary, quality_warnings, summarise
-from .verdicts import VerdictThresholds, judge, speed_comparable
+from .verdicts import VerdictThresholds, ending_evidence, judge, speed_comparable
 
 if TYPE_CHECKING:
     from .bar_metrics import BarPath
@@ -234,6 +234,10 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         # the tempo is not known to be intact
                         tempo_judged=step is None and bool(np.isfinite(vel.loss_pct).any()),
                         ended_at_rest=_ends_at_rest(reps, track))
+    if summary.ending:
+        summary = dataclasses.replace(summary, ending_evidence=ending_evidence(
+            summary.ending, reps, metrics, thresholds, verdicts,
+            [tp.concentric_s for tp in tempos], loss_rep=summary.loss_rep))
     return Assessment(metrics, verdicts, summary, step)
 
 

@@ -43,6 +43,9 @@ class SetSummary:
     # How the set ended, in the coaches' terms: "absolute" (concentric, then isometric,
     # then eccentric failure), "tolerance" (stopped with form and tempo intact), or "".
     ending: str = ""
+    # What the ending rests on (verdicts.ending_evidence): the three failures' reps for
+    # "absolute", how close the set came to each limit for "tolerance"; None for none.
+    ending_evidence: dict | None = None
     rir_estimate: float | None = None  # of loss_rep, from its velocity loss
     # The set's RPE on the RIR-based scale, from rir_estimate (velocity.rpe_from_rir).
     rpe_estimate: float | None = None

@@ -765,6 +765,50 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     return out
 
 
+def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
+                    verdicts: Sequence[Verdict], concentric_s: Sequence[float], *,
+                    loss_rep: int | None = None) -> dict | None:
+    """What a set's ending (summary.set_ending) rests on, as a verdict's evidence.
+
+    "absolute": the first rep of each of the three failures, in order, and the frames from
+    the first to the last. "tolerance" (stopped with form and tempo intact): how close the
+    set came to each limit that was judged: the velocity loss of loss_rep, the slowest
+    concentric (where the goal sets a time limit) and each fault measure's largest reading
+    towards its fault, each with its rep, threshold and unit. None for no ending.
+    """
+    if ending == "absolute":
+        firsts = {k: min((v for v in verdicts if v.kind == k), key=lambda v: v.rep_index)
+                  for k in ("concentric", "isometric", "eccentric")}
+        frames = [f for v in firsts.values() for f in v.evidence.get("frames", [])]
+        return {"frames": [min(frames), max(frames)] if frames else [],
+                **{f"{k}_rep": v.rep_index for k, v in firsts.items()}}
+    if ending != "tolerance":
+        return None
+    done = [(k, r) for k, r in enumerate(reps) if r.completed]
+    if not done:
+        return None
+    out: dict = {"frames": [done[0][1].start, done[-1][1].end]}
+    by_index = {r.index: k for k, r in done}
+    if loss_rep in by_index:
+        loss = metrics.reps[by_index[loss_rep]].velocity_loss_pct
+        if loss is not None and np.isfinite(loss):
+            out["velocity_loss"] = {"value": round(float(loss), 1), "threshold": th.velocity_loss_pct,
+                                    "unit": "%", "rep": loss_rep}
+    timed = [(float(concentric_s[k]), r.index) for k, r in done if np.isfinite(concentric_s[k])]
+    if th.concentric_limit_s is not None and timed:
+        slowest, rep = max(timed)
+        out["concentric"] = {"value": round(slowest, 3), "threshold": th.concentric_limit_s,
+                             "unit": "s", "rep": rep}
+    for name, f in metrics.drift.faults.items():
+        read = [(f.toward_deg[k], r.index) for k, r in done if f.toward_deg[k] is not None]
+        if read:
+            worst, rep = max(read)
+            out[f.measure] = {"value": worst, "threshold": round(f.threshold_deg, 1),
+                              "unit": "deg beyond the first reps, towards the fault",
+                              "fault": f.words, "rep": rep}
+    return out
+
+
 def speed_comparable(rep: Rep, step: Any, rom_outlier_share: float) -> bool:
     """Whether a rep's speed reads like the first reps': not out of range
     (segmentation.out_of_range at rom_outlier_share), and before any change of film speed
