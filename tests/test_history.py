@@ -75,6 +75,9 @@ def test_sets_are_grouped_per_athlete_in_date_order_across_results_folders(
         assert s.reps == summary["reps"]
         assert s.mean_velocity_mps == pytest.approx(summary["mean_velocity_mps"])
         assert s.best_velocity_mps == max(m["mean_velocity_mps"] for m in docs[key]["metrics"])
+        assert s.rpe_estimate == summary["rpe_estimate"] and s.row()["rpe_estimate"] == s.rpe_estimate
+    # Week 3's rep 5 stalled: rep 4 had no rep in reserve, RPE 10.
+    assert ana.sets[2].rpe_estimate == 10.0
     # Slower concentrics at heavier loads: the best rep slows week by week.
     best = [s.best_velocity_mps for s in ana.sets]
     assert best[0] > best[1] > best[2]

@@ -42,6 +42,7 @@ import numpy as np
 
 from .errors import RepsightError
 from .sessions import Session, groups_clips, session_from_path
+from .velocity import rpe_text
 
 MIN_DISTINCT_LOADS = 3
 WEAK_FIT_R2 = 0.8
@@ -50,7 +51,7 @@ MIN_REPS_BEFORE_FAILURE = 2
 RESULT_MAX_BYTES = 256 << 20  # a clip JSON with per-frame arrays is a few MB
 UNKNOWN_ATHLETE = "(unknown athlete)"
 HISTORY_FIELDS = ("athlete", "exercise", "goal", "session", "date", "load_kg", "reps",
-                  "best_velocity_mps", "mean_velocity_mps", "velocity_loss_pct",
+                  "best_velocity_mps", "mean_velocity_mps", "velocity_loss_pct", "rpe_estimate",
                   "first_failure_rep", "first_failure_kind", "concentric_failure_rep", "clip",
                   "results", "warnings")
 
@@ -78,6 +79,8 @@ class SetRecord:
     # failure is no strength set's), and the set's warnings (what makes its numbers rough)
     goal: str = ""
     warnings: tuple[str, ...] = ()
+    # The set's RPE estimated from its reps in reserve (the clip summary's; schema 1.18 on).
+    rpe_estimate: float | None = None
 
     def row(self) -> dict[str, Any]:
         """The history CSV row (export.csv_text joins the warnings in one cell)."""
@@ -179,6 +182,7 @@ def _one_set(entry: Mapping[str, Any], session: Session | None, label: str, clip
         best_velocity_mps=max(rep_v) if rep_v else None,
         mean_velocity_mps=_num(summary.get("mean_velocity_mps")),
         velocity_loss_pct=_num(summary.get("velocity_loss_pct")),
+        rpe_estimate=_num(summary.get("rpe_estimate")),
         first_failure_rep=_count(summary.get("first_failure_rep")),
         first_failure_kind=str(summary.get("first_failure_kind") or ""),
         concentric_failure_rep=min((s for s in stalled if _count(s) is not None), default=None),
@@ -619,7 +623,7 @@ def history_context(histories: Sequence[AthleteHistory], *, warnings: Sequence[s
     for h in histories:
         rows = [{"session": s.session, "load": _f(s.load_kg, "g"), "reps": s.reps,
                  "best": _f(s.best_velocity_mps), "mean": _f(s.mean_velocity_mps),
-                 "loss": _f(s.velocity_loss_pct, ".0f"),
+                 "loss": _f(s.velocity_loss_pct, ".0f"), "rpe": rpe_text(s.rpe_estimate),
                  "failure": (f"{s.first_failure_rep} {s.first_failure_kind}"
                              if s.first_failure_rep is not None else "none"),
                  "failed": s.first_failure_rep is not None, "clip": s.clip,
