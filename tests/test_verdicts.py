@@ -1080,6 +1080,18 @@ def test_a_failed_squat_attempts_evidence_is_the_recovery_its_message_gives():
     stood = _squats_then([1 - _half_cosine(36), np.zeros(10), _half_cosine(36), np.ones(15),
                           1 - _half_cosine(36), np.zeros(60)])
     assert trailing_stall(reps, stood, eccentric_first=True, fps=30.0) is None
+    # Sunk 0.15 below the set's usual bottom, up to 0.70 of the usual range and back: 85 %
+    # of the attempt's own way, still short of lockout (measured on the usual range).
+    deep = _squats_then([1.0 - 1.15 * _half_cosine(36), np.full(10, -0.15),
+                         -0.15 + 0.85 * _half_cosine(40), 0.7 - 0.85 * _half_cosine(20), np.full(40, -0.15)])
+    v = trailing_stall(reps, deep, eccentric_first=True, fps=30.0)
+    assert v is not None and v.evidence["value"] == pytest.approx(0.70, abs=0.03)
+    # One frame of a jumping landmark to lockout height is not the lifter standing up.
+    spiked = failed.copy()
+    top = 20 + 3 * 86 + 36 + 10 + 39
+    spiked[top] = 1.0
+    v = trailing_stall(reps, spiked, eccentric_first=True, fps=30.0)
+    assert v is not None and v.evidence["value"] < 0.5
 
 
 def test_a_short_rep_flagged_on_the_driving_signal_shows_that_reading():
@@ -1115,3 +1127,14 @@ def test_a_stall_read_without_the_tracked_points_range_names_the_share_it_reads(
     (v,) = concentric_verdicts(reps, track, fps=30.0)
     assert v.rep_index == 4 and v.evidence["value"] == 0.4
     assert v.evidence["unit"] == "share of the set's usual range" and "of the set's usual range" in v.reason
+
+
+def test_the_tolerance_evidence_reads_only_the_reps_the_verdicts_judge():
+    # A first "rep" three times slower than the rest is set-up, judged by no verdict: a set
+    # stopped "with tempo intact" must not show it as its slowest concentric.
+    truth = make_squat_set(n_reps=6, concentric_s=[1.8] + [0.6] * 5, seed=21)
+    _, summary, m = _judge(truth, goal="power")
+    assert m.setup_reps == (1,) and summary.ending == "tolerance"
+    ev = summary.ending_evidence
+    assert ev["concentric"]["rep"] != 1 and ev["concentric"]["value"] < 1.2
+    assert ev["frames"][0] == truth.reps[1].start

@@ -51,9 +51,9 @@ MIN_REPS_BEFORE_FAILURE = 2
 RESULT_MAX_BYTES = 256 << 20  # a clip JSON with per-frame arrays is a few MB
 UNKNOWN_ATHLETE = "(unknown athlete)"
 HISTORY_FIELDS = ("athlete", "exercise", "goal", "session", "date", "load_kg", "reps",
-                  "best_velocity_mps", "mean_velocity_mps", "velocity_loss_pct", "rpe_estimate",
+                  "best_velocity_mps", "mean_velocity_mps", "velocity_loss_pct",
                   "first_failure_rep", "first_failure_kind", "concentric_failure_rep", "clip",
-                  "results", "warnings")
+                  "results", "warnings", "rpe_estimate")
 
 
 @dataclass(frozen=True)

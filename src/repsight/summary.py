@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 from .form import FAULT_ANGLE
 from .types import VERDICT_KINDS, Rep, Verdict
-from .velocity import rpe_from_rir, rpe_text
+from .velocity import rir_text, rpe_from_rir, rpe_text
 
 # A lifter shorter than this in the frame (pixels, from the scale at the lifter and a
 # typical stature) is read less reliably. The same 70 rendered clips posed at two frame
@@ -70,7 +70,7 @@ class SetSummary:
             out = f"no failure detected in {self.n_reps} rep(s)"
             if self.ending == "tolerance":
                 rir = ("" if self.rir_estimate is None
-                       else f"; about {self.rir_estimate:.0f} rep(s) in reserve by velocity loss, "
+                       else f"; {rir_text(self.rir_estimate)} rep(s) in reserve by velocity loss, "
                             f"RPE {rpe_text(self.rpe_estimate)} (estimates)")
                 out += f"; stopped with technique and tempo intact: tolerance failure or reps left{rir}"
             return out

@@ -261,7 +261,7 @@ def _apart(value: float, limit: float, digits: int) -> int:
     for d in (digits, digits + 1):
         if round(value, d) != round(limit, d):
             return d
-    return digits + 2
+    return digits if value == limit else digits + 2  # equal: nothing to tell apart
 
 
 def _beyond(value: float, limit: float, digits: int = 2) -> str:
@@ -572,6 +572,10 @@ def _rise(track: np.ndarray, r: Rep, rom: float, fps: float) -> tuple[float, flo
 # its frames: a clip fading out after its last rep (the pose lost for a few frames, the
 # track bridged across) read as a deadlift "pulled 47 % of the way to lockout".
 TAIL_SEEN_SHARE = 0.8
+# How long (s) a failed attempt's recovery must hold a height for it to count as reached
+# (trailing_stall; 3 frames at 30 fps): a frame or two of a jumping landmark is not the
+# lifter standing up.
+HELD_S = 0.1
 
 
 def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: bool,
@@ -615,17 +619,19 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
         low = int(np.argmin(tail))
         sunk = (top - tail[low]) / rom
         back = (tail[-1] - bottom) / rom
-        # The recovery is read from the first arrival at the bottom: a failed rep often
-        # sinks back a little deeper than where it turned, and read from that deepest
-        # point a rise of 40 % reads as none.
+        # The recovery is read after the first arrival at the bottom (a failed rep often
+        # sinks back a little deeper than where it turned: after the deepest point a rise
+        # of 40 % reads as none), as the highest height held for HELD_S seconds, on
+        # the usual range's scale: how near lockout it got, which one frame of landmark
+        # noise does not decide.
         arrived = int(np.flatnonzero(tail <= tail[low] + 0.05 * rom)[0])
-        best = (np.max(tail[arrived:]) - tail[arrived]) / rom
+        best = (_held_top(tail[arrived:], max(2, int(round(HELD_S * fps)))) - bottom) / rom
         # Gave up after rising part of the way, or held at the bottom beyond any pause:
         # a clip that ends while the lifter is still lowering (or paused) shows neither.
         attempted = (_gave_up(tail, rom, 1 - lockout_share)
                      or not _ends_in_a_pause(reps, tail, len(tail) - 1, rom, fps))
-        # Back at lockout at any point after the bottom, it was no failed rep: the lifter
-        # stood up (and what followed is not this attempt).
+        # Held at lockout after the bottom, it was no failed rep: the lifter stood up (and
+        # what followed is not this attempt).
         if sunk >= start_share and back < lockout_share and best < lockout_share and attempted:
             # the attempt starts where the point last left the top before going down
             pre = tail[:low + 1]
@@ -633,8 +639,8 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
             if not _attempt_found(seen, frames[k0:]):
                 return None
             return Verdict("concentric", n, f"rep {n}: went down but never came back to lockout "
-                           f"(best recovery {best:.0%} of the way up before the clip ends)",
-                           _stall_evidence(frames[k0:], best, lockout_share))
+                           f"(best recovery {max(best, 0.0):.0%} of the way up before the clip ends)",
+                           _stall_evidence(frames[k0:], max(best, 0.0), lockout_share))
         return None
     high = int(np.argmax(tail))
     reached = (tail[high] - bottom) / rom
@@ -649,6 +655,15 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
                        "then lowered without finishing",
                        _stall_evidence(frames[k0:], reached, lockout_share))
     return None
+
+
+def _held_top(seg: np.ndarray, frames: int) -> float:
+    """The highest level seg stays at or above for `frames` frames in a row (its maximum
+    when shorter): a one-frame spike of the landmark is not a height reached."""
+    if len(seg) < frames or frames < 2:
+        return float(np.max(seg))
+    windows = np.lib.stride_tricks.sliding_window_view(seg, frames)
+    return float(np.max(np.min(windows, axis=1)))
 
 
 def _attempt_found(seen: np.ndarray | None, frames: np.ndarray) -> bool:
@@ -774,7 +789,9 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
     the first to the last. "tolerance" (stopped with form and tempo intact): how close the
     set came to each limit that was judged: the velocity loss of loss_rep, the slowest
     concentric (where the goal sets a time limit) and each fault measure's largest reading
-    towards its fault, each with its rep, threshold and unit. None for no ending.
+    towards its fault, each with its rep, threshold and unit, over the reps the verdicts
+    judge (set-up movement and reps far past the usual range left out, as judge() leaves
+    their verdicts out). None for no ending.
     """
     if ending == "absolute":
         firsts = {k: min((v for v in verdicts if v.kind == k), key=lambda v: v.rep_index)
@@ -784,7 +801,9 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
                 **{f"{k}_rep": v.rep_index for k, v in firsts.items()}}
     if ending != "tolerance":
         return None
-    done = [(k, r) for k, r in enumerate(reps) if r.completed]
+    # The reps judge() judges: not set-up movement, not a rep far past the usual range.
+    skip = set(metrics.setup_reps) | {r.index for r in reps if out_of_range(r, th.rom_outlier_share)}
+    done = [(k, r) for k, r in enumerate(reps) if r.completed and r.index not in skip]
     if not done:
         return None
     out: dict = {"frames": [done[0][1].start, done[-1][1].end]}
