@@ -353,3 +353,17 @@ def test_the_rpe_card_shows_the_rpe_the_results_give() -> None:
     assert '<b id="rpe">~8</b>' in html and "reps-in-reserve scale" in html
     doc["verdict_summary"]["rpe_estimate"] = 5.0
     assert '<b id="rpe">5 or less</b>' in render_report(report_context(doc))
+
+
+def test_a_set_stopped_intact_says_how_close_it_came_to_each_limit() -> None:
+    doc = doc_with([rep(1, 10, 30, 50), rep(2, 50, 70, 90), rep(3, 90, 110, 130)])
+    doc["verdict_summary"] = {"ending": "tolerance", "ending_evidence": {
+        "frames": [10, 130],
+        "velocity_loss": {"value": 18.2, "threshold": 30.0, "unit": "%", "rep": 3},
+        "trunk_lean": {"value": 3.1, "threshold": 6.0, "unit": "deg beyond the first reps, towards the fault",
+                       "fault": "trunk leaning further forward", "rep": 2}}}
+    html = render_report(report_context(doc))
+    assert ("Closest to a limit: velocity loss 18 % at rep 3, limit 30 %; trunk leaning further "
+            "forward 3.1 deg at rep 2, limit 6 deg.") in html
+    doc["verdict_summary"] = {"ending": ""}
+    assert "Closest to a limit" not in render_report(report_context(doc))

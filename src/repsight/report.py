@@ -331,6 +331,25 @@ def _clip_duration(doc: Mapping[str, Any], summary: Mapping[str, Any]) -> float 
     return summary.get("duration_s")
 
 
+def _closest_to_limits(evidence: Any) -> list[str]:
+    """A tolerance ending's evidence (assessment.summary.ending_evidence) as short phrases:
+    how close the set came to each limit judged ("velocity loss 18 % at rep 8, limit 30 %")."""
+    if not isinstance(evidence, dict):
+        return []
+    out = []
+    for key, ev in evidence.items():
+        if not isinstance(ev, dict) or ev.get("value") is None or ev.get("threshold") is None:
+            continue
+        unit = str(ev.get("unit") or "")
+        short, spec = {"%": ("%", ".0f"), "s": ("s", ".2f")}.get(
+            unit, ("deg", ".1f") if unit.startswith("deg") else ("", ".2f"))
+        name = {"velocity_loss": "velocity loss", "concentric": "slowest concentric"}.get(
+            key, str(ev.get("fault") or key.replace("_", " ")))
+        out.append(f"{name} {ev['value']:{spec}} {short} at rep {ev.get('rep')}, "
+                   f"limit {ev['threshold']:g} {short}".replace("  ", " "))
+    return out
+
+
 def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -> dict[str, Any]:
     """The values a clip's page shows, from export's JSON dict (formatting only)."""
     times = doc.get("timestamps_s") or [0.0]
@@ -425,6 +444,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "ending": summary_view.get("ending") or "",
         "rir": rir_text(summary_view.get("rir_estimate")),
         "rpe": rpe_text(summary_view.get("rpe_estimate")),
+        "closest": _closest_to_limits(summary_view.get("ending_evidence")),
         "mean_velocity": fmt(summary.get("mean_velocity_mps")),
         "velocity_loss": fmt(summary.get("velocity_loss_pct"), ".0f"),
         # the rep the set's loss and RIR are read on (its last comparable one)
