@@ -505,18 +505,18 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
         # Without a range on the tracked point, the driving signal's share of the set's
         # usual range (Rep.rom_share) is the reading, and named as such.
         reached, usual, unit = r.rom_share, "the set's usual range", "share of the set's usual range"
-        rep_rom = rom
+        rep_rom, own = rom, False
         if not (np.isfinite(rom) and rom > 0) and r.eccentric_first and track is not None and len(track):
             # No completed rep to go by (a clip of one squat stuck short of lockout): the
             # range is the rep's own way down from where it started.
-            rep_rom = float(track[r.start] - track[r.turnaround])
+            rep_rom, own = float(track[r.start] - track[r.turnaround]), True
         if np.isfinite(rep_rom) and rep_rom > 0:
             low = track[r.turnaround] if r.eccentric_first else track[r.concentric[0]]
             high = np.nanmax(track[r.concentric[0]:r.end + 1])
             if np.isfinite(high - low):
                 reached = float((high - low) / rep_rom)
-                usual, unit = (("the usual range", "share of the first reps' range") if rep_rom == rom
-                               else ("its own way down", "share of its own way down"))
+                usual, unit = (("its own way down", "share of its own way down") if own
+                               else ("the usual range", "share of the first reps' range"))
         if reached >= lockout_share:
             continue  # it got to lockout; the clip or the tracking simply ended
         seen = np.flatnonzero(np.isfinite(track)) if track is not None and len(track) else []
@@ -801,8 +801,7 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
                 **{f"{k}_rep": v.rep_index for k, v in firsts.items()}}
     if ending != "tolerance":
         return None
-    # The reps judge() judges: not set-up movement, not a rep far past the usual range.
-    skip = set(metrics.setup_reps) | {r.index for r in reps if out_of_range(r, th.rom_outlier_share)}
+    skip = unjudged_reps(reps, metrics, th)
     done = [(k, r) for k, r in enumerate(reps) if r.completed and r.index not in skip]
     if not done:
         return None
@@ -811,21 +810,29 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
     if loss_rep in by_index:
         loss = metrics.reps[by_index[loss_rep]].velocity_loss_pct
         if loss is not None and np.isfinite(loss):
-            out["velocity_loss"] = {"value": round(float(loss), 1), "threshold": th.velocity_loss_pct,
-                                    "unit": "%", "rep": loss_rep}
+            loss = float(loss)
+            out["velocity_loss"] = {"value": round(loss, _apart(loss, th.velocity_loss_pct, 1)),
+                                    "threshold": th.velocity_loss_pct, "unit": "%", "rep": loss_rep}
     timed = [(float(concentric_s[k]), r.index) for k, r in done if np.isfinite(concentric_s[k])]
     if th.concentric_limit_s is not None and timed:
         slowest, rep = max(timed)
-        out["concentric"] = {"value": round(slowest, 3), "threshold": th.concentric_limit_s,
-                             "unit": "s", "rep": rep}
-    for name, f in metrics.drift.faults.items():
+        out["concentric"] = {"value": round(slowest, _apart(slowest, th.concentric_limit_s, 3)),
+                             "threshold": th.concentric_limit_s, "unit": "s", "rep": rep}
+    for f in metrics.drift.faults.values():
         read = [(f.toward_deg[k], r.index) for k, r in done if f.toward_deg[k] is not None]
         if read:
             worst, rep = max(read)
-            out[f.measure] = {"value": worst, "threshold": round(f.threshold_deg, 1),
+            out[f.measure] = {"value": worst,
+                              "threshold": round(f.threshold_deg, _apart(worst, f.threshold_deg, 1)),
                               "unit": "deg beyond the first reps, towards the fault",
                               "fault": f.words, "rep": rep}
     return out
+
+
+def unjudged_reps(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds) -> set[int]:
+    """Rep indices no verdict is given on: set-up movement (metrics.setup_reps) and reps
+    far past their run's range (segmentation.out_of_range at th.rom_outlier_share)."""
+    return set(metrics.setup_reps) | {r.index for r in reps if out_of_range(r, th.rom_outlier_share)}
 
 
 def speed_comparable(rep: Rep, step: Any, rom_outlier_share: float) -> bool:
@@ -863,7 +870,6 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                                      first_judged=first_judged)
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
                                      first_judged=first_judged, tempos=tempos))
-    skip = set(metrics.setup_reps)  # set-up movement, not a rep to judge
-    skip |= {r.index for r in reps if out_of_range(r, th.rom_outlier_share)}
+    skip = unjudged_reps(reps, metrics, th)
     return sorted((v for v in verdicts if v.rep_index not in skip),
                   key=lambda v: (v.rep_index, VERDICT_KINDS.index(v.kind)))
