@@ -56,7 +56,8 @@ SEED_RANGES = {"dev": range(1000, 1070), "final": range(2000, 2070),
                "dev13": range(15000, 15070),
                "dev14": range(16000, 16070),
                "dev15": range(17000, 17070),
-               "dev16": range(18000, 18070)}
+               "dev16": range(18000, 18070),
+               "dev17": range(19000, 19070)}
 # Indices below this are the first suite (issue 8): their specs must never change, or
 # every cached clip is rendered again (tests/test_synthetic_eval_scoring.py pins them).
 V1_CLIPS = 40

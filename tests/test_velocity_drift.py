@@ -749,6 +749,35 @@ def test_a_fault_held_only_in_the_turnaround_pause_counts_its_frames_past():
     assert all(n >= 3 for n in fd.frames_past[2:])
 
 
+def test_first_reps_that_disagree_in_the_turnaround_pause_widen_the_threshold():
+    # Rep 2's landmarks are off through its whole bottom pause (26 degrees the stricter
+    # way; a rendered clean push-up at 45 degrees did this), reps 1 and 3-5 agree. The
+    # pause's median joins every rep's reading, so the baseline's own disagreement there
+    # is its spread: rep 3, back at rep 1's level, is not read past the threshold (with
+    # the spread from the moving phases alone it read 13 degrees against 4).
+    from repsight.drift import fault_drift, fault_floor
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 5)
+    hold = 24
+    reps = [dataclasses.replace(r, eccentric=(r.eccentric[0] + hold, r.eccentric[1] + hold))
+            for r in reps]
+    signal = np.full(len(h), 3.0)
+    r2 = reps[1]
+    signal[r2.concentric[1] + 1:r2.eccentric[0]] -= 26.0
+    sag = Fault("hip_sag", 1)
+    fd = fault_drift(signal, sag, "image", reps, h, [0, 1])
+    assert fd.spread_deg == pytest.approx(13.0)
+    assert fd.threshold_deg == pytest.approx(fault_floor("hip_sag", "image", "side") + 13.0)
+    assert all(x < fd.threshold_deg for x in fd.toward_deg)
+    assert fd.frames_past == (0,) * 5
+    # a sag of 20 degrees past rep 1's level in reps 4-5's pauses still passes it
+    for r in reps[3:]:
+        signal[r.concentric[1] + 1:r.eccentric[0]] += 20.0
+    fd = fault_drift(signal, sag, "image", reps, h, [0, 1])
+    assert all(x > fd.threshold_deg for x in fd.toward_deg[3:])
+
+
 @pytest.mark.parametrize("both_ways", [True, False])
 def test_a_baseline_rep_swinging_past_the_floor_both_ways_stays_in_the_baseline(both_ways):
     # Rep 2 reads 8 degrees of trunk lean over the first half of its rise and, when

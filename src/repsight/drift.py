@@ -519,11 +519,6 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
         if not (past_floor(i) and (i + 1 >= len(reps) or past_floor(i + 1))):
             base_idx.append(i)
     base = seen_mean(curves[base_idx])  # NaN where no baseline rep was seen (or none is left)
-    own = [max(abs(drift_of(i, base, 1)), abs(drift_of(i, base, -1))) for i in base_idx]
-    own = [x for x in own if np.isfinite(x)]
-    spread = round(float(max(own)), 1) if len(own) >= 2 else 0.0
-    # The user's --drift-tolerance is a coach's floor, whatever the source.
-    threshold = combined_threshold(floor, spread, source if floor_override is None else "")
     # A fault can peak while the lift is still at the turnaround (a press leaning back at
     # lockout, hips sagging in a paused push-up): the pause's median joins the curves.
     turn_in_zone = zone is None or bool(zone[CURVE_SAMPLES - 1])
@@ -536,6 +531,15 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
         curve = drift_of(k, base, direction * fault.direction)
         extra = direction * fault.direction * (held_value[k] - base_pause)
         return float(np.nanmax([curve, extra])) if np.isfinite(extra) else curve
+
+    # The baseline reps' spread is read as every rep is judged, pause included: first reps
+    # that disagree at the turnaround (landmarks off through one rep's bottom) widen the
+    # threshold, rather than shift the norm a later rep is held against unseen.
+    own = [max(abs(with_pause(i, 1)), abs(with_pause(i, -1))) for i in base_idx]
+    own = [x for x in own if np.isfinite(x)]
+    spread = round(float(max(own)), 1) if len(own) >= 2 else 0.0
+    # The user's --drift-tolerance is a coach's floor, whatever the source.
+    threshold = combined_threshold(floor, spread, source if floor_override is None else "")
 
     # A rep partly not tracked (Rep.unseen) is not read: its curve holds a straight line
     # across the gap and the smoother's extrapolation at the gap's edges; one the clip
