@@ -164,6 +164,28 @@ def test_a_clip_ending_during_the_hold_at_the_top_did_not_see_the_lowering(hold:
     assert reps[2].end == n - 1  # it runs to the clip's last frame, hold and all
 
 
+@pytest.mark.parametrize("back_to", [0.12, 0.3, 0.45, 0.7])
+def test_a_last_lowering_that_stops_short_of_the_usual_rest_was_seen_to_end(back_to: float) -> None:
+    """A press whose last lowering stops `back_to` of the range above the earlier bottoms
+    and is held still for 0.5 s before the clip ends. Back more than half-way, it was seen
+    to end: not cut, its lowering timed to where it stopped (a rendered press ending 11 %
+    short was read as cut). Stopped above half-way, it is the curl held at the top."""
+    press = [[0.0] * 15]
+    for _ in range(3):
+        press += [(0.0, 1.0, 18), [1.0] * 10, (1.0, 0.0, 36), [0.0] * 15]
+    height = _moves(*press, (0.0, 1.0, 18), [1.0] * 10, (1.0, back_to, 36), [back_to] * 15)
+    reps = segment_reps(height, 30.0, concentric_increases=True, eccentric_first=False,
+                        min_rom=0.15, smoothing_cutoff_hz=None)
+    assert len(reps) == 4 and all(r.completed for r in reps)
+    last = reps[3]
+    if back_to < 0.5:
+        assert not last.cut_end
+        arrival = len(height) - 15
+        assert abs(last.eccentric[1] - arrival) <= 2 and last.end < len(height) - 5
+    else:
+        assert last.cut_end and last.end == len(height) - 1
+
+
 def test_float_frame_rate_timing() -> None:
     plans = (RepPlan(2.0, 1.0, 1.0, 0.5),) * 3
     seq, truth = synthesize("bench_press", plans, fps=29.97)

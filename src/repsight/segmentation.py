@@ -580,13 +580,18 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # starts with the concentric and never gets back near rest before the last frame
         # was held at the top until the clip ended: its lowering was not seen either (a
         # curl held until an end card has a "way back" of a degree or two of landmark
-        # noise, which stops frames before the picture goes). An eccentric-first rep that
-        # stays short of rest has stalled, which the concentric verdict judges.
+        # noise, which stops frames before the picture goes). One whose way back came
+        # more than half-way down and stopped there before the last frame was seen to end,
+        # a little above the set's rest (a rendered press ending 11 % short of its earlier
+        # bottoms, still for 0.5 s, was read as cut and its lowering went untimed). An
+        # eccentric-first rep that stays short of rest has stalled, which the concentric
+        # verdict judges.
         far = CUT_REST_SHARE * typical
         last_in_run = nxt is None or nxt.run_start != c.run_start
+        came_down = c.end_level - rest <= 0.5 * c.rom
         cut_end = c.end_level - rest > far and (
             c.second.end >= c.run_end
-            or (not eccentric_first and last_in_run
+            or (not eccentric_first and last_in_run and not came_down
                 and float(np.nanmin(r[c.second.end:c.run_end + 1])) - rest > far)) or (
             c.second.end >= c.run_end and _moving_at_end(r, c.second, c.run_end,
                                                           pause_velocity_share))
