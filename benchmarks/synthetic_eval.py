@@ -637,9 +637,12 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
             if tp is not None and tr["completed"]:
                 e = 1000 * abs(tp.eccentric_s - tr["eccentric_s"])
                 c = 1000 * abs(tp.concentric_s - tr["concentric_s"])
-                tally.phase_ms += [e, c]
-                tally.ecc_ms.append(e)
-                tally.con_ms.append(c)
+                # A phase the analyser did not time (a rep it read as cut by the clip's
+                # end) is left out here; the rep count and boundaries still see the rep.
+                for err, into in ((e, tally.ecc_ms), (c, tally.con_ms)):
+                    if math.isfinite(err):
+                        tally.phase_ms.append(err)
+                        into.append(err)
                 # signed, for the per-clip rows: onset, arrival and duration (ms, read - true)
                 a, b = r.concentric
                 row.setdefault("concentric_signed_ms", []).append(
