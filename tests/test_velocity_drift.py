@@ -937,3 +937,47 @@ def test_a_fault_is_not_read_off_feet_the_model_says_are_not_in_the_picture():
     guessed = analyse_pose(dataclasses.replace(seq, image=image), cfg)
     assert not [v for v in guessed.verdicts if v.kind == "technical"]
     assert "hip_sag" in guessed.assessment.metrics.not_measurable
+
+
+def test_a_measure_lost_for_part_of_a_phase_leaves_that_part_of_its_curve_unseen():
+    # A lowering over 30 frames whose measure reads 10 x the lowering's progress, lost for
+    # its first half (an ankle out of the picture): the curve is unseen there and right
+    # where it was read, not the second half stretched over the whole phase (which read
+    # 5 degrees at 5 % progress).
+    from repsight.drift import CURVE_SAMPLES, progress_curve
+
+    down = np.linspace(1.0, 0.0, 30)
+    position = np.concatenate([down, down[::-1]])
+    signal = np.concatenate([10.0 * (1.0 - down), np.zeros(30)])
+    rep = Rep(index=1, start=0, end=59, turnaround=29, eccentric=(0, 29), concentric=(30, 59),
+              eccentric_first=True, rom=1.0, rom_share=1.0, partial=False, completed=True)
+    whole = progress_curve(signal, position, rep)[:CURVE_SAMPLES]
+    lost = signal.copy()
+    lost[:15] = np.nan
+    part = progress_curve(lost, position, rep)[:CURVE_SAMPLES]
+    seen = np.isfinite(part)
+    grid = np.linspace(0.05, 1.0, CURVE_SAMPLES)
+    assert not seen[grid < 0.5].any() and seen[grid > 0.52].all()
+    assert np.allclose(part[seen], whole[seen], atol=1e-6)
+    assert np.allclose(whole, 10.0 * grid, atol=1e-6)
+
+
+def test_a_fault_measure_read_on_too_little_of_the_first_reps_is_not_judged():
+    from repsight.drift import FAULT_SEEN_MIN_SHARE, unseen_measures
+    from repsight.form import FormSignals
+
+    h, _, reps = _min_jerk_set([0.8] * 4)
+    frames = np.concatenate([np.arange(a, b + 1) for r in reps[:2]
+                             for a, b in (r.concentric, r.eccentric)])
+
+    def form(lost_share):
+        sag = np.zeros(len(h))
+        sag[frames[:int(round(lost_share * len(frames)))]] = np.nan
+        return FormSignals(view="side", side="LEFT", angles={}, not_measurable={},
+                           faults={"hip_sag": sag}, misplaced={})
+
+    assert FAULT_SEEN_MIN_SHARE == 0.5
+    assert unseen_measures(form(0.3), reps, [0, 1]) == {}
+    why = unseen_measures(form(0.7), reps, [0, 1])["hip_sag"]
+    assert why.startswith("read on only 30% of the first reps' moving frames")
+    assert unseen_measures(form(0.7), reps, []) == {}

@@ -235,15 +235,22 @@ def progress_curve(signal: np.ndarray, position: np.ndarray, rep: Rep, *,
     grids = (np.linspace(REST_MARGIN, 1.0, samples), np.linspace(0.0, 1.0 - REST_MARGIN, samples))
     for k, (grid, (a, b)) in enumerate(zip(grids, moving_phases(rep))):
         seg, pos = signal[a:b + 1], position[a:b + 1]
-        ok = np.isfinite(seg) & np.isfinite(pos)
-        if ok.sum() < 2 or abs(pos[ok][-1] - pos[ok][0]) <= 0:
+        placed = np.isfinite(pos)
+        ok = np.isfinite(seg) & placed
+        if ok.sum() < 2 or abs(pos[placed][-1] - pos[placed][0]) <= 0:
             parts.append(rep_curve(signal, rep, samples=samples)[k * samples:(k + 1) * samples])
             continue
-        seg, pos = seg[ok], pos[ok]
-        prog = (pos - pos[0]) / (pos[-1] - pos[0])
+        # Progress runs over the whole phase the point was seen through, not only the
+        # frames the measure was read on: a measure lost for the first half of a lowering
+        # (an ankle out of the picture) is that half unseen, not its second half stretched
+        # over the whole phase (a tight push-up's first rep read 20 degrees off the rest).
+        prog = (pos[placed] - pos[placed][0]) / (pos[placed][-1] - pos[placed][0])
         # Noise makes progress wobble near the ends; the running maximum keeps it monotonic.
         prog = np.clip(np.maximum.accumulate(prog), 0.0, 1.0) + np.arange(len(prog)) * 1e-9
-        parts.append(np.interp(grid, prog, seg))
+        prog, seg = prog[ok[placed]], seg[ok]
+        curve = np.interp(grid, prog, seg)
+        curve[(grid < prog[0]) | (grid > prog[-1])] = np.nan
+        parts.append(curve)
     return np.concatenate(parts)
 
 
@@ -600,6 +607,30 @@ def misplaced_measures(form: FormSignals, reps: Sequence[Rep]) -> dict[str, str]
     return out
 
 
+# A fault measure read on fewer than this share of the baseline reps' moving frames is not
+# judged in the set: its norm would be a sliver of each rep (a push-up framed tight, the
+# ankles out of the picture on 87-94 % of the first two reps' frames, read slivers of
+# different parts of later reps against it and called hip sag on nine of them).
+FAULT_SEEN_MIN_SHARE = 0.5
+
+
+def unseen_measures(form: FormSignals, reps: Sequence[Rep], baseline: Sequence[int]
+                    ) -> dict[str, str]:
+    """Fault measures not read in this set because they were read on fewer than
+    FAULT_SEEN_MIN_SHARE of the baseline reps' moving frames, with why."""
+    spans = [np.arange(a, b + 1) for i in baseline for a, b in moving_phases(reps[i])]
+    if not spans:
+        return {}
+    frames = np.concatenate(spans)
+    out = {}
+    for measure, signal in form.faults.items():
+        share = float(np.isfinite(np.asarray(signal, dtype=np.float64)[frames]).mean())
+        if share < FAULT_SEEN_MIN_SHARE:
+            out[measure] = (f"read on only {share:.0%} of the first reps' moving frames (a limb "
+                            "it needs out of the picture or not found)")
+    return out
+
+
 def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
               baseline: Sequence[int], profile: ExerciseProfile, *, min_frames: int = 3,
               tolerance_override: float | None = None,
@@ -656,7 +687,7 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
         bottom_deg.append(b)
         top_deg.append(t)
         past.append(p)
-    misplaced = misplaced_measures(form, reps)
+    misplaced = {**unseen_measures(form, reps, base_idx), **misplaced_measures(form, reps)}
     faults = {f.measure: fault_drift(form.faults[f.measure], f, form.fault_source[f.measure], reps,
                                      position, base_idx, min_frames=min_frames,
                                      floor_override=tolerance_override, view=form.view)
