@@ -341,6 +341,22 @@ def test_trailing_stall_concentric_first():
     assert trailing_stall(reps, failed, eccentric_first=False, fps=30.0, seen=seen) is not None
     seen[len(track) + 4:len(track) + 14] = False
     assert trailing_stall(reps, failed, eccentric_first=False, fps=30.0, seen=seen) is None
+    # The driving signal (a curl's elbow angle, falling as the weight rises: 170 deg at
+    # the bottom, 50 at the top) must show the attempt too. Bending 60 deg of the 120 as
+    # the wrist rises half-way, it does; still at the bottom while the wrist landmark
+    # jumps about (a rendered curl set's tail), it does not.
+    bent = 170.0 - 120.0 * failed
+    assert trailing_stall(reps, failed, eccentric_first=False, fps=30.0, driver=bent) is not None
+    still = np.concatenate([bent[:len(track)], np.full(len(failed) - len(track), 170.0)])
+    assert trailing_stall(reps, failed, eccentric_first=False, fps=30.0, driver=still) is None
+    # An eccentric-first attempt must sink in the driving signal as well: held at the
+    # top (50 deg here) through the tail it did not, back at the bottom it did.
+    from repsight.verdicts import _driver_agrees
+    frames = np.arange(len(track), len(failed))
+    assert _driver_agrees(None, reps, frames, True, 0.5)
+    held = np.concatenate([bent[:len(track)], np.full(len(failed) - len(track), 50.0)])
+    assert not _driver_agrees(held, reps, frames, True, 0.5)
+    assert _driver_agrees(still, reps, frames, True, 0.5)
 
 
 def test_a_rep_the_tracking_lost_is_not_called_lowered_without_lockout():

@@ -49,7 +49,7 @@ class SetMetrics:
     track: float[T] tracked point height in pixels (up), at the form cut-off: what phase
     edges, movement progress and the concentric-failure check read; seen: bool[T] whether
     the tracked point was found on each frame (the track bridges short gaps), None when
-    not known.
+    not known; driver: float[T] the signal the reps were segmented on, None when not known.
     """
 
     reps: tuple[RepMetrics, ...]
@@ -58,6 +58,7 @@ class SetMetrics:
     drift: SetDrift
     track: np.ndarray
     seen: np.ndarray | None = None
+    driver: np.ndarray | None = None
 
     @property
     def view(self) -> str:
@@ -183,7 +184,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                       min_frames=min_frames, tolerance_override=cfg.drift_tolerance_deg,
                       driver=driver)
     metrics = SetMetrics(reps=_rep_table(reps, vel, drift), scale=scale, velocity=vel,
-                         drift=drift, track=track, seen=np.isfinite(track_px[:, 1]))
+                         drift=drift, track=track, seen=np.isfinite(track_px[:, 1]),
+                         driver=driver)
     thresholds = dataclasses.replace(VerdictThresholds.from_config(cfg), drift_min_frames=min_frames)
     verdicts = tuple(judge(reps, metrics, profile.eccentric_first, thresholds, tempos, fps=seq.fps))
     failed = min((v.rep_index for v in verdicts if v.kind == "concentric"), default=None)

@@ -580,7 +580,8 @@ HELD_S = 0.1
 
 def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: bool,
                    start_share: float = 0.5, lockout_share: float = 0.8,
-                   fps: float, seen: np.ndarray | None = None) -> Verdict | None:
+                   fps: float, seen: np.ndarray | None = None,
+                   driver: np.ndarray | None = None) -> Verdict | None:
     """A last rep that segmentation could not close: started, never brought to lockout.
 
     track: float[T] height of the tracked point (any unit, up positive). After the last
@@ -596,6 +597,9 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     after it was never seen as part of the set (a wrist followed on after the elbow angle
     was lost read as a curl "pulled 65 % of the way"). seen: bool[T] where the point was
     found; an attempt found on under TAIL_SEEN_SHARE of its frames is not judged.
+    driver: float[T] the signal the reps were segmented on; when given, it must show the
+    attempt too (_driver_agrees): a wrist landmark that jumped about after a curl set's
+    last rep, the elbow angle still, read as "pulled 59 % of the way to lockout".
     """
     done = [r for r in reps if r.completed]
     if len(done) < 2 or not len(track):
@@ -636,7 +640,8 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
             # the attempt starts where the point last left the top before going down
             pre = tail[:low + 1]
             k0 = int(np.flatnonzero(pre >= pre.max() - 0.05 * rom)[-1])
-            if not _attempt_found(seen, frames[k0:]):
+            if (not _attempt_found(seen, frames[k0:])
+                    or not _driver_agrees(driver, done, frames[k0:], eccentric_first, start_share)):
                 return None
             return Verdict("concentric", n, f"rep {n}: went down but never came back to lockout "
                            f"(best recovery {max(best, 0.0):.0%} of the way up before the clip ends)",
@@ -649,12 +654,33 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
         # the attempt starts where the point last left the bottom before rising
         pre = tail[:high + 1]
         k0 = int(np.flatnonzero(pre <= pre.min() + 0.05 * rom)[-1])
-        if not _attempt_found(seen, frames[k0:]):
+        if (not _attempt_found(seen, frames[k0:])
+                or not _driver_agrees(driver, done, frames[k0:], eccentric_first, 1 - lockout_share)):
             return None
         return Verdict("concentric", n, f"rep {n}: pulled {reached:.0%} of the way to lockout, "
                        "then lowered without finishing",
                        _stall_evidence(frames[k0:], reached, lockout_share))
     return None
+
+
+def _driver_agrees(driver: np.ndarray | None, done: Sequence[Rep], frames: np.ndarray,
+                   eccentric_first: bool, share: float) -> bool:
+    """Whether the driving signal also moved over an attempt's frames: by `share` of its
+    usual range away from lockout (eccentric-first) or towards it (concentric-first),
+    the range read between the completed reps' concentric ends, so the signal's own
+    direction does not matter. True when there is no driver to ask."""
+    if driver is None or not len(frames) or int(frames[-1]) >= len(driver):
+        return True
+    top = _finite_median(np.array([driver[r.concentric[1]] for r in done]))
+    bottom = _finite_median(np.array([driver[r.concentric[0]] for r in done]))
+    span = top - bottom
+    seg = np.asarray(driver[frames], dtype=np.float64)
+    if not (np.isfinite(span) and span != 0 and np.isfinite(seg).any()):
+        return True
+    u = (seg - bottom) / span  # 1 at lockout, 0 at the bottom, whichever way the signal runs
+    if eccentric_first:
+        return bool(1.0 - np.nanmin(u) >= share)
+    return bool(np.nanmax(u) >= share)
 
 
 def _held_top(seg: np.ndarray, frames: int) -> float:
@@ -860,7 +886,8 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                                  stall_lockout_share=th.stall_lockout_share)
     stalled = None if stalls else trailing_stall(
         reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
-        lockout_share=th.stall_lockout_share, seen=getattr(metrics, "seen", None))
+        lockout_share=th.stall_lockout_share, seen=getattr(metrics, "seen", None),
+        driver=getattr(metrics, "driver", None))
     if stalled is not None:
         stalls = [*stalls, stalled]
     failed = frozenset(v.rep_index for v in stalls)
