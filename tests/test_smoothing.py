@@ -131,3 +131,21 @@ def test_a_signal_with_dropped_frames_is_smoothed_in_time_not_by_frame_count() -
     holed[200:220] = np.nan
     out = smooth_timed(holed, t, fps, cutoff_hz=4.0, max_gap_s=0.25)
     assert np.isnan(out[200:220]).all() and np.isfinite(out[:190]).all()
+
+
+def test_condition_removes_a_landmark_thrown_for_one_frame():
+    # A hold at the top of a lift with the landmark thrown down for one frame: low-passed
+    # alone it dips by a fifth of the throw over several frames, a dip a rep can be read
+    # in; the running median before the low-pass leaves the hold flat. On a smooth
+    # movement the median changes nothing.
+    from repsight.smoothing import condition, lowpass
+
+    hold = np.ones(60)
+    thrown = hold.copy()
+    thrown[30] = 0.6
+    values, _ = condition(thrown, 30.0, cutoff_hz=4.0, max_gap_s=0.25)
+    assert np.max(np.abs(values - 1.0)) < 1e-9
+    assert np.min(lowpass(thrown, 30.0, cutoff_hz=4.0)) < 0.95
+    ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, 60))
+    values, _ = condition(ramp, 30.0, cutoff_hz=4.0, max_gap_s=0.25)
+    assert np.allclose(values, lowpass(ramp, 30.0, cutoff_hz=4.0), atol=1e-9)
