@@ -237,14 +237,15 @@ def progress_curve(signal: np.ndarray, position: np.ndarray, rep: Rep, *,
         seg, pos = signal[a:b + 1], position[a:b + 1]
         placed = np.isfinite(pos)
         ok = np.isfinite(seg) & placed
-        if ok.sum() < 2 or abs(pos[placed][-1] - pos[placed][0]) <= 0:
+        where = pos[placed]
+        if ok.sum() < 2 or abs(where[-1] - where[0]) <= 0:
             parts.append(rep_curve(signal, rep, samples=samples)[k * samples:(k + 1) * samples])
             continue
         # Progress runs over the whole phase the point was seen through, not only the
         # frames the measure was read on: a measure lost for the first half of a lowering
         # (an ankle out of the picture) is that half unseen, not its second half stretched
         # over the whole phase (a tight push-up's first rep read 20 degrees off the rest).
-        prog = (pos[placed] - pos[placed][0]) / (pos[placed][-1] - pos[placed][0])
+        prog = (where - where[0]) / (where[-1] - where[0])
         # Noise makes progress wobble near the ends; the running maximum keeps it monotonic.
         prog = np.clip(np.maximum.accumulate(prog), 0.0, 1.0) + np.arange(len(prog)) * 1e-9
         prog, seg = prog[ok[placed]], seg[ok]

@@ -612,9 +612,7 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     tail = track[frames]
     if tail.size < 3:
         return None
-    tops = np.array([track[r.concentric[1]] for r in done])
-    bottoms = np.array([track[r.concentric[0]] for r in done])
-    top, bottom = _finite_median(tops), _finite_median(bottoms)
+    top, bottom = _lockout_and_bottom(track, done)
     rom = top - bottom
     if not np.isfinite(rom) or rom <= 0:
         return None
@@ -663,6 +661,13 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     return None
 
 
+def _lockout_and_bottom(signal: np.ndarray, done: Sequence[Rep]) -> tuple[float, float]:
+    """The signal's median at the completed reps' lockout (concentric end) and at their
+    concentric start; NaN where it was never seen there."""
+    return (_finite_median([signal[r.concentric[1]] for r in done]),
+            _finite_median([signal[r.concentric[0]] for r in done]))
+
+
 def _driver_agrees(driver: np.ndarray | None, done: Sequence[Rep], frames: np.ndarray,
                    eccentric_first: bool, share: float) -> bool:
     """Whether the driving signal also moved over an attempt's frames: by `share` of its
@@ -671,8 +676,7 @@ def _driver_agrees(driver: np.ndarray | None, done: Sequence[Rep], frames: np.nd
     direction does not matter. True when there is no driver to ask."""
     if driver is None or not len(frames) or int(frames[-1]) >= len(driver):
         return True
-    top = _finite_median(np.array([driver[r.concentric[1]] for r in done]))
-    bottom = _finite_median(np.array([driver[r.concentric[0]] for r in done]))
+    top, bottom = _lockout_and_bottom(driver, done)
     span = top - bottom
     seg = np.asarray(driver[frames], dtype=np.float64)
     if not (np.isfinite(span) and span != 0 and np.isfinite(seg).any()):
