@@ -981,3 +981,66 @@ def test_a_fault_measure_read_on_too_little_of_the_first_reps_is_not_judged():
     why = unseen_measures(form(0.7), reps, [0, 1])["hip_sag"]
     assert why.startswith("read on only 30% of the first reps' moving frames")
     assert unseen_measures(form(0.7), reps, []) == {}
+
+
+def test_a_rep_whose_fault_measure_was_lost_for_part_of_it_is_not_judged():
+    # A push-up zoomed in part-way: the ankles leave the picture on reps 3-4 and the model's
+    # guesses for them on the frames it still places inside read as a sag. A rep read on
+    # under REP_FAULT_SEEN_MIN_SHARE of its moving frames is not judged for the fault and is
+    # named; a rep missing one frame is judged as before.
+    from repsight.drift import REP_FAULT_SEEN_MIN_SHARE, fault_drift, seen_share
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 5)
+    sag = np.zeros(len(h))
+    for r in reps[2:4]:
+        a, b = r.concentric[0], r.eccentric[1]
+        sag[a:b + 1] = 12.0 * np.sin(np.linspace(0, np.pi, b - a + 1))  # the guesses' "sag"
+    lost = sag.copy()
+    for r in reps[2:4]:
+        a, b = r.concentric
+        lost[a:a + (b - a) // 2] = np.nan  # half the lift off the picture
+    lost[reps[4].eccentric[0]] = np.nan  # one frame of rep 5 not found
+    # (reps lift first here: concentric, then eccentric)
+    fault = Fault("hip_sag", 1)
+    assert seen_share(lost, reps[2]) < REP_FAULT_SEEN_MIN_SHARE < seen_share(lost, reps[4]) < 1.0
+    whole = fault_drift(sag, fault, "image", reps, h, [0, 1])
+    assert [x > whole.threshold_deg for x in whole.toward_deg] == [False, False, True, True, False]
+    assert whole.unread_reps == ()
+    part = fault_drift(lost, fault, "image", reps, h, [0, 1])
+    assert part.unread_reps == (3, 4)
+    assert part.toward_deg[2] is None and part.toward_deg[3] is None  # not read
+    assert part.toward_deg[4] == pytest.approx(whole.toward_deg[4], abs=0.1)
+    # The first reps lost the same way: no norm to judge against, no rep judged.
+    first = sag.copy()
+    for r in reps[:2]:
+        a, b = r.concentric
+        first[a:a + (b - a) // 2] = np.nan
+    none = fault_drift(first, fault, "image", reps, h, [0, 1])
+    assert none.unread_reps == (1, 2, 3, 4, 5)
+    assert all(x is None for x in none.toward_deg)
+
+
+def test_a_fault_is_not_read_off_a_joint_on_the_pictures_edge():
+    # The model puts its guess for an ankle the frame cuts off on the picture's edge or just
+    # past it, with a presence that can pass (0.74-0.78 on a real push-up zoomed in):
+    # such a position is not read for a fault, also once a zoom was scaled back (steadied),
+    # where it no longer sits on the edge; tracking keeps it.
+    from repsight.camera import steadied
+    from repsight.form import fault_signal
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("pushup", 3, seed=0, noise_px=0.0)
+    image = seq.image.copy()
+    lost = np.arange(seq.n_frames) >= seq.n_frames // 2
+    image[lost, LM.LEFT_ANKLE, 0] = image[lost, LM.RIGHT_ANKLE, 0] = 0.995
+    image[:, LM.LEFT_ANKLE, 4] = image[:, LM.RIGHT_ANKLE, 4] = 0.9
+    cut = dataclasses.replace(seq, image=image)
+    sag = fault_signal(cut, "hip_sag", "image", "LEFT", image=cut.image, world=cut.world)
+    assert np.isfinite(sag[~lost]).all() and not np.isfinite(sag[lost]).any()
+    zoom = np.full(seq.n_frames, 1.1)
+    held = steadied(cut, None, zoom)
+    assert np.isfinite(held.image[lost, LM.LEFT_ANKLE, :2]).all()  # kept for tracking
+    assert (held.image[lost, LM.LEFT_ANKLE, 0] < 0.99).all()  # no longer on the edge
+    sag = fault_signal(held, "hip_sag", "image", "LEFT", image=held.image, world=held.world)
+    assert np.isfinite(sag[~lost]).all() and not np.isfinite(sag[lost]).any()

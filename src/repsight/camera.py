@@ -31,8 +31,9 @@ from typing import Sequence
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from .kinematics import BOTH, segment_lengths, shown_only, tracked_point_px, trunk_inclination
-from .landmarks import LM, SKELETON_EDGES
+from .kinematics import (BOTH, FAULT_EDGE_MARGIN, in_picture, segment_lengths, shown_only,
+                         tracked_point_px, trunk_inclination)
+from .landmarks import LM, PRESENCE, SKELETON_EDGES
 from .shots import body_size, scene_rows, unpack_tiles
 from .smoothing import seen_correlation
 from .profiles import ExerciseProfile
@@ -434,9 +435,14 @@ def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | No
 
     A landmark the picture did not show (outside it: the model's guess for feet cut off
     by a zoom) is left without a position: moved into the picture's bounds by the
-    correction, it would otherwise pass for a seen one.
+    correction, it would otherwise pass for a seen one. One on the picture's edge as
+    filmed keeps its position for tracking and gets presence 0, so no fault is read off it
+    (kinematics.FAULT_EDGE_MARGIN: in the corrected frame it no longer shows as on the edge).
     """
     image = shown_only(seq.image)
+    if image.shape[-1] > PRESENCE:
+        filmed = seq.image[..., :2]
+        image[in_picture(filmed) & ~in_picture(filmed, -FAULT_EDGE_MARGIN), PRESENCE] = 0.0
     image[:, :, :2] = held_still(image[:, :, :2].astype(np.float64), offset, zoom
                                  ).astype(image.dtype)
     # What was taken out, for the camera movement still left in (unsteadied_path).

@@ -166,6 +166,9 @@ class FaultDrift:
     baseline_extreme_deg: float | None = None
     standard_deg: float | None = None
     breaks_standard: bool = False
+    # Reps (Rep.index) not judged for this fault: the measure was read on too little of
+    # their moving frames (REP_FAULT_SEEN_MIN_SHARE).
+    unread_reps: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -492,6 +495,14 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     also held against the profile's standard (side view, image landmarks only).
     """
     curves = np.array([progress_curve(signal, position, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
+    # A rep read on too little of its moving frames is not judged. A baseline rep so read
+    # still joins the norm (its curve is NaN where unseen, and dropping it left a baseline
+    # of one rep with no spread: a shaken squat's knees then read 2.9-4.0 degrees "past"
+    # a 2.8 floor); when every baseline rep is so read there is no norm and no rep is judged.
+    unread = tuple(r.index for r in reps if any(r.form_phases)
+                   and seen_share(signal, r) < REP_FAULT_SEEN_MIN_SHARE)
+    if baseline and all(reps[i].index in unread for i in baseline):
+        unread = tuple(r.index for r in reps if any(r.form_phases))
     if floor_override is not None:
         floor = float(floor_override)
     else:
@@ -553,7 +564,7 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     # across the gap and the smoother's extrapolation at the gap's edges; one the clip
     # began or ended inside (Rep.cut_start, cut_end) is read on its phase seen whole only.
     nan = float("nan")
-    read = [any(r.form_phases) for r in reps]
+    read = [any(r.form_phases) and r.index not in unread for r in reps]
     toward = tuple(with_pause(k, 1) if ok else nan for k, (r, ok) in enumerate(zip(reps, read)))
     stricter = tuple(with_pause(k, -1) if ok else nan for k, (r, ok) in enumerate(zip(reps, read)))
     # The pause's frames count too: its median is part of the rep's reading (with_pause).
@@ -578,7 +589,7 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
                       source=source, floor_deg=floor, spread_deg=spread, threshold_deg=threshold,
                       toward_deg=tuple(_round(x) for x in toward),
                       stricter_deg=tuple(_round(x) for x in stricter), frames_past=past,
-                      at_turnaround_deg=at_turn)
+                      at_turnaround_deg=at_turn, unread_reps=unread)
 
 
 def shown_drift(toward: float | None, stricter: float | None) -> float:
@@ -606,6 +617,24 @@ def misplaced_measures(form: FormSignals, reps: Sequence[Rep]) -> dict[str, str]
             out[measure] = (f"the hip landmarks jumped away from where the hips stay on "
                             f"{share:.0%} of the reps' frames (hidden behind a plate or the arms?)")
     return out
+
+
+# A rep whose fault measure was read on fewer than this share of its moving frames is not
+# judged for that fault: where the picture cuts off a limb the model's guesses for it also
+# jump on the frames it does place inside (a push-up zoomed 1.3 times: the ankles off the
+# picture's edge on 18-56 % of reps 24-30's moving frames, and on others put 0.35 of the
+# width from where they were, at presence 0.75-0.9, read 7-14 degrees of hip sag). Rendered
+# and real clips filmed whole read their fault measures on every moving frame.
+REP_FAULT_SEEN_MIN_SHARE = 0.9
+
+
+def seen_share(signal: np.ndarray, rep: Rep) -> float:
+    """Share of the rep's moving frames, in the phases it can be judged on
+    (Rep.form_phases), where `signal` was read (finite); 1.0 when it has none."""
+    spans = [np.arange(a, b + 1) for (a, b), ok in zip(moving_phases(rep), rep.form_phases) if ok]
+    if not spans:
+        return 1.0
+    return float(np.isfinite(np.asarray(signal, dtype=np.float64)[np.concatenate(spans)]).mean())
 
 
 # A fault measure read on fewer than this share of the baseline reps' moving frames is not

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .camera import held_correction
-from .kinematics import (BOTH, SIDES, choose_side, facing_sign, joint_angle, pixels,
+from .kinematics import (BOTH, FAULT_EDGE_MARGIN, SIDES, choose_side, facing_sign, joint_angle, pixels,
                          present_only, shown_only, trunk_inclination)
 from .landmarks import JOINT_TRIPLETS, LM
 from .profiles import ExerciseProfile
@@ -466,8 +466,8 @@ def fault_signal(seq: PoseSequence, measure: str, source: str, side: str, *,
     else:
         # A fault read off a limb the picture cuts off (feet below the frame, a zoom, or
         # beyond its side with the guess placed inside it) would be read off the model's
-        # guess for it.
-        image = present_only(shown_only(image))
+        # guess for it, which it puts on the picture's edge or past it.
+        image = present_only(shown_only(image, -FAULT_EDGE_MARGIN))
         if measure == "trunk_lean":
             return trunk_inclination(seq, side=side, signed=True, image=image)
         if measure == "knee_cave":

@@ -213,12 +213,19 @@ def _names_of(spec_points: tuple[str, ...]) -> tuple[str, ...]:
 # Points further than this share of the frame outside the picture are the pose model's
 # guesses for a body part out of frame.
 OUTSIDE_MARGIN = 0.05
+# A fault is read only off joints this share of the frame inside its edge (form.fault_signal):
+# where the frame cuts a limb, the model puts its guess for the joint on the edge or just
+# past it (a push-up zoomed 1.3 times: the ankles at 0.985-1.01 of the width, presence
+# 0.74-0.78, read 7 degrees of hip sag), while a joint the picture shows stands clear of
+# it (no shoulder, elbow, wrist, hip, knee or ankle came within 0.02 of an edge on 420
+# rendered clips).
+FAULT_EDGE_MARGIN = 0.01
 
 
-def in_picture(xy: np.ndarray) -> np.ndarray:
+def in_picture(xy: np.ndarray, margin: float = OUTSIDE_MARGIN) -> np.ndarray:
     """bool[...]: normalised image positions xy (float[..., 2]) within the picture, give
-    or take OUTSIDE_MARGIN (NaN: False)."""
-    return np.all((xy > -OUTSIDE_MARGIN) & (xy < 1.0 + OUTSIDE_MARGIN), axis=-1)
+    or take `margin` (negative: that far inside its edges; NaN: False)."""
+    return np.all((xy > -margin) & (xy < 1.0 + margin), axis=-1)
 
 
 # MediaPipe's presence (0..1): how likely the landmark is in the picture at all. Under
@@ -238,12 +245,12 @@ def present_only(image: np.ndarray) -> np.ndarray:
     return out
 
 
-def shown_only(image: np.ndarray) -> np.ndarray:
+def shown_only(image: np.ndarray, margin: float = OUTSIDE_MARGIN) -> np.ndarray:
     """A copy of normalised image landmarks (float[T, 33, >=2]) without a position where
-    the picture did not show the landmark (outside it: in_picture), so a measure never
-    reads the model's guess for a body part out of frame."""
+    the picture did not show the landmark (outside it, give or take `margin`: in_picture),
+    so a measure never reads the model's guess for a body part out of frame."""
     out = image.copy()
-    out[~in_picture(image[..., :2]), :2] = np.nan
+    out[~in_picture(image[..., :2], margin), :2] = np.nan
     return out
 
 

@@ -112,6 +112,11 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
                    f"differs by {noisy[worst]:.0f} deg between the first reps; technical verdicts "
                    "are less reliable")
     for f in metrics.drift.faults.values():
+        if f.unread_reps:
+            reps = ", ".join(map(str, f.unread_reps))
+            out.append(f"{ANGLE_WORDS.get(f.measure, f.measure)} not judged on rep(s) {reps}: "
+                       "read on too little of them (a limb it needs left the picture or was "
+                       "not found)")
         if f.breaks_standard:
             out.append(f"form fault from rep 1: {f.words}, {abs(f.baseline_extreme_deg):.0f} deg in the "
                        f"first reps (standard: within {f.standard_deg:.0f} deg); later reps are "
