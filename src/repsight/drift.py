@@ -481,7 +481,8 @@ def _inclination(signal: np.ndarray, fault: Fault, source: str, view: str,
 
 def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Rep],
                 position: np.ndarray, baseline: Sequence[int], *, min_frames: int = 3,
-                floor_override: float | None = None, view: str = "side") -> FaultDrift:
+                floor_override: float | None = None, view: str = "side",
+                read_frames: np.ndarray | None = None) -> FaultDrift:
     """Drift of one fault measure towards the fault and towards stricter form, per rep.
 
     signal: float[T] the measure (form.fault_signal, smoothed); position: float[T] the
@@ -493,14 +494,18 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     image reads the measure there, or the user's override, degrees)
     with the baseline reps' own spread (combined_threshold). The baseline reps' extreme is
     also held against the profile's standard (side view, image landmarks only).
+    read_frames: bool[T] frames the measure was read on before smoothing (its finite frames
+    when None).
     """
     curves = np.array([progress_curve(signal, position, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
     # A rep read on too little of its moving frames is not judged. A baseline rep so read
     # still joins the norm (its curve is NaN where unseen, and dropping it left a baseline
     # of one rep with no spread: a shaken squat's knees then read 2.9-4.0 degrees "past"
     # a 2.8 floor); when every baseline rep is so read there is no norm and no rep is judged.
+    if read_frames is None:
+        read_frames = np.isfinite(signal)
     unread = tuple(r.index for r in reps if any(r.form_phases)
-                   and seen_share(signal, r) < REP_FAULT_SEEN_MIN_SHARE)
+                   and seen_share(read_frames, r) < REP_FAULT_SEEN_MIN_SHARE)
     if baseline and all(reps[i].index in unread for i in baseline):
         unread = tuple(r.index for r in reps if any(r.form_phases))
     if floor_override is not None:
@@ -619,22 +624,23 @@ def misplaced_measures(form: FormSignals, reps: Sequence[Rep]) -> dict[str, str]
     return out
 
 
-# A rep whose fault measure was read on fewer than this share of its moving frames is not
-# judged for that fault: where the picture cuts off a limb the model's guesses for it also
-# jump on the frames it does place inside (a push-up zoomed 1.3 times: the ankles off the
-# picture's edge on 18-56 % of reps 24-30's moving frames, and on others put 0.35 of the
-# width from where they were, at presence 0.75-0.9, read 7-14 degrees of hip sag). Rendered
-# and real clips filmed whole read their fault measures on every moving frame.
+# A rep whose fault measure was read (before smoothing, which bridges short gaps) on fewer
+# than this share of its moving frames is not judged for that fault: where the picture
+# cuts off a limb the model's guesses for it also jump on the frames it does place inside
+# (a push-up zoomed 1.3 times: the ankles not read on 18-56 % of reps 24-30's
+# moving frames, and on others put 0.35 of the width from where they were, at presence
+# 0.75-0.9, read 7-14 degrees of hip sag). Rendered and real clips filmed whole read their
+# fault measures on every moving frame.
 REP_FAULT_SEEN_MIN_SHARE = 0.9
 
 
-def seen_share(signal: np.ndarray, rep: Rep) -> float:
+def seen_share(read: np.ndarray, rep: Rep) -> float:
     """Share of the rep's moving frames, in the phases it can be judged on
-    (Rep.form_phases), where `signal` was read (finite); 1.0 when it has none."""
+    (Rep.form_phases), where a measure was read (read: bool[T]); 1.0 when it has none."""
     spans = [np.arange(a, b + 1) for (a, b), ok in zip(moving_phases(rep), rep.form_phases) if ok]
     if not spans:
         return 1.0
-    return float(np.isfinite(np.asarray(signal, dtype=np.float64)[np.concatenate(spans)]).mean())
+    return float(np.asarray(read, dtype=bool)[np.concatenate(spans)].mean())
 
 
 # A fault measure read on fewer than this share of the baseline reps' moving frames is not
@@ -720,7 +726,8 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
     unread = {**unseen_measures(form, reps, base_idx), **misplaced_measures(form, reps)}
     faults = {f.measure: fault_drift(form.faults[f.measure], f, form.fault_source[f.measure], reps,
                                      position, base_idx, min_frames=min_frames,
-                                     floor_override=tolerance_override, view=form.view)
+                                     floor_override=tolerance_override, view=form.view,
+                                     read_frames=form.fault_read.get(f.measure))
               for f in profile.faults if f.measure in form.faults and f.measure not in unread}
     return SetDrift(view=form.view, side=form.side, angles=tuple(form.angles), faults=faults,
                     drift_deg=tuple(drift), curve_distance_deg=tuple(dist),

@@ -49,6 +49,9 @@ class FormSignals:
     faults_not_measurable: dict = dataclasses.field(default_factory=dict)
     # Fault measure -> bool[T] frames whose landmarks it reads are implausibly placed.
     misplaced: dict = dataclasses.field(default_factory=dict)
+    # Fault measure -> bool[T] frames it was read on before smoothing (which bridges short
+    # gaps: a bridged frame is no reading).
+    fault_read: dict = dataclasses.field(default_factory=dict)
 
 
 # Hip-to-shoulder twist past which the shoulders' yaw is taken as misplaced (detect_view).
@@ -532,6 +535,7 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
     faults: dict[str, np.ndarray] = {}
     source: dict[str, str] = {}
     fault_missing: dict[str, str] = {}
+    read: dict[str, np.ndarray] = {}
     # A set analysed at its usual scale after a zoom (camera.steadied) does not read the
     # torso's foreshortening: see THROUGH_ZOOM.
     zoomed = held_correction(seq)[1] is not None
@@ -560,8 +564,9 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
             continue
         faults[fault.measure] = signal
         source[fault.measure] = where
+        read[fault.measure] = np.isfinite(raw)
     misplaced = ({"trunk_lean": misplaced_hips(seq, image=image)}
                  if profile.still_hips and "trunk_lean" in faults else {})
     return FormSignals(view=view, side=side, angles=angles, not_measurable=missing,
                        faults=faults, fault_source=source, faults_not_measurable=fault_missing,
-                       misplaced=misplaced)
+                       misplaced=misplaced, fault_read=read)
