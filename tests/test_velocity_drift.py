@@ -991,7 +991,7 @@ def test_a_rep_whose_fault_measure_was_lost_for_part_of_it_is_not_judged():
     from repsight.drift import REP_FAULT_SEEN_MIN_SHARE, fault_drift, seen_share
     from repsight.profiles import Fault
 
-    h, _, reps = _min_jerk_set([0.8] * 5)
+    h, _, reps = _min_jerk_set([0.8] * 5)  # reps that lift first: concentric, then eccentric
     sag = np.zeros(len(h))
     for r in reps[2:4]:
         a, b = r.concentric[0], r.eccentric[1]
@@ -1001,7 +1001,6 @@ def test_a_rep_whose_fault_measure_was_lost_for_part_of_it_is_not_judged():
         a, b = r.concentric
         lost[a:a + (b - a) // 2] = np.nan  # half the lift off the picture
     lost[reps[4].eccentric[0]] = np.nan  # one frame of rep 5 not found
-    # (reps lift first here: concentric, then eccentric)
     fault = Fault("hip_sag", 1)
     read = np.isfinite(lost)
     assert seen_share(read, reps[2]) < REP_FAULT_SEEN_MIN_SHARE < seen_share(read, reps[4]) < 1.0
@@ -1023,6 +1022,8 @@ def test_a_rep_whose_fault_measure_was_lost_for_part_of_it_is_not_judged():
     none = fault_drift(first, fault, "image", reps, h, [0, 1])
     assert none.unread_reps == (1, 2, 3, 4, 5)
     assert all(x is None for x in none.toward_deg)
+    assert all(x is None for x in none.at_turnaround_deg)
+    assert none.baseline_extreme_deg is None and not none.breaks_standard
 
 
 def test_a_fault_is_not_read_off_a_joint_on_the_pictures_edge():
@@ -1048,3 +1049,60 @@ def test_a_fault_is_not_read_off_a_joint_on_the_pictures_edge():
     assert (held.image[lost, LM.LEFT_ANKLE, 0] < 0.99).all()  # no longer on the edge
     sag = fault_signal(held, "hip_sag", "image", "LEFT", image=held.image, world=held.world)
     assert np.isfinite(sag[~lost]).all() and not np.isfinite(sag[lost]).any()
+
+
+def test_the_reps_a_fault_was_not_judged_on_are_named():
+    # A push-up whose feet leave the picture's side for the second half of reps 4-5: the
+    # summary says which reps the hip line was not judged on, and why.
+    from repsight.analysis import analyse_pose
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("pushup", 6, seed=0, noise_px=1.0)
+    clean = analyse_pose(seq, AnalysisConfig(exercise="pushup"))
+    image = seq.image.copy()
+    for r in clean.reps[3:5]:
+        a, b = r.concentric
+        for ankle in (LM.LEFT_ANKLE, LM.RIGHT_ANKLE):
+            image[a:b + 1, ankle, 0] = 1.02  # past the edge, presence left as it was
+    cut = analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise="pushup"))
+    assert cut.assessment.metrics.drift.faults["hip_sag"].unread_reps == (4, 5)
+    assert any(w.startswith("hip line not judged on rep(s) 4, 5: read on too little of them")
+               for w in cut.assessment.summary.warnings)
+    assert not any("not judged" in w for w in clean.assessment.summary.warnings)
+
+
+def test_no_technique_intact_claim_when_the_last_reps_form_was_not_read():
+    # The feet leave the picture through the last two reps: the set ends with its form
+    # unread there, so it is not said to have ended "with technique and tempo intact".
+    from repsight.analysis import analyse_pose
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("pushup", 6, seed=0, noise_px=1.0)
+    cfg = AnalysisConfig(exercise="pushup")
+    clean = analyse_pose(seq, cfg)
+    assert clean.assessment.summary.ending == "tolerance"
+    image = seq.image.copy()
+    for r in clean.reps[4:6]:
+        for ankle in (LM.LEFT_ANKLE, LM.RIGHT_ANKLE):
+            image[r.start:r.end + 1, ankle, 0] = 1.02
+    cut = analyse_pose(dataclasses.replace(seq, image=image), cfg)
+    assert cut.assessment.metrics.drift.faults["hip_sag"].unread_reps == (5, 6)
+    assert cut.assessment.summary.ending == ""
+
+
+def test_a_fault_measure_bridged_by_the_smoother_is_not_read_there():
+    # The ankles off the picture on every other frame of reps 4-5: the smoother bridges
+    # one-frame gaps, so the smoothed measure has a value on every frame, but half of
+    # those reps' frames were never read, and they are not judged.
+    from repsight.analysis import analyse_pose
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("pushup", 6, seed=0, noise_px=1.0)
+    cfg = AnalysisConfig(exercise="pushup")
+    clean = analyse_pose(seq, cfg)
+    image = seq.image.copy()
+    for r in clean.reps[3:5]:
+        for ankle in (LM.LEFT_ANKLE, LM.RIGHT_ANKLE):
+            image[r.start:r.end + 1:2, ankle, 0] = 1.02
+    cut = analyse_pose(dataclasses.replace(seq, image=image), cfg)
+    assert cut.assessment.metrics.drift.faults["hip_sag"].unread_reps == (4, 5)

@@ -1156,3 +1156,21 @@ def test_the_tolerance_evidence_reads_only_the_reps_the_verdicts_judge():
     ev = summary.ending_evidence
     assert ev["concentric"]["rep"] != 1 and ev["concentric"]["value"] < 1.2
     assert ev["frames"][0] == truth.reps[1].start
+
+
+def test_a_fault_is_not_called_unless_seen_to_last_past_a_rep_it_was_not_read_on():
+    # The same lean fault from rep 6 of 8; the feet leave the picture on rep 8, so the lean
+    # is not read there (drift.FaultDrift.unread_reps). A fault must be seen to last to the
+    # set's end, and rep 8 does not show it: no call, where the rep read gives 6, 7, 8.
+    from repsight.verdicts import VerdictThresholds, technical_verdicts
+
+    truth = make_squat_set(trunk_lean_deg=[0] * 5 + [16, 18, 20], seed=9)
+    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
+    _, _, m = _judge(truth, cfg)
+    th = VerdictThresholds.from_config(cfg)
+    assert [v.rep_index for v in technical_verdicts(truth.reps, m, th)] == [6, 7, 8]
+    lean = m.drift.faults["trunk_lean"]
+    unread = dataclasses.replace(lean, toward_deg=lean.toward_deg[:7] + (None,),
+                                 stricter_deg=lean.stricter_deg[:7] + (None,), unread_reps=(8,))
+    m8 = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": unread}))
+    assert technical_verdicts(truth.reps, m8, th) == []

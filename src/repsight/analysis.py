@@ -229,8 +229,10 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         velocity_loss_pct=float(last.velocity_loss_pct) if last is not None else float("nan"),
                         loss_rep=last.index if last is not None else None,
                         baseline_reps=cfg.baseline_reps,
-                        # a profile with faults none of which could be read judged no form
-                        form_judged=not form_hidden and (bool(drift.faults) or not profile.faults),
+                        # a profile with faults none of which could be read judged no form,
+                        # nor one whose every fault was not read on the last rep lifted
+                        form_judged=not form_hidden and (_form_read_to_the_end(reps, drift)
+                                                         or not profile.faults),
                         # no velocity loss read on any rep (no scale, no baseline, the
                         # first reps too slow to be the load lifted as fast as it can be):
                         # the tempo is not known to be intact
@@ -266,6 +268,14 @@ def _against_background(seq: PoseSequence, reps: tuple[Rep, ...], track_px: np.n
                       min_frames=int(round(seq.fps))):  # a second of both seen
         return track_px, False
     return track_px - path, True
+
+
+def _form_read_to_the_end(reps: tuple[Rep, ...], drift: SetDrift) -> bool:
+    """Whether some fault measure was read on the set's last completed rep (not dropped
+    for the set, nor left unread on that rep: drift.FaultDrift.unread_reps)."""
+    done = [r.index for r in reps if r.completed]
+    last = done[-1] if done else None
+    return any(last not in f.unread_reps for f in drift.faults.values())
 
 
 def _ends_at_rest(reps: tuple[Rep, ...], track: np.ndarray) -> bool:

@@ -581,11 +581,13 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
 
     past = tuple(frames_past(curves[k], base, r, threshold, direction=fault.direction, zone=zones[k])
                  + pause_past(r) if ok else 0 for k, (r, ok) in enumerate(zip(reps, read)))
-    at_turn = tuple(_round(signal[r.turnaround]) for r in reps)
+    at_turn = tuple(None if r.index in unread else _round(signal[r.turnaround]) for r in reps)
     # Rep 1 is a baseline, not a proof of good form: the first reps' own extreme is held
     # against the profile's standard where the view measures the angle itself (image
-    # landmarks from the side; other views carry offsets of 7-20 degrees).
-    extreme = baseline_extreme(signal, [reps[i] for i in base_idx], fault.direction)
+    # landmarks from the side; other views carry offsets of 7-20 degrees). Baseline reps
+    # not read (unread) give no extreme.
+    extreme = baseline_extreme(signal, [reps[i] for i in base_idx if reps[i].index not in unread],
+                               fault.direction)
     breaks = bool(fault.standard_deg is not None and view == "side" and source == "image"
                   and np.isfinite(extreme) and fault.direction * extreme > fault.standard_deg)
     return FaultDrift(measure=fault.measure, direction=fault.direction, words=fault.words,

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .camera import held_correction
-from .kinematics import (BOTH, FAULT_EDGE_MARGIN, SIDES, choose_side, facing_sign, joint_angle, pixels,
-                         present_only, shown_only, trunk_inclination)
+from .kinematics import (BOTH, FAULT_EDGE_MARGIN, OUTSIDE_MARGIN, SIDES, choose_side, facing_sign,
+                         joint_angle, pixels, present_only, shown_only, trunk_inclination)
 from .landmarks import JOINT_TRIPLETS, LM
 from .profiles import ExerciseProfile
 from .smoothing import despike, seen_mean, seen_reduce, smooth
@@ -455,6 +455,15 @@ NOT_SEEN: dict[tuple[str, int, str], str] = {
 def fault_signal(seq: PoseSequence, measure: str, source: str, side: str, *,
                  image: np.ndarray, world: np.ndarray) -> np.ndarray:
     """float[T] raw degrees of one fault measure from image or world landmarks (source)."""
+    if source != "world":
+        # A fault read off a limb the picture cuts off (feet below the frame, a zoom, or
+        # beyond its side with the guess placed inside it) would be read off the model's
+        # guess for it, which it puts on the picture's edge or past it. A sequence held
+        # still against the camera (camera.steadied) has its joints on the edge as filmed
+        # marked not present already; its corrected positions are not the picture's.
+        held = any(c is not None for c in held_correction(seq))
+        margin = OUTSIDE_MARGIN if held else -FAULT_EDGE_MARGIN
+        image = present_only(shown_only(image, margin))
     if source == "foreshortening" and measure == "trunk_lean":
         return foreshortened_lean(seq, image=image)
     if source == "forward_foreshortening" and measure == "trunk_lean":
@@ -467,10 +476,6 @@ def fault_signal(seq: PoseSequence, measure: str, source: str, side: str, *,
         if measure == "elbow_forward":
             return world_elbow_forward(seq, world=world)
     else:
-        # A fault read off a limb the picture cuts off (feet below the frame, a zoom, or
-        # beyond its side with the guess placed inside it) would be read off the model's
-        # guess for it, which it puts on the picture's edge or past it.
-        image = present_only(shown_only(image, -FAULT_EDGE_MARGIN))
         if measure == "trunk_lean":
             return trunk_inclination(seq, side=side, signed=True, image=image)
         if measure == "knee_cave":

@@ -348,7 +348,12 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     base_rom = float(np.median(base_roms)) if base_roms else float("nan")
     faults = metrics.drift.faults
     # A rep with unseen frames has no form reading; one the clip began or ended inside is
-    # read on the phase it shows whole (Rep.form_phases, drift.fault_drift).
+    # read on the phase it shows whole (Rep.form_phases, drift.fault_drift). A rep a fault
+    # measure was read on too little of (drift.FaultDrift.unread_reps: a limb out of the
+    # picture) has no reading of it either, but stays judged: a fault must be seen to last,
+    # and that rep does not show it lasting. Skipped instead, it let a shaken copy of a
+    # real 30-rep push-up set (ankles off the picture on half the reps) join readings
+    # hovering at the threshold across the unread reps into three hip-sag calls.
     judged = [rep.completed and rep.index not in failed and any(rep.form_phases) for rep in reps]
     past: dict[str, list[bool]] = {}
     for name, f in faults.items():
