@@ -725,17 +725,18 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
         bottom_deg.append(b)
         top_deg.append(t)
         past.append(p)
-    unread = {**unseen_measures(form, reps, base_idx), **misplaced_measures(form, reps)}
+    # Measures not read in this set at all (a fault's unread_reps are its reps not read).
+    unread_measures = {**unseen_measures(form, reps, base_idx), **misplaced_measures(form, reps)}
     faults = {f.measure: fault_drift(form.faults[f.measure], f, form.fault_source[f.measure], reps,
                                      position, base_idx, min_frames=min_frames,
                                      floor_override=tolerance_override, view=form.view,
                                      read_frames=form.fault_read.get(f.measure))
-              for f in profile.faults if f.measure in form.faults and f.measure not in unread}
+              for f in profile.faults if f.measure in form.faults and f.measure not in unread_measures}
     return SetDrift(view=form.view, side=form.side, angles=tuple(form.angles), faults=faults,
                     drift_deg=tuple(drift), curve_distance_deg=tuple(dist),
                     angles_bottom_deg=tuple(bottom_deg), angles_top_deg=tuple(top_deg),
                     frames_past=tuple(past), tolerance_deg=tol, spread_deg=spread,
                     sweep_deg=sweep, threshold_deg=threshold,
                     not_measurable={**form.not_measurable, **form.faults_not_measurable,
-                                    **unread},
+                                    **unread_measures},
                     curves=curves, progress=progress)
