@@ -15,7 +15,7 @@ import pytest
 from repsight.analysis import driving_signal, find_reps
 from repsight.config import AnalysisConfig
 from repsight.profiles import PROFILES, get_profile
-from repsight.segmentation import excursion, segment_reps
+from repsight.segmentation import excursion, lockout_arrivals, segment_reps
 from repsight.smoothing import condition, lowpass
 from repsight.synthetic import RepPlan, plan_set, synthesize
 from repsight.tempo import set_rhythm, set_tempo
@@ -845,3 +845,56 @@ def test_a_single_grind_held_at_lockout_to_the_clips_end_keeps_its_whole_concent
                         diff_noise=0.001)
     assert len(reps) == 1
     assert abs(reps[0].concentric[0] - 20) <= 5
+
+
+def _press(con_f: int = 30) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """A press-like set: the elbow opens 90 -> 180 degrees in step with the lift's progress
+    (minimum jerk), while the wrist's height follows its sine, so it hardly moves through
+    the last degrees; (wrist height, elbow angle, true concentric frames)."""
+    q, truth = _concentric_first_set(_mj, con_f)
+    return np.sin(0.5 * np.pi * q), 90.0 + 90.0 * q, truth
+
+
+@pytest.mark.parametrize("cutoff", [None, 4.0], ids=["raw", "lowpassed"])
+def test_a_press_concentric_runs_on_to_the_elbows_lockout(cutoff) -> None:
+    wrist, elbow, truth = _press()
+    if cutoff is not None:
+        wrist, elbow = (lowpass(x, 30.0, cutoff_hz=cutoff) for x in (wrist, elbow))
+    reps = segment_reps(wrist, 30.0, concentric_increases=True, eccentric_first=False,
+                        min_rom=0.3, smoothing_cutoff_hz=cutoff)
+    assert len(reps) == 4
+    # the wrist alone arrives early: its height stops changing before the elbow locks out
+    assert all(r.concentric[1] <= b - 2 for r, (_, b) in zip(reps, truth))
+    out = lockout_arrivals(reps, elbow, 30.0, share=0.1, floor=0.0, smoothing_cutoff_hz=cutoff)
+    for r, o, (a, b) in zip(reps, out, truth):
+        assert o.concentric[0] == r.concentric[0]
+        assert abs(o.concentric[1] - b) <= CLEAN_TOL
+        assert o.concentric[1] < o.turnaround < o.eccentric[0]
+        assert (o.start, o.end, o.eccentric) == (r.start, r.end, r.eccentric)
+
+
+def test_lockout_never_ends_a_concentric_earlier_nor_inside_the_lowering() -> None:
+    wrist, elbow, _ = _press()
+    reps = segment_reps(wrist, 30.0, concentric_increases=True, eccentric_first=False, min_rom=0.3)
+    # elbows locked out before the wrist arrived: the wrist's end stands
+    early = np.concatenate([elbow[4:], np.full(4, elbow[-1])])
+    assert lockout_arrivals(reps, early, 30.0, share=0.1, floor=0.0, smoothing_cutoff_hz=None) == reps
+    # an angle that keeps opening through the pause and the lowering stops at the lowering
+    creeping = elbow + 0.5 * np.arange(elbow.size)
+    for r, o in zip(reps, lockout_arrivals(reps, creeping, 30.0, share=0.1, floor=0.0,
+                                           smoothing_cutoff_hz=None)):
+        assert r.concentric[1] <= o.concentric[1] <= r.eccentric[0]
+    # an angle not read through a rep's concentric and pause leaves that rep alone
+    unread = elbow.copy()
+    a, b = reps[1].concentric
+    unread[b - 3:b + 3] = np.nan
+    out = lockout_arrivals(reps, unread, 30.0, share=0.1, floor=0.0, smoothing_cutoff_hz=None)
+    assert out[1] == reps[1] and out[0] != reps[0]
+
+
+def test_the_lockout_joints_are_joints_the_pose_has() -> None:
+    from repsight.landmarks import JOINT_TRIPLETS
+    for p in PROFILES.values():
+        assert p.lockout_joint is None or p.lockout_joint in JOINT_TRIPLETS
+        assert set(p.lockout_views) <= {"front", "side", "oblique"}
+    assert get_profile("overhead_press").lockout_joint == "elbow"

@@ -25,9 +25,9 @@ from .form import detect_view, form_signals
 from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spec, swapped_frames,
                          tracked_point_px)
 from .exercise_detection import detect_exercise, exercise_misfit
-from .profiles import AUTO, ExerciseProfile, get_profile, profile_min_rom
+from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
-from .segmentation import CUT_REST_SHARE, out_of_range, segment_reps
+from .segmentation import CUT_REST_SHARE, lockout_arrivals, out_of_range, segment_reps
 from .shots import (ShotSplit, low_frame_rate_warning, picture_repeat, repeated_frames_warning,
                     split_shots)
 from .smoothing import smooth
@@ -639,6 +639,8 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     form_hidden: see assess_set."""
     lo, hi = span if span is not None else (0, seq.n_frames)
     reps = find_reps(sig, seq.fps, profile, cfg, concentric_increases=rises)
+    if profile.lockout_joint and view in profile.lockout_views and reps:
+        reps = _to_lockout(seq, cfg, profile.lockout_joint, sig.side, flipped, reps)
     tempo = set_tempo(reps, seq.timestamps_s)
     rhythm = set_rhythm(reps, tempo, seq.timestamps_s)
     detection_rate = float(seq.detected[lo:hi].mean())
@@ -660,6 +662,18 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
         signal_points=signal_points, signal_landmarks=sig.landmarks,
         side=sig.side, eccentric_first=profile.eccentric_first, concentric_increases=rises,
         detection_rate=detection_rate, span=span, slow_motion=slow_motion(seq))
+
+
+def _to_lockout(seq: PoseSequence, cfg: AnalysisConfig, joint: str, side: str,
+                flipped: np.ndarray, reps: tuple[Rep, ...]) -> tuple[Rep, ...]:
+    """The reps with each concentric running on to the joint's lockout, its angle read on
+    the driving signal's side and conditioned alike (segmentation.lockout_arrivals)."""
+    angle = signal_from_spec(seq, SignalSpec("angle", (joint,)), side=side,
+                             min_visibility=cfg.min_visibility, cutoff_hz=cfg.smoothing_cutoff_hz,
+                             max_gap_s=cfg.max_gap_s, min_body_size=cfg.min_body_size,
+                             image=apply_swaps(seq.image, flipped))
+    return lockout_arrivals(reps, angle.values, seq.fps, share=cfg.pause_velocity_share,
+                            floor=3.0 * angle.diff_noise, smoothing_cutoff_hz=cfg.smoothing_cutoff_hz)
 
 
 def _form_read(rep: Rep, phase: str) -> str:

@@ -139,6 +139,15 @@ class ExerciseProfile:
     # The lifter stands or hangs upright at lockout (False: lies or stays bent over, as in
     # a bench press, a push-up or a row): camera.turned_picture checks the picture by it.
     upright: bool = True
+    # The joint whose straightening completes the concentric (a press ends when the elbows
+    # lock out): each concentric runs until that joint's angle arrives too, not only the
+    # driving signal (segmentation.lockout_arrivals). None: the driving signal alone.
+    lockout_joint: str | None = None
+    # The views it is read in. A press filmed head-on is left out: its concentrics did end
+    # closer to the truth, but a lean back there also shrinks the wrist's read travel (by
+    # up to a quarter on rendered sets), which the early end had offset, and two of six
+    # rendered ranges got a false tempo call from it (benchmarks/README.md, 42nd session).
+    lockout_views: tuple[str, ...] = ("side", "oblique")
 
     def __post_init__(self) -> None:
         for view, vd in self.view_drivers.items():
@@ -211,10 +220,10 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
     ExerciseProfile("overhead_press", "press", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "trunk"), aliases=("press", "ohp", "shoulder_press"),
                     faults=(_LEAN_BACK,),
-                    bar=_IN_HANDS, still_hips=True),
+                    bar=_IN_HANDS, still_hips=True, lockout_joint="elbow"),
     ExerciseProfile("push_press", "press", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "knee", "trunk"), faults=(_LEAN_BACK,),
-                    bar=_IN_HANDS),
+                    bar=_IN_HANDS, lockout_joint="elbow"),
     ExerciseProfile("biceps_curl", "curl", H("angle", ("elbow",)), False, False, _WRIST,
                     ("elbow", "shoulder", "trunk"), aliases=("curl",),
                     faults=(_SWING_BACK, Fault("elbow_forward", 1, "top")),

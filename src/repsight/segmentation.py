@@ -620,6 +620,41 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     return tuple(reps)
 
 
+def lockout_arrivals(reps: tuple[Rep, ...], angle: np.ndarray, fps: float, *, share: float,
+                     floor: float, smoothing_cutoff_hz: float | None) -> tuple[Rep, ...]:
+    """The reps with each concentric running on until a joint's angle has arrived too.
+
+    angle: float[T] the joint's angle, opening as the concentric completes (the elbow in a
+    press), conditioned as the driving signal is. A press's wrist height changes with the
+    cosine of the forearm's tilt, so it hardly moves through the last degrees of the
+    elbow's extension and the wrist arrives before the lockout does: on rendered presses
+    its arrival read 20-80 ms early (median by view), while the elbow's angle, read the
+    same way (_rise with the speed-flank fit), sat closer on either side. The concentric
+    ends at the later of the two arrivals, never after the next phase starts. A rep not
+    completed, with unseen frames there, or whose angle was not read on every frame from
+    its concentric's start to the next phase keeps its own end. share, floor: as for
+    segment_reps' phases (a share of the peak speed, degrees a frame).
+    """
+    cutoff = smoothing_cutoff_hz / fps if smoothing_cutoff_hz else None
+    out = []
+    for r in reps:
+        a, b = r.concentric
+        hi = r.end if r.eccentric_first else max(b, r.eccentric[0])
+        seg = np.asarray(angle[a:hi + 1], dtype=np.float64)
+        if not r.completed or hi <= b or not r.sees((a, hi)) or not np.isfinite(seg).all():
+            out.append(r)
+            continue
+        k = int(np.argmax(seg))
+        found = _rise(seg[:k + 1], share, floor, _Onsets(cutoff)) if a + k > b else None
+        if found is None or a + found[1] <= b:
+            out.append(r)
+            continue
+        end = min(a + found[1], hi)
+        turn = r.turnaround if r.eccentric_first else (end + r.eccentric[0]) // 2
+        out.append(replace(r, concentric=(a, end), turnaround=turn))
+    return tuple(out)
+
+
 def _moving_at_end(r: np.ndarray, phase: _Phase, last: int, share: float) -> bool:
     """Whether the phase still moves on frame `last` (its run's last) faster than `share`
     of its peak speed: the mean step over its last two frames."""
