@@ -8,6 +8,7 @@ seeds is 4) with a median error of at most 1 frame.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -855,41 +856,91 @@ def _press(con_f: int = 30) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int
     return np.sin(0.5 * np.pi * q), 90.0 + 90.0 * q, truth
 
 
+def _press_reps(wrist: np.ndarray, cutoff: float | None = None):
+    return segment_reps(wrist, 30.0, concentric_increases=True, eccentric_first=False,
+                        min_rom=0.3, smoothing_cutoff_hz=cutoff)
+
+
+def _lock(reps, angle: np.ndarray, floor: float = 0.0, cutoff: float | None = None):
+    return lockout_arrivals(reps, angle, 30.0, share=0.1, floor=floor, smoothing_cutoff_hz=cutoff)
+
+
 @pytest.mark.parametrize("cutoff", [None, 4.0], ids=["raw", "lowpassed"])
 def test_a_press_concentric_runs_on_to_the_elbows_lockout(cutoff) -> None:
     wrist, elbow, truth = _press()
     if cutoff is not None:
         wrist, elbow = (lowpass(x, 30.0, cutoff_hz=cutoff) for x in (wrist, elbow))
-    reps = segment_reps(wrist, 30.0, concentric_increases=True, eccentric_first=False,
-                        min_rom=0.3, smoothing_cutoff_hz=cutoff)
+    reps = _press_reps(wrist, cutoff)
     assert len(reps) == 4
     # the wrist alone arrives early: its height stops changing before the elbow locks out
     assert all(r.concentric[1] <= b - 2 for r, (_, b) in zip(reps, truth))
-    out = lockout_arrivals(reps, elbow, 30.0, share=0.1, floor=0.0, smoothing_cutoff_hz=cutoff)
+    out = _lock(reps, elbow, cutoff=cutoff)
     for r, o, (a, b) in zip(reps, out, truth):
         assert o.concentric[0] == r.concentric[0]
         assert abs(o.concentric[1] - b) <= CLEAN_TOL
-        assert o.concentric[1] < o.turnaround < o.eccentric[0]
+        # the turnaround stays the middle of the (now shorter) hold at the top
+        assert o.turnaround == (o.concentric[1] + o.eccentric[0]) // 2
         assert (o.start, o.end, o.eccentric) == (r.start, r.end, r.eccentric)
 
 
-def test_lockout_never_ends_a_concentric_earlier_nor_inside_the_lowering() -> None:
+def test_lockout_never_ends_a_concentric_earlier_and_adds_a_quarter_at_most() -> None:
     wrist, elbow, _ = _press()
-    reps = segment_reps(wrist, 30.0, concentric_increases=True, eccentric_first=False, min_rom=0.3)
+    reps = _press_reps(wrist)
     # elbows locked out before the wrist arrived: the wrist's end stands
     early = np.concatenate([elbow[4:], np.full(4, elbow[-1])])
-    assert lockout_arrivals(reps, early, 30.0, share=0.1, floor=0.0, smoothing_cutoff_hz=None) == reps
-    # an angle that keeps opening through the pause and the lowering stops at the lowering
-    creeping = elbow + 0.5 * np.arange(elbow.size)
-    for r, o in zip(reps, lockout_arrivals(reps, creeping, 30.0, share=0.1, floor=0.0,
-                                           smoothing_cutoff_hz=None)):
-        assert r.concentric[1] <= o.concentric[1] <= r.eccentric[0]
-    # an angle not read through a rep's concentric and pause leaves that rep alone
-    unread = elbow.copy()
-    a, b = reps[1].concentric
-    unread[b - 3:b + 3] = np.nan
-    out = lockout_arrivals(reps, unread, 30.0, share=0.1, floor=0.0, smoothing_cutoff_hz=None)
-    assert out[1] == reps[1] and out[0] != reps[0]
+    assert _lock(reps, early) == reps
+    # an elbow that "arrives" 12 frames after the lift (a landmark drifting through the
+    # hold) moves each end by a quarter of its concentric, not into the lowering
+    late = np.concatenate([np.full(12, elbow[0]), elbow[:-12]])
+    for r, o in zip(reps, _lock(reps, late)):
+        a, b = r.concentric
+        assert o.concentric[1] == b + (b - a) // 4 < o.eccentric[0]
+
+
+def test_lockout_times_a_sets_reps_one_way() -> None:
+    wrist, elbow, _ = _press()
+    reps = _press_reps(wrist)
+    moved = _lock(reps, elbow)
+    assert all(o.concentric[1] > r.concentric[1] for r, o in zip(reps, moved))
+    # the angle lost through one rep's lockout (a gap too long to bridge): no rep is moved,
+    # so the set's reps are not timed two ways (velocity loss compares them)
+    lost = elbow.copy()
+    b = reps[1].concentric[1]
+    lost[b - 3:b + 3] = np.nan
+    assert _lock(reps, lost) == reps
+    # nor where the angle's arrival is lost in its noise (its speed flank under the floor,
+    # 3x the frame-to-frame noise as the pipeline sets it): a guess from the half-cosine
+    # extrapolation would have moved rep 1 by one frame and rep 2 by two
+    noisy = lowpass(elbow + np.random.default_rng(1).normal(0, 1.5, elbow.size), 30.0, cutoff_hz=4.0)
+    assert _lock(reps, noisy, floor=3 * np.std(np.diff(noisy[:15])), cutoff=4.0) == reps
+    # a rep not completed, cut by the clip or with unseen frames keeps its end; the others
+    # are still read
+    for odd in (replace(reps[1], completed=False), replace(reps[1], cut_end=True),
+                replace(reps[1], unseen=(reps[1].start, reps[1].start + 2))):
+        some = (reps[0], odd, *reps[2:])
+        out = _lock(some, elbow)
+        assert out[1] == odd
+        assert [o.concentric for k, o in enumerate(out) if k != 1] == [
+            o.concentric for k, o in enumerate(moved) if k != 1]
+
+
+def test_the_press_is_timed_to_lockout_in_the_views_its_profile_names(monkeypatch) -> None:
+    import repsight.analysis as analysis
+    calls = []
+
+    def spy(reps, angle, fps, **kw):
+        calls.append(len(reps))
+        return reps
+
+    monkeypatch.setattr(analysis, "lockout_arrivals", spy)
+    seq, _ = synthesize("overhead_press", 3, seed=0)
+    analysis.analyse_pose(seq, AnalysisConfig(exercise="overhead_press"))
+    assert calls == [3]  # side view: read
+    analysis.analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert calls == [3]  # no lockout joint
+    monkeypatch.setattr(analysis, "detect_view", lambda seq: "front")
+    analysis.analyse_pose(seq, AnalysisConfig(exercise="overhead_press"))
+    assert calls == [3]  # head-on: not in overhead_press.lockout_views
 
 
 def test_the_lockout_joints_are_joints_the_pose_has() -> None:

@@ -639,7 +639,9 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     form_hidden: see assess_set."""
     lo, hi = span if span is not None else (0, seq.n_frames)
     reps = find_reps(sig, seq.fps, profile, cfg, concentric_increases=rises)
-    if profile.lockout_joint and view in profile.lockout_views and reps:
+    # Reps read off the bar's own track (no body landmarks drive them) keep its ends: the
+    # bar took over because the body's landmarks did not follow the lift.
+    if profile.lockout_joint and view in profile.lockout_views and signal_points and reps:
         reps = _to_lockout(seq, cfg, profile.lockout_joint, sig.side, flipped, reps)
     tempo = set_tempo(reps, seq.timestamps_s)
     rhythm = set_rhythm(reps, tempo, seq.timestamps_s)

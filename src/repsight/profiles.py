@@ -144,9 +144,9 @@ class ExerciseProfile:
     # driving signal (segmentation.lockout_arrivals). None: the driving signal alone.
     lockout_joint: str | None = None
     # The views it is read in. A press filmed head-on is left out: its concentrics did end
-    # closer to the truth, but a lean back there also shrinks the wrist's read travel (by
-    # up to a quarter on rendered sets), which the early end had offset, and two of six
-    # rendered ranges got a false tempo call from it (benchmarks/README.md, 42nd session).
+    # closer to the truth, but a lean back there also shrinks the wrist's read travel (to
+    # 0.72-0.76 of the truth on rendered sets), which the early end had offset, and two of
+    # six rendered ranges got a false tempo call from it (benchmarks/README.md, 42nd session).
     lockout_views: tuple[str, ...] = ("side", "oblique")
 
     def __post_init__(self) -> None:

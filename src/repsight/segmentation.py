@@ -620,38 +620,56 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     return tuple(reps)
 
 
+# The most a lockout may add to a concentric, as a share of the concentric read on the
+# driving signal: a minimum-jerk lift covers its last 1 % of travel in the last 9 % of
+# its time, and a wrist read early misses about that much; a joint "arriving" much later
+# than this is a landmark drifting through the hold, not the lift finishing.
+LOCKOUT_MAX_SHARE = 0.25
+
+
 def lockout_arrivals(reps: tuple[Rep, ...], angle: np.ndarray, fps: float, *, share: float,
                      floor: float, smoothing_cutoff_hz: float | None) -> tuple[Rep, ...]:
     """The reps with each concentric running on until a joint's angle has arrived too.
 
     angle: float[T] the joint's angle, opening as the concentric completes (the elbow in a
-    press), conditioned as the driving signal is. A press's wrist height changes with the
-    cosine of the forearm's tilt, so it hardly moves through the last degrees of the
-    elbow's extension and the wrist arrives before the lockout does: on rendered presses
-    its arrival read 20-80 ms early (median by view), while the elbow's angle, read the
-    same way (_rise with the speed-flank fit), sat closer on either side. The concentric
-    ends at the later of the two arrivals, never after the next phase starts. A rep not
-    completed, with unseen frames there, or whose angle was not read on every frame from
-    its concentric's start to the next phase keeps its own end. share, floor: as for
+    press), conditioned as the driving signal is (NaN where a gap was too long to bridge).
+    A press's wrist height changes with the cosine of the forearm's tilt, so it hardly
+    moves through the last degrees of the elbow's extension, and on rendered presses its
+    arrival read early (20-80 ms, the median by view). The elbow's angle turns at first
+    order there, and its arrival is read from its own speed flank (_rise with the
+    flank fit). Each concentric ends at the later of the two arrivals, by no more than
+    LOCKOUT_MAX_SHARE of its length and never after the next phase starts.
+
+    Velocity loss compares a set's reps with each other, so the reps are timed one way:
+    only when the angle's flank was read on every completed rep seen whole (a rep not
+    completed, cut by the clip or with unseen frames is left as it is). Otherwise, or
+    where the angle's arrival comes first, the set keeps its ends. share, floor: as for
     segment_reps' phases (a share of the peak speed, degrees a frame).
     """
     cutoff = smoothing_cutoff_hz / fps if smoothing_cutoff_hz else None
-    out = []
-    for r in reps:
+    ends: dict[int, int] = {}
+    for n, r in enumerate(reps):
         a, b = r.concentric
-        hi = r.end if r.eccentric_first else max(b, r.eccentric[0])
+        hi = r.end if r.eccentric_first else r.eccentric[0]
+        if not r.completed or not r.seen_whole:
+            continue
         seg = np.asarray(angle[a:hi + 1], dtype=np.float64)
-        if not r.completed or hi <= b or not r.sees((a, hi)) or not np.isfinite(seg).all():
-            out.append(r)
-            continue
+        if hi <= b or not np.isfinite(seg).all():
+            return tuple(reps)
         k = int(np.argmax(seg))
-        found = _rise(seg[:k + 1], share, floor, _Onsets(cutoff)) if a + k > b else None
-        if found is None or a + found[1] <= b:
-            out.append(r)
+        if a + k <= b:
+            ends[n] = b  # the joint was at its most open before the driver arrived
             continue
-        end = min(a + found[1], hi)
+        found = _rise(seg[:k + 1], share, floor, _Onsets(cutoff))
+        if found is None or not np.isfinite(found[4]):
+            return tuple(reps)  # the arrival's flank lost in noise: no reading of it
+        cap = b + int(np.floor(LOCKOUT_MAX_SHARE * (b - a)))
+        ends[n] = int(min(max(b, a + found[1]), hi, cap))
+    out = list(reps)
+    for n, end in ends.items():
+        r = reps[n]
         turn = r.turnaround if r.eccentric_first else (end + r.eccentric[0]) // 2
-        out.append(replace(r, concentric=(a, end), turnaround=turn))
+        out[n] = replace(r, concentric=(r.concentric[0], end), turnaround=turn)
     return tuple(out)
 
 
