@@ -125,6 +125,7 @@ def test_goal_from_cli_changes_the_default_threshold_over_file_goal(tmp_path):
     ("eccentric_speedup", 50, 1, 20),
     ("stall_speed_share", 1.5, 0, 1),
     ("stall_lockout_share", -0.1, 0, 1),
+    ("attempt_min_share", 1.5, 0, 1),
     ("lifter_height_m", 3.0, 0.8, 2.6),
     ("velocity_loss_pct", 0.5, 1, 100),
     ("drift_tolerance_deg", 120, 0.5, 90),

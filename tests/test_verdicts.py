@@ -309,6 +309,32 @@ def test_trailing_stall_found_when_segmentation_drops_the_failed_rep():
     assert v.kind == "concentric" and v.evidence["threshold"] == 0.9
 
 
+def test_a_trailing_curl_attempt_that_got_a_sixth_of_the_way_is_a_failed_concentric():
+    from repsight.types import Rep
+    from repsight.verdicts import ATTEMPT_MIN_SHARE, trailing_stall
+
+    # Rendered curls failing 40 % of the way through the lift rose 19-23 % of the elbow's
+    # range (it turns slowly off the bottom) and came back: 18 % counts, 10 % does not.
+    one = np.concatenate([np.linspace(0, 1, 10), np.ones(3), np.linspace(1, 0, 10), np.zeros(5)])
+    track = np.concatenate([np.zeros(5), one, one, one])
+    reps = [Rep(index=i + 1, start=5 + 28 * i, end=32 + 28 * i, turnaround=16 + 28 * i,
+                eccentric=(17 + 28 * i, 27 + 28 * i), concentric=(5 + 28 * i, 14 + 28 * i),
+                eccentric_first=False) for i in range(3)]
+
+    def attempt(share: float) -> np.ndarray:
+        return np.concatenate([track, np.linspace(0, share, 20), np.full(10, share),
+                               np.linspace(share, 0, 12), np.zeros(5)])
+
+    assert ATTEMPT_MIN_SHARE == 0.15
+    v = trailing_stall(reps, attempt(0.18), eccentric_first=False, fps=30.0,
+                       driver=170.0 - 120.0 * attempt(0.18))
+    assert v is not None and v.rep_index == 4 and "18% of the way" in v.reason
+    assert trailing_stall(reps, attempt(0.10), eccentric_first=False, fps=30.0) is None
+    # the former floor (the stall's 1 - 0.8) missed it
+    assert trailing_stall(reps, attempt(0.18), eccentric_first=False, fps=30.0,
+                          attempt_share=0.2) is None
+
+
 def test_trailing_stall_concentric_first():
     from repsight.types import Rep
     from repsight.verdicts import trailing_stall

@@ -148,6 +148,10 @@ SPECS: dict[str, OptionSpec] = {
         "--stall-lockout-share", "such a rep that stalled, or an attempt after the last rep, "
         "failed its concentric when lowered short of this share of the first reps' range",
         "", (0, 1)),
+    "attempt_min_share": OptionSpec(
+        "--attempt-min-share", "an attempt after the last rep of a press, curl, pull-up or "
+        "deadlift counts once it rose this share of the first reps' range and came back down",
+        "", (0, 1)),
     "tempo_step_ratio": OptionSpec(
         "--tempo-step-ratio", "from one rep on, the lowering and the lift both this many "
         "times slower (or faster) than before reads as slow motion or a change of tempo: "

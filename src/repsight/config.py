@@ -106,6 +106,10 @@ class AnalysisConfig:
     # such a rep that stalled failed when lowered short of this share of the first reps'
     # range (a rep under partial_rom_share that did not stall is judged as short), 0..1
     stall_lockout_share: float = 0.8
+    # an attempt after the last rep of such a lift (the segmentation found no rep in it)
+    # counts when it rose at least this share of the first reps' range and came back down
+    # as far, 0..1 (at or above stall_lockout_share none counts); see verdicts.trailing_stall
+    attempt_min_share: float = 0.15
     # from one rep on, the lowering and the lift both taking this many times as long (or
     # as short) as before, over two reps, is a change of film speed (slow motion) or of
     # tempo: named, and those reps not judged for speed, 1.1..10. Real and rendered dev
@@ -168,6 +172,7 @@ class AnalysisConfig:
         _check_range("eccentric_speedup", self.eccentric_speedup, 1, 20)
         _check_range("stall_speed_share", self.stall_speed_share, 0, 1)
         _check_range("stall_lockout_share", self.stall_lockout_share, 0, 1)
+        _check_range("attempt_min_share", self.attempt_min_share, 0, 1)
         _check_range("tempo_step_ratio", self.tempo_step_ratio, 1.1, 10)
         _check_range("rom_outlier_share", self.rom_outlier_share, 1.1, 10)
         _check_range("lone_loss_margin_pct", self.lone_loss_margin_pct, 0, 30)

@@ -99,6 +99,15 @@ def _ends_in_a_pause(reps: Sequence[Rep], track: np.ndarray, last: int, rom: flo
     return _held_frames(track, last, rom) <= max(MIN_STUCK_S * fps, max(pauses, default=0))
 
 
+# The least share of the first reps' range an attempt after the last rep of a lift that
+# starts with the concentric must rise, and come back down, to be judged (trailing_stall).
+# A curl's elbow turns slowly off the bottom: rendered curls that failed 40 % of the way
+# through the lift rose 19-23 % of the range, and three of the eight on seven ranges fell
+# under the 20 % this was until the forty-second session. 15 % of a curl is about 20
+# degrees, many times the angle's frame-to-frame noise (under a degree).
+ATTEMPT_MIN_SHARE = 0.15
+
+
 @dataclass(frozen=True)
 class VerdictThresholds:
     """The numbers verdicts are called with, and the goal named in their reasons.
@@ -112,7 +121,8 @@ class VerdictThresholds:
     stall_speed_share: a concentric-first rep lowered short of lockout failed only when it
     rose at under this share of the first reps' speed; stall_lockout_share: short of
     lockout, for such a rep and for an attempt after the last rep (trailing_stall), is
-    under this share of the first reps' range.
+    under this share of the first reps' range; attempt_min_share: such an attempt counts
+    once it rose (and came back down) this share of it.
     rom_outlier_share: a rep past this many times its run's range is not judged.
     loss_words / time_words: whose limit each is, for the reasons ("strength goal", or
     "yours; the hypertrophy goal's is 40 %" for a limit the user set); "" names the goal.
@@ -127,6 +137,7 @@ class VerdictThresholds:
     eccentric_speedup: float = 2.0
     stall_speed_share: float = 0.5
     stall_lockout_share: float = 0.8
+    attempt_min_share: float = ATTEMPT_MIN_SHARE
     rom_outlier_share: float = 1.6
     loss_words: str = ""
     time_words: str = ""
@@ -143,6 +154,7 @@ class VerdictThresholds:
                    stall_speed_share=cfg.stall_speed_share,
                    rom_outlier_share=cfg.rom_outlier_share,
                    stall_lockout_share=cfg.stall_lockout_share,
+                   attempt_min_share=cfg.attempt_min_share,
                    loss_words=_limit_words(cfg.goal, cfg.velocity_loss_pct, dataclasses.replace(
                        cfg, velocity_loss_pct=None).effective_velocity_loss_pct, "%"),
                    time_words=_limit_words(cfg.goal, cfg.concentric_time_limit_s, dataclasses.replace(
@@ -585,6 +597,7 @@ HELD_S = 0.1
 
 def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: bool,
                    start_share: float = 0.5, lockout_share: float = 0.8,
+                   attempt_share: float = ATTEMPT_MIN_SHARE,
                    fps: float, seen: np.ndarray | None = None,
                    driver: np.ndarray | None = None) -> Verdict | None:
     """A last rep that segmentation could not close: started, never brought to lockout.
@@ -593,8 +606,8 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     rep, an eccentric-first lift (squat, bench) that sinks by >= start_share (0..1) of
     the typical range and is not back within (1 - lockout_share) of the top by the end of
     the clip failed its concentric; a concentric-first lift (pull-up, curl) that rises by
-    >= (1 - lockout_share) of the range but short of lockout_share (0..1), then comes back
-    down, did too. Fallback for reps the segmentation leaves out or marks incomplete. An
+    >= attempt_share of the range but short of lockout_share (0..1), then comes back down
+    by attempt_share, did too. Fallback for reps the segmentation leaves out or marks incomplete. An
     eccentric-first lift that is still lowering, or paused, when the clip ends
     (_ends_in_a_pause) and did not rise and sink back (_gave_up) is not judged. Nor is
     anything after a last rep that the driving signal's end cut off (Rep.cut_end): the
@@ -653,12 +666,12 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     high = int(np.argmax(tail))
     reached = (tail[high] - bottom) / rom
     lowered = (tail[high] - tail[-1]) / rom
-    if 1 - lockout_share <= reached < lockout_share and lowered >= 1 - lockout_share:
+    if attempt_share <= reached < lockout_share and lowered >= attempt_share:
         # the attempt starts where the point last left the bottom before rising
         pre = tail[:high + 1]
         k0 = int(np.flatnonzero(pre <= pre.min() + 0.05 * rom)[-1])
         if (not _attempt_found(seen, frames[k0:])
-                or not _driver_agrees(driver, done, frames[k0:], eccentric_first, 1 - lockout_share)):
+                or not _driver_agrees(driver, done, frames[k0:], eccentric_first, attempt_share)):
             return None
         return Verdict("concentric", n, f"rep {n}: pulled {reached:.0%} of the way to lockout, "
                        "then lowered without finishing",
@@ -895,7 +908,8 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                                  stall_lockout_share=th.stall_lockout_share)
     stalled = None if stalls else trailing_stall(
         reps, metrics.track, eccentric_first=eccentric_first, fps=fps,
-        lockout_share=th.stall_lockout_share, seen=getattr(metrics, "seen", None),
+        lockout_share=th.stall_lockout_share, attempt_share=th.attempt_min_share,
+        seen=getattr(metrics, "seen", None),
         driver=getattr(metrics, "driver", None))
     if stalled is not None:
         stalls = [*stalls, stalled]
