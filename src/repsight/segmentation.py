@@ -621,9 +621,9 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
 
 
 # The most a lockout may add to a concentric, as a share of the concentric read on the
-# driving signal: a minimum-jerk lift covers its last 1 % of travel in the last 9 % of
-# its time, and a wrist read early misses about that much; a joint "arriving" much later
-# than this is a landmark drifting through the hold, not the lift finishing.
+# driving signal: a minimum-jerk lift covers its last 1 % of travel in about the last
+# tenth of its time, and a wrist read early misses about that much; a joint "arriving"
+# much later than this is a landmark drifting through the hold, not the lift finishing.
 LOCKOUT_MAX_SHARE = 0.25
 
 
@@ -642,8 +642,8 @@ def lockout_arrivals(reps: tuple[Rep, ...], angle: np.ndarray, fps: float, *, sh
 
     Velocity loss compares a set's reps with each other, so the reps are timed one way:
     only when the angle's flank was read on every completed rep seen whole (a rep not
-    completed, cut by the clip or with unseen frames is left as it is). Otherwise, or
-    where the angle's arrival comes first, the set keeps its ends. share, floor: as for
+    completed, cut by the clip or with unseen frames is left as it is); otherwise the set
+    keeps its ends. A rep whose angle arrives first keeps its own. share, floor: as for
     segment_reps' phases (a share of the peak speed, degrees a frame).
     """
     cutoff = smoothing_cutoff_hz / fps if smoothing_cutoff_hz else None

@@ -607,8 +607,8 @@ def trailing_stall(reps: Sequence[Rep], track: np.ndarray, *, eccentric_first: b
     the typical range and is not back within (1 - lockout_share) of the top by the end of
     the clip failed its concentric; a concentric-first lift (pull-up, curl) that rises by
     >= attempt_share of the range but short of lockout_share (0..1), then comes back down
-    by attempt_share, did too. Fallback for reps the segmentation leaves out or marks incomplete. An
-    eccentric-first lift that is still lowering, or paused, when the clip ends
+    by attempt_share, did too. Fallback for reps the segmentation leaves out or marks
+    incomplete. An eccentric-first lift that is still lowering, or paused, when the clip ends
     (_ends_in_a_pause) and did not rise and sink back (_gave_up) is not judged. Nor is
     anything after a last rep that the driving signal's end cut off (Rep.cut_end): the
     signal the reps are found on was lost inside that rep, so what the tracked point does
