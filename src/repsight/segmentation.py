@@ -658,8 +658,7 @@ def lockout_arrivals(reps: tuple[Rep, ...], angle: np.ndarray, fps: float, *, sh
             return tuple(reps)
         k = int(np.argmax(seg))
         if a + k <= b:
-            ends[n] = b  # the joint was at its most open before the driver arrived
-            continue
+            continue  # the joint was at its most open before the driver arrived: b stands
         found = _rise(seg[:k + 1], share, floor, _Onsets(cutoff))
         if found is None or not np.isfinite(found[4]):
             return tuple(reps)  # the arrival's flank lost in noise: no reading of it
