@@ -12,7 +12,7 @@ is tuned per clip), the count of reps whose concentric reached lockout inside th
 `end_s` (the lifter back at rest after the rep) or `turnaround_s` (bottom of a press),
 each optionally with `<kind>_confidence` per event. Boundary error matches each labelled
 time to the nearest detected one (within 1 s); the figure is also given without the
-events labelled low confidence.
+events labelled low confidence, and for each kind of event apart.
 
 Then, when ../shared/synthetic is there, the rendered clips with exact truth: rep count
 and the error of each of the four phase boundaries.
@@ -234,6 +234,11 @@ def main(argv: list[str] | None = None) -> int:
         if len(sure) < len(errs):
             print(f"  without the {len(errs) - len(sure)} labels marked low confidence: mean error "
                   f"{np.mean(sure):.0f} ms, median {np.median(sure):.0f} ms ({len(sure)} events)")
+        for kind in ("start_s", "end_s", "turnaround_s"):
+            ms = [abs(e) for r in done for k, _, e in r.signed if k == kind]
+            if ms:
+                print(f"  {kind}: {len(ms)} events, mean error {np.mean(ms):.0f} ms, "
+                      f"median {np.median(ms):.0f} ms")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2, allow_nan=True) + "\n")
     if args.rendered.is_dir() and not args.only:

@@ -61,7 +61,8 @@ SEED_RANGES = {"dev": range(1000, 1070), "final": range(2000, 2070),
                "dev18": range(20000, 20070),
                "dev19": range(21000, 21070),
                "dev20": range(22000, 22070),
-               "dev21": range(23000, 23070)}
+               "dev21": range(23000, 23070),
+               "dev22": range(24000, 24070)}
 # Indices below this are the first suite (issue 8): their specs must never change, or
 # every cached clip is rendered again (tests/test_synthetic_eval_scoring.py pins them).
 V1_CLIPS = 40
