@@ -838,11 +838,17 @@ def test_no_technique_intact_claim_when_none_of_the_profiles_faults_was_read():
     assert unread.verdicts == () and unread.summary.ending == ""
 
 
-@pytest.mark.parametrize("before_last, called", [
-    (0.3, []),  # a last rep just past the threshold, after a rep that barely moved: noise
-    (0.9, [3, 4]),  # ...after a rep already most of the way there: a growing fault
+@pytest.mark.parametrize("second, before_last, called", [
+    (0.0, 0.3, []),  # a last rep just past the threshold, after a rep that barely moved: noise
+    (0.0, 0.9, [3, 4]),  # ...after a rep already most of the way there: a growing fault
+    # ...but rep 2 had already passed it and come back under: the reading hovers at the
+    # threshold, and the last rep's pass is more of the same
+    (1.3, 0.9, []),
+    # a rep traced back whose reading sits exactly on the threshold says "at", not "under"
+    (0.0, 1.0, [3, 4]),
 ])
-def test_a_last_rep_past_the_threshold_stands_when_the_rep_before_was_on_its_way(before_last, called):
+def test_a_last_rep_past_the_threshold_stands_when_the_rep_before_was_on_its_way(
+        second, before_last, called):
     from repsight.verdicts import CLEAR_SHARE, VerdictThresholds, technical_verdicts
 
     truth = make_squat_set(n_reps=4, seed=9)
@@ -853,11 +859,13 @@ def test_a_last_rep_past_the_threshold_stands_when_the_rep_before_was_on_its_way
     thr = lean.threshold_deg
     last = 1.2 * thr
     assert last < CLEAR_SHARE * thr  # not clear on its own
-    grown = dataclasses.replace(lean, toward_deg=(0.0, 0.0, before_last * thr, last),
-                                stricter_deg=(0.0,) * 4, frames_past=(0, 0, 0, 10))
+    grown = dataclasses.replace(lean, toward_deg=(0.0, second * thr, before_last * thr, last),
+                                stricter_deg=(0.0,) * 4, frames_past=(0, 10, 0, 10))
     faulty = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": grown}))
-    assert [v.rep_index for v in technical_verdicts(truth.reps, faulty, th)
-            if v.kind == "technical"] == called
+    verdicts = [v for v in technical_verdicts(truth.reps, faulty, th) if v.kind == "technical"]
+    assert [v.rep_index for v in verdicts] == called
+    if before_last == 1.0:
+        assert "at its threshold" in verdicts[0].reason and "under" not in verdicts[0].reason
 
 
 def test_eccentric_failure_lasts_to_the_end_of_the_set():

@@ -383,10 +383,14 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
                  and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(readable)]
         # A last rep past its threshold stands alone when clearly past it, or when the rep
         # before it had already moved most of the way (a fault growing into the end of
-        # the set, as onset traces back).
+        # the set, as onset traces back). Not when an earlier rep had passed the threshold
+        # and come back under it: the reading hovers there, and the last rep's pass is
+        # more of the same (a 30-rep push-up set cut after rep 18 got three hip-sag calls
+        # from a last rep 0.1 deg past its threshold, rep 15 having passed and come back).
         prev = [None] + [f.toward_deg[k - 1] if readable[k - 1] else None for k in range(1, len(flags))]
         clear = [x and (f.toward_deg[k] > CLEAR_SHARE * f.threshold_deg
-                        or (prev[k] is not None and prev[k] > ONSET_SHARE * f.threshold_deg))
+                        or (prev[k] is not None and prev[k] > ONSET_SHARE * f.threshold_deg
+                            and not any(flags[:k])))
                  for k, x in enumerate(flags)]
         past[name] = onset(sustained(flags, judged, clear=clear), f.toward_deg, f.threshold_deg,
                            readable)
@@ -423,8 +427,10 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
             # The reading is kept to 0.1 deg; the threshold gets a decimal more where 0.1
             # would show it equal to a reading past it (6.1 past a 6.06 threshold).
             d = _apart(f.toward_deg[k], f.threshold_deg, 1)
+            # Readings are kept to 0.1 deg (drift), so one can sit exactly on its threshold.
+            side = "at its threshold, " if f.toward_deg[k] == f.threshold_deg else "under its threshold, "
             reasons.append(f"{f.words}: {f.toward_deg[k]:.1f} deg past the first reps{seen}{start} "
-                           f"({'under its threshold, ' if under else 'threshold '}"
+                           f"({side if under else 'threshold '}"
                            f"{f.threshold_deg:.{d}f} deg{extra})")
             evidence[f.measure] = {
                 "value": f.toward_deg[k], "baseline": 0.0, "threshold": round(f.threshold_deg, d),
