@@ -77,6 +77,9 @@ def test_empty_sequence_and_no_person() -> None:
     blank = dataclasses.replace(seq, image=np.full_like(seq.image, np.nan))
     an = analyse_pose(blank, AnalysisConfig(exercise="squat"))
     assert an.reps == () and any("no person" in w for w in an.warnings)
+    # Nothing was seen, so nothing was judged: withheld, never "no failure detected".
+    assert an.verdict_summary.withheld == "no person found in any frame"
+    assert not any("person found on only" in w for w in an.verdict_summary.warnings)
 
 
 @pytest.mark.parametrize("name", ["squat", "pushup", "biceps_curl", "pullup", "deadlift"])

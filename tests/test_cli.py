@@ -248,6 +248,9 @@ def test_analyze_keeps_its_warnings_with_the_report_on_stdout(small_video: Path,
     assert result.exit_code == 0, result.output
     assert "warning: no person found: nothing to analyse" in result.stdout
     assert result.stderr == ""
+    # ...and no empty rep table under an exercise nobody was seen doing.
+    assert "no person found in any frame, so nothing was analysed" in result.stdout
+    assert "rep(s); exercise" not in result.stdout
 
 
 def test_an_unwritable_home_leaves_no_library_log_lines(tmp_path: Path) -> None:

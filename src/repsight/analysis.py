@@ -556,6 +556,9 @@ def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     usual scale, and says so.
     """
     one = _analyse_in_view(seq, cfg, notes, span=span)
+    if seq.detection_rate == 0:
+        # Nothing was seen, so nothing was judged: "no failure detected" would claim a look.
+        return _withheld(one, "no person found in any frame", [])
     profile = get_profile(one.exercise)
     turned = turned_picture(seq, profile, one.reps)
     if turned:

@@ -481,8 +481,13 @@ def _print_sets(analysis, console) -> None:
             main = ", the main set" if one is analysis else ""
             console.print(f"set {k} of {len(sets)}: {t[a] - t[0]:.1f}-{t[b - 1] - t[0]:.1f} s"
                           f"{main}", markup=False)
-        _print_rep_table(one, console)
-        _print_velocity_and_verdicts(one, console)
+        if one.detection_rate == 0:
+            # An empty table under "exercise squat" would suggest a look that never happened.
+            console.print(f"{video_name(one.source)}: no person found in any frame, so nothing "
+                          "was analysed", markup=False)
+        else:
+            _print_rep_table(one, console)
+            _print_velocity_and_verdicts(one, console)
         # The set's own caveats (clip edges, cuts, tracking) go with the report on stdout,
         # after the summary's, so `analyze clip > report.txt` keeps every one of them.
         shown = set(one.verdict_summary.warnings) if one.verdict_summary is not None else set()

@@ -87,8 +87,10 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
     the frame, scale, too few reps. n_reps: reps found; counted: of them, reps counted
     (Rep.counted), n_reps when None."""
     if n_reps == 0:
-        # Nothing to judge: only say why the pose may have been too poor to find reps.
-        return [f"person found on only {detection_rate:.0%} of frames"] if detection_rate < 0.9 else []
+        # Nothing to judge: only say why the pose may have been too poor to find reps (no
+        # one at all is said where the pose was read, and "found on 0 %" would repeat it).
+        return ([f"person found on only {detection_rate:.0%} of frames"]
+                if 0 < detection_rate < 0.9 else [])
     out = list(metrics.warnings)
     if metrics.view == "oblique":
         out.append("oblique camera view: joint angles are projected and drift is approximate")
