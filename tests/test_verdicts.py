@@ -82,6 +82,23 @@ def test_a_concentric_just_past_the_limit_reads_past_it():
     assert _beyond(20.4, 20.0, 0) == "20.4" and _beyond(34.6, 30.0, 0) == "35"
 
 
+def test_a_concentric_of_exactly_the_limit_is_not_past_it():
+    """36 frames at 30 fps take 36/30 s, which frame times subtract to 1.2000000000000002:
+    not slower than a 1.2 s limit (a user saw "took 1.2000 s (limit 1.2 s)" called)."""
+    from repsight.verdicts import VerdictThresholds, tempo_verdicts
+
+    truth = make_squat_set(n_reps=3, seed=9)
+    cfg = AnalysisConfig(goal="power", velocity_loss_pct=90, lifter_height_m=truth.height_m)
+    _, _, m = _judge(truth, cfg)
+    th = VerdictThresholds.from_config(cfg)
+    t = np.arange(200) / 30.0
+    exact = t[50] - t[14]
+    assert exact > 1.2  # the float error the rule must not read as slow
+    assert tempo_verdicts(truth.reps, m, [0.8, 0.8, exact], th) == []
+    slow = tempo_verdicts(truth.reps, m, [0.8, 0.8, t[51] - t[14]], th)
+    assert [v.rep_index for v in slow] == [3] and "1.23 s" in slow[0].reason
+
+
 def test_a_rep_far_past_the_usual_range_is_not_judged():
     """A last rep whose range reads nearly twice the set's (pullup_front_long's rep 20: the
     lifter drops off the bar as the camera tilts) is counted, but its slow "concentric" is
