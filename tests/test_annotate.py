@@ -514,3 +514,26 @@ def test_the_point_drawn_with_the_live_velocity_is_the_one_it_was_read_on() -> N
     ok = np.isfinite(plan.point_track).all(axis=1)
     assert ok.mean() > 0.9
     np.testing.assert_allclose(plan.point_track[ok], wrists[ok], atol=1e-6)
+
+
+def test_a_reps_velocity_loss_shows_once_the_baseline_reps_are_done() -> None:
+    # Rep 1's loss is read against the best of reps 1 and 2: the overlay showed "21%" on
+    # rep 1's row while rep 2, the rep it was measured against, was still being lifted.
+    from repsight.annotate import _table_cells
+    from repsight.types import RepMetrics
+
+    reps = (Rep(1, 2, 11, 6, (2, 6), (7, 10), True),
+            Rep(2, 12, 21, 16, (12, 16), (17, 20), True),
+            Rep(3, 22, 31, 26, (22, 26), (27, 30), True))
+    metrics = tuple(RepMetrics(k, mean_velocity_mps=v, velocity_loss_pct=loss)
+                    for k, v, loss in ((1, 0.4, 20.0), (2, 0.5, 0.0), (3, 0.3, 40.0)))
+    plan = make_plan(exercise="squat", reps=reps, metrics=metrics, fps=30.0,
+                     loss_from={1: 21, 2: 21, 3: 21})
+    assert [r.loss_from_frame for r in plan.rows] == [21, 21, 31]
+    during_rep_2 = tuple(r for r in plan.rows if r.end_frame <= 15)
+    assert [c[3] for c in _table_cells(during_rep_2, 15)] == ["-"]
+    after = tuple(r for r in plan.rows if r.end_frame <= 31)
+    assert [c[3] for c in _table_cells(after, 31)] == ["20%", "0%", "40%"]
+    # Without the baseline's frames each rep's loss shows from its own end, as before.
+    plain = make_plan(exercise="squat", reps=reps, metrics=metrics, fps=30.0)
+    assert [r.loss_from_frame for r in plain.rows] == [11, 21, 31]

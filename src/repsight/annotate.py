@@ -66,6 +66,9 @@ class RepRow:
     velocity_loss_pct: float
     note: str = ""  # "partial", "incomplete", a failure kind
     banner_until: int = -1  # last frame of this rep's summary banner
+    # First frame its loss is known: it is read against the best of the baseline reps, so
+    # not before the last of them has ended (rep 1's loss waits for rep 2).
+    loss_from_frame: int = -1
 
 
 @dataclass(frozen=True)
@@ -386,10 +389,13 @@ def banner_title(banner: FailureBanner, first: FailureBanner) -> str:
 TABLE_HEADER = ("rep", "tempo", "v", "loss")
 
 
-def _table_cells(rows: tuple[RepRow, ...]) -> list[tuple[str, str, str, str]]:
-    """The per-rep table's cells, a row a rep."""
+def _table_cells(rows: tuple[RepRow, ...], frame: int | None = None
+                 ) -> list[tuple[str, str, str, str]]:
+    """The per-rep table's cells, a row a rep, as shown on `frame` (None: every value known)."""
     return [(str(r.index), r.tempo or "-", format_number(r.mean_velocity, ".2f"),
-             "-" if not math.isfinite(r.velocity_loss_pct) else f"{r.velocity_loss_pct:.0f}%")
+             "-" if not math.isfinite(r.velocity_loss_pct)
+             or (frame is not None and frame < r.loss_from_frame)
+             else f"{r.velocity_loss_pct:.0f}%")
             for r in rows]
 
 
@@ -462,7 +468,7 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
     if state.rows:
         header = TABLE_HEADER
         place, max_rows = _table_layout(plan, w, h)
-        cells = _table_cells(state.rows)[-max_rows:]
+        cells = _table_cells(state.rows, state.frame)[-max_rows:]
         notes = [r.note for r in state.rows][-max_rows:]
         widths = _table_widths(cells, lay)
         tw = sum(widths) + pad
@@ -584,11 +590,13 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
               velocity: np.ndarray | None = None, velocity_unit: str = "m/s",
               fps: float = 30.0, bar_track: np.ndarray | None = None,
               slow_motion: float = 1.0, not_judged: frozenset[int] = frozenset(),
-              lifter_cover: np.ndarray | None = None) -> OverlayPlan:
+              lifter_cover: np.ndarray | None = None,
+              loss_from: dict[int, int] | None = None) -> OverlayPlan:
     """OverlayPlan from the pieces of an analysis (tempos/metrics aligned with reps by index);
     fps: frames a second as lifted, slow_motion: how many times slower the file plays (the
     banners stay on screen for the file's own seconds); not_judged: reps counted but not
-    judged (far past the set's range); lifter_cover: where the lifter is (lifter_cover)."""
+    judged (far past the set's range); lifter_cover: where the lifter is (lifter_cover);
+    loss_from: per rep, the frame its velocity loss is known from (its own end if absent)."""
     tempo_of = {r.index: t for r, t in zip(reps, tempos)}
     metric_of = {getattr(m, "index", k + 1): m for k, m in enumerate(metrics)}
     kinds_of: dict[int, list[str]] = {}
@@ -614,7 +622,8 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
             concentric_s=float(conc),
             mean_velocity=float(getattr(m, "mean_velocity_mps", float("nan"))),
             velocity_loss_pct=float(getattr(m, "velocity_loss_pct", float("nan"))),
-            note=note, banner_until=until))
+            note=note, banner_until=until,
+            loss_from_frame=max(r.end, (loss_from or {}).get(r.index, r.end))))
     start_of = {r.index: r for r in reps}
     # One banner per failing rep, naming every kind called on it, most decisive first.
     by_rep: dict[int, list[Any]] = {}
@@ -697,8 +706,12 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
     # A clip that camera cuts split into sets: every set's reps, numbered through the clip
     # (as the counter a viewer follows), each with its own set's tempo, speed and verdicts.
     reps, tempos, metrics, verdicts = [], [], [], []
+    loss_from: dict[int, int] = {}
     velocity, unit = None, "m/s"
     for one, offset in analysis.numbered_sets:
+        base = set(one.assessment.metrics.baseline_reps) if one.assessment else set()
+        known = max((r.end for r in one.reps if r.index in base), default=-1)
+        loss_from.update({r.index + offset: known for r in one.reps})
         reps += [dataclasses.replace(r, index=r.index + offset) for r in one.reps]
         tempos += list(one.tempo)
         metrics += [dataclasses.replace(m, index=m.index + offset) for m in one.metrics]
@@ -712,7 +725,8 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
                      slow_motion=getattr(analysis, "slow_motion", 1.0), bar_track=bar_track,
                      not_judged=frozenset(r.index for r in reps if out_of_range(
                          r, analysis.config.rom_outlier_share)),
-                     lifter_cover=lifter_cover(seq, min_visibility=analysis.config.min_visibility))
+                     lifter_cover=lifter_cover(seq, min_visibility=analysis.config.min_visibility),
+                     loss_from=loss_from)
 
 
 # ---------------------------------------------------------------- the I/O edge
