@@ -6,6 +6,7 @@ import dataclasses
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,12 @@ def put(results: Path, clip: str, doc: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{Path(clip).name}.json").write_text(json.dumps(doc))
     (folder / "manifest.json").write_text('{"format": 1, "complete": true}')
+
+
+def written_at(results: Path, when: float) -> None:
+    """Every clip JSON under a results folder as written at `when` (seconds since 1970)."""
+    for path in results.rglob("*.json"):
+        os.utime(path, (when, when))
 
 
 @pytest.fixture(scope="module")
@@ -216,13 +223,17 @@ def test_the_same_video_under_another_name_counts_once(docs: dict[str, dict],
     put(tmp_path / "w4", "eve/raise", dict(docs["w1"], content_hash="c0ffee"))
     put(tmp_path / "w4", "eve/squat", dict(docs["w2"], content_hash="beef"))
     put(tmp_path / "backup", "eve/squat", dict(docs["w2"], content_hash="beef"))
+    for results in ("w4", "backup"):  # the copies alike in every way: the first read counts
+        written_at(tmp_path / results, 1_700_000_000)
     records, warnings = load_results([tmp_path / "w4", tmp_path / "backup"])
     assert len(records) == 2
+    first = "they were read first (neither holds more session details or is newer)"
     assert warnings == (
-        f"1 clip result(s) in {tmp_path / 'w4'} are of a video already read under another name, "
-        f"each counted once: eve/raise (the video of eve/front_raise in {tmp_path / 'w4'})",
-        f"1 clip result(s) in {tmp_path / 'backup'} are of a video already read under another "
-        f"name, each counted once: eve/squat (the video of eve/squat in {tmp_path / 'w4'})")
+        f"1 clip result(s) in {tmp_path / 'w4'} are of the same video as results under another "
+        f"name in the same folder, which are counted instead as {first}: eve/raise (the video "
+        "of eve/front_raise)",
+        f"1 clip result(s) in {tmp_path / 'backup'} are of the same video as results of the "
+        f"same name in {tmp_path / 'w4'}, which are counted instead as {first}: eve/squat")
     # The clips the batch's summary lists are the ones kept: a result it does not list was
     # left behind by a rename, or by a clip deleted since, whatever the names' order.
     (tmp_path / "w4" / "summary.csv").write_text(
@@ -238,6 +249,66 @@ def test_the_same_video_under_another_name_counts_once(docs: dict[str, dict],
     put(tmp_path / "old", "eve/a", docs["w1"])
     put(tmp_path / "old", "eve/b", docs["w1"])
     assert len(load_results([tmp_path / "old"])[0]) == 2
+
+
+@pytest.mark.parametrize("order", ["plain first", "manifest first"])
+def test_a_week_batched_again_with_a_manifest_counts_its_athlete_and_loads(
+        order: str, docs: dict[str, dict], tmp_path: Path) -> None:
+    """A coach re-runs a week with a manifest and keeps the first results folder: the same
+    clips, same names, once without a session and once with the athlete, date and loads.
+    The manifest's copies count whichever folder is given first, even when the plain ones
+    were written later, and the warning says which were dropped and why."""
+    dan = {"week1/deadlift_1": (docs["w1"], 100.0, "d1"), "week1/deadlift_2": (docs["w2"], 120.0, "d2")}
+    for clip, (doc, load, digest) in dan.items():
+        put(tmp_path / "res_w1", clip, dict(doc, content_hash=digest, session=Session(
+            athlete="Dan", date="2026-11-02", load_kg=load).to_dict()))
+        put(tmp_path / "res1", clip, dict(doc, content_hash=digest, session=None))
+    written_at(tmp_path / "res_w1", 1_700_000_000)
+    written_at(tmp_path / "res1", 1_700_000_100)
+    folders = [tmp_path / "res1", tmp_path / "res_w1"]
+    records, warnings = load_results(folders if order == "plain first" else folders[::-1])
+    assert sorted((r.athlete, r.load_kg, r.date, r.results) for r in records) == [
+        ("Dan", 100.0, "2026-11-02", str(tmp_path / "res_w1")),
+        ("Dan", 120.0, "2026-11-02", str(tmp_path / "res_w1"))]
+    assert warnings == (
+        f"2 clip result(s) in {tmp_path / 'res1'} are of the same videos as results of the same "
+        f"name in {tmp_path / 'res_w1'}, which are counted instead as they hold more of the "
+        "coach's session details (athlete, date, load): week1/deadlift_1, week1/deadlift_2",)
+
+
+def test_of_equally_detailed_results_of_one_video_the_manifests_then_the_newer_counts(
+        docs: dict[str, dict], tmp_path: Path) -> None:
+    """Results of one video that hold as many session details: a manifest's over the path's,
+    then the one made by a newer repsight, then the one written later (a load corrected in
+    the manifest and the week batched again into another folder)."""
+    ana = Session(athlete="Ana", date="2026-11-02", load_kg=80.0)
+    put(tmp_path / "path", "ana/2026-11-02_squat_80kg", dict(
+        docs["w1"], content_hash="a1", session=dataclasses.replace(ana, source="path").to_dict()))
+    put(tmp_path / "sheet", "ana/squat", dict(docs["w1"], content_hash="a1", session=ana.to_dict()))
+    put(tmp_path / "old", "ana/squat", dict(docs["w2"], content_hash="a2", session=ana.to_dict()))
+    put(tmp_path / "new", "ana/squat", dict(docs["w2"], content_hash="a2", schema_version="1.18",
+                                            session=dataclasses.replace(ana, load_kg=85.0).to_dict()))
+    put(tmp_path / "fixed", "ana/squat", dict(docs["w2"], content_hash="a2", schema_version="1.18",
+                                              session=dataclasses.replace(ana, load_kg=90.0).to_dict()))
+    for k, results in enumerate(("sheet", "path", "fixed", "new", "old")):
+        written_at(tmp_path / results, 1_700_000_000 - 100 * k)
+    records, warnings = load_results([tmp_path / f for f in ("path", "sheet", "new", "fixed")])
+    assert sorted((r.results, r.load_kg) for r in records) == [
+        (str(tmp_path / "fixed"), 90.0), (str(tmp_path / "sheet"), 80.0)]
+    assert warnings == (
+        f"1 clip result(s) in {tmp_path / 'path'} are of the same video as results under another "
+        f"name in {tmp_path / 'sheet'}, which are counted instead as their session details are "
+        "a manifest's, not read off the clip's path: ana/2026-11-02_squat_80kg (the video of "
+        "ana/squat)",
+        f"1 clip result(s) in {tmp_path / 'new'} are of the same video as results of the same "
+        f"name in {tmp_path / 'fixed'}, which are counted instead as they were written later: "
+        "ana/squat")
+    records, warnings = load_results([tmp_path / "fixed", tmp_path / "old"])
+    assert [r.load_kg for r in records] == [80.0]
+    assert warnings == (
+        f"1 clip result(s) in {tmp_path / 'fixed'} are of the same video as results of the same "
+        f"name in {tmp_path / 'old'}, which are counted instead as they were made by a newer "
+        "repsight: ana/squat",)
 
 
 def test_history_command_prints_trends_and_writes_csv_and_html(

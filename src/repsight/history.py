@@ -25,6 +25,10 @@ Rules (stated in `repsight history --help` and the README):
   their last completed rep, and reps in reserve is fitted as a line of velocity over the
   reps before failure (the last completed rep has 0 in reserve). Below that, the
   population model the per-clip RIR uses stays the only estimate.
+- One video, one set: of several results of one video (its content hash) the one with
+  the most session details (athlete, date, load, notes) counts, then a manifest's over
+  one read off the clip's path, then the newer analysis (schema, then file time), then
+  the first read; the others are named in a warning with the reason.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import math
 import os
 import statistics
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -222,98 +226,219 @@ def _is_clip_json(doc: Any) -> bool:
             and doc["schema_version"].split(".")[0] == "1" and "summary" in doc)
 
 
+# The session details a clip result may hold, as counted when two results of one video
+# disagree (_Copy.rank).
+SESSION_DETAILS = ("athlete", "date", "load", "notes")
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """One clip result read, with what decides which of several results of one video counts."""
+
+    folder: int  # its results folder's position among those given
+    root: Path  # that folder, as given
+    clip: str  # its folder below root
+    digest: str  # the video's content hash ("" in results written before schema 1.14)
+    records: tuple[SetRecord, ...]
+    details: tuple[str, ...]  # the SESSION_DETAILS it holds
+    from_manifest: bool  # its session is a coach's manifest row's, not read off the path
+    schema: tuple[int, ...]  # the schema version it was written with
+    written_ns: int  # the file's modification time
+    order: int  # position in reading order
+
+    def rank(self) -> tuple[Any, ...]:
+        """Higher is the result to count: the most session details, a manifest's over the
+        path's, the newer analysis, then the first read."""
+        return (len(self.details), self.from_manifest, self.schema, self.written_ns, -self.order)
+
+
+def _copy_of(doc: Mapping[str, Any], records: tuple[SetRecord, ...], *, folder: int, root: Path,
+             clip: str, written_ns: int, order: int) -> _Copy:
+    """A clip JSON's sets (set_records) with what _Copy.rank compares them by."""
+    first = records[0]
+    stored = Session.from_dict(doc.get("session"))
+    held = {"athlete": first.athlete != UNKNOWN_ATHLETE, "date": bool(first.date),
+            "load": first.load_kg is not None, "notes": bool(stored and stored.notes)}
+    digest = doc.get("content_hash")
+    version = tuple(int(p) for p in str(doc.get("schema_version")).split(".") if p.isdigit())
+    return _Copy(folder=folder, root=root, clip=clip,
+                 digest=digest if isinstance(digest, str) else "", records=records,
+                 details=tuple(d for d in SESSION_DETAILS if held[d]),
+                 from_manifest=stored is not None and stored.source == "manifest",
+                 schema=version, written_ns=written_ns, order=order)
+
+
+def _why_counted(kept: _Copy, other: _Copy) -> str:
+    """Why kept counts rather than other, a result of the same video (_Copy.rank's first
+    difference): details, manifest, version, later or first."""
+    if len(kept.details) != len(other.details):
+        return "details"
+    if kept.from_manifest != other.from_manifest:
+        return "manifest"
+    if kept.schema != other.schema:
+        return "version"
+    return "later" if kept.written_ns != other.written_ns else "first"
+
+
+def _one_copy_per_video(copies: Sequence[_Copy]
+                       ) -> tuple[list[_Copy], list[tuple[_Copy, _Copy, str]]]:
+    """(the results counted, in reading order; the others, each with the result of its video
+    counted instead and why, see _why_counted). Results without a content hash all count."""
+    best: dict[str, _Copy] = {}
+    for c in copies:
+        if c.digest and (c.digest not in best or c.rank() > best[c.digest].rank()):
+            best[c.digest] = c
+    counted = [c for c in copies if not c.digest or best[c.digest] is c]
+    others = [(c, best[c.digest], _why_counted(best[c.digest], c))
+              for c in copies if c.digest and best[c.digest] is not c]
+    return counted, others
+
+
+def _same_video_warnings(others: Sequence[tuple[_Copy, _Copy, str]]) -> list[str]:
+    """What happened to one folder's results of videos whose other results count instead
+    (_one_copy_per_video): a line per folder counted instead, name kept or not, and reason."""
+    groups: dict[tuple[int, bool, str], list[tuple[_Copy, _Copy]]] = {}
+    for other, kept, why in others:
+        groups.setdefault((kept.folder, other.clip == kept.clip, why), []).append((other, kept))
+    lines = []
+    for (_, same_name, why), pairs in groups.items():
+        root, where = pairs[0][0].root, pairs[0][1].root
+        here = pairs[0][0].folder == pairs[0][1].folder
+        if why == "details":
+            gained = [d for d in SESSION_DETAILS
+                      if any(d in k.details and d not in o.details for o, k in pairs)]
+            because = ("they hold more of the coach's session details"
+                       + (f" ({', '.join(gained)})" if gained else ""))
+        else:
+            because = {"manifest": "their session details are a manifest's, not read off the "
+                                   "clip's path",
+                       "version": "they were made by a newer repsight",
+                       "later": "they were written later",
+                       "first": "they were read first (neither holds more session details or "
+                                "is newer)"}[why]
+        names = [o.clip if same_name else f"{o.clip} (the video of {k.clip})" for o, k in pairs]
+        videos = "videos" if len(pairs) > 1 else "video"
+        lines.append(
+            f"{len(pairs)} clip result(s) in {root} are of the same {videos} as results "
+            f"{'of the same name' if same_name else 'under another name'} in "
+            f"{'the same folder' if here else where}, which are counted instead as "
+            f"{because}: {', '.join(names[:3])}{', ...' if len(names) > 3 else ''}")
+    return lines
+
+
+@dataclass
+class _FolderRead:
+    """What reading one results folder found, before results of one video are matched."""
+
+    root: Path
+    copies: list[_Copy] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # files that could not be read
+    again: int = 0  # results already read from another folder given
+    gone: list[str] = field(default_factory=list)  # results of clips its summary no longer lists
+    loaded: set[str] = field(default_factory=set)  # clip folders with a result read
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # _summary_rows
+
+
+def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _FolderRead:
+    """Every clip result under one results folder, the folder-th given (read: the files
+    already read from another folder given, updated in place; order: how many results were
+    read before)."""
+    if not root.is_dir():
+        raise RepsightError(f"not a results folder: {root}")
+    got = _FolderRead(root=root, rows=_summary_rows(root))
+    # The clips the batch's summary lists first: of two results of one video (a clip
+    # renamed between batches), the one it lists is current, the other left behind.
+    listed = {res for _, res, _ in got.rows}
+    for path in sorted(root.rglob("*.json"),
+                       key=lambda p: (p.relative_to(root).parent.as_posix() not in listed, p)):
+        rel = path.relative_to(root)
+        if path.name == "manifest.json" or any(p.startswith(".") for p in rel.parts):
+            continue
+        if listed and rel.parent.as_posix() not in listed:
+            # Left by an earlier batch: its clip was deleted or renamed since, and the
+            # last batch's summary.csv no longer has it (a deleted clip's set stayed in
+            # the trends, and in the load-velocity line).
+            got.gone.append(rel.parent.as_posix())
+            continue
+        if path.resolve() in read:
+            got.again += 1
+            got.loaded.add(rel.parent.as_posix())  # shown (from the other folder), not failed
+            continue
+        read.add(path.resolve())
+        try:
+            if not path.is_file():
+                continue
+            st = path.stat()
+            if st.st_size > RESULT_MAX_BYTES:
+                continue
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            got.warnings.append(f"skipped {rel} in {root}: not readable JSON ({type(exc).__name__})")
+            continue
+        if not _is_clip_json(doc):
+            got.warnings.append(f"skipped {rel} in {root}: not a repsight clip result "
+                                "(schema 1.x)")
+            continue
+        try:
+            records = set_records(doc, label=root.resolve().name, clip=rel.parent.as_posix(),
+                                  results=str(root))
+        except (TypeError, AttributeError, ValueError, KeyError):
+            got.warnings.append(f"skipped {rel} in {root}: not a repsight clip result "
+                                "(fields of the wrong kind)")
+            continue
+        got.loaded.add(rel.parent.as_posix())
+        got.copies.append(_copy_of(doc, records, folder=folder, root=root,
+                                   clip=rel.parent.as_posix(), written_ns=st.st_mtime_ns,
+                                   order=order + len(got.copies)))
+    return got
+
+
 def load_results(folders: Sequence[str | os.PathLike]
                  ) -> tuple[tuple[SetRecord, ...], tuple[str, ...]]:
     """Every set in the clip JSONs under the batch results folders, and warnings (files
-    that could not be read or are not repsight results)."""
-    records: list[SetRecord] = []
-    warnings: list[str] = []
+    that could not be read or are not repsight results, and results of one video found
+    twice, counted once).
+
+    Of several results of one video (the same content hash: a clip renamed between
+    batches, a results folder copied, a week batched again with a manifest), the one
+    counted holds the most session details (athlete, date, load, notes), then is a
+    manifest's rather than read off the clip's path, then is the newer analysis (a newer
+    schema, then written later), then was read first.
+    """
     # A clip's result read once however often it is reached (a folder given twice, or
     # given with a folder inside it): each set would otherwise count twice in the trends
     # and the load-velocity line.
     read: set[Path] = set()
-    videos: dict[str, str] = {}  # content hash -> the clip result first read for it
-    for folder in folders:
-        root = Path(folder)
-        if not root.is_dir():
-            raise RepsightError(f"not a results folder: {root}")
-        found = again = 0
-        same: list[str] = []  # results of a video already read under another name
-        gone: list[str] = []  # results of a clip the batch's summary no longer lists
-        loaded: set[str] = set()
-        # The clips the batch's summary lists first: of two results of one video (a clip
-        # renamed between batches), the one it lists is current, the other left behind.
-        rows = _summary_rows(root)
-        listed = {res for _, res, _ in rows}
-        for path in sorted(root.rglob("*.json"),
-                           key=lambda p: (p.relative_to(root).parent.as_posix() not in listed, p)):
-            rel = path.relative_to(root)
-            if path.name == "manifest.json" or any(p.startswith(".") for p in rel.parts):
-                continue
-            if listed and rel.parent.as_posix() not in listed:
-                # Left by an earlier batch: its clip was deleted or renamed since, and the
-                # last batch's summary.csv no longer has it (a deleted clip's set stayed in
-                # the trends, and in the load-velocity line).
-                gone.append(rel.parent.as_posix())
-                continue
-            if path.resolve() in read:
-                again += 1
-                loaded.add(rel.parent.as_posix())  # shown (from the other folder), not failed
-                continue
-            read.add(path.resolve())
-            try:
-                if not path.is_file() or path.stat().st_size > RESULT_MAX_BYTES:
-                    continue
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError, RecursionError) as exc:
-                warnings.append(f"skipped {rel} in {root}: not readable JSON ({type(exc).__name__})")
-                continue
-            if not _is_clip_json(doc):
-                warnings.append(f"skipped {rel} in {root}: not a repsight clip result "
-                                "(schema 1.x)")
-                continue
-            digest = doc.get("content_hash")
-            digest = digest if isinstance(digest, str) else ""
-            if digest:
-                if digest in videos:
-                    same.append(f"{rel.parent.as_posix()} (the video of {videos[digest]})")
-                    loaded.add(rel.parent.as_posix())
-                    continue
-            try:
-                got = set_records(doc, label=root.resolve().name,
-                                  clip=rel.parent.as_posix(), results=str(root))
-            except (TypeError, AttributeError, ValueError, KeyError):
-                warnings.append(f"skipped {rel} in {root}: not a repsight clip result "
-                                "(fields of the wrong kind)")
-                continue
-            found += 1
-            loaded.add(rel.parent.as_posix())
-            if digest:
-                videos[digest] = f"{rel.parent.as_posix()} in {root}"
-            records += got
-        if again:
-            warnings.append(f"{again} clip result(s) in {root} were already read from another "
+    found: list[_FolderRead] = []
+    for k, folder in enumerate(folders):
+        found.append(_read_folder(Path(folder), k, read, sum(len(f.copies) for f in found)))
+    counted, others = _one_copy_per_video([c for f in found for c in f.copies])
+    warnings: list[str] = []
+    for k, f in enumerate(found):
+        root = f.root
+        warnings += f.warnings
+        if f.again:
+            warnings.append(f"{f.again} clip result(s) in {root} were already read from another "
                             "folder given (the same folder twice, or one inside another): "
                             "each is counted once")
-        if same:
-            # A clip renamed between batches leaves its old results folder behind; a results
-            # folder copied for safe keeping holds every clip again.
-            warnings.append(f"{len(same)} clip result(s) in {root} are of a video already read "
-                            f"under another name, each counted once: {', '.join(same[:3])}"
-                            f"{', ...' if len(same) > 3 else ''}")
+        # A clip renamed between batches leaves its old results folder behind; a results
+        # folder copied for safe keeping, or a week batched again with a manifest, holds
+        # every clip again.
+        warnings += _same_video_warnings([o for o in others if o[0].folder == k])
+        gone = f.gone
         if gone:
             warnings.append(f"{len(gone)} clip result(s) in {root} are not in its summary.csv "
                             "(their clips were deleted or renamed before the last batch) and are "
                             f"not shown: {', '.join(gone[:3])}{', ...' if len(gone) > 3 else ''}")
-        if not found and not again and not same:
+        if not f.copies and not f.again:
             warnings.append(f"no clip results in {root} ({_no_results_hint(root)})")
-        pending = sorted(clip for clip, _, status in rows if status == "pending")
+        pending = sorted(clip for clip, _, status in f.rows if status == "pending")
         if pending:
             # An interrupted batch: those clips' results, if any, are an earlier run's.
             warnings.append(f"{len(pending)} clip(s) in {root} were not finished by its last "
                             "batch (interrupted; run it again to finish them): "
                             f"{', '.join(pending[:3])}{', ...' if len(pending) > 3 else ''}")
-        failed, partial = _failed_clips(rows, loaded)
+        failed, partial = _failed_clips(f.rows, f.loaded)
         if partial:
             # Shown, but a set read from half a video looks like a short, fresh set.
             warnings.append(f"{len(partial)} clip(s) in {root} are marked errors in its "
@@ -325,7 +450,7 @@ def load_results(folders: Sequence[str | os.PathLike]
             warnings.append(f"{len(failed)} clip(s) in {root} failed in the batch and are not "
                             f"shown ({', '.join(failed[:3])}{', ...' if len(failed) > 3 else ''}; "
                             "see its summary.csv)")
-    return tuple(records), tuple(warnings)
+    return tuple(r for c in counted for r in c.records), tuple(warnings)
 
 
 def _summary_rows(root: Path) -> list[tuple[str, str, str]]:
