@@ -21,7 +21,6 @@ from repsight.batch import (
     MANIFEST,
     BatchOptions,
     discover,
-    exercise_from_name,
     plan_jobs,
     read_manifest,
     run_batch,
@@ -29,6 +28,7 @@ from repsight.batch import (
 from repsight.cli import main
 from repsight.config import AnalysisConfig
 from repsight.errors import OutputError
+from repsight.exercise_detection import exercise_from_name
 from result_helpers import good_clip
 
 
@@ -279,6 +279,68 @@ def test_exercise_option_overrides_the_file_name(folder: Path, cache: Path,
     report = run_batch(folder, out, AnalysisConfig(), opts(cache, exercise="squat"),
                        executor=threads())
     assert [r.exercise for r in report.results] == ["squat", "squat"]
+
+
+def test_each_clips_exercise_reason_says_where_its_exercise_came_from(cache: Path,
+                                                                     tmp_path: Path) -> None:
+    """Every batch JSON said "chosen by the user" (and every page's header repeated it),
+    whether the exercise came from the file name, a folder's name, the clip manifest or
+    --exercise; a clip left to auto keeps what the detection saw."""
+    root = tmp_path / "clips"
+    good_clip(root / "Ana" / "week1" / "squat_monday_80kg.mp4", cache, "squat", 3, seed=1)
+    good_clip(root / "Ben" / "squats" / "set1.mp4", cache, "squat", 4, seed=2)
+    good_clip(root / "Cy" / "set1.mp4", cache, "squat", 5, seed=3)
+    good_clip(root / "Dee" / "set1.mp4", cache, "squat", 6, seed=4)
+    (root / "manifest.csv").write_text("clip,exercise\nDee/set1.mp4,squat\n")
+
+    def reasons(out: Path) -> dict[str, tuple[bool, str]]:
+        docs = {p.parent.relative_to(out).as_posix(): json.loads(p.read_text())
+                for p in out.rglob("*.json") if p.name != MANIFEST}
+        return {k: (d["exercise_auto"], d["exercise_reason"]) for k, d in docs.items()}
+
+    out = tmp_path / "named"
+    run_batch(root, out, AnalysisConfig(), opts(cache, html=True), executor=threads())
+    got = reasons(out)
+    assert {k: v for k, v in got.items() if k != "Cy/set1"} == {
+        "Ana/week1/squat_monday_80kg": (False, "from the file name"),
+        "Ben/squats/set1": (False, "from the folder name 'squats'"),
+        "Dee/set1": (False, "from the clip manifest")}
+    auto, why = got["Cy/set1"]
+    assert auto and why.startswith("picked ")
+    page = (out / "Ana" / "week1" / "squat_monday_80kg" / "squat_monday_80kg.html").read_text()
+    assert "squat (from the file name)" in page and "chosen by the user" not in page
+    out = tmp_path / "given"
+    run_batch(root, out, AnalysisConfig(), opts(cache, exercise="squat"), executor=threads())
+    assert set(reasons(out).items()) == {
+        ("Ana/week1/squat_monday_80kg", (False, "chosen with --exercise")),
+        ("Ben/squats/set1", (False, "chosen with --exercise")),
+        ("Cy/set1", (False, "chosen with --exercise")),
+        ("Dee/set1", (False, "from the clip manifest"))}
+
+
+def test_clip_config_names_the_source_of_each_exercise(tmp_path: Path) -> None:
+    from repsight.batch import clip_config
+    from repsight.sessions import parse_manifest
+
+    clip, plain = tmp_path / "ana" / "bench day" / "set1.mp4", tmp_path / "ana" / "set2.mp4"
+    sheet = parse_manifest("clip,exercise,goal\nset1.mp4,auto,\nset2.mp4,,power\n")
+    rows = {r.clip: r for r in sheet.rows}
+    cases = [(AnalysisConfig(), BatchOptions(), clip, None, "bench_press",
+              "from the folder name 'bench day'"),
+             (AnalysisConfig(), BatchOptions(), plain, None, "auto", ""),
+             (AnalysisConfig(exercise="squat"), BatchOptions(), plain, None, "squat",
+              "set in the analysis configuration"),
+             (AnalysisConfig(exercise="squat"), BatchOptions(exercise="curl"), clip, None, "curl",
+              "chosen with --exercise"),
+             (AnalysisConfig(), BatchOptions(exercise="auto"), clip, None, "auto", ""),
+             (AnalysisConfig(), BatchOptions(), clip, rows["set1.mp4"], "auto", ""),
+             (AnalysisConfig(), BatchOptions(exercise="dip"), plain, rows["set2.mp4"], "dip",
+              "chosen with --exercise")]
+    for config, options, path, row, exercise, why in cases:
+        cfg, reason = clip_config(config, path, tmp_path, options, row)
+        assert (cfg.exercise, reason) == (exercise, why), (path, options, row)
+    cfg, _ = clip_config(AnalysisConfig(), plain, tmp_path, BatchOptions(), rows["set2.mp4"])
+    assert cfg.goal == "power"  # the row's other values still apply
 
 
 def test_a_crashing_job_costs_only_its_own_row(folder: Path, cache: Path, tmp_path: Path) -> None:

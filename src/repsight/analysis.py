@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from .bar_metrics import BarPath
     from .barpath import BarTrack
 
+# The exercise_reason of an exercise given rather than detected, when no caller says where
+# it came from (analyze: --exercise or the config file).
+GIVEN_EXERCISE = "chosen by the user"
+
 
 @dataclass(frozen=True, eq=False)
 class SetMetrics:
@@ -440,8 +444,13 @@ def _only(seq: PoseSequence, keep: np.ndarray) -> PoseSequence:
     return dataclasses.replace(seq, image=image, world=world)
 
 
-def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAnalysis:
+def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None, *,
+                 exercise_reason: str | None = None) -> SetAnalysis:
     """Analyse a clip from its poses (pure: no I/O, same input -> same output).
+
+    exercise_reason: where cfg.exercise came from when it is not auto (batch: "from the
+    file name", ...), kept as the analysis's exercise_reason; None: GIVEN_EXERCISE. An
+    auto exercise's reason is what the detection saw.
 
     A clip of one shot and one person is one set. A clip with camera cuts is analysed one
     set per shot long enough (shots.split_shots), and per shorter shot next to such a one
@@ -450,6 +459,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
     tracker sat on another person are left out; a montage gets no verdicts.
     """
     cfg = cfg or AnalysisConfig()
+    given = exercise_reason or GIVEN_EXERCISE
     if seq.n_frames == 0:
         raise AnalysisError(f"{seq.name}: the pose sequence has no frames")
     split = split_shots(seq, max_blank_s=cfg.max_unseen_s)
@@ -460,7 +470,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
         if caveat:
             notes.append(caveat)
     if split.single:
-        one = _analyse_set(seq, cfg, notes)
+        one = _analyse_set(seq, cfg, notes, given=given)
         if not found:
             return one
         return dataclasses.replace(one, warnings=tuple(dict.fromkeys((*found, *one.warnings))),
@@ -482,7 +492,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
         keep = np.zeros(seq.n_frames, dtype=bool)
         keep[shot.start:shot.stop] = True
         one = _analyse_set(_only(seq, keep & ~split.other_person), cfg, notes,
-                           span=(shot.start, shot.stop))
+                           span=(shot.start, shot.stop), given=given)
         if short:
             if one.rep_count == 0:
                 continue
@@ -495,7 +505,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None) -> SetAna
         found = split.warnings()
     if not sets:
         # No shot long enough: the clip as one set (other people's frames left out), warned.
-        whole = _analyse_set(_only(seq, ~split.other_person), cfg, notes)
+        whole = _analyse_set(_only(seq, ~split.other_person), cfg, notes, given=given)
         if split.montage:
             whole = _withheld(whole, withheld, montage)
         return dataclasses.replace(whole, warnings=tuple(dict.fromkeys((*found, *whole.warnings))),
@@ -517,15 +527,16 @@ def _withheld(one: SetAnalysis, why: str, warnings: list[str]) -> SetAnalysis:
 
 
 def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
-                 span: tuple[int, int] | None = None) -> SetAnalysis:
+                 span: tuple[int, int] | None = None, given: str = GIVEN_EXERCISE) -> SetAnalysis:
     """One set from its poses; notes: the clip's warnings, which every set carries; span:
-    the frames [start, stop) it covers (all when None).
+    the frames [start, stop) it covers (all when None); given: where an exercise that is
+    not auto came from.
 
     An exercise the user gave is checked against how the body moves (cfg.exercise_check,
     exercise_detection.exercise_misfit): one that does not fit is warned of, and its
     verdicts are withheld when the lift it looks like reads its reps another way.
     """
-    one = _set_held_still(seq, cfg, notes, span=span)
+    one = _set_held_still(seq, cfg, notes, span=span, given=given)
     summary = one.verdict_summary
     if (cfg.exercise == AUTO or cfg.exercise_check == "off"
             or (summary is not None and summary.withheld)):
@@ -546,7 +557,8 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
 
 
 def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
-                    span: tuple[int, int] | None = None) -> SetAnalysis:
+                    span: tuple[int, int] | None = None, given: str = GIVEN_EXERCISE
+                    ) -> SetAnalysis:
     """One set from its poses, read against the background where the camera moved.
 
     When the camera swayed over the set's reps (camera.py: more than
@@ -555,7 +567,7 @@ def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     analysed again with the landmarks held still against the background and at the set's
     usual scale, and says so.
     """
-    one = _analyse_in_view(seq, cfg, notes, span=span)
+    one = _analyse_in_view(seq, cfg, notes, span=span, given=given)
     if seq.detection_rate == 0:
         # Nothing was seen, so nothing was judged: "no failure detected" would claim a look.
         return _withheld(one, "no person found in any frame", [])
@@ -596,7 +608,8 @@ def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
                     "further): positions were read at the set's usual scale")
     shift = offset.astype(np.float32) if swayed else None
     scale = zoom.astype(np.float32) if zoomed else None
-    steady = _analyse_in_view(steadied(seq, shift, scale), cfg, [*notes, *said], span=span)
+    steady = _analyse_in_view(steadied(seq, shift, scale), cfg, [*notes, *said], span=span,
+                              given=given)
     return dataclasses.replace(steady, camera_sway=moved, camera_steadied=swayed,
                                camera_shift=shift, camera_zoom=grew, camera_zoomed=zoomed,
                                camera_scale=scale)
@@ -609,8 +622,10 @@ def _camera_fields(analysis: SetAnalysis) -> dict[str, Any]:
 
 
 def _analyse_in_view(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
-                     span: tuple[int, int] | None = None) -> SetAnalysis:
-    """The set as the landmarks show it: exercise, view, driving signal, reps, verdicts."""
+                     span: tuple[int, int] | None = None, given: str = GIVEN_EXERCISE
+                     ) -> SetAnalysis:
+    """The set as the landmarks show it: exercise, view, driving signal, reps, verdicts;
+    given: where an exercise that is not auto came from (its exercise_reason)."""
     warnings = list(notes)
     if cfg.exercise == AUTO:
         name, reason = detect_exercise(seq, cfg)
@@ -618,7 +633,7 @@ def _analyse_in_view(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *
         auto = True
     else:
         profile = get_profile(cfg.exercise)
-        reason, auto = "chosen by the user", False
+        reason, auto = given, False
     if seq.detection_rate == 0:
         warnings.append("no person found: nothing to analyse")
     flipped = swapped_frames(seq.image)

@@ -57,7 +57,7 @@ from filelock import FileLock, Timeout
 
 from .config import AnalysisConfig, shown
 from .errors import OutputError, RepsightError, printable
-from .exercise_detection import exercise_from_name
+from .exercise_detection import exercise_in_name
 from .export import atomic_write, csv_text
 from .outputs import short_stem
 from .profiles import AUTO
@@ -101,6 +101,9 @@ class BatchOptions:
     html: bool = False  # also a self-contained HTML report per clip, and index.html (report.py)
     manifest: str | None = None  # the coach's clip manifest (CSV); None: FOLDER/manifest.csv if any
     session: Session | None = None  # this clip's session (run_batch sets it per clip)
+    # Where this clip's exercise came from when it is not auto (run_batch sets it per clip,
+    # see clip_config): its JSON's exercise_reason; "": chosen by the user.
+    exercise_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -405,15 +408,22 @@ def discover(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] 
     return list(scan(folder, exclude=exclude).clips)
 
 
-def exercise_for(clip: Path, root: Path, explicit: str | None) -> str:
-    """--exercise when given, else a profile named in the path below root, else auto."""
-    if explicit:
-        return explicit
+# Where a clip's exercise came from, as its JSON and page say (exercise_reason); an
+# exercise left to auto says what the detection saw instead.
+FROM_OPTION = "chosen with --exercise"
+FROM_CONFIG = "set in the analysis configuration"
+FROM_MANIFEST = "from the clip manifest"
+
+
+def exercise_for(clip: Path, root: Path) -> tuple[str, str]:
+    """(a profile named in the clip's path below root, "from the file name" or "from the
+    folder name '...'"), or (auto, "") when the path names none."""
     try:
         rel = clip.relative_to(root)
     except ValueError:
         rel = Path(clip.name)
-    return exercise_from_name(rel) or AUTO
+    found = exercise_in_name(rel)
+    return (found[0], f"from {found[1]}") if found is not None else (AUTO, "")
 
 
 def plan_jobs(clips: Sequence[Path], root: Path, out: Path) -> list[ClipJob]:
@@ -619,11 +629,24 @@ def session_fields(session: Session | None) -> dict[str, Any]:
             "session_notes": session.notes}
 
 
-def clip_config(config: AnalysisConfig, clip: Path, root: Path, options: BatchOptions
-                ) -> AnalysisConfig:
-    """The batch config with this clip's exercise: --exercise, the config's, the name, or auto."""
-    explicit = options.exercise or (config.exercise if config.exercise != AUTO else None)
-    return dataclasses.replace(config, exercise=exercise_for(clip, root, explicit))
+def clip_config(config: AnalysisConfig, clip: Path, root: Path, options: BatchOptions,
+                row: ManifestRow | None = None) -> tuple[AnalysisConfig, str]:
+    """The batch config for one clip, and where its exercise came from ("" for auto: the
+    detection says). The exercise is its manifest row's, else --exercise, else the
+    config's, else a profile named in its path, else auto; the row's height, goal and
+    turn apply too."""
+    if options.exercise:
+        exercise, why = options.exercise, FROM_OPTION
+    elif config.exercise != AUTO:
+        exercise, why = config.exercise, FROM_CONFIG
+    else:
+        exercise, why = exercise_for(clip, root)
+    cfg = dataclasses.replace(config, exercise=exercise)
+    if row is not None:
+        cfg = row.apply(cfg)
+        if row.exercise is not None:
+            why = FROM_MANIFEST
+    return cfg, "" if cfg.exercise == AUTO else why
 
 
 def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.PathLike,
@@ -752,7 +775,8 @@ def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
                                       annotate=options.annotate, max_size=options.max_size,
                                       html=options.html)
     done = analyse_and_write(clip, config, request, cache_dir=options.cache_dir,
-                             use_cache=options.use_cache, session=options.session)
+                             use_cache=options.use_cache, session=options.session,
+                             exercise_reason=options.exercise_reason or None)
     # The manifest names outputs relative to the clip folder.
     outputs = [p.relative_to(out_dir).as_posix() for p in done.written]
     video_meta: dict[str, Any] = {"max_size": options.max_size} if options.annotate else {}
@@ -961,10 +985,9 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
     args = []
     for j, session in zip(jobs, sessions):
         # A manifest row's exercise, height and goal override the command's for its clip.
-        row = rows.get(j.name)
-        cfg = clip_config(config, j.clip, root, options)
-        cfg = row.apply(cfg) if row is not None else cfg
-        args.append((j.clip, cfg, j.out_dir, dataclasses.replace(options, session=session),
+        cfg, why = clip_config(config, j.clip, root, options, rows.get(j.name))
+        args.append((j.clip, cfg, j.out_dir,
+                     dataclasses.replace(options, session=session, exercise_reason=why),
                      j.name, j.out_dir.relative_to(out).as_posix()))
     try:
         if total:

@@ -21,14 +21,21 @@ def exercise_from_name(path: str | os.PathLike) -> str | None:
     'floor_press_dumbbell_front.mp4' -> bench_press (alias floor_press), 'squat_01.mp4'
     -> squat; plurals count ('dips_set2.mp4' -> dip, 'squats/clip3.mp4' -> squat).
     """
+    found = exercise_in_name(path)
+    return found[0] if found is not None else None
+
+
+def exercise_in_name(path: str | os.PathLike) -> tuple[str, str] | None:
+    """(profile, where the path names it) as exercise_from_name finds it: where is "the
+    file name" or "the folder name 'squats'" (the nearest folder that names one)."""
     p = Path(path)
     names = exercise_names()
-    for part in (p.stem, *[q.name for q in p.parents if q.name]):
+    for k, part in enumerate((p.stem, *[q.name for q in p.parents if q.name])):
         toks = name_tokens(part)
         for seq, profile in names:
             n = len(seq)
             if any(tuple(toks[i:i + n]) == seq for i in range(len(toks) - n + 1)):
-                return profile
+                return profile, "the file name" if k == 0 else f"the folder name {part!r}"
     return None
 
 

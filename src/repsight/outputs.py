@@ -248,12 +248,15 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
                       pose_progress: ProgressFn | None = None,
                       video_progress: ProgressFn | None = None,
                       inputs: Sequence[str | os.PathLike] = (),
-                      workers: int = 1, session: Any = None) -> ClipOutputs:
+                      workers: int = 1, session: Any = None,
+                      exercise_reason: str | None = None) -> ClipOutputs:
     """Check the outputs, then poses (cached) -> analysis -> the requested files.
 
     inputs: files besides the video that no output may replace (the config file).
     workers: processes for the pose model (see pose.extract_pose).
     session: the clip's sessions.Session, when a batch manifest or the path gives one.
+    exercise_reason: where config.exercise came from, when it is not auto (see
+    analysis.analyse_pose); None: chosen by the user.
     """
     from .analysis import analyse_bar, analyse_pose
     from .cache import extract_cached
@@ -265,8 +268,8 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
                          progress=pose_progress, workers=workers, turn=config.rotate)
     # The bar pass (barbell lifts only) decodes the video once more (~4-15 ms a frame)
     # unless the pose cache holds its track for these poses and settings.
-    analysis = analyse_bar(video, seq, analyse_pose(seq, config), cache_dir=cache_dir,
-                           use_cache=use_cache)
+    analysis = analyse_bar(video, seq, analyse_pose(seq, config, exercise_reason=exercise_reason),
+                           cache_dir=cache_dir, use_cache=use_cache)
     written = write_outputs(request, video, analysis, seq, video_progress=video_progress,
                             session=session)
     return ClipOutputs(analysis=analysis, seq=seq, written=written)
