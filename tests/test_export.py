@@ -288,6 +288,32 @@ def test_summary_carries_the_verdict_stages_caveats() -> None:
     assert s["warnings"] == ["a partial rep", caveat]
 
 
+def test_the_top_level_warnings_hold_every_caveat_the_summary_holds() -> None:
+    """The JSON's top-level `warnings` ("caveats a coach should read") left out the verdict
+    stage's (the baseline, noisy angles, too few reps) that `summary.warnings` held: a
+    coach reading the top-level list missed them. Both are now the same list, and so are a
+    split clip's `sets[*].warnings` and their summaries'."""
+    import dataclasses
+
+    from repsight.export import analysis_to_dict
+
+    analysis, _ = _analysis(reps=2)
+    stage = analysis.verdict_summary.warnings
+    assert any(w.startswith("2 reps, no more than the 2-rep velocity baseline") for w in stage)
+    data = json.loads(json.dumps(analysis_to_dict(analysis)))
+    assert set(stage) <= set(data["warnings"]) and set(analysis.warnings) <= set(data["warnings"])
+    assert data["warnings"] == data["summary"]["warnings"] == list(analysis.all_warnings)
+    # The clip's and reps' caveats first, then the verdict stage's, each once.
+    caveat = "joint angles are noisy here"
+    official = dataclasses.replace(analysis.verdict_summary, warnings=(caveat, "a partial rep"))
+    one = dataclasses.replace(analysis, warnings=("a partial rep",), verdict_summary=official)
+    assert one.all_warnings == ("a partial rep", caveat)
+    split = dataclasses.replace(one, sets=(one, dataclasses.replace(one, warnings=())))
+    for entry in analysis_to_dict(split)["sets"]:
+        assert entry["warnings"] == entry["summary"]["warnings"]
+        assert caveat in entry["warnings"]
+
+
 def _documented_fields(doc: str, heading: str) -> set[str]:
     """Field names in the first column of the table under a `### heading` of the schema doc."""
     section = doc.split(f"### `{heading}`", 1)[1].split("\n#", 1)[0]

@@ -371,6 +371,15 @@ class SetAnalysis:
         return self.camera_shift is not None or self.camera_scale is not None
 
     @property
+    def all_warnings(self) -> tuple[str, ...]:
+        """Every caveat of the set, once each: the clip's and its reps' (`warnings`), then
+        the verdict stage's (`verdict_summary.warnings`)."""
+        # The two stages keep their own lists (each is replaced when its stage runs again,
+        # as the bar pass does); a coach reads them as one, so every output takes this.
+        stage = self.verdict_summary.warnings if self.verdict_summary is not None else ()
+        return tuple(dict.fromkeys((*self.warnings, *stage)))
+
+    @property
     def scale(self):
         """The pixel-to-metre Scale behind the velocities (None before the metrics stage)."""
         return self.assessment.scale if self.assessment is not None else None

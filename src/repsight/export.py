@@ -28,7 +28,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.19"
+SCHEMA_VERSION = "1.20"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -165,6 +165,8 @@ def analysis_to_dict(analysis: Any, *, session: Any = None) -> dict[str, Any]:
     if "sets" in body:  # a clip split at camera cuts (schema 1.3): one compact entry a set
         body["sets"] = [set_entry(one) for one in getattr(analysis, "sets", ())]
         body["shots"] = shots_entry(getattr(analysis, "shots", None))
+    if "warnings" in body:  # every caveat, the verdict stage's too (as summary.warnings)
+        body["warnings"] = list(analysis.all_warnings)
     if "bar" in body:  # schema 1.4: the barbell's path, per rep and per frame
         body["bar"] = bar_entry(getattr(analysis, "bar", None))
     for key in ("camera_shift", "camera_scale"):  # float32 per frame: 5 digits, not 17
@@ -218,8 +220,9 @@ def set_entry(analysis: Any) -> dict[str, Any]:
         "summary": jsonable(set_summary(analysis)),
         **{k: jsonable(getattr(analysis, k)) for k in (
             "exercise", "exercise_auto", "exercise_reason", "reps", "tempo", "rhythm",
-            "metrics", "warnings", "side", "detection_rate", "camera_sway",
+            "metrics", "side", "detection_rate", "camera_sway",
             "camera_steadied", "camera_zoom", "camera_zoomed")},
+        "warnings": list(analysis.all_warnings),
         "verdicts": verdicts,
     }
 
@@ -366,9 +369,7 @@ def set_summary(analysis: Any) -> dict[str, Any]:
         "duration_s": float(getattr(analysis, "duration_s", float("nan"))),
         # Why no verdict was looked for (a montage), else None: then no failure is claimed.
         "verdicts_withheld": (getattr(official, "withheld", "") or None),
-        # The analysis's caveats, then the verdict stage's (e.g. noisy angles), once each.
-        "warnings": list(dict.fromkeys([*getattr(analysis, "warnings", ()),
-                                        *getattr(official, "warnings", ())])),
+        "warnings": list(analysis.all_warnings),
     }
 
 
