@@ -234,6 +234,19 @@ def test_a_clip_that_begins_inside_a_rep_counts_it_but_does_not_judge_or_baselin
     assert [r.cut_start for r in an.reps] == [True] and np.isnan(an.tempo[0].eccentric_s)
 
 
+def test_a_partial_rep_the_clip_began_inside_is_not_said_to_be_counted() -> None:
+    # curl_barbell_45deg_cropped's third rep, partial and begun before the tracking, was
+    # "counted" in its warning beside the table's "2 rep(s) (+1 partial)".
+    seq, truth = synthesize("squat", plan_set(4, partial={1: 0.62}), seed=3)
+    e0, e1 = truth.reps[0].eccentric
+    an = analyse_pose(seq.slice(e0 + (e1 - e0) * 3 // 10, seq.n_frames), AnalysisConfig(exercise="squat"))
+    first = an.reps[0]
+    assert first.cut_start and first.partial and not first.counted and an.rep_count == 3
+    (said,) = [w for w in an.warnings if w.startswith("rep 1: already under way")]
+    assert "the rep is not counted (partial); its eccentric is not timed" in said
+    assert "is counted" not in said
+
+
 @pytest.mark.parametrize("phase,counted", [("concentric", 4), ("eccentric", 5)])
 def test_a_curl_cut_by_the_clip_s_end_is_not_judged(phase: str, counted: int) -> None:
     # Cut during the last curl's rise: before, "concentric failure: lifted 60 % of the way

@@ -104,3 +104,46 @@ def test_the_set_line_counts_the_reps_the_rep_table_counts() -> None:
             "the baseline's fastest rep, with no later rep to confirm it") in two.verdict_summary.warnings
     assert not any(w.startswith("0 rep(s)") for w in quality_warnings(
         one.assessment.metrics, n_reps=0, counted=0, baseline_reps=2))
+
+
+def _two_curls(first_cut: bool):
+    """Two curls, the second cut off by the clip's end during its lowering (counted, but it
+    sets no baseline), and the first begun before the clip when first_cut."""
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import plan_set, synthesize
+
+    seq, truth = synthesize("biceps_curl", plan_set(2, eccentric_s=1.2, bottom_pause_s=0.3,
+                                                    concentric_s=[0.9, 0.75], top_pause_s=0.4),
+                            seed=4)
+    c0, c1 = truth.reps[0].concentric
+    e0, e1 = truth.reps[1].eccentric
+    start = c0 + (c1 - c0) * 2 // 5 if first_cut else 0
+    return analyse_pose(seq.slice(start, e0 + (e1 - e0) // 2), AnalysisConfig(exercise="biceps_curl"))
+
+
+def test_the_few_reps_caveat_names_a_short_baseline() -> None:
+    """Rep 2 sets no baseline, so it is read against rep 1 alone: faster, a negative loss.
+    The caveat said "read against the baseline's fastest rep" of a "2-rep baseline" beside
+    "only 1 clean rep(s)" (press_overhead_dumbbell_side: -9 %)."""
+    an = _two_curls(first_cut=False)
+    assert [r.counted for r in an.reps] == [True, True] and an.reps[1].cut_end
+    assert an.assessment.metrics.baseline_reps == (1,)
+    s = an.verdict_summary
+    assert s.loss_rep == 2 and s.velocity_loss_pct < 0
+    assert "only 1 clean rep(s) for a baseline of 2" in s.warnings
+    assert ("2 reps: velocity loss is read on rep 2 against rep 1 alone, with no later rep to "
+            "confirm it") in s.warnings
+    assert not any("baseline's fastest rep" in w for w in s.warnings)
+
+
+def test_the_few_reps_caveat_is_not_said_when_no_loss_is_measured() -> None:
+    """Rep 1 begun before the clip too: no clean rep, no loss. The caveat still said loss
+    "is read against the baseline's fastest rep" beside "velocity loss is not measured"
+    (curl_barbell_45deg_cropped)."""
+    an = _two_curls(first_cut=True)
+    assert an.rep_count == 2 and an.reps[0].cut_start
+    s = an.verdict_summary
+    assert s.loss_rep is None and an.assessment.metrics.baseline_reps == ()
+    assert "no clean rep for a baseline of 2: velocity loss is not measured" in s.warnings
+    assert not any("velocity loss is read" in w for w in s.warnings)

@@ -199,23 +199,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                                                                   cfg.rom_outlier_share))
         metrics = dataclasses.replace(metrics, velocity=vel, reps=_rep_table(reps, vel, drift))
     rate = seq.detection_rate if detection_rate is None else detection_rate
-    warnings = quality_warnings(metrics, detection_rate=rate, n_reps=len(reps),
-                                counted=sum(1 for r in reps if r.counted),
-                                baseline_reps=cfg.baseline_reps)
-    if tilted:
-        warnings = [*warnings, "the camera tilted during the set (the background moved up or "
-                    "down, and the planted hands with it): speeds were read against the "
-                    "background"]
-    if form_hidden:
-        verdicts = tuple(v for v in verdicts if v.kind != "technical")
-        warnings = [*warnings, f"form not judged: {form_hidden}"]
     step = tempo_step(reps, tempos, cfg.tempo_step_ratio)
-    if step is not None:
-        # Every phase changed pace at once: the film's speed changed, or the lifter's
-        # tempo did; neither is fatigue, so speed is not judged from there on.
-        verdicts = tuple(v for v in verdicts
-                         if not (v.kind in ("tempo", "eccentric") and v.rep_index >= step.rep))
-        warnings = [*warnings, step.warning()]
     # The set's speed: its counted reps' mean velocity (set-up left out), and its loss and
     # reps in reserve off one rep, the last after the first baseline rep whose speed was
     # read and compares with the first reps' (not out of range, not filmed at another speed).
@@ -227,6 +211,23 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     last = next((m for r, m in reversed(lifted)
                  if r.index > first_base and speed_comparable(r, step, cfg.rom_outlier_share)
                  and m.velocity_loss_pct is not None and np.isfinite(m.velocity_loss_pct)), None)
+    warnings = quality_warnings(metrics, detection_rate=rate, n_reps=len(reps),
+                                counted=sum(1 for r in reps if r.counted),
+                                baseline_reps=cfg.baseline_reps,
+                                loss_rep=last.index if last is not None else None)
+    if tilted:
+        warnings = [*warnings, "the camera tilted during the set (the background moved up or "
+                    "down, and the planted hands with it): speeds were read against the "
+                    "background"]
+    if form_hidden:
+        verdicts = tuple(v for v in verdicts if v.kind != "technical")
+        warnings = [*warnings, f"form not judged: {form_hidden}"]
+    if step is not None:
+        # Every phase changed pace at once: the film's speed changed, or the lifter's
+        # tempo did; neither is fatigue, so speed is not judged from there on.
+        verdicts = tuple(v for v in verdicts
+                         if not (v.kind in ("tempo", "eccentric") and v.rep_index >= step.rep))
+        warnings = [*warnings, step.warning()]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=last.rir_estimate if last is not None else None,
                         mean_velocity_mps=float(np.mean(speeds)) if speeds else float("nan"),
@@ -712,6 +713,15 @@ def _form_read(rep: Rep, phase: str) -> str:
     return " and not judged for form"
 
 
+def _counted_but(r: Rep) -> str:
+    """How a rep's caveat opens on its count: counted (Rep.counted) or why not."""
+    # A partial rep cut by the clip's edge was said to be "counted" beside a count that
+    # left it out ("2 rep(s) (+1 partial)").
+    if r.counted:
+        return "the rep is counted, but "
+    return f"the rep is not counted ({'partial' if r.partial else 'unfinished'}); "
+
+
 def _velocity_lost(r: Rep) -> str:
     """The words a rep's warning adds when its concentric was not seen whole."""
     return "" if r.sees(r.concentric) else " and its velocity is not measured"
@@ -735,13 +745,13 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
     for r in reps:
         if r.unseen is not None:
             t = times_s[r.unseen[0]], times_s[r.unseen[1]]
-            out.append(f"rep {r.index}: the {name} was lost at {t[0]:.2f}-{t[1]:.2f} s; the rep "
-                       f"is counted, but the phases there are not timed{_velocity_lost(r)}")
+            out.append(f"rep {r.index}: the {name} was lost at {t[0]:.2f}-{t[1]:.2f} s; "
+                       f"{_counted_but(r)}the phases there are not timed{_velocity_lost(r)}")
     for r in reps:
         first, second = ("eccentric", "concentric") if r.eccentric_first else ("concentric", "eccentric")
         if r.cut_start:
             out.append(f"rep {r.index}: already under way when the clip (or the tracking) "
-                       f"begins at {times_s[r.start]:.2f} s; the rep is counted, but its "
+                       f"begins at {times_s[r.start]:.2f} s; {_counted_but(r)}its "
                        f"{first} is not timed{_velocity_lost(r)}, and it is no baseline"
                        f"{_form_read(r, second)}")
         if r.cut_end and r.completed:
@@ -764,7 +774,7 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
         if out_of_range(r, cfg.rom_outlier_share):
             out.append(f"rep {r.index}: its range reads {r.rom_share:.0%} of its run's full "
                        "range (the camera moved, or the lifter left the position in it, e.g. "
-                       "dropped off the bar); counted, but not judged")
+                       f"dropped off the bar); {'counted, but ' if r.counted else ''}not judged")
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "

@@ -82,10 +82,12 @@ class SetSummary:
 
 
 def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int = 0,
-                     baseline_reps: int = 2, counted: int | None = None) -> list[str]:
+                     baseline_reps: int = 2, counted: int | None = None,
+                     loss_rep: int | None = None) -> list[str]:
     """Reasons a verdict may be unreliable: the view, landmark quality, the lifter's size in
     the frame, scale, too few reps. n_reps: reps found; counted: of them, reps counted
-    (Rep.counted), n_reps when None."""
+    (Rep.counted), n_reps when None; loss_rep: the rep the set's velocity loss is read on
+    (SetSummary.loss_rep), None when the set has no loss."""
     if n_reps == 0:
         # Nothing to judge: only say why the pose may have been too poor to find reps (no
         # one at all is said where the pose was read, and "found on 0 %" would repeat it).
@@ -139,12 +141,23 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
     few = n_reps if counted is None else counted
     if few == 1:
         out.append("1 rep: no velocity loss to read (it needs a second rep to compare with)")
-    elif 1 < few <= baseline_reps:
-        # Each later rep's loss is still read against the fastest (the table, RIR and a
-        # clear tempo failure use it), but with no rep after the baseline to confirm it.
-        out.append(f"{few} reps, no more than the {baseline_reps}-rep velocity baseline: "
-                   "velocity loss is read against the baseline's fastest rep, with no later "
-                   "rep to confirm it")
+    elif 1 < few <= baseline_reps and loss_rep is not None:
+        # Said of the loss the set has: with none (no clean rep, no scale, too slow) the
+        # velocity stage says why, and "read against the baseline" would contradict it.
+        base = tuple(metrics.baseline_reps)
+        if loss_rep in base:
+            # Each later rep's loss is still read against the fastest (the table, RIR and a
+            # clear tempo failure use it), but with no rep after the baseline to confirm it.
+            out.append(f"{few} reps, no more than the {baseline_reps}-rep velocity baseline: "
+                       "velocity loss is read against the baseline's fastest rep, with no "
+                       "later rep to confirm it")
+        else:
+            # A short baseline (a rep cut by the clip's edge or partly unseen sets none):
+            # the loss rep is read against it alone, and may read faster (a negative loss).
+            against = (f"rep {base[0]} alone" if len(base) == 1 else
+                       f"the fastest of reps {', '.join(map(str, base))}")
+            out.append(f"{few} reps: velocity loss is read on rep {loss_rep} against "
+                       f"{against}, with no later rep to confirm it")
     return out
 
 
