@@ -37,9 +37,10 @@ SOURCE_WORDS = {"world": " (3-D estimate)", "foreshortening": _HEAD_ON, "forward
 # 4-9 degrees against 6.4 from rep 4 on, and the trace went back 20 reps.
 ONSET_SHARE = 0.6
 ONSET_MAX_REPS = 2
-# How far past the concentric time limit a duration must be to miss it: half of the
-# millisecond a container's frame times are rounded to.
-TIME_LIMIT_SLACK_S = 5e-4
+# How far past the concentric time limit a duration must be to miss it: more than the
+# float error of subtracting two frame times (36 frames at 30 fps: 1.2000000000000002 s),
+# far less than any real difference of frame times (1.2004 s is past 1.2).
+TIME_LIMIT_SLACK_S = 1e-6
 # Frames at the end of a clip read to tell a rep cut mid-lift (still moving) from a stall.
 CUT_FRAMES = 5
 # A lifter still when the clip ends, short of lockout, failed only after holding there
@@ -322,7 +323,7 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
         evidence: dict = {"frames": list(rep.concentric), "goal": th.goal}
         # The time limit is absolute: one slow concentric already misses a power target.
         # Durations are differences of frame times: 36 frames at 30 fps are 1.2000000000000002 s,
-        # and a container's millisecond times round either way; neither is slower than 1.2.
+        # which is not slower than 1.2.
         if limit is not None and np.isfinite(con) and con > limit + TIME_LIMIT_SLACK_S:
             reasons.append(f"concentric took {_beyond(con, limit)} s (limit {limit:g} s, "
                            f"{th.limit_words('time')})")
