@@ -885,6 +885,43 @@ def test_a_last_rep_past_the_threshold_stands_when_the_rep_before_was_on_its_way
         assert "at its threshold" in verdicts[0].reason and "under" not in verdicts[0].reason
 
 
+def test_hovering_is_a_lasting_run_after_a_pass_that_came_back():
+    from repsight.verdicts import hovering
+
+    flags = [False, True, False, False, True, True]
+    lasting = [False, False, False, False, True, True]
+    assert hovering(flags, lasting, [0, 6, 2, 3, 6, 6], 5.0)  # passed at 2, back, then 5-6
+    assert not hovering(flags, lasting, [0, 6, 2, 3, 8, 9], 5.0)  # ...but 5-6 clear it
+    assert not hovering([False, False, False, False, True, True], lasting,
+                        [0, 2, 2, 3, 6, 6], 5.0)  # the first pass is the run's
+    assert not hovering(flags, [False] * 6, [0, 6, 2, 3, 6, 6], 5.0)  # no run at all
+
+
+@pytest.mark.parametrize("readings, called", [
+    # a fault that starts on rep 6 and stays: called from rep 6
+    ([0.0, 0.0, 0.3, 0.5, 0.5, 1.1, 1.2, 1.1], [6, 7, 8]),
+    # the same readings after rep 3 had passed and come back: hovering, no call
+    ([0.0, 0.0, 1.2, 0.5, 0.5, 1.1, 1.2, 1.1], []),
+    # ...unless the run clears the threshold by half again
+    ([0.0, 0.0, 1.2, 0.5, 0.5, 1.8, 1.9, 2.0], [6, 7, 8]),
+])
+def test_a_reading_hovering_at_its_threshold_is_no_lasting_fault(readings, called):
+    from repsight.verdicts import VerdictThresholds, technical_verdicts
+
+    truth = make_squat_set(n_reps=8, seed=9)
+    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
+    _, _, m = _judge(truth, cfg)
+    th = VerdictThresholds.from_config(cfg)
+    lean = m.drift.faults["trunk_lean"]
+    thr = lean.threshold_deg
+    read = dataclasses.replace(lean, toward_deg=tuple(x * thr for x in readings),
+                               stricter_deg=(0.0,) * 8,
+                               frames_past=tuple(10 if x > 1 else 0 for x in readings))
+    faulty = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": read}))
+    assert [v.rep_index for v in technical_verdicts(truth.reps, faulty, th)
+            if v.kind == "technical"] == called
+
+
 def test_eccentric_failure_lasts_to_the_end_of_the_set():
     # Control lost stays lost: a fast lowering followed by controlled ones (a rep split in
     # two by a glitching landmark reads so) is not eccentric failure; fast lowerings into

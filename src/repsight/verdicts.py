@@ -251,6 +251,27 @@ def lasting(reps: Sequence[Rep], flags: Sequence[bool], seen: Sequence[bool]) ->
     return sustained(flags, judged)
 
 
+def hovering(flags: Sequence[bool], lasting: Sequence[bool], toward: Sequence[float | None],
+             threshold: float) -> bool:
+    """Whether a fault's lasting run (sustained) is a reading hovering at its threshold: an
+    earlier rep had passed the threshold and come back under, and the run's readings do
+    not clear it by CLEAR_SHARE (their median).
+
+    A fault that starts and stays passes its threshold once and stays past it; a reading
+    that has already crossed and fallen back is noise at that level, and its last reps
+    happening to stay past it decide nothing. A clean 30-rep push-up set made at 10 fps
+    read hip sag 4.0-7.9 deg against a 5.0 threshold from rep 13 on and got calls on reps
+    25-30; no rendered fault's run on eight ranges (560 sets) follows such a pass.
+    """
+    if not any(lasting):
+        return False
+    first = list(lasting).index(True)
+    if not any(flags[:first]):
+        return False
+    run = [float(toward[k]) for k in range(first, len(flags)) if flags[k] and toward[k] is not None]
+    return not (run and float(np.median(run)) > CLEAR_SHARE * threshold)
+
+
 def onset(flags: Sequence[bool], toward: Sequence[float | None], threshold: float,
           judged: Sequence[bool], share: float = ONSET_SHARE, max_reps: int = ONSET_MAX_REPS
           ) -> list[bool]:
@@ -398,8 +419,10 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
                         or (prev[k] is not None and prev[k] > ONSET_SHARE * f.threshold_deg
                             and not any(flags[:k])))
                  for k, x in enumerate(flags)]
-        past[name] = onset(sustained(flags, judged, clear=clear), f.toward_deg, f.threshold_deg,
-                           readable)
+        lasting = sustained(flags, judged, clear=clear)
+        if hovering(flags, lasting, f.toward_deg, f.threshold_deg):
+            lasting = [False] * len(lasting)
+        past[name] = onset(lasting, f.toward_deg, f.threshold_deg, readable)
     def shorter(rep: Rep, m: Any, share: float) -> bool:
         return rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m) and m.rom_m < share * base_rom)
 
