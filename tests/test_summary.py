@@ -37,6 +37,37 @@ def test_a_small_lifter_is_named_with_its_size() -> None:
     assert _small(quality_warnings(_metrics(Scale(float("nan"), "none", 1.0)), n_reps=4)) == []
 
 
+def test_form_is_not_judged_on_a_lifter_under_the_smallest_size_measured() -> None:
+    from repsight.summary import MIN_FORM_PX, too_small_for_form
+
+    under = (MIN_FORM_PX - 1) / TYPICAL_STATURE_M
+    assert too_small_for_form(Scale(under, "limbs", 0.05)) == (
+        f"the lifter is about {MIN_FORM_PX - 1:.0f} px tall in the picture, under the "
+        f"{MIN_FORM_PX:.0f} px at which joint angles can be told from landmark noise")
+    assert too_small_for_form(Scale((MIN_FORM_PX + 1) / TYPICAL_STATURE_M, "limbs", 0.05)) == ""
+    assert too_small_for_form(Scale(float("nan"), "none", 1.0)) == ""  # no scale, no claim
+
+
+def test_a_set_with_a_tiny_lifter_gets_no_technical_verdict() -> None:
+    # The same trunk-lean fault the verdict tests call on reps 6-8, read at a scale that
+    # puts the lifter under MIN_FORM_PX: form is not judged, and the set says why.
+    from repsight.analysis import assess_set
+    from repsight.config import AnalysisConfig
+    from repsight.profiles import get_profile
+    from repsight.summary import MIN_FORM_PX
+    from repsight.synthetic import make_squat_set
+
+    truth = make_squat_set(trunk_lean_deg=[0] * 5 + [16, 18, 20], seed=9)
+    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
+    squat = get_profile("squat")
+    seen = assess_set(truth.seq, truth.reps, squat, cfg)
+    assert [v.rep_index for v in seen.verdicts if v.kind == "technical"] == [6, 7, 8]
+    tiny = Scale(0.9 * MIN_FORM_PX / TYPICAL_STATURE_M, "height", 0.02)
+    small = assess_set(truth.seq, truth.reps, squat, cfg, scale=tiny)
+    assert not [v for v in small.verdicts if v.kind == "technical"]
+    assert any(w.startswith("form not judged: the lifter is about") for w in small.summary.warnings)
+
+
 @pytest.mark.slow
 def test_the_same_clip_at_half_size_warns_and_at_full_size_does_not(tmp_path: Path) -> None:
     from repsight.analysis import analyse_video

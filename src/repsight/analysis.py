@@ -34,7 +34,7 @@ from .smoothing import smooth
 from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
 from .velocity import SetVelocity, reserve_before_failure, set_velocity
-from .summary import SetSummary, quality_warnings, summarise
+from .summary import SetSummary, quality_warnings, summarise, too_small_for_form
 from .verdicts import VerdictThresholds, ending_evidence, judge, speed_comparable
 
 if TYPE_CHECKING:
@@ -164,6 +164,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         tempos = set_tempo(reps, seq.timestamps_s)
     if scale is None:
         scale = estimate_scale(seq, cfg.lifter_height_m, min_visibility=cfg.min_visibility)
+    form_hidden = form_hidden or too_small_for_form(scale)
     vel_px, tilted = track_px, False
     if track_px is None:
         track_px = vel_px = tracked_point_px(seq, profile.velocity_point, side, image=image)

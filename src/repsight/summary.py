@@ -19,6 +19,11 @@ from .velocity import rir_text, rpe_from_rir, rpe_text
 # (median); 268-386 px tall, 0 false, 10 missed and 1.2 points. The limit lies between.
 SMALL_LIFTER_PX = 240.0
 TYPICAL_STATURE_M = 1.75
+# Under this (pixels, as above) form is not judged at all: it is below the smallest lifters
+# whose form readings were measured (135 px), and a clean side-view squat copied at 160x120
+# (a lifter about 100 px tall) read 8 degrees of trunk lean on reps 2-3 and got technical
+# calls the full-size clip does not.
+MIN_FORM_PX = 120.0
 # Baseline reps that differ by more than this (degrees) in an angle mean the angle itself is
 # hard to measure on this clip (occlusion, a small or cluttered figure).
 NOISY_SPREAD_DEG = 15.0
@@ -79,6 +84,15 @@ class SetSummary:
         if self.ending == "absolute":
             out += "; absolute failure: concentric, then isometric, then eccentric failure"
         return out
+
+
+def too_small_for_form(scale: Any) -> str:
+    """Why the lifter is too small in the picture for form to be judged (MIN_FORM_PX), or ""."""
+    tall_px = scale.px_per_m * TYPICAL_STATURE_M
+    if not (scale.valid and tall_px < MIN_FORM_PX):
+        return ""
+    return (f"the lifter is about {tall_px:.0f} px tall in the picture, under the "
+            f"{MIN_FORM_PX:.0f} px at which joint angles can be told from landmark noise")
 
 
 def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int = 0,
