@@ -397,6 +397,27 @@ def test_a_phone_slow_motion_clip_is_timed_at_the_speed_it_was_lifted(tmp_path: 
     assert probe(same).capture_fps == 30.0 and probe(same).slow_motion is None
 
 
+def test_a_slow_motion_clips_lost_person_is_timed_as_lifted(tmp_path: Path, monkeypatch) -> None:
+    """The note on a stretch without the lifter is in the times the result is read in: a
+    tester's half-speed clip said "lost for 0.8 s (20.2-21.0 s)" beside reps ending at
+    10.7 s."""
+    from helpers import run_ffmpeg, write_test_video
+
+    plain = write_test_video(tmp_path / "plain.mp4", n=120, fps=30.0)
+    slow = tmp_path / "slowmo.mp4"
+    run_ffmpeg("-i", str(plain), "-c", "copy", "-movflags", "use_metadata_tags",
+               "-metadata", "com.android.capture.fps=120.000000", str(slow))
+
+    def seen_but_between(self, rgb, time_s):  # a person on every frame but 1.0-3.0 s played
+        img = np.full((33, 5), 0.5, dtype=np.float32)
+        return (np.full_like(img, np.nan) if 1.0 <= time_s < 3.0 else img), np.zeros((33, 3), np.float32)
+
+    monkeypatch.setattr(PoseEstimator, "detect", seen_but_between)
+    seq = extract_pose(slow, model="lite")
+    (lost,) = [w for w in seq.meta["warnings"] if w.startswith("the person left")]
+    assert lost == "the person left the frame or was lost for 0.5 s (0.2-0.8 s)"
+
+
 def test_a_cached_extraction_of_a_picture_turned_otherwise_is_made_again(
         small_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # An entry made when a mirrored display matrix was read as a half turn holds poses of

@@ -410,7 +410,10 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
         warnings.append("no person was found in any frame")
     elif found < 0.5:
         warnings.append(f"a person was found on only {found:.0%} of frames")
-    gap = _gap_warning(detected, seq_times) if found > 0 else None
+    # Said in the times the result is read in: a slow-motion clip's are the lifted ones
+    # (retimed, below), and "lost at 20.2-21.0 s" beside reps ending at 10.7 s misled.
+    slowed = slow_motion_ratio(info.capture_fps, info.fps) or 1.0
+    gap = _gap_warning(detected, np.asarray(seq_times) / slowed) if found > 0 else None
     if gap:
         warnings.append(gap)
     if info.variable_frame_rate:
