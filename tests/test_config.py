@@ -363,3 +363,35 @@ def test_a_config_file_as_people_save_and_spell_it(tmp_path: Path) -> None:
     path.write_text("[analysis]\ngoal = 1979-05-27\n")
     with pytest.raises(ConfigError, match=r"goal must be a text value, got 1979-05-27$"):
         build_config(path)
+
+
+@pytest.mark.parametrize("name, profile", [
+    ("squats", "squat"), ("Pull Ups", "pullup"), ("pushups", "pushup"), ("press-ups", "pushup"),
+    ("curls", "biceps_curl"), ("bicep_curl", "biceps_curl"), ("military_press", "overhead_press"),
+    ("dips", "dip"),
+])
+def test_an_exercise_is_found_by_its_plural_and_common_names(name, profile) -> None:
+    # The flag and the config file take the names batch reads off folders ('squats/'): a
+    # tester's `--exercise squats` was refused while the folder squats/ was a squat.
+    from repsight.profiles import get_profile
+
+    assert get_profile(name).name == profile
+
+
+def test_a_misspelt_exercise_is_answered_with_the_nearest_name() -> None:
+    from repsight.profiles import get_profile
+
+    with pytest.raises(ConfigError, match=r"unknown exercise 'sqaut' \(did you mean squat\?\)"):
+        get_profile("sqaut")
+    with pytest.raises(ConfigError, match=r"unknown exercise 'zumba'; choose one of: .*auto"):
+        get_profile("zumba")
+
+
+def test_a_choice_option_ignores_case() -> None:
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+
+    done = CliRunner().invoke(main, ["analyze", "nowhere.mp4", "--goal", "Power"])
+    assert "'Power' is not one of" not in done.output  # the missing file is what fails
+    assert done.exit_code != 0 and "nowhere.mp4" in done.output

@@ -239,7 +239,7 @@ def _click_type(spec: OptionSpec, annotation: Any) -> click.ParamType:
     if spec.click_type is not None:
         return spec.click_type
     if spec.choices is not None:
-        return click.Choice(spec.choices)
+        return click.Choice(spec.choices, case_sensitive=False)  # --goal Power as --goal power
     return {float: click.FLOAT, int: click.INT}.get(_base_type(annotation), click.STRING)
 
 

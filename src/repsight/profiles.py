@@ -218,14 +218,14 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     ("elbow", "shoulder"), aliases=("bench", "floor_press"),
                     bar=_IN_HANDS, upright=False),
     ExerciseProfile("overhead_press", "press", H("height", _WRIST), True, False, _WRIST,
-                    ("elbow", "trunk"), aliases=("press", "ohp", "shoulder_press"),
+                    ("elbow", "trunk"), aliases=("press", "ohp", "shoulder_press", "military_press"),
                     faults=(_LEAN_BACK,),
                     bar=_IN_HANDS, still_hips=True, lockout_joint="elbow"),
     ExerciseProfile("push_press", "press", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "knee", "trunk"), faults=(_LEAN_BACK,),
                     bar=_IN_HANDS, lockout_joint="elbow"),
     ExerciseProfile("biceps_curl", "curl", H("angle", ("elbow",)), False, False, _WRIST,
-                    ("elbow", "shoulder", "trunk"), aliases=("curl",),
+                    ("elbow", "shoulder", "trunk"), aliases=("curl", "bicep_curl"),
                     faults=(_SWING_BACK, Fault("elbow_forward", 1, "top")),
                     # The bar pass runs by default: seen from the side a plate covers the
                     # hands and the elbow angle turns to noise (rendered barbell curls
@@ -249,7 +249,7 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     ("elbow", "trunk"), aliases=("barbell_row", "bent_over_row", "dumbbell_row"),
                     bar=_IN_HANDS, upright=False),
     ExerciseProfile("pushup", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
-                    ("elbow", "hip", "trunk"), aliases=("push_up", "push-up"),
+                    ("elbow", "hip", "trunk"), aliases=("push_up", "push-up", "press_up"),
                     faults=(Fault("hip_sag", 1, standard_deg=15.0),), hands_planted=True,
                     upright=False),
     ExerciseProfile("pullup", "pull", H("height", _SHOULDER), True, False, _SHOULDER,
@@ -271,7 +271,19 @@ def get_profile(name: str) -> ExerciseProfile:
     for p in PROFILES.values():
         if key in p.aliases:
             return p
-    raise ConfigError(f"unknown exercise {name!r}; choose one of: {', '.join(sorted(PROFILES))}, auto")
+    # Plurals and spaced names as batch reads folder names ('squats', 'Pull Ups'): one
+    # rule for the flag, the config file and the folders.
+    named = exercise_named(name)
+    if named is not None:
+        return PROFILES[named]
+    import difflib
+
+    known = sorted({n for p in PROFILES.values() for n in (p.name, *p.aliases)})
+    near = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    raise ConfigError(f"unknown exercise {name!r}{hint}; choose one of: "
+                      f"{', '.join(sorted(PROFILES))}, auto (or an alias such as "
+                      "bench, ohp, curl, rdl, chinup)")
 
 
 def _singular(token: str) -> str:
