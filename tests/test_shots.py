@@ -315,6 +315,22 @@ def test_frame_cuts_needs_a_spike_not_steady_motion():
     assert frame_cuts(colour, steady, 30.0).tolist() == [150]
 
 
+def test_a_change_after_frames_the_file_dropped_is_a_cut_only_when_clear():
+    # A variable-frame-rate file that dropped nine frames during the walk-out: the next
+    # frame carries 0.3 s of motion (0.10 of the picture) and read as a camera cut.
+    rng = np.random.default_rng(2)
+    pixels = rng.uniform(0.008, 0.012, 300)
+    colour = rng.uniform(0.0, 0.05, 300)
+    pixels[150], colour[150] = 0.10, 0.19
+    even = np.arange(300) / 30.0
+    assert frame_cuts(colour, pixels, 30.0, times_s=even).tolist() == [150]
+    dropped = even.copy()
+    dropped[150:] += 9 / 30.0
+    assert frame_cuts(colour, pixels, 30.0, times_s=dropped).tolist() == []
+    pixels[150] = 0.3  # a clear change is a cut wherever it falls
+    assert frame_cuts(colour, pixels, 30.0, times_s=dropped).tolist() == [150]
+
+
 def test_frame_cuts_finds_a_lone_frame_change_between_two_takes():
     """A second take of the same set-up changes little of the picture, on one frame only."""
     rng = np.random.default_rng(2)

@@ -68,6 +68,9 @@ LONE_CUT_BODY_SPIKE = 3.0
 # and pictures where little moves (a small figure before a plain background reads under
 # it too). The test then compares a change with the frames that carry the picture's changes.
 REPEAT_PIXELS = 0.0005
+# A frame more than this many usual frame intervals after the one before follows frames
+# a variable-frame-rate file dropped (frame_cuts): only a clear change there is a cut.
+DROPPED_GAP = 1.5
 # Repeated frames: a clip made at a lower frame rate and stored at a higher one shows each
 # picture on several frames. A frame repeats when it changed under REPEAT_SHARE of the
 # largest changes within REPEAT_HALF frames before and after it, both showing motion
@@ -418,14 +421,16 @@ def _local_median(x: np.ndarray, half: int, at: np.ndarray | None = None) -> np.
 
 
 def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float,
-               body_step: np.ndarray | None = None) -> np.ndarray:
+               body_step: np.ndarray | None = None, times_s: np.ndarray | None = None
+               ) -> np.ndarray:
     """Frame indices where the picture changes abruptly (a spike over its surroundings).
 
     A change is judged against the new pictures around it, not repeats (REPEAT_PIXELS);
     one under CLEAR_CUT_PIXELS and CUT_COLOUR must stand CUT_STEP times over its
     neighbours. body_step: float[T] the tracked body's move onto each frame (body_steps); a
     change on one frame alone (LONE_CUT_*) needs the body to jump there too. None: no such
-    check.
+    check. times_s: the frames' times; a frame that comes after frames the file dropped
+    (DROPPED_GAP) is a cut only when the change is clear. None: evenly spaced.
     """
     half = max(2, int(round(0.5 * fps)))
     # A spike stands over the frames that carry the picture's changes, not over repeats:
@@ -462,6 +467,12 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float,
         moved = np.where(changed, body_step, np.nan)
         lone = lone[[_body_jumps(moved, int(i), half) for i in lone]].astype(int)
     found = np.union1d(np.flatnonzero(by_pixels | by_colour), lone)
+    if times_s is not None and len(times_s) == len(pixels) > 2:
+        # A variable-frame-rate file that dropped frames carries their motion onto the next
+        # one: a walk-out across nine dropped frames read 0.10 of the picture changed, a cut.
+        dt = np.diff(np.asarray(times_s, dtype=np.float64), prepend=np.nan)
+        after_drop = dt > DROPPED_GAP * np.nanmedian(dt)
+        found = found[clear[found] | ~after_drop[found]]
     # One cut per burst: the strongest frame of neighbouring candidates.
     score = np.nan_to_num(np.maximum(pixels / CUT_PIXELS, colour / CUT_COLOUR))
     keep: list[int] = []
@@ -614,8 +625,8 @@ def find_boundaries(seq: PoseSequence, max_blank_s: float) -> tuple[tuple[Bounda
     lo, hi = (t[0] + EDGE_S, t[-1] - EDGE_S) if seq.n_frames else (0.0, 0.0)
     found: list[Boundary] = []
     track = _body_track(seq)  # read once: the one-frame cut test and the jumps both use it
-    cut_frames = (frame_cuts(*stats, seq.fps, body_step=body_steps(track)) if stats is not None
-                  else np.zeros(0, dtype=int))
+    cut_frames = (frame_cuts(*stats, seq.fps, body_step=body_steps(track), times_s=t)
+                  if stats is not None else np.zeros(0, dtype=int))
     for i in cut_frames:
         c, p = stats[0][i], stats[1][i]
         found.append(Boundary(int(i), float(t[i]), "cut",
