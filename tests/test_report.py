@@ -90,6 +90,15 @@ def test_page_escapes_names_and_reasons() -> None:
     assert "First rep and" not in html and "<h2>Rep 1, at the" in html
 
 
+def test_a_still_caption_without_a_velocity_has_no_stray_comma() -> None:
+    # A rep with drift but no velocity read was captioned "at 0.73 s\n, lean back -0.4 deg".
+    doc = doc_with([rep(1, 0, 10, 20)])
+    doc["metrics"] = [{"index": 1, "mean_velocity_mps": None, "drift_deg": {"trunk": -0.4}}]
+    html = render_report(report_context(doc, ReportMedia(stills=(Still(1, "first rep", 10),))))
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", html, re.S).group(1)
+    assert re.sub(r"\s+", " ", caption).strip() == "<b>rep 1: first rep</b> at 0.40 s &middot; trunk -0.4 deg"
+
+
 @pytest.fixture(scope="module")
 def squat_report(tmp_path_factory) -> tuple[Path, Path]:
     """A 5-rep synthetic squat whose trunk lean grows from rep 4, reported by the CLI."""
