@@ -855,6 +855,22 @@ def test_no_technique_intact_claim_when_none_of_the_profiles_faults_was_read():
     assert unread.verdicts == () and unread.summary.ending == ""
 
 
+def _technical_on_lean_read_as(shares: list[float], frames_past: list[int]) -> list:
+    """The technical verdicts of a clean synthetic squat set (one rep per share) whose
+    trunk-lean reading is replaced by these shares of its threshold."""
+    from repsight.verdicts import VerdictThresholds, technical_verdicts
+
+    truth = make_squat_set(n_reps=len(shares), seed=9)
+    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
+    _, _, m = _judge(truth, cfg)
+    lean = m.drift.faults["trunk_lean"]
+    read = dataclasses.replace(lean, toward_deg=tuple(x * lean.threshold_deg for x in shares),
+                               stricter_deg=(0.0,) * len(shares), frames_past=tuple(frames_past))
+    faulty = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": read}))
+    return [v for v in technical_verdicts(truth.reps, faulty, VerdictThresholds.from_config(cfg))
+            if v.kind == "technical"]
+
+
 @pytest.mark.parametrize("second, before_last, called", [
     (0.0, 0.3, []),  # a last rep just past the threshold, after a rep that barely moved: noise
     (0.0, 0.9, [3, 4]),  # ...after a rep already most of the way there: a growing fault
@@ -866,20 +882,10 @@ def test_no_technique_intact_claim_when_none_of_the_profiles_faults_was_read():
 ])
 def test_a_last_rep_past_the_threshold_stands_when_the_rep_before_was_on_its_way(
         second, before_last, called):
-    from repsight.verdicts import CLEAR_SHARE, VerdictThresholds, technical_verdicts
+    from repsight.verdicts import CLEAR_SHARE
 
-    truth = make_squat_set(n_reps=4, seed=9)
-    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
-    _, _, m = _judge(truth, cfg)
-    th = VerdictThresholds.from_config(cfg)
-    lean = m.drift.faults["trunk_lean"]
-    thr = lean.threshold_deg
-    last = 1.2 * thr
-    assert last < CLEAR_SHARE * thr  # not clear on its own
-    grown = dataclasses.replace(lean, toward_deg=(0.0, second * thr, before_last * thr, last),
-                                stricter_deg=(0.0,) * 4, frames_past=(0, 10, 0, 10))
-    faulty = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": grown}))
-    verdicts = [v for v in technical_verdicts(truth.reps, faulty, th) if v.kind == "technical"]
+    verdicts = _technical_on_lean_read_as([0.0, second, before_last, 1.2], [0, 10, 0, 10])
+    assert 1.2 < CLEAR_SHARE  # the last rep is not clear on its own
     assert [v.rep_index for v in verdicts] == called
     if before_last == 1.0:
         assert "at its threshold" in verdicts[0].reason and "under" not in verdicts[0].reason
@@ -906,20 +912,8 @@ def test_hovering_is_a_lasting_run_after_a_pass_that_came_back():
     ([0.0, 0.0, 1.2, 0.5, 0.5, 1.8, 1.9, 2.0], [6, 7, 8]),
 ])
 def test_a_reading_hovering_at_its_threshold_is_no_lasting_fault(readings, called):
-    from repsight.verdicts import VerdictThresholds, technical_verdicts
-
-    truth = make_squat_set(n_reps=8, seed=9)
-    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
-    _, _, m = _judge(truth, cfg)
-    th = VerdictThresholds.from_config(cfg)
-    lean = m.drift.faults["trunk_lean"]
-    thr = lean.threshold_deg
-    read = dataclasses.replace(lean, toward_deg=tuple(x * thr for x in readings),
-                               stricter_deg=(0.0,) * 8,
-                               frames_past=tuple(10 if x > 1 else 0 for x in readings))
-    faulty = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": read}))
-    assert [v.rep_index for v in technical_verdicts(truth.reps, faulty, th)
-            if v.kind == "technical"] == called
+    verdicts = _technical_on_lean_read_as(readings, [10 if x > 1 else 0 for x in readings])
+    assert [v.rep_index for v in verdicts] == called
 
 
 def test_eccentric_failure_lasts_to_the_end_of_the_set():
