@@ -469,7 +469,8 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float,
     found = np.union1d(np.flatnonzero(by_pixels | by_colour), lone)
     if times_s is not None and len(times_s) == len(pixels) > 2:
         # A variable-frame-rate file that dropped frames carries their motion onto the next
-        # one: a walk-out across nine dropped frames read 0.10 of the picture changed, a cut.
+        # one: a tester's walk-out across a dropped frame read 0.10 of the picture changed,
+        # a cut.
         dt = np.diff(np.asarray(times_s, dtype=np.float64), prepend=np.nan)
         after_drop = dt > DROPPED_GAP * np.nanmedian(dt)
         found = found[clear[found] | ~after_drop[found]]

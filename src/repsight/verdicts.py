@@ -261,7 +261,9 @@ def hovering(flags: Sequence[bool], lasting: Sequence[bool], toward: Sequence[fl
     that has already crossed and fallen back is noise at that level, and its last reps
     happening to stay past it decide nothing. A clean 30-rep push-up set made at 10 fps
     read hip sag 4.0-7.9 deg against a 5.0 threshold from rep 13 on and got calls on reps
-    25-30; no rendered fault's run on eight ranges (560 sets) follows such a pass.
+    25-30; the same set cut after rep 18 got three from a last rep alone 0.1 deg past its
+    threshold (rep 15 had passed and come back). No rendered fault's run on eight ranges
+    (560 sets) follows such a pass.
     """
     if not any(lasting):
         return False
@@ -410,14 +412,11 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
                  and f.frames_past[k] >= th.drift_min_frames for k, ok in enumerate(readable)]
         # A last rep past its threshold stands alone when clearly past it, or when the rep
         # before it had already moved most of the way (a fault growing into the end of
-        # the set, as onset traces back). Not when an earlier rep had passed the threshold
-        # and come back under it: the reading hovers there, and the last rep's pass is
-        # more of the same (a 30-rep push-up set cut after rep 18 got three hip-sag calls
-        # from a last rep 0.1 deg past its threshold, rep 15 having passed and come back).
+        # the set, as onset traces back); after an earlier pass that came back, hovering
+        # holds it to the clear margin.
         prev = [None] + [f.toward_deg[k - 1] if readable[k - 1] else None for k in range(1, len(flags))]
         clear = [x and (f.toward_deg[k] > CLEAR_SHARE * f.threshold_deg
-                        or (prev[k] is not None and prev[k] > ONSET_SHARE * f.threshold_deg
-                            and not any(flags[:k])))
+                        or (prev[k] is not None and prev[k] > ONSET_SHARE * f.threshold_deg))
                  for k, x in enumerate(flags)]
         lasting = sustained(flags, judged, clear=clear)
         if hovering(flags, lasting, f.toward_deg, f.threshold_deg):
