@@ -285,6 +285,10 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row | No
                 row.tech_reasons.append(v.reason)
             else:
                 row.other.append(f"{v.kind} {rep_name(g, to_label)}")
+        # A last rep past a threshold yet too close to call (summary.borderline): no call.
+        for b in one.verdict_summary.borderline if one.verdict_summary is not None else ():
+            row.other.append(f"too close: {b.kind} {rep_name(off + b.rep_index, to_label)} "
+                             f"({b.value:g} vs {b.threshold:g})")
     row.tech_calls = sorted(set(row.tech_calls), key=str)
     s = score_technical(form, calls)
     for name in ("tp", "fp", "neutral", "positives", "found", "fp_not_low", "tp_not_low", "false_calls"):

@@ -389,6 +389,8 @@ class Tally:
     seen_exact: list = field(default_factory=list)
     seen_unknown: int = 0  # faulty clips whose visibility could not be computed
     clean_false: list = field(default_factory=list)
+    # (kind, failure due on that rep by the truth) per last rep left too close to call
+    borderline: list = field(default_factory=list)
     no_verdict: dict = field(default_factory=dict)  # category -> [verdict count per clip]
     detection: list = field(default_factory=list)
     # --exercise auto (exercise_detection.detect_exercise) picked the lift's family
@@ -739,6 +741,14 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
     if cat in ("clean", "fatigue_no_tempo_failure"):
         tally.clean_false.append(n_failure_verdicts)  # the issue-8 row: no fault, no failure
     row["verdicts"] = [(v.kind, v.rep_index, true_rep[id(v)]) for v in verdicts]
+    summary = getattr(_get(result, "assessment"), "summary", None)
+    row["borderline"] = []
+    for b in getattr(summary, "borderline", ()):
+        k = to_true.get(b.rep_index)
+        due = (k is not None and (true_tempo is not None and true_tempo <= k if b.kind == "tempo"
+                                  else bool(status[k - 1])))
+        tally.borderline.append((b.kind, due))
+        row["borderline"].append((b.kind, b.rep_index, k, b.measure, b.value, due))
     row["true_tempo_failure"] = true_tempo
     row["tempo_inputs"] = tempo_inputs(truth, cfg, read_v)
     row["true_technical_reps"] = true_tech
@@ -858,6 +868,11 @@ def print_table(which: str, tally: Tally, analyser_reason: str | None, n_clips: 
             f"| no verdict: stricter form (shrinking fault) | {_no_verdict_rate(nv.get('stricter', []))} |",
             f"| no verdict: the three combined | {_no_verdict_rate(combined)} |",
             f"| no verdict: clip cut mid-rep (clean form) | {_no_verdict_rate(nv.get('cut', []))} |",
+            "| too close to call (a last rep past a threshold, not called): tempo / technical, "
+            "failure due there by the truth | " + " / ".join(
+                f"{sum(1 for k, d in tally.borderline if k == kind and d)} of "
+                f"{sum(1 for k, _ in tally.borderline if k == kind)}"
+                for kind in ("tempo", "technical")) + " |",
         ]
         for m in sorted(tally.missing):
             lines.append(f"| {m} | n/a (not in the analyser's output) |")

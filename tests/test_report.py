@@ -377,3 +377,15 @@ def test_a_set_stopped_intact_says_how_close_it_came_to_each_limit() -> None:
             "forward 3.1 deg at rep 2, limit 6 deg.") in html
     doc["verdict_summary"] = {"ending": ""}
     assert "Closest to a limit" not in render_report(report_context(doc))
+
+
+def test_a_last_rep_too_close_to_call_is_said_so_not_intact() -> None:
+    # The verdict stage's borderline reading (verdict_summary.borderline) is shown beside
+    # "No failure detected", and the set is not said to end with tempo intact.
+    doc = doc_with([rep(1, 0, 10, 20), rep(2, 20, 30, 40), rep(3, 40, 50, 60)])
+    doc["verdict_summary"] = {"ending": "", "borderline": [
+        {"rep_index": 3, "kind": "tempo", "measure": "velocity_loss", "value": 31.0,
+         "threshold": 30.0, "clear_at": 32.0, "unit": "%", "words": "velocity loss"}]}
+    html = re.sub(r"\s+", " ", render_report(report_context(doc)))
+    assert "No failure detected. Rep 3 too close to call (velocity loss 31 %, limit 30 %)." in html
+    assert "intact" not in html

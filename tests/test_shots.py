@@ -424,7 +424,7 @@ def test_json_lists_the_sets_and_the_shots(squat_set):
     seq, _ = squat_set
     an = analyse_pose(splice(seq, moved(seq, dx=0.15, scale=1.4), stats=True), CFG)
     data = json.loads(to_json(an))
-    assert data["schema_version"] == SCHEMA_VERSION == "1.20"
+    assert data["schema_version"] == SCHEMA_VERSION == "1.21"
     assert [s["span"] for s in data["sets"]] == [[0, seq.n_frames], [seq.n_frames, 2 * seq.n_frames]]
     assert [s["summary"]["reps"] for s in data["sets"]] == [3, 3]
     assert data["shots"]["boundaries"][0]["kind"] == "cut"
@@ -598,6 +598,15 @@ def test_a_clip_of_held_pictures_gets_a_warning_and_an_ordinary_one_none(squat_s
     assert (f"repeated frames: the picture changes about {clip.fps / 3:.0f} times a second in a "
             f"{clip.fps:.0f} fps file, so times are read to about +-{1.5 / clip.fps:.2f} s") in an.warnings
     assert an.rep_count == len(truth.reps)
+    # Each picture held for five frames (24 fps stored at 120): read as a fifth of the
+    # rate, not the ~0.35 that the share of repeats near a change gave.
+    from repsight.shots import picture_rate, picture_repeat
+
+    pixels = np.asarray(splice(seq, stats=True).meta["scene"]["pixels"])
+    pixels[np.arange(len(pixels)) % 5 != 0] = 0.0
+    clip.meta["scene"]["pixels"] = pixels.tolist()
+    assert picture_rate(clip) == pytest.approx(clip.fps / 5)
+    assert picture_repeat(clip) == 5
 
 
 def test_a_file_below_24_fps_is_warned_of_and_24_or_25_are_not():

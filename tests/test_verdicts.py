@@ -797,6 +797,15 @@ def test_a_loss_on_the_last_rep_alone_must_clear_the_limit(last_loss, called):
     assert 30 < metrics.reps[-1].velocity_loss_pct  # the reading is past the limit either way
     assert (metrics.reps[-1].velocity_loss_pct > 32) is called
     assert (summary.first_failure_rep == 8) is called
+    # Held back, the reading is said to be too close to call, not "tempo intact".
+    near = summary.borderline
+    assert [(b.kind, b.rep_index, b.measure) for b in near] == ([] if called else
+                                                                  [("tempo", 8, "velocity_loss")])
+    if not called:
+        assert near[0].value == pytest.approx(metrics.reps[-1].velocity_loss_pct, abs=0.05)
+        assert (near[0].threshold, near[0].clear_at) == (30, 32)
+        assert summary.ending == "" and "rep 8 too close to call (velocity loss" in summary.line()
+        assert any("short of the 32 % a last rep needs" in w for w in summary.warnings)
     # With no margin, the same reading is called.
     verdicts, summary, _ = _judge(truth, goal="strength", lone_loss_margin_pct=0)
     assert summary.first_failure_rep == 8 and summary.kind == "tempo"
@@ -889,6 +898,34 @@ def test_a_last_rep_past_the_threshold_stands_when_the_rep_before_was_on_its_way
     assert [v.rep_index for v in verdicts] == called
     if before_last == 1.0:
         assert "at its threshold" in verdicts[0].reason and "under" not in verdicts[0].reason
+
+
+@pytest.mark.parametrize("last, near", [
+    (1.2, True),  # past the threshold, short of the clear margin: too close to call
+    (0.9, False),  # under it: nothing to say
+    (1.6, False),  # past the clear margin: called, not borderline
+])
+def test_a_last_rep_past_a_fault_threshold_but_not_called_is_borderline(last, near):
+    from repsight.verdicts import CLEAR_SHARE, VerdictThresholds, borderline, technical_verdicts
+
+    truth = make_squat_set(n_reps=4, seed=9)
+    cfg = AnalysisConfig(goal="hypertrophy", lifter_height_m=truth.height_m)
+    _, _, m = _judge(truth, cfg)
+    lean = m.drift.faults["trunk_lean"]
+    shares = [0.0, 0.1, 0.2, last]
+    read = dataclasses.replace(lean, toward_deg=tuple(round(x * lean.threshold_deg, 1) for x in shares),
+                               stricter_deg=(0.0,) * 4, frames_past=(0, 0, 0, 10))
+    faulty = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": read}))
+    th = VerdictThresholds.from_config(cfg)
+    verdicts = technical_verdicts(truth.reps, faulty, th)
+    assert [v.rep_index for v in verdicts] == ([4] if last > CLEAR_SHARE else [])
+    found = borderline(truth.reps, faulty, th, verdicts)
+    assert [(b.kind, b.rep_index, b.measure) for b in found] == ([("technical", 4, "trunk_lean")]
+                                                                 if near else [])
+    if near:
+        b = found[0]
+        assert b.threshold < b.value < b.clear_at
+        assert b.short().startswith("rep 4 too close to call (trunk leaning further forward")
 
 
 def test_hovering_is_a_lasting_run_after_a_pass_that_came_back():

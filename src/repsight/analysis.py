@@ -35,7 +35,7 @@ from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
 from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
 from .velocity import SetVelocity, reserve_before_failure, set_velocity
 from .summary import SetSummary, quality_warnings, summarise, too_small_for_form
-from .verdicts import VerdictThresholds, ending_evidence, judge, speed_comparable
+from .verdicts import VerdictThresholds, borderline, ending_evidence, judge, speed_comparable
 
 if TYPE_CHECKING:
     from .bar_metrics import BarPath
@@ -229,6 +229,11 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         verdicts = tuple(v for v in verdicts
                          if not (v.kind in ("tempo", "eccentric") and v.rep_index >= step.rep))
         warnings = [*warnings, step.warning()]
+    # The last rep too close to a threshold to call; not where form or speed goes unjudged.
+    near = tuple(b for b in borderline(reps, metrics, thresholds, verdicts, first_judged=first_base or 1)
+                 if not (b.kind == "technical" and form_hidden)
+                 and not (b.kind == "tempo" and step is not None and b.rep_index >= step.rep))
+    warnings = [*warnings, *(b.warning() for b in near)]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=last.rir_estimate if last is not None else None,
                         mean_velocity_mps=float(np.mean(speeds)) if speeds else float("nan"),
@@ -243,7 +248,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         # first reps too slow to be the load lifted as fast as it can be):
                         # the tempo is not known to be intact
                         tempo_judged=step is None and bool(np.isfinite(vel.loss_pct).any()),
-                        ended_at_rest=_ends_at_rest(reps, track))
+                        ended_at_rest=_ends_at_rest(reps, track), borderline=near)
     if summary.ending:
         summary = dataclasses.replace(summary, ending_evidence=ending_evidence(
             summary.ending, reps, metrics, thresholds, verdicts,

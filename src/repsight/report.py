@@ -21,6 +21,7 @@ without them.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import math
 import os
@@ -33,6 +34,7 @@ from urllib.parse import quote
 from .errors import OutputError
 from .profiles import fault_short
 from .sessions import clip_athlete
+from .types import Borderline
 
 ProgressFn = Callable[[int, int], None]
 
@@ -350,6 +352,14 @@ def _closest_to_limits(evidence: Any) -> list[str]:
     return out
 
 
+def _borderline(entries: Any) -> list[str]:
+    """The last rep's readings too close to call (assessment.summary.borderline), as the
+    summary line words them."""
+    fields = {f.name for f in dataclasses.fields(Borderline)}
+    return [Borderline(**{k: e[k] for k in fields}).short() for e in entries or []
+            if isinstance(e, Mapping) and fields <= e.keys()]
+
+
 def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -> dict[str, Any]:
     """The values a clip's page shows, from export's JSON dict (formatting only)."""
     times = doc.get("timestamps_s") or [0.0]
@@ -445,6 +455,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "rir": rir_text(summary_view.get("rir_estimate")),
         "rpe": rpe_text(summary_view.get("rpe_estimate")),
         "closest": _closest_to_limits(summary_view.get("ending_evidence")),
+        "borderline": _borderline(summary_view.get("borderline")),
         "mean_velocity": fmt(summary.get("mean_velocity_mps")),
         "velocity_loss": fmt(summary.get("velocity_loss_pct"), ".0f"),
         # the rep the set's loss and RIR are read on (its last comparable one)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .form import FAULT_ANGLE
-from .types import VERDICT_KINDS, Rep, Verdict
+from .types import VERDICT_KINDS, Borderline, Rep, Verdict
 from .velocity import rir_text, rpe_from_rir, rpe_text
 
 # A lifter shorter than this in the frame (pixels, from the scale at the lifter and a
@@ -64,6 +64,9 @@ class SetSummary:
     mean_velocity_mps: float = float("nan")
     velocity_loss_pct: float = float("nan")
     loss_rep: int | None = None
+    # The last rep's readings past a threshold that were too close to call on a last rep
+    # alone (verdicts.borderline): with one, the set is not said to end intact.
+    borderline: tuple[Borderline, ...] = ()
 
     def line(self) -> str:
         """The summary line for the CLI table."""
@@ -73,11 +76,13 @@ class SetSummary:
             return "no full rep counted: nothing to judge"
         if self.first_failure_rep is None:
             out = f"no failure detected in {self.n_reps} rep(s)"
+            rir = ("" if self.rir_estimate is None
+                   else f"; {rir_text(self.rir_estimate)} rep(s) in reserve by velocity loss, "
+                        f"RPE {rpe_text(self.rpe_estimate)} (estimates)")
             if self.ending == "tolerance":
-                rir = ("" if self.rir_estimate is None
-                       else f"; {rir_text(self.rir_estimate)} rep(s) in reserve by velocity loss, "
-                            f"RPE {rpe_text(self.rpe_estimate)} (estimates)")
                 out += f"; stopped with technique and tempo intact: tolerance failure or reps left{rir}"
+            elif self.borderline:
+                out += "; " + "; ".join(b.short() for b in self.borderline) + rir
             return out
         out = (f"first failure: rep {self.first_failure_rep} ({self.kind}), "
                f"{self.reps_before} good rep(s) before it; {self.reason}")
@@ -192,7 +197,8 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
               *, setup_reps: Sequence[int] = (), rir_estimate: float | None = None,
               baseline_reps: int = 2, form_judged: bool = True, tempo_judged: bool = True,
               ended_at_rest: bool = True, mean_velocity_mps: float = float("nan"),
-              velocity_loss_pct: float = float("nan"), loss_rep: int | None = None) -> SetSummary:
+              velocity_loss_pct: float = float("nan"), loss_rep: int | None = None,
+              borderline: Sequence[Borderline] = ()) -> SetSummary:
     """First failure rep, its kind and reason, reps before it (set-up excluded), how the
     set ended (absolute / tolerance failure), and caveats. form_judged / tempo_judged:
     False when the form could not be read, or the last reps' speed was not judged (a
@@ -201,19 +207,21 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
     partly not tracked (Rep.unseen), nor when the clip ends inside a rep or away from rest
     (ended_at_rest False): the lifter was not seen to stop. The set's speed figures
     (mean_velocity_mps, velocity_loss_pct of loss_rep, rir_estimate) are carried as given,
-    with the RPE that rir_estimate reads as."""
+    with the RPE that rir_estimate reads as. borderline: the last rep's readings too close
+    to their thresholds to call (verdicts.borderline); with any, no tolerance ending."""
     # The count a lifter reads, as the rep table's header gives it: a rep left unfinished
     # or cut short is not one more rep done without failure.
     counted = sum(1 for r in reps if r.counted)
     speed = dict(rir_estimate=rir_estimate, rpe_estimate=rpe_from_rir(rir_estimate),
                  mean_velocity_mps=mean_velocity_mps,
-                 velocity_loss_pct=velocity_loss_pct, loss_rep=loss_rep)
+                 velocity_loss_pct=velocity_loss_pct, loss_rep=loss_rep,
+                 borderline=tuple(borderline))
     reps = [r for r in reps if r.index not in set(setup_reps)]
     done = [r for r in reps if r.completed]
     ending = set_ending(verdicts, len(done), baseline_reps)
     if ending == "tolerance" and (not form_judged or not tempo_judged or not done[-1].seen_whole
                                   or not reps[-1].completed or reps[-1].cut_end
-                                  or not ended_at_rest):
+                                  or not ended_at_rest or borderline):
         ending = ""
     if not verdicts:
         return SetSummary(counted, None, None, "", sum(1 for r in reps if r.counted),

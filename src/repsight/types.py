@@ -342,3 +342,46 @@ class Verdict:
     def __post_init__(self) -> None:
         if self.kind not in VERDICT_KINDS:
             raise ValueError(f"unknown verdict kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Borderline:
+    """A set's last rep past a failure threshold yet not called: nothing after it confirms
+    it, and it does not pass by the margin a reading standing alone must (verdicts.borderline).
+
+    kind: the verdict it would have been (tempo | technical); measure: what was read
+    ("velocity_loss", or a fault measure: drift.FaultDrift.measure); value past threshold,
+    short of clear_at (what a last rep alone must pass); unit of the three; words: the
+    measure named for a coach ("velocity loss", "trunk leaning further forward").
+    """
+
+    rep_index: int
+    kind: str
+    measure: str
+    value: float
+    threshold: float
+    clear_at: float
+    unit: str
+    words: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in VERDICT_KINDS:
+            raise ValueError(f"unknown verdict kind {self.kind!r}")
+
+    def _fmt(self, x: float) -> str:
+        # values are stored rounded to as many decimals as tell them from the threshold
+        return f"{x:g} %" if self.unit == "%" else f"{x:g} deg"
+
+    def short(self) -> str:
+        """The summary line's clause: rep, measure, reading and threshold."""
+        what = "limit" if self.kind == "tempo" else "threshold"
+        return (f"rep {self.rep_index} too close to call ({self.words} {self._fmt(self.value)}, "
+                f"{what} {self._fmt(self.threshold)})")
+
+    def warning(self) -> str:
+        """The caveat in full: why the reading past the threshold was not called."""
+        what = "limit" if self.kind == "tempo" else "threshold"
+        return (f"rep {self.rep_index}'s {self.words} reads {self._fmt(self.value)}, past the "
+                f"{self._fmt(self.threshold)} {what} but short of the {self._fmt(self.clear_at)} "
+                "a last rep needs with no rep after it to confirm it: too close to call, not "
+                "called failure")

@@ -14,7 +14,7 @@ import numpy as np
 
 from .segmentation import out_of_range
 from .summary import NOISY_SPREAD_DEG
-from .types import VERDICT_KINDS, Rep, RepTempo, Verdict
+from .types import VERDICT_KINDS, Borderline, Rep, RepTempo, Verdict
 
 if TYPE_CHECKING:
     from .config import AnalysisConfig
@@ -909,6 +909,48 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
                               "unit": "deg beyond the first reps, towards the fault",
                               "fault": f.words, "rep": rep}
     return out
+
+
+def borderline(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
+               verdicts: Sequence[Verdict], *, first_judged: int = 1) -> tuple[Borderline, ...]:
+    """The set's last rep where it reads past a failure threshold but was not called.
+
+    The verdicts hold a last rep alone to a clear margin (nothing after it confirms it):
+    its velocity loss must pass the limit by th.lone_loss_margin_pct, a fault's drift its
+    threshold by CLEAR_SHARE. A reading between the two is too close to call, and too
+    close to say the set ended "with technique and tempo intact". Read over the reps the
+    verdicts judge: completed, not a concentric failure, not set-up or out of range
+    (unjudged_reps), and for the loss from the first baseline rep on; one per measure.
+    """
+    failed = {v.rep_index for v in verdicts if v.kind == "concentric"}
+    skip = unjudged_reps(reps, metrics, th) | failed
+    called = {(v.kind, v.rep_index): v for v in verdicts}
+    out: list[Borderline] = []
+    timed = [(r, m) for r, m in zip(reps, metrics.reps) if r.completed and r.index not in skip
+             and r.index >= first_judged and np.isfinite(m.velocity_loss_pct)]
+    if timed:
+        r, m = timed[-1]
+        loss, limit = float(m.velocity_loss_pct), th.velocity_loss_pct
+        if loss > limit and ("tempo", r.index) not in called:
+            out.append(Borderline(r.index, "tempo", "velocity_loss", round(loss, _apart(loss, limit, 1)),
+                                  limit, limit + th.lone_loss_margin_pct, "%", "velocity loss"))
+    for f in metrics.drift.faults.values():
+        if f.spread_deg > NOISY_SPREAD_DEG:
+            continue  # not readable on this set (technical_verdicts)
+        judged = [k for k, r in enumerate(reps) if r.completed and r.index not in skip
+                  and any(r.form_phases)]
+        if not judged or f.toward_deg[judged[-1]] is None or two_sided(f, judged[-1]):
+            continue
+        k = judged[-1]
+        v = called.get(("technical", reps[k].index))
+        if (f.toward_deg[k] > f.threshold_deg and f.frames_past[k] >= th.drift_min_frames
+                and not (v is not None and f.measure in v.evidence)):
+            value = float(f.toward_deg[k])
+            out.append(Borderline(reps[k].index, "technical", f.measure, value,
+                                  round(f.threshold_deg, _apart(value, f.threshold_deg, 1)),
+                                  round(CLEAR_SHARE * f.threshold_deg, 1),
+                                  "deg", f.words))
+    return tuple(out)
 
 
 def unjudged_reps(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds) -> set[int]:
