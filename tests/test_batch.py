@@ -365,6 +365,19 @@ def test_a_crashing_job_costs_only_its_own_row(folder: Path, cache: Path, tmp_pa
 # ---------------------------------------------------------------- the command
 
 
+def test_cli_says_why_results_were_kept_once_not_for_every_clip(folder: Path, cache: Path,
+                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    args = ["batch", str(folder), "-o", str(out), "--cache-dir", str(cache), "-q", "--workers", "1"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    kept = CliRunner().invoke(main, [*args, "--goal", "power"])
+    assert kept.exit_code == 1, kept.output
+    lines = [line for line in kept.output.splitlines() if line.startswith("not redone")]
+    assert len(lines) == 2, kept.output
+    assert sum('goal "strength", now "power"' in line for line in lines) == 1
+    assert lines[1].endswith(": as above")
+
+
 def test_cli_batch_with_process_pool_exit_codes(folder: Path, cache: Path, tmp_path: Path) -> None:
     out = tmp_path / "results"
     args = ["batch", str(folder), "-o", str(out), "--cache-dir", str(cache), "-q",

@@ -282,3 +282,15 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
         os.close(write)
     assert proc.returncode == 1
     assert proc.stderr == ""
+
+
+def test_no_cache_and_a_cache_folder_together_are_refused(small_video: Path, tmp_path: Path) -> None:
+    # Both were accepted, and the folder silently ignored.
+    folder = tmp_path / "poses"
+    for order in (["--no-cache", "--cache-dir", str(folder)],
+                  ["--cache-dir", str(folder), "--no-cache"]):
+        for cmd in ("analyze", "extract"):
+            result = CliRunner().invoke(main, [cmd, str(small_video), "-q", *order])
+            assert result.exit_code == 2, result.output
+            assert "--cache-dir and --no-cache contradict each other" in result.output
+    assert not folder.exists()

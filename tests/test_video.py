@@ -144,6 +144,13 @@ def test_truncated_faststart_clip_warns_and_keeps_frames(tmp_path: Path) -> None
     frames = list(reader)
     assert 0 < len(frames) < 90
     assert any("truncated" in w for w in reader.warnings)
+    # `repsight info` names it too (it printed the frames present as if that were all).
+    from click.testing import CliRunner
+    from repsight.cli import main
+
+    out = CliRunner().invoke(main, ["info", str(cut)]).output
+    assert "the index lists 90: the file looks truncated" in out
+    assert "looks truncated" not in CliRunner().invoke(main, ["info", str(fast)]).output
 
 
 def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:

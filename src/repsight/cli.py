@@ -154,9 +154,9 @@ def main() -> None:
 @_friendly_errors
 def info(video: Path) -> None:
     """Show what the container says about VIDEO."""
-    from .container import probe
+    from .container import probe_and_count
 
-    i = probe(video)
+    i, announced = probe_and_count(video)
     click.echo(f"file      {i.path}")
     # The smaller turn and its way (ffprobe gives the display matrix's counter-clockwise
     # angle: its 90 is this 270 clockwise, said here as 90 counter-clockwise).
@@ -168,7 +168,11 @@ def info(video: Path) -> None:
     if i.display_note:
         click.echo(f"note      {i.display_note}")
     click.echo(f"fps       {i.fps:.3f}{' (variable frame rate)' if i.variable_frame_rate else ''}")
-    click.echo(f"frames    {i.frame_count}")
+    # A file cut short after its index was written (the index at the front) lists more
+    # frames than it holds: said here, as analyze warns of it.
+    cut = (f" (the index lists {announced}: the file looks truncated)"
+           if announced > i.frame_count else "")
+    click.echo(f"frames    {i.frame_count}{cut}")
     click.echo(f"duration  {i.duration_s:.2f} s")
     click.echo(f"codec     {i.codec}")
     if i.slow_motion:
@@ -254,6 +258,7 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
                            force=force, cache_dir=str(cache_dir) if cache_dir else None,
                            use_cache=not no_cache, plot=not no_plot, html=html,
                            manifest=str(manifest) if manifest else None)
+    kept_reasons: set[str] = set()
     with _progress_bar("clips", quiet) as bar:
         task = bar.add_task("clips", total=None)
 
@@ -271,6 +276,12 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
             elif result.status == "kept":
                 # The reason itself starts "not redone: ..." (summary.csv's error column).
                 why = result.error.removeprefix("not redone: ")
+                # A changed setting keeps every clip's results: the reason once in full,
+                # then "as above" (it differs from clip to clip only by the folder named).
+                same = why.replace(printable(out / result.results), "") if result.results else why
+                if same in kept_reasons:
+                    why = "as above"
+                kept_reasons.add(same)
                 bar.console.print(f"[yellow]not redone[/yellow] {escape(printable(result.clip))}: "
                                   f"{escape(printable(why))}",
                                   markup=True, highlight=False, soft_wrap=True)

@@ -323,9 +323,18 @@ max_size_option = click.option("--max-size", type=click.IntRange(64, 8192), defa
                                help="long side of the annotated video in px [default: the source's]")
 model_option = field_option("model")
 rotate_option = field_option("rotate")
+def _one_cache_choice(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """--cache-dir and --no-cache contradict each other: refused, whichever comes second."""
+    other = "no_cache" if param.name == "cache_dir" else "cache_dir"
+    if value and ctx.params.get(other):
+        raise click.UsageError("--cache-dir and --no-cache contradict each other: give one")
+    return value
+
+
 cache_option = click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
+                            callback=_one_cache_choice,
                             help="pose cache folder [default: ~/.cache/repsight/poses]")
-no_cache_option = click.option("--no-cache", is_flag=True,
+no_cache_option = click.option("--no-cache", is_flag=True, callback=_one_cache_choice,
                                help="ignore and do not write the pose cache")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 
