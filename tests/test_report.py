@@ -327,6 +327,9 @@ def test_the_index_has_a_row_a_set_for_a_clip_split_at_a_camera_cut() -> None:
         sets[1], first_failure_rep=None, first_failure_kind="",
         verdicts_withheld="the movement does not look like a pullup")))
     assert [r["first_failure"] for r in index_context([odd])["rows"]] == ["none", "withheld"]
+    # One rep has nothing to be compared with: not "none" as if judged and clean.
+    one = dataclasses.replace(single, reps=1)
+    assert [r["first_failure"] for r in index_context([one])["rows"]] == ["one rep"]
 
 
 def test_a_number_not_measured_is_shown_without_its_unit() -> None:
@@ -388,4 +391,6 @@ def test_a_last_rep_too_close_to_call_is_said_so_not_intact() -> None:
          "threshold": 30.0, "clear_at": 32.0, "unit": "%", "words": "velocity loss"}]}
     html = re.sub(r"\s+", " ", render_report(report_context(doc)))
     assert "No failure detected. Rep 3 too close to call (velocity loss 31 %, limit 30 %)." in html
-    assert "intact" not in html
+    assert "intact" not in html and "One rep" not in html
+    one = doc_with([rep(1, 0, 10, 20)])
+    assert "No failure detected. One rep: nothing to compare it with" in render_report(report_context(one))

@@ -104,7 +104,10 @@ def test_the_set_line_counts_the_reps_the_rep_table_counts() -> None:
                eccentric_first=True)
     cut = Rep(index=2, start=50, end=70, turnaround=70, eccentric=(50, 70), concentric=(70, 70),
               eccentric_first=True, completed=False, cut_end=True)
-    assert summarise([done, cut], []).line() == "no failure detected in 1 rep(s)"
+    # One rep counted: nothing to compare it with, said so beside "no failure".
+    assert summarise([done, cut], []).line() == (
+        "no failure detected in 1 rep(s); one rep: nothing to compare it with, so fatigue "
+        "and form drift are not judged")
     partial = Rep(index=3, start=80, end=100, turnaround=90, eccentric=(80, 90),
                   concentric=(90, 100), eccentric_first=True, partial=True)
     third = dataclasses.replace(done, index=4, start=110, end=150, turnaround=130,

@@ -456,6 +456,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "rpe": rpe_text(summary_view.get("rpe_estimate")),
         "closest": _closest_to_limits(summary_view.get("ending_evidence")),
         "borderline": _borderline(summary_view.get("borderline")),
+        "one_rep": summary.get("reps") == 1,
         "mean_velocity": fmt(summary.get("mean_velocity_mps")),
         "velocity_loss": fmt(summary.get("velocity_loss_pct"), ".0f"),
         # the rep the set's loss and RIR are read on (its last comparable one)
@@ -561,8 +562,10 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
                 "load": fmt(load, "g", ""),
                 "load_sort": fmt(load, ".4f", "-1"), "notes": getattr(r, "session_notes", ""),
                 "reps": "" if one.reps is None else one.reps,
-                # A montage was not judged: "withheld", never "none" (no failure found).
+                # A montage was not judged: "withheld", never "none" (no failure found); nor
+                # is one rep, which has nothing to be compared with.
                 "first_failure": first or ("withheld" if getattr(one, "verdicts_withheld", "") else
+                                           "one rep" if one.reps == 1 else
                                            "none" if r.status in ("ok", "reused", "kept") else ""),
                 "first_failure_sort": (one.first_failure_rep if one.first_failure_rep is not None
                                        else 999),

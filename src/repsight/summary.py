@@ -83,6 +83,9 @@ class SetSummary:
                 out += f"; stopped with technique and tempo intact: tolerance failure or reps left{rir}"
             elif self.borderline:
                 out += "; " + "; ".join(b.short() for b in self.borderline) + rir
+            elif self.n_reps == 1:
+                # "No failure" in one rep says little: fatigue and form drift compare reps.
+                out += "; one rep: nothing to compare it with, so fatigue and form drift are not judged"
             return out
         out = (f"first failure: rep {self.first_failure_rep} ({self.kind}), "
                f"{self.reps_before} good rep(s) before it; {self.reason}")
