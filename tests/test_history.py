@@ -460,3 +460,22 @@ def test_a_path_session_named_for_an_athlete_is_kept_whatever_folder_history_rea
     put(tmp_path / "r", "squats/2026-10-01_set1", kept)
     (rec,) = load_results([tmp_path / "r"])[0]
     assert (rec.athlete, rec.date) == ("ana", "2026-10-01")
+
+
+def test_a_withheld_set_a_one_rep_set_and_a_week_folder_read_as_such(tmp_path):
+    # History said "none" (no failure found) for a set nobody judged, and named undated
+    # week1 and week2 sessions after the results folder ("results", twice).
+    from repsight.history import set_records
+
+    def doc(reps, withheld=None):
+        return {"schema_version": "1.21", "exercise": "pushup",
+                "summary": {"reps": reps, "first_failure_rep": None, "first_failure_kind": None,
+                            "verdicts_withheld": withheld, "warnings": []}}
+
+    (judged,) = set_records(doc(6), label="results", clip="ben/week1/pushups")
+    (odd,) = set_records(doc(6, "the movement does not look like a squat"), label="results",
+                         clip="ben/week2/pushups")
+    (one,) = set_records(doc(1), label="results", clip="ben/pushups")
+    assert [r.failure_text() for r in (judged, odd, one)] == ["none", "withheld", "one rep"]
+    assert (judged.session, odd.session, one.session) == ("week1", "week2", "results")
+    assert odd.row()["verdicts_withheld"] == "the movement does not look like a squat"

@@ -97,6 +97,14 @@ def test_a_concentric_of_exactly_the_limit_is_not_past_it():
     assert tempo_verdicts(truth.reps, m, [0.8, 0.8, exact], th) == []
     slow = tempo_verdicts(truth.reps, m, [0.8, 0.8, t[51] - t[14]], th)
     assert [v.rep_index for v in slow] == [3] and "1.23 s" in slow[0].reason
+    # The same 36 frames at 29.97 fps take 1.2012 s: past 1.2 by under half a frame, which
+    # frame counting cannot tell; 37 frames are called, as at 30 fps.
+    ntsc = np.arange(200) * 1001 / 30000
+    frame = 1001 / 30000
+    assert tempo_verdicts(truth.reps, m, [0.8, 0.8, ntsc[50] - ntsc[14]], th, frame_s=frame) == []
+    assert tempo_verdicts(truth.reps, m, [0.8, 0.8, ntsc[50] - ntsc[14]], th) != []
+    assert [v.rep_index for v in tempo_verdicts(truth.reps, m, [0.8, 0.8, ntsc[51] - ntsc[14]], th,
+                                                frame_s=frame)] == [3]
 
 
 def test_a_rep_far_past_the_usual_range_is_not_judged():

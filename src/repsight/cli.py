@@ -459,9 +459,8 @@ def _print_history(h, console) -> None:
         table.add_column(col, justify="left" if col in ("session", "first failure", "clip")
                          else "right")
     for s in h.sets:
-        failure = f"{s.first_failure_rep} {s.first_failure_kind}" if s.first_failure_rep else "none"
         table.add_row(printable(s.session), f(s.load_kg, "g"), str(s.reps), f(s.best_velocity_mps),
-                      f(s.mean_velocity_mps), f(s.velocity_loss_pct, ".0f"), failure,
+                      f(s.mean_velocity_mps), f(s.velocity_loss_pct, ".0f"), s.failure_text(),
                       printable(s.clip))
     console.print(table)
     console.print(profile_text(h.profile), markup=False, soft_wrap=True)

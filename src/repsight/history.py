@@ -39,7 +39,7 @@ import os
 import statistics
 import unicodedata
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -57,7 +57,7 @@ UNKNOWN_ATHLETE = "(unknown athlete)"
 HISTORY_FIELDS = ("athlete", "exercise", "goal", "session", "date", "load_kg", "reps",
                   "best_velocity_mps", "mean_velocity_mps", "velocity_loss_pct",
                   "first_failure_rep", "first_failure_kind", "concentric_failure_rep", "clip",
-                  "results", "warnings", "rpe_estimate")
+                  "results", "warnings", "rpe_estimate", "verdicts_withheld")
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,15 @@ class SetRecord:
     warnings: tuple[str, ...] = ()
     # The set's RPE estimated from its reps in reserve (the clip summary's; schema 1.18 on).
     rpe_estimate: float | None = None
+    # Why no verdict was looked for (summary.verdicts_withheld), "" when the set was judged.
+    verdicts_withheld: str = ""
+
+    def failure_text(self) -> str:
+        """The first failure as the tables show it: "3 tempo"; "withheld" for a set nobody
+        judged, "one rep" for one with nothing to compare, else "none" (judged, none found)."""
+        if self.first_failure_rep is not None:
+            return f"{self.first_failure_rep} {self.first_failure_kind}".strip()
+        return "withheld" if self.verdicts_withheld else "one rep" if self.reps == 1 else "none"
 
     def row(self) -> dict[str, Any]:
         """The history CSV row (export.csv_text joins the warnings in one cell)."""
@@ -190,7 +199,8 @@ def _one_set(entry: Mapping[str, Any], session: Session | None, label: str, clip
         first_failure_rep=_count(summary.get("first_failure_rep")),
         first_failure_kind=str(summary.get("first_failure_kind") or ""),
         concentric_failure_rep=min((s for s in stalled if _count(s) is not None), default=None),
-        rep_velocities=rep_v, clip=clip, results=results, goal=goal, warnings=warned)
+        rep_velocities=rep_v, clip=clip, results=results, goal=goal, warnings=warned,
+        verdicts_withheld=str(summary.get("verdicts_withheld") or ""))
 
 
 def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str = ""
@@ -211,6 +221,13 @@ def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str =
         # rest as stored.
         again = session_from_path(clip + ".mp4")
         session = replace(stored, athlete=again.athlete if again else "")
+    # An undated clip in a folder of its own below the athlete's ("ben/week1/pushups"):
+    # that folder names its session, not the results folder (week1 and week2 both read
+    # "results").
+    folders = PurePosixPath(clip).parts[:-1]
+    athlete = session.athlete if session else ""
+    if len(folders) >= 2 and folders[-1].casefold() != athlete.casefold():
+        label = folders[-1]
     sets = [s for s in doc.get("sets") or [] if isinstance(s, Mapping)]
     entries = sets or [doc]
     config = doc.get("config") if isinstance(doc.get("config"), Mapping) else {}
@@ -749,8 +766,7 @@ def history_context(histories: Sequence[AthleteHistory], *, warnings: Sequence[s
         rows = [{"session": s.session, "load": _f(s.load_kg, "g"), "reps": s.reps,
                  "best": _f(s.best_velocity_mps), "mean": _f(s.mean_velocity_mps),
                  "loss": _f(s.velocity_loss_pct, ".0f"), "rpe": rpe_text(s.rpe_estimate),
-                 "failure": (f"{s.first_failure_rep} {s.first_failure_kind}"
-                             if s.first_failure_rep is not None else "none"),
+                 "failure": s.failure_text(),
                  "failed": s.first_failure_rep is not None, "clip": s.clip,
                  "goal": s.goal or "-", "warnings": list(s.warnings)}
                 for s in h.sets]

@@ -39,8 +39,11 @@ ONSET_SHARE = 0.6
 ONSET_MAX_REPS = 2
 # How far past the concentric time limit a duration must be to miss it: more than the
 # float error of subtracting two frame times (36 frames at 30 fps: 1.2000000000000002 s),
-# far less than any real difference of frame times (1.2004 s is past 1.2).
+# and, where the frame rate is known (tempo_verdicts' frame_s), more than half a frame
+# (TIME_LIMIT_FRAME_SHARE): a duration counted in frames is known to a frame, and 36
+# frames at 29.97 fps (1.2012 s) were called slow where the same 36 at 30 fps were not.
 TIME_LIMIT_SLACK_S = 1e-6
+TIME_LIMIT_FRAME_SHARE = 0.5
 # Frames at the end of a clip read to tell a rep cut mid-lift (still moving) from a stall.
 CUT_FRAMES = 5
 # A lifter still when the clip ends, short of lockout, failed only after holding there
@@ -312,13 +315,15 @@ def _beyond(value: float, limit: float, digits: int = 2) -> str:
 
 def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[float],
                    th: VerdictThresholds, *, first_judged: int = 1,
-                   failed: Collection[int] = ()) -> list[Verdict]:
+                   failed: Collection[int] = (), frame_s: float = 0.0) -> list[Verdict]:
     """Concentric slower than the limit, or velocity loss past the goal's threshold (persisting).
 
     first_judged: reps before this one (the first baseline rep) are not judged for loss.
-    failed: reps with a concentric failure: not also called slow.
+    failed: reps with a concentric failure: not also called slow. frame_s: the clip's frame
+    period; a concentric must pass the time limit by more than half of it (0: exactly).
     """
     limit = th.concentric_limit_s
+    slack = max(TIME_LIMIT_SLACK_S, TIME_LIMIT_FRAME_SHARE * frame_s)
     loss_limit = th.velocity_loss_pct
     # The loss of every completed rep counts, the second baseline rep's too: it is measured
     # against the best of the baseline reps, so a rep 2 already far slower than rep 1 is
@@ -347,7 +352,7 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
         # The time limit is absolute: one slow concentric already misses a power target.
         # Durations are differences of frame times: 36 frames at 30 fps are 1.2000000000000002 s,
         # which is not slower than 1.2.
-        if limit is not None and np.isfinite(con) and con > limit + TIME_LIMIT_SLACK_S:
+        if limit is not None and np.isfinite(con) and con > limit + slack:
             reasons.append(f"concentric took {_beyond(con, limit)} s (limit {limit:g} s, "
                            f"{th.limit_words('time')})")
             evidence["concentric"] = {"value": round(con, _apart(con, limit, 3)), "threshold": limit,
@@ -991,7 +996,8 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
         stalls = [*stalls, stalled]
     failed = frozenset(v.rep_index for v in stalls)
     verdicts = (stalls + technical_verdicts(reps, metrics, th, failed=failed)
-                + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged, failed=failed)
+                + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged, failed=failed,
+                                 frame_s=1.0 / fps if fps > 0 else 0.0)
                 + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track),
                                      first_judged=first_judged)
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
