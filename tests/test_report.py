@@ -394,3 +394,4 @@ def test_a_last_rep_too_close_to_call_is_said_so_not_intact() -> None:
     assert "intact" not in html and "One rep" not in html
     one = doc_with([rep(1, 0, 10, 20)])
     assert "No failure detected. One rep: nothing to compare it with" in render_report(report_context(one))
+    assert report_context(one)["first_failure"] == "one rep"  # as the index and history say

@@ -190,6 +190,15 @@ def test_manifest_goals_change_each_athletes_verdicts_and_travel_with_the_result
                        executor=_threads())
     assert report.ok
     assert report.warnings == ("manifest.csv: 1 row(s) name no video in the folder: 'carl/set1.mp4'",)
+    # ... said as soon as the manifest is read, before any clip is analysed (a coach saw it
+    # only after minutes of analysis, by which time the clips had been judged without it).
+    said: list[str] = []
+    again = run_batch(root, tmp_path / "out2", AnalysisConfig(goal="hypertrophy"),
+                      BatchOptions(cache_dir=str(cache), plot=False), executor=_threads(),
+                      on_warning=lambda w: said.append(f"warning {w}"),
+                      on_result=lambda r, done, total: said.append(f"clip {r.clip}"))
+    assert said[0].startswith("warning manifest.csv: 1 row(s) name no video") and len(said) == 3
+    assert again.warnings == report.warnings
     rows = _summary(out)
     ana, ben = rows["ana/set1.mp4"], rows["ben/set1.mp4"]
     assert (ana["athlete"], ana["date"], ana["load_kg"], ana["notes"]) == (

@@ -920,12 +920,14 @@ def results_lock(out: Path) -> Iterator[str]:
 def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: AnalysisConfig,
               options: BatchOptions = BatchOptions(), *, workers: int | None = None,
               executor: cf.Executor | None = None,
-              on_result: Callable[[ClipResult, int, int], None] | None = None) -> BatchReport:
+              on_result: Callable[[ClipResult, int, int], None] | None = None,
+              on_warning: Callable[[str], None] | None = None) -> BatchReport:
     """Analyse every clip under folder into out/; summary.csv grows a row as each clip ends.
 
     executor: any concurrent.futures-style executor (see the module docstring); by default
     a process pool of `workers` (one per core). on_result(result, done, total) is called
-    in this process as each clip finishes. Ctrl-C, SIGTERM or SIGHUP stop the workers at
+    in this process as each clip finishes; on_warning(text) with each manifest warning as
+    soon as the manifest is checked, before any clip (the report repeats them). Ctrl-C, SIGTERM or SIGHUP stop the workers at
     once and raise BatchInterrupted; finished clips and summary.csv stay valid.
     """
     root = Path(folder)
@@ -938,6 +940,10 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     # The coach's manifest is checked before any folder is made or video decoded.
     rows, manifest_warnings = manifest_rows(
         root, [c.relative_to(root).as_posix() for c in found.clips], options.manifest)
+    for w in manifest_warnings if on_warning is not None else ():
+        # Rows that match no clip change whose goal, load and notes a clip gets: said
+        # before the batch runs for minutes, not after.
+        on_warning(w)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

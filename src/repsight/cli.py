@@ -286,16 +286,27 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
                                   f"{escape(printable(why))}",
                                   markup=True, highlight=False, soft_wrap=True)
 
+        said: set[str] = set()
+
+        def on_warning(text: str) -> None:
+            from rich.markup import escape
+
+            said.add(text)
+            bar.console.print(f"[yellow]warning:[/yellow] {escape(printable(text))}",
+                              markup=True, highlight=False, soft_wrap=True)
+
         if scheduler is None:
-            report = run_batch(folder, out, cfg, options, workers=workers, on_result=on_result)
+            report = run_batch(folder, out, cfg, options, workers=workers, on_result=on_result,
+                               on_warning=on_warning)
         else:
             from .dask_backend import dask_executor
 
             with dask_executor(scheduler, default_workers=workers) as executor:
                 report = run_batch(folder, out, cfg, options, executor=executor,
-                                   on_result=on_result)
+                                   on_result=on_result, on_warning=on_warning)
     for w in report.warnings:
-        click.echo(f"warning: {printable(w)}", err=True)
+        if w not in said:
+            click.echo(f"warning: {printable(w)}", err=True)
     for name, why in report.skipped[:20]:
         click.echo(f"skipped {printable(name)}: {why}", err=True)
     if len(report.skipped) > 20:

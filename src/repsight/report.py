@@ -447,7 +447,8 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "reps": summary.get("reps", 0), "reps_detected": summary.get("reps_detected", 0),
         "first_failure": (f"rep {first} ({summary.get('first_failure_kind')})"
                           if first is not None else
-                          "withheld" if summary.get("verdicts_withheld") else "none detected"),
+                          "withheld" if summary.get("verdicts_withheld") else
+                          "one rep" if summary.get("reps") == 1 else "none detected"),
         "withheld": summary.get("verdicts_withheld") or "",
         "failed": first is not None,
         "failure_reason": summary.get("first_failure_reason") or "",
