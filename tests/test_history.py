@@ -213,6 +213,10 @@ def test_a_results_folder_given_twice_counts_each_set_once(docs: dict[str, dict]
         "given (the same folder twice, or one inside another): each is counted once",
         f"2 clip result(s) in {tmp_path / 'all'} were already read from another folder given "
         "(the same folder twice, or one inside another): each is counted once")
+    # A folder's own warning, the folder given twice: said once.
+    (tmp_path / "empty").mkdir()
+    _, warnings = load_results([tmp_path / "empty", tmp_path / "empty"])
+    assert len(warnings) == 1 and warnings[0].startswith(f"no clip results in {tmp_path / 'empty'}")
 
 
 def test_the_same_video_under_another_name_counts_once(docs: dict[str, dict],

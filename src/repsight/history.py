@@ -467,7 +467,8 @@ def load_results(folders: Sequence[str | os.PathLike]
             warnings.append(f"{len(failed)} clip(s) in {root} failed in the batch and are not "
                             f"shown ({', '.join(failed[:3])}{', ...' if len(failed) > 3 else ''}; "
                             "see its summary.csv)")
-    return tuple(r for c in counted for r in c.records), tuple(warnings)
+    # A folder given twice says its folder-wide warnings once.
+    return tuple(r for c in counted for r in c.records), tuple(dict.fromkeys(warnings))
 
 
 def _summary_rows(root: Path) -> list[tuple[str, str, str]]:
