@@ -586,6 +586,27 @@ def test_an_interrupted_batch_names_its_pending_clips_sessions_and_indexes_the_r
                for w in warnings), warnings
 
 
+def test_an_interrupted_forced_rerun_keeps_showing_the_results_it_did_not_reach(
+        folder: Path, cache: Path, tmp_path: Path) -> None:
+    # summary.csv and the index showed every clip not yet redone as a blank pending row,
+    # though its complete results from the run before were still on disk.
+    from repsight.errors import RepsightError
+
+    out = tmp_path / "results"
+    first = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+
+    def stop(result, done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(RepsightError, match="interrupted: 1 of 2 clips finished"):
+        run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True), workers=1,
+                  executor=cf.ThreadPoolExecutor(max_workers=1), on_result=stop)
+    rows = read_summary(out)
+    (left,) = [r for r in rows.values() if r["status"] == "pending"]
+    before = {r.clip: r for r in first.results}[left["clip"]]
+    assert (int(left["reps"]), left["goal"]) == (before.reps, "strength")
+
+
 @pytest.mark.parametrize("where", ["same", "parent"])
 def test_a_results_folder_that_is_or_holds_the_input_is_refused(where: str, folder: Path,
                                                                cache: Path) -> None:

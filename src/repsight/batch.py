@@ -1000,6 +1000,9 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
             _run_pooled(args, record, executor=executor,
                         workers=min(workers or available_cores(), total))
     except KeyboardInterrupt:
+        for k, j in enumerate(jobs):
+            if results[k].status == "pending":
+                results[k] = _left_as_it_was(results[k], j.out_dir)
         if options.html:  # the finished clips' pages are written: the index links them
             from .report import write_index
 
@@ -1023,6 +1026,23 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
     return BatchReport(results=tuple(results[k] for k in range(total)),
                        summary_path=summary_path, out_dir=out, skipped=found.skipped,
                        hint=found.hint(), warnings=manifest_warnings)
+
+
+def _left_as_it_was(pending: ClipResult, out_dir: Path) -> ClipResult:
+    """A clip an interrupted batch did not reach, with the figures of the complete results
+    an earlier run left in its folder (still "pending": this run did not redo it), or as
+    it is when there are none. summary.csv and the index then still show those results,
+    not blank rows beside them (an interrupted --force run read "0 with a failure called"
+    for clips whose results on disk had five)."""
+    m = read_manifest(out_dir)
+    row = m.get("result") if m and m.get("complete") else None
+    if not isinstance(row, dict) or row.get("status") not in ("ok", "reused", "kept"):
+        return pending
+    try:
+        prior = ClipResult.from_dict({**row, "clip": pending.clip, "results": pending.results})
+    except (TypeError, ValueError):
+        return pending
+    return dataclasses.replace(prior, status="pending", error="", notes=())
 
 
 def _run_pooled(args: list[tuple], record: Callable[[int, ClipResult], None], *,
