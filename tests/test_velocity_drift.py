@@ -108,6 +108,23 @@ def test_a_first_rep_unlike_the_set_is_set_up_only_when_the_reps_after_it_hold_t
         assert why.startswith(f"moved {roms[0]:.2f} m against the set's typical")
 
 
+@pytest.mark.parametrize("first, setup", [
+    (1.41, True),  # a re-encoded floor press: the lifter lying down read as a 1.41 m/s rep
+    (0.60, False),  # a fresh first rep 2.6x the next three (a rendered curl failing early)
+    (0.25, False),
+])
+def test_a_first_rep_far_faster_than_the_next_three_is_set_up(first, setup):
+    speeds = [first, 0.23, 0.24, 0.23, 0.20]
+    vel = [RepVelocity(v, 2 * v, v, 0.2) for v in speeds]
+    reps = [Rep(index=i + 1, start=10 * i, end=10 * i + 9, turnaround=10 * i + 5,
+                eccentric=(10 * i, 10 * i + 5), concentric=(10 * i + 5, 10 * i + 9),
+                eccentric_first=True) for i in range(len(speeds))]
+    why = setup_rep(reps, vel, list(range(len(speeds))))
+    assert bool(why) == setup
+    if setup:
+        assert why == "rose at 1.41 m/s, over 3 times the 0.23 m/s of the next reps"
+
+
 def test_counted_reps_reach_lockout_at_full_range():
     rep = Rep(index=1, start=0, end=10, turnaround=5, eccentric=(0, 5), concentric=(5, 10),
               eccentric_first=True)

@@ -55,6 +55,14 @@ MIN_BASELINE_MPS = 0.1
 # Sets in the source studies ran to at most ~30 reps; beyond 10 left the linear model
 # extrapolates from a few per cent of loss and the number means only "many".
 MAX_RIR = 10.0
+# A first "rep" this many times faster than the next three (their median) is set-up, not
+# a rep of the set: they would have lost two thirds of its speed, past the velocity loss
+# at which every lift in the studies above fails (50-65 %), and gone on. A re-encoded
+# copy of a real floor press read its first "rep" (the lifter lying down) at 1.41 m/s
+# against 0.23, and called every later rep a tempo failure; the rendered sets' first reps
+# read at most 2.5 times the next three (a curl whose rep 2 nearly failed), the real
+# clips' 1.2.
+FAST_FIRST_RATIO = 3.0
 # The lowest RPE an RIR estimate is turned into (rpe_from_rir): the RIR-based scale's
 # 5-6 band covers 4-6 reps in reserve; lighter effort is not read from velocity loss.
 RPE_FLOOR = 5.0
@@ -330,14 +338,16 @@ def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool],
 
 
 def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[int], *,
-              rom_outlier_share: float = 0.35, slow_first_share: float = 0.7) -> str:
+              rom_outlier_share: float = 0.35, slow_first_share: float = 0.7,
+              fast_first_ratio: float = FAST_FIRST_RATIO) -> str:
     """Why the first good rep (position good[0]) is set-up rather than a rep, or "".
 
-    A first "rep" that is really set-up (jumping to the bar and settling, unracking)
-    moves much more or less than the set's reps (rom_outlier_share, 0.1..1) and than the
-    rep right after it, or is far slower than the next three (below slow_first_share,
-    0.3..1, of their median): a fresh lifter's first rep is not 30 % slower. It would
-    poison the baseline, so it is neither baseline nor judged. Needs 4 good reps.
+    A first "rep" that is really set-up (jumping to the bar and settling, unracking, lying
+    down) moves much more or less than the set's reps (rom_outlier_share, 0.1..1) and than
+    the rep right after it, or is far slower than the next three (below slow_first_share,
+    0.3..1, of their median): a fresh lifter's first rep is not 30 % slower; or far faster
+    (over fast_first_ratio times their median, FAST_FIRST_RATIO). It would poison the
+    baseline, so it is neither baseline nor judged. Needs 4 good reps.
     """
     if len(good) < 4:
         return ""
@@ -355,6 +365,9 @@ def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[in
         return f"moved {first_rom:.2f} m against the set's typical {med_rom:.2f} m"
     if np.isfinite(vel[first].mean_mps) and vel[first].mean_mps < slow_first_share * next_v:
         return f"rose at {vel[first].mean_mps:.2f} m/s against {next_v:.2f} m/s for the next reps"
+    if np.isfinite(vel[first].mean_mps) and vel[first].mean_mps > fast_first_ratio * next_v > 0:
+        return (f"rose at {vel[first].mean_mps:.2f} m/s, over {fast_first_ratio:g} times the "
+                f"{next_v:.2f} m/s of the next reps")
     return ""
 
 
