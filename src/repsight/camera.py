@@ -395,8 +395,11 @@ def upside_down_picture(seq: PoseSequence) -> str | None:
     drop = drop[np.isfinite(drop)]
     if len(drop) < seq.fps or not float(np.median(drop)) > UPSIDE_DOWN_DROP:
         return None
+    # A lifter lying with the feet towards the camera (a floor press filmed from the feet,
+    # blurred or dark) can be read head-down too: a picture that plays upright is that.
     return (f"the lifter's shoulders are below the hips (the trunk head-down, median frame): "
-            f"the picture looks upside down{_turn_hint(180, picture_turn(seq))}")
+            f"the picture looks upside down, or the pose model turned round a lifter lying "
+            f"with the feet towards the camera{_turn_hint(180, picture_turn(seq))}")
 
 
 def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[Rep]
