@@ -84,6 +84,14 @@ def test_baseline_and_loss_by_hand():
     assert np.isnan(velocity_loss_pct(0.40, 0.0))
 
 
+def _setup_why(vel: list) -> str:
+    """setup_rep over one eccentric-first rep of 10 frames per velocity, all good."""
+    reps = [Rep(index=i + 1, start=10 * i, end=10 * i + 9, turnaround=10 * i + 5,
+                eccentric=(10 * i, 10 * i + 5), concentric=(10 * i + 5, 10 * i + 9),
+                eccentric_first=True) for i in range(len(vel))]
+    return setup_rep(reps, vel, list(range(len(vel))))
+
+
 @pytest.mark.parametrize("roms, setup", [
     # A jump to the bar: rep 1 travels twice as far, the reps after it hold their range.
     ([0.60, 0.30, 0.29, 0.31, 0.30], True),
@@ -98,11 +106,7 @@ def test_baseline_and_loss_by_hand():
 ])
 def test_a_first_rep_unlike_the_set_is_set_up_only_when_the_reps_after_it_hold_their_range(
         roms, setup):
-    vel = [RepVelocity(0.5, 1.0, 0.5, r) for r in roms]
-    reps = [Rep(index=i + 1, start=10 * i, end=10 * i + 9, turnaround=10 * i + 5,
-                eccentric=(10 * i, 10 * i + 5), concentric=(10 * i + 5, 10 * i + 9),
-                eccentric_first=True) for i in range(len(roms))]
-    why = setup_rep(reps, vel, list(range(len(roms))))
+    why = _setup_why([RepVelocity(0.5, 1.0, 0.5, r) for r in roms])
     assert bool(why) == setup
     if setup:
         assert why.startswith(f"moved {roms[0]:.2f} m against the set's typical")
@@ -114,12 +118,7 @@ def test_a_first_rep_unlike_the_set_is_set_up_only_when_the_reps_after_it_hold_t
     (0.25, False),
 ])
 def test_a_first_rep_far_faster_than_the_next_three_is_set_up(first, setup):
-    speeds = [first, 0.23, 0.24, 0.23, 0.20]
-    vel = [RepVelocity(v, 2 * v, v, 0.2) for v in speeds]
-    reps = [Rep(index=i + 1, start=10 * i, end=10 * i + 9, turnaround=10 * i + 5,
-                eccentric=(10 * i, 10 * i + 5), concentric=(10 * i + 5, 10 * i + 9),
-                eccentric_first=True) for i in range(len(speeds))]
-    why = setup_rep(reps, vel, list(range(len(speeds))))
+    why = _setup_why([RepVelocity(v, 2 * v, v, 0.2) for v in [first, 0.23, 0.24, 0.23, 0.20]])
     assert bool(why) == setup
     if setup:
         assert why == "rose at 1.41 m/s, over 3 times the 0.23 m/s of the next reps"

@@ -927,8 +927,9 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     executor: any concurrent.futures-style executor (see the module docstring); by default
     a process pool of `workers` (one per core). on_result(result, done, total) is called
     in this process as each clip finishes; on_warning(text) with each manifest warning as
-    soon as the manifest is checked, before any clip (the report repeats them). Ctrl-C, SIGTERM or SIGHUP stop the workers at
-    once and raise BatchInterrupted; finished clips and summary.csv stay valid.
+    soon as the manifest is checked, before any clip (the report repeats them). Ctrl-C,
+    SIGTERM or SIGHUP stop the workers at once and raise BatchInterrupted; finished clips
+    and summary.csv stay valid.
     """
     root = Path(folder)
     out = Path(out)
