@@ -490,6 +490,25 @@ def test_a_press_seen_head_on_reads_lean_back_from_foreshortening():
     assert "trunk_lean" in deadlift.faults_not_measurable
 
 
+@pytest.mark.parametrize("thigh, readable", [
+    (1.0, True),
+    (np.concatenate([np.full(45, 1.0), np.full(45, 0.95)]), True),  # a 5 % wander
+    (0.3, False),  # legs pointing at the camera: a third of the torso (lying, from the feet)
+    (np.tile([0.6, 1.0, 1.4], 30), False),  # a thigh whose length swings from frame to frame
+])
+def test_the_head_on_lean_back_needs_thighs_that_keep_their_length(thigh, readable):
+    # A real floor press filmed from the feet, read as an overhead press, got lean-back
+    # calls on repeated frames of its own baseline reps: its thighs, the yardstick, were
+    # foreshortened towards the camera and swung from rep to rep.
+    from repsight.form import form_signals
+
+    form = form_signals(_standing_front(np.zeros(90), thigh), get_profile("overhead_press"),
+                        view="front")
+    assert ("trunk_lean" in form.faults) is readable
+    if not readable:
+        assert "the thighs do not keep theirs" in form.faults_not_measurable["trunk_lean"]
+
+
 def test_a_set_read_through_a_zoom_does_not_read_head_on_lean_from_foreshortening():
     """The torso's foreshortening is one length against another's running median, and a
     zoom scaled back one reading per rep leaves a few per cent inside the reps it runs

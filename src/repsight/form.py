@@ -235,6 +235,38 @@ def _lean_from_ratio(ratio: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(ratio / upright, -1.0, 1.0)))
 
 
+# The thighs are the lean back's yardstick head-on (foreshortened_lean) only while they keep
+# their length in the picture: a standing lifter's. Rendered head-on presses and curls read
+# a thigh whose 10-90th percentile spread is at most 0.06 of its median, and 0.82-0.91 of
+# the torso's length; a real floor press filmed from the feet (read as an overhead press
+# on a re-encoded copy) 0.62-0.67 and 0.27, its thighs pointing at the camera, and the lean
+# read off them swung by 40 degrees from rep to rep (lean-back calls on repeated frames of
+# baseline reps).
+THIGH_STEADY_SPREAD = 0.25
+THIGH_MIN_TORSO = 0.5
+
+
+def thigh_yardstick_unsteady(seq: PoseSequence, *, image: np.ndarray | None = None) -> str:
+    """Why the thighs cannot be the head-on lean's yardstick here, or "" when they can: their
+    image length varies by more than THIGH_STEADY_SPREAD of its median over the clip, or
+    reads under THIGH_MIN_TORSO of the torso's (legs foreshortened towards the camera)."""
+    image = seq.image if image is None else image
+    torso, hip = _torso_px(seq, image)
+    knee = (pixels(image, seq.width, seq.height, LM.LEFT_KNEE)
+            + pixels(image, seq.width, seq.height, LM.RIGHT_KNEE)) / 2
+    thigh = np.linalg.norm(hip - knee, axis=1)
+    seen = np.isfinite(thigh) & np.isfinite(torso) & (torso > 0)
+    if seen.sum() < 3:
+        return ""  # nothing to tell: the reading itself will be missing
+    lo, mid, hi = np.percentile(thigh[seen], [10, 50, 90])
+    share = float(np.median(thigh[seen] / torso[seen]))
+    if mid > 0 and ((hi - lo) / mid > THIGH_STEADY_SPREAD or share < THIGH_MIN_TORSO):
+        return ("seen head-on, a lean back is read from the torso's length against the "
+                "thighs', and here the thighs do not keep theirs (foreshortened towards the "
+                "camera or moving: the lifter is not standing facing it)")
+    return ""
+
+
 def foreshortened_lean(seq: PoseSequence, *, image: np.ndarray | None = None) -> np.ndarray:
     """float[T] trunk lean seen head-on, from the torso's foreshortening, degrees (<= 0).
 
@@ -553,6 +585,8 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
         if zoomed and where in THROUGH_ZOOM:
             where = THROUGH_ZOOM[where]
             blind = blind or (THROUGH_ZOOM_WHY if where is None else None)
+        if where == "foreshortening" and not blind:
+            blind = thigh_yardstick_unsteady(seq, image=image) or None
         if where is None or blind:
             # The warning names the measure ("trunk lean not measurable: ..."): the reason
             # need not name it again.
