@@ -936,7 +936,8 @@ def borderline(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     if timed:
         r, m = timed[-1]
         loss, limit = float(m.velocity_loss_pct), th.velocity_loss_pct
-        if loss > limit and ("tempo", r.index) not in called:
+        # (Past the margin and still not called, another rule held it: not this case.)
+        if limit < loss <= limit + th.lone_loss_margin_pct and ("tempo", r.index) not in called:
             out.append(Borderline(r.index, "tempo", "velocity_loss", round(loss, _apart(loss, limit, 1)),
                                   limit, limit + th.lone_loss_margin_pct, "%", "velocity loss"))
     for f in metrics.drift.faults.values():
@@ -948,7 +949,8 @@ def borderline(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
             continue
         k = judged[-1]
         v = called.get(("technical", reps[k].index))
-        if (f.toward_deg[k] > f.threshold_deg and f.frames_past[k] >= th.drift_min_frames
+        if (f.threshold_deg < f.toward_deg[k] <= CLEAR_SHARE * f.threshold_deg
+                and f.frames_past[k] >= th.drift_min_frames
                 and not (v is not None and f.measure in v.evidence)):
             value = float(f.toward_deg[k])
             out.append(Borderline(reps[k].index, "technical", f.measure, value,
