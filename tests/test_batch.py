@@ -378,6 +378,22 @@ def test_cli_says_why_results_were_kept_once_not_for_every_clip(folder: Path, ca
     assert lines[1].endswith(": as above")
 
 
+def test_a_clip_added_beside_one_of_the_same_name_leaves_its_folder_alone(
+        cache: Path, tmp_path: Path) -> None:
+    # squat.mov added beside an analysed squat.mp4 took squat/ (it sorts first), was
+    # refused as "made from a different video", and the .mp4 was analysed again elsewhere.
+    root = tmp_path / "clips"
+    good_clip(root / "gus" / "squat.mp4", cache, "squat", 3, seed=1)
+    out = tmp_path / "results"
+    first = run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert [(r.clip, r.results) for r in first.results] == [("gus/squat.mp4", "gus/squat")]
+    good_clip(root / "gus" / "squat.mov", cache, "squat", 4, seed=2)
+    again = run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert {r.clip: (r.status, r.results) for r in again.results} == {
+        "gus/squat.mov": ("ok", "gus/squat_mov"), "gus/squat.mp4": ("reused", "gus/squat")}
+    assert again.ok
+
+
 def test_cli_batch_with_process_pool_exit_codes(folder: Path, cache: Path, tmp_path: Path) -> None:
     out = tmp_path / "results"
     args = ["batch", str(folder), "-o", str(out), "--cache-dir", str(cache), "-q",

@@ -430,7 +430,10 @@ def plan_jobs(clips: Sequence[Path], root: Path, out: Path) -> list[ClipJob]:
     """One results folder per clip, mirroring the input tree; name clashes get the extension.
 
     A clip's folder never coincides with a folder that holds other clips' folders
-    (squat.mp4 beside squat/), nor with summary.csv; the second gets `<stem>_<ext>`.
+    (squat.mp4 beside squat/), nor with summary.csv; the second gets `<stem>_<ext>`. Nor
+    with a folder whose results an earlier batch made for another clip (its manifest
+    names that clip): squat.mov added beside an analysed squat.mp4 took squat/, was
+    refused as "made from a different video", and the .mp4 was analysed again elsewhere.
     """
     root = Path(root)
     rels = []
@@ -450,10 +453,20 @@ def plan_jobs(clips: Sequence[Path], root: Path, out: Path) -> list[ClipJob]:
         stem = short_stem(rel.stem)
         candidates = [rel.parent / stem, rel.parent / f"{stem}_{ext}"]
         candidates += [rel.parent / f"{stem}_{ext}_{n}" for n in range(2, len(rels) + 3)]
-        target = next(c for c in candidates if str(c).casefold() not in taken)
+        target = next(c for c in candidates if str(c).casefold() not in taken
+                      and not _made_for_another(out / c, rel.as_posix()))
         taken.add(str(target).casefold())
         jobs.append(ClipJob(clip=clip, name=rel.as_posix(), out_dir=out / target))
     return jobs
+
+
+def _made_for_another(folder: Path, name: str) -> bool:
+    """Whether folder holds results an earlier batch made for another clip than name."""
+    if not folder.is_dir():
+        return False
+    m = read_manifest(folder)
+    clip = m.get("clip") if m else None
+    return isinstance(clip, str) and bool(clip) and clip != name
 
 
 # ---------------------------------------------------------------- manifest
