@@ -323,6 +323,8 @@ max_size_option = click.option("--max-size", type=click.IntRange(64, 8192), defa
                                help="long side of the annotated video in px [default: the source's]")
 model_option = field_option("model")
 rotate_option = field_option("rotate")
+
+
 def _one_cache_choice(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """--cache-dir and --no-cache contradict each other: refused, whichever comes second."""
     other = "no_cache" if param.name == "cache_dir" else "cache_dir"
