@@ -331,6 +331,7 @@ def test_history_command_prints_trends_and_writes_csv_and_html(
     assert out.index("2026-11-02") < out.index("2026-11-09") < out.index("2026-11-16")
     assert "load-velocity profile: v = " in out and "3 sets at 3 loads" in out
     assert "not fitted: needs sets at 3+ distinct loads" in out  # Ben
+    assert "┃ goal " in out  # the goal each set was judged for (the page and the CSV have it)
     rows = list(csv.DictReader(io.StringIO(table.read_text())))
     assert [(r["athlete"], r["date"], r["load_kg"]) for r in rows] == [
         ("Ana", "2026-11-02", "80.0"), ("Ana", "2026-11-09", "90.0"), ("Ana", "2026-11-16", "100.0"),

@@ -465,14 +465,16 @@ def _print_history(h, console) -> None:
         return "-" if x is None else format(x, spec)
 
     table = Table(title=f"{printable(h.athlete)}: {h.exercise}", title_justify="left")
-    for col in ("session", "load kg", "reps", "best m/s", "mean m/s", "loss %", "first failure",
-                "clip"):
-        table.add_column(col, justify="left" if col in ("session", "first failure", "clip")
+    # The goal each set was judged for: a power set's tempo failure (20 % loss) is no
+    # strength set's (30 %), and one athlete's sets can mix them.
+    for col in ("session", "load kg", "reps", "best m/s", "mean m/s", "loss %", "goal",
+                "first failure", "clip"):
+        table.add_column(col, justify="left" if col in ("session", "goal", "first failure", "clip")
                          else "right")
     for s in h.sets:
         table.add_row(printable(s.session), f(s.load_kg, "g"), str(s.reps), f(s.best_velocity_mps),
-                      f(s.mean_velocity_mps), f(s.velocity_loss_pct, ".0f"), s.failure_text(),
-                      printable(s.clip))
+                      f(s.mean_velocity_mps), f(s.velocity_loss_pct, ".0f"), s.goal or "-",
+                      s.failure_text(), printable(s.clip))
     console.print(table)
     console.print(profile_text(h.profile), markup=False, soft_wrap=True)
     console.print(calibration_text(h.calibration), markup=False, soft_wrap=True)
