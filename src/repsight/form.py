@@ -226,6 +226,15 @@ def _torso_px(seq: PoseSequence, image: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.linalg.norm(shoulder - hip, axis=1), hip
 
 
+def _torso_and_thigh_px(seq: PoseSequence, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(float[T] the torso's image length, float[T] the thigh's: hips' to knees' midpoint),
+    pixels: what a lean back head-on is read from, and against."""
+    torso, hip = _torso_px(seq, image)
+    knee = (pixels(image, seq.width, seq.height, LM.LEFT_KNEE)
+            + pixels(image, seq.width, seq.height, LM.RIGHT_KNEE)) / 2
+    return torso, np.linalg.norm(hip - knee, axis=1)
+
+
 def _lean_from_ratio(ratio: np.ndarray) -> np.ndarray:
     """arccos of a torso ratio against the clip's most upright frames, degrees (>= 0)."""
     seen = np.isfinite(ratio) & (ratio > 0)
@@ -251,10 +260,7 @@ def thigh_yardstick_unsteady(seq: PoseSequence, *, image: np.ndarray | None = No
     image length varies by more than THIGH_STEADY_SPREAD of its median over the clip, or
     reads under THIGH_MIN_TORSO of the torso's (legs foreshortened towards the camera)."""
     image = seq.image if image is None else image
-    torso, hip = _torso_px(seq, image)
-    knee = (pixels(image, seq.width, seq.height, LM.LEFT_KNEE)
-            + pixels(image, seq.width, seq.height, LM.RIGHT_KNEE)) / 2
-    thigh = np.linalg.norm(hip - knee, axis=1)
+    torso, thigh = _torso_and_thigh_px(seq, image)
     seen = np.isfinite(thigh) & np.isfinite(torso) & (torso > 0)
     if seen.sum() < 3:
         return ""  # nothing to tell: the reading itself will be missing
@@ -280,10 +286,7 @@ def foreshortened_lean(seq: PoseSequence, *, image: np.ndarray | None = None) ->
     back (presses and curls filmed head-on), read against the set's first reps.
     """
     image = seq.image if image is None else image
-    torso, hip = _torso_px(seq, image)
-    knee = (pixels(image, seq.width, seq.height, LM.LEFT_KNEE)
-            + pixels(image, seq.width, seq.height, LM.RIGHT_KNEE)) / 2
-    thigh = np.linalg.norm(hip - knee, axis=1)
+    torso, thigh = _torso_and_thigh_px(seq, image)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = torso / _steady(seq, thigh)
     return -_lean_from_ratio(ratio)

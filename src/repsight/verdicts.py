@@ -936,18 +936,17 @@ def borderline(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     if timed:
         r, m = timed[-1]
         loss, limit = float(m.velocity_loss_pct), th.velocity_loss_pct
+        clear_at = limit + th.lone_loss_margin_pct
         # (Past the margin and still not called, another rule held it: not this case.)
-        if limit < loss <= limit + th.lone_loss_margin_pct and ("tempo", r.index) not in called:
+        if limit < loss <= clear_at and ("tempo", r.index) not in called:
             out.append(Borderline(r.index, "tempo", "velocity_loss", round(loss, _apart(loss, limit, 1)),
-                                  limit, limit + th.lone_loss_margin_pct, "%", "velocity loss"))
-    for f in metrics.drift.faults.values():
-        if f.spread_deg > NOISY_SPREAD_DEG:
-            continue  # not readable on this set (technical_verdicts)
-        judged = [k for k, r in enumerate(reps) if r.completed and r.index not in skip
-                  and any(r.form_phases)]
-        if not judged or f.toward_deg[judged[-1]] is None or two_sided(f, judged[-1]):
-            continue
+                                  limit, clear_at, "%", "velocity loss"))
+    judged = [k for k, r in enumerate(reps) if r.completed and r.index not in skip
+              and any(r.form_phases)]
+    for f in metrics.drift.faults.values() if judged else ():
         k = judged[-1]
+        if f.spread_deg > NOISY_SPREAD_DEG or f.toward_deg[k] is None or two_sided(f, k):
+            continue  # not readable on this set (technical_verdicts), or on this rep
         v = called.get(("technical", reps[k].index))
         if (f.threshold_deg < f.toward_deg[k] <= CLEAR_SHARE * f.threshold_deg
                 and f.frames_past[k] >= th.drift_min_frames
