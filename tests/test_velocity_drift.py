@@ -219,6 +219,24 @@ def test_a_set_summary_carries_the_rpe_of_its_rir():
     assert s.ending == "tolerance" and f"RPE ~{s.rpe_estimate:g}" in s.line(), s.line()
 
 
+def test_a_withheld_set_gives_no_effort_estimate():
+    """Verdicts withheld (a picture upside down, a lift that is not the one given): the RIR
+    is dropped and so is the RPE read from it, so no line says "- in reserve, RPE ~7"."""
+    from repsight.analysis import _withheld, analyse_pose
+    from repsight.synthetic import synthesize
+    from repsight.synthetic.planning import plan_set
+    from repsight.table import summary_block
+
+    plans = plan_set(7, concentric_s=[0.7, 0.7, 0.75, 0.8, 0.85, 0.95, 1.05])
+    seq, _ = synthesize("squat", plans, seed=4)
+    judged = analyse_pose(seq, AnalysisConfig(exercise="squat", goal="hypertrophy"))
+    assert judged.verdict_summary.rpe_estimate is not None
+    held = _withheld(judged, "the picture looks upside down", [])
+    s = held.verdict_summary
+    assert s.withheld and s.rir_estimate is None and s.rpe_estimate is None
+    assert "effort:" not in summary_block(held), summary_block(held)
+
+
 def test_trunk_lean_drift_from_known_rep():
     lean = [0, 0, 0, 0, 12, 16, 20]
     truth = make_squat_set(n_reps=7, trunk_lean_deg=lean, seed=9)

@@ -536,8 +536,10 @@ def _withheld(one: SetAnalysis, why: str, warnings: list[str]) -> SetAnalysis:
     """The set with its verdicts dropped and its summary saying why (not "no failure")."""
     summary = one.verdict_summary
     if summary is not None:
+        # The RPE is read from the RIR: an effort line "RIR -, RPE ~6" contradicts itself.
         summary = dataclasses.replace(summary, first_failure_rep=None, kind=None, reason="",
-                                      ending="", rir_estimate=None, withheld=why,
+                                      ending="", rir_estimate=None, rpe_estimate=None,
+                                      withheld=why,
                                       warnings=(*summary.warnings, *warnings))
     return dataclasses.replace(one, verdicts=(), verdict_summary=summary)
 
