@@ -652,10 +652,11 @@ def score_clip(truth: dict, seq, result, cfg, tally: Tally) -> dict:
                         into.append(err)
                 # signed, for the per-clip rows: onset, arrival and duration (ms, read - true)
                 a, b = r.concentric
-                row.setdefault("concentric_signed_ms", []).append(
-                    (tr["rep"], round(1000 * (t[a] - tr["concentric_start"])),
-                     round(1000 * (t[b] - tr["concentric_end"])),
-                     round(1000 * (tp.concentric_s - tr["concentric_s"]))))
+                if math.isfinite(tp.concentric_s):
+                    row.setdefault("concentric_signed_ms", []).append(
+                        (tr["rep"], round(1000 * (t[a] - tr["concentric_start"])),
+                         round(1000 * (t[b] - tr["concentric_end"])),
+                         round(1000 * (tp.concentric_s - tr["concentric_s"]))))
                 a, b = r.eccentric
                 if tr.get("eccentric_start") is not None and math.isfinite(tp.eccentric_s):
                     row.setdefault("eccentric_signed_ms", []).append(

@@ -234,6 +234,22 @@ def test_a_clip_that_begins_inside_a_rep_counts_it_but_does_not_judge_or_baselin
     assert [r.cut_start for r in an.reps] == [True] and np.isnan(an.tempo[0].eccentric_s)
 
 
+def test_a_clip_that_begins_as_a_pull_gets_going_is_cut_though_still_near_rest() -> None:
+    # pullup_rear opens 2-3 frames into the first pull, and a pull-up clip trimmed 0.2 s
+    # into a pull read that rep's shortened concentric into the velocity baseline: an
+    # eased start has moved a few per cent of the range, under the rest test's 10 %, but
+    # is already rising at a quarter of its peak speed.
+    seq, truth = synthesize("pullup", plan_set(4, concentric_s=0.8, top_pause_s=0.3,
+                                              eccentric_s=1.0, bottom_pause_s=0.6), seed=5)
+    c0, c1 = truth.reps[0].concentric
+    an = analyse_pose(seq.slice(c0 + (c1 - c0) * 3 // 20, seq.n_frames), AnalysisConfig(exercise="pullup"))
+    assert an.rep_count == 4 and [r.cut_start for r in an.reps] == [True, False, False, False]
+    assert np.isnan(an.tempo[0].concentric_s) and 1 not in an.assessment.metrics.baseline_reps
+    # Begun still at the hang, a frame before the pull: nothing is cut.
+    an = analyse_pose(seq.slice(c0 - 1, seq.n_frames), AnalysisConfig(exercise="pullup"))
+    assert not any(r.cut_start for r in an.reps) and np.isfinite(an.tempo[0].concentric_s)
+
+
 def test_a_partial_rep_the_clip_began_inside_is_not_said_to_be_counted() -> None:
     # curl_barbell_45deg_cropped's third rep, partial and begun before the tracking, was
     # "counted" in its warning beside the table's "2 rep(s) (+1 partial)".

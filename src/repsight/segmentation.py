@@ -573,8 +573,14 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # leaves the rep's phases and form readable.
         lost = np.flatnonzero(unseen[c.first.start:c.second.end + 1]) + c.first.start
         # Begun on the signal's first frame (of the clip, or after a gap too long to
-        # bridge) already away from rest: the start of its first phase came before it.
-        cut = c.first.start <= c.run_start and c.start_level - rest > CUT_REST_SHARE * typical
+        # bridge) already away from rest, or already moving faster than a pause there:
+        # the start of its first phase came before it. The set's rest is a median over
+        # reps a tilting camera moves apart (a pull-up clip cut 0.2 s into a pull began
+        # 17 % of the range above the next hang, under the median rest), so the speed
+        # is asked too, as a cut end's is.
+        cut = c.first.start <= c.run_start and (
+            c.start_level - rest > CUT_REST_SHARE * typical
+            or _moving_at_start(r, c.first, c.run_start, pause_velocity_share))
         # Its way back runs into the signal's last frame short of rest, or still moving
         # there (faster than a pause): the end came after, so it was not seen. A lift that
         # starts with the concentric and never gets back near rest before the last frame
@@ -672,6 +678,16 @@ def lockout_arrivals(reps: tuple[Rep, ...], angle: np.ndarray, fps: float, *, sh
     return tuple(out)
 
 
+def _moving_at_start(r: np.ndarray, phase: _Phase, first: int, share: float) -> bool:
+    """Whether the phase already moves from frame `first` (its run's first) on, every
+    step of its first MOVING_START_STEPS faster than `share` of its peak speed, in the
+    phase's direction. A lone jump on the first frames (a noisy rendered press's first
+    poses: one peak-speed step, then still by the fourth) is not a movement under way."""
+    way = np.sign(r[phase.end] - r[phase.start])
+    head = way * np.diff(r[first:min(first + MOVING_START_STEPS, phase.end) + 1])
+    return head.size == MOVING_START_STEPS and float(np.min(head)) > share * phase.peak_speed
+
+
 def _moving_at_end(r: np.ndarray, phase: _Phase, last: int, share: float) -> bool:
     """Whether the phase still moves on frame `last` (its run's last) faster than `share`
     of its peak speed: the mean step over its last two frames."""
@@ -688,6 +704,9 @@ def out_of_range(rep: Rep, share: float) -> bool:
     return bool(np.isfinite(rep.rom_share) and rep.rom_share > share)
 
 
+# A rep begun on the signal's first frame is under way there when its first this many
+# steps all move its way faster than a pause (_moving_at_start).
+MOVING_START_STEPS = 4
 # A run of reps between rests needs this many reps to set its own full range.
 MIN_RUN_REPS = 3
 # A rep whose first phase starts on its signal's first frame more than this share of the
