@@ -250,6 +250,34 @@ def test_a_clip_that_begins_as_a_pull_gets_going_is_cut_though_still_near_rest()
     assert not any(r.cut_start for r in an.reps) and np.isfinite(an.tempo[0].concentric_s)
 
 
+def test_a_dip_with_the_elbows_held_straight_is_not_a_pushup() -> None:
+    # pushup_side_long, darkened, counted two rests in a pike (the shoulders dip, the
+    # elbows stay straight) as partial reps with tempo failure at 78-82 % loss. Here a
+    # half-range dip of a rendered push-up set has its elbows put on the shoulder-wrist
+    # line: no longer a rep, named in a warning, and the reps after it numbered on.
+    from repsight.landmarks import LM
+
+    seq, truth = synthesize("pushup", plan_set(6, partial={4: 0.55}), seed=2)
+    cfg = AnalysisConfig(exercise="pushup")
+    bent = analyse_pose(seq, cfg)
+    assert [r.partial for r in bent.reps] == [False, False, False, True, False, False]
+    dip = truth.reps[3]
+    image = seq.image.copy()
+    for s, e, w in ((LM.LEFT_SHOULDER, LM.LEFT_ELBOW, LM.LEFT_WRIST),
+                    (LM.RIGHT_SHOULDER, LM.RIGHT_ELBOW, LM.RIGHT_WRIST)):
+        image[dip.start:dip.end + 1, e, :2] = (image[dip.start:dip.end + 1, s, :2]
+                                               + image[dip.start:dip.end + 1, w, :2]) / 2
+    an = analyse_pose(dataclasses.replace(seq, image=image), cfg)
+    assert len(an.reps) == 5 and an.rep_count == 5 and not any(r.partial for r in an.reps)
+    assert [r.start for r in an.reps] == [r.start for n, r in enumerate(bent.reps) if n != 3]
+    assert [r.index for r in an.reps] == [1, 2, 3, 4, 5]
+    (said,) = [w for w in an.warnings if w.startswith("not counted: 1 dip(s)")]
+    assert f"at {seq.timestamps_s[bent.reps[3].start]:.1f} s" in said and "elbows" in said
+    # Told not to check, the dip is the partial rep it was.
+    off = analyse_pose(dataclasses.replace(seq, image=image), dataclasses.replace(cfg, joint_still_share=0.0))
+    assert len(off.reps) == 6 and off.reps[3].partial
+
+
 def test_a_partial_rep_the_clip_began_inside_is_not_said_to_be_counted() -> None:
     # curl_barbell_45deg_cropped's third rep, partial and begun before the tracking, was
     # "counted" in its warning beside the table's "2 rep(s) (+1 partial)".

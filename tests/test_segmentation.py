@@ -949,3 +949,19 @@ def test_the_lockout_joints_are_joints_the_pose_has() -> None:
         assert p.lockout_joint is None or p.lockout_joint in JOINT_TRIPLETS
         assert set(p.lockout_views) <= {"front", "side", "oblique"}
     assert get_profile("overhead_press").lockout_joint == "elbow"
+
+
+def test_joint_still_finds_a_dip_with_the_joint_held_straight() -> None:
+    """A dip whose working joint barely moves is no rep; a half-depth rep, whose joint
+    moves about half as far as its range, is a partial rep and stays."""
+    from repsight.segmentation import joint_still
+
+    ranges = np.array([110.0, 115.0, 22.0, 112.0, 60.0, 118.0])
+    shares = [1.0, 1.02, 0.53, 0.99, 0.52, 1.01]
+    assert joint_still(ranges, shares, 0.35) == (2,)
+    # Off at 0; an angle that hardly moves in any rep (a knee seen head-on) cannot tell.
+    assert joint_still(ranges, shares, 0.0) == ()
+    assert joint_still(ranges / 4, shares, 0.35) == ()
+    # A full-range dip with the joint still is not a rep either; two reps cannot tell.
+    assert joint_still(np.array([110.0, 20.0, 112.0]), [1.0, 1.0, 1.0], 0.35) == (1,)
+    assert joint_still(np.array([110.0, 20.0]), [1.0, 1.0], 0.35) == ()

@@ -27,7 +27,8 @@ from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spe
 from .exercise_detection import detect_exercise, exercise_misfit
 from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
-from .segmentation import CUT_REST_SHARE, lockout_arrivals, out_of_range, segment_reps
+from .segmentation import (CUT_REST_SHARE, joint_ranges, joint_still, lockout_arrivals,
+                           out_of_range, segment_reps)
 from .shots import (ShotSplit, low_frame_rate_warning, picture_repeat, repeated_frames_warning,
                     split_shots)
 from .smoothing import smooth
@@ -675,6 +676,9 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     form_hidden: see assess_set."""
     lo, hi = span if span is not None else (0, seq.n_frames)
     reps = find_reps(sig, seq.fps, profile, cfg, concentric_increases=rises)
+    if profile.working_joint and cfg.joint_still_share > 0 and view != "front" and signal_points and reps:
+        reps, said = _drop_still(seq, cfg, profile, sig, flipped, reps)
+        warnings = [*warnings, *said]
     # Reps read off the bar's own track (no body landmarks drive them) keep its ends: the
     # bar took over because the body's landmarks did not follow the lift.
     if profile.lockout_joint and view in profile.lockout_views and signal_points and reps:
@@ -702,14 +706,37 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
         detection_rate=detection_rate, span=span, slow_motion=slow_motion(seq))
 
 
+def _joint_angle(seq: PoseSequence, cfg: AnalysisConfig, joint: str, side: str,
+                 flipped: np.ndarray) -> Signal:
+    """A joint's angle read on the driving signal's side and conditioned alike."""
+    return signal_from_spec(seq, SignalSpec("angle", (joint,)), side=side,
+                            min_visibility=cfg.min_visibility, cutoff_hz=cfg.smoothing_cutoff_hz,
+                            max_gap_s=cfg.max_gap_s, min_body_size=cfg.min_body_size,
+                            image=apply_swaps(seq.image, flipped))
+
+
+def _drop_still(seq: PoseSequence, cfg: AnalysisConfig, profile: ExerciseProfile, sig: Signal,
+                flipped: np.ndarray, reps: tuple[Rep, ...]) -> tuple[tuple[Rep, ...], list[str]]:
+    """The reps without the dips whose working joint barely moved (segmentation.joint_still),
+    numbered again, and a warning naming what was left out."""
+    joint = profile.working_joint
+    ranges = joint_ranges(reps, _joint_angle(seq, cfg, joint, sig.side, flipped).values)
+    still = joint_still(ranges, [r.rom_share for r in reps], cfg.joint_still_share)
+    if not still:
+        return reps, []
+    kept = [r for n, r in enumerate(reps) if n not in still]
+    at = ", ".join(f"{seq.timestamps_s[reps[n].start]:.1f} s ({ranges[n]:.0f} deg)" for n in still)
+    said = (f"not counted: {len(still)} dip(s) of the {sig.name} with the {joint}s barely "
+            f"moving, at {at}, against {np.nanmedian(ranges):.0f} deg in the reps: not "
+            f"{profile.a_words} (a rest or a change of position)")
+    return tuple(dataclasses.replace(r, index=k + 1) for k, r in enumerate(kept)), [said]
+
+
 def _to_lockout(seq: PoseSequence, cfg: AnalysisConfig, joint: str, side: str,
                 flipped: np.ndarray, reps: tuple[Rep, ...]) -> tuple[Rep, ...]:
     """The reps with each concentric running on to the joint's lockout, its angle read on
     the driving signal's side and conditioned alike (segmentation.lockout_arrivals)."""
-    angle = signal_from_spec(seq, SignalSpec("angle", (joint,)), side=side,
-                             min_visibility=cfg.min_visibility, cutoff_hz=cfg.smoothing_cutoff_hz,
-                             max_gap_s=cfg.max_gap_s, min_body_size=cfg.min_body_size,
-                             image=apply_swaps(seq.image, flipped))
+    angle = _joint_angle(seq, cfg, joint, side, flipped)
     return lockout_arrivals(reps, angle.values, seq.fps, share=cfg.pause_velocity_share,
                             floor=3.0 * angle.diff_noise, smoothing_cutoff_hz=cfg.smoothing_cutoff_hz)
 

@@ -159,6 +159,10 @@ SPECS: dict[str, OptionSpec] = {
     "rom_outlier_share": OptionSpec(
         "--rom-outlier-share", "a rep whose range is over this many times its run's full "
         "range (a dismount, the camera moving) is counted but not judged", "times", (1.1, 10)),
+    "joint_still_share": OptionSpec(
+        "--joint-still-share", "a dip in which the lift's working joint (the elbows in a "
+        "push-up, the knees in a squat) moves under this share of its typical range is not "
+        "counted as a rep (a rest in a pike); 0 turns the check off", "", (0, 1)),
     "baseline_reps": OptionSpec(
         "--baseline-reps", "the best of the first N reps is the velocity and form baseline",
         "reps", (1, 10)),

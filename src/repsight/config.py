@@ -119,6 +119,12 @@ class AnalysisConfig:
     # movement (a dismount, the camera moving): counted, not judged, 1.1..10. Dev reps
     # read at most 1.47, a pull-up dropped off the bar 1.97 (segmentation.out_of_range)
     rom_outlier_share: float = 1.6
+    # a dip of the driving signal in which the profile's working joint moves under this
+    # share of its typical range (and under half the dip's own share of the set's range)
+    # is not a rep: a push-up set's pike rest dips the shoulders with the elbows straight
+    # (0.19-0.22); the 22 dev clips' reps read at least 0.62, 0..1
+    # (segmentation.joint_still)
+    joint_still_share: float = 0.35
     # --- bar (barbell lifts, barpath.py)
     bar_path: str = "auto"  # auto | on | off: follow the bar (auto: lifts nearly always loaded with plates)
     plate_diameter_m: float = 0.45  # a full-size plate's diameter, for the plate scale, 0.2..0.6 m
@@ -175,6 +181,7 @@ class AnalysisConfig:
         _check_range("attempt_min_share", self.attempt_min_share, 0, 1)
         _check_range("tempo_step_ratio", self.tempo_step_ratio, 1.1, 10)
         _check_range("rom_outlier_share", self.rom_outlier_share, 1.1, 10)
+        _check_range("joint_still_share", self.joint_still_share, 0, 1)
         _check_range("lone_loss_margin_pct", self.lone_loss_margin_pct, 0, 30)
         _check_range("min_baseline_velocity_mps", self.min_baseline_velocity_mps, 0, 1)
         if self.lifter_height_m is not None:

@@ -142,6 +142,11 @@ class ExerciseProfile:
     # The joint whose straightening completes the concentric (a press ends when the elbows
     # lock out): each concentric runs until that joint's angle arrives too, not only the
     # driving signal (segmentation.lockout_arrivals). None: the driving signal alone.
+    # The joint every rep bends and straightens (the knees in a squat, the elbows in a
+    # push-up): a dip of the driving signal with that joint held still is not a rep (a
+    # push-up set's rest in a pike: the shoulders dip, the elbows stay straight;
+    # segmentation.joint_still). None: no such check.
+    working_joint: str | None = None
     lockout_joint: str | None = None
     # The views it is read in. A press filmed head-on is left out: its concentrics did end
     # closer to the truth, but a lean back there also shrinks the wrist's read travel (to
@@ -202,28 +207,29 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     ("knee", "hip", "trunk", "knee_valgus"), aliases=("back_squat", "air_squat", "goblet_squat"),
                     description="back, goblet or air squat; hips drive the rep",
                     faults=(_LEAN_FORWARD, _KNEE_CAVE),
-                    bar=_ON_BACK),
+                    bar=_ON_BACK, working_joint="knee"),
     ExerciseProfile("front_squat", "squat", H("height", _HIP), True, True, _HIP,
                     ("knee", "hip", "trunk", "knee_valgus"), faults=(_LEAN_FORWARD, _KNEE_CAVE),
-                    bar=_ON_BACK),
+                    bar=_ON_BACK, working_joint="knee"),
     ExerciseProfile("lunge", "squat", H("height", _HIP), True, True, _HIP,
-                    ("knee", "hip", "trunk"), faults=(_LEAN_FORWARD,)),
+                    ("knee", "hip", "trunk"), faults=(_LEAN_FORWARD,), working_joint="knee"),
     ExerciseProfile("deadlift", "hinge", H("height", _SHOULDER), True, False, _HIP,
                     ("hip", "knee", "trunk"), faults=(_HINGE_LEAN,),
-                    bar=_IN_HANDS),
+                    bar=_IN_HANDS, working_joint="hip"),
     ExerciseProfile("romanian_deadlift", "hinge", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("hip", "knee", "trunk"), aliases=("rdl",),
-                    bar=_IN_HANDS),
+                    bar=_IN_HANDS, working_joint="hip"),
     ExerciseProfile("bench_press", "press", H("height", _WRIST), True, True, _WRIST,
                     ("elbow", "shoulder"), aliases=("bench", "floor_press"),
-                    bar=_IN_HANDS, upright=False),
+                    bar=_IN_HANDS, upright=False, working_joint="elbow"),
     ExerciseProfile("overhead_press", "press", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "trunk"), aliases=("press", "ohp", "shoulder_press", "military_press"),
                     faults=(_LEAN_BACK,),
-                    bar=_IN_HANDS, still_hips=True, lockout_joint="elbow"),
+                    bar=_IN_HANDS, still_hips=True, lockout_joint="elbow",
+                    working_joint="elbow"),
     ExerciseProfile("push_press", "press", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "knee", "trunk"), faults=(_LEAN_BACK,),
-                    bar=_IN_HANDS, lockout_joint="elbow"),
+                    bar=_IN_HANDS, lockout_joint="elbow", working_joint="elbow"),
     ExerciseProfile("biceps_curl", "curl", H("angle", ("elbow",)), False, False, _WRIST,
                     ("elbow", "shoulder", "trunk"), aliases=("curl", "bicep_curl"),
                     faults=(_SWING_BACK, Fault("elbow_forward", 1, "top")),
@@ -247,16 +253,17 @@ PROFILES: dict[str, ExerciseProfile] = {p.name: p for p in (
                     faults=(_LEAN_BACK,)),
     ExerciseProfile("row", "pull", H("height", _WRIST), True, False, _WRIST,
                     ("elbow", "trunk"), aliases=("barbell_row", "bent_over_row", "dumbbell_row"),
-                    bar=_IN_HANDS, upright=False),
+                    bar=_IN_HANDS, upright=False, working_joint="elbow"),
     ExerciseProfile("pushup", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
                     ("elbow", "hip", "trunk"), aliases=("push_up", "push-up", "press_up"),
                     faults=(Fault("hip_sag", 1, standard_deg=15.0),), hands_planted=True,
-                    upright=False),
+                    upright=False, working_joint="elbow"),
     ExerciseProfile("pullup", "pull", H("height", _SHOULDER), True, False, _SHOULDER,
                     ("elbow", "shoulder"), aliases=("pull_up", "pull-up", "chinup", "chin_up"),
-                    hands_planted=True),
+                    hands_planted=True, working_joint="elbow"),
     ExerciseProfile("dip", "pushup", H("height", _SHOULDER), True, True, _SHOULDER,
-                    ("elbow", "shoulder", "trunk"), hands_planted=True),
+                    ("elbow", "shoulder", "trunk"), hands_planted=True,
+                    working_joint="elbow"),
 )}
 
 AUTO = "auto"

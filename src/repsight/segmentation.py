@@ -17,7 +17,7 @@ A phase spanning frames a..b means the point is at rest on frame a and arrives o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -695,6 +695,35 @@ def _moving_at_end(r: np.ndarray, phase: _Phase, last: int, share: float) -> boo
     return bool(tail.size) and float(np.mean(tail)) > share * phase.peak_speed
 
 
+def joint_ranges(reps: Sequence[Rep], angle: np.ndarray) -> np.ndarray:
+    """Each rep's range of a joint's angle (angle: float[T], degrees, NaN where unknown)
+    from its first frame to its last; NaN where under two frames read it."""
+    out = np.full(len(reps), np.nan)
+    for n, r in enumerate(reps):
+        seg = np.asarray(angle[r.start:r.end + 1], dtype=np.float64)
+        seg = seg[np.isfinite(seg)]
+        if seg.size > 1:
+            out[n] = float(seg.max() - seg.min())
+    return out
+
+
+def joint_still(ranges: np.ndarray, rom_shares: Sequence[float], share: float) -> tuple[int, ...]:
+    """Positions of the reps whose working joint barely moved (ranges: joint_ranges's):
+    its range under `share` of the reps' median, and under half the rep's own share of
+    the set's range (rom_shares, Rep.rom_share: a half-depth squat bends the knees about
+    half as far, and is a partial rep, not a dip of another kind). Nothing with fewer
+    than three reps, or when the median range is under JOINT_MIN_RANGE_DEG: an angle
+    that hardly moves in any rep (a knee seen head-on) cannot tell."""
+    ranges = np.asarray(ranges, dtype=np.float64)
+    if share <= 0 or ranges.size < 3 or not np.isfinite(ranges).any():
+        return ()
+    typical = float(np.nanmedian(ranges))
+    if not typical >= JOINT_MIN_RANGE_DEG:
+        return ()
+    return tuple(n for n, (x, rs) in enumerate(zip(ranges, rom_shares))
+                 if x < share * typical and (not np.isfinite(rs) or x < 0.5 * rs * typical))
+
+
 def out_of_range(rep: Rep, share: float) -> bool:
     """Whether a rep's range is over `share` (> 1, AnalysisConfig.rom_outlier_share) times
     its run's full range: not the set's movement (the camera moved, or the lifter left the
@@ -707,6 +736,9 @@ def out_of_range(rep: Rep, share: float) -> bool:
 # A rep begun on the signal's first frame is under way there when its first this many
 # steps all move its way faster than a pause (_moving_at_start).
 MOVING_START_STEPS = 4
+# A working joint whose median range over a set's reps is under this many degrees cannot
+# tell a rep from another dip (joint_still): the 22 dev clips' medians read 50-148.
+JOINT_MIN_RANGE_DEG = 40.0
 # A run of reps between rests needs this many reps to set its own full range.
 MIN_RUN_REPS = 3
 # A rep whose first phase starts on its signal's first frame more than this share of the
