@@ -112,6 +112,23 @@ def camera_cut(folder: Path) -> Composed:
     return Composed(path, (134 / FPS,), (3, 3), "zoom x1.3 and 25 % darker from 4.47 s")
 
 
+def barbell_cut(folder: Path) -> Composed:
+    """A deadlift set whose camera zooms in a little and darkens between rep 2 and rep 3 (25 s).
+
+    deadlift_side_overlay.mp4 (29.97 fps, a plate in view), its labelled cycle ends at
+    6.9, 12.5, 18.1 and 24.7 s with the next pull at about 13.5 s: the cut is at frame
+    387 (12.9 s), two reps either side. Each shot has its own plate size.
+    """
+    name = "deadlift_side_overlay.mp4"
+
+    def frames():
+        for k, rgb in enumerate(_frames(name, 0, 759)):
+            yield rgb if k < 387 else _zoom(rgb, 1.05, 0.8)
+
+    path = _write(folder / "deadlift_cut_mid_set.mp4", frames())
+    return Composed(path, (387 / FPS,), (2, 2), "zoom x1.05 and 20 % darker from 12.9 s")
+
+
 # Montage shots: (clip, first frame), 3.2 s each, letterboxed into one 640x360 frame.
 MONTAGE = (("squat_bodyweight_side_plain.mp4", 0), ("curl_dumbbell_side.mp4", 30),
            ("deadlift_front.mp4", 0), ("pullup_side_short.mp4", 0))
@@ -274,7 +291,7 @@ def sideways(folder: Path) -> Composed:
     return Composed(path, (), (3,), "squat_bodyweight_side_plain turned a quarter clockwise")
 
 
-BUILDERS = {"cut": camera_cut, "montage": montage, "two_people": two_people,
+BUILDERS = {"cut": camera_cut, "barbell_cut": barbell_cut, "montage": montage, "two_people": two_people,
             "fast": fast_set, "hand_held": hand_held, "zooming": zooming,
             "sideways": sideways}
 

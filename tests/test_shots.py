@@ -703,3 +703,42 @@ def test_each_sets_verdicts_carry_their_times_as_the_top_levels_do():
     for v in judged:
         a, b = v["evidence"]["frames"]
         assert v["evidence"]["frames_s"] == [t[a], t[b]]
+
+
+@pytest.mark.slow
+def test_a_barbell_set_cut_in_two_is_measured_on_the_bar_in_each_shot(composed, tmp_path):
+    # deadlift_side_overlay played through a zoom cut: each set was left on its hips'
+    # velocity (0.04-0.06 m/s, "too slow to read a velocity loss") where the plate reads
+    # 0.3-0.4; now each shot is measured on the bar, at its own plate size.
+    from repsight.analysis import analyse_bar
+
+    clip, seq = composed("barbell_cut")
+    an = analyse_bar(clip.path, seq, analyse_pose(seq, AnalysisConfig(exercise="deadlift")),
+                     cache_dir=tmp_path, use_cache=True)
+    assert [s.rep_count for s in an.sets] == list(clip.reps)
+    assert all(s.bar is not None and s.bar.of_record for s in an.sets)
+    scales = [s.scale.px_per_m for s in an.sets]
+    assert all(s.scale.method == "plate" for s in an.sets)
+    assert 1.0 < scales[1] / scales[0] < 1.1  # the second shot zoomed in x1.05
+    for s in an.sets:
+        v = [m.mean_velocity_mps for m in s.metrics]
+        assert all(0.25 < x < 0.5 for x in v), v
+        assert not s.assessment.metrics.velocity.too_slow
+    # The main set is the first, as measured in `sets`.
+    assert [m.mean_velocity_mps for m in an.metrics] == [m.mean_velocity_mps for m in an.sets[0].metrics]
+
+
+def test_a_bar_track_within_a_shot_starts_where_the_plate_is_first_seen_there():
+    """Flow carried across a cut follows where the plate was in the shot before: a set's
+    bar track keeps its own shot's frames from the first plate seen in it."""
+    from repsight.analysis import _track_within
+    from repsight.barpath import CIRCLE, FLOW, NONE, BarTrack
+
+    source = np.array([CIRCLE] * 4 + [FLOW, FLOW, NONE, CIRCLE, FLOW, CIRCLE], dtype=np.int8)
+    xy = np.arange(20, dtype=np.float64).reshape(10, 2)
+    track = BarTrack(xy_px=xy, radius_px=np.full(10, 5.0), source=source, anchor="hands")
+    shot = _track_within(track, (4, 9))
+    assert shot.source.tolist() == [NONE] * 7 + [CIRCLE, FLOW, NONE]
+    assert np.isnan(shot.xy_px[:7]).all() and np.isnan(shot.xy_px[9]).all()
+    assert shot.xy_px[7:9].tolist() == xy[7:9].tolist()
+    assert _track_within(track, None) is track

@@ -826,11 +826,11 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     When the bar was followed well (bar_metrics: most concentrics covered, a plate scale),
     its velocities become the set's (velocity loss, verdicts), the body point's kept in
     `bar.reps`; otherwise the analysis is unchanged and `bar` says why. Runs only for a
-    barbell profile the config's bar_path asks for, on a clip analysed as one set.
+    barbell profile the config's bar_path asks for. A clip cut into sets has each set
+    measured on the bar within its own shot (a cut can change the plate's size).
     use_cache: reuse (and store) the track in the pose cache (cache.track_bar_cached),
     in cache_dir or the default one; the decode is most of a cached clip's analysis time.
     """
-    from .bar_metrics import bar_drives, bar_path
     from .barpath import bar_wanted
     from .cache import track_bar_cached
 
@@ -840,13 +840,48 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     if body is None or not bar_wanted(profile, cfg.bar_path):
         return analysis
     if analysis.verdict_summary is not None and analysis.verdict_summary.withheld:
-        # Verdicts withheld (a picture turned on its side): the bar's velocities would
-        # judge the set again.
+        # Verdicts withheld (a picture turned on its side, a montage): the bar's
+        # velocities would judge the set again.
         return analysis
     track = track_bar_cached(video, seq, profile.bar.anchor,
                              px_per_m=body.scale.px_per_m if body.scale.valid else None,
                              plate_diameter_m=cfg.plate_diameter_m, view=body.metrics.view,
                              progress=progress, cache_dir=cache_dir, use_cache=use_cache)
+    if not analysis.sets:
+        return _bar_of_set(seq, analysis, profile, track)
+    sets = tuple(_bar_of_set(seq, one, profile, _track_within(track, one.span))
+                 for one in analysis.sets)
+    main = _bar_of_set(seq, analysis, profile, _track_within(track, analysis.span))
+    return dataclasses.replace(main, sets=sets)
+
+
+def _track_within(track: BarTrack, span: tuple[int, int] | None) -> BarTrack:
+    """The bar track with every frame outside span [start, stop) not found, nor those
+    inside it before the plate is first seen there: the pass followed the picture's flow
+    across the cut, so until then it tracks where the plate was in the shot before (a
+    zoom at a deadlift's cut left the flow 28 px off the plate for 10 frames)."""
+    from .barpath import CIRCLE, NONE
+
+    if span is None:
+        return track
+    seen = np.flatnonzero(track.source[span[0]:span[1]] == CIRCLE)
+    keep = np.zeros(len(track.source), dtype=bool)
+    if seen.size:
+        keep[span[0] + int(seen[0]):span[1]] = True
+    return dataclasses.replace(track, xy_px=np.where(keep[:, None], track.xy_px, np.nan),
+                               radius_px=np.where(keep, track.radius_px, np.nan),
+                               source=np.where(keep, track.source, NONE).astype(track.source.dtype))
+
+
+def _bar_of_set(seq: PoseSequence, analysis: SetAnalysis, profile: ExerciseProfile,
+                track: BarTrack) -> SetAnalysis:
+    """One set with the bar's figures as `bar`, of record when followed well (analyse_bar)."""
+    from .bar_metrics import bar_drives, bar_path
+
+    cfg = analysis.config
+    body = analysis.assessment
+    if body is None or (analysis.verdict_summary is not None and analysis.verdict_summary.withheld):
+        return analysis
     in_picture = track
     if analysis.camera_held:
         # The plate was found in the swaying or zooming picture: measured held still like
@@ -859,8 +894,8 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
         track = dataclasses.replace(track, xy_px=xy * size, radius_px=radius)
         seq = steadied(seq, analysis.camera_shift, analysis.camera_scale)
     rising = analysis.signal if analysis.concentric_increases else -analysis.signal
-    # Where the plate hid the body, the reps are found again on the bar; a clip cut into
-    # shots keeps its body-point reps (as it keeps the body's velocity).
+    # Where the plate hid the body, the reps are found again on the bar; a set of a clip
+    # cut into shots keeps its body-point reps (its shot's edges would cut the bar's).
     why = "" if analysis.span is not None else bar_drives(
         track, rising, analysis.signal_name, analysis.reps, plate_diameter_m=cfg.plate_diameter_m)
     form_hidden = BAR_HID_FORM if why else ""
@@ -874,9 +909,6 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
                    plate_diameter_m=cfg.plate_diameter_m, cutoff_hz=cfg.smoothing_cutoff_hz,
                    max_gap_s=cfg.max_gap_s, segment=segment_settings(cfg))
     bar = dataclasses.replace(bar, track=in_picture)
-    if bar.of_record and getattr(analysis, "span", None) is not None:
-        bar = dataclasses.replace(bar, of_record=False,
-                                  reason="a clip with camera cuts keeps the body point's velocity")
     if why and not bar.of_record:
         # The body point is what the plate hid: the bar is measured even where it was not
         # followed through a concentric (gaps up to max_gap_s are bridged; a rep with a
