@@ -874,7 +874,8 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
 
     "absolute": the first rep of each of the three failures, in order, and the frames from
     the first to the last. "tolerance" (stopped with form and tempo intact): how close the
-    set came to each limit that was judged: the velocity loss of loss_rep, the slowest
+    set came to each limit that was judged: the largest velocity loss after the baseline
+    reps (else loss_rep's), the slowest
     concentric (where the goal sets a time limit) and each fault measure's largest reading
     towards its fault, each with its rep, threshold and unit, over the reps the verdicts
     judge (set-up movement and reps far past the usual range left out, as judge() leaves
@@ -893,13 +894,22 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
     if not done:
         return None
     out: dict = {"frames": [done[0][1].start, done[-1][1].end]}
+    # The largest loss after the baseline reps (a first rep slower than the second reads
+    # its gap to the best as loss, but is where the loss is measured from, not fatigue);
+    # loss_rep's when none is read there.
+    after = max(getattr(getattr(metrics, "velocity", None), "baseline_reps", ()) or (0,))
+    read = [(float(metrics.reps[k].velocity_loss_pct), r.index) for k, r in done
+            if r.index > after and metrics.reps[k].velocity_loss_pct is not None
+            and np.isfinite(metrics.reps[k].velocity_loss_pct)]
     by_index = {r.index: k for k, r in done}
-    if loss_rep in by_index:
+    if not read and loss_rep in by_index:
         loss = metrics.reps[by_index[loss_rep]].velocity_loss_pct
         if loss is not None and np.isfinite(loss):
-            loss = float(loss)
-            out["velocity_loss"] = {"value": round(loss, _apart(loss, th.velocity_loss_pct, 1)),
-                                    "threshold": th.velocity_loss_pct, "unit": "%", "rep": loss_rep}
+            read = [(float(loss), loss_rep)]
+    if read:
+        loss, rep = max(read)
+        out["velocity_loss"] = {"value": round(loss, _apart(loss, th.velocity_loss_pct, 1)),
+                                "threshold": th.velocity_loss_pct, "unit": "%", "rep": rep}
     timed = [(float(concentric_s[k]), r.index) for k, r in done if np.isfinite(concentric_s[k])]
     if th.concentric_limit_s is not None and timed:
         slowest, rep = max(timed)
