@@ -96,20 +96,25 @@ def _write(path: Path, frames: Iterator[np.ndarray], fps: float = FPS) -> Path:
     return path
 
 
+def _cut_at(folder: Path, name: str, out: str, frames_n: int, cut: int, zoom: float,
+            light: float, reps: tuple[int, int]) -> Composed:
+    """The first frames_n frames of a shared clip, zoomed in and darkened from frame cut on."""
+    def frames():
+        for k, rgb in enumerate(_frames(name, 0, frames_n)):
+            yield rgb if k < cut else _zoom(rgb, zoom, light)
+
+    path = _write(folder / out, frames())
+    return Composed(path, (cut / FPS,), reps, f"zoom x{zoom:g} and {(1 - light) * 100:.0f} % darker "
+                                               f"from {cut / FPS:.3g} s")
+
+
 def camera_cut(folder: Path) -> Composed:
     """A push-up set whose camera zooms in and darkens between rep 3 and rep 4 (9 s).
 
     pushup_ghd_side.mp4 (30 fps), its labelled cycle ends at frames 45, 91, 134, 179, 225,
     267: the cut is at frame 134, three reps either side.
     """
-    name = "pushup_ghd_side.mp4"
-
-    def frames():
-        for k, rgb in enumerate(_frames(name, 0, 268)):
-            yield rgb if k < 134 else _zoom(rgb, 1.3, 0.75)
-
-    path = _write(folder / "cut_mid_set.mp4", frames())
-    return Composed(path, (134 / FPS,), (3, 3), "zoom x1.3 and 25 % darker from 4.47 s")
+    return _cut_at(folder, "pushup_ghd_side.mp4", "cut_mid_set.mp4", 268, 134, 1.3, 0.75, (3, 3))
 
 
 def barbell_cut(folder: Path) -> Composed:
@@ -119,14 +124,8 @@ def barbell_cut(folder: Path) -> Composed:
     6.9, 12.5, 18.1 and 24.7 s with the next pull at about 13.5 s: the cut is at frame
     387 (12.9 s), two reps either side. Each shot has its own plate size.
     """
-    name = "deadlift_side_overlay.mp4"
-
-    def frames():
-        for k, rgb in enumerate(_frames(name, 0, 759)):
-            yield rgb if k < 387 else _zoom(rgb, 1.05, 0.8)
-
-    path = _write(folder / "deadlift_cut_mid_set.mp4", frames())
-    return Composed(path, (387 / FPS,), (2, 2), "zoom x1.05 and 20 % darker from 12.9 s")
+    return _cut_at(folder, "deadlift_side_overlay.mp4", "deadlift_cut_mid_set.mp4", 759, 387,
+                   1.05, 0.8, (2, 2))
 
 
 # Montage shots: (clip, first frame), 3.2 s each, letterboxed into one 640x360 frame.
