@@ -104,8 +104,8 @@ def _cut_at(folder: Path, name: str, out: str, frames_n: int, cut: int, zoom: fl
             yield rgb if k < cut else _zoom(rgb, zoom, light)
 
     path = _write(folder / out, frames())
-    return Composed(path, (cut / FPS,), reps, f"zoom x{zoom:g} and {(1 - light) * 100:.0f} % darker "
-                                               f"from {cut / FPS:.3g} s")
+    note = f"zoom x{zoom:g} and {(1 - light) * 100:.0f} % darker from {cut / FPS:.3g} s"
+    return Composed(path, (cut / FPS,), reps, note)
 
 
 def camera_cut(folder: Path) -> Composed:
