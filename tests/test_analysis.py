@@ -250,6 +250,24 @@ def test_a_clip_that_begins_as_a_pull_gets_going_is_cut_though_still_near_rest()
     assert not any(r.cut_start for r in an.reps) and np.isfinite(an.tempo[0].concentric_s)
 
 
+def test_a_clip_whose_first_frames_settle_does_not_begin_inside_a_rep() -> None:
+    # A squat clip cropped at the shins read its hips settling from a tenth of the range
+    # above standing over the first frames (the peak speed, still by the eighth frame, the
+    # descent a second later): "rep 1: already under way at 0.00 s" though he stood still.
+    from repsight.landmarks import LM
+
+    seq, truth = synthesize("squat", plan_set(3, eccentric_s=1.2, top_pause_s=0.5), seed=4,
+                            lead_in_s=1.0)
+    image = seq.image.copy()
+    hips = [LM.LEFT_HIP, LM.RIGHT_HIP]
+    depth = float(np.nanmax(image[:, hips, 1]) - np.nanmin(image[:, hips, 1]))
+    settle = 0.12 * depth * np.linspace(1.0, 0.0, 9) ** 2
+    image[:9, hips, 1] -= settle[:, None]
+    an = analyse_pose(dataclasses.replace(seq, image=image), AnalysisConfig(exercise="squat"))
+    assert an.rep_count == 3 and not an.reps[0].cut_start
+    assert np.isfinite(an.tempo[0].eccentric_s)
+
+
 def test_a_dip_with_the_elbows_held_straight_is_not_a_pushup() -> None:
     # pushup_side_long, darkened, counted two rests in a pike (the shoulders dip, the
     # elbows stay straight) as partial reps with tempo failure at 78-82 % loss. Here a

@@ -573,7 +573,7 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # leaves the rep's phases and form readable.
         lost = np.flatnonzero(unseen[c.first.start:c.second.end + 1]) + c.first.start
         # Begun on the signal's first frame (of the clip, or after a gap too long to
-        # bridge) already away from rest, or already moving faster than a pause there:
+        # bridge) already away from rest, or already moving there on its way:
         # the start of its first phase came before it. The set's rest is a median over
         # reps a tilting camera moves apart (a pull-up clip cut 0.2 s into a pull began
         # 17 % of the range above the next hang, under the median rest), so the speed
@@ -679,13 +679,18 @@ def lockout_arrivals(reps: tuple[Rep, ...], angle: np.ndarray, fps: float, *, sh
 
 
 def _moving_at_start(r: np.ndarray, phase: _Phase, first: int, share: float) -> bool:
-    """Whether the phase already moves from frame `first` (its run's first) on, every
-    step of its first MOVING_START_STEPS faster than `share` of its peak speed, in the
-    phase's direction. A lone jump on the first frames (a noisy rendered press's first
-    poses: one peak-speed step, then still by the fourth) is not a movement under way."""
+    """Whether the phase is already under way on frame `first` (its run's first): every
+    step from there to half its travel moves its way faster than `share` of its peak
+    speed. A phase under way speeds up towards its middle; a settling that dies out on the
+    first frames (a noisy rendered press's first poses, a cropped squat's filter edge:
+    from the peak speed to still in eight frames, then the lift much later) stops first."""
     way = np.sign(r[phase.end] - r[phase.start])
-    head = way * np.diff(r[first:min(first + MOVING_START_STEPS, phase.end) + 1])
-    return head.size == MOVING_START_STEPS and float(np.min(head)) > share * phase.peak_speed
+    half = r[first] + 0.5 * (r[phase.end] - r[first])
+    reached = np.flatnonzero(way * (r[first:phase.end + 1] - half) >= 0)
+    if not way or reached.size == 0 or reached[0] < 1:
+        return False
+    head = way * np.diff(r[first:first + int(reached[0]) + 1])
+    return bool(np.all(head > share * phase.peak_speed))
 
 
 def _moving_at_end(r: np.ndarray, phase: _Phase, last: int, share: float) -> bool:
@@ -733,9 +738,6 @@ def out_of_range(rep: Rep, share: float) -> bool:
     return bool(np.isfinite(rep.rom_share) and rep.rom_share > share)
 
 
-# A rep begun on the signal's first frame is under way there when its first this many
-# steps all move its way faster than a pause (_moving_at_start).
-MOVING_START_STEPS = 4
 # A working joint whose median range over a set's reps is under this many degrees cannot
 # tell a rep from another dip (joint_still): the 22 dev clips' medians read 50-148.
 JOINT_MIN_RANGE_DEG = 40.0
