@@ -268,6 +268,29 @@ def test_a_clip_whose_first_frames_settle_does_not_begin_inside_a_rep() -> None:
     assert np.isfinite(an.tempo[0].eccentric_s)
 
 
+def test_a_rep_across_a_stretch_the_file_has_no_frames_for_is_not_timed() -> None:
+    # A squat clip with 0.8 s of frames removed in a rise (times kept: a recording's
+    # dropped second, an edit) read a straight line across the hole and called tempo
+    # failure at 42 % loss. That rise is now untimed and unmeasured, and the hole named.
+    seq, truth = synthesize("squat", plan_set(4, concentric_s=1.2), seed=6)
+    a, b = truth.reps[2].concentric
+    gone = np.arange(a + 6, a + 6 + 20)  # 0.67 s at 30 fps
+    holed = dataclasses.replace(seq, image=np.delete(seq.image, gone, axis=0),
+                                world=np.delete(seq.world, gone, axis=0),
+                                timestamps_s=np.delete(seq.timestamps_s, gone))
+    cfg = AnalysisConfig(exercise="squat")
+    an = analyse_pose(holed, cfg)
+    assert an.rep_count == 4 and [r.unseen is not None for r in an.reps] == [False, False, True, False]
+    assert np.isnan(an.tempo[2].concentric_s) and np.isnan(an.metrics[2].mean_velocity_mps)
+    assert not [v for v in an.verdicts if v.rep_index == 3]
+    t = holed.timestamps_s[a + 5]
+    assert any(w.startswith(f"the file has no frames at {t:.2f}-") for w in an.warnings), an.warnings
+    # The same set whole: every rise timed, nothing said.
+    whole = analyse_pose(seq, cfg)
+    assert all(r.unseen is None for r in whole.reps) and np.isfinite(whole.tempo[2].concentric_s)
+    assert not any("no frames" in w for w in whole.warnings)
+
+
 def test_a_dip_with_the_elbows_held_straight_is_not_a_pushup() -> None:
     # pushup_side_long, darkened, counted two rests in a pike (the shoulders dip, the
     # elbows stay straight) as partial reps with tempo failure at 78-82 % loss. Here a

@@ -28,7 +28,7 @@ from .exercise_detection import detect_exercise, exercise_misfit
 from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
 from .segmentation import (CUT_REST_SHARE, joint_ranges, joint_still, lockout_arrivals,
-                           out_of_range, segment_reps)
+                           mark_time_holes, out_of_range, segment_reps, time_holes)
 from .shots import (ShotSplit, low_frame_rate_warning, picture_repeat, repeated_frames_warning,
                     split_shots)
 from .smoothing import smooth
@@ -679,6 +679,7 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     if profile.working_joint and cfg.joint_still_share > 0 and view != "front" and signal_points and reps:
         reps, said = _drop_still(seq, cfg, profile, sig, flipped, reps)
         warnings = [*warnings, *said]
+    reps = mark_time_holes(reps, seq.timestamps_s, cfg.max_gap_s)
     # Reps read off the bar's own track (no body landmarks drive them) keep its ends: the
     # bar took over because the body's landmarks did not follow the lift.
     if profile.lockout_joint and view in profile.lockout_views and signal_points and reps:
@@ -767,6 +768,12 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
     """What the driving signal and the reps found on it leave in doubt (values: the set's
     frames only; times_s: the clip's timestamps)."""
     out = []
+    holes = time_holes(times_s, cfg.max_gap_s)
+    if holes.size:
+        at = ", ".join(f"{times_s[k]:.2f}-{times_s[k + 1]:.2f} s" for k in holes[:3])
+        more = f" and {holes.size - 3} more" if holes.size > 3 else ""
+        out.append(f"the file has no frames at {at}{more} (dropped in the recording, or cut "
+                   "out with the times kept): a rep across it is not timed there")
     seen = float(np.isfinite(values).mean()) if len(values) else 0.0
     if detection_rate > 0 and seen < 0.5:
         out.append(f"the {name} was readable on only {seen:.0%} of frames "
