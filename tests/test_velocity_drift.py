@@ -219,6 +219,29 @@ def test_a_set_summary_carries_the_rpe_of_its_rir():
     assert s.ending == "tolerance" and f"RPE ~{s.rpe_estimate:g}" in s.line(), s.line()
 
 
+def test_a_baseline_rep_no_lift_could_make_is_not_the_baseline():
+    """A jump cut in a squat's second rise read as a 0.27 s rep at 2.2 m/s against the
+    others' 0.41-0.47, became the baseline and failed every later rep at 80 % loss. A
+    would-be baseline rep over three times the set's other reps is left out, named, and
+    neither baseline nor judged; its loss is not read."""
+    from repsight.analysis import analyse_pose
+    from repsight.synthetic import synthesize
+    from repsight.synthetic.planning import plan_set
+
+    plans = plan_set(6, concentric_s=[0.8, 0.18, 0.8, 0.85, 0.9, 0.95])
+    seq, _ = synthesize("squat", plans, seed=3)
+    a = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    v = a.assessment.metrics.velocity
+    assert v.setup_reps == (2,) and v.baseline_reps == (1, 3), v
+    assert np.isnan(v.loss_pct[1]) and np.isfinite(v.loss_pct[2])
+    assert not [x for x in a.verdicts if x.kind == "tempo"]
+    assert any(w.startswith("rep 2 rose at") and "not a lift" in w for w in a.all_warnings)
+    # A quick second rep a lifter can make (twice as fast) stays a baseline rep.
+    seq, _ = synthesize("squat", plan_set(6, concentric_s=[0.8, 0.4, 0.8, 0.85, 0.9, 0.95]), seed=3)
+    v = analyse_pose(seq, AnalysisConfig(exercise="squat")).assessment.metrics.velocity
+    assert v.setup_reps == () and v.baseline_reps == (1, 2)
+
+
 def test_a_withheld_set_gives_no_effort_estimate():
     """Verdicts withheld (a picture upside down, a lift that is not the one given): the RIR
     is dropped and so is the RPE read from it, so no line says "- in reserve, RPE ~7"."""

@@ -371,6 +371,18 @@ def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[in
     return ""
 
 
+def _leap_rep(vel: Sequence[RepVelocity], candidates: Sequence[int], good: Sequence[int]
+              ) -> int | None:
+    """The first of candidates whose mean velocity is over FAST_FIRST_RATIO times the
+    median of the other good reps (positions in vel), or None."""
+    for i in candidates:
+        v = vel[i].mean_mps
+        rest = [vel[j].mean_mps for j in good if j != i and np.isfinite(vel[j].mean_mps)]
+        if np.isfinite(v) and len(rest) >= 2 and v > FAST_FIRST_RATIO * float(np.median(rest)) > 0:
+            return i
+    return None
+
+
 def _range_keeps_moving(vel: Sequence[RepVelocity], good: Sequence[int], share: float) -> bool:
     """Whether the reps after rep 2 keep changing range the way rep 2 departed from rep 1:
     their median beyond rep 2's range, that way, by over half of `share` of it. A range
@@ -448,6 +460,20 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
         setup.append(reps[good[0]].index)
         warnings.append(f"rep {reps[good[0]].index} {why}: treated as set-up, not judged")
         good = good[1:]
+    # A would-be baseline rep that rose over FAST_FIRST_RATIO times the set's other reps
+    # is not a lift: a jump cut in a squat's rise read as a 0.27 s rep at 2.2 m/s (against
+    # 0.41-0.47), and every later rep failed tempo against it.
+    while len(good) > baseline_reps:
+        fast = _leap_rep(vel, good[:baseline_reps], good)
+        if fast is None:
+            break
+        others = float(np.median([vel[i].mean_mps for i in good if i != fast]))
+        setup.append(reps[fast].index)
+        warnings.append(f"rep {reps[fast].index} rose at {vel[fast].mean_mps:.2f} m/s, over "
+                        f"{FAST_FIRST_RATIO:g} times the {others:.2f} m/s of the set's other "
+                        "reps: a jump in the footage or the tracking, not a lift; not judged")
+        good = [i for i in good if i != fast]
+    setup.sort()
     base_idx = good[:baseline_reps]
     base_v = baseline_velocity([vel[i].mean_mps for i in base_idx], baseline)
     if len(base_idx) < baseline_reps:
@@ -457,7 +483,10 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     elif not np.isfinite(base_v) and scale.valid:
         warnings.append("no baseline rep's velocity could be read: velocity loss is not measured")
     vl_fail = VELOCITY_LOSS_AT_FAILURE_PCT.get(family, 60.0)
-    loss = tuple(velocity_loss_pct(v.mean_mps, base_v) for v in vel)
+    # Set-up movement (and a leap no lift makes) has no loss to read: "-366 %" beside it
+    # read as a rep far faster than the baseline.
+    loss = tuple(float("nan") if r.index in setup else velocity_loss_pct(v.mean_mps, base_v)
+                 for r, v in zip(reps, vel))
     too_slow = bool(np.isfinite(base_v) and base_v < min_baseline_mps)
     if too_slow:
         warnings.append(f"the first reps read {base_v:.2f} m/s, slower than any lift at its "
