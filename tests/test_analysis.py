@@ -319,6 +319,28 @@ def test_a_dip_with_the_elbows_held_straight_is_not_a_pushup() -> None:
     assert len(off.reps) == 6 and off.reps[3].partial
 
 
+def test_a_clip_begun_past_half_way_down_a_rep_says_that_rise_is_not_counted() -> None:
+    # A squat filmed from its bottom: the rise is seen whole but the rep is not found (its
+    # start is past half its range from rest). It was dropped silently; now it is said.
+    seq, truth = synthesize("squat", plan_set(4, eccentric_s=1.5, bottom_pause_s=0.2,
+                                             concentric_s=1.0, top_pause_s=0.5), seed=3)
+    e0, e1 = truth.reps[0].eccentric
+    cfg = AnalysisConfig(exercise="squat")
+    deep = analyse_pose(seq.slice(e0 + (e1 - e0) * 9 // 10, seq.n_frames), cfg)
+    assert deep.rep_count == 3
+    (said,) = [w for w in deep.warnings if "of the way down a rep" in w]
+    assert said.startswith("the clip (or the tracking) begins ") and "not counted" in said
+    # A quarter of the way down, the rep is found, counted and flagged, and nothing more said.
+    shallow = analyse_pose(seq.slice(e0 + (e1 - e0) // 4, seq.n_frames), cfg)
+    assert shallow.rep_count == 4 and not [w for w in shallow.warnings if "of the way down" in w]
+    # A deadlift filmed from near its top (the pull not seen): not said, as a lifter
+    # standing before the set-up would read the same.
+    seq, truth = synthesize("deadlift", plan_set(4, concentric_s=0.9, top_pause_s=0.4), seed=2)
+    c0, c1 = truth.reps[0].concentric
+    top = analyse_pose(seq.slice(c1 - 2, seq.n_frames), AnalysisConfig(exercise="deadlift"))
+    assert not [w for w in top.warnings if "of the way down" in w]
+
+
 def test_a_partial_rep_the_clip_began_inside_is_not_said_to_be_counted() -> None:
     # curl_barbell_45deg_cropped's third rep, partial and begun before the tracking, was
     # "counted" in its warning beside the table's "2 rep(s) (+1 partial)".

@@ -27,7 +27,7 @@ from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spe
 from .exercise_detection import detect_exercise, exercise_misfit
 from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, profile_min_rom
 from .scale import Scale, estimate_scale
-from .segmentation import (CUT_REST_SHARE, joint_ranges, joint_still, lockout_arrivals,
+from .segmentation import (CUT_REST_SHARE, begun_past_half, joint_ranges, joint_still, lockout_arrivals,
                            mark_time_holes, out_of_range, segment_reps, time_holes)
 from .shots import (ShotSplit, low_frame_rate_warning, picture_repeat, repeated_frames_warning,
                     split_shots)
@@ -689,6 +689,14 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     detection_rate = float(seq.detected[lo:hi].mean())
     warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg,
                                           seq.timestamps_s)]
+    inside = begun_past_half(sig.values, reps, lo, concentric_increases=rises,
+                             eccentric_first=profile.eccentric_first)
+    if inside is not None:
+        # Said, not left silent: a rep begun before the clip is counted when found (its
+        # start within half its range of rest), and this one is not.
+        warnings.append(f"the clip (or the tracking) begins {min(inside, 1.0):.0%} of the way "
+                        "down a rep (past half-way, so it is not found): the rise from there is "
+                        "not counted as a rep")
     assessment = assess_set(seq, reps, profile, cfg, tempo, flipped=flipped,
                             detection_rate=detection_rate, view=view, form_hidden=form_hidden,
                             driver=sig.values)

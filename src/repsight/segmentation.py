@@ -700,6 +700,29 @@ def _moving_at_end(r: np.ndarray, phase: _Phase, last: int, share: float) -> boo
     return bool(tail.size) and float(np.mean(tail)) > share * phase.peak_speed
 
 
+def begun_past_half(values: np.ndarray, reps: Sequence[Rep], first: int = 0, *,
+                    concentric_increases: bool, eccentric_first: bool) -> float | None:
+    """How far into a rep the signal is on its first seen frame from `first` on, as a
+    share of the reps' typical range, when past half of it and before the first rep: the
+    clip began inside a lowering too far in to be found (a squat filmed from its bottom),
+    and the rise that follows was seen whole. None otherwise, and for a lift that starts
+    with its concentric (there a first frame far from rest is as likely a lifter standing
+    before the deadlift's set-up as a rep whose rise went unseen). values: the driving
+    signal (its units, as Rep.rom's)."""
+    if not eccentric_first:
+        return None
+    r = excursion(values, concentric_increases=concentric_increases, eccentric_first=True)
+    seen = np.flatnonzero(np.isfinite(r[first:]))
+    if not reps or seen.size == 0 or first + int(seen[0]) >= reps[0].start:
+        return None
+    starts = [r[x.start] for x in reps if np.isfinite(r[x.start])]
+    roms = [x.rom for x in reps if x.counted and np.isfinite(x.rom)]
+    if not starts or not roms or not np.median(roms) > 0:
+        return None
+    into = (float(r[first + int(seen[0])]) - float(np.median(starts))) / float(np.median(roms))
+    return into if into > 0.5 else None
+
+
 def time_holes(timestamps_s: np.ndarray, max_gap_s: float) -> np.ndarray:
     """Frames k after which the file has no frame for longer than max_gap_s (t[k+1] - t[k]):
     a second the recording dropped, or an edit cut out with its times kept."""
