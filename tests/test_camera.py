@@ -304,6 +304,21 @@ def test_one_reps_odd_size_is_outvoted_in_a_long_set_but_read_in_a_short_one() -
     assert zoom_change(short) == pytest.approx(0.2, abs=0.03)
 
 
+def test_a_ten_percent_zoom_is_scaled_back_and_its_loss_read_at_one_scale() -> None:
+    # A phone moving in on a pull-up set read 0.117 in copies at other frame rates,
+    # under the 0.12 limit of the time: left as filmed, the later reps read 10 % faster
+    # than lifted and the set's tempo calls went. A 10 % zoom is scaled back now.
+    seq = _small_squat_set()
+    cfg = build_config(exercise="squat")
+    clean = analyse_pose(seq, cfg)
+    zoom = np.where(np.arange(seq.n_frames) >= clean.reps[2].start, 1.10, 1.0)
+    held = analyse_pose(zooming_camera(seq, zoom), cfg)
+    assert held.camera_zoomed and 0.08 < held.camera_zoom < 0.12
+    still = [m.mean_velocity_mps for m in clean.metrics]
+    read = [m.mean_velocity_mps for m in held.metrics]
+    assert np.allclose(read, still, rtol=0.04), (read, still)
+
+
 def test_a_zooming_camera_is_scaled_back_and_named() -> None:
     seq = _small_squat_set()
     cfg = build_config(exercise="squat")

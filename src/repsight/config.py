@@ -63,8 +63,10 @@ class AnalysisConfig:
     # above this (a zoom, or the lifter moving nearer or further; camera.framing_zoom)
     # has the landmarks scaled back to the set's usual framing, 0..10 (10: never). Still
     # cameras read under 0.05 on the dev clips, rendered ones under 0.035;
-    # pullup_front_long, whose camera moves closer during the set, 0.08
-    camera_zoom_limit: float = 0.12
+    # pullup_front_long, whose camera moves closer during the set, 0.135, and its copies
+    # at 24 fps, 0.8x or 1.5x 0.117 (at a 0.12 limit they lost the correction and their
+    # tempo calls); a 1.3x zoom over the middle of deadlift_front 0.09
+    camera_zoom_limit: float = 0.08
     # --- segmentation
     # shorter cycles are jitter, 0.1..10 s; a full rep down and up in a fast set (a rep every
     # 0.5-0.85 s, real push-ups and squats) moves for 0.5 s, so 0.6 lost them all
