@@ -687,6 +687,14 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     tempo = set_tempo(reps, seq.timestamps_s)
     rhythm = set_rhythm(reps, tempo, seq.timestamps_s)
     detection_rate = float(seq.detected[lo:hi].mean())
+    # Inside the set's frames only: a longer hole between shots is where they were split.
+    holes = [k for k in time_holes(seq.timestamps_s, cfg.max_gap_s) if lo <= k and k + 1 < hi]
+    if holes:
+        t = seq.timestamps_s
+        at = ", ".join(f"{t[k]:.2f}-{t[k + 1]:.2f} s" for k in holes[:3])
+        more = f" and {len(holes) - 3} more" if len(holes) > 3 else ""
+        warnings = [*warnings, f"the file has no frames at {at}{more} (dropped in the recording, "
+                    "or cut out with the times kept): a rep across it is not timed there"]
     warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg,
                                           seq.timestamps_s)]
     inside = begun_past_half(sig.values, reps, lo, concentric_increases=rises,
@@ -776,12 +784,6 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
     """What the driving signal and the reps found on it leave in doubt (values: the set's
     frames only; times_s: the clip's timestamps)."""
     out = []
-    holes = time_holes(times_s, cfg.max_gap_s)
-    if holes.size:
-        at = ", ".join(f"{times_s[k]:.2f}-{times_s[k + 1]:.2f} s" for k in holes[:3])
-        more = f" and {holes.size - 3} more" if holes.size > 3 else ""
-        out.append(f"the file has no frames at {at}{more} (dropped in the recording, or cut "
-                   "out with the times kept): a rep across it is not timed there")
     seen = float(np.isfinite(values).mean()) if len(values) else 0.0
     if detection_rate > 0 and seen < 0.5:
         out.append(f"the {name} was readable on only {seen:.0%} of frames "

@@ -139,14 +139,14 @@ class ExerciseProfile:
     # The lifter stands or hangs upright at lockout (False: lies or stays bent over, as in
     # a bench press, a push-up or a row): camera.turned_picture checks the picture by it.
     upright: bool = True
-    # The joint whose straightening completes the concentric (a press ends when the elbows
-    # lock out): each concentric runs until that joint's angle arrives too, not only the
-    # driving signal (segmentation.lockout_arrivals). None: the driving signal alone.
     # The joint every rep bends and straightens (the knees in a squat, the elbows in a
     # push-up): a dip of the driving signal with that joint held still is not a rep (a
     # push-up set's rest in a pike: the shoulders dip, the elbows stay straight;
     # segmentation.joint_still). None: no such check.
     working_joint: str | None = None
+    # The joint whose straightening completes the concentric (a press ends when the elbows
+    # lock out): each concentric runs until that joint's angle arrives too, not only the
+    # driving signal (segmentation.lockout_arrivals). None: the driving signal alone.
     lockout_joint: str | None = None
     # The views it is read in. A press filmed head-on is left out: its concentrics did end
     # closer to the truth, but a lean back there also shrinks the wrist's read travel (to

@@ -875,11 +875,10 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
     "absolute": the first rep of each of the three failures, in order, and the frames from
     the first to the last. "tolerance" (stopped with form and tempo intact): how close the
     set came to each limit that was judged: the largest velocity loss after the baseline
-    reps (else loss_rep's), the slowest
-    concentric (where the goal sets a time limit) and each fault measure's largest reading
-    towards its fault, each with its rep, threshold and unit, over the reps the verdicts
-    judge (set-up movement and reps far past the usual range left out, as judge() leaves
-    their verdicts out). None for no ending.
+    reps (else loss_rep's), the slowest concentric (where the goal sets a time limit) and
+    each fault measure's largest reading towards its fault, each with its rep, threshold
+    and unit, over the reps the verdicts judge (set-up movement and reps far past the
+    usual range left out, as judge() leaves their verdicts out). None for no ending.
     """
     if ending == "absolute":
         firsts = {k: min((v for v in verdicts if v.kind == k), key=lambda v: v.rep_index)
