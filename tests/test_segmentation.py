@@ -965,3 +965,98 @@ def test_joint_still_finds_a_dip_with_the_joint_held_straight() -> None:
     # A full-range dip with the joint still is not a rep either; two reps cannot tell.
     assert joint_still(np.array([110.0, 20.0, 112.0]), [1.0, 1.0, 1.0], 0.35) == (1,)
     assert joint_still(np.array([110.0, 20.0]), [1.0, 1.0], 0.35) == ()
+
+
+def test_time_holes_are_longer_than_the_bridged_gap_and_three_frame_intervals() -> None:
+    """A stretch without frames inside a rep's movement is unseen; one in its trailing
+    pause, a slow clip's every step, or --max-gap 0 is not."""
+    from repsight.segmentation import mark_time_holes, time_holes
+    from repsight.types import Rep
+
+    t = np.arange(300) / 30.0
+    assert time_holes(t, 0.25).size == 0 and time_holes(t, 0.0).size == 0
+    assert time_holes(np.arange(40) / 3.5, 0.25).size == 0
+    rep = Rep(index=1, start=0, end=90, turnaround=30, eccentric=(0, 30), concentric=(30, 60),
+              eccentric_first=True, rom=1.0)
+    rise = t.copy()
+    rise[45:] += 0.5  # no frames for 0.53 s after frame 44, in the rise
+    assert time_holes(rise, 0.25).tolist() == [44]
+    assert mark_time_holes([rep], rise, 0.25)[0].unseen == (44, 45)
+    rest = t.copy()
+    rest[75:] += 0.5  # the same in the trailing pause
+    (kept,) = mark_time_holes([rep], rest, 0.25)
+    assert kept.unseen is None and kept.seen_whole
+
+
+def test_a_time_hole_stays_unseen_when_the_rise_is_read_on_another_point() -> None:
+    """The bar's own rise (velocity.retimed) was not followed through a stretch the file
+    has no frames for either: its velocity across it is not read."""
+    from repsight.scale import Scale
+    from repsight.types import PoseSequence, Rep
+    from repsight.velocity import set_velocity
+
+    t = np.arange(120) / 30.0
+    t[60:] += 0.7
+    y = np.full(120, 400.0)
+    y[40:81] = np.linspace(400.0, 250.0, 41)
+    y[81:] = 250.0
+    track = np.column_stack([np.full(120, 300.0), y])
+    image = np.full((120, 33, 5), np.nan, dtype=np.float32)
+    seq = PoseSequence(image=image, world=image[..., :3].copy(), timestamps_s=t, fps=30.0,
+                       width=640, height=480)
+    rep = Rep(index=1, start=0, end=110, turnaround=20, eccentric=(0, 20), concentric=(40, 80),
+              eccentric_first=True, rom=1.0)
+    from repsight.segmentation import mark_time_holes
+
+    scale = Scale(300.0, "plate", 0.05)
+    marked = mark_time_holes([rep], t, 0.25)  # as the analysis hands the reps on
+    body = set_velocity(seq, marked, track_px=track, scale=scale, family="squat",
+                        rom_outlier_share=1.6)
+    bar = set_velocity(seq, marked, track_px=track, scale=scale, family="squat",
+                       rom_outlier_share=1.6, concentrics=[(41, 80)])
+    assert np.isnan(body.reps[0].mean_mps) and np.isnan(bar.reps[0].mean_mps)
+
+
+def test_a_joint_lost_for_most_of_a_rep_is_not_read_as_still() -> None:
+    """joint_ranges gives no range for a rep whose angle was read on under half its
+    frames: a few degrees seen are not a joint held still (a full rep was dropped)."""
+    from repsight.segmentation import joint_ranges, joint_still
+    from repsight.types import Rep
+
+    angle = np.tile(np.concatenate([np.linspace(170, 70, 40), np.linspace(70, 170, 40)]), 5)
+    reps = [Rep(index=k + 1, start=80 * k, end=80 * k + 79, turnaround=80 * k + 40,
+                eccentric=(80 * k, 80 * k + 40), concentric=(80 * k + 40, 80 * k + 79),
+                eccentric_first=True, rom=1.0, rom_share=1.0) for k in range(5)]
+    lost = angle.copy()
+    lost[170:230] = np.nan  # 60 of rep 3's 80 frames
+    ranges = joint_ranges(reps, lost)
+    assert np.isnan(ranges[2]) and np.allclose(ranges[[0, 1, 3, 4]], 100, atol=1)
+    assert joint_still(ranges, [1.0] * 5, 0.35) == ()
+
+
+def test_begun_past_half_needs_a_rise_from_the_first_frame_of_the_first_reps_stretch() -> None:
+    """Said when the first rep's stretch of signal opens deep in a lowering and rises at
+    once; not for a lifter lying still before the set, nor for a stub of tracking cut off
+    from the set by a gap."""
+    from repsight.segmentation import begun_past_half
+    from repsight.types import Rep
+
+    rest, depth = 1.0, 0.5  # a height: rest at 1.0, the bottom at 0.5
+    one = np.concatenate([np.linspace(1.0, 0.5, 30), np.linspace(0.5, 1.0, 30), np.full(20, 1.0)])
+    body = np.tile(one, 3)
+    reps = [Rep(index=k + 1, start=40 + 80 * k, end=40 + 80 * k + 79, turnaround=40 + 80 * k + 30,
+                eccentric=(40 + 80 * k, 40 + 80 * k + 30), concentric=(40 + 80 * k + 30, 40 + 80 * k + 60),
+                eccentric_first=True, rom=depth) for k in range(3)]
+    kw = dict(concentric_increases=True, eccentric_first=True, max_still=60)
+    rise = np.concatenate([np.linspace(0.55, 1.0, 30), np.full(10, 1.0), body])
+    assert begun_past_half(rise, reps, **kw) == pytest.approx((rest - 0.55) / depth)
+    lying = np.concatenate([np.full(100, 0.5), np.linspace(0.5, 1.0, 30), np.full(10, 1.0), body])
+    shifted = [replace(r, start=r.start + 100, end=r.end + 100, turnaround=r.turnaround + 100,
+                       eccentric=(r.eccentric[0] + 100, r.eccentric[1] + 100),
+                       concentric=(r.concentric[0] + 100, r.concentric[1] + 100)) for r in reps]
+    assert begun_past_half(lying, shifted, **kw) is None
+    stub = rise.copy()
+    stub[:4] = 0.5
+    stub[4:35] = np.nan  # four frames tracked, then a gap, then the set from standing
+    assert begun_past_half(stub, reps, **kw) is None
+    assert begun_past_half(rise, reps, **{**kw, "eccentric_first": False}) is None

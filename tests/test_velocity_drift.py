@@ -240,6 +240,13 @@ def test_a_baseline_rep_no_lift_could_make_is_not_the_baseline():
     seq, _ = synthesize("squat", plan_set(6, concentric_s=[0.8, 0.4, 0.8, 0.85, 0.9, 0.95]), seed=3)
     v = analyse_pose(seq, AnalysisConfig(exercise="squat")).assessment.metrics.velocity
     assert v.setup_reps == () and v.baseline_reps == (1, 2)
+    # A set slowing hard to failure (the last reps a third of the first's speed) keeps its
+    # first rep as the baseline: it is read against the reps beside it, not the set's median.
+    seq, _ = synthesize("squat", plan_set(5, concentric_s=[0.6, 0.75, 1.8, 2.0, 2.1]), seed=3)
+    a = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert a.assessment.metrics.velocity.setup_reps == ()
+    assert a.assessment.metrics.velocity.baseline_reps == (1, 2)
+    assert [x.rep_index for x in a.verdicts if x.kind == "tempo"][:1] == [3]
 
 
 def test_a_withheld_set_gives_no_effort_estimate():

@@ -693,16 +693,17 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
         t = seq.timestamps_s
         at = ", ".join(f"{t[k]:.2f}-{t[k + 1]:.2f} s" for k in holes[:3])
         more = f" and {len(holes) - 3} more" if len(holes) > 3 else ""
-        warnings = [*warnings, f"the file has no frames at {at}{more} (dropped in the recording, "
+        warnings = [*warnings, f"{FILE_HOLES}{at}{more} (dropped in the recording, "
                     "or cut out with the times kept): a rep across it is not timed there"]
     warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg,
                                           seq.timestamps_s)]
-    inside = begun_past_half(sig.values, reps, lo, concentric_increases=rises,
-                             eccentric_first=profile.eccentric_first)
+    inside = begun_past_half(sig.values, reps, concentric_increases=rises,
+                             eccentric_first=profile.eccentric_first,
+                             max_still=int(round(cfg.max_pause_s * seq.fps)))
     if inside is not None:
         # Said, not left silent: a rep begun before the clip is counted when found (its
         # start within half its range of rest), and this one is not.
-        warnings.append(f"the clip (or the tracking) begins {min(inside, 1.0):.0%} of the way "
+        warnings.append(f"{BEGUN_INSIDE}{min(inside, 1.0):.0%} of the way "
                         "down a rep (past half-way, so it is not found): the rise from there is "
                         "not counted as a rep")
     assessment = assess_set(seq, reps, profile, cfg, tempo, flipped=flipped,
@@ -721,6 +722,14 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
         signal_points=signal_points, signal_landmarks=sig.landmarks,
         side=sig.side, eccentric_first=profile.eccentric_first, concentric_increases=rises,
         detection_rate=detection_rate, span=span, slow_motion=slow_motion(seq))
+
+
+# How the warnings _set_from_signal makes about the reps it found on its signal begin:
+# reps found again on the bar's height say their own (_resegmented_on_bar).
+STILL_DIPS = "not counted: "
+FILE_HOLES = "the file has no frames at "
+BEGUN_INSIDE = "the clip (or the tracking) begins "
+FOUND_ON_SIGNAL = (STILL_DIPS, FILE_HOLES, BEGUN_INSIDE)
 
 
 def _joint_angle(seq: PoseSequence, cfg: AnalysisConfig, joint: str, side: str,
@@ -743,7 +752,7 @@ def _drop_still(seq: PoseSequence, cfg: AnalysisConfig, profile: ExerciseProfile
         return reps, []
     kept = [r for n, r in enumerate(reps) if n not in still]
     at = ", ".join(f"{seq.timestamps_s[reps[n].start]:.1f} s ({ranges[n]:.0f} deg)" for n in still)
-    said = (f"not counted: {len(still)} dip(s) of the {sig.name} with the {joint}s barely "
+    said = (f"{STILL_DIPS}{len(still)} dip(s) of the {sig.name} with the {joint}s barely "
             f"moving, at {at}, against {np.nanmedian(ranges):.0f} deg in the reps: not "
             f"{profile.a_words} (a rest or a change of position)")
     return tuple(dataclasses.replace(r, index=k + 1) for k, r in enumerate(kept)), [said]
@@ -962,7 +971,7 @@ def _resegmented_on_bar(seq: PoseSequence, analysis: SetAnalysis, profile: Exerc
     # The clip's warnings stay; those about the body's reps give way to the bar's own.
     old = _rep_warnings(analysis.signal_name, analysis.signal[lo:hi], analysis.reps,
                         analysis.detection_rate, cfg, seq.timestamps_s)
-    kept = [w for w in analysis.warnings if w not in old]
+    kept = [w for w in analysis.warnings if w not in old and not w.startswith(FOUND_ON_SIGNAL)]
     return _set_from_signal(seq, cfg, profile, sig, rises=True, view=analysis.assessment.metrics.view,
                             flipped=swapped_frames(seq.image), span=analysis.span,
                             warnings=[*kept, why], exercise_auto=analysis.exercise_auto,

@@ -700,33 +700,45 @@ def _moving_at_end(r: np.ndarray, phase: _Phase, last: int, share: float) -> boo
     return bool(tail.size) and float(np.mean(tail)) > share * phase.peak_speed
 
 
-def begun_past_half(values: np.ndarray, reps: Sequence[Rep], first: int = 0, *,
-                    concentric_increases: bool, eccentric_first: bool) -> float | None:
-    """How far into a rep the signal is on its first seen frame from `first` on, as a
-    share of the reps' typical range, when past half of it and before the first rep: the
-    clip began inside a lowering too far in to be found (a squat filmed from its bottom),
-    and the rise that follows was seen whole. None otherwise, and for a lift that starts
-    with its concentric (there a first frame far from rest is as likely a lifter standing
-    before the deadlift's set-up as a rep whose rise went unseen). values: the driving
-    signal (its units, as Rep.rom's)."""
-    if not eccentric_first:
+def begun_past_half(values: np.ndarray, reps: Sequence[Rep], *, concentric_increases: bool,
+                    eccentric_first: bool, max_still: int) -> float | None:
+    """How far into a rep the signal is where the first rep's stretch of signal begins, as
+    a share of the reps' typical range, when past half of it and leaving that level within
+    max_still frames (a rise, not a lifter lying on the floor before the first plank): the
+    clip (or the tracking) began inside a lowering too far in to be found (a squat filmed
+    from its bottom), and the rise that follows was seen whole. None otherwise, and for a
+    lift that starts with its concentric (there a first frame far from rest is as likely a
+    lifter standing before the deadlift's set-up as a rep whose rise went unseen). values:
+    the driving signal (its units, as Rep.rom's)."""
+    if not eccentric_first or not reps:
         return None
     r = excursion(values, concentric_increases=concentric_increases, eccentric_first=True)
-    seen = np.flatnonzero(np.isfinite(r[first:]))
-    if not reps or seen.size == 0 or first + int(seen[0]) >= reps[0].start:
+    k0 = reps[0].start
+    if not np.isfinite(r[k0]):
         return None
+    while k0 > 0 and np.isfinite(r[k0 - 1]):
+        k0 -= 1
     starts = [r[x.start] for x in reps if np.isfinite(r[x.start])]
     roms = [x.rom for x in reps if x.counted and np.isfinite(x.rom)]
-    if not starts or not roms or not np.median(roms) > 0:
+    if k0 >= reps[0].start or not starts or not roms or not np.median(roms) > 0:
         return None
-    into = (float(r[first + int(seen[0])]) - float(np.median(starts))) / float(np.median(roms))
-    return into if into > 0.5 else None
+    typical = float(np.median(roms))
+    into = (float(r[k0]) - float(np.median(starts))) / typical
+    left = np.flatnonzero(np.abs(r[k0:reps[0].start + 1] - r[k0]) > CUT_REST_SHARE * typical)
+    if into <= 0.5 or left.size == 0 or left[0] > max_still:
+        return None
+    return into
 
 
 def time_holes(timestamps_s: np.ndarray, max_gap_s: float) -> np.ndarray:
-    """Frames k after which the file has no frame for longer than max_gap_s (t[k+1] - t[k]):
-    a second the recording dropped, or an edit cut out with its times kept."""
-    return np.flatnonzero(np.diff(np.asarray(timestamps_s, dtype=np.float64)) > max_gap_s)
+    """Frames k after which the file has no frame for longer than max_gap_s (t[k+1] - t[k],
+    the landmark gaps the signal bridges) and than HOLE_MIN_STEPS frame intervals: a
+    second the recording dropped, or an edit cut out with its times kept. A slow frame
+    rate's every step, or --max-gap 0, is no hole."""
+    dt = np.diff(np.asarray(timestamps_s, dtype=np.float64))
+    if dt.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    return np.flatnonzero(dt > max(max_gap_s, HOLE_MIN_STEPS * float(np.median(dt))))
 
 
 def mark_time_holes(reps: Sequence[Rep], timestamps_s: np.ndarray, max_gap_s: float
@@ -737,7 +749,10 @@ def mark_time_holes(reps: Sequence[Rep], timestamps_s: np.ndarray, max_gap_s: fl
     holes = time_holes(timestamps_s, max_gap_s)
     out = []
     for r in reps:
-        inside = holes[(holes >= r.start) & (holes + 1 <= r.end)]
+        # The movement only, as a landmark gap's: a hole in the trailing pause leaves the
+        # rep's phases and form readable.
+        moved = max(r.eccentric[1], r.concentric[1])
+        inside = holes[(holes >= r.start) & (holes + 1 <= moved)]
         if inside.size:
             lo, hi = int(inside[0]), int(inside[-1]) + 1
             if r.unseen is not None:
@@ -749,13 +764,14 @@ def mark_time_holes(reps: Sequence[Rep], timestamps_s: np.ndarray, max_gap_s: fl
 
 def joint_ranges(reps: Sequence[Rep], angle: np.ndarray) -> np.ndarray:
     """Each rep's range of a joint's angle (angle: float[T], degrees, NaN where unknown)
-    from its first frame to its last; NaN where under two frames read it."""
+    from its first frame to its last; NaN where under half its frames read it (a joint
+    lost for most of a rep shows a few degrees of it, not that it stayed still)."""
     out = np.full(len(reps), np.nan)
     for n, r in enumerate(reps):
         seg = np.asarray(angle[r.start:r.end + 1], dtype=np.float64)
-        seg = seg[np.isfinite(seg)]
-        if seg.size > 1:
-            out[n] = float(seg.max() - seg.min())
+        read = seg[np.isfinite(seg)]
+        if read.size > 1 and 2 * read.size >= seg.size:
+            out[n] = float(read.max() - read.min())
     return out
 
 
@@ -785,6 +801,9 @@ def out_of_range(rep: Rep, share: float) -> bool:
     return bool(np.isfinite(rep.rom_share) and rep.rom_share > share)
 
 
+# A stretch without frames is a hole (time_holes) only when longer than this many of the
+# clip's frame intervals, as well as the bridged landmark gap.
+HOLE_MIN_STEPS = 3
 # A working joint whose median range over a set's reps is under this many degrees cannot
 # tell a rep from another dip (joint_still): the 22 dev clips' medians read 50-148.
 JOINT_MIN_RANGE_DEG = 40.0

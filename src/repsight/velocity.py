@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from .scale import Scale
-from .segmentation import out_of_range
+from .segmentation import mark_time_holes, out_of_range
 from .smoothing import smooth_timed
 from .types import PoseSequence, Rep
 
@@ -371,15 +371,21 @@ def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[in
     return ""
 
 
-def _leap_rep(vel: Sequence[RepVelocity], candidates: Sequence[int], good: Sequence[int]
-              ) -> int | None:
-    """The first of candidates whose mean velocity is over FAST_FIRST_RATIO times the
-    median of the other good reps (positions in vel), or None."""
+def _leap_rep(vel: Sequence[RepVelocity], candidates: Sequence[int], good: Sequence[int], *,
+              ratio: float = FAST_FIRST_RATIO) -> tuple[int, float] | None:
+    """The first of candidates (positions in vel) whose mean velocity is over `ratio` times
+    the median of its neighbours among the good reps (two either side), with that median;
+    None if none. Neighbours, not the whole set: a set slowing hard to failure has a
+    median far under its first reps."""
     for i in candidates:
         v = vel[i].mean_mps
-        rest = [vel[j].mean_mps for j in good if j != i and np.isfinite(vel[j].mean_mps)]
-        if np.isfinite(v) and len(rest) >= 2 and v > FAST_FIRST_RATIO * float(np.median(rest)) > 0:
-            return i
+        p = list(good).index(i)
+        near = [vel[j].mean_mps for j in (*good[max(p - 2, 0):p], *good[p + 1:p + 3])
+                if np.isfinite(vel[j].mean_mps)]
+        if np.isfinite(v) and len(near) >= 2:
+            med = float(np.median(near))
+            if v > ratio * med > 0:
+                return i, med
     return None
 
 
@@ -445,7 +451,10 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
         warnings.append(f"no pixel-to-metre scale ({scale.note}): velocities not reported")
     per_frame = np.gradient(h, t) if seq.n_frames >= 2 else np.full(seq.n_frames, np.nan)
     propulsive = family in PROPULSIVE_FAMILIES
-    timed = tuple(reps) if concentrics is None else retimed(reps, concentrics)
+    # A stretch the file has no frames for stays unseen when the rise is read on another
+    # point's: that point was not followed through it either.
+    timed = (tuple(reps) if concentrics is None else
+             mark_time_holes(retimed(reps, concentrics), t, max_gap_s))
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in timed]
     counted = [i for i, r in enumerate(reps) if r.counted]
     vel = shared_shape_velocities(h, t, timed, vel, counted)
@@ -464,14 +473,14 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     # is not a lift: a jump cut in a squat's rise read as a 0.27 s rep at 2.2 m/s (against
     # 0.41-0.47), and every later rep failed tempo against it.
     while len(good) > baseline_reps:
-        fast = _leap_rep(vel, good[:baseline_reps], good)
-        if fast is None:
+        leap = _leap_rep(vel, good[:baseline_reps], good)
+        if leap is None:
             break
-        others = float(np.median([vel[i].mean_mps for i in good if i != fast]))
+        fast, near = leap
         setup.append(reps[fast].index)
         warnings.append(f"rep {reps[fast].index} rose at {vel[fast].mean_mps:.2f} m/s, over "
-                        f"{FAST_FIRST_RATIO:g} times the {others:.2f} m/s of the set's other "
-                        "reps: a jump in the footage or the tracking, not a lift; not judged")
+                        f"{FAST_FIRST_RATIO:g} times the {near:.2f} m/s of the reps beside it: "
+                        "a jump in the footage or the tracking, not a lift; not judged")
         good = [i for i in good if i != fast]
     setup.sort()
     base_idx = good[:baseline_reps]

@@ -896,7 +896,7 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
     # The largest loss after the baseline reps (a first rep slower than the second reads
     # its gap to the best as loss, but is where the loss is measured from, not fatigue);
     # loss_rep's when none is read there.
-    after = max(getattr(getattr(metrics, "velocity", None), "baseline_reps", ()) or (0,))
+    after = max(metrics.baseline_reps or (0,))
     read = [(float(metrics.reps[k].velocity_loss_pct), r.index) for k, r in done
             if r.index > after and metrics.reps[k].velocity_loss_pct is not None
             and np.isfinite(metrics.reps[k].velocity_loss_pct)]
