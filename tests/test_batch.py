@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import csv
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -614,10 +615,35 @@ def test_an_interrupted_forced_rerun_keeps_showing_the_results_it_did_not_reach(
     def stop(result, done, total):
         raise KeyboardInterrupt
 
-    with pytest.raises(RepsightError, match="interrupted: 1 of 2 clips finished"):
-        run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True), workers=1,
-                  executor=cf.ThreadPoolExecutor(max_workers=1), on_result=stop)
-    rows = read_summary(out)
+    # The clip after the first waits until the interruption is read: a pool's worker
+    # starts it as the first ends, before the interrupt, and under load it had begun
+    # redoing that clip's folder (so its earlier results were no longer whole).
+    release = threading.Event()
+
+    class OneAtATime(cf.ThreadPoolExecutor):
+        def __init__(self) -> None:
+            super().__init__(max_workers=1)
+            self.given = 0
+
+        def submit(self, fn, /, *args, **kwargs):
+            self.given += 1
+            if self.given == 1:
+                return super().submit(fn, *args, **kwargs)
+
+            def when_released(*a, **k):
+                release.wait(60)
+                return fn(*a, **k)
+            return super().submit(when_released, *args, **kwargs)
+
+    pool = OneAtATime()
+    try:
+        with pytest.raises(RepsightError, match="interrupted: 1 of 2 clips finished"):
+            run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
+                      workers=1, executor=pool, on_result=stop)
+        rows = read_summary(out)
+    finally:
+        release.set()
+        pool.shutdown(wait=True, cancel_futures=True)
     (left,) = [r for r in rows.values() if r["status"] == "pending"]
     before = {r.clip: r for r in first.results}[left["clip"]]
     assert (int(left["reps"]), left["goal"]) == (before.reps, "strength")
