@@ -877,8 +877,16 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
         return _bar_of_set(seq, analysis, profile, track)
     sets = tuple(_bar_of_set(seq, one, profile, _track_within(track, one.span))
                  for one in analysis.sets)
-    main = _bar_of_set(seq, analysis, profile, _track_within(track, analysis.span))
-    return dataclasses.replace(main, sets=sets)
+    # The main set is one of them with the clip's warnings (analyse_pose): it takes that
+    # set's bar figures rather than measuring the bar again. A set of a cut clip keeps its
+    # body's reps (_bar_of_set), so only these fields can change.
+    (own,) = [one for one in sets if one.span == analysis.span]
+    return dataclasses.replace(analysis, sets=sets,
+                               **{f: getattr(own, f) for f in BAR_MEASURED})
+
+
+# What measuring a set on the bar changes when it keeps its reps (_bar_of_set).
+BAR_MEASURED = ("metrics", "verdicts", "verdict_summary", "assessment", "bar")
 
 
 def _track_within(track: BarTrack, span: tuple[int, int] | None) -> BarTrack:
