@@ -730,15 +730,22 @@ def begun_past_half(values: np.ndarray, reps: Sequence[Rep], *, concentric_incre
     return into
 
 
-def time_holes(timestamps_s: np.ndarray, max_gap_s: float) -> np.ndarray:
+# A stretch without frames is a hole (time_holes) only when longer than this many of the
+# clip's frame intervals, as well as the bridged landmark gap.
+HOLE_MIN_STEPS = 3
+
+
+def time_holes(timestamps_s: np.ndarray, max_gap_s: float, *,
+               min_steps: float = HOLE_MIN_STEPS) -> np.ndarray:
     """Frames k after which the file has no frame for longer than max_gap_s (t[k+1] - t[k],
-    the landmark gaps the signal bridges) and than HOLE_MIN_STEPS frame intervals: a
-    second the recording dropped, or an edit cut out with its times kept. A slow frame
-    rate's every step, or --max-gap 0, is no hole."""
+    the landmark gaps the signal bridges) and than min_steps frame intervals (their
+    median): a second the recording dropped, or an edit cut out with its times kept. A
+    slow frame rate's every step, or --max-gap 0, is no hole. (shots.py's gaps, where a
+    clip is split, are the same reading with longer bounds.)"""
     dt = np.diff(np.asarray(timestamps_s, dtype=np.float64))
     if dt.size == 0:
         return np.zeros(0, dtype=np.intp)
-    return np.flatnonzero(dt > max(max_gap_s, HOLE_MIN_STEPS * float(np.median(dt))))
+    return np.flatnonzero(dt > max(max_gap_s, min_steps * float(np.median(dt))))
 
 
 def mark_time_holes(reps: Sequence[Rep], timestamps_s: np.ndarray, max_gap_s: float
@@ -801,9 +808,6 @@ def out_of_range(rep: Rep, share: float) -> bool:
     return bool(np.isfinite(rep.rom_share) and rep.rom_share > share)
 
 
-# A stretch without frames is a hole (time_holes) only when longer than this many of the
-# clip's frame intervals, as well as the bridged landmark gap.
-HOLE_MIN_STEPS = 3
 # A working joint whose median range over a set's reps is under this many degrees cannot
 # tell a rep from another dip (joint_still): the 22 dev clips' medians read 50-148.
 JOINT_MIN_RANGE_DEG = 40.0

@@ -23,6 +23,7 @@ import numpy as np
 
 from .config import AnalysisConfig
 from .landmarks import LM
+from .segmentation import time_holes
 from .types import PoseSequence
 
 # A shot shorter than this is not analysed as a set (two slow reps).
@@ -643,11 +644,9 @@ def find_boundaries(seq: PoseSequence, max_blank_s: float) -> tuple[tuple[Bounda
     # The recording paused (or a stretch cut out): no movement spans the jump in time. A
     # jump of a few frames is a variable frame rate's dropped frames, not a gap, whatever
     # the blank allowed (0 with --max-unseen 0).
-    steps = np.diff(t)
-    gap_s = max(max_blank_s, GAP_MIN_S, GAP_MIN_FRAMES * float(np.median(steps))) if steps.size else 0.0
     gaps = [Boundary(int(i) + 1, float(t[i + 1]), "gap",
                      f"{t[i + 1] - t[i]:.1f} s missing after {t[i]:.1f} s: recording paused or cut")
-            for i in (np.flatnonzero(steps > gap_s) if steps.size else ())
+            for i in time_holes(t, max(max_blank_s, GAP_MIN_S), min_steps=GAP_MIN_FRAMES)
             # a stray frame or two at either end is no shot of its own
             if t[i] >= lo and t[i + 1] <= hi]
     found = [b for b in found if lo <= b.time_s <= hi]
