@@ -1277,6 +1277,27 @@ def test_a_short_rep_flagged_on_the_driving_signal_shows_that_reading():
     assert "50% of the set's usual" in out[0].reason
 
 
+def test_a_range_short_in_metres_only_is_no_fault_when_the_driving_signal_reads_it_whole():
+    """Two readings of one rep's range that disagree (the tracked point's metres short, the
+    driving signal's share whole) are a landmark gone astray: no range call. Where the
+    driving signal also reads the rep short, the metres make the call."""
+    from types import SimpleNamespace
+
+    from repsight.verdicts import RANGE_AGREE_SHARE, VerdictThresholds, technical_verdicts
+
+    th = VerdictThresholds.from_config(AnalysisConfig())
+
+    def calls(share: float) -> list[int]:
+        reps = [dataclasses.replace(r, rom_share=s) for r, s in zip(_grid_reps(5), (1.0, 1.0, 1.0, share, share))]
+        rows = [SimpleNamespace(index=r.index, rom_m=m) for r, m in zip(reps, (0.45, 0.45, 0.45, 0.25, 0.25))]
+        metrics = SimpleNamespace(reps=rows, baseline_reps=(1, 2), drift=SimpleNamespace(faults={}))
+        return [v.rep_index for v in technical_verdicts(reps, metrics, th)]
+
+    assert calls(0.95) == []
+    assert calls(RANGE_AGREE_SHARE + 0.01) == []
+    assert calls(0.8) == [4, 5]
+
+
 def test_a_stall_read_without_the_tracked_points_range_names_the_share_it_reads():
     # The tracked point hidden at every finished rep's top (a plate in front of it): no
     # range on it, so the driving signal's share of the set's usual range is the reading.

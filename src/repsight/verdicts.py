@@ -26,6 +26,12 @@ SINK_SHARE = 0.1
 # A flag on the last rep alone must pass its threshold by this factor: nothing after it
 # can confirm it (for a short range: be below the partial share divided by it).
 CLEAR_SHARE = 1.5
+# A range read short in metres on the tracked point is a fault only where the driving
+# signal also reads the rep below this share of its run's range: two readings of one
+# range that disagree are a landmark gone astray, not a lifter cutting reps short (a
+# floor press filmed tightly from the head end: the mean wrist read 57 % of the first
+# reps' range where the driving wrist read 94 %, and the frames show the same lockout).
+RANGE_AGREE_SHARE = 0.9
 # How a fault reading other than the image's own angle is named in a verdict's reason.
 _HEAD_ON = " (estimated head-on from the torso's foreshortening)"
 SOURCE_WORDS = {"world": " (3-D estimate)", "foreshortening": _HEAD_ON, "forward_foreshortening": _HEAD_ON}
@@ -428,7 +434,8 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
             lasting = [False] * len(lasting)
         past[name] = onset(lasting, f.toward_deg, f.threshold_deg, readable)
     def shorter(rep: Rep, m: Any, share: float) -> bool:
-        return rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m) and m.rom_m < share * base_rom)
+        return rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m) and m.rom_m < share * base_rom
+                               and rep.rom_share < RANGE_AGREE_SHARE)
 
     # A range needs the whole rep: a cut one's is the part the clip shows.
     short_flags = [ok and rep.seen_whole and rep.index not in metrics.baseline_reps
