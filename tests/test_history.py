@@ -484,3 +484,18 @@ def test_a_withheld_set_a_one_rep_set_and_a_week_folder_read_as_such(tmp_path):
     assert [r.failure_text() for r in (judged, odd, one)] == ["none", "withheld", "one rep"]
     assert (judged.session, odd.session, one.session) == ("week1", "week2", "results")
     assert odd.row()["verdicts_withheld"] == "the movement does not look like a squat"
+
+
+def test_undated_sessions_and_clips_count_their_numbers(docs: dict[str, dict]) -> None:
+    """A coach's tenth week comes after the ninth: numbered session and clip names are
+    ordered as numbers, on the table, the CSV and the chart (as strings, week10 stood
+    between week1 and week9)."""
+    doc = {k: v for k, v in docs["ben"].items() if k != "session"}
+    sets = [rec for label in ("week10", "week9", "week1", "week2")
+            for rec in set_records(doc, label=label, clip=f"ben/{label}/squat")]
+    sets += set_records(doc, label="week9", clip="ben/week9/squat_10")
+    sets += set_records(doc, label="week9", clip="ben/week9/squat_2")
+    (ben,) = group_sets(sets)
+    assert [(s.session, s.clip.rsplit("/", 1)[-1]) for s in ben.sets] == [
+        ("week1", "squat"), ("week2", "squat"), ("week9", "squat"), ("week9", "squat_2"),
+        ("week9", "squat_10"), ("week10", "squat")]

@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from filelock import FileLock, Timeout
+from natsort import natsorted
 
 from .config import AnalysisConfig, shown
 from .errors import OutputError, RepsightError, printable
@@ -389,7 +390,8 @@ def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
                 skipped.append((rel(path), f"not a regular file ({_file_kind(mode)})"))
                 continue
             found.append(path)
-    return Discovery(clips=tuple(sorted(found, key=rel)), skipped=tuple(skipped),
+    # In the order a coach numbers them: week9 before week10, set_2 before set_10.
+    return Discovery(clips=tuple(natsorted(found, key=rel)), skipped=tuple(skipped),
                      other_files=tuple(other))
 
 

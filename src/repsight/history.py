@@ -43,6 +43,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
+from natsort import natsort_keygen
 
 from .errors import RepsightError
 from .sessions import Session, groups_clips, session_from_path
@@ -603,8 +604,13 @@ def _same_name(name: str) -> str:
     return _tidy_name(name).casefold()
 
 
-def _set_order(s: SetRecord) -> tuple[str, str, str]:
-    return (s.date or "9999", s.session, s.clip)
+_natural = natsort_keygen()
+
+
+def _set_order(s: SetRecord) -> Any:
+    # Numbers in session and clip names count as numbers: an undated week10 comes after
+    # week9 (as strings it came between week1 and week9, on the table and the chart).
+    return _natural((s.date or "9999", s.session, s.clip))
 
 
 def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
