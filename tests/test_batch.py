@@ -697,6 +697,43 @@ def test_other_video_containers_are_read_and_unknown_ones_get_a_hint(tmp_path: P
         result.output
 
 
+def test_a_clip_with_nobody_in_it_is_named_and_left_out_of_history(folder: Path, cache: Path,
+                                                                  tmp_path: Path) -> None:
+    """A camera pointed at an empty rack: the batch reads the clip without fault but names
+    it (it counted among "analysed" only), and history shows no 0-rep set for it."""
+    import dataclasses
+
+    import numpy as np
+
+    from repsight.cache import cache_path, save_pose
+    from repsight.pose import DEFAULT_MODEL
+    from repsight.synthetic import synthesize
+    from repsight.video import DEFAULT_MAX_LONG_SIDE, file_hash
+    from helpers import write_test_video
+
+    seq, _ = synthesize("squat", 2, seed=3, size=(160, 120))
+    empty = folder / "ana" / "squat_empty_rack.mp4"
+    empty.parent.mkdir(parents=True)
+    # Another picture than the good clips' (another hash): its poses are all missing.
+    write_test_video(empty, n=seq.n_frames, size=(160, 120), fps=seq.fps)
+    nobody = dataclasses.replace(seq, image=np.full_like(seq.image, np.nan),
+                                 world=np.full_like(seq.world, np.nan))
+    save_pose(nobody, cache_path(file_hash(empty), DEFAULT_MODEL, DEFAULT_MAX_LONG_SIDE, cache))
+    out = tmp_path / "out"
+    run = CliRunner().invoke(main, ["batch", str(folder), "-o", str(out), "--cache-dir", str(cache),
+                                    "-q", "--workers", "1"])
+    assert run.exit_code == 0, run.output
+    assert ("nobody in frame ana/squat_empty_rack.mp4: no person found in any frame, so nothing "
+            "was analysed") in run.output
+    assert "3 clips: 3 analysed, 0 already done, 0 failed, 1 with nobody in frame" in run.output
+    hist = CliRunner().invoke(main, ["history", str(out)], terminal_width=200)
+    assert hist.exit_code == 0, hist.output
+    assert ("1 clip(s) in " in hist.output and "show no person (the pose model found nobody in any "
+            "frame) and are not shown: ana/squat_empty_rack") in hist.output
+    assert "squat_empty_rack │" not in hist.output and "ana:" not in hist.output.lower()
+    assert "squat_monday │" in hist.output
+
+
 # ---------------------------------------------------------------- stopping a batch
 
 

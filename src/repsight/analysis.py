@@ -33,7 +33,7 @@ from .shots import (ShotSplit, low_frame_rate_warning, picture_repeat, repeated_
                     split_shots)
 from .smoothing import smooth
 from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
-from .types import PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
+from .types import NO_PERSON, PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
 from .velocity import SetVelocity, reserve_before_failure, set_velocity
 from .summary import SetSummary, quality_warnings, summarise, too_small_for_form
 from .verdicts import VerdictThresholds, borderline, ending_evidence, judge, speed_comparable
@@ -589,7 +589,7 @@ def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     one = _analyse_in_view(seq, cfg, notes, span=span, given=given)
     if seq.detection_rate == 0:
         # Nothing was seen, so nothing was judged: "no failure detected" would claim a look.
-        return _withheld(one, "no person found in any frame", [])
+        return _withheld(one, NO_PERSON, [])
     profile = get_profile(one.exercise)
     turned = turned_picture(seq, profile, one.reps)
     if turned:

@@ -27,6 +27,7 @@ from .cli_options import (
     workers_option,
 )
 from .errors import RepsightError, printable
+from .types import NO_PERSON
 from .outputs import ClipOutputs, OutputRequest, check_output_file
 from .config import DEFAULT_MODEL, ROTATIONS
 
@@ -317,9 +318,17 @@ def batch(ctx: click.Context, folder: Path, out: Path, workers: int | None,
               for s in ("ok", "reused", "kept", "error")}
     kept = (f", {counts['kept']} kept as made before with other settings (--force redoes them)"
             if counts["kept"] else "")
+    # A clip the pose model found nobody in was read without fault, but nothing was
+    # analysed in it: named, so a camera pointed at an empty rack is not taken for a set.
+    nobody = [r.clip for r in report.results
+              if r.status in ("ok", "reused") and r.verdicts_withheld == NO_PERSON]
+    for clip in nobody:
+        click.echo(f"nobody in frame {printable(clip)}: {NO_PERSON}, so nothing was analysed",
+                   err=True)
+    empty = f", {len(nobody)} with nobody in frame" if nobody else ""
     n = len(report.results)
     click.echo(f"{n} clip{'' if n == 1 else 's'}: {counts['ok']} analysed, {counts['reused']} "
-               f"already done{kept}, {counts['error']} failed -> {report.summary_path}")
+               f"already done{kept}, {counts['error']} failed{empty} -> {report.summary_path}")
     if html:
         from .report import INDEX_NAME
 
@@ -506,8 +515,8 @@ def _print_sets(analysis, console) -> None:
                           f"{main}", markup=False)
         if one.detection_rate == 0:
             # An empty table under "exercise squat" would suggest a look that never happened.
-            console.print(f"{video_name(one.source)}: no person found in any frame, so nothing "
-                          "was analysed", markup=False)
+            console.print(f"{video_name(one.source)}: {NO_PERSON}, so nothing was analysed",
+                          markup=False)
         else:
             _print_rep_table(one, console)
             _print_velocity_and_verdicts(one, console)

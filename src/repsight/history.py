@@ -47,6 +47,7 @@ from natsort import natsort_keygen
 
 from .errors import RepsightError
 from .sessions import Session, groups_clips, session_from_path
+from .types import NO_PERSON
 from .velocity import rpe_text
 
 MIN_DISTINCT_LOADS = 3
@@ -431,6 +432,10 @@ def load_results(folders: Sequence[str | os.PathLike]
     for k, folder in enumerate(folders):
         found.append(_read_folder(Path(folder), k, read, sum(len(f.copies) for f in found)))
     counted, others = _one_copy_per_video([c for f in found for c in f.copies])
+    # A clip in which the pose model found nobody is no session: nothing was looked at (a
+    # camera pointed at an empty rack read as a 0-rep "squat" set in an athlete's history).
+    nobody = [c for c in counted if c.records and all(r.verdicts_withheld == NO_PERSON for r in c.records)]
+    counted = [c for c in counted if all(c is not n for n in nobody)]
     warnings: list[str] = []
     for k, f in enumerate(found):
         root = f.root
@@ -456,6 +461,11 @@ def load_results(folders: Sequence[str | os.PathLike]
             warnings.append(f"{len(pending)} clip(s) in {root} were not finished by its last "
                             "batch (interrupted; run it again to finish them): "
                             f"{', '.join(pending[:3])}{', ...' if len(pending) > 3 else ''}")
+        empty = [c.clip for c in nobody if c.folder == k]
+        if empty:
+            warnings.append(f"{len(empty)} clip(s) in {root} show no person (the pose model found "
+                            f"nobody in any frame) and are not shown: {', '.join(empty[:3])}"
+                            f"{', ...' if len(empty) > 3 else ''}")
         failed, partial = _failed_clips(f.rows, f.loaded)
         if partial:
             # Shown, but a set read from half a video looks like a short, fresh set.

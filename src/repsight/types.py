@@ -323,6 +323,9 @@ class RepMetrics:
 # Verdict kinds, the most decisive first: when one rep fails in several ways, a rep that
 # was not completed is failure outright, and form breaking down comes before slowing.
 VERDICT_KINDS = ("concentric", "technical", "tempo", "eccentric", "isometric")
+# Why a clip in which the pose model found nobody was not judged (its summary's
+# verdicts_withheld): batch and history tell such a clip from a set that was looked at.
+NO_PERSON = "no person found in any frame"
 
 
 @dataclass(frozen=True)
