@@ -661,6 +661,37 @@ def test_an_interrupted_forced_rerun_keeps_showing_the_results_it_did_not_reach(
     assert (int(left["reps"]), left["goal"]) == (before.reps, "strength")
 
 
+def test_a_clip_interrupted_while_being_redone_keeps_showing_its_earlier_results(
+        folder: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C while a --force run was redoing a clip: its manifest was already the "not
+    # finished" stub, so its row went blank though its earlier results were still there.
+    import repsight.batch as batch
+    from repsight.errors import RepsightError
+
+    out = tmp_path / "results"
+    first = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    real = batch._analyse_and_write
+
+    def interrupted(clip, *args, **kwargs):
+        if "pushup" in clip.name:
+            raise KeyboardInterrupt  # after the stub is written, before any result
+        return real(clip, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "_analyse_and_write", interrupted)
+    with pytest.raises(RepsightError, match="interrupted"):
+        run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
+                  executor=cf.ThreadPoolExecutor(max_workers=1))
+    left = read_summary(out)["week2/pushup_set.mp4"]
+    before = {r.clip: r for r in first.results}["week2/pushup_set.mp4"]
+    assert left["status"] == "pending"
+    assert (int(left["reps"]), left["goal"]) == (before.reps, "strength")
+    # Resumed, it is redone as the run asked.
+    monkeypatch.setattr(batch, "_analyse_and_write", real)
+    again = run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
+                      executor=threads())
+    assert {r.clip: (r.status, r.goal) for r in again.results}["week2/pushup_set.mp4"] == ("ok", "power")
+
+
 @pytest.mark.parametrize("where", ["same", "parent"])
 def test_a_results_folder_that_is_or_holds_the_input_is_refused(where: str, folder: Path,
                                                                cache: Path) -> None:

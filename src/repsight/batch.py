@@ -728,8 +728,12 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
         return ClipResult(status="error", error=why, **base)
     _remove_temp_files(out_dir)
     try:
+        # Until this run's results are whole, summary.csv and the index of an interrupted
+        # batch show the earlier run's figures (_left_as_it_was): the stub carries them.
+        earlier = _earlier_result(previous)
         _write_manifest(out_dir, {"complete": False, "clip": label, "content_hash": digest,
-                                  "analysis_key": key})
+                                  "analysis_key": key,
+                                  **({"earlier_result": earlier} if earlier else {})})
         result, outputs, video_meta = _analyse_and_write(clip, config, out_dir, options,
                                                          label, results_rel)
         result = dataclasses.replace(result, notes=tuple(notes),
@@ -1044,14 +1048,23 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
                        hint=found.hint(), warnings=manifest_warnings)
 
 
+def _earlier_result(manifest: dict | None) -> dict | None:
+    """The summary row of the complete results a clip folder's manifest records: its own
+    when complete, else the one an interrupted run's stub carried over; None if neither."""
+    if not isinstance(manifest, dict):
+        return None
+    row = manifest.get("result") if manifest.get("complete") else manifest.get("earlier_result")
+    return row if isinstance(row, dict) else None
+
+
 def _left_as_it_was(pending: ClipResult, out_dir: Path) -> ClipResult:
-    """A clip an interrupted batch did not reach, with the figures of the complete results
+    """A clip an interrupted batch did not finish, with the figures of the complete results
     an earlier run left in its folder (still "pending": this run did not redo it), or as
     it is when there are none. summary.csv and the index then still show those results,
     not blank rows beside them (an interrupted --force run read "0 with a failure called"
-    for clips whose results on disk had five)."""
-    m = read_manifest(out_dir)
-    row = m.get("result") if m and m.get("complete") else None
+    for clips whose results on disk had five). A clip this run had begun redoing when
+    it was interrupted keeps them too (its manifest's stub carries them over)."""
+    row = _earlier_result(read_manifest(out_dir))
     if not isinstance(row, dict) or row.get("status") not in ("ok", "reused", "kept"):
         return pending
     try:
