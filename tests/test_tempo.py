@@ -271,9 +271,18 @@ def test_a_slow_motion_section_is_found_where_every_phase_stretches():
     assert fast is not None and fast.rep == 6 and "a sped-up section" in fast.warning()
 
 
+def test_a_last_rep_played_again_in_slow_motion_is_a_slow_motion_section():
+    """A set's last rep replayed at 0.4x after it (as edits for social media do): both its
+    phases take 2.5x as long, which fatigue does not do; it was judged a tempo failure."""
+    from repsight.tempo import tempo_step
+
+    step = tempo_step(*_set_of([(30, 24)] * 4 + [(75, 60)]), 1.6)
+    assert step is not None and step.rep == 5 and step.factor == pytest.approx(2.5, rel=0.05)
+
+
 @pytest.mark.parametrize("phases", [
     [(30, 24), (30, 27), (31, 32), (30, 40), (31, 52), (32, 66)],  # fatigue: the lift slows
-    [(30, 24)] * 5 + [(60, 48)],  # one slow last rep: not a section
+    [(30, 24)] * 5 + [(33, 48)],  # a last rep that grinds: the lift slows, not the lowering
     [(30, 24)] * 2 + [(45, 36)] * 4,  # 1.5x: within what real sets show
 ])
 def test_fatigue_and_one_off_reps_are_not_a_change_of_film_speed(phases):

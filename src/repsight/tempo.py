@@ -104,8 +104,9 @@ def tempo_step(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
                step: float) -> TempoStep | None:
     """The first counted rep from which the eccentric and the concentric both take at least
     `step` (> 1, AnalysisConfig.tempo_step_ratio) times as long, or at most 1/step as long,
-    as in the up to three timed reps before it, over it and the next rep (the median of
-    each); None when none does.
+    as in the up to three timed reps before it (their median), in it and in the next rep
+    (the last rep alone: a rep replayed in slow motion after the set); None when none
+    does.
 
     A slow-motion (or sped-up) section stretches every phase alike, while fatigue slows
     the lift far more than the lowering: two reps' lowering and lift against the reps
@@ -115,12 +116,14 @@ def tempo_step(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
     timed = [(r, tp) for r, tp in zip(reps, tempos)
              if r.counted and np.isfinite(tp.eccentric_s) and np.isfinite(tp.concentric_s)
              and tp.eccentric_s > 0 and tp.concentric_s > 0]
-    for k in range(2, len(timed) - 1):
+    for k in range(2, len(timed)):
         before, after = timed[max(0, k - 3):k], timed[k:k + 2]
-        ecc = (np.median([tp.eccentric_s for _, tp in after])
+        # Each rep from rep k on must have changed: the mean of a pair would put a slow
+        # last rep's step on the ordinary rep before it.
+        ecc = (np.array([tp.eccentric_s for _, tp in after])
                / np.median([tp.eccentric_s for _, tp in before]))
-        con = (np.median([tp.concentric_s for _, tp in after])
+        con = (np.array([tp.concentric_s for _, tp in after])
                / np.median([tp.concentric_s for _, tp in before]))
-        if min(ecc, con) >= step or max(ecc, con) <= 1.0 / step:
-            return TempoStep(timed[k][0].index, float(np.sqrt(ecc * con)))
+        if min(ecc.min(), con.min()) >= step or max(ecc.max(), con.max()) <= 1.0 / step:
+            return TempoStep(timed[k][0].index, float(np.sqrt(np.median(ecc) * np.median(con))))
     return None
