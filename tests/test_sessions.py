@@ -45,6 +45,21 @@ def test_manifest_rows_are_parsed_and_typed() -> None:
     assert [r.exercise for r in m.rows] == ["squat", "pullup", "bench_press"]
 
 
+def test_a_manifest_row_finds_a_folder_named_on_a_mac() -> None:
+    """A spreadsheet spells "Zoë" with one character, a folder made on macOS with e and a
+    combining mark: the same name, matched (its date and load were lost, with two
+    warnings printing the same path)."""
+    import unicodedata
+
+    folder_name = unicodedata.normalize("NFD", "Zoë Müller/week 2/pullup.mp4")
+    m = parse_manifest(HEADER + "Zoë Müller/week 2/pullup.mp4,Zoë Müller,2026-12-01,,10,,,\n"
+                       "Pullup2.MP4,,2026-12-02,,,,,\n")
+    matched, warnings = match_clips(m, [folder_name, unicodedata.normalize("NFD", "ana/pullup2.mp4")])
+    assert warnings == ()
+    assert matched[folder_name].session.load_kg == 10.0
+    assert matched[unicodedata.normalize("NFD", "ana/pullup2.mp4")].session.date == "2026-12-02"
+
+
 def test_a_manifest_row_turns_its_own_clip() -> None:
     """rotate in a manifest row turns that clip only (the turned-picture warning says so):
     --rotate for the batch would turn every clip."""

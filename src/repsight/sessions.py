@@ -250,7 +250,7 @@ def parse_manifest(text: str, name: str = CLIP_MANIFEST) -> ClipManifest:
         clip = values.get("clip")
         if not clip:
             raise ManifestError(f"{name} row {line}, column clip: empty; name the video")
-        key = clip.replace("\\", "/").casefold()
+        key = _clip_key(clip)
         if key in clips:
             raise ManifestError(f"{name} row {line}, column clip: {clip!r} is listed again "
                                 f"(first on row {clips[key]})")
@@ -263,19 +263,26 @@ def parse_manifest(text: str, name: str = CLIP_MANIFEST) -> ClipManifest:
     return ClipManifest(name=name, rows=tuple(rows), warnings=tuple(warnings))
 
 
+def _clip_key(name: str) -> str:
+    """A clip path as a manifest row and the folder are matched: forward slashes, no
+    leading ./, Unicode composed (a folder named on macOS spells ë as e + a combining
+    mark, a spreadsheet as one character) and case folded."""
+    return unicodedata.normalize("NFC", name.replace("\\", "/").removeprefix("./")).casefold()
+
+
 def match_clips(manifest: ClipManifest, clip_names: Iterable[str]
                 ) -> tuple[dict[str, ManifestRow], tuple[str, ...]]:
     """(clip name -> its row, warnings): a row names a clip by its path below the folder
     or, when that is unique, by its file name; rows naming no clip are one warning."""
     names = list(clip_names)
-    by_path = {n.casefold(): n for n in names}
+    by_path = {_clip_key(n): n for n in names}
     by_file: dict[str, list[str]] = {}
     for n in names:
-        by_file.setdefault(PurePosixPath(n).name.casefold(), []).append(n)
+        by_file.setdefault(_clip_key(PurePosixPath(n).name), []).append(n)
     matched: dict[str, ManifestRow] = {}
     unknown: list[str] = []
     for row in manifest.rows:
-        key = row.clip.replace("\\", "/").removeprefix("./").casefold()
+        key = _clip_key(row.clip)
         target = by_path.get(key)
         if target is None:
             candidates = by_file.get(key, []) if "/" not in key else []
