@@ -380,6 +380,13 @@ def test_a_set_stopped_intact_says_how_close_it_came_to_each_limit() -> None:
             "forward 3.1 deg at rep 2, limit 6 deg.") in html
     doc["verdict_summary"] = {"ending": ""}
     assert "Closest to a limit" not in render_report(report_context(doc))
+    # A fault past its limit on one rep that did not last is said to be so, not listed as
+    # if under its limit beside "technique intact".
+    doc["verdict_summary"] = {"ending": "tolerance", "ending_evidence": {
+        "knee_cave": {"value": 4.8, "threshold": 3.34, "unit": "deg beyond the first reps, towards the fault",
+                      "fault": "knees caving in", "rep": 7}}}
+    assert ("knees caving in 4.8 deg at rep 7, past its limit of 3.34 deg on that rep alone, which "
+            "did not last, so not called.") in render_report(report_context(doc))
 
 
 def test_a_last_rep_too_close_to_call_is_said_so_not_intact() -> None:
