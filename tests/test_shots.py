@@ -15,7 +15,7 @@ from repsight.analysis import analyse_pose
 from repsight.config import AnalysisConfig
 from repsight.export import SCHEMA_VERSION, analysis_to_dict, to_json
 from repsight.shots import frame_cuts, split_shots
-from repsight.synthetic import synthesize
+from repsight.synthetic import plan_set, synthesize
 from repsight.types import PoseSequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -86,6 +86,43 @@ def test_a_cut_with_frame_statistics_splits_the_set(squat_set):
     # Reps are numbered through the clip: the second set's follow the first's.
     assert [(one is s, before) for (one, before), s in zip(an.numbered_sets, an.sets)] == [
         (True, 0), (True, len(an.sets[0].reps))]
+
+
+def _frames(seq: PoseSequence, a: int, b: int) -> PoseSequence:
+    """Frames a..b-1 of a sequence, on their own clock from 0."""
+    return dataclasses.replace(seq, image=seq.image[a:b], world=seq.world[a:b],
+                               timestamps_s=seq.timestamps_s[a:b] - seq.timestamps_s[a], meta={})
+
+
+def test_a_set_filmed_on_across_a_camera_cut_does_not_end_at_it():
+    """Six squats cut to a closer framing after the third, the pace unbroken: neither side
+    is said to stop with technique and tempo intact, and the later side (read against its
+    own first reps, after the cut) gives no reps in reserve. The same two sides with a
+    rest between them are two sets, each judged to its end."""
+    seq, truth = synthesize("squat", plan_set(6, fatigue=0.08), seed=0, noise_px=1.0)
+    k = (truth.reps[2].end + truth.reps[3].start) // 2
+    clip = splice(_frames(seq, 0, k), moved(_frames(seq, k, seq.n_frames), dx=0.05, scale=1.3),
+                  stats=True)
+    an = analyse_pose(clip, CFG)
+    first, then = an.sets
+    assert [s.rep_count for s in an.sets] == [3, 3]
+    cut = f"{k / seq.fps:.1f} s"
+    assert any(w.startswith(f"the same lift goes on at the same pace after the camera cut at {cut} (set 2)")
+               for w in first.warnings)
+    assert any(w.startswith(f"the same lift goes on from set 1 at the same pace across the camera cut at {cut}")
+               for w in then.verdict_summary.warnings)
+    assert first.verdict_summary.ending == then.verdict_summary.ending == ""
+    assert then.verdict_summary.rir_estimate is None and first.verdict_summary.rir_estimate is not None
+    # A rest of 20 s standing between them: two sets, judged to their ends.
+    rest = _frames(seq, 0, 1)
+    rest = dataclasses.replace(rest, image=np.repeat(seq.image[k:k + 1], 600, axis=0),
+                               world=np.repeat(seq.world[k:k + 1], 600, axis=0),
+                               timestamps_s=np.arange(600) / seq.fps)
+    later = splice(moved(rest, dx=0.05, scale=1.3), moved(_frames(seq, k, seq.n_frames), dx=0.05, scale=1.3))
+    apart = analyse_pose(splice(_frames(seq, 0, k), later, stats=True), CFG)
+    assert [s.rep_count for s in apart.sets] == [3, 3]
+    assert not any("goes on" in w for s in apart.sets for w in s.warnings)
+    assert apart.sets[0].verdict_summary.ending == "tolerance"
 
 
 def test_a_gap_in_the_recording_splits_the_set_and_no_rep_spans_it(squat_set):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, profile_mi
 from .scale import Scale, estimate_scale
 from .segmentation import (CUT_REST_SHARE, begun_past_half, joint_ranges, joint_still, lockout_arrivals,
                            mark_time_holes, out_of_range, segment_reps, time_holes)
-from .shots import (ShotSplit, low_frame_rate_warning, picture_repeat, repeated_frames_warning,
+from .shots import (Boundary, ShotSplit, low_frame_rate_warning, picture_repeat, repeated_frames_warning,
                     split_shots)
 from .smoothing import smooth
 from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
@@ -528,6 +528,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None, *,
         return dataclasses.replace(whole, warnings=tuple(dict.fromkeys((*found, *whole.warnings))),
                                    shots=split)
     sets = [dataclasses.replace(one, shots=split) for one in sets]
+    sets = list(sets_going_on(sets, split))
     main = max(sets, key=lambda a: (a.rep_count, a.span[1] - a.span[0]))
     return dataclasses.replace(main, warnings=tuple(dict.fromkeys((*found, *main.warnings))),
                                sets=tuple(sets) if len(sets) > 1 else ())
@@ -543,6 +544,75 @@ def _withheld(one: SetAnalysis, why: str, warnings: list[str]) -> SetAnalysis:
                                       withheld=why,
                                       warnings=(*summary.warnings, *warnings))
     return dataclasses.replace(one, verdicts=(), verdict_summary=summary)
+
+
+# A shot after a camera cut goes on with the set before it when its first rep starts within
+# this many rep-to-rep times (the pace either side of the cut) after the last rep before
+# the cut began: the pace went on across the cut (a zoom, a new framing), the set did not
+# stop there (a rest between sets lasts far longer).
+GOES_ON_PACE_SHARE = 1.5
+
+
+def _goes_on(before: SetAnalysis, after: SetAnalysis, split: ShotSplit) -> Boundary | None:
+    """The camera cut between two consecutive sets of a clip when the second goes on with
+    the first (the same lift, judged, the pace unbroken across the cut); None otherwise."""
+    if (before.exercise != after.exercise or before.span is None or after.span is None
+            or any(a.verdict_summary is None or a.verdict_summary.withheld for a in (before, after))):
+        return None
+    cuts = [b for b in split.cuts if b.kind == "cut" and before.span[1] - 1 <= b.frame <= after.span[0]]
+    first = [r for r in before.reps if r.counted]
+    then = [r for r in after.reps if r.counted]
+    if len(cuts) != 1 or len(first) < 2 or not then:
+        return None
+    t = before.timestamps_s
+    # The pace either side of the cut (a set slows as it goes: its first reps' pace would
+    # read the reps at the cut as a rest).
+    near = [*np.diff([t[r.start] for r in first])[-3:], *np.diff([t[r.start] for r in then])[:2]]
+    if not t[then[0].start] - t[first[-1].start] <= GOES_ON_PACE_SHARE * float(np.median(near)):
+        return None
+    return cuts[0]
+
+
+def sets_going_on(sets: Sequence[SetAnalysis], split: ShotSplit) -> tuple[SetAnalysis, ...]:
+    """The sets of a clip cut into shots, told where the same lift goes on at the same pace
+    across a camera cut (_goes_on): neither set ends there, so neither is said to have
+    stopped with its technique and tempo intact, and the later one's velocity loss (read
+    against its own first reps, which came after the reps before the cut) gives it no reps
+    in reserve. A pull-up set cut to a closer framing after rep 11 read its reps 17-19 as
+    20-28 % slower than reps 12-13: "technique and tempo intact, ~8 reps in reserve",
+    where against reps 1-2 they were 37-43 % slower. The two sides' speeds are not compared:
+    each is read at its own scale, which a floor press filmed from the feet read 50 % apart
+    across a zoom; and a cut between two people doing the same lift reads the same way."""
+    out = list(sets)
+    for k in range(len(out) - 1):
+        cut = _goes_on(out[k], out[k + 1], split)
+        if cut is None:
+            continue
+        out[k] = _told(out[k], f"the same lift goes on at the same pace after the camera cut at "
+                               f"{cut.time_s:.1f} s (set {k + 2}): this set's end is the cut, so "
+                               "its ending is not judged")
+        out[k + 1] = _told(out[k + 1], f"the same lift goes on from set {k + 1} at the same pace "
+                                       f"across the camera cut at {cut.time_s:.1f} s: if it is one "
+                                       "set, its velocity loss restarts here (read against this "
+                                       f"set's first reps, after set {k + 1}'s), so neither its "
+                                       "ending nor its reps in reserve are judged",
+                           reserve=False)
+    return tuple(out)
+
+
+def _told(one: SetAnalysis, warning: str, *, reserve: bool = True) -> SetAnalysis:
+    """The set with a warning added and no ending claimed for it (set_ending's "stopped with
+    technique and tempo intact", or absolute failure): the set did not end at its edge.
+    reserve: keep its reps-in-reserve estimate (and the RPE read from it)."""
+    summary = one.verdict_summary
+    if summary is not None:
+        summary = dataclasses.replace(summary, ending="", ending_evidence=None, warnings=tuple(
+            dict.fromkeys((*summary.warnings, warning))))
+        if not reserve:
+            summary = dataclasses.replace(summary, rir_estimate=None, rpe_estimate=None)
+    # Told again after the bar pass measured the set anew (analyse_bar): said once.
+    return dataclasses.replace(one, verdict_summary=summary,
+                               warnings=tuple(dict.fromkeys((*one.warnings, warning))))
 
 
 def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
@@ -877,6 +947,9 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
         return _bar_of_set(seq, analysis, profile, track)
     sets = tuple(_bar_of_set(seq, one, profile, _track_within(track, one.span))
                  for one in analysis.sets)
+    if analysis.shots is not None:
+        # A set measured anew on the bar is told again that it goes on across a cut.
+        sets = sets_going_on(sets, analysis.shots)
     # The main set is one of them with the clip's warnings (analyse_pose): it takes that
     # set's bar figures rather than measuring the bar again. A set of a cut clip keeps its
     # body's reps (_bar_of_set), so only these fields can change.
