@@ -96,13 +96,14 @@ def test_discover_is_recursive_sorted_and_skips_non_videos(tmp_path: Path) -> No
 def test_discover_orders_numbered_folders_and_clips_as_numbers(tmp_path: Path) -> None:
     # summary.csv lists the clips in this order: a coach's week10 after week9.
     for rel in ("ben/week10/squat_1.mp4", "ben/week9/squat_10.mp4", "ben/week9/squat_2.mp4",
-                "ben/week1/squat_1.mp4"):
+                "ben/week1/squat_1.mp4", "ben/week1/squat.mp4", "ben/week1/squat2.mp4"):
         p = tmp_path / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"x")
     found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
-    assert found == ["ben/week1/squat_1.mp4", "ben/week9/squat_2.mp4", "ben/week9/squat_10.mp4",
-                     "ben/week10/squat_1.mp4"]
+    # The extension is no part of the name: squat.mp4 before squat2.mp4.
+    assert found == ["ben/week1/squat.mp4", "ben/week1/squat2.mp4", "ben/week1/squat_1.mp4",
+                     "ben/week9/squat_2.mp4", "ben/week9/squat_10.mp4", "ben/week10/squat_1.mp4"]
 
 
 def test_an_earlier_batchs_results_inside_the_folder_are_not_clips(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from filelock import FileLock, Timeout
-from natsort import natsorted
+from natsort import natsorted, ns
 
 from .config import AnalysisConfig, shown
 from .errors import OutputError, RepsightError, printable
@@ -391,7 +391,7 @@ def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
                 continue
             found.append(path)
     # In the order a coach numbers them: week9 before week10, set_2 before set_10.
-    return Discovery(clips=tuple(natsorted(found, key=rel)), skipped=tuple(skipped),
+    return Discovery(clips=tuple(natsorted(found, key=rel, alg=ns.PATH)), skipped=tuple(skipped),
                      other_files=tuple(other))
 
 

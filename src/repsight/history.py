@@ -43,7 +43,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
-from natsort import natsort_keygen
+from natsort import natsort_keygen, ns
 
 from .errors import RepsightError
 from .sessions import Session, groups_clips, session_from_path
@@ -614,7 +614,7 @@ def _same_name(name: str) -> str:
     return _tidy_name(name).casefold()
 
 
-_natural = natsort_keygen()
+_natural = natsort_keygen(alg=ns.PATH)
 
 
 def _set_order(s: SetRecord) -> Any:
