@@ -354,11 +354,27 @@ _GROUPING_PART = re.compile(rf"(?<![a-z])(?:(?:{_NUMBERED})[\s_.-]*\d+|\d+|days?
                             re.IGNORECASE)
 
 
+# Folders a phone, a messenger or a coach keeps clips in, whoever lifted in them: under an
+# athlete's folder they name no one ("Ana/phone/VID_...mp4" made an athlete "phone").
+_STORAGE_FOLDERS = frozenset(
+    "phone iphone android camera dcim video videos clip clips upload uploads raw media "
+    "footage recording recordings export exports download downloads movies inbox new old "
+    "misc other others temp tmp whatsapp telegram instagram".split())
+# A training day named for what it trains or when ("Leg Day", "Push day", "Day A"), or a
+# weekday: a session of the athlete above it.
+_DAY_WORD = re.compile(r"(?<![a-z])(?:days?|monday|tuesday|wednesday|thursday|friday|saturday|"
+                       r"sunday)(?![a-z])", re.IGNORECASE)
+
+
 def groups_clips(folder: str) -> bool:
     """Whether a folder name groups an athlete's clips (a week, a date, an exercise, an
-    exercise with a number or "day": "Squat 2", "squats_week1", "Bench Day"...)."""
+    exercise with a number or "day": "Squat 2", "squats_week1", "Bench Day"; a training day
+    or weekday: "Leg Day", "Monday"; where a phone or a coach stores clips: "phone",
+    "videos", "uploads"...)."""
     name = folder.strip()
     if _date_in(name) or _GROUPING_FOLDER.fullmatch(name) or exercise_named(name):
+        return True
+    if name.casefold() in _STORAGE_FOLDERS or _DAY_WORD.search(name):
         return True
     rest = _GROUPING_PART.sub(" ", name)
     return rest != name and exercise_named(rest) is not None
