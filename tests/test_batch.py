@@ -93,6 +93,19 @@ def test_discover_is_recursive_sorted_and_skips_non_videos(tmp_path: Path) -> No
     assert found == ["a/c.MOV", "b.mp4"]
 
 
+def test_an_annotated_video_saved_beside_its_clip_is_not_a_clip(tmp_path: Path) -> None:
+    # Saved back to send to the athlete, it was analysed as a second set of that session.
+    from repsight.batch import scan
+
+    for rel in ("ana/squat_1.mp4", "ana/squat_1.annotated.mp4"):
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x")
+    found = scan(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in found.clips] == ["ana/squat_1.mp4"]
+    assert ("ana/squat_1.annotated.mp4", "an annotated video repsight wrote: not a clip") in found.skipped
+
+
 def test_discover_orders_numbered_folders_and_clips_as_numbers(tmp_path: Path) -> None:
     # summary.csv lists the clips in this order: a coach's week10 after week9.
     for rel in ("ben/week10/squat_1.mp4", "ben/week9/squat_10.mp4", "ben/week9/squat_2.mp4",

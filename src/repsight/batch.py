@@ -60,7 +60,7 @@ from .config import AnalysisConfig, shown
 from .errors import OutputError, RepsightError, printable
 from .exercise_detection import exercise_in_name
 from .export import atomic_write, csv_text
-from .outputs import short_stem
+from .outputs import ANNOTATED_SUFFIX, short_stem
 from .profiles import AUTO
 from .sessions import ManifestRow, Session, manifest_rows, session_from_path
 from .container import VIDEO_EXTENSIONS
@@ -379,6 +379,11 @@ def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
                 continue
             if Path(name).suffix.lower() not in CLIP_EXTENSIONS:
                 other.append(rel(path))
+                continue
+            if name.casefold().endswith(ANNOTATED_SUFFIX):
+                # An annotated video a batch wrote, saved back beside its clip (to send to
+                # the athlete): read as a clip, its set counted twice in the history.
+                skipped.append((rel(path), "an annotated video repsight wrote: not a clip"))
                 continue
             try:
                 mode = os.stat(path).st_mode

@@ -27,7 +27,8 @@ ProgressFn = Callable[[int, int], None]
 JSON_NAME = "{stem}.json"
 CSV_NAME = "{stem}.csv"
 PLOT_NAME = "{stem}.png"
-VIDEO_NAME = "{stem}.annotated.mp4"
+ANNOTATED_SUFFIX = ".annotated.mp4"
+VIDEO_NAME = "{stem}" + ANNOTATED_SUFFIX
 HTML_NAME = "{stem}.html"
 
 
