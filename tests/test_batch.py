@@ -203,6 +203,10 @@ def test_bad_clips_get_error_rows_and_good_ones_all_their_results(
     assert again == {"cut.mp4": "error", "cut_fast.mp4": "error", "empty.mp4": "error",
                      "notes.mp4": "error", "squat_monday.mp4": "reused",
                      "week2/pushup_set.mp4": "reused"}
+    # It wrote nothing this time, and says so (it said "partial results written" again).
+    kept = {r.clip: r.error for r in second.results}["cut_fast.mp4"]
+    assert "truncated" in kept and "partial results from an earlier run kept" in kept
+    assert "partial results written" not in kept
     # The cut clip was still being copied: once the whole file is there, it is analysed
     # (its partial results replaced), with no --force.
     (folder / "cut_fast.mp4").write_bytes((folder / "squat_monday.mp4").read_bytes())

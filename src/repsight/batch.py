@@ -669,6 +669,11 @@ def clip_config(config: AnalysisConfig, clip: Path, root: Path, options: BatchOp
     return cfg, "" if cfg.exercise == AUTO else why
 
 
+# How a damaged clip's error row says where its partial results came from.
+PARTIAL_WRITTEN = "partial results written"
+PARTIAL_KEPT = "partial results from an earlier run kept (the same file: not read again)"
+
+
 def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.PathLike,
              options: BatchOptions = BatchOptions(), *, name: str | None = None,
              results_rel: str = "", results_root: Path | None = None) -> ClipResult:
@@ -721,8 +726,10 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
             if decision == "skip":
                 prior = dataclasses.replace(prior, **session_fields(options.session))
             # A clip whose input was damaged stays an error row: re-running cannot mend it.
+            # Its partial results are an earlier run's: this one wrote nothing.
             if prior.status == "error":
-                return prior
+                return dataclasses.replace(prior, error=prior.error.replace(
+                    PARTIAL_WRITTEN, PARTIAL_KEPT))
             if decision == "keep":
                 # The results on disk stay in the summary (they were not replaced), marked
                 # as not made with this run's settings, with the way to replace them.
@@ -810,7 +817,7 @@ def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
         # Results from half a video look like a short set: say so loudly (an error row
         # and a failing exit code) while keeping what could be analysed.
         result = dataclasses.replace(result, status="error",
-                                     error=f"{damage}; partial results written")
+                                     error=f"{damage}; {PARTIAL_WRITTEN}")
     return result, outputs, video_meta
 
 
