@@ -499,3 +499,14 @@ def test_undated_sessions_and_clips_count_their_numbers(docs: dict[str, dict]) -
     assert [(s.session, s.clip.rsplit("/", 1)[-1]) for s in ben.sets] == [
         ("week1", "squat"), ("week2", "squat"), ("week9", "squat"), ("week9", "squat_2"),
         ("week9", "squat_10"), ("week10", "squat")]
+
+
+def test_history_of_one_athletes_folder_names_sessions_by_their_own_folders(docs: dict[str, dict]) -> None:
+    """`history results/all/ben` (one athlete's folder of a results folder): undated sets
+    are named by their week folders, as from results/all, not all after the athlete."""
+    doc = {**docs["ben"], "session": {**docs["ben"]["session"], "date": "", "athlete": "ben"}}
+    (one,) = set_records(doc, label="ben", clip="week1/deadlift_80kg")
+    (two,) = set_records(doc, label="all", clip="ben/week2/deadlift_100kg")
+    assert (one.session, two.session) == ("week1", "week2")
+    (same,) = set_records(doc, label="all", clip="ben/deadlift")
+    assert same.session == "all"

@@ -226,9 +226,11 @@ def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str =
     # An undated clip in a folder of its own below the athlete's ("ben/week1/pushups"):
     # that folder names its session, not the results folder (week1 and week2 both read
     # "results").
+    # So does one right below the folder given ("week1/pushups" when `history` is given one
+    # athlete's folder of a results folder: every set was named after the athlete).
     folders = PurePosixPath(clip).parts[:-1]
     athlete = session.athlete if session else ""
-    if len(folders) >= 2 and folders[-1].casefold() != athlete.casefold():
+    if folders and folders[-1].casefold() != athlete.casefold():
         label = folders[-1]
     sets = [s for s in doc.get("sets") or [] if isinstance(s, Mapping)]
     entries = sets or [doc]
