@@ -510,3 +510,24 @@ def test_history_of_one_athletes_folder_names_sessions_by_their_own_folders(docs
     assert (one.session, two.session) == ("week1", "week2")
     (same,) = set_records(doc, label="all", clip="ben/deadlift")
     assert same.session == "all"
+
+
+def test_one_video_filed_under_two_athletes_is_named_as_a_mistake(docs: dict[str, dict],
+                                                                  tmp_path: Path) -> None:
+    """Zoë's set dropped by mistake into Ana's folder of another week: counted once, and
+    the warning says the copies disagree on who lifted (it only said which was left out)."""
+    put(tmp_path / "all", "zoe/week1/pushup", dict(docs["w1"], content_hash="z1", session=Session(
+        athlete="Zoë", source="path").to_dict()))
+    put(tmp_path / "w48", "ana/extra_pushup", dict(docs["w1"], content_hash="z1", session=Session(
+        athlete="ana", source="path").to_dict()))
+    written_at(tmp_path / "all", 1_700_000_000)
+    written_at(tmp_path / "w48", 1_700_000_100)
+    records, warnings = load_results([tmp_path / "all", tmp_path / "w48"])
+    assert len(records) == 1
+    assert ("ana/extra_pushup and zoe/week1/pushup (" + str(tmp_path / "all") + ") are one video "
+            "filed under two athletes, 'ana' (counted) and 'Zoë': one of them did not lift it; "
+            "correct the folder or the manifest") in warnings
+    # A copy with no athlete beside one with it is no such mistake.
+    put(tmp_path / "plain", "pushup", dict(docs["w1"], content_hash="z1", session=None))
+    _, warnings = load_results([tmp_path / "w48", tmp_path / "plain"])
+    assert not any("two athletes" in w for w in warnings)

@@ -344,6 +344,16 @@ def _same_video_warnings(others: Sequence[tuple[_Copy, _Copy, str]]) -> list[str
             f"{'of the same name' if same_name else 'under another name'} in "
             f"{'the same folder' if here else where}, which are counted instead as "
             f"{because}: {', '.join(names[:3])}{', ...' if len(names) > 3 else ''}")
+    # Copies of one video filed under two athletes: a filing mistake the coach must settle
+    # (one of them did not lift it), not only a copy left out. (A load or a date that
+    # differs is as often a correction, as the manifest's newer copy counting shows.)
+    for other, kept, _ in others:
+        a = other.records[0].athlete if other.records else ""
+        b = kept.records[0].athlete if kept.records else ""
+        if a and b and a != UNKNOWN_ATHLETE and b != UNKNOWN_ATHLETE and _same_name(a) != _same_name(b):
+            lines.append(f"{kept.clip} and {other.clip} ({other.root}) are one video filed under "
+                         f"two athletes, {b!r} (counted) and {a!r}: one of them did not lift "
+                         "it; correct the folder or the manifest")
     return lines
 
 
