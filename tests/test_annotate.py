@@ -396,6 +396,9 @@ def test_plan_of_a_clip_cut_into_sets_follows_every_set() -> None:
     assert [row.mean_velocity for row in plan.rows[3:]] == pytest.approx(
         [m.mean_velocity_mps for m in second.metrics])
     assert frame_state(plan, clip.n_frames - 1).reps_done == 6
+    # Rep 5 is what the results call set 2's rep 2: the overlay says both.
+    assert plan.named(5) == "rep 5 (set 2, rep 2)" and plan.named(2) == "rep 2 (set 1, rep 2)"
+    assert plan.named(5, short=True) == "set 2 rep 2"
     # Each set's live velocity, inside its own concentrics.
     for r in plan.reps:
         a, b = r.concentric

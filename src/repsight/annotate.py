@@ -14,9 +14,9 @@ import functools
 import math
 import os
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import cv2
 import numpy as np
@@ -104,6 +104,19 @@ class OverlayPlan:
     # a G x G grid over the picture (rows top to bottom); None: not known. The per-rep
     # table goes where it covers the lifter least (table_place).
     lifter_cover: np.ndarray | None = None
+    # A clip cut into sets (camera cuts): each rep's (set, rep in that set), as the results
+    # number them; the counter and the table number the reps through the clip. Empty for
+    # a clip of one set.
+    set_of: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+
+    def named(self, index: int, *, short: bool = False) -> str:
+        """A rep as the overlay names it: "rep 7", or in a cut clip "rep 7 (set 2, rep 3)"
+        (short: "set 2 rep 3", beside the counter that numbers reps through the clip)."""
+        where = self.set_of.get(index)
+        if where is None:
+            return f"rep {index}"
+        return (f"set {where[0]} rep {where[1]}" if short
+                else f"rep {index} (set {where[0]}, rep {where[1]})")
 
 
 @dataclass(frozen=True)
@@ -428,15 +441,18 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
 
     # Top-left status box: counter large, then phase and live velocity.
     counter = f"REPS {state.reps_done}"
+    # Wide enough for the longest rep line of the clip ("rep 11 (set 2, rep 8): ...").
+    longest = max((plan.named(r.index, short=True) for r in plan.reps), key=len, default="rep 1")
     box_w = max(_text_width(counter, lay.big, lay.thick + 1),
-                _text_width("concentric  v 0.00 m/s", s, lay.thick)) + 2 * pad
+                _text_width("concentric  v 0.00 m/s", s, lay.thick),
+                _text_width(f"{longest}: bottom pause", s, lay.thick)) + 2 * pad
     box_h = int(line * 1.6) + 2 * line + pad
     _shade(img, 0, 0, box_w, box_h)
     _text(img, counter, (pad, int(line * 1.3)), lay.big, WHITE, lay.thick + 1)
     y = int(line * 1.3) + line
     if state.rep is not None:
         phase = state.phase or "-"
-        _text(img, f"rep {state.rep.index}: {phase}", (pad, y), s,
+        _text(img, f"{plan.named(state.rep.index, short=True)}: {phase}", (pad, y), s,
               PHASE_COLOURS.get(state.phase, WHITE), lay.thick)
     else:
         _text(img, plan.exercise or "", (pad, y), s, GREY, lay.thick)
@@ -509,7 +525,7 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
     done = [r for r in state.rows if r.end_frame <= state.frame <= r.banner_until]
     if done:
         r = done[-1]
-        parts = [f"REP {r.index}"]
+        parts = [plan.named(r.index).upper()]
         if r.tempo:
             parts.append(f"tempo {r.tempo}")
         if math.isfinite(r.mean_velocity):
@@ -591,12 +607,14 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
               fps: float = 30.0, bar_track: np.ndarray | None = None,
               slow_motion: float = 1.0, not_judged: frozenset[int] = frozenset(),
               lifter_cover: np.ndarray | None = None,
-              loss_from: dict[int, int] | None = None) -> OverlayPlan:
+              loss_from: dict[int, int] | None = None,
+              set_of: Mapping[int, tuple[int, int]] | None = None) -> OverlayPlan:
     """OverlayPlan from the pieces of an analysis (tempos/metrics aligned with reps by index);
     fps: frames a second as lifted, slow_motion: how many times slower the file plays (the
     banners stay on screen for the file's own seconds); not_judged: reps counted but not
     judged (far past the set's range); lifter_cover: where the lifter is (lifter_cover);
-    loss_from: per rep, the frame its velocity loss is known from (its own end if absent)."""
+    loss_from: per rep, the frame its velocity loss is known from (its own end if absent);
+    set_of: per rep, its (set, rep in the set) in a clip cut into sets (OverlayPlan.set_of)."""
     tempo_of = {r.index: t for r, t in zip(reps, tempos)}
     metric_of = {getattr(m, "index", k + 1): m for k, m in enumerate(metrics)}
     kinds_of: dict[int, list[str]] = {}
@@ -642,7 +660,7 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
     return OverlayPlan(exercise=exercise, reps=tuple(reps), rows=tuple(rows),
                        banners=tuple(banners), point_track=track, velocity=velocity,
                        velocity_unit=velocity_unit, bar_track=bar_track,
-                       lifter_cover=lifter_cover)
+                       lifter_cover=lifter_cover, set_of=dict(set_of or {}))
 
 
 def _announced_at(verdict: Any, rep: Rep) -> int:
@@ -707,8 +725,12 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
     # (as the counter a viewer follows), each with its own set's tempo, speed and verdicts.
     reps, tempos, metrics, verdicts = [], [], [], []
     loss_from: dict[int, int] = {}
+    set_of: dict[int, tuple[int, int]] = {}
     velocity, unit = None, "m/s"
-    for one, offset in analysis.numbered_sets:
+    several = len(analysis.numbered_sets) > 1
+    for n, (one, offset) in enumerate(analysis.numbered_sets, 1):
+        if several:
+            set_of.update({r.index + offset: (n, r.index) for r in one.reps})
         base = set(one.assessment.metrics.baseline_reps) if one.assessment else set()
         known = max((r.end for r in one.reps if r.index in base), default=-1)
         loss_from.update({r.index + offset: known for r in one.reps})
@@ -726,7 +748,7 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
                      not_judged=frozenset(r.index for r in reps if out_of_range(
                          r, analysis.config.rom_outlier_share)),
                      lifter_cover=lifter_cover(seq, min_visibility=analysis.config.min_visibility),
-                     loss_from=loss_from)
+                     loss_from=loss_from, set_of=set_of)
 
 
 # ---------------------------------------------------------------- the I/O edge
