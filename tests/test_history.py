@@ -531,3 +531,30 @@ def test_one_video_filed_under_two_athletes_is_named_as_a_mistake(docs: dict[str
     put(tmp_path / "plain", "pushup", dict(docs["w1"], content_hash="z1", session=None))
     _, warnings = load_results([tmp_path / "w48", tmp_path / "plain"])
     assert not any("two athletes" in w for w in warnings)
+
+
+def test_sets_scaled_to_metres_in_different_ways_are_flagged(docs: dict[str, dict],
+                                                            tmp_path: Path) -> None:
+    """One week's clip given the lifter's height, the next read from limb lengths: the
+    same video read 0.30 and 0.38 m/s that way, so the table says the sets were scaled
+    differently (it said nothing, and fitted a load-velocity line through them)."""
+    from repsight.history import scale_text
+
+    def scaled(doc: dict, method: str) -> dict:
+        out = json.loads(json.dumps(doc))
+        out["assessment"]["metrics"]["scale"]["method"] = method
+        return out
+
+    put(tmp_path / "w1", "ana/squat", scaled(docs["w1"], "height"))
+    put(tmp_path / "w2", "ana/squat", scaled(docs["w2"], "limbs"))
+    (ana,) = group_sets(load_results([tmp_path / "w1", tmp_path / "w2"])[0])
+    assert [s.scale_method for s in ana.sets] == ["height", "limbs"]
+    assert scale_text(ana.sets) == (
+        "velocities scaled to metres in different ways (1 from a given height, 1 from the "
+        "lifter's limb lengths): compare sets scaled alike; give the lifter's height (manifest "
+        "height_m or --height) for every set")
+    assert scale_text(ana.sets[:1]) == ""
+    out = CliRunner().invoke(main, ["history", str(tmp_path / "w1"), str(tmp_path / "w2"),
+                                    "--html", str(tmp_path / "p.html")], terminal_width=200)
+    assert "note: velocities scaled to metres in different ways" in out.output
+    assert "velocities scaled to metres in different ways" in (tmp_path / "p.html").read_text()

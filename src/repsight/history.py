@@ -89,6 +89,9 @@ class SetRecord:
     rpe_estimate: float | None = None
     # Why no verdict was looked for (summary.verdicts_withheld), "" when the set was judged.
     verdicts_withheld: str = ""
+    # How its pixels were put in metres (scale.Scale.method: "height" given, "limbs",
+    # "plate"); "" when not known. Sets scaled two ways compare less well (scale_text).
+    scale_method: str = ""
 
     def failure_text(self) -> str:
         """The first failure as the tables show it: "3 tempo"; "withheld" for a set nobody
@@ -202,7 +205,14 @@ def _one_set(entry: Mapping[str, Any], session: Session | None, label: str, clip
         first_failure_kind=str(summary.get("first_failure_kind") or ""),
         concentric_failure_rep=min((s for s in stalled if _count(s) is not None), default=None),
         rep_velocities=rep_v, clip=clip, results=results, goal=goal, warnings=warned,
-        verdicts_withheld=str(summary.get("verdicts_withheld") or ""))
+        verdicts_withheld=str(summary.get("verdicts_withheld") or ""),
+        scale_method=str(_scale_of(entry).get("method") or ""))
+
+
+def _scale_of(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The scale block a set's velocities were read with (assessment.metrics.scale)."""
+    scale = ((entry.get("assessment") or {}).get("metrics") or {}).get("scale")
+    return scale if isinstance(scale, Mapping) else {}
 
 
 def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str = ""
@@ -690,6 +700,26 @@ def profile_text(p: LoadVelocityProfile) -> str:
     return text
 
 
+# How each scale method is named where sets scaled differently are compared.
+SCALE_WORDS = {"height": "from a given height", "limbs": "from the lifter's limb lengths",
+               "plate": "from the plates' size"}
+
+
+def scale_text(sets: Sequence[SetRecord]) -> str:
+    """A caveat when one athlete's sets of one exercise were scaled to metres in different
+    ways, or "": the same video read 0.30 m/s from limb lengths and 0.38 with a stated
+    height, so a change between such sets may be the scale, not the lifter."""
+    methods: dict[str, int] = {}
+    for s in sets:
+        if s.scale_method in SCALE_WORDS and s.mean_velocity_mps is not None:
+            methods[s.scale_method] = methods.get(s.scale_method, 0) + 1
+    if len(methods) < 2:
+        return ""
+    how = ", ".join(f"{n} {SCALE_WORDS[m]}" for m, n in sorted(methods.items()))
+    return (f"velocities scaled to metres in different ways ({how}): compare sets scaled "
+            "alike; give the lifter's height (manifest height_m or --height) for every set")
+
+
 def calibration_text(c: FailureCalibration) -> str:
     """The velocity-at-failure / RIR calibration in one line."""
     if c.velocity_at_failure_mps is None:
@@ -803,7 +833,8 @@ def history_context(histories: Sequence[AthleteHistory], *, warnings: Sequence[s
                          "trend": trend_chart(h.sets), "profile": profile_text(h.profile),
                          "profile_chart": profile_chart(h.profile),
                          "fitted": h.profile.fit is not None,
-                         "calibration": calibration_text(h.calibration)})
+                         "calibration": calibration_text(h.calibration),
+                         "scale": scale_text(h.sets)})
     return {"title": "repsight: progress over sessions", "sections": sections,
             "warnings": list(warnings), "sources": list(sources),
             "rules": {"loads": MIN_DISTINCT_LOADS, "weak": WEAK_FIT_R2,
