@@ -156,11 +156,14 @@ def test_session_from_the_path_without_a_manifest() -> None:
                           ("ana/Bench Day 3/x.mp4", "ana"), ("ana/Barbell Rows/x.mp4", "ana"),
                           # ... but not a name with a number, or one that starts like "day"
                           ("Sam 2/x.mp4", "Sam 2"), ("Dayna/x.mp4", "Dayna"),
-                          # where a phone or a coach stores clips, a training day, a weekday:
+                          # where a phone or a coach stores clips, a training day:
                           # "Ana/phone/VID_..." made an athlete "phone"
                           ("Ana/phone/VID_20261214_101500.mp4", "Ana"), ("ben/Videos/x.mp4", "ben"),
-                          ("ana/Leg Day/x.mp4", "ana"), ("cy/Monday/x.mp4", "cy"),
-                          ("uploads/dee/x.mp4", "dee"), ("Phoneix/x.mp4", "Phoneix")):
+                          ("ana/Leg Day/x.mp4", "ana"), ("cy/Day B/x.mp4", "cy"),
+                          ("uploads/dee/x.mp4", "dee"), ("Phoneix/x.mp4", "Phoneix"),
+                          # ... but athletes whose names hold a day stay athletes
+                          ("Sunday Adebayo/x.mp4", "Sunday Adebayo"), ("Doris Day/x.mp4", "Doris Day"),
+                          ("Friday Okoro/week1/x.mp4", "Friday Okoro")):
         assert clip_athlete(name) == athlete, name
     assert session_from_path("ana/week1/squat_100kg.mp4") == Session(
         athlete="ana", load_kg=100.0, source="path")

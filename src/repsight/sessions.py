@@ -360,21 +360,23 @@ _STORAGE_FOLDERS = frozenset(
     "phone iphone android camera dcim video videos clip clips upload uploads raw media "
     "footage recording recordings export exports download downloads movies inbox new old "
     "misc other others temp tmp whatsapp telegram instagram".split())
-# A training day named for what it trains or when ("Leg Day", "Push day", "Day A"), or a
-# weekday: a session of the athlete above it.
-_DAY_WORD = re.compile(r"(?<![a-z])(?:days?|monday|tuesday|wednesday|thursday|friday|saturday|"
-                       r"sunday)(?![a-z])", re.IGNORECASE)
+# A training day named for what it trains ("Leg Day", "push_day") or lettered ("Day A",
+# "day-b"): a session of the athlete above it. The whole name only: "Doris Day" and
+# "Sunday Adebayo" are athletes.
+_TRAINING_DAY = re.compile(r"(?:(?:legs?|push|pull|upper|lower|arms?|chest|back|shoulders?|core|"
+                           r"full[\s_-]*body|heavy|light|power|speed|volume|test|max)[\s_-]*days?"
+                           r"|days?[\s_-]*[a-z])", re.IGNORECASE)
 
 
 def groups_clips(folder: str) -> bool:
     """Whether a folder name groups an athlete's clips (a week, a date, an exercise, an
-    exercise with a number or "day": "Squat 2", "squats_week1", "Bench Day"; a training day
-    or weekday: "Leg Day", "Monday"; where a phone or a coach stores clips: "phone",
-    "videos", "uploads"...)."""
+    exercise with a number or "day": "Squat 2", "squats_week1", "Bench Day"; a training day:
+    "Leg Day", "Day A"; where a phone or a coach stores clips: "phone", "videos",
+    "uploads"...)."""
     name = folder.strip()
     if _date_in(name) or _GROUPING_FOLDER.fullmatch(name) or exercise_named(name):
         return True
-    if name.casefold() in _STORAGE_FOLDERS or _DAY_WORD.search(name):
+    if name.casefold() in _STORAGE_FOLDERS or _TRAINING_DAY.fullmatch(name):
         return True
     rest = _GROUPING_PART.sub(" ", name)
     return rest != name and exercise_named(rest) is not None
