@@ -16,7 +16,6 @@ over a PoseSequence: milliseconds.
 from __future__ import annotations
 
 import base64
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,8 +127,7 @@ class Boundary:
 
     kind: "cut" (frame statistics spike, with or without a pose jump), "switch" (the
     tracked body jumps while the picture does not: another person), "jump" (a pose jump
-    on a clip without frame statistics: a cut or a switch, which cannot be told; or a
-    lone switch to a body that stays to the end, a dissolve between two lifters), "gap"
+    on a clip without frame statistics: a cut or a switch, which cannot be told), "gap"
     (the frames' times jump: the recording was paused, or a stretch was cut out).
     """
 
@@ -776,11 +774,6 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
     max_unseen_s: segmentation bridges it).
     """
     boundaries, has_stats = find_boundaries(seq, max_blank_s)
-    # A switch after which the other body stays to the shot's end (or before which it was
-    # there from its start), both sides long enough to be sets, is a change of scene the
-    # picture's statistics missed (a dissolve between two lifters): a split, not a
-    # bystander. Left as a switch, the second lifter's set was dropped as "another person".
-    boundaries = _scene_changes(seq, boundaries, min_shot_s)
     t = seq.timestamps_s
     n = seq.n_frames
     cuts = [b for b in boundaries if b.kind in SPLITTING]
@@ -813,28 +806,6 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
     montage = len(shots) >= MONTAGE_SHOTS or (len(shots) >= 3 and short_time > total / 3)
     return ShotSplit(tuple(boundaries), tuple(shots), other, montage, has_stats,
                      people=count_people(seq))
-
-
-def _scene_changes(seq: PoseSequence, boundaries: tuple[Boundary, ...], min_shot_s: float
-                   ) -> tuple[Boundary, ...]:
-    """The boundaries with each lone switch inside a stretch between splits turned into a
-    split ("jump") where the body after it stays to the stretch's end, or the body before
-    it was there from its start, and both sides last min_shot_s or more."""
-    t = seq.timestamps_s
-    edges = [0] + [b.frame for b in boundaries if b.kind in SPLITTING] + [seq.n_frames]
-    out = list(boundaries)
-    for a, b in zip(edges[:-1], edges[1:]):
-        inside = [k for k, x in enumerate(boundaries) if x.kind == "switch" and a < x.frame < b]
-        if len(inside) != 1:
-            continue
-        k = inside[0]
-        at = boundaries[k].frame
-        if t[at] - t[a] < min_shot_s or t[b - 1] - t[at] < min_shot_s:
-            continue
-        other = _other_person_frames(seq, a, b, [boundaries[k]])[a:b]
-        if other.any():  # one side, whole, is the other body's
-            out[k] = dataclasses.replace(boundaries[k], kind="jump")
-    return tuple(out)
 
 
 def _short_beside(shots: "list[Shot] | tuple[Shot, ...]") -> tuple[int, ...]:
