@@ -510,6 +510,10 @@ def test_history_of_one_athletes_folder_names_sessions_by_their_own_folders(docs
     assert (one.session, two.session) == ("week1", "week2")
     (same,) = set_records(doc, label="all", clip="ben/deadlift")
     assert same.session == "all"
+    # One folder that is the athlete's under another spelling (a manifest's "Ana Silva"
+    # beside the folder "ana") is no session: the results folder still names it.
+    named = {**doc, "session": {**doc["session"], "athlete": "Ana Silva", "source": "manifest"}}
+    assert [r.session for r in set_records(named, label="week1", clip="ana/squat")] == ["week1"]
 
 
 def test_one_video_filed_under_two_athletes_is_named_as_a_mistake(docs: dict[str, dict],

@@ -240,7 +240,8 @@ def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str =
     # athlete's folder of a results folder: every set was named after the athlete).
     folders = PurePosixPath(clip).parts[:-1]
     athlete = session.athlete if session else ""
-    if folders and folders[-1].casefold() != athlete.casefold():
+    if folders and _same_name(folders[-1]) != _same_name(athlete) and (
+            len(folders) >= 2 or groups_clips(folders[-1])):
         label = folders[-1]
     sets = [s for s in doc.get("sets") or [] if isinstance(s, Mapping)]
     entries = sets or [doc]
