@@ -1298,6 +1298,20 @@ def test_a_range_short_in_metres_only_is_no_fault_when_the_driving_signal_reads_
     assert calls(0.8) == [4, 5]
 
 
+def test_half_range_reps_after_a_rest_are_still_a_range_fault():
+    """The driving signal's share is read against the first reps, as the metres are: a
+    rep's own run starts afresh after a rest, where half-range reps read whole, and the
+    agreement test had dropped their range calls."""
+    from repsight.analysis import analyse_pose
+    from repsight.synthetic import plan_set, synthesize
+
+    plans = plan_set(8, rom_share=[1, 1, 1, 1, 0.55, 0.55, 0.55, 0.55])
+    seq, _ = synthesize("squat", plans, seed=1, noise_px=1.0, rests={4: 12.0})
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert [v.rep_index for v in an.verdicts if v.kind == "technical"] == [5, 6, 7, 8]
+    assert all("range of motion" in v.reason for v in an.verdicts if v.kind == "technical")
+
+
 def test_a_stall_read_without_the_tracked_points_range_names_the_share_it_reads():
     # The tracked point hidden at every finished rep's top (a plate in front of it): no
     # range on it, so the driving signal's share of the set's usual range is the reading.

@@ -433,9 +433,18 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
         if hovering(flags, lasting, f.toward_deg, f.threshold_deg):
             lasting = [False] * len(lasting)
         past[name] = onset(lasting, f.toward_deg, f.threshold_deg, readable)
+    # The driving signal's range against the same first reps the metres are read against
+    # (Rep.rom_share is against the rep's own run, which a rest starts afresh: half-range
+    # reps after a rest read whole there).
+    base_drive = [r.rom for r in reps if r.index in metrics.baseline_reps and np.isfinite(r.rom)]
+    drive = float(np.median(base_drive)) if base_drive else float("nan")
+
+    def driven(rep: Rep) -> float:
+        return rep.rom / drive if np.isfinite(rep.rom) and drive > 0 else rep.rom_share
+
     def shorter(rep: Rep, m: Any, share: float) -> bool:
         return rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m) and m.rom_m < share * base_rom
-                               and rep.rom_share < RANGE_AGREE_SHARE)
+                               and driven(rep) < RANGE_AGREE_SHARE)
 
     # A range needs the whole rep: a cut one's is the part the clip shows.
     short_flags = [ok and rep.seen_whole and rep.index not in metrics.baseline_reps
