@@ -283,6 +283,7 @@ def test_a_last_rep_played_again_in_slow_motion_is_a_slow_motion_section():
 @pytest.mark.parametrize("phases", [
     [(30, 24), (30, 27), (31, 32), (30, 40), (31, 52), (32, 66)],  # fatigue: the lift slows
     [(30, 24)] * 5 + [(33, 48)],  # a last rep that grinds: the lift slows, not the lowering
+    [(30, 24)] * 5 + [(51, 60)],  # a grind lowered slower too (1.7x, 2.5x): not alike
     [(30, 24)] * 2 + [(45, 36)] * 4,  # 1.5x: within what real sets show
 ])
 def test_fatigue_and_one_off_reps_are_not_a_change_of_film_speed(phases):

@@ -100,6 +100,11 @@ class TempoStep:
                 "speed, and their velocities are not comparable with the first reps'")
 
 
+# How far apart (a ratio) a last rep's two stretches may be for it to read as a change of
+# film speed (tempo_step): a 0.4x replay of a real pull-up read 2.27x and 2.10x.
+LONE_STEP_ALIKE = 1.25
+
+
 def tempo_step(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
                step: float) -> TempoStep | None:
     """The first counted rep from which the eccentric and the concentric both take at least
@@ -124,6 +129,10 @@ def tempo_step(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
                / np.median([tp.eccentric_s for _, tp in before]))
         con = (np.array([tp.concentric_s for _, tp in after])
                / np.median([tp.concentric_s for _, tp in before]))
-        if min(ecc.min(), con.min()) >= step or max(ecc.max(), con.max()) <= 1.0 / step:
+        # A last rep alone has nothing after it to show the pace stayed changed: its two
+        # phases must also have stretched alike, as film speed stretches them (a grind
+        # slowed 2.5x and lowered 1.7x slower is a rep that failed, not slow motion).
+        alike = len(after) > 1 or max(ecc[0], con[0]) / min(ecc[0], con[0]) <= LONE_STEP_ALIKE
+        if alike and (min(ecc.min(), con.min()) >= step or max(ecc.max(), con.max()) <= 1.0 / step):
             return TempoStep(timed[k][0].index, float(np.sqrt(np.median(ecc) * np.median(con))))
     return None
