@@ -703,8 +703,26 @@ def test_a_clip_interrupted_while_being_redone_keeps_showing_its_earlier_results
     before = {r.clip: r for r in first.results}["week2/pushup_set.mp4"]
     assert left["status"] == "pending"
     assert (int(left["reps"]), left["goal"]) == (before.reps, "strength")
-    # Resumed, it is redone as the run asked.
+    # Stopped after its JSON was replaced (while drawing its plot): the earlier figures no
+    # longer match the file beside them, so the row is left blank, as the JSON is the new run's.
+    import repsight.plots as plots
+
     monkeypatch.setattr(batch, "_analyse_and_write", real)
+    drawn = plots.plot_set
+
+    def stopped(analysis, path, *a, **k):
+        if "pushup" in str(path):
+            raise KeyboardInterrupt
+        return drawn(analysis, path, *a, **k)
+
+    monkeypatch.setattr(plots, "plot_set", stopped)
+    with pytest.raises(RepsightError, match="interrupted"):
+        run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
+                  executor=cf.ThreadPoolExecutor(max_workers=1))
+    halfway = read_summary(out)["week2/pushup_set.mp4"]
+    assert halfway["status"] == "pending" and halfway["reps"] == ""
+    monkeypatch.setattr(plots, "plot_set", drawn)
+    # Resumed, it is redone as the run asked.
     again = run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
                       executor=threads())
     assert {r.clip: (r.status, r.goal) for r in again.results}["week2/pushup_set.mp4"] == ("ok", "power")

@@ -1069,6 +1069,17 @@ def _earlier_result(manifest: dict | None) -> dict | None:
     return row if isinstance(row, dict) else None
 
 
+def _rewritten_since(out_dir: Path) -> bool:
+    """Whether a file in the clip folder was written after its manifest (a run that began
+    redoing the clip and replaced some of its results before it was stopped)."""
+    try:
+        since = os.stat(out_dir / MANIFEST).st_mtime_ns
+        return any(p.name != MANIFEST and p.is_file() and p.stat().st_mtime_ns > since
+                   for p in out_dir.iterdir())
+    except OSError:
+        return True
+
+
 def _left_as_it_was(pending: ClipResult, out_dir: Path) -> ClipResult:
     """A clip an interrupted batch did not finish, with the figures of the complete results
     an earlier run left in its folder (still "pending": this run did not redo it), or as
@@ -1076,8 +1087,13 @@ def _left_as_it_was(pending: ClipResult, out_dir: Path) -> ClipResult:
     not blank rows beside them (an interrupted --force run read "0 with a failure called"
     for clips whose results on disk had five). A clip this run had begun redoing when
     it was interrupted keeps them too (its manifest's stub carries them over)."""
-    row = _earlier_result(read_manifest(out_dir))
+    m = read_manifest(out_dir)
+    row = _earlier_result(m)
     if not isinstance(row, dict) or row.get("status") not in ("ok", "reused", "kept"):
+        return pending
+    if m is not None and not m.get("complete") and _rewritten_since(out_dir):
+        # The run was interrupted after it had replaced some of the results (the JSON
+        # first): the earlier figures no longer match the files beside them.
         return pending
     try:
         prior = ClipResult.from_dict({**row, "clip": pending.clip, "results": pending.results})
