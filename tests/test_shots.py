@@ -113,6 +113,12 @@ def test_a_set_filmed_on_across_a_camera_cut_does_not_end_at_it():
                for w in then.verdict_summary.warnings)
     assert first.verdict_summary.ending == then.verdict_summary.ending == ""
     assert then.verdict_summary.rir_estimate is None and first.verdict_summary.rir_estimate is not None
+    # The cut inside rep 4 (counted on neither side): the pace still goes on across it.
+    mid = (truth.reps[3].start + truth.reps[3].end) // 2
+    inside = analyse_pose(splice(_frames(seq, 0, mid), moved(_frames(seq, mid, seq.n_frames), dx=0.05,
+                                                              scale=1.3), stats=True), CFG)
+    assert all(any("goes on" in w for w in s.warnings) for s in inside.sets)
+    assert inside.sets[1].verdict_summary.rir_estimate is None
     # A rest of 20 s standing between them: two sets, judged to their ends.
     rest = _frames(seq, 0, 1)
     rest = dataclasses.replace(rest, image=np.repeat(seq.image[k:k + 1], 600, axis=0),

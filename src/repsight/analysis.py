@@ -568,7 +568,11 @@ def _goes_on(before: SetAnalysis, after: SetAnalysis, split: ShotSplit) -> Bound
     # The pace either side of the cut (a set slows as it goes: its first reps' pace would
     # read the reps at the cut as a rest).
     near = [*np.diff([t[r.start] for r in first])[-3:], *np.diff([t[r.start] for r in then])[:2]]
-    if not t[then[0].start] - t[first[-1].start] <= GOES_ON_PACE_SHARE * float(np.median(near)):
+    # A rep the cut fell inside (counted on neither side) adds its own time.
+    inside = (sum(r.start > first[-1].start for r in before.reps)
+              + sum(r.start < then[0].start for r in after.reps))
+    if not (t[then[0].start] - t[first[-1].start]
+            <= (GOES_ON_PACE_SHARE + inside) * float(np.median(near))):
         return None
     return cuts[0]
 
