@@ -385,8 +385,8 @@ def test_a_set_stopped_intact_says_how_close_it_came_to_each_limit() -> None:
     doc["verdict_summary"] = {"ending": "tolerance", "ending_evidence": {
         "knee_cave": {"value": 4.8, "threshold": 3.34, "unit": "deg beyond the first reps, towards the fault",
                       "fault": "knees caving in", "rep": 7}}}
-    assert ("knees caving in 4.8 deg at rep 7, past its limit of 3.34 deg on that rep alone, which "
-            "did not last, so not called.") in render_report(report_context(doc))
+    assert ("knees caving in 4.8 deg at rep 7, past its limit of 3.34 deg but not for long enough "
+            "to be called.") in render_report(report_context(doc))
 
 
 def test_a_last_rep_too_close_to_call_is_said_so_not_intact() -> None:

@@ -347,11 +347,12 @@ def _closest_to_limits(evidence: Any) -> list[str]:
             unit, ("deg", ".1f") if unit.startswith("deg") else ("", ".2f"))
         name = {"velocity_loss": "velocity loss", "concentric": "slowest concentric"}.get(
             key, str(ev.get("fault") or key.replace("_", " ")))
-        # A fault past its limit on one rep that did not last is not a failure, but said
-        # plainly: "closest to a limit" beside a reading past it read as a contradiction.
+        # A fault past its limit that did not last as a called fault must is not a failure,
+        # but said plainly: "closest to a limit" beside a reading past it read as a
+        # contradiction. (The evidence keeps the largest reading only, not how many reps.)
         past = ev["value"] > ev["threshold"]
-        limit = (f"past its limit of {ev['threshold']:g} {short} on that rep alone, which "
-                 "did not last, so not called" if past else f"limit {ev['threshold']:g} {short}")
+        limit = (f"past its limit of {ev['threshold']:g} {short} but not for long enough to "
+                 "be called" if past else f"limit {ev['threshold']:g} {short}")
         out.append(f"{name} {ev['value']:{spec}} {short} at rep {ev.get('rep')}, "
                    f"{limit}".replace("  ", " "))
     return out
