@@ -27,7 +27,7 @@ SINK_SHARE = 0.1
 # can confirm it (for a short range: be below the partial share divided by it).
 CLEAR_SHARE = 1.5
 # A range read short in metres on the tracked point is a fault only where the driving
-# signal also reads the rep below this share of its run's range: two readings of one
+# signal also reads the rep below this share of the baseline reps' range: two readings of one
 # range that disagree are a landmark gone astray, not a lifter cutting reps short (a
 # floor press filmed tightly from the head end: the mean wrist read 57 % of the first
 # reps' range where the driving wrist read 94 %, and the frames show the same lockout).
