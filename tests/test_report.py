@@ -199,6 +199,19 @@ def test_batch_html_writes_a_page_per_clip_and_an_index_linking_them(tmp_path: P
         report = run_batch(root, out, AnalysisConfig(), options, executor=pool)
     assert sorted(r.status for r in report.results) == ["error", "reused", "reused"]
     assert any("index page was not written" in w for w in report.warnings)
+    (out / "index.html").rmdir()
+    with cf.ThreadPoolExecutor(max_workers=2) as pool:
+        run_batch(root, out, AnalysisConfig(), options, executor=pool)
+    # Redone without --html for another goal: the pages are gone, and the index an earlier
+    # run left is written again from this run's rows (it showed the old goal and linked
+    # the deleted pages).
+    plain = BatchOptions(cache_dir=str(cache), html=False, plot=False, force=True)
+    with cf.ThreadPoolExecutor(max_workers=2) as pool:
+        run_batch(root, out, AnalysisConfig(goal="power"), plain, executor=pool)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert not (out / "ana" / "squat_monday" / "squat_monday.html").exists()
+    assert re.findall(r'<a href="([^"]+)"', index) == [] and ">power<" in index
+    assert index.count('<tr class="clip') == 3
 
 
 def test_a_rep_partly_not_tracked_reads_as_unknown_phases_in_the_report() -> None:

@@ -1047,7 +1047,12 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
             "run the same command again to do the rest") from None
     finally:
         write_summary([results[k] for k in range(total)], summary_path)
-    if options.html:
+    from .report import INDEX_NAME
+
+    # An index an earlier --html run left is written again from this run's rows (linking
+    # the clip pages that still exist): left as it was, it showed old verdicts and linked
+    # pages a --force run had deleted.
+    if options.html or (out / INDEX_NAME).is_file():
         from .report import write_index
 
         try:
