@@ -981,10 +981,10 @@ def test_time_holes_are_longer_than_the_bridged_gap_and_three_frame_intervals() 
     rise = t.copy()
     rise[45:] += 0.5  # no frames for 0.53 s after frame 44, in the rise
     assert time_holes(rise, 0.25).tolist() == [44]
-    assert mark_time_holes([rep], rise, 0.25)[0].unseen == (44, 45)
+    assert mark_time_holes([rep], time_holes(rise, 0.25))[0].unseen == (44, 45)
     rest = t.copy()
     rest[75:] += 0.5  # the same in the trailing pause
-    (kept,) = mark_time_holes([rep], rest, 0.25)
+    (kept,) = mark_time_holes([rep], time_holes(rest, 0.25))
     assert kept.unseen is None and kept.seen_whole
 
 
@@ -1006,10 +1006,10 @@ def test_a_time_hole_stays_unseen_when_the_rise_is_read_on_another_point() -> No
                        width=640, height=480)
     rep = Rep(index=1, start=0, end=110, turnaround=20, eccentric=(0, 20), concentric=(40, 80),
               eccentric_first=True, rom=1.0)
-    from repsight.segmentation import mark_time_holes
+    from repsight.segmentation import mark_time_holes, time_holes
 
     scale = Scale(300.0, "plate", 0.05)
-    marked = mark_time_holes([rep], t, 0.25)  # as the analysis hands the reps on
+    marked = mark_time_holes([rep], time_holes(t, 0.25))  # as the analysis hands the reps on
     body = set_velocity(seq, marked, track_px=track, scale=scale, family="squat",
                         rom_outlier_share=1.6)
     bar = set_velocity(seq, marked, track_px=track, scale=scale, family="squat",

@@ -753,7 +753,8 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     if profile.working_joint and cfg.joint_still_share > 0 and view != "front" and signal_points and reps:
         reps, said = _drop_still(seq, cfg, profile, sig, flipped, reps)
         warnings = [*warnings, *said]
-    reps = mark_time_holes(reps, seq.timestamps_s, cfg.max_gap_s)
+    holes = time_holes(seq.timestamps_s, cfg.max_gap_s)
+    reps = mark_time_holes(reps, holes)
     # Reps read off the bar's own track (no body landmarks drive them) keep its ends: the
     # bar took over because the body's landmarks did not follow the lift.
     if profile.lockout_joint and view in profile.lockout_views and signal_points and reps:
@@ -762,11 +763,11 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     rhythm = set_rhythm(reps, tempo, seq.timestamps_s)
     detection_rate = float(seq.detected[lo:hi].mean())
     # Inside the set's frames only: a longer hole between shots is where they were split.
-    holes = [k for k in time_holes(seq.timestamps_s, cfg.max_gap_s) if lo <= k and k + 1 < hi]
-    if holes:
+    here = [k for k in holes if lo <= k and k + 1 < hi]
+    if here:
         t = seq.timestamps_s
-        at = ", ".join(f"{t[k]:.2f}-{t[k + 1]:.2f} s" for k in holes[:3])
-        more = f" and {len(holes) - 3} more" if len(holes) > 3 else ""
+        at = ", ".join(f"{t[k]:.2f}-{t[k + 1]:.2f} s" for k in here[:3])
+        more = f" and {len(here) - 3} more" if len(here) > 3 else ""
         warnings = [*warnings, f"{FILE_HOLES}{at}{more} (dropped in the recording, "
                     "or cut out with the times kept): a rep across it is not timed there"]
     warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg,

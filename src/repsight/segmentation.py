@@ -748,12 +748,12 @@ def time_holes(timestamps_s: np.ndarray, max_gap_s: float, *,
     return np.flatnonzero(dt > max(max_gap_s, min_steps * float(np.median(dt))))
 
 
-def mark_time_holes(reps: Sequence[Rep], timestamps_s: np.ndarray, max_gap_s: float
-                    ) -> tuple[Rep, ...]:
-    """The reps with each time hole inside them (time_holes) added to their unseen frames:
-    the signal runs straight across it, so a phase through it is timed and measured on
-    time nobody saw (a squat whose rise lost 0.8 s of frames read 42 % velocity loss)."""
-    holes = time_holes(timestamps_s, max_gap_s)
+def mark_time_holes(reps: Sequence[Rep], holes: np.ndarray) -> tuple[Rep, ...]:
+    """The reps with each time hole inside them (holes: time_holes' frames) added to their
+    unseen frames: the signal runs straight across it, so a phase through it is timed and
+    measured on time nobody saw (a squat whose rise lost 0.8 s of frames read 42 % velocity
+    loss)."""
+    holes = np.asarray(holes, dtype=np.intp)
     out = []
     for r in reps:
         # The movement only, as a landmark gap's: a hole in the trailing pause leaves the

@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from .scale import Scale
-from .segmentation import mark_time_holes, out_of_range
+from .segmentation import mark_time_holes, out_of_range, time_holes
 from .smoothing import smooth_timed
 from .types import PoseSequence, Rep
 
@@ -454,7 +454,7 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     # A stretch the file has no frames for stays unseen when the rise is read on another
     # point's: that point was not followed through it either.
     timed = (tuple(reps) if concentrics is None else
-             mark_time_holes(retimed(reps, concentrics), t, max_gap_s))
+             mark_time_holes(retimed(reps, concentrics), time_holes(t, max_gap_s)))
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in timed]
     counted = [i for i, r in enumerate(reps) if r.counted]
     vel = shared_shape_velocities(h, t, timed, vel, counted)
