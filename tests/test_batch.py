@@ -991,3 +991,97 @@ def test_a_slowing_sets_rir_and_rpe_reach_the_summary_row(cache: Path, tmp_path:
     row = read_summary(out)["squat_slowing.mp4"]
     rir, rpe = float(row["rir_estimate"]), float(row["rpe_estimate"])
     assert 1.0 <= rir <= 4.0 and rpe == rpe_from_rir(rir) == 10.0 - round(rir)
+
+
+# ---------------------------------------------------------------- one athlete's folder
+
+
+def _athletes(tmp_path: Path, cache: Path) -> Path:
+    root = tmp_path / "athletes"
+    good_clip(root / "ana" / "week1" / "squat.mp4", cache, "squat", 3, seed=1)
+    good_clip(root / "ben" / "week1" / "pushup.mp4", cache, "pushup", 4, seed=2)
+    return root
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_batch_of_one_athletes_folder_adds_to_the_shared_results(tmp_path: Path, cache: Path,
+                                                                   recorded: bool) -> None:
+    """A coach batches the team's folder, then only Ben's new week into the same results:
+    Ben's clips keep his name and weeks, his earlier clip is not redone, and Ana stays in
+    summary.csv, the index and history. Before, the summary listed week1/pushup.mp4 and
+    week2/pushup.mp4 with no athlete, and history dropped Ana as "deleted or renamed".
+    Without the results folder's record (a folder written before it), the earlier
+    summary's names tell the same."""
+    from repsight.batch import RECORD_NAME
+
+    root = _athletes(tmp_path, cache)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache, html=True), executor=threads())
+    if not recorded:
+        (out / RECORD_NAME).unlink()
+    good_clip(root / "ben" / "week2" / "pushup.mp4", cache, "pushup", 5, seed=4)
+    report = run_batch(root / "ben", out, AnalysisConfig(), opts(cache), executor=threads())
+    assert [(r.clip, r.status, r.athlete) for r in report.results] == [
+        ("ben/week1/pushup.mp4", "reused", "ben"), ("ben/week2/pushup.mp4", "ok", "ben")]
+    assert any("summary.csv keeps its 1 row(s) of clips outside ben/" in w for w in report.warnings)
+    with open(out / "summary.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["clip"], r["athlete"], r["reps"]) for r in rows] == [
+        ("ana/week1/squat.mp4", "ana", "3"), ("ben/week1/pushup.mp4", "ben", "4"),
+        ("ben/week2/pushup.mp4", "ben", "5")]
+    assert not (out / "week2").exists()
+    index = (out / "index.html").read_text()
+    assert "ana/week1/squat.mp4" in index and "ben/week2/pushup.mp4" in index
+    hist = CliRunner().invoke(main, ["history", str(out), "--csv", str(tmp_path / "h.csv")])
+    assert hist.exit_code == 0, hist.output
+    assert "not in its summary.csv" not in hist.output
+    with open(tmp_path / "h.csv", newline="") as fh:
+        sets = {(r["athlete"], r["session"]) for r in csv.DictReader(fh)}
+    assert sets == {("ana", "week1"), ("ben", "week1"), ("ben", "week2")}
+
+
+def test_a_new_athletes_folder_batched_into_the_shared_results_is_named_from_the_team_folder(
+        tmp_path: Path, cache: Path) -> None:
+    """Cara's first clips, batched on their own into the team's results folder: named
+    cara/..., beside the others (the results folder records the team's folder)."""
+    root = _athletes(tmp_path, cache)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    good_clip(root / "cara" / "2026-12-01" / "squat.mp4", cache, "squat", 4, seed=5)
+    report = run_batch(root / "cara", out, AnalysisConfig(), opts(cache), executor=threads())
+    assert [(r.clip, r.athlete, r.date) for r in report.results] == [
+        ("cara/2026-12-01/squat.mp4", "cara", "2026-12-01")]
+    assert list(read_summary(out)) == ["ana/week1/squat.mp4", "ben/week1/pushup.mp4",
+                                       "cara/2026-12-01/squat.mp4"]
+
+
+def test_another_folder_batched_into_a_results_folder_says_what_its_summary_drops(
+        tmp_path: Path, cache: Path) -> None:
+    """A folder with none of the results folder's clips: its summary lists only the new
+    clips (as before), and the batch says so rather than letting history call them deleted."""
+    root = _athletes(tmp_path, cache)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    other = tmp_path / "elsewhere"
+    good_clip(other / "squat.mp4", cache, "squat", 3, seed=6)
+    report = run_batch(other, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert list(read_summary(out)) == ["squat.mp4"]
+    assert any("listed 2 clip(s) not in" in w and "it now lists only this batch's clips" in w
+               for w in report.warnings)
+
+
+def test_one_athletes_batch_reads_the_team_manifest_rows_below_its_folder(
+        tmp_path: Path, cache: Path) -> None:
+    """The team's manifest.csv names Ana's and Ben's clips: a batch of Ben's folder takes
+    his rows (load, date) and does not call Ana's rows ones that name no video."""
+    root = _athletes(tmp_path, cache)
+    (root / "manifest.csv").write_text(
+        "clip,athlete,date,load_kg\nana/week1/squat.mp4,Ana,2026-11-30,60\n"
+        "ben/week1/pushup.mp4,Ben,2026-11-30,20\n")
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    report = run_batch(root / "ben", out, AnalysisConfig(), opts(cache), executor=threads())
+    assert not any("name no video" in w for w in report.warnings)
+    assert [(r.clip, r.athlete, r.load_kg) for r in report.results] == [
+        ("ben/week1/pushup.mp4", "Ben", 20.0)]
+    assert read_summary(out)["ana/week1/squat.mp4"]["load_kg"] == "60.0"

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from filelock import FileLock, Timeout
-from natsort import natsorted, ns
+from natsort import natsort_keygen, natsorted, ns
 
 from .config import AnalysisConfig, shown
 from .errors import OutputError, RepsightError, printable
@@ -62,7 +62,8 @@ from .exercise_detection import exercise_in_name
 from .export import atomic_write, csv_text
 from .outputs import ANNOTATED_SUFFIX, short_stem
 from .profiles import AUTO
-from .sessions import ManifestRow, Session, manifest_rows, session_from_path
+from .sessions import (ManifestRow, Session, find_clip_manifest, manifest_rows,
+                       session_from_path)
 from .container import VIDEO_EXTENSIONS
 from .workers import available_cores, quiet_library_logs, watch_parent
 
@@ -873,6 +874,124 @@ def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:
                       rir_estimate=s["rir_estimate"], rpe_estimate=s["rpe_estimate"])
 
 
+# ---------------------------------------------------------------- naming
+
+
+# The results folder's record of the folder its clips are named from (the first batch's
+# FOLDER). A later batch of one athlete's sub-folder into it names its clips as that batch
+# did (ben/week1/squat.mp4, so the athlete and the earlier results are found) and keeps
+# the other clips' rows in summary.csv; before, it listed only its own clips, named
+# week1/squat.mp4 with no athlete, and history lost everyone else.
+RECORD_NAME = ".repsight-batch"  # JSON; no .json suffix, so a glob for results passes it over
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Which folder a batch names its clips from, and what summary.csv keeps of before."""
+
+    root: Path  # clip names are paths below this: the batch folder or a folder holding it
+    clips: tuple[Path, ...]  # the batch's clips, as paths below root
+    prefix: str = ""  # the batch folder below root ("" when root is the batch folder)
+    kept_rows: tuple[dict[str, str], ...] = ()  # earlier summary rows of clips outside prefix
+    warning: str | None = None
+
+
+def naming_for(folder: Path, out: Path, clips: Sequence[Path]) -> Naming:
+    """How a batch of folder into out names its clips (see RECORD_NAME).
+
+    The folder that holds the batch folder is the one out's record names, else the one
+    out's summary.csv names point to (a results folder written before the record).
+    """
+    earlier = _summary_table(out / SUMMARY)
+    rels = [c.relative_to(folder).as_posix() for c in clips]
+    here = _resolved(folder)
+    recorded = _recorded_root(out)
+    if recorded is not None and here != recorded and here.is_relative_to(recorded):
+        root = recorded
+    else:
+        root = _root_by_names(here, rels, {row.get("clip") or "" for row in earlier})
+    if root == here:
+        ours = set(rels)
+        gone = {row.get("clip") for row in earlier} - ours
+        warning = None
+        if earlier and gone and not ours & {row.get("clip") for row in earlier} and rels:
+            # Not a clip of the earlier summary is in this folder: another folder's results.
+            where = f" (clips from {printable(recorded)})" if recorded not in (None, here) else ""
+            warning = (f"{printable(out / SUMMARY)} listed {len(gone)} clip(s) not in "
+                       f"{printable(folder)}{where}; it now lists only this batch's clips "
+                       "(their results stay in their folders; a batch of the folder that holds "
+                       "them all lists them again)")
+        return Naming(root=folder, clips=tuple(clips), warning=warning)
+    prefix = here.relative_to(root).as_posix()
+    below = prefix + "/"
+    kept = tuple(row for row in earlier if not (row.get("clip") or "").startswith(below))
+    n_kept = len({row.get("clip") for row in kept})
+    return Naming(root=root, clips=tuple(root / prefix / r for r in rels), prefix=prefix,
+                  kept_rows=kept,
+                  warning=(f"{printable(out)} holds the results of the clips in "
+                           f"{printable(root)}: this batch's clips are named from there "
+                           f"({prefix}/...), and summary.csv keeps its {n_kept} row(s) of "
+                           f"clips outside {prefix}/" if n_kept else None))
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def _recorded_root(out: Path) -> Path | None:
+    """The folder out's record (RECORD_NAME) names, when it is still a folder; else None."""
+    try:
+        with open(out / RECORD_NAME, "rb") as fh:
+            data = json.loads(fh.read(1 << 16).decode("utf-8"))
+        root = Path(data["clips"])
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return _resolved(root) if root.is_absolute() and root.is_dir() else None
+
+
+def _root_by_names(here: Path, rels: Sequence[str], names: set[str]) -> Path:
+    """here, unless the earlier summary's clip names are this batch's under a prefix of
+    here's own trailing folder names (ben/week1/squat.mp4 for week1/squat.mp4 in .../ben):
+    then the folder those names start from."""
+    if not names or not rels or any(r in names for r in rels):
+        return here
+    parts = here.parts
+    for k in range(1, len(parts)):
+        prefix = "/".join(parts[-k:])
+        if any(f"{prefix}/{r}" in names for r in rels):
+            return here.parents[k - 1]
+    return here
+
+
+def _summary_table(path: Path) -> list[dict[str, str]]:
+    """The rows of an earlier summary.csv (none when missing, unreadable or not ours)."""
+    import csv
+
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MANIFEST_MAX_BYTES * 16:
+            return []
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "clip" not in reader.fieldnames:
+                return []
+            return [{k: v for k, v in row.items() if isinstance(k, str)} for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def _write_record(out: Path, root: Path) -> None:
+    """Record the folder the results folder's clips are named from (best effort; a run
+    that changes nothing rewrites nothing)."""
+    if _recorded_root(out) == _resolved(root):
+        return
+    with contextlib.suppress(OSError):
+        atomic_write(out / RECORD_NAME, json.dumps({"format": 1, "clips": str(_resolved(root))}))
+
+
 # ---------------------------------------------------------------- the batch
 
 
@@ -880,9 +999,15 @@ class BatchInterrupted(RepsightError):
     """The batch was stopped (Ctrl-C, SIGTERM, SIGHUP); finished clips are kept."""
 
 
-def write_summary(results: Sequence[ClipResult], path: Path) -> Path:
-    """summary.csv, one row a clip (one a set for a clip split at cuts), written atomically."""
-    return atomic_write(path, csv_text(SUMMARY_FIELDS, [row for r in results for row in r.rows()]))
+def write_summary(results: Sequence[ClipResult], path: Path,
+                  kept: Sequence[dict[str, str]] = ()) -> Path:
+    """summary.csv, one row a clip (one a set for a clip split at cuts), written atomically;
+    kept: earlier rows of clips this batch did not read, merged in path order."""
+    rows: list[dict[str, Any]] = [row for r in results for row in r.rows()]
+    if kept:
+        key = natsort_keygen(alg=ns.PATH)
+        rows = sorted([*kept, *rows], key=lambda row: key(row.get("clip") or ""))
+    return atomic_write(path, csv_text(SUMMARY_FIELDS, rows))
 
 
 def append_summary_row(result: ClipResult, path: Path) -> None:
@@ -969,9 +1094,20 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     if root.is_dir():
         check_folders(root, out)
     found = scan(root, exclude=[out])
+    naming = naming_for(root, out, found.clips)
     # The coach's manifest is checked before any folder is made or video decoded.
-    rows, manifest_warnings = manifest_rows(
-        root, [c.relative_to(root).as_posix() for c in found.clips], options.manifest)
+    if naming.prefix and options.manifest is None and find_clip_manifest(root) is None:
+        # One athlete's folder of a batch folder: that folder's manifest, its rows below.
+        rows, manifest_warnings = manifest_rows(
+            naming.root, [c.relative_to(naming.root).as_posix() for c in naming.clips],
+            within=naming.prefix)
+    else:
+        rows, manifest_warnings = manifest_rows(
+            root, [c.relative_to(root).as_posix() for c in found.clips], options.manifest)
+        if naming.prefix:
+            rows = {f"{naming.prefix}/{name}": row for name, row in rows.items()}
+    if naming.warning:
+        manifest_warnings = (naming.warning, *manifest_warnings)
     for w in manifest_warnings if on_warning is not None else ():
         # Rows that match no clip change whose goal, load and notes a clip gets: said
         # before the batch runs for minutes, not after.
@@ -982,8 +1118,9 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
         raise OutputError(f"cannot create results folder {printable(out)}: "
                           f"{exc.strerror or exc}") from None
     with results_lock(out) as unguarded:
-        report = _run_locked(root, out, found, rows, manifest_warnings, config, options,
-                             workers=workers, executor=executor, on_result=on_result)
+        report = _run_locked(naming.root, out, dataclasses.replace(found, clips=naming.clips),
+                             rows, manifest_warnings, config, options, workers=workers,
+                             executor=executor, on_result=on_result, kept=naming.kept_rows)
     if unguarded:
         report = dataclasses.replace(report, warnings=(*report.warnings, unguarded))
     return report
@@ -993,9 +1130,12 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
                 manifest_warnings: tuple[str, ...],
                 config: AnalysisConfig, options: BatchOptions, *, workers: int | None,
                 executor: cf.Executor | None,
-                on_result: Callable[[ClipResult, int, int], None] | None) -> BatchReport:
-    """run_batch's work once the results folder is made and held."""
+                on_result: Callable[[ClipResult, int, int], None] | None,
+                kept: Sequence[dict[str, str]] = ()) -> BatchReport:
+    """run_batch's work once the results folder is made and held; kept: the earlier
+    summary rows of clips outside the batch folder (Naming.kept_rows)."""
     jobs = plan_jobs(list(found.clips), root, out)
+    _write_record(out, root)
     summary_path = out / SUMMARY
     # A clip's session: its manifest row's, else what its path tells.
     sessions = [rows[j.name].session if j.name in rows else session_from_path(j.name)
@@ -1009,7 +1149,7 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
     total = len(jobs)
     # The header now, a row as each clip ends (in the order they end), and the whole table
     # in discovery order once at the end: linear in the number of clips.
-    write_summary([], summary_path)
+    write_summary([], summary_path, kept)
     done = 0
 
     def record(k: int, result: ClipResult) -> None:
@@ -1039,14 +1179,14 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
             from .report import write_index
 
             try:
-                write_index([results[k] for k in range(total)], out)
+                write_index(_with_kept([results[k] for k in range(total)], kept, out), out)
             except OutputError:
                 pass  # the interruption is the news; the next run writes it
         raise BatchInterrupted(
             f"interrupted: {done} of {total} clips finished and kept in {printable(out)}; "
             "run the same command again to do the rest") from None
     finally:
-        write_summary([results[k] for k in range(total)], summary_path)
+        write_summary([results[k] for k in range(total)], summary_path, kept)
     from .report import INDEX_NAME
 
     # An index an earlier --html run left is written again from this run's rows (linking
@@ -1056,13 +1196,37 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
         from .report import write_index
 
         try:
-            write_index([results[k] for k in range(total)], out)
+            write_index(_with_kept([results[k] for k in range(total)], kept, out), out)
         except OutputError as exc:
             # Every clip's results and summary.csv are written: the batch still reports them.
             manifest_warnings = [*manifest_warnings, f"the index page was not written: {exc}"]
     return BatchReport(results=tuple(results[k] for k in range(total)),
                        summary_path=summary_path, out_dir=out, skipped=found.skipped,
                        hint=found.hint(), warnings=manifest_warnings)
+
+
+def _with_kept(results: list[ClipResult], kept: Sequence[dict[str, str]], out: Path
+               ) -> list[ClipResult]:
+    """results and the clips of the kept summary rows (their results as their folders'
+    manifests record them, else as the rows say), in path order: the index's rows."""
+    if not kept:
+        return results
+    others: dict[str, ClipResult] = {}
+    for row in kept:
+        clip = row.get("clip") or ""
+        if clip in others:
+            continue  # a clip split at cuts has a row a set; its manifest has them all
+        folder = (row.get("results") or "").strip("/")
+        earlier = _earlier_result(read_manifest(out / folder)) if folder else None
+        try:
+            others[clip] = ClipResult.from_dict({**earlier, "clip": clip, "results": folder})
+        except (TypeError, ValueError):
+            status = row.get("status") if row.get("status") in STATUSES else "error"
+            others[clip] = ClipResult(clip=clip, status=status, error=row.get("error") or "",
+                                      results=folder, exercise=row.get("exercise") or "",
+                                      athlete=row.get("athlete") or "", date=row.get("date") or "")
+    key = natsort_keygen(alg=ns.PATH)
+    return sorted([*results, *others.values()], key=lambda r: key(r.clip))
 
 
 def _earlier_result(manifest: dict | None) -> dict | None:

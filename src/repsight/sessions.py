@@ -448,11 +448,20 @@ def read_clip_manifest(path: str | os.PathLike) -> ClipManifest:
 
 
 def manifest_rows(folder: str | os.PathLike, clip_names: Iterable[str],
-                  given: str | os.PathLike | None = None
+                  given: str | os.PathLike | None = None, *, within: str = ""
                   ) -> tuple[dict[str, ManifestRow], tuple[str, ...]]:
     """(clip name -> manifest row, warnings) for a batch folder: the manifest given, else
-    FOLDER/manifest.csv; ({}, ()) without one. Raises ManifestError on a bad cell."""
+    FOLDER/manifest.csv; ({}, ()) without one. Raises ManifestError on a bad cell.
+
+    within: the sub-folder (below FOLDER) the batch reads; the rows naming a clip by a path
+    outside it are another batch's, not rows that name no video."""
     path = find_clip_manifest(folder, given)
     if path is None:
         return {}, ()
-    return match_clips(read_clip_manifest(path), clip_names)
+    manifest = read_clip_manifest(path)
+    if within:
+        below = _clip_key(within.rstrip("/") + "/")
+        manifest = dataclasses.replace(manifest, rows=tuple(
+            r for r in manifest.rows
+            if "/" not in _clip_key(r.clip) or _clip_key(r.clip).startswith(below)))
+    return match_clips(manifest, clip_names)
