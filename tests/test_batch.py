@@ -703,8 +703,9 @@ def test_a_clip_interrupted_while_being_redone_keeps_showing_its_earlier_results
     before = {r.clip: r for r in first.results}["week2/pushup_set.mp4"]
     assert left["status"] == "pending"
     assert (int(left["reps"]), left["goal"]) == (before.reps, "strength")
-    # Stopped after its JSON was replaced (while drawing its plot): the earlier figures no
-    # longer match the file beside them, so the row is left blank, as the JSON is the new run's.
+    # Stopped after its new JSON was written (while drawing its plot): the new results wait
+    # in a folder of their own until all are written, so the earlier ones and their
+    # figures still stand (the row went blank before, beside a JSON of the new run's).
     import repsight.plots as plots
 
     monkeypatch.setattr(batch, "_analyse_and_write", real)
@@ -720,7 +721,10 @@ def test_a_clip_interrupted_while_being_redone_keeps_showing_its_earlier_results
         run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
                   executor=cf.ThreadPoolExecutor(max_workers=1))
     halfway = read_summary(out)["week2/pushup_set.mp4"]
-    assert halfway["status"] == "pending" and halfway["reps"] == ""
+    assert (halfway["status"], int(halfway["reps"]), halfway["goal"]) == ("pending", before.reps,
+                                                                         "strength")
+    doc = json.loads((out / "week2" / "pushup_set" / "pushup_set.json").read_text())
+    assert doc["config"]["goal"] == "strength"
     monkeypatch.setattr(plots, "plot_set", drawn)
     # Resumed, it is redone as the run asked.
     again = run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
@@ -1085,3 +1089,86 @@ def test_one_athletes_batch_reads_the_team_manifest_rows_below_its_folder(
     assert [(r.clip, r.athlete, r.load_kg) for r in report.results] == [
         ("ben/week1/pushup.mp4", "Ben", 20.0)]
     assert read_summary(out)["ana/week1/squat.mp4"]["load_kg"] == "60.0"
+
+
+# ---------------------------------------------------------------- a redo that fails
+
+
+def _folder_state(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("fails", ["drawing", "moving"])
+def test_a_forced_redo_that_fails_leaves_the_earlier_results_whole_and_shown(
+        folder: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        fails: str) -> None:
+    """A --force redo failed part-way (its plot could not be drawn, or a file could not be
+    moved into place: one held open by a viewer): the folder used to mix the new JSON and
+    CSV with the earlier plot behind a "not finished" manifest, the row went blank, and
+    history showed the half-written result. Now the folder is as it was, byte for byte,
+    and the error row shows the earlier figures that history shows."""
+    import os
+
+    import repsight.batch as batch
+    import repsight.plots as plots
+
+    out = tmp_path / "results"
+    first = {r.clip: r for r in run_batch(folder, out, AnalysisConfig(), opts(cache),
+                                          executor=threads()).results}
+    clip_dir = out / "week2" / "pushup_set"
+    before = _folder_state(clip_dir)
+    if fails == "drawing":
+        drawn = plots.plot_set
+
+        def broken(analysis, path, *a, **k):
+            if "pushup" in str(path):
+                raise OSError(28, "No space left on device", str(path))
+            return drawn(analysis, path, *a, **k)
+
+        monkeypatch.setattr(plots, "plot_set", broken)
+    else:
+        real_replace = os.replace
+
+        def busy(src, dst):
+            if str(dst).endswith("pushup_set.png") and batch.STAGING not in str(dst):
+                raise OSError(16, "Device or resource busy", str(dst))
+            return real_replace(src, dst)
+
+        monkeypatch.setattr(batch.os, "replace", busy)
+    report = run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
+                       executor=cf.ThreadPoolExecutor(max_workers=1))
+    monkeypatch.undo()
+    got = {r.clip: r for r in report.results}["week2/pushup_set.mp4"]
+    assert got.status == "error" and "earlier results are left as they were" in got.error
+    assert (got.reps, got.goal) == (first["week2/pushup_set.mp4"].reps, "strength")
+    assert _folder_state(clip_dir) == before
+    row = read_summary(out)["week2/pushup_set.mp4"]
+    assert (row["status"], int(row["reps"]), row["goal"]) == ("error", got.reps, "strength")
+    assert {r.clip: r.status for r in report.results}["squat_monday.mp4"] == "ok"
+    # The next run redoes it as asked, from a clean folder.
+    again = run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
+                      executor=threads())
+    assert {r.clip: (r.status, r.goal) for r in again.results}["week2/pushup_set.mp4"] == ("ok", "power")
+    assert sorted(p.name for p in clip_dir.iterdir()) == sorted(
+        ["manifest.json", "pushup_set.json", "pushup_set.csv", "pushup_set.png"])
+
+
+def test_history_leaves_out_the_results_of_a_clip_exported_again_under_its_name(
+        folder: Path, cache: Path, tmp_path: Path) -> None:
+    """A clip replaced by a new export of the set under the same name: the batch refuses to
+    replace its results without --force, and history used to show the old video's
+    figures as the session, under a warning about damaged files. Now it names the clip
+    and says how to analyse the new video."""
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    good_clip(folder / "week2" / "pushup_set.mp4", cache, "pushup", 5, seed=9)
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert {r.clip: r.status for r in report.results}["week2/pushup_set.mp4"] == "error"
+    hist = CliRunner().invoke(main, ["history", str(out), "--csv", str(tmp_path / "h.csv")],
+                              terminal_width=200)
+    assert hist.exit_code == 0, hist.output
+    assert ("1 clip(s) in " in hist.output and "are now another video than their results were "
+            "made from" in hist.output and "week2/pushup_set;" in hist.output)
+    assert "failed in the batch" not in hist.output and "hold results" not in hist.output
+    with open(tmp_path / "h.csv", newline="") as fh:
+        assert [r["clip"] for r in csv.DictReader(fh)] == ["squat_monday"]

@@ -562,3 +562,26 @@ def test_sets_scaled_to_metres_in_different_ways_are_flagged(docs: dict[str, dic
                                     "--html", str(tmp_path / "p.html")], terminal_width=200)
     assert "note: velocities scaled to metres in different ways" in out.output
     assert "velocities scaled to metres in different ways" in (tmp_path / "p.html").read_text()
+
+
+def test_the_sets_of_a_clip_split_at_a_camera_cut_are_told_apart(tmp_path: Path) -> None:
+    """A clip cut into two sets gave two history rows with the same clip and nothing else to
+    tell them apart, in the table and the CSV: each now says which set it is."""
+    def one(reps):
+        return {"exercise": "squat", "summary": {"reps": reps, "warnings": []}}
+
+    doc = {"schema_version": "1.21", "exercise": "squat", "summary": {"reps": 8, "warnings": []},
+           "session": {"athlete": "Ana", "date": "2026-12-01", "source": "path"},
+           "sets": [one(5), one(3)]}
+    put(tmp_path / "results", "Ana/2026-12-01/squat_1", doc)
+    first, second = set_records(doc, label="results", clip="Ana/2026-12-01/squat_1")
+    assert (first.set, second.set, first.reps, second.reps) == (1, 2, 5, 3)
+    assert second.clip_text == "Ana/2026-12-01/squat_1 (set 2)"
+    (alone,) = set_records(one(4) | {"schema_version": "1.21"}, label="r", clip="ben/squat")
+    assert alone.set is None and alone.clip_text == "ben/squat"
+    run = CliRunner().invoke(main, ["history", str(tmp_path / "results"), "--csv",
+                                    str(tmp_path / "h.csv")], terminal_width=200)
+    assert run.exit_code == 0, run.output
+    assert "squat_1 (set 1)" in run.output and "squat_1 (set 2)" in run.output
+    with open(tmp_path / "h.csv", newline="") as fh:
+        assert [(r["set"], r["reps"]) for r in csv.DictReader(fh)] == [("1", "5"), ("2", "3")]

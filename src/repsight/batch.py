@@ -45,6 +45,7 @@ import json
 import math
 import multiprocessing
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -68,6 +69,9 @@ from .container import VIDEO_EXTENSIONS
 from .workers import available_cores, quiet_library_logs, watch_parent
 
 MANIFEST = "manifest.json"
+# The words of the error row of a clip now another video than its results were made
+# from (history names such results rather than showing them as the clip's).
+OTHER_VIDEO = "were made from a different video"
 SUMMARY = "summary.csv"
 MANIFEST_FORMAT = 1
 MANIFEST_MAX_BYTES = 4 << 20  # a manifest is a few kB; anything far larger is not ours
@@ -587,7 +591,7 @@ def resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOp
 def _resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchOptions,
                      config: AnalysisConfig | None) -> tuple[str, str]:
     """resume_decision without --force."""
-    if not out_dir.exists() or not any(out_dir.iterdir()):
+    if not out_dir.exists() or not any(p.name not in (STAGING, BACKUP) for p in out_dir.iterdir()):
         return "run", "new"
     m = read_manifest(out_dir)
     shown = printable(out_dir)
@@ -603,7 +607,7 @@ def _resume_decision(out_dir: Path, content_hash: str, key: str, options: BatchO
             # The clip failed last time (cut short while still being copied, say) and has
             # been replaced since: its partial results are what the new file replaces.
             return "run", "the video changed since its failed run"
-        return "refuse", (f"existing results in {shown} were made from a different video; to "
+        return "refuse", (f"existing results in {shown} {OTHER_VIDEO}; to "
                           "keep them, choose another results folder (-o); to replace them, "
                           "rerun with --force")
     if m.get("analysis_key") != key:
@@ -740,6 +744,7 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
     if decision == "refuse":
         return ClipResult(status="error", error=why, **base)
     _remove_temp_files(out_dir)
+    swapped = False
     try:
         # Until this run's results are whole, summary.csv and the index of an interrupted
         # batch show the earlier run's figures (_left_as_it_was): the stub carries them.
@@ -749,6 +754,9 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
                                   **({"earlier_result": earlier} if earlier else {})})
         result, outputs, video_meta = _analyse_and_write(clip, config, out_dir, options,
                                                          label, results_rel)
+        _swap_in(out_dir / STAGING, out_dir, outputs)
+        swapped = True
+        shutil.rmtree(out_dir / STAGING, ignore_errors=True)
         result = dataclasses.replace(result, notes=tuple(notes),
                                      **session_fields(options.session))
         if options.force:
@@ -768,14 +776,34 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
                                   "result": result.to_dict()})
         return result
     except RepsightError as exc:
-        return ClipResult(status="error", error=str(exc), **base)
+        error = str(exc)
     except OSError as exc:
-        return ClipResult(status="error", error=f"{exc.strerror or exc}: {exc.filename or ''}",
-                          **base)
+        error = f"{exc.strerror or exc}: {exc.filename or ''}"
     except Exception as exc:  # noqa: BLE001 - a bug on one clip must not sink the batch
-        return ClipResult(status="error",
-                          error=f"internal error ({type(exc).__name__}: {exc}); please report",
-                          **base)
+        error = f"internal error ({type(exc).__name__}: {exc}); please report"
+    if swapped:  # the new results are in place, but not recorded as whole
+        return ClipResult(status="error", error=error, **base)
+    return _failed_redo(ClipResult(status="error", error=error, **base), out_dir, previous)
+
+
+def _failed_redo(failed: ClipResult, out_dir: Path, previous: dict | None) -> ClipResult:
+    """A clip whose new results never reached its folder: the folder is as it was, so its
+    manifest is put back, and the error row shows the earlier complete results' figures
+    (as history, which reads those files, does), else it is returned as it is."""
+    shutil.rmtree(out_dir / STAGING, ignore_errors=True)
+    if previous is None:
+        return failed
+    with contextlib.suppress(OSError, ValueError):
+        _write_manifest(out_dir, previous)
+    row = _earlier_result(previous)
+    if not isinstance(row, dict) or row.get("status") not in ("ok", "reused", "kept"):
+        return failed
+    try:
+        prior = ClipResult.from_dict({**row, "clip": failed.clip, "results": failed.results})
+    except (TypeError, ValueError):
+        return failed
+    return dataclasses.replace(prior, status="error", notes=failed.notes, error=(
+        f"{failed.error}; its earlier results are left as they were and shown here"))
 
 
 def _results_root(out_dir: Path, results_rel: str) -> Path:
@@ -784,33 +812,92 @@ def _results_root(out_dir: Path, results_rel: str) -> Path:
     return out_dir.parents[depth - 1] if depth else out_dir
 
 
+# A clip's new results are written into STAGING inside its folder and moved into place
+# only once all of them are written, the ones they replace first moved aside into BACKUP
+# (and back, if a move fails). A redo that failed part-way (a file held open by a viewer,
+# a full disk) used to leave the folder mixing two runs' files behind a blank error row.
+# Both names are hidden: discovery, history and a glob for results pass them over.
+STAGING = ".new-results"
+BACKUP = ".earlier-results"
+
+
 def _remove_temp_files(out_dir: Path) -> None:
-    """Delete temp files a killed run left in a clip folder (named .<stem>.*.part.<ext>)."""
+    """Undo what a killed run left in a clip folder: temp files (.<stem>.*.part.<ext>),
+    unfinished new results, and earlier results moved aside (moved back where missing)."""
     if not out_dir.is_dir():
         return
     for f in out_dir.glob(".*.part*"):
         if f.is_file() or f.is_symlink():
             with contextlib.suppress(OSError):
                 f.unlink()
+    backup = out_dir / BACKUP
+    if backup.is_dir() and not backup.is_symlink():
+        for f in backup.iterdir():
+            if not os.path.lexists(out_dir / f.name):
+                with contextlib.suppress(OSError):
+                    os.replace(f, out_dir / f.name)
+    for folder in (out_dir / STAGING, backup):
+        if folder.is_symlink():
+            with contextlib.suppress(OSError):
+                folder.unlink()
+        elif folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _swap_in(stage: Path, out_dir: Path, names: Sequence[str]) -> None:
+    """Move the staged results into out_dir, all or none: the files they replace go
+    aside first and come back if any move fails (OutputError then)."""
+    backup = out_dir / BACKUP
+    aside: list[str] = []
+    placed: list[str] = []
+    try:
+        backup.mkdir(exist_ok=True)
+        for name in names:
+            if os.path.lexists(out_dir / name):
+                os.replace(out_dir / name, backup / name)
+                aside.append(name)
+        for name in names:
+            os.replace(stage / name, out_dir / name)
+            placed.append(name)
+    except OSError as exc:
+        restored = True
+        for name in placed:
+            with contextlib.suppress(OSError):
+                os.replace(out_dir / name, stage / name)
+        for name in aside:
+            try:
+                os.replace(backup / name, out_dir / name)
+            except OSError:
+                restored = False
+        if restored:
+            shutil.rmtree(backup, ignore_errors=True)
+        what = f"{exc.strerror or exc}" + (f": {printable(Path(exc.filename))}" if exc.filename else "")
+        raise OutputError(f"cannot put the new results in place in {printable(out_dir)} ({what})"
+                          + ("; the earlier ones were left as they were" if restored else
+                             f"; the earlier ones are in {printable(backup)}")) from None
+    shutil.rmtree(backup, ignore_errors=True)
 
 
 def _analyse_and_write(clip: Path, config: AnalysisConfig, out_dir: Path,
                        options: BatchOptions, label: str, results_rel: str
                        ) -> tuple[ClipResult, list[str], dict[str, Any]]:
-    """Poses (cached) -> analysis -> JSON, CSV, plot, optional video; returns what was written."""
+    """Poses (cached) -> analysis -> JSON, CSV, plot, optional video, written into the clip
+    folder's STAGING folder; returns what was written there."""
     from .outputs import JSON_NAME, OutputRequest, analyse_and_write
 
     # A clip called manifest.mp4 must not write its JSON over the folder's manifest.
     stem = short_stem(clip.stem)
     stem = stem if JSON_NAME.format(stem=stem).casefold() != MANIFEST else f"{stem}_clip"
-    request = OutputRequest.in_folder(out_dir, stem, plot=options.plot,
+    stage = out_dir / STAGING
+    stage.mkdir(parents=True)
+    request = OutputRequest.in_folder(stage, stem, plot=options.plot,
                                       annotate=options.annotate, max_size=options.max_size,
                                       html=options.html)
     done = analyse_and_write(clip, config, request, cache_dir=options.cache_dir,
                              use_cache=options.use_cache, session=options.session,
                              exercise_reason=options.exercise_reason or None)
     # The manifest names outputs relative to the clip folder.
-    outputs = [p.relative_to(out_dir).as_posix() for p in done.written]
+    outputs = [p.relative_to(stage).as_posix() for p in done.written]
     video_meta: dict[str, Any] = {"max_size": options.max_size} if options.annotate else {}
     result = summarise(done.analysis, label, results_rel)
     damage = input_damage(done.seq)

@@ -483,7 +483,7 @@ def _print_history(h, console) -> None:
     for s in h.sets:
         table.add_row(printable(s.session), f(s.load_kg, "g"), str(s.reps), f(s.best_velocity_mps),
                       f(s.mean_velocity_mps), f(s.velocity_loss_pct, ".0f"), s.goal or "-",
-                      s.failure_text(), printable(s.clip))
+                      s.failure_text(), printable(s.clip_text))
     console.print(table)
     console.print(profile_text(h.profile), markup=False, soft_wrap=True)
     console.print(calibration_text(h.calibration), markup=False, soft_wrap=True)

@@ -59,7 +59,7 @@ UNKNOWN_ATHLETE = "(unknown athlete)"
 HISTORY_FIELDS = ("athlete", "exercise", "goal", "session", "date", "load_kg", "reps",
                   "best_velocity_mps", "mean_velocity_mps", "velocity_loss_pct",
                   "first_failure_rep", "first_failure_kind", "concentric_failure_rep", "clip",
-                  "results", "warnings", "rpe_estimate", "verdicts_withheld")
+                  "results", "warnings", "rpe_estimate", "verdicts_withheld", "set")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,13 @@ class SetRecord:
     # How its pixels were put in metres (scale.Scale.method: "height" given, "limbs",
     # "plate"); "" when not known. Sets scaled two ways compare less well (scale_text).
     scale_method: str = ""
+    # The set's number in its clip when camera cuts split the clip (1, 2, ...), else None.
+    set: int | None = None
+
+    @property
+    def clip_text(self) -> str:
+        """The clip as the tables name the set: "ana/squat (set 2)" for a clip's second set."""
+        return self.clip if self.set is None else f"{self.clip} (set {self.set})"
 
     def failure_text(self) -> str:
         """The first failure as the tables show it: "3 tempo"; "withheld" for a set nobody
@@ -178,7 +185,7 @@ def _count(x: Any) -> int | None:
 
 
 def _one_set(entry: Mapping[str, Any], session: Session | None, label: str, clip: str,
-             results: str, goal: str = "") -> SetRecord:
+             results: str, goal: str = "", index: int | None = None) -> SetRecord:
     summary = entry.get("summary") if isinstance(entry.get("summary"), Mapping) else {}
     warned = summary.get("warnings")
     warned = tuple(str(w) for w in warned) if isinstance(warned, (list, tuple)) else ()
@@ -206,7 +213,7 @@ def _one_set(entry: Mapping[str, Any], session: Session | None, label: str, clip
         concentric_failure_rep=min((s for s in stalled if _count(s) is not None), default=None),
         rep_velocities=rep_v, clip=clip, results=results, goal=goal, warnings=warned,
         verdicts_withheld=str(summary.get("verdicts_withheld") or ""),
-        scale_method=str(_scale_of(entry).get("method") or ""))
+        scale_method=str(_scale_of(entry).get("method") or ""), set=index)
 
 
 def _scale_of(entry: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -247,7 +254,8 @@ def set_records(doc: Mapping[str, Any], *, label: str, clip: str, results: str =
     entries = sets or [doc]
     config = doc.get("config") if isinstance(doc.get("config"), Mapping) else {}
     goal = str(config.get("goal") or "")
-    return tuple(_one_set(e, session, label, clip, results, goal) for e in entries)
+    return tuple(_one_set(e, session, label, clip, results, goal, k if sets else None)
+                 for k, e in enumerate(entries, start=1))
 
 
 # ---------------------------------------------------------------- reading results folders
@@ -379,6 +387,7 @@ class _FolderRead:
     gone: list[str] = field(default_factory=list)  # results of clips its summary no longer lists
     loaded: set[str] = field(default_factory=set)  # clip folders with a result read
     rows: list[tuple[str, str, str]] = field(default_factory=list)  # _summary_rows
+    replaced: list[str] = field(default_factory=list)  # results of a video since replaced
 
 
 def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _FolderRead:
@@ -391,6 +400,7 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
     # The clips the batch's summary lists first: of two results of one video (a clip
     # renamed between batches), the one it lists is current, the other left behind.
     listed = {res for _, res, _ in got.rows}
+    other_video = _replaced_clips(root)
     for path in sorted(root.rglob("*.json"),
                        key=lambda p: (p.relative_to(root).parent.as_posix() not in listed, p)):
         rel = path.relative_to(root)
@@ -401,6 +411,9 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
             # last batch's summary.csv no longer has it (a deleted clip's set stayed in
             # the trends, and in the load-velocity line).
             got.gone.append(rel.parent.as_posix())
+            continue
+        if rel.parent.as_posix() in other_video:
+            got.replaced.append(rel.parent.as_posix())
             continue
         if path.resolve() in read:
             got.again += 1
@@ -476,7 +489,13 @@ def load_results(folders: Sequence[str | os.PathLike]
             warnings.append(f"{len(gone)} clip result(s) in {root} are not in its summary.csv "
                             "(their clips were deleted or renamed before the last batch) and are "
                             f"not shown: {', '.join(gone[:3])}{', ...' if len(gone) > 3 else ''}")
-        if not f.copies and not f.again:
+        if f.replaced:
+            warnings.append(f"{len(f.replaced)} clip(s) in {root} are now another video than "
+                            "their results were made from (exported again under the same name; "
+                            "the batch did not replace them) and are not shown: "
+                            f"{', '.join(f.replaced[:3])}{', ...' if len(f.replaced) > 3 else ''}"
+                            "; run the batch again with --force to analyse the new videos")
+        if not f.copies and not f.again and not f.replaced:
             warnings.append(f"no clip results in {root} ({_no_results_hint(root)})")
         pending = sorted(clip for clip, _, status in f.rows if status == "pending")
         if pending:
@@ -489,7 +508,7 @@ def load_results(folders: Sequence[str | os.PathLike]
             warnings.append(f"{len(empty)} clip(s) in {root} show no person (the pose model found "
                             f"nobody in any frame) and are not shown: {', '.join(empty[:3])}"
                             f"{', ...' if len(empty) > 3 else ''}")
-        failed, partial = _failed_clips(f.rows, f.loaded)
+        failed, partial = _failed_clips([r for r in f.rows if r[1] not in f.replaced], f.loaded)
         if partial:
             # Shown, but a set read from half a video looks like a short, fresh set.
             warnings.append(f"{len(partial)} clip(s) in {root} are marked errors in its "
@@ -503,6 +522,25 @@ def load_results(folders: Sequence[str | os.PathLike]
                             "see its summary.csv)")
     # A folder given twice says its folder-wide warnings once.
     return tuple(r for c in counted for r in c.records), tuple(dict.fromkeys(warnings))
+
+
+def _replaced_clips(root: Path) -> set[str]:
+    """The results folders of the clips the batch's summary.csv in root says are now
+    another video than their results were made from (a clip exported again under its
+    name: the batch refused to replace its results without --force)."""
+    import csv
+
+    from .batch import OTHER_VIDEO
+
+    path = root / "summary.csv"
+    try:
+        if not path.is_file() or path.stat().st_size > RESULT_MAX_BYTES:
+            return set()
+        with path.open(newline="", encoding="utf-8") as f:
+            return {(row.get("results") or "").strip("/") for row in csv.DictReader(f)
+                    if row.get("status") == "error" and OTHER_VIDEO in (row.get("error") or "")}
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return set()
 
 
 def _summary_rows(root: Path) -> list[tuple[str, str, str]]:
@@ -643,7 +681,7 @@ _natural = natsort_keygen(alg=ns.PATH)
 def _set_order(s: SetRecord) -> Any:
     # Numbers in session and clip names count as numbers: an undated week10 comes after
     # week9 (as strings it came between week1 and week9, on the table and the chart).
-    return _natural((s.date or "9999", s.session, s.clip))
+    return _natural((s.date or "9999", s.session, s.clip, s.set or 0))
 
 
 def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
@@ -827,7 +865,7 @@ def history_context(histories: Sequence[AthleteHistory], *, warnings: Sequence[s
                  "best": _f(s.best_velocity_mps), "mean": _f(s.mean_velocity_mps),
                  "loss": _f(s.velocity_loss_pct, ".0f"), "rpe": rpe_text(s.rpe_estimate),
                  "failure": s.failure_text(),
-                 "failed": s.first_failure_rep is not None, "clip": s.clip,
+                 "failed": s.first_failure_rep is not None, "clip": s.clip_text,
                  "goal": s.goal or "-", "warnings": list(s.warnings)}
                 for s in h.sets]
         sections.append({"athlete": h.athlete, "exercise": h.exercise, "rows": rows,
