@@ -290,9 +290,22 @@ def sideways(folder: Path) -> Composed:
     return Composed(path, (), (3,), "squat_bodyweight_side_plain turned a quarter clockwise")
 
 
+def sideways_deadlift(folder: Path) -> Composed:
+    """Three deadlifts filmed head-on, exported turned a quarter clockwise with no
+    orientation flag (deadlift_front.mp4, 3 labelled reps; the lifter stands by the bar
+    for 3 s first; 15.2 s)."""
+    from repsight.video import VideoReader
+
+    source = _clip("deadlift_front.mp4")
+    frames = (np.ascontiguousarray(np.rot90(f.rgb, k=-1))
+              for f in VideoReader(source, max_long_side=640))
+    path = _write(folder / "sideways_deadlift.mp4", frames)
+    return Composed(path, (), (3,), "deadlift_front turned a quarter clockwise")
+
+
 BUILDERS = {"cut": camera_cut, "barbell_cut": barbell_cut, "montage": montage, "two_people": two_people,
             "fast": fast_set, "hand_held": hand_held, "zooming": zooming,
-            "sideways": sideways}
+            "sideways": sideways, "sideways_deadlift": sideways_deadlift}
 
 
 def main(argv: list[str] | None = None) -> int:

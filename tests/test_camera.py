@@ -488,6 +488,61 @@ def test_a_real_squat_exported_sideways_is_named_and_not_judged(tmp_path: Path) 
     assert "3 rep(s); exercise squat" in run.stdout
 
 
+@pytest.mark.slow
+def test_a_deadlift_exported_sideways_read_as_a_lying_lift_is_not_judged(tmp_path: Path) -> None:
+    """deadlift_front turned a quarter with no flag: read with auto as a push-up with one
+    stalled rep, it got "concentric failure, rep 1" on a lifter standing by the bar, and
+    no hint that the picture was turned (the upright test needs a lockout). A lift done
+    lying, read off the movement with no rep completed, is now not judged, and the
+    warning gives the turns; named, the lift is read as asked."""
+    import composed_clips
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+
+    try:
+        clip = composed_clips.BUILDERS["sideways_deadlift"](tmp_path)
+    except composed_clips.MissingClip as exc:
+        pytest.skip(str(exc))
+    cache = str(tmp_path / "cache")
+    run = CliRunner().invoke(main, ["analyze", str(clip.path), "-q", "--cache-dir", cache])
+    assert run.exit_code == 0, run.output
+    assert "verdicts withheld: no rep completed to confirm the lift" in run.stdout
+    assert "concentric" not in run.stdout.split("warning:")[0].split("set:")[-1]
+    assert "not confirmed: name the lift with --exercise; if the video plays sideways, analyse " \
+           "it again with --rotate 90 (or 270, the other way)" in " ".join(run.stdout.split())
+    run = CliRunner().invoke(main, ["analyze", str(clip.path), "-q", "--rotate", "270",
+                                    "--cache-dir", cache])
+    assert run.exit_code == 0, run.output
+    assert "3 rep(s); exercise deadlift" in run.stdout and "withheld" not in run.stdout
+
+
+def test_a_failed_first_push_up_is_judged_when_named_and_not_when_read_off_the_movement() -> None:
+    """A push-up risen 40 % of the way and lowered again, then held at the bottom: named,
+    it is a concentric failure on rep 1; read off the movement (auto), nothing confirms
+    the lift, so nothing is called and the warning says how to name it (or turn it)."""
+    from repsight.synthetic.planning import RepPlan
+
+    seq, truth = synthesize("pushup", [RepPlan(eccentric_s=1.2, bottom_pause_s=0.2,
+                                               concentric_s=1.6, top_pause_s=0.5)],
+                            seed=3, noise_px=0.5, lead_out_s=0.5)
+    p = truth.progress
+    bottom = int(np.argmax(p))
+    mid = bottom + int(np.argmax(p[bottom:] < 0.6))
+    idx = np.concatenate([np.arange(0, mid), np.arange(mid, bottom, -1),
+                          np.full(int(1.5 * seq.fps), bottom)])
+    failed = dataclasses.replace(seq, image=seq.image[idx], world=seq.world[idx],
+                                 timestamps_s=np.arange(len(idx)) / seq.fps)
+    named = analyse_pose(failed, build_config(exercise="pushup"))
+    assert [(v.kind, v.rep_index) for v in named.verdicts] == [("concentric", 1)]
+    assert not any("not confirmed" in w for w in named.warnings)
+    auto = analyse_pose(failed, build_config(exercise="auto"))
+    assert auto.exercise == "pushup" and auto.verdicts == ()
+    assert auto.verdict_summary.withheld == "no rep completed to confirm the lift read from the movement"
+    (said,) = [w for w in auto.warnings if "not confirmed" in w]
+    assert "name the lift with --exercise; if the video plays sideways" in said
+
+
 @pytest.mark.parametrize("applied, advice", [(0, "--rotate 180"), (180, "--rotate 0"), (90, "--rotate 270")])
 def test_an_upside_down_picture_is_named_with_the_turn_back(applied: int, advice: str) -> None:
     # A standing press read upside down (a rotate applied twice) was auto-read as a bench

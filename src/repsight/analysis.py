@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from .camera import (camera_path, framing_zoom, held_still, moved_with, steadied, sway,
-                     sway_offset, turned_picture, unsteadied_path, upside_down_picture,
+from .camera import (camera_path, framing_zoom, held_still, moved_with, sideways_hint, steadied,
+                     sway, sway_offset, turned_picture, unsteadied_path, upside_down_picture,
                      zoom_change)
 from .config import AnalysisConfig
 from .errors import AnalysisError
@@ -678,6 +678,18 @@ def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     if flipped:
         return _withheld(dataclasses.replace(one, warnings=(*one.warnings, flipped)),
                          "the picture looks upside down", [])
+    if (one.exercise_auto and not profile.upright and one.verdicts
+            and not any(r.counted for r in one.reps)):
+        # A lift done lying or bent over, read off how the body moves, with no rep of it
+        # completed: nothing confirms it, and a lifter standing in a picture turned on its
+        # side lies across it too (the upright test above cannot tell without a lockout).
+        # A deadlift filmed with the phone on its side (its rotation flag lost) read as a
+        # push-up, and a lifter standing by the bar got "concentric failure, rep 1".
+        why = (f"no rep was completed, so {profile.a_words}, read from how the body moves, is "
+               "not confirmed: name the lift with --exercise")
+        return _withheld(dataclasses.replace(one, warnings=(*one.warnings,
+                                                            why + sideways_hint(seq))),
+                         "no rep completed to confirm the lift read from the movement", [])
     if not one.reps:
         return one
     moved = offset = None

@@ -342,6 +342,12 @@ def _turn_hint(turn: int | None, applied: int = 0) -> str:
             "manifest row's rotate column turns that clip only)")
 
 
+def sideways_hint(seq: PoseSequence) -> str:
+    """The --rotate that would stand the picture up either way (for a lifter read lying
+    who may be standing in a picture turned on its side), as _turn_hint words it."""
+    return _turn_hint(None, picture_turn(seq))
+
+
 def _trunk_ends(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
     """(shoulders, hips): float64[T,2] pixel midpoints of each pair, NaN where either
     landmark is missing (how the picture's orientation is read)."""
