@@ -1172,3 +1172,25 @@ def test_history_leaves_out_the_results_of_a_clip_exported_again_under_its_name(
     assert "failed in the batch" not in hist.output and "hold results" not in hist.output
     with open(tmp_path / "h.csv", newline="") as fh:
         assert [r["clip"] for r in csv.DictReader(fh)] == ["squat_monday"]
+
+
+@pytest.mark.parametrize("where", ["given", "local"])
+def test_one_athletes_batch_reads_a_manifest_given_or_beside_its_clips(
+        tmp_path: Path, cache: Path, where: str) -> None:
+    """The team's manifest given with --manifest names clips as ben/week1/...; a manifest
+    in Ben's own folder names them as week1/...: either gives Ben's rows."""
+    root = _athletes(tmp_path, cache)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    if where == "given":
+        sheet = tmp_path / "team.csv"
+        sheet.write_text("clip,athlete,load_kg\nana/week1/squat.mp4,Ana,60\n"
+                         "ben/week1/pushup.mp4,Ben,20\n")
+        o = opts(cache, manifest=str(sheet))
+    else:
+        (root / "ben" / "manifest.csv").write_text("clip,athlete,load_kg\nweek1/pushup.mp4,Ben,20\n")
+        o = opts(cache)
+    report = run_batch(root / "ben", out, AnalysisConfig(), o, executor=threads())
+    assert not any("name no video" in w or "have no row" in w for w in report.warnings)
+    assert [(r.clip, r.athlete, r.load_kg) for r in report.results] == [
+        ("ben/week1/pushup.mp4", "Ben", 20.0)]

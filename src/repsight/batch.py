@@ -1183,16 +1183,7 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     found = scan(root, exclude=[out])
     naming = naming_for(root, out, found.clips)
     # The coach's manifest is checked before any folder is made or video decoded.
-    if naming.prefix and options.manifest is None and find_clip_manifest(root) is None:
-        # One athlete's folder of a batch folder: that folder's manifest, its rows below.
-        rows, manifest_warnings = manifest_rows(
-            naming.root, [c.relative_to(naming.root).as_posix() for c in naming.clips],
-            within=naming.prefix)
-    else:
-        rows, manifest_warnings = manifest_rows(
-            root, [c.relative_to(root).as_posix() for c in found.clips], options.manifest)
-        if naming.prefix:
-            rows = {f"{naming.prefix}/{name}": row for name, row in rows.items()}
+    rows, manifest_warnings = _manifest_for(root, naming, found, options.manifest)
     if naming.warning:
         manifest_warnings = (naming.warning, *manifest_warnings)
     for w in manifest_warnings if on_warning is not None else ():
@@ -1211,6 +1202,27 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     if unguarded:
         report = dataclasses.replace(report, warnings=(*report.warnings, unguarded))
     return report
+
+
+def _manifest_for(folder: Path, naming: Naming, found: Discovery, given: str | None
+                  ) -> tuple[dict[str, ManifestRow], tuple[str, ...]]:
+    """manifest_rows for a batch named as `naming` says, keyed by its clips' names.
+
+    A batch of one athlete's folder of the team's (Naming.prefix) reads a manifest beside
+    its clips as written for them (week1/squat.mp4); the team's manifest (the one beside
+    the team's clips, or one given that names its clips so) by its rows below the folder."""
+    local = [c.relative_to(folder).as_posix() for c in found.clips]
+    if not naming.prefix:
+        return manifest_rows(folder, local, given)
+    named = [c.relative_to(naming.root).as_posix() for c in naming.clips]
+    if given is None and find_clip_manifest(folder) is None:
+        return manifest_rows(naming.root, named, within=naming.prefix)
+    rows, warnings = manifest_rows(folder, local, given)
+    if given is not None and not rows and named:
+        team = manifest_rows(naming.root, named, given, within=naming.prefix)
+        if team[0]:
+            return team
+    return {f"{naming.prefix}/{name}": row for name, row in rows.items()}, warnings
 
 
 def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, ManifestRow],
