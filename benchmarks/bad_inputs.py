@@ -769,14 +769,14 @@ def _batch_linked_clip_dir(d: Path) -> list:
     (d / "elsewhere").mkdir()
     (d / "res").mkdir()
     (d / "res" / "squat").symlink_to(d / "elsewhere", target_is_directory=True)
-    return [(["batch", "in", "-o", "res", "--force", *Q], ["res/summary.csv", "res/.repsight-batch.lock"])]
+    return [(["batch", "in", "-o", "res", "--force", *Q], ["res/summary.csv", "res/.repsight-batch.lock", "res/.repsight-batch"])]
 
 
 def _batch_fifo_manifest(d: Path) -> list:
     _video(d, "squat.mp4")
     (d / "res" / "squat").mkdir(parents=True)
     os.mkfifo(d / "res" / "squat" / "manifest.json")
-    return [(["batch", "in", "-o", "res", *Q], ["res/summary.csv", "res/.repsight-batch.lock"])]
+    return [(["batch", "in", "-o", "res", *Q], ["res/summary.csv", "res/.repsight-batch.lock", "res/.repsight-batch"])]
 
 
 def _batch_fifo_lock(d: Path) -> list:

@@ -1027,7 +1027,7 @@ def test_a_batch_of_one_athletes_folder_adds_to_the_shared_results(tmp_path: Pat
     report = run_batch(root / "ben", out, AnalysisConfig(), opts(cache), executor=threads())
     assert [(r.clip, r.status, r.athlete) for r in report.results] == [
         ("ben/week1/pushup.mp4", "reused", "ben"), ("ben/week2/pushup.mp4", "ok", "ben")]
-    assert any("summary.csv keeps its 1 row(s) of clips outside ben/" in w for w in report.warnings)
+    assert any("summary.csv keeps the rows of its 1 clip(s) outside ben/" in w for w in report.warnings)
     with open(out / "summary.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["clip"], r["athlete"], r["reps"]) for r in rows] == [
@@ -1059,19 +1059,55 @@ def test_a_new_athletes_folder_batched_into_the_shared_results_is_named_from_the
                                        "cara/2026-12-01/squat.mp4"]
 
 
-def test_another_folder_batched_into_a_results_folder_says_what_its_summary_drops(
-        tmp_path: Path, cache: Path) -> None:
-    """A folder with none of the results folder's clips: its summary lists only the new
-    clips (as before), and the batch says so rather than letting history call them deleted."""
+@pytest.mark.parametrize("recorded", [True, False])
+def test_another_folder_batched_into_a_results_folder_is_refused_unless_forced(
+        tmp_path: Path, cache: Path, recorded: bool) -> None:
+    """A folder outside the one the results folder's clips come from: its summary would
+    list only the new clips, and history would hide the others as deleted, so the batch
+    stops before any clip (a one-line error); --force goes on and says what it dropped."""
+    from repsight.batch import RECORD_NAME
+
     root = _athletes(tmp_path, cache)
     out = tmp_path / "results"
     run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    if not recorded:
+        (out / RECORD_NAME).unlink()
     other = tmp_path / "elsewhere"
     good_clip(other / "squat.mp4", cache, "squat", 3, seed=6)
-    report = run_batch(other, out, AnalysisConfig(), opts(cache), executor=threads())
+    before = (out / "summary.csv").read_bytes()
+    with pytest.raises(OutputError, match="holds the results of 2 clip"):
+        run_batch(other, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert (out / "summary.csv").read_bytes() == before and not (out / "squat").exists()
+    report = run_batch(other, out, AnalysisConfig(), opts(cache, force=True), executor=threads())
     assert list(read_summary(out)) == ["squat.mp4"]
-    assert any("listed 2 clip(s) not in" in w and "it now lists only this batch's clips" in w
+    assert any("listed 2 clip(s) from" in w and "it now lists only this batch's clips" in w
                for w in report.warnings)
+
+
+def test_a_new_athletes_folder_finds_the_team_folder_without_the_record(
+        tmp_path: Path, cache: Path) -> None:
+    """A results folder written before the record (or whose team folder was renamed):
+    a new athlete's folder beside those the summary's clips are still found in is named
+    from there, and the team's rows stay."""
+    import shutil
+
+    from repsight.batch import RECORD_NAME
+
+    root = _athletes(tmp_path, cache)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    moved = tmp_path / "team renamed"
+    shutil.move(root, moved)
+    for case in ("renamed", "no record"):
+        if case == "no record":
+            (out / RECORD_NAME).unlink()
+        athlete = f"cara{len(case)}"
+        good_clip(moved / athlete / "week1" / "squat.mp4", cache, "squat", 4, seed=7)
+        report = run_batch(moved / athlete, out, AnalysisConfig(), opts(cache), executor=threads())
+        assert [(r.clip, r.athlete) for r in report.results] == [
+            (f"{athlete}/week1/squat.mp4", athlete)]
+    assert list(read_summary(out)) == ["ana/week1/squat.mp4", "ben/week1/pushup.mp4",
+                                       "cara7/week1/squat.mp4", "cara9/week1/squat.mp4"]
 
 
 def test_one_athletes_batch_reads_the_team_manifest_rows_below_its_folder(
@@ -1194,3 +1230,119 @@ def test_one_athletes_batch_reads_a_manifest_given_or_beside_its_clips(
     assert not any("name no video" in w or "have no row" in w for w in report.warnings)
     assert [(r.clip, r.athlete, r.load_kg) for r in report.results] == [
         ("ben/week1/pushup.mp4", "Ben", 20.0)]
+
+
+def test_a_team_manifest_row_by_file_name_is_matched_as_the_team_batch_would(
+        tmp_path: Path, cache: Path) -> None:
+    """The team's row `squat.mp4,Ana` names Ana's clip while it is the only squat.mp4; once
+    Ben has one too, the team batch refuses the row as ambiguous, and Ben's own batch must
+    not give his clip Ana's name and load."""
+    from repsight.sessions import ManifestError
+
+    root = _athletes(tmp_path, cache)
+    (root / "manifest.csv").write_text("clip,athlete,load_kg\nsquat.mp4,Ana,60\n")
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    good_clip(root / "ben" / "week2" / "squat.mp4", cache, "squat", 4, seed=8)
+    for folder in (root, root / "ben"):
+        with pytest.raises(ManifestError, match="names 2 clips"):
+            run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+
+
+def test_kept_rows_read_back_as_written(tmp_path: Path, cache: Path) -> None:
+    """A summary saved back by a spreadsheet (a byte-order mark, a Western code page), an
+    athlete folder named '@jo' (written guarded as "'@jo/..."), negative numbers: kept rows
+    come out as they went in, and the other athletes stay."""
+    root = tmp_path / "team"
+    good_clip(root / "@jo" / "squat.mp4", cache, "squat", 3, seed=1)
+    good_clip(root / "bén" / "pushup.mp4", cache, "pushup", 4, seed=2)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    text = (out / "summary.csv").read_text(encoding="utf-8")
+    assert "'@jo/squat.mp4" in text
+    (out / "summary.csv").write_bytes(text.encode("cp1252"))
+    before = {k: v for k, v in read_summary_bytes(out).items()}
+    report = run_batch(root / "bén", out, AnalysisConfig(), opts(cache), executor=threads())
+    assert [r.status for r in report.results] == ["reused"]
+    after = read_summary(out)
+    assert list(after) == ["'@jo/squat.mp4", "bén/pushup.mp4"]
+    assert after["'@jo/squat.mp4"] == before["'@jo/squat.mp4"]
+    again = run_batch(root / "@jo", out, AnalysisConfig(), opts(cache), executor=threads())
+    assert [(r.clip, r.status) for r in again.results] == [("@jo/squat.mp4", "reused")]
+    assert list(read_summary(out)) == ["'@jo/squat.mp4", "bén/pushup.mp4"]
+
+
+def read_summary_bytes(out: Path) -> dict[str, dict[str, str]]:
+    import io
+
+    text = (out / "summary.csv").read_bytes().decode("cp1252")
+    return {row["clip"]: row for row in csv.DictReader(io.StringIO(text, newline=""))}
+
+
+def test_a_failed_forced_redo_of_a_clip_exported_again_is_not_shown_as_its_session(
+        folder: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A --force run on a clip replaced by a new export fails: the folder still holds the
+    old video's results, and neither its row nor history shows them as the clip's."""
+    import repsight.plots as plots
+
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    good_clip(folder / "week2" / "pushup_set.mp4", cache, "pushup", 5, seed=9)
+    drawn = plots.plot_set
+
+    def broken(analysis, path, *a, **k):
+        if "pushup" in str(path):
+            raise OSError(28, "No space left on device", str(path))
+        return drawn(analysis, path, *a, **k)
+
+    monkeypatch.setattr(plots, "plot_set", broken)
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache, force=True), executor=threads())
+    got = {r.clip: r for r in report.results}["week2/pushup_set.mp4"]
+    assert got.status == "error" and got.reps is None and "made from a different video" in got.error
+    assert ".new-results" not in got.error
+    hist = CliRunner().invoke(main, ["history", str(out)], terminal_width=200)
+    assert "are now another video" in hist.output and "pushup_set │" not in hist.output
+
+
+def test_a_folder_named_like_a_result_is_left_alone(folder: Path, cache: Path, tmp_path: Path) -> None:
+    """A folder someone put where a result goes (squat_monday.png/): the clip gets an error
+    row and the folder and what it holds stay."""
+    out = tmp_path / "results"
+    keep = out / "squat_monday" / "squat_monday.png"
+    keep.mkdir(parents=True)
+    (keep / "precious.txt").write_text("mine")
+    (out / "squat_monday" / MANIFEST).write_text(json.dumps({"format": 1, "complete": False}))
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    got = {r.clip: r for r in report.results}["squat_monday.mp4"]
+    assert got.status == "error" and "it is a folder" in got.error
+    assert (keep / "precious.txt").read_text() == "mine"
+
+
+def test_a_kill_while_results_were_moved_in_is_undone_by_the_next_run(
+        folder: Path, cache: Path, tmp_path: Path) -> None:
+    """Killed half-way through moving a redo's results in: the new JSON in place, the earlier
+    one moved aside, the manifest the "not finished" stub. The next run puts the earlier
+    files back before it starts, so a row that shows the earlier figures shows them beside
+    the files they came from."""
+    from repsight.batch import BACKUP
+
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    clip_dir = out / "week2" / "pushup_set"
+    whole = _folder_state(clip_dir)
+    (clip_dir / BACKUP).mkdir()
+    (clip_dir / "pushup_set.json").rename(clip_dir / BACKUP / "pushup_set.json")
+    (clip_dir / "pushup_set.json").write_text('{"made": "by the killed run"}')
+    m = json.loads((clip_dir / MANIFEST).read_text())
+    (clip_dir / MANIFEST).write_text(json.dumps({"format": 1, "complete": False, "clip": m["clip"],
+                                                 "content_hash": m["content_hash"],
+                                                 "analysis_key": m["analysis_key"],
+                                                 "earlier_result": m["result"]}))
+    from repsight.batch import _remove_temp_files
+
+    _remove_temp_files(clip_dir, complete=False)
+    state = _folder_state(clip_dir)
+    assert state["pushup_set.json"] == whole["pushup_set.json"] and BACKUP not in str(list(state))
+    again = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert {r.clip: r.status for r in again.results}["week2/pushup_set.mp4"] == "ok"
+    assert _folder_state(clip_dir)["pushup_set.json"] == whole["pushup_set.json"]

@@ -45,6 +45,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import stat
@@ -55,7 +56,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from filelock import FileLock, Timeout
-from natsort import natsort_keygen, natsorted, ns
+from natsort import natsort_keygen, ns
 
 from .config import AnalysisConfig, shown
 from .errors import OutputError, RepsightError, printable
@@ -63,8 +64,8 @@ from .exercise_detection import exercise_in_name
 from .export import atomic_write, csv_text
 from .outputs import ANNOTATED_SUFFIX, short_stem
 from .profiles import AUTO
-from .sessions import (ManifestRow, Session, find_clip_manifest, manifest_rows,
-                       session_from_path)
+from .sessions import (CLIP_MANIFEST, ManifestRow, Session, clip_key, find_clip_manifest,
+                       manifest_rows, match_clips, read_clip_manifest, session_from_path)
 from .container import VIDEO_EXTENSIONS
 from .workers import available_cores, quiet_library_logs, watch_parent
 
@@ -75,6 +76,9 @@ OTHER_VIDEO = "were made from a different video"
 SUMMARY = "summary.csv"
 MANIFEST_FORMAT = 1
 MANIFEST_MAX_BYTES = 4 << 20  # a manifest is a few kB; anything far larger is not ours
+# Clips in the order a coach numbers them (week9 before week10, set_2 before set_10).
+PATH_ORDER = natsort_keygen(alg=ns.PATH)
+SUMMARY_MAX_BYTES = 256 << 20  # a row a clip: a summary of a million clips is under this
 # Batch globs the containers analyze reads (container.VIDEO_EXTENSIONS) and a few more that
 # FFmpeg decodes and cameras write: AVCHD .m2ts, Ogg .ogv, broadcast .mxf, DVD .vob.
 CLIP_EXTENSIONS = tuple(dict.fromkeys((*VIDEO_EXTENSIONS, ".m2ts", ".m2t", ".ogv", ".mxf",
@@ -400,8 +404,7 @@ def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
                 skipped.append((rel(path), f"not a regular file ({_file_kind(mode)})"))
                 continue
             found.append(path)
-    # In the order a coach numbers them: week9 before week10, set_2 before set_10.
-    return Discovery(clips=tuple(natsorted(found, key=rel, alg=ns.PATH)), skipped=tuple(skipped),
+    return Discovery(clips=tuple(sorted(found, key=lambda p: PATH_ORDER(rel(p)))), skipped=tuple(skipped),
                      other_files=tuple(other))
 
 
@@ -716,10 +719,8 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
     base["notes"] = tuple(notes)
     decision, why = resume_decision(out_dir, digest, key, options, config)
     if decision in ("skip", "keep"):
-        row = (previous or {}).get("result") or {}
-        try:
-            prior = ClipResult.from_dict({**row, "clip": label, "results": results_rel})
-        except (TypeError, ValueError):
+        prior = _prior_result((previous or {}).get("result"), label, results_rel)
+        if prior is None:
             if decision == "skip":
                 decision, why = "run", "manifest row unreadable"
             else:
@@ -743,12 +744,17 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
             return dataclasses.replace(prior, status="reused", goal=prior.goal or config.goal)
     if decision == "refuse":
         return ClipResult(status="error", error=why, **base)
-    _remove_temp_files(out_dir)
     swapped = False
+    earlier = None
+    same_video = previous is not None and previous.get("content_hash") == digest
     try:
+        _remove_temp_files(out_dir, complete=bool(previous and previous.get("complete")))
         # Until this run's results are whole, summary.csv and the index of an interrupted
-        # batch show the earlier run's figures (_left_as_it_was): the stub carries them.
-        earlier = _earlier_result(previous)
+        # batch show the earlier run's figures (_left_as_it_was): the stub carries them,
+        # unless an interrupted run had already replaced some of the files beside them.
+        earlier = _earlier_result(previous) if same_video else None
+        if earlier is not None and not previous.get("complete") and _rewritten_since(out_dir):
+            earlier = None
         _write_manifest(out_dir, {"complete": False, "clip": label, "content_hash": digest,
                                   "analysis_key": key,
                                   **({"earlier_result": earlier} if earlier else {})})
@@ -776,31 +782,52 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
                                   "result": result.to_dict()})
         return result
     except RepsightError as exc:
-        error = str(exc)
+        error = _in_place(str(exc), out_dir)
+        # Earlier files a failed move could not put back: the folder mixes two runs.
+        swapped = swapped or (isinstance(exc, SwapFailed) and not exc.restored)
     except OSError as exc:
-        error = f"{exc.strerror or exc}: {exc.filename or ''}"
+        error = _in_place(f"{exc.strerror or exc}: {exc.filename or ''}", out_dir)
     except Exception as exc:  # noqa: BLE001 - a bug on one clip must not sink the batch
         error = f"internal error ({type(exc).__name__}: {exc}); please report"
-    if swapped:  # the new results are in place, but not recorded as whole
-        return ClipResult(status="error", error=error, **base)
-    return _failed_redo(ClipResult(status="error", error=error, **base), out_dir, previous)
+    failed = ClipResult(status="error", error=error, **base)
+    if swapped:  # new results (some or all) are in place, but not recorded as whole
+        return failed
+    return _failed_redo(failed, out_dir, previous, earlier, same_video)
 
 
-def _failed_redo(failed: ClipResult, out_dir: Path, previous: dict | None) -> ClipResult:
+def _in_place(error: str, out_dir: Path) -> str:
+    """An error about a clip's staged results, worded for where they were going: nothing
+    staged is kept, so the files "written before it" are gone too."""
+    if STAGING not in error:
+        return error
+    error = re.sub(r" \(written before it: .*\)$", "", error)
+    for stage in (str(out_dir / STAGING), printable(out_dir / STAGING)):
+        error = error.replace(stage + os.sep, str(out_dir) + os.sep)
+    return error
+
+
+def _failed_redo(failed: ClipResult, out_dir: Path, previous: dict | None,
+                 earlier: dict | None, same_video: bool) -> ClipResult:
     """A clip whose new results never reached its folder: the folder is as it was, so its
     manifest is put back, and the error row shows the earlier complete results' figures
-    (as history, which reads those files, does), else it is returned as it is."""
+    (as history, which reads those files, does) when they are of this very video; of
+    another video (a clip exported again under its name), it says so, and history leaves
+    them out (OTHER_VIDEO)."""
     shutil.rmtree(out_dir / STAGING, ignore_errors=True)
     if previous is None:
         return failed
     with contextlib.suppress(OSError, ValueError):
         _write_manifest(out_dir, previous)
-    row = _earlier_result(previous)
-    if not isinstance(row, dict) or row.get("status") not in ("ok", "reused", "kept"):
+    if not same_video:
+        if _earlier_result(previous) is None:
+            return failed
+        return dataclasses.replace(failed, error=(
+            f"{failed.error}; the results in {printable(out_dir)} {OTHER_VIDEO} and were "
+            "left as they were"))
+    if earlier is None or earlier.get("status") not in ("ok", "reused", "kept"):
         return failed
-    try:
-        prior = ClipResult.from_dict({**row, "clip": failed.clip, "results": failed.results})
-    except (TypeError, ValueError):
+    prior = _prior_result(earlier, failed.clip, failed.results)
+    if prior is None:
         return failed
     return dataclasses.replace(prior, status="error", notes=failed.notes, error=(
         f"{failed.error}; its earlier results are left as they were and shown here"))
@@ -821,9 +848,19 @@ STAGING = ".new-results"
 BACKUP = ".earlier-results"
 
 
-def _remove_temp_files(out_dir: Path) -> None:
+class SwapFailed(OutputError):
+    """New results could not all be moved into a clip's folder; restored: the earlier files
+    are all back (else some stay in BACKUP and the folder mixes two runs)."""
+
+    def __init__(self, message: str, *, restored: bool) -> None:
+        super().__init__(message)
+        self.restored = restored
+
+
+def _remove_temp_files(out_dir: Path, *, complete: bool) -> None:
     """Undo what a killed run left in a clip folder: temp files (.<stem>.*.part.<ext>),
-    unfinished new results, and earlier results moved aside (moved back where missing)."""
+    unfinished new results, and earlier results moved aside, which go back over what a
+    killed move had put in their place unless the folder's manifest is complete."""
     if not out_dir.is_dir():
         return
     for f in out_dir.glob(".*.part*"):
@@ -831,22 +868,27 @@ def _remove_temp_files(out_dir: Path) -> None:
             with contextlib.suppress(OSError):
                 f.unlink()
     backup = out_dir / BACKUP
-    if backup.is_dir() and not backup.is_symlink():
+    if not complete and backup.is_dir() and not backup.is_symlink():
         for f in backup.iterdir():
-            if not os.path.lexists(out_dir / f.name):
+            if not (out_dir / f.name).is_dir() or (out_dir / f.name).is_symlink():
                 with contextlib.suppress(OSError):
                     os.replace(f, out_dir / f.name)
     for folder in (out_dir / STAGING, backup):
-        if folder.is_symlink():
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+        elif os.path.lexists(folder):  # a file or a link of that name: not ours to follow
             with contextlib.suppress(OSError):
                 folder.unlink()
-        elif folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _swap_in(stage: Path, out_dir: Path, names: Sequence[str]) -> None:
-    """Move the staged results into out_dir, all or none: the files they replace go
-    aside first and come back if any move fails (OutputError then)."""
+    """Move the staged results into out_dir, all or none: the files they replace go aside
+    first and come back if any move fails (SwapFailed then)."""
+    for name in names:
+        target = out_dir / name
+        if target.is_dir() and not target.is_symlink():
+            # A folder of that name is someone's, not an earlier result: left alone.
+            raise SwapFailed(f"cannot write {printable(target)}: it is a folder", restored=True)
     backup = out_dir / BACKUP
     aside: list[str] = []
     placed: list[str] = []
@@ -871,10 +913,13 @@ def _swap_in(stage: Path, out_dir: Path, names: Sequence[str]) -> None:
                 restored = False
         if restored:
             shutil.rmtree(backup, ignore_errors=True)
-        what = f"{exc.strerror or exc}" + (f": {printable(Path(exc.filename))}" if exc.filename else "")
-        raise OutputError(f"cannot put the new results in place in {printable(out_dir)} ({what})"
-                          + ("; the earlier ones were left as they were" if restored else
-                             f"; the earlier ones are in {printable(backup)}")) from None
+        what = str(exc.strerror or exc)
+        if exc.filename:
+            what += f": {printable(Path(exc.filename))}"
+        raise SwapFailed(f"cannot put the new results in place in {printable(out_dir)} ({what})"
+                         + ("; the earlier ones were left as they were" if restored else
+                            f"; the earlier ones are in {printable(backup)}"),
+                         restored=restored) from None
     shutil.rmtree(backup, ignore_errors=True)
 
 
@@ -983,42 +1028,57 @@ class Naming:
     warning: str | None = None
 
 
-def naming_for(folder: Path, out: Path, clips: Sequence[Path]) -> Naming:
-    """How a batch of folder into out names its clips (see RECORD_NAME).
-
-    The folder that holds the batch folder is the one out's record names, else the one
-    out's summary.csv names point to (a results folder written before the record).
-    """
-    earlier = _summary_table(out / SUMMARY)
+def naming_for(folder: Path, out: Path, clips: Sequence[Path], *, force: bool = False) -> Naming:
+    """How a batch of folder into out names its clips (see RECORD_NAME): from the folder
+    out's record names when it holds folder; with no record (a results folder written
+    before it), from the nearest folder holding folder whose names the earlier summary
+    uses. A folder outside the one out's clips come from is refused (OutputError) unless
+    force: its summary would no longer list them."""
+    earlier = summary_table(out / SUMMARY)
+    names = {row.get("clip") or "" for row in earlier}
     rels = [c.relative_to(folder).as_posix() for c in clips]
     here = _resolved(folder)
+    # A folder reached through a link names the lift as the path typed does, too.
+    typed = Path(os.path.abspath(folder))
     recorded = _recorded_root(out)
-    if recorded is not None and here != recorded and here.is_relative_to(recorded):
-        root = recorded
+    root = None
+    if recorded is not None:
+        inside_it = [h for h in (here, typed) if h.is_relative_to(recorded)]
+        if inside_it:
+            root, here = recorded, inside_it[0]
+    elif names:
+        root = _root_from_earlier(here, rels, names)
     else:
-        root = _root_by_names(here, rels, {row.get("clip") or "" for row in earlier})
+        root = here
+    if root is None:
+        n = len(names)
+        where = printable(recorded) if recorded is not None else "another folder"
+        if not force:
+            raise OutputError(
+                f"{printable(out)} holds the results of {n} clip(s) from {where}, and "
+                f"{printable(folder)} is not in it: its summary.csv would no longer list "
+                "them; write to another results folder (-o), or batch that folder or one "
+                "inside it (--force lists only this batch's clips)")
+        return Naming(root=folder, clips=tuple(clips), warning=(
+            f"{printable(out / SUMMARY)} listed {n} clip(s) from {where}; it now lists only "
+            "this batch's clips (their results stay in their folders)"))
     if root == here:
-        ours = set(rels)
-        gone = {row.get("clip") for row in earlier} - ours
-        warning = None
-        if earlier and gone and not ours & {row.get("clip") for row in earlier} and rels:
-            # Not a clip of the earlier summary is in this folder: another folder's results.
-            where = f" (clips from {printable(recorded)})" if recorded not in (None, here) else ""
-            warning = (f"{printable(out / SUMMARY)} listed {len(gone)} clip(s) not in "
-                       f"{printable(folder)}{where}; it now lists only this batch's clips "
-                       "(their results stay in their folders; a batch of the folder that holds "
-                       "them all lists them again)")
-        return Naming(root=folder, clips=tuple(clips), warning=warning)
+        return Naming(root=folder, clips=tuple(clips))
     prefix = here.relative_to(root).as_posix()
-    below = prefix + "/"
-    kept = tuple(row for row in earlier if not (row.get("clip") or "").startswith(below))
+    kept = kept_rows(earlier, prefix)
     n_kept = len({row.get("clip") for row in kept})
     return Naming(root=root, clips=tuple(root / prefix / r for r in rels), prefix=prefix,
                   kept_rows=kept,
                   warning=(f"{printable(out)} holds the results of the clips in "
                            f"{printable(root)}: this batch's clips are named from there "
-                           f"({prefix}/...), and summary.csv keeps its {n_kept} row(s) of "
-                           f"clips outside {prefix}/" if n_kept else None))
+                           f"({prefix}/...), and summary.csv keeps the rows of its {n_kept} "
+                           f"clip(s) outside {prefix}/" if n_kept else None))
+
+
+def kept_rows(rows: Sequence[dict[str, str]], prefix: str) -> tuple[dict[str, str], ...]:
+    """The summary rows of the clips outside the sub-folder prefix (a batch of it keeps them)."""
+    below = prefix + "/"
+    return tuple(row for row in rows if not (row.get("clip") or "").startswith(below))
 
 
 def _resolved(path: Path) -> Path:
@@ -1039,35 +1099,80 @@ def _recorded_root(out: Path) -> Path | None:
     return _resolved(root) if root.is_absolute() and root.is_dir() else None
 
 
-def _root_by_names(here: Path, rels: Sequence[str], names: set[str]) -> Path:
-    """here, unless the earlier summary's clip names are this batch's under a prefix of
-    here's own trailing folder names (ben/week1/squat.mp4 for week1/squat.mp4 in .../ben):
-    then the folder those names start from."""
-    if not names or not rels or any(r in names for r in rels):
-        return here
-    parts = here.parts
-    for k in range(1, len(parts)):
-        prefix = "/".join(parts[-k:])
-        if any(f"{prefix}/{r}" in names for r in rels):
-            return here.parents[k - 1]
-    return here
+# How far up from a batch folder a results folder written before its record is looked
+# for, and how many of its summary's clips are looked for there.
+EARLIER_ROOT_LEVELS = 4
+EARLIER_ROOT_PROBES = 50
 
 
-def _summary_table(path: Path) -> list[dict[str, str]]:
-    """The rows of an earlier summary.csv (none when missing, unreadable or not ours)."""
+def _root_from_earlier(here: Path, rels: Sequence[str], names: set[str]) -> Path | None:
+    """The nearest of here and the folders holding it that the earlier summary's clip
+    names are read from: where this batch's clips, so named, are among them
+    (ben/week1/squat.mp4 for week1/squat.mp4 in .../ben), or where at least half of them
+    are still found (a new athlete's folder beside the others); None when neither."""
+    probe = sorted(names)[:EARLIER_ROOT_PROBES]
+    for k, cand in enumerate([here, *list(here.parents)[:EARLIER_ROOT_LEVELS]]):
+        prefix = "/".join(here.parts[len(here.parts) - k:])
+        if any((f"{prefix}/{r}" if prefix else r) in names for r in rels):
+            return cand
+        found = sum((cand / n).is_file() for n in probe if n and not Path(n).is_absolute())
+        if probe and 2 * found >= len(probe):
+            return cand
+    return None
+
+
+def summary_table(path: Path) -> list[dict[str, str]]:
+    """The rows of a batch's summary.csv (none when missing, unreadable or not ours); a
+    copy a spreadsheet saved back (a byte-order mark, a Western code page) reads the same."""
     import csv
+    import io
 
     try:
         st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MANIFEST_MAX_BYTES * 16:
+        if not stat.S_ISREG(st.st_mode) or st.st_size > SUMMARY_MAX_BYTES:
             return []
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames or "clip" not in reader.fieldnames:
-                return []
-            return [{k: v for k, v in row.items() if isinstance(k, str)} for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error):
+        with open(path, "rb") as fh:
+            raw = fh.read(SUMMARY_MAX_BYTES + 1)
+    except OSError:
         return []
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return []
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames or "clip" not in reader.fieldnames:
+            return []
+        # A name the writer guarded from spreadsheet formulas (export.spreadsheet_safe:
+        # "@jo/squat.mp4" is written "'@jo/squat.mp4") is read back as it is.
+        return [{k: _unguarded(v) for k, v in row.items() if isinstance(k, str)}
+                for row in reader]
+    except csv.Error:
+        return []
+
+
+def _unguarded(cell: Any) -> Any:
+    """A summary cell as written before export.spreadsheet_safe guarded it."""
+    from .export import FORMULA_STARTS
+
+    if isinstance(cell, str) and cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _as_written(row: dict[str, Any]) -> dict[str, Any]:
+    """A kept summary row's cells as the writer had them: numbers as numbers (written as
+    text they would come out guarded, "'-4.5"), the rest as read."""
+    return {k: (float(v) if "." in v else int(v)) if isinstance(v, str) and _NUMBER.fullmatch(v)
+            and k not in ("clip", "results", "athlete", "notes") else v
+            for k, v in row.items()}
 
 
 def _write_record(out: Path, root: Path) -> None:
@@ -1092,8 +1197,8 @@ def write_summary(results: Sequence[ClipResult], path: Path,
     kept: earlier rows of clips this batch did not read, merged in path order."""
     rows: list[dict[str, Any]] = [row for r in results for row in r.rows()]
     if kept:
-        key = natsort_keygen(alg=ns.PATH)
-        rows = sorted([*kept, *rows], key=lambda row: key(row.get("clip") or ""))
+        rows = sorted([*map(_as_written, kept), *rows],
+                      key=lambda row: PATH_ORDER(row.get("clip") or ""))
     return atomic_write(path, csv_text(SUMMARY_FIELDS, rows))
 
 
@@ -1181,9 +1286,9 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     if root.is_dir():
         check_folders(root, out)
     found = scan(root, exclude=[out])
-    naming = naming_for(root, out, found.clips)
+    naming = naming_for(root, out, found.clips, force=options.force)
     # The coach's manifest is checked before any folder is made or video decoded.
-    rows, manifest_warnings = _manifest_for(root, naming, found, options.manifest)
+    rows, manifest_warnings = _manifest_for(root, out, naming, found, options.manifest)
     if naming.warning:
         manifest_warnings = (naming.warning, *manifest_warnings)
     for w in manifest_warnings if on_warning is not None else ():
@@ -1196,33 +1301,48 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
         raise OutputError(f"cannot create results folder {printable(out)}: "
                           f"{exc.strerror or exc}") from None
     with results_lock(out) as unguarded:
+        # The other clips' rows read again now the folder is held: a batch that ended
+        # since they were first read (to warn of them) may have rewritten them.
+        kept = kept_rows(summary_table(out / SUMMARY), naming.prefix) if naming.prefix else ()
         report = _run_locked(naming.root, out, dataclasses.replace(found, clips=naming.clips),
                              rows, manifest_warnings, config, options, workers=workers,
-                             executor=executor, on_result=on_result, kept=naming.kept_rows)
+                             executor=executor, on_result=on_result, kept=kept)
     if unguarded:
         report = dataclasses.replace(report, warnings=(*report.warnings, unguarded))
     return report
 
 
-def _manifest_for(folder: Path, naming: Naming, found: Discovery, given: str | None
+def _manifest_for(folder: Path, out: Path, naming: Naming, found: Discovery, given: str | None
                   ) -> tuple[dict[str, ManifestRow], tuple[str, ...]]:
     """manifest_rows for a batch named as `naming` says, keyed by its clips' names.
 
-    A batch of one athlete's folder of the team's (Naming.prefix) reads a manifest beside
-    its clips as written for them (week1/squat.mp4); the team's manifest (the one beside
-    the team's clips, or one given that names its clips so) by its rows below the folder."""
+    A batch of one athlete's folder of the team's (Naming.prefix) reads a manifest written
+    for that folder (week1/squat.mp4) as it is, and the team's (the one beside the team's
+    clips, or one given whose rows name clips below the folder) as a batch of the whole
+    team folder would match it, keeping the rows of this folder's clips: a row naming a
+    clip by its file name alone is the team folder's only clip of that name, or an error.
+    """
     local = [c.relative_to(folder).as_posix() for c in found.clips]
     if not naming.prefix:
         return manifest_rows(folder, local, given)
-    named = [c.relative_to(naming.root).as_posix() for c in naming.clips]
-    if given is None and find_clip_manifest(folder) is None:
-        return manifest_rows(naming.root, named, within=naming.prefix)
-    rows, warnings = manifest_rows(folder, local, given)
-    if given is not None and not rows and named:
-        team = manifest_rows(naming.root, named, given, within=naming.prefix)
-        if team[0]:
-            return team
-    return {f"{naming.prefix}/{name}": row for name, row in rows.items()}, warnings
+    path = find_clip_manifest(folder, given) or find_clip_manifest(naming.root)
+    if path is None:
+        return {}, ()
+    sheet = read_clip_manifest(path)
+    below = clip_key(naming.prefix + "/")
+    team = (path == naming.root / CLIP_MANIFEST if given is None
+            else any(clip_key(r.clip).startswith(below) for r in sheet.rows))
+    if not team:
+        rows, warnings = match_clips(sheet, local)
+        return {f"{naming.prefix}/{name}": row for name, row in rows.items()}, warnings
+    everyone = [c.relative_to(naming.root).as_posix()
+                for c in scan(naming.root, exclude=[out]).clips]
+    target = {row.line: name for name, row in match_clips(sheet, everyone)[0].items()}
+    mine = tuple(r for r in sheet.rows
+                 if (target[r.line].startswith(naming.prefix + "/") if r.line in target
+                     else clip_key(r.clip).startswith(below)))
+    return match_clips(dataclasses.replace(sheet, rows=mine),
+                       [c.relative_to(naming.root).as_posix() for c in naming.clips])
 
 
 def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, ManifestRow],
@@ -1306,8 +1426,9 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
 
 def _with_kept(results: list[ClipResult], kept: Sequence[dict[str, str]], out: Path
                ) -> list[ClipResult]:
-    """results and the clips of the kept summary rows (their results as their folders'
-    manifests record them, else as the rows say), in path order: the index's rows."""
+    """results and the clips of the kept summary rows, in path order: the index's rows.
+    A kept clip's figures are those its folder's manifest records (a summary row does not
+    hold a clip's sets), its status and error the row's."""
     if not kept:
         return results
     others: dict[str, ClipResult] = {}
@@ -1315,17 +1436,27 @@ def _with_kept(results: list[ClipResult], kept: Sequence[dict[str, str]], out: P
         clip = row.get("clip") or ""
         if clip in others:
             continue  # a clip split at cuts has a row a set; its manifest has them all
-        folder = (row.get("results") or "").strip("/")
-        earlier = _earlier_result(read_manifest(out / folder)) if folder else None
-        try:
-            others[clip] = ClipResult.from_dict({**earlier, "clip": clip, "results": folder})
-        except (TypeError, ValueError):
-            status = row.get("status") if row.get("status") in STATUSES else "error"
-            others[clip] = ClipResult(clip=clip, status=status, error=row.get("error") or "",
-                                      results=folder, exercise=row.get("exercise") or "",
-                                      athlete=row.get("athlete") or "", date=row.get("date") or "")
-    key = natsort_keygen(alg=ns.PATH)
-    return sorted([*results, *others.values()], key=lambda r: key(r.clip))
+        folder = (row.get("results") or "").replace("\\", "/").strip("/")
+        status = row.get("status") if row.get("status") in STATUSES else "error"
+        earlier = None
+        if folder and inside(out / folder, out):  # a cell edited to point elsewhere is not read
+            earlier = _earlier_result(read_manifest(out / folder))
+        prior = _prior_result(earlier, clip, folder) if earlier else None
+        others[clip] = (dataclasses.replace(prior, status=status, error=row.get("error") or "")
+                        if prior is not None else
+                        ClipResult(clip=clip, status=status, error=row.get("error") or "",
+                                   results=folder, exercise=row.get("exercise") or "",
+                                   athlete=row.get("athlete") or "", date=row.get("date") or ""))
+    return sorted([*results, *others.values()], key=lambda r: PATH_ORDER(r.clip))
+
+
+def _prior_result(row: dict | None, clip: str, results: str) -> ClipResult | None:
+    """An earlier run's summary row (a manifest's) as the ClipResult of clip, or None when
+    it is unreadable."""
+    try:
+        return ClipResult.from_dict({**(row or {}), "clip": clip, "results": results})
+    except (TypeError, ValueError):
+        return None
 
 
 def _earlier_result(manifest: dict | None) -> dict | None:
@@ -1363,9 +1494,8 @@ def _left_as_it_was(pending: ClipResult, out_dir: Path) -> ClipResult:
         # The run was interrupted after it had replaced some of the results (the JSON
         # first): the earlier figures no longer match the files beside them.
         return pending
-    try:
-        prior = ClipResult.from_dict({**row, "clip": pending.clip, "results": pending.results})
-    except (TypeError, ValueError):
+    prior = _prior_result(row, pending.clip, pending.results)
+    if prior is None:
         return pending
     return dataclasses.replace(prior, status="pending", error="", notes=())
 

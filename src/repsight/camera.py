@@ -434,7 +434,7 @@ def turned_picture(seq: PoseSequence, profile: ExerciseProfile, reps: Sequence[R
     point = " and ".join(p.lower() + "s" for p in profile.velocity_point)
     return (f"the {point} move across the picture, not up and down as in {a_name} (each "
             f"rep's travel {float(np.median(ratios)):.1f}x wider than tall): the picture looks "
-            f"turned on its side, or this is not {a_name}{_turn_hint(None, picture_turn(seq))}")
+            f"turned on its side, or this is not {a_name}{sideways_hint(seq)}")
 
 
 def steadied(seq: PoseSequence, offset: np.ndarray | None, zoom: np.ndarray | None = None

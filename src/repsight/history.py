@@ -396,11 +396,14 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
     read before)."""
     if not root.is_dir():
         raise RepsightError(f"not a results folder: {root}")
-    got = _FolderRead(root=root, rows=_summary_rows(root))
+    from .batch import SUMMARY, summary_table
+
+    table = summary_table(root / SUMMARY)
+    got = _FolderRead(root=root, rows=_summary_rows(table))
     # The clips the batch's summary lists first: of two results of one video (a clip
     # renamed between batches), the one it lists is current, the other left behind.
     listed = {res for _, res, _ in got.rows}
-    other_video = _replaced_clips(root)
+    other_video = _replaced_clips(table)
     for path in sorted(root.rglob("*.json"),
                        key=lambda p: (p.relative_to(root).parent.as_posix() not in listed, p)):
         rel = path.relative_to(root)
@@ -524,39 +527,20 @@ def load_results(folders: Sequence[str | os.PathLike]
     return tuple(r for c in counted for r in c.records), tuple(dict.fromkeys(warnings))
 
 
-def _replaced_clips(root: Path) -> set[str]:
-    """The results folders of the clips the batch's summary.csv in root says are now
-    another video than their results were made from (a clip exported again under its
-    name: the batch refused to replace its results without --force)."""
-    import csv
+def _summary_rows(table: list[dict[str, str]]) -> list[tuple[str, str, str]]:
+    """(clip, results folder, status) of the rows of a batch's summary.csv (batch.summary_table)."""
+    return [(row.get("clip") or "?", (row.get("results") or "").strip("/"), row.get("status") or "")
+            for row in table]
 
+
+def _replaced_clips(table: list[dict[str, str]]) -> set[str]:
+    """The results folders of the clips a batch's summary.csv says are now another video
+    than their results were made from (a clip exported again under its name: the batch
+    refused to replace its results without --force, or failed to)."""
     from .batch import OTHER_VIDEO
 
-    path = root / "summary.csv"
-    try:
-        if not path.is_file() or path.stat().st_size > RESULT_MAX_BYTES:
-            return set()
-        with path.open(newline="", encoding="utf-8") as f:
-            return {(row.get("results") or "").strip("/") for row in csv.DictReader(f)
-                    if row.get("status") == "error" and OTHER_VIDEO in (row.get("error") or "")}
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return set()
-
-
-def _summary_rows(root: Path) -> list[tuple[str, str, str]]:
-    """(clip, results folder, status) of the rows of the batch's summary.csv in root (none
-    if the file is missing or unreadable)."""
-    import csv
-
-    path = root / "summary.csv"
-    try:
-        if not path.is_file() or path.stat().st_size > RESULT_MAX_BYTES:
-            return []
-        with path.open(newline="", encoding="utf-8") as f:
-            return [(row.get("clip") or "?", (row.get("results") or "").strip("/"),
-                     row.get("status") or "") for row in csv.DictReader(f)]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
+    return {(row.get("results") or "").strip("/") for row in table
+            if row.get("status") == "error" and OTHER_VIDEO in (row.get("error") or "")}
 
 
 def _failed_clips(rows: list[tuple[str, str, str]], loaded: set[str]

@@ -250,7 +250,7 @@ def parse_manifest(text: str, name: str = CLIP_MANIFEST) -> ClipManifest:
         clip = values.get("clip")
         if not clip:
             raise ManifestError(f"{name} row {line}, column clip: empty; name the video")
-        key = _clip_key(clip)
+        key = clip_key(clip)
         if key in clips:
             raise ManifestError(f"{name} row {line}, column clip: {clip!r} is listed again "
                                 f"(first on row {clips[key]})")
@@ -263,7 +263,7 @@ def parse_manifest(text: str, name: str = CLIP_MANIFEST) -> ClipManifest:
     return ClipManifest(name=name, rows=tuple(rows), warnings=tuple(warnings))
 
 
-def _clip_key(name: str) -> str:
+def clip_key(name: str) -> str:
     """A clip path as a manifest row and the folder are matched: forward slashes, no
     leading ./, Unicode composed (a folder named on macOS spells ë as e + a combining
     mark, a spreadsheet as one character) and case folded."""
@@ -275,14 +275,14 @@ def match_clips(manifest: ClipManifest, clip_names: Iterable[str]
     """(clip name -> its row, warnings): a row names a clip by its path below the folder
     or, when that is unique, by its file name; rows naming no clip are one warning."""
     names = list(clip_names)
-    by_path = {_clip_key(n): n for n in names}
+    by_path = {clip_key(n): n for n in names}
     by_file: dict[str, list[str]] = {}
     for n in names:
-        by_file.setdefault(_clip_key(PurePosixPath(n).name), []).append(n)
+        by_file.setdefault(clip_key(PurePosixPath(n).name), []).append(n)
     matched: dict[str, ManifestRow] = {}
     unknown: list[str] = []
     for row in manifest.rows:
-        key = _clip_key(row.clip)
+        key = clip_key(row.clip)
         target = by_path.get(key)
         if target is None:
             candidates = by_file.get(key, []) if "/" not in key else []
@@ -448,20 +448,11 @@ def read_clip_manifest(path: str | os.PathLike) -> ClipManifest:
 
 
 def manifest_rows(folder: str | os.PathLike, clip_names: Iterable[str],
-                  given: str | os.PathLike | None = None, *, within: str = ""
+                  given: str | os.PathLike | None = None
                   ) -> tuple[dict[str, ManifestRow], tuple[str, ...]]:
     """(clip name -> manifest row, warnings) for a batch folder: the manifest given, else
-    FOLDER/manifest.csv; ({}, ()) without one. Raises ManifestError on a bad cell.
-
-    within: the sub-folder (below FOLDER) the batch reads; the rows naming a clip by a path
-    outside it are another batch's, not rows that name no video."""
+    FOLDER/manifest.csv; ({}, ()) without one. Raises ManifestError on a bad cell."""
     path = find_clip_manifest(folder, given)
     if path is None:
         return {}, ()
-    manifest = read_clip_manifest(path)
-    if within:
-        below = _clip_key(within.rstrip("/") + "/")
-        manifest = dataclasses.replace(manifest, rows=tuple(
-            r for r in manifest.rows
-            if "/" not in _clip_key(r.clip) or _clip_key(r.clip).startswith(below)))
-    return match_clips(manifest, clip_names)
+    return match_clips(read_clip_manifest(path), clip_names)
