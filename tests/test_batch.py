@@ -1346,3 +1346,13 @@ def test_a_kill_while_results_were_moved_in_is_undone_by_the_next_run(
     again = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
     assert {r.clip: r.status for r in again.results}["week2/pushup_set.mp4"] == "ok"
     assert _folder_state(clip_dir)["pushup_set.json"] == whole["pushup_set.json"]
+
+
+def test_the_team_folder_after_one_athletes_batch_is_refused_with_why(tmp_path: Path, cache: Path) -> None:
+    """Ben's folder batched first, then the team's into the same results: the names differ
+    (week1/... then ben/week1/...), so the batch says so instead of listing Ben twice."""
+    root = _athletes(tmp_path, cache)
+    out = tmp_path / "results"
+    run_batch(root / "ben", out, AnalysisConfig(), opts(cache), executor=threads())
+    with pytest.raises(OutputError, match="named from .*ben, a folder inside"):
+        run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())

@@ -1054,6 +1054,13 @@ def naming_for(folder: Path, out: Path, clips: Sequence[Path], *, force: bool = 
         n = len(names)
         where = printable(recorded) if recorded is not None else "another folder"
         if not force:
+            if recorded is not None and recorded.is_relative_to(here):
+                # One athlete's folder batched first, then the team's: the names differ.
+                raise OutputError(
+                    f"{printable(out)} holds the results of {n} clip(s) named from {where}, "
+                    f"a folder inside {printable(folder)}: write the team's results to another "
+                    "results folder (-o), or rerun with --force to list only this batch's "
+                    f"clips (those of {where} are analysed again under their new names)")
             raise OutputError(
                 f"{printable(out)} holds the results of {n} clip(s) from {where}, and "
                 f"{printable(folder)} is not in it: its summary.csv would no longer list "
