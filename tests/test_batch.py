@@ -1130,11 +1130,25 @@ def test_one_athletes_batch_reads_the_team_manifest_rows_below_its_folder(
 # ---------------------------------------------------------------- a redo that fails
 
 
+def _plot_fails_for(word: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drawing the plot of a clip whose path holds `word` fails as on a full disk."""
+    import repsight.plots as plots
+
+    drawn = plots.plot_set
+
+    def broken(analysis, path, *a, **k):
+        if word in str(path):
+            raise OSError(28, "No space left on device", str(path))
+        return drawn(analysis, path, *a, **k)
+
+    monkeypatch.setattr(plots, "plot_set", broken)
+
+
 def _folder_state(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize("fails", ["drawing", "moving"])
+@pytest.mark.parametrize("fails", ["drawing", "aside", "placing"])
 def test_a_forced_redo_that_fails_leaves_the_earlier_results_whole_and_shown(
         folder: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         fails: str) -> None:
@@ -1146,7 +1160,6 @@ def test_a_forced_redo_that_fails_leaves_the_earlier_results_whole_and_shown(
     import os
 
     import repsight.batch as batch
-    import repsight.plots as plots
 
     out = tmp_path / "results"
     first = {r.clip: r for r in run_batch(folder, out, AnalysisConfig(), opts(cache),
@@ -1154,19 +1167,16 @@ def test_a_forced_redo_that_fails_leaves_the_earlier_results_whole_and_shown(
     clip_dir = out / "week2" / "pushup_set"
     before = _folder_state(clip_dir)
     if fails == "drawing":
-        drawn = plots.plot_set
-
-        def broken(analysis, path, *a, **k):
-            if "pushup" in str(path):
-                raise OSError(28, "No space left on device", str(path))
-            return drawn(analysis, path, *a, **k)
-
-        monkeypatch.setattr(plots, "plot_set", broken)
+        _plot_fails_for("pushup", monkeypatch)
     else:
         real_replace = os.replace
 
         def busy(src, dst):
-            if str(dst).endswith("pushup_set.png") and batch.STAGING not in str(dst):
+            # "aside": the earlier plot cannot be moved away; "placing": the new plot
+            # cannot be moved in, after the JSON and CSV were (they go back).
+            moving = (batch.BACKUP in str(dst) if fails == "aside"
+                      else batch.STAGING in str(src))
+            if str(dst).endswith("pushup_set.png") and moving:
                 raise OSError(16, "Device or resource busy", str(dst))
             return real_replace(src, dst)
 
@@ -1283,19 +1293,10 @@ def test_a_failed_forced_redo_of_a_clip_exported_again_is_not_shown_as_its_sessi
         folder: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A --force run on a clip replaced by a new export fails: the folder still holds the
     old video's results, and neither its row nor history shows them as the clip's."""
-    import repsight.plots as plots
-
     out = tmp_path / "results"
     run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
     good_clip(folder / "week2" / "pushup_set.mp4", cache, "pushup", 5, seed=9)
-    drawn = plots.plot_set
-
-    def broken(analysis, path, *a, **k):
-        if "pushup" in str(path):
-            raise OSError(28, "No space left on device", str(path))
-        return drawn(analysis, path, *a, **k)
-
-    monkeypatch.setattr(plots, "plot_set", broken)
+    _plot_fails_for("pushup", monkeypatch)
     report = run_batch(folder, out, AnalysisConfig(), opts(cache, force=True), executor=threads())
     got = {r.clip: r for r in report.results}["week2/pushup_set.mp4"]
     assert got.status == "error" and got.reps is None and "made from a different video" in got.error
