@@ -1357,3 +1357,19 @@ def test_the_team_folder_after_one_athletes_batch_is_refused_with_why(tmp_path: 
     run_batch(root / "ben", out, AnalysisConfig(), opts(cache), executor=threads())
     with pytest.raises(OutputError, match="named from .*ben, a folder inside"):
         run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+
+
+def test_a_copy_of_the_clips_folder_elsewhere_batches_into_the_same_results(
+        tmp_path: Path, cache: Path) -> None:
+    """The clips copied to another drive and batched from there: the same clips by name, so
+    the results are reused, not refused as another folder's."""
+    import shutil
+
+    root = _athletes(tmp_path, cache)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    copy = tmp_path / "drive" / "clips"
+    shutil.copytree(root, copy)
+    report = run_batch(copy, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert [r.status for r in report.results] == ["reused", "reused"]
+    assert list(read_summary(out)) == ["ana/week1/squat.mp4", "ben/week1/pushup.mp4"]

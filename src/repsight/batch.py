@@ -1046,6 +1046,8 @@ def naming_for(folder: Path, out: Path, clips: Sequence[Path], *, force: bool = 
         inside_it = [h for h in (here, typed) if h.is_relative_to(recorded)]
         if inside_it:
             root, here = recorded, inside_it[0]
+        elif names & set(rels):
+            root = here  # the same clips by name, from a copy of the folder elsewhere
     elif names:
         root = _root_from_earlier(here, rels, names)
     else:
