@@ -1373,3 +1373,62 @@ def test_a_copy_of_the_clips_folder_elsewhere_batches_into_the_same_results(
     report = run_batch(copy, out, AnalysisConfig(), opts(cache), executor=threads())
     assert [r.status for r in report.results] == ["reused", "reused"]
     assert list(read_summary(out)) == ["ana/week1/squat.mp4", "ben/week1/pushup.mp4"]
+
+
+def test_a_copy_of_part_of_the_clips_folder_is_refused(tmp_path: Path, cache: Path) -> None:
+    """Only Ana's folder copied to a laptop (with its parent) and batched into the shared
+    results: not a copy of the team folder, so refused rather than dropping Ben."""
+    import shutil
+
+    root = _athletes(tmp_path, cache)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    laptop = tmp_path / "laptop" / "clips"
+    shutil.copytree(root / "ana", laptop / "ana")
+    with pytest.raises(OutputError, match="holds the results of 2 clip"):
+        run_batch(laptop, out, AnalysisConfig(), opts(cache), executor=threads())
+    assert list(read_summary(out)) == ["ana/week1/squat.mp4", "ben/week1/pushup.mp4"]
+
+
+def test_a_summary_saved_back_with_semicolons_keeps_its_rows_and_an_unreadable_one_is_said(
+        tmp_path: Path, cache: Path) -> None:
+    root = _athletes(tmp_path, cache)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    with open(out / "summary.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    with open(out / "summary.csv", "w", newline="", encoding="cp1252") as fh:
+        csv.writer(fh, delimiter=";").writerows(rows)
+    run_batch(root / "ben", out, AnalysisConfig(), opts(cache), executor=threads())
+    assert list(read_summary(out)) == ["ana/week1/squat.mp4", "ben/week1/pushup.mp4"]
+    (out / "summary.csv").write_bytes(b"\x00\x01 not a table")
+    with pytest.raises(OutputError, match="cannot be read as repsight's summary"):
+        run_batch(root / "ben", out, AnalysisConfig(), opts(cache), executor=threads())
+
+
+def test_an_interrupted_redo_of_a_clip_exported_again_still_knows_its_results_are_of_another_video(
+        folder: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--force on a clip exported again, stopped before any result was replaced, then a run
+    that fails: the folder's results are still the old video's, and the row says so."""
+    import repsight.batch as batch
+    from repsight.errors import RepsightError
+
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    good_clip(folder / "week2" / "pushup_set.mp4", cache, "pushup", 5, seed=9)
+    real = batch._analyse_and_write
+
+    def stopped(clip, *args, **kwargs):
+        if "pushup" in clip.name:
+            raise KeyboardInterrupt
+        return real(clip, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "_analyse_and_write", stopped)
+    with pytest.raises(RepsightError, match="interrupted"):
+        run_batch(folder, out, AnalysisConfig(), opts(cache, force=True),
+                  executor=cf.ThreadPoolExecutor(max_workers=1))
+    monkeypatch.undo()
+    _plot_fails_for("pushup", monkeypatch)
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache, force=True), executor=threads())
+    got = {r.clip: r for r in report.results}["week2/pushup_set.mp4"]
+    assert got.status == "error" and "made from a different video" in got.error and got.reps is None

@@ -746,7 +746,11 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
         return ClipResult(status="error", error=why, **base)
     swapped = False
     earlier = None
-    same_video = previous is not None and previous.get("content_hash") == digest
+    # The video the folder's files were made from: a complete manifest's clip, or the one a
+    # stub carried over (a stub's own hash is the clip it was redoing, which replaced none).
+    made_from = (None if previous is None else previous.get("content_hash")
+                 if previous.get("complete") else previous.get("results_hash"))
+    same_video = previous is not None and made_from == digest
     try:
         _remove_temp_files(out_dir, complete=bool(previous and previous.get("complete")))
         # Until this run's results are whole, summary.csv and the index of an interrupted
@@ -757,6 +761,7 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
             earlier = None
         _write_manifest(out_dir, {"complete": False, "clip": label, "content_hash": digest,
                                   "analysis_key": key,
+                                  **({"results_hash": made_from} if made_from else {}),
                                   **({"earlier_result": earlier} if earlier else {})})
         result, outputs, video_meta = _analyse_and_write(clip, config, out_dir, options,
                                                          label, results_rel)
@@ -792,7 +797,8 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
     failed = ClipResult(status="error", error=error, **base)
     if swapped:  # new results (some or all) are in place, but not recorded as whole
         return failed
-    return _failed_redo(failed, out_dir, previous, earlier, same_video)
+    return _failed_redo(failed, out_dir, previous, earlier,
+                        other_video=made_from is not None and not same_video)
 
 
 def _in_place(error: str, out_dir: Path) -> str:
@@ -807,7 +813,7 @@ def _in_place(error: str, out_dir: Path) -> str:
 
 
 def _failed_redo(failed: ClipResult, out_dir: Path, previous: dict | None,
-                 earlier: dict | None, same_video: bool) -> ClipResult:
+                 earlier: dict | None, *, other_video: bool) -> ClipResult:
     """A clip whose new results never reached its folder: the folder is as it was, so its
     manifest is put back, and the error row shows the earlier complete results' figures
     (as history, which reads those files, does) when they are of this very video; of
@@ -818,9 +824,7 @@ def _failed_redo(failed: ClipResult, out_dir: Path, previous: dict | None,
         return failed
     with contextlib.suppress(OSError, ValueError):
         _write_manifest(out_dir, previous)
-    if not same_video:
-        if _earlier_result(previous) is None:
-            return failed
+    if other_video:
         return dataclasses.replace(failed, error=(
             f"{failed.error}; the results in {printable(out_dir)} {OTHER_VIDEO} and were "
             "left as they were"))
@@ -1046,8 +1050,9 @@ def naming_for(folder: Path, out: Path, clips: Sequence[Path], *, force: bool = 
         inside_it = [h for h in (here, typed) if h.is_relative_to(recorded)]
         if inside_it:
             root, here = recorded, inside_it[0]
-        elif names & set(rels):
-            root = here  # the same clips by name, from a copy of the folder elsewhere
+        elif names and 2 * len(names & set(rels)) > len(names):
+            # Most of the same clips by name: a copy of the folder elsewhere, not a part.
+            root = here
     elif names:
         root = _root_from_earlier(here, rels, names)
     else:
@@ -1073,6 +1078,12 @@ def naming_for(folder: Path, out: Path, clips: Sequence[Path], *, force: bool = 
             "this batch's clips (their results stay in their folders)"))
     if root == here:
         return Naming(root=folder, clips=tuple(clips))
+    if not earlier and _has_bytes(out / SUMMARY) and not force:
+        # Its rows cannot be read, so they could not be kept: said, not dropped.
+        raise OutputError(f"{printable(out / SUMMARY)} cannot be read as repsight's summary, so "
+                          "the rows of the clips outside this folder would be lost; batch "
+                          f"{printable(root)} to write it again (--force lists only this "
+                          "batch's clips)")
     prefix = here.relative_to(root).as_posix()
     kept = kept_rows(earlier, prefix)
     n_kept = len({row.get("clip") for row in kept})
@@ -1152,8 +1163,11 @@ def summary_table(path: Path) -> list[dict[str, str]]:
             continue
     else:
         return []
+    # Saved back where the comma is the decimal mark, a spreadsheet separates with ";".
+    head = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=head.count)
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         if not reader.fieldnames or "clip" not in reader.fieldnames:
             return []
         # A name the writer guarded from spreadsheet formulas (export.spreadsheet_safe:
@@ -1162,6 +1176,13 @@ def summary_table(path: Path) -> list[dict[str, str]]:
                 for row in reader]
     except csv.Error:
         return []
+
+
+def _has_bytes(path: Path) -> bool:
+    try:
+        return os.stat(path).st_size > 0
+    except OSError:
+        return False
 
 
 def _unguarded(cell: Any) -> Any:
