@@ -1280,6 +1280,11 @@ def test_kept_rows_read_back_as_written(tmp_path: Path, cache: Path) -> None:
     again = run_batch(root / "@jo", out, AnalysisConfig(), opts(cache), executor=threads())
     assert [(r.clip, r.status) for r in again.results] == [("@jo/squat.mp4", "reused")]
     assert list(read_summary(out)) == ["'@jo/squat.mp4", "bén/pushup.mp4"]
+    # history reads the guarded name back too: @jo's set is shown, not taken for deleted.
+    hist = CliRunner().invoke(main, ["history", str(out), "--csv", str(tmp_path / "h.csv")])
+    assert hist.exit_code == 0 and "not in its summary.csv" not in hist.output, hist.output
+    with open(tmp_path / "h.csv", newline="", encoding="utf-8") as fh:
+        assert sorted(r["clip"] for r in csv.DictReader(fh)) == ["'@jo/squat", "bén/pushup"]
 
 
 def read_summary_bytes(out: Path) -> dict[str, dict[str, str]]:
