@@ -65,7 +65,8 @@ from .export import atomic_write, csv_text
 from .outputs import ANNOTATED_SUFFIX, short_stem
 from .profiles import AUTO
 from .sessions import (CLIP_MANIFEST, ManifestRow, Session, clip_key, find_clip_manifest,
-                       manifest_rows, match_clips, read_clip_manifest, session_from_path)
+                       manifest_rows, match_clips, read_clip_manifest, session_from_path,
+                       spreadsheet_text)
 from .container import VIDEO_EXTENSIONS
 from .workers import available_cores, quiet_library_logs, watch_parent
 
@@ -1028,7 +1029,6 @@ class Naming:
     root: Path  # clip names are paths below this: the batch folder or a folder holding it
     clips: tuple[Path, ...]  # the batch's clips, as paths below root
     prefix: str = ""  # the batch folder below root ("" when root is the batch folder)
-    kept_rows: tuple[dict[str, str], ...] = ()  # earlier summary rows of clips outside prefix
     warning: str | None = None
 
 
@@ -1085,10 +1085,9 @@ def naming_for(folder: Path, out: Path, clips: Sequence[Path], *, force: bool = 
                           f"{printable(root)} to write it again (--force lists only this "
                           "batch's clips)")
     prefix = here.relative_to(root).as_posix()
-    kept = kept_rows(earlier, prefix)
-    n_kept = len({row.get("clip") for row in kept})
+    # The rows themselves are read again under the results folder's lock (run_batch).
+    n_kept = len({row.get("clip") for row in kept_rows(earlier, prefix)})
     return Naming(root=root, clips=tuple(root / prefix / r for r in rels), prefix=prefix,
-                  kept_rows=kept,
                   warning=(f"{printable(out)} holds the results of the clips in "
                            f"{printable(root)}: this batch's clips are named from there "
                            f"({prefix}/...), and summary.csv keeps the rows of its {n_kept} "
@@ -1155,13 +1154,8 @@ def summary_table(path: Path) -> list[dict[str, str]]:
             raw = fh.read(SUMMARY_MAX_BYTES + 1)
     except OSError:
         return []
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = spreadsheet_text(raw)
+    if text is None:
         return []
     # Saved back where the comma is the decimal mark, a spreadsheet separates with ";".
     head = text.split("\n", 1)[0]
@@ -1382,7 +1376,7 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
                 on_result: Callable[[ClipResult, int, int], None] | None,
                 kept: Sequence[dict[str, str]] = ()) -> BatchReport:
     """run_batch's work once the results folder is made and held; kept: the earlier
-    summary rows of clips outside the batch folder (Naming.kept_rows)."""
+    summary rows of clips outside the batch folder (kept_rows)."""
     jobs = plan_jobs(list(found.clips), root, out)
     _write_record(out, root)
     summary_path = out / SUMMARY

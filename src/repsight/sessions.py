@@ -437,14 +437,21 @@ def read_clip_manifest(path: str | os.PathLike) -> ClipManifest:
             raw = fh.read(MANIFEST_MAX_BYTES + 1)
     except OSError as exc:
         raise ManifestError(f"cannot read manifest {path}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        try:  # a spreadsheet saved as "CSV" in a Western code page
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            raise ManifestError(f"manifest {path} is not UTF-8 text; save it as CSV UTF-8") from None
+    text = spreadsheet_text(raw)
+    if text is None:
+        raise ManifestError(f"manifest {path} is not UTF-8 text; save it as CSV UTF-8")
     return parse_manifest(text, path.name)
+
+
+def spreadsheet_text(raw: bytes) -> str | None:
+    """A CSV file's text as a spreadsheet saves it: UTF-8 (a byte-order mark dropped), else
+    a Western code page (cp1252, "CSV" in Excel's older default); None when neither."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def manifest_rows(folder: str | os.PathLike, clip_names: Iterable[str],
