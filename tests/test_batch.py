@@ -1437,3 +1437,17 @@ def test_an_interrupted_redo_of_a_clip_exported_again_still_knows_its_results_ar
     report = run_batch(folder, out, AnalysisConfig(), opts(cache, force=True), executor=threads())
     got = {r.clip: r for r in report.results}["week2/pushup_set.mp4"]
     assert got.status == "error" and "made from a different video" in got.error and got.reps is None
+
+
+def test_a_summary_of_no_rows_is_no_reason_to_refuse_one_athletes_batch(
+        tmp_path: Path, cache: Path) -> None:
+    """A team batch stopped before any clip finished leaves summary.csv with its header
+    only: readable, with no rows to lose, so Ben's batch goes on (it was refused as
+    "cannot be read")."""
+    root = _athletes(tmp_path, cache)
+    out = tmp_path / "results"
+    run_batch(root, out, AnalysisConfig(), opts(cache), executor=threads())
+    text = (out / "summary.csv").read_text(encoding="utf-8")
+    (out / "summary.csv").write_text(text.split("\n", 1)[0] + "\n", encoding="utf-8")
+    report = run_batch(root / "ben", out, AnalysisConfig(), opts(cache), executor=threads())
+    assert [(r.clip, r.status) for r in report.results] == [("ben/week1/pushup.mp4", "reused")]

@@ -1038,7 +1038,8 @@ def naming_for(folder: Path, out: Path, clips: Sequence[Path], *, force: bool = 
     before it), from the nearest folder holding folder whose names the earlier summary
     uses. A folder outside the one out's clips come from is refused (OutputError) unless
     force: its summary would no longer list them."""
-    earlier = summary_table(out / SUMMARY)
+    table = summary_table(out / SUMMARY)
+    earlier = table or []
     names = {row.get("clip") or "" for row in earlier}
     rels = [c.relative_to(folder).as_posix() for c in clips]
     here = _resolved(folder)
@@ -1078,7 +1079,7 @@ def naming_for(folder: Path, out: Path, clips: Sequence[Path], *, force: bool = 
             "this batch's clips (their results stay in their folders)"))
     if root == here:
         return Naming(root=folder, clips=tuple(clips))
-    if not earlier and _has_bytes(out / SUMMARY) and not force:
+    if table is None and not force:
         # Its rows cannot be read, so they could not be kept: said, not dropped.
         raise OutputError(f"{printable(out / SUMMARY)} cannot be read as repsight's summary, so "
                           "the rows of the clips outside this folder would be lost; batch "
@@ -1140,43 +1141,42 @@ def _root_from_earlier(here: Path, rels: Sequence[str], names: set[str]) -> Path
     return None
 
 
-def summary_table(path: Path) -> list[dict[str, str]]:
-    """The rows of a batch's summary.csv (none when missing, unreadable or not ours); a
-    copy a spreadsheet saved back (a byte-order mark, a Western code page) reads the same."""
+def summary_table(path: Path) -> list[dict[str, str]] | None:
+    """The rows of a batch's summary.csv ([] when there is none); None when a file is there
+    that cannot be read as one. A copy a spreadsheet saved back (a byte-order mark, a
+    Western code page, semicolons) reads the same."""
     import csv
     import io
 
     try:
         st = os.stat(path)
+    except OSError:
+        return []
+    try:
         if not stat.S_ISREG(st.st_mode) or st.st_size > SUMMARY_MAX_BYTES:
-            return []
+            return None
         with open(path, "rb") as fh:
             raw = fh.read(SUMMARY_MAX_BYTES + 1)
     except OSError:
+        return None
+    if not raw:
         return []
     text = spreadsheet_text(raw)
     if text is None:
-        return []
+        return None
     # Saved back where the comma is the decimal mark, a spreadsheet separates with ";".
     head = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=head.count)
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         if not reader.fieldnames or "clip" not in reader.fieldnames:
-            return []
+            return None
         # A name the writer guarded from spreadsheet formulas (export.spreadsheet_safe:
         # "@jo/squat.mp4" is written "'@jo/squat.mp4") is read back as it is.
         return [{k: _unguarded(v) for k, v in row.items() if isinstance(k, str)}
                 for row in reader]
     except csv.Error:
-        return []
-
-
-def _has_bytes(path: Path) -> bool:
-    try:
-        return os.stat(path).st_size > 0
-    except OSError:
-        return False
+        return None
 
 
 def _unguarded(cell: Any) -> Any:
@@ -1327,7 +1327,7 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
     with results_lock(out) as unguarded:
         # The other clips' rows read again now the folder is held: a batch that ended
         # since they were first read (to warn of them) may have rewritten them.
-        kept = kept_rows(summary_table(out / SUMMARY), naming.prefix) if naming.prefix else ()
+        kept = kept_rows(summary_table(out / SUMMARY) or [], naming.prefix) if naming.prefix else ()
         report = _run_locked(naming.root, out, dataclasses.replace(found, clips=naming.clips),
                              rows, manifest_warnings, config, options, workers=workers,
                              executor=executor, on_result=on_result, kept=kept)

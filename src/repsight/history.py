@@ -398,7 +398,7 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
         raise RepsightError(f"not a results folder: {root}")
     from .batch import SUMMARY, summary_table
 
-    table = summary_table(root / SUMMARY)
+    table = summary_table(root / SUMMARY) or []
     got = _FolderRead(root=root, rows=_summary_rows(table))
     # The clips the batch's summary lists first: of two results of one video (a clip
     # renamed between batches), the one it lists is current, the other left behind.
