@@ -118,6 +118,11 @@ class OverlayPlan:
         return (f"set {where[0]} rep {where[1]}" if short
                 else f"rep {index} (set {where[0]}, rep {where[1]})")
 
+    @functools.cached_property
+    def longest_short_name(self) -> str:
+        """The longest of the reps' short names (the status box is sized for it, once)."""
+        return max((self.named(r.index, short=True) for r in self.reps), key=len, default="rep 1")
+
 
 @dataclass(frozen=True)
 class FrameState:
@@ -441,11 +446,10 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
 
     # Top-left status box: counter large, then phase and live velocity.
     counter = f"REPS {state.reps_done}"
-    # Wide enough for the longest rep line of the clip ("rep 11 (set 2, rep 8): ...").
-    longest = max((plan.named(r.index, short=True) for r in plan.reps), key=len, default="rep 1")
+    # Wide enough for the longest rep line of the clip ("set 2 rep 8: bottom pause").
     box_w = max(_text_width(counter, lay.big, lay.thick + 1),
                 _text_width("concentric  v 0.00 m/s", s, lay.thick),
-                _text_width(f"{longest}: bottom pause", s, lay.thick)) + 2 * pad
+                _text_width(f"{plan.longest_short_name}: bottom pause", s, lay.thick)) + 2 * pad
     box_h = int(line * 1.6) + 2 * line + pad
     _shade(img, 0, 0, box_w, box_h)
     _text(img, counter, (pad, int(line * 1.3)), lay.big, WHITE, lay.thick + 1)
