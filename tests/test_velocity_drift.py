@@ -124,6 +124,22 @@ def test_a_first_rep_far_faster_than_the_next_three_is_set_up(first, setup):
         assert why == "rose at 1.41 m/s, over 3 times the 0.23 m/s of the next reps"
 
 
+@pytest.mark.parametrize("first, setup", [
+    # Settling into position inside rep 1's rise: far slower than the reps after it.
+    (0.22, True),
+    (0.30, True),
+    # A strict first curl before the elbows start swinging forward: the cheating reps
+    # lift faster, and rep 1 reads 0.65 of them (a rendered set). It is the set's norm.
+    (0.39, False),
+    (0.45, False),
+])
+def test_a_first_rep_is_set_up_only_when_it_is_far_slower_than_the_next_three(first, setup):
+    why = _setup_why([RepVelocity(v, 2 * v, v, 0.4) for v in [first, 0.60, 0.64, 0.62, 0.58]])
+    assert bool(why) == setup
+    if setup:
+        assert why == f"rose at {first:.2f} m/s against 0.62 m/s for the next reps"
+
+
 def test_counted_reps_reach_lockout_at_full_range():
     rep = Rep(index=1, start=0, end=10, turnaround=5, eccentric=(0, 5), concentric=(5, 10),
               eccentric_first=True)

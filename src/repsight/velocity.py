@@ -63,6 +63,13 @@ MAX_RIR = 10.0
 # read at most 2.5 times the next three (a curl whose rep 2 nearly failed), the real
 # clips' 1.2.
 FAST_FIRST_RATIO = 3.0
+# Under this share of the next three reps' median speed a first "rep" is set-up (settling
+# into position inside its rise: two to three times slower). Not 0.7, as it was: a set
+# whose later reps cheat (elbows swinging forward in a curl, a lean-back press) lifts
+# them faster, and its strict first rep read 0.65-0.75 of them on rendered sets
+# (true 0.84-0.93). Taken as set-up there, it left a baseline that already carried the
+# fault, which then went uncalled.
+SLOW_FIRST_SHARE = 0.5
 # The lowest RPE an RIR estimate is turned into (rpe_from_rir): the RIR-based scale's
 # 5-6 band covers 4-6 reps in reserve; lighter effort is not read from velocity loss.
 RPE_FLOOR = 5.0
@@ -338,14 +345,14 @@ def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool],
 
 
 def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[int], *,
-              rom_outlier_share: float = 0.35, slow_first_share: float = 0.7,
+              rom_outlier_share: float = 0.35, slow_first_share: float = SLOW_FIRST_SHARE,
               fast_first_ratio: float = FAST_FIRST_RATIO) -> str:
     """Why the first good rep (position good[0]) is set-up rather than a rep, or "".
 
     A first "rep" that is really set-up (jumping to the bar and settling, unracking, lying
     down) moves much more or less than the set's reps (rom_outlier_share, 0.1..1) and than
     the rep right after it, or is far slower than the next three (below slow_first_share,
-    0.3..1, of their median): a fresh lifter's first rep is not 30 % slower; or far faster
+    0.3..1, of their median: SLOW_FIRST_SHARE); or far faster
     (over fast_first_ratio times their median, FAST_FIRST_RATIO). It would poison the
     baseline, so it is neither baseline nor judged. Needs 4 good reps.
     """
