@@ -935,9 +935,32 @@ def test_an_oblique_floor_grows_with_the_trunks_inclination(inclined):
         signal[r.concentric[0]:r.eccentric[1] + 1] += 5.0
     fd = fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, [0], view="oblique")
     floor = FAULT_FLOOR_DEG[("trunk_lean", "image")] * oblique_gain(bottom)
-    assert fd.threshold_deg == pytest.approx(floor, abs=0.01)
+    assert fd.floor_deg == pytest.approx(floor, abs=0.01)
+    # Rep 1 alone is the norm: rep 2, inside the floor, lends half its 5 degrees as the
+    # spread; past it, it starts the fault and lends none.
+    assert fd.threshold_deg == pytest.approx(floor + (2.5 if inclined else 0.0), abs=0.01)
     past = [x > fd.threshold_deg for x in fd.toward_deg[1:]]
     assert past == ([False] * 3 if inclined else [True] * 3)
+
+
+def test_a_one_rep_norm_borrows_its_spread_from_the_next_rep():
+    # --baseline-reps 1 on a set whose trunk reading wobbles from rep to rep (rep 2 sits 5
+    # degrees from rep 1, inside the 6-degree floor) and ends 6.5-7 degrees off: against
+    # rep 1 alone with no spread the last three reps passed the bare floor (a clean real
+    # 30-rep push-up set got 28 hip-sag calls so). The next rep lends half its distance,
+    # the spread two reps show about their mean, as the default norm of two reads it.
+    from repsight.drift import fault_drift
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 6)
+    signal = np.full(len(h), 20.0)
+    for r, extra in zip(reps, [0.0, 5.0, 4.0, 6.5, 7.0, 6.8]):
+        signal[r.concentric[0]:r.eccentric[1] + 1] += extra
+    one = fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, [0])
+    two = fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, [0, 1])
+    assert one.spread_deg == pytest.approx(2.5, abs=0.2)
+    assert one.threshold_deg == pytest.approx(two.threshold_deg, abs=0.3)
+    assert not any(x > one.threshold_deg for x in one.toward_deg[1:])
 
 
 def test_every_image_fault_measure_has_a_45_degree_gain():

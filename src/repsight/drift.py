@@ -562,6 +562,18 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     own = [max(abs(with_pause(i, 1)), abs(with_pause(i, -1))) for i in base_idx]
     own = [x for x in own if np.isfinite(x)]
     spread = round(float(max(own)), 1) if len(own) >= 2 else 0.0
+    if len(own) == 1 and len(base_idx) == 1:
+        # One rep sets the norm (--baseline-reps 1, or rep 2 unread) and shows no spread:
+        # the threshold would be the bare floor, and a clean 30-rep push-up set read
+        # hip sag past it on 28 reps. The next rep read lends its distance from the norm,
+        # halved (the spread two reps show about their mean), unless it starts the fault
+        # itself, as rep 2 is kept out of the norm by past_floor.
+        nxt = next((i for i in range(base_idx[0] + 1, len(reps))
+                    if any(reps[i].form_phases) and reps[i].index not in unread), None)
+        if nxt is not None and not (past_floor(nxt) and (nxt + 1 >= len(reps) or past_floor(nxt + 1))):
+            lent = max(abs(with_pause(nxt, 1)), abs(with_pause(nxt, -1)))
+            if np.isfinite(lent):
+                spread = round(float(lent) / 2.0, 1)
     # The user's --drift-tolerance is a coach's floor, whatever the source.
     threshold = combined_threshold(floor, spread, source if floor_override is None else "")
 
