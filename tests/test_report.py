@@ -415,3 +415,15 @@ def test_a_last_rep_too_close_to_call_is_said_so_not_intact() -> None:
     one = doc_with([rep(1, 0, 10, 20)])
     assert "No failure detected. One rep: nothing to compare it with" in render_report(report_context(one))
     assert report_context(one)["first_failure"] == "one rep"  # as the index and history say
+
+
+def test_a_set_with_no_form_fault_judged_is_not_said_to_keep_its_technique() -> None:
+    # A head-on floor press or a pull-up judges no form fault: stopping intact means the
+    # range and tempo held. Results written before schema 1.22 carry no such flag.
+    doc = doc_with([rep(1, 10, 30, 50), rep(2, 50, 70, 90), rep(3, 90, 110, 130)])
+    doc["verdict_summary"] = {"ending": "tolerance", "form_faults_judged": False}
+    html = re.sub(r"\s+", " ", render_report(report_context(doc)))
+    assert ("stopped with range of motion and tempo intact (no form fault is judged for this "
+            "lift here)") in html and "technique" not in html.split("No failure detected")[1][:200]
+    doc["verdict_summary"] = {"ending": "tolerance"}
+    assert "stopped with technique and tempo intact" in render_report(report_context(doc))

@@ -181,3 +181,39 @@ def test_the_few_reps_caveat_is_not_said_when_no_loss_is_measured() -> None:
     assert s.loss_rep is None and an.assessment.metrics.baseline_reps == ()
     assert "no clean rep for a baseline of 2: velocity loss is not measured" in s.warnings
     assert not any("velocity loss is read" in w for w in s.warnings)
+
+
+def test_a_lift_with_no_form_fault_judged_keeps_its_range_not_its_technique():
+    # A pull-up or a bench press judges no form fault (its profile has none): a set that
+    # ends without failure kept its range of motion and tempo, and the reps before a
+    # failure are not called good form (a coach read "16 good reps" on a pull-up set whose
+    # form nobody checked).
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("pullup", 5, seed=4)
+    summary = analyse_pose(seq, AnalysisConfig(exercise="pullup")).verdict_summary
+    assert not summary.form_faults_judged and summary.ending == "tolerance"
+    assert "stopped with range of motion and tempo intact (no form fault is judged" in summary.line()
+    assert "technique" not in summary.line()
+    seq, _ = synthesize("squat", 5, seed=4)
+    summary = analyse_pose(seq, AnalysisConfig(exercise="squat")).verdict_summary
+    assert summary.form_faults_judged and "stopped with technique and tempo intact" in summary.line()
+
+
+def test_reps_before_a_failure_are_good_only_where_form_was_judged():
+    import dataclasses
+
+    from repsight.summary import summarise
+    from repsight.types import Rep, Verdict
+
+    one = Rep(index=1, start=0, end=40, turnaround=20, eccentric=(0, 20), concentric=(20, 40),
+              eccentric_first=True)
+    reps = [dataclasses.replace(one, index=k + 1, start=50 * k, end=50 * k + 40,
+                                turnaround=50 * k + 20, eccentric=(50 * k, 50 * k + 20),
+                                concentric=(50 * k + 20, 50 * k + 40)) for k in range(4)]
+    late = [Verdict("tempo", 4, "rep 4: velocity loss 35 %", {})]
+    assert "3 good rep(s) before it" in summarise(reps, late).line()
+    line = summarise(reps, late, form_faults_judged=False).line()
+    assert "3 rep(s) before it (no form fault is judged for this lift here)" in line

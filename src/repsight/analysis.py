@@ -249,7 +249,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         # first reps too slow to be the load lifted as fast as it can be):
                         # the tempo is not known to be intact
                         tempo_judged=step is None and bool(np.isfinite(vel.loss_pct).any()),
-                        ended_at_rest=_ends_at_rest(reps, track), borderline=near)
+                        ended_at_rest=_ends_at_rest(reps, track), borderline=near,
+                        form_faults_judged=not form_hidden and bool(drift.faults))
     if summary.ending:
         summary = dataclasses.replace(summary, ending_evidence=ending_evidence(
             summary.ending, reps, metrics, thresholds, verdicts,

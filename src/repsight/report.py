@@ -379,6 +379,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
     base = set(velocity.get("baseline_reps") or ()) if not velocity.get("too_slow") else set()
     from .table import edge_flags  # (rich, numpy: only when a page is made)
     from .velocity import rir_note, rir_text, rpe_text
+    from .summary import intact_words
 
     verdicts_of: dict[int, list[dict[str, Any]]] = {}
     verdicts = []
@@ -459,6 +460,8 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "failed": first is not None,
         "failure_reason": summary.get("first_failure_reason") or "",
         "ending": summary_view.get("ending") or "",
+        # results written before schema 1.22 have no such key: their lifts judged form
+        "intact": intact_words(summary_view.get("form_faults_judged", True) is not False),
         "rir": rir_text(summary_view.get("rir_estimate")),
         "rpe": rpe_text(summary_view.get("rpe_estimate")),
         "closest": _closest_to_limits(summary_view.get("ending_evidence")),

@@ -67,6 +67,10 @@ class SetSummary:
     # The last rep's readings past a threshold that were too close to call on a last rep
     # alone (verdicts.borderline): with one, the set is not said to end intact.
     borderline: tuple[Borderline, ...] = ()
+    # Whether any form fault was judged (False: the lift's profile has none, as a pull-up
+    # or bench press, or none could be read here): technique then means the range of
+    # motion alone, and the reps before a failure are not called good form.
+    form_faults_judged: bool = True
 
     def line(self) -> str:
         """The summary line for the CLI table."""
@@ -80,18 +84,32 @@ class SetSummary:
                    else f"; {rir_text(self.rir_estimate)} rep(s) in reserve by velocity loss, "
                         f"RPE {rpe_text(self.rpe_estimate)} (estimates)")
             if self.ending == "tolerance":
-                out += f"; stopped with technique and tempo intact: tolerance failure or reps left{rir}"
+                out += f"; stopped with {self.intact_words()}: tolerance failure or reps left{rir}"
             elif self.borderline:
                 out += "; " + "; ".join(b.short() for b in self.borderline) + rir
             elif self.n_reps == 1:
                 # "No failure" in one rep says little: fatigue and form drift compare reps.
                 out += "; one rep: nothing to compare it with, so fatigue and form drift are not judged"
             return out
-        out = (f"first failure: rep {self.first_failure_rep} ({self.kind}), "
-               f"{self.reps_before} good rep(s) before it; {self.reason}")
+        before = (f"{self.reps_before} good rep(s) before it" if self.form_faults_judged
+                  else f"{self.reps_before} rep(s) before it (no form fault is judged for "
+                       "this lift here)")
+        out = f"first failure: rep {self.first_failure_rep} ({self.kind}), {before}; {self.reason}"
         if self.ending == "absolute":
             out += "; absolute failure: concentric, then isometric, then eccentric failure"
         return out
+
+    def intact_words(self) -> str:
+        """What a set stopped with intact ("technique and tempo"), in a tolerance ending."""
+        return intact_words(self.form_faults_judged)
+
+
+def intact_words(form_faults_judged: bool) -> str:
+    """What a tolerance ending says the set kept: technique only where a form fault was
+    judged, else the range of motion, which every lift's verdicts check."""
+    if form_faults_judged:
+        return "technique and tempo intact"
+    return "range of motion and tempo intact (no form fault is judged for this lift here)"
 
 
 def too_small_for_form(scale: Any) -> str:
@@ -201,7 +219,8 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
               baseline_reps: int = 2, form_judged: bool = True, tempo_judged: bool = True,
               ended_at_rest: bool = True, mean_velocity_mps: float = float("nan"),
               velocity_loss_pct: float = float("nan"), loss_rep: int | None = None,
-              borderline: Sequence[Borderline] = ()) -> SetSummary:
+              borderline: Sequence[Borderline] = (), form_faults_judged: bool = True
+              ) -> SetSummary:
     """First failure rep, its kind and reason, reps before it (set-up excluded), how the
     set ended (absolute / tolerance failure), and caveats. form_judged / tempo_judged:
     False when the form could not be read, or the last reps' speed was not judged (a
@@ -211,14 +230,15 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
     (ended_at_rest False): the lifter was not seen to stop. The set's speed figures
     (mean_velocity_mps, velocity_loss_pct of loss_rep, rir_estimate) are carried as given,
     with the RPE that rir_estimate reads as. borderline: the last rep's readings too close
-    to their thresholds to call (verdicts.borderline); with any, no tolerance ending."""
+    to their thresholds to call (verdicts.borderline); with any, no tolerance ending.
+    form_faults_judged: False when no form fault was judged (SetSummary.form_faults_judged)."""
     # The count a lifter reads, as the rep table's header gives it: a rep left unfinished
     # or cut short is not one more rep done without failure.
     counted = sum(1 for r in reps if r.counted)
     speed = dict(rir_estimate=rir_estimate, rpe_estimate=rpe_from_rir(rir_estimate),
                  mean_velocity_mps=mean_velocity_mps,
                  velocity_loss_pct=velocity_loss_pct, loss_rep=loss_rep,
-                 borderline=tuple(borderline))
+                 borderline=tuple(borderline), form_faults_judged=form_faults_judged)
     reps = [r for r in reps if r.index not in set(setup_reps)]
     done = [r for r in reps if r.completed]
     ending = set_ending(verdicts, len(done), baseline_reps)
