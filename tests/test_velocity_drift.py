@@ -303,6 +303,12 @@ def test_angles_the_view_cannot_measure_are_none():
     assert "front" in side.not_measurable["knee_valgus"]
     assert side.reps[0].angles_bottom_deg["trunk"] is not None
     assert front.reps[0].drift_deg["trunk"] is None and "trunk" in front.not_measurable
+    # Head-on the squat's lean is judged from the torso's foreshortening: the angle's
+    # reason says so, rather than leave "not measurable" beside a lean verdict.
+    assert "trunk_lean" in front.drift.faults
+    assert front.not_measurable["trunk"].endswith(
+        "; the trunk lean fault is judged instead, read from the torso's foreshortening")
+    assert "instead" not in side.not_measurable["knee_valgus"]
     assert front.reps[0].angles_bottom_deg["knee_valgus"] is not None
     assert front.reps[0].drift_deg["asymmetry"] is not None
 

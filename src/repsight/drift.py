@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .form import FormSignals
+from .form import FAULT_ANGLE, FormSignals
 from .profiles import DEFAULT_DRIFT_TOLERANCE_DEG, ExerciseProfile, Fault
 from .smoothing import seen_mean, seen_reduce
 from .types import Rep
@@ -61,6 +61,11 @@ FAULT_FLOOR_DEG: dict[tuple[str, str], float] = {
     ("elbow_forward", "image"): 10.0, ("elbow_forward", "world"): 10.0,
     ("hip_sag", "image"): 4.0,
 }
+# How a fault measure's source reads, for the reason an angle it covers is not measured.
+JUDGED_FROM = {"image": "from the picture's 2-D landmarks",
+               "world": "from the 3-D landmarks",
+               "foreshortening": "from the torso's foreshortening",
+               "forward_foreshortening": "from the torso's foreshortening"}
 # Fault readings whose floor is three times their rep-to-rep noise, not a coach's
 # tolerance (see combined_threshold).
 NOISE_FLOOR_SOURCES = ("foreshortening",)
@@ -744,11 +749,19 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
                                      floor_override=tolerance_override, view=form.view,
                                      read_frames=form.fault_read.get(f.measure))
               for f in profile.faults if f.measure in form.faults and f.measure not in unread_measures}
+    # An angle whose fault is judged another way (knee cave from the image at 45 degrees,
+    # trunk lean off the 3-D landmarks head-on) says so: "knee valgus needs a front or
+    # rear view" alone, beside a knee-cave reading past its limit, left a coach unsure
+    # which to believe (the warnings leave such an angle out).
+    judged_instead = {FAULT_ANGLE[m]: f"; the {m.replace('_', ' ')} fault is judged instead, "
+                      f"read {JUDGED_FROM.get(faults[m].source, 'another way')}"
+                      for m in faults if m in FAULT_ANGLE}
     return SetDrift(view=form.view, side=form.side, angles=tuple(form.angles), faults=faults,
                     drift_deg=tuple(drift), curve_distance_deg=tuple(dist),
                     angles_bottom_deg=tuple(bottom_deg), angles_top_deg=tuple(top_deg),
                     frames_past=tuple(past), tolerance_deg=tol, spread_deg=spread,
                     sweep_deg=sweep, threshold_deg=threshold,
-                    not_measurable={**form.not_measurable, **form.faults_not_measurable,
-                                    **unread_measures},
+                    not_measurable={**{a: why + judged_instead.get(a, "")
+                                       for a, why in form.not_measurable.items()},
+                                    **form.faults_not_measurable, **unread_measures},
                     curves=curves, progress=progress)
