@@ -427,3 +427,10 @@ def test_a_set_with_no_form_fault_judged_is_not_said_to_keep_its_technique() -> 
             "lift here)") in html and "technique" not in html.split("No failure detected")[1][:200]
     doc["verdict_summary"] = {"ending": "tolerance"}
     assert "stopped with technique and tempo intact" in render_report(report_context(doc))
+
+
+def test_a_reading_that_rounds_to_zero_shows_no_sign() -> None:
+    from repsight.report import fmt
+
+    assert fmt(-0.04, ".1f") == "0.0" and fmt(-0.05, ".1f") == "-0.1" and fmt(0.0) == "0.00"
+    assert fmt(-3.0, ".0f") == "-3" and fmt(float("nan")) == "-"

@@ -922,8 +922,9 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
     for r in reps:
         if out_of_range(r, cfg.rom_outlier_share):
             out.append(f"rep {r.index}: its range reads {r.rom_share:.0%} of its run's full "
-                       "range (the camera moved, or the lifter left the position in it, e.g. "
-                       f"dropped off the bar); {'counted, but ' if r.counted else ''}not judged")
+                       "range (the camera moved, or the lifter left the position in it: "
+                       f"stood up, dropped off the bar); {'counted, but ' if r.counted else ''}"
+                       "not judged")
     unfinished = [r.index for r in reps if not r.completed]
     if unfinished:
         out.append(f"rep(s) {', '.join(map(str, unfinished))} not brought back to the "

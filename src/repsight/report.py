@@ -207,7 +207,9 @@ def fmt(x: Any, spec: str = ".2f", missing: str = "-") -> str:
     """A number for display, or `missing` for None / NaN."""
     if x is None or isinstance(x, bool) or not math.isfinite(float(x)):
         return missing
-    return format(float(x), spec)
+    out = format(float(x), spec)
+    # -0.04 rounds to "-0.0": a coach reads a sign as a direction, and zero has none
+    return out[1:] if out.startswith("-") and float(out) == 0 else out
 
 
 def _tempo_notation(tempo: Mapping[str, Any] | None) -> str:
