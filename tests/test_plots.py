@@ -83,7 +83,7 @@ def test_a_rep_under_the_limit_without_a_verdict_is_amber_not_red_nor_plain(lean
     assert colours == [tuple(round(c, 3) for c in w) for w in want]
     assert to_rgb(UNCONFIRMED_COLOUR) in want and to_rgb("#4e79a7") in want
     labels = fig.axes[0].get_legend_handles_labels()[1]
-    assert "under the limit, not called a failure" in labels
+    assert "slower than the limit line, not called (did not last, or not judged)" in labels
 
 
 def test_the_plot_is_written_in_the_format_its_name_says(leaning_set, tmp_path):

@@ -84,7 +84,7 @@ def make_figure(data: SetPlotData):
         ax_v.bar(x, np.nan_to_num(v, nan=0.0), color=colours, width=0.6)
         if UNCONFIRMED_COLOUR in colours:
             ax_v.bar([np.nan], [np.nan], color=UNCONFIRMED_COLOUR,
-                     label="under the limit, not called a failure")
+                     label="slower than the limit line, not called (did not last, or not judged)")
         for xi, vi in zip(x, v):
             if not math.isfinite(vi):
                 ax_v.text(xi, 0, "n/a", ha="center", va="bottom", fontsize=8, color="grey")
