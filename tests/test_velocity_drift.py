@@ -153,13 +153,28 @@ def test_rir_is_never_below_the_reps_the_lifter_went_on_to_finish():
     # at least 18 were in reserve, shown as the model's cap, "10 or more".
     from repsight.velocity import seen_in_reserve
 
-    est = [None, 2.0, 4.0, 10.0, 1.0, 0.0]
-    assert seen_in_reserve(est, [True] * 6) == (None, 4.0, 4.0, 10.0, 1.0, 0.0)
+    est = [None, 2.0, 4.0, 1.0, 1.0, 0.0]
+    assert seen_in_reserve(est, [True] * 6) == (None, 5.0, 4.0, 2.0, 1.0, 0.0)
     assert seen_in_reserve([None, 2.0] + [10.0] * 17 + [3.0], [True] * 20)[1] == 10.0
     # Only finished reps at full range count as reps done after it; the last rep's own
-    # estimate (the set's summary) is never raised.
-    assert seen_in_reserve([None, 2.0, None, 3.0], [True, True, False, True]) == (None, 2.0, None, 3.0)
+    # estimate (the set's summary) is never raised, and a rep too little slowed to read
+    # stays unestimated.
+    assert seen_in_reserve([None, 2.0, None, 3.0], [True, True, False, True]) == (None, 4.0, None, 3.0)
     assert seen_in_reserve([], []) == ()
+
+
+def test_rir_counts_down_through_a_set():
+    # A real deadlift read rep 2 at 10 % loss (~4 in reserve by the model), rep 3 at 9 %
+    # (~9) and rep 4 at 14 % (~8): reserve cannot grow from one rep to the next, so a later
+    # estimate bounds the earlier ones, as the reps finished after a rep do.
+    from repsight.velocity import seen_in_reserve
+
+    assert seen_in_reserve([None, 4.0, 9.0, 8.0], [True] * 4) == (None, 10.0, 9.0, 8.0)
+    # A later, smaller estimate lowers nothing: the bounds only raise.
+    assert seen_in_reserve([None, 9.0, 3.0, 1.0], [True] * 4) == (None, 9.0, 3.0, 1.0)
+    # Nor does an estimate reach back across a rest.
+    assert seen_in_reserve([None, 1.0, 5.0, 4.0], [True] * 4, [False, True, False, False]) == \
+        (None, 1.0, 5.0, 4.0)
 
 
 def test_reps_after_a_rest_were_not_in_reserve_before_it():
