@@ -1353,3 +1353,21 @@ def test_a_fault_is_not_called_unless_seen_to_last_past_a_rep_it_was_not_read_on
                                  stricter_deg=lean.stricter_deg[:7] + (None,), unread_reps=(8,))
     m8 = dataclasses.replace(m, drift=dataclasses.replace(m.drift, faults={"trunk_lean": unread}))
     assert technical_verdicts(truth.reps, m8, th) == []
+
+
+def test_a_set_slower_than_the_time_limit_from_rep_1_says_so():
+    # A power goal's 1.2 s on a set whose every concentric takes 1.5 s: each rep is called,
+    # and the set says the load or tempo does not suit the goal from the start, rather
+    # than read as a set that broke on its first rep.
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import plan_set, synthesize
+
+    seq, _ = synthesize("squat", plan_set(4, concentric_s=[1.5] * 4), seed=5)
+    one = analyse_pose(seq, AnalysisConfig(exercise="squat", goal="power"))
+    assert [v.rep_index for v in one.verdicts if v.kind == "tempo"][:1] == [1]
+    assert any(w.startswith("rep 1, the first judged, already took 1.") and "1.2 s limit" in w
+               for w in one.all_warnings)
+    quick, _ = synthesize("squat", plan_set(4, concentric_s=[0.8] * 4), seed=5)
+    assert not any("the first judged" in w for w in
+                   analyse_pose(quick, AnalysisConfig(exercise="squat", goal="power")).all_warnings)

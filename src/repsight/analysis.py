@@ -217,6 +217,9 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                                 counted=sum(1 for r in reps if r.counted),
                                 baseline_reps=cfg.baseline_reps,
                                 loss_rep=last.index if last is not None else None)
+    slow_from_start = _slow_from_the_first_rep(verdicts, first_base or 1)
+    if slow_from_start:
+        warnings = [*warnings, slow_from_start]
     if tilted:
         warnings = [*warnings, "the camera tilted during the set (the background moved up or "
                     "down, and the planted hands with it): speeds were read against the "
@@ -281,6 +284,21 @@ def _against_background(seq: PoseSequence, reps: tuple[Rep, ...], track_px: np.n
                       min_frames=int(round(seq.fps))):  # a second of both seen
         return track_px, False
     return track_px - path, True
+
+
+def _slow_from_the_first_rep(verdicts: Sequence[Verdict], first: int) -> str:
+    """Why every rep misses a concentric time limit, when the first judged one already
+    does (a power goal's 1.2 s on a grinding deadlift), or "": such a set failed nothing
+    part-way, and "rep 1 (tempo), 0 good reps" alone reads as a set that broke at once."""
+    slow = next((v for v in verdicts if v.kind == "tempo" and v.rep_index == first
+                 and "concentric" in v.evidence), None)
+    if slow is None:
+        return ""
+    took = slow.evidence["concentric"]
+    return (f"rep {first}, the first judged, already took {took['value']:.2f} s to lift against "
+            f"the {took['threshold']:g} s limit: the load or the tempo does not suit that "
+            "goal from the start (power work is lifted fast, with loads that allow it), so "
+            "every slow rep is called")
 
 
 def _form_read_to_the_end(reps: tuple[Rep, ...], drift: SetDrift) -> bool:
