@@ -425,7 +425,13 @@ def test_a_set_with_no_form_fault_judged_is_not_said_to_keep_its_technique() -> 
     html = re.sub(r"\s+", " ", render_report(report_context(doc)))
     assert ("stopped with range of motion and tempo intact (no form fault is judged for this "
             "lift here)") in html and "technique" not in html.split("No failure detected")[1][:200]
+    # Results written before 1.22: technique only where a fault measure was read.
     doc["verdict_summary"] = {"ending": "tolerance"}
+    assert "stopped with range of motion and tempo intact" in render_report(report_context(doc))
+    doc.setdefault("assessment", {}).setdefault("metrics", {})["drift"] = {
+        "faults": {"hip_sag": {"measure": "hip_sag", "direction": 1, "words": "hips sagging",
+                               "threshold_deg": 4.0, "toward_deg": [0.0, 1.2, None],
+                               "stricter_deg": [0.0, 0.0, None]}}}
     assert "stopped with technique and tempo intact" in render_report(report_context(doc))
 
 
@@ -434,3 +440,4 @@ def test_a_reading_that_rounds_to_zero_shows_no_sign() -> None:
 
     assert fmt(-0.04, ".1f") == "0.0" and fmt(-0.05, ".1f") == "-0.1" and fmt(0.0) == "0.00"
     assert fmt(-3.0, ".0f") == "-3" and fmt(float("nan")) == "-"
+    assert fmt(0.04, "+.1f") == fmt(-0.04, "+.1f") == "+0.0" and fmt(-1234.0, ",.0f") == "-1,234"

@@ -172,6 +172,9 @@ def test_rir_counts_down_through_a_set():
     assert seen_in_reserve([None, 4.0, 9.0, 8.0], [True] * 4) == (None, 10.0, 9.0, 8.0)
     # A later, smaller estimate lowers nothing: the bounds only raise.
     assert seen_in_reserve([None, 9.0, 3.0, 1.0], [True] * 4) == (None, 9.0, 3.0, 1.0)
+    # A rep that is no rep in reserve (a dismount read far past the range) lends none: the
+    # set's own estimate, off the last counted rep, stays the model's.
+    assert seen_in_reserve([None, 2.0, 1.0, 10.0], [True, True, True, False]) == (None, 2.0, 1.0, 10.0)
     # Nor does an estimate reach back across a rest.
     assert seen_in_reserve([None, 1.0, 5.0, 4.0], [True] * 4, [False, True, False, False]) == \
         (None, 1.0, 5.0, 4.0)
@@ -322,7 +325,7 @@ def test_angles_the_view_cannot_measure_are_none():
     # reason says so, rather than leave "not measurable" beside a lean verdict.
     assert "trunk_lean" in front.drift.faults
     assert front.not_measurable["trunk"].endswith(
-        "; the trunk lean fault is judged instead, read from the torso's foreshortening")
+        "; the trunk lean fault is read instead, from the torso's foreshortening")
     assert "instead" not in side.not_measurable["knee_valgus"]
     assert front.reps[0].angles_bottom_deg["knee_valgus"] is not None
     assert front.reps[0].drift_deg["asymmetry"] is not None
@@ -984,6 +987,45 @@ def test_a_one_rep_norm_borrows_its_spread_from_the_next_rep():
     assert not any(x > one.threshold_deg for x in one.toward_deg[1:])
 
 
+def _unread(signal: np.ndarray, reps, positions) -> np.ndarray:
+    out = signal.copy()
+    for k in positions:
+        out[reps[k].start:reps[k].end + 1] = np.nan
+    return out
+
+
+def test_a_norm_left_with_one_rep_read_borrows_its_spread_from_the_next_rep_read():
+    # The default norm of two whose rep 2 was not read is one rep in effect: rep 3 (4
+    # degrees off) lends half its distance, as with --baseline-reps 1.
+    from repsight.drift import fault_drift
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 6)
+    signal = np.full(len(h), 20.0)
+    for r, extra in zip(reps, [0.0, 5.0, 4.0, 6.5, 7.0, 6.8]):
+        signal[r.concentric[0]:r.eccentric[1] + 1] += extra
+    fd = fault_drift(_unread(signal, reps, [1]), Fault("trunk_lean", 1), "image", reps, h, [0, 1])
+    assert fd.unread_reps == (2,) and fd.spread_deg == pytest.approx(2.0, abs=0.2)
+    assert not any(x is not None and x > fd.threshold_deg for x in fd.toward_deg)
+
+
+def test_a_fault_from_rep_2_is_confirmed_by_the_next_rep_read_not_an_unread_one():
+    # A fault from rep 2 (8-9 degrees, past the 6-degree floor) with rep 3 not read: rep 4
+    # confirms it, so rep 2 neither joins the norm nor lends it a spread.
+    from repsight.drift import fault_drift
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 6)
+    signal = np.full(len(h), 20.0)
+    for r, extra in zip(reps, [0.0, 8.0, 8.0, 8.5, 9.0, 9.0]):
+        signal[r.concentric[0]:r.eccentric[1] + 1] += extra
+    for base in ([0], [0, 1]):
+        fd = fault_drift(_unread(signal, reps, [2]), Fault("trunk_lean", 1), "image", reps, h, base)
+        assert fd.threshold_deg == pytest.approx(6.0, abs=0.01), base
+        assert [x is not None and x > fd.threshold_deg for x in fd.toward_deg] == \
+            [False, True, False, True, True, True]
+
+
 def test_every_image_fault_measure_has_a_45_degree_gain():
     from repsight.drift import (FAULT_FLOOR_DEG, INCLINED_MEASURES, OBLIQUE_GAIN,
                                 OBLIQUE_PROJECTION_GAIN, fault_floor)
@@ -1249,3 +1291,18 @@ def test_a_fault_measure_bridged_by_the_smoother_is_not_read_there():
             image[r.start:r.end + 1:2, ankle, 0] = 1.02
     cut = analyse_pose(dataclasses.replace(seq, image=image), cfg)
     assert cut.assessment.metrics.drift.faults["hip_sag"].unread_reps == (4, 5)
+
+
+def test_a_fault_measure_read_on_no_rep_judges_nothing():
+    # Knee cave listed for a set but read on none of its reps (each seen on too little of
+    # its frames): the set judged no form fault, and the angle it covers is not said to be
+    # read another way.
+    from repsight.drift import fault_drift, read_faults
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 4)
+    lean = fault_drift(np.full(len(h), 10.0), Fault("trunk_lean", 1), "image", reps, h, [0, 1])
+    cave = fault_drift(np.full(len(h), np.nan), Fault("knee_cave", 1), "image", reps, h, [0, 1])
+    assert all(x is None for x in cave.toward_deg)
+    assert list(read_faults({"trunk_lean": lean, "knee_cave": cave})) == ["trunk_lean"]
+    assert read_faults({"knee_cave": cave}) == {}

@@ -1366,8 +1366,15 @@ def test_a_set_slower_than_the_time_limit_from_rep_1_says_so():
     seq, _ = synthesize("squat", plan_set(4, concentric_s=[1.5] * 4), seed=5)
     one = analyse_pose(seq, AnalysisConfig(exercise="squat", goal="power"))
     assert [v.rep_index for v in one.verdicts if v.kind == "tempo"][:1] == [1]
-    assert any(w.startswith("rep 1, the first judged, already took 1.") and "1.2 s limit" in w
+    assert any(w.startswith("reps 1 and 2, the first judged, already took 1.")
+               and "1.2 s limit (power goal)" in w and "power work is lifted fast" in w
                for w in one.all_warnings)
-    quick, _ = synthesize("squat", plan_set(4, concentric_s=[0.8] * 4), seed=5)
-    assert not any("the first judged" in w for w in
-                   analyse_pose(quick, AnalysisConfig(exercise="squat", goal="power")).all_warnings)
+    # The limit is named as the verdicts name it: a coach's own on a strength set.
+    mine = analyse_pose(seq, AnalysisConfig(exercise="squat", concentric_time_limit_s=1.2))
+    assert any("1.2 s limit (yours; the strength goal sets none)" in w
+               and "power work" not in w for w in mine.all_warnings)
+    # One slow rep 1 before quick reps is not a set slow from the start; nor a quick set.
+    for conc in ([1.5] + [0.8] * 3, [0.8] * 4):
+        other, _ = synthesize("squat", plan_set(4, concentric_s=conc), seed=5)
+        assert not any("the first judged" in w for w in
+                       analyse_pose(other, AnalysisConfig(exercise="squat", goal="power")).all_warnings)

@@ -20,7 +20,7 @@ from .camera import (camera_path, framing_zoom, held_still, moved_with, sideways
                      zoom_change)
 from .config import AnalysisConfig
 from .errors import AnalysisError
-from .drift import FORM_CUTOFF_HZ, SetDrift, set_drift
+from .drift import FORM_CUTOFF_HZ, SetDrift, read_faults, set_drift
 from .form import detect_view, form_signals
 from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spec, swapped_frames,
                          tracked_point_px)
@@ -217,9 +217,6 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                                 counted=sum(1 for r in reps if r.counted),
                                 baseline_reps=cfg.baseline_reps,
                                 loss_rep=last.index if last is not None else None)
-    slow_from_start = _slow_from_the_first_rep(verdicts, first_base or 1)
-    if slow_from_start:
-        warnings = [*warnings, slow_from_start]
     if tilted:
         warnings = [*warnings, "the camera tilted during the set (the background moved up or "
                     "down, and the planted hands with it): speeds were read against the "
@@ -233,6 +230,9 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         verdicts = tuple(v for v in verdicts
                          if not (v.kind in ("tempo", "eccentric") and v.rep_index >= step.rep))
         warnings = [*warnings, step.warning()]
+    slow_from_start = _slow_from_the_first_rep(reps, verdicts, first_base or 1, thresholds)
+    if slow_from_start:
+        warnings = [*warnings, slow_from_start]
     # The last rep too close to a threshold to call; not where form or speed goes unjudged.
     near = tuple(b for b in borderline(reps, metrics, thresholds, verdicts, first_judged=first_base or 1)
                  if not (b.kind == "technical" and form_hidden)
@@ -253,7 +253,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         # the tempo is not known to be intact
                         tempo_judged=step is None and bool(np.isfinite(vel.loss_pct).any()),
                         ended_at_rest=_ends_at_rest(reps, track), borderline=near,
-                        form_faults_judged=not form_hidden and bool(drift.faults))
+                        form_faults_judged=not form_hidden and bool(read_faults(drift.faults)))
     if summary.ending:
         summary = dataclasses.replace(summary, ending_evidence=ending_evidence(
             summary.ending, reps, metrics, thresholds, verdicts,
@@ -286,19 +286,24 @@ def _against_background(seq: PoseSequence, reps: tuple[Rep, ...], track_px: np.n
     return track_px - path, True
 
 
-def _slow_from_the_first_rep(verdicts: Sequence[Verdict], first: int) -> str:
-    """Why every rep misses a concentric time limit, when the first judged one already
-    does (a power goal's 1.2 s on a grinding deadlift), or "": such a set failed nothing
-    part-way, and "rep 1 (tempo), 0 good reps" alone reads as a set that broke at once."""
-    slow = next((v for v in verdicts if v.kind == "tempo" and v.rep_index == first
-                 and "concentric" in v.evidence), None)
-    if slow is None:
+def _slow_from_the_first_rep(reps: Sequence[Rep], verdicts: Sequence[Verdict], first: int,
+                             th: VerdictThresholds) -> str:
+    """Why the set misses its concentric time limit from the start, when the first judged
+    rep and the completed rep after it both do (a power goal's 1.2 s on a grinding
+    deadlift), or "": such a set failed nothing part-way, and "rep 1 (tempo), 0 good reps"
+    alone reads as a set that broke at once."""
+    slow = {v.rep_index: v for v in verdicts if v.kind == "tempo" and "concentric" in v.evidence}
+    after = next((r.index for r in reps if r.index > first and r.completed), None)
+    if first not in slow or after not in slow:
         return ""
-    took = slow.evidence["concentric"]
-    return (f"rep {first}, the first judged, already took {took['value']:.2f} s to lift against "
-            f"the {took['threshold']:g} s limit: the load or the tempo does not suit that "
-            "goal from the start (power work is lifted fast, with loads that allow it), so "
-            "every slow rep is called")
+    took = slow[first].evidence["concentric"]
+    words = th.limit_words("time")
+    why = (" (power work is lifted fast, with loads that allow it)"
+           if words == "power goal" else "")
+    return (f"reps {first} and {after}, the first judged, already took "
+            f"{took['value']:.2f} s and {slow[after].evidence['concentric']['value']:.2f} s to "
+            f"lift against the {took['threshold']:g} s limit ({words}): the load or the tempo "
+            f"does not suit it from the start{why}, so every slow rep is called")
 
 
 def _form_read_to_the_end(reps: tuple[Rep, ...], drift: SetDrift) -> bool:

@@ -62,10 +62,10 @@ FAULT_FLOOR_DEG: dict[tuple[str, str], float] = {
     ("hip_sag", "image"): 4.0,
 }
 # How a fault measure's source reads, for the reason an angle it covers is not measured.
-JUDGED_FROM = {"image": "from the picture's 2-D landmarks",
-               "world": "from the 3-D landmarks",
-               "foreshortening": "from the torso's foreshortening",
-               "forward_foreshortening": "from the torso's foreshortening"}
+JUDGED_FROM: dict[str, str] = {"image": "from the picture's 2-D landmarks",
+                               "world": "from the 3-D landmarks",
+                               "foreshortening": "from the torso's foreshortening",
+                               "forward_foreshortening": "from the torso's foreshortening"}
 # Fault readings whose floor is three times their rep-to-rep noise, not a coach's
 # tolerance (see combined_threshold).
 NOISE_FLOOR_SOURCES = ("foreshortening",)
@@ -544,8 +544,16 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
         stricter = drift_of(i, curves[base_idx[0]], -fault.direction)
         return toward > floor and not stricter > floor
 
+    # Reps this measure was read on (an unread one has no reading to confirm or deny).
+    read_pos = [k for k, r in enumerate(reps) if any(r.form_phases) and r.index not in unread]
+
+    def starts_fault(i: int) -> bool:
+        # Rep i and the next rep read both past the floor towards the fault.
+        nxt = next((k for k in read_pos if k > i), None)
+        return past_floor(i) and (nxt is None or past_floor(nxt))
+
     for i in list(baseline)[1:]:
-        if not (past_floor(i) and (i + 1 >= len(reps) or past_floor(i + 1))):
+        if not starts_fault(i):
             base_idx.append(i)
     base = seen_mean(curves[base_idx])  # NaN where no baseline rep was seen (or none is left)
     # A fault can peak while the lift is still at the turnaround (a press leaning back at
@@ -567,16 +575,15 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     own = [max(abs(with_pause(i, 1)), abs(with_pause(i, -1))) for i in base_idx]
     own = [x for x in own if np.isfinite(x)]
     spread = round(float(max(own)), 1) if len(own) >= 2 else 0.0
-    if len(own) == 1 and len(base_idx) == 1:
-        # One rep sets the norm (--baseline-reps 1, or rep 2 unread) and shows no spread:
-        # the threshold would be the bare floor, and a clean 30-rep push-up set read
-        # hip sag past it on 28 reps. The next rep read lends its distance from the norm,
-        # halved (the spread two reps show about their mean), unless it starts the fault
-        # itself, as rep 2 is kept out of the norm by past_floor.
-        nxt = next((i for i in range(base_idx[0] + 1, len(reps))
-                    if any(reps[i].form_phases) and reps[i].index not in unread), None)
-        if nxt is not None and not (past_floor(nxt) and (nxt + 1 >= len(reps) or past_floor(nxt + 1))):
-            lent = max(abs(with_pause(nxt, 1)), abs(with_pause(nxt, -1)))
+    if len(own) == 1:
+        # One rep read sets the norm (--baseline-reps 1, or rep 2 unread) and shows no
+        # spread: the threshold would be the bare floor, and a clean 30-rep push-up set
+        # read hip sag past it on 28 reps. The next full rep read lends its distance from
+        # the norm, halved (the spread two reps show about their mean), unless it starts
+        # the fault itself, as a rep 2 that does is kept out of the norm.
+        lender = next((k for k in read_pos if k > max(base_idx) and reps[k].counted), None)
+        if lender is not None and not starts_fault(lender):
+            lent = max(abs(with_pause(lender, 1)), abs(with_pause(lender, -1)))
             if np.isfinite(lent):
                 spread = round(float(lent) / 2.0, 1)
     # The user's --drift-tolerance is a coach's floor, whatever the source.
@@ -614,6 +621,13 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
                       toward_deg=tuple(_round(x) for x in toward),
                       stricter_deg=tuple(_round(x) for x in stricter), frames_past=past,
                       at_turnaround_deg=at_turn, unread_reps=unread)
+
+
+def read_faults(faults: dict[str, FaultDrift]) -> dict[str, FaultDrift]:
+    """The fault measures read on at least one rep (a measure every rep of which was read
+    on too little of its frames judges nothing, though the set lists it)."""
+    return {m: f for m, f in faults.items()
+            if any(x is not None and np.isfinite(x) for x in f.toward_deg)}
 
 
 def shown_drift(toward: float | None, stricter: float | None) -> float:
@@ -753,15 +767,15 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
     # trunk lean off the 3-D landmarks head-on) says so: "knee valgus needs a front or
     # rear view" alone, beside a knee-cave reading past its limit, left a coach unsure
     # which to believe (the warnings leave such an angle out).
-    judged_instead = {FAULT_ANGLE[m]: f"; the {m.replace('_', ' ')} fault is judged instead, "
-                      f"read {JUDGED_FROM.get(faults[m].source, 'another way')}"
-                      for m in faults if m in FAULT_ANGLE}
+    read_instead = {FAULT_ANGLE[m]: f"; the {m.replace('_', ' ')} fault is read instead, "
+                    f"{JUDGED_FROM.get(f.source, 'another way')}"
+                    for m, f in read_faults(faults).items() if m in FAULT_ANGLE}
     return SetDrift(view=form.view, side=form.side, angles=tuple(form.angles), faults=faults,
                     drift_deg=tuple(drift), curve_distance_deg=tuple(dist),
                     angles_bottom_deg=tuple(bottom_deg), angles_top_deg=tuple(top_deg),
                     frames_past=tuple(past), tolerance_deg=tol, spread_deg=spread,
                     sweep_deg=sweep, threshold_deg=threshold,
-                    not_measurable={**{a: why + judged_instead.get(a, "")
+                    not_measurable={**{a: why + read_instead.get(a, "")
                                        for a, why in form.not_measurable.items()},
                                     **form.faults_not_measurable, **unread_measures},
                     curves=curves, progress=progress)

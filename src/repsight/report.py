@@ -208,8 +208,13 @@ def fmt(x: Any, spec: str = ".2f", missing: str = "-") -> str:
     if x is None or isinstance(x, bool) or not math.isfinite(float(x)):
         return missing
     out = format(float(x), spec)
-    # -0.04 rounds to "-0.0": a coach reads a sign as a direction, and zero has none
-    return out[1:] if out.startswith("-") and float(out) == 0 else out
+    # -0.04 rounds to "-0.0": a coach reads a sign as a direction, and a reading that
+    # rounds to zero shows as zero does ("+0.0" under a "+" format, else "0.0")
+    try:
+        zero = float(out.replace(",", "")) == 0
+    except ValueError:  # a format that is no plain number ("5%")
+        zero = False
+    return format(0.0, spec) if zero else out
 
 
 def _tempo_notation(tempo: Mapping[str, Any] | None) -> str:
@@ -313,6 +318,16 @@ def form_columns(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str]:
     # No fault of this lift is judged: the drift is shown, never called, so nothing is red.
     return cols, ("angle drift vs first reps, deg: shown only, no form fault is judged here "
                   "(a large value is more often a tracking slip than form)")
+
+
+def _form_faults_judged(doc: Mapping[str, Any], summary_view: Mapping[str, Any]) -> bool:
+    """The results' assessment.summary.form_faults_judged; for results written before
+    schema 1.22, whether some fault measure was read on some rep."""
+    judged = summary_view.get("form_faults_judged")
+    if judged is not None:
+        return bool(judged)
+    faults = _get(doc, "assessment", "metrics", "drift", "faults") or {}
+    return any(x is not None for f in faults.values() for x in (f.get("toward_deg") or ()))
 
 
 def _past(col: Mapping[str, Any], k: int, technical: bool) -> str:
@@ -462,8 +477,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "failed": first is not None,
         "failure_reason": summary.get("first_failure_reason") or "",
         "ending": summary_view.get("ending") or "",
-        # results written before schema 1.22 have no such key: their lifts judged form
-        "intact": intact_words(summary_view.get("form_faults_judged", True) is not False),
+        "intact": intact_words(_form_faults_judged(doc, summary_view)),
         "rir": rir_text(summary_view.get("rir_estimate")),
         "rpe": rpe_text(summary_view.get("rpe_estimate")),
         "closest": _closest_to_limits(summary_view.get("ending_evidence")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from .drift import read_faults
 from .form import FAULT_ANGLE
 from .types import VERDICT_KINDS, Borderline, Rep, Verdict
 from .velocity import rir_text, rpe_from_rir, rpe_text
@@ -144,7 +145,7 @@ def quality_warnings(metrics: Any, *, detection_rate: float = 1.0, n_reps: int =
     # angle's absence limits nothing the verdicts say. "Trunk lean not measurable" beside
     # a verdict of the trunk leaning further forward would contradict it.
     covered = {angle for fault, angle in FAULT_ANGLE.items()
-               if fault in metrics.not_measurable or fault in metrics.drift.faults}
+               if fault in metrics.not_measurable or fault in read_faults(metrics.drift.faults)}
     for name, why in metrics.not_measurable.items():
         if name in covered:
             continue

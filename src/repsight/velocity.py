@@ -66,9 +66,9 @@ FAST_FIRST_RATIO = 3.0
 # Under this share of the next three reps' median speed a first "rep" is set-up (settling
 # into position inside its rise: two to three times slower). Not 0.7, as it was: a set
 # whose later reps cheat (elbows swinging forward in a curl, a lean-back press) lifts
-# them faster, and its strict first rep read 0.65-0.75 of them on rendered sets
-# (true 0.84-0.93). Taken as set-up there, it left a baseline that already carried the
-# fault, which then went uncalled.
+# them faster, and its strict first rep read 0.64-0.69 of them on two rendered sets (true
+# 0.84-0.91; two more read 0.72-0.74, just past the old limit). Taken as set-up there, it
+# left a baseline that already carried the fault, which then went uncalled.
 SLOW_FIRST_SHARE = 0.5
 # The lowest RPE an RIR estimate is turned into (rpe_from_rir): the RIR-based scale's
 # 5-6 band covers 4-6 reps in reserve; lighter effort is not read from velocity loss.
@@ -331,9 +331,9 @@ def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool],
     estimates (capped at MAX_RIR, "10 or more"); the last rep's, the one a set's summary
     gives, is untouched. None (too little loss to say) stays None.
 
-    A later rep's estimate bounds the earlier ones the same way: reps in reserve count
-    down through a set, so a rep had at least the next estimated rep's reserve plus the
-    reps finished up to it. The model reads a small loss early in a set most loosely
+    A later counted rep's estimate bounds the earlier ones the same way: reps in reserve
+    count down through a set, so a rep had at least the next estimated rep's reserve plus
+    the reps finished up to it. The model reads a small loss early in a set most loosely
     (rep 2 of a real deadlift at 10 % loss read ~4 in reserve, rep 3 at 9 % ~9), and a
     coach reads a column that goes up as wrong.
     """
@@ -347,7 +347,9 @@ def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool],
             run, later = 0, None  # what follows a rest was not in reserve here
         if rir[i] is not None:
             out[i] = float(min(max(rir[i], float(run), later if later is not None else 0.0), MAX_RIR))
-        known = out[i] if out[i] is not None else later
+        # Only a rep lifted in the set's usual way lends its estimate (not a dismount or
+        # a camera move read far past the range: counted is False for those).
+        known = out[i] if out[i] is not None and done[i] else later
         later = None if known is None else known + done[i]
         run += done[i]
     return tuple(out)
