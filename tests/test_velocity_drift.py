@@ -155,10 +155,10 @@ def test_rir_is_never_below_the_reps_the_lifter_went_on_to_finish():
 
     est = [None, 2.0, 4.0, 1.0, 1.0, 0.0]
     assert seen_in_reserve(est, [True] * 6) == (None, 5.0, 4.0, 2.0, 1.0, 0.0)
-    # A rep 4 read at 10 in reserve lifts reps 2-3 to 10 too (they were 4 and 4 before
-    # reserve counted down: test_rir_counts_down_through_a_set).
+    # A rep 4 read at the cap, "10 or more" (a loss read too small to bound anything),
+    # lends nothing to reps 2-3 (rep 3's own 4 still bounds rep 2).
     assert seen_in_reserve([None, 2.0, 4.0, 10.0, 1.0, 0.0], [True] * 6) == \
-        (None, 10.0, 10.0, 10.0, 1.0, 0.0)
+        (None, 5.0, 4.0, 10.0, 1.0, 0.0)
     assert seen_in_reserve([None, 2.0] + [10.0] * 17 + [3.0], [True] * 20)[1] == 10.0
     # Only finished reps at full range count as reps done after it; the last rep's own
     # estimate (the set's summary) is never raised, and a rep too little slowed to read

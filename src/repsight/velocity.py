@@ -348,8 +348,11 @@ def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool],
         if rir[i] is not None:
             out[i] = float(min(max(rir[i], float(run), later if later is not None else 0.0), MAX_RIR))
         # Only a rep lifted in the set's usual way lends its estimate (not a dismount or
-        # a camera move read far past the range: counted is False for those).
-        known = out[i] if out[i] is not None and done[i] else later
+        # a camera move read far past the range: counted is False for those), and only
+        # under the cap: "10 or more" comes from the smallest losses, read most loosely,
+        # and one such late rep would lift every rep before it to the cap.
+        lends = out[i] is not None and done[i] and out[i] < MAX_RIR
+        known = out[i] if lends else later
         later = None if known is None else known + done[i]
         run += done[i]
     return tuple(out)
