@@ -62,7 +62,7 @@ FAULT_FLOOR_DEG: dict[tuple[str, str], float] = {
     ("hip_sag", "image"): 4.0,
 }
 # How a fault measure's source reads, for the reason an angle it covers is not measured.
-JUDGED_FROM: dict[str, str] = {"image": "from the picture's 2-D landmarks",
+READ_FROM: dict[str, str] = {"image": "from the picture's 2-D landmarks",
                                "world": "from the 3-D landmarks",
                                "foreshortening": "from the torso's foreshortening",
                                "forward_foreshortening": "from the torso's foreshortening"}
@@ -768,7 +768,7 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
     # rear view" alone, beside a knee-cave reading past its limit, left a coach unsure
     # which to believe (the warnings leave such an angle out).
     read_instead = {FAULT_ANGLE[m]: f"; the {m.replace('_', ' ')} fault is read instead, "
-                    f"{JUDGED_FROM.get(f.source, 'another way')}"
+                    f"{READ_FROM.get(f.source, 'another way')}"
                     for m, f in read_faults(faults).items() if m in FAULT_ANGLE}
     return SetDrift(view=form.view, side=form.side, angles=tuple(form.angles), faults=faults,
                     drift_deg=tuple(drift), curve_distance_deg=tuple(dist),
