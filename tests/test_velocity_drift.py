@@ -329,7 +329,7 @@ def test_angles_the_view_cannot_measure_are_none():
     # reason says so, rather than leave "not measurable" beside a lean verdict.
     assert "trunk_lean" in front.drift.faults
     assert front.not_measurable["trunk"].endswith(
-        "; the trunk lean fault is read instead, from the torso's foreshortening")
+        "; the trunk lean fault is read instead, from the torso's foreshortening, head-on")
     assert "instead" not in side.not_measurable["knee_valgus"]
     assert front.reps[0].angles_bottom_deg["knee_valgus"] is not None
     assert front.reps[0].drift_deg["asymmetry"] is not None

@@ -17,7 +17,7 @@ import numpy as np
 from .form import FAULT_ANGLE, FormSignals
 from .profiles import DEFAULT_DRIFT_TOLERANCE_DEG, ExerciseProfile, Fault
 from .smoothing import seen_mean, seen_reduce
-from .types import Rep
+from .types import FAULT_SOURCE_WORDS, Rep
 
 CURVE_SAMPLES = 50  # samples per moving phase in time-normalised curves
 # Drift is compared over each moving phase's travel except the last 5 % next to the rest
@@ -61,11 +61,6 @@ FAULT_FLOOR_DEG: dict[tuple[str, str], float] = {
     ("elbow_forward", "image"): 10.0, ("elbow_forward", "world"): 10.0,
     ("hip_sag", "image"): 4.0,
 }
-# How a fault measure's source reads, for the reason an angle it covers is not measured.
-READ_FROM: dict[str, str] = {"image": "from the picture's 2-D landmarks",
-                               "world": "from the 3-D landmarks",
-                               "foreshortening": "from the torso's foreshortening",
-                               "forward_foreshortening": "from the torso's foreshortening"}
 # Fault readings whose floor is three times their rep-to-rep noise, not a coach's
 # tolerance (see combined_threshold).
 NOISE_FLOOR_SOURCES = ("foreshortening",)
@@ -768,7 +763,7 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
     # rear view" alone, beside a knee-cave reading past its limit, left a coach unsure
     # which to believe (the warnings leave such an angle out).
     read_instead = {FAULT_ANGLE[m]: f"; the {m.replace('_', ' ')} fault is read instead, "
-                    f"{READ_FROM.get(f.source, 'another way')}"
+                    f"from {FAULT_SOURCE_WORDS.get(f.source, f.source)}"
                     for m, f in read_faults(faults).items() if m in FAULT_ANGLE}
     return SetDrift(view=form.view, side=form.side, angles=tuple(form.angles), faults=faults,
                     drift_deg=tuple(drift), curve_distance_deg=tuple(dist),

@@ -34,7 +34,7 @@ from urllib.parse import quote
 from .errors import OutputError
 from .profiles import fault_short
 from .sessions import clip_athlete
-from .types import Borderline
+from .types import FAULT_SOURCE_WORDS, Borderline
 
 ProgressFn = Callable[[int, int], None]
 
@@ -233,9 +233,6 @@ EVIDENCE_WORDS = {"source": "read from", "floor": "floor (deg)",
                   "spread": "first reps' own spread (deg)",
                   "at_turnaround": "at the turnaround (deg)"}
 EVIDENCE_HIDDEN = ("direction",)
-READ_FROM = {"image": "the picture (2-D landmarks)", "world": "3-D landmarks (an estimate)",
-             "foreshortening": "the torso's foreshortening, head-on",
-             "forward_foreshortening": "the torso's foreshortening, head-on"}
 
 
 def evidence_view(evidence: Mapping[str, Any], times: Sequence[float]) -> dict[str, Any]:
@@ -253,7 +250,7 @@ def evidence_view(evidence: Mapping[str, Any], times: Sequence[float]) -> dict[s
             continue
         if isinstance(val, Mapping):
             extra = [(EVIDENCE_WORDS.get(k, _words(k)),
-                      READ_FROM.get(v, str(v)) if k == "source" else _plain(v))
+                      FAULT_SOURCE_WORDS.get(v, str(v)) if k == "source" else _plain(v))
                      for k, v in val.items()
                      if k not in ("value", "baseline", "threshold", "unit", *EVIDENCE_HIDDEN)]
             baseline = _plain(val.get("baseline"))

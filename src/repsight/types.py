@@ -32,6 +32,14 @@ def slow_motion_ratio(capture_fps: float | None, playback_fps: float) -> float |
     return capture_fps / playback_fps
 
 
+# Where a fault measure was read from, as a coach reads it ("read from ..."): the verdicts'
+# evidence in the report, and an angle's reason when its fault is read instead.
+FAULT_SOURCE_WORDS: dict[str, str] = {
+    "image": "the picture (2-D landmarks)", "world": "3-D landmarks (an estimate)",
+    "foreshortening": "the torso's foreshortening, head-on",
+    "forward_foreshortening": "the torso's foreshortening, head-on"}
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     """What the container says about a video, after honouring rotation."""
