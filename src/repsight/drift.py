@@ -528,24 +528,32 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
         return directed_drift(curves[k], ref, reps[k], direction, min_frames, zone=zones[k])
 
     held_value = [turnaround_pause_value(signal, r) for r in reps]
+    # Reps this measure was read on (an unread one has no reading to confirm or deny).
+    read_pos = [k for k, r in enumerate(reps) if any(r.form_phases) and r.index not in unread]
+    # A rep is held against the first baseline rep that was read: against an unread one
+    # nothing is ever past the floor.
+    anchor = next((i for i in baseline if i in read_pos), base_idx[0] if base_idx else 0)
 
     def past_floor(i: int) -> bool:
-        at_pause = fault.direction * (held_value[i] - held_value[base_idx[0]])
-        toward = float(np.nanmax([drift_of(i, curves[base_idx[0]], fault.direction),
+        at_pause = fault.direction * (held_value[i] - held_value[anchor])
+        toward = float(np.nanmax([drift_of(i, curves[anchor], fault.direction),
                                   at_pause if np.isfinite(at_pause) else -np.inf]))
         # Past the floor the stricter way as well, the rep is the landmarks jumping (as
         # verdicts.two_sided reads it), not a fault starting: it stays in the baseline,
         # whose spread it then widens.
-        stricter = drift_of(i, curves[base_idx[0]], -fault.direction)
+        stricter = drift_of(i, curves[anchor], -fault.direction)
         return toward > floor and not stricter > floor
 
-    # Reps this measure was read on (an unread one has no reading to confirm or deny).
-    read_pos = [k for k, r in enumerate(reps) if any(r.form_phases) and r.index not in unread]
-
     def starts_fault(i: int) -> bool:
-        # Rep i and the next rep read both past the floor towards the fault.
+        # Rep i past the floor towards the fault, and the next rep too: the next one read,
+        # across one unread rep at most (as a lasting fault may skip one, verdicts.sustained).
+        # A last rep has no next one; a rep whose next is not read near it is not confirmed.
+        if not past_floor(i):
+            return False
+        if i + 1 >= len(reps):
+            return True
         nxt = next((k for k in read_pos if k > i), None)
-        return past_floor(i) and (nxt is None or past_floor(nxt))
+        return nxt is not None and nxt <= i + 2 and past_floor(nxt)
 
     for i in list(baseline)[1:]:
         if not starts_fault(i):

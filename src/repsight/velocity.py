@@ -330,32 +330,18 @@ def seen_in_reserve(rir: Sequence[float | None], counted: Sequence[bool],
     3 and 2 between rests, the bound at the 18th rep is 0, not 9. The bound only raises
     estimates (capped at MAX_RIR, "10 or more"); the last rep's, the one a set's summary
     gives, is untouched. None (too little loss to say) stays None.
-
-    A later counted rep's estimate bounds the earlier ones the same way: reps in reserve
-    count down through a set, so a rep had at least the next estimated rep's reserve plus
-    the reps finished up to it. The model reads a small loss early in a set most loosely
-    (rep 2 of a real deadlift at 10 % loss read ~4 in reserve, rep 3 at 9 % ~9), and a
-    coach reads a column that goes up as wrong.
     """
     done = np.asarray(counted, dtype=int)
     rests = np.zeros(len(done), dtype=bool) if rested_after is None else np.asarray(rested_after, bool)
-    out: list[float | None] = [None] * len(done)
+    after = np.zeros(len(done))
     run = 0
-    later: float | None = None  # the reserve the estimates after rep i imply at rep i
     for i in range(len(done) - 1, -1, -1):
         if rests[i]:
-            run, later = 0, None  # what follows a rest was not in reserve here
-        if rir[i] is not None:
-            out[i] = float(min(max(rir[i], float(run), later if later is not None else 0.0), MAX_RIR))
-        # Only a rep lifted in the set's usual way lends its estimate (not a dismount or
-        # a camera move read far past the range: counted is False for those), and only
-        # under the cap: "10 or more" comes from the smallest losses, read most loosely,
-        # and one such late rep would lift every rep before it to the cap.
-        lends = out[i] is not None and done[i] and out[i] < MAX_RIR
-        known = out[i] if lends else later
-        later = None if known is None else known + done[i]
+            run = 0  # what follows a rest was not in reserve here
+        after[i] = run
         run += done[i]
-    return tuple(out)
+    return tuple(None if r is None else float(min(max(r, float(a)), MAX_RIR))
+                 for r, a in zip(rir, after))
 
 
 def setup_rep(reps: Sequence[Rep], vel: Sequence[RepVelocity], good: Sequence[int], *,
