@@ -949,44 +949,38 @@ def test_an_oblique_floor_grows_with_the_trunks_inclination(inclined):
     assert past == ([False] * 3 if inclined else [True] * 3)
 
 
+def _lean_drift(extras, baseline, unread=()):
+    """fault_drift of a forward-lean reading 20 degrees plus each rep's extra through its
+    moving phases, over min-jerk reps of 0.8 s; the reps at positions `unread` not read."""
+    from repsight.drift import fault_drift
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * len(extras))
+    signal = np.full(len(h), 20.0)
+    for k, (r, extra) in enumerate(zip(reps, extras)):
+        signal[r.concentric[0]:r.eccentric[1] + 1] += extra
+        if k in unread:
+            signal[r.start:r.end + 1] = np.nan
+    return fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, list(baseline))
+
+
 def test_a_one_rep_norm_borrows_its_spread_from_the_next_rep():
     # --baseline-reps 1 on a set whose trunk reading wobbles from rep to rep (rep 2 sits 5
     # degrees from rep 1, inside the 6-degree floor) and ends 6.5-7 degrees off: against
     # rep 1 alone with no spread the last three reps passed the bare floor (a clean real
     # 30-rep push-up set got 28 hip-sag calls so). The next rep lends half its distance,
     # the spread two reps show about their mean, as the default norm of two reads it.
-    from repsight.drift import fault_drift
-    from repsight.profiles import Fault
-
-    h, _, reps = _min_jerk_set([0.8] * 6)
-    signal = np.full(len(h), 20.0)
-    for r, extra in zip(reps, [0.0, 5.0, 4.0, 6.5, 7.0, 6.8]):
-        signal[r.concentric[0]:r.eccentric[1] + 1] += extra
-    one = fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, [0])
-    two = fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, [0, 1])
+    one = _lean_drift([0.0, 5.0, 4.0, 6.5, 7.0, 6.8], [0])
+    two = _lean_drift([0.0, 5.0, 4.0, 6.5, 7.0, 6.8], [0, 1])
     assert one.spread_deg == pytest.approx(2.5, abs=0.2)
     assert one.threshold_deg == pytest.approx(two.threshold_deg, abs=0.3)
     assert not any(x > one.threshold_deg for x in one.toward_deg[1:])
 
 
-def _unread(signal: np.ndarray, reps, positions) -> np.ndarray:
-    out = signal.copy()
-    for k in positions:
-        out[reps[k].start:reps[k].end + 1] = np.nan
-    return out
-
-
 def test_a_norm_left_with_one_rep_read_borrows_its_spread_from_the_next_rep_read():
     # The default norm of two whose rep 2 was not read is one rep in effect: rep 3 (4
     # degrees off) lends half its distance, as with --baseline-reps 1.
-    from repsight.drift import fault_drift
-    from repsight.profiles import Fault
-
-    h, _, reps = _min_jerk_set([0.8] * 6)
-    signal = np.full(len(h), 20.0)
-    for r, extra in zip(reps, [0.0, 5.0, 4.0, 6.5, 7.0, 6.8]):
-        signal[r.concentric[0]:r.eccentric[1] + 1] += extra
-    fd = fault_drift(_unread(signal, reps, [1]), Fault("trunk_lean", 1), "image", reps, h, [0, 1])
+    fd = _lean_drift([0.0, 5.0, 4.0, 6.5, 7.0, 6.8], [0, 1], unread=[1])
     assert fd.unread_reps == (2,) and fd.spread_deg == pytest.approx(2.0, abs=0.2)
     assert not any(x is not None and x > fd.threshold_deg for x in fd.toward_deg)
 
@@ -994,15 +988,8 @@ def test_a_norm_left_with_one_rep_read_borrows_its_spread_from_the_next_rep_read
 def test_a_fault_from_rep_2_is_confirmed_by_the_next_rep_read_not_an_unread_one():
     # A fault from rep 2 (8-9 degrees, past the 6-degree floor) with rep 3 not read: rep 4
     # confirms it, so rep 2 neither joins the norm nor lends it a spread.
-    from repsight.drift import fault_drift
-    from repsight.profiles import Fault
-
-    h, _, reps = _min_jerk_set([0.8] * 6)
-    signal = np.full(len(h), 20.0)
-    for r, extra in zip(reps, [0.0, 8.0, 8.0, 8.5, 9.0, 9.0]):
-        signal[r.concentric[0]:r.eccentric[1] + 1] += extra
     for base in ([0], [0, 1]):
-        fd = fault_drift(_unread(signal, reps, [2]), Fault("trunk_lean", 1), "image", reps, h, base)
+        fd = _lean_drift([0.0, 8.0, 8.0, 8.5, 9.0, 9.0], base, unread=[2])
         assert fd.threshold_deg == pytest.approx(6.0, abs=0.01), base
         assert [x is not None and x > fd.threshold_deg for x in fd.toward_deg] == \
             [False, True, False, True, True, True]
@@ -1293,14 +1280,7 @@ def test_a_fault_measure_read_on_no_rep_judges_nothing():
 def test_a_norm_whose_first_rep_is_unread_is_held_against_its_first_rep_read():
     # Rep 1 not read, a fault from rep 3: held against an unread rep 1 nothing was ever
     # past the floor, rep 3 lent its 8 degrees as spread, and the fault went uncalled.
-    from repsight.drift import fault_drift
-    from repsight.profiles import Fault
-
-    h, _, reps = _min_jerk_set([0.8] * 6)
-    signal = np.full(len(h), 20.0)
-    for r, extra in zip(reps, [0.0, 0.0, 8.0, 8.0, 8.0, 8.0]):
-        signal[r.concentric[0]:r.eccentric[1] + 1] += extra
-    fd = fault_drift(_unread(signal, reps, [0]), Fault("trunk_lean", 1), "image", reps, h, [0, 1])
+    fd = _lean_drift([0.0, 0.0, 8.0, 8.0, 8.0, 8.0], [0, 1], unread=[0])
     assert fd.unread_reps == (1,) and fd.threshold_deg == pytest.approx(6.0, abs=0.01)
     assert [x is not None and x > fd.threshold_deg for x in fd.toward_deg] == \
         [False, False, True, True, True, True]
@@ -1309,16 +1289,9 @@ def test_a_norm_whose_first_rep_is_unread_is_held_against_its_first_rep_read():
 def test_a_rep_2_wobble_is_not_confirmed_by_a_rep_read_far_later():
     # Rep 2 wobbles 7 degrees, reps 3-6 are not read, reps 7-8 drift 7 late in the set: rep
     # 2 is the lifter's spread, as with every rep read, not a fault that starts on it.
-    from repsight.drift import fault_drift
-    from repsight.profiles import Fault
-
-    h, _, reps = _min_jerk_set([0.8] * 8)
-    signal = np.full(len(h), 20.0)
-    for r, extra in zip(reps, [0.0, 7.0, 0.0, 0.0, 0.0, 0.0, 7.0, 7.0]):
-        signal[r.concentric[0]:r.eccentric[1] + 1] += extra
-    read = fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, [0, 1])
-    gaps = fault_drift(_unread(signal, reps, [2, 3, 4, 5]), Fault("trunk_lean", 1), "image",
-                       reps, h, [0, 1])
+    extras = [0.0, 7.0, 0.0, 0.0, 0.0, 0.0, 7.0, 7.0]
+    read = _lean_drift(extras, [0, 1])
+    gaps = _lean_drift(extras, [0, 1], unread=[2, 3, 4, 5])
     assert gaps.threshold_deg == pytest.approx(read.threshold_deg, abs=0.01)
     assert gaps.threshold_deg > 9.0
     assert not any(x is not None and x > gaps.threshold_deg for x in gaps.toward_deg)
