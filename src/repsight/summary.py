@@ -85,7 +85,8 @@ class SetSummary:
                    else f"; {rir_text(self.rir_estimate)} rep(s) in reserve by velocity loss, "
                         f"RPE {rpe_text(self.rpe_estimate)} (estimates)")
             if self.ending == "tolerance":
-                out += f"; stopped with {self.intact_words()}: tolerance failure or reps left{rir}"
+                out += (f"; stopped with {intact_words(self.form_faults_judged)}: tolerance "
+                        f"failure or reps left{rir}")
             elif self.borderline:
                 out += "; " + "; ".join(b.short() for b in self.borderline) + rir
             elif self.n_reps == 1:
@@ -99,10 +100,6 @@ class SetSummary:
         if self.ending == "absolute":
             out += "; absolute failure: concentric, then isometric, then eccentric failure"
         return out
-
-    def intact_words(self) -> str:
-        """What a set stopped with intact ("technique and tempo"), in a tolerance ending."""
-        return intact_words(self.form_faults_judged)
 
 
 def intact_words(form_faults_judged: bool) -> str:
