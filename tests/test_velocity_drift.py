@@ -1295,3 +1295,120 @@ def test_a_rep_2_wobble_is_not_confirmed_by_a_rep_read_far_later():
     assert gaps.threshold_deg == pytest.approx(read.threshold_deg, abs=0.01)
     assert gaps.threshold_deg > 9.0
     assert not any(x is not None and x > gaps.threshold_deg for x in gaps.toward_deg)
+
+
+def _squat_track(con_s, rom_px=150.0, fps=30.0):
+    """(PoseSequence, reps, float[T,2] pixel track) of eccentric-first reps, each lowered
+    in 1 s and lifted in its con_s (cosine ramps), 0.4 s at rest between; rom_px: one
+    travel for every rep, or one per rep (pixels, image y grows down)."""
+    from repsight.types import PoseSequence
+
+    roms = [rom_px] * len(con_s) if np.isscalar(rom_px) else list(rom_px)
+    y, reps, f = [np.full(15, 250.0)], [], 15
+    for k, (c, r) in enumerate(zip(con_s, roms), 1):
+        ne, nc = 30, int(round(c * fps))
+        down = 250 + r * (1 - np.cos(np.linspace(0, np.pi, ne + 1))) / 2
+        up = 250 + r * (1 + np.cos(np.linspace(0, np.pi, nc + 1))) / 2
+        seg = np.concatenate([down, up[1:], np.full(12, 250.0)])
+        reps.append(Rep(index=k, start=f, end=f + len(seg) - 1, turnaround=f + ne,
+                        eccentric=(f, f + ne), concentric=(f + ne, f + ne + nc),
+                        eccentric_first=True, rom=r, rom_share=1.0, partial=False))
+        y.append(seg)
+        f += len(seg)
+    y = np.concatenate([*y, np.full(15, 250.0)])
+    image = np.full((len(y), 33, 5), np.nan, dtype=np.float32)
+    seq = PoseSequence(image=image, world=image[..., :3].copy(),
+                       timestamps_s=np.arange(len(y)) / fps, fps=fps, width=640, height=480)
+    return seq, tuple(reps), np.column_stack([np.full(len(y), 300.0), y])
+
+
+def test_a_rep_far_past_its_runs_range_sets_no_baseline():
+    # Rep 2's travel read twice the others' in the same time (the camera tilted): it is
+    # judged on nothing (segmentation.out_of_range), so nothing is judged against it; as
+    # the baseline it read every later rep 47-68 % slower.
+    from repsight.scale import Scale
+    from repsight.velocity import set_velocity
+
+    seq, reps, track = _squat_track([0.6, 0.62, 0.66, 0.72, 0.8, 0.9, 1.0],
+                                    rom_px=[150, 300, 150, 150, 150, 150, 150])
+    reps = tuple(dataclasses.replace(r, rom_share=2.0) if r.index == 2 else r for r in reps)
+    v = set_velocity(seq, reps, track_px=track, scale=Scale(300.0, "plate", 0.05),
+                     family="squat", rom_outlier_share=1.6)
+    assert v.baseline_reps == (1, 3)
+    assert v.baseline_mps == pytest.approx(v.reps[0].mean_mps)
+    assert 35 < v.loss_pct[-1] < 45 and v.loss_pct[2] < 15
+
+
+def test_a_two_frame_concentric_between_unknown_heights_reads_its_mean_only():
+    # np.gradient is NaN on both frames: the peak and propulsive velocities are unknown,
+    # and the set goes on (this raised "All-NaN slice" and lost the whole set).
+    h = np.array([0.0, 0.0, np.nan, 0.0, 0.5, np.nan, 0.5, 0.5])
+    t = np.arange(len(h)) / 10.0
+    rep = Rep(index=1, start=0, end=7, turnaround=3, eccentric=(0, 3), concentric=(3, 4),
+              eccentric_first=True, rom=0.5, rom_share=1.0, partial=False)
+    v = concentric_velocity(h, t, rep)
+    assert v.mean_mps == pytest.approx(5.0) and v.rom_m == pytest.approx(0.5)
+    assert np.isnan(v.peak_mps) and np.isnan(v.mean_propulsive_mps)
+
+
+def test_reps_in_reserve_count_the_reps_from_the_first_baseline_rep():
+    # The same seven reps with a set-up "rep" (five times as fast) in front: the model's
+    # rep 1 is the first baseline rep, so every rep's estimate is the same as without it
+    # (counted from the set-up movement, the last rep's read 1.80 for 1.54).
+    from repsight.scale import Scale
+    from repsight.velocity import set_velocity
+
+    con = [0.6, 0.62, 0.66, 0.72, 0.8, 0.9, 1.0]
+
+    def rir(durations):
+        seq, reps, track = _squat_track(durations)
+        v = set_velocity(seq, reps, track_px=track, scale=Scale(300.0, "plate", 0.05),
+                         family="squat", rom_outlier_share=1.6)
+        return v.setup_reps, v.rir
+
+    plain, setup = rir(con), rir([0.12] + con)
+    assert plain[0] == () and setup[0] == (1,)
+    assert setup[1][0] is None
+    assert setup[1][1:] == pytest.approx(plain[1], abs=1e-6)
+    assert plain[1][-1] == pytest.approx(rir_estimate(7, 39.8, loss_at_failure_pct=50.0), abs=0.05)
+
+
+def test_the_sets_mean_velocity_leaves_out_reps_filmed_at_another_speed():
+    # Slow motion from rep 6 on (every time stretched twice): those reps read half speed
+    # and are not comparable (tempo.tempo_step); the set's mean is the first five reps'.
+    truth = make_squat_set(n_reps=8, concentric_s=0.7, seed=3)
+    cfg = AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m)
+    t = truth.seq.timestamps_s.copy()
+    k0 = truth.reps[5].start
+    t[k0:] = t[k0] + 2.0 * (t[k0:] - t[k0])
+    a = assess_set(dataclasses.replace(truth.seq, timestamps_s=t), truth.reps, SQUAT, cfg)
+    assert a.tempo_step is not None and a.tempo_step.rep == 6
+    before = [m.mean_velocity_mps for m in a.metrics.reps[:5]]
+    assert a.summary.mean_velocity_mps == pytest.approx(float(np.mean(before)), rel=1e-6)
+
+
+def test_a_failed_attempt_after_a_rest_leaves_the_reps_before_it_their_reserve():
+    # Four squats, then (found after the last rep: no Rep of its own) a fifth that fails.
+    # Straight after rep 4 it shows rep 4 had none left; after five seconds standing it
+    # bounds nothing, as for an attempt that is a Rep (Rep.rested_before).
+    from repsight.types import PoseSequence
+
+    truth = make_squat_set(n_reps=5, failed_rep=5, concentric_s=[0.6, 0.6, 0.68, 0.76, 0.85], seed=0)
+    cfg = AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m)
+    reps, seq = truth.reps[:4], truth.seq
+    straight = assess_set(seq, reps, SQUAT, cfg)
+    assert [v.kind for v in straight.verdicts if v.rep_index == 5] == ["concentric"]
+    assert straight.metrics.reps[3].rir_estimate == 0.0
+    e, n = reps[-1].end, int(5 * seq.fps)
+
+    def rested(a):
+        return np.concatenate([a[:e + 1], np.repeat(a[e:e + 1], n, axis=0), a[e + 1:]])
+
+    later = PoseSequence(image=rested(seq.image), world=rested(seq.world),
+                         timestamps_s=np.arange(seq.n_frames + n) / seq.fps, fps=seq.fps,
+                         width=seq.width, height=seq.height)
+    a = assess_set(later, reps, SQUAT, cfg)
+    assert [v.kind for v in a.verdicts if v.rep_index == 5] == ["concentric"]
+    alone = assess_set(seq.slice(0, e + 1), reps, SQUAT, cfg)
+    assert a.metrics.reps[3].rir_estimate == pytest.approx(alone.metrics.reps[3].rir_estimate, abs=0.01)
+    assert a.metrics.reps[3].rir_estimate is not None and a.metrics.reps[3].rir_estimate > 0

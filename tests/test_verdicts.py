@@ -617,6 +617,10 @@ def test_sustained_flags_need_the_fault_to_stay():
     assert sustained([False, False, False, True]) == [False, False, False, True]
     # reps not judged (stalled, unfinished) are neither set nor a gap
     assert sustained([False, True, False, True], judged=[True, True, False, True]) == [False, True, False, True]
+    # a fault that lasts from rep 1 (one gap, the last rep set) takes in every set rep
+    # after it: rep 2 is not left out between two called reps
+    assert sustained([True, True, False, True]) == [True, True, False, True]
+    assert sustained([True, True, False, True], clear=[False] * 4) == [True, True, False, True]
 
 
 def test_clip_cut_mid_rep_is_not_a_failure():
@@ -1378,3 +1382,146 @@ def test_a_set_slower_than_the_time_limit_from_rep_1_says_so():
         other, _ = synthesize("squat", plan_set(4, concentric_s=conc), seed=5)
         assert not any("the first judged" in w for w in
                        analyse_pose(other, AnalysisConfig(exercise="squat", goal="power")).all_warnings)
+
+
+def _loss_metrics(reps, losses, setup=()):
+    from types import SimpleNamespace
+
+    rows = [SimpleNamespace(index=r.index, rom_m=0.45, velocity_loss_pct=x,
+                            mean_velocity_mps=0.6 * (1 - x / 100)) for r, x in zip(reps, losses)]
+    return SimpleNamespace(reps=rows, baseline_reps=(1, 2), setup_reps=tuple(setup),
+                           baseline_velocity_mps=0.6, track=np.array([]),
+                           drift=SimpleNamespace(faults={}))
+
+
+@pytest.mark.parametrize("last_loss, called", [(55.0, []), (10.0, [])])
+def test_a_rep_past_its_runs_range_neither_confirms_nor_hides_a_tempo_failure(last_loss, called):
+    # Rep 6 dropped off the bar (its range 1.97 times its run's): it gets no verdict, so it
+    # is not the rep after rep 5 either. Rep 5 at 31 % is then the last rep judged, inside
+    # the lone rep's margin: too close to call, whatever rep 6 read (it was called when
+    # rep 6 read 55 %).
+    from repsight.verdicts import VerdictThresholds, borderline, judge
+
+    th = VerdictThresholds()
+    reps = _grid_reps(6)
+    reps[-1] = dataclasses.replace(reps[-1], rom_share=1.97)
+    m = _loss_metrics(reps, [0, 0, 10, 20, 31.0, last_loss])
+    tempos = [RepTempo(1.0, 0.0, 0.7, 0.5)] * 6
+    got = judge(reps, m, False, th, tempos)
+    assert [(v.kind, v.rep_index) for v in got] == called
+    assert [(b.rep_index, b.kind) for b in borderline(reps, m, th, got)] == [(5, "tempo")]
+    # 45 % on rep 5, clear past the margin: called, as without rep 6 (it went uncalled
+    # when rep 6 read 5 % and stood as the rep after it).
+    m = _loss_metrics(reps, [0, 0, 10, 20, 45.0, 5.0])
+    assert [(v.kind, v.rep_index) for v in judge(reps, m, False, th, tempos)] == [("tempo", 5)]
+
+
+def _lean_fault(toward, threshold=6.0):
+    from types import SimpleNamespace
+
+    n = len(toward)
+    return SimpleNamespace(measure="trunk_lean", direction=1, words="trunk leaning further forward",
+                           source="image", floor_deg=threshold, spread_deg=0.0,
+                           threshold_deg=threshold, toward_deg=tuple(toward),
+                           stricter_deg=(0.0,) * n, frames_past=(10,) * n,
+                           at_turnaround_deg=(None,) * n, unread_reps=())
+
+
+def test_set_up_and_out_of_range_reps_take_no_part_in_a_technical_run():
+    from types import SimpleNamespace
+
+    from repsight.verdicts import VerdictThresholds, technical_verdicts
+
+    th = VerdictThresholds()
+
+    def calls(reps, toward, setup=()):
+        m = SimpleNamespace(reps=[SimpleNamespace(index=r.index, rom_m=0.45) for r in reps],
+                            baseline_reps=(2, 3) if setup else (1, 2), setup_reps=setup,
+                            drift=SimpleNamespace(faults={"trunk_lean": _lean_fault(toward)}))
+        return [v.rep_index for v in technical_verdicts(reps, m, th)]
+
+    # A 12-degree lean on the last rep judged stands alone, whether or not an out-of-range
+    # rep (dropped off the bar) follows it.
+    reps = _grid_reps(6)
+    assert calls(reps[:5], [0, 0, 0, 0, 12.0]) == [5]
+    gone = reps[:5] + [dataclasses.replace(reps[5], rom_share=1.97)]
+    assert calls(gone, [0, 0, 0, 0, 12.0, 0.0]) == [5]
+    # A set-up rep 1 whose reading passed the threshold is not a pass that came back: the
+    # lean lasting from rep 5 is called however the set-up movement read.
+    reps = _grid_reps(9)
+    for first in (0.0, 10.0):
+        assert calls(reps, [first, 0, 0, 0, 7.5, 7.5, 7.5, 7.5, 7.5], setup=(1,)) == [5, 6, 7, 8, 9]
+
+
+def test_a_partial_last_rep_alone_needs_the_clear_margin():
+    # The last rep's driving signal reads 65 % of the run's range (partial, under 70 %)
+    # while its metres read it whole: nothing after it confirms it, so it must be clearly
+    # short (under 70 / 1.5 %), as a rep read short in metres alone must; at 40 % it is.
+    # Read short in metres too, two readings agree and 65 % is called.
+    from types import SimpleNamespace
+
+    from repsight.verdicts import VerdictThresholds, technical_verdicts
+
+    th = VerdictThresholds()
+    for share, metres, called in ((0.65, 0.45, []), (0.4, 0.45, [5]), (0.65, 0.29, [5])):
+        reps = _grid_reps(5)
+        reps[-1] = dataclasses.replace(reps[-1], rom_share=share, partial=True)
+        m = SimpleNamespace(reps=[SimpleNamespace(index=r.index, rom_m=0.45 if r.index < 5 else metres)
+                                  for r in reps],
+                            baseline_reps=(1, 2), drift=SimpleNamespace(faults={}))
+        assert [v.rep_index for v in technical_verdicts(reps, m, th)] == called
+
+
+def test_a_failed_rep_between_short_reps_does_not_break_their_run():
+    # Reps 4 and 6 at 60 % of the range, rep 5 a failed attempt between them: the failed
+    # rep is skipped (its short range is that failure), as the form readings skip it.
+    from types import SimpleNamespace
+
+    from repsight.verdicts import VerdictThresholds, technical_verdicts
+
+    th = VerdictThresholds()
+    reps = [dataclasses.replace(r, rom_share=0.6, partial=True) if r.index >= 4 else r
+            for r in _grid_reps(6, failed=(5,))]
+    m = SimpleNamespace(reps=[SimpleNamespace(index=r.index, rom_m=0.45) for r in reps],
+                        baseline_reps=(1, 2), drift=SimpleNamespace(faults={}))
+    assert [v.rep_index for v in technical_verdicts(reps, m, th, failed=frozenset({5}))] == [4, 6]
+
+
+def test_a_stalled_rep_stays_a_concentric_failure_when_a_failed_attempt_follows():
+    # Rep 4 of a press rises 40 % of the way, slowly, and is lowered; rep 5 is attempted
+    # and not finished either. Nothing after rep 4 was a full rep, so it failed: the
+    # unfinished attempt read as one and moved the first failure to rep 5.
+    from repsight.verdicts import concentric_verdicts
+
+    def press(tops, failed=()):
+        reps = [dataclasses.replace(r, partial=t < 0.7, rom_share=t)
+                for r, t in zip(_grid_reps(len(tops), failed=failed), tops)]
+        track = np.zeros(60 * len(tops))
+        for k, t in enumerate(tops):
+            o = 60 * k
+            track[o:o + 21] = np.linspace(0, t, 21)
+            track[o + 20:o + 41] = t
+            track[o + 40:o + 60] = np.linspace(t, 0, 20)
+        return [v.rep_index for v in concentric_verdicts(reps, track, baseline=(1, 2), fps=30.0,
+                                                         lockout_share=0.7, stall_lockout_share=0.8)]
+
+    assert press([1, 1, 1, 0.4]) == [4]
+    assert press([1, 1, 1, 0.4, 0.5], failed=(5,)) == [4, 5]
+    # A full rep after it makes rep 4 a short rep (technical), not a failure.
+    assert press([1, 1, 1, 0.4, 1]) == []
+
+
+def test_a_hold_sinking_just_past_its_allowance_reads_past_it():
+    # 10.4 % against 10 %: "sank 10% ... (allowed 10%)" read as no failure.
+    from repsight.verdicts import isometric_verdicts
+
+    reps = _grid_reps(6)
+    track = np.zeros(60 * 6)
+    for k, s in enumerate([0.0, 0.0, 0.0, 0.104, 0.104, 0.104]):
+        o = 60 * k
+        track[o:o + 21] = np.linspace(0, 1, 21)
+        track[o + 20:o + 41] = np.linspace(1, 1 - s, 21)
+        track[o + 40:o + 60] = np.linspace(1 - s, 0, 20)
+    out = isometric_verdicts(reps, track, (1, 2), fps=30.0)
+    assert [v.rep_index for v in out] == [4, 5, 6]
+    assert "sank 10.4% of the range" in out[0].reason and "(allowed 10.0%)" in out[0].reason

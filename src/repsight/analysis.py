@@ -194,7 +194,17 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                          driver=driver)
     thresholds = dataclasses.replace(VerdictThresholds.from_config(cfg), drift_min_frames=min_frames)
     verdicts = tuple(judge(reps, metrics, profile.eccentric_first, thresholds, tempos, fps=seq.fps))
-    failed = min((v.rep_index for v in verdicts if v.kind == "concentric"), default=None)
+    attempt = min((v for v in verdicts if v.kind == "concentric"), key=lambda v: v.rep_index,
+                  default=None)
+    failed = None if attempt is None else attempt.rep_index
+    if attempt is not None and reps and failed > reps[-1].index:
+        # An attempt after the last rep (verdicts.trailing_stall: no Rep of its own) that
+        # began after a rest bounds nothing before it, as Rep.rested_before has it for one
+        # that is a Rep: the rest came between.
+        t = seq.timestamps_s
+        began = t[min(int(attempt.evidence["frames"][0]), len(t) - 1)]
+        if began - t[min(reps[-1].end, len(t) - 1)] > cfg.max_pause_s:
+            failed = None
     if failed is not None:
         # A rep that failed tells the reps before it how many were left: the ones finished.
         vel = dataclasses.replace(vel, rir=reserve_before_failure(vel.rir, reps, failed,
@@ -207,8 +217,12 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     # read and compares with the first reps' (not out of range, not filmed at another speed).
     setup = set(metrics.setup_reps)
     lifted = [(r, m) for r, m in zip(reps, metrics.reps) if r.counted and r.index not in setup]
-    speeds = [m.mean_velocity_mps for _, m in lifted
-              if m.mean_velocity_mps is not None and np.isfinite(m.mean_velocity_mps)]
+    # The mean over the reps whose speed reads like the first reps' (speed_comparable): not
+    # after a change of film speed (slow motion from rep 6 halved the set's mean), nor far
+    # past the run's range.
+    speeds = [m.mean_velocity_mps for r, m in lifted
+              if m.mean_velocity_mps is not None and np.isfinite(m.mean_velocity_mps)
+              and speed_comparable(r, step, cfg.rom_outlier_share)]
     first_base = min(metrics.baseline_reps, default=0)
     last = next((m for r, m in reversed(lifted)
                  if r.index > first_base and speed_comparable(r, step, cfg.rom_outlier_share)

@@ -142,8 +142,12 @@ def concentric_velocity(h: np.ndarray, t: np.ndarray, rep: Rep, *, propulsive: b
         return nan
     v = v_all[a:b + 1]
     mean_v = (seg_h[-1] - seg_h[0]) / (seg_t[-1] - seg_t[0])
-    peak_v = float(np.nanmax(v))
     rom = float(np.nanmax(seg_h) - np.nanmin(seg_h))
+    if not np.isfinite(v).any():
+        # A concentric of a frame or two between unknown heights: its gradient is all NaN
+        # (a point other than the segmented one, or no gap bridged), so only the mean reads.
+        return RepVelocity(float(mean_v), float("nan"), float("nan"), rom)
+    peak_v = float(np.nanmax(v))
     mpv = float("nan")
     if propulsive:
         acc = np.gradient(v_all, t)[a:b + 1]
@@ -469,7 +473,10 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     # and where the gap reaches its concentric it has no velocity either (unless read over
     # another point's own rise, followed throughout: retimed). Nor does a rep
     # the clip began or ended inside (Rep.cut_start, cut_end): a phase was seen in part.
-    good = [i for i in counted if reps[i].seen_whole]
+    # Nor a rep far past its run's range (segmentation.out_of_range: the camera moved, the
+    # lifter left the position): nothing is judged on it, so nothing is judged against it
+    # (a tilt that doubled rep 2's travel read every later rep 47-68 % slower).
+    good = [i for i in counted if reps[i].seen_whole and not out_of_range(reps[i], rom_outlier_share)]
     setup: list[int] = []
     why = setup_rep(reps, vel, good)
     if why:
@@ -510,8 +517,15 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
                         "slowly, or the tracked point is not following the load; velocity "
                         "loss is not measured")
         loss = tuple(float("nan") for _ in vel)
-    rir = seen_in_reserve([rir_estimate(k + 1, l, loss_at_failure_pct=vl_fail)
-                           for k, l in enumerate(loss)], *reserve_inputs(reps, rom_outlier_share))
+    # The model's rep number counts the set's reps from the first baseline rep (its rep 1,
+    # at 0 % loss): set-up movement before it, a rep the clip began inside, and partial or
+    # unfinished reps are no reps of the lift (a set-up "rep" in front moved the last rep's
+    # estimate by a quarter of a rep, earlier ones by up to two).
+    first = base_idx[0] if base_idx else 0
+    number = np.cumsum([k >= first and r.counted for k, r in enumerate(reps)])
+    rir = seen_in_reserve([rir_estimate(int(n), l, loss_at_failure_pct=vl_fail) if k >= first else None
+                           for k, (n, l) in enumerate(zip(number, loss))],
+                          *reserve_inputs(reps, rom_outlier_share))
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
                        baseline_reps=tuple(reps[i].index for i in base_idx), baseline_mps=base_v,
                        setup_reps=tuple(setup), per_frame_mps=per_frame, warnings=tuple(warnings),

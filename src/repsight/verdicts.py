@@ -248,6 +248,13 @@ def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None,
         # stayed (a 30-rep push-up set cut one rep short got 16 technical calls from it).
         misses = later.count(False)
         out[k] = misses == 0 or (misses == 1 and later[-1] and len(later) - misses >= 2)
+        if out[k]:
+            # The fault lasts from rep k: every later rep set is part of it (with flags
+            # set, gap, set, set each was judged alone, and the rep after the first was
+            # left out though the reps either side of it were called).
+            for i in idx[pos + 1:]:
+                out[i] = bool(flags[i])
+            break
     return out
 
 
@@ -341,6 +348,10 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
     # measured against reps lifted after it: a loss there is not fatigue, and not judged.
     losses = [m.velocity_loss_pct if rep.index >= first_judged else float("nan")
               for rep, m in zip(reps, metrics.reps)]
+    # Set-up movement and a rep far past its run's range get no verdict (unjudged_reps):
+    # nor do they confirm one or stand as the last rep (an out-of-range rep 6, dropped off
+    # the bar, confirmed a 31 % loss on rep 5, or left a 45 % one uncalled as not last).
+    skip = unjudged_reps(reps, metrics, th)
     # A loss on the last rep alone has nothing after it to confirm it; it must clear the
     # limit by the loss reading's own rep-to-rep error (th.lone_loss_margin_pct), unless
     # the next rep was attempted and failed: the slowing ended in failure.
@@ -348,7 +359,8 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
                       clear=[bool(np.isfinite(x) and (x > loss_limit + th.lone_loss_margin_pct
                                                       or rep.index + 1 in failed))
                              for rep, x in zip(reps, losses)],
-                      judged=[rep.completed and bool(np.isfinite(x)) for rep, x in zip(reps, losses)])
+                      judged=[rep.completed and bool(np.isfinite(x)) and rep.index not in skip
+                              for rep, x in zip(reps, losses)])
     out = []
     for k, (rep, m, con) in enumerate(zip(reps, metrics.reps, concentric_s)):
         if not rep.completed or rep.index in failed:
@@ -406,7 +418,11 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     # and that rep does not show it lasting. Skipped instead, it let a shaken copy of a
     # real 30-rep push-up set (ankles off the picture on half the reps) join readings
     # hovering at the threshold across the unread reps into three hip-sag calls.
-    judged = [rep.completed and rep.index not in failed and any(rep.form_phases) for rep in reps]
+    # Set-up movement and reps far past their run's range get no verdict (unjudged_reps), so
+    # they neither start, confirm nor end a run, nor count as a pass that came back (hovering).
+    skip = unjudged_reps(reps, metrics, th)
+    judged = [rep.completed and rep.index not in failed and rep.index not in skip
+              and any(rep.form_phases) for rep in reps]
     past: dict[str, list[bool]] = {}
     for name, f in faults.items():
         if f.spread_deg > NOISY_SPREAD_DEG:
@@ -442,19 +458,30 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     def driven(rep: Rep) -> float:
         return rep.rom / drive if np.isfinite(rep.rom) and drive > 0 else rep.rom_share
 
+    def metres_short(m: Any, share: float) -> bool:
+        return bool(np.isfinite(base_rom) and np.isfinite(m.rom_m) and m.rom_m < share * base_rom)
+
     def shorter(rep: Rep, m: Any, share: float) -> bool:
-        return rep.partial or (np.isfinite(base_rom) and np.isfinite(m.rom_m) and m.rom_m < share * base_rom
-                               and driven(rep) < RANGE_AGREE_SHARE)
+        # Rep.partial is the driving signal under th.partial_rom_share of the run's range;
+        # against a smaller share (a last rep's clear margin) its own share is compared.
+        return ((rep.partial and rep.rom_share < share)
+                or (metres_short(m, share) and driven(rep) < RANGE_AGREE_SHARE))
 
     # A range needs the whole rep: a cut one's is the part the clip shows.
     short_flags = [ok and rep.seen_whole and rep.index not in metrics.baseline_reps
                    and shorter(rep, m, th.partial_rom_share)
                    for ok, rep, m in zip(judged, reps, metrics.reps)]
-    # A last rep alone has nothing after it to confirm it: only a clearly short one counts.
-    clear_short = [x and shorter(rep, m, th.partial_rom_share / CLEAR_SHARE)
+    # A last rep alone has nothing after it to confirm it: only a clearly short one counts,
+    # or one both readings put under the share (the driving signal and the metres: a side
+    # press's wrist hitching past the face read a clean last rep partial on the first alone).
+    clear_short = [x and (shorter(rep, m, th.partial_rom_share / CLEAR_SHARE)
+                          or (rep.partial and metres_short(m, th.partial_rom_share)))
                    for x, rep, m in zip(short_flags, reps, metrics.reps)]
-    # A rep partly not tracked is skipped, neither confirming nor breaking a run.
-    short = confirmed(short_flags, clear=clear_short, judged=[rep.seen_whole for rep in reps])
+    # A rep partly not tracked is skipped, neither confirming nor breaking a run; so is a
+    # failed rep (its short range is that failure), as the form readings skip it.
+    short = confirmed(short_flags, clear=clear_short,
+                      judged=[rep.seen_whole and rep.index not in failed and rep.index not in skip
+                              for rep in reps])
     out = []
     for k, (rep, m) in enumerate(zip(reps, metrics.reps)):
         worst = sorted(((f.toward_deg[k] - f.threshold_deg, f) for name, f in faults.items() if past[name][k]),
@@ -551,7 +578,9 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             # comes back down after rising only part of the way, with no full rep after
             # it, failed its concentric. A short rep followed by full ones is a short range
             # of motion (technical), not failure: the lifter could still finish reps.
-            later = [rises.get(x.index, 1.0) for x in reps[k + 1:]]
+            # A later attempt that was not finished is no full rep either (it read as one,
+            # and a second failed attempt moved the first failure past this rep).
+            later = [rises.get(x.index, 1.0) for x in reps[k + 1:] if x.completed]
             rise = rises[r.index]
             if r.cut_end and not _attempt_seen(reps, track, r, rom, lockout_share, fps):
                 continue  # the clip ended while it was still moving or paused: no evidence
@@ -874,9 +903,12 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     for r, s, lost in zip(reps, sinks, lasting(reps, flags, seen)):
         if lost:
             a, b = hold(r)
+            # As many decimals as tell the reading from its allowance ("10%, allowed 10%"
+            # read as no failure).
+            d = _apart(100 * s, 100 * allowed, 0)
             out.append(Verdict("isometric", r.index,
-                               f"rep {r.index}: the hold sank {s:.0%} of the range in "
-                               f"{seconds(r):.1f} s (allowed {allowed:.0%})",
+                               f"rep {r.index}: the hold sank {100 * s:.{d}f}% of the range in "
+                               f"{seconds(r):.1f} s (allowed {100 * allowed:.{d}f}%)",
                                {"frames": [a, b], "value": round(s, 3),
                                 "baseline": round(max(base_sinks, default=0.0), 3),
                                 "threshold": round(allowed, 3), "unit": "share of the first reps' range"}))
@@ -987,7 +1019,8 @@ def borderline(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
 def unjudged_reps(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds) -> set[int]:
     """Rep indices no verdict is given on: set-up movement (metrics.setup_reps) and reps
     far past their run's range (segmentation.out_of_range at th.rom_outlier_share)."""
-    return set(metrics.setup_reps) | {r.index for r in reps if out_of_range(r, th.rom_outlier_share)}
+    return (set(getattr(metrics, "setup_reps", ()))
+            | {r.index for r in reps if out_of_range(r, th.rom_outlier_share)})
 
 
 def speed_comparable(rep: Rep, step: Any, rom_outlier_share: float) -> bool:
