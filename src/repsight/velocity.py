@@ -244,7 +244,8 @@ def rir_estimate(rep_number: int, velocity_loss_pct: float, *, loss_at_failure_p
                  ) -> float | None:
     """Reps in reserve estimated from velocity loss (linear model, see module docstring).
 
-    rep_number: 1-based position in the set; velocity_loss_pct: loss vs the baseline;
+    rep_number: the rep's number counted from the set's first baseline rep (1) over its
+    counted reps (set_velocity); velocity_loss_pct: loss vs the baseline;
     loss_at_failure_pct: 20..90. None while the loss is below 5 % (too little signal);
     capped at MAX_RIR (10), which reads "10 or more".
     """
