@@ -163,3 +163,27 @@ def test_signal_noise_estimate_tracks_landmark_noise() -> None:
     loud = signal_from_spec(noisy, spec).diff_noise
     assert loud > 1e-3 and loud > 10 * quiet
 
+
+
+def test_a_signed_trunk_lean_reads_its_direction_on_both_sides_or_not_at_all() -> None:
+    # A hinge seen from the side leans forward; the same trunk with the head and feet
+    # turned the other way leans back. Read on both sides (--side both) the lean back was
+    # folded onto forward lean (a press's lean-back fault read as stricter form); with
+    # nothing to tell the facing by, a signed lean is not read at all.
+    seq, truth = synthesize("romanian_deadlift", 1)
+    turn = truth.reps[0].turnaround
+    assert trunk_inclination(seq, side=BOTH, signed=True)[turn] > 70
+    image = seq.image.copy()
+    for heel, toe in ((LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX), (LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX)):
+        image[:, [heel, toe], 0] = image[:, [toe, heel], 0]
+    ears = (image[:, LM.LEFT_EAR, 0] + image[:, LM.RIGHT_EAR, 0]) / 2
+    image[:, LM.NOSE, 0] = 2 * ears - image[:, LM.NOSE, 0]
+    back = replace(seq, image=image)
+    assert trunk_inclination(back, side=BOTH, signed=True)[turn] < -70
+    assert trunk_inclination(back, side="LEFT", signed=True)[turn] < -70
+    unknown = seq.image.copy()
+    unknown[:, [LM.NOSE, LM.LEFT_EAR, LM.RIGHT_EAR, LM.LEFT_HEEL, LM.RIGHT_HEEL,
+                LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], :2] = np.nan
+    blind = replace(seq, image=unknown)
+    assert np.isnan(trunk_inclination(blind, side="LEFT", signed=True)).all()
+    assert trunk_inclination(blind, side="LEFT")[turn] > 70  # unsigned: still read

@@ -1060,3 +1060,30 @@ def test_begun_past_half_needs_a_rise_from_the_first_frame_of_the_first_reps_str
     stub[4:35] = np.nan  # four frames tracked, then a gap, then the set from standing
     assert begun_past_half(stub, reps, **kw) is None
     assert begun_past_half(rise, reps, **{**kw, "eccentric_first": False}) is None
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_tracking_gap_in_one_rep_leaves_the_other_reps_timing_alone(fps: float) -> None:
+    # Rep 2's lockout lost for 0.3-0.9 s (bridged by a straight line): its flank fit was
+    # pooled into the set's exponent and moved the other reps' onsets by up to 5 frames.
+    scale = fps / 30.0
+    y, truth = _concentric_first_set(_mj, int(24 * scale), reps=5, ecc_f=int(36 * scale),
+                                     pause_f=int(15 * scale))
+    y = lowpass(y, fps, cutoff_hz=4.0)
+    kw = dict(concentric_increases=True, eccentric_first=False, min_rom=0.3, smoothing_cutoff_hz=4.0)
+    whole = segment_reps(y, fps, **kw)
+    a, b = truth[1]
+    for start in range(a + (b - a) // 2, b + int(10 * scale), max(1, int(3 * scale))):
+        for length in (int(0.3 * fps), int(0.6 * fps), int(0.9 * fps)):
+            gap = y.copy()
+            gap[start:start + length] = np.nan
+            reps = segment_reps(gap, fps, **kw)
+            assert len(reps) == 5
+            assert [r.concentric for r in reps if r.index != 2] == \
+                [r.concentric for r in whole if r.index != 2]
+
+
+def test_an_empty_signal_has_no_reps() -> None:
+    # fill_gaps reshaped an empty array and raised; one to seven frames already gave ().
+    assert segment_reps(np.zeros(0), 30.0, concentric_increases=True, eccentric_first=True,
+                        min_rom=0.2) == ()

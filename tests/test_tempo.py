@@ -216,12 +216,29 @@ def test_rhythm_needs_enough_reps():
     assert math.isnan(r1.mean_interval_s) and math.isnan(r1.interval_cv)
     assert math.isnan(r1.concentric_trend_s_per_rep) and math.isnan(r1.concentric_slowdown_pct)
     assert r1.mean_time_under_tension_s == pytest.approx(2.0)
-    two = (ecc_first(1, 0), ecc_first(2, 90))
+    two = (ecc_first(1, 0, top=30), ecc_first(2, 90))  # back to back: rep 1 ends where 2 starts
     r2 = set_rhythm(two, set_tempo(two, t), t)
     assert r2.interval_s == pytest.approx((3.0,))
     assert math.isnan(r2.concentric_trend_s_per_rep) and math.isnan(r2.concentric_slowdown_pct)
     r0 = set_rhythm((), (), t)
     assert r0.interval_s == () and math.isnan(r0.mean_time_under_tension_s)
+
+
+def test_rhythm_leaves_out_rests_and_a_rep_the_clip_began_inside():
+    # Two reps, a 20 s rest, three more, one every 3 s within each cluster: "a rep every
+    # 6.82 s (variation 112 %)" counted the rest as an interval. A rep the clip began
+    # inside starts on the clip's first frame, not where the lifter started it.
+    import dataclasses
+
+    t = uniform(1400)
+    starts = [0, 90, 780, 870, 960]
+    reps = tuple(ecc_first(k + 1, s, top=30 if k not in (1, 4) else 15) for k, s in enumerate(starts))
+    assert [r.rested_before(n) for r, n in zip(reps, reps[1:])] == [False, True, False, False]
+    r = set_rhythm(reps, set_tempo(reps, t), t)
+    assert r.interval_s == pytest.approx((3.0, 3.0, 3.0))
+    assert r.mean_interval_s == pytest.approx(3.0) and r.interval_cv == pytest.approx(0.0, abs=1e-12)
+    cut = (dataclasses.replace(reps[2], cut_start=True), *reps[3:])
+    assert set_rhythm(cut, set_tempo(cut, t), t).interval_s == pytest.approx((3.0,))
 
 
 # ------------------------------------------------------------ against synthetic truth

@@ -949,9 +949,10 @@ def test_an_oblique_floor_grows_with_the_trunks_inclination(inclined):
     assert past == ([False] * 3 if inclined else [True] * 3)
 
 
-def _lean_drift(extras, baseline, unread=()):
+def _lean_drift(extras, baseline, unread=(), unjudged=()):
     """fault_drift of a forward-lean reading 20 degrees plus each rep's extra through its
-    moving phases, over min-jerk reps of 0.8 s; the reps at positions `unread` not read."""
+    moving phases, over min-jerk reps of 0.8 s; the reps at positions `unread` not read,
+    the rep indices `unjudged` judged on nothing (fault_drift)."""
     from repsight.drift import fault_drift
     from repsight.profiles import Fault
 
@@ -961,7 +962,8 @@ def _lean_drift(extras, baseline, unread=()):
         signal[r.concentric[0]:r.eccentric[1] + 1] += extra
         if k in unread:
             signal[r.start:r.end + 1] = np.nan
-    return fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, list(baseline))
+    return fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, list(baseline),
+                       unjudged=unjudged)
 
 
 def test_a_one_rep_norm_borrows_its_spread_from_the_next_rep():
@@ -1412,3 +1414,16 @@ def test_a_failed_attempt_after_a_rest_leaves_the_reps_before_it_their_reserve()
     alone = assess_set(seq.slice(0, e + 1), reps, SQUAT, cfg)
     assert a.metrics.reps[3].rir_estimate == pytest.approx(alone.metrics.reps[3].rir_estimate, abs=0.01)
     assert a.metrics.reps[3].rir_estimate is not None and a.metrics.reps[3].rir_estimate > 0
+
+
+def test_a_rep_judged_on_nothing_lends_a_one_rep_norm_no_spread():
+    # --baseline-reps 1; rep 2 is far past its run's range (the camera moved: no verdict is
+    # judged on it, nor is it any baseline) and reads 16 degrees: lending half of it
+    # raised the threshold to 14 and a 10-12 degree lean from rep 4 went uncalled. Rep 3
+    # lends instead.
+    extras = [0.0, 16.0, 0.0, 10.0, 11.0, 12.0]
+    glitch = _lean_drift(extras, [0])
+    assert glitch.threshold_deg > 12.5
+    fd = _lean_drift(extras, [0], unjudged=(2,))
+    assert fd.spread_deg == pytest.approx(0.0, abs=0.2) and fd.threshold_deg == pytest.approx(6.0, abs=0.3)
+    assert [x > fd.threshold_deg for x in fd.toward_deg[3:]] == [True, True, True]

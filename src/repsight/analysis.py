@@ -186,9 +186,11 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     # three frames (made at 10 fps, stored at 30), three frames are one picture, and a
     # one-picture wobble of the knees called technical failure on a clean squat set.
     min_frames = cfg.drift_min_frames * picture_repeat(seq)
+    # Reps no verdict is judged on (verdicts.unjudged_reps) lend a one-rep norm no spread.
+    unjudged = {*vel.setup_reps, *(r.index for r in reps if out_of_range(r, cfg.rom_outlier_share))}
     drift = set_drift(form, reps, track, [position[i] for i in vel.baseline_reps], profile,
                       min_frames=min_frames, tolerance_override=cfg.drift_tolerance_deg,
-                      driver=driver)
+                      driver=driver, unjudged=unjudged)
     metrics = SetMetrics(reps=_rep_table(reps, vel, drift), scale=scale, velocity=vel,
                          drift=drift, track=track, seen=np.isfinite(track_px[:, 1]),
                          driver=driver)

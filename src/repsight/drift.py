@@ -10,7 +10,7 @@ number.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 
@@ -482,7 +482,8 @@ def _inclination(signal: np.ndarray, fault: Fault, source: str, view: str,
 def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Rep],
                 position: np.ndarray, baseline: Sequence[int], *, min_frames: int = 3,
                 floor_override: float | None = None, view: str = "side",
-                read_frames: np.ndarray | None = None) -> FaultDrift:
+                read_frames: np.ndarray | None = None,
+                unjudged: Collection[int] = ()) -> FaultDrift:
     """Drift of one fault measure towards the fault and towards stricter form, per rep.
 
     signal: float[T] the measure (form.fault_signal, smoothed); position: float[T] the
@@ -495,7 +496,8 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     with the baseline reps' own spread (combined_threshold). The baseline reps' extreme is
     also held against the profile's standard (side view, image landmarks only).
     read_frames: bool[T] frames the measure was read on before smoothing (its finite frames
-    when None).
+    when None). unjudged: indices of reps no verdict is judged on (set-up movement, a rep
+    far past its run's range: verdicts.unjudged_reps), which lend a one-rep norm no spread.
     """
     curves = np.array([progress_curve(signal, position, r) for r in reps]) if reps else np.zeros((0, 2 * CURVE_SAMPLES))
     # A rep read on too little of its moving frames is not judged. A baseline rep so read
@@ -584,7 +586,8 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
         # read hip sag past it on 28 reps. The next full rep read lends its distance from
         # the norm, halved (the spread two reps show about their mean), unless it starts
         # the fault itself, as a rep 2 that does is kept out of the norm.
-        lender = next((k for k in read_pos if k > max(base_idx) and reps[k].counted), None)
+        lender = next((k for k in read_pos if k > max(base_idx) and reps[k].counted
+                       and reps[k].index not in unjudged), None)
         if lender is not None and not starts_fault(lender):
             lent = max(abs(with_pause(lender, 1)), abs(with_pause(lender, -1)))
             if np.isfinite(lent):
@@ -706,7 +709,7 @@ def unseen_measures(form: FormSignals, reps: Sequence[Rep], baseline: Sequence[i
 def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
               baseline: Sequence[int], profile: ExerciseProfile, *, min_frames: int = 3,
               tolerance_override: float | None = None,
-              driver: np.ndarray | None = None) -> SetDrift:
+              driver: np.ndarray | None = None, unjudged: Collection[int] = ()) -> SetDrift:
     """Drift of every rep's angles from the baseline reps' mean curves, with the tolerances.
 
     position: float[T] tracked point height (any unit, up), for movement progress; driver:
@@ -714,6 +717,7 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
     tracked point runs backwards within the reps (progress_signal).
     baseline: positions in `reps` of the baseline reps. min_frames: frames a drift must
     last, 1..30. tolerance_override: the user's tolerance for every angle, 0.5..90 deg.
+    unjudged: indices of reps no verdict is judged on (fault_drift).
     """
     base_idx = list(baseline)
     position, progress = progress_signal(position, driver, reps)
@@ -764,7 +768,7 @@ def set_drift(form: FormSignals, reps: Sequence[Rep], position: np.ndarray,
     faults = {f.measure: fault_drift(form.faults[f.measure], f, form.fault_source[f.measure], reps,
                                      position, base_idx, min_frames=min_frames,
                                      floor_override=tolerance_override, view=form.view,
-                                     read_frames=form.fault_read.get(f.measure))
+                                     read_frames=form.fault_read.get(f.measure), unjudged=unjudged)
               for f in profile.faults if f.measure in form.faults and f.measure not in unread_measures}
     # An angle whose fault is judged another way (knee cave from the image at 45 degrees,
     # trunk lean off the 3-D landmarks head-on) says so: "knee valgus needs a front or

@@ -418,15 +418,19 @@ def trunk_inclination(seq: PoseSequence, *, side: str = BOTH, signed: bool = Fal
                       image: np.ndarray | None = None, min_visibility: float = 0.0) -> np.ndarray:
     """float64[T] angle (degrees) of the hip->shoulder line from image vertical.
 
-    Unsigned (0 upright .. 180) unless `signed` and a single side is given: then forward
-    lean is positive and leaning back negative, by the direction the lifter faces, so a
-    press lean-back is not folded onto forward lean.
+    Unsigned (0 upright .. 180) unless `signed`: then forward lean is positive and leaning
+    back negative, by the direction the lifter faces (facing_sign, on the side given or
+    both), so a press lean-back is not folded onto forward lean; NaN throughout when the
+    direction the lifter faces cannot be told (folded, a lean back read as forward lean,
+    and a press's lean-back fault as stricter form).
     """
     image = seq.image if image is None else image
     sh = _point_xy(seq, image, ("SHOULDER",), side, min_visibility)
     hp = _point_xy(seq, image, ("HIP",), side, min_visibility)
     d = sh - hp
-    facing = facing_sign(seq, side, image=image) if signed and side != BOTH else 0.0
+    facing = facing_sign(seq, side, image=image) if signed else 0.0
+    if signed and not facing:
+        return np.full(len(d), np.nan)
     dx = d[:, 0] * facing if facing else np.abs(d[:, 0])
     # Image y points down; upright is (0, -1).
     return np.degrees(np.arctan2(dx, -d[:, 1]))

@@ -542,6 +542,9 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
     # the mercy of landmark noise; _set_exponent); the concentrics are then timed again
     # with it.
     con = [c.second if eccentric_first else c.first for c in kept]
+    # A concentric bridged across a tracking gap has a straight line for a flank there: it
+    # does not shape the set's exponent (it moved the other reps' onsets by up to 5 frames).
+    con = [ph for ph in con if not unseen[max(ph.start - 1, 0):ph.end + 2].any()]
     pooled = tuple(_set_exponent([getattr(ph, k) for ph in con], [getattr(ph, f) for ph in con])
                    for k, f in (("p_start", "fit_start"), ("p_end", "fit_end")))
     # A pause as long as a way back's settling, at the rep's rest position (where its way

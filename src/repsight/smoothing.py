@@ -73,6 +73,8 @@ def fill_gaps(x: np.ndarray, *, max_gap: int) -> np.ndarray:
     if max_gap < 0:
         raise ValueError(f"max_gap must be >= 0, got {max_gap}")
     x = np.array(x, dtype=np.float64, copy=True)
+    if len(x) == 0:
+        return x  # nothing to bridge (reshape(0, -1) raises)
     flat = x.reshape(len(x), -1)
     missing = np.isnan(flat).any(axis=1)
     for a, b in true_runs(missing):

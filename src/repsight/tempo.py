@@ -43,7 +43,8 @@ def set_tempo(reps: tuple[Rep, ...], timestamps_s: np.ndarray) -> tuple[RepTempo
 class SetRhythm:
     """Rep-to-rep rhythm of a set (seconds; NaN when there are too few reps).
 
-    interval_s: start-to-start time of consecutive reps. interval_cv: their coefficient of
+    interval_s: start-to-start time of consecutive reps lifted without a rest between them
+    (a rep the clip began inside has no start of its own). interval_cv: their coefficient of
     variation (0 = metronome-steady). concentric_trend_s_per_rep: least-squares slope of
     the concentric duration over reps (positive = slowing down, the usual sign of fatigue).
     concentric_slowdown_pct: last rep's concentric vs the fastest of the first two.
@@ -61,8 +62,11 @@ def set_rhythm(reps: tuple[Rep, ...], tempos: tuple[RepTempo, ...],
                timestamps_s: np.ndarray) -> SetRhythm:
     """Rhythm of the set from its reps and their tempos."""
     t = np.asarray(timestamps_s, dtype=np.float64)
-    starts = np.array([t[r.start] for r in reps])
-    intervals = tuple(float(x) for x in np.diff(starts)) if len(reps) > 1 else ()
+    # Start to start of reps lifted one after the other: not across a rest (a 20 s rest
+    # between clusters read "a rep every 6.82 s, variation 112 %"), nor from a rep the clip
+    # began inside (its start is the clip's first frame, not the lifter's).
+    intervals = tuple(float(t[n.start] - t[r.start]) for r, n in zip(reps, reps[1:])
+                      if not r.rested_before(n) and not r.cut_start)
     nan = float("nan")
     mean_iv = float(np.mean(intervals)) if intervals else nan
     cv = float(np.std(intervals) / mean_iv) if intervals and mean_iv > 0 else nan
