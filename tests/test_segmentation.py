@@ -1087,3 +1087,18 @@ def test_an_empty_signal_has_no_reps() -> None:
     # fill_gaps reshaped an empty array and raised; one to seven frames already gave ().
     assert segment_reps(np.zeros(0), 30.0, concentric_increases=True, eccentric_first=True,
                         min_rom=0.2) == ()
+
+
+def test_a_last_lowering_that_passes_rest_and_goes_on_was_seen_to_end() -> None:
+    # A deadlift whose bar is back on the floor while a fade at the clip's end drags the
+    # shoulders on below where the pull began: the way back arrived (it passed the rest
+    # level), so the rep is not cut by the clip's end and its lowering is timed. Still
+    # moving above the rest level on the last frame, it was not seen to end.
+    y, _ = _concentric_first_set(_hc, 24, reps=4, pause_f=15)
+    past = np.concatenate([y[:-15], -0.3 * _hc(np.arange(12) / 12)])
+    short = y[:-25]  # the last lowering stops 10 frames before it reaches the floor
+    kw = dict(concentric_increases=True, eccentric_first=False, min_rom=0.3, smoothing_cutoff_hz=None)
+    reps = segment_reps(past, 30.0, **kw)
+    assert len(reps) == 4 and not reps[-1].cut_end and reps[-1].completed
+    reps = segment_reps(short, 30.0, **kw)
+    assert reps[-1].cut_end

@@ -746,6 +746,10 @@ def test_each_sets_verdicts_carry_their_times_as_the_top_levels_do():
     for v in judged:
         a, b = v["evidence"]["frames"]
         assert v["evidence"]["frames_s"] == [t[a], t[b]]
+    # Each set's reps carry their seconds too (they had frame indices only).
+    reps = [r for s in data["sets"] for r in s["reps"]]
+    assert reps and all(r["start_s"] == t[r["start"]] and r["end_s"] == t[r["end"]] for r in reps)
+    assert all(r["phases_s"]["concentric"] == [t[r["concentric"][0]], t[r["concentric"][1]]] for r in reps)
 
 
 @pytest.mark.slow
@@ -785,3 +789,71 @@ def test_a_bar_track_within_a_shot_starts_where_the_plate_is_first_seen_there():
     assert np.isnan(shot.xy_px[:7]).all() and np.isnan(shot.xy_px[9]).all()
     assert shot.xy_px[7:9].tolist() == xy[7:9].tolist()
     assert _track_within(track, None) is track
+
+
+def test_a_clip_of_shots_too_short_to_be_sets_is_read_as_one_without_verdicts():
+    # Two shots of under 3 s, the second zoomed: read as one set, a rep spans the cut and
+    # its speed compares with one filmed at another scale (a 41 % "loss" gave tempo
+    # failure on a real pull-up so cut). No verdicts then, and the warning says so.
+    from repsight.synthetic.planning import plan_set
+
+    plans = plan_set(4, eccentric_s=0.6, bottom_pause_s=0.05, concentric_s=0.5, top_pause_s=0.2)
+    seq, _ = synthesize("squat", plans, seed=2, noise_px=1.0, lead_in_s=0.2, lead_out_s=0.2,
+                        faults={"trunk_lean_deg": [0, 0, 25, 30]})
+    half = seq.n_frames // 2
+    assert half / seq.fps < 3.0
+    clip = splice(seq.slice(0, half), moved(seq.slice(half, seq.n_frames), scale=1.3), stats=True)
+    an = analyse_pose(clip, CFG)
+    assert an.sets == () and not any(s.analysed for s in an.shots.shots)
+    assert an.verdicts == () and an.verdict_summary.withheld.startswith("camera cuts split the clip")
+    assert any(w.endswith("so analysed as one without verdicts (its reps may span the cuts)")
+               for w in an.warnings)
+    assert analyse_pose(seq, CFG).verdicts, "uncut, the leaning squats are judged"
+
+
+def test_a_tracking_switch_is_masked_when_no_shot_is_long_enough_to_be_a_set(squat_set):
+    # Two short shots, the tracker jumping to another body inside the second: read as one
+    # set, that body's frames are left out as they are in a shot long enough to be a set.
+    seq, _ = squat_set
+    a, b = seq.slice(0, 80), moved(seq.slice(80, 160), dx=0.1)
+    other = moved(b.slice(30, 60), dx=0.35, scale=0.6)
+    second = splice(b.slice(0, 30), other, b.slice(60, 80))
+    clip = splice(a, second, stats=True)
+    split = split_shots(clip)
+    assert not any(s.analysed for s in split.shots) and split.switches
+    assert split.other_person[80 + 30:80 + 60].all() and not split.other_person[:80].any()
+
+
+def test_the_csv_of_a_clip_split_into_sets_has_every_sets_reps():
+    # The per-rep CSV held the main set's reps only, with no word of the others; a clip of
+    # one set keeps its columns as they were.
+    import csv
+    import io
+
+    from repsight.export import to_csv
+
+    clean, _ = synthesize("squat", 3, seed=0, noise_px=1.0)
+    more, _ = synthesize("squat", 4, seed=1, noise_px=1.0)
+    an = analyse_pose(splice(clean, moved(more, dx=0.15, scale=1.4), stats=True), CFG)
+    assert len(an.every_set) == 2
+    rows = list(csv.DictReader(io.StringIO(to_csv(an))))
+    assert [(r["set"], r["rep"]) for r in rows] == \
+        [(str(n), str(r.index)) for n, one in enumerate(an.every_set, 1) for r in one.reps]
+    single = to_csv(analyse_pose(clean, CFG)).splitlines()[0]
+    assert single.startswith("rep,counted,") and "set" not in single.split(",")
+
+
+@pytest.mark.parametrize("where", [0.3, 0.6])
+def test_a_moment_of_blank_picture_while_the_lifter_moves_fast_is_not_two_cuts(squat_set, where):
+    # A third of a second of blank picture part-way down rep 2: the lifter is located on
+    # the frames next to the blank, not over half a second either side (where the squat
+    # had moved on by more than a body size), so the set goes on and no rep is lost.
+    seq, truth = squat_set
+    a, b = truth.reps[1].eccentric
+    k, gap = int(a + where * (b - a)), int(0.33 * seq.fps)
+    parts = (seq.slice(0, k), _blanked(seq.slice(k, k + gap)), seq.slice(k + gap, seq.n_frames))
+    clip = splice(*parts, stats=True)
+    assert split_shots(clip).boundaries == ()
+    assert analyse_pose(clip, CFG).rep_count == len(truth.reps)
+    elsewhere = splice(*parts[:2], moved(parts[2], dx=0.3), stats=True)
+    assert [b.kind for b in split_shots(elsewhere).boundaries] == ["cut", "cut"]

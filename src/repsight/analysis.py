@@ -565,6 +565,11 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None, *,
         whole = _analyse_set(_only(seq, ~split.other_person), cfg, notes, given=given)
         if split.montage:
             whole = _withheld(whole, withheld, montage)
+        elif split.cuts:
+            # Read across the cuts, a rep can span one and the speeds either side of a zoom
+            # or a new framing compare (41 % "loss" at one): no verdicts, as for a montage.
+            whole = _withheld(whole, "camera cuts split the clip into shots none long enough "
+                              "to be a set alone, read as one (its reps may span the cuts)", [])
         return dataclasses.replace(whole, warnings=tuple(dict.fromkeys((*found, *whole.warnings))),
                                    shots=split)
     sets = [dataclasses.replace(one, shots=split) for one in sets]

@@ -219,9 +219,11 @@ def set_entry(analysis: Any) -> dict[str, Any]:
         "span_s": [float(t[start]), float(t[stop - 1] + 1.0 / analysis.fps)] if stop > start else [],
         "summary": jsonable(set_summary(analysis)),
         **{k: jsonable(getattr(analysis, k)) for k in (
-            "exercise", "exercise_auto", "exercise_reason", "reps", "tempo", "rhythm",
+            "exercise", "exercise_auto", "exercise_reason", "tempo", "rhythm",
             "metrics", "side", "detection_rate", "camera_sway",
             "camera_steadied", "camera_zoom", "camera_zoomed")},
+        # With seconds beside the frame indices, as the top level's reps (schema 1.2).
+        "reps": rep_entries(analysis),
         "warnings": list(analysis.all_warnings),
         "verdicts": verdicts,
     }
@@ -455,9 +457,22 @@ def rep_rows(analysis: Any) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def to_csv(analysis: Any) -> str:
-    """Per-rep CSV text of a SetAnalysis (one row a rep; blank cells = not measured)."""
-    fields, rows = rep_rows(analysis)
-    return csv_text(fields, rows)
+    """Per-rep CSV text of a SetAnalysis (one row a rep; blank cells = not measured).
+
+    A clip split into sets (camera cuts) gets a row for every set's reps, with a first
+    column `set` (1-based, in time order) and each set's own rep numbers; before, the
+    sets after the main one were left out without a word.
+    """
+    sets = getattr(analysis, "every_set", (analysis,))
+    if len(sets) <= 1:
+        fields, rows = rep_rows(analysis)
+        return csv_text(fields, rows)
+    fields, rows = ["set", *REP_FIELDS_HEAD], []
+    for n, one in enumerate(sets, 1):
+        names, got = rep_rows(one)
+        fields += [f for f in names if f not in fields and f not in REP_FIELDS_TAIL]
+        rows += [{"set": n, **row} for row in got]
+    return csv_text([*fields, *REP_FIELDS_TAIL], rows)
 
 
 def write_csv(analysis: Any, path: str | os.PathLike) -> Path:

@@ -603,7 +603,11 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
             or (not eccentric_first and last_in_run and not came_down
                 and float(np.nanmin(r[c.second.end:c.run_end + 1])) - rest > far)) or (
             c.second.end >= c.run_end and _moving_at_end(r, c.second, c.run_end,
-                                                          pause_velocity_share))
+                                                          pause_velocity_share)
+            # still on the rep's side of rest: a way back that passed the rest level and
+            # goes on beyond it (a fade at the clip's end dragging the shoulders below
+            # where the deadlift began) was seen to arrive
+            and r[c.run_end] > rest)
         if cut_end:
             # Not seen to end: the rep runs to the signal's last frame (a hold at the top
             # that outlasts the noise's "way back" is part of it, not after it), and so

@@ -215,15 +215,17 @@ class ShotSplit:
                        f"{n_sets} segment{'s' if n_sets != 1 else ''}" if n_sets == n_shots else
                        f"{what} at {times}: {n_shots} shots, {n_sets} of them analysed" if n_sets else
                        f"{what} at {times}: {n_shots} shots, "
-                       "none long enough to be a set alone, so analysed as one")
+                       "none long enough to be a set alone, so analysed as one without verdicts "
+                       "(its reps may span the cuts)")
             short = [s for s in self.shots if not s.analysed]
             if short:
                 out.append(f"{len(short)} of {len(self.shots)} shots not analysed ("
                            + "; ".join(f"{s.start_s:.1f}-{s.stop_s:.1f} s: {s.reason}" for s in short[:4])
                            + ("; ..." if len(short) > 4 else "") + ")")
         if self.montage:
-            out.append(f"montage of {len(self.shots)} shots (several scenes or people): counts "
-                       "are per segment and no verdicts are given")
+            counts = "counts are per segment" if n_sets else "read as one"
+            out.append(f"montage of {len(self.shots)} shots (several scenes or people): {counts} "
+                       "and no verdicts are given")
         alone = self.people is not None and max(self.people.counts, default=0) <= 1
         # A jump is only called another person when the people scan saw someone else often
         # enough to warn of it: a lying press filmed from the feet, with one lifter and
@@ -600,8 +602,10 @@ def pose_jumps(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray], *,
 # (a dropped stretch of frames, a flash), not two camera cuts: the set goes on through
 # it, and a rep across it is bridged as a tracking gap. A longer blank stays two cuts, so
 # it is never left neither a cut nor bridged.
-# How long either side of a blank the person is located over (s).
-BLANK_SIDE_S = 0.5
+# How long either side of a blank the person is located over (s): the frames next to it,
+# as a lifter mid-rep moves on meanwhile (medians over 0.5 s either side of a 0.33 s blank
+# in a squat's descent sat 1.3 body sizes apart, and a rep was lost to two "cuts").
+BLANK_SIDE_S = 0.1
 
 
 def _blank_interludes(seq: PoseSequence, cuts: list[Boundary],
@@ -796,9 +800,12 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
         shots.append(Shot(a, b, start_s, stop_s, True))
     # Other people's frames in every shot analysis reads: the sets, and the short shots
     # next to them whose whole reps analyse_pose counts too.
+    # With no shot long enough to be a set, analyse_pose reads the whole clip as one: every
+    # shot's then (a switch there went unmasked, and "no frames left out" was said).
     beside = set(_short_beside(shots))
+    none_long = not any(shot.analysed for shot in shots)
     for k, shot in enumerate(shots):
-        if shot.analysed or k in beside:
+        if shot.analysed or k in beside or none_long:
             inside = [s for s in boundaries if s.kind == "switch" and shot.start < s.frame < shot.stop]
             other |= _other_person_frames(seq, shot.start, shot.stop, inside)
     short_time = sum(s.duration_s for s in shots if s.short)
