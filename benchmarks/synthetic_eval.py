@@ -44,7 +44,7 @@ from repsight.render.spec import (CameraSpec, DegradeSpec, FaultSpec,  # noqa: E
 
 # "dev2" is a second development range: a change made on "dev" is checked there before
 # "final" is looked at, so one range's quirks are not mistaken for a general fix. "dev3",
-# "dev4" to "dev25" are fresh ranges rendered later: a rule found on the older ones is
+# "dev4" to "dev26" are fresh ranges rendered later: a rule found on the older ones is
 # judged on clips it was not found on.
 SEED_RANGES = {"dev": range(1000, 1070), "final": range(2000, 2070),
                "dev2": range(3000, 3070), "dev3": range(5000, 5070), "dev4": range(6000, 6070),
@@ -65,7 +65,8 @@ SEED_RANGES = {"dev": range(1000, 1070), "final": range(2000, 2070),
                "dev22": range(24000, 24070),
                "dev23": range(25000, 25070),
                "dev24": range(26000, 26070),
-               "dev25": range(27000, 27070)}
+               "dev25": range(27000, 27070),
+               "dev26": range(28000, 28070)}
 # Indices below this are the first suite (issue 8): their specs must never change, or
 # every cached clip is rendered again (tests/test_synthetic_eval_scoring.py pins them).
 V1_CLIPS = 40
