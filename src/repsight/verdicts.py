@@ -249,9 +249,9 @@ def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None,
         misses = later.count(False)
         out[k] = misses == 0 or (misses == 1 and later[-1] and len(later) - misses >= 2)
         if out[k]:
-            # The fault lasts from rep k: every later rep set is part of it (with flags
-            # set, gap, set, set each was judged alone, and the rep after the first was
-            # left out though the reps either side of it were called).
+            # The fault lasts from rep k: every later rep set is part of it (judged each
+            # alone, flags set, set, gap, set left the second rep out though the reps
+            # either side of it were called).
             for i in idx[pos + 1:]:
                 out[i] = bool(flags[i])
             break
