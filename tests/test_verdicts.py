@@ -1525,3 +1525,24 @@ def test_a_hold_sinking_just_past_its_allowance_reads_past_it():
     out = isometric_verdicts(reps, track, (1, 2), fps=30.0)
     assert [v.rep_index for v in out] == [4, 5, 6]
     assert "sank 10.4% of the range" in out[0].reason and "(allowed 10.0%)" in out[0].reason
+
+
+def test_the_terminal_says_how_close_a_tolerance_ending_came_to_each_limit():
+    # The HTML listed each limit's closest reading (a knee cave past its limit on one rep,
+    # not for long enough to be called); the terminal said only "technique and tempo
+    # intact". Both now read the same phrases (summary.closest_to_limits).
+    from repsight.analysis import analyse_pose
+    from repsight.summary import closest_to_limits
+    from repsight.synthetic import synthesize
+    from repsight.table import summary_block
+
+    seq, _ = synthesize("squat", 6, seed=21, noise_px=0.5)
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    s = an.verdict_summary
+    assert s.ending == "tolerance"
+    phrases = closest_to_limits(s.ending_evidence)
+    assert phrases and any(p.startswith("velocity loss") for p in phrases)
+    assert "closest to the limits: " + "; ".join(phrases) in summary_block(an)
+    past = {"knee_cave": {"value": 3.6, "threshold": 2.8, "rep": 7, "unit": "deg", "fault": "knees caving in"}}
+    assert closest_to_limits(past) == [
+        "knees caving in 3.6 deg at rep 7, past its limit of 2.8 deg but not for long enough to be called"]

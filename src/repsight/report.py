@@ -34,6 +34,7 @@ from urllib.parse import quote
 from .errors import OutputError
 from .profiles import fault_short
 from .sessions import clip_athlete
+from .summary import closest_to_limits
 from .types import FAULT_SOURCE_WORDS, Borderline
 
 ProgressFn = Callable[[int, int], None]
@@ -347,31 +348,6 @@ def _clip_duration(doc: Mapping[str, Any], summary: Mapping[str, Any]) -> float 
     return summary.get("duration_s")
 
 
-def _closest_to_limits(evidence: Any) -> list[str]:
-    """A tolerance ending's evidence (assessment.summary.ending_evidence) as short phrases:
-    how close the set came to each limit judged ("velocity loss 18 % at rep 8, limit 30 %")."""
-    if not isinstance(evidence, dict):
-        return []
-    out = []
-    for key, ev in evidence.items():
-        if not isinstance(ev, dict) or ev.get("value") is None or ev.get("threshold") is None:
-            continue
-        unit = str(ev.get("unit") or "")
-        short, spec = {"%": ("%", ".0f"), "s": ("s", ".2f")}.get(
-            unit, ("deg", ".1f") if unit.startswith("deg") else ("", ".2f"))
-        name = {"velocity_loss": "velocity loss", "concentric": "slowest concentric"}.get(
-            key, str(ev.get("fault") or key.replace("_", " ")))
-        # A fault past its limit that did not last as a called fault must is not a failure,
-        # but said plainly: "closest to a limit" beside a reading past it read as a
-        # contradiction. (The evidence keeps the largest reading only, not how many reps.)
-        past = ev["value"] > ev["threshold"]
-        limit = (f"past its limit of {ev['threshold']:g} {short} but not for long enough to "
-                 "be called" if past else f"limit {ev['threshold']:g} {short}")
-        out.append(f"{name} {ev['value']:{spec}} {short} at rep {ev.get('rep')}, "
-                   f"{limit}".replace("  ", " "))
-    return out
-
-
 def _borderline(entries: Any) -> list[str]:
     """The last rep's readings too close to call (assessment.summary.borderline), as the
     summary line words them."""
@@ -477,7 +453,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "intact": intact_words(_form_faults_judged(doc, summary_view)),
         "rir": rir_text(summary_view.get("rir_estimate")),
         "rpe": rpe_text(summary_view.get("rpe_estimate")),
-        "closest": _closest_to_limits(summary_view.get("ending_evidence")),
+        "closest": closest_to_limits(summary_view.get("ending_evidence")),
         "borderline": _borderline(summary_view.get("borderline")),
         "one_rep": summary.get("reps") == 1,
         "mean_velocity": fmt(summary.get("mean_velocity_mps")),

@@ -258,3 +258,29 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
                        v.reason.split(": ", 1)[-1] for v in same)
     return SetSummary(counted, first.rep_index, first.kind, reason, before, tuple(warnings),
                       ending=ending, **speed)
+
+
+def closest_to_limits(evidence: Any) -> list[str]:
+    """A tolerance ending's evidence (SetSummary.ending_evidence, or its JSON) as short
+    phrases: how close the set came to each limit judged ("velocity loss 18 % at rep 8,
+    limit 30 %"), as the report and the terminal say it."""
+    if not isinstance(evidence, dict):
+        return []
+    out = []
+    for key, ev in evidence.items():
+        if not isinstance(ev, dict) or ev.get("value") is None or ev.get("threshold") is None:
+            continue
+        unit = str(ev.get("unit") or "")
+        short, spec = {"%": ("%", ".0f"), "s": ("s", ".2f")}.get(
+            unit, ("deg", ".1f") if unit.startswith("deg") else ("", ".2f"))
+        name = {"velocity_loss": "velocity loss", "concentric": "slowest concentric"}.get(
+            key, str(ev.get("fault") or key.replace("_", " ")))
+        # A fault past its limit that did not last as a called fault must is not a failure,
+        # but said plainly: "closest to a limit" beside a reading past it read as a
+        # contradiction. (The evidence keeps the largest reading only, not how many reps.)
+        past = ev["value"] > ev["threshold"]
+        limit = (f"past its limit of {ev['threshold']:g} {short} but not for long enough to "
+                 "be called" if past else f"limit {ev['threshold']:g} {short}")
+        out.append(f"{name} {ev['value']:{spec}} {short} at rep {ev.get('rep')}, "
+                   f"{limit}".replace("  ", " "))
+    return out

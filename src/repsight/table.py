@@ -9,6 +9,7 @@ from rich.table import Table
 
 from .drift import shown_drift
 from .profiles import fault_short
+from .summary import closest_to_limits
 from .velocity import rir_note, rir_text, rpe_text
 
 
@@ -127,6 +128,13 @@ def summary_block(analysis: Any) -> str:
                 "too slow to read a velocity loss)" if m.velocity.too_slow else
                 f"velocity baseline {format_number(m.baseline_velocity_mps, '.2f')} m/s (reps {reps})")
         out.append(f"scale {a.scale.describe()}; view {m.view} ({sides}); {base}")
+    if s.ending == "tolerance":
+        # How close the set came to each limit, as the report says it: "stopped with
+        # technique intact" beside a knee cave past its limit on one rep (not for long
+        # enough to be called) left the terminal's reader to find it in the JSON.
+        closest = closest_to_limits(s.ending_evidence)
+        if closest:
+            out.append("closest to the limits: " + "; ".join(closest))
     if s.rpe_estimate is not None and s.ending != "tolerance":  # a tolerance line says it
         out.append(f"effort: {rir_text(s.rir_estimate)} rep(s) in reserve after rep {s.loss_rep}, "
                    f"RPE {rpe_text(s.rpe_estimate)}*")
