@@ -1543,6 +1543,7 @@ def test_the_terminal_says_how_close_a_tolerance_ending_came_to_each_limit():
     phrases = closest_to_limits(s.ending_evidence)
     assert phrases and any(p.startswith("velocity loss") for p in phrases)
     assert "closest to the limits: " + "; ".join(phrases) in summary_block(an)
-    past = {"knee_cave": {"value": 3.6, "threshold": 2.8, "rep": 7, "unit": "deg", "fault": "knees caving in"}}
+    past = {"knee_cave": {"value": 3.6, "threshold": 2.8, "rep": 7, "unit": "deg",
+                          "fault": "knees caving in"}}
     assert closest_to_limits(past) == [
         "knees caving in 3.6 deg at rep 7, past its limit of 2.8 deg but not for long enough to be called"]
