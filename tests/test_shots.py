@@ -809,6 +809,15 @@ def test_a_clip_of_shots_too_short_to_be_sets_is_read_as_one_without_verdicts():
     assert any(w.endswith("so analysed as one without verdicts (its reps may span the cuts)")
                for w in an.warnings)
     assert analyse_pose(seq, CFG).verdicts, "uncut, the leaning squats are judged"
+    # A gap in the recording alone keeps the framing: the clip read as one is judged.
+    k = seq.n_frames // 2
+    same = splice(seq, stats=True, spikes=False)
+    t = same.timestamps_s.copy()
+    t[k:] += 1.5
+    gap = analyse_pose(dataclasses.replace(same, timestamps_s=t), CFG)
+    assert [b.kind for b in gap.shots.boundaries] == ["gap"] and gap.sets == ()
+    assert not gap.verdict_summary.withheld and gap.verdicts
+    assert not any("without verdicts" in w for w in gap.warnings)
 
 
 def test_a_tracking_switch_is_masked_when_no_shot_is_long_enough_to_be_a_set(squat_set):
@@ -855,5 +864,10 @@ def test_a_moment_of_blank_picture_while_the_lifter_moves_fast_is_not_two_cuts(s
     clip = splice(*parts, stats=True)
     assert split_shots(clip).boundaries == ()
     assert analyse_pose(clip, CFG).rep_count == len(truth.reps)
+    # The picture dimming into the blank, the body lost on the three frames before it: the
+    # nearest frames it was found on are read instead.
+    dim = splice(*parts, stats=True)
+    dim.image[k - 3:k] = np.nan
+    assert split_shots(dim).boundaries == ()
     elsewhere = splice(*parts[:2], moved(parts[2], dx=0.3), stats=True)
     assert [b.kind for b in split_shots(elsewhere).boundaries] == ["cut", "cut"]

@@ -1427,3 +1427,18 @@ def test_a_rep_judged_on_nothing_lends_a_one_rep_norm_no_spread():
     fd = _lean_drift(extras, [0], unjudged=(2,))
     assert fd.spread_deg == pytest.approx(0.0, abs=0.2) and fd.threshold_deg == pytest.approx(6.0, abs=0.3)
     assert [x > fd.threshold_deg for x in fd.toward_deg[3:]] == [True, True, True]
+
+
+def test_a_set_up_movement_far_past_the_range_is_still_set_up():
+    # A first "rep" five times as fast and twice the travel of the others (lying down on the
+    # bench): taken out of the baseline as out of range before the set-up test ran, it was
+    # no longer set-up and read a -99 % loss beside it. Set-up is found first.
+    from repsight.scale import Scale
+    from repsight.velocity import set_velocity
+
+    seq, reps, track = _squat_track([0.12, 0.6, 0.62, 0.66, 0.72, 0.8], rom_px=[300] + [150] * 5)
+    reps = tuple(dataclasses.replace(r, rom_share=1.99) if r.index == 1 else r for r in reps)
+    v = set_velocity(seq, reps, track_px=track, scale=Scale(300.0, "plate", 0.05),
+                     family="squat", rom_outlier_share=1.6)
+    assert v.setup_reps == (1,) and v.baseline_reps == (2, 3)
+    assert np.isnan(v.loss_pct[0]) and v.rir[0] is None

@@ -1487,28 +1487,28 @@ def test_a_failed_rep_between_short_reps_does_not_break_their_run():
     assert [v.rep_index for v in technical_verdicts(reps, m, th, failed=frozenset({5}))] == [4, 6]
 
 
-def test_a_stalled_rep_stays_a_concentric_failure_when_a_failed_attempt_follows():
-    # Rep 4 of a press rises 40 % of the way, slowly, and is lowered; rep 5 is attempted
-    # and not finished either. Nothing after rep 4 was a full rep, so it failed: the
-    # unfinished attempt read as one and moved the first failure to rep 5.
+def test_a_short_press_followed_by_one_the_clip_cut_near_lockout_is_no_concentric_failure():
+    # Rep 4 rises 40 % of the way, slowly, and is lowered; rep 5 is still rising at 95 % of
+    # the range when the clip ends (unfinished because the clip cut it, which is how a lift
+    # that starts with the concentric is left unfinished). Rep 5 got as far as a full
+    # rep, so rep 4 was cut short, not failed; with nothing after it, rep 4 failed.
+    from repsight.types import Rep
     from repsight.verdicts import concentric_verdicts
 
-    def press(tops, failed=()):
-        reps = [dataclasses.replace(r, partial=t < 0.7, rom_share=t)
-                for r, t in zip(_grid_reps(len(tops), failed=failed), tops)]
-        track = np.zeros(60 * len(tops))
-        for k, t in enumerate(tops):
-            o = 60 * k
-            track[o:o + 21] = np.linspace(0, t, 21)
-            track[o + 20:o + 41] = t
-            track[o + 40:o + 60] = np.linspace(t, 0, 20)
-        return [v.rep_index for v in concentric_verdicts(reps, track, baseline=(1, 2), fps=30.0,
-                                                         lockout_share=0.7, stall_lockout_share=0.8)]
-
-    assert press([1, 1, 1, 0.4]) == [4]
-    assert press([1, 1, 1, 0.4, 0.5], failed=(5,)) == [4, 5]
-    # A full rep after it makes rep 4 a short rep (technical), not a failure.
-    assert press([1, 1, 1, 0.4, 1]) == []
+    tops = [1, 1, 1, 0.4]
+    reps = [dataclasses.replace(r, partial=t < 0.7, rom_share=t) for r, t in zip(_grid_reps(4), tops)]
+    track = np.zeros(60 * 4 + 21)
+    for k, t in enumerate(tops):
+        o = 60 * k
+        track[o:o + 21] = np.linspace(0, t, 21)
+        track[o + 20:o + 41] = t
+        track[o + 40:o + 60] = np.linspace(t, 0, 20)
+    kw = dict(baseline=(1, 2), fps=30.0, lockout_share=0.8, stall_lockout_share=0.8)
+    assert [v.rep_index for v in concentric_verdicts(reps, track[:240], **kw)] == [4]
+    track[240:261] = np.linspace(0, 0.95, 21)
+    cut = Rep(index=5, start=240, end=260, turnaround=260, concentric=(240, 260), eccentric=(260, 260),
+              eccentric_first=False, completed=False, cut_end=True, rom_share=0.95)
+    assert concentric_verdicts([*reps, cut], track, **kw) == []
 
 
 def test_a_hold_sinking_just_past_its_allowance_reads_past_it():

@@ -565,9 +565,10 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None, *,
         whole = _analyse_set(_only(seq, ~split.other_person), cfg, notes, given=given)
         if split.montage:
             whole = _withheld(whole, withheld, montage)
-        elif split.cuts:
+        elif split.new_framing:
             # Read across the cuts, a rep can span one and the speeds either side of a zoom
             # or a new framing compare (41 % "loss" at one): no verdicts, as for a montage.
+            # (A gap in the recording alone keeps the framing: judged as a rest would be.)
             whole = _withheld(whole, "camera cuts split the clip into shots none long enough "
                               "to be a set alone, read as one (its reps may span the cuts)", [])
         return dataclasses.replace(whole, warnings=tuple(dict.fromkeys((*found, *whole.warnings))),

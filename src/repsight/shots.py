@@ -191,6 +191,11 @@ class ShotSplit:
         return tuple(b for b in self.boundaries if b.kind in SPLITTING)
 
     @property
+    def new_framing(self) -> bool:
+        """Whether a cut or an unexplained jump (not only gaps in the recording) splits it."""
+        return any(b.kind in ("cut", "jump") for b in self.cuts)
+
+    @property
     def switches(self) -> tuple[Boundary, ...]:
         """Boundaries where the tracker changed person inside a shot."""
         return tuple(b for b in self.boundaries if b.kind == "switch")
@@ -215,8 +220,8 @@ class ShotSplit:
                        f"{n_sets} segment{'s' if n_sets != 1 else ''}" if n_sets == n_shots else
                        f"{what} at {times}: {n_shots} shots, {n_sets} of them analysed" if n_sets else
                        f"{what} at {times}: {n_shots} shots, "
-                       "none long enough to be a set alone, so analysed as one without verdicts "
-                       "(its reps may span the cuts)")
+                       "none long enough to be a set alone, so analysed as one"
+                       + (" without verdicts (its reps may span the cuts)" if self.new_framing else ""))
             short = [s for s in self.shots if not s.analysed]
             if short:
                 out.append(f"{len(short)} of {len(self.shots)} shots not analysed ("
@@ -602,10 +607,13 @@ def pose_jumps(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray], *,
 # (a dropped stretch of frames, a flash), not two camera cuts: the set goes on through
 # it, and a rep across it is bridged as a tracking gap. A longer blank stays two cuts, so
 # it is never left neither a cut nor bridged.
-# How long either side of a blank the person is located over (s): the frames next to it,
-# as a lifter mid-rep moves on meanwhile (medians over 0.5 s either side of a 0.33 s blank
-# in a squat's descent sat 1.3 body sizes apart, and a rep was lost to two "cuts").
-BLANK_SIDE_S = 0.1
+# The person either side of a blank is located on the frames nearest it where a body was
+# found (BLANK_NEAR_S of them), within BLANK_SIDE_S: a lifter mid-rep moves on meanwhile
+# (medians over 0.5 s either side of a 0.33 s blank in a squat's descent sat 1.3 body
+# sizes apart, and a rep was lost to two "cuts"), and a fade into the blank can lose the
+# body on the frames just before it.
+BLANK_SIDE_S = 0.5
+BLANK_NEAR_S = 0.1
 
 
 def _blank_interludes(seq: PoseSequence, cuts: list[Boundary],
@@ -613,14 +621,18 @@ def _blank_interludes(seq: PoseSequence, cuts: list[Boundary],
     """Frames of the cuts that bound a blank moment up to max_blank_s long, in pairs."""
     centre, size = track
     side = max(1, int(round(BLANK_SIDE_S * seq.fps)))
+    near = max(1, int(round(BLANK_NEAR_S * seq.fps)))
+    found = np.isfinite(centre).all(axis=1) & np.isfinite(size)
     drop: set[int] = set()
     for b1, b2 in zip(cuts, cuts[1:]):
         if b2.time_s - b1.time_s > max_blank_s or b1.frame in drop:
             continue
         if seq.detected[b1.frame:b2.frame].mean() > 0.1:
             continue  # someone is seen in between: a shot of its own
-        before = _person(centre, size, np.arange(max(0, b1.frame - side), b1.frame))
-        after = _person(centre, size, np.arange(b2.frame, min(seq.n_frames, b2.frame + side)))
+        ahead = np.arange(max(0, b1.frame - side), b1.frame)
+        behind = np.arange(b2.frame, min(seq.n_frames, b2.frame + side))
+        before = _person(centre, size, ahead[found[ahead]][-near:])
+        after = _person(centre, size, behind[found[behind]][:near])
         if _same(before, after):
             drop |= {b1.frame, b2.frame}
     return drop

@@ -474,16 +474,18 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     # and where the gap reaches its concentric it has no velocity either (unless read over
     # another point's own rise, followed throughout: retimed). Nor does a rep
     # the clip began or ended inside (Rep.cut_start, cut_end): a phase was seen in part.
-    # Nor a rep far past its run's range (segmentation.out_of_range: the camera moved, the
-    # lifter left the position): nothing is judged on it, so nothing is judged against it
-    # (a tilt that doubled rep 2's travel read every later rep 47-68 % slower).
-    good = [i for i in counted if reps[i].seen_whole and not out_of_range(reps[i], rom_outlier_share)]
+    good = [i for i in counted if reps[i].seen_whole]
     setup: list[int] = []
     why = setup_rep(reps, vel, good)
     if why:
         setup.append(reps[good[0]].index)
         warnings.append(f"rep {reps[good[0]].index} {why}: treated as set-up, not judged")
         good = good[1:]
+    # Nor, after set-up movement (which can read far past the range too), a rep far past
+    # its run's range (segmentation.out_of_range: the camera moved, the lifter left the
+    # position): nothing is judged on it, so nothing is judged against it (a tilt that
+    # doubled rep 2's travel read every later rep 47-68 % slower).
+    good = [i for i in good if not out_of_range(reps[i], rom_outlier_share)]
     # A would-be baseline rep that rose over FAST_FIRST_RATIO times the set's other reps
     # is not a lift: a jump cut in a squat's rise read as a 0.27 s rep at 2.2 m/s (against
     # 0.41-0.47), and every later rep failed tempo against it.
@@ -519,11 +521,14 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
                         "loss is not measured")
         loss = tuple(float("nan") for _ in vel)
     # The model's rep number counts the set's reps from the first baseline rep (its rep 1,
-    # at 0 % loss): set-up movement before it, a rep the clip began inside, and partial or
-    # unfinished reps are no reps of the lift (a set-up "rep" in front moved the last rep's
+    # at 0 % loss): what came before it (set-up movement, a rep the clip began inside) and
+    # partial, unfinished or set-up reps and reps far past the range (as reserve_inputs
+    # counts them) are no reps of the lift (a set-up "rep" in front moved the last rep's
     # estimate by a quarter of a rep, earlier ones by up to two).
     first = base_idx[0] if base_idx else 0
-    number = np.cumsum([k >= first and r.counted for k, r in enumerate(reps)])
+    counted_now = reserve_inputs(reps, rom_outlier_share)[0]
+    number = np.cumsum([k >= first and c and r.index not in setup
+                        for k, (r, c) in enumerate(zip(reps, counted_now))])
     rir = seen_in_reserve([rir_estimate(int(n), l, loss_at_failure_pct=vl_fail) if k >= first else None
                            for k, (n, l) in enumerate(zip(number, loss))],
                           *reserve_inputs(reps, rom_outlier_share))

@@ -221,8 +221,9 @@ def confirmed(flags: Sequence[bool], clear: Sequence[bool] | None = None,
 
 def sustained(flags: Sequence[bool], judged: Sequence[bool] | None = None,
               clear: Sequence[bool] | None = None) -> list[bool]:
-    """Flags of a failure that lasts: set on rep k only if every later judged rep is set too,
-    one gap allowed when at least two later judged reps, the last one among them, are set.
+    """Flags of a failure that lasts: set from the first rep k whose later judged reps are
+    all set too, one gap allowed when at least two of them, the last one among them, are
+    set; every rep set after k is part of it.
 
     Technical failure means the lifter can no longer do the rep in good form, so form that
     breaks on reps 2-3 and comes back on reps 4-5 (a wobble, or a slower rep read as a
@@ -578,9 +579,7 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             # comes back down after rising only part of the way, with no full rep after
             # it, failed its concentric. A short rep followed by full ones is a short range
             # of motion (technical), not failure: the lifter could still finish reps.
-            # A later attempt that was not finished is no full rep either (it read as one,
-            # and a second failed attempt moved the first failure past this rep).
-            later = [rises.get(x.index, 1.0) for x in reps[k + 1:] if x.completed]
+            later = [rises.get(x.index, 1.0) for x in reps[k + 1:]]
             rise = rises[r.index]
             if r.cut_end and not _attempt_seen(reps, track, r, rom, lockout_share, fps):
                 continue  # the clip ended while it was still moving or paused: no evidence
