@@ -36,7 +36,8 @@ from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
 from .types import NO_PERSON, PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
 from .velocity import SetVelocity, reserve_before_failure, set_velocity
 from .summary import SetSummary, quality_warnings, summarise, too_small_for_form
-from .verdicts import VerdictThresholds, borderline, ending_evidence, judge, speed_comparable
+from .verdicts import (VerdictThresholds, borderline, ending_evidence, judge, speed_comparable,
+                       unjudged_reps)
 
 if TYPE_CHECKING:
     from .bar_metrics import BarPath
@@ -186,15 +187,14 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     # three frames (made at 10 fps, stored at 30), three frames are one picture, and a
     # one-picture wobble of the knees called technical failure on a clean squat set.
     min_frames = cfg.drift_min_frames * picture_repeat(seq)
-    # Reps no verdict is judged on (verdicts.unjudged_reps) lend a one-rep norm no spread.
-    unjudged = {*vel.setup_reps, *(r.index for r in reps if out_of_range(r, cfg.rom_outlier_share))}
+    thresholds = dataclasses.replace(VerdictThresholds.from_config(cfg), drift_min_frames=min_frames)
+    # Reps no verdict is judged on lend a one-rep norm no spread.
     drift = set_drift(form, reps, track, [position[i] for i in vel.baseline_reps], profile,
                       min_frames=min_frames, tolerance_override=cfg.drift_tolerance_deg,
-                      driver=driver, unjudged=unjudged)
+                      driver=driver, unjudged=unjudged_reps(reps, vel, thresholds))
     metrics = SetMetrics(reps=_rep_table(reps, vel, drift), scale=scale, velocity=vel,
                          drift=drift, track=track, seen=np.isfinite(track_px[:, 1]),
                          driver=driver)
-    thresholds = dataclasses.replace(VerdictThresholds.from_config(cfg), drift_min_frames=min_frames)
     verdicts = tuple(judge(reps, metrics, profile.eccentric_first, thresholds, tempos, fps=seq.fps))
     attempt = min((v for v in verdicts if v.kind == "concentric"), key=lambda v: v.rep_index,
                   default=None)

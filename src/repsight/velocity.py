@@ -526,12 +526,11 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     # counts them) are no reps of the lift (a set-up "rep" in front moved the last rep's
     # estimate by a quarter of a rep, earlier ones by up to two).
     first = base_idx[0] if base_idx else 0
-    counted_now = reserve_inputs(reps, rom_outlier_share)[0]
+    counted_now, rested_after = reserve_inputs(reps, rom_outlier_share)
     number = np.cumsum([k >= first and c and r.index not in setup
                         for k, (r, c) in enumerate(zip(reps, counted_now))])
     rir = seen_in_reserve([rir_estimate(int(n), l, loss_at_failure_pct=vl_fail) if k >= first else None
-                           for k, (n, l) in enumerate(zip(number, loss))],
-                          *reserve_inputs(reps, rom_outlier_share))
+                           for k, (n, l) in enumerate(zip(number, loss))], counted_now, rested_after)
     return SetVelocity(reps=tuple(vel), loss_pct=loss, rir=rir,
                        baseline_reps=tuple(reps[i].index for i in base_idx), baseline_mps=base_v,
                        setup_reps=tuple(setup), per_frame_mps=per_frame, warnings=tuple(warnings),
