@@ -149,3 +149,29 @@ def test_condition_removes_a_landmark_thrown_for_one_frame():
     ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, 60))
     values, _ = condition(ramp, 30.0, cutoff_hz=4.0, max_gap_s=0.25)
     assert np.allclose(values, lowpass(ramp, 30.0, cutoff_hz=4.0), atol=1e-9)
+
+
+def test_a_clip_whose_frame_rate_drops_part_way_is_filtered_on_real_time():
+    # A phone dropping from 30 to 15 fps in a dim gym: filtered by frame count at the
+    # clip's average rate (22.6 fps), the 15 fps half is low-passed at two thirds of the
+    # cut-off, a fast rep's movement flattens and its concentric reads long. With the
+    # frames' timestamps it is filtered as the same clip filmed at 15 fps throughout.
+    from repsight.smoothing import condition
+
+    t = np.concatenate([np.arange(0.0, 5.0, 1 / 30), 5.0 + np.arange(0.0, 5.0, 1 / 15)])
+    fps = (len(t) - 1) / (t[-1] - t[0])
+    y = np.sin(2 * np.pi * 2.5 * t)
+    t15 = np.arange(0.0, 10.0, 1 / 15)
+    steady, _ = condition(np.sin(2 * np.pi * 2.5 * t15), 15.0, cutoff_hz=4.0, max_gap_s=0.25)
+    late, late15 = (t > 6) & (t < 9), (t15 > 6) & (t15 < 9)
+    want = np.ptp(steady[late15])
+    timed, _ = condition(y, fps, cutoff_hz=4.0, max_gap_s=0.25, t=t)
+    by_count, _ = condition(y, fps, cutoff_hz=4.0, max_gap_s=0.25)
+    assert np.ptp(timed[late]) > 0.85 * want
+    assert np.ptp(by_count[late]) < 0.7 * want
+    # The 30 fps half reads as the clip filmed at 30 fps throughout (by count it was
+    # filtered at 5.3 Hz there).
+    t30 = np.arange(0.0, 10.0, 1 / 30)
+    steady30, _ = condition(np.sin(2 * np.pi * 2.5 * t30), 30.0, cutoff_hz=4.0, max_gap_s=0.25)
+    early, early30 = (t > 1) & (t < 4), (t30 > 1) & (t30 < 4)
+    assert np.ptp(timed[early]) == pytest.approx(np.ptp(steady30[early30]), rel=0.02)

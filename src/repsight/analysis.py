@@ -31,7 +31,7 @@ from .segmentation import (CUT_REST_SHARE, begun_past_half, joint_ranges, joint_
                            mark_time_holes, out_of_range, segment_reps, time_holes)
 from .shots import (Boundary, ShotSplit, low_frame_rate_warning, picture_repeat, repeated_frames_warning,
                     split_shots)
-from .smoothing import smooth
+from .smoothing import smooth_frames
 from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
 from .types import NO_PERSON, PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
 from .velocity import SetVelocity, reserve_before_failure, set_velocity
@@ -181,7 +181,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     form = form_signals(seq, profile, view=view, cutoff_hz=form_cutoff, side=user_side,
                         max_gap_s=cfg.max_gap_s, image=image, world=world)
     # The tracked point at the form cut-off (pixels, up): phase edges and movement progress.
-    track = smooth(-track_px[:, 1], seq.fps, cutoff_hz=form_cutoff, max_gap_s=cfg.max_gap_s)
+    track = smooth_frames(-track_px[:, 1], seq.timestamps_s, seq.fps, cutoff_hz=form_cutoff,
+                          max_gap_s=cfg.max_gap_s)
     position = {r.index: k for k, r in enumerate(reps)}
     # A drift must last drift_min_frames pictures: in a clip that shows each picture on
     # three frames (made at 10 fps, stored at 30), three frames are one picture, and a

@@ -318,6 +318,7 @@ def bar_height_signal(track: BarTrack, seq: PoseSequence, side: str, *, cutoff_h
     (kinematics.point_height), conditioned as they are; side: the set's (for display)."""
     scale = body_scale_px(seq)
     raw = -np.asarray(track.xy_px[:, 1], dtype=np.float64) / scale
-    values, dnoise = condition(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    values, dnoise = condition(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s,
+                              t=seq.timestamps_s)
     return Signal(name="bar height", kind="height", unit="body", side=side, values=values,
                   raw=raw, landmarks=(), scale_px=scale, diff_noise=dnoise)

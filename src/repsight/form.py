@@ -19,7 +19,7 @@ from .kinematics import (BOTH, FAULT_EDGE_MARGIN, OUTSIDE_MARGIN, SIDES, choose_
                          joint_angle, pixels, present_only, shown_only, trunk_inclination)
 from .landmarks import JOINT_TRIPLETS, LM
 from .profiles import ExerciseProfile
-from .smoothing import despike, seen_mean, seen_reduce, smooth
+from .smoothing import despike, seen_mean, seen_reduce, smooth_frames
 from .types import PoseSequence
 
 # Which angles a camera view can measure. Sagittal-plane angles (flexion of knee, hip,
@@ -570,8 +570,8 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
         else:
             missing[name] = f"no definition for angle {name!r}"
             continue
-        angles[name] = smooth(despike(raw, seq.fps), seq.fps, cutoff_hz=cutoff_hz,
-                              max_gap_s=max_gap_s)
+        angles[name] = smooth_frames(despike(raw, seq.fps), seq.timestamps_s, seq.fps,
+                                     cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
     faults: dict[str, np.ndarray] = {}
     source: dict[str, str] = {}
     fault_missing: dict[str, str] = {}
@@ -600,7 +600,8 @@ def form_signals(seq: PoseSequence, profile: ExerciseProfile, *, view: str | Non
         # only off landmarks inside the picture (fault_signal), the angles keep the model's
         # guesses for a limb the picture cuts off.
         raw = fault_signal(seq, fault.measure, where, side, image=image, world=world)
-        signal = smooth(despike(raw, seq.fps), seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+        signal = smooth_frames(despike(raw, seq.fps), seq.timestamps_s, seq.fps,
+                               cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
         if not np.isfinite(signal).any():
             fault_missing[fault.measure] = "its landmarks are not seen in the picture"
             continue

@@ -494,6 +494,7 @@ def signal_from_spec(seq: PoseSequence, spec: SignalSpec, *, side: str = "auto",
         name = f"{spec.points[0]} angle"
     if seq.n_frames and min_body_size > 0:
         raw = np.where(body_size_ratio(seq, image) >= min_body_size, raw, np.nan)
-    values, dnoise = condition(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    values, dnoise = condition(raw, seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s,
+                              t=seq.timestamps_s)
     return Signal(name=name, kind=spec.kind, unit=unit, side=side, values=values, raw=raw,
                   landmarks=landmarks, scale_px=scale, diff_noise=dnoise)

@@ -214,11 +214,13 @@ def noise_std(x: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
 
 
-def condition(raw: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float
-              ) -> tuple[np.ndarray, float]:
+def condition(raw: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float,
+              t: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """(smoothed values, std of their frame-to-frame changes due to noise) of a raw driving
     signal: how every signal the reps are found on is conditioned (despike, smooth,
-    noise_std).
+    noise_std). t: the frames' timestamps (s); given, the low-pass runs on real time
+    (smooth_timed), so a clip whose frame rate changes part-way is filtered alike on both
+    sides of the change.
 
     The running median first removes a landmark thrown for a frame, which the low-pass
     alone spreads into a dip a rep can be read in (a rendered press's wrist, thrown 0.17
@@ -229,8 +231,21 @@ def condition(raw: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float
     raw = np.asarray(raw, dtype=np.float64)
     if len(raw) == 0:
         return raw.copy(), 0.0
-    values = smooth(despike(raw, fps), fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    values = smooth_frames(despike(raw, fps), t, fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
     return values, noise_std(raw) * diff_noise_gain(fps, cutoff_hz=cutoff_hz)
+
+
+def smooth_frames(x: np.ndarray, t: np.ndarray | None, fps: float, *, cutoff_hz: float,
+                  max_gap_s: float | None) -> np.ndarray:
+    """smooth_timed at the frames' timestamps t, smooth() at fps when there are none.
+
+    A phone that drops from 30 to 15 fps in a dim gym gives a clip whose average rate
+    (22 fps) filtered the 15 fps stretch at two thirds of the cut-off: its concentrics
+    read 0.1-0.3 s long, and the set's shared velocity shape carried that to every rep.
+    """
+    if t is None or len(t) != len(x):
+        return smooth(x, fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+    return smooth_timed(x, t, fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
 
 
 def diff_noise_gain(fps: float, *, cutoff_hz: float, order: int = 2) -> float:
