@@ -294,3 +294,13 @@ def test_no_cache_and_a_cache_folder_together_are_refused(small_video: Path, tmp
             assert result.exit_code == 2, result.output
             assert "--cache-dir and --no-cache contradict each other" in result.output
     assert not folder.exists()
+
+
+def test_an_empty_config_name_and_a_drift_length_past_its_range_are_refused_up_front(small_video):
+    # `--config ""` read as the folder "." ("config file . is not a regular file"), and
+    # the help offered `--drift-min-frames [x>=1]` while 40 was refused after the fact.
+    for args in (["--config", ""], ["--config", " "], ["--drift-min-frames", "40"]):
+        result = CliRunner().invoke(main, ["analyze", str(small_video), *args])
+        assert result.exit_code == 2, result.output
+        assert "no file name given" in result.output or "1<=x<=30" in result.output
+        assert "Traceback" not in result.output

@@ -171,9 +171,15 @@ def test_unknown_choice_names_value_and_choices(kw, words):
         assert w in msg
 
 
-def test_exercise_alias_is_accepted():
-    assert build_config(exercise="curl").exercise == "curl"
-    assert build_config(exercise="OHP").exercise == "OHP"
+def test_exercise_alias_is_accepted_and_stored_as_the_profile_name(tmp_path):
+    # A batch compares the settings a result was made with by value: "Back Squats" from a
+    # config file against --exercise squat refused a re-run as made with other settings.
+    assert build_config(exercise="curl").exercise == "biceps_curl"
+    assert build_config(exercise="OHP").exercise == "overhead_press"
+    path = write(tmp_path, '[analysis]\nexercise = "Back Squats"\n')
+    assert build_config(path) == build_config(exercise="squat")
+    for auto in ("AUTO", " auto", "Auto"):
+        assert build_config(write(tmp_path, f'[analysis]\nexercise = "{auto}"\n')).exercise == "auto"
 
 
 def test_unknown_override_keyword_is_a_config_error():
@@ -395,3 +401,19 @@ def test_a_choice_option_ignores_case() -> None:
     done = CliRunner().invoke(main, ["analyze", "nowhere.mp4", "--goal", "Power"])
     assert "'Power' is not one of" not in done.output  # the missing file is what fails
     assert done.exit_code != 0 and "nowhere.mp4" in done.output
+
+
+def test_the_files_workers_is_checked_and_named_whoever_reads_it(tmp_path):
+    # `workers = 0` passed beside --workers 1, and `workers = "many"` passed a batch
+    # (which never reads it); without --workers the error did not name the file.
+    from repsight.cli_options import resolve_workers
+
+    for bad in ("0", '"many"', "2.5"):
+        path = write(tmp_path, f"[analysis]\nworkers = {bad}\n")
+        with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}: workers must be"):
+            build_config(path)
+        with pytest.raises(ConfigError, match=re.escape(str(path))):
+            resolve_workers(1, path)
+    good = write(tmp_path, "[analysis]\nworkers = 2\n")
+    assert resolve_workers(None, good) == 2 and resolve_workers(1, good) == 1
+    assert resolve_workers(None, None) == 1

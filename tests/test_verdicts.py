@@ -68,6 +68,10 @@ def test_tempo_failure_on_slow_concentric_in_power_mode():
     loss = make_squat_set(concentric_s=[0.7, 0.7, 0.75, 0.8, 0.9, 1.0, 1.1, 1.2], seed=1)
     verdicts, _, _ = _judge(loss, goal="hypertrophy", velocity_loss_pct=20)
     assert verdicts and "limit 20 %, yours; the hypertrophy goal's is 40 %)" in verdicts[0].reason
+    # A limit with decimals is shown as typed ("limit 21 %" beside a 20.9 % loss read as
+    # a loss under its limit called a failure).
+    verdicts, _, _ = _judge(loss, goal="hypertrophy", velocity_loss_pct=20.6)
+    assert verdicts and "limit 20.6 %, yours" in verdicts[0].reason
 
 
 def test_a_concentric_just_past_the_limit_reads_past_it():

@@ -16,6 +16,7 @@ from .cli_options import (
     AnalysisOptions,
     analysis_options,
     cache_option,
+    extract_workers_option,
     max_size_option,
     model_option,
     no_cache_option,
@@ -187,7 +188,7 @@ def info(video: Path) -> None:
               help="where to write the poses [default: VIDEO with .poses.npz]")
 @model_option
 @rotate_option
-@workers_option
+@extract_workers_option
 @cache_option
 @no_cache_option
 @quiet_option

@@ -132,11 +132,11 @@ SPECS: dict[str, OptionSpec] = {
         "head-on, combined with the spread in quadrature), elbow travel 10; at 45 degrees "
         "scaled by how the picture reads each (trunk lean 0.57 upright to about 1.25 at a "
         "deadlift's bottom, elbow travel 0.52, hip sag 1.41, knee cave 0.71)"),
-    # AnalysisConfig does not range-check this one, so click refuses < 1 itself.
+    # A whole number, which OptionSpec's float ranges are not: AnalysisConfig's 1..30 here.
     "drift_min_frames": OptionSpec(
         "--drift-min-frames", "a drift must last this many frames to count (not a blip; "
         "pictures, in a clip that holds each picture for several frames)",
-        "frames", click_type=click.IntRange(min=1)),
+        "frames", click_type=click.IntRange(1, 30)),
     "eccentric_speedup": OptionSpec(
         "--eccentric-speedup", "eccentric failure when lowering this many times faster than "
         "the set's usual", "times", (1, 20)),
@@ -221,6 +221,15 @@ SPECS: dict[str, OptionSpec] = {
         "already followed)", "deg", click_type=click.IntRange(0, 270)),
 }
 CONFIG_FLAG = "--config"
+
+
+def _config_name(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """--config's file, refusing an empty name (read as ".", "not a regular file")."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("no file name given")
+    return Path(value)
 
 
 def option_fields() -> tuple[dataclasses.Field, ...]:
@@ -312,8 +321,8 @@ def analysis_options(fn: Callable) -> Callable:
         values = {n: kwargs.pop(n) for n in names}
         return fn(*args, analysis=AnalysisOptions(config_file, values), **kwargs)
 
-    options = [click.option(CONFIG_FLAG, "config_file",
-                            type=click.Path(dir_okay=False, path_type=Path), default=None,
+    options = [click.option(CONFIG_FLAG, "config_file", callback=_config_name,
+                            type=click.Path(dir_okay=False), default=None,
                             help="TOML file of analysis settings (AnalysisConfig field names); "
                                  "options given here override it")]
     options += [field_option(n) for n in names]
@@ -325,7 +334,10 @@ def analysis_options(fn: Callable) -> Callable:
 
 max_size_option = click.option("--max-size", type=click.IntRange(64, 8192), default=None,
                                help="long side of the annotated video in px [default: the source's]")
-model_option = field_option("model")
+# For `extract`, which takes no config file: its defaults are the built-in ones.
+model_option = click.option("--model", "model", type=click.Choice(MODEL_NAMES, case_sensitive=False),
+                            default=None,
+                            help=f"pose model variant [default: {DEFAULT_MODEL}]")
 rotate_option = field_option("rotate")
 
 
@@ -356,11 +368,13 @@ def _show_native_logs(ctx: click.Context, param: click.Parameter, value: bool) -
 verbose_option = click.option(
     "-v", "--verbose", is_flag=True, expose_value=False, callback=_show_native_logs,
     help="also show the pose model's own log lines (MediaPipe, TFLite), hidden by default")
-workers_option = click.option(
-    "--workers", type=click.IntRange(1, 256), default=None,
-    help="processes for the pose model: a long clip is cut into up to this many time chunks "
-         "run side by side; results can differ slightly from one process, so it is opt-in "
-         "[default: 1, or the config file's workers]")
+_WORKERS_HELP = ("processes for the pose model: a long clip is cut into up to this many time "
+                 "chunks run side by side; results can differ slightly from one process, so it "
+                 "is opt-in [default: 1{}]")
+workers_option = click.option("--workers", type=click.IntRange(1, 256), default=None,
+                              help=_WORKERS_HELP.format(", or the config file's workers"))
+extract_workers_option = click.option("--workers", type=click.IntRange(1, 256), default=None,
+                                      help=_WORKERS_HELP.format(""))
 
 
 def resolve_workers(given: int | None, config_file: Path | None = None) -> int:
@@ -369,15 +383,14 @@ def resolve_workers(given: int | None, config_file: Path | None = None) -> int:
     One process by default: chunked extraction matches it on 25 of 27 dev clips, not all
     (benchmarks/README.md), and a clip's verdicts must not depend on the machine's cores.
     """
-    if given is not None:
-        return given
+    run: dict = {}
     if config_file is not None:
         from .config import load_run_settings
 
-        run = load_run_settings(config_file)
-        if "workers" in run:
-            return run["workers"]
-    return 1
+        run = load_run_settings(config_file)  # checked even where --workers overrides it
+    if given is not None:
+        return given
+    return run.get("workers", 1)
 
 
 def output_options(fn: Callable) -> Callable:

@@ -155,8 +155,11 @@ class AnalysisConfig:
         _check_range("plate_diameter_m", self.plate_diameter_m, 0.2, 0.6)
         if self.goal not in GOALS:
             raise ConfigError(f"unknown goal {shown(self.goal)}; choose one of {', '.join(GOALS)}")
-        if self.exercise != AUTO:
-            get_profile(self.exercise)
+        # Stored as the profile's own name, as --exercise and a manifest give it: a batch
+        # compares settings by value, and "Back Squats" in a file against --exercise squat
+        # refused a re-run as "made with other settings".
+        wanted = self.exercise.strip().lower()
+        object.__setattr__(self, "exercise", AUTO if wanted == AUTO else get_profile(self.exercise).name)
         _check_range("smoothing_cutoff_hz", self.smoothing_cutoff_hz, 0.5, 30)
         _check_range("max_gap_s", self.max_gap_s, 0, 2)
         _check_range("max_unseen_s", self.max_unseen_s, 0, 5)
@@ -319,15 +322,19 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     unknown = sorted(set(data) - known - set(RUN_SETTINGS))
     if unknown:
         raise ConfigError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+    # Checked with the rest of the file, whichever command reads it and whatever the
+    # command line overrides (`workers = "many"` passed a batch, which has no workers).
+    if "workers" in data:
+        try:
+            _check_range("workers", data["workers"], 1, 256, integer=True)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
     return dict(data)
 
 
 def load_run_settings(path: str | Path) -> dict[str, Any]:
     """The run settings of a config file (e.g. workers = 2), validated; {} when none."""
-    run = {k: v for k, v in load_config_file(path).items() if k in RUN_SETTINGS}
-    if "workers" in run:
-        _check_range("workers", run["workers"], 1, 256, integer=True)
-    return run
+    return {k: v for k, v in load_config_file(path).items() if k in RUN_SETTINGS}
 
 
 def build_config(file: str | Path | None = None, **overrides: Any) -> AnalysisConfig:

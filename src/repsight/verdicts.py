@@ -379,7 +379,7 @@ def tempo_verdicts(reps: Sequence[Rep], metrics: Any, concentric_s: Sequence[flo
         if lossy[k]:
             reasons.append(f"velocity loss {_beyond(m.velocity_loss_pct, loss_limit, 0)} % "
                            f"({m.mean_velocity_mps:.2f} vs "
-                           f"{metrics.baseline_velocity_mps:.2f} m/s; limit {loss_limit:.0f} %, "
+                           f"{metrics.baseline_velocity_mps:.2f} m/s; limit {loss_limit:g} %, "
                            f"{th.limit_words('loss')})")
             evidence["velocity_loss"] = {
                 "value": round(m.velocity_loss_pct, _apart(m.velocity_loss_pct, loss_limit, 1)),
