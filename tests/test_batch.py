@@ -114,8 +114,9 @@ def test_discover_orders_numbered_folders_and_clips_as_numbers(tmp_path: Path) -
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"x")
     found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
-    # The extension is no part of the name: squat.mp4 before squat2.mp4.
-    assert found == ["ben/week1/squat.mp4", "ben/week1/squat2.mp4", "ben/week1/squat_1.mp4",
+    # The extension is no part of the name: squat.mp4 before squat_1.mp4; and a separator
+    # none of the number: squat_1 before squat2.
+    assert found == ["ben/week1/squat.mp4", "ben/week1/squat_1.mp4", "ben/week1/squat2.mp4",
                      "ben/week9/squat_2.mp4", "ben/week9/squat_10.mp4", "ben/week10/squat_1.mp4"]
 
 
@@ -361,8 +362,8 @@ def test_clip_config_names_the_source_of_each_exercise(tmp_path: Path) -> None:
              (AnalysisConfig(), BatchOptions(), plain, None, "auto", ""),
              (AnalysisConfig(exercise="squat"), BatchOptions(), plain, None, "squat",
               "set in the analysis configuration"),
-             (AnalysisConfig(exercise="squat"), BatchOptions(exercise="curl"), clip, None, "curl",
-              "chosen with --exercise"),
+             (AnalysisConfig(exercise="squat"), BatchOptions(exercise="curl"), clip, None,
+              "biceps_curl", "chosen with --exercise"),
              (AnalysisConfig(), BatchOptions(exercise="auto"), clip, None, "auto", ""),
              (AnalysisConfig(), BatchOptions(), clip, rows["set1.mp4"], "auto", ""),
              (AnalysisConfig(), BatchOptions(exercise="dip"), plain, rows["set2.mp4"], "dip",
@@ -1451,3 +1452,44 @@ def test_a_summary_of_no_rows_is_no_reason_to_refuse_one_athletes_batch(
     (out / "summary.csv").write_text(text.split("\n", 1)[0] + "\n", encoding="utf-8")
     report = run_batch(root / "ben", out, AnalysisConfig(), opts(cache), executor=threads())
     assert [(r.clip, r.status) for r in report.results] == [("ben/week1/pushup.mp4", "reused")]
+
+
+def test_a_clip_whose_name_is_not_utf8_is_skipped_by_name_and_the_rest_go_on(tmp_path):
+    # A Latin-1 "caf\xe9.mp4" (a Windows zip, a FAT stick) beside good clips crashed the
+    # batch writing its summary row, and every other clip's row was lost.
+    import os
+
+    from repsight.batch import scan
+    from repsight.errors import printable
+    from repsight.export import atomic_write
+
+    folder = tmp_path / "clips"
+    (folder / "ana").mkdir(parents=True)
+    (folder / "ana" / "good.mp4").write_bytes(b"x")
+    bad = os.fsdecode(b"caf\xe9.mp4")
+    (folder / "ana" / bad).write_bytes(b"x")
+    found = scan(folder)
+    assert [p.name for p in found.clips] == ["good.mp4"]
+    assert [(p, why.split(" (")[0]) for p, why in found.skipped] == [
+        ("ana/caf\\xe9.mp4", "its name is not valid UTF-8")]
+    # The name printed and written by a single-clip analysis does not raise either.
+    assert printable(bad) == "caf\\xe9.mp4"
+    out = atomic_write(tmp_path / "o.json", json.dumps({"video": bad}, ensure_ascii=False))
+    assert json.loads(out.read_text(encoding="utf-8"))["video"] == bad
+
+
+def test_an_unwritable_clip_folder_on_a_redo_keeps_its_earlier_figures(tmp_path, monkeypatch):
+    # The manifest could not be put back in a read-only results folder: OutputError (no
+    # OSError) escaped, and the row read "analysis crashed" without the earlier figures.
+    import repsight.batch as batch
+    from repsight.batch import ClipResult
+
+    def refuse(out_dir, manifest):
+        raise OutputError(f"cannot write {out_dir}/manifest.json: Permission denied")
+
+    monkeypatch.setattr(batch, "_write_manifest", refuse)
+    failed = ClipResult(clip="ana/raise.mp4", status="error", results="ana/raise",
+                        error="cannot write ana/raise/raise.json: Permission denied")
+    out = batch._failed_redo(failed, tmp_path / "ana" / "raise", {"status": "ok"}, None,
+                             other_video=False)
+    assert out == failed

@@ -56,7 +56,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from filelock import FileLock, Timeout
-from natsort import natsort_keygen, ns
 
 from .config import AnalysisConfig, shown
 from .errors import OutputError, RepsightError, printable
@@ -65,7 +64,7 @@ from .export import atomic_write, csv_text
 from .outputs import ANNOTATED_SUFFIX, short_stem
 from .profiles import AUTO
 from .sessions import (CLIP_MANIFEST, ManifestRow, Session, clip_key, find_clip_manifest,
-                       manifest_rows, match_clips, read_clip_manifest, session_from_path,
+                       manifest_rows, match_clips, path_order, read_clip_manifest, session_from_path,
                        spreadsheet_text)
 from .container import VIDEO_EXTENSIONS
 from .workers import available_cores, quiet_library_logs, watch_parent
@@ -78,7 +77,7 @@ SUMMARY = "summary.csv"
 MANIFEST_FORMAT = 1
 MANIFEST_MAX_BYTES = 4 << 20  # a manifest is a few kB; anything far larger is not ours
 # Clips in the order a coach numbers them (week9 before week10, set_2 before set_10).
-PATH_ORDER = natsort_keygen(alg=ns.PATH)
+PATH_ORDER = path_order
 SUMMARY_MAX_BYTES = 256 << 20  # a row a clip: a summary of a million clips is under this
 # Batch globs the containers analyze reads (container.VIDEO_EXTENSIONS) and a few more that
 # FFmpeg decodes and cameras write: AVCHD .m2ts, Ogg .ogv, broadcast .mxf, DVD .vob.
@@ -344,6 +343,15 @@ class Discovery:
                 "FFmpeg reads")
 
 
+def _utf8(name: str) -> bool:
+    """Whether a file name is valid UTF-8 (Python reads other bytes as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()) -> Discovery:
     """Video files under folder (recursive, sorted), and what was skipped and why.
 
@@ -389,6 +397,12 @@ def scan(folder: str | os.PathLike, *, exclude: Iterable[str | os.PathLike] = ()
                 continue
             if Path(name).suffix.lower() not in CLIP_EXTENSIONS:
                 other.append(rel(path))
+                continue
+            if not _utf8(rel(path)):
+                # Its name reaches summary.csv, the results folder's name and the history's
+                # keys; written escaped in one and raw in another, they no longer match.
+                skipped.append((printable(rel(path)), "its name is not valid UTF-8 (a Windows "
+                                "zip or a FAT stick's): rename the file to analyse it"))
                 continue
             if name.casefold().endswith(ANNOTATED_SUFFIX):
                 # An annotated video a batch wrote, saved back beside its clip (to send to
@@ -823,7 +837,7 @@ def _failed_redo(failed: ClipResult, out_dir: Path, previous: dict | None,
     shutil.rmtree(out_dir / STAGING, ignore_errors=True)
     if previous is None:
         return failed
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, OutputError):
         _write_manifest(out_dir, previous)
     if other_video:
         return dataclasses.replace(failed, error=(
@@ -1229,7 +1243,7 @@ def write_summary(results: Sequence[ClipResult], path: Path,
 def append_summary_row(result: ClipResult, path: Path) -> None:
     """Append a clip's rows to summary.csv as it finishes: constant work a clip, no rewrite."""
     line = csv_text(SUMMARY_FIELDS, result.rows()).split("\n", 1)[1]
-    with open(path, "a", encoding="utf-8") as fh:
+    with open(path, "a", encoding="utf-8", errors="backslashreplace") as fh:
         fh.write(line)
 
 
@@ -1380,9 +1394,12 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
     jobs = plan_jobs(list(found.clips), root, out)
     _write_record(out, root)
     summary_path = out / SUMMARY
-    # A clip's session: its manifest row's, else what its path tells.
-    sessions = [rows[j.name].session if j.name in rows else session_from_path(j.name)
-                for j in jobs]
+    # A clip's session: its manifest row's, else what its path tells, read from the batch
+    # folder's own name down (one athlete's folder batched alone names that athlete: the
+    # history merged two such lifters' sets into one 1RM).
+    top = root.resolve().name
+    sessions = [rows[j.name].session if j.name in rows
+                else session_from_path(f"{top}/{j.name}" if top else j.name) for j in jobs]
     # A clip not reached yet (an interrupted batch leaves it so) still names its athlete,
     # date and load in summary.csv.
     results: dict[int, ClipResult] = {

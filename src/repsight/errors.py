@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import re
 
-# Control characters (terminal escape codes among them) that a file name may carry.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters (terminal escape codes among them) that a file name may carry, and
+# the lone surrogates Python reads a name's non-UTF-8 bytes as (a Latin-1 "caf\xe9.mp4"
+# from a Windows zip): printed as they are, they raise UnicodeEncodeError.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _shown(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape's stand-in for the byte code - 0xDC00
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(text: object) -> str:
     """Text safe to print on a terminal: control characters (escape codes) shown as \\xNN."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return _CONTROL.sub(lambda m: _shown(m.group()), str(text))
 
 
 class RepsightError(Exception):

@@ -80,9 +80,14 @@ def _umask() -> int:
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
-    """Write text (UTF-8) or bytes to path atomically; returns the path."""
+    """Write text (UTF-8) or bytes to path atomically; returns the path.
+
+    A file name that is not UTF-8 (a Latin-1 "caf\\xe9.mp4" from a Windows zip) reaches
+    the text as lone surrogates, which UTF-8 cannot hold: they are written as \\udcNN
+    escapes (in JSON, the escape of that same character), not raised on.
+    """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
     with atomic_path(path) as tmp:
         tmp.write_bytes(payload)
     return path

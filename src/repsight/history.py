@@ -43,10 +43,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
-from natsort import natsort_keygen, ns
 
 from .errors import RepsightError
-from .sessions import Session, groups_clips, session_from_path
+from .sessions import Session, groups_clips, path_order, session_from_path
 from .types import NO_PERSON
 from .velocity import rpe_text
 
@@ -659,13 +658,12 @@ def _same_name(name: str) -> str:
     return _tidy_name(name).casefold()
 
 
-_natural = natsort_keygen(alg=ns.PATH)
 
 
 def _set_order(s: SetRecord) -> Any:
     # Numbers in session and clip names count as numbers: an undated week10 comes after
     # week9 (as strings it came between week1 and week9, on the table and the chart).
-    return _natural((s.date or "9999", s.session, s.clip, s.set or 0))
+    return (s.date or "9999", path_order(s.session), path_order(s.clip), s.set or 0)
 
 
 def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
@@ -682,18 +680,22 @@ def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
     for r in sorted(records, key=_set_order):
         spellings.setdefault(_same_name(r.athlete), []).append(_tidy_name(r.athlete))
     shown = {k: max(reversed(v), key=v.count) for k, v in spellings.items()}
-    groups: dict[tuple[str, str], list[SetRecord]] = {}
+    groups: dict[tuple[str, str, str], list[SetRecord]] = {}
     for r in records:
         if athlete is not None and _same_name(r.athlete) != _same_name(athlete):
             continue
         if exercise is not None and r.exercise.casefold() != exercise.casefold():
             continue
         # "Ben" one week and "ben " the next are one athlete, as --athlete already assumes.
-        groups.setdefault((_same_name(r.athlete), r.exercise), []).append(r)
+        # Sets no folder or manifest named are one lifter only within one results folder:
+        # two athletes' folders batched apart shared a load-velocity line and a 1RM.
+        unnamed = r.results if r.athlete == UNKNOWN_ATHLETE else ""
+        groups.setdefault((_same_name(r.athlete), unnamed, r.exercise), []).append(r)
+    several = len({k[1] for k in groups if k[1]}) > 1
     out = []
-    for (name, what), sets in sorted(groups.items()):
+    for (name, unnamed, what), sets in sorted(groups.items()):
         ordered = tuple(sorted(sets, key=_set_order))
-        who = shown[name]
+        who = f"{UNKNOWN_ATHLETE[:-1]} in {unnamed})" if unnamed and several else shown[name]
         calibration = failure_calibration(ordered)
         out.append(AthleteHistory(athlete=who, exercise=what, sets=ordered,
                                   profile=load_velocity_profile(ordered, mvt_mps=mvt_mps,

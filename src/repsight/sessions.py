@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping
 
+from natsort import natsort_keygen, ns
+
 from .errors import ConfigError, RepsightError
 from .profiles import exercise_named
 
@@ -380,6 +382,17 @@ def groups_clips(folder: str) -> bool:
         return True
     rest = _GROUPING_PART.sub(" ", name)
     return rest != name and exercise_named(rest) is not None
+
+
+_NATURAL = natsort_keygen(alg=ns.PATH | ns.IGNORECASE)
+_NAME_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+def path_order(name: str) -> Any:
+    """Sort key for clip paths and session names as a coach reads them: numbers as numbers,
+    case and separators aside (week9, Week10, week 11 in that order; by character codes
+    "Week10" came before "week9")."""
+    return _NATURAL(_NAME_SEPARATORS.sub("", name))
 
 
 def clip_athlete(name: str) -> str:
