@@ -658,8 +658,6 @@ def _same_name(name: str) -> str:
     return _tidy_name(name).casefold()
 
 
-
-
 def _set_order(s: SetRecord) -> Any:
     # Numbers in session and clip names count as numbers: an undated week10 comes after
     # week9 (as strings it came between week1 and week9, on the table and the chart).
