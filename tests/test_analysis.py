@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -404,3 +405,16 @@ def test_landmark_noise_after_a_lockout_held_to_the_end_is_no_lowering() -> None
     last = an.reps[-1]
     assert last.cut_end and last.eccentric[1] == last.end and last.form_phases == (True, False)
     assert np.isnan(an.tempo[-1].eccentric_s) and an.verdicts == ()
+
+
+def test_times_in_the_rep_warnings_count_from_the_first_frame() -> None:
+    # A clip whose timestamps start at 1.47 s (MPEG-TS): "ends inside it at 15.73 s" was
+    # said of a 14.2 s clip whose table put that rep at 12.60 s.
+    seq, truth = synthesize("deadlift", plan_set(5, top_pause_s=0.6), seed=5, noise_px=1.0)
+    top = truth.reps[4].concentric[1]
+    cut = seq.slice(0, top + 8)
+    late = dataclasses.replace(cut, timestamps_s=cut.timestamps_s + 1.47)
+    said = [w for w in analyse_pose(late, AnalysisConfig(exercise="deadlift")).warnings
+            if "ends inside it at" in w]
+    at = float(re.search(r"ends inside it at ([0-9.]+) s", said[0]).group(1))
+    assert at == pytest.approx(cut.timestamps_s[-1] - cut.timestamps_s[0], abs=0.2)

@@ -871,3 +871,18 @@ def test_a_moment_of_blank_picture_while_the_lifter_moves_fast_is_not_two_cuts(s
     assert split_shots(dim).boundaries == ()
     elsewhere = splice(*parts[:2], moved(parts[2], dx=0.3), stats=True)
     assert [b.kind for b in split_shots(elsewhere).boundaries] == ["cut", "cut"]
+
+
+def test_times_in_the_shot_warnings_count_from_the_first_frame():
+    # An MPEG-TS clip starts at 1.47 s: "camera cut at 13.5 s" and "1.5-13.5 s" sat beside
+    # a table (and a player) that put the cut at 12.0 s.
+    from repsight.shots import Boundary, Shot, ShotSplit
+
+    t0 = 1.47
+    cut = Boundary(360, t0 + 12.0, "cut", "the picture changed")
+    shots = (Shot(0, 360, t0, t0 + 12.0, False, "a person on only 0% of its frames"),
+             Shot(360, 430, t0 + 12.0, t0 + 14.3, True))
+    split = ShotSplit((cut,), shots, np.zeros(430, dtype=bool), False, True, start_s=t0)
+    assert split.warnings() == (
+        "camera cut at 12.0 s: 2 shots, 1 of them analysed",
+        "1 of 2 shots not analysed (0.0-12.0 s: a person on only 0% of its frames)")

@@ -151,6 +151,15 @@ def test_truncated_faststart_clip_warns_and_keeps_frames(tmp_path: Path) -> None
     out = CliRunner().invoke(main, ["info", str(cut)]).output
     assert "the index lists 90: the file looks truncated" in out
     assert "looks truncated" not in CliRunner().invoke(main, ["info", str(fast)]).output
+    # Cut anywhere inside the index at the front, or just after it (an upload stopped
+    # early): truncated, never "video has no frames" as some such cuts were called.
+    head = tmp_path / "cut_head.mp4"
+    moov = data.index(b"moov")
+    end = moov - 4 + int.from_bytes(data[moov - 4:moov], "big")
+    for n in [*range(moov + 4, end, 97), end + 8]:
+        head.write_bytes(data[:n])
+        with pytest.raises(CorruptVideoError, match="corrupt or truncated video"):
+            probe(head)
 
 
 def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:

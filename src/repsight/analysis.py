@@ -640,10 +640,10 @@ def sets_going_on(sets: Sequence[SetAnalysis], split: ShotSplit) -> tuple[SetAna
         if cut is None:
             continue
         out[k] = _told(out[k], f"the same lift goes on at the same pace after the camera cut at "
-                               f"{cut.time_s:.1f} s (set {k + 2}): this set's end is the cut, so "
+                               f"{cut.time_s - split.start_s:.1f} s (set {k + 2}): this set's end is the cut, so "
                                "its ending is not judged")
         out[k + 1] = _told(out[k + 1], f"the same lift goes on from set {k + 1} at the same pace "
-                                       f"across the camera cut at {cut.time_s:.1f} s: if it is one "
+                                       f"across the camera cut at {cut.time_s - split.start_s:.1f} s: if it is one "
                                        "set, its velocity loss restarts here (read against this "
                                        f"set's first reps, after set {k + 1}'s), so neither its "
                                        "ending nor its reps in reserve are judged",
@@ -824,7 +824,7 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     # Inside the set's frames only: a longer hole between shots is where they were split.
     here = [k for k in holes if lo <= k and k + 1 < hi]
     if here:
-        t = seq.timestamps_s
+        t = seq.timestamps_s - seq.timestamps_s[0]  # told from the first frame, as the table
         at = ", ".join(f"{t[k]:.2f}-{t[k + 1]:.2f} s" for k in here[:3])
         more = f" and {len(here) - 3} more" if len(here) > 3 else ""
         warnings = [*warnings, f"{FILE_HOLES}{at}{more} (dropped in the recording, "
@@ -885,7 +885,8 @@ def _drop_still(seq: PoseSequence, cfg: AnalysisConfig, profile: ExerciseProfile
     if not still:
         return reps, []
     kept = [r for n, r in enumerate(reps) if n not in still]
-    at = ", ".join(f"{seq.timestamps_s[reps[n].start]:.1f} s ({ranges[n]:.0f} deg)" for n in still)
+    at = ", ".join(f"{seq.timestamps_s[reps[n].start] - seq.timestamps_s[0]:.1f} s ({ranges[n]:.0f} deg)"
+                   for n in still)
     said = (f"{STILL_DIPS}{len(still)} dip(s) of the {sig.name} with the {joint}s barely "
             f"moving, at {at}, against {np.nanmedian(ranges):.0f} deg in the reps: not "
             f"{profile.a_words} (a rest or a change of position)")
@@ -925,8 +926,11 @@ def _velocity_lost(r: Rep) -> str:
 def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detection_rate: float,
                   cfg: AnalysisConfig, times_s: np.ndarray) -> list[str]:
     """What the driving signal and the reps found on it leave in doubt (values: the set's
-    frames only; times_s: the clip's timestamps)."""
+    frames only; times_s: the clip's timestamps, told from its first frame's as a player
+    and the table tell them)."""
     out = []
+    times_s = np.asarray(times_s, dtype=np.float64)
+    times_s = times_s - times_s[0] if len(times_s) else times_s
     seen = float(np.isfinite(values).mean()) if len(values) else 0.0
     if detection_rate > 0 and seen < 0.5:
         out.append(f"the {name} was readable on only {seen:.0%} of frames "

@@ -56,6 +56,11 @@ def open_video(p: Path) -> av.container.InputContainer:
     try:
         container = av.open(ffmpeg_name(p), mode="r")
     except av.error.EOFError:
+        # A file that ends before its index is whole (an upload cut off inside the
+        # header) is truncated, not empty.
+        if _box_cut_short(p):
+            raise CorruptVideoError(f"corrupt or truncated video: {p} (it ends inside its "
+                                    "header)") from None
         raise EmptyVideoError(f"video has no frames: {p}") from None
     except av.error.FFmpegError as exc:
         if _has_video_magic(p):
@@ -68,6 +73,9 @@ def open_video(p: Path) -> av.container.InputContainer:
     if not container.streams.video:
         kinds = sorted({s.type for s in container.streams})
         container.close()
+        if not kinds and _box_cut_short(p):
+            raise CorruptVideoError(f"corrupt or truncated video: {p} (it ends inside its "
+                                    "header)")
         if not kinds:
             raise EmptyVideoError(f"video has no frames: {p} (the container holds no streams)")
         if "audio" not in kinds and _has_video_magic(p):
@@ -99,6 +107,33 @@ def _has_video_magic(p: Path) -> bool:
     with open(p, "rb") as fh:
         head = fh.read(16)
     return any(m in head for m in _VIDEO_MAGIC)
+
+
+def _box_cut_short(p: Path) -> bool:
+    """Whether an MP4/MOV file's top-level boxes run past its end: a file cut off while it
+    was written or uploaded (a whole file with no frames has whole boxes)."""
+    size = p.stat().st_size
+    at = 0
+    with open(p, "rb") as fh:
+        head = fh.read(8)
+        if len(head) < 8 or head[4:8] not in (b"ftyp", b"moov", b"mdat", b"free", b"wide"):
+            return False
+        while at < size:
+            fh.seek(at)
+            head = fh.read(16)
+            if len(head) < 8:
+                return True  # a box header itself cut off
+            n = int.from_bytes(head[:4], "big")
+            if n == 1:  # the size is in the next 8 bytes
+                if len(head) < 16:
+                    return True
+                n = int.from_bytes(head[8:16], "big")
+            elif n == 0:  # runs to the end of the file
+                return False
+            if n < 8:
+                return False  # not boxes after all: no claim either way
+            at += n
+    return at > size
 
 
 def short_error(exc: Exception) -> str:
@@ -216,6 +251,10 @@ def probe_and_count(path: str | os.PathLike) -> tuple[VideoInfo, int]:
             if not times and not untimed:
                 raise CorruptVideoError(
                     f"corrupt or truncated video: {p} ({short_error(exc)})") from None
+        if first_frame is None and not times and stream.frames > 0:
+            # The index is whole and lists frames, but the data they are in is not there.
+            raise CorruptVideoError(f"corrupt or truncated video: {p} (its index lists "
+                                    f"{stream.frames} frames, none of them in the file)")
         if first_frame is None and not times:
             raise EmptyVideoError(f"video has no frames: {p}")
         if first_frame is None:

@@ -271,7 +271,7 @@ def _gap_warning(detected: np.ndarray, times: np.ndarray, *, min_gap_s: float = 
     k = int(np.argmax(lengths))
     more = int(long.sum()) - 1
     return (f"the person left the frame or was lost for {lengths[k]:.1f} s "
-            f"({times[starts[k]]:.1f}-{times[ends[k]]:.1f} s)"
+            f"({times[starts[k]] - times[0]:.1f}-{times[ends[k]] - times[0]:.1f} s)"
             + (f" and {more} more time{'s' if more > 1 else ''}" if more > 0 else ""))
 
 
@@ -408,8 +408,8 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     found = float(detected.mean())
     if found == 0.0:
         warnings.append("no person was found in any frame")
-    elif found < 0.5:
-        warnings.append(f"a person was found on only {found:.0%} of frames")
+    elif found < 0.5:  # worded as summary.quality_warnings words it, so one line is shown
+        warnings.append(f"person found on only {found:.0%} of frames")
     # Said in the times the result is read in: a slow-motion clip's are the lifted ones
     # (retimed, below), and "lost at 20.2-21.0 s" beside reps ending at 10.7 s misled.
     slowed = slow_motion_ratio(info.capture_fps, info.fps) or 1.0

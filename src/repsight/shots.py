@@ -171,6 +171,13 @@ class ShotSplit:
     montage: bool
     has_frame_stats: bool
     people: "PeopleCount | None" = None
+    # The first frame's timestamp: messages count from it, as the table and a player do
+    # (an MPEG-TS clip starts at 1.4 s or more, and "camera cut at 13.5 s" sat beside a
+    # rep at 12.6 s in the same clip).
+    start_s: float = 0.0
+
+    def _at(self, time_s: float) -> str:
+        return f"{time_s - self.start_s:.1f}"
 
     @property
     def analysed(self) -> tuple[Shot, ...]:
@@ -210,7 +217,7 @@ class ShotSplit:
             what = (BOUNDARY_WORDS[kinds.pop()] if len(kinds) == 1 else
                     "camera cut or gap in the recording" if "gap" in kinds else
                     "camera cut or tracking switch")
-            times = ", ".join(f"{b.time_s:.1f} s" + (f" ({b.evidence})" if b.kind == "gap" else "")
+            times = ", ".join(f"{self._at(b.time_s)} s" + (f" ({b.evidence})" if b.kind == "gap" else "")
                               for b in cuts[:6]) + (", ..." if len(cuts) > 6 else "")
             n_shots = len(self.shots)
             # "analysed as 1 segment" beside a cut read as if the cut were ignored: say how
@@ -225,7 +232,7 @@ class ShotSplit:
             short = [s for s in self.shots if not s.analysed]
             if short:
                 out.append(f"{len(short)} of {len(self.shots)} shots not analysed ("
-                           + "; ".join(f"{s.start_s:.1f}-{s.stop_s:.1f} s: {s.reason}" for s in short[:4])
+                           + "; ".join(f"{self._at(s.start_s)}-{self._at(s.stop_s)} s: {s.reason}" for s in short[:4])
                            + ("; ..." if len(short) > 4 else "") + ")")
         if self.montage:
             counts = "counts are per segment" if n_sets else "read as one"
@@ -240,20 +247,20 @@ class ShotSplit:
         for b in self.switches:
             masked = (bool(self.other_person[max(b.frame - 1, 0)]), bool(self.other_person[b.frame]))
             if masked[0] != masked[1] and crowd:
-                out.append(f"tracking switched to another person at {b.time_s:.1f} s ({b.evidence}); "
+                out.append(f"tracking switched to another person at {self._at(b.time_s)} s ({b.evidence}); "
                            "their frames are left out")
             elif masked[0] != masked[1]:
-                out.append(f"tracking switched bodies at {b.time_s:.1f} s ({b.evidence}): the frames "
+                out.append(f"tracking switched bodies at {self._at(b.time_s)} s ({b.evidence}): the frames "
                            "not taken for the lifter (another person, or a misplaced pose) are left out")
             elif all(masked):
-                out.append(f"the pose jumped again at {b.time_s:.1f} s away from the lifter "
+                out.append(f"the pose jumped again at {self._at(b.time_s)} s away from the lifter "
                            f"({b.evidence}); those frames are left out too")
             else:
                 # Both sides were taken for the lifter: nothing was masked, and with one
                 # body on every sampled frame there was nobody else to switch to.
                 who = ("one person in frame, so the landmarks on one side of it were "
                        "misplaced" if alone else "both sides taken for the lifter")
-                out.append(f"the pose jumped at {b.time_s:.1f} s ({b.evidence}; {who}); "
+                out.append(f"the pose jumped at {self._at(b.time_s)} s ({b.evidence}; {who}); "
                            "no frames left out, reps near it may be missed")
         if self.people is not None:
             out.extend(self.people.warnings())
@@ -661,7 +668,7 @@ def find_boundaries(seq: PoseSequence, max_blank_s: float) -> tuple[tuple[Bounda
     # jump of a few frames is a variable frame rate's dropped frames, not a gap, whatever
     # the blank allowed (0 with --max-unseen 0).
     gaps = [Boundary(int(i) + 1, float(t[i + 1]), "gap",
-                     f"{t[i + 1] - t[i]:.1f} s missing after {t[i]:.1f} s: recording paused or cut")
+                     f"{t[i + 1] - t[i]:.1f} s missing after {t[i] - t[0]:.1f} s: recording paused or cut")
             for i in time_holes(t, max(max_blank_s, GAP_MIN_S), min_steps=GAP_MIN_FRAMES)
             # a stray frame or two at either end is no shot of its own
             if t[i] >= lo and t[i + 1] <= hi]
@@ -824,7 +831,7 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
     total = float(t[-1] - t[0] + dt) if n else 0.0
     montage = len(shots) >= MONTAGE_SHOTS or (len(shots) >= 3 and short_time > total / 3)
     return ShotSplit(tuple(boundaries), tuple(shots), other, montage, has_stats,
-                     people=count_people(seq))
+                     people=count_people(seq), start_s=float(t[0]) if n else 0.0)
 
 
 def _short_beside(shots: "list[Shot] | tuple[Shot, ...]") -> tuple[int, ...]:
