@@ -303,6 +303,28 @@ def test_a_later_reps_banner_names_the_sets_failure_rep() -> None:
     assert banner_title(later, first) == "rep 3: tempo too (failure at rep 2)"
 
 
+def test_a_cut_clips_banners_name_the_rep_in_its_set() -> None:
+    # Set 2's rep 1 (rep 4 through the clip) failed tempo: the banner said "FAILURE at
+    # rep 4: tempo" over "rep 1: concentric took 1.97 s", and set 2's failure was told as
+    # a later verdict of set 1's.
+    from repsight.annotate import banner_title
+
+    reps = tuple(Rep(k, 10 * (k - 1), 10 * k - 1, 10 * k - 6, (10 * (k - 1), 10 * k - 6),
+                     (10 * k - 5, 10 * k - 2), True) for k in (1, 2, 3, 4, 5))
+    set_of = {1: (1, 1), 2: (1, 2), 3: (1, 3), 4: (2, 1), 5: (2, 2)}
+    verdicts = (Verdict("tempo", 3, "rep 3: velocity loss 31 %"),
+                Verdict("tempo", 4, "rep 1: concentric took 1.97 s"),
+                Verdict("tempo", 5, "rep 2: concentric took 2.10 s"))
+    plan = make_plan(exercise="squat", reps=reps, verdicts=verdicts, fps=30.0, set_of=set_of)
+    one, two, three = plan.banners
+    assert two.reason == "concentric took 1.97 s"
+    assert banner_title(two, plan.set_first(plan.banners, two), plan.named) == \
+        "FAILURE at rep 4 (set 2, rep 1): tempo"
+    assert banner_title(three, plan.set_first(plan.banners, three), plan.named) == \
+        "rep 5 (set 2, rep 2): tempo too (failure at rep 4 (set 2, rep 1))"
+    assert plan.set_first(plan.banners, one) is one
+
+
 def test_plan_from_analysis_has_live_velocity_only_in_concentrics() -> None:
     from repsight.analysis import analyse_pose
     from repsight.annotate import build_plan

@@ -16,7 +16,7 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -117,6 +117,13 @@ class OverlayPlan:
             return f"rep {index}"
         return (f"set {where[0]} rep {where[1]}" if short
                 else f"rep {index} (set {where[0]}, rep {where[1]})")
+
+    def set_first(self, banners: Sequence["FailureBanner"], banner: "FailureBanner") -> "FailureBanner":
+        """The first of `banners` in `banner`'s set: each set of a cut clip has its own
+        failure (set 2's first failure is no later verdict of set 1's)."""
+        def set_no(b: FailureBanner) -> int:
+            return self.set_of.get(b.rep_index, (1, 0))[0]
+        return next(b for b in banners if set_no(b) == set_no(banner))
 
     @functools.cached_property
     def longest_short_name(self) -> str:
@@ -395,13 +402,15 @@ def point_xy(plan: OverlayPlan, i: int, size: tuple[int, int]) -> np.ndarray | N
     return track[i] * size
 
 
-def banner_title(banner: FailureBanner, first: FailureBanner) -> str:
+def banner_title(banner: FailureBanner, first: FailureBanner,
+                 named: Callable[[int], str] = lambda index: f"rep {index}") -> str:
     """The failure banner's title: the set's failure on its own rep; a later rep's verdict
     names the set's failure rep too, so a video paused on its last frame does not show
-    rep 30 where every table says the failure was at rep 29."""
+    rep 30 where every table says the failure was at rep 29. named: how the overlay names
+    a rep (OverlayPlan.named: "rep 4 (set 2, rep 1)" in a cut clip)."""
     if banner is first:
-        return f"FAILURE at rep {banner.rep_index}: {banner.kind}"
-    return f"rep {banner.rep_index}: {banner.kind} too (failure at rep {first.rep_index})"
+        return f"FAILURE at {named(banner.rep_index)}: {banner.kind}"
+    return f"{named(banner.rep_index)}: {banner.kind} too (failure at {named(first.rep_index)})"
 
 
 TABLE_HEADER = ("rep", "tempo", "v", "loss")
@@ -514,15 +523,16 @@ def draw_hud(img: np.ndarray, plan: OverlayPlan, state: FrameState, *, detected:
     if banner is not None:
         b, lines = banner
         _shade(img, 0, bottom, w, h, RED, 0.72)
-        _text(img, banner_title(b, state.banners[0]), (pad, bottom + int(line * 1.2)),
+        _text(img, banner_title(b, plan.set_first(state.banners, b), plan.named),
+              (pad, bottom + int(line * 1.2)),
               lay.big * 0.9, WHITE, lay.thick + 1)
         for k, text in enumerate(lines):
             _text(img, text, (pad, bottom + int(line * 1.2) + line * (k + 1)), s, WHITE,
                   lay.thick)
     elif state.banners:
-        first = state.banners[0]
+        first = plan.set_first(state.banners, state.banners[-1])  # the latest set's
         _shade(img, 0, bottom, w, h, RED, 0.6)
-        _text(img, f"failure declared at rep {first.rep_index} ({first.kind})", (pad, h - pad),
+        _text(img, f"failure declared at {plan.named(first.rep_index)} ({first.kind})", (pad, h - pad),
               s, WHITE, lay.thick)
 
     # Rep banner: for a moment after each rep ends, what that rep was, above any failure.
@@ -599,7 +609,8 @@ def draw_frame(rgb: np.ndarray, i: int, seq: PoseSequence, plan: OverlayPlan) ->
 
 
 def _strip_rep_prefix(reason: str, index: int) -> str:
-    """'rep 4: velocity loss 47 %' -> 'velocity loss 47 %' (the banner title names the rep)."""
+    """'rep 4: velocity loss 47 %' -> 'velocity loss 47 %' (the banner title names the rep;
+    index: the rep's number as the reason counts it, in its own set)."""
     prefix = f"rep {index}: "
     return reason[len(prefix):] if reason.startswith(prefix) else reason
 
@@ -659,7 +670,8 @@ def make_plan(*, exercise: str, reps: tuple[Rep, ...], track: np.ndarray | None 
         banners.append(FailureBanner(
             index, min(_announced_at(v, rep) for v in vs), rep.end + hold,
             " + ".join(v.kind for v in vs),
-            " | ".join(_strip_rep_prefix(v.reason, index) for v in vs)))
+            " | ".join(_strip_rep_prefix(v.reason, (set_of or {}).get(index, (1, index))[1])
+                       for v in vs)))
     banners.sort(key=lambda b: (b.start_frame, b.rep_index))
     return OverlayPlan(exercise=exercise, reps=tuple(reps), rows=tuple(rows),
                        banners=tuple(banners), point_track=track, velocity=velocity,
