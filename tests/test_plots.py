@@ -149,6 +149,24 @@ def test_no_velocity_loss_limit_is_drawn_where_no_loss_was_measured():
     assert set_plot_data(judged).velocity_threshold_mps is not None
 
 
+def test_a_one_rep_set_draws_no_limit_and_the_title_counts_as_the_terminal_does():
+    # A one-rep set's plot drew "velocity-loss limit 0.25 m/s" beside a result that reads
+    # no loss; and the title counted a partial rep the other outputs leave out.
+    import dataclasses
+
+    truth = make_squat_set(n_reps=1, seed=2)
+    one = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m))
+    assert one.rep_count == 1 and one.verdict_summary.loss_rep is None
+    assert set_plot_data(one).velocity_threshold_mps is None
+    truth = make_squat_set(n_reps=4, rom_share=[1, 1, 1, 0.6], seed=2)
+    an = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m))
+    partial = [r.index for r in an.reps if r.partial]
+    assert partial and set_plot_data(an).title.endswith(
+        f"{an.rep_count} rep(s) (+{len(partial)} partial)")
+    whole = dataclasses.replace(an, reps=tuple(r for r in an.reps if not r.partial))
+    assert set_plot_data(whole).title.endswith(f"{an.rep_count} rep(s)")
+
+
 def test_a_set_too_slow_for_velocity_loss_names_no_velocity_baseline():
     # The first reps set no reference when no loss can be read on them: the table, the
     # summary and the page say why there is no loss, not "velocity baseline".

@@ -549,6 +549,7 @@ def _print_rep_table(analysis, console) -> None:
     """Per-rep table (phases in seconds, tempo, ROM share, flags), the count and warnings."""
     from rich.table import Table
 
+    from .summary import count_words
     from .table import edge_flags
 
     t = analysis.timestamps_s
@@ -571,11 +572,9 @@ def _print_rep_table(analysis, console) -> None:
                       *(f"{p:.2f}" if math.isfinite(p) else "-" for p in phases),
                       tempo.notation(), f"{rep.rom_share:.0%}", ", ".join(flags))
     console.print(table)
-    extra = [f"{n} {w}" for n, w in ((sum(r.partial for r in analysis.reps), "partial"),
-                                     (sum(not r.completed for r in analysis.reps), "incomplete")) if n]
     lost = sum(r.unseen is not None for r in analysis.reps)
     how = analysis.exercise_reason
-    console.print(f"{analysis.rep_count} rep(s){' (+' + ', '.join(extra) + ')' if extra else ''}"
+    console.print(f"{count_words(analysis.reps)}"
                   f"{f', {lost} of them partly not tracked' if lost else ''}; "
                   f"exercise {analysis.exercise} ({how}); signal: {analysis.signal_name}, "
                   f"side {analysis.side.lower()}")

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .drift import shown_drift
+from .summary import count_words
 from .export import atomic_path
 
 PHASES = ("eccentric", "bottom pause", "concentric", "top pause")
@@ -254,9 +255,12 @@ def set_plot_data(analysis: Any) -> SetPlotData:
                  for a in angles}
     cfg = analysis.config
     base = _baseline_velocity(analysis)
-    # No loss read on any rep (the first reps too slow to judge, velocity.MIN_BASELINE_MPS):
-    # no limit to draw either.
-    judged = any(math.isfinite(_num(m.velocity_loss_pct)) for m in getattr(analysis, "metrics", ()))
+    # No loss read on any rep (the first reps too slow to judge, velocity.MIN_BASELINE_MPS),
+    # or none but the baseline's own 0 % (a one-rep set, whose result reads no loss): no
+    # limit to draw either.
+    summary = getattr(analysis, "verdict_summary", None)
+    judged = any(math.isfinite(_num(m.velocity_loss_pct)) for m in getattr(analysis, "metrics", ())) \
+        and (summary is None or summary.loss_rep is not None)
     threshold = (base * (1 - cfg.effective_velocity_loss_pct / 100.0)
                  if math.isfinite(base) and judged else None)
     failures: dict[int, str] = {}
@@ -266,7 +270,7 @@ def set_plot_data(analysis: Any) -> SetPlotData:
 
     # printable: a control character in a clip's name has no glyph (a matplotlib warning).
     title = (f"{printable(Path(analysis.source).name) or 'set'} - {analysis.exercise}, "
-             f"{len(idx)} rep(s)")
+             f"{count_words(reps)}")
     paths, other, label = _bar_series(analysis, reps)
     return SetPlotData(title=title, reps=idx, velocity_mps=vel, velocity_threshold_mps=threshold,
                        phases_s=phases, drift_deg=drift, drift_threshold_deg=thresholds,

@@ -102,6 +102,15 @@ class SetSummary:
         return out
 
 
+def count_words(reps: Sequence[Rep]) -> str:
+    """The rep count as every output says it: "2 rep(s) (+1 partial)" (partial and
+    unfinished reps are found, not counted)."""
+    extra = [f"{n} {w}" for n, w in ((sum(r.partial for r in reps), "partial"),
+                                     (sum(not r.completed for r in reps), "incomplete")) if n]
+    counted = sum(1 for r in reps if r.counted)
+    return f"{counted} rep(s)" + (f" (+{', '.join(extra)})" if extra else "")
+
+
 def intact_words(form_faults_judged: bool) -> str:
     """What a tolerance ending says the set kept: technique only where a form fault was
     judged, else the range of motion, which every lift's verdicts check."""
