@@ -239,6 +239,35 @@ def test_an_interrupt_that_ended_string_compiled_code_still_exits_with_1(tmp_pat
     assert done.stderr.strip() == "Error: interrupted"
 
 
+def test_a_command_stopped_by_sigterm_or_sighup_cleans_up_as_after_ctrl_c(tmp_path: Path) -> None:
+    """`kill` (SIGTERM) or a closed terminal (SIGHUP) during `repsight analyze` left the
+    annotated video's hidden temp file behind and no message; now it ends as Ctrl-C does."""
+    pkg = tmp_path / "killed_cmd"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "__main__.py").write_text(
+        "import os, signal, sys, time\n"
+        "import click\n"
+        "from repsight.cli import _friendly_errors\n"
+        "from repsight.export import atomic_path\n\n"
+        "@click.command()\n"
+        "@_friendly_errors\n"
+        "def cmd():\n"
+        "    with atomic_path(sys.argv[2]) as tmp:\n"
+        "        tmp.write_bytes(b'half a video')\n"
+        "        os.kill(os.getpid(), getattr(signal, sys.argv[1]))\n"
+        "        time.sleep(30)\n\n"
+        "cmd(sys.argv[3:])\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    for sig in ("SIGTERM", "SIGHUP"):
+        out = tmp_path / sig / "ann.mp4"
+        done = subprocess.run([sys.executable, "-m", "killed_cmd", sig, str(out)],
+                              capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+        assert done.returncode == 1, done
+        assert done.stderr.strip() == "Error: interrupted"
+        assert list(out.parent.iterdir()) == []
+
+
 def test_analyze_keeps_its_warnings_with_the_report_on_stdout(small_video: Path,
                                                               tmp_path: Path) -> None:
     # `repsight analyze clip > report.txt` must keep the caveats: they go to stdout with
@@ -294,6 +323,16 @@ def test_no_cache_and_a_cache_folder_together_are_refused(small_video: Path, tmp
             assert result.exit_code == 2, result.output
             assert "--cache-dir and --no-cache contradict each other" in result.output
     assert not folder.exists()
+
+
+def test_an_output_named_as_a_folder_is_refused_up_front(small_video, tmp_path):
+    # `--json results/` (a folder not made yet) wrote a file called "results".
+    for flag in ("--json", "--csv", "--plot", "--annotate", "--html"):
+        out = f"{tmp_path}/results/"
+        result = CliRunner().invoke(main, ["analyze", str(small_video), flag, out])
+        assert result.exit_code == 2, result.output
+        assert "names a folder (it ends in '/')" in result.output
+    assert not (tmp_path / "results").exists()
 
 
 def test_an_empty_config_name_and_a_drift_length_past_its_range_are_refused_up_front(small_video):

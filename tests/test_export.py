@@ -369,12 +369,14 @@ def test_a_failed_output_names_the_files_already_written(tmp_path, monkeypatch) 
 
     monkeypatch.setattr(annotate, "render_video", full)
     request = OutputRequest(json=tmp_path / "a.json", plot=tmp_path / "a.png",
-                            annotate=tmp_path / "v.mp4")
+                            annotate=tmp_path / "v.mp4", csv=tmp_path / "a.csv")
     with pytest.raises(OutputError) as err:
         write_outputs(request, "clip.mp4", analysis, seq)
-    assert str(err.value) == (f"cannot write v.mp4: No space left on device (written before it: "
-                              f"{tmp_path / 'a.json'}, {tmp_path / 'a.png'})")
-    assert (tmp_path / "a.json").is_file() and (tmp_path / "a.png").is_file()
+    # The files after the one that failed are written too (the page and the CSV were lost
+    # to a full disk at the video).
+    assert str(err.value) == (f"cannot write v.mp4: No space left on device (written: "
+                              f"{tmp_path / 'a.json'}, {tmp_path / 'a.csv'}, {tmp_path / 'a.png'})")
+    assert all((tmp_path / f"a.{e}").is_file() for e in ("json", "csv", "png"))
 
 
 def test_the_csv_carries_the_fault_readings_the_verdicts_were_called_on(tmp_path: Path) -> None:
@@ -394,3 +396,22 @@ def test_the_csv_carries_the_fault_readings_the_verdicts_were_called_on(tmp_path
     called = [row["rep"] for row in rows if "technical" in row["failure"]]
     # (a lasting fault may be called from the rep it begins on, under the threshold)
     assert called and max(float(rows[int(k) - 1]["form_trunk_lean_deg"]) for k in called) > lean.threshold_deg
+
+
+def test_an_output_in_a_missing_subfolder_of_an_unwritable_folder_is_refused_up_front(
+        tmp_path: Path, monkeypatch) -> None:
+    # `--plot ro/sub/p.png` passed the check (only an existing parent was looked at) and
+    # failed after the whole analysis.
+    import os
+
+    from repsight.errors import OutputError
+    from repsight.outputs import check_output_file
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == ro else real(p, mode, **kw))
+    for out in (ro / "p.png", ro / "sub" / "deeper" / "p.png"):
+        with pytest.raises(OutputError, match=f"cannot write {out}: {ro} cannot be written in"):
+            check_output_file(out)
+    check_output_file(tmp_path / "sub" / "p.png")  # a writable folder's missing subfolder

@@ -67,7 +67,7 @@ from .sessions import (CLIP_MANIFEST, ManifestRow, Session, clip_key, find_clip_
                        manifest_rows, match_clips, path_order, read_clip_manifest, session_from_path,
                        spreadsheet_text)
 from .container import VIDEO_EXTENSIONS
-from .workers import available_cores, quiet_library_logs, watch_parent
+from .workers import available_cores, quiet_library_logs, signals_as_interrupt, watch_parent
 
 MANIFEST = "manifest.json"
 # The words of the error row of a clip now another video than its results were made
@@ -818,10 +818,10 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
 
 def _in_place(error: str, out_dir: Path) -> str:
     """An error about a clip's staged results, worded for where they were going: nothing
-    staged is kept, so the files "written before it" are gone too."""
+    staged is kept, so the files "written" beside it are gone too."""
     if STAGING not in error:
         return error
-    error = re.sub(r" \(written before it: .*\)$", "", error)
+    error = re.sub(r" \(written: .*\)$", "", error)
     for stage in (str(out_dir / STAGING), printable(out_dir / STAGING)):
         error = error.replace(stage + os.sep, str(out_dir) + os.sep)
     return error
@@ -1550,11 +1550,11 @@ def _run_pooled(args: list[tuple], record: Callable[[int, ClipResult], None], *,
     with this process if it is killed outright; see _worker_init).
     """
     if executor is not None:
-        with _signals_as_interrupt():
+        with signals_as_interrupt():
             _run_all(executor, args, record, pools=[])
         return
     pools: list[cf.Executor] = [_process_pool(workers)]
-    with _signals_as_interrupt():
+    with signals_as_interrupt():
         try:
             _run_all(pools[0], args, record, pools=pools)
         except BaseException:
@@ -1563,25 +1563,6 @@ def _run_pooled(args: list[tuple], record: Callable[[int, ClipResult], None], *,
         finally:
             for pool in pools:
                 pool.shutdown(wait=True, cancel_futures=True)
-
-
-@contextlib.contextmanager
-def _signals_as_interrupt():
-    """SIGTERM and SIGHUP raise KeyboardInterrupt in the main thread while inside."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
-    previous = {s: signal.signal(s, interrupt) for s in wanted}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
 
 
 @contextlib.contextmanager

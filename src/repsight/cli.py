@@ -51,8 +51,11 @@ def _friendly_errors(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from .workers import signals_as_interrupt
+
         try:
-            return fn(*args, **kwargs)
+            with signals_as_interrupt():
+                return fn(*args, **kwargs)
         except RepsightError as exc:
             raise click.ClickException(printable(exc)) from None
         except KeyboardInterrupt:

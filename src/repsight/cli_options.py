@@ -393,6 +393,21 @@ def resolve_workers(given: int | None, config_file: Path | None = None) -> int:
     return run.get("workers", 1)
 
 
+class _OutputFile(click.Path):
+    """An output file's name; one ending in "/" names a folder (`--json results/` wrote a
+    file called "results"), and is refused."""
+
+    SUFFIX = {"json_out": ".json", "csv_out": ".csv", "plot_out": ".png", "annotate_out": ".mp4",
+              "html_out": ".html"}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.endswith(("/", os.sep)):
+            suffix = self.SUFFIX.get(param.name or "", "") if param is not None else ""
+            self.fail(f"{value!r} names a folder (it ends in '/'): give a file name, such as "
+                      f"{value}result{suffix}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def output_options(fn: Callable) -> Callable:
     """Add --json/--csv/--plot/--annotate/--html/--max-size, packed into `outputs: OutputRequest`."""
     from .outputs import OutputRequest
@@ -405,7 +420,7 @@ def output_options(fn: Callable) -> Callable:
                                 annotate=annotate_out, max_size=max_size, html=html_out)
         return fn(*args, outputs=outputs, **kwargs)
 
-    file_type = click.Path(dir_okay=False, path_type=Path)
+    file_type = _OutputFile(dir_okay=False, path_type=Path)
     for option in reversed((
         click.option("--json", "json_out", type=file_type, default=None,
                      help="write the full analysis as JSON (docs/output_schema.md)"),

@@ -101,9 +101,18 @@ def check_output_file(path: str | os.PathLike, *,
         raise OutputError(f"output name too long: {printable(path.name)[:40]}... is "
                           f"{len(os.fsencode(path.name))} bytes; this folder allows at most "
                           f"{name_max - TEMP_NAME_EXTRA} (room for the temp file written first)")
-    if existing is not None and path.parent == existing and not os.access(existing, os.W_OK):
-        raise OutputError(f"cannot write {shown}: no permission to write in "
-                          f"{printable(existing)}")
+    # The nearest folder that exists: a missing subfolder is made in it (a check of the
+    # parent alone let `ro/sub/p.png` through to fail after the whole analysis).
+    if existing is not None and not os.access(existing, os.W_OK):
+        why = "it is on a read-only disk" if _read_only_disk(existing) else "no permission to write there"
+        raise OutputError(f"cannot write {shown}: {printable(existing)} cannot be written in ({why})")
+
+
+def _read_only_disk(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def short_stem(stem: str, limit: int = MAX_STEM_BYTES) -> str:
@@ -205,43 +214,59 @@ def write_outputs(request: OutputRequest, video: str | os.PathLike, analysis: An
     session: the clip's sessions.Session (athlete, date, load), recorded in the JSON and page.
     """
     written: list[Path] = []
-    try:
-        _write_each(request, video, analysis, seq, written, video_progress, session)
-    except RepsightError as exc:
-        # A disk filling up at the annotated video: the files already there are whole
-        # (each was written atomically) and the user is told which they are.
-        if written:
-            exc.args = (f"{exc} (written before it: "
-                        f"{', '.join(printable(p) for p in written)})", *exc.args[1:])
-        raise
+    failed = _write_each(request, video, analysis, seq, written, video_progress, session)
+    if failed:
+        # A disk filling up at the annotated video, a folder made read-only after the
+        # check: the other files are still written (each atomically), and the user is told
+        # which are whole and what failed.
+        exc = failed[0]
+        more = f"; also: {'; '.join(str(e) for e in failed[1:])}" if failed[1:] else ""
+        kept = f" (written: {', '.join(printable(p) for p in written)})" if written else ""
+        exc.args = (f"{exc}{more}{kept}", *exc.args[1:])
+        raise exc
     return tuple(written)
 
 
 def _write_each(request: OutputRequest, video: str | os.PathLike, analysis: Any, seq: Any,
-                written: list[Path], video_progress: ProgressFn | None, session: Any) -> None:
-    """write_outputs' files, in order, each appended to `written` once it is whole."""
+                written: list[Path], video_progress: ProgressFn | None, session: Any
+                ) -> list[RepsightError]:
+    """write_outputs' files, in order, each appended to `written` once it is whole; the
+    errors of those that could not be written (the others are written all the same)."""
     from .export import write_csv, write_json
 
+    failed: list[RepsightError] = []
+
+    def attempt(write: Callable[[], Path]) -> bool:
+        try:
+            written.append(write())
+            return True
+        except RepsightError as exc:
+            failed.append(exc)
+            return False
+
     if request.json is not None:
-        written.append(write_json(analysis, request.json, session=session))
+        attempt(lambda: write_json(analysis, request.json, session=session))
     if request.csv is not None:
-        written.append(write_csv(analysis, request.csv))
+        attempt(lambda: write_csv(analysis, request.csv))
     if request.plot is not None:
         from .plots import plot_set
 
-        written.append(plot_set(analysis, request.plot))
+        attempt(lambda: plot_set(analysis, request.plot))
+    annotated = None
     if request.annotate is not None:
         from .annotate import render_video
 
-        written.append(render_video(video, analysis, seq, request.annotate,
-                                    max_size=request.max_size, progress=video_progress))
+        if attempt(lambda: render_video(video, analysis, seq, request.annotate,
+                                        max_size=request.max_size, progress=video_progress)):
+            annotated = request.annotate
     if request.html is not None:
         # Last: the page embeds the annotated video just written instead of rendering another.
         from .report import write_report
 
-        written.append(write_report(analysis, seq, video, request.html,
-                                    annotated=request.annotate, max_size=request.max_size,
-                                    progress=video_progress, session=session))
+        attempt(lambda: write_report(analysis, seq, video, request.html,
+                                     annotated=annotated, max_size=request.max_size,
+                                     progress=video_progress, session=session))
+    return failed
 
 
 def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request: OutputRequest,

@@ -5,10 +5,13 @@ Shared by the chunked pose extraction (pose.py) and the batch's process pool (ba
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import threading
 import time
+from typing import Iterator
 
 # Libraries whose warnings go to Python's logging and reach stderr when nothing else is
 # configured: Matplotlib (imported by MediaPipe) says so when it cannot write its cache
@@ -45,3 +48,24 @@ def watch_parent(parent_pid: int) -> None:
             time.sleep(0.5)
 
     threading.Thread(target=watch, name="repsight-parent-watch", daemon=True).start()
+
+
+@contextlib.contextmanager
+def signals_as_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise KeyboardInterrupt in the main thread while inside, so a
+    command stopped by them cleans up as after Ctrl-C (a killed `analyze` left its
+    annotated video's hidden temp file behind)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {s: signal.signal(s, interrupt) for s in wanted}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
