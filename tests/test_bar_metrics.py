@@ -209,6 +209,20 @@ def test_the_bar_does_not_take_over_reps_the_pose_found_whole(monkeypatch):
     assert [m.mean_velocity_mps for m in a.metrics] == pytest.approx(
         [r.mean_mps for r in a.bar.reps], abs=1e-9)
     assert any(r.concentric != rep.concentric for r, rep in zip(a.bar.reps, a.reps))
+    # The video shows the live speed by the point it is of: the plate, not the hips.
+    from repsight.annotate import build_plan
+    from repsight.summary import velocity_source
+
+    plan = build_plan(a, truth.seq)
+    seen = np.isfinite(plan.point_track[:, 0])
+    assert seen.any() and np.allclose(plan.point_track[seen], plan.bar_track[seen])
+    assert velocity_source(a.exercise, a.bar.of_record) == "the bar (its near plate's centre)"
+    # Each set of a cut clip carries its own bar figures in the JSON (they were left out,
+    # though the set's velocities were the bar's), without the per-frame arrays.
+    from repsight.export import set_entry
+
+    entry = set_entry(a)["bar"]
+    assert entry["of_record"] and len(entry["reps"]) == 4 and "xy_px" not in entry
 
 
 def test_reps_are_found_on_the_bar_when_the_body_signal_does_not_move_with_it(monkeypatch):

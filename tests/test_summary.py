@@ -217,3 +217,23 @@ def test_reps_before_a_failure_are_good_only_where_form_was_judged():
     assert "3 good rep(s) before it" in summarise(reps, late).line()
     line = summarise(reps, late, form_faults_judged=False).line()
     assert "3 rep(s) before it (no form fault is judged for this lift here)" in line
+
+
+def test_every_output_says_what_the_velocity_is_of() -> None:
+    # The terminal said "scale plate" only, the page "the tracked point", and the video
+    # put the bar's speed by the hips: a coach read 0.31 m/s as the hips' (0.21).
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.export import analysis_to_dict
+    from repsight.report import report_context
+    from repsight.summary import velocity_source
+    from repsight.synthetic import make_squat_set
+    from repsight.table import summary_block
+
+    assert velocity_source("squat", False) == "the hips"
+    assert velocity_source("pushup", False) == "the shoulders"
+    assert velocity_source("deadlift", True) == "the bar (its near plate's centre)"
+    truth = make_squat_set(n_reps=3, seed=1)
+    an = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m))
+    assert "velocity of the hips; scale" in summary_block(an)
+    assert report_context(analysis_to_dict(an))["velocity_source"] == "the hips"

@@ -737,6 +737,10 @@ def build_plan(analysis: Any, seq: PoseSequence) -> OverlayPlan:
     bar_track = None
     if bar is not None and bar.shown and bar.track.n_frames == seq.n_frames:
         bar_track = bar.track.xy_px / np.array([seq.width, seq.height], dtype=np.float64)
+        if bar.of_record:
+            # The speed shown is the bar's (its velocities are the set's): the point it is
+            # shown by follows the plate, not the hips that moved at two thirds of it.
+            track = bar_track
     # A clip that camera cuts split into sets: every set's reps, numbered through the clip
     # (as the counter a viewer follows), each with its own set's tempo, speed and verdicts.
     reps, tempos, metrics, verdicts = [], [], [], []

@@ -28,7 +28,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.22"
+SCHEMA_VERSION = "1.23"
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -190,9 +190,10 @@ def _add_frame_times(analysis: Any, verdicts: Any) -> None:
             v["evidence"]["frames_s"] = [_time_at(analysis, f) for f in frames]
 
 
-def bar_entry(bar: Any) -> Any:
+def bar_entry(bar: Any, *, per_frame: bool = True) -> Any:
     """The bar path for the JSON (docs/output_schema.md, `bar`): the pass, the scale, the
-    verdict on the track, the reps, and per-frame positions (pixels of the poses, metres)."""
+    verdict on the track, the reps, and (per_frame) per-frame positions (pixels of the
+    poses, metres)."""
     if bar is None:
         return None
     track = bar.track
@@ -200,16 +201,18 @@ def bar_entry(bar: Any) -> Any:
     def rounded(a: np.ndarray, digits: int) -> Any:
         return jsonable(np.round(np.asarray(a, dtype=np.float64), digits))
 
-    return {
+    entry = {
         "found": bool(track.found.any()), "notes": list(track.notes), "anchor": track.anchor,
         "coverage": jsonable(track.coverage), "frames_by_source": track.counts(),
         "dropped_by_pose": int(track.dropped_by_pose), "ms_per_frame": jsonable(track.ms_per_frame),
         "scale": jsonable(bar.scale), "of_record": bool(bar.of_record), "reason": bar.reason,
         "agreement_mps": jsonable(bar.agreement_mps), "ratio": jsonable(bar.ratio),
         "forward": int(bar.forward), "reps": jsonable(bar.reps),
-        "xy_px": rounded(track.xy_px, 1), "source": jsonable(track.source),
-        "x_m": rounded(bar.x_m, 4), "y_m": rounded(bar.y_m, 4),
     }
+    if per_frame:
+        entry.update({"xy_px": rounded(track.xy_px, 1), "source": jsonable(track.source),
+                      "x_m": rounded(bar.x_m, 4), "y_m": rounded(bar.y_m, 4)})
+    return entry
 
 
 def set_entry(analysis: Any) -> dict[str, Any]:
@@ -231,6 +234,9 @@ def set_entry(analysis: Any) -> dict[str, Any]:
         "reps": rep_entries(analysis),
         "warnings": list(analysis.all_warnings),
         "verdicts": verdicts,
+        # (1.23) The set's own bar figures: its velocities are the bar's when of_record
+        # (the per-frame positions are the top level's, over the whole clip).
+        "bar": bar_entry(getattr(analysis, "bar", None), per_frame=False),
     }
 
 

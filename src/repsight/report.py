@@ -34,7 +34,7 @@ from urllib.parse import quote
 from .errors import OutputError
 from .profiles import fault_short
 from .sessions import clip_athlete
-from .summary import closest_to_limits
+from .summary import closest_to_limits, velocity_source
 from .types import FAULT_SOURCE_WORDS, Borderline
 
 ProgressFn = Callable[[int, int], None]
@@ -462,6 +462,8 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "loss_rep": summary_view.get("loss_rep"),
         "baseline_velocity": fmt(velocity.get("baseline_mps")),
         "too_slow": bool(velocity.get("too_slow")),
+        "velocity_source": velocity_source(str(doc.get("exercise") or ""),
+                                           bool((doc.get("bar") or {}).get("of_record"))),
         "rir_note": rir_note(),
         "baseline_reps": ", ".join(str(x) for x in velocity.get("baseline_reps") or []) or "-",
         "duration": fmt(_clip_duration(doc, summary), ".1f"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .drift import read_faults
+from .errors import RepsightError
 from .form import FAULT_ANGLE
 from .types import VERDICT_KINDS, Borderline, Rep, Verdict
 from .velocity import rir_text, rpe_from_rir, rpe_text
@@ -100,6 +101,21 @@ class SetSummary:
         if self.ending == "absolute":
             out += "; absolute failure: concentric, then isometric, then eccentric failure"
         return out
+
+
+def velocity_source(exercise: str, bar_of_record: bool) -> str:
+    """What a set's velocities are of, in words: the bar's plate when the bar pass took over
+    (bar_metrics: its velocities are the set's), else the body point the profile follows
+    ("the hips"). A coach read 0.31 m/s as the hips' speed where the hips moved at 0.21."""
+    if bar_of_record:
+        return "the bar (its near plate's centre)"
+    from .profiles import get_profile
+
+    try:
+        points = get_profile(exercise).velocity_point
+    except RepsightError:
+        return "the tracked point"
+    return "the " + " and ".join(f"{p.lower()}s" for p in points)
 
 
 def count_words(reps: Sequence[Rep]) -> str:

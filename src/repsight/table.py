@@ -9,7 +9,7 @@ from rich.table import Table
 
 from .drift import shown_drift
 from .profiles import fault_short
-from .summary import closest_to_limits
+from .summary import closest_to_limits, velocity_source
 from .velocity import rir_note, rir_text, rpe_text
 
 
@@ -127,7 +127,9 @@ def summary_block(analysis: Any) -> str:
         base = (f"first reps {format_number(m.baseline_velocity_mps, '.2f')} m/s (reps {reps}; "
                 "too slow to read a velocity loss)" if m.velocity.too_slow else
                 f"velocity baseline {format_number(m.baseline_velocity_mps, '.2f')} m/s (reps {reps})")
-        out.append(f"scale {a.scale.describe()}; view {m.view} ({sides}); {base}")
+        bar = getattr(analysis, "bar", None)
+        of = velocity_source(analysis.exercise, bool(bar is not None and bar.of_record))
+        out.append(f"velocity of {of}; scale {a.scale.describe()}; view {m.view} ({sides}); {base}")
     if s.ending == "tolerance":
         # How close the set came to each limit, as the report says it: "stopped with
         # technique intact" beside a knee cave past its limit on one rep (not for long
