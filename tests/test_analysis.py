@@ -418,3 +418,20 @@ def test_times_in_the_rep_warnings_count_from_the_first_frame() -> None:
             if "ends inside it at" in w]
     at = float(re.search(r"ends inside it at ([0-9.]+) s", said[0]).group(1))
     assert at == pytest.approx(cut.timestamps_s[-1] - cut.timestamps_s[0], abs=0.2)
+
+
+def test_a_clip_of_a_few_frames_says_it_is_too_short_and_guesses_no_lift() -> None:
+    # A 5-frame clip read "0 rep(s); picked raise from how the body moves (legs 0.00,
+    # arms 0.00, ...)" and nothing said it lasted 0.13 s.
+    seq, _ = synthesize("squat", plan_set(3), seed=5, noise_px=0.5)
+    an = analyse_pose(seq.slice(0, 5), AnalysisConfig())
+    assert an.rep_count == 0
+    assert any("no reps found" in w and "the clip lasts 0.13 s, shorter than a rep's 0.4 s" in w
+               for w in an.warnings), an.warnings
+    assert an.exercise_reason.startswith("a guess") and "--exercise" in an.exercise_reason
+    assert analyse_pose(seq, AnalysisConfig()).exercise_reason.startswith("picked squat")
+    # Played 8 times slower (slow motion whose file does not say so): every rep lasts
+    # longer than a rep may, and the warning says where to look.
+    slow = dataclasses.replace(seq, timestamps_s=seq.timestamps_s * 8, fps=seq.fps / 8)
+    said = analyse_pose(slow, AnalysisConfig(exercise="squat")).warnings
+    assert any("no reps found" in w and "slow motion whose file does not say so" in w for w in said)

@@ -381,3 +381,16 @@ def test_the_bars_own_rises_are_found_with_the_analysis_segmentation_settings():
     assert bar_concentrics(y, fps, reps, cutoff_hz=None) == body
     own = bar_concentrics(y, fps, reps, cutoff_hz=None, segment={"min_rep_duration_s": 0.3})
     assert own == tuple((a - 2, b - 2) for a, b in body)  # the bar's rise starts 2 frames earlier
+
+
+def test_bar_on_for_a_lift_without_a_barbell_says_so():
+    # `--bar on` on push-ups did nothing and said nothing (`bar: null` in the JSON).
+    from repsight.analysis import analyse_bar
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("pushup", 3, seed=2, noise_px=0.5)
+    for setting, said in (("on", True), ("auto", False)):
+        an = analyse_pose(seq, AnalysisConfig(exercise="pushup", bar_path=setting))
+        out = analyse_bar("no-video-needed.mp4", seq, an)
+        assert out.bar is None
+        assert any(w.startswith("--bar on: a pushup has no barbell") for w in out.all_warnings) == said

@@ -936,7 +936,18 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
         out.append(f"the {name} was readable on only {seen:.0%} of frames "
                    "(person out of frame or landmarks hidden)")
     if detection_rate > 0 and not reps:
-        out.append(f"no reps found in the {name}")
+        span = float(times_s[-1] - times_s[0]) if len(times_s) else 0.0
+        # A clip of a few frames (a still exported as video, a clip cut short) holds no rep:
+        # said, rather than left to read as a set where nothing happened.
+        short = (f" (the clip lasts {span:.2f} s, shorter than a rep's {cfg.min_rep_duration_s:g} s)"
+                 if span < cfg.min_rep_duration_s else
+                 # Slow motion whose capture rate the file does not carry (a messaging app
+                 # strips it) plays an 8x slower squat over 20 s a rep: not a rep here.
+                 f" (movements slower than {cfg.max_rep_duration_s:g} s are not counted: slow "
+                 "motion whose file does not say so plays reps that slowly; see "
+                 "--max-rep-duration)"
+                 if span > cfg.max_rep_duration_s else "")
+        out.append(f"no reps found in the {name}{short}")
     partial = [r.index for r in reps if r.partial]
     if partial:
         out.append(f"partial rep(s) {', '.join(map(str, partial))}: below "
@@ -1002,6 +1013,11 @@ def analyse_bar(video: str | os.PathLike, seq: PoseSequence, analysis: SetAnalys
     cfg = analysis.config
     profile = get_profile(analysis.exercise)
     body = analysis.assessment
+    if cfg.bar_path == "on" and profile.bar is None:
+        # Asked for by name: said, not silently skipped (a push-up has no bar).
+        return dataclasses.replace(analysis, warnings=(
+            *analysis.warnings, f"--bar on: a {analysis.exercise} has no barbell to follow; "
+            "no bar path"))
     if body is None or not bar_wanted(profile, cfg.bar_path):
         return analysis
     if analysis.verdict_summary is not None and analysis.verdict_summary.withheld:

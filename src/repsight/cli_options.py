@@ -207,8 +207,9 @@ SPECS: dict[str, OptionSpec] = {
         "minus 1, over the reps above this (a zoom, or moving nearer the camera) has positions "
         "scaled back to the set's usual framing; 10 turns it off", "", (0, 10)),
     "bar_path": OptionSpec(
-        "--bar", "follow the barbell's plate through the set (an extra video pass): auto does "
-        "for every barbell lift (squat, deadlift, bench, press, row, curl)",
+        "--bar", "follow the barbell's plate through the set (an extra video pass): auto and "
+        "on do for every barbell lift (squat, deadlift, bench, press, row, curl), on also "
+        "warns when the lift has no barbell",
         choices=BAR_PATH_SETTINGS),
     "plate_diameter_m": OptionSpec(
         "--plate-diameter", "diameter of the largest plates on the bar, for the plate scale",

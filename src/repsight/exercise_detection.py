@@ -291,7 +291,19 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
         name = "overhead_press"
     else:
         name = "biceps_curl"
+    moved = [x for x in (legs, arms, body, hands) if np.isfinite(x)]
+    if moved and max(moved) < STILL_BODY:
+        # Nothing moved that a lift moves (a clip of a few frames, a still turned video):
+        # the branch above is a guess, and "picked raise from how the body moves" read
+        # as if a raise had been seen.
+        return name, (f"a guess, {name}: the body barely moves ({facts}); name the lift "
+                      "with --exercise")
     return name, f"picked {name} from how the body moves ({facts})"
+
+
+# Under this range (torso lengths) in the legs, arms, shoulders and hands alike, nothing
+# moved as a lift moves them: the real clips' reps move one of them 0.3 or more.
+STILL_BODY = 0.1
 
 
 # Families the detector does not tell apart reliably: a deadlift filmed at 45 degrees
