@@ -1493,3 +1493,16 @@ def test_an_unwritable_clip_folder_on_a_redo_keeps_its_earlier_figures(tmp_path,
     out = batch._failed_redo(failed, tmp_path / "ana" / "raise", {"status": "ok"}, None,
                              other_video=False)
     assert out == failed
+
+
+def test_a_summary_saved_back_with_decimal_commas_reads_its_numbers_as_numbers(tmp_path):
+    # A German spreadsheet saves ";" between cells and "0,493": kept rows came out as the
+    # text "0,493" beside new rows' 0.4681 in the comma-separated summary.
+    from repsight.batch import _as_written, summary_table
+
+    path = tmp_path / "summary.csv"
+    path.write_bytes("\ufeffclip;athlete;load_kg;mean_velocity_mps;warnings\r\n"
+                     "ana/week2/squat.mp4;ana;105,0;0,493;\"rep 2,5 s\"\r\n".encode("utf-8"))
+    (row,) = summary_table(path)
+    assert _as_written(row) == {"clip": "ana/week2/squat.mp4", "athlete": "ana", "load_kg": 105.0,
+                                "mean_velocity_mps": 0.493, "warnings": "rep 2,5 s"}

@@ -1187,10 +1187,16 @@ def summary_table(path: Path) -> list[dict[str, str]] | None:
             return None
         # A name the writer guarded from spreadsheet formulas (export.spreadsheet_safe:
         # "@jo/squat.mp4" is written "'@jo/squat.mp4") is read back as it is.
-        return [{k: _unguarded(v) for k, v in row.items() if isinstance(k, str)}
+        rows = [{k: _unguarded(v) for k, v in row.items() if isinstance(k, str)}
                 for row in reader]
     except csv.Error:
         return None
+    if delimiter == ";":
+        # ...and writes its numbers with decimal commas ("0,493"): read back as numbers, so
+        # the rows kept beside new ones are written as the writer writes numbers.
+        rows = [{k: v.replace(",", ".") if isinstance(v, str) and k not in TEXT_COLUMNS
+                 and _COMMA_NUMBER.fullmatch(v) else v for k, v in row.items()} for row in rows]
+    return rows
 
 
 def _unguarded(cell: Any) -> Any:
@@ -1203,13 +1209,16 @@ def _unguarded(cell: Any) -> Any:
 
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_COMMA_NUMBER = re.compile(r"-?\d+,\d+")
+# Summary columns that hold text, never a number to read back.
+TEXT_COLUMNS = ("clip", "results", "athlete", "notes", "warnings", "error", "status")
 
 
 def _as_written(row: dict[str, Any]) -> dict[str, Any]:
     """A kept summary row's cells as the writer had them: numbers as numbers (written as
     text they would come out guarded, "'-4.5"), the rest as read."""
     return {k: (float(v) if "." in v else int(v)) if isinstance(v, str) and _NUMBER.fullmatch(v)
-            and k not in ("clip", "results", "athlete", "notes") else v
+            and k not in TEXT_COLUMNS else v
             for k, v in row.items()}
 
 
