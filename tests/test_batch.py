@@ -1506,3 +1506,35 @@ def test_a_summary_saved_back_with_decimal_commas_reads_its_numbers_as_numbers(t
     (row,) = summary_table(path)
     assert _as_written(row) == {"clip": "ana/week2/squat.mp4", "athlete": "ana", "load_kg": 105.0,
                                 "mean_velocity_mps": 0.493, "warnings": "rep 2,5 s"}
+
+
+def test_a_batch_killed_outright_leaves_no_resource_tracker_warning(tmp_path):
+    # kill -9 of a batch (or the out-of-memory killer) printed Python's "There appear to be
+    # 5 leaked semaphore objects" on the coach's terminal, from the pool's resource tracker.
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "killed.py"
+    script.write_text(
+        "import os, signal, sys, multiprocessing\n"
+        "if sys.argv[1] == 'quiet':\n"
+        "    from repsight.batch import _quiet_resource_tracker\n"
+        "    _quiet_resource_tracker()\n"
+        "lock = multiprocessing.get_context('spawn').Lock()\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    said, took = {}, 0.0
+    for how in ("loud", "quiet"):
+        err = tmp_path / f"{how}.err"
+        start = time.monotonic()
+        with open(err, "wb") as fh:
+            subprocess.run([sys.executable, str(script), how], stderr=fh, timeout=60)
+        if how == "loud":  # the tracker outlives the killed process: wait for its line
+            while time.monotonic() - start < 20 and b"leaked" not in err.read_bytes():
+                time.sleep(0.2)
+            took = time.monotonic() - start
+        else:  # as long as the loud one took, and more
+            time.sleep(max(0.0, 2 * took - (time.monotonic() - start)) + 0.5)
+        said[how] = err.read_bytes()
+    assert b"leaked semaphore" in said["loud"]  # the case is real
+    assert said["quiet"] == b""

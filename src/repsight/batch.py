@@ -1618,9 +1618,32 @@ def _stop_pools(pools: list[cf.Executor]) -> None:
             signal.signal(signal.SIGINT, old)
 
 
+# The warning Python's resource tracker prints when the batch is killed outright (kill -9,
+# the out-of-memory killer): "There appear to be 5 leaked semaphore objects", a third-party
+# line on the coach's terminal about the pool's own bookkeeping.
+TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with its leak warning ignored (it takes
+    the interpreter's -W options when it starts, once a process)."""
+    from multiprocessing import resource_tracker
+
+    added = TRACKER_QUIET not in sys.warnoptions
+    if added:
+        sys.warnoptions.append(TRACKER_QUIET)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        if added:
+            sys.warnoptions.remove(TRACKER_QUIET)
+
+
 def _process_pool(n: int) -> cf.Executor:
     # spawn, not fork: the parent may hold threads (the progress bar, MediaPipe's graph
     # in a library caller), and forking a threaded process can deadlock the child.
+    with contextlib.suppress(Exception):  # cosmetic: never a reason not to run
+        _quiet_resource_tracker()
     return cf.ProcessPoolExecutor(max_workers=max(1, n),
                                   mp_context=multiprocessing.get_context("spawn"),
                                   initializer=_worker_init, initargs=(os.getpid(),))
