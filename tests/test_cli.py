@@ -256,16 +256,24 @@ def test_a_command_stopped_by_sigterm_or_sighup_cleans_up_as_after_ctrl_c(tmp_pa
         "    with atomic_path(sys.argv[2]) as tmp:\n"
         "        tmp.write_bytes(b'half a video')\n"
         "        os.kill(os.getpid(), getattr(signal, sys.argv[1]))\n"
-        "        time.sleep(30)\n\n"
-        "cmd(sys.argv[3:])\n")
+        "        time.sleep(3)\n\n"
+        "if sys.argv[3] == 'nohup':\n"
+        "    signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
+        "cmd(sys.argv[4:])\n")
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     for sig in ("SIGTERM", "SIGHUP"):
         out = tmp_path / sig / "ann.mp4"
-        done = subprocess.run([sys.executable, "-m", "killed_cmd", sig, str(out)],
+        done = subprocess.run([sys.executable, "-m", "killed_cmd", sig, str(out), "-"],
                               capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
         assert done.returncode == 1, done
         assert done.stderr.strip() == "Error: interrupted"
         assert list(out.parent.iterdir()) == []
+    # Under nohup (SIGHUP ignored) a logout does not end the run: it finishes its file.
+    out = tmp_path / "nohup" / "ann.mp4"
+    done = subprocess.run([sys.executable, "-m", "killed_cmd", "SIGHUP", str(out), "nohup"],
+                          capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done
+    assert out.read_bytes() == b"half a video"
 
 
 def test_analyze_keeps_its_warnings_with_the_report_on_stdout(small_video: Path,

@@ -587,25 +587,6 @@ def test_the_sets_of_a_clip_split_at_a_camera_cut_are_told_apart(tmp_path: Path)
         assert [(r["set"], r["reps"]) for r in csv.DictReader(fh)] == [("1", "5"), ("2", "3")]
 
 
-def test_sets_of_no_named_athlete_share_a_history_only_within_one_results_folder() -> None:
-    # Two athletes' folders batched apart, neither naming its lifter, shared one
-    # load-velocity line and a 1RM from both lifters' sets.
-    from repsight.history import UNKNOWN_ATHLETE, SetRecord
-
-    def rec(results: str, load: float, v: float) -> SetRecord:
-        return SetRecord(UNKNOWN_ATHLETE, "squat", "d", "", load, 3, v, v, 10.0, None, "", None,
-                         (v,), f"{load:g}kg", results)
-
-    ana = [rec("out/ana", 60, 0.8), rec("out/ana", 80, 0.6)]
-    ben = [rec("out/ben", 100, 0.7), rec("out/ben", 120, 0.5)]
-    groups = group_sets(ana + ben)
-    assert [(g.athlete, len(g.sets)) for g in groups] == [
-        ("(unknown athlete in out/ana)", 2), ("(unknown athlete in out/ben)", 2)]
-    assert all(g.profile.fit is None for g in groups)  # two loads each: no line
-    (alone,) = group_sets(ana + [rec("out/ana", 100, 0.4)])
-    assert alone.athlete == UNKNOWN_ATHLETE and len(alone.sets) == 3
-
-
 def test_one_athletes_folder_batched_alone_names_the_athlete(tmp_path: Path) -> None:
     # `repsight batch clips/ana` read its clips' paths from inside ana/ ("week1/x.mp4"),
     # and no athlete was named; a folder that only stores clips names none still.
@@ -613,13 +594,16 @@ def test_one_athletes_folder_batched_alone_names_the_athlete(tmp_path: Path) -> 
 
     from helpers import write_test_video
 
-    for folder in ("ana", "videos"):
+    # A link named for the athlete names them, not the folder it points at.
+    (tmp_path / "phone" / "100APPLE").mkdir(parents=True)
+    (tmp_path / "bea").symlink_to(tmp_path / "phone" / "100APPLE")
+    for folder, who in (("ana", "ana"), ("videos", ""), ("bea", "bea")):
         (tmp_path / folder / "week1").mkdir(parents=True)
         write_test_video(tmp_path / folder / "week1" / "squat.mp4", n=10)
         report = run_batch(tmp_path / folder, tmp_path / f"out_{folder}", AnalysisConfig(),
                            BatchOptions())
         rows = list(csv.DictReader(open(report.summary_path, encoding="utf-8")))
-        assert [r["athlete"] for r in rows] == (["ana"] if folder == "ana" else [""])
+        assert [r["athlete"] for r in rows] == [who]
 
 
 def test_week_folders_sort_in_number_order_whatever_their_case_or_spacing() -> None:
@@ -630,6 +614,9 @@ def test_week_folders_sort_in_number_order_whatever_their_case_or_spacing() -> N
     names = ["ana/week11/s.mp4", "ana/Week10/s.mp4", "ana/week 9/s.mp4", "ana/week_2/s.mp4"]
     assert sorted(names, key=PATH_ORDER) == [
         "ana/week_2/s.mp4", "ana/week 9/s.mp4", "ana/Week10/s.mp4", "ana/week11/s.mp4"]
+    # Numbers a separator keeps apart stay apart (squat_1_100kg read as squat1100kg).
+    loads = ["squat_3_80kg.mp4", "squat_1_100kg.mp4", "squat_2_90kg.mp4"]
+    assert sorted(loads, key=PATH_ORDER) == ["squat_1_100kg.mp4", "squat_2_90kg.mp4", "squat_3_80kg.mp4"]
     recs = [SetRecord("ana", "squat", w, "", 80.0, 5, 0.6, 0.5, 10.0, None, "", None, (0.6,),
                       f"{w}/s", "r") for w in ("week11", "Week10", "week 9")]
     (one,) = group_sets(recs)

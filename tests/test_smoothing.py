@@ -175,3 +175,37 @@ def test_a_clip_whose_frame_rate_drops_part_way_is_filtered_on_real_time():
     steady30, _ = condition(np.sin(2 * np.pi * 2.5 * t30), 30.0, cutoff_hz=4.0, max_gap_s=0.25)
     early, early30 = (t > 1) & (t < 4), (t30 > 1) & (t30 < 4)
     assert np.ptp(timed[early]) == pytest.approx(np.ptp(steady30[early30]), rel=0.02)
+
+
+def test_only_a_lasting_change_of_frame_rate_moves_the_rep_signals_onto_real_time():
+    # One dropped frame, or timestamps jittering about an even rate, changed a real clip's
+    # velocities by 7 % once the whole clip was filtered on a time grid; such clips are
+    # filtered by frame count as before, and only a lasting change (30 to 15 fps) is not.
+    from repsight.smoothing import condition, rate_changes
+
+    rng = np.random.default_rng(0)
+    even = np.arange(300) / 30.0
+    dropped = np.delete(even, 150)
+    jittered = even + rng.uniform(-0.2, 0.2, 300) / 30.0
+    halved = np.concatenate([np.arange(0.0, 5.0, 1 / 30), 5.0 + np.arange(0.0, 5.0, 1 / 15)])
+    assert [rate_changes(t) for t in (even, dropped, jittered, halved)] == [False, False, False, True]
+    y = np.sin(2 * np.pi * 1.5 * dropped)
+    np.testing.assert_array_equal(condition(y, 30.0, cutoff_hz=4.0, max_gap_s=0.25, t=dropped)[0],
+                                  condition(y, 30.0, cutoff_hz=4.0, max_gap_s=0.25)[0])
+
+
+def test_a_time_grid_keeps_the_clips_last_frame_and_a_sample_before_a_hole():
+    # At 29.97 fps (t[-1] - t[0]) / step read 470.9999 and the grid lost the last frame;
+    # a grid point on a sample, up to rounding, was taken as between it and a hole.
+    from repsight.smoothing import smooth_timed
+
+    for fps, n in ((29.97, 472), (25.0, 233)):
+        t = np.delete(np.arange(n) / fps, n // 2)  # one frame dropped: the grid path
+        x = t.copy()  # a steady rise, value = time
+        out = smooth_timed(x, t, fps, cutoff_hz=4.0, max_gap_s=0.25)
+        np.testing.assert_allclose(out[-3:], x[-3:], atol=1e-3)
+    t = np.delete(np.arange(472) / 29.97, 100)
+    x = t.copy()
+    x[361:] = np.nan  # the set over, nobody in the picture
+    out = smooth_timed(x, t, 29.97, cutoff_hz=4.0, max_gap_s=0.25)
+    np.testing.assert_allclose(out[357:361], x[357:361], atol=1e-3)

@@ -830,7 +830,8 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
         warnings = [*warnings, f"{FILE_HOLES}{at}{more} (dropped in the recording, "
                     "or cut out with the times kept): a rep across it is not timed there"]
     warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg,
-                                          seq.timestamps_s)]
+                                          seq.timestamps_s,
+                                          min_rom=profile_min_rom(profile, sig.kind, cfg.min_rom))]
     inside = begun_past_half(sig.values, reps, concentric_increases=rises,
                              eccentric_first=profile.eccentric_first,
                              max_still=int(round(cfg.max_pause_s * seq.fps)))
@@ -924,10 +925,10 @@ def _velocity_lost(r: Rep) -> str:
 
 
 def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detection_rate: float,
-                  cfg: AnalysisConfig, times_s: np.ndarray) -> list[str]:
+                  cfg: AnalysisConfig, times_s: np.ndarray, *, min_rom: float = 0.0) -> list[str]:
     """What the driving signal and the reps found on it leave in doubt (values: the set's
     frames only; times_s: the clip's timestamps, told from its first frame's as a player
-    and the table tell them)."""
+    and the table tell them; min_rom: the least travel of a rep in the signal's units)."""
     out = []
     times_s = np.asarray(times_s, dtype=np.float64)
     times_s = times_s - times_s[0] if len(times_s) else times_s
@@ -936,17 +937,23 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
         out.append(f"the {name} was readable on only {seen:.0%} of frames "
                    "(person out of frame or landmarks hidden)")
     if detection_rate > 0 and not reps:
-        span = float(times_s[-1] - times_s[0]) if len(times_s) else 0.0
+        # As long as the clip plays: its last frame shows for one frame's time too.
+        step = float(np.median(np.diff(times_s))) if len(times_s) > 1 else 0.0
+        span = float(times_s[-1] - times_s[0]) + step if len(times_s) else 0.0
+        finite = values[np.isfinite(values)]
+        moved = float(np.percentile(finite, 95) - np.percentile(finite, 5)) if finite.size else 0.0
         # A clip of a few frames (a still exported as video, a clip cut short) holds no rep:
         # said, rather than left to read as a set where nothing happened.
         short = (f" (the clip lasts {span:.2f} s, shorter than a rep's {cfg.min_rep_duration_s:g} s)"
                  if span < cfg.min_rep_duration_s else
                  # Slow motion whose capture rate the file does not carry (a messaging app
-                 # strips it) plays an 8x slower squat over 20 s a rep: not a rep here.
+                 # strips it) plays an 8x slower squat over 20 s a rep: not a rep here. Only
+                 # where the signal travelled a rep's range (a lifter standing still has no
+                 # slow rep to find).
                  f" (movements slower than {cfg.max_rep_duration_s:g} s are not counted: slow "
                  "motion whose file does not say so plays reps that slowly; see "
                  "--max-rep-duration)"
-                 if span > cfg.max_rep_duration_s else "")
+                 if span > cfg.max_rep_duration_s and min_rom > 0 and moved >= min_rom else "")
         out.append(f"no reps found in the {name}{short}")
     partial = [r.index for r in reps if r.partial]
     if partial:
@@ -1136,7 +1143,8 @@ def _resegmented_on_bar(seq: PoseSequence, analysis: SetAnalysis, profile: Exerc
     lo, hi = analysis.span if analysis.span is not None else (0, seq.n_frames)
     # The clip's warnings stay; those about the body's reps give way to the bar's own.
     old = _rep_warnings(analysis.signal_name, analysis.signal[lo:hi], analysis.reps,
-                        analysis.detection_rate, cfg, seq.timestamps_s)
+                        analysis.detection_rate, cfg, seq.timestamps_s,
+                        min_rom=profile_min_rom(profile, analysis.signal_kind, cfg.min_rom))
     kept = [w for w in analysis.warnings if w not in old and not w.startswith(FOUND_ON_SIGNAL)]
     return _set_from_signal(seq, cfg, profile, sig, rises=True, view=analysis.assessment.metrics.view,
                             flipped=swapped_frames(seq.image), span=analysis.span,

@@ -1406,7 +1406,7 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
     # A clip's session: its manifest row's, else what its path tells, read from the batch
     # folder's own name down (one athlete's folder batched alone names that athlete: the
     # history merged two such lifters' sets into one 1RM).
-    top = root.resolve().name
+    top = Path(os.path.abspath(root)).name  # as given: a link named ana, not its target
     sessions = [rows[j.name].session if j.name in rows
                 else session_from_path(f"{top}/{j.name}" if top else j.name) for j in jobs]
     # A clip not reached yet (an interrupted batch leaves it so) still names its athlete,

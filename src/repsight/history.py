@@ -678,22 +678,20 @@ def group_sets(records: Iterable[SetRecord], *, athlete: str | None = None,
     for r in sorted(records, key=_set_order):
         spellings.setdefault(_same_name(r.athlete), []).append(_tidy_name(r.athlete))
     shown = {k: max(reversed(v), key=v.count) for k, v in spellings.items()}
-    groups: dict[tuple[str, str, str], list[SetRecord]] = {}
+    groups: dict[tuple[str, str], list[SetRecord]] = {}
     for r in records:
         if athlete is not None and _same_name(r.athlete) != _same_name(athlete):
             continue
         if exercise is not None and r.exercise.casefold() != exercise.casefold():
             continue
         # "Ben" one week and "ben " the next are one athlete, as --athlete already assumes.
-        # Sets no folder or manifest named are one lifter only within one results folder:
-        # two athletes' folders batched apart shared a load-velocity line and a 1RM.
-        unnamed = r.results if r.athlete == UNKNOWN_ATHLETE else ""
-        groups.setdefault((_same_name(r.athlete), unnamed, r.exercise), []).append(r)
-    several = len({k[1] for k in groups if k[1]}) > 1
+        # (Sets no folder or manifest names stay one lifter across results folders: a
+        # lifter batching week47/, week48/ apart is the README's weekly workflow.)
+        groups.setdefault((_same_name(r.athlete), r.exercise), []).append(r)
     out = []
-    for (name, unnamed, what), sets in sorted(groups.items()):
+    for (name, what), sets in sorted(groups.items()):
         ordered = tuple(sorted(sets, key=_set_order))
-        who = f"{UNKNOWN_ATHLETE[:-1]} in {unnamed})" if unnamed and several else shown[name]
+        who = shown[name]
         calibration = failure_calibration(ordered)
         out.append(AthleteHistory(athlete=who, exercise=what, sets=ordered,
                                   profile=load_velocity_profile(ordered, mvt_mps=mvt_mps,

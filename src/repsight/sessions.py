@@ -386,13 +386,15 @@ def groups_clips(folder: str) -> bool:
 
 _NATURAL = natsort_keygen(alg=ns.PATH | ns.IGNORECASE)
 _NAME_SEPARATORS = re.compile(r"[\s_-]+")
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
 def path_order(name: str) -> Any:
     """Sort key for clip paths and session names as a coach reads them: numbers as numbers,
     case and separators aside (week9, Week10, week 11 in that order; by character codes
-    "Week10" came before "week9")."""
-    return _NATURAL(_NAME_SEPARATORS.sub("", name))
+    "Week10" came before "week9"). Every separator, and the step between a word and a
+    number, reads as one space: the numbers stay apart (squat_1_100kg before squat_3_80kg)."""
+    return _NATURAL(_NAME_SEPARATORS.sub(" ", _LETTER_DIGIT.sub(" ", name)))
 
 
 def clip_athlete(name: str) -> str:

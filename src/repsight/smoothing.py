@@ -167,13 +167,17 @@ def smooth_timed(x: np.ndarray, t: np.ndarray, fps: float, *, cutoff_hz: float,
     ok = np.isfinite(filled)
     if ok.sum() < 2:
         return filled
-    grid = t[0] + step * np.arange(int(np.floor((t[-1] - t[0]) / step)) + 1)
+    # Rounded, not floored: (t[-1] - t[0]) / step reads 470.9999 at 29.97 fps, and the
+    # grid lost the clip's last frame.
+    grid = t[0] + step * np.arange(int(np.floor((t[-1] - t[0]) / step + 1e-6)) + 1)
     on_grid = np.interp(grid, t[ok], filled[ok])
     # A grid point between two samples one of which is missing stays missing, so the
-    # filter still treats each seen stretch on its own.
-    left = np.clip(np.searchsorted(t, grid, side="right") - 1, 0, len(t) - 1)
+    # filter still treats each seen stretch on its own (a point on a sample, up to float
+    # rounding, is that sample's).
+    near = 1e-6 * step
+    left = np.clip(np.searchsorted(t, grid + near, side="right") - 1, 0, len(t) - 1)
     right = np.minimum(left + 1, len(t) - 1)
-    on_grid[~ok[left] | (~ok[right] & (grid > t[left]))] = np.nan
+    on_grid[~ok[left] | (~ok[right] & (grid > t[left] + near))] = np.nan
     even = lowpass(on_grid, 1.0 / step, cutoff_hz=cutoff_hz)
     seen = np.isfinite(even)
     out = np.full_like(filled, np.nan)
@@ -243,9 +247,30 @@ def smooth_frames(x: np.ndarray, t: np.ndarray | None, fps: float, *, cutoff_hz:
     (22 fps) filtered the 15 fps stretch at two thirds of the cut-off: its concentrics
     read 0.1-0.3 s long, and the set's shared velocity shape carried that to every rep.
     """
-    if t is None or len(t) != len(x):
+    if t is None or len(t) != len(x) or not rate_changes(t):
         return smooth(x, fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
     return smooth_timed(x, t, fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s)
+
+
+# Frames over which a clip's frame interval is read (half a second at 30 fps).
+RATE_WINDOW = 15
+
+
+def rate_changes(t: np.ndarray, *, window: int = RATE_WINDOW, share: float = EVEN_STEP_SHARE) -> bool:
+    """Whether a clip's frame rate changes for a while (a phone dropping from 30 to 15 fps
+    in low light): the median frame interval over some `window` frames departs from the
+    clip's by more than `share`. A dropped frame here and there, or timestamps jittering
+    about an even rate, is no change: the signals the reps are found on stay filtered by
+    frame count there, as they always were (a stretch-wise grid moved one such clip's
+    velocities 7 %, its first rep's too)."""
+    dt = np.diff(np.asarray(t, dtype=np.float64))
+    if dt.size < window:
+        return False
+    whole = float(np.median(dt))
+    if not whole > 0:
+        return False
+    local = np.median(np.lib.stride_tricks.sliding_window_view(dt, window), axis=1)
+    return bool(np.any(np.abs(local - whole) > share * whole))
 
 
 def diff_noise_gain(fps: float, *, cutoff_hz: float, order: int = 2) -> float:

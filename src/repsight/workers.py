@@ -63,6 +63,9 @@ def signals_as_interrupt() -> Iterator[None]:
         raise KeyboardInterrupt
 
     wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    # A signal the caller ignores stays ignored: under nohup (SIGHUP ignored) a logout
+    # must not end the run.
+    wanted = [s for s in wanted if signal.getsignal(s) is not signal.SIG_IGN]
     previous = {s: signal.signal(s, interrupt) for s in wanted}
     try:
         yield
