@@ -217,22 +217,27 @@ def test_batch_goal_power_changes_the_verdicts(tmp_path: Path) -> None:
     assert (saved["goal"], saved["lifter_height_m"]) == ("power", 1.80)
 
 
+def _command_module(tmp_path: Path, name: str, body: str, *, imports: str = "") -> dict:
+    """A `python -m name` package whose command, wrapped as the CLI's are
+    (_friendly_errors), runs `body`; the environment that finds it."""
+    pkg = tmp_path / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "__main__.py").write_text(
+        f"import click\n{imports}"
+        "from repsight.cli import _friendly_errors\n\n"
+        "@click.command()\n"
+        "@_friendly_errors\n"
+        f"def cmd():\n{body}\n")
+    return {**os.environ, "PYTHONPATH": str(tmp_path)}
+
+
 def test_an_interrupt_that_ended_string_compiled_code_still_exits_with_1(tmp_path: Path) -> None:
     """CPython ends a `python -m` process by SIGINT at exit when a KeyboardInterrupt escaped
     code compiled from a string (an import building dataclasses when Ctrl-C came), even
     though the command caught it; the command's exit must stay 1 with its one line."""
-    pkg = tmp_path / "interrupted_cmd"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "__main__.py").write_text(
-        "import click\n"
-        "from repsight.cli import _friendly_errors\n\n"
-        "@click.command()\n"
-        "@_friendly_errors\n"
-        "def cmd():\n"
-        "    exec('raise KeyboardInterrupt')\n\n"
-        "cmd()\n")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    env = _command_module(tmp_path, "interrupted_cmd",
+                          "    exec('raise KeyboardInterrupt')\n\ncmd()")
     done = subprocess.run([sys.executable, "-m", "interrupted_cmd"], capture_output=True,
                           text=True, timeout=60, env=env, cwd=tmp_path)
     assert done.returncode == 1, done
@@ -242,25 +247,16 @@ def test_an_interrupt_that_ended_string_compiled_code_still_exits_with_1(tmp_pat
 def test_a_command_stopped_by_sigterm_or_sighup_cleans_up_as_after_ctrl_c(tmp_path: Path) -> None:
     """`kill` (SIGTERM) or a closed terminal (SIGHUP) during `repsight analyze` left the
     annotated video's hidden temp file behind and no message; now it ends as Ctrl-C does."""
-    pkg = tmp_path / "killed_cmd"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "__main__.py").write_text(
-        "import os, signal, sys, time\n"
-        "import click\n"
-        "from repsight.cli import _friendly_errors\n"
-        "from repsight.export import atomic_path\n\n"
-        "@click.command()\n"
-        "@_friendly_errors\n"
-        "def cmd():\n"
+    env = _command_module(
+        tmp_path, "killed_cmd",
         "    with atomic_path(sys.argv[2]) as tmp:\n"
         "        tmp.write_bytes(b'half a video')\n"
         "        os.kill(os.getpid(), getattr(signal, sys.argv[1]))\n"
         "        time.sleep(3)\n\n"
         "if sys.argv[3] == 'nohup':\n"
         "    signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
-        "cmd(sys.argv[4:])\n")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+        "cmd(sys.argv[4:])",
+        imports="import os, signal, sys, time\nfrom repsight.export import atomic_path\n")
     for sig in ("SIGTERM", "SIGHUP"):
         out = tmp_path / sig / "ann.mp4"
         done = subprocess.run([sys.executable, "-m", "killed_cmd", sig, str(out), "-"],
