@@ -167,7 +167,7 @@ def smooth_timed(x: np.ndarray, t: np.ndarray, fps: float, *, cutoff_hz: float,
     ok = np.isfinite(filled)
     if ok.sum() < 2:
         return filled
-    # Rounded, not floored: (t[-1] - t[0]) / step reads 470.9999 at 29.97 fps, and the
+    # With a little slack: (t[-1] - t[0]) / step reads 470.9999 at 29.97 fps, and the
     # grid lost the clip's last frame.
     grid = t[0] + step * np.arange(int(np.floor((t[-1] - t[0]) / step + 1e-6)) + 1)
     on_grid = np.interp(grid, t[ok], filled[ok])
@@ -222,9 +222,8 @@ def condition(raw: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float
               t: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """(smoothed values, std of their frame-to-frame changes due to noise) of a raw driving
     signal: how every signal the reps are found on is conditioned (despike, smooth,
-    noise_std). t: the frames' timestamps (s); given, the low-pass runs on real time
-    (smooth_timed), so a clip whose frame rate changes part-way is filtered alike on both
-    sides of the change.
+    noise_std). t: the frames' timestamps (s); given, a clip whose frame rate changes
+    part-way is low-passed on real time (smooth_frames), alike on both sides of the change.
 
     The running median first removes a landmark thrown for a frame, which the low-pass
     alone spreads into a dip a rep can be read in (a rendered press's wrist, thrown 0.17
@@ -241,7 +240,8 @@ def condition(raw: np.ndarray, fps: float, *, cutoff_hz: float, max_gap_s: float
 
 def smooth_frames(x: np.ndarray, t: np.ndarray | None, fps: float, *, cutoff_hz: float,
                   max_gap_s: float | None) -> np.ndarray:
-    """smooth_timed at the frames' timestamps t, smooth() at fps when there are none.
+    """smooth_timed at the frames' timestamps t where the frame rate changes for a while
+    (rate_changes), else smooth() at fps (and when there are no timestamps).
 
     A phone that drops from 30 to 15 fps in a dim gym gives a clip whose average rate
     (22 fps) filtered the 15 fps stretch at two thirds of the cut-off: its concentrics
