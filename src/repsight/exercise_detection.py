@@ -222,7 +222,12 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
     # one read so is the pose model turning round a body that lies with its feet towards
     # the camera (the floor press seen from the feet, mirrored or quicker: 166-167).
     upside_down = incl_med > UPSIDE_DOWN_DEG
-    pressing = arms > ARM_LIFT_MIN and body < 0.5 * arms and wrist_top > 0.3
+    lifting = arms > ARM_LIFT_MIN and wrist_top > 0.3
+    pressing = lifting and body < 0.5 * arms
+    # A torso turned round is the model misplacing the body, shoulders with it: they read
+    # half the hands' travel or more there (0.46 against 0.85 on the quicker floor press
+    # from the feet, encoded by another ffmpeg), which is no body rising between the hands.
+    pressing_turned = upside_down and lifting and body < arms
     legs_fold = legs > 0.3 and legs >= 0.5 * arms
     # Legs that read as folding under still shoulders are not a squat or a hinge (see
     # SQUAT_MIN_SHOULDERS): pressing hands make it a press lying down (below). Where the
@@ -236,7 +241,7 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
     legs_misread = (still_legs_given and still_shoulders and arms > ARM_LIFT_MIN
                     and _shown_share(seq, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
                     >= SHOULDERS_SHOWN_SHARE)
-    if pressing and ((incl_med <= 55.0 and lying) or upside_down):
+    if (pressing and incl_med <= 55.0 and lying) or pressing_turned:
         name = "bench_press"  # hands rise from a still, lying torso
     elif wrist_mid > 0.2 and body > 0.4 and hands < 0.3 and body > 2.0 * hands:
         name = "pullup"  # hands fixed overhead (on the bar), the body rises between them
