@@ -484,4 +484,3 @@ def test_a_squat_whose_shoulders_leave_the_picture_is_still_questioned_as_a_curl
         assert picked == "squat", reason
         said = exercise_misfit(cropped, get_profile("biceps_curl"), CFG)
         assert said is not None and "looks like a squat" in said[0], said
-
