@@ -42,12 +42,10 @@ def _exercise_callback(ctx: click.Context, param: click.Parameter, value: str | 
     """Validate --exercise against the profiles (names, aliases or auto), case-insensitively."""
     if value is None:
         return None
-    from .profiles import AUTO, get_profile
+    from .profiles import exercise_or_auto
 
-    if value.strip().lower() == AUTO:
-        return AUTO
     try:
-        return get_profile(value).name
+        return exercise_or_auto(value)
     except RepsightError as exc:
         raise click.BadParameter(str(exc)) from None
 

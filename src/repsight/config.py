@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ConfigError
-from .profiles import AUTO, get_profile
+from .profiles import AUTO, exercise_or_auto
 
 # Velocity-loss thresholds per training goal (%), following the velocity-based-training
 # literature's usual bands (power ~10-20 %, strength ~20-30 %, hypertrophy ~40 %).
@@ -158,8 +158,7 @@ class AnalysisConfig:
         # Stored as the profile's own name, as --exercise and a manifest give it: a batch
         # compares settings by value, and "Back Squats" in a file against --exercise squat
         # refused a re-run as "made with other settings".
-        wanted = self.exercise.strip().lower()
-        object.__setattr__(self, "exercise", AUTO if wanted == AUTO else get_profile(self.exercise).name)
+        object.__setattr__(self, "exercise", exercise_or_auto(self.exercise))
         _check_range("smoothing_cutoff_hz", self.smoothing_cutoff_hz, 0.5, 30)
         _check_range("max_gap_s", self.max_gap_s, 0, 2)
         _check_range("max_unseen_s", self.max_unseen_s, 0, 5)

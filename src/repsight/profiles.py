@@ -293,6 +293,13 @@ def get_profile(name: str) -> ExerciseProfile:
                       "bench, ohp, curl, rdl, chinup)")
 
 
+def exercise_or_auto(name: str) -> str:
+    """"auto" (any case), else the profile's own name for a name, alias or plural: the one
+    spelling the command line, a config file and a manifest all store (ConfigError when
+    no profile is named)."""
+    return AUTO if name.strip().lower() == AUTO else get_profile(name).name
+
+
 def _singular(token: str) -> str:
     """'squats' -> 'squat', 'presses' -> 'press', 'benches' -> 'bench'; 'press' stays."""
     if len(token) > 4 and token.endswith(("sses", "shes", "ches", "xes")):

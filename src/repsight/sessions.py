@@ -185,18 +185,13 @@ def _cell_value(column: str, text: str, where: str, decimal_comma: bool = False)
             raise ManifestError(f"{where}: unknown goal {text!r}; choose one of {', '.join(GOALS)}")
         return text.lower()
     if column == "exercise":
-        from .profiles import AUTO, get_profile
+        from .profiles import exercise_or_auto
 
-        if text.lower() == AUTO:
-            return AUTO
         try:
-            return get_profile(text).name
+            # (get_profile reads a name as a folder names it too: "Squats", "Pull-Ups")
+            return exercise_or_auto(text)
         except RepsightError as exc:
-            # as a folder names it: "Squats", "Pull-Ups" (exercise_named)
-            named = exercise_named(text)
-            if named is None:
-                raise ManifestError(f"{where}: {exc}") from None
-            return named
+            raise ManifestError(f"{where}: {exc}") from None
     return text
 
 
