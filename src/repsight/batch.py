@@ -67,7 +67,8 @@ from .sessions import (CLIP_MANIFEST, ManifestRow, Session, clip_key, find_clip_
                        manifest_rows, match_clips, path_order, read_clip_manifest, session_from_path,
                        spreadsheet_text)
 from .container import VIDEO_EXTENSIONS
-from .workers import available_cores, quiet_library_logs, signals_as_interrupt, watch_parent
+from .workers import (available_cores, quiet_library_logs, sigint_held, signals_as_interrupt,
+                      watch_parent)
 
 MANIFEST = "manifest.json"
 # The words of the error row of a clip now another video than its results were made
@@ -1574,24 +1575,6 @@ def _run_pooled(args: list[tuple], record: Callable[[int, ClipResult], None], *,
                 pool.shutdown(wait=True, cancel_futures=True)
 
 
-@contextlib.contextmanager
-def sigint_ignored():
-    """Ignore SIGINT while inside (main thread only).
-
-    Worker processes started meanwhile inherit the ignored disposition through exec, and
-    Python keeps it: a Ctrl-C that comes while a worker is still importing cannot print
-    its traceback (the worker's initializer is too late for that).
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
-
-
 def _stop_pools(pools: list[cf.Executor]) -> None:
     """End every worker of our pools now (terminate, then kill) and reap them."""
     # A second Ctrl-C must not cut the clean-up short and leave workers behind.
@@ -1675,7 +1658,7 @@ def _call(args: tuple) -> ClipResult:
 def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipResult], None],
              *, pools: list[cf.Executor]) -> None:
     """Submit every job; a worker that dies (crash, OOM kill) costs only its own clip."""
-    with sigint_ignored():  # workers start during submit: see sigint_ignored
+    with sigint_held():  # workers start during submit: see sigint_held
         futures = {pool.submit(_call, a): k for k, a in enumerate(args)}
     retry: list[int] = []
     for fut in cf.as_completed(futures):
@@ -1692,7 +1675,7 @@ def _run_all(pool: cf.Executor, args: list[tuple], record: Callable[[int, ClipRe
         solo = _process_pool(1)
         pools.append(solo)
         try:
-            with sigint_ignored():
+            with sigint_held():
                 fut = solo.submit(_call, args[k])
             record(k, fut.result())
         except Exception as exc:  # noqa: BLE001

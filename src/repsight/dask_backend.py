@@ -90,13 +90,11 @@ def dask_executor(scheduler: str, *, default_workers: int | None = None) -> Iter
         cluster = None
         try:
             if address is None:
-                from .workers import available_cores as cores
+                from .workers import available_cores as cores, sigint_held
 
-                from .batch import sigint_ignored
-
-                # Its worker processes start with Ctrl-C ignored (the batch ends them), as
+                # Its worker processes start with Ctrl-C held back (the batch ends them), as
                 # the process pool's do: no worker traceback on the user's terminal.
-                with sigint_ignored():
+                with sigint_held():
                     cluster = LocalCluster(n_workers=n or default_workers or cores(),
                                            threads_per_worker=1, processes=True,
                                            dashboard_address=None, silence_logs=logging.ERROR)

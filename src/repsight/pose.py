@@ -23,7 +23,7 @@ from .landmarks import NUM_LANDMARKS
 from .shots import pack_tiles
 from .types import PoseSequence, slow_motion_ratio
 from .video import DEFAULT_MAX_LONG_SIDE, FrameChanges, Frame, SceneScan, VideoReader, file_hash
-from .workers import watch_parent
+from .workers import sigint_held, watch_parent
 
 # Bumped when extraction changes in a way that invalidates cached results (3: the scene
 # statistics and people count in meta, which shot detection reads; frame counts without
@@ -528,8 +528,9 @@ def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, mo
     scans: dict[int, FrameChanges | None] = {}
     queues = [messages, *orders]
     try:
-        for proc in procs:
-            proc.start()
+        with sigint_held():  # a Ctrl-C while a worker imports: see sigint_held
+            for proc in procs:
+                proc.start()
 
         def receive(wanted: str, k: int | None = None):
             """The next message of a kind (progress handled on the way); raises on trouble."""

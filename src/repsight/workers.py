@@ -72,3 +72,33 @@ def signals_as_interrupt() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+@contextlib.contextmanager
+def sigint_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back while inside (main thread only); one that came meanwhile
+    is raised on leaving, as if it came then.
+
+    Worker processes started inside inherit the block through exec and keep it: a Ctrl-C
+    that reaches the process group while a worker still imports cannot print its
+    traceback there (the worker's own code, an initializer or its target, runs too late
+    to ignore it), and the parent alone decides, then ends its workers. Held rather than
+    ignored, so a Ctrl-C while the workers start is not lost; and noted by a handler of
+    our own meanwhile, since the kernel hands a signal the main thread blocks to another
+    of our threads (a decoder's, a queue's), whose delivery would otherwise raise in the
+    middle of starting a worker (that worker then printed "Ran out of input").
+    """
+    if (not hasattr(signal, "pthread_sigmask")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+    came: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda signum, frame: came.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one held for us arrives here
+        if came:
+            signal.raise_signal(signal.SIGINT)
