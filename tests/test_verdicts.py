@@ -216,6 +216,25 @@ def test_eccentric_failure_when_lowering_speeds_up():
     assert "faster than the set's usual" in summary.reason
 
 
+def test_ordinary_lowerings_after_a_tempo_sets_slow_ones_are_not_control_lost():
+    # Lowered in 2.4 s (a prescribed tempo), then in 1.0 s: 2.4x faster than the set's
+    # usual, but slower than the load was lifted (0.7 s), so under control.
+    truth = make_squat_set(n_reps=6, eccentric_s=[2.4] * 4 + [1.0] * 2, seed=7)
+    verdicts, summary, _ = _judge(truth, goal="hypertrophy")
+    assert not [v for v in verdicts if v.kind == "eccentric"]
+
+
+def test_control_lost_needs_a_lowering_faster_than_the_lift():
+    from repsight.verdicts import eccentric_verdicts
+
+    reps, ecc = _grid_reps(5), [2.4, 2.4, 2.4, 1.0, 1.0]
+    assert [v.rep_index for v in eccentric_verdicts(reps, ecc)] == [4, 5]  # not asked
+    assert eccentric_verdicts(reps, ecc, lifted_s=0.7) == []
+    (v, _) = eccentric_verdicts(reps, [2.4, 2.4, 2.4, 0.5, 0.5], lifted_s=0.7)
+    assert v.evidence["threshold"] == 0.7 and v.evidence["lifted_s"] == 0.7
+    assert "faster than the first reps were lifted (0.70 s)" in v.reason
+
+
 @pytest.mark.parametrize("view", ["side", "front"])
 def test_stricter_form_is_reported_never_called(view):
     # Lean that shrinks over the set (the lifter tidies up) is the opposite of the fault.

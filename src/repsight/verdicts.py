@@ -811,11 +811,18 @@ def _stall_evidence(frames: np.ndarray, reached: float, lockout_share: float) ->
 
 def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedup: float = 2.0,
                        *, min_reference_reps: int = 3, n_frames: int = 0,
-                       first_judged: int = 1) -> list[Verdict]:
-    """Lowering much faster than the set's own typical (median) eccentric, from a rep on
-    to the end of the set (sustained, as technical failure).
+                       first_judged: int = 1, lifted_s: float | None = None) -> list[Verdict]:
+    """Lowering much faster than the set's own typical (median) eccentric, and faster than
+    the load was lifted, from a rep on to the end of the set (sustained, as technical
+    failure).
 
-    speedup: how much faster (1.2..5) counts as control lost. min_reference_reps:
+    speedup: how much faster (1.2..5) counts as control lost. lifted_s: how long the set's
+    fresh reps took to lift (their median concentric, s; None: not asked). A lowering
+    that takes longer than that is under control whatever the set did before: a tempo
+    set's slow lowerings (2.2-2.5 s on a squat) followed by ordinary 1.0-s ones read 2.2x
+    faster than the set's usual, a change of tempo, not a load the lifter can no longer
+    hold back (a fast eccentric done on purpose takes about 0.6 s on a squat: Persico,
+    Otago Polytechnic thesis, 2019). min_reference_reps:
     completed reps needed for a meaningful median, >= 2. n_frames: the clip's length; a
     lowering that runs into its last frames was cut, not lost. first_judged: reps before
     this one (the set's first baseline rep) are not judged: control lost before the
@@ -831,17 +838,24 @@ def eccentric_verdicts(reps: Sequence[Rep], eccentric_s: Sequence[float], speedu
     seen = [r.index >= first_judged and bool(np.isfinite(e) and e > 0)
             and not (n_frames and r.eccentric[1] >= n_frames - 1 - CUT_FRAMES // 2)
             for r, e in zip(reps, eccentric_s)]
-    flags = [ok and e * speedup < typical for ok, e in zip(seen, eccentric_s)]
+    limit = typical / speedup
+    lifted = lifted_s is not None and bool(np.isfinite(lifted_s) and lifted_s > 0)
+    if lifted:
+        limit = min(limit, float(lifted_s))
+    flags = [ok and e < limit for ok, e in zip(seen, eccentric_s)]
     out = []
     for r, e, lost in zip(reps, eccentric_s, lasting(reps, flags, seen)):
         if lost:
-            d = _apart(e, typical / speedup, 3)  # never shown equal to the limit it is under
+            d = _apart(e, limit, 3)  # never shown equal to the limit it is under
+            than_lifted = f", faster than the first reps were lifted ({lifted_s:.2f} s)" if lifted else ""
+            evidence = {"frames": list(r.eccentric), "value": round(e, d),
+                        "baseline": round(typical, 3), "threshold": round(limit, d), "unit": "s"}
+            if lifted:
+                evidence["lifted_s"] = round(float(lifted_s), 3)
             out.append(Verdict("eccentric", r.index,
                                f"rep {r.index}: lowered in {e:.2f} s, {typical / e:.1f}x faster than "
-                               f"the set's usual {typical:.2f} s (control lost)",
-                               {"frames": list(r.eccentric), "value": round(e, d),
-                                "baseline": round(typical, 3), "threshold": round(typical / speedup, d),
-                                "unit": "s"}))
+                               f"the set's usual {typical:.2f} s{than_lifted} (control lost)",
+                               evidence))
     return out
 
 
@@ -1030,6 +1044,14 @@ def speed_comparable(rep: Rep, step: Any, rom_outlier_share: float) -> bool:
     return not out_of_range(rep, rom_outlier_share) and (step is None or rep.index < step.rep)
 
 
+def _fresh_concentric_s(reps: Sequence[Rep], concentric_s: Sequence[float],
+                        baseline: Sequence[int]) -> float | None:
+    """The median concentric duration (s) of the set's baseline reps; None without one."""
+    got = [c for r, c in zip(reps, concentric_s)
+           if r.index in baseline and r.completed and np.isfinite(c) and c > 0]
+    return float(np.median(got)) if got else None
+
+
 def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictThresholds,
           tempos: Sequence[RepTempo], *, fps: float = 30.0) -> list[Verdict]:
     """Every verdict of the set, ordered by rep then by kind priority.
@@ -1057,7 +1079,8 @@ def judge(reps: Sequence[Rep], metrics: Any, eccentric_first: bool, th: VerdictT
                 + tempo_verdicts(reps, metrics, con, th, first_judged=first_judged, failed=failed,
                                  frame_s=1.0 / fps if fps > 0 else 0.0)
                 + eccentric_verdicts(reps, ecc, th.eccentric_speedup, n_frames=len(metrics.track),
-                                     first_judged=first_judged)
+                                     first_judged=first_judged,
+                                     lifted_s=_fresh_concentric_s(reps, con, metrics.baseline_reps))
                 + isometric_verdicts(reps, metrics.track, metrics.baseline_reps, fps=fps,
                                      first_judged=first_judged, tempos=tempos))
     skip = unjudged_reps(reps, metrics, th)
