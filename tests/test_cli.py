@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from repsight.cli import main
@@ -35,6 +36,21 @@ def test_extract_writes_npz(small_video: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert out.is_file()
     assert "30 frames" in result.output
+
+
+def test_extract_without_output_writes_into_the_current_folder_not_the_clips(
+        small_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clips, here = tmp_path / "clips", tmp_path / "here"
+    clips.mkdir()
+    here.mkdir()
+    clip = clips / "set.mp4"
+    clip.write_bytes(small_video.read_bytes())
+    monkeypatch.chdir(here)
+    result = CliRunner().invoke(main, ["extract", str(clip), "-q", "--model", "lite",
+                                       "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in clips.iterdir()) == ["set.mp4"]
+    assert (here / "set.poses.npz").is_file()
 
 
 def test_bad_inputs_give_one_line_errors(tmp_path: Path) -> None:

@@ -188,7 +188,8 @@ def info(video: Path) -> None:
 @main.command()
 @click.argument("video", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="where to write the poses [default: VIDEO with .poses.npz]")
+              help="where to write the poses [default: VIDEO's name with .poses.npz, in the "
+                   "current folder]")
 @model_option
 @rotate_option
 @extract_workers_option
@@ -202,7 +203,8 @@ def extract(video: Path, output: Path | None, model: str, rotate: int | None,
     """Run the pose model over VIDEO and save the PoseSequence (.npz)."""
     from .cache import save_pose
 
-    out = output or video.with_suffix(".poses.npz")
+    # In the current folder, not beside the clip: a team's clip folder gains no files.
+    out = output or Path(video.with_suffix(".poses.npz").name)
     check_output_file(out, inputs=(video,))
     if rotate not in (None, *ROTATIONS):
         raise click.BadParameter(f"{rotate} is not 0, 90, 180 or 270", param_hint="--rotate")
