@@ -735,6 +735,23 @@ def test_the_tolerance_evidence_gives_the_largest_loss_after_the_baseline():
     assert loss["value"] == pytest.approx(max(x.velocity_loss_pct for x in m.reps[2:]), abs=0.05)
 
 
+@pytest.mark.parametrize("raw", [29.46, 0.531])
+def test_the_closing_line_shows_the_largest_loss_as_the_table_rounds_it(raw):
+    # 29.46 was kept as 29.5 and said "velocity loss 30 %, limit 30 %" beside the table's
+    # 29 (0.531: "0 %" beside 1): rounded twice.
+    from repsight.summary import closest_to_limits
+    from repsight.verdicts import VerdictThresholds, ending_evidence
+
+    truth = make_squat_set(n_reps=6, concentric_s=0.7, seed=21)
+    _, _, m = _judge(truth, goal="strength")
+    reps = tuple(dataclasses.replace(x, velocity_loss_pct=raw if x.index == 5 else 0.0)
+                 for x in m.reps)
+    ev = ending_evidence("tolerance", truth.reps, dataclasses.replace(m, reps=reps),
+                         VerdictThresholds.from_config(AnalysisConfig()), [], [0.7] * 6)
+    (loss,) = [p for p in closest_to_limits(ev) if p.startswith("velocity loss")]
+    assert loss.startswith(f"velocity loss {raw:.0f} % at rep 5, limit 30 %")
+
+
 def test_an_absolute_failures_evidence_names_its_three_reps():
     from repsight.types import Verdict
     from repsight.verdicts import ending_evidence

@@ -968,7 +968,10 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
             read = [(float(loss), loss_rep)]
     if read:
         loss, rep = max(read)
-        out["velocity_loss"] = {"value": round(loss, _apart(loss, th.velocity_loss_pct, 1)),
+        # Two decimals at least: the closing line shows it to the whole per cent, as the
+        # table shows the unrounded loss, and 29.46 kept as 29.5 read "30 %" there beside
+        # the table's 29 (and 0.53 as 0.5, "0 %" beside 1).
+        out["velocity_loss"] = {"value": round(loss, _apart(loss, th.velocity_loss_pct, 2)),
                                 "threshold": th.velocity_loss_pct, "unit": "%", "rep": rep}
     timed = [(float(concentric_s[k]), r.index) for k, r in done if np.isfinite(concentric_s[k])]
     if th.concentric_limit_s is not None and timed:
