@@ -216,7 +216,23 @@ def test_unknown_keys_in_file_are_named(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config_file(path)
     msg = str(info.value)
-    assert msg == f"unknown setting(s) in {path}: cutoff_hz, velocity_loss"
+    assert msg == (f"unknown setting(s) in {path}: cutoff_hz (did you mean smoothing_cutoff_hz?), "
+                   "velocity_loss (did you mean velocity_loss_pct?)")
+
+
+def test_a_file_written_with_the_options_names_is_told_each_ones_setting(tmp_path):
+    # --bar, --concentric-limit and --cutoff-hz fill bar_path, concentric_time_limit_s and
+    # smoothing_cutoff_hz: "unknown setting(s): bar, ..." alone left the user guessing.
+    from click.testing import CliRunner
+
+    from repsight.cli import main
+
+    path = write(tmp_path, 'bar = "off"\nconcentric_limit = 1.0\nzzz = 1\n')
+    result = CliRunner().invoke(main, ["analyze", str(tmp_path / "none.mp4"), "--config", str(path)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: unknown setting(s) in {path}: bar (--bar is bar_path in a config file), "
+        "concentric_limit (--concentric-limit is concentric_time_limit_s in a config file), zzz")
 
 
 def test_other_top_level_tables_are_unknown_settings(tmp_path):

@@ -294,10 +294,18 @@ class AnalysisOptions:
 
     def config(self) -> AnalysisConfig:
         """The one AnalysisConfig: these values > the config file > goal/profile defaults."""
-        from .errors import ConfigError
+        from .errors import ConfigError, UnknownSettings
 
         try:
             return build_config(self.config_file, **self.values)
+        except UnknownSettings as exc:
+            # A file written with the options' names (cutoff_hz for --cutoff-hz): say the
+            # field each one fills.
+            by_flag = {spec.flag.lstrip("-").replace("-", "_"): (spec.flag, name)
+                       for name, spec in SPECS.items()}
+            raise UnknownSettings(exc.path, {
+                n: f"{by_flag[n][0]} is {by_flag[n][1]} in a config file" if n in by_flag else h
+                for n, h in exc.hints.items()}) from None
         except ConfigError as exc:
             # A bad value typed as an option is named by its option (--height), not only
             # by the config field it fills (lifter_height_m).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import difflib
 import json
 import math
 import os
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ConfigError
+from .errors import ConfigError, UnknownSettings
 from .profiles import AUTO, exercise_or_auto
 
 # Velocity-loss thresholds per training goal (%), following the velocity-based-training
@@ -320,7 +321,11 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     known = {f.name for f in dataclasses.fields(AnalysisConfig)}
     unknown = sorted(set(data) - known - set(RUN_SETTINGS))
     if unknown:
-        raise ConfigError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+        def hint(key: str) -> str:
+            near = difflib.get_close_matches(key, sorted(known | set(RUN_SETTINGS)), n=1)
+            return f"did you mean {near[0]}?" if near else ""
+
+        raise UnknownSettings(path, {key: hint(key) for key in unknown})
     # Checked with the rest of the file, whichever command reads it and whatever the
     # command line overrides (`workers = "many"` passed a batch, which has no workers).
     if "workers" in data:

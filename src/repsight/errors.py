@@ -58,6 +58,16 @@ class ConfigError(RepsightError):
     """A configuration value is invalid."""
 
 
+class UnknownSettings(ConfigError):
+    """A config file names settings AnalysisConfig does not have: hints maps each, in order,
+    to what it may have meant ("" for nothing)."""
+
+    def __init__(self, path: object, hints: dict[str, str]) -> None:
+        self.path, self.hints = path, dict(hints)
+        told = [f"{name} ({hint})" if hint else name for name, hint in self.hints.items()]
+        super().__init__(f"unknown setting(s) in {path}: {', '.join(told)}")
+
+
 class AnalysisError(RepsightError):
     """The pose data cannot support the requested analysis."""
 
