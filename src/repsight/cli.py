@@ -236,8 +236,9 @@ def extract(video: Path, output: Path | None, model: str, rotate: int | None,
               help="also a self-contained HTML report per clip and RESULTS/index.html")
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="the coach's clip manifest, CSV with columns clip, athlete, date, exercise, "
-                   "load_kg, height_m, goal, notes; a row's exercise, height and goal override "
-                   "these options for its clip [default: FOLDER/manifest.csv when present]")
+                   "load_kg, height_m, goal, rotate, notes; a row's exercise, height, goal and "
+                   "rotate override these options for its clip "
+                   "[default: FOLDER/manifest.csv when present]")
 @cache_option
 @no_cache_option
 @quiet_option

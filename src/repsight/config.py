@@ -50,8 +50,8 @@ class AnalysisConfig:
     exercise_check: str = "on"
     goal: str = "strength"  # power | strength | hypertrophy
     # --- signal conditioning
-    smoothing_cutoff_hz: float = 4.0  # zero-phase low-pass cut-off, 1..15 Hz
-    max_gap_s: float = 0.25  # dropouts up to this long are interpolated, 0..1 s
+    smoothing_cutoff_hz: float = 4.0  # zero-phase low-pass cut-off, 0.5..30 Hz
+    max_gap_s: float = 0.25  # dropouts up to this long are interpolated, 0..2 s
     # a rep whose pose is lost up to this long mid-movement is still counted as one (the
     # phases the gap touches are not timed); a longer dropout ends the reps before it, 0..5 s
     max_unseen_s: float = 1.0
@@ -72,10 +72,10 @@ class AnalysisConfig:
     # shorter cycles are jitter, 0.1..10 s; a full rep down and up in a fast set (a rep every
     # 0.5-0.85 s, real push-ups and squats) moves for 0.5 s, so 0.6 lost them all
     min_rep_duration_s: float = 0.4
-    max_rep_duration_s: float = 15.0  # longer excursions are not reps (a rest), 2..60 s
+    max_rep_duration_s: float = 15.0  # longer excursions are not reps (a rest), 1..120 s
     min_rom_share: float = 0.5  # below this share of typical ROM: not a rep, 0..1
     partial_rom_share: float = 0.7  # below this share of typical ROM: a partial rep, 0..1
-    pause_velocity_share: float = 0.1  # |v| below this share of peak counts as a pause, 0..0.5
+    pause_velocity_share: float = 0.1  # |v| below this share of peak counts as a pause, 0..0.9
     max_pause_s: float = 2.0  # a still gap up to this long is the rep's trailing pause, 0..30 s
     # a rest at least this long (picking up a load) lets the reps after it set their own
     # full range for the partial-rep test, 2..600 s
@@ -83,8 +83,8 @@ class AnalysisConfig:
     min_rom: float | None = None  # smallest rep excursion (profile units); None: profile default
     side: str = "auto"  # auto | left | right | both: body side the driving signal is read from
     # --- velocity and scale
-    lifter_height_m: float | None = None  # known height for the pixel->metre scale, 1.0..2.5
-    baseline_reps: int = 2  # best of the first N reps is the velocity and form baseline, 1..5
+    lifter_height_m: float | None = None  # known height for the pixel->metre scale, 0.8..2.6
+    baseline_reps: int = 2  # best of the first N reps is the velocity and form baseline, 1..10
     # --- verdicts
     concentric_time_limit_s: float | None = None  # tempo failure when slower; None: 1.2 s in power mode
     velocity_loss_pct: float | None = None  # tempo failure past this loss; None: goal default
@@ -101,7 +101,7 @@ class AnalysisConfig:
     # drift must last this many frames (not a one-frame blip), 1..30; pictures, in a clip
     # that holds each picture for several frames (shots.picture_repeat)
     drift_min_frames: int = 3
-    eccentric_speedup: float = 2.0  # eccentric failure: eccentric this much faster than the set's, 1.2..5
+    eccentric_speedup: float = 2.0  # eccentric failure: eccentric this much faster than the set's, 1..20
     # a press, curl, pull-up or deadlift rep lowered from short of lockout failed its
     # concentric only if it rose at under this share of the first reps' speed (a stall);
     # faster, it was cut short (a range of motion), 0..1; see docs/velocity_and_verdicts.md
