@@ -439,3 +439,43 @@ def test_a_clip_of_a_few_frames_says_it_is_too_short_and_guesses_no_lift() -> No
     still = dataclasses.replace(seq.slice(0, 20), timestamps_s=seq.timestamps_s[:20] * 40)
     said = analyse_pose(still, AnalysisConfig(exercise="squat")).warnings
     assert any("no reps found" in w for w in said) and not any("slow motion" in w for w in said)
+
+
+def test_shallow_movements_after_the_last_rep_are_named_and_the_set_not_said_intact():
+    # Two half-squats after six full ones (40 % of the depth: under min_rom_share, so not
+    # reps) read "stopped with technique and tempo intact" and nothing else.
+    from repsight.synthetic.lifter import make_squat_set
+
+    def ended(share):
+        t = make_squat_set(n_reps=len(share), rom_share=share, seed=21)
+        s = analyse_pose(t.seq, AnalysisConfig(exercise="squat", lifter_height_m=t.height_m)
+                         ).verdict_summary
+        return s.n_reps, s.ending, [w for w in s.warnings if "too shallow" in w]
+
+    n, ending, said = ended([1.0] * 6 + [0.4, 0.4])
+    assert (n, ending) == (6, "")
+    assert said == ["after rep 6: 2 more movement(s), as deep as 40 % of the counted reps' "
+                    "range, not counted as reps (too shallow); the set is not said to end with "
+                    "technique and tempo intact"]
+    assert ended([1.0] * 6) == (6, "tolerance", [])
+
+
+def test_shallow_after_reads_only_movements_that_leave_rest_towards_the_turnaround_and_return():
+    from repsight.analysis import shallow_after
+    from repsight.types import Rep
+
+    down = np.r_[np.linspace(0, -1, 10), np.linspace(-1, 0, 10)]  # one full rep, rest at 0
+    reps = (Rep(index=1, start=0, turnaround=9, end=19, eccentric=(0, 9), concentric=(9, 19),
+                eccentric_first=True),)
+
+    def dip(depth):
+        return np.r_[np.linspace(0, -depth, 6), np.linspace(-depth, 0, 6)]
+
+    assert shallow_after(reps, np.r_[down, np.zeros(5), dip(0.4), np.zeros(5)]) == \
+        pytest.approx([0.4], abs=0.01)
+    assert shallow_after(reps, np.r_[down, np.zeros(5), dip(0.1), np.zeros(5)]) == []
+    # Standing up off the floor, or dropping off a bar: away from the turnaround.
+    assert shallow_after(reps, np.r_[down, np.zeros(5), -dip(0.8), np.zeros(5)]) == []
+    # Sinking and staying down is not a movement that came back (the clip ends away from rest).
+    assert shallow_after(reps, np.r_[down, np.zeros(5), np.linspace(0, -0.6, 6)]) == []
+    assert shallow_after(reps, np.r_[down, np.zeros(5), dip(0.4)[:8], np.full(5, np.nan)]) == []

@@ -255,6 +255,15 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                  if not (b.kind == "technical" and form_hidden)
                  and not (b.kind == "tempo" and step is not None and b.rep_index >= step.rep))
     warnings = [*warnings, *(b.warning() for b in near)]
+    shallow = shallow_after(reps, driver if driver is not None else track) if reps else []
+    if shallow:
+        deepest = max(shallow)
+        # The segmenter's reference range is its own (the set's or the run's typical,
+        # before the shallow ones were left out), so no share of it is claimed here.
+        warnings = [*warnings, f"after rep {reps[-1].index}: {len(shallow)} more movement(s), "
+                    f"as deep as {int(deepest * 100)} % of the counted reps' range, not counted "
+                    "as reps (too shallow); the set is not said to end with technique and "
+                    "tempo intact"]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=last.rir_estimate if last is not None else None,
                         mean_velocity_mps=float(np.mean(speeds)) if speeds else float("nan"),
@@ -269,7 +278,8 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         # first reps too slow to be the load lifted as fast as it can be):
                         # the tempo is not known to be intact
                         tempo_judged=step is None and bool(np.isfinite(vel.loss_pct).any()),
-                        ended_at_rest=_ends_at_rest(reps, track), borderline=near,
+                        ended_at_rest=_ends_at_rest(reps, track) and not shallow,
+                        borderline=near,
                         form_faults_judged=not form_hidden and bool(read_faults(drift.faults)))
     if summary.ending:
         summary = dataclasses.replace(summary, ending_evidence=ending_evidence(
@@ -342,6 +352,37 @@ def _ends_at_rest(reps: tuple[Rep, ...], track: np.ndarray) -> bool:
     rest = float(np.median([track[r.start] for r in done]))
     rom = float(np.median([abs(track[r.turnaround] - track[r.start]) for r in done]))
     return not abs(track[seen[-1]] - rest) > CUT_REST_SHARE * rom
+
+
+# After the set's last rep, a movement towards the reps' turnaround of at least this share
+# of their range that comes back to rest (within AT_REST_SHARE of it) is a rep too shallow
+# to count (under min_rom_share): two half-squats after a set read as "stopped with
+# technique and tempo intact". The 22 real clips move at most 0.1 of their range that way
+# after their last rep, and come back.
+SHALLOW_AFTER_SHARE = 0.3
+AT_REST_SHARE = 0.15
+
+
+def shallow_after(reps: tuple[Rep, ...], signal: np.ndarray) -> list[float]:
+    """How deep (share of the reps' range) each movement after the last rep went that left
+    rest towards the reps' turnaround by SHALLOW_AFTER_SHARE or more and came back to it,
+    on the signal the reps were found on (float[T]; NaN outside the set)."""
+    done = [r for r in reps if r.completed and r.seen_whole]
+    if not done or not len(signal):
+        return []
+    signal = np.asarray(signal, dtype=np.float64)
+    rest = float(np.median([signal[r.start] for r in done]))
+    way = float(np.median([signal[r.turnaround] - signal[r.start] for r in done]))
+    if not (np.isfinite(rest) and np.isfinite(way) and way != 0):
+        return []
+    u = (signal[reps[-1].end + 1:] - rest) / way  # 1 at the reps' turnaround
+    at_rest = np.flatnonzero(np.isfinite(u) & (np.abs(u) <= AT_REST_SHARE))
+    out = []
+    for a, b in zip(at_rest[:-1], at_rest[1:]):
+        inner = u[a + 1:b]
+        if inner.size and np.all(np.isfinite(inner)) and inner.max() >= SHALLOW_AFTER_SHARE:
+            out.append(float(inner.max()))
+    return out
 
 
 @dataclass(frozen=True, eq=False)
