@@ -162,6 +162,38 @@ def two_people(folder: Path) -> Composed:
     return Composed(path, (), (), "squat left, curl right")
 
 
+# Dissolve: squat_bodyweight_side_plain's three squats (rep starts 1.27, 4.43, 7.43 s; the
+# lifter walks out at 10 s) cross-fade over DISSOLVE_FRAMES into squat_air_45deg_white
+# from its frame DISSOLVE_AIR_FROM on (1.67 s: rep 2 starts at 1.96 s, inside the
+# dissolve; reps 3-8 follow, played at 30 fps, 1.25 times their speed). Another lifter
+# against a white wall: the reviewer's case of two sets read as one.
+DISSOLVE_AT = 285
+DISSOLVE_FRAMES = 15
+DISSOLVE_AIR_FROM = 40
+
+
+def dissolve(folder: Path) -> Composed:
+    """Three squats, a 0.5 s cross-fade (an editor's dissolve), another lifter's squats (19 s)."""
+    def frames():
+        first = _frames("squat_bodyweight_side_plain.mp4", 0, DISSOLVE_AT + DISSOLVE_FRAMES)
+        second = _frames("squat_air_45deg_white.mp4", DISSOLVE_AIR_FROM, 347 - DISSOLVE_AIR_FROM)
+        for k, rgb in enumerate(first):
+            a = _fit(rgb, (640, 360))
+            if k < DISSOLVE_AT:
+                yield a
+                continue
+            w = (k - DISSOLVE_AT + 1) / (DISSOLVE_FRAMES + 1)
+            b = _fit(next(second), (640, 360))
+            yield (a * (1 - w) + b * w).round().astype(np.uint8)
+        for rgb in second:
+            yield _fit(rgb, (640, 360))
+
+    path = _write(folder / "dissolve.mp4", frames())
+    mid = (DISSOLVE_AT + DISSOLVE_FRAMES / 2) / FPS
+    return Composed(path, (mid,), (3, 6), "squats, a 0.5 s dissolve, another lifter's squats "
+                    "(reps 3-8 of the second set whole; its rep 2 starts inside the dissolve)")
+
+
 def fast_set(folder: Path) -> Composed:
     """Eight air squats at twice their speed, a rep every 0.85 s (7.2 s).
 
@@ -304,6 +336,7 @@ def sideways_deadlift(folder: Path) -> Composed:
 
 
 BUILDERS = {"cut": camera_cut, "barbell_cut": barbell_cut, "montage": montage, "two_people": two_people,
+            "dissolve": dissolve,
             "fast": fast_set, "hand_held": hand_held, "zooming": zooming,
             "sideways": sideways, "sideways_deadlift": sideways_deadlift}
 

@@ -202,6 +202,48 @@ def test_a_lighting_cut_without_pose_change_still_splits(squat_set):
     assert [b.kind for b in split.boundaries] == ["cut"] and len(split.analysed) == 2
 
 
+def _faded(seq: PoseSequence, at: int, frames: int, each: float = 0.06,
+           pieces: tuple[int, ...] = ()) -> PoseSequence:
+    """seq with its colour changes raised to `each` over `frames` frames from `at` (an
+    editor's dissolve or fade: no single frame stands out), and a histogram step of 0.6 at
+    the frames `pieces` (a plain background fading in bins)."""
+    colour = np.asarray(seq.meta["scene"]["colour"], dtype=np.float64)
+    colour[at:at + frames] = each
+    colour[list(pieces)] = 0.6
+    scene = {**seq.meta["scene"], "colour": colour.tolist()}
+    out = dataclasses.replace(seq, meta={**seq.meta, "scene": scene})
+    return out
+
+
+def test_gradual_changes_finds_a_dissolve_not_a_hard_cut_or_noise():
+    from repsight.shots import gradual_changes
+
+    rng = np.random.default_rng(1)
+    quiet = rng.uniform(0.001, 0.008, 600)  # a still camera's frame-to-frame colour change
+    assert gradual_changes(quiet, 30.0) == []
+    hard = quiet.copy()
+    hard[300] = 0.9  # one frame: frame_cuts' business, not a gradual change
+    assert gradual_changes(hard, 30.0) == []
+    dissolve = quiet.copy()
+    dissolve[300:315] = 0.06  # 0.9 of the histogram over half a second
+    (found,) = gradual_changes(dissolve, 30.0)
+    assert found[0] <= 300 and 314 <= found[1] and found[1] - found[0] < 35
+
+
+def test_a_dissolve_between_two_sets_splits_them_and_a_fade_at_the_ends_does_not(squat_set):
+    seq, _ = squat_set
+    quiet = splice(seq, seq, stats=True, spikes=False)
+    join = seq.n_frames
+    split = split_shots(_faded(quiet, join - 7, 15, each=0.1))
+    assert [b.kind for b in split.boundaries] == ["cut"] and len(split.analysed) == 2
+    assert abs(split.boundaries[0].frame - join) <= 2
+    assert "gradually" in split.boundaries[0].evidence
+    # A fade in over the first second, its plain background stepping through the
+    # histogram's bins on two frames (read as two cuts and a montage before).
+    split = split_shots(_faded(quiet, 1, 30, each=0.1, pieces=(15, 24)))
+    assert split.boundaries == () and len(split.shots) == 1
+
+
 def test_a_pose_jump_without_frame_statistics_splits_and_says_it_cannot_tell(squat_set):
     seq, _ = squat_set
     an = analyse_pose(splice(seq, moved(seq, dx=-0.2, scale=0.6)), CFG)
@@ -510,6 +552,19 @@ def test_composed_camera_cut_is_two_sets_of_three(composed):
     assert abs(an.shots.cuts[0].time_s - clip.cuts_s[0]) < 0.05
     assert "camera cut at 4.5 s: analysed as 2 segments" in an.warnings
     assert [s.rep_count for s in an.sets] == list(clip.reps)
+
+
+@pytest.mark.slow
+def test_composed_dissolve_between_two_lifters_is_two_sets(composed):
+    # One set of 10 reps before, with "knees caving in" and tempo failures called on the
+    # second lifter's reps against the first's.
+    clip, seq = composed("dissolve")
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert [b.kind for b in an.shots.cuts] == ["cut"]
+    assert abs(an.shots.cuts[0].time_s - clip.cuts_s[0]) < 0.3
+    assert an.sets[0].rep_count == clip.reps[0]
+    assert clip.reps[1] <= an.sets[1].rep_count <= clip.reps[1] + 1
+    assert all(s.verdicts == () for s in an.sets)
 
 
 @pytest.mark.slow
