@@ -53,6 +53,16 @@ def test_extract_without_output_writes_into_the_current_folder_not_the_clips(
     assert (here / "set.poses.npz").is_file()
 
 
+@pytest.mark.parametrize("command", ["analyze", "extract"])
+def test_a_rotation_that_is_not_a_quarter_turn_is_refused_alike(small_video: Path, command: str) -> None:
+    # extract said "Usage: ... Invalid value for --rotate: 45 is not ..." with exit code 2,
+    # analyze one line with 1.
+    result = CliRunner().invoke(main, [command, str(small_video), "--rotate", "45", "-q"])
+    assert result.exit_code == 1
+    assert result.output.strip() == ("Error: --rotate: rotate must be 0, 90, 180 or 270 "
+                                     "(degrees clockwise), got 45")
+
+
 def test_bad_inputs_give_one_line_errors(tmp_path: Path) -> None:
     text = tmp_path / "notes.mp4"
     text.write_text("not a video at all\n" * 50)

@@ -30,7 +30,7 @@ from .cli_options import (
 from .errors import RepsightError, printable
 from .types import NO_PERSON
 from .outputs import ClipOutputs, OutputRequest, check_output_file
-from .config import DEFAULT_MODEL, ROTATIONS
+from .config import DEFAULT_MODEL
 
 
 def _forget_handled_interrupt() -> None:
@@ -206,8 +206,8 @@ def extract(video: Path, output: Path | None, model: str, rotate: int | None,
     # In the current folder, not beside the clip: a team's clip folder gains no files.
     out = output or Path(video.with_suffix(".poses.npz").name)
     check_output_file(out, inputs=(video,))
-    if rotate not in (None, *ROTATIONS):
-        raise click.BadParameter(f"{rotate} is not 0, 90, 180 or 270", param_hint="--rotate")
+    if rotate is not None:
+        AnalysisOptions(None, {"rotate": rotate}).config()  # refused as analyze refuses it
     seq = extract_with_progress(video, model=model or DEFAULT_MODEL, cache_dir=cache_dir,
                                 no_cache=no_cache, quiet=quiet, workers=workers, turn=rotate or 0)
     save_pose(seq, out)
