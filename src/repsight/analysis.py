@@ -33,7 +33,7 @@ from .shots import (Boundary, ShotSplit, low_frame_rate_warning, picture_repeat,
                     split_shots)
 from .smoothing import smooth_frames
 from .tempo import SetRhythm, TempoStep, set_rhythm, set_tempo, tempo_step
-from .types import NO_PERSON, PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
+from .types import NO_PERSON, NO_PERSON_SEEN, PoseSequence, Rep, RepMetrics, RepTempo, Verdict, slow_motion
 from .velocity import SetVelocity, reserve_before_failure, set_velocity
 from .summary import SetSummary, quality_warnings, summarise, too_small_for_form
 from .verdicts import (VerdictThresholds, borderline, ending_evidence, judge, speed_comparable,
@@ -834,7 +834,8 @@ def _analyse_in_view(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *
     else:
         profile = get_profile(cfg.exercise)
         reason, auto = given, False
-    if seq.detection_rate == 0:
+    if seq.detection_rate == 0 and NO_PERSON_SEEN not in warnings:
+        # Said once: the extraction's own "no person was found in any frame" says it.
         warnings.append("no person found: nothing to analyse")
     flipped = swapped_frames(seq.image)
     view = detect_view(seq)

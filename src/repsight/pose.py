@@ -21,7 +21,7 @@ from .config import DEFAULT_MODEL, MODEL_NAMES, NATIVE_LOGS_ENV
 from .errors import ModelNotFoundError, RepsightError
 from .landmarks import NUM_LANDMARKS
 from .shots import pack_tiles
-from .types import PoseSequence, slow_motion_ratio
+from .types import NO_PERSON_SEEN, PoseSequence, slow_motion_ratio
 from .video import DEFAULT_MAX_LONG_SIDE, FrameChanges, Frame, SceneScan, VideoReader, file_hash
 from .workers import sigint_held, watch_parent
 
@@ -407,7 +407,7 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     detected = ~np.isnan(image[:, 0, 0])
     found = float(detected.mean())
     if found == 0.0:
-        warnings.append("no person was found in any frame")
+        warnings.append(NO_PERSON_SEEN)
     elif found < 0.5:  # worded as summary.quality_warnings words it, so one line is shown
         warnings.append(f"person found on only {found:.0%} of frames")
     # Said in the times the result is read in: a slow-motion clip's are the lifted ones

@@ -334,6 +334,8 @@ VERDICT_KINDS = ("concentric", "technical", "tempo", "eccentric", "isometric")
 # Why a clip in which the pose model found nobody was not judged (its summary's
 # verdicts_withheld): batch and history tell such a clip from a set that was looked at.
 NO_PERSON = "no person found in any frame"
+# The extraction's warning for it (pose.extract), which the analysis does not repeat.
+NO_PERSON_SEEN = "no person was found in any frame"
 
 
 @dataclass(frozen=True)
