@@ -719,12 +719,8 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     """
     one = _set_held_still(seq, cfg, notes, span=span, given=given)
     summary = one.verdict_summary
-    withheld_for = summary.withheld if summary is not None else ""
-    # A body lying across the picture is also what another lift looks like (a push-up
-    # given as a squat): checked too, so "looks like a push-up" is said beside "turned on
-    # its side ... --rotate 90", not left out for it.
-    turned = withheld_for.startswith(TURNED_SIDEWAYS)
-    if cfg.exercise == AUTO or cfg.exercise_check == "off" or (withheld_for and not turned):
+    if (cfg.exercise == AUTO or cfg.exercise_check == "off"
+            or (summary is not None and summary.withheld)):
         return one
     # Through a zoom, read off the landmarks the set was analysed on, scaled back: a zoom
     # about the picture's centre moves the shoulders and hips apart as no lift does, and
@@ -738,11 +734,7 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     said, withheld = misfit
     # First: every other reading of the set follows from the exercise.
     one = dataclasses.replace(one, warnings=(said, *one.warnings))
-    return _withheld(one, withheld, []) if withheld and not turned else one
-
-
-# Why a set's verdicts are withheld when its lifter lies across the picture.
-TURNED_SIDEWAYS = "the picture looks turned on its side"
+    return _withheld(one, withheld, []) if withheld else one
 
 
 def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
@@ -766,7 +758,8 @@ def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
         # Reps, velocities and form read off a lifter lying across the picture mean
         # nothing: say why, and call nothing.
         return _withheld(dataclasses.replace(one, warnings=(*one.warnings, turned)),
-                         f"{TURNED_SIDEWAYS}, or this is not {profile.a_words}", [])
+                         f"the picture looks turned on its side, or this is not "
+                         f"{profile.a_words}", [])
     # After the sideways test: a push-up turned on its side also has the head below the
     # hips, and wants a quarter turn, not a half.
     flipped = upside_down_picture(seq)
