@@ -450,13 +450,13 @@ def test_shallow_movements_after_the_last_rep_are_named_and_the_set_not_said_int
         t = make_squat_set(n_reps=len(share), rom_share=share, seed=21)
         s = analyse_pose(t.seq, AnalysisConfig(exercise="squat", lifter_height_m=t.height_m)
                          ).verdict_summary
-        return s.n_reps, s.ending, [w for w in s.warnings if "too shallow" in w]
+        return s.n_reps, s.ending, [w for w in s.warnings if "not counted as reps" in w]
 
     n, ending, said = ended([1.0] * 6 + [0.4, 0.4])
     assert (n, ending) == (6, "")
-    assert said == ["after rep 6: 2 more movement(s), as deep as 40 % of the counted reps' "
-                    "range, not counted as reps (too shallow); the set is not said to end with "
-                    "technique and tempo intact"]
+    assert said == ["after rep 6: 2 more movement(s) part-way into a rep, as far as 40 % of "
+                    "the counted reps' range, not counted as reps; the set is not said to end "
+                    "with technique and tempo intact"]
     assert ended([1.0] * 6) == (6, "tolerance", [])
 
 

@@ -220,13 +220,20 @@ def test_gradual_changes_finds_a_dissolve_not_a_hard_cut_or_noise():
 
     rng = np.random.default_rng(1)
     quiet = rng.uniform(0.001, 0.008, 600)  # a still camera's frame-to-frame colour change
-    assert gradual_changes(quiet, 30.0) == []
+    still = rng.uniform(0.0005, 0.004, 600)
+    assert gradual_changes(quiet, still, 30.0) == []
     hard = quiet.copy()
     hard[300] = 0.9  # one frame: frame_cuts' business, not a gradual change
-    assert gradual_changes(hard, 30.0) == []
+    assert gradual_changes(hard, still, 30.0) == []
+    # Cut to black and back a third of a second later: two hard cuts, not a dissolve
+    # (their sum passed the limit: the diff review's reproduction).
+    blank_c, blank_p = quiet.copy(), still.copy()
+    blank_c[301:310] = blank_p[301:310] = 0.0
+    blank_c[[300, 310]], blank_p[[300, 310]] = 0.85, 0.3
+    assert gradual_changes(blank_c, blank_p, 30.0) == []
     dissolve = quiet.copy()
     dissolve[300:315] = 0.06  # 0.9 of the histogram over half a second
-    (found,) = gradual_changes(dissolve, 30.0)
+    (found,) = gradual_changes(dissolve, np.where(dissolve > 0.05, 0.02, still), 30.0)
     assert found[0] <= 300 and 314 <= found[1] and found[1] - found[0] < 35
 
 

@@ -735,7 +735,7 @@ def test_the_tolerance_evidence_gives_the_largest_loss_after_the_baseline():
     assert loss["value"] == pytest.approx(max(x.velocity_loss_pct for x in m.reps[2:]), abs=0.05)
 
 
-@pytest.mark.parametrize("raw", [29.46, 0.531])
+@pytest.mark.parametrize("raw", [29.46, 0.531, 29.496, 27.4951, 1.497, 26.5004])
 def test_the_closing_line_shows_the_largest_loss_as_the_table_rounds_it(raw):
     # 29.46 was kept as 29.5 and said "velocity loss 30 %, limit 30 %" beside the table's
     # 29 (0.531: "0 %" beside 1): rounded twice.

@@ -258,11 +258,11 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     shallow = shallow_after(reps, driver if driver is not None else track) if reps else []
     if shallow:
         deepest = max(shallow)
-        # The segmenter's reference range is its own (the set's or the run's typical,
-        # before the shallow ones were left out), so no share of it is claimed here.
-        warnings = [*warnings, f"after rep {reps[-1].index}: {len(shallow)} more movement(s), "
-                    f"as deep as {int(deepest * 100)} % of the counted reps' range, not counted "
-                    "as reps (too shallow); the set is not said to end with technique and "
+        # Why the segmenter left them out is its own business (too shallow against its
+        # typical range, too slow, ...), so none is claimed here.
+        warnings = [*warnings, f"after rep {reps[-1].index}: {len(shallow)} more movement(s) part-way "
+                    f"into a rep, as far as {int(deepest * 100)} % of the counted reps' "
+                    "range, not counted as reps; the set is not said to end with technique and "
                     "tempo intact"]
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=last.rir_estimate if last is not None else None,
@@ -355,10 +355,10 @@ def _ends_at_rest(reps: tuple[Rep, ...], track: np.ndarray) -> bool:
 
 
 # After the set's last rep, a movement towards the reps' turnaround of at least this share
-# of their range that comes back to rest (within AT_REST_SHARE of it) is a rep too shallow
-# to count (under min_rom_share): two half-squats after a set read as "stopped with
-# technique and tempo intact". The 22 real clips move at most 0.1 of their range that way
-# after their last rep, and come back.
+# of their range that comes back to rest (within AT_REST_SHARE of it) is one the segmenter
+# did not count as a rep (too shallow, under min_rom_share, or too slow): two half-squats
+# after a set read as "stopped with technique and tempo intact". The 22 real clips move
+# at most 0.1 of their range that way after their last rep, and come back.
 SHALLOW_AFTER_SHARE = 0.3
 AT_REST_SHARE = 0.15
 

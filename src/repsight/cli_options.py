@@ -137,7 +137,7 @@ SPECS: dict[str, OptionSpec] = {
         "frames", click_type=click.IntRange(1, 30)),
     "eccentric_speedup": OptionSpec(
         "--eccentric-speedup", "eccentric failure when lowering this many times faster than "
-        "the set's usual", "times", (1, 20)),
+        "the set's usual (and faster than the first reps were lifted)", "times", (1, 20)),
     "stall_speed_share": OptionSpec(
         "--stall-speed-share", "a press, curl, pull-up or deadlift rep lowered short of "
         "lockout failed only if it rose at under this share of the first reps' speed "

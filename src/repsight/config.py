@@ -101,7 +101,7 @@ class AnalysisConfig:
     # drift must last this many frames (not a one-frame blip), 1..30; pictures, in a clip
     # that holds each picture for several frames (shots.picture_repeat)
     drift_min_frames: int = 3
-    eccentric_speedup: float = 2.0  # eccentric failure: eccentric this much faster than the set's, 1..20
+    eccentric_speedup: float = 2.0  # eccentric failure: this much faster than usual, and than the lift, 1..20
     # a press, curl, pull-up or deadlift rep lowered from short of lockout failed its
     # concentric only if it rose at under this share of the first reps' speed (a stall);
     # faster, it was cut short (a range of motion), 0..1; see docs/velocity_and_verdicts.md

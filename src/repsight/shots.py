@@ -76,6 +76,11 @@ GRADUAL_S = 0.5
 GRADUAL_COLOUR = 0.7
 GRADUAL_SPIKE = 8.0
 GRADUAL_EDGE_S = 1.5
+# ... and on at least GRADUAL_SPREAD of the window's frames the picture changes (colour
+# or grey level) GRADUAL_FRAME times the clip's median or more: a dissolve or fade moves
+# every frame, where two hard cuts around a blank moment or a short insert move two.
+GRADUAL_FRAME = 3.0
+GRADUAL_SPREAD = 0.6
 # Frames that changed less than this from the one before are not neighbours for the
 # one-frame test: repeats (a clip made at 10 or 15 fps and stored at 30 reads 0.0002 or
 # less on them, and every new frame carries several frames' motion between two repeats)
@@ -517,19 +522,28 @@ def frame_cuts(colour: np.ndarray, pixels: np.ndarray, fps: float,
     return np.asarray(keep, dtype=int)
 
 
-def gradual_changes(colour: np.ndarray, fps: float) -> list[tuple[int, int]]:
+def gradual_changes(colour: np.ndarray, pixels: np.ndarray, fps: float) -> list[tuple[int, int]]:
     """Frame ranges [first, last] where the picture changes gradually into another (a
-    dissolve, a fade): see GRADUAL_*. colour: float[T] each frame's colour change
-    (FrameChanges.colour)."""
+    dissolve, a fade): see GRADUAL_*. colour, pixels: float[T] each frame's colour and
+    grey-level change (FrameChanges)."""
     c = np.nan_to_num(np.asarray(colour, dtype=np.float64), nan=0.0)
+    p = np.nan_to_num(np.asarray(pixels, dtype=np.float64), nan=0.0)
     w = max(3, int(round(GRADUAL_S * fps)))
     if len(c) < 2 * w:
         return []
-    windows = np.lib.stride_tricks.sliding_window_view(np.r_[np.zeros(w // 2), c,
-                                                             np.zeros(w - w // 2 - 1)], w)
-    summed = windows.sum(axis=1) - windows.max(axis=1)  # centred on each frame
+
+    def windows(x: np.ndarray) -> np.ndarray:  # w frames centred on each frame
+        return np.lib.stride_tricks.sliding_window_view(
+            np.r_[np.zeros(w // 2), x, np.zeros(w - w // 2 - 1)], w)
+
+    summed = windows(c).sum(axis=1) - windows(c).max(axis=1)
     base = float(np.median(summed))
-    hot = (summed >= GRADUAL_COLOUR) & (summed >= GRADUAL_SPIKE * base)
+    # Spread over the window, as no pair of hard cuts is: a blank moment between two cuts
+    # a third of a second apart summed past the limit too, and split a set at it.
+    moving = (c >= GRADUAL_FRAME * max(float(np.median(c)), 1e-6)) | \
+        (p >= GRADUAL_FRAME * max(float(np.median(p)), 1e-6))
+    spread = windows(moving.astype(np.float64)).mean(axis=1)
+    hot = (summed >= GRADUAL_COLOUR) & (summed >= GRADUAL_SPIKE * base) & (spread >= GRADUAL_SPREAD)
     out: list[tuple[int, int]] = []
     for k in np.flatnonzero(hot):
         a, b = max(0, int(k) - w // 2), min(len(c) - 1, int(k) + w - w // 2 - 1)
@@ -691,7 +705,7 @@ def find_boundaries(seq: PoseSequence, max_blank_s: float) -> tuple[tuple[Bounda
     track = _body_track(seq)  # read once: the one-frame cut test and the jumps both use it
     cut_frames = (frame_cuts(*stats, seq.fps, body_step=body_steps(track), times_s=t)
                   if stats is not None else np.zeros(0, dtype=int))
-    fades = gradual_changes(stats[0], seq.fps) if stats is not None else []
+    fades = gradual_changes(*stats, seq.fps) if stats is not None else []
     for i in cut_frames:
         if any(a <= i <= b for a, b in fades):
             continue  # a piece of a gradual change: that change is the boundary, once

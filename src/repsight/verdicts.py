@@ -7,6 +7,7 @@ tolerances those stages applied) and a small VerdictThresholds; they compute no 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Collection, Sequence
 
@@ -928,6 +929,18 @@ def isometric_verdicts(reps: Sequence[Rep], track: np.ndarray, baseline: Sequenc
     return out
 
 
+def _whole_alike(value: float, digits: int) -> float:
+    """value rounded to digits, on the same side of each half as value itself, so that it
+    shows the same whole number as value does: the closing line shows the evidence's loss
+    to the whole per cent as the table shows the unrounded one, and 29.496 kept as 29.50
+    read "30 %" there beside the table's 29."""
+    kept = round(value, digits)
+    if f"{kept:.0f}" != f"{value:.0f}":
+        step = 10.0 ** digits
+        kept = (math.floor(value * step) if kept > value else math.ceil(value * step)) / step
+    return kept
+
+
 def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
                     verdicts: Sequence[Verdict], concentric_s: Sequence[float], *,
                     loss_rep: int | None = None) -> dict | None:
@@ -968,10 +981,7 @@ def ending_evidence(ending: str, reps: Sequence[Rep], metrics: Any, th: VerdictT
             read = [(float(loss), loss_rep)]
     if read:
         loss, rep = max(read)
-        # Two decimals at least: the closing line shows it to the whole per cent, as the
-        # table shows the unrounded loss, and 29.46 kept as 29.5 read "30 %" there beside
-        # the table's 29 (and 0.53 as 0.5, "0 %" beside 1).
-        out["velocity_loss"] = {"value": round(loss, _apart(loss, th.velocity_loss_pct, 2)),
+        out["velocity_loss"] = {"value": _whole_alike(loss, _apart(loss, th.velocity_loss_pct, 2)),
                                 "threshold": th.velocity_loss_pct, "unit": "%", "rep": rep}
     timed = [(float(concentric_s[k]), r.index) for k, r in done if np.isfinite(concentric_s[k])]
     if th.concentric_limit_s is not None and timed:
