@@ -68,7 +68,7 @@ LONE_CUT_BODY_SPIKE = 3.0
 # cut is one frame), at least GRADUAL_COLOUR and GRADUAL_SPIKE times the clip's median of
 # the same sum. The 22 real dev clips reach 0.63 at most, and 5.0 times their median;
 # dissolves of 0.5-1 s between two sets (squats to squats, curls to squats, squats to
-# push-ups, composed with ffmpeg's xfade) 0.77-1.68 and 14-16 times, fades 0.6-2.5.
+# push-ups, composed with ffmpeg's xfade) 0.77-1.68 and 14-16 times, fades 0.4-2.5.
 # The picture's own cuts inside one (a plain background's histogram steps as it fades)
 # are its pieces, not shots. One that comes within GRADUAL_EDGE_S of either end is the clip
 # fading in or out: no boundary.
