@@ -255,7 +255,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                  if not (b.kind == "technical" and form_hidden)
                  and not (b.kind == "tempo" and step is not None and b.rep_index >= step.rep))
     warnings = [*warnings, *(b.warning() for b in near)]
-    shallow = shallow_after(reps, driver if driver is not None else track) if reps else []
+    shallow = shallow_after(reps, driver if driver is not None else track)
     if shallow:
         deepest = max(shallow)
         # Why the segmenter left them out is its own business (too shallow against its
@@ -866,13 +866,13 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     # Inside the set's frames only: a longer hole between shots is where they were split.
     here = [k for k in holes if lo <= k and k + 1 < hi]
     if here:
-        t = seq.timestamps_s - seq.timestamps_s[0]  # told from the first frame, as the table
+        t = seq.clip_times_s
         at = ", ".join(f"{t[k]:.2f}-{t[k + 1]:.2f} s" for k in here[:3])
         more = f" and {len(here) - 3} more" if len(here) > 3 else ""
         warnings = [*warnings, f"{FILE_HOLES}{at}{more} (dropped in the recording, "
                     "or cut out with the times kept): a rep across it is not timed there"]
     warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg,
-                                          seq.timestamps_s,
+                                          seq.clip_times_s,
                                           min_rom=profile_min_rom(profile, sig.kind, cfg.min_rom))]
     inside = begun_past_half(sig.values, reps, concentric_increases=rises,
                              eccentric_first=profile.eccentric_first,
@@ -928,8 +928,7 @@ def _drop_still(seq: PoseSequence, cfg: AnalysisConfig, profile: ExerciseProfile
     if not still:
         return reps, []
     kept = [r for n, r in enumerate(reps) if n not in still]
-    at = ", ".join(f"{seq.timestamps_s[reps[n].start] - seq.timestamps_s[0]:.1f} s ({ranges[n]:.0f} deg)"
-                   for n in still)
+    at = ", ".join(f"{seq.clip_times_s[reps[n].start]:.1f} s ({ranges[n]:.0f} deg)" for n in still)
     said = (f"{STILL_DIPS}{len(still)} dip(s) of the {sig.name} with the {joint}s barely "
             f"moving, at {at}, against {np.nanmedian(ranges):.0f} deg in the reps: not "
             f"{profile.a_words} (a rest or a change of position)")
@@ -969,11 +968,9 @@ def _velocity_lost(r: Rep) -> str:
 def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detection_rate: float,
                   cfg: AnalysisConfig, times_s: np.ndarray, *, min_rom: float = 0.0) -> list[str]:
     """What the driving signal and the reps found on it leave in doubt (values: the set's
-    frames only; times_s: the clip's timestamps, told from its first frame's as a player
-    and the table tell them; min_rom: the least travel of a rep in the signal's units)."""
+    frames only; times_s: the clip's frame times from its first frame's,
+    PoseSequence.clip_times_s; min_rom: the least travel of a rep in the signal's units)."""
     out = []
-    times_s = np.asarray(times_s, dtype=np.float64)
-    times_s = times_s - times_s[0] if len(times_s) else times_s
     seen = float(np.isfinite(values).mean()) if len(values) else 0.0
     if detection_rate > 0 and seen < 0.5:
         out.append(f"the {name} was readable on only {seen:.0%} of frames "
@@ -1185,7 +1182,7 @@ def _resegmented_on_bar(seq: PoseSequence, analysis: SetAnalysis, profile: Exerc
     lo, hi = analysis.span if analysis.span is not None else (0, seq.n_frames)
     # The clip's warnings stay; those about the body's reps give way to the bar's own.
     old = _rep_warnings(analysis.signal_name, analysis.signal[lo:hi], analysis.reps,
-                        analysis.detection_rate, cfg, seq.timestamps_s,
+                        analysis.detection_rate, cfg, seq.clip_times_s,
                         min_rom=profile_min_rom(profile, analysis.signal_kind, cfg.min_rom))
     kept = [w for w in analysis.warnings if w not in old and not w.startswith(FOUND_ON_SIGNAL)]
     return _set_from_signal(seq, cfg, profile, sig, rises=True, view=analysis.assessment.metrics.view,

@@ -536,7 +536,8 @@ def gradual_changes(colour: np.ndarray, pixels: np.ndarray, fps: float) -> list[
         return np.lib.stride_tricks.sliding_window_view(
             np.r_[np.zeros(w // 2), x, np.zeros(w - w // 2 - 1)], w)
 
-    summed = windows(c).sum(axis=1) - windows(c).max(axis=1)
+    by_colour = windows(c)
+    summed = by_colour.sum(axis=1) - by_colour.max(axis=1)
     base = float(np.median(summed))
     # Spread over the window, as no pair of hard cuts is: a blank moment between two cuts
     # a third of a second apart summed past the limit too, and split a set at it.

@@ -140,6 +140,15 @@ class PoseSequence:
         return float(self.detected.mean()) if self.n_frames else 0.0
 
     @property
+    def clip_times_s(self) -> np.ndarray:
+        """float64[T] each frame's time from the first frame's, as a player and the rep
+        table tell it (a file's timestamps may start anywhere: an MPEG-TS clip at 1.47 s)."""
+        import numpy as np
+
+        t = np.asarray(self.timestamps_s, dtype=np.float64)
+        return t - t[0] if len(t) else t
+
+    @property
     def duration_s(self) -> float:
         """Time from the first frame to one frame past the last."""
         if self.n_frames == 0:
