@@ -169,6 +169,15 @@ def test_audio_only_file_is_not_a_video(tmp_path: Path) -> None:
         probe(p)
 
 
+def test_config_file_given_as_the_video_is_told_so(tmp_path: Path) -> None:
+    # FFmpeg reads "[analysis]" lines as subtitles; "no video stream (subtitle)" said nothing.
+    p = tmp_path / "club.toml"
+    p.write_text('[analysis]\nexercise = "squat"\ngoal = "power"\n')
+    with pytest.raises(NotAVideoError, match=r"only text it reads as subtitles \(a config file\? "
+                       r"analyze and batch take one with --config\)"):
+        probe(p)
+
+
 def test_still_image_is_not_a_video(tmp_path: Path) -> None:
     import cv2
 

@@ -51,6 +51,11 @@ def ffmpeg_name(p: str | os.PathLike) -> str:
     return os.path.abspath(os.fspath(p))
 
 
+# FFmpeg reads a text file whose lines start with "[" or "{" as subtitles.
+_STREAM_KINDS = {"subtitle": "text it reads as subtitles", "data": "data", "audio": "audio"}
+_CONFIG_SUFFIXES = {".toml", ".json", ".yaml", ".yml", ".ini", ".cfg"}
+
+
 def open_video(p: Path) -> av.container.InputContainer:
     """An open PyAV container with a video stream, or the error that says why not."""
     try:
@@ -83,7 +88,9 @@ def open_video(p: Path) -> av.container.InputContainer:
             raise CorruptVideoError(
                 f"corrupt or truncated video: {p} (no readable video stream; "
                 f"found {', '.join(kinds)})")
-        raise NotAVideoError(f"not a video: {p} has no video stream ({', '.join(kinds)})")
+        only = ", ".join(_STREAM_KINDS.get(k, k) for k in kinds)
+        hint = " (a config file? analyze and batch take one with --config)" if p.suffix.lower() in _CONFIG_SUFFIXES else ""
+        raise NotAVideoError(f"not a video: {p} has no video stream, only {only}{hint}")
     if not moving_streams(container):
         container.close()
         raise NotAVideoError(f"not a video: {p} holds only a cover picture (an audio file's "
