@@ -621,3 +621,24 @@ def test_week_folders_sort_in_number_order_whatever_their_case_or_spacing() -> N
                       f"{w}/s", "r") for w in ("week11", "Week10", "week 9")]
     (one,) = group_sets(recs)
     assert [s.session for s in one.sets] == ["week 9", "Week10", "week11"]
+
+
+def test_json_files_at_a_folders_top_are_named_by_file_or_skipped_beside_a_summary(
+        docs: dict[str, dict], tmp_path: Path) -> None:
+    """`analyze --json` files gathered loose in one folder are sets named by their files (they
+    read as clip "."), and beside a batch's summary such a file is skipped by name, not
+    called a deleted clip "."."""
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "monday.json").write_text(json.dumps(docs["w1"]))
+    (loose / "friday.json").write_text(json.dumps(docs["w2"]))
+    records, warnings = load_results([loose])
+    assert sorted(r.clip for r in records) == ["friday", "monday"] and warnings == ()
+    put(tmp_path / "w1", "ana/squat", docs["w1"])
+    (tmp_path / "w1" / "summary.csv").write_text("clip,status,results\nana/squat.mp4,ok,ana/squat\n")
+    (tmp_path / "w1" / "notes.json").write_text('{"coach": "deload next week"}')
+    records, warnings = load_results([tmp_path / "w1"])
+    assert [r.clip for r in records] == ["ana/squat"]
+    assert warnings == (f"skipped notes.json in {tmp_path / 'w1'}: a file at the folder's top, not "
+                        "in a clip's results folder (the batch writes each clip's JSON into its "
+                        "own folder)",)

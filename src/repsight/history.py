@@ -408,18 +408,27 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
         rel = path.relative_to(root)
         if path.name == "manifest.json" or any(p.startswith(".") for p in rel.parts):
             continue
-        if listed and rel.parent.as_posix() not in listed:
+        # A batch writes each clip's JSON into the clip's own folder; JSONs loose at the top
+        # are `analyze --json` files gathered by hand (named by their file), or, beside a
+        # batch's summary, no clip's results.
+        clip = rel.parent.as_posix() if len(rel.parts) > 1 else rel.stem
+        if listed and len(rel.parts) == 1:
+            got.warnings.append(f"skipped {rel} in {root}: a file at the folder's top, not in a "
+                                "clip's results folder (the batch writes each clip's JSON into "
+                                "its own folder)")
+            continue
+        if listed and clip not in listed:
             # Left by an earlier batch: its clip was deleted or renamed since, and the
             # last batch's summary.csv no longer has it (a deleted clip's set stayed in
             # the trends, and in the load-velocity line).
-            got.gone.append(rel.parent.as_posix())
+            got.gone.append(clip)
             continue
-        if rel.parent.as_posix() in other_video:
-            got.replaced.append(rel.parent.as_posix())
+        if clip in other_video:
+            got.replaced.append(clip)
             continue
         if path.resolve() in read:
             got.again += 1
-            got.loaded.add(rel.parent.as_posix())  # shown (from the other folder), not failed
+            got.loaded.add(clip)  # shown (from the other folder), not failed
             continue
         read.add(path.resolve())
         try:
@@ -437,15 +446,15 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
                                 "(schema 1.x)")
             continue
         try:
-            records = set_records(doc, label=root.resolve().name, clip=rel.parent.as_posix(),
+            records = set_records(doc, label=root.resolve().name, clip=clip,
                                   results=str(root))
         except (TypeError, AttributeError, ValueError, KeyError):
             got.warnings.append(f"skipped {rel} in {root}: not a repsight clip result "
                                 "(fields of the wrong kind)")
             continue
-        got.loaded.add(rel.parent.as_posix())
+        got.loaded.add(clip)
         got.copies.append(_copy_of(doc, records, folder=folder, root=root,
-                                   clip=rel.parent.as_posix(), written_ns=st.st_mtime_ns,
+                                   clip=clip, written_ns=st.st_mtime_ns,
                                    order=order + len(got.copies)))
     return got
 
