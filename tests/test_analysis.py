@@ -441,6 +441,25 @@ def test_a_clip_of_a_few_frames_says_it_is_too_short_and_guesses_no_lift() -> No
     assert any("no reps found" in w for w in said) and not any("slow motion" in w for w in said)
 
 
+def test_a_lifter_standing_still_is_not_said_to_move_like_another_lift() -> None:
+    # A still clip of a standing lifter named a squat read "the movement looks like a
+    # raise, not a squat": the detector's branch for a body that barely moves is a guess.
+    seq, _ = synthesize("squat", plan_set(3), seed=5, noise_px=0.5)
+    rng = np.random.default_rng(0)
+    n = 150
+    image = np.repeat(seq.image[:1], n, axis=0)
+    image[:, :, :2] += rng.normal(0.0, 0.5 / seq.width, size=(n, image.shape[1], 2))
+    still = dataclasses.replace(seq, image=image.astype(np.float32),
+                                world=np.repeat(seq.world[:1], n, axis=0),
+                                timestamps_s=np.arange(n) / seq.fps)
+    an = analyse_pose(still, AnalysisConfig(exercise="squat"))
+    assert an.rep_count == 0 and not any("looks like" in w for w in an.warnings), an.warnings
+    # A curl named a squat is still told.
+    curl, _ = synthesize("biceps_curl", plan_set(4), seed=5, noise_px=0.5)
+    said = analyse_pose(curl, AnalysisConfig(exercise="squat")).warnings
+    assert any("looks like a biceps curl, not a squat" in w for w in said), said
+
+
 def test_shallow_movements_after_the_last_rep_are_named_and_the_set_not_said_intact():
     # Two half-squats after six full ones (40 % of the depth: under min_rom_share, so not
     # reps) read "stopped with technique and tempo intact" and nothing else.

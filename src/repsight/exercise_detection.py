@@ -173,7 +173,14 @@ def _shown_share(seq: PoseSequence, left: LM, right: LM) -> float:
 
 def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
                     still_legs_given: bool = False) -> tuple[str, str]:
-    """Pick a profile from how the body moves; returns (profile name, reason).
+    """Pick a profile from how the body moves; returns (profile name, reason)."""
+    name, reason, _ = _detect(seq, cfg, still_legs_given=still_legs_given)
+    return name, reason
+
+
+def _detect(seq: PoseSequence, cfg: AnalysisConfig, *,
+            still_legs_given: bool = False) -> tuple[str, str, bool]:
+    """(profile name, reason, whether the pick is only a guess: nothing moved).
 
     Body-relative movement features (in torso lengths or degrees, robust 5-95 % ranges)
     decide the family: legs bending (hip-to-ankle height), arms moving (wrist relative to
@@ -186,7 +193,7 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
     vis = cfg.min_visibility
     scale = body_scale_px(seq)
     if not np.isfinite(scale) or seq.detection_rate == 0:
-        return "squat", "no person found; fell back to squat"
+        return "squat", "no person found; fell back to squat", True
 
     def h(names):
         return point_height(seq, names, BOTH, min_visibility=vis, scale_px=scale)
@@ -302,8 +309,8 @@ def detect_exercise(seq: PoseSequence, cfg: AnalysisConfig, *,
         # the branch above is a guess, and "picked raise from how the body moves" read
         # as if a raise had been seen.
         return name, (f"a guess, {name}: the body barely moves ({facts}); name the lift "
-                      "with --exercise")
-    return name, f"picked {name} from how the body moves ({facts})"
+                      "with --exercise"), True
+    return name, f"picked {name} from how the body moves ({facts})", False
 
 
 # Under this range (torso lengths) in the legs, arms, shoulders and hands alike, nothing
@@ -329,7 +336,7 @@ def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConf
                     ) -> tuple[str, str] | None:
     """(warning, why no verdict is called, "" when the set is judged) when the body moves
     like another lift than the exercise given (detect_exercise), or None when it fits or
-    nothing is seen.
+    nothing is seen (nobody, or a body that barely moves).
 
     The given exercise is the user's and stays: the reps are still found and shown. Its
     verdicts are judged on evidence read the given lift's way (a squat's hips read as a
@@ -340,7 +347,11 @@ def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConf
     """
     if seq.detection_rate == 0:
         return None
-    name, _ = detect_exercise(seq, cfg, still_legs_given=given.family not in LOOKALIKE_FAMILIES)
+    name, _, guess = _detect(seq, cfg, still_legs_given=given.family not in LOOKALIKE_FAMILIES)
+    if guess:
+        # A body that barely moves looks like no lift: "looks like a raise" on a still clip
+        # named a squat contradicted the user on nothing seen.
+        return None
     seen = get_profile(name)
     if seen.family in LOOKALIKE_FAMILIES and given.family in LOOKALIKE_FAMILIES:
         return None
