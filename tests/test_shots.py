@@ -949,3 +949,39 @@ def test_times_in_the_shot_warnings_count_from_the_first_frame():
     assert split.warnings() == (
         "camera cut at 12.0 s: 2 shots, 1 of them analysed",
         "1 of 2 shots not analysed (0.0-12.0 s: a person on only 0% of its frames)")
+
+
+def _walk(frame: PoseSequence, fps: float, start_dx: float, stop_dx: float, s: float) -> PoseSequence:
+    """One frame's body carried sideways from start_dx to stop_dx (shares of the width) over s
+    seconds: a walk across the picture."""
+    n = int(round(s * fps))
+    img = np.repeat(frame.image[:1], n, axis=0)
+    img[..., 0] += np.linspace(start_dx, stop_dx, n)[:, None]
+    return dataclasses.replace(frame, image=img, world=np.repeat(frame.world[:1], n, axis=0),
+                               timestamps_s=np.arange(n) / fps)
+
+
+def test_one_lifter_walking_out_and_another_in_on_the_same_spot_are_two_sets(squat_set):
+    """Two lifters take turns on one spot with the camera left running: the first walks out
+    at the left, nobody is seen for 0.7 s, the second walks in from the right, larger and
+    slower. Nothing compared the bodies across the dropout: one set of 8, the second
+    lifter's reps called tempo failures against the first one's velocity."""
+    seq, truth = squat_set
+    other, _ = synthesize("squat", plan_set(3, concentric_s=1.6), seed=3, noise_px=1.0)
+    other = moved(other, scale=1.25)
+    fps = seq.fps
+    last, first = seq.slice(seq.n_frames - 1, seq.n_frames), other.slice(0, 1)
+    parts = (seq, _walk(last, fps, 0.0, -0.6, 0.6), _blanked(_walk(last, fps, 0, 0, 0.7)),
+             _walk(first, fps, 0.6, 0.0, 0.6), other)
+    clip = splice(*parts, stats=True, spikes=False)
+    an = analyse_pose(clip, CFG)
+    assert [b.kind for b in an.shots.boundaries] == ["walk"]
+    assert [s.rep_count for s in an.sets] == [3, 3]
+    assert not any(v.kind == "tempo" for one in an.sets for v in one.verdicts)
+    assert any(w.startswith("walk out of the picture and in at ") and "the lifter out at the left" in w
+               and "someone in at the right" in w and "analysed as 2 segments" in w
+               for w in an.warnings), an.warnings
+    # Stepping out of the picture for as long and back at the same side is also a new set,
+    # but a lifter lost for as long in the middle of the picture is not (see the blank).
+    back = splice(*parts[:3], _walk(last, fps, -0.6, 0.0, 0.6), seq, stats=True, spikes=False)
+    assert [b.kind for b in split_shots(back).boundaries] == ["walk"]

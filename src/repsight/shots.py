@@ -112,6 +112,14 @@ JUMP_TORSOS = 0.8
 JUMP_SPEED = 3.0
 JUMP_SIZE = 1.8
 MAX_DROPOUT_S = 0.5
+# Walked out and in: across a dropout longer than MAX_DROPOUT_S, the body crossed at least
+# WALK_TORSOS body sizes sideways in the WALK_S before it, ending within WALK_EDGE of the
+# picture's side (a share of its width), and the body after it came in from a side as far.
+# No lift carries the body a body size sideways in half a second (a walk does: 2-3); the
+# lifter off the picture is the set's end, and who comes in starts another.
+WALK_S = 0.5
+WALK_TORSOS = 1.0
+WALK_EDGE = 0.05
 # Enough shots (or too much of the clip in short ones) makes a montage: no verdicts.
 MONTAGE_SHOTS = 4
 # A second person on at least this share of the sampled frames is worth a warning (a
@@ -127,15 +135,15 @@ SAME_PERSON_SIZE = 1.4
 GAP_MIN_S = 0.5
 GAP_MIN_FRAMES = 10
 # Boundary kinds that split a clip into shots (a "switch" stays inside its shot).
-SPLITTING = ("cut", "jump", "gap")
+SPLITTING = ("cut", "jump", "gap", "walk")
 # What each splitting kind is called in a warning.
 BOUNDARY_WORDS = {"cut": "camera cut", "jump": "camera cut or tracking switch",
-                  "gap": "gap in the recording"}
+                  "gap": "gap in the recording", "walk": "walk out of the picture and in"}
 
 
 def _plural(words: str) -> str:
     """"camera cut or gap in the recording" -> "camera cuts or gaps in the recording"."""
-    plural = {"cut": "cuts", "switch": "switches", "gap": "gaps"}
+    plural = {"cut": "cuts", "switch": "switches", "gap": "gaps", "walk": "walks"}
     return " ".join(plural.get(w, w) for w in words.split(" "))
 
 
@@ -146,7 +154,8 @@ class Boundary:
     kind: "cut" (frame statistics spike, with or without a pose jump), "switch" (the
     tracked body jumps while the picture does not: another person), "jump" (a pose jump
     on a clip without frame statistics: a cut or a switch, which cannot be told), "gap"
-    (the frames' times jump: the recording was paused, or a stretch was cut out).
+    (the frames' times jump: the recording was paused, or a stretch was cut out), "walk"
+    (the person walked out of the picture and someone walked in: walk_changes).
     """
 
     frame: int
@@ -235,7 +244,7 @@ class ShotSplit:
             what = (BOUNDARY_WORDS[kinds.pop()] if len(kinds) == 1 else
                     "camera cut or gap in the recording" if "gap" in kinds else
                     "camera cut or tracking switch")
-            times = ", ".join(f"{self._at(b.time_s)} s" + (f" ({b.evidence})" if b.kind == "gap" else "")
+            times = ", ".join(f"{self._at(b.time_s)} s" + (f" ({b.evidence})" if b.kind in ("gap", "walk") else "")
                               for b in cuts[:6]) + (", ..." if len(cuts) > 6 else "")
             n_shots = len(self.shots)
             # "analysed as 1 segment" beside a cut read as if the cut were ignored: say how
@@ -659,6 +668,49 @@ def pose_jumps(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray], *,
     return exact
 
 
+def _sideways(centre: np.ndarray, size: np.ndarray, frames: np.ndarray) -> float:
+    """Sideways travel (body sizes, + rightwards) of the body from the first to the last of
+    `frames`, in units of their median size."""
+    return float(centre[frames[-1], 0] - centre[frames[0], 0]) / float(np.median(size[frames]))
+
+
+def walk_changes(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray]
+                 ) -> list[tuple[int, Boundary]]:
+    """(last frame before, boundary at the first frame after) where the tracked body walked
+    out of the picture at a side and, after a dropout, a body walked in at a side (track:
+    _body_track's centre and size).
+
+    pose_jumps compares nothing across a dropout, and the body before it and after it may
+    stand in the same place at a like size: two lifters taking turns on one spot were read
+    as one set, the second one's reps failing against the first one's velocity.
+    """
+    centre, size = track
+    ok = np.flatnonzero(np.isfinite(centre).all(axis=1) & np.isfinite(size) & (size > 0))
+    if ok.size < 2:
+        return []
+    t = seq.timestamps_s
+    xs = seq.image[:, :, 0]
+    out = []
+    for j, i in zip(ok[:-1], ok[1:]):
+        if t[i] - t[j] <= MAX_DROPOUT_S:
+            continue
+        before = ok[(t[ok] >= t[j] - WALK_S) & (ok <= j)]
+        after = ok[(ok >= i) & (t[ok] <= t[i] + WALK_S)]
+        if before.size < 2 or after.size < 2:
+            continue
+        went, came = _sideways(centre, size, before), _sideways(centre, size, after)
+        out_left = went <= -WALK_TORSOS and np.nanmin(xs[j]) <= WALK_EDGE
+        out_right = went >= WALK_TORSOS and np.nanmax(xs[j]) >= 1.0 - WALK_EDGE
+        in_left = came >= WALK_TORSOS and np.nanmin(xs[i]) <= WALK_EDGE
+        in_right = came <= -WALK_TORSOS and np.nanmax(xs[i]) >= 1.0 - WALK_EDGE
+        if (out_left or out_right) and (in_left or in_right):
+            out.append((int(j), Boundary(int(i), float(t[i]), "walk",
+                                         f"the lifter out at the {'left' if out_left else 'right'} at "
+                                         f"{t[j] - t[0]:.1f} s, someone in at the "
+                                         f"{'left' if in_left else 'right'} {t[i] - t[j]:.1f} s later")))
+    return out
+
+
 # A cut into a blank picture and a cut back out of it within max_blank_s (the config's
 # max_unseen_s, the longest gap segmentation bridges), with nobody seen between them and
 # the same person in the same place either side, is the picture going blank for a moment
@@ -721,10 +773,13 @@ def find_boundaries(seq: PoseSequence, max_blank_s: float) -> tuple[tuple[Bounda
         found.append(Boundary(mid, float(t[mid]), "cut",
                               f"the picture changed gradually over {t[b] - t[a]:.1f} s "
                               "(a dissolve or a fade)"))
+    walks = walk_changes(seq, track)
+    found += [b for _, b in walks]
     for i, evidence in pose_jumps(seq, track):
         near = [b for b in found if b.kind == "cut" and abs(b.frame - i) <= 3]
-        if near or any(a - 3 <= i <= b + 3 for a, b in fades):
-            continue  # the cut explains the jump
+        if (near or any(a - 3 <= i <= b + 3 for a, b in fades)
+                or any(j - 3 <= i <= b.frame + 3 for j, b in walks)):
+            continue  # the cut (or the walk out and in) explains the jump
         found.append(Boundary(i, float(t[i]), "jump" if stats is None else "switch", evidence))
     # The recording paused (or a stretch cut out): no movement spans the jump in time. A
     # jump of a few frames is a variable frame rate's dropped frames, not a gap, whatever
