@@ -237,3 +237,26 @@ def test_every_output_says_what_the_velocity_is_of() -> None:
     an = analyse_pose(truth.seq, AnalysisConfig(exercise="squat", lifter_height_m=truth.height_m))
     assert "velocity of the hips; scale" in summary_block(an)
     assert report_context(analysis_to_dict(an))["velocity_source"] == "the hips"
+
+
+def test_a_rep_the_clip_began_inside_does_not_make_the_set_longer_than_its_baseline():
+    # A clip trimmed a third of the way into rep 1's lowering: rep 1 is counted (begun
+    # before the clip) but is no baseline rep and is not judged for fatigue. With two reps
+    # after it, the set read "stopped with technique and tempo intact"; the same two reps
+    # without the fragment read no ending.
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import plan_set, synthesize
+
+    seq, truth = synthesize("squat", plan_set(3), seed=4, noise_px=0.5)
+    down = truth.reps[0].eccentric
+    trimmed = seq.slice(down[0] + (down[1] - down[0]) // 3, seq.n_frames)
+    an = analyse_pose(trimmed, AnalysisConfig(exercise="squat"))
+    assert an.rep_count == 3 and an.reps[0].cut_start and not any(r.cut_start for r in an.reps[1:])
+    assert an.verdict_summary.ending == "" and "intact" not in an.verdict_summary.line()
+    # Four whole reps after it still make a set longer than its baseline.
+    seq, truth = synthesize("squat", plan_set(5), seed=4, noise_px=0.5)
+    down = truth.reps[0].eccentric
+    an = analyse_pose(seq.slice(down[0] + (down[1] - down[0]) // 3, seq.n_frames),
+                      AnalysisConfig(exercise="squat"))
+    assert an.reps[0].cut_start and an.verdict_summary.ending == "tolerance"

@@ -264,7 +264,10 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
                  borderline=tuple(borderline), form_faults_judged=form_faults_judged)
     reps = [r for r in reps if r.index not in set(setup_reps)]
     done = [r for r in reps if r.completed]
-    ending = set_ending(verdicts, len(done), baseline_reps)
+    # A rep the clip began inside is neither a baseline rep nor judged for fatigue: it
+    # cannot make a set longer than its baseline (a mid-lift fragment in front of two reps
+    # turned "no ending" into "stopped with technique and tempo intact").
+    ending = set_ending(verdicts, sum(1 for r in done if not r.cut_start), baseline_reps)
     if ending == "tolerance" and (not form_judged or not tempo_judged or not done[-1].seen_whole
                                   or not reps[-1].completed or reps[-1].cut_end
                                   or not ended_at_rest or borderline):
