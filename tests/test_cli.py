@@ -375,3 +375,23 @@ def test_an_empty_config_name_and_a_drift_length_past_its_range_are_refused_up_f
         assert result.exit_code == 2, result.output
         assert "no file name given" in result.output or "1<=x<=30" in result.output
         assert "Traceback" not in result.output
+
+
+def test_a_missing_system_library_is_one_line_naming_the_package() -> None:
+    # On a slim image without libgl1, OpenCV's import failed inside `analyze` with a
+    # 51-line traceback.
+    import click
+
+    from repsight.cli import _friendly_errors
+
+    @click.command()
+    @_friendly_errors
+    def needs_gl() -> None:
+        raise ImportError("libGL.so.1: cannot open shared object file: No such file or directory")
+
+    result = CliRunner().invoke(needs_gl, [])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        "Error: a system library is missing (libGL.so.1: cannot open shared object file: No such "
+        "file or directory); on Debian or Ubuntu: apt install libgl1 libglib2.0-0 "
+        "(scripts/setup.sh installs them as root)"]

@@ -38,8 +38,15 @@ def test_unknown_and_missing_models(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     with pytest.raises(ModelNotFoundError, match="unknown pose model"):
         model_path("huge")
     monkeypatch.setenv("REPSIGHT_MODELS_DIR", str(tmp_path))
-    with pytest.raises(ModelNotFoundError, match="build_models.py"):
-        model_path("full")
+    # The variable adds a folder: the bundled full model is still found (it replaced the
+    # search, and a wheel user pointing it at a built heavy model lost the default one).
+    assert model_path("full").parent != tmp_path and model_path("full").is_file()
+    (tmp_path / "pose_landmarker_full.task").write_bytes(b"built apart")
+    assert model_path("full") == tmp_path / "pose_landmarker_full.task"
+    monkeypatch.setattr("repsight.pose.bundled_model_dirs", lambda: ())
+    with pytest.raises(ModelNotFoundError, match=r"python models/build_models.py heavy, then set "
+                       "REPSIGHT_MODELS_DIR"):
+        model_path("heavy")
 
 
 def test_empty_scene_gives_nan_rows_not_a_crash(small_video: Path) -> None:

@@ -46,6 +46,16 @@ def _forget_handled_interrupt() -> None:
     exec("pass")
 
 
+def _import_failure(exc: ImportError) -> str:
+    """One line for a module that would not load: on a slim system image OpenCV's wheel
+    finds no libGL (a 51-line traceback from `analyze`)."""
+    said = str(exc)
+    if ".so" in said:
+        return (f"a system library is missing ({said}); on Debian or Ubuntu: "
+                "apt install libgl1 libglib2.0-0 (scripts/setup.sh installs them as root)")
+    return f"a required module would not load ({said}); reinstall repsight (pip install .)"
+
+
 def _friendly_errors(fn: Callable) -> Callable:
     """Turn project errors into one clear line and exit code 1, never a traceback."""
 
@@ -70,6 +80,8 @@ def _friendly_errors(fn: Callable) -> Callable:
             raise SystemExit(1) from None
         except OSError as exc:
             raise click.ClickException(printable(f"{exc.strerror or exc}: {exc.filename or ''}".strip())) from None
+        except ImportError as exc:
+            raise click.ClickException(printable(_import_failure(exc))) from None
         finally:
             # An interrupt handled here (or by batch, which keeps the finished clips) is
             # the command's exit code 1, whatever code it ended.

@@ -105,10 +105,12 @@ def dask_executor(scheduler: str, *, default_workers: int | None = None) -> Iter
                 except ValueError as exc:  # an address Dask cannot parse
                     raise OSError(str(exc)) from None
                 _wait_for_workers(client, scheduler)
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
+            # RuntimeError: a local cluster that cannot start (no loopback network).
             if cluster is not None:
                 cluster.close()
-            raise RepsightError(f"cannot reach the Dask scheduler {scheduler}: "
+            what = "start a local Dask cluster" if address is None else "reach the Dask scheduler"
+            raise RepsightError(f"cannot {what} {scheduler}: "
                                 f"{' '.join(str(exc).split())[:160]}") from None
         try:
             yield client.get_executor(pure=False)

@@ -42,20 +42,20 @@ MIN_CHUNK_S = 6.0
 
 
 def model_dirs() -> tuple[Path, ...]:
-    """Folders searched for .task bundles, in order: $REPSIGHT_MODELS_DIR alone when set,
-    else the package's own models/ (a wheel carries lite and full there) and the source
-    tree's models/ (a checkout or editable install; the source of truth, heavy included)."""
+    """Folders searched for .task bundles, in order: $REPSIGHT_MODELS_DIR when set, then
+    the package's own (bundled_model_dirs)."""
     env = os.environ.get("REPSIGHT_MODELS_DIR")
-    if env:
-        return (Path(env),)
+    # The variable adds a folder (a heavy bundle built apart): it replaced the search, and
+    # the wheel's own full model was then "missing".
+    return ((Path(env),) if env else ()) + bundled_model_dirs()
+
+
+def bundled_model_dirs() -> tuple[Path, ...]:
+    """The package's models/ (a wheel carries lite and full there) and, in a checkout or
+    editable install, the source tree's models/ (the source of truth, heavy included)."""
     here = Path(__file__).resolve().parent
-    return (here / "models", here.parents[1] / "models")
-
-
-def models_dir() -> Path:
-    """The first folder of model_dirs() that holds a bundle (else the first one)."""
-    dirs = model_dirs()
-    return next((d for d in dirs if any(d.glob("pose_landmarker_*.task"))), dirs[0])
+    tree = here.parents[1]
+    return (here / "models",) + ((tree / "models",) if (tree / "pyproject.toml").is_file() else ())
 
 
 def model_path(model: str) -> Path:
@@ -66,10 +66,11 @@ def model_path(model: str) -> Path:
     for folder in model_dirs():
         if (folder / name).is_file():
             return folder / name
-    hint = "python models/build_models.py " + model
     where = " or ".join(str(d) for d in model_dirs())
-    raise ModelNotFoundError(f"pose model bundle missing: {name} in {where} "
-                             f"(build it with: {hint})")
+    # A wheel has no models/build_models.py: it comes with repsight's source.
+    hint = (f"build it in repsight's source with: python models/build_models.py {model}, "
+            "then set REPSIGHT_MODELS_DIR to that models folder")
+    raise ModelNotFoundError(f"pose model bundle missing: {name} in {where} ({hint})")
 
 
 def native_logs_shown() -> bool:
@@ -768,7 +769,8 @@ class PeopleCounter(_NativeGraph):
     def __init__(self, *, max_people: int = MAX_PEOPLE, min_confidence: float = 0.5) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
-        model = next((m for m in _COUNTER_MODELS if (models_dir() / f"pose_landmarker_{m}.task").is_file()),
+        model = next((m for m in _COUNTER_MODELS
+                      if any((d / f"pose_landmarker_{m}.task").is_file() for d in model_dirs())),
                      DEFAULT_MODEL)
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path(model))),

@@ -110,12 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         from .renderer import render
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        print(f"rendering needs the [synth] extra (pip install -e '.[synth]'): {e}",
+
+        # The renderer imports its heavy modules (trimesh, pyrender, the body model) when
+        # it starts, so a missing extra shows here too.
+        truth = render(spec, a.output, a.truth, progress=sys.stderr.isatty(),
+                       include_frames=not a.no_frames)
+    except ImportError as e:
+        print(f"rendering needs the [synth] extra (bash scripts/setup_synth.sh): {e}",
               file=sys.stderr)
         return 2
-    truth = render(spec, a.output, a.truth, progress=sys.stderr.isatty(),
-                   include_frames=not a.no_frames)
     print(f"wrote {a.output} ({truth['n_frames']} frames, {truth['n_reps']} reps, "
           f"{truth['render_seconds']} s)")
     return 0
