@@ -985,3 +985,25 @@ def test_one_lifter_walking_out_and_another_in_on_the_same_spot_are_two_sets(squ
     # but a lifter lost for as long in the middle of the picture is not (see the blank).
     back = splice(*parts[:3], _walk(last, fps, -0.6, 0.0, 0.6), seq, stats=True, spikes=False)
     assert [b.kind for b in split_shots(back).boundaries] == ["walk"]
+
+
+def test_a_tracked_body_that_may_not_be_the_lifter_is_not_told_to_check_the_exercise():
+    """The pose model followed a curler beside a squatter the user named: "looks like a
+    biceps curl, not a squat: check the exercise given" sent the user after the wrong thing.
+    The people scan's doubt is said instead, with what to do."""
+    seq, _ = synthesize("biceps_curl", plan_set(4), seed=5, noise_px=0.5)
+    centre = np.nanmedian((seq.image[:, 11, :2] + seq.image[:, 24, :2]) / 2, axis=0)
+    t = seq.timestamps_s
+    samples = [{"t": float(t[i]), "bodies": [[float(centre[0]), float(centre[1]), 0.5],
+                                             [0.15, 0.45 + 0.1 * (k % 2), 0.5]]}
+               for k, i in enumerate(np.linspace(0, seq.n_frames - 1, 10).astype(int))]
+    seq.meta["scene"] = {"people": samples}
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert an.shots.people.tracked_is_lifter is False
+    assert not any("looks like" in w for w in an.warnings), an.warnings
+    assert any(w.startswith("the tracked body may not be the lifter: another body moves more")
+               and w.endswith("trim or crop the clip to the lifter") for w in an.warnings)
+    # Without that doubt the misfit is told, as before.
+    del seq.meta["scene"]
+    assert any("looks like a biceps curl, not a squat" in w
+               for w in analyse_pose(seq, AnalysisConfig(exercise="squat")).warnings)

@@ -569,7 +569,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None, *,
         if caveat:
             notes.append(caveat)
     if split.single:
-        one = _analyse_set(seq, cfg, notes, given=given)
+        one = _analyse_set(seq, cfg, notes, given=given, other_lifter=split.other_lifter)
         if not found:
             return one
         return dataclasses.replace(one, warnings=tuple(dict.fromkeys((*found, *one.warnings))),
@@ -591,7 +591,8 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None, *,
         keep = np.zeros(seq.n_frames, dtype=bool)
         keep[shot.start:shot.stop] = True
         one = _analyse_set(_only(seq, keep & ~split.other_person), cfg, notes,
-                           span=(shot.start, shot.stop), given=given)
+                           span=(shot.start, shot.stop), given=given,
+                           other_lifter=split.other_lifter)
         if short:
             if one.rep_count == 0:
                 continue
@@ -604,7 +605,8 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None, *,
         found = split.warnings()
     if not sets:
         # No shot long enough: the clip as one set (other people's frames left out), warned.
-        whole = _analyse_set(_only(seq, ~split.other_person), cfg, notes, given=given)
+        whole = _analyse_set(_only(seq, ~split.other_person), cfg, notes, given=given,
+                             other_lifter=split.other_lifter)
         if split.montage:
             whole = _withheld(whole, withheld, montage)
         elif split.new_framing:
@@ -708,18 +710,22 @@ def _told(one: SetAnalysis, warning: str, *, reserve: bool = True) -> SetAnalysi
 
 
 def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
-                 span: tuple[int, int] | None = None, given: str = GIVEN_EXERCISE) -> SetAnalysis:
+                 span: tuple[int, int] | None = None, given: str = GIVEN_EXERCISE,
+                 other_lifter: bool = False) -> SetAnalysis:
     """One set from its poses; notes: the clip's warnings, which every set carries; span:
     the frames [start, stop) it covers (all when None); given: where an exercise that is
-    not auto came from.
+    not auto came from; other_lifter: the people scan saw another body move more than the
+    tracked one (ShotSplit.other_lifter).
 
     An exercise the user gave is checked against how the body moves (cfg.exercise_check,
     exercise_detection.exercise_misfit): one that does not fit is warned of, and its
-    verdicts are withheld when the lift it looks like reads its reps another way.
+    verdicts are withheld when the lift it looks like reads its reps another way. Not
+    when the tracked body may not be the lifter: "check the exercise given" sent the user
+    after the wrong thing (a still spotter tracked beside a squatter "looks like a raise").
     """
     one = _set_held_still(seq, cfg, notes, span=span, given=given)
     summary = one.verdict_summary
-    if (cfg.exercise == AUTO or cfg.exercise_check == "off"
+    if (cfg.exercise == AUTO or cfg.exercise_check == "off" or other_lifter
             or (summary is not None and summary.withheld)):
         return one
     # Through a zoom, read off the landmarks the set was analysed on, scaled back: a zoom

@@ -294,6 +294,11 @@ class ShotSplit:
         return tuple(out)
 
     @property
+    def other_lifter(self) -> bool:
+        """Whether the people scan saw another body move more than the tracked one."""
+        return self.people is not None and self.people.tracked_is_lifter is False
+
+    @property
     def single(self) -> bool:
         """One shot, one person: the clip is analysed as before, as one set."""
         return len(self.shots) == 1 and not self.other_person.any()
@@ -326,7 +331,11 @@ class PeopleCount:
             out.append(f"another person in frame on {many} of {len(self.counts)} sampled frames "
                        f"(up to {max(self.counts)} people): the analysis follows one body")
         if self.tracked_is_lifter is False:
-            out.append(f"the tracked body may not be the lifter: {self.evidence}")
+            # Said as a doubt: a curler tracked beside a squatter is a lifter too, and the
+            # scan sees only the bodies' heights on a few frames.
+            out.append(f"the tracked body may not be the lifter: {self.evidence}; if the reps "
+                       "counted are not the lifter's (or none are), trim or crop the clip to "
+                       "the lifter")
         return tuple(out)
 
 
