@@ -498,3 +498,21 @@ def test_shallow_after_reads_only_movements_that_leave_rest_towards_the_turnarou
     # Sinking and staying down is not a movement that came back (the clip ends away from rest).
     assert shallow_after(reps, np.r_[down, np.zeros(5), np.linspace(0, -0.6, 6)]) == []
     assert shallow_after(reps, np.r_[down, np.zeros(5), dip(0.4)[:8], np.full(5, np.nan)]) == []
+
+
+def test_a_fragment_the_clip_began_inside_is_no_cluster_of_its_own():
+    # A clip that opens during rep 1's lowering and loses the lifter before its lockout,
+    # 3 s before rep 2, read "rest(s) of up to 3 s after rep(s) 1: the set was lifted in 2
+    # clusters" of a set of 3 counted reps lifted in one go.
+    seq, truth = synthesize("squat", plan_set(4), seed=2, noise_px=0.5, rests={1: 3.0})
+    first = truth.reps[0]
+    image = seq.image.copy()
+    image[first.concentric[0] + 3:first.concentric[1] + 45] = np.nan
+    lost = dataclasses.replace(seq, image=image)
+    cut = lost.slice((first.eccentric[0] + first.eccentric[1]) // 2 - 4, seq.n_frames)
+    an = analyse_pose(cut, AnalysisConfig(exercise="squat"))
+    assert an.rep_count == 3 and an.reps[0].cut_start and not an.reps[0].completed
+    assert not any("clusters" in w for w in an.warnings), an.warnings
+    # A rest after a whole rep still makes two clusters.
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert any("after rep(s) 1: the set was lifted in 2 clusters" in w for w in an.warnings)

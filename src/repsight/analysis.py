@@ -1020,8 +1020,10 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
             out.append(f"rep {r.index}: the clip (or the tracking) ends inside it at "
                        f"{times_s[r.end]:.2f} s; its {second} is not timed{_velocity_lost(r)}, "
                        f"and it is no baseline{_form_read(r, first)}")
+    # A fragment the clip began inside and never saw finished is no cluster of its own:
+    # the "rest" after it read a 2-rep set as "lifted in 2 clusters".
     rests = [(r.index, times_s[n.start] - times_s[r.end]) for r, n in zip(reps, reps[1:])
-             if r.rested_before(n)]
+             if r.rested_before(n) and not (r.cut_start and not r.completed)]
     # Longer than a pause (AnalysisConfig.max_pause_s): a rest.
     rests = [(k, gap) for k, gap in rests if gap > cfg.max_pause_s]
     if rests:
