@@ -334,6 +334,14 @@ def test_a_clip_begun_past_half_way_down_a_rep_says_that_rise_is_not_counted() -
     # A quarter of the way down, the rep is found, counted and flagged, and nothing more said.
     shallow = analyse_pose(seq.slice(e0 + (e1 - e0) // 4, seq.n_frames), cfg)
     assert shallow.rep_count == 4 and not [w for w in shallow.warnings if "of the way down" in w]
+    # A shallower first rep begun 55 % of its own depth down (45 % of the others'): dropped
+    # as past half-way, it was not said either (a real trim at 48 % read 2 reps, silently).
+    seq, truth = synthesize("squat", plan_set(4, eccentric_s=1.5, concentric_s=1.0,
+                                             rom_share=[0.8, 1, 1, 1]), seed=2, noise_px=1.0)
+    e0, e1 = truth.reps[0].eccentric
+    for pct in (54, 57):
+        mid = analyse_pose(seq.slice(e0 + (e1 - e0) * pct // 100, seq.n_frames), cfg)
+        assert mid.rep_count == 4 or any("of the way down a rep" in w for w in mid.warnings)
     # A deadlift filmed from near its top (the pull not seen): not said, as a lifter
     # standing before the set-up would read the same.
     seq, truth = synthesize("deadlift", plan_set(4, concentric_s=0.9, top_pause_s=0.4), seed=2)

@@ -710,8 +710,10 @@ def _moving_at_end(r: np.ndarray, phase: _Phase, last: int, share: float) -> boo
 def begun_past_half(values: np.ndarray, reps: Sequence[Rep], *, concentric_increases: bool,
                     eccentric_first: bool, max_still: int) -> float | None:
     """How far into a rep the signal is where the first rep's stretch of signal begins, as
-    a share of the reps' typical range, when past half of it and leaving that level within
-    max_still frames (a rise, not a lifter lying on the floor before the first plank): the
+    a share of the reps' typical range (or, when under half of that, of the stretch's own
+    depth), when past half of either (of its own depth only from BEGUN_MIN_SHARE of the typical range
+    on) and leaving that level within max_still frames (a rise, not a lifter lying on the
+    floor before the first plank): the
     clip (or the tracking) began inside a lowering too far in to be found (a squat filmed
     from its bottom), and the rise that follows was seen whole. None otherwise, and for a
     lift that starts with its concentric (there a first frame far from rest is as likely a
@@ -730,11 +732,24 @@ def begun_past_half(values: np.ndarray, reps: Sequence[Rep], *, concentric_incre
     if k0 >= reps[0].start or not starts or not roms or not np.median(roms) > 0:
         return None
     typical = float(np.median(roms))
-    into = (float(r[k0]) - float(np.median(starts))) / typical
+    rest = float(np.median(starts))
+    into = (float(r[k0]) - rest) / typical
+    # Segmentation drops such a stretch when it begins past half of its own depth, which a
+    # shallower first rep reaches before half the typical range: a clip begun 44 % of the
+    # way down (56 % of that rep's depth) was neither counted nor said.
+    depth = float(np.nanmax(r[k0:reps[0].start + 1])) - rest
+    own = (float(r[k0]) - rest) / depth if depth > 0 else 0.0
     left = np.flatnonzero(np.abs(r[k0:reps[0].start + 1] - r[k0]) > CUT_REST_SHARE * typical)
-    if into <= 0.5 or left.size == 0 or left[0] > max_still:
+    if (into <= 0.5 and not (own > 0.5 and into > BEGUN_MIN_SHARE)) or left.size == 0 \
+            or left[0] > max_still:
         return None
-    return into
+    return into if into > 0.5 else own
+
+
+# A stretch the clip begins inside is said (begun_past_half) past half its own depth only
+# when that is at least this share of the reps' typical range: not a lifter standing up
+# under the bar to unrack it (0.18-0.28 on the rear-view back squat and its copies).
+BEGUN_MIN_SHARE = 0.35
 
 
 # A stretch without frames is a hole (time_holes) only when longer than this many of the
