@@ -89,7 +89,8 @@ def open_video(p: Path) -> av.container.InputContainer:
                 f"corrupt or truncated video: {p} (no readable video stream; "
                 f"found {', '.join(kinds)})")
         only = ", ".join(_STREAM_KINDS.get(k, k) for k in kinds)
-        hint = " (a config file? analyze and batch take one with --config)" if p.suffix.lower() in _CONFIG_SUFFIXES else ""
+        hint = (" (a config file? analyze and batch take one with --config)"
+                if p.suffix.lower() in _CONFIG_SUFFIXES else "")
         raise NotAVideoError(f"not a video: {p} has no video stream, only {only}{hint}")
     if not moving_streams(container):
         container.close()

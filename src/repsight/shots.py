@@ -250,7 +250,8 @@ class ShotSplit:
             what = (BOUNDARY_WORDS[kinds.pop()] if len(kinds) == 1 else
                     "camera cut or gap in the recording" if "gap" in kinds else
                     "camera cut or tracking switch")
-            times = ", ".join(f"{self._at(b.time_s)} s" + (f" ({b.evidence})" if b.kind in ("gap", "walk") else "")
+            times = ", ".join(f"{self._at(b.time_s)} s"
+                              + (f" ({b.evidence})" if b.kind in ("gap", "walk") else "")
                               for b in cuts[:6]) + (", ..." if len(cuts) > 6 else "")
             n_shots = len(self.shots)
             # "analysed as 1 segment" beside a cut read as if the cut were ignored: say how
