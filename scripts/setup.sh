@@ -23,9 +23,9 @@ if command -v apt-get >/dev/null 2>&1; then
          "(sudo apt-get install ${need[*]})" >&2
   fi
 fi
-# A .venv left without pip (a first run that stopped at ensurepip) is made again.
+# A .venv left without pip (a first run that stopped at ensurepip) gets pip: venv over an
+# existing one keeps its contents and adds what is missing.
 if ! { [ -x .venv/bin/python ] && .venv/bin/python -m pip --version >/dev/null 2>&1; }; then
-  rm -rf .venv
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip

@@ -342,6 +342,12 @@ def test_a_clip_begun_past_half_way_down_a_rep_says_that_rise_is_not_counted() -
     for pct in (54, 57):
         mid = analyse_pose(seq.slice(e0 + (e1 - e0) * pct // 100, seq.n_frames), cfg)
         assert mid.rep_count == 4 or any("of the way down a rep" in w for w in mid.warnings)
+    # Begun on the way up 40 % of the way down: that stretch is at its own deepest on its
+    # first frame, which is no reason to say it ("100 % of the way down", a review found).
+    c0, c1 = truth.reps[1].concentric
+    for k in range(c0 + (c1 - c0) // 2, c0 + 2 * (c1 - c0) // 3):
+        rising = analyse_pose(seq.slice(k, seq.n_frames), cfg)
+        assert not any("100% of the way down" in w for w in rising.warnings), rising.warnings
     # A deadlift filmed from near its top (the pull not seen): not said, as a lifter
     # standing before the set-up would read the same.
     seq, truth = synthesize("deadlift", plan_set(4, concentric_s=0.9, top_pause_s=0.4), seed=2)

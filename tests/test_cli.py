@@ -395,3 +395,11 @@ def test_a_missing_system_library_is_one_line_naming_the_package() -> None:
         "Error: a system library is missing (libGL.so.1: cannot open shared object file: No such "
         "file or directory); on Debian or Ubuntu: apt install libgl1 libglib2.0-0 "
         "(scripts/setup.sh installs them as root)"]
+    # Another library's trouble is not sent to libgl1.
+    @click.command()
+    @_friendly_errors
+    def old_libstdcxx() -> None:
+        raise ImportError("/lib/libstdc++.so.6: version `GLIBCXX_3.4.32' not found")
+
+    out = CliRunner().invoke(old_libstdcxx, []).output
+    assert "too old for an installed module" in out and "libgl1" not in out

@@ -634,6 +634,11 @@ def test_json_files_at_a_folders_top_are_named_by_file_or_skipped_beside_a_summa
     (loose / "friday.json").write_text(json.dumps(docs["w2"]))
     records, warnings = load_results([loose])
     assert sorted(r.clip for r in records) == ["friday", "monday"] and warnings == ()
+    # One folder down they are named by folder and file (all read as "sub").
+    (loose / "sub").mkdir()
+    for name in ("monday", "friday"):
+        (loose / name).with_suffix(".json").rename(loose / "sub" / f"{name}.json")
+    assert sorted(r.clip for r in load_results([loose])[0]) == ["sub/friday", "sub/monday"]
     put(tmp_path / "w1", "ana/squat", docs["w1"])
     (tmp_path / "w1" / "summary.csv").write_text("clip,status,results\nana/squat.mp4,ok,ana/squat\n")
     (tmp_path / "w1" / "notes.json").write_text('{"coach": "deload next week"}')

@@ -174,7 +174,11 @@ def test_config_file_given_as_the_video_is_told_so(tmp_path: Path) -> None:
     p = tmp_path / "club.toml"
     p.write_text('[analysis]\nexercise = "squat"\ngoal = "power"\n')
     with pytest.raises(NotAVideoError, match=r"only text it reads as subtitles \(a config file\? "
-                       r"analyze and batch take one with --config\)"):
+                       r"analyze, annotate and batch take one with --config\)"):
+        probe(p)
+    # One FFmpeg does not read as subtitles gets the same hint.
+    p.write_text('exercise = "squat"\n')
+    with pytest.raises(NotAVideoError, match=r"not a video: .*\(a config file\?"):
         probe(p)
 
 

@@ -719,13 +719,14 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
 
     An exercise the user gave is checked against how the body moves (cfg.exercise_check,
     exercise_detection.exercise_misfit): one that does not fit is warned of, and its
-    verdicts are withheld when the lift it looks like reads its reps another way. Not
-    when the tracked body may not be the lifter: "check the exercise given" sent the user
-    after the wrong thing (a still spotter tracked beside a squatter "looks like a raise").
+    verdicts are withheld when the lift it looks like reads its reps another way. When
+    the tracked body may not be the lifter, the warning says the misfit may be that body's
+    (a still spotter tracked beside a squatter "looks like a raise"), not only the
+    exercise's.
     """
     one = _set_held_still(seq, cfg, notes, span=span, given=given)
     summary = one.verdict_summary
-    if (cfg.exercise == AUTO or cfg.exercise_check == "off" or other_lifter
+    if (cfg.exercise == AUTO or cfg.exercise_check == "off"
             or (summary is not None and summary.withheld)):
         return one
     # Through a zoom, read off the landmarks the set was analysed on, scaled back: a zoom
@@ -734,7 +735,7 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     # against a sway is checked as filmed: a sway misread off a lying lifter's tiles would
     # otherwise make a push-up look like a squat and withhold its verdicts.
     read = steadied(seq, one.camera_shift, one.camera_scale) if one.camera_scale is not None else seq
-    misfit = exercise_misfit(read, get_profile(one.exercise), cfg)
+    misfit = exercise_misfit(read, get_profile(one.exercise), cfg, tracked_doubted=other_lifter)
     if misfit is None:
         return one
     said, withheld = misfit

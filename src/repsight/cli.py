@@ -50,10 +50,12 @@ def _import_failure(exc: ImportError) -> str:
     """One line for a module that would not load: on a slim system image OpenCV's wheel
     finds no libGL (a 51-line traceback from `analyze`)."""
     said = str(exc)
-    if ".so" in said:
+    if any(lib in said for lib in ("libGL.so", "libgthread", "libglib")):
         return (f"a system library is missing ({said}); on Debian or Ubuntu: "
                 "apt install libgl1 libglib2.0-0 (scripts/setup.sh installs them as root)")
-    return f"a required module would not load ({said}); reinstall repsight (pip install .)"
+    if ".so" in said:
+        return f"a system library is missing or too old for an installed module ({said})"
+    return f"a module would not load ({said}); reinstall repsight and its dependencies"
 
 
 def _friendly_errors(fn: Callable) -> Callable:

@@ -53,7 +53,12 @@ def ffmpeg_name(p: str | os.PathLike) -> str:
 
 # FFmpeg reads a text file whose lines start with "[" or "{" as subtitles.
 _STREAM_KINDS = {"subtitle": "text it reads as subtitles", "data": "data", "audio": "audio"}
-_CONFIG_SUFFIXES = {".toml", ".json", ".yaml", ".yml", ".ini", ".cfg"}
+
+
+def _config_hint(p: Path) -> str:
+    """" (a config file? ...)" for a TOML file given where a video goes, else ""."""
+    return (" (a config file? analyze, annotate and batch take one with --config)"
+            if p.suffix.lower() == ".toml" else "")
 
 
 def open_video(p: Path) -> av.container.InputContainer:
@@ -71,7 +76,7 @@ def open_video(p: Path) -> av.container.InputContainer:
         if _has_video_magic(p):
             raise CorruptVideoError(
                 f"corrupt or truncated video: {p} ({short_error(exc)})") from None
-        raise NotAVideoError(f"not a video: {p} ({short_error(exc)})") from None
+        raise NotAVideoError(f"not a video: {p} ({short_error(exc)}){_config_hint(p)}") from None
     if container.format.name in _STILL_IMAGE_FORMATS:
         container.close()
         raise NotAVideoError(f"not a video: {p} is a still image ({container.format.name})")
@@ -89,9 +94,7 @@ def open_video(p: Path) -> av.container.InputContainer:
                 f"corrupt or truncated video: {p} (no readable video stream; "
                 f"found {', '.join(kinds)})")
         only = ", ".join(_STREAM_KINDS.get(k, k) for k in kinds)
-        hint = (" (a config file? analyze and batch take one with --config)"
-                if p.suffix.lower() in _CONFIG_SUFFIXES else "")
-        raise NotAVideoError(f"not a video: {p} has no video stream, only {only}{hint}")
+        raise NotAVideoError(f"not a video: {p} has no video stream, only {only}{_config_hint(p)}")
     if not moving_streams(container):
         container.close()
         raise NotAVideoError(f"not a video: {p} holds only a cover picture (an audio file's "

@@ -332,8 +332,8 @@ def _read_alike(a: ExerciseProfile, b: ExerciseProfile) -> bool:
             and a.view_drivers == b.view_drivers)
 
 
-def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConfig
-                    ) -> tuple[str, str] | None:
+def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConfig, *,
+                    tracked_doubted: bool = False) -> tuple[str, str] | None:
     """(warning, why no verdict is called, "" when the set is judged) when the body moves
     like another lift than the exercise given (detect_exercise), or None when it fits or
     nothing is seen (nobody, or a body that barely moves).
@@ -343,7 +343,8 @@ def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConf
     curl's elbow), so where the lift it looks like reads its reps differently they are
     not called. Where both read them alike (a press and a raise both follow the wrists)
     the reps stand and only the faults judged may be the wrong ones: a warning of another
-    family, nothing within one.
+    family, nothing within one. tracked_doubted: the tracked body may not be the lifter
+    (the warning says to check that too).
     """
     if seq.detection_rate == 0:
         return None
@@ -359,8 +360,12 @@ def exercise_misfit(seq: PoseSequence, given: ExerciseProfile, cfg: AnalysisConf
     if alike and seen.family == given.family:
         return None
     # The exercise may have come from --exercise, a manifest row or the file's name.
+    # tracked_doubted: the people scan saw another body move more (ShotSplit.other_lifter),
+    # so the body read may be a spotter's or a bystander's, not the lift's.
+    check = ("check the exercise given, and that the tracked body is the lifter"
+             if tracked_doubted else "check the exercise given")
     said = (f"the movement looks like {seen.a_words}, not {given.a_words} (how the body "
-            "moves): check the exercise given")
+            f"moves): {check}")
     if alike:
         return (f"{said}; both read the reps alike, but the form faults judged are "
                 f"{given.a_words}'s", "")

@@ -389,6 +389,14 @@ class _FolderRead:
     replaced: list[str] = field(default_factory=list)  # results of a video since replaced
 
 
+def _clip_folder(folder: Path) -> bool:
+    """Whether a folder is one clip's batch results (its manifest, or a single JSON), not a
+    folder of `analyze --json` files gathered by hand (each named by its file)."""
+    if (folder / "manifest.json").is_file():
+        return True
+    return sum(1 for p in folder.glob("*.json") if p.name != "manifest.json") <= 1
+
+
 def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _FolderRead:
     """Every clip result under one results folder, the folder-th given (read: the files
     already read from another folder given, updated in place; order: how many results were
@@ -411,7 +419,8 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
         # A batch writes each clip's JSON into the clip's own folder; JSONs loose at the top
         # are `analyze --json` files gathered by hand (named by their file), or, beside a
         # batch's summary, no clip's results.
-        clip = rel.parent.as_posix() if len(rel.parts) > 1 else rel.stem
+        clip = (rel.parent.as_posix() if len(rel.parts) > 1 and _clip_folder(path.parent)
+                else rel.with_suffix("").as_posix())
         if listed and len(rel.parts) == 1:
             got.warnings.append(f"skipped {rel} in {root}: a file at the folder's top, not in a "
                                 "clip's results folder (the batch writes each clip's JSON into "

@@ -738,7 +738,10 @@ def begun_past_half(values: np.ndarray, reps: Sequence[Rep], *, concentric_incre
     # shallower first rep reaches before half the typical range: a clip begun 44 % of the
     # way down (56 % of that rep's depth) was neither counted nor said.
     depth = float(np.nanmax(r[k0:reps[0].start + 1])) - rest
-    own = (float(r[k0]) - rest) / depth if depth > 0 else 0.0
+    # Only a stretch that goes on down from its first frame (the clip began in a lowering):
+    # one that begins rising is at its own deepest there, and read "100 %" at 39 % down.
+    lowering = depth > 1.05 * (float(r[k0]) - rest)
+    own = (float(r[k0]) - rest) / depth if depth > 0 and lowering else 0.0
     left = np.flatnonzero(np.abs(r[k0:reps[0].start + 1] - r[k0]) > CUT_REST_SHARE * typical)
     if (into <= 0.5 and not (own > 0.5 and into > BEGUN_MIN_SHARE)) or left.size == 0 \
             or left[0] > max_still:

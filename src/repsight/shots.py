@@ -114,7 +114,8 @@ JUMP_SIZE = 1.8
 MAX_DROPOUT_S = 0.5
 # Walked out and in: across a dropout longer than MAX_DROPOUT_S, the body crossed at least
 # WALK_TORSOS body sizes sideways in the WALK_S before it, ending within WALK_EDGE of the
-# picture's side (a share of its width), and the body after it came in from a side as far.
+# picture's side (a share of its width), and the body after it came in from the other side
+# as far.
 # No lift carries the body a body size sideways in half a second (a walk does: 2-3); the
 # lifter off the picture is the set's end, and who comes in starts another.
 WALK_S = 0.5
@@ -248,6 +249,7 @@ class ShotSplit:
         if cuts:
             kinds = {b.kind for b in cuts}
             what = (BOUNDARY_WORDS[kinds.pop()] if len(kinds) == 1 else
+                    " or ".join(BOUNDARY_WORDS[k] for k in SPLITTING if k in kinds) if "walk" in kinds else
                     "camera cut or gap in the recording" if "gap" in kinds else
                     "camera cut or tracking switch")
             times = ", ".join(f"{self._at(b.time_s)} s"
@@ -693,8 +695,8 @@ def _sideways(centre: np.ndarray, size: np.ndarray, frames: np.ndarray) -> float
 def walk_changes(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray]
                  ) -> list[tuple[int, Boundary]]:
     """(last frame before, boundary at the first frame after) where the tracked body walked
-    out of the picture at a side and, after a dropout, a body walked in at a side (track:
-    _body_track's centre and size).
+    out of the picture at one side and, after a dropout, a body walked in at the other
+    (track: _body_track's centre and size).
 
     pose_jumps compares nothing across a dropout, and the body before it and after it may
     stand in the same place at a like size: two lifters taking turns on one spot were read
@@ -719,7 +721,9 @@ def walk_changes(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray]
         out_right = went >= WALK_TORSOS and np.nanmax(xs[j]) >= 1.0 - WALK_EDGE
         in_left = came >= WALK_TORSOS and np.nanmin(xs[i]) <= WALK_EDGE
         in_right = came <= -WALK_TORSOS and np.nanmax(xs[i]) >= 1.0 - WALK_EDGE
-        if (out_left or out_right) and (in_left or in_right):
+        # Out at one side and in at the other: out and back in at one side is a lifter
+        # stepping out, or the camera panning away and back (one set, read as two).
+        if (out_left and in_right) or (out_right and in_left):
             out.append((int(j), Boundary(int(i), float(t[i]), "walk",
                                          f"the lifter out at the {'left' if out_left else 'right'} at "
                                          f"{t[j] - t[0]:.1f} s, someone in at the "
