@@ -162,7 +162,8 @@ class Boundary:
     tracked body jumps while the picture does not: another person), "jump" (a pose jump
     on a clip without frame statistics: a cut or a switch, which cannot be told), "gap"
     (the frames' times jump: the recording was paused, or a stretch was cut out), "walk"
-    (the person walked out of the picture and someone walked in: walk_changes).
+    (the person walked out at one side of the picture and someone walked in at the other:
+    walk_changes).
     """
 
     frame: int
