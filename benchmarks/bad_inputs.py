@@ -590,10 +590,17 @@ def run_cli(args: list[str], *, cwd: Path, timeout: float = SCENARIO_TIMEOUT_S,
     import signal as sig
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "repsight", *args], cwd=cwd, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True,
-                            preexec_fn=lambda: sig.signal(sig.SIGINT, sig.SIG_DFL))
+    # The child gets the default Ctrl-C handling by inheriting it through exec, set here
+    # while it starts: a handler set after the fork (preexec_fn) can hang on a lock another
+    # thread held at the fork.
+    before = sig.signal(sig.SIGINT, sig.SIG_DFL)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "repsight", *args], cwd=cwd, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+    finally:
+        if before is not None:
+            sig.signal(sig.SIGINT, before)
     try:
         if signal_after is not None:
             ready, signum, group = signal_after

@@ -840,13 +840,19 @@ def test_a_stopped_batch_leaves_no_process_behind(how: str, tmp_path: Path) -> N
     for k in range(4):
         write_test_video(root / f"clip{k}.mp4", n=240)
     out = tmp_path / "results"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "repsight", "batch", str(root), "-o", str(out), "-q",
-         "--workers", "2", "--model", "lite", "--no-cache"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        # As from a terminal: a test runner started in the background may ignore SIGINT,
-        # and children inherit that.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # As from a terminal: a test runner started in the background may ignore SIGINT, and
+    # children inherit that. The default is set here while the batch starts (a handler
+    # set after the fork, preexec_fn, hung a CI run: Python code between fork and exec can
+    # wait forever on a lock another thread held at the fork).
+    before = signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "repsight", "batch", str(root), "-o", str(out), "-q",
+             "--workers", "2", "--model", "lite", "--no-cache"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGINT, before)
     try:
         deadline = time.monotonic() + 90
         # Wait until the workers are at work: a clip folder's first manifest exists.

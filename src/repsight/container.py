@@ -167,9 +167,19 @@ def _display_turn(frame: av.VideoFrame) -> tuple[int, str]:
     that is not a quarter turn, or a matrix that shows nothing (all zeros), is not applied.
     """
     matrix = None
-    for sd in getattr(frame, "side_data", None) or ():
-        if getattr(getattr(sd, "type", None), "name", "") == "DISPLAYMATRIX":
-            raw = bytes(sd)
+    side = getattr(frame, "side_data", None)
+    for entry in side or ():
+        # PyAV up to 18.1.0 iterates the side data itself; 18.1.1 iterates its types, as
+        # a mapping's keys (the matrix went unseen there, and a mirror read as a half turn).
+        kind, data = getattr(entry, "type", None), entry
+        if kind is None:
+            kind = entry
+            try:
+                data = side[entry]
+            except (KeyError, IndexError, TypeError):
+                continue
+        if getattr(kind, "name", "") == "DISPLAYMATRIX":
+            raw = bytes(data)
             if len(raw) >= 36:
                 matrix = struct.unpack("=9i", raw[:36])  # FFmpeg's side data: native order
     if matrix is None:
