@@ -16,9 +16,10 @@ trimmed file is read afresh by the pose model and its landmarks differ a little)
 measures the baseline and the last rep, not the pose model's start.
 
 Every technical verdict is mapped to the whole clip's rep nearest its start and scored
-against the labels as eval_verdicts_real scores the whole clips: a call inside the
-labelled failure run (min..max of `form.technical_failure_reps`) is true, a call on a rep
-labelled `breakdown: null` is neutral, any other call is false. The summary gives the
+against the labels as eval_verdicts_real scores the whole clips: a call on a rep it counts
+positive (eval_verdicts_real.positive_reps: `breakdown: true`, or inside the labelled
+failure run) is true, a call on another rep labelled `breakdown: null` is neutral, any
+other call is false. The summary gives the
 cuts with a false call, the false and true calls, and each false call's reason.
 It asserts nothing.
 """
@@ -47,6 +48,7 @@ def main() -> int:
     ap.add_argument("--clips", default="", help="comma-separated parts of clip names")
     ap.add_argument("--longest", type=int, default=4, help="cuts of 3 up to this + 2 reps")
     a = ap.parse_args()
+    from eval_verdicts_real import positive_reps
     from repsight.analysis import analyse_pose
     from repsight.cache import extract_cached
     from repsight.config import build_config
@@ -63,8 +65,7 @@ def main() -> int:
             print(f"{label['clip']}: video missing", file=sys.stderr)
             continue
         form = label["form"]
-        run = [int(r) for r in form.get("technical_failure_reps", [])]
-        positive = set(range(min(run), max(run) + 1)) if run else set()
+        positive = positive_reps(form)
         neutral = {int(r["rep"]) for r in form.get("reps", []) if r.get("breakdown") is None} - positive
         cfg = build_config(exercise=label["exercise"])
         seq = extract_cached(video, model=cfg.model)

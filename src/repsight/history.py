@@ -411,6 +411,7 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
     # renamed between batches), the one it lists is current, the other left behind.
     listed = {res for _, res, _ in got.rows}
     other_video = _replaced_clips(table)
+    clip_folders: dict[Path, bool] = {}
     for path in sorted(root.rglob("*.json"),
                        key=lambda p: (p.relative_to(root).parent.as_posix() not in listed, p)):
         rel = path.relative_to(root)
@@ -419,7 +420,9 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
         # A batch writes each clip's JSON into the clip's own folder; JSONs loose at the top
         # are `analyze --json` files gathered by hand (named by their file), or, beside a
         # batch's summary, no clip's results.
-        clip = (rel.parent.as_posix() if len(rel.parts) > 1 and _clip_folder(path.parent)
+        if path.parent not in clip_folders:  # one listing per folder, not per file
+            clip_folders[path.parent] = _clip_folder(path.parent)
+        clip = (rel.parent.as_posix() if len(rel.parts) > 1 and clip_folders[path.parent]
                 else rel.with_suffix("").as_posix())
         if listed and len(rel.parts) == 1:
             got.warnings.append(f"skipped {rel} in {root}: a file at the folder's top, not in a "

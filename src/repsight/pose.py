@@ -58,14 +58,20 @@ def bundled_model_dirs() -> tuple[Path, ...]:
     return (here / "models",) + ((tree / "models",) if (tree / "pyproject.toml").is_file() else ())
 
 
+def _bundle(model: str) -> Path | None:
+    """The first of model_dirs() holding the model's .task bundle, or None."""
+    return next((d / f"pose_landmarker_{model}.task" for d in model_dirs()
+                 if (d / f"pose_landmarker_{model}.task").is_file()), None)
+
+
 def model_path(model: str) -> Path:
     """Path of the bundle for a model variant; a clear error when it is missing."""
     if model not in MODEL_NAMES:
         raise ModelNotFoundError(f"unknown pose model {model!r}; choose one of {MODEL_NAMES}")
     name = f"pose_landmarker_{model}.task"
-    for folder in model_dirs():
-        if (folder / name).is_file():
-            return folder / name
+    found = _bundle(model)
+    if found is not None:
+        return found
     where = " or ".join(str(d) for d in model_dirs())
     # A wheel has no models/build_models.py: it comes with repsight's source.
     hint = (f"build it in repsight's source with: python models/build_models.py {model}, "
@@ -769,9 +775,7 @@ class PeopleCounter(_NativeGraph):
     def __init__(self, *, max_people: int = MAX_PEOPLE, min_confidence: float = 0.5) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
-        model = next((m for m in _COUNTER_MODELS
-                      if any((d / f"pose_landmarker_{m}.task").is_file() for d in model_dirs())),
-                     DEFAULT_MODEL)
+        model = next((m for m in _COUNTER_MODELS if _bundle(m) is not None), DEFAULT_MODEL)
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path(model))),
             running_mode=vision.RunningMode.IMAGE, num_poses=max_people,

@@ -711,14 +711,14 @@ def begun_past_half(values: np.ndarray, reps: Sequence[Rep], *, concentric_incre
                     eccentric_first: bool, max_still: int) -> float | None:
     """How far into a rep the signal is where the first rep's stretch of signal begins, as
     a share of the reps' typical range (or, when under half of that, of the stretch's own
-    depth), when past half of either (of its own depth only from BEGUN_MIN_SHARE of the typical range
-    on) and leaving that level within max_still frames (a rise, not a lifter lying on the
-    floor before the first plank): the
-    clip (or the tracking) began inside a lowering too far in to be found (a squat filmed
-    from its bottom), and the rise that follows was seen whole. None otherwise, and for a
-    lift that starts with its concentric (there a first frame far from rest is as likely a
-    lifter standing before the deadlift's set-up as a rep whose rise went unseen). values:
-    the driving signal (its units, as Rep.rom's)."""
+    depth), when past half of either (of its own depth only from BEGUN_MIN_SHARE of the
+    typical range on) and leaving that level within max_still frames (a rise, not a lifter
+    lying on the floor before the first plank): the clip (or the tracking) began inside a
+    lowering too far in to be found (a squat filmed from its bottom), and the rise that
+    follows was seen whole. None otherwise, and for a lift that starts with its concentric
+    (there a first frame far from rest is as likely a lifter standing before the deadlift's
+    set-up as a rep whose rise went unseen). values: the driving signal (its units, as
+    Rep.rom's)."""
     if not eccentric_first or not reps:
         return None
     r = excursion(values, concentric_increases=concentric_increases, eccentric_first=True)
@@ -737,12 +737,13 @@ def begun_past_half(values: np.ndarray, reps: Sequence[Rep], *, concentric_incre
     # Segmentation drops such a stretch when it begins past half of its own depth, which a
     # shallower first rep reaches before half the typical range: a clip begun 44 % of the
     # way down (56 % of that rep's depth) was neither counted nor said.
-    depth = float(np.nanmax(r[k0:reps[0].start + 1])) - rest
+    stretch = r[k0:reps[0].start + 1]
+    depth = float(np.nanmax(stretch)) - rest
     # Only a stretch that goes on down from its first frame (the clip began in a lowering):
     # one that begins rising is at its own deepest there, and read "100 %" at 39 % down.
     lowering = depth > 1.05 * (float(r[k0]) - rest)
     own = (float(r[k0]) - rest) / depth if depth > 0 and lowering else 0.0
-    left = np.flatnonzero(np.abs(r[k0:reps[0].start + 1] - r[k0]) > CUT_REST_SHARE * typical)
+    left = np.flatnonzero(np.abs(stretch - r[k0]) > CUT_REST_SHARE * typical)
     if (into <= 0.5 and not (own > 0.5 and into > BEGUN_MIN_SHARE)) or left.size == 0 \
             or left[0] > max_still:
         return None

@@ -727,7 +727,7 @@ def walk_changes(seq: PoseSequence, track: tuple[np.ndarray, np.ndarray]
         if (out_left and in_right) or (out_right and in_left):
             out.append((int(j), Boundary(int(i), float(t[i]), "walk",
                                          f"the lifter out at the {'left' if out_left else 'right'} at "
-                                         f"{t[j] - t[0]:.1f} s, someone in at the "
+                                         f"{seq.clip_times_s[j]:.1f} s, someone in at the "
                                          f"{'left' if in_left else 'right'} {t[i] - t[j]:.1f} s later")))
     return out
 
