@@ -516,7 +516,7 @@ def test_json_lists_the_sets_and_the_shots(squat_set):
     seq, _ = squat_set
     an = analyse_pose(splice(seq, moved(seq, dx=0.15, scale=1.4), stats=True), CFG)
     data = json.loads(to_json(an))
-    assert data["schema_version"] == SCHEMA_VERSION == "1.24"
+    assert data["schema_version"] == SCHEMA_VERSION == "1.25"
     assert [s["span"] for s in data["sets"]] == [[0, seq.n_frames], [seq.n_frames, 2 * seq.n_frames]]
     assert [s["bar"] for s in data["sets"]] == [None, None]  # no bar pass on poses alone
     assert [s["summary"]["reps"] for s in data["sets"]] == [3, 3]
