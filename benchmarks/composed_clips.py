@@ -162,6 +162,31 @@ def two_people(folder: Path) -> Composed:
     return Composed(path, (), (), "squat left, curl right")
 
 
+def still_spotter(folder: Path) -> Composed:
+    """Three squats with a still bystander pasted beside the lifter, 10.7 s: the pose model
+    follows the bystander, who stands on every frame, unless shown the lifter alone.
+
+    The bystander is deadlift_front.mp4's lifter standing at 1 s (his body, cut out with
+    the wall behind him), about as tall as the squatter; squat_bodyweight_side_plain.mp4
+    squats three times (rep starts 1.27, 4.43 and 7.43 s) to the right of him.
+    """
+    import cv2
+
+    person = next(_frames("deadlift_front.mp4", 30, 1))[20:290, 295:445]
+    person = cv2.resize(person, (int(round(person.shape[1] * 327 / person.shape[0])), 327),
+                        interpolation=cv2.INTER_AREA)
+    h, w = person.shape[:2]
+
+    def frames():
+        for rgb in _frames("squat_bodyweight_side_plain.mp4", 0, 321):
+            out = rgb.copy()
+            out[27:27 + h, 40:40 + w] = person
+            yield out
+
+    path = _write(folder / "still_spotter.mp4", frames())
+    return Composed(path, (), (3,), "three squats, a still bystander at the left")
+
+
 # Dissolve: squat_bodyweight_side_plain's three squats (rep starts 1.27, 4.43, 7.43 s; the
 # lifter walks out at 10 s) cross-fade over DISSOLVE_FRAMES into squat_air_45deg_white
 # from its frame DISSOLVE_AIR_FROM on (1.67 s: rep 2 starts at 1.96 s, inside the
@@ -336,7 +361,7 @@ def sideways_deadlift(folder: Path) -> Composed:
 
 
 BUILDERS = {"cut": camera_cut, "barbell_cut": barbell_cut, "montage": montage, "two_people": two_people,
-            "dissolve": dissolve,
+            "dissolve": dissolve, "still_spotter": still_spotter,
             "fast": fast_set, "hand_held": hand_held, "zooming": zooming,
             "sideways": sideways, "sideways_deadlift": sideways_deadlift}
 

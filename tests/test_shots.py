@@ -614,6 +614,91 @@ def test_composed_two_people_warns_and_follows_the_lifter(composed):
     assert an.shots.cuts == ()
 
 
+@pytest.mark.slow
+def test_composed_still_spotter_is_passed_over_for_the_lifter(composed):
+    """A still bystander pasted beside a squatter: the pose model followed the bystander
+    (0 reps, "may not be the lifter"). Shown the squatter's part of the picture alone, it
+    follows the squatter: 3 reps, in the whole picture's coordinates, with a warning."""
+    from repsight.cache import extract_cached
+    from repsight.shots import count_people
+
+    clip, picked = composed("still_spotter")
+    cache = clip.path.parent / "cache"
+    first = extract_cached(clip.path, cache_dir=cache, pick_lifter=False)
+    people = count_people(first)
+    assert people.tracked_is_lifter is False and people.lifter_box is not None
+    an = analyse_pose(first, AnalysisConfig(exercise="squat"))
+    assert an.rep_count == 0
+    assert any(w.startswith("the tracked body may not be the lifter") for w in an.warnings)
+
+    box = people.lifter_box
+    assert picked.meta["crop"] == list(box)
+    assert (picked.width, picked.height) == (first.width, first.height)
+    # The landmarks are the whole picture's: the hips sit where the scan saw the squatter.
+    hip_x = np.nanmedian(picked.image[:, [23, 24], 0])
+    assert box[0] < hip_x < box[2]
+    squatter = [b[0] for p in first.meta["scene"]["people"] for b in p["bodies"] if b[0] > box[0]]
+    assert abs(hip_x - np.median(squatter)) < 0.05
+    an = analyse_pose(picked, AnalysisConfig(exercise="squat"))
+    assert an.rep_count == clip.reps[0]
+    assert count_people(picked).tracked_is_lifter is True
+    assert not any("may not be the lifter" in w for w in an.warnings)
+    assert any(w.startswith("the pose model had followed one body while another body moves more")
+               and "followed instead on the part of the picture around it (x 39%-100%" in w
+               for w in an.warnings), an.warnings
+
+
+@pytest.mark.slow
+def test_a_named_lift_that_keeps_the_body_still_is_not_moved_to_another_body(composed):
+    # A curl's body stays still, so the scan's "moves more" cannot say who curls: named
+    # as a curl, the clip is analysed on the body followed, with the scan's doubt.
+    from repsight.analysis import analyse_video
+
+    clip, _ = composed("still_spotter")
+    an = analyse_video(clip.path, AnalysisConfig(exercise="biceps_curl"),
+                       cache_dir=clip.path.parent / "cache")
+    assert any(w.startswith("the tracked body may not be the lifter") for w in an.warnings)
+    assert not any("followed instead" in w for w in an.warnings)
+
+
+def test_lifter_crop_leaves_out_the_bodies_beside_the_lifter():
+    from repsight.shots import lifter_crop
+
+    # A squatter at x 0.56-0.58 (torso 0.3 of the height), a bystander at 0.21, 16:9.
+    lifter = [(k, 0.56 + 0.01 * (k % 3), 0.3 + 0.1 * (k % 2), 0.3) for k in range(10)]
+    beside = [(k, 0.21, 0.42, 0.25) for k in range(10)]
+    box = lifter_crop(lifter, beside, 16 / 9)
+    assert box is not None and box[0] == pytest.approx((0.21 + 0.56) / 2, abs=1e-3)
+    assert box[1] == 0.0 and box[3] == 1.0 and box[2] > 0.95
+    # A body between the lifter's places cannot be cut off; one within 1.2 torsos
+    # sideways neither.
+    assert lifter_crop(lifter, [(0, 0.57, 0.4, 0.3)], 16 / 9) is None
+    assert lifter_crop(lifter, [(0, 0.40, 0.4, 0.3)], 16 / 9) is None
+    # A big lifter whose part would be nearly the whole picture: no crop worth the pass.
+    assert lifter_crop([(0, 0.5, 0.5, 0.45)], [], 16 / 9) is None
+
+
+def test_people_scan_does_not_take_a_body_away_from_the_pose_for_the_tracked_one():
+    """The scan found the bystander alone on most samples (the squatter was missed on
+    them): the body nearest the pose's centre there was the bystander, 2 torsos away, and
+    the squatter, followed all along, was doubted as the lifter."""
+    from repsight.shots import count_people
+
+    seq, _ = synthesize("squat", plan_set(4), seed=5, noise_px=0.5)
+    centre = np.nanmedian((seq.image[:, 11, :2] + seq.image[:, 24, :2]) / 2, axis=0)
+    cx, cy = float(centre[0]), float(centre[1])
+    t = seq.timestamps_s
+    idx = np.linspace(0, seq.n_frames - 1, 10).astype(int)
+    far_x = 0.95 if cx < 0.5 else 0.05
+    samples = []
+    for k, i in enumerate(idx):
+        me = [cx, cy + 0.3 * (k % 3 == 1), 0.2]
+        stander = [far_x, 0.4, 0.2]
+        samples.append({"t": float(t[i]), "bodies": [stander, me] if k in (0, 1, 5, 9) else [stander]})
+    people = count_people(dataclasses.replace(seq, meta={"scene": {"people": samples}}))
+    assert people.tracked_is_lifter is True
+
+
 def _rising(fps: float, rise_s: float, travel: float) -> PoseSequence:
     """A body (shoulders, hips, knees) that rises `travel` times its torso length in
     `rise_s` seconds (a smooth min-jerk rise), still before and after."""

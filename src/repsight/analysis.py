@@ -25,7 +25,7 @@ from .form import detect_view, form_signals
 from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spec, swapped_frames,
                          tracked_point_px)
 from .exercise_detection import detect_exercise, exercise_misfit
-from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, profile_min_rom
+from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, moves_the_body, profile_min_rom
 from .scale import Scale, estimate_scale
 from .segmentation import (CUT_REST_SHARE, begun_past_half, joint_ranges, joint_still, lockout_arrivals,
                            mark_time_holes, out_of_range, segment_reps, time_holes)
@@ -1209,6 +1209,6 @@ def analyse_video(path: str | os.PathLike, cfg: AnalysisConfig | None = None, *,
 
     cfg = cfg or AnalysisConfig()
     seq = extract_cached(path, model=cfg.model, cache_dir=cache_dir, use_cache=use_cache,
-                         progress=progress, turn=cfg.rotate)
+                         progress=progress, turn=cfg.rotate, pick_lifter=moves_the_body(cfg.exercise))
     return analyse_bar(path, seq, analyse_pose(seq, cfg), cache_dir=cache_dir,
                        use_cache=use_cache)

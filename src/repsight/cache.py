@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -15,7 +16,7 @@ import numpy as np
 
 from .errors import CacheError, OutputError, RepsightError
 from .export import atomic_path
-from .pose import DEFAULT_MODEL, EXTRACTOR_VERSION, ProgressFn, extract_pose
+from .pose import DEFAULT_MODEL, EXTRACTOR_VERSION, Crop, ProgressFn, extract_pose
 from .types import PoseSequence
 from .video import DEFAULT_MAX_LONG_SIDE, file_hash
 
@@ -118,12 +119,17 @@ def _read_errors(what: str, path: Path) -> Iterator[None]:
 
 
 def cache_path(content_hash: str, model: str, max_long_side: int | None,
-               cache_dir: Path, turn: int = 0) -> Path:
-    """Where the cached extraction of this content with this model (and picture turn)
-    lives."""
+               cache_dir: Path, turn: int = 0, crop: Crop | None = None) -> Path:
+    """Where the cached extraction of this content with this model (and picture turn, and
+    the part of the picture the model was shown) lives."""
     key = f"{content_hash[:24]}_{model}_s{max_long_side or 0}_v{EXTRACTOR_VERSION}"
-    # Unturned keys stay as they were: every cache made before turning existed is valid.
-    return cache_dir / f"{key}{f'_r{turn}' if turn else ''}.npz"
+    # Unturned, uncropped keys stay as they were: every cache made before either existed
+    # is valid.
+    if turn:
+        key += f"_r{turn}"
+    if crop is not None:
+        key += "_c" + "-".join(str(int(round(c * 10000))) for c in crop)
+    return cache_dir / f"{key}.npz"
 
 
 class _Stale(Exception):
@@ -144,17 +150,52 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
                    cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
                    progress: ProgressFn | None = None,
                    max_long_side: int | None = DEFAULT_MAX_LONG_SIDE,
-                   workers: int = 1, turn: int = 0) -> PoseSequence:
+                   workers: int = 1, turn: int = 0, pick_lifter: bool = True) -> PoseSequence:
     """extract_pose, reusing an earlier extraction of the same bytes with the same model
     (and the same picture turn, see extract_pose).
 
     The key leaves out `workers`: a chunked extraction gives the same reps, phases and
     verdicts as a sequential one (landmarks differ by about a pixel after each seam; see
     benchmarks/README.md), so either may serve the other.
+
+    pick_lifter: when the people scan finds that the pose model followed a body that moves
+    less than another one beside it (shots.count_people: a still spotter or bystander
+    taken for the lifter) and a part of the picture holds the moving one alone
+    (PeopleCount.lifter_box), the model is run again on that part, and its poses are kept
+    when it then follows that body, with a warning that says so. This costs a second pass
+    over the clip on such clips only, and is cached as any extraction.
     """
+    seq = _extract_cached(video, model=model, cache_dir=cache_dir, use_cache=use_cache,
+                          progress=progress, max_long_side=max_long_side, workers=workers,
+                          turn=turn)
+    if not pick_lifter:
+        return seq
+    from .shots import count_people
+
+    people = count_people(seq)
+    box = people.lifter_box if people is not None and people.tracked_is_lifter is False else None
+    if box is None:
+        return seq
+    lifted = _extract_cached(video, model=model, cache_dir=cache_dir, use_cache=use_cache,
+                             progress=progress, max_long_side=max_long_side, workers=workers,
+                             turn=turn, crop=box)
+    again = count_people(lifted)
+    if again is None or again.tracked_is_lifter is not True or not lifted.detected.any():
+        return seq  # the crop did not isolate the lifter: the scan's doubt is said as before
+    note = (f"the pose model had followed one body while {people.evidence}; that one, taken for "
+            f"the lifter, was followed instead on the part of the picture around it "
+            f"(x {box[0]:.0%}-{box[2]:.0%}, y {box[1]:.0%}-{box[3]:.0%})")
+    return dataclasses.replace(lifted, meta={**lifted.meta,
+                                             "warnings": [*lifted.meta.get("warnings", []), note]})
+
+
+def _extract_cached(video: str | os.PathLike, *, model: str, cache_dir: str | os.PathLike | None,
+                    use_cache: bool, progress: ProgressFn | None, max_long_side: int | None,
+                    workers: int, turn: int, crop: Crop | None = None) -> PoseSequence:
+    """One cached extraction (extract_cached without the lifter's pick)."""
     digest = file_hash(video) if Path(video).is_file() else ""
     directory = Path(cache_dir) if cache_dir else default_cache_dir()
-    target = cache_path(digest, model, max_long_side, directory, turn) if digest else None
+    target = cache_path(digest, model, max_long_side, directory, turn, crop) if digest else None
     damaged = None
     if use_cache and target is not None and target.is_file():
         try:
@@ -178,7 +219,7 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
             with contextlib.suppress(OSError):
                 target.unlink()
     seq = extract_pose(video, model=model, progress=progress, max_long_side=max_long_side,
-                       content_hash=digest or None, workers=workers, turn=turn)
+                       content_hash=digest or None, workers=workers, turn=turn, crop=crop)
     if use_cache and target is not None:
         try:
             save_pose(seq, target)

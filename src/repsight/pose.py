@@ -142,14 +142,21 @@ class _NativeGraph:
         self.close()
 
 
+# (x0, y0, x1, y1): a part of the upright frame, in shares of its width and height.
+Crop = tuple[float, float, float, float]
+
+
 class PoseEstimator(_NativeGraph):
     """A PoseLandmarker in VIDEO mode: feed frames in time order, get landmark arrays."""
 
     def __init__(self, model: str = DEFAULT_MODEL, *, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5) -> None:
+                 min_tracking_confidence: float = 0.5, crop: Crop | None = None) -> None:
+        """crop: (x0, y0, x1, y1) shares of the frame the model sees (the rest is not
+        shown to it); landmarks come back in the whole frame's coordinates."""
         from mediapipe.tasks.python import BaseOptions, vision
 
         self.model = model
+        self.crop = crop
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path(model))),
             running_mode=vision.RunningMode.VIDEO,
@@ -180,6 +187,12 @@ class PoseEstimator(_NativeGraph):
         # ~4 ms apart, so rounding alone could collide.
         ts = max(int(round(time_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ts
+        h, w = rgb.shape[:2]
+        x0 = y0 = 0
+        if self.crop is not None:
+            x0, y0, x1, y1 = crop_pixels(self.crop, w, h)
+            rgb = rgb[y0:y1, x0:x1]
+        sh, sw = rgb.shape[:2]
         # mp.Image reads the buffer as tightly packed rows; a strided view is garbage to it.
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         # Quiet on every frame, not only the first: the graph logs a one-off warning on its
@@ -194,7 +207,22 @@ class PoseEstimator(_NativeGraph):
             img[:] = [(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0)
                       for p in result.pose_landmarks[0]]
             world[:] = [(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]]
+            if (sw, sh) != (w, h):
+                # Back to the whole frame: x and depth are shares of the width, y of the height.
+                img[:, 0] = (x0 + img[:, 0] * sw) / w
+                img[:, 1] = (y0 + img[:, 1] * sh) / h
+                img[:, 2] *= sw / w
         return img, world
+
+
+def crop_pixels(crop: Crop, width: int, height: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) pixels of a crop given in shares of a width x height frame (at
+    least 2 pixels each way, inside the frame)."""
+    x0 = int(np.clip(np.floor(crop[0] * width), 0, width - 2))
+    y0 = int(np.clip(np.floor(crop[1] * height), 0, height - 2))
+    x1 = int(np.clip(np.ceil(crop[2] * width), x0 + 2, width))
+    y1 = int(np.clip(np.ceil(crop[3] * height), y0 + 2, height))
+    return x0, y0, x1, y1
 
 
 def prefetch(frames: Iterable[Frame], depth: int = 8) -> Iterator[Frame]:
@@ -317,7 +345,7 @@ def plan_chunks(first_s: float, duration_s: float, workers: int, *,
 
 
 def _run_chunk(reader: VideoReader, chunk: Chunk, model: str,
-               progress: ProgressFn | None, total: int) -> _LandmarkBuffer:
+               progress: ProgressFn | None, total: int, crop: Crop | None = None) -> _LandmarkBuffer:
     """The landmarks of the frames one chunk keeps (warm-up frames are tracked, not kept)."""
     frames = iter(reader) if math.isinf(chunk.warmup_from_s) \
         else reader.frames_from(chunk.warmup_from_s)
@@ -328,7 +356,7 @@ def _run_chunk(reader: VideoReader, chunk: Chunk, model: str,
         kept_s = min(chunk.stop_s, info.duration_s) - max(chunk.start_s, 0.0)
         span = min(span, int(kept_s * info.fps) + 2)
     buf = _LandmarkBuffer(min(span + 2, 1 << 15))
-    with PoseEstimator(model) as estimator:
+    with PoseEstimator(model, crop=crop) as estimator:
         for frame in prefetch(frames):
             if frame.time_s >= chunk.stop_s:
                 break
@@ -345,7 +373,8 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
                  max_long_side: int | None = DEFAULT_MAX_LONG_SIDE,
                  content_hash: str | None = None, workers: int = 1,
                  warmup_s: float = CHUNK_WARMUP_S,
-                 min_chunk_s: float = MIN_CHUNK_S, turn: int = 0) -> PoseSequence:
+                 min_chunk_s: float = MIN_CHUNK_S, turn: int = 0,
+                 crop: Crop | None = None) -> PoseSequence:
     """Run the pose model over every frame of a video and return its PoseSequence.
 
     Decoding runs in a background thread (see prefetch) so that it overlaps inference;
@@ -362,6 +391,11 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     turn: degrees (0, 90, 180, 270) the picture is turned clockwise beyond the file's
     rotation flag before the model sees it (a clip exported sideways); kept in the
     sequence's meta (types.picture_turn) for every later read of the video.
+
+    crop: (x0, y0, x1, y1) shares of the upright picture the pose model is shown (the
+    lifter's part of a picture with another person in it: cache.extract_cached); the
+    landmarks are in the whole picture's coordinates all the same, and the shot
+    statistics and people counts come from the whole picture. Kept in meta["crop"].
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise RepsightError(f"workers must be a whole number of at least 1, got {workers!r}")
@@ -382,7 +416,7 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
             arrays, notes, changes = _extract_parallel(
                 video, chunks, model=model, max_long_side=max_long_side, progress=progress,
                 total=total, frame_size=reader.size, sample_times=sample_times,
-                on_sample=people.add, turn=turn)
+                on_sample=people.add, turn=turn, crop=crop)
             expected = max(total, reader.frames_announced)
             if arrays is not None and len(arrays[2]) < 0.95 * expected - 1:
                 # A short read: the one-process path says how short, in its warnings.
@@ -393,7 +427,7 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
                 extra["scene"] = _scene_meta(changes, people.counted())  # shots, people
     if arrays is None:
         reader.scan = scan = SceneScan(info, sample_times_s=sample_times)
-        buf = _run_chunk(reader, plan_chunks(0.0, 1.0, 1)[0], model, progress, total)
+        buf = _run_chunk(reader, plan_chunks(0.0, 1.0, 1)[0], model, progress, total, crop)
         if buf.n == 0:
             raise RepsightError(f"no frames decoded from {video}")
         arrays = buf.arrays()
@@ -436,7 +470,8 @@ def extract_pose(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
         meta={"warnings": warnings, "frame_count_container": info.frame_count,
               "extractor_version": EXTRACTOR_VERSION, "max_long_side": max_long_side or 0,
               "source_width": info.width, "source_height": info.height,
-              **({"turn": turn} if turn else {}), **extra},
+              **({"turn": turn} if turn else {}),
+              **({"crop": [round(float(c), 4) for c in crop]} if crop is not None else {}), **extra},
     )
     return retimed(seq, info.capture_fps, info.fps)
 
@@ -508,7 +543,8 @@ def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, mo
                       max_long_side: int | None, progress: ProgressFn | None, total: int,
                       frame_size: tuple[int, int], sample_times: np.ndarray | None = None,
                       on_sample: Callable[[float, np.ndarray], None] | None = None,
-                      turn: int = 0) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, dict,
+                      turn: int = 0, crop: Crop | None = None
+                      ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, dict,
                                  FrameChanges | None]:
     """Run each chunk in its own process and stitch them (see SEAM_TOLERANCE).
 
@@ -526,7 +562,7 @@ def _extract_parallel(video: str | os.PathLike, chunks: tuple[Chunk, ...], *, mo
     orders = [ctx.Queue() for _ in chunks]
     procs = [ctx.Process(target=_chunk_worker, name=f"repsight-pose-{c.index}",
                          args=(str(video), c, model, max_long_side, messages, orders[c.index],
-                               os.getpid(), c.index == len(chunks) - 1, sample_times, turn),
+                               os.getpid(), c.index == len(chunks) - 1, sample_times, turn, crop),
                          daemon=True)
              for c in chunks]
     done = [0] * len(chunks)
@@ -675,12 +711,12 @@ def _stop_workers(procs: list) -> None:
             proc.join(timeout=5)
 
 
-def _tracked(reader: VideoReader, chunk: Chunk, model: str
+def _tracked(reader: VideoReader, chunk: Chunk, model: str, crop: Crop | None = None
              ) -> Iterator[tuple[float, np.ndarray, np.ndarray]]:
     """(time, image landmarks, world landmarks) of every frame from the chunk's warm-up on."""
     frames = iter(reader) if math.isinf(chunk.warmup_from_s) \
         else reader.frames_from(chunk.warmup_from_s)
-    with PoseEstimator(model) as estimator:
+    with PoseEstimator(model, crop=crop) as estimator:
         for frame in prefetch(frames):
             img, world = estimator.detect(frame.rgb, frame.time_s)
             yield frame.time_s, img, world
@@ -688,7 +724,8 @@ def _tracked(reader: VideoReader, chunk: Chunk, model: str
 
 def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | None,
                   messages: Any, orders: Any, parent_pid: int, last: bool,
-                  sample_times: np.ndarray | None = None, turn: int = 0) -> None:
+                  sample_times: np.ndarray | None = None, turn: int = 0,
+                  crop: Crop | None = None) -> None:
     """Entry point of a chunk process: extract one chunk, report progress, sampled frames
     and the result (with the shot statistics of its frames), then (all but the last)
     track on past the chunk's end while the parent asks for it."""
@@ -715,7 +752,7 @@ def _chunk_worker(video: str, chunk: Chunk, model: str, max_long_side: int | Non
         kept = _LandmarkBuffer(min(int(span * fps) + 16, 1 << 15))
         warm = _LandmarkBuffer(int((chunk.start_s - chunk.warmup_from_s) * fps) + 16
                                if chunk.index else 16)
-        tracked = _tracked(reader, chunk, model)
+        tracked = _tracked(reader, chunk, model, crop)
         pending = None
         last_report = 0.0
         for t, img, world in tracked:

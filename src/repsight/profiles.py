@@ -270,6 +270,20 @@ AUTO = "auto"
 DEFAULT_DRIFT_TOLERANCE_DEG = 10.0
 
 
+def moves_the_body(exercise: str) -> bool:
+    """Whether each rep of the lift moves the lifter's body up and down (its driving signal
+    is the height of the hips or shoulders): what the people scan tells a lifter from a
+    bystander by (shots.count_people; cache.extract_cached picks the lifter so). True for
+    "auto", which may be any lift; False for a name no profile has."""
+    if exercise.strip().lower() == AUTO:
+        return True
+    try:
+        sig = get_profile(exercise).driver
+    except ConfigError:
+        return False
+    return sig.kind == "height" and set(sig.points) <= {"HIP", "SHOULDER"}
+
+
 def get_profile(name: str) -> ExerciseProfile:
     """Look up a profile by name or alias (case and dashes ignored)."""
     key = name.strip().lower().replace("-", "_").replace(" ", "_")

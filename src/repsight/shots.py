@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -136,6 +136,9 @@ SAMPLE_RISE_WEIGHT = 1.0 / 3.0
 # Another body is taken for the lifter over the tracked one only when its height spread on
 # the samples is at least this many times the tracked body's.
 LIFTER_MARGIN = 1.5
+# A body the scan found on a sample is the tracked one when its centre lies within this
+# many of its body sizes of the pose's centre.
+TRACKED_NEAR_TORSOS = 1.0
 
 
 # A jump in the frames' times shorter than both of these is no gap in the recording.
@@ -327,6 +330,10 @@ class PeopleCount:
     others_share: float
     tracked_is_lifter: bool | None
     evidence: str = ""
+    # When the tracked body is not the lifter: the part of the picture (x0, y0, x1, y1,
+    # shares of width and height) that holds the lifter on every sample and no other
+    # body's centre (lifter_crop), for the pose model to be shown alone; else None.
+    lifter_box: tuple[float, float, float, float] | None = None
 
     @property
     def others_seen(self) -> bool:
@@ -913,8 +920,13 @@ def count_people(seq: PoseSequence) -> PeopleCount | None:
         i = int(np.clip(np.searchsorted(seq.timestamps_s, t), 0, seq.n_frames - 1))
         if bodies and np.isfinite(centre[i]).all():
             cx, cy = centre[i][0] / seq.width, centre[i][1] / seq.height
-            near = int(np.argmin([np.hypot(cx - b[0], cy - b[1]) for b in bodies]))
-            tracked.append(ids[near])
+            # In body sizes (shares of the height): a body the scan found elsewhere than
+            # the pose is not the tracked one (the scan missed it on that sample).
+            far = [np.hypot((cx - b[0]) * seq.width / seq.height, cy - b[1]) / max(b[2], 1e-6)
+                   for b in bodies]
+            near = int(np.argmin(far))
+            if far[near] <= TRACKED_NEAR_TORSOS:
+                tracked.append(ids[near])
     movement = [float(np.std([y for _, _, y, _ in tr]) / np.median([s for *_, s in tr]))
                 if len(tr) >= 3 else 0.0 for tr in tracks]
     if not tracked or max(movement) == 0.0:
@@ -925,9 +937,57 @@ def count_people(seq: PoseSequence) -> PeopleCount | None:
     # unless another body clearly moves more.
     if mine == lifter or movement[lifter] < LIFTER_MARGIN * movement[mine]:
         return PeopleCount(counts, share, True)
+    others = [b for n, tr in enumerate(tracks) if n != lifter for b in tr]
     return PeopleCount(counts, share, False,
                        f"another body moves more ({movement[lifter]:.2f} vs {movement[mine]:.2f} body "
-                       "sizes of height spread on the sampled frames)")
+                       "sizes of height spread on the sampled frames)",
+                       lifter_crop(tracks[lifter], others, seq.width / seq.height))
+
+
+# The lifter's part of the picture (lifter_crop), in torso lengths (the scan's body size)
+# from the centre of shoulders and hips on each sample: a standing body's head is within
+# 1.5 of it and its feet within 2.5; a push-up's feet lie 2.5 to the side, a barbell's
+# ends about 2. Another body beside the lifter moves the crop's edge to half-way between
+# them, and must be at least CROP_APART_TORSOS (the larger body's) to the side of every
+# place the lifter was seen.
+CROP_SIDEWAYS_TORSOS = 2.6
+CROP_UP_TORSOS = 1.8
+CROP_DOWN_TORSOS = 2.6
+CROP_APART_TORSOS = 1.2
+# A crop that keeps more than this share of the picture shows the model nearly what it saw.
+CROP_MAX_AREA = 0.85
+
+
+def lifter_crop(lifter: Sequence[tuple[int, float, float, float]],
+                others: Sequence[tuple[int, float, float, float]],
+                aspect: float) -> tuple[float, float, float, float] | None:
+    """The part of the picture (x0, y0, x1, y1 shares) around a body's sampled places
+    ((sample, x, y, size) as count_people links them; size a share of the height) that
+    leaves out every other body seen beside it, or None: another body came within
+    CROP_APART_TORSOS of the lifter's places sideways (the two cannot be shown apart),
+    or the part would be nearly the whole picture. aspect: the picture's width / height."""
+    if not lifter:
+        return None
+    xs = np.array([b[1] for b in lifter])
+    ys = np.array([b[2] for b in lifter])
+    size = float(np.median([b[3] for b in lifter]))
+    half_w = CROP_SIDEWAYS_TORSOS * size / aspect
+    x0, x1 = float(xs.min() - half_w), float(xs.max() + half_w)
+    y0, y1 = float(ys.min() - CROP_UP_TORSOS * size), float(ys.max() + CROP_DOWN_TORSOS * size)
+    for _, x, y, sz in others:
+        if not (x0 < x < x1 and y0 < y < y1):
+            continue
+        apart = CROP_APART_TORSOS * max(sz, size) / aspect
+        if x <= xs.min() - apart:
+            x0 = max(x0, (x + xs.min()) / 2)
+        elif x >= xs.max() + apart:
+            x1 = min(x1, (x + xs.max()) / 2)
+        else:
+            return None
+    box = (max(0.0, x0), max(0.0, y0), min(1.0, x1), min(1.0, y1))
+    if (box[2] - box[0]) * (box[3] - box[1]) > CROP_MAX_AREA:
+        return None
+    return tuple(round(float(v), 4) for v in box)
 
 
 def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
