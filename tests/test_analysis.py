@@ -83,6 +83,51 @@ def test_empty_sequence_and_no_person() -> None:
     assert not any("person found on only" in w for w in an.verdict_summary.warnings)
 
 
+def test_a_clip_ending_past_rest_away_from_the_turnaround_ends_at_rest() -> None:
+    # A curler's arms hanging 0.101 of the range lower than between reps on the last frame
+    # read as "not back at rest" (the test was two-sided), and the set lost its ending.
+    from repsight.analysis import _ends_at_rest
+
+    seq, _ = synthesize("squat", plan_set(3), seed=2, noise_px=0.3)
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    track = np.array(an.signal, dtype=np.float64)
+    done = [r for r in an.reps if r.completed]
+    rest = float(np.median([track[r.start] for r in done]))
+    travel = float(np.median([track[r.turnaround] - track[r.start] for r in done]))
+    last = np.flatnonzero(np.isfinite(track))[-1]
+    for share, at_rest in ((-0.3, True), (0.05, True), (0.3, False)):
+        track[last] = rest + share * travel
+        assert _ends_at_rest(an.reps, track) is at_rest, share
+
+
+def test_the_sets_loss_and_reserve_are_read_off_a_short_last_rep_too() -> None:
+    # A last rep cut short (62 % of the range) and slow is called a tempo failure at its
+    # loss; the set's loss and RIR had been read off the full rep before it instead.
+    seq, _ = synthesize("squat", plan_set(4, concentric_s=[0.8, 0.8, 0.8, 1.1], partial={4: 0.62}),
+                        seed=3, noise_px=0.3)
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert [r.index for r in an.reps if r.partial] == [4]
+    assert ("tempo", 4) in [(v.kind, v.rep_index) for v in an.verdicts]
+    s = an.verdict_summary
+    assert s.loss_rep == 4
+    assert s.velocity_loss_pct == pytest.approx(an.metrics[3].velocity_loss_pct)
+    assert s.velocity_loss_pct > 30
+
+
+def test_a_withheld_set_says_so_in_the_verdict_stage_record_too() -> None:
+    # A curl named as a squat: its verdicts are withheld (a misfit). The JSON's
+    # assessment.summary had kept the ending, RIR and RPE, and assessment.verdicts the calls.
+    from repsight.export import analysis_to_dict
+
+    seq, _ = synthesize("biceps_curl", plan_set(4), seed=5, noise_px=0.5)
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert an.verdict_summary.withheld and an.verdicts == ()
+    assert an.assessment.summary == an.verdict_summary
+    assert an.assessment.verdicts == ()
+    summary = analysis_to_dict(an)["assessment"]["summary"]
+    assert summary["ending"] == "" and summary["rir_estimate"] is None and summary["withheld"]
+
+
 @pytest.mark.parametrize("name", ["squat", "pushup", "biceps_curl", "pullup", "deadlift"])
 def test_auto_picks_the_right_signal(name: str) -> None:
     seq, truth = synthesize(name, 5, seed=1, noise_px=1.0)

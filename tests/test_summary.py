@@ -200,6 +200,11 @@ def test_a_lift_with_no_form_fault_judged_keeps_its_range_not_its_technique():
     seq, _ = synthesize("squat", 5, seed=4)
     summary = analyse_pose(seq, AnalysisConfig(exercise="squat")).verdict_summary
     assert summary.form_faults_judged and "stopped with technique and tempo intact" in summary.line()
+    # Seen from the side, a squat's knee cave is not judged: the ending says so (a
+    # head-on curl whose elbow travel could not be measured read "technique intact").
+    assert summary.faults_not_judged == ("knee_cave",)
+    assert ("stopped with technique and tempo intact as far as read (knee cave not judged "
+            "here): tolerance failure") in summary.line()
 
 
 def test_reps_before_a_failure_are_good_only_where_form_was_judged():

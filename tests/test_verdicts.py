@@ -1535,6 +1535,29 @@ def test_a_partial_last_rep_alone_needs_the_clear_margin():
         assert [v.rep_index for v in technical_verdicts(reps, m, th)] == called
 
 
+def test_a_short_last_rep_short_of_the_clear_margin_is_too_close_to_call():
+    # The driving signal reads the last rep at 65 % of its run's range (partial, under
+    # 70 %), its metres whole: not called (it needs under 70 / 1.5 %), and the set had then
+    # read "stopped with technique and tempo intact". At 40 % it is called, not borderline.
+    from types import SimpleNamespace
+
+    from repsight.verdicts import VerdictThresholds, borderline, technical_verdicts
+
+    th = VerdictThresholds()
+    for share, near in ((0.65, True), (0.4, False)):
+        reps = _grid_reps(5)
+        reps[-1] = dataclasses.replace(reps[-1], rom_share=share, partial=True)
+        m = SimpleNamespace(reps=[SimpleNamespace(index=r.index, rom_m=0.45, velocity_loss_pct=float("nan"))
+                                  for r in reps],
+                            baseline_reps=(1, 2), drift=SimpleNamespace(faults={}))
+        called = technical_verdicts(reps, m, th)
+        found = [(b.rep_index, b.kind, b.measure, b.value, b.threshold) for b in borderline(reps, m, th, called)]
+        assert found == ([(5, "technical", "range_of_motion", 65.0, 70.0)] if near else [])
+        if near:
+            assert borderline(reps, m, th, called)[0].short() == \
+                "rep 5 too close to call (range of motion 65 %, threshold 70 %)"
+
+
 def test_a_failed_rep_between_short_reps_does_not_break_their_run():
     # Reps 4 and 6 at 60 % of the range, rep 5 a failed attempt between them: the failed
     # rep is skipped (its short range is that failure), as the form readings skip it.

@@ -227,7 +227,11 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
               if m.mean_velocity_mps is not None and np.isfinite(m.mean_velocity_mps)
               and speed_comparable(r, step, cfg.rom_outlier_share)]
     first_base = min(metrics.baseline_reps, default=0)
-    last = next((m for r, m in reversed(lifted)
+    # The loss and RIR are read off the last rep lifted to lockout, a short one included:
+    # the verdicts judge a short rep's speed, and a set whose last rep was called a tempo
+    # failure at 29 % loss read "10+ reps in reserve" off the full rep before it.
+    finished = [(r, m) for r, m in zip(reps, metrics.reps) if r.completed and r.index not in setup]
+    last = next((m for r, m in reversed(finished)
                  if r.index > first_base and speed_comparable(r, step, cfg.rom_outlier_share)
                  and m.velocity_loss_pct is not None and np.isfinite(m.velocity_loss_pct)), None)
     warnings = quality_warnings(metrics, detection_rate=rate, n_reps=len(reps),
@@ -280,7 +284,9 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         tempo_judged=step is None and bool(np.isfinite(vel.loss_pct).any()),
                         ended_at_rest=_ends_at_rest(reps, track) and not shallow,
                         borderline=near,
-                        form_faults_judged=not form_hidden and bool(read_faults(drift.faults)))
+                        form_faults_judged=not form_hidden and bool(read_faults(drift.faults)),
+                        faults_not_judged=tuple(f.measure for f in profile.faults
+                                                if f.measure not in read_faults(drift.faults)))
     if summary.ending:
         summary = dataclasses.replace(summary, ending_evidence=ending_evidence(
             summary.ending, reps, metrics, thresholds, verdicts,
@@ -350,8 +356,10 @@ def _ends_at_rest(reps: tuple[Rep, ...], track: np.ndarray) -> bool:
     if not seen.size or not done:
         return True
     rest = float(np.median([track[r.start] for r in done]))
-    rom = float(np.median([abs(track[r.turnaround] - track[r.start]) for r in done]))
-    return not abs(track[seen[-1]] - rest) > CUT_REST_SHARE * rom
+    travel = float(np.median([track[r.turnaround] - track[r.start] for r in done]))
+    # Only a way towards the turnaround is another rep begun: past rest the other way (a
+    # curler's arms hanging a little lower than between reps) is at rest.
+    return not np.sign(travel) * (track[seen[-1]] - rest) > CUT_REST_SHARE * abs(travel)
 
 
 # After the set's last rep, a movement towards the reps' turnaround of at least this share
@@ -625,15 +633,21 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None, *,
 
 
 def _withheld(one: SetAnalysis, why: str, warnings: list[str]) -> SetAnalysis:
-    """The set with its verdicts dropped and its summary saying why (not "no failure")."""
+    """The set with its verdicts dropped and its summary saying why (not "no failure"), in
+    the verdict stage's own record (assessment) too: the JSON's assessment.summary had
+    kept "stopped with technique and tempo intact" and an RIR on a set nobody judged."""
     summary = one.verdict_summary
     if summary is not None:
         # The RPE is read from the RIR: an effort line "RIR -, RPE ~6" contradicts itself.
         summary = dataclasses.replace(summary, first_failure_rep=None, kind=None, reason="",
-                                      ending="", rir_estimate=None, rpe_estimate=None,
-                                      withheld=why,
+                                      ending="", ending_evidence=None, rir_estimate=None,
+                                      rpe_estimate=None, borderline=(), withheld=why,
                                       warnings=(*summary.warnings, *warnings))
-    return dataclasses.replace(one, verdicts=(), verdict_summary=summary)
+    assessment = one.assessment
+    if assessment is not None:
+        assessment = dataclasses.replace(assessment, verdicts=(),
+                                         summary=summary if summary is not None else assessment.summary)
+    return dataclasses.replace(one, verdicts=(), verdict_summary=summary, assessment=assessment)
 
 
 # A shot after a camera cut goes on with the set before it when its first rep starts within

@@ -73,6 +73,9 @@ class SetSummary:
     # or bench press, or none could be read here): technique then means the range of
     # motion alone, and the reps before a failure are not called good form.
     form_faults_judged: bool = True
+    # The lift's fault measures not judged on this set (not measurable in the view, or
+    # never read): a tolerance ending's "technique intact" names them (intact_words).
+    faults_not_judged: tuple[str, ...] = ()
 
     def line(self) -> str:
         """The summary line for the CLI table."""
@@ -86,7 +89,7 @@ class SetSummary:
                    else f"; {rir_text(self.rir_estimate)} rep(s) in reserve by velocity loss, "
                         f"RPE {rpe_text(self.rpe_estimate)} (estimates)")
             if self.ending == "tolerance":
-                out += (f"; stopped with {intact_words(self.form_faults_judged)}: tolerance "
+                out += (f"; stopped with {intact_words(self.form_faults_judged, self.faults_not_judged)}: tolerance "
                         f"failure or reps left{rir}")
             elif self.borderline:
                 out += "; " + "; ".join(b.short() for b in self.borderline) + rir
@@ -127,9 +130,13 @@ def count_words(reps: Sequence[Rep]) -> str:
     return f"{counted} rep(s)" + (f" (+{', '.join(extra)})" if extra else "")
 
 
-def intact_words(form_faults_judged: bool) -> str:
+def intact_words(form_faults_judged: bool, not_judged: Sequence[str] = ()) -> str:
     """What a tolerance ending says the set kept: technique only where a form fault was
-    judged, else the range of motion, which every lift's verdicts check."""
+    judged, and then the fault measures that were not (not_judged: measure names), else
+    the range of motion, which every lift's verdicts check."""
+    if form_faults_judged and not_judged:
+        names = ", ".join(ANGLE_WORDS.get(m, m.replace("_", " ")) for m in not_judged)
+        return f"technique and tempo intact as far as read ({names} not judged here)"
     if form_faults_judged:
         return "technique and tempo intact"
     return "range of motion and tempo intact (no form fault is judged for this lift here)"
@@ -242,8 +249,8 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
               baseline_reps: int = 2, form_judged: bool = True, tempo_judged: bool = True,
               ended_at_rest: bool = True, mean_velocity_mps: float = float("nan"),
               velocity_loss_pct: float = float("nan"), loss_rep: int | None = None,
-              borderline: Sequence[Borderline] = (), form_faults_judged: bool = True
-              ) -> SetSummary:
+              borderline: Sequence[Borderline] = (), form_faults_judged: bool = True,
+              faults_not_judged: Sequence[str] = ()) -> SetSummary:
     """First failure rep, its kind and reason, reps before it (set-up excluded), how the
     set ended (absolute / tolerance failure), and caveats. form_judged / tempo_judged:
     False when the form could not be read, or the last reps' speed was not judged (a
@@ -254,14 +261,16 @@ def summarise(reps: Sequence[Rep], verdicts: Sequence[Verdict], warnings: Sequen
     (mean_velocity_mps, velocity_loss_pct of loss_rep, rir_estimate) are carried as given,
     with the RPE that rir_estimate reads as. borderline: the last rep's readings too close
     to their thresholds to call (verdicts.borderline); with any, no tolerance ending.
-    form_faults_judged: False when no form fault was judged (SetSummary.form_faults_judged)."""
+    form_faults_judged: False when no form fault was judged (SetSummary.form_faults_judged);
+    faults_not_judged: the lift's fault measures that were not (SetSummary.faults_not_judged)."""
     # The count a lifter reads, as the rep table's header gives it: a rep left unfinished
     # or cut short is not one more rep done without failure.
     counted = sum(1 for r in reps if r.counted)
     speed = dict(rir_estimate=rir_estimate, rpe_estimate=rpe_from_rir(rir_estimate),
                  mean_velocity_mps=mean_velocity_mps,
                  velocity_loss_pct=velocity_loss_pct, loss_rep=loss_rep,
-                 borderline=tuple(borderline), form_faults_judged=form_faults_judged)
+                 borderline=tuple(borderline), form_faults_judged=form_faults_judged,
+                 faults_not_judged=tuple(faults_not_judged) if form_faults_judged else ())
     reps = [r for r in reps if r.index not in set(setup_reps)]
     done = [r for r in reps if r.completed]
     # A rep the clip began inside is neither a baseline rep nor judged for fatigue: it

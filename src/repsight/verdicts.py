@@ -1043,6 +1043,20 @@ def borderline(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
                                   limit, clear_at, "%", "velocity loss"))
     judged = [k for k, r in enumerate(reps) if r.completed and r.index not in skip
               and any(r.form_phases)]
+    # A short last rep (Rep.partial: under th.partial_rom_share of its run's range) that
+    # is not short by the lone rep's margin (technical_verdicts' clear_short) is too close
+    # to call as well: a push-up set ending on a rep at 69 % of the range against 70 % had
+    # read "stopped with technique and tempo intact".
+    ended = [r for r in reps if r.completed and r.index not in skip]
+    if ended and ended[-1].partial and np.isfinite(ended[-1].rom_share):
+        r = ended[-1]
+        share, limit = 100.0 * float(r.rom_share), 100.0 * th.partial_rom_share
+        clear_at = limit / CLEAR_SHARE
+        v = called.get(("technical", r.index))
+        if clear_at <= share < limit and not (v is not None and "range_of_motion" in v.evidence):
+            out.append(Borderline(r.index, "technical", "range_of_motion",
+                                  round(share, _apart(share, limit, 0)), round(limit, 1),
+                                  round(clear_at, 1), "%", "range of motion"))
     for f in metrics.drift.faults.values() if judged else ():
         k = judged[-1]
         if f.spread_deg > NOISY_SPREAD_DEG or f.toward_deg[k] is None or two_sided(f, k):
