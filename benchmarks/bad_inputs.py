@@ -400,6 +400,8 @@ def plans() -> list[Plan]:
              quick=False),
         Plan("hand-held camera swaying, 12 s", lambda d: make_composed("hand_held", d), OK,
              quick=False),
+        Plan("still bystander beside a squatter, 11 s", lambda d: make_composed("still_spotter", d), OK,
+             {"extract": "followed instead on the part of the picture"}, quick=False),
         Plan("camera zooming in mid-set, 12 s", lambda d: make_composed("zooming", d), OK,
              quick=False),
         Plan("rotated portrait with a person", lambda d: make_rotated(d, False), OK,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -133,6 +133,11 @@ def test_one_rm_is_read_at_the_stated_threshold_only_from_a_falling_line() -> No
     lv = load_velocity_profile([rec(60, 0.9), rec(80, 0.7), rec(100, 0.5)], mvt_mps=0.3)
     assert lv.fit.slope == pytest.approx(-0.01) and lv.fit.r2 == pytest.approx(1.0)
     assert lv.one_rm_kg == pytest.approx(120.0) and lv.mvt_source == "given"
+    # A set whose verdicts were withheld (a picture on its side, read on the wrong axis)
+    # is not a point of the line.
+    sideways = dataclasses.replace(rec(80, 0.32), verdicts_withheld="the picture looks turned")
+    kept = load_velocity_profile([rec(60, 0.9), rec(80, 0.7), sideways, rec(100, 0.5)], mvt_mps=0.3)
+    assert kept.points == lv.points and kept.one_rm_kg == pytest.approx(120.0)
     rising = load_velocity_profile([rec(60, 0.5), rec(80, 0.7), rec(100, 0.9)], mvt_mps=0.3)
     assert rising.fit is None and "does not fall" in rising.refused
     assert linear_fit([1.0, 1.0], [2.0, 3.0]) is None

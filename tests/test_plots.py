@@ -115,6 +115,33 @@ def test_a_name_the_font_cannot_draw_warns_nobody(tmp_path):
     assert (tmp_path / "p.png").is_file() and done.stderr == ""
 
 
+def test_a_name_with_dollar_signs_is_drawn_as_written(tmp_path):
+    # "squat_$1_$2.mp4": matplotlib read "$1_$" as maths and the plot (and a batch clip's
+    # every output) failed with a ParseSyntaxException; "$100 vs $200" drew in italics.
+    from repsight.plots import SetPlotData, save_figure
+
+    for name in ("squat_$1_$2.mp4 - squat", "squat $100 vs $200.mp4 - squat"):
+        d = SetPlotData(title=name, reps=np.arange(1, 4), velocity_mps=np.array([0.5, 0.45, 0.4]),
+                        velocity_threshold_mps=0.35, phases_s=np.ones((3, 4)), drift_deg={})
+        fig = make_figure(d)
+        save_figure(fig, tmp_path / "p.png")
+        assert fig._suptitle.get_text() == name
+
+
+def test_a_rep_cut_by_the_clip_is_not_called_untracked_on_the_plot():
+    from repsight.plots import SetPlotData
+
+    phases = np.ones((3, 4))
+    phases[0, :2] = np.nan
+    phases[2, 2:] = np.nan
+    d = SetPlotData(title="t", reps=np.arange(1, 4), velocity_mps=np.array([np.nan, 0.45, 0.4]),
+                    velocity_threshold_mps=None, phases_s=phases, drift_deg={},
+                    phase_gaps={1: "began\nbefore clip"})
+    ax_p = make_figure(d).axes[1]
+    labels = [t.get_text() for t in ax_p.texts]
+    assert labels == ["began\nbefore clip", "not\ntracked"]
+
+
 def test_the_plot_shows_each_reps_fault_reading_as_the_table_and_report_do(leaning_set):
     # The chart drew only the move towards the fault: a rep read 2.6 deg stricter showed
     # "hip sag -2.6" in the table and +1.5 on the chart.

@@ -591,7 +591,7 @@ def linear_fit(xs: Sequence[float], ys: Sequence[float]) -> LinearFit | None:
 
 def failure_calibration(sets: Sequence[SetRecord]) -> FailureCalibration:
     """Velocity at failure and an RIR line from the sets that ended in concentric failure."""
-    usable = [s for s in sets if s.concentric_failure_rep is not None
+    usable = [s for s in sets if s.concentric_failure_rep is not None and not s.verdicts_withheld
               and len(s.rep_velocities) >= MIN_REPS_BEFORE_FAILURE]
     if len(usable) < MIN_FAILURE_SETS:
         return FailureCalibration(sets=len(usable), refused=(
@@ -622,8 +622,12 @@ def load_velocity_profile(sets: Sequence[SetRecord], *, mvt_mps: float | None = 
     mvt_mps: minimum velocity threshold for the 1RM (m/s, > 0); None: the calibrated
     velocity at failure when there is one, else no 1RM.
     """
+    # A set whose verdicts were withheld was not read as the lift (a picture on its side,
+    # another lift named): its speed is often read on the wrong axis, and one such set at
+    # 80 kg turned a line of r² 0.93 into one of 0.42 and no 1RM.
     points = tuple((s.load_kg, s.best_velocity_mps) for s in sets
-                   if s.load_kg is not None and s.best_velocity_mps is not None)
+                   if s.load_kg is not None and s.best_velocity_mps is not None
+                   and not s.verdicts_withheld)
     loads = sorted({round(x, 1) for x, _ in points})
     if len(loads) < MIN_DISTINCT_LOADS:
         # No load at all is the common case (no manifest): say where loads come from.

@@ -50,6 +50,9 @@ class SetPlotData:
     bar_paths: tuple[np.ndarray, ...] = ()
     other_velocity_mps: np.ndarray | None = None
     other_velocity_label: str = ""
+    # rep -> why its phases have no duration, when not "not tracked" (a rep the clip began
+    # or ended inside: Rep.cut_start, Rep.cut_end)
+    phase_gaps: dict[int, str] = field(default_factory=dict)
 
 
 def make_figure(data: SetPlotData):
@@ -69,7 +72,9 @@ def make_figure(data: SetPlotData):
         _bar_panel(ax_b, data.bar_paths)
     else:
         ax_v, ax_p, ax_d = fig.subplots(3, 1, sharex=True)
-    fig.suptitle(data.title)
+    # A clip's name is text, not mathtext: two "$" in it made matplotlib parse the span
+    # between them as maths and fail ("squat_$1_$2.mp4"), losing a batch clip's outputs.
+    fig.suptitle(data.title, parse_math=False)
     x = data.reps.astype(float)
     has_reps = len(x) > 0
 
@@ -118,10 +123,12 @@ def make_figure(data: SetPlotData):
             h = np.nan_to_num(data.phases_s[:, k], nan=0.0)
             ax_p.bar(x, h, bottom=bottom, color=colour, width=0.6, label=name)
             bottom += h
-        # A rep partly not tracked has phases with no duration: say so, not a short bar.
-        for xi, row in zip(x, data.phases_s):
+        # A rep partly not tracked, or cut by the clip's edge, has phases with no duration:
+        # say so, not a short bar.
+        for xi, i, row in zip(x, data.reps, data.phases_s):
             if not np.isfinite(row).all():
-                ax_p.text(xi, 0, "not\ntracked", ha="center", va="bottom", fontsize=8, color="grey")
+                ax_p.text(xi, 0, data.phase_gaps.get(int(i), "not\ntracked"), ha="center",
+                          va="bottom", fontsize=8, color="grey")
         ax_p.set_ylim(0, 1.3 * max(float(bottom.max()), 1e-3))
         ax_p.legend(loc="upper right", fontsize=8, ncols=4)
     else:
@@ -272,10 +279,12 @@ def set_plot_data(analysis: Any) -> SetPlotData:
     title = (f"{printable(Path(analysis.source).name) or 'set'} - {analysis.exercise}, "
              f"{count_words(reps)}")
     paths, other, label = _bar_series(analysis, reps)
+    gaps = {r.index: "began\nbefore clip" if getattr(r, "cut_start", False) else "cut by\nclip end"
+            for r in reps if getattr(r, "cut_start", False) or getattr(r, "cut_end", False)}
     return SetPlotData(title=title, reps=idx, velocity_mps=vel, velocity_threshold_mps=threshold,
                        phases_s=phases, drift_deg=drift, drift_threshold_deg=thresholds,
                        failures=failures, bar_paths=paths, other_velocity_mps=other,
-                       other_velocity_label=label)
+                       other_velocity_label=label, phase_gaps=gaps)
 
 
 def _bar_series(analysis: Any, reps: tuple[Any, ...]) -> tuple[tuple[np.ndarray, ...],
