@@ -523,6 +523,25 @@ def test_a_table_at_the_bottom_stays_above_the_failure_banner() -> None:
     assert banner_rows.size and np.flatnonzero(red_text.any(axis=1)).max() < banner_rows.min()
 
 
+def test_no_live_velocity_on_a_rep_whose_speed_was_not_measured() -> None:
+    # pullup_rear's rep 1 began before the clip: its table and warning say "velocity not
+    # measured", and the overlay had shown a live speed through its concentric.
+    import dataclasses
+
+    from repsight.analysis import analyse_pose
+    from repsight.annotate import live_velocity
+    from repsight.config import AnalysisConfig
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 3, seed=5)
+    analysis = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    unmeasured = dataclasses.replace(analysis.metrics[0], mean_velocity_mps=float("nan"))
+    analysis = dataclasses.replace(analysis, metrics=(unmeasured, *analysis.metrics[1:]))
+    live, _ = live_velocity(analysis)
+    (a, b), (c, d) = analysis.reps[0].concentric, analysis.reps[1].concentric
+    assert np.isnan(live[a:b + 1]).all() and np.isfinite(live[c:d + 1]).any()
+
+
 def test_the_point_drawn_with_the_live_velocity_is_the_one_it_was_read_on() -> None:
     # A curl's reps are found on the elbow angle, its speed read on the wrists: the dot
     # and trail beside "v 0.5 m/s" follow the wrists, not the elbow.

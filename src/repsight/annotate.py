@@ -704,7 +704,13 @@ def live_velocity(analysis: Any, seq: PoseSequence | None = None) -> tuple[np.nd
         return None, "m/s"
     v = np.asarray(assessment.metrics.velocity.per_frame_mps, dtype=np.float64)
     live = np.full(analysis.n_frames, np.nan)
+    # Only a rep whose speed the table gives: a rep the clip began inside, or lost the
+    # lifter in, reads "velocity not measured" there, and showed a live speed here.
+    measured = {m.index for m in getattr(analysis, "metrics", ())
+                if m.mean_velocity_mps is not None and np.isfinite(m.mean_velocity_mps)}
     for r in analysis.reps:
+        if r.index not in measured:
+            continue
         a, b = r.concentric
         live[a:b + 1] = v[a:b + 1]
     return live, "m/s"
