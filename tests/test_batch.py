@@ -154,6 +154,21 @@ def test_exercise_from_name(name: str, expected: str | None) -> None:
     assert exercise_from_name(name) == expected
 
 
+def test_summary_rows_say_when_a_set_was_not_judged() -> None:
+    # A set whose verdicts were withheld had empty failure cells, as a judged clean set
+    # has: a coach filtering the sheet read it as "no failure".
+    from repsight.batch import ClipResult, SetRow
+
+    withheld = ClipResult(clip="a.mp4", status="ok", exercise="squat", reps=3,
+                          verdicts_withheld="the picture looks turned on its side")
+    assert withheld.rows()[0]["verdicts_withheld"] == "the picture looks turned on its side"
+    assert ClipResult(clip="b.mp4", status="ok", reps=3).rows()[0]["verdicts_withheld"] == ""
+    split = ClipResult(clip="c.mp4", status="ok", verdicts_withheld="",
+                       sets=(SetRow(1, 0.0, 4.0, verdicts_withheld="montage of 4 shots"),
+                             SetRow(2, 4.0, 8.0)))
+    assert [r["verdicts_withheld"] for r in split.rows()] == ["montage of 4 shots", ""]
+
+
 def test_results_folders_do_not_clash(tmp_path: Path) -> None:
     clips = [tmp_path / "a" / "squat.mov", tmp_path / "a" / "squat.mp4", tmp_path / "b.mp4"]
     jobs = plan_jobs(clips, tmp_path, tmp_path / "out")

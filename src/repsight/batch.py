@@ -87,11 +87,11 @@ CLIP_EXTENSIONS = tuple(dict.fromkeys((*VIDEO_EXTENSIONS, ".m2ts", ".m2t", ".ogv
 SUMMARY_FIELDS = ("clip", "athlete", "date", "exercise", "goal", "load_kg", "reps", "first_failure_rep",
                   "first_failure_kind", "mean_velocity_mps", "velocity_loss_pct", "warnings",
                   "status", "error", "results", "notes", "set", "set_start_s", "set_end_s",
-                  "rir_estimate", "rpe_estimate")
+                  "rir_estimate", "rpe_estimate", "verdicts_withheld")
 # A clip split at camera cuts (analysis.sets) has a row per set: these columns are the set's,
 # the others the clip's, repeated (see ClipResult.rows).
 SET_FIELDS = ("exercise", "reps", "first_failure_rep", "first_failure_kind", "mean_velocity_mps",
-              "velocity_loss_pct", "warnings", "rir_estimate", "rpe_estimate")
+              "velocity_loss_pct", "warnings", "rir_estimate", "rpe_estimate", "verdicts_withheld")
 # summary.csv's `notes` column is the manifest's (ClipResult.session_notes); ClipResult.notes
 # are remarks about the results folder, printed and never stored.
 _SUMMARY_ATTR = {"notes": "session_notes"}
