@@ -114,6 +114,16 @@ def test_the_sets_loss_and_reserve_are_read_off_a_short_last_rep_too() -> None:
     assert s.velocity_loss_pct > 30
 
 
+def test_one_full_rep_and_a_short_one_read_no_loss() -> None:
+    # "1 rep: no velocity loss to read" stands: a short rep after the one full rep is no
+    # second rep to read a loss off.
+    seq, _ = synthesize("squat", plan_set(2, concentric_s=[0.8, 1.1], partial={2: 0.62}),
+                        seed=3, noise_px=0.3)
+    an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert [r.counted for r in an.reps] == [True, False]
+    assert an.verdict_summary.loss_rep is None and np.isnan(an.verdict_summary.velocity_loss_pct)
+
+
 def test_a_withheld_set_says_so_in_the_verdict_stage_record_too() -> None:
     # A curl named as a squat: its verdicts are withheld (a misfit). The JSON's
     # assessment.summary had kept the ending, RIR and RPE, and assessment.verdicts the calls.

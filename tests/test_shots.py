@@ -624,7 +624,7 @@ def test_composed_still_spotter_is_passed_over_for_the_lifter(composed):
 
     clip, picked = composed("still_spotter")
     cache = clip.path.parent / "cache"
-    first = extract_cached(clip.path, cache_dir=cache, pick_lifter=False)
+    first = extract_cached(clip.path, cache_dir=cache, pick_lifter="")
     people = count_people(first)
     assert people.tracked_is_lifter is False and people.lifter_box is not None
     an = analyse_pose(first, AnalysisConfig(exercise="squat"))
@@ -659,6 +659,47 @@ def test_a_named_lift_that_keeps_the_body_still_is_not_moved_to_another_body(com
                        cache_dir=clip.path.parent / "cache")
     assert any(w.startswith("the tracked body may not be the lifter") for w in an.warnings)
     assert not any("followed instead" in w for w in an.warnings)
+
+
+def test_a_body_that_lifts_is_not_still_and_a_bystander_is():
+    from repsight.shots import body_still
+
+    curl, _ = synthesize("biceps_curl", plan_set(4), seed=5, noise_px=0.5)
+    assert not body_still(curl)
+    held = dataclasses.replace(curl, image=np.repeat(curl.image[:1], curl.n_frames, axis=0),
+                               world=np.repeat(curl.world[:1], curl.n_frames, axis=0))
+    assert body_still(held)
+
+
+@pytest.mark.parametrize("pick, followed_still, moved", [
+    ("any", False, True),  # a squat named: a curler followed beside the squatter is left
+    ("still", False, False),  # auto: the followed body may be curling beside a squatter
+    ("still", True, True),  # auto, the followed body a bystander standing still
+    ("", True, False),  # a curl named: a body's moving says nothing of who curls
+])
+def test_the_pose_model_is_moved_to_the_lifter_only_as_the_lift_allows(monkeypatch, pick,
+                                                                        followed_still, moved):
+    import repsight.cache as cache
+
+    curl, _ = synthesize("biceps_curl", plan_set(4), seed=5, noise_px=0.5)
+    if followed_still:
+        curl = dataclasses.replace(curl, image=np.repeat(curl.image[:1], curl.n_frames, axis=0))
+    centre = np.nanmedian((curl.image[:, 11, :2] + curl.image[:, 24, :2]) / 2, axis=0)
+    t = curl.timestamps_s
+    far = 0.1 if centre[0] > 0.5 else 0.9
+    samples = [{"t": float(t[i]), "bodies": [[float(centre[0]), float(centre[1]), 0.2],
+                                             [far, 0.35 + 0.15 * (k % 2), 0.2]]}
+               for k, i in enumerate(np.linspace(0, curl.n_frames - 1, 10).astype(int))]
+    curl.meta["scene"] = {"people": samples}
+    crops = []
+
+    def fake(video, *, crop=None, **kw):
+        crops.append(crop)
+        return curl
+
+    monkeypatch.setattr(cache, "_extract_cached", fake)
+    cache.extract_cached("clip.mp4", pick_lifter=pick)
+    assert (len(crops) == 2 and crops[1] is not None) is moved
 
 
 def test_lifter_crop_leaves_out_the_bodies_beside_the_lifter():

@@ -1503,6 +1503,10 @@ def test_set_up_and_out_of_range_reps_take_no_part_in_a_technical_run():
     ([0, 7.0, 9.5, 10.0, 9.5], True, [2, 3, 4, 5]),
     # a threshold that holds a measured spread needs no margin
     ([0, 7.5, 7.5, 7.5, 7.5], False, [2, 3, 4, 5]),
+    # a run that does not clear it leaves its last rep to stand alone, as it would with
+    # no run before it: past 1.5 times, called
+    ([0, 7.0, 7.0, 7.0, 9.5], True, [5]),
+    ([0, 7.0, 7.0, 7.0, 8.5], True, []),
 ])
 def test_a_fault_against_a_one_rep_norm_must_clear_its_bare_floor(readings, floor_only, called):
     from types import SimpleNamespace
@@ -1556,6 +1560,14 @@ def test_a_short_last_rep_short_of_the_clear_margin_is_too_close_to_call():
         if near:
             assert borderline(reps, m, th, called)[0].short() == \
                 "rep 5 too close to call (range of motion 65 %, threshold 70 %)"
+    # A short rep partly not tracked is not read for range (a range needs the whole rep):
+    # nor is it too close to call.
+    reps = _grid_reps(5)
+    a = reps[-1].start
+    reps[-1] = dataclasses.replace(reps[-1], rom_share=0.6, partial=True, unseen=(a + 1, a + 5))
+    m = SimpleNamespace(reps=[SimpleNamespace(index=r.index, rom_m=0.45, velocity_loss_pct=float("nan"))
+                              for r in reps], baseline_reps=(1, 2), drift=SimpleNamespace(faults={}))
+    assert borderline(reps, m, th, technical_verdicts(reps, m, th)) == ()
 
 
 def test_a_failed_rep_between_short_reps_does_not_break_their_run():

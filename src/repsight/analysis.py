@@ -25,7 +25,7 @@ from .form import detect_view, form_signals
 from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spec, swapped_frames,
                          tracked_point_px)
 from .exercise_detection import detect_exercise, exercise_misfit
-from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, moves_the_body, profile_min_rom
+from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, lifter_pick, profile_min_rom
 from .scale import Scale, estimate_scale
 from .segmentation import (CUT_REST_SHARE, begun_past_half, joint_ranges, joint_still, lockout_arrivals,
                            mark_time_holes, out_of_range, segment_reps, time_holes)
@@ -230,7 +230,10 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     # The loss and RIR are read off the last rep lifted to lockout, a short one included:
     # the verdicts judge a short rep's speed, and a set whose last rep was called a tempo
     # failure at 29 % loss read "10+ reps in reserve" off the full rep before it.
-    finished = [(r, m) for r, m in zip(reps, metrics.reps) if r.completed and r.index not in setup]
+    # (With one full rep there is no loss to read: "1 rep" says so, a short rep after it
+    # is no second one.)
+    finished = ([(r, m) for r, m in zip(reps, metrics.reps) if r.completed and r.index not in setup]
+                if len(lifted) >= 2 else lifted)
     last = next((m for r, m in reversed(finished)
                  if r.index > first_base and speed_comparable(r, step, cfg.rom_outlier_share)
                  and m.velocity_loss_pct is not None and np.isfinite(m.velocity_loss_pct)), None)
@@ -1223,6 +1226,6 @@ def analyse_video(path: str | os.PathLike, cfg: AnalysisConfig | None = None, *,
 
     cfg = cfg or AnalysisConfig()
     seq = extract_cached(path, model=cfg.model, cache_dir=cache_dir, use_cache=use_cache,
-                         progress=progress, turn=cfg.rotate, pick_lifter=moves_the_body(cfg.exercise))
+                         progress=progress, turn=cfg.rotate, pick_lifter=lifter_pick(cfg.exercise))
     return analyse_bar(path, seq, analyse_pose(seq, cfg), cache_dir=cache_dir,
                        use_cache=use_cache)

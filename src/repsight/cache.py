@@ -150,7 +150,7 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
                    cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
                    progress: ProgressFn | None = None,
                    max_long_side: int | None = DEFAULT_MAX_LONG_SIDE,
-                   workers: int = 1, turn: int = 0, pick_lifter: bool = True) -> PoseSequence:
+                   workers: int = 1, turn: int = 0, pick_lifter: str = "still") -> PoseSequence:
     """extract_pose, reusing an earlier extraction of the same bytes with the same model
     (and the same picture turn, see extract_pose).
 
@@ -158,23 +158,25 @@ def extract_cached(video: str | os.PathLike, *, model: str = DEFAULT_MODEL,
     verdicts as a sequential one (landmarks differ by about a pixel after each seam; see
     benchmarks/README.md), so either may serve the other.
 
-    pick_lifter: when the people scan finds that the pose model followed a body that moves
-    less than another one beside it (shots.count_people: a still spotter or bystander
-    taken for the lifter) and a part of the picture holds the moving one alone
-    (PeopleCount.lifter_box), the model is run again on that part, and its poses are kept
-    when it then follows that body, with a warning that says so. This costs a second pass
-    over the clip on such clips only, and is cached as any extraction.
+    pick_lifter ("any", "still" or "": profiles.lifter_pick): when the people scan finds
+    that the pose model followed a body that moves less than another one beside it
+    (shots.count_people: a spotter or bystander taken for the lifter), with "still" only
+    when the followed body stays still through the clip (shots.body_still: a curler
+    beside a squatter is left followed), and a part of the picture holds the moving one
+    alone (PeopleCount.lifter_box), the model is run again on that part, and its poses
+    are kept when it then follows that body, with a warning that says so. This costs a
+    second pass over the clip on such clips only, and is cached as any extraction.
     """
     seq = _extract_cached(video, model=model, cache_dir=cache_dir, use_cache=use_cache,
                           progress=progress, max_long_side=max_long_side, workers=workers,
                           turn=turn)
-    if not pick_lifter:
+    if pick_lifter not in ("any", "still"):
         return seq
-    from .shots import count_people
+    from .shots import body_still, count_people
 
     people = count_people(seq)
     box = people.lifter_box if people is not None and people.tracked_is_lifter is False else None
-    if box is None:
+    if box is None or (pick_lifter == "still" and not body_still(seq)):
         return seq
     lifted = _extract_cached(video, model=model, cache_dir=cache_dir, use_cache=use_cache,
                              progress=progress, max_long_side=max_long_side, workers=workers,

@@ -286,14 +286,14 @@ def analyse_and_write(video: str | os.PathLike, config: AnalysisConfig, request:
     """
     from .analysis import analyse_bar, analyse_pose
     from .cache import extract_cached
-    from .profiles import moves_the_body
+    from .profiles import lifter_pick
 
     # Before the pose model runs: a bad output path must not cost minutes of extraction,
     # and no output may land on the video (or another input) it reads.
     request.check(inputs=(video, *inputs))
     seq = extract_cached(video, model=config.model, cache_dir=cache_dir, use_cache=use_cache,
                          progress=pose_progress, workers=workers, turn=config.rotate,
-                         pick_lifter=moves_the_body(config.exercise))
+                         pick_lifter=lifter_pick(config.exercise))
     # The bar pass (barbell lifts only) decodes the video once more (~4-15 ms a frame)
     # unless the pose cache holds its track for these poses and settings.
     analysis = analyse_bar(video, seq, analyse_pose(seq, config, exercise_reason=exercise_reason),

@@ -270,13 +270,23 @@ AUTO = "auto"
 DEFAULT_DRIFT_TOLERANCE_DEG = 10.0
 
 
+def lifter_pick(exercise: str) -> str:
+    """When cache.extract_cached may move the pose model from the body it followed to
+    another that moves more (shots.count_people): "any" for a lift that moves the body
+    (moves_the_body), "still" under auto (only away from a body that stays still: the
+    followed one may be curling beside a squatter), "" for a lift whose body stays still
+    (a curl or a press: how much a body moves does not say who lifts)."""
+    if exercise.strip().lower() == AUTO:
+        return "still"
+    return "any" if moves_the_body(exercise) else ""
+
+
 def moves_the_body(exercise: str) -> bool:
     """Whether each rep of the lift moves the lifter's body up and down (its driving signal
     is the height of the hips or shoulders): what the people scan tells a lifter from a
-    bystander by (shots.count_people; cache.extract_cached picks the lifter so). True for
-    "auto", which may be any lift; False for a name no profile has."""
+    bystander by. False for "auto" and for a name no profile has."""
     if exercise.strip().lower() == AUTO:
-        return True
+        return False
     try:
         sig = get_profile(exercise).driver
     except ConfigError:

@@ -633,6 +633,35 @@ def body_size(seq: PoseSequence) -> np.ndarray:
     return size
 
 
+# The followed body stays still when no joint of it (wrists, elbows, knees, ankles,
+# shoulders, hips) spans more than this share of its size (body_size: its longest
+# segment) between the 5th and 95th percentile of its places over the clip: a spotter
+# standing by shifts weight and gestures; a curl, a press or a raise swings the wrists a
+# forearm's length and more.
+STILL_BODY_SHARE = 0.5
+_STILL_JOINTS = (LM.LEFT_WRIST, LM.RIGHT_WRIST, LM.LEFT_ELBOW, LM.RIGHT_ELBOW, LM.LEFT_KNEE,
+                 LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_SHOULDER,
+                 LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP)
+
+
+def body_still(seq: PoseSequence) -> bool:
+    """Whether the tracked body stays still through the clip (STILL_BODY_SHARE): no part of
+    it moves as reps move it, whatever the lift."""
+    size = body_size(seq)
+    size = float(np.nanmedian(size)) if np.isfinite(size).any() else float("nan")
+    if not np.isfinite(size) or size <= 0:
+        return False
+    for lm in _STILL_JOINTS:
+        xy = seq.pixels(lm)
+        ok = np.isfinite(xy).all(axis=1)
+        if ok.sum() < 10:
+            continue
+        span = np.percentile(xy[ok], 95, axis=0) - np.percentile(xy[ok], 5, axis=0)
+        if float(np.hypot(*span)) > STILL_BODY_SHARE * size:
+            return False
+    return True
+
+
 def _body_track(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
     """(float64[T,2] body centre in pixels, float64[T] size in pixels: body_size) of the
     tracked person."""

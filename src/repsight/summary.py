@@ -61,8 +61,9 @@ class SetSummary:
     withheld: str = ""
     # The set's speed, computed here once for every output: the mean concentric velocity of
     # its counted reps (a set-up "rep" left out: its speed is not a lift's), and its
-    # velocity loss, read off loss_rep: the last counted rep after the first baseline rep
-    # whose speed was read and compares with the first reps' (verdicts.speed_comparable).
+    # velocity loss, read off loss_rep: the last rep lifted to lockout (a short one too,
+    # once two full reps were lifted) after the first baseline rep whose speed was read and
+    # compares with the first reps' (verdicts.speed_comparable).
     mean_velocity_mps: float = float("nan")
     velocity_loss_pct: float = float("nan")
     loss_rep: int | None = None

@@ -464,9 +464,16 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
         # and a 4.0 floor; the runs of rendered faults that start on rep 2 read 1.58-4.3
         # times such a floor (dev21, dev22; one co-fault's 1.19: its knees, at 4.1 times
         # theirs, call the same reps).
-        if hovering(flags, lasting, f.toward_deg, f.threshold_deg) or (
-                f.floor_only and not clears(flags, lasting, f.toward_deg, f.threshold_deg)):
+        if hovering(flags, lasting, f.toward_deg, f.threshold_deg):
             lasting = [False] * len(lasting)
+        elif f.floor_only and not clears(flags, lasting, f.toward_deg, f.threshold_deg):
+            # The run is not called; its last rep still is, alone, when past CLEAR_SHARE
+            # of the threshold, as a last rep with nothing before it would be.
+            last = max((k for k, ok in enumerate(judged) if ok), default=None)
+            past[name] = [k == last and bool(lasting[k])
+                          and f.toward_deg[k] > CLEAR_SHARE * f.threshold_deg
+                          for k in range(len(lasting))]
+            continue
         past[name] = onset(lasting, f.toward_deg, f.threshold_deg, readable)
     # The driving signal's range against the same first reps the metres are read against
     # (Rep.rom_share is against the rep's own run, which a rest starts afresh: half-range
@@ -1047,8 +1054,9 @@ def borderline(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     # is not short by the lone rep's margin (technical_verdicts' clear_short) is too close
     # to call as well: a push-up set ending on a rep at 69 % of the range against 70 % had
     # read "stopped with technique and tempo intact".
+    # Read as the range verdicts read it: on a rep seen whole.
     ended = [r for r in reps if r.completed and r.index not in skip]
-    if ended and ended[-1].partial and np.isfinite(ended[-1].rom_share):
+    if ended and ended[-1].partial and ended[-1].seen_whole and np.isfinite(ended[-1].rom_share):
         r = ended[-1]
         share, limit = 100.0 * float(r.rom_share), 100.0 * th.partial_rom_share
         clear_at = limit / CLEAR_SHARE
