@@ -1456,7 +1456,7 @@ def test_a_rep_past_its_runs_range_neither_confirms_nor_hides_a_tempo_failure(la
     assert [(v.kind, v.rep_index) for v in judge(reps, m, False, th, tempos)] == [("tempo", 5)]
 
 
-def _lean_fault(toward, threshold=6.0, floor_only=False):
+def _lean_fault(toward, threshold=6.0):
     from types import SimpleNamespace
 
     n = len(toward)
@@ -1464,7 +1464,7 @@ def _lean_fault(toward, threshold=6.0, floor_only=False):
                            source="image", floor_deg=threshold, spread_deg=0.0,
                            threshold_deg=threshold, toward_deg=tuple(toward),
                            stricter_deg=(0.0,) * n, frames_past=(10,) * n,
-                           at_turnaround_deg=(None,) * n, unread_reps=(), floor_only=floor_only)
+                           at_turnaround_deg=(None,) * n, unread_reps=())
 
 
 def test_set_up_and_out_of_range_reps_take_no_part_in_a_technical_run():
@@ -1491,33 +1491,6 @@ def test_set_up_and_out_of_range_reps_take_no_part_in_a_technical_run():
     reps = _grid_reps(9)
     for first in (0.0, 10.0):
         assert calls(reps, [first, 0, 0, 0, 7.5, 7.5, 7.5, 7.5, 7.5], setup=(1,)) == [5, 6, 7, 8, 9]
-
-
-@pytest.mark.parametrize("readings, floor_only, called", [
-    # rep 2 on: 7.5 deg against a 6-degree floor, the norm rep 1 alone with no spread
-    # measured: 1.25 times the bare floor is no call...
-    ([0, 7.5, 7.5, 7.5, 7.5], True, []),
-    # ...9.5 (past 1.5 times) is, from rep 2
-    ([0, 9.5, 9.5, 9.5, 9.5], True, [2, 3, 4, 5]),
-    # the run's median decides: a first rep just past and the rest clear of it
-    ([0, 7.0, 9.5, 10.0, 9.5], True, [2, 3, 4, 5]),
-    # a threshold that holds a measured spread needs no margin
-    ([0, 7.5, 7.5, 7.5, 7.5], False, [2, 3, 4, 5]),
-    # a run that does not clear it leaves its last rep to stand alone, as it would with
-    # no run before it: past 1.5 times, called
-    ([0, 7.0, 7.0, 7.0, 9.5], True, [5]),
-    ([0, 7.0, 7.0, 7.0, 8.5], True, []),
-])
-def test_a_fault_against_a_one_rep_norm_must_clear_its_bare_floor(readings, floor_only, called):
-    from types import SimpleNamespace
-
-    from repsight.verdicts import VerdictThresholds, technical_verdicts
-
-    reps = _grid_reps(5)
-    fault = _lean_fault(readings, floor_only=floor_only)
-    m = SimpleNamespace(reps=[SimpleNamespace(index=r.index, rom_m=0.45) for r in reps],
-                        baseline_reps=(1, 2), drift=SimpleNamespace(faults={"trunk_lean": fault}))
-    assert [v.rep_index for v in technical_verdicts(reps, m, VerdictThresholds())] == called
 
 
 def test_a_partial_last_rep_alone_needs_the_clear_margin():

@@ -169,11 +169,6 @@ class FaultDrift:
     # Reps (Rep.index) not judged for this fault: the measure was read on too little of
     # their moving frames (REP_FAULT_SEEN_MIN_SHARE).
     unread_reps: tuple[int, ...] = ()
-    # The threshold is a coach's floor alone: the norm is one rep and no second rep read
-    # measured the spread (a rep 2 that starts the fault lends none), so nothing in it
-    # says how much this lifter's reps vary (verdicts.technical_verdicts asks a margin).
-    # Never so for a floor set from the reading's own rep-to-rep noise (NOISE_FLOOR_SOURCES).
-    floor_only: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -585,7 +580,6 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
     own = [max(abs(with_pause(i, 1)), abs(with_pause(i, -1))) for i in base_idx]
     own = [x for x in own if np.isfinite(x)]
     spread = round(float(max(own)), 1) if len(own) >= 2 else 0.0
-    measured = len(own) >= 2
     if len(own) == 1:
         # One rep read sets the norm (--baseline-reps 1, or rep 2 unread) and shows no
         # spread: the threshold would be the bare floor, and a clean 30-rep push-up set
@@ -598,7 +592,6 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
             lent = max(abs(with_pause(lender, 1)), abs(with_pause(lender, -1)))
             if np.isfinite(lent):
                 spread = round(float(lent) / 2.0, 1)
-                measured = True
     # The user's --drift-tolerance is a coach's floor, whatever the source.
     threshold = combined_threshold(floor, spread, source if floor_override is None else "")
 
@@ -633,9 +626,7 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
                       source=source, floor_deg=floor, spread_deg=spread, threshold_deg=threshold,
                       toward_deg=tuple(_round(x) for x in toward),
                       stricter_deg=tuple(_round(x) for x in stricter), frames_past=past,
-                      at_turnaround_deg=at_turn, unread_reps=unread,
-                      floor_only=not measured and (floor_override is not None
-                                                   or source not in NOISE_FLOOR_SOURCES))
+                      at_turnaround_deg=at_turn, unread_reps=unread)
 
 
 def read_faults(faults: dict[str, FaultDrift]) -> dict[str, FaultDrift]:

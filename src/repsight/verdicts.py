@@ -288,18 +288,8 @@ def hovering(flags: Sequence[bool], lasting: Sequence[bool], toward: Sequence[fl
     first = list(lasting).index(True)
     if not any(flags[:first]):
         return False
-    return not clears(flags, lasting, toward, threshold)
-
-
-def clears(flags: Sequence[bool], lasting: Sequence[bool], toward: Sequence[float | None],
-           threshold: float) -> bool:
-    """Whether a fault's lasting run (sustained) reads past CLEAR_SHARE of its threshold
-    (the median of its flagged reps' readings)."""
-    if not any(lasting):
-        return False
-    first = list(lasting).index(True)
     run = [float(toward[k]) for k in range(first, len(flags)) if flags[k] and toward[k] is not None]
-    return bool(run) and float(np.median(run)) > CLEAR_SHARE * threshold
+    return not (run and float(np.median(run)) > CLEAR_SHARE * threshold)
 
 
 def onset(flags: Sequence[bool], toward: Sequence[float | None], threshold: float,
@@ -458,22 +448,8 @@ def technical_verdicts(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
                         or (prev[k] is not None and prev[k] > ONSET_SHARE * f.threshold_deg))
                  for k, x in enumerate(flags)]
         lasting = sustained(flags, judged, clear=clear)
-        # Against a norm of one rep with a coach's floor alone for a threshold (FaultDrift.
-        # floor_only), a run must clear it by CLEAR_SHARE. A real 30-rep push-up set cut
-        # to start at rep 23 read hip sag 5.0-5.5 deg on reps 24-27 against rep 23 alone
-        # and a 4.0 floor; the runs of rendered faults that start on rep 2 read 1.58-4.3
-        # times such a floor (dev21, dev22; one co-fault's 1.19: its knees, at 4.1 times
-        # theirs, call the same reps).
         if hovering(flags, lasting, f.toward_deg, f.threshold_deg):
             lasting = [False] * len(lasting)
-        elif f.floor_only and not clears(flags, lasting, f.toward_deg, f.threshold_deg):
-            # The run is not called; its last rep still is, alone, when past CLEAR_SHARE
-            # of the threshold, as a last rep with nothing before it would be.
-            last = max((k for k, ok in enumerate(judged) if ok), default=None)
-            past[name] = [k == last and bool(lasting[k])
-                          and f.toward_deg[k] > CLEAR_SHARE * f.threshold_deg
-                          for k in range(len(lasting))]
-            continue
         past[name] = onset(lasting, f.toward_deg, f.threshold_deg, readable)
     # The driving signal's range against the same first reps the metres are read against
     # (Rep.rom_share is against the rep's own run, which a rest starts afresh: half-range
