@@ -367,6 +367,20 @@ def test_an_output_named_as_a_folder_is_refused_up_front(small_video, tmp_path):
     assert not (tmp_path / "results").exists()
 
 
+def test_an_output_that_is_an_existing_folder_gets_one_line(small_video, tmp_path):
+    # `--json out.json` where out.json is a folder: click's usage, "Try ..." and error,
+    # exit 2, where annotate's -o said it in one line.
+    folder = tmp_path / "out.json"
+    folder.mkdir()
+    for args in (["analyze", str(small_video), "--json", str(folder)],
+                 ["analyze", str(small_video), "--html", str(folder)],
+                 ["history", str(tmp_path), "--csv", str(folder)]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, result.output
+        lines = [ln for ln in result.output.splitlines() if ln.strip()]
+        assert len(lines) == 1 and "it is a folder; give a file name" in lines[0], result.output
+
+
 def test_an_empty_config_name_and_a_drift_length_past_its_range_are_refused_up_front(small_video):
     # `--config ""` read as the folder "." ("config file . is not a regular file"), and
     # the help offered `--drift-min-frames [x>=1]` while 40 was refused after the fact.

@@ -426,9 +426,9 @@ def analyze(video: Path, workers: int | None, cache_dir: Path | None, no_cache: 
               help="minimum velocity threshold (m/s) at which to read an estimated 1RM off the "
                    "load-velocity line [default: the athlete's own velocity at failure, once "
                    "calibrated; else no 1RM]")
-@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--html", "html_out", type=click.Path(path_type=Path), default=None,
               help="write the history as a self-contained HTML page (tables and charts)")
-@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--csv", "csv_out", type=click.Path(path_type=Path), default=None,
               help="write one row a set as CSV")
 @_friendly_errors
 def history(results: tuple[Path, ...], athlete: str | None, exercise: str | None,

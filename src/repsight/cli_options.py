@@ -427,7 +427,9 @@ def output_options(fn: Callable) -> Callable:
                                 annotate=annotate_out, max_size=max_size, html=html_out)
         return fn(*args, outputs=outputs, **kwargs)
 
-    file_type = _OutputFile(dir_okay=False, path_type=Path)
+    # A folder that exists is refused by the outputs' own check, in one line, as annotate's
+    # -o is (click's refusal printed its usage and exited 2).
+    file_type = _OutputFile(path_type=Path)
     for option in reversed((
         click.option("--json", "json_out", type=file_type, default=None,
                      help="write the full analysis as JSON (docs/output_schema.md)"),
