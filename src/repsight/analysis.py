@@ -271,6 +271,7 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                     f"into a rep, as far as {int(deepest * 100)} % of the counted reps' "
                     "range, not counted as reps; the set is not said to end with technique and "
                     "tempo intact"]
+    read = read_faults(drift.faults)  # the fault measures read on some rep
     summary = summarise(reps, verdicts, warnings, setup_reps=metrics.setup_reps,
                         rir_estimate=last.rir_estimate if last is not None else None,
                         mean_velocity_mps=float(np.mean(speeds)) if speeds else float("nan"),
@@ -287,9 +288,9 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
                         tempo_judged=step is None and bool(np.isfinite(vel.loss_pct).any()),
                         ended_at_rest=_ends_at_rest(reps, track) and not shallow,
                         borderline=near,
-                        form_faults_judged=not form_hidden and bool(read_faults(drift.faults)),
+                        form_faults_judged=not form_hidden and bool(read),
                         faults_not_judged=tuple(f.measure for f in profile.faults
-                                                if f.measure not in read_faults(drift.faults)))
+                                                if f.measure not in read))
     if summary.ending:
         summary = dataclasses.replace(summary, ending_evidence=ending_evidence(
             summary.ending, reps, metrics, thresholds, verdicts,

@@ -284,9 +284,7 @@ def lifter_pick(exercise: str) -> str:
 def moves_the_body(exercise: str) -> bool:
     """Whether each rep of the lift moves the lifter's body up and down (its driving signal
     is the height of the hips or shoulders): what the people scan tells a lifter from a
-    bystander by. False for "auto" and for a name no profile has."""
-    if exercise.strip().lower() == AUTO:
-        return False
+    bystander by. False for "auto" and for a name no profile has (get_profile refuses both)."""
     try:
         sig = get_profile(exercise).driver
     except ConfigError:

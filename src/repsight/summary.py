@@ -90,8 +90,8 @@ class SetSummary:
                    else f"; {rir_text(self.rir_estimate)} rep(s) in reserve by velocity loss, "
                         f"RPE {rpe_text(self.rpe_estimate)} (estimates)")
             if self.ending == "tolerance":
-                out += (f"; stopped with {intact_words(self.form_faults_judged, self.faults_not_judged)}: tolerance "
-                        f"failure or reps left{rir}")
+                kept = intact_words(self.form_faults_judged, self.faults_not_judged)
+                out += f"; stopped with {kept}: tolerance failure or reps left{rir}"
             elif self.borderline:
                 out += "; " + "; ".join(b.short() for b in self.borderline) + rir
             elif self.n_reps == 1:

@@ -1029,8 +1029,8 @@ def borderline(reps: Sequence[Rep], metrics: Any, th: VerdictThresholds,
     # A short last rep (Rep.partial: under th.partial_rom_share of its run's range) that
     # is not short by the lone rep's margin (technical_verdicts' clear_short) is too close
     # to call as well: a push-up set ending on a rep at 69 % of the range against 70 % had
-    # read "stopped with technique and tempo intact".
-    # Read as the range verdicts read it: on a rep seen whole.
+    # read "stopped with technique and tempo intact". Read as the range verdicts read it:
+    # on a rep seen whole.
     ended = [r for r in reps if r.completed and r.index not in skip]
     if ended and ended[-1].partial and ended[-1].seen_whole and np.isfinite(ended[-1].rom_share):
         r = ended[-1]
