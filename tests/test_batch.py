@@ -1559,3 +1559,20 @@ def test_a_batch_killed_outright_leaves_no_resource_tracker_warning(tmp_path):
         said[how] = err.read_bytes()
     assert b"leaked semaphore" in said["loud"]  # the case is real
     assert said["quiet"] == b""
+
+
+def test_a_redo_without_html_removes_the_earlier_report_it_did_not_remake(
+        folder: Path, cache: Path, tmp_path: Path) -> None:
+    # A clip redone without --html (its JSON went missing) must not leave the earlier run's
+    # report beside the new figures, unrecorded in the manifest and never cleaned again.
+    out = tmp_path / "results"
+    run_batch(folder, out, AnalysisConfig(), opts(cache, html=True), executor=threads())
+    clip_dir = out / "squat_monday"
+    reports = [p.name for p in clip_dir.glob("*.html")]
+    assert reports
+    (clip_dir / "squat_monday.json").unlink()
+    report = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
+    row = {r.clip: r for r in report.results}["squat_monday.mp4"]
+    assert row.status == "ok" and (clip_dir / "squat_monday.json").is_file()
+    assert list(clip_dir.glob("*.html")) == []
+    assert not any(n.endswith(".html") for n in read_manifest(clip_dir)["outputs"])

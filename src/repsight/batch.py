@@ -29,6 +29,8 @@ clip's content hash, the analysis key (config + repsight + extractor versions) a
 size of every output. A later run skips a clip whose manifest is complete, current and
 whose outputs are all present; it re-runs one left incomplete by a kill; it refuses to
 replace results made with another configuration, version or input unless `force`.
+When a clip is redone, outputs of the earlier run that this run did not make (a report
+or plot it was not asked for) are removed with it, so no stale file outlives a redo.
 One batch at a time writes a results folder: a second one started on it (an overlapping
 scheduled run) stops at once with an error instead of removing the first one's temporary
 files under it (results_lock; the lock file `.repsight-batch.lock` stays in the folder).
@@ -786,13 +788,14 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
         shutil.rmtree(out_dir / STAGING, ignore_errors=True)
         result = dataclasses.replace(result, notes=tuple(notes),
                                      **session_fields(options.session))
-        if options.force:
-            # Results from the earlier run that this run did not regenerate are stale now;
-            # only entries checked to be files inside this clip folder are removed.
-            for old in kept:
-                if old not in outputs and (out_dir / old).is_file():
-                    with contextlib.suppress(OSError):
-                        (out_dir / old).unlink()
+        # Results from the earlier run that this run did not regenerate (a report or plot
+        # this run was not asked for) are stale now, forced or not: a redo without --html
+        # would otherwise leave the old report beside new figures, unrecorded, for good.
+        # Only entries checked to be files inside this clip folder are removed.
+        for old in kept:
+            if old not in outputs and (out_dir / old).is_file():
+                with contextlib.suppress(OSError):
+                    (out_dir / old).unlink()
         sizes = {n: {"size": (out_dir / n).stat().st_size,
                      "sha256": file_hash(out_dir / n)} for n in outputs}
         result = dataclasses.replace(result, outputs=tuple(outputs))
