@@ -381,6 +381,20 @@ def test_an_output_that_is_an_existing_folder_gets_one_line(small_video, tmp_pat
         assert len(lines) == 1 and "it is a folder; give a file name" in lines[0], result.output
 
 
+def test_a_batch_results_path_that_is_a_file_gets_one_line(tmp_path):
+    # `batch clips -o notes.txt`: click's usage and exit 2, where the other outputs say it
+    # in one line with exit 1. The file is left as it was.
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    target = tmp_path / "notes.txt"
+    target.write_text("mine")
+    result = CliRunner().invoke(main, ["batch", str(clips), "-o", str(target)])
+    assert result.exit_code == 1, result.output
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "is a file, not a folder" in lines[0], result.output
+    assert target.read_text() == "mine"
+
+
 def test_an_empty_config_name_and_a_drift_length_past_its_range_are_refused_up_front(small_video):
     # `--config ""` read as the folder "." ("config file . is not a regular file"), and
     # the help offered `--drift-min-frames [x>=1]` while 40 was refused after the fact.

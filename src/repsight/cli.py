@@ -234,7 +234,7 @@ def extract(video: Path, output: Path | None, model: str, rotate: int | None,
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out", required=True,
-              type=click.Path(file_okay=False, path_type=Path), help="results folder")
+              type=click.Path(path_type=Path), help="results folder")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="parallel worker processes [default: one per core]")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT|local:N",
