@@ -16,7 +16,7 @@ import pytest
 from repsight.analysis import driving_signal, find_reps
 from repsight.config import AnalysisConfig
 from repsight.profiles import PROFILES, get_profile
-from repsight.segmentation import excursion, lockout_arrivals, segment_reps
+from repsight.segmentation import excursion, lockout_arrivals, path_onsets, segment_reps
 from repsight.smoothing import condition, lowpass
 from repsight.synthetic import RepPlan, plan_set, synthesize
 from repsight.tempo import set_rhythm, set_tempo
@@ -1102,3 +1102,59 @@ def test_a_last_lowering_that_passes_rest_and_goes_on_was_seen_to_end() -> None:
     assert len(reps) == 4 and not reps[-1].cut_end and reps[-1].completed
     reps = segment_reps(short, 30.0, **kw)
     assert reps[-1].cut_end
+
+
+def _squat_hip(reps: int = 4, drift: float = 0.0) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """A squat-like set seen from the side: the hip swings on a straight knee's arc, so it
+    moves back at first order and down at second (height 1 - cos, path sin) as the turn
+    eases in and out; (hip x, hip y down, true start frames). drift: a steady sideways
+    drift a frame (a slow pan of the camera, a lifter never quite still)."""
+    rest, down, bottom, up = 24, 30, 6, 24
+    theta = np.concatenate([np.zeros(rest), 1.2 * (1 - np.cos(np.pi * np.arange(down) / down)) / 2,
+                            np.full(bottom, 1.2), 1.2 * (1 + np.cos(np.pi * np.arange(up) / up)) / 2])
+    starts = [rest + k * len(theta) for k in range(reps)]
+    theta = np.concatenate([np.tile(theta, reps), np.zeros(rest)])
+    x, y = np.sin(theta) + drift * np.arange(theta.size), 1 - np.cos(theta)
+    return lowpass(x, 30.0, cutoff_hz=4.0), lowpass(y, 30.0, cutoff_hz=4.0), starts
+
+
+def _path_speed(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.r_[np.hypot(np.diff(x), np.diff(y)), np.nan]
+
+
+def test_a_squat_starts_where_the_hip_leaves_rest_along_its_path_not_its_height() -> None:
+    x, y, starts = _squat_hip()
+    reps = segment_reps(-y, 30.0, concentric_increases=True, eccentric_first=True, min_rom=0.1,
+                        smoothing_cutoff_hz=4.0, diff_noise=1e-4)
+    assert len(reps) == 4
+    # the height barely changes through the first frames of the turn: read late
+    assert all(r.start - s >= 3 for r, s in zip(reps, starts))
+    out = path_onsets(reps, _path_speed(x, y), floor=3e-4)
+    for r, o, s in zip(reps, out, starts):
+        assert abs(o.start - s) <= 2 and o.start < r.start
+        assert o.eccentric == (o.start, r.eccentric[1]) and o.concentric == r.concentric
+    # the previous rep's trailing pause now ends where the next rep starts
+    for o, nxt in zip(out, out[1:]):
+        assert o.end <= nxt.start
+
+
+def test_a_path_onset_leaves_starts_alone_when_the_path_says_nothing_more() -> None:
+    x, y, _ = _squat_hip()
+    reps = segment_reps(-y, 30.0, concentric_increases=True, eccentric_first=True, min_rom=0.1,
+                        smoothing_cutoff_hz=4.0, diff_noise=1e-4)
+    # a point moving only up and down: its path is its height, and the start stands
+    assert path_onsets(reps, _path_speed(np.zeros_like(y), y), floor=3e-4) == reps
+    # a rep begun before the clip keeps its start
+    cut = tuple(replace(r, cut_start=True) for r in reps)
+    assert path_onsets(cut, _path_speed(x, y), floor=3e-4) == cut
+
+
+def test_a_steady_drift_while_waiting_does_not_pull_the_starts_into_the_wait() -> None:
+    # the path moves all the time (a slow pan): moving at the wait's own speed is not the
+    # rep begun, however long the wait
+    x, y, starts = _squat_hip(drift=0.004)
+    reps = segment_reps(-y, 30.0, concentric_increases=True, eccentric_first=True, min_rom=0.1,
+                        smoothing_cutoff_hz=4.0, diff_noise=1e-4)
+    out = path_onsets(reps, _path_speed(x, y), floor=3e-4)
+    for r, o, s in zip(reps, out, starts):
+        assert s - 1 <= o.start <= r.start

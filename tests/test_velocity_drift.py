@@ -1442,3 +1442,28 @@ def test_a_set_up_movement_far_past_the_range_is_still_set_up():
                      family="squat", rom_outlier_share=1.6)
     assert v.setup_reps == (1,) and v.baseline_reps == (2, 3)
     assert np.isnan(v.loss_pct[0]) and v.rir[0] is None
+
+
+def test_a_coachs_looser_tolerance_moves_the_limit_not_the_readings():
+    # A fault from rep 2 (8, 12, 16 degrees forward at the top): with the user's tolerance
+    # at 9, rep 2 (under it) had joined the norm it is judged against, so every reading
+    # shrank, the spread grew and a fault read 12-16 degrees past rep 1 went uncalled.
+    # The norm is the lifter's, set by the measure's own noise floor: a tolerance only
+    # moves the line the same readings are held against.
+    from repsight.drift import fault_drift
+    from repsight.profiles import Fault
+
+    h, _, reps = _min_jerk_set([0.8] * 5)
+    signal = np.full(len(h), 3.0)
+    for k, r in enumerate(reps):
+        a = r.concentric[0]
+        extra = 4.0 * (k + 1) if k >= 1 else 0.0  # 0, 8, 12, 16, 20 deg at the top
+        signal[a:r.eccentric[1] + 1] += extra * h[a:r.eccentric[1] + 1] / 0.5
+    runs = {tol: fault_drift(signal, Fault("trunk_lean", 1), "image", reps, h, [0, 1],
+                             floor_override=tol) for tol in (None, 5.0, 9.0, 13.0)}
+    readings = {tol: np.round(fd.toward_deg, 1) for tol, fd in runs.items()}
+    for tol in (5.0, 9.0, 13.0):
+        assert np.array_equal(readings[tol], readings[None]), (tol, readings)
+    assert readings[None][1] > 7 and readings[None][-1] > 18
+    limits = [runs[tol].threshold_deg for tol in (5.0, 9.0, 13.0)]
+    assert limits == sorted(limits) and limits[1] == pytest.approx(9.0, abs=0.5)

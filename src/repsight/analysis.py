@@ -22,13 +22,13 @@ from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, read_faults, set_drift
 from .form import detect_view, form_signals
-from .kinematics import (BOTH, Signal, apply_swaps, metric_side, signal_from_spec, swapped_frames,
-                         tracked_point_px)
+from .kinematics import (BOTH, Signal, apply_swaps, metric_side, path_speed, signal_from_spec,
+                         swapped_frames, tracked_point_px)
 from .exercise_detection import detect_exercise, exercise_misfit
 from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, lifter_pick, profile_min_rom
 from .scale import Scale, estimate_scale
 from .segmentation import (CUT_REST_SHARE, begun_past_half, joint_ranges, joint_still, lockout_arrivals,
-                           mark_time_holes, out_of_range, segment_reps, time_holes)
+                           mark_time_holes, out_of_range, path_onsets, segment_reps, time_holes)
 from .shots import (Boundary, ShotSplit, low_frame_rate_warning, picture_repeat, repeated_frames_warning,
                     split_shots)
 from .smoothing import smooth_frames
@@ -876,6 +876,9 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
     form_hidden: see assess_set."""
     lo, hi = span if span is not None else (0, seq.n_frames)
     reps = find_reps(sig, seq.fps, profile, cfg, concentric_increases=rises)
+    # Before any dip is dropped: a rep's start never reaches back into one (it moved).
+    if sig.kind == "height" and signal_points and reps:
+        reps = _path_onsets(seq, cfg, signal_points, sig.side, flipped, reps)
     if profile.working_joint and cfg.joint_still_share > 0 and view != "front" and signal_points and reps:
         reps, said = _drop_still(seq, cfg, profile, sig, flipped, reps)
         warnings = [*warnings, *said]
@@ -958,6 +961,17 @@ def _drop_still(seq: PoseSequence, cfg: AnalysisConfig, profile: ExerciseProfile
             f"moving, at {at}, against {np.nanmedian(ranges):.0f} deg in the reps: not "
             f"{profile.a_words} (a rest or a change of position)")
     return tuple(dataclasses.replace(r, index=k + 1) for k, r in enumerate(kept)), [said]
+
+
+def _path_onsets(seq: PoseSequence, cfg: AnalysisConfig, points: tuple[str, ...], side: str,
+                 flipped: np.ndarray, reps: tuple[Rep, ...]) -> tuple[Rep, ...]:
+    """The reps with each start at the driving point's onset along its path in the
+    picture, read on the driving signal's side and conditioned alike
+    (segmentation.path_onsets)."""
+    speed, noise = path_speed(seq, points, side, image=apply_swaps(seq.image, flipped),
+                              min_visibility=cfg.min_visibility, cutoff_hz=cfg.smoothing_cutoff_hz,
+                              max_gap_s=cfg.max_gap_s, min_body_size=cfg.min_body_size)
+    return path_onsets(reps, speed, floor=3.0 * noise)
 
 
 def _to_lockout(seq: PoseSequence, cfg: AnalysisConfig, joint: str, side: str,

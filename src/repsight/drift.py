@@ -510,11 +510,13 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
                    and seen_share(read_frames, r) < REP_FAULT_SEEN_MIN_SHARE)
     if baseline and all(reps[i].index in unread for i in baseline):
         unread = tuple(r.index for r in reps if any(r.form_phases))
-    if floor_override is not None:
-        floor = float(floor_override)
-    else:
-        floor = fault_floor(fault.measure, source, view,
-                            _inclination(signal, fault, source, view, reps, baseline))
+    # The measure's own noise floor decides which first reps make the norm; a coach's
+    # --drift-tolerance only sets the line the readings are held against. With the
+    # tolerance deciding, a rep 2 already 8 degrees into a fault joined the norm under a
+    # tolerance of 9: every reading shrank, the spread grew, and the fault went uncalled.
+    measured = fault_floor(fault.measure, source, view,
+                           _inclination(signal, fault, source, view, reps, baseline))
+    floor = measured if floor_override is None else float(floor_override)
     # The baseline starts with the first baseline rep; a later baseline rep joins it
     # unless it and the rep after it both move towards the fault past the floor: a fault
     # that starts on rep 2 must not become part of the norm it is judged against, while a
@@ -544,7 +546,7 @@ def fault_drift(signal: np.ndarray, fault: Fault, source: str, reps: Sequence[Re
         # verdicts.two_sided reads it), not a fault starting: it stays in the baseline,
         # whose spread it then widens.
         stricter = drift_of(i, curves[anchor], -fault.direction)
-        return toward > floor and not stricter > floor
+        return toward > measured and not stricter > measured
 
     def starts_fault(i: int) -> bool:
         # Rep i past the floor towards the fault, and the next rep too: the next one read,

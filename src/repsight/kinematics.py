@@ -458,6 +458,23 @@ def point_height(seq: PoseSequence, names: tuple[str, ...], side: str, *,
     return -xy[:, 1] / scale
 
 
+def path_speed(seq: PoseSequence, names: tuple[str, ...], side: str, *, image: np.ndarray,
+               min_visibility: float, cutoff_hz: float, max_gap_s: float,
+               min_body_size: float) -> tuple[np.ndarray, float]:
+    """(float64[T] speed along the picture of the mean of landmarks `names` on `side`, in
+    body-size units a frame; the speed landmark noise alone gives when still) with its two
+    coordinates read and conditioned as a height driving signal is (signal_from_spec), so
+    the two speak of the same frames. segmentation.path_onsets reads rep starts off it."""
+    scale = body_scale_px(seq, image)
+    xy = _point_xy(seq, image, names, side, min_visibility) / scale
+    if seq.n_frames and min_body_size > 0:
+        xy[body_size_ratio(seq, image) < min_body_size] = np.nan
+    x, nx = condition(xy[:, 0], seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s, t=seq.timestamps_s)
+    y, ny = condition(xy[:, 1], seq.fps, cutoff_hz=cutoff_hz, max_gap_s=max_gap_s, t=seq.timestamps_s)
+    speed = np.r_[np.hypot(np.diff(x), np.diff(y)), np.nan] if len(x) else x
+    return speed, float(np.hypot(nx, ny))
+
+
 def signal_from_spec(seq: PoseSequence, spec: SignalSpec, *, side: str = "auto",
                      min_visibility: float = 0.5, cutoff_hz: float = 4.0,
                      max_gap_s: float = 0.25, guard_swaps: bool = True,

@@ -685,6 +685,69 @@ def lockout_arrivals(reps: tuple[Rep, ...], angle: np.ndarray, fps: float, *, sh
     return tuple(out)
 
 
+# The most a rep's start may move back along the driving point's path, as a share of its
+# first phase read on the driving signal: the ramp the height misses is the first few
+# frames of an easing-in (a tenth to a fifth of the phase); a longer "ramp" is something
+# else moving before the rep (a shift of the feet, a hand leaving the hips).
+PATH_ONSET_MAX_SHARE = 0.35
+
+
+def path_onsets(reps: tuple[Rep, ...], speed: np.ndarray, *, floor: float) -> tuple[Rep, ...]:
+    """The reps with each start moved back to where the driving point left rest along its
+    2-D path in the picture, when that was before its height began to change.
+
+    speed: float[T] the point's speed along its path (per frame, in the driving signal's
+    units; NaN where unknown), conditioned as the driving signal is. A hip leaving a
+    standing squat, or shoulders leaving a push-up's top, turn on a joint that is straight
+    at rest: the point's height changes with the cosine of the turn (second order), its
+    path with the turn itself, so the height's onset reads late (about 0.2 s on rendered
+    side-view squats, whose exact start the renderer gives, and on a hand-labelled 45-degree
+    squat). From the start read on the height, the start moves back frame by frame while
+    the path's speed is above `floor` and still slowing towards rest (the highest of
+    floor, 2 % of the first phase's peak path speed, as segment_reps' ends, and the path's
+    median speed while waiting for the rep), by at most
+    PATH_ONSET_MAX_SHARE of the first phase, and never into the previous rep's movement.
+    A rep begun before the clip, or with unseen frames, keeps its start; the previous
+    rep's trailing pause then ends at the new start.
+    """
+    speed = np.asarray(speed, dtype=np.float64)
+    out = list(reps)
+    for n, r in enumerate(reps):
+        if r.cut_start or r.unseen is not None:
+            continue
+        first = r.eccentric if r.eccentric_first else r.concentric
+        a, b = first
+        if b <= a or b >= len(speed):
+            continue
+        seg = speed[a:b + 1]
+        if not np.isfinite(seg).all():
+            continue
+        after = 0
+        if n > 0:
+            prev = out[n - 1]
+            after = max(prev.eccentric[1], prev.concentric[1]) + 1
+        # A lifter who is never quite still between reps (swaying, breathing, shifting
+        # the feet) sets the level the path must rise above: the median path speed over
+        # the wait before the rep, up to one phase's length.
+        wait = speed[max(after, a - (b - a)):a]
+        wait = wait[np.isfinite(wait)]
+        rest = float(np.median(wait)) if wait.size >= 3 else 0.0
+        stop = max(floor, rest, 0.02 * float(np.max(seg)))
+        lo = max(a - int(PATH_ONSET_MAX_SHARE * (b - a)), after)
+        i = a
+        while i - 1 >= max(lo, 0) and np.isfinite(speed[i - 1]) and stop < speed[i - 1] <= speed[i]:
+            i -= 1
+        if i == a:
+            continue
+        if r.eccentric_first:
+            out[n] = replace(r, start=i, eccentric=(i, r.eccentric[1]))
+        else:
+            out[n] = replace(r, start=i, concentric=(i, r.concentric[1]))
+        if n > 0 and out[n - 1].end > i:
+            out[n - 1] = replace(out[n - 1], end=i)
+    return tuple(out)
+
+
 def _moving_at_start(r: np.ndarray, phase: _Phase, first: int, share: float) -> bool:
     """Whether the phase is already under way on frame `first` (its run's first): every
     step from there to half its travel moves its way faster than `share` of its peak
