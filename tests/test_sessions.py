@@ -280,6 +280,28 @@ def test_without_a_manifest_the_folder_names_the_athlete(coach_folder: tuple[Pat
         "athlete": "ben", "date": "", "load_kg": None, "notes": "", "source": "path"}
 
 
+def test_a_manifest_row_that_leaves_cells_empty_keeps_what_the_path_says(
+        coach_folder: tuple[Path, Path], tmp_path: Path) -> None:
+    # A coach filling in only notes (or only loads): the athlete, date and load the path
+    # tells stay, as for a clip with no row. The row's athlete had been "" and the set
+    # left the athlete's history.
+    root, cache = coach_folder
+    (root / "ana" / "set1.mp4").rename(root / "ana" / "2026-11-30 squat 80kg.mp4")
+    (root / "manifest.csv").write_text("clip,notes,load_kg\n"
+                                       "ana/2026-11-30 squat 80kg.mp4,felt heavy,\n"
+                                       "ben/set1.mp4,,140\n")
+    out = tmp_path / "out"
+    run_batch(root, out, AnalysisConfig(), BatchOptions(cache_dir=str(cache), plot=False),
+              executor=_threads())
+    rows = _summary(out)
+    ana, ben = rows["ana/2026-11-30 squat 80kg.mp4"], rows["ben/set1.mp4"]
+    assert (ana["athlete"], ana["date"], ana["load_kg"], ana["notes"]) == (
+        "ana", "2026-11-30", "80.0", "felt heavy")
+    assert (ben["athlete"], ben["load_kg"]) == ("ben", "140.0")
+    assert _clip_json(out, "ben/set1.mp4")["session"] == {
+        "athlete": "ben", "date": "", "load_kg": 140.0, "notes": "", "source": "manifest"}
+
+
 def test_a_bad_manifest_stops_the_batch_before_any_video_is_read(
         coach_folder: tuple[Path, Path], tmp_path: Path) -> None:
     root, cache = coach_folder

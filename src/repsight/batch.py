@@ -65,9 +65,9 @@ from .exercise_detection import exercise_in_name
 from .export import atomic_write, csv_text
 from .outputs import ANNOTATED_SUFFIX, short_stem
 from .profiles import AUTO
-from .sessions import (CLIP_MANIFEST, ManifestRow, Session, clip_key, find_clip_manifest,
-                       manifest_rows, match_clips, path_order, read_clip_manifest, session_from_path,
-                       spreadsheet_text)
+from .sessions import (CLIP_MANIFEST, ManifestRow, Session, clip_key, filled_from_path,
+                       find_clip_manifest, manifest_rows, match_clips, path_order,
+                       read_clip_manifest, session_from_path, spreadsheet_text)
 from .container import VIDEO_EXTENSIONS
 from .workers import (available_cores, quiet_library_logs, sigint_held, signals_as_interrupt,
                       watch_parent)
@@ -1411,8 +1411,10 @@ def _run_locked(root: Path, out: Path, found: Discovery, rows: dict[str, Manifes
     # folder's own name down (one athlete's folder batched alone names that athlete: the
     # history merged two such lifters' sets into one 1RM).
     top = Path(os.path.abspath(root)).name  # as given: a link named ana, not its target
-    sessions = [rows[j.name].session if j.name in rows
-                else session_from_path(f"{top}/{j.name}" if top else j.name) for j in jobs]
+    # A row's empty athlete, date or load is the path's, as a clip's with no row.
+    told = [session_from_path(f"{top}/{j.name}" if top else j.name) for j in jobs]
+    sessions = [filled_from_path(rows[j.name].session, path) if j.name in rows else path
+                for j, path in zip(jobs, told)]
     # A clip not reached yet (an interrupted batch leaves it so) still names its athlete,
     # date and load in summary.csv.
     results: dict[int, ClipResult] = {

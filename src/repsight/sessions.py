@@ -418,6 +418,18 @@ def session_from_path(name: str) -> Session | None:
     return Session(athlete=athlete, date=date, load_kg=load, source="path")
 
 
+def filled_from_path(given: Session, from_path: Session | None) -> Session:
+    """A manifest row's session with the athlete, date and load it leaves empty read from
+    the clip's path (session_from_path), as a clip with no row has them: a manifest of
+    only `clip,notes` had filed "ana/squat 80kg.mp4" under no athlete and no load, and
+    the set left Ana's history."""
+    if from_path is None:
+        return given
+    return dataclasses.replace(given, athlete=given.athlete or from_path.athlete,
+                               date=given.date or from_path.date,
+                               load_kg=given.load_kg if given.load_kg is not None else from_path.load_kg)
+
+
 # ---------------------------------------------------------------- reading (I/O)
 
 
