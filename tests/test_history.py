@@ -652,3 +652,24 @@ def test_json_files_at_a_folders_top_are_named_by_file_or_skipped_beside_a_summa
     assert warnings == (f"skipped notes.json in {tmp_path / 'w1'}: a file at the folder's top, not "
                         "in a clip's results folder (the batch writes each clip's JSON into its "
                         "own folder)",)
+
+
+def test_the_folder_holding_the_weeks_results_reads_each_weeks_summary(
+        docs: dict[str, dict], tmp_path: Path) -> None:
+    # `history results/` over results/week1 and results/week2: read as one folder, no
+    # week's summary.csv was read, so a clip deleted from week2 since showed in place of
+    # the live one, and every undated set was named "results".
+    results = tmp_path / "results"
+    undated = {k: v for k, v in docs["ben"].items() if k != "session"}
+    for week in ("week1", "week2", "week10"):
+        put(results / week, "ben/squat", undated)
+        (results / week / "summary.csv").write_text("clip,status,results\nben/squat.mp4,ok,ben/squat\n")
+    put(results / "week2", "ben/old_squat", docs["w2"])  # deleted since: not in the summary
+    weeks = [results / w for w in ("week1", "week2", "week10")]
+    by_week = load_results(weeks)
+    whole = load_results([results])
+    assert [r.session for r in whole[0]] == [r.session for r in by_week[0]]
+    assert sorted(r.session for r in whole[0]) == ["week1", "week10", "week2"]
+    assert whole[1] == by_week[1] and any("old_squat" in w for w in whole[1])
+    # A results folder given itself, or a folder of loose JSONs, reads as before.
+    assert load_results([results / "week2"])[0] == load_results([weeks[1]])[0]

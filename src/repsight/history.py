@@ -471,6 +471,25 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
     return got
 
 
+def _results_folders(given: Path) -> list[Path]:
+    """The batch results folders a folder given stands for: itself when it is one (its
+    summary.csv) or holds none; else the results folders below it (`history results/`
+    over results/week1, results/week2, ...), each read as if given, in week order. Read
+    as one folder, the weeks' summaries went unread: a clip deleted since showed in place
+    of a live one, and every undated session was named "results"."""
+    from .batch import SUMMARY
+
+    if not given.is_dir() or (given / SUMMARY).is_file():
+        return [given]
+    below = sorted({p.parent for p in given.rglob(SUMMARY)
+                    if p.is_file() and not any(part.startswith(".")
+                                               for part in p.relative_to(given).parts)},
+                   key=lambda p: path_order(p.relative_to(given).as_posix()))
+    # The outermost only: a results folder never holds another.
+    top = [p for p in below if not any(q != p and q in p.parents for q in below)]
+    return top or [given]
+
+
 def load_results(folders: Sequence[str | os.PathLike]
                  ) -> tuple[tuple[SetRecord, ...], tuple[str, ...]]:
     """Every set in the clip JSONs under the batch results folders, and warnings (files
@@ -488,8 +507,8 @@ def load_results(folders: Sequence[str | os.PathLike]
     # and the load-velocity line.
     read: set[Path] = set()
     found: list[_FolderRead] = []
-    for k, folder in enumerate(folders):
-        found.append(_read_folder(Path(folder), k, read, sum(len(f.copies) for f in found)))
+    for k, folder in enumerate(f for given in folders for f in _results_folders(Path(given))):
+        found.append(_read_folder(folder, k, read, sum(len(f.copies) for f in found)))
     counted, others = _one_copy_per_video([c for f in found for c in f.copies])
     # A clip in which the pose model found nobody is no session: nothing was looked at (a
     # camera pointed at an empty rack read as a 0-rep "squat" set in an athlete's history).
