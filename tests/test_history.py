@@ -486,7 +486,9 @@ def test_a_withheld_set_a_one_rep_set_and_a_week_folder_read_as_such(tmp_path):
     (odd,) = set_records(doc(6, "the movement does not look like a squat"), label="results",
                          clip="ben/week2/pushups")
     (one,) = set_records(doc(1), label="results", clip="ben/pushups")
-    assert [r.failure_text() for r in (judged, odd, one)] == ["none", "withheld", "one rep"]
+    (none,) = set_records(doc(0), label="results", clip="ben/cut")
+    assert [r.failure_text() for r in (judged, odd, one, none)] == ["none", "withheld", "one rep",
+                                                                    "no reps"]
     assert (judged.session, odd.session, one.session) == ("week1", "week2", "results")
     assert odd.row()["verdicts_withheld"] == "the movement does not look like a squat"
 

@@ -101,10 +101,14 @@ class SetRecord:
 
     def failure_text(self) -> str:
         """The first failure as the tables show it: "3 tempo"; "withheld" for a set nobody
-        judged, "one rep" for one with nothing to compare, else "none" (judged, none found)."""
+        judged, "one rep" for one with nothing to compare, "no reps" for one with no rep
+        counted (nothing was judged: "none" read as a set judged with no failure), else
+        "none" (judged, none found)."""
         if self.first_failure_rep is not None:
             return f"{self.first_failure_rep} {self.first_failure_kind}".strip()
-        return "withheld" if self.verdicts_withheld else "one rep" if self.reps == 1 else "none"
+        if self.verdicts_withheld:
+            return "withheld"
+        return "no reps" if self.reps == 0 else "one rep" if self.reps == 1 else "none"
 
     def row(self) -> dict[str, Any]:
         """The history CSV row (export.csv_text joins the warnings in one cell)."""

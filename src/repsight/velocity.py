@@ -293,8 +293,12 @@ def rpe_text(rpe: float | None) -> str:
 
 def rir_note() -> str:
     """What rir_text's marks mean, for a table's footnote."""
-    return (f'"-": not estimated (under {MIN_RIR_LOSS_PCT:g} % loss, the first rep, no '
-            f'velocity read, or velocity loss not measured); "{MAX_RIR:g}+": {MAX_RIR:g} or more')
+    # A rep before a failed one is always counted (the reps finished before the failure,
+    # reserve_before_failure), the first rep too: the note says "-" only where it can be.
+    return (f'"-": not estimated (under {MIN_RIR_LOSS_PCT:g} % loss, the first rep of a set '
+            f'with no failure, no velocity read, or velocity loss not measured); '
+            f'"{MAX_RIR:g}+": {MAX_RIR:g} or more; before a failed rep: the reps finished '
+            'before it')
 
 
 def reserve_inputs(reps: Sequence[Rep], rom_outlier_share: float) -> tuple[list[bool], list[bool]]:
