@@ -675,3 +675,22 @@ def test_the_folder_holding_the_weeks_results_reads_each_weeks_summary(
     assert whole[1] == by_week[1] and any("old_squat" in w for w in whole[1])
     # A results folder given itself, or a folder of loose JSONs, reads as before.
     assert load_results([results / "week2"])[0] == load_results([weeks[1]])[0]
+
+
+def test_undated_weeks_listed_after_dated_ones_are_said_to_be(docs: dict[str, dict],
+                                                              tmp_path: Path) -> None:
+    # A manifest begun in week 3: weeks 1 and 2 (undated) were listed after it, silently.
+    from repsight.history import order_text, write_history
+
+    undated = {k: v for k, v in docs["ben"].items() if k != "session"}
+    sets = [*set_records(undated, label="week1", clip="ben/week1/squat"),
+            *set_records(undated, label="week2", clip="ben/week2/squat"),
+            *set_records(dict(undated, session={"athlete": "ben", "date": "2026-11-16"}),
+                         label="week3", clip="ben/week3/squat")]
+    (ben,) = group_sets(sets)
+    assert [s.session for s in ben.sets][-2:] == ["week1", "week2"]
+    said = order_text(ben.sets)
+    assert "week1, week2" in said and "after the dated ones" in said
+    assert order_text(ben.sets[:1]) == "" and order_text(ben.sets[1:]) == ""  # one kind only
+    (page,) = write_history([ben], html=tmp_path / "h.html")
+    assert "after the dated ones" in page.read_text()

@@ -489,7 +489,7 @@ def _print_history(h, console) -> None:
     """One athlete and exercise: a row a set, then the profile and calibration lines."""
     from rich.table import Table
 
-    from .history import calibration_text, profile_text, scale_text
+    from .history import calibration_text, order_text, profile_text, scale_text
 
     def f(x, spec=".2f"):
         return "-" if x is None else format(x, spec)
@@ -508,9 +508,9 @@ def _print_history(h, console) -> None:
     console.print(table)
     console.print(profile_text(h.profile), markup=False, soft_wrap=True)
     console.print(calibration_text(h.calibration), markup=False, soft_wrap=True)
-    scaled = scale_text(h.sets)
-    if scaled:
-        console.print(f"note: {scaled}", markup=False, soft_wrap=True)
+    for caveat in (scale_text(h.sets), order_text(h.sets)):
+        if caveat:
+            console.print(f"note: {printable(caveat)}", markup=False, soft_wrap=True)
     console.print()
 
 

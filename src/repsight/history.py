@@ -789,6 +789,19 @@ def scale_text(sets: Sequence[SetRecord]) -> str:
             "alike; give the lifter's height (manifest height_m or --height) for every set")
 
 
+def order_text(sets: Sequence[SetRecord]) -> str:
+    """A caveat when one athlete's sets of one exercise are dated and undated both, or "":
+    the undated ones (named by their folder, week1) have no place among the dates, so they
+    are listed after them, which a coach who began a manifest in week 3 read as weeks
+    1 and 2 coming last."""
+    undated = list(dict.fromkeys(s.session for s in sets if not s.date))
+    if not undated or len(undated) == len(list(dict.fromkeys(s.session for s in sets))):
+        return ""
+    named = ", ".join(undated[:4]) + (f" and {len(undated) - 4} more" if len(undated) > 4 else "")
+    return (f"undated sessions ({named}) are listed after the dated ones, as their dates are "
+            "not known: give them a date (the manifest's date column, or a date in the path)")
+
+
 def calibration_text(c: FailureCalibration) -> str:
     """The velocity-at-failure / RIR calibration in one line."""
     if c.velocity_at_failure_mps is None:
@@ -903,7 +916,7 @@ def history_context(histories: Sequence[AthleteHistory], *, warnings: Sequence[s
                          "profile_chart": profile_chart(h.profile),
                          "fitted": h.profile.fit is not None,
                          "calibration": calibration_text(h.calibration),
-                         "scale": scale_text(h.sets)})
+                         "scale": scale_text(h.sets), "order": order_text(h.sets)})
     return {"title": "repsight: progress over sessions", "sections": sections,
             "warnings": list(warnings), "sources": list(sources),
             "rules": {"loads": MIN_DISTINCT_LOADS, "weak": WEAK_FIT_R2,
