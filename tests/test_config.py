@@ -149,6 +149,9 @@ def test_wrong_type_for_a_number_names_value(field, value):
 
     msg = config_error(**{field: value})
     assert msg.startswith(field) and msg.endswith(f"got {shown(value)}")
+    # Text where a number belongs is said to be so, not "out of range" ("20" in quotes).
+    assert "must be a number between" in msg
+    assert ("without quotes" in msg) == isinstance(value, str)
     # As a config file spells the value: "fast" in double quotes, not Python's 'fast'.
     assert shown("fast") == '"fast"' and shown(None) == "unset" and shown(False) == "false"
 

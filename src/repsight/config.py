@@ -245,7 +245,12 @@ def shown(value: Any) -> str:
 
 def _check_range(name: str, value: float, lo: float, hi: float, *, integer: bool = False) -> None:
     # bool is an int in Python: `baseline_reps = true` in a file must not read as 1.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        # `velocity_loss_pct = "20"` in a file is text, not a number out of range.
+        quoted = ", without quotes," if isinstance(value, str) else ""
+        raise ConfigError(f"{name} must be a number between {lo} and {hi}{quoted or ','} got "
+                          f"{shown(value)}")
+    if not lo <= value <= hi:
         raise ConfigError(f"{name} must be between {lo} and {hi}, got {shown(value)}")
     if integer and not isinstance(value, int):
         raise ConfigError(f"{name} must be a whole number between {lo} and {hi}, got {shown(value)}")
