@@ -703,9 +703,9 @@ def path_onsets(reps: tuple[Rep, ...], speed: np.ndarray, *, floor: float) -> tu
     path with the turn itself, so the height's onset reads late (about 0.2 s on rendered
     side-view squats, whose exact start the renderer gives, and on a hand-labelled 45-degree
     squat). From the start read on the height, the start moves back frame by frame while
-    the path's speed is above `floor` and still slowing towards rest (the highest of
-    floor, 2 % of the first phase's peak path speed, as segment_reps' ends, and the path's
-    median speed while waiting for the rep), by at most
+    the path's speed is above `floor` over its median speed while waiting for the rep, and
+    2 % of the first phase's peak path speed (as segment_reps' ends), and still slowing
+    towards rest, by at most
     PATH_ONSET_MAX_SHARE of the first phase, and never into the previous rep's movement.
     A rep begun before the clip, or with unseen frames, keeps its start; the previous
     rep's trailing pause then ends at the new start.
@@ -727,12 +727,14 @@ def path_onsets(reps: tuple[Rep, ...], speed: np.ndarray, *, floor: float) -> tu
             prev = out[n - 1]
             after = max(prev.eccentric[1], prev.concentric[1]) + 1
         # A lifter who is never quite still between reps (swaying, breathing, shifting
-        # the feet) sets the level the path must rise above: the median path speed over
-        # the wait before the rep, up to one phase's length.
+        # the feet) moves the path while waiting: the rep has begun only where the path
+        # moves faster than that (its median speed over the wait before the rep, up to
+        # one phase's length) by more than landmark noise. Read on the wait's level
+        # alone, a chunked extraction's sub-pixel differences moved such a start 2 frames.
         wait = speed[max(after, a - (b - a)):a]
         wait = wait[np.isfinite(wait)]
         rest = float(np.median(wait)) if wait.size >= 3 else 0.0
-        stop = max(floor, rest, 0.02 * float(np.max(seg)))
+        stop = max(floor + rest, 0.02 * float(np.max(seg)))
         lo = max(a - int(PATH_ONSET_MAX_SHARE * (b - a)), after)
         i = a
         while i - 1 >= max(lo, 0) and np.isfinite(speed[i - 1]) and stop < speed[i - 1] <= speed[i]:
