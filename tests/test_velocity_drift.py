@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from repsight.synthetic import make_squat_set
-from repsight.analysis import assess_set
+from repsight.analysis import analyse_pose, assess_set
 from repsight.config import AnalysisConfig
 from repsight.drift import drift_tolerance, rep_curve, sustained_drift
 from repsight.form import detect_view, form_signals
@@ -1467,3 +1467,56 @@ def test_a_coachs_looser_tolerance_moves_the_limit_not_the_readings():
     assert readings[None][1] > 7 and readings[None][-1] > 18
     limits = [runs[tol].threshold_deg for tol in (5.0, 9.0, 13.0)]
     assert limits == sorted(limits) and limits[1] == pytest.approx(9.0, abs=0.5)
+
+
+def _scene(seq, pixels):
+    """seq with frame statistics whose picture change per frame is `pixels`."""
+    import dataclasses
+
+    n = seq.n_frames
+    meta = {**seq.meta, "scene": {"times_s": seq.timestamps_s.tolist(), "colour": [0.0] * n,
+                                  "pixels": [float(p) for p in pixels], "people": []}}
+    return dataclasses.replace(seq, meta=meta)
+
+
+def test_a_hitch_in_the_recording_during_a_lift_does_not_make_it_fast():
+    # A phone held the picture for 9 frames inside rep 3's lift, then caught up: the lift's
+    # middle fell into one frame step, rep 3 read 1.5 times as fast, became the baseline,
+    # and reps 4-5 were called tempo failures at 37-41 % loss. The rep is read over its
+    # whole lift instead, with no peak, and the hitch is named.
+    import dataclasses
+
+    from repsight.synthetic import plan_set, synthesize
+
+    seq, truth = synthesize("squat", plan_set(5, concentric_s=1.0), seed=3)
+    cfg = AnalysisConfig(exercise="squat")
+    clean = analyse_pose(_scene(seq, np.full(seq.n_frames, 0.002)), cfg)
+    a, b = truth.reps[2].concentric
+    k = a + (b - a) // 3
+    image, world = seq.image.copy(), seq.world.copy()
+    image[k:k + 9] = image[k - 1]
+    world[k:k + 9] = world[k - 1]
+    pixels = np.full(seq.n_frames, 0.002)
+    pixels[k:k + 9] = 0.0
+    pixels[k + 9] = 0.009  # the picture catching up
+    held = dataclasses.replace(seq, image=image, world=world)
+    hitched = analyse_pose(_scene(held, pixels), cfg)
+    unseen = analyse_pose(_scene(held, np.full(seq.n_frames, 0.002)), cfg)  # as before
+    v = [m.mean_velocity_mps for m in clean.metrics]
+    got = [m.mean_velocity_mps for m in hitched.metrics]
+    before = [m.mean_velocity_mps for m in unseen.metrics]
+    assert before[2] > 1.2 * v[2]  # the middle read fast
+    assert got[2] == pytest.approx(v[2], rel=0.1)
+    assert np.isnan(hitched.metrics[2].peak_velocity_mps)
+    assert any("stood still for 9 frame(s) during rep 3's lift" in w for w in hitched.all_warnings)
+    assert not any("stood still" in w for w in clean.all_warnings)
+    # A clip stored at twice the rate it was made at repeats every other picture: no hitch.
+    from repsight.shots import frozen_spans
+
+    doubled = np.tile([0.0, 0.004], seq.n_frames // 2 + 1)[:seq.n_frames]
+    assert frozen_spans(_scene(seq, doubled)) == []
+    assert frozen_spans(_scene(held, pixels)) == [(k, k + 8)]
+    # A still run that ends without the picture catching up (a pause, a slow start) is none.
+    slow = pixels.copy()
+    slow[k + 9] = 0.002
+    assert frozen_spans(_scene(held, slow)) == []

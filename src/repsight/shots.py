@@ -101,6 +101,12 @@ DROPPED_GAP = 1.5
 REPEAT_SHARE = 0.15
 REPEAT_HALF = 3
 REPEAT_MOTION = 0.002
+# How much more than the clip's median change the picture must jump to end a still run
+# for it to be a hitch (frozen_spans): catching up on the frames it held.
+HITCH_JUMP = 2.0
+# The fewest frames a hitch holds the picture: three held frames moved no rep's reading
+# measurably (a reviewer's edits of a real curl), five read its lift 1.2 times as fast.
+HITCH_MIN_FRAMES = 4
 # A clip gets a warning when at least this share of its moving frames repeat (it shows
 # under 0.6 of its frame rate in new pictures) over at least REPEAT_MIN_FRAMES moving frames.
 REPEAT_WARN_SHARE = 0.4
@@ -467,6 +473,45 @@ def picture_repeat(seq: PoseSequence) -> int:
     """Frames each picture lasts (1 when the clip shows a new picture on every frame)."""
     rate = picture_rate(seq)
     return 1 if rate is None or not rate > 0 else max(1, int(round(seq.fps / rate)))
+
+
+def frozen_spans(seq: PoseSequence) -> list[tuple[int, int]]:
+    """(first, last) frames of each hitch in the recording: a run in which the picture
+    stood still, repeating the one before it unchanged (its change under REPEAT_SHARE of
+    the clip's median), for HITCH_MIN_FRAMES and at least twice as many frames as each
+    picture lasts (picture_repeat, so a clip stored at a higher rate than it was made at
+    has none), after a picture that moved (half the median change), and ended by a jump of at least HITCH_JUMP times the
+    clip's median change and REPEAT_MOTION (the picture catching up). A still scene between reps, or the
+    slow frames at a movement's ends, stand still without that jump. Empty without frame
+    statistics (see frame_stats).
+
+    Through a lift the picture changes on every frame; a hitch in one held it for 0.3 s
+    and then jumped, and the lift's middle read 1.5 times as fast as it was."""
+    stats = frame_stats(seq)
+    if stats is None:
+        return []
+    pixels = stats[1]
+    typical = float(np.nanmedian(pixels)) if np.isfinite(pixels).any() else float("nan")
+    if not typical > 0:
+        return []
+    with np.errstate(invalid="ignore"):
+        still = np.asarray(pixels < REPEAT_SHARE * typical, dtype=bool)
+    longest = max(HITCH_MIN_FRAMES, 2 * picture_repeat(seq))
+    out: list[tuple[int, int]] = []
+    k = 0
+    while k < len(still):
+        if not still[k]:
+            k += 1
+            continue
+        j = k
+        while j + 1 < len(still) and still[j + 1]:
+            j += 1
+        moved_before = k > 0 and pixels[k - 1] >= 0.5 * typical
+        caught_up = j + 1 < len(pixels) and pixels[j + 1] >= max(HITCH_JUMP * typical, REPEAT_MOTION)
+        if j - k + 1 >= longest and moved_before and caught_up:
+            out.append((k, j))
+        k = j + 1
+    return out
 
 
 def repeated_frames_warning(seq: PoseSequence) -> str | None:

@@ -25,6 +25,7 @@ import numpy as np
 
 from .scale import Scale
 from .segmentation import mark_time_holes, out_of_range, time_holes
+from .shots import frozen_spans
 from .smoothing import smooth_timed
 from .types import PoseSequence, Rep
 
@@ -199,8 +200,8 @@ def mid_travel_time(h: np.ndarray, t: np.ndarray, a: int, b: int, share: float =
 
 
 def shared_shape_velocities(h: np.ndarray, t: np.ndarray, reps: Sequence[Rep],
-                            vel: Sequence[RepVelocity], good: Sequence[int]
-                            ) -> list[RepVelocity]:
+                            vel: Sequence[RepVelocity], good: Sequence[int],
+                            held: Sequence[int] = ()) -> list[RepVelocity]:
     """Mean concentric velocities with each rep's duration read from its mid-travel time.
 
     A rep's ends sit where the point leaves and reaches rest, where landmark noise moves
@@ -212,13 +213,15 @@ def shared_shape_velocities(h: np.ndarray, t: np.ndarray, reps: Sequence[Rep],
     displacement over the segmented duration stands. The mean propulsive velocity, read
     over part of the same segmented concentric, is rescaled alike (it keeps its ratio to
     the segmented mean: equal to the mean velocity where there is no braking phase);
-    peak velocity is untouched.
+    peak velocity is untouched. held: reps whose lift the picture stood still through for
+    a while (shots.frozen_spans): their middle is no steady reading, and they keep the
+    displacement over the segmented duration.
     """
     mids: dict[int, float] = {}
     ratios = []
     for i in good:
         a, b = _concentric_span(reps[i])
-        if not reps[i].sees((a, b)):
+        if not reps[i].sees((a, b)) or i in held:
             continue
         mid = mid_travel_time(h, t, a, b)
         if np.isfinite(mid) and mid > 0 and t[b] > t[a]:
@@ -295,8 +298,8 @@ def rir_note() -> str:
     """What rir_text's marks mean, for a table's footnote."""
     # A rep before a failed one is always counted (the reps finished before the failure,
     # reserve_before_failure), the first rep too: the note says "-" only where it can be.
-    return (f'"-": not estimated (under {MIN_RIR_LOSS_PCT:g} % loss, the first rep of a set '
-            f'with no failure, no velocity read, or velocity loss not measured); '
+    return (f'"-": not estimated (under {MIN_RIR_LOSS_PCT:g} % loss, the first rep unless a '
+            f'later rep failed, no velocity read, or velocity loss not measured); '
             f'"{MAX_RIR:g}+": {MAX_RIR:g} or more; before a failed rep: the reps finished '
             'before it')
 
@@ -473,7 +476,20 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
              mark_time_holes(retimed(reps, concentrics), time_holes(t, max_gap_s)))
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in timed]
     counted = [i for i, r in enumerate(reps) if r.counted]
-    vel = shared_shape_velocities(h, t, timed, vel, counted)
+    # A hitch in the recording inside a lift (the picture held, then caught up) squeezes
+    # its middle into one frame step and makes a spike of the catching up: the rep keeps
+    # its mean over the whole lift, and has no peak or propulsive reading.
+    hitches = frozen_spans(seq)
+    held = [i for i, r in enumerate(timed) if r.counted and any(
+        r.concentric[0] < first and last < r.concentric[1] for first, last in hitches)]
+    for i in held:
+        vel[i] = replace(vel[i], peak_mps=float("nan"), mean_propulsive_mps=float("nan"))
+        a, b = timed[i].concentric
+        stood = sum(last - first + 1 for first, last in hitches if a < first and last < b)
+        warnings.append(f"the picture stood still for {stood} frame(s) during rep {reps[i].index}'s "
+                        "lift (a hitch in the recording): its velocity is read over the whole "
+                        "lift, with no peak")
+    vel = shared_shape_velocities(h, t, timed, vel, counted, held)
     # A rep partly not tracked (Rep.unseen) sets no baseline: its form curves have holes,
     # and where the gap reaches its concentric it has no velocity either (unless read over
     # another point's own rise, followed throughout: retimed). Nor does a rep
