@@ -29,8 +29,9 @@ clip's content hash, the analysis key (config + repsight + extractor versions) a
 size of every output. A later run skips a clip whose manifest is complete, current and
 whose outputs are all present; it re-runs one left incomplete by a kill; it refuses to
 replace results made with another configuration, version or input unless `force`.
-When a clip is redone, outputs of the earlier run that this run did not make (a report
-or plot it was not asked for) are removed with it, so no stale file outlives a redo.
+When a clip is redone with the run's own settings, the earlier run's report and plot are
+made again and its annotated video kept (it comes from the same analysis), all recorded
+in the manifest; under `force`, what this run did not make is removed.
 One batch at a time writes a results folder: a second one started on it (an overlapping
 scheduled run) stops at once with an error instead of removing the first one's temporary
 files under it (results_lock; the lock file `.repsight-batch.lock` stays in the folder).
@@ -781,21 +782,35 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
                                   "analysis_key": key,
                                   **({"results_hash": made_from} if made_from else {}),
                                   **({"earlier_result": earlier} if earlier else {})})
-        result, outputs, video_meta = _analyse_and_write(clip, config, out_dir, options,
+        # A redo with the run's own settings (an output missing or asked for, the session
+        # details changed) makes again the report and plot the earlier run made: they are
+        # quick, and would otherwise show the earlier session's details beside new files.
+        redo = options
+        if not options.force and previous is not None and previous.get("complete"):
+            redo = dataclasses.replace(
+                options, html=options.html or any(n.endswith(".html") for n in kept),
+                plot=options.plot or any(n.endswith(".png") for n in kept))
+        result, outputs, video_meta = _analyse_and_write(clip, config, out_dir, redo,
                                                          label, results_rel)
         _swap_in(out_dir / STAGING, out_dir, outputs)
         swapped = True
         shutil.rmtree(out_dir / STAGING, ignore_errors=True)
         result = dataclasses.replace(result, notes=tuple(notes),
                                      **session_fields(options.session))
-        # Results from the earlier run that this run did not regenerate (a report or plot
-        # this run was not asked for) are stale now, forced or not: a redo without --html
-        # would otherwise leave the old report beside new figures, unrecorded, for good.
-        # Only entries checked to be files inside this clip folder are removed.
-        for old in kept:
-            if old not in outputs and (out_dir / old).is_file():
+        # The earlier run's files this one did not make again: under --force they were made
+        # differently and are removed; otherwise they come from the same analysis (an
+        # annotated video, slow to make, beside a run that did not ask for one) and stay,
+        # recorded in the manifest as this run's (unrecorded, no later run could clean them).
+        # Only entries checked to be files inside this clip folder are touched.
+        carried = [old for old in kept if old not in outputs and (out_dir / old).is_file()]
+        if options.force:
+            for old in carried:
                 with contextlib.suppress(OSError):
                     (out_dir / old).unlink()
+        else:
+            outputs = [*outputs, *carried]
+            if any(n.endswith(ANNOTATED_SUFFIX) for n in carried) and not video_meta:
+                video_meta = previous.get("video") if isinstance(previous.get("video"), dict) else {}
         sizes = {n: {"size": (out_dir / n).stat().st_size,
                      "sha256": file_hash(out_dir / n)} for n in outputs}
         result = dataclasses.replace(result, outputs=tuple(outputs))
