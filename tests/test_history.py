@@ -675,6 +675,12 @@ def test_the_folder_holding_the_weeks_results_reads_each_weeks_summary(
     assert whole[1] == by_week[1] and any("old_squat" in w for w in whole[1])
     # A results folder given itself, or a folder of loose JSONs, reads as before.
     assert load_results([results / "week2"])[0] == load_results([weeks[1]])[0]
+    # Clip JSONs gathered by hand beside the weeks (`analyze --json`) are read too.
+    (results / "ben_2026-11-02_squat.json").write_text(json.dumps(docs["w1"]))
+    put(results / "hand", "ben/extra", docs["w3"])
+    more = load_results([results])[0]
+    assert len(more) == len(whole[0]) + 2
+    assert sorted(r.session for r in more)[:2] == ["2026-11-02", "2026-11-16"]
 
 
 def test_undated_weeks_listed_after_dated_ones_are_said_to_be(docs: dict[str, dict],

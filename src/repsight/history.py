@@ -401,10 +401,11 @@ def _clip_folder(folder: Path) -> bool:
     return sum(1 for p in folder.glob("*.json") if p.name != "manifest.json") <= 1
 
 
-def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _FolderRead:
+def _read_folder(root: Path, folder: int, read: set[Path], order: int,
+                 skip: tuple[Path, ...] = ()) -> _FolderRead:
     """Every clip result under one results folder, the folder-th given (read: the files
     already read from another folder given, updated in place; order: how many results were
-    read before)."""
+    read before; skip: results folders below it read on their own, left out here)."""
     if not root.is_dir():
         raise RepsightError(f"not a results folder: {root}")
     from .batch import SUMMARY, summary_table
@@ -420,6 +421,8 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
                        key=lambda p: (p.relative_to(root).parent.as_posix() not in listed, p)):
         rel = path.relative_to(root)
         if path.name == "manifest.json" or any(p.startswith(".") for p in rel.parts):
+            continue
+        if any(s in path.parents for s in skip):
             continue
         # A batch writes each clip's JSON into the clip's own folder; JSONs loose at the top
         # are `analyze --json` files gathered by hand (named by their file), or, beside a
@@ -475,23 +478,30 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int) -> _Folde
     return got
 
 
-def _results_folders(given: Path) -> list[Path]:
-    """The batch results folders a folder given stands for: itself when it is one (its
-    summary.csv) or holds none; else the results folders below it (`history results/`
-    over results/week1, results/week2, ...), each read as if given, in week order. Read
-    as one folder, the weeks' summaries went unread: a clip deleted since showed in place
-    of a live one, and every undated session was named "results"."""
+def _results_folders(given: Path) -> list[tuple[Path, tuple[Path, ...]]]:
+    """(folder, results folders below it to leave out) to read for a folder given: itself
+    when it is a batch results folder (its summary.csv) or holds none; else each results
+    folder below it (`history results/` over results/week1, results/week2, ...), read as
+    if given, in week order, then the folder itself without them (clip JSONs gathered by
+    hand beside the weeks). Read as one folder, the weeks' summaries went unread: a clip
+    deleted since showed in place of a live one, and every undated session was named
+    "results"."""
     from .batch import SUMMARY
 
     if not given.is_dir() or (given / SUMMARY).is_file():
-        return [given]
+        return [(given, ())]
     below = sorted({p.parent for p in given.rglob(SUMMARY)
                     if p.is_file() and not any(part.startswith(".")
                                                for part in p.relative_to(given).parts)},
                    key=lambda p: path_order(p.relative_to(given).as_posix()))
     # The outermost only: a results folder never holds another.
-    top = [p for p in below if not any(q != p and q in p.parents for q in below)]
-    return top or [given]
+    top = tuple(p for p in below if not any(q != p and q in p.parents for q in below))
+    if not top:
+        return [(given, ())]
+    loose = any(not any(t in p.parents for t in top) for p in given.rglob("*.json")
+                if p.name != "manifest.json"
+                and not any(part.startswith(".") for part in p.relative_to(given).parts))
+    return [*((p, ()) for p in top), *([(given, top)] if loose else [])]
 
 
 def load_results(folders: Sequence[str | os.PathLike]
@@ -511,8 +521,9 @@ def load_results(folders: Sequence[str | os.PathLike]
     # and the load-velocity line.
     read: set[Path] = set()
     found: list[_FolderRead] = []
-    for k, folder in enumerate(f for given in folders for f in _results_folders(Path(given))):
-        found.append(_read_folder(folder, k, read, sum(len(f.copies) for f in found)))
+    parts = [part for given in folders for part in _results_folders(Path(given))]
+    for k, (folder, skip) in enumerate(parts):
+        found.append(_read_folder(folder, k, read, sum(len(f.copies) for f in found), skip))
     counted, others = _one_copy_per_video([c for f in found for c in f.copies])
     # A clip in which the pose model found nobody is no session: nothing was looked at (a
     # camera pointed at an empty rack read as a 0-rep "squat" set in an athlete's history).
