@@ -27,7 +27,7 @@ def rep(index: int, start: int, turnaround: int, end: int, **kw) -> dict:
 
 
 def doc_with(reps, *, failure=None, verdicts=(), setup=()) -> dict:
-    n = max(r["end"] for r in reps) + 10
+    n = max((r["end"] for r in reps), default=0) + 10
     return {"source": "clips/ana squat.mp4", "exercise": "squat", "exercise_reason": "given",
             "config": {"goal": "strength"}, "timestamps_s": [1.0 + i / 25 for i in range(n)],
             "reps": list(reps), "tempo": [], "metrics": [], "verdicts": list(verdicts),
@@ -343,6 +343,9 @@ def test_the_index_has_a_row_a_set_for_a_clip_split_at_a_camera_cut() -> None:
     # One rep has nothing to be compared with: not "none" as if judged and clean.
     one = dataclasses.replace(single, reps=1)
     assert [r["first_failure"] for r in index_context([one])["rows"]] == ["one rep"]
+    # Nor no rep at all (nothing judged), as history says.
+    none = dataclasses.replace(single, reps=0)
+    assert [r["first_failure"] for r in index_context([none])["rows"]] == ["no reps"]
 
 
 def test_a_number_not_measured_is_shown_without_its_unit() -> None:
@@ -415,6 +418,7 @@ def test_a_last_rep_too_close_to_call_is_said_so_not_intact() -> None:
     one = doc_with([rep(1, 0, 10, 20)])
     assert "No failure detected. One rep: nothing to compare it with" in render_report(report_context(one))
     assert report_context(one)["first_failure"] == "one rep"  # as the index and history say
+    assert report_context(doc_with([]))["first_failure"] == "no reps"
 
 
 def test_a_set_with_no_form_fault_judged_is_not_said_to_keep_its_technique() -> None:

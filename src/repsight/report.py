@@ -445,6 +445,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "first_failure": (f"rep {first} ({summary.get('first_failure_kind')})"
                           if first is not None else
                           "withheld" if summary.get("verdicts_withheld") else
+                          "no reps" if summary.get("reps") == 0 else
                           "one rep" if summary.get("reps") == 1 else "none detected"),
         "withheld": summary.get("verdicts_withheld") or "",
         "failed": first is not None,
@@ -567,6 +568,7 @@ def index_context(results: Sequence[Any], *, title: str = "repsight results") ->
                 # A montage was not judged: "withheld", never "none" (no failure found); nor
                 # is one rep, which has nothing to be compared with.
                 "first_failure": first or ("withheld" if getattr(one, "verdicts_withheld", "") else
+                                           "no reps" if one.reps == 0 else
                                            "one rep" if one.reps == 1 else
                                            "none" if r.status in ("ok", "reused", "kept") else ""),
                 "first_failure_sort": (one.first_failure_rep if one.first_failure_rep is not None
