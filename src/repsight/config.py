@@ -243,11 +243,20 @@ def shown(value: Any) -> str:
     return repr(value)
 
 
+def _numeric(text: str) -> bool:
+    """Whether text reads as a number ("20", " 0.5"): a value quoted in a settings file."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_range(name: str, value: float, lo: float, hi: float, *, integer: bool = False) -> None:
     # bool is an int in Python: `baseline_reps = true` in a file must not read as 1.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         # `velocity_loss_pct = "20"` in a file is text, not a number out of range.
-        quoted = ", without quotes," if isinstance(value, str) else ""
+        quoted = ", without quotes," if isinstance(value, str) and _numeric(value) else ""
         raise ConfigError(f"{name} must be a number between {lo} and {hi}{quoted or ','} got "
                           f"{shown(value)}")
     if not lo <= value <= hi:
