@@ -344,3 +344,7 @@ def test_a_slow_motion_section_is_not_judged_for_speed():
     assert one.assessment.tempo_step.rep == 5
     assert set_summary(one)["velocity_loss_pct"] == pytest.approx(before.velocity_loss_pct)
     assert one.verdict_summary.rir_estimate == before.rir_estimate
+    # Nor do the reps filmed at the other speed show a loss or reps in reserve of their own.
+    assert all(m.velocity_loss_pct is None or np.isnan(m.velocity_loss_pct) for m in one.metrics[4:])
+    assert all(m.rir_estimate is None for m in one.metrics[4:])
+    assert np.isfinite(one.metrics[3].velocity_loss_pct)

@@ -215,6 +215,15 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
         metrics = dataclasses.replace(metrics, velocity=vel, reps=_rep_table(reps, vel, drift))
     rate = seq.detection_rate if detection_rate is None else detection_rate
     step = tempo_step(reps, tempos, cfg.tempo_step_ratio)
+    if step is not None:
+        # From the change of pace on (slow motion, or a new tempo) speeds do not compare
+        # with the first reps': no loss and no reps in reserve on those reps either, as the
+        # set's summary has none (the table showed 77 % loss, RIR ~0, beside the warning).
+        after = [r.index >= step.rep for r in reps]
+        vel = dataclasses.replace(
+            vel, loss_pct=tuple(float("nan") if a else x for a, x in zip(after, vel.loss_pct)),
+            rir=tuple(None if a else x for a, x in zip(after, vel.rir)))
+        metrics = dataclasses.replace(metrics, velocity=vel, reps=_rep_table(reps, vel, drift))
     # The set's speed: its counted reps' mean velocity (set-up left out), and its loss and
     # reps in reserve off one rep, the last after the first baseline rep whose speed was
     # read and compares with the first reps' (not out of range, not filmed at another speed).
