@@ -1158,3 +1158,18 @@ def test_a_steady_drift_while_waiting_does_not_pull_the_starts_into_the_wait() -
     out = path_onsets(reps, _path_speed(x, y), floor=3e-4)
     for r, o, s in zip(reps, out, starts):
         assert s - 1 <= o.start <= r.start
+
+
+@pytest.mark.parametrize("share, counted", [(1.0, 5), (0.95, 5), (0.6, 4)])
+def test_a_curl_the_clip_ends_at_the_top_of_is_counted_once_it_reached_lockout(share, counted):
+    # A curl set filmed until the top of its fifth rep: the rise came to the set's full
+    # range on the last frames, and read "stalled part-way", uncounted. A rise cut well
+    # short of the range is still not a rep the clip saw completed.
+    y, truth = _concentric_first_set(_mj, 30, reps=5)
+    a, b = truth[-1]
+    stop = a + int(np.flatnonzero(_mj(np.arange(31) / 30) >= share)[0]) + 1
+    reps = segment_reps(y[:stop], 30.0, concentric_increases=True, eccentric_first=False,
+                        min_rom=0.3)
+    assert sum(r.counted for r in reps) == counted
+    if counted == 5:
+        assert reps[-1].cut_end and reps[-1].completed

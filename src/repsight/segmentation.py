@@ -620,7 +620,12 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # not completed. A rep the clip cut before its lockout is not a partial rep either
         # (its range was cut short by the clip, not by the lifter); one cut after its
         # lockout was seen is judged for range like any other.
-        completed = c.returned and not (cut_end and not eccentric_first and c.first.end >= c.run_end - 1)
+        # A rise the clip cut at its top has reached lockout when it came within
+        # CUT_REST_SHARE of its run's full range (a curl ending on the frame of its top,
+        # at 105 % of the set's range, read "stalled part-way" and went uncounted).
+        topped = np.isfinite(share) and share >= 1.0 - CUT_REST_SHARE
+        completed = c.returned and not (cut_end and not eccentric_first and c.first.end >= c.run_end - 1
+                                        and not topped)
         reps.append(Rep(index=len(reps) + 1, start=c.first.start, end=end,
                         turnaround=(c.first.end + c.second.start) // 2, eccentric=ecc,
                         concentric=con, eccentric_first=eccentric_first, rom=c.rom,
