@@ -585,3 +585,21 @@ def test_a_fragment_the_clip_began_inside_is_no_cluster_of_its_own():
     # A rest after a whole rep still makes two clusters.
     an = analyse_pose(seq, AnalysisConfig(exercise="squat"))
     assert any("after rep(s) 1: the set was lifted in 2 clusters" in w for w in an.warnings)
+
+
+def test_a_rep_cut_by_a_camera_cut_is_said_to_be_cut_by_its_shot() -> None:
+    # The second shot of a clip began inside a curl at 10.73 s: "when the clip begins at
+    # 10.73 s" read as if the clip began there.
+    from repsight.analysis import _rep_warnings
+    from repsight.types import Rep
+
+    t = np.arange(300) / 30.0
+    rep = Rep(index=1, start=150, end=200, turnaround=170, eccentric=(170, 200),
+              concentric=(150, 165), eccentric_first=False, cut_start=True)
+    values = np.zeros(150)
+    shot = _rep_warnings("elbow angle", values, (rep,), 1.0, AnalysisConfig(), t, span=(150, 300))
+    assert any(w.startswith("rep 1: already under way when the shot (or the tracking) begins at 5.00 s")
+               for w in shot), shot
+    whole = _rep_warnings("elbow angle", values, (dataclasses.replace(rep, start=0, concentric=(0, 15)),),
+                          1.0, AnalysisConfig(), t)
+    assert any(w.startswith("rep 1: already under way when the clip") for w in whole), whole

@@ -909,7 +909,7 @@ def _set_from_signal(seq: PoseSequence, cfg: AnalysisConfig, profile: ExercisePr
         warnings = [*warnings, f"{FILE_HOLES}{at}{more} (dropped in the recording, "
                     "or cut out with the times kept): a rep across it is not timed there"]
     warnings = [*warnings, *_rep_warnings(sig.name, sig.values[lo:hi], reps, detection_rate, cfg,
-                                          seq.clip_times_s,
+                                          seq.clip_times_s, span=span,
                                           min_rom=profile_min_rom(profile, sig.kind, cfg.min_rom))]
     inside = begun_past_half(sig.values, reps, concentric_increases=rises,
                              eccentric_first=profile.eccentric_first,
@@ -1014,10 +1014,19 @@ def _velocity_lost(r: Rep) -> str:
 
 
 def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detection_rate: float,
-                  cfg: AnalysisConfig, times_s: np.ndarray, *, min_rom: float = 0.0) -> list[str]:
+                  cfg: AnalysisConfig, times_s: np.ndarray, *, min_rom: float = 0.0,
+                  span: tuple[int, int] | None = None) -> list[str]:
     """What the driving signal and the reps found on it leave in doubt (values: the set's
     frames only; times_s: the clip's frame times from its first frame's,
-    PoseSequence.clip_times_s; min_rom: the least travel of a rep in the signal's units)."""
+    PoseSequence.clip_times_s; min_rom: the least travel of a rep in the signal's units;
+    span: the set's frames when it is one shot of a clip with camera cuts)."""
+    lo, hi = span if span is not None else (0, len(times_s))
+
+    def edge(at_start: bool, frame: int) -> str:
+        # A rep cut by a camera cut is cut by its shot, not by the clip.
+        cut_here = (frame <= lo and lo > 0) if at_start else (frame >= hi - 1 and hi < len(times_s))
+        return "the shot" if cut_here else "the clip"
+
     out = []
     seen = float(np.isfinite(values).mean()) if len(values) else 0.0
     if detection_rate > 0 and seen < 0.5:
@@ -1054,12 +1063,12 @@ def _rep_warnings(name: str, values: np.ndarray, reps: tuple[Rep, ...], detectio
     for r in reps:
         first, second = ("eccentric", "concentric") if r.eccentric_first else ("concentric", "eccentric")
         if r.cut_start:
-            out.append(f"rep {r.index}: already under way when the clip (or the tracking) "
-                       f"begins at {times_s[r.start]:.2f} s; {_counted_but(r)}its "
+            out.append(f"rep {r.index}: already under way when {edge(True, r.start)} (or the "
+                       f"tracking) begins at {times_s[r.start]:.2f} s; {_counted_but(r)}its "
                        f"{first} is not timed{_velocity_lost(r)}, and it is no baseline"
                        f"{_form_read(r, second)}")
         if r.cut_end and r.completed:
-            out.append(f"rep {r.index}: the clip (or the tracking) ends inside it at "
+            out.append(f"rep {r.index}: {edge(False, r.end)} (or the tracking) ends inside it at "
                        f"{times_s[r.end]:.2f} s; its {second} is not timed{_velocity_lost(r)}, "
                        f"and it is no baseline{_form_read(r, first)}")
     # A fragment the clip began inside and never saw finished is no cluster of its own:
