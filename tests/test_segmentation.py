@@ -1173,3 +1173,12 @@ def test_a_curl_the_clip_ends_at_the_top_of_is_counted_once_it_reached_lockout(s
     assert sum(r.counted for r in reps) == counted
     if counted == 5:
         assert reps[-1].cut_end and reps[-1].completed
+
+
+def test_a_clip_of_one_rise_cut_half_way_is_not_a_completed_rep():
+    # One curl cut at 84 % of its travel: measured against its own range it "reached" it.
+    y, truth = _concentric_first_set(_mj, 30, reps=1)
+    a, _ = truth[0]
+    reps = segment_reps(y[:a + 22], 30.0, concentric_increases=True, eccentric_first=False,
+                        min_rom=0.3)
+    assert sum(r.counted for r in reps) == 0

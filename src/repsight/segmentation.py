@@ -621,9 +621,11 @@ def segment_reps(values: np.ndarray, fps: float, *, concentric_increases: bool,
         # (its range was cut short by the clip, not by the lifter); one cut after its
         # lockout was seen is judged for range like any other.
         # A rise the clip cut at its top has reached lockout when it came within
-        # CUT_REST_SHARE of its run's full range (a curl ending on the frame of its top,
-        # at 105 % of the set's range, read "stalled part-way" and went uncounted).
-        topped = np.isfinite(share) and share >= 1.0 - CUT_REST_SHARE
+        # CUT_REST_SHARE of the range the set's other reps lifted through (a curl ending on
+        # the frame of its top, at 105 % of the set's range, read "stalled part-way" and
+        # went uncounted). Against its own range (a clip of one cut rise) it always would.
+        others = [k.rom for m, k in enumerate(kept) if m != n]
+        topped = bool(others) and c.rom >= (1.0 - CUT_REST_SHARE) * _typical_rom(others)
         completed = c.returned and not (cut_end and not eccentric_first and c.first.end >= c.run_end - 1
                                         and not topped)
         reps.append(Rep(index=len(reps) + 1, start=c.first.start, end=end,
