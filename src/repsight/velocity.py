@@ -477,24 +477,27 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     vel = [concentric_velocity(h, t, r, propulsive=propulsive) for r in timed]
     counted = [i for i, r in enumerate(reps) if r.counted]
     # A hitch in the recording inside a lift (the picture held, then caught up) squeezes
-    # its middle into one frame step and makes a spike of the catching up: the rep keeps
-    # its mean over the whole lift, and has no peak or propulsive reading.
+    # the lift's middle into one frame step, makes a spike of the catching up and moves
+    # where the lift reads as starting and ending (a squat's concentric read 0.13 s short):
+    # no reading of its speed stands, so it has none and sets no baseline (a 9-frame hold
+    # read a curl 1.5 times as fast, and tempo failure was called on the next two reps).
     hitches = frozen_spans(seq)
     held = [i for i, r in enumerate(timed) if r.counted and any(
         r.concentric[0] < first and last < r.concentric[1] for first, last in hitches)]
     for i in held:
-        vel[i] = replace(vel[i], peak_mps=float("nan"), mean_propulsive_mps=float("nan"))
+        vel[i] = replace(vel[i], mean_mps=float("nan"), peak_mps=float("nan"),
+                         mean_propulsive_mps=float("nan"))
         a, b = timed[i].concentric
         stood = sum(last - first + 1 for first, last in hitches if a < first and last < b)
         warnings.append(f"the picture stood still for {stood} frame(s) during rep {reps[i].index}'s "
-                        "lift (a hitch in the recording): its velocity is read over the whole "
-                        "lift, with no peak")
+                        "lift (a hitch in the recording): its velocity is not measured, and it "
+                        "is no baseline")
     vel = shared_shape_velocities(h, t, timed, vel, counted, held)
     # A rep partly not tracked (Rep.unseen) sets no baseline: its form curves have holes,
     # and where the gap reaches its concentric it has no velocity either (unless read over
     # another point's own rise, followed throughout: retimed). Nor does a rep
     # the clip began or ended inside (Rep.cut_start, cut_end): a phase was seen in part.
-    good = [i for i in counted if reps[i].seen_whole]
+    good = [i for i in counted if reps[i].seen_whole and i not in held]
     setup: list[int] = []
     why = setup_rep(reps, vel, good)
     if why:
