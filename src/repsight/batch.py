@@ -786,7 +786,7 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
         # details changed) makes again the report and plot the earlier run made: they are
         # quick, and would otherwise show the earlier session's details beside new files.
         redo = options
-        if not options.force and previous is not None and previous.get("complete"):
+        if not options.force and same_video:
             redo = dataclasses.replace(
                 options, html=options.html or any(n.endswith(".html") for n in kept),
                 plot=options.plot or any(n.endswith(".png") for n in kept))
@@ -797,13 +797,14 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
         shutil.rmtree(out_dir / STAGING, ignore_errors=True)
         result = dataclasses.replace(result, notes=tuple(notes),
                                      **session_fields(options.session))
-        # The earlier run's files this one did not make again: under --force they were made
-        # differently and are removed; otherwise they come from the same analysis (an
-        # annotated video, slow to make, beside a run that did not ask for one) and stay,
+        # The earlier run's files this one did not make again: under --force (or of another
+        # video) they were made differently and are removed; otherwise they come from the
+        # same analysis (an annotated video, slow to make, beside a run that did not ask
+        # for one) and stay,
         # recorded in the manifest as this run's (unrecorded, no later run could clean them).
         # Only entries checked to be files inside this clip folder are touched.
         carried = [old for old in kept if old not in outputs and (out_dir / old).is_file()]
-        if options.force:
+        if options.force or not same_video:
             for old in carried:
                 with contextlib.suppress(OSError):
                     (out_dir / old).unlink()
