@@ -1598,4 +1598,3 @@ def test_a_redo_not_asked_for_a_video_keeps_the_earlier_annotated_one(
     # ... so a run asking for the video again finds it current: nothing is redone.
     again = run_batch(folder, out, AnalysisConfig(), opts(cache, annotate=True), executor=threads())
     assert {r.status for r in again.results} == {"reused"}
-

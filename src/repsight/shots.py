@@ -480,10 +480,12 @@ def frozen_spans(seq: PoseSequence) -> list[tuple[int, int]]:
     stood still, repeating the one before it unchanged (its change under REPEAT_SHARE of
     the clip's median), for HITCH_MIN_FRAMES and at least twice as many frames as each
     picture lasts (picture_repeat, so a clip stored at a higher rate than it was made at
-    has none), after a picture that moved (half the median change), and ended by a jump of at least HITCH_JUMP times the
-    clip's median change and REPEAT_MOTION (the picture catching up). A still scene between reps, or the
-    slow frames at a movement's ends, stand still without that jump. Empty without frame
-    statistics (see frame_stats).
+    has none), after a picture that moved (half the median change), and ended by a jump
+    of at least HITCH_JUMP times the clip's median change and REPEAT_MOTION (the picture
+    catching up). A still scene between reps, or the slow frames at a movement's ends,
+    stand still without that jump. Empty without frame statistics (see frame_stats).
+    A hold whose repeats carry encoder noise, or on a lifter small in the picture (whose
+    catching up changes less of it), can be missed.
 
     Through a lift the picture changes on every frame; a hitch in one held it for 0.3 s
     and then jumped, and the lift's middle read 1.5 times as fast as it was."""
