@@ -1561,40 +1561,32 @@ def test_a_batch_killed_outright_leaves_no_resource_tracker_warning(tmp_path):
     assert said["quiet"] == b""
 
 
-def test_a_redo_keeps_the_earlier_report_current_and_recorded(
+def test_a_redo_keeps_the_earlier_report_current_and_its_video_all_recorded(
         folder: Path, cache: Path, tmp_path: Path) -> None:
-    # A clip redone without --html (its JSON went missing): the earlier run's report is
-    # made again from the new analysis and recorded in the manifest, not left beside the
-    # new figures unrecorded (no later run could clean it), nor deleted (a coach adding
-    # --annotate to a week lost every report).
+    # A clip redone without --html or --annotate (its JSON went missing): the earlier run's
+    # report is made again from the new analysis and its annotated video kept, both
+    # recorded in the manifest; not left beside the new figures unrecorded (no later run
+    # could clean them), nor deleted (a coach adding --annotate to a week lost every report).
     out = tmp_path / "results"
-    run_batch(folder, out, AnalysisConfig(), opts(cache, html=True), executor=threads())
+    run_batch(folder, out, AnalysisConfig(), opts(cache, html=True, annotate=True),
+              executor=threads())
     clip_dir = out / "squat_monday"
     (report,) = clip_dir.glob("*.html")
+    (video,) = clip_dir.glob("*.annotated.mp4")
     before = report.stat().st_mtime_ns
     (clip_dir / "squat_monday.json").unlink()
     again = run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
     row = {r.clip: r for r in again.results}["squat_monday.mp4"]
     assert row.status == "ok" and (clip_dir / "squat_monday.json").is_file()
-    assert report.is_file() and report.stat().st_mtime_ns != before
+    assert report.is_file() and report.stat().st_mtime_ns != before and video.is_file()
     listed = read_manifest(clip_dir)["outputs"]
-    assert report.name in listed and report.name in row.outputs
+    assert {report.name, video.name} <= set(listed) and report.name in row.outputs
+    # ... so a run asking for them again finds them current: nothing is redone.
+    same = run_batch(folder, out, AnalysisConfig(), opts(cache, html=True, annotate=True),
+                     executor=threads())
+    assert {r.status for r in same.results} == {"reused"}
     # Under --force (made differently), what the run did not make is removed.
     run_batch(folder, out, AnalysisConfig(goal="power"), opts(cache, force=True),
               executor=threads())
-    assert list(clip_dir.glob("*.html")) == []
-    assert not any(n.endswith(".html") for n in read_manifest(clip_dir)["outputs"])
-
-
-def test_a_redo_not_asked_for_a_video_keeps_the_earlier_annotated_one(
-        folder: Path, cache: Path, tmp_path: Path) -> None:
-    out = tmp_path / "results"
-    run_batch(folder, out, AnalysisConfig(), opts(cache, annotate=True), executor=threads())
-    clip_dir = out / "squat_monday"
-    (video,) = clip_dir.glob("*.annotated.mp4")
-    (clip_dir / "squat_monday.json").unlink()
-    run_batch(folder, out, AnalysisConfig(), opts(cache), executor=threads())
-    assert video.is_file() and video.name in read_manifest(clip_dir)["outputs"]
-    # ... so a run asking for the video again finds it current: nothing is redone.
-    again = run_batch(folder, out, AnalysisConfig(), opts(cache, annotate=True), executor=threads())
-    assert {r.status for r in again.results} == {"reused"}
+    assert list(clip_dir.glob("*.html")) == [] and not video.exists()
+    assert not any(n.endswith((".html", ".mp4")) for n in read_manifest(clip_dir)["outputs"])
