@@ -1159,3 +1159,18 @@ def test_people_scan_links_a_squatter_across_its_depth_and_needs_a_clear_margin(
 
     assert scan(0.3, 0.28) is True and scan(0.28, 0.3) is True  # both squat: a lifter either way
     assert scan(0.3, 0.0) is False  # the tracked body stands still beside a squatter
+
+
+def test_title_cards_before_and_after_a_set_make_no_montage(squat_set):
+    # A 2 s card with nobody in it before and after the set (as social apps add): three
+    # shots, two of them short, read as a montage of several scenes, and no verdicts.
+    seq, _ = squat_set
+    card = seq.slice(0, int(2.5 * seq.fps))
+    card = dataclasses.replace(card, image=np.full_like(card.image, np.nan),
+                               world=np.full_like(card.world, np.nan))
+    clip = splice(card, seq.slice(0, int(5 * seq.fps)), card, stats=True)
+    an = analyse_pose(clip, CFG)
+    assert [s.analysed for s in an.shots.shots] == [False, True, False]
+    assert not an.shots.montage
+    assert not any(w.startswith("montage") for w in an.all_warnings)
+    assert not an.verdict_summary.withheld

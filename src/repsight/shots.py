@@ -1108,9 +1108,12 @@ def split_shots(seq: PoseSequence, *, min_shot_s: float = MIN_SHOT_S,
         if shot.analysed or k in beside or none_long:
             inside = [s for s in boundaries if s.kind == "switch" and shot.start < s.frame < shot.stop]
             other |= _other_person_frames(seq, shot.start, shot.stop, inside)
-    short_time = sum(s.duration_s for s in shots if s.short)
+    # A shot with nobody in it (a title card, an end card) is no other scene with a person:
+    # an intro and an outro card on a 10 s clip had made it a montage with no verdicts.
+    peopled = [s for s in shots if detected[s.start:s.stop].mean() >= min_detection]
+    short_time = sum(s.duration_s for s in peopled if s.short)
     total = float(t[-1] - t[0] + dt) if n else 0.0
-    montage = len(shots) >= MONTAGE_SHOTS or (len(shots) >= 3 and short_time > total / 3)
+    montage = len(peopled) >= MONTAGE_SHOTS or (len(peopled) >= 3 and short_time > total / 3)
     return ShotSplit(tuple(boundaries), tuple(shots), other, montage, has_stats,
                      people=count_people(seq), start_s=float(t[0]) if n else 0.0)
 
