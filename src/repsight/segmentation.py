@@ -710,12 +710,12 @@ def path_onsets(reps: tuple[Rep, ...], speed: np.ndarray, *, floor: float) -> tu
     path with the turn itself, so the height's onset reads late (about 0.2 s on rendered
     side-view squats, whose exact start the renderer gives, and on a hand-labelled 45-degree
     squat). From the start read on the height, the start moves back frame by frame while
-    the path's speed is above `floor` over its median speed while waiting for the rep, and
-    2 % of the first phase's peak path speed (as segment_reps' ends), and still slowing
-    towards rest, by at most
-    PATH_ONSET_MAX_SHARE of the first phase, and never into the previous rep's movement.
-    A rep begun before the clip, or with unseen frames, keeps its start; the previous
-    rep's trailing pause then ends at the new start.
+    the path still slows towards rest and moves faster than both its median speed while
+    waiting for the rep plus `floor` (landmark noise) and 2 % of the first phase's peak
+    path speed (as segment_reps' ends); by at most PATH_ONSET_MAX_SHARE of the first
+    phase, and never into the previous rep's movement. A rep begun before the clip, or
+    with unseen frames, keeps its start; the previous rep's trailing pause then ends at
+    the new start.
     """
     speed = np.asarray(speed, dtype=np.float64)
     out = list(reps)

@@ -213,9 +213,8 @@ def shared_shape_velocities(h: np.ndarray, t: np.ndarray, reps: Sequence[Rep],
     displacement over the segmented duration stands. The mean propulsive velocity, read
     over part of the same segmented concentric, is rescaled alike (it keeps its ratio to
     the segmented mean: equal to the mean velocity where there is no braking phase);
-    peak velocity is untouched. held: reps whose lift the picture stood still through for
-    a while (shots.frozen_spans): their middle is no steady reading, and they keep the
-    displacement over the segmented duration.
+    peak velocity is untouched. held: reps with a hitch in the recording inside their lift
+    (shots.frozen_spans), which have no velocity: they neither set the shape nor get it.
     """
     mids: dict[int, float] = {}
     ratios = []
