@@ -24,6 +24,7 @@ import numpy as np
 from .config import AnalysisConfig
 from .landmarks import LM
 from .segmentation import time_holes
+from .smoothing import true_runs
 from .types import PoseSequence
 
 # A shot shorter than this is not analysed as a set (two slow reps).
@@ -499,21 +500,10 @@ def frozen_spans(seq: PoseSequence) -> list[tuple[int, int]]:
     with np.errstate(invalid="ignore"):
         still = np.asarray(pixels < REPEAT_SHARE * typical, dtype=bool)
     longest = max(HITCH_MIN_FRAMES, 2 * picture_repeat(seq))
-    out: list[tuple[int, int]] = []
-    k = 0
-    while k < len(still):
-        if not still[k]:
-            k += 1
-            continue
-        j = k
-        while j + 1 < len(still) and still[j + 1]:
-            j += 1
-        moved_before = k > 0 and pixels[k - 1] >= 0.5 * typical
-        caught_up = j + 1 < len(pixels) and pixels[j + 1] >= max(HITCH_JUMP * typical, REPEAT_MOTION)
-        if j - k + 1 >= longest and moved_before and caught_up:
-            out.append((k, j))
-        k = j + 1
-    return out
+    jump = max(HITCH_JUMP * typical, REPEAT_MOTION)
+    return [(k, stop - 1) for k, stop in true_runs(still)
+            if stop - k >= longest and k > 0 and pixels[k - 1] >= 0.5 * typical
+            and stop < len(pixels) and pixels[stop] >= jump]
 
 
 def repeated_frames_warning(seq: PoseSequence) -> str | None:
