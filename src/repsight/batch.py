@@ -800,9 +800,9 @@ def run_clip(clip: str | os.PathLike, config: AnalysisConfig, out_dir: str | os.
         # The earlier run's files this one did not make again: under --force (or of another
         # video) they were made differently and are removed; otherwise they come from the
         # same analysis (an annotated video, slow to make, beside a run that did not ask
-        # for one) and stay,
-        # recorded in the manifest as this run's (unrecorded, no later run could clean them).
-        # Only entries checked to be files inside this clip folder are touched.
+        # for one) and stay, recorded in the manifest as this run's (unrecorded, no later
+        # run could clean them). Only entries checked to be files inside this clip folder
+        # are touched.
         carried = [old for old in kept if old not in outputs and (out_dir / old).is_file()]
         if options.force or not same_video:
             for old in carried:

@@ -401,6 +401,12 @@ def _clip_folder(folder: Path) -> bool:
     return sum(1 for p in folder.glob("*.json") if p.name != "manifest.json") <= 1
 
 
+def _hidden(path: Path, root: Path) -> bool:
+    """Whether a path below root lies in (or is) a hidden file or folder (a batch's
+    staging folder, a lock), which no reading of results looks into."""
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
 def _read_folder(root: Path, folder: int, read: set[Path], order: int,
                  skip: tuple[Path, ...] = ()) -> _FolderRead:
     """Every clip result under one results folder, the folder-th given (read: the files
@@ -420,7 +426,7 @@ def _read_folder(root: Path, folder: int, read: set[Path], order: int,
     for path in sorted(root.rglob("*.json"),
                        key=lambda p: (p.relative_to(root).parent.as_posix() not in listed, p)):
         rel = path.relative_to(root)
-        if path.name == "manifest.json" or any(p.startswith(".") for p in rel.parts):
+        if path.name == "manifest.json" or _hidden(path, root):
             continue
         if any(s in path.parents for s in skip):
             continue
@@ -490,17 +496,14 @@ def _results_folders(given: Path) -> list[tuple[Path, tuple[Path, ...]]]:
 
     if not given.is_dir() or (given / SUMMARY).is_file():
         return [(given, ())]
-    below = sorted({p.parent for p in given.rglob(SUMMARY)
-                    if p.is_file() and not any(part.startswith(".")
-                                               for part in p.relative_to(given).parts)},
+    below = sorted({p.parent for p in given.rglob(SUMMARY) if p.is_file() and not _hidden(p, given)},
                    key=lambda p: path_order(p.relative_to(given).as_posix()))
     # The outermost only: a results folder never holds another.
     top = tuple(p for p in below if not any(q != p and q in p.parents for q in below))
     if not top:
         return [(given, ())]
     loose = any(not any(t in p.parents for t in top) for p in given.rglob("*.json")
-                if p.name != "manifest.json"
-                and not any(part.startswith(".") for part in p.relative_to(given).parts))
+                if p.name != "manifest.json" and not _hidden(p, given))
     return [*((p, ()) for p in top), *([(given, top)] if loose else [])]
 
 
@@ -806,7 +809,7 @@ def order_text(sets: Sequence[SetRecord]) -> str:
     are listed after them, which a coach who began a manifest in week 3 read as weeks
     1 and 2 coming last."""
     undated = list(dict.fromkeys(s.session for s in sets if not s.date))
-    if not undated or len(undated) == len(list(dict.fromkeys(s.session for s in sets))):
+    if not undated or len(undated) == len({s.session for s in sets}):
         return ""
     named = ", ".join(undated[:4]) + (f" and {len(undated) - 4} more" if len(undated) > 4 else "")
     return (f"undated sessions ({named}) are listed after the dated ones, as their dates are "

@@ -481,13 +481,15 @@ def set_velocity(seq: PoseSequence, reps: Sequence[Rep], *, track_px: np.ndarray
     # no reading of its speed stands, so it has none and sets no baseline (a 9-frame hold
     # read a curl 1.5 times as fast, and tempo failure was called on the next two reps).
     hitches = frozen_spans(seq)
-    held = [i for i, r in enumerate(timed) if r.counted and any(
-        r.concentric[0] < first and last < r.concentric[1] for first, last in hitches)]
+    # frames held inside each counted rep's lift
+    stood_in = {i: sum(last - first + 1 for first, last in hitches
+                       if r.concentric[0] < first and last < r.concentric[1])
+                for i, r in enumerate(timed) if r.counted}
+    held = [i for i, stood in stood_in.items() if stood]
     for i in held:
         vel[i] = replace(vel[i], mean_mps=float("nan"), peak_mps=float("nan"),
                          mean_propulsive_mps=float("nan"))
-        a, b = timed[i].concentric
-        stood = sum(last - first + 1 for first, last in hitches if a < first and last < b)
+        stood = stood_in[i]
         warnings.append(f"the picture stood still for {stood} frame(s) during rep {reps[i].index}'s "
                         "lift (a hitch in the recording): its velocity is not measured, and it "
                         "is no baseline")
