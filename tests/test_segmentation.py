@@ -1138,15 +1138,46 @@ def test_a_squat_starts_where_the_hip_leaves_rest_along_its_path_not_its_height(
         assert o.end <= nxt.start
 
 
-def test_a_path_onset_leaves_starts_alone_when_the_path_says_nothing_more() -> None:
-    x, y, _ = _squat_hip()
+def test_a_path_onset_never_reaches_before_the_movement_began() -> None:
+    x, y, starts = _squat_hip()
     reps = segment_reps(-y, 30.0, concentric_increases=True, eccentric_first=True, min_rom=0.1,
                         smoothing_cutoff_hz=4.0, diff_noise=1e-4)
-    # a point moving only up and down: its path is its height, and the start stands
-    assert path_onsets(reps, _path_speed(np.zeros_like(y), y), floor=3e-4) == reps
+    # a point moving only up and down: its path is its height, whose flank read on the
+    # path gives the start no earlier than the turn began
+    out = path_onsets(reps, _path_speed(np.zeros_like(y), y), floor=3e-4, cutoff_per_fps=4.0 / 30)
+    for r, o, s in zip(reps, out, starts):
+        assert s - 1 <= o.start <= r.start
     # a rep begun before the clip keeps its start
     cut = tuple(replace(r, cut_start=True) for r in reps)
     assert path_onsets(cut, _path_speed(x, y), floor=3e-4) == cut
+
+
+def _press_wrist(reps: int = 4) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """A press-like set: the point swings on a straight arm's arc up to lockout overhead,
+    holds, and swings back down, so at lockout it moves sideways at first order and in
+    height at second (height cos, path sin); (x, y up, the true frames the lowering
+    starts)."""
+    rest, up, hold, down = 20, 24, 15, 30
+    theta = np.concatenate([np.full(rest, 1.2), 1.2 * (1 + np.cos(np.pi * np.arange(up) / up)) / 2,
+                            np.zeros(hold), 1.2 * (1 - np.cos(np.pi * np.arange(down) / down)) / 2])
+    lowering = [rest + up + hold + k * len(theta) for k in range(reps)]
+    theta = np.concatenate([np.tile(theta, reps), np.full(rest, 1.2)])
+    x, y = np.sin(theta), np.cos(theta)
+    return lowpass(x, 30.0, cutoff_hz=4.0), lowpass(y, 30.0, cutoff_hz=4.0), lowering
+
+
+def test_a_lowering_from_lockout_starts_where_the_point_leaves_it_along_its_path() -> None:
+    x, y, lowering = _press_wrist()
+    reps = segment_reps(y, 30.0, concentric_increases=True, eccentric_first=False, min_rom=0.1,
+                        smoothing_cutoff_hz=4.0, diff_noise=1e-4)
+    assert len(reps) == 4
+    # the height hardly changes as the arm leaves lockout: the lowering reads late
+    assert all(r.eccentric[0] - s >= 3 for r, s in zip(reps, lowering))
+    out = path_onsets(reps, _path_speed(x, y), floor=3e-4, cutoff_per_fps=4.0 / 30)
+    for r, o, s in zip(reps, out, lowering):
+        assert abs(o.eccentric[0] - s) <= 2 and o.eccentric[1] == r.eccentric[1]
+        # the lift and its arrival at lockout stand; the hold between them is shorter
+        assert o.concentric[1] == r.concentric[1] < o.turnaround < o.eccentric[0]
 
 
 def test_a_steady_drift_while_waiting_does_not_pull_the_starts_into_the_wait() -> None:

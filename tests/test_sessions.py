@@ -74,9 +74,11 @@ def test_a_sheet_saved_with_semicolons_and_decimal_commas_is_read() -> None:
     """Spreadsheets where the comma is the decimal mark save CSV with ';' between cells:
     read, with 142,5 as 142.5 (refused in a comma-separated file, where it is ambiguous)."""
     semi = HEADER.replace(",", ";")
-    m = parse_manifest(semi + "ana/squat.mp4;Ana;2026-11-30;squat;142,5;1,68;power;\"felt slow; tired\"\n")
+    m = parse_manifest(semi + "ana/squat.mp4;Ana;30.11.2026;squat;142,5;1,68;power;\"felt slow; tired\"\n")
     (a,) = m.rows
     assert (a.clip, a.session.load_kg, a.height_m, a.goal) == ("ana/squat.mp4", 142.5, 1.68, "power")
+    # such a sheet saves its dates day first, with dots
+    assert a.session.date == "2026-11-30"
     assert a.session.notes == "felt slow; tired"
     with pytest.raises(ManifestError, match="'142,5' is not a number"):
         parse_manifest(HEADER + "a.mp4,,,,\"142,5\",,,\n")
@@ -88,6 +90,7 @@ def test_a_sheet_saved_with_semicolons_and_decimal_commas_is_read() -> None:
     ("a.mp4,,,,nan,,,", "manifest.csv row 2, column load_kg: 'nan' is not a finite number"),
     ("a.mp4,,30/11/2026,,,,,", "manifest.csv row 2, column date: '30/11/2026' is not a date"),
     ("a.mp4,,2026-02-30,,,,,", "manifest.csv row 2, column date: '2026-02-30' is no day of the calendar"),
+    ("a.mp4,,30.02.2026,,,,,", "manifest.csv row 2, column date: '30.02.2026' is no day of the calendar"),
     ("a.mp4,,,,,3.5,,", "manifest.csv row 2, column height_m: lifter_height_m must be between"),
     ("a.mp4,,,,,,speed,", "manifest.csv row 2, column goal: unknown goal 'speed'"),
     ("a.mp4,,,zumba,,,,", "manifest.csv row 2, column exercise:"),

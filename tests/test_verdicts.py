@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -451,6 +452,13 @@ def test_a_rep_the_tracking_lost_is_not_called_lowered_without_lockout():
         start += 28
     lost = np.concatenate([np.zeros(5), np.linspace(0, 0.5, 13), np.full(22, np.nan), one, one, one])
     assert concentric_verdicts(reps, lost, fps=30.0) == []
+    # Lost through the whole rep (a plate found on a rep the clip cuts off): nothing to
+    # judge, and no numpy warning on the terminal.
+    blind = lost.copy()
+    blind[5:18] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert concentric_verdicts(reps, blind, fps=30.0) == []
     sank = lost.copy()
     sank[5:18] = np.concatenate([np.linspace(0, 0.5, 7), np.linspace(0.5, 0.05, 6)])
     (v,) = concentric_verdicts(reps, sank, fps=30.0)

@@ -974,13 +974,14 @@ def _drop_still(seq: PoseSequence, cfg: AnalysisConfig, profile: ExerciseProfile
 
 def _path_onsets(seq: PoseSequence, cfg: AnalysisConfig, points: tuple[str, ...], side: str,
                  flipped: np.ndarray, reps: tuple[Rep, ...]) -> tuple[Rep, ...]:
-    """The reps with each start at the driving point's onset along its path in the
-    picture, read on the driving signal's side and conditioned alike
-    (segmentation.path_onsets)."""
+    """The reps with each start, and each lowering after a lift, at the driving point's
+    onset along its path in the picture, read on the driving signal's side and conditioned
+    alike (segmentation.path_onsets)."""
     speed, noise = path_speed(seq, points, side, image=apply_swaps(seq.image, flipped),
                               min_visibility=cfg.min_visibility, cutoff_hz=cfg.smoothing_cutoff_hz,
                               max_gap_s=cfg.max_gap_s, min_body_size=cfg.min_body_size)
-    return path_onsets(reps, speed, floor=3.0 * noise)
+    return path_onsets(reps, speed, floor=3.0 * noise,
+                       cutoff_per_fps=cfg.smoothing_cutoff_hz / seq.fps if cfg.smoothing_cutoff_hz else None)
 
 
 def _to_lockout(seq: PoseSequence, cfg: AnalysisConfig, joint: str, side: str,

@@ -699,54 +699,46 @@ def lockout_arrivals(reps: tuple[Rep, ...], angle: np.ndarray, fps: float, *, sh
 PATH_ONSET_MAX_SHARE = 0.35
 
 
-def path_onsets(reps: tuple[Rep, ...], speed: np.ndarray, *, floor: float) -> tuple[Rep, ...]:
-    """The reps with each start moved back to where the driving point left rest along its
-    2-D path in the picture, when that was before its height began to change.
+def path_onsets(reps: tuple[Rep, ...], speed: np.ndarray, *, floor: float,
+                cutoff_per_fps: float | None = None) -> tuple[Rep, ...]:
+    """The reps with each start, and the lowering of a lift that raises first, moved back
+    to where the driving point left rest along its 2-D path in the picture, when that was
+    before its height began to change.
 
     speed: float[T] the point's speed along its path (per frame, in the driving signal's
-    units; NaN where unknown), conditioned as the driving signal is. A hip leaving a
-    standing squat, or shoulders leaving a push-up's top, turn on a joint that is straight
-    at rest: the point's height changes with the cosine of the turn (second order), its
-    path with the turn itself, so the height's onset reads late (about 0.2 s on rendered
-    side-view squats, whose exact start the renderer gives, and on a hand-labelled 45-degree
-    squat). From the start read on the height, the start moves back frame by frame while
-    the path still slows towards rest and moves faster than both its median speed while
-    waiting for the rep plus `floor` (landmark noise) and 2 % of the first phase's peak
-    path speed (as segment_reps' ends); by at most PATH_ONSET_MAX_SHARE of the first
-    phase, and never into the previous rep's movement. A rep begun before the clip, or
-    with unseen frames, keeps its start; the previous rep's trailing pause then ends at
-    the new start.
+    units; NaN where unknown), conditioned as the driving signal is; cutoff_per_fps: that
+    conditioning's low-pass (Hz per frame rate), None if none. A hip leaving a standing
+    squat, shoulders leaving a push-up's top, or a press's wrists leaving lockout, turn on
+    a joint that is straight at rest: the point's height changes with the cosine of the
+    turn (second order), its path with the turn itself, so the height's onset reads late
+    (about 0.2 s on rendered side-view squats and on the lowering of rendered presses and
+    deadlifts, whose exact phases the renderer gives, and on a hand-labelled 45-degree
+    squat). Each onset is read on the path by _path_onset. A rep's start never reaches
+    into the previous rep's movement, and the previous rep's trailing pause ends at the
+    new start; a lowering never starts before its lift arrived. A rep begun before the
+    clip, or with unseen frames, keeps its start.
     """
     speed = np.asarray(speed, dtype=np.float64)
     out = list(reps)
     for n, r in enumerate(reps):
-        if r.cut_start or r.unseen is not None:
+        if r.unseen is not None:
             continue
-        first = r.eccentric if r.eccentric_first else r.concentric
-        a, b = first
-        if b <= a or b >= len(speed):
+        if not r.eccentric_first and r.completed:
+            # The lowering after the lift's hold at lockout.
+            c1, (e0, e1) = r.concentric[1], r.eccentric
+            i = _path_onset(speed, e0, e1, c1 + 1, floor, cutoff_per_fps, flank=True)
+            if i < e0:
+                r = replace(r, eccentric=(i, e1), turnaround=(c1 + i) // 2)
+                out[n] = r
+        if r.cut_start:
             continue
-        seg = speed[a:b + 1]
-        if not np.isfinite(seg).all():
-            continue
+        a, b = r.eccentric if r.eccentric_first else r.concentric
         after = 0
         if n > 0:
             prev = out[n - 1]
             after = max(prev.eccentric[1], prev.concentric[1]) + 1
-        # A lifter who is never quite still between reps (swaying, breathing, shifting
-        # the feet) moves the path while waiting: the rep has begun only where the path
-        # moves faster than that (its median speed over the wait before the rep, up to
-        # one phase's length) by more than landmark noise. Read on the wait's level
-        # alone, a chunked extraction's sub-pixel differences moved such a start 2 frames.
-        wait = speed[max(after, a - (b - a)):a]
-        wait = wait[np.isfinite(wait)]
-        rest = float(np.median(wait)) if wait.size >= 3 else 0.0
-        stop = max(floor + rest, 0.02 * float(np.max(seg)))
-        lo = max(a - int(PATH_ONSET_MAX_SHARE * (b - a)), after)
-        i = a
-        while i - 1 >= max(lo, 0) and np.isfinite(speed[i - 1]) and stop < speed[i - 1] <= speed[i]:
-            i -= 1
-        if i == a:
+        i = _path_onset(speed, a, b, after, floor, cutoff_per_fps, flank=r.eccentric_first)
+        if i >= a:
             continue
         if r.eccentric_first:
             out[n] = replace(r, start=i, eccentric=(i, r.eccentric[1]))
@@ -755,6 +747,59 @@ def path_onsets(reps: tuple[Rep, ...], speed: np.ndarray, *, floor: float) -> tu
         if n > 0 and out[n - 1].end > i:
             out[n - 1] = replace(out[n - 1], end=i)
     return tuple(out)
+
+
+# Speed levels (shares of a phase's peak path speed) at which _path_onset reads the
+# path's flank: above the landmark noise that the low level of a height's flank
+# (FLANK_LOW_SHARE) sits in on the path, whose speed is never below the noise.
+PATH_FLANK_SHARES = (0.1, float(np.sqrt(0.1 * FLANK_HIGH_SHARE)), FLANK_HIGH_SHARE)
+
+
+def _path_onset(speed: np.ndarray, a: int, b: int, after: int, floor: float,
+                cutoff_per_fps: float | None, *, flank: bool) -> int:
+    """Where the phase a..b (read on the height) left rest along the path: a, or earlier.
+
+    From a, the onset moves back frame by frame while the path still slows towards rest
+    and moves faster than both its median speed while waiting for the phase plus `floor`
+    (landmark noise) and 2 % of the phase's peak path speed (as segment_reps' ends).
+    A threshold fires once the point is under way; with `flank` (a lowering: segment_reps
+    reads a lift's onset on the height's flank, not a lowering's), the path's speed flank,
+    read where it crosses PATH_FLANK_SHARES of its peak, then gives where the speed was
+    zero (_fit_flank), by no more than the fitted flank's own lag plus a frame, and never
+    before a frame where the path moved no faster than while waiting. In all, by at most
+    PATH_ONSET_MAX_SHARE of the phase, and not before `after`.
+    """
+    if b <= a or b >= len(speed) or not np.isfinite(speed[a:b + 1]).all():
+        return a
+    seg = speed[a:b + 1]
+    # A lifter who is never quite still between reps (swaying, breathing, shifting
+    # the feet) moves the path while waiting: the phase has begun only where the path
+    # moves faster than that (its median speed over the wait before it, up to one
+    # phase's length) by more than landmark noise. Read on the wait's level alone, a
+    # chunked extraction's sub-pixel differences moved such a start 2 frames.
+    wait = speed[max(after, a - (b - a), 0):a]
+    wait = wait[np.isfinite(wait)]
+    rest = float(np.median(wait)) if wait.size >= 3 else 0.0
+    stop = max(floor + rest, 0.02 * float(np.max(seg)))
+    lo = max(a - int(PATH_ONSET_MAX_SHARE * (b - a)), after, 0)
+    i = a
+    while i - 1 >= lo and np.isfinite(speed[i - 1]) and stop < speed[i - 1] <= speed[i]:
+        i -= 1
+    k = a + int(np.argmax(seg))
+    peak = float(speed[k])
+    if not flank or not stop < PATH_FLANK_SHARES[0] * peak or k <= i:
+        return i
+    t = _flank_crossings(speed, max(i - 1, 0), k + 1, 1, peak * np.asarray(PATH_FLANK_SHARES))
+    fit = None if t is None else _fit_flank(t - i, PATH_FLANK_SHARES, cutoff_per_fps)
+    if fit is None:
+        return i
+    onset, lag = fit[0], fit[1]
+    # A phase whose path creeps out of rest before it speeds up (a press's wrists easing
+    # off the shoulders) gives a flank that extrapolates far back; the point was still
+    # wherever the path moved no faster than while waiting.
+    still = np.flatnonzero(~(speed[lo:i] > rest))
+    bound = lo + int(still[-1]) + 1 if still.size else lo
+    return min(i, max(int(round(i + onset)), i - int(np.ceil(lag)) - 1, bound))
 
 
 def _moving_at_start(r: np.ndarray, phase: _Phase, first: int, share: float) -> bool:

@@ -151,12 +151,19 @@ def _cell_value(column: str, text: str, where: str, decimal_comma: bool = False)
             raise ManifestError(f"{where}: longer than {MAX_TEXT} characters")
         return text
     if column == "date":
+        # ISO, or day.month.year as a European sheet saves it (as a path may give it too);
+        # 30/11/2026 and 11/30/2026 are both written, so a slash is refused, not guessed.
+        dotted = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
         try:
+            if dotted:
+                day, month, year = (int(g) for g in dotted.groups())
+                return dt.date(year, month, day).isoformat()
             return dt.date.fromisoformat(text).isoformat()
         except ValueError:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            if dotted or re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
                 raise ManifestError(f"{where}: {text!r} is no day of the calendar") from None
-            raise ManifestError(f"{where}: {text!r} is not a date; write it as YYYY-MM-DD") from None
+            raise ManifestError(f"{where}: {text!r} is not a date; write it as YYYY-MM-DD "
+                                "(or DD.MM.YYYY)") from None
     if column == "load_kg":
         value = _number(text, where, "kilograms, e.g. 102.5")
         if not 0 <= value <= MAX_LOAD_KG:

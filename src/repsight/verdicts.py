@@ -613,7 +613,9 @@ def concentric_verdicts(reps: Sequence[Rep], track: np.ndarray | None = None, *,
             rep_rom, own = float(track[r.start] - track[r.turnaround]), True
         if np.isfinite(rep_rom) and rep_rom > 0:
             low = track[r.turnaround] if r.eccentric_first else track[r.concentric[0]]
-            high = np.nanmax(track[r.concentric[0]:r.end + 1])
+            seen_rise = track[r.concentric[0]:r.end + 1]
+            seen_rise = seen_rise[np.isfinite(seen_rise)]
+            high = float(np.max(seen_rise)) if seen_rise.size else float("nan")
             if np.isfinite(high - low):
                 reached = float((high - low) / rep_rom)
                 usual, unit = (("its own way down", "share of its own way down") if own
