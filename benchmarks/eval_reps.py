@@ -12,7 +12,9 @@ is tuned per clip), the count of reps whose concentric reached lockout inside th
 `end_s` (the lifter back at rest after the rep) or `turnaround_s` (bottom of a press),
 each optionally with `<kind>_confidence` per event. Boundary error matches each labelled
 time to the nearest detected one (within 1 s); the figure is also given without the
-events labelled low confidence, and for each kind of event apart.
+events labelled low confidence, and for each kind of event apart. `lowering_s` (the start of
+a lift's lowering, for a lift that raises first) is scored on its own line, outside that
+figure.
 
 Then, when ../shared/synthetic is there, the rendered clips with exact truth: rep count
 and the error of each of the four phase boundaries.
@@ -62,6 +64,9 @@ class Row:
     low: list[bool] = field(default_factory=list)
     # (event kind, labelled time s, detected - labelled in ms) for every matched event
     signed: list[tuple[str, float, float]] = field(default_factory=list)
+    # detected - labelled in ms of each labelled lowering start (`lowering_s`: a lift that
+    # raises first), kept apart from the boundaries above
+    lowering_ms: list[float] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -91,6 +96,8 @@ def detected_events(analysis, kind: str) -> np.ndarray:
         return np.array([t[max(r.eccentric[1], r.concentric[1])] for r in reps])
     if kind == "turnaround_s":
         return np.array([t[r.turnaround] for r in reps])
+    if kind == "lowering_s":
+        return np.array([t[r.eccentric[0]] for r in reps])
     raise ValueError(kind)
 
 
@@ -133,6 +140,12 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
                 row.errors_ms.append(1000.0 * err)
                 row.low.append(conf == "low")
                 row.signed.append((kind, float(x), 1000.0 * (nearest - x)))
+    if "lowering_s" in label:
+        found = detected_events(an, "lowering_s")
+        for x in label["lowering_s"] if found.size else ():
+            nearest = float(found[np.argmin(np.abs(found - x))])
+            if abs(nearest - x) <= MATCH_WINDOW_S:
+                row.lowering_ms.append(1000.0 * (nearest - x))
     if row.errors_ms:
         row.mean_err_ms = float(np.mean(row.errors_ms))
         row.max_err_ms = float(np.max(row.errors_ms))
@@ -239,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
             if ms:
                 print(f"  {kind}: {len(ms)} events, mean error {np.mean(ms):.0f} ms, "
                       f"median {np.median(ms):.0f} ms")
+    low = [e for r in done for e in r.lowering_ms]
+    if low:
+        print(f"lowering starts (a lift that raises first; not in the boundaries above): {len(low)} "
+              f"events on {sum(1 for r in done if r.lowering_ms)} clips, mean error "
+              f"{np.mean(np.abs(low)):.0f} ms, median {np.median(np.abs(low)):.0f} ms, "
+              f"mean signed {np.mean(low):+.0f} ms")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2, allow_nan=True) + "\n")
     if args.rendered.is_dir() and not args.only:

@@ -405,6 +405,21 @@ def test_an_empty_config_name_and_a_drift_length_past_its_range_are_refused_up_f
         assert "Traceback" not in result.output
 
 
+def test_a_batch_without_the_video_library_stops_once_with_one_line(tmp_path, monkeypatch) -> None:
+    # Every worker of a batch failed alike on a slim image without libGL: a row "analysis
+    # crashed (ImportError ...)" a clip, and none of analyze's apt hint.
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    (clips / "a.mp4").write_bytes(b"not read")
+    monkeypatch.setitem(sys.modules, "cv2", None)  # `import cv2` raises ImportError
+    result = CliRunner().invoke(main, ["batch", str(clips), "-o", str(tmp_path / "res")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        "Error: a module would not load (import of cv2 halted; None in sys.modules); "
+        "reinstall repsight and its dependencies"]
+    assert not (tmp_path / "res").exists()
+
+
 def test_a_missing_system_library_is_one_line_naming_the_package() -> None:
     # On a slim image without libgl1, OpenCV's import failed inside `analyze` with a
     # 51-line traceback.

@@ -379,6 +379,45 @@ def test_a_failed_output_names_the_files_already_written(tmp_path, monkeypatch) 
     assert all((tmp_path / f"a.{e}").is_file() for e in ("json", "csv", "png"))
 
 
+def test_an_interrupt_while_writing_names_the_files_this_run_wrote(tmp_path, monkeypatch) -> None:
+    # Ctrl-C while the annotated video was drawn left this run's JSON and plot beside an
+    # earlier run's video and page, with only "interrupted" said.
+    import click
+    from click.testing import CliRunner
+
+    from repsight import annotate
+    from repsight.analysis import analyse_pose
+    from repsight.cli import _friendly_errors
+    from repsight.config import AnalysisConfig
+    from repsight.outputs import OutputRequest, write_outputs
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 3, seed=4, noise_px=0.5)
+    analysis = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(annotate, "render_video", stopped)
+    request = OutputRequest(json=tmp_path / "a.json", annotate=tmp_path / "v.mp4",
+                            html=tmp_path / "a.html")
+
+    @click.command()
+    @_friendly_errors
+    def run() -> None:
+        write_outputs(request, "clip.mp4", analysis, seq)
+
+    result = CliRunner().invoke(run, [])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"Error: interrupted; written before it: {tmp_path / 'a.json'}; the other outputs were not"]
+    assert not (tmp_path / "a.html").exists()
+    # Stopped before any file was whole, it is the plain interrupt.
+    with pytest.raises(KeyboardInterrupt) as err:
+        write_outputs(OutputRequest(annotate=tmp_path / "v.mp4"), "clip.mp4", analysis, seq)
+    assert str(err.value) == ""
+
+
 def test_the_csv_carries_the_fault_readings_the_verdicts_were_called_on(tmp_path: Path) -> None:
     import csv as _csv
 

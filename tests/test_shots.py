@@ -516,7 +516,7 @@ def test_json_lists_the_sets_and_the_shots(squat_set):
     seq, _ = squat_set
     an = analyse_pose(splice(seq, moved(seq, dx=0.15, scale=1.4), stats=True), CFG)
     data = json.loads(to_json(an))
-    assert data["schema_version"] == SCHEMA_VERSION == "1.25"
+    assert data["schema_version"] == SCHEMA_VERSION == "1.26"
     assert [s["span"] for s in data["sets"]] == [[0, seq.n_frames], [seq.n_frames, 2 * seq.n_frames]]
     assert [s["bar"] for s in data["sets"]] == [None, None]  # no bar pass on poses alone
     assert [s["summary"]["reps"] for s in data["sets"]] == [3, 3]
@@ -1174,3 +1174,37 @@ def test_title_cards_before_and_after_a_set_make_no_montage(squat_set):
     assert not an.shots.montage
     assert not any(w.startswith("montage") for w in an.all_warnings)
     assert not an.verdict_summary.withheld
+
+
+def test_black_bars_round_the_picture_do_not_hide_a_second_person():
+    # A phone clip shown in a wide frame: the counter's two halves of the long side cut
+    # through the narrow picture, and the second person in `squat_bodyweight_side_home`
+    # went unfound (measured on a reviewer's pillarboxed copies: 10 bodies on 10 sampled
+    # frames, 19 with the bars cut off).
+    import cv2
+
+    from helpers import shared_video
+    from repsight.pose import PeopleCounter, picture_box
+
+    cap = cv2.VideoCapture(str(shared_video("squat_bodyweight_side_home.mp4")))
+    frames = []
+    for k in (15, 60, 150):
+        cap.set(cv2.CAP_PROP_POS_FRAMES, k)
+        ok, bgr = cap.read()
+        assert ok
+        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    cap.release()
+    with PeopleCounter() as counter:
+        for rgb in frames:
+            h, w = rgb.shape[:2]
+            wide = int(round(h * 16 / 9))
+            left = (wide - w) // 2
+            padded = np.full((h, wide, 3), 16, dtype=np.uint8)  # video black
+            padded[:, left:left + w] = rgb
+            assert picture_box(padded) == (0, h, left, left + w)
+            plain, barred = counter.bodies(rgb), counter.bodies(padded)
+            assert len(plain) == 2 and len(barred) == 2
+            # the same bodies, placed in the wide frame
+            for x, y, _ in plain:
+                assert any(abs(bx - (left + x * w) / wide) < 0.02 and abs(by - y) < 0.02
+                           for bx, by, _ in barred)

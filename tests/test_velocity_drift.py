@@ -1523,3 +1523,40 @@ def test_a_hitch_in_the_recording_during_a_lift_does_not_make_it_fast():
     slow = pixels.copy()
     slow[k + 9] = 0.002
     assert frozen_spans(_scene(held, slow)) == []
+
+
+def test_two_sets_filmed_in_one_take_are_two_sets() -> None:
+    """Four squats, a 70 s rest, four more: two sets, each read against its own first reps
+    (read as one, the second set was a "cluster" of the first, its fresh reps a loss of
+    none against the first set's). A 30 s rest stays a cluster set; --set-rest moves the line."""
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.export import analysis_to_dict
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 8, seed=3, noise_px=0.5, rests={4: 70.0})
+    one = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert [s.rep_count for s in one.sets] == [4, 4] and one is not one.sets[1]
+    assert one.span == one.sets[0].span
+    first, second = one.sets
+    t = seq.clip_times_s
+    # split in the middle of the rest, each set with its own baseline
+    assert first.span[0] == 0 and first.span[1] == second.span[0] and second.span[1] == seq.n_frames
+    assert first.reps[-1].end < first.span[1] < second.reps[0].start
+    assert t[second.reps[0].start] - t[first.reps[-1].end] >= 50
+    assert all(s.assessment.metrics.baseline_reps == (1, 2) for s in one.sets)
+    said = [w for w in one.warnings if w.startswith("sets split at rest(s) of 70 s")]
+    assert len(said) == 1 and "the clip is analysed as 2 sets" in said[0], one.warnings
+    # a row a set in a batch's summary, each naming the split
+    from repsight.batch import summarise
+    rows = summarise(one, "two_sets.mp4").rows()
+    assert [r["set"] for r in rows] == [1, 2] and [r["reps"] for r in rows] == [4, 4]
+    assert all(said[0] in r["warnings"] for r in rows)
+    assert not any("clusters" in w for s in one.sets for w in s.warnings)
+    assert len(analysis_to_dict(one)["sets"]) == 2
+    # a cluster set's rest, or a longer line, keeps one set
+    seq, _ = synthesize("squat", 8, seed=3, noise_px=0.5, rests={4: 30.0})
+    cluster = analyse_pose(seq, AnalysisConfig(exercise="squat"))
+    assert not cluster.sets and any("2 clusters" in w for w in cluster.warnings)
+    seq, _ = synthesize("squat", 8, seed=3, noise_px=0.5, rests={4: 70.0})
+    assert not analyse_pose(seq, AnalysisConfig(exercise="squat", set_rest_s=90)).sets

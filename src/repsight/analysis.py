@@ -591,6 +591,7 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None, *,
             notes.append(caveat)
     if split.single:
         one = _analyse_set(seq, cfg, notes, given=given, other_lifter=split.other_lifter)
+        one = _sets_between_rests(seq, cfg, notes, one, given=given, other_lifter=split.other_lifter)
         if not found:
             return one
         return dataclasses.replace(one, warnings=tuple(dict.fromkeys((*found, *one.warnings))),
@@ -643,6 +644,49 @@ def analyse_pose(seq: PoseSequence, cfg: AnalysisConfig | None = None, *,
     main = max(sets, key=lambda a: (a.rep_count, a.span[1] - a.span[0]))
     return dataclasses.replace(main, warnings=tuple(dict.fromkeys((*found, *main.warnings))),
                                sets=tuple(sets) if len(sets) > 1 else ())
+
+
+# How the warning of a clip split at its rests (_sets_between_rests) begins: batch gives it
+# to every set's row, as it does a camera cut's.
+SETS_AT_RESTS = "sets split at rest(s)"
+
+
+def set_rests(reps: Sequence[Rep], times_s: np.ndarray, rest_s: float) -> list[tuple[int, int]]:
+    """(last frame of a rep, first frame of the next) of every rest at least rest_s long
+    between two reps: where one set ends and the next begins."""
+    return [(r.end, n.start) for r, n in zip(reps, reps[1:])
+            if r.rested_before(n) and times_s[n.start] - times_s[r.end] >= rest_s]
+
+
+def _sets_between_rests(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str],
+                        one: SetAnalysis, *, given: str, other_lifter: bool) -> SetAnalysis:
+    """A clip of one shot holding sets with a rest between them (AnalysisConfig.set_rest_s):
+    one set per part, each read alone (its own baseline, velocity loss, verdicts), split at
+    the middle of each rest; the set with the most reps first, every set in `sets`. A clip
+    with no such rest is `one` as it is.
+
+    Read as one set, the second set's fresh reps were "rested" clusters of the first, its
+    velocity loss was against the first set's reps, and one ending was given for both."""
+    rests = set_rests(one.reps, seq.timestamps_s, cfg.set_rest_s)
+    if not rests:
+        return one
+    cuts = [(end + start) // 2 for end, start in rests]
+    bounds = [0, *cuts, seq.n_frames]
+    sets = []
+    for a, b in zip(bounds, bounds[1:]):
+        keep = np.zeros(seq.n_frames, dtype=bool)
+        keep[a:b] = True
+        sets.append(_analyse_set(_only(seq, keep), cfg, notes, span=(a, b), given=given,
+                                 other_lifter=other_lifter))
+    t = seq.clip_times_s
+    said = (f"{SETS_AT_RESTS} of {', '.join(f'{t[s] - t[e]:.0f} s' for e, s in rests)} (at "
+            f"{', '.join(f'{t[e]:.1f}-{t[s]:.1f} s' for e, s in rests)}; a rest of "
+            f"{cfg.set_rest_s:g} s or longer ends a set): the clip is analysed as {len(sets)} "
+            "sets, each against its own first reps")
+    # The set with the most reps leads; of sets alike, the first.
+    main = max(sets, key=lambda a: a.rep_count)
+    return dataclasses.replace(main, warnings=tuple(dict.fromkeys((said, *main.warnings))),
+                               sets=tuple(sets))
 
 
 def _withheld(one: SetAnalysis, why: str, warnings: list[str]) -> SetAnalysis:

@@ -44,6 +44,7 @@ import contextlib
 import dataclasses
 import errno
 import hashlib
+import importlib
 import json
 import math
 import multiprocessing
@@ -1013,13 +1014,16 @@ def input_damage(seq: Any) -> str | None:
 
 def summarise(analysis: Any, clip: str, results_rel: str = "") -> ClipResult:
     """The summary.csv row(s) of one finished analysis: the clip's, and one a set when it
-    was split at camera cuts."""
+    was split at camera cuts or long rests."""
     from .export import set_summary
 
     s = set_summary(analysis)
     shots = getattr(analysis, "shots", None)
-    # How the clip was split (cuts, montage, short shots) concerns every set's row.
-    about_clip = shots.warnings() if shots is not None else ()
+    # How the clip was split (cuts, montage, short shots, long rests) concerns every set's row.
+    from .analysis import SETS_AT_RESTS
+
+    about_clip = (*(shots.warnings() if shots is not None else ()),
+                  *(w for w in analysis.warnings if str(w).startswith(SETS_AT_RESTS)))
     sets = []
     for k, one in enumerate(getattr(analysis, "sets", ()) or (), start=1):
         o = set_summary(one)
@@ -1362,6 +1366,10 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, config: Analysi
         # Rows that match no clip change whose goal, load and notes a clip gets: said
         # before the batch runs for minutes, not after.
         on_warning(w)
+    if found.clips:
+        # The video library loads here first: on a slim image without its system libraries
+        # (no libGL) every worker failed alike, a "crashed" row a clip; here it is one error.
+        importlib.import_module("cv2")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

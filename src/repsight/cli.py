@@ -70,8 +70,10 @@ def _friendly_errors(fn: Callable) -> Callable:
                 return fn(*args, **kwargs)
         except RepsightError as exc:
             raise click.ClickException(printable(exc)) from None
-        except KeyboardInterrupt:
-            raise click.ClickException("interrupted") from None
+        except KeyboardInterrupt as exc:
+            # (write_outputs names the files written before it)
+            said = f"interrupted; {printable(str(exc))}" if str(exc) else "interrupted"
+            raise click.ClickException(said) from None
         except BrokenPipeError:
             # The reader of the output went away (`| head`): nothing is lost and there is
             # no one to tell. Later writes (the interpreter's flush at exit) go nowhere.

@@ -185,6 +185,9 @@ SPECS: dict[str, OptionSpec] = {
     "new_range_rest_s": OptionSpec(
         "--new-range-rest", "after a rest this long the reps set their own full range "
         "(partial-rep test)", "s", (2, 600)),
+    "set_rest_s": OptionSpec(
+        "--set-rest", "a rest this long between reps ends a set (the clip is analysed as "
+        "one set per part)", "s", (10, 3600)),
     "smoothing_cutoff_hz": OptionSpec(
         "--cutoff-hz", "low-pass cut-off of the pose signals", "Hz", (0.5, 30)),
     "max_gap_s": OptionSpec(

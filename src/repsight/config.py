@@ -80,6 +80,9 @@ class AnalysisConfig:
     # a rest at least this long (picking up a load) lets the reps after it set their own
     # full range for the partial-rep test, 2..600 s
     new_range_rest_s: float = 10.0
+    # a rest at least this long between two reps ends a set: the clip is analysed as one
+    # set per part (two sets filmed in one take), 10..3600 s; cluster sets rest 15-45 s
+    set_rest_s: float = 50.0
     min_rom: float | None = None  # smallest rep excursion (profile units); None: profile default
     side: str = "auto"  # auto | left | right | both: body side the driving signal is read from
     # --- velocity and scale
@@ -174,6 +177,7 @@ class AnalysisConfig:
         _check_range("pause_velocity_share", self.pause_velocity_share, 0, 0.9)
         _check_range("max_pause_s", self.max_pause_s, 0, 30)
         _check_range("new_range_rest_s", self.new_range_rest_s, 2, 600)
+        _check_range("set_rest_s", self.set_rest_s, 10, 3600)
         if self.min_rom is not None:
             _check_range("min_rom", self.min_rom, 1e-3, 100)
         if self.side not in ("auto", "left", "right", "both"):

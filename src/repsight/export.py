@@ -28,7 +28,7 @@ from .errors import OutputError
 
 # Bump the major part when a field changes meaning or disappears, the minor part when
 # fields are added; readers should accept any minor version of their major one.
-SCHEMA_VERSION = "1.25"
+SCHEMA_VERSION = "1.26"
 
 
 # ---------------------------------------------------------------- atomic writes

@@ -214,7 +214,15 @@ def write_outputs(request: OutputRequest, video: str | os.PathLike, analysis: An
     session: the clip's sessions.Session (athlete, date, load), recorded in the JSON and page.
     """
     written: list[Path] = []
-    failed = _write_each(request, video, analysis, seq, written, video_progress, session)
+    try:
+        failed = _write_each(request, video, analysis, seq, written, video_progress, session)
+    except KeyboardInterrupt:
+        # Each file is replaced whole, in turn: stopped between them, the files this run
+        # wrote stand beside an earlier run's others, so the user is told which are new.
+        if written:
+            raise KeyboardInterrupt(f"written before it: {', '.join(printable(p) for p in written)}; "
+                                    "the other outputs were not") from None
+        raise
     if failed:
         # A disk filling up at the annotated video, a folder made read-only after the
         # check: the other files are still written (each atomically), and the user is told

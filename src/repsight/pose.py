@@ -836,6 +836,12 @@ class PeopleCounter(_NativeGraph):
         """
         import mediapipe as mp
 
+        full_h, full_w = rgb.shape[:2]
+        # The picture inside any black bars (a phone clip shown in a wide frame): the
+        # halves are of the picture, not of mostly black (measured: with side bars the
+        # halves each held the whole narrow picture, and found half the people).
+        y0, y1, x0, x1 = picture_box(rgb)
+        rgb = rgb[y0:y1, x0:x1]
         h, w = rgb.shape[:2]
         if min(h, w) < MIN_COUNT_SIDE_PX:
             return []  # nobody to count, and an empty tile would put the graph in error
@@ -848,7 +854,7 @@ class PeopleCounter(_NativeGraph):
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(tile))
             result = self._landmarker.detect(image)  # callers silence native logs (_PeopleTally)
             th, tw = tile.shape[:2]
-            shift = np.array((a, 0) if w >= h else (0, a), dtype=np.float64)
+            shift = np.array((x0 + a, y0) if w >= h else (x0, y0 + a), dtype=np.float64)
             for pose in result.pose_landmarks or ():
                 # A torso the model itself doubts is furniture or a fragment.
                 if np.mean([pose[i].visibility or 0.0 for i in (11, 12, 23, 24)]) < MIN_BODY_VISIBILITY:
@@ -864,9 +870,25 @@ class PeopleCounter(_NativeGraph):
                 torso = np.linalg.norm(pts[:2].mean(axis=0) - pts[2:].mean(axis=0))
                 size = max(torso, np.linalg.norm(pts[0] - pts[1]), 1.0)
                 boxes.append(np.concatenate([allpts.min(axis=0), allpts.max(axis=0)]))
-                found.append([round(float(centre[0] / w), 4), round(float(centre[1] / h), 4),
-                              round(float(size / h), 4)])
+                found.append([round(float(centre[0] / full_w), 4), round(float(centre[1] / full_h), 4),
+                              round(float(size / full_h), 4)])
         return found
+
+
+# The brightest a row or column of black bars gets (8-bit; video black is 16, and an
+# encoder's ringing along the picture's edge adds a few levels).
+BAR_LEVEL = 32
+
+
+def picture_box(rgb: np.ndarray) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1) of the picture inside black bars around it (the whole frame when
+    there are none): the rows and columns with any pixel brighter than BAR_LEVEL."""
+    h, w = rgb.shape[:2]
+    bright = rgb.max(axis=2) > BAR_LEVEL if rgb.ndim == 3 else rgb > BAR_LEVEL
+    rows, cols = np.flatnonzero(bright.any(axis=1)), np.flatnonzero(bright.any(axis=0))
+    if not rows.size or not cols.size:
+        return 0, h, 0, w
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 # Frames smaller than this (a side, px) are not searched for people.
