@@ -603,3 +603,37 @@ def test_a_rep_cut_by_a_camera_cut_is_said_to_be_cut_by_its_shot() -> None:
     whole = _rep_warnings("elbow angle", values, (dataclasses.replace(rep, start=0, concentric=(0, 15)),),
                           1.0, AnalysisConfig(), t)
     assert any(w.startswith("rep 1: already under way when the clip") for w in whole), whole
+
+
+def test_a_lift_read_on_landmarks_outside_the_picture_is_said_to_be_guessed() -> None:
+    # A front raise filmed with the head and shoulders cut off at the top read as a curl
+    # on an elbow angle whose shoulder the pose model placed above the picture on 54 % of
+    # the reps' frames: negative speeds and "partial" reps, with nothing said.
+    import dataclasses
+
+    from repsight.analysis import _read_outside_picture
+
+    seq, _ = synthesize("biceps_curl", 5, seed=3, noise_px=0.5)
+    whole = analyse_pose(seq, AnalysisConfig(exercise="biceps_curl"))
+    assert not any("outside the picture" in w for w in whole.warnings)
+    assert _read_outside_picture(seq, whole) is whole
+    shoulder = whole.signal_landmarks[0]
+    assert shoulder in (11, 12)
+    in_reps = np.concatenate([np.arange(r.start, r.end + 1) for r in whole.reps])
+
+    def placed_out(share: float):
+        # the shoulder placed above the picture on `share` of the reps' frames
+        image = seq.image.copy()
+        image[in_reps[:int(share * len(in_reps))], shoulder, 1] = -0.03
+        return _read_outside_picture(dataclasses.replace(seq, image=image), whole)
+
+    for share, withheld in ((0.3, False), (0.6, True)):
+        one = placed_out(share)
+        said = [w for w in one.warnings if "outside the picture on" in w]
+        side = "left" if shoulder == 11 else "right"
+        assert said == [f"the {side} shoulder the reps are read on is outside the picture on "
+                        f"{share:.0%} of the reps' frames, where the pose model guesses them: the "
+                        "reps, their speeds and their form are unreliable; film the whole lift in "
+                        "the picture"], one.warnings
+        assert bool(one.verdict_summary.withheld) == withheld
+    assert placed_out(0.2) is whole

@@ -1178,6 +1178,15 @@ def test_a_lowering_from_lockout_starts_where_the_point_leaves_it_along_its_path
         assert abs(o.eccentric[0] - s) <= 2 and o.eccentric[1] == r.eccentric[1]
         # the lift and its arrival at lockout stand; the hold between them is shorter
         assert o.concentric[1] == r.concentric[1] < o.turnaround < o.eccentric[0]
+    # A clip trimmed where the last lowering ends (the path's last step unknown): that
+    # lowering is read as the others are.
+    stop = lowering[-1] + 30
+    x, y = x[:stop], y[:stop]
+    reps = segment_reps(y, 30.0, concentric_increases=True, eccentric_first=False, min_rom=0.1,
+                        smoothing_cutoff_hz=4.0, diff_noise=1e-4)
+    assert len(reps) == 4 and reps[-1].eccentric[1] >= stop - 2
+    out = path_onsets(reps, _path_speed(x, y), floor=3e-4, cutoff_per_fps=4.0 / 30)
+    assert abs(out[-1].eccentric[0] - lowering[-1]) <= 2 < reps[-1].eccentric[0] - lowering[-1]
 
 
 def test_a_steady_drift_while_waiting_does_not_pull_the_starts_into_the_wait() -> None:

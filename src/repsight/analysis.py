@@ -22,8 +22,9 @@ from .config import AnalysisConfig
 from .errors import AnalysisError
 from .drift import FORM_CUTOFF_HZ, SetDrift, read_faults, set_drift
 from .form import detect_view, form_signals
-from .kinematics import (BOTH, Signal, apply_swaps, metric_side, path_speed, signal_from_spec,
-                         swapped_frames, tracked_point_px)
+from .landmarks import LM
+from .kinematics import (BOTH, Signal, apply_swaps, metric_side, outside_picture, path_speed,
+                         signal_from_spec, swapped_frames, tracked_point_px)
 from .exercise_detection import detect_exercise, exercise_misfit
 from .profiles import AUTO, ExerciseProfile, SignalSpec, get_profile, lifter_pick, profile_min_rom
 from .scale import Scale, estimate_scale
@@ -796,6 +797,7 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     exercise's.
     """
     one = _set_held_still(seq, cfg, notes, span=span, given=given)
+    one = _read_outside_picture(seq, one)
     summary = one.verdict_summary
     if (cfg.exercise == AUTO or cfg.exercise_check == "off"
             or (summary is not None and summary.withheld)):
@@ -813,6 +815,43 @@ def _analyse_set(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,
     # First: every other reading of the set follows from the exercise.
     one = dataclasses.replace(one, warnings=(said, *one.warnings))
     return _withheld(one, withheld, []) if withheld else one
+
+
+# Shares of a set's rep frames with a landmark the reps are read on placed outside the
+# picture: past the first, a warning; past the second, no verdicts either (the reps,
+# their speeds and their form are mostly MediaPipe's guesses there).
+OUTSIDE_WARN_SHARE = 0.25
+OUTSIDE_WITHHOLD_SHARE = 0.5
+
+
+def _read_outside_picture(seq: PoseSequence, one: SetAnalysis) -> SetAnalysis:
+    """The set, warned of (and past OUTSIDE_WITHHOLD_SHARE, its verdicts withheld) when the
+    landmarks its driving signal is read on (SetAnalysis.signal_landmarks) were outside
+    the picture through much of its reps: a front raise filmed with the head and shoulders
+    cut off at the top was read as a curl on an elbow angle whose shoulder MediaPipe placed
+    above the picture on half the reps' frames (negative speeds, "partial" reps), unsaid."""
+    if not one.reps or not one.signal_landmarks or seq.n_frames == 0:
+        return one
+    frames = np.zeros(seq.n_frames, dtype=bool)
+    for r in one.reps:
+        frames[r.start:r.end + 1] = True
+    out = outside_picture(seq, one.signal_landmarks)[frames]
+    share = float(out.any(axis=1).mean()) if out.size else 0.0
+    if share < OUTSIDE_WARN_SHARE:
+        return one
+    names = [LM(i).name.lower().replace("_", " ") for i, gone in
+             zip(one.signal_landmarks, out.any(axis=0)) if gone]
+    names = list(dict.fromkeys(names))
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    said = (f"the {listed} the reps are read on "
+            f"{'is' if len(names) == 1 else 'are'} outside the picture on {share:.0%} of the "
+            "reps' frames, where the pose model guesses them: the reps, their speeds and their "
+            "form are unreliable; film the whole lift in the picture")
+    one = dataclasses.replace(one, warnings=(*one.warnings, said))
+    if share < OUTSIDE_WITHHOLD_SHARE:
+        return one
+    return _withheld(one, "the landmarks the reps are read on are outside the picture through "
+                     "most of them", [])
 
 
 def _set_held_still(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str], *,

@@ -8,6 +8,7 @@ distorted by the frame's aspect ratio; heights are positive upwards.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -254,6 +255,19 @@ def shown_only(image: np.ndarray, margin: float = OUTSIDE_MARGIN) -> np.ndarray:
     return out
 
 
+# A joint placed further than this outside the picture was not shown: the pose model
+# guessed it (a joint the picture shows stands clear of the edges, see FAULT_EDGE_MARGIN).
+GUESSED_MARGIN = 0.02
+
+
+def outside_picture(seq: PoseSequence, landmarks: Sequence[int]) -> np.ndarray:
+    """bool[T, len(landmarks)]: where each landmark (an index) is placed outside the
+    picture (past GUESSED_MARGIN). The pose model places a joint the picture does not show
+    where the rest of the body suggests: a guess, not a reading."""
+    xy = seq.image[:, [int(i) for i in landmarks], :2]
+    return ~in_picture(xy, GUESSED_MARGIN) & np.isfinite(xy).all(axis=-1)
+
+
 def _point_xy(seq: PoseSequence, image: np.ndarray, names: tuple[str, ...], side: str,
               min_visibility: float) -> np.ndarray:
     """float64[T,2] pixel mean of the named landmarks on `side` ("BOTH": per-frame mean of
@@ -456,6 +470,8 @@ def point_height(seq: PoseSequence, names: tuple[str, ...], side: str, *,
     scale = body_scale_px(seq, image) if scale_px is None else scale_px
     xy = _point_xy(seq, image, names, side, min_visibility)
     return -xy[:, 1] / scale
+
+
 
 
 def path_speed(seq: PoseSequence, names: tuple[str, ...], side: str, *, image: np.ndarray,

@@ -769,9 +769,11 @@ def _path_onset(speed: np.ndarray, a: int, b: int, after: int, floor: float,
     before a frame where the path moved no faster than while waiting. In all, by at most
     PATH_ONSET_MAX_SHARE of the phase, and not before `after`.
     """
-    if b <= a or b >= len(speed) or not np.isfinite(speed[a:b + 1]).all():
+    # The phase's own steps: speed[k] is the step from frame k to k + 1 (and NaN after
+    # the clip's last frame, where a lift's last lowering may end).
+    if b <= a + 1 or b >= len(speed) or not np.isfinite(speed[a:b]).all():
         return a
-    seg = speed[a:b + 1]
+    seg = speed[a:b]
     # A lifter who is never quite still between reps (swaying, breathing, shifting
     # the feet) moves the path while waiting: the phase has begun only where the path
     # moves faster than that (its median speed over the wait before it, up to one
