@@ -654,17 +654,33 @@ SETS_AT_RESTS = "sets split at rest(s)"
 
 def set_rests(reps: Sequence[Rep], times_s: np.ndarray, rest_s: float) -> list[tuple[int, int]]:
     """(last frame of a rep, first frame of the next) of every rest at least rest_s long
-    between two reps: where one set ends and the next begins."""
-    return [(r.end, n.start) for r, n in zip(reps, reps[1:])
+    between two reps that ends one set and begins the next: each side holds a counted rep
+    (a partial dip after the set, a load picked up, starts no set of its own)."""
+    cuts = [k for k, (r, n) in enumerate(zip(reps, reps[1:]), 1)
             if r.rested_before(n) and times_s[n.start] - times_s[r.end] >= rest_s]
+    kept: list[int] = []
+    for j, k in enumerate(cuts):
+        before = reps[(kept[-1] if kept else 0):k]
+        after = reps[k:(cuts[j + 1] if j + 1 < len(cuts) else len(reps))]
+        if any(r.counted for r in before) and any(r.counted for r in after):
+            kept.append(k)
+    return [(reps[k - 1].end, reps[k].start) for k in kept]
+
+
+# How much of a rest that ends a set each set keeps, either side of its reps: enough for
+# the reading of how it ended (at rest or not) and of the start of its first rep; a
+# rest of minutes read as part of a set of a few reps made its reps a small share of its
+# frames, and the exercise read off them (5th-95th percentile ranges) another lift.
+SET_EDGE_S = 5.0
 
 
 def _sets_between_rests(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str],
                         one: SetAnalysis, *, given: str, other_lifter: bool) -> SetAnalysis:
-    """A clip of one shot holding sets with a rest between them (AnalysisConfig.set_rest_s):
-    one set per part, each read alone (its own baseline, velocity loss, verdicts), split at
-    the middle of each rest; the set with the most reps first, every set in `sets`. A clip
-    with no such rest is `one` as it is.
+    """A clip of one shot holding sets with a rest between them (AnalysisConfig.set_rest_s,
+    set_rests): one set per part, each read alone (its own baseline, velocity loss,
+    verdicts) with up to SET_EDGE_S of the rests either side; the set with the most reps
+    first, every set in `sets`. A clip with no such rest is `one` as it is. (Within a shot
+    of a clip cut into shots, rests are not looked for.)
 
     Read as one set, the second set's fresh reps were "rested" clusters of the first, its
     velocity loss was against the first set's reps, and one ending was given for both."""
@@ -672,9 +688,13 @@ def _sets_between_rests(seq: PoseSequence, cfg: AnalysisConfig, notes: list[str]
     if not rests:
         return one
     cuts = [(end + start) // 2 for end, start in rests]
-    bounds = [0, *cuts, seq.n_frames]
+    edge = int(round(SET_EDGE_S * seq.fps))
+    # Each set from the middle of the rest before it, or SET_EDGE_S before its first rep
+    # if later, to the like point after its last; the clip's own ends stay.
+    firsts = [0, *(min(max(c, start - edge), start) for c, (_, start) in zip(cuts, rests))]
+    lasts = [*(max(min(c, end + edge + 1), end + 1) for c, (end, _) in zip(cuts, rests)), seq.n_frames]
     sets = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in zip(firsts, lasts):
         keep = np.zeros(seq.n_frames, dtype=bool)
         keep[a:b] = True
         sets.append(_analyse_set(_only(seq, keep), cfg, notes, span=(a, b), given=given,

@@ -338,13 +338,17 @@ def _past(col: Mapping[str, Any], k: int, technical: bool) -> str:
 
 
 def _clip_duration(doc: Mapping[str, Any], summary: Mapping[str, Any]) -> float | None:
-    """The clip's length: its shots' together when camera cuts split it into sets (the
-    summary's duration is the main set's), else the summary's."""
+    """The clip's length: its shots' together when camera cuts split it into sets, the
+    whole clip's when long rests did (the summary's duration is the main set's), else the
+    summary's."""
     shots = _get(doc, "shots", "shots")
     if doc.get("sets") and isinstance(shots, list) and shots:
         lengths = [s.get("duration_s") for s in shots if isinstance(s, Mapping)]
         if lengths and all(isinstance(x, (int, float)) for x in lengths):
             return float(sum(lengths))
+    times, fps = doc.get("timestamps_s"), doc.get("fps")
+    if doc.get("sets") and isinstance(times, list) and times and isinstance(fps, (int, float)) and fps > 0:
+        return float(times[-1] - times[0] + 1.0 / fps)
     return summary.get("duration_s")
 
 
@@ -471,6 +475,8 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "duration": fmt(_clip_duration(doc, summary), ".1f"),
         "warnings": list(summary.get("warnings") or []),
         "sets": sets,
+        "sets_split_by": ("Camera cuts split" if isinstance(_get(doc, "shots", "shots"), list)
+                          and _get(doc, "shots", "shots") else "Long rests split"),
         "rows": rows, "stalled": [{"index": i, "verdicts": verdicts_of[i]} for i in stalled],
         "form_cols": cols, "form_heading": form_heading,
         "verdicts": verdicts,
