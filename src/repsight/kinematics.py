@@ -472,8 +472,6 @@ def point_height(seq: PoseSequence, names: tuple[str, ...], side: str, *,
     return -xy[:, 1] / scale
 
 
-
-
 def path_speed(seq: PoseSequence, names: tuple[str, ...], side: str, *, image: np.ndarray,
                min_visibility: float, cutoff_hz: float, max_gap_s: float,
                min_body_size: float) -> tuple[np.ndarray, float]:

@@ -796,9 +796,9 @@ def _path_onset(speed: np.ndarray, a: int, b: int, after: int, floor: float,
     if fit is None:
         return i
     onset, lag = fit[0], fit[1]
-    # A phase whose path creeps out of rest before it speeds up (a press's wrists easing
-    # off the shoulders) gives a flank that extrapolates far back; the point was still
-    # wherever the path moved no faster than while waiting.
+    # A path that creeps out of rest before it speeds up gives a flank that extrapolates
+    # far back (fitted to a rendered press's lift, 5 frames before it began); the point
+    # was still wherever the path moved no faster than while waiting.
     still = np.flatnonzero(~(speed[lo:i] > rest))
     bound = lo + int(still[-1]) + 1 if still.size else lo
     return min(i, max(int(round(i + onset)), i - int(np.ceil(lag)) - 1, bound))
