@@ -445,3 +445,19 @@ def test_a_reading_that_rounds_to_zero_shows_no_sign() -> None:
     assert fmt(-0.04, ".1f") == "0.0" and fmt(-0.05, ".1f") == "-0.1" and fmt(0.0) == "0.00"
     assert fmt(-3.0, ".0f") == "-3" and fmt(float("nan")) == "-"
     assert fmt(0.04, "+.1f") == fmt(-0.04, "+.1f") == "+0.0" and fmt(-1234.0, ",.0f") == "-1,234"
+
+
+def test_a_clip_split_at_long_rests_says_so_and_gives_its_whole_length() -> None:
+    # The page said "Camera cuts split the clip" of two sets filmed in one take, and gave
+    # the main set's part as the clip's length (44.4 s of an 81.5 s clip).
+    from repsight.analysis import analyse_pose
+    from repsight.config import AnalysisConfig
+    from repsight.export import analysis_to_dict
+    from repsight.synthetic import synthesize
+
+    seq, _ = synthesize("squat", 8, seed=3, noise_px=0.5, rests={4: 70.0})
+    doc = analysis_to_dict(analyse_pose(seq, AnalysisConfig(exercise="squat")))
+    ctx = report_context(doc)
+    assert len(ctx["sets"]) == 2 and ctx["sets_split_by"] == "Long rests split"
+    assert ctx["duration"] == f"{seq.duration_s:.1f}" and float(ctx["duration"]) > 90
+    assert "Long rests split the clip into 2 sets" in render_report(ctx)
