@@ -437,3 +437,12 @@ def test_the_files_workers_is_checked_and_named_whoever_reads_it(tmp_path):
     good = write(tmp_path, "[analysis]\nworkers = 2\n")
     assert resolve_workers(None, good) == 2 and resolve_workers(1, good) == 1
     assert resolve_workers(None, None) == 1
+
+
+def test_a_set_rest_no_longer_than_a_pause_is_refused() -> None:
+    # --set-rest 10 with --max-pause 20: a 15 s rest is part of its rep, so the set never
+    # split, with nothing said.
+    said = config_error(set_rest_s=10, max_pause_s=20)
+    assert said == ("set_rest_s (10 s) must be longer than max_pause_s (20 s): a still gap that "
+                    "short is part of its rep")
+    assert build_config(set_rest_s=30, max_pause_s=20).set_rest_s == 30

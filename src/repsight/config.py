@@ -178,6 +178,11 @@ class AnalysisConfig:
         _check_range("max_pause_s", self.max_pause_s, 0, 30)
         _check_range("new_range_rest_s", self.new_range_rest_s, 2, 600)
         _check_range("set_rest_s", self.set_rest_s, 10, 3600)
+        if self.set_rest_s <= self.max_pause_s:
+            # A still gap up to max_pause_s is part of its rep, so no rest that short is
+            # seen at all: the sets would never split, unsaid.
+            raise ConfigError(f"set_rest_s ({self.set_rest_s:g} s) must be longer than max_pause_s "
+                              f"({self.max_pause_s:g} s): a still gap that short is part of its rep")
         if self.min_rom is not None:
             _check_range("min_rom", self.min_rom, 1e-3, 100)
         if self.side not in ("auto", "left", "right", "both"):
