@@ -101,6 +101,14 @@ def detected_events(analysis, kind: str) -> np.ndarray:
     raise ValueError(kind)
 
 
+def matched_event(found: np.ndarray, x: float) -> float | None:
+    """The detected time nearest the labelled time x (s), if within MATCH_WINDOW_S."""
+    if found.size == 0:
+        return None
+    nearest = float(found[np.argmin(np.abs(found - x))])
+    return nearest if abs(nearest - x) <= MATCH_WINDOW_S else None
+
+
 def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
     """Analyse one labelled clip and compare."""
     from repsight.analysis import analyse_pose
@@ -131,20 +139,17 @@ def evaluate(label_path: Path, videos: Path, cache_dir: Path | None) -> Row:
         if len(confidence) != len(truth):
             confidence = [None] * len(truth)  # none given, or not one per event: not used
         for x, conf in zip(truth, confidence):
-            if found.size == 0:
-                continue
-            nearest = float(found[np.argmin(np.abs(found - x))])
-            err = abs(nearest - x)
-            if err <= MATCH_WINDOW_S:
+            nearest = matched_event(found, x)
+            if nearest is not None:
                 row.matched += 1
-                row.errors_ms.append(1000.0 * err)
+                row.errors_ms.append(1000.0 * abs(nearest - x))
                 row.low.append(conf == "low")
                 row.signed.append((kind, float(x), 1000.0 * (nearest - x)))
     if "lowering_s" in label:
         found = detected_events(an, "lowering_s")
-        for x in label["lowering_s"] if found.size else ():
-            nearest = float(found[np.argmin(np.abs(found - x))])
-            if abs(nearest - x) <= MATCH_WINDOW_S:
+        for x in label["lowering_s"]:
+            nearest = matched_event(found, x)
+            if nearest is not None:
                 row.lowering_ms.append(1000.0 * (nearest - x))
     if row.errors_ms:
         row.mean_err_ms = float(np.mean(row.errors_ms))

@@ -308,6 +308,14 @@ def assess_set(seq: PoseSequence, reps: tuple[Rep, ...], profile: ExerciseProfil
     return Assessment(metrics, verdicts, summary, step)
 
 
+def _in_reps(reps: Sequence[Rep], n_frames: int) -> np.ndarray:
+    """bool[n_frames]: the frames from some rep's start to its end."""
+    inside = np.zeros(n_frames, dtype=bool)
+    for r in reps:
+        inside[r.start:r.end + 1] = True
+    return inside
+
+
 def _against_background(seq: PoseSequence, reps: tuple[Rep, ...], track_px: np.ndarray,
                         side: str, image: np.ndarray) -> tuple[np.ndarray, bool]:
     """(the tracked point's pixel track for speed, whether the camera's movement was taken
@@ -320,9 +328,7 @@ def _against_background(seq: PoseSequence, reps: tuple[Rep, ...], track_px: np.n
         return track_px, False
     path = unsteadied_path(seq, cam)
     # Read over the reps only: between mini-sets the hands may leave the bar.
-    inside = np.zeros(seq.n_frames, dtype=bool)
-    for r in reps:
-        inside[r.start:r.end + 1] = True
+    inside = _in_reps(reps, seq.n_frames)
     y = track_px[inside, 1]
     y = y[np.isfinite(y)]
     rng = float(np.percentile(y, 95) - np.percentile(y, 5)) if y.size else 0.0
@@ -852,10 +858,7 @@ def _read_outside_picture(seq: PoseSequence, one: SetAnalysis) -> SetAnalysis:
     above the picture on half the reps' frames (negative speeds, "partial" reps), unsaid."""
     if not one.reps or not one.signal_landmarks or seq.n_frames == 0:
         return one
-    frames = np.zeros(seq.n_frames, dtype=bool)
-    for r in one.reps:
-        frames[r.start:r.end + 1] = True
-    out = outside_picture(seq, one.signal_landmarks)[frames]
+    out = outside_picture(seq, one.signal_landmarks)[_in_reps(one.reps, seq.n_frames)]
     share = float(out.any(axis=1).mean()) if out.size else 0.0
     if share < OUTSIDE_WARN_SHARE:
         return one

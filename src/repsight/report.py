@@ -337,12 +337,18 @@ def _past(col: Mapping[str, Any], k: int, technical: bool) -> str:
     return "past" if technical else "once"
 
 
+def _shots(doc: Mapping[str, Any]) -> list:
+    """The clip's shots (its JSON's shots.shots) when camera cuts split it, else []."""
+    shots = _get(doc, "shots", "shots")
+    return shots if isinstance(shots, list) else []
+
+
 def _clip_duration(doc: Mapping[str, Any], summary: Mapping[str, Any]) -> float | None:
     """The clip's length: its shots' together when camera cuts split it into sets, the
     whole clip's when long rests did (the summary's duration is the main set's), else the
     summary's."""
-    shots = _get(doc, "shots", "shots")
-    if doc.get("sets") and isinstance(shots, list) and shots:
+    shots = _shots(doc)
+    if doc.get("sets") and shots:
         lengths = [s.get("duration_s") for s in shots if isinstance(s, Mapping)]
         if lengths and all(isinstance(x, (int, float)) for x in lengths):
             return float(sum(lengths))
@@ -475,8 +481,7 @@ def report_context(doc: Mapping[str, Any], media: ReportMedia = ReportMedia()) -
         "duration": fmt(_clip_duration(doc, summary), ".1f"),
         "warnings": list(summary.get("warnings") or []),
         "sets": sets,
-        "sets_split_by": ("Camera cuts split" if isinstance(_get(doc, "shots", "shots"), list)
-                          and _get(doc, "shots", "shots") else "Long rests split"),
+        "sets_split_by": "Camera cuts split" if _shots(doc) else "Long rests split",
         "rows": rows, "stalled": [{"index": i, "verdicts": verdicts_of[i]} for i in stalled],
         "form_cols": cols, "form_heading": form_heading,
         "verdicts": verdicts,

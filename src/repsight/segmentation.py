@@ -774,6 +774,8 @@ def _path_onset(speed: np.ndarray, a: int, b: int, after: int, floor: float,
     if b <= a + 1 or b >= len(speed) or not np.isfinite(speed[a:b]).all():
         return a
     seg = speed[a:b]
+    k = a + int(np.argmax(seg))
+    peak = float(speed[k])
     # A lifter who is never quite still between reps (swaying, breathing, shifting
     # the feet) moves the path while waiting: the phase has begun only where the path
     # moves faster than that (its median speed over the wait before it, up to one
@@ -782,13 +784,11 @@ def _path_onset(speed: np.ndarray, a: int, b: int, after: int, floor: float,
     wait = speed[max(after, a - (b - a), 0):a]
     wait = wait[np.isfinite(wait)]
     rest = float(np.median(wait)) if wait.size >= 3 else 0.0
-    stop = max(floor + rest, 0.02 * float(np.max(seg)))
+    stop = max(floor + rest, 0.02 * peak)
     lo = max(a - int(PATH_ONSET_MAX_SHARE * (b - a)), after, 0)
     i = a
     while i - 1 >= lo and np.isfinite(speed[i - 1]) and stop < speed[i - 1] <= speed[i]:
         i -= 1
-    k = a + int(np.argmax(seg))
-    peak = float(speed[k])
     if not flank or not stop < PATH_FLANK_SHARES[0] * peak or k <= i:
         return i
     t = _flank_crossings(speed, max(i - 1, 0), k + 1, 1, peak * np.asarray(PATH_FLANK_SHARES))
